@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+// rbc: runbooks-as-code compiler. Targets follow the pipeline, one direction of dependency:
+// source & diagnostics → syntax → semantics → (lint, git, runtime) → driver → rbc (CLI).
+import PackageDescription
+
+let package = Package(
+    name: "rbc",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "rbc", targets: ["rbc"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries from Debian: libgit2-dev and libcmark-gfm-dev.
+        .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .systemLibrary(name: "CCmarkGFM", pkgConfig: "libcmark-gfm", providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
+
+        .target(name: "RunbookSource"),
+        .target(name: "RunbookSyntax", dependencies: [
+            "RunbookSource",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .target(name: "RunbookSema", dependencies: ["RunbookSource", "RunbookSyntax"]),
+        .target(name: "RunbookDriver", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema"]),
+        .executableTarget(name: "rbc", dependencies: [
+            "RunbookDriver",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "RunbookTests", dependencies: [
+            "RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookDriver", "rbc",
+        ]),
+    ]
+)

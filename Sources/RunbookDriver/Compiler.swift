@@ -1,0 +1,36 @@
+// Runs the front end that fits a file and the type checker: one file in, IR and diagnostics out.
+
+import RunbookSema
+import RunbookSource
+import RunbookSyntax
+
+public struct CompilationResult: Sendable {
+    public let path: String
+    public let file: SourceFile?
+    public let ir: RunbookIR?
+    public let diagnostics: [Diagnostic]
+
+    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+}
+
+public enum Compiler {
+    public static func compile(path: String) -> CompilationResult {
+        switch SourceLoader.load(path: path) {
+        case .failed(let diagnostic):
+            return CompilationResult(path: path, file: diagnostic.file, ir: nil, diagnostics: [diagnostic])
+        case .loaded(let file):
+            return compile(file)
+        }
+    }
+
+    public static func compile(_ file: SourceFile) -> CompilationResult {
+        let parsed = RunbookParser.parse(yaml: file)
+        guard let syntax = parsed.syntax else {
+            return CompilationResult(path: file.path, file: file, ir: nil, diagnostics: parsed.diagnostics)
+        }
+        let checked = TypeChecker.check(syntax)
+        let diagnostics = parsed.diagnostics + checked.diagnostics
+        let hasErrors = diagnostics.contains { $0.severity == .error }
+        return CompilationResult(path: file.path, file: file, ir: hasErrors ? nil : checked.ir, diagnostics: diagnostics)
+    }
+}

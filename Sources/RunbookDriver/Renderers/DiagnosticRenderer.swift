@@ -1,0 +1,33 @@
+// One protocol for every output format; each format is its own file.
+
+import RunbookSource
+
+public struct RenderSummary: Sendable {
+    public var filesChecked: Int
+    public var errors: Int
+    public var warnings: Int
+    public var infos: Int
+
+    public init(filesChecked: Int, diagnostics: [Diagnostic]) {
+        self.filesChecked = filesChecked
+        errors = diagnostics.filter { $0.severity == .error }.count
+        warnings = diagnostics.filter { $0.severity == .warning }.count
+        infos = diagnostics.filter { $0.severity == .info }.count
+    }
+}
+
+public protocol DiagnosticRenderer: Sendable {
+    /// The whole output for a set of diagnostics, already in output order.
+    func render(_ diagnostics: [Diagnostic], summary: RenderSummary) -> String
+}
+
+public enum OutputFormat: String, CaseIterable, Sendable {
+    case text, json
+
+    public func renderer(color: Bool) -> DiagnosticRenderer {
+        switch self {
+        case .text: TextRenderer(color: color)
+        case .json: JSONRenderer()
+        }
+    }
+}

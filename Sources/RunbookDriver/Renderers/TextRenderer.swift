@@ -1,0 +1,101 @@
+// Human output: `path:line:col: severity[ID]: message`, the source line under a gutter, a caret
+// under the exact span, then help and notes.
+
+import RunbookSource
+
+public struct TextRenderer: DiagnosticRenderer {
+    public let color: Bool
+
+    public init(color: Bool) { self.color = color }
+
+    public func render(_ diagnostics: [Diagnostic], summary: RenderSummary) -> String {
+        diagnostics.map(render).joined()
+    }
+
+    public func render(_ diagnostic: Diagnostic) -> String {
+        var out = ""
+        let severityColor = color(for: diagnostic.severity)
+        var header = diagnostic.path.isEmpty ? "rbc" : diagnostic.path
+        if let start = diagnostic.start { header += ":\(start.line):\(start.column)" }
+        out += paint(header + ":", bold) + " " + paint("\(diagnostic.severity.rawValue)[\(diagnostic.code.id)]", severityColor + bold)
+        out += paint(": \(diagnostic.message)", bold) + "\n"
+        if let file = diagnostic.file, let range = diagnostic.range {
+            out += excerpt(file: file, range: range, caretColor: severityColor)
+        }
+        for note in diagnostic.notes {
+            var where_ = ""
+            if let file = diagnostic.file, let range = note.range {
+                let position = file.lineColumn(of: range.start)
+                where_ = " (\(diagnostic.path):\(position.line):\(position.column))"
+            }
+            out += "  = " + paint("note", bold) + ": \(note.message)\(where_)\n"
+        }
+        if let help = diagnostic.help {
+            out += "  = " + paint("help", cyan + bold) + ": \(help)\n"
+        }
+        return out
+    }
+
+    func excerpt(file: SourceFile, range: SourceRange, caretColor: String) -> String {
+        let start = file.lineColumn(of: range.start)
+        let lineRange = file.lineRange(start.line)
+        let gutter = String(start.line)
+        let pad = String(repeating: " ", count: gutter.count)
+        let text = file.slice(lineRange)
+        // Expand tabs so the caret lines up with what a terminal shows.
+        let prefix = file.slice(SourceRange(start: lineRange.start, end: min(range.start, lineRange.end)))
+        let spanEnd = min(max(range.end, range.start), lineRange.end)
+        let span = file.slice(SourceRange(start: min(range.start, lineRange.end), end: spanEnd))
+        let caretOffset = displayWidth(prefix)
+        let caretWidth = max(1, displayWidth(span, startingAt: caretOffset))
+        var out = paint(pad + " |", blue) + "\n"
+        out += paint(gutter + " |", blue) + " " + expandTabs(text) + "\n"
+        out += paint(pad + " |", blue) + " " + String(repeating: " ", count: caretOffset)
+            + paint(String(repeating: "^", count: caretWidth), caretColor + bold) + "\n"
+        return out
+    }
+
+    func expandTabs(_ text: String) -> String {
+        var out = ""
+        var column = 0
+        for scalar in text.unicodeScalars {
+            if scalar == "\t" {
+                let spaces = 4 - column % 4
+                out += String(repeating: " ", count: spaces)
+                column += spaces
+            } else {
+                out.unicodeScalars.append(scalar)
+                column += 1
+            }
+        }
+        return out
+    }
+
+    func displayWidth(_ text: String, startingAt start: Int = 0) -> Int {
+        var column = start
+        for scalar in text.unicodeScalars {
+            column += scalar == "\t" ? 4 - column % 4 : 1
+        }
+        return column - start
+    }
+
+    // ANSI styling, only when asked: the CLI decides from the terminal and NO_COLOR.
+    private let bold = "\u{1B}[1m"
+    private let red = "\u{1B}[31m"
+    private let yellow = "\u{1B}[33m"
+    private let cyan = "\u{1B}[36m"
+    private let blue = "\u{1B}[34m"
+    private let reset = "\u{1B}[0m"
+
+    private func color(for severity: Severity) -> String {
+        switch severity {
+        case .error: red
+        case .warning: yellow
+        case .info: cyan
+        }
+    }
+
+    private func paint(_ text: String, _ style: String) -> String {
+        color ? style + text + reset : text
+    }
+}

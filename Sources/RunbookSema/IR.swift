@@ -1,0 +1,222 @@
+// The versioned intermediate representation (rbc.ir/v1): the only thing back ends consume.
+// Everything is resolved: defaults applied, durations in milliseconds, severity normalised.
+
+import Foundation
+import RunbookSource
+
+public enum JSONValue: Codable, Sendable, Equatable {
+    case string(String), int(Int), double(Double), bool(Bool), null
+    case array([JSONValue]), object([String: JSONValue])
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null }
+        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
+        else if let value = try? container.decode(Int.self) { self = .int(value) }
+        else if let value = try? container.decode(Double.self) { self = .double(value) }
+        else if let value = try? container.decode(String.self) { self = .string(value) }
+        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
+        else { self = .object(try container.decode([String: JSONValue].self)) }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .string(let value): try container.encode(value)
+        case .int(let value): try container.encode(value)
+        case .double(let value): try container.encode(value)
+        case .bool(let value): try container.encode(value)
+        case .null: try container.encodeNil()
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+}
+
+public struct IRLocation: Codable, Sendable, Equatable {
+    public var file: String
+    public var line: Int
+    public var column: Int
+}
+
+public enum StepSeverity: String, Codable, Sendable, CaseIterable {
+    case p0 = "P0", p1 = "P1", p2 = "P2", p3 = "P3"
+}
+
+public enum FailurePolicy: String, Codable, Sendable, CaseIterable {
+    /// Stop and roll back the steps that completed, newest first.
+    case abort
+    /// Record the failure and go on with the next step.
+    case `continue`
+    /// Stop; roll back nothing.
+    case halt
+}
+
+public enum ActionKind: String, Codable, Sendable, CaseIterable {
+    case executeCommand = "execute_command"
+    case updateConfig = "update_config"
+    case sendNotification = "send_notification"
+    case createTicket = "create_ticket"
+    case httpRequest = "http_request"
+    case wait
+    case manual
+}
+
+public enum TimeoutSource: String, Codable, Sendable {
+    case step, defaults, builtin
+}
+
+public struct ActionIR: Codable, Sendable, Equatable {
+    public var kind: ActionKind
+    public var command: String?
+    public var shell: String?
+    public var configKey: String?
+    public var value: JSONValue?
+    public var store: String?
+    public var channel: String?
+    public var message: String?
+    public var title: String?
+    public var labels: [String]?
+    public var body: String?
+    public var method: String?
+    public var url: String?
+    public var headers: [String: String]?
+    public var durationMs: Int?
+    public var instructions: String?
+
+    public init(kind: ActionKind) { self.kind = kind }
+}
+
+public struct RetryIR: Codable, Sendable, Equatable {
+    /// Every try counts, the first one included.
+    public var maxAttempts: Int
+    public var backoffMs: Int
+    public var multiplier: Double
+}
+
+public struct ExpectIR: Codable, Sendable, Equatable {
+    public var exitCodes: [Int]?
+    public var outputPattern: String?
+    public var status: [Int]?
+}
+
+public struct RollbackIR: Codable, Sendable, Equatable {
+    public var action: ActionIR
+    public var description: String?
+    public var timeoutMs: Int
+    public var timeoutSource: TimeoutSource
+    public var location: IRLocation?
+}
+
+public struct StepIR: Codable, Sendable, Equatable {
+    public var id: String
+    public var index: Int
+    public var name: String?
+    public var description: String?
+    public var action: ActionIR
+    public var timeoutMs: Int
+    public var timeoutSource: TimeoutSource
+    public var onFailure: FailurePolicy
+    public var retry: RetryIR
+    public var expect: ExpectIR?
+    public var confirm: Bool
+    public var readonly: Bool
+    public var irreversible: String?
+    public var when: String?
+    public var rollback: RollbackIR?
+    public var location: IRLocation?
+}
+
+public struct TriggerIR: Codable, Sendable, Equatable {
+    public var alert: String?
+    public var metric: String?
+    public var threshold: Double?
+    public var durationMs: Int?
+    public var description: String?
+    public var location: IRLocation?
+}
+
+public enum ParamType: String, Codable, Sendable, CaseIterable {
+    case string, int, number, bool, duration, `enum`
+}
+
+public struct ParamIR: Codable, Sendable, Equatable {
+    public var name: String
+    public var type: ParamType
+    public var description: String?
+    public var defaultValue: JSONValue?
+    public var allowed: [JSONValue]?
+    public var required: Bool
+    public var secret: Bool
+    public var location: IRLocation?
+
+    enum CodingKeys: String, CodingKey {
+        case name, type, description, defaultValue = "default", allowed, required, secret, location
+    }
+}
+
+public struct MetadataIR: Codable, Sendable, Equatable {
+    public var name: String
+    public var severity: StepSeverity
+    public var description: String?
+    public var owner: String?
+    public var reviewed: String?
+    public var reviewEveryMs: Int?
+    public var tags: [String]
+    public var escalation: [String]
+    public var triggers: [TriggerIR]
+}
+
+public struct SourceIR: Codable, Sendable, Equatable {
+    public var path: String
+    public var format: String
+    /// SHA-256 of the file's bytes.
+    public var sha256: String
+}
+
+public struct RunbookIR: Codable, Sendable, Equatable {
+    public static let currentVersion = "rbc.ir/v1"
+
+    public var irVersion: String
+    public var runbook: MetadataIR
+    public var params: [ParamIR]
+    public var steps: [StepIR]
+    public var postRunbook: [StepIR]
+    /// SHA-256 of the IR without source locations: equal for runbooks that mean the same.
+    public var contentHash: String
+    public var source: SourceIR?
+
+    /// Deterministic JSON: sorted keys, stable formatting.
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        var data = try encoder.encode(self)
+        data.append(0x0A)
+        return data
+    }
+
+    /// The IR with positions and file identity removed, for equivalence and the content hash.
+    public func withoutSourceInformation() -> RunbookIR {
+        var copy = self
+        copy.source = nil
+        copy.contentHash = ""
+        copy.runbook.triggers = copy.runbook.triggers.map { var t = $0; t.location = nil; return t }
+        copy.params = copy.params.map { var p = $0; p.location = nil; return p }
+        func strip(_ step: StepIR) -> StepIR {
+            var s = step
+            s.location = nil
+            s.rollback?.location = nil
+            return s
+        }
+        copy.steps = copy.steps.map(strip)
+        copy.postRunbook = copy.postRunbook.map(strip)
+        return copy
+    }
+
+    mutating func computeContentHash() {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let bytes = (try? encoder.encode(withoutSourceInformation())).map { [UInt8]($0) } ?? []
+        contentHash = "sha256:" + SHA256.hex(bytes)
+    }
+}

@@ -1,0 +1,694 @@
+// The type checker: interprets every value of the runbook AST against the language, reports every
+// problem in one pass, and builds the IR with defaults resolved.
+
+import Foundation
+import RunbookSource
+import RunbookSyntax
+
+public struct CheckedRunbook: Sendable {
+    /// Nil when the runbook has errors: nothing may consume a half-valid IR.
+    public let ir: RunbookIR?
+    public let diagnostics: [Diagnostic]
+}
+
+public enum TypeChecker {
+    /// What a step gets when neither it nor `defaults` names a timeout; the linter flags reliance on it.
+    public static let builtinTimeoutMs = 10 * 60_000
+    public static let defaultBackoffMs = 5000
+    public static let defaultMultiplier = 2.0
+
+    public static func check(_ syntax: RunbookSyntax) -> CheckedRunbook {
+        var checker = Checker(syntax: syntax)
+        let ir = checker.run()
+        return CheckedRunbook(ir: checker.bag.hasErrors ? nil : ir, diagnostics: checker.bag.diagnostics)
+    }
+}
+
+/// Per-key limits, so an absurd value is caught where it is written.
+private enum Limits {
+    static let timeoutMs = 1...(24 * 3_600_000)
+    static let waitMs = 1...(24 * 3_600_000)
+    static let triggerDurationMs = 1...(7 * 86_400_000)
+    static let backoffMs = 0...3_600_000
+    static let reviewEveryMs = 86_400_000...(730 * 86_400_000)
+    static let attempts = 1...20
+    static let retries = 0...19
+}
+
+private struct Defaults {
+    var timeoutMs: Int?
+    var onFailure: FailurePolicy = .abort
+    var retry = RetryIR(maxAttempts: 1, backoffMs: TypeChecker.defaultBackoffMs, multiplier: TypeChecker.defaultMultiplier)
+}
+
+private struct Checker {
+    let syntax: RunbookSyntax
+    var bag: DiagnosticBag
+    var file: SourceFile { syntax.file }
+
+    init(syntax: RunbookSyntax) {
+        self.syntax = syntax
+        self.bag = DiagnosticBag(file: syntax.file)
+    }
+
+    // MARK: - Runbook
+
+    mutating func run() -> RunbookIR {
+        let meta = syntax.metadata
+        checkKeys(meta, allowed: LanguageKeys.runbook, context: "runbook")
+
+        let name = requiredString(meta, "name", in: "runbook", at: syntax.headerRange) ?? ""
+        let severity = severityValue(meta) ?? .p3
+        let description = optionalString(meta, "description")
+        let owner = optionalString(meta, "owner", nonEmpty: true)
+        let reviewed = meta["reviewed"].flatMap { date($0) }
+        let reviewEvery = duration(meta, "review_every", limits: Limits.reviewEveryMs)
+        let tags = meta["tags"].flatMap { stringList($0) } ?? []
+        let escalation = meta["escalation"].flatMap { stringOrList($0) } ?? []
+        let triggers = meta["triggers"].map { triggerList($0) } ?? []
+        let params = meta["params"].map { paramList($0) } ?? []
+        let defaults = meta["defaults"].map { defaultsValue($0) } ?? Defaults()
+
+        if syntax.stepsField == nil {
+            bag.report(.missingField, "runbook has no `steps`", at: syntax.headerRange,
+                       help: "add `steps:` with at least one step (`- id: …`, `action: …`)")
+        } else if syntax.steps.isEmpty, let field = syntax.stepsField {
+            bag.report(.emptySteps, "runbook has no steps", at: field.value.range.start == field.value.range.end ? field.keyRange : field.value.range,
+                       help: "add at least one step; a runbook without steps cannot be run or checked")
+        }
+
+        var seenIDs: [String: SourceRange] = [:]
+        var steps: [StepIR] = []
+        for (index, step) in syntax.steps.enumerated() {
+            steps.append(stepValue(step, index: index, post: false, defaults: defaults, seenIDs: &seenIDs))
+        }
+        var post: [StepIR] = []
+        for (index, step) in syntax.postRunbook.enumerated() {
+            post.append(stepValue(step, index: index, post: true, defaults: defaults, seenIDs: &seenIDs))
+        }
+
+        var ir = RunbookIR(
+            irVersion: RunbookIR.currentVersion,
+            runbook: MetadataIR(name: name, severity: severity, description: description, owner: owner,
+                                reviewed: reviewed, reviewEveryMs: reviewEvery, tags: tags, escalation: escalation,
+                                triggers: triggers),
+            params: params, steps: steps, postRunbook: post, contentHash: "",
+            source: SourceIR(path: file.path, format: syntax.format.rawValue, sha256: SHA256.hex(file.bytes)))
+        ir.computeContentHash()
+        return ir
+    }
+
+    mutating func severityValue(_ meta: MappingSyntax) -> StepSeverity? {
+        guard let field = meta["severity"] else {
+            bag.report(.missingField, "runbook has no `severity`", at: syntax.headerRange,
+                       help: "add `severity: P0` … `P3` (or `SEV1` … `SEV4`)")
+            return nil
+        }
+        guard let text = scalarString(field) else { return nil }
+        let aliases = ["SEV1": StepSeverity.p0, "SEV2": .p1, "SEV3": .p2, "SEV4": .p3]
+        if let severity = StepSeverity(rawValue: text) ?? aliases[text] { return severity }
+        let upper = text.uppercased()
+        if StepSeverity(rawValue: upper) != nil || aliases[upper] != nil {
+            bag.report(.invalidValue, "severity `\(text)` must be written in capitals", at: field.value.range,
+                       help: "write `\(upper)`")
+        } else {
+            bag.report(.invalidValue, "unknown severity `\(text)`", at: field.value.range,
+                       help: "use one of P0, P1, P2, P3 (SEV1–SEV4 are accepted, SEV1 = P0)")
+        }
+        return nil
+    }
+
+    mutating func triggerList(_ field: FieldSyntax) -> [TriggerIR] {
+        guard let items = list(field) else { return [] }
+        var triggers: [TriggerIR] = []
+        for item in items {
+            guard let mapping = RunbookParser.mapping(item, bag: &bag) else {
+                bag.report(.typeMismatch, "a trigger must be a mapping (`alert: Name` or `metric: …`), found \(item.kindDescription)",
+                           at: item.range, help: "write `- alert: KubePodCrashLooping`")
+                continue
+            }
+            checkKeys(mapping, allowed: LanguageKeys.trigger, context: "trigger")
+            let alert = optionalString(mapping, "alert", nonEmpty: true)
+            let metric = optionalString(mapping, "metric", nonEmpty: true)
+            if alert == nil, metric == nil, mapping["alert"] == nil, mapping["metric"] == nil {
+                bag.report(.missingField, "trigger names neither an `alert` nor a `metric`", at: mapping.range,
+                           help: "add `alert: AlertName` (the alert that pages for this runbook) or `metric: …` with `threshold`")
+            }
+            triggers.append(TriggerIR(
+                alert: alert, metric: metric, threshold: mapping["threshold"].flatMap { number($0) },
+                durationMs: duration(mapping, "duration", limits: Limits.triggerDurationMs),
+                description: optionalString(mapping, "description"), location: location(mapping.range)))
+        }
+        return triggers
+    }
+
+    mutating func paramList(_ field: FieldSyntax) -> [ParamIR] {
+        guard let mapping = RunbookParser.mapping(field.value, bag: &bag) else {
+            if field.value.scalarKind != .null {
+                bag.report(.typeMismatch, "`params` must be a mapping of name to declaration, found \(field.value.kindDescription)",
+                           at: field.value.range, help: "write `params:` then `service: {type: string, required: true}`")
+            }
+            return []
+        }
+        var params: [ParamIR] = []
+        for entry in mapping.fields {
+            if entry.key.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) == nil {
+                bag.report(.invalidIdentifier, "parameter name `\(entry.key)` is not an identifier", at: entry.keyRange,
+                           help: "use letters, digits and `_`, starting with a letter, so `${{ params.NAME }}` can name it")
+            }
+            params.append(paramValue(entry))
+        }
+        return params
+    }
+
+    mutating func paramValue(_ entry: FieldSyntax) -> ParamIR {
+        var param = ParamIR(name: entry.key, type: .string, required: false, secret: false, location: location(entry.keyRange))
+        // `service: string` is shorthand for `service: {type: string}`.
+        if entry.value.scalarStyle != nil {
+            if let text = scalarString(entry), let type = paramType(text, at: entry.value.range) { param.type = type }
+            return param
+        }
+        guard let decl = RunbookParser.mapping(entry.value, bag: &bag) else {
+            bag.report(.typeMismatch, "parameter `\(entry.key)` must be a type name or a mapping, found \(entry.value.kindDescription)",
+                       at: entry.value.range)
+            return param
+        }
+        checkKeys(decl, allowed: LanguageKeys.param, context: "parameter")
+        param.description = optionalString(decl, "description")
+        param.required = decl["required"].flatMap { bool($0) } ?? false
+        param.secret = decl["secret"].flatMap { bool($0) } ?? false
+        if let allowedField = decl["allowed"], let items = list(allowedField) {
+            param.allowed = items.compactMap { scalarJSON($0) }
+            if items.isEmpty {
+                bag.report(.invalidParam, "`allowed` is empty, so no value is valid", at: allowedField.value.range)
+            }
+        }
+        if let typeField = decl["type"] {
+            if let text = scalarString(typeField), let type = paramType(text, at: typeField.value.range) { param.type = type }
+        } else if param.allowed != nil {
+            param.type = .enum
+        } else if let value = decl["default"]?.value.scalarKind {
+            param.type = value == .int ? .int : value == .float ? .number : value == .bool ? .bool : .string
+        }
+        if param.type == .enum, param.allowed == nil {
+            bag.report(.invalidParam, "enum parameter `\(param.name)` lists no `allowed` values", at: decl["type"]?.value.range ?? decl.range,
+                       help: "add `allowed: [a, b]`")
+        }
+        if let defaultField = decl["default"] {
+            param.defaultValue = paramDefault(defaultField, param: param)
+            if param.required {
+                bag.report(.invalidParam, "parameter `\(param.name)` is required but has a default, so it is never missing",
+                           at: defaultField.keyRange, help: "remove `required: true` or the default", severity: .warning)
+            }
+            if param.secret {
+                bag.report(.invalidParam, "secret parameter `\(param.name)` has a default, which puts the secret in git",
+                           at: defaultField.value.range, help: "remove the default and pass the value with `--param` or `--params-file` at run time")
+            }
+        }
+        return param
+    }
+
+    mutating func paramType(_ text: String, at range: SourceRange) -> ParamType? {
+        if let type = ParamType(rawValue: text) { return type }
+        let names = ParamType.allCases.map(\.rawValue)
+        let aliases = ["str": "string", "integer": "int", "float": "number", "boolean": "bool", "choice": "enum"]
+        bag.report(.invalidValue, "unknown parameter type `\(text)`", at: range,
+                   help: (aliases[text] ?? Suggestions.closest(to: text, in: names)).map { "did you mean `\($0)`?" }
+                       ?? "use one of \(names.joined(separator: ", "))")
+        return nil
+    }
+
+    mutating func paramDefault(_ field: FieldSyntax, param: ParamIR) -> JSONValue? {
+        guard let value = scalarJSON(field.value) else {
+            bag.report(.typeMismatch, "a parameter default must be a scalar, found \(field.value.kindDescription)", at: field.value.range)
+            return nil
+        }
+        var matches: Bool
+        switch (param.type, value) {
+        case (.string, .string), (.int, .int), (.number, .int), (.number, .double), (.bool, .bool): matches = true
+        case (.duration, .string(let text)):
+            matches = (try? DurationParser.milliseconds(text).get()) != nil
+        case (.enum, _): matches = param.allowed?.contains(value) ?? true
+        default: matches = false
+        }
+        if param.type == .string, case .int = value { matches = true }
+        if !matches {
+            let expected = param.type == .enum ? "one of the allowed values" : "a \(param.type.rawValue)"
+            bag.report(.invalidParam, "default of `\(param.name)` is not \(expected)", at: field.value.range)
+        }
+        return value
+    }
+
+    mutating func defaultsValue(_ field: FieldSyntax) -> Defaults {
+        var defaults = Defaults()
+        guard let mapping = RunbookParser.mapping(field.value, bag: &bag) else {
+            bag.report(.typeMismatch, "`defaults` must be a mapping, found \(field.value.kindDescription)", at: field.value.range,
+                       help: "write `defaults: {timeout: 5m, on_failure: abort}`")
+            return defaults
+        }
+        checkKeys(mapping, allowed: LanguageKeys.defaults, context: "defaults")
+        defaults.timeoutMs = duration(mapping, "timeout", limits: Limits.timeoutMs)
+        if let policy = mapping["on_failure"].flatMap({ failurePolicy($0) }) { defaults.onFailure = policy }
+        if let retries = mapping["retries"] { defaults.retry = retry(retries, base: defaults.retry) }
+        return defaults
+    }
+
+    // MARK: - Steps
+
+    mutating func stepValue(_ step: StepSyntax, index: Int, post: Bool, defaults: Defaults,
+                            seenIDs: inout [String: SourceRange]) -> StepIR {
+        let fields = step.fields
+        let kind = actionKind(fields, owner: post ? "post_runbook action" : "step", at: step.range)
+        let actionKeys = kind.map { let f = LanguageKeys.actionFields($0); return f.required + f.optional }
+        checkKeys(fields, allowed: LanguageKeys.stepCommon + (actionKeys ?? LanguageKeys.allActionFields),
+                  context: post ? "post_runbook action" : "step", actionKind: kind)
+
+        var id = post ? "post-\(index + 1)" : "step-\(index + 1)"
+        if let idField = fields["id"] {
+            if let text = scalarString(idField) {
+                id = text
+                if text.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]*$", options: .regularExpression) == nil {
+                    bag.report(.invalidIdentifier, "step id `\(text)` is not a valid id", at: idField.value.range,
+                               help: "use letters, digits, `-`, `_` and `.`, starting with a letter or digit, e.g. `restart-api`")
+                } else if let first = seenIDs[text] {
+                    bag.report(.duplicateStepID, "duplicate step id `\(text)`", at: idField.value.range,
+                               help: "give each step its own id; rollbacks, outputs and the journal refer to steps by id",
+                               notes: [DiagnosticNote("first used here", at: first)])
+                } else {
+                    seenIDs[text] = idField.value.range
+                }
+            }
+        } else if !post {
+            bag.report(.missingField, "step has no `id`", at: step.range,
+                       help: "add `id: \(suggestedID(fields))`; the journal and rollbacks refer to steps by id")
+        }
+
+        let action = kind.map { actionValue($0, fields, owner: "step `\(id)`", at: step.range) } ?? ActionIR(kind: .manual)
+        let timeout = duration(fields, "timeout", limits: Limits.timeoutMs)
+        let onFailure = fields["on_failure"].flatMap { failurePolicy($0) } ?? defaults.onFailure
+        let retry = fields["retries"].map { self.retry($0, base: defaults.retry) } ?? defaults.retry
+        let expect = fields["expect"].flatMap { expectValue($0, kind: kind) }
+        let readonly = fields["readonly"].flatMap { bool($0) } ?? false
+        var irreversible: String?
+        if let field = fields["irreversible"] {
+            irreversible = scalarString(field)
+            if irreversible?.trimmingCharacters(in: .whitespaces).isEmpty == true {
+                bag.report(.invalidValue, "`irreversible` needs the reason the step cannot be undone", at: field.value.range,
+                           help: "write `irreversible: \"deleted pods are recreated by their ReplicaSet\"`")
+            }
+        }
+        if let field = fields["when"], let text = scalarString(field), text.trimmingCharacters(in: .whitespaces).isEmpty {
+            bag.report(.invalidValue, "`when` is empty", at: field.value.range, help: "write a condition, or remove `when`")
+        }
+
+        var rollback: RollbackIR?
+        if let syntax = step.rollback {
+            rollback = rollbackValue(syntax, stepID: id, defaults: defaults)
+        }
+        return StepIR(
+            id: id, index: index, name: optionalString(fields, "name"), description: optionalString(fields, "description"),
+            action: action, timeoutMs: timeout ?? defaults.timeoutMs ?? TypeChecker.builtinTimeoutMs,
+            timeoutSource: timeout != nil ? .step : defaults.timeoutMs != nil ? .defaults : .builtin,
+            onFailure: onFailure, retry: retry, expect: expect,
+            confirm: fields["confirm"].flatMap { bool($0) } ?? false, readonly: readonly, irreversible: irreversible,
+            when: fields["when"].flatMap { scalarString($0) }, rollback: rollback, location: location(step.range))
+    }
+
+    func suggestedID(_ fields: MappingSyntax) -> String {
+        let source = fields["name"]?.value.scalarValue ?? fields["description"]?.value.scalarValue ?? "restart-api"
+        let slug = source.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
+        let collapsed = String(slug).split(separator: "-").prefix(4).joined(separator: "-")
+        return collapsed.isEmpty ? "restart-api" : collapsed
+    }
+
+    mutating func rollbackValue(_ syntax: RollbackSyntax, stepID: String, defaults: Defaults) -> RollbackIR? {
+        let fields = syntax.fields
+        let kind = actionKind(fields, owner: "rollback", at: syntax.keyRange)
+        let actionKeys = kind.map { let f = LanguageKeys.actionFields($0); return f.required + f.optional }
+        checkKeys(fields, allowed: LanguageKeys.rollbackCommon + (actionKeys ?? LanguageKeys.allActionFields),
+                  context: "rollback", actionKind: kind)
+        if kind == .wait, let actionField = fields["action"] {
+            bag.report(.invalidRollback, "a `wait` cannot be the rollback of step `\(stepID)`: waiting undoes nothing",
+                       at: actionField.value.range,
+                       help: "roll back with the command, config update or manual step that reverses `\(stepID)`, or mark the step `irreversible: \"reason\"`")
+        }
+        let timeout = duration(fields, "timeout", limits: Limits.timeoutMs)
+        let action = kind.map { actionValue($0, fields, owner: "rollback of `\(stepID)`", at: syntax.keyRange) } ?? ActionIR(kind: .manual)
+        return RollbackIR(action: action, description: optionalString(fields, "description"),
+                          timeoutMs: timeout ?? defaults.timeoutMs ?? TypeChecker.builtinTimeoutMs,
+                          timeoutSource: timeout != nil ? .step : defaults.timeoutMs != nil ? .defaults : .builtin,
+                          location: location(syntax.keyRange))
+    }
+
+    mutating func actionKind(_ fields: MappingSyntax, owner: String, at range: SourceRange) -> ActionKind? {
+        guard let field = fields["action"] else {
+            let guess = ActionKind.allCases.first { kind in LanguageKeys.actionFields(kind).required.allSatisfy { fields[$0] != nil } }
+            bag.report(.missingField, "\(owner) has no `action`", at: fields.fields.first?.keyRange ?? range,
+                       help: guess.map { "add `action: \($0.rawValue)`" }
+                           ?? "add `action:` with one of \(ActionKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            return nil
+        }
+        guard let text = scalarString(field) else { return nil }
+        if let kind = ActionKind(rawValue: text) { return kind }
+        let names = ActionKind.allCases.map(\.rawValue)
+        let aliases = ["shell": "execute_command", "command": "execute_command", "run": "execute_command",
+                       "notify": "send_notification", "http": "http_request", "sleep": "wait", "ticket": "create_ticket"]
+        bag.report(.invalidValue, "unknown action `\(text)`", at: field.value.range,
+                   help: (Suggestions.closest(to: text, in: names) ?? aliases[text.lowercased()]).map { "did you mean `\($0)`?" }
+                       ?? "use one of \(names.joined(separator: ", "))")
+        return nil
+    }
+
+    mutating func actionValue(_ kind: ActionKind, _ fields: MappingSyntax, owner: String, at range: SourceRange) -> ActionIR {
+        var action = ActionIR(kind: kind)
+        for key in LanguageKeys.actionFields(kind).required where fields[key] == nil {
+            bag.report(.missingField, "\(owner) (`\(kind.rawValue)`) has no `\(key)`", at: fields["action"]?.keyRange ?? range,
+                       help: "add `\(key): …`")
+        }
+        switch kind {
+        case .executeCommand:
+            action.command = optionalString(fields, "command", nonEmpty: true)
+            action.shell = optionalString(fields, "shell", nonEmpty: true)
+        case .updateConfig:
+            action.configKey = optionalString(fields, "config_key", nonEmpty: true)
+            if let field = fields["value"] {
+                action.value = scalarJSON(field.value)
+                if action.value == nil {
+                    bag.report(.typeMismatch, "`value` must be a scalar, found \(field.value.kindDescription)", at: field.value.range)
+                }
+            }
+            action.store = optionalString(fields, "store", nonEmpty: true)
+        case .sendNotification:
+            action.channel = optionalString(fields, "channel", nonEmpty: true)
+            action.message = optionalString(fields, "message", nonEmpty: true)
+        case .createTicket:
+            action.title = optionalString(fields, "title", nonEmpty: true)
+            action.labels = fields["labels"].flatMap { stringList($0) }
+            action.body = optionalString(fields, "body")
+        case .httpRequest:
+            action.url = optionalString(fields, "url", nonEmpty: true)
+            if let url = action.url, let field = fields["url"], !url.contains("${{"),
+               !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+                bag.report(.invalidValue, "`url` must be an absolute http:// or https:// URL", at: field.value.range)
+            }
+            action.method = "GET"
+            if let field = fields["method"], let method = scalarString(field) {
+                let methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+                if methods.contains(method) {
+                    action.method = method
+                } else {
+                    bag.report(.invalidValue, "unknown HTTP method `\(method)`", at: field.value.range,
+                               help: methods.contains(method.uppercased()) ? "write `\(method.uppercased())`" : "use one of \(methods.joined(separator: ", "))")
+                }
+            }
+            action.body = optionalString(fields, "body")
+            action.headers = fields["headers"].flatMap { stringMap($0) }
+        case .wait:
+            action.durationMs = duration(fields, "duration", limits: Limits.waitMs)
+        case .manual:
+            action.instructions = optionalString(fields, "instructions", nonEmpty: true)
+        }
+        return action
+    }
+
+    mutating func failurePolicy(_ field: FieldSyntax) -> FailurePolicy? {
+        guard let text = scalarString(field) else { return nil }
+        if let policy = FailurePolicy(rawValue: text) { return policy }
+        let names = FailurePolicy.allCases.map(\.rawValue)
+        let aliases = ["rollback": "abort", "stop": "halt", "ignore": "continue", "fail": "abort"]
+        bag.report(.invalidValue, "unknown failure policy `\(text)`", at: field.value.range,
+                   help: (aliases[text.lowercased()] ?? Suggestions.closest(to: text, in: names)).map { "did you mean `\($0)`? (abort rolls back, halt stops, continue goes on)" }
+                       ?? "use abort (stop and roll back), continue or halt (stop, roll back nothing)")
+        return nil
+    }
+
+    mutating func retry(_ field: FieldSyntax, base: RetryIR) -> RetryIR {
+        var retry = base
+        if field.value.scalarStyle != nil {
+            if let count = int(field, limits: Limits.retries) { retry.maxAttempts = count + 1 }
+            return retry
+        }
+        guard let mapping = RunbookParser.mapping(field.value, bag: &bag) else {
+            bag.report(.typeMismatch, "`retries` must be a count or a mapping, found \(field.value.kindDescription)", at: field.value.range,
+                       help: "write `retries: 2` or `retries: {attempts: 3, backoff: 10s}`")
+            return retry
+        }
+        checkKeys(mapping, allowed: LanguageKeys.retries, context: "retries")
+        if let attempts = mapping["attempts"].flatMap({ int($0, limits: Limits.attempts) }) { retry.maxAttempts = attempts }
+        if let backoff = duration(mapping, "backoff", limits: Limits.backoffMs) { retry.backoffMs = backoff }
+        if let field = mapping["multiplier"], let multiplier = number(field) {
+            if (1.0...10.0).contains(multiplier) {
+                retry.multiplier = multiplier
+            } else {
+                bag.report(.numberOutOfRange, "`multiplier` must be between 1 and 10, found \(formatNumber(multiplier))", at: field.value.range)
+            }
+        }
+        return retry
+    }
+
+    mutating func expectValue(_ field: FieldSyntax, kind: ActionKind?) -> ExpectIR? {
+        guard let mapping = RunbookParser.mapping(field.value, bag: &bag) else {
+            bag.report(.typeMismatch, "`expect` must be a mapping, found \(field.value.kindDescription)", at: field.value.range,
+                       help: "write `expect: {exit_code: 0, output: \"ready\"}`")
+            return nil
+        }
+        checkKeys(mapping, allowed: LanguageKeys.expect, context: "expect")
+        var expect = ExpectIR()
+        if let exit = mapping["exit_code"] {
+            if let kind, kind != .executeCommand {
+                bag.report(.fieldNotApplicable, "`exit_code` applies to `execute_command` steps, not `\(kind.rawValue)`", at: exit.keyRange)
+            }
+            expect.exitCodes = intOrList(exit, limits: 0...255)
+        }
+        if let status = mapping["status"] {
+            if let kind, kind != .httpRequest {
+                bag.report(.fieldNotApplicable, "`status` applies to `http_request` steps, not `\(kind.rawValue)`", at: status.keyRange)
+            }
+            expect.status = intOrList(status, limits: 100...599)
+        }
+        if let output = mapping["output"], let pattern = scalarString(output) {
+            if let kind, kind != .executeCommand, kind != .httpRequest {
+                bag.report(.fieldNotApplicable, "`output` applies to commands and HTTP requests, not `\(kind.rawValue)`", at: output.keyRange)
+            }
+            do {
+                _ = try NSRegularExpression(pattern: pattern)
+                expect.outputPattern = pattern
+            } catch {
+                bag.report(.invalidPattern, "`output` is not a valid regular expression", at: output.value.range,
+                           help: "escape regex metacharacters such as `(`, `[` and `*` with a backslash")
+            }
+        }
+        return expect
+    }
+
+    // MARK: - Keys
+
+    /// Reports unknown keys, keys of another action kind, and `timeout` + `timeoutMs` conflicts.
+    mutating func checkKeys(_ mapping: MappingSyntax, allowed: [String], context: String, actionKind: ActionKind? = nil) {
+        var allowedSet = Set(allowed)
+        for key in allowed where LanguageKeys.millisecondVariants.contains(key) { allowedSet.insert(key + "Ms") }
+        for field in mapping.fields where !allowedSet.contains(field.key) {
+            if let actionKind, LanguageKeys.allActionFields.contains(field.key) {
+                let owners = ActionKind.allCases.filter { let f = LanguageKeys.actionFields($0); return (f.required + f.optional).contains(field.key) }
+                bag.report(.fieldNotApplicable, "`\(field.key)` does not apply to `\(actionKind.rawValue)` actions", at: field.keyRange,
+                           help: "`\(field.key)` belongs to \(owners.map { "`\($0.rawValue)`" }.joined(separator: ", ")); remove it or change `action`")
+                continue
+            }
+            let candidates = allowed.filter { $0 != "rollback" || context == "step" }
+            let suggestion = Suggestions.closest(to: field.key, in: candidates)
+            bag.report(.unknownKey, "unknown key `\(field.key)` in \(context)", at: field.keyRange,
+                       help: suggestion.map { "did you mean `\($0)`?" } ?? "valid keys here: \(candidates.sorted().joined(separator: ", "))")
+        }
+        for key in allowed where LanguageKeys.millisecondVariants.contains(key) {
+            if let plain = mapping[key], mapping[key + "Ms"] != nil {
+                bag.report(.conflictingKeys, "both `\(key)` and `\(key)Ms` are set", at: plain.keyRange,
+                           help: "keep one of them")
+            }
+        }
+    }
+
+    // MARK: - Values
+
+    func location(_ range: SourceRange) -> IRLocation {
+        let position = file.lineColumn(of: range.start)
+        return IRLocation(file: file.path, line: position.line, column: position.column)
+    }
+
+    /// Any non-null scalar as text; reports lists, mappings and nulls.
+    mutating func scalarString(_ field: FieldSyntax) -> String? {
+        let value = field.value
+        guard let text = value.scalarValue else {
+            bag.report(.typeMismatch, "`\(field.key)` must be a string, found \(value.kindDescription)", at: value.range)
+            return nil
+        }
+        if value.scalarKind == .null {
+            bag.report(.typeMismatch, "`\(field.key)` has no value", at: field.keyRange, help: "write a value after `\(field.key):`")
+            return nil
+        }
+        return text
+    }
+
+    mutating func optionalString(_ mapping: MappingSyntax, _ key: String, nonEmpty: Bool = false) -> String? {
+        guard let field = mapping[key], let text = scalarString(field) else { return nil }
+        if nonEmpty, text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            bag.report(.invalidValue, "`\(key)` is empty", at: field.value.range)
+            return nil
+        }
+        return text
+    }
+
+    mutating func requiredString(_ mapping: MappingSyntax, _ key: String, in owner: String, at range: SourceRange) -> String? {
+        guard mapping[key] != nil else {
+            bag.report(.missingField, "\(owner) has no `\(key)`", at: range, help: "add `\(key): …`")
+            return nil
+        }
+        return optionalString(mapping, key, nonEmpty: true)
+    }
+
+    mutating func bool(_ field: FieldSyntax) -> Bool? {
+        guard field.value.scalarKind == .bool, let text = field.value.scalarValue else {
+            bag.report(.typeMismatch, "`\(field.key)` must be true or false, found \(field.value.kindDescription)", at: field.value.range,
+                       help: field.value.scalarStyle?.isQuoted == true ? "remove the quotes" : nil)
+            return nil
+        }
+        return ["true", "yes", "on", "y"].contains(text.lowercased())
+    }
+
+    mutating func int(_ field: FieldSyntax, limits: ClosedRange<Int>) -> Int? {
+        guard field.value.scalarKind == .int, let text = field.value.scalarValue,
+              let value = Int(text.replacingOccurrences(of: "_", with: "")) ?? Int(text.dropFirst(2), radix: 16) else {
+            bag.report(.typeMismatch, "`\(field.key)` must be an integer, found \(field.value.kindDescription)", at: field.value.range)
+            return nil
+        }
+        guard limits.contains(value) else {
+            bag.report(.numberOutOfRange, "`\(field.key)` must be between \(limits.lowerBound) and \(limits.upperBound), found \(value)",
+                       at: field.value.range)
+            return nil
+        }
+        return value
+    }
+
+    mutating func intOrList(_ field: FieldSyntax, limits: ClosedRange<Int>) -> [Int]? {
+        if let items = field.value.sequenceItems {
+            let values = items.compactMap { int(FieldSyntax(key: field.key, keyRange: field.keyRange, value: $0), limits: limits) }
+            return values.count == items.count ? values : nil
+        }
+        return int(field, limits: limits).map { [$0] }
+    }
+
+    mutating func number(_ field: FieldSyntax) -> Double? {
+        guard let kind = field.value.scalarKind, kind == .int || kind == .float, let text = field.value.scalarValue,
+              let value = Double(text.replacingOccurrences(of: "_", with: "")) else {
+            bag.report(.typeMismatch, "`\(field.key)` must be a number, found \(field.value.kindDescription)", at: field.value.range,
+                       help: field.value.scalarStyle?.isQuoted == true ? "remove the quotes" : nil)
+            return nil
+        }
+        return value
+    }
+
+    func formatNumber(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+
+    /// A duration under `key` (a string such as `5m`) or `<key>Ms` (integer milliseconds), within limits.
+    mutating func duration(_ mapping: MappingSyntax, _ key: String, limits: ClosedRange<Int>) -> Int? {
+        if let field = mapping[key + "Ms"], LanguageKeys.millisecondVariants.contains(key) {
+            guard let value = int(field, limits: Int.min...Int.max) else { return nil }
+            return checkRange(value, limits: limits, field: field, written: "\(value)ms")
+        }
+        guard let field = mapping[key] else { return nil }
+        guard let text = field.value.scalarValue, field.value.scalarKind != .null else {
+            bag.report(.typeMismatch, "`\(key)` must be a duration such as `30s` or `5m`, found \(field.value.kindDescription)", at: field.value.range)
+            return nil
+        }
+        if field.value.scalarKind == .int || field.value.scalarKind == .float {
+            let variant = LanguageKeys.millisecondVariants.contains(key) ? ", or `\(key)Ms: \(text)` for milliseconds" : ""
+            bag.report(.invalidDuration, "`\(key): \(text)` has no unit", at: field.value.range,
+                       help: "write `\(text)s` for seconds\(variant)")
+            return nil
+        }
+        switch DurationParser.milliseconds(text) {
+        case .success(let ms):
+            return checkRange(ms, limits: limits, field: field, written: text)
+        case .failure(.negative):
+            bag.report(.durationOutOfRange, "`\(key)` is negative (`\(text)`)", at: field.value.range,
+                       help: "durations count forward: write a positive value such as `\(text.dropFirst())`")
+        case .failure(.overflow):
+            bag.report(.durationOutOfRange, "`\(key)` is too large to represent (`\(text)`)", at: field.value.range)
+        case .failure(.malformed(let suggestion)):
+            bag.report(.invalidDuration, "`\(text)` is not a duration", at: field.value.range,
+                       help: suggestion.map { "write `\($0)`" } ?? "write a number and unit: `30s`, `5m`, `1h30m`, `2d`, `500ms`")
+        }
+        return nil
+    }
+
+    mutating func checkRange(_ ms: Int, limits: ClosedRange<Int>, field: FieldSyntax, written: String) -> Int? {
+        if limits.contains(ms) { return ms }
+        let bound = ms < limits.lowerBound ? limits.lowerBound : limits.upperBound
+        let relation = ms < limits.lowerBound ? "at least" : "at most"
+        let reason = ms <= 0 ? "is not positive" : ms < limits.lowerBound ? "is too short" : "is absurdly long"
+        bag.report(.durationOutOfRange, "`\(field.key)` \(reason) (`\(written)`)", at: field.value.range,
+                   help: "`\(field.key)` must be \(relation) \(DurationParser.format(milliseconds: max(bound, 1)))")
+        return nil
+    }
+
+    mutating func date(_ field: FieldSyntax) -> String? {
+        guard let text = scalarString(field) else { return nil }
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        if parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+           let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]), (1...12).contains(month) {
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+            let components = DateComponents(year: year, month: month, day: day)
+            if let date = calendar.date(from: components), calendar.component(.day, from: date) == day {
+                return text
+            }
+        }
+        bag.report(.invalidDate, "`\(text)` is not a date", at: field.value.range,
+                   help: "write the date as YYYY-MM-DD, e.g. `2026-11-01`")
+        return nil
+    }
+
+    mutating func list(_ field: FieldSyntax) -> [YAMLNode]? {
+        if let items = field.value.sequenceItems { return items }
+        if field.value.scalarKind == .null { return [] }
+        bag.report(.typeMismatch, "`\(field.key)` must be a list, found \(field.value.kindDescription)", at: field.value.range,
+                   help: "write each entry on its own line starting with `- `, or `[a, b]`")
+        return nil
+    }
+
+    mutating func stringList(_ field: FieldSyntax) -> [String]? {
+        guard let items = list(field) else { return nil }
+        return items.compactMap { scalarString(FieldSyntax(key: field.key + " entry", keyRange: $0.range, value: $0)) }
+    }
+
+    mutating func stringOrList(_ field: FieldSyntax) -> [String]? {
+        if field.value.sequenceItems == nil, field.value.scalarValue != nil {
+            return scalarString(field).map { [$0] }
+        }
+        return stringList(field)
+    }
+
+    mutating func stringMap(_ field: FieldSyntax) -> [String: String]? {
+        guard let mapping = RunbookParser.mapping(field.value, bag: &bag) else {
+            bag.report(.typeMismatch, "`\(field.key)` must be a mapping of names to strings, found \(field.value.kindDescription)", at: field.value.range)
+            return nil
+        }
+        var result: [String: String] = [:]
+        for entry in mapping.fields {
+            if let text = scalarString(entry) { result[entry.key] = text }
+        }
+        return result
+    }
+
+    func scalarJSON(_ node: YAMLNode) -> JSONValue? {
+        guard let text = node.scalarValue, let kind = node.scalarKind else { return nil }
+        switch kind {
+        case .null: return .null
+        case .bool: return .bool(["true", "yes", "on", "y"].contains(text.lowercased()))
+        case .int: return Int(text.replacingOccurrences(of: "_", with: "")).map(JSONValue.int) ?? .string(text)
+        case .float: return Double(text.replacingOccurrences(of: "_", with: "")).map(JSONValue.double) ?? .string(text)
+        case .string: return .string(text)
+        }
+    }
+}

@@ -1,0 +1,70 @@
+// The catalog of compiler diagnostic ids. Ids are stable: never renumber or reuse one.
+// RB0xxx input, RB1xxx YAML/Markdown syntax, RB2xxx runbook structure and types, RB3xxx expressions.
+// Lint rules (RB + 3 digits) live in the lint stage's registry.
+
+public struct DiagnosticCode: Hashable, Sendable {
+    public let id: String
+    public let slug: String
+    public let defaultSeverity: Severity
+    public let summary: String
+
+    public init(_ id: String, _ slug: String, _ severity: Severity, _ summary: String) {
+        self.id = id
+        self.slug = slug
+        self.defaultSeverity = severity
+        self.summary = summary
+    }
+
+    public static func == (lhs: DiagnosticCode, rhs: DiagnosticCode) -> Bool { lhs.id == rhs.id }
+    public func hash(into hasher: inout Hasher) { hasher.combine(id) }
+}
+
+extension DiagnosticCode {
+    // Input
+    public static let fileNotFound = DiagnosticCode("RB0001", "file-not-found", .error, "a named file or directory does not exist or cannot be read")
+    public static let binaryFile = DiagnosticCode("RB0002", "binary-file", .error, "the file is not text (it contains NUL bytes or a UTF-16/UTF-32 byte-order mark)")
+    public static let invalidUTF8 = DiagnosticCode("RB0003", "invalid-utf8", .error, "the file is not valid UTF-8")
+    public static let fileTooLarge = DiagnosticCode("RB0004", "file-too-large", .error, "the file is larger than rbc's input limit")
+    public static let noRunbooks = DiagnosticCode("RB0005", "no-runbooks", .error, "a directory holds no runbook files")
+    public static let notARunbook = DiagnosticCode("RB0006", "not-a-runbook", .error, "a file named explicitly is not a runbook")
+    public static let emptyFile = DiagnosticCode("RB0007", "empty-file", .error, "the file is empty or holds only comments")
+
+    // YAML syntax
+    public static let yamlSyntax = DiagnosticCode("RB1001", "yaml-syntax", .error, "libyaml could not parse the file")
+    public static let duplicateKey = DiagnosticCode("RB1002", "duplicate-key", .error, "a mapping repeats a key")
+    public static let nestingTooDeep = DiagnosticCode("RB1003", "nesting-too-deep", .error, "collections are nested deeper than any runbook needs")
+    public static let aliasExpansion = DiagnosticCode("RB1004", "alias-expansion", .error, "aliases expand the document beyond the size limit (an alias bomb)")
+    public static let multipleDocuments = DiagnosticCode("RB1005", "multiple-documents", .error, "the file holds more than one YAML document")
+    public static let undefinedAlias = DiagnosticCode("RB1006", "undefined-alias", .error, "an alias names an anchor that is not defined before it")
+    public static let unsupportedTag = DiagnosticCode("RB1007", "unsupported-tag", .error, "a node carries an explicit YAML tag rbc does not interpret")
+    public static let invalidMerge = DiagnosticCode("RB1008", "invalid-merge", .error, "a `<<` merge key's value is not a mapping or a list of mappings")
+
+    // Runbook structure and types
+    public static let invalidRoot = DiagnosticCode("RB2001", "invalid-root", .error, "the document root is not a mapping with a `runbook` key")
+    public static let unknownKey = DiagnosticCode("RB2002", "unknown-key", .error, "a key that the runbook language does not define")
+    public static let typeMismatch = DiagnosticCode("RB2003", "type-mismatch", .error, "a value has the wrong type for its key")
+    public static let missingField = DiagnosticCode("RB2004", "missing-field", .error, "a required key is missing")
+    public static let invalidValue = DiagnosticCode("RB2005", "invalid-value", .error, "a value is not one of the allowed values")
+    public static let invalidDuration = DiagnosticCode("RB2006", "invalid-duration", .error, "a duration is not written as `30s`, `5m`, `1h30m`, `2d` or integer milliseconds")
+    public static let durationOutOfRange = DiagnosticCode("RB2007", "duration-out-of-range", .error, "a duration is zero, negative or absurdly long")
+    public static let duplicateStepID = DiagnosticCode("RB2008", "duplicate-step-id", .error, "two steps share an id")
+    public static let emptySteps = DiagnosticCode("RB2009", "empty-steps", .error, "a runbook has no steps")
+    public static let invalidRollback = DiagnosticCode("RB2010", "invalid-rollback", .error, "a rollback uses an action kind that cannot undo anything")
+    public static let fieldNotApplicable = DiagnosticCode("RB2011", "field-not-applicable", .error, "a key belongs to a different action kind")
+    public static let conflictingKeys = DiagnosticCode("RB2012", "conflicting-keys", .error, "two keys set the same thing")
+    public static let invalidPattern = DiagnosticCode("RB2013", "invalid-pattern", .error, "a regular expression does not compile")
+    public static let invalidDate = DiagnosticCode("RB2014", "invalid-date", .error, "a date is not an ISO 8601 calendar date (YYYY-MM-DD)")
+    public static let invalidParam = DiagnosticCode("RB2015", "invalid-param", .error, "a parameter declaration is inconsistent")
+    public static let invalidIdentifier = DiagnosticCode("RB2016", "invalid-identifier", .error, "a step id or parameter name is not a valid identifier")
+    public static let numberOutOfRange = DiagnosticCode("RB2017", "number-out-of-range", .error, "a number is outside the range its key allows")
+
+    /// Every compiler diagnostic id, in id order; docs/diagnostics.md is generated from it.
+    public static let compilerCatalog: [DiagnosticCode] = [
+        .fileNotFound, .binaryFile, .invalidUTF8, .fileTooLarge, .noRunbooks, .notARunbook, .emptyFile,
+        .yamlSyntax, .duplicateKey, .nestingTooDeep, .aliasExpansion, .multipleDocuments, .undefinedAlias,
+        .unsupportedTag, .invalidMerge,
+        .invalidRoot, .unknownKey, .typeMismatch, .missingField, .invalidValue, .invalidDuration,
+        .durationOutOfRange, .duplicateStepID, .emptySteps, .invalidRollback, .fieldNotApplicable,
+        .conflictingKeys, .invalidPattern, .invalidDate, .invalidParam, .invalidIdentifier, .numberOutOfRange,
+    ]
+}

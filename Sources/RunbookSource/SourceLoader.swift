@@ -1,0 +1,75 @@
+// Reads a file's bytes into a SourceFile, or explains why it cannot: missing, binary, not UTF-8, too large.
+
+import Foundation
+
+public enum SourceLoader {
+    /// Larger files are refused: no runbook is this big, and the limit bounds memory and time per file.
+    public static let maximumBytes = 8 * 1024 * 1024
+
+    public enum Outcome: Sendable {
+        case loaded(SourceFile)
+        case failed(Diagnostic)
+    }
+
+    public static func load(path: String) -> Outcome {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            return .failed(Diagnostic(.fileNotFound, "no such file: \(path)", displayPath: path))
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            return .failed(Diagnostic(.fileNotFound, "cannot read \(path): permission denied", displayPath: path))
+        }
+        defer { try? handle.close() }
+        let data: Data
+        do {
+            data = try handle.read(upToCount: maximumBytes + 1) ?? Data()
+        } catch {
+            return .failed(Diagnostic(.fileNotFound, "cannot read \(path): \(error.localizedDescription)", displayPath: path))
+        }
+        return decode(path: path, bytes: [UInt8](data))
+    }
+
+    /// Decodes bytes as UTF-8 text, stripping a UTF-8 byte-order mark.
+    public static func decode(path: String, bytes input: [UInt8]) -> Outcome {
+        if input.count > maximumBytes {
+            return .failed(Diagnostic(
+                .fileTooLarge, "file is larger than \(maximumBytes / (1024 * 1024)) MiB",
+                displayPath: path, help: "split the runbook; rbc refuses larger inputs to bound memory and time"))
+        }
+        if input.starts(with: [0xFF, 0xFE]) || input.starts(with: [0xFE, 0xFF]) || input.starts(with: [0, 0, 0xFE, 0xFF]) {
+            return .failed(Diagnostic(.binaryFile, "file is UTF-16 or UTF-32 encoded", displayPath: path,
+                                      help: "save the file as UTF-8"))
+        }
+        var bytes = input
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        if let nul = bytes.firstIndex(of: 0) {
+            let prefix = SourceFile(path: path, text: String(decoding: bytes[..<nul], as: UTF8.self))
+            return .failed(Diagnostic(.binaryFile, "file contains a NUL byte; it looks like binary data",
+                                      file: prefix, range: .at(nul)))
+        }
+        if let text = String(validating: bytes, as: UTF8.self) {
+            return .loaded(SourceFile(path: path, text: text))
+        }
+        let invalid = firstInvalidUTF8Offset(bytes)
+        // The valid prefix decodes unchanged, so the offset is exact in the lossy text too.
+        let lossy = SourceFile(path: path, text: String(decoding: bytes, as: UTF8.self))
+        return .failed(Diagnostic(.invalidUTF8, "invalid UTF-8 byte 0x\(String(bytes[invalid], radix: 16, uppercase: true))",
+                                  file: lossy, range: .at(invalid), help: "save the file as UTF-8"))
+    }
+
+    static func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var offset = 0
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                offset += UTF8.width(scalar)
+            case .emptyInput:
+                return max(0, bytes.count - 1)
+            case .error:
+                return offset
+            }
+        }
+    }
+}

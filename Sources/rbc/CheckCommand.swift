@@ -1,0 +1,44 @@
+// `rbc check`: compile every runbook found and report diagnostics.
+
+import ArgumentParser
+import RunbookDriver
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check runbooks and report every problem.",
+        discussion: """
+        PATHs are files or directories. Directories are searched recursively for `*.yaml`/`*.yml` files \
+        whose root key is `runbook:`; other YAML is skipped silently. A file named explicitly is always \
+        compiled. With no PATH, the current directory is checked. Files are checked in parallel; output is \
+        sorted by file, line and column.
+
+        Examples:
+          rbc check
+          rbc check runbooks/ examples/api-rate-limit.yaml
+          rbc check runbooks/ --format json > diagnostics.json
+        """
+    )
+
+    @Argument(help: "Runbook files or directories (default: the current directory).")
+    var paths: [String] = []
+
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let report = CheckSession.run(paths: paths)
+        let summary = RenderSummary(filesChecked: report.results.count, diagnostics: report.diagnostics)
+        let renderer = output.format.renderer(color: output.useColor(fileDescriptor: 1))
+        Console.out(renderer.render(report.diagnostics, summary: summary))
+        if output.format == .text {
+            Console.err(summaryLine(summary) + "\n")
+        }
+        if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+    }
+
+    func summaryLine(_ summary: RenderSummary) -> String {
+        func plural(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
+        return "checked \(plural(summary.filesChecked, "runbook")): \(plural(summary.errors, "error")), "
+            + "\(plural(summary.warnings, "warning")), \(plural(summary.infos, "info"))"
+    }
+}
