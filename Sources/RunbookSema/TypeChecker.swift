@@ -361,7 +361,11 @@ private struct Checker {
 
     mutating func actionValue(_ kind: ActionKind, _ fields: MappingSyntax, owner: String, at range: SourceRange) -> ActionIR {
         var action = ActionIR(kind: kind)
-        for key in LanguageKeys.actionFields(kind).required where fields[key] == nil {
+        let allKeys = Set(LanguageKeys.stepCommon + LanguageKeys.allActionFields)
+        for key in LanguageKeys.actionFields(kind).required where fields[key] == nil && fields[key + "Ms"] == nil {
+            // `comand:` is already reported as "did you mean `command`"; do not also call it missing.
+            let misspelt = fields.fields.contains { !allKeys.contains($0.key) && Suggestions.closest(to: $0.key, in: [key]) != nil }
+            if misspelt { continue }
             bag.report(.missingField, "\(owner) (`\(kind.rawValue)`) has no `\(key)`", at: fields["action"]?.keyRange ?? range,
                        help: "add `\(key): …`")
         }

@@ -46,14 +46,29 @@ public struct TextRenderer: DiagnosticRenderer {
         let prefix = file.slice(SourceRange(start: lineRange.start, end: min(range.start, lineRange.end)))
         let spanEnd = min(max(range.end, range.start), lineRange.end)
         let span = file.slice(SourceRange(start: min(range.start, lineRange.end), end: spanEnd))
-        let caretOffset = displayWidth(prefix)
-        let caretWidth = max(1, displayWidth(span, startingAt: caretOffset))
+        var caretOffset = displayWidth(prefix)
+        var caretWidth = max(1, displayWidth(span, startingAt: caretOffset))
+        var shown = Array(expandTabs(text).unicodeScalars)
+        // A minified or generated line can be megabytes long: show a window around the caret.
+        if shown.count > Self.maximumExcerptWidth {
+            let start = max(0, min(caretOffset - 40, shown.count - Self.maximumExcerptWidth))
+            let end = min(shown.count, start + Self.maximumExcerptWidth)
+            let lead: [Unicode.Scalar] = start > 0 ? ["…"] : []
+            let trail: [Unicode.Scalar] = end < shown.count ? ["…"] : []
+            shown = lead + shown[start..<end] + trail
+            caretOffset = caretOffset - start + lead.count
+            caretWidth = max(1, min(caretWidth, end - (caretOffset - lead.count + start)))
+        }
+        var line = ""
+        line.unicodeScalars.append(contentsOf: shown)
         var out = paint(pad + " |", blue) + "\n"
-        out += paint(gutter + " |", blue) + " " + expandTabs(text) + "\n"
+        out += paint(gutter + " |", blue) + " " + line + "\n"
         out += paint(pad + " |", blue) + " " + String(repeating: " ", count: caretOffset)
             + paint(String(repeating: "^", count: caretWidth), caretColor + bold) + "\n"
         return out
     }
+
+    static let maximumExcerptWidth = 120
 
     func expandTabs(_ text: String) -> String {
         var out = ""

@@ -134,7 +134,9 @@ public enum YAMLReader {
                 }
             }
         }
-        return YAMLDocument(root: bag.hasErrors ? nil : root, diagnostics: bag.diagnostics)
+        // Duplicate keys are recoverable (the first one is kept); any other error leaves no usable tree.
+        let fatal = bag.diagnostics.contains { $0.severity == .error && $0.code != .duplicateKey }
+        return YAMLDocument(root: fatal ? nil : root, diagnostics: bag.diagnostics)
     }
 
     /// Pairs a mapping's children and reports every repeated key against its first occurrence.
@@ -181,7 +183,7 @@ public enum YAMLReader {
             help = "YAML does not allow tabs for indentation; indent with spaces"
         } else if problem.contains("mapping values are not allowed") {
             help = "quote the value: a plain scalar cannot contain `: `"
-        } else if problem.contains("did not find expected key") || problem.contains("expected <block end>") {
+        } else if problem.contains("did not find expected") || problem.contains("expected <block end>") {
             help = "check the indentation of this line against the lines above it"
         } else if problem.contains("found undefined tag handle") {
             help = "remove the `!` tag or quote the value"
