@@ -25,15 +25,21 @@ public struct CheckReport: Sendable {
 public enum CheckSession {
     static let usageCodes: Set<DiagnosticCode> = [.fileNotFound, .noRunbooks, .notARunbook]
 
-    public static func run(paths: [String]) -> CheckReport {
+    public static func run(paths: [String], configuration: (Configuration, [Diagnostic]) = Configuration.discover()) -> CheckReport {
+        let (config, configDiagnostics) = configuration
         let discovery = RunbookDiscovery.candidates(for: paths.isEmpty ? ["."] : paths)
-        let candidates = discovery.candidates
+        // Excludes apply to what a directory walk finds. A file named on the command line is always
+        // checked, and so is a directory that is itself excluded when it is named explicitly.
+        let candidates = discovery.candidates.filter { candidate in
+            guard !candidate.explicit, let root = candidate.walkRoot else { return true }
+            return !config.isExcluded(candidate.path) || config.isExcluded(root + "/-")
+        }
         let slots = ResultSlots(count: candidates.count)
         DispatchQueue.concurrentPerform(iterations: candidates.count) { index in
             slots.store(index, process(candidates[index]))
         }
         let results = slots.values.compactMap { $0 }
-        var diagnostics = discovery.diagnostics + results.flatMap(\.diagnostics)
+        var diagnostics = configDiagnostics + discovery.diagnostics + results.flatMap(\.diagnostics)
         for directory in discovery.directories {
             let prefix = directory == "." ? "" : (directory.hasSuffix("/") ? directory : directory + "/")
             if !results.contains(where: { !$0.path.isEmpty && $0.path.hasPrefix(prefix) }) {

@@ -14,8 +14,18 @@ public struct CompilationResult: Sendable {
 }
 
 public enum Compiler {
-    public static func compile(path: String) -> CompilationResult {
-        switch SourceLoader.load(path: path) {
+    public static func compile(path: String, displayPath: String? = nil) -> CompilationResult {
+        switch SourceLoader.load(path: path, displayPath: displayPath) {
+        case .failed(let diagnostic):
+            return CompilationResult(path: diagnostic.path, file: diagnostic.file, ir: nil, diagnostics: [diagnostic])
+        case .loaded(let file):
+            return compile(file)
+        }
+    }
+
+    /// Compiles bytes as if read from `path`: the same decoding checks as a file on disk.
+    public static func compile(path: String, bytes: [UInt8]) -> CompilationResult {
+        switch SourceLoader.decode(path: path, bytes: bytes) {
         case .failed(let diagnostic):
             return CompilationResult(path: path, file: diagnostic.file, ir: nil, diagnostics: [diagnostic])
         case .loaded(let file):

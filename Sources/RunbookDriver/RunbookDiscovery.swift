@@ -8,6 +8,8 @@ public struct RunbookCandidate: Sendable, Hashable {
     public let path: String
     /// Named on the command line: compiled even if it does not look like a runbook.
     public let explicit: Bool
+    /// The directory named on the command line that the walk found it under.
+    public var walkRoot: String?
 }
 
 public enum RunbookDiscovery {
@@ -36,7 +38,7 @@ public enum RunbookDiscovery {
             }
             result.directories.append(path)
             for file in walk(path) where seen.insert(file).inserted {
-                result.candidates.append(RunbookCandidate(path: file, explicit: false))
+                result.candidates.append(RunbookCandidate(path: file, explicit: false, walkRoot: path))
             }
         }
         return result

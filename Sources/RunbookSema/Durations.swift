@@ -20,9 +20,8 @@ public enum DurationParser {
         guard !rest.isEmpty else { return .failure(.malformed(suggestion: nil)) }
         while !rest.isEmpty {
             let digits = rest.prefix { $0.isASCII && $0.isNumber }
-            guard !digits.isEmpty, let number = Int(digits) else {
-                return .failure(.malformed(suggestion: suggestion(for: trimmed)))
-            }
+            guard !digits.isEmpty else { return .failure(.malformed(suggestion: suggestion(for: trimmed))) }
+            guard let number = Int(digits) else { return .failure(.overflow) }
             rest = rest.dropFirst(digits.count)
             // Units must appear largest first, each at most once: `1h30m`, not `30m1h`.
             guard let (rank, unit) = unitMs.enumerated().first(where: { rest.hasPrefix($0.element.suffix) }).map({ (rankOf($0.element.suffix), $0.element) }),

@@ -72,7 +72,7 @@ private struct Checker {
         if syntax.stepsField == nil {
             bag.report(.missingField, "runbook has no `steps`", at: syntax.headerRange,
                        help: "add `steps:` with at least one step (`- id: …`, `action: …`)")
-        } else if syntax.steps.isEmpty, let field = syntax.stepsField {
+        } else if let field = syntax.stepsField, field.value.sequenceItems?.isEmpty ?? (field.value.scalarKind == .null) {
             bag.report(.emptySteps, "runbook has no steps", at: field.value.range.start == field.value.range.end ? field.keyRange : field.value.range,
                        help: "add at least one step; a runbook without steps cannot be run or checked")
         }

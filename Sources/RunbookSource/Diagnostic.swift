@@ -91,10 +91,20 @@ public struct DiagnosticBag: Sendable {
 
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 
+    /// Identity of a reported diagnostic: a node reached through several aliases is reported once.
+    private struct Key: Hashable {
+        let code: String
+        let range: SourceRange?
+        let message: String
+    }
+
+    private var reported = Set<Key>()
+
     public mutating func report(
         _ code: DiagnosticCode, _ message: String, at range: SourceRange?,
         help: String? = nil, notes: [DiagnosticNote] = [], severity: Severity? = nil
     ) {
+        guard reported.insert(Key(code: code.id, range: range, message: message)).inserted else { return }
         diagnostics.append(Diagnostic(code, message, severity: severity, file: file, range: range, help: help, notes: notes))
     }
 

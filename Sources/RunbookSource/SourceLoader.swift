@@ -11,22 +11,24 @@ public enum SourceLoader {
         case failed(Diagnostic)
     }
 
-    public static func load(path: String) -> Outcome {
+    /// Reads `path`; diagnostics name the file `displayPath` (default: `path`).
+    public static func load(path: String, displayPath: String? = nil) -> Outcome {
+        let shown = displayPath ?? path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            return .failed(Diagnostic(.fileNotFound, "no such file: \(path)", displayPath: path))
+            return .failed(Diagnostic(.fileNotFound, "no such file: \(shown)", displayPath: shown))
         }
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            return .failed(Diagnostic(.fileNotFound, "cannot read \(path): permission denied", displayPath: path))
+            return .failed(Diagnostic(.fileNotFound, "cannot read \(shown): permission denied", displayPath: shown))
         }
         defer { try? handle.close() }
         let data: Data
         do {
             data = try handle.read(upToCount: maximumBytes + 1) ?? Data()
         } catch {
-            return .failed(Diagnostic(.fileNotFound, "cannot read \(path): \(error.localizedDescription)", displayPath: path))
+            return .failed(Diagnostic(.fileNotFound, "cannot read \(shown): \(error.localizedDescription)", displayPath: shown))
         }
-        return decode(path: path, bytes: [UInt8](data))
+        return decode(path: shown, bytes: [UInt8](data))
     }
 
     /// Decodes bytes as UTF-8 text, stripping a UTF-8 byte-order mark.

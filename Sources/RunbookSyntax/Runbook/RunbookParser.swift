@@ -11,7 +11,9 @@ public struct ParsedRunbook: Sendable {
 public enum RunbookParser {
     public static func parse(yaml file: SourceFile) -> ParsedRunbook {
         let document = YAMLReader.read(file)
-        guard let root = document.root else {
+        // `---` alone, or only `~`: a document with nothing in it.
+        let isEmptyDocument = document.root.map { $0.scalarKind == .null && ($0.scalarValue ?? "").isEmpty } ?? false
+        guard let root = document.root, !isEmptyDocument else {
             var diagnostics = document.diagnostics
             if diagnostics.isEmpty {
                 diagnostics.append(Diagnostic(.emptyFile, "file is empty; a runbook starts with `runbook:`",

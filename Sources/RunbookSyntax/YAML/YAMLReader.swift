@@ -104,7 +104,10 @@ public enum YAMLReader {
                     } ?? ""
                     let tag = string(scalar.tag)
                     if !checkTag(tag, at: SourceRange(start: start, end: end), into: &bag) { break parsing }
-                    let node = YAMLNode(kind: .scalar(value, style(scalar.style)), range: SourceRange(start: start, end: end),
+                    let scalarStyle = style(scalar.style)
+                    // A block scalar's mark is its `|`/`>` header; diagnostics belong on the content.
+                    let contentStart = scalarStyle.isBlock ? blockContentStart(file.bytes, headerAt: start, end: end) : start
+                    let node = YAMLNode(kind: .scalar(value, scalarStyle), range: SourceRange(start: contentStart, end: end),
                                         tag: tag, anchor: string(scalar.anchor))
                     if !attach(node) { break parsing }
                 case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
@@ -160,6 +163,14 @@ public enum YAMLReader {
             result.append(YAMLPair(key: key, value: value))
         }
         return result
+    }
+
+    /// The first non-blank byte after a block scalar's header line, or the header if there is none.
+    static func blockContentStart(_ bytes: [UInt8], headerAt start: Int, end: Int) -> Int {
+        var index = start
+        while index < end, bytes[index] != 0x0A, bytes[index] != 0x0D { index += 1 }
+        while index < end, bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x20 { index += 1 }
+        return index < end ? index : start
     }
 
     private static func checkTag(_ tag: String?, at range: SourceRange, into bag: inout DiagnosticBag) -> Bool {

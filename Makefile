@@ -1,0 +1,44 @@
+# rbc — the two commands a new user needs:
+#   make demo   install missing Debian packages, build release, run rbc on examples/
+#   make test   install missing packages, build, run every test
+SHELL := /bin/bash
+SWIFT ?= swift
+VENV := .build/venv
+DEBIAN_PACKAGES := libgit2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev pkg-config shellcheck git python3-venv
+RBC := .build/release/rbc
+
+.PHONY: demo test deps venv build release clean
+
+## Install the C libraries rbc links against, only when pkg-config cannot find them.
+deps:
+	@if pkg-config --exists libgit2 libcmark-gfm && command -v shellcheck >/dev/null && python3 -m venv --help >/dev/null 2>&1; then \
+	  echo "deps: libgit2, cmark-gfm and shellcheck present"; \
+	else \
+	  echo "deps: installing $(DEBIAN_PACKAGES)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES); \
+	fi
+
+## A virtualenv with check-jsonschema, the real JSON Schema validator the tests use.
+venv:
+	@[ -x $(VENV)/bin/check-jsonschema ] || { python3 -m venv $(VENV) && $(VENV)/bin/pip install -q check-jsonschema; }
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+demo: release
+	@echo "== rbc check examples/"
+	$(RBC) check examples/
+	@echo "== rbc compile examples/api-gateway-rate-limit.yaml"
+	$(RBC) compile examples/api-gateway-rate-limit.yaml
+	@echo "== rbc check examples/broken/ (these runbooks are broken on purpose: exit 1 is expected)"
+	@$(RBC) check examples/broken/; status=$$?; [ $$status = 1 ] || { echo "expected exit 1, got $$status"; exit 1; }
+
+test: deps venv
+	RBC_CHECK_JSONSCHEMA=$(CURDIR)/$(VENV)/bin/check-jsonschema $(SWIFT) test
+
+clean:
+	rm -rf .build

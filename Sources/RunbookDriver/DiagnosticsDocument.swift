@@ -1,0 +1,31 @@
+// Generates docs/diagnostics.md from the diagnostic catalog; a test fails when the committed copy is stale.
+
+import RunbookSource
+
+public enum DiagnosticsDocument {
+    public static func markdown() -> String {
+        var out = """
+        <!-- Generated from DiagnosticCode.compilerCatalog; do not edit. Regenerate with `RBC_RECORD=1 swift test --filter DocsTests`. -->
+        # Compiler diagnostics
+
+        Every diagnostic has a stable id. Ids are never renumbered or reused.
+        `RB0xxx` are about the input file, `RB1xxx` about YAML syntax, `RB2xxx` about the runbook's structure and types.
+        Lint rules use three-digit ids (`RB` + three digits) and are documented with the linter.
+
+        | id | name | severity | meaning |
+        |---|---|---|---|
+
+        """
+        for code in DiagnosticCode.compilerCatalog {
+            out += "| `\(code.id)` | \(code.slug) | \(code.defaultSeverity.rawValue) | \(code.summary) |\n"
+        }
+        out += """
+
+        Exit codes of `rbc check` and `rbc compile`: `0` no errors, `1` errors found, `2` usage or internal failure
+        (`RB0001` a missing or unreadable path, `RB0005` a directory with no runbooks, `RB0006` a file named
+        explicitly that is not a runbook, or a bad flag).
+
+        """
+        return out
+    }
+}

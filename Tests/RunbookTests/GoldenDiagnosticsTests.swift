@@ -1,0 +1,59 @@
+// Golden files: every broken example and diagnostics fixture renders exactly as recorded, and
+// every clean example compiles with no diagnostics to the recorded IR.
+
+import Foundation
+import RunbookDriver
+import RunbookSema
+import Testing
+
+@Suite struct GoldenDiagnosticsTests {
+    static let brokenExamples = TestSupport.files(in: "examples/broken", extension: "yaml")
+    static let fixtures = TestSupport.files(in: "Tests/RunbookTests/Fixtures/diagnostics", extension: "yaml")
+    static let cleanExamples = TestSupport.files(in: "examples", extension: "yaml")
+
+    @Test func corporaAreNotEmpty() {
+        #expect(Self.brokenExamples.count >= 8)
+        #expect(Self.cleanExamples.count >= 5)
+        #expect(Self.fixtures.count >= 5)
+    }
+
+    @Test(arguments: brokenExamples)
+    func brokenExample(_ name: String) {
+        let relative = "examples/broken/\(name)"
+        let result = Compiler.compile(path: TestSupport.path(relative), displayPath: relative)
+        #expect(result.hasErrors, "\(relative) is meant to be broken")
+        TestSupport.assertGolden(TestSupport.rendered(result.diagnostics),
+                                 "Tests/RunbookTests/Golden/broken/\(name.replacingOccurrences(of: ".yaml", with: ".expected"))")
+    }
+
+    @Test(arguments: fixtures)
+    func diagnosticsFixture(_ name: String) {
+        let relative = "Tests/RunbookTests/Fixtures/diagnostics/\(name)"
+        let result = Compiler.compile(path: TestSupport.path(relative), displayPath: name)
+        #expect(!result.diagnostics.isEmpty, "\(name) should produce diagnostics")
+        TestSupport.assertGolden(TestSupport.rendered(result.diagnostics),
+                                 "Tests/RunbookTests/Fixtures/diagnostics/\(name.replacingOccurrences(of: ".yaml", with: ".expected"))")
+    }
+
+    @Test(arguments: cleanExamples)
+    func cleanExampleCompilesToRecordedIR(_ name: String) throws {
+        let relative = "examples/\(name)"
+        let result = Compiler.compile(path: TestSupport.path(relative), displayPath: relative)
+        #expect(result.diagnostics.isEmpty, "\(relative):\n\(TestSupport.rendered(result.diagnostics))")
+        let ir = try #require(result.ir)
+        let json = String(decoding: try ir.jsonData(), as: UTF8.self)
+        TestSupport.assertGolden(json, "Tests/RunbookTests/Golden/ir/\(name.replacingOccurrences(of: ".yaml", with: ".json"))")
+    }
+
+    @Test func irIsDeterministicAndHashIgnoresLocations() throws {
+        let first = try #require(Compiler.compile(path: TestSupport.path("examples/node-disk-full.yaml")).ir)
+        let second = try #require(Compiler.compile(path: TestSupport.path("examples/node-disk-full.yaml")).ir)
+        #expect(try first.jsonData() == second.jsonData())
+        // The same runbook shifted down by comment lines means the same thing: same content hash.
+        let text = try String(contentsOfFile: TestSupport.path("examples/node-disk-full.yaml"), encoding: .utf8)
+        let shifted = try #require(TestSupport.compile("# moved\n# down\n" + text, path: "elsewhere.yaml").ir)
+        #expect(shifted.contentHash == first.contentHash)
+        #expect(shifted.steps[0].location != first.steps[0].location)
+        #expect(shifted.source?.sha256 != first.source?.sha256)
+    }
+}

@@ -1,0 +1,119 @@
+// Unit tests of the small pieces: line tables, durations, suggestions, hashing, the YAML reader.
+
+import Foundation
+import RunbookSema
+import RunbookSource
+import RunbookSyntax
+import Testing
+
+@Suite struct SourceFileTests {
+    @Test func lineAndColumnCountScalarsAcrossLineEndings() {
+        let file = SourceFile(path: "x", text: "ab\r\ncé🚨d\re\nf")
+        #expect(file.lineCount == 4)
+        #expect(file.lineColumn(of: 0) == LineColumn(line: 1, column: 1))
+        #expect(file.lineColumn(of: 4) == LineColumn(line: 2, column: 1))
+        // "cé🚨d": c(1) é(2 bytes) 🚨(4 bytes) d → d is the 4th scalar.
+        #expect(file.lineColumn(of: 4 + 1 + 2 + 4) == LineColumn(line: 2, column: 4))
+        #expect(file.lineText(2) == "cé🚨d")
+        #expect(file.lineText(3) == "e")
+        #expect(file.offset(line: 2, column: 4) == 11)
+    }
+
+    @Test func offsetsPastTheEndClamp() {
+        let file = SourceFile(path: "x", text: "a\n")
+        #expect(file.lineColumn(of: 99) == LineColumn(line: 2, column: 1))
+    }
+}
+
+@Suite struct DurationTests {
+    @Test(arguments: [("30s", 30_000), ("5m", 300_000), ("1h30m", 5_400_000), ("2d", 172_800_000), ("250ms", 250),
+                      ("1m30s", 90_000), ("1d2h3m4s5ms", 93_784_005)])
+    func parses(_ text: String, _ ms: Int) throws {
+        #expect(try DurationParser.milliseconds(text).get() == ms)
+    }
+
+    @Test func rejectsWithSuggestions() {
+        #expect(DurationParser.milliseconds("5 minutes") == .failure(.malformed(suggestion: "5m")))
+        #expect(DurationParser.milliseconds("45seconds") == .failure(.malformed(suggestion: "45s")))
+        #expect(DurationParser.milliseconds("-5s") == .failure(.negative))
+        #expect(DurationParser.milliseconds("30m1h") == .failure(.malformed(suggestion: nil)))
+        #expect(DurationParser.milliseconds("") == .failure(.malformed(suggestion: nil)))
+        #expect(DurationParser.milliseconds("9999999999999999999d") == .failure(.overflow))
+        #expect(DurationParser.milliseconds("999999999999999d") == .failure(.overflow))
+    }
+
+    @Test func formatsBack() {
+        #expect(DurationParser.format(milliseconds: 5_400_000) == "1h30m")
+        #expect(DurationParser.format(milliseconds: 86_400_000) == "1d")
+    }
+}
+
+@Suite struct SuggestionTests {
+    @Test func closestKey() {
+        #expect(Suggestions.closest(to: "comand", in: ["command", "channel"]) == "command")
+        #expect(Suggestions.closest(to: "timout", in: ["timeout", "title"]) == "timeout")
+        #expect(Suggestions.closest(to: "on-failure", in: ["on_failure"]) == "on_failure")
+        #expect(Suggestions.closest(to: "colour", in: ["command", "timeout"]) == nil)
+        #expect(Suggestions.distance("ab", "ba") == 1)
+    }
+}
+
+@Suite struct SHA256Tests {
+    @Test func knownVectors() {
+        #expect(SHA256.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+            == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(SHA256.hex(Array(repeating: 0x61, count: 1_000)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+    }
+}
+
+@Suite struct YAMLReaderTests {
+    @Test func scalarRangesCoverTheWrittenValue() throws {
+        let file = SourceFile(path: "x", text: "a: \"quoted \\\"x\\\"\"\nb: plain value # comment\nc: 'single'\n")
+        let document = YAMLReader.read(file)
+        let pairs = try #require(document.root?.mappingPairs)
+        #expect(file.slice(pairs[0].value.range) == "\"quoted \\\"x\\\"\"")
+        #expect(pairs[0].value.scalarValue == "quoted \"x\"")
+        #expect(file.slice(pairs[1].value.range) == "plain value")
+        #expect(file.slice(pairs[2].value.range) == "'single'")
+    }
+
+    @Test func blockScalarRangeStartsAtTheContent() throws {
+        let file = SourceFile(path: "x", text: "cmd: |\n  echo one\n  echo two\nnext: 1\n")
+        let pairs = try #require(YAMLReader.read(file).root?.mappingPairs)
+        #expect(file.lineColumn(of: pairs[0].value.range.start) == LineColumn(line: 2, column: 3))
+        #expect(pairs[0].value.scalarValue == "echo one\necho two\n")
+    }
+
+    @Test func multibyteTextMapsLibyamlIndicesToBytes() throws {
+        let file = SourceFile(path: "x", text: "名前: 値\nkey: \"🚨 alert\"\n")
+        let pairs = try #require(YAMLReader.read(file).root?.mappingPairs)
+        #expect(file.slice(pairs[1].key.range) == "key")
+        #expect(file.slice(pairs[1].value.range) == "\"🚨 alert\"")
+        #expect(file.lineColumn(of: pairs[0].value.range.start) == LineColumn(line: 1, column: 5))
+    }
+
+    @Test func duplicateKeysAreReportedAndTheFirstKept() throws {
+        let file = SourceFile(path: "x", text: "a: 1\nb: 2\na: 3\n")
+        let document = YAMLReader.read(file)
+        #expect(document.diagnostics.map(\.code.id) == ["RB1002"])
+        #expect(document.diagnostics.first?.start == LineColumn(line: 3, column: 1))
+        let pairs = try #require(document.root?.mappingPairs)
+        #expect(pairs.count == 2)
+        #expect(pairs[0].value.scalarValue == "1")
+    }
+
+    @Test func aliasesShareTheAnchoredNode() throws {
+        let file = SourceFile(path: "x", text: "base: &b {x: 1}\nuse: *b\n")
+        let pairs = try #require(YAMLReader.read(file).root?.mappingPairs)
+        #expect(pairs[1].value.resolved === pairs[0].value)
+        #expect(pairs[1].value.mappingPairs?.first?.value.scalarValue == "1")
+    }
+
+    @Test func scalarKindsFollowTheCoreSchema() throws {
+        let file = SourceFile(path: "x", text: "a: 12\nb: \"12\"\nc: true\nd: ~\ne: 1.5\nf: P2\ng: !!str 7\n")
+        let kinds = try #require(YAMLReader.read(file).root?.mappingPairs).map { $0.value.scalarKind }
+        #expect(kinds == [.int, .string, .bool, .null, .float, .string, .string])
+    }
+}
