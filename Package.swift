@@ -21,6 +21,7 @@ let package = Package(
         .target(name: "RunbookSource"),
         .target(name: "RunbookSyntax", dependencies: [
             "RunbookSource",
+            "CCmarkGFM",
             .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "RunbookSema", dependencies: ["RunbookSource", "RunbookSyntax"]),

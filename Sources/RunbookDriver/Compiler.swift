@@ -1,5 +1,6 @@
 // Runs the front end that fits a file and the type checker: one file in, IR and diagnostics out.
 
+import Foundation
 import RunbookSema
 import RunbookSource
 import RunbookSyntax
@@ -14,6 +15,12 @@ public struct CompilationResult: Sendable {
 }
 
 public enum Compiler {
+    static let markdownExtensions: Set<String> = ["md", "markdown"]
+
+    public static func isMarkdown(_ path: String) -> Bool {
+        markdownExtensions.contains((path as NSString).pathExtension.lowercased())
+    }
+
     public static func compile(path: String, displayPath: String? = nil) -> CompilationResult {
         switch SourceLoader.load(path: path, displayPath: displayPath) {
         case .failed(let diagnostic):
@@ -34,7 +41,7 @@ public enum Compiler {
     }
 
     public static func compile(_ file: SourceFile) -> CompilationResult {
-        let parsed = RunbookParser.parse(yaml: file)
+        let parsed = isMarkdown(file.path) ? MarkdownRunbookParser.parse(markdown: file) : RunbookParser.parse(yaml: file)
         guard let syntax = parsed.syntax else {
             return CompilationResult(path: file.path, file: file, ir: nil, diagnostics: parsed.diagnostics)
         }

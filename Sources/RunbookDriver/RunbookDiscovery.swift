@@ -13,7 +13,7 @@ public struct RunbookCandidate: Sendable, Hashable {
 }
 
 public enum RunbookDiscovery {
-    static let runbookExtensions: Set<String> = ["yaml", "yml"]
+    static let runbookExtensions: Set<String> = ["yaml", "yml", "md", "markdown"]
     static let skippedDirectories: Set<String> = ["node_modules", "vendor", "Pods"]
 
     public struct Result: Sendable {
@@ -63,8 +63,39 @@ public enum RunbookDiscovery {
         return files.sorted()
     }
 
-    /// Whether a YAML file's root is `runbook:`: a top-level `runbook` key at column 1.
+    /// Whether a file found by walking is a runbook: for YAML a top-level `runbook:` key; for Markdown
+    /// front matter naming `severity` or `runbook`, or a steps-like `##` section.
     public static func looksLikeRunbook(_ file: SourceFile) -> Bool {
+        Compiler.isMarkdown(file.path) ? looksLikeMarkdownRunbook(file) : looksLikeYAMLRunbook(file)
+    }
+
+    static let stepsHeadings = ["steps", "procedure", "mitigation", "resolution", "remediation"]
+
+    static func looksLikeMarkdownRunbook(_ file: SourceFile) -> Bool {
+        var inFrontMatter = false
+        for line in 1...max(1, file.lineCount) {
+            let text = file.lineText(line)
+            if line == 1, text.trimmingCharacters(in: .whitespaces) == "---" {
+                inFrontMatter = true
+                continue
+            }
+            if inFrontMatter {
+                if text.trimmingCharacters(in: .whitespaces) == "---" {
+                    inFrontMatter = false
+                } else if text.hasPrefix("severity:") || text.hasPrefix("runbook:") {
+                    return true
+                }
+                continue
+            }
+            guard text.hasPrefix("## ") else { continue }
+            let heading = text.dropFirst(3).trimmingCharacters(in: .whitespaces).lowercased()
+            let words = heading.split(whereSeparator: { !$0.isLetter }).map(String.init)
+            if let first = words.first(where: { !$0.isEmpty }), stepsHeadings.contains(first) { return true }
+        }
+        return false
+    }
+
+    static func looksLikeYAMLRunbook(_ file: SourceFile) -> Bool {
         let bytes = file.bytes
         let key = Array("runbook".utf8)
         var lineStart = 0

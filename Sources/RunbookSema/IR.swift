@@ -167,6 +167,23 @@ public struct MetadataIR: Codable, Sendable, Equatable {
     public var triggers: [TriggerIR]
 }
 
+public struct ProcedureIR: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var description: String?
+    public var symptoms: String?
+    public var diagnosis: String?
+    public var steps: [StepIR]
+    public var location: IRLocation?
+}
+
+/// Prose a front end kept (Markdown sections that are not runbook structure): never dropped.
+public struct DocumentationIR: Codable, Sendable, Equatable {
+    public var title: String?
+    public var markdown: String
+    public var location: IRLocation?
+}
+
 public struct SourceIR: Codable, Sendable, Equatable {
     public var path: String
     public var format: String
@@ -182,6 +199,10 @@ public struct RunbookIR: Codable, Sendable, Equatable {
     public var params: [ParamIR]
     public var steps: [StepIR]
     public var postRunbook: [StepIR]
+    /// Runbook-wide rollback: runs after the steps' own rollbacks when a run aborts.
+    public var rollback: [StepIR]
+    public var procedures: [ProcedureIR]
+    public var documentation: [DocumentationIR]
     /// SHA-256 of the IR without source locations: equal for runbooks that mean the same.
     public var contentHash: String
     public var source: SourceIR?
@@ -210,6 +231,9 @@ public struct RunbookIR: Codable, Sendable, Equatable {
         }
         copy.steps = copy.steps.map(strip)
         copy.postRunbook = copy.postRunbook.map(strip)
+        copy.rollback = copy.rollback.map(strip)
+        copy.procedures = copy.procedures.map { var p = $0; p.location = nil; p.steps = p.steps.map(strip); return p }
+        copy.documentation = copy.documentation.map { var d = $0; d.location = nil; return d }
         return copy
     }
 

@@ -5,8 +5,9 @@ public enum LanguageKeys {
     public static let root: [String] = ["runbook"]
     public static let runbook: [String] = [
         "name", "severity", "description", "owner", "reviewed", "review_every", "tags", "escalation",
-        "triggers", "params", "defaults", "steps", "post_runbook",
+        "triggers", "params", "defaults", "steps", "post_runbook", "rollback", "procedures",
     ]
+    public static let procedure: [String] = ["id", "name", "description", "symptoms", "diagnosis", "steps"]
     public static let trigger: [String] = ["alert", "metric", "threshold", "duration", "description"]
     public static let param: [String] = ["type", "default", "description", "allowed", "required", "secret"]
     public static let defaults: [String] = ["timeout", "on_failure", "retries"]

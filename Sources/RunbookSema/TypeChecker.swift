@@ -55,7 +55,9 @@ private struct Checker {
 
     mutating func run() -> RunbookIR {
         let meta = syntax.metadata
-        checkKeys(meta, allowed: LanguageKeys.runbook, context: "runbook")
+        // Markdown front matter also carries site generators' keys (Hugo's `weight`): warn, do not fail.
+        checkKeys(meta, allowed: LanguageKeys.runbook, context: "runbook",
+                  unknownSeverity: syntax.format == .markdown ? .warning : nil)
 
         let name = requiredString(meta, "name", in: "runbook", at: syntax.headerRange) ?? ""
         let severity = severityValue(meta) ?? .p3
@@ -69,30 +71,36 @@ private struct Checker {
         let params = meta["params"].map { paramList($0) } ?? []
         let defaults = meta["defaults"].map { defaultsValue($0) } ?? Defaults()
 
-        if syntax.stepsField == nil {
-            bag.report(.missingField, "runbook has no `steps`", at: syntax.headerRange,
-                       help: "add `steps:` with at least one step (`- id: …`, `action: …`)")
+        if syntax.stepsAreDerived {
+            if syntax.steps.isEmpty, syntax.procedures.isEmpty {
+                bag.report(.emptySteps, "runbook has no steps", at: syntax.headerRange,
+                           help: "add a `## Steps` section with a `### …` heading (or a numbered list) per step")
+            }
+        } else if syntax.stepsField == nil {
+            if syntax.procedures.isEmpty {
+                bag.report(.missingField, "runbook has no `steps`", at: syntax.headerRange,
+                           help: "add `steps:` with at least one step (`- id: …`, `action: …`)")
+            }
         } else if let field = syntax.stepsField, field.value.sequenceItems?.isEmpty ?? (field.value.scalarKind == .null) {
             bag.report(.emptySteps, "runbook has no steps", at: field.value.range.start == field.value.range.end ? field.keyRange : field.value.range,
                        help: "add at least one step; a runbook without steps cannot be run or checked")
         }
 
         var seenIDs: [String: SourceRange] = [:]
-        var steps: [StepIR] = []
-        for (index, step) in syntax.steps.enumerated() {
-            steps.append(stepValue(step, index: index, post: false, defaults: defaults, seenIDs: &seenIDs))
-        }
-        var post: [StepIR] = []
-        for (index, step) in syntax.postRunbook.enumerated() {
-            post.append(stepValue(step, index: index, post: true, defaults: defaults, seenIDs: &seenIDs))
-        }
+        let steps = syntax.steps.enumerated().map { stepValue($1, index: $0, idPrefix: nil, defaults: defaults, seenIDs: &seenIDs) }
+        let post = syntax.postRunbook.enumerated().map { stepValue($1, index: $0, idPrefix: "post", defaults: defaults, seenIDs: &seenIDs) }
+        let rollback = syntax.rollback.enumerated().map { stepValue($1, index: $0, idPrefix: "rollback", defaults: defaults, seenIDs: &seenIDs) }
+        var procedureIDs: [String: SourceRange] = [:]
+        let procedures = syntax.procedures.enumerated().map { procedureValue($1, index: $0, defaults: defaults, seenIDs: &procedureIDs) }
+        let documentation = syntax.documentation.map { DocumentationIR(title: $0.title, markdown: $0.markdown, location: location($0.range)) }
 
         var ir = RunbookIR(
             irVersion: RunbookIR.currentVersion,
             runbook: MetadataIR(name: name, severity: severity, description: description, owner: owner,
                                 reviewed: reviewed, reviewEveryMs: reviewEvery, tags: tags, escalation: escalation,
                                 triggers: triggers),
-            params: params, steps: steps, postRunbook: post, contentHash: "",
+            params: params, steps: steps, postRunbook: post, rollback: rollback, procedures: procedures,
+            documentation: documentation, contentHash: "",
             source: SourceIR(path: file.path, format: syntax.format.rawValue, sha256: SHA256.hex(file.bytes)))
         ir.computeContentHash()
         return ir
@@ -101,7 +109,9 @@ private struct Checker {
     mutating func severityValue(_ meta: MappingSyntax) -> StepSeverity? {
         guard let field = meta["severity"] else {
             bag.report(.missingField, "runbook has no `severity`", at: syntax.headerRange,
-                       help: "add `severity: P0` … `P3` (or `SEV1` … `SEV4`)")
+                       help: syntax.format == .markdown
+                           ? "add `severity: P1` to the front matter, or a `**Severity**: P1` line under the title"
+                           : "add `severity: P0` … `P3` (or `SEV1` … `SEV4`)")
             return nil
         }
         guard let text = scalarString(field) else { return nil }
@@ -253,17 +263,51 @@ private struct Checker {
         return defaults
     }
 
+    // MARK: - Procedures
+
+    mutating func procedureValue(_ procedure: ProcedureSyntax, index: Int, defaults: Defaults,
+                                 seenIDs: inout [String: SourceRange]) -> ProcedureIR {
+        let fields = procedure.fields
+        checkKeys(fields, allowed: LanguageKeys.procedure, context: "procedure")
+        var id = "procedure-\(index + 1)"
+        if let idField = fields["id"], let text = scalarString(idField) {
+            id = text
+            if let first = seenIDs[text] {
+                bag.report(.duplicateStepID, "duplicate procedure id `\(text)`", at: idField.value.range,
+                           notes: [DiagnosticNote("first used here", at: first)])
+            } else {
+                seenIDs[text] = idField.value.range
+            }
+        } else if fields["id"] == nil {
+            bag.report(.missingField, "procedure has no `id`", at: procedure.range, help: "add `id: high-memory`")
+        }
+        let name = requiredString(fields, "name", in: "procedure `\(id)`", at: procedure.range) ?? id
+        if procedure.steps.isEmpty {
+            bag.report(.emptySteps, "procedure `\(id)` has no steps", at: fields["name"]?.value.range ?? procedure.range,
+                       help: "list the resolution as steps")
+        }
+        // Step ids are unique within their procedure.
+        var stepIDs: [String: SourceRange] = [:]
+        let steps = procedure.steps.enumerated().map { stepValue($1, index: $0, idPrefix: nil, defaults: defaults, seenIDs: &stepIDs) }
+        return ProcedureIR(id: id, name: name, description: optionalString(fields, "description"),
+                           symptoms: optionalString(fields, "symptoms"), diagnosis: optionalString(fields, "diagnosis"),
+                           steps: steps, location: location(procedure.range))
+    }
+
     // MARK: - Steps
 
-    mutating func stepValue(_ step: StepSyntax, index: Int, post: Bool, defaults: Defaults,
+    /// A step. With `idPrefix` the id is optional and defaults to `<prefix>-<n>` (post-runbook and rollback actions).
+    mutating func stepValue(_ step: StepSyntax, index: Int, idPrefix: String?, defaults: Defaults,
                             seenIDs: inout [String: SourceRange]) -> StepIR {
         let fields = step.fields
-        let kind = actionKind(fields, owner: post ? "post_runbook action" : "step", at: step.range)
+        let owner = idPrefix.map { $0 == "post" ? "post_runbook action" : "\($0) action" } ?? "step"
+        let kind = actionKind(fields, owner: owner, at: step.range)
         let actionKeys = kind.map { let f = LanguageKeys.actionFields($0); return f.required + f.optional }
         checkKeys(fields, allowed: LanguageKeys.stepCommon + (actionKeys ?? LanguageKeys.allActionFields),
-                  context: post ? "post_runbook action" : "step", actionKind: kind)
+                  context: owner, actionKind: kind)
+        let post = idPrefix != nil
 
-        var id = post ? "post-\(index + 1)" : "step-\(index + 1)"
+        var id = "\(idPrefix ?? "step")-\(index + 1)"
         if let idField = fields["id"] {
             if let text = scalarString(idField) {
                 id = text
@@ -488,7 +532,8 @@ private struct Checker {
     // MARK: - Keys
 
     /// Reports unknown keys, keys of another action kind, and `timeout` + `timeoutMs` conflicts.
-    mutating func checkKeys(_ mapping: MappingSyntax, allowed: [String], context: String, actionKind: ActionKind? = nil) {
+    mutating func checkKeys(_ mapping: MappingSyntax, allowed: [String], context: String, actionKind: ActionKind? = nil,
+                            unknownSeverity: Severity? = nil) {
         var allowedSet = Set(allowed)
         for key in allowed where LanguageKeys.millisecondVariants.contains(key) { allowedSet.insert(key + "Ms") }
         for field in mapping.fields where !allowedSet.contains(field.key) {
@@ -500,8 +545,11 @@ private struct Checker {
             }
             let candidates = allowed.filter { $0 != "rollback" || context == "step" }
             let suggestion = Suggestions.closest(to: field.key, in: candidates)
+            let fallback = unknownSeverity == .warning
+                ? "rbc ignores keys it does not know in Markdown front matter; valid keys: \(candidates.sorted().joined(separator: ", "))"
+                : "valid keys here: \(candidates.sorted().joined(separator: ", "))"
             bag.report(.unknownKey, "unknown key `\(field.key)` in \(context)", at: field.keyRange,
-                       help: suggestion.map { "did you mean `\($0)`?" } ?? "valid keys here: \(candidates.sorted().joined(separator: ", "))")
+                       help: suggestion.map { "did you mean `\($0)`?" } ?? fallback, severity: unknownSeverity)
         }
         for key in allowed where LanguageKeys.millisecondVariants.contains(key) {
             if let plain = mapping[key], mapping[key + "Ms"] != nil {
@@ -532,8 +580,14 @@ private struct Checker {
         return text
     }
 
+    /// Keys whose trailing newlines are noise (from `|` blocks and Markdown fences) and are trimmed.
+    static let trimmedKeys: Set<String> = ["command", "description", "instructions", "message", "name", "symptoms", "diagnosis", "title"]
+
     mutating func optionalString(_ mapping: MappingSyntax, _ key: String, nonEmpty: Bool = false) -> String? {
-        guard let field = mapping[key], let text = scalarString(field) else { return nil }
+        guard let field = mapping[key], var text = scalarString(field) else { return nil }
+        if Self.trimmedKeys.contains(key) {
+            while text.last == "\n" || text.last == "\r" { text.removeLast() }
+        }
         if nonEmpty, text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             bag.report(.invalidValue, "`\(key)` is empty", at: field.value.range)
             return nil

@@ -60,6 +60,8 @@ public enum RunbookParser {
         var steps: [StepSyntax] = []
         var stepsField: FieldSyntax?
         var postRunbook: [StepSyntax] = []
+        var rollback: [StepSyntax] = []
+        var procedures: [ProcedureSyntax] = []
         for field in body.fields {
             switch field.key {
             case "steps":
@@ -67,13 +69,47 @@ public enum RunbookParser {
                 steps = stepList(field, bag: &bag)
             case "post_runbook":
                 postRunbook = stepList(field, bag: &bag)
+            case "rollback":
+                rollback = stepList(field, bag: &bag)
+            case "procedures":
+                procedures = procedureList(field, bag: &bag)
             default:
                 metadata.append(field)
             }
         }
         return RunbookSyntax(file: file, format: format, metadata: MappingSyntax(fields: metadata, range: body.range),
                              headerRange: runbookField.keyRange, steps: steps, stepsField: stepsField,
-                             postRunbook: postRunbook)
+                             postRunbook: postRunbook, rollback: rollback, procedures: procedures)
+    }
+
+    public static func procedureList(_ field: FieldSyntax, bag: inout DiagnosticBag) -> [ProcedureSyntax] {
+        guard let items = field.value.sequenceItems else {
+            if field.value.scalarKind != .null {
+                bag.report(.typeMismatch, "`procedures` must be a list, found \(field.value.kindDescription)", at: field.value.range,
+                           help: "write each procedure as `- id: …` with `name:` and `steps:`")
+            }
+            return []
+        }
+        var procedures: [ProcedureSyntax] = []
+        for item in items {
+            guard let mapping = mapping(item, bag: &bag) else {
+                bag.report(.typeMismatch, "a procedure must be a mapping with `id`, `name` and `steps`, found \(item.kindDescription)",
+                           at: item.range)
+                continue
+            }
+            var own: [FieldSyntax] = []
+            var steps: [StepSyntax] = []
+            for entry in mapping.fields {
+                if entry.key == "steps" { steps = stepList(entry, bag: &bag) } else { own.append(entry) }
+            }
+            procedures.append(ProcedureSyntax(fields: MappingSyntax(fields: own, range: mapping.range), steps: steps, range: item.range))
+        }
+        return procedures
+    }
+
+    /// Steps from a list node; a front end with its own syntax for steps (Markdown) builds `StepSyntax` directly.
+    public static func steps(from items: [YAMLNode], bag: inout DiagnosticBag) -> [StepSyntax] {
+        items.compactMap { step(from: $0, bag: &bag) }
     }
 
     private static func stepList(_ field: FieldSyntax, bag: inout DiagnosticBag) -> [StepSyntax] {
@@ -83,31 +119,37 @@ public enum RunbookParser {
                        at: field.value.range, help: "write each step as a list item starting with `- id: …`")
             return []
         }
-        var steps: [StepSyntax] = []
-        for item in items {
-            guard let fields = mapping(item, bag: &bag) else {
-                bag.report(.typeMismatch, "a step must be a mapping with `id` and `action`, found \(item.kindDescription)",
-                           at: item.range, help: "write the step as `- id: restart-api` followed by `action: …` on the next line")
+        return steps(from: items, bag: &bag)
+    }
+
+    /// One step mapping: its own keys, and `rollback` split out.
+    public static func step(from item: YAMLNode, bag: inout DiagnosticBag) -> StepSyntax? {
+        guard let fields = mapping(item, bag: &bag) else {
+            bag.report(.typeMismatch, "a step must be a mapping with `id` and `action`, found \(item.kindDescription)",
+                       at: item.range, help: "write the step as `- id: restart-api` followed by `action: …` on the next line")
+            return nil
+        }
+        return step(from: fields, range: item.range, bag: &bag)
+    }
+
+    /// Splits `rollback` out of a step's keys.
+    public static func step(from fields: MappingSyntax, range: SourceRange, bag: inout DiagnosticBag) -> StepSyntax {
+        var own: [FieldSyntax] = []
+        var rollback: RollbackSyntax?
+        for stepField in fields.fields {
+            guard stepField.key == "rollback" else {
+                own.append(stepField)
                 continue
             }
-            var own: [FieldSyntax] = []
-            var rollback: RollbackSyntax?
-            for stepField in fields.fields {
-                guard stepField.key == "rollback" else {
-                    own.append(stepField)
-                    continue
-                }
-                if let rollbackFields = mapping(stepField.value, bag: &bag) {
-                    rollback = RollbackSyntax(fields: rollbackFields, keyRange: stepField.keyRange)
-                } else {
-                    bag.report(.typeMismatch, "`rollback` must be an action mapping, found \(stepField.value.kindDescription)",
-                               at: stepField.value.range,
-                               help: "write `rollback:` followed by an indented `action: …` and its fields")
-                }
+            if let rollbackFields = mapping(stepField.value, bag: &bag) {
+                rollback = RollbackSyntax(fields: rollbackFields, keyRange: stepField.keyRange)
+            } else {
+                bag.report(.typeMismatch, "`rollback` must be an action mapping, found \(stepField.value.kindDescription)",
+                           at: stepField.value.range,
+                           help: "write `rollback:` followed by an indented `action: …` and its fields")
             }
-            steps.append(StepSyntax(fields: MappingSyntax(fields: own, range: fields.range), rollback: rollback, range: item.range))
         }
-        return steps
+        return StepSyntax(fields: MappingSyntax(fields: own, range: fields.range), rollback: rollback, range: range)
     }
 
     /// A mapping node as `MappingSyntax`, with YAML merge keys (`<<: *base`) applied: explicit keys win.

@@ -40,11 +40,49 @@ public struct StepSyntax: Sendable {
     public let fields: MappingSyntax
     public let rollback: RollbackSyntax?
     public let range: SourceRange
+
+    public init(fields: MappingSyntax, rollback: RollbackSyntax?, range: SourceRange) {
+        self.fields = fields
+        self.rollback = rollback
+        self.range = range
+    }
 }
 
 public struct RollbackSyntax: Sendable {
     public let fields: MappingSyntax
     public let keyRange: SourceRange
+
+    public init(fields: MappingSyntax, keyRange: SourceRange) {
+        self.fields = fields
+        self.keyRange = keyRange
+    }
+}
+
+/// A named procedure (seed "Common Issues": one per issue), with its own steps.
+public struct ProcedureSyntax: Sendable {
+    /// The procedure's own keys (`id`, `name`, `symptoms`, `diagnosis`, `description`), `steps` excluded.
+    public let fields: MappingSyntax
+    public let steps: [StepSyntax]
+    public let range: SourceRange
+
+    public init(fields: MappingSyntax, steps: [StepSyntax], range: SourceRange) {
+        self.fields = fields
+        self.steps = steps
+        self.range = range
+    }
+}
+
+/// Prose a front end keeps as documentation (Markdown sections that are not runbook structure).
+public struct DocumentationSyntax: Sendable {
+    public let title: String?
+    public let markdown: String
+    public let range: SourceRange
+
+    public init(title: String?, markdown: String, range: SourceRange) {
+        self.title = title
+        self.markdown = markdown
+        self.range = range
+    }
 }
 
 public struct RunbookSyntax: Sendable {
@@ -58,9 +96,17 @@ public struct RunbookSyntax: Sendable {
     /// The `steps` key, when present.
     public let stepsField: FieldSyntax?
     public let postRunbook: [StepSyntax]
+    /// Runbook-wide rollback, run after the steps' own rollbacks when a run aborts.
+    public let rollback: [StepSyntax]
+    public let procedures: [ProcedureSyntax]
+    public let documentation: [DocumentationSyntax]
+    /// Whether the steps come from a front end that derives them (Markdown) rather than a `steps:` key.
+    public let stepsAreDerived: Bool
 
     public init(file: SourceFile, format: SourceFormat, metadata: MappingSyntax, headerRange: SourceRange,
-                steps: [StepSyntax], stepsField: FieldSyntax?, postRunbook: [StepSyntax]) {
+                steps: [StepSyntax], stepsField: FieldSyntax?, postRunbook: [StepSyntax],
+                rollback: [StepSyntax] = [], procedures: [ProcedureSyntax] = [],
+                documentation: [DocumentationSyntax] = [], stepsAreDerived: Bool = false) {
         self.file = file
         self.format = format
         self.metadata = metadata
@@ -68,5 +114,9 @@ public struct RunbookSyntax: Sendable {
         self.steps = steps
         self.stepsField = stepsField
         self.postRunbook = postRunbook
+        self.rollback = rollback
+        self.procedures = procedures
+        self.documentation = documentation
+        self.stepsAreDerived = stepsAreDerived
     }
 }

@@ -36,7 +36,8 @@ public final class YAMLNode: Sendable {
     /// Node count with aliases expanded: what a naive consumer would walk.
     public let expandedSize: Int
 
-    init(kind: Kind, range: SourceRange, tag: String?, anchor: String?) {
+    /// Front ends other than YAML (Markdown) build nodes for the values they derive, with their own ranges.
+    public init(kind: Kind, range: SourceRange, tag: String? = nil, anchor: String? = nil) {
         self.kind = kind
         self.range = range
         self.tag = tag

@@ -1,0 +1,124 @@
+// cmark-gfm, wrapped once: the C document is owned by one object and freed when it goes; its nodes
+// are copied into Swift values straight away, so nothing downstream touches C pointers.
+
+import CCmarkGFM
+import RunbookSource
+
+/// A Markdown node as cmark-gfm parsed it, with its source position (1-based lines, byte columns).
+public final class MarkdownNode: Sendable {
+    public let type: String
+    public let startLine: Int
+    public let startColumn: Int
+    public let endLine: Int
+    public let endColumn: Int
+    public let literal: String?
+    public let fenceInfo: String?
+    public let headingLevel: Int
+    public let isOrderedList: Bool
+    public let children: [MarkdownNode]
+
+    init(type: String, startLine: Int, startColumn: Int, endLine: Int, endColumn: Int, literal: String?,
+         fenceInfo: String?, headingLevel: Int, isOrderedList: Bool, children: [MarkdownNode]) {
+        self.type = type
+        self.startLine = startLine
+        self.startColumn = startColumn
+        self.endLine = endLine
+        self.endColumn = endColumn
+        self.literal = literal
+        self.fenceInfo = fenceInfo
+        self.headingLevel = headingLevel
+        self.isOrderedList = isOrderedList
+        self.children = children
+    }
+
+    /// Inline content as plain text: soft breaks become spaces, code spans keep their text.
+    public var plainText: String {
+        switch type {
+        case "text", "code", "html_inline": return literal ?? ""
+        case "softbreak": return " "
+        case "linebreak": return "\n"
+        default: return children.map(\.plainText).joined()
+        }
+    }
+
+    /// Byte range in `file`: cmark columns are 1-based byte columns, `endColumn` inclusive.
+    public func range(in file: SourceFile) -> SourceRange {
+        let start = file.lineRange(startLine).start + max(0, startColumn - 1)
+        let end = file.lineRange(endLine).start + max(0, endColumn)
+        return SourceRange(start: min(start, file.bytes.count), end: min(max(start, end), file.bytes.count))
+    }
+}
+
+public enum MarkdownDocument {
+    /// Deeper nodes are not copied: runbook structure lives near the top, and a Swift tree as deep
+    /// as hostile input could make would overflow the stack when freed.
+    static let maximumDepth = 24
+
+    private static let registerExtensions: Void = { cmark_gfm_core_extensions_ensure_registered() }()
+
+    /// Parses CommonMark + GFM tables with source positions.
+    public static func parse(_ text: String) -> MarkdownNode {
+        _ = registerExtensions
+        let bytes = Array(text.utf8)
+        guard let parser = cmark_parser_new(CMARK_OPT_SOURCEPOS) else { return empty }
+        defer { cmark_parser_free(parser) }
+        for name in ["table", "strikethrough", "tasklist"] {
+            if let syntaxExtension = cmark_find_syntax_extension(name) {
+                cmark_parser_attach_syntax_extension(parser, syntaxExtension)
+            }
+        }
+        bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { chars in
+                if let base = chars.baseAddress { cmark_parser_feed(parser, base, chars.count) }
+            }
+        }
+        guard let document = cmark_parser_finish(parser) else { return empty }
+        defer { cmark_node_free(document) }
+        return copy(document)
+    }
+
+    private static var empty: MarkdownNode {
+        MarkdownNode(type: "document", startLine: 1, startColumn: 1, endLine: 1, endColumn: 0, literal: nil,
+                     fenceInfo: nil, headingLevel: 0, isOrderedList: false, children: [])
+    }
+
+    /// Copies the C tree bottom-up with an explicit stack (no recursion).
+    private static func copy(_ root: OpaquePointer) -> MarkdownNode {
+        final class Frame {
+            let node: OpaquePointer
+            var next: OpaquePointer?
+            var children: [MarkdownNode] = []
+            init(_ node: OpaquePointer) {
+                self.node = node
+                self.next = cmark_node_first_child(node)
+            }
+        }
+        var stack = [Frame(root)]
+        while let top = stack.last {
+            if let child = top.next, stack.count < maximumDepth {
+                top.next = cmark_node_next(child)
+                stack.append(Frame(child))
+                continue
+            }
+            stack.removeLast()
+            let made = make(top.node, children: top.children)
+            guard let parent = stack.last else { return made }
+            parent.children.append(made)
+        }
+        return empty
+    }
+
+    private static func make(_ node: OpaquePointer, children: [MarkdownNode]) -> MarkdownNode {
+        let type = cmark_node_get_type_string(node).map { String(cString: $0) } ?? "unknown"
+        let literal = cmark_node_get_literal(node).map { String(cString: $0) }
+        let info = type == "code_block" ? cmark_node_get_fence_info(node).map { String(cString: $0) } : nil
+        return MarkdownNode(
+            type: type,
+            startLine: Int(cmark_node_get_start_line(node)), startColumn: Int(cmark_node_get_start_column(node)),
+            endLine: Int(cmark_node_get_end_line(node)), endColumn: Int(cmark_node_get_end_column(node)),
+            literal: literal, fenceInfo: info,
+            headingLevel: type == "heading" ? Int(cmark_node_get_heading_level(node)) : 0,
+            isOrderedList: type == "list" && cmark_node_get_list_type(node) == CMARK_ORDERED_LIST,
+            children: children)
+    }
+}

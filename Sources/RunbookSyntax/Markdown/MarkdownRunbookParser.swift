@@ -1,0 +1,732 @@
+// The Markdown runbook dialect on top of cmark-gfm's tree: front matter, title, sections by H2,
+// steps by H3 (or numbered list items), bold labels and fence attributes. It builds the same
+// RunbookSyntax as the YAML front end, with every derived value positioned in the Markdown file.
+
+import RunbookSource
+
+public enum MarkdownRunbookParser {
+    public static func parse(markdown file: SourceFile) -> ParsedRunbook {
+        var builder = Builder(file: file)
+        let syntax = builder.build()
+        return ParsedRunbook(syntax: syntax, diagnostics: builder.bag.diagnostics)
+    }
+
+    /// What an H2 section holds, by its heading (case-insensitive, numbering stripped).
+    enum SectionKind {
+        case description, steps, readOnlySteps, rollback, escalation, commonIssues, emergencyProcedures, documentation
+    }
+
+    static let sectionSynonyms: [(SectionKind, [String])] = [
+        (.description, ["when to use", "overview", "meaning", "service overview", "summary", "description"]),
+        (.steps, ["steps", "procedure", "mitigation", "resolution", "remediation"]),
+        (.readOnlySteps, ["diagnosis", "investigation", "verify", "verification"]),
+        (.rollback, ["rollback", "roll back"]),
+        (.escalation, ["escalation", "escalate"]),
+        (.commonIssues, ["common issues", "known issues"]),
+        (.emergencyProcedures, ["emergency procedures"]),
+    ]
+
+    static func sectionKind(_ heading: String) -> SectionKind {
+        let text = normalizedHeading(heading)
+        for (kind, names) in sectionSynonyms {
+            for name in names where text == name || text.hasPrefix(name + " ") { return kind }
+        }
+        return .documentation
+    }
+
+    /// `2. Apply Mitigation` → `apply mitigation`; `Step 1: Check` → `check`.
+    static func normalizedHeading(_ heading: String) -> String {
+        strippedNumbering(heading).lowercased().trimmingCharacters(in: CharacterSet(charactersIn: " :"))
+    }
+
+    static func strippedNumbering(_ heading: String) -> String {
+        var text = Substring(heading.trimmingCharacters(in: .whitespaces))
+        let lower = text.lowercased()
+        for prefix in ["step ", "issue "] where lower.hasPrefix(prefix) {
+            let rest = text.dropFirst(prefix.count)
+            if rest.first?.isNumber == true { text = rest }
+        }
+        if lower.hasPrefix("issue:") { text = text.dropFirst(6) }
+        let digits = text.prefix { $0.isNumber }
+        if !digits.isEmpty {
+            var rest = text.dropFirst(digits.count)
+            if let first = rest.first, ".):".contains(first) { rest = rest.dropFirst() }
+            if rest.first == " " || rest.isEmpty { text = rest }
+        }
+        return text.trimmingCharacters(in: CharacterSet(charactersIn: " :"))
+    }
+
+    /// A step id from a heading: `Apply Mitigation` → `apply-mitigation`.
+    public static func slug(_ text: String) -> String {
+        var out = ""
+        var dash = false
+        for scalar in text.lowercased().unicodeScalars {
+            if scalar.isASCII, CharacterSet.alphanumerics.contains(scalar) {
+                if dash, !out.isEmpty { out += "-" }
+                out.unicodeScalars.append(scalar)
+                dash = false
+            } else {
+                dash = true
+            }
+        }
+        return out.isEmpty ? "step" : String(out.prefix(64))
+    }
+
+    static let shellLanguages: Set<String> = ["bash", "sh", "shell", "console", "zsh"]
+
+    /// A bold label's text → the language key it sets; nil for bold text that is just emphasis.
+    static func labelKey(_ label: String) -> String? {
+        let key = label.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: " :"))
+            .replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "-", with: "_")
+        let aliases = ["read_only": "readonly", "expected_output": "expected", "expect": "expected", "retry": "retries",
+                       "review_every": "review_every", "reviewed": "reviewed", "alert": "alert"]
+        let normalized = aliases[key] ?? key
+        return labelKeys.contains(normalized) ? normalized : nil
+    }
+
+    static let stepLabelKeys: Set<String> = [
+        "id", "action", "timeout", "on_failure", "retries", "confirm", "readonly", "irreversible", "when", "expected",
+        "rollback", "command", "shell", "config_key", "value", "store", "channel", "message", "title", "labels", "body",
+        "url", "method", "duration", "instructions",
+    ]
+    static let metadataLabelKeys: Set<String> = ["severity", "owner", "reviewed", "review_every", "tags", "alert", "escalation"]
+    static let procedureLabelKeys: Set<String> = ["symptoms", "diagnosis", "resolution"]
+    static let labelKeys = stepLabelKeys.union(metadataLabelKeys).union(procedureLabelKeys)
+}
+
+import Foundation
+
+private struct Label {
+    let key: String
+    let keyRange: SourceRange
+    let value: String
+    let valueRange: SourceRange
+    /// The value is a single code span (`**Rollback**: \`kubectl …\``).
+    let isCode: Bool
+}
+
+private struct Builder {
+    let file: SourceFile
+    var bag: DiagnosticBag
+    var frontMatterEnd = 0
+
+    /// Ids derived from headings and list items, made unique (`click-next`, `click-next-2`): only ids an
+    /// author wrote can be reported as duplicates.
+    var derivedIDs: [String: Int] = [:]
+
+    init(file: SourceFile) {
+        self.file = file
+        self.bag = DiagnosticBag(file: file)
+    }
+
+    mutating func uniqueID(_ base: String) -> String {
+        let count = (derivedIDs[base] ?? 0) + 1
+        derivedIDs[base] = count
+        return count == 1 ? base : "\(base)-\(count)"
+    }
+
+    // MARK: - Document
+
+    mutating func build() -> RunbookSyntax? {
+        var metadata: [FieldSyntax] = []
+        var frontSteps: [StepSyntax] = []
+        var frontPost: [StepSyntax] = []
+        var frontRollback: [StepSyntax] = []
+        var frontProcedures: [ProcedureSyntax] = []
+        if let body = frontMatter() {
+            for field in body.fields {
+                switch field.key {
+                case "steps": frontSteps = stepList(field)
+                case "post_runbook": frontPost = stepList(field)
+                case "rollback": frontRollback = stepList(field)
+                case "procedures": frontProcedures = RunbookParser.procedureList(field, bag: &bag)
+                default: metadata.append(field)
+                }
+            }
+        }
+        // Front matter is blanked (offsets kept) so cmark sees only the Markdown.
+        var masked = file.bytes
+        for index in 0..<frontMatterEnd where masked[index] != 0x0A && masked[index] != 0x0D { masked[index] = 0x20 }
+        let document = MarkdownDocument.parse(String(decoding: masked, as: UTF8.self))
+
+        // Group top-level blocks: the title, the intro, then one section per heading of level ≤ 2.
+        var title: MarkdownNode?
+        var intro: [MarkdownNode] = []
+        var sections: [(heading: MarkdownNode, blocks: [MarkdownNode])] = []
+        for block in document.children {
+            if block.type == "heading", block.headingLevel == 1, title == nil, sections.isEmpty {
+                title = block
+            } else if block.type == "heading", block.headingLevel <= 2 {
+                sections.append((block, []))
+            } else if sections.isEmpty {
+                intro.append(block)
+            } else {
+                sections[sections.count - 1].blocks.append(block)
+            }
+        }
+
+        let known = Set(metadata.map(\.key))
+        var derived: [FieldSyntax] = []
+        let headerRange = title.map { headingTextRange($0) } ?? .at(frontMatterEnd)
+        if !known.contains("name") {
+            if let title {
+                var name = title.plainText.trimmingCharacters(in: .whitespaces)
+                if name.lowercased().hasPrefix("runbook:") { name = String(name.dropFirst(8)).trimmingCharacters(in: .whitespaces) }
+                derived.append(field("name", headerRange, scalar(name, headerRange, .doubleQuoted)))
+            } else if let titleField = metadata.first(where: { $0.key == "title" }) {
+                derived.append(FieldSyntax(key: "name", keyRange: titleField.keyRange, value: titleField.value))
+            }
+        }
+        // Site generators' `title` (Hugo) names the page; it is consumed, not an unknown key.
+        metadata.removeAll { $0.key == "title" }
+
+        var steps: [StepSyntax] = frontSteps
+        var rollback: [StepSyntax] = frontRollback
+        var procedures: [ProcedureSyntax] = frontProcedures
+        var documentation: [DocumentationSyntax] = []
+        var descriptions: [String] = []
+        var escalation: [YAMLNode] = []
+        var introProse: [String] = []
+
+        for block in intro {
+            if block.type == "paragraph" {
+                let found = labels(in: block)
+                for label in found.labels {
+                    if MarkdownRunbookParser.metadataLabelKeys.contains(label.key) {
+                        if !known.contains(label.key == "alert" ? "triggers" : label.key) { derived.append(contentsOf: metadataField(label)) }
+                    } else {
+                        bag.report(.unknownKey, "`**\(label.key)**` sets a step field, but this is the runbook's introduction",
+                                   at: label.keyRange, help: "move it into a step under `## Steps`", severity: .warning)
+                    }
+                }
+                if !found.prose.isEmpty { introProse.append(found.prose) }
+            } else if block.type != "html_block" {
+                documentation.append(DocumentationSyntax(title: nil, markdown: file.slice(block.range(in: file)), range: block.range(in: file)))
+            }
+        }
+
+        for (index, section) in sections.enumerated() {
+            let headingText = section.heading.plainText
+            let sectionEnd = index + 1 < sections.count ? sections[index + 1].heading.range(in: file).start : file.bytes.count
+            let kind = MarkdownRunbookParser.sectionKind(headingText)
+            switch kind {
+            case .description:
+                let paragraphs = section.blocks.filter { $0.type == "paragraph" }.map { labels(in: $0).prose }.filter { !$0.isEmpty }
+                descriptions.append(contentsOf: paragraphs)
+                let others = section.blocks.filter { $0.type != "paragraph" }
+                if !others.isEmpty {
+                    documentation.append(documentationSection(section.heading, end: sectionEnd))
+                }
+            case .steps, .readOnlySteps:
+                steps.append(contentsOf: stepsFrom(section.blocks, section: section.heading, readOnly: kind == .readOnlySteps,
+                                                   escalation: &escalation))
+            case .rollback:
+                rollback.append(contentsOf: stepsFrom(section.blocks, section: section.heading, readOnly: false, escalation: &escalation))
+            case .escalation:
+                escalation.append(contentsOf: escalationEntries(section.blocks))
+            case .commonIssues, .emergencyProcedures:
+                procedures.append(contentsOf: proceduresFrom(section.blocks, emergency: kind == .emergencyProcedures))
+            case .documentation:
+                documentation.append(documentationSection(section.heading, end: sectionEnd))
+            }
+        }
+
+        if !known.contains("description") {
+            let text = (descriptions.isEmpty ? introProse : descriptions).joined(separator: "\n\n")
+            if !text.isEmpty {
+                derived.append(field("description", headerRange, scalar(text, headerRange, .doubleQuoted)))
+            }
+        } else if !introProse.isEmpty {
+            documentation.insert(DocumentationSyntax(title: nil, markdown: introProse.joined(separator: "\n\n"), range: headerRange), at: 0)
+        }
+        if !known.contains("escalation"), !escalation.isEmpty {
+            let range = escalation[0].range
+            derived.append(field("escalation", range, YAMLNode(kind: .sequence(escalation), range: range)))
+        }
+        let metadataRange = SourceRange(start: 0, end: file.bytes.count)
+        return RunbookSyntax(file: file, format: .markdown, metadata: MappingSyntax(fields: metadata + derived, range: metadataRange),
+                             headerRange: headerRange, steps: steps, stepsField: nil, postRunbook: frontPost,
+                             rollback: rollback, procedures: procedures, documentation: documentation, stepsAreDerived: true)
+    }
+
+    // MARK: - Front matter
+
+    /// The mapping between `---` lines at the top of the file, as the runbook body.
+    mutating func frontMatter() -> MappingSyntax? {
+        guard file.lineText(1).trimmingCharacters(in: .whitespaces) == "---" else { return nil }
+        var closing: Int?
+        for line in 2...max(2, file.lineCount) where line <= file.lineCount {
+            let text = file.lineText(line).trimmingCharacters(in: .whitespaces)
+            if text == "---" || text == "..." { closing = line; break }
+        }
+        guard let closing else {
+            bag.report(.yamlSyntax, "front matter opened here is never closed", at: file.lineRange(1),
+                       help: "end the front matter with a line holding only `---`")
+            return nil
+        }
+        frontMatterEnd = closing < file.lineCount ? file.lineRange(closing + 1).start : file.bytes.count
+        let content = SourceRange(start: file.lineRange(2).start, end: file.lineRange(closing).start)
+        guard let root = parseEmbeddedYAML(content) else { return nil }
+        if root.scalarKind == .null { return nil }
+        guard let mapping = RunbookParser.mapping(root, bag: &bag) else {
+            bag.report(.typeMismatch, "front matter must be a mapping of runbook keys, found \(root.kindDescription)", at: root.range)
+            return nil
+        }
+        if let wrapped = mapping["runbook"], let body = RunbookParser.mapping(wrapped.value, bag: &bag) { return body }
+        return mapping
+    }
+
+    /// YAML inside the Markdown file (front matter, ```yaml rbc fences), parsed from a copy in which
+    /// everything else is blanked, so node offsets are offsets in the Markdown file itself.
+    mutating func parseEmbeddedYAML(_ range: SourceRange) -> YAMLNode? {
+        var bytes = file.bytes
+        for index in bytes.indices where (index < range.start || index >= range.end) && bytes[index] != 0x0A && bytes[index] != 0x0D {
+            bytes[index] = 0x20
+        }
+        let masked = SourceFile(path: file.path, text: String(decoding: bytes, as: UTF8.self))
+        let document = YAMLReader.read(masked)
+        for diagnostic in document.diagnostics {
+            var moved = diagnostic
+            moved.file = file
+            bag.append(contentsOf: [moved])
+        }
+        return document.root
+    }
+
+    mutating func stepList(_ field: FieldSyntax) -> [StepSyntax] {
+        guard let items = field.value.sequenceItems else {
+            bag.report(.typeMismatch, "`\(field.key)` must be a list of steps, found \(field.value.kindDescription)", at: field.value.range)
+            return []
+        }
+        return RunbookParser.steps(from: items, bag: &bag)
+    }
+
+    // MARK: - Steps
+
+    /// Steps of a section: one per H3; without H3s one per top-level numbered item; without those,
+    /// one per shell fence.
+    mutating func stepsFrom(_ blocks: [MarkdownNode], section: MarkdownNode, readOnly: Bool,
+                            escalation: inout [YAMLNode]) -> [StepSyntax] {
+        if blocks.contains(where: { $0.type == "heading" && $0.headingLevel == 3 }) {
+            var steps: [StepSyntax] = []
+            var current: (heading: MarkdownNode, blocks: [MarkdownNode])?
+            func flush(_ builder: inout Builder) {
+                guard let group = current else { return }
+                let name = MarkdownRunbookParser.strippedNumbering(group.heading.plainText)
+                if MarkdownRunbookParser.normalizedHeading(name) == "escalation" {
+                    escalation.append(contentsOf: builder.escalationEntries(group.blocks))
+                } else {
+                    steps.append(builder.step(name: name, nameRange: builder.headingTextRange(group.heading),
+                                              blocks: group.blocks, readOnly: readOnly))
+                }
+            }
+            for block in blocks {
+                if block.type == "heading", block.headingLevel == 3 {
+                    flush(&self)
+                    current = (block, [])
+                } else {
+                    current?.blocks.append(block)
+                }
+            }
+            flush(&self)
+            return steps
+        }
+        if let list = blocks.first(where: { $0.type == "list" && $0.isOrderedList }) {
+            return listSteps(list, readOnly: readOnly)
+        }
+        var steps: [StepSyntax] = []
+        var lastProse: MarkdownNode?
+        let sectionName = MarkdownRunbookParser.strippedNumbering(section.plainText)
+        for block in blocks {
+            if block.type == "paragraph" { lastProse = block }
+            guard isShellFence(block) else { continue }
+            let name = lastProse.map { firstSentence($0.plainText) } ?? "\(sectionName) \(steps.count + 1)"
+            let nameRange = lastProse.map { $0.range(in: file) } ?? block.range(in: file)
+            steps.append(step(name: name, nameRange: nameRange, blocks: [block], readOnly: readOnly))
+            lastProse = nil
+        }
+        // Prose only: the section is one manual step that carries it.
+        if steps.isEmpty, blocks.contains(where: { $0.type == "paragraph" || $0.type == "list" }) {
+            steps.append(step(name: sectionName, nameRange: headingTextRange(section), blocks: blocks, readOnly: readOnly))
+        }
+        return steps
+    }
+
+    mutating func listSteps(_ list: MarkdownNode, readOnly: Bool) -> [StepSyntax] {
+        list.children.filter { $0.type == "item" }.map { item in
+            let first = item.children.first { $0.type == "paragraph" }
+            let name = first.map { MarkdownRunbookParser.strippedNumbering(firstSentence($0.plainText)) } ?? "step"
+            let rest = item.children.filter { $0 !== first }
+            return step(name: name, nameRange: first?.range(in: file) ?? item.range(in: file), blocks: rest, readOnly: readOnly,
+                        prose: first.map { [labels(in: $0).prose] } ?? [])
+        }
+    }
+
+    /// One step from its heading (or list item) and the blocks under it.
+    mutating func step(name: String, nameRange: SourceRange, blocks: [MarkdownNode], readOnly: Bool,
+                       prose initialProse: [String] = []) -> StepSyntax {
+        var fields: [FieldSyntax] = []
+        var explicit: [FieldSyntax] = []
+        var prose: [String] = []
+        var command: (String, SourceRange)?
+        var rollback: RollbackSyntax?
+        var awaitingRollbackFence: SourceRange?
+        var expectOutput: (String, SourceRange, SourceRange)?
+
+        for block in blocks {
+            if block.type == "code_block", let info = block.fenceInfo, isEmbeddedYAML(info) {
+                if let node = parseEmbeddedYAML(fenceContentRange(block)), let mapping = RunbookParser.mapping(node, bag: &bag) {
+                    explicit.append(contentsOf: mapping.fields)
+                }
+                continue
+            }
+            if isShellFence(block) {
+                let content = fenceCommand(block)
+                let attributes = fenceAttributes(block)
+                if let keyRange = awaitingRollbackFence {
+                    var rollbackFields = [field("action", keyRange, scalar("execute_command", keyRange)),
+                                          field("command", content.1, scalar(content.0, content.1, .literal))]
+                    rollbackFields.append(contentsOf: attributes.filter { ["timeout", "timeoutMs", "description"].contains($0.key) })
+                    rollback = RollbackSyntax(fields: MappingSyntax(fields: rollbackFields, range: content.1), keyRange: keyRange)
+                    awaitingRollbackFence = nil
+                } else if command == nil {
+                    command = content
+                    explicit.append(contentsOf: attributes)
+                } else {
+                    prose.append(file.slice(block.range(in: file)))
+                }
+                continue
+            }
+            if block.type == "paragraph" {
+                let found = labels(in: block)
+                if !found.prose.isEmpty { prose.append(found.prose) }
+                for label in found.labels where !MarkdownRunbookParser.stepLabelKeys.contains(label.key) {
+                    prose.append(label.key.capitalized + ": " + label.value)
+                }
+                for label in found.labels where MarkdownRunbookParser.stepLabelKeys.contains(label.key) {
+                switch label.key {
+                case "rollback":
+                    if label.value.isEmpty {
+                        awaitingRollbackFence = label.keyRange
+                    } else {
+                        let kind = label.isCode ? "execute_command" : "manual"
+                        let key = label.isCode ? "command" : "instructions"
+                        rollback = RollbackSyntax(fields: MappingSyntax(fields: [
+                            field("action", label.keyRange, scalar(kind, label.keyRange)),
+                            field(key, label.valueRange, scalar(label.value, label.valueRange, .doubleQuoted)),
+                        ], range: label.valueRange), keyRange: label.keyRange)
+                    }
+                case "expected":
+                    if label.isCode {
+                        expectOutput = (NSRegularExpression.escapedPattern(for: label.value), label.keyRange, label.valueRange)
+                    } else {
+                        prose.append("Expected: " + label.value)
+                    }
+                case "labels":
+                    let items = label.value.split(separator: ",").map { scalar($0.trimmingCharacters(in: .whitespaces), label.valueRange) }
+                    fields.append(field("labels", label.keyRange, YAMLNode(kind: .sequence(items), range: label.valueRange)))
+                default:
+                    // Backticks keep a value a string (`**Value**: \`2000\``); prose fields are strings anyway.
+                    let style: YAMLScalarStyle = label.isCode
+                        || ["command", "message", "instructions", "title", "body", "irreversible", "when"].contains(label.key)
+                        ? .doubleQuoted : .plain
+                    fields.append(field(label.key, label.keyRange, scalar(label.value, label.valueRange, style)))
+                }
+                }
+                continue
+            }
+            if block.type != "html_block", block.type != "thematic_break" {
+                prose.append(file.slice(block.range(in: file)))
+            }
+        }
+
+        let allProse = prose
+        let keys = Set((fields + explicit).map(\.key))
+        let slug = MarkdownRunbookParser.slug(name)
+        var derived = [field("id", nameRange, scalar(uniqueID(slug), nameRange, .doubleQuoted))]
+        // `### restart-api` is the id itself; any other heading is also the step's name.
+        if slug != name {
+            derived.append(field("name", nameRange, scalar(name, nameRange, .doubleQuoted)))
+        }
+        if let (text, range) = command, !keys.contains("command") {
+            derived.append(field("command", range, scalar(text, range, .literal)))
+        }
+        let hasCommand = command != nil || keys.contains("command")
+        if !keys.contains("action") {
+            let kind = hasCommand ? "execute_command" : "manual"
+            derived.append(field("action", nameRange, scalar(kind, nameRange)))
+            if !hasCommand, !keys.contains("instructions") {
+                let text = (initialProse + allProse).joined(separator: "\n\n")
+                derived.append(field("instructions", nameRange, scalar(text.isEmpty ? name : text, nameRange, .doubleQuoted)))
+            }
+        }
+        let descriptionProse = hasCommand || keys.contains("action") ? allProse : []
+        if !descriptionProse.isEmpty, !keys.contains("description") {
+            derived.append(field("description", nameRange, scalar(descriptionProse.joined(separator: "\n\n"), nameRange, .doubleQuoted)))
+        }
+        if readOnly, !keys.contains("readonly") {
+            derived.append(field("readonly", nameRange, scalar("true", nameRange)))
+        }
+        if let (pattern, keyRange, valueRange) = expectOutput, !keys.contains("expect") {
+            let key = scalar("output", keyRange)
+            derived.append(field("expect", keyRange, YAMLNode(kind: .mapping([YAMLPair(key: key, value: scalar(pattern, valueRange, .doubleQuoted))]), range: valueRange)))
+        }
+        if let keyRange = awaitingRollbackFence {
+            bag.report(.missingField, "`**Rollback**:` is not followed by a command fence", at: keyRange,
+                       help: "put a ```bash fence with the rollback command right after the label, or write the rollback after the colon")
+        }
+        // Explicit settings (labels, fence attributes, ```yaml rbc blocks) win over what was derived.
+        var merged: [FieldSyntax] = []
+        var seen = Set<String>()
+        for entry in explicit + fields + derived where seen.insert(entry.key).inserted {
+            merged.append(entry)
+        }
+        if let explicitRollback = merged.first(where: { $0.key == "rollback" }) {
+            merged.removeAll { $0.key == "rollback" }
+            if rollback == nil, let mapping = RunbookParser.mapping(explicitRollback.value, bag: &bag) {
+                rollback = RollbackSyntax(fields: mapping, keyRange: explicitRollback.keyRange)
+            }
+        }
+        return StepSyntax(fields: MappingSyntax(fields: merged, range: nameRange), rollback: rollback, range: nameRange)
+    }
+
+    // MARK: - Procedures (Common Issues, Emergency Procedures)
+
+    mutating func proceduresFrom(_ blocks: [MarkdownNode], emergency: Bool) -> [ProcedureSyntax] {
+        var groups: [(heading: MarkdownNode, blocks: [MarkdownNode])] = []
+        for block in blocks {
+            if block.type == "heading", block.headingLevel == 3 {
+                groups.append((block, []))
+            } else if !groups.isEmpty {
+                groups[groups.count - 1].blocks.append(block)
+            }
+        }
+        return groups.map { group in
+            let name = MarkdownRunbookParser.strippedNumbering(group.heading.plainText)
+            let range = headingTextRange(group.heading)
+            var fields = [field("id", range, scalar(MarkdownRunbookParser.slug(name), range, .doubleQuoted)),
+                          field("name", range, scalar(name, range, .doubleQuoted))]
+            var rest: [MarkdownNode] = []
+            for block in group.blocks {
+                let found = labels(in: block)
+                let procedureLabels = found.labels.filter { MarkdownRunbookParser.procedureLabelKeys.contains($0.key) }
+                guard !procedureLabels.isEmpty else {
+                    rest.append(block)
+                    continue
+                }
+                for label in procedureLabels where label.key != "resolution" {
+                    fields.append(field(label.key, label.keyRange, scalar(label.value, label.valueRange, .doubleQuoted)))
+                }
+            }
+            var none: [YAMLNode] = []
+            let steps = stepsFrom(rest, section: group.heading, readOnly: false, escalation: &none)
+            return ProcedureSyntax(fields: MappingSyntax(fields: fields, range: range), steps: steps, range: range)
+        }
+    }
+
+    // MARK: - Pieces
+
+    func escalationEntries(_ blocks: [MarkdownNode]) -> [YAMLNode] {
+        var entries: [YAMLNode] = []
+        for block in blocks {
+            if block.type == "list" {
+                for item in block.children where item.type == "item" {
+                    entries.append(scalar(item.plainText, item.range(in: file), .doubleQuoted))
+                }
+            } else if block.type == "paragraph" {
+                entries.append(scalar(block.plainText, block.range(in: file), .doubleQuoted))
+            }
+        }
+        return entries
+    }
+
+    /// Metadata from an intro label: `**Severity**: P1`, `**Alert**: KubePodCrashLooping`, `**Tags**: a, b`.
+    func metadataField(_ label: Label) -> [FieldSyntax] {
+        switch label.key {
+        case "alert":
+            let alert = YAMLNode(kind: .mapping([YAMLPair(key: scalar("alert", label.keyRange), value: scalar(label.value, label.valueRange))]),
+                                 range: label.valueRange)
+            return [field("triggers", label.keyRange, YAMLNode(kind: .sequence([alert]), range: label.valueRange))]
+        case "tags":
+            let items = label.value.split(separator: ",").map { scalar($0.trimmingCharacters(in: .whitespaces), label.valueRange) }
+            return [field("tags", label.keyRange, YAMLNode(kind: .sequence(items), range: label.valueRange))]
+        default:
+            return [field(label.key, label.keyRange, scalar(label.value, label.valueRange, label.key == "escalation" ? .doubleQuoted : .plain))]
+        }
+    }
+
+    func documentationSection(_ heading: MarkdownNode, end: Int) -> DocumentationSyntax {
+        let start = heading.range(in: file).start
+        let markdown = file.slice(SourceRange(start: start, end: end)).trimmingCharacters(in: .whitespacesAndNewlines)
+        return DocumentationSyntax(title: heading.plainText, markdown: markdown, range: headingTextRange(heading))
+    }
+
+    /// Labels in a paragraph: each line that opens with bold text and a colon (`**Timeout**: 5m`).
+    /// Lines that follow a label continue its value; other lines are prose.
+    func labels(in block: MarkdownNode) -> (labels: [Label], prose: String) {
+        guard block.type == "paragraph" else { return ([], "") }
+        var lines: [[MarkdownNode]] = [[]]
+        for child in block.children {
+            if child.type == "softbreak" || child.type == "linebreak" { lines.append([]) } else { lines[lines.count - 1].append(child) }
+        }
+        // Soft and hard breaks end source lines, so line i of the paragraph is source line startLine + i:
+        // values and prose keep the author's Markdown (code spans, links) from the source.
+        var labels: [Label] = []
+        var prose: [String] = []
+        for (offset, line) in lines.enumerated() {
+            let sourceLine = block.startLine + offset
+            let raw = offset == 0
+                ? file.slice(SourceRange(start: block.range(in: file).start, end: file.lineRange(sourceLine).end))
+                : file.lineText(sourceLine)
+            let text = raw.trimmingCharacters(in: .whitespaces)
+            if let label = label(line) {
+                labels.append(label)
+            } else if let last = labels.popLast() {
+                labels.append(Label(key: last.key, keyRange: last.keyRange, value: last.value + " " + text,
+                                    valueRange: last.valueRange, isCode: false))
+            } else {
+                prose.append(text)
+            }
+        }
+        return (labels, prose.joined(separator: " "))
+    }
+
+    /// The single label of a paragraph that is nothing but one label line, if it is one.
+    func label(in block: MarkdownNode) -> Label? {
+        let found = labels(in: block)
+        return found.labels.count == 1 && found.prose.isEmpty ? found.labels[0] : nil
+    }
+
+    /// One line of inline nodes as a label, when it opens with a bold name and a colon.
+    func label(_ line: [MarkdownNode]) -> Label? {
+        guard let strong = line.first, strong.type == "strong" else { return nil }
+        var name = strong.plainText.trimmingCharacters(in: .whitespaces)
+        let rest = line.dropFirst()
+        var value = rest.map(\.plainText).joined()
+        if name.hasSuffix(":") {
+            name.removeLast()
+        } else if value.hasPrefix(":") {
+            value.removeFirst()
+        } else {
+            return nil
+        }
+        guard let key = MarkdownRunbookParser.labelKey(name) else { return nil }
+        let codeParts = rest.filter { $0.type == "code" }
+        let isCode = codeParts.count == 1
+            && rest.allSatisfy { $0.type == "code" || $0.plainText.trimmingCharacters(in: CharacterSet(charactersIn: ": ")).isEmpty }
+        if isCode, let code = codeParts.first?.literal { value = code }
+        // cmark gives inline nodes positions: the key is the bold span, the value starts after `:` and spaces.
+        let keyRange = strong.range(in: file)
+        let bytes = file.bytes
+        let lineEnd = file.lineRange(strong.startLine).end
+        var index = keyRange.end
+        while index < lineEnd, bytes[index] == UInt8(ascii: ":") || bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
+        if isCode { while index < lineEnd, bytes[index] == UInt8(ascii: "`") { index += 1 } }
+        let valueEnd = isCode ? min(index + value.utf8.count, lineEnd) : max(index, lineEnd)
+        if !isCode {
+            value = file.slice(SourceRange(start: index, end: valueEnd)).trimmingCharacters(in: .whitespaces)
+        }
+        return Label(key: key, keyRange: keyRange, value: value, valueRange: SourceRange(start: index, end: valueEnd), isCode: isCode)
+    }
+
+    func isShellFence(_ block: MarkdownNode) -> Bool {
+        guard block.type == "code_block", let info = block.fenceInfo else { return false }
+        let language = info.split(separator: " ").first.map { $0.lowercased() } ?? ""
+        return MarkdownRunbookParser.shellLanguages.contains(language.replacingOccurrences(of: "{", with: ""))
+    }
+
+    func isEmbeddedYAML(_ info: String) -> Bool {
+        let words = info.split(separator: " ").map { $0.lowercased() }
+        return words.count >= 2 && (words[0] == "yaml" || words[0] == "yml") && words[1] == "rbc"
+    }
+
+    /// The lines between a fence's opening and closing lines.
+    func fenceContentRange(_ block: MarkdownNode) -> SourceRange {
+        let first = block.startLine + 1
+        var last = block.endLine
+        let closing = file.lineText(last).trimmingCharacters(in: .whitespaces)
+        if last > block.startLine, closing.hasPrefix("```") || closing.hasPrefix("~~~") { last -= 1 }
+        guard last >= first else { return .at(file.lineRange(block.startLine).end) }
+        return SourceRange(start: file.lineRange(first).start, end: file.lineRange(last).end)
+    }
+
+    /// The command of a shell fence; in `console` fences only `$ ` prompt lines, prompts stripped.
+    func fenceCommand(_ block: MarkdownNode) -> (String, SourceRange) {
+        let range = fenceContentRange(block)
+        var text = block.literal ?? ""
+        let language = block.fenceInfo?.split(separator: " ").first.map { $0.lowercased() } ?? ""
+        if language == "console" {
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let prompts = lines.filter { $0.hasPrefix("$ ") }
+            if !prompts.isEmpty { text = prompts.map { String($0.dropFirst(2)) }.joined(separator: "\n") + "\n" }
+        }
+        return (text, range)
+    }
+
+    /// `{id=restart timeout=5m readonly}` after the fence's language, each value positioned on the fence line.
+    func fenceAttributes(_ block: MarkdownNode) -> [FieldSyntax] {
+        let lineRange = file.lineRange(block.startLine)
+        let bytes = file.bytes
+        guard let open = (lineRange.start..<lineRange.end).first(where: { bytes[$0] == UInt8(ascii: "{") }) else { return [] }
+        let close = (open..<lineRange.end).first(where: { bytes[$0] == UInt8(ascii: "}") }) ?? lineRange.end
+        var fields: [FieldSyntax] = []
+        var index = open + 1
+        while index < close {
+            while index < close, bytes[index] == 0x20 || bytes[index] == UInt8(ascii: ",") { index += 1 }
+            let keyStart = index
+            while index < close, bytes[index] != 0x20, bytes[index] != UInt8(ascii: "="), bytes[index] != UInt8(ascii: ",") { index += 1 }
+            guard index > keyStart else { break }
+            let rawKey = file.slice(SourceRange(start: keyStart, end: index))
+            let key = rawKey.replacingOccurrences(of: "-", with: "_")
+            let keyRange = SourceRange(start: keyStart, end: index)
+            if index < close, bytes[index] == UInt8(ascii: "=") {
+                index += 1
+                var valueStart = index
+                var valueEnd: Int
+                var style = YAMLScalarStyle.plain
+                if index < close, bytes[index] == UInt8(ascii: "\"") || bytes[index] == UInt8(ascii: "'") {
+                    let quote = bytes[index]
+                    index += 1
+                    valueStart = index
+                    while index < close, bytes[index] != quote { index += 1 }
+                    valueEnd = index
+                    if index < close { index += 1 }
+                    style = .doubleQuoted
+                } else {
+                    while index < close, bytes[index] != 0x20, bytes[index] != UInt8(ascii: ",") { index += 1 }
+                    valueEnd = index
+                }
+                let valueRange = SourceRange(start: valueStart, end: valueEnd)
+                fields.append(field(key, keyRange, scalar(file.slice(valueRange), valueRange, style)))
+            } else {
+                fields.append(field(key, keyRange, scalar("true", keyRange)))
+            }
+        }
+        return fields
+    }
+
+    /// The text of a heading, after its `#` marks.
+    func headingTextRange(_ heading: MarkdownNode) -> SourceRange {
+        let range = heading.range(in: file)
+        var start = range.start
+        let bytes = file.bytes
+        while start < range.end, bytes[start] == UInt8(ascii: "#") || bytes[start] == 0x20 { start += 1 }
+        let lineEnd = file.lineRange(heading.startLine).end
+        return SourceRange(start: start < lineEnd ? start : range.start, end: max(start, lineEnd))
+    }
+
+    func firstSentence(_ text: String) -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let cut = trimmed.firstIndex { $0 == "\n" } ?? trimmed.endIndex
+        let line = String(trimmed[..<cut]).trimmingCharacters(in: CharacterSet(charactersIn: " :"))
+        return line.count > 80 ? String(line.prefix(80)) : line
+    }
+
+    func scalar(_ text: String, _ range: SourceRange, _ style: YAMLScalarStyle = .plain) -> YAMLNode {
+        YAMLNode(kind: .scalar(text, style), range: range)
+    }
+
+    func field(_ key: String, _ keyRange: SourceRange, _ value: YAMLNode) -> FieldSyntax {
+        FieldSyntax(key: key, keyRange: keyRange, value: value)
+    }
+}
