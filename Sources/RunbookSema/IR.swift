@@ -37,6 +37,12 @@ public struct IRLocation: Codable, Sendable, Equatable {
     public var file: String
     public var line: Int
     public var column: Int
+
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
 }
 
 public enum StepSeverity: String, Codable, Sendable, CaseIterable {

@@ -9,7 +9,8 @@ import Testing
 @Suite struct GoldenDiagnosticsTests {
     static let brokenExamples = TestSupport.files(in: "examples/broken", extension: "yaml")
     static let fixtures = TestSupport.files(in: "Tests/RunbookTests/Fixtures/diagnostics", extension: "yaml")
-    static let cleanExamples = TestSupport.files(in: "examples", extension: "yaml")
+        + TestSupport.files(in: "Tests/RunbookTests/Fixtures/diagnostics", extension: "md")
+    static let cleanExamples = TestSupport.files(in: "examples", extension: "yaml") + TestSupport.files(in: "examples", extension: "md")
 
     @Test func corporaAreNotEmpty() {
         #expect(Self.brokenExamples.count >= 8)
@@ -32,7 +33,7 @@ import Testing
         let result = Compiler.compile(path: TestSupport.path(relative), displayPath: name)
         #expect(!result.diagnostics.isEmpty, "\(name) should produce diagnostics")
         TestSupport.assertGolden(TestSupport.rendered(result.diagnostics),
-                                 "Tests/RunbookTests/Fixtures/diagnostics/\(name.replacingOccurrences(of: ".yaml", with: ".expected"))")
+                                 "Tests/RunbookTests/Fixtures/diagnostics/\((name as NSString).deletingPathExtension).expected")
     }
 
     @Test(arguments: cleanExamples)
@@ -42,7 +43,7 @@ import Testing
         #expect(result.diagnostics.isEmpty, "\(relative):\n\(TestSupport.rendered(result.diagnostics))")
         let ir = try #require(result.ir)
         let json = String(decoding: try ir.jsonData(), as: UTF8.self)
-        TestSupport.assertGolden(json, "Tests/RunbookTests/Golden/ir/\(name.replacingOccurrences(of: ".yaml", with: ".json"))")
+        TestSupport.assertGolden(json, "Tests/RunbookTests/Golden/ir/\(name).json")
     }
 
     @Test func irIsDeterministicAndHashIgnoresLocations() throws {

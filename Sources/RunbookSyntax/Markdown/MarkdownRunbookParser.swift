@@ -288,6 +288,10 @@ private struct Builder {
         for diagnostic in document.diagnostics {
             var moved = diagnostic
             moved.file = file
+            // libyaml reports "unexpected end" past the block; keep the caret inside it.
+            if let at = moved.range, at.start > range.end {
+                moved.range = .at(range.end)
+            }
             bag.append(contentsOf: [moved])
         }
         return document.root
