@@ -89,8 +89,40 @@ public struct ActionIR: Codable, Sendable, Equatable {
     public var headers: [String: String]?
     public var durationMs: Int?
     public var instructions: String?
+    /// The command with every `${{ }}` replaced by a quoted reference to its environment variable
+    /// (see `StepIR.substitutions`): what the executor runs, so values are never spliced into shell text.
+    public var commandTemplate: String?
 
     public init(kind: ActionKind) { self.kind = kind }
+}
+
+/// One `${{ }}` in a step's field, recorded structurally for the executor.
+public struct SubstitutionIR: Codable, Sendable, Equatable {
+    /// `command`, `message`, `url`, `headers.Authorization`, `rollback.command`, …
+    public var field: String
+    /// The expression's source text.
+    public var expression: String
+    public var type: String
+    /// The names it reads: `params.service`, `steps.check.outputs.rate`.
+    public var references: [String]
+    /// The environment variable the executor sets to the value (commands read it through `commandTemplate`).
+    public var variable: String
+    /// For commands: where the expression sat in the shell text.
+    public var quoting: ShellQuoting?
+    /// It reads a secret parameter: plans, logs and journals show `***`.
+    public var secret: Bool
+    public var location: IRLocation?
+}
+
+/// A value a step publishes for later expressions: `steps.ID.outputs.NAME`.
+public struct OutputIR: Codable, Sendable, Equatable {
+    public var name: String
+    /// `stdout`, `stderr` (commands) or `body` (HTTP requests).
+    public var from: String
+    /// A regular expression; its first capture group (or the whole match) is the value.
+    public var pattern: String?
+    /// A JSON path (`$.status.ready`) into the output parsed as JSON.
+    public var json: String?
 }
 
 public struct RetryIR: Codable, Sendable, Equatable {
@@ -129,6 +161,8 @@ public struct StepIR: Codable, Sendable, Equatable {
     public var readonly: Bool
     public var irreversible: String?
     public var when: String?
+    public var outputs: [OutputIR]?
+    public var substitutions: [SubstitutionIR]?
     public var rollback: RollbackIR?
     public var location: IRLocation?
 }
@@ -233,6 +267,7 @@ public struct RunbookIR: Codable, Sendable, Equatable {
             var s = step
             s.location = nil
             s.rollback?.location = nil
+            s.substitutions = s.substitutions?.map { var sub = $0; sub.location = nil; return sub }
             return s
         }
         copy.steps = copy.steps.map(strip)

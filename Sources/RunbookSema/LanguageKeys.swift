@@ -13,8 +13,9 @@ public enum LanguageKeys {
     public static let defaults: [String] = ["timeout", "on_failure", "retries"]
     public static let stepCommon: [String] = [
         "id", "name", "description", "action", "timeout", "on_failure", "retries", "expect", "confirm",
-        "readonly", "irreversible", "when", "rollback",
+        "readonly", "irreversible", "when", "outputs", "rollback",
     ]
+    public static let output: [String] = ["from", "pattern", "json"]
     public static let rollbackCommon: [String] = ["action", "description", "timeout"]
     public static let retries: [String] = ["attempts", "backoff", "multiplier"]
     public static let expect: [String] = ["exit_code", "output", "status"]

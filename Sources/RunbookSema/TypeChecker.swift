@@ -102,6 +102,10 @@ private struct Checker {
             params: params, steps: steps, postRunbook: post, rollback: rollback, procedures: procedures,
             documentation: documentation, contentHash: "",
             source: SourceIR(path: file.path, format: syntax.format.rawValue, sha256: SHA256.hex(file.bytes)))
+        // Expressions need every step's id, kind, outputs and condition: they are checked on the IR.
+        var expressions = ExpressionPass(file: file, params: params, bag: bag)
+        expressions.run(syntax, &ir)
+        bag = expressions.bag
         ir.computeContentHash()
         return ir
     }
@@ -355,7 +359,58 @@ private struct Checker {
             timeoutSource: timeout != nil ? .step : defaults.timeoutMs != nil ? .defaults : .builtin,
             onFailure: onFailure, retry: retry, expect: expect,
             confirm: fields["confirm"].flatMap { bool($0) } ?? false, readonly: readonly, irreversible: irreversible,
-            when: fields["when"].flatMap { scalarString($0) }, rollback: rollback, location: location(step.range))
+            when: fields["when"].flatMap { scalarString($0) }, outputs: fields["outputs"].flatMap { outputsValue($0, kind: kind) },
+            substitutions: nil, rollback: rollback, location: location(step.range))
+    }
+
+    /// `outputs: {rate: {from: stdout, pattern: "rate=(\\S+)"}}` or `{status: {from: body, json: "$.status"}}`.
+    mutating func outputsValue(_ field: FieldSyntax, kind: ActionKind?) -> [OutputIR]? {
+        guard let mapping = RunbookParser.mapping(field.value, bag: &bag) else {
+            bag.report(.typeMismatch, "`outputs` must be a mapping of output names, found \(field.value.kindDescription)", at: field.value.range,
+                       help: "write `outputs: {rate: {from: stdout, pattern: \"rate=(\\\\S+)\"}}`")
+            return nil
+        }
+        var outputs: [OutputIR] = []
+        for entry in mapping.fields {
+            if entry.key.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) == nil {
+                bag.report(.invalidIdentifier, "output name `\(entry.key)` is not an identifier", at: entry.keyRange)
+            }
+            guard let decl = RunbookParser.mapping(entry.value, bag: &bag) else {
+                bag.report(.typeMismatch, "output `\(entry.key)` must be a mapping with `from`", at: entry.value.range)
+                continue
+            }
+            checkKeys(decl, allowed: LanguageKeys.output, context: "output")
+            let sources: [String] = kind == .httpRequest ? ["body"] : kind == .executeCommand ? ["stdout", "stderr"] : []
+            var from = sources.first ?? "stdout"
+            if let fromField = decl["from"], let text = scalarString(fromField) {
+                if kind != nil, !sources.contains(text) {
+                    let allowed = sources.isEmpty ? "no outputs (only commands and HTTP requests have them)" : sources.joined(separator: " or ")
+                    bag.report(.invalidOutput, "output `\(entry.key)` reads `\(text)`, but this step has \(allowed)", at: fromField.value.range)
+                }
+                from = text
+            } else if sources.isEmpty, kind != nil {
+                bag.report(.invalidOutput, "`\(kind?.rawValue ?? "")` steps have no outputs", at: entry.keyRange)
+            }
+            var output = OutputIR(name: entry.key, from: from)
+            if let patternField = decl["pattern"], let pattern = scalarString(patternField) {
+                if (try? NSRegularExpression(pattern: pattern)) == nil {
+                    bag.report(.invalidPattern, "`pattern` of output `\(entry.key)` is not a valid regular expression", at: patternField.value.range)
+                }
+                output.pattern = pattern
+            }
+            if let jsonField = decl["json"], let path = scalarString(jsonField) {
+                if path.range(of: #"^\$(\.[A-Za-z_][A-Za-z0-9_-]*|\[[0-9]+\])*$"#, options: .regularExpression) == nil {
+                    bag.report(.invalidOutput, "`\(path)` is not a JSON path", at: jsonField.value.range,
+                               help: "write `$.field.sub[0]`")
+                }
+                output.json = path
+            }
+            if output.pattern != nil, output.json != nil {
+                bag.report(.conflictingKeys, "output `\(entry.key)` sets both `pattern` and `json`", at: entry.keyRange, help: "keep one of them")
+            }
+            outputs.append(output)
+        }
+        return outputs
     }
 
     func suggestedID(_ fields: MappingSyntax) -> String {

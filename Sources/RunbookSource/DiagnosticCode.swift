@@ -58,6 +58,17 @@ extension DiagnosticCode {
     public static let invalidIdentifier = DiagnosticCode("RB2016", "invalid-identifier", .error, "a step id or parameter name is not a valid identifier")
     public static let numberOutOfRange = DiagnosticCode("RB2017", "number-out-of-range", .error, "a number is outside the range its key allows")
 
+    // Expressions
+    public static let expressionSyntax = DiagnosticCode("RB3001", "expression-syntax", .error, "a `${{ }}` expression or `when` condition does not parse")
+    public static let unknownReference = DiagnosticCode("RB3002", "unknown-reference", .error, "an expression names a parameter, step, output or context that does not exist")
+    public static let expressionType = DiagnosticCode("RB3003", "expression-type", .error, "an expression's types do not fit (comparison, operator, function argument, `when`)")
+    public static let stepOrder = DiagnosticCode("RB3004", "step-order", .error, "an expression uses a step that has not run yet at that point")
+    public static let unusedParam = DiagnosticCode("RB3005", "unused-param", .warning, "a declared parameter is used by no expression")
+    public static let unknownFunction = DiagnosticCode("RB3006", "unknown-function", .error, "an expression calls an unknown function or passes the wrong number of arguments")
+    public static let maybeSkipped = DiagnosticCode("RB3007", "maybe-skipped", .warning, "an expression reads a step that has a `when` condition and may not have run")
+    public static let invalidOutput = DiagnosticCode("RB3008", "invalid-output", .error, "a step's output declaration is inconsistent")
+    public static let paramValue = DiagnosticCode("RB3009", "param-value", .error, "a parameter value given with `--param` or `--params-file` does not fit its declaration")
+
     /// Every compiler diagnostic id, in id order; docs/diagnostics.md is generated from it.
     public static let compilerCatalog: [DiagnosticCode] = [
         .fileNotFound, .binaryFile, .invalidUTF8, .fileTooLarge, .noRunbooks, .notARunbook, .emptyFile,
@@ -66,5 +77,7 @@ extension DiagnosticCode {
         .invalidRoot, .unknownKey, .typeMismatch, .missingField, .invalidValue, .invalidDuration,
         .durationOutOfRange, .duplicateStepID, .emptySteps, .invalidRollback, .fieldNotApplicable,
         .conflictingKeys, .invalidPattern, .invalidDate, .invalidParam, .invalidIdentifier, .numberOutOfRange,
+        .expressionSyntax, .unknownReference, .expressionType, .stepOrder, .unusedParam, .unknownFunction, .maybeSkipped,
+        .invalidOutput, .paramValue,
     ]
 }

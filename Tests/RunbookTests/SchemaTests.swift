@@ -47,7 +47,7 @@ import Testing
         let dir = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         var files: [String] = []
-        for name in TestSupport.files(in: "examples", extension: "yaml") {
+        for name in TestSupport.files(in: "examples", extension: "yaml") + TestSupport.files(in: "examples", extension: "md") {
             let ir = try #require(Compiler.compile(path: TestSupport.path("examples/\(name)")).ir)
             let out = dir.appendingPathComponent(name + ".json")
             try ir.jsonData().write(to: out)

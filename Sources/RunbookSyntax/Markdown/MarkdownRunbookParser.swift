@@ -311,8 +311,11 @@ private struct Builder {
     /// one per shell fence.
     mutating func stepsFrom(_ blocks: [MarkdownNode], section: MarkdownNode, readOnly: Bool,
                             escalation: inout [YAMLNode]) -> [StepSyntax] {
-        if blocks.contains(where: { $0.type == "heading" && $0.headingLevel == 3 }) {
-            var steps: [StepSyntax] = []
+        if let firstHeading = blocks.firstIndex(where: { $0.type == "heading" && $0.headingLevel == 3 }) {
+            // What comes before the first `###` (a numbered list, fences) is steps too.
+            var steps = firstHeading > 0
+                ? stepsWithoutHeadings(Array(blocks[..<firstHeading]), section: section, readOnly: readOnly, proseIsStep: false)
+                : []
             var current: (heading: MarkdownNode, blocks: [MarkdownNode])?
             func flush(_ builder: inout Builder) {
                 guard let group = current else { return }
@@ -335,6 +338,12 @@ private struct Builder {
             flush(&self)
             return steps
         }
+        return stepsWithoutHeadings(blocks, section: section, readOnly: readOnly, proseIsStep: true)
+    }
+
+    /// One step per top-level numbered item; without a numbered list, one per shell fence; with
+    /// neither, prose only is one manual step (when `proseIsStep`).
+    mutating func stepsWithoutHeadings(_ blocks: [MarkdownNode], section: MarkdownNode, readOnly: Bool, proseIsStep: Bool) -> [StepSyntax] {
         if let list = blocks.first(where: { $0.type == "list" && $0.isOrderedList }) {
             return listSteps(list, readOnly: readOnly)
         }
@@ -350,7 +359,7 @@ private struct Builder {
             lastProse = nil
         }
         // Prose only: the section is one manual step that carries it.
-        if steps.isEmpty, blocks.contains(where: { $0.type == "paragraph" || $0.type == "list" }) {
+        if proseIsStep, steps.isEmpty, blocks.contains(where: { $0.type == "paragraph" || $0.type == "list" }) {
             steps.append(step(name: sectionName, nameRange: headingTextRange(section), blocks: blocks, readOnly: readOnly))
         }
         return steps
@@ -360,15 +369,16 @@ private struct Builder {
         list.children.filter { $0.type == "item" }.map { item in
             let first = item.children.first { $0.type == "paragraph" }
             let name = first.map { MarkdownRunbookParser.strippedNumbering(firstSentence($0.plainText)) } ?? "step"
-            let rest = item.children.filter { $0 !== first }
-            return step(name: name, nameRange: first?.range(in: file) ?? item.range(in: file), blocks: rest, readOnly: readOnly,
-                        prose: first.map { [labels(in: $0).prose] } ?? [])
+            // The item's first line names the step; the lines after it may hold labels.
+            let nameRange = first.map { file.lineRange($0.startLine) }.map { SourceRange(start: first?.range(in: file).start ?? $0.start, end: $0.end) }
+            return step(name: name, nameRange: nameRange ?? item.range(in: file), blocks: item.children, readOnly: readOnly,
+                        nameParagraph: first)
         }
     }
 
     /// One step from its heading (or list item) and the blocks under it.
     mutating func step(name: String, nameRange: SourceRange, blocks: [MarkdownNode], readOnly: Bool,
-                       prose initialProse: [String] = []) -> StepSyntax {
+                       nameParagraph: MarkdownNode? = nil) -> StepSyntax {
         var fields: [FieldSyntax] = []
         var explicit: [FieldSyntax] = []
         var prose: [String] = []
@@ -403,7 +413,9 @@ private struct Builder {
             }
             if block.type == "paragraph" {
                 let found = labels(in: block)
-                if !found.prose.isEmpty { prose.append(found.prose) }
+                // A list item's first line is its name: prose only if there is more than the name.
+                let nameOnly = block === nameParagraph && MarkdownRunbookParser.strippedNumbering(firstSentence(found.prose)) == found.prose
+                if !found.prose.isEmpty, !nameOnly { prose.append(found.prose) }
                 for label in found.labels where !MarkdownRunbookParser.stepLabelKeys.contains(label.key) {
                     prose.append(label.key.capitalized + ": " + label.value)
                 }
@@ -460,7 +472,7 @@ private struct Builder {
             let kind = hasCommand ? "execute_command" : "manual"
             derived.append(field("action", nameRange, scalar(kind, nameRange)))
             if !hasCommand, !keys.contains("instructions") {
-                let text = (initialProse + allProse).joined(separator: "\n\n")
+                let text = allProse.joined(separator: "\n\n")
                 derived.append(field("instructions", nameRange, scalar(text.isEmpty ? name : text, nameRange, .doubleQuoted)))
             }
         }

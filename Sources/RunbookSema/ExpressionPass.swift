@@ -1,0 +1,229 @@
+// Checks every `${{ }}` and `when` of a runbook after the IR is built: each expression is parsed and
+// type checked in the scope of its step, its findings are placed at the exact characters in the
+// source file, and the IR records every substitution structurally (never as spliced text).
+
+import Foundation
+import RunbookSource
+import RunbookSyntax
+
+struct ExpressionPass {
+    let file: SourceFile
+    let params: [String: ParamIR]
+    var bag: DiagnosticBag
+    var referencedParams: Set<String> = []
+
+    /// Step fields whose strings the executor substitutes into.
+    static let templatedFields = ["command", "config_key", "value", "channel", "message", "title", "body", "url", "instructions", "shell"]
+
+    init(file: SourceFile, params: [ParamIR], bag: DiagnosticBag) {
+        self.file = file
+        self.params = Dictionary(params.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.bag = bag
+    }
+
+    mutating func run(_ syntax: RunbookSyntax, _ ir: inout RunbookIR) {
+        let main = facts(ir.steps)
+        check(list: syntax.steps, ir: &ir.steps, earlier: [:], facts: main)
+        let everyMainStep = Dictionary(main.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        check(list: syntax.postRunbook, ir: &ir.postRunbook, earlier: everyMainStep, facts: facts(ir.postRunbook))
+        check(list: syntax.rollback, ir: &ir.rollback, earlier: everyMainStep, facts: facts(ir.rollback))
+        for (procedureSyntax, index) in zip(syntax.procedures, ir.procedures.indices) {
+            check(list: procedureSyntax.steps, ir: &ir.procedures[index].steps, earlier: [:], facts: facts(ir.procedures[index].steps))
+        }
+        let paramFields = syntax.metadata["params"].flatMap { $0.value.mappingPairs } ?? []
+        for param in ir.params where !referencedParams.contains(param.name) {
+            let range = paramFields.first { $0.key.scalarValue == param.name }?.key.range
+            bag.report(.unusedParam, "parameter `\(param.name)` is declared but no expression uses it", at: range,
+                       help: "use it as `${{ params.\(param.name) }}`, or remove the declaration")
+        }
+    }
+
+    private func facts(_ steps: [StepIR]) -> [StepFacts] {
+        steps.map { StepFacts(id: $0.id, index: $0.index, kind: $0.action.kind, outputs: ($0.outputs ?? []).map(\.name),
+                              conditional: $0.when != nil) }
+    }
+
+    private mutating func check(list: [StepSyntax], ir steps: inout [StepIR], earlier: [String: StepFacts], facts: [StepFacts]) {
+        for (position, stepSyntax) in list.enumerated() where position < steps.count {
+            var visible = earlier
+            for fact in facts[..<position] where visible[fact.id] == nil { visible[fact.id] = fact }
+            var later: [String: StepFacts] = [:]
+            for fact in facts[position...] where visible[fact.id] == nil { later[fact.id] = fact }
+            let id = steps[position].id
+            var scope = ExpressionScope(params: params, visible: visible, later: later, owner: "step `\(id)`")
+            var substitutions: [SubstitutionIR] = []
+
+            if let when = stepSyntax.fields["when"], let text = when.value.scalarValue {
+                checkCondition(text, node: when.value, scope: scope)
+            }
+            var action = steps[position].action
+            templates(in: stepSyntax.fields, prefix: "", scope: scope, substitutions: &substitutions, action: &action)
+            steps[position].action = action
+            if let expect = stepSyntax.fields["expect"], let pairs = RunbookParser.mapping(expect.value, bag: &bag),
+               let output = pairs["output"] {
+                var ignored = ActionIR(kind: .manual)
+                templates(in: MappingSyntax(fields: [output], range: pairs.range), prefix: "expect.", scope: scope,
+                          substitutions: &substitutions, action: &ignored)
+            }
+            // A rollback runs after its step: the step's own results are visible to it.
+            if let rollback = stepSyntax.rollback, var rollbackIR = steps[position].rollback {
+                if let fact = facts.first(where: { $0.id == id }) {
+                    scope.visible[id] = fact
+                    scope.later[id] = nil
+                }
+                scope.owner = "rollback of `\(id)`"
+                var rollbackAction = rollbackIR.action
+                templates(in: rollback.fields, prefix: "rollback.", scope: scope, substitutions: &substitutions, action: &rollbackAction)
+                rollbackIR.action = rollbackAction
+                steps[position].rollback = rollbackIR
+            }
+            steps[position].substitutions = substitutions.isEmpty ? nil : substitutions
+        }
+    }
+
+    private mutating func checkCondition(_ text: String, node: YAMLNode, scope: ExpressionScope) {
+        // `when` may be written bare or wrapped in `${{ }}`.
+        let scanned = TemplateScanner.scan(text)
+        var expression = text
+        var offset = 0
+        if let only = scanned.parts.first, scanned.parts.count == 1, only.kind == .expression {
+            expression = only.text
+            offset = only.offset
+        }
+        let locator = ValueLocator(file: file, node: node, value: text)
+        let parsed = ExpressionParser.parse(expression)
+        report(parsed.problems, locator: locator, base: offset)
+        guard let tree = parsed.node else { return }
+        var checker = ExpressionChecker(scope: scope)
+        let resultType = checker.type(of: tree)
+        if resultType != .bool, resultType != .any {
+            checker.report(.expressionType, "`when` must be a bool, found \(resultType)", tree.span,
+                           help: resultType.isStringLike ? "compare it, e.g. `\(expression.trimmingCharacters(in: .whitespaces)) == 'value'`" : nil)
+        }
+        finish(checker, locator: locator, base: offset)
+    }
+
+    /// Checks the templated string fields of a mapping (and `headers`, `labels`), recording substitutions.
+    private mutating func templates(in fields: MappingSyntax, prefix: String, scope: ExpressionScope,
+                                    substitutions: inout [SubstitutionIR], action: inout ActionIR) {
+        var entries: [(String, YAMLNode)] = []
+        for key in Self.templatedFields + ["output"] {
+            if let field = fields[key], field.value.scalarStyle != nil { entries.append((key, field.value)) }
+        }
+        if let headers = fields["headers"]?.value.mappingPairs {
+            for pair in headers { if let name = pair.key.scalarValue { entries.append(("headers.\(name)", pair.value)) } }
+        }
+        if let labels = fields["labels"]?.value.sequenceItems {
+            for (index, item) in labels.enumerated() { entries.append(("labels[\(index)]", item)) }
+        }
+        for (key, node) in entries {
+            guard let value = node.scalarValue, value.contains("${{") || value.contains("}}") else { continue }
+            let scanned = TemplateScanner.scan(value)
+            let locator = ValueLocator(file: file, node: node, value: value)
+            for problem in scanned.problems {
+                bag.report(.expressionSyntax, problem.message, at: locator.range(problem.range.lowerBound, problem.range.upperBound), help: problem.help)
+            }
+            var template = ""
+            let bytes = Array(value.utf8)
+            let expressionParts = scanned.parts.filter { $0.kind == .expression }
+            let quoting = key == "command" ? ShellQuoting.contexts(in: bytes, at: expressionParts.map(\.outer.lowerBound)) : []
+            var expressionIndex = 0
+            for part in scanned.parts {
+                guard part.kind == .expression else {
+                    template += part.text
+                    continue
+                }
+                let parsed = ExpressionParser.parse(part.text)
+                report(parsed.problems, locator: locator, base: part.offset)
+                var resultType = ExpressionType.any
+                var checker = ExpressionChecker(scope: scope)
+                if let tree = parsed.node {
+                    resultType = checker.type(of: tree)
+                    if !resultType.isPrintable {
+                        checker.report(.expressionType, "\(resultType) cannot be put into a string", tree.span, help: "wrap it in toJSON(…)")
+                    }
+                }
+                let references = checker.references
+                finish(checker, locator: locator, base: part.offset)
+                let variable = "RBC_EXPR_\(substitutions.count + 1)"
+                let context = key == "command" && expressionIndex < quoting.count ? quoting[expressionIndex] : nil
+                template += (context ?? .unquoted).reference(to: variable)
+                let secret = references.contains { reference in
+                    reference.hasPrefix("params.") && params[String(reference.dropFirst(7))]?.secret == true
+                }
+                let start = file.lineColumn(of: locator.offset(part.outer.lowerBound))
+                substitutions.append(SubstitutionIR(
+                    field: prefix + key, expression: part.text.trimmingCharacters(in: .whitespaces), type: resultType.description,
+                    references: references, variable: variable, quoting: context, secret: secret,
+                    location: IRLocation(file: file.path, line: start.line, column: start.column)))
+                expressionIndex += 1
+            }
+            if key == "command", !expressionParts.isEmpty, scanned.problems.isEmpty {
+                // Trimmed like the command itself (block scalars and fences end in a newline).
+                while template.last == "\n" || template.last == "\r" { template.removeLast() }
+                action.commandTemplate = template
+            }
+        }
+    }
+
+    private mutating func report(_ problems: [ExpressionProblem], locator: ValueLocator, base: Int) {
+        for problem in problems {
+            bag.report(.expressionSyntax, problem.message, at: locator.range(base + problem.span.start, base + problem.span.end), help: problem.help)
+        }
+    }
+
+    private mutating func finish(_ checker: ExpressionChecker, locator: ValueLocator, base: Int) {
+        referencedParams.formUnion(checker.referencedParams)
+        for finding in checker.findings {
+            bag.report(finding.code, finding.message, at: locator.range(base + finding.span.start, base + finding.span.end),
+                       help: finding.help, severity: finding.severity)
+        }
+    }
+}
+
+/// Maps byte offsets in a scalar's value to byte offsets in the source file. Quoting, escapes, folding
+/// and block indentation make the two differ, so offsets are anchored on each `${{`: the k-th `${{`
+/// of the value is the k-th `${{` of the source text, and offsets within an expression match.
+struct ValueLocator {
+    let nodeRange: SourceRange
+    let valueAnchors: [Int]
+    let sourceAnchors: [Int]
+    /// Where the value starts in the source when it appears there verbatim (plain and simple quoted values).
+    let verbatimStart: Int?
+
+    init(file: SourceFile, node: YAMLNode, value: String) {
+        nodeRange = node.range
+        let valueBytes = Array(value.utf8)
+        let sourceBytes = Array(file.bytes[min(node.range.start, file.bytes.count)..<min(node.range.end, file.bytes.count)])
+        valueAnchors = Self.anchors(valueBytes)
+        sourceAnchors = Self.anchors(sourceBytes).map { $0 + node.range.start }
+        verbatimStart = Self.find(valueBytes, in: sourceBytes).map { $0 + node.range.start }
+    }
+
+    static func anchors(_ bytes: [UInt8]) -> [Int] {
+        guard bytes.count >= 3 else { return [] }
+        return (0..<(bytes.count - 2)).filter { bytes[$0] == UInt8(ascii: "$") && bytes[$0 + 1] == UInt8(ascii: "{") && bytes[$0 + 2] == UInt8(ascii: "{") }
+    }
+
+    static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard !needle.isEmpty, needle.count <= haystack.count else { return needle.isEmpty ? 0 : nil }
+        let first = needle[0]
+        for start in 0...(haystack.count - needle.count) where haystack[start] == first {
+            if haystack[start..<(start + needle.count)].elementsEqual(needle) { return start }
+        }
+        return nil
+    }
+
+    func offset(_ valueOffset: Int) -> Int {
+        if let verbatimStart { return verbatimStart + valueOffset }
+        if let anchor = valueAnchors.lastIndex(where: { $0 <= valueOffset }), anchor < sourceAnchors.count {
+            return min(sourceAnchors[anchor] + (valueOffset - valueAnchors[anchor]), nodeRange.end)
+        }
+        return min(nodeRange.start + valueOffset, nodeRange.end)
+    }
+
+    func range(_ start: Int, _ end: Int) -> SourceRange {
+        let from = offset(start)
+        return SourceRange(start: from, end: max(from + 1, offset(end)))
+    }
+}
