@@ -3,6 +3,7 @@
 
 import Dispatch
 import Foundation
+import RunbookSema
 import RunbookSource
 
 public struct CheckReport: Sendable {
@@ -25,7 +26,19 @@ public struct CheckReport: Sendable {
 public enum CheckSession {
     static let usageCodes: Set<DiagnosticCode> = [.fileNotFound, .noRunbooks, .notARunbook]
 
-    public static func run(paths: [String], configuration: (Configuration, [Diagnostic]) = Configuration.discover()) -> CheckReport {
+    /// Parameter values to check against every runbook (`--param`, `--params-file`); nil checks none.
+    public struct ParamOptions: Sendable {
+        public var arguments: [String]
+        public var files: [String]
+
+        public init(arguments: [String], files: [String]) {
+            self.arguments = arguments
+            self.files = files
+        }
+    }
+
+    public static func run(paths: [String], configuration: (Configuration, [Diagnostic]) = Configuration.discover(),
+                           params: ParamOptions? = nil) -> CheckReport {
         let (config, configDiagnostics) = configuration
         let discovery = RunbookDiscovery.candidates(for: paths.isEmpty ? ["."] : paths)
         // Excludes apply to what a directory walk finds. A file named on the command line is always
@@ -40,6 +53,9 @@ public enum CheckSession {
         }
         let results = slots.values.compactMap { $0 }
         var diagnostics = configDiagnostics + discovery.diagnostics + results.flatMap(\.diagnostics)
+        if let params, !(params.arguments.isEmpty && params.files.isEmpty) {
+            diagnostics += bindParams(params, results: results)
+        }
         for directory in discovery.directories {
             let prefix = directory == "." ? "" : (directory.hasSuffix("/") ? directory : directory + "/")
             if !results.contains(where: { !$0.path.isEmpty && $0.path.hasPrefix(prefix) }) {
@@ -50,6 +66,30 @@ public enum CheckSession {
         diagnostics.sort(by: Diagnostic.outputOrder)
         let usageError = diagnostics.contains { usageCodes.contains($0.code) }
         return CheckReport(results: results, diagnostics: diagnostics, usageError: usageError)
+    }
+
+    /// Checks the given values against each compiled runbook. A name that no runbook declares is
+    /// reported once; names declared by some runbooks are not errors for the others.
+    static func bindParams(_ options: ParamOptions, results: [CompilationResult]) -> [Diagnostic] {
+        var (values, diagnostics) = ParamBinder.parse(arguments: options.arguments)
+        for path in options.files {
+            let (fileValues, fileDiagnostics) = ParamBinder.load(paramsFile: path)
+            values += fileValues
+            diagnostics += fileDiagnostics
+        }
+        let compiled = results.compactMap { result in result.ir.map { ($0, result.file) } }
+        let declaredAnywhere = Set(compiled.flatMap { $0.0.params.map(\.name) })
+        for (ir, file) in compiled {
+            let relevant = compiled.count == 1 ? values : values.filter { declaredAnywhere.contains($0.name) }
+            diagnostics += ParamBinder.bind(relevant, to: ir, runbook: file).diagnostics
+        }
+        if compiled.count > 1 {
+            for value in values where !declaredAnywhere.contains(value.name) {
+                diagnostics.append(Diagnostic(.paramValue, "no checked runbook declares parameter `\(value.name)`", file: value.file,
+                                              range: value.keyRange, displayPath: value.file == nil ? value.origin : nil))
+            }
+        }
+        return diagnostics
     }
 
     /// Compiles one candidate; nil for a directory file that turns out not to be a runbook.

@@ -17,16 +17,23 @@ struct CheckCommand: ParsableCommand {
           rbc check
           rbc check runbooks/ examples/api-rate-limit.yaml
           rbc check runbooks/ --format json > diagnostics.json
+          rbc check db.yaml --param cluster=orders-primary --params-file ci-params.yaml
         """
     )
 
     @Argument(help: "Runbook files or directories (default: the current directory).")
     var paths: [String] = []
 
+    @Option(name: .customLong("param"), help: ArgumentHelp("Check a parameter value against the declarations (repeatable).", valueName: "name=value"))
+    var params: [String] = []
+
+    @Option(name: .customLong("params-file"), help: ArgumentHelp("Check the values in a YAML or JSON file of name: value.", valueName: "file"))
+    var paramsFiles: [String] = []
+
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let report = CheckSession.run(paths: paths)
+        let report = CheckSession.run(paths: paths, params: .init(arguments: params, files: paramsFiles))
         let summary = RenderSummary(filesChecked: report.results.count, diagnostics: report.diagnostics)
         let renderer = output.format.renderer(color: output.useColor(fileDescriptor: 1))
         Console.out(renderer.render(report.diagnostics, summary: summary))

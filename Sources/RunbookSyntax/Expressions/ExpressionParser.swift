@@ -17,7 +17,9 @@ public enum ExpressionParser {
                                                                              help: "write an expression such as `params.service`")])
         }
         let node = parser.expression(0, depth: 0)
-        if case .end = parser.current.kind {} else if parser.problems.isEmpty {
+        if case .invalid(let message) = parser.current.kind, parser.problems.isEmpty {
+            parser.report(message, at: parser.current)
+        } else if case .end = parser.current.kind {} else if parser.problems.isEmpty {
             parser.report("unexpected `\(parser.describe(parser.current))` after the expression", at: parser.current,
                           help: "combine conditions with `&&` or `||`")
         }

@@ -368,7 +368,7 @@ private struct Builder {
     mutating func listSteps(_ list: MarkdownNode, readOnly: Bool) -> [StepSyntax] {
         list.children.filter { $0.type == "item" }.map { item in
             let first = item.children.first { $0.type == "paragraph" }
-            let name = first.map { MarkdownRunbookParser.strippedNumbering(firstSentence($0.plainText)) } ?? "step"
+            let name = first.map { MarkdownRunbookParser.strippedNumbering(firstSentence(firstLine($0))) } ?? "step"
             // The item's first line names the step; the lines after it may hold labels.
             let nameRange = first.map { file.lineRange($0.startLine) }.map { SourceRange(start: first?.range(in: file).start ?? $0.start, end: $0.end) }
             return step(name: name, nameRange: nameRange ?? item.range(in: file), blocks: item.children, readOnly: readOnly,
@@ -414,7 +414,7 @@ private struct Builder {
             if block.type == "paragraph" {
                 let found = labels(in: block)
                 // A list item's first line is its name: prose only if there is more than the name.
-                let nameOnly = block === nameParagraph && MarkdownRunbookParser.strippedNumbering(firstSentence(found.prose)) == found.prose
+                let nameOnly = block === nameParagraph && firstLine(block).trimmingCharacters(in: .whitespaces) == found.prose
                 if !found.prose.isEmpty, !nameOnly { prose.append(found.prose) }
                 for label in found.labels where !MarkdownRunbookParser.stepLabelKeys.contains(label.key) {
                     prose.append(label.key.capitalized + ": " + label.value)
@@ -729,6 +729,12 @@ private struct Builder {
         while start < range.end, bytes[start] == UInt8(ascii: "#") || bytes[start] == 0x20 { start += 1 }
         let lineEnd = file.lineRange(heading.startLine).end
         return SourceRange(start: start < lineEnd ? start : range.start, end: max(start, lineEnd))
+    }
+
+    /// A paragraph's first source line as plain text (up to the first soft or hard break).
+    func firstLine(_ paragraph: MarkdownNode) -> String {
+        let head = paragraph.children.prefix { $0.type != "softbreak" && $0.type != "linebreak" }
+        return head.map(\.plainText).joined()
     }
 
     func firstSentence(_ text: String) -> String {
