@@ -5,7 +5,7 @@ public enum ShellQuoting: String, Codable, Sendable {
     case unquoted, single, double
 
     /// The quoting context at each offset in `offsets`, scanning POSIX shell quoting rules.
-    static func contexts(in command: [UInt8], at offsets: [Int]) -> [ShellQuoting] {
+    public static func contexts(in command: [UInt8], at offsets: [Int]) -> [ShellQuoting] {
         var result: [ShellQuoting] = []
         var state = ShellQuoting.unquoted
         var index = 0
@@ -35,7 +35,7 @@ public enum ShellQuoting: String, Codable, Sendable {
 
     /// The text that stands for a variable in this context: `"${V}"`, `${V}` in double quotes, and
     /// `'"${V}"'` inside single quotes (close, expand quoted, reopen).
-    func reference(to variable: String) -> String {
+    public func reference(to variable: String) -> String {
         switch self {
         case .unquoted: "\"${\(variable)}\""
         case .double: "${\(variable)}"

@@ -81,6 +81,10 @@ public enum ExpressionParser {
         }
 
         mutating func unary(depth: Int) -> ExpressionNode {
+            guard depth < maximumDepth else {
+                report("expression is nested too deeply", at: current)
+                return .error(ExpressionSpan(start: current.start, end: current.end))
+            }
             if case .symbol(let symbol) = current.kind, symbol == "!" || symbol == "-" {
                 let start = current
                 advance()
