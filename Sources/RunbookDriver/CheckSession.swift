@@ -1,8 +1,9 @@
-// `rbc check` as a library call: discover, compile every file in parallel on all cores, and
-// return the diagnostics in deterministic order.
+// `rbc check` as a library call: discover, compile and lint every file in parallel on all cores, run
+// ShellCheck once over every command, apply suppressions, and return diagnostics in deterministic order.
 
 import Dispatch
 import Foundation
+import RunbookLint
 import RunbookSema
 import RunbookSource
 
@@ -11,34 +12,46 @@ public struct CheckReport: Sendable {
     public var diagnostics: [Diagnostic]
     /// Set when the invocation itself was wrong: a missing path, nothing to check, a non-runbook named.
     public var usageError: Bool
+    /// Diagnostics at or above this severity fail the check.
+    public var threshold: Severity = .error
 
     public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
     public var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }
     public var infoCount: Int { diagnostics.filter { $0.severity == .info }.count }
 
-    /// 0 clean, 1 findings, 2 usage or internal failure.
+    /// 0 clean, 1 findings at or above the threshold, 2 usage or internal failure.
     public var exitCode: Int32 {
         if usageError { return 2 }
-        return errorCount > 0 ? 1 : 0
+        return diagnostics.contains { $0.severity >= threshold } ? 1 : 0
+    }
+}
+
+public struct CheckOptions: Sendable {
+    /// Parameter values to check against every runbook (`--param`, `--params-file`).
+    public var paramArguments: [String] = []
+    public var paramFiles: [String] = []
+    public var lint = true
+    public var shellcheck = true
+    /// Today as YYYY-MM-DD, for suppressions' `until=` (`--now` makes it reproducible).
+    public var today: String = CheckOptions.currentDate()
+    public var threshold: Severity = .error
+
+    public init() {}
+
+    public static func currentDate() -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return formatter.string(from: Date())
     }
 }
 
 public enum CheckSession {
     static let usageCodes: Set<DiagnosticCode> = [.fileNotFound, .noRunbooks, .notARunbook]
 
-    /// Parameter values to check against every runbook (`--param`, `--params-file`); nil checks none.
-    public struct ParamOptions: Sendable {
-        public var arguments: [String]
-        public var files: [String]
-
-        public init(arguments: [String], files: [String]) {
-            self.arguments = arguments
-            self.files = files
-        }
-    }
-
-    public static func run(paths: [String], configuration: (Configuration, [Diagnostic]) = Configuration.discover(),
-                           params: ParamOptions? = nil) -> CheckReport {
+    public static func run(paths: [String], options: CheckOptions = CheckOptions(),
+                           configuration: (Configuration, [Diagnostic]) = Configuration.discover()) -> CheckReport {
         let (config, configDiagnostics) = configuration
         let discovery = RunbookDiscovery.candidates(for: paths.isEmpty ? ["."] : paths)
         // Excludes apply to what a directory walk finds. A file named on the command line is always
@@ -47,32 +60,57 @@ public enum CheckSession {
             guard !candidate.explicit, let root = candidate.walkRoot else { return true }
             return !config.isExcluded(candidate.path) || config.isExcluded(root + "/-")
         }
+        var lintConfiguration = config.lint
+        lintConfiguration.shellcheck.enabled = lintConfiguration.shellcheck.enabled && options.shellcheck && options.lint
+        let lint = options.lint ? lintConfiguration : nil
         let slots = ResultSlots(count: candidates.count)
         DispatchQueue.concurrentPerform(iterations: candidates.count) { index in
-            slots.store(index, process(candidates[index]))
+            slots.store(index, process(candidates[index], lint: lint))
         }
-        let results = slots.values.compactMap { $0 }
+        var results = slots.values.compactMap { $0 }
+
+        if let lint {
+            let contexts = results.map(lintContext)
+            let jobs = contexts.compactMap { $0 }.flatMap(ShellCheck.jobs)
+            let shellFindings = Linter.configure(ShellCheck.run(jobs, options: lint.shellcheck), configuration: lint)
+            let byPath = Dictionary(grouping: shellFindings.filter { $0.file != nil }, by: \.path)
+            results = zip(results, contexts).map { result, context in
+                guard let context else { return result }
+                var copy = result
+                copy.diagnostics = Suppressions.apply(result.diagnostics + (byPath[result.path] ?? []), context: context, today: options.today)
+                return copy
+            }
+            results.append(contentsOf: shellFindings.filter { $0.file == nil }.map { note in
+                CompilationResult(path: "", file: nil, ir: nil, diagnostics: [note])
+            })
+        }
+        let checked = results.filter { !$0.path.isEmpty }
         var diagnostics = configDiagnostics + discovery.diagnostics + results.flatMap(\.diagnostics)
-        if let params, !(params.arguments.isEmpty && params.files.isEmpty) {
-            diagnostics += bindParams(params, results: results)
+        if !(options.paramArguments.isEmpty && options.paramFiles.isEmpty) {
+            diagnostics += bindParams(arguments: options.paramArguments, files: options.paramFiles, results: checked)
         }
         for directory in discovery.directories {
             let prefix = directory == "." ? "" : (directory.hasSuffix("/") ? directory : directory + "/")
-            if !results.contains(where: { !$0.path.isEmpty && $0.path.hasPrefix(prefix) }) {
+            if !checked.contains(where: { $0.path.hasPrefix(prefix) }) {
                 diagnostics.append(Diagnostic(.noRunbooks, "no runbooks found under \(directory)", displayPath: directory,
-                                              help: "runbooks are `.yaml`/`.yml` files whose first key is `runbook:`"))
+                                              help: "runbooks are `.yaml`/`.yml` files whose first key is `runbook:`, or Markdown runbooks"))
             }
         }
         diagnostics.sort(by: Diagnostic.outputOrder)
         let usageError = diagnostics.contains { usageCodes.contains($0.code) }
-        return CheckReport(results: results, diagnostics: diagnostics, usageError: usageError)
+        return CheckReport(results: checked, diagnostics: diagnostics, usageError: usageError, threshold: options.threshold)
+    }
+
+    static func lintContext(_ result: CompilationResult) -> LintContext? {
+        guard let ir = result.ir, let syntax = result.syntax else { return nil }
+        return LintContext(ir: ir, syntax: syntax)
     }
 
     /// Checks the given values against each compiled runbook. A name that no runbook declares is
     /// reported once; names declared by some runbooks are not errors for the others.
-    static func bindParams(_ options: ParamOptions, results: [CompilationResult]) -> [Diagnostic] {
-        var (values, diagnostics) = ParamBinder.parse(arguments: options.arguments)
-        for path in options.files {
+    static func bindParams(arguments: [String], files: [String], results: [CompilationResult]) -> [Diagnostic] {
+        var (values, diagnostics) = ParamBinder.parse(arguments: arguments)
+        for path in files {
             let (fileValues, fileDiagnostics) = ParamBinder.load(paramsFile: path)
             values += fileValues
             diagnostics += fileDiagnostics
@@ -92,15 +130,20 @@ public enum CheckSession {
         return diagnostics
     }
 
-    /// Compiles one candidate; nil for a directory file that turns out not to be a runbook.
-    static func process(_ candidate: RunbookCandidate) -> CompilationResult? {
+    /// Compiles and lints one candidate; nil for a directory file that turns out not to be a runbook.
+    static func process(_ candidate: RunbookCandidate, lint: LintConfiguration?) -> CompilationResult? {
         switch SourceLoader.load(path: candidate.path) {
         case .failed(let diagnostic):
             // Unreadable files met while walking are still worth reporting: they might be runbooks.
             return CompilationResult(path: candidate.path, file: diagnostic.file, ir: nil, diagnostics: [diagnostic])
         case .loaded(let file):
             if !candidate.explicit, !RunbookDiscovery.looksLikeRunbook(file) { return nil }
-            return Compiler.compile(file)
+            var result = Compiler.compile(file)
+            if let lint, let ir = result.ir, let syntax = result.syntax {
+                let context = LintContext(ir: ir, syntax: syntax, settings: lint.settings)
+                result.diagnostics += Linter.findings(context, configuration: lint)
+            }
+            return result
         }
     }
 }

@@ -9,7 +9,9 @@ public struct CompilationResult: Sendable {
     public let path: String
     public let file: SourceFile?
     public let ir: RunbookIR?
-    public let diagnostics: [Diagnostic]
+    public var diagnostics: [Diagnostic]
+    /// The AST, for the linter (which reads syntax and IR side by side).
+    public var syntax: RunbookSyntax? = nil
 
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 }
@@ -48,6 +50,6 @@ public enum Compiler {
         let checked = TypeChecker.check(syntax)
         let diagnostics = parsed.diagnostics + checked.diagnostics
         let hasErrors = diagnostics.contains { $0.severity == .error }
-        return CompilationResult(path: file.path, file: file, ir: hasErrors ? nil : checked.ir, diagnostics: diagnostics)
+        return CompilationResult(path: file.path, file: file, ir: hasErrors ? nil : checked.ir, diagnostics: diagnostics, syntax: syntax)
     }
 }

@@ -1,25 +1,31 @@
-// `.rbc.yaml`, found by walking up from the working directory: which files a directory walk skips.
-// (Rule settings and budgets arrive with the linter; unknown keys are reported against the file.)
+// `.rbc.yaml`, found by walking up from the working directory: which files a directory walk checks,
+// rule severities, severity budgets and ShellCheck options. Mistakes are diagnostics against the file.
 
 import Foundation
+import RunbookLint
+import RunbookSema
 import RunbookSource
 import RunbookSyntax
 
 public struct Configuration: Sendable {
     public static let fileName = ".rbc.yaml"
-    public static let keys = ["exclude"]
+    public static let keys = ["exclude", "include", "rules", "budgets", "shellcheck"]
 
     /// The directory globs are relative to: the config file's, or the working directory's.
     public let directory: String
     public let file: String?
     private let excludes: [NSRegularExpression]
+    /// When set, a directory walk checks only files matching one of these.
+    private let includes: [NSRegularExpression]
+    public var lint: LintConfiguration
 
-    public static let empty = Configuration(directory: FileManager.default.currentDirectoryPath, file: nil, excludes: [])
-
-    init(directory: String, file: String?, excludes: [NSRegularExpression]) {
+    init(directory: String, file: String?, excludes: [NSRegularExpression] = [], includes: [NSRegularExpression] = [],
+         lint: LintConfiguration = LintConfiguration()) {
         self.directory = directory
         self.file = file
         self.excludes = excludes
+        self.includes = includes
+        self.lint = lint
     }
 
     /// The nearest `.rbc.yaml` at or above `start`, parsed; diagnostics point into it.
@@ -34,55 +40,140 @@ public struct Configuration: Sendable {
             if parent.path == directory.path { break }
             directory = parent
         }
-        return (Configuration(directory: URL(fileURLWithPath: start).standardizedFileURL.path, file: nil, excludes: []), [])
+        return (Configuration(directory: URL(fileURLWithPath: start).standardizedFileURL.path, file: nil), [])
     }
 
     static func load(path: String, directory: String) -> (Configuration, [Diagnostic]) {
         let file: SourceFile
         switch SourceLoader.load(path: path) {
-        case .failed(let diagnostic): return (Configuration(directory: directory, file: path, excludes: []), [diagnostic])
+        case .failed(let diagnostic): return (Configuration(directory: directory, file: path), [diagnostic])
         case .loaded(let loaded): file = loaded
         }
         let document = YAMLReader.read(file)
         var bag = DiagnosticBag(file: file)
         bag.append(contentsOf: document.diagnostics)
         var excludes: [NSRegularExpression] = []
+        var includes: [NSRegularExpression] = []
+        var lint = LintConfiguration()
         if let root = document.root, root.scalarKind != .null {
             if let mapping = RunbookParser.mapping(root, bag: &bag) {
                 for field in mapping.fields where !keys.contains(field.key) {
                     bag.report(.unknownKey, "unknown key `\(field.key)` in \(fileName)", at: field.keyRange,
                                help: Suggestions.closest(to: field.key, in: keys).map { "did you mean `\($0)`?" } ?? "valid keys: \(keys.joined(separator: ", "))")
                 }
-                if let field = mapping["exclude"] {
-                    if let items = field.value.sequenceItems {
-                        for item in items {
-                            guard let glob = item.scalarValue, let regex = globRegex(glob) else {
-                                bag.report(.typeMismatch, "an `exclude` entry must be a glob string, found \(item.kindDescription)", at: item.range)
-                                continue
-                            }
-                            excludes.append(regex)
-                        }
-                    } else {
-                        bag.report(.typeMismatch, "`exclude` must be a list of globs, found \(field.value.kindDescription)", at: field.value.range,
-                                   help: "write `exclude: [\"examples/broken/**\"]`")
-                    }
-                }
+                excludes = globs(mapping["exclude"], bag: &bag)
+                includes = globs(mapping["include"], bag: &bag)
+                if let rules = mapping["rules"] { readRules(rules, into: &lint, bag: &bag) }
+                if let budgets = mapping["budgets"] { readBudgets(budgets, into: &lint, bag: &bag) }
+                if let shellcheck = mapping["shellcheck"] { readShellCheck(shellcheck, into: &lint, bag: &bag) }
             } else {
                 bag.report(.typeMismatch, "\(fileName) must be a mapping, found \(root.kindDescription)", at: root.range)
             }
         }
-        return (Configuration(directory: directory, file: path, excludes: excludes), bag.diagnostics)
+        return (Configuration(directory: directory, file: path, excludes: excludes, includes: includes, lint: lint), bag.diagnostics)
     }
 
-    /// Whether a path found by walking a directory is excluded. Globs match paths relative to `directory`:
+    static func globs(_ field: FieldSyntax?, bag: inout DiagnosticBag) -> [NSRegularExpression] {
+        guard let field else { return [] }
+        guard let items = field.value.sequenceItems else {
+            bag.report(.typeMismatch, "`\(field.key)` must be a list of globs, found \(field.value.kindDescription)", at: field.value.range,
+                       help: "write `\(field.key): [\"examples/broken/**\"]`")
+            return []
+        }
+        var result: [NSRegularExpression] = []
+        for item in items {
+            guard let glob = item.scalarValue, let regex = globRegex(glob) else {
+                bag.report(.typeMismatch, "an `\(field.key)` entry must be a glob string, found \(item.kindDescription)", at: item.range)
+                continue
+            }
+            result.append(regex)
+        }
+        return result
+    }
+
+    /// `rules: {RB003: off, verification-missing: error}`.
+    static func readRules(_ field: FieldSyntax, into lint: inout LintConfiguration, bag: inout DiagnosticBag) {
+        guard let pairs = RunbookParser.mapping(field.value, bag: &bag) else {
+            bag.report(.typeMismatch, "`rules` must map rule ids to off, error, warning or info", at: field.value.range)
+            return
+        }
+        let names = RuleRegistry.descriptions.map(\.id) + RuleRegistry.descriptions.map(\.slug)
+        for entry in pairs.fields {
+            guard let rule = RuleRegistry.description(for: entry.key) else {
+                bag.report(.unknownKey, "unknown rule `\(entry.key)`", at: entry.keyRange,
+                           help: Suggestions.closest(to: entry.key, in: names).map { "did you mean `\($0)`?" } ?? "`rbc rules` lists them")
+                continue
+            }
+            switch entry.value.scalarValue?.lowercased() {
+            case "off", "false", "disabled": lint.severities[rule.id] = .some(nil)
+            case "error": lint.severities[rule.id] = .error
+            case "warning": lint.severities[rule.id] = .warning
+            case "info": lint.severities[rule.id] = .info
+            default:
+                bag.report(.invalidValue, "`\(entry.value.scalarValue ?? entry.value.kindDescription)` is not a rule setting", at: entry.value.range,
+                           help: "use off, error, warning or info")
+            }
+        }
+    }
+
+    /// `budgets: {P0: 15m, P1: 30m}`.
+    static func readBudgets(_ field: FieldSyntax, into lint: inout LintConfiguration, bag: inout DiagnosticBag) {
+        guard let pairs = RunbookParser.mapping(field.value, bag: &bag) else {
+            bag.report(.typeMismatch, "`budgets` must map severities to durations", at: field.value.range, help: "write `budgets: {P0: 15m, P1: 30m}`")
+            return
+        }
+        for entry in pairs.fields {
+            guard let severity = StepSeverity(rawValue: entry.key) else {
+                bag.report(.invalidValue, "`\(entry.key)` is not a severity", at: entry.keyRange, help: "use P0, P1, P2 or P3")
+                continue
+            }
+            guard let text = entry.value.scalarValue, case .success(let ms) = DurationParser.milliseconds(text), ms > 0 else {
+                bag.report(.invalidDuration, "`\(entry.value.scalarValue ?? "")` is not a duration", at: entry.value.range, help: "write `15m` or `2h`")
+                continue
+            }
+            lint.settings.budgetsMs[severity] = ms
+        }
+    }
+
+    /// `shellcheck: {enabled: true, exclude: [SC2086]}`.
+    static func readShellCheck(_ field: FieldSyntax, into lint: inout LintConfiguration, bag: inout DiagnosticBag) {
+        guard let pairs = RunbookParser.mapping(field.value, bag: &bag) else {
+            bag.report(.typeMismatch, "`shellcheck` must be a mapping", at: field.value.range, help: "write `shellcheck: {exclude: [SC2086]}`")
+            return
+        }
+        for entry in pairs.fields {
+            switch entry.key {
+            case "enabled":
+                guard entry.value.scalarKind == .bool, let text = entry.value.scalarValue else {
+                    bag.report(.typeMismatch, "`enabled` must be true or false", at: entry.value.range)
+                    continue
+                }
+                lint.shellcheck.enabled = ["true", "yes", "on"].contains(text.lowercased())
+            case "exclude":
+                for item in entry.value.sequenceItems ?? [] {
+                    guard let code = item.scalarValue, code.range(of: "^(SC)?[0-9]{4}$", options: .regularExpression) != nil else {
+                        bag.report(.invalidValue, "`\(item.scalarValue ?? "")` is not a ShellCheck code", at: item.range, help: "write `SC2086`")
+                        continue
+                    }
+                    lint.shellcheck.excluded.append(code.hasPrefix("SC") ? code : "SC" + code)
+                }
+            default:
+                bag.report(.unknownKey, "unknown key `\(entry.key)` in `shellcheck`", at: entry.keyRange,
+                           help: Suggestions.closest(to: entry.key, in: ["enabled", "exclude"]).map { "did you mean `\($0)`?" } ?? "keys: enabled, exclude")
+            }
+        }
+    }
+
+    /// Whether a path found by walking a directory is skipped. Globs match paths relative to `directory`:
     /// `*` and `?` stay within one path segment, `**` crosses segments.
     public func isExcluded(_ path: String) -> Bool {
-        guard !excludes.isEmpty else { return false }
+        guard !excludes.isEmpty || !includes.isEmpty else { return false }
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         let prefix = directory.hasSuffix("/") ? directory : directory + "/"
         guard absolute.hasPrefix(prefix) else { return false }
         let relative = String(absolute.dropFirst(prefix.count))
         let range = NSRange(relative.startIndex..., in: relative)
+        if !includes.isEmpty, !includes.contains(where: { $0.firstMatch(in: relative, range: range) != nil }) { return true }
         return excludes.contains { $0.firstMatch(in: relative, range: range) != nil }
     }
 

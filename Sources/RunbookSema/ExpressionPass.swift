@@ -182,22 +182,60 @@ struct ExpressionPass {
 }
 
 /// Maps byte offsets in a scalar's value to byte offsets in the source file. Quoting, escapes, folding
-/// and block indentation make the two differ, so offsets are anchored on each `${{`: the k-th `${{`
-/// of the value is the k-th `${{` of the source text, and offsets within an expression match.
-struct ValueLocator {
+/// and block indentation make the two differ. In order: a value written verbatim maps directly; a
+/// value whose lines are the source's lines minus indentation (block scalars, Markdown fences) maps
+/// line by line; otherwise offsets are anchored on each `${{` (the k-th `${{` of the value is the k-th
+/// of the source), and on the value's start.
+public struct ValueLocator: Sendable {
     let nodeRange: SourceRange
     let valueAnchors: [Int]
     let sourceAnchors: [Int]
-    /// Where the value starts in the source when it appears there verbatim (plain and simple quoted values).
+    /// Where the value starts in the source when it appears there verbatim.
     let verbatimStart: Int?
+    /// For each value line: (value offset of its start, source offset of its start), when lines align.
+    let lineStarts: [(value: Int, source: Int)]?
 
-    init(file: SourceFile, node: YAMLNode, value: String) {
+    public init(file: SourceFile, node: YAMLNode, value: String) {
         nodeRange = node.range
         let valueBytes = Array(value.utf8)
         let sourceBytes = Array(file.bytes[min(node.range.start, file.bytes.count)..<min(node.range.end, file.bytes.count)])
         valueAnchors = Self.anchors(valueBytes)
         sourceAnchors = Self.anchors(sourceBytes).map { $0 + node.range.start }
         verbatimStart = Self.find(valueBytes, in: sourceBytes).map { $0 + node.range.start }
+        lineStarts = verbatimStart == nil ? Self.alignLines(valueBytes, sourceBytes, base: node.range.start) : nil
+    }
+
+    /// Each value line found, in order, inside successive source lines (indentation stripped).
+    static func alignLines(_ value: [UInt8], _ source: [UInt8], base: Int) -> [(value: Int, source: Int)]? {
+        func lines(_ bytes: [UInt8]) -> [Range<Int>] {
+            var result: [Range<Int>] = []
+            var start = 0
+            for (index, byte) in bytes.enumerated() where byte == 0x0A {
+                result.append(start..<index)
+                start = index + 1
+            }
+            if start < bytes.count { result.append(start..<bytes.count) }
+            return result
+        }
+        let valueLines = lines(value)
+        let sourceLines = lines(source)
+        guard valueLines.count >= 2, valueLines.count <= sourceLines.count else { return nil }
+        var result: [(Int, Int)] = []
+        var sourceIndex = 0
+        for valueLine in valueLines {
+            var line = Array(value[valueLine])
+            while line.last == 0x0D { line.removeLast() }
+            var found: Int?
+            while sourceIndex < sourceLines.count {
+                let candidate = Array(source[sourceLines[sourceIndex]])
+                sourceIndex += 1
+                if line.isEmpty { found = sourceLines[sourceIndex - 1].lowerBound; break }
+                if let at = find(line, in: candidate) { found = sourceLines[sourceIndex - 1].lowerBound + at; break }
+            }
+            guard let start = found else { return nil }
+            result.append((valueLine.lowerBound, base + start))
+        }
+        return result
     }
 
     static func anchors(_ bytes: [UInt8]) -> [Int] {
@@ -214,15 +252,18 @@ struct ValueLocator {
         return nil
     }
 
-    func offset(_ valueOffset: Int) -> Int {
+    public func offset(_ valueOffset: Int) -> Int {
         if let verbatimStart { return verbatimStart + valueOffset }
+        if let lineStarts, let line = lineStarts.last(where: { $0.value <= valueOffset }) {
+            return min(line.source + (valueOffset - line.value), nodeRange.end)
+        }
         if let anchor = valueAnchors.lastIndex(where: { $0 <= valueOffset }), anchor < sourceAnchors.count {
             return min(sourceAnchors[anchor] + (valueOffset - valueAnchors[anchor]), nodeRange.end)
         }
         return min(nodeRange.start + valueOffset, nodeRange.end)
     }
 
-    func range(_ start: Int, _ end: Int) -> SourceRange {
+    public func range(_ start: Int, _ end: Int) -> SourceRange {
         let from = offset(start)
         return SourceRange(start: from, end: max(from + 1, offset(end)))
     }

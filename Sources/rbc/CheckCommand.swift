@@ -33,7 +33,10 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let report = CheckSession.run(paths: paths, params: .init(arguments: params, files: paramsFiles))
+        var options = CheckOptions()
+        options.paramArguments = params
+        options.paramFiles = paramsFiles
+        let report = CheckSession.run(paths: paths, options: options)
         let summary = RenderSummary(filesChecked: report.results.count, diagnostics: report.diagnostics)
         let renderer = output.format.renderer(color: output.useColor(fileDescriptor: 1))
         Console.out(renderer.render(report.diagnostics, summary: summary))

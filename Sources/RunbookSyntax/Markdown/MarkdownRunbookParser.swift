@@ -347,16 +347,21 @@ private struct Builder {
         if let list = blocks.first(where: { $0.type == "list" && $0.isOrderedList }) {
             return listSteps(list, readOnly: readOnly)
         }
+        // One step per shell fence: named by the prose just before it, with the labels and prose after it.
         var steps: [StepSyntax] = []
-        var lastProse: MarkdownNode?
         let sectionName = MarkdownRunbookParser.strippedNumbering(section.plainText)
-        for block in blocks {
-            if block.type == "paragraph" { lastProse = block }
-            guard isShellFence(block) else { continue }
-            let name = lastProse.map { firstSentence($0.plainText) } ?? "\(sectionName) \(steps.count + 1)"
-            let nameRange = lastProse.map { $0.range(in: file) } ?? block.range(in: file)
-            steps.append(step(name: name, nameRange: nameRange, blocks: [block], readOnly: readOnly))
-            lastProse = nil
+        let fences = blocks.indices.filter { isShellFence(blocks[$0]) }
+        for (number, fence) in fences.enumerated() {
+            let previous = fence > 0 && blocks[fence - 1].type == "paragraph" && labels(in: blocks[fence - 1]).labels.isEmpty ? blocks[fence - 1] : nil
+            let end = number + 1 < fences.count ? fences[number + 1] : blocks.count
+            var owned = Array(blocks[fence..<end])
+            // The paragraph right before the next fence names that step, not this one.
+            if number + 1 < fences.count, let last = owned.last, last.type == "paragraph", labels(in: last).labels.isEmpty, owned.count > 1 {
+                owned.removeLast()
+            }
+            let name = previous.map { firstSentence($0.plainText) } ?? "\(sectionName) \(number + 1)"
+            let nameRange = previous.map { $0.range(in: file) } ?? blocks[fence].range(in: file)
+            steps.append(step(name: name, nameRange: nameRange, blocks: owned, readOnly: readOnly))
         }
         // Prose only: the section is one manual step that carries it.
         if proseIsStep, steps.isEmpty, blocks.contains(where: { $0.type == "paragraph" || $0.type == "list" }) {

@@ -24,6 +24,7 @@ public enum YAMLReader {
 
     private struct Frame {
         let isMapping: Bool
+        let isBlock: Bool
         let start: Int
         let tag: String?
         let anchor: String?
@@ -121,10 +122,15 @@ public enum YAMLReader {
                     let tag = string(isMapping ? event.data.mapping_start.tag : event.data.sequence_start.tag)
                     if !checkTag(tag, at: SourceRange(start: start, end: end), into: &bag) { break parsing }
                     let anchor = string(isMapping ? event.data.mapping_start.anchor : event.data.sequence_start.anchor)
-                    stack.append(Frame(isMapping: isMapping, start: start, tag: tag, anchor: anchor))
+                    let isBlock = isMapping ? event.data.mapping_start.style == YAML_BLOCK_MAPPING_STYLE
+                        : event.data.sequence_start.style == YAML_BLOCK_SEQUENCE_STYLE
+                    stack.append(Frame(isMapping: isMapping, isBlock: isBlock, start: start, tag: tag, anchor: anchor))
                 case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                     guard let frame = stack.popLast() else { break parsing }
-                    let range = SourceRange(start: frame.start, end: max(frame.start, end))
+                    // libyaml ends a block collection where the next token starts (often the next
+                    // line's item); it really ends with its last child. Flow collections end at `]`/`}`.
+                    let collectionEnd = frame.isBlock ? (frame.children.last?.range.end ?? end) : end
+                    let range = SourceRange(start: frame.start, end: max(frame.start, collectionEnd))
                     let kind: YAMLNode.Kind
                     if frame.isMapping {
                         kind = .mapping(pairs(from: frame.children, into: &bag))

@@ -1,0 +1,101 @@
+// What a rule sees of one runbook: the IR, each step paired with its syntax, the settings, and helpers
+// that turn offsets inside a value into positions in the file.
+
+import RunbookSema
+import RunbookSource
+import RunbookSyntax
+
+/// One step with both views: its resolved IR and the syntax it was written as.
+public struct StepView: Sendable {
+    public enum List: String, Sendable { case steps, postRunbook = "post_runbook", rollback, procedure }
+    public let ir: StepIR
+    public let syntax: StepSyntax
+    public let list: List
+    /// Position in its list.
+    public let position: Int
+    public let procedure: String?
+
+    /// Where the step is: its `id` value, or the step's start.
+    public var anchor: SourceRange {
+        syntax.fields["id"]?.value.range ?? SourceRange(start: syntax.range.start, end: syntax.range.start + 1)
+    }
+
+    public func field(_ key: String) -> FieldSyntax? { syntax.fields[key] }
+}
+
+public struct LintSettings: Sendable {
+    /// Worst-case time from the first step to the end of the rollbacks, per severity.
+    public var budgetsMs: [StepSeverity: Int]
+
+    public static let defaultBudgetsMs: [StepSeverity: Int] = [.p0: 15 * 60_000, .p1: 30 * 60_000, .p2: 2 * 3_600_000, .p3: 24 * 3_600_000]
+
+    public init(budgetsMs: [StepSeverity: Int] = LintSettings.defaultBudgetsMs) {
+        self.budgetsMs = budgetsMs
+    }
+}
+
+public struct LintContext: Sendable {
+    public let ir: RunbookIR
+    public let syntax: RunbookSyntax
+    public let settings: LintSettings
+    public var file: SourceFile { syntax.file }
+
+    public init(ir: RunbookIR, syntax: RunbookSyntax, settings: LintSettings = LintSettings()) {
+        self.ir = ir
+        self.syntax = syntax
+        self.settings = settings
+    }
+
+    /// The main steps, in order.
+    public var steps: [StepView] { Self.views(ir.steps, syntax.steps, .steps, nil) }
+
+    /// Every step of every list: main steps, post-runbook actions, runbook-wide rollback, procedures.
+    public var allSteps: [StepView] {
+        var views = steps
+        views += Self.views(ir.postRunbook, syntax.postRunbook, .postRunbook, nil)
+        views += Self.views(ir.rollback, syntax.rollback, .rollback, nil)
+        for (procedure, procedureSyntax) in zip(ir.procedures, syntax.procedures) {
+            views += Self.views(procedure.steps, procedureSyntax.steps, .procedure, procedure.id)
+        }
+        return views
+    }
+
+    /// The step lists that run in order: the main steps, then each procedure on its own.
+    public var sequences: [[StepView]] {
+        var lists = [steps]
+        for (procedure, procedureSyntax) in zip(ir.procedures, syntax.procedures) {
+            lists.append(Self.views(procedure.steps, procedureSyntax.steps, .procedure, procedure.id))
+        }
+        return lists.filter { !$0.isEmpty }
+    }
+
+    static func views(_ steps: [StepIR], _ syntax: [StepSyntax], _ list: StepView.List, _ procedure: String?) -> [StepView] {
+        zip(steps, syntax).enumerated().map { StepView(ir: $1.0, syntax: $1.1, list: list, position: $0, procedure: procedure) }
+    }
+
+    /// The source range of `value[start..<end]` for a scalar node.
+    public func range(in node: YAMLNode, _ start: Int, _ end: Int) -> SourceRange {
+        guard let value = node.scalarValue else { return node.range }
+        return ValueLocator(file: file, node: node, value: value).range(start, end)
+    }
+
+    /// Where a regex match of a step field's value is, in the file.
+    public func range(of match: Range<String.Index>, in node: YAMLNode) -> SourceRange {
+        guard let value = node.scalarValue else { return node.range }
+        let start = value.utf8.distance(from: value.startIndex, to: match.lowerBound)
+        let end = value.utf8.distance(from: value.startIndex, to: match.upperBound)
+        return range(in: node, start, end)
+    }
+
+    /// The rollback's fields, if the step has one.
+    public func rollbackField(_ view: StepView, _ key: String) -> FieldSyntax? { view.syntax.rollback?.fields[key] }
+
+    public func describe(_ view: StepView) -> String {
+        switch view.list {
+        case .steps: "step `\(view.ir.id)`"
+        case .postRunbook: "post_runbook action `\(view.ir.id)`"
+        case .rollback: "rollback action `\(view.ir.id)`"
+        case .procedure: "step `\(view.ir.id)` of procedure `\(view.procedure ?? "")`"
+        }
+    }
+}

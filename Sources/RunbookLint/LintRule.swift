@@ -1,0 +1,84 @@
+// What a lint rule is: an id that is never reused, a description whose examples are its tests, and a
+// check over one compiled runbook that returns findings instead of printing them.
+
+import RunbookSema
+import RunbookSource
+
+public enum RuleCategory: String, Sendable, CaseIterable {
+    case rollback, timeouts, verification, safety, credentials, placeholders, metadata, expressions, shell, suppressions
+}
+
+/// An example runbook for a rule. `↓` marks where each finding must start; the marks are removed
+/// before compiling. Markdown examples start with `---` or `#`.
+public struct RuleExample: Sendable {
+    public let source: String
+    public let isMarkdown: Bool
+
+    public init(_ source: String, markdown: Bool = false) {
+        self.source = source
+        self.isMarkdown = markdown
+    }
+
+    /// A YAML runbook around step definitions, so examples show only what matters.
+    public static func steps(_ steps: String, severity: String = "P3", extra: String = "") -> RuleExample {
+        RuleExample("""
+        runbook:
+          name: "Example"
+          severity: \(severity)
+          owner: team-sre
+          triggers: [{alert: Example}]
+          escalation: "#sre-oncall"
+        \(extra)  steps:
+        \(steps)
+        """)
+    }
+}
+
+public struct RuleDescription: Sendable {
+    public let id: String
+    public let slug: String
+    public let category: RuleCategory
+    public let severity: Severity
+    public let summary: String
+    /// Why the rule exists and how to fix what it finds, in Markdown.
+    public let rationale: String
+    public let triggering: [RuleExample]
+    public let nonTriggering: [RuleExample]
+
+    public init(id: String, slug: String, category: RuleCategory, severity: Severity, summary: String, rationale: String,
+                triggering: [RuleExample], nonTriggering: [RuleExample]) {
+        self.id = id
+        self.slug = slug
+        self.category = category
+        self.severity = severity
+        self.summary = summary
+        self.rationale = rationale
+        self.triggering = triggering
+        self.nonTriggering = nonTriggering
+    }
+
+    /// The diagnostic code this rule's findings carry.
+    public var code: DiagnosticCode { DiagnosticCode(id, slug, severity, summary) }
+}
+
+public struct LintFinding: Sendable {
+    public var message: String
+    public var range: SourceRange?
+    public var help: String?
+    public var notes: [DiagnosticNote]
+    /// Overrides the rule's severity for this finding (ShellCheck's own levels).
+    public var severity: Severity?
+
+    public init(_ message: String, at range: SourceRange?, help: String? = nil, notes: [DiagnosticNote] = [], severity: Severity? = nil) {
+        self.message = message
+        self.range = range
+        self.help = help
+        self.notes = notes
+        self.severity = severity
+    }
+}
+
+public protocol LintRule: Sendable {
+    static var description: RuleDescription { get }
+    func check(_ context: LintContext) -> [LintFinding]
+}

@@ -1,0 +1,104 @@
+// RB009: no credentials in runbooks: they live in git history forever.
+
+import Foundation
+import RunbookSource
+
+struct CredentialRule: LintRule {
+    static let description = RuleDescription(
+        id: "RB009", slug: "credential", category: .credentials, severity: .error,
+        summary: "a credential is written into the runbook",
+        rationale: """
+        Runbooks live in git, get copied into chat and tickets, and outlive every rotation. A key in a \
+        runbook is a leaked key. rbc looks for AWS access keys, private-key blocks, bearer tokens, GitHub \
+        and Slack tokens, passwords in URLs, `password=` literals, and long random strings next to names \
+        such as `token` or `secret` — anywhere in the file, comments included. The message masks what it \
+        found. Declare a `secret: true` parameter and pass the value at run time instead; rotate the \
+        credential that was committed.
+        """,
+        triggering: [
+            .steps("""
+                - id: fetch
+                  action: execute_command
+                  command: "AWS_ACCESS_KEY_ID=↓AKIAIOSFODNN7EXAMPLE aws s3 ls"
+                  timeout: 1m
+                - id: health
+                  action: http_request
+                  url: "https://admin:↓hunter2hunter2@db.internal/health"
+                  headers: {Authorization: "Bearer ↓eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9abc"}
+                  timeout: 30s
+            """),
+        ],
+        nonTriggering: [
+            .steps("""
+                - id: health
+                  action: http_request
+                  url: "https://db.internal/health"
+                  headers: {Authorization: "Bearer ${{ params.token }}"}
+                  timeout: 30s
+            """, extra: "  params:\n    token: {type: string, secret: true, required: true}\n"),
+        ])
+
+    struct Pattern {
+        let regex: NSRegularExpression
+        let what: String
+        /// The capture group holding the secret itself (0 = the whole match).
+        let group: Int
+    }
+
+    static let patterns: [Pattern] = [
+        (#"\b((?:AKIA|ASIA)[0-9A-Z]{16})\b"#, "an AWS access key", 1),
+        (#"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----"#, "a private key", 0),
+        (#"(?i)\bbearer\s+([A-Za-z0-9\-._~+/]{20,}=*)"#, "a bearer token", 1),
+        (#"\b(gh[pousr]_[A-Za-z0-9]{30,})\b"#, "a GitHub token", 1),
+        (#"\b(xox[baprs]-[A-Za-z0-9-]{10,})\b"#, "a Slack token", 1),
+        (#"[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@'"]+:([^/\s@'"$]{3,})@"#, "a password in a URL", 1),
+        (#"(?i)\b(?:password|passwd|pwd|secret|api[_-]?key|token)\s*[=:]\s*["']?([^\s"'$,;]{6,})"#, "a password literal", 1),
+    ].compactMap { pattern, what, group in
+        (try? NSRegularExpression(pattern: pattern)).map { Pattern(regex: $0, what: what, group: group) }
+    }
+
+    func check(_ context: LintContext) -> [LintFinding] {
+        let file = context.file
+        var findings: [LintFinding] = []
+        for line in 1...max(1, file.lineCount) {
+            let text = file.lineText(line)
+            let lineStart = file.lineRange(line).start
+            let nsrange = NSRange(text.startIndex..., in: text)
+            var reported: [Range<String.Index>] = []
+            for pattern in Self.patterns {
+                for match in pattern.regex.matches(in: text, range: nsrange) {
+                    guard let range = Range(match.range(at: pattern.group), in: text),
+                          !reported.contains(where: { $0.overlaps(range) }) else { continue }
+                    let secret = String(text[range])
+                    // `${{ params.x }}`, `$VAR` and placeholders are references, not credentials.
+                    if secret.hasPrefix("${") || secret.hasPrefix("$") || secret.hasPrefix("<") || secret.lowercased().contains("example.com") {
+                        continue
+                    }
+                    if pattern.what == "a password literal", Self.entropy(secret) < 2.5 { continue }
+                    reported.append(range)
+                    let start = lineStart + text.utf8.distance(from: text.startIndex, to: range.lowerBound)
+                    let length = secret.utf8.count
+                    findings.append(LintFinding("\(pattern.what) is written into the runbook (`\(Self.mask(secret))`, \(length) characters)",
+                                                at: SourceRange(start: start, end: start + length),
+                                                help: "declare a `secret: true` parameter and pass the value at run time; rotate this credential"))
+                }
+            }
+        }
+        return findings
+    }
+
+    /// The first four characters, so a reader can find it, and nothing more.
+    static func mask(_ secret: String) -> String {
+        secret.count <= 8 ? String(repeating: "*", count: secret.count) : String(secret.prefix(4)) + "…"
+    }
+
+    /// Shannon entropy in bits per character.
+    static func entropy(_ text: String) -> Double {
+        let counts = Dictionary(text.map { ($0, 1) }, uniquingKeysWith: +)
+        let total = Double(text.count)
+        return counts.values.reduce(0) { sum, count in
+            let p = Double(count) / total
+            return sum - p * log2(p)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+// RB006: commands that destroy data or capacity wait for a human's approval.
+
+import Foundation
+import RunbookSema
+
+struct DestructiveUnconfirmedRule: LintRule {
+    static let description = RuleDescription(
+        id: "RB006", slug: "destructive-unconfirmed", category: .safety, severity: .error,
+        summary: "a destructive command runs without `confirm: true`",
+        rationale: """
+        Some commands cannot be taken back or take capacity away: `kubectl delete`, `kubectl drain`, \
+        scaling to zero, `rm -r`, SQL `DROP`/`TRUNCATE`/`DELETE FROM`, `pg_terminate_backend`, Redis \
+        `FLUSHALL`/`FLUSHDB`, `terraform destroy`, `git push --force`, `git reset --hard`, \
+        `helm uninstall`, `docker system prune`, `mkfs`, `dd of=/dev/…`. Under pressure a wrong \
+        parameter deletes the wrong thing. `confirm: true` makes rbc show the exact command and wait \
+        for approval.
+        """,
+        triggering: [
+            .steps("""
+                - id: drop-cache
+                  action: execute_command
+                  command: "redis-cli -h cache ↓FLUSHALL"
+                  timeout: 1m
+                  irreversible: "the cache refills from the database"
+                - id: clean
+                  action: execute_command
+                  command: |
+                    cd /var/lib/app
+                    ↓rm -rf ./tmp
+                  timeout: 1m
+                  irreversible: "temporary files"
+                - id: evict
+                  action: execute_command
+                  command: "↓kubectl delete pod -l app=api"
+                  timeout: 1m
+                  irreversible: "pods are recreated"
+            """),
+        ],
+        nonTriggering: [
+            .steps("""
+                - id: evict
+                  action: execute_command
+                  command: "kubectl delete pod -l app=api"
+                  confirm: true
+                  timeout: 1m
+                  irreversible: "pods are recreated"
+                - id: pods
+                  action: execute_command
+                  command: "kubectl get pods --field-selector=status.phase!=Running"
+                  timeout: 1m
+            """),
+        ])
+
+    /// Each destructive pattern with what it does, as a regular expression over the command text.
+    static let patterns: [(String, String)] = [
+        (#"\bkubectl\s+(?:[^|;&\n]*\s)?delete\b"#, "deletes Kubernetes objects"),
+        (#"\bkubectl\s+(?:[^|;&\n]*\s)?drain\b"#, "evicts every pod from a node"),
+        (#"\bkubectl\s+(?:[^|;&\n]*\s)?scale\b[^|;&\n]*--replicas[= ]0\b"#, "scales to zero"),
+        (#"\brm\s+(?:-[a-zA-Z]*[rR][a-zA-Z]*|--recursive)\b"#, "deletes files recursively"),
+        (#"(?i)\b(?:drop\s+(?:table|database|schema|index)|truncate\s+(?:table\s+)?\w|delete\s+from)\b"#, "destroys database rows or objects"),
+        (#"(?i)\bpg_terminate_backend\b"#, "terminates database sessions"),
+        (#"(?i)\bflush(?:all|db)\b"#, "empties Redis"),
+        (#"\bterraform\s+(?:[^|;&\n]*\s)?destroy\b"#, "destroys infrastructure"),
+        (#"\bgit\s+push\b[^|;&\n]*(?:--force\b|\s-f\b)"#, "rewrites remote history"),
+        (#"\bgit\s+reset\s+--hard\b"#, "discards local changes"),
+        (#"\bhelm\s+(?:uninstall|delete)\b"#, "removes a release"),
+        (#"\bdocker\s+(?:system\s+prune|rm\s+-f)\b"#, "removes containers and data"),
+        (#"\bmkfs(?:\.\w+)?\b"#, "formats a filesystem"),
+        (#"\bdd\s+[^|;&\n]*\bof=/dev/"#, "overwrites a device"),
+        (#"\baws\s+\S+\s+(?:delete-|terminate-)"#, "deletes cloud resources"),
+        (#"\bgcloud\s+(?:[^|;&\n]*\s)?delete\b"#, "deletes cloud resources"),
+    ]
+
+    static let compiled: [(NSRegularExpression, String)] = patterns.compactMap { pattern, meaning in
+        (try? NSRegularExpression(pattern: pattern)).map { ($0, meaning) }
+    }
+
+    func check(_ context: LintContext) -> [LintFinding] {
+        var findings: [LintFinding] = []
+        for view in context.allSteps where view.ir.action.kind == .executeCommand && !view.ir.confirm {
+            guard let node = view.field("command")?.value, let command = node.scalarValue else { continue }
+            let nsrange = NSRange(command.startIndex..., in: command)
+            for (regex, meaning) in Self.compiled {
+                guard let match = regex.firstMatch(in: command, range: nsrange), let range = Range(match.range, in: command) else { continue }
+                let text = String(command[range]).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+                findings.append(LintFinding("`\(text)` \(meaning) but \(context.describe(view)) does not ask for confirmation",
+                                            at: context.range(of: range, in: node),
+                                            help: "add `confirm: true` so a human approves the exact command before it runs"))
+                break
+            }
+        }
+        return findings
+    }
+}

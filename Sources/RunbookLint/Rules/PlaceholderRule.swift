@@ -1,0 +1,72 @@
+// RB010: "exact commands, not descriptions": no placeholders left for the responder to fill in.
+
+import Foundation
+import RunbookSyntax
+
+struct PlaceholderRule: LintRule {
+    static let description = RuleDescription(
+        id: "RB010", slug: "placeholder", category: .placeholders, severity: .warning,
+        summary: "a command, URL or config value still holds a placeholder",
+        rationale: """
+        Under stress responders copy and paste. `kubectl rollout restart deploy/[service]`, \
+        `<namespace>`, `TODO`, `FIXME`, `xxx`, `CHANGEME` or `example.com` in a command make them stop \
+        and interpret — or run it as written. Use a parameter (`${{ params.service }}`) for what changes \
+        between incidents, and write everything else out.
+        """,
+        triggering: [
+            .steps("""
+                - id: restart
+                  action: execute_command
+                  command: "kubectl rollout restart deploy/↓[service] -n ↓<namespace>"
+                  timeout: 2m
+                  irreversible: "restarts are safe to repeat"
+                - id: health
+                  action: http_request
+                  url: "https://↓example.com/healthz"
+                  timeout: 30s
+            """),
+        ],
+        nonTriggering: [
+            .steps("""
+                - id: restart
+                  action: execute_command
+                  command: "kubectl get pods -o jsonpath='{.items[*].metadata.name}' && [ -f /etc/api.conf ]"
+                  timeout: 2m
+            """),
+        ])
+
+    static let patterns: [(NSRegularExpression, String)] = [
+        (#"\[[A-Za-z][A-Za-z0-9 _./-]*\]"#, "a `[placeholder]`"),
+        (#"<[A-Za-z][A-Za-z0-9_./-]*>"#, "a `<placeholder>`"),
+        (#"\b(?:TODO|FIXME|TBD|CHANGEME|XXX+|xxx+)\b"#, "a to-do marker"),
+        (#"(?i)\b(?:[a-z0-9-]+\.)*example\.(?:com|org|net)\b"#, "an example domain"),
+        (#"(?i)\byour[-_][a-z]+"#, "a `your-…` placeholder"),
+    ].compactMap { pattern, what in (try? NSRegularExpression(pattern: pattern)).map { ($0, what) } }
+
+    static let fields = ["command", "url", "config_key", "value"]
+
+    func check(_ context: LintContext) -> [LintFinding] {
+        var findings: [LintFinding] = []
+        for view in context.allSteps {
+            var nodes: [(String, YAMLNode)] = Self.fields.compactMap { key in view.field(key).map { (key, $0.value) } }
+            nodes += Self.fields.compactMap { key in context.rollbackField(view, key).map { ("rollback \(key)", $0.value) } }
+            for (key, node) in nodes {
+                guard let value = node.scalarValue else { continue }
+                let nsrange = NSRange(value.startIndex..., in: value)
+                var seen: [Range<String.Index>] = []
+                for (regex, what) in Self.patterns {
+                    for match in regex.matches(in: value, range: nsrange) {
+                        guard let range = Range(match.range, in: value), !seen.contains(where: { $0.overlaps(range) }) else { continue }
+                        // `[[ … ]]` and `[ -f x ]` are shell tests; `${{ }}` is an expression.
+                        if value[range].hasPrefix("["), range.lowerBound > value.startIndex, value[value.index(before: range.lowerBound)] == "[" { continue }
+                        seen.append(range)
+                        findings.append(LintFinding("\(what) `\(value[range])` in the \(key) of \(context.describe(view))",
+                                                    at: context.range(of: range, in: node),
+                                                    help: "write the exact value, or use a parameter: `${{ params.name }}`"))
+                    }
+                }
+            }
+        }
+        return findings
+    }
+}

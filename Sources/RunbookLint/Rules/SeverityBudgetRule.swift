@@ -1,0 +1,71 @@
+// RB004: the worst case of the whole runbook fits the time its severity allows.
+
+import RunbookSema
+import RunbookSource
+
+struct SeverityBudgetRule: LintRule {
+    static let description = RuleDescription(
+        id: "RB004", slug: "severity-budget", category: .timeouts, severity: .warning,
+        summary: "the runbook's worst-case duration exceeds its severity's budget",
+        rationale: """
+        Severity sets how fast mitigation must come: by default 15 minutes for P0, 30 for P1, 2 hours \
+        for P2 and 24 hours for P3 (configurable under `budgets:` in `.rbc.yaml`). The worst case adds \
+        up every step's timeout times its attempts, the waits between retries, and every rollback. A \
+        runbook that can legitimately run longer than its severity allows needs shorter timeouts, fewer \
+        retries, or a split.
+        """,
+        triggering: [
+            .steps("""
+                - id: restart
+                  action: execute_command
+                  command: "kubectl rollout restart deploy/api"
+                  timeout: 10m
+                  retries: {attempts: 3, backoff: 1m}
+                  rollback:
+                    action: execute_command
+                    command: "kubectl rollout undo deploy/api"
+                    timeout: 5m
+            """, severity: "↓P0"),
+        ],
+        nonTriggering: [
+            .steps("""
+                - id: restart
+                  action: execute_command
+                  command: "kubectl rollout restart deploy/api"
+                  timeout: 2m
+                  rollback:
+                    action: execute_command
+                    command: "kubectl rollout undo deploy/api"
+                    timeout: 2m
+            """, severity: "P0"),
+        ])
+
+    /// Worst case of one step: every attempt times out, with the growing waits between them.
+    static func worstCaseMs(_ step: StepIR) -> Int {
+        let attempts = max(1, step.retry.maxAttempts)
+        var total = step.timeoutMs.multipliedReportingOverflow(by: attempts).partialValue
+        var wait = Double(step.retry.backoffMs)
+        for _ in 1..<max(2, attempts) where attempts > 1 {
+            total += Int(min(wait, Double(Int.max / 4)))
+            wait *= step.retry.multiplier
+        }
+        return total
+    }
+
+    func check(_ context: LintContext) -> [LintFinding] {
+        let ir = context.ir
+        guard let budget = context.settings.budgetsMs[ir.runbook.severity] else { return [] }
+        var contributions: [(String, Int)] = ir.steps.map { ("step `\($0.id)`", Self.worstCaseMs($0)) }
+        contributions += ir.steps.compactMap { step in step.rollback.map { ("rollback of `\(step.id)`", $0.timeoutMs) } }
+        contributions += ir.rollback.map { ("rollback action `\($0.id)`", Self.worstCaseMs($0)) }
+        let total = contributions.reduce(0) { $0 + $1.1 }
+        guard total > budget else { return [] }
+        let largest = contributions.sorted { $0.1 > $1.1 }.prefix(3)
+            .map { "\($0.0): \(DurationParser.format(milliseconds: $0.1))" }.joined(separator: ", ")
+        let range = context.syntax.metadata["severity"]?.value.range ?? context.syntax.headerRange
+        return [LintFinding(
+            "worst case \(DurationParser.format(milliseconds: total)) exceeds the \(ir.runbook.severity.rawValue) budget of \(DurationParser.format(milliseconds: budget))",
+            at: range, help: "shorten timeouts or retries, or split the runbook",
+            notes: [DiagnosticNote("largest parts: \(largest)")])]
+    }
+}

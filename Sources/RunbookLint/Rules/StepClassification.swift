@@ -1,0 +1,33 @@
+// Shared judgements about steps: whether one changes something, whether it checks something.
+
+import RunbookSema
+
+enum StepClassification {
+    /// Whether running the step changes the system (so it needs a rollback and a verification).
+    static func isChange(_ step: StepIR) -> Bool {
+        if step.readonly { return false }
+        switch step.action.kind {
+        case .executeCommand: return !CommandAnalysis.isReadOnly(command: step.action.command ?? "")
+        case .httpRequest: return !["GET", "HEAD", "OPTIONS"].contains(step.action.method ?? "GET")
+        case .updateConfig: return true
+        case .sendNotification, .createTicket, .wait, .manual: return false
+        }
+    }
+
+    /// Whether the step checks the system's state: a read-only command or request, a human check,
+    /// or any step with an `expect`.
+    static func isCheck(_ step: StepIR) -> Bool {
+        if hasExpect(step) { return true }
+        switch step.action.kind {
+        case .executeCommand: return step.readonly || CommandAnalysis.isReadOnly(command: step.action.command ?? "")
+        case .httpRequest: return ["GET", "HEAD", "OPTIONS"].contains(step.action.method ?? "GET")
+        case .manual: return true
+        default: return false
+        }
+    }
+
+    static func hasExpect(_ step: StepIR) -> Bool {
+        guard let expect = step.expect else { return false }
+        return expect.exitCodes != nil || expect.outputPattern != nil || expect.status != nil
+    }
+}

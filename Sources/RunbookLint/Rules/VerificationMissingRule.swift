@@ -1,0 +1,65 @@
+// RB005: after a change, something checks that it worked.
+
+import RunbookSema
+
+struct VerificationMissingRule: LintRule {
+    static let description = RuleDescription(
+        id: "RB005", slug: "verification-missing", category: .verification, severity: .warning,
+        summary: "a change is not followed by a check, or the runbook ends without verification",
+        rationale: """
+        "Provide verification after each step; do not proceed blindly." A step that changes something \
+        either says what success looks like (`expect:` an exit code, an output pattern, an HTTP status) \
+        or is followed by a step that checks: a read-only command, an HTTP `GET`, or a manual check. \
+        A runbook that ends with a change ends without knowing whether it helped.
+        """,
+        triggering: [
+            .steps("""
+                - id: ↓restart
+                  action: execute_command
+                  command: "kubectl rollout restart deploy/api"
+                  timeout: 2m
+                  irreversible: "restarts are safe to repeat"
+                - id: tell
+                  action: send_notification
+                  channel: "#ops"
+                  message: "restarted"
+            """),
+        ],
+        nonTriggering: [
+            .steps("""
+                - id: restart
+                  action: execute_command
+                  command: "kubectl rollout restart deploy/api"
+                  timeout: 2m
+                  irreversible: "restarts are safe to repeat"
+                - id: status
+                  action: execute_command
+                  command: "kubectl rollout status deploy/api --timeout=5m"
+                  timeout: 6m
+                - id: scale
+                  action: execute_command
+                  command: "kubectl scale deploy/api --replicas=6"
+                  timeout: 1m
+                  irreversible: "scaling up is harmless"
+                  expect: {exit_code: 0, output: "scaled"}
+            """),
+        ])
+
+    func check(_ context: LintContext) -> [LintFinding] {
+        var findings: [LintFinding] = []
+        for sequence in context.sequences {
+            for (index, view) in sequence.enumerated() where StepClassification.isChange(view.ir) && !StepClassification.hasExpect(view.ir) {
+                let laterCheck = sequence[(index + 1)...].contains { StepClassification.isCheck($0.ir) }
+                guard !laterCheck else { continue }
+                let isLast = !sequence[(index + 1)...].contains { StepClassification.isChange($0.ir) }
+                let whole = view.procedure.map { "procedure `\($0)`" } ?? "the runbook"
+                findings.append(LintFinding(
+                    isLast ? "\(whole) ends with \(context.describe(view)), a change nothing verifies"
+                        : "nothing verifies \(context.describe(view)) after it changes the system",
+                    at: view.anchor,
+                    help: "add `expect:` to the step, or a later read-only step that checks the result"))
+            }
+        }
+        return findings
+    }
+}

@@ -1,0 +1,208 @@
+// ShellCheck over every command of every runbook in one batched run per core, its findings placed on
+// the runbook's own lines. `${{ }}` expressions become same-length variables quoted as rbc runs them.
+
+import Dispatch
+import Foundation
+import RunbookSema
+import RunbookSource
+import RunbookSyntax
+
+public struct ShellCheckJob: Sendable {
+    public let file: SourceFile
+    public let node: YAMLNode
+    public let command: String
+    public let shell: String
+    public let owner: String
+}
+
+public struct ShellCheckOptions: Sendable {
+    public var enabled = true
+    public var excluded: [String] = []
+    public var executable: String?
+
+    public init(enabled: Bool = true, excluded: [String] = [], executable: String? = nil) {
+        self.enabled = enabled
+        self.excluded = excluded
+        self.executable = executable
+    }
+}
+
+public enum ShellCheck {
+    public static func locate() -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for directory in path.split(separator: ":") {
+            let candidate = "\(directory)/shellcheck"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// The commands ShellCheck should see from one runbook: steps' and rollbacks' `execute_command`s.
+    public static func jobs(_ context: LintContext) -> [ShellCheckJob] {
+        var jobs: [ShellCheckJob] = []
+        for view in context.allSteps {
+            let actions: [(ActionIR, FieldSyntax?, String)] = [
+                (view.ir.action, view.field("command"), context.describe(view)),
+            ] + (view.ir.rollback.map { [($0.action, context.rollbackField(view, "command"), "the rollback of \(context.describe(view))")] } ?? [])
+            for (action, field, owner) in actions where action.kind == .executeCommand {
+                guard let field, let command = field.value.scalarValue, let shell = dialect(action.shell) else { continue }
+                jobs.append(ShellCheckJob(file: context.file, node: field.value, command: command, shell: shell, owner: owner))
+            }
+        }
+        return jobs
+    }
+
+    /// ShellCheck's dialect for a step's `shell`; nil for shells it does not know (zsh, fish).
+    static func dialect(_ shell: String?) -> String? {
+        guard let shell else { return "sh" }
+        let name = (shell.split(separator: " ").first.map(String.init) ?? shell as String)
+        let base = (name as NSString).lastPathComponent
+        switch base {
+        case "bash": return "bash"
+        case "sh", "dash": return base == "dash" ? "dash" : "sh"
+        case "ksh", "mksh": return "ksh"
+        default: return nil
+        }
+    }
+
+    /// The command with each `${{ }}` replaced by a variable of the same length, quoted as rbc quotes it,
+    /// so ShellCheck's columns are the command's columns.
+    static func prepared(_ command: String) -> String {
+        let scanned = TemplateScanner.scan(command)
+        let expressions = scanned.parts.filter { $0.kind == .expression }
+        guard !expressions.isEmpty else { return command }
+        let bytes = Array(command.utf8)
+        let contexts = ShellQuoting.contexts(in: bytes, at: expressions.map(\.outer.lowerBound))
+        var out: [UInt8] = []
+        var index = 0
+        for (part, context) in zip(expressions, contexts) {
+            out.append(contentsOf: bytes[index..<part.outer.lowerBound])
+            let length = part.outer.count
+            let text: String
+            switch context {
+            case .unquoted: text = "\"${R" + String(repeating: "_", count: max(0, length - 6)) + "}\""
+            case .double: text = "${R" + String(repeating: "_", count: max(0, length - 4)) + "}"
+            case .single: text = String(repeating: "x", count: length)
+            }
+            out.append(contentsOf: Array(text.utf8).prefix(length))
+            index = part.outer.upperBound
+        }
+        out.append(contentsOf: bytes[index...])
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    struct Comment: Decodable {
+        let file: String
+        let line: Int
+        let endLine: Int
+        let column: Int
+        let endColumn: Int
+        let level: String
+        let code: Int
+        let message: String
+    }
+
+    struct Output: Decodable { let comments: [Comment] }
+
+    /// Runs ShellCheck on every job; returns diagnostics (rule RB016) and, when ShellCheck is missing, one note.
+    public static func run(_ jobs: [ShellCheckJob], options: ShellCheckOptions) -> [Diagnostic] {
+        guard options.enabled, !jobs.isEmpty else { return [] }
+        guard let executable = options.executable ?? locate() else {
+            return [Diagnostic(ShellCheckRule.description.code,
+                               "shellcheck is not installed; \(jobs.count) shell command\(jobs.count == 1 ? " was" : "s were") not analysed",
+                               severity: .info, displayPath: "rbc", help: "install it (`apt-get install shellcheck`), or pass --no-shellcheck")]
+        }
+        guard let directory = try? FileManager.default.url(for: .itemReplacementDirectory, in: .userDomainMask,
+                                                             appropriateFor: URL(fileURLWithPath: NSTemporaryDirectory()), create: true) else { return [] }
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var paths: [String] = []
+        for (index, job) in jobs.enumerated() {
+            let path = directory.appendingPathComponent("c\(index).sh").path
+            try? prepared(job.command).write(toFile: path, atomically: false, encoding: .utf8)
+            paths.append(path)
+        }
+        // One process per core, each with a share of the files (grouped by dialect).
+        let byShell = Dictionary(grouping: jobs.indices, by: { jobs[$0].shell })
+        var batches: [(String, [Int])] = []
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        for (shell, indices) in byShell {
+            let size = max(1, (indices.count + cores - 1) / cores)
+            for start in stride(from: 0, to: indices.count, by: size) {
+                batches.append((shell, Array(indices[start..<min(indices.count, start + size)])))
+            }
+        }
+        let results = Slots(count: batches.count)
+        let work = batches
+        let files = paths
+        DispatchQueue.concurrentPerform(iterations: work.count) { batch in
+            let (shell, indices) = work[batch]
+            var arguments = ["-f", "json1", "-s", shell]
+            if !options.excluded.isEmpty { arguments += ["-e", options.excluded.joined(separator: ",")] }
+            results.store(batch, runProcess(executable, arguments + indices.map { files[$0] }))
+        }
+        let description = ShellCheckRule.description
+        var diagnostics: [Diagnostic] = []
+        for data in results.values.compactMap({ $0 }) {
+            guard let output = try? JSONDecoder().decode(Output.self, from: data) else { continue }
+            for comment in output.comments {
+                let name = (comment.file as NSString).lastPathComponent
+                guard let index = Int(name.dropFirst().dropLast(3)), index < jobs.count else { continue }
+                let job = jobs[index]
+                let start = valueOffset(job.command, line: comment.line, column: comment.column)
+                let end = valueOffset(job.command, line: comment.endLine, column: comment.endColumn)
+                let locator = ValueLocator(file: job.file, node: job.node, value: job.command)
+                let severity: Severity = comment.level == "error" ? .error : comment.level == "warning" ? .warning : .info
+                diagnostics.append(Diagnostic(description.code, "SC\(comment.code): \(comment.message) (in \(job.owner))",
+                                              severity: severity, file: job.file, range: locator.range(start, max(end, start + 1)),
+                                              help: "see https://www.shellcheck.net/wiki/SC\(comment.code)"))
+            }
+        }
+        return diagnostics
+    }
+
+    /// A 1-based line and character column of the command → a byte offset in it.
+    static func valueOffset(_ command: String, line: Int, column: Int) -> Int {
+        let bytes = Array(command.utf8)
+        var offset = 0
+        var currentLine = 1
+        while currentLine < line, offset < bytes.count {
+            if bytes[offset] == 0x0A { currentLine += 1 }
+            offset += 1
+        }
+        var remaining = column - 1
+        while remaining > 0, offset < bytes.count, bytes[offset] != 0x0A {
+            offset += 1
+            while offset < bytes.count, bytes[offset] & 0xC0 == 0x80 { offset += 1 }
+            remaining -= 1
+        }
+        return offset
+    }
+
+    static func runProcess(_ executable: String, _ arguments: [String]) -> Data? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        do { try process.run() } catch { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return data
+    }
+}
+
+/// One slot per batch, each written by exactly one worker.
+private final class Slots: @unchecked Sendable {
+    private(set) var values: [Data?]
+    private let lock = NSLock()
+
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+
+    func store(_ index: Int, _ value: Data?) {
+        lock.lock()
+        values[index] = value
+        lock.unlock()
+    }
+}

@@ -1,0 +1,148 @@
+// Inline suppressions: `# rbc:ignore RB001 [until=YYYY-MM-DD] -- reason` in YAML and
+// `<!-- rbc:ignore RB001 -- reason -->` in Markdown, on the finding's line or before/inside its step.
+
+import Foundation
+import RunbookSource
+
+public struct Suppression: Sendable {
+    public let rules: [String]
+    public let until: String?
+    public let reason: String?
+    /// The comment itself, for findings about the suppression.
+    public let range: SourceRange
+    /// The lines (1-based, inclusive) it covers.
+    public let lines: ClosedRange<Int>
+}
+
+public enum Suppressions {
+    static let pattern = try? NSRegularExpression(pattern: #"rbc:ignore\b([^\n]*?)(?:-->|$)"#)
+
+    /// The suppression comments of a file, each with the lines it covers.
+    public static func parse(_ context: LintContext) -> [Suppression] {
+        let file = context.file
+        let markdown = context.syntax.format == .markdown
+        guard let pattern else { return [] }
+        var result: [Suppression] = []
+        // Markdown front matter is YAML: `#` comments and YAML extents there, `<!-- -->` and headings after it.
+        var frontMatterEnd = 0
+        if markdown, file.lineText(1).trimmingCharacters(in: .whitespaces) == "---" {
+            frontMatterEnd = (2...max(2, file.lineCount)).first { $0 <= file.lineCount && file.lineText($0).trimmingCharacters(in: .whitespaces) == "---" } ?? 0
+        }
+        let stepRanges = context.allSteps.map { view -> ClosedRange<Int> in
+            let start = file.lineColumn(of: view.syntax.range.start).line
+            let end = markdown && start > frontMatterEnd
+                ? markdownStepEnd(file, from: start)
+                : file.lineColumn(of: max(view.syntax.range.start, view.syntax.range.end - 1)).line
+            return start...max(start, end)
+        }
+        for line in 1...max(1, file.lineCount) {
+            let text = file.lineText(line)
+            let marker = markdown && line > frontMatterEnd ? "<!--" : "#"
+            guard text.contains("rbc:ignore"), let commentStart = text.range(of: marker) else { continue }
+            let nsrange = NSRange(text.startIndex..., in: text)
+            guard let match = pattern.firstMatch(in: text, range: nsrange), let bodyRange = Range(match.range(at: 1), in: text) else { continue }
+            var body = String(text[bodyRange])
+            var reason: String?
+            if let dashes = body.range(of: "--") {
+                reason = body[dashes.upperBound...].trimmingCharacters(in: .whitespaces)
+                body = String(body[..<dashes.lowerBound])
+                if reason?.isEmpty == true { reason = nil }
+            }
+            var rules: [String] = []
+            var until: String?
+            for word in body.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" }) {
+                if word.hasPrefix("until=") { until = String(word.dropFirst(6)) } else { rules.append(String(word)) }
+            }
+            let lineRange = file.lineRange(line)
+            let start = lineRange.start + text.utf8.distance(from: text.startIndex, to: commentStart.lowerBound)
+            let ownLine = text[..<commentStart.lowerBound].allSatisfy { $0 == " " || $0 == "\t" }
+            var covered = line...line
+            if ownLine {
+                // Before a step: that step. Inside a step: the step. Otherwise: the next line.
+                let next = nextContentLine(file, after: line, markdown: markdown && line > frontMatterEnd)
+                if let next, let following = stepRanges.first(where: { $0.lowerBound == next }) {
+                    covered = following
+                } else if let enclosing = stepRanges.first(where: { $0.contains(line) && $0.lowerBound != line }) {
+                    covered = enclosing
+                } else if let next {
+                    covered = next...next
+                }
+            }
+            result.append(Suppression(rules: rules, until: until, reason: reason, range: SourceRange(start: start, end: lineRange.end), lines: covered))
+        }
+        return result
+    }
+
+    /// The next line that is not blank and not a comment (`#` in YAML, `<!-- -->` in Markdown).
+    static func nextContentLine(_ file: SourceFile, after line: Int, markdown: Bool) -> Int? {
+        var current = line + 1
+        while current <= file.lineCount {
+            let text = file.lineText(current).trimmingCharacters(in: .whitespaces)
+            let isComment = markdown ? text.hasPrefix("<!--") : text.hasPrefix("#")
+            if !text.isEmpty, !isComment { return current }
+            current += 1
+        }
+        return nil
+    }
+
+    /// A Markdown step (a heading or list item) runs until the next heading.
+    static func markdownStepEnd(_ file: SourceFile, from start: Int) -> Int {
+        var line = start + 1
+        while line <= file.lineCount {
+            if file.lineText(line).range(of: "^#{1,6} ", options: .regularExpression) != nil { return line - 1 }
+            line += 1
+        }
+        return file.lineCount
+    }
+
+    /// Removes suppressed findings and reports the suppressions that are expired, unused, unexplained or malformed.
+    public static func apply(_ diagnostics: [Diagnostic], context: LintContext, today: String) -> [Diagnostic] {
+        let suppressions = parse(context)
+        guard !suppressions.isEmpty else { return diagnostics }
+        let file = context.file
+        var used = Array(repeating: false, count: suppressions.count)
+        var kept: [Diagnostic] = []
+        for diagnostic in diagnostics {
+            guard let range = diagnostic.range, diagnostic.file === file || diagnostic.file?.path == file.path,
+                  let rule = RuleRegistry.description(for: diagnostic.code.id) else {
+                kept.append(diagnostic)
+                continue
+            }
+            let line = file.lineColumn(of: range.start).line
+            let index = suppressions.indices.first { index in
+                let suppression = suppressions[index]
+                let active = suppression.until.map { $0 >= today } ?? true
+                return active && suppression.lines.contains(line)
+                    && suppression.rules.contains { $0.caseInsensitiveCompare(rule.id) == .orderedSame || $0 == rule.slug }
+            }
+            if let index { used[index] = true } else { kept.append(diagnostic) }
+        }
+        func report(_ id: String, _ message: String, _ suppression: Suppression, help: String? = nil) {
+            guard let description = RuleRegistry.description(for: id) else { return }
+            kept.append(Diagnostic(description.code, message, file: file, range: suppression.range, help: help))
+        }
+        for (index, suppression) in suppressions.enumerated() {
+            let unknown = suppression.rules.filter { RuleRegistry.description(for: $0) == nil }
+            let badDate = suppression.until.map { $0.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) == nil } ?? false
+            if suppression.rules.isEmpty || !unknown.isEmpty || badDate {
+                let what = suppression.rules.isEmpty ? "names no rule" : badDate ? "has a bad date `\(suppression.until ?? "")`"
+                    : "names unknown rule\(unknown.count == 1 ? "" : "s") \(unknown.map { "`\($0)`" }.joined(separator: ", "))"
+                report(RuleRegistry.malformedSuppressionID, "suppression \(what)", suppression,
+                       help: "write `rbc:ignore RB001 until=2027-01-31 -- reason`; `rbc rules` lists the ids")
+                continue
+            }
+            if let until = suppression.until, until < today {
+                report(RuleRegistry.expiredSuppressionID, "suppression of \(suppression.rules.joined(separator: ", ")) expired on \(until)", suppression,
+                       help: "fix what it suppressed, or renew it with a new date and reason")
+            } else if !used[index] {
+                report(RuleRegistry.unusedSuppressionID, "suppression of \(suppression.rules.joined(separator: ", ")) matches no finding", suppression,
+                       help: "remove it")
+            }
+            if suppression.reason == nil {
+                report(RuleRegistry.suppressionWithoutReasonID, "suppression of \(suppression.rules.joined(separator: ", ")) gives no reason", suppression,
+                       help: "add `-- why the finding does not apply`")
+            }
+        }
+        return kept
+    }
+}
