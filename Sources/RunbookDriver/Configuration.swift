@@ -45,7 +45,10 @@ public struct Configuration: Sendable {
 
     static func load(path: String, directory: String) -> (Configuration, [Diagnostic]) {
         let file: SourceFile
-        switch SourceLoader.load(path: path) {
+        // Shown relative to the working directory when it is below it, as paths on the command line are.
+        let cwd = FileManager.default.currentDirectoryPath
+        let shown = path.hasPrefix(cwd + "/") ? String(path.dropFirst(cwd.count + 1)) : path
+        switch SourceLoader.load(path: path, displayPath: shown) {
         case .failed(let diagnostic): return (Configuration(directory: directory, file: path), [diagnostic])
         case .loaded(let loaded): file = loaded
         }

@@ -18,6 +18,8 @@ struct CheckCommand: ParsableCommand {
           rbc check runbooks/ examples/api-rate-limit.yaml
           rbc check runbooks/ --format json > diagnostics.json
           rbc check db.yaml --param cluster=orders-primary --params-file ci-params.yaml
+          rbc check --format sarif > rbc.sarif
+          rbc check --format github --strict
         """
     )
 
@@ -30,15 +32,40 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .customLong("params-file"), help: ArgumentHelp("Check the values in a YAML or JSON file of name: value.", valueName: "file"))
     var paramsFiles: [String] = []
 
+    @Flag(name: .customLong("no-shellcheck"), help: "Do not run ShellCheck on step commands.")
+    var noShellCheck = false
+
+    @Flag(name: .customLong("no-lint"), help: "Only compile: run no lint rules.")
+    var noLint = false
+
+    @Option(name: .customLong("severity-threshold"), help: "Fail (exit 1) on diagnostics at or above this severity: error, warning, info.")
+    var threshold: SeverityChoice = .error
+
+    @Flag(help: "Fail on warnings too (same as --severity-threshold warning).")
+    var strict = false
+
+    @Option(help: ArgumentHelp("Today's date for date checks (suppressions' until=), for reproducible runs.", valueName: "YYYY-MM-DD"))
+    var now: String?
+
     @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if let now, now.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) == nil {
+            throw ValidationError("--now takes a date as YYYY-MM-DD, got '\(now)'")
+        }
+    }
 
     func run() throws {
         var options = CheckOptions()
         options.paramArguments = params
         options.paramFiles = paramsFiles
+        options.lint = !noLint
+        options.shellcheck = !noShellCheck
+        options.threshold = strict ? min(threshold.severity, .warning) : threshold.severity
+        if let now { options.today = now }
         let report = CheckSession.run(paths: paths, options: options)
         let summary = RenderSummary(filesChecked: report.results.count, diagnostics: report.diagnostics)
-        let renderer = output.format.renderer(color: output.useColor(fileDescriptor: 1))
+        let renderer = output.format.renderer(color: output.useColor(fileDescriptor: 1), version: RBC.version)
         Console.out(renderer.render(report.diagnostics, summary: summary))
         if output.format == .text {
             Console.err(summaryLine(summary) + "\n")

@@ -30,7 +30,7 @@ struct CompileCommand: ParsableCommand {
         let result = Compiler.compile(path: file)
         let usageError = result.diagnostics.contains { $0.code.id == "RB0001" || $0.code.id == "RB0006" }
         if !result.diagnostics.isEmpty {
-            let renderer = options.format.renderer(color: options.useColor(fileDescriptor: 2))
+            let renderer = options.format.renderer(color: options.useColor(fileDescriptor: 2), version: RBC.version)
             Console.err(renderer.render(result.diagnostics, summary: RenderSummary(filesChecked: 1, diagnostics: result.diagnostics)))
         }
         guard let ir = result.ir, !result.hasErrors else { throw ExitCode(usageError ? 2 : 1) }

@@ -4,6 +4,7 @@
 import ArgumentParser
 import Foundation
 import RunbookDriver
+import RunbookSource
 
 struct RBC: ParsableCommand {
     static let version = "0.1.0"
@@ -20,7 +21,7 @@ struct RBC: ParsableCommand {
           rbc compile runbooks/api-rate-limit.yaml -o api-rate-limit.ir.json
         """,
         version: version,
-        subcommands: [CheckCommand.self, CompileCommand.self]
+        subcommands: [CheckCommand.self, CompileCommand.self, RulesCommand.self, ExplainCommand.self]
     )
 }
 
@@ -43,6 +44,18 @@ enum Entry {
 
 enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
     case auto, always, never
+}
+
+enum SeverityChoice: String, ExpressibleByArgument, CaseIterable {
+    case error, warning, info
+
+    var severity: Severity {
+        switch self {
+        case .error: .error
+        case .warning: .warning
+        case .info: .info
+        }
+    }
 }
 
 struct OutputOptions: ParsableArguments {

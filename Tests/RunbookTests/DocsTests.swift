@@ -9,6 +9,10 @@ import Testing
         TestSupport.assertGolden(DiagnosticsDocument.markdown(), "docs/diagnostics.md")
     }
 
+    @Test func rulesReferenceIsCurrent() {
+        TestSupport.assertGolden(RulesDocument.markdown(), "docs/rules.md")
+    }
+
     @Test func catalogIdsAreUniqueAndWellFormed() {
         let ids = DiagnosticCode.compilerCatalog.map(\.id)
         #expect(Set(ids).count == ids.count)

@@ -7,7 +7,7 @@ import RunbookSema
 import Testing
 
 @Suite struct GoldenDiagnosticsTests {
-    static let brokenExamples = TestSupport.files(in: "examples/broken", extension: "yaml")
+    static let brokenExamples = TestSupport.files(in: "examples/broken", extension: "yaml") + TestSupport.files(in: "examples/broken", extension: "md")
     static let fixtures = TestSupport.files(in: "Tests/RunbookTests/Fixtures/diagnostics", extension: "yaml")
         + TestSupport.files(in: "Tests/RunbookTests/Fixtures/diagnostics", extension: "md")
     static let cleanExamples = TestSupport.files(in: "examples", extension: "yaml") + TestSupport.files(in: "examples", extension: "md")
@@ -18,13 +18,16 @@ import Testing
         #expect(Self.fixtures.count >= 5)
     }
 
+    /// The whole check (compile, lint, ShellCheck, suppressions) as `rbc check FILE --now 2026-11-22` prints it.
     @Test(arguments: brokenExamples)
     func brokenExample(_ name: String) {
         let relative = "examples/broken/\(name)"
-        let result = Compiler.compile(path: TestSupport.path(relative), displayPath: relative)
-        #expect(result.hasErrors, "\(relative) is meant to be broken")
-        TestSupport.assertGolden(TestSupport.rendered(result.diagnostics),
-                                 "Tests/RunbookTests/Golden/broken/\(name.replacingOccurrences(of: ".yaml", with: ".expected"))")
+        var options = CheckOptions()
+        options.today = "2026-11-22"
+        let report = CheckSession.run(paths: [relative], options: options, configuration: Configuration.discover(from: TestSupport.root.path))
+        #expect(report.errorCount > 0, "\(relative) is meant to be broken")
+        TestSupport.assertGolden(TestSupport.rendered(report.diagnostics),
+                                 "Tests/RunbookTests/Golden/broken/\((name as NSString).deletingPathExtension).expected")
     }
 
     @Test(arguments: fixtures)

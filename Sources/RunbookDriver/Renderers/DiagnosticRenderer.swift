@@ -22,12 +22,15 @@ public protocol DiagnosticRenderer: Sendable {
 }
 
 public enum OutputFormat: String, CaseIterable, Sendable {
-    case text, json
+    case text, concise, json, sarif, github
 
-    public func renderer(color: Bool) -> DiagnosticRenderer {
+    public func renderer(color: Bool, version: String) -> DiagnosticRenderer {
         switch self {
         case .text: TextRenderer(color: color)
+        case .concise: ConciseRenderer()
         case .json: JSONRenderer()
+        case .sarif: SARIFRenderer(version: version)
+        case .github: GitHubRenderer()
         }
     }
 }

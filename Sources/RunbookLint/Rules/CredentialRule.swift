@@ -52,7 +52,7 @@ struct CredentialRule: LintRule {
         (#"\b(gh[pousr]_[A-Za-z0-9]{30,})\b"#, "a GitHub token", 1),
         (#"\b(xox[baprs]-[A-Za-z0-9-]{10,})\b"#, "a Slack token", 1),
         (#"[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@'"]+:([^/\s@'"$]{3,})@"#, "a password in a URL", 1),
-        (#"(?i)\b(?:password|passwd|pwd|secret|api[_-]?key|token)\s*[=:]\s*["']?([^\s"'$,;]{6,})"#, "a password literal", 1),
+        (#"(?i)\b(?:password|passwd|pwd|secret|api[_-]?key|token)\s*[=:]\s*["']?([A-Za-z0-9+/=_.!@#%^&*~-]{6,})"#, "a password literal", 1),
     ].compactMap { pattern, what, group in
         (try? NSRegularExpression(pattern: pattern)).map { Pattern(regex: $0, what: what, group: group) }
     }

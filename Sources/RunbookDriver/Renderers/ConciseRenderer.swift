@@ -1,0 +1,15 @@
+// One line per diagnostic, for editors' problem matchers and quick scanning.
+
+import RunbookSource
+
+public struct ConciseRenderer: DiagnosticRenderer {
+    public init() {}
+
+    public func render(_ diagnostics: [Diagnostic], summary: RenderSummary) -> String {
+        diagnostics.map { diagnostic in
+            var location = diagnostic.path.isEmpty ? "rbc" : diagnostic.path
+            if let start = diagnostic.start { location += ":\(start.line):\(start.column)" }
+            return "\(location): \(diagnostic.severity.rawValue)[\(diagnostic.code.id)] \(diagnostic.message)\n"
+        }.joined()
+    }
+}

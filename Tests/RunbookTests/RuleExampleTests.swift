@@ -1,0 +1,69 @@
+// Every rule's examples are its tests: a triggering example reports exactly at its `↓` marks, a
+// non-triggering one reports nothing (SwiftLint's habit: the documentation cannot drift from the code).
+
+import Foundation
+import RunbookDriver
+import RunbookLint
+import RunbookSource
+import Testing
+
+struct RuleCase: CustomTestStringConvertible, Sendable {
+    let rule: RuleDescription
+    let example: RuleExample
+    let triggers: Bool
+    let number: Int
+
+    var testDescription: String { "\(rule.id) \(triggers ? "triggering" : "non-triggering") #\(number)" }
+
+    static var all: [RuleCase] {
+        RuleRegistry.descriptions.flatMap { rule in
+            rule.triggering.enumerated().map { RuleCase(rule: rule, example: $1, triggers: true, number: $0 + 1) }
+                + rule.nonTriggering.enumerated().map { RuleCase(rule: rule, example: $1, triggers: false, number: $0 + 1) }
+        }
+    }
+}
+
+@Suite struct RuleExampleTests {
+    /// The example's text without marks, and the marks' positions in it.
+    static func strip(_ source: String) -> (String, [LineColumn]) {
+        var text = ""
+        var marks: [Int] = []
+        for character in source {
+            if character == "↓" { marks.append(text.utf8.count) } else { text.append(character) }
+        }
+        let file = SourceFile(path: "example", text: text)
+        return (text, marks.map(file.lineColumn(of:)))
+    }
+
+    @Test(arguments: RuleCase.all)
+    func example(_ testCase: RuleCase) throws {
+        let (text, marks) = Self.strip(testCase.example.source)
+        let result = Compiler.compile(SourceFile(path: testCase.example.isMarkdown ? "example.md" : "example.yaml", text: text))
+        #expect(!result.hasErrors, "the example must compile:\n\(TestSupport.rendered(result.diagnostics))")
+        let ir = try #require(result.ir)
+        let syntax = try #require(result.syntax)
+        let context = LintContext(ir: ir, syntax: syntax)
+        let findings = Suppressions.apply(Linter.findings(context, configuration: LintConfiguration()), context: context, today: "2026-11-22")
+            .filter { $0.code.id == testCase.rule.id }
+        let positions = findings.compactMap(\.start).sorted()
+        if testCase.triggers {
+            #expect(!marks.isEmpty, "a triggering example marks where findings start with ↓")
+            #expect(positions == marks.sorted(), "\(TestSupport.rendered(findings))")
+        } else {
+            #expect(findings.isEmpty, "\(TestSupport.rendered(findings))")
+        }
+    }
+
+    @Test func everyRuleIsDocumentedAndTested() {
+        let ids = RuleRegistry.descriptions.map(\.id)
+        #expect(Set(ids).count == ids.count, "rule ids are unique")
+        #expect(ids.allSatisfy { $0.range(of: "^RB[0-9]{3}$", options: .regularExpression) != nil })
+        let slugs = RuleRegistry.descriptions.map(\.slug)
+        #expect(Set(slugs).count == slugs.count)
+        for rule in RuleRegistry.descriptions where rule.id != RuleRegistry.shellcheckID {
+            #expect(!rule.triggering.isEmpty, "\(rule.id) has a triggering example")
+        }
+        // Lint ids (three digits) never collide with compiler ids (four digits).
+        #expect(Set(ids).isDisjoint(with: DiagnosticCode.compilerCatalog.map(\.id)))
+    }
+}
