@@ -10,7 +10,7 @@ public enum DiagnosticsDocument {
 
         Every diagnostic has a stable id. Ids are never renumbered or reused.
         `RB0xxx` are about the input file, `RB1xxx` about YAML syntax, `RB2xxx` about the runbook's structure and types.
-        Lint rules use three-digit ids (`RB` + three digits) and are documented with the linter.
+        Lint rules (`RB` + three digits) are listed in [rules.md](rules.md).
 
         | id | name | severity | meaning |
         |---|---|---|---|
