@@ -26,13 +26,14 @@ let package = Package(
         ]),
         .target(name: "RunbookSema", dependencies: ["RunbookSource", "RunbookSyntax"]),
         .target(name: "RunbookLint", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema"]),
-        .target(name: "RunbookDriver", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint"]),
+        .target(name: "RunbookGit", dependencies: ["CGit2"]),
+        .target(name: "RunbookDriver", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit"]),
         .executableTarget(name: "rbc", dependencies: [
             "RunbookDriver",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RunbookTests", dependencies: [
-            "RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookDriver", "rbc",
+            "RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookDriver", "rbc",
         ]),
     ]
 )

@@ -3,6 +3,7 @@
 
 import Dispatch
 import Foundation
+import RunbookGit
 import RunbookLint
 import RunbookSema
 import RunbookSource
@@ -35,6 +36,16 @@ public struct CheckOptions: Sendable {
     /// Today as YYYY-MM-DD, for suppressions' `until=` (`--now` makes it reproducible).
     public var today: String = CheckOptions.currentDate()
     public var threshold: Severity = .error
+    /// History checks through libgit2.
+    public var git = true
+    /// Only runbooks changed since this revision (against the working tree), or in the index.
+    public var changedSince: String?
+    public var staged = false
+    /// Prometheus rule files or directories to check alert ↔ runbook coverage against.
+    public var alerts: [String] = []
+    /// Named files are treated like files met in a directory walk: non-runbooks and excluded paths
+    /// are skipped silently (for hooks that pass every changed file).
+    public var skipNonRunbooks = false
 
     public init() {}
 
@@ -53,11 +64,17 @@ public enum CheckSession {
     public static func run(paths: [String], options: CheckOptions = CheckOptions(),
                            configuration: (Configuration, [Diagnostic]) = Configuration.discover()) -> CheckReport {
         let (config, configDiagnostics) = configuration
-        let discovery = RunbookDiscovery.candidates(for: paths.isEmpty ? ["."] : paths)
+        var discovery = RunbookDiscovery.candidates(for: paths.isEmpty ? ["."] : paths)
+        var changeDiagnostics: [Diagnostic] = []
+        let changedMode = options.changedSince != nil || options.staged
+        if changedMode {
+            (discovery, changeDiagnostics) = changedCandidates(options, within: discovery)
+        }
         // Excludes apply to what a directory walk finds. A file named on the command line is always
         // checked, and so is a directory that is itself excluded when it is named explicitly.
         let candidates = discovery.candidates.filter { candidate in
-            guard !candidate.explicit, let root = candidate.walkRoot else { return true }
+            if candidate.explicit { return !options.skipNonRunbooks || !config.isExcluded(candidate.path) }
+            guard let root = candidate.walkRoot else { return !config.isExcluded(candidate.path) }
             return !config.isExcluded(candidate.path) || config.isExcluded(root + "/-")
         }
         var lintConfiguration = config.lint
@@ -65,7 +82,7 @@ public enum CheckSession {
         let lint = options.lint ? lintConfiguration : nil
         let slots = ResultSlots(count: candidates.count)
         DispatchQueue.concurrentPerform(iterations: candidates.count) { index in
-            slots.store(index, process(candidates[index], lint: lint))
+            slots.store(index, process(candidates[index], lint: lint, sniffExplicit: options.skipNonRunbooks))
         }
         var results = slots.values.compactMap { $0 }
 
@@ -85,11 +102,17 @@ public enum CheckSession {
             })
         }
         let checked = results.filter { !$0.path.isEmpty }
-        var diagnostics = configDiagnostics + discovery.diagnostics + results.flatMap(\.diagnostics)
+        var diagnostics = configDiagnostics + changeDiagnostics + discovery.diagnostics + results.flatMap(\.diagnostics)
+        if options.git, options.lint {
+            diagnostics += GitChecks.run(checked, today: options.today, review: config.review, lint: lintConfiguration)
+        }
+        if !options.alerts.isEmpty {
+            diagnostics += AlertCoverage.run(alertPaths: options.alerts, runbooks: checked, mappings: config.runbookURLs, lint: lintConfiguration)
+        }
         if !(options.paramArguments.isEmpty && options.paramFiles.isEmpty) {
             diagnostics += bindParams(arguments: options.paramArguments, files: options.paramFiles, results: checked)
         }
-        for directory in discovery.directories {
+        for directory in discovery.directories where !changedMode {
             let prefix = directory == "." ? "" : (directory.hasSuffix("/") ? directory : directory + "/")
             if !checked.contains(where: { $0.path.hasPrefix(prefix) }) {
                 diagnostics.append(Diagnostic(.noRunbooks, "no runbooks found under \(directory)", displayPath: directory,
@@ -99,6 +122,32 @@ public enum CheckSession {
         diagnostics.sort(by: Diagnostic.outputOrder)
         let usageError = diagnostics.contains { usageCodes.contains($0.code) }
         return CheckReport(results: checked, diagnostics: diagnostics, usageError: usageError, threshold: options.threshold)
+    }
+
+    /// The runbook candidates among the files changed since a revision (or staged), limited to the
+    /// paths the user named. Each is checked like a file met in a walk.
+    static func changedCandidates(_ options: CheckOptions, within named: RunbookDiscovery.Result) -> (RunbookDiscovery.Result, [Diagnostic]) {
+        let cwd = FileManager.default.currentDirectoryPath
+        do {
+            guard let repository = try GitRepository.discover(containing: cwd) else {
+                return (RunbookDiscovery.Result(), [Diagnostic(.fileNotFound, "--changed-since and --staged need a git repository", displayPath: cwd)])
+            }
+            let changed = try repository.changedPaths(since: options.changedSince, staged: options.staged)
+            let namedPaths = Set(named.candidates.map { URL(fileURLWithPath: $0.path).standardizedFileURL.path })
+            let namedDirectories = named.directories.map { URL(fileURLWithPath: $0).standardizedFileURL.path + "/" }
+            var result = RunbookDiscovery.Result()
+            for relative in changed where RunbookDiscovery.runbookExtensions.contains((relative as NSString).pathExtension.lowercased()) {
+                let absolute = URL(fileURLWithPath: repository.workdir + relative).standardizedFileURL.path
+                guard namedPaths.contains(absolute) || namedDirectories.contains(where: { absolute.hasPrefix($0) || $0 == "/" }) else { continue }
+                guard FileManager.default.fileExists(atPath: absolute) else { continue }
+                let shown = absolute.hasPrefix(cwd + "/") ? String(absolute.dropFirst(cwd.count + 1)) : absolute
+                result.candidates.append(RunbookCandidate(path: shown, explicit: false))
+            }
+            result.candidates.sort { $0.path < $1.path }
+            return (result, [])
+        } catch {
+            return (RunbookDiscovery.Result(), [Diagnostic(.fileNotFound, "cannot list changed files: \(error)", displayPath: cwd)])
+        }
     }
 
     static func lintContext(_ result: CompilationResult) -> LintContext? {
@@ -131,13 +180,13 @@ public enum CheckSession {
     }
 
     /// Compiles and lints one candidate; nil for a directory file that turns out not to be a runbook.
-    static func process(_ candidate: RunbookCandidate, lint: LintConfiguration?) -> CompilationResult? {
+    static func process(_ candidate: RunbookCandidate, lint: LintConfiguration?, sniffExplicit: Bool = false) -> CompilationResult? {
         switch SourceLoader.load(path: candidate.path) {
         case .failed(let diagnostic):
             // Unreadable files met while walking are still worth reporting: they might be runbooks.
             return CompilationResult(path: candidate.path, file: diagnostic.file, ir: nil, diagnostics: [diagnostic])
         case .loaded(let file):
-            if !candidate.explicit, !RunbookDiscovery.looksLikeRunbook(file) { return nil }
+            if !candidate.explicit || sniffExplicit, !RunbookDiscovery.looksLikeRunbook(file) { return nil }
             var result = Compiler.compile(file)
             if let lint, let ir = result.ir, let syntax = result.syntax {
                 let context = LintContext(ir: ir, syntax: syntax, settings: lint.settings)

@@ -9,7 +9,7 @@ import RunbookSyntax
 
 public struct Configuration: Sendable {
     public static let fileName = ".rbc.yaml"
-    public static let keys = ["exclude", "include", "rules", "budgets", "shellcheck"]
+    public static let keys = ["exclude", "include", "rules", "budgets", "shellcheck", "review", "alerts"]
 
     /// The directory globs are relative to: the config file's, or the working directory's.
     public let directory: String
@@ -18,6 +18,8 @@ public struct Configuration: Sendable {
     /// When set, a directory walk checks only files matching one of these.
     private let includes: [NSRegularExpression]
     public var lint: LintConfiguration
+    public var review = ReviewSettings()
+    public var runbookURLs: [RunbookURLMapping] = []
 
     init(directory: String, file: String?, excludes: [NSRegularExpression] = [], includes: [NSRegularExpression] = [],
          lint: LintConfiguration = LintConfiguration()) {
@@ -58,6 +60,8 @@ public struct Configuration: Sendable {
         var excludes: [NSRegularExpression] = []
         var includes: [NSRegularExpression] = []
         var lint = LintConfiguration()
+        var review = ReviewSettings()
+        var runbookURLs: [RunbookURLMapping] = []
         if let root = document.root, root.scalarKind != .null {
             if let mapping = RunbookParser.mapping(root, bag: &bag) {
                 for field in mapping.fields where !keys.contains(field.key) {
@@ -69,11 +73,63 @@ public struct Configuration: Sendable {
                 if let rules = mapping["rules"] { readRules(rules, into: &lint, bag: &bag) }
                 if let budgets = mapping["budgets"] { readBudgets(budgets, into: &lint, bag: &bag) }
                 if let shellcheck = mapping["shellcheck"] { readShellCheck(shellcheck, into: &lint, bag: &bag) }
+                if let field = mapping["review"] { review = readReview(field, bag: &bag) }
+                if let field = mapping["alerts"] { runbookURLs = readAlerts(field, directory: directory, bag: &bag) }
             } else {
                 bag.report(.typeMismatch, "\(fileName) must be a mapping, found \(root.kindDescription)", at: root.range)
             }
         }
-        return (Configuration(directory: directory, file: path, excludes: excludes, includes: includes, lint: lint), bag.diagnostics)
+        var configuration = Configuration(directory: directory, file: path, excludes: excludes, includes: includes, lint: lint)
+        configuration.review = review
+        configuration.runbookURLs = runbookURLs
+        return (configuration, bag.diagnostics)
+    }
+
+    /// `review: {max_age: 90d, max_age_critical: 30d}`.
+    static func readReview(_ field: FieldSyntax, bag: inout DiagnosticBag) -> ReviewSettings {
+        var review = ReviewSettings()
+        guard let pairs = RunbookParser.mapping(field.value, bag: &bag) else {
+            bag.report(.typeMismatch, "`review` must be a mapping", at: field.value.range, help: "write `review: {max_age: 90d, max_age_critical: 30d}`")
+            return review
+        }
+        for entry in pairs.fields {
+            guard entry.key == "max_age" || entry.key == "max_age_critical" else {
+                bag.report(.unknownKey, "unknown key `\(entry.key)` in `review`", at: entry.keyRange,
+                           help: Suggestions.closest(to: entry.key, in: ["max_age", "max_age_critical"]).map { "did you mean `\($0)`?" } ?? "keys: max_age, max_age_critical")
+                continue
+            }
+            guard let text = entry.value.scalarValue, case .success(let ms) = DurationParser.milliseconds(text), ms >= 86_400_000 else {
+                bag.report(.invalidDuration, "`\(entry.value.scalarValue ?? "")` is not a duration of at least a day", at: entry.value.range, help: "write `90d`")
+                continue
+            }
+            if entry.key == "max_age" { review.maxAgeDays = ms / 86_400_000 } else { review.maxAgeCriticalDays = ms / 86_400_000 }
+        }
+        return review
+    }
+
+    /// `alerts: {runbook_urls: [{base_url: "https://runbooks.example.org/", directory: "docs/runbooks"}]}`.
+    static func readAlerts(_ field: FieldSyntax, directory: String, bag: inout DiagnosticBag) -> [RunbookURLMapping] {
+        guard let pairs = RunbookParser.mapping(field.value, bag: &bag) else {
+            bag.report(.typeMismatch, "`alerts` must be a mapping", at: field.value.range)
+            return []
+        }
+        var mappings: [RunbookURLMapping] = []
+        for entry in pairs.fields {
+            guard entry.key == "runbook_urls" else {
+                bag.report(.unknownKey, "unknown key `\(entry.key)` in `alerts`", at: entry.keyRange, help: "keys: runbook_urls")
+                continue
+            }
+            for item in entry.value.sequenceItems ?? [] {
+                guard let map = RunbookParser.mapping(item, bag: &bag), let base = map["base_url"]?.value.scalarValue,
+                      let dir = map["directory"]?.value.scalarValue else {
+                    bag.report(.missingField, "a `runbook_urls` entry needs `base_url` and `directory`", at: item.range)
+                    continue
+                }
+                let absolute = dir.hasPrefix("/") ? dir : URL(fileURLWithPath: directory).appendingPathComponent(dir).standardizedFileURL.path
+                mappings.append(RunbookURLMapping(baseURL: base, directory: absolute))
+            }
+        }
+        return mappings
     }
 
     static func globs(_ field: FieldSyntax?, bag: inout DiagnosticBag) -> [NSRegularExpression] {

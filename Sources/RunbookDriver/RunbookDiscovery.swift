@@ -13,10 +13,11 @@ public struct RunbookCandidate: Sendable, Hashable {
 }
 
 public enum RunbookDiscovery {
-    static let runbookExtensions: Set<String> = ["yaml", "yml", "md", "markdown"]
+    public static let runbookExtensions: Set<String> = ["yaml", "yml", "md", "markdown"]
     static let skippedDirectories: Set<String> = ["node_modules", "vendor", "Pods"]
 
     public struct Result: Sendable {
+        public init() {}
         public var candidates: [RunbookCandidate] = []
         public var diagnostics: [Diagnostic] = []
         /// Directories that were walked, to report one with no runbooks after sniffing.

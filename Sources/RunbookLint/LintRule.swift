@@ -5,7 +5,12 @@ import RunbookSema
 import RunbookSource
 
 public enum RuleCategory: String, Sendable, CaseIterable {
-    case rollback, timeouts, verification, safety, credentials, placeholders, metadata, expressions, shell, suppressions
+    case rollback, timeouts, verification, safety, credentials, placeholders, metadata, expressions, shell, suppressions, history, alerts
+}
+
+/// What a rule needs beyond the runbook itself; such rules are tested on real repositories and rule files.
+public enum RuleRequirement: String, Sendable {
+    case runbook, gitHistory = "git history", alertRules = "alert rules"
 }
 
 /// An example runbook for a rule. `↓` marks where each finding must start; the marks are removed
@@ -44,9 +49,11 @@ public struct RuleDescription: Sendable {
     public let rationale: String
     public let triggering: [RuleExample]
     public let nonTriggering: [RuleExample]
+    public let requires: RuleRequirement
 
     public init(id: String, slug: String, category: RuleCategory, severity: Severity, summary: String, rationale: String,
-                triggering: [RuleExample], nonTriggering: [RuleExample]) {
+                triggering: [RuleExample], nonTriggering: [RuleExample], requires: RuleRequirement = .runbook) {
+        self.requires = requires
         self.id = id
         self.slug = slug
         self.category = category

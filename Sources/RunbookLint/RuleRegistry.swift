@@ -6,6 +6,8 @@ public enum RuleRegistry {
         VerificationMissingRule(), DestructiveUnconfirmedRule(), SudoPromptRule(), InteractiveCommandRule(),
         CredentialRule(), PlaceholderRule(), OwnerMissingRule(), EscalationMissingRule(), TriggerMissingRule(),
         UnquotedExpressionRule(), SecretExposedRule(), ShellCheckRule(),
+        StaleRunbookRule(), ReviewStampOutdatedRule(), ReviewDateInFutureRule(), RollbackDriftRule(), UncommittedRunbookRule(),
+        AlertWithoutRunbookRule(), DeadRunbookLinkRule(), UnknownTriggerAlertRule(),
         UnusedSuppressionRule(), ExpiredSuppressionRule(), SuppressionWithoutReasonRule(), UnknownSuppressionRule(),
     ]
 
@@ -16,6 +18,16 @@ public enum RuleRegistry {
         descriptions.first { $0.id.caseInsensitiveCompare(name) == .orderedSame || $0.slug == name.lowercased() }
     }
 
+    // Codes of the checks that run outside the per-runbook rules (history, alert coverage).
+    public static var staleRunbook: DiagnosticCode { StaleRunbookRule.description.code }
+    public static var reviewStampOutdated: DiagnosticCode { ReviewStampOutdatedRule.description.code }
+    public static var reviewDateInFuture: DiagnosticCode { ReviewDateInFutureRule.description.code }
+    public static var rollbackDrift: DiagnosticCode { RollbackDriftRule.description.code }
+    public static var uncommittedRunbook: DiagnosticCode { UncommittedRunbookRule.description.code }
+    public static var alertWithoutRunbook: DiagnosticCode { AlertWithoutRunbookRule.description.code }
+    public static var deadRunbookLink: DiagnosticCode { DeadRunbookLinkRule.description.code }
+    public static var unknownTriggerAlert: DiagnosticCode { UnknownTriggerAlertRule.description.code }
+
     public static let shellcheckID = "RB016"
     public static let unusedSuppressionID = "RB090"
     public static let expiredSuppressionID = "RB091"
@@ -24,3 +36,4 @@ public enum RuleRegistry {
 }
 
 import Foundation
+import RunbookSource

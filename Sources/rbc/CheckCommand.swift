@@ -20,6 +20,8 @@ struct CheckCommand: ParsableCommand {
           rbc check db.yaml --param cluster=orders-primary --params-file ci-params.yaml
           rbc check --format sarif > rbc.sarif
           rbc check --format github --strict
+          rbc check --changed-since origin/main
+          rbc check --alerts monitoring/rules/ runbooks/
         """
     )
 
@@ -47,9 +49,25 @@ struct CheckCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Today's date for date checks (suppressions' until=), for reproducible runs.", valueName: "YYYY-MM-DD"))
     var now: String?
 
+    @Option(name: .customLong("changed-since"), help: ArgumentHelp("Check only runbooks changed since this revision (working tree included).", valueName: "ref"))
+    var changedSince: String?
+
+    @Flag(help: "Check only runbooks staged in the index (for pre-commit hooks).")
+    var staged = false
+
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Prometheus rule files or directories: check alert ↔ runbook coverage.", valueName: "path"))
+    var alerts: [String] = []
+
+    @Flag(name: .customLong("no-git"), help: "Skip the history checks (staleness, review stamps, rollback drift).")
+    var noGit = false
+
+    @Flag(name: .customLong("skip-non-runbooks"), help: "Skip named files that are not runbooks or are excluded (as in a directory walk).")
+    var skipNonRunbooks = false
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
+        if changedSince != nil && staged { throw ValidationError("--changed-since and --staged cannot be combined") }
         if let now, now.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) == nil {
             throw ValidationError("--now takes a date as YYYY-MM-DD, got '\(now)'")
         }
@@ -63,6 +81,11 @@ struct CheckCommand: ParsableCommand {
         options.shellcheck = !noShellCheck
         options.threshold = strict ? min(threshold.severity, .warning) : threshold.severity
         if let now { options.today = now }
+        options.changedSince = changedSince
+        options.staged = staged
+        options.alerts = alerts
+        options.git = !noGit
+        options.skipNonRunbooks = skipNonRunbooks
         let report = CheckSession.run(paths: paths, options: options)
         let summary = RenderSummary(filesChecked: report.results.count, diagnostics: report.diagnostics)
         let renderer = output.format.renderer(color: output.useColor(fileDescriptor: 1), version: RBC.version)

@@ -8,7 +8,7 @@ import Testing
         + TestSupport.files(in: "examples", extension: "md").count
 
     @Test func checkExamplesIsClean() throws {
-        let run = try TestSupport.rbc(["check", "examples/"])
+        let run = try TestSupport.rbc(["check", "examples/", "--no-git", "--now", "2026-11-22"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.isEmpty)
         #expect(run.stderr.contains("checked \(CLITests.cleanExampleCount) runbooks: 0 errors"), "\(run.stderr)")
@@ -27,7 +27,7 @@ import Testing
 
     @Test func checkWithNoPathChecksCurrentDirectoryAndFindsConfigAbove() throws {
         // From examples/, the repository's .rbc.yaml one level up excludes examples/broken/**.
-        let run = try TestSupport.rbc(["check"], in: TestSupport.path("examples"))
+        let run = try TestSupport.rbc(["check", "--no-git"], in: TestSupport.path("examples"))
         #expect(run.status == 0, "\(run.stdout)")
         #expect(run.stderr.contains("checked \(CLITests.cleanExampleCount) runbooks:"), "\(run.stderr)")
         let broken = try TestSupport.rbc(["check"], in: TestSupport.path("examples/broken"))

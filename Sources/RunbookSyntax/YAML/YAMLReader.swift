@@ -8,6 +8,8 @@ import RunbookSource
 public struct YAMLDocument: Sendable {
     public let root: YAMLNode?
     public let diagnostics: [Diagnostic]
+    /// Every document's root, for files that may hold several (Kubernetes manifests).
+    public var roots: [YAMLNode] = []
 }
 
 public enum YAMLReader {
@@ -32,6 +34,15 @@ public enum YAMLReader {
     }
 
     public static func read(_ file: SourceFile) -> YAMLDocument {
+        read(file, allowMultipleDocuments: false)
+    }
+
+    /// Reads every document of a stream (`---` separated); `roots` holds them in order.
+    public static func readAll(_ file: SourceFile) -> YAMLDocument {
+        read(file, allowMultipleDocuments: true)
+    }
+
+    static func read(_ file: SourceFile, allowMultipleDocuments: Bool) -> YAMLDocument {
         var bag = DiagnosticBag(file: file)
         let offsets = ScalarOffsetMap(file.bytes)
         var parser = yaml_parser_t()
@@ -43,6 +54,7 @@ public enum YAMLReader {
         yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
 
         var root: YAMLNode?
+        var roots: [YAMLNode] = []
         var stack: [Frame] = []
         var anchors: [String: YAMLNode] = [:]
         var documents = 0
@@ -70,6 +82,7 @@ public enum YAMLReader {
                     if let anchor = node.anchor { anchors[anchor] = node }
                     if stack.isEmpty {
                         root = node
+                        roots.append(node)
                     } else {
                         stack[stack.count - 1].children.append(node)
                     }
@@ -83,7 +96,7 @@ public enum YAMLReader {
                     break parsing
                 case YAML_DOCUMENT_START_EVENT:
                     documents += 1
-                    if documents > 1 {
+                    if documents > 1, !allowMultipleDocuments {
                         bag.report(.multipleDocuments, "a runbook file holds one YAML document, this is the second",
                                    at: SourceRange(start: start, end: end),
                                    help: "put each runbook in its own file")
@@ -145,7 +158,7 @@ public enum YAMLReader {
         }
         // Duplicate keys are recoverable (the first one is kept); any other error leaves no usable tree.
         let fatal = bag.diagnostics.contains { $0.severity == .error && $0.code != .duplicateKey }
-        return YAMLDocument(root: fatal ? nil : root, diagnostics: bag.diagnostics)
+        return YAMLDocument(root: fatal ? nil : root, diagnostics: bag.diagnostics, roots: fatal ? [] : roots)
     }
 
     /// Pairs a mapping's children and reports every repeated key against its first occurrence.

@@ -1,0 +1,205 @@
+// The checks only history can answer, over libgit2: staleness, review stamps, rollback drift and
+// working-tree state. One history walk finds every file's last change; the stamp check reads only
+// the commits newer than the stamp; blame reads the working copy.
+
+import Foundation
+import RunbookGit
+import RunbookLint
+import RunbookSema
+import RunbookSource
+import RunbookSyntax
+
+public struct ReviewSettings: Sendable {
+    public var maxAgeDays = 90
+    /// P0 and P1 runbooks rot faster than anything else is allowed to.
+    public var maxAgeCriticalDays = 30
+
+    public init() {}
+}
+
+public enum GitChecks {
+    public static func run(_ results: [CompilationResult], today: String, review: ReviewSettings,
+                           lint: LintConfiguration) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        var outside: [String] = []
+        var repositories: [String: (GitRepository, [(CompilationResult, String)])] = [:]
+        for result in results where result.ir != nil {
+            let directory = (result.path as NSString).deletingLastPathComponent
+            do {
+                guard let repository = try GitRepository.discover(containing: directory.isEmpty ? "." : directory),
+                      let relative = repository.relativePath(result.path) else {
+                    outside.append(result.path)
+                    continue
+                }
+                repositories[repository.workdir, default: (repository, [])].1.append((result, relative))
+            } catch {
+                diagnostics.append(Diagnostic(RuleRegistry.uncommittedRunbook, "git checks skipped: \(error)",
+                                              severity: .info, displayPath: result.path))
+            }
+        }
+        if !outside.isEmpty {
+            diagnostics.append(Diagnostic(RuleRegistry.uncommittedRunbook,
+                                          "not in a git repository: history checks (RB017–RB021) skipped for \(outside.count) runbook\(outside.count == 1 ? "" : "s")",
+                                          severity: .info, displayPath: "rbc"))
+        }
+        for (_, (repository, files)) in repositories.sorted(by: { $0.key < $1.key }) {
+            do {
+                diagnostics += try check(repository, files, today: today, review: review)
+            } catch {
+                diagnostics.append(Diagnostic(RuleRegistry.uncommittedRunbook, "git checks failed: \(error)",
+                                              severity: .info, displayPath: repository.workdir))
+            }
+        }
+        return Linter.configure(diagnostics, configuration: lint)
+    }
+
+    static func check(_ repository: GitRepository, _ files: [(CompilationResult, String)], today: String,
+                      review: ReviewSettings) throws -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        let lastChanges = try GitHistory.lastChanges(repository, paths: files.map(\.1))
+        let todayDay = day(today) ?? 0
+        for (result, relative) in files {
+            guard let ir = result.ir, let syntax = result.syntax, let file = result.file else { continue }
+            let state = repository.state(of: relative)
+            let reviewedField = syntax.metadata["reviewed"]
+            let anchor = reviewedField?.value.range ?? syntax.headerRange
+            switch state {
+            case .untracked:
+                diagnostics.append(Diagnostic(RuleRegistry.uncommittedRunbook, "\(relative) is not committed",
+                                              file: file, range: syntax.headerRange, help: "commit it so that what is reviewed is what runs"))
+            case .modified:
+                diagnostics.append(Diagnostic(RuleRegistry.uncommittedRunbook, "\(relative) has uncommitted changes",
+                                              file: file, range: syntax.headerRange))
+            default: break
+            }
+            let lastChange = lastChanges[relative]
+            // Staleness: the last review, or the last change when nobody stamped one.
+            var lastReviewDay: Int?
+            var lastReviewText = ""
+            if let reviewed = ir.runbook.reviewed, let reviewedDay = day(reviewed) {
+                lastReviewDay = reviewedDay
+                lastReviewText = "reviewed on \(reviewed)"
+                if reviewedDay > todayDay {
+                    diagnostics.append(Diagnostic(RuleRegistry.reviewDateInFuture, "`reviewed: \(reviewed)` is in the future",
+                                                  file: file, range: anchor, help: "write the date the review happened (today is \(today))"))
+                }
+            } else if let lastChange, let changeDay = day(lastChange.date) {
+                lastReviewDay = changeDay
+                lastReviewText = "last changed on \(lastChange.date) (\(lastChange.shortID))"
+            }
+            let critical = ir.runbook.severity == .p0 || ir.runbook.severity == .p1
+            let maxAgeDays = ir.runbook.reviewEveryMs.map { $0 / 86_400_000 } ?? (critical ? review.maxAgeCriticalDays : review.maxAgeDays)
+            if let lastReviewDay, todayDay - lastReviewDay > maxAgeDays, lastReviewDay <= todayDay {
+                var notes: [DiagnosticNote] = []
+                if let lastChange {
+                    notes.append(DiagnosticNote("last commit: \(lastChange.shortID) on \(lastChange.date) by \(lastChange.author): \(lastChange.summary)"))
+                }
+                diagnostics.append(Diagnostic(RuleRegistry.staleRunbook,
+                                              "runbook is stale: \(lastReviewText), \(todayDay - lastReviewDay) days ago (review every \(maxAgeDays) days)",
+                                              file: file, range: anchor,
+                                              help: "review it against the systems it touches and set `reviewed: \(today)`", notes: notes))
+            }
+            // Review stamp: a later commit that changed what runs is not covered.
+            if let reviewed = ir.runbook.reviewed, let reviewedDay = day(reviewed), reviewedDay <= todayDay,
+               let lastChange, let changeDay = day(lastChange.date), changeDay > reviewedDay {
+                let since = Int64(reviewedDay + 1) * 86_400
+                for version in try GitHistory.versions(repository, path: relative, since: since) {
+                    guard let commitDay = day(version.commit.date), commitDay > reviewedDay else { break }
+                    if stepsFingerprint(version.content, path: relative) != version.previous.map({ stepsFingerprint($0, path: relative) }) {
+                        diagnostics.append(Diagnostic(
+                            RuleRegistry.reviewStampOutdated,
+                            "`reviewed: \(reviewed)` predates \(version.commit.shortID) (\(version.commit.date)), which changed the steps",
+                            file: file, range: anchor, help: "review the change, then set `reviewed:` to the review's date",
+                            notes: [DiagnosticNote("\(version.commit.shortID) by \(version.commit.author): \(version.commit.summary)")]))
+                        break
+                    }
+                }
+            }
+            // Rollback drift: the step's command newer than its rollback.
+            if state != .untracked, lastChange != nil {
+                diagnostics += try drift(repository, relative: relative, result: result, ir: ir, syntax: syntax, file: file)
+            }
+        }
+        return diagnostics
+    }
+
+    static func drift(_ repository: GitRepository, relative: String, result: CompilationResult, ir: RunbookIR,
+                      syntax: RunbookSyntax, file: SourceFile) throws -> [Diagnostic] {
+        let context = LintContext(ir: ir, syntax: syntax)
+        let views = context.allSteps.filter { $0.syntax.rollback != nil && $0.ir.rollback != nil }
+        guard !views.isEmpty else { return [] }
+        let blame = try repository.blame(relative, workingText: file.text)
+        var diagnostics: [Diagnostic] = []
+        for view in views {
+            guard let rollback = view.syntax.rollback else { continue }
+            let actionKeys = ["command", "config_key", "value", "url", "method", "body", "channel", "message", "instructions"]
+            let stepRanges = actionKeys.compactMap { view.field($0)?.value.range }
+            let rollbackRanges = rollback.fields.fields.map(\.value.range) + [rollback.keyRange]
+            guard let stepLines = lines(stepRanges, file), let rollbackLines = lines(rollbackRanges, file) else { continue }
+            let stepOrigin = try blame.newestOrigin(lines: stepLines)
+            let rollbackOrigin = try blame.newestOrigin(lines: rollbackLines)
+            let describe: (GitBlame.LineOrigin) -> String = { origin in
+                switch origin {
+                case .commit(let info): "\(info.shortID) (\(info.date))"
+                case .uncommitted: "uncommitted changes"
+                case .unknown: "unknown"
+                }
+            }
+            var newer = false
+            switch (stepOrigin, rollbackOrigin) {
+            case (.commit(let step), .commit(let undo)): newer = step.time > undo.time
+            case (.uncommitted, .commit): newer = true
+            default: newer = false
+            }
+            guard newer else { continue }
+            diagnostics.append(Diagnostic(
+                RuleRegistry.rollbackDrift,
+                "the rollback of \(context.describe(view)) may no longer undo it: the step changed after its rollback",
+                file: file, range: rollback.keyRange,
+                help: "check that the rollback still reverses the step; update it in the same commit",
+                notes: [DiagnosticNote("step last changed in \(describe(stepOrigin))"),
+                        DiagnosticNote("rollback last changed in \(describe(rollbackOrigin))")]))
+        }
+        return diagnostics
+    }
+
+    static func lines(_ ranges: [SourceRange], _ file: SourceFile) -> ClosedRange<Int>? {
+        guard let start = ranges.map(\.start).min(), let end = ranges.map(\.end).max() else { return nil }
+        let first = file.lineColumn(of: start).line
+        let last = file.lineColumn(of: max(start, end - 1)).line
+        return first...max(first, last)
+    }
+
+    /// What runs, without prose and positions: equal for versions that differ only in text for people.
+    static func stepsFingerprint(_ bytes: [UInt8], path: String) -> String {
+        let result = Compiler.compile(path: path, bytes: bytes)
+        guard var ir = result.ir?.withoutSourceInformation() else { return "raw:" + SHA256.hex(bytes) }
+        func strip(_ step: StepIR) -> StepIR {
+            var copy = step
+            copy.name = nil
+            copy.description = nil
+            copy.rollback?.description = nil
+            if copy.action.kind == .manual { copy.action.instructions = copy.action.instructions.map { _ in "" } }
+            return copy
+        }
+        ir.steps = ir.steps.map(strip)
+        ir.postRunbook = ir.postRunbook.map(strip)
+        ir.rollback = ir.rollback.map(strip)
+        ir.procedures = ir.procedures.map { var p = $0; p.description = nil; p.steps = p.steps.map(strip); return p }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let steps = (try? encoder.encode([ir.steps, ir.postRunbook, ir.rollback])).map { [UInt8]($0) } ?? []
+        let procedures = (try? encoder.encode(ir.procedures)).map { [UInt8]($0) } ?? []
+        return SHA256.hex(steps + procedures)
+    }
+
+    /// Days since 1970-01-01 of a YYYY-MM-DD date (UTC).
+    static func day(_ text: String) -> Int? {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3 else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        guard let date = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])) else { return nil }
+        return Int(date.timeIntervalSince1970 / 86_400)
+    }
+}

@@ -1,0 +1,342 @@
+// libgit2, wrapped once: one owner class per handle frees it in deinit, every return code goes
+// through `check`, which throws libgit2's own message, and the library is initialised once.
+// Values are copied out into Swift structs at once; no C pointer leaves this file's classes.
+
+import CGit2
+import Foundation
+
+public struct GitError: Error, CustomStringConvertible, Sendable {
+    public let code: Int32
+    public let message: String
+    public var description: String { message }
+}
+
+enum Git {
+    /// `git_libgit2_init` exactly once per process.
+    static let initialized: Bool = git_libgit2_init() > 0
+
+    /// Throws the last libgit2 error when a call failed.
+    @discardableResult
+    static func check(_ result: Int32, _ what: @autoclosure () -> String) throws -> Int32 {
+        guard result < 0 else { return result }
+        let detail = git_error_last().flatMap { $0.pointee.message.map { String(cString: $0) } } ?? "error \(result)"
+        throw GitError(code: result, message: "\(what()): \(detail)")
+    }
+
+    static func string(_ oid: git_oid) -> String {
+        var copy = oid
+        var buffer = [CChar](repeating: 0, count: Int(GIT_OID_HEXSZ) + 1)
+        git_oid_tostr(&buffer, buffer.count, &copy)
+        return String(cString: buffer)
+    }
+}
+
+public struct GitCommitInfo: Sendable, Hashable {
+    public let id: String
+    /// Committer time, seconds since 1970.
+    public let time: Int64
+    public let summary: String
+    public let author: String
+
+    public var shortID: String { String(id.prefix(10)) }
+
+    public var date: String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(time)))
+    }
+}
+
+/// An open repository.
+public final class GitRepository: @unchecked Sendable {
+    let pointer: OpaquePointer
+    /// The working directory, with a trailing slash.
+    public let workdir: String
+
+    private init(pointer: OpaquePointer, workdir: String) {
+        self.pointer = pointer
+        self.workdir = workdir
+    }
+
+    deinit { git_repository_free(pointer) }
+
+    /// The repository containing `path` (searching upwards), or nil outside any repository.
+    public static func discover(containing path: String) throws -> GitRepository? {
+        _ = Git.initialized
+        var handle: OpaquePointer?
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        let result = git_repository_open_ext(&handle, absolute, 0, nil)
+        if result == GIT_ENOTFOUND.rawValue { return nil }
+        try Git.check(result, "cannot open the git repository at \(path)")
+        guard let handle else { return nil }
+        guard let workdir = git_repository_workdir(handle).map({ String(cString: $0) }) else {
+            git_repository_free(handle)
+            return nil // a bare repository has no runbooks to check
+        }
+        return GitRepository(pointer: handle, workdir: workdir)
+    }
+
+    /// A path relative to the working directory, or nil if it lies outside it.
+    public func relativePath(_ path: String) -> String? {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        let root = URL(fileURLWithPath: workdir).standardizedFileURL.resolvingSymlinksInPath().path + "/"
+        guard absolute.hasPrefix(root) else { return nil }
+        return String(absolute.dropFirst(root.count))
+    }
+
+    public func headCommit() throws -> GitCommit? {
+        var oid = git_oid()
+        let result = git_reference_name_to_id(&oid, pointer, "HEAD")
+        if result == GIT_ENOTFOUND.rawValue || result == GIT_EUNBORNBRANCH.rawValue { return nil }
+        try Git.check(result, "cannot read HEAD")
+        return try GitCommit(repository: self, id: oid)
+    }
+
+    /// A commit named by a revision (`main`, `HEAD~3`, a commit id).
+    public func commit(revision: String) throws -> GitCommit {
+        var object: OpaquePointer?
+        try Git.check(git_revparse_single(&object, pointer, revision), "cannot resolve revision '\(revision)'")
+        defer { git_object_free(object) }
+        var peeled: OpaquePointer?
+        try Git.check(git_object_peel(&peeled, object, GIT_OBJECT_COMMIT), "'\(revision)' is not a commit")
+        defer { git_object_free(peeled) }
+        guard let peeled, let id = git_object_id(peeled)?.pointee else { throw GitError(code: -1, message: "'\(revision)' has no id") }
+        return try GitCommit(repository: self, id: id)
+    }
+
+    public enum FileState: Sendable, Equatable { case clean, modified, untracked, ignored, unknown }
+
+    public func state(of relativePath: String) -> FileState {
+        var flags: UInt32 = 0
+        guard git_status_file(&flags, pointer, relativePath) == 0 else { return .unknown }
+        if flags == 0 { return .clean }
+        if flags & GIT_STATUS_WT_NEW.rawValue != 0 { return .untracked }
+        if flags & GIT_STATUS_IGNORED.rawValue != 0 { return .ignored }
+        return .modified
+    }
+
+    /// The blob id the working file would have if committed (with the repository's filters applied).
+    public func blobID(ofWorkingFile relativePath: String) -> String? {
+        var oid = git_oid()
+        guard git_repository_hashfile(&oid, pointer, workdir + relativePath, GIT_OBJECT_BLOB, relativePath) == 0 else { return nil }
+        return Git.string(oid)
+    }
+
+    /// Paths (relative) that differ between a commit's tree and the working tree (with the index),
+    /// or between HEAD and the index (`staged`). Renamed files appear under their new names.
+    public func changedPaths(since revision: String?, staged: Bool) throws -> [String] {
+        var options = git_diff_options()
+        try Git.check(git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)), "diff options")
+        options.flags |= GIT_DIFF_INCLUDE_UNTRACKED.rawValue | GIT_DIFF_RECURSE_UNTRACKED_DIRS.rawValue
+        let base: GitCommit? = try revision.map { try commit(revision: $0) } ?? headCommit()
+        let baseTree = try base?.tree()
+        let diff: GitDiff
+        if staged {
+            var index: OpaquePointer?
+            try Git.check(git_repository_index(&index, pointer), "cannot read the index")
+            defer { git_index_free(index) }
+            var handle: OpaquePointer?
+            try Git.check(git_diff_tree_to_index(&handle, pointer, baseTree?.pointer, index, &options), "cannot diff HEAD against the index")
+            diff = GitDiff(handle)
+        } else {
+            var handle: OpaquePointer?
+            try Git.check(git_diff_tree_to_workdir_with_index(&handle, pointer, baseTree?.pointer, &options), "cannot diff against the working tree")
+            diff = GitDiff(handle)
+        }
+        try diff.detectRenames()
+        return diff.deltas().filter { $0.status != .deleted }.map(\.newPath)
+    }
+
+    /// Blames a file as it is in the working tree: lines changed since HEAD belong to no commit.
+    public func blame(_ relativePath: String, workingText: String) throws -> GitBlame {
+        var options = git_blame_options()
+        try Git.check(git_blame_options_init(&options, UInt32(GIT_BLAME_OPTIONS_VERSION)), "blame options")
+        var committed: OpaquePointer?
+        try Git.check(git_blame_file(&committed, pointer, relativePath, &options), "cannot blame \(relativePath)")
+        defer { git_blame_free(committed) }
+        var buffered: OpaquePointer?
+        let bytes = Array(workingText.utf8)
+        let result = bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { git_blame_buffer(&buffered, committed, $0.baseAddress, $0.count) }
+        }
+        try Git.check(result, "cannot blame the working copy of \(relativePath)")
+        guard let buffered else { throw GitError(code: -1, message: "blame produced nothing") }
+        return GitBlame(repository: self, pointer: buffered)
+    }
+}
+
+/// One commit, with its metadata copied out.
+public final class GitCommit: @unchecked Sendable {
+    let pointer: OpaquePointer
+    let repository: GitRepository
+    public let info: GitCommitInfo
+
+    init(repository: GitRepository, id: git_oid) throws {
+        var oid = id
+        var handle: OpaquePointer?
+        try Git.check(git_commit_lookup(&handle, repository.pointer, &oid), "cannot read commit \(Git.string(id))")
+        guard let handle else { throw GitError(code: -1, message: "commit \(Git.string(id)) is missing") }
+        pointer = handle
+        self.repository = repository
+        let summary = git_commit_summary(handle).map { String(cString: $0) } ?? ""
+        let author = git_commit_author(handle)?.pointee.name.map { String(cString: $0) } ?? ""
+        info = GitCommitInfo(id: Git.string(id), time: git_commit_time(handle), summary: summary, author: author)
+    }
+
+    deinit { git_commit_free(pointer) }
+
+    public func tree() throws -> GitTree {
+        var handle: OpaquePointer?
+        try Git.check(git_commit_tree(&handle, pointer), "cannot read the tree of \(info.shortID)")
+        guard let handle else { throw GitError(code: -1, message: "no tree") }
+        return GitTree(handle)
+    }
+
+    public func firstParent() throws -> GitCommit? {
+        guard git_commit_parentcount(pointer) > 0, let id = git_commit_parent_id(pointer, 0)?.pointee else { return nil }
+        return try GitCommit(repository: repository, id: id)
+    }
+
+    /// The content of a file in this commit, or nil when it has no such file.
+    public func blob(at relativePath: String) throws -> Data? {
+        let tree = try tree()
+        var entry: OpaquePointer?
+        guard git_tree_entry_bypath(&entry, tree.pointer, relativePath) == 0, let entry else { return nil }
+        defer { git_tree_entry_free(entry) }
+        guard let id = git_tree_entry_id(entry)?.pointee else { return nil }
+        var oid = id
+        var blob: OpaquePointer?
+        guard git_blob_lookup(&blob, repository.pointer, &oid) == 0, let blob else { return nil }
+        defer { git_blob_free(blob) }
+        guard let raw = git_blob_rawcontent(blob) else { return Data() }
+        return Data(bytes: raw, count: Int(git_blob_rawsize(blob)))
+    }
+}
+
+public final class GitTree: @unchecked Sendable {
+    let pointer: OpaquePointer
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+    deinit { git_tree_free(pointer) }
+}
+
+public struct GitDelta: Sendable {
+    public enum Status: Sendable { case added, deleted, modified, renamed, copied, other }
+    public let status: Status
+    public let oldPath: String
+    public let newPath: String
+    /// For renames: how similar the two sides are, 0–100.
+    public let similarity: Int
+}
+
+public final class GitDiff: @unchecked Sendable {
+    let pointer: OpaquePointer?
+    private var renamesDetected = false
+
+    init(_ pointer: OpaquePointer?) { self.pointer = pointer }
+    deinit { git_diff_free(pointer) }
+
+    /// Diffs two trees (a nil old tree is the empty tree: everything is added).
+    static func trees(_ repository: GitRepository, old: GitTree?, new: GitTree) throws -> GitDiff {
+        var handle: OpaquePointer?
+        try Git.check(git_diff_tree_to_tree(&handle, repository.pointer, old?.pointer, new.pointer, nil), "cannot diff trees")
+        return GitDiff(handle)
+    }
+
+    func detectRenames() throws {
+        guard !renamesDetected else { return }
+        renamesDetected = true
+        var options = git_diff_find_options()
+        try Git.check(git_diff_find_options_init(&options, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION)), "rename options")
+        options.flags = GIT_DIFF_FIND_RENAMES.rawValue
+        try Git.check(git_diff_find_similar(pointer, &options), "cannot detect renames")
+    }
+
+    func deltas() -> [GitDelta] {
+        let count = git_diff_num_deltas(pointer)
+        return (0..<count).compactMap { index in
+            guard let delta = git_diff_get_delta(pointer, index)?.pointee else { return nil }
+            let status: GitDelta.Status = switch delta.status {
+            case GIT_DELTA_ADDED, GIT_DELTA_UNTRACKED: .added
+            case GIT_DELTA_DELETED: .deleted
+            case GIT_DELTA_MODIFIED: .modified
+            case GIT_DELTA_RENAMED: .renamed
+            case GIT_DELTA_COPIED: .copied
+            default: .other
+            }
+            return GitDelta(status: status, oldPath: delta.old_file.path.map { String(cString: $0) } ?? "",
+                            newPath: delta.new_file.path.map { String(cString: $0) } ?? "", similarity: Int(delta.similarity))
+        }
+    }
+}
+
+/// Who last changed each line.
+public final class GitBlame: @unchecked Sendable {
+    let pointer: OpaquePointer
+    let repository: GitRepository
+    private var cache: [String: GitCommitInfo] = [:]
+
+    init(repository: GitRepository, pointer: OpaquePointer) {
+        self.repository = repository
+        self.pointer = pointer
+    }
+
+    deinit { git_blame_free(pointer) }
+
+    public enum LineOrigin: Sendable, Equatable {
+        /// Some of the lines are not committed yet.
+        case uncommitted
+        /// The newest commit among the lines.
+        case commit(GitCommitInfo)
+        case unknown
+    }
+
+    /// Where the newest of a range of lines (1-based, inclusive) comes from.
+    public func newestOrigin(lines: ClosedRange<Int>) throws -> LineOrigin {
+        var newest: GitCommitInfo?
+        for line in lines {
+            guard let hunk = git_blame_get_hunk_byline(pointer, line)?.pointee else { continue }
+            var id = hunk.final_commit_id
+            if git_oid_is_zero(&id) != 0 { return .uncommitted }
+            let key = Git.string(id)
+            let info: GitCommitInfo
+            if let cached = cache[key] {
+                info = cached
+            } else {
+                info = try GitCommit(repository: repository, id: id).info
+                cache[key] = info
+            }
+            if let current = newest, current.time >= info.time { continue }
+            newest = info
+        }
+        return newest.map(LineOrigin.commit) ?? .unknown
+    }
+}
+
+/// Walks first-parent history from a commit, newest first.
+public final class GitRevisionWalk: @unchecked Sendable {
+    let pointer: OpaquePointer
+    let repository: GitRepository
+
+    public init(repository: GitRepository, from start: GitCommit) throws {
+        var handle: OpaquePointer?
+        try Git.check(git_revwalk_new(&handle, repository.pointer), "cannot walk history")
+        guard let handle else { throw GitError(code: -1, message: "no revision walk") }
+        pointer = handle
+        self.repository = repository
+        var id = git_commit_id(start.pointer).pointee
+        try Git.check(git_revwalk_push(handle, &id), "cannot start the walk")
+        try Git.check(git_revwalk_simplify_first_parent(handle), "cannot restrict the walk to first parents")
+    }
+
+    deinit { git_revwalk_free(pointer) }
+
+    public func next() throws -> GitCommit? {
+        var oid = git_oid()
+        let result = git_revwalk_next(&oid, pointer)
+        if result == GIT_ITEROVER.rawValue { return nil }
+        try Git.check(result, "cannot continue the walk")
+        return try GitCommit(repository: repository, id: oid)
+    }
+}
