@@ -54,7 +54,14 @@ public enum AlertCoverage {
             guard let ir = result.ir, let file = result.file else { continue }
             for trigger in ir.runbook.triggers {
                 guard let alert = trigger.alert, !names.contains(alert) else { continue }
-                let range = trigger.location.map { SourceRange.at(file.offset(line: $0.line, column: $0.column)) }
+                // The trigger's location is its mapping; the name itself follows within it.
+                let range = trigger.location.map { location -> SourceRange in
+                    let start = file.offset(line: location.line, column: location.column)
+                    let window = file.slice(SourceRange(start: start, end: min(file.bytes.count, start + 400)))
+                    guard let found = window.range(of: alert) else { return .at(start) }
+                    let offset = start + window.utf8.distance(from: window.startIndex, to: found.lowerBound)
+                    return SourceRange(start: offset, end: offset + alert.utf8.count)
+                }
                 diagnostics.append(Diagnostic(RuleRegistry.unknownTriggerAlert, "trigger names alert `\(alert)`, which no alerting rule defines",
                                               file: file, range: range,
                                               help: Suggestions.closest(to: alert, in: names).map { "did you mean `\($0)`?" } ?? "was the alert renamed or removed?"))
@@ -114,8 +121,11 @@ public enum AlertCoverage {
             directory = mapping.directory
             relative = String(target.dropFirst(mapping.baseURL.count))
         } else {
-            directory = (alertFile as NSString).deletingLastPathComponent
-            relative = target
+            // A relative link is a path from the rule file's directory (`../runbooks/x.md`).
+            let base = (alertFile as NSString).deletingLastPathComponent
+            let absolute = URL(fileURLWithPath: base.isEmpty ? "." : base).appendingPathComponent(target).standardizedFileURL.path
+            directory = (absolute as NSString).deletingLastPathComponent
+            relative = (absolute as NSString).lastPathComponent
         }
         guard let file = findRunbook(directory: directory, relative: relative) else {
             return "no runbook at \(relative.isEmpty ? "/" : relative) under \(directory)"

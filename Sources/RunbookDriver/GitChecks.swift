@@ -203,3 +203,15 @@ public enum GitChecks {
         return Int(date.timeIntervalSince1970 / 86_400)
     }
 }
+
+extension GitChecks {
+    /// The git provenance of a file: repository, path, HEAD, blob id and whether it is dirty; nil outside git.
+    public static func provenance(of path: String) -> ProvenanceIR? {
+        guard let repository = try? GitRepository.discover(containing: (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent),
+              let relative = repository.relativePath(path) else { return nil }
+        let head = (try? repository.headCommit())??.info.id
+        let state = repository.state(of: relative)
+        return ProvenanceIR(repository: repository.workdir, path: relative, head: head, blob: repository.blobID(ofWorkingFile: relative),
+                            dirty: state != .clean)
+    }
+}

@@ -224,6 +224,28 @@ public struct DocumentationIR: Codable, Sendable, Equatable {
     public var location: IRLocation?
 }
 
+/// Where a compiled runbook came from in git: what `rbc run` records and refuses when dirty.
+public struct ProvenanceIR: Codable, Sendable, Equatable {
+    /// The repository's working directory.
+    public var repository: String
+    /// The path inside the repository.
+    public var path: String
+    /// HEAD when compiled; nil in a repository without commits.
+    public var head: String?
+    /// The blob id of the file as compiled.
+    public var blob: String?
+    /// The file is untracked or differs from what is committed.
+    public var dirty: Bool
+
+    public init(repository: String, path: String, head: String?, blob: String?, dirty: Bool) {
+        self.repository = repository
+        self.path = path
+        self.head = head
+        self.blob = blob
+        self.dirty = dirty
+    }
+}
+
 public struct SourceIR: Codable, Sendable, Equatable {
     public var path: String
     public var format: String
@@ -246,6 +268,7 @@ public struct RunbookIR: Codable, Sendable, Equatable {
     /// SHA-256 of the IR without source locations: equal for runbooks that mean the same.
     public var contentHash: String
     public var source: SourceIR?
+    public var provenance: ProvenanceIR?
 
     /// Deterministic JSON: sorted keys, stable formatting.
     public func jsonData() throws -> Data {
@@ -260,6 +283,7 @@ public struct RunbookIR: Codable, Sendable, Equatable {
     public func withoutSourceInformation() -> RunbookIR {
         var copy = self
         copy.source = nil
+        copy.provenance = nil
         copy.contentHash = ""
         copy.runbook.triggers = copy.runbook.triggers.map { var t = $0; t.location = nil; return t }
         copy.params = copy.params.map { var p = $0; p.location = nil; return p }

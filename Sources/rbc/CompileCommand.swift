@@ -10,7 +10,8 @@ struct CompileCommand: ParsableCommand {
         abstract: "Compile one runbook to its IR (rbc.ir/v1 JSON).",
         discussion: """
         Writes the IR to standard output, or to OUT with -o. Refuses (exit 1, diagnostics on standard \
-        error) when the runbook has errors; warnings are printed and the IR is still written.
+        error) when the runbook has errors; warnings are printed and the IR is still written. Inside a \
+        git repository the IR records its provenance: repository, path, HEAD, blob id, dirty.
 
         Examples:
           rbc compile examples/api-rate-limit.yaml
@@ -33,7 +34,8 @@ struct CompileCommand: ParsableCommand {
             let renderer = options.format.renderer(color: options.useColor(fileDescriptor: 2), version: RBC.version)
             Console.err(renderer.render(result.diagnostics, summary: RenderSummary(filesChecked: 1, diagnostics: result.diagnostics)))
         }
-        guard let ir = result.ir, !result.hasErrors else { throw ExitCode(usageError ? 2 : 1) }
+        guard var ir = result.ir, !result.hasErrors else { throw ExitCode(usageError ? 2 : 1) }
+        ir.provenance = GitChecks.provenance(of: file)
         let data: Data
         do {
             data = try ir.jsonData()

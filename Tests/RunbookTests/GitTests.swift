@@ -1,0 +1,214 @@
+// The history checks on real temporary git repositories with fixed dates. The `git` CLI only builds
+// the fixtures; rbc reads them through libgit2.
+
+import Foundation
+import RunbookDriver
+import RunbookGit
+import RunbookSource
+import Testing
+
+struct FixtureError: Error { let message: String }
+
+/// A throwaway repository whose commits carry the dates the test gives them.
+final class TemporaryRepository {
+    let url: URL
+    var path: String { url.path }
+
+    init() throws {
+        url = try TestSupport.temporaryDirectory()
+        try git("init", "-q", "-b", "main")
+        try git("config", "user.name", "Test Author")
+        try git("config", "user.email", "test@example.invalid")
+        try git("config", "commit.gpgsign", "false")
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    @discardableResult
+    func git(_ arguments: String..., date: String = "2026-01-01T12:00:00Z") throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git"] + arguments
+        process.currentDirectoryURL = url
+        var environment = ProcessInfo.processInfo.environment
+        environment["GIT_AUTHOR_DATE"] = date
+        environment["GIT_COMMITTER_DATE"] = date
+        environment["GIT_CONFIG_NOSYSTEM"] = "1"
+        environment["HOME"] = url.path
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        if process.terminationStatus != 0 { throw FixtureError(message: "git \(arguments): \(output)") }
+        return output
+    }
+
+    func write(_ name: String, _ text: String) throws {
+        let file = url.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: file, atomically: true, encoding: .utf8)
+    }
+
+    func commit(_ message: String, date: String) throws {
+        try git("add", "-A")
+        try git("commit", "-q", "-m", message, date: date)
+    }
+}
+
+enum GitFixtures {
+    static func runbook(reviewed: String? = nil, command: String = "kubectl scale deploy/api --replicas=6",
+                        rollback: String = "kubectl scale deploy/api --replicas=3", description: String = "Scale out") -> String {
+        """
+        runbook:
+          name: "Scale the API"
+          severity: P2
+          owner: team-api
+        \(reviewed.map { "  reviewed: \($0)\n" } ?? "")  defaults: {timeout: 2m}
+          steps:
+            - id: scale
+              description: "\(description)"
+              action: execute_command
+              command: "\(command)"
+              expect: {exit_code: 0}
+              rollback:
+                action: execute_command
+                command: "\(rollback)"
+
+        """
+    }
+
+    static func check(_ repository: TemporaryRepository, _ paths: [String] = ["."], today: String) throws -> TestSupport.Run {
+        try TestSupport.rbc(["check", "--now", today, "--format", "concise", "--no-shellcheck"] + paths, in: repository.path)
+    }
+}
+
+@Suite struct GitHistoryTests {
+    @Test func lastChangesFollowPureRenamesInOneWalk() throws {
+        let repo = try TemporaryRepository()
+        try repo.write("a.yaml", GitFixtures.runbook())
+        try repo.write("b.yaml", GitFixtures.runbook(description: "B"))
+        try repo.commit("add a and b", date: "2026-01-01T12:00:00Z")
+        try repo.write("b.yaml", GitFixtures.runbook(description: "B changed"))
+        try repo.commit("change b", date: "2026-02-01T12:00:00Z")
+        try repo.git("mv", "a.yaml", "renamed.yaml")
+        try repo.commit("rename a", date: "2026-03-01T12:00:00Z")
+        let repository = try #require(try GitRepository.discover(containing: repo.path))
+        let changes = try GitHistory.lastChanges(repository, paths: ["renamed.yaml", "b.yaml", "never-committed.yaml"])
+        #expect(changes["renamed.yaml"]?.summary == "add a and b", "a pure rename is not a change")
+        #expect(changes["b.yaml"]?.summary == "change b")
+        #expect(changes["b.yaml"]?.date == "2026-02-01")
+        #expect(changes["never-committed.yaml"] == nil)
+    }
+
+    @Test func staleWhenNeitherReviewedNorChangedWithinTheInterval() throws {
+        let repo = try TemporaryRepository()
+        try repo.write("r.yaml", GitFixtures.runbook())
+        try repo.commit("add", date: "2026-01-01T12:00:00Z")
+        let fresh = try GitFixtures.check(repo, today: "2026-03-01")
+        #expect(!fresh.stdout.contains("RB017"), "59 days < 90")
+        let stale = try GitFixtures.check(repo, today: "2026-06-01")
+        #expect(stale.stdout.contains("r.yaml:1:1: warning[RB017] runbook is stale: last changed on 2026-01-01"), "\(stale.stdout)")
+        #expect(stale.status == 0, "a warning")
+    }
+
+    @Test func reviewStampCoversProseButNotStepChanges() throws {
+        let repo = try TemporaryRepository()
+        try repo.write("r.yaml", GitFixtures.runbook(reviewed: "2026-03-01"))
+        try repo.commit("add", date: "2026-02-01T12:00:00Z")
+        try repo.write("r.yaml", GitFixtures.runbook(reviewed: "2026-03-01", description: "Scale the API out"))
+        try repo.commit("reword", date: "2026-03-10T12:00:00Z")
+        let prose = try GitFixtures.check(repo, today: "2026-03-20")
+        #expect(!prose.stdout.contains("RB018"), "\(prose.stdout)")
+        try repo.write("r.yaml", GitFixtures.runbook(reviewed: "2026-03-01", command: "kubectl scale deploy/api --replicas=12", description: "Scale the API out"))
+        try repo.commit("scale further", date: "2026-03-15T12:00:00Z")
+        let steps = try GitFixtures.check(repo, today: "2026-03-20")
+        #expect(steps.stdout.contains("r.yaml:5:13: warning[RB018] `reviewed: 2026-03-01` predates"), "\(steps.stdout)")
+        #expect(steps.stdout.contains("(2026-03-15), which changed the steps"))
+        let future = try GitFixtures.check(repo, today: "2026-02-20")
+        #expect(future.stdout.contains("error[RB019] `reviewed: 2026-03-01` is in the future"))
+        #expect(future.status == 1)
+    }
+
+    @Test func rollbackDriftNamesBothCommits() throws {
+        let repo = try TemporaryRepository()
+        try repo.write("r.yaml", GitFixtures.runbook())
+        try repo.commit("add", date: "2026-01-01T12:00:00Z")
+        try repo.write("r.yaml", GitFixtures.runbook(command: "kubectl scale deploy/api --replicas=12"))
+        try repo.commit("scale further", date: "2026-02-01T12:00:00Z")
+        let run = try TestSupport.rbc(["check", "--now", "2026-02-02", "--no-shellcheck", "r.yaml"], in: repo.path)
+        #expect(run.stdout.contains("r.yaml:12:7: warning[RB020]: the rollback of step `scale` may no longer undo it"), "\(run.stdout)")
+        #expect(run.stdout.contains("= note: step last changed in ") && run.stdout.contains("(2026-02-01)"))
+        #expect(run.stdout.contains("= note: rollback last changed in ") && run.stdout.contains("(2026-01-01)"))
+        try repo.write("r.yaml", GitFixtures.runbook(command: "kubectl scale deploy/api --replicas=12", rollback: "kubectl scale deploy/api --replicas=6"))
+        try repo.commit("fix rollback", date: "2026-02-03T12:00:00Z")
+        let fixed = try TestSupport.rbc(["check", "--now", "2026-02-04", "--no-shellcheck", "r.yaml"], in: repo.path)
+        #expect(!fixed.stdout.contains("RB020"), "\(fixed.stdout)")
+        // An uncommitted change to the command is newer than any commit.
+        try repo.write("r.yaml", GitFixtures.runbook(command: "kubectl scale deploy/api --replicas=20", rollback: "kubectl scale deploy/api --replicas=6"))
+        let dirty = try TestSupport.rbc(["check", "--now", "2026-02-04", "--no-shellcheck", "--format", "concise", "r.yaml"], in: repo.path)
+        #expect(dirty.stdout.contains("warning[RB020]"))
+        #expect(dirty.stdout.contains("info[RB021] r.yaml has uncommitted changes"))
+    }
+
+    @Test func untrackedRunbooksAndNoRepository() throws {
+        let repo = try TemporaryRepository()
+        try repo.write("tracked.yaml", GitFixtures.runbook())
+        try repo.commit("add", date: "2026-01-01T12:00:00Z")
+        try repo.write("new.yaml", GitFixtures.runbook())
+        let run = try GitFixtures.check(repo, today: "2026-01-02")
+        #expect(run.stdout.contains("new.yaml:1:1: info[RB021] new.yaml is not committed"), "\(run.stdout)")
+        #expect(run.status == 0)
+        let outside = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: outside) }
+        try GitFixtures.runbook().write(to: outside.appendingPathComponent("r.yaml"), atomically: true, encoding: .utf8)
+        let none = try TestSupport.rbc(["check", "--format", "concise", "--no-shellcheck", "r.yaml"], in: outside.path)
+        #expect(none.stdout == "rbc: info[RB021] not in a git repository: history checks (RB017–RB021) skipped for 1 runbook\n", "\(none.stdout)")
+    }
+
+    @Test func changedSinceAndStagedCheckOnlyChangedRunbooks() throws {
+        let repo = try TemporaryRepository()
+        try repo.write("a.yaml", GitFixtures.runbook())
+        try repo.write("b.yaml", GitFixtures.runbook())
+        try repo.write("notes.md", "# Notes\n\nNot a runbook.\n")
+        try repo.commit("add", date: "2026-01-01T12:00:00Z")
+        try repo.git("tag", "base")
+        try repo.write("b.yaml", GitFixtures.runbook(command: "kubectl scale deploy/api --replicas=9"))
+        try repo.write("c.yaml", "runbook:\n  name: broken\n")
+        let since = try TestSupport.rbc(["check", "--changed-since", "base", "--now", "2026-01-02", "--no-shellcheck"], in: repo.path)
+        #expect(since.stderr.contains("checked 2 runbooks"), "b (modified) and c (untracked): \(since.stderr)")
+        #expect(since.stdout.contains("c.yaml"))
+        #expect(!since.stdout.contains("a.yaml"))
+        #expect(since.status == 1, "c is broken")
+        try repo.git("add", "b.yaml")
+        let staged = try TestSupport.rbc(["check", "--staged", "--now", "2026-01-02", "--no-shellcheck"], in: repo.path)
+        #expect(staged.stderr.contains("checked 1 runbook:"), "\(staged.stderr)")
+        #expect(!staged.stdout.contains("c.yaml"))
+        let nothing = try TestSupport.rbc(["check", "--changed-since", "HEAD", "--now", "2026-01-02", "a.yaml"], in: repo.path)
+        #expect(nothing.status == 0, "nothing changed under the named path: \(nothing.stdout)")
+        let badRef = try TestSupport.rbc(["check", "--changed-since", "no-such-ref"], in: repo.path)
+        #expect(badRef.status == 2)
+        #expect(badRef.stdout.contains("cannot resolve revision 'no-such-ref'"))
+    }
+
+    @Test func compileRecordsProvenance() throws {
+        let repo = try TemporaryRepository()
+        try repo.write("r.yaml", GitFixtures.runbook())
+        try repo.commit("add", date: "2026-01-01T12:00:00Z")
+        let head = try repo.git("rev-parse", "HEAD").trimmingCharacters(in: .whitespacesAndNewlines)
+        let blob = try repo.git("hash-object", "r.yaml").trimmingCharacters(in: .whitespacesAndNewlines)
+        let clean = try TestSupport.rbc(["compile", "r.yaml"], in: repo.path)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(clean.stdout.utf8)) as? [String: Any])
+        let provenance = try #require(object["provenance"] as? [String: Any])
+        #expect(provenance["head"] as? String == head)
+        #expect(provenance["blob"] as? String == blob)
+        #expect(provenance["path"] as? String == "r.yaml")
+        #expect(provenance["dirty"] as? Bool == false)
+        try repo.write("r.yaml", GitFixtures.runbook(command: "kubectl scale deploy/api --replicas=7"))
+        let dirty = try TestSupport.rbc(["compile", "r.yaml"], in: repo.path)
+        let dirtyObject = try #require(try JSONSerialization.jsonObject(with: Data(dirty.stdout.utf8)) as? [String: Any])
+        #expect((dirtyObject["provenance"] as? [String: Any])?["dirty"] as? Bool == true)
+    }
+}
