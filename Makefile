@@ -19,9 +19,9 @@ deps:
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES); \
 	fi
 
-## A virtualenv with check-jsonschema, the real JSON Schema validator the tests use.
+## A virtualenv with the real tools the tests drive: check-jsonschema (JSON Schema) and pre-commit.
 venv:
-	@[ -x $(VENV)/bin/check-jsonschema ] || { python3 -m venv $(VENV) && $(VENV)/bin/pip install -q check-jsonschema; }
+	@[ -x $(VENV)/bin/check-jsonschema ] && [ -x $(VENV)/bin/pre-commit ] || { python3 -m venv $(VENV) && $(VENV)/bin/pip install -q check-jsonschema pre-commit; }
 
 build: deps
 	$(SWIFT) build
@@ -38,7 +38,7 @@ demo: release
 	@$(RBC) check examples/broken/; status=$$?; [ $$status = 1 ] || { echo "expected exit 1, got $$status"; exit 1; }
 
 test: deps venv
-	RBC_CHECK_JSONSCHEMA=$(CURDIR)/$(VENV)/bin/check-jsonschema $(SWIFT) test
+	RBC_CHECK_JSONSCHEMA=$(CURDIR)/$(VENV)/bin/check-jsonschema RBC_PRE_COMMIT=$(CURDIR)/$(VENV)/bin/pre-commit $(SWIFT) test
 
 clean:
 	rm -rf .build
