@@ -7,7 +7,7 @@ VENV := .build/venv
 DEBIAN_PACKAGES := libgit2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev pkg-config shellcheck git python3-venv
 RBC := .build/release/rbc
 
-.PHONY: demo test deps venv build release clean
+.PHONY: demo test deps venv build release clean bench
 
 ## Install the C libraries rbc links against, only when pkg-config cannot find them.
 deps:
@@ -42,3 +42,7 @@ test: deps venv
 
 clean:
 	rm -rf .build
+
+## Side-by-side benchmark (prints ratios, writes bench/results.md; never fails on speed).
+bench: release
+	python3 bench/bench.py --rbc $(RBC)

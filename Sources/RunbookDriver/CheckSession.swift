@@ -15,6 +15,9 @@ public struct CheckReport: Sendable {
     public var usageError: Bool
     /// Diagnostics at or above this severity fail the check.
     public var threshold: Severity = .error
+    /// Seconds per phase: per-file phases (read, parse, typecheck, lint) summed over all workers;
+    /// the others (shellcheck, git, alerts, total) are wall time.
+    public var timings: [(String, Double)] = []
 
     public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
     public var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }
@@ -63,6 +66,7 @@ public enum CheckSession {
 
     public static func run(paths: [String], options: CheckOptions = CheckOptions(),
                            configuration: (Configuration, [Diagnostic]) = Configuration.discover()) -> CheckReport {
+        let totalStart = Clock.now()
         let (config, configDiagnostics) = configuration
         var discovery = RunbookDiscovery.candidates(for: paths.isEmpty ? ["."] : paths)
         var changeDiagnostics: [Diagnostic] = []
@@ -85,8 +89,11 @@ public enum CheckSession {
             slots.store(index, process(candidates[index], lint: lint, sniffExplicit: options.skipNonRunbooks))
         }
         var results = slots.values.compactMap { $0 }
+        var shellcheckTime = 0.0
 
         if let lint {
+            let shellStart = Clock.now()
+            defer { shellcheckTime = Clock.since(shellStart) }
             let contexts = results.map(lintContext)
             let jobs = contexts.compactMap { $0 }.flatMap(ShellCheck.jobs)
             let shellFindings = Linter.configure(ShellCheck.run(jobs, options: lint.shellcheck), configuration: lint)
@@ -103,12 +110,16 @@ public enum CheckSession {
         }
         let checked = results.filter { !$0.path.isEmpty }
         var diagnostics = configDiagnostics + changeDiagnostics + discovery.diagnostics + results.flatMap(\.diagnostics)
-        if options.git, options.lint {
+        let gitStart = Clock.now()
+        if options.git {
             diagnostics += GitChecks.run(checked, today: options.today, review: config.review, lint: lintConfiguration)
         }
+        let gitTime = Clock.since(gitStart)
+        let alertsStart = Clock.now()
         if !options.alerts.isEmpty {
             diagnostics += AlertCoverage.run(alertPaths: options.alerts, runbooks: checked, mappings: config.runbookURLs, lint: lintConfiguration)
         }
+        let alertsTime = Clock.since(alertsStart)
         if !(options.paramArguments.isEmpty && options.paramFiles.isEmpty) {
             diagnostics += bindParams(arguments: options.paramArguments, files: options.paramFiles, results: checked)
         }
@@ -121,7 +132,10 @@ public enum CheckSession {
         }
         diagnostics.sort(by: Diagnostic.outputOrder)
         let usageError = diagnostics.contains { usageCodes.contains($0.code) }
-        return CheckReport(results: checked, diagnostics: diagnostics, usageError: usageError, threshold: options.threshold)
+        var report = CheckReport(results: checked, diagnostics: diagnostics, usageError: usageError, threshold: options.threshold)
+        let perFile = ["read", "parse", "typecheck", "lint"].map { phase in (phase, checked.reduce(0) { $0 + ($1.timings[phase] ?? 0) }) }
+        report.timings = perFile + [("shellcheck", shellcheckTime), ("git", gitTime), ("alerts", alertsTime), ("total", Clock.since(totalStart))]
+        return report
     }
 
     /// The runbook candidates among the files changed since a revision (or staged), limited to the
@@ -181,16 +195,22 @@ public enum CheckSession {
 
     /// Compiles and lints one candidate; nil for a directory file that turns out not to be a runbook.
     static func process(_ candidate: RunbookCandidate, lint: LintConfiguration?, sniffExplicit: Bool = false) -> CompilationResult? {
-        switch SourceLoader.load(path: candidate.path) {
+        let readStart = Clock.now()
+        let loaded = SourceLoader.load(path: candidate.path)
+        let readTime = Clock.since(readStart)
+        switch loaded {
         case .failed(let diagnostic):
             // Unreadable files met while walking are still worth reporting: they might be runbooks.
             return CompilationResult(path: candidate.path, file: diagnostic.file, ir: nil, diagnostics: [diagnostic])
         case .loaded(let file):
             if !candidate.explicit || sniffExplicit, !RunbookDiscovery.looksLikeRunbook(file) { return nil }
             var result = Compiler.compile(file)
+            result.timings["read"] = readTime
             if let lint, let ir = result.ir, let syntax = result.syntax {
+                let lintStart = Clock.now()
                 let context = LintContext(ir: ir, syntax: syntax, settings: lint.settings)
                 result.diagnostics += Linter.findings(context, configuration: lint)
+                result.timings["lint"] = Clock.since(lintStart)
             }
             return result
         }

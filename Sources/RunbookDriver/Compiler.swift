@@ -1,5 +1,6 @@
 // Runs the front end that fits a file and the type checker: one file in, IR and diagnostics out.
 
+import Dispatch
 import Foundation
 import RunbookSema
 import RunbookSource
@@ -12,6 +13,8 @@ public struct CompilationResult: Sendable {
     public var diagnostics: [Diagnostic]
     /// The AST, for the linter (which reads syntax and IR side by side).
     public var syntax: RunbookSyntax? = nil
+    /// Seconds spent per phase on this file (`parse`, `typecheck`, `lint`), for `--timings`.
+    public var timings: [String: Double] = [:]
 
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 }
@@ -43,13 +46,29 @@ public enum Compiler {
     }
 
     public static func compile(_ file: SourceFile) -> CompilationResult {
+        let parseStart = Clock.now()
         let parsed = isMarkdown(file.path) ? MarkdownRunbookParser.parse(markdown: file) : RunbookParser.parse(yaml: file)
+        let parseTime = Clock.since(parseStart)
         guard let syntax = parsed.syntax else {
-            return CompilationResult(path: file.path, file: file, ir: nil, diagnostics: parsed.diagnostics)
+            var result = CompilationResult(path: file.path, file: file, ir: nil, diagnostics: parsed.diagnostics)
+            result.timings["parse"] = parseTime
+            return result
         }
+        let checkStart = Clock.now()
         let checked = TypeChecker.check(syntax)
         let diagnostics = parsed.diagnostics + checked.diagnostics
         let hasErrors = diagnostics.contains { $0.severity == .error }
-        return CompilationResult(path: file.path, file: file, ir: hasErrors ? nil : checked.ir, diagnostics: diagnostics, syntax: syntax)
+        var result = CompilationResult(path: file.path, file: file, ir: hasErrors ? nil : checked.ir, diagnostics: diagnostics, syntax: syntax)
+        result.timings = ["parse": parseTime, "typecheck": Clock.since(checkStart)]
+        return result
     }
+}
+
+/// A monotonic clock in seconds, for `--timings`.
+public enum Clock {
+    public static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+    public static func since(_ start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds &- start) / 1e9 }
+}
+
+extension Compiler {
 }

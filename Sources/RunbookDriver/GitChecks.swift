@@ -53,14 +53,71 @@ public enum GitChecks {
         return Linter.configure(diagnostics, configuration: lint)
     }
 
+    /// Where a step's or rollback's text last changed.
+    enum Origin: Equatable {
+        case uncommitted
+        case commit(GitCommitInfo)
+
+        var describe: String {
+            switch self {
+            case .uncommitted: "uncommitted changes"
+            case .commit(let info): "\(info.shortID) (\(info.date))"
+            }
+        }
+    }
+
+    /// A step with a rollback, followed back through history until both texts' last changes are known.
+    struct DriftWatch {
+        let label: String
+        let stepLines: [String]
+        let rollbackLines: [String]
+        let rollbackRange: SourceRange
+        var step: Origin?
+        var rollback: Origin?
+
+        var resolved: Bool { step != nil && rollback != nil }
+    }
+
     static func check(_ repository: GitRepository, _ files: [(CompilationResult, String)], today: String,
                       review: ReviewSettings) throws -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
-        let lastChanges = try GitHistory.lastChanges(repository, paths: files.map(\.1))
+        let states = Dictionary(files.map { ($0.1, repository.state(of: $0.1)) }, uniquingKeysWith: { first, _ in first })
+        var watches: [String: [DriftWatch]] = [:]
+        let head = try repository.headCommit()
+        for (result, relative) in files where states[relative] != .untracked {
+            guard let ir = result.ir, let syntax = result.syntax, let file = result.file else { continue }
+            var list = driftWatches(ir: ir, syntax: syntax, file: file)
+            // Text that HEAD does not have was changed in the working tree.
+            if states[relative] == .modified, !list.isEmpty {
+                let committed = try head?.blob(at: relative).map { String(decoding: $0, as: UTF8.self) } ?? ""
+                for index in list.indices {
+                    if !containsAll(committed, list[index].stepLines) { list[index].step = .uncommitted }
+                    if !containsAll(committed, list[index].rollbackLines) { list[index].rollback = .uncommitted }
+                }
+            }
+            if !list.isEmpty { watches[relative] = list }
+        }
+        // One walk: every file's last change, and each drift watch's answers, newest commit first.
+        var lastChanges: [String: GitCommitInfo] = [:]
+        try GitHistory.walk(repository, paths: files.map(\.1)) { change in
+            if lastChanges[change.path] == nil { lastChanges[change.path] = change.commit }
+            guard var list = watches[change.path], list.contains(where: { !$0.resolved }) else { return false }
+            let previous = change.previousContent().map { String(decoding: $0, as: UTF8.self) }
+            for index in list.indices where !list[index].resolved {
+                if list[index].step == nil, !(previous.map { containsAll($0, list[index].stepLines) } ?? false) {
+                    list[index].step = .commit(change.commit)
+                }
+                if list[index].rollback == nil, !(previous.map { containsAll($0, list[index].rollbackLines) } ?? false) {
+                    list[index].rollback = .commit(change.commit)
+                }
+            }
+            watches[change.path] = list
+            return list.contains { !$0.resolved }
+        }
         let todayDay = day(today) ?? 0
         for (result, relative) in files {
             guard let ir = result.ir, let syntax = result.syntax, let file = result.file else { continue }
-            let state = repository.state(of: relative)
+            let state = states[relative] ?? .unknown
             let reviewedField = syntax.metadata["reviewed"]
             let anchor = reviewedField?.value.range ?? syntax.headerRange
             switch state {
@@ -115,59 +172,57 @@ public enum GitChecks {
                     }
                 }
             }
-            // Rollback drift: the step's command newer than its rollback.
-            if state != .untracked, lastChange != nil {
-                diagnostics += try drift(repository, relative: relative, result: result, ir: ir, syntax: syntax, file: file)
-            }
-        }
-        return diagnostics
-    }
-
-    static func drift(_ repository: GitRepository, relative: String, result: CompilationResult, ir: RunbookIR,
-                      syntax: RunbookSyntax, file: SourceFile) throws -> [Diagnostic] {
-        let context = LintContext(ir: ir, syntax: syntax)
-        let views = context.allSteps.filter { $0.syntax.rollback != nil && $0.ir.rollback != nil }
-        guard !views.isEmpty else { return [] }
-        let blame = try repository.blame(relative, workingText: file.text)
-        var diagnostics: [Diagnostic] = []
-        for view in views {
-            guard let rollback = view.syntax.rollback else { continue }
-            let actionKeys = ["command", "config_key", "value", "url", "method", "body", "channel", "message", "instructions"]
-            let stepRanges = actionKeys.compactMap { view.field($0)?.value.range }
-            let rollbackRanges = rollback.fields.fields.map(\.value.range) + [rollback.keyRange]
-            guard let stepLines = lines(stepRanges, file), let rollbackLines = lines(rollbackRanges, file) else { continue }
-            let stepOrigin = try blame.newestOrigin(lines: stepLines)
-            let rollbackOrigin = try blame.newestOrigin(lines: rollbackLines)
-            let describe: (GitBlame.LineOrigin) -> String = { origin in
-                switch origin {
-                case .commit(let info): "\(info.shortID) (\(info.date))"
-                case .uncommitted: "uncommitted changes"
-                case .unknown: "unknown"
+            // Rollback drift: the step's text changed after its rollback's.
+            for watch in watches[relative] ?? [] {
+                guard let step = watch.step, let rollback = watch.rollback else { continue }
+                let newer: Bool = switch (step, rollback) {
+                case (.commit(let a), .commit(let b)): a.time > b.time
+                case (.uncommitted, .commit): true
+                default: false
                 }
+                guard newer else { continue }
+                diagnostics.append(Diagnostic(
+                    RuleRegistry.rollbackDrift,
+                    "the rollback of \(watch.label) may no longer undo it: the step changed after its rollback",
+                    file: file, range: watch.rollbackRange,
+                    help: "check that the rollback still reverses the step; update it in the same commit",
+                    notes: [DiagnosticNote("step last changed in \(step.describe)"), DiagnosticNote("rollback last changed in \(rollback.describe)")]))
             }
-            var newer = false
-            switch (stepOrigin, rollbackOrigin) {
-            case (.commit(let step), .commit(let undo)): newer = step.time > undo.time
-            case (.uncommitted, .commit): newer = true
-            default: newer = false
-            }
-            guard newer else { continue }
-            diagnostics.append(Diagnostic(
-                RuleRegistry.rollbackDrift,
-                "the rollback of \(context.describe(view)) may no longer undo it: the step changed after its rollback",
-                file: file, range: rollback.keyRange,
-                help: "check that the rollback still reverses the step; update it in the same commit",
-                notes: [DiagnosticNote("step last changed in \(describe(stepOrigin))"),
-                        DiagnosticNote("rollback last changed in \(describe(rollbackOrigin))")]))
         }
         return diagnostics
     }
 
-    static func lines(_ ranges: [SourceRange], _ file: SourceFile) -> ClosedRange<Int>? {
-        guard let start = ranges.map(\.start).min(), let end = ranges.map(\.end).max() else { return nil }
-        let first = file.lineColumn(of: start).line
-        let last = file.lineColumn(of: max(start, end - 1)).line
-        return first...max(first, last)
+    /// The steps with rollbacks, each with the source lines of its action and of its rollback.
+    static func driftWatches(ir: RunbookIR, syntax: RunbookSyntax, file: SourceFile) -> [DriftWatch] {
+        let context = LintContext(ir: ir, syntax: syntax)
+        let actionKeys = ["command", "shell", "config_key", "value", "url", "method", "body", "headers", "channel", "message",
+                          "title", "instructions", "duration", "durationMs"]
+        return context.allSteps.compactMap { view -> DriftWatch? in
+            guard let rollback = view.syntax.rollback else { return nil }
+            let stepLines = sourceLines(actionKeys.compactMap { view.field($0)?.value.range }, file)
+            let rollbackLines = sourceLines(rollback.fields.fields.map(\.value.range), file)
+            guard !stepLines.isEmpty, !rollbackLines.isEmpty, Set(stepLines) != Set(rollbackLines) else { return nil }
+            return DriftWatch(label: context.describe(view), stepLines: stepLines, rollbackLines: rollbackLines,
+                              rollbackRange: rollback.keyRange)
+        }
+    }
+
+    /// The trimmed, non-empty source lines the ranges cover.
+    static func sourceLines(_ ranges: [SourceRange], _ file: SourceFile) -> [String] {
+        var lines: [String] = []
+        for range in ranges {
+            let first = file.lineColumn(of: range.start).line
+            let last = file.lineColumn(of: max(range.start, range.end - 1)).line
+            for line in first...max(first, last) {
+                let text = file.lineText(line).trimmingCharacters(in: .whitespaces)
+                if !text.isEmpty, !lines.contains(text) { lines.append(text) }
+            }
+        }
+        return lines
+    }
+
+    static func containsAll(_ text: String, _ lines: [String]) -> Bool {
+        lines.allSatisfy { text.contains($0) }
     }
 
     /// What runs, without prose and positions: equal for versions that differ only in text for people.

@@ -149,21 +149,14 @@ public final class GitRepository: @unchecked Sendable {
         return diff.deltas().filter { $0.status != .deleted }.map(\.newPath)
     }
 
-    /// Blames a file as it is in the working tree: lines changed since HEAD belong to no commit.
-    public func blame(_ relativePath: String, workingText: String) throws -> GitBlame {
-        var options = git_blame_options()
-        try Git.check(git_blame_options_init(&options, UInt32(GIT_BLAME_OPTIONS_VERSION)), "blame options")
-        var committed: OpaquePointer?
-        try Git.check(git_blame_file(&committed, pointer, relativePath, &options), "cannot blame \(relativePath)")
-        defer { git_blame_free(committed) }
-        var buffered: OpaquePointer?
-        let bytes = Array(workingText.utf8)
-        let result = bytes.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { git_blame_buffer(&buffered, committed, $0.baseAddress, $0.count) }
-        }
-        try Git.check(result, "cannot blame the working copy of \(relativePath)")
-        guard let buffered else { throw GitError(code: -1, message: "blame produced nothing") }
-        return GitBlame(repository: self, pointer: buffered)
+    /// A blob's content by id.
+    func blobContent(_ id: git_oid) -> [UInt8]? {
+        var oid = id
+        var blob: OpaquePointer?
+        guard git_blob_lookup(&blob, pointer, &oid) == 0, let blob else { return nil }
+        defer { git_blob_free(blob) }
+        guard let raw = git_blob_rawcontent(blob) else { return [] }
+        return [UInt8](UnsafeRawBufferPointer(start: raw, count: Int(git_blob_rawsize(blob))))
     }
 }
 
@@ -228,6 +221,8 @@ public struct GitDelta: Sendable {
     public let newPath: String
     /// For renames: how similar the two sides are, 0–100.
     public let similarity: Int
+    /// The blob before the change (nil for an added file).
+    let oldBlob: git_oid?
 }
 
 public final class GitDiff: @unchecked Sendable {
@@ -265,52 +260,12 @@ public final class GitDiff: @unchecked Sendable {
             case GIT_DELTA_COPIED: .copied
             default: .other
             }
+            var oldID = delta.old_file.id
+            let hasOld = status != .added && git_oid_is_zero(&oldID) == 0
             return GitDelta(status: status, oldPath: delta.old_file.path.map { String(cString: $0) } ?? "",
-                            newPath: delta.new_file.path.map { String(cString: $0) } ?? "", similarity: Int(delta.similarity))
+                            newPath: delta.new_file.path.map { String(cString: $0) } ?? "", similarity: Int(delta.similarity),
+                            oldBlob: hasOld ? oldID : nil)
         }
-    }
-}
-
-/// Who last changed each line.
-public final class GitBlame: @unchecked Sendable {
-    let pointer: OpaquePointer
-    let repository: GitRepository
-    private var cache: [String: GitCommitInfo] = [:]
-
-    init(repository: GitRepository, pointer: OpaquePointer) {
-        self.repository = repository
-        self.pointer = pointer
-    }
-
-    deinit { git_blame_free(pointer) }
-
-    public enum LineOrigin: Sendable, Equatable {
-        /// Some of the lines are not committed yet.
-        case uncommitted
-        /// The newest commit among the lines.
-        case commit(GitCommitInfo)
-        case unknown
-    }
-
-    /// Where the newest of a range of lines (1-based, inclusive) comes from.
-    public func newestOrigin(lines: ClosedRange<Int>) throws -> LineOrigin {
-        var newest: GitCommitInfo?
-        for line in lines {
-            guard let hunk = git_blame_get_hunk_byline(pointer, line)?.pointee else { continue }
-            var id = hunk.final_commit_id
-            if git_oid_is_zero(&id) != 0 { return .uncommitted }
-            let key = Git.string(id)
-            let info: GitCommitInfo
-            if let cached = cache[key] {
-                info = cached
-            } else {
-                info = try GitCommit(repository: repository, id: id).info
-                cache[key] = info
-            }
-            if let current = newest, current.time >= info.time { continue }
-            newest = info
-        }
-        return newest.map(LineOrigin.commit) ?? .unknown
     }
 }
 

@@ -1,38 +1,63 @@
+import CGit2
+
 // History questions answered with as few walks as possible: the last change of many files in one
 // first-parent walk (each commit diffed against its first parent), and a file's versions since a date.
 
 public enum GitHistory {
-    /// The newest commit that changed each path's content. One walk serves all paths; it stops as
-    /// soon as every path is resolved. A pure rename (100% similar) is not a change: the walk follows
-    /// the file to its old name. Paths never committed are absent from the result.
-    public static func lastChanges(_ repository: GitRepository, paths: [String]) throws -> [String: GitCommitInfo] {
-        guard let head = try repository.headCommit(), !paths.isEmpty else { return [:] }
-        var wanted: [String: String] = Dictionary(paths.map { ($0, $0) }, uniquingKeysWith: { first, _ in first })
-        var resolved: [String: GitCommitInfo] = [:]
-        let walk = try GitRevisionWalk(repository: repository, from: head)
-        while !wanted.isEmpty, let commit = try walk.next() {
+    /// A change of a watched file met in the walk.
+    public struct Change {
+        /// The path the file was asked for (its current name, even when the commit used an older one).
+        public let path: String
+        public let commit: GitCommitInfo
+        let repository: GitRepository
+        let oldBlob: git_oid?
+
+        /// The file's content before this commit; nil when the commit added it.
+        public func previousContent() -> [UInt8]? {
+            oldBlob.flatMap { repository.blobContent($0) }
+        }
+    }
+
+    /// Walks first-parent history from HEAD once for many files, newest first, each commit diffed
+    /// against its first parent. `visit` sees every commit that changed a watched file's content and
+    /// returns whether it still wants older changes of that file; the walk stops when no file is
+    /// watched. A pure rename (100% similar) is not a change: the file is followed to its old name.
+    public static func walk(_ repository: GitRepository, paths: [String], visit: (Change) throws -> Bool) throws {
+        guard let head = try repository.headCommit(), !paths.isEmpty else { return }
+        var watched: [String: String] = Dictionary(paths.map { ($0, $0) }, uniquingKeysWith: { first, _ in first })
+        let revisions = try GitRevisionWalk(repository: repository, from: head)
+        while !watched.isEmpty, let commit = try revisions.next() {
             let tree = try commit.tree()
             let parentTree = try commit.firstParent()?.tree()
             let diff = try GitDiff.trees(repository, old: parentTree, new: tree)
             var deltas = diff.deltas()
-            // Rename detection is costly: only when a wanted file appears as added in this commit.
-            if deltas.contains(where: { $0.status == .added && wanted[$0.newPath] != nil }), parentTree != nil {
+            // Rename detection is costly: only when a watched file appears as added in this commit.
+            if deltas.contains(where: { $0.status == .added && watched[$0.newPath] != nil }), parentTree != nil {
                 try diff.detectRenames()
                 deltas = diff.deltas()
             }
             for delta in deltas {
-                guard let owner = wanted[delta.newPath] else { continue }
-                switch delta.status {
-                case .renamed where delta.similarity >= 100:
-                    wanted[delta.newPath] = nil
-                    wanted[delta.oldPath] = owner
-                case .deleted:
+                guard let owner = watched[delta.newPath], delta.status != .deleted else { continue }
+                watched[delta.newPath] = nil
+                if delta.status == .renamed && delta.similarity >= 100 {
+                    watched[delta.oldPath] = owner
                     continue
-                default:
-                    wanted[delta.newPath] = nil
-                    resolved[owner] = commit.info
+                }
+                let change = Change(path: owner, commit: commit.info, repository: repository, oldBlob: delta.oldBlob)
+                if try visit(change), delta.status != .added {
+                    watched[delta.status == .renamed ? delta.oldPath : delta.newPath] = owner
                 }
             }
+        }
+    }
+
+    /// The newest commit that changed each path's content, in one walk that stops as soon as every
+    /// path is resolved. Paths never committed are absent from the result.
+    public static func lastChanges(_ repository: GitRepository, paths: [String]) throws -> [String: GitCommitInfo] {
+        var resolved: [String: GitCommitInfo] = [:]
+        try walk(repository, paths: paths) { change in
+            resolved[change.path] = change.commit
+            return false
         }
         return resolved
     }

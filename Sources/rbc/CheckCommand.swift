@@ -64,6 +64,9 @@ struct CheckCommand: ParsableCommand {
     @Flag(name: .customLong("skip-non-runbooks"), help: "Skip named files that are not runbooks or are excluded (as in a directory walk).")
     var skipNonRunbooks = false
 
+    @Flag(help: "Print the time spent per phase to standard error.")
+    var timings = false
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -92,6 +95,13 @@ struct CheckCommand: ParsableCommand {
         Console.out(renderer.render(report.diagnostics, summary: summary))
         if output.format == .text {
             Console.err(summaryLine(summary) + "\n")
+        }
+        if timings {
+            var text = "timings (s; read..lint summed over workers, the rest wall time):\n"
+            for (phase, seconds) in report.timings {
+                text += "  " + phase.padding(toLength: 11, withPad: " ", startingAt: 0) + String(format: "%.4f", seconds) + "\n"
+            }
+            Console.err(text)
         }
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
     }

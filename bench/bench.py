@@ -1,0 +1,236 @@
+#!/usr/bin/env python3
+"""make bench: rbc measured side by side with the tools users would otherwise run.
+
+Inputs are generated from a fixed seed and cached outside the repository ($RBC_BENCH_CACHE, default
+~/.cache/rbc-bench). Each pair runs in alternation several times; the table shows medians and ratios
+(other tool's time / rbc's time: above 1 means rbc is faster). It prints, it never fails on speed.
+"""
+import argparse, datetime, os, random, shutil, statistics, subprocess, sys, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CACHE = os.environ.get("RBC_BENCH_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "rbc-bench"))
+SEED = 20261122
+
+SERVICES = ["api", "checkout", "payments", "search", "orders", "auth", "billing", "cart", "ledger", "gateway"]
+
+
+def yaml_runbook(rng, index):
+    service = rng.choice(SERVICES)
+    steps = []
+    for n in range(rng.randint(3, 8)):
+        if n % 3 == 0:
+            steps.append(f"""    - id: check-{n}
+      action: execute_command
+      command: "kubectl get pods -n \\"${{{{ params.namespace }}}}\\" -l app={service}"
+      readonly: true
+      timeout: 30s
+      expect: {{exit_code: 0}}""")
+        elif n % 3 == 1:
+            steps.append(f"""    - id: scale-{n}
+      action: execute_command
+      command: "kubectl scale deploy/{service} -n \\"${{{{ params.namespace }}}}\\" --replicas={rng.randint(3, 12)}"
+      timeout: 2m
+      retries: {{attempts: 2, backoff: 10s}}
+      rollback:
+        action: execute_command
+        command: "kubectl scale deploy/{service} -n \\"${{{{ params.namespace }}}}\\" --replicas=3"
+        timeout: 2m""")
+        else:
+            steps.append(f"""    - id: flag-{n}
+      action: update_config
+      config_key: "{service}.feature_{n}"
+      value: {rng.choice(['true', 'false'])}
+      timeout: 30s""")
+    steps.append(f"""    - id: verify
+      action: http_request
+      url: "https://{service}.internal/healthz"
+      readonly: true
+      timeout: 20s
+      expect: {{status: 200}}""")
+    return f"""runbook:
+  name: "{service} incident {index}"
+  severity: P{rng.randint(1, 3)}
+  owner: team-{service}
+  escalation: "#{service}-oncall"
+  triggers: [{{alert: {service.title()}Alert{index}}}]
+  params:
+    namespace: {{type: string, default: {service}}}
+  steps:
+""" + "\n".join(steps) + "\n"
+
+
+def markdown_runbook(rng, index):
+    service = rng.choice(SERVICES)
+    body = [f"---\nseverity: P{rng.randint(1, 3)}\nowner: team-{service}\ndefaults: {{timeout: 1m}}\ntriggers: [{{alert: {service.title()}Md{index}}}]\n---",
+            f"# {service} degraded ({index})", "", f"The {service} service answers slowly.", "", "## Diagnosis", "",
+            "### pods", "", "```bash", f"kubectl get pods -l app={service}", "```", "", "## Mitigation", ""]
+    for n in range(rng.randint(2, 5)):
+        body += [f"### restart-{n}", "", "```bash {confirm}", f"kubectl rollout restart deploy/{service}-{n}", "```", "",
+                 "**Rollback**:", "", "```bash", f"kubectl rollout undo deploy/{service}-{n}", "```", "",
+                 "**Expected**: `restarted`", ""]
+    body += ["## Escalation", "", f"- #{service}-oncall", ""]
+    return "\n".join(body)
+
+
+def corpus(count):
+    """count runbooks, 70% YAML and 30% Markdown, in directories of 50."""
+    path = os.path.join(CACHE, f"corpus-{count}")
+    marker = os.path.join(path, ".complete")
+    if os.path.exists(marker):
+        return path
+    shutil.rmtree(path, ignore_errors=True)
+    rng = random.Random(SEED + count)
+    for index in range(count):
+        directory = os.path.join(path, f"team-{index // 50:03d}")
+        os.makedirs(directory, exist_ok=True)
+        if index % 10 < 7:
+            text, name = yaml_runbook(rng, index), f"runbook-{index:05d}.yaml"
+        else:
+            text, name = markdown_runbook(rng, index), f"runbook-{index:05d}.md"
+        with open(os.path.join(directory, name), "w") as handle:
+            handle.write(text)
+    open(marker, "w").close()
+    return path
+
+
+def git_repository(files, commits):
+    """A repository with `files` runbooks and `commits` commits (git fast-import), built once."""
+    path = os.path.join(CACHE, f"git-{files}x{commits}")
+    if os.path.exists(os.path.join(path, ".complete")):
+        return path
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    subprocess.run(["git", "init", "-q", "-b", "main", path], check=True)
+    rng = random.Random(SEED)
+    names = [f"runbooks/team-{i // 50:03d}/runbook-{i:05d}.yaml" for i in range(files)]
+    contents = {name: yaml_runbook(rng, i) for i, name in enumerate(names)}
+    stream = []
+    start = 1_700_000_000
+
+    def blob(text):
+        data = text.encode()
+        return b"data %d\n" % len(data) + data + b"\n"
+
+    for number in range(commits):
+        stamp = start + number * 600
+        message = f"change {number}".encode()
+        stream.append(b"commit refs/heads/main\n")
+        stream.append(b"committer Bench <bench@example.invalid> %d +0000\n" % stamp)
+        stream.append(b"data %d\n" % len(message) + message + b"\n")
+        if number == 0:
+            for name in names:
+                stream.append(b"M 100644 inline " + name.encode() + b"\n" + blob(contents[name]))
+        else:
+            for name in rng.sample(names, rng.randint(1, 3)):
+                contents[name] = contents[name].replace("timeout: 30s", f"timeout: {rng.randint(10, 59)}s", 1) + f"# {number}\n"
+                stream.append(b"M 100644 inline " + name.encode() + b"\n" + blob(contents[name]))
+    subprocess.run(["git", "fast-import", "--quiet"], input=b"".join(stream), cwd=path, check=True)
+    subprocess.run(["git", "checkout", "-q", "main"], cwd=path, check=True)
+    open(os.path.join(path, ".complete"), "w").close()
+    with open(os.path.join(path, ".git", "info", "exclude"), "a") as handle:
+        handle.write(".complete\n")
+    return path
+
+
+def tools():
+    """check-jsonschema and yamllint from PyPI, in a virtualenv of the cache."""
+    venv = os.path.join(CACHE, "venv")
+    if not os.path.exists(os.path.join(venv, "bin", "yamllint")):
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        subprocess.run([os.path.join(venv, "bin", "pip"), "install", "-q", "check-jsonschema", "yamllint"], check=True)
+    return os.path.join(venv, "bin")
+
+
+def run(command, cwd=None, shell=False):
+    """Wall seconds and peak RSS (KiB) of one run; output discarded."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, shell=shell, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(process.pid, 0)
+    return time.perf_counter() - start, usage.ru_maxrss
+
+
+def compare(label, commands, rounds, cwd=None):
+    """Runs each (name, command, shell) in alternation `rounds` times; medians of wall time and RSS."""
+    times = {name: [] for name, _, _ in commands}
+    memory = {name: [] for name, _, _ in commands}
+    for _ in range(rounds):
+        for name, command, shell in commands:
+            seconds, rss = run(command, cwd=cwd, shell=shell)
+            times[name].append(seconds)
+            memory[name].append(rss)
+    base = statistics.median(times[commands[0][0]])
+    rows = []
+    for name, _, _ in commands:
+        median = statistics.median(times[name])
+        rows.append((label, name, median, median / base if base else float("nan"), statistics.median(memory[name]), rounds))
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rbc", default=os.path.join(ROOT, ".build", "release", "rbc"))
+    parser.add_argument("--rounds", type=int, default=int(os.environ.get("RBC_BENCH_ROUNDS", "5")))
+    parser.add_argument("--quick", action="store_true", help="smaller inputs (CI smoke run)")
+    arguments = parser.parse_args()
+    rbc = os.path.abspath(arguments.rbc)
+    os.makedirs(CACHE, exist_ok=True)
+    bin_dir = tools()
+    schema = os.path.join(ROOT, "schema", "runbook.schema.json")
+    sizes = [100, 1000] if arguments.quick else [1000, 10000]
+    rows = []
+    notes = []
+    for size in sizes:
+        path = corpus(size)
+        yaml_files = sorted(os.path.join(dp, f) for dp, _, fs in os.walk(path) for f in fs if f.endswith(".yaml"))
+        rounds = arguments.rounds if size <= 1000 else max(3, arguments.rounds // 2)
+        rows += compare(f"check {size} runbooks ({len(yaml_files)} YAML)", [
+            ("rbc check (compile + lint, no ShellCheck)", [rbc, "check", "--no-shellcheck", "--no-git", path], False),
+            ("check-jsonschema (YAML only)", [os.path.join(bin_dir, "check-jsonschema"), "--schemafile", schema] + yaml_files, False),
+            ("yamllint (YAML only)", [os.path.join(bin_dir, "yamllint"), "-d", "relaxed"] + yaml_files, False),
+        ], rounds)
+    one = sorted(os.path.join(dp, f) for dp, _, fs in os.walk(corpus(sizes[0])) for f in fs if f.endswith(".yaml"))[0]
+    rows += compare("one file (pre-commit latency)", [
+        ("rbc check (all checks, ShellCheck on)", [rbc, "check", "--no-git", one], False),
+        ("rbc check --no-shellcheck", [rbc, "check", "--no-shellcheck", "--no-git", one], False),
+        ("yamllint", [os.path.join(bin_dir, "yamllint"), "-d", "relaxed", one], False),
+    ], arguments.rounds * 2)
+    # Phase breakdown of the largest check.
+    largest = corpus(sizes[-1])
+    breakdown = subprocess.run([rbc, "check", "--no-shellcheck", "--no-git", "--timings", largest], capture_output=True, text=True).stderr
+    notes.append("Phase breakdown of `rbc check --no-shellcheck` on %d runbooks:\n\n```\n%s```" % (sizes[-1], breakdown.split("timings", 1)[-1] and "timings" + breakdown.split("timings", 1)[-1]))
+    # History: the staleness pass against git itself.
+    files, commits = (500, 5000) if arguments.quick else (2000, 20000)
+    repo = git_repository(files, commits)
+    names = subprocess.run(["git", "ls-files", "runbooks"], cwd=repo, capture_output=True, text=True).stdout.split()
+    per_file = "for f in %s; do git log -1 --format=%%ct -- \"$f\" >/dev/null; done" % " ".join(names)
+    one_pass = "git log --name-only --format=%ct >/dev/null"
+    rows += compare(f"last change of {len(names)} files over {commits} commits", [
+        ("rbc check --no-lint (one libgit2 walk + compile)", [rbc, "check", "--no-lint", "--no-shellcheck", "--now", "2026-11-22", "runbooks"], False),
+        ("git log -1 -- FILE, per file", per_file, True),
+        ("git log --name-only, one pass (no renames, no parsing)", one_pass, True),
+    ], max(2, arguments.rounds // 2), cwd=repo)
+    timing = subprocess.run([rbc, "check", "--no-lint", "--no-shellcheck", "--now", "2026-11-22", "--timings", "runbooks"],
+                            cwd=repo, capture_output=True, text=True).stderr
+    git_line = next((line for line in timing.splitlines() if line.strip().startswith("git")), "")
+    notes.append(f"Of rbc's time on the history repository, the libgit2 walk itself: `{git_line.strip()}` s.")
+    print_table(rows, notes, rbc, arguments)
+
+
+def print_table(rows, notes, rbc, arguments):
+    version = subprocess.run([rbc, "--version"], capture_output=True, text=True).stdout.strip()
+    lines = [f"# rbc benchmark", "",
+             f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, rbc {version}, {os.cpu_count()} cores, "
+             f"{'quick inputs, ' if arguments.quick else ''}medians of alternating runs.", "",
+             "Ratio = that command's median / the first command's median in its group (above 1: rbc is faster).", "",
+             "| benchmark | command | median (s) | ratio | max RSS (MiB) | runs |", "|---|---|---:|---:|---:|---:|"]
+    for label, name, median, ratio, rss, rounds in rows:
+        lines.append(f"| {label} | {name} | {median:.3f} | {ratio:.2f} | {rss / 1024:.1f} | {rounds} |")
+    lines += [""] + [note + "\n" for note in notes]
+    text = "\n".join(lines)
+    print(text)
+    with open(os.path.join(ROOT, "bench", "results.md"), "w") as handle:
+        handle.write(text)
+
+
+if __name__ == "__main__":
+    main()
