@@ -27,13 +27,17 @@ let package = Package(
         .target(name: "RunbookSema", dependencies: ["RunbookSource", "RunbookSyntax"]),
         .target(name: "RunbookLint", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema"]),
         .target(name: "RunbookGit", dependencies: ["CGit2"]),
-        .target(name: "RunbookDriver", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit"]),
+        .target(name: "RunbookRuntime", dependencies: [
+            "RunbookSource", "RunbookSyntax", "RunbookSema",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .target(name: "RunbookDriver", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime"]),
         .executableTarget(name: "rbc", dependencies: [
-            "RunbookDriver",
+            "RunbookDriver", "RunbookRuntime", "RunbookSema", "RunbookSource",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RunbookTests", dependencies: [
-            "RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookDriver", "rbc",
+            "RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookDriver", "rbc",
         ]),
     ]
 )

@@ -3,13 +3,14 @@
 
 import Foundation
 import RunbookLint
+import RunbookRuntime
 import RunbookSema
 import RunbookSource
 import RunbookSyntax
 
 public struct Configuration: Sendable {
     public static let fileName = ".rbc.yaml"
-    public static let keys = ["exclude", "include", "rules", "budgets", "shellcheck", "review", "alerts"]
+    public static let keys = ["exclude", "include", "rules", "budgets", "shellcheck", "review", "alerts", "stores", "notifications", "tickets"]
 
     /// The directory globs are relative to: the config file's, or the working directory's.
     public let directory: String
@@ -20,6 +21,10 @@ public struct Configuration: Sendable {
     public var lint: LintConfiguration
     public var review = ReviewSettings()
     public var runbookURLs: [RunbookURLMapping] = []
+    /// Config stores for `update_config`, by name (`default` when a step names none).
+    public var stores: [String: ConfigStore] = [:]
+    public var notifications: Webhook?
+    public var tickets: Webhook?
 
     init(directory: String, file: String?, excludes: [NSRegularExpression] = [], includes: [NSRegularExpression] = [],
          lint: LintConfiguration = LintConfiguration()) {
@@ -62,6 +67,9 @@ public struct Configuration: Sendable {
         var lint = LintConfiguration()
         var review = ReviewSettings()
         var runbookURLs: [RunbookURLMapping] = []
+        var stores: [String: ConfigStore] = [:]
+        var notifications: Webhook?
+        var tickets: Webhook?
         if let root = document.root, root.scalarKind != .null {
             if let mapping = RunbookParser.mapping(root, bag: &bag) {
                 for field in mapping.fields where !keys.contains(field.key) {
@@ -75,6 +83,9 @@ public struct Configuration: Sendable {
                 if let shellcheck = mapping["shellcheck"] { readShellCheck(shellcheck, into: &lint, bag: &bag) }
                 if let field = mapping["review"] { review = readReview(field, bag: &bag) }
                 if let field = mapping["alerts"] { runbookURLs = readAlerts(field, directory: directory, bag: &bag) }
+                if let field = mapping["stores"] { stores = readStores(field, directory: directory, bag: &bag) }
+                if let field = mapping["notifications"] { notifications = readWebhook(field, bag: &bag) }
+                if let field = mapping["tickets"] { tickets = readWebhook(field, bag: &bag) }
             } else {
                 bag.report(.typeMismatch, "\(fileName) must be a mapping, found \(root.kindDescription)", at: root.range)
             }
@@ -82,7 +93,51 @@ public struct Configuration: Sendable {
         var configuration = Configuration(directory: directory, file: path, excludes: excludes, includes: includes, lint: lint)
         configuration.review = review
         configuration.runbookURLs = runbookURLs
+        configuration.stores = stores
+        configuration.notifications = notifications
+        configuration.tickets = tickets
         return (configuration, bag.diagnostics)
+    }
+
+    /// `stores: {default: {file: config/flags.json}}` (JSON or YAML files; paths relative to this file).
+    static func readStores(_ field: FieldSyntax, directory: String, bag: inout DiagnosticBag) -> [String: ConfigStore] {
+        guard let pairs = RunbookParser.mapping(field.value, bag: &bag) else {
+            bag.report(.typeMismatch, "`stores` must map store names to `{file: path}`", at: field.value.range)
+            return [:]
+        }
+        var stores: [String: ConfigStore] = [:]
+        for entry in pairs.fields {
+            guard let store = RunbookParser.mapping(entry.value, bag: &bag), let file = store["file"]?.value.scalarValue else {
+                bag.report(.missingField, "store `\(entry.key)` needs `file:`", at: entry.value.range, help: "write `\(entry.key): {file: config/flags.json}`")
+                continue
+            }
+            let ext = (file as NSString).pathExtension.lowercased()
+            guard ["json", "yaml", "yml"].contains(ext) else {
+                bag.report(.invalidValue, "a config store is a .json, .yaml or .yml file", at: store["file"]?.value.range ?? entry.value.range)
+                continue
+            }
+            let path = file.hasPrefix("/") ? file : URL(fileURLWithPath: directory).appendingPathComponent(file).standardizedFileURL.path
+            stores[entry.key] = ConfigStore(name: entry.key, path: path)
+        }
+        return stores
+    }
+
+    /// `notifications: {url: https://hooks.slack.com/…, format: slack}` (format: slack or json).
+    static func readWebhook(_ field: FieldSyntax, bag: inout DiagnosticBag) -> Webhook? {
+        guard let pairs = RunbookParser.mapping(field.value, bag: &bag), let url = pairs["url"]?.value.scalarValue else {
+            bag.report(.missingField, "`\(field.key)` needs `url:`", at: field.value.range, help: "write `\(field.key): {url: \"https://…\", format: slack}`")
+            return nil
+        }
+        let formatText = pairs["format"]?.value.scalarValue ?? "json"
+        guard let format = Webhook.Format(rawValue: formatText) else {
+            bag.report(.invalidValue, "unknown webhook format `\(formatText)`", at: pairs["format"]?.value.range ?? field.value.range, help: "use slack or json")
+            return nil
+        }
+        guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+            bag.report(.invalidValue, "`url` must be an http(s) URL", at: pairs["url"]?.value.range ?? field.value.range)
+            return nil
+        }
+        return Webhook(url: url, format: format)
     }
 
     /// `review: {max_age: 90d, max_age_critical: 30d}`.

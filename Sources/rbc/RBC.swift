@@ -19,9 +19,14 @@ struct RBC: ParsableCommand {
           rbc check                     check every runbook under the current directory
           rbc check runbooks/ --format json
           rbc compile runbooks/api-rate-limit.yaml -o api-rate-limit.ir.json
+          rbc plan runbooks/db.yaml --param cluster=orders-primary
+          rbc run runbooks/db.yaml --param cluster=orders-primary
+          rbc runs; rbc timeline last
         """,
         version: version,
-        subcommands: [CheckCommand.self, CompileCommand.self, RulesCommand.self, ExplainCommand.self]
+        subcommands: [CheckCommand.self, CompileCommand.self, RulesCommand.self, ExplainCommand.self,
+                      PlanCommand.self, RunCommand.self, RunsCommand.self, ShowCommand.self, RollbackCommand.self,
+                      ResumeCommand.self, TimelineCommand.self]
     )
 }
 

@@ -1,0 +1,112 @@
+// Everything `rbc plan`, `rbc run` and the run-history commands need around the executor: compile
+// (a runbook with errors never runs), parameter values, git provenance (a dirty runbook is refused
+// unless allowed), configuration, and where journals live.
+
+import Foundation
+import RunbookGit
+import RunbookRuntime
+import RunbookSema
+import RunbookSource
+
+public enum RunSession {
+    public struct Prepared: Sendable {
+        public let ir: RunbookIR
+        public let settings: ExecutionSettings
+        public let runsDirectory: String
+        public let warnings: [Diagnostic]
+    }
+
+    public enum Refusal: Error {
+        /// Diagnostics that stop the run (compile errors, parameter errors), and the exit code.
+        case diagnostics([Diagnostic], Int32)
+        case message(String, Int32)
+    }
+
+    public struct Options: Sendable {
+        public var paramArguments: [String] = []
+        public var paramFiles: [String] = []
+        public var allowDirty = false
+        public var dryRun = false
+        public var approveAll = false
+        public var approvedSteps: Set<String> = []
+        public var gracePeriodMs = 5000
+        public var rbcVersion = ""
+
+        public init() {}
+    }
+
+    public static func prepare(_ path: String, options: Options) throws(Refusal) -> Prepared {
+        let (config, configDiagnostics) = Configuration.discover()
+        let result = Compiler.compile(path: path)
+        let usage = result.diagnostics.contains { $0.code == .fileNotFound || $0.code == .notARunbook }
+        guard let compiled = result.ir, !result.hasErrors else {
+            throw .diagnostics(result.diagnostics, usage ? 2 : 1)
+        }
+        var ir = compiled
+        let (values, parseDiagnostics) = ParamBinder.parse(arguments: options.paramArguments)
+        var allValues = values
+        var paramDiagnostics = parseDiagnostics
+        for file in options.paramFiles {
+            let (fileValues, fileDiagnostics) = ParamBinder.load(paramsFile: file)
+            allValues += fileValues
+            paramDiagnostics += fileDiagnostics
+        }
+        let bound = ParamBinder.bind(allValues, to: ir, runbook: result.file)
+        paramDiagnostics += bound.diagnostics
+        let configErrors = configDiagnostics.filter { $0.severity == .error }
+        if !paramDiagnostics.isEmpty || !configErrors.isEmpty {
+            throw .diagnostics(configErrors + paramDiagnostics, 2)
+        }
+        let provenance = GitChecks.provenance(of: path)
+        ir.provenance = provenance
+        if let provenance, provenance.dirty, !options.allowDirty, !options.dryRun {
+            throw .message("\(path) has uncommitted changes; a run uses what is committed (--allow-dirty to run it anyway)", 2)
+        }
+        var settings = ExecutionSettings()
+        settings.dryRun = options.dryRun
+        settings.params = bound.values
+        settings.approveAll = options.approveAll
+        settings.approvedSteps = options.approvedSteps
+        settings.gracePeriodMs = options.gracePeriodMs
+        settings.stores = config.stores
+        settings.notifications = config.notifications
+        settings.tickets = config.tickets
+        settings.runbookPath = path
+        settings.commit = provenance?.head
+        settings.dirty = provenance?.dirty ?? false
+        settings.rbcVersion = options.rbcVersion
+        let unknownSteps = options.approvedSteps.subtracting(ir.steps.map(\.id) + ir.postRunbook.map(\.id))
+        if !unknownSteps.isEmpty {
+            throw .message("--approve names no step of this runbook: \(unknownSteps.sorted().joined(separator: ", "))", 2)
+        }
+        return Prepared(ir: ir, settings: settings, runsDirectory: runsDirectory(config: config),
+                        warnings: result.diagnostics.filter { $0.severity != .error })
+    }
+
+    /// `.rbc/runs` beside `.rbc.yaml`, else at the repository's root, else in the working directory.
+    public static func runsDirectory(config: Configuration? = nil) -> String {
+        let configuration = config ?? Configuration.discover().0
+        if configuration.file != nil { return configuration.directory + "/.rbc/runs" }
+        let cwd = FileManager.default.currentDirectoryPath
+        if let repository = try? GitRepository.discover(containing: cwd) {
+            return String(repository.workdir.dropLast(repository.workdir.hasSuffix("/") ? 1 : 0)) + "/.rbc/runs"
+        }
+        return cwd + "/.rbc/runs"
+    }
+
+    /// A run by id (or unique prefix), `last`, or a journal's path.
+    public static func findRun(_ name: String) throws(Refusal) -> String {
+        if name.hasSuffix(".jsonl"), FileManager.default.fileExists(atPath: name) { return name }
+        let directory = runsDirectory()
+        let runs = RunState.list(in: directory)
+        if name == "last" {
+            guard let newest = runs.first else { throw .message("no runs in \(directory)", 2) }
+            return newest
+        }
+        let matches = runs.filter { ($0 as NSString).lastPathComponent.hasPrefix(name) }
+        guard matches.count == 1, let match = matches.first else {
+            throw .message(matches.isEmpty ? "no run \(name) in \(directory) (`rbc runs` lists them)" : "\(name) matches \(matches.count) runs; give more of the id", 2)
+        }
+        return match
+    }
+}

@@ -1,0 +1,743 @@
+// The one executor behind `rbc plan`, `rbc run`, `rbc rollback` and `rbc resume`. It consumes only the
+// IR. Every event is journaled (and fsync'd) before the action it announces; a plan runs the same code
+// with no effect at all. Steps run in order with their timeout, retries and condition; on failure the
+// step's policy decides: abort rolls back what completed, newest first; halt stops; continue goes on.
+
+import Foundation
+import RunbookSema
+import RunbookSource
+import RunbookSyntax
+
+public struct ExecutionSettings: Sendable {
+    public var dryRun = false
+    /// Parameter values, defaults applied (secrets included: they never reach output or the journal).
+    public var params: [String: JSONValue] = [:]
+    public var approveAll = false
+    public var approvedSteps: Set<String> = []
+    public var gracePeriodMs = 5000
+    public var stores: [String: ConfigStore] = [:]
+    public var notifications: Webhook?
+    public var tickets: Webhook?
+    public var runbookPath = ""
+    public var commit: String?
+    public var dirty = false
+    public var rbcVersion = ""
+
+    public init() {}
+}
+
+public enum RunStatus: String, Sendable, Codable {
+    case succeeded
+    case completedWithFailures = "completed_with_failures"
+    case rolledBack = "rolled_back"
+    case rollbackFailed = "rollback_failed"
+    case halted
+    case interrupted
+    case planned
+}
+
+public struct RunOutcome: Sendable {
+    public let runID: String
+    public let status: RunStatus
+    public let journalPath: String?
+    public let reason: String?
+    public let plan: [PlanEntry]
+
+    /// 0 succeeded, 1 failed (rolled back, halted or with failures), 3 a rollback failed, 130 interrupted.
+    public var exitCode: Int32 {
+        switch status {
+        case .succeeded, .planned: 0
+        case .completedWithFailures, .rolledBack, .halted: 1
+        case .rollbackFailed: 3
+        case .interrupted: 130
+        }
+    }
+}
+
+/// One action of a plan: what would run, with what bounds, and what would undo it.
+public struct PlanEntry: Sendable, Codable {
+    public var list: String
+    public var step: String
+    public var action: String
+    public var detail: String
+    public var condition: String?
+    public var conditionValue: String?
+    public var timeoutMs: Int
+    public var attempts: Int
+    public var onFailure: String
+    public var approval: String?
+    public var rollback: String?
+}
+
+/// Where the executor's own lines and the commands' live output go.
+public protocol ExecutionOutput: Sendable {
+    func note(_ text: String)
+    func stream(_ chunk: String, isError: Bool)
+}
+
+public final class Executor: @unchecked Sendable {
+    let ir: RunbookIR
+    let settings: ExecutionSettings
+    let output: ExecutionOutput
+    let prompter: Prompter
+    let journal: Journal?
+    let runner: ProcessRunner
+    let secrets: [String]
+
+    var results: [String: StepResult] = [:]
+    /// Steps that completed, oldest first, with what is needed to undo them.
+    var completed: [Completed] = []
+    var plan: [PlanEntry] = []
+    private let signalLock = NSLock()
+    private var signals: [String] = []
+
+    struct Completed {
+        let list: String
+        let step: StepIR
+        /// For update_config: the value before (nil: the key did not exist).
+        var configPrevious: (store: String, key: String, previous: JSONValue?)?
+    }
+
+    public init(ir: RunbookIR, settings: ExecutionSettings, output: ExecutionOutput, prompter: Prompter, journal: Journal?) {
+        self.ir = ir
+        self.settings = settings
+        self.output = output
+        self.prompter = prompter
+        self.journal = journal
+        self.runner = ProcessRunner(gracePeriodMs: settings.gracePeriodMs)
+        let secretNames = Set(ir.params.filter(\.secret).map(\.name))
+        self.secrets = settings.params.filter { secretNames.contains($0.key) }.map { RuntimeValue.from($0.value).text }.filter { !$0.isEmpty }
+    }
+
+    // MARK: - Signals
+
+    /// Called from a signal handler: the first signal ends the current step and starts the rollback;
+    /// a later one skips the remaining rollbacks (after asking, on a terminal).
+    public func receive(signal name: String) {
+        signalLock.lock()
+        signals.append(name)
+        signalLock.unlock()
+        runner.interrupt()
+    }
+
+    public var signalCount: Int {
+        signalLock.lock()
+        defer { signalLock.unlock() }
+        return signals.count
+    }
+
+    var firstSignal: String? {
+        signalLock.lock()
+        defer { signalLock.unlock() }
+        return signals.first
+    }
+
+    // MARK: - Running
+
+    /// Runs (or, with `dryRun`, plans) the runbook from its first step.
+    public func run(runID: String) -> RunOutcome {
+        var started = JournalEvent(.runStarted)
+        started.journalVersion = Journal.version
+        started.rbcVersion = settings.rbcVersion
+        started.run = runID
+        started.runbook = settings.runbookPath
+        started.commit = settings.commit
+        started.dirty = settings.dirty
+        started.contentHash = ir.contentHash
+        started.ir = ir
+        started.params = redactedParams()
+        started.user = ProcessInfo.processInfo.environment["USER"] ?? NSUserName()
+        started.host = ProcessInfo.processInfo.hostName
+        started.pid = getpid()
+        started.dryRun = settings.dryRun
+        if !record(started) { return RunOutcome(runID: runID, status: .interrupted, journalPath: journal?.path, reason: "cannot write the journal", plan: []) }
+        return proceed(runID: runID, from: 0)
+    }
+
+    /// Continues a past run from its first step that did not complete.
+    public func resume(_ state: RunState) -> RunOutcome {
+        results = state.results
+        completed = state.completedOrder.compactMap { id in
+            state.step(id).map { Completed(list: "steps", step: $0, configPrevious: state.configChanges[id]) }
+        }
+        var event = JournalEvent(.runResumed)
+        event.pid = getpid()
+        event.user = ProcessInfo.processInfo.environment["USER"] ?? NSUserName()
+        event.text = "resuming from step \(state.firstIncomplete.map { ir.steps[$0].id } ?? "(none)")"
+        record(event)
+        return proceed(runID: state.runID, from: state.firstIncomplete ?? ir.steps.count)
+    }
+
+    /// Undoes the steps a past run completed (and has not rolled back yet), newest first.
+    public func rollback(_ state: RunState) -> RunOutcome {
+        results = state.results
+        completed = state.completedOrder.filter { !state.rolledBack.contains($0) }.compactMap { id in
+            state.step(id).map { Completed(list: "steps", step: $0, configPrevious: state.configChanges[id]) }
+        }
+        let ok = rollBack(reason: "rbc rollback \(state.runID)")
+        let status: RunStatus = ok ? .rolledBack : .rollbackFailed
+        finish(status, reason: "rolled back by rbc rollback")
+        return RunOutcome(runID: state.runID, status: status, journalPath: journal?.path, reason: nil, plan: [])
+    }
+
+    func proceed(runID: String, from startIndex: Int) -> RunOutcome {
+        var failures = 0
+        var stopped: (status: RunStatus, reason: String)?
+        for index in ir.steps.indices where index >= startIndex {
+            if let signal = firstSignal {
+                stopped = (.interrupted, "interrupted by \(signal)")
+                break
+            }
+            let step = ir.steps[index]
+            let outcome = perform(step, list: "steps")
+            if outcome.succeeded { continue }
+            if signalCount > 0 {
+                stopped = (.interrupted, "interrupted by \(firstSignal ?? "a signal") during step \(step.id)")
+                break
+            }
+            guard outcome.counts else { continue }
+            switch step.onFailure {
+            case .continue:
+                failures += 1
+            case .halt:
+                stopped = (.halted, "step \(step.id) \(outcome.status): halted, nothing rolled back")
+            case .abort:
+                stopped = (.rolledBack, "step \(step.id) \(outcome.status)")
+            }
+            if stopped != nil { break }
+        }
+        var status: RunStatus
+        var reason: String?
+        if let stopped, stopped.status == .rolledBack || stopped.status == .interrupted {
+            let ok = rollBack(reason: stopped.reason)
+            if stopped.status == .interrupted {
+                status = ok && !rollbackSkipped ? .rolledBack : .interrupted
+            } else {
+                status = ok ? .rolledBack : .rollbackFailed
+            }
+            reason = stopped.reason
+        } else if let stopped {
+            status = stopped.status
+            reason = stopped.reason
+        } else {
+            status = failures > 0 ? .completedWithFailures : .succeeded
+        }
+        if signalCount == 0 {
+            for step in ir.postRunbook { _ = perform(step, list: "post_runbook") }
+        }
+        if settings.dryRun { status = .planned }
+        finish(status, reason: reason)
+        return RunOutcome(runID: runID, status: status, journalPath: journal?.path, reason: reason, plan: plan)
+    }
+
+    var rollbackSkipped = false
+
+    /// Undoes completed steps newest first, then the runbook-wide rollback. A failing rollback is
+    /// recorded and the others still run. Returns whether every rollback succeeded.
+    func rollBack(reason: String) -> Bool {
+        var ok = true
+        if settings.dryRun {
+            return true
+        }
+        if !completed.isEmpty || !ir.rollback.isEmpty { output.note("rolling back: \(redact(reason))") }
+        for entry in completed.reversed() {
+            if skipRemainingRollbacks() { break }
+            ok = undo(entry) && ok
+        }
+        completed.removeAll()
+        for action in ir.rollback where !skipRemainingRollbacks() {
+            let outcome = perform(action, list: "rollback")
+            ok = outcome.succeeded && ok
+        }
+        return ok
+    }
+
+    /// A second signal asks (on a terminal) whether to skip what is left of the rollback.
+    func skipRemainingRollbacks() -> Bool {
+        if rollbackSkipped { return true }
+        guard signalCount >= 2 else { return false }
+        let answer = prompter.confirm("Skip the remaining rollbacks and leave the system as it is?") ?? true
+        if answer {
+            rollbackSkipped = true
+            var event = JournalEvent(.signal)
+            event.signal = firstSignal
+            event.text = "remaining rollbacks skipped"
+            record(event)
+            output.note("remaining rollbacks skipped")
+        }
+        return answer
+    }
+
+    /// One step's undo: its rollback action, or the recorded previous value of an update_config.
+    func undo(_ entry: Completed) -> Bool {
+        let step = entry.step
+        var started = JournalEvent(.rollbackStarted)
+        started.step = step.id
+        started.list = entry.list
+        if let rollback = step.rollback {
+            started.action = rollback.action.kind.rawValue
+            started.command = rollback.action.command.map { display($0, field: "rollback.command", step: step) }
+            record(started)
+            output.note("↩ rollback of \(step.id)")
+            runner.resetInterrupt()
+            let result = execute(rollback.action, step: step, fieldPrefix: "rollback.", timeoutMs: rollback.timeoutMs, attempt: 1)
+            return finishRollback(step, result)
+        }
+        if let change = entry.configPrevious, let store = settings.stores[change.store] {
+            started.action = "update_config"
+            started.store = change.store
+            started.key = change.key
+            started.value = change.previous
+            started.text = "automatic: restore the value recorded before the step"
+            record(started)
+            output.note("↩ rollback of \(step.id): restore \(change.key)")
+            do {
+                try store.set(change.key, to: change.previous)
+                return finishRollback(step, AttemptResult(status: "succeeded", reason: nil))
+            } catch {
+                return finishRollback(step, AttemptResult(status: "failed", reason: "\(error)"))
+            }
+        }
+        return true // read-only or irreversible: nothing to undo
+    }
+
+    func finishRollback(_ step: StepIR, _ result: AttemptResult) -> Bool {
+        var finished = JournalEvent(.rollbackFinished)
+        finished.step = step.id
+        finished.outcome = result.status
+        finished.reason = result.reason.map(redact)
+        finished.exitCode = result.exitCode
+        finished.durationMs = result.durationMs
+        record(finished)
+        if result.status != "succeeded" { output.note("✘ rollback of \(step.id) \(result.status)\(result.reason.map { ": \(redact($0))" } ?? "")") }
+        return result.status == "succeeded"
+    }
+
+    func finish(_ status: RunStatus, reason: String?) {
+        var finished = JournalEvent(.runFinished)
+        finished.status = status.rawValue
+        finished.reason = reason.map(redact)
+        record(finished)
+    }
+
+    // MARK: - Steps
+
+    struct StepOutcome {
+        let succeeded: Bool
+        let status: String
+        /// A skipped step is not a failure; a refused or failed one is.
+        let counts: Bool
+    }
+
+    struct AttemptResult {
+        var status: String
+        var reason: String?
+        var exitCode: Int32?
+        var httpStatus: Int?
+        var stdout = ""
+        var stderr = ""
+        var durationMs = 0
+        var outputs: [String: String] = [:]
+        var configChange: (store: String, key: String, previous: JSONValue?)?
+    }
+
+    func perform(_ step: StepIR, list: String) -> StepOutcome {
+        var started = JournalEvent(.stepStarted)
+        started.step = step.id
+        started.list = list
+        started.action = step.action.kind.rawValue
+        started.timeoutMs = step.timeoutMs
+        record(started)
+
+        var entry = PlanEntry(list: list, step: step.id, action: step.action.kind.rawValue, detail: describe(step.action, step: step, prefix: ""),
+                              condition: step.when, conditionValue: nil, timeoutMs: step.timeoutMs, attempts: step.retry.maxAttempts,
+                              onFailure: step.onFailure.rawValue, approval: nil,
+                              rollback: step.rollback.map { "\(describe($0.action, step: step, prefix: "rollback.")) (timeout \(DurationParser.format(milliseconds: $0.timeoutMs)))" }
+                                ?? (step.action.kind == .updateConfig ? "restore the previous value of \(step.action.configKey ?? "")" : nil))
+
+        // The condition.
+        if let when = step.when {
+            do {
+                let value = try ExpressionEvaluator.condition(when, in: context)
+                if case .unknown = value {
+                    entry.conditionValue = "decided at run time"
+                } else {
+                    entry.conditionValue = ExpressionEvaluator.truthy(value) ? "true" : "false"
+                    if !ExpressionEvaluator.truthy(value) {
+                        if settings.dryRun { entry.detail = "(skipped) " + entry.detail; plan.append(entry) }
+                        return finishStep(step, list: list, AttemptResult(status: "skipped", reason: "condition `\(when)` is false"), counts: false)
+                    }
+                }
+            } catch {
+                return finishStep(step, list: list, AttemptResult(status: "failed", reason: "condition `\(when)`: \(error)"))
+            }
+        }
+        // Approval: confirm: true, and manual steps (a person does them).
+        if step.confirm || step.action.kind == .manual {
+            entry.approval = step.action.kind == .manual ? "a person performs it and confirms" : "needs approval"
+            if !settings.dryRun, !approve(step) {
+                return finishStep(step, list: list, AttemptResult(status: "refused", reason: "not approved"))
+            }
+        }
+        if settings.dryRun {
+            // Nothing ran: later expressions that read this step stay unknown in the plan.
+            plan.append(entry)
+            return StepOutcome(succeeded: true, status: "planned", counts: false)
+        }
+        output.note("▶ \(step.id)\(step.name.map { ": \($0)" } ?? "")")
+        // Attempts, within the step's timeout, with backoff between them.
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(step.timeoutMs) * 1_000_000
+        var backoff = Double(step.retry.backoffMs)
+        var result = AttemptResult(status: "failed")
+        for attempt in 1...max(1, step.retry.maxAttempts) {
+            let remaining = Int((Int64(deadline) - Int64(DispatchTime.now().uptimeNanoseconds)) / 1_000_000)
+            if remaining <= 0 {
+                result = AttemptResult(status: "timed_out", reason: "the step's timeout of \(DurationParser.format(milliseconds: step.timeoutMs)) ran out before attempt \(attempt)")
+                break
+            }
+            runner.resetInterrupt()
+            result = execute(step.action, step: step, fieldPrefix: "", timeoutMs: remaining, attempt: attempt)
+            if result.status == "succeeded" || signalCount > 0 || attempt == step.retry.maxAttempts { break }
+            // Wait, but never past the step's deadline.
+            let left = Int((Int64(deadline) - Int64(DispatchTime.now().uptimeNanoseconds)) / 1_000_000)
+            let wait = min(Int(backoff), max(0, left))
+            output.note("  attempt \(attempt) \(result.status); retrying in \(DurationParser.format(milliseconds: max(wait, 1)))")
+            if !sleep(milliseconds: wait) { break }
+            backoff *= step.retry.multiplier
+        }
+        if result.status == "succeeded" {
+            results[step.id] = StepResult(status: "succeeded", exitCode: result.exitCode.map(Int.init), httpStatus: result.httpStatus,
+                                          stdout: result.stdout, stderr: result.stderr, outputs: result.outputs)
+            completed.append(Completed(list: list, step: step, configPrevious: result.configChange))
+        } else {
+            results[step.id] = StepResult(status: result.status, exitCode: result.exitCode.map(Int.init), httpStatus: result.httpStatus,
+                                          stdout: result.stdout, stderr: result.stderr)
+        }
+        return finishStep(step, list: list, result)
+    }
+
+    func finishStep(_ step: StepIR, list: String, _ result: AttemptResult, counts: Bool = true) -> StepOutcome {
+        var finished = JournalEvent(.stepFinished)
+        finished.step = step.id
+        finished.list = list
+        finished.outcome = result.status
+        finished.reason = result.reason.map(redact)
+        finished.outputs = result.outputs.isEmpty ? nil : result.outputs.mapValues(redact)
+        record(finished)
+        if results[step.id] == nil { results[step.id] = StepResult(status: result.status) }
+        if !settings.dryRun {
+            let mark = result.status == "succeeded" ? "✔" : result.status == "skipped" ? "–" : "✘"
+            output.note("\(mark) \(step.id) \(result.status)\(result.reason.map { ": \(redact($0))" } ?? "")")
+        }
+        return StepOutcome(succeeded: result.status == "succeeded" || result.status == "skipped", status: result.status, counts: counts)
+    }
+
+    func approve(_ step: StepIR) -> Bool {
+        var event = JournalEvent(.approval)
+        event.step = step.id
+        let question = step.action.kind == .manual
+            ? "Step \(step.id) is manual:\n  \(redact(step.action.instructions ?? ""))\nDone?"
+            : "Run step \(step.id)?\n  \(describe(step.action, step: step, prefix: ""))\nApprove?"
+        if settings.approveAll || settings.approvedSteps.contains(step.id) {
+            event.decision = "approved"
+            event.by = settings.approveAll ? "--yes" : "--approve \(step.id)"
+        } else if let answer = prompter.confirm(question) {
+            event.decision = answer ? "approved" : "refused"
+            event.by = "terminal"
+        } else {
+            // No terminal and no approval given: fail safe, never approve on anyone's behalf.
+            event.decision = "refused"
+            event.by = "no terminal"
+            event.reason = "no terminal to ask, and neither --yes nor --approve \(step.id) was given"
+        }
+        record(event)
+        if event.decision != "approved" { output.note("✘ \(step.id) not approved (\(event.by ?? ""))") }
+        return event.decision == "approved"
+    }
+
+    // MARK: - Actions
+
+    func execute(_ action: ActionIR, step: StepIR, fieldPrefix: String, timeoutMs: Int, attempt: Int) -> AttemptResult {
+        var started = JournalEvent(.attemptStarted)
+        started.step = step.id
+        started.attempt = attempt
+        started.action = action.kind.rawValue
+        started.timeoutMs = timeoutMs
+        started.command = action.command.map { display($0, field: fieldPrefix + "command", step: step) }
+        record(started)
+        var result: AttemptResult
+        do {
+            result = try act(action, step: step, fieldPrefix: fieldPrefix, timeoutMs: timeoutMs)
+        } catch {
+            result = AttemptResult(status: "failed", reason: "\(error)")
+        }
+        var finished = JournalEvent(.attemptFinished)
+        finished.step = step.id
+        finished.attempt = attempt
+        finished.outcome = result.status
+        finished.reason = result.reason.map(redact)
+        finished.exitCode = result.exitCode
+        finished.httpStatus = result.httpStatus
+        finished.durationMs = result.durationMs
+        finished.stdout = result.stdout.isEmpty ? nil : redact(Self.excerpt(result.stdout))
+        finished.stderr = result.stderr.isEmpty ? nil : redact(Self.excerpt(result.stderr))
+        record(finished)
+        return result
+    }
+
+    func act(_ action: ActionIR, step: StepIR, fieldPrefix: String, timeoutMs: Int) throws -> AttemptResult {
+        let expect = fieldPrefix.isEmpty ? step.expect : nil
+        switch action.kind {
+        case .executeCommand:
+            let (command, environment) = try commandToRun(action, step: step, field: fieldPrefix + "command")
+            let shell = action.shell ?? "/bin/sh"
+            let secrets = self.secrets
+            let sink = output
+            let run = try runner.run(command: command, shell: shell, environment: environment, timeoutMs: timeoutMs) { chunk, isError in
+                var text = chunk
+                for secret in secrets { text = text.replacingOccurrences(of: secret, with: "***") }
+                sink.stream(text, isError: isError)
+            }
+            var result = AttemptResult(status: "succeeded", exitCode: run.exitCode, stdout: run.stdout, stderr: run.stderr, durationMs: run.durationMs)
+            switch run.ending {
+            case .timedOut:
+                result.status = "timed_out"
+                result.reason = "timed out after \(DurationParser.format(milliseconds: max(1, timeoutMs))); its process group was ended"
+            case .interrupted:
+                result.status = "interrupted"
+                result.reason = "ended by \(firstSignal ?? "a signal")"
+            case .signaled:
+                result.status = "failed"
+                result.reason = "killed by signal \(run.exitCode - 128)"
+            case .exited:
+                let codes = expect?.exitCodes ?? [0]
+                if !codes.contains(Int(run.exitCode)) {
+                    result.status = "failed"
+                    result.reason = "exit code \(run.exitCode)\(codes == [0] ? "" : " (expected \(codes.map(String.init).joined(separator: ", ")))")"
+                } else if let pattern = expect?.outputPattern, !Self.matches(pattern, run.stdout + "\n" + run.stderr) {
+                    result.status = "failed"
+                    result.reason = "the output does not match /\(pattern)/"
+                }
+            }
+            if result.status == "succeeded" {
+                result.outputs = Self.outputs(step.outputs ?? [], stdout: run.stdout, stderr: run.stderr, body: nil)
+            }
+            return result
+        case .httpRequest:
+            let url = try resolve(action.url ?? "", field: fieldPrefix + "url", step: step)
+            var headers: [String: String] = [:]
+            for (name, value) in action.headers ?? [:] { headers[name] = try resolve(value, field: "\(fieldPrefix)headers.\(name)", step: step) }
+            let body = try action.body.map { try resolve($0, field: fieldPrefix + "body", step: step) }
+            let start = DispatchTime.now().uptimeNanoseconds
+            let response = try HTTPClient.send(method: action.method ?? "GET", url: url, headers: headers, body: body, timeoutMs: timeoutMs)
+            var result = AttemptResult(status: "succeeded", httpStatus: response.status, stdout: response.body,
+                                       durationMs: Int((DispatchTime.now().uptimeNanoseconds - start) / 1_000_000))
+            let expected = expect?.status
+            if let expected, !expected.contains(response.status) {
+                result.status = "failed"
+                result.reason = "HTTP \(response.status) (expected \(expected.map(String.init).joined(separator: ", ")))"
+            } else if expected == nil, !(200...299).contains(response.status) {
+                result.status = "failed"
+                result.reason = "HTTP \(response.status)"
+            } else if let pattern = expect?.outputPattern, !Self.matches(pattern, response.body) {
+                result.status = "failed"
+                result.reason = "the response body does not match /\(pattern)/"
+            }
+            if result.status == "succeeded" { result.outputs = Self.outputs(step.outputs ?? [], stdout: "", stderr: "", body: response.body) }
+            return result
+        case .updateConfig:
+            let storeName = action.store ?? "default"
+            guard let store = settings.stores[storeName] else {
+                return AttemptResult(status: "failed", reason: "no config store `\(storeName)`: configure `stores: {\(storeName): {file: …}}` in .rbc.yaml")
+            }
+            let key = try resolve(action.configKey ?? "", field: fieldPrefix + "config_key", step: step)
+            var value = action.value ?? .null
+            if case .string(let text) = value { value = .string(try resolve(text, field: fieldPrefix + "value", step: step)) }
+            let previous = try store.get(key)
+            // The previous value is on disk before the store changes: the automatic rollback needs it.
+            var change = JournalEvent(.configChanged)
+            change.step = step.id
+            change.store = storeName
+            change.key = key
+            change.previous = previous
+            change.previousPresent = previous != nil
+            change.value = value
+            record(change)
+            try store.set(key, to: value)
+            output.note("  \(key) = \(RuntimeValue.from(value).text) (was \(previous.map { RuntimeValue.from($0).text } ?? "unset")) in \(store.path)")
+            var result = AttemptResult(status: "succeeded")
+            result.configChange = (storeName, key, previous)
+            return result
+        case .sendNotification:
+            let channel = try resolve(action.channel ?? "", field: fieldPrefix + "channel", step: step)
+            let message = try resolve(action.message ?? "", field: fieldPrefix + "message", step: step)
+            return try deliver(settings.notifications, what: "notification to \(channel)", timeoutMs: timeoutMs, payload: { format in
+                format == .slack ? ["channel": channel, "text": message]
+                    : ["type": "notification", "channel": channel, "message": message, "runbook": self.ir.runbook.name, "step": step.id]
+            }, fallback: "[notification to \(channel)] \(message)")
+        case .createTicket:
+            let title = try resolve(action.title ?? "", field: fieldPrefix + "title", step: step)
+            let body = try action.body.map { try resolve($0, field: fieldPrefix + "body", step: step) } ?? ""
+            let labels = try (action.labels ?? []).enumerated().map { try resolve($1, field: "\(fieldPrefix)labels[\($0)]", step: step) }
+            return try deliver(settings.tickets, what: "ticket", timeoutMs: timeoutMs, payload: { format in
+                format == .slack ? ["text": "New ticket: \(title)\n\(body)"]
+                    : ["type": "ticket", "title": title, "body": body, "labels": labels, "runbook": self.ir.runbook.name, "step": step.id]
+            }, fallback: "[ticket] \(title)\(labels.isEmpty ? "" : " [\(labels.joined(separator: ", "))]")")
+        case .wait:
+            let duration = min(action.durationMs ?? 0, timeoutMs)
+            output.note("  waiting \(DurationParser.format(milliseconds: max(1, duration)))")
+            let completed = sleep(milliseconds: duration)
+            return AttemptResult(status: completed ? "succeeded" : "interrupted", reason: completed ? nil : "ended by \(firstSignal ?? "a signal")",
+                                 durationMs: duration)
+        case .manual:
+            // The person confirmed it at the approval.
+            return AttemptResult(status: "succeeded", reason: "confirmed by a person")
+        }
+    }
+
+    /// Posts to a webhook, or prints (and journals) when none is configured.
+    func deliver(_ webhook: Webhook?, what: String, timeoutMs: Int, payload: (Webhook.Format) -> [String: Any], fallback: String) throws -> AttemptResult {
+        guard let webhook else {
+            output.note("  \(redact(fallback))")
+            var event = JournalEvent(.message)
+            event.text = redact(fallback)
+            record(event)
+            return AttemptResult(status: "succeeded", reason: "no webhook configured: printed")
+        }
+        let response = try HTTPClient.postJSON(webhook.url, payload(webhook.format), timeoutMs: timeoutMs)
+        guard (200...299).contains(response.status) else {
+            return AttemptResult(status: "failed", reason: "\(what): webhook answered HTTP \(response.status)", httpStatus: response.status)
+        }
+        return AttemptResult(status: "succeeded", httpStatus: response.status)
+    }
+
+    // MARK: - Substitution
+
+    var context: EvaluationContext {
+        EvaluationContext(params: settings.params.mapValues(RuntimeValue.from), steps: results, runbookName: ir.runbook.name,
+                          severity: ir.runbook.severity.rawValue, planning: settings.dryRun)
+    }
+
+    /// The command the shell runs and the variables it reads: values never become shell text.
+    func commandToRun(_ action: ActionIR, step: StepIR, field: String) throws -> (String, [String: String]) {
+        var environment: [String: String] = [:]
+        for substitution in (step.substitutions ?? []) where substitution.field == field {
+            environment[substitution.variable] = try ExpressionEvaluator.evaluate(substitution.expression, in: context).text
+        }
+        return (action.commandTemplate ?? action.command ?? "", environment)
+    }
+
+    /// A string field with its expressions evaluated (for messages, URLs, keys: not shell text).
+    func resolve(_ text: String, field: String, step: StepIR) throws -> String {
+        let scanned = TemplateScanner.scan(text)
+        guard scanned.hasExpressions else { return text }
+        var out = ""
+        for part in scanned.parts {
+            out += part.kind == .literal ? part.text : try ExpressionEvaluator.evaluate(part.text, in: context).text
+        }
+        return out
+    }
+
+    /// What a person sees: values filled in, secrets as `***`.
+    func display(_ text: String, field: String, step: StepIR) -> String {
+        redact((try? resolve(text, field: field, step: step)) ?? text)
+    }
+
+    func describe(_ action: ActionIR, step: StepIR, prefix: String) -> String {
+        switch action.kind {
+        case .executeCommand: return "$ " + display(action.command ?? "", field: prefix + "command", step: step)
+        case .updateConfig: return "set \(display(action.configKey ?? "", field: prefix + "config_key", step: step)) = \(RuntimeValue.from(action.value ?? .null).text) in store \(action.store ?? "default")"
+        case .sendNotification: return "notify \(display(action.channel ?? "", field: prefix + "channel", step: step)): \(display(action.message ?? "", field: prefix + "message", step: step))"
+        case .createTicket: return "ticket: \(display(action.title ?? "", field: prefix + "title", step: step))"
+        case .httpRequest: return "\(action.method ?? "GET") \(display(action.url ?? "", field: prefix + "url", step: step))"
+        case .wait: return "wait \(DurationParser.format(milliseconds: action.durationMs ?? 0))"
+        case .manual: return "manual: \(redact(action.instructions ?? ""))"
+        }
+    }
+
+    func redact(_ text: String) -> String {
+        secrets.reduce(text) { $0.replacingOccurrences(of: $1, with: "***") }
+    }
+
+    func redactedParams() -> [String: JSONValue] {
+        var values = settings.params
+        for param in ir.params where param.secret && values[param.name] != nil { values[param.name] = .string("***") }
+        return values
+    }
+
+    // MARK: - Helpers
+
+    @discardableResult
+    func record(_ event: JournalEvent) -> Bool {
+        guard let journal else { return true }
+        do {
+            try journal.append(event)
+            return true
+        } catch {
+            output.note("✘ \(error)")
+            return false
+        }
+    }
+
+    /// Sleeps in small slices so a signal ends the wait; false when interrupted.
+    func sleep(milliseconds: Int) -> Bool {
+        var left = milliseconds
+        while left > 0 {
+            if signalCount > 0 { return false }
+            let slice = min(left, 50)
+            usleep(useconds_t(slice * 1000))
+            left -= slice
+        }
+        return signalCount == 0
+    }
+
+    static func matches(_ pattern: String, _ text: String) -> Bool {
+        guard let regex = try? NSRegularExpression(pattern: pattern) else { return false }
+        return regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    }
+
+    static func excerpt(_ text: String) -> String {
+        text.count <= 4000 ? text : String(text.prefix(2000)) + "\n[…]\n" + String(text.suffix(2000))
+    }
+
+    /// Values a step publishes: a regex's first group (or whole match), or a JSON path.
+    static func outputs(_ declarations: [OutputIR], stdout: String, stderr: String, body: String?) -> [String: String] {
+        var values: [String: String] = [:]
+        for output in declarations {
+            let source = output.from == "stderr" ? stderr : output.from == "body" ? (body ?? "") : stdout
+            if let pattern = output.pattern, let regex = try? NSRegularExpression(pattern: pattern, options: [.anchorsMatchLines]),
+               let match = regex.firstMatch(in: source, range: NSRange(source.startIndex..., in: source)) {
+                let range = match.numberOfRanges > 1 ? match.range(at: 1) : match.range
+                values[output.name] = Range(range, in: source).map { String(source[$0]) } ?? ""
+            } else if let path = output.json, let data = source.data(using: .utf8), let object = try? JSONSerialization.jsonObject(with: data) {
+                values[output.name] = jsonPath(path, object).map { ConfigStore.jsonValue($0) }.map { RuntimeValue.from($0).text } ?? ""
+            } else if output.pattern == nil && output.json == nil {
+                values[output.name] = source.trimmingCharacters(in: .whitespacesAndNewlines)
+            } else {
+                values[output.name] = ""
+            }
+        }
+        return values
+    }
+
+    static func jsonPath(_ path: String, _ object: Any) -> Any? {
+        var current: Any? = object
+        var rest = Substring(path.dropFirst())
+        while !rest.isEmpty, let value = current {
+            if rest.hasPrefix(".") {
+                rest = rest.dropFirst()
+                let name = rest.prefix { $0 != "." && $0 != "[" }
+                rest = rest.dropFirst(name.count)
+                current = (value as? [String: Any])?[String(name)]
+            } else if rest.hasPrefix("[") {
+                let number = rest.dropFirst().prefix { $0 != "]" }
+                rest = rest.dropFirst(number.count + 2)
+                guard let index = Int(number), let array = value as? [Any], index < array.count else { return nil }
+                current = array[index]
+            } else {
+                return nil
+            }
+        }
+        return current
+    }
+}

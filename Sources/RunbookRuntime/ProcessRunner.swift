@@ -1,0 +1,243 @@
+// Runs one command in its own process group: output streamed and captured (bounded), a deadline that
+// ends the whole group (SIGTERM, a grace period, SIGKILL), and no stray children left holding pipes.
+
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public struct ProcessResult: Sendable {
+    public enum Ending: String, Sendable { case exited, signaled, timedOut, interrupted }
+    public let ending: Ending
+    public let exitCode: Int32
+    public let stdout: String
+    public let stderr: String
+    public let durationMs: Int
+    /// The process group that was ended (for tests that check no process survived).
+    public let processGroup: Int32
+}
+
+public final class ProcessRunner: @unchecked Sendable {
+    /// Captured output is bounded: the first and last part of each stream are kept.
+    public static let captureLimit = 256 * 1024
+
+    public let gracePeriodMs: Int
+    /// Set from a signal handler: the running command is ended like a timeout, but reported as interrupted.
+    private let interruptLock = NSLock()
+    private var interruptRequested = false
+    private var currentGroup: pid_t = 0
+
+    public init(gracePeriodMs: Int = 5000) {
+        self.gracePeriodMs = gracePeriodMs
+    }
+
+    /// Ends the running command's process group (SIGTERM, then SIGKILL after the grace period).
+    public func interrupt() {
+        interruptLock.lock()
+        interruptRequested = true
+        interruptLock.unlock()
+    }
+
+    private var isInterrupted: Bool {
+        interruptLock.lock()
+        defer { interruptLock.unlock() }
+        return interruptRequested
+    }
+
+    public func resetInterrupt() {
+        interruptLock.lock()
+        interruptRequested = false
+        interruptLock.unlock()
+    }
+
+    public enum Failure: Error, CustomStringConvertible {
+        case spawn(String, Int32)
+        public var description: String {
+            switch self {
+            case .spawn(let shell, let code): "cannot start \(shell): \(String(cString: strerror(code)))"
+            }
+        }
+    }
+
+    /// Runs `shell -c command` with extra environment variables. `echo` receives output as it arrives.
+    public func run(command: String, shell: String = "/bin/sh", environment: [String: String], timeoutMs: Int,
+                    echo: (@Sendable (String, Bool) -> Void)? = nil) throws -> ProcessResult {
+        var stdoutPipe: [Int32] = [0, 0]
+        var stderrPipe: [Int32] = [0, 0]
+        guard pipe(&stdoutPipe) == 0, pipe(&stderrPipe) == 0 else { throw Failure.spawn(shell, errno) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
+        for descriptor in stdoutPipe + stderrPipe { posix_spawn_file_actions_addclose(&actions, descriptor) }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // A group of its own: the whole tree can be ended at once, and the terminal's Ctrl-C reaches
+        // only rbc, which decides what happens to the step.
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+
+        var merged = ProcessInfo.processInfo.environment
+        for (key, value) in environment { merged[key] = value }
+        let envStrings = merged.map { "\($0.key)=\($0.value)" }
+        let arguments = [shell, "-c", command]
+        var pid: pid_t = 0
+        let status = withCStrings(arguments) { argv in
+            withCStrings(envStrings) { envp in
+                posix_spawn(&pid, shell, &actions, &attributes, argv, envp)
+            }
+        }
+        close(stdoutPipe[1])
+        close(stderrPipe[1])
+        guard status == 0 else {
+            close(stdoutPipe[0])
+            close(stderrPipe[0])
+            throw Failure.spawn(shell, status)
+        }
+        interruptLock.lock()
+        currentGroup = pid
+        interruptLock.unlock()
+        let start = DispatchTime.now().uptimeNanoseconds
+        let outCapture = Capture(limit: Self.captureLimit)
+        let errCapture = Capture(limit: Self.captureLimit)
+        let readers = DispatchGroup()
+        for (descriptor, capture, isError) in [(stdoutPipe[0], outCapture, false), (stderrPipe[0], errCapture, true)] {
+            readers.enter()
+            Thread.detachNewThread {
+                var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+                while true {
+                    let count = read(descriptor, &buffer, buffer.count)
+                    if count <= 0 { break }
+                    let chunk = Array(buffer[0..<count])
+                    capture.append(chunk)
+                    echo?(String(decoding: chunk, as: UTF8.self), isError)
+                }
+                close(descriptor)
+                readers.leave()
+            }
+        }
+        var exitStatus: Int32 = 0
+        var ending = ProcessResult.Ending.exited
+        var deadline = start + UInt64(max(1, timeoutMs)) * 1_000_000
+        var termSent = false
+        while true {
+            let result = waitpid(pid, &exitStatus, WNOHANG)
+            if result == pid { break }
+            if result < 0, errno != EINTR { break }
+            let now = DispatchTime.now().uptimeNanoseconds
+            let interrupted = isInterrupted
+            if !termSent, now >= deadline || interrupted {
+                ending = interrupted ? .interrupted : .timedOut
+                kill(-pid, SIGTERM)
+                termSent = true
+                deadline = now + UInt64(gracePeriodMs) * 1_000_000
+            } else if termSent, now >= deadline {
+                kill(-pid, SIGKILL)
+                deadline = UInt64.max
+            }
+            usleep(5_000)
+        }
+        // The shell is gone; anything it left in its group (background jobs) is ended too, so that
+        // no stray child keeps the pipes open or outlives its step.
+        endGroup(pid)
+        readers.wait()
+        interruptLock.lock()
+        currentGroup = 0
+        interruptLock.unlock()
+        let duration = Int((DispatchTime.now().uptimeNanoseconds - start) / 1_000_000)
+        var code: Int32 = -1
+        if ending == .exited {
+            if exitStatus & 0x7f == 0 {
+                code = (exitStatus >> 8) & 0xff
+            } else {
+                ending = .signaled
+                code = 128 + (exitStatus & 0x7f)
+            }
+        }
+        return ProcessResult(ending: ending, exitCode: code, stdout: outCapture.text, stderr: errCapture.text,
+                             durationMs: duration, processGroup: pid)
+    }
+
+    /// SIGTERM to the group, then SIGKILL to whatever is left after a short grace.
+    private func endGroup(_ group: pid_t) {
+        guard !Self.livingMembers(of: group).isEmpty else { return }
+        kill(-group, SIGTERM)
+        var waited = 0
+        while !Self.livingMembers(of: group).isEmpty, waited < min(gracePeriodMs, 2000) {
+            usleep(10_000)
+            waited += 10
+        }
+        if !Self.livingMembers(of: group).isEmpty { kill(-group, SIGKILL) }
+    }
+
+    /// Processes of a group that are still running. Zombies do not count: an orphan's zombie lingers
+    /// until some ancestor reaps it, and `kill(-group, 0)` would call it alive.
+    public static func livingMembers(of group: pid_t) -> [pid_t] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else {
+            return kill(-group, 0) == 0 ? [group] : []
+        }
+        var living: [pid_t] = []
+        for entry in entries {
+            guard let pid = pid_t(entry), let data = FileManager.default.contents(atPath: "/proc/\(entry)/stat") else { continue }
+            // "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses, so split after the last ')'.
+            let text = String(decoding: data, as: UTF8.self)
+            guard let close = text.lastIndex(of: ")") else { continue }
+            let fields = text[text.index(after: close)...].split(separator: " ")
+            guard fields.count > 2, let pgrp = pid_t(fields[2]), pgrp == group else { continue }
+            if fields[0] != "Z" && fields[0] != "X" { living.append(pid) }
+        }
+        return living
+    }
+}
+
+/// Output kept within a limit: the beginning and the end, with a marker for what was dropped.
+final class Capture: @unchecked Sendable {
+    private let limit: Int
+    private let lock = NSLock()
+    private var head: [UInt8] = []
+    private var tail: [UInt8] = []
+    private var dropped = 0
+
+    init(limit: Int) { self.limit = limit }
+
+    func append(_ bytes: [UInt8]) {
+        lock.lock()
+        defer { lock.unlock() }
+        let half = limit / 2
+        if head.count < half {
+            let take = min(half - head.count, bytes.count)
+            head += bytes[0..<take]
+            tail += bytes[take...]
+        } else {
+            tail += bytes
+        }
+        if tail.count > half {
+            dropped += tail.count - half
+            tail.removeFirst(tail.count - half)
+        }
+    }
+
+    var text: String {
+        lock.lock()
+        defer { lock.unlock() }
+        let marker = dropped > 0 ? Array("\n[… \(dropped) bytes not kept …]\n".utf8) : []
+        return String(decoding: head + marker + tail, as: UTF8.self)
+    }
+}
+
+/// Calls `body` with a NULL-terminated C array of strings that lives for the call.
+func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    pointers.append(nil)
+    defer { for pointer in pointers { free(pointer) } }
+    return body(pointers)
+}

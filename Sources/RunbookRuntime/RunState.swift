@@ -1,0 +1,122 @@
+// A run as its journal tells it: what started, what completed, what was rolled back, how it ended —
+// or that it did not end (killed), which `rbc runs` shows as interrupted.
+
+import Foundation
+import RunbookSema
+
+public struct RunState: Sendable {
+    public let runID: String
+    public let path: String
+    public let events: [JournalEvent]
+    public let ir: RunbookIR
+    public let runbookPath: String
+    public let commit: String?
+    public let params: [String: JSONValue]
+    public let dryRun: Bool
+    public let started: String
+    /// The last `run_finished` (a rollback or resume appends another), nil if the run never ended.
+    public let finished: JournalEvent?
+    /// Step id → its last outcome.
+    public let stepStatus: [String: String]
+    /// Main steps that succeeded, oldest first.
+    public let completedOrder: [String]
+    public let rolledBack: Set<String>
+    public let configChanges: [String: (store: String, key: String, previous: JSONValue?)]
+    public let results: [String: StepResult]
+
+    /// Interrupted: the journal ends without the run's end (the process was killed), or it ended interrupted.
+    public var status: String {
+        guard let finished else { return "interrupted" }
+        return finished.status ?? "unknown"
+    }
+
+    public var firstIncomplete: Int? {
+        ir.steps.firstIndex { step in
+            let status = stepStatus[step.id]
+            return status != "succeeded" && status != "skipped"
+        }
+    }
+
+    public func step(_ id: String) -> StepIR? { ir.steps.first { $0.id == id } }
+
+    public enum Failure: Error, CustomStringConvertible {
+        case notARun(String)
+        public var description: String {
+            switch self {
+            case .notARun(let path): "\(path) does not start with run_started"
+            }
+        }
+    }
+
+    public init(path: String) throws {
+        let events = try Journal.read(path)
+        guard let first = events.first, first.event == .runStarted, let ir = first.ir else { throw Failure.notARun(path) }
+        self.path = path
+        self.events = events
+        self.ir = ir
+        runID = first.run ?? (path as NSString).lastPathComponent
+        runbookPath = first.runbook ?? ""
+        commit = first.commit
+        params = first.params ?? [:]
+        dryRun = first.dryRun ?? false
+        started = first.time
+        finished = events.last { $0.event == .runFinished }
+        var status: [String: String] = [:]
+        var completed: [String] = []
+        var rolledBack = Set<String>()
+        var config: [String: (store: String, key: String, previous: JSONValue?)] = [:]
+        var results: [String: StepResult] = [:]
+        var attempts: [String: JournalEvent] = [:]
+        for event in events {
+            switch event.event {
+            case .attemptFinished:
+                if let step = event.step { attempts[step] = event }
+            case .configChanged:
+                if let step = event.step, let store = event.store, let key = event.key {
+                    config[step] = (store, key, event.previousPresent == true ? event.previous : nil)
+                }
+            case .stepFinished:
+                guard let step = event.step, let outcome = event.outcome else { continue }
+                status[step] = outcome
+                if event.list == "steps" || event.list == nil {
+                    completed.removeAll { $0 == step }
+                    if outcome == "succeeded" {
+                        completed.append(step)
+                        rolledBack.remove(step)
+                    }
+                }
+                let attempt = attempts[step]
+                results[step] = StepResult(status: outcome, exitCode: attempt?.exitCode.map(Int.init), httpStatus: attempt?.httpStatus,
+                                           stdout: attempt?.stdout ?? "", stderr: attempt?.stderr ?? "", outputs: event.outputs ?? [:])
+            case .rollbackStarted:
+                if let step = event.step { rolledBack.insert(step) }
+            default:
+                continue
+            }
+        }
+        stepStatus = status
+        completedOrder = completed
+        self.rolledBack = rolledBack
+        configChanges = config
+        self.results = results
+    }
+
+    /// Duration from the first to the last event, in milliseconds.
+    public var durationMs: Int {
+        guard let start = Self.date(events.first?.time), let end = Self.date(events.last?.time) else { return 0 }
+        return Int(end.timeIntervalSince(start) * 1000)
+    }
+
+    static func date(_ text: String?) -> Date? {
+        guard let text else { return nil }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
+    }
+
+    /// Every run journal in a directory, newest first.
+    public static func list(in directory: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasSuffix(".jsonl") }.sorted(by: >).map { directory + "/" + $0 }
+    }
+}

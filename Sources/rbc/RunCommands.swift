@@ -1,0 +1,387 @@
+// `rbc plan`, `rbc run`, and what follows a run: `rbc runs`, `show`, `rollback`, `resume`, `timeline`.
+// Thin: each parses flags, hands over to RunSession / the executor, prints, and maps the exit code.
+
+import ArgumentParser
+import Dispatch
+import Foundation
+import RunbookDriver
+import RunbookRuntime
+import RunbookSema
+import RunbookSource
+
+/// rbc's own lines go to standard error; commands' output to the matching stream, live.
+struct ConsoleOutput: ExecutionOutput {
+    func note(_ text: String) { Console.err(text + "\n") }
+    func stream(_ chunk: String, isError: Bool) { isError ? Console.err(chunk) : Console.out(chunk) }
+}
+
+struct RunOptionGroup: ParsableArguments {
+    @Option(name: .customLong("param"), help: ArgumentHelp("A parameter value (repeatable).", valueName: "name=value"))
+    var params: [String] = []
+
+    @Option(name: .customLong("params-file"), help: ArgumentHelp("A YAML or JSON file of parameter values.", valueName: "file"))
+    var paramsFiles: [String] = []
+
+    func options(dryRun: Bool) -> RunSession.Options {
+        var options = RunSession.Options()
+        options.paramArguments = params
+        options.paramFiles = paramsFiles
+        options.dryRun = dryRun
+        options.rbcVersion = RBC.version
+        return options
+    }
+}
+
+/// Prints a refusal and exits with its code.
+func refuse(_ refusal: RunSession.Refusal) -> ExitCode {
+    switch refusal {
+    case .diagnostics(let diagnostics, let code):
+        let renderer = TextRenderer(color: isatty(2) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
+        Console.err(renderer.render(diagnostics.sorted(by: Diagnostic.outputOrder), summary: RenderSummary(filesChecked: 1, diagnostics: diagnostics)))
+        Console.err("rbc: the runbook was not run\n")
+        return ExitCode(code)
+    case .message(let text, let code):
+        Console.err("rbc: error: \(text)\n")
+        return ExitCode(code)
+    }
+}
+
+/// Forwards SIGINT/SIGTERM to the executor while it works.
+final class SignalForwarder {
+    private var sources: [DispatchSourceSignal] = []
+
+    init(_ executor: Executor) {
+        for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                Console.err("\nrbc: \(name) received\(executor.signalCount == 0 ? ": stopping the current step, then rolling back (again to skip the rollback)" : "")\n")
+                executor.receive(signal: name)
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    deinit { sources.forEach { $0.cancel() } }
+}
+
+func printPlan(_ ir: RunbookIR, _ plan: [PlanEntry], json: Bool) {
+    if json {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        if let data = try? encoder.encode(plan) { Console.out(String(decoding: data, as: UTF8.self) + "\n") }
+        return
+    }
+    var out = "Plan for \(ir.runbook.name) (\(ir.runbook.severity.rawValue)) — nothing below has run.\n"
+    var list = ""
+    var number = 0
+    for entry in plan {
+        if entry.list != list {
+            list = entry.list
+            out += "\n" + (list == "steps" ? "Steps" : list == "post_runbook" ? "After the steps" : "If the run aborts, after the steps' rollbacks") + ":\n"
+        }
+        number += 1
+        let retries = entry.attempts > 1 ? ", up to \(entry.attempts) attempts" : ""
+        out += "\(number). \(entry.step)  [\(entry.action); timeout \(DurationParser.format(milliseconds: entry.timeoutMs))\(retries); on failure: \(entry.onFailure)]\n"
+        if let condition = entry.condition { out += "   when \(condition)  → \(entry.conditionValue ?? "?")\n" }
+        if let approval = entry.approval { out += "   \(approval)\n" }
+        out += "   \(entry.detail)\n"
+        if let rollback = entry.rollback { out += "   undo if a later step fails: \(rollback)\n" }
+    }
+    let undoable = ir.steps.filter { $0.rollback != nil || $0.action.kind == .updateConfig }.count
+    out += "\n\(ir.steps.count) step\(ir.steps.count == 1 ? "" : "s"), \(undoable) with a rollback.\n"
+    Console.out(out)
+}
+
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show exactly what a run would do, without doing any of it (same as `rbc run --dry-run`).",
+        discussion: """
+        Every command after parameter substitution (secrets shown as ***), its timeout, retries and \
+        condition, approvals, and the rollback that would undo each step if a later one failed. \
+        Conditions on steps' results are decided at run time.
+
+        Examples:
+          rbc plan runbooks/db.yaml --param cluster=orders-primary
+          rbc plan runbooks/db.yaml --params-file incident.yaml --format json
+        """
+    )
+
+    @Argument(help: "The runbook file.") var file: String
+    @OptionGroup var runOptions: RunOptionGroup
+    @Option(help: "Output format: text or json.") var format: PlanFormat = .text
+
+    enum PlanFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    func run() throws { try plan(file: file, options: runOptions.options(dryRun: true), json: format == .json) }
+}
+
+func plan(file: String, options: RunSession.Options, json: Bool) throws {
+    let prepared: RunSession.Prepared
+    do { prepared = try RunSession.prepare(file, options: options) } catch { throw refuse(error) }
+    let executor = Executor(ir: prepared.ir, settings: prepared.settings, output: ConsoleOutput(), prompter: TerminalPrompter(), journal: nil)
+    let outcome = executor.run(runID: "plan")
+    printPlan(prepared.ir, outcome.plan, json: json)
+}
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a runbook: each step with its timeout and retries; on failure, roll back what ran.",
+        discussion: """
+        Every event is appended to .rbc/runs/<run-id>.jsonl and fsync'd before the action it announces. \
+        Steps with `confirm: true` and manual steps ask on the terminal; without one, they need --yes or \
+        --approve STEP, or they fail (never approved on your behalf). Ctrl-C ends the current step and \
+        rolls back; a second Ctrl-C skips the rollback (after asking). A runbook with uncommitted changes \
+        is refused unless --allow-dirty.
+
+        Exit codes: 0 succeeded; 1 failed (rolled back, halted, or steps failed with on_failure: continue); \
+        2 not started (usage, compile or parameter errors, dirty); 3 a rollback failed: the system may be \
+        partly changed; 130 interrupted.
+
+        Examples:
+          rbc run runbooks/db.yaml --param cluster=orders-primary
+          rbc run runbooks/db.yaml --dry-run
+          rbc run runbooks/db.yaml --params-file incident.yaml --approve terminate-idle
+        """
+    )
+
+    @Argument(help: "The runbook file.") var file: String
+    @OptionGroup var runOptions: RunOptionGroup
+    @Flag(help: "Plan only: show what would run (same as `rbc plan`).") var dryRun = false
+    @Flag(help: "Approve every step that asks (confirm: true, manual steps).") var yes = false
+    @Option(name: .customLong("approve"), help: ArgumentHelp("Approve this step (repeatable).", valueName: "step")) var approve: [String] = []
+    @Flag(help: "Run even though the runbook has uncommitted changes.") var allowDirty = false
+    @Option(name: .customLong("kill-grace"), help: ArgumentHelp("Between SIGTERM and SIGKILL when a step times out.", valueName: "duration"))
+    var killGrace: String = "5s"
+
+    func run() throws {
+        var options = runOptions.options(dryRun: dryRun)
+        if dryRun { return try plan(file: file, options: options, json: false) }
+        options.approveAll = yes
+        options.approvedSteps = Set(approve)
+        options.allowDirty = allowDirty
+        guard case .success(let grace) = DurationParser.milliseconds(killGrace) else {
+            throw ValidationError("--kill-grace takes a duration such as 5s")
+        }
+        options.gracePeriodMs = grace
+        let prepared: RunSession.Prepared
+        do { prepared = try RunSession.prepare(file, options: options) } catch { throw refuse(error) }
+        let runID = Journal.newRunID()
+        let path = prepared.runsDirectory + "/\(runID).jsonl"
+        let journal: Journal
+        do { journal = try Journal(path: path) } catch {
+            Console.err("rbc: error: \(error)\n")
+            throw ExitCode(2)
+        }
+        Console.err("rbc: run \(runID) of \(prepared.ir.runbook.name); journal \(path)\n")
+        let executor = Executor(ir: prepared.ir, settings: prepared.settings, output: ConsoleOutput(), prompter: TerminalPrompter(), journal: journal)
+        let forwarder = SignalForwarder(executor)
+        let outcome = executor.run(runID: runID)
+        withExtendedLifetime(forwarder) {}
+        Console.err("rbc: run \(runID) \(outcome.status.rawValue)\(outcome.reason.map { ": \($0)" } ?? "")\n")
+        if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
+    }
+}
+
+struct RunsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runs", abstract: "List past runs, newest first, with their status and duration.",
+        discussion: "A run whose journal has no end (rbc was killed) is listed as interrupted.\n\nExamples:\n  rbc runs\n  rbc runs --format json")
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+    @Option(help: "Output format: text or json.") var format: Format = .text
+
+    func run() throws {
+        let directory = RunSession.runsDirectory()
+        var rows: [[String: String]] = []
+        for path in RunState.list(in: directory) {
+            do {
+                let state = try RunState(path: path)
+                rows.append(["run": state.runID, "runbook": state.ir.runbook.name, "status": state.status, "started": state.started,
+                             "duration": DurationParser.format(milliseconds: max(state.durationMs, 0)), "path": path])
+            } catch {
+                rows.append(["run": (path as NSString).lastPathComponent, "runbook": "?", "status": "unreadable: \(error)", "started": "", "duration": "", "path": path])
+            }
+        }
+        if format == .json {
+            let data = (try? JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+            Console.out(String(decoding: data, as: UTF8.self) + "\n")
+            return
+        }
+        if rows.isEmpty { Console.err("no runs in \(directory)\n") }
+        for row in rows {
+            Console.out("\(row["run"] ?? "")  \((row["status"] ?? "").padding(toLength: 23, withPad: " ", startingAt: 0))  \((row["duration"] ?? "").padding(toLength: 9, withPad: " ", startingAt: 0))  \(row["runbook"] ?? "")\n")
+        }
+    }
+}
+
+struct RunArgument: ParsableArguments {
+    @Argument(help: "A run id (or its unique start), `last`, or a journal path.") var run: String
+
+    func state() throws -> RunState {
+        let path: String
+        do { path = try RunSession.findRun(run) } catch { throw refuse(error) }
+        do { return try RunState(path: path) } catch {
+            Console.err("rbc: error: \(error)\n")
+            throw ExitCode(2)
+        }
+    }
+}
+
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show a run's journal: every event, in order.",
+        discussion: "Examples:\n  rbc show last\n  rbc show 20261122T1328")
+
+    @OptionGroup var target: RunArgument
+
+    func run() throws {
+        let state = try target.state()
+        var out = "run \(state.runID): \(state.ir.runbook.name) — \(state.status)\n"
+        out += "runbook \(state.runbookPath)\(state.commit.map { " at \($0.prefix(10))" } ?? ""), started \(state.started)\n\n"
+        for entry in Timeline.document(state).entries { out += "\(entry.time)  \(entry.detail)\n" }
+        Console.out(out)
+    }
+}
+
+struct TimelineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "timeline", abstract: "Draft the post-incident review of a run from its journal.",
+        discussion: "Examples:\n  rbc timeline last --format md > pir.md\n  rbc timeline last --format json")
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case md, json }
+    @OptionGroup var target: RunArgument
+    @Option(help: "Output format: md or json.") var format: Format = .md
+
+    func run() throws {
+        let state = try target.state()
+        if format == .json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let data = (try? encoder.encode(Timeline.document(state))) ?? Data()
+            Console.out(String(decoding: data, as: UTF8.self) + "\n")
+        } else {
+            Console.out(Timeline.markdown(state))
+        }
+    }
+}
+
+/// Settings to continue or undo a past run: its journal's parameters, secrets given again.
+func settings(for state: RunState, _ runOptions: RunOptionGroup, yes: Bool) throws -> ExecutionSettings {
+    var settings = ExecutionSettings()
+    var values = state.params
+    let secrets = Set(state.ir.params.filter(\.secret).map(\.name))
+    for name in secrets { values.removeValue(forKey: name) }
+    let (given, problems) = ParamBinder.parse(arguments: runOptions.params)
+    guard problems.isEmpty else { throw refuse(.diagnostics(problems, 2)) }
+    for value in given { values[value.name] = ParamBinder.bind([value], to: state.ir, runbook: nil).values[value.name] ?? .string(value.node.scalarValue ?? "") }
+    settings.params = values
+    settings.approveAll = yes
+    let (config, _) = Configuration.discover()
+    settings.stores = config.stores
+    settings.notifications = config.notifications
+    settings.tickets = config.tickets
+    settings.runbookPath = state.runbookPath
+    settings.commit = state.commit
+    settings.rbcVersion = RBC.version
+    return settings
+}
+
+struct RollbackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollback", abstract: "Undo the steps a past run completed, newest first, from its journal.",
+        discussion: """
+        Works on any run, including one killed mid-step. Each completed step's rollback runs (an \
+        update_config without one restores the value recorded before it); steps already rolled back are \
+        skipped. Secret parameters are not in the journal: give them again with --param.
+
+        Examples:
+          rbc rollback last
+          rbc rollback 20261122T132800Z-4f2a --yes
+        """)
+
+    @OptionGroup var target: RunArgument
+    @OptionGroup var runOptions: RunOptionGroup
+    @Flag(help: "Do not ask for confirmation.") var yes = false
+
+    func run() throws {
+        let state = try target.state()
+        let pending = state.completedOrder.filter { !state.rolledBack.contains($0) }
+        guard !pending.isEmpty || !state.ir.rollback.isEmpty else {
+            Console.err("rbc: run \(state.runID) has nothing to roll back\n")
+            return
+        }
+        if !yes {
+            let answer = TerminalPrompter().confirm("Roll back \(pending.reversed().joined(separator: ", ")) of run \(state.runID)?")
+            guard answer == true else {
+                Console.err("rbc: not rolled back (\(answer == nil ? "no terminal: pass --yes" : "declined"))\n")
+                throw ExitCode(answer == nil ? 2 : 1)
+            }
+        }
+        let journal: Journal
+        do { journal = try Journal(path: state.path, continuingAfter: state.events.last?.seq ?? 0) } catch {
+            Console.err("rbc: error: \(error)\n")
+            throw ExitCode(2)
+        }
+        let executor = Executor(ir: state.ir, settings: try settings(for: state, runOptions, yes: true), output: ConsoleOutput(),
+                                prompter: TerminalPrompter(), journal: journal)
+        let forwarder = SignalForwarder(executor)
+        let outcome = executor.rollback(state)
+        withExtendedLifetime(forwarder) {}
+        Console.err("rbc: run \(state.runID) \(outcome.status.rawValue)\n")
+        if outcome.status != .rolledBack { throw ExitCode(3) }
+    }
+}
+
+struct ResumeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume", abstract: "Continue a past run from its first step that did not complete.",
+        discussion: """
+        A step that was running when the run stopped is run again from its start. Completed steps keep \
+        their results (outputs included) for later expressions, and are rolled back if the run aborts. \
+        Secret parameters are not in the journal: give them again with --param.
+
+        Examples:
+          rbc resume last --yes
+        """)
+
+    @OptionGroup var target: RunArgument
+    @OptionGroup var runOptions: RunOptionGroup
+    @Flag(help: "Do not ask for confirmation; approve steps that ask.") var yes = false
+    @Option(name: .customLong("approve"), help: ArgumentHelp("Approve this step (repeatable).", valueName: "step")) var approve: [String] = []
+
+    func run() throws {
+        let state = try target.state()
+        guard state.finished == nil || state.status == "interrupted" else {
+            Console.err("rbc: run \(state.runID) ended (\(state.status)); nothing to resume\n")
+            throw ExitCode(2)
+        }
+        guard let index = state.firstIncomplete else {
+            Console.err("rbc: every step of run \(state.runID) completed\n")
+            return
+        }
+        if !yes {
+            let answer = TerminalPrompter().confirm("Resume run \(state.runID) at step \(state.ir.steps[index].id)?")
+            guard answer == true else {
+                Console.err("rbc: not resumed (\(answer == nil ? "no terminal: pass --yes" : "declined"))\n")
+                throw ExitCode(answer == nil ? 2 : 1)
+            }
+        }
+        let journal: Journal
+        do { journal = try Journal(path: state.path, continuingAfter: state.events.last?.seq ?? 0) } catch {
+            Console.err("rbc: error: \(error)\n")
+            throw ExitCode(2)
+        }
+        var runSettings = try settings(for: state, runOptions, yes: yes)
+        runSettings.approvedSteps = Set(approve)
+        let executor = Executor(ir: state.ir, settings: runSettings, output: ConsoleOutput(), prompter: TerminalPrompter(), journal: journal)
+        let forwarder = SignalForwarder(executor)
+        let outcome = executor.resume(state)
+        withExtendedLifetime(forwarder) {}
+        Console.err("rbc: run \(state.runID) \(outcome.status.rawValue)\(outcome.reason.map { ": \($0)" } ?? "")\n")
+        if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
+    }
+}
