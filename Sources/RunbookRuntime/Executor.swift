@@ -42,14 +42,18 @@ public struct RunOutcome: Sendable {
     public let journalPath: String?
     public let reason: String?
     public let plan: [PlanEntry]
+    /// A signal stopped the run (whatever the rollback achieved).
+    public var signaled = false
 
     /// 0 succeeded, 1 failed (rolled back, halted or with failures), 3 a rollback failed, 130 interrupted.
     public var exitCode: Int32 {
+        if status == .rollbackFailed { return 3 }
+        if signaled { return 130 }
         switch status {
-        case .succeeded, .planned: 0
-        case .completedWithFailures, .rolledBack, .halted: 1
-        case .rollbackFailed: 3
-        case .interrupted: 130
+        case .succeeded, .planned: return 0
+        case .completedWithFailures, .rolledBack, .halted: return 1
+        case .rollbackFailed: return 3
+        case .interrupted: return 130
         }
     }
 }
@@ -116,7 +120,12 @@ public final class Executor: @unchecked Sendable {
     public func receive(signal name: String) {
         signalLock.lock()
         signals.append(name)
+        let count = signals.count
         signalLock.unlock()
+        var event = JournalEvent(.signal)
+        event.signal = name
+        event.text = count == 1 ? "stopping the current step, then rolling back" : "asked to skip the remaining rollbacks"
+        record(event)
         runner.interrupt()
     }
 
@@ -154,8 +163,21 @@ public final class Executor: @unchecked Sendable {
         return proceed(runID: runID, from: 0)
     }
 
+    /// A run killed mid-step may have left that step's process group running: end it first, so that
+    /// nothing acts while the old step still does.
+    func endLeftoverProcess(_ state: RunState) {
+        guard let leftover = state.leftoverProcess,
+              ProcessRunner.endLeftover(group: leftover.pid, startTicks: leftover.startTicks) else { return }
+        var event = JournalEvent(.message)
+        event.pid = leftover.pid
+        event.text = "ended process group \(leftover.pid), left running by the killed run"
+        record(event)
+        output.note("ended process group \(leftover.pid), still running from the killed run")
+    }
+
     /// Continues a past run from its first step that did not complete.
     public func resume(_ state: RunState) -> RunOutcome {
+        endLeftoverProcess(state)
         results = state.results
         completed = state.completedOrder.compactMap { id in
             state.step(id).map { Completed(list: "steps", step: $0, configPrevious: state.configChanges[id]) }
@@ -170,6 +192,7 @@ public final class Executor: @unchecked Sendable {
 
     /// Undoes the steps a past run completed (and has not rolled back yet), newest first.
     public func rollback(_ state: RunState) -> RunOutcome {
+        endLeftoverProcess(state)
         results = state.results
         completed = state.completedOrder.filter { !state.rolledBack.contains($0) }.compactMap { id in
             state.step(id).map { Completed(list: "steps", step: $0, configPrevious: state.configChanges[id]) }
@@ -227,7 +250,9 @@ public final class Executor: @unchecked Sendable {
         }
         if settings.dryRun { status = .planned }
         finish(status, reason: reason)
-        return RunOutcome(runID: runID, status: status, journalPath: journal?.path, reason: reason, plan: plan)
+        var outcome = RunOutcome(runID: runID, status: status, journalPath: journal?.path, reason: reason, plan: plan)
+        outcome.signaled = signalCount > 0
+        return outcome
     }
 
     var rollbackSkipped = false
@@ -493,7 +518,14 @@ public final class Executor: @unchecked Sendable {
             let shell = action.shell ?? "/bin/sh"
             let secrets = self.secrets
             let sink = output
-            let run = try runner.run(command: command, shell: shell, environment: environment, timeoutMs: timeoutMs) { chunk, isError in
+            let journalStart: (pid_t) -> Void = { pid in
+                var event = JournalEvent(.processStarted)
+                event.step = step.id
+                event.pid = pid
+                event.startTicks = ProcessRunner.startTicks(of: pid)
+                self.record(event)
+            }
+            let run = try runner.run(command: command, shell: shell, environment: environment, timeoutMs: timeoutMs, started: journalStart) { chunk, isError in
                 var text = chunk
                 for secret in secrets { text = text.replacingOccurrences(of: secret, with: "***") }
                 sink.stream(text, isError: isError)

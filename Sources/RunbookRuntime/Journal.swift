@@ -12,6 +12,7 @@ public enum JournalEventKind: String, Codable, Sendable, CaseIterable {
     case runStarted = "run_started"
     case stepStarted = "step_started"
     case attemptStarted = "attempt_started"
+    case processStarted = "process_started"
     case attemptFinished = "attempt_finished"
     case stepFinished = "step_finished"
     case approval
@@ -42,6 +43,9 @@ public struct JournalEvent: Codable, Sendable {
     public var user: String?
     public var host: String?
     public var pid: Int32?
+    /// With `process_started`: the kernel's start time of the process (clock ticks since boot), so a
+    /// reused pid is never mistaken for the step's process.
+    public var startTicks: UInt64?
     public var dryRun: Bool?
     // steps, attempts, rollbacks
     public var list: String?

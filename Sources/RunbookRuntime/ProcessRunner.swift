@@ -29,7 +29,20 @@ public final class ProcessRunner: @unchecked Sendable {
 
     public init(gracePeriodMs: Int = 5000) {
         self.gracePeriodMs = gracePeriodMs
+        _ = Self.descriptorsSealed
     }
+
+    /// Descriptors rbc inherited (a test runner's, a CI agent's) must not leak into step commands: a
+    /// leaked pipe kept open by a stray child makes whoever started rbc wait for it. Once per process.
+    static let descriptorsSealed: Bool = {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for entry in entries {
+            guard let descriptor = Int32(entry), descriptor > 2 else { continue }
+            let flags = fcntl(descriptor, F_GETFD)
+            if flags >= 0 { _ = fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) }
+        }
+        return true
+    }()
 
     /// Ends the running command's process group (SIGTERM, then SIGKILL after the grace period).
     public func interrupt() {
@@ -61,17 +74,18 @@ public final class ProcessRunner: @unchecked Sendable {
 
     /// Runs `shell -c command` with extra environment variables. `echo` receives output as it arrives.
     public func run(command: String, shell: String = "/bin/sh", environment: [String: String], timeoutMs: Int,
-                    echo: (@Sendable (String, Bool) -> Void)? = nil) throws -> ProcessResult {
+                    started: ((pid_t) -> Void)? = nil, echo: (@Sendable (String, Bool) -> Void)? = nil) throws -> ProcessResult {
         var stdoutPipe: [Int32] = [0, 0]
         var stderrPipe: [Int32] = [0, 0]
         guard pipe(&stdoutPipe) == 0, pipe(&stderrPipe) == 0 else { throw Failure.spawn(shell, errno) }
+        // Only the child's copies (dup2'd to 1 and 2) cross exec; the pipe ends themselves do not.
+        for descriptor in stdoutPipe + stderrPipe { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
-        for descriptor in stdoutPipe + stderrPipe { posix_spawn_file_actions_addclose(&actions, descriptor) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -106,6 +120,7 @@ public final class ProcessRunner: @unchecked Sendable {
         interruptLock.lock()
         currentGroup = pid
         interruptLock.unlock()
+        started?(pid)
         let start = DispatchTime.now().uptimeNanoseconds
         let outCapture = Capture(limit: Self.captureLimit)
         let errCapture = Capture(limit: Self.captureLimit)
@@ -177,6 +192,30 @@ public final class ProcessRunner: @unchecked Sendable {
             waited += 10
         }
         if !Self.livingMembers(of: group).isEmpty { kill(-group, SIGKILL) }
+    }
+
+    /// The kernel's start time of a process (clock ticks since boot), nil when it is gone.
+    public static func startTicks(of pid: pid_t) -> UInt64? {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        guard let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // After the command: state is field 3, starttime field 22, so index 19 here.
+        return fields.count > 19 ? UInt64(fields[19]) : nil
+    }
+
+    /// Ends a process group left running by a killed run, if it is still the same processes.
+    @discardableResult
+    public static func endLeftover(group: pid_t, startTicks expected: UInt64) -> Bool {
+        guard Self.startTicks(of: group) == expected, !livingMembers(of: group).isEmpty else { return false }
+        kill(-group, SIGTERM)
+        var waited = 0
+        while !livingMembers(of: group).isEmpty, waited < 3000 {
+            usleep(10_000)
+            waited += 10
+        }
+        if !livingMembers(of: group).isEmpty { kill(-group, SIGKILL) }
+        return true
     }
 
     /// Processes of a group that are still running. Zombies do not count: an orphan's zombie lingers

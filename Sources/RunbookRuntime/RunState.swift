@@ -23,6 +23,8 @@ public struct RunState: Sendable {
     public let rolledBack: Set<String>
     public let configChanges: [String: (store: String, key: String, previous: JSONValue?)]
     public let results: [String: StepResult]
+    /// The process group of an attempt that never finished (the run was killed during it).
+    public let leftoverProcess: (pid: Int32, startTicks: UInt64)?
 
     /// Interrupted: the journal ends without the run's end (the process was killed), or it ended interrupted.
     public var status: String {
@@ -67,10 +69,14 @@ public struct RunState: Sendable {
         var config: [String: (store: String, key: String, previous: JSONValue?)] = [:]
         var results: [String: StepResult] = [:]
         var attempts: [String: JournalEvent] = [:]
+        var running: (pid: Int32, startTicks: UInt64)?
         for event in events {
             switch event.event {
+            case .processStarted:
+                if let pid = event.pid, let ticks = event.startTicks { running = (pid, ticks) }
             case .attemptFinished:
                 if let step = event.step { attempts[step] = event }
+                running = nil
             case .configChanged:
                 if let step = event.step, let store = event.store, let key = event.key {
                     config[step] = (store, key, event.previousPresent == true ? event.previous : nil)
@@ -99,6 +105,7 @@ public struct RunState: Sendable {
         self.rolledBack = rolledBack
         configChanges = config
         self.results = results
+        leftoverProcess = running
     }
 
     /// Duration from the first to the last event, in milliseconds.

@@ -35,7 +35,7 @@ public enum Timeline {
             case .runStarted: detail = "run of \(state.ir.runbook.name) (\(state.runbookPath)) by \(event.user ?? "?") on \(event.host ?? "?")\(event.commit.map { " at \($0.prefix(10))" } ?? "")"
             case .stepStarted: detail = "step \(event.step ?? "") started (\(event.action ?? ""))"
             case .attemptStarted: detail = event.command.map { "attempt \(event.attempt ?? 1) of \(event.step ?? ""): `\($0)`" } ?? "attempt \(event.attempt ?? 1) of \(event.step ?? "")"
-            case .attemptFinished: continue
+            case .attemptFinished, .processStarted: continue
             case .stepFinished:
                 detail = "step \(event.step ?? "") \(event.outcome ?? "")\(event.reason.map { ": \($0)" } ?? "")"
                 if event.outcome == "succeeded", let id = event.step, let step = state.step(id), !step.readonly,
