@@ -10,16 +10,16 @@ struct SeverityBudgetRule: LintRule {
         rationale: """
         Severity sets how fast mitigation must come: by default 15 minutes for P0, 30 for P1, 2 hours \
         for P2 and 24 hours for P3 (configurable under `budgets:` in `.rbc.yaml`). The worst case adds \
-        up every step's timeout times its attempts, the waits between retries, and every rollback. A \
-        runbook that can legitimately run longer than its severity allows needs shorter timeouts, fewer \
-        retries, or a split.
+        up every step's timeout (which bounds all of the step's attempts and the waits between them), \
+        every rollback's timeout, and the runbook-wide rollback. A runbook that can legitimately run \
+        longer than its severity allows needs shorter timeouts, or a split.
         """,
         triggering: [
             .steps("""
                 - id: restart
                   action: execute_command
                   command: "kubectl rollout restart deploy/api"
-                  timeout: 10m
+                  timeout: 12m
                   retries: {attempts: 3, backoff: 1m}
                   rollback:
                     action: execute_command
@@ -40,17 +40,8 @@ struct SeverityBudgetRule: LintRule {
             """, severity: "P0"),
         ])
 
-    /// Worst case of one step: every attempt times out, with the growing waits between them.
-    static func worstCaseMs(_ step: StepIR) -> Int {
-        let attempts = max(1, step.retry.maxAttempts)
-        var total = step.timeoutMs.multipliedReportingOverflow(by: attempts).partialValue
-        var wait = Double(step.retry.backoffMs)
-        for _ in 1..<max(2, attempts) where attempts > 1 {
-            total += Int(min(wait, Double(Int.max / 4)))
-            wait *= step.retry.multiplier
-        }
-        return total
-    }
+    /// Worst case of one step: its timeout, which bounds all its attempts and the waits between them.
+    static func worstCaseMs(_ step: StepIR) -> Int { step.timeoutMs }
 
     func check(_ context: LintContext) -> [LintFinding] {
         let ir = context.ir
