@@ -419,6 +419,35 @@ func isRunning(_ pid: pid_t) -> Bool {
         #expect(started.dirty == true)
     }
 
+    /// Every line of real journals (success, rollback, config changes, signals) fits schema/journal.schema.json.
+    @Test func journalsValidateAgainstTheJournalSchema() throws {
+        let validator = try #require(SchemaTests.validator, "check-jsonschema not installed: run `make test`")
+        let fixture = try RunFixture(runbook(loggedStep("one") + """
+            - id: raise
+              action: update_config
+              config_key: a.b
+              value: 2
+              timeout: 5s
+            - id: fail
+              action: execute_command
+              command: "exit 4"
+              irreversible: "test"
+              timeout: 5s
+
+        """), files: [".rbc.yaml": "stores:\n  default: {file: flags.json}\n", "flags.json": "{}"])
+        _ = try fixture.rbc(["run", "rb.yaml"])
+        let lines = try String(contentsOfFile: try #require(fixture.journals.first), encoding: .utf8).split(separator: "\n")
+        #expect(lines.count > 10)
+        var files: [String] = []
+        for (index, line) in lines.enumerated() {
+            let path = fixture.path + "/line-\(index).json"
+            try String(line).write(toFile: path, atomically: true, encoding: .utf8)
+            files.append(path)
+        }
+        let (status, output) = try PreCommitTests.run(validator, ["--schemafile", TestSupport.path("schema/journal.schema.json")] + files, in: fixture.path)
+        #expect(status == 0, "\(output)")
+    }
+
     @Test func journalsFromANewerRbcAreRefused() throws {
         let fixture = try RunFixture(runbook("    - {id: a, action: wait, duration: 1ms, timeout: 1s}\n"))
         try FileManager.default.createDirectory(atPath: fixture.path + "/.rbc/runs", withIntermediateDirectories: true)
