@@ -209,6 +209,23 @@ def main():
         ("git log -1 -- FILE, per file", per_file, True),
         ("git log --name-only, one pass (no renames, no parsing)", one_pass, True),
     ], max(2, arguments.rounds // 2), cwd=repo)
+    # The executor: per-step overhead (fsync'd journal, process group, capture) against plain sh.
+    steps = 100
+    run_dir = os.path.join(CACHE, "run-overhead")
+    shutil.rmtree(run_dir, ignore_errors=True)
+    os.makedirs(run_dir)
+    with open(os.path.join(run_dir, "rb.yaml"), "w") as handle:
+        handle.write("runbook:\n  name: overhead\n  severity: P3\n  owner: bench\n  defaults: {timeout: 10s}\n  steps:\n")
+        for index in range(steps):
+            handle.write(f"    - {{id: s{index}, action: execute_command, command: \"true\", readonly: true}}\n")
+    rows += compare(f"run {steps} steps of `true`", [
+        ("rbc run (journal fsync'd per event)", [rbc, "run", "rb.yaml"], False),
+        ("sh -c true, run by sh", "for i in $(seq %d); do /bin/sh -c true; done" % steps, True),
+    ], arguments.rounds, cwd=run_dir)
+    rbc_run = next(row for row in rows if row[1].startswith("rbc run"))
+    sh_run = next(row for row in rows if row[1].startswith("sh -c true"))
+    notes.append(f"rbc run's overhead per step: {(rbc_run[2] - sh_run[2]) / steps * 1000:.2f} ms "
+                 f"({rbc_run[2] / steps * 1000:.2f} ms against {sh_run[2] / steps * 1000:.2f} ms with sh).")
     timing = subprocess.run([rbc, "check", "--no-lint", "--no-shellcheck", "--now", "2026-11-22", "--timings", "runbooks"],
                             cwd=repo, capture_output=True, text=True).stderr
     git_line = next((line for line in timing.splitlines() if line.strip().startswith("git")), "")

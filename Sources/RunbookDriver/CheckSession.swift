@@ -90,13 +90,16 @@ public enum CheckSession {
         }
         var results = slots.values.compactMap { $0 }
         var shellcheckTime = 0.0
+        var suppressTime = 0.0
 
         if let lint {
-            let shellStart = Clock.now()
-            defer { shellcheckTime = Clock.since(shellStart) }
             let contexts = results.map(lintContext)
             let jobs = contexts.compactMap { $0 }.flatMap(ShellCheck.jobs)
+            let shellStart = Clock.now()
             let shellFindings = Linter.configure(ShellCheck.run(jobs, options: lint.shellcheck), configuration: lint)
+            shellcheckTime = Clock.since(shellStart)
+            let suppressStart = Clock.now()
+            defer { suppressTime = Clock.since(suppressStart) }
             let byPath = Dictionary(grouping: shellFindings.filter { $0.file != nil }, by: \.path)
             results = zip(results, contexts).map { result, context in
                 guard let context else { return result }
@@ -134,7 +137,8 @@ public enum CheckSession {
         let usageError = diagnostics.contains { usageCodes.contains($0.code) }
         var report = CheckReport(results: checked, diagnostics: diagnostics, usageError: usageError, threshold: options.threshold)
         let perFile = ["read", "parse", "typecheck", "lint"].map { phase in (phase, checked.reduce(0) { $0 + ($1.timings[phase] ?? 0) }) }
-        report.timings = perFile + [("shellcheck", shellcheckTime), ("git", gitTime), ("alerts", alertsTime), ("total", Clock.since(totalStart))]
+        report.timings = perFile + [("shellcheck", shellcheckTime), ("suppress", suppressTime), ("git", gitTime), ("alerts", alertsTime),
+                                    ("total", Clock.since(totalStart))]
         return report
     }
 

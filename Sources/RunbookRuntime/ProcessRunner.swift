@@ -144,6 +144,8 @@ public final class ProcessRunner: @unchecked Sendable {
         var ending = ProcessResult.Ending.exited
         var deadline = start + UInt64(max(1, timeoutMs)) * 1_000_000
         var termSent = false
+        // Poll quickly at first (most commands are short), backing off to 5 ms.
+        var pause: UInt32 = 50
         while true {
             let result = waitpid(pid, &exitStatus, WNOHANG)
             if result == pid { break }
@@ -159,7 +161,8 @@ public final class ProcessRunner: @unchecked Sendable {
                 kill(-pid, SIGKILL)
                 deadline = UInt64.max
             }
-            usleep(5_000)
+            usleep(pause)
+            pause = min(pause * 2, 5_000)
         }
         // The shell is gone; anything it left in its group (background jobs) is ended too, so that
         // no stray child keeps the pipes open or outlives its step.
@@ -221,6 +224,8 @@ public final class ProcessRunner: @unchecked Sendable {
     /// Processes of a group that are still running. Zombies do not count: an orphan's zombie lingers
     /// until some ancestor reaps it, and `kill(-group, 0)` would call it alive.
     public static func livingMembers(of group: pid_t) -> [pid_t] {
+        // No process at all (not even a zombie): no need to read /proc.
+        if kill(-group, 0) != 0, errno == ESRCH { return [] }
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else {
             return kill(-group, 0) == 0 ? [group] : []
         }
