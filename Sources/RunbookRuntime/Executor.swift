@@ -194,7 +194,9 @@ public final class Executor: @unchecked Sendable {
     public func rollback(_ state: RunState) -> RunOutcome {
         endLeftoverProcess(state)
         results = state.results
-        completed = state.completedOrder.filter { !state.rolledBack.contains($0) }.compactMap { id in
+        // The completed steps, and the one the run died in: it may have taken effect, so it is undone too.
+        let pending = state.completedOrder + (state.inFlight.map { [$0] } ?? [])
+        completed = pending.filter { !state.rolledBack.contains($0) }.compactMap { id in
             state.step(id).map { Completed(list: "steps", step: $0, configPrevious: state.configChanges[id]) }
         }
         let ok = rollBack(reason: "rbc rollback \(state.runID)")

@@ -95,6 +95,14 @@ public struct ConfigStore: Sendable {
     }
 
     static func jsonValue(_ value: Any) -> JSONValue {
+        // JSONSerialization hands out NSNumber, and `as Bool` succeeds for an NSNumber holding 0 or 1:
+        // only a number created from a boolean ("c" encoding) is one.
+        if let number = value as? NSNumber, !(value is String) {
+            if String(cString: number.objCType) == "c" { return .bool(number.boolValue) }
+            if let integer = value as? Int, Double(integer) == number.doubleValue { return .int(integer) }
+            let double = number.doubleValue
+            return double == double.rounded() && abs(double) < 1e15 ? .int(Int(double)) : .double(double)
+        }
         switch value {
         case let flag as Bool: return .bool(flag)
         case let number as Int: return .int(number)

@@ -25,6 +25,8 @@ public struct RunState: Sendable {
     public let results: [String: StepResult]
     /// The process group of an attempt that never finished (the run was killed during it).
     public let leftoverProcess: (pid: Int32, startTicks: UInt64)?
+    /// A main step that started but never finished: the run died during it, and its effect is unknown.
+    public let inFlight: String?
 
     /// Interrupted: the journal ends without the run's end (the process was killed), or it ended interrupted.
     public var status: String {
@@ -70,8 +72,11 @@ public struct RunState: Sendable {
         var results: [String: StepResult] = [:]
         var attempts: [String: JournalEvent] = [:]
         var running: (pid: Int32, startTicks: UInt64)?
+        var started: String?
         for event in events {
             switch event.event {
+            case .stepStarted:
+                if event.list == "steps" || event.list == nil { started = event.step }
             case .processStarted:
                 if let pid = event.pid, let ticks = event.startTicks { running = (pid, ticks) }
             case .attemptFinished:
@@ -83,6 +88,7 @@ public struct RunState: Sendable {
                 }
             case .stepFinished:
                 guard let step = event.step, let outcome = event.outcome else { continue }
+                if started == step { started = nil }
                 status[step] = outcome
                 if event.list == "steps" || event.list == nil {
                     completed.removeAll { $0 == step }
@@ -106,6 +112,7 @@ public struct RunState: Sendable {
         configChanges = config
         self.results = results
         leftoverProcess = running
+        inFlight = finished == nil ? started : nil
     }
 
     /// Duration from the first to the last event, in milliseconds.

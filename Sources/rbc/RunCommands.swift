@@ -309,7 +309,7 @@ struct RollbackCommand: ParsableCommand {
 
     func run() throws {
         let state = try target.state()
-        let pending = state.completedOrder.filter { !state.rolledBack.contains($0) }
+        let pending = (state.completedOrder + (state.inFlight.map { [$0] } ?? [])).filter { !state.rolledBack.contains($0) }
         guard !pending.isEmpty || !state.ir.rollback.isEmpty else {
             Console.err("rbc: run \(state.runID) has nothing to roll back\n")
             return

@@ -343,7 +343,8 @@ func isRunning(_ pid: pid_t) -> Bool {
     }
 
     @Test func configStoreRollbackRestoresTheExactPreviousValue() throws {
-        let original = "{\n  \"gateway\" : {\n    \"rate_limit\" : {\n      \"max_requests\" : 1000,\n      \"burst\" : 2.5\n    }\n  }\n}"
+        // 1 and 0 next to true: a restore must not turn the number 1 into the boolean true.
+        let original = "{\n  \"gateway\" : {\n    \"rate_limit\" : {\n      \"max_requests\" : 1000,\n      \"burst\" : 2.5,\n      \"shards\" : 1\n    },\n    \"enabled\" : true,\n    \"zero\" : 0\n  }\n}"
         let fixture = try RunFixture(runbook("""
             - id: raise
               action: update_config
@@ -354,6 +355,11 @@ func isRunning(_ pid: pid_t) -> Bool {
               action: update_config
               config_key: gateway.new_flag
               value: true
+              timeout: 5s
+            - id: shards
+              action: update_config
+              config_key: gateway.rate_limit.shards
+              value: 4
               timeout: 5s
             - id: fail
               action: execute_command
@@ -368,7 +374,8 @@ func isRunning(_ pid: pid_t) -> Bool {
         let expected = try JSONSerialization.jsonObject(with: Data(original.utf8)) as? NSDictionary
         #expect(restored == expected, "values restored, and the key that did not exist removed: \(fixture.read("flags.json"))")
         let changes = try fixture.events().filter { $0.event == .configChanged }
-        #expect(changes.map(\.previousPresent) == [true, false])
+        #expect(changes.map(\.previousPresent) == [true, false, true])
+        #expect(changes.last?.previous == .int(1), "journaled as the number it was")
         #expect(changes.first?.previous == .int(1000))
     }
 
