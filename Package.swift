@@ -38,6 +38,19 @@ let package = Package(
         ]),
         .testTarget(name: "RunbookTests", dependencies: [
             "RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookDriver", "rbc",
+            .product(name: "Yams", package: "Yams"),
         ]),
     ]
 )
+
+// libFuzzer targets, declared only for `make fuzz` (RBC_FUZZ=1 with -sanitize=fuzzer,address):
+// without libFuzzer they cannot link, so an ordinary build never sees them.
+if Context.environment["RBC_FUZZ"] == "1" {
+    package.targets += [
+        .target(name: "FuzzSupport", dependencies: ["RunbookDriver", "RunbookLint", "RunbookRuntime", "RunbookSource", "RunbookSyntax"],
+                path: "Sources/Fuzzing/FuzzSupport"),
+        .executableTarget(name: "FuzzYAML", dependencies: ["FuzzSupport"], path: "Sources/Fuzzing/FuzzYAML"),
+        .executableTarget(name: "FuzzMarkdown", dependencies: ["FuzzSupport"], path: "Sources/Fuzzing/FuzzMarkdown"),
+        .executableTarget(name: "FuzzExpressions", dependencies: ["FuzzSupport"], path: "Sources/Fuzzing/FuzzExpressions"),
+    ]
+}

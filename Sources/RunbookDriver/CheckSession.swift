@@ -208,7 +208,7 @@ public enum CheckSession {
             return CompilationResult(path: candidate.path, file: diagnostic.file, ir: nil, diagnostics: [diagnostic])
         case .loaded(let file):
             if !candidate.explicit || sniffExplicit, !RunbookDiscovery.looksLikeRunbook(file) { return nil }
-            var result = Compiler.compile(file)
+            var result = Compiler.compile(file, hashing: false)
             result.timings["read"] = readTime
             if let lint, let ir = result.ir, let syntax = result.syntax {
                 let lintStart = Clock.now()

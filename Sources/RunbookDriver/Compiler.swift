@@ -36,16 +36,17 @@ public enum Compiler {
     }
 
     /// Compiles bytes as if read from `path`: the same decoding checks as a file on disk.
-    public static func compile(path: String, bytes: [UInt8]) -> CompilationResult {
+    public static func compile(path: String, bytes: [UInt8], hashing: Bool = true) -> CompilationResult {
         switch SourceLoader.decode(path: path, bytes: bytes) {
         case .failed(let diagnostic):
             return CompilationResult(path: path, file: diagnostic.file, ir: nil, diagnostics: [diagnostic])
         case .loaded(let file):
-            return compile(file)
+            return compile(file, hashing: hashing)
         }
     }
 
-    public static func compile(_ file: SourceFile) -> CompilationResult {
+    /// `hashing: false` for callers that never emit the IR (`rbc check`, history fingerprints).
+    public static func compile(_ file: SourceFile, hashing: Bool = true) -> CompilationResult {
         let parseStart = Clock.now()
         let parsed = isMarkdown(file.path) ? MarkdownRunbookParser.parse(markdown: file) : RunbookParser.parse(yaml: file)
         let parseTime = Clock.since(parseStart)
@@ -55,7 +56,7 @@ public enum Compiler {
             return result
         }
         let checkStart = Clock.now()
-        let checked = TypeChecker.check(syntax)
+        let checked = TypeChecker.check(syntax, hashing: hashing)
         let diagnostics = parsed.diagnostics + checked.diagnostics
         let hasErrors = diagnostics.contains { $0.severity == .error }
         var result = CompilationResult(path: file.path, file: file, ir: hasErrors ? nil : checked.ir, diagnostics: diagnostics, syntax: syntax)
@@ -68,7 +69,4 @@ public enum Compiler {
 public enum Clock {
     public static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
     public static func since(_ start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds &- start) / 1e9 }
-}
-
-extension Compiler {
 }

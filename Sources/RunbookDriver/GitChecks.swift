@@ -227,7 +227,7 @@ public enum GitChecks {
 
     /// What runs, without prose and positions: equal for versions that differ only in text for people.
     static func stepsFingerprint(_ bytes: [UInt8], path: String) -> String {
-        let result = Compiler.compile(path: path, bytes: bytes)
+        let result = Compiler.compile(path: path, bytes: bytes, hashing: false)
         guard var ir = result.ir?.withoutSourceInformation() else { return "raw:" + SHA256.hex(bytes) }
         func strip(_ step: StepIR) -> StepIR {
             var copy = step

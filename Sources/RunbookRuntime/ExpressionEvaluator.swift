@@ -74,6 +74,14 @@ public struct EvaluationContext: Sendable {
     public var severity: String
     /// In a plan, a step that has not run yet reads as unknown instead of missing.
     public var planning: Bool
+
+    public init(params: [String: RuntimeValue] = [:], steps: [String: StepResult] = [:], runbookName: String = "", severity: String = "P3", planning: Bool = false) {
+        self.params = params
+        self.steps = steps
+        self.runbookName = runbookName
+        self.severity = severity
+        self.planning = planning
+    }
 }
 
 public enum ExpressionEvaluator {
@@ -114,9 +122,10 @@ public enum ExpressionEvaluator {
             if case .unknown = value { return value }
             if op == "!" { return .bool(!truthy(value)) }
             switch value {
-            case .int(let number): return .int(-number)
+            // Wrapping, like `+`: -Int.min must not trap.
+            case .int(let number): return .int(0 &- number)
             case .number(let number): return .number(-number)
-            case .duration(let ms): return .duration(-ms)
+            case .duration(let ms): return .duration(0 &- ms)
             default: throw Failure(description: "cannot negate \(value.text)")
             }
         case .binary(let op, let leftNode, let rightNode, _):
@@ -128,6 +137,9 @@ public enum ExpressionEvaluator {
             if case .unknown = right { return right }
             return try binary(op, left, right)
         case .call(let name, let arguments, _):
+            // The type checker enforces arity; checking again keeps a hand-built IR from indexing past the end.
+            guard let arity = ExpressionChecker.argumentCount(of: name) else { throw Failure(description: "unknown function `\(name)`") }
+            guard arity.contains(arguments.count) else { throw Failure(description: "`\(name)` takes \(arity.lowerBound == arity.upperBound ? "\(arity.lowerBound)" : "\(arity.lowerBound)–\(arity.upperBound)") arguments, got \(arguments.count)") }
             let values = try arguments.map { try evaluate($0, context) }
             if name == "default" {
                 if case .unknown = values[0] { return values[0] }

@@ -40,7 +40,7 @@ private struct FunctionSignature: Sendable {
     let accepts: @Sendable (Int, ExpressionType) -> Bool
 }
 
-struct ExpressionChecker {
+public struct ExpressionChecker {
     var scope: ExpressionScope
     var findings: [ExpressionFinding] = []
     var referencedParams: Set<String> = []
@@ -79,6 +79,11 @@ struct ExpressionChecker {
         "duration": FunctionSignature(minimumArguments: 1, maximumArguments: 1, summary: "duration(string) → duration",
                                       result: { _ in .duration }, accepts: { _, type in type.isStringLike || type == .duration || type == .any }),
     ]
+
+    /// How many arguments a function takes, so the evaluator can refuse a call the checker never saw.
+    public static func argumentCount(of name: String) -> ClosedRange<Int>? {
+        functions[name].map { $0.minimumArguments...$0.maximumArguments }
+    }
 
     static let stepProperties: [String: ExpressionType] = [
         "stdout": .string, "stderr": .string, "exit_code": .int, "http_status": .int,

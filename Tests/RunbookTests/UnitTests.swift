@@ -5,6 +5,7 @@ import RunbookSema
 import RunbookSource
 import RunbookSyntax
 import Testing
+import Yams
 
 @Suite struct SourceFileTests {
     @Test func lineAndColumnCountScalarsAcrossLineEndings() {
@@ -115,5 +116,28 @@ import Testing
         let file = SourceFile(path: "x", text: "a: 12\nb: \"12\"\nc: true\nd: ~\ne: 1.5\nf: P2\ng: !!str 7\n")
         let kinds = try #require(YAMLReader.read(file).root?.mappingPairs).map { $0.value.scalarKind }
         #expect(kinds == [.int, .string, .bool, .null, .float, .string, .string])
+    }
+
+    /// The shortcut that skips Yams' resolver must agree with it on every kind of plain scalar.
+    @Test func scalarKindShortcutAgreesWithYams() throws {
+        let samples = ["yes", "Yes", "NO", "on", "Off", "true", "FALSE", "y", "n", "null", "Null", "~", "", "<<", "=",
+                       "0", "12", "-3", "+4", "1_000", "0x1F", "0o17", "017", "0b101", "1:30", "190:20:30", "1.5", "1.5e3",
+                       "1e5", ".5", "-.inf", ".NaN", "2026-11-22", "2026-11-22T10:00:00Z", "2026-1-2 10:00:00 +01:00",
+                       "30s", "5m", "1h30m", "250ms", "2d", "12abc", "1.2.3", "P1", "hello", "yesterday", "nothing",
+                       "off-peak", "true story", "nullable", "version2", "0xZZ", "1:2:3:4", "+", ".", "-x", "0777", "0x1f_ff"]
+        let text = samples.enumerated().map { "k\($0.offset): \($0.element.isEmpty ? "" : $0.element)" }.joined(separator: "\n") + "\n"
+        let pairs = try #require(YAMLReader.read(SourceFile(path: "x", text: text)).root?.mappingPairs)
+        #expect(pairs.count == samples.count)
+        for pair in pairs {
+            guard let value = pair.value.scalarValue else { continue }
+            let expected: YAMLScalarKind = switch Resolver.default.resolveTag(of: Node(value)) {
+            case .null: .null
+            case .bool: .bool
+            case .int: .int
+            case .float: .float
+            default: .string
+            }
+            #expect(pair.value.scalarKind == expected, "`\(value)`")
+        }
     }
 }

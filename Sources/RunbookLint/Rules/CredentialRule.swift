@@ -43,29 +43,39 @@ struct CredentialRule: LintRule {
         let what: String
         /// The capture group holding the secret itself (0 = the whole match).
         let group: Int
+        /// Lowercase words one of which every match contains: a line without any is skipped
+        /// without running the regular expression (profiled: this rule was a sixth of `rbc check`).
+        let triggers: [String]
     }
 
     static let patterns: [Pattern] = [
-        (#"\b((?:AKIA|ASIA)[0-9A-Z]{16})\b"#, "an AWS access key", 1),
-        (#"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----"#, "a private key", 0),
-        (#"(?i)\bbearer\s+([A-Za-z0-9\-._~+/]{20,}=*)"#, "a bearer token", 1),
-        (#"\b(gh[pousr]_[A-Za-z0-9]{30,})\b"#, "a GitHub token", 1),
-        (#"\b(xox[baprs]-[A-Za-z0-9-]{10,})\b"#, "a Slack token", 1),
-        (#"[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@'"]+:([^/\s@'"$]{3,})@"#, "a password in a URL", 1),
-        (#"(?i)\b(?:password|passwd|pwd|secret|api[_-]?key|token)\s*[=:]\s*["']?([A-Za-z0-9+/=_.!@#%^&*~-]{6,})"#, "a password literal", 1),
-    ].compactMap { pattern, what, group in
-        (try? NSRegularExpression(pattern: pattern)).map { Pattern(regex: $0, what: what, group: group) }
+        (#"\b((?:AKIA|ASIA)[0-9A-Z]{16})\b"#, "an AWS access key", 1, ["akia", "asia"]),
+        (#"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----"#, "a private key", 0, ["private key"]),
+        (#"(?i)\bbearer\s+([A-Za-z0-9\-._~+/]{20,}=*)"#, "a bearer token", 1, ["bearer"]),
+        (#"\b(gh[pousr]_[A-Za-z0-9]{30,})\b"#, "a GitHub token", 1, ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"]),
+        (#"\b(xox[baprs]-[A-Za-z0-9-]{10,})\b"#, "a Slack token", 1, ["xox"]),
+        (#"[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@'"]+:([^/\s@'"$]{3,})@"#, "a password in a URL", 1, ["://"]),
+        (#"(?i)\b(?:password|passwd|pwd|secret|api[_-]?key|token)\s*[=:]\s*["']?([A-Za-z0-9+/=_.!@#%^&*~-]{6,})"#, "a password literal", 1,
+         ["password", "passwd", "pwd", "secret", "api", "token"]),
+    ].compactMap { pattern, what, group, triggers in
+        (try? NSRegularExpression(pattern: pattern)).map { Pattern(regex: $0, what: what, group: group, triggers: triggers) }
     }
 
     func check(_ context: LintContext) -> [LintFinding] {
         let file = context.file
         var findings: [LintFinding] = []
+        let wholeFile = file.text.lowercased()
+        let candidates = Self.patterns.filter { pattern in pattern.triggers.contains { wholeFile.contains($0) } }
+        if candidates.isEmpty { return [] }
         for line in 1...max(1, file.lineCount) {
             let text = file.lineText(line)
+            let lowered = text.lowercased()
+            let patterns = candidates.filter { pattern in pattern.triggers.contains { lowered.contains($0) } }
+            if patterns.isEmpty { continue }
             let lineStart = file.lineRange(line).start
             let nsrange = NSRange(text.startIndex..., in: text)
             var reported: [Range<String.Index>] = []
-            for pattern in Self.patterns {
+            for pattern in patterns {
                 for match in pattern.regex.matches(in: text, range: nsrange) {
                     guard let range = Range(match.range(at: pattern.group), in: text),
                           !reported.contains(where: { $0.overlaps(range) }) else { continue }

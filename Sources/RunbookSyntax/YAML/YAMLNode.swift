@@ -35,6 +35,8 @@ public final class YAMLNode: Sendable {
     public let anchor: String?
     /// Node count with aliases expanded: what a naive consumer would walk.
     public let expandedSize: Int
+    /// Decided once here: the type checker asks several times per value.
+    private let ownScalarKind: YAMLScalarKind?
 
     /// Front ends other than YAML (Markdown) build nodes for the values they derive, with their own ranges.
     public init(kind: Kind, range: SourceRange, tag: String? = nil, anchor: String? = nil) {
@@ -50,6 +52,11 @@ public final class YAMLNode: Sendable {
         case .alias(let target): childSize = target.expandedSize
         }
         self.expandedSize = childSize.addingSaturated(1)
+        if case .scalar(let value, let style) = kind {
+            ownScalarKind = Self.resolveScalarKind(value, style: style, tag: tag)
+        } else {
+            ownScalarKind = nil
+        }
     }
 
     /// The node an alias stands for; the node itself otherwise.
@@ -80,10 +87,10 @@ public final class YAMLNode: Sendable {
 
     /// Core-schema meaning of a scalar. Quoted and block scalars are always strings;
     /// explicit standard tags win; plain scalars go through Yams' resolver.
-    public var scalarKind: YAMLScalarKind? {
-        let node = resolved
-        guard case .scalar(let value, let style) = node.kind else { return nil }
-        switch node.tag {
+    public var scalarKind: YAMLScalarKind? { resolved.ownScalarKind }
+
+    static func resolveScalarKind(_ value: String, style: YAMLScalarStyle, tag: String?) -> YAMLScalarKind {
+        switch tag {
         case "tag:yaml.org,2002:str": return .string
         case "tag:yaml.org,2002:int": return .int
         case "tag:yaml.org,2002:float": return .float
@@ -92,12 +99,36 @@ public final class YAMLNode: Sendable {
         default: break
         }
         guard style == .plain else { return .string }
+        if isCertainlyString(value) { return .string }
         switch Resolver.default.resolveTag(of: Node(value)) {
         case .null: return .null
         case .bool: return .bool
         case .int: return .int
         case .float: return .float
         default: return .string
+        }
+    }
+
+    /// Whether no rule of Yams' default resolver (YAML 1.1 bool, int, float, null, merge, timestamp,
+    /// value) can match: each needs a digit, sign, dot, `~`, `<`, `=` first, or is a short word such
+    /// as `yes`/`off`/`null`. Yams stays the authority for everything else; this skips its seven
+    /// regular expressions for the commands and prose that make up most of a runbook (profiled: the
+    /// resolver was an eighth of `rbc check`).
+    private static let numericBytes = Set("0123456789abcdefABCDEFxXoO._:-+tTzZ \t".utf8)
+
+    static func isCertainlyString(_ value: String) -> Bool {
+        guard let first = value.utf8.first else { return false }
+        switch first {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"):
+            // Numbers and timestamps use only these bytes; a duration such as `30s` or `5m` does not.
+            return value.utf8.contains { !Self.numericBytes.contains($0) }
+        case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "~"), UInt8(ascii: "<"), UInt8(ascii: "="):
+            return false
+        case UInt8(ascii: "y"), UInt8(ascii: "Y"), UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "t"), UInt8(ascii: "T"),
+             UInt8(ascii: "f"), UInt8(ascii: "F"), UInt8(ascii: "o"), UInt8(ascii: "O"):
+            return value.utf8.count > 5
+        default:
+            return true
         }
     }
 

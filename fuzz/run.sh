@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with AddressSanitizer and runs each for a bounded time.
+#   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default 300 s; targets: yaml markdown expressions)
+# Seeds come from examples/ and the test fixtures; the growing corpus lives in .build-fuzz/corpus/
+# so later runs start where earlier ones stopped. A crash leaves its input in .build-fuzz/artifacts/
+# and makes this script exit 1: turn that input into a regression test before fixing it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds="${1:-300}"
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(yaml markdown expressions)
+
+build=.build-fuzz
+product_for() { case "$1" in yaml) echo FuzzYAML ;; markdown) echo FuzzMarkdown ;; expressions) echo FuzzExpressions ;; *) echo "unknown fuzz target: $1 (yaml, markdown, expressions)" >&2; exit 2 ;; esac; }
+
+# Swift sources get coverage and ASan from -sanitize; the C sources SwiftPM compiles (libyaml inside
+# Yams) get the same through -Xcc. cmark-gfm and libgit2 are Debian's prebuilt libraries: uninstrumented.
+for target in "${targets[@]}"; do
+  RBC_FUZZ=1 swift build -c release --build-path "$build" -Xswiftc -sanitize=fuzzer,address \
+    -Xcc -fsanitize=fuzzer-no-link,address --product "$(product_for "$target")" 2>&1 \
+    | grep -E "error:|Compiling|complete" | grep -v "^warning" || true
+  [ -x "$build/release/$(product_for "$target")" ] || { echo "fuzz: build of $(product_for "$target") failed" >&2; exit 2; }
+done
+
+seeds="$build/seeds"
+rm -rf "$seeds" && mkdir -p "$seeds/yaml" "$seeds/markdown" "$seeds/expressions"
+cp examples/*.yaml examples/broken/*.yaml Tests/RunbookTests/Fixtures/diagnostics/*.yaml "$seeds/yaml/"
+cp examples/*.md examples/broken/*.md Tests/RunbookTests/Fixtures/diagnostics/*.md "$seeds/markdown/"
+# Every `${{ … }}` body and every `when:` condition in the seeds, one per file.
+n=0
+while IFS= read -r expression; do
+  n=$((n + 1)); printf '%s' "$expression" > "$seeds/expressions/$n"
+done < <(cat "$seeds"/yaml/* "$seeds"/markdown/* | grep -oE '\$\{\{[^}]*\}\}|when: .*' | sed -E 's/^\$\{\{ *//; s/ *\}\}$//; s/^when: *//' | sort -u)
+
+status=0
+mkdir -p "$build/artifacts"
+for target in "${targets[@]}"; do
+  corpus="$build/corpus/$target"
+  mkdir -p "$corpus"
+  echo "== fuzz $target for ${seconds}s (seeds: $(ls "$seeds/$target" | wc -l), corpus: $(ls "$corpus" | wc -l))"
+  # Swift's own backtracer would race libFuzzer's crash handler; leaks are not crashes (Swift keeps
+  # global caches alive until exit), so only memory errors, traps and timeouts count.
+  if SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 \
+     "$build/release/$(product_for "$target")" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+       -print_final_stats=1 -artifact_prefix="$build/artifacts/$target-" "$corpus" "$seeds/$target" \
+       > "$build/$target.log" 2>&1; then
+    grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb|^stat::new_units_added" "$build/$target.log" | tr '\n' ' '; echo
+  else
+    status=1
+    echo "fuzz $target FOUND A CRASH:"; grep -E "ERROR|Fatal error|fuzz invariant|SUMMARY|Test unit written" "$build/$target.log" | head -8
+  fi
+done
+exit $status
