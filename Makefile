@@ -7,7 +7,7 @@ VENV := .build/venv
 DEBIAN_PACKAGES := libgit2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev pkg-config shellcheck git python3-venv
 RBC := .build/release/rbc
 
-.PHONY: demo test deps venv build release clean bench
+.PHONY: demo test deps venv build release clean bench fuzz
 
 ## Install the C libraries rbc links against, only when pkg-config cannot find them.
 deps:
@@ -46,3 +46,8 @@ clean:
 ## Side-by-side benchmark (prints ratios, writes bench/results.md; never fails on speed).
 bench: release
 	python3 bench/bench.py --rbc $(RBC)
+
+## libFuzzer + AddressSanitizer on the YAML, Markdown and expression front ends, FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	fuzz/run.sh $(FUZZ_SECONDS)

@@ -38,14 +38,33 @@ public struct GitCommitInfo: Sendable, Hashable {
     public let summary: String
     public let author: String
 
+    public init(id: String, time: Int64, summary: String, author: String) {
+        self.id = id
+        self.time = time
+        self.summary = summary
+        self.author = author
+    }
+
     public var shortID: String { String(id.prefix(10)) }
 
+    /// The commit's UTC day, `YYYY-MM-DD`. Plain calendar arithmetic (Hinnant's civil_from_days):
+    /// a DateFormatter per commit was a sixth of a history check's time.
     public var date: String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(time)))
+        let days = time >= 0 ? time / 86_400 : (time - 86_399) / 86_400
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func pad(_ value: Int64, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
     }
 }
 

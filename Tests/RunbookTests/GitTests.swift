@@ -86,6 +86,25 @@ enum GitFixtures {
 }
 
 @Suite struct GitHistoryTests {
+    /// The calendar arithmetic behind commit dates matches Foundation's formatter, leap days and
+    /// pre-1970 commits included.
+    @Test func commitDatesMatchFoundation() {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        var times: [Int64] = [0, -1, 86_399, 86_400, 951_782_400, 951_868_799, 4_107_542_399, -2_208_988_800, 1_795_305_600]
+        var state: UInt64 = 42
+        for _ in 0..<2000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            times.append(Int64(state >> 33) % 8_000_000_000 - 3_000_000_000)
+        }
+        for time in times {
+            let info = GitCommitInfo(id: "0", time: time, summary: "", author: "")
+            #expect(info.date == formatter.string(from: Date(timeIntervalSince1970: TimeInterval(time))), "time \(time)")
+        }
+    }
+
     @Test func lastChangesFollowPureRenamesInOneWalk() throws {
         let repo = try TemporaryRepository()
         try repo.write("a.yaml", GitFixtures.runbook())
