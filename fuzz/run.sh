@@ -3,7 +3,8 @@
 #   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default 300 s; targets: yaml markdown expressions)
 # Seeds come from examples/ and the test fixtures; the growing corpus lives in .build-fuzz/corpus/
 # so later runs start where earlier ones stopped. A crash leaves its input in .build-fuzz/artifacts/
-# and makes this script exit 1: turn that input into a regression test before fixing it.
+# and makes this script exit 1: copy that input into Tests/RunbookTests/Fixtures/fuzz-regressions/
+# (a regression test from then on) before fixing it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,17 +18,28 @@ product_for() { case "$1" in yaml) echo FuzzYAML ;; markdown) echo FuzzMarkdown 
 
 # Swift sources get coverage and ASan from -sanitize; the C sources SwiftPM compiles (libyaml inside
 # Yams) get the same through -Xcc. cmark-gfm and libgit2 are Debian's prebuilt libraries: uninstrumented.
+mkdir -p "$build"
 for target in "${targets[@]}"; do
-  RBC_FUZZ=1 swift build -c release --build-path "$build" -Xswiftc -sanitize=fuzzer,address \
-    -Xcc -fsanitize=fuzzer-no-link,address --product "$(product_for "$target")" 2>&1 \
-    | grep -E "error:|Compiling|complete" | grep -v "^warning" || true
-  [ -x "$build/release/$(product_for "$target")" ] || { echo "fuzz: build of $(product_for "$target") failed" >&2; exit 2; }
+  product="$(product_for "$target")"
+  echo "== build $product (release, -sanitize=fuzzer,address)"
+  if ! RBC_FUZZ=1 swift build -c release --build-path "$build" -Xswiftc -sanitize=fuzzer,address \
+       -Xcc -fsanitize=fuzzer-no-link,address --product "$product" > "$build/build-$target.log" 2>&1; then
+    grep -E "error" "$build/build-$target.log" | head -20 >&2
+    echo "fuzz: build of $product failed (log: $build/build-$target.log)" >&2
+    exit 2
+  fi
 done
 
 seeds="$build/seeds"
 rm -rf "$seeds" && mkdir -p "$seeds/yaml" "$seeds/markdown" "$seeds/expressions"
 cp examples/*.yaml examples/broken/*.yaml Tests/RunbookTests/Fixtures/diagnostics/*.yaml "$seeds/yaml/"
 cp examples/*.md examples/broken/*.md Tests/RunbookTests/Fixtures/diagnostics/*.md "$seeds/markdown/"
+# Past crashes seed their own target again.
+shopt -s nullglob
+regressions=Tests/RunbookTests/Fixtures/fuzz-regressions
+for file in "$regressions"/*.yaml; do cp "$file" "$seeds/yaml/"; done
+for file in "$regressions"/*.md; do [ "$(basename "$file")" = README.md ] || cp "$file" "$seeds/markdown/"; done
+for file in "$regressions"/*.expr; do cp "$file" "$seeds/expressions/"; done
 # Every `${{ … }}` body and every `when:` condition in the seeds, one per file.
 n=0
 while IFS= read -r expression; do

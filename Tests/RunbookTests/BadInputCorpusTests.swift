@@ -4,6 +4,7 @@
 
 import Foundation
 import RunbookDriver
+import RunbookRuntime
 import RunbookSource
 import Testing
 
@@ -70,6 +71,24 @@ import Testing
         for (label, bytes) in cases {
             let path = label.contains("Markdown") ? "x.md" : "x.yaml"
             Self.assertSane(Compiler.compile(path: path, bytes: bytes), label)
+        }
+    }
+
+    /// Every input `make fuzz` (or a reader) ever found crashing, kept as a regression test.
+    @Test func fuzzRegressions() throws {
+        let directory = TestSupport.path("Tests/RunbookTests/Fixtures/fuzz-regressions")
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0 != "README.md" }.sorted()
+        #expect(!names.isEmpty)
+        for name in names {
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: directory + "/" + name)))
+            if name.hasSuffix(".expr") {
+                let text = String(decoding: bytes, as: UTF8.self)
+                // Reaching the end without trapping is the test; a clean failure is as good as a value.
+                _ = try? ExpressionEvaluator.condition(text, in: EvaluationContext())
+                _ = try? ExpressionEvaluator.evaluate(text, in: EvaluationContext(planning: true))
+            } else {
+                Self.assertSane(Compiler.compile(path: name, bytes: bytes), name)
+            }
         }
     }
 
