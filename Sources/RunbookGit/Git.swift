@@ -231,6 +231,49 @@ public final class GitTree: @unchecked Sendable {
     let pointer: OpaquePointer
     init(_ pointer: OpaquePointer) { self.pointer = pointer }
     deinit { git_tree_free(pointer) }
+
+    static func lookup(_ repository: GitRepository, _ id: git_oid) throws -> GitTree {
+        var oid = id
+        var handle: OpaquePointer?
+        try Git.check(git_tree_lookup(&handle, repository.pointer, &oid), "cannot read tree \(Git.string(id))")
+        guard let handle else { throw GitError(code: -1, message: "tree \(Git.string(id)) is missing") }
+        return GitTree(handle)
+    }
+
+    /// The watched files whose blob differs from `old` (nil: the empty tree), as added or modified
+    /// deltas. Descends only into directories that hold a watched path and whose tree ids differ,
+    /// as git's own path-limited log does: a commit that touches one file costs one path of lookups,
+    /// where a full tree-to-tree diff visits every changed and unchanged entry. Deletions are left
+    /// out (the history walk ignores them); renames need libgit2's diff (see GitHistory.walk).
+    func changedBlobs(from old: GitTree?, watched: Set<String>, directories: Set<String>, prefix: String = "",
+                      repository: GitRepository) throws -> [GitDelta] {
+        var deltas: [GitDelta] = []
+        for index in 0..<git_tree_entrycount(pointer) {
+            guard let entry = git_tree_entry_byindex(pointer, index), let name = git_tree_entry_name(entry),
+                  let newID = git_tree_entry_id(entry) else { continue }
+            let oldEntry = old.flatMap { git_tree_entry_byname($0.pointer, name) }
+            let oldID = oldEntry.flatMap { git_tree_entry_id($0) }
+            if let oldID, git_oid_equal(oldID, newID) != 0 { continue }
+            let path = prefix + String(cString: name)
+            switch git_tree_entry_type(entry) {
+            case GIT_OBJECT_TREE:
+                guard directories.contains(path + "/") else { continue }
+                let oldTree = try oldEntry.flatMap { oldEntry in
+                    git_tree_entry_type(oldEntry) == GIT_OBJECT_TREE ? try GitTree.lookup(repository, git_tree_entry_id(oldEntry).pointee) : nil
+                }
+                deltas += try GitTree.lookup(repository, newID.pointee)
+                    .changedBlobs(from: oldTree, watched: watched, directories: directories, prefix: path + "/", repository: repository)
+            case GIT_OBJECT_BLOB:
+                guard watched.contains(path) else { continue }
+                let wasBlob = oldEntry.map { git_tree_entry_type($0) == GIT_OBJECT_BLOB } ?? false
+                deltas.append(GitDelta(status: wasBlob ? .modified : .added, oldPath: path, newPath: path, similarity: 0,
+                                       oldBlob: wasBlob ? oldID?.pointee : nil))
+            default:
+                continue
+            }
+        }
+        return deltas
+    }
 }
 
 public struct GitDelta: Sendable {

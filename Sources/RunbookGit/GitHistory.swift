@@ -24,30 +24,73 @@ public enum GitHistory {
     /// watched. A pure rename (100% similar) is not a change: the file is followed to its old name.
     public static func walk(_ repository: GitRepository, paths: [String], visit: (Change) throws -> Bool) throws {
         guard let head = try repository.headCommit(), !paths.isEmpty else { return }
-        var watched: [String: String] = Dictionary(paths.map { ($0, $0) }, uniquingKeysWith: { first, _ in first })
+        var watched = WatchedPaths(paths)
         let revisions = try GitRevisionWalk(repository: repository, from: head)
         while !watched.isEmpty, let commit = try revisions.next() {
             let tree = try commit.tree()
             let parentTree = try commit.firstParent()?.tree()
-            let diff = try GitDiff.trees(repository, old: parentTree, new: tree)
-            var deltas = diff.deltas()
-            // Rename detection is costly: only when a watched file appears as added in this commit.
-            if deltas.contains(where: { $0.status == .added && watched[$0.newPath] != nil }), parentTree != nil {
+            var deltas = try tree.changedBlobs(from: parentTree, watched: watched.pathSet, directories: watched.directories,
+                                               repository: repository)
+            if deltas.isEmpty { continue }
+            // A watched path that appears may be a rename: only then pay for libgit2's full diff.
+            if parentTree != nil, deltas.contains(where: { $0.status == .added }) {
+                let diff = try GitDiff.trees(repository, old: parentTree, new: tree)
                 try diff.detectRenames()
                 deltas = diff.deltas()
             }
             for delta in deltas {
-                guard let owner = watched[delta.newPath], delta.status != .deleted else { continue }
-                watched[delta.newPath] = nil
+                guard let owner = watched.owner(of: delta.newPath), delta.status != .deleted else { continue }
+                watched.remove(delta.newPath)
                 if delta.status == .renamed && delta.similarity >= 100 {
-                    watched[delta.oldPath] = owner
+                    watched.insert(delta.oldPath, owner: owner)
                     continue
                 }
                 let change = Change(path: owner, commit: commit.info, repository: repository, oldBlob: delta.oldBlob)
                 if try visit(change), delta.status != .added {
-                    watched[delta.status == .renamed ? delta.oldPath : delta.newPath] = owner
+                    watched.insert(delta.status == .renamed ? delta.oldPath : delta.newPath, owner: owner)
                 }
             }
+        }
+    }
+
+    /// The paths a walk still looks for, each with the name it was asked for, and how many of them
+    /// lie under each directory (`a/`, `a/b/`) so the tree comparison knows where to descend.
+    struct WatchedPaths {
+        private var owners: [String: String] = [:]
+        private var directoryCounts: [String: Int] = [:]
+        private(set) var pathSet: Set<String> = []
+
+        init(_ paths: [String]) {
+            for path in paths where owners[path] == nil { insert(path, owner: path) }
+        }
+
+        var isEmpty: Bool { owners.isEmpty }
+        var directories: Set<String> { Set(directoryCounts.keys) }
+        func owner(of path: String) -> String? { owners[path] }
+
+        mutating func insert(_ path: String, owner: String) {
+            guard owners.updateValue(owner, forKey: path) == nil else { return }
+            pathSet.insert(path)
+            for directory in Self.directories(of: path) { directoryCounts[directory, default: 0] += 1 }
+        }
+
+        mutating func remove(_ path: String) {
+            guard owners.removeValue(forKey: path) != nil else { return }
+            pathSet.remove(path)
+            for directory in Self.directories(of: path) {
+                let count = (directoryCounts[directory] ?? 1) - 1
+                directoryCounts[directory] = count > 0 ? count : nil
+            }
+        }
+
+        static func directories(of path: String) -> [String] {
+            var result: [String] = []
+            var prefix = ""
+            for component in path.split(separator: "/", omittingEmptySubsequences: false).dropLast() {
+                prefix += component + "/"
+                result.append(prefix)
+            }
+            return result
         }
     }
 

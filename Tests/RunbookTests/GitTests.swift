@@ -122,6 +122,36 @@ enum GitFixtures {
         #expect(changes["never-committed.yaml"] == nil)
     }
 
+    /// The walk compares trees only along watched directories: nested paths, a file moved to a new
+    /// directory, a changed neighbour that is not watched, and a rename with edits.
+    @Test func lastChangesInNestedDirectories() throws {
+        let repo = try TemporaryRepository()
+        try repo.write("ops/db/a.yaml", GitFixtures.runbook(description: "A"))
+        try repo.write("ops/web/b.yaml", GitFixtures.runbook(description: "B"))
+        try repo.write("ops/web/d.yaml", GitFixtures.runbook(description: "D"))
+        try repo.write("c.yaml", GitFixtures.runbook(description: "C"))
+        try repo.write("ops/db/notes.txt", "notes\n")
+        try repo.commit("add everything", date: "2026-01-01T12:00:00Z")
+        try repo.write("ops/db/a.yaml", GitFixtures.runbook(description: "A changed"))
+        try repo.commit("change a", date: "2026-02-01T12:00:00Z")
+        try repo.write("ops/web2/b.yaml", GitFixtures.runbook(description: "B"))
+        try repo.git("rm", "-q", "ops/web/b.yaml")
+        try repo.commit("move b", date: "2026-03-01T12:00:00Z")
+        try repo.git("mv", "ops/web/d.yaml", "ops/d.yaml")
+        try repo.write("ops/d.yaml", GitFixtures.runbook(description: "D, moved and edited"))
+        try repo.commit("move and edit d", date: "2026-03-15T12:00:00Z")
+        try repo.write("ops/db/notes.txt", "more notes\n")
+        try repo.commit("change notes", date: "2026-04-01T12:00:00Z")
+        try repo.write("c.yaml", GitFixtures.runbook(description: "C changed"))
+        try repo.commit("change c", date: "2026-05-01T12:00:00Z")
+        let repository = try #require(try GitRepository.discover(containing: repo.path))
+        let changes = try GitHistory.lastChanges(repository, paths: ["ops/db/a.yaml", "ops/web2/b.yaml", "ops/d.yaml", "c.yaml"])
+        #expect(changes["ops/db/a.yaml"]?.summary == "change a")
+        #expect(changes["ops/web2/b.yaml"]?.summary == "add everything", "a pure move to a new directory is not a change")
+        #expect(changes["ops/d.yaml"]?.summary == "move and edit d")
+        #expect(changes["c.yaml"]?.summary == "change c")
+    }
+
     @Test func staleWhenNeitherReviewedNorChangedWithinTheInterval() throws {
         let repo = try TemporaryRepository()
         try repo.write("r.yaml", GitFixtures.runbook())
