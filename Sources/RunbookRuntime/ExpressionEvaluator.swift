@@ -138,7 +138,7 @@ public enum ExpressionEvaluator {
             return try binary(op, left, right)
         case .call(let name, let arguments, _):
             // The type checker enforces arity; checking again keeps a hand-built IR from indexing past the end.
-            guard let arity = ExpressionChecker.argumentCount(of: name) else { throw Failure(description: "unknown function `\(name)`") }
+            guard let arity = ExpressionFunctions.argumentCount(of: name) else { throw Failure(description: "unknown function `\(name)`") }
             guard arity.contains(arguments.count) else { throw Failure(description: "`\(name)` takes \(arity.lowerBound == arity.upperBound ? "\(arity.lowerBound)" : "\(arity.lowerBound)–\(arity.upperBound)") arguments, got \(arguments.count)") }
             let values = try arguments.map { try evaluate($0, context) }
             if name == "default" {

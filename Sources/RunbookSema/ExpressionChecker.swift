@@ -40,7 +40,15 @@ private struct FunctionSignature: Sendable {
     let accepts: @Sendable (Int, ExpressionType) -> Bool
 }
 
-public struct ExpressionChecker {
+/// The expression language's functions, as the runtime needs to know them.
+public enum ExpressionFunctions {
+    /// How many arguments a function takes, so the evaluator can refuse a call the checker never saw.
+    public static func argumentCount(of name: String) -> ClosedRange<Int>? {
+        ExpressionChecker.argumentCount(of: name)
+    }
+}
+
+struct ExpressionChecker {
     var scope: ExpressionScope
     var findings: [ExpressionFinding] = []
     var referencedParams: Set<String> = []
@@ -80,8 +88,7 @@ public struct ExpressionChecker {
                                       result: { _ in .duration }, accepts: { _, type in type.isStringLike || type == .duration || type == .any }),
     ]
 
-    /// How many arguments a function takes, so the evaluator can refuse a call the checker never saw.
-    public static func argumentCount(of name: String) -> ClosedRange<Int>? {
+    static func argumentCount(of name: String) -> ClosedRange<Int>? {
         functions[name].map { $0.minimumArguments...$0.maximumArguments }
     }
 
