@@ -321,3 +321,12 @@ public struct Configuration: Sendable {
         return try? NSRegularExpression(pattern: pattern + "$")
     }
 }
+
+extension Configuration {
+    /// The providers a run talks to (config stores, notification and ticket webhooks), as `.rbc.yaml` declares them.
+    public func applyProviders(to settings: inout ExecutionSettings) {
+        settings.stores = stores
+        settings.notifications = notifications
+        settings.tickets = tickets
+    }
+}

@@ -68,9 +68,7 @@ public enum RunSession {
         settings.approveAll = options.approveAll
         settings.approvedSteps = options.approvedSteps
         settings.gracePeriodMs = options.gracePeriodMs
-        settings.stores = config.stores
-        settings.notifications = config.notifications
-        settings.tickets = config.tickets
+        config.applyProviders(to: &settings)
         settings.runbookPath = path
         settings.commit = provenance?.head
         settings.dirty = provenance?.dirty ?? false

@@ -245,7 +245,7 @@ public final class GitTree: @unchecked Sendable {
     /// as git's own path-limited log does: a commit that touches one file costs one path of lookups,
     /// where a full tree-to-tree diff visits every changed and unchanged entry. Deletions are left
     /// out (the history walk ignores them); renames need libgit2's diff (see GitHistory.walk).
-    func changedBlobs(from old: GitTree?, watched: Set<String>, directories: Set<String>, prefix: String = "",
+    func changedBlobs(from old: GitTree?, watched: GitHistory.WatchedPaths, prefix: String = "",
                       repository: GitRepository) throws -> [GitDelta] {
         var deltas: [GitDelta] = []
         for index in 0..<git_tree_entrycount(pointer) {
@@ -257,14 +257,14 @@ public final class GitTree: @unchecked Sendable {
             let path = prefix + String(cString: name)
             switch git_tree_entry_type(entry) {
             case GIT_OBJECT_TREE:
-                guard directories.contains(path + "/") else { continue }
+                guard watched.holdsWatchedPath(path + "/") else { continue }
                 let oldTree = try oldEntry.flatMap { oldEntry in
                     git_tree_entry_type(oldEntry) == GIT_OBJECT_TREE ? try GitTree.lookup(repository, git_tree_entry_id(oldEntry).pointee) : nil
                 }
                 deltas += try GitTree.lookup(repository, newID.pointee)
-                    .changedBlobs(from: oldTree, watched: watched, directories: directories, prefix: path + "/", repository: repository)
+                    .changedBlobs(from: oldTree, watched: watched, prefix: path + "/", repository: repository)
             case GIT_OBJECT_BLOB:
-                guard watched.contains(path) else { continue }
+                guard watched.owner(of: path) != nil else { continue }
                 let wasBlob = oldEntry.map { git_tree_entry_type($0) == GIT_OBJECT_BLOB } ?? false
                 deltas.append(GitDelta(status: wasBlob ? .modified : .added, oldPath: path, newPath: path, similarity: 0,
                                        oldBlob: wasBlob ? oldID?.pointee : nil))

@@ -29,8 +29,7 @@ public enum GitHistory {
         while !watched.isEmpty, let commit = try revisions.next() {
             let tree = try commit.tree()
             let parentTree = try commit.firstParent()?.tree()
-            var deltas = try tree.changedBlobs(from: parentTree, watched: watched.pathSet, directories: watched.directories,
-                                               repository: repository)
+            var deltas = try tree.changedBlobs(from: parentTree, watched: watched, repository: repository)
             if deltas.isEmpty { continue }
             // A watched path that appears may be a rename: only then pay for libgit2's full diff.
             if parentTree != nil, deltas.contains(where: { $0.status == .added }) {
@@ -58,25 +57,23 @@ public enum GitHistory {
     struct WatchedPaths {
         private var owners: [String: String] = [:]
         private var directoryCounts: [String: Int] = [:]
-        private(set) var pathSet: Set<String> = []
 
         init(_ paths: [String]) {
             for path in paths where owners[path] == nil { insert(path, owner: path) }
         }
 
         var isEmpty: Bool { owners.isEmpty }
-        var directories: Set<String> { Set(directoryCounts.keys) }
         func owner(of path: String) -> String? { owners[path] }
+        /// Whether a watched path lies under `directory` (written with its trailing `/`).
+        func holdsWatchedPath(_ directory: String) -> Bool { directoryCounts[directory] != nil }
 
         mutating func insert(_ path: String, owner: String) {
             guard owners.updateValue(owner, forKey: path) == nil else { return }
-            pathSet.insert(path)
             for directory in Self.directories(of: path) { directoryCounts[directory, default: 0] += 1 }
         }
 
         mutating func remove(_ path: String) {
             guard owners.removeValue(forKey: path) != nil else { return }
-            pathSet.remove(path)
             for directory in Self.directories(of: path) {
                 let count = (directoryCounts[directory] ?? 1) - 1
                 directoryCounts[directory] = count > 0 ? count : nil

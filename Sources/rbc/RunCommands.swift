@@ -280,14 +280,28 @@ func settings(for state: RunState, _ runOptions: RunOptionGroup, yes: Bool) thro
     for value in given { values[value.name] = ParamBinder.bind([value], to: state.ir, runbook: nil).values[value.name] ?? .string(value.node.scalarValue ?? "") }
     settings.params = values
     settings.approveAll = yes
-    let (config, _) = Configuration.discover()
-    settings.stores = config.stores
-    settings.notifications = config.notifications
-    settings.tickets = config.tickets
+    Configuration.discover().0.applyProviders(to: &settings)
     settings.runbookPath = state.runbookPath
     settings.commit = state.commit
     settings.rbcVersion = RBC.version
     return settings
+}
+
+/// Asks on the terminal; exit 1 when declined, 2 when there is no terminal to ask on.
+func confirm(_ question: String, refused: String) throws {
+    let answer = TerminalPrompter().confirm(question)
+    guard answer == true else {
+        Console.err("rbc: \(refused) (\(answer == nil ? "no terminal: pass --yes" : "declined"))\n")
+        throw ExitCode(answer == nil ? 2 : 1)
+    }
+}
+
+/// A past run's journal, opened to append after its last event.
+func reopenJournal(_ state: RunState) throws -> Journal {
+    do { return try Journal(path: state.path, continuingAfter: state.events.last?.seq ?? 0) } catch {
+        Console.err("rbc: error: \(error)\n")
+        throw ExitCode(2)
+    }
 }
 
 struct RollbackCommand: ParsableCommand {
@@ -314,18 +328,8 @@ struct RollbackCommand: ParsableCommand {
             Console.err("rbc: run \(state.runID) has nothing to roll back\n")
             return
         }
-        if !yes {
-            let answer = TerminalPrompter().confirm("Roll back \(pending.reversed().joined(separator: ", ")) of run \(state.runID)?")
-            guard answer == true else {
-                Console.err("rbc: not rolled back (\(answer == nil ? "no terminal: pass --yes" : "declined"))\n")
-                throw ExitCode(answer == nil ? 2 : 1)
-            }
-        }
-        let journal: Journal
-        do { journal = try Journal(path: state.path, continuingAfter: state.events.last?.seq ?? 0) } catch {
-            Console.err("rbc: error: \(error)\n")
-            throw ExitCode(2)
-        }
+        if !yes { try confirm("Roll back \(pending.reversed().joined(separator: ", ")) of run \(state.runID)?", refused: "not rolled back") }
+        let journal = try reopenJournal(state)
         let executor = Executor(ir: state.ir, settings: try settings(for: state, runOptions, yes: true), output: ConsoleOutput(),
                                 prompter: TerminalPrompter(), journal: journal)
         let forwarder = SignalForwarder(executor)
@@ -363,18 +367,8 @@ struct ResumeCommand: ParsableCommand {
             Console.err("rbc: every step of run \(state.runID) completed\n")
             return
         }
-        if !yes {
-            let answer = TerminalPrompter().confirm("Resume run \(state.runID) at step \(state.ir.steps[index].id)?")
-            guard answer == true else {
-                Console.err("rbc: not resumed (\(answer == nil ? "no terminal: pass --yes" : "declined"))\n")
-                throw ExitCode(answer == nil ? 2 : 1)
-            }
-        }
-        let journal: Journal
-        do { journal = try Journal(path: state.path, continuingAfter: state.events.last?.seq ?? 0) } catch {
-            Console.err("rbc: error: \(error)\n")
-            throw ExitCode(2)
-        }
+        if !yes { try confirm("Resume run \(state.runID) at step \(state.ir.steps[index].id)?", refused: "not resumed") }
+        let journal = try reopenJournal(state)
         var runSettings = try settings(for: state, runOptions, yes: yes)
         runSettings.approvedSteps = Set(approve)
         let executor = Executor(ir: state.ir, settings: runSettings, output: ConsoleOutput(), prompter: TerminalPrompter(), journal: journal)
