@@ -4,14 +4,18 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 VENV := .build/venv
-DEBIAN_PACKAGES := libgit2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev pkg-config shellcheck git python3-venv
+DEBIAN_PACKAGES := libgit2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libcurl4-openssl-dev pkg-config shellcheck git python3-venv binutils
 RBC := .build/release/rbc
+# The release binary carries the Swift runtime (static stdlib), so the .deb runs where Swift is absent;
+# Foundation's networking then needs libcurl named on the link line.
+RELEASE_FLAGS := -c release --static-swift-stdlib -Xlinker -lcurl
+DIST := .build/dist
 
-.PHONY: demo test deps venv build release clean bench fuzz
+.PHONY: demo test deps venv build release dist clean bench fuzz
 
 ## Install the C libraries rbc links against, only when pkg-config cannot find them.
 deps:
-	@if pkg-config --exists libgit2 libcmark-gfm && command -v shellcheck >/dev/null && python3 -m venv --help >/dev/null 2>&1; then \
+	@if pkg-config --exists libgit2 libcmark-gfm libcurl && command -v objdump >/dev/null && command -v shellcheck >/dev/null && python3 -m venv --help >/dev/null 2>&1; then \
 	  echo "deps: libgit2, cmark-gfm and shellcheck present"; \
 	else \
 	  echo "deps: installing $(DEBIAN_PACKAGES)"; \
@@ -27,7 +31,11 @@ build: deps
 	$(SWIFT) build
 
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build $(RELEASE_FLAGS)
+
+## The Debian package: the static-runtime release binary, completions, Depends from its ELF NEEDED.
+dist: release
+	packaging/build-deb.sh $(RBC) $$($(RBC) --version) $(DIST)
 
 demo: release
 	@echo "== rbc check examples/"
@@ -37,8 +45,8 @@ demo: release
 	@echo "== rbc check examples/broken/ (these runbooks are broken on purpose: exit 1 is expected)"
 	@$(RBC) check examples/broken/; status=$$?; [ $$status = 1 ] || { echo "expected exit 1, got $$status"; exit 1; }
 
-test: deps venv
-	RBC_CHECK_JSONSCHEMA=$(CURDIR)/$(VENV)/bin/check-jsonschema RBC_PRE_COMMIT=$(CURDIR)/$(VENV)/bin/pre-commit $(SWIFT) test
+test: deps venv dist
+	RBC_DEB=$(CURDIR)/$(DIST)/rbc_$$($(RBC) --version)_$$(dpkg --print-architecture).deb RBC_CHECK_JSONSCHEMA=$(CURDIR)/$(VENV)/bin/check-jsonschema RBC_PRE_COMMIT=$(CURDIR)/$(VENV)/bin/pre-commit $(SWIFT) test
 
 clean:
 	rm -rf .build

@@ -15,9 +15,9 @@ struct CheckCommand: ParsableCommand {
 
         Examples:
           rbc check
-          rbc check runbooks/ examples/api-rate-limit.yaml
+          rbc check runbooks/ examples/api-gateway-rate-limit.yaml
           rbc check runbooks/ --format json > diagnostics.json
-          rbc check db.yaml --param cluster=orders-primary --params-file ci-params.yaml
+          rbc check examples/postgres-connection-exhaustion.yaml --param cluster=orders-primary --params-file ci-params.yaml
           rbc check --format sarif > rbc.sarif
           rbc check --format github --strict
           rbc check --changed-since origin/main

@@ -14,8 +14,8 @@ struct CompileCommand: ParsableCommand {
         git repository the IR records its provenance: repository, path, HEAD, blob id, dirty.
 
         Examples:
-          rbc compile examples/api-rate-limit.yaml
-          rbc compile examples/api-rate-limit.yaml -o build/api-rate-limit.ir.json
+          rbc compile examples/api-gateway-rate-limit.yaml
+          rbc compile examples/api-gateway-rate-limit.yaml -o build/api-rate-limit.ir.json
         """
     )
 

@@ -17,11 +17,13 @@ struct RBC: ParsableCommand {
 
         Examples:
           rbc check                     check every runbook under the current directory
-          rbc check runbooks/ --format json
-          rbc compile runbooks/api-rate-limit.yaml -o api-rate-limit.ir.json
-          rbc plan runbooks/db.yaml --param cluster=orders-primary
-          rbc run runbooks/db.yaml --param cluster=orders-primary
+          rbc check examples/ --format json
+          rbc compile examples/api-gateway-rate-limit.yaml -o api-gateway-rate-limit.ir.json
+          rbc plan examples/node-disk-full.yaml --param node=node-7
+          rbc run examples/node-disk-full.yaml --param node=node-7
           rbc runs; rbc timeline last
+
+        Shell completion: rbc --generate-completion-script bash|zsh|fish (the .deb installs them).
         """,
         version: version,
         subcommands: [CheckCommand.self, CompileCommand.self, RulesCommand.self, ExplainCommand.self,

@@ -104,8 +104,8 @@ struct PlanCommand: ParsableCommand {
         Conditions on steps' results are decided at run time.
 
         Examples:
-          rbc plan runbooks/db.yaml --param cluster=orders-primary
-          rbc plan runbooks/db.yaml --params-file incident.yaml --format json
+          rbc plan examples/postgres-connection-exhaustion.yaml --param cluster=orders-primary
+          rbc plan examples/postgres-connection-exhaustion.yaml --params-file incident.yaml --format json
         """
     )
 
@@ -142,9 +142,9 @@ struct RunCommand: ParsableCommand {
         partly changed; 130 interrupted.
 
         Examples:
-          rbc run runbooks/db.yaml --param cluster=orders-primary
-          rbc run runbooks/db.yaml --dry-run
-          rbc run runbooks/db.yaml --params-file incident.yaml --approve terminate-idle
+          rbc run examples/postgres-connection-exhaustion.yaml --param cluster=orders-primary
+          rbc run examples/postgres-connection-exhaustion.yaml --dry-run
+          rbc run examples/postgres-connection-exhaustion.yaml --params-file incident.yaml --approve terminate-idle
         """
     )
 

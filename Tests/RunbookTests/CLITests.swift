@@ -146,4 +146,27 @@ import Testing
             #expect(help.stdout.contains("Examples:"), "help of \(command) shows examples")
         }
     }
+
+    /// Every runbook file named in a help text's examples exists, so a new user can paste it.
+    @Test func helpExamplesNameFilesThatExist() throws {
+        let commands = [[], ["check"], ["compile"], ["plan"], ["run"], ["rollback"], ["resume"], ["timeline"]]
+        let pattern = try Regex(#"[A-Za-z0-9_./-]+\.(ya?ml|md)\b"#)
+        var named = 0
+        for command in commands {
+            let help = try TestSupport.rbc(command + ["--help"]).stdout
+            for fullLine in help.split(separator: "\n") where fullLine.contains("rbc ") {
+                // Runbooks only: what follows `>` or `-o` is a file the example writes, and a params
+                // file is the user's own.
+                let line = (fullLine.split(separator: ">").first.map { $0.components(separatedBy: " -o ")[0] } ?? "")
+                    .replacing(try Regex(#"--params-file \S+"#), with: "")
+                for match in line.matches(of: pattern) where !line[match.range].hasPrefix(".rbc") {
+                    let file = String(line[match.range])
+                    named += 1
+                    #expect(FileManager.default.fileExists(atPath: TestSupport.path(file)),
+                            "`rbc \(command.joined(separator: " ")) --help` names \(file), which does not exist")
+                }
+            }
+        }
+        #expect(named > 0)
+    }
 }

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds the Debian package of rbc from a release binary linked with the Swift runtime statically
+# (`make dist`). Its Depends are computed from the binary itself: every shared library it needs
+# (ELF NEEDED) is looked up in dpkg's database, so the package names exactly the Debian libraries
+# the binary was linked against, at least at the versions it was built with.
+#   packaging/build-deb.sh BINARY VERSION OUTDIR
+set -euo pipefail
+binary=$1 version=$2 outdir=$3
+arch=$(dpkg --print-architecture)
+stage=$(mktemp -d)
+chmod 0755 "$stage"
+trap 'rm -rf "$stage"' EXIT
+
+# No Swift runtime may be left as a shared dependency: the package must run where Swift is absent.
+if objdump -p "$binary" | awk '/NEEDED/{print $2}' | grep -q '^libswift\|^libFoundation\|^libdispatch'; then
+  echo "build-deb: $binary links the Swift runtime dynamically; build with --static-swift-stdlib" >&2
+  exit 1
+fi
+
+depends=()
+for library in $(objdump -p "$binary" | awk '/NEEDED/{print $2}'); do
+  path=$(ldd "$binary" | awk -v lib="$library" '$1 == lib && $3 ~ /^\// {print $3}')
+  [ -n "$path" ] || continue                      # the dynamic loader itself
+  owner=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null || dpkg -S "$path")
+  package=${owner%%:*}
+  upstream=$(dpkg-query -W -f='${Version}' "$package" | sed 's/-[^-]*$//; s/^[0-9]*://')
+  depends+=("$package (>= $upstream)")
+done
+depends_line=$(printf '%s\n' "${depends[@]}" | sort -u | paste -sd, | sed 's/,/, /g')
+
+install -d "$stage/DEBIAN" "$stage/usr/bin" "$stage/usr/share/doc/rbc" \
+  "$stage/usr/share/bash-completion/completions" "$stage/usr/share/zsh/vendor-completions" \
+  "$stage/usr/share/fish/vendor_completions.d"
+install -m 0755 "$binary" "$stage/usr/bin/rbc"
+strip --strip-unneeded "$stage/usr/bin/rbc"
+"$stage/usr/bin/rbc" --generate-completion-script bash > "$stage/usr/share/bash-completion/completions/rbc"
+"$stage/usr/bin/rbc" --generate-completion-script zsh > "$stage/usr/share/zsh/vendor-completions/_rbc"
+"$stage/usr/bin/rbc" --generate-completion-script fish > "$stage/usr/share/fish/vendor_completions.d/rbc.fish"
+install -m 0644 README.md "$stage/usr/share/doc/rbc/README.md"
+installed_size=$(du -sk "$stage" | cut -f1)
+
+cat > "$stage/DEBIAN/control" <<CONTROL
+Package: rbc
+Version: $version
+Architecture: $arch
+Maintainer: rbc maintainers <rbc@localhost>
+Installed-Size: $installed_size
+Depends: $depends_line
+Recommends: shellcheck, git
+Section: devel
+Priority: optional
+Description: runbooks-as-code compiler, linter and executor
+ rbc compiles incident runbooks kept in git (YAML or Markdown) into a validated IR
+ with compiler-quality diagnostics, lints them (ShellCheck inside every command,
+ git history for staleness and rollback drift, alert coverage), and dry-runs or
+ executes them with timeouts, retries, approvals, rollback and a durable journal.
+CONTROL
+
+mkdir -p "$outdir"
+deb="$outdir/rbc_${version}_${arch}.deb"
+dpkg-deb --root-owner-group --build "$stage" "$deb" >/dev/null
+echo "$deb"
