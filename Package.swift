@@ -39,7 +39,7 @@ let package = Package(
         .testTarget(name: "RunbookTests", dependencies: [
             "RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookDriver", "rbc",
             .product(name: "Yams", package: "Yams"),
-        ]),
+        ], exclude: ["Golden", "Fixtures"]),  // read from disk by path, not bundled as resources
     ]
 )
 

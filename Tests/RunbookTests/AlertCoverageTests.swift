@@ -54,8 +54,7 @@ import Testing
 
     /// Exactly the links whose pages are missing from the snapshot, and nothing else.
     @Test func kubePrometheusAgainstPrometheusOperatorRunbooks() throws {
-        let corpora = TestSupport.root.deletingLastPathComponent().appendingPathComponent("shared/corpora")
-        guard FileManager.default.fileExists(atPath: corpora.appendingPathComponent("kube-prometheus-rules").path) else { return }
+        let corpora = try TestSupport.sharedCorpora()
         let dir = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let runbooks = corpora.appendingPathComponent("prometheus-operator-runbooks/content/runbooks").path

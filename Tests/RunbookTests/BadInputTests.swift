@@ -16,9 +16,8 @@ import Testing
     static func assertInRange(_ result: CompilationResult, sourceLocation: SourceLocation = #_sourceLocation) {
         for diagnostic in result.diagnostics {
             guard let file = diagnostic.file, let range = diagnostic.range else { continue }
-            #expect(range.start >= 0 && range.start <= file.bytes.count, sourceLocation: sourceLocation)
-            let position = file.lineColumn(of: range.start)
-            #expect(position.line >= 1 && position.line <= file.lineCount, sourceLocation: sourceLocation)
+            #expect(TestSupport.isValidRange(range, in: file), "\(diagnostic.code.id) at \(range.start)..<\(range.end) of \(file.bytes.count) bytes",
+                    sourceLocation: sourceLocation)
         }
     }
 

@@ -12,6 +12,23 @@ enum TestSupport {
 
     static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 
+    /// `../shared/corpora`: real runbooks, alert rules and schemas nobody here wrote. CI always has
+    /// it beside the clone, so a missing folder fails the test that needs it instead of skipping it.
+    static func sharedCorpora(sourceLocation: SourceLocation = #_sourceLocation) throws -> URL {
+        let corpora = root.deletingLastPathComponent().appendingPathComponent("shared/corpora")
+        try #require(FileManager.default.fileExists(atPath: corpora.appendingPathComponent("README.md").path),
+                     "../shared/corpora is missing beside the package; the corpus tests need it", sourceLocation: sourceLocation)
+        return corpora
+    }
+
+    /// A diagnostic range is well formed: ordered, inside the file, and on UTF-8 scalar boundaries
+    /// (a range that starts or ends inside a multi-byte character would render a broken caret).
+    static func isValidRange(_ range: SourceRange, in file: SourceFile) -> Bool {
+        func isBoundary(_ offset: Int) -> Bool { offset == file.bytes.count || file.bytes[offset] & 0xC0 != 0x80 }
+        return range.start >= 0 && range.start <= range.end && range.end <= file.bytes.count
+            && isBoundary(range.start) && isBoundary(range.end)
+    }
+
     /// The `rbc` built alongside the tests (SwiftPM builds it because the test target depends on it).
     static var rbcBinary: String {
         var candidates: [String] = []
@@ -74,7 +91,37 @@ enum TestSupport {
             Issue.record("missing golden file \(goldenRelativePath); run with RBC_RECORD=1 to create it", sourceLocation: sourceLocation)
             return
         }
-        #expect(actual == expected, "output differs from \(goldenRelativePath)", sourceLocation: sourceLocation)
+        // ShellCheck's wording changes between its versions, its codes and positions do not: the
+        // goldens keep the text of the version they were recorded with, compared by code only.
+        let (maskedActual, maskedExpected) = (maskingShellCheckText(actual), maskingShellCheckText(expected))
+        #expect(maskedActual == maskedExpected, "output differs from \(goldenRelativePath) (- golden, + actual):\n\(lineDiff(maskedExpected, maskedActual))",
+                sourceLocation: sourceLocation)
+    }
+
+    /// `SC2086: Double quote to prevent globbing…` → `SC2086: <ShellCheck's text>`, up to the
+    /// step suffix, a closing quote or the end of the line.
+    static func maskingShellCheckText(_ text: String) -> String {
+        guard let pattern = try? Regex(#"(SC[0-9]{4}): [^\n"]*?( \(in step|\\"|"|%0A|$)"#).anchorsMatchLineEndings() else { return text }
+        return text.replacing(pattern) { match in
+            let code = match.output[1].substring ?? ""
+            let tail = match.output[2].substring ?? ""
+            return "\(code): <ShellCheck's text>\(tail)"
+        }
+    }
+
+    /// A unified-style line diff (Swift's own collection difference), at most 60 lines of it.
+    static func lineDiff(_ expected: String, _ actual: String) -> String {
+        let old = expected.components(separatedBy: "\n")
+        let new = actual.components(separatedBy: "\n")
+        var lines: [(Int, String)] = []
+        for change in new.difference(from: old) {
+            switch change {
+            case .remove(let offset, let line, _): lines.append((offset * 2, "-\(offset + 1): \(line)"))
+            case .insert(let offset, let line, _): lines.append((offset * 2 + 1, "+\(offset + 1): \(line)"))
+            }
+        }
+        let shown = lines.sorted { $0.0 < $1.0 }.map(\.1)
+        return (shown.prefix(60) + (shown.count > 60 ? ["… \(shown.count - 60) more changed lines"] : [])).joined(separator: "\n")
     }
 
     static func files(in relativeDirectory: String, extension ext: String) -> [String] {

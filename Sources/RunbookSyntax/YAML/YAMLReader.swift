@@ -2,7 +2,11 @@
 // exact marks, and this reader builds the positioned tree without recursion, so deep nesting,
 // alias bombs and duplicate keys become diagnostics instead of crashes or silent data loss.
 
-import CYaml
+// CYaml is the libyaml target inside Yams. Yams publishes only its `Yams` product, so CYaml cannot
+// be named in Package.swift; it reaches this module through the `Yams` product dependency, and the
+// `from: "6.2.2"` requirement pins the event API used here. `internal import` keeps it out of our
+// public interface.
+internal import CYaml
 import RunbookSource
 
 public struct YAMLDocument: Sendable {
