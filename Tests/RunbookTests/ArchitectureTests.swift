@@ -1,0 +1,48 @@
+// The pipeline's one direction of dependency, checked against the code: docs/architecture.md draws
+// the stages top to bottom, and no source file may import a stage drawn below its own.
+
+import Foundation
+import Testing
+
+@Suite struct ArchitectureTests {
+    /// Stage names in the order docs/architecture.md draws them (lines of its diagram that start
+    /// with a target name).
+    static func documentedStages() throws -> [String] {
+        let doc = try String(contentsOfFile: TestSupport.path("docs/architecture.md"), encoding: .utf8)
+        let diagram = try #require(doc.components(separatedBy: "```").dropFirst().first, "architecture.md has no diagram")
+        return diagram.split(separator: "\n").compactMap { line in
+            guard let first = line.split(separator: " ").first, !line.hasPrefix(" ") else { return nil }
+            return String(first)
+        }
+    }
+
+    @Test func everyTargetIsInTheDiagram() throws {
+        let stages = try Self.documentedStages()
+        let targets = try FileManager.default.contentsOfDirectory(atPath: TestSupport.path("Sources"))
+            .filter { $0 != "Fuzzing" && !$0.hasPrefix("C") }.sorted()  // C system libraries sit outside the pipeline
+        #expect(Set(stages) == Set(targets), "diagram \(stages) vs Sources/ \(targets)")
+    }
+
+    @Test func noStageImportsALaterOne() throws {
+        let stages = try Self.documentedStages()
+        let rank = Dictionary(uniqueKeysWithValues: stages.enumerated().map { ($1, $0) })
+        var checkedImports = 0
+        for stage in stages {
+            let directory = TestSupport.path("Sources/\(stage)")
+            let files = (FileManager.default.enumerator(atPath: directory)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".swift") }
+            #expect(!files.isEmpty, "no sources for \(stage)")
+            for file in files {
+                let text = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
+                for line in text.split(separator: "\n") {
+                    let words = line.split(separator: " ").map(String.init)
+                    guard let importIndex = words.firstIndex(of: "import"), importIndex + 1 < words.count,
+                          words[..<importIndex].allSatisfy({ $0.hasPrefix("@") || ["internal", "public", "private", "package", "fileprivate"].contains($0) }),
+                          let imported = rank[words[importIndex + 1]] else { continue }
+                    checkedImports += 1
+                    #expect(imported < (rank[stage] ?? 0), "\(stage)/\(file) imports \(words[importIndex + 1]), a later stage")
+                }
+            }
+        }
+        #expect(checkedImports > 30)
+    }
+}
