@@ -82,6 +82,7 @@ public enum CheckSession {
             return !config.isExcluded(candidate.path) || config.isExcluded(root + "/-")
         }
         var lintConfiguration = config.lint
+        lintConfiguration.settings.environment = config.runEnvironment
         lintConfiguration.shellcheck.enabled = lintConfiguration.shellcheck.enabled && options.shellcheck && options.lint
         let lint = options.lint ? lintConfiguration : nil
         let slots = ResultSlots(count: candidates.count)

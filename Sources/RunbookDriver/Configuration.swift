@@ -10,7 +10,7 @@ import RunbookSyntax
 
 public struct Configuration: Sendable {
     public static let fileName = ".rbc.yaml"
-    public static let keys = ["exclude", "include", "rules", "budgets", "shellcheck", "review", "alerts", "stores", "notifications", "tickets"]
+    public static let keys = ["exclude", "include", "rules", "budgets", "shellcheck", "review", "alerts", "stores", "notifications", "tickets", "unattended"]
 
     /// The directory globs are relative to: the config file's, or the working directory's.
     public let directory: String
@@ -25,6 +25,8 @@ public struct Configuration: Sendable {
     public var stores: [String: ConfigStore] = [:]
     public var notifications: Webhook?
     public var tickets: Webhook?
+    /// Runs happen with nobody at a terminal (CI, alert automation): `unattended: true`.
+    public var unattended = false
 
     init(directory: String, file: String?, excludes: [NSRegularExpression] = [], includes: [NSRegularExpression] = [],
          lint: LintConfiguration = LintConfiguration()) {
@@ -70,6 +72,7 @@ public struct Configuration: Sendable {
         var stores: [String: ConfigStore] = [:]
         var notifications: Webhook?
         var tickets: Webhook?
+        var unattended = false
         if let root = document.root, root.scalarKind != .null {
             if let mapping = RunbookParser.mapping(root, bag: &bag) {
                 for field in mapping.fields where !keys.contains(field.key) {
@@ -86,6 +89,13 @@ public struct Configuration: Sendable {
                 if let field = mapping["stores"] { stores = readStores(field, directory: directory, bag: &bag) }
                 if let field = mapping["notifications"] { notifications = readWebhook(field, bag: &bag) }
                 if let field = mapping["tickets"] { tickets = readWebhook(field, bag: &bag) }
+                if let field = mapping["unattended"] {
+                    if field.value.scalarKind == .bool, let text = field.value.scalarValue {
+                        unattended = ["true", "yes", "on"].contains(text.lowercased())
+                    } else {
+                        bag.report(.typeMismatch, "`unattended` must be true or false", at: field.value.range)
+                    }
+                }
             } else {
                 bag.report(.typeMismatch, "\(fileName) must be a mapping, found \(root.kindDescription)", at: root.range)
             }
@@ -96,6 +106,7 @@ public struct Configuration: Sendable {
         configuration.stores = stores
         configuration.notifications = notifications
         configuration.tickets = tickets
+        configuration.unattended = unattended
         return (configuration, bag.diagnostics)
     }
 
@@ -323,6 +334,12 @@ public struct Configuration: Sendable {
 }
 
 extension Configuration {
+    /// What a run from here would find, for the rules that check a runbook against it.
+    public var runEnvironment: RunEnvironment {
+        RunEnvironment(configurationFile: file, stores: Set(stores.keys), notifications: notifications != nil, tickets: tickets != nil,
+                       unattended: unattended)
+    }
+
     /// The providers a run talks to (config stores, notification and ticket webhooks), as `.rbc.yaml` declares them.
     public func applyProviders(to settings: inout ExecutionSettings) {
         settings.stores = stores
