@@ -5,21 +5,24 @@ import RunbookSource
 
 struct CredentialRule: LintRule {
     static let description = RuleDescription(
-        id: "RB009", slug: "credential", category: .credentials, severity: .error,
+        id: "RB009", slug: "credential", category: .credentials, severity: .error, scope: .both,
         summary: "a credential is written into the runbook",
         rationale: """
         Runbooks live in git, get copied into chat and tickets, and outlive every rotation. A key in a \
         runbook is a leaked key. rbc looks for AWS access keys, private-key blocks, bearer tokens, GitHub \
         and Slack tokens, passwords in URLs, `password=` literals, and long random strings next to names \
         such as `token` or `secret` — anywhere in the file, comments included. The message masks what it \
-        found. Declare a `secret: true` parameter and pass the value at run time instead; rotate the \
+        found. Values that only stand for a credential are not reported: documented dummies (AWS's \
+        `AKIAIOSFODNN7EXAMPLE`, anything with `EXAMPLE`), words such as `changeme`, `wrong-password`, \
+        `your-token`, masks (`xxxx`, `****`), placeholders (`<password>`), and references \
+        (`$VAR`, `${VAR}`, `${{ params.x }}`, `{{ .token }}`, a dotted path such as `secret.name`). Declare a `secret: true` parameter and pass the value at run time instead; rotate the \
         credential that was committed.
         """,
         triggering: [
             .steps("""
                 - id: fetch
                   action: execute_command
-                  command: "AWS_ACCESS_KEY_ID=↓AKIAIOSFODNN7EXAMPLE aws s3 ls"
+                  command: "AWS_ACCESS_KEY_ID=↓AKIAZ7QH3MLT5RJ2KX4D aws s3 ls"
                   timeout: 1m
                 - id: health
                   action: http_request
@@ -36,6 +39,21 @@ struct CredentialRule: LintRule {
                   headers: {Authorization: "Bearer ${{ params.token }}"}
                   timeout: 30s
             """, extra: "  params:\n    token: {type: string, secret: true, required: true}\n"),
+            // Documented dummies and references are not credentials.
+            .steps("""
+                - id: fetch
+                  action: execute_command
+                  command: "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY aws s3 ls"
+                  timeout: 1m
+                - id: login
+                  action: execute_command
+                  command: "app-cli login --password=changeme && app-cli check 'password: wrong-password' && psql password=$PGPASSWORD"
+                  timeout: 1m
+                - id: config
+                  action: execute_command
+                  command: "echo 'token: secret.name' && echo 'token: vault.apiCredentials' && echo 'api_key=xxxxxxxx' && echo 'password: <password>'"
+                  timeout: 1m
+            """),
         ])
 
     struct Pattern {
@@ -80,10 +98,7 @@ struct CredentialRule: LintRule {
                     guard let range = Range(match.range(at: pattern.group), in: text),
                           !reported.contains(where: { $0.overlaps(range) }) else { continue }
                     let secret = String(text[range])
-                    // `${{ params.x }}`, `$VAR` and placeholders are references, not credentials.
-                    if secret.hasPrefix("${") || secret.hasPrefix("$") || secret.hasPrefix("<") || secret.lowercased().contains("example.com") {
-                        continue
-                    }
+                    if Self.isStandIn(secret) { continue }
                     if pattern.what == "a password literal", Self.entropy(secret) < 2.5 { continue }
                     reported.append(range)
                     let start = lineStart + text.utf8.distance(from: text.startIndex, to: range.lowerBound)
@@ -95,6 +110,24 @@ struct CredentialRule: LintRule {
             }
         }
         return findings
+    }
+
+    /// Words that mark a value as documentation rather than a credential: `wrong-password`, `changeme`,
+    /// `your-token`, `example-secret`.
+    static let standInWords = ["example", "sample", "dummy", "placeholder", "changeme", "change-me", "change_me", "redacted",
+                               "fake", "wrong", "your", "password", "passwd", "secret", "token", "xxx", "replace", "insert"]
+
+    /// A value that stands for a credential without being one: documented dummies (AWS's
+    /// `AKIAIOSFODNN7EXAMPLE`), references (`${VAR}`, `$VAR`, `${{ params.x }}`, `{{ .token }}`,
+    /// `secret.name`), placeholders (`<password>`, `[token]`) and masks (`xxxx`, `****`).
+    static func isStandIn(_ secret: String) -> Bool {
+        if secret.contains("EXAMPLE") { return true }
+        if let first = secret.first, "$<[{%*".contains(first) { return true }
+        if Set(secret).count == 1 { return true }
+        let lower = secret.lowercased()
+        if standInWords.contains(where: { lower.contains($0) }) { return true }
+        // `secret.name`, `data.password`: a dotted path names where the value lives.
+        return secret.range(of: #"^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)+$"#, options: .regularExpression) != nil
     }
 
     /// The first four characters, so a reader can find it, and nothing more.
