@@ -37,7 +37,7 @@ public enum RunSession {
 
     public static func prepare(_ path: String, options: Options) throws(Refusal) -> Prepared {
         let (config, configDiagnostics) = Configuration.discover()
-        let result = Compiler.compile(path: path)
+        let result = Compiler.compile(path: path, inferredSeverity: config.inferredSeverity(for: path))
         let usage = result.diagnostics.contains { $0.code == .fileNotFound || $0.code == .notARunbook }
         guard let compiled = result.ir, !result.hasErrors else {
             throw .diagnostics(result.diagnostics, usage ? 2 : 1)
