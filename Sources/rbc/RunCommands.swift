@@ -46,24 +46,49 @@ func refuse(_ refusal: RunSession.Refusal) -> ExitCode {
     }
 }
 
-/// Forwards SIGINT/SIGTERM to the executor while it works.
+/// Forwards signals to the executor while it works. SIGINT and SIGTERM stop the step and roll back,
+/// a second one skips the remaining rollbacks; SIGHUP (the terminal went away) and SIGPIPE (so does a
+/// closed stdout, seen as EPIPE) stop the run the same way, once: they never skip a rollback.
+/// rbc also becomes a child subreaper here, so a step's escaped processes come back to it.
 final class SignalForwarder {
     private var sources: [DispatchSourceSignal] = []
 
     init(_ executor: Executor) {
-        for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+        ProcessRunner.becomeChildSubreaper()
+        let once = OnceSignals()
+        let forward: @Sendable (String) -> Void = { name in
+            if name == "SIGHUP" || name == "SIGPIPE" {
+                guard once.first(name) else { return }
+            }
+            Console.err("\nrbc: \(name) received\(executor.signalCount == 0 ? ": stopping the current step, then rolling back" + (name == "SIGINT" || name == "SIGTERM" ? " (again to skip the rollback)" : "") : "")\n")
+            executor.receive(signal: name)
+        }
+        for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM"), (SIGHUP, "SIGHUP"), (SIGPIPE, "SIGPIPE")] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                Console.err("\nrbc: \(name) received\(executor.signalCount == 0 ? ": stopping the current step, then rolling back (again to skip the rollback)" : "")\n")
-                executor.receive(signal: name)
-            }
+            source.setEventHandler { forward(name) }
             source.resume()
             sources.append(source)
         }
+        Console.onClosedOutput { forward("SIGPIPE") }
     }
 
-    deinit { sources.forEach { $0.cancel() } }
+    deinit {
+        Console.onClosedOutput(nil)
+        sources.forEach { $0.cancel() }
+    }
+}
+
+/// SIGHUP and SIGPIPE count once each: a hangup or a closed pipe repeats itself, it is no second request.
+private final class OnceSignals: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen: Set<String> = []
+
+    func first(_ name: String) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return seen.insert(name).inserted
+    }
 }
 
 func printPlan(_ ir: RunbookIR, _ plan: [PlanEntry], json: Bool) {
