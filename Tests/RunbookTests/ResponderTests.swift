@@ -210,6 +210,14 @@ import Testing
 
         ## Steps
 
+        ### Check
+
+        **Timeout**: 1m
+
+        ```bash
+        kubectl get pods
+        ```
+
         ### Restart
 
         ```bash
