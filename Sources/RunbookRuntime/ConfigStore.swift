@@ -454,8 +454,8 @@ public enum StoreLocks {
     }
 
     /// Takes the lock of the store file `target`, waiting at most `waitMs` for another holder;
-    /// `holder` is what others are told while waiting (`run ID (pid N)`).
-    public static func acquire(_ target: String, waitMs: Int, holder: String) throws {
+    /// `holder` is what others are told while waiting; `waiting` hears once that the wait began.
+    public static func acquire(_ target: String, waitMs: Int, holder: String, waiting: (Busy) -> Void = { _ in }) throws {
         registryLock.lock()
         if var entry = held[target] {
             entry.depth += 1
@@ -466,6 +466,7 @@ public enum StoreLocks {
         registryLock.unlock()
         let path = lockPath(target)
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, waitMs)) * 1_000_000
+        var told = false
         while true {
             let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
             guard descriptor >= 0 else {
@@ -491,9 +492,12 @@ public enum StoreLocks {
             var buffer = [UInt8](repeating: 0, count: 256)
             let count = pread(descriptor, &buffer, buffer.count, 0)
             close(descriptor)
-            if DispatchTime.now().uptimeNanoseconds >= deadline {
-                let text = count > 0 ? String(decoding: buffer[..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : ""
-                throw Busy(store: target, holder: text.isEmpty ? "holder unknown" : text)
+            let text = count > 0 ? String(decoding: buffer[..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : ""
+            let busy = Busy(store: target, holder: text.isEmpty ? "holder unknown" : text)
+            if DispatchTime.now().uptimeNanoseconds >= deadline { throw busy }
+            if !told {
+                told = true
+                waiting(busy)
             }
             usleep(20_000)
         }
@@ -518,4 +522,36 @@ public enum StoreLocks {
         defer { release(target) }
         return try body()
     }
+}
+
+/// The run lock: a run holds the lock of every store its runbook may change from before its first
+/// event to its end, so two runs never interleave their changes — or their rollbacks — on one store
+/// (unless the runbook says `concurrent_runs: true`).
+public final class RunLock: @unchecked Sendable {
+    public private(set) var targets: [String]
+
+    private init(_ targets: [String]) { self.targets = targets }
+
+    /// Locks the store files (in one order, so two runs never wait on each other in a circle);
+    /// throws `StoreLocks.Busy` when one stays held by another rbc for longer than `waitMs`.
+    public static func acquire(_ targets: [String], waitMs: Int, holder: String, waiting: (StoreLocks.Busy) -> Void = { _ in }) throws -> RunLock {
+        var taken: [String] = []
+        do {
+            for target in Set(targets).sorted() {
+                try StoreLocks.acquire(target, waitMs: waitMs, holder: holder, waiting: waiting)
+                taken.append(target)
+            }
+        } catch {
+            taken.forEach(StoreLocks.release)
+            throw error
+        }
+        return RunLock(taken)
+    }
+
+    public func release() {
+        targets.forEach(StoreLocks.release)
+        targets = []
+    }
+
+    deinit { release() }
 }

@@ -496,4 +496,101 @@ final class SmallFilesystem {
             #expect(!FileManager.default.fileExists(atPath: fixture.path + "/real/.flags.json.rbc-lock"), "no lock file left behind")
         }
     }
+
+    // MARK: - Concurrent runs on one store
+
+    /// A runbook of 100 update_config steps, each setting its own key.
+    static func hundredKeys(_ prefix: String, extra: String = "") -> String {
+        runbook((1...100).map { "    - {id: \(prefix)\($0), action: update_config, config_key: keys.\(prefix)\($0), value: \($0), timeout: 10s}\n" }.joined(),
+                extra: extra)
+    }
+
+    /// Runs both commands at once; their results in order.
+    static func together(_ first: [String], _ second: [String], in directory: String) -> [TestSupport.Run?] {
+        nonisolated(unsafe) var results: [TestSupport.Run?] = [nil, nil]
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            let run = try? TestSupport.rbc(index == 0 ? first : second, in: directory)
+            lock.withLock { results[index] = run }
+        }
+        return results
+    }
+
+    static func keys(in fixture: RunFixture) throws -> [String: Any] {
+        let store = try #require(try JSONSerialization.jsonObject(with: Data(fixture.read("flags.json").utf8)) as? [String: Any])
+        return store["keys"] as? [String: Any] ?? [:]
+    }
+
+    /// Two runs on one store at once: the second waits for the first (every key of both survives)
+    /// or, when the wait runs out, refuses before doing anything, with exit 5 and who holds the store.
+    @Test func twoRunsOnOneStoreNeverInterleave() throws {
+        let fixture = try RunFixture(runbook(loggedStep("x")), files: [Self.stores: Self.storesText, "flags.json": "{}\n",
+                                                                       "a.yaml": Self.hundredKeys("a"), "b.yaml": Self.hundredKeys("b")])
+        let results = Self.together(["run", "a.yaml"], ["run", "b.yaml"], in: fixture.path)
+        let a = try #require(results[0])
+        let b = try #require(results[1])
+        let keys = try Self.keys(in: fixture)
+        let refused = [a, b].filter { $0.status == 5 }
+        #expect([a, b].allSatisfy { $0.status == 0 || $0.status == 5 }, "\(a.stderr)\n\(b.stderr)")
+        #expect(refused.count <= 1)
+        if refused.isEmpty {
+            #expect(keys.count == 200, "every key of both runs survives: \(keys.count)")
+        } else {
+            let winner = a.status == 0 ? "a" : "b"
+            #expect(refused[0].stderr.contains("is in use by another rbc"), "\(refused[0].stderr)")
+            #expect(keys.count == 100 && keys.keys.allSatisfy { $0.hasPrefix(winner) }, "the refused run changed nothing")
+            #expect(fixture.journals.count == 1, "the refused run left no journal")
+        }
+    }
+
+    /// A runbook that allows concurrent runs takes no run lock, and the store's own lock (read to
+    /// rename) still keeps every key of both.
+    @Test func concurrentRunsTheRunbookAllowsKeepEveryKey() throws {
+        let extra = "  concurrent_runs: true\n"
+        let fixture = try RunFixture(runbook(loggedStep("x")), files: [Self.stores: Self.storesText, "flags.json": "{}\n",
+                                                                       "a.yaml": Self.hundredKeys("a", extra: extra), "b.yaml": Self.hundredKeys("b", extra: extra)])
+        let results = Self.together(["run", "a.yaml"], ["run", "b.yaml"], in: fixture.path)
+        #expect(results.allSatisfy { $0?.status == 0 }, "\(results.map { $0?.stderr ?? "" })")
+        let keys = try Self.keys(in: fixture)
+        #expect(keys.count == 200, "every key of both runs survives: \(keys.count)")
+        #expect(fixture.journals.count == 2)
+    }
+
+    /// While a run holds its store, another with `--lock-wait 0s` is refused at once — exit 5, the
+    /// holder named, nothing run — and runs normally once the first has ended.
+    @Test func aRunThatCannotHaveItsStoreIsRefusedAndNothingRuns() throws {
+        let holding = runbook("""
+            - id: set
+              action: update_config
+              config_key: held
+              value: 1
+              timeout: 5s
+            - id: hold
+              action: execute_command
+              command: "while [ ! -f go ]; do sleep 0.05; done"
+              readonly: true
+              timeout: 60s
+
+        """)
+        let fixture = try RunFixture(holding, files: [Self.stores: Self.storesText, "flags.json": "{}\n",
+                                                      "other.yaml": runbook(loggedStep("touching") + "    - {id: other, action: update_config, config_key: other, value: 2, timeout: 5s}\n")])
+        let first = try fixture.start(["run", "rb.yaml"])
+        defer {
+            try? "".write(toFile: fixture.path + "/go", atomically: true, encoding: .utf8)
+            first.waitUntilExit()
+        }
+        #expect(try fixture.waitFor { $0.event == .processStarted && $0.step == "hold" })
+        let refused = try fixture.rbc(["run", "other.yaml", "--lock-wait", "0s"])
+        #expect(refused.status == 5, "\(refused.stderr)")
+        #expect(refused.stderr.contains("is in use by another rbc (rbc run of Test, pid \(first.processIdentifier)"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("concurrent_runs: true"), "says how to allow it: \(refused.stderr)")
+        #expect(!fixture.read("log").contains("touching"), "nothing of the refused run ran")
+        #expect(fixture.journals.count == 1)
+        try "".write(toFile: fixture.path + "/go", atomically: true, encoding: .utf8)
+        first.waitUntilExit()
+        #expect(first.terminationStatus == 0)
+        let after = try fixture.rbc(["run", "other.yaml", "--lock-wait", "0s"])
+        #expect(after.status == 0, "\(after.stderr)")
+        #expect(fixture.read("log") == "touching\n")
+    }
 }
