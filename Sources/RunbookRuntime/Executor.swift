@@ -593,6 +593,14 @@ public final class Executor: @unchecked Sendable {
                 for secret in secrets { text = text.replacingOccurrences(of: secret, with: "***") }
                 sink.stream(text, isError: isError)
             }
+            if !run.leftovers.isEmpty {
+                // Background processes (in the command's group, or escaped from it) do not outlive their step.
+                var event = JournalEvent(.message)
+                event.step = step.id
+                event.text = "ended \(run.leftovers.count) process\(run.leftovers.count == 1 ? "" : "es") the command left running: \(run.leftovers.map(String.init).joined(separator: ", "))"
+                record(event)
+                output.note("  \(event.text ?? "")")
+            }
             var result = AttemptResult(status: "succeeded", exitCode: run.exitCode, stdout: run.stdout, stderr: run.stderr, durationMs: run.durationMs)
             switch run.ending {
             case .timedOut:

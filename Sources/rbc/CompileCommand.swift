@@ -51,7 +51,7 @@ struct CompileCommand: ParsableCommand {
                 throw ExitCode(2)
             }
         } else {
-            FileHandle.standardOutput.write(data)
+            Console.out(data)
         }
     }
 }
