@@ -47,6 +47,8 @@ public struct JournalEvent: Codable, Sendable {
     /// reused pid is never mistaken for the step's process.
     public var startTicks: UInt64?
     public var dryRun: Bool?
+    /// Lint errors `rbc run --force` ran despite.
+    public var overriddenFindings: [String]?
     // steps, attempts, rollbacks
     public var list: String?
     public var step: String?
@@ -70,6 +72,8 @@ public struct JournalEvent: Codable, Sendable {
     public var key: String?
     public var previous: JSONValue?
     public var previousPresent: Bool?
+    /// The previous value held a secret and was masked: it cannot be restored from the journal.
+    public var previousMasked: Bool?
     public var value: JSONValue?
     // signals, messages, run end
     public var signal: String?
@@ -99,6 +103,8 @@ public final class Journal: @unchecked Sendable {
     public let path: String
     private let descriptor: Int32
     private var sequence: Int
+    /// Masks secrets in every event before it is written.
+    public var redactor: Redactor?
     private let lock = NSLock()
     /// Test hook for fault injection: the process kills itself right after this event is on disk.
     private let killAfter: Int? = ProcessInfo.processInfo.environment["RBC_FAULT_KILL_AFTER_EVENT"].flatMap { Int($0) }
@@ -136,7 +142,7 @@ public final class Journal: @unchecked Sendable {
     public func append(_ event: JournalEvent) throws -> JournalEvent {
         lock.lock()
         defer { lock.unlock() }
-        var stamped = event
+        var stamped = redactor?.redact(event) ?? event
         sequence += 1
         stamped.seq = sequence
         stamped.time = Self.timestamp()

@@ -25,6 +25,9 @@ public struct RunState: Sendable {
     public let results: [String: StepResult]
     /// The process group of an attempt that never finished (the run was killed during it).
     public let leftoverProcess: (pid: Int32, startTicks: UInt64)?
+    /// Steps whose config change replaced a value that held a secret: it was masked in the journal
+    /// and cannot be restored from it.
+    public let maskedConfigChanges: Set<String>
     /// A main step that started but never finished: the run died during it, and its effect is unknown.
     public let inFlight: String?
 
@@ -69,6 +72,7 @@ public struct RunState: Sendable {
         var completed: [String] = []
         var rolledBack = Set<String>()
         var config: [String: (store: String, key: String, previous: JSONValue?)] = [:]
+        var masked = Set<String>()
         var results: [String: StepResult] = [:]
         var attempts: [String: JournalEvent] = [:]
         var running: (pid: Int32, startTicks: UInt64)?
@@ -85,6 +89,7 @@ public struct RunState: Sendable {
             case .configChanged:
                 if let step = event.step, let store = event.store, let key = event.key {
                     config[step] = (store, key, event.previousPresent == true ? event.previous : nil)
+                    if event.previousMasked == true { masked.insert(step) } else { masked.remove(step) }
                 }
             case .stepFinished:
                 guard let step = event.step, let outcome = event.outcome else { continue }
@@ -112,6 +117,7 @@ public struct RunState: Sendable {
         configChanges = config
         self.results = results
         leftoverProcess = running
+        maskedConfigChanges = masked
         inFlight = finished == nil ? started : nil
     }
 
