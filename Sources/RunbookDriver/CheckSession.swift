@@ -82,11 +82,19 @@ public enum CheckSession {
             return !config.isExcluded(candidate.path) || config.isExcluded(root + "/-")
         }
         var lintConfiguration = config.lint
+        lintConfiguration.settings.environment = config.runEnvironment
         lintConfiguration.shellcheck.enabled = lintConfiguration.shellcheck.enabled && options.shellcheck && options.lint
         let lint = options.lint ? lintConfiguration : nil
+        // Alert rules are read first: a runbook that states no severity takes its alerts'.
+        let alertsStart = Clock.now()
+        let alertPaths = options.alerts.isEmpty ? config.alerts.rules : options.alerts
+        let alertIndex = alertPaths.isEmpty ? nil : AlertIndex(paths: alertPaths, settings: config.alerts)
+        var alertsTime = Clock.since(alertsStart)
         let slots = ResultSlots(count: candidates.count)
         DispatchQueue.concurrentPerform(iterations: candidates.count) { index in
-            slots.store(index, process(candidates[index], lint: lint, sniffExplicit: options.skipNonRunbooks))
+            let path = candidates[index].path
+            let severity = alertIndex?.severity(forRunbookAt: path) ?? config.defaultSeverity(for: path)
+            slots.store(index, process(candidates[index], lint: lint, sniffExplicit: options.skipNonRunbooks, inferredSeverity: severity))
         }
         var results = slots.values.compactMap { $0 }
         var shellcheckTime = 0.0
@@ -118,11 +126,11 @@ public enum CheckSession {
             diagnostics += GitChecks.run(checked, today: options.today, review: config.review, lint: lintConfiguration)
         }
         let gitTime = Clock.since(gitStart)
-        let alertsStart = Clock.now()
-        if !options.alerts.isEmpty {
-            diagnostics += AlertCoverage.run(alertPaths: options.alerts, runbooks: checked, mappings: config.runbookURLs, lint: lintConfiguration)
+        let coverageStart = Clock.now()
+        if let alertIndex {
+            diagnostics += alertIndex.coverage(runbooks: checked, lint: lintConfiguration)
         }
-        let alertsTime = Clock.since(alertsStart)
+        alertsTime += Clock.since(coverageStart)
         if !(options.paramArguments.isEmpty && options.paramFiles.isEmpty) {
             diagnostics += bindParams(arguments: options.paramArguments, files: options.paramFiles, results: checked)
         }
@@ -198,7 +206,8 @@ public enum CheckSession {
     }
 
     /// Compiles and lints one candidate; nil for a directory file that turns out not to be a runbook.
-    static func process(_ candidate: RunbookCandidate, lint: LintConfiguration?, sniffExplicit: Bool = false) -> CompilationResult? {
+    static func process(_ candidate: RunbookCandidate, lint: LintConfiguration?, sniffExplicit: Bool = false,
+                        inferredSeverity: InferredSeverity? = nil) -> CompilationResult? {
         let readStart = Clock.now()
         let loaded = SourceLoader.load(path: candidate.path)
         let readTime = Clock.since(readStart)
@@ -208,7 +217,7 @@ public enum CheckSession {
             return CompilationResult(path: candidate.path, file: diagnostic.file, ir: nil, diagnostics: [diagnostic])
         case .loaded(let file):
             if !candidate.explicit || sniffExplicit, !RunbookDiscovery.looksLikeRunbook(file) { return nil }
-            var result = Compiler.compile(file, hashing: false)
+            var result = Compiler.compile(file, hashing: false, inferredSeverity: inferredSeverity)
             result.timings["read"] = readTime
             if let lint, let ir = result.ir, let syntax = result.syntax {
                 let lintStart = Clock.now()

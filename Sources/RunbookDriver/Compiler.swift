@@ -26,12 +26,12 @@ public enum Compiler {
         markdownExtensions.contains((path as NSString).pathExtension.lowercased())
     }
 
-    public static func compile(path: String, displayPath: String? = nil) -> CompilationResult {
+    public static func compile(path: String, displayPath: String? = nil, inferredSeverity: InferredSeverity? = nil) -> CompilationResult {
         switch SourceLoader.load(path: path, displayPath: displayPath) {
         case .failed(let diagnostic):
             return CompilationResult(path: diagnostic.path, file: diagnostic.file, ir: nil, diagnostics: [diagnostic])
         case .loaded(let file):
-            return compile(file)
+            return compile(file, inferredSeverity: inferredSeverity)
         }
     }
 
@@ -46,7 +46,8 @@ public enum Compiler {
     }
 
     /// `hashing: false` for callers that never emit the IR (`rbc check`, history fingerprints).
-    public static func compile(_ file: SourceFile, hashing: Bool = true) -> CompilationResult {
+    /// `inferredSeverity` applies when the runbook states none (see `SeverityInference`).
+    public static func compile(_ file: SourceFile, hashing: Bool = true, inferredSeverity: InferredSeverity? = nil) -> CompilationResult {
         let parseStart = Clock.now()
         let parsed = isMarkdown(file.path) ? MarkdownRunbookParser.parse(markdown: file) : RunbookParser.parse(yaml: file)
         let parseTime = Clock.since(parseStart)
@@ -56,7 +57,7 @@ public enum Compiler {
             return result
         }
         let checkStart = Clock.now()
-        let checked = TypeChecker.check(syntax, hashing: hashing)
+        let checked = TypeChecker.check(syntax, hashing: hashing, inferredSeverity: inferredSeverity)
         let diagnostics = parsed.diagnostics + checked.diagnostics
         let hasErrors = diagnostics.contains { $0.severity == .error }
         var result = CompilationResult(path: file.path, file: file, ir: hasErrors ? nil : checked.ir, diagnostics: diagnostics, syntax: syntax)

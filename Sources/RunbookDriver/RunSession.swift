@@ -20,7 +20,7 @@ public enum RunSession {
     }
 
     /// Exit code of a run the linter's errors stopped before it started.
-    public static let lintRefusalExitCode: Int32 = 4
+    public static let lintRefusalExitCode: Int32 = 5
 
     public enum Refusal: Error {
         /// Diagnostics that stop the run (compile errors, parameter errors), and the exit code.
@@ -45,7 +45,7 @@ public enum RunSession {
 
     public static func prepare(_ path: String, options: Options) throws(Refusal) -> Prepared {
         let (config, configDiagnostics) = Configuration.discover()
-        let result = Compiler.compile(path: path)
+        let result = Compiler.compile(path: path, inferredSeverity: config.inferredSeverity(for: path))
         let usage = result.diagnostics.contains { $0.code == .fileNotFound || $0.code == .notARunbook }
         guard let compiled = result.ir, !result.hasErrors else {
             throw .diagnostics(result.diagnostics, usage ? 2 : 1)
@@ -102,7 +102,9 @@ public enum RunSession {
         if !unknownSteps.isEmpty {
             throw .message("--approve names no step of this runbook: \(unknownSteps.sorted().joined(separator: ", "))", 2)
         }
-        return Prepared(ir: ir, settings: settings, runsDirectory: runsDirectory(config: config),
+        let runs = runsDirectory(config: config)
+        settings.root = ((runs as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+        return Prepared(ir: ir, settings: settings, runsDirectory: runs,
                         warnings: result.diagnostics.filter { $0.severity != .error }, lintFindings: lintFindings)
     }
 
@@ -119,7 +121,10 @@ public enum RunSession {
 
     /// A run by id (or unique prefix), `last`, or a journal's path.
     public static func findRun(_ name: String) throws(Refusal) -> String {
-        if name.hasSuffix(".jsonl"), FileManager.default.fileExists(atPath: name) { return name }
+        if name.hasSuffix(".jsonl"), FileManager.default.fileExists(atPath: name) {
+            // Absolute: rollback and resume move to the run's own working directory.
+            return URL(fileURLWithPath: name).standardizedFileURL.path
+        }
         let directory = runsDirectory()
         let runs = RunState.list(in: directory)
         if name == "last" {

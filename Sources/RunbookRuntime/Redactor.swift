@@ -158,19 +158,20 @@ public final class Redactor: @unchecked Sendable {
         var copy = event
         let texts: [WritableKeyPath<JournalEvent, String?>] = [
             \.runbook, \.commit, \.user, \.host, \.list, \.step, \.action, \.command, \.outcome, \.stdout, \.stderr,
-            \.reason, \.decision, \.by, \.store, \.key, \.signal, \.text, \.status,
+            \.reason, \.decision, \.by, \.store, \.key, \.undoKey, \.signal, \.text, \.status,
         ]
         for path in texts { copy[keyPath: path] = copy[keyPath: path].map(redact) }
         copy.outputs = copy.outputs.map { Dictionary(uniqueKeysWithValues: $0.map { ($0.key, redact($0.value)) }) }
         copy.params = copy.params?.mapValues(redact)
         copy.value = copy.value.map(redact)
-        if let previous = copy.previous {
-            let masked = redact(previous)
-            if masked != previous {
-                // The value before held a secret: it is not journaled, so it cannot be restored from here.
-                copy.previous = masked
-                copy.previousMasked = true
-            }
+        // The value before held a secret: it is not journaled, so it cannot be restored from here.
+        if let previous = copy.previous, redact(previous) != previous {
+            copy.previous = redact(previous)
+            copy.previousMasked = true
+        }
+        if let source = copy.previousSource, redact(source) != source {
+            copy.previousSource = redact(source)
+            copy.previousMasked = true
         }
         return copy
     }

@@ -19,8 +19,10 @@ public enum TypeChecker {
 
     /// `hashing: false` leaves `contentHash` and `source.sha256` empty: a check that never emits the
     /// IR skips encoding it (profiled: a tenth of `rbc check`).
-    public static func check(_ syntax: RunbookSyntax, hashing: Bool = true) -> CheckedRunbook {
-        var checker = Checker(syntax: syntax)
+    /// `inferredSeverity` is used when the runbook states no `severity` (from the alert rule that
+    /// links to it, or a `.rbc.yaml` default); the IR records where it came from.
+    public static func check(_ syntax: RunbookSyntax, hashing: Bool = true, inferredSeverity: InferredSeverity? = nil) -> CheckedRunbook {
+        var checker = Checker(syntax: syntax, inferredSeverity: inferredSeverity)
         let ir = checker.run(hashing: hashing)
         return CheckedRunbook(ir: checker.bag.hasErrors ? nil : ir, diagnostics: checker.bag.diagnostics)
     }
@@ -45,11 +47,13 @@ private struct Defaults {
 
 private struct Checker {
     let syntax: RunbookSyntax
+    let inferredSeverity: InferredSeverity?
     var bag: DiagnosticBag
     var file: SourceFile { syntax.file }
 
-    init(syntax: RunbookSyntax) {
+    init(syntax: RunbookSyntax, inferredSeverity: InferredSeverity? = nil) {
         self.syntax = syntax
+        self.inferredSeverity = inferredSeverity
         self.bag = DiagnosticBag(file: syntax.file)
     }
 
@@ -62,7 +66,8 @@ private struct Checker {
                   unknownSeverity: syntax.format == .markdown ? .warning : nil)
 
         let name = requiredString(meta, "name", in: "runbook", at: syntax.headerRange) ?? ""
-        let severity = severityValue(meta) ?? .p3
+        let inferred = meta["severity"] == nil ? inferredSeverity : nil
+        let severity = inferred?.severity ?? severityValue(meta) ?? .p3
         let description = optionalString(meta, "description")
         let owner = optionalString(meta, "owner", nonEmpty: true)
         let reviewed = meta["reviewed"].flatMap { date($0) }
@@ -100,7 +105,7 @@ private struct Checker {
             irVersion: RunbookIR.currentVersion,
             runbook: MetadataIR(name: name, severity: severity, description: description, owner: owner,
                                 reviewed: reviewed, reviewEveryMs: reviewEvery, tags: tags, escalation: escalation,
-                                triggers: triggers),
+                                triggers: triggers, severitySource: inferred?.source),
             params: params, steps: steps, postRunbook: post, rollback: rollback, procedures: procedures,
             documentation: documentation, contentHash: "",
             source: SourceIR(path: file.path, format: syntax.format.rawValue, sha256: hashing ? SHA256.hex(file.bytes) : ""))

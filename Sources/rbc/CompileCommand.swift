@@ -28,7 +28,7 @@ struct CompileCommand: ParsableCommand {
     @OptionGroup var options: OutputOptions
 
     func run() throws {
-        let result = Compiler.compile(path: file)
+        let result = Compiler.compile(path: file, inferredSeverity: Configuration.discover().0.inferredSeverity(for: file))
         let usageError = result.diagnostics.contains { $0.code.id == "RB0001" || $0.code.id == "RB0006" }
         if !result.diagnostics.isEmpty {
             let renderer = options.format.renderer(color: options.useColor(fileDescriptor: 2), version: RBC.version)
@@ -51,7 +51,7 @@ struct CompileCommand: ParsableCommand {
                 throw ExitCode(2)
             }
         } else {
-            FileHandle.standardOutput.write(data)
+            Console.out(data)
         }
     }
 }
