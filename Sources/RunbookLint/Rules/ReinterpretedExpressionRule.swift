@@ -7,7 +7,7 @@ import RunbookSource
 
 struct ReinterpretedExpressionRule: LintRule {
     static let description = RuleDescription(
-        id: "RB040", slug: "expression-reinterpreted", category: .expressions, severity: .error,
+        id: "RB040", slug: "expression-reinterpreted", category: .expressions, severity: .error, scope: .both,
         summary: "a `${{ }}` reaches a second interpreter that runs its value as code",
         rationale: """
         rbc passes every expression to the shell as a quoted environment variable, so the shell that \
