@@ -267,8 +267,11 @@ func expectNoLeak(_ texts: [(String, String)], of secret: String, sourceLocation
             - id: long
               action: execute_command
               command: "sleep 60"
-              readonly: true
               timeout: 120s
+              rollback:
+                action: execute_command
+                command: "touch undone"
+                timeout: 10s
 
         """))
         let process = try fixture.start(["run", "rb.yaml"])
