@@ -155,7 +155,7 @@ func expectNoLeak(_ texts: [(String, String)], of secret: String, sourceLocation
         let plan = try fixture.rbc(["plan", "rb.yaml", "--param", "p=\(injection.value)"])
         #expect(plan.stdout.contains("RB040"), "plan prints the lint errors above itself: \(plan.stdout)")
         let run = try fixture.rbc(["run", "rb.yaml", "--param", "p=\(injection.value)"])
-        #expect(run.status == 5, "\(run.stderr)")
+        #expect(run.status == 6, "\(run.stderr)")
         #expect(run.stderr.contains("--force"))
         #expect(!FileManager.default.fileExists(atPath: fixture.path + "/pwned"), "the parameter ran as code")
         #expect(fixture.journals.isEmpty)
