@@ -255,7 +255,8 @@ func expectNoLeak(_ texts: [(String, String)], of secret: String, sourceLocation
         """, extra: "  params:\n    name: {type: string, required: true}\n    limit: {type: string, required: true}\n"),
             files: [".rbc.yaml": "stores:\n  default: {file: flags.json}\n", "flags.json": "{}"])
         let plan = try fixture.rbc(["plan", "rb.yaml", "--param", "name=api", "--param", "limit=250"])
-        #expect(plan.stdout.contains("set limits.api = 250"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("set limits.api"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("250"), "\(plan.stdout)")
         #expect(!plan.stdout.contains("${{"))
     }
 
