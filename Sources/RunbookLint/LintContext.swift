@@ -130,6 +130,11 @@ public struct LintContext: Sendable {
     /// The rollback's fields, if the step has one.
     public func rollbackField(_ view: StepView, _ key: String) -> FieldSyntax? { view.syntax.rollback?.fields[key] }
 
+    /// A fix in the syntax the runbook is written in: Markdown runbooks get labels and fence attributes, not YAML keys.
+    public func hint(yaml: String, markdown: String) -> String {
+        syntax.format == .markdown ? markdown : yaml
+    }
+
     public func describe(_ view: StepView) -> String {
         switch view.list {
         case .steps: "step `\(view.ir.id)`"

@@ -31,8 +31,9 @@ public enum HTTPClient {
     private static let initialized: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
 
     /// A blocking request that ends by `timeoutMs` at the latest, or as soon as `cancelled` says so.
+    /// `userAgent` (`rbc/VERSION`) tells the server who calls; a step's own `User-Agent` header wins.
     public static func send(method: String, url: String, headers: [String: String], body: String?, timeoutMs: Int,
-                            cancelled: (@Sendable () -> Bool)? = nil) throws -> HTTPResponse {
+                            userAgent: String = "rbc", cancelled: (@Sendable () -> Bool)? = nil) throws -> HTTPResponse {
         guard let target = URL(string: url), target.scheme == "http" || target.scheme == "https" else {
             throw Failure(kind: .failed, description: "`\(url)` is not an http(s) URL")
         }
@@ -44,7 +45,9 @@ public enum HTTPClient {
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
         // No `Expect: 100-continue` round trip before a body: it costs a second with many servers.
-        for line in headers.sorted(by: { $0.key < $1.key }).map({ "\($0.key): \($0.value)" }) + ["Expect:"] {
+        var lines = headers.sorted(by: { $0.key < $1.key }).map { "\($0.key): \($0.value)" } + ["Expect:"]
+        if !headers.keys.contains(where: { $0.lowercased() == "user-agent" }) { lines.append("User-Agent: \(userAgent)") }
+        for line in lines {
             headerList = curl_slist_append(headerList, line)
         }
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
@@ -104,11 +107,11 @@ public enum HTTPClient {
     }
 
     /// Posts a JSON document.
-    public static func postJSON(_ url: String, _ object: [String: Any], timeoutMs: Int,
+    public static func postJSON(_ url: String, _ object: [String: Any], timeoutMs: Int, userAgent: String = "rbc",
                                 cancelled: (@Sendable () -> Bool)? = nil) throws -> HTTPResponse {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return try send(method: "POST", url: url, headers: ["Content-Type": "application/json"],
-                        body: String(decoding: data, as: UTF8.self), timeoutMs: timeoutMs, cancelled: cancelled)
+                        body: String(decoding: data, as: UTF8.self), timeoutMs: timeoutMs, userAgent: userAgent, cancelled: cancelled)
     }
 }
 
