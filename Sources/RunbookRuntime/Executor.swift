@@ -677,7 +677,8 @@ public final class Executor: @unchecked Sendable {
                 event.value = value
                 guard self.record(event) else { throw ConfigStore.Failure(description: "not changed: \(self.journalFailure ?? "cannot write the journal")") }
             }
-            let previous = change.undoKey == key ? change.previous : try? store.get(key)
+            // When a shallower key was replaced or created, this key itself did not exist before.
+            let previous = change.undoKey == key ? change.previous : nil
             output.note("  \(key) = \(RuntimeValue.from(value).text) (was \(previous.map { RuntimeValue.from($0).text } ?? "unset")) in \(store.path)")
             var result = AttemptResult(status: "succeeded")
             result.configChange = change
