@@ -54,7 +54,7 @@ public enum RunSession {
             allValues += fileValues
             paramDiagnostics += fileDiagnostics
         }
-        let bound = ParamBinder.bind(allValues, to: ir, runbook: result.file)
+        let bound = ParamBinder.bind(allValues, to: ir, runbook: result.file, allowMissing: options.dryRun)
         paramDiagnostics += bound.diagnostics
         let configErrors = configDiagnostics.filter { $0.severity == .error }
         if !paramDiagnostics.isEmpty || !configErrors.isEmpty {
@@ -68,6 +68,7 @@ public enum RunSession {
         var settings = ExecutionSettings()
         settings.dryRun = options.dryRun
         settings.params = bound.values
+        settings.missingParams = options.dryRun ? ir.params.filter { $0.required && bound.values[$0.name] == nil }.map(\.name) : []
         settings.approveAll = options.approveAll
         settings.approvedSteps = options.approvedSteps
         settings.gracePeriodMs = options.gracePeriodMs

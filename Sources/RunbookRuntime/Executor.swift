@@ -26,6 +26,8 @@ public struct ExecutionSettings: Sendable {
     /// rollback from anywhere acts on the same files.
     public var workingDirectory = FileManager.default.currentDirectoryPath
     public var root: String?
+    /// Required parameters a plan was made without: they read as marked placeholders (`rbc run` refuses without them).
+    public var missingParams: [String] = []
     /// How long a store change waits for another rbc that holds the store.
     public var lockWaitMs = 10_000
 
@@ -734,8 +736,10 @@ public final class Executor: @unchecked Sendable {
     // MARK: - Substitution
 
     var context: EvaluationContext {
-        EvaluationContext(params: settings.params.mapValues(RuntimeValue.from), steps: results, runbookName: ir.runbook.name,
-                          severity: ir.runbook.severity.rawValue, planning: settings.dryRun)
+        var params = settings.params.mapValues(RuntimeValue.from)
+        for name in settings.missingParams where settings.dryRun { params[name] = .unknown("params.\(name): not given") }
+        return EvaluationContext(params: params, steps: results, runbookName: ir.runbook.name,
+                                 severity: ir.runbook.severity.rawValue, planning: settings.dryRun)
     }
 
     /// The command the shell runs and the variables it reads: values never become shell text.
@@ -763,10 +767,46 @@ public final class Executor: @unchecked Sendable {
         redact((try? resolve(text, field: field, step: step)) ?? text)
     }
 
+    /// What the store holds now under a step's key, for plans and approvals.
+    func currentConfigValue(store storeName: String, key template: String, step: StepIR, prefix: String) -> String {
+        guard let store = settings.stores[storeName] else { return "(store `\(storeName)` is not configured: the run would fail here)" }
+        guard let key = try? resolve(template, field: prefix + "config_key", step: step), !isPlaceholder(template) else {
+            return "(current value: read at run time)"
+        }
+        do {
+            return try store.get(key).map { redact(Self.jsonText($0)) } ?? "(unset)"
+        } catch {
+            return "(cannot read \(store.path): \(error))"
+        }
+    }
+
+    /// Whether a template reads something a plan does not know (a step's result, a parameter not given).
+    func isPlaceholder(_ template: String) -> Bool {
+        TemplateScanner.scan(template).parts.contains { part in
+            guard part.kind != .literal, let value = try? ExpressionEvaluator.evaluate(part.text, in: context) else { return part.kind != .literal }
+            if case .unknown = value { return true }
+            return false
+        }
+    }
+
+    static func jsonText(_ value: JSONValue) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
+    }
+
     func describe(_ action: ActionIR, step: StepIR, prefix: String) -> String {
         switch action.kind {
         case .executeCommand: return "$ " + display(action.command ?? "", field: prefix + "command", step: step)
-        case .updateConfig: return "set \(display(action.configKey ?? "", field: prefix + "config_key", step: step)) = \(RuntimeValue.from(action.value ?? .null).text) in store \(action.store ?? "default")"
+        case .updateConfig:
+            // Current → new, as `ansible --check --diff` shows it: the plan reads the store, changes nothing.
+            let storeName = action.store ?? "default"
+            var new = action.value ?? .null
+            if case .string(let text) = new { new = .string(display(text, field: prefix + "value", step: step)) }
+            let key = display(action.configKey ?? "", field: prefix + "config_key", step: step)
+            // A rollback runs after its step changed the value: what the store holds now says nothing about then.
+            if !prefix.isEmpty { return "set \(key) = \(redact(Self.jsonText(new))) in store \(storeName)" }
+            return "set \(key) in store \(storeName): \(currentConfigValue(store: storeName, key: action.configKey ?? "", step: step, prefix: prefix)) → \(redact(Self.jsonText(new)))"
         case .sendNotification: return "notify \(display(action.channel ?? "", field: prefix + "channel", step: step)): \(display(action.message ?? "", field: prefix + "message", step: step))"
         case .createTicket: return "ticket: \(display(action.title ?? "", field: prefix + "title", step: step))"
         case .httpRequest: return "\(action.method ?? "GET") \(display(action.url ?? "", field: prefix + "url", step: step))"

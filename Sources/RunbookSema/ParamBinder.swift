@@ -62,7 +62,9 @@ public enum ParamBinder {
     }
 
     /// Checks values against a runbook's parameters; returns every parameter's value (defaults applied).
-    public static func bind(_ values: [ParamValue], to ir: RunbookIR, runbook: SourceFile?) -> (values: [String: JSONValue], diagnostics: [Diagnostic]) {
+    /// `allowMissing`: a plan shows required parameters that were not given as placeholders instead of refusing.
+    public static func bind(_ values: [ParamValue], to ir: RunbookIR, runbook: SourceFile?,
+                            allowMissing: Bool = false) -> (values: [String: JSONValue], diagnostics: [Diagnostic]) {
         var diagnostics: [Diagnostic] = []
         var bound: [String: JSONValue] = [:]
         let declared = Dictionary(ir.params.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -97,7 +99,7 @@ public enum ParamBinder {
         for param in ir.params where bound[param.name] == nil {
             if let defaultValue = param.defaultValue {
                 bound[param.name] = defaultValue
-            } else if param.required, !values.contains(where: { $0.name == param.name }) {
+            } else if param.required, !allowMissing, !values.contains(where: { $0.name == param.name }) {
                 let range = runbook.flatMap { file in
                     param.location.map { location -> SourceRange in
                         let start = file.offset(line: location.line, column: location.column)

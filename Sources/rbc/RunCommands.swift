@@ -155,7 +155,7 @@ private final class OnceSignals: @unchecked Sendable {
     }
 }
 
-func printPlan(_ ir: RunbookIR, _ plan: [PlanEntry], json: Bool) {
+func printPlan(_ ir: RunbookIR, _ plan: [PlanEntry], json: Bool, missingParams: [String] = []) {
     if json {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -181,6 +181,10 @@ func printPlan(_ ir: RunbookIR, _ plan: [PlanEntry], json: Bool) {
     }
     let undoable = ir.steps.filter { $0.rollback != nil || $0.action.kind == .updateConfig }.count
     out += "\n\(ir.steps.count) step\(ir.steps.count == 1 ? "" : "s"), \(undoable) with a rollback.\n"
+    if !missingParams.isEmpty {
+        out += "Not given: \(missingParams.map { "`\($0)`" }.joined(separator: ", ")) (shown as <params.NAME: not given>); `rbc run` needs "
+            + "\(missingParams.count == 1 ? "it" : "them"): \(missingParams.map { "--param \($0)=…" }.joined(separator: " "))\n"
+    }
     Console.out(out)
 }
 
@@ -213,7 +217,7 @@ func plan(file: String, options: RunSession.Options, json: Bool) throws {
     do { prepared = try RunSession.prepare(file, options: options) } catch { throw refuse(error) }
     let executor = Executor(ir: prepared.ir, settings: prepared.settings, output: ConsoleOutput(), prompter: TerminalPrompter(), journal: nil)
     let outcome = executor.run(runID: "plan")
-    printPlan(prepared.ir, outcome.plan, json: json)
+    printPlan(prepared.ir, outcome.plan, json: json, missingParams: prepared.settings.missingParams)
 }
 
 struct RunCommand: ParsableCommand {
