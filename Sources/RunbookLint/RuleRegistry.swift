@@ -10,6 +10,7 @@ public enum RuleRegistry {
         AlertWithoutRunbookRule(), DeadRunbookLinkRule(), UnknownTriggerAlertRule(), UnresolvableRunbookLinkRule(), UncheckedRunbookLinkRule(),
         UnusedSuppressionRule(), ExpiredSuppressionRule(), SuppressionWithoutReasonRule(), UnknownSuppressionRule(),
         StoreUnknownRule(), WebhookUnconfiguredRule(), ManualUnattendedRule(),
+        SectionTemplateRule(), BrokenLinkRule(), UnexplainedVariableRule(),
     ]
 
     public static var descriptions: [RuleDescription] { rules.map { type(of: $0).description } }
