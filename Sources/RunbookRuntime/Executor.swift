@@ -561,8 +561,14 @@ public final class Executor: @unchecked Sendable {
             return AttemptResult(status: "failed", reason: "not performed: \(journalFailure ?? "cannot write the journal")")
         }
         var result: AttemptResult
+        let began = DispatchTime.now().uptimeNanoseconds
         do {
             result = try act(action, step: step, fieldPrefix: fieldPrefix, timeoutMs: timeoutMs)
+        } catch let failure as HTTPClient.Failure {
+            // A request that ran out of time counts as a timeout, one a signal ended as interrupted.
+            let status = failure.kind == .timedOut ? "timed_out" : failure.kind == .interrupted ? "interrupted" : "failed"
+            result = AttemptResult(status: status, reason: failure.kind == .interrupted ? "ended by \(firstSignal ?? "a signal")" : "\(failure)",
+                                   durationMs: Int((DispatchTime.now().uptimeNanoseconds - began) / 1_000_000))
         } catch {
             result = AttemptResult(status: "failed", reason: "\(error)")
         }
@@ -640,7 +646,8 @@ public final class Executor: @unchecked Sendable {
             for (name, value) in action.headers ?? [:] { headers[name] = try resolve(value, field: "\(fieldPrefix)headers.\(name)", step: step) }
             let body = try action.body.map { try resolve($0, field: fieldPrefix + "body", step: step) }
             let start = DispatchTime.now().uptimeNanoseconds
-            let response = try HTTPClient.send(method: action.method ?? "GET", url: url, headers: headers, body: body, timeoutMs: timeoutMs, userAgent: userAgent)
+            let response = try HTTPClient.send(method: action.method ?? "GET", url: url, headers: headers, body: body, timeoutMs: timeoutMs, userAgent: userAgent,
+                                               cancelled: { [unowned self] in signalCount > 0 })
             var result = AttemptResult(status: "succeeded", httpStatus: response.status, stdout: response.body,
                                        durationMs: Int((DispatchTime.now().uptimeNanoseconds - start) / 1_000_000))
             let expected = expect?.status
@@ -723,7 +730,8 @@ public final class Executor: @unchecked Sendable {
             output.note("  \(redact(fallback))")
             return AttemptResult(status: "succeeded", reason: "no webhook configured: printed")
         }
-        let response = try HTTPClient.postJSON(webhook.url, payload(webhook.format), timeoutMs: timeoutMs, userAgent: userAgent)
+        let response = try HTTPClient.postJSON(webhook.url, payload(webhook.format), timeoutMs: timeoutMs, userAgent: userAgent,
+                                               cancelled: { [unowned self] in signalCount > 0 })
         guard (200...299).contains(response.status) else {
             return AttemptResult(status: "failed", reason: "\(what): webhook answered HTTP \(response.status)", httpStatus: response.status)
         }

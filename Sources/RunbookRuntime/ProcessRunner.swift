@@ -399,36 +399,55 @@ struct ProcessTree {
     }
 }
 
-/// Output kept within a limit: the beginning and the end, with a marker for what was dropped.
+/// Output kept within a limit: the beginning and the end, with a marker for what was dropped. The
+/// end is a ring buffer, so each byte costs the same however much flows through (a 1 GiB body).
 final class Capture: @unchecked Sendable {
-    private let limit: Int
     private let lock = NSLock()
+    private let half: Int
     private var head: [UInt8] = []
-    private var tail: [UInt8] = []
-    private var dropped = 0
+    private var ring: [UInt8]
+    /// Where the next byte of the ring goes, and how much of it is filled.
+    private var next = 0
+    private var filled = 0
+    private(set) var total = 0
 
-    init(limit: Int) { self.limit = limit }
+    init(limit: Int) {
+        half = max(1, limit / 2)
+        ring = [UInt8](repeating: 0, count: half)
+    }
 
     func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { append($0) }
+    }
+
+    func append(_ bytes: UnsafeRawBufferPointer) {
         lock.lock()
         defer { lock.unlock() }
-        let half = limit / 2
+        total += bytes.count
+        var rest = bytes[...]
         if head.count < half {
-            let take = min(half - head.count, bytes.count)
-            head += bytes[0..<take]
-            tail += bytes[take...]
-        } else {
-            tail += bytes
+            let take = min(half - head.count, rest.count)
+            head += rest.prefix(take)
+            rest = rest.dropFirst(take)
         }
-        if tail.count > half {
-            dropped += tail.count - half
-            tail.removeFirst(tail.count - half)
+        // Only the last `half` bytes can survive in the ring.
+        if rest.count > half { rest = rest.suffix(half) }
+        filled = min(half, filled + rest.count)
+        ring.withUnsafeMutableBytes { ring in
+            while !rest.isEmpty {
+                let count = min(half - next, rest.count)
+                ring.baseAddress?.advanced(by: next).copyMemory(from: UnsafeRawBufferPointer(rebasing: rest.prefix(count)).baseAddress!, byteCount: count)
+                next = (next + count) % half
+                rest = rest.dropFirst(count)
+            }
         }
     }
 
     var text: String {
         lock.lock()
         defer { lock.unlock() }
+        let tail = filled < half ? Array(ring[0..<filled]) : Array(ring[next...] + ring[..<next])
+        let dropped = total - head.count - tail.count
         let marker = dropped > 0 ? Array("\n[… \(dropped) bytes not kept …]\n".utf8) : []
         return String(decoding: head + marker + tail, as: UTF8.self)
     }
