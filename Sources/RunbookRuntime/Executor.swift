@@ -265,10 +265,11 @@ public final class Executor: @unchecked Sendable {
 
     /// Room kept free for the journal while steps run: enough to journal the rollback of everything
     /// that may need it, so a filesystem that fills up stops the run with its way back intact.
-    /// The files of the config stores a runbook may change (its steps, their rollbacks, the
-    /// runbook-wide rollback), symlinks followed: what its run lock covers.
+    /// The files of the config stores a runbook may change (its steps and procedures, their
+    /// rollbacks, the runbook-wide rollback), symlinks followed: what its run lock covers.
     public static func storeFiles(changedBy ir: RunbookIR, stores: [String: ConfigStore]) -> [String] {
-        let actions = (ir.steps + ir.postRunbook + ir.rollback).flatMap { [$0.action] + ($0.rollback.map { [$0.action] } ?? []) }
+        let steps = ir.steps + ir.postRunbook + ir.rollback + ir.procedures.flatMap(\.steps)
+        let actions = steps.flatMap { [$0.action] + ($0.rollback.map { [$0.action] } ?? []) }
         let names = Set(actions.filter { $0.kind == .updateConfig }.map { $0.store ?? "default" })
         return Set(names.compactMap { stores[$0]?.target }).sorted()
     }
@@ -819,7 +820,8 @@ public final class Executor: @unchecked Sendable {
                 event.value = value
                 guard self.record(event) else { throw ConfigStore.Failure(description: "not changed: \(self.journalFailure ?? "cannot write the journal")") }
             }
-            let previous = change.undoKey == key ? change.previous : try? store.get(key)
+            // When a shallower key was replaced or created, this key itself did not exist before.
+            let previous = change.undoKey == key ? change.previous : nil
             output.note("  \(key) = \(RuntimeValue.from(value).text) (was \(previous.map { RuntimeValue.from($0).text } ?? "unset")) in \(store.path)")
             var result = AttemptResult(status: "succeeded")
             result.configChange = change
