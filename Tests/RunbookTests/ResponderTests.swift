@@ -472,6 +472,33 @@ import Testing
         #expect(answers == ["one:run", "flaky:run", "flaky:retry", "flaky:skip", "three:skip"], "\(answers)")
     }
 
+    /// On a real terminal (a pty from util-linux `script`): the questions go to /dev/tty and the answers
+    /// come from it, as a person at the keyboard gives them.
+    @Test func stepModeOnATerminal() throws {
+        let fixture = try RunFixture(runbook(loggedStep("one") + loggedStep("two")))
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "util-linux `script` provides the pty")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", "'\(TestSupport.rbcBinary)' run rb.yaml --step", "/dev/null"]
+        process.currentDirectoryURL = fixture.url
+        let input = Pipe()
+        let out = Pipe()
+        process.standardInput = input
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Typed ahead: the terminal keeps the lines until rbc reads them.
+        input.fileHandleForWriting.write(Data("r\ns\n".utf8))
+        try input.fileHandleForWriting.close()
+        let screen = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(screen)")
+        #expect(screen.contains("$ echo two >> log") && screen.contains("[r]un, [s]kip, [a]bort?"), "\(screen)")
+        #expect(fixture.read("log") == "one\n")
+        let answers = try fixture.events().filter { $0.event == .approval && $0.by == "step mode" }.map { $0.text ?? "" }
+        #expect(answers == ["run", "skip"])
+    }
+
     @Test func stepModeAbortRollsBack() throws {
         let fixture = try RunFixture(runbook(loggedStep("one") + loggedStep("two")))
         let run = try answering("r\na\n", ["run", "rb.yaml", "--step"], in: fixture)
