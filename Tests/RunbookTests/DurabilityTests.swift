@@ -165,30 +165,14 @@ final class SmallFilesystem {
     /// again `rbc rollback` leaves everything as it was before the run.
     @Test(.timeLimit(.minutes(3)))
     func aFailedAppendAtEveryEventStopsTheRunAndRollbackRestoresEverything() throws {
-        let text = runbook("""
-            - id: one
-              action: execute_command
-              command: "touch s1"
-              timeout: 5s
-              rollback: {action: execute_command, command: "rm -f s1", timeout: 5s}
-            - id: raise
-              action: update_config
-              config_key: a.b
-              value: 2
-              timeout: 5s
-            - id: three
-              action: execute_command
-              command: "touch s3"
-              timeout: 5s
-              rollback: {action: execute_command, command: "rm -f s3", timeout: 5s}
-
-        """)
-        let files = [Self.stores: Self.storesText, "flags.json": "{\"a\": {\"b\": 1}}"]
-        let complete = try RunFixture(text, files: files)
+        // The 5-step run the kill -9 test uses, commands and config changes each with an undo.
+        let files = [Self.stores: Self.storesText, "flags.json": FaultInjectionTests.flags]
+        let initialFlags = try JSONSerialization.jsonObject(with: Data(FaultInjectionTests.flags.utf8)) as? NSDictionary
+        let complete = try RunFixture(FaultInjectionTests.runbookText, files: files)
         #expect(try complete.rbc(["run", "rb.yaml"]).status == 0)
         let total = try complete.events().count
         for failing in 2...total {
-            let fixture = try RunFixture(text, files: files)
+            let fixture = try RunFixture(FaultInjectionTests.runbookText, files: files)
             let run = try TestSupport.rbc(["run", "rb.yaml"], in: fixture.path, environment: ["RBC_FAULT_JOURNAL_FULL_AT_EVENT": "\(failing)"])
             #expect(run.status == 3 || run.status == 4, "event \(failing): exit \(run.status) \(run.stderr)")
             let journal = try #require(fixture.journals.first)
@@ -196,17 +180,14 @@ final class SmallFilesystem {
             #expect(try Journal.read(journal).count == failing - 1, "event \(failing): only complete events remain")
             let state = try RunState(path: journal)
             // Nothing happened that the journal does not announce.
-            let made = ["s1", "s3"].filter { FileManager.default.fileExists(atPath: fixture.path + "/" + $0) }
-            for name in made {
-                let step = name == "s1" ? "one" : "three"
-                #expect(state.events.contains { $0.event == .attemptStarted && $0.step == step }, "event \(failing): \(name) made unannounced")
+            for (file, step) in [("s1", "one"), ("s3", "three"), ("s5", "five")] where FileManager.default.fileExists(atPath: fixture.path + "/" + file) {
+                #expect(state.events.contains { $0.event == .attemptStarted && $0.step == step }, "event \(failing): \(file) made unannounced")
             }
             let rollback = try fixture.rbc(["rollback", "last", "--yes"])
             #expect(rollback.status == 0, "event \(failing): \(rollback.stderr)")
-            #expect(!FileManager.default.fileExists(atPath: fixture.path + "/s1") && !FileManager.default.fileExists(atPath: fixture.path + "/s3"),
-                    "event \(failing)")
-            let flags = try JSONSerialization.jsonObject(with: Data(fixture.read("flags.json").utf8)) as? NSDictionary
-            #expect(flags == ["a": ["b": 1]], "event \(failing): \(fixture.read("flags.json"))")
+            let (left, flags) = try FaultInjectionTests.snapshot(fixture)
+            #expect(left.isEmpty, "event \(failing): left \(left)")
+            #expect(flags == initialFlags, "event \(failing): \(fixture.read("flags.json"))")
             try Self.expectReadable(journal, in: fixture.path)
         }
     }
