@@ -29,6 +29,13 @@ public struct ExecutionSettings: Sendable {
     public var root: String?
     /// Required parameters a plan was made without: they read as marked placeholders (`rbc run` refuses without them).
     public var missingParams: [String] = []
+    /// A partial run (`--from`, `--only`, `--procedure`): the main steps that run, and how they were chosen.
+    /// Steps outside it are journaled as skipped.
+    public var selectedSteps: Set<String>?
+    public var selection: String?
+    /// `--step`: before each step, show the exact command and ask run / skip / abort; after a failure,
+    /// retry / skip / abort. Every answer is journaled.
+    public var stepMode = false
     /// How long a store change waits for another rbc that holds the store.
     public var lockWaitMs = 10_000
 
@@ -191,6 +198,11 @@ public final class Executor: @unchecked Sendable {
             outcome.journalFailure = journalFailure
             return outcome
         }
+        if let selection = settings.selection, !settings.dryRun {
+            var event = JournalEvent(.message)
+            event.text = "partial run: \(selection)"
+            record(event)
+        }
         return proceed(runID: runID, from: 0)
     }
 
@@ -277,7 +289,11 @@ public final class Executor: @unchecked Sendable {
                 stopped = (.rolledBack, "stopped before step \(step.id): \(journalFailure ?? "cannot write the journal")")
                 break
             }
-            let outcome = perform(step, list: "steps")
+            let outcome = settings.stepMode && !settings.dryRun ? performStepByStep(step) : perform(step, list: "steps")
+            if abortRequested {
+                stopped = (.rolledBack, "aborted in step mode at step \(step.id)")
+                break
+            }
             if journalFailure != nil {
                 stopped = (.rolledBack, "stopped at step \(step.id): \(journalFailure ?? "")")
                 break
@@ -312,7 +328,7 @@ public final class Executor: @unchecked Sendable {
             status = stopped.status
             reason = stopped.reason
         } else {
-            status = failures > 0 ? .completedWithFailures : .succeeded
+            status = failures + failuresSkipped > 0 ? .completedWithFailures : .succeeded
         }
         if signalCount == 0, journalFailure == nil {
             for step in ir.postRunbook { _ = perform(step, list: "post_runbook") }
@@ -452,6 +468,11 @@ public final class Executor: @unchecked Sendable {
     }
 
     func perform(_ step: StepIR, list: String) -> StepOutcome {
+        if list == "steps", let selected = settings.selectedSteps, !selected.contains(step.id) {
+            // Not part of this partial run: journaled as skipped, left out of a plan.
+            if settings.dryRun { return StepOutcome(succeeded: true, status: "skipped", counts: false) }
+            return finishStep(step, list: list, AttemptResult(status: "skipped", reason: "not selected (\(settings.selection ?? "partial run"))"), counts: false)
+        }
         var started = JournalEvent(.stepStarted)
         started.step = step.id
         started.list = list
@@ -554,7 +575,10 @@ public final class Executor: @unchecked Sendable {
         let question = step.action.kind == .manual
             ? "Step \(step.id) is manual:\n  \(display(step.action.instructions ?? "", field: "instructions", step: step))\nDone?"
             : "Run step \(step.id)?\n  \(describe(step.action, step: step, prefix: ""))\nApprove?"
-        if settings.approveAll || settings.approvedSteps.contains(step.id) {
+        if stepModeApproved.contains(step.id) {
+            event.decision = "approved"
+            event.by = "step mode"
+        } else if settings.approveAll || settings.approvedSteps.contains(step.id) {
             event.decision = "approved"
             event.by = settings.approveAll ? "--yes" : "--approve \(step.id)"
         } else if let answer = prompter.confirm(question) {
@@ -570,6 +594,49 @@ public final class Executor: @unchecked Sendable {
         if event.decision == "approved" { approvedBy[step.id] = event.by }
         if event.decision != "approved" { output.note("✘ \(step.id) not approved (\(event.by ?? ""))") }
         return event.decision == "approved"
+    }
+
+    // MARK: - Step mode
+
+    /// Set when the person answers abort: the run stops and rolls back what completed.
+    var abortRequested = false
+    /// Steps the person chose to run in step mode: that answer is their approval.
+    var stepModeApproved: Set<String> = []
+    /// Failed steps the person chose to go on without: the run ends `completed_with_failures`.
+    var failuresSkipped = 0
+
+    /// One step in step mode: ask before it (run / skip / abort) and after a failure (retry / skip / abort).
+    func performStepByStep(_ step: StepIR) -> StepOutcome {
+        var question = "Step \(step.id)\(step.name.map { ": \($0)" } ?? "")\n  \(describe(step.action, step: step, prefix: ""))\n[r]un, [s]kip, [a]bort?"
+        var failed: StepOutcome?
+        while true {
+            let answer = prompter.choose(question, options: failed == nil ? ["run", "skip", "abort"] : ["retry", "skip", "abort"]) ?? "abort"
+            var event = JournalEvent(.approval)
+            event.step = step.id
+            event.decision = answer == "run" || answer == "retry" ? "approved" : "refused"
+            event.by = "step mode"
+            event.text = answer
+            guard record(event) else { return StepOutcome(succeeded: false, status: "refused", counts: true) }
+            switch answer {
+            case "run", "retry":
+                stepModeApproved.insert(step.id)
+                let outcome = perform(step, list: "steps")
+                if outcome.succeeded || signalCount > 0 || journalFailure != nil { return outcome }
+                failed = outcome
+                question = "Step \(step.id) \(outcome.status).\n[r]etry, [s]kip (go on without it), [a]bort (roll back)?"
+            case "skip":
+                // After a failure, skipping means the failure does not stop the run.
+                if let failed {
+                    failuresSkipped += 1
+                    return StepOutcome(succeeded: false, status: failed.status, counts: false)
+                }
+                return finishStep(step, list: "steps", AttemptResult(status: "skipped", reason: "skipped in step mode"), counts: false)
+            default:
+                abortRequested = true
+                output.note("✘ aborted at step \(step.id)")
+                return failed ?? StepOutcome(succeeded: false, status: "refused", counts: true)
+            }
+        }
     }
 
     // MARK: - Actions
