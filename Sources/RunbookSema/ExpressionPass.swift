@@ -44,13 +44,11 @@ struct ExpressionPass {
     }
 
     private mutating func check(list: [StepSyntax], ir steps: inout [StepIR], earlier: [String: StepFacts], facts: [StepFacts]) {
+        var byID: [String: (position: Int, facts: StepFacts)] = [:]
+        for (position, fact) in facts.enumerated() where byID[fact.id] == nil { byID[fact.id] = (position, fact) }
         for (position, stepSyntax) in list.enumerated() where position < steps.count {
-            var visible = earlier
-            for fact in facts[..<position] where visible[fact.id] == nil { visible[fact.id] = fact }
-            var later: [String: StepFacts] = [:]
-            for fact in facts[position...] where visible[fact.id] == nil { later[fact.id] = fact }
             let id = steps[position].id
-            var scope = ExpressionScope(params: params, visible: visible, later: later, owner: "step `\(id)`")
+            var scope = ExpressionScope(params: params, earlier: earlier, list: byID, position: position, ownStep: nil, owner: "step `\(id)`")
             var substitutions: [SubstitutionIR] = []
 
             if let when = stepSyntax.fields["when"], let text = when.value.scalarValue {
@@ -67,10 +65,7 @@ struct ExpressionPass {
             }
             // A rollback runs after its step: the step's own results are visible to it.
             if let rollback = stepSyntax.rollback, var rollbackIR = steps[position].rollback {
-                if let fact = facts.first(where: { $0.id == id }) {
-                    scope.visible[id] = fact
-                    scope.later[id] = nil
-                }
+                scope.ownStep = byID[id]?.facts
                 scope.owner = "rollback of `\(id)`"
                 var rollbackAction = rollbackIR.action
                 templates(in: rollback.fields, prefix: "rollback.", scope: scope, substitutions: &substitutions, action: &rollbackAction)
@@ -168,7 +163,8 @@ struct ExpressionPass {
 
     private mutating func report(_ problems: [ExpressionProblem], locator: ValueLocator, base: Int) {
         for problem in problems {
-            bag.report(.expressionSyntax, problem.message, at: locator.range(base + problem.span.start, base + problem.span.end), help: problem.help)
+            bag.report(problem.isSizeLimit ? .expressionTooLarge : .expressionSyntax, problem.message,
+                       at: locator.range(base + problem.span.start, base + problem.span.end), help: problem.help)
         }
     }
 
