@@ -11,6 +11,8 @@ struct ExpressionPass {
     let params: [String: ParamIR]
     var bag: DiagnosticBag
     var referencedParams: Set<String> = []
+    /// An expression too large to check (RB3020) may use any parameter: none is called unused then.
+    var skippedExpression = false
 
     /// Step fields whose strings the executor substitutes into.
     static let templatedFields = ["command", "config_key", "value", "channel", "message", "title", "body", "url", "instructions", "shell"]
@@ -31,7 +33,7 @@ struct ExpressionPass {
             check(list: procedureSyntax.steps, ir: &ir.procedures[index].steps, earlier: [:], facts: facts(ir.procedures[index].steps))
         }
         let paramFields = syntax.metadata["params"].flatMap { $0.value.mappingPairs } ?? []
-        for param in ir.params where !referencedParams.contains(param.name) {
+        for param in ir.params where !referencedParams.contains(param.name) && !skippedExpression {
             let range = paramFields.first { $0.key.scalarValue == param.name }?.key.range
             bag.report(.unusedParam, "parameter `\(param.name)` is declared but no expression uses it", at: range,
                        help: "use it as `${{ params.\(param.name) }}`, or remove the declaration")
@@ -163,6 +165,7 @@ struct ExpressionPass {
 
     private mutating func report(_ problems: [ExpressionProblem], locator: ValueLocator, base: Int) {
         for problem in problems {
+            if problem.isSizeLimit { skippedExpression = true }
             bag.report(problem.isSizeLimit ? .expressionTooLarge : .expressionSyntax, problem.message,
                        at: locator.range(base + problem.span.start, base + problem.span.end), help: problem.help)
         }
