@@ -22,12 +22,21 @@ public struct ExecutionSettings: Sendable {
     public var commit: String?
     public var dirty = false
     public var rbcVersion = ""
+    /// Lint errors `--force` overrode, as `ID path:line:col: message`: journaled with the run.
+    public var overriddenFindings: [String] = []
     /// Where the run's commands run, and the root of its repository or `.rbc.yaml`: journaled so a
     /// rollback from anywhere acts on the same files.
     public var workingDirectory = FileManager.default.currentDirectoryPath
     public var root: String?
     /// Required parameters a plan was made without: they read as marked placeholders (`rbc run` refuses without them).
     public var missingParams: [String] = []
+    /// A partial run (`--from`, `--only`, `--procedure`): the main steps that run, and how they were chosen.
+    /// Steps outside it are journaled as skipped.
+    public var selectedSteps: Set<String>?
+    public var selection: String?
+    /// `--step`: before each step, show the exact command and ask run / skip / abort; after a failure,
+    /// retry / skip / abort. Every answer is journaled.
+    public var stepMode = false
     /// How long a store change waits for another rbc that holds the store.
     public var lockWaitMs = 10_000
 
@@ -100,9 +109,12 @@ public final class Executor: @unchecked Sendable {
     let prompter: Prompter
     let journal: Journal?
     let runner: ProcessRunner
-    let secrets: [String]
+    /// Secrets and every value computed from them, masked in everything rbc writes.
+    let redactor: Redactor
 
     var results: [String: StepResult] = [:]
+    /// Steps of a past run whose previous config value was masked in the journal (it held a secret).
+    var unrestorable: Set<String> = []
     /// Who approved each step (`terminal`, `--yes`, `--approve STEP`): a manual step's record says so.
     var approvedBy: [String: String] = [:]
     /// Steps that completed, oldest first, with what is needed to undo them.
@@ -121,12 +133,13 @@ public final class Executor: @unchecked Sendable {
     public init(ir: RunbookIR, settings: ExecutionSettings, output: ExecutionOutput, prompter: Prompter, journal: Journal?) {
         self.ir = ir
         self.settings = settings
-        self.output = output
         self.prompter = prompter
         self.journal = journal
         self.runner = ProcessRunner(gracePeriodMs: settings.gracePeriodMs)
         let secretNames = Set(ir.params.filter(\.secret).map(\.name))
-        self.secrets = settings.params.filter { secretNames.contains($0.key) }.map { RuntimeValue.from($0.value).text }.filter { !$0.isEmpty }
+        redactor = Redactor(secrets: settings.params.filter { secretNames.contains($0.key) }.map { RuntimeValue.from($0.value).text })
+        self.output = RedactingOutput(output, redactor: redactor)
+        journal?.redactor = redactor
     }
 
     // MARK: - Signals
@@ -175,6 +188,7 @@ public final class Executor: @unchecked Sendable {
         started.host = ProcessInfo.processInfo.hostName
         started.pid = getpid()
         started.dryRun = settings.dryRun
+        started.overriddenFindings = settings.overriddenFindings.isEmpty ? nil : settings.overriddenFindings
         if !settings.dryRun {
             started.workingDirectory = settings.workingDirectory
             started.root = settings.root
@@ -185,14 +199,29 @@ public final class Executor: @unchecked Sendable {
             outcome.journalFailure = journalFailure
             return outcome
         }
+        if let selection = settings.selection, !settings.dryRun {
+            var event = JournalEvent(.message)
+            event.text = "partial run: \(selection)"
+            record(event)
+        }
         return proceed(runID: runID, from: 0)
     }
 
     /// A run killed mid-step may have left that step's process group running: end it first, so that
     /// nothing acts while the old step still does.
     func endLeftoverProcess(_ state: RunState) {
-        guard let leftover = state.leftoverProcess,
-              ProcessRunner.endLeftover(group: leftover.pid, startTicks: leftover.startTicks) else { return }
+        guard let leftover = state.leftoverProcess else { return }
+        if let refusal = ProcessRunner.refusalToSignal(group: leftover.pid, startTicks: leftover.startTicks) {
+            // Gone is the usual case; anything else means the journal names a process that is not the step's.
+            guard ProcessRunner.startTicks(of: leftover.pid) != nil || leftover.pid <= 1 else { return }
+            var event = JournalEvent(.message)
+            event.pid = leftover.pid
+            event.text = "did not signal process group \(leftover.pid) named by the journal: \(refusal)"
+            record(event)
+            output.note("rbc: did not signal process group \(leftover.pid) named by the journal: \(refusal)")
+            return
+        }
+        guard ProcessRunner.endLeftover(group: leftover.pid, startTicks: leftover.startTicks) else { return }
         var event = JournalEvent(.message)
         event.pid = leftover.pid
         event.text = "ended process group \(leftover.pid), left running by the killed run"
@@ -203,6 +232,7 @@ public final class Executor: @unchecked Sendable {
     /// Continues a past run from its first step that did not complete.
     public func resume(_ state: RunState) -> RunOutcome {
         endLeftoverProcess(state)
+        unrestorable = state.maskedConfigChanges
         results = state.results
         completed = state.completedOrder.compactMap { id in
             state.step(id).map { Completed(list: "steps", step: $0, configChange: state.configChanges[id]) }
@@ -220,6 +250,7 @@ public final class Executor: @unchecked Sendable {
     /// `rollback_failed`, another `rbc rollback` retries exactly the undos that did not succeed.
     public func rollback(_ state: RunState) -> RunOutcome {
         endLeftoverProcess(state)
+        unrestorable = state.maskedConfigChanges
         results = state.results
         completed = state.pendingUndos.compactMap { id in
             state.step(id).map { Completed(list: "steps", step: $0, configChange: state.configChanges[id]) }
@@ -259,7 +290,11 @@ public final class Executor: @unchecked Sendable {
                 stopped = (.rolledBack, "stopped before step \(step.id): \(journalFailure ?? "cannot write the journal")")
                 break
             }
-            let outcome = perform(step, list: "steps")
+            let outcome = settings.stepMode && !settings.dryRun ? performStepByStep(step) : perform(step, list: "steps")
+            if abortRequested {
+                stopped = (.rolledBack, "aborted in step mode at step \(step.id)")
+                break
+            }
             if journalFailure != nil {
                 stopped = (.rolledBack, "stopped at step \(step.id): \(journalFailure ?? "")")
                 break
@@ -294,7 +329,7 @@ public final class Executor: @unchecked Sendable {
             status = stopped.status
             reason = stopped.reason
         } else {
-            status = failures > 0 ? .completedWithFailures : .succeeded
+            status = failures + failuresSkipped > 0 ? .completedWithFailures : .succeeded
         }
         if signalCount == 0, journalFailure == nil {
             for step in ir.postRunbook { _ = perform(step, list: "post_runbook") }
@@ -373,6 +408,9 @@ public final class Executor: @unchecked Sendable {
             started.text = "automatic: restore the value recorded before the step"
             guard record(started) else { return notJournaled(step) }
             output.note("↩ rollback of \(step.id): restore \(change.undoKey)")
+            if unrestorable.contains(step.id) {
+                return finishRollback(step, AttemptResult(status: "failed", reason: "the previous value of \(change.undoKey) held a secret, so the journal masked it; restore it by hand"))
+            }
             do {
                 guard let store else { throw ConfigStore.Failure(description: "no config store `\(change.store)` is configured") }
                 try store.restore(change)
@@ -431,6 +469,11 @@ public final class Executor: @unchecked Sendable {
     }
 
     func perform(_ step: StepIR, list: String) -> StepOutcome {
+        if list == "steps", let selected = settings.selectedSteps, !selected.contains(step.id) {
+            // Not part of this partial run: journaled as skipped, left out of a plan.
+            if settings.dryRun { return StepOutcome(succeeded: true, status: "skipped", counts: false) }
+            return finishStep(step, list: list, AttemptResult(status: "skipped", reason: "not selected (\(settings.selection ?? "partial run"))"), counts: false)
+        }
         var started = JournalEvent(.stepStarted)
         started.step = step.id
         started.list = list
@@ -445,7 +488,7 @@ public final class Executor: @unchecked Sendable {
                               attempts: step.retry.maxAttempts,
                               onFailure: step.onFailure.rawValue, approval: nil,
                               rollback: step.rollback.map { "\(describe($0.action, step: step, prefix: "rollback.")) (timeout \(DurationParser.format(milliseconds: $0.timeoutMs)))" }
-                                ?? (step.action.kind == .updateConfig ? "restore the previous value of \(step.action.configKey ?? "")" : nil))
+                                ?? (step.action.kind == .updateConfig ? "restore the previous value of \(display(step.action.configKey ?? "", field: "config_key", step: step))" : nil))
 
         // The condition.
         if let when = step.when {
@@ -530,7 +573,10 @@ public final class Executor: @unchecked Sendable {
         let question = step.action.kind == .manual
             ? "Step \(step.id) is manual:\n  \(redact(step.action.instructions ?? ""))\nDone?"
             : "Run step \(step.id)?\n  \(describe(step.action, step: step, prefix: ""))\nApprove?"
-        if settings.approveAll || settings.approvedSteps.contains(step.id) {
+        if stepModeApproved.contains(step.id) {
+            event.decision = "approved"
+            event.by = "step mode"
+        } else if settings.approveAll || settings.approvedSteps.contains(step.id) {
             event.decision = "approved"
             event.by = settings.approveAll ? "--yes" : "--approve \(step.id)"
         } else if let answer = prompter.confirm(question) {
@@ -546,6 +592,49 @@ public final class Executor: @unchecked Sendable {
         if event.decision == "approved" { approvedBy[step.id] = event.by }
         if event.decision != "approved" { output.note("✘ \(step.id) not approved (\(event.by ?? ""))") }
         return event.decision == "approved"
+    }
+
+    // MARK: - Step mode
+
+    /// Set when the person answers abort: the run stops and rolls back what completed.
+    var abortRequested = false
+    /// Steps the person chose to run in step mode: that answer is their approval.
+    var stepModeApproved: Set<String> = []
+    /// Failed steps the person chose to go on without: the run ends `completed_with_failures`.
+    var failuresSkipped = 0
+
+    /// One step in step mode: ask before it (run / skip / abort) and after a failure (retry / skip / abort).
+    func performStepByStep(_ step: StepIR) -> StepOutcome {
+        var question = "Step \(step.id)\(step.name.map { ": \($0)" } ?? "")\n  \(describe(step.action, step: step, prefix: ""))\n[r]un, [s]kip, [a]bort?"
+        var failed: StepOutcome?
+        while true {
+            let answer = prompter.choose(question, options: failed == nil ? ["run", "skip", "abort"] : ["retry", "skip", "abort"]) ?? "abort"
+            var event = JournalEvent(.approval)
+            event.step = step.id
+            event.decision = answer == "run" || answer == "retry" ? "approved" : "refused"
+            event.by = "step mode"
+            event.text = answer
+            guard record(event) else { return StepOutcome(succeeded: false, status: "refused", counts: true) }
+            switch answer {
+            case "run", "retry":
+                stepModeApproved.insert(step.id)
+                let outcome = perform(step, list: "steps")
+                if outcome.succeeded || signalCount > 0 || journalFailure != nil { return outcome }
+                failed = outcome
+                question = "Step \(step.id) \(outcome.status).\n[r]etry, [s]kip (go on without it), [a]bort (roll back)?"
+            case "skip":
+                // After a failure, skipping means the failure does not stop the run.
+                if let failed {
+                    failuresSkipped += 1
+                    return StepOutcome(succeeded: false, status: failed.status, counts: false)
+                }
+                return finishStep(step, list: "steps", AttemptResult(status: "skipped", reason: "skipped in step mode"), counts: false)
+            default:
+                abortRequested = true
+                output.note("✘ aborted at step \(step.id)")
+                return failed ?? StepOutcome(succeeded: false, status: "refused", counts: true)
+            }
+        }
     }
 
     // MARK: - Actions
@@ -580,8 +669,8 @@ public final class Executor: @unchecked Sendable {
         finished.exitCode = result.exitCode
         finished.httpStatus = result.httpStatus
         finished.durationMs = result.durationMs
-        finished.stdout = result.stdout.isEmpty ? nil : redact(Self.excerpt(result.stdout))
-        finished.stderr = result.stderr.isEmpty ? nil : redact(Self.excerpt(result.stderr))
+        finished.stdout = result.stdout.isEmpty ? nil : excerpt(result.stdout)
+        finished.stderr = result.stderr.isEmpty ? nil : excerpt(result.stderr)
         record(finished)
         return result
     }
@@ -592,8 +681,9 @@ public final class Executor: @unchecked Sendable {
         case .executeCommand:
             let (command, environment) = try commandToRun(action, step: step, field: fieldPrefix + "command")
             let shell = action.shell ?? "/bin/sh"
-            let secrets = self.secrets
             let sink = output
+            // One redactor per stream: each holds back what may still become a secret.
+            let streams = [StreamRedactor(redactor), StreamRedactor(redactor)]
             let journalStart: (pid_t) -> Void = { pid in
                 var event = JournalEvent(.processStarted)
                 event.step = step.id
@@ -603,9 +693,12 @@ public final class Executor: @unchecked Sendable {
                 if !self.record(event) { self.runner.interrupt() }
             }
             let run = try runner.run(command: command, shell: shell, environment: environment, timeoutMs: timeoutMs, started: journalStart) { chunk, isError in
-                var text = chunk
-                for secret in secrets { text = text.replacingOccurrences(of: secret, with: "***") }
-                sink.stream(text, isError: isError)
+                let text = streams[isError ? 1 : 0].feed(chunk)
+                if !text.isEmpty { sink.stream(text, isError: isError) }
+            }
+            for (stream, isError) in zip(streams, [false, true]) {
+                let rest = stream.flush()
+                if !rest.isEmpty { sink.stream(rest, isError: isError) }
             }
             if !run.leftovers.isEmpty {
                 // Background processes (in the command's group, or escaped from it) do not outlive their step.
@@ -670,8 +763,7 @@ public final class Executor: @unchecked Sendable {
             }
             store.lockWaitMs = settings.lockWaitMs
             let key = try resolve(action.configKey ?? "", field: fieldPrefix + "config_key", step: step)
-            var value = action.value ?? .null
-            if case .string(let text) = value { value = .string(try resolve(text, field: fieldPrefix + "value", step: step)) }
+            let value = try configValue(action, step: step, field: fieldPrefix + "value")
             // What the store held is on disk before the store changes: the automatic rollback needs it.
             let change = try store.set(key, to: value) { change in
                 var event = JournalEvent(.configChanged)
@@ -753,7 +845,10 @@ public final class Executor: @unchecked Sendable {
     func commandToRun(_ action: ActionIR, step: StepIR, field: String) throws -> (String, [String: String]) {
         var environment: [String: String] = [:]
         for substitution in (step.substitutions ?? []) where substitution.field == field {
-            environment[substitution.variable] = try ExpressionEvaluator.evaluate(substitution.expression, in: context).text
+            let value = try ExpressionEvaluator.evaluate(substitution.expression, in: context).text
+            // Taint: a value computed from a secret is a secret.
+            if substitution.secret { redactor.add(value, derived: true) }
+            environment[substitution.variable] = value
         }
         return (action.commandTemplate ?? action.command ?? "", environment)
     }
@@ -762,11 +857,39 @@ public final class Executor: @unchecked Sendable {
     func resolve(_ text: String, field: String, step: StepIR) throws -> String {
         let scanned = TemplateScanner.scan(text)
         guard scanned.hasExpressions else { return text }
+        let bareField = field.hasPrefix("rollback.") ? String(field.dropFirst(9)) : field
         var out = ""
         for part in scanned.parts {
-            out += part.kind == .literal ? part.text : try ExpressionEvaluator.evaluate(part.text, in: context).text
+            guard part.kind == .expression else { out += part.text; continue }
+            let evaluated = try ExpressionEvaluator.evaluate(part.text, in: context)
+            var value = evaluated.text
+            let expression = part.text.trimmingCharacters(in: .whitespaces)
+            let substitution = step.substitutions?.first { $0.field == field && $0.expression == expression }
+            if substitution?.secret == true { redactor.add(value, derived: true) }
+            if case .unknown = evaluated { out += value; continue }
+            // Encoded for where it goes: never more than the one value the author put there.
+            if bareField == "url" {
+                value = try ValueEncoding.encode(value, in: ValueEncoding.urlPart(after: out))
+            } else if bareField == "config_key", !declaresShape(substitution) {
+                try ValueEncoding.checkKeySegment(value)
+            }
+            out += value
         }
+        if bareField == "config_key" { try ValueEncoding.checkKey(out) }
         return out
+    }
+
+    /// The expression is a parameter whose `pattern:` declares the value's shape (which may hold dots).
+    func declaresShape(_ substitution: SubstitutionIR?) -> Bool {
+        guard let substitution, substitution.references.count == 1, let reference = substitution.references.first,
+              reference.hasPrefix("params."), substitution.expression == reference else { return false }
+        return ir.params.first { $0.name == String(reference.dropFirst(7)) }?.pattern != nil
+    }
+
+    /// The value an update_config writes: a string is a template.
+    func configValue(_ action: ActionIR, step: StepIR, field: String) throws -> JSONValue {
+        guard case .string(let text) = action.value ?? .null else { return action.value ?? .null }
+        return .string(try resolve(text, field: field, step: step))
     }
 
     /// What a person sees: values filled in, secrets as `***`.
@@ -822,9 +945,7 @@ public final class Executor: @unchecked Sendable {
         }
     }
 
-    func redact(_ text: String) -> String {
-        secrets.reduce(text) { $0.replacingOccurrences(of: $1, with: "***") }
-    }
+    func redact(_ text: String) -> String { redactor.redact(text) }
 
     func redactedParams() -> [String: JSONValue] {
         var values = settings.params
@@ -891,8 +1012,14 @@ public final class Executor: @unchecked Sendable {
         return regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
     }
 
-    static func excerpt(_ text: String) -> String {
-        text.count <= 4000 ? text : String(text.prefix(2000)) + "\n[…]\n" + String(text.suffix(2000))
+    /// What the journal keeps of an output: masked before it is cut, and where the capture already
+    /// dropped its middle, the halves of a secret on either side of the gap masked too.
+    func excerpt(_ text: String) -> String {
+        var masked = text
+        if let gap = text.range(of: #"\n\[… \d+ bytes not kept …\]\n"#, options: .regularExpression) {
+            masked = redactor.redact(cutText: text, marker: String(text[gap]))
+        }
+        return redactor.excerpt(masked)
     }
 
     /// Values a step publishes: a regex's first group (or whole match), or a JSON path.

@@ -65,8 +65,10 @@ struct BrokenLinkRule: LintRule {
                 continue
             }
             guard let resolved = Self.resolve(path, from: directory) else {
+                let quoted = path.hasPrefix("\"") || path.hasPrefix("'")
                 findings.append(LintFinding("the link to `\(path)` leads to no file", at: link.range,
-                                            help: "fix the path (it is read from this page's directory) or remove the link"))
+                                            help: quoted ? "remove the quotes around the URL: `[text](https://…)`"
+                                                : "fix the path (it is read from this page's directory) or remove the link"))
                 continue
             }
             guard let anchor, Self.isMarkdown(resolved) else { continue }
