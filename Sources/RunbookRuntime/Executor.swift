@@ -265,10 +265,11 @@ public final class Executor: @unchecked Sendable {
 
     /// Room kept free for the journal while steps run: enough to journal the rollback of everything
     /// that may need it, so a filesystem that fills up stops the run with its way back intact.
-    /// The files of the config stores a runbook may change (its steps, their rollbacks, the
-    /// runbook-wide rollback), symlinks followed: what its run lock covers.
+    /// The files of the config stores a runbook may change (its steps and procedures, their
+    /// rollbacks, the runbook-wide rollback), symlinks followed: what its run lock covers.
     public static func storeFiles(changedBy ir: RunbookIR, stores: [String: ConfigStore]) -> [String] {
-        let actions = (ir.steps + ir.postRunbook + ir.rollback).flatMap { [$0.action] + ($0.rollback.map { [$0.action] } ?? []) }
+        let steps = ir.steps + ir.postRunbook + ir.rollback + ir.procedures.flatMap(\.steps)
+        let actions = steps.flatMap { [$0.action] + ($0.rollback.map { [$0.action] } ?? []) }
         let names = Set(actions.filter { $0.kind == .updateConfig }.map { $0.store ?? "default" })
         return Set(names.compactMap { stores[$0]?.target }).sorted()
     }
@@ -507,6 +508,16 @@ public final class Executor: @unchecked Sendable {
                 return finishStep(step, list: list, AttemptResult(status: "failed", reason: "condition `\(when)`: \(error)"))
             }
         }
+        // Alternatives in one command (`# Option A` … `# Option B` …): never both. Step mode asks which.
+        let alternatives = step.action.kind == .executeCommand ? Alternatives.split(step.action.command ?? "").options : []
+        if !alternatives.isEmpty {
+            let labels = alternatives.map(\.label).joined(separator: "; ")
+            entry.approval = "holds alternatives (\(labels)): rbc run refuses it; rbc run --step asks which one to run"
+            if !settings.dryRun {
+                return finishStep(step, list: list, AttemptResult(status: "refused",
+                                                                  reason: "holds alternatives (\(labels)): rbc does not run both; `rbc run --step` asks which one"))
+            }
+        }
         // Approval: confirm: true, and manual steps (a person does them).
         if step.confirm || step.action.kind == .manual {
             entry.approval = step.action.kind == .manual ? "a person performs it and confirms" : "needs approval"
@@ -604,16 +615,34 @@ public final class Executor: @unchecked Sendable {
     var failuresSkipped = 0
 
     /// One step in step mode: ask before it (run / skip / abort) and after a failure (retry / skip / abort).
-    func performStepByStep(_ step: StepIR) -> StepOutcome {
-        var question = "Step \(step.id)\(step.name.map { ": \($0)" } ?? "")\n  \(describe(step.action, step: step, prefix: ""))\n[r]un, [s]kip, [a]bort?"
+    func performStepByStep(_ original: StepIR) -> StepOutcome {
+        var step = original
+        let title = "Step \(step.id)\(step.name.map { ": \($0)" } ?? "")"
+        var question = "\(title)\n  \(describe(step.action, step: step, prefix: ""))\n[r]un, [s]kip, [a]bort?"
+        var options = ["run", "skip", "abort"]
+        // Alternatives become a choice: each option with the lines every option shares.
+        let alternatives = step.action.kind == .executeCommand ? Alternatives.split(step.action.command ?? "") : (preamble: step.action.command ?? "", options: [])
+        if !alternatives.options.isEmpty {
+            let listed = alternatives.options.enumerated().map { index, option in
+                "  [\(index + 1)] \(option.label)\n" + redact(Alternatives.choose(option, preamble: alternatives.preamble))
+                    .split(separator: "\n").map { "      $ \($0)" }.joined(separator: "\n")
+            }
+            question = "\(title) holds alternatives; rbc runs one:\n\(listed.joined(separator: "\n"))\n[1]-[\(alternatives.options.count)], [s]kip, [a]bort?"
+            options = alternatives.options.indices.map { String($0 + 1) } + ["skip", "abort"]
+        }
         var failed: StepOutcome?
         while true {
-            let answer = prompter.choose(question, options: failed == nil ? ["run", "skip", "abort"] : ["retry", "skip", "abort"]) ?? "abort"
+            var answer = prompter.choose(question, options: failed == nil ? options : ["retry", "skip", "abort"]) ?? "abort"
             var event = JournalEvent(.approval)
             event.step = step.id
-            event.decision = answer == "run" || answer == "retry" ? "approved" : "refused"
             event.by = "step mode"
             event.text = answer
+            if let number = Int(answer), let chosen = Self.choosing(original, number - 1) {
+                step = chosen
+                event.text = "choose \(alternatives.options[number - 1].label)"
+                answer = "run"
+            }
+            event.decision = answer == "run" || answer == "retry" ? "approved" : "refused"
             guard record(event) else { return StepOutcome(succeeded: false, status: "refused", counts: true) }
             switch answer {
             case "run", "retry":
@@ -635,6 +664,19 @@ public final class Executor: @unchecked Sendable {
                 return failed ?? StepOutcome(succeeded: false, status: "refused", counts: true)
             }
         }
+    }
+
+    /// A step that runs one of its command's alternatives (0-based), from the command and its template alike.
+    static func choosing(_ step: StepIR, _ index: Int) -> StepIR? {
+        let command = Alternatives.split(step.action.command ?? "")
+        let template = Alternatives.split(step.action.commandTemplate ?? step.action.command ?? "")
+        guard command.options.indices.contains(index), template.options.count == command.options.count else { return nil }
+        var chosen = step
+        chosen.action.command = Alternatives.choose(command.options[index], preamble: command.preamble)
+        if step.action.commandTemplate != nil {
+            chosen.action.commandTemplate = Alternatives.choose(template.options[index], preamble: template.preamble)
+        }
+        return chosen
     }
 
     // MARK: - Actions
@@ -778,7 +820,8 @@ public final class Executor: @unchecked Sendable {
                 event.value = value
                 guard self.record(event) else { throw ConfigStore.Failure(description: "not changed: \(self.journalFailure ?? "cannot write the journal")") }
             }
-            let previous = change.undoKey == key ? change.previous : try? store.get(key)
+            // When a shallower key was replaced or created, this key itself did not exist before.
+            let previous = change.undoKey == key ? change.previous : nil
             output.note("  \(key) = \(RuntimeValue.from(value).text) (was \(previous.map { RuntimeValue.from($0).text } ?? "unset")) in \(store.path)")
             var result = AttemptResult(status: "succeeded")
             result.configChange = change

@@ -472,6 +472,33 @@ import Testing
         #expect(answers == ["one:run", "flaky:run", "flaky:retry", "flaky:skip", "three:skip"], "\(answers)")
     }
 
+    /// On a real terminal (a pty from util-linux `script`): the questions go to /dev/tty and the answers
+    /// come from it, as a person at the keyboard gives them.
+    @Test func stepModeOnATerminal() throws {
+        let fixture = try RunFixture(runbook(loggedStep("one") + loggedStep("two")))
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "util-linux `script` provides the pty")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", "'\(TestSupport.rbcBinary)' run rb.yaml --step", "/dev/null"]
+        process.currentDirectoryURL = fixture.url
+        let input = Pipe()
+        let out = Pipe()
+        process.standardInput = input
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Typed ahead: the terminal keeps the lines until rbc reads them.
+        input.fileHandleForWriting.write(Data("r\ns\n".utf8))
+        try input.fileHandleForWriting.close()
+        let screen = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(screen)")
+        #expect(screen.contains("$ echo two >> log") && screen.contains("[r]un, [s]kip, [a]bort?"), "\(screen)")
+        #expect(fixture.read("log") == "one\n")
+        let answers = try fixture.events().filter { $0.event == .approval && $0.by == "step mode" }.map { $0.text ?? "" }
+        #expect(answers == ["run", "skip"])
+    }
+
     @Test func stepModeAbortRollsBack() throws {
         let fixture = try RunFixture(runbook(loggedStep("one") + loggedStep("two")))
         let run = try answering("r\na\n", ["run", "rb.yaml", "--step"], in: fixture)
@@ -485,5 +512,73 @@ import Testing
         let silent = try answering("", ["run", "rb.yaml", "--step"], in: fixture)
         #expect(silent.status == 1)
         #expect(fixture.read("log") == "")
+    }
+}
+
+/// Seed 001's own example: `# Option A: Restart` and `# Option B: Rollback` in one fence.
+@Suite(.serialized) struct AlternativesTests {
+    static let seedShaped = """
+    ---
+    severity: P2
+    owner: team-orders
+    defaults:
+      timeout: 1m
+    ---
+    # High error rate
+
+    ## Steps
+
+    ### 1. Apply Mitigation
+    ```bash
+    echo shared >> log
+    # Option A: Restart
+    echo restart >> log
+    # Option B: Rollback
+    echo rollback >> log
+    ```
+    **Irreversible**: a restart or a rollback is safe to repeat
+    """
+
+    func fixture() throws -> RunFixture {
+        let fixture = try RunFixture(runbook(loggedStep("one")))
+        try Self.seedShaped.write(to: fixture.url.appendingPathComponent("rb.md"), atomically: true, encoding: .utf8)
+        return fixture
+    }
+
+    @Test func checkReportsAlternativesAndRunRefusesToRunBoth() throws {
+        let fixture = try fixture()
+        let check = try fixture.rbc(["check", "rb.md", "--no-git", "--no-shellcheck"])
+        #expect(check.stdout.contains("[RB053]"), "\(check.stdout)")
+        let plan = try fixture.rbc(["plan", "rb.md"])
+        #expect(plan.stdout.contains("holds alternatives (Option A: Restart; Option B: Rollback)"), "\(plan.stdout)")
+        let run = try fixture.rbc(["run", "rb.md", "--force"])
+        #expect(run.status != 0, "\(run.stderr)")
+        #expect(fixture.read("log") == "", "neither option ran, let alone both")
+        let finished = try fixture.events().first { $0.event == .stepFinished }
+        #expect(finished?.outcome == "refused")
+        #expect(finished?.reason?.contains("rbc does not run both") == true, "\(String(describing: finished?.reason))")
+    }
+
+    @Test func stepModeOffersTheChoiceAndRunsOnlyTheChosenOption() throws {
+        let fixture = try fixture()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestSupport.rbcBinary)
+        process.arguments = ["run", "rb.md", "--step", "--force"]
+        process.currentDirectoryURL = fixture.url
+        let input = Pipe()
+        let err = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = err
+        try process.run()
+        input.fileHandleForWriting.write(Data("2\n".utf8))
+        try input.fileHandleForWriting.close()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(stderr)")
+        #expect(stderr.contains("[1] Option A: Restart") && stderr.contains("[2] Option B: Rollback"), "\(stderr)")
+        #expect(fixture.read("log") == "shared\nrollback\n")
+        let choice = try fixture.events().first { $0.event == .approval && $0.by == "step mode" }
+        #expect(choice?.text == "choose Option B: Rollback")
     }
 }
