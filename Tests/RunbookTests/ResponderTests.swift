@@ -346,6 +346,25 @@ import Testing
     }
 }
 
+/// Runs `rbc` with answers piped to its standard input, as a person would type them.
+func answering(_ answers: String, _ arguments: [String], in fixture: RunFixture) throws -> TestSupport.Run {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: TestSupport.rbcBinary)
+    process.arguments = arguments
+    process.currentDirectoryURL = fixture.url
+    let input = Pipe()
+    let err = Pipe()
+    process.standardInput = input
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = err
+    try process.run()
+    input.fileHandleForWriting.write(Data(answers.utf8))
+    try input.fileHandleForWriting.close()
+    let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return TestSupport.Run(status: process.terminationStatus, stdout: "", stderr: errText)
+}
+
 /// Running part of a runbook: a procedure, from a step, only some steps, and step by step.
 @Suite(.serialized) struct PartialRunTests {
     /// Seed 003's service runbook shape: Common Issues with Resolution lists, Emergency Procedures.
@@ -433,25 +452,6 @@ import Testing
         #expect(unknown.stderr.contains("no step `four`"), "\(unknown.stderr)")
     }
 
-    /// Runs `rbc` with answers piped to its standard input, as a person would type them.
-    func answering(_ answers: String, _ arguments: [String], in fixture: RunFixture) throws -> TestSupport.Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestSupport.rbcBinary)
-        process.arguments = arguments
-        process.currentDirectoryURL = fixture.url
-        let input = Pipe()
-        let err = Pipe()
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = err
-        try process.run()
-        input.fileHandleForWriting.write(Data(answers.utf8))
-        try input.fileHandleForWriting.close()
-        let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return TestSupport.Run(status: process.terminationStatus, stdout: "", stderr: errText)
-    }
-
     @Test func stepModeShowsEachCommandAndJournalsEveryAnswer() throws {
         let fixture = try RunFixture(runbook(loggedStep("one") + """
             - id: flaky
@@ -470,6 +470,33 @@ import Testing
         #expect(fixture.read("log") == "one\nflaky\nflaky\n")
         let answers = try fixture.events().filter { $0.event == .approval && $0.by == "step mode" }.map { "\($0.step ?? ""):\($0.text ?? "")" }
         #expect(answers == ["one:run", "flaky:run", "flaky:retry", "flaky:skip", "three:skip"], "\(answers)")
+    }
+
+    /// On a real terminal (a pty from util-linux `script`): the questions go to /dev/tty and the answers
+    /// come from it, as a person at the keyboard gives them.
+    @Test func stepModeOnATerminal() throws {
+        let fixture = try RunFixture(runbook(loggedStep("one") + loggedStep("two")))
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "util-linux `script` provides the pty")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", "'\(TestSupport.rbcBinary)' run rb.yaml --step", "/dev/null"]
+        process.currentDirectoryURL = fixture.url
+        let input = Pipe()
+        let out = Pipe()
+        process.standardInput = input
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Typed ahead: the terminal keeps the lines until rbc reads them.
+        input.fileHandleForWriting.write(Data("r\ns\n".utf8))
+        try input.fileHandleForWriting.close()
+        let screen = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(screen)")
+        #expect(screen.contains("$ echo two >> log") && screen.contains("[r]un, [s]kip, [a]bort?"), "\(screen)")
+        #expect(fixture.read("log") == "one\n")
+        let answers = try fixture.events().filter { $0.event == .approval && $0.by == "step mode" }.map { $0.text ?? "" }
+        #expect(answers == ["run", "skip"])
     }
 
     @Test func stepModeAbortRollsBack() throws {
@@ -534,21 +561,9 @@ import Testing
 
     @Test func stepModeOffersTheChoiceAndRunsOnlyTheChosenOption() throws {
         let fixture = try fixture()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestSupport.rbcBinary)
-        process.arguments = ["run", "rb.md", "--step", "--force"]
-        process.currentDirectoryURL = fixture.url
-        let input = Pipe()
-        let err = Pipe()
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = err
-        try process.run()
-        input.fileHandleForWriting.write(Data("2\n".utf8))
-        try input.fileHandleForWriting.close()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(stderr)")
+        let run = try answering("2\n", ["run", "rb.md", "--step", "--force"], in: fixture)
+        let stderr = run.stderr
+        #expect(run.status == 0, "\(stderr)")
         #expect(stderr.contains("[1] Option A: Restart") && stderr.contains("[2] Option B: Rollback"), "\(stderr)")
         #expect(fixture.read("log") == "shared\nrollback\n")
         let choice = try fixture.events().first { $0.event == .approval && $0.by == "step mode" }
