@@ -191,6 +191,35 @@ func expectNoLeak(_ texts: [(String, String)], of secret: String, sourceLocation
         #expect(check.stdout.components(separatedBy: "\"RB040\"").count == 2, "only the string reaching the remote shell: \(check.stdout)")
     }
 
+    @Test func everySecondInterpreterIsFoundAndNothingElse() throws {
+        let reinterpreting = [
+            #"su - app -c \"restart ${{ params.p }}\""#,
+            #"find . -name x | xargs sh -c \"rm ${{ params.p }}\""#,
+            #"watch \"kubectl get pod ${{ params.p }}\""#,
+            #"let n=${{ params.p }}+1"#,
+            #"(( ${{ params.p }} > 1 )) && echo big"#,
+            #"sudo -n bash -ec \"systemctl restart ${{ params.p }}\""#,
+            #"kubectl exec deploy/api -- sh -c \"kill ${{ params.p }}\""#,
+            #"psql <<SQL\nselect * from t where name = '${{ params.p }}';\nSQL"#,
+        ]
+        let safe = [
+            #"ssh \"${{ params.p }}\" uptime"#,
+            #"kubectl logs \"${{ params.p }}\" --tail=20"#,
+            #"[[ \"${{ params.p }}\" == api* ]] && echo api"#,
+            #"echo $(( 1 + 2 )) \"${{ params.p }}\""#,
+            #"env P=\"${{ params.p }}\" bash -c 'echo \"$P\"'"#,
+            #"sh -c \"echo ${{ params.n }}\""#,
+        ]
+        for (commands, expected) in [(reinterpreting, reinterpreting.count), (safe, 0)] {
+            let steps = commands.enumerated().map { index, command in
+                "    - id: s\(index)\n      action: execute_command\n      command: \"\(command)\"\n      readonly: true\n      timeout: 1m\n"
+            }.joined()
+            let fixture = try RunFixture(runbook(steps, extra: "  params:\n    p: {type: string, required: true}\n    n: {type: int, required: true}\n"))
+            let check = try fixture.rbc(["check", "rb.yaml", "--no-shellcheck", "--format", "json"])
+            #expect(check.stdout.components(separatedBy: "\"RB040\"").count - 1 == expected, "\(check.stdout)")
+        }
+    }
+
     @Test func forceRunsAndJournalsTheOverriddenFindings() throws {
         let fixture = try RunFixture(runbook("""
             - id: go
