@@ -649,7 +649,7 @@ public final class Executor: @unchecked Sendable {
 
     var context: EvaluationContext {
         EvaluationContext(params: settings.params.mapValues(RuntimeValue.from), steps: results, runbookName: ir.runbook.name,
-                          severity: ir.runbook.severity.rawValue, planning: settings.dryRun)
+                          severity: ir.runbook.severity?.rawValue ?? "", planning: settings.dryRun)
     }
 
     /// The command the shell runs and the variables it reads: values never become shell text.
