@@ -17,6 +17,9 @@ let package = Package(
         // C libraries from Debian: libgit2-dev and libcmark-gfm-dev.
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CCmarkGFM", pkgConfig: "libcmark-gfm", providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
+        // libcurl (libcurl4-openssl-dev) for HTTP steps and webhooks; prctl(2) for process control.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CProcessControl"),
 
         .target(name: "RunbookSource"),
         .target(name: "RunbookSyntax", dependencies: [
@@ -28,7 +31,7 @@ let package = Package(
         .target(name: "RunbookLint", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema"]),
         .target(name: "RunbookGit", dependencies: ["CGit2"]),
         .target(name: "RunbookRuntime", dependencies: [
-            "RunbookSource", "RunbookSyntax", "RunbookSema",
+            "RunbookSource", "RunbookSyntax", "RunbookSema", "CCurl", "CProcessControl",
             .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "RunbookDriver", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime"]),

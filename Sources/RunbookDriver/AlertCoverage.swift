@@ -1,13 +1,15 @@
 // Alert ↔ runbook coverage: every alerting rule links a runbook, every link that points into this
 // repository resolves (anchor included), and every runbook trigger names an alert that exists.
+// The same reading of the rules gives runbooks without a `severity` the severity of their alerts.
 
 import Foundation
 import RunbookLint
+import RunbookSema
 import RunbookSource
 import RunbookSyntax
 
 /// A published runbook site mapped back to the directory it is built from.
-public struct RunbookURLMapping: Sendable {
+public struct RunbookURLMapping: Sendable, Equatable {
     public let baseURL: String
     /// Absolute path of the directory.
     public let directory: String
@@ -18,36 +20,140 @@ public struct RunbookURLMapping: Sendable {
     }
 }
 
-public enum AlertCoverage {
-    struct AlertRule {
-        let name: String
+/// How this repository's alert rules link runbooks: `alerts:` in `.rbc.yaml`.
+public struct AlertSettings: Sendable {
+    public static let defaultAnnotations = ["runbook_url", "runbook"]
+    /// Prometheus' common `severity` values and GitLab's `s1`–`s4`.
+    public static let defaultSeverityLevels: [String: StepSeverity] = [
+        "critical": .p1, "page": .p1, "error": .p2, "warning": .p2, "info": .p3, "none": .p3,
+        "s1": .p0, "s2": .p1, "s3": .p2, "s4": .p3,
+    ]
+
+    /// Rule files or directories checked when `--alerts` names none (absolute paths).
+    public var rules: [String] = []
+    /// Annotations that hold a runbook link, in the order they are read.
+    public var annotations = AlertSettings.defaultAnnotations
+    /// Published sites mapped to directories of this repository.
+    public var links: [RunbookURLMapping] = []
+    /// The directory relative links resolve from: the repository root (where `.rbc.yaml` is).
+    public var root: String = FileManager.default.currentDirectoryPath
+    /// The label that carries an alert's severity, and its values mapped to runbook severities.
+    public var severityLabel = "severity"
+    public var severityLevels = AlertSettings.defaultSeverityLevels
+
+    public init() {}
+}
+
+/// Every alerting rule of the rule files, with its runbook link resolved once; coverage findings
+/// and severity inference both read it.
+public struct AlertIndex: Sendable {
+    public struct AlertRule: Sendable {
+        public let name: String
         let file: SourceFile
         let nameRange: SourceRange
-        let url: String?
-        let urlRange: SourceRange?
+        let labels: [String: String]
+        let link: Link?
+        var resolution: LinkResolution = .none
     }
 
-    public static func run(alertPaths: [String], runbooks: [CompilationResult], mappings: [RunbookURLMapping],
-                           lint: LintConfiguration) -> [Diagnostic] {
-        var diagnostics: [Diagnostic] = []
-        var alerts: [AlertRule] = []
-        for path in alertFiles(alertPaths, diagnostics: &diagnostics) {
-            switch SourceLoader.load(path: path) {
+    struct Link: Sendable {
+        let annotation: String
+        let value: String
+        let range: SourceRange
+    }
+
+    enum LinkResolution: Sendable, Equatable {
+        case none
+        /// The runbook file it names (absolute, standardised).
+        case resolved(String)
+        case dead(String)
+        /// Still holds a `{{ … }}` template after expanding the rule's labels.
+        case unresolvable(String)
+        /// An absolute URL under no `runbook_urls` mapping, by its origin (`https://host`).
+        case external(String)
+    }
+
+    public private(set) var alerts: [AlertRule] = []
+    public private(set) var diagnostics: [Diagnostic] = []
+    let settings: AlertSettings
+
+    /// Reads and resolves every alerting rule under `paths`.
+    public init(paths: [String], settings: AlertSettings) {
+        self.settings = settings
+        var resolver = LinkResolver(settings: settings)
+        for path in AlertIndex.alertFiles(paths, diagnostics: &diagnostics) {
+            switch SourceLoader.load(path: path, displayPath: LinkResolver.display(path)) {
             case .failed(let diagnostic): diagnostics.append(diagnostic)
-            case .loaded(let file): alerts += read(file, diagnostics: &diagnostics)
+            case .loaded(let file):
+                for var alert in AlertIndex.read(file, settings: settings, diagnostics: &diagnostics) {
+                    if let link = alert.link { alert.resolution = resolver.resolve(link.value, labels: alert.labels, ruleFile: file.path) }
+                    alerts.append(alert)
+                }
             }
         }
+    }
+
+    /// The severity of the most severe alert whose runbook link resolves to `path`, if any is mapped.
+    public func severity(forRunbookAt path: String) -> InferredSeverity? {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        var best: InferredSeverity?
+        for alert in alerts where alert.resolution == .resolved(absolute) {
+            guard let label = alert.labels[settings.severityLabel], let severity = settings.severityLevels[label.lowercased()] else { continue }
+            let candidate = InferredSeverity(severity, source: SeveritySourceIR(kind: .alertRule, from: alert.name, label: label, file: alert.file.path))
+            if let current = best, !(severity.rank < current.severity.rank) { continue }
+            best = candidate
+        }
+        return best
+    }
+
+    /// Coverage findings: RB022 no link, RB023 dead link, RB025 a template no label fills (once per
+    /// link), RB026 links to sites outside every mapping (once per site), RB024 unknown trigger alerts.
+    public func coverage(runbooks: [CompilationResult], lint: LintConfiguration) -> [Diagnostic] {
+        var diagnostics = self.diagnostics
+        let annotationList = settings.annotations.map { "`\($0)`" }.joined(separator: " or ")
+        var unresolvable: [String: (first: AlertRule, count: Int)] = [:]
+        var external: [String: (first: AlertRule, count: Int)] = [:]
+        // Generated rule files repeat one link for many alerts: a dead one is reported once per file.
+        var dead: [String: (first: AlertRule, problem: String, count: Int)] = [:]
+        var deadOrder: [String] = []
         for alert in alerts {
-            guard let url = alert.url, let urlRange = alert.urlRange else {
-                diagnostics.append(Diagnostic(RuleRegistry.alertWithoutRunbook, "alert `\(alert.name)` has no `runbook_url` annotation",
+            guard let link = alert.link else {
+                diagnostics.append(Diagnostic(RuleRegistry.alertWithoutRunbook, "alert `\(alert.name)` has no \(annotationList) annotation",
                                               file: alert.file, range: alert.nameRange,
-                                              help: "add `annotations: {runbook_url: …}` linking the runbook for this alert"))
+                                              help: "add `annotations: {\(settings.annotations.first ?? "runbook_url"): …}` linking the runbook for this alert"))
                 continue
             }
-            if let problem = resolve(url, from: alert.file.path, mappings: mappings) {
-                diagnostics.append(Diagnostic(RuleRegistry.deadRunbookLink, "runbook_url of alert `\(alert.name)` is dead: \(problem)",
-                                              file: alert.file, range: urlRange, help: "write the runbook, or fix the link"))
+            switch alert.resolution {
+            case .none, .resolved: break
+            case .dead(let problem):
+                let key = alert.file.path + "\u{0}" + link.value
+                if dead[key] == nil { deadOrder.append(key) }
+                dead[key, default: (alert, problem, 0)].count += 1
+            case .unresolvable(let template):
+                unresolvable[template, default: (alert, 0)].count += 1
+            case .external(let origin):
+                external[origin, default: (alert, 0)].count += 1
             }
+        }
+        for key in deadOrder {
+            guard let entry = dead[key], let link = entry.first.link else { continue }
+            let others = entry.count > 1 ? " (\(entry.count) alerts in this file use this link)" : ""
+            diagnostics.append(Diagnostic(RuleRegistry.deadRunbookLink, "\(link.annotation) of alert `\(entry.first.name)` is dead: \(entry.problem)\(others)",
+                                          file: entry.first.file, range: link.range, help: "write the runbook, or fix the link"))
+        }
+        for (template, entry) in unresolvable.sorted(by: { $0.key < $1.key }) {
+            guard let link = entry.first.link else { continue }
+            diagnostics.append(Diagnostic(RuleRegistry.unresolvableRunbookLink,
+                                          "runbook link `\(template)` has a template no label of the rule fills: not checked (\(plural(entry.count, "alert")))",
+                                          file: entry.first.file, range: link.range,
+                                          help: "set the label under the rule's `labels:` to have the link checked"))
+        }
+        for (origin, entry) in external.sorted(by: { $0.key < $1.key }) {
+            guard let link = entry.first.link else { continue }
+            diagnostics.append(Diagnostic(RuleRegistry.uncheckedRunbookLink,
+                                          "runbook links to \(origin) point outside this repository: not checked (\(plural(entry.count, "alert")))",
+                                          file: entry.first.file, range: link.range,
+                                          help: "if that site is built from this repository, map it in .rbc.yaml: `alerts: {runbook_urls: [{base_url: \"\(origin)/…/\", directory: …}]}`"))
         }
         let names = Set(alerts.map(\.name))
         for result in runbooks {
@@ -70,6 +176,8 @@ public enum AlertCoverage {
         return Linter.configure(diagnostics, configuration: lint)
     }
 
+    private func plural(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
+
     static func alertFiles(_ paths: [String], diagnostics: inout [Diagnostic]) -> [String] {
         var files: [String] = []
         for path in paths {
@@ -84,56 +192,121 @@ public enum AlertCoverage {
     }
 
     /// Alerting rules of a plain rule file (`groups:`) or of `PrometheusRule` objects, in every document.
-    static func read(_ file: SourceFile, diagnostics: inout [Diagnostic]) -> [AlertRule] {
+    static func read(_ file: SourceFile, settings: AlertSettings, diagnostics: inout [Diagnostic]) -> [AlertRule] {
         let document = YAMLReader.readAll(file)
         diagnostics += document.diagnostics
         var rules: [AlertRule] = []
+        func value(_ node: YAMLNode?, _ key: String) -> YAMLNode? {
+            node?.mappingPairs?.first { $0.key.scalarValue == key }?.value
+        }
         for root in document.roots {
             guard root.mappingPairs != nil else { continue }
-            func value(_ node: YAMLNode?, _ key: String) -> YAMLNode? {
-                node?.mappingPairs?.first { $0.key.scalarValue == key }?.value
-            }
             let groups = value(root, "groups") ?? (value(root, "kind")?.scalarValue == "PrometheusRule" ? value(value(root, "spec"), "groups") : nil)
             for group in groups?.sequenceItems ?? [] {
                 for rule in value(group, "rules")?.sequenceItems ?? [] {
                     guard let alert = value(rule, "alert"), let name = alert.scalarValue else { continue }
-                    let url = value(value(rule, "annotations"), "runbook_url")
-                    rules.append(AlertRule(name: name, file: file, nameRange: alert.range, url: url?.scalarValue, urlRange: url?.range))
+                    var labels: [String: String] = [:]
+                    for pair in value(rule, "labels")?.mappingPairs ?? [] {
+                        if let key = pair.key.scalarValue, let text = pair.value.scalarValue { labels[key] = text }
+                    }
+                    // Annotations first; some generators (GitLab's) put the runbook in a label.
+                    let annotations = value(rule, "annotations")
+                    let link = settings.annotations.lazy.compactMap { name -> Link? in
+                        guard let node = value(annotations, name) ?? value(value(rule, "labels"), name), let text = node.scalarValue,
+                              !text.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+                        return Link(annotation: name, value: text.trimmingCharacters(in: .whitespacesAndNewlines), range: node.range)
+                    }.first
+                    rules.append(AlertRule(name: name, file: file, nameRange: alert.range, labels: labels, link: link))
                 }
             }
         }
         return rules
     }
+}
 
-    /// Nil when the link resolves (or points outside this repository), else what is wrong with it.
-    static func resolve(_ url: String, from alertFile: String, mappings: [RunbookURLMapping]) -> String? {
-        var target = url
+/// Resolves one runbook link to a file of this repository, remembering directory listings and
+/// anchors so thousands of alerts linking the same pages cost one read each.
+struct LinkResolver {
+    let settings: AlertSettings
+    private var anchorCache: [String: Set<String>] = [:]
+
+    init(settings: AlertSettings) { self.settings = settings }
+
+    /// `{{ $labels.x }}` and `{{ .Labels.x }}` filled from the rule's own labels.
+    static func expand(_ link: String, labels: [String: String]) -> String {
+        let pattern = #"\{\{-?\s*(?:\$labels|\.Labels)\.([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}"#
+        guard let regex = try? NSRegularExpression(pattern: pattern), link.contains("{{") else { return link }
+        var result = link
+        for match in regex.matches(in: link, range: NSRange(link.startIndex..., in: link)).reversed() {
+            guard let whole = Range(match.range, in: link), let name = Range(match.range(at: 1), in: link),
+                  let value = labels[String(link[name])] else { continue }
+            let offset = link.distance(from: link.startIndex, to: whole.lowerBound)
+            let start = result.index(result.startIndex, offsetBy: offset)
+            let end = result.index(start, offsetBy: link.distance(from: whole.lowerBound, to: whole.upperBound))
+            result.replaceSubrange(start..<end, with: value)
+        }
+        return result
+    }
+
+    mutating func resolve(_ rawLink: String, labels: [String: String], ruleFile: String) -> AlertIndex.LinkResolution {
+        let link = LinkResolver.expand(rawLink, labels: labels)
+        if link.contains("{{") { return .unresolvable(rawLink) }
+        var target = link
         var anchor: String?
         if let hash = target.firstIndex(of: "#") {
-            anchor = String(target[target.index(after: hash)...])
+            anchor = String(target[target.index(after: hash)...]).removingPercentEncoding
             target = String(target[..<hash])
         }
         if let query = target.firstIndex(of: "?") { target = String(target[..<query]) }
-        let directory: String
-        let relative: String
-        if target.contains("://") {
-            guard let mapping = mappings.first(where: { target.hasPrefix($0.baseURL) }) else { return nil }
-            directory = mapping.directory
-            relative = String(target.dropFirst(mapping.baseURL.count))
+        target = target.removingPercentEncoding ?? target
+        var attempts: [(directory: String, relative: String)] = []
+        if let scheme = target.range(of: "://") {
+            guard let mapping = settings.links.first(where: { target.hasPrefix($0.baseURL) }) else {
+                let rest = target[scheme.upperBound...]
+                return .external(String(target[..<scheme.upperBound]) + String(rest.prefix { $0 != "/" }))
+            }
+            attempts.append((mapping.directory, String(target.dropFirst(mapping.baseURL.count))))
+        } else if target.hasPrefix("mailto:") {
+            return .external("mailto:")
         } else {
-            // A relative link is a path from the rule file's directory (`../runbooks/x.md`).
-            let base = (alertFile as NSString).deletingLastPathComponent
-            let absolute = URL(fileURLWithPath: base.isEmpty ? "." : base).appendingPathComponent(target).standardizedFileURL.path
-            directory = (absolute as NSString).deletingLastPathComponent
-            relative = (absolute as NSString).lastPathComponent
+            // Repository-relative first (`docs/x/README.md`), then from the rule file (`../runbooks/x.md`).
+            attempts.append((settings.root, target))
+            if !target.hasPrefix("/") {
+                let ruleDirectory = URL(fileURLWithPath: ruleFile).standardizedFileURL.deletingLastPathComponent().path
+                attempts.append((ruleDirectory, target))
+            }
         }
-        guard let file = findRunbook(directory: directory, relative: relative) else {
-            return "no runbook at \(relative.isEmpty ? "/" : relative) under \(directory)"
+        var found: String?
+        for attempt in attempts {
+            if let file = LinkResolver.findRunbook(directory: attempt.directory, relative: attempt.relative) {
+                found = file
+                break
+            }
         }
-        if let anchor, !anchor.isEmpty, !anchors(in: file).contains(anchor.lowercased()) {
-            return "\(file) has no section `#\(anchor)`"
+        guard let file = found.map({ URL(fileURLWithPath: $0).standardizedFileURL.path }) else {
+            let first = attempts[0]
+            let shown = first.relative.isEmpty ? "/" : first.relative
+            return .dead("no runbook at \(shown) under \(LinkResolver.display(first.directory))")
         }
-        return nil
+        if let anchor, !anchor.isEmpty, Compiler.isMarkdown(file), !anchors(of: file).contains(anchor.lowercased()) {
+            return .dead("\(LinkResolver.display(file)) has no heading for `#\(anchor)`")
+        }
+        return .resolved(file)
+    }
+
+    /// Paths below the working directory are shown relative to it, as elsewhere in the output.
+    static func display(_ path: String) -> String {
+        let cwd = FileManager.default.currentDirectoryPath
+        if path == cwd { return "." }
+        return path.hasPrefix(cwd + "/") ? String(path.dropFirst(cwd.count + 1)) : path
+    }
+
+    private mutating func anchors(of path: String) -> Set<String> {
+        if let cached = anchorCache[path] { return cached }
+        var result = Set<String>()
+        if case .loaded(let file) = SourceLoader.load(path: path) { result = HeadingAnchors.anchors(inMarkdown: file.text) }
+        anchorCache[path] = result
+        return result
     }
 
     /// The file a page path names: `a/b`, `a/b.md`, `a/b/_index.md`…, matched case-insensitively
@@ -142,53 +315,31 @@ public enum AlertCoverage {
         let components = relative.split(separator: "/").map(String.init).filter { !$0.isEmpty && $0 != "." }
         var current = directory
         for (index, component) in components.enumerated() {
-            let last = index == components.count - 1
+            if component == ".." {
+                current = (current as NSString).deletingLastPathComponent
+                continue
+            }
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: current)) ?? []
-            if last {
+            if index == components.count - 1 {
                 let lower = component.lowercased()
                 let names = [lower, lower + ".md", lower + ".markdown", lower + ".yaml", lower + ".yml"]
-                if let name = entries.first(where: { names.contains($0.lowercased()) }) {
-                    let path = current + "/" + name
-                    var isDirectory: ObjCBool = false
-                    FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-                    if !isDirectory.boolValue { return path }
-                    current = path
-                    break
-                }
-                return nil
+                guard let name = names.lazy.compactMap({ wanted in entries.first { $0.lowercased() == wanted } }).first else { return nil }
+                let path = current + "/" + name
+                var isDirectory: ObjCBool = false
+                FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+                if !isDirectory.boolValue { return path }
+                current = path
+                break
             }
-            guard let name = entries.first(where: { $0.lowercased() == component.lowercased() }) else { return nil }
+            guard let name = entries.first(where: { $0 == component }) ?? entries.first(where: { $0.lowercased() == component.lowercased() }) else { return nil }
             current += "/" + name
         }
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: current)) ?? []
         return ["_index.md", "index.md", "readme.md"].compactMap { index in entries.first { $0.lowercased() == index } }.first.map { current + "/" + $0 }
     }
+}
 
-    /// Heading slugs (GitHub style) and step ids a link's `#anchor` may name.
-    static func anchors(in path: String) -> Set<String> {
-        guard case .loaded(let file) = SourceLoader.load(path: path) else { return [] }
-        var result = Set<String>()
-        for line in 1...max(1, file.lineCount) {
-            let text = file.lineText(line)
-            if text.hasPrefix("#") {
-                let heading = text.drop { $0 == "#" }.trimmingCharacters(in: .whitespaces)
-                result.insert(slug(heading))
-            }
-            if let range = text.range(of: #"^\s*-?\s*id:\s*"?([A-Za-z0-9_.-]+)"?"#, options: .regularExpression) {
-                let id = text[range].replacingOccurrences(of: #"^\s*-?\s*id:\s*"?"#, with: "", options: .regularExpression)
-                    .replacingOccurrences(of: "\"", with: "")
-                result.insert(id.lowercased())
-            }
-        }
-        return result
-    }
-
-    /// GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens.
-    static func slug(_ heading: String) -> String {
-        String(heading.lowercased().compactMap { character -> Character? in
-            if character.isLetter || character.isNumber || character == "-" || character == "_" { return character }
-            if character == " " { return "-" }
-            return nil
-        })
-    }
+extension StepSeverity {
+    /// P0 first: a smaller rank is more severe.
+    var rank: Int { StepSeverity.allCases.firstIndex(of: self) ?? 0 }
 }

@@ -81,12 +81,20 @@ public enum CheckSession {
             return !config.isExcluded(candidate.path) || config.isExcluded(root + "/-")
         }
         var lintConfiguration = config.lint
+        lintConfiguration.settings.environment = config.runEnvironment
         lintConfiguration.shellcheck.enabled = lintConfiguration.shellcheck.enabled && options.shellcheck && options.lint
         let lint = options.lint ? lintConfiguration : nil
+        // Alert rules are read first: a runbook that states no severity takes its alerts'.
+        let alertsStart = Clock.now()
+        let alertPaths = options.alerts.isEmpty ? config.alerts.rules : options.alerts
+        let alertIndex = alertPaths.isEmpty ? nil : AlertIndex(paths: alertPaths, settings: config.alerts)
+        var alertsTime = Clock.since(alertsStart)
         let slots = ResultSlots(count: candidates.count)
         DispatchQueue.concurrentPerform(iterations: candidates.count) { index in
-            slots.store(index, process(candidates[index], lint: lint, settings: config.compileSettings(for: candidates[index].path),
-                                       sniffExplicit: options.skipNonRunbooks))
+            let path = candidates[index].path
+            var settings = config.compileSettings(for: path)
+            settings.inferredSeverity = alertIndex?.severity(forRunbookAt: path) ?? config.defaultSeverity(for: path)
+            slots.store(index, process(candidates[index], lint: lint, settings: settings, sniffExplicit: options.skipNonRunbooks))
         }
         var results = slots.values.compactMap { $0 }
         var shellcheckTime = 0.0
@@ -118,11 +126,11 @@ public enum CheckSession {
             diagnostics += GitChecks.run(checked, today: options.today, review: config.review, lint: lintConfiguration)
         }
         let gitTime = Clock.since(gitStart)
-        let alertsStart = Clock.now()
-        if !options.alerts.isEmpty {
-            diagnostics += AlertCoverage.run(alertPaths: options.alerts, runbooks: checked, mappings: config.runbookURLs, lint: lintConfiguration)
+        let coverageStart = Clock.now()
+        if let alertIndex {
+            diagnostics += alertIndex.coverage(runbooks: checked, lint: lintConfiguration)
         }
-        let alertsTime = Clock.since(alertsStart)
+        alertsTime += Clock.since(coverageStart)
         if !(options.paramArguments.isEmpty && options.paramFiles.isEmpty) {
             diagnostics += bindParams(arguments: options.paramArguments, files: options.paramFiles, results: checked)
         }

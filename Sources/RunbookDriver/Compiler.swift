@@ -18,6 +18,9 @@ public struct CompileSettings: Sendable {
     public var suppress = false
     /// Today as YYYY-MM-DD, for suppressions' `until=`.
     public var today = ""
+    /// Used when the runbook states no `severity` (from the alert rule that links to it, or a
+    /// per-path default in `.rbc.yaml`; see `SeverityInference`).
+    public var inferredSeverity: InferredSeverity?
 
     public init() {}
 }
@@ -85,7 +88,7 @@ public enum Compiler {
         }
         if settings.documentation, syntax.format == .markdown { syntax.kind = .documentation }
         let checkStart = Clock.now()
-        let checked = TypeChecker.check(syntax, hashing: hashing)
+        let checked = TypeChecker.check(syntax, hashing: hashing, inferredSeverity: settings.inferredSeverity)
         var diagnostics = Linter.configure(parsed.diagnostics + checked.diagnostics, configuration: settings.rules)
         if settings.suppress {
             diagnostics = Suppressions.removeSuppressed(diagnostics, context: LintContext(ir: checked.recovered, syntax: syntax), today: settings.today)

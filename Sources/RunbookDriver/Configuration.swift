@@ -10,7 +10,7 @@ import RunbookSyntax
 
 public struct Configuration: Sendable {
     public static let fileName = ".rbc.yaml"
-    public static let keys = ["exclude", "include", "documentation", "rules", "budgets", "shellcheck", "review", "alerts", "stores", "notifications", "tickets"]
+    public static let keys = ["exclude", "include", "documentation", "rules", "budgets", "shellcheck", "review", "alerts", "default_severity", "stores", "notifications", "tickets", "unattended"]
 
     /// The directory globs are relative to: the config file's, or the working directory's.
     public let directory: String
@@ -22,11 +22,17 @@ public struct Configuration: Sendable {
     var documentationGlobs: [NSRegularExpression] = []
     public var lint: LintConfiguration
     public var review = ReviewSettings()
-    public var runbookURLs: [RunbookURLMapping] = []
+    /// How alert rules link runbooks (`alerts:`); relative links resolve from `directory`.
+    public var alerts = AlertSettings()
+    /// `default_severity: {"docs/**": P3}`: the severity of a runbook that states none and that no
+    /// alert rule gives one, by the first glob that matches its path.
+    public var severityDefaults: [SeverityDefault] = []
     /// Config stores for `update_config`, by name (`default` when a step names none).
     public var stores: [String: ConfigStore] = [:]
     public var notifications: Webhook?
     public var tickets: Webhook?
+    /// Runs happen with nobody at a terminal (CI, alert automation): `unattended: true`.
+    public var unattended = false
 
     init(directory: String, file: String?, excludes: [NSRegularExpression] = [], includes: [NSRegularExpression] = [],
          lint: LintConfiguration = LintConfiguration()) {
@@ -69,10 +75,13 @@ public struct Configuration: Sendable {
         var lint = LintConfiguration()
         var documentationGlobs: [NSRegularExpression] = []
         var review = ReviewSettings()
-        var runbookURLs: [RunbookURLMapping] = []
+        var alerts = AlertSettings()
+        alerts.root = directory
+        var severityDefaults: [SeverityDefault] = []
         var stores: [String: ConfigStore] = [:]
         var notifications: Webhook?
         var tickets: Webhook?
+        var unattended = false
         if let root = document.root, root.scalarKind != .null {
             if let mapping = RunbookParser.mapping(root, bag: &bag) {
                 for field in mapping.fields where !keys.contains(field.key) {
@@ -86,10 +95,18 @@ public struct Configuration: Sendable {
                 if let budgets = mapping["budgets"] { readBudgets(budgets, into: &lint, bag: &bag) }
                 if let shellcheck = mapping["shellcheck"] { readShellCheck(shellcheck, into: &lint, bag: &bag) }
                 if let field = mapping["review"] { review = readReview(field, bag: &bag) }
-                if let field = mapping["alerts"] { runbookURLs = readAlerts(field, directory: directory, bag: &bag) }
+                if let field = mapping["alerts"] { readAlerts(field, directory: directory, into: &alerts, bag: &bag) }
+                if let field = mapping["default_severity"] { severityDefaults = readSeverityDefaults(field, bag: &bag) }
                 if let field = mapping["stores"] { stores = readStores(field, directory: directory, bag: &bag) }
                 if let field = mapping["notifications"] { notifications = readWebhook(field, bag: &bag) }
                 if let field = mapping["tickets"] { tickets = readWebhook(field, bag: &bag) }
+                if let field = mapping["unattended"] {
+                    if field.value.scalarKind == .bool, let text = field.value.scalarValue {
+                        unattended = ["true", "yes", "on"].contains(text.lowercased())
+                    } else {
+                        bag.report(.typeMismatch, "`unattended` must be true or false", at: field.value.range)
+                    }
+                }
             } else {
                 bag.report(.typeMismatch, "\(fileName) must be a mapping, found \(root.kindDescription)", at: root.range)
             }
@@ -97,10 +114,12 @@ public struct Configuration: Sendable {
         var configuration = Configuration(directory: directory, file: path, excludes: excludes, includes: includes, lint: lint)
         configuration.review = review
         configuration.documentationGlobs = documentationGlobs
-        configuration.runbookURLs = runbookURLs
+        configuration.alerts = alerts
+        configuration.severityDefaults = severityDefaults
         configuration.stores = stores
         configuration.notifications = notifications
         configuration.tickets = tickets
+        configuration.unattended = unattended
         return (configuration, bag.diagnostics)
     }
 
@@ -167,29 +186,87 @@ public struct Configuration: Sendable {
         return review
     }
 
-    /// `alerts: {runbook_urls: [{base_url: "https://runbooks.example.org/", directory: "docs/runbooks"}]}`.
-    static func readAlerts(_ field: FieldSyntax, directory: String, bag: inout DiagnosticBag) -> [RunbookURLMapping] {
+    static let alertKeys = ["rules", "annotations", "runbook_urls", "severity_label", "severities"]
+
+    /// `alerts: {rules: [monitoring/], annotations: [runbook_url, runbook],
+    /// runbook_urls: [{base_url: "https://runbooks.example.org/", directory: "docs/runbooks"}],
+    /// severity_label: severity, severities: {critical: P1, warning: P2}}`. Paths are relative to this file.
+    static func readAlerts(_ field: FieldSyntax, directory: String, into settings: inout AlertSettings, bag: inout DiagnosticBag) {
         guard let pairs = RunbookParser.mapping(field.value, bag: &bag) else {
             bag.report(.typeMismatch, "`alerts` must be a mapping", at: field.value.range)
-            return []
+            return
         }
-        var mappings: [RunbookURLMapping] = []
-        for entry in pairs.fields {
-            guard entry.key == "runbook_urls" else {
-                bag.report(.unknownKey, "unknown key `\(entry.key)` in `alerts`", at: entry.keyRange, help: "keys: runbook_urls")
-                continue
+        func absolute(_ path: String) -> String {
+            path.hasPrefix("/") ? path : URL(fileURLWithPath: directory).appendingPathComponent(path).standardizedFileURL.path
+        }
+        func strings(_ entry: FieldSyntax) -> [String]? {
+            guard let items = entry.value.sequenceItems, items.allSatisfy({ $0.scalarValue != nil }) else {
+                bag.report(.typeMismatch, "`\(entry.key)` must be a list of strings", at: entry.value.range)
+                return nil
             }
-            for item in entry.value.sequenceItems ?? [] {
-                guard let map = RunbookParser.mapping(item, bag: &bag), let base = map["base_url"]?.value.scalarValue,
-                      let dir = map["directory"]?.value.scalarValue else {
-                    bag.report(.missingField, "a `runbook_urls` entry needs `base_url` and `directory`", at: item.range)
+            return items.compactMap(\.scalarValue)
+        }
+        for entry in pairs.fields {
+            switch entry.key {
+            case "rules":
+                if let paths = strings(entry) { settings.rules = paths.map(absolute) }
+            case "annotations":
+                if let names = strings(entry) { settings.annotations = names }
+            case "severity_label":
+                if let name = entry.value.scalarValue { settings.severityLabel = name } else {
+                    bag.report(.typeMismatch, "`severity_label` must be a label name", at: entry.value.range)
+                }
+            case "severities":
+                guard let levels = RunbookParser.mapping(entry.value, bag: &bag) else {
+                    bag.report(.typeMismatch, "`severities` must map label values to P0…P3", at: entry.value.range,
+                               help: "write `severities: {critical: P1, warning: P2, info: P3}`")
                     continue
                 }
-                let absolute = dir.hasPrefix("/") ? dir : URL(fileURLWithPath: directory).appendingPathComponent(dir).standardizedFileURL.path
-                mappings.append(RunbookURLMapping(baseURL: base, directory: absolute))
+                for level in levels.fields {
+                    guard let text = level.value.scalarValue, let severity = StepSeverity(rawValue: text.uppercased()) else {
+                        bag.report(.invalidValue, "`\(level.value.scalarValue ?? level.value.kindDescription)` is not a severity", at: level.value.range,
+                                   help: "use P0, P1, P2 or P3")
+                        continue
+                    }
+                    settings.severityLevels[level.key.lowercased()] = severity
+                }
+            case "runbook_urls":
+                for item in entry.value.sequenceItems ?? [] {
+                    guard let map = RunbookParser.mapping(item, bag: &bag), let base = map["base_url"]?.value.scalarValue,
+                          let dir = map["directory"]?.value.scalarValue else {
+                        bag.report(.missingField, "a `runbook_urls` entry needs `base_url` and `directory`", at: item.range)
+                        continue
+                    }
+                    settings.links.append(RunbookURLMapping(baseURL: base, directory: absolute(dir)))
+                }
+            default:
+                bag.report(.unknownKey, "unknown key `\(entry.key)` in `alerts`", at: entry.keyRange,
+                           help: Suggestions.closest(to: entry.key, in: alertKeys).map { "did you mean `\($0)`?" } ?? "keys: \(alertKeys.joined(separator: ", "))")
             }
         }
-        return mappings
+    }
+
+    /// `default_severity: {"docs/**": P3, "**": P3}`: globs relative to this file, first match wins.
+    static func readSeverityDefaults(_ field: FieldSyntax, bag: inout DiagnosticBag) -> [SeverityDefault] {
+        guard let pairs = RunbookParser.mapping(field.value, bag: &bag) else {
+            bag.report(.typeMismatch, "`default_severity` must map path globs to P0…P3", at: field.value.range,
+                       help: "write `default_severity: {\"runbooks/**\": P2}`")
+            return []
+        }
+        var defaults: [SeverityDefault] = []
+        for entry in pairs.fields {
+            guard let regex = globRegex(entry.key) else {
+                bag.report(.invalidValue, "`\(entry.key)` is not a glob", at: entry.keyRange)
+                continue
+            }
+            guard let text = entry.value.scalarValue, let severity = StepSeverity(rawValue: text.uppercased()) else {
+                bag.report(.invalidValue, "`\(entry.value.scalarValue ?? entry.value.kindDescription)` is not a severity", at: entry.value.range,
+                           help: "use P0, P1, P2 or P3")
+                continue
+            }
+            defaults.append(SeverityDefault(glob: entry.key, pattern: regex, severity: severity))
+        }
+        return defaults
     }
 
     static func globs(_ field: FieldSyntax?, bag: inout DiagnosticBag) -> [NSRegularExpression] {
@@ -299,19 +376,13 @@ public struct Configuration: Sendable {
         return documentationGlobs.contains { $0.firstMatch(in: relative, range: range) != nil }
     }
 
-    func relativePath(_ path: String) -> String? {
-        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
-        guard absolute.hasPrefix(prefix) else { return nil }
-        return String(absolute.dropFirst(prefix.count))
-    }
-
     /// What compiling a file needs from the configuration: compiler diagnostics' settings, whether
     /// the page is documentation by glob.
     public func compileSettings(for path: String) -> CompileSettings {
         var settings = CompileSettings()
         settings.rules = lint
         settings.documentation = isDocumentation(path)
+        settings.inferredSeverity = inferredSeverity(for: path)
         return settings
     }
 
@@ -322,6 +393,30 @@ public struct Configuration: Sendable {
         let range = NSRange(relative.startIndex..., in: relative)
         if !includes.isEmpty, !includes.contains(where: { $0.firstMatch(in: relative, range: range) != nil }) { return true }
         return excludes.contains { $0.firstMatch(in: relative, range: range) != nil }
+    }
+
+    /// The path relative to `directory`, or nil when it lies outside.
+    func relativePath(_ path: String) -> String? {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+        return absolute.hasPrefix(prefix) ? String(absolute.dropFirst(prefix.count)) : nil
+    }
+
+    /// The `default_severity` for a runbook at `path`, by the first glob that matches it.
+    public func defaultSeverity(for path: String) -> InferredSeverity? {
+        guard let relative = relativePath(path) else { return nil }
+        let range = NSRange(relative.startIndex..., in: relative)
+        guard let match = severityDefaults.first(where: { $0.pattern.firstMatch(in: relative, range: range) != nil }) else { return nil }
+        return InferredSeverity(match.severity, source: SeveritySourceIR(kind: .configDefault, from: match.glob, file: Configuration.fileName))
+    }
+
+    /// The severity for a runbook that states none, as `rbc check` decides it: the most severe
+    /// alert rule (of `alerts.rules`) linking to it, else `default_severity`.
+    public func inferredSeverity(for path: String) -> InferredSeverity? {
+        if !alerts.rules.isEmpty, let fromAlerts = AlertIndex(paths: alerts.rules, settings: alerts).severity(forRunbookAt: path) {
+            return fromAlerts
+        }
+        return defaultSeverity(for: path)
     }
 
     static func globRegex(_ glob: String) -> NSRegularExpression? {
@@ -355,7 +450,20 @@ public struct Configuration: Sendable {
     }
 }
 
+/// One `default_severity` entry.
+public struct SeverityDefault: Sendable {
+    public let glob: String
+    let pattern: NSRegularExpression
+    public let severity: StepSeverity
+}
+
 extension Configuration {
+    /// What a run from here would find, for the rules that check a runbook against it.
+    public var runEnvironment: RunEnvironment {
+        RunEnvironment(configurationFile: file, stores: Set(stores.keys), notifications: notifications != nil, tickets: tickets != nil,
+                       unattended: unattended)
+    }
+
     /// The providers a run talks to (config stores, notification and ticket webhooks), as `.rbc.yaml` declares them.
     public func applyProviders(to settings: inout ExecutionSettings) {
         settings.stores = stores

@@ -80,7 +80,9 @@ public enum RunSession {
         if !unknownSteps.isEmpty {
             throw .message("--approve names no step of this runbook: \(unknownSteps.sorted().joined(separator: ", "))", 2)
         }
-        return Prepared(ir: ir, settings: settings, runsDirectory: runsDirectory(config: config),
+        let runs = runsDirectory(config: config)
+        settings.root = ((runs as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+        return Prepared(ir: ir, settings: settings, runsDirectory: runs,
                         warnings: result.diagnostics.filter { $0.severity != .error })
     }
 
@@ -97,7 +99,10 @@ public enum RunSession {
 
     /// A run by id (or unique prefix), `last`, or a journal's path.
     public static func findRun(_ name: String) throws(Refusal) -> String {
-        if name.hasSuffix(".jsonl"), FileManager.default.fileExists(atPath: name) { return name }
+        if name.hasSuffix(".jsonl"), FileManager.default.fileExists(atPath: name) {
+            // Absolute: rollback and resume move to the run's own working directory.
+            return URL(fileURLWithPath: name).standardizedFileURL.path
+        }
         let directory = runsDirectory()
         let runs = RunState.list(in: directory)
         if name == "last" {

@@ -23,14 +23,37 @@ public struct StepView: Sendable {
     public func field(_ key: String) -> FieldSyntax? { syntax.fields[key] }
 }
 
+/// What a run would find around the runbook: the `.rbc.yaml` it would read. Rules that check a run
+/// has what it needs (stores, webhooks, someone to approve) read it; nil means unknown, and they stay quiet.
+public struct RunEnvironment: Sendable {
+    /// The configuration file's path; nil when there is none.
+    public var configurationFile: String?
+    public var stores: Set<String>
+    public var notifications: Bool
+    public var tickets: Bool
+    /// Runs happen without anyone at a terminal (CI, alert automation): `unattended: true`.
+    public var unattended: Bool
+
+    public init(configurationFile: String? = ".rbc.yaml", stores: Set<String> = [], notifications: Bool = false, tickets: Bool = false,
+                unattended: Bool = false) {
+        self.configurationFile = configurationFile
+        self.stores = stores
+        self.notifications = notifications
+        self.tickets = tickets
+        self.unattended = unattended
+    }
+}
+
 public struct LintSettings: Sendable {
     /// Worst-case time from the first step to the end of the rollbacks, per severity.
     public var budgetsMs: [StepSeverity: Int]
+    public var environment: RunEnvironment?
 
     public static let defaultBudgetsMs: [StepSeverity: Int] = [.p0: 15 * 60_000, .p1: 30 * 60_000, .p2: 2 * 3_600_000, .p3: 24 * 3_600_000]
 
-    public init(budgetsMs: [StepSeverity: Int] = LintSettings.defaultBudgetsMs) {
+    public init(budgetsMs: [StepSeverity: Int] = LintSettings.defaultBudgetsMs, environment: RunEnvironment? = nil) {
         self.budgetsMs = budgetsMs
+        self.environment = environment
     }
 }
 

@@ -5,7 +5,8 @@ import RunbookSema
 import RunbookSource
 
 public enum RuleCategory: String, Sendable, CaseIterable {
-    case rollback, timeouts, verification, safety, credentials, placeholders, metadata, expressions, shell, suppressions, history, alerts
+    case rollback, timeouts, verification, safety, credentials, placeholders, metadata, expressions, shell, suppressions, history, alerts,
+         configuration
 }
 
 /// What a rule needs beyond the runbook itself; such rules are tested on real repositories and rule files.
@@ -18,10 +19,19 @@ public enum RuleRequirement: String, Sendable {
 public struct RuleExample: Sendable {
     public let source: String
     public let isMarkdown: Bool
+    /// The `.rbc.yaml` a run would read, for rules about what a run needs.
+    public var environment: RunEnvironment?
 
     public init(_ source: String, markdown: Bool = false) {
         self.source = source
         self.isMarkdown = markdown
+    }
+
+    /// The same example, checked as if this configuration were beside it.
+    public func with(_ environment: RunEnvironment) -> RuleExample {
+        var copy = self
+        copy.environment = environment
+        return copy
     }
 
     /// A YAML runbook around step definitions, so examples show only what matters.

@@ -7,8 +7,9 @@ public enum RuleRegistry {
         CredentialRule(), PlaceholderRule(), OwnerMissingRule(), EscalationMissingRule(), TriggerMissingRule(),
         UnquotedExpressionRule(), SecretExposedRule(), ShellCheckRule(),
         StaleRunbookRule(), ReviewStampOutdatedRule(), ReviewDateInFutureRule(), RollbackDriftRule(), UncommittedRunbookRule(),
-        AlertWithoutRunbookRule(), DeadRunbookLinkRule(), UnknownTriggerAlertRule(),
+        AlertWithoutRunbookRule(), DeadRunbookLinkRule(), UnknownTriggerAlertRule(), UnresolvableRunbookLinkRule(), UncheckedRunbookLinkRule(),
         UnusedSuppressionRule(), ExpiredSuppressionRule(), SuppressionWithoutReasonRule(), UnknownSuppressionRule(),
+        StoreUnknownRule(), WebhookUnconfiguredRule(), ManualUnattendedRule(),
     ]
 
     public static var descriptions: [RuleDescription] { rules.map { type(of: $0).description } }
@@ -27,6 +28,8 @@ public enum RuleRegistry {
     public static var alertWithoutRunbook: DiagnosticCode { AlertWithoutRunbookRule.description.code }
     public static var deadRunbookLink: DiagnosticCode { DeadRunbookLinkRule.description.code }
     public static var unknownTriggerAlert: DiagnosticCode { UnknownTriggerAlertRule.description.code }
+    public static var unresolvableRunbookLink: DiagnosticCode { UnresolvableRunbookLinkRule.description.code }
+    public static var uncheckedRunbookLink: DiagnosticCode { UncheckedRunbookLinkRule.description.code }
 
     public static let shellcheckID = "RB016"
     public static let unusedSuppressionID = "RB090"

@@ -22,6 +22,10 @@ public struct ExecutionSettings: Sendable {
     public var commit: String?
     public var dirty = false
     public var rbcVersion = ""
+    /// Where the run's commands run, and the root of its repository or `.rbc.yaml`: journaled so a
+    /// rollback from anywhere acts on the same files.
+    public var workingDirectory = FileManager.default.currentDirectoryPath
+    public var root: String?
 
     public init() {}
 }
@@ -44,10 +48,14 @@ public struct RunOutcome: Sendable {
     public let plan: [PlanEntry]
     /// A signal stopped the run (whatever the rollback achieved).
     public var signaled = false
+    /// The journal could not be written (a full disk, an I/O error): the run stopped there.
+    public var journalFailure: String?
 
-    /// 0 succeeded, 1 failed (rolled back, halted or with failures), 3 a rollback failed, 130 interrupted.
+    /// 0 succeeded, 1 failed (rolled back, halted or with failures), 3 a rollback failed, 4 the journal
+    /// could not be written (the run stopped; what it journaled was rolled back), 130 interrupted.
     public var exitCode: Int32 {
         if status == .rollbackFailed { return 3 }
+        if journalFailure != nil { return 4 }
         if signaled { return 130 }
         switch status {
         case .succeeded, .planned: return 0
@@ -98,8 +106,8 @@ public final class Executor: @unchecked Sendable {
     struct Completed {
         let list: String
         let step: StepIR
-        /// For update_config: the value before (nil: the key did not exist).
-        var configPrevious: (store: String, key: String, previous: JSONValue?)?
+        /// For update_config: what the store held before.
+        var configChange: ConfigChange?
     }
 
     public init(ir: RunbookIR, settings: ExecutionSettings, output: ExecutionOutput, prompter: Prompter, journal: Journal?) {
@@ -159,7 +167,16 @@ public final class Executor: @unchecked Sendable {
         started.host = ProcessInfo.processInfo.hostName
         started.pid = getpid()
         started.dryRun = settings.dryRun
-        if !record(started) { return RunOutcome(runID: runID, status: .interrupted, journalPath: journal?.path, reason: "cannot write the journal", plan: []) }
+        if !settings.dryRun {
+            started.workingDirectory = settings.workingDirectory
+            started.root = settings.root
+            started.stores = settings.stores.isEmpty ? nil : settings.stores.mapValues(\.path)
+        }
+        if !record(started) {
+            var outcome = RunOutcome(runID: runID, status: .interrupted, journalPath: journal?.path, reason: "nothing ran", plan: [])
+            outcome.journalFailure = journalFailure
+            return outcome
+        }
         return proceed(runID: runID, from: 0)
     }
 
@@ -180,7 +197,7 @@ public final class Executor: @unchecked Sendable {
         endLeftoverProcess(state)
         results = state.results
         completed = state.completedOrder.compactMap { id in
-            state.step(id).map { Completed(list: "steps", step: $0, configPrevious: state.configChanges[id]) }
+            state.step(id).map { Completed(list: "steps", step: $0, configChange: state.configChanges[id]) }
         }
         var event = JournalEvent(.runResumed)
         event.pid = getpid()
@@ -190,19 +207,27 @@ public final class Executor: @unchecked Sendable {
         return proceed(runID: state.runID, from: state.firstIncomplete ?? ir.steps.count)
     }
 
-    /// Undoes the steps a past run completed (and has not rolled back yet), newest first.
+    /// Undoes what a past run did and has not been undone yet, newest first: the steps it completed,
+    /// the one it died in (it may have taken effect), and undos that failed before — so after
+    /// `rollback_failed`, another `rbc rollback` retries exactly the undos that did not succeed.
     public func rollback(_ state: RunState) -> RunOutcome {
         endLeftoverProcess(state)
         results = state.results
-        // The completed steps, and the one the run died in: it may have taken effect, so it is undone too.
-        let pending = state.completedOrder + (state.inFlight.map { [$0] } ?? [])
-        completed = pending.filter { !state.rolledBack.contains($0) }.compactMap { id in
-            state.step(id).map { Completed(list: "steps", step: $0, configPrevious: state.configChanges[id]) }
+        completed = state.pendingUndos.compactMap { id in
+            state.step(id).map { Completed(list: "steps", step: $0, configChange: state.configChanges[id]) }
         }
-        let ok = rollBack(reason: "rbc rollback \(state.runID)")
+        let ok = rollBack(reason: "rbc rollback \(state.runID)", runbookRollbacks: state.pendingRunbookRollbacks)
         let status: RunStatus = ok ? .rolledBack : .rollbackFailed
         finish(status, reason: "rolled back by rbc rollback")
-        return RunOutcome(runID: state.runID, status: status, journalPath: journal?.path, reason: nil, plan: [])
+        var outcome = RunOutcome(runID: state.runID, status: status, journalPath: journal?.path, reason: nil, plan: [])
+        outcome.journalFailure = journalFailure
+        return outcome
+    }
+
+    /// Room kept free for the journal while steps run: enough to journal the rollback of everything
+    /// that may need it, so a filesystem that fills up stops the run with its way back intact.
+    public static func journalReserve(for ir: RunbookIR, undoing count: Int) -> Int {
+        64 * 1024 + 16 * 1024 * (count + ir.rollback.count)
     }
 
     func proceed(runID: String, from startIndex: Int) -> RunOutcome {
@@ -214,7 +239,15 @@ public final class Executor: @unchecked Sendable {
                 break
             }
             let step = ir.steps[index]
+            if !journalCanHold(undoing: completed.count + 1) {
+                stopped = (.rolledBack, "stopped before step \(step.id): \(journalFailure ?? "cannot write the journal")")
+                break
+            }
             let outcome = perform(step, list: "steps")
+            if journalFailure != nil {
+                stopped = (.rolledBack, "stopped at step \(step.id): \(journalFailure ?? "")")
+                break
+            }
             if outcome.succeeded { continue }
             if signalCount > 0 {
                 stopped = (.interrupted, "interrupted by \(firstSignal ?? "a signal") during step \(step.id)")
@@ -247,13 +280,14 @@ public final class Executor: @unchecked Sendable {
         } else {
             status = failures > 0 ? .completedWithFailures : .succeeded
         }
-        if signalCount == 0 {
+        if signalCount == 0, journalFailure == nil {
             for step in ir.postRunbook { _ = perform(step, list: "post_runbook") }
         }
         if settings.dryRun { status = .planned }
         finish(status, reason: reason)
         var outcome = RunOutcome(runID: runID, status: status, journalPath: journal?.path, reason: reason, plan: plan)
         outcome.signaled = signalCount > 0
+        outcome.journalFailure = journalFailure
         return outcome
     }
 
@@ -261,18 +295,19 @@ public final class Executor: @unchecked Sendable {
 
     /// Undoes completed steps newest first, then the runbook-wide rollback. A failing rollback is
     /// recorded and the others still run. Returns whether every rollback succeeded.
-    func rollBack(reason: String) -> Bool {
+    func rollBack(reason: String, runbookRollbacks: [StepIR]? = nil) -> Bool {
         var ok = true
         if settings.dryRun {
             return true
         }
-        if !completed.isEmpty || !ir.rollback.isEmpty { output.note("rolling back: \(redact(reason))") }
+        let runbookRollbacks = runbookRollbacks ?? ir.rollback
+        if !completed.isEmpty || !runbookRollbacks.isEmpty { output.note("rolling back: \(redact(reason))") }
         for entry in completed.reversed() {
             if skipRemainingRollbacks() { break }
             ok = undo(entry) && ok
         }
         completed.removeAll()
-        for action in ir.rollback where !skipRemainingRollbacks() {
+        for action in runbookRollbacks where !skipRemainingRollbacks() {
             let outcome = perform(action, list: "rollback")
             ok = outcome.succeeded && ok
         }
@@ -304,28 +339,38 @@ public final class Executor: @unchecked Sendable {
         if let rollback = step.rollback {
             started.action = rollback.action.kind.rawValue
             started.command = rollback.action.command.map { display($0, field: "rollback.command", step: step) }
-            record(started)
+            guard record(started) else { return notJournaled(step) }
             output.note("↩ rollback of \(step.id)")
             runner.resetInterrupt()
             let result = execute(rollback.action, step: step, fieldPrefix: "rollback.", timeoutMs: rollback.timeoutMs, attempt: 1)
             return finishRollback(step, result)
         }
-        if let change = entry.configPrevious, let store = settings.stores[change.store] {
+        if let change = entry.configChange {
+            // The journaled path: the store the run changed, wherever this rollback runs from.
+            let store = change.path.map { ConfigStore(name: change.store, path: $0) } ?? settings.stores[change.store]
             started.action = "update_config"
             started.store = change.store
-            started.key = change.key
+            started.path = store?.path
+            started.key = change.undoKey
             started.value = change.previous
             started.text = "automatic: restore the value recorded before the step"
-            record(started)
-            output.note("↩ rollback of \(step.id): restore \(change.key)")
+            guard record(started) else { return notJournaled(step) }
+            output.note("↩ rollback of \(step.id): restore \(change.undoKey)")
             do {
-                try store.set(change.key, to: change.previous)
+                guard let store else { throw ConfigStore.Failure(description: "no config store `\(change.store)` is configured") }
+                try store.restore(change)
                 return finishRollback(step, AttemptResult(status: "succeeded", reason: nil))
             } catch {
                 return finishRollback(step, AttemptResult(status: "failed", reason: "\(error)"))
             }
         }
         return true // read-only or irreversible: nothing to undo
+    }
+
+    /// An undo whose start cannot be journaled is not performed: it stays pending for `rbc rollback`.
+    func notJournaled(_ step: StepIR) -> Bool {
+        output.note("✘ rollback of \(step.id) not performed: the journal cannot be written; free space, then `rbc rollback`")
+        return false
     }
 
     func finishRollback(_ step: StepIR, _ result: AttemptResult) -> Bool {
@@ -365,7 +410,7 @@ public final class Executor: @unchecked Sendable {
         var stderr = ""
         var durationMs = 0
         var outputs: [String: String] = [:]
-        var configChange: (store: String, key: String, previous: JSONValue?)?
+        var configChange: ConfigChange?
     }
 
     func perform(_ step: StepIR, list: String) -> StepOutcome {
@@ -374,7 +419,9 @@ public final class Executor: @unchecked Sendable {
         started.list = list
         started.action = step.action.kind.rawValue
         started.timeoutMs = step.timeoutMs
-        record(started)
+        if !record(started) {
+            return StepOutcome(succeeded: false, status: "failed", counts: true)
+        }
 
         var entry = PlanEntry(list: list, step: step.id, action: step.action.kind.rawValue, detail: describe(step.action, step: step, prefix: ""),
                               condition: step.when, conditionValue: nil, timeoutMs: step.timeoutMs, attempts: step.retry.maxAttempts,
@@ -435,7 +482,7 @@ public final class Executor: @unchecked Sendable {
         if result.status == "succeeded" {
             results[step.id] = StepResult(status: "succeeded", exitCode: result.exitCode.map(Int.init), httpStatus: result.httpStatus,
                                           stdout: result.stdout, stderr: result.stderr, outputs: result.outputs)
-            completed.append(Completed(list: list, step: step, configPrevious: result.configChange))
+            completed.append(Completed(list: list, step: step, configChange: result.configChange))
         } else {
             results[step.id] = StepResult(status: result.status, exitCode: result.exitCode.map(Int.init), httpStatus: result.httpStatus,
                                           stdout: result.stdout, stderr: result.stderr)
@@ -477,7 +524,7 @@ public final class Executor: @unchecked Sendable {
             event.by = "no terminal"
             event.reason = "no terminal to ask, and neither --yes nor --approve \(step.id) was given"
         }
-        record(event)
+        guard record(event) else { return false }
         if event.decision != "approved" { output.note("✘ \(step.id) not approved (\(event.by ?? ""))") }
         return event.decision == "approved"
     }
@@ -491,7 +538,9 @@ public final class Executor: @unchecked Sendable {
         started.action = action.kind.rawValue
         started.timeoutMs = timeoutMs
         started.command = action.command.map { display($0, field: fieldPrefix + "command", step: step) }
-        record(started)
+        guard record(started) else {
+            return AttemptResult(status: "failed", reason: "not performed: \(journalFailure ?? "cannot write the journal")")
+        }
         var result: AttemptResult
         do {
             result = try act(action, step: step, fieldPrefix: fieldPrefix, timeoutMs: timeoutMs)
@@ -525,12 +574,21 @@ public final class Executor: @unchecked Sendable {
                 event.step = step.id
                 event.pid = pid
                 event.startTicks = ProcessRunner.startTicks(of: pid)
-                self.record(event)
+                // A process the journal does not know of must not go on: end it at once.
+                if !self.record(event) { self.runner.interrupt() }
             }
             let run = try runner.run(command: command, shell: shell, environment: environment, timeoutMs: timeoutMs, started: journalStart) { chunk, isError in
                 var text = chunk
                 for secret in secrets { text = text.replacingOccurrences(of: secret, with: "***") }
                 sink.stream(text, isError: isError)
+            }
+            if !run.leftovers.isEmpty {
+                // Background processes (in the command's group, or escaped from it) do not outlive their step.
+                var event = JournalEvent(.message)
+                event.step = step.id
+                event.text = "ended \(run.leftovers.count) process\(run.leftovers.count == 1 ? "" : "es") the command left running: \(run.leftovers.map(String.init).joined(separator: ", "))"
+                record(event)
+                output.note("  \(event.text ?? "")")
             }
             var result = AttemptResult(status: "succeeded", exitCode: run.exitCode, stdout: run.stdout, stderr: run.stderr, durationMs: run.durationMs)
             switch run.ending {
@@ -587,20 +645,24 @@ public final class Executor: @unchecked Sendable {
             let key = try resolve(action.configKey ?? "", field: fieldPrefix + "config_key", step: step)
             var value = action.value ?? .null
             if case .string(let text) = value { value = .string(try resolve(text, field: fieldPrefix + "value", step: step)) }
-            let previous = try store.get(key)
-            // The previous value is on disk before the store changes: the automatic rollback needs it.
-            var change = JournalEvent(.configChanged)
-            change.step = step.id
-            change.store = storeName
-            change.key = key
-            change.previous = previous
-            change.previousPresent = previous != nil
-            change.value = value
-            record(change)
-            try store.set(key, to: value)
+            // What the store held is on disk before the store changes: the automatic rollback needs it.
+            let change = try store.set(key, to: value) { change in
+                var event = JournalEvent(.configChanged)
+                event.step = step.id
+                event.store = storeName
+                event.path = change.path
+                event.key = key
+                event.undoKey = change.undoKey == key ? nil : change.undoKey
+                event.previous = change.previous
+                event.previousPresent = change.previous != nil
+                event.previousSource = change.previousSource
+                event.value = value
+                guard self.record(event) else { throw ConfigStore.Failure(description: "not changed: \(self.journalFailure ?? "cannot write the journal")") }
+            }
+            let previous = change.undoKey == key ? change.previous : try? store.get(key)
             output.note("  \(key) = \(RuntimeValue.from(value).text) (was \(previous.map { RuntimeValue.from($0).text } ?? "unset")) in \(store.path)")
             var result = AttemptResult(status: "succeeded")
-            result.configChange = (storeName, key, previous)
+            result.configChange = change
             return result
         case .sendNotification:
             let channel = try resolve(action.channel ?? "", field: fieldPrefix + "channel", step: step)
@@ -632,10 +694,10 @@ public final class Executor: @unchecked Sendable {
     /// Posts to a webhook, or prints (and journals) when none is configured.
     func deliver(_ webhook: Webhook?, what: String, timeoutMs: Int, payload: (Webhook.Format) -> [String: Any], fallback: String) throws -> AttemptResult {
         guard let webhook else {
-            output.note("  \(redact(fallback))")
             var event = JournalEvent(.message)
             event.text = redact(fallback)
-            record(event)
+            guard record(event) else { return AttemptResult(status: "failed", reason: "not performed: \(journalFailure ?? "cannot write the journal")") }
+            output.note("  \(redact(fallback))")
             return AttemptResult(status: "succeeded", reason: "no webhook configured: printed")
         }
         let response = try HTTPClient.postJSON(webhook.url, payload(webhook.format), timeoutMs: timeoutMs)
@@ -701,6 +763,16 @@ public final class Executor: @unchecked Sendable {
 
     // MARK: - Helpers
 
+    /// The first journal failure: from then on the run performs nothing new, only the rollback of
+    /// what the journal records (each undo still journaled first, in the room kept for it).
+    private(set) var journalFailure: String? {
+        get { journalLock.withLock { storedJournalFailure } }
+        set { journalLock.withLock { storedJournalFailure = newValue } }
+    }
+    private var storedJournalFailure: String?
+    private let journalLock = NSLock()
+
+    /// Journals an event before what it announces; false (and the run stops) when it cannot.
     @discardableResult
     func record(_ event: JournalEvent) -> Bool {
         guard let journal else { return true }
@@ -708,7 +780,25 @@ public final class Executor: @unchecked Sendable {
             try journal.append(event)
             return true
         } catch {
-            output.note("✘ \(error)")
+            if journalFailure == nil {
+                journalFailure = "\(error)"
+                output.note("✘ \(error): stopping before anything else happens")
+            }
+            return false
+        }
+    }
+
+    /// Whether the journal has room to go on: false once it failed, or when the room to journal the
+    /// rollback of `count` steps cannot be set aside.
+    func journalCanHold(undoing count: Int) -> Bool {
+        guard journalFailure == nil else { return false }
+        guard let journal else { return true }
+        do {
+            try journal.reserve(bytes: Self.journalReserve(for: ir, undoing: count))
+            return true
+        } catch {
+            journalFailure = "\(error)"
+            output.note("✘ \(error): stopping before the next step")
             return false
         }
     }

@@ -47,6 +47,12 @@ public struct JournalEvent: Codable, Sendable {
     /// reused pid is never mistaken for the step's process.
     public var startTicks: UInt64?
     public var dryRun: Bool?
+    /// With `run_started`: where rbc ran (rollback commands run there again) and the root of the
+    /// repository or `.rbc.yaml`, so `rbc rollback` from anywhere acts on the same files.
+    public var workingDirectory: String?
+    public var root: String?
+    /// With `run_started`: each config store's absolute path.
+    public var stores: [String: String]?
     // steps, attempts, rollbacks
     public var list: String?
     public var step: String?
@@ -70,6 +76,14 @@ public struct JournalEvent: Codable, Sendable {
     public var key: String?
     public var previous: JSONValue?
     public var previousPresent: Bool?
+    /// With `config_changed`: the store's absolute path (the symlink's target when it is one).
+    public var path: String?
+    /// With `config_changed`: the key whose previous state is recorded when it differs from `key`
+    /// (setting `a.b` where `a` was a scalar or absent replaces or creates `a` as a whole).
+    public var undoKey: String?
+    /// With `config_changed` in a YAML or JSON store: the previous value's exact source text, so a
+    /// rollback puts back the same bytes (comments, quoting, `012345`, `yes`).
+    public var previousSource: String?
     public var value: JSONValue?
     // signals, messages, run end
     public var signal: String?
@@ -81,17 +95,28 @@ public struct JournalEvent: Codable, Sendable {
 
 public enum JournalError: Error, CustomStringConvertible {
     case io(String)
+    /// An append or its sync failed (a full disk, an I/O error); the journal was cut back to its last
+    /// complete line.
+    case writeFailed(String)
     case newerVersion(String)
     case malformed(String, Int)
+    /// Another rbc holds the journal: the run is still going, or being rolled back or resumed.
+    case busy(String)
 
     public var description: String {
         switch self {
-        case .io(let message): message
+        case .io(let message), .writeFailed(let message): message
         case .newerVersion(let version): "the journal was written by a newer rbc (\(version)); upgrade rbc to read it"
         case .malformed(let path, let line): "\(path):\(line): not a journal line"
+        case .busy(let path): "\(path) is in use by another rbc (the run is still going, or being rolled back or resumed); wait for it to end"
         }
     }
 }
+
+/// `fallocate(2)` is not in Swift's Glibc module; the symbol takes only integers, so a direct
+/// binding is sound on Linux.
+@_silgen_name("fallocate") private func fallocateKeepingSize(_ descriptor: Int32, _ mode: Int32, _ offset: Int, _ length: Int) -> Int32
+private let fallocateKeepSize: Int32 = 1 // FALLOC_FL_KEEP_SIZE
 
 public final class Journal: @unchecked Sendable {
     public static let version = "rbc.journal/v1"
@@ -99,31 +124,105 @@ public final class Journal: @unchecked Sendable {
     public let path: String
     private let descriptor: Int32
     private var sequence: Int
+    /// The file's length after the last complete line: a failed append is cut back to it.
+    private var committedLength: Int
+    /// Whether the filesystem can reserve room beyond the end of the file (not every one can).
+    private var canReserve = true
     private let lock = NSLock()
     /// Test hook for fault injection: the process kills itself right after this event is on disk.
     private let killAfter: Int? = ProcessInfo.processInfo.environment["RBC_FAULT_KILL_AFTER_EVENT"].flatMap { Int($0) }
 
-    /// Opens (creating) a journal for appending; `sequence` continues an existing journal's numbering.
-    public init(path: String, continuingAfter sequence: Int = 0) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let created = !FileManager.default.fileExists(atPath: path)
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw JournalError.io("cannot open the journal \(path): \(String(cString: strerror(errno)))") }
+    private init(path: String, descriptor: Int32, sequence: Int, length: Int) {
         self.path = path
         self.descriptor = descriptor
         self.sequence = sequence
-        if created {
-            // The new file's name must survive a crash too: sync the directory.
-            let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY)
-            if directoryDescriptor >= 0 {
-                fsync(directoryDescriptor)
-                close(directoryDescriptor)
-            }
-        }
+        self.committedLength = length
     }
 
     deinit { close(descriptor) }
+
+    /// Creates the journal of a new run in `directory`, named by a run id later than every run id
+    /// already there (to the millisecond), and locked for this process. With `reserveBytes`, that
+    /// much room is set aside first; none means the run does not start.
+    public static func create(in directory: String, reserveBytes: Int = 0, now: Date = Date()) throws -> (id: String, journal: Journal) {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw JournalError.io("cannot create \(directory): \(error.localizedDescription)")
+        }
+        // Run ids are allocated under a lock on the directory, so two runs started in the same
+        // millisecond still get ids in the order they started, and `last` is never ambiguous.
+        let lockDescriptor = open(directory + "/.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard lockDescriptor >= 0 else { throw JournalError.io("cannot lock \(directory): \(errnoText())") }
+        defer { close(lockDescriptor) }
+        while flock(lockDescriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw JournalError.io("cannot lock \(directory): \(errnoText())") }
+        }
+        let newest = RunState.list(in: directory).first.map { ($0 as NSString).lastPathComponent }.flatMap(runIDDate)
+        var date = now
+        if let newest, date.timeIntervalSince(newest) < 0.001 { date = newest.addingTimeInterval(0.001) }
+        let id = newRunID(date)
+        let path = directory + "/\(id).jsonl"
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw JournalError.io("cannot create the journal \(path): \(errnoText())") }
+        flock(descriptor, LOCK_EX | LOCK_NB)
+        let journal = Journal(path: path, descriptor: descriptor, sequence: 0, length: 0)
+        do {
+            try journal.reserve(bytes: reserveBytes)
+        } catch {
+            unlink(path)
+            throw error
+        }
+        // The new file's name must survive a crash too: sync the directory.
+        syncDirectory(directory)
+        return (id, journal)
+    }
+
+    /// Opens a past run's journal to append after its last complete line: a line torn by a crash is
+    /// cut off first, so what follows never turns the journal into something unreadable.
+    public static func reopen(_ path: String, continuingAfter sequence: Int) throws -> Journal {
+        let descriptor = open(path, O_RDWR | O_APPEND | O_CLOEXEC)
+        guard descriptor >= 0 else { throw JournalError.io("cannot open the journal \(path): \(errnoText())") }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw JournalError.busy(path)
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            close(descriptor)
+            throw JournalError.io("cannot read the journal \(path)")
+        }
+        let complete = (data.lastIndex(of: 0x0A).map { $0 + 1 }) ?? 0
+        if complete < data.count {
+            guard ftruncate(descriptor, off_t(complete)) == 0, fsync(descriptor) == 0 else {
+                let reason = errnoText()
+                close(descriptor)
+                throw JournalError.io("cannot cut the torn last line of \(path): \(reason)")
+            }
+        }
+        return Journal(path: path, descriptor: descriptor, sequence: sequence, length: complete)
+    }
+
+    /// Sets aside `bytes` of room beyond the journal's end, so the events that stop a run and roll
+    /// it back still fit when the filesystem fills up. Throws when that room is not there.
+    public func reserve(bytes: Int) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard bytes > 0, canReserve else { return }
+        if let fullFrom, sequence + 1 >= fullFrom {
+            throw JournalError.writeFailed("cannot reserve \(bytes / 1024) KiB for the journal \(path): \(String(cString: strerror(ENOSPC)))")
+        }
+        if fallocateKeepingSize(descriptor, fallocateKeepSize, committedLength, bytes) != 0 {
+            if errno == EOPNOTSUPP || errno == ENOSYS || errno == EINVAL {
+                canReserve = false // a filesystem that cannot reserve: appends are checked one by one
+                return
+            }
+            throw JournalError.writeFailed("cannot reserve \(bytes / 1024) KiB for the journal \(path): \(Self.errnoText())")
+        }
+    }
+
+    /// Test hook where no small filesystem can be mounted: behave as if the filesystem filled up
+    /// when the Nth event is written.
+    private let fullFrom: Int? = ProcessInfo.processInfo.environment["RBC_FAULT_JOURNAL_FULL_AT_EVENT"].flatMap { Int($0) }
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -131,31 +230,60 @@ public final class Journal: @unchecked Sendable {
         return encoder
     }()
 
-    /// Appends one event and fsyncs it; returns only once it is on disk.
+    /// Appends one event and fsyncs it; returns only once it is on disk. When the write or the sync
+    /// fails, the file is cut back to its last complete line and the error thrown: the journal never
+    /// ends in a fragment, and the caller must not perform what the event announces.
     @discardableResult
     public func append(_ event: JournalEvent) throws -> JournalEvent {
         lock.lock()
         defer { lock.unlock() }
         var stamped = event
-        sequence += 1
-        stamped.seq = sequence
+        stamped.seq = sequence + 1
         stamped.time = Self.timestamp()
         var data = try Self.encoder.encode(stamped)
         data.append(0x0A)
-        try data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(descriptor, buffer.baseAddress?.advanced(by: offset), buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw JournalError.io("cannot write the journal \(path): \(String(cString: strerror(errno)))")
+        var failure: String?
+        if let fullFrom, stamped.seq >= fullFrom {
+            // Half a line reaches the disk, as when a filesystem fills up mid-write.
+            _ = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count / 2) }
+            failure = String(cString: strerror(ENOSPC))
+        }
+        if failure == nil {
+            data.withUnsafeBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let written = write(descriptor, buffer.baseAddress?.advanced(by: offset), buffer.count - offset)
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        failure = Self.errnoText()
+                        return
+                    }
+                    offset += written
                 }
-                offset += written
+                if fsync(descriptor) != 0 { failure = Self.errnoText() }
             }
         }
-        guard fsync(descriptor) == 0 else { throw JournalError.io("cannot sync the journal \(path): \(String(cString: strerror(errno)))") }
+        if let failure {
+            // Whatever part of the line reached the file goes: readers and later appends see only
+            // complete lines.
+            _ = ftruncate(descriptor, off_t(committedLength))
+            _ = fsync(descriptor)
+            throw JournalError.writeFailed("cannot write the journal \(path): \(failure)")
+        }
+        sequence += 1
+        committedLength += data.count
         if let killAfter, killAfter == sequence { kill(getpid(), SIGKILL) }
         return stamped
+    }
+
+    static func errnoText() -> String { String(cString: strerror(errno)) }
+
+    static func syncDirectory(_ directory: String) {
+        let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directoryDescriptor >= 0 {
+            fsync(directoryDescriptor)
+            close(directoryDescriptor)
+        }
     }
 
     public static func timestamp(_ date: Date = Date()) -> String {
@@ -187,13 +315,24 @@ public final class Journal: @unchecked Sendable {
         return events
     }
 
-    /// A sortable, unique run id: `20261122T132800Z-4f2a`.
+    /// A run id that sorts by start time to the millisecond: `20261122T132800.123Z-4f2a` (the
+    /// suffix keeps ids from different machines apart).
     public static func newRunID(_ date: Date = Date()) -> String {
+        let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
+        return runIDFormatter().string(from: date) + "-" + String(repeating: "0", count: 4 - suffix.count) + suffix
+    }
+
+    /// The start time a run id (or journal file name) carries, nil for an id of another form.
+    static func runIDDate(_ name: String) -> Date? {
+        let stamp = name.prefix { $0 != "-" }
+        return runIDFormatter().date(from: String(stamp))
+    }
+
+    private static func runIDFormatter() -> DateFormatter {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
-        return formatter.string(from: date) + "-" + String(repeating: "0", count: 4 - suffix.count) + suffix
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss.SSS'Z'"
+        return formatter
     }
 }

@@ -1,6 +1,7 @@
 // Runs one command in its own process group: output streamed and captured (bounded), a deadline that
 // ends the whole group (SIGTERM, a grace period, SIGKILL), and no stray children left holding pipes.
 
+import CProcessControl
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -15,6 +16,8 @@ public struct ProcessResult: Sendable {
     public let durationMs: Int
     /// The process group that was ended (for tests that check no process survived).
     public let processGroup: Int32
+    /// Processes the command left running (in its group or escaped from it) that rbc ended.
+    public var leftovers: [Int32] = []
 }
 
 public final class ProcessRunner: @unchecked Sendable {
@@ -43,6 +46,17 @@ public final class ProcessRunner: @unchecked Sendable {
         }
         return true
     }()
+
+    /// Makes this process a child subreaper: orphaned descendants of step commands are re-parented
+    /// to it instead of init, so one that escaped its process group (`setsid`, a double fork) is
+    /// still found and ended with its step. Process-wide, so the program decides (rbc does for runs).
+    @discardableResult
+    public static func becomeChildSubreaper() -> Bool {
+        rbc_become_child_subreaper() == 0
+    }
+
+    /// Whether orphans come back to this process: only then are all of its descendants a step's.
+    static var isChildSubreaper: Bool { rbc_is_child_subreaper() == 1 }
 
     /// Ends the running command's process group (SIGTERM, then SIGKILL after the grace period).
     public func interrupt() {
@@ -124,50 +138,55 @@ public final class ProcessRunner: @unchecked Sendable {
         let start = DispatchTime.now().uptimeNanoseconds
         let outCapture = Capture(limit: Self.captureLimit)
         let errCapture = Capture(limit: Self.captureLimit)
-        let readers = DispatchGroup()
-        for (descriptor, capture, isError) in [(stdoutPipe[0], outCapture, false), (stderrPipe[0], errCapture, true)] {
-            readers.enter()
-            Thread.detachNewThread {
-                var buffer = [UInt8](repeating: 0, count: 16 * 1024)
-                while true {
-                    let count = read(descriptor, &buffer, buffer.count)
-                    if count <= 0 { break }
-                    let chunk = Array(buffer[0..<count])
-                    capture.append(chunk)
-                    echo?(String(decoding: chunk, as: UTF8.self), isError)
-                }
-                close(descriptor)
-                readers.leave()
-            }
-        }
+        var streams = [OutputStream(descriptor: stdoutPipe[0], capture: outCapture, isError: false),
+                       OutputStream(descriptor: stderrPipe[0], capture: errCapture, isError: true)]
         var exitStatus: Int32 = 0
+        var shellEnded = false
         var ending = ProcessResult.Ending.exited
-        var deadline = start + UInt64(max(1, timeoutMs)) * 1_000_000
-        var termSent = false
-        // Poll quickly at first (most commands are short), backing off to 5 ms.
-        var pause: UInt32 = 50
+        let deadline = start + UInt64(max(1, timeoutMs)) * 1_000_000
+        var tree = TreeEnding(group: pid)
+        var drainDeadline = UInt64.max
+        var idleRounds = 0
+        // One loop reads both pipes, reaps the shell and keeps the deadline: nothing here blocks on
+        // a pipe that a stray process holds open, so the deadline and signals are always honoured.
         while true {
-            let result = waitpid(pid, &exitStatus, WNOHANG)
-            if result == pid { break }
-            if result < 0, errno != EINTR { break }
-            let now = DispatchTime.now().uptimeNanoseconds
-            let interrupted = isInterrupted
-            if !termSent, now >= deadline || interrupted {
-                ending = interrupted ? .interrupted : .timedOut
-                kill(-pid, SIGTERM)
-                termSent = true
-                deadline = now + UInt64(gracePeriodMs) * 1_000_000
-            } else if termSent, now >= deadline {
-                kill(-pid, SIGKILL)
-                deadline = UInt64.max
+            if !shellEnded {
+                let reaped = waitpid(pid, &exitStatus, WNOHANG)
+                if reaped == pid || (reaped < 0 && errno == ECHILD) { shellEnded = true }
             }
-            usleep(pause)
-            pause = min(pause * 2, 5_000)
+            let now = DispatchTime.now().uptimeNanoseconds
+            if !shellEnded, ending == .exited, now >= deadline || isInterrupted {
+                ending = isInterrupted ? .interrupted : .timedOut
+            }
+            // Time is up, or the shell is gone: whatever is left of the tree (its group, and any
+            // descendant that escaped it with setsid or a double fork) is ended.
+            if ending != .exited || shellEnded {
+                let graceMs = ending == .exited ? min(gracePeriodMs, 2000) : gracePeriodMs
+                let living = tree.step(now: now, graceMs: graceMs)
+                if shellEnded, living == 0, drainDeadline == .max {
+                    // Output still in the pipes is read; a pipe held open by a process rbc cannot
+                    // see (not a descendant) is abandoned after a short drain.
+                    drainDeadline = now + 200_000_000
+                }
+            }
+            let open = streams.indices.filter { streams[$0].isOpen }
+            if drainDeadline != .max, open.isEmpty || now >= drainDeadline { break }
+            var descriptors = open.map { pollfd(fd: streams[$0].descriptor, events: Int16(POLLIN), revents: 0) }
+            // Short waits at first (most commands are short), then 5 ms.
+            let waitMs: Int32 = idleRounds < 20 ? 1 : 5
+            if descriptors.isEmpty {
+                usleep(UInt32(waitMs) * 1000)
+            } else if poll(&descriptors, nfds_t(descriptors.count), waitMs) > 0 {
+                for (slot, index) in open.enumerated() where descriptors[slot].revents != 0 {
+                    if let chunk = streams[index].readAvailable() { echo?(String(decoding: chunk, as: UTF8.self), streams[index].isError) }
+                }
+                idleRounds = 0
+                continue
+            }
+            idleRounds += 1
         }
-        // The shell is gone; anything it left in its group (background jobs) is ended too, so that
-        // no stray child keeps the pipes open or outlives its step.
-        endGroup(pid)
-        readers.wait()
+        for index in streams.indices { streams[index].close() }
+        tree.reapAdopted()
         interruptLock.lock()
         currentGroup = 0
         interruptLock.unlock()
@@ -182,19 +201,7 @@ public final class ProcessRunner: @unchecked Sendable {
             }
         }
         return ProcessResult(ending: ending, exitCode: code, stdout: outCapture.text, stderr: errCapture.text,
-                             durationMs: duration, processGroup: pid)
-    }
-
-    /// SIGTERM to the group, then SIGKILL to whatever is left after a short grace.
-    private func endGroup(_ group: pid_t) {
-        guard !Self.livingMembers(of: group).isEmpty else { return }
-        kill(-group, SIGTERM)
-        var waited = 0
-        while !Self.livingMembers(of: group).isEmpty, waited < min(gracePeriodMs, 2000) {
-            usleep(10_000)
-            waited += 10
-        }
-        if !Self.livingMembers(of: group).isEmpty { kill(-group, SIGKILL) }
+                             durationMs: duration, processGroup: pid, leftovers: tree.ended)
     }
 
     /// The kernel's start time of a process (clock ticks since boot), nil when it is gone.
@@ -240,6 +247,155 @@ public final class ProcessRunner: @unchecked Sendable {
             if fields[0] != "Z" && fields[0] != "X" { living.append(pid) }
         }
         return living
+    }
+}
+
+/// One end of a command's output pipe, read without blocking into its capture.
+struct OutputStream {
+    let descriptor: Int32
+    let capture: Capture
+    let isError: Bool
+    private(set) var isOpen = true
+
+    init(descriptor: Int32, capture: Capture, isError: Bool) {
+        self.descriptor = descriptor
+        self.capture = capture
+        self.isError = isError
+    }
+
+    /// What the pipe holds now (poll said it is readable); nil at its end, which closes it.
+    mutating func readAvailable() -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        let count = read(descriptor, &buffer, buffer.count)
+        if count < 0, errno == EINTR || errno == EAGAIN { return [] }
+        guard count > 0 else {
+            close()
+            return nil
+        }
+        let chunk = Array(buffer[0..<count])
+        capture.append(chunk)
+        return chunk
+    }
+
+    mutating func close() {
+        guard isOpen else { return }
+        isOpen = false
+        Glibc.close(descriptor)
+    }
+}
+
+/// Ends what is left of a step's process tree: its process group, every descendant of the shell,
+/// and (rbc being a child subreaper) every orphan re-parented to rbc, which a `setsid` or a double
+/// fork would otherwise hide. SIGTERM to each as it is found, SIGKILL to what outlives the grace.
+struct TreeEnding {
+    let shell: pid_t
+    private var termSentAt: UInt64?
+    private var groupSignalled = false
+    private var signalled: Set<pid_t> = []
+    private var lastWalk: UInt64 = 0
+    private var living: [ProcessTree.Entry] = []
+    private var adoptedZombies: Set<pid_t> = []
+    /// Processes other than the shell that had to be ended.
+    private(set) var ended: [pid_t] = []
+
+    init(group: pid_t) { shell = group }
+
+    /// Signals what is alive and due; returns how many processes of the tree still run.
+    mutating func step(now: UInt64, graceMs: Int) -> Int {
+        // /proc is read at most every 20 ms: the loop around this polls every few.
+        if termSentAt == nil || now - lastWalk >= 20_000_000 {
+            let tree = ProcessTree.read()
+            living = tree.living(group: shell, descendantsOf: [shell] + (ProcessRunner.isChildSubreaper ? [getpid()] : []))
+            adoptedZombies.formUnion(tree.zombieChildren(of: getpid()).filter { $0 != shell })
+            lastWalk = now
+        }
+        // The whole group at once (a member forked since the walk is included) while it has a member:
+        // only then can its id not have been reused.
+        let groupInUse = living.contains { $0.group == shell }
+        let start = termSentAt ?? now
+        termSentAt = start
+        let signal = now >= start + UInt64(graceMs) * 1_000_000 ? SIGKILL : SIGTERM
+        if groupInUse, signal == SIGKILL || !groupSignalled {
+            kill(-shell, signal)
+            groupSignalled = true
+        }
+        for entry in living where signal == SIGKILL || !signalled.contains(entry.pid) {
+            if signalled.insert(entry.pid).inserted, entry.pid != shell { ended.append(entry.pid) }
+            kill(entry.pid, signal)
+        }
+        if signal == SIGKILL { lastWalk = 0 } // look again at once
+        return living.count
+    }
+
+    /// Orphans re-parented to rbc are rbc's to reap once they are gone.
+    mutating func reapAdopted() {
+        let tree = ProcessTree.read()
+        for pid in adoptedZombies.union(tree.zombieChildren(of: getpid())) where pid != shell && (signalled.contains(pid) || adoptedZombies.contains(pid)) {
+            var status: Int32 = 0
+            _ = waitpid(pid, &status, WNOHANG)
+        }
+    }
+}
+
+/// A snapshot of /proc: each process's state, parent and process group.
+struct ProcessTree {
+    struct Entry {
+        let pid: pid_t
+        let state: Character
+        let parent: pid_t
+        let group: pid_t
+        var isAlive: Bool { state != "Z" && state != "X" }
+    }
+
+    var entries: [pid_t: Entry] = [:]
+
+    static func read() -> ProcessTree {
+        var tree = ProcessTree()
+        guard let directory = opendir("/proc") else { return tree }
+        defer { closedir(directory) }
+        while let item = readdir(directory) {
+            let name = withUnsafeBytes(of: item.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard let pid = pid_t(name), let entry = entry(pid) else { continue }
+            tree.entries[pid] = entry
+        }
+        return tree
+    }
+
+    /// "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses, so split after the last ')'.
+    static func entry(_ pid: pid_t) -> Entry? {
+        let descriptor = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let count = Glibc.read(descriptor, &buffer, buffer.count)
+        guard count > 0, let parenthesis = buffer[0..<count].lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        let fields = buffer[(parenthesis + 1)..<count].split(separator: UInt8(ascii: " "), maxSplits: 4)
+        guard fields.count >= 4, let state = fields[0].first,
+              let parent = pid_t(String(decoding: fields[1], as: UTF8.self)),
+              let group = pid_t(String(decoding: fields[2], as: UTF8.self)) else { return nil }
+        return Entry(pid: pid, state: Character(UnicodeScalar(state)), parent: parent, group: group)
+    }
+
+    /// Living members of a process group and living descendants of the given roots (roots excluded
+    /// unless they belong to the group).
+    func living(group: pid_t, descendantsOf roots: [pid_t]) -> [Entry] {
+        var children: [pid_t: [pid_t]] = [:]
+        for entry in entries.values { children[entry.parent, default: []].append(entry.pid) }
+        var found = Set(entries.values.filter { $0.group == group && $0.isAlive }.map(\.pid))
+        var queue = roots
+        var seen = Set(roots)
+        while let next = queue.popLast() {
+            for child in children[next] ?? [] where seen.insert(child).inserted {
+                if entries[child]?.isAlive == true { found.insert(child) }
+                queue.append(child)
+            }
+        }
+        found.remove(getpid())
+        return found.sorted().compactMap { entries[$0] }
+    }
+
+    func zombieChildren(of parent: pid_t) -> [pid_t] {
+        entries.values.filter { $0.parent == parent && !$0.isAlive }.map(\.pid)
     }
 }
 

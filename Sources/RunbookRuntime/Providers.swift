@@ -11,6 +11,30 @@ import Glibc
 import RunbookSema
 import Yams
 
+/// What an `update_config` replaced, as journaled before the store changes.
+public struct ConfigChange: Sendable {
+    public var store: String
+    /// The store's absolute path (nil in journals older than this field).
+    public var path: String?
+    /// The key the step set.
+    public var key: String
+    /// The key whose previous state is recorded: `key`, or a shallower one the change replaced or created.
+    public var undoKey: String
+    /// The undo key's previous value; nil when it did not exist.
+    public var previous: JSONValue?
+    /// The previous value's exact source text, when the store keeps it.
+    public var previousSource: String?
+
+    public init(store: String, path: String?, key: String, undoKey: String, previous: JSONValue?, previousSource: String?) {
+        self.store = store
+        self.path = path
+        self.key = key
+        self.undoKey = undoKey
+        self.previous = previous
+        self.previousSource = previousSource
+    }
+}
+
 /// A JSON or YAML file of nested keys: `gateway.rate_limit.max_requests`.
 public struct ConfigStore: Sendable {
     public let name: String
@@ -49,27 +73,52 @@ public struct ConfigStore: Sendable {
         return Self.jsonValue(current)
     }
 
-    /// Sets (or with nil removes) a dotted key; the file is replaced atomically and synced.
-    public func set(_ key: String, to value: JSONValue?) throws {
-        let parts = key.split(separator: ".").map(String.init)
-        guard !parts.isEmpty else { throw Failure(description: "empty config key") }
-        func update(_ dictionary: [String: Any], _ index: Int) -> [String: Any] {
-            var copy = dictionary
-            let part = parts[index]
-            if index == parts.count - 1 {
-                copy[part] = value.map(Self.any)
-                if value == nil { copy.removeValue(forKey: part) }
-            } else {
-                copy[part] = update(copy[part] as? [String: Any] ?? [:], index + 1)
-            }
-            return copy
+    /// Sets a dotted key. `journal` receives what the store held before (the previous value of the
+    /// shallowest key the change replaces or creates) and must return before the file changes; when
+    /// it throws, nothing is written.
+    @discardableResult
+    public func set(_ key: String, to value: JSONValue, journal: (ConfigChange) throws -> Void) throws -> ConfigChange {
+        let parts = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard !parts.isEmpty, !parts.contains("") else { throw Failure(description: "`\(key)` is not a dotted key") }
+        let document = try load()
+        // The shallowest key the change replaces or creates: `a.b` where `a` is a scalar replaces `a`.
+        var current: Any = document
+        var depth = 0
+        while depth < parts.count - 1, let mapping = current as? [String: Any], let next = mapping[parts[depth]] as? [String: Any] {
+            current = next
+            depth += 1
         }
-        let updated = update(try load(), 0)
+        let undoKey = parts[0...depth].joined(separator: ".")
+        let previous = ((current as? [String: Any])?[parts[depth]]).map(Self.jsonValue)
+        let change = ConfigChange(store: name, path: path, key: key, undoKey: undoKey, previous: previous, previousSource: nil)
+        try journal(change)
+        try save(Self.setting(parts, to: Self.any(value), in: document))
+        return change
+    }
+
+    /// Puts back what a change replaced: the previous value of its undo key, or no key at all.
+    public func restore(_ change: ConfigChange) throws {
+        let parts = change.undoKey.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        try save(Self.setting(parts, to: change.previous.map(Self.any), in: try load()))
+    }
+
+    static func setting(_ parts: [String], to value: Any?, in dictionary: [String: Any]) -> [String: Any] {
+        var copy = dictionary
+        let part = parts[0]
+        if parts.count == 1 {
+            if let value { copy[part] = value } else { copy.removeValue(forKey: part) }
+        } else {
+            copy[part] = setting(Array(parts.dropFirst()), to: value, in: copy[part] as? [String: Any] ?? [:])
+        }
+        return copy
+    }
+
+    func save(_ document: [String: Any]) throws {
         let data: Data
         if isYAML {
-            data = Data(try Yams.dump(object: updated, sortKeys: true).utf8)
+            data = Data(try Yams.dump(object: document, sortKeys: true).utf8)
         } else {
-            data = try JSONSerialization.data(withJSONObject: updated, options: [.prettyPrinted, .sortedKeys])
+            data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
         }
         try Self.writeAtomically(data, to: path)
     }

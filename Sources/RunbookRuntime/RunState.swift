@@ -20,8 +20,19 @@ public struct RunState: Sendable {
     public let stepStatus: [String: String]
     /// Main steps that succeeded, oldest first.
     public let completedOrder: [String]
-    public let rolledBack: Set<String>
-    public let configChanges: [String: (store: String, key: String, previous: JSONValue?)]
+    /// Steps whose undo succeeded (their last `rollback_finished` says so).
+    public let undone: Set<String>
+    public let configChanges: [String: ConfigChange]
+    /// Steps that may have taken effect (they completed, or the run died during them) and whose
+    /// undo has not succeeded yet, oldest first: what `rbc rollback` undoes, retried until it succeeds.
+    public let pendingUndos: [String]
+    /// The runbook-wide `rollback` actions that have not run successfully yet.
+    public let pendingRunbookRollbacks: [StepIR]
+    /// Where the run ran, and the root of its repository or `.rbc.yaml` (nil in older journals).
+    public let workingDirectory: String?
+    public let root: String?
+    /// Config stores by name, with the absolute paths the run used.
+    public let storePaths: [String: String]
     public let results: [String: StepResult]
     /// The process group of an attempt that never finished (the run was killed during it).
     public let leftoverProcess: (pid: Int32, startTicks: UInt64)?
@@ -64,11 +75,16 @@ public struct RunState: Sendable {
         params = first.params ?? [:]
         dryRun = first.dryRun ?? false
         started = first.time
+        workingDirectory = first.workingDirectory
+        root = first.root
+        storePaths = first.stores ?? [:]
         finished = events.last { $0.event == .runFinished }
         var status: [String: String] = [:]
         var completed: [String] = []
-        var rolledBack = Set<String>()
-        var config: [String: (store: String, key: String, previous: JSONValue?)] = [:]
+        var undone = Set<String>()
+        var tookEffect: [String] = []
+        var runbookRollbacksDone = Set<String>()
+        var config: [String: ConfigChange] = [:]
         var results: [String: StepResult] = [:]
         var attempts: [String: JournalEvent] = [:]
         var running: (pid: Int32, startTicks: UInt64)?
@@ -76,7 +92,12 @@ public struct RunState: Sendable {
         for event in events {
             switch event.event {
             case .stepStarted:
-                if event.list == "steps" || event.list == nil { started = event.step }
+                if event.list == "steps" || event.list == nil, let step = event.step {
+                    started = step
+                    tookEffect.removeAll { $0 == step }
+                    tookEffect.append(step)
+                    undone.remove(step)
+                }
             case .processStarted:
                 if let pid = event.pid, let ticks = event.startTicks { running = (pid, ticks) }
             case .attemptFinished:
@@ -84,7 +105,9 @@ public struct RunState: Sendable {
                 running = nil
             case .configChanged:
                 if let step = event.step, let store = event.store, let key = event.key {
-                    config[step] = (store, key, event.previousPresent == true ? event.previous : nil)
+                    config[step] = ConfigChange(store: store, path: event.path ?? first.stores?[store], key: key, undoKey: event.undoKey ?? key,
+                                                previous: event.previousPresent == true ? event.previous : nil,
+                                                previousSource: event.previousSource)
                 }
             case .stepFinished:
                 guard let step = event.step, let outcome = event.outcome else { continue }
@@ -94,22 +117,30 @@ public struct RunState: Sendable {
                     completed.removeAll { $0 == step }
                     if outcome == "succeeded" {
                         completed.append(step)
-                        rolledBack.remove(step)
+                    } else {
+                        // A step that ended failed, refused or skipped is not undone (as in the run).
+                        tookEffect.removeAll { $0 == step }
                     }
+                } else if event.list == "rollback", outcome == "succeeded" {
+                    runbookRollbacksDone.insert(step)
                 }
                 let attempt = attempts[step]
                 results[step] = StepResult(status: outcome, exitCode: attempt?.exitCode.map(Int.init), httpStatus: attempt?.httpStatus,
                                            stdout: attempt?.stdout ?? "", stderr: attempt?.stderr ?? "", outputs: event.outputs ?? [:])
-            case .rollbackStarted:
-                if let step = event.step { rolledBack.insert(step) }
+            case .rollbackFinished:
+                if let step = event.step, event.outcome == "succeeded" { undone.insert(step) }
             default:
                 continue
             }
         }
         stepStatus = status
-        completedOrder = completed
-        self.rolledBack = rolledBack
+        completedOrder = completed.filter { !undone.contains($0) }
+        self.undone = undone
         configChanges = config
+        pendingUndos = tookEffect.filter { id in
+            !undone.contains(id) && (config[id] != nil || ir.steps.first { $0.id == id }?.rollback != nil)
+        }
+        pendingRunbookRollbacks = ir.rollback.filter { !runbookRollbacksDone.contains($0.id) }
         self.results = results
         leftoverProcess = running
         inFlight = finished == nil ? started : nil

@@ -209,6 +209,45 @@ public struct MetadataIR: Codable, Sendable, Equatable {
     public var tags: [String]
     public var escalation: [String]
     public var triggers: [TriggerIR]
+    /// Where `severity` came from when the runbook does not state it; absent when it does.
+    public var severitySource: SeveritySourceIR? = nil
+}
+
+/// A severity the runbook does not state, taken from the alert rule that links to it or from a
+/// per-path default in `.rbc.yaml`, and where it came from (for the reader of the IR and of findings).
+public struct SeveritySourceIR: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable {
+        /// The `severity` label of an alerting rule whose runbook annotation links to this runbook.
+        case alertRule = "alert-rule"
+        /// A `default_severity` glob in `.rbc.yaml` that matches this runbook's path.
+        case configDefault = "config-default"
+    }
+
+    public var kind: Kind
+    /// The alert's name, or the glob that matched.
+    public var from: String
+    /// The label value the severity was mapped from (`critical`, `s2`); nil for a config default.
+    public var label: String?
+    /// The alert rule file or the `.rbc.yaml` it was read from.
+    public var file: String
+
+    public init(kind: Kind, from: String, label: String? = nil, file: String) {
+        self.kind = kind
+        self.from = from
+        self.label = label
+        self.file = file
+    }
+}
+
+/// A severity for a runbook that states none, decided outside the runbook (see `SeveritySourceIR`).
+public struct InferredSeverity: Sendable, Equatable {
+    public var severity: StepSeverity
+    public var source: SeveritySourceIR
+
+    public init(_ severity: StepSeverity, source: SeveritySourceIR) {
+        self.severity = severity
+        self.source = source
+    }
 }
 
 public struct ProcedureIR: Codable, Sendable, Equatable {

@@ -10,6 +10,8 @@ public enum SeveritySpelling {
         "critical": .p1, "high": .p1, "page": .p1,
         "warning": .p2, "warn": .p2, "medium": .p2, "major": .p1, "minor": .p3,
         "info": .p3, "informational": .p3, "low": .p3,
+        // Alertmanager label values some teams use; the same as alert-rule inference reads them.
+        "error": .p2, "none": .p3,
     ]
 
     /// The words offered in "did you mean" help; a number out of range (`P7`, `SEV5`) gets the list instead.

@@ -22,8 +22,10 @@ public enum TypeChecker {
 
     /// `hashing: false` leaves `contentHash` and `source.sha256` empty: a check that never emits the
     /// IR skips encoding it (profiled: a tenth of `rbc check`).
-    public static func check(_ syntax: RunbookSyntax, hashing: Bool = true) -> CheckedRunbook {
-        var checker = Checker(syntax: syntax)
+    /// `inferredSeverity` is used when the runbook states no `severity` (from the alert rule that
+    /// links to it, or a `.rbc.yaml` default); the IR records where it came from.
+    public static func check(_ syntax: RunbookSyntax, hashing: Bool = true, inferredSeverity: InferredSeverity? = nil) -> CheckedRunbook {
+        var checker = Checker(syntax: syntax, inferredSeverity: inferredSeverity)
         let ir = checker.run(hashing: hashing)
         return CheckedRunbook(ir: checker.bag.hasErrors ? nil : ir, recovered: ir, diagnostics: checker.bag.diagnostics)
     }
@@ -48,14 +50,16 @@ private struct Defaults {
 
 private struct Checker {
     let syntax: RunbookSyntax
+    let inferredSeverity: InferredSeverity?
     var bag: DiagnosticBag
     var file: SourceFile { syntax.file }
     /// Values of misspelt keys read under the key they were meant as (`timout` → `timeout`), so the
     /// recovered IR and the linter see what the author meant; their own problems are not reported twice.
     var correctedValueRanges: [SourceRange] = []
 
-    init(syntax: RunbookSyntax) {
+    init(syntax: RunbookSyntax, inferredSeverity: InferredSeverity? = nil) {
         self.syntax = syntax
+        self.inferredSeverity = inferredSeverity
         self.bag = DiagnosticBag(file: syntax.file)
     }
 
@@ -71,7 +75,8 @@ private struct Checker {
 
         // Without a name the recovered IR is named by its file, so findings can still say which runbook.
         let name = requiredString(meta, "name", in: "runbook", at: syntax.headerRange) ?? MarkdownRunbookParser.nameFromPath(file.path)
-        let severity = severityValue(meta, required: !forPeople)
+        let inferred = meta["severity"] == nil ? inferredSeverity : nil
+        let severity = inferred?.severity ?? severityValue(meta, required: !forPeople)
         let description = optionalString(meta, "description")
         let owner = optionalString(meta, "owner", nonEmpty: true)
         let reviewed = meta["reviewed"].flatMap { date($0) }
@@ -109,7 +114,7 @@ private struct Checker {
             irVersion: RunbookIR.currentVersion,
             runbook: MetadataIR(name: name, kind: syntax.kind, severity: severity, description: description, owner: owner,
                                 reviewed: reviewed, reviewEveryMs: reviewEvery, tags: tags, escalation: escalation,
-                                triggers: triggers),
+                                triggers: triggers, severitySource: inferred?.source),
             params: params, steps: steps, postRunbook: post, rollback: rollback, procedures: procedures,
             documentation: documentation, contentHash: "",
             source: SourceIR(path: file.path, format: syntax.format.rawValue, sha256: hashing ? SHA256.hex(file.bytes) : ""))

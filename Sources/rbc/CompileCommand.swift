@@ -54,7 +54,7 @@ struct CompileCommand: ParsableCommand {
                 throw ExitCode(2)
             }
         } else {
-            FileHandle.standardOutput.write(data)
+            Console.out(data)
         }
     }
 }

@@ -3,6 +3,9 @@
 
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import RunbookDriver
 import RunbookSource
 
@@ -35,6 +38,8 @@ struct RBC: ParsableCommand {
 @main
 enum Entry {
     static func main() {
+        // A closed stdout must not kill rbc mid-run: writes then fail with EPIPE, which Console handles.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try RBC.parseAsRoot()
             try command.run()
@@ -43,7 +48,7 @@ enum Entry {
         } catch {
             // Help and --version are "errors" that exit 0; every real usage error exits 2.
             if RBC.exitCode(for: error) == .success { RBC.exit(withError: error) }
-            FileHandle.standardError.write(Data((RBC.fullMessage(for: error) + "\n").utf8))
+            Console.err(RBC.fullMessage(for: error) + "\n")
             exit(2)
         }
     }
@@ -88,12 +93,69 @@ struct OutputOptions: ParsableArguments {
 
 extension OutputFormat: ExpressibleByArgument {}
 
+/// rbc's output. Written with write(2), not FileHandle: a reader that went away (`rbc … | head`)
+/// must not kill rbc (SIGPIPE is ignored, see `Entry`) nor crash it (EPIPE is handled here).
 enum Console {
-    static func out(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+    private static let state = ConsoleState()
+
+    static func out(_ text: String) { write(Data(text.utf8), to: STDOUT_FILENO) }
+
+    static func out(_ data: Data) { write(data, to: STDOUT_FILENO) }
+
+    static func err(_ text: String) { write(Data(text.utf8), to: STDERR_FILENO) }
+
+    /// Called once, the first time a stream's reader is gone (a run stops as on SIGPIPE).
+    static func onClosedOutput(_ handler: (@Sendable () -> Void)?) { state.setHandler(handler) }
+
+    private static func write(_ data: Data, to descriptor: Int32) {
+        guard !state.isClosed(descriptor) else { return }
+        data.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(descriptor, buffer.baseAddress?.advanced(by: offset), buffer.count - offset)
+                if written >= 0 {
+                    offset += written
+                } else if errno == EINTR {
+                    continue
+                } else if errno == EAGAIN {
+                    var ready = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&ready, 1, 100)
+                } else {
+                    // EPIPE (the reader is gone), EIO (the terminal hung up), ENOSPC…: nothing more
+                    // can be shown there; the journal still records everything.
+                    state.close(descriptor)
+                    return
+                }
+            }
+        }
+    }
+}
+
+/// Which of rbc's output streams are gone, and who to tell.
+private final class ConsoleState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var closed: Set<Int32> = []
+    private var handler: (@Sendable () -> Void)?
+    private var told = false
+
+    func isClosed(_ descriptor: Int32) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return closed.contains(descriptor)
     }
 
-    static func err(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+    func setHandler(_ handler: (@Sendable () -> Void)?) {
+        lock.lock()
+        self.handler = handler
+        lock.unlock()
+    }
+
+    func close(_ descriptor: Int32) {
+        lock.lock()
+        closed.insert(descriptor)
+        let call = told ? nil : handler
+        if call != nil { told = true }
+        lock.unlock()
+        call?()
     }
 }

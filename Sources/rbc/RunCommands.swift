@@ -46,24 +46,49 @@ func refuse(_ refusal: RunSession.Refusal) -> ExitCode {
     }
 }
 
-/// Forwards SIGINT/SIGTERM to the executor while it works.
+/// Forwards signals to the executor while it works. SIGINT and SIGTERM stop the step and roll back,
+/// a second one skips the remaining rollbacks; SIGHUP (the terminal went away) and SIGPIPE (so does a
+/// closed stdout, seen as EPIPE) stop the run the same way, once: they never skip a rollback.
+/// rbc also becomes a child subreaper here, so a step's escaped processes come back to it.
 final class SignalForwarder {
     private var sources: [DispatchSourceSignal] = []
 
     init(_ executor: Executor) {
-        for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+        ProcessRunner.becomeChildSubreaper()
+        let once = OnceSignals()
+        let forward: @Sendable (String) -> Void = { name in
+            if name == "SIGHUP" || name == "SIGPIPE" {
+                guard once.first(name) else { return }
+            }
+            Console.err("\nrbc: \(name) received\(executor.signalCount == 0 ? ": stopping the current step, then rolling back" + (name == "SIGINT" || name == "SIGTERM" ? " (again to skip the rollback)" : "") : "")\n")
+            executor.receive(signal: name)
+        }
+        for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM"), (SIGHUP, "SIGHUP"), (SIGPIPE, "SIGPIPE")] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                Console.err("\nrbc: \(name) received\(executor.signalCount == 0 ? ": stopping the current step, then rolling back (again to skip the rollback)" : "")\n")
-                executor.receive(signal: name)
-            }
+            source.setEventHandler { forward(name) }
             source.resume()
             sources.append(source)
         }
+        Console.onClosedOutput { forward("SIGPIPE") }
     }
 
-    deinit { sources.forEach { $0.cancel() } }
+    deinit {
+        Console.onClosedOutput(nil)
+        sources.forEach { $0.cancel() }
+    }
+}
+
+/// SIGHUP and SIGPIPE count once each: a hangup or a closed pipe repeats itself, it is no second request.
+private final class OnceSignals: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen: Set<String> = []
+
+    func first(_ name: String) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return seen.insert(name).inserted
+    }
 }
 
 func printPlan(_ ir: RunbookIR, _ plan: [PlanEntry], json: Bool) {
@@ -139,7 +164,8 @@ struct RunCommand: ParsableCommand {
 
         Exit codes: 0 succeeded; 1 failed (rolled back, halted, or steps failed with on_failure: continue); \
         2 not started (usage, compile or parameter errors, dirty); 3 a rollback failed: the system may be \
-        partly changed; 130 interrupted.
+        partly changed; 4 the journal could not be written (full disk): the run stopped and rolled back; \
+        130 interrupted.
 
         Examples:
           rbc run examples/postgres-connection-exhaustion.yaml --param cluster=orders-primary
@@ -169,19 +195,33 @@ struct RunCommand: ParsableCommand {
         options.gracePeriodMs = grace
         let prepared: RunSession.Prepared
         do { prepared = try RunSession.prepare(file, options: options) } catch { throw refuse(error) }
-        let runID = Journal.newRunID()
-        let path = prepared.runsDirectory + "/\(runID).jsonl"
+        let runID: String
         let journal: Journal
-        do { journal = try Journal(path: path) } catch {
-            Console.err("rbc: error: \(error)\n")
-            throw ExitCode(2)
+        do {
+            (runID, journal) = try Journal.create(in: prepared.runsDirectory, reserveBytes: Executor.journalReserve(for: prepared.ir, undoing: 1))
+        } catch {
+            // Nothing ran: without room for the journal, a run does not start.
+            Console.err("rbc: error: \(error); nothing ran\n")
+            throw ExitCode(error is JournalError ? 4 : 2)
         }
+        let path = journal.path
         Console.err("rbc: run \(runID) of \(prepared.ir.runbook.name); journal \(path)\n")
         let executor = Executor(ir: prepared.ir, settings: prepared.settings, output: ConsoleOutput(), prompter: TerminalPrompter(), journal: journal)
         let forwarder = SignalForwarder(executor)
         let outcome = executor.run(runID: runID)
         withExtendedLifetime(forwarder) {}
+        if outcome.journalFailure != nil, (try? Journal.read(path))?.isEmpty ?? false {
+            // Not even the run's start could be journaled: nothing ran, and no empty journal stays behind.
+            unlink(path)
+            Console.err("rbc: error: \(outcome.journalFailure ?? ""); nothing ran\n")
+            throw ExitCode(4)
+        }
         Console.err("rbc: run \(runID) \(outcome.status.rawValue)\(outcome.reason.map { ": \($0)" } ?? "")\n")
+        if outcome.journalFailure != nil {
+            Console.err(outcome.status == .rolledBack
+                ? "rbc: the journal could not be written, so the run stopped and what it had done was rolled back\n"
+                : "rbc: the journal could not be written, so the run stopped; not everything was rolled back: free space, then `rbc rollback \(runID)`\n")
+        }
         if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
     }
 }
@@ -269,8 +309,16 @@ struct TimelineCommand: ParsableCommand {
     }
 }
 
-/// Settings to continue or undo a past run: its journal's parameters, secrets given again.
+/// Settings to continue or undo a past run: its journal's parameters, secrets given again. The
+/// commands run where the run ran, and its stores are the files it changed, wherever rbc is
+/// started from now.
 func settings(for state: RunState, _ runOptions: RunOptionGroup, yes: Bool) throws -> ExecutionSettings {
+    if let directory = state.workingDirectory {
+        guard FileManager.default.changeCurrentDirectoryPath(directory) else {
+            Console.err("rbc: error: the run's working directory \(directory) is gone; its commands cannot run where they ran\n")
+            throw ExitCode(2)
+        }
+    }
     var settings = ExecutionSettings()
     var values = state.params
     let secrets = Set(state.ir.params.filter(\.secret).map(\.name))
@@ -281,6 +329,8 @@ func settings(for state: RunState, _ runOptions: RunOptionGroup, yes: Bool) thro
     settings.params = values
     settings.approveAll = yes
     Configuration.discover().0.applyProviders(to: &settings)
+    for (name, path) in state.storePaths { settings.stores[name] = ConfigStore(name: name, path: path) }
+    settings.root = state.root
     settings.runbookPath = state.runbookPath
     settings.commit = state.commit
     settings.rbcVersion = RBC.version
@@ -296,9 +346,9 @@ func confirm(_ question: String, refused: String) throws {
     }
 }
 
-/// A past run's journal, opened to append after its last event.
+/// A past run's journal, opened to append after its last complete event.
 func reopenJournal(_ state: RunState) throws -> Journal {
-    do { return try Journal(path: state.path, continuingAfter: state.events.last?.seq ?? 0) } catch {
+    do { return try Journal.reopen(state.path, continuingAfter: state.events.last?.seq ?? 0) } catch {
         Console.err("rbc: error: \(error)\n")
         throw ExitCode(2)
     }
@@ -309,8 +359,10 @@ struct RollbackCommand: ParsableCommand {
         commandName: "rollback", abstract: "Undo the steps a past run completed, newest first, from its journal.",
         discussion: """
         Works on any run, including one killed mid-step. Each completed step's rollback runs (an \
-        update_config without one restores the value recorded before it); steps already rolled back are \
-        skipped. Secret parameters are not in the journal: give them again with --param.
+        update_config without one restores the value recorded before it); undos that succeeded are \
+        skipped, so after a failed rollback it retries exactly what failed. A journal path works from any \
+        directory: rollback commands run where the run ran. Secret parameters are not in the journal: \
+        give them again with --param. Exit codes: 0 everything undone, 3 an undo failed, 2 not found or busy.
 
         Examples:
           rbc rollback last
@@ -323,12 +375,12 @@ struct RollbackCommand: ParsableCommand {
 
     func run() throws {
         let state = try target.state()
-        let pending = (state.completedOrder + (state.inFlight.map { [$0] } ?? [])).filter { !state.rolledBack.contains($0) }
-        guard !pending.isEmpty || !state.ir.rollback.isEmpty else {
+        let pending = state.pendingUndos + state.pendingRunbookRollbacks.map(\.id)
+        guard !pending.isEmpty else {
             Console.err("rbc: run \(state.runID) has nothing to roll back\n")
             return
         }
-        if !yes { try confirm("Roll back \(pending.reversed().joined(separator: ", ")) of run \(state.runID)?", refused: "not rolled back") }
+        if !yes { try confirm("Roll back \((state.pendingUndos.reversed() + state.pendingRunbookRollbacks.map(\.id)).joined(separator: ", ")) of run \(state.runID)?", refused: "not rolled back") }
         let journal = try reopenJournal(state)
         let executor = Executor(ir: state.ir, settings: try settings(for: state, runOptions, yes: true), output: ConsoleOutput(),
                                 prompter: TerminalPrompter(), journal: journal)
@@ -336,7 +388,10 @@ struct RollbackCommand: ParsableCommand {
         let outcome = executor.rollback(state)
         withExtendedLifetime(forwarder) {}
         Console.err("rbc: run \(state.runID) \(outcome.status.rawValue)\n")
-        if outcome.status != .rolledBack { throw ExitCode(3) }
+        if outcome.status != .rolledBack {
+            Console.err("rbc: \(outcome.journalFailure.map { "\($0); " } ?? "")`rbc rollback \(state.runID)` retries the undos that did not succeed\n")
+            throw ExitCode(3)
+        }
     }
 }
 

@@ -42,8 +42,10 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
         #expect(!result.hasErrors, "the example must compile:\n\(TestSupport.rendered(result.diagnostics))")
         let ir = try #require(result.ir)
         let syntax = try #require(result.syntax)
-        let context = LintContext(ir: ir, syntax: syntax)
-        let findings = Suppressions.apply(Linter.findings(context, configuration: LintConfiguration()), context: context, today: "2026-11-22")
+        let context = LintContext(ir: ir, syntax: syntax, settings: LintSettings(environment: testCase.example.environment))
+        var configuration = LintConfiguration()
+        configuration.settings = context.settings
+        let findings = Suppressions.apply(Linter.findings(context, configuration: configuration), context: context, today: "2026-11-22")
             .filter { $0.code.id == testCase.rule.id }
         let positions = findings.compactMap(\.start).sorted()
         if testCase.triggers {

@@ -9,23 +9,58 @@ struct CredentialRule: LintRule {
         summary: "a credential is written into the runbook",
         rationale: """
         Runbooks live in git, get copied into chat and tickets, and outlive every rotation. A key in a \
-        runbook is a leaked key. rbc looks for AWS access keys, private-key blocks, bearer tokens, GitHub \
-        and Slack tokens, passwords in URLs, `password=` literals, and long random strings next to names \
-        such as `token` or `secret` — anywhere in the file, comments included. The message masks what it \
-        found. Declare a `secret: true` parameter and pass the value at run time instead; rotate the \
-        credential that was committed.
+        runbook is a leaked key. rbc looks, anywhere in the file (comments included), for:
+
+        - passwords the way shells and clients take them: `PGPASSWORD=…` (and `MYSQL_PWD`, \
+        `REDISCLI_AUTH`), `mysql -p…` / `--password=…`, `redis-cli -a …`, `curl -u user:pass`, \
+        passwords in URLs (`https://user:pass@host`), and `password=` / `token:` literals that look random;
+        - keys and tokens by their prefixes (the most frequent forms of the gitleaks rule set): AWS \
+        access keys (`AKIA…`) and `AWS_SECRET_ACCESS_KEY=…`, private-key blocks, GitHub (`ghp_…`, \
+        `github_pat_…`), GitLab (`glpat-…`), Slack tokens (`xoxb-…`) and webhook URLs, Google API keys \
+        (`AIza…`), Stripe (`sk_live_…`), Vault (`hvs.…`), npm and SendGrid tokens, JSON web tokens, \
+        bearer tokens.
+
+        References and placeholders are not credentials: `${{ params.x }}`, `$VAR`, `${VAR}`, \
+        `$(command)`, `<password>`, `***`, `xxxx`, and documented dummy values such as AWS's \
+        `AKIAIOSFODNN7EXAMPLE` (anything containing `EXAMPLE`, `changeme`, `placeholder`, `dummy`, \
+        `your-`). The message masks what it found. Declare a `secret: true` parameter and pass the value \
+        at run time instead; rotate the credential that was committed.
         """,
         triggering: [
             .steps("""
                 - id: fetch
                   action: execute_command
-                  command: "AWS_ACCESS_KEY_ID=↓AKIAIOSFODNN7EXAMPLE aws s3 ls"
+                  command: "AWS_ACCESS_KEY_ID=↓AKIAWJ99IBAG7I1MNBQN AWS_SECRET_ACCESS_KEY=↓LEPH1qhT61qtc4xatws8phP9nhFyJfm5di4PzJ59 aws s3 ls"
                   timeout: 1m
                 - id: health
                   action: http_request
                   url: "https://admin:↓hunter2hunter2@db.internal/health"
                   headers: {Authorization: "Bearer ↓eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9abc"}
                   timeout: 30s
+            """),
+            .steps("""
+                - id: databases
+                  action: execute_command
+                  command: |
+                    PGPASSWORD=↓s3cr3t-Pw psql -h db -c 'select 1'
+                    mysql -u root -p↓Tr0ub4dor -e 'show processlist'
+                    mysqladmin --password=↓Tr0ub4dor status
+                    redis-cli -h cache -a ↓R3d1sPass info
+                    curl -u admin:↓hunter22 https://api.internal/health
+                  timeout: 1m
+            """),
+            .steps("""
+                - id: tokens
+                  action: execute_command
+                  command: |
+                    # github ↓ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d and ↓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
+                    # gitlab ↓glpat-Y40uvSwMFLZDe1f8rESQ slack ↓xoxb-104974650752-NhFdnXsiVpzz63FfkCzJr4i0
+                    # webhook https://hooks.slack.com/services/↓T19R0WYOJ/BFLJOOA5L/qsajAIxNKu8iS2G8NPRVdD53
+                    # google ↓AIzaX83RZJzzzzgEOzdmenCkhvMdgaKjIg8xNbe stripe ↓sk_live_3nNyjOq9wMxEhh2FDEEtfjgV
+                    # vault ↓hvs.vVqE1SkHbn88HxjSI6bWHtP3 npm ↓npm_fS2qHx6kwXoIIXGvOoNZYW2mZp0zVZomHFwU
+                    # jwt ↓eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJvbmNhbGwifQ.ddJ8HyS5SUkCnD8zRA9a9SkpXz9w3QlY7Zkuvqdt7s8
+                    true
+                  timeout: 1m
             """),
         ],
         nonTriggering: [
@@ -35,37 +70,26 @@ struct CredentialRule: LintRule {
                   url: "https://db.internal/health"
                   headers: {Authorization: "Bearer ${{ params.token }}"}
                   timeout: 30s
+                - id: documented
+                  action: execute_command
+                  command: |
+                    AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY aws s3 ls
+                    PGPASSWORD="$PGPASS" psql -h db -c 'select 1'
+                    mysql -u root -p -e 'show processlist'
+                    mysql -u root -p"${DB_PASSWORD}" -P 3306
+                    redis-cli -a "${{ params.token }}" info
+                    curl -u "admin:<password>" https://api.internal/health
+                    curl -u "$USER:$PASS" https://api.internal/health
+                    VAULT_TOKEN=$(cat ~/.vault-token) vault status
+                  timeout: 1m
             """, extra: "  params:\n    token: {type: string, secret: true, required: true}\n"),
         ])
-
-    struct Pattern {
-        let regex: NSRegularExpression
-        let what: String
-        /// The capture group holding the secret itself (0 = the whole match).
-        let group: Int
-        /// Lowercase words one of which every match contains: a line without any is skipped
-        /// without running the regular expression (profiled: this rule was a sixth of `rbc check`).
-        let triggers: [String]
-    }
-
-    static let patterns: [Pattern] = [
-        (#"\b((?:AKIA|ASIA)[0-9A-Z]{16})\b"#, "an AWS access key", 1, ["akia", "asia"]),
-        (#"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----"#, "a private key", 0, ["private key"]),
-        (#"(?i)\bbearer\s+([A-Za-z0-9\-._~+/]{20,}=*)"#, "a bearer token", 1, ["bearer"]),
-        (#"\b(gh[pousr]_[A-Za-z0-9]{30,})\b"#, "a GitHub token", 1, ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"]),
-        (#"\b(xox[baprs]-[A-Za-z0-9-]{10,})\b"#, "a Slack token", 1, ["xox"]),
-        (#"[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@'"]+:([^/\s@'"$]{3,})@"#, "a password in a URL", 1, ["://"]),
-        (#"(?i)\b(?:password|passwd|pwd|secret|api[_-]?key|token)\s*[=:]\s*["']?([A-Za-z0-9+/=_.!@#%^&*~-]{6,})"#, "a password literal", 1,
-         ["password", "passwd", "pwd", "secret", "api", "token"]),
-    ].compactMap { pattern, what, group, triggers in
-        (try? NSRegularExpression(pattern: pattern)).map { Pattern(regex: $0, what: what, group: group, triggers: triggers) }
-    }
 
     func check(_ context: LintContext) -> [LintFinding] {
         let file = context.file
         var findings: [LintFinding] = []
         let wholeFile = file.text.lowercased()
-        let candidates = Self.patterns.filter { pattern in pattern.triggers.contains { wholeFile.contains($0) } }
+        let candidates = CredentialPattern.all.filter { pattern in pattern.triggers.contains { wholeFile.contains($0) } }
         if candidates.isEmpty { return [] }
         for line in 1...max(1, file.lineCount) {
             let text = file.lineText(line)
@@ -80,11 +104,8 @@ struct CredentialRule: LintRule {
                     guard let range = Range(match.range(at: pattern.group), in: text),
                           !reported.contains(where: { $0.overlaps(range) }) else { continue }
                     let secret = String(text[range])
-                    // `${{ params.x }}`, `$VAR` and placeholders are references, not credentials.
-                    if secret.hasPrefix("${") || secret.hasPrefix("$") || secret.hasPrefix("<") || secret.lowercased().contains("example.com") {
-                        continue
-                    }
-                    if pattern.what == "a password literal", Self.entropy(secret) < 2.5 { continue }
+                    if CredentialPattern.isReferenceOrDummy(secret) { continue }
+                    if pattern.needsEntropy, Self.entropy(secret) < 2.5 { continue }
                     reported.append(range)
                     let start = lineStart + text.utf8.distance(from: text.startIndex, to: range.lowerBound)
                     let length = secret.utf8.count

@@ -78,11 +78,13 @@ struct UncommittedRunbookRule: LintRule {
 struct AlertWithoutRunbookRule: LintRule {
     static let description = RuleDescription(
         id: "RB022", slug: "alert-without-runbook", category: .alerts, severity: .error,
-        summary: "an alerting rule has no `runbook_url` annotation",
+        summary: "an alerting rule has no runbook annotation (`runbook_url` or `runbook` by default)",
         rationale: """
         "A page without a runbook is an unfinished feature." With `rbc check --alerts rules/`, every \
         alerting rule (plain `groups:` files and Kubernetes `PrometheusRule` objects) must carry a \
-        `runbook_url` annotation, so the responder is one click from the procedure.
+        runbook annotation, so the responder is one click from the procedure. The annotation names are \
+        `runbook_url` (Prometheus, kube-prometheus) and `runbook` (GitLab) unless `.rbc.yaml` sets \
+        `alerts: {annotations: [...]}`.
         """,
         triggering: [], nonTriggering: [], requires: .alertRules)
 
@@ -92,13 +94,16 @@ struct AlertWithoutRunbookRule: LintRule {
 struct DeadRunbookLinkRule: LintRule {
     static let description = RuleDescription(
         id: "RB023", slug: "dead-runbook-link", category: .alerts, severity: .error,
-        summary: "an alert's `runbook_url` points at a runbook (or anchor) that does not exist here",
+        summary: "an alert's runbook link points at a runbook (or anchor) that does not exist here",
         rationale: """
-        A `runbook_url` that is a relative path, or starts with a base URL mapped to a directory in \
+        A runbook link that is a relative path, or starts with a base URL mapped to a directory in \
         `.rbc.yaml` (`alerts: {runbook_urls: [{base_url: …, directory: …}]}`), must resolve to a runbook \
-        file in this repository — and its `#anchor`, if any, to a heading in it. Site generators often \
-        lowercase page paths, so files match case-insensitively. A dead link is found in review, not \
-        during the page.
+        file in this repository — and its `#anchor`, if any, to a heading in it (GitHub's and GitLab's \
+        heading slugs, `{#id}` attributes and `<a name>` anchors; never a `#` line inside a code fence). \
+        Relative paths are read from the repository root (the directory of `.rbc.yaml`), then from the \
+        rule file's directory. `{{ $labels.x }}` templates are filled from the rule's labels first \
+        (RB025 when they cannot be). Site generators often lowercase page paths, so files match \
+        case-insensitively. A dead link is found in review, not during the page.
         """,
         triggering: [], nonTriggering: [], requires: .alertRules)
 

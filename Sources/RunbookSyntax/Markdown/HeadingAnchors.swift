@@ -1,0 +1,87 @@
+// The `#anchors` a Markdown page answers to: slugs of its headings (as GitHub and GitLab render them)
+// and explicit anchors (`{#id}` attributes, `<a name>`/`id=` HTML). One place, so every link check agrees.
+
+import Foundation
+
+public enum HeadingAnchors {
+    /// GitHub's heading slug (github-slugger): lower case; every character that is not a letter,
+    /// digit, mark, space, `-` or `_` dropped; each space becomes `-` (runs are not collapsed).
+    public static func slug(_ heading: String) -> String {
+        var result = ""
+        for scalar in heading.lowercased().unicodeScalars {
+            let properties = scalar.properties
+            if scalar == " " {
+                result.append("-")
+            } else if scalar == "-" || scalar == "_" || properties.isAlphabetic || properties.numericType != nil
+                        || properties.generalCategory == .nonspacingMark || properties.generalCategory == .spacingMark {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    /// GitLab's variant: the same characters kept, runs of `-` collapsed and trimmed at the ends.
+    public static func gitLabSlug(_ heading: String) -> String {
+        let github = slug(heading.trimmingCharacters(in: .whitespaces))
+        var result = ""
+        for character in github where !(character == "-" && result.last == "-") { result.append(character) }
+        return String(result.drop { $0 == "-" }.reversed().drop { $0 == "-" }.reversed())
+    }
+
+    /// Every anchor a link into this page may name, lower-cased. Headings come from the parsed
+    /// document, so a `# comment` inside a code fence is never one. Repeated headings get `-1`,
+    /// `-2`… as on GitHub.
+    public static func anchors(inMarkdown text: String) -> Set<String> {
+        var result = Set<String>()
+        var seen: [String: Int] = [:]
+        var stack = [MarkdownDocument.parse(text)]
+        var headings: [MarkdownNode] = []
+        var htmlBlocks: [String] = []
+        while let node = stack.popLast() {
+            switch node.type {
+            case "heading": headings.append(node)
+            case "html_block", "html_inline": htmlBlocks.append(node.literal ?? "")
+            default: break
+            }
+            stack.append(contentsOf: node.children.reversed())
+        }
+        for heading in headings.sorted(by: { ($0.startLine, $0.startColumn) < ($1.startLine, $1.startColumn) }) {
+            var title = headingText(heading)
+            // `## Title {#custom-id}` (Hugo, kramdown): the explicit id is the anchor.
+            if let range = title.range(of: #"\s*\{#([^}\s]+)\}\s*$"#, options: .regularExpression) {
+                let id = title[range].trimmingCharacters(in: CharacterSet(charactersIn: " {}#"))
+                result.insert(id.lowercased())
+                title = String(title[..<range.lowerBound])
+            }
+            for base in Set([slug(title), gitLabSlug(title)]) {
+                let count = seen[base, default: 0]
+                seen[base] = count + 1
+                result.insert(count == 0 ? base : "\(base)-\(count)")
+                result.insert(base)
+            }
+        }
+        for html in htmlBlocks {
+            let pattern = #"<a\s[^>]*\b(?:name|id)\s*=\s*["']?([^"'\s>]+)"#
+            guard let regex = try? NSRegularExpression(pattern: pattern, options: .caseInsensitive) else { continue }
+            for match in regex.matches(in: html, range: NSRange(html.startIndex..., in: html)) {
+                if let range = Range(match.range(at: 1), in: html) { result.insert(html[range].lowercased()) }
+            }
+        }
+        return result
+    }
+
+    /// A heading's text as rendered: code spans keep their text, inline HTML tags are dropped.
+    static func headingText(_ node: MarkdownNode) -> String {
+        var text = ""
+        var stack = [node]
+        while let current = stack.popLast() {
+            switch current.type {
+            case "text", "code": text += current.literal ?? ""
+            case "softbreak", "linebreak": text += " "
+            case "html_inline": break
+            default: stack.append(contentsOf: current.children.reversed())
+            }
+        }
+        return text.trimmingCharacters(in: .whitespaces)
+    }
+}

@@ -1,0 +1,156 @@
+// The on-call engineer's day with the real binary: `rbc check` finds what `rbc run` would (stores,
+// webhooks, unattended approvals), credentials in their common forms, honest records and messages,
+// plans that show the change, and running parts of a runbook.
+
+import Foundation
+import RunbookRuntime
+import Testing
+
+@Suite(.serialized) struct ResponderTests {
+    static let storeStep = """
+        - id: shed-load
+          action: update_config
+          store: flgs
+          config_key: gateway.rate_limit
+          value: 500
+          timeout: 30s
+
+    """
+
+    @Test func checkFindsAMisspeltStoreThatRunWouldFailOn() throws {
+        let fixture = try RunFixture(runbook(Self.storeStep), files: [".rbc.yaml": "stores:\n  flags: {file: flags.json}\n", "flags.json": "{}"])
+        let check = try fixture.rbc(["check", "rb.yaml", "--no-git"])
+        #expect(check.status == 1, "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.contains("RB050"), "\(check.stdout)")
+        #expect(check.stdout.contains("did you mean `flags`?"), "\(check.stdout)")
+        // What the check predicts is what a run meets.
+        let run = try fixture.rbc(["run", "rb.yaml", "--allow-dirty"])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("no config store `flgs`"), "\(run.stderr)")
+    }
+
+    @Test func checkFindsUpdateConfigWithNoStoreConfigured() throws {
+        let fixture = try RunFixture(runbook(Self.storeStep.replacingOccurrences(of: "      store: flgs\n", with: "")),
+                                     files: [".rbc.yaml": "exclude: []\n"])
+        let check = try fixture.rbc(["check", "rb.yaml", "--no-git"])
+        #expect(check.status == 1, "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.contains("RB050") && check.stdout.contains("configures no store"), "\(check.stdout)")
+        let configured = try RunFixture(runbook(Self.storeStep.replacingOccurrences(of: "store: flgs", with: "store: flags")),
+                                        files: [".rbc.yaml": "stores:\n  flags: {file: flags.json}\n"])
+        let clean = try configured.rbc(["check", "rb.yaml", "--no-git"])
+        #expect(!clean.stdout.contains("RB050"), "\(clean.stdout)")
+    }
+
+    @Test func checkWarnsOfUnattendedNotificationsThatWouldOnlyBePrinted() throws {
+        let steps = """
+            - id: tell
+              action: send_notification
+              channel: "#incidents"
+              message: "shedding load"
+              timeout: 30s
+
+        """
+        let fixture = try RunFixture(runbook(steps), files: [".rbc.yaml": "unattended: true\n"])
+        let check = try fixture.rbc(["check", "rb.yaml", "--no-git"])
+        #expect(check.stdout.contains("RB051"), "\(check.stdout)")
+        // Attended, the responder reads the printed message: nothing to report.
+        let attended = try RunFixture(runbook(steps), files: [".rbc.yaml": "exclude: []\n"])
+        #expect(!(try attended.rbc(["check", "rb.yaml", "--no-git"])).stdout.contains("RB051"))
+        let configured = try RunFixture(runbook(steps), files: [".rbc.yaml": "unattended: true\nnotifications: {url: \"http://127.0.0.1:9/hook\", format: slack}\n"])
+        #expect(!(try configured.rbc(["check", "rb.yaml", "--no-git"])).stdout.contains("RB051"))
+    }
+
+    @Test func checkRefusesManualStepsWhereRunsAreUnattended() throws {
+        let steps = """
+            - id: page-dba
+              action: manual
+              instructions: "Call the DBA on duty"
+
+        """
+        let fixture = try RunFixture(runbook(steps), files: [".rbc.yaml": "unattended: true\n"])
+        let check = try fixture.rbc(["check", "rb.yaml", "--no-git"])
+        #expect(check.status == 1, "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.contains("RB052"), "\(check.stdout)")
+        let attended = try RunFixture(runbook(steps), files: [".rbc.yaml": "unattended: false\n"])
+        #expect(!(try attended.rbc(["check", "rb.yaml", "--no-git"])).stdout.contains("RB052"))
+    }
+}
+
+@Suite struct CredentialFormTests {
+    /// The eight forms an on-call engineer writes, each caught once and never printed in clear.
+    @Test(arguments: [
+        ("PGPASSWORD=Sup3rS3cret psql -h db -c 'select 1'", "Sup3rS3cret"),
+        ("mysql -u root -pSup3rS3cret -e 'show processlist'", "Sup3rS3cret"),
+        ("mysql -u root --password=Sup3rS3cret -e 'show processlist'", "Sup3rS3cret"),
+        ("AWS_SECRET_ACCESS_KEY=kq7Vw2Lr9Pz3Xn8Ty5Bm1Hc6Jd4Gf0Sa7Ue2Wi9O aws s3 ls", "kq7Vw2Lr9Pz3Xn8Ty5Bm1Hc6Jd4Gf0Sa7Ue2Wi9O"),
+        ("curl -X POST https://hooks.slack.com/services/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 -d '{}'", "q8Rt7Yu6Io5Pa4Sd3Fg2Hj1K"),
+        ("redis-cli -h cache -a Sup3rS3cret info", "Sup3rS3cret"),
+        ("curl -u admin:Sup3rS3cret https://api.internal/health", "Sup3rS3cret"),
+        ("VAULT_TOKEN=hvs.CAESIJx8Qm2Lr9Pz3Xn8Ty5Bm1Hc vault status", "hvs.CAESIJx8Qm2Lr9Pz3Xn8Ty5Bm1Hc"),
+    ])
+    func commonFormIsCaught(_ line: String, _ secret: String) throws {
+        let fixture = try RunFixture(runbook("""
+            - id: step
+              action: execute_command
+              command: |
+                \(line)
+              timeout: 1m
+
+        """))
+        let check = try fixture.rbc(["check", "rb.yaml", "--no-git", "--no-shellcheck", "--format", "json"])
+        let findings = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any])["diagnostics"] as? [[String: Any]]
+        #expect(findings?.filter { $0["code"] as? String == "RB009" }.count == 1, "\(check.stdout)")
+        let text = try fixture.rbc(["check", "rb.yaml", "--no-git", "--no-shellcheck"])
+        let shown = text.stdout.components(separatedBy: "\n").filter { $0.contains("RB009") }.joined()
+        #expect(!shown.contains(secret), "the message masks the credential: \(shown)")
+    }
+
+    /// References, placeholders and documented dummy values are not credentials.
+    @Test func referencesAndDummiesAreNotCredentials() throws {
+        let fixture = try RunFixture(runbook("""
+            - id: step
+              action: execute_command
+              command: |
+                PGPASSWORD="$PGPASS" psql -h db -c 'select 1'
+                AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY aws s3 ls
+                mysql -u root -p -e 'show processlist'
+                redis-cli -a "${REDIS_PASSWORD}" info
+                curl -u "admin:<password>" https://api.internal/health
+                curl -u 'xxx:yyy' https://api.internal/health
+                redis-cli -a "${{ params.token }}" ping
+              timeout: 1m
+
+        """, extra: "  params:\n    token: {type: string, secret: true, required: true}\n"))
+        let check = try fixture.rbc(["check", "rb.yaml", "--no-git", "--no-shellcheck"])
+        #expect(!check.stdout.contains("RB009"), "\(check.stdout)")
+    }
+
+    /// RB015 is about secrets leaving rbc's control (echoed, posted, in URLs). A header is the channel
+    /// it recommends, so `Authorization: Bearer ${{ secret }}` and `X-Tok: ${{ secret }}` are treated alike.
+    @Test func bearerAndCustomHeadersAreTreatedAlike() throws {
+        func findings(_ header: String) throws -> [String] {
+            let fixture = try RunFixture(runbook("""
+                - id: call
+                  action: http_request
+                  url: "https://api.internal/v1/flush"
+                  headers: {\(header)}
+                  timeout: 30s
+                  readonly: true
+                - id: curl
+                  action: execute_command
+                  command: 'curl -H "\(header.replacingOccurrences(of: "\"", with: ""))" https://api.internal/v1/flush'
+                  timeout: 30s
+                  readonly: true
+
+            """, extra: "  params:\n    token: {type: string, secret: true, required: true}\n"))
+            let check = try fixture.rbc(["check", "rb.yaml", "--no-git", "--no-shellcheck"])
+            return check.stdout.components(separatedBy: "\n").compactMap { line in
+                line.range(of: #"\[RB[0-9]+\]"#, options: .regularExpression).map { String(line[$0]) }
+            }.sorted()
+        }
+        let bearer = try findings("Authorization: \"Bearer ${{ params.token }}\"")
+        let custom = try findings("X-Tok: \"${{ params.token }}\"")
+        #expect(bearer == custom)
+        #expect(!bearer.contains("[RB009]"))
+    }
+}
