@@ -12,7 +12,7 @@ public enum RulesDocument {
     /// One rule's full documentation in Markdown.
     public static func explain(_ rule: RuleDescription) -> String {
         var out = "## \(rule.id) \(rule.slug)\n\n"
-        out += "*\(rule.category.rawValue), default severity \(rule.severity.rawValue)* — \(rule.summary)\n\n"
+        out += "*\(rule.category.rawValue), default severity \(rule.severity.rawValue), applies to \(rule.scope.rawValue)* — \(rule.summary)\n\n"
         out += rule.rationale + "\n"
         if let example = rule.triggering.first {
             out += "\nReported:\n\n```\(example.isMarkdown ? "markdown" : "yaml")\n\(plain(example).trimmingCharacters(in: .newlines))\n```\n"
@@ -31,14 +31,16 @@ public enum RulesDocument {
 
         `rbc check` runs these rules on every runbook that compiles. Configure them in `.rbc.yaml`
         (`rules: {RB003: off, verification-missing: error}`), suppress a finding inline with a reason
-        (see [linting.md](linting.md)), and read one rule with `rbc explain RB001`.
+        (see [linting.md](linting.md)), and read one rule with `rbc explain RB001`. Each rule applies
+        to executable runbooks (the ones rbc runs), to pages for people, or to both; see
+        [linting.md](linting.md#pages-for-people).
 
-        | id | name | category | severity | summary |
-        |---|---|---|---|---|
+        | id | name | category | severity | applies to | summary |
+        |---|---|---|---|---|---|
 
         """
         for rule in RuleRegistry.descriptions {
-            out += "| [`\(rule.id)`](#\(rule.id.lowercased())-\(rule.slug)) | \(rule.slug) | \(rule.category.rawValue) | \(rule.severity.rawValue) | \(rule.summary) |\n"
+            out += "| [`\(rule.id)`](#\(rule.id.lowercased())-\(rule.slug)) | \(rule.slug) | \(rule.category.rawValue) | \(rule.severity.rawValue) | \(rule.scope.rawValue) | \(rule.summary) |\n"
         }
         for rule in RuleRegistry.descriptions {
             out += "\n" + explain(rule)

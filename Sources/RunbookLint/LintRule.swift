@@ -49,6 +49,23 @@ public struct RuleExample: Sendable {
     }
 }
 
+/// Which runbooks a rule speaks about: the ones rbc runs, pages written for people, or both.
+/// A page for people is read under stress, not executed: timeouts, owners and verification steps
+/// are the business of runbooks rbc runs; commands that parse and do no harm matter on both.
+public enum RuleScope: String, Sendable, CaseIterable {
+    case executable = "executable runbooks"
+    case documentation = "pages for people"
+    case both = "all runbooks"
+
+    public func applies(toDocumentation isDocumentation: Bool) -> Bool {
+        switch self {
+        case .both: true
+        case .executable: !isDocumentation
+        case .documentation: isDocumentation
+        }
+    }
+}
+
 public struct RuleDescription: Sendable {
     public let id: String
     public let slug: String
@@ -60,10 +77,13 @@ public struct RuleDescription: Sendable {
     public let triggering: [RuleExample]
     public let nonTriggering: [RuleExample]
     public let requires: RuleRequirement
+    public let scope: RuleScope
 
-    public init(id: String, slug: String, category: RuleCategory, severity: Severity, summary: String, rationale: String,
-                triggering: [RuleExample], nonTriggering: [RuleExample], requires: RuleRequirement = .runbook) {
+    public init(id: String, slug: String, category: RuleCategory, severity: Severity, scope: RuleScope = .both,
+                summary: String, rationale: String, triggering: [RuleExample], nonTriggering: [RuleExample],
+                requires: RuleRequirement = .runbook) {
         self.requires = requires
+        self.scope = scope
         self.id = id
         self.slug = slug
         self.category = category

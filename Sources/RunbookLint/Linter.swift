@@ -27,9 +27,10 @@ public struct LintConfiguration: Sendable {
 public enum Linter {
     public static func findings(_ context: LintContext, configuration: LintConfiguration) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
+        let isDocumentation = context.isDocumentation
         for rule in RuleRegistry.rules {
             let description = type(of: rule).description
-            guard configuration.isEnabled(description.id) else { continue }
+            guard configuration.isEnabled(description.id), description.scope.applies(toDocumentation: isDocumentation) else { continue }
             let severity = configuration.severity(description)
             for finding in rule.check(context) {
                 diagnostics.append(Diagnostic(description.code, finding.message, severity: finding.severity ?? severity,

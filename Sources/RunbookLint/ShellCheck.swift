@@ -13,6 +13,9 @@ public struct ShellCheckJob: Sendable {
     public let command: String
     public let shell: String
     public let owner: String
+    /// The command is on a page for people: upper-case `$VARIABLES` are placeholders too (masked
+    /// like `<node>`), and only what breaks the command as typed is reported.
+    public var forPeople = false
 }
 
 public struct ShellCheckOptions: Sendable {
@@ -40,13 +43,17 @@ public enum ShellCheck {
     /// The commands ShellCheck should see from one runbook: steps' and rollbacks' `execute_command`s.
     public static func jobs(_ context: LintContext) -> [ShellCheckJob] {
         var jobs: [ShellCheckJob] = []
+        let isDocumentation = context.isDocumentation
         for view in context.allSteps {
             let actions: [(ActionIR, FieldSyntax?, String)] = [
                 (view.ir.action, view.field("command"), context.describe(view)),
             ] + (view.ir.rollback.map { [($0.action, context.rollbackField(view, "command"), "the rollback of \(context.describe(view))")] } ?? [])
             for (action, field, owner) in actions where action.kind == .executeCommand {
                 guard let field, let command = field.value.scalarValue, let shell = dialect(action.shell) else { continue }
-                jobs.append(ShellCheckJob(file: context.file, node: field.value, command: command, shell: shell, owner: owner))
+                // PromQL, log lines, YAML, SQL or prose in a shell fence would only give parse errors.
+                guard CommandText.content(command) == .shell else { continue }
+                jobs.append(ShellCheckJob(file: context.file, node: field.value, command: command, shell: shell, owner: owner,
+                                          forPeople: isDocumentation))
             }
         }
         return jobs
@@ -118,7 +125,9 @@ public enum ShellCheck {
         var paths: [String] = []
         for (index, job) in jobs.enumerated() {
             let path = directory.appendingPathComponent("c\(index).sh").path
-            try? prepared(job.command).write(toFile: path, atomically: false, encoding: .utf8)
+            // Placeholders become plain words of the same length, so `<node>` is no redirection and
+            // columns stay the command's columns; RB010 / RB032 report them, once.
+            try? prepared(CommandText.masked(job.command, variables: job.forPeople)).write(toFile: path, atomically: false, encoding: .utf8)
             paths.append(path)
         }
         // One process per core, each with a share of the files (grouped by dialect).
@@ -148,6 +157,7 @@ public enum ShellCheck {
                 let name = (comment.file as NSString).lastPathComponent
                 guard let index = Int(name.dropFirst().dropLast(3)), index < jobs.count else { continue }
                 let job = jobs[index]
+                if job.forPeople, !reportsOnPeoplePages(level: comment.level, code: comment.code) { continue }
                 let start = valueOffset(job.command, line: comment.line, column: comment.column)
                 let end = valueOffset(job.command, line: comment.endLine, column: comment.endColumn)
                 let locator = ValueLocator(file: job.file, node: job.node, value: job.command)
@@ -158,6 +168,17 @@ public enum ShellCheck {
             }
         }
         return diagnostics
+    }
+
+    /// Advice for scripts that a person typing one command does not need: each fence is typed on
+    /// its own, so a variable set in one and read in the next is not unused (SC2034) or unassigned
+    /// (SC2154), and word-splitting a pod name (SC2046) or a `cd` without `|| exit` (SC2164) are
+    /// robustness matters. Errors and the other warnings (a `&` that ends the command, a test that is
+    /// always true) mean the command does not do what the page says, and are reported.
+    static let scriptOnlyCodes: Set<Int> = [2034, 2154, 2046, 2164, 2155, 2181, 2009, 2010, 2012, 2029, 2030, 2031, 2044, 2045]
+
+    static func reportsOnPeoplePages(level: String, code: Int) -> Bool {
+        (level == "error" || level == "warning") && !scriptOnlyCodes.contains(code)
     }
 
     /// A 1-based line and character column of the command → a byte offset in it.

@@ -37,7 +37,7 @@ struct RulesCommand: ParsableCommand {
             Console.out(out)
         case .json:
             let entries = rules.map { ["id": $0.id, "slug": $0.slug, "category": $0.category.rawValue, "severity": $0.severity.rawValue,
-                                       "summary": $0.summary, "rationale": $0.rationale] }
+                                       "summary": $0.summary, "rationale": $0.rationale, "appliesTo": $0.scope.rawValue] }
             let data = (try? JSONSerialization.data(withJSONObject: entries, options: [.prettyPrinted, .sortedKeys])) ?? Data()
             Console.out(String(decoding: data, as: UTF8.self) + "\n")
         case .markdown:

@@ -220,14 +220,14 @@ import Testing
         ## Diagnosis
 
         1. List files
-           ```bash
+           ```bash {timeout=1m}
            for f in $(ls /tmp); do
              cat $f
            done
            ```
 
         ### after
-        ```sh
+        ```sh {timeout=1m}
         echo `date`
         ```
         """

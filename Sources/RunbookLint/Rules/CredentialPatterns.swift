@@ -49,7 +49,8 @@ struct CredentialPattern: Sendable {
 
     /// Words that mark a documented dummy value or a placeholder (AWS's own `AKIAIOSFODNN7EXAMPLE`,
     /// `changeme`, `your-token`), not a credential.
-    static let dummyWords = ["example", "changeme", "placeholder", "redacted", "dummy", "your_", "your-", "xxxx", "<", ">"]
+    static let dummyWords = ["example", "changeme", "change-me", "placeholder", "redacted", "dummy", "sample", "fake", "wrong",
+                             "your_", "your-", "xxxx", "<", ">"]
 
     /// A reference (`${{ params.x }}`, `$VAR`, `${VAR}`, `$(command)`, `%VAR%`, `{{ var }}`), a
     /// placeholder (`<password>`, `***`, `...`), or a documented dummy value.
@@ -58,6 +59,10 @@ struct CredentialPattern: Sendable {
         if let first = value.first, "$<%{*.…".contains(first) { return true }
         if Set(lowered).count <= 1 { return true }
         if lowered.contains("example.com") { return true }
+        if value.hasPrefix("[") && value.hasSuffix("]") { return true }
+        // `secret.name`, `data.password`: a dotted path of words names where the value lives (tokens
+        // with dots, `hvs.…` or JWTs, have digits in their random parts).
+        if value.range(of: #"^[A-Za-z_][A-Za-z_-]{0,31}(?:\.[A-Za-z_][A-Za-z_-]{0,31})+$"#, options: .regularExpression) != nil { return true }
         return dummyWords.contains { lowered.contains($0) }
     }
 }

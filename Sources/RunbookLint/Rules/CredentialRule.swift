@@ -5,7 +5,7 @@ import RunbookSource
 
 struct CredentialRule: LintRule {
     static let description = RuleDescription(
-        id: "RB009", slug: "credential", category: .credentials, severity: .error,
+        id: "RB009", slug: "credential", category: .credentials, severity: .error, scope: .both,
         summary: "a credential is written into the runbook",
         rationale: """
         Runbooks live in git, get copied into chat and tickets, and outlive every rotation. A key in a \
@@ -21,9 +21,9 @@ struct CredentialRule: LintRule {
         bearer tokens.
 
         References and placeholders are not credentials: `${{ params.x }}`, `$VAR`, `${VAR}`, \
-        `$(command)`, `<password>`, `***`, `xxxx`, and documented dummy values such as AWS's \
-        `AKIAIOSFODNN7EXAMPLE` (anything containing `EXAMPLE`, `changeme`, `placeholder`, `dummy`, \
-        `your-`). The message masks what it found. Declare a `secret: true` parameter and pass the value \
+        `$(command)`, `<password>`, `[password]`, `***`, `xxxx`, a dotted path to where the value lives \
+        (`secret.name`), and documented dummy values such as AWS's `AKIAIOSFODNN7EXAMPLE` (anything \
+        containing `EXAMPLE`, `changeme`, `placeholder`, `dummy`, `sample`, `fake`, `wrong`, `your-`). The message masks what it found. Declare a `secret: true` parameter and pass the value \
         at run time instead; rotate the credential that was committed.
         """,
         triggering: [
@@ -83,6 +83,17 @@ struct CredentialRule: LintRule {
                     VAULT_TOKEN=$(cat ~/.vault-token) vault status
                   timeout: 1m
             """, extra: "  params:\n    token: {type: string, secret: true, required: true}\n"),
+            // Values that name themselves as stand-ins, and dotted references to where the value lives.
+            .steps("""
+                - id: login
+                  action: execute_command
+                  command: "app-cli login --password=changeme && app-cli check 'password: wrong-password' && app-cli check 'password: sample-secret'"
+                  timeout: 1m
+                - id: config
+                  action: execute_command
+                  command: "echo 'token: secret.name' && echo 'token: vault.apiCredentials' && echo 'api_key=xxxxxxxx' && echo 'password: [password]'"
+                  timeout: 1m
+            """),
         ])
 
     func check(_ context: LintContext) -> [LintFinding] {

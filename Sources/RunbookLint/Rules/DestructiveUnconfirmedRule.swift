@@ -5,7 +5,7 @@ import RunbookSema
 
 struct DestructiveUnconfirmedRule: LintRule {
     static let description = RuleDescription(
-        id: "RB006", slug: "destructive-unconfirmed", category: .safety, severity: .error,
+        id: "RB006", slug: "destructive-unconfirmed", category: .safety, severity: .error, scope: .both,
         summary: "a destructive command runs without `confirm: true`",
         rationale: """
         Some commands cannot be taken back or take capacity away: `kubectl delete`, `kubectl drain`, \

@@ -6,7 +6,7 @@ import RunbookSource
 
 struct UnquotedExpressionRule: LintRule {
     static let description = RuleDescription(
-        id: "RB014", slug: "unquoted-expression", category: .expressions, severity: .warning,
+        id: "RB014", slug: "unquoted-expression", category: .expressions, severity: .warning, scope: .both,
         summary: "a `${{ }}` stands unquoted in a shell command",
         rationale: """
         rbc never splices values into shell text: every expression reaches the command as a quoted \
@@ -48,7 +48,7 @@ struct UnquotedExpressionRule: LintRule {
 
 struct SecretExposedRule: LintRule {
     static let description = RuleDescription(
-        id: "RB015", slug: "secret-exposed", category: .expressions, severity: .error,
+        id: "RB015", slug: "secret-exposed", category: .expressions, severity: .error, scope: .both,
         summary: "a secret parameter is echoed, posted or put into a URL",
         rationale: """
         rbc redacts secret parameters in plans, logs and journals, but cannot unsend them: a secret in \

@@ -3,7 +3,7 @@
 
 struct StaleRunbookRule: LintRule {
     static let description = RuleDescription(
-        id: "RB017", slug: "stale-runbook", category: .history, severity: .warning,
+        id: "RB017", slug: "stale-runbook", category: .history, severity: .warning, scope: .both,
         summary: "the runbook has not been reviewed or changed for longer than its review interval",
         rationale: """
         "Runbook rot": a runbook eighteen months old names services and commands that no longer exist. \
@@ -19,7 +19,7 @@ struct StaleRunbookRule: LintRule {
 
 struct ReviewStampOutdatedRule: LintRule {
     static let description = RuleDescription(
-        id: "RB018", slug: "review-stamp-outdated", category: .history, severity: .warning,
+        id: "RB018", slug: "review-stamp-outdated", category: .history, severity: .warning, scope: .both,
         summary: "a commit changed the runbook's steps after the date in `reviewed:`",
         rationale: """
         `reviewed: 2026-09-01` says a human checked the runbook that day. A later commit that changed \
@@ -33,7 +33,7 @@ struct ReviewStampOutdatedRule: LintRule {
 
 struct ReviewDateInFutureRule: LintRule {
     static let description = RuleDescription(
-        id: "RB019", slug: "review-date-in-future", category: .history, severity: .error,
+        id: "RB019", slug: "review-date-in-future", category: .history, severity: .error, scope: .both,
         summary: "`reviewed:` is a date in the future",
         rationale: """
         A review stamp from the future silences the staleness check for as long as it lies. Write the \
@@ -46,7 +46,7 @@ struct ReviewDateInFutureRule: LintRule {
 
 struct RollbackDriftRule: LintRule {
     static let description = RuleDescription(
-        id: "RB020", slug: "rollback-drift", category: .history, severity: .warning,
+        id: "RB020", slug: "rollback-drift", category: .history, severity: .warning, scope: .executable,
         summary: "a step's command changed in a later commit than its rollback",
         rationale: """
         When a step changes (`--replicas=6` becomes `--replicas=12`, a new flag, another resource) and its \
@@ -61,7 +61,7 @@ struct RollbackDriftRule: LintRule {
 
 struct UncommittedRunbookRule: LintRule {
     static let description = RuleDescription(
-        id: "RB021", slug: "uncommitted-runbook", category: .history, severity: .info,
+        id: "RB021", slug: "uncommitted-runbook", category: .history, severity: .info, scope: .both,
         summary: "the runbook is untracked or has uncommitted changes",
         rationale: """
         What is checked is the working copy; what the team relies on is what is committed. An untracked \
@@ -77,7 +77,7 @@ struct UncommittedRunbookRule: LintRule {
 
 struct AlertWithoutRunbookRule: LintRule {
     static let description = RuleDescription(
-        id: "RB022", slug: "alert-without-runbook", category: .alerts, severity: .error,
+        id: "RB022", slug: "alert-without-runbook", category: .alerts, severity: .error, scope: .both,
         summary: "an alerting rule has no runbook annotation (`runbook_url` or `runbook` by default)",
         rationale: """
         "A page without a runbook is an unfinished feature." With `rbc check --alerts rules/`, every \
@@ -93,7 +93,7 @@ struct AlertWithoutRunbookRule: LintRule {
 
 struct DeadRunbookLinkRule: LintRule {
     static let description = RuleDescription(
-        id: "RB023", slug: "dead-runbook-link", category: .alerts, severity: .error,
+        id: "RB023", slug: "dead-runbook-link", category: .alerts, severity: .error, scope: .both,
         summary: "an alert's runbook link points at a runbook (or anchor) that does not exist here",
         rationale: """
         A runbook link that is a relative path, or starts with a base URL mapped to a directory in \
@@ -112,7 +112,7 @@ struct DeadRunbookLinkRule: LintRule {
 
 struct UnknownTriggerAlertRule: LintRule {
     static let description = RuleDescription(
-        id: "RB024", slug: "unknown-trigger-alert", category: .alerts, severity: .warning,
+        id: "RB024", slug: "unknown-trigger-alert", category: .alerts, severity: .warning, scope: .both,
         summary: "a runbook's trigger names an alert that no alerting rule defines",
         rationale: """
         `triggers: [{alert: KubePodCrashLooping}]` ties a runbook to the alert that pages for it. When \

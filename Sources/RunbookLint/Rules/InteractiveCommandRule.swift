@@ -2,7 +2,7 @@
 
 struct InteractiveCommandRule: LintRule {
     static let description = RuleDescription(
-        id: "RB008", slug: "interactive-command", category: .safety, severity: .error,
+        id: "RB008", slug: "interactive-command", category: .safety, severity: .error, scope: .executable,
         summary: "an automated step runs an interactive command (an editor, a pager, `top`, `-it`)",
         rationale: """
         Editors (`vi`, `nano`), pagers (`less`, `more`), full-screen tools (`top`, `htop`, `watch`), \

@@ -2,7 +2,7 @@
 
 struct ManualUnattendedRule: LintRule {
     static let description = RuleDescription(
-        id: "RB052", slug: "manual-unattended", category: .configuration, severity: .error,
+        id: "RB052", slug: "manual-unattended", category: .configuration, severity: .error, scope: .executable,
         summary: "a manual step where runs are unattended: no one can perform or confirm it",
         rationale: """
         With `unattended: true` in `.rbc.yaml` (runs started by CI or alert automation, no terminal), a \

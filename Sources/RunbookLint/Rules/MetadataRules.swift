@@ -5,7 +5,7 @@ import RunbookSource
 
 struct OwnerMissingRule: LintRule {
     static let description = RuleDescription(
-        id: "RB011", slug: "owner-missing", category: .metadata, severity: .warning,
+        id: "RB011", slug: "owner-missing", category: .metadata, severity: .warning, scope: .executable,
         summary: "the runbook names no `owner`",
         rationale: """
         A runbook without an owner is nobody's to fix when it rots. Name the team that maintains it: \
@@ -23,7 +23,7 @@ struct OwnerMissingRule: LintRule {
 
 struct EscalationMissingRule: LintRule {
     static let description = RuleDescription(
-        id: "RB012", slug: "escalation-missing", category: .metadata, severity: .warning,
+        id: "RB012", slug: "escalation-missing", category: .metadata, severity: .warning, scope: .executable,
         summary: "a P0 or P1 runbook says nothing about escalation",
         rationale: """
         When a P0 or P1 runbook does not work, the responder must know at once whom to call. Add \
@@ -43,7 +43,7 @@ struct EscalationMissingRule: LintRule {
 
 struct TriggerMissingRule: LintRule {
     static let description = RuleDescription(
-        id: "RB013", slug: "trigger-missing", category: .metadata, severity: .warning,
+        id: "RB013", slug: "trigger-missing", category: .metadata, severity: .warning, scope: .executable,
         summary: "a P0 or P1 runbook names no trigger",
         rationale: """
         "A page without a runbook is an unfinished feature" — and a P0/P1 runbook that names no alert \

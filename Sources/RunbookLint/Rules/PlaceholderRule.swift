@@ -5,13 +5,16 @@ import RunbookSyntax
 
 struct PlaceholderRule: LintRule {
     static let description = RuleDescription(
-        id: "RB010", slug: "placeholder", category: .placeholders, severity: .warning,
+        id: "RB010", slug: "placeholder", category: .placeholders, severity: .warning, scope: .executable,
         summary: "a command, URL or config value still holds a placeholder",
         rationale: """
         Under stress responders copy and paste. `kubectl rollout restart deploy/[service]`, \
         `<namespace>`, `TODO`, `FIXME`, `xxx`, `CHANGEME` or `example.com` in a command make them stop \
         and interpret — or run it as written. Use a parameter (`${{ params.service }}`) for what changes \
-        between incidents, and write everything else out.
+        between incidents, and write everything else out. ShellCheck sees each `<placeholder>` as a \
+        plain word of the same length, so it is reported once, here, and not again as a broken \
+        redirection. On pages for people, placeholders are expected; there the page must say how to \
+        fill them in (RB032).
         """,
         triggering: [
             .steps("""
@@ -37,7 +40,7 @@ struct PlaceholderRule: LintRule {
 
     static let patterns: [(NSRegularExpression, String)] = [
         (#"\[[A-Za-z][A-Za-z0-9 _./-]*\]"#, "a `[placeholder]`"),
-        (#"<[A-Za-z][A-Za-z0-9_./-]*>"#, "a `<placeholder>`"),
+        (CommandText.angle.pattern, "a `<placeholder>`"),
         (#"\b(?:TODO|FIXME|TBD|CHANGEME|XXX+|xxx+)\b"#, "a to-do marker"),
         (#"(?i)\b(?:[a-z0-9-]+\.)*example\.(?:com|org|net)\b"#, "an example domain"),
         (#"(?i)\byour[-_][a-z]+"#, "a `your-…` placeholder"),

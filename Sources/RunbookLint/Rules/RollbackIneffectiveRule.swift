@@ -5,12 +5,14 @@ import RunbookSource
 
 struct RollbackIneffectiveRule: LintRule {
     static let description = RuleDescription(
-        id: "RB002", slug: "rollback-ineffective", category: .rollback, severity: .error,
+        id: "RB002", slug: "rollback-ineffective", category: .rollback, severity: .error, scope: .both,
         summary: "a rollback is identical to its step, or does nothing",
         rationale: """
         A rollback that runs the same command as its step (a copy-paste left unfinished), or a command \
         that does nothing (`true`, `:`, an `echo`), looks like protection and is none. Write the action \
-        that reverses the step.
+        that reverses the step. A command that is its own inverse is fine as its own rollback: \
+        `kubectl rollout undo deploy/api` undone by the same command returns to the revision it left \
+        (not with `--to-revision`, which goes to one fixed revision), and a `toggle` flips back.
         """,
         triggering: [
             .steps("""
@@ -51,6 +53,14 @@ struct RollbackIneffectiveRule: LintRule {
                     action: execute_command
                     command: "kubectl scale deploy/api --replicas=3"
                     timeout: 1m
+                - id: undo-release
+                  action: execute_command
+                  command: "kubectl rollout undo deploy/api"
+                  timeout: 1m
+                  rollback:
+                    action: execute_command
+                    command: "kubectl rollout undo deploy/api"
+                    timeout: 1m
             """),
         ])
 
@@ -62,7 +72,7 @@ struct RollbackIneffectiveRule: LintRule {
             step.commandTemplate = nil
             var undo = action
             undo.commandTemplate = nil
-            if undo == step {
+            if undo == step, !(action.kind == .executeCommand && Self.isSelfInverse(action.command ?? "")) {
                 let key = action.kind == .executeCommand ? "command" : action.kind == .updateConfig ? "value" : "action"
                 return LintFinding("the rollback of \(context.describe(view)) repeats the step itself", at: range(context, view, key),
                                    help: "write the action that reverses the step")
@@ -77,6 +87,21 @@ struct RollbackIneffectiveRule: LintRule {
 
     func range(_ context: LintContext, _ view: StepView, _ key: String) -> SourceRange? {
         context.rollbackField(view, key)?.value.range ?? view.syntax.rollback?.keyRange
+    }
+
+    /// A command that undoes itself when run again: `kubectl rollout undo` goes back to the revision
+    /// before, and undoing that undo restores the one after; a toggle flips back. Only when every
+    /// command in the text is one of them.
+    static func isSelfInverse(_ command: String) -> Bool {
+        let commands = CommandAnalysis.commands(command)
+        return !commands.isEmpty && commands.allSatisfy { simple in
+            let arguments = simple.arguments
+            if ["kubectl", "oc"].contains(simple.program), arguments.contains("rollout"), arguments.contains("undo") {
+                // `--to-revision=N` goes to one fixed revision: running it again changes nothing.
+                return !arguments.contains { $0.hasPrefix("--to-revision") }
+            }
+            return arguments.contains { $0.lowercased() == "toggle" || $0.lowercased() == "--toggle" }
+        }
     }
 
     /// `true`, `:`, `exit 0`, or only `echo`/`printf`.

@@ -4,7 +4,7 @@ import RunbookSema
 
 struct RollbackMissingRule: LintRule {
     static let description = RuleDescription(
-        id: "RB001", slug: "rollback-missing", category: .rollback, severity: .error,
+        id: "RB001", slug: "rollback-missing", category: .rollback, severity: .error, scope: .executable,
         summary: "a step that changes something has neither a rollback nor `irreversible`",
         rationale: """
         When a later step fails, rbc rolls back the steps that ran, newest first. A change without a \

@@ -5,7 +5,7 @@ import RunbookSource
 
 struct SeverityBudgetRule: LintRule {
     static let description = RuleDescription(
-        id: "RB004", slug: "severity-budget", category: .timeouts, severity: .warning,
+        id: "RB004", slug: "severity-budget", category: .timeouts, severity: .warning, scope: .executable,
         summary: "the runbook's worst-case duration exceeds its severity's budget",
         rationale: """
         Severity sets how fast mitigation must come: by default 15 minutes for P0, 30 for P1, 2 hours \

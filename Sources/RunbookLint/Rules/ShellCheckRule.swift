@@ -2,7 +2,7 @@
 
 struct ShellCheckRule: LintRule {
     static let description = RuleDescription(
-        id: "RB016", slug: "shellcheck", category: .shell, severity: .warning,
+        id: "RB016", slug: "shellcheck", category: .shell, severity: .warning, scope: .both,
         summary: "ShellCheck reports a problem in a step's command",
         rationale: """
         Every `execute_command` step and rollback is run through ShellCheck (Debian package \

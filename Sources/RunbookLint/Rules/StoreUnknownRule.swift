@@ -6,7 +6,7 @@ import RunbookSyntax
 
 struct StoreUnknownRule: LintRule {
     static let description = RuleDescription(
-        id: "RB050", slug: "store-unknown", category: .configuration, severity: .error,
+        id: "RB050", slug: "store-unknown", category: .configuration, severity: .error, scope: .executable,
         summary: "an `update_config` names a config store that `.rbc.yaml` does not configure",
         rationale: """
         `update_config` writes to a store that `.rbc.yaml` declares (`stores: {default: {file: \

@@ -4,7 +4,7 @@ import RunbookSyntax
 
 struct SudoPromptRule: LintRule {
     static let description = RuleDescription(
-        id: "RB007", slug: "sudo-prompt", category: .safety, severity: .warning,
+        id: "RB007", slug: "sudo-prompt", category: .safety, severity: .warning, scope: .executable,
         summary: "`sudo` without `-n` can hang waiting for a password",
         rationale: """
         When rbc runs a step there is no one to type a password: `sudo` without `-n` (non-interactive) \

@@ -2,7 +2,7 @@
 
 struct UnusedSuppressionRule: LintRule {
     static let description = RuleDescription(
-        id: "RB090", slug: "unused-suppression", category: .suppressions, severity: .warning,
+        id: "RB090", slug: "unused-suppression", category: .suppressions, severity: .warning, scope: .both,
         summary: "an `rbc:ignore` comment suppresses nothing",
         rationale: """
         A suppression that matches no finding is noise at best, and at worst hides a future finding \
@@ -29,7 +29,7 @@ struct UnusedSuppressionRule: LintRule {
 
 struct ExpiredSuppressionRule: LintRule {
     static let description = RuleDescription(
-        id: "RB091", slug: "expired-suppression", category: .suppressions, severity: .error,
+        id: "RB091", slug: "expired-suppression", category: .suppressions, severity: .error, scope: .both,
         summary: "an `rbc:ignore … until=DATE` comment has expired",
         rationale: """
         `# rbc:ignore RB005 until=2027-01-31 -- reason` suppresses a finding until a date. After it the \
@@ -58,7 +58,7 @@ struct ExpiredSuppressionRule: LintRule {
 
 struct SuppressionWithoutReasonRule: LintRule {
     static let description = RuleDescription(
-        id: "RB092", slug: "suppression-without-reason", category: .suppressions, severity: .warning,
+        id: "RB092", slug: "suppression-without-reason", category: .suppressions, severity: .warning, scope: .both,
         summary: "an `rbc:ignore` comment gives no reason",
         rationale: """
         Write why the finding does not apply after `--`: `# rbc:ignore RB001 -- restarts are idempotent`. \
@@ -79,7 +79,7 @@ struct SuppressionWithoutReasonRule: LintRule {
 
 struct UnknownSuppressionRule: LintRule {
     static let description = RuleDescription(
-        id: "RB093", slug: "malformed-suppression", category: .suppressions, severity: .error,
+        id: "RB093", slug: "malformed-suppression", category: .suppressions, severity: .error, scope: .both,
         summary: "an `rbc:ignore` comment names no known rule or has a bad date",
         rationale: """
         `rbc:ignore` takes rule ids (`RB001`) or names (`rollback-missing`), an optional \

@@ -4,7 +4,7 @@ import RunbookSema
 
 struct TimeoutMissingRule: LintRule {
     static let description = RuleDescription(
-        id: "RB003", slug: "timeout-missing", category: .timeouts, severity: .warning,
+        id: "RB003", slug: "timeout-missing", category: .timeouts, severity: .warning, scope: .executable,
         summary: "a step or rollback has no timeout of its own or from `defaults`",
         rationale: """
         Every mitigation needs a time bound: a command that hangs holds the incident open. Without a \

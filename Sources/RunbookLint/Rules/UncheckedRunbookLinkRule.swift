@@ -2,7 +2,7 @@
 
 struct UncheckedRunbookLinkRule: LintRule {
     static let description = RuleDescription(
-        id: "RB026", slug: "unchecked-runbook-link", category: .alerts, severity: .info,
+        id: "RB026", slug: "unchecked-runbook-link", category: .alerts, severity: .info, scope: .both,
         summary: "alerts link runbooks at an absolute URL outside every `runbook_urls` mapping, so the links are not checked",
         rationale: """
         rbc checks only links it can map to files: relative paths and URLs under a `base_url` of \

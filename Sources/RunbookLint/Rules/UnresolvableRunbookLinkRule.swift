@@ -2,7 +2,7 @@
 
 struct UnresolvableRunbookLinkRule: LintRule {
     static let description = RuleDescription(
-        id: "RB025", slug: "unresolvable-runbook-link", category: .alerts, severity: .info,
+        id: "RB025", slug: "unresolvable-runbook-link", category: .alerts, severity: .info, scope: .both,
         summary: "an alert's runbook link has a `{{ $labels.x }}` template that no label of the rule fills",
         rationale: """
         Links such as `docs/{{ $labels.type }}/README.md` are filled in by Alertmanager from the firing \

@@ -4,7 +4,7 @@ import RunbookSema
 
 struct VerificationMissingRule: LintRule {
     static let description = RuleDescription(
-        id: "RB005", slug: "verification-missing", category: .verification, severity: .warning,
+        id: "RB005", slug: "verification-missing", category: .verification, severity: .warning, scope: .executable,
         summary: "a change is not followed by a check, or the runbook ends without verification",
         rationale: """
         "Provide verification after each step; do not proceed blindly." A step that changes something \

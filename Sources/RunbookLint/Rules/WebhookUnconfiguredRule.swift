@@ -4,7 +4,7 @@ import RunbookSema
 
 struct WebhookUnconfiguredRule: LintRule {
     static let description = RuleDescription(
-        id: "RB051", slug: "webhook-unconfigured", category: .configuration, severity: .warning,
+        id: "RB051", slug: "webhook-unconfigured", category: .configuration, severity: .warning, scope: .executable,
         summary: "an unattended run's notification or ticket goes nowhere: `.rbc.yaml` configures no webhook for it",
         rationale: """
         `send_notification` posts to the `notifications:` webhook of `.rbc.yaml`, `create_ticket` to \

@@ -1,0 +1,199 @@
+// What a command's text is before any shell reading of it: placeholders a reader fills in
+// (`<node>`, `$NAMESPACE`), and text in a shell fence that is not shell at all (PromQL, logs,
+// YAML/JSON, SQL, prose). Judged by content, conservatively: when unsure, it is shell.
+
+import Foundation
+
+public enum CommandText {
+    /// What a shell fence or `command` holds.
+    public enum Content: String, Sendable {
+        case shell
+        case query = "a PromQL or LogQL query"
+        case log = "log or command output"
+        case json = "JSON"
+        case yaml = "YAML"
+        case sql = "SQL"
+        case prose
+    }
+
+    /// A placeholder a reader replaces by hand: `<pod-name>` or an upper-case `$NAMESPACE` / `${NAMESPACE}`.
+    public struct Placeholder: Sendable, Equatable {
+        public enum Kind: Sendable { case angle, variable }
+        public let kind: Kind
+        /// `pod-name`, `NAMESPACE`.
+        public let name: String
+        /// Byte range in the text, brackets and `$` included.
+        public let range: Range<Int>
+    }
+
+    // MARK: - Placeholders
+
+    /// `<pod-name>`, `<node>`: not after another `<` (heredoc) and not `<(` (process substitution).
+    /// Words inside are allowed (`<value of instance label from alert>`), but not a space before `>`
+    /// (`sort <in >out` is two redirections).
+    static let angle = try! NSRegularExpression(pattern: #"(?<![<\w])<([A-Za-z](?:[A-Za-z0-9_.:/ -]*[A-Za-z0-9_])?)>"#)
+    static let variable = try! NSRegularExpression(pattern: #"\$(?:\{([A-Z][A-Z0-9_]*)\}|([A-Z][A-Z0-9_]*)\b)"#)
+
+    /// Every `<placeholder>` in the text.
+    public static func anglePlaceholders(_ text: String) -> [Placeholder] {
+        matches(angle, in: text).compactMap { match, groups in
+            guard let name = groups[1] else { return nil }
+            return Placeholder(kind: .angle, name: name, range: match)
+        }
+    }
+
+    /// Every upper-case variable the text reads but does not set itself (`NAME=`, `export NAME`,
+    /// `read NAME`, `for NAME in`), in the order they appear.
+    public static func unsetVariables(_ text: String) -> [Placeholder] {
+        let assigned = assignedNames(text)
+        return matches(variable, in: text).compactMap { match, groups in
+            guard let name = groups[1] ?? groups[2], !assigned.contains(name) else { return nil }
+            return Placeholder(kind: .variable, name: name, range: match)
+        }
+    }
+
+    static let assignment = try! NSRegularExpression(
+        pattern: #"(?:^|[\s;&|(`])(?:(?:export|local|declare|typeset|readonly)\s+(?:-\w+\s+)*)?([A-Za-z_][A-Za-z0-9_]*)\+?="#)
+    static let readOrLoop = try! NSRegularExpression(
+        pattern: #"\b(?:read(?:\s+-[a-zA-Z]+(?:\s+\S+)?)*|for|select|export)\s+((?:[A-Za-z_][A-Za-z0-9_]*\s*)+)"#)
+
+    /// Names the text assigns somewhere in it.
+    public static func assignedNames(_ text: String) -> Set<String> {
+        var names = Set<String>()
+        for (_, groups) in matches(assignment, in: text) { if let name = groups[1] { names.insert(name) } }
+        for (_, groups) in matches(readOrLoop, in: text) {
+            for word in (groups[1] ?? "").split(whereSeparator: \.isWhitespace) { names.insert(String(word)) }
+        }
+        return names
+    }
+
+    /// The text with every placeholder replaced by a same-length plain word, so ShellCheck parses the
+    /// command the reader will type (`<node>` is no redirection) and columns stay the text's columns.
+    /// Variables are masked only when asked (pages for people, where they are placeholders too).
+    public static func masked(_ text: String, variables: Bool) -> String {
+        var spans = anglePlaceholders(text).map(\.range)
+        if variables { spans += unsetVariables(text).map(\.range) }
+        guard !spans.isEmpty else { return text }
+        var bytes = Array(text.utf8)
+        for span in spans {
+            // Letters only: a word in every shell context, quoted or not.
+            for index in span { bytes[index] = index == span.lowerBound ? UInt8(ascii: "P") : UInt8(ascii: "x") }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    // MARK: - Content
+
+    /// What the text is. Shell unless its content clearly says otherwise.
+    public static func content(_ text: String) -> Content {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+        let meaningful = lines.filter { !$0.hasPrefix("#") }
+        guard let first = meaningful.first else { return .shell }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if (trimmed.hasPrefix("{") || trimmed.hasPrefix("[")),
+           (try? JSONSerialization.jsonObject(with: Data(trimmed.utf8), options: [.fragmentsAllowed])) != nil {
+            return .json
+        }
+        // A single line of output in a fence makes the whole fence something other than a script.
+        if meaningful.contains(where: isOutputLine) { return .log }
+        if isQuery(first) { return .query }
+        if isSQL(first) { return .sql }
+        if isYAMLKey(first) || first == "---", meaningful.allSatisfy(isYAMLLine) { return .yaml }
+        if meaningful.allSatisfy(isProse) { return .prose }
+        return .shell
+    }
+
+    static let outputPatterns: [NSRegularExpression] = [
+        // ISO timestamps (`2021-01-04T15:08:55`, `[2021-01-04 15:08:55]`), klog (`I0104 15:08:55.613`),
+        // syslog (`Jan  4 15:08:55`), logfmt (`level=warn ts=…`), logrus (`time="…"`).
+        #"^\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}"#,
+        #"^[IWEF]\d{4} \d{2}:\d{2}:\d{2}"#,
+        #"^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}:\d{2} "#,
+        #"^(?:level|lvl|ts|time|t)=\S+ (?:\S+=\S+ ?){2,}"#,
+        // An elision: the fence shows an excerpt, not a script.
+        #"^(?:\.\.\.|…)$"#,
+        // A column header of command output: `NAME   READY   STATUS   RESTARTS   AGE`.
+        #"^[A-Z][A-Z0-9_()%/.-]*(?: {2,}[A-Z][A-Z0-9_()%/. -]*){2,}$"#,
+    ].map { try! NSRegularExpression(pattern: $0) }
+
+    static func isOutputLine(_ line: String) -> Bool {
+        let range = NSRange(line.startIndex..., in: line)
+        return outputPatterns.contains { $0.firstMatch(in: line, range: range) != nil }
+    }
+
+    static let queryPatterns: [NSRegularExpression] = [
+        // A function call with arguments: `sum(rate(x[5m]))`, `histogram_quantile(0.99, …)`; shell has no `name(arg`.
+        #"^[a-zA-Z_:][a-zA-Z0-9_:]*\s*\(\s*[^)\s]"#,
+        // A selector: `up{job="api"}`, `{app="nginx"} |= "error"`.
+        #"^[a-zA-Z_:][a-zA-Z0-9_:]*\{\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(?:=~|!~|!=|=)\s*["']"#,
+        #"^\{\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(?:=~|!~|!=|=)\s*["']"#,
+        // Aggregation with a grouping clause first: `sum by (job) (…)`.
+        #"^(?:sum|avg|min|max|count|topk|bottomk|quantile|stddev|stdvar|group|count_values)\s+(?:by|without)\s*\("#,
+        // A range selector on a metric: `http_requests_total[5m]`.
+        #"^[a-zA-Z_:][a-zA-Z0-9_:]*\[\d+[smhdwy]\]"#,
+    ].map { try! NSRegularExpression(pattern: $0) }
+
+    static func isQuery(_ line: String) -> Bool {
+        let range = NSRange(line.startIndex..., in: line)
+        return queryPatterns.contains { $0.firstMatch(in: line, range: range) != nil }
+    }
+
+    /// SQL by its first keyword: upper-case keywords, or lower-case ones with the clause that makes
+    /// them SQL (`select … from`, `update … set`), so `set -e` and bash's `select` stay shell.
+    static func isSQL(_ line: String) -> Bool {
+        let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "(" })
+        guard let first = words.first.map(String.init) else { return false }
+        let upper: Set<String> = ["SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "CREATE", "ALTER", "DROP", "TRUNCATE", "EXPLAIN",
+                                  "SHOW", "GRANT", "REVOKE", "BEGIN", "COMMIT", "VACUUM", "ANALYZE", "SET", "REINDEX", "CALL"]
+        if upper.contains(first), words.count > 1 { return true }
+        let lower = line.lowercased()
+        switch first {
+        case "select": return lower.contains(" from ") || lower.hasSuffix(";")
+        case "update": return lower.contains(" set ")
+        case "delete": return lower.hasPrefix("delete from ")
+        case "insert": return lower.hasPrefix("insert into ")
+        case "explain": return lower.contains("select ")
+        case "create", "alter", "drop", "truncate": return lower.range(of: #"^\w+ +(?:table|index|database|schema|view|extension|role|user)\b"#, options: .regularExpression) != nil
+        default: return false
+        }
+    }
+
+    static func isYAMLKey(_ line: String) -> Bool {
+        line.range(of: #"^(?:- )?["']?[A-Za-z_][A-Za-z0-9_.\-/]*["']?:(?:\s|$)"#, options: .regularExpression) != nil
+    }
+
+    static func isYAMLLine(_ line: String) -> Bool {
+        // Keys, list items, document markers, block-scalar content; lines are already trimmed, so
+        // continuation lines are accepted when they contain no shell operators.
+        if isYAMLKey(line) || line.hasPrefix("- ") || line == "-" || line == "---" || line == "..." || line.hasPrefix("#") { return true }
+        return line.range(of: #"[|;&$`]|^\S+\s+-"#, options: .regularExpression) == nil
+    }
+
+    /// A sentence: a capitalised word first, several words, no shell operators, sentence punctuation.
+    static func isProse(_ line: String) -> Bool {
+        let words = line.split(separator: " ")
+        guard words.count >= 4, let first = words.first, first.first?.isUppercase == true,
+              first.dropFirst().allSatisfy({ $0.isLowercase || $0 == "," }) else { return false }
+        if line.range(of: #"[|;&$`<>=\\]|\s--?[a-z]"#, options: .regularExpression) != nil { return false }
+        return line.hasSuffix(".") || line.hasSuffix(":") || line.hasSuffix("?") || line.hasSuffix("!")
+            || line.range(of: #"[A-Za-z]'[a-z]"#, options: .regularExpression) != nil
+    }
+
+    // MARK: - Helpers
+
+    /// Each match's byte range and its capture groups' text (index 0 is the whole match).
+    static func matches(_ regex: NSRegularExpression, in text: String) -> [(Range<Int>, [String?])] {
+        let nsrange = NSRange(text.startIndex..., in: text)
+        return regex.matches(in: text, range: nsrange).compactMap { match in
+            guard let range = Range(match.range, in: text) else { return nil }
+            let start = text.utf8.distance(from: text.startIndex, to: range.lowerBound)
+            let end = text.utf8.distance(from: text.startIndex, to: range.upperBound)
+            let groups = (0..<match.numberOfRanges).map { index -> String? in
+                Range(match.range(at: index), in: text).map { String(text[$0]) }
+            }
+            return (start..<end, groups)
+        }
+    }
+}
