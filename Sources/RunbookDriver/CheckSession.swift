@@ -44,6 +44,8 @@ public struct CheckOptions: Sendable {
     /// Only runbooks changed since this revision (against the working tree), or in the index.
     public var changedSince: String?
     public var staged = false
+    /// Running inside a pre-commit hook (the framework sets PRE_COMMIT=1): runbooks are being committed.
+    public var insidePreCommit = false
     /// Prometheus rule files or directories to check alert ↔ runbook coverage against.
     public var alerts: [String] = []
     /// Named files are treated like files met in a directory walk: non-runbooks and excluded paths
@@ -122,8 +124,10 @@ public enum CheckSession {
         let checked = results.filter { !$0.path.isEmpty }
         var diagnostics = configDiagnostics + changeDiagnostics + discovery.diagnostics + results.flatMap(\.diagnostics)
         let gitStart = Clock.now()
-        if options.git {
-            diagnostics += GitChecks.run(checked, today: options.today, review: config.review, lint: lintConfiguration)
+        // History rules are lint rules: `--no-lint` (compile only, or alert coverage alone) skips them too.
+        if options.git && options.lint {
+            diagnostics += GitChecks.run(checked, today: options.today, review: config.review, lint: lintConfiguration,
+                                         beingCommitted: options.staged || options.insidePreCommit)
         }
         let gitTime = Clock.since(gitStart)
         let coverageStart = Clock.now()

@@ -18,8 +18,10 @@ public struct ReviewSettings: Sendable {
 }
 
 public enum GitChecks {
+    /// `beingCommitted`: inside a pre-commit hook the runbooks are uncommitted by definition, so RB021
+    /// would only be noise.
     public static func run(_ results: [CompilationResult], today: String, review: ReviewSettings,
-                           lint: LintConfiguration) -> [Diagnostic] {
+                           lint: LintConfiguration, beingCommitted: Bool = false) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         var outside: [String] = []
         var repositories: [String: (GitRepository, [(CompilationResult, String)])] = [:]
@@ -44,7 +46,7 @@ public enum GitChecks {
         }
         for (_, (repository, files)) in repositories.sorted(by: { $0.key < $1.key }) {
             do {
-                diagnostics += try check(repository, files, today: today, review: review)
+                diagnostics += try check(repository, files, today: today, review: review, beingCommitted: beingCommitted)
             } catch {
                 diagnostics.append(Diagnostic(RuleRegistry.uncommittedRunbook, "git checks failed: \(error)",
                                               severity: .info, displayPath: repository.workdir))
@@ -79,7 +81,7 @@ public enum GitChecks {
     }
 
     static func check(_ repository: GitRepository, _ files: [(CompilationResult, String)], today: String,
-                      review: ReviewSettings) throws -> [Diagnostic] {
+                      review: ReviewSettings, beingCommitted: Bool = false) throws -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         let states = Dictionary(files.map { ($0.1, repository.state(of: $0.1)) }, uniquingKeysWith: { first, _ in first })
         var watches: [String: [DriftWatch]] = [:]
@@ -121,6 +123,8 @@ public enum GitChecks {
             let reviewedField = syntax.metadata["reviewed"]
             let anchor = reviewedField?.value.range ?? syntax.headerRange
             switch state {
+            case .untracked where beingCommitted, .modified where beingCommitted:
+                break
             case .untracked:
                 diagnostics.append(Diagnostic(RuleRegistry.uncommittedRunbook, "\(relative) is not committed",
                                               file: file, range: syntax.headerRange, help: "commit it so that what is reviewed is what runs"))

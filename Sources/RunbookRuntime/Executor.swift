@@ -75,6 +75,8 @@ public struct PlanEntry: Sendable, Codable {
     public var condition: String?
     public var conditionValue: String?
     public var timeoutMs: Int
+    /// Where the timeout comes from: the step, `defaults`, or rbc's built-in 10 minutes.
+    public var timeoutSource: TimeoutSource?
     public var attempts: Int
     public var onFailure: String
     public var approval: String?
@@ -97,6 +99,8 @@ public final class Executor: @unchecked Sendable {
     let secrets: [String]
 
     var results: [String: StepResult] = [:]
+    /// Who approved each step (`terminal`, `--yes`, `--approve STEP`): a manual step's record says so.
+    var approvedBy: [String: String] = [:]
     /// Steps that completed, oldest first, with what is needed to undo them.
     var completed: [Completed] = []
     var plan: [PlanEntry] = []
@@ -424,7 +428,8 @@ public final class Executor: @unchecked Sendable {
         }
 
         var entry = PlanEntry(list: list, step: step.id, action: step.action.kind.rawValue, detail: describe(step.action, step: step, prefix: ""),
-                              condition: step.when, conditionValue: nil, timeoutMs: step.timeoutMs, attempts: step.retry.maxAttempts,
+                              condition: step.when, conditionValue: nil, timeoutMs: step.timeoutMs, timeoutSource: step.timeoutSource,
+                              attempts: step.retry.maxAttempts,
                               onFailure: step.onFailure.rawValue, approval: nil,
                               rollback: step.rollback.map { "\(describe($0.action, step: step, prefix: "rollback.")) (timeout \(DurationParser.format(milliseconds: $0.timeoutMs)))" }
                                 ?? (step.action.kind == .updateConfig ? "restore the previous value of \(step.action.configKey ?? "")" : nil))
@@ -525,6 +530,7 @@ public final class Executor: @unchecked Sendable {
             event.reason = "no terminal to ask, and neither --yes nor --approve \(step.id) was given"
         }
         guard record(event) else { return false }
+        if event.decision == "approved" { approvedBy[step.id] = event.by }
         if event.decision != "approved" { output.note("✘ \(step.id) not approved (\(event.by ?? ""))") }
         return event.decision == "approved"
     }
@@ -621,7 +627,7 @@ public final class Executor: @unchecked Sendable {
             for (name, value) in action.headers ?? [:] { headers[name] = try resolve(value, field: "\(fieldPrefix)headers.\(name)", step: step) }
             let body = try action.body.map { try resolve($0, field: fieldPrefix + "body", step: step) }
             let start = DispatchTime.now().uptimeNanoseconds
-            let response = try HTTPClient.send(method: action.method ?? "GET", url: url, headers: headers, body: body, timeoutMs: timeoutMs)
+            let response = try HTTPClient.send(method: action.method ?? "GET", url: url, headers: headers, body: body, timeoutMs: timeoutMs, userAgent: userAgent)
             var result = AttemptResult(status: "succeeded", httpStatus: response.status, stdout: response.body,
                                        durationMs: Int((DispatchTime.now().uptimeNanoseconds - start) / 1_000_000))
             let expected = expect?.status
@@ -686,8 +692,10 @@ public final class Executor: @unchecked Sendable {
             return AttemptResult(status: completed ? "succeeded" : "interrupted", reason: completed ? nil : "ended by \(firstSignal ?? "a signal")",
                                  durationMs: duration)
         case .manual:
-            // The person confirmed it at the approval.
-            return AttemptResult(status: "succeeded", reason: "confirmed by a person")
+            // Done is what the approval said: a person at the terminal, or a flag given in advance.
+            let by = approvedBy[step.id] ?? "terminal"
+            return AttemptResult(status: "succeeded", reason: by == "terminal" ? "confirmed by a person at the terminal"
+                                 : "approved by \(by) (no one confirmed at the terminal that it was done)")
         }
     }
 
@@ -700,12 +708,15 @@ public final class Executor: @unchecked Sendable {
             output.note("  \(redact(fallback))")
             return AttemptResult(status: "succeeded", reason: "no webhook configured: printed")
         }
-        let response = try HTTPClient.postJSON(webhook.url, payload(webhook.format), timeoutMs: timeoutMs)
+        let response = try HTTPClient.postJSON(webhook.url, payload(webhook.format), timeoutMs: timeoutMs, userAgent: userAgent)
         guard (200...299).contains(response.status) else {
             return AttemptResult(status: "failed", reason: "\(what): webhook answered HTTP \(response.status)", httpStatus: response.status)
         }
         return AttemptResult(status: "succeeded", httpStatus: response.status)
     }
+
+    /// What HTTP requests and webhooks say they come from.
+    var userAgent: String { settings.rbcVersion.isEmpty ? "rbc" : "rbc/\(settings.rbcVersion)" }
 
     // MARK: - Substitution
 

@@ -196,14 +196,17 @@ public struct HTTPResponse: Sendable {
 public enum HTTPClient {
     public struct Failure: Error, CustomStringConvertible { public let description: String }
 
-    /// A blocking request with a deadline.
-    public static func send(method: String, url: String, headers: [String: String], body: String?, timeoutMs: Int) throws -> HTTPResponse {
+    /// A blocking request with a deadline. `userAgent` (`rbc/VERSION`) tells the server who calls; a
+    /// step's own `User-Agent` header wins.
+    public static func send(method: String, url: String, headers: [String: String], body: String?, timeoutMs: Int,
+                            userAgent: String = "rbc") throws -> HTTPResponse {
         guard let target = URL(string: url), target.scheme == "http" || target.scheme == "https" else {
             throw Failure(description: "`\(url)` is not an http(s) URL")
         }
         var request = URLRequest(url: target)
         request.httpMethod = method
         request.timeoutInterval = Double(max(1, timeoutMs)) / 1000
+        request.setValue(userAgent, forHTTPHeaderField: "User-Agent")
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if let body { request.httpBody = Data(body.utf8) }
         let box = ResponseBox()
@@ -229,10 +232,10 @@ public enum HTTPClient {
     }
 
     /// Posts a JSON document.
-    public static func postJSON(_ url: String, _ object: [String: Any], timeoutMs: Int) throws -> HTTPResponse {
+    public static func postJSON(_ url: String, _ object: [String: Any], timeoutMs: Int, userAgent: String = "rbc") throws -> HTTPResponse {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return try send(method: "POST", url: url, headers: ["Content-Type": "application/json"],
-                        body: String(decoding: data, as: UTF8.self), timeoutMs: timeoutMs)
+                        body: String(decoding: data, as: UTF8.self), timeoutMs: timeoutMs, userAgent: userAgent)
     }
 }
 

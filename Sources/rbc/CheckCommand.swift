@@ -1,6 +1,7 @@
 // `rbc check`: compile every runbook found and report diagnostics.
 
 import ArgumentParser
+import Foundation
 import RunbookDriver
 
 struct CheckCommand: ParsableCommand {
@@ -86,6 +87,7 @@ struct CheckCommand: ParsableCommand {
         if let now { options.today = now }
         options.changedSince = changedSince
         options.staged = staged
+        options.insidePreCommit = ProcessInfo.processInfo.environment["PRE_COMMIT"] == "1"
         options.alerts = alerts
         options.git = !noGit
         options.skipNonRunbooks = skipNonRunbooks

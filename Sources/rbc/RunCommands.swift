@@ -152,7 +152,8 @@ func printPlan(_ ir: RunbookIR, _ plan: [PlanEntry], json: Bool) {
         }
         number += 1
         let retries = entry.attempts > 1 ? ", up to \(entry.attempts) attempts" : ""
-        out += "\(number). \(entry.step)  [\(entry.action); timeout \(DurationParser.format(milliseconds: entry.timeoutMs))\(retries); on failure: \(entry.onFailure)]\n"
+        let builtin = entry.timeoutSource == .builtin ? " (rbc's default: the step sets none)" : ""
+        out += "\(number). \(entry.step)  [\(entry.action); timeout \(DurationParser.format(milliseconds: entry.timeoutMs))\(builtin)\(retries); on failure: \(entry.onFailure)]\n"
         if let condition = entry.condition { out += "   when \(condition)  → \(entry.conditionValue ?? "?")\n" }
         if let approval = entry.approval { out += "   \(approval)\n" }
         out += "   \(entry.detail)\n"
@@ -273,7 +274,7 @@ struct RunCommand: ParsableCommand {
 struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs", abstract: "List past runs, newest first, with their status and duration.",
-        discussion: "A run whose journal has no end (rbc was killed) is listed as interrupted.\n\nExamples:\n  rbc runs\n  rbc runs --format json")
+        discussion: "A run whose journal has no end (rbc was killed) is listed as interrupted, its duration as ≥ the time to its last event.\n\nExamples:\n  rbc runs\n  rbc runs --format json")
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
     @Option(help: "Output format: text or json.") var format: Format = .text
@@ -284,8 +285,10 @@ struct RunsCommand: ParsableCommand {
         for path in RunState.list(in: directory) {
             do {
                 let state = try RunState(path: path)
+                // A killed run's journal ends at its last event: it ran at least that long, how much longer is unknown.
+                let duration = DurationParser.format(milliseconds: max(state.durationMs, 1))
                 rows.append(["run": state.runID, "runbook": state.ir.runbook.name, "status": state.status, "started": state.started,
-                             "duration": DurationParser.format(milliseconds: max(state.durationMs, 0)), "path": path])
+                             "duration": state.finished == nil ? "≥" + duration : duration, "path": path])
             } catch {
                 rows.append(["run": (path as NSString).lastPathComponent, "runbook": "?", "status": "unreadable: \(error)", "started": "", "duration": "", "path": path])
             }

@@ -482,7 +482,7 @@ final class LoopbackServer {
         class Handler(http.server.BaseHTTPRequestHandler):
             def record(self, body):
                 with open(log, "a") as f:
-                    f.write(json.dumps({"method": self.command, "path": self.path, "body": body}) + "\\n")
+                    f.write(json.dumps({"method": self.command, "path": self.path, "body": body, "agent": self.headers.get("User-Agent")}) + "\\n")
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
                 self.record(body)

@@ -154,3 +154,148 @@ import Testing
         #expect(!bearer.contains("[RB009]"))
     }
 }
+
+@Suite(.serialized) struct HonestRecordTests {
+    func codes(_ output: String) -> [String] {
+        output.components(separatedBy: "\n").compactMap { line in
+            line.range(of: #"\[RB[0-9]+\]"#, options: .regularExpression).map { String(line[$0].dropFirst().dropLast()) }
+        }
+    }
+
+    @Test func noLintRunsNoHistoryRules() throws {
+        let repository = try TemporaryRepository()
+        try repository.write("rb.yaml", GitFixtures.runbook(reviewed: "2025-01-01"))
+        try repository.commit("old runbook", date: "2025-01-01T12:00:00Z")
+        try repository.write("rb.yaml", GitFixtures.runbook(reviewed: "2025-01-01", description: "Scale out more"))
+        let linted = try TestSupport.rbc(["check", "rb.yaml", "--now", "2026-12-01"], in: repository.path)
+        #expect(codes(linted.stdout).contains { ["RB017", "RB018", "RB021"].contains($0) }, "\(linted.stdout)")
+        let compiled = try TestSupport.rbc(["check", "rb.yaml", "--now", "2026-12-01", "--no-lint"], in: repository.path)
+        #expect(codes(compiled.stdout).isEmpty, "\(compiled.stdout)")
+        #expect(compiled.status == 0)
+    }
+
+    @Test func uncommittedIsNotReportedInsideAPreCommitHook() throws {
+        let repository = try TemporaryRepository()
+        try repository.write("rb.yaml", GitFixtures.runbook())
+        try repository.commit("runbook", date: "2026-11-30T12:00:00Z")
+        try repository.write("rb.yaml", GitFixtures.runbook(description: "Scale out more"))
+        try repository.git("add", "rb.yaml")
+        let plain = try TestSupport.rbc(["check", "rb.yaml", "--now", "2026-12-01"], in: repository.path)
+        #expect(codes(plain.stdout).contains("RB021"), "\(plain.stdout)")
+        let staged = try TestSupport.rbc(["check", "--staged", "--now", "2026-12-01"], in: repository.path)
+        #expect(!codes(staged.stdout).contains("RB021"), "\(staged.stdout)")
+        let hook = try TestSupport.rbc(["check", "rb.yaml", "--now", "2026-12-01"], in: repository.path, environment: ["PRE_COMMIT": "1"])
+        #expect(!codes(hook.stdout).contains("RB021"), "\(hook.stdout)")
+    }
+
+    @Test func sudoOverSSHIsReportedOnce() throws {
+        let fixture = try RunFixture(runbook("""
+            - id: restart
+              action: execute_command
+              command: "ssh web-1 sudo systemctl restart nginx"
+              timeout: 1m
+              irreversible: "a restart is safe to repeat"
+
+        """))
+        let check = try fixture.rbc(["check", "rb.yaml", "--no-git", "--no-shellcheck"])
+        #expect(codes(check.stdout).filter { $0 == "RB007" }.count == 1, "\(check.stdout)")
+    }
+
+    @Test func markdownRunbooksGetMarkdownFixes() throws {
+        let fixture = try RunFixture(runbook(""))
+        try """
+        # Restart the API
+
+        **Severity**: P3
+
+        ## Steps
+
+        ### Check
+
+        **Timeout**: 1m
+
+        ```bash
+        kubectl get pods
+        ```
+
+        ### Restart
+
+        ```bash
+        kubectl rollout restart deploy/api
+        ```
+        """.write(to: fixture.url.appendingPathComponent("rb.md"), atomically: true, encoding: .utf8)
+        let check = try fixture.rbc(["check", "rb.md", "--no-git", "--no-shellcheck"])
+        let helps = check.stdout.components(separatedBy: "\n").filter { $0.contains("help:") }
+        #expect(helps.contains { $0.contains("`**Timeout**: 2m`") }, "\(check.stdout)")
+        #expect(helps.contains { $0.contains("`**Owner**: team-name`") }, "\(check.stdout)")
+        #expect(!helps.contains { $0.contains("`timeout: 2m`") || $0.contains("`owner: team-name`") || $0.contains("`rollback:`") }, "\(check.stdout)")
+    }
+
+    @Test func yesIsRecordedAsYesNotAsAPerson() throws {
+        let fixture = try RunFixture(runbook("""
+            - id: page-dba
+              action: manual
+              instructions: "Call the DBA on duty"
+
+        """))
+        let run = try fixture.rbc(["run", "rb.yaml", "--yes"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let finished = try fixture.events().first { $0.event == .stepFinished && $0.step == "page-dba" }
+        #expect(finished?.reason?.contains("approved by --yes") == true, "\(String(describing: finished?.reason))")
+        #expect(finished?.reason?.contains("confirmed by a person") == false)
+    }
+
+    @Test func aKilledRunIsNotShownAsShorterThanItWas() throws {
+        let fixture = try RunFixture(runbook("""
+            - id: slow
+              action: execute_command
+              command: "sleep 30"
+              timeout: 1m
+              readonly: true
+
+        """))
+        let process = try fixture.start(["run", "rb.yaml"])
+        #expect(try fixture.waitFor { $0.event == .processStarted })
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let runs = try fixture.rbc(["runs"])
+        #expect(runs.stdout.contains("interrupted"), "\(runs.stdout)")
+        #expect(runs.stdout.contains("≥"), "a killed run's duration is a lower bound: \(runs.stdout)")
+        if let pid = try fixture.events().first(where: { $0.event == .processStarted })?.pid { kill(-pid, SIGKILL) }
+    }
+
+    @Test func planShowsTheDefaultTimeout() throws {
+        let fixture = try RunFixture(runbook("""
+            - id: pods
+              action: execute_command
+              command: "kubectl get pods"
+              readonly: true
+
+        """))
+        let plan = try fixture.rbc(["plan", "rb.yaml"])
+        #expect(plan.stdout.contains("timeout 10m (rbc's default: the step sets none)"), "\(plan.stdout)")
+    }
+
+    @Test func httpRequestsSayWhoCalls() throws {
+        let server = try LoopbackServer()
+        defer { server.stop() }
+        let fixture = try RunFixture(runbook("""
+            - id: health
+              action: http_request
+              url: "http://127.0.0.1:\(server.port)/health"
+              readonly: true
+              timeout: 10s
+            - id: tell
+              action: send_notification
+              channel: "#ops"
+              message: "hello"
+              timeout: 10s
+
+        """), files: [".rbc.yaml": "notifications: {url: \"http://127.0.0.1:\(server.port)/notify\", format: slack}\n"])
+        let run = try fixture.rbc(["run", "rb.yaml"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let version = try fixture.rbc(["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(!version.isEmpty)
+        #expect(server.requests().map { $0["agent"] as? String } == ["rbc/\(version)", "rbc/\(version)"])
+    }
+}

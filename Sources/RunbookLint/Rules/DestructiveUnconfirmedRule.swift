@@ -85,7 +85,8 @@ struct DestructiveUnconfirmedRule: LintRule {
                 let text = String(command[range]).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
                 findings.append(LintFinding("`\(text)` \(meaning) but \(context.describe(view)) does not ask for confirmation",
                                             at: context.range(of: range, in: node),
-                                            help: "add `confirm: true` so a human approves the exact command before it runs"))
+                                            help: context.hint(yaml: "add `confirm: true` so a human approves the exact command before it runs",
+                                                                  markdown: "add `**Confirm**: true` (or `{confirm}` on the fence) so a human approves the exact command before it runs")))
                 break
             }
         }

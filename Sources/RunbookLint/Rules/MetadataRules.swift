@@ -17,7 +17,7 @@ struct OwnerMissingRule: LintRule {
     func check(_ context: LintContext) -> [LintFinding] {
         guard context.ir.runbook.owner == nil else { return [] }
         return [LintFinding("runbook `\(context.ir.runbook.name)` names no owner", at: nameRange(context),
-                            help: "add `owner: team-name`")]
+                            help: context.hint(yaml: "add `owner: team-name`", markdown: "add a `**Owner**: team-name` line under the title"))]
     }
 }
 
@@ -57,7 +57,7 @@ struct TriggerMissingRule: LintRule {
         let runbook = context.ir.runbook
         guard let severity = runbook.severity, severity == .p0 || severity == .p1, runbook.triggers.isEmpty else { return [] }
         return [LintFinding("\(severity.rawValue) runbook `\(runbook.name)` names no trigger", at: nameRange(context),
-                            help: "add `triggers: [{alert: AlertName}]`")]
+                            help: context.hint(yaml: "add `triggers: [{alert: AlertName}]`", markdown: "add an `**Alert**: AlertName` line under the title"))]
     }
 }
 

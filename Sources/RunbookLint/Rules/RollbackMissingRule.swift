@@ -60,7 +60,8 @@ struct RollbackMissingRule: LintRule {
             guard StepClassification.isChange(step), step.rollback == nil, step.irreversible == nil,
                   step.action.kind != .updateConfig else { return nil }
             return LintFinding("\(context.describe(view)) changes something but has no rollback", at: view.anchor,
-                               help: "add `rollback:` with the action that undoes it, or `irreversible: \"why it cannot be undone\"`")
+                               help: context.hint(yaml: "add `rollback:` with the action that undoes it, or `irreversible: \"why it cannot be undone\"`",
+                                                  markdown: "add `**Rollback**:` and a shell fence with the command that undoes it, or `**Irreversible**: why it cannot be undone`"))
         }
     }
 }

@@ -17,6 +17,11 @@ struct SudoPromptRule: LintRule {
                   command: "↓sudo systemctl restart nginx"
                   timeout: 1m
                   irreversible: "a restart is safe to repeat"
+                - id: restart-remote
+                  action: execute_command
+                  command: "ssh web-1 ↓sudo systemctl restart nginx"
+                  timeout: 1m
+                  irreversible: "a restart is safe to repeat"
             """),
         ],
         nonTriggering: [
@@ -34,8 +39,11 @@ struct SudoPromptRule: LintRule {
         for view in context.allSteps {
             for (key, node) in commandNodes(view, context) {
                 guard let command = node.scalarValue else { continue }
+                // `ssh host sudo …` is analysed twice (the ssh command and the remote one): one `sudo`, one finding.
+                var reported: Set<Int> = []
                 for simple in CommandAnalysis.commands(command) {
-                    guard let sudo = simple.words.first(where: { $0.text == "sudo" }) else { continue }
+                    guard let sudo = simple.words.first(where: { $0.text == "sudo" }),
+                          reported.insert(sudo.range.lowerBound).inserted else { continue }
                     let flags = simple.words.drop { $0 != sudo }.dropFirst().prefix { $0.text.hasPrefix("-") }.map(\.text)
                     let nonInteractive = flags.contains { $0 == "-n" || $0 == "--non-interactive" || $0 == "-S" || ($0.hasPrefix("-") && !$0.hasPrefix("--") && $0.contains("n")) }
                     if !nonInteractive {

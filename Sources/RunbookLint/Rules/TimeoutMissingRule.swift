@@ -40,11 +40,12 @@ struct TimeoutMissingRule: LintRule {
         for view in context.allSteps {
             if view.ir.timeoutSource == .builtin, view.ir.action.kind != .manual {
                 findings.append(LintFinding("\(context.describe(view)) has no timeout", at: view.anchor,
-                                            help: "add `timeout: 2m` (or whatever fits) to the step, or `timeout` under `defaults`"))
+                                            help: context.hint(yaml: "add `timeout: 2m` (or whatever fits) to the step, or `timeout` under `defaults`",
+                                                              markdown: "add `**Timeout**: 2m` (or `{timeout=2m}` on the fence) to the step, or `defaults: {timeout: 2m}` to the front matter")))
             }
             if let rollback = view.ir.rollback, rollback.timeoutSource == .builtin, rollback.action.kind != .manual {
                 findings.append(LintFinding("the rollback of \(context.describe(view)) has no timeout", at: view.syntax.rollback?.keyRange,
-                                            help: "add `timeout:` under `rollback:`"))
+                                            help: context.hint(yaml: "add `timeout:` under `rollback:`", markdown: "put `{timeout=2m}` on the rollback's fence")))
             }
         }
         return findings

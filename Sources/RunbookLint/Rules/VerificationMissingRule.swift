@@ -57,7 +57,8 @@ struct VerificationMissingRule: LintRule {
                     isLast ? "\(whole) ends with \(context.describe(view)), a change nothing verifies"
                         : "nothing verifies \(context.describe(view)) after it changes the system",
                     at: view.anchor,
-                    help: "add `expect:` to the step, or a later read-only step that checks the result"))
+                    help: context.hint(yaml: "add `expect:` to the step, or a later read-only step that checks the result",
+                                      markdown: "add `**Expected**: `text`` to the step, or a later step under `## Verification` that checks the result")))
             }
         }
         return findings

@@ -102,7 +102,7 @@ public enum MarkdownRunbookParser {
     /// Labels only a runbook meant for rbc writes; `**Expected**`, `**Rollback**`, `**When**` and the
     /// like are common in pages for people too.
     static let executionLabelKeys: Set<String> = [
-        "id", "action", "timeout", "on_failure", "retries", "confirm", "readonly", "irreversible", "config_key", "store",
+        "id", "action", "timeout", "on_failure", "retries", "confirm", "readonly", "irreversible", "config_key", "store", "shell",
     ]
     /// Front-matter keys that only matter to running the page.
     static let executionFrontMatterKeys: Set<String> = ["params", "defaults", "steps", "post_runbook", "rollback", "procedures", "runbook"]
@@ -444,6 +444,8 @@ private struct Builder {
                     rollbackFields.append(contentsOf: attributes.filter { ["timeout", "timeoutMs", "description"].contains($0.key) })
                     rollback = RollbackSyntax(fields: MappingSyntax(fields: rollbackFields, range: content.1), keyRange: keyRange)
                     awaitingRollbackFence = nil
+                    // A command written as the undo of a step is a declaration for rbc.
+                    declaresExecution = true
                 } else if command == nil {
                     command = content
                     explicit.append(contentsOf: attributes)
@@ -469,6 +471,7 @@ private struct Builder {
                         awaitingRollbackFence = label.keyRange
                     } else {
                         let kind = label.isCode ? "execute_command" : "manual"
+                        if label.isCode { declaresExecution = true }
                         let key = label.isCode ? "command" : "instructions"
                         rollback = RollbackSyntax(fields: MappingSyntax(fields: [
                             field("action", label.keyRange, scalar(kind, label.keyRange)),
