@@ -53,7 +53,12 @@ public struct AlertIndex: Sendable {
         let nameRange: SourceRange
         let labels: [String: String]
         let link: Link?
+        /// Annotation and label keys that look like runbook links (`runbook`, `runbook_url`…), for `rbc init`.
+        let runbookKeys: [String]
         var resolution: LinkResolution = .none
+
+        /// The link as written, before templates are expanded.
+        public var linkText: String? { link?.value }
     }
 
     struct Link: Sendable {
@@ -75,6 +80,8 @@ public struct AlertIndex: Sendable {
 
     public private(set) var alerts: [AlertRule] = []
     public private(set) var diagnostics: [Diagnostic] = []
+    /// The rule files that hold at least one alerting rule.
+    public private(set) var ruleFiles: [String] = []
     let settings: AlertSettings
 
     /// Reads and resolves every alerting rule under `paths`.
@@ -85,7 +92,9 @@ public struct AlertIndex: Sendable {
             switch SourceLoader.load(path: path, displayPath: LinkResolver.display(path)) {
             case .failed(let diagnostic): diagnostics.append(diagnostic)
             case .loaded(let file):
-                for var alert in AlertIndex.read(file, settings: settings, diagnostics: &diagnostics) {
+                let read = AlertIndex.read(file, settings: settings, diagnostics: &diagnostics)
+                if !read.isEmpty { ruleFiles.append(path) }
+                for var alert in read {
                     if let link = alert.link { alert.resolution = resolver.resolve(link.value, labels: alert.labels, ruleFile: file.path) }
                     alerts.append(alert)
                 }
@@ -216,7 +225,11 @@ public struct AlertIndex: Sendable {
                               !text.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
                         return Link(annotation: name, value: text.trimmingCharacters(in: .whitespacesAndNewlines), range: node.range)
                     }.first
-                    rules.append(AlertRule(name: name, file: file, nameRange: alert.range, labels: labels, link: link))
+                    let runbookKeys = ((annotations?.mappingPairs ?? []) + (value(rule, "labels")?.mappingPairs ?? [])).compactMap { pair -> String? in
+                        guard let key = pair.key.scalarValue, key.lowercased().contains("runbook"), pair.value.scalarValue?.isEmpty == false else { return nil }
+                        return key
+                    }
+                    rules.append(AlertRule(name: name, file: file, nameRange: alert.range, labels: labels, link: link, runbookKeys: runbookKeys))
                 }
             }
         }

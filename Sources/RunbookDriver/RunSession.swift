@@ -3,6 +3,9 @@
 // unless allowed), configuration, and where journals live.
 
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import RunbookGit
 import RunbookRuntime
 import RunbookSema
@@ -95,6 +98,28 @@ public enum RunSession {
             return String(repository.workdir.dropLast(repository.workdir.hasSuffix("/") ? 1 : 0)) + "/.rbc/runs"
         }
         return cwd + "/.rbc/runs"
+    }
+
+    /// The run lock on the config stores a runbook may change (none when it says
+    /// `concurrent_runs: true`), plus `alsoFiles` (the stores a rollback restores). Refused with
+    /// exit 5 when another rbc holds one of them for longer than the settings' wait.
+    public static func lockStores(_ ir: RunbookIR, settings: ExecutionSettings, alsoFiles: [String] = [], what: String,
+                                  note: (String) -> Void) throws(Refusal) -> RunLock? {
+        guard ir.runbook.concurrentRuns != true else { return nil }
+        let files = Executor.storeFiles(changedBy: ir, stores: settings.stores) + alsoFiles
+        guard !files.isEmpty else { return nil }
+        let holder = "\(what) of \(ir.runbook.name), pid \(getpid()), since \(Journal.timestamp())"
+        let wait = DurationParser.format(milliseconds: max(1, settings.lockWaitMs))
+        do {
+            return try RunLock.acquire(files, waitMs: settings.lockWaitMs, holder: holder) { busy in
+                note("waiting up to \(wait) for \(busy.store), in use by another rbc (\(busy.holder))")
+            }
+        } catch let busy as StoreLocks.Busy {
+            throw .message("the config store \(busy.store) is in use by another rbc (\(busy.holder)); nothing ran. Wait for it to end (or give "
+                           + "--lock-wait longer than \(wait)), or let runs of this runbook share stores with `concurrent_runs: true`", 5)
+        } catch {
+            throw .message("\(error)", 2)
+        }
     }
 
     /// A run by id (or unique prefix), `last`, or a journal's path.

@@ -26,6 +26,8 @@ public struct ExecutionSettings: Sendable {
     /// rollback from anywhere acts on the same files.
     public var workingDirectory = FileManager.default.currentDirectoryPath
     public var root: String?
+    /// How long a store change waits for another rbc that holds the store.
+    public var lockWaitMs = 10_000
 
     public init() {}
 }
@@ -230,6 +232,14 @@ public final class Executor: @unchecked Sendable {
 
     /// Room kept free for the journal while steps run: enough to journal the rollback of everything
     /// that may need it, so a filesystem that fills up stops the run with its way back intact.
+    /// The files of the config stores a runbook may change (its steps, their rollbacks, the
+    /// runbook-wide rollback), symlinks followed: what its run lock covers.
+    public static func storeFiles(changedBy ir: RunbookIR, stores: [String: ConfigStore]) -> [String] {
+        let actions = (ir.steps + ir.postRunbook + ir.rollback).flatMap { [$0.action] + ($0.rollback.map { [$0.action] } ?? []) }
+        let names = Set(actions.filter { $0.kind == .updateConfig }.map { $0.store ?? "default" })
+        return Set(names.compactMap { stores[$0]?.target }).sorted()
+    }
+
     public static func journalReserve(for ir: RunbookIR, undoing count: Int) -> Int {
         64 * 1024 + 16 * 1024 * (count + ir.rollback.count)
     }
@@ -351,7 +361,8 @@ public final class Executor: @unchecked Sendable {
         }
         if let change = entry.configChange {
             // The journaled path: the store the run changed, wherever this rollback runs from.
-            let store = change.path.map { ConfigStore(name: change.store, path: $0) } ?? settings.stores[change.store]
+            var store = change.path.map { ConfigStore(name: change.store, path: $0) } ?? settings.stores[change.store]
+            store?.lockWaitMs = settings.lockWaitMs
             started.action = "update_config"
             started.store = change.store
             started.path = store?.path
@@ -645,9 +656,10 @@ public final class Executor: @unchecked Sendable {
             return result
         case .updateConfig:
             let storeName = action.store ?? "default"
-            guard let store = settings.stores[storeName] else {
+            guard var store = settings.stores[storeName] else {
                 return AttemptResult(status: "failed", reason: "no config store `\(storeName)`: configure `stores: {\(storeName): {file: …}}` in .rbc.yaml")
             }
+            store.lockWaitMs = settings.lockWaitMs
             let key = try resolve(action.configKey ?? "", field: fieldPrefix + "config_key", step: step)
             var value = action.value ?? .null
             if case .string(let text) = value { value = .string(try resolve(text, field: fieldPrefix + "value", step: step)) }

@@ -211,6 +211,9 @@ public struct MetadataIR: Codable, Sendable, Equatable {
     public var triggers: [TriggerIR]
     /// Where `severity` came from when the runbook does not state it; absent when it does.
     public var severitySource: SeveritySourceIR? = nil
+    /// `concurrent_runs: true`: other runs may change the same config stores while this one runs
+    /// (no run lock); absent means a run holds its stores for its whole length.
+    public var concurrentRuns: Bool? = nil
 }
 
 /// A severity the runbook does not state, taken from the alert rule that links to it or from a

@@ -5,7 +5,7 @@ public enum LanguageKeys {
     public static let root: [String] = ["runbook"]
     public static let runbook: [String] = [
         "name", "severity", "description", "owner", "reviewed", "review_every", "tags", "escalation",
-        "triggers", "params", "defaults", "steps", "post_runbook", "rollback", "procedures",
+        "triggers", "params", "defaults", "steps", "post_runbook", "rollback", "procedures", "concurrent_runs",
     ]
     public static let procedure: [String] = ["id", "name", "description", "symptoms", "diagnosis", "steps"]
     public static let trigger: [String] = ["alert", "metric", "threshold", "duration", "description"]

@@ -86,6 +86,7 @@ private struct Checker {
         let triggers = meta["triggers"].map { triggerList($0) } ?? []
         let params = meta["params"].map { paramList($0) } ?? []
         let defaults = meta["defaults"].map { defaultsValue($0) } ?? Defaults()
+        let concurrentRuns = meta["concurrent_runs"].flatMap { bool($0) }
 
         if syntax.stepsAreDerived {
             if syntax.steps.isEmpty, syntax.procedures.isEmpty, !forPeople {
@@ -114,7 +115,7 @@ private struct Checker {
             irVersion: RunbookIR.currentVersion,
             runbook: MetadataIR(name: name, kind: syntax.kind, severity: severity, description: description, owner: owner,
                                 reviewed: reviewed, reviewEveryMs: reviewEvery, tags: tags, escalation: escalation,
-                                triggers: triggers, severitySource: inferred?.source),
+                                triggers: triggers, severitySource: inferred?.source, concurrentRuns: concurrentRuns == true ? true : nil),
             params: params, steps: steps, postRunbook: post, rollback: rollback, procedures: procedures,
             documentation: documentation, contentHash: "",
             source: SourceIR(path: file.path, format: syntax.format.rawValue, sha256: hashing ? SHA256.hex(file.bytes) : ""))

@@ -29,7 +29,7 @@ struct RBC: ParsableCommand {
         Shell completion: rbc --generate-completion-script bash|zsh|fish (the .deb installs them).
         """,
         version: version,
-        subcommands: [CheckCommand.self, CompileCommand.self, RulesCommand.self, ExplainCommand.self,
+        subcommands: [CheckCommand.self, CompileCommand.self, InitCommand.self, RulesCommand.self, ExplainCommand.self,
                       PlanCommand.self, RunCommand.self, RunsCommand.self, ShowCommand.self, RollbackCommand.self,
                       ResumeCommand.self, TimelineCommand.self]
     )

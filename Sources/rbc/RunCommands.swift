@@ -32,6 +32,26 @@ struct RunOptionGroup: ParsableArguments {
     }
 }
 
+/// How long to wait for a config store another rbc holds (run, rollback, resume).
+struct LockOptionGroup: ParsableArguments {
+    @Option(name: .customLong("lock-wait"), help: ArgumentHelp("How long to wait for a config store another run holds, then refuse (exit 5).", valueName: "duration"))
+    var lockWait: String = "10s"
+
+    func milliseconds() throws -> Int {
+        guard case .success(let wait) = DurationParser.milliseconds(lockWait) else { throw ValidationError("--lock-wait takes a duration such as 10s") }
+        return wait
+    }
+}
+
+/// Takes the run lock on a runbook's stores, or exits 5 saying who holds them.
+func lockStores(_ ir: RunbookIR, _ settings: ExecutionSettings, alsoFiles: [String] = [], what: String) throws -> RunLock? {
+    do {
+        return try RunSession.lockStores(ir, settings: settings, alsoFiles: alsoFiles, what: what) { Console.err("rbc: \($0)\n") }
+    } catch {
+        throw refuse(error)
+    }
+}
+
 /// Prints a refusal and exits with its code.
 func refuse(_ refusal: RunSession.Refusal) -> ExitCode {
     switch refusal {
@@ -210,7 +230,7 @@ struct RunCommand: ParsableCommand {
         Exit codes: 0 succeeded; 1 failed (rolled back, halted, or steps failed with on_failure: continue); \
         2 not started (usage, compile or parameter errors, dirty); 3 a rollback failed: the system may be \
         partly changed; 4 the journal could not be written (full disk): the run stopped and rolled back; \
-        130 interrupted.
+        5 not started: a config store is held by another run (--lock-wait); 130 interrupted.
 
         Examples:
           rbc run examples/postgres-connection-exhaustion.yaml --param cluster=orders-primary
@@ -227,6 +247,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Run even though the runbook has uncommitted changes.") var allowDirty = false
     @Option(name: .customLong("kill-grace"), help: ArgumentHelp("Between SIGTERM and SIGKILL when a step times out.", valueName: "duration"))
     var killGrace: String = "5s"
+    @OptionGroup var lockOptions: LockOptionGroup
 
     func run() throws {
         var options = runOptions.options(dryRun: dryRun)
@@ -240,6 +261,11 @@ struct RunCommand: ParsableCommand {
         options.gracePeriodMs = grace
         let prepared: RunSession.Prepared
         do { prepared = try RunSession.prepare(file, options: options) } catch { throw refuse(error) }
+        var runSettings = prepared.settings
+        runSettings.lockWaitMs = try lockOptions.milliseconds()
+        // Before the journal: a run that cannot have its stores leaves nothing behind.
+        let runLock = try lockStores(prepared.ir, runSettings, what: "rbc run")
+        defer { runLock?.release() }
         let runID: String
         let journal: Journal
         do {
@@ -251,7 +277,7 @@ struct RunCommand: ParsableCommand {
         }
         let path = journal.path
         Console.err("rbc: run \(runID) of \(prepared.ir.runbook.name); journal \(path)\n")
-        let executor = Executor(ir: prepared.ir, settings: prepared.settings, output: ConsoleOutput(), prompter: TerminalPrompter(), journal: journal)
+        let executor = Executor(ir: prepared.ir, settings: runSettings, output: ConsoleOutput(), prompter: TerminalPrompter(), journal: journal)
         let forwarder = SignalForwarder(executor)
         let outcome = executor.run(runID: runID)
         withExtendedLifetime(forwarder) {}
@@ -419,6 +445,7 @@ struct RollbackCommand: ParsableCommand {
     @OptionGroup var target: RunArgument
     @OptionGroup var runOptions: RunOptionGroup
     @Flag(help: "Do not ask for confirmation.") var yes = false
+    @OptionGroup var lockOptions: LockOptionGroup
 
     func run() throws {
         let state = try target.state()
@@ -429,7 +456,12 @@ struct RollbackCommand: ParsableCommand {
         }
         if !yes { try confirm("Roll back \((state.pendingUndos.reversed() + state.pendingRunbookRollbacks.map(\.id)).joined(separator: ", ")) of run \(state.runID)?", refused: "not rolled back") }
         let journal = try reopenJournal(state)
-        let executor = Executor(ir: state.ir, settings: try settings(for: state, runOptions, yes: true), output: ConsoleOutput(),
+        var rollbackSettings = try settings(for: state, runOptions, yes: true)
+        rollbackSettings.lockWaitMs = try lockOptions.milliseconds()
+        let changed = state.pendingUndos.compactMap { state.configChanges[$0]?.path }
+        let runLock = try lockStores(state.ir, rollbackSettings, alsoFiles: changed, what: "rbc rollback")
+        defer { runLock?.release() }
+        let executor = Executor(ir: state.ir, settings: rollbackSettings, output: ConsoleOutput(),
                                 prompter: TerminalPrompter(), journal: journal)
         let forwarder = SignalForwarder(executor)
         let outcome = executor.rollback(state)
@@ -458,6 +490,7 @@ struct ResumeCommand: ParsableCommand {
     @OptionGroup var runOptions: RunOptionGroup
     @Flag(help: "Do not ask for confirmation; approve steps that ask.") var yes = false
     @Option(name: .customLong("approve"), help: ArgumentHelp("Approve this step (repeatable).", valueName: "step")) var approve: [String] = []
+    @OptionGroup var lockOptions: LockOptionGroup
 
     func run() throws {
         let state = try target.state()
@@ -473,6 +506,9 @@ struct ResumeCommand: ParsableCommand {
         let journal = try reopenJournal(state)
         var runSettings = try settings(for: state, runOptions, yes: yes)
         runSettings.approvedSteps = Set(approve)
+        runSettings.lockWaitMs = try lockOptions.milliseconds()
+        let runLock = try lockStores(state.ir, runSettings, what: "rbc resume")
+        defer { runLock?.release() }
         let executor = Executor(ir: state.ir, settings: runSettings, output: ConsoleOutput(), prompter: TerminalPrompter(), journal: journal)
         let forwarder = SignalForwarder(executor)
         let outcome = executor.resume(state)

@@ -180,7 +180,12 @@ import Testing
                   let alert = message.split(separator: "`").dropFirst().first else { return nil }
             return "\((file as NSString).lastPathComponent) \(alert)"
         }.sorted()
-        let expected = [
+        #expect(found == Self.missingPrometheusOperatorPages)
+    }
+
+    /// The kube-prometheus alerts whose runbook page the prometheus-operator snapshot lacks, by rule
+    /// file; each was checked by hand (no file of that name, in any case, in the page's directory).
+    static let missingPrometheusOperatorPages = [
             "alertmanager-prometheusRule.yaml AlertmanagerClusterFailedPeers",
             "grafana-prometheusRule.yaml GrafanaRequestsFailing",
             "kubernetesControlPlane-prometheusRule.yaml KubeAPIInstanceUnreachable",
@@ -207,7 +212,5 @@ import Testing
             "prometheus-prometheusRule.yaml PrometheusScrapeBodySizeLimitHit",
             "prometheus-prometheusRule.yaml PrometheusScrapeSampleLimitHit",
             "prometheusOperator-prometheusRule.yaml PrometheusOperatorStatusUpdateErrors",
-        ]
-        #expect(found == expected)
-    }
+    ]
 }

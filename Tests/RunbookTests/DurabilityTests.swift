@@ -5,6 +5,7 @@
 import Foundation
 import RunbookRuntime
 import Testing
+import Yams
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -335,5 +336,261 @@ final class SmallFilesystem {
         let second = try Journal.create(in: directory, now: now)
         #expect(first.id < second.id, "\(first.id) \(second.id)")
         #expect(first.id.contains("."), "milliseconds in the id: \(first.id)")
+    }
+
+    // MARK: - Config stores
+
+    static let yamlStore = """
+        # Feature flags for the gateway (owned by the edge team)
+        defaults: &defaults
+          timeout: 30s   # seconds, not ms
+          retries: 3
+
+        gateway:
+          <<: *defaults
+          zip: 012345
+          enabled: yes
+          version: 1.10
+          rate_limit:
+            max_requests: 1000 # raised in INC-1234
+            burst: 2.5
+          name: 'edge'
+          scalar: 5
+        list:
+          - a
+          - b
+        flow: {x: 1, y: [1, 2]}
+        # trailing comment, no newline at the end
+        last: true
+        """
+
+    static let yamlSteps = """
+        - id: raise
+          action: update_config
+          config_key: gateway.rate_limit.max_requests
+          value: 2000
+          timeout: 5s
+        - id: add
+          action: update_config
+          config_key: gateway.new_flag
+          value: true
+          timeout: 5s
+        - id: deepen
+          action: update_config
+          config_key: gateway.scalar.deep
+          value: 1
+          timeout: 5s
+        - id: flow
+          action: update_config
+          config_key: flow.z
+          value: "new value: with colon"
+          timeout: 5s
+        - id: fresh
+          action: update_config
+          config_key: brand.new.key
+          value: 3.5
+          timeout: 5s
+        - id: zip
+          action: update_config
+          config_key: gateway.zip
+          value: "x"
+          timeout: 5s
+        - id: merged
+          action: update_config
+          config_key: gateway.timeout
+          value: "5s"
+          timeout: 5s
+        - id: at-end
+          action: update_config
+          config_key: last
+          value: false
+          timeout: 5s
+
+    """
+
+    /// A YAML store is edited at each value's bytes: comments, anchors, `012345`, `yes` and `1.10`
+    /// stay as written, the values change as asked, and a rollback gives back the identical file.
+    @Test func yamlStoresAreEditedInPlaceAndRollBackByteForByte() throws {
+        let files = [Self.stores: "stores:\n  default: {file: flags.yaml}\n", "flags.yaml": Self.yamlStore]
+        let fixture = try RunFixture(runbook(Self.yamlSteps), files: files)
+        let run = try fixture.rbc(["run", "rb.yaml"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let changed = fixture.read("flags.yaml")
+        for kept in ["# Feature flags for the gateway (owned by the edge team)", "defaults: &defaults", "timeout: 30s   # seconds, not ms",
+                     "<<: *defaults", "enabled: yes", "version: 1.10", "max_requests: 2000 # raised in INC-1234", "name: 'edge'",
+                     "# trailing comment, no newline at the end"] {
+            #expect(changed.contains(kept), "kept `\(kept)`:\n\(changed)")
+        }
+        let meaning = try #require(try Yams.load(yaml: changed) as? [String: Any])
+        let gateway = try #require(meaning["gateway"] as? [String: Any])
+        #expect((gateway["rate_limit"] as? [String: Any])?["max_requests"] as? Int == 2000)
+        #expect(gateway["new_flag"] as? Bool == true)
+        #expect((gateway["scalar"] as? [String: Any])?["deep"] as? Int == 1)
+        #expect(gateway["zip"] as? String == "x")
+        #expect(gateway["timeout"] as? String == "5s", "a key from a merge is overridden in the mapping itself")
+        #expect(gateway["retries"] as? Int == 3, "the rest of the merge still applies")
+        #expect((meaning["flow"] as? [String: Any])?["z"] as? String == "new value: with colon")
+        #expect((((meaning["brand"] as? [String: Any])?["new"] as? [String: Any])?["key"] as? Double) == 3.5)
+        #expect(meaning["last"] as? Bool == false)
+        #expect((meaning["defaults"] as? [String: Any])?["timeout"] as? String == "30s", "the anchored mapping is untouched")
+
+        let rollback = try fixture.rbc(["rollback", "last", "--yes"])
+        #expect(rollback.status == 0, "\(rollback.stderr)")
+        #expect(fixture.read("flags.yaml") == Self.yamlStore, "byte-identical after rollback:\n\(fixture.read("flags.yaml"))")
+
+        // The same, rolled back by the run itself when a later step fails.
+        let failing = try RunFixture(runbook(Self.yamlSteps + """
+            - id: fail
+              action: execute_command
+              command: "exit 1"
+              irreversible: "test"
+              timeout: 5s
+
+        """), files: files)
+        #expect(try failing.rbc(["run", "rb.yaml"]).status == 1)
+        #expect(failing.read("flags.yaml") == Self.yamlStore, "byte-identical after the run's own rollback")
+    }
+
+    /// Rolling back `a.b` where `a` was a scalar restores the scalar (not `"a": {}`), in JSON too;
+    /// the file keeps its mode and owner; a symlinked store stays a link and its target changes.
+    @Test func storesKeepModeOwnerAndLinksAndRestoreTheExactSubtree() throws {
+        let original = "{\n  \"a\": 5,\n  \"keep\": [1, 2],\n  \"n\": {\"x\": 1}\n}\n"
+        let steps = """
+            - id: deepen
+              action: update_config
+              config_key: a.b
+              value: 1
+              timeout: 5s
+            - id: create
+              action: update_config
+              config_key: n.y.z
+              value: "v"
+              timeout: 5s
+
+        """
+        for mode in [0o600, 0o444] {
+            let fixture = try RunFixture(runbook(steps), files: [Self.stores: "stores:\n  default: {file: flags.json}\n"])
+            try FileManager.default.createDirectory(atPath: fixture.path + "/real", withIntermediateDirectories: true)
+            let target = fixture.path + "/real/flags.json"
+            try original.write(toFile: target, atomically: true, encoding: .utf8)
+            try FileManager.default.createSymbolicLink(atPath: fixture.path + "/flags.json", withDestinationPath: "real/flags.json")
+            chmod(target, mode_t(mode))
+            let owner: (uid_t, gid_t) = getuid() == 0 ? (4321, 4321) : (getuid(), getgid())
+            chown(target, owner.0, owner.1)
+            let run = try fixture.rbc(["run", "rb.yaml"])
+            #expect(run.status == 0, "\(run.stderr)")
+            var info = stat()
+            #expect(lstat(fixture.path + "/flags.json", &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK, "the store is still a symbolic link")
+            #expect(stat(target, &info) == 0)
+            #expect(Int(info.st_mode & 0o7777) == mode, "mode \(String(info.st_mode & 0o7777, radix: 8)), was \(String(mode, radix: 8))")
+            #expect(info.st_uid == owner.0 && info.st_gid == owner.1, "owner kept")
+            let changed = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: target))) as? NSDictionary)
+            #expect(changed == ["a": ["b": 1], "keep": [1, 2], "n": ["x": 1, "y": ["z": "v"]]] as NSDictionary, "\(changed)")
+            let changes = try fixture.events().filter { $0.event == .configChanged }
+            #expect(changes.first?.undoKey == "a" && changes.first?.previous == .int(5), "the scalar it replaced is journaled")
+            #expect(changes.first?.path == target, "the link's target is journaled")
+            let rollback = try fixture.rbc(["rollback", "last", "--yes"])
+            #expect(rollback.status == 0, "\(rollback.stderr)")
+            #expect((try? String(contentsOfFile: target, encoding: .utf8)) == original, "restored byte for byte")
+            #expect(stat(target, &info) == 0 && Int(info.st_mode & 0o7777) == mode && info.st_uid == owner.0)
+            #expect(!FileManager.default.fileExists(atPath: fixture.path + "/real/.flags.json.rbc-lock"), "no lock file left behind")
+        }
+    }
+
+    // MARK: - Concurrent runs on one store
+
+    /// A runbook of 100 update_config steps, each setting its own key.
+    static func hundredKeys(_ prefix: String, extra: String = "") -> String {
+        runbook((1...100).map { "    - {id: \(prefix)\($0), action: update_config, config_key: keys.\(prefix)\($0), value: \($0), timeout: 10s}\n" }.joined(),
+                extra: extra)
+    }
+
+    /// Runs both commands at once; their results in order.
+    static func together(_ first: [String], _ second: [String], in directory: String) -> [TestSupport.Run?] {
+        nonisolated(unsafe) var results: [TestSupport.Run?] = [nil, nil]
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            let run = try? TestSupport.rbc(index == 0 ? first : second, in: directory)
+            lock.withLock { results[index] = run }
+        }
+        return results
+    }
+
+    static func keys(in fixture: RunFixture) throws -> [String: Any] {
+        let store = try #require(try JSONSerialization.jsonObject(with: Data(fixture.read("flags.json").utf8)) as? [String: Any])
+        return store["keys"] as? [String: Any] ?? [:]
+    }
+
+    /// Two runs on one store at once: the second waits for the first (every key of both survives)
+    /// or, when the wait runs out, refuses before doing anything, with exit 5 and who holds the store.
+    @Test func twoRunsOnOneStoreNeverInterleave() throws {
+        let fixture = try RunFixture(runbook(loggedStep("x")), files: [Self.stores: Self.storesText, "flags.json": "{}\n",
+                                                                       "a.yaml": Self.hundredKeys("a"), "b.yaml": Self.hundredKeys("b")])
+        let results = Self.together(["run", "a.yaml"], ["run", "b.yaml"], in: fixture.path)
+        let a = try #require(results[0])
+        let b = try #require(results[1])
+        let keys = try Self.keys(in: fixture)
+        let refused = [a, b].filter { $0.status == 5 }
+        #expect([a, b].allSatisfy { $0.status == 0 || $0.status == 5 }, "\(a.stderr)\n\(b.stderr)")
+        #expect(refused.count <= 1)
+        if refused.isEmpty {
+            #expect(keys.count == 200, "every key of both runs survives: \(keys.count)")
+        } else {
+            let winner = a.status == 0 ? "a" : "b"
+            #expect(refused[0].stderr.contains("is in use by another rbc"), "\(refused[0].stderr)")
+            #expect(keys.count == 100 && keys.keys.allSatisfy { $0.hasPrefix(winner) }, "the refused run changed nothing")
+            #expect(fixture.journals.count == 1, "the refused run left no journal")
+        }
+    }
+
+    /// A runbook that allows concurrent runs takes no run lock, and the store's own lock (read to
+    /// rename) still keeps every key of both.
+    @Test func concurrentRunsTheRunbookAllowsKeepEveryKey() throws {
+        let extra = "  concurrent_runs: true\n"
+        let fixture = try RunFixture(runbook(loggedStep("x")), files: [Self.stores: Self.storesText, "flags.json": "{}\n",
+                                                                       "a.yaml": Self.hundredKeys("a", extra: extra), "b.yaml": Self.hundredKeys("b", extra: extra)])
+        let results = Self.together(["run", "a.yaml"], ["run", "b.yaml"], in: fixture.path)
+        #expect(results.allSatisfy { $0?.status == 0 }, "\(results.map { $0?.stderr ?? "" })")
+        let keys = try Self.keys(in: fixture)
+        #expect(keys.count == 200, "every key of both runs survives: \(keys.count)")
+        #expect(fixture.journals.count == 2)
+    }
+
+    /// While a run holds its store, another with `--lock-wait 0s` is refused at once — exit 5, the
+    /// holder named, nothing run — and runs normally once the first has ended.
+    @Test func aRunThatCannotHaveItsStoreIsRefusedAndNothingRuns() throws {
+        let holding = runbook("""
+            - id: set
+              action: update_config
+              config_key: held
+              value: 1
+              timeout: 5s
+            - id: hold
+              action: execute_command
+              command: "while [ ! -f go ]; do sleep 0.05; done"
+              readonly: true
+              timeout: 60s
+
+        """)
+        let fixture = try RunFixture(holding, files: [Self.stores: Self.storesText, "flags.json": "{}\n",
+                                                      "other.yaml": runbook(loggedStep("touching") + "    - {id: other, action: update_config, config_key: other, value: 2, timeout: 5s}\n")])
+        let first = try fixture.start(["run", "rb.yaml"])
+        defer {
+            try? "".write(toFile: fixture.path + "/go", atomically: true, encoding: .utf8)
+            first.waitUntilExit()
+        }
+        #expect(try fixture.waitFor { $0.event == .processStarted && $0.step == "hold" })
+        let refused = try fixture.rbc(["run", "other.yaml", "--lock-wait", "0s"])
+        #expect(refused.status == 5, "\(refused.stderr)")
+        #expect(refused.stderr.contains("is in use by another rbc (rbc run of Test, pid \(first.processIdentifier)"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("concurrent_runs: true"), "says how to allow it: \(refused.stderr)")
+        #expect(!fixture.read("log").contains("touching"), "nothing of the refused run ran")
+        #expect(fixture.journals.count == 1)
+        try "".write(toFile: fixture.path + "/go", atomically: true, encoding: .utf8)
+        first.waitUntilExit()
+        #expect(first.terminationStatus == 0)
+        let after = try fixture.rbc(["run", "other.yaml", "--lock-wait", "0s"])
+        #expect(after.status == 0, "\(after.stderr)")
+        #expect(fixture.read("log") == "touching\n")
     }
 }

@@ -71,7 +71,7 @@ public enum HeadingAnchors {
     }
 
     /// A heading's text as rendered: code spans keep their text, inline HTML tags are dropped.
-    static func headingText(_ node: MarkdownNode) -> String {
+    public static func headingText(_ node: MarkdownNode) -> String {
         var text = ""
         var stack = [node]
         while let current = stack.popLast() {

@@ -1,0 +1,247 @@
+// What `rbc init` learns from a repository before writing `.rbc.yaml`: where the runbooks are and
+// which sections they share, which files hold alert rules, how those rules link runbooks (annotation
+// names, published sites and the directories they are built from) and which severity labels they use.
+
+import Foundation
+import RunbookSema
+import RunbookSource
+import RunbookSyntax
+
+public struct RepositoryInspection: Sendable {
+    public struct Count: Sendable, Equatable {
+        public let name: String
+        public let count: Int
+    }
+
+    /// A published site whose page paths name runbooks under `directory`.
+    public struct SiteMapping: Sendable, Equatable {
+        public let baseURL: String
+        public let directory: String
+        /// Links under `baseURL`, and how many of them name a runbook file found under `directory`.
+        public let links: Int
+        public let found: Int
+    }
+
+    /// The inspected directory (absolute); every path below is relative to it.
+    public let root: String
+    public var runbooks: [String] = []
+    public var markdownRunbooks = 0
+    /// Runbook counts by directory (the deepest directory holding all runbooks of a top-level one).
+    public var runbookDirectories: [Count] = []
+    /// `##` headings that at least half of the Markdown runbooks have, in their usual order.
+    public var sectionTemplate: [String] = []
+    public var ruleFiles: [String] = []
+    public var ruleDirectories: [String] = []
+    public var alertCount = 0
+    public var alertsWithoutLink = 0
+    /// Annotation (or label) names that hold runbook links, most used first.
+    public var annotations: [Count] = []
+    public var siteMappings: [SiteMapping] = []
+    /// Origins of absolute links that no directory here answers, with their number of alerts.
+    public var unmappedSites: [Count] = []
+    public var relativeLinks = 0
+    public var relativeLinksFound = 0
+    public var templatedLinks = 0
+    public var severityLabel = "severity"
+    public var severityValues: [Count] = []
+    /// Runbooks that state no severity and get none from an alert, by top-level directory.
+    public var unstatedSeverity: [Count] = []
+
+    public init(root: String) { self.root = root }
+
+    /// Inspects the repository at `path` (read only).
+    public static func inspect(_ path: String) -> RepositoryInspection {
+        let root = URL(fileURLWithPath: path).standardizedFileURL.path
+        var inspection = RepositoryInspection(root: root)
+        let files = RunbookDiscovery.walk(root)
+        var loaded: [String: SourceFile] = [:]
+        for file in files {
+            guard case .loaded(let source) = SourceLoader.load(path: file, displayPath: inspection.relative(file)) else { continue }
+            if RunbookDiscovery.looksLikeRunbook(source) {
+                inspection.runbooks.append(inspection.relative(file))
+                loaded[inspection.relative(file)] = source
+            }
+        }
+        inspection.markdownRunbooks = inspection.runbooks.filter(Compiler.isMarkdown).count
+        inspection.runbookDirectories = groupedDirectories(inspection.runbooks)
+        inspection.sectionTemplate = sectionTemplate(inspection.runbooks.compactMap { Compiler.isMarkdown($0) ? loaded[$0] : nil })
+
+        // Rules first with every plausible annotation name, to learn which names this repository uses.
+        var probe = AlertSettings()
+        probe.root = root
+        let yamlFiles = files.filter { !Compiler.isMarkdown($0) && !inspection.runbooks.contains(inspection.relative($0)) }
+        let first = AlertIndex(paths: yamlFiles, settings: probe)
+        inspection.ruleFiles = first.ruleFiles.map(inspection.relative)
+        inspection.ruleDirectories = groupedDirectories(inspection.ruleFiles).map(\.name)
+        inspection.alertCount = first.alerts.count
+        var keyCounts: [String: Int] = [:]
+        for alert in first.alerts { for key in Set(alert.runbookKeys) { keyCounts[key, default: 0] += 1 } }
+        inspection.annotations = keyCounts.map { Count(name: $0.key, count: $0.value) }
+            .sorted { ($0.count, $1.name) > ($1.count, $0.name) }
+
+        var settings = probe
+        settings.annotations = inspection.annotations.isEmpty ? AlertSettings.defaultAnnotations : inspection.annotations.map(\.name)
+        settings.links = []
+        let links = AlertIndex(paths: first.ruleFiles, settings: settings).alerts.compactMap(\.linkText)
+        inspection.alertsWithoutLink = inspection.alertCount - links.count
+        inspection.inferSites(links: links)
+        settings.links = inspection.siteMappings.map { RunbookURLMapping(baseURL: $0.baseURL, directory: root + "/" + $0.directory) }
+
+        let index = AlertIndex(paths: first.ruleFiles, settings: settings)
+        var relative = 0
+        var found = 0
+        var templated = 0
+        var severities: [String: Int] = [:]
+        for alert in index.alerts {
+            if let value = alert.labels[settings.severityLabel] { severities[value, default: 0] += 1 }
+            switch alert.resolution {
+            case .unresolvable: templated += 1
+            case .resolved where !(alert.linkText ?? "").contains("://"): relative += 1; found += 1
+            case .dead where !(alert.linkText ?? "").contains("://"): relative += 1
+            default: break
+            }
+        }
+        inspection.relativeLinks = relative
+        inspection.relativeLinksFound = found
+        inspection.templatedLinks = templated
+        inspection.severityValues = severities.map { Count(name: $0.key, count: $0.value) }.sorted { $0.name < $1.name }
+
+        var unstated: [String: Int] = [:]
+        for runbook in inspection.runbooks {
+            guard let source = loaded[runbook], !statesSeverity(source) else { continue }
+            if index.severity(forRunbookAt: root + "/" + runbook) != nil { continue }
+            let top = runbook.split(separator: "/").count > 1 ? String(runbook.split(separator: "/")[0]) : "."
+            unstated[top, default: 0] += 1
+        }
+        inspection.unstatedSeverity = unstated.map { Count(name: $0.key, count: $0.value) }.sorted { $0.name < $1.name }
+        return inspection
+    }
+
+    func relative(_ path: String) -> String {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        return absolute.hasPrefix(root + "/") ? String(absolute.dropFirst(root.count + 1)) : absolute
+    }
+
+    /// Whether the runbook names its own severity (front matter, YAML key or a Markdown severity line).
+    static func statesSeverity(_ file: SourceFile) -> Bool {
+        let parsed = Compiler.isMarkdown(file.path) ? MarkdownRunbookParser.parse(markdown: file) : RunbookParser.parse(yaml: file)
+        return parsed.syntax?.metadata["severity"] != nil
+    }
+
+    /// Per top-level directory, the deepest directory that holds all of its files, with the count.
+    static func groupedDirectories(_ paths: [String]) -> [Count] {
+        var groups: [String: [[Substring]]] = [:]
+        for path in paths {
+            let directories = Array(path.split(separator: "/").dropLast())
+            groups[directories.first.map(String.init) ?? ".", default: []].append(directories)
+        }
+        return groups.map { top, members in
+            var common = members[0]
+            for member in members.dropFirst() {
+                common = Array(zip(common, member).prefix { $0 == $1 }.map(\.0))
+            }
+            return Count(name: common.isEmpty ? top : common.joined(separator: "/"), count: members.count)
+        }.sorted { $0.name < $1.name }
+    }
+
+    /// The `##` headings shared by at least half of the Markdown runbooks, in their median position.
+    static func sectionTemplate(_ files: [SourceFile]) -> [String] {
+        guard !files.isEmpty else { return [] }
+        var counts: [String: Int] = [:]
+        var positions: [String: [Int]] = [:]
+        var spelling: [String: String] = [:]
+        for file in files {
+            let headings = MarkdownDocument.parse(file.text).children.filter { $0.type == "heading" && $0.headingLevel == 2 }
+                .map { HeadingAnchors.headingText($0) }
+            var seen = Set<String>()
+            for (position, heading) in headings.enumerated() {
+                let key = heading.lowercased()
+                guard seen.insert(key).inserted else { continue }
+                counts[key, default: 0] += 1
+                positions[key, default: []].append(position)
+                spelling[key] = spelling[key] ?? heading
+            }
+        }
+        return counts.filter { $0.value * 2 >= files.count }.keys
+            .sorted { key1, key2 in
+                let first = median(positions[key1] ?? []), second = median(positions[key2] ?? [])
+                return first != second ? first < second : key1 < key2
+            }
+            .compactMap { spelling[$0] }
+    }
+
+    private static func median(_ values: [Int]) -> Int { values.sorted()[values.count / 2] }
+
+    /// Which published sites the absolute links point at, and which directory here each is built
+    /// from: a link's trailing path components are matched against runbook files (case-insensitively,
+    /// without extension; `_index`, `index`, `README` stand for their directory), and each site prefix
+    /// takes the directory most of its links agree on.
+    mutating func inferSites(links: [String]) {
+        var byName: [String: [[String]]] = [:]
+        for runbook in runbooks {
+            var components = runbook.lowercased().split(separator: "/").map(String.init)
+            guard let last = components.popLast() else { continue }
+            let stem = (last as NSString).deletingPathExtension
+            if ["_index", "index", "readme"].contains(stem) {
+                if let directory = components.last { byName[directory, default: []].append(components) }
+            } else {
+                byName[stem, default: []].append(components + [stem])
+            }
+        }
+        var votes: [String: [String: Int]] = [:]
+        var linkCounts: [String: Int] = [:]
+        var origins: [String: Int] = [:]
+        for link in links {
+            guard let scheme = link.range(of: "://") else { continue }
+            var target = link
+            if let cut = target.firstIndex(where: { $0 == "#" || $0 == "?" }) { target = String(target[..<cut]) }
+            let afterScheme = target[scheme.upperBound...]
+            let host = afterScheme.prefix { $0 != "/" }
+            let origin = String(target[..<scheme.upperBound]) + host
+            let path = afterScheme.dropFirst(host.count).split(separator: "/").map { String($0).lowercased() }
+            var stems = path
+            if let last = stems.popLast() { stems.append((last as NSString).deletingPathExtension) }
+            var best: (prefix: String, directory: String, length: Int)?
+            var ambiguous = false
+            for candidate in byName[stems.last ?? ""] ?? [] {
+                let length = zip(stems.reversed(), candidate.reversed()).prefix { $0 == $1 }.count
+                guard length > 0 else { continue }
+                let prefixComponents = afterScheme.dropFirst(host.count).split(separator: "/").prefix(path.count - length)
+                let prefix = origin + "/" + prefixComponents.map { $0 + "/" }.joined()
+                let directory = candidate.count == length ? "." : candidateDirectory(candidate, keep: candidate.count - length)
+                if let current = best, current.length == length, current.directory != directory { ambiguous = true }
+                if best == nil || length > best!.length { best = (prefix, directory, length); ambiguous = false }
+            }
+            if let best, !ambiguous {
+                votes[best.prefix, default: [:]][best.directory, default: 0] += 1
+            } else {
+                origins[origin, default: 0] += 1
+            }
+        }
+        for link in links where link.contains("://") {
+            for prefix in votes.keys where link.hasPrefix(prefix) { linkCounts[prefix, default: 0] += 1 }
+        }
+        siteMappings = votes.compactMap { prefix, directories in
+            guard let top = directories.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }) else { return nil }
+            return SiteMapping(baseURL: prefix, directory: top.key, links: linkCounts[prefix] ?? top.value, found: top.value)
+        }.sorted { $0.baseURL < $1.baseURL }
+        // Links of a mapped site whose page is missing are dead links, not another site.
+        for mapping in siteMappings {
+            for (origin, _) in origins where mapping.baseURL.hasPrefix(origin + "/") { origins[origin] = nil }
+        }
+        unmappedSites = origins.map { Count(name: $0.key, count: $0.value) }.sorted { $0.name < $1.name }
+    }
+
+    /// The directory, with this repository's own spelling, of the first `keep` components of a
+    /// runbook's lower-cased path.
+    private func candidateDirectory(_ lowered: [String], keep: Int) -> String {
+        let wanted = lowered.prefix(keep)
+        for runbook in runbooks {
+            let components = runbook.split(separator: "/").map(String.init)
+            if components.count > keep, components.prefix(keep).map({ $0.lowercased() }) == Array(wanted) {
+                return components.prefix(keep).joined(separator: "/")
+            }
+        }
+        return wanted.joined(separator: "/")
+    }
+}
