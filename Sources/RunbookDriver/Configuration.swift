@@ -377,12 +377,13 @@ public struct Configuration: Sendable {
     }
 
     /// What compiling a file needs from the configuration: compiler diagnostics' settings, whether
-    /// the page is documentation by glob.
-    public func compileSettings(for path: String) -> CompileSettings {
+    /// the page is documentation by glob. `rbc check` infers severities from one alert index for all
+    /// files; `withInferredSeverity` reads the alert rules for one file (`rbc compile`, `rbc run`).
+    public func compileSettings(for path: String, withInferredSeverity: Bool = false) -> CompileSettings {
         var settings = CompileSettings()
         settings.rules = lint
         settings.documentation = isDocumentation(path)
-        settings.inferredSeverity = inferredSeverity(for: path)
+        if withInferredSeverity { settings.inferredSeverity = inferredSeverity(for: path) }
         return settings
     }
 

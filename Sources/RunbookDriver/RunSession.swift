@@ -40,7 +40,7 @@ public enum RunSession {
 
     public static func prepare(_ path: String, options: Options) throws(Refusal) -> Prepared {
         let (config, configDiagnostics) = Configuration.discover()
-        var compileSettings = config.compileSettings(for: path)
+        var compileSettings = config.compileSettings(for: path, withInferredSeverity: true)
         compileSettings.suppress = true
         compileSettings.today = CheckOptions.currentDate()
         let result = Compiler.compile(path: path, settings: compileSettings)

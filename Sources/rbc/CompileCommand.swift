@@ -28,7 +28,7 @@ struct CompileCommand: ParsableCommand {
     @OptionGroup var options: OutputOptions
 
     func run() throws {
-        var settings = Configuration.discover().0.compileSettings(for: file)
+        var settings = Configuration.discover().0.compileSettings(for: file, withInferredSeverity: true)
         settings.suppress = true
         settings.today = CheckOptions.currentDate()
         let result = Compiler.compile(path: file, settings: settings)
