@@ -18,9 +18,10 @@ static inline CURLcode rbc_curl_set_headers(CURL *handle, struct curl_slist *hea
     return curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers);
 }
 
+/// The request body, copied by libcurl (the caller's buffer need not outlive the call).
 static inline CURLcode rbc_curl_set_body(CURL *handle, const char *bytes, long length) {
     CURLcode code = curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE, length);
-    return code != CURLE_OK ? code : curl_easy_setopt(handle, CURLOPT_POSTFIELDS, bytes);
+    return code != CURLE_OK ? code : curl_easy_setopt(handle, CURLOPT_COPYPOSTFIELDS, bytes);
 }
 
 static inline CURLcode rbc_curl_set_write_function(CURL *handle, curl_write_callback callback) {

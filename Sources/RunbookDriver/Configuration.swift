@@ -10,7 +10,7 @@ import RunbookSyntax
 
 public struct Configuration: Sendable {
     public static let fileName = ".rbc.yaml"
-    public static let keys = ["exclude", "include", "documentation", "rules", "budgets", "shellcheck", "review", "alerts", "default_severity", "stores", "notifications", "tickets", "unattended"]
+    public static let keys = ["exclude", "include", "documentation", "rules", "budgets", "shellcheck", "review", "alerts", "default_severity", "stores", "notifications", "tickets", "unattended", "sections"]
 
     /// The directory globs are relative to: the config file's, or the working directory's.
     public let directory: String
@@ -95,6 +95,7 @@ public struct Configuration: Sendable {
                 if let budgets = mapping["budgets"] { readBudgets(budgets, into: &lint, bag: &bag) }
                 if let shellcheck = mapping["shellcheck"] { readShellCheck(shellcheck, into: &lint, bag: &bag) }
                 if let field = mapping["review"] { review = readReview(field, bag: &bag) }
+                if let field = mapping["sections"] { lint.settings.sectionTemplates = readSections(field, directory: directory, bag: &bag) }
                 if let field = mapping["alerts"] { readAlerts(field, directory: directory, into: &alerts, bag: &bag) }
                 if let field = mapping["default_severity"] { severityDefaults = readSeverityDefaults(field, bag: &bag) }
                 if let field = mapping["stores"] { stores = readStores(field, directory: directory, bag: &bag) }
@@ -162,6 +163,55 @@ public struct Configuration: Sendable {
             return nil
         }
         return Webhook(url: url, format: format)
+    }
+
+    /// `sections: [{template: prometheus-operator, paths: ["content/runbooks/**"]}, {required: [Overview, Escalation]}]`;
+    /// a single mapping, or just a template's name, works too.
+    static func readSections(_ field: FieldSyntax, directory: String, bag: inout DiagnosticBag) -> [SectionTemplateSetting] {
+        let names = SectionTemplate.builtIn.map(\.name)
+        func template(named node: YAMLNode) -> SectionTemplate? {
+            guard let name = node.scalarValue, let template = SectionTemplate.named(name) else {
+                bag.report(.typeMismatch, "`\(node.scalarValue ?? node.kindDescription)` is not a built-in section template", at: node.range,
+                           help: Suggestions.closest(to: node.scalarValue ?? "", in: names).map { "did you mean `\($0)`?" }
+                               ?? "templates: \(names.joined(separator: ", ")); or list headings with `required: [Overview, Escalation]`")
+                return nil
+            }
+            return template
+        }
+        let entries: [YAMLNode] = field.value.sequenceItems ?? [field.value]
+        var settings: [SectionTemplateSetting] = []
+        for entry in entries {
+            if entry.scalarValue != nil {
+                if let found = template(named: entry) { settings.append(SectionTemplateSetting(template: found, paths: [], root: directory)) }
+                continue
+            }
+            guard let pairs = RunbookParser.mapping(entry, bag: &bag) else {
+                bag.report(.typeMismatch, "a `sections` entry must be a template name or a mapping", at: entry.range,
+                           help: "write `sections: [{template: prometheus-operator, paths: [\"runbooks/**\"]}]`")
+                continue
+            }
+            var found: SectionTemplate?
+            for pair in pairs.fields where !["template", "required", "paths"].contains(pair.key) {
+                bag.report(.unknownKey, "unknown key `\(pair.key)` in `sections`", at: pair.keyRange,
+                           help: Suggestions.closest(to: pair.key, in: ["template", "required", "paths"]).map { "did you mean `\($0)`?" } ?? "keys: template, required, paths")
+            }
+            if let node = pairs["template"]?.value { found = template(named: node) }
+            if let required = pairs["required"] {
+                if let items = required.value.sequenceItems, !items.isEmpty, items.allSatisfy({ $0.scalarValue != nil }) {
+                    found = SectionTemplate(name: found?.name ?? "sections", sections: items.compactMap(\.scalarValue))
+                } else {
+                    bag.report(.typeMismatch, "`required` must be a list of headings", at: required.value.range, help: "write `required: [Overview, Escalation]`")
+                }
+            }
+            guard let template = found else {
+                if pairs["template"] == nil && pairs["required"] == nil {
+                    bag.report(.missingField, "a `sections` entry needs `template` or `required`", at: entry.range)
+                }
+                continue
+            }
+            settings.append(SectionTemplateSetting(template: template, paths: globs(pairs["paths"], bag: &bag), root: directory))
+        }
+        return settings
     }
 
     /// `review: {max_age: 90d, max_age_critical: 30d}`.

@@ -7,6 +7,7 @@ import Foundation
 import Glibc
 #endif
 import RunbookGit
+import RunbookLint
 import RunbookRuntime
 import RunbookSema
 import RunbookSource
@@ -17,7 +18,12 @@ public enum RunSession {
         public let settings: ExecutionSettings
         public let runsDirectory: String
         public let warnings: [Diagnostic]
+        /// The linter's findings (suppressions applied): a plan prints them above itself.
+        public let lintFindings: [Diagnostic]
     }
+
+    /// Exit code of a run the linter's errors stopped before it started.
+    public static let lintRefusalExitCode: Int32 = 6
 
     public enum Refusal: Error {
         /// Diagnostics that stop the run (compile errors, parameter errors), and the exit code.
@@ -34,6 +40,8 @@ public enum RunSession {
         public var approvedSteps: Set<String> = []
         public var gracePeriodMs = 5000
         public var rbcVersion = ""
+        /// Run even though the linter reports errors (the findings are journaled).
+        public var force = false
 
         public init() {}
     }
@@ -49,6 +57,17 @@ public enum RunSession {
             throw .diagnostics(result.diagnostics, usage ? 2 : 1)
         }
         var ir = compiled
+        // The linter's errors (an injectable command, a secret echoed, …) stop a run unless forced.
+        var lintFindings: [Diagnostic] = []
+        if let syntax = result.syntax {
+            let context = LintContext(ir: compiled, syntax: syntax, settings: config.lint.settings)
+            lintFindings = Suppressions.apply(Linter.findings(context, configuration: config.lint), context: context,
+                                              today: CheckOptions.currentDate()).sorted(by: Diagnostic.outputOrder)
+        }
+        let lintErrors = lintFindings.filter { $0.severity == .error }
+        if !lintErrors.isEmpty, !options.force, !options.dryRun {
+            throw .diagnostics(lintErrors, lintRefusalExitCode)
+        }
         let (values, parseDiagnostics) = ParamBinder.parse(arguments: options.paramArguments)
         var allValues = values
         var paramDiagnostics = parseDiagnostics
@@ -57,7 +76,7 @@ public enum RunSession {
             allValues += fileValues
             paramDiagnostics += fileDiagnostics
         }
-        let bound = ParamBinder.bind(allValues, to: ir, runbook: result.file)
+        let bound = ParamBinder.bind(allValues, to: ir, runbook: result.file, allowMissing: options.dryRun)
         paramDiagnostics += bound.diagnostics
         let configErrors = configDiagnostics.filter { $0.severity == .error }
         if !paramDiagnostics.isEmpty || !configErrors.isEmpty {
@@ -71,6 +90,7 @@ public enum RunSession {
         var settings = ExecutionSettings()
         settings.dryRun = options.dryRun
         settings.params = bound.values
+        settings.missingParams = options.dryRun ? ir.params.filter { $0.required && bound.values[$0.name] == nil }.map(\.name) : []
         settings.approveAll = options.approveAll
         settings.approvedSteps = options.approvedSteps
         settings.gracePeriodMs = options.gracePeriodMs
@@ -79,6 +99,12 @@ public enum RunSession {
         settings.commit = provenance?.head
         settings.dirty = provenance?.dirty ?? false
         settings.rbcVersion = options.rbcVersion
+        if options.force, !options.dryRun {
+            settings.overriddenFindings = lintErrors.map { diagnostic in
+                let position = diagnostic.start.map { ":\($0.line):\($0.column)" } ?? ""
+                return "\(diagnostic.code.id) \(diagnostic.path)\(position): \(diagnostic.message)"
+            }
+        }
         let unknownSteps = options.approvedSteps.subtracting(ir.steps.map(\.id) + ir.postRunbook.map(\.id))
         if !unknownSteps.isEmpty {
             throw .message("--approve names no step of this runbook: \(unknownSteps.sorted().joined(separator: ", "))", 2)
@@ -86,7 +112,7 @@ public enum RunSession {
         let runs = runsDirectory(config: config)
         settings.root = ((runs as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
         return Prepared(ir: ir, settings: settings, runsDirectory: runs,
-                        warnings: result.diagnostics.filter { $0.severity != .error })
+                        warnings: result.diagnostics.filter { $0.severity != .error }, lintFindings: lintFindings)
     }
 
     /// `.rbc/runs` beside `.rbc.yaml`, else at the repository's root, else in the working directory.

@@ -48,6 +48,8 @@ public struct LintSettings: Sendable {
     /// Worst-case time from the first step to the end of the rollbacks, per severity.
     public var budgetsMs: [StepSeverity: Int]
     public var environment: RunEnvironment?
+    /// The section templates of `.rbc.yaml`'s `sections:`, each for the paths it names.
+    public var sectionTemplates: [SectionTemplateSetting] = []
 
     public static let defaultBudgetsMs: [StepSeverity: Int] = [.p0: 15 * 60_000, .p1: 30 * 60_000, .p2: 2 * 3_600_000, .p3: 24 * 3_600_000]
 
@@ -63,10 +65,14 @@ public struct LintContext: Sendable {
     public let settings: LintSettings
     public var file: SourceFile { syntax.file }
 
+    /// Headings, links and anchors of a Markdown runbook; nil for YAML.
+    public let page: PageOutline?
+
     public init(ir: RunbookIR, syntax: RunbookSyntax, settings: LintSettings = LintSettings()) {
         self.ir = ir
         self.syntax = syntax
         self.settings = settings
+        self.page = syntax.format == .markdown ? PageOutline(file: syntax.file) : nil
     }
 
     /// Whether this runbook is a page written for people to read rather than one rbc runs: the IR's

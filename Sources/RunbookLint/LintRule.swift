@@ -6,7 +6,7 @@ import RunbookSource
 
 public enum RuleCategory: String, Sendable, CaseIterable {
     case rollback, timeouts, verification, safety, credentials, placeholders, metadata, expressions, shell, suppressions, history, alerts,
-         configuration
+         configuration, documentation
 }
 
 /// What a rule needs beyond the runbook itself; such rules are tested on real repositories and rule files.

@@ -5,11 +5,12 @@ public enum RuleRegistry {
         RollbackMissingRule(), RollbackIneffectiveRule(), TimeoutMissingRule(), SeverityBudgetRule(),
         VerificationMissingRule(), DestructiveUnconfirmedRule(), SudoPromptRule(), InteractiveCommandRule(),
         CredentialRule(), PlaceholderRule(), OwnerMissingRule(), EscalationMissingRule(), TriggerMissingRule(),
-        UnquotedExpressionRule(), SecretExposedRule(), ShellCheckRule(),
+        UnquotedExpressionRule(), SecretExposedRule(), ReinterpretedExpressionRule(), ShellCheckRule(),
         StaleRunbookRule(), ReviewStampOutdatedRule(), ReviewDateInFutureRule(), RollbackDriftRule(), UncommittedRunbookRule(),
         AlertWithoutRunbookRule(), DeadRunbookLinkRule(), UnknownTriggerAlertRule(), UnresolvableRunbookLinkRule(), UncheckedRunbookLinkRule(),
         UnusedSuppressionRule(), ExpiredSuppressionRule(), SuppressionWithoutReasonRule(), UnknownSuppressionRule(),
         StoreUnknownRule(), WebhookUnconfiguredRule(), ManualUnattendedRule(),
+        SectionTemplateRule(), BrokenLinkRule(), UnexplainedVariableRule(),
     ]
 
     public static var descriptions: [RuleDescription] { rules.map { type(of: $0).description } }

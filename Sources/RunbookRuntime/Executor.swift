@@ -22,10 +22,14 @@ public struct ExecutionSettings: Sendable {
     public var commit: String?
     public var dirty = false
     public var rbcVersion = ""
+    /// Lint errors `--force` overrode, as `ID path:line:col: message`: journaled with the run.
+    public var overriddenFindings: [String] = []
     /// Where the run's commands run, and the root of its repository or `.rbc.yaml`: journaled so a
     /// rollback from anywhere acts on the same files.
     public var workingDirectory = FileManager.default.currentDirectoryPath
     public var root: String?
+    /// Required parameters a plan was made without: they read as marked placeholders (`rbc run` refuses without them).
+    public var missingParams: [String] = []
     /// How long a store change waits for another rbc that holds the store.
     public var lockWaitMs = 10_000
 
@@ -98,9 +102,12 @@ public final class Executor: @unchecked Sendable {
     let prompter: Prompter
     let journal: Journal?
     let runner: ProcessRunner
-    let secrets: [String]
+    /// Secrets and every value computed from them, masked in everything rbc writes.
+    let redactor: Redactor
 
     var results: [String: StepResult] = [:]
+    /// Steps of a past run whose previous config value was masked in the journal (it held a secret).
+    var unrestorable: Set<String> = []
     /// Who approved each step (`terminal`, `--yes`, `--approve STEP`): a manual step's record says so.
     var approvedBy: [String: String] = [:]
     /// Steps that completed, oldest first, with what is needed to undo them.
@@ -119,12 +126,13 @@ public final class Executor: @unchecked Sendable {
     public init(ir: RunbookIR, settings: ExecutionSettings, output: ExecutionOutput, prompter: Prompter, journal: Journal?) {
         self.ir = ir
         self.settings = settings
-        self.output = output
         self.prompter = prompter
         self.journal = journal
         self.runner = ProcessRunner(gracePeriodMs: settings.gracePeriodMs)
         let secretNames = Set(ir.params.filter(\.secret).map(\.name))
-        self.secrets = settings.params.filter { secretNames.contains($0.key) }.map { RuntimeValue.from($0.value).text }.filter { !$0.isEmpty }
+        redactor = Redactor(secrets: settings.params.filter { secretNames.contains($0.key) }.map { RuntimeValue.from($0.value).text })
+        self.output = RedactingOutput(output, redactor: redactor)
+        journal?.redactor = redactor
     }
 
     // MARK: - Signals
@@ -173,6 +181,7 @@ public final class Executor: @unchecked Sendable {
         started.host = ProcessInfo.processInfo.hostName
         started.pid = getpid()
         started.dryRun = settings.dryRun
+        started.overriddenFindings = settings.overriddenFindings.isEmpty ? nil : settings.overriddenFindings
         if !settings.dryRun {
             started.workingDirectory = settings.workingDirectory
             started.root = settings.root
@@ -189,8 +198,18 @@ public final class Executor: @unchecked Sendable {
     /// A run killed mid-step may have left that step's process group running: end it first, so that
     /// nothing acts while the old step still does.
     func endLeftoverProcess(_ state: RunState) {
-        guard let leftover = state.leftoverProcess,
-              ProcessRunner.endLeftover(group: leftover.pid, startTicks: leftover.startTicks) else { return }
+        guard let leftover = state.leftoverProcess else { return }
+        if let refusal = ProcessRunner.refusalToSignal(group: leftover.pid, startTicks: leftover.startTicks) {
+            // Gone is the usual case; anything else means the journal names a process that is not the step's.
+            guard ProcessRunner.startTicks(of: leftover.pid) != nil || leftover.pid <= 1 else { return }
+            var event = JournalEvent(.message)
+            event.pid = leftover.pid
+            event.text = "did not signal process group \(leftover.pid) named by the journal: \(refusal)"
+            record(event)
+            output.note("rbc: did not signal process group \(leftover.pid) named by the journal: \(refusal)")
+            return
+        }
+        guard ProcessRunner.endLeftover(group: leftover.pid, startTicks: leftover.startTicks) else { return }
         var event = JournalEvent(.message)
         event.pid = leftover.pid
         event.text = "ended process group \(leftover.pid), left running by the killed run"
@@ -201,6 +220,7 @@ public final class Executor: @unchecked Sendable {
     /// Continues a past run from its first step that did not complete.
     public func resume(_ state: RunState) -> RunOutcome {
         endLeftoverProcess(state)
+        unrestorable = state.maskedConfigChanges
         results = state.results
         completed = state.completedOrder.compactMap { id in
             state.step(id).map { Completed(list: "steps", step: $0, configChange: state.configChanges[id]) }
@@ -218,6 +238,7 @@ public final class Executor: @unchecked Sendable {
     /// `rollback_failed`, another `rbc rollback` retries exactly the undos that did not succeed.
     public func rollback(_ state: RunState) -> RunOutcome {
         endLeftoverProcess(state)
+        unrestorable = state.maskedConfigChanges
         results = state.results
         completed = state.pendingUndos.compactMap { id in
             state.step(id).map { Completed(list: "steps", step: $0, configChange: state.configChanges[id]) }
@@ -371,6 +392,9 @@ public final class Executor: @unchecked Sendable {
             started.text = "automatic: restore the value recorded before the step"
             guard record(started) else { return notJournaled(step) }
             output.note("↩ rollback of \(step.id): restore \(change.undoKey)")
+            if unrestorable.contains(step.id) {
+                return finishRollback(step, AttemptResult(status: "failed", reason: "the previous value of \(change.undoKey) held a secret, so the journal masked it; restore it by hand"))
+            }
             do {
                 guard let store else { throw ConfigStore.Failure(description: "no config store `\(change.store)` is configured") }
                 try store.restore(change)
@@ -443,7 +467,7 @@ public final class Executor: @unchecked Sendable {
                               attempts: step.retry.maxAttempts,
                               onFailure: step.onFailure.rawValue, approval: nil,
                               rollback: step.rollback.map { "\(describe($0.action, step: step, prefix: "rollback.")) (timeout \(DurationParser.format(milliseconds: $0.timeoutMs)))" }
-                                ?? (step.action.kind == .updateConfig ? "restore the previous value of \(step.action.configKey ?? "")" : nil))
+                                ?? (step.action.kind == .updateConfig ? "restore the previous value of \(display(step.action.configKey ?? "", field: "config_key", step: step))" : nil))
 
         // The condition.
         if let when = step.when {
@@ -559,8 +583,14 @@ public final class Executor: @unchecked Sendable {
             return AttemptResult(status: "failed", reason: "not performed: \(journalFailure ?? "cannot write the journal")")
         }
         var result: AttemptResult
+        let began = DispatchTime.now().uptimeNanoseconds
         do {
             result = try act(action, step: step, fieldPrefix: fieldPrefix, timeoutMs: timeoutMs)
+        } catch let failure as HTTPClient.Failure {
+            // A request that ran out of time counts as a timeout, one a signal ended as interrupted.
+            let status = failure.kind == .timedOut ? "timed_out" : failure.kind == .interrupted ? "interrupted" : "failed"
+            result = AttemptResult(status: status, reason: failure.kind == .interrupted ? "ended by \(firstSignal ?? "a signal")" : "\(failure)",
+                                   durationMs: Int((DispatchTime.now().uptimeNanoseconds - began) / 1_000_000))
         } catch {
             result = AttemptResult(status: "failed", reason: "\(error)")
         }
@@ -572,8 +602,8 @@ public final class Executor: @unchecked Sendable {
         finished.exitCode = result.exitCode
         finished.httpStatus = result.httpStatus
         finished.durationMs = result.durationMs
-        finished.stdout = result.stdout.isEmpty ? nil : redact(Self.excerpt(result.stdout))
-        finished.stderr = result.stderr.isEmpty ? nil : redact(Self.excerpt(result.stderr))
+        finished.stdout = result.stdout.isEmpty ? nil : excerpt(result.stdout)
+        finished.stderr = result.stderr.isEmpty ? nil : excerpt(result.stderr)
         record(finished)
         return result
     }
@@ -584,8 +614,9 @@ public final class Executor: @unchecked Sendable {
         case .executeCommand:
             let (command, environment) = try commandToRun(action, step: step, field: fieldPrefix + "command")
             let shell = action.shell ?? "/bin/sh"
-            let secrets = self.secrets
             let sink = output
+            // One redactor per stream: each holds back what may still become a secret.
+            let streams = [StreamRedactor(redactor), StreamRedactor(redactor)]
             let journalStart: (pid_t) -> Void = { pid in
                 var event = JournalEvent(.processStarted)
                 event.step = step.id
@@ -595,9 +626,12 @@ public final class Executor: @unchecked Sendable {
                 if !self.record(event) { self.runner.interrupt() }
             }
             let run = try runner.run(command: command, shell: shell, environment: environment, timeoutMs: timeoutMs, started: journalStart) { chunk, isError in
-                var text = chunk
-                for secret in secrets { text = text.replacingOccurrences(of: secret, with: "***") }
-                sink.stream(text, isError: isError)
+                let text = streams[isError ? 1 : 0].feed(chunk)
+                if !text.isEmpty { sink.stream(text, isError: isError) }
+            }
+            for (stream, isError) in zip(streams, [false, true]) {
+                let rest = stream.flush()
+                if !rest.isEmpty { sink.stream(rest, isError: isError) }
             }
             if !run.leftovers.isEmpty {
                 // Background processes (in the command's group, or escaped from it) do not outlive their step.
@@ -638,7 +672,8 @@ public final class Executor: @unchecked Sendable {
             for (name, value) in action.headers ?? [:] { headers[name] = try resolve(value, field: "\(fieldPrefix)headers.\(name)", step: step) }
             let body = try action.body.map { try resolve($0, field: fieldPrefix + "body", step: step) }
             let start = DispatchTime.now().uptimeNanoseconds
-            let response = try HTTPClient.send(method: action.method ?? "GET", url: url, headers: headers, body: body, timeoutMs: timeoutMs, userAgent: userAgent)
+            let response = try HTTPClient.send(method: action.method ?? "GET", url: url, headers: headers, body: body, timeoutMs: timeoutMs, userAgent: userAgent,
+                                               cancelled: { [unowned self] in signalCount > 0 })
             var result = AttemptResult(status: "succeeded", httpStatus: response.status, stdout: response.body,
                                        durationMs: Int((DispatchTime.now().uptimeNanoseconds - start) / 1_000_000))
             let expected = expect?.status
@@ -661,8 +696,7 @@ public final class Executor: @unchecked Sendable {
             }
             store.lockWaitMs = settings.lockWaitMs
             let key = try resolve(action.configKey ?? "", field: fieldPrefix + "config_key", step: step)
-            var value = action.value ?? .null
-            if case .string(let text) = value { value = .string(try resolve(text, field: fieldPrefix + "value", step: step)) }
+            let value = try configValue(action, step: step, field: fieldPrefix + "value")
             // What the store held is on disk before the store changes: the automatic rollback needs it.
             let change = try store.set(key, to: value) { change in
                 var event = JournalEvent(.configChanged)
@@ -720,7 +754,8 @@ public final class Executor: @unchecked Sendable {
             output.note("  \(redact(fallback))")
             return AttemptResult(status: "succeeded", reason: "no webhook configured: printed")
         }
-        let response = try HTTPClient.postJSON(webhook.url, payload(webhook.format), timeoutMs: timeoutMs, userAgent: userAgent)
+        let response = try HTTPClient.postJSON(webhook.url, payload(webhook.format), timeoutMs: timeoutMs, userAgent: userAgent,
+                                               cancelled: { [unowned self] in signalCount > 0 })
         guard (200...299).contains(response.status) else {
             return AttemptResult(status: "failed", reason: "\(what): webhook answered HTTP \(response.status)", httpStatus: response.status)
         }
@@ -733,15 +768,20 @@ public final class Executor: @unchecked Sendable {
     // MARK: - Substitution
 
     var context: EvaluationContext {
-        EvaluationContext(params: settings.params.mapValues(RuntimeValue.from), steps: results, runbookName: ir.runbook.name,
-                          severity: ir.runbook.severity?.rawValue ?? "", planning: settings.dryRun)
+        var params = settings.params.mapValues(RuntimeValue.from)
+        for name in settings.missingParams where settings.dryRun { params[name] = .unknown("params.\(name): not given") }
+        return EvaluationContext(params: params, steps: results, runbookName: ir.runbook.name,
+                                 severity: ir.runbook.severity?.rawValue ?? "", planning: settings.dryRun)
     }
 
     /// The command the shell runs and the variables it reads: values never become shell text.
     func commandToRun(_ action: ActionIR, step: StepIR, field: String) throws -> (String, [String: String]) {
         var environment: [String: String] = [:]
         for substitution in (step.substitutions ?? []) where substitution.field == field {
-            environment[substitution.variable] = try ExpressionEvaluator.evaluate(substitution.expression, in: context).text
+            let value = try ExpressionEvaluator.evaluate(substitution.expression, in: context).text
+            // Taint: a value computed from a secret is a secret.
+            if substitution.secret { redactor.add(value, derived: true) }
+            environment[substitution.variable] = value
         }
         return (action.commandTemplate ?? action.command ?? "", environment)
     }
@@ -750,11 +790,39 @@ public final class Executor: @unchecked Sendable {
     func resolve(_ text: String, field: String, step: StepIR) throws -> String {
         let scanned = TemplateScanner.scan(text)
         guard scanned.hasExpressions else { return text }
+        let bareField = field.hasPrefix("rollback.") ? String(field.dropFirst(9)) : field
         var out = ""
         for part in scanned.parts {
-            out += part.kind == .literal ? part.text : try ExpressionEvaluator.evaluate(part.text, in: context).text
+            guard part.kind == .expression else { out += part.text; continue }
+            let evaluated = try ExpressionEvaluator.evaluate(part.text, in: context)
+            var value = evaluated.text
+            let expression = part.text.trimmingCharacters(in: .whitespaces)
+            let substitution = step.substitutions?.first { $0.field == field && $0.expression == expression }
+            if substitution?.secret == true { redactor.add(value, derived: true) }
+            if case .unknown = evaluated { out += value; continue }
+            // Encoded for where it goes: never more than the one value the author put there.
+            if bareField == "url" {
+                value = try ValueEncoding.encode(value, in: ValueEncoding.urlPart(after: out))
+            } else if bareField == "config_key", !declaresShape(substitution) {
+                try ValueEncoding.checkKeySegment(value)
+            }
+            out += value
         }
+        if bareField == "config_key" { try ValueEncoding.checkKey(out) }
         return out
+    }
+
+    /// The expression is a parameter whose `pattern:` declares the value's shape (which may hold dots).
+    func declaresShape(_ substitution: SubstitutionIR?) -> Bool {
+        guard let substitution, substitution.references.count == 1, let reference = substitution.references.first,
+              reference.hasPrefix("params."), substitution.expression == reference else { return false }
+        return ir.params.first { $0.name == String(reference.dropFirst(7)) }?.pattern != nil
+    }
+
+    /// The value an update_config writes: a string is a template.
+    func configValue(_ action: ActionIR, step: StepIR, field: String) throws -> JSONValue {
+        guard case .string(let text) = action.value ?? .null else { return action.value ?? .null }
+        return .string(try resolve(text, field: field, step: step))
     }
 
     /// What a person sees: values filled in, secrets as `***`.
@@ -762,10 +830,46 @@ public final class Executor: @unchecked Sendable {
         redact((try? resolve(text, field: field, step: step)) ?? text)
     }
 
+    /// What the store holds now under a step's key, for plans and approvals.
+    func currentConfigValue(store storeName: String, key template: String, step: StepIR, prefix: String) -> String {
+        guard let store = settings.stores[storeName] else { return "(store `\(storeName)` is not configured: the run would fail here)" }
+        guard let key = try? resolve(template, field: prefix + "config_key", step: step), !isPlaceholder(template) else {
+            return "(current value: read at run time)"
+        }
+        do {
+            return try store.get(key).map { redact(Self.jsonText($0)) } ?? "(unset)"
+        } catch {
+            return "(cannot read \(store.path): \(error))"
+        }
+    }
+
+    /// Whether a template reads something a plan does not know (a step's result, a parameter not given).
+    func isPlaceholder(_ template: String) -> Bool {
+        TemplateScanner.scan(template).parts.contains { part in
+            guard part.kind != .literal, let value = try? ExpressionEvaluator.evaluate(part.text, in: context) else { return part.kind != .literal }
+            if case .unknown = value { return true }
+            return false
+        }
+    }
+
+    static func jsonText(_ value: JSONValue) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
+    }
+
     func describe(_ action: ActionIR, step: StepIR, prefix: String) -> String {
         switch action.kind {
         case .executeCommand: return "$ " + display(action.command ?? "", field: prefix + "command", step: step)
-        case .updateConfig: return "set \(display(action.configKey ?? "", field: prefix + "config_key", step: step)) = \(RuntimeValue.from(action.value ?? .null).text) in store \(action.store ?? "default")"
+        case .updateConfig:
+            // Current → new, as `ansible --check --diff` shows it: the plan reads the store, changes nothing.
+            let storeName = action.store ?? "default"
+            var new = action.value ?? .null
+            if case .string(let text) = new { new = .string(display(text, field: prefix + "value", step: step)) }
+            let key = display(action.configKey ?? "", field: prefix + "config_key", step: step)
+            // A rollback runs after its step changed the value: what the store holds now says nothing about then.
+            if !prefix.isEmpty { return "set \(key) = \(redact(Self.jsonText(new))) in store \(storeName)" }
+            return "set \(key) in store \(storeName): \(currentConfigValue(store: storeName, key: action.configKey ?? "", step: step, prefix: prefix)) → \(redact(Self.jsonText(new)))"
         case .sendNotification: return "notify \(display(action.channel ?? "", field: prefix + "channel", step: step)): \(display(action.message ?? "", field: prefix + "message", step: step))"
         case .createTicket: return "ticket: \(display(action.title ?? "", field: prefix + "title", step: step))"
         case .httpRequest: return "\(action.method ?? "GET") \(display(action.url ?? "", field: prefix + "url", step: step))"
@@ -774,9 +878,7 @@ public final class Executor: @unchecked Sendable {
         }
     }
 
-    func redact(_ text: String) -> String {
-        secrets.reduce(text) { $0.replacingOccurrences(of: $1, with: "***") }
-    }
+    func redact(_ text: String) -> String { redactor.redact(text) }
 
     func redactedParams() -> [String: JSONValue] {
         var values = settings.params
@@ -843,8 +945,14 @@ public final class Executor: @unchecked Sendable {
         return regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
     }
 
-    static func excerpt(_ text: String) -> String {
-        text.count <= 4000 ? text : String(text.prefix(2000)) + "\n[…]\n" + String(text.suffix(2000))
+    /// What the journal keeps of an output: masked before it is cut, and where the capture already
+    /// dropped its middle, the halves of a secret on either side of the gap masked too.
+    func excerpt(_ text: String) -> String {
+        var masked = text
+        if let gap = text.range(of: #"\n\[… \d+ bytes not kept …\]\n"#, options: .regularExpression) {
+            masked = redactor.redact(cutText: text, marker: String(text[gap]))
+        }
+        return redactor.excerpt(masked)
     }
 
     /// Values a step publishes: a regex's first group (or whole match), or a JSON path.

@@ -47,6 +47,8 @@ public struct JournalEvent: Codable, Sendable {
     /// reused pid is never mistaken for the step's process.
     public var startTicks: UInt64?
     public var dryRun: Bool?
+    /// Lint errors `rbc run --force` ran despite.
+    public var overriddenFindings: [String]?
     /// With `run_started`: where rbc ran (rollback commands run there again) and the root of the
     /// repository or `.rbc.yaml`, so `rbc rollback` from anywhere acts on the same files.
     public var workingDirectory: String?
@@ -76,6 +78,8 @@ public struct JournalEvent: Codable, Sendable {
     public var key: String?
     public var previous: JSONValue?
     public var previousPresent: Bool?
+    /// The previous value held a secret and was masked: it cannot be restored from the journal.
+    public var previousMasked: Bool?
     /// With `config_changed`: the store's absolute path (the symlink's target when it is one).
     public var path: String?
     /// With `config_changed`: the key whose previous state is recorded when it differs from `key`
@@ -124,6 +128,8 @@ public final class Journal: @unchecked Sendable {
     public let path: String
     private let descriptor: Int32
     private var sequence: Int
+    /// Masks secrets in every event before it is written.
+    public var redactor: Redactor?
     /// The file's length after the last complete line: a failed append is cut back to it.
     private var committedLength: Int
     /// Whether the filesystem can reserve room beyond the end of the file (not every one can).
@@ -237,7 +243,7 @@ public final class Journal: @unchecked Sendable {
     public func append(_ event: JournalEvent) throws -> JournalEvent {
         lock.lock()
         defer { lock.unlock() }
-        var stamped = event
+        var stamped = redactor?.redact(event) ?? event
         stamped.seq = sequence + 1
         stamped.time = Self.timestamp()
         var data = try Self.encoder.encode(stamped)

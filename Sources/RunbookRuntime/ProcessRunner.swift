@@ -88,7 +88,7 @@ public final class ProcessRunner: @unchecked Sendable {
 
     /// Runs `shell -c command` with extra environment variables. `echo` receives output as it arrives.
     public func run(command: String, shell: String = "/bin/sh", environment: [String: String], timeoutMs: Int,
-                    started: ((pid_t) -> Void)? = nil, echo: (@Sendable (String, Bool) -> Void)? = nil) throws -> ProcessResult {
+                    started: ((pid_t) -> Void)? = nil, echo: (@Sendable ([UInt8], Bool) -> Void)? = nil) throws -> ProcessResult {
         var stdoutPipe: [Int32] = [0, 0]
         var stderrPipe: [Int32] = [0, 0]
         guard pipe(&stdoutPipe) == 0, pipe(&stderrPipe) == 0 else { throw Failure.spawn(shell, errno) }
@@ -178,7 +178,7 @@ public final class ProcessRunner: @unchecked Sendable {
                 usleep(UInt32(waitMs) * 1000)
             } else if poll(&descriptors, nfds_t(descriptors.count), waitMs) > 0 {
                 for (slot, index) in open.enumerated() where descriptors[slot].revents != 0 {
-                    if let chunk = streams[index].readAvailable() { echo?(String(decoding: chunk, as: UTF8.self), streams[index].isError) }
+                    if let chunk = streams[index].readAvailable() { echo?(Array(chunk), streams[index].isError) } // bytes: a chunk may end inside a character or a secret
                 }
                 idleRounds = 0
                 continue
@@ -214,10 +214,40 @@ public final class ProcessRunner: @unchecked Sendable {
         return fields.count > 19 ? UInt64(fields[19]) : nil
     }
 
+    /// The real user id owning a process, nil when it is gone.
+    public static func owner(of pid: pid_t) -> uid_t? {
+        var info = stat()
+        guard pid > 0, stat("/proc/\(pid)", &info) == 0 else { return nil }
+        return info.st_uid
+    }
+
+    /// The process group a process belongs to, from /proc, nil when it is gone.
+    static func processGroup(of pid: pid_t) -> pid_t? {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        guard let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        return fields.count > 2 ? pid_t(fields[2]) : nil
+    }
+
+    /// Why a journaled process group must not be signalled, nil when it may be. A journal is input
+    /// like any other file: `kill(-1, …)` signals every process and `kill(0, …)` rbc's own group, so a
+    /// group is only ended when it is still the one rbc started: a leader above 1 that is not rbc, with
+    /// the journaled kernel start time, owned by rbc's own user.
+    public static func refusalToSignal(group: pid_t, startTicks expected: UInt64) -> String? {
+        if group <= 1 { return "pid \(group) cannot be a step's process group" }
+        if group == getpid() || group == getpgrp() { return "pid \(group) is rbc itself" }
+        guard let ticks = startTicks(of: group) else { return "process \(group) is gone" }
+        if ticks != expected { return "process \(group) started at \(ticks), not at the journaled \(expected): the pid was reused" }
+        if owner(of: group) != getuid() { return "process \(group) belongs to another user" }
+        if processGroup(of: group) != group { return "process \(group) does not lead its own process group" }
+        return nil
+    }
+
     /// Ends a process group left running by a killed run, if it is still the same processes.
     @discardableResult
     public static func endLeftover(group: pid_t, startTicks expected: UInt64) -> Bool {
-        guard Self.startTicks(of: group) == expected, !livingMembers(of: group).isEmpty else { return false }
+        guard refusalToSignal(group: group, startTicks: expected) == nil, !livingMembers(of: group).isEmpty else { return false }
         kill(-group, SIGTERM)
         var waited = 0
         while !livingMembers(of: group).isEmpty, waited < 3000 {
@@ -231,6 +261,8 @@ public final class ProcessRunner: @unchecked Sendable {
     /// Processes of a group that are still running. Zombies do not count: an orphan's zombie lingers
     /// until some ancestor reaps it, and `kill(-group, 0)` would call it alive.
     public static func livingMembers(of group: pid_t) -> [pid_t] {
+        // kill(-1, 0) and kill(0, 0) would ask about every process, or rbc's own group.
+        guard group > 1 else { return [] }
         // No process at all (not even a zombie): no need to read /proc.
         if kill(-group, 0) != 0, errno == ESRCH { return [] }
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else {
@@ -399,36 +431,55 @@ struct ProcessTree {
     }
 }
 
-/// Output kept within a limit: the beginning and the end, with a marker for what was dropped.
+/// Output kept within a limit: the beginning and the end, with a marker for what was dropped. The
+/// end is a ring buffer, so each byte costs the same however much flows through (a 1 GiB body).
 final class Capture: @unchecked Sendable {
-    private let limit: Int
     private let lock = NSLock()
+    private let half: Int
     private var head: [UInt8] = []
-    private var tail: [UInt8] = []
-    private var dropped = 0
+    private var ring: [UInt8]
+    /// Where the next byte of the ring goes, and how much of it is filled.
+    private var next = 0
+    private var filled = 0
+    private(set) var total = 0
 
-    init(limit: Int) { self.limit = limit }
+    init(limit: Int) {
+        half = max(1, limit / 2)
+        ring = [UInt8](repeating: 0, count: half)
+    }
 
     func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { append($0) }
+    }
+
+    func append(_ bytes: UnsafeRawBufferPointer) {
         lock.lock()
         defer { lock.unlock() }
-        let half = limit / 2
+        total += bytes.count
+        var rest = bytes[...]
         if head.count < half {
-            let take = min(half - head.count, bytes.count)
-            head += bytes[0..<take]
-            tail += bytes[take...]
-        } else {
-            tail += bytes
+            let take = min(half - head.count, rest.count)
+            head += rest.prefix(take)
+            rest = rest.dropFirst(take)
         }
-        if tail.count > half {
-            dropped += tail.count - half
-            tail.removeFirst(tail.count - half)
+        // Only the last `half` bytes can survive in the ring.
+        if rest.count > half { rest = rest.suffix(half) }
+        filled = min(half, filled + rest.count)
+        ring.withUnsafeMutableBytes { ring in
+            while !rest.isEmpty {
+                let count = min(half - next, rest.count)
+                ring.baseAddress?.advanced(by: next).copyMemory(from: UnsafeRawBufferPointer(rebasing: rest.prefix(count)).baseAddress!, byteCount: count)
+                next = (next + count) % half
+                rest = rest.dropFirst(count)
+            }
         }
     }
 
     var text: String {
         lock.lock()
         defer { lock.unlock() }
+        let tail = filled < half ? Array(ring[0..<filled]) : Array(ring[next...] + ring[..<next])
+        let dropped = total - head.count - tail.count
         let marker = dropped > 0 ? Array("\n[… \(dropped) bytes not kept …]\n".utf8) : []
         return String(decoding: head + marker + tail, as: UTF8.self)
     }

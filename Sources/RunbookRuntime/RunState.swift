@@ -36,6 +36,9 @@ public struct RunState: Sendable {
     public let results: [String: StepResult]
     /// The process group of an attempt that never finished (the run was killed during it).
     public let leftoverProcess: (pid: Int32, startTicks: UInt64)?
+    /// Steps whose config change replaced a value that held a secret: it was masked in the journal
+    /// and cannot be restored from it.
+    public let maskedConfigChanges: Set<String>
     /// A main step that started but never finished: the run died during it, and its effect is unknown.
     public let inFlight: String?
 
@@ -85,6 +88,7 @@ public struct RunState: Sendable {
         var tookEffect: [String] = []
         var runbookRollbacksDone = Set<String>()
         var config: [String: ConfigChange] = [:]
+        var masked = Set<String>()
         var results: [String: StepResult] = [:]
         var attempts: [String: JournalEvent] = [:]
         var running: (pid: Int32, startTicks: UInt64)?
@@ -108,6 +112,7 @@ public struct RunState: Sendable {
                     config[step] = ConfigChange(store: store, path: event.path ?? first.stores?[store], key: key, undoKey: event.undoKey ?? key,
                                                 previous: event.previousPresent == true ? event.previous : nil,
                                                 previousSource: event.previousSource)
+                    if event.previousMasked == true { masked.insert(step) } else { masked.remove(step) }
                 }
             case .stepFinished:
                 guard let step = event.step, let outcome = event.outcome else { continue }
@@ -143,6 +148,7 @@ public struct RunState: Sendable {
         pendingRunbookRollbacks = ir.rollback.filter { !runbookRollbacksDone.contains($0.id) }
         self.results = results
         leftoverProcess = running
+        maskedConfigChanges = masked
         inFlight = finished == nil ? started : nil
     }
 

@@ -151,6 +151,13 @@ struct ExpressionPass {
                 let secret = references.contains { reference in
                     reference.hasPrefix("params.") && params[String(reference.dropFirst(7))]?.secret == true
                 }
+                if secret, key == "config_key" || key == "url" {
+                    // A key names a place and a URL is logged by every proxy and server on the way:
+                    // neither can be shown as `***` without changing what rbc does.
+                    bag.report(.secretUnmaskable, "secret `\(part.text.trimmingCharacters(in: .whitespaces))` is used in `\(prefix + key)`, where it cannot be masked",
+                               at: locator.range(part.outer.lowerBound, part.outer.upperBound),
+                               help: key == "url" ? "send it in a header (`headers: {Authorization: \"Bearer ${{ … }}\"}`) or the body" : "put the secret in the `value`, never in the key")
+                }
                 let start = file.lineColumn(of: locator.offset(part.outer.lowerBound))
                 substitutions.append(SubstitutionIR(
                     field: prefix + key, expression: part.text.trimmingCharacters(in: .whitespaces), type: resultType.description,

@@ -187,12 +187,15 @@ public struct ParamIR: Codable, Sendable, Equatable {
     public var description: String?
     public var defaultValue: JSONValue?
     public var allowed: [JSONValue]?
+    /// A regular expression the whole value must match (string parameters): a value of a known shape
+    /// can go where text is interpreted again (`sh -c`, a config key segment).
+    public var pattern: String?
     public var required: Bool
     public var secret: Bool
     public var location: IRLocation?
 
     enum CodingKeys: String, CodingKey {
-        case name, type, description, defaultValue = "default", allowed, required, secret, location
+        case name, type, description, defaultValue = "default", allowed, pattern, required, secret, location
     }
 }
 

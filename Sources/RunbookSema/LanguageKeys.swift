@@ -9,7 +9,7 @@ public enum LanguageKeys {
     ]
     public static let procedure: [String] = ["id", "name", "description", "symptoms", "diagnosis", "steps"]
     public static let trigger: [String] = ["alert", "metric", "threshold", "duration", "description"]
-    public static let param: [String] = ["type", "default", "description", "allowed", "required", "secret"]
+    public static let param: [String] = ["type", "default", "description", "allowed", "pattern", "required", "secret"]
     public static let defaults: [String] = ["timeout", "on_failure", "retries"]
     public static let stepCommon: [String] = [
         "id", "name", "description", "action", "timeout", "on_failure", "retries", "expect", "confirm",

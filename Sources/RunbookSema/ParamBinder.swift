@@ -42,8 +42,15 @@ public enum ParamBinder {
         case .loaded(let loaded): file = loaded
         }
         let document = YAMLReader.read(file)
-        var bag = DiagnosticBag(file: file)
-        bag.append(contentsOf: document.diagnostics)
+        // A params file holds secrets: diagnostics quote lines of a copy whose values are masked.
+        let valueRanges = document.root?.mappingPairs?.map(\.value.range)
+        let shown = masked(file, values: valueRanges)
+        var bag = DiagnosticBag(file: shown)
+        bag.append(contentsOf: document.diagnostics.map { diagnostic in
+            var copy = diagnostic
+            if copy.file != nil { copy.file = shown }
+            return copy
+        })
         guard let root = document.root else { return ([], bag.diagnostics) }
         guard let pairs = root.mappingPairs else {
             bag.report(.paramValue, "a params file holds a mapping of parameter names to values, found \(root.kindDescription)", at: root.range)
@@ -56,13 +63,35 @@ public enum ParamBinder {
                 bag.report(.paramValue, "the value of `\(name)` must be a scalar, found \(pair.value.kindDescription)", at: pair.value.range)
                 continue
             }
-            values.append(ParamValue(name: name, node: pair.value, file: file, keyRange: pair.key.range, origin: path))
+            values.append(ParamValue(name: name, node: pair.value, file: shown, keyRange: pair.key.range, origin: path))
         }
         return (values, bag.diagnostics)
     }
 
+    /// The file with every value's bytes replaced by `*` (offsets unchanged), or, when it holds no
+    /// mapping to find values in, everything after each line's first `:`.
+    static func masked(_ file: SourceFile, values: [SourceRange]?) -> SourceFile {
+        var bytes = file.bytes
+        func mask(_ range: Range<Int>) {
+            for index in range where index < bytes.count && bytes[index] != 0x0A && bytes[index] != 0x0D { bytes[index] = UInt8(ascii: "*") }
+        }
+        if let values {
+            for range in values { mask(range.start..<range.end) }
+        } else {
+            var index = 0
+            while index < bytes.count {
+                let lineEnd = bytes[index...].firstIndex(of: 0x0A) ?? bytes.count
+                if let colon = bytes[index..<lineEnd].firstIndex(of: UInt8(ascii: ":")) { mask((colon + 1)..<lineEnd) }
+                index = lineEnd + 1
+            }
+        }
+        return SourceFile(path: file.path, text: String(decoding: bytes, as: UTF8.self))
+    }
+
     /// Checks values against a runbook's parameters; returns every parameter's value (defaults applied).
-    public static func bind(_ values: [ParamValue], to ir: RunbookIR, runbook: SourceFile?) -> (values: [String: JSONValue], diagnostics: [Diagnostic]) {
+    /// `allowMissing`: a plan shows required parameters that were not given as placeholders instead of refusing.
+    public static func bind(_ values: [ParamValue], to ir: RunbookIR, runbook: SourceFile?,
+                            allowMissing: Bool = false) -> (values: [String: JSONValue], diagnostics: [Diagnostic]) {
         var diagnostics: [Diagnostic] = []
         var bound: [String: JSONValue] = [:]
         let declared = Dictionary(ir.params.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -81,6 +110,9 @@ public enum ParamBinder {
             let text = value.node.scalarValue ?? ""
             let shown = param.secret ? "the value" : "`\(text)`"
             switch convert(value.node, to: param) {
+            case .some(let converted) where !matchesPattern(text, param):
+                _ = converted
+                report(value, "\(shown) does not match the pattern of `\(param.name)`", help: "the whole value must match /\(param.pattern ?? "")/")
             case .some(let converted): bound[param.name] = converted
             case .none:
                 if param.type == .enum {
@@ -97,7 +129,7 @@ public enum ParamBinder {
         for param in ir.params where bound[param.name] == nil {
             if let defaultValue = param.defaultValue {
                 bound[param.name] = defaultValue
-            } else if param.required, !values.contains(where: { $0.name == param.name }) {
+            } else if param.required, !allowMissing, !values.contains(where: { $0.name == param.name }) {
                 let range = runbook.flatMap { file in
                     param.location.map { location -> SourceRange in
                         let start = file.offset(line: location.line, column: location.column)
@@ -110,6 +142,13 @@ public enum ParamBinder {
             }
         }
         return (bound, diagnostics)
+    }
+
+    /// Whether the whole value matches the parameter's `pattern` (anchored: a partial match is not enough).
+    public static func matchesPattern(_ text: String, _ param: ParamIR) -> Bool {
+        guard let pattern = param.pattern else { return true }
+        guard let regex = try? NSRegularExpression(pattern: "^(?:" + pattern + ")\\z") else { return false }
+        return regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
     }
 
     static func convert(_ node: YAMLNode, to param: ParamIR) -> JSONValue? {

@@ -217,6 +217,13 @@ private struct Checker {
                 bag.report(.invalidParam, "`allowed` is empty, so no value is valid", at: allowedField.value.range)
             }
         }
+        if let patternField = decl["pattern"], let text = scalarString(patternField) {
+            if (try? NSRegularExpression(pattern: text)) == nil {
+                bag.report(.invalidParam, "`pattern` of `\(param.name)` is not a valid regular expression", at: patternField.value.range)
+            } else {
+                param.pattern = text
+            }
+        }
         if let typeField = decl["type"] {
             if let text = scalarString(typeField), let type = paramType(text, at: typeField.value.range) { param.type = type }
         } else if param.allowed != nil {

@@ -84,6 +84,8 @@ extension DiagnosticCode {
     public static let maybeSkipped = DiagnosticCode("RB3007", "maybe-skipped", .warning, "an expression reads a step that has a `when` condition and may not have run")
     public static let invalidOutput = DiagnosticCode("RB3008", "invalid-output", .error, "a step's output declaration is inconsistent")
     public static let paramValue = DiagnosticCode("RB3009", "param-value", .error, "a parameter value given with `--param` or `--params-file` does not fit its declaration")
+    public static let secretUnmaskable = DiagnosticCode("RB3010", "secret-unmaskable", .error, "a secret (or a value computed from one) goes where it cannot be masked: a config key or a URL")
+    public static let notTemplated = DiagnosticCode("RB3011", "not-templated", .error, "a `${{ }}` in a field that is not substituted at run time")
 
     /// Every compiler diagnostic id, in id order; docs/diagnostics.md is generated from it.
     public static let compilerCatalog: [DiagnosticCode] = [
@@ -94,6 +96,6 @@ extension DiagnosticCode {
         .durationOutOfRange, .duplicateStepID, .emptySteps, .invalidRollback, .fieldNotApplicable,
         .conflictingKeys, .invalidPattern, .invalidDate, .invalidParam, .invalidIdentifier, .numberOutOfRange,
         .expressionSyntax, .unknownReference, .expressionType, .stepOrder, .unusedParam, .unknownFunction, .maybeSkipped,
-        .invalidOutput, .paramValue,
+        .invalidOutput, .paramValue, .secretUnmaskable, .notTemplated,
     ]
 }

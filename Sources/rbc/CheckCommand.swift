@@ -23,6 +23,8 @@ struct CheckCommand: ParsableCommand {
           rbc check --format github --strict
           rbc check --changed-since origin/main
           rbc check --alerts monitoring/rules/ runbooks/
+          rbc check --baseline .rbc-baseline.json --update-baseline
+          rbc check --baseline .rbc-baseline.json
         """
     )
 
@@ -65,6 +67,12 @@ struct CheckCommand: ParsableCommand {
     @Flag(name: .customLong("skip-non-runbooks"), help: "Skip named files that are not runbooks or are excluded (as in a directory walk).")
     var skipNonRunbooks = false
 
+    @Option(help: ArgumentHelp("Fail only on findings not in this baseline file (see docs/adopting.md).", valueName: "file"))
+    var baseline: String?
+
+    @Flag(name: .customLong("update-baseline"), help: "Write every current finding to the --baseline file and exit 0.")
+    var updateBaseline = false
+
     @Flag(help: "Print the time spent per phase to standard error.")
     var timings = false
 
@@ -72,6 +80,7 @@ struct CheckCommand: ParsableCommand {
 
     func validate() throws {
         if changedSince != nil && staged { throw ValidationError("--changed-since and --staged cannot be combined") }
+        if updateBaseline && baseline == nil { throw ValidationError("--update-baseline needs --baseline FILE") }
         if let now, now.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) == nil {
             throw ValidationError("--now takes a date as YYYY-MM-DD, got '\(now)'")
         }
@@ -91,12 +100,34 @@ struct CheckCommand: ParsableCommand {
         options.alerts = alerts
         options.git = !noGit
         options.skipNonRunbooks = skipNonRunbooks
-        let report = CheckSession.run(paths: paths, options: options)
-        let summary = RenderSummary(filesChecked: report.results.count, diagnostics: report.diagnostics)
+        var report = CheckSession.run(paths: paths, options: options)
         let renderer = output.format.renderer(color: output.useColor(fileDescriptor: 1), version: RBC.version)
-        Console.out(renderer.render(report.diagnostics, summary: summary))
-        if output.format == .text {
-            Console.err(summaryLine(summary) + "\n")
+        if let baseline, updateBaseline {
+            try writeBaseline(report, to: baseline)
+            return
+        }
+        if let baseline {
+            let comparison: BaselineComparison
+            do {
+                comparison = try Baseline.load(path: baseline).compare(report.diagnostics)
+            } catch {
+                Console.err("rbc: error: \(error)\n")
+                throw ExitCode(2)
+            }
+            report.diagnostics = comparison.new
+            let summary = RenderSummary(filesChecked: report.results.count, diagnostics: comparison.new)
+            Console.out(renderer.render(comparison, summary: summary))
+            if output.format == .text {
+                var line = summaryLine(summary) + " (new; \(comparison.unchanged.count) in the baseline not shown"
+                line += comparison.fixed > 0 ? ", \(comparison.fixed) fixed since: --update-baseline drops them)" : ")"
+                Console.err(line + "\n")
+            }
+        } else {
+            let summary = RenderSummary(filesChecked: report.results.count, diagnostics: report.diagnostics)
+            Console.out(renderer.render(report.diagnostics, summary: summary))
+            if output.format == .text {
+                Console.err(summaryLine(summary) + "\n")
+            }
         }
         if timings {
             var text = "timings (s; read..lint summed over workers, the rest wall time):\n"
@@ -106,6 +137,20 @@ struct CheckCommand: ParsableCommand {
             Console.err(text)
         }
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+    }
+
+    /// `--update-baseline`: every finding goes into the file; the check itself passes.
+    func writeBaseline(_ report: CheckReport, to path: String) throws {
+        let baseline = Baseline(diagnostics: report.diagnostics, directory: Baseline.directory(of: path))
+        do {
+            try baseline.jsonData().write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            Console.err("rbc: error: cannot write \(path): \(error.localizedDescription)\n")
+            throw ExitCode(2)
+        }
+        let count = baseline.entries.reduce(0) { $0 + $1.count }
+        Console.err("wrote \(count) finding\(count == 1 ? "" : "s") of \(report.results.count) runbook\(report.results.count == 1 ? "" : "s") to \(path)\n")
+        if report.usageError { throw ExitCode(2) }
     }
 
     func summaryLine(_ summary: RenderSummary) -> String {

@@ -58,7 +58,11 @@ func refuse(_ refusal: RunSession.Refusal) -> ExitCode {
     case .diagnostics(let diagnostics, let code):
         let renderer = TextRenderer(color: isatty(2) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
         Console.err(renderer.render(diagnostics.sorted(by: Diagnostic.outputOrder), summary: RenderSummary(filesChecked: 1, diagnostics: diagnostics)))
-        Console.err("rbc: the runbook was not run\n")
+        if code == RunSession.lintRefusalExitCode {
+            Console.err("rbc: the linter reports errors, so the runbook was not run (fix them, or --force to run it anyway: the findings are journaled)\n")
+        } else {
+            Console.err("rbc: the runbook was not run\n")
+        }
         return ExitCode(code)
     case .message(let text, let code):
         Console.err("rbc: error: \(text)\n")
@@ -155,7 +159,7 @@ private final class OnceSignals: @unchecked Sendable {
     }
 }
 
-func printPlan(_ ir: RunbookIR, _ plan: [PlanEntry], json: Bool) {
+func printPlan(_ ir: RunbookIR, _ plan: [PlanEntry], json: Bool, missingParams: [String] = []) {
     if json {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -181,6 +185,10 @@ func printPlan(_ ir: RunbookIR, _ plan: [PlanEntry], json: Bool) {
     }
     let undoable = ir.steps.filter { $0.rollback != nil || $0.action.kind == .updateConfig }.count
     out += "\n\(ir.steps.count) step\(ir.steps.count == 1 ? "" : "s"), \(undoable) with a rollback.\n"
+    if !missingParams.isEmpty {
+        out += "Not given: \(missingParams.map { "`\($0)`" }.joined(separator: ", ")) (shown as <params.NAME: not given>); `rbc run` needs "
+            + "\(missingParams.count == 1 ? "it" : "them"): \(missingParams.map { "--param \($0)=…" }.joined(separator: " "))\n"
+    }
     Console.out(out)
 }
 
@@ -213,7 +221,14 @@ func plan(file: String, options: RunSession.Options, json: Bool) throws {
     do { prepared = try RunSession.prepare(file, options: options) } catch { throw refuse(error) }
     let executor = Executor(ir: prepared.ir, settings: prepared.settings, output: ConsoleOutput(), prompter: TerminalPrompter(), journal: nil)
     let outcome = executor.run(runID: "plan")
-    printPlan(prepared.ir, outcome.plan, json: json)
+    // What the linter finds comes first: a run refuses its errors unless forced.
+    let findings = prepared.lintFindings.filter { $0.severity == .error }
+    if !findings.isEmpty {
+        let rendered = TextRenderer(color: false).render(findings, summary: RenderSummary(filesChecked: 1, diagnostics: findings))
+        let blocking = "rbc run refuses this runbook while these errors stand (--force overrides them, journaled)\n"
+        if json { Console.err(rendered + blocking) } else { Console.out(rendered + blocking + "\n") }
+    }
+    printPlan(prepared.ir, outcome.plan, json: json, missingParams: prepared.settings.missingParams)
 }
 
 struct RunCommand: ParsableCommand {
@@ -230,7 +245,7 @@ struct RunCommand: ParsableCommand {
         Exit codes: 0 succeeded; 1 failed (rolled back, halted, or steps failed with on_failure: continue); \
         2 not started (usage, compile or parameter errors, dirty); 3 a rollback failed: the system may be \
         partly changed; 4 the journal could not be written (full disk): the run stopped and rolled back; \
-        5 not started: a config store is held by another run (--lock-wait); 130 interrupted.
+        5 not started: a config store is held by another run (--lock-wait); 6 not started: the linter reports errors (--force runs anyway); 130 interrupted.
 
         Examples:
           rbc run examples/postgres-connection-exhaustion.yaml --param cluster=orders-primary
@@ -245,6 +260,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Approve every step that asks (confirm: true, manual steps).") var yes = false
     @Option(name: .customLong("approve"), help: ArgumentHelp("Approve this step (repeatable).", valueName: "step")) var approve: [String] = []
     @Flag(help: "Run even though the runbook has uncommitted changes.") var allowDirty = false
+    @Flag(help: "Run even though the linter reports errors (the overridden findings are journaled).") var force = false
     @Option(name: .customLong("kill-grace"), help: ArgumentHelp("Between SIGTERM and SIGKILL when a step times out.", valueName: "duration"))
     var killGrace: String = "5s"
     @OptionGroup var lockOptions: LockOptionGroup
@@ -255,6 +271,7 @@ struct RunCommand: ParsableCommand {
         options.approveAll = yes
         options.approvedSteps = Set(approve)
         options.allowDirty = allowDirty
+        options.force = force
         guard case .success(let grace) = DurationParser.milliseconds(killGrace) else {
             throw ValidationError("--kill-grace takes a duration such as 5s")
         }

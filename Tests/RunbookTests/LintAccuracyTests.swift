@@ -129,4 +129,48 @@ import Testing
             #expect(!Self.lines(executable, code).isEmpty, "\(code) on an executable runbook:\n\(executable.stdout)")
         }
     }
+
+    @Test func sectionTemplatesComeFromTheConfiguration() throws {
+        let page = "---\nseverity: P3\n---\n# KubeletDown\n\n## Meaning\n\nKubelet is gone.\n\n## Diagnosis\n\nLook at the node.\n"
+        let run = try Self.check([
+            ".rbc.yaml": "sections:\n  - template: prometheus-operator\n    paths: [\"runbooks/**\"]\n",
+            "runbooks/KubeletDown.md": page,
+            "runbooks/NodeRAIDDiskFailure.md": "---\nseverity: P3\n---\n# NodeRAIDDiskFailure\n\nSee [Node RAID Degraded](KubeletDown.md).\n",
+            "other/KubeletDown.md": page,
+        ], ["--no-shellcheck"])
+        let sections = Self.lines(run, "RB030")
+        #expect(sections == ["runbooks/KubeletDown.md:4:3: warning[RB030] the page has no `Impact` and `Mitigation` sections (template `prometheus-operator`)"],
+                "\(run.stdout)")
+        let custom = try Self.check([".rbc.yaml": "sections: {required: [Overview, Escalation]}\n", "page.md": page], ["--no-shellcheck"])
+        #expect(Self.lines(custom, "RB030").first?.contains("no `Overview` and `Escalation` sections (template `sections`)") == true, "\(custom.stdout)")
+        let wrong = try Self.check([".rbc.yaml": "sections: [prometheus-operater]\n", "page.md": page], ["--no-shellcheck"])
+        #expect(wrong.stdout.contains(".rbc.yaml:1:12: error[RB2003] `prometheus-operater` is not a built-in section template"), "\(wrong.stdout)")
+    }
+
+    @Test func linksResolveFromThePageDirectory() throws {
+        let run = try Self.check([
+            "docs/alerts/Disk.md": """
+            ---
+            severity: P3
+            ---
+            # Disk
+
+            ## Diagnosis
+
+            See [the overview](../README.md#service-overview), [the other](../README.md#nothing), [moved](../design/x.md),
+            [Hugo style](../Other/), [a line](../tool.sh#L10), [web](https://gitlab.com/x.md) and [root](/docs/x.md).
+
+            ```sh
+            # nothing
+            ```
+            """,
+            "docs/README.md": "# Service\n\n## Service Overview\n\n```sh\n# nothing\n```\n",
+            "docs/other.md": "# Other\n",
+            "docs/tool.sh": "echo\n",
+        ], ["--no-shellcheck"])
+        #expect(Self.lines(run, "RB031") == [
+            "docs/alerts/Disk.md:8:64: warning[RB031] `../README.md` has no heading with the anchor `#nothing`",
+            "docs/alerts/Disk.md:8:95: warning[RB031] the link to `../design/x.md` leads to no file",
+        ], "\(run.stdout)")
+    }
 }

@@ -299,3 +299,49 @@ import Testing
         #expect(server.requests().map { $0["agent"] as? String } == ["rbc/\(version)", "rbc/\(version)"])
     }
 }
+
+@Suite struct PlanChangeTests {
+    static let steps = """
+        - id: raise-pool
+          action: update_config
+          config_key: "pgbouncer.${{ params.cluster }}.default_pool_size"
+          value: 80
+          timeout: 30s
+        - id: new-flag
+          action: update_config
+          config_key: "gateway.shed_load"
+          value: "on"
+          timeout: 30s
+        - id: check
+          action: execute_command
+          command: 'psql -h "${{ params.cluster }}" -c "select 1"'
+          timeout: 30s
+          readonly: true
+
+    """
+    static let extra = "  params:\n    cluster: {type: string, required: true}\n"
+
+    @Test func planShowsCurrentAndNewConfigValues() throws {
+        let fixture = try RunFixture(runbook(Self.steps, extra: Self.extra),
+                                     files: [".rbc.yaml": "stores:\n  default: {file: flags.json}\n", "flags.json": "{\"pgbouncer\": {\"orders\": {\"default_pool_size\": 50}}}"])
+        let plan = try fixture.rbc(["plan", "rb.yaml", "--param", "cluster=orders"])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(plan.stdout.contains("set pgbouncer.orders.default_pool_size in store default: 50 → 80"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("set gateway.shed_load in store default: (unset) → \"on\""), "\(plan.stdout)")
+        #expect(fixture.read("flags.json") == "{\"pgbouncer\": {\"orders\": {\"default_pool_size\": 50}}}", "a plan changes nothing")
+    }
+
+    @Test func planShowsMissingParametersAsPlaceholdersAndRunStillRefuses() throws {
+        let fixture = try RunFixture(runbook(Self.steps, extra: Self.extra),
+                                     files: [".rbc.yaml": "stores:\n  default: {file: flags.json}\n", "flags.json": "{}"])
+        let plan = try fixture.rbc(["plan", "rb.yaml"])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(plan.stdout.contains("psql -h \"<params.cluster: not given>\""), "\(plan.stdout)")
+        #expect(plan.stdout.contains("Not given: `cluster`"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("(current value: read at run time) → 80"), "\(plan.stdout)")
+        let run = try fixture.rbc(["run", "rb.yaml"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("required parameter `cluster` has no value"), "\(run.stderr)")
+        #expect(fixture.journals.isEmpty, "nothing ran")
+    }
+}

@@ -19,6 +19,15 @@ public struct RenderSummary: Sendable {
 public protocol DiagnosticRenderer: Sendable {
     /// The whole output for a set of diagnostics, already in output order.
     func render(_ diagnostics: [Diagnostic], summary: RenderSummary) -> String
+    /// The output when checking against a baseline: formats that can mark findings (SARIF's
+    /// `baselineState`) show all of them; the others show only the new ones.
+    func render(_ comparison: BaselineComparison, summary: RenderSummary) -> String
+}
+
+extension DiagnosticRenderer {
+    public func render(_ comparison: BaselineComparison, summary: RenderSummary) -> String {
+        render(comparison.new, summary: summary)
+    }
 }
 
 public enum OutputFormat: String, CaseIterable, Sendable {

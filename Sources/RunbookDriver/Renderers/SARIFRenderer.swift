@@ -57,6 +57,8 @@ public struct SARIFRenderer: DiagnosticRenderer {
         let message: Text
         let locations: [Location]
         let partialFingerprints: [String: String]
+        /// `new` or `unchanged` when checked against a baseline (`--baseline`); absent otherwise.
+        var baselineState: String?
     }
 
     struct Location: Encodable { let physicalLocation: PhysicalLocation }
@@ -104,9 +106,17 @@ public struct SARIFRenderer: DiagnosticRenderer {
     }
 
     public func render(_ diagnostics: [Diagnostic], summary: RenderSummary) -> String {
+        render(diagnostics, states: nil)
+    }
+
+    public func render(_ comparison: BaselineComparison, summary: RenderSummary) -> String {
+        render(comparison.all, states: comparison.states)
+    }
+
+    func render(_ diagnostics: [Diagnostic], states: [BaselineState]?) -> String {
         let rules = Self.rules
         let index = Dictionary(rules.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let results = diagnostics.compactMap { diagnostic -> Result? in
+        let results = diagnostics.enumerated().compactMap { position, diagnostic -> Result? in
             guard let ruleIndex = index[diagnostic.code.id] else { return nil }
             var region: Region?
             if let start = diagnostic.start, let end = diagnostic.end {
@@ -119,7 +129,8 @@ public struct SARIFRenderer: DiagnosticRenderer {
             return Result(ruleId: diagnostic.code.id, ruleIndex: ruleIndex, level: Self.level(diagnostic.severity), message: Text(text: message),
                           locations: [Location(physicalLocation: PhysicalLocation(artifactLocation: ArtifactLocation(uri: uri, uriBaseId: "%SRCROOT%"),
                                                                                  region: region))],
-                          partialFingerprints: ["rbc/v1": Self.fingerprint(diagnostic)])
+                          partialFingerprints: ["rbc/v1": Self.fingerprint(diagnostic)],
+                          baselineState: states.map { $0[position].rawValue })
         }
         let log = Log(runs: [Run(tool: Tool(driver: Driver(version: version, semanticVersion: version, rules: rules)), results: results)])
         let encoder = JSONEncoder()

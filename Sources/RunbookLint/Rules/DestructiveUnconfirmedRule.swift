@@ -13,7 +13,9 @@ struct DestructiveUnconfirmedRule: LintRule {
         `FLUSHALL`/`FLUSHDB`, `terraform destroy`, `git push --force`, `git reset --hard`, \
         `helm uninstall`, `docker system prune`, `mkfs`, `dd of=/dev/…`. Under pressure a wrong \
         parameter deletes the wrong thing. `confirm: true` makes rbc show the exact command and wait \
-        for approval.
+        for approval. On a page for people, where rbc asks nobody, the page itself must warn: a \
+        destructive command is reported (as a warning) unless the step's text says so — "warning", \
+        "caution", "irreversible", "make sure", "double-check"…
         """,
         triggering: [
             .steps("""
@@ -35,6 +37,20 @@ struct DestructiveUnconfirmedRule: LintRule {
                   timeout: 1m
                   irreversible: "pods are recreated"
             """),
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # Disk full
+
+            ## Mitigation
+
+            Remove the archived logs:
+
+            ```sh
+            ↓rm -rf /var/log/app/archive
+            ```
+            """, markdown: true),
         ],
         nonTriggering: [
             .steps("""
@@ -49,6 +65,20 @@ struct DestructiveUnconfirmedRule: LintRule {
                   command: "kubectl get pods --field-selector=status.phase!=Running"
                   timeout: 1m
             """),
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # Disk full
+
+            ## Mitigation
+
+            Careful: this removes the archived logs for good.
+
+            ```sh
+            rm -rf /var/log/app/archive
+            ```
+            """, markdown: true),
         ])
 
     /// Each destructive pattern with what it does, as a regular expression over the command text.
@@ -75,18 +105,35 @@ struct DestructiveUnconfirmedRule: LintRule {
         (try? NSRegularExpression(pattern: pattern)).map { ($0, meaning) }
     }
 
+    /// Words with which a page warns its reader before a command that destroys something.
+    static let warnings = ["warning", "caution", "careful", "danger", "destructive", "irreversible", "cannot be undone",
+                           "can't be undone", "data loss", "lose data", "make sure", "double-check", "double check", "be sure"]
+
     func check(_ context: LintContext) -> [LintFinding] {
         var findings: [LintFinding] = []
+        let forPeople = context.isDocumentation
         for view in context.allSteps where view.ir.action.kind == .executeCommand && !view.ir.confirm {
             guard let node = view.field("command")?.value, let command = node.scalarValue else { continue }
+            if forPeople {
+                // A page for people warns in words; rbc cannot ask for confirmation there.
+                let prose = ((view.ir.name ?? "") + " " + (view.ir.description ?? "")).lowercased()
+                if Self.warnings.contains(where: { prose.contains($0) }) || CommandText.content(command) != .shell { continue }
+            }
             let nsrange = NSRange(command.startIndex..., in: command)
             for (regex, meaning) in Self.compiled {
                 guard let match = regex.firstMatch(in: command, range: nsrange), let range = Range(match.range, in: command) else { continue }
                 let text = String(command[range]).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-                findings.append(LintFinding("`\(text)` \(meaning) but \(context.describe(view)) does not ask for confirmation",
-                                            at: context.range(of: range, in: node),
-                                            help: context.hint(yaml: "add `confirm: true` so a human approves the exact command before it runs",
-                                                                  markdown: "add `**Confirm**: true` (or `{confirm}` on the fence) so a human approves the exact command before it runs")))
+                if forPeople {
+                    findings.append(LintFinding("`\(text)` \(meaning), and nothing around \(context.describe(view)) warns the reader",
+                                                at: context.range(of: range, in: node),
+                                                help: "say before the command what it destroys and what to check first (the target, a backup)",
+                                                severity: .warning))
+                } else {
+                    findings.append(LintFinding("`\(text)` \(meaning) but \(context.describe(view)) does not ask for confirmation",
+                                                at: context.range(of: range, in: node),
+                                                help: context.hint(yaml: "add `confirm: true` so a human approves the exact command before it runs",
+                                                                      markdown: "add `**Confirm**: true` (or `{confirm}` on the fence) so a human approves the exact command before it runs")))
+                }
                 break
             }
         }

@@ -5,7 +5,7 @@ import RunbookSyntax
 
 struct PlaceholderRule: LintRule {
     static let description = RuleDescription(
-        id: "RB010", slug: "placeholder", category: .placeholders, severity: .warning, scope: .executable,
+        id: "RB010", slug: "placeholder", category: .placeholders, severity: .warning, scope: .both,
         summary: "a command, URL or config value still holds a placeholder",
         rationale: """
         Under stress responders copy and paste. `kubectl rollout restart deploy/[service]`, \
@@ -13,8 +13,9 @@ struct PlaceholderRule: LintRule {
         and interpret — or run it as written. Use a parameter (`${{ params.service }}`) for what changes \
         between incidents, and write everything else out. ShellCheck sees each `<placeholder>` as a \
         plain word of the same length, so it is reported once, here, and not again as a broken \
-        redirection. On pages for people, placeholders are expected; there the page must say how to \
-        fill them in (RB032).
+        redirection. On pages for people, `<placeholders>` are expected and say what goes there, and \
+        variables are RB032's business: there only to-do markers (`TODO`, `FIXME`, `TBD`) are reported — \
+        a fence that reads `# TODO: command needed` is a step the reader cannot take.
         """,
         triggering: [
             .steps("""
@@ -28,6 +29,20 @@ struct PlaceholderRule: LintRule {
                   url: "https://↓example.com/healthz"
                   timeout: 30s
             """),
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # NodeFilesystemSpaceFillingUp
+
+            ## Mitigation
+
+            Remove dangling images:
+
+            ```sh
+            # ↓TODO: Command needed
+            ```
+            """, markdown: true),
         ],
         nonTriggering: [
             .steps("""
@@ -36,6 +51,18 @@ struct PlaceholderRule: LintRule {
                   command: "kubectl get pods -o jsonpath='{.items[*].metadata.name}' && [ -f /etc/api.conf ]"
                   timeout: 2m
             """),
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # KubeletTooManyPods
+
+            ## Diagnosis
+
+            ```sh
+            kubectl get pods --all-namespaces --field-selector spec.nodeName=<node>
+            ```
+            """, markdown: true),
         ])
 
     static let patterns: [(NSRegularExpression, String)] = [
@@ -46,10 +73,14 @@ struct PlaceholderRule: LintRule {
         (#"(?i)\byour[-_][a-z]+"#, "a `your-…` placeholder"),
     ].compactMap { pattern, what in (try? NSRegularExpression(pattern: pattern)).map { ($0, what) } }
 
+    /// What is left unfinished, the only kind reported on pages for people.
+    static let toDo = (try! NSRegularExpression(pattern: #"\b(?:TODO|FIXME|TBD)\b"#), "a to-do marker")
+
     static let fields = ["command", "url", "config_key", "value"]
 
     func check(_ context: LintContext) -> [LintFinding] {
         var findings: [LintFinding] = []
+        let patterns = context.isDocumentation ? [Self.toDo] : Self.patterns
         for view in context.allSteps {
             var nodes: [(String, YAMLNode)] = Self.fields.compactMap { key in view.field(key).map { (key, $0.value) } }
             nodes += Self.fields.compactMap { key in context.rollbackField(view, key).map { ("rollback \(key)", $0.value) } }
@@ -57,7 +88,7 @@ struct PlaceholderRule: LintRule {
                 guard let value = node.scalarValue else { continue }
                 let nsrange = NSRange(value.startIndex..., in: value)
                 var seen: [Range<String.Index>] = []
-                for (regex, what) in Self.patterns {
+                for (regex, what) in patterns {
                     for match in regex.matches(in: value, range: nsrange) {
                         guard let range = Range(match.range, in: value), !seen.contains(where: { $0.overlaps(range) }) else { continue }
                         // `[[ … ]]` and `[ -f x ]` are shell tests; `${{ }}` is an expression.

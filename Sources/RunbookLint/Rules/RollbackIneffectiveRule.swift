@@ -108,6 +108,10 @@ struct RollbackIneffectiveRule: LintRule {
     static func doesNothing(_ command: String) -> Bool {
         let commands = CommandAnalysis.commands(command)
         if commands.isEmpty { return true }
-        return commands.allSatisfy { ["true", ":", "echo", "printf"].contains($0.program) || ($0.program == "exit" && $0.arguments == ["0"]) }
+        // `echo undo >> state` writes a file: a redirection is an effect.
+        return commands.allSatisfy { simple in
+            (["true", ":", "echo", "printf"].contains(simple.program) && !simple.words.contains { $0.text.hasPrefix(">") || $0.text.hasPrefix("1>") })
+                || (simple.program == "exit" && simple.arguments == ["0"])
+        }
     }
 }

@@ -15,10 +15,12 @@ public final class MarkdownNode: Sendable {
     public let fenceInfo: String?
     public let headingLevel: Int
     public let isOrderedList: Bool
+    /// A link's or image's destination.
+    public let url: String?
     public let children: [MarkdownNode]
 
     init(type: String, startLine: Int, startColumn: Int, endLine: Int, endColumn: Int, literal: String?,
-         fenceInfo: String?, headingLevel: Int, isOrderedList: Bool, children: [MarkdownNode]) {
+         fenceInfo: String?, headingLevel: Int, isOrderedList: Bool, url: String? = nil, children: [MarkdownNode]) {
         self.type = type
         self.startLine = startLine
         self.startColumn = startColumn
@@ -28,6 +30,7 @@ public final class MarkdownNode: Sendable {
         self.fenceInfo = fenceInfo
         self.headingLevel = headingLevel
         self.isOrderedList = isOrderedList
+        self.url = url
         self.children = children
     }
 
@@ -119,6 +122,7 @@ public enum MarkdownDocument {
             literal: literal, fenceInfo: info,
             headingLevel: type == "heading" ? Int(cmark_node_get_heading_level(node)) : 0,
             isOrderedList: type == "list" && cmark_node_get_list_type(node) == CMARK_ORDERED_LIST,
+            url: type == "link" || type == "image" ? cmark_node_get_url(node).map { String(cString: $0) } : nil,
             children: children)
     }
 }

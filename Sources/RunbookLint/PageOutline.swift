@@ -1,0 +1,104 @@
+// What the page-for-people rules read of a Markdown file: its headings (any level), its links, and
+// the anchors it answers to. Parsed once per file, front matter blanked so it is never a heading.
+
+import Foundation
+import RunbookSource
+import RunbookSyntax
+
+public struct PageOutline: Sendable {
+    public struct Heading: Sendable {
+        public let level: Int
+        /// The heading as rendered: code spans keep their text, emphasis and links their words.
+        public let text: String
+        /// The heading's text in the file, after its `#` marks.
+        public let range: SourceRange
+    }
+
+    public struct Link: Sendable {
+        public let destination: String
+        public let range: SourceRange
+        public let isImage: Bool
+    }
+
+    public let headings: [Heading]
+    public let links: [Link]
+    /// Every `#anchor` a link into this page may name (GitHub and GitLab heading slugs, explicit ids).
+    public let anchors: Set<String>
+    /// Blocks of prose and code, in order, outside the front matter: what a reader sees.
+    public let text: String
+
+    public init(file: SourceFile) {
+        var bytes = file.bytes
+        let end = Self.frontMatterEnd(file)
+        for index in 0..<end where bytes[index] != 0x0A && bytes[index] != 0x0D { bytes[index] = 0x20 }
+        let text = String(decoding: bytes, as: UTF8.self)
+        self.text = text
+        let document = MarkdownDocument.parse(text)
+        var headings: [Heading] = []
+        var links: [Link] = []
+        var stack = [document]
+        while let node = stack.popLast() {
+            switch node.type {
+            case "heading":
+                let range = node.range(in: file)
+                var start = range.start
+                while start < range.end, file.bytes[start] == UInt8(ascii: "#") || file.bytes[start] == 0x20 { start += 1 }
+                headings.append(Heading(level: node.headingLevel, text: Self.renderedText(node),
+                                        range: SourceRange(start: start, end: max(start, file.lineRange(node.startLine).end))))
+            case "link", "image":
+                if let url = node.url {
+                    links.append(Link(destination: url, range: Self.destinationRange(node.range(in: file), in: file), isImage: node.type == "image"))
+                }
+            default: break
+            }
+            stack.append(contentsOf: node.children.reversed())
+        }
+        self.headings = headings.sorted { $0.range.start < $1.range.start }
+        self.links = links.sorted { $0.range.start < $1.range.start }
+        self.anchors = HeadingAnchors.anchors(inMarkdown: text)
+    }
+
+    /// Where an inline link's destination is (`[text](here)`), so a finding points at it; the
+    /// whole link for reference-style links.
+    static func destinationRange(_ link: SourceRange, in file: SourceFile) -> SourceRange {
+        let bytes = file.bytes
+        var index = link.end - 1
+        guard index > link.start, index < bytes.count, bytes[index] == UInt8(ascii: ")") else { return link }
+        var depth = 0
+        while index > link.start {
+            if bytes[index] == UInt8(ascii: ")") { depth += 1 }
+            if bytes[index] == UInt8(ascii: "(") { depth -= 1; if depth == 0 { break } }
+            index -= 1
+        }
+        guard index > link.start, bytes[index - 1] == UInt8(ascii: "]") else { return link }
+        var start = index + 1
+        while start < link.end - 1, bytes[start] == 0x20 || bytes[start] == UInt8(ascii: "<") { start += 1 }
+        var end = start
+        while end < link.end - 1, bytes[end] != 0x20, bytes[end] != UInt8(ascii: ">"), bytes[end] != 0x0A { end += 1 }
+        return end > start ? SourceRange(start: start, end: end) : link
+    }
+
+    /// The byte offset after a `---` … `---` front matter block at the top, or 0.
+    static func frontMatterEnd(_ file: SourceFile) -> Int {
+        guard file.lineCount > 1, file.lineText(1).trimmingCharacters(in: .whitespaces) == "---" else { return 0 }
+        for line in 2...file.lineCount {
+            let text = file.lineText(line).trimmingCharacters(in: .whitespaces)
+            if text == "---" || text == "..." { return line < file.lineCount ? file.lineRange(line + 1).start : file.bytes.count }
+        }
+        return 0
+    }
+
+    static func renderedText(_ node: MarkdownNode) -> String {
+        var text = ""
+        var stack = [node]
+        while let current = stack.popLast() {
+            switch current.type {
+            case "text", "code": text += current.literal ?? ""
+            case "softbreak", "linebreak": text += " "
+            case "html_inline": break
+            default: stack.append(contentsOf: current.children.reversed())
+            }
+        }
+        return text.trimmingCharacters(in: .whitespaces)
+    }
+}

@@ -1,0 +1,140 @@
+// RB031: the relative links and `#anchors` of a page lead somewhere.
+
+import Foundation
+import RunbookSource
+import RunbookSyntax
+
+struct BrokenLinkRule: LintRule {
+    static let description = RuleDescription(
+        id: "RB031", slug: "broken-link", category: .documentation, severity: .warning, scope: .documentation,
+        summary: "a relative link or `#anchor` on a page for people leads nowhere",
+        rationale: """
+        "See [Diagnosis](#diagnosis)" and "[restore procedure](../db/restore.md)" are where a reader \
+        goes next; a link that leads nowhere costs minutes during an incident. Relative links must \
+        name a file or directory that exists (Markdown pages also without their `.md`, as site \
+        generators link them: `../KubePodCrashLooping/`), and an `#anchor` a heading of the page it \
+        points to — GitHub's and GitLab's heading slugs, `{#id}` attributes and `<a name>` anchors; \
+        a `#` line inside a code fence is never a heading. Case is ignored, as site generators \
+        lowercase paths. Links with a scheme (`https:`, `mailto:`), site-root links (`/docs/…`) and \
+        template links (`{{< ref … >}}`) are not checked.
+        """,
+        triggering: [
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # Disk full
+
+            ## Diagnosis
+            Follow [the checks](↓#checks) first, then [the cleanup](↓no-such-page.md).
+            """, markdown: true),
+        ],
+        nonTriggering: [
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # Disk full
+
+            ## Diagnosis
+            See [Mitigation](#mitigation), [the README](README.md), [the docs](https://example.org/docs#x) and
+            [the CLI guide](docs/linting.md#pages-for-people).
+
+            ```sh
+            # Checks
+            df -h
+            ```
+
+            ## Mitigation
+            Remove old logs.
+            """, markdown: true),
+        ])
+
+    func check(_ context: LintContext) -> [LintFinding] {
+        guard let page = context.page else { return [] }
+        let directory = URL(fileURLWithPath: context.file.path).deletingLastPathComponent()
+        var targetAnchors: [String: Set<String>?] = [:]
+        var findings: [LintFinding] = []
+        for link in page.links {
+            guard let (path, anchor) = Self.relativeTarget(link.destination) else { continue }
+            if path.isEmpty {
+                if let anchor, !page.anchors.contains(anchor.lowercased()) {
+                    findings.append(LintFinding("no heading on this page has the anchor `#\(anchor)`", at: link.range,
+                                                help: Self.anchorHelp(anchor, page.anchors)))
+                }
+                continue
+            }
+            guard let resolved = Self.resolve(path, from: directory) else {
+                let quoted = path.hasPrefix("\"") || path.hasPrefix("'")
+                findings.append(LintFinding("the link to `\(path)` leads to no file", at: link.range,
+                                            help: quoted ? "remove the quotes around the URL: `[text](https://…)`"
+                                                : "fix the path (it is read from this page's directory) or remove the link"))
+                continue
+            }
+            guard let anchor, Self.isMarkdown(resolved) else { continue }
+            if targetAnchors[resolved] == nil {
+                let text = try? String(contentsOfFile: resolved, encoding: .utf8)
+                targetAnchors[resolved] = .some(text.map { HeadingAnchors.anchors(inMarkdown: $0) })
+            }
+            if let anchors = targetAnchors[resolved] ?? nil, !anchors.contains(anchor.lowercased()) {
+                findings.append(LintFinding("`\(path)` has no heading with the anchor `#\(anchor)`", at: link.range,
+                                            help: Self.anchorHelp(anchor, anchors)))
+            }
+        }
+        return findings
+    }
+
+    /// The path and anchor of a link this rule checks; nil for absolute URLs, site-root paths and templates.
+    static func relativeTarget(_ destination: String) -> (String, String?)? {
+        let trimmed = destination.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, !trimmed.contains("{{"), !trimmed.contains("{%"), !trimmed.hasPrefix("/"),
+              trimmed.range(of: #"^[A-Za-z][A-Za-z0-9+.-]*:"#, options: .regularExpression) == nil else { return nil }
+        var rest = Substring(trimmed)
+        var anchor: String?
+        if let hash = rest.firstIndex(of: "#") {
+            let fragment = String(rest[rest.index(after: hash)...])
+            anchor = fragment.isEmpty ? nil : (fragment.removingPercentEncoding ?? fragment)
+            rest = rest[..<hash]
+        }
+        if let query = rest.firstIndex(of: "?") { rest = rest[..<query] }
+        let path = String(rest).removingPercentEncoding ?? String(rest)
+        // `#L10` line anchors and GitHub's `#L10-L20` point into source files, not headings.
+        if let candidate = anchor, candidate.range(of: #"^L\d+(?:-L\d+)?$"#, options: .regularExpression) != nil { anchor = nil }
+        return (path, anchor)
+    }
+
+    /// The file a relative path names, as a site generator would find it: exactly, case-insensitively,
+    /// or as a page without its `.md` (`../KubePodCrashLooping/`, `../kubernetes/`).
+    static func resolve(_ path: String, from directory: URL) -> String? {
+        let base = directory.appendingPathComponent(path).standardizedFileURL.path
+        let bare = base.hasSuffix("/") ? String(base.dropLast()) : base
+        for candidate in [bare, bare + ".md", bare + "/_index.md", bare + "/index.md", bare + "/README.md"] {
+            if let found = existing(candidate) { return found }
+        }
+        return nil
+    }
+
+    /// The path if it exists, matching each component case-insensitively when the exact one does not.
+    static func existing(_ path: String) -> String? {
+        let manager = FileManager.default
+        if manager.fileExists(atPath: path) { return path }
+        var current = "/"
+        for component in path.split(separator: "/") {
+            let next = (current as NSString).appendingPathComponent(String(component))
+            if manager.fileExists(atPath: next) { current = next; continue }
+            guard let entries = try? manager.contentsOfDirectory(atPath: current),
+                  let match = entries.first(where: { $0.lowercased() == component.lowercased() }) else { return nil }
+            current = (current as NSString).appendingPathComponent(match)
+        }
+        return current
+    }
+
+    static func isMarkdown(_ path: String) -> Bool {
+        ["md", "markdown"].contains((path as NSString).pathExtension.lowercased())
+    }
+
+    static func anchorHelp(_ anchor: String, _ anchors: Set<String>) -> String {
+        if let close = Suggestions.closest(to: anchor.lowercased(), in: anchors.sorted()) { return "did you mean `#\(close)`?" }
+        return "link to a heading's anchor: its text in lower case, spaces as `-`, punctuation dropped"
+    }
+}

@@ -1,0 +1,178 @@
+// RB030: a page for people has the sections its repository's template promises the reader.
+
+import Foundation
+import RunbookSource
+
+/// A section template: the headings every page of a kind has, in the words a team uses.
+public struct SectionTemplate: Sendable, Equatable {
+    public let name: String
+    /// Headings as written in the template (`Meaning`, `Alert Behavior`).
+    public let sections: [String]
+
+    public init(name: String, sections: [String]) {
+        self.name = name
+        self.sections = sections
+    }
+
+    /// The shapes most Markdown runbooks follow.
+    public static let builtIn: [SectionTemplate] = [
+        // prometheus-operator's runbooks, OpenShift's and KubeVirt's alert pages.
+        SectionTemplate(name: "prometheus-operator", sections: ["Meaning", "Impact", "Diagnosis", "Mitigation"]),
+        // The runbook authoring guide's structure (seed 001).
+        SectionTemplate(name: "runbook-guide", sections: ["When to Use", "Prerequisites", "Steps", "Escalation"]),
+        // A service runbook (seed 003).
+        SectionTemplate(name: "service-runbook", sections: ["Service Overview", "Key Metrics", "Common Issues", "Emergency Procedures"]),
+        // GitLab's alert playbook template (docs/template-alert-playbook.md).
+        SectionTemplate(name: "gitlab-alert-playbook", sections: [
+            "Overview", "Services", "Metrics", "Alert Behavior", "Severities", "Verification", "Recent changes",
+            "Troubleshooting", "Possible Resolutions", "Dependencies", "Escalation", "Definitions", "Related Links",
+        ]),
+        // Incident-response playbooks (NIST SP 800-61's phases).
+        SectionTemplate(name: "incident-response", sections: ["Contain", "Eradicate", "Recover"]),
+    ]
+
+    public static func named(_ name: String) -> SectionTemplate? { builtIn.first { $0.name == name.lowercased() } }
+
+    /// Whether a heading is this section: its words contain the section's words in order, each
+    /// compared by its first six letters (`Mitigating` is Mitigation, `Diagnosis and mitigation`
+    /// is both, `Containment` is Contain).
+    static func heading(_ heading: String, matches section: String) -> Bool {
+        let words = normalizedWords(heading)
+        let wanted = normalizedWords(section)
+        guard !wanted.isEmpty, words.count >= wanted.count else { return false }
+        for start in 0...(words.count - wanted.count) where zip(words[start...], wanted).allSatisfy({ stem($0) == stem($1) }) {
+            return true
+        }
+        return false
+    }
+
+    static func normalizedWords(_ text: String) -> [String] {
+        text.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init).filter { !$0.allSatisfy(\.isNumber) }
+    }
+
+    static func stem(_ word: String) -> Substring { word.prefix(6) }
+}
+
+/// `sections:` in `.rbc.yaml`: a template for the pages under some paths (all pages when none).
+public struct SectionTemplateSetting: Sendable {
+    public let template: SectionTemplate
+    /// Globs, as regular expressions over paths relative to `root`.
+    public let paths: [NSRegularExpression]
+    public let root: String
+
+    public init(template: SectionTemplate, paths: [NSRegularExpression], root: String) {
+        self.template = template
+        self.paths = paths
+        self.root = root
+    }
+
+    func applies(to path: String) -> Bool {
+        guard !paths.isEmpty else { return true }
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        let prefix = root.hasSuffix("/") ? root : root + "/"
+        guard absolute.hasPrefix(prefix) else { return false }
+        let relative = String(absolute.dropFirst(prefix.count))
+        let range = NSRange(relative.startIndex..., in: relative)
+        return paths.contains { $0.firstMatch(in: relative, range: range) != nil }
+    }
+}
+
+struct SectionTemplateRule: LintRule {
+    static let description = RuleDescription(
+        id: "RB030", slug: "section-missing", category: .documentation, severity: .warning, scope: .documentation,
+        summary: "a page for people lacks a section of its repository's template",
+        rationale: """
+        A responder paged at night opens the runbook and jumps to the section they need — Diagnosis, \
+        Mitigation, Escalation. When one page of a repository lacks it, they read the whole page to \
+        learn it is not there. The template comes from `.rbc.yaml`:
+
+        ```yaml
+        sections:
+          - template: prometheus-operator        # Meaning, Impact, Diagnosis, Mitigation
+            paths: ["content/runbooks/**"]
+          - required: [Overview, Troubleshooting, Escalation]
+            paths: ["docs/**/alerts/*.md"]
+        ```
+
+        Built-in templates: `prometheus-operator` (Meaning, Impact, Diagnosis, Mitigation — also \
+        OpenShift's and KubeVirt's shape), `runbook-guide` (When to Use, Prerequisites, Steps, \
+        Escalation), `service-runbook` (Service Overview, Key Metrics, Common Issues, Emergency \
+        Procedures), `gitlab-alert-playbook` (Overview, Services, Metrics, Alert Behavior, Severities, \
+        Verification, Recent changes, Troubleshooting, Possible Resolutions, Dependencies, Escalation, \
+        Definitions, Related Links) and `incident-response` (Contain, Eradicate, Recover). Without \
+        `sections:`, a page that already has all but one of a built-in template's sections (at least \
+        three) is held to that template. Headings of any level count, matched by their words \
+        (`## Mitigating` is Mitigation; `## Diagnosis and mitigation` is both). A page that is one \
+        paragraph (a pointer to another page) is left alone.
+        """,
+        triggering: [
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # ↓KubePodCrashLooping
+
+            ## Meaning
+            The pod restarts over and over.
+
+            ## Impact
+            The service is degraded.
+
+            ## Diagnosis
+            Read the pod's events and logs.
+            """, markdown: true),
+        ],
+        nonTriggering: [
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # KubePodCrashLooping
+
+            ## Meaning
+            The pod restarts over and over.
+
+            ## Impact
+            The service is degraded.
+
+            ## Diagnosis and mitigation
+            Read the pod's events and logs, then fix what they say.
+            """, markdown: true),
+        ])
+
+    func check(_ context: LintContext) -> [LintFinding] {
+        guard let page = context.page else { return [] }
+        // The first H1 is the page's title, not a section.
+        var sections = page.headings
+        if let title = sections.first, title.level == 1 { sections.removeFirst() }
+        let headings = sections.map(\.text)
+        let configured = context.settings.sectionTemplates.filter { $0.applies(to: context.file.path) }.map(\.template)
+        let templates: [SectionTemplate]
+        if !configured.isEmpty {
+            // A page that is nothing but a pointer (`See [Node RAID Degraded](…)`) is not a runbook of its own.
+            if headings.isEmpty, Self.isPointer(context) { return [] }
+            templates = configured
+        } else {
+            templates = SectionTemplate.builtIn.filter { template in
+                let present = template.sections.filter { section in headings.contains { SectionTemplate.heading($0, matches: section) } }
+                return present.count >= 3 && present.count == template.sections.count - 1
+            }
+        }
+        let title = page.headings.first { $0.level == 1 }?.range ?? context.syntax.headerRange
+        return templates.compactMap { template in
+            let missing = template.sections.filter { section in !headings.contains { SectionTemplate.heading($0, matches: section) } }
+            guard !missing.isEmpty else { return nil }
+            let list = missing.map { "`\($0)`" }
+            let named = list.count == 1 ? list[0] : list.dropLast().joined(separator: ", ") + " and " + list.last!
+            return LintFinding("the page has no \(named) section\(missing.count == 1 ? "" : "s") (template `\(template.name)`)", at: title,
+                               help: "add `## \(missing[0])`\(missing.count > 1 ? " and the others" : ""), even if only to say there is nothing to do there")
+        }
+    }
+
+    /// One paragraph and nothing else below the title.
+    static func isPointer(_ context: LintContext) -> Bool {
+        let blocks = context.page?.text.components(separatedBy: "\n\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") && !$0.hasPrefix("<!--") } ?? []
+        return blocks.count <= 1
+    }
+}

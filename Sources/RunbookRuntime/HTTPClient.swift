@@ -1,0 +1,126 @@
+// HTTP requests for `http_request` steps and webhooks, on libcurl: one deadline in milliseconds for
+// the whole request (connect, send, every byte of the answer), a body captured like a command's
+// output (its head and tail, within a bound), and a way to end a request in flight (a signal).
+
+import CCurl
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import RunbookSema
+
+public struct HTTPResponse: Sendable {
+    public let status: Int
+    /// The body as captured: all of it when small, else its first and last parts with a marker.
+    public let body: String
+    /// Bytes received in all.
+    public let bodyBytes: Int
+}
+
+public enum HTTPClient {
+    /// The body is kept like a command's output: the first and last half of this many bytes.
+    public static let captureLimit = ProcessRunner.captureLimit
+
+    public struct Failure: Error, CustomStringConvertible {
+        public enum Kind: Sendable { case timedOut, interrupted, failed }
+        public let kind: Kind
+        public let description: String
+    }
+
+    /// libcurl's global state, set up once per process before any handle exists.
+    private static let initialized: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+
+    /// A blocking request that ends by `timeoutMs` at the latest, or as soon as `cancelled` says so.
+    /// `userAgent` (`rbc/VERSION`) tells the server who calls; a step's own `User-Agent` header wins.
+    public static func send(method: String, url: String, headers: [String: String], body: String?, timeoutMs: Int,
+                            userAgent: String = "rbc", cancelled: (@Sendable () -> Bool)? = nil) throws -> HTTPResponse {
+        guard let target = URL(string: url), target.scheme == "http" || target.scheme == "https" else {
+            throw Failure(kind: .failed, description: "`\(url)` is not an http(s) URL")
+        }
+        guard initialized, let handle = curl_easy_init() else {
+            throw Failure(kind: .failed, description: "\(method) \(url): libcurl could not start")
+        }
+        defer { curl_easy_cleanup(handle) }
+        let transfer = Transfer(cancelled: cancelled)
+        var headerList: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(headerList) }
+        // No `Expect: 100-continue` round trip before a body: it costs a second with many servers.
+        var lines = headers.sorted(by: { $0.key < $1.key }).map { "\($0.key): \($0.value)" } + ["Expect:"]
+        if !headers.keys.contains(where: { $0.lowercased() == "user-agent" }) { lines.append("User-Agent: \(userAgent)") }
+        for line in lines {
+            headerList = curl_slist_append(headerList, line)
+        }
+        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        let code: CURLcode = withExtendedLifetime(transfer) {
+            errorBuffer.withUnsafeMutableBufferPointer { errors in
+                let context = Unmanaged.passUnretained(transfer).toOpaque()
+                rbc_curl_set_string(handle, CURLOPT_URL, url)
+                rbc_curl_set_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)
+                // Threads and signals: no SIGALRM for name lookups, which would hit rbc's handlers.
+                rbc_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
+                rbc_curl_set_long(handle, CURLOPT_TIMEOUT_MS, max(1, timeoutMs))
+                rbc_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, max(1, timeoutMs))
+                rbc_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, 1)
+                rbc_curl_set_long(handle, CURLOPT_MAXREDIRS, 5)
+                rbc_curl_set_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
+                rbc_curl_set_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
+                rbc_curl_set_headers(handle, headerList)
+                switch method.uppercased() {
+                case "GET": break
+                case "HEAD": rbc_curl_set_long(handle, CURLOPT_NOBODY, 1)
+                default: rbc_curl_set_string(handle, CURLOPT_CUSTOMREQUEST, method)
+                }
+                if let body {
+                    let bytes = Array(body.utf8CString)
+                    bytes.withUnsafeBufferPointer { rbc_curl_set_body(handle, $0.baseAddress, bytes.count - 1) }
+                    if method.uppercased() == "GET" { rbc_curl_set_string(handle, CURLOPT_CUSTOMREQUEST, "GET") }
+                }
+                rbc_curl_set_write_function(handle) { data, size, count, context in
+                    guard let data, let context else { return 0 }
+                    let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
+                    transfer.capture.append(UnsafeRawBufferPointer(start: data, count: size * count))
+                    return size * count
+                }
+                rbc_curl_set_pointer(handle, CURLOPT_WRITEDATA, context)
+                // Called at least once a second and on every chunk: a signal ends the request there.
+                rbc_curl_set_long(handle, CURLOPT_NOPROGRESS, 0)
+                rbc_curl_set_progress_function(handle) { context, _, _, _, _ in
+                    guard let context else { return 0 }
+                    return Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue().isCancelled ? 1 : 0
+                }
+                rbc_curl_set_pointer(handle, CURLOPT_XFERINFODATA, context)
+                return curl_easy_perform(handle)
+            }
+        }
+        switch code {
+        case CURLE_OK:
+            return HTTPResponse(status: rbc_curl_response_code(handle), body: transfer.capture.text, bodyBytes: transfer.capture.total)
+        case CURLE_OPERATION_TIMEDOUT:
+            throw Failure(kind: .timedOut, description: "\(method) \(url): no complete answer within \(DurationParser.format(milliseconds: max(1, timeoutMs)))")
+        case CURLE_ABORTED_BY_CALLBACK:
+            throw Failure(kind: .interrupted, description: "\(method) \(url): ended by a signal")
+        default:
+            let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let reason = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+            throw Failure(kind: .failed, description: "\(method) \(url) failed: \(reason)")
+        }
+    }
+
+    /// Posts a JSON document.
+    public static func postJSON(_ url: String, _ object: [String: Any], timeoutMs: Int, userAgent: String = "rbc",
+                                cancelled: (@Sendable () -> Bool)? = nil) throws -> HTTPResponse {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return try send(method: "POST", url: url, headers: ["Content-Type": "application/json"],
+                        body: String(decoding: data, as: UTF8.self), timeoutMs: timeoutMs, userAgent: userAgent, cancelled: cancelled)
+    }
+}
+
+/// What libcurl's callbacks reach through their context pointer.
+private final class Transfer {
+    let capture = Capture(limit: HTTPClient.captureLimit)
+    let cancelled: (@Sendable () -> Bool)?
+
+    init(cancelled: (@Sendable () -> Bool)?) { self.cancelled = cancelled }
+
+    var isCancelled: Bool { cancelled?() ?? false }
+}

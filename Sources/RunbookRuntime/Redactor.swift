@@ -1,0 +1,237 @@
+// Masks secrets wherever the executor writes: the terminal (streamed), the journal, plans, excerpts.
+// A secret is masked in every form it commonly takes in output (as given, upper- and lower-case,
+// JSON-escaped, URL-encoded, base64), and so is every value computed from it (taint).
+
+import Foundation
+import RunbookSema
+
+public final class Redactor: @unchecked Sendable {
+    public static let mask = "***"
+    /// Values computed from a secret shorter than this are not masked: they cannot carry the secret,
+    /// and masking every `ab` of the output would hide what the responder needs to see.
+    public static let minimumDerivedLength = 4
+
+    private let lock = NSLock()
+    /// Every form, longest first, so a longer form is masked whole before a shorter one inside it.
+    private var forms: [[UInt8]] = []
+
+    public init(secrets: [String] = []) {
+        for secret in secrets { add(secret) }
+    }
+
+    /// A secret value, or a value computed from one: it and its derived forms are masked from now on.
+    public func add(_ secret: String, derived: Bool = false) {
+        guard !secret.isEmpty, !derived || secret.utf8.count >= Self.minimumDerivedLength else { return }
+        let new = Self.forms(of: secret).map { Array($0.utf8) }.filter { !$0.isEmpty }
+        lock.lock()
+        defer { lock.unlock() }
+        for form in new where !forms.contains(form) { forms.append(form) }
+        forms.sort { $0.count > $1.count }
+    }
+
+    public var isEmpty: Bool { snapshot().isEmpty }
+
+    /// The length in bytes of the longest form: how much a stream may have to hold back.
+    public var longestForm: Int { snapshot().first?.count ?? 0 }
+
+    func snapshot() -> [[UInt8]] {
+        lock.lock()
+        defer { lock.unlock() }
+        return forms
+    }
+
+    /// The forms a secret takes in output and files.
+    static func forms(of secret: String) -> [String] {
+        var result = [secret, secret.uppercased(), secret.lowercased()]
+        let json = String(decoding: (try? JSONEncoder().encode(secret)) ?? Data(), as: UTF8.self)
+        if json.count >= 2 {
+            let escaped = String(json.dropFirst().dropLast())
+            result += [escaped, escaped.replacingOccurrences(of: "\\/", with: "/")]
+        }
+        var unreserved = CharacterSet.alphanumerics
+        unreserved.insert(charactersIn: "-._~")
+        if let encoded = secret.addingPercentEncoding(withAllowedCharacters: unreserved) {
+            result += [encoded, encoded.replacingOccurrences(of: "%20", with: "+")]
+        }
+        // `echo "$TOKEN" | base64` encodes the newline too; padding is dropped so the form also
+        // matches inside longer encodings.
+        for raw in [secret, secret + "\n"] {
+            result.append(String(Data(raw.utf8).base64EncodedString().prefix { $0 != "=" }))
+        }
+        return result.filter { $0.utf8.count >= min(secret.utf8.count, 4) || $0 == secret }
+    }
+
+    // MARK: - Whole texts
+
+    public func redact(_ text: String) -> String {
+        let forms = snapshot()
+        guard !forms.isEmpty else { return text }
+        return String(decoding: Self.redact(Array(text.utf8), forms: forms, final: true).output, as: UTF8.self)
+    }
+
+    /// Masks every complete form. Unless `final`, stops at the first position where a form could
+    /// still begin in bytes not yet seen, and returns the rest as `held`.
+    static func redact(_ bytes: [UInt8], forms: [[UInt8]], final: Bool) -> (output: [UInt8], held: [UInt8]) {
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var index = 0
+        scanning: while index < bytes.count {
+            for form in forms where form[0] == bytes[index] {
+                let available = bytes.count - index
+                if available >= form.count {
+                    if bytes[index..<(index + form.count)].elementsEqual(form) {
+                        output += Array(mask.utf8)
+                        index += form.count
+                        continue scanning
+                    }
+                } else if !final, bytes[index...].elementsEqual(form[0..<available]) {
+                    return (output, Array(bytes[index...]))
+                }
+            }
+            output.append(bytes[index])
+            index += 1
+        }
+        return (output, [])
+    }
+
+    /// A text that was cut (an excerpt, or output whose middle was not kept): masked whole, then at
+    /// each cut a partial form, the half of a secret the cut left behind, is masked too.
+    public func redact(cutText text: String, marker: String) -> String {
+        let pieces = text.components(separatedBy: marker)
+        guard pieces.count > 1 else { return redact(text) }
+        var masked = pieces.map(redact)
+        let forms = snapshot()
+        for index in masked.indices {
+            var bytes = Array(masked[index].utf8)
+            if index < masked.count - 1 { bytes = Self.maskPartialSuffix(bytes, forms: forms) }
+            if index > 0 { bytes = Self.maskPartialPrefix(bytes, forms: forms) }
+            masked[index] = String(decoding: bytes, as: UTF8.self)
+        }
+        return masked.joined(separator: marker)
+    }
+
+    /// The end of `bytes` is the start of a form: mask it.
+    static func maskPartialSuffix(_ bytes: [UInt8], forms: [[UInt8]]) -> [UInt8] {
+        var cut = 0
+        for form in forms {
+            for length in stride(from: min(form.count - 1, bytes.count), through: 1, by: -1) where length > cut {
+                if bytes[(bytes.count - length)...].elementsEqual(form[0..<length]) { cut = length; break }
+            }
+        }
+        return cut == 0 ? bytes : Array(bytes.dropLast(cut)) + Array(mask.utf8)
+    }
+
+    /// The start of `bytes` is the end of a form: mask it.
+    static func maskPartialPrefix(_ bytes: [UInt8], forms: [[UInt8]]) -> [UInt8] {
+        var cut = 0
+        for form in forms {
+            for length in stride(from: min(form.count - 1, bytes.count), through: 1, by: -1) where length > cut {
+                if bytes[0..<length].elementsEqual(form[(form.count - length)...]) { cut = length; break }
+            }
+        }
+        return cut == 0 ? bytes : Array(mask.utf8) + Array(bytes.dropFirst(cut))
+    }
+
+    /// An excerpt of at most `limit` characters (head and tail), masked before it is cut.
+    public func excerpt(_ text: String, limit: Int = 4000) -> String {
+        let marker = "\n[…]\n"
+        let masked = redact(text)
+        guard masked.count > limit else { return masked }
+        return redact(cutText: String(masked.prefix(limit / 2)) + marker + String(masked.suffix(limit / 2)), marker: marker)
+    }
+
+    // MARK: - Values and events
+
+    public func redact(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .string(let text): .string(redact(text))
+        case .array(let items): .array(items.map(redact))
+        case .object(let fields): .object(Dictionary(uniqueKeysWithValues: fields.map { (redact($0.key), redact($0.value)) }))
+        default: value
+        }
+    }
+
+    /// Every text of a journal event, masked. The compiled IR is left alone: it holds the runbook's
+    /// text, never parameter values, and must stay exact for `rbc rollback` and `rbc resume`.
+    public func redact(_ event: JournalEvent) -> JournalEvent {
+        guard !isEmpty else { return event }
+        var copy = event
+        let texts: [WritableKeyPath<JournalEvent, String?>] = [
+            \.runbook, \.commit, \.user, \.host, \.list, \.step, \.action, \.command, \.outcome, \.stdout, \.stderr,
+            \.reason, \.decision, \.by, \.store, \.key, \.undoKey, \.signal, \.text, \.status,
+        ]
+        for path in texts { copy[keyPath: path] = copy[keyPath: path].map(redact) }
+        copy.outputs = copy.outputs.map { Dictionary(uniqueKeysWithValues: $0.map { ($0.key, redact($0.value)) }) }
+        copy.params = copy.params?.mapValues(redact)
+        copy.value = copy.value.map(redact)
+        // The value before held a secret: it is not journaled, so it cannot be restored from here.
+        if let previous = copy.previous, redact(previous) != previous {
+            copy.previous = redact(previous)
+            copy.previousMasked = true
+        }
+        if let source = copy.previousSource, redact(source) != source {
+            copy.previousSource = redact(source)
+            copy.previousMasked = true
+        }
+        return copy
+    }
+}
+
+/// Masks secrets in a live stream of output. A chunk may end inside a secret (a command that prints
+/// a byte at a time, or a read that splits it): the bytes that could still become a secret are held
+/// back until the next chunk decides, so no split lets part of a secret through.
+public final class StreamRedactor: @unchecked Sendable {
+    private let redactor: Redactor
+    private var held: [UInt8] = []
+    private let lock = NSLock()
+
+    public init(_ redactor: Redactor) { self.redactor = redactor }
+
+    /// What can be shown now of everything received so far.
+    public func feed(_ chunk: [UInt8]) -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        let (output, rest) = Redactor.redact(held + chunk, forms: redactor.snapshot(), final: false)
+        held = rest
+        return Self.decodeComplete(output, holding: &held)
+    }
+
+    /// What is left at the end of the stream.
+    public func flush() -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        let (output, _) = Redactor.redact(held, forms: redactor.snapshot(), final: true)
+        held = []
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Decodes the bytes up to the last complete UTF-8 character; an incomplete one waits in front of `held`.
+    static func decodeComplete(_ bytes: [UInt8], holding held: inout [UInt8]) -> String {
+        var end = bytes.count
+        var back = 0
+        while end > 0, back < 4, bytes[end - 1] & 0xC0 == 0x80 { end -= 1; back += 1 }
+        if end > 0 {
+            let lead = bytes[end - 1]
+            let width = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1
+            if width > 1, width > back + 1 {
+                held = Array(bytes[(end - 1)...]) + held
+                return String(decoding: bytes[0..<(end - 1)], as: UTF8.self)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// The executor's own lines, masked on the way out (commands' output is masked by its stream).
+struct RedactingOutput: ExecutionOutput {
+    let base: ExecutionOutput
+    let redactor: Redactor
+
+    init(_ base: ExecutionOutput, redactor: Redactor) {
+        self.base = base
+        self.redactor = redactor
+    }
+
+    func note(_ text: String) { base.note(redactor.redact(text)) }
+    func stream(_ chunk: String, isError: Bool) { base.stream(chunk, isError: isError) }
+}
