@@ -6,7 +6,6 @@
 import Foundation
 import RunbookSema
 import RunbookSource
-import RunbookSyntax
 
 public struct ExecutionSettings: Sendable {
     public var dryRun = false
@@ -30,6 +29,13 @@ public struct ExecutionSettings: Sendable {
     public var root: String?
     /// Required parameters a plan was made without: they read as marked placeholders (`rbc run` refuses without them).
     public var missingParams: [String] = []
+    /// A partial run (`--from`, `--only`, `--procedure`): the main steps that run, and how they were chosen.
+    /// Steps outside it are journaled as skipped.
+    public var selectedSteps: Set<String>?
+    public var selection: String?
+    /// `--step`: before each step, show the exact command and ask run / skip / abort; after a failure,
+    /// retry / skip / abort. Every answer is journaled.
+    public var stepMode = false
     /// How long a store change waits for another rbc that holds the store.
     public var lockWaitMs = 10_000
 
@@ -192,6 +198,11 @@ public final class Executor: @unchecked Sendable {
             outcome.journalFailure = journalFailure
             return outcome
         }
+        if let selection = settings.selection, !settings.dryRun {
+            var event = JournalEvent(.message)
+            event.text = "partial run: \(selection)"
+            record(event)
+        }
         return proceed(runID: runID, from: 0)
     }
 
@@ -253,10 +264,11 @@ public final class Executor: @unchecked Sendable {
 
     /// Room kept free for the journal while steps run: enough to journal the rollback of everything
     /// that may need it, so a filesystem that fills up stops the run with its way back intact.
-    /// The files of the config stores a runbook may change (its steps, their rollbacks, the
-    /// runbook-wide rollback), symlinks followed: what its run lock covers.
+    /// The files of the config stores a runbook may change (its steps and procedures, their
+    /// rollbacks, the runbook-wide rollback), symlinks followed: what its run lock covers.
     public static func storeFiles(changedBy ir: RunbookIR, stores: [String: ConfigStore]) -> [String] {
-        let actions = (ir.steps + ir.postRunbook + ir.rollback).flatMap { [$0.action] + ($0.rollback.map { [$0.action] } ?? []) }
+        let steps = ir.steps + ir.postRunbook + ir.rollback + ir.procedures.flatMap(\.steps)
+        let actions = steps.flatMap { [$0.action] + ($0.rollback.map { [$0.action] } ?? []) }
         let names = Set(actions.filter { $0.kind == .updateConfig }.map { $0.store ?? "default" })
         return Set(names.compactMap { stores[$0]?.target }).sorted()
     }
@@ -278,7 +290,11 @@ public final class Executor: @unchecked Sendable {
                 stopped = (.rolledBack, "stopped before step \(step.id): \(journalFailure ?? "cannot write the journal")")
                 break
             }
-            let outcome = perform(step, list: "steps")
+            let outcome = settings.stepMode && !settings.dryRun ? performStepByStep(step) : perform(step, list: "steps")
+            if abortRequested {
+                stopped = (.rolledBack, "aborted in step mode at step \(step.id)")
+                break
+            }
             if journalFailure != nil {
                 stopped = (.rolledBack, "stopped at step \(step.id): \(journalFailure ?? "")")
                 break
@@ -313,7 +329,7 @@ public final class Executor: @unchecked Sendable {
             status = stopped.status
             reason = stopped.reason
         } else {
-            status = failures > 0 ? .completedWithFailures : .succeeded
+            status = failures + failuresSkipped > 0 ? .completedWithFailures : .succeeded
         }
         if signalCount == 0, journalFailure == nil {
             for step in ir.postRunbook { _ = perform(step, list: "post_runbook") }
@@ -453,6 +469,11 @@ public final class Executor: @unchecked Sendable {
     }
 
     func perform(_ step: StepIR, list: String) -> StepOutcome {
+        if list == "steps", let selected = settings.selectedSteps, !selected.contains(step.id) {
+            // Not part of this partial run: journaled as skipped, left out of a plan.
+            if settings.dryRun { return StepOutcome(succeeded: true, status: "skipped", counts: false) }
+            return finishStep(step, list: list, AttemptResult(status: "skipped", reason: "not selected (\(settings.selection ?? "partial run"))"), counts: false)
+        }
         var started = JournalEvent(.stepStarted)
         started.step = step.id
         started.list = list
@@ -472,7 +493,10 @@ public final class Executor: @unchecked Sendable {
         // The condition.
         if let when = step.when {
             do {
-                let value = try ExpressionEvaluator.condition(when, in: context)
+                guard let condition = step.condition else {
+                    throw ExpressionEvaluator.Failure(description: "the IR holds no checked condition: recompile the runbook")
+                }
+                let value = try ExpressionEvaluator.evaluate(condition, in: context)
                 if case .unknown = value {
                     entry.conditionValue = "decided at run time"
                 } else {
@@ -484,6 +508,16 @@ public final class Executor: @unchecked Sendable {
                 }
             } catch {
                 return finishStep(step, list: list, AttemptResult(status: "failed", reason: "condition `\(when)`: \(error)"))
+            }
+        }
+        // Alternatives in one command (`# Option A` … `# Option B` …): never both. Step mode asks which.
+        let alternatives = step.action.kind == .executeCommand ? Alternatives.split(step.action.command ?? "").options : []
+        if !alternatives.isEmpty {
+            let labels = alternatives.map(\.label).joined(separator: "; ")
+            entry.approval = "holds alternatives (\(labels)): rbc run refuses it; rbc run --step asks which one to run"
+            if !settings.dryRun {
+                return finishStep(step, list: list, AttemptResult(status: "refused",
+                                                                  reason: "holds alternatives (\(labels)): rbc does not run both; `rbc run --step` asks which one"))
             }
         }
         // Approval: confirm: true, and manual steps (a person does them).
@@ -550,9 +584,12 @@ public final class Executor: @unchecked Sendable {
         var event = JournalEvent(.approval)
         event.step = step.id
         let question = step.action.kind == .manual
-            ? "Step \(step.id) is manual:\n  \(redact(step.action.instructions ?? ""))\nDone?"
+            ? "Step \(step.id) is manual:\n  \(display(step.action.instructions ?? "", field: "instructions", step: step))\nDone?"
             : "Run step \(step.id)?\n  \(describe(step.action, step: step, prefix: ""))\nApprove?"
-        if settings.approveAll || settings.approvedSteps.contains(step.id) {
+        if stepModeApproved.contains(step.id) {
+            event.decision = "approved"
+            event.by = "step mode"
+        } else if settings.approveAll || settings.approvedSteps.contains(step.id) {
             event.decision = "approved"
             event.by = settings.approveAll ? "--yes" : "--approve \(step.id)"
         } else if let answer = prompter.confirm(question) {
@@ -568,6 +605,80 @@ public final class Executor: @unchecked Sendable {
         if event.decision == "approved" { approvedBy[step.id] = event.by }
         if event.decision != "approved" { output.note("✘ \(step.id) not approved (\(event.by ?? ""))") }
         return event.decision == "approved"
+    }
+
+    // MARK: - Step mode
+
+    /// Set when the person answers abort: the run stops and rolls back what completed.
+    var abortRequested = false
+    /// Steps the person chose to run in step mode: that answer is their approval.
+    var stepModeApproved: Set<String> = []
+    /// Failed steps the person chose to go on without: the run ends `completed_with_failures`.
+    var failuresSkipped = 0
+
+    /// One step in step mode: ask before it (run / skip / abort) and after a failure (retry / skip / abort).
+    func performStepByStep(_ original: StepIR) -> StepOutcome {
+        var step = original
+        let title = "Step \(step.id)\(step.name.map { ": \($0)" } ?? "")"
+        var question = "\(title)\n  \(describe(step.action, step: step, prefix: ""))\n[r]un, [s]kip, [a]bort?"
+        var options = ["run", "skip", "abort"]
+        // Alternatives become a choice: each option with the lines every option shares.
+        let alternatives = step.action.kind == .executeCommand ? Alternatives.split(step.action.command ?? "") : (preamble: step.action.command ?? "", options: [])
+        if !alternatives.options.isEmpty {
+            let listed = alternatives.options.enumerated().map { index, option in
+                "  [\(index + 1)] \(option.label)\n" + redact(Alternatives.choose(option, preamble: alternatives.preamble))
+                    .split(separator: "\n").map { "      $ \($0)" }.joined(separator: "\n")
+            }
+            question = "\(title) holds alternatives; rbc runs one:\n\(listed.joined(separator: "\n"))\n[1]-[\(alternatives.options.count)], [s]kip, [a]bort?"
+            options = alternatives.options.indices.map { String($0 + 1) } + ["skip", "abort"]
+        }
+        var failed: StepOutcome?
+        while true {
+            var answer = prompter.choose(question, options: failed == nil ? options : ["retry", "skip", "abort"]) ?? "abort"
+            var event = JournalEvent(.approval)
+            event.step = step.id
+            event.by = "step mode"
+            event.text = answer
+            if let number = Int(answer), let chosen = Self.choosing(original, number - 1) {
+                step = chosen
+                event.text = "choose \(alternatives.options[number - 1].label)"
+                answer = "run"
+            }
+            event.decision = answer == "run" || answer == "retry" ? "approved" : "refused"
+            guard record(event) else { return StepOutcome(succeeded: false, status: "refused", counts: true) }
+            switch answer {
+            case "run", "retry":
+                stepModeApproved.insert(step.id)
+                let outcome = perform(step, list: "steps")
+                if outcome.succeeded || signalCount > 0 || journalFailure != nil { return outcome }
+                failed = outcome
+                question = "Step \(step.id) \(outcome.status).\n[r]etry, [s]kip (go on without it), [a]bort (roll back)?"
+            case "skip":
+                // After a failure, skipping means the failure does not stop the run.
+                if let failed {
+                    failuresSkipped += 1
+                    return StepOutcome(succeeded: false, status: failed.status, counts: false)
+                }
+                return finishStep(step, list: "steps", AttemptResult(status: "skipped", reason: "skipped in step mode"), counts: false)
+            default:
+                abortRequested = true
+                output.note("✘ aborted at step \(step.id)")
+                return failed ?? StepOutcome(succeeded: false, status: "refused", counts: true)
+            }
+        }
+    }
+
+    /// A step that runs one of its command's alternatives (0-based), from the command and its template alike.
+    static func choosing(_ step: StepIR, _ index: Int) -> StepIR? {
+        let command = Alternatives.split(step.action.command ?? "")
+        let template = Alternatives.split(step.action.commandTemplate ?? step.action.command ?? "")
+        guard command.options.indices.contains(index), template.options.count == command.options.count else { return nil }
+        var chosen = step
+        chosen.action.command = Alternatives.choose(command.options[index], preamble: command.preamble)
+        if step.action.commandTemplate != nil {
+            chosen.action.commandTemplate = Alternatives.choose(template.options[index], preamble: template.preamble)
+        }
+        return chosen
     }
 
     // MARK: - Actions
@@ -613,7 +724,7 @@ public final class Executor: @unchecked Sendable {
         switch action.kind {
         case .executeCommand:
             let (command, environment) = try commandToRun(action, step: step, field: fieldPrefix + "command")
-            let shell = action.shell ?? "/bin/sh"
+            let shell = try action.shell.map { try resolve($0, field: fieldPrefix + "shell", step: step) } ?? "/bin/sh"
             let sink = output
             // One redactor per stream: each holds back what may still become a secret.
             let streams = [StreamRedactor(redactor), StreamRedactor(redactor)]
@@ -657,7 +768,8 @@ public final class Executor: @unchecked Sendable {
                 if !codes.contains(Int(run.exitCode)) {
                     result.status = "failed"
                     result.reason = "exit code \(run.exitCode)\(codes == [0] ? "" : " (expected \(codes.map(String.init).joined(separator: ", ")))")"
-                } else if let pattern = expect?.outputPattern, !Self.matches(pattern, run.stdout + "\n" + run.stderr) {
+                } else if let pattern = try expect?.outputPattern.map({ try resolve($0, field: "expect.output", step: step) }),
+                          !Self.matches(pattern, run.stdout + "\n" + run.stderr) {
                     result.status = "failed"
                     result.reason = "the output does not match /\(pattern)/"
                 }
@@ -683,7 +795,8 @@ public final class Executor: @unchecked Sendable {
             } else if expected == nil, !(200...299).contains(response.status) {
                 result.status = "failed"
                 result.reason = "HTTP \(response.status)"
-            } else if let pattern = expect?.outputPattern, !Self.matches(pattern, response.body) {
+            } else if let pattern = try expect?.outputPattern.map({ try resolve($0, field: "expect.output", step: step) }),
+                      !Self.matches(pattern, response.body) {
                 result.status = "failed"
                 result.reason = "the response body does not match /\(pattern)/"
             }
@@ -711,7 +824,8 @@ public final class Executor: @unchecked Sendable {
                 event.value = value
                 guard self.record(event) else { throw ConfigStore.Failure(description: "not changed: \(self.journalFailure ?? "cannot write the journal")") }
             }
-            let previous = change.undoKey == key ? change.previous : try? store.get(key)
+            // When a shallower key was replaced or created, this key itself did not exist before.
+            let previous = change.undoKey == key ? change.previous : nil
             output.note("  \(key) = \(RuntimeValue.from(value).text) (was \(previous.map { RuntimeValue.from($0).text } ?? "unset")) in \(store.path)")
             var result = AttemptResult(status: "succeeded")
             result.configChange = change
@@ -778,7 +892,7 @@ public final class Executor: @unchecked Sendable {
     func commandToRun(_ action: ActionIR, step: StepIR, field: String) throws -> (String, [String: String]) {
         var environment: [String: String] = [:]
         for substitution in (step.substitutions ?? []) where substitution.field == field {
-            let value = try ExpressionEvaluator.evaluate(substitution.expression, in: context).text
+            let value = try evaluate(substitution).text
             // Taint: a value computed from a secret is a secret.
             if substitution.secret { redactor.add(value, derived: true) }
             environment[substitution.variable] = value
@@ -786,30 +900,59 @@ public final class Executor: @unchecked Sendable {
         return (action.commandTemplate ?? action.command ?? "", environment)
     }
 
-    /// A string field with its expressions evaluated (for messages, URLs, keys: not shell text).
+    /// A substitution's value, from the tree the type checker kept.
+    func evaluate(_ substitution: SubstitutionIR) throws -> RuntimeValue {
+        guard let tree = substitution.tree else {
+            throw ExpressionEvaluator.Failure(description: "`${{ \(substitution.expression) }}` has no checked expression in the IR: recompile the runbook")
+        }
+        return try ExpressionEvaluator.evaluate(tree, in: context)
+    }
+
+    /// The template the type checker kept for a field; nil when the field holds no `${{ }}`.
+    func template(_ field: String, step: StepIR, text: String) throws -> TemplateIR? {
+        if let template = step.templates?.first(where: { $0.field == field }) { return template }
+        // An IR without templates (hand-written, or from an older rbc) must not run `${{ }}` as text.
+        if text.contains("${{") { throw ExpressionEvaluator.Failure(description: "`\(field)` holds `${{ }}` the IR does not describe: recompile the runbook") }
+        return nil
+    }
+
+    /// A string field with its expressions evaluated (for messages, URLs, keys: not shell text), from
+    /// the parts the type checker kept: literal text as written, each value encoded for where it goes.
     func resolve(_ text: String, field: String, step: StepIR) throws -> String {
-        let scanned = TemplateScanner.scan(text)
-        guard scanned.hasExpressions else { return text }
+        guard let template = try template(field, step: step, text: text) else { return text }
         let bareField = field.hasPrefix("rollback.") ? String(field.dropFirst(9)) : field
         var out = ""
-        for part in scanned.parts {
-            guard part.kind == .expression else { out += part.text; continue }
-            let evaluated = try ExpressionEvaluator.evaluate(part.text, in: context)
+        for part in template.parts {
+            guard let index = part.substitution else { out += part.text ?? ""; continue }
+            guard let substitution = step.substitutions?[safe: index] else {
+                throw ExpressionEvaluator.Failure(description: "`\(field)` names substitution \(index), which the IR does not hold")
+            }
+            let evaluated = try evaluate(substitution)
             var value = evaluated.text
-            let expression = part.text.trimmingCharacters(in: .whitespaces)
-            let substitution = step.substitutions?.first { $0.field == field && $0.expression == expression }
-            if substitution?.secret == true { redactor.add(value, derived: true) }
+            if substitution.secret { redactor.add(value, derived: true) }
             if case .unknown = evaluated { out += value; continue }
             // Encoded for where it goes: never more than the one value the author put there.
-            if bareField == "url" {
-                value = try ValueEncoding.encode(value, in: ValueEncoding.urlPart(after: out))
-            } else if bareField == "config_key", !declaresShape(substitution) {
-                try ValueEncoding.checkKeySegment(value)
+            switch bareField {
+            case "url": value = try ValueEncoding.encode(value, in: ValueEncoding.urlPart(after: out))
+            case "config_key": if !declaresShape(substitution) { try ValueEncoding.checkKeySegment(value) }
+            case "expect.output": value = NSRegularExpression.escapedPattern(for: value)
+            default: break
             }
             out += value
         }
         if bareField == "config_key" { try ValueEncoding.checkKey(out) }
         return out
+    }
+
+    /// Whether a field reads something a plan does not know (a step's result, a parameter not given).
+    func isPlaceholder(_ text: String, field: String, step: StepIR) -> Bool {
+        guard let template = try? template(field, step: step, text: text) else { return text.contains("${{") }
+        return template.parts.contains { part in
+            guard let index = part.substitution else { return false }
+            guard let substitution = step.substitutions?[safe: index], let value = try? evaluate(substitution) else { return true }
+            if case .unknown = value { return true }
+            return false
+        }
     }
 
     /// The expression is a parameter whose `pattern:` declares the value's shape (which may hold dots).
@@ -833,22 +976,13 @@ public final class Executor: @unchecked Sendable {
     /// What the store holds now under a step's key, for plans and approvals.
     func currentConfigValue(store storeName: String, key template: String, step: StepIR, prefix: String) -> String {
         guard let store = settings.stores[storeName] else { return "(store `\(storeName)` is not configured: the run would fail here)" }
-        guard let key = try? resolve(template, field: prefix + "config_key", step: step), !isPlaceholder(template) else {
+        guard let key = try? resolve(template, field: prefix + "config_key", step: step), !isPlaceholder(template, field: prefix + "config_key", step: step) else {
             return "(current value: read at run time)"
         }
         do {
             return try store.get(key).map { redact(Self.jsonText($0)) } ?? "(unset)"
         } catch {
             return "(cannot read \(store.path): \(error))"
-        }
-    }
-
-    /// Whether a template reads something a plan does not know (a step's result, a parameter not given).
-    func isPlaceholder(_ template: String) -> Bool {
-        TemplateScanner.scan(template).parts.contains { part in
-            guard part.kind != .literal, let value = try? ExpressionEvaluator.evaluate(part.text, in: context) else { return part.kind != .literal }
-            if case .unknown = value { return true }
-            return false
         }
     }
 
@@ -860,7 +994,9 @@ public final class Executor: @unchecked Sendable {
 
     func describe(_ action: ActionIR, step: StepIR, prefix: String) -> String {
         switch action.kind {
-        case .executeCommand: return "$ " + display(action.command ?? "", field: prefix + "command", step: step)
+        case .executeCommand:
+            let shell = action.shell.map { "  (shell \(display($0, field: prefix + "shell", step: step)))" } ?? ""
+            return "$ " + display(action.command ?? "", field: prefix + "command", step: step) + shell
         case .updateConfig:
             // Current → new, as `ansible --check --diff` shows it: the plan reads the store, changes nothing.
             let storeName = action.store ?? "default"
@@ -874,7 +1010,7 @@ public final class Executor: @unchecked Sendable {
         case .createTicket: return "ticket: \(display(action.title ?? "", field: prefix + "title", step: step))"
         case .httpRequest: return "\(action.method ?? "GET") \(display(action.url ?? "", field: prefix + "url", step: step))"
         case .wait: return "wait \(DurationParser.format(milliseconds: action.durationMs ?? 0))"
-        case .manual: return "manual: \(redact(action.instructions ?? ""))"
+        case .manual: return "manual: \(display(action.instructions ?? "", field: prefix + "instructions", step: step))"
         }
     }
 
@@ -995,4 +1131,9 @@ public final class Executor: @unchecked Sendable {
         }
         return current
     }
+}
+
+extension Array {
+    /// The element at `index`, nil outside the array (IR from a journal is input like any other).
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }
