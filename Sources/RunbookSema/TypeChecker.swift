@@ -130,9 +130,14 @@ private struct Checker {
         let aliases = ["SEV1": StepSeverity.p0, "SEV2": .p1, "SEV3": .p2, "SEV4": .p3]
         if let severity = StepSeverity(rawValue: text) ?? aliases[text] { return severity }
         let upper = text.uppercased()
+        // `SEV-1`, `Sev 1`, `P-1` (seed 002's spelling): one way to write each, with the fix.
+        let joined = upper.filter { $0 != "-" && $0 != "_" && $0 != " " }
         if StepSeverity(rawValue: upper) != nil || aliases[upper] != nil {
             bag.report(.invalidValue, "severity `\(text)` must be written in capitals", at: field.value.range,
                        help: "write `\(upper)`")
+        } else if let severity = StepSeverity(rawValue: joined) ?? aliases[joined] {
+            bag.report(.invalidValue, "unknown severity `\(text)`", at: field.value.range,
+                       help: "did you mean `\(joined)`?\(joined == severity.rawValue ? "" : " (= \(severity.rawValue))")")
         } else {
             bag.report(.invalidValue, "unknown severity `\(text)`", at: field.value.range,
                        help: "use one of P0, P1, P2, P3 (SEV1–SEV4 are accepted, SEV1 = P0)")
