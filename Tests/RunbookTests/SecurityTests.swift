@@ -191,6 +191,35 @@ func expectNoLeak(_ texts: [(String, String)], of secret: String, sourceLocation
         #expect(check.stdout.components(separatedBy: "\"RB040\"").count == 2, "only the string reaching the remote shell: \(check.stdout)")
     }
 
+    @Test func everySecondInterpreterIsFoundAndNothingElse() throws {
+        let reinterpreting = [
+            #"su - app -c \"restart ${{ params.p }}\""#,
+            #"find . -name x | xargs sh -c \"rm ${{ params.p }}\""#,
+            #"watch \"kubectl get pod ${{ params.p }}\""#,
+            #"let n=${{ params.p }}+1"#,
+            #"(( ${{ params.p }} > 1 )) && echo big"#,
+            #"sudo -n bash -ec \"systemctl restart ${{ params.p }}\""#,
+            #"kubectl exec deploy/api -- sh -c \"kill ${{ params.p }}\""#,
+            #"psql <<SQL\nselect * from t where name = '${{ params.p }}';\nSQL"#,
+        ]
+        let safe = [
+            #"ssh \"${{ params.p }}\" uptime"#,
+            #"kubectl logs \"${{ params.p }}\" --tail=20"#,
+            #"[[ \"${{ params.p }}\" == api* ]] && echo api"#,
+            #"echo $(( 1 + 2 )) \"${{ params.p }}\""#,
+            #"env P=\"${{ params.p }}\" bash -c 'echo \"$P\"'"#,
+            #"sh -c \"echo ${{ params.n }}\""#,
+        ]
+        for (commands, expected) in [(reinterpreting, reinterpreting.count), (safe, 0)] {
+            let steps = commands.enumerated().map { index, command in
+                "    - id: s\(index)\n      action: execute_command\n      command: \"\(command)\"\n      readonly: true\n      timeout: 1m\n"
+            }.joined()
+            let fixture = try RunFixture(runbook(steps, extra: "  params:\n    p: {type: string, required: true}\n    n: {type: int, required: true}\n"))
+            let check = try fixture.rbc(["check", "rb.yaml", "--no-shellcheck", "--format", "json"])
+            #expect(check.stdout.components(separatedBy: "\"RB040\"").count - 1 == expected, "\(check.stdout)")
+        }
+    }
+
     @Test func forceRunsAndJournalsTheOverriddenFindings() throws {
         let fixture = try RunFixture(runbook("""
             - id: go
@@ -370,5 +399,34 @@ func expectNoLeak(_ texts: [(String, String)], of secret: String, sourceLocation
         let rollback = try fixture.rbc(["rollback", "last", "--yes"])
         #expect(isRunning(victim), "another user's process survives: \(rollback.stderr)")
         #expect(rollback.stderr.contains("belongs to another user"), "\(rollback.stderr)")
+    }
+}
+
+@Suite struct RedactorTests {
+    @Test func aStreamFedOneByteAtATimeNeverShowsASecret() {
+        let secret = "s3cr\"et-value"
+        let redactor = Redactor(secrets: [secret])
+        let stream = StreamRedactor(redactor)
+        let text = "before \(secret) middle \(secret.uppercased()) é after \(secret.prefix(5))"
+        var shown = ""
+        for byte in Array(text.utf8) { shown += stream.feed([byte]) }
+        shown += stream.flush()
+        #expect(shown == "before *** middle *** é after \(secret.prefix(5))", "a prefix alone at the end is not the secret")
+    }
+
+    @Test func theHalvesAtACutAreMasked() {
+        let secret = "abcdefghij"
+        let redactor = Redactor(secrets: [secret])
+        let marker = "\n[… 10 bytes not kept …]\n"
+        #expect(redactor.redact(cutText: "x abcde" + marker + "fghij y", marker: marker) == "x ***" + marker + "*** y")
+    }
+
+    @Test func derivedFormsAreMasked() {
+        let redactor = Redactor(secrets: ["to ken/1"])
+        for form in ["to ken/1", "TO KEN/1", "to%20ken%2F1", "to+ken%2F1", Data("to ken/1".utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")] {
+            #expect(redactor.redact("[\(form)]") == "[***]", "\(form)")
+        }
+        redactor.add("ab", derived: true)
+        #expect(redactor.redact("ab") == "ab", "a derived value too short to carry the secret is left alone")
     }
 }
