@@ -691,9 +691,10 @@ private struct Checker {
     }
 
     mutating func int(_ field: FieldSyntax, limits: ClosedRange<Int>) -> Int? {
-        guard field.value.scalarKind == .int, let text = field.value.scalarValue,
-              let value = Int(text.replacingOccurrences(of: "_", with: "")) ?? Int(text.dropFirst(2), radix: 16) else {
-            bag.report(.typeMismatch, "`\(field.key)` must be an integer, found \(field.value.kindDescription)", at: field.value.range)
+        guard field.value.scalarKind == .int, let text = field.value.scalarValue, let value = Self.integer(text) else {
+            // `!!int abc` claims an integer it is not: say so rather than guess at digits.
+            let found = field.value.scalarKind == .int ? "`\(field.value.scalarValue ?? "")`, which is not a number" : field.value.kindDescription
+            bag.report(.typeMismatch, "`\(field.key)` must be an integer, found \(found)", at: field.value.range)
             return nil
         }
         guard limits.contains(value) else {
@@ -768,18 +769,21 @@ private struct Checker {
         return nil
     }
 
+    /// An integer as YAML 1.1 writes one: decimal with `_` separators, or `0x`/`0o` with their digits.
+    static func integer(_ text: String) -> Int? {
+        let cleaned = text.replacingOccurrences(of: "_", with: "")
+        if let value = Int(cleaned) { return value }
+        var body = Substring(cleaned.lowercased())
+        var sign = 1
+        if body.hasPrefix("-") { sign = -1; body = body.dropFirst() } else if body.hasPrefix("+") { body = body.dropFirst() }
+        if body.hasPrefix("0x") { return Int(body.dropFirst(2), radix: 16).map { sign * $0 } }
+        if body.hasPrefix("0o") { return Int(body.dropFirst(2), radix: 8).map { sign * $0 } }
+        return nil
+    }
+
     mutating func date(_ field: FieldSyntax) -> String? {
         guard let text = scalarString(field) else { return nil }
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        if parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-           let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]), (1...12).contains(month) {
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
-            let components = DateComponents(year: year, month: month, day: day)
-            if let date = calendar.date(from: components), calendar.component(.day, from: date) == day {
-                return text
-            }
-        }
+        if TypeChecker.isCalendarDate(text) { return text }
         bag.report(.invalidDate, "`\(text)` is not a date", at: field.value.range,
                    help: "write the date as YYYY-MM-DD, e.g. `2026-11-01`")
         return nil
@@ -826,5 +830,19 @@ private struct Checker {
         case .float: return Double(text.replacingOccurrences(of: "_", with: "")).map(JSONValue.double) ?? .string(text)
         case .string: return .string(text)
         }
+    }
+}
+
+extension TypeChecker {
+    /// `YYYY-MM-DD` naming a day that exists (`2026-02-30` and `2026-13-45` do not).
+    public static func isCalendarDate(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]), (1...12).contains(month) else { return false }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        guard let date = calendar.date(from: DateComponents(year: year, month: month, day: day)) else { return false }
+        return calendar.component(.day, from: date) == day && calendar.component(.month, from: date) == month
     }
 }

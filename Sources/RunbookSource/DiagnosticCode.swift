@@ -70,6 +70,7 @@ extension DiagnosticCode {
     public static let paramValue = DiagnosticCode("RB3009", "param-value", .error, "a parameter value given with `--param` or `--params-file` does not fit its declaration")
     public static let secretUnmaskable = DiagnosticCode("RB3010", "secret-unmaskable", .error, "a secret (or a value computed from one) goes where it cannot be masked: a config key or a URL")
     public static let notTemplated = DiagnosticCode("RB3011", "not-templated", .error, "a `${{ }}` in a field that is not substituted at run time")
+    public static let expressionTooLarge = DiagnosticCode("RB3020", "expression-too-large", .error, "an expression has more parts than rbc checks (1,000 operators, names and values, nested at most 64 deep)")
 
     /// Every compiler diagnostic id, in id order; docs/diagnostics.md is generated from it.
     public static let compilerCatalog: [DiagnosticCode] = [
@@ -80,6 +81,6 @@ extension DiagnosticCode {
         .durationOutOfRange, .duplicateStepID, .emptySteps, .invalidRollback, .fieldNotApplicable,
         .conflictingKeys, .invalidPattern, .invalidDate, .invalidParam, .invalidIdentifier, .numberOutOfRange,
         .expressionSyntax, .unknownReference, .expressionType, .stepOrder, .unusedParam, .unknownFunction, .maybeSkipped,
-        .invalidOutput, .paramValue, .secretUnmaskable, .notTemplated,
+        .invalidOutput, .paramValue, .secretUnmaskable, .notTemplated, .expressionTooLarge,
     ]
 }
