@@ -570,13 +570,3 @@ func answering(_ answers: String, _ arguments: [String], in fixture: RunFixture)
         #expect(choice?.text == "choose Option B: Rollback")
     }
 }
-
-@Suite struct SeveritySpellingTests {
-    /// Seed 002 writes `SEV-1`: the message names the spelling rbc accepts.
-    @Test func sevWithAHyphenGetsADidYouMean() throws {
-        let fixture = try RunFixture("runbook:\n  name: \"T\"\n  severity: SEV-1\n  owner: t\n  steps:\n" + loggedStep("one"))
-        let check = try fixture.rbc(["check", "rb.yaml", "--no-git", "--no-shellcheck"])
-        #expect(check.status == 1)
-        #expect(check.stdout.contains("did you mean `SEV1`? (= P0)"), "\(check.stdout)")
-    }
-}
