@@ -38,6 +38,12 @@ public enum RunSession {
         public var dryRun = false
         public var approveAll = false
         public var approvedSteps: Set<String> = []
+        /// Run one named procedure (a Common Issue, an Emergency Procedure) instead of the main steps.
+        public var procedure: String?
+        /// Start at this step; run only these steps (both narrow the steps that run).
+        public var fromStep: String?
+        public var onlySteps: [String] = []
+        public var stepMode = false
         public var gracePeriodMs = 5000
         public var rbcVersion = ""
         /// Run even though the linter reports errors (the findings are journaled).
@@ -54,6 +60,7 @@ public enum RunSession {
             throw .diagnostics(result.diagnostics, usage ? 2 : 1)
         }
         var ir = compiled
+        try select(&ir, options: options)
         // The linter's errors (an injectable command, a secret echoed, …) stop a run unless forced.
         var lintFindings: [Diagnostic] = []
         if let syntax = result.syntax {
@@ -96,6 +103,8 @@ public enum RunSession {
         settings.commit = provenance?.head
         settings.dirty = provenance?.dirty ?? false
         settings.rbcVersion = options.rbcVersion
+        settings.stepMode = options.stepMode
+        (settings.selectedSteps, settings.selection) = try selectedSteps(ir, options: options)
         if options.force, !options.dryRun {
             settings.overriddenFindings = lintErrors.map { diagnostic in
                 let position = diagnostic.start.map { ":\($0.line):\($0.column)" } ?? ""
@@ -110,6 +119,41 @@ public enum RunSession {
         settings.root = ((runs as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
         return Prepared(ir: ir, settings: settings, runsDirectory: runs,
                         warnings: result.diagnostics.filter { $0.severity != .error }, lintFindings: lintFindings)
+    }
+
+    /// `--procedure NAME`: the procedure's steps become the steps that run (and that the journal's IR
+    /// holds, so rollback and resume read them). A procedure is named by id, or by name in any case.
+    static func select(_ ir: inout RunbookIR, options: Options) throws(Refusal) {
+        guard let name = options.procedure else { return }
+        let known = ir.procedures.map { "\($0.id) (\($0.name))" }.joined(separator: ", ")
+        guard let procedure = ir.procedures.first(where: { $0.id == name }) ?? ir.procedures.first(where: {
+            $0.name.caseInsensitiveCompare(name) == .orderedSame || $0.id == name.lowercased().replacingOccurrences(of: " ", with: "-")
+        }) else {
+            throw .message(ir.procedures.isEmpty ? "this runbook has no procedures" : "no procedure `\(name)`; its procedures: \(known)", 2)
+        }
+        ir.steps = procedure.steps
+    }
+
+    /// `--from STEP` and `--only STEP…`: the main steps that run, and how to say so; nil for all of them.
+    static func selectedSteps(_ ir: RunbookIR, options: Options) throws(Refusal) -> (Set<String>?, String?) {
+        var notes: [String] = options.procedure.map { ["--procedure \($0)"] } ?? []
+        guard options.fromStep != nil || !options.onlySteps.isEmpty else { return (nil, notes.isEmpty ? nil : notes.joined(separator: " ")) }
+        let ids = ir.steps.map(\.id)
+        let named = (options.fromStep.map { [$0] } ?? []) + options.onlySteps
+        let unknown = named.filter { !ids.contains($0) }
+        if !unknown.isEmpty {
+            throw .message("no step \(unknown.map { "`\($0)`" }.joined(separator: ", ")) among the steps that would run: \(ids.joined(separator: ", "))", 2)
+        }
+        var selected = Set(ids)
+        if let from = options.fromStep, let start = ids.firstIndex(of: from) {
+            selected = Set(ids[start...])
+            notes.append("--from \(from)")
+        }
+        if !options.onlySteps.isEmpty {
+            selected.formIntersection(options.onlySteps)
+            notes.append("--only \(options.onlySteps.joined(separator: " "))")
+        }
+        return (selected, notes.joined(separator: " "))
     }
 
     /// `.rbc/runs` beside `.rbc.yaml`, else at the repository's root, else in the working directory.

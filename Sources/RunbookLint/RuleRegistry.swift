@@ -9,7 +9,7 @@ public enum RuleRegistry {
         StaleRunbookRule(), ReviewStampOutdatedRule(), ReviewDateInFutureRule(), RollbackDriftRule(), UncommittedRunbookRule(),
         AlertWithoutRunbookRule(), DeadRunbookLinkRule(), UnknownTriggerAlertRule(), UnresolvableRunbookLinkRule(), UncheckedRunbookLinkRule(),
         UnusedSuppressionRule(), ExpiredSuppressionRule(), SuppressionWithoutReasonRule(), UnknownSuppressionRule(),
-        StoreUnknownRule(), WebhookUnconfiguredRule(), ManualUnattendedRule(),
+        StoreUnknownRule(), WebhookUnconfiguredRule(), ManualUnattendedRule(), AlternativesInOneStepRule(),
         SectionTemplateRule(), BrokenLinkRule(), UnexplainedVariableRule(), UnclosedFenceRule(),
     ]
 

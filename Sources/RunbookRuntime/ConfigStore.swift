@@ -323,7 +323,7 @@ struct StoreEditor {
         if end < bytes.count {
             end += 1
         } else if start > 0 {
-            start -= 1 // the last line, without a newline: take the one before it
+            start -= newline.utf8.count // the last line, without a line break: take the one before it
         }
         return replacing(start..<end, with: "")
     }
@@ -366,17 +366,23 @@ struct StoreEditor {
         mapping.range.start < bytes.count && bytes[mapping.range.start] == UInt8(ascii: "{")
     }
 
+    /// The file's own line break: `\r\n` when it uses it.
+    var newline: String { text.contains("\r\n") ? "\r\n" : "\n" }
+
     func inserting(key: String, valueText: String, into mapping: YAMLNode?) -> String {
         let entry = renderKey(key) + ":" + valueText
         guard let mapping else {
-            if json { return "{" + entry + "}\n" }
-            return text + (text.isEmpty || text.hasSuffix("\n") ? "" : "\n") + entry + "\n"
+            if json { return "{" + entry + "}" + newline }
+            return text + (text.isEmpty || text.hasSuffix("\n") ? "" : newline) + entry + newline
         }
         let pairs = mapping.mappingPairs ?? []
         if isFlow(mapping) {
             if let last = pairs.last {
                 let end = trimmedEnd(last.value.range.end, after: last.key.range.end)
-                return replacing(end..<end, with: ", " + entry)
+                // A flow mapping written one entry per line (pretty JSON) gets its new entry on a line too.
+                let onItsOwnLine = bytes[mapping.range.start..<last.key.range.start].contains(0x0A)
+                let separator = onItsOwnLine ? "," + newline + String(repeating: " ", count: last.key.range.start - lineStart(last.key.range.start)) : ", "
+                return replacing(end..<end, with: separator + entry)
             }
             let open = mapping.range.start + 1
             return replacing(open..<open, with: entry)
@@ -385,8 +391,8 @@ struct StoreEditor {
         let indent = String(repeating: " ", count: first - lineStart(first))
         var end = pairs.last.map { trimmedEnd($0.value.range.end, after: $0.key.range.end) } ?? mapping.range.end
         while end < bytes.count, bytes[end] != 0x0A { end += 1 }
-        if end < bytes.count { return replacing((end + 1)..<(end + 1), with: indent + entry + "\n") }
-        return replacing(end..<end, with: "\n" + indent + entry)
+        if end < bytes.count { return replacing((end + 1)..<(end + 1), with: indent + entry + newline) }
+        return replacing(end..<end, with: newline + indent + entry)
     }
 
     func slice(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }

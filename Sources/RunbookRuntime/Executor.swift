@@ -30,6 +30,13 @@ public struct ExecutionSettings: Sendable {
     public var root: String?
     /// Required parameters a plan was made without: they read as marked placeholders (`rbc run` refuses without them).
     public var missingParams: [String] = []
+    /// A partial run (`--from`, `--only`, `--procedure`): the main steps that run, and how they were chosen.
+    /// Steps outside it are journaled as skipped.
+    public var selectedSteps: Set<String>?
+    public var selection: String?
+    /// `--step`: before each step, show the exact command and ask run / skip / abort; after a failure,
+    /// retry / skip / abort. Every answer is journaled.
+    public var stepMode = false
     /// How long a store change waits for another rbc that holds the store.
     public var lockWaitMs = 10_000
 
@@ -192,6 +199,11 @@ public final class Executor: @unchecked Sendable {
             outcome.journalFailure = journalFailure
             return outcome
         }
+        if let selection = settings.selection, !settings.dryRun {
+            var event = JournalEvent(.message)
+            event.text = "partial run: \(selection)"
+            record(event)
+        }
         return proceed(runID: runID, from: 0)
     }
 
@@ -253,10 +265,11 @@ public final class Executor: @unchecked Sendable {
 
     /// Room kept free for the journal while steps run: enough to journal the rollback of everything
     /// that may need it, so a filesystem that fills up stops the run with its way back intact.
-    /// The files of the config stores a runbook may change (its steps, their rollbacks, the
-    /// runbook-wide rollback), symlinks followed: what its run lock covers.
+    /// The files of the config stores a runbook may change (its steps and procedures, their
+    /// rollbacks, the runbook-wide rollback), symlinks followed: what its run lock covers.
     public static func storeFiles(changedBy ir: RunbookIR, stores: [String: ConfigStore]) -> [String] {
-        let actions = (ir.steps + ir.postRunbook + ir.rollback).flatMap { [$0.action] + ($0.rollback.map { [$0.action] } ?? []) }
+        let steps = ir.steps + ir.postRunbook + ir.rollback + ir.procedures.flatMap(\.steps)
+        let actions = steps.flatMap { [$0.action] + ($0.rollback.map { [$0.action] } ?? []) }
         let names = Set(actions.filter { $0.kind == .updateConfig }.map { $0.store ?? "default" })
         return Set(names.compactMap { stores[$0]?.target }).sorted()
     }
@@ -278,7 +291,11 @@ public final class Executor: @unchecked Sendable {
                 stopped = (.rolledBack, "stopped before step \(step.id): \(journalFailure ?? "cannot write the journal")")
                 break
             }
-            let outcome = perform(step, list: "steps")
+            let outcome = settings.stepMode && !settings.dryRun ? performStepByStep(step) : perform(step, list: "steps")
+            if abortRequested {
+                stopped = (.rolledBack, "aborted in step mode at step \(step.id)")
+                break
+            }
             if journalFailure != nil {
                 stopped = (.rolledBack, "stopped at step \(step.id): \(journalFailure ?? "")")
                 break
@@ -313,7 +330,7 @@ public final class Executor: @unchecked Sendable {
             status = stopped.status
             reason = stopped.reason
         } else {
-            status = failures > 0 ? .completedWithFailures : .succeeded
+            status = failures + failuresSkipped > 0 ? .completedWithFailures : .succeeded
         }
         if signalCount == 0, journalFailure == nil {
             for step in ir.postRunbook { _ = perform(step, list: "post_runbook") }
@@ -453,6 +470,11 @@ public final class Executor: @unchecked Sendable {
     }
 
     func perform(_ step: StepIR, list: String) -> StepOutcome {
+        if list == "steps", let selected = settings.selectedSteps, !selected.contains(step.id) {
+            // Not part of this partial run: journaled as skipped, left out of a plan.
+            if settings.dryRun { return StepOutcome(succeeded: true, status: "skipped", counts: false) }
+            return finishStep(step, list: list, AttemptResult(status: "skipped", reason: "not selected (\(settings.selection ?? "partial run"))"), counts: false)
+        }
         var started = JournalEvent(.stepStarted)
         started.step = step.id
         started.list = list
@@ -484,6 +506,16 @@ public final class Executor: @unchecked Sendable {
                 }
             } catch {
                 return finishStep(step, list: list, AttemptResult(status: "failed", reason: "condition `\(when)`: \(error)"))
+            }
+        }
+        // Alternatives in one command (`# Option A` … `# Option B` …): never both. Step mode asks which.
+        let alternatives = step.action.kind == .executeCommand ? Alternatives.split(step.action.command ?? "").options : []
+        if !alternatives.isEmpty {
+            let labels = alternatives.map(\.label).joined(separator: "; ")
+            entry.approval = "holds alternatives (\(labels)): rbc run refuses it; rbc run --step asks which one to run"
+            if !settings.dryRun {
+                return finishStep(step, list: list, AttemptResult(status: "refused",
+                                                                  reason: "holds alternatives (\(labels)): rbc does not run both; `rbc run --step` asks which one"))
             }
         }
         // Approval: confirm: true, and manual steps (a person does them).
@@ -552,7 +584,10 @@ public final class Executor: @unchecked Sendable {
         let question = step.action.kind == .manual
             ? "Step \(step.id) is manual:\n  \(redact(step.action.instructions ?? ""))\nDone?"
             : "Run step \(step.id)?\n  \(describe(step.action, step: step, prefix: ""))\nApprove?"
-        if settings.approveAll || settings.approvedSteps.contains(step.id) {
+        if stepModeApproved.contains(step.id) {
+            event.decision = "approved"
+            event.by = "step mode"
+        } else if settings.approveAll || settings.approvedSteps.contains(step.id) {
             event.decision = "approved"
             event.by = settings.approveAll ? "--yes" : "--approve \(step.id)"
         } else if let answer = prompter.confirm(question) {
@@ -568,6 +603,80 @@ public final class Executor: @unchecked Sendable {
         if event.decision == "approved" { approvedBy[step.id] = event.by }
         if event.decision != "approved" { output.note("✘ \(step.id) not approved (\(event.by ?? ""))") }
         return event.decision == "approved"
+    }
+
+    // MARK: - Step mode
+
+    /// Set when the person answers abort: the run stops and rolls back what completed.
+    var abortRequested = false
+    /// Steps the person chose to run in step mode: that answer is their approval.
+    var stepModeApproved: Set<String> = []
+    /// Failed steps the person chose to go on without: the run ends `completed_with_failures`.
+    var failuresSkipped = 0
+
+    /// One step in step mode: ask before it (run / skip / abort) and after a failure (retry / skip / abort).
+    func performStepByStep(_ original: StepIR) -> StepOutcome {
+        var step = original
+        let title = "Step \(step.id)\(step.name.map { ": \($0)" } ?? "")"
+        var question = "\(title)\n  \(describe(step.action, step: step, prefix: ""))\n[r]un, [s]kip, [a]bort?"
+        var options = ["run", "skip", "abort"]
+        // Alternatives become a choice: each option with the lines every option shares.
+        let alternatives = step.action.kind == .executeCommand ? Alternatives.split(step.action.command ?? "") : (preamble: step.action.command ?? "", options: [])
+        if !alternatives.options.isEmpty {
+            let listed = alternatives.options.enumerated().map { index, option in
+                "  [\(index + 1)] \(option.label)\n" + redact(Alternatives.choose(option, preamble: alternatives.preamble))
+                    .split(separator: "\n").map { "      $ \($0)" }.joined(separator: "\n")
+            }
+            question = "\(title) holds alternatives; rbc runs one:\n\(listed.joined(separator: "\n"))\n[1]-[\(alternatives.options.count)], [s]kip, [a]bort?"
+            options = alternatives.options.indices.map { String($0 + 1) } + ["skip", "abort"]
+        }
+        var failed: StepOutcome?
+        while true {
+            var answer = prompter.choose(question, options: failed == nil ? options : ["retry", "skip", "abort"]) ?? "abort"
+            var event = JournalEvent(.approval)
+            event.step = step.id
+            event.by = "step mode"
+            event.text = answer
+            if let number = Int(answer), let chosen = Self.choosing(original, number - 1) {
+                step = chosen
+                event.text = "choose \(alternatives.options[number - 1].label)"
+                answer = "run"
+            }
+            event.decision = answer == "run" || answer == "retry" ? "approved" : "refused"
+            guard record(event) else { return StepOutcome(succeeded: false, status: "refused", counts: true) }
+            switch answer {
+            case "run", "retry":
+                stepModeApproved.insert(step.id)
+                let outcome = perform(step, list: "steps")
+                if outcome.succeeded || signalCount > 0 || journalFailure != nil { return outcome }
+                failed = outcome
+                question = "Step \(step.id) \(outcome.status).\n[r]etry, [s]kip (go on without it), [a]bort (roll back)?"
+            case "skip":
+                // After a failure, skipping means the failure does not stop the run.
+                if let failed {
+                    failuresSkipped += 1
+                    return StepOutcome(succeeded: false, status: failed.status, counts: false)
+                }
+                return finishStep(step, list: "steps", AttemptResult(status: "skipped", reason: "skipped in step mode"), counts: false)
+            default:
+                abortRequested = true
+                output.note("✘ aborted at step \(step.id)")
+                return failed ?? StepOutcome(succeeded: false, status: "refused", counts: true)
+            }
+        }
+    }
+
+    /// A step that runs one of its command's alternatives (0-based), from the command and its template alike.
+    static func choosing(_ step: StepIR, _ index: Int) -> StepIR? {
+        let command = Alternatives.split(step.action.command ?? "")
+        let template = Alternatives.split(step.action.commandTemplate ?? step.action.command ?? "")
+        guard command.options.indices.contains(index), template.options.count == command.options.count else { return nil }
+        var chosen = step
+        chosen.action.command = Alternatives.choose(command.options[index], preamble: command.preamble)
+        if step.action.commandTemplate != nil {
+            chosen.action.commandTemplate = Alternatives.choose(template.options[index], preamble: template.preamble)
+        }
+        return chosen
     }
 
     // MARK: - Actions
@@ -711,7 +820,8 @@ public final class Executor: @unchecked Sendable {
                 event.value = value
                 guard self.record(event) else { throw ConfigStore.Failure(description: "not changed: \(self.journalFailure ?? "cannot write the journal")") }
             }
-            let previous = change.undoKey == key ? change.previous : try? store.get(key)
+            // When a shallower key was replaced or created, this key itself did not exist before.
+            let previous = change.undoKey == key ? change.previous : nil
             output.note("  \(key) = \(RuntimeValue.from(value).text) (was \(previous.map { RuntimeValue.from($0).text } ?? "unset")) in \(store.path)")
             var result = AttemptResult(status: "succeeded")
             result.configChange = change

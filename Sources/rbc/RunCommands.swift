@@ -22,10 +22,22 @@ struct RunOptionGroup: ParsableArguments {
     @Option(name: .customLong("params-file"), help: ArgumentHelp("A YAML or JSON file of parameter values.", valueName: "file"))
     var paramsFiles: [String] = []
 
+    @Option(help: ArgumentHelp("Run this procedure (a Common Issue, an Emergency Procedure) instead of the main steps.", valueName: "name"))
+    var procedure: String?
+
+    @Option(name: .customLong("from"), help: ArgumentHelp("Start at this step; earlier ones are skipped (journaled as such).", valueName: "step"))
+    var fromStep: String?
+
+    @Option(name: .customLong("only"), parsing: .upToNextOption, help: ArgumentHelp("Run only these steps.", valueName: "step"))
+    var onlySteps: [String] = []
+
     func options(dryRun: Bool) -> RunSession.Options {
         var options = RunSession.Options()
         options.paramArguments = params
         options.paramFiles = paramsFiles
+        options.procedure = procedure
+        options.fromStep = fromStep
+        options.onlySteps = onlySteps
         options.dryRun = dryRun
         options.rbcVersion = RBC.version
         return options
@@ -159,14 +171,14 @@ private final class OnceSignals: @unchecked Sendable {
     }
 }
 
-func printPlan(_ ir: RunbookIR, _ plan: [PlanEntry], json: Bool, missingParams: [String] = []) {
+func printPlan(_ ir: RunbookIR, _ plan: [PlanEntry], json: Bool, missingParams: [String] = [], selection: String? = nil) {
     if json {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         if let data = try? encoder.encode(plan) { Console.out(String(decoding: data, as: UTF8.self) + "\n") }
         return
     }
-    var out = "Plan for \(ir.runbook.name) (\(ir.runbook.severity.rawValue)) — nothing below has run.\n"
+    var out = "Plan for \(ir.runbook.name) (\(ir.runbook.severity.rawValue))\(selection.map { ", \($0)" } ?? "") — nothing below has run.\n"
     var list = ""
     var number = 0
     for entry in plan {
@@ -183,8 +195,13 @@ func printPlan(_ ir: RunbookIR, _ plan: [PlanEntry], json: Bool, missingParams: 
         out += "   \(entry.detail)\n"
         if let rollback = entry.rollback { out += "   undo if a later step fails: \(rollback)\n" }
     }
-    let undoable = ir.steps.filter { $0.rollback != nil || $0.action.kind == .updateConfig }.count
-    out += "\n\(ir.steps.count) step\(ir.steps.count == 1 ? "" : "s"), \(undoable) with a rollback.\n"
+    let undoable = plan.filter { $0.list == "steps" && $0.rollback != nil }.count
+    let planned = plan.filter { $0.list == "steps" }.count
+    out += "\n\(planned) step\(planned == 1 ? "" : "s"), \(undoable) with a rollback.\n"
+    if selection == nil, !ir.procedures.isEmpty {
+        out += "Procedures (`--procedure NAME` plans or runs one): "
+            + ir.procedures.map { "\($0.id) (\($0.name), \($0.steps.count) step\($0.steps.count == 1 ? "" : "s"))" }.joined(separator: ", ") + "\n"
+    }
     if !missingParams.isEmpty {
         out += "Not given: \(missingParams.map { "`\($0)`" }.joined(separator: ", ")) (shown as <params.NAME: not given>); `rbc run` needs "
             + "\(missingParams.count == 1 ? "it" : "them"): \(missingParams.map { "--param \($0)=…" }.joined(separator: " "))\n"
@@ -228,7 +245,7 @@ func plan(file: String, options: RunSession.Options, json: Bool) throws {
         let blocking = "rbc run refuses this runbook while these errors stand (--force overrides them, journaled)\n"
         if json { Console.err(rendered + blocking) } else { Console.out(rendered + blocking + "\n") }
     }
-    printPlan(prepared.ir, outcome.plan, json: json, missingParams: prepared.settings.missingParams)
+    printPlan(prepared.ir, outcome.plan, json: json, missingParams: prepared.settings.missingParams, selection: prepared.settings.selection)
 }
 
 struct RunCommand: ParsableCommand {
@@ -250,6 +267,8 @@ struct RunCommand: ParsableCommand {
         Examples:
           rbc run examples/postgres-connection-exhaustion.yaml --param cluster=orders-primary
           rbc run examples/postgres-connection-exhaustion.yaml --dry-run
+          rbc run examples/order-service.md --procedure "Emergency Scale" --step
+          rbc run examples/postgres-connection-exhaustion.yaml --from raise-pool-size --param cluster=orders-primary
           rbc run examples/postgres-connection-exhaustion.yaml --params-file incident.yaml --approve terminate-idle
         """
     )
@@ -258,6 +277,8 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var runOptions: RunOptionGroup
     @Flag(help: "Plan only: show what would run (same as `rbc plan`).") var dryRun = false
     @Flag(help: "Approve every step that asks (confirm: true, manual steps).") var yes = false
+    @Flag(name: .customLong("step"), help: "Step by step: show each exact command, then run, skip or abort; after a failure retry, skip or abort.")
+    var stepMode = false
     @Option(name: .customLong("approve"), help: ArgumentHelp("Approve this step (repeatable).", valueName: "step")) var approve: [String] = []
     @Flag(help: "Run even though the runbook has uncommitted changes.") var allowDirty = false
     @Flag(help: "Run even though the linter reports errors (the overridden findings are journaled).") var force = false
@@ -271,6 +292,7 @@ struct RunCommand: ParsableCommand {
         options.approveAll = yes
         options.approvedSteps = Set(approve)
         options.allowDirty = allowDirty
+        options.stepMode = stepMode
         options.force = force
         guard case .success(let grace) = DurationParser.milliseconds(killGrace) else {
             throw ValidationError("--kill-grace takes a duration such as 5s")

@@ -4,6 +4,7 @@
 
 import Foundation
 import RunbookRuntime
+import RunbookSema
 import Testing
 import Yams
 #if canImport(Glibc)
@@ -164,30 +165,14 @@ final class SmallFilesystem {
     /// again `rbc rollback` leaves everything as it was before the run.
     @Test(.timeLimit(.minutes(3)))
     func aFailedAppendAtEveryEventStopsTheRunAndRollbackRestoresEverything() throws {
-        let text = runbook("""
-            - id: one
-              action: execute_command
-              command: "touch s1"
-              timeout: 5s
-              rollback: {action: execute_command, command: "rm -f s1", timeout: 5s}
-            - id: raise
-              action: update_config
-              config_key: a.b
-              value: 2
-              timeout: 5s
-            - id: three
-              action: execute_command
-              command: "touch s3"
-              timeout: 5s
-              rollback: {action: execute_command, command: "rm -f s3", timeout: 5s}
-
-        """)
-        let files = [Self.stores: Self.storesText, "flags.json": "{\"a\": {\"b\": 1}}"]
-        let complete = try RunFixture(text, files: files)
+        // The 5-step run the kill -9 test uses, commands and config changes each with an undo.
+        let files = [Self.stores: Self.storesText, "flags.json": FaultInjectionTests.flags]
+        let initialFlags = try JSONSerialization.jsonObject(with: Data(FaultInjectionTests.flags.utf8)) as? NSDictionary
+        let complete = try RunFixture(FaultInjectionTests.runbookText, files: files)
         #expect(try complete.rbc(["run", "rb.yaml"]).status == 0)
         let total = try complete.events().count
         for failing in 2...total {
-            let fixture = try RunFixture(text, files: files)
+            let fixture = try RunFixture(FaultInjectionTests.runbookText, files: files)
             let run = try TestSupport.rbc(["run", "rb.yaml"], in: fixture.path, environment: ["RBC_FAULT_JOURNAL_FULL_AT_EVENT": "\(failing)"])
             #expect(run.status == 3 || run.status == 4, "event \(failing): exit \(run.status) \(run.stderr)")
             let journal = try #require(fixture.journals.first)
@@ -195,17 +180,14 @@ final class SmallFilesystem {
             #expect(try Journal.read(journal).count == failing - 1, "event \(failing): only complete events remain")
             let state = try RunState(path: journal)
             // Nothing happened that the journal does not announce.
-            let made = ["s1", "s3"].filter { FileManager.default.fileExists(atPath: fixture.path + "/" + $0) }
-            for name in made {
-                let step = name == "s1" ? "one" : "three"
-                #expect(state.events.contains { $0.event == .attemptStarted && $0.step == step }, "event \(failing): \(name) made unannounced")
+            for (file, step) in [("s1", "one"), ("s3", "three"), ("s5", "five")] where FileManager.default.fileExists(atPath: fixture.path + "/" + file) {
+                #expect(state.events.contains { $0.event == .attemptStarted && $0.step == step }, "event \(failing): \(file) made unannounced")
             }
             let rollback = try fixture.rbc(["rollback", "last", "--yes"])
             #expect(rollback.status == 0, "event \(failing): \(rollback.stderr)")
-            #expect(!FileManager.default.fileExists(atPath: fixture.path + "/s1") && !FileManager.default.fileExists(atPath: fixture.path + "/s3"),
-                    "event \(failing)")
-            let flags = try JSONSerialization.jsonObject(with: Data(fixture.read("flags.json").utf8)) as? NSDictionary
-            #expect(flags == ["a": ["b": 1]], "event \(failing): \(fixture.read("flags.json"))")
+            let (left, flags) = try FaultInjectionTests.snapshot(fixture)
+            #expect(left.isEmpty, "event \(failing): left \(left)")
+            #expect(flags == initialFlags, "event \(failing): \(fixture.read("flags.json"))")
             try Self.expectReadable(journal, in: fixture.path)
         }
     }
@@ -592,5 +574,58 @@ final class SmallFilesystem {
         let after = try fixture.rbc(["run", "other.yaml", "--lock-wait", "0s"])
         #expect(after.status == 0, "\(after.stderr)")
         #expect(fixture.read("log") == "touching\n")
+    }
+
+    // MARK: - In-place edits, case by case
+
+    /// Each edit changes what it should, and restoring gives back the identical text.
+    @Test(arguments: [
+        ("flags.yaml", "a: |\n  line1\n  line2\nb: 1\n", "a", JSONValue.string("x"), nil as String?),
+        ("flags.yaml", "a:\nb: 1\n", "a", .int(1), nil),
+        ("flags.yaml", "a:\nb: 1\n", "a.c", .int(2), nil),
+        ("flags.yaml", "list:\n  - 1\n  - 2\nz: 0\n", "list", .array([.int(3)]), nil),
+        ("flags.yaml", "f: {a: 1}\n", "f.b", .string("v"), "f: {a: 1, b: \"v\"}\n"),
+        ("flags.yaml", "f: {}\n", "f.b", .bool(false), "f: {b: false}\n"),
+        ("flags.yaml", "a: 1\r\nb: 2\r\n", "c", .int(3), "a: 1\r\nb: 2\r\nc: 3\r\n"),
+        ("flags.yaml", "\"odd key\": 1 # note\n", "odd key", .int(2), "\"odd key\": 2 # note\n"),
+        ("flags.yaml", "a: # why\n  b: 1\n", "a", .int(5), "a: 5\n"),
+        ("flags.yaml", "# only a comment\n", "new.key", .string("yes"), "# only a comment\nnew: {\"key\": \"yes\"}\n"),
+        ("flags.yaml", "", "k", .double(1e20), "k: 1.0e+20\n"),
+        ("flags.yaml", "n: 1\n", "yes", .int(1), "n: 1\n\"yes\": 1\n"),
+        ("flags.json", "{\"a\":1,\"b\":{\"c\":2}}", "b.d", .bool(true), "{\"a\":1,\"b\":{\"c\":2, \"d\": true}}"),
+        ("flags.json", "{\"a\":1,\"b\":{\"c\":2}}", "a", .string("s"), "{\"a\": \"s\",\"b\":{\"c\":2}}"),
+        ("flags.json", "{\n  \"a\": 1\n}\n", "b", .int(2), "{\n  \"a\": 1,\n  \"b\": 2\n}\n"),
+        ("flags.json", "{\n\t\"a\": 1\n}", "a", .int(2), "{\n\t\"a\": 2\n}"),
+        ("flags.json", "{}", "a.b", .int(1), "{\"a\": {\"b\": 1}}"),
+    ])
+    func inPlaceEditsRoundTrip(name: String, original: String, key: String, value: JSONValue, expected: String?) throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent(name).path
+        try original.write(toFile: path, atomically: true, encoding: .utf8)
+        let store = ConfigStore(name: "default", path: path)
+        var journaled: ConfigChange?
+        let change = try store.set(key, to: value) { journaled = $0 }
+        #expect(journaled != nil, "journaled before the write")
+        let changed = try String(contentsOfFile: path, encoding: .utf8)
+        if let expected { #expect(changed == expected) }
+        #expect(try store.get(key) == value, "\(changed)")
+        try store.restore(change)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == original)
+    }
+
+    /// Through an alias, or at a value carrying an anchor, an edit would change other places too:
+    /// refused, and the file is untouched.
+    @Test func editsThroughAnchorsAndAliasesAreRefused() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("flags.yaml").path
+        let original = "base: &base {x: 1}\nuse: *base\nn: &n 5\n"
+        try original.write(toFile: path, atomically: true, encoding: .utf8)
+        let store = ConfigStore(name: "default", path: path)
+        for key in ["use.x", "n", "base"] {
+            #expect(throws: ConfigStore.Failure.self, "\(key)") { try store.set(key, to: .int(2)) { _ in } }
+        }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == original)
     }
 }

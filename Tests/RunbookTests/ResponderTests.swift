@@ -345,3 +345,240 @@ import Testing
         #expect(fixture.journals.isEmpty, "nothing ran")
     }
 }
+
+/// Running part of a runbook: a procedure, from a step, only some steps, and step by step.
+@Suite(.serialized) struct PartialRunTests {
+    /// Seed 003's service runbook shape: Common Issues with Resolution lists, Emergency Procedures.
+    static let serviceRunbook = """
+    ---
+    severity: P2
+    owner: team-orders
+    defaults:
+      timeout: 1m
+    ---
+    # Order Service Runbook
+
+    ## Common Issues
+
+    ### Issue 1: High Memory Usage
+    **Symptoms**: Memory alerts, OOM kills
+    **Resolution**:
+    1. Restart service (immediate relief)
+       ```bash
+       echo restart >> log
+       ```
+       **Irreversible**: a restart is safe to repeat
+    2. Drop caches
+       ```bash
+       echo drop-caches >> log
+       ```
+       **Irreversible**: caches refill
+
+    ## Emergency Procedures
+
+    ### Rollback
+    ```bash
+    echo rollback >> log
+    ```
+    **Irreversible**: this is the rollback
+
+    ### Emergency Scale
+    ```bash
+    echo scale-up >> log
+    ```
+    **Rollback**: `echo scale-down >> log`
+    """
+
+    func fixture() throws -> RunFixture {
+        let fixture = try RunFixture(runbook(loggedStep("one") + loggedStep("two") + loggedStep("three")))
+        try Self.serviceRunbook.write(to: fixture.url.appendingPathComponent("service.md"), atomically: true, encoding: .utf8)
+        return fixture
+    }
+
+    @Test func aServiceRunbooksProceduresCanBePlannedAndRun() throws {
+        let fixture = try fixture()
+        let overview = try fixture.rbc(["plan", "service.md"])
+        #expect(overview.stdout.contains("emergency-scale (Emergency Scale, 1 step)"), "\(overview.stdout)")
+        let plan = try fixture.rbc(["plan", "service.md", "--procedure", "Emergency Scale"])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(plan.stdout.contains("$ echo scale-up >> log"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("1 step, 1 with a rollback"), "\(plan.stdout)")
+        let run = try fixture.rbc(["run", "service.md", "--procedure", "high-memory-usage"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(fixture.read("log") == "restart\ndrop-caches\n")
+        let note = try fixture.events().first { $0.event == .message }
+        #expect(note?.text == "partial run: --procedure high-memory-usage")
+        let unknown = try fixture.rbc(["run", "service.md", "--procedure", "Emergency Scael"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("emergency-scale (Emergency Scale)"), "\(unknown.stderr)")
+    }
+
+    @Test func fromAndOnlyRunPartOfTheSteps() throws {
+        let fixture = try fixture()
+        let from = try fixture.rbc(["run", "rb.yaml", "--from", "two"])
+        #expect(from.status == 0, "\(from.stderr)")
+        #expect(fixture.read("log") == "two\nthree\n")
+        let skipped = try fixture.events().first { $0.event == .stepFinished && $0.step == "one" }
+        #expect(skipped?.outcome == "skipped")
+        #expect(skipped?.reason == "not selected (--from two)")
+        try FileManager.default.removeItem(at: fixture.url.appendingPathComponent(".rbc"))
+        try "".write(to: fixture.url.appendingPathComponent("log"), atomically: true, encoding: .utf8)
+        let only = try fixture.rbc(["run", "rb.yaml", "--only", "one", "three"])
+        #expect(only.status == 0, "\(only.stderr)")
+        #expect(fixture.read("log") == "one\nthree\n")
+        let plan = try fixture.rbc(["plan", "rb.yaml", "--only", "three"])
+        #expect(plan.stdout.contains("--only three") && plan.stdout.contains("1 step,") && !plan.stdout.contains("echo one"), "\(plan.stdout)")
+        let unknown = try fixture.rbc(["run", "rb.yaml", "--from", "four"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("no step `four`"), "\(unknown.stderr)")
+    }
+
+    /// Runs `rbc` with answers piped to its standard input, as a person would type them.
+    func answering(_ answers: String, _ arguments: [String], in fixture: RunFixture) throws -> TestSupport.Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestSupport.rbcBinary)
+        process.arguments = arguments
+        process.currentDirectoryURL = fixture.url
+        let input = Pipe()
+        let err = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = err
+        try process.run()
+        input.fileHandleForWriting.write(Data(answers.utf8))
+        try input.fileHandleForWriting.close()
+        let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return TestSupport.Run(status: process.terminationStatus, stdout: "", stderr: errText)
+    }
+
+    @Test func stepModeShowsEachCommandAndJournalsEveryAnswer() throws {
+        let fixture = try RunFixture(runbook(loggedStep("one") + """
+            - id: flaky
+              action: execute_command
+              command: "echo flaky >> log; test -f ok"
+              timeout: 10s
+              irreversible: "test"
+
+        """ + loggedStep("three")))
+        // Run one; run flaky (fails); an answer that is no option is asked again; retry (fails again);
+        // go on without it; skip three. The failure the person skipped is still a failure.
+        let run = try answering("r\nr\nzzz\nr\ns\ns\n", ["run", "rb.yaml", "--step"], in: fixture)
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(try fixture.events().last { $0.event == .runFinished }?.status == "completed_with_failures")
+        #expect(run.stderr.contains("$ echo flaky >> log; test -f ok"), "the exact command is shown: \(run.stderr)")
+        #expect(fixture.read("log") == "one\nflaky\nflaky\n")
+        let answers = try fixture.events().filter { $0.event == .approval && $0.by == "step mode" }.map { "\($0.step ?? ""):\($0.text ?? "")" }
+        #expect(answers == ["one:run", "flaky:run", "flaky:retry", "flaky:skip", "three:skip"], "\(answers)")
+    }
+
+    /// On a real terminal (a pty from util-linux `script`): the questions go to /dev/tty and the answers
+    /// come from it, as a person at the keyboard gives them.
+    @Test func stepModeOnATerminal() throws {
+        let fixture = try RunFixture(runbook(loggedStep("one") + loggedStep("two")))
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "util-linux `script` provides the pty")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", "'\(TestSupport.rbcBinary)' run rb.yaml --step", "/dev/null"]
+        process.currentDirectoryURL = fixture.url
+        let input = Pipe()
+        let out = Pipe()
+        process.standardInput = input
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Typed ahead: the terminal keeps the lines until rbc reads them.
+        input.fileHandleForWriting.write(Data("r\ns\n".utf8))
+        try input.fileHandleForWriting.close()
+        let screen = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(screen)")
+        #expect(screen.contains("$ echo two >> log") && screen.contains("[r]un, [s]kip, [a]bort?"), "\(screen)")
+        #expect(fixture.read("log") == "one\n")
+        let answers = try fixture.events().filter { $0.event == .approval && $0.by == "step mode" }.map { $0.text ?? "" }
+        #expect(answers == ["run", "skip"])
+    }
+
+    @Test func stepModeAbortRollsBack() throws {
+        let fixture = try RunFixture(runbook(loggedStep("one") + loggedStep("two")))
+        let run = try answering("r\na\n", ["run", "rb.yaml", "--step"], in: fixture)
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(fixture.read("log") == "one\nundo-one\n")
+        let finished = try fixture.events().last { $0.event == .runFinished }
+        #expect(finished?.reason == "aborted in step mode at step two")
+        // The end of the answers is an abort too: nothing runs unasked.
+        try FileManager.default.removeItem(at: fixture.url.appendingPathComponent(".rbc"))
+        try "".write(to: fixture.url.appendingPathComponent("log"), atomically: true, encoding: .utf8)
+        let silent = try answering("", ["run", "rb.yaml", "--step"], in: fixture)
+        #expect(silent.status == 1)
+        #expect(fixture.read("log") == "")
+    }
+}
+
+/// Seed 001's own example: `# Option A: Restart` and `# Option B: Rollback` in one fence.
+@Suite(.serialized) struct AlternativesTests {
+    static let seedShaped = """
+    ---
+    severity: P2
+    owner: team-orders
+    defaults:
+      timeout: 1m
+    ---
+    # High error rate
+
+    ## Steps
+
+    ### 1. Apply Mitigation
+    ```bash
+    echo shared >> log
+    # Option A: Restart
+    echo restart >> log
+    # Option B: Rollback
+    echo rollback >> log
+    ```
+    **Irreversible**: a restart or a rollback is safe to repeat
+    """
+
+    func fixture() throws -> RunFixture {
+        let fixture = try RunFixture(runbook(loggedStep("one")))
+        try Self.seedShaped.write(to: fixture.url.appendingPathComponent("rb.md"), atomically: true, encoding: .utf8)
+        return fixture
+    }
+
+    @Test func checkReportsAlternativesAndRunRefusesToRunBoth() throws {
+        let fixture = try fixture()
+        let check = try fixture.rbc(["check", "rb.md", "--no-git", "--no-shellcheck"])
+        #expect(check.stdout.contains("[RB053]"), "\(check.stdout)")
+        let plan = try fixture.rbc(["plan", "rb.md"])
+        #expect(plan.stdout.contains("holds alternatives (Option A: Restart; Option B: Rollback)"), "\(plan.stdout)")
+        let run = try fixture.rbc(["run", "rb.md", "--force"])
+        #expect(run.status != 0, "\(run.stderr)")
+        #expect(fixture.read("log") == "", "neither option ran, let alone both")
+        let finished = try fixture.events().first { $0.event == .stepFinished }
+        #expect(finished?.outcome == "refused")
+        #expect(finished?.reason?.contains("rbc does not run both") == true, "\(String(describing: finished?.reason))")
+    }
+
+    @Test func stepModeOffersTheChoiceAndRunsOnlyTheChosenOption() throws {
+        let fixture = try fixture()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestSupport.rbcBinary)
+        process.arguments = ["run", "rb.md", "--step", "--force"]
+        process.currentDirectoryURL = fixture.url
+        let input = Pipe()
+        let err = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = err
+        try process.run()
+        input.fileHandleForWriting.write(Data("2\n".utf8))
+        try input.fileHandleForWriting.close()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(stderr)")
+        #expect(stderr.contains("[1] Option A: Restart") && stderr.contains("[2] Option B: Rollback"), "\(stderr)")
+        #expect(fixture.read("log") == "shared\nrollback\n")
+        let choice = try fixture.events().first { $0.event == .approval && $0.by == "step mode" }
+        #expect(choice?.text == "choose Option B: Rollback")
+    }
+}
