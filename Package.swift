@@ -22,8 +22,14 @@ let package = Package(
         .systemLibrary(name: "CProcessControl"),
 
         .target(name: "RunbookSource"),
+        // The positioned YAML reader: runbooks, params files and config stores all read YAML through it.
+        .target(name: "RunbookYAML", dependencies: [
+            "RunbookSource",
+            .product(name: "Yams", package: "Yams"),
+        ]),
         .target(name: "RunbookSyntax", dependencies: [
             "RunbookSource",
+            "RunbookYAML",
             "CCmarkGFM",
             .product(name: "Yams", package: "Yams"),
         ]),
@@ -31,7 +37,7 @@ let package = Package(
         .target(name: "RunbookLint", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema"]),
         .target(name: "RunbookGit", dependencies: ["CGit2"]),
         .target(name: "RunbookRuntime", dependencies: [
-            "RunbookSource", "RunbookSyntax", "RunbookSema", "CCurl", "CProcessControl",
+            "RunbookSource", "RunbookYAML", "RunbookSema", "CCurl", "CProcessControl",
             .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "RunbookDriver", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime"]),
@@ -50,7 +56,7 @@ let package = Package(
 // without libFuzzer they cannot link, so an ordinary build never sees them.
 if Context.environment["RBC_FUZZ"] == "1" {
     package.targets += [
-        .target(name: "FuzzSupport", dependencies: ["RunbookDriver", "RunbookLint", "RunbookRuntime", "RunbookSource", "RunbookSyntax"],
+        .target(name: "FuzzSupport", dependencies: ["RunbookDriver", "RunbookLint", "RunbookRuntime", "RunbookSema", "RunbookSource", "RunbookSyntax"],
                 path: "Sources/Fuzzing/FuzzSupport"),
         .executableTarget(name: "FuzzYAML", dependencies: ["FuzzSupport"], path: "Sources/Fuzzing/FuzzYAML"),
         .executableTarget(name: "FuzzMarkdown", dependencies: ["FuzzSupport"], path: "Sources/Fuzzing/FuzzMarkdown"),

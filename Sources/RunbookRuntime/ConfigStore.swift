@@ -10,7 +10,7 @@ import Glibc
 #endif
 import RunbookSema
 import RunbookSource
-import RunbookSyntax
+import RunbookYAML
 import Yams
 
 /// What an `update_config` replaced, as journaled before the store changes.

@@ -6,7 +6,6 @@
 import Foundation
 import RunbookSema
 import RunbookSource
-import RunbookSyntax
 
 public struct ExecutionSettings: Sendable {
     public var dryRun = false
@@ -494,7 +493,10 @@ public final class Executor: @unchecked Sendable {
         // The condition.
         if let when = step.when {
             do {
-                let value = try ExpressionEvaluator.condition(when, in: context)
+                guard let condition = step.condition else {
+                    throw ExpressionEvaluator.Failure(description: "the IR holds no checked condition: recompile the runbook")
+                }
+                let value = try ExpressionEvaluator.evaluate(condition, in: context)
                 if case .unknown = value {
                     entry.conditionValue = "decided at run time"
                 } else {
@@ -582,7 +584,7 @@ public final class Executor: @unchecked Sendable {
         var event = JournalEvent(.approval)
         event.step = step.id
         let question = step.action.kind == .manual
-            ? "Step \(step.id) is manual:\n  \(redact(step.action.instructions ?? ""))\nDone?"
+            ? "Step \(step.id) is manual:\n  \(display(step.action.instructions ?? "", field: "instructions", step: step))\nDone?"
             : "Run step \(step.id)?\n  \(describe(step.action, step: step, prefix: ""))\nApprove?"
         if stepModeApproved.contains(step.id) {
             event.decision = "approved"
@@ -722,7 +724,7 @@ public final class Executor: @unchecked Sendable {
         switch action.kind {
         case .executeCommand:
             let (command, environment) = try commandToRun(action, step: step, field: fieldPrefix + "command")
-            let shell = action.shell ?? "/bin/sh"
+            let shell = try action.shell.map { try resolve($0, field: fieldPrefix + "shell", step: step) } ?? "/bin/sh"
             let sink = output
             // One redactor per stream: each holds back what may still become a secret.
             let streams = [StreamRedactor(redactor), StreamRedactor(redactor)]
@@ -766,7 +768,8 @@ public final class Executor: @unchecked Sendable {
                 if !codes.contains(Int(run.exitCode)) {
                     result.status = "failed"
                     result.reason = "exit code \(run.exitCode)\(codes == [0] ? "" : " (expected \(codes.map(String.init).joined(separator: ", ")))")"
-                } else if let pattern = expect?.outputPattern, !Self.matches(pattern, run.stdout + "\n" + run.stderr) {
+                } else if let pattern = try expect?.outputPattern.map({ try resolve($0, field: "expect.output", step: step) }),
+                          !Self.matches(pattern, run.stdout + "\n" + run.stderr) {
                     result.status = "failed"
                     result.reason = "the output does not match /\(pattern)/"
                 }
@@ -792,7 +795,8 @@ public final class Executor: @unchecked Sendable {
             } else if expected == nil, !(200...299).contains(response.status) {
                 result.status = "failed"
                 result.reason = "HTTP \(response.status)"
-            } else if let pattern = expect?.outputPattern, !Self.matches(pattern, response.body) {
+            } else if let pattern = try expect?.outputPattern.map({ try resolve($0, field: "expect.output", step: step) }),
+                      !Self.matches(pattern, response.body) {
                 result.status = "failed"
                 result.reason = "the response body does not match /\(pattern)/"
             }
@@ -888,7 +892,7 @@ public final class Executor: @unchecked Sendable {
     func commandToRun(_ action: ActionIR, step: StepIR, field: String) throws -> (String, [String: String]) {
         var environment: [String: String] = [:]
         for substitution in (step.substitutions ?? []) where substitution.field == field {
-            let value = try ExpressionEvaluator.evaluate(substitution.expression, in: context).text
+            let value = try evaluate(substitution).text
             // Taint: a value computed from a secret is a secret.
             if substitution.secret { redactor.add(value, derived: true) }
             environment[substitution.variable] = value
@@ -896,30 +900,59 @@ public final class Executor: @unchecked Sendable {
         return (action.commandTemplate ?? action.command ?? "", environment)
     }
 
-    /// A string field with its expressions evaluated (for messages, URLs, keys: not shell text).
+    /// A substitution's value, from the tree the type checker kept.
+    func evaluate(_ substitution: SubstitutionIR) throws -> RuntimeValue {
+        guard let tree = substitution.tree else {
+            throw ExpressionEvaluator.Failure(description: "`${{ \(substitution.expression) }}` has no checked expression in the IR: recompile the runbook")
+        }
+        return try ExpressionEvaluator.evaluate(tree, in: context)
+    }
+
+    /// The template the type checker kept for a field; nil when the field holds no `${{ }}`.
+    func template(_ field: String, step: StepIR, text: String) throws -> TemplateIR? {
+        if let template = step.templates?.first(where: { $0.field == field }) { return template }
+        // An IR without templates (hand-written, or from an older rbc) must not run `${{ }}` as text.
+        if text.contains("${{") { throw ExpressionEvaluator.Failure(description: "`\(field)` holds `${{ }}` the IR does not describe: recompile the runbook") }
+        return nil
+    }
+
+    /// A string field with its expressions evaluated (for messages, URLs, keys: not shell text), from
+    /// the parts the type checker kept: literal text as written, each value encoded for where it goes.
     func resolve(_ text: String, field: String, step: StepIR) throws -> String {
-        let scanned = TemplateScanner.scan(text)
-        guard scanned.hasExpressions else { return text }
+        guard let template = try template(field, step: step, text: text) else { return text }
         let bareField = field.hasPrefix("rollback.") ? String(field.dropFirst(9)) : field
         var out = ""
-        for part in scanned.parts {
-            guard part.kind == .expression else { out += part.text; continue }
-            let evaluated = try ExpressionEvaluator.evaluate(part.text, in: context)
+        for part in template.parts {
+            guard let index = part.substitution else { out += part.text ?? ""; continue }
+            guard let substitution = step.substitutions?[safe: index] else {
+                throw ExpressionEvaluator.Failure(description: "`\(field)` names substitution \(index), which the IR does not hold")
+            }
+            let evaluated = try evaluate(substitution)
             var value = evaluated.text
-            let expression = part.text.trimmingCharacters(in: .whitespaces)
-            let substitution = step.substitutions?.first { $0.field == field && $0.expression == expression }
-            if substitution?.secret == true { redactor.add(value, derived: true) }
+            if substitution.secret { redactor.add(value, derived: true) }
             if case .unknown = evaluated { out += value; continue }
             // Encoded for where it goes: never more than the one value the author put there.
-            if bareField == "url" {
-                value = try ValueEncoding.encode(value, in: ValueEncoding.urlPart(after: out))
-            } else if bareField == "config_key", !declaresShape(substitution) {
-                try ValueEncoding.checkKeySegment(value)
+            switch bareField {
+            case "url": value = try ValueEncoding.encode(value, in: ValueEncoding.urlPart(after: out))
+            case "config_key": if !declaresShape(substitution) { try ValueEncoding.checkKeySegment(value) }
+            case "expect.output": value = NSRegularExpression.escapedPattern(for: value)
+            default: break
             }
             out += value
         }
         if bareField == "config_key" { try ValueEncoding.checkKey(out) }
         return out
+    }
+
+    /// Whether a field reads something a plan does not know (a step's result, a parameter not given).
+    func isPlaceholder(_ text: String, field: String, step: StepIR) -> Bool {
+        guard let template = try? template(field, step: step, text: text) else { return text.contains("${{") }
+        return template.parts.contains { part in
+            guard let index = part.substitution else { return false }
+            guard let substitution = step.substitutions?[safe: index], let value = try? evaluate(substitution) else { return true }
+            if case .unknown = value { return true }
+            return false
+        }
     }
 
     /// The expression is a parameter whose `pattern:` declares the value's shape (which may hold dots).
@@ -943,22 +976,13 @@ public final class Executor: @unchecked Sendable {
     /// What the store holds now under a step's key, for plans and approvals.
     func currentConfigValue(store storeName: String, key template: String, step: StepIR, prefix: String) -> String {
         guard let store = settings.stores[storeName] else { return "(store `\(storeName)` is not configured: the run would fail here)" }
-        guard let key = try? resolve(template, field: prefix + "config_key", step: step), !isPlaceholder(template) else {
+        guard let key = try? resolve(template, field: prefix + "config_key", step: step), !isPlaceholder(template, field: prefix + "config_key", step: step) else {
             return "(current value: read at run time)"
         }
         do {
             return try store.get(key).map { redact(Self.jsonText($0)) } ?? "(unset)"
         } catch {
             return "(cannot read \(store.path): \(error))"
-        }
-    }
-
-    /// Whether a template reads something a plan does not know (a step's result, a parameter not given).
-    func isPlaceholder(_ template: String) -> Bool {
-        TemplateScanner.scan(template).parts.contains { part in
-            guard part.kind != .literal, let value = try? ExpressionEvaluator.evaluate(part.text, in: context) else { return part.kind != .literal }
-            if case .unknown = value { return true }
-            return false
         }
     }
 
@@ -970,7 +994,9 @@ public final class Executor: @unchecked Sendable {
 
     func describe(_ action: ActionIR, step: StepIR, prefix: String) -> String {
         switch action.kind {
-        case .executeCommand: return "$ " + display(action.command ?? "", field: prefix + "command", step: step)
+        case .executeCommand:
+            let shell = action.shell.map { "  (shell \(display($0, field: prefix + "shell", step: step)))" } ?? ""
+            return "$ " + display(action.command ?? "", field: prefix + "command", step: step) + shell
         case .updateConfig:
             // Current → new, as `ansible --check --diff` shows it: the plan reads the store, changes nothing.
             let storeName = action.store ?? "default"
@@ -984,7 +1010,7 @@ public final class Executor: @unchecked Sendable {
         case .createTicket: return "ticket: \(display(action.title ?? "", field: prefix + "title", step: step))"
         case .httpRequest: return "\(action.method ?? "GET") \(display(action.url ?? "", field: prefix + "url", step: step))"
         case .wait: return "wait \(DurationParser.format(milliseconds: action.durationMs ?? 0))"
-        case .manual: return "manual: \(redact(action.instructions ?? ""))"
+        case .manual: return "manual: \(display(action.instructions ?? "", field: prefix + "instructions", step: step))"
         }
     }
 
@@ -1105,4 +1131,9 @@ public final class Executor: @unchecked Sendable {
         }
         return current
     }
+}
+
+extension Array {
+    /// The element at `index`, nil outside the array (IR from a journal is input like any other).
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }

@@ -1,9 +1,9 @@
-// Evaluates `${{ }}` expressions and `when` conditions at run time, with the same parser the type
-// checker uses. In a plan, values that only a run produces (step results) are unknown.
+// Evaluates the expressions the type checker kept in the IR (`${{ }}` substitutions and `when`
+// conditions) at run time; nothing is parsed again. In a plan, values that only a run produces
+// (step results) are unknown.
 
 import Foundation
 import RunbookSema
-import RunbookSyntax
 
 public indirect enum RuntimeValue: Sendable, Equatable {
     case string(String), int(Int), number(Double), bool(Bool), duration(Int), null
@@ -89,36 +89,19 @@ public enum ExpressionEvaluator {
         public let description: String
     }
 
-    public static func evaluate(_ source: String, in context: EvaluationContext) throws -> RuntimeValue {
-        let parsed = ExpressionParser.parse(source)
-        guard let node = parsed.node else {
-            throw Failure(description: parsed.problems.first?.message ?? "cannot parse `\(source)`")
-        }
-        return try evaluate(node, context)
-    }
-
-    /// A whole `when`, with or without `${{ }}` around it.
-    public static func condition(_ source: String, in context: EvaluationContext) throws -> RuntimeValue {
-        let scanned = TemplateScanner.scan(source)
-        if scanned.parts.count == 1, let only = scanned.parts.first, only.kind == .expression {
-            return try evaluate(only.text, in: context)
-        }
-        return try evaluate(source, in: context)
-    }
-
-    static func evaluate(_ node: ExpressionNode, _ context: EvaluationContext) throws -> RuntimeValue {
+    /// Evaluates an expression the type checker kept (`StepIR.condition`, `SubstitutionIR.tree`).
+    public static func evaluate(_ node: ExpressionIR, in context: EvaluationContext) throws -> RuntimeValue {
         switch node {
-        case .string(let value, _): return .string(value)
-        case .int(let value, _): return .int(value)
-        case .number(let value, _): return .number(value)
-        case .bool(let value, _): return .bool(value)
+        case .string(let value): return .string(value)
+        case .int(let value): return .int(value)
+        case .number(let value): return .number(value)
+        case .bool(let value): return .bool(value)
         case .null: return .null
-        case .duration(let ms, _): return .duration(ms)
-        case .error: throw Failure(description: "invalid expression")
-        case .identifier, .member:
-            return try path(node.path ?? [], context)
-        case .unary(let op, let operand, _):
-            let value = try evaluate(operand, context)
+        case .duration(let ms): return .duration(ms)
+        case .path(let names):
+            return try path(names, context)
+        case .unary(let op, let operand):
+            let value = try evaluate(operand, in: context)
             if case .unknown = value { return value }
             if op == "!" { return .bool(!truthy(value)) }
             switch value {
@@ -128,19 +111,19 @@ public enum ExpressionEvaluator {
             case .duration(let ms): return .duration(0 &- ms)
             default: throw Failure(description: "cannot negate \(value.text)")
             }
-        case .binary(let op, let leftNode, let rightNode, _):
-            let left = try evaluate(leftNode, context)
+        case .binary(let op, let leftNode, let rightNode):
+            let left = try evaluate(leftNode, in: context)
             if op == "&&", case .bool(false) = left { return .bool(false) }
             if op == "||", case .bool(true) = left { return .bool(true) }
-            let right = try evaluate(rightNode, context)
+            let right = try evaluate(rightNode, in: context)
             if case .unknown = left { return left }
             if case .unknown = right { return right }
             return try binary(op, left, right)
-        case .call(let name, let arguments, _):
+        case .call(let name, let arguments):
             // The type checker enforces arity; checking again keeps a hand-built IR from indexing past the end.
             guard let arity = ExpressionFunctions.argumentCount(of: name) else { throw Failure(description: "unknown function `\(name)`") }
             guard arity.contains(arguments.count) else { throw Failure(description: "`\(name)` takes \(arity.lowerBound == arity.upperBound ? "\(arity.lowerBound)" : "\(arity.lowerBound)–\(arity.upperBound)") arguments, got \(arguments.count)") }
-            let values = try arguments.map { try evaluate($0, context) }
+            let values = try arguments.map { try evaluate($0, in: context) }
             if name == "default" {
                 if case .unknown = values[0] { return values[0] }
                 return values[0] == .null || values[0] == .string("") ? values[1] : values[0]

@@ -52,18 +52,21 @@ struct ExpressionPass {
             let id = steps[position].id
             var scope = ExpressionScope(params: params, visible: visible, later: later, owner: "step `\(id)`")
             var substitutions: [SubstitutionIR] = []
+            var fieldTemplates: [TemplateIR] = []
 
             if let when = stepSyntax.fields["when"], let text = when.value.scalarValue {
-                checkCondition(text, node: when.value, scope: scope)
+                steps[position].condition = checkCondition(text, node: when.value, scope: scope)
             }
             var action = steps[position].action
-            templates(in: stepSyntax.fields, prefix: "", scope: scope, substitutions: &substitutions, action: &action)
+            rejectExpressions(in: stepSyntax.fields, prefix: "")
+            if let rollback = stepSyntax.rollback { rejectExpressions(in: rollback.fields, prefix: "rollback.") }
+            templates(in: stepSyntax.fields, prefix: "", scope: scope, substitutions: &substitutions, templates: &fieldTemplates, action: &action)
             steps[position].action = action
             if let expect = stepSyntax.fields["expect"], let pairs = RunbookParser.mapping(expect.value, bag: &bag),
                let output = pairs["output"] {
                 var ignored = ActionIR(kind: .manual)
                 templates(in: MappingSyntax(fields: [output], range: pairs.range), prefix: "expect.", scope: scope,
-                          substitutions: &substitutions, action: &ignored)
+                          substitutions: &substitutions, templates: &fieldTemplates, action: &ignored)
             }
             // A rollback runs after its step: the step's own results are visible to it.
             if let rollback = stepSyntax.rollback, var rollbackIR = steps[position].rollback {
@@ -73,15 +76,16 @@ struct ExpressionPass {
                 }
                 scope.owner = "rollback of `\(id)`"
                 var rollbackAction = rollbackIR.action
-                templates(in: rollback.fields, prefix: "rollback.", scope: scope, substitutions: &substitutions, action: &rollbackAction)
+                templates(in: rollback.fields, prefix: "rollback.", scope: scope, substitutions: &substitutions, templates: &fieldTemplates, action: &rollbackAction)
                 rollbackIR.action = rollbackAction
                 steps[position].rollback = rollbackIR
             }
             steps[position].substitutions = substitutions.isEmpty ? nil : substitutions
+            steps[position].templates = fieldTemplates.isEmpty ? nil : fieldTemplates
         }
     }
 
-    private mutating func checkCondition(_ text: String, node: YAMLNode, scope: ExpressionScope) {
+    private mutating func checkCondition(_ text: String, node: YAMLNode, scope: ExpressionScope) -> ExpressionIR? {
         // `when` may be written bare or wrapped in `${{ }}`.
         let scanned = TemplateScanner.scan(text)
         var expression = text
@@ -93,7 +97,7 @@ struct ExpressionPass {
         let locator = ValueLocator(file: file, node: node, value: text)
         let parsed = ExpressionParser.parse(expression)
         report(parsed.problems, locator: locator, base: offset)
-        guard let tree = parsed.node else { return }
+        guard let tree = parsed.node else { return nil }
         var checker = ExpressionChecker(scope: scope)
         let resultType = checker.type(of: tree)
         if resultType != .bool, resultType != .any {
@@ -101,11 +105,44 @@ struct ExpressionPass {
                            help: resultType.isStringLike ? "compare it, e.g. `\(expression.trimmingCharacters(in: .whitespaces)) == 'value'`" : nil)
         }
         finish(checker, locator: locator, base: offset)
+        return Self.lower(tree)
+    }
+
+    /// Fields the executor takes as written: a `${{ }}` there would never be substituted.
+    private mutating func rejectExpressions(in fields: MappingSyntax, prefix: String) {
+        let substituted = Set(Self.templatedFields + ["headers", "labels", "when", "expect", "rollback", "outputs"])
+        for field in fields.fields where !substituted.contains(field.key) {
+            guard let value = field.value.scalarValue, value.contains("${{") else { continue }
+            bag.report(.notTemplated, "`\(prefix + field.key)` is not substituted at run time, so its `${{ }}` would stay as text",
+                       at: field.value.range,
+                       help: "expressions work in \(Self.templatedFields.map { "`\($0)`" }.joined(separator: ", ")), `headers`, `labels`, `expect.output` and `when`")
+        }
+    }
+
+    /// The tree the executor evaluates; nil where the parser recovered from an error (already reported).
+    static func lower(_ node: ExpressionNode) -> ExpressionIR? {
+        switch node {
+        case .string(let value, _): return .string(value)
+        case .int(let value, _): return .int(value)
+        case .number(let value, _): return .number(value)
+        case .bool(let value, _): return .bool(value)
+        case .null: return .null
+        case .duration(let value, _): return .duration(value)
+        case .identifier, .member: return node.path.map(ExpressionIR.path)
+        case .error: return nil
+        case .unary(let op, let operand, _): return lower(operand).map { .unary(op, $0) }
+        case .binary(let op, let left, let right, _):
+            guard let left = lower(left), let right = lower(right) else { return nil }
+            return .binary(op, left, right)
+        case .call(let name, let arguments, _):
+            let lowered = arguments.compactMap(lower)
+            return lowered.count == arguments.count ? .call(name, lowered) : nil
+        }
     }
 
     /// Checks the templated string fields of a mapping (and `headers`, `labels`), recording substitutions.
     private mutating func templates(in fields: MappingSyntax, prefix: String, scope: ExpressionScope,
-                                    substitutions: inout [SubstitutionIR], action: inout ActionIR) {
+                                    substitutions: inout [SubstitutionIR], templates: inout [TemplateIR], action: inout ActionIR) {
         var entries: [(String, YAMLNode)] = []
         for key in Self.templatedFields + ["output"] {
             if let field = fields[key], field.value.scalarStyle != nil { entries.append((key, field.value)) }
@@ -128,11 +165,14 @@ struct ExpressionPass {
             let expressionParts = scanned.parts.filter { $0.kind == .expression }
             let quoting = key == "command" ? ShellQuoting.contexts(in: bytes, at: expressionParts.map(\.outer.lowerBound)) : []
             var expressionIndex = 0
+            var parts: [TemplatePartIR] = []
             for part in scanned.parts {
                 guard part.kind == .expression else {
                     template += part.text
+                    parts.append(TemplatePartIR(text: part.text, start: part.offset, end: part.offset + part.text.utf8.count))
                     continue
                 }
+                parts.append(TemplatePartIR(substitution: substitutions.count, start: part.outer.lowerBound, end: part.outer.upperBound))
                 let parsed = ExpressionParser.parse(part.text)
                 report(parsed.problems, locator: locator, base: part.offset)
                 var resultType = ExpressionType.any
@@ -162,9 +202,20 @@ struct ExpressionPass {
                 substitutions.append(SubstitutionIR(
                     field: prefix + key, expression: part.text.trimmingCharacters(in: .whitespaces), type: resultType.description,
                     references: references, variable: variable, quoting: context, secret: secret,
-                    location: IRLocation(file: file.path, line: start.line, column: start.column)))
+                    location: IRLocation(file: file.path, line: start.line, column: start.column),
+                    tree: parsed.node.flatMap(Self.lower)))
                 expressionIndex += 1
             }
+            if key == "command", var last = parts.last, let text = last.text {
+                // The IR's command is trimmed like the command itself (block scalars and fences end in a newline).
+                var trimmed = text
+                while trimmed.last == "\n" || trimmed.last == "\r" { trimmed.removeLast() }
+                last.end -= text.utf8.count - trimmed.utf8.count
+                last.text = trimmed
+                parts[parts.count - 1] = last
+                if trimmed.isEmpty { parts.removeLast() }
+            }
+            if scanned.problems.isEmpty { templates.append(TemplateIR(field: prefix + key, parts: parts)) }
             if key == "command", !expressionParts.isEmpty, scanned.problems.isEmpty {
                 // Trimmed like the command itself (block scalars and fences end in a newline).
                 while template.last == "\n" || template.last == "\r" { template.removeLast() }
@@ -347,5 +398,16 @@ public struct ValueLocator: Sendable {
     public func range(_ start: Int, _ end: Int) -> SourceRange {
         let from = offset(start)
         return SourceRange(start: from, end: max(from + 1, offset(end)))
+    }
+}
+
+extension ExpressionIR {
+    /// Parses and lowers one expression (a bare `when`, or `${{ … }}` around it) without checking it:
+    /// for tools and tests that evaluate text directly. The executor only evaluates what the type
+    /// checker kept in the IR.
+    public static func parse(_ text: String) -> ExpressionIR? {
+        let scanned = TemplateScanner.scan(text)
+        let expression = scanned.parts.count == 1 && scanned.parts[0].kind == .expression ? scanned.parts[0].text : text
+        return ExpressionParser.parse(expression).node.flatMap(ExpressionPass.lower)
     }
 }

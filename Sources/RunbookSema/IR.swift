@@ -112,6 +112,8 @@ public struct SubstitutionIR: Codable, Sendable, Equatable {
     /// It reads a secret parameter: plans, logs and journals show `***`.
     public var secret: Bool
     public var location: IRLocation?
+    /// The checked expression: what the executor evaluates.
+    public var tree: ExpressionIR?
 }
 
 /// A value a step publishes for later expressions: `steps.ID.outputs.NAME`.
@@ -161,8 +163,12 @@ public struct StepIR: Codable, Sendable, Equatable {
     public var readonly: Bool
     public var irreversible: String?
     public var when: String?
+    /// `when`, checked: what the executor evaluates.
+    public var condition: ExpressionIR?
     public var outputs: [OutputIR]?
     public var substitutions: [SubstitutionIR]?
+    /// Every templated field that holds `${{ }}`, as literal parts and substitutions.
+    public var templates: [TemplateIR]?
     public var rollback: RollbackIR?
     public var location: IRLocation?
 }

@@ -589,7 +589,10 @@ private struct Checker {
                 bag.report(.fieldNotApplicable, "`output` applies to commands and HTTP requests, not `\(kind.rawValue)`", at: output.keyRange)
             }
             do {
-                _ = try NSRegularExpression(pattern: pattern)
+                // A template: the pattern is checked with each `${{ }}` standing for a literal.
+                let scanned = TemplateScanner.scan(pattern)
+                let literal = scanned.hasExpressions ? scanned.parts.map { $0.kind == .literal ? $0.text : "x" }.joined() : pattern
+                _ = try NSRegularExpression(pattern: literal)
                 expect.outputPattern = pattern
             } catch {
                 bag.report(.invalidPattern, "`output` is not a valid regular expression", at: output.value.range,

@@ -45,4 +45,20 @@ import Testing
         }
         #expect(checkedImports > 30)
     }
+
+    /// One evaluation path: the executor evaluates the trees and template parts Sema kept, so it
+    /// never sees syntax and cannot parse an expression differently from the type checker.
+    @Test func theRuntimeNeverImportsSyntax() throws {
+        let directory = TestSupport.path("Sources/RunbookRuntime")
+        let files = (FileManager.default.enumerator(atPath: directory)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".swift") }
+        #expect(files.count > 5)
+        for file in files {
+            let text = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
+            #expect(!text.contains("import RunbookSyntax"), "RunbookRuntime/\(file) imports RunbookSyntax")
+            #expect(!text.contains("ExpressionParser") && !text.contains("TemplateScanner"), "RunbookRuntime/\(file) parses expressions")
+        }
+        let manifest = try String(contentsOfFile: TestSupport.path("Package.swift"), encoding: .utf8)
+        let runtime = try #require(manifest.range(of: #"\.target\(name: "RunbookRuntime"[^)]*\)"#, options: .regularExpression))
+        #expect(!manifest[runtime].contains("\"RunbookSyntax\""), "RunbookRuntime depends on RunbookSyntax in Package.swift")
+    }
 }

@@ -5,6 +5,7 @@
 import Foundation
 import RunbookDriver
 import RunbookRuntime
+import RunbookSema
 import RunbookSource
 import Testing
 
@@ -84,8 +85,10 @@ import Testing
             if name.hasSuffix(".expr") {
                 let text = String(decoding: bytes, as: UTF8.self)
                 // Reaching the end without trapping is the test; a clean failure is as good as a value.
-                _ = try? ExpressionEvaluator.condition(text, in: EvaluationContext())
-                _ = try? ExpressionEvaluator.evaluate(text, in: EvaluationContext(planning: true))
+                if let tree = ExpressionIR.parse(text) {
+                    _ = try? ExpressionEvaluator.evaluate(tree, in: EvaluationContext())
+                    _ = try? ExpressionEvaluator.evaluate(tree, in: EvaluationContext(planning: true))
+                }
             } else {
                 Self.assertSane(Compiler.compile(path: name, bytes: bytes), name)
             }

@@ -346,6 +346,25 @@ import Testing
     }
 }
 
+/// Runs `rbc` with answers piped to its standard input, as a person would type them.
+func answering(_ answers: String, _ arguments: [String], in fixture: RunFixture) throws -> TestSupport.Run {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: TestSupport.rbcBinary)
+    process.arguments = arguments
+    process.currentDirectoryURL = fixture.url
+    let input = Pipe()
+    let err = Pipe()
+    process.standardInput = input
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = err
+    try process.run()
+    input.fileHandleForWriting.write(Data(answers.utf8))
+    try input.fileHandleForWriting.close()
+    let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return TestSupport.Run(status: process.terminationStatus, stdout: "", stderr: errText)
+}
+
 /// Running part of a runbook: a procedure, from a step, only some steps, and step by step.
 @Suite(.serialized) struct PartialRunTests {
     /// Seed 003's service runbook shape: Common Issues with Resolution lists, Emergency Procedures.
@@ -431,25 +450,6 @@ import Testing
         let unknown = try fixture.rbc(["run", "rb.yaml", "--from", "four"])
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("no step `four`"), "\(unknown.stderr)")
-    }
-
-    /// Runs `rbc` with answers piped to its standard input, as a person would type them.
-    func answering(_ answers: String, _ arguments: [String], in fixture: RunFixture) throws -> TestSupport.Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestSupport.rbcBinary)
-        process.arguments = arguments
-        process.currentDirectoryURL = fixture.url
-        let input = Pipe()
-        let err = Pipe()
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = err
-        try process.run()
-        input.fileHandleForWriting.write(Data(answers.utf8))
-        try input.fileHandleForWriting.close()
-        let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return TestSupport.Run(status: process.terminationStatus, stdout: "", stderr: errText)
     }
 
     @Test func stepModeShowsEachCommandAndJournalsEveryAnswer() throws {
@@ -561,21 +561,9 @@ import Testing
 
     @Test func stepModeOffersTheChoiceAndRunsOnlyTheChosenOption() throws {
         let fixture = try fixture()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestSupport.rbcBinary)
-        process.arguments = ["run", "rb.md", "--step", "--force"]
-        process.currentDirectoryURL = fixture.url
-        let input = Pipe()
-        let err = Pipe()
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = err
-        try process.run()
-        input.fileHandleForWriting.write(Data("2\n".utf8))
-        try input.fileHandleForWriting.close()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(stderr)")
+        let run = try answering("2\n", ["run", "rb.md", "--step", "--force"], in: fixture)
+        let stderr = run.stderr
+        #expect(run.status == 0, "\(stderr)")
         #expect(stderr.contains("[1] Option A: Restart") && stderr.contains("[2] Option B: Rollback"), "\(stderr)")
         #expect(fixture.read("log") == "shared\nrollback\n")
         let choice = try fixture.events().first { $0.event == .approval && $0.by == "step mode" }

@@ -191,6 +191,35 @@ func expectNoLeak(_ texts: [(String, String)], of secret: String, sourceLocation
         #expect(check.stdout.components(separatedBy: "\"RB040\"").count == 2, "only the string reaching the remote shell: \(check.stdout)")
     }
 
+    @Test func everySecondInterpreterIsFoundAndNothingElse() throws {
+        let reinterpreting = [
+            #"su - app -c \"restart ${{ params.p }}\""#,
+            #"find . -name x | xargs sh -c \"rm ${{ params.p }}\""#,
+            #"watch \"kubectl get pod ${{ params.p }}\""#,
+            #"let n=${{ params.p }}+1"#,
+            #"(( ${{ params.p }} > 1 )) && echo big"#,
+            #"sudo -n bash -ec \"systemctl restart ${{ params.p }}\""#,
+            #"kubectl exec deploy/api -- sh -c \"kill ${{ params.p }}\""#,
+            #"psql <<SQL\nselect * from t where name = '${{ params.p }}';\nSQL"#,
+        ]
+        let safe = [
+            #"ssh \"${{ params.p }}\" uptime"#,
+            #"kubectl logs \"${{ params.p }}\" --tail=20"#,
+            #"[[ \"${{ params.p }}\" == api* ]] && echo api"#,
+            #"echo $(( 1 + 2 )) \"${{ params.p }}\""#,
+            #"env P=\"${{ params.p }}\" bash -c 'echo \"$P\"'"#,
+            #"sh -c \"echo ${{ params.n }}\""#,
+        ]
+        for (commands, expected) in [(reinterpreting, reinterpreting.count), (safe, 0)] {
+            let steps = commands.enumerated().map { index, command in
+                "    - id: s\(index)\n      action: execute_command\n      command: \"\(command)\"\n      readonly: true\n      timeout: 1m\n"
+            }.joined()
+            let fixture = try RunFixture(runbook(steps, extra: "  params:\n    p: {type: string, required: true}\n    n: {type: int, required: true}\n"))
+            let check = try fixture.rbc(["check", "rb.yaml", "--no-shellcheck", "--format", "json"])
+            #expect(check.stdout.components(separatedBy: "\"RB040\"").count - 1 == expected, "\(check.stdout)")
+        }
+    }
+
     @Test func forceRunsAndJournalsTheOverriddenFindings() throws {
         let fixture = try RunFixture(runbook("""
             - id: go
@@ -258,6 +287,47 @@ func expectNoLeak(_ texts: [(String, String)], of secret: String, sourceLocation
         #expect(plan.stdout.contains("set limits.api"), "\(plan.stdout)")
         #expect(plan.stdout.contains("250"), "\(plan.stdout)")
         #expect(!plan.stdout.contains("${{"))
+    }
+
+    @Test func shellInstructionsAndExpectOutputAreSubstituted() throws {
+        let fixture = try RunFixture(runbook("""
+            - id: which
+              action: execute_command
+              command: "echo \\"shell=$0 ready=3 (x)\\""
+              shell: "${{ params.shell }}"
+              expect: {output: "ready=${{ params.n }} ${{ params.paren }}"}
+              readonly: true
+              timeout: 10s
+            - id: look
+              action: manual
+              instructions: "Check the dashboard of ${{ params.service }}"
+              timeout: 10m
+
+        """, extra: "  params:\n    shell: {type: string, required: true}\n    n: {type: int, required: true}\n    paren: {type: string, required: true}\n    service: {type: string, required: true}\n"))
+        let args = ["--param", "shell=/bin/bash", "--param", "n=3", "--param", "paren=(x)", "--param", "service=checkout"]
+        let plan = try fixture.rbc(["plan", "rb.yaml"] + args)
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(plan.stdout.contains("(shell /bin/bash)"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("Check the dashboard of checkout"), "\(plan.stdout)")
+        #expect(!plan.stdout.contains("${{"), "\(plan.stdout)")
+        let run = try fixture.rbc(["run", "rb.yaml", "--approve", "look"] + args)
+        #expect(run.status == 0, "the shell and the expected output were substituted (`(x)` matched literally): \(run.stderr)")
+        #expect(run.stdout.contains("shell=/bin/bash"), "\(run.stdout)")
+    }
+
+    @Test func expressionsInFieldsThatAreNotSubstitutedAreRejected() throws {
+        let fixture = try RunFixture(runbook("""
+            - id: set
+              action: update_config
+              store: "${{ params.store }}"
+              config_key: a.b
+              value: 1
+              timeout: 5s
+
+        """, extra: "  params:\n    store: {type: string, required: true}\n"))
+        let check = try fixture.rbc(["check", "rb.yaml", "--no-shellcheck"])
+        #expect(check.stdout.contains("RB3011"), "\(check.stdout)")
+        #expect(check.stdout.contains("`store` is not substituted at run time"), "\(check.stdout)")
     }
 
     // MARK: - Journals are input

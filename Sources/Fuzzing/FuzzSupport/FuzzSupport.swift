@@ -6,6 +6,7 @@ import Foundation
 import RunbookDriver
 import RunbookLint
 import RunbookRuntime
+import RunbookSema
 import RunbookSource
 import RunbookSyntax
 
@@ -62,8 +63,10 @@ public enum Fuzzing {
             invariantBroken("problem span \(problem.span.start)..<\(problem.span.end) outside \(text.utf8.count) bytes")
         }
         _ = TemplateScanner.scan(text)
-        _ = try? ExpressionEvaluator.condition(text, in: EvaluationContext())
-        _ = try? ExpressionEvaluator.evaluate(text, in: EvaluationContext(planning: true))
+        if let tree = ExpressionIR.parse(text) {
+            _ = try? ExpressionEvaluator.evaluate(tree, in: EvaluationContext())
+            _ = try? ExpressionEvaluator.evaluate(tree, in: EvaluationContext(planning: true))
+        }
     }
 
     /// A broken invariant is a finding: trap so libFuzzer saves the input.

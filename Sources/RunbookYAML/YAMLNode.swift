@@ -18,6 +18,11 @@ public enum YAMLScalarKind: Sendable, Equatable {
 public struct YAMLPair: Sendable {
     public let key: YAMLNode
     public let value: YAMLNode
+
+    public init(key: YAMLNode, value: YAMLNode) {
+        self.key = key
+        self.value = value
+    }
 }
 
 public final class YAMLNode: Sendable {
