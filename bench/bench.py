@@ -5,7 +5,7 @@ Inputs are generated from a fixed seed and cached outside the repository ($RBC_B
 ~/.cache/rbc-bench). Each pair runs in alternation several times; the table shows medians and ratios
 (other tool's time / rbc's time: above 1 means rbc is faster). It prints, it never fails on speed.
 """
-import argparse, datetime, os, random, shutil, statistics, subprocess, sys, time
+import argparse, datetime, json, os, random, shutil, statistics, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.environ.get("RBC_BENCH_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "rbc-bench"))
@@ -166,6 +166,59 @@ def compare(label, commands, rounds, cwd=None):
     return rows
 
 
+def hostile_inputs():
+    """The HostileSizeTests inputs, written once: each must finish with diagnostics, never crash."""
+    path = os.path.join(CACHE, "hostile")
+    os.makedirs(path, exist_ok=True)
+    head = "runbook:\n  name: big\n  severity: P3\n  owner: bench\n  params:\n    p: {type: string, default: x}\n  steps:\n"
+    inputs = {}
+    operands = " || ".join(f"params.p == 'v{i}'" for i in range(30000))
+    inputs["a `when` of 30,000 `||` operands (RB3020)"] = head + (
+        "    - id: a\n      action: execute_command\n      command: \"true\"\n      readonly: true\n      timeout: 5s\n"
+        f"      when: \"${{{{ {operands} }}}}\"\n")
+    for count in (8000, 16000):
+        steps = []
+        for i in range(count):
+            reads = f' "${{{{ steps.s{i - 1}.outputs.x }}}}"' if i else ""
+            steps.append(f"    - id: s{i}\n      action: execute_command\n      command: 'echo {i}{reads}'\n"
+                         "      readonly: true\n      timeout: 5s\n      outputs: {x: {from: stdout}}\n")
+        inputs[f"{count:,} steps, each reading the one before"] = head + "".join(steps)
+    command = " ".join('"${{ params.p }}"' for _ in range(100))
+    inputs["100,000 expressions (1,000 steps of 100)"] = head + "".join(
+        f"    - {{id: s{i}, action: execute_command, command: 'echo {command}', readonly: true, timeout: 5s}}\n" for i in range(1000))
+    files = {}
+    for index, (label, text) in enumerate(inputs.items()):
+        name = os.path.join(path, f"hostile-{index}.yaml")
+        if not os.path.exists(name):
+            with open(name, "w") as handle:
+                handle.write(text)
+        files[label] = name
+    return files
+
+
+def escaped_process_overshoot(rbc):
+    """How far past timeout + grace a step ends whose escaped process ignores SIGTERM (the
+    guarantee: 200 ms), from the attempt's duration as rbc journals it."""
+    directory = os.path.join(CACHE, "escaped")
+    shutil.rmtree(directory, ignore_errors=True)
+    os.makedirs(directory)
+    with open(os.path.join(directory, "rb.yaml"), "w") as handle:
+        handle.write("runbook:\n  name: escaped\n  severity: P3\n  owner: bench\n  steps:\n"
+                     "    - id: hang\n      action: execute_command\n"
+                     "      command: \"setsid sh -c 'trap \\\"\\\" TERM; sleep 60' & sleep 60\"\n"
+                     "      timeout: 1s\n      readonly: true\n")
+    overshoots = []
+    for _ in range(3):
+        subprocess.run([rbc, "run", "rb.yaml", "--kill-grace", "1s"], cwd=directory, capture_output=True)
+        runs = os.path.join(directory, ".rbc", "runs")
+        journal = sorted(os.listdir(runs))[-1]
+        with open(os.path.join(runs, journal)) as handle:
+            for line in handle:
+                if '"attempt_finished"' in line:
+                    overshoots.append(json.loads(line).get("durationMs", 0) - 2000)
+    return overshoots
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rbc", default=os.path.join(ROOT, ".build", "release", "rbc"))
@@ -230,6 +283,14 @@ def main():
                             cwd=repo, capture_output=True, text=True).stderr
     git_line = next((line for line in timing.splitlines() if line.strip().startswith("git")), "")
     notes.append(f"Of rbc's time on the history repository, the libgit2 walk itself: `{git_line.strip()}` s.")
+    # Hostile sizes (HostileSizeTests): the time each takes to finish with its diagnostics.
+    for label, path in hostile_inputs().items():
+        rows += compare(f"hostile sizes: {label}", [
+            ("rbc check --no-shellcheck", [rbc, "check", "--no-shellcheck", "--no-git", path], False),
+        ], max(2, arguments.rounds // 2))
+    overshoots = escaped_process_overshoot(rbc)
+    notes.append("A step whose escaped process ignores SIGTERM (timeout 1 s, --kill-grace 1 s) ended this many ms after "
+                 f"timeout + grace (guarantee: 200): {', '.join(str(o) for o in overshoots)}.")
     print_table(rows, notes, rbc, arguments)
 
 

@@ -64,7 +64,6 @@ public struct CheckOptions: Sendable {
 }
 
 public enum CheckSession {
-    static let usageCodes: Set<DiagnosticCode> = [.fileNotFound, .noRunbooks, .notARunbook]
 
     public static func run(paths: [String], options: CheckOptions = CheckOptions(),
                            configuration: (Configuration, [Diagnostic]) = Configuration.discover()) -> CheckReport {
@@ -95,8 +94,9 @@ public enum CheckSession {
         let slots = ResultSlots(count: candidates.count)
         DispatchQueue.concurrentPerform(iterations: candidates.count) { index in
             let path = candidates[index].path
-            let severity = alertIndex?.severity(forRunbookAt: path) ?? config.defaultSeverity(for: path)
-            slots.store(index, process(candidates[index], lint: lint, sniffExplicit: options.skipNonRunbooks, inferredSeverity: severity))
+            var settings = config.compileSettings(for: path)
+            settings.inferredSeverity = alertIndex?.severity(forRunbookAt: path) ?? config.defaultSeverity(for: path)
+            slots.store(index, process(candidates[index], lint: lint, settings: settings, sniffExplicit: options.skipNonRunbooks))
         }
         var results = slots.values.compactMap { $0 }
         var shellcheckTime = 0.0
@@ -146,7 +146,7 @@ public enum CheckSession {
             }
         }
         diagnostics.sort(by: Diagnostic.outputOrder)
-        let usageError = diagnostics.contains { usageCodes.contains($0.code) }
+        let usageError = diagnostics.contains { DiagnosticCode.usageCodes.contains($0.code) }
         var report = CheckReport(results: checked, diagnostics: diagnostics, usageError: usageError, threshold: options.threshold)
         let perFile = ["read", "parse", "typecheck", "lint"].map { phase in (phase, checked.reduce(0) { $0 + ($1.timings[phase] ?? 0) }) }
         report.timings = perFile + [("shellcheck", shellcheckTime), ("suppress", suppressTime), ("git", gitTime), ("alerts", alertsTime),
@@ -181,7 +181,7 @@ public enum CheckSession {
     }
 
     static func lintContext(_ result: CompilationResult) -> LintContext? {
-        guard let ir = result.ir, let syntax = result.syntax else { return nil }
+        guard let ir = result.lintableIR, let syntax = result.syntax else { return nil }
         return LintContext(ir: ir, syntax: syntax)
     }
 
@@ -210,8 +210,8 @@ public enum CheckSession {
     }
 
     /// Compiles and lints one candidate; nil for a directory file that turns out not to be a runbook.
-    static func process(_ candidate: RunbookCandidate, lint: LintConfiguration?, sniffExplicit: Bool = false,
-                        inferredSeverity: InferredSeverity? = nil) -> CompilationResult? {
+    static func process(_ candidate: RunbookCandidate, lint: LintConfiguration?, settings: CompileSettings = CompileSettings(),
+                        sniffExplicit: Bool = false) -> CompilationResult? {
         let readStart = Clock.now()
         let loaded = SourceLoader.load(path: candidate.path)
         let readTime = Clock.since(readStart)
@@ -221,12 +221,14 @@ public enum CheckSession {
             return CompilationResult(path: candidate.path, file: diagnostic.file, ir: nil, diagnostics: [diagnostic])
         case .loaded(let file):
             if !candidate.explicit || sniffExplicit, !RunbookDiscovery.looksLikeRunbook(file) { return nil }
-            var result = Compiler.compile(file, hashing: false, inferredSeverity: inferredSeverity)
+            var result = Compiler.compile(file, hashing: false, settings: settings)
             result.timings["read"] = readTime
-            if let lint, let ir = result.ir, let syntax = result.syntax {
+            // Errors do not stop linting: the recovered IR holds everything that could be read.
+            if let lint, let ir = result.lintableIR, let syntax = result.syntax {
                 let lintStart = Clock.now()
                 let context = LintContext(ir: ir, syntax: syntax, settings: lint.settings)
-                result.diagnostics += Linter.findings(context, configuration: lint)
+                let findings = Linter.findings(context, configuration: lint)
+                result.diagnostics += Linter.droppingCascades(findings, compilerDiagnostics: result.diagnostics, context: context)
                 result.timings["lint"] = Clock.since(lintStart)
             }
             return result

@@ -2,14 +2,36 @@
 
 import Dispatch
 import Foundation
+import RunbookLint
 import RunbookSema
 import RunbookSource
 import RunbookSyntax
 
+/// What compiling one file takes from `.rbc.yaml`.
+public struct CompileSettings: Sendable {
+    /// `rules:` severities; compiler diagnostics that may be configured follow them too.
+    public var rules = LintConfiguration()
+    /// `documentation:` globs matched the file: a page for people whatever it declares.
+    public var documentation = false
+    /// Apply inline `rbc:ignore` to compiler diagnostics (`rbc compile`, `rbc run`); `rbc check`
+    /// applies suppressions itself, once every finding is in.
+    public var suppress = false
+    /// Today as YYYY-MM-DD, for suppressions' `until=`.
+    public var today = ""
+    /// Used when the runbook states no `severity` (from the alert rule that links to it, or a
+    /// per-path default in `.rbc.yaml`; see `SeverityInference`).
+    public var inferredSeverity: InferredSeverity?
+
+    public init() {}
+}
+
 public struct CompilationResult: Sendable {
     public let path: String
     public let file: SourceFile?
+    /// The IR, only when nothing is wrong with the runbook: what `rbc compile` writes and `rbc run` executes.
     public let ir: RunbookIR?
+    /// The IR as far as it could be built, also when the runbook has errors: what the linter reads.
+    public var recoveredIR: RunbookIR? = nil
     public var diagnostics: [Diagnostic]
     /// The AST, for the linter (which reads syntax and IR side by side).
     public var syntax: RunbookSyntax? = nil
@@ -17,6 +39,12 @@ public struct CompilationResult: Sendable {
     public var timings: [String: Double] = [:]
 
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+
+    /// Not a runbook at all (missing, empty, some other file): every command exits 2.
+    public var isUsageError: Bool { diagnostics.contains { DiagnosticCode.usageCodes.contains($0.code) } }
+
+    /// The IR to lint and check history against: the valid one, else the recovered one.
+    public var lintableIR: RunbookIR? { ir ?? recoveredIR }
 }
 
 public enum Compiler {
@@ -26,12 +54,12 @@ public enum Compiler {
         markdownExtensions.contains((path as NSString).pathExtension.lowercased())
     }
 
-    public static func compile(path: String, displayPath: String? = nil, inferredSeverity: InferredSeverity? = nil) -> CompilationResult {
+    public static func compile(path: String, displayPath: String? = nil, settings: CompileSettings = CompileSettings()) -> CompilationResult {
         switch SourceLoader.load(path: path, displayPath: displayPath) {
         case .failed(let diagnostic):
             return CompilationResult(path: diagnostic.path, file: diagnostic.file, ir: nil, diagnostics: [diagnostic])
         case .loaded(let file):
-            return compile(file, inferredSeverity: inferredSeverity)
+            return compile(file, settings: settings)
         }
     }
 
@@ -46,21 +74,28 @@ public enum Compiler {
     }
 
     /// `hashing: false` for callers that never emit the IR (`rbc check`, history fingerprints).
-    /// `inferredSeverity` applies when the runbook states none (see `SeverityInference`).
-    public static func compile(_ file: SourceFile, hashing: Bool = true, inferredSeverity: InferredSeverity? = nil) -> CompilationResult {
+    /// One missing or wrong value is one diagnostic: the type checker still builds the recovered IR
+    /// for the linter. Configured severities and `off` apply to the compiler's own diagnostics; when
+    /// no error is left, the recovered IR is the IR.
+    public static func compile(_ file: SourceFile, hashing: Bool = true, settings: CompileSettings = CompileSettings()) -> CompilationResult {
         let parseStart = Clock.now()
         let parsed = isMarkdown(file.path) ? MarkdownRunbookParser.parse(markdown: file) : RunbookParser.parse(yaml: file)
         let parseTime = Clock.since(parseStart)
-        guard let syntax = parsed.syntax else {
+        guard var syntax = parsed.syntax else {
             var result = CompilationResult(path: file.path, file: file, ir: nil, diagnostics: parsed.diagnostics)
             result.timings["parse"] = parseTime
             return result
         }
+        if settings.documentation, syntax.format == .markdown { syntax.kind = .documentation }
         let checkStart = Clock.now()
-        let checked = TypeChecker.check(syntax, hashing: hashing, inferredSeverity: inferredSeverity)
-        let diagnostics = parsed.diagnostics + checked.diagnostics
+        let checked = TypeChecker.check(syntax, hashing: hashing, inferredSeverity: settings.inferredSeverity)
+        var diagnostics = Linter.configure(parsed.diagnostics + checked.diagnostics, configuration: settings.rules)
+        if settings.suppress {
+            diagnostics = Suppressions.removeSuppressed(diagnostics, context: LintContext(ir: checked.recovered, syntax: syntax), today: settings.today)
+        }
         let hasErrors = diagnostics.contains { $0.severity == .error }
-        var result = CompilationResult(path: file.path, file: file, ir: hasErrors ? nil : checked.ir, diagnostics: diagnostics, syntax: syntax)
+        var result = CompilationResult(path: file.path, file: file, ir: hasErrors ? nil : checked.recovered, recoveredIR: checked.recovered,
+                                       diagnostics: diagnostics, syntax: syntax)
         result.timings = ["parse": parseTime, "typecheck": Clock.since(checkStart)]
         return result
     }

@@ -10,7 +10,7 @@ import RunbookSyntax
 
 public struct Configuration: Sendable {
     public static let fileName = ".rbc.yaml"
-    public static let keys = ["exclude", "include", "rules", "budgets", "shellcheck", "review", "alerts", "default_severity", "stores", "notifications", "tickets", "unattended", "sections"]
+    public static let keys = ["exclude", "include", "documentation", "rules", "budgets", "shellcheck", "review", "alerts", "default_severity", "stores", "notifications", "tickets", "unattended", "sections"]
 
     /// The directory globs are relative to: the config file's, or the working directory's.
     public let directory: String
@@ -18,6 +18,8 @@ public struct Configuration: Sendable {
     private let excludes: [NSRegularExpression]
     /// When set, a directory walk checks only files matching one of these.
     private let includes: [NSRegularExpression]
+    /// Markdown pages matching one of these are documentation (written for people), whatever they declare.
+    var documentationGlobs: [NSRegularExpression] = []
     public var lint: LintConfiguration
     public var review = ReviewSettings()
     /// How alert rules link runbooks (`alerts:`); relative links resolve from `directory`.
@@ -71,6 +73,7 @@ public struct Configuration: Sendable {
         var excludes: [NSRegularExpression] = []
         var includes: [NSRegularExpression] = []
         var lint = LintConfiguration()
+        var documentationGlobs: [NSRegularExpression] = []
         var review = ReviewSettings()
         var alerts = AlertSettings()
         alerts.root = directory
@@ -87,6 +90,7 @@ public struct Configuration: Sendable {
                 }
                 excludes = globs(mapping["exclude"], bag: &bag)
                 includes = globs(mapping["include"], bag: &bag)
+                documentationGlobs = globs(mapping["documentation"], bag: &bag)
                 if let rules = mapping["rules"] { readRules(rules, into: &lint, bag: &bag) }
                 if let budgets = mapping["budgets"] { readBudgets(budgets, into: &lint, bag: &bag) }
                 if let shellcheck = mapping["shellcheck"] { readShellCheck(shellcheck, into: &lint, bag: &bag) }
@@ -110,6 +114,7 @@ public struct Configuration: Sendable {
         }
         var configuration = Configuration(directory: directory, file: path, excludes: excludes, includes: includes, lint: lint)
         configuration.review = review
+        configuration.documentationGlobs = documentationGlobs
         configuration.alerts = alerts
         configuration.severityDefaults = severityDefaults
         configuration.stores = stores
@@ -338,18 +343,27 @@ public struct Configuration: Sendable {
             bag.report(.typeMismatch, "`rules` must map rule ids to off, error, warning or info", at: field.value.range)
             return
         }
+        let configurable = DiagnosticCode.compilerCatalog.filter(\.isConfigurable)
         let names = RuleRegistry.descriptions.map(\.id) + RuleRegistry.descriptions.map(\.slug)
+            + configurable.map(\.id) + configurable.map(\.slug)
         for entry in pairs.fields {
-            guard let rule = RuleRegistry.description(for: entry.key) else {
-                bag.report(.unknownKey, "unknown rule `\(entry.key)`", at: entry.keyRange,
-                           help: Suggestions.closest(to: entry.key, in: names).map { "did you mean `\($0)`?" } ?? "`rbc rules` lists them")
+            // Lint rules and the compiler's structure, type and expression diagnostics (`RB2004: off`).
+            guard let id = RuleRegistry.description(for: entry.key)?.id ?? DiagnosticCode.configurable(named: entry.key)?.id else {
+                let fixed = DiagnosticCode.compilerCatalog.first { $0.id.caseInsensitiveCompare(entry.key) == .orderedSame || $0.slug == entry.key }
+                if let fixed {
+                    bag.report(.invalidValue, "`\(fixed.id)` (\(fixed.slug)) cannot be configured", at: entry.keyRange,
+                               help: "unreadable input and syntax errors always stop compilation; fix the file")
+                } else {
+                    bag.report(.unknownKey, "unknown rule `\(entry.key)`", at: entry.keyRange,
+                               help: Suggestions.closest(to: entry.key, in: names).map { "did you mean `\($0)`?" } ?? "`rbc rules` lists them")
+                }
                 continue
             }
             switch entry.value.scalarValue?.lowercased() {
-            case "off", "false", "disabled": lint.severities[rule.id] = .some(nil)
-            case "error": lint.severities[rule.id] = .error
-            case "warning": lint.severities[rule.id] = .warning
-            case "info": lint.severities[rule.id] = .info
+            case "off", "false", "disabled": lint.severities[id] = .some(nil)
+            case "error": lint.severities[id] = .error
+            case "warning": lint.severities[id] = .warning
+            case "info": lint.severities[id] = .info
             default:
                 bag.report(.invalidValue, "`\(entry.value.scalarValue ?? entry.value.kindDescription)` is not a rule setting", at: entry.value.range,
                            help: "use off, error, warning or info")
@@ -405,14 +419,28 @@ public struct Configuration: Sendable {
         }
     }
 
+    /// Whether `.rbc.yaml` `documentation:` names this Markdown page as written for people.
+    public func isDocumentation(_ path: String) -> Bool {
+        guard !documentationGlobs.isEmpty, let relative = relativePath(path) else { return false }
+        let range = NSRange(relative.startIndex..., in: relative)
+        return documentationGlobs.contains { $0.firstMatch(in: relative, range: range) != nil }
+    }
+
+    /// What compiling a file needs from the configuration: compiler diagnostics' settings, whether
+    /// the page is documentation by glob. `rbc check` infers severities from one alert index for all
+    /// files; `withInferredSeverity` reads the alert rules for one file (`rbc compile`, `rbc run`).
+    public func compileSettings(for path: String, withInferredSeverity: Bool = false) -> CompileSettings {
+        var settings = CompileSettings()
+        settings.rules = lint
+        settings.documentation = isDocumentation(path)
+        if withInferredSeverity { settings.inferredSeverity = inferredSeverity(for: path) }
+        return settings
+    }
+
     /// Whether a path found by walking a directory is skipped. Globs match paths relative to `directory`:
     /// `*` and `?` stay within one path segment, `**` crosses segments.
     public func isExcluded(_ path: String) -> Bool {
-        guard !excludes.isEmpty || !includes.isEmpty else { return false }
-        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
-        guard absolute.hasPrefix(prefix) else { return false }
-        let relative = String(absolute.dropFirst(prefix.count))
+        guard !excludes.isEmpty || !includes.isEmpty, let relative = relativePath(path) else { return false }
         let range = NSRange(relative.startIndex..., in: relative)
         if !includes.isEmpty, !includes.contains(where: { $0.firstMatch(in: relative, range: range) != nil }) { return true }
         return excludes.contains { $0.firstMatch(in: relative, range: range) != nil }

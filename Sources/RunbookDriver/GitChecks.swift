@@ -25,7 +25,7 @@ public enum GitChecks {
         var diagnostics: [Diagnostic] = []
         var outside: [String] = []
         var repositories: [String: (GitRepository, [(CompilationResult, String)])] = [:]
-        for result in results where result.ir != nil {
+        for result in results where result.lintableIR != nil {
             let directory = (result.path as NSString).deletingLastPathComponent
             do {
                 guard let repository = try GitRepository.discover(containing: directory.isEmpty ? "." : directory),
@@ -87,7 +87,7 @@ public enum GitChecks {
         var watches: [String: [DriftWatch]] = [:]
         let head = try repository.headCommit()
         for (result, relative) in files where states[relative] != .untracked {
-            guard let ir = result.ir, let syntax = result.syntax, let file = result.file else { continue }
+            guard let ir = result.lintableIR, let syntax = result.syntax, let file = result.file else { continue }
             var list = driftWatches(ir: ir, syntax: syntax, file: file)
             // Text that HEAD does not have was changed in the working tree.
             if states[relative] == .modified, !list.isEmpty {
@@ -118,7 +118,7 @@ public enum GitChecks {
         }
         let todayDay = day(today) ?? 0
         for (result, relative) in files {
-            guard let ir = result.ir, let syntax = result.syntax, let file = result.file else { continue }
+            guard let ir = result.lintableIR, let syntax = result.syntax, let file = result.file else { continue }
             let state = states[relative] ?? .unknown
             let reviewedField = syntax.metadata["reviewed"]
             let anchor = reviewedField?.value.range ?? syntax.headerRange

@@ -54,8 +54,11 @@ public enum RunSession {
 
     public static func prepare(_ path: String, options: Options) throws(Refusal) -> Prepared {
         let (config, configDiagnostics) = Configuration.discover()
-        let result = Compiler.compile(path: path, inferredSeverity: config.inferredSeverity(for: path))
-        let usage = result.diagnostics.contains { $0.code == .fileNotFound || $0.code == .notARunbook }
+        var compileSettings = config.compileSettings(for: path, withInferredSeverity: true)
+        compileSettings.suppress = true
+        compileSettings.today = CheckOptions.currentDate()
+        let result = Compiler.compile(path: path, settings: compileSettings)
+        let usage = result.diagnostics.contains { DiagnosticCode.usageCodes.contains($0.code) }
         guard let compiled = result.ir, !result.hasErrors else {
             throw .diagnostics(result.diagnostics, usage ? 2 : 1)
         }

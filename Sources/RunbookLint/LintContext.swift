@@ -75,22 +75,10 @@ public struct LintContext: Sendable {
         self.page = syntax.format == .markdown ? PageOutline(file: syntax.file) : nil
     }
 
-    /// Whether this runbook is a page written for people to read (a Markdown page with no executable
-    /// declarations) rather than one rbc runs. Rules declare which of the two they apply to
-    /// (`RuleScope`); this is the one place that decides.
-    public var isDocumentation: Bool {
-        guard syntax.format == .markdown else { return false }
-        if syntax.metadata.fields.contains(where: { Self.executableMetadataKeys.contains($0.key) }) { return false }
-        let steps = syntax.steps + syntax.postRunbook + syntax.rollback + syntax.procedures.flatMap(\.steps)
-        return !steps.contains { step in
-            step.rollback != nil || step.fields.fields.contains { Self.executableStepKeys.contains($0.key) }
-        }
-    }
-
-    /// Keys only a runbook meant to be run declares (front matter, labels, fence attributes, ```yaml rbc).
-    static let executableMetadataKeys: Set<String> = ["params", "defaults", "post_runbook", "rollback"]
-    static let executableStepKeys: Set<String> = ["timeout", "confirm", "on_failure", "retries", "irreversible", "expect",
-                                                  "when", "outputs", "shell"]
+    /// Whether this runbook is a page written for people to read rather than one rbc runs: the IR's
+    /// `runbook.kind`, decided by the front end (and `.rbc.yaml` `documentation:` globs). Rules
+    /// declare which of the two they apply to (`RuleScope`).
+    public var isDocumentation: Bool { ir.runbook.kind == .documentation }
 
     /// The main steps, in order.
     public var steps: [StepView] { Self.views(ir.steps, syntax.steps, .steps, nil) }

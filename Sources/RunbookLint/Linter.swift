@@ -40,7 +40,26 @@ public enum Linter {
         return diagnostics
     }
 
-    /// Applies configuration to ShellCheck's findings (whose severity comes from ShellCheck's level).
+    /// Lint findings in a step the compiler found an error in are consequences of that error (an
+    /// unreadable timeout is "no timeout" in the recovered IR): the error is the one diagnostic.
+    public static func droppingCascades(_ findings: [Diagnostic], compilerDiagnostics: [Diagnostic], context: LintContext) -> [Diagnostic] {
+        let file = context.file
+        let errorLines = compilerDiagnostics.compactMap { diagnostic -> Int? in
+            guard diagnostic.severity == .error, let range = diagnostic.range, diagnostic.file?.path == file.path else { return nil }
+            return file.lineColumn(of: range.start).line
+        }
+        guard !errorLines.isEmpty else { return findings }
+        let broken = Suppressions.stepLineRanges(context).filter { span in errorLines.contains { span.contains($0) } }
+        guard !broken.isEmpty else { return findings }
+        return findings.filter { finding in
+            guard let range = finding.range else { return true }
+            let line = file.lineColumn(of: range.start).line
+            return !broken.contains { $0.contains(line) }
+        }
+    }
+
+    /// Applies configuration to findings made outside the rules: ShellCheck's (whose severity comes
+    /// from ShellCheck's level) and the compiler's configurable diagnostics.
     public static func configure(_ diagnostics: [Diagnostic], configuration: LintConfiguration) -> [Diagnostic] {
         diagnostics.compactMap { diagnostic in
             guard configuration.isEnabled(diagnostic.code.id) else { return nil }

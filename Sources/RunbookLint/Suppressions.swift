@@ -24,18 +24,8 @@ public enum Suppressions {
         // Most files have none: skip the per-step line arithmetic below.
         guard let pattern, file.text.contains("rbc:ignore") else { return [] }
         var result: [Suppression] = []
-        // Markdown front matter is YAML: `#` comments and YAML extents there, `<!-- -->` and headings after it.
-        var frontMatterEnd = 0
-        if markdown, file.lineText(1).trimmingCharacters(in: .whitespaces) == "---" {
-            frontMatterEnd = (2...max(2, file.lineCount)).first { $0 <= file.lineCount && file.lineText($0).trimmingCharacters(in: .whitespaces) == "---" } ?? 0
-        }
-        let stepRanges = context.allSteps.map { view -> ClosedRange<Int> in
-            let start = file.lineColumn(of: view.syntax.range.start).line
-            let end = markdown && start > frontMatterEnd
-                ? markdownStepEnd(file, from: start)
-                : file.lineColumn(of: max(view.syntax.range.start, view.syntax.range.end - 1)).line
-            return start...max(start, end)
-        }
+        let frontMatterEnd = frontMatterEndLine(context)
+        let stepRanges = stepLineRanges(context)
         for line in 1...max(1, file.lineCount) {
             let text = file.lineText(line)
             let marker = markdown && line > frontMatterEnd ? "<!--" : "#"
@@ -74,6 +64,27 @@ public enum Suppressions {
         return result
     }
 
+    /// Markdown front matter is YAML: `#` comments and YAML extents there, `<!-- -->` and headings after it.
+    static func frontMatterEndLine(_ context: LintContext) -> Int {
+        let file = context.file
+        guard context.syntax.format == .markdown, file.lineText(1).trimmingCharacters(in: .whitespaces) == "---" else { return 0 }
+        return (2...max(2, file.lineCount)).first { $0 <= file.lineCount && file.lineText($0).trimmingCharacters(in: .whitespaces) == "---" } ?? 0
+    }
+
+    /// The lines (1-based, inclusive) each step spans: its YAML mapping, or a Markdown step up to the next heading.
+    public static func stepLineRanges(_ context: LintContext) -> [ClosedRange<Int>] {
+        let file = context.file
+        let markdown = context.syntax.format == .markdown
+        let frontMatterEnd = frontMatterEndLine(context)
+        return context.allSteps.map { view -> ClosedRange<Int> in
+            let start = file.lineColumn(of: view.syntax.range.start).line
+            let end = markdown && start > frontMatterEnd
+                ? markdownStepEnd(file, from: start)
+                : file.lineColumn(of: max(view.syntax.range.start, view.syntax.range.end - 1)).line
+            return start...max(start, end)
+        }
+    }
+
     /// The next line that is not blank and not a comment (`#` in YAML, `<!-- -->` in Markdown).
     static func nextContentLine(_ file: SourceFile, after line: Int, markdown: Bool) -> Int? {
         var current = line + 1
@@ -102,16 +113,30 @@ public enum Suppressions {
         return (1...6).contains(hashes) && line.utf8.dropFirst(hashes).first == UInt8(ascii: " ")
     }
 
-    /// Removes suppressed findings and reports the suppressions that are expired, unused, unexplained or malformed.
-    public static func apply(_ diagnostics: [Diagnostic], context: LintContext, today: String) -> [Diagnostic] {
-        let suppressions = parse(context)
-        guard !suppressions.isEmpty else { return diagnostics }
-        let file = context.file
+    /// The id and slug a suppression may name for a diagnostic: lint rules and configurable compiler diagnostics.
+    static func suppressible(_ code: DiagnosticCode) -> (id: String, slug: String)? {
+        if let rule = RuleRegistry.description(for: code.id) { return (rule.id, rule.slug) }
+        return code.isConfigurable ? (code.id, code.slug) : nil
+    }
+
+    static func isKnown(_ name: String) -> Bool {
+        RuleRegistry.description(for: name) != nil || DiagnosticCode.configurable(named: name) != nil
+    }
+
+    /// Removes suppressed compiler diagnostics and reports nothing about the suppressions: for
+    /// `rbc compile` and `rbc run`, where lint findings (what most suppressions name) are not computed.
+    public static func removeSuppressed(_ diagnostics: [Diagnostic], context: LintContext, today: String) -> [Diagnostic] {
+        filter(diagnostics, suppressions: parse(context), file: context.file, today: today).kept
+    }
+
+    static func filter(_ diagnostics: [Diagnostic], suppressions: [Suppression], file: SourceFile,
+                       today: String) -> (kept: [Diagnostic], used: [Bool]) {
         var used = Array(repeating: false, count: suppressions.count)
+        guard !suppressions.isEmpty else { return (diagnostics, used) }
         var kept: [Diagnostic] = []
         for diagnostic in diagnostics {
             guard let range = diagnostic.range, diagnostic.file === file || diagnostic.file?.path == file.path,
-                  let rule = RuleRegistry.description(for: diagnostic.code.id) else {
+                  let rule = suppressible(diagnostic.code) else {
                 kept.append(diagnostic)
                 continue
             }
@@ -124,12 +149,21 @@ public enum Suppressions {
             }
             if let index { used[index] = true } else { kept.append(diagnostic) }
         }
+        return (kept, used)
+    }
+
+    /// Removes suppressed findings and reports the suppressions that are expired, unused, unexplained or malformed.
+    public static func apply(_ diagnostics: [Diagnostic], context: LintContext, today: String) -> [Diagnostic] {
+        let suppressions = parse(context)
+        guard !suppressions.isEmpty else { return diagnostics }
+        let file = context.file
+        var (kept, used) = filter(diagnostics, suppressions: suppressions, file: file, today: today)
         func report(_ id: String, _ message: String, _ suppression: Suppression, help: String? = nil) {
             guard let description = RuleRegistry.description(for: id) else { return }
             kept.append(Diagnostic(description.code, message, file: file, range: suppression.range, help: help))
         }
         for (index, suppression) in suppressions.enumerated() {
-            let unknown = suppression.rules.filter { RuleRegistry.description(for: $0) == nil }
+            let unknown = suppression.rules.filter { !isKnown($0) }
             let badDate = suppression.until.map { $0.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) == nil } ?? false
             if suppression.rules.isEmpty || !unknown.isEmpty || badDate {
                 let what = suppression.rules.isEmpty ? "names no rule" : badDate ? "has a bad date `\(suppression.until ?? "")`"

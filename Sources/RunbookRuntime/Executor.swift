@@ -885,7 +885,7 @@ public final class Executor: @unchecked Sendable {
         var params = settings.params.mapValues(RuntimeValue.from)
         for name in settings.missingParams where settings.dryRun { params[name] = .unknown("params.\(name): not given") }
         return EvaluationContext(params: params, steps: results, runbookName: ir.runbook.name,
-                                 severity: ir.runbook.severity.rawValue, planning: settings.dryRun)
+                                 severity: ir.runbook.severity?.rawValue ?? "", planning: settings.dryRun)
     }
 
     /// The command the shell runs and the variables it reads: values never become shell text.

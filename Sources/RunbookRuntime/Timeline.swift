@@ -58,7 +58,7 @@ public enum Timeline {
         }
         let ran = state.ir.steps.filter { state.stepStatus[$0.id] == "succeeded" }.map(\.id)
         let rolled = state.events.filter { $0.event == .rollbackFinished && $0.outcome == "succeeded" }.compactMap(\.step)
-        return Document(run: state.runID, runbook: state.ir.runbook.name, severity: state.ir.runbook.severity.rawValue, status: state.status,
+        return Document(run: state.runID, runbook: state.ir.runbook.name, severity: state.ir.runbook.severity?.rawValue ?? "unset", status: state.status,
                         started: state.started, durationMs: state.durationMs,
                         timeToMitigateMs: zip(start, mitigatedAt).map { Int($1.timeIntervalSince($0) * 1000) },
                         stepsRun: ran, stepsRolledBack: rolled, entries: entries)

@@ -13,14 +13,37 @@ struct StepFacts: Sendable {
     let conditional: Bool
 }
 
+/// What an expression may name. Built once per list of steps and moved along it (`position`), so a
+/// step's scope costs the same whether the runbook has ten steps or ten thousand.
 struct ExpressionScope {
     var params: [String: ParamIR]
-    /// Steps that have run before the expression is evaluated, by id.
-    var visible: [String: StepFacts]
-    /// Steps of the same list that run later (or are the step itself).
-    var later: [String: StepFacts]
+    /// Steps of other lists that have all run before this list (the main steps, for `post_runbook`
+    /// and `rollback`), by id.
+    var earlier: [String: StepFacts]
+    /// This list's steps by id (the first of a repeated id), and their positions in the list.
+    var list: [String: (position: Int, facts: StepFacts)]
+    /// The list's steps before this position have run.
+    var position: Int
+    /// A rollback runs after its step: the step itself has run too.
+    var ownStep: StepFacts?
     /// For messages: where the expression is.
     var owner: String
+
+    /// A step that has run before the expression is evaluated.
+    func visible(_ id: String) -> StepFacts? {
+        if let step = earlier[id] { return step }
+        if let own = ownStep, own.id == id { return own }
+        if let entry = list[id], entry.position < position { return entry.facts }
+        return nil
+    }
+
+    /// A step of the same list that runs later (or is the step itself).
+    func later(_ id: String) -> StepFacts? {
+        guard visible(id) == nil, let entry = list[id], entry.position >= position else { return nil }
+        return entry.facts
+    }
+
+    var knownStepIDs: [String] { Array(Set(earlier.keys).union(list.keys)).sorted() }
 }
 
 struct ExpressionFinding {
@@ -267,12 +290,12 @@ struct ExpressionChecker {
             return .any
         }
         let id = path[1]
-        guard let step = scope.visible[id] else {
-            if let later = scope.later[id] {
+        guard let step = scope.visible(id) else {
+            if let later = scope.later(id) {
                 report(.stepOrder, "\(scope.owner) uses step `\(id)`, which has not run yet at this point", span,
                        help: later.id == id && scope.owner.hasSuffix("`\(id)`") ? "a step cannot read its own results; use a later step" : "move the step that produces it earlier")
             } else {
-                let known = Array(scope.visible.keys) + Array(scope.later.keys)
+                let known = scope.knownStepIDs
                 report(.unknownReference, "unknown step `\(id)`", span,
                        help: Suggestions.closest(to: id, in: known).map { "did you mean `steps.\($0)`?" })
             }

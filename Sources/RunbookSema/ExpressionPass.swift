@@ -11,6 +11,8 @@ struct ExpressionPass {
     let params: [String: ParamIR]
     var bag: DiagnosticBag
     var referencedParams: Set<String> = []
+    /// An expression too large to check (RB3020) may use any parameter: none is called unused then.
+    var skippedExpression = false
 
     /// Step fields whose strings the executor substitutes into.
     static let templatedFields = ["command", "config_key", "value", "channel", "message", "title", "body", "url", "instructions", "shell"]
@@ -31,7 +33,7 @@ struct ExpressionPass {
             check(list: procedureSyntax.steps, ir: &ir.procedures[index].steps, earlier: [:], facts: facts(ir.procedures[index].steps))
         }
         let paramFields = syntax.metadata["params"].flatMap { $0.value.mappingPairs } ?? []
-        for param in ir.params where !referencedParams.contains(param.name) {
+        for param in ir.params where !referencedParams.contains(param.name) && !skippedExpression {
             let range = paramFields.first { $0.key.scalarValue == param.name }?.key.range
             bag.report(.unusedParam, "parameter `\(param.name)` is declared but no expression uses it", at: range,
                        help: "use it as `${{ params.\(param.name) }}`, or remove the declaration")
@@ -44,13 +46,11 @@ struct ExpressionPass {
     }
 
     private mutating func check(list: [StepSyntax], ir steps: inout [StepIR], earlier: [String: StepFacts], facts: [StepFacts]) {
+        var byID: [String: (position: Int, facts: StepFacts)] = [:]
+        for (position, fact) in facts.enumerated() where byID[fact.id] == nil { byID[fact.id] = (position, fact) }
         for (position, stepSyntax) in list.enumerated() where position < steps.count {
-            var visible = earlier
-            for fact in facts[..<position] where visible[fact.id] == nil { visible[fact.id] = fact }
-            var later: [String: StepFacts] = [:]
-            for fact in facts[position...] where visible[fact.id] == nil { later[fact.id] = fact }
             let id = steps[position].id
-            var scope = ExpressionScope(params: params, visible: visible, later: later, owner: "step `\(id)`")
+            var scope = ExpressionScope(params: params, earlier: earlier, list: byID, position: position, ownStep: nil, owner: "step `\(id)`")
             var substitutions: [SubstitutionIR] = []
             var fieldTemplates: [TemplateIR] = []
 
@@ -70,10 +70,7 @@ struct ExpressionPass {
             }
             // A rollback runs after its step: the step's own results are visible to it.
             if let rollback = stepSyntax.rollback, var rollbackIR = steps[position].rollback {
-                if let fact = facts.first(where: { $0.id == id }) {
-                    scope.visible[id] = fact
-                    scope.later[id] = nil
-                }
+                scope.ownStep = byID[id]?.facts
                 scope.owner = "rollback of `\(id)`"
                 var rollbackAction = rollbackIR.action
                 templates(in: rollback.fields, prefix: "rollback.", scope: scope, substitutions: &substitutions, templates: &fieldTemplates, action: &rollbackAction)
@@ -226,7 +223,9 @@ struct ExpressionPass {
 
     private mutating func report(_ problems: [ExpressionProblem], locator: ValueLocator, base: Int) {
         for problem in problems {
-            bag.report(.expressionSyntax, problem.message, at: locator.range(base + problem.span.start, base + problem.span.end), help: problem.help)
+            if problem.isSizeLimit { skippedExpression = true }
+            bag.report(problem.isSizeLimit ? .expressionTooLarge : .expressionSyntax, problem.message,
+                       at: locator.range(base + problem.span.start, base + problem.span.end), help: problem.help)
         }
     }
 

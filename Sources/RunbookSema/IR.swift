@@ -3,6 +3,7 @@
 
 import Foundation
 import RunbookSource
+import RunbookSyntax
 
 public enum JSONValue: Codable, Sendable, Equatable {
     case string(String), int(Int), double(Double), bool(Bool), null
@@ -206,7 +207,10 @@ public struct ParamIR: Codable, Sendable, Equatable {
 
 public struct MetadataIR: Codable, Sendable, Equatable {
     public var name: String
-    public var severity: StepSeverity
+    /// `executable` (YAML, or Markdown that declares execution) or `documentation` (a page for people).
+    public var kind: RunbookKind
+    /// Nil when the runbook states none (documentation pages need not; `RB2004` turned off).
+    public var severity: StepSeverity?
     public var description: String?
     public var owner: String?
     public var reviewed: String?

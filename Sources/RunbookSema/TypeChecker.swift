@@ -6,8 +6,11 @@ import RunbookSource
 import RunbookSyntax
 
 public struct CheckedRunbook: Sendable {
-    /// Nil when the runbook has errors: nothing may consume a half-valid IR.
+    /// Nil when the runbook has errors: nothing may execute a half-valid IR.
     public let ir: RunbookIR?
+    /// The IR as far as it could be built: what could not be read is left out or at its default.
+    /// The linter reads it so one missing field does not hide every other finding.
+    public let recovered: RunbookIR
     public let diagnostics: [Diagnostic]
 }
 
@@ -24,7 +27,7 @@ public enum TypeChecker {
     public static func check(_ syntax: RunbookSyntax, hashing: Bool = true, inferredSeverity: InferredSeverity? = nil) -> CheckedRunbook {
         var checker = Checker(syntax: syntax, inferredSeverity: inferredSeverity)
         let ir = checker.run(hashing: hashing)
-        return CheckedRunbook(ir: checker.bag.hasErrors ? nil : ir, diagnostics: checker.bag.diagnostics)
+        return CheckedRunbook(ir: checker.bag.hasErrors ? nil : ir, recovered: ir, diagnostics: checker.bag.diagnostics)
     }
 }
 
@@ -50,6 +53,9 @@ private struct Checker {
     let inferredSeverity: InferredSeverity?
     var bag: DiagnosticBag
     var file: SourceFile { syntax.file }
+    /// Values of misspelt keys read under the key they were meant as (`timout` → `timeout`), so the
+    /// recovered IR and the linter see what the author meant; their own problems are not reported twice.
+    var correctedValueRanges: [SourceRange] = []
 
     init(syntax: RunbookSyntax, inferredSeverity: InferredSeverity? = nil) {
         self.syntax = syntax
@@ -60,14 +66,17 @@ private struct Checker {
     // MARK: - Runbook
 
     mutating func run(hashing: Bool) -> RunbookIR {
-        let meta = syntax.metadata
-        // Markdown front matter also carries site generators' keys (Hugo's `weight`): warn, do not fail.
-        checkKeys(meta, allowed: LanguageKeys.runbook, context: "runbook",
-                  unknownSeverity: syntax.format == .markdown ? .warning : nil)
+        let forPeople = syntax.kind == .documentation
+        // Markdown front matter also carries site generators' keys (Hugo's `weight`, `layout`, GitLab's
+        // `owner_slack`): a warning on executable pages, nothing at all on pages written for people.
+        let meta = checkKeys(forPeople ? MappingSyntax(fields: syntax.metadata.fields.filter { LanguageKeys.runbook.contains($0.key) },
+                                                       range: syntax.metadata.range) : syntax.metadata,
+                             allowed: LanguageKeys.runbook, context: "runbook", unknownSeverity: syntax.format == .markdown ? .warning : nil)
 
-        let name = requiredString(meta, "name", in: "runbook", at: syntax.headerRange) ?? ""
+        // Without a name the recovered IR is named by its file, so findings can still say which runbook.
+        let name = requiredString(meta, "name", in: "runbook", at: syntax.headerRange) ?? MarkdownRunbookParser.nameFromPath(file.path)
         let inferred = meta["severity"] == nil ? inferredSeverity : nil
-        let severity = inferred?.severity ?? severityValue(meta) ?? .p3
+        let severity = inferred?.severity ?? severityValue(meta, required: !forPeople)
         let description = optionalString(meta, "description")
         let owner = optionalString(meta, "owner", nonEmpty: true)
         let reviewed = meta["reviewed"].flatMap { date($0) }
@@ -80,7 +89,7 @@ private struct Checker {
         let concurrentRuns = meta["concurrent_runs"].flatMap { bool($0) }
 
         if syntax.stepsAreDerived {
-            if syntax.steps.isEmpty, syntax.procedures.isEmpty {
+            if syntax.steps.isEmpty, syntax.procedures.isEmpty, !forPeople {
                 bag.report(.emptySteps, "runbook has no steps", at: syntax.headerRange,
                            help: "add a `## Steps` section with a `### …` heading (or a numbered list) per step")
             }
@@ -104,7 +113,7 @@ private struct Checker {
 
         var ir = RunbookIR(
             irVersion: RunbookIR.currentVersion,
-            runbook: MetadataIR(name: name, severity: severity, description: description, owner: owner,
+            runbook: MetadataIR(name: name, kind: syntax.kind, severity: severity, description: description, owner: owner,
                                 reviewed: reviewed, reviewEveryMs: reviewEvery, tags: tags, escalation: escalation,
                                 triggers: triggers, severitySource: inferred?.source, concurrentRuns: concurrentRuns == true ? true : nil),
             params: params, steps: steps, postRunbook: post, rollback: rollback, procedures: procedures,
@@ -114,29 +123,32 @@ private struct Checker {
         var expressions = ExpressionPass(file: file, params: params, bag: bag)
         expressions.run(syntax, &ir)
         bag = expressions.bag
+        let corrected = correctedValueRanges
+        bag.removeAll { diagnostic in
+            guard diagnostic.code != .unknownKey, let range = diagnostic.range else { return false }
+            return corrected.contains { $0.start <= range.start && range.end <= $0.end }
+        }
         if hashing { ir.computeContentHash() }
         return ir
     }
 
-    mutating func severityValue(_ meta: MappingSyntax) -> StepSeverity? {
+    /// The runbook's severity in any spelling teams use (`P1`, `SEV-2`, `S3`, `critical`); pages
+    /// for people need not state one.
+    mutating func severityValue(_ meta: MappingSyntax, required: Bool) -> StepSeverity? {
         guard let field = meta["severity"] else {
-            bag.report(.missingField, "runbook has no `severity`", at: syntax.headerRange,
-                       help: syntax.format == .markdown
-                           ? "add `severity: P1` to the front matter, or a `**Severity**: P1` line under the title"
-                           : "add `severity: P0` … `P3` (or `SEV1` … `SEV4`)")
+            if required {
+                bag.report(.missingField, "runbook has no `severity`", at: syntax.headerRange,
+                           help: syntax.format == .markdown
+                               ? "add `severity: P1` to the front matter, or a `**Severity**: P1` line under the title"
+                               : "add `severity: P0` … `P3` (or `SEV1` … `SEV4`, `S1` … `S4`, `critical`/`warning`/`info`)")
+            }
             return nil
         }
         guard let text = scalarString(field) else { return nil }
-        let aliases = ["SEV1": StepSeverity.p0, "SEV2": .p1, "SEV3": .p2, "SEV4": .p3]
-        if let severity = StepSeverity(rawValue: text) ?? aliases[text] { return severity }
-        let upper = text.uppercased()
-        if StepSeverity(rawValue: upper) != nil || aliases[upper] != nil {
-            bag.report(.invalidValue, "severity `\(text)` must be written in capitals", at: field.value.range,
-                       help: "write `\(upper)`")
-        } else {
-            bag.report(.invalidValue, "unknown severity `\(text)`", at: field.value.range,
-                       help: "use one of P0, P1, P2, P3 (SEV1–SEV4 are accepted, SEV1 = P0)")
-        }
+        if let severity = SeveritySpelling.severity(text) { return severity }
+        bag.report(.invalidValue, "unknown severity `\(text)`", at: field.value.range,
+                   help: SeveritySpelling.suggestion(for: text).map { "did you mean `\($0)`?" }
+                       ?? "use P0–P3, SEV1–SEV4 or S1–S4 (1 = P0), or critical, warning, info")
         return nil
     }
 
@@ -318,12 +330,11 @@ private struct Checker {
     /// A step. With `idPrefix` the id is optional and defaults to `<prefix>-<n>` (post-runbook and rollback actions).
     mutating func stepValue(_ step: StepSyntax, index: Int, idPrefix: String?, defaults: Defaults,
                             seenIDs: inout [String: SourceRange]) -> StepIR {
-        let fields = step.fields
         let owner = idPrefix.map { $0 == "post" ? "post_runbook action" : "\($0) action" } ?? "step"
-        let kind = actionKind(fields, owner: owner, at: step.range)
+        let kind = actionKind(step.fields, owner: owner, at: step.range)
         let actionKeys = kind.map { let f = LanguageKeys.actionFields($0); return f.required + f.optional }
-        checkKeys(fields, allowed: LanguageKeys.stepCommon + (actionKeys ?? LanguageKeys.allActionFields),
-                  context: owner, actionKind: kind)
+        let fields = checkKeys(step.fields, allowed: LanguageKeys.stepCommon + (actionKeys ?? LanguageKeys.allActionFields),
+                               context: owner, actionKind: kind)
         let post = idPrefix != nil
 
         var id = "\(idPrefix ?? "step")-\(index + 1)"
@@ -436,11 +447,10 @@ private struct Checker {
     }
 
     mutating func rollbackValue(_ syntax: RollbackSyntax, stepID: String, defaults: Defaults) -> RollbackIR? {
-        let fields = syntax.fields
-        let kind = actionKind(fields, owner: "rollback", at: syntax.keyRange)
+        let kind = actionKind(syntax.fields, owner: "rollback", at: syntax.keyRange)
         let actionKeys = kind.map { let f = LanguageKeys.actionFields($0); return f.required + f.optional }
-        checkKeys(fields, allowed: LanguageKeys.rollbackCommon + (actionKeys ?? LanguageKeys.allActionFields),
-                  context: "rollback", actionKind: kind)
+        let fields = checkKeys(syntax.fields, allowed: LanguageKeys.rollbackCommon + (actionKeys ?? LanguageKeys.allActionFields),
+                               context: "rollback", actionKind: kind)
         if kind == .wait, let actionField = fields["action"] {
             bag.report(.invalidRollback, "a `wait` cannot be the rollback of step `\(stepID)`: waiting undoes nothing",
                        at: actionField.value.range,
@@ -605,8 +615,12 @@ private struct Checker {
     // MARK: - Keys
 
     /// Reports unknown keys, keys of another action kind, and `timeout` + `timeoutMs` conflicts.
+    /// Returns the mapping as meant: a misspelt key whose suggestion is not also written is read as
+    /// the suggested key (the diagnostic stands; only the recovered IR uses it).
+    @discardableResult
     mutating func checkKeys(_ mapping: MappingSyntax, allowed: [String], context: String, actionKind: ActionKind? = nil,
-                            unknownSeverity: Severity? = nil) {
+                            unknownSeverity: Severity? = nil) -> MappingSyntax {
+        var meant = mapping.fields
         var allowedSet = Set(allowed)
         for key in allowed where LanguageKeys.millisecondVariants.contains(key) { allowedSet.insert(key + "Ms") }
         for field in mapping.fields where !allowedSet.contains(field.key) {
@@ -623,6 +637,10 @@ private struct Checker {
                 : "valid keys here: \(candidates.sorted().joined(separator: ", "))"
             bag.report(.unknownKey, "unknown key `\(field.key)` in \(context)", at: field.keyRange,
                        help: suggestion.map { "did you mean `\($0)`?" } ?? fallback, severity: unknownSeverity)
+            if let suggestion, mapping[suggestion] == nil, let index = meant.firstIndex(where: { $0.key == field.key && $0.keyRange == field.keyRange }) {
+                meant[index] = FieldSyntax(key: suggestion, keyRange: field.keyRange, value: field.value)
+                correctedValueRanges.append(field.value.range)
+            }
         }
         for key in allowed where LanguageKeys.millisecondVariants.contains(key) {
             if let plain = mapping[key], mapping[key + "Ms"] != nil {
@@ -630,6 +648,7 @@ private struct Checker {
                            help: "keep one of them")
             }
         }
+        return MappingSyntax(fields: meant, range: mapping.range)
     }
 
     // MARK: - Values
@@ -686,9 +705,10 @@ private struct Checker {
     }
 
     mutating func int(_ field: FieldSyntax, limits: ClosedRange<Int>) -> Int? {
-        guard field.value.scalarKind == .int, let text = field.value.scalarValue,
-              let value = Int(text.replacingOccurrences(of: "_", with: "")) ?? Int(text.dropFirst(2), radix: 16) else {
-            bag.report(.typeMismatch, "`\(field.key)` must be an integer, found \(field.value.kindDescription)", at: field.value.range)
+        guard field.value.scalarKind == .int, let text = field.value.scalarValue, let value = Self.integer(text) else {
+            // `!!int abc` claims an integer it is not: say so rather than guess at digits.
+            let found = field.value.scalarKind == .int ? "`\(field.value.scalarValue ?? "")`, which is not a number" : field.value.kindDescription
+            bag.report(.typeMismatch, "`\(field.key)` must be an integer, found \(found)", at: field.value.range)
             return nil
         }
         guard limits.contains(value) else {
@@ -763,18 +783,21 @@ private struct Checker {
         return nil
     }
 
+    /// An integer as YAML 1.1 writes one: decimal with `_` separators, or `0x`/`0o` with their digits.
+    static func integer(_ text: String) -> Int? {
+        let cleaned = text.replacingOccurrences(of: "_", with: "")
+        if let value = Int(cleaned) { return value }
+        var body = Substring(cleaned.lowercased())
+        var sign = 1
+        if body.hasPrefix("-") { sign = -1; body = body.dropFirst() } else if body.hasPrefix("+") { body = body.dropFirst() }
+        if body.hasPrefix("0x") { return Int(body.dropFirst(2), radix: 16).map { sign * $0 } }
+        if body.hasPrefix("0o") { return Int(body.dropFirst(2), radix: 8).map { sign * $0 } }
+        return nil
+    }
+
     mutating func date(_ field: FieldSyntax) -> String? {
         guard let text = scalarString(field) else { return nil }
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        if parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-           let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]), (1...12).contains(month) {
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
-            let components = DateComponents(year: year, month: month, day: day)
-            if let date = calendar.date(from: components), calendar.component(.day, from: date) == day {
-                return text
-            }
-        }
+        if TypeChecker.isCalendarDate(text) { return text }
         bag.report(.invalidDate, "`\(text)` is not a date", at: field.value.range,
                    help: "write the date as YYYY-MM-DD, e.g. `2026-11-01`")
         return nil
@@ -821,5 +844,19 @@ private struct Checker {
         case .float: return Double(text.replacingOccurrences(of: "_", with: "")).map(JSONValue.double) ?? .string(text)
         case .string: return .string(text)
         }
+    }
+}
+
+extension TypeChecker {
+    /// `YYYY-MM-DD` naming a day that exists (`2026-02-30` and `2026-13-45` do not).
+    public static func isCalendarDate(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]), (1...12).contains(month) else { return false }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        guard let date = calendar.date(from: DateComponents(year: year, month: month, day: day)) else { return false }
+        return calendar.component(.day, from: date) == day && calendar.component(.month, from: date) == month
     }
 }

@@ -111,4 +111,8 @@ public struct DiagnosticBag: Sendable {
     public mutating func append(contentsOf other: [Diagnostic]) {
         diagnostics.append(contentsOf: other)
     }
+
+    public mutating func removeAll(where shouldBeRemoved: (Diagnostic) -> Bool) {
+        diagnostics.removeAll(where: shouldBeRemoved)
+    }
 }

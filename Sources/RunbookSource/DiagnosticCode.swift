@@ -15,6 +15,22 @@ public struct DiagnosticCode: Hashable, Sendable {
         self.summary = summary
     }
 
+    /// Whether `.rbc.yaml` `rules:` and inline `rbc:ignore` may turn it off or change its severity:
+    /// every structure, type and expression diagnostic, but not unreadable input, YAML syntax or an
+    /// expression that does not parse (nothing after those means what it says).
+    public var isConfigurable: Bool {
+        (id.hasPrefix("RB2") || id.hasPrefix("RB3")) && ![.invalidRoot, .expressionSyntax, .paramValue].contains(self)
+    }
+
+    /// The invocation was wrong rather than a runbook: a path that does not exist, a directory with no
+    /// runbooks, a file that is not a runbook (or empty). Every command exits 2 on these.
+    public static let usageCodes: Set<DiagnosticCode> = [.fileNotFound, .noRunbooks, .notARunbook, .emptyFile]
+
+    /// The compiler diagnostic an id or slug names, when it can be configured.
+    public static func configurable(named name: String) -> DiagnosticCode? {
+        compilerCatalog.first { ($0.id.caseInsensitiveCompare(name) == .orderedSame || $0.slug == name) && $0.isConfigurable }
+    }
+
     public static func == (lhs: DiagnosticCode, rhs: DiagnosticCode) -> Bool { lhs.id == rhs.id }
     public func hash(into hasher: inout Hasher) { hasher.combine(id) }
 }
@@ -40,7 +56,7 @@ extension DiagnosticCode {
     public static let invalidMerge = DiagnosticCode("RB1008", "invalid-merge", .error, "a `<<` merge key's value is not a mapping or a list of mappings")
 
     // Runbook structure and types
-    public static let invalidRoot = DiagnosticCode("RB2001", "invalid-root", .error, "the document root is not a mapping with a `runbook` key")
+    public static let invalidRoot = DiagnosticCode("RB2001", "invalid-root", .error, "the document's root mapping names `runbook` with a typo")
     public static let unknownKey = DiagnosticCode("RB2002", "unknown-key", .error, "a key that the runbook language does not define")
     public static let typeMismatch = DiagnosticCode("RB2003", "type-mismatch", .error, "a value has the wrong type for its key")
     public static let missingField = DiagnosticCode("RB2004", "missing-field", .error, "a required key is missing")
@@ -70,6 +86,7 @@ extension DiagnosticCode {
     public static let paramValue = DiagnosticCode("RB3009", "param-value", .error, "a parameter value given with `--param` or `--params-file` does not fit its declaration")
     public static let secretUnmaskable = DiagnosticCode("RB3010", "secret-unmaskable", .error, "a secret (or a value computed from one) goes where it cannot be masked: a config key or a URL")
     public static let notTemplated = DiagnosticCode("RB3011", "not-templated", .error, "a `${{ }}` in a field that is not substituted at run time")
+    public static let expressionTooLarge = DiagnosticCode("RB3020", "expression-too-large", .error, "an expression has more parts than rbc checks (1,000 operators, names and values, nested at most 64 deep)")
 
     /// Every compiler diagnostic id, in id order; docs/diagnostics.md is generated from it.
     public static let compilerCatalog: [DiagnosticCode] = [
@@ -80,6 +97,6 @@ extension DiagnosticCode {
         .durationOutOfRange, .duplicateStepID, .emptySteps, .invalidRollback, .fieldNotApplicable,
         .conflictingKeys, .invalidPattern, .invalidDate, .invalidParam, .invalidIdentifier, .numberOutOfRange,
         .expressionSyntax, .unknownReference, .expressionType, .stepOrder, .unusedParam, .unknownFunction, .maybeSkipped,
-        .invalidOutput, .paramValue, .secretUnmaskable, .notTemplated,
+        .invalidOutput, .paramValue, .secretUnmaskable, .notTemplated, .expressionTooLarge,
     ]
 }

@@ -19,7 +19,8 @@ public struct YAMLDocument: Sendable {
 public enum YAMLReader {
     /// Runbooks nest a handful of levels; 10,000 levels is an attack or an accident.
     public static let maximumDepth = 128
-    /// Aliases may share structure, but the expanded document must stay this small.
+    /// Aliases may share structure, but the expanded document must stay this small (or no larger
+    /// than the file's size in bytes, for a large file).
     public static let maximumExpandedNodes = 200_000
 
     private static let standardTags: Set<String> = [
@@ -62,6 +63,9 @@ public enum YAMLReader {
         var stack: [Frame] = []
         var anchors: [String: YAMLNode] = [:]
         var documents = 0
+        // Every written node takes at least a byte: only aliases can push a document past its size,
+        // so a large runbook written out (16,000 steps) is never mistaken for an alias bomb.
+        let expansionLimit = max(maximumExpandedNodes, file.bytes.count)
 
         file.bytes.withUnsafeBufferPointer { buffer in
             yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
@@ -76,9 +80,9 @@ public enum YAMLReader {
                 let end = offsets.byteOffset(ofScalarIndex: event.end_mark.index)
 
                 func attach(_ node: YAMLNode) -> Bool {
-                    if node.expandedSize > maximumExpandedNodes {
+                    if node.expandedSize > expansionLimit {
                         bag.report(.aliasExpansion,
-                                   "aliases expand this document to more than \(maximumExpandedNodes) nodes",
+                                   "aliases expand this document to more than \(expansionLimit) nodes",
                                    at: node.range,
                                    help: "write the repeated content out, or share less through anchors")
                         return false

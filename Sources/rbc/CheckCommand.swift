@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import RunbookDriver
+import RunbookSema
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -81,8 +82,8 @@ struct CheckCommand: ParsableCommand {
     func validate() throws {
         if changedSince != nil && staged { throw ValidationError("--changed-since and --staged cannot be combined") }
         if updateBaseline && baseline == nil { throw ValidationError("--update-baseline needs --baseline FILE") }
-        if let now, now.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) == nil {
-            throw ValidationError("--now takes a date as YYYY-MM-DD, got '\(now)'")
+        if let now, !TypeChecker.isCalendarDate(now) {
+            throw ValidationError("--now takes a date that exists, as YYYY-MM-DD, got '\(now)'")
         }
     }
 

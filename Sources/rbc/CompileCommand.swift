@@ -28,8 +28,11 @@ struct CompileCommand: ParsableCommand {
     @OptionGroup var options: OutputOptions
 
     func run() throws {
-        let result = Compiler.compile(path: file, inferredSeverity: Configuration.discover().0.inferredSeverity(for: file))
-        let usageError = result.diagnostics.contains { $0.code.id == "RB0001" || $0.code.id == "RB0006" }
+        var settings = Configuration.discover().0.compileSettings(for: file, withInferredSeverity: true)
+        settings.suppress = true
+        settings.today = CheckOptions.currentDate()
+        let result = Compiler.compile(path: file, settings: settings)
+        let usageError = result.isUsageError
         if !result.diagnostics.isEmpty {
             let renderer = options.format.renderer(color: options.useColor(fileDescriptor: 2), version: RBC.version)
             Console.err(renderer.render(result.diagnostics, summary: RenderSummary(filesChecked: 1, diagnostics: result.diagnostics)))

@@ -178,7 +178,7 @@ func printPlan(_ ir: RunbookIR, _ plan: [PlanEntry], json: Bool, missingParams: 
         if let data = try? encoder.encode(plan) { Console.out(String(decoding: data, as: UTF8.self) + "\n") }
         return
     }
-    var out = "Plan for \(ir.runbook.name) (\(ir.runbook.severity.rawValue))\(selection.map { ", \($0)" } ?? "") — nothing below has run.\n"
+    var out = "Plan for \(ir.runbook.name) (\(ir.runbook.severity?.rawValue ?? "no severity"))\(selection.map { ", \($0)" } ?? "") — nothing below has run.\n"
     var list = ""
     var number = 0
     for entry in plan {

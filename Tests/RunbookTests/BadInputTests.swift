@@ -45,10 +45,12 @@ import Testing
         #expect(Self.codes("---\n...\n") == ["RB0007"])
     }
 
+    /// Some other file, not a broken runbook: the same RB0006 as a mapping without `runbook:`.
     @Test func rootIsAListOrAScalar() {
-        #expect(Self.codes("- a\n- b\n") == ["RB2001"])
-        #expect(Self.codes("just text\n") == ["RB2001"])
-        #expect(Self.codes("42\n") == ["RB2001"])
+        #expect(Self.codes("- a\n- b\n") == ["RB0006"])
+        #expect(Self.codes("just text\n") == ["RB0006"])
+        #expect(Self.codes("42\n") == ["RB0006"])
+        #expect(Self.codes("runbok:\n  name: x\n") == ["RB2001"])
     }
 
     @Test func tenMegabyteFileIsRefused() {

@@ -539,7 +539,8 @@ final class SmallFilesystem {
     }
 
     /// While a run holds its store, another with `--lock-wait 0s` is refused at once — exit 5, the
-    /// holder named, nothing run — and runs normally once the first has ended.
+    /// holder named, nothing run — and runs normally once the first has ended. A rollback of the
+    /// run still going is refused too.
     @Test func aRunThatCannotHaveItsStoreIsRefusedAndNothingRuns() throws {
         let holding = runbook("""
             - id: set
@@ -568,6 +569,10 @@ final class SmallFilesystem {
         #expect(refused.stderr.contains("concurrent_runs: true"), "says how to allow it: \(refused.stderr)")
         #expect(!fixture.read("log").contains("touching"), "nothing of the refused run ran")
         #expect(fixture.journals.count == 1)
+        // Its journal has one writer: a rollback of the run still going is refused, `show` reads it.
+        let early = try fixture.rbc(["rollback", "last", "--yes"])
+        #expect(early.status == 2 && early.stderr.contains("in use by another rbc"), "\(early.stderr)")
+        #expect(try fixture.rbc(["show", "last"]).status == 0)
         try "".write(toFile: fixture.path + "/go", atomically: true, encoding: .utf8)
         first.waitUntilExit()
         #expect(first.terminationStatus == 0)

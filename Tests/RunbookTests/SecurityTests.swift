@@ -401,3 +401,32 @@ func expectNoLeak(_ texts: [(String, String)], of secret: String, sourceLocation
         #expect(rollback.stderr.contains("belongs to another user"), "\(rollback.stderr)")
     }
 }
+
+@Suite struct RedactorTests {
+    @Test func aStreamFedOneByteAtATimeNeverShowsASecret() {
+        let secret = "s3cr\"et-value"
+        let redactor = Redactor(secrets: [secret])
+        let stream = StreamRedactor(redactor)
+        let text = "before \(secret) middle \(secret.uppercased()) é after \(secret.prefix(5))"
+        var shown = ""
+        for byte in Array(text.utf8) { shown += stream.feed([byte]) }
+        shown += stream.flush()
+        #expect(shown == "before *** middle *** é after \(secret.prefix(5))", "a prefix alone at the end is not the secret")
+    }
+
+    @Test func theHalvesAtACutAreMasked() {
+        let secret = "abcdefghij"
+        let redactor = Redactor(secrets: [secret])
+        let marker = "\n[… 10 bytes not kept …]\n"
+        #expect(redactor.redact(cutText: "x abcde" + marker + "fghij y", marker: marker) == "x ***" + marker + "*** y")
+    }
+
+    @Test func derivedFormsAreMasked() {
+        let redactor = Redactor(secrets: ["to ken/1"])
+        for form in ["to ken/1", "TO KEN/1", "to%20ken%2F1", "to+ken%2F1", Data("to ken/1".utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")] {
+            #expect(redactor.redact("[\(form)]") == "[***]", "\(form)")
+        }
+        redactor.add("ab", derived: true)
+        #expect(redactor.redact("ab") == "ab", "a derived value too short to carry the secret is left alone")
+    }
+}

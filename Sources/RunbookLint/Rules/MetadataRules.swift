@@ -35,8 +35,8 @@ struct EscalationMissingRule: LintRule {
 
     func check(_ context: LintContext) -> [LintFinding] {
         let runbook = context.ir.runbook
-        guard runbook.severity == .p0 || runbook.severity == .p1, runbook.escalation.isEmpty else { return [] }
-        return [LintFinding("\(runbook.severity.rawValue) runbook `\(runbook.name)` says nothing about escalation", at: nameRange(context),
+        guard let severity = runbook.severity, severity == .p0 || severity == .p1, runbook.escalation.isEmpty else { return [] }
+        return [LintFinding("\(severity.rawValue) runbook `\(runbook.name)` says nothing about escalation", at: nameRange(context),
                             help: context.syntax.format == .markdown ? "add an `## Escalation` section" : "add `escalation: \"#team-oncall, then the secondary\"`")]
     }
 }
@@ -55,8 +55,8 @@ struct TriggerMissingRule: LintRule {
 
     func check(_ context: LintContext) -> [LintFinding] {
         let runbook = context.ir.runbook
-        guard runbook.severity == .p0 || runbook.severity == .p1, runbook.triggers.isEmpty else { return [] }
-        return [LintFinding("\(runbook.severity.rawValue) runbook `\(runbook.name)` names no trigger", at: nameRange(context),
+        guard let severity = runbook.severity, severity == .p0 || severity == .p1, runbook.triggers.isEmpty else { return [] }
+        return [LintFinding("\(severity.rawValue) runbook `\(runbook.name)` names no trigger", at: nameRange(context),
                             help: context.hint(yaml: "add `triggers: [{alert: AlertName}]`", markdown: "add an `**Alert**: AlertName` line under the title"))]
     }
 }

@@ -45,7 +45,7 @@ struct SeverityBudgetRule: LintRule {
 
     func check(_ context: LintContext) -> [LintFinding] {
         let ir = context.ir
-        guard let budget = context.settings.budgetsMs[ir.runbook.severity] else { return [] }
+        guard let severity = ir.runbook.severity, let budget = context.settings.budgetsMs[severity] else { return [] }
         var contributions: [(String, Int)] = ir.steps.map { ("step `\($0.id)`", Self.worstCaseMs($0)) }
         contributions += ir.steps.compactMap { step in step.rollback.map { ("rollback of `\(step.id)`", $0.timeoutMs) } }
         contributions += ir.rollback.map { ("rollback action `\($0.id)`", Self.worstCaseMs($0)) }
@@ -55,7 +55,7 @@ struct SeverityBudgetRule: LintRule {
             .map { "\($0.0): \(DurationParser.format(milliseconds: $0.1))" }.joined(separator: ", ")
         let range = context.syntax.metadata["severity"]?.value.range ?? context.syntax.headerRange
         return [LintFinding(
-            "worst case \(DurationParser.format(milliseconds: total)) exceeds the \(ir.runbook.severity.rawValue) budget of \(DurationParser.format(milliseconds: budget))",
+            "worst case \(DurationParser.format(milliseconds: total)) exceeds the \(severity.rawValue) budget of \(DurationParser.format(milliseconds: budget))",
             at: range, help: "shorten timeouts or retries, or split the runbook",
             notes: [DiagnosticNote("largest parts: \(largest)")])]
     }

@@ -9,6 +9,9 @@ public struct ParsedExpression: Sendable {
 public enum ExpressionParser {
     /// Deeper nesting is refused: no useful condition needs it, and the parser recurses per level.
     static let maximumDepth = 64
+    /// So are more parts (operators, names, values): `a || b || …` builds a tree as deep as it is
+    /// long, and the checker and evaluator walk trees recursively. A real condition has a few dozen.
+    public static let maximumParts = 1000
 
     public static func parse(_ text: String) -> ParsedExpression {
         var parser = Parser(tokens: ExpressionLexer.tokens(text))
@@ -34,6 +37,9 @@ public enum ExpressionParser {
         let tokens: [ExpressionToken]
         var position = 0
         var problems: [ExpressionProblem] = []
+        /// Parts built so far; past `maximumParts` the parse stops with one RB3020.
+        var parts = 0
+        var tooLarge = false
 
         init(tokens: [ExpressionToken]) {
             self.tokens = tokens
@@ -66,13 +72,29 @@ public enum ExpressionParser {
             return false
         }
 
+        /// Counts a part; false (after reporting once) when the expression has too many.
+        mutating func countPart() -> Bool {
+            parts += 1
+            guard parts > maximumParts else { return true }
+            if !tooLarge {
+                tooLarge = true
+                var problem = ExpressionProblem(message: "expression has more than \(maximumParts) parts; rbc does not check it",
+                                                span: ExpressionSpan(start: current.start, end: max(current.end, current.start + 1)),
+                                                help: "split the condition: compute parts in earlier steps' outputs, or match with a pattern")
+                problem.isSizeLimit = true
+                problems.append(problem)
+            }
+            return false
+        }
+
         mutating func expression(_ minimumPrecedence: Int, depth: Int) -> ExpressionNode {
             guard depth < maximumDepth else {
                 report("expression is nested too deeply", at: current)
                 return .error(ExpressionSpan(start: current.start, end: current.end))
             }
             var left = unary(depth: depth)
-            while case .symbol(let symbol) = current.kind, let precedence = binaryPrecedence[symbol], precedence > minimumPrecedence {
+            while !tooLarge, case .symbol(let symbol) = current.kind, let precedence = binaryPrecedence[symbol], precedence > minimumPrecedence {
+                guard countPart() else { break }
                 advance()
                 let right = expression(precedence, depth: depth + 1)
                 left = .binary(symbol, left, right, left.span.to(right.span))
@@ -97,6 +119,7 @@ public enum ExpressionParser {
         mutating func primary(depth: Int) -> ExpressionNode {
             let token = current
             let span = ExpressionSpan(start: token.start, end: token.end)
+            guard countPart() else { return .error(span) }
             switch token.kind {
             case .string(let value): advance(); return .string(value, span)
             case .int(let value): advance(); return .int(value, span)
@@ -153,8 +176,8 @@ public enum ExpressionParser {
 
         mutating func postfix(_ base: ExpressionNode, depth: Int) -> ExpressionNode {
             var node = base
-            while true {
-                if isSymbol(".") {
+            while !tooLarge {
+                if isSymbol("."), countPart() {
                     advance()
                     guard case .identifier(let name) = current.kind else {
                         report("expected a name after `.`", at: current)
@@ -162,7 +185,7 @@ public enum ExpressionParser {
                     }
                     node = .member(node, name, ExpressionSpan(start: node.span.start, end: current.end))
                     advance()
-                } else if isSymbol("[") {
+                } else if isSymbol("["), countPart() {
                     advance()
                     guard case .string(let key) = current.kind else {
                         report("expected a quoted name inside `[]`", at: current, help: "write `steps['check-health']`")
@@ -176,6 +199,7 @@ public enum ExpressionParser {
                     return node
                 }
             }
+            return node
         }
     }
 }

@@ -54,4 +54,6 @@ public struct ExpressionProblem: Sendable, Equatable {
     public let message: String
     public let span: ExpressionSpan
     public let help: String?
+    /// The expression exceeds the size rbc checks (not a syntax error: RB3020).
+    public var isSizeLimit = false
 }

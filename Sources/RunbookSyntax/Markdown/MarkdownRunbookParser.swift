@@ -34,6 +34,16 @@ public enum MarkdownRunbookParser {
         return .documentation
     }
 
+    /// `docs/monitoring/prometheus-is-down.md` → `prometheus-is-down`; `docs/patroni/README.md` → `patroni`.
+    public static func nameFromPath(_ path: String) -> String {
+        let components = path.split(separator: "/").map(String.init)
+        guard let last = components.last else { return "runbook" }
+        var stem = last
+        if let dot = stem.lastIndex(of: ".") { stem = String(stem[..<dot]) }
+        if ["readme", "index", "_index"].contains(stem.lowercased()), components.count > 1 { stem = components[components.count - 2] }
+        return stem.isEmpty ? "runbook" : stem
+    }
+
     /// `2. Apply Mitigation` → `apply mitigation`; `Step 1: Check` → `check`.
     static func normalizedHeading(_ heading: String) -> String {
         strippedNumbering(heading).lowercased().trimmingCharacters(in: CharacterSet(charactersIn: " :"))
@@ -89,6 +99,13 @@ public enum MarkdownRunbookParser {
         "rollback", "command", "shell", "config_key", "value", "store", "channel", "message", "title", "labels", "body",
         "url", "method", "duration", "instructions",
     ]
+    /// Labels only a runbook meant for rbc writes; `**Expected**`, `**Rollback**`, `**When**` and the
+    /// like are common in pages for people too.
+    static let executionLabelKeys: Set<String> = [
+        "id", "action", "timeout", "on_failure", "retries", "confirm", "readonly", "irreversible", "config_key", "store", "shell",
+    ]
+    /// Front-matter keys that only matter to running the page.
+    static let executionFrontMatterKeys: Set<String> = ["params", "defaults", "steps", "post_runbook", "rollback", "procedures", "runbook"]
     static let metadataLabelKeys: Set<String> = ["severity", "owner", "reviewed", "review_every", "tags", "alert", "escalation"]
     static let procedureLabelKeys: Set<String> = ["symptoms", "diagnosis", "resolution"]
     static let labelKeys = stepLabelKeys.union(metadataLabelKeys).union(procedureLabelKeys)
@@ -114,6 +131,10 @@ private struct Builder {
     /// author wrote can be reported as duplicates.
     var derivedIDs: [String: Int] = [:]
 
+    /// Something only rbc reads was written (execution keys in the front matter, step labels such as
+    /// `**Timeout**`, fence attributes, a `yaml rbc` block): the page is an executable runbook.
+    var declaresExecution = false
+
     init(file: SourceFile) {
         self.file = file
         self.bag = DiagnosticBag(file: file)
@@ -134,6 +155,7 @@ private struct Builder {
         var frontRollback: [StepSyntax] = []
         var frontProcedures: [ProcedureSyntax] = []
         if let body = frontMatter() {
+            if body.fields.contains(where: { MarkdownRunbookParser.executionFrontMatterKeys.contains($0.key) }) { declaresExecution = true }
             for field in body.fields {
                 switch field.key {
                 case "steps": frontSteps = stepList(field)
@@ -148,6 +170,12 @@ private struct Builder {
         var masked = file.bytes
         for index in 0..<frontMatterEnd where masked[index] != 0x0A && masked[index] != 0x0D { masked[index] = 0x20 }
         let document = MarkdownDocument.parse(String(decoding: masked, as: UTF8.self))
+        if metadata.isEmpty, frontSteps.isEmpty, frontProcedures.isEmpty, !document.children.contains(where: { $0.type != "html_block" }) {
+            if !bag.hasErrors {
+                bag.report(.emptyFile, "file is empty; a Markdown runbook has at least a title", at: .at(0))
+            }
+            return nil
+        }
 
         // Group top-level blocks: the title, the intro, then one section per heading of level ≤ 2.
         var title: MarkdownNode?
@@ -175,6 +203,9 @@ private struct Builder {
                 derived.append(field("name", headerRange, scalar(name, headerRange, .doubleQuoted)))
             } else if let titleField = metadata.first(where: { $0.key == "title" }) {
                 derived.append(FieldSyntax(key: "name", keyRange: titleField.keyRange, value: titleField.value))
+            } else {
+                // An untitled page is named by its file (`README.md` and `index.md` by their directory).
+                derived.append(field("name", headerRange, scalar(MarkdownRunbookParser.nameFromPath(file.path), headerRange, .doubleQuoted)))
             }
         }
         // Site generators' `title` (Hugo) names the page; it is consumed, not an unknown key.
@@ -246,7 +277,8 @@ private struct Builder {
         let metadataRange = SourceRange(start: 0, end: file.bytes.count)
         return RunbookSyntax(file: file, format: .markdown, metadata: MappingSyntax(fields: metadata + derived, range: metadataRange),
                              headerRange: headerRange, steps: steps, stepsField: nil, postRunbook: frontPost,
-                             rollback: rollback, procedures: procedures, documentation: documentation, stepsAreDerived: true)
+                             rollback: rollback, procedures: procedures, documentation: documentation, stepsAreDerived: true,
+                             kind: declaresExecution ? .executable : .documentation)
     }
 
     // MARK: - Front matter
@@ -272,7 +304,10 @@ private struct Builder {
             bag.report(.typeMismatch, "front matter must be a mapping of runbook keys, found \(root.kindDescription)", at: root.range)
             return nil
         }
-        if let wrapped = mapping["runbook"], let body = RunbookParser.mapping(wrapped.value, bag: &bag) { return body }
+        if let wrapped = mapping["runbook"], let body = RunbookParser.mapping(wrapped.value, bag: &bag) {
+            declaresExecution = true
+            return body
+        }
         return mapping
     }
 
@@ -394,6 +429,7 @@ private struct Builder {
 
         for block in blocks {
             if block.type == "code_block", let info = block.fenceInfo, isEmbeddedYAML(info) {
+                declaresExecution = true
                 if let node = parseEmbeddedYAML(fenceContentRange(block)), let mapping = RunbookParser.mapping(node, bag: &bag) {
                     explicit.append(contentsOf: mapping.fields)
                 }
@@ -408,9 +444,12 @@ private struct Builder {
                     rollbackFields.append(contentsOf: attributes.filter { ["timeout", "timeoutMs", "description"].contains($0.key) })
                     rollback = RollbackSyntax(fields: MappingSyntax(fields: rollbackFields, range: content.1), keyRange: keyRange)
                     awaitingRollbackFence = nil
+                    // A command written as the undo of a step is a declaration for rbc.
+                    declaresExecution = true
                 } else if command == nil {
                     command = content
                     explicit.append(contentsOf: attributes)
+                    if !attributes.isEmpty { declaresExecution = true }
                 } else {
                     prose.append(file.slice(block.range(in: file)))
                 }
@@ -425,12 +464,14 @@ private struct Builder {
                     prose.append(label.key.capitalized + ": " + label.value)
                 }
                 for label in found.labels where MarkdownRunbookParser.stepLabelKeys.contains(label.key) {
+                if MarkdownRunbookParser.executionLabelKeys.contains(label.key) { declaresExecution = true }
                 switch label.key {
                 case "rollback":
                     if label.value.isEmpty {
                         awaitingRollbackFence = label.keyRange
                     } else {
                         let kind = label.isCode ? "execute_command" : "manual"
+                        if label.isCode { declaresExecution = true }
                         let key = label.isCode ? "command" : "instructions"
                         rollback = RollbackSyntax(fields: MappingSyntax(fields: [
                             field("action", label.keyRange, scalar(kind, label.keyRange)),

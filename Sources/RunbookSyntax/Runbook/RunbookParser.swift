@@ -31,7 +31,8 @@ public enum RunbookParser {
     public static func parse(root: YAMLNode, file: SourceFile, format: SourceFormat,
                              bag: inout DiagnosticBag) -> RunbookSyntax? {
         guard let rootMapping = mapping(root, bag: &bag) else {
-            bag.report(.invalidRoot, "the document root is \(root.kindDescription), not a mapping with a `runbook` key",
+            // A list, a number or prose is some other file, not a broken runbook.
+            bag.report(.notARunbook, "not a runbook: the document root is \(root.kindDescription), not a mapping with a `runbook` key",
                        at: root.range, help: "a runbook file starts with `runbook:` at column 1")
             return nil
         }

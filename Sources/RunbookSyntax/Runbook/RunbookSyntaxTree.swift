@@ -7,6 +7,13 @@ public enum SourceFormat: String, Sendable, Codable {
     case yaml, markdown
 }
 
+/// Who a runbook is written for. A Markdown page that declares nothing for rbc to run (no step
+/// labels, fence attributes, `yaml rbc` blocks or execution keys in its front matter) is written
+/// for people: it has steps to read, no required severity, and lint rules scope themselves by it.
+public enum RunbookKind: String, Sendable, Codable {
+    case executable, documentation
+}
+
 /// One `key: value` entry, kept with the key's own range for diagnostics.
 public struct FieldSyntax: Sendable {
     public let key: String
@@ -102,11 +109,14 @@ public struct RunbookSyntax: Sendable {
     public let documentation: [DocumentationSyntax]
     /// Whether the steps come from a front end that derives them (Markdown) rather than a `steps:` key.
     public let stepsAreDerived: Bool
+    /// YAML runbooks are executable; a Markdown page is documentation unless it declares execution.
+    /// The driver may mark a page documentation (`.rbc.yaml` `documentation:` globs).
+    public var kind: RunbookKind
 
     public init(file: SourceFile, format: SourceFormat, metadata: MappingSyntax, headerRange: SourceRange,
                 steps: [StepSyntax], stepsField: FieldSyntax?, postRunbook: [StepSyntax],
                 rollback: [StepSyntax] = [], procedures: [ProcedureSyntax] = [],
-                documentation: [DocumentationSyntax] = [], stepsAreDerived: Bool = false) {
+                documentation: [DocumentationSyntax] = [], stepsAreDerived: Bool = false, kind: RunbookKind = .executable) {
         self.file = file
         self.format = format
         self.metadata = metadata
@@ -118,5 +128,6 @@ public struct RunbookSyntax: Sendable {
         self.procedures = procedures
         self.documentation = documentation
         self.stepsAreDerived = stepsAreDerived
+        self.kind = kind
     }
 }

@@ -1,0 +1,93 @@
+// Inputs sized to hurt, through the real binary: each must finish with diagnostics (or a clean
+// result), never crash. How long they take is measured by `make bench`, not asserted here.
+
+import Foundation
+import Testing
+
+@Suite struct HostileSizeTests {
+    static func runbookFile(steps: String, params: String = "") -> String {
+        "runbook:\n  name: big\n  severity: P3\n  owner: t\n\(params)  steps:\n\(steps)"
+    }
+
+    /// Runs `rbc check` on generated text; the result must be an ordinary exit, not a crash.
+    static func check(_ text: String, _ arguments: [String] = []) throws -> TestSupport.Run {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try text.write(to: directory.appendingPathComponent("big.yaml"), atomically: true, encoding: .utf8)
+        let run = try TestSupport.rbc(["check", "--no-shellcheck", "--no-git", "big.yaml"] + arguments, in: directory.path)
+        #expect(run.status == 0 || run.status == 1, "rbc check ended with \(run.status): \(run.stderr.suffix(2000))")
+        #expect(!run.stderr.contains("Crash") && !run.stderr.contains("Fatal error"))
+        return run
+    }
+
+    @Test func thirtyThousandOperandsEndInADiagnostic() throws {
+        let operands = (0..<30_000).map { "params.p == 'v\($0)'" }.joined(separator: " || ")
+        let run = try Self.check(Self.runbookFile(steps: """
+                - id: a
+                  action: execute_command
+                  command: "true"
+                  readonly: true
+                  timeout: 5s
+                  when: "${{ \(operands) }}"
+
+            """, params: "  params:\n    p: {type: string, default: x}\n"))
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("error[RB3020]: expression has more than 1000 parts"), "\(run.stdout.prefix(2000))")
+        #expect(!run.stdout.contains("RB3005"), "a parameter used by the unchecked expression is not reported unused")
+    }
+
+    @Test func deepMemberChainsAndNestingEndInADiagnostic() throws {
+        let chain = "params.p" + String(repeating: ".x", count: 30_000)
+        let nested = String(repeating: "(", count: 10_000) + "true" + String(repeating: ")", count: 10_000)
+        let run = try Self.check(Self.runbookFile(steps: """
+                - {id: a, action: execute_command, command: "echo ${{ \(chain) }}", readonly: true, timeout: 5s}
+                - {id: b, action: execute_command, command: "true", readonly: true, timeout: 5s, when: "${{ \(nested) }}"}
+
+            """, params: "  params:\n    p: {type: string, default: x}\n"))
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("RB3020") && run.stdout.contains("nested too deeply"), "\(run.stdout.prefix(2000))")
+    }
+
+    @Test func sixteenThousandStepsAreChecked() throws {
+        let steps = (0..<16_000).map { index in
+            """
+                - id: s\(index)
+                  action: execute_command
+                  command: 'echo \(index)\(index == 0 ? "" : " \"${{ steps.s\(index - 1).outputs.x }}\"")'
+                  readonly: true
+                  timeout: 5s
+                  outputs: {x: {from: stdout}}
+
+            """
+        }.joined()
+        let run = try Self.check(Self.runbookFile(steps: steps))
+        #expect(run.status == 0, "\(run.stdout.prefix(2000))")
+        #expect((run.stdout + run.stderr).contains("checked 1 runbook"))
+        #expect(!run.stdout.contains("RB1004"), "a long runbook written out is no alias bomb")
+    }
+
+    @Test func oneHundredThousandExpressionsAreChecked() throws {
+        let command = (0..<100).map { _ in "\"${{ params.p }}\"" }.joined(separator: " ")
+        let steps = (0..<1000).map { "    - {id: s\($0), action: execute_command, command: 'echo \(command)', readonly: true, timeout: 5s}\n" }.joined()
+        let run = try Self.check(Self.runbookFile(steps: steps, params: "  params:\n    p: {type: string, default: x}\n"))
+        #expect(run.status == 0, "\(run.stdout.prefix(2000))")
+    }
+
+    @Test func aTaggedIntegerThatIsNoNumberIsRejected() throws {
+        let run = try Self.check(Self.runbookFile(steps: """
+                - {id: a, action: execute_command, command: "true", readonly: true, timeout: 5s, retries: !!int abc}
+
+            """))
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("error[RB2003]: `retries` must be an integer, found `abc`, which is not a number"), "\(run.stdout)")
+    }
+
+    @Test func nowMustBeADayThatExists() throws {
+        for date in ["2026-13-45", "2026-02-30", "2026-1-01"] {
+            let run = try TestSupport.rbc(["check", "--now", date, "examples/"])
+            #expect(run.status == 2, "--now \(date) was accepted")
+            #expect(run.stderr.contains("--now takes a date that exists"))
+        }
+        #expect(try TestSupport.rbc(["check", "--now", "2028-02-29", "--no-shellcheck", "examples/node-disk-full.yaml"]).status != 2)
+    }
+}
