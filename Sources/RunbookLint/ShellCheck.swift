@@ -16,6 +16,8 @@ public struct ShellCheckJob: Sendable {
     /// The command is on a page for people: upper-case `$VARIABLES` are placeholders too (masked
     /// like `<node>`), and only what breaks the command as typed is reported.
     public var forPeople = false
+    /// What ShellCheck reads: the command, or the commands of a console transcript (same length).
+    public var shown: String? = nil
 }
 
 public struct ShellCheckOptions: Sendable {
@@ -50,10 +52,12 @@ public enum ShellCheck {
             ] + (view.ir.rollback.map { [($0.action, context.rollbackField(view, "command"), "the rollback of \(context.describe(view))")] } ?? [])
             for (action, field, owner) in actions where action.kind == .executeCommand {
                 guard let field, let command = field.value.scalarValue, let shell = dialect(action.shell) else { continue }
-                // PromQL, log lines, YAML, SQL or prose in a shell fence would only give parse errors.
-                guard CommandText.content(command) == .shell else { continue }
+                // A terminal transcript is read as the commands typed; PromQL, log lines, YAML, SQL or prose in a
+                // shell fence would only give parse errors.
+                let shown = CommandText.transcriptCommands(command) ?? command
+                guard CommandText.content(shown) == .shell else { continue }
                 jobs.append(ShellCheckJob(file: context.file, node: field.value, command: command, shell: shell, owner: owner,
-                                          forPeople: isDocumentation))
+                                          forPeople: isDocumentation, shown: shown))
             }
         }
         return jobs
@@ -143,7 +147,7 @@ public enum ShellCheck {
             let path = directory.appendingPathComponent("c\(index).sh").path
             // Placeholders become plain words of the same length, so `<node>` is no redirection and
             // columns stay the command's columns; RB010 / RB032 report them, once.
-            try? prepared(CommandText.masked(job.command, variables: job.forPeople)).write(toFile: path, atomically: false, encoding: .utf8)
+            try? prepared(CommandText.masked(job.shown ?? job.command, variables: job.forPeople)).write(toFile: path, atomically: false, encoding: .utf8)
             paths.append(path)
         }
         // One process per core, each with a share of the files (grouped by dialect).
