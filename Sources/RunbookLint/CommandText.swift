@@ -82,6 +82,30 @@ public enum CommandText {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    // MARK: - Console transcripts
+
+    /// A fence copied from a terminal (`$ kubectl get pods` and what it printed) as the commands a reader
+    /// types: each `$ ` prompt becomes two spaces and every line without one (output) is blanked, so
+    /// columns stay put. `# ` lines stay comments. Nil when no line starts with a `$ ` prompt.
+    public static func transcriptCommands(_ text: String) -> String? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.contains(where: { $0.hasPrefix("$ ") }) else { return nil }
+        var continued = false
+        return lines.map { line -> String in
+            let keep: Bool
+            var shown = String(line)
+            if line.hasPrefix("$ ") {
+                shown = "  " + line.dropFirst(2)
+                keep = true
+            } else {
+                // A command's continuation lines (`\` at the end) and comments are kept; output is not.
+                keep = continued || line.trimmingCharacters(in: .whitespaces).hasPrefix("#")
+            }
+            continued = keep && line.hasSuffix("\\")
+            return keep ? shown : String(repeating: " ", count: line.utf8.count)
+        }.joined(separator: "\n")
+    }
+
     // MARK: - Content
 
     /// What the text is. Shell unless its content clearly says otherwise.

@@ -22,6 +22,8 @@ public struct PageOutline: Sendable {
 
     public let headings: [Heading]
     public let links: [Link]
+    /// Fenced code blocks that run to the end of the file without a closing fence: the opening lines.
+    public let unclosedFences: [SourceRange]
     /// Every `#anchor` a link into this page may name (GitHub and GitLab heading slugs, explicit ids).
     public let anchors: Set<String>
     /// Blocks of prose and code, in order, outside the front matter: what a reader sees.
@@ -36,6 +38,7 @@ public struct PageOutline: Sendable {
         let document = MarkdownDocument.parse(text)
         var headings: [Heading] = []
         var links: [Link] = []
+        var unclosed: [SourceRange] = []
         var stack = [document]
         while let node = stack.popLast() {
             switch node.type {
@@ -45,6 +48,8 @@ public struct PageOutline: Sendable {
                 while start < range.end, file.bytes[start] == UInt8(ascii: "#") || file.bytes[start] == 0x20 { start += 1 }
                 headings.append(Heading(level: node.headingLevel, text: Self.renderedText(node),
                                         range: SourceRange(start: start, end: max(start, file.lineRange(node.startLine).end))))
+            case "code_block" where node.fenceInfo != nil:
+                if let fence = Self.unclosedFence(node, in: file) { unclosed.append(fence) }
             case "link", "image":
                 if let url = node.url {
                     links.append(Link(destination: url, range: Self.destinationRange(node.range(in: file), in: file), isImage: node.type == "image"))
@@ -55,6 +60,7 @@ public struct PageOutline: Sendable {
         }
         self.headings = headings.sorted { $0.range.start < $1.range.start }
         self.links = links.sorted { $0.range.start < $1.range.start }
+        self.unclosedFences = unclosed.sorted { $0.start < $1.start }
         self.anchors = HeadingAnchors.anchors(inMarkdown: text)
     }
 
@@ -76,6 +82,23 @@ public struct PageOutline: Sendable {
         var end = start
         while end < link.end - 1, bytes[end] != 0x20, bytes[end] != UInt8(ascii: ">"), bytes[end] != 0x0A { end += 1 }
         return end > start ? SourceRange(start: start, end: end) : link
+    }
+
+    /// A fenced block is unclosed when cmark ends it at the end of the document and its last line is
+    /// not a fence of the opening's kind (cmark's fenceInfo is "" for an indented block: not one).
+    static func unclosedFence(_ node: MarkdownNode, in file: SourceFile) -> SourceRange? {
+        let opening = file.lineText(node.startLine).trimmingCharacters(in: .whitespaces)
+        guard let marker = opening.first, marker == "`" || marker == "~" else { return nil }
+        let length = opening.prefix { $0 == marker }.count
+        guard length >= 3 else { return nil }
+        var last = file.lineCount
+        while last > node.startLine, file.lineText(last).trimmingCharacters(in: .whitespaces).isEmpty { last -= 1 }
+        guard node.endLine >= last else { return nil }
+        let closing = file.lineText(node.endLine).trimmingCharacters(in: .whitespaces)
+        if node.endLine > node.startLine, closing.count >= length, closing.allSatisfy({ $0 == marker }) { return nil }
+        let line = file.lineRange(node.startLine)
+        let start = line.start + (file.lineText(node.startLine).utf8.count - file.lineText(node.startLine).drop { $0 == " " }.utf8.count)
+        return SourceRange(start: start, end: line.end)
     }
 
     /// The byte offset after a `---` … `---` front matter block at the top, or 0.

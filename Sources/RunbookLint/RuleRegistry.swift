@@ -10,7 +10,7 @@ public enum RuleRegistry {
         AlertWithoutRunbookRule(), DeadRunbookLinkRule(), UnknownTriggerAlertRule(), UnresolvableRunbookLinkRule(), UncheckedRunbookLinkRule(),
         UnusedSuppressionRule(), ExpiredSuppressionRule(), SuppressionWithoutReasonRule(), UnknownSuppressionRule(),
         StoreUnknownRule(), WebhookUnconfiguredRule(), ManualUnattendedRule(), AlternativesInOneStepRule(),
-        SectionTemplateRule(), BrokenLinkRule(), UnexplainedVariableRule(),
+        SectionTemplateRule(), BrokenLinkRule(), UnexplainedVariableRule(), UnclosedFenceRule(),
     ]
 
     public static var descriptions: [RuleDescription] { rules.map { type(of: $0).description } }

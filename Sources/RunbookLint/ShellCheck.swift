@@ -16,6 +16,8 @@ public struct ShellCheckJob: Sendable {
     /// The command is on a page for people: upper-case `$VARIABLES` are placeholders too (masked
     /// like `<node>`), and only what breaks the command as typed is reported.
     public var forPeople = false
+    /// What ShellCheck reads: the command, or the commands of a console transcript (same length).
+    public var shown: String? = nil
 }
 
 public struct ShellCheckOptions: Sendable {
@@ -50,10 +52,12 @@ public enum ShellCheck {
             ] + (view.ir.rollback.map { [($0.action, context.rollbackField(view, "command"), "the rollback of \(context.describe(view))")] } ?? [])
             for (action, field, owner) in actions where action.kind == .executeCommand {
                 guard let field, let command = field.value.scalarValue, let shell = dialect(action.shell) else { continue }
-                // PromQL, log lines, YAML, SQL or prose in a shell fence would only give parse errors.
-                guard CommandText.content(command) == .shell else { continue }
+                // A terminal transcript is read as the commands typed; PromQL, log lines, YAML, SQL or prose in a
+                // shell fence would only give parse errors.
+                let shown = CommandText.transcriptCommands(command) ?? command
+                guard CommandText.content(shown) == .shell else { continue }
                 jobs.append(ShellCheckJob(file: context.file, node: field.value, command: command, shell: shell, owner: owner,
-                                          forPeople: isDocumentation))
+                                          forPeople: isDocumentation, shown: shown))
             }
         }
         return jobs
@@ -111,9 +115,25 @@ public enum ShellCheck {
 
     struct Output: Decodable { let comments: [Comment] }
 
-    /// Runs ShellCheck on every job; returns diagnostics (rule RB016) and, when ShellCheck is missing, one note.
-    public static func run(_ jobs: [ShellCheckJob], options: ShellCheckOptions) -> [Diagnostic] {
-        guard options.enabled, !jobs.isEmpty else { return [] }
+    /// A command larger than this is not given to ShellCheck: its time and memory grow faster than
+    /// the input (a 4 MB command ran for minutes and took 1.2 GB). No real step command comes close.
+    public static let maximumCommandBytes = 64 * 1024
+    /// A batch that runs longer is ended, and its commands are reported as not analysed.
+    public static let timeLimitSeconds = 60
+
+    /// Runs ShellCheck on every job; returns diagnostics (rule RB016) and, when ShellCheck is missing,
+    /// or some commands were too large or took too long, one note saying what was not analysed.
+    public static func run(_ allJobs: [ShellCheckJob], options: ShellCheckOptions) -> [Diagnostic] {
+        guard options.enabled, !allJobs.isEmpty else { return [] }
+        let jobs = allJobs.filter { $0.command.utf8.count <= maximumCommandBytes }
+        var notes: [Diagnostic] = []
+        if jobs.count < allJobs.count {
+            let skipped = allJobs.count - jobs.count
+            notes.append(Diagnostic(ShellCheckRule.description.code,
+                                    "\(skipped) shell command\(skipped == 1 ? " is" : "s are") larger than \(maximumCommandBytes / 1024) KiB; ShellCheck did not analyse \(skipped == 1 ? "it" : "them")",
+                                    severity: .info, displayPath: "rbc", help: "split the command into steps, or move it into a script file"))
+        }
+        guard !jobs.isEmpty else { return notes }
         guard let executable = options.executable ?? locate() else {
             return [Diagnostic(ShellCheckRule.description.code,
                                "shellcheck is not installed; \(jobs.count) shell command\(jobs.count == 1 ? " was" : "s were") not analysed",
@@ -127,7 +147,7 @@ public enum ShellCheck {
             let path = directory.appendingPathComponent("c\(index).sh").path
             // Placeholders become plain words of the same length, so `<node>` is no redirection and
             // columns stay the command's columns; RB010 / RB032 report them, once.
-            try? prepared(CommandText.masked(job.command, variables: job.forPeople)).write(toFile: path, atomically: false, encoding: .utf8)
+            try? prepared(CommandText.masked(job.shown ?? job.command, variables: job.forPeople)).write(toFile: path, atomically: false, encoding: .utf8)
             paths.append(path)
         }
         // One process per core, each with a share of the files (grouped by dialect).
@@ -147,10 +167,16 @@ public enum ShellCheck {
             let (shell, indices) = work[batch]
             var arguments = ["-f", "json1", "-s", shell]
             if !options.excluded.isEmpty { arguments += ["-e", options.excluded.joined(separator: ",")] }
-            results.store(batch, runProcess(executable, arguments + indices.map { files[$0] }))
+            results.store(batch, runProcess(executable, arguments + indices.map { files[$0] }, timeLimit: timeLimitSeconds),
+                          commands: indices.count)
+        }
+        if results.timedOutCommands > 0 {
+            notes.append(Diagnostic(ShellCheckRule.description.code,
+                                    "ShellCheck did not finish within \(timeLimitSeconds) s; \(results.timedOutCommands) shell command\(results.timedOutCommands == 1 ? " was" : "s were") not analysed",
+                                    severity: .info, displayPath: "rbc", help: "check fewer files at once, or pass --no-shellcheck"))
         }
         let description = ShellCheckRule.description
-        var diagnostics: [Diagnostic] = []
+        var diagnostics = notes
         for data in results.values.compactMap({ $0 }) {
             guard let output = try? JSONDecoder().decode(Output.self, from: data) else { continue }
             for comment in output.comments {
@@ -199,7 +225,8 @@ public enum ShellCheck {
         return offset
     }
 
-    static func runProcess(_ executable: String, _ arguments: [String]) -> Data? {
+    /// ShellCheck's output, or nil when it could not start or ran past the time limit (then it is killed).
+    static func runProcess(_ executable: String, _ arguments: [String], timeLimit: Int) -> (data: Data?, timedOut: Bool) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -207,10 +234,22 @@ public enum ShellCheck {
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        do { try process.run() } catch { return (nil, false) }
+        let output = Slots(count: 1)
+        let finished = DispatchSemaphore(value: 0)
+        let reader = pipe.fileHandleForReading
+        DispatchQueue.global().async {
+            output.store(0, reader.readDataToEndOfFile(), commands: 0)
+            finished.signal()
+        }
+        if finished.wait(timeout: .now() + .seconds(timeLimit)) == .timedOut {
+            kill(process.processIdentifier, SIGKILL)
+            finished.wait()
+            process.waitUntilExit()
+            return (nil, true)
+        }
         process.waitUntilExit()
-        return data
+        return (output.values[0], false)
     }
 }
 
@@ -221,9 +260,19 @@ private final class Slots: @unchecked Sendable {
 
     init(count: Int) { values = Array(repeating: nil, count: count) }
 
-    func store(_ index: Int, _ value: Data?) {
+    /// Commands whose batch ran out of time.
+    private(set) var timedOutCommands = 0
+
+    func store(_ index: Int, _ value: Data?, commands: Int) {
         lock.lock()
         values[index] = value
+        lock.unlock()
+    }
+
+    func store(_ index: Int, _ result: (data: Data?, timedOut: Bool), commands: Int) {
+        lock.lock()
+        values[index] = result.data
+        if result.timedOut { timedOutCommands += commands }
         lock.unlock()
     }
 }

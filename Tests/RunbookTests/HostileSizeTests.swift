@@ -73,6 +73,23 @@ import Testing
         #expect(run.status == 0, "\(run.stdout.prefix(2000))")
     }
 
+    @Test func shellCheckSaysWhatItDidNotAnalyse() throws {
+        // A 4 MB command once kept ShellCheck busy for minutes at 1.2 GB; past 64 KiB it is not sent.
+        let huge = String(repeating: "echo hello world; ", count: 6000)
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.runbookFile(steps: """
+                - {id: big, action: execute_command, command: "\(huge)", readonly: true, timeout: 5s}
+                - {id: small, action: execute_command, command: "echo $undefined_thing", readonly: true, timeout: 5s}
+
+            """).write(to: directory.appendingPathComponent("big.yaml"), atomically: true, encoding: .utf8)
+        let run = try TestSupport.rbc(["check", "--no-git", "big.yaml"], in: directory.path)
+        #expect(run.status == 0 || run.status == 1)
+        let output = run.stdout + run.stderr
+        #expect(output.contains("1 shell command is larger than 64 KiB; ShellCheck did not analyse it"), "\(output.prefix(3000))")
+        #expect(output.contains("SC2154"), "the other commands are still analysed")
+    }
+
     @Test func aTaggedIntegerThatIsNoNumberIsRejected() throws {
         let run = try Self.check(Self.runbookFile(steps: """
                 - {id: a, action: execute_command, command: "true", readonly: true, timeout: 5s, retries: !!int abc}

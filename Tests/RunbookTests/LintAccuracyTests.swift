@@ -90,6 +90,14 @@ import Testing
         #expect(CommandText.content("groups:\n- name: x\n  rules:\n  - alert: Y") == .yaml)
     }
 
+    @Test func consoleTranscriptsAreReadAsTheCommandsTyped() {
+        let text = "$ oc debug node/x\n# sysctl -a | grep 'fs.file-'\nfs.file-max = 1597016\n$ kubectl get pods \\\n  -n x\nNAME  READY"
+        let shown = CommandText.transcriptCommands(text)
+        #expect(shown == "  oc debug node/x\n# sysctl -a | grep 'fs.file-'\n                     \n  kubectl get pods \\\n  -n x\n           ")
+        #expect(shown?.utf8.count == text.utf8.count)
+        #expect(CommandText.transcriptCommands("kubectl get pods\necho $HOME") == nil)
+    }
+
     @Test func placeholdersAreMaskedAtTheirOwnLength() {
         let text = "kubectl -n $NAMESPACE logs <pod-name> -c ${CONTAINER} && NAME=x; echo $NAME <<EOF"
         let masked = CommandText.masked(text, variables: true)

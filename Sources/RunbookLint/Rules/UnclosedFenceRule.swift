@@ -1,0 +1,50 @@
+// RB033: a code fence that is never closed swallows the rest of the page.
+
+struct UnclosedFenceRule: LintRule {
+    static let description = RuleDescription(
+        id: "RB033", slug: "unclosed-fence", category: .documentation, severity: .warning, scope: .both,
+        summary: "a code fence is never closed, so the rest of the page is shown as code",
+        rationale: """
+        A ```` ``` ```` fence without its closing line turns everything after it into one code block: \
+        the following headings (`## Mitigation`), lists and links are rendered as code, and the steps \
+        they hold become part of the command above. Close the fence where the command ends.
+        """,
+        triggering: [
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # PrometheusOperatorNodeLookupErrors
+
+            ## Diagnosis
+
+            ↓```shell
+            kubectl describe service -n kube-system -l app.kubernetes.io/managed-by=prometheus-operator
+
+            ## Mitigation
+
+            Restart the operator.
+            """, markdown: true),
+        ],
+        nonTriggering: [
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # PrometheusOperatorNodeLookupErrors
+
+            ## Diagnosis
+
+            ```shell
+            kubectl describe service -n kube-system -l app.kubernetes.io/managed-by=prometheus-operator
+            ```
+            """, markdown: true),
+        ])
+
+    func check(_ context: LintContext) -> [LintFinding] {
+        (context.page?.unclosedFences ?? []).map { fence in
+            LintFinding("this code fence is never closed: everything after it is shown as code", at: fence,
+                        help: "add the closing ``` line where the command ends")
+        }
+    }
+}
