@@ -3,6 +3,7 @@
 
 import Foundation
 import RunbookSource
+import RunbookSyntax
 
 public struct RunbookCandidate: Sendable, Hashable {
     public let path: String
@@ -70,7 +71,6 @@ public enum RunbookDiscovery {
         Compiler.isMarkdown(file.path) ? looksLikeMarkdownRunbook(file) : looksLikeYAMLRunbook(file)
     }
 
-    static let stepsHeadings = ["steps", "procedure", "mitigation", "resolution", "remediation"]
 
     static func looksLikeMarkdownRunbook(_ file: SourceFile) -> Bool {
         var inFrontMatter = false
@@ -89,9 +89,11 @@ public enum RunbookDiscovery {
                 continue
             }
             guard text.hasPrefix("## ") else { continue }
-            let heading = text.dropFirst(3).trimmingCharacters(in: .whitespaces).lowercased()
-            let words = heading.split(whereSeparator: { !$0.isLetter }).map(String.init)
-            if let first = words.first(where: { !$0.isEmpty }), stepsHeadings.contains(first) { return true }
+            // The same words that make a section hold steps when the page is compiled.
+            switch MarkdownRunbookParser.sectionKind(String(text.dropFirst(3)).trimmingCharacters(in: CharacterSet(charactersIn: " #"))) {
+            case .steps, .readOnlySteps, .rollback, .commonIssues, .emergencyProcedures: return true
+            case .description, .escalation, .documentation: continue
+            }
         }
         return false
     }

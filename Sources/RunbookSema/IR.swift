@@ -163,6 +163,9 @@ public struct StepIR: Codable, Sendable, Equatable {
     public var confirm: Bool
     public var readonly: Bool
     public var irreversible: String?
+    /// What the command printed when the runbook was written (output lines of a Markdown console
+    /// fence): kept for the reader, never run.
+    public var exampleOutput: String?
     public var when: String?
     /// `when`, checked: what the executor evaluates.
     public var condition: ExpressionIR?

@@ -13,7 +13,7 @@ public enum LanguageKeys {
     public static let defaults: [String] = ["timeout", "on_failure", "retries"]
     public static let stepCommon: [String] = [
         "id", "name", "description", "action", "timeout", "on_failure", "retries", "expect", "confirm",
-        "readonly", "irreversible", "when", "outputs", "rollback",
+        "readonly", "irreversible", "when", "outputs", "rollback", "example_output",
     ]
     public static let output: [String] = ["from", "pattern", "json"]
     public static let rollbackCommon: [String] = ["action", "description", "timeout"]

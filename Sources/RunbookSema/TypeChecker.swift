@@ -385,6 +385,7 @@ private struct Checker {
             timeoutSource: timeout != nil ? .step : defaults.timeoutMs != nil ? .defaults : .builtin,
             onFailure: onFailure, retry: retry, expect: expect,
             confirm: fields["confirm"].flatMap { bool($0) } ?? false, readonly: readonly, irreversible: irreversible,
+            exampleOutput: optionalString(fields, "example_output"),
             when: fields["when"].flatMap { scalarString($0) }, outputs: fields["outputs"].flatMap { outputsValue($0, kind: kind) },
             substitutions: nil, rollback: rollback, location: location(step.range))
     }

@@ -67,7 +67,10 @@ import Testing
         #expect(scanned.parts[3].text == " 'y}}' ")
         #expect(scanned.problems.isEmpty)
         #expect(TemplateScanner.scan("a ${{ x").problems.map(\.message) == ["unterminated `${{`"])
-        #expect(TemplateScanner.scan("a }} b").problems.map(\.message) == ["stray `}}` without an opening `${{`"])
+        // Only `${{` opens an expression: JSON and awk braces are text.
+        #expect(TemplateScanner.scan("a }} b").problems.isEmpty)
+        #expect(TemplateScanner.scan("kubectl patch x --patch '{\"spec\":{\"logLevel\":\"Debug\"}}'").problems.isEmpty)
+        #expect(TemplateScanner.scan("awk '{ if ($1) { print $2 }}'").problems.isEmpty)
         // Go templates in kubectl commands are someone else's braces.
         #expect(TemplateScanner.scan("kubectl get pods -o go-template='{{range .items}}{{.metadata.name}}{{end}}'").problems.isEmpty)
     }

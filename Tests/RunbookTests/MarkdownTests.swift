@@ -5,6 +5,7 @@ import Foundation
 import RunbookDriver
 import RunbookSema
 import RunbookSource
+import RunbookSyntax
 import Testing
 
 @Suite struct MarkdownTests {
@@ -133,5 +134,108 @@ import Testing
             if !result.diagnostics.isEmpty || result.ir != nil { compiled += 1 }
         }
         #expect(compiled == files.count)
+    }
+}
+
+/// Faithful Markdown (issue 11): prompts, output, one step per fence, nothing dropped, readable ids,
+/// discovery by the words of a heading.
+@Suite struct MarkdownFidelityTests {
+    static func ir(_ text: String, path: String = "test.md") throws -> RunbookIR {
+        let result = MarkdownTests.compile(text, path: path)
+        return try #require(result.lintableIR, "\(result.diagnostics.map(\.message))")
+    }
+
+    // What was seen: `$ ` prompts stayed in commands; console output became commands.
+    @Test func promptsAreStrippedAndOutputKept() throws {
+        let text = "# T\n\n## Diagnosis\n\nCheck the pods:\n\n```console\n$ kubectl get pods\nNAME READY\napi 1/1\n# kubectl get svc\n```\n\nIn scripts too:\n\n```sh\n$ kubectl logs api \\\n>   --tail=10\nline one\n```\n"
+        let ir = try Self.ir(text)
+        #expect(ir.steps.map(\.action.command) == ["kubectl get pods\nkubectl get svc", "kubectl logs api \\\n  --tail=10"])
+        #expect(ir.steps[0].exampleOutput == "NAME READY\napi 1/1\n")
+        #expect(ir.steps[1].exampleOutput == "line one\n")
+    }
+
+    @Test func consoleFenceWithoutPromptIsOutput() throws {
+        let text = "# T\n\n## Diagnosis\n\nThe logs look like this:\n\n```console\nerror: connection refused\n```\n"
+        let ir = try Self.ir(text)
+        #expect(ir.steps.allSatisfy { $0.action.kind == .manual }, "\(ir.steps.map(\.action))")
+    }
+
+    @Test func nonShellFencesAreNeverCommands() throws {
+        let text = "# T\n\n## Diagnosis\n\n```promql\nrate(x[5m]) > 1\n```\n\n```yaml\na: 1\n```\n\n```text\nlog line\n```\n"
+        let ir = try Self.ir(text)
+        #expect(!ir.steps.contains { $0.action.kind == .executeCommand })
+    }
+
+    // What was seen: several fences under one numbered step became one step (the rest description).
+    @Test func severalFencesUnderOneItemAreSeveralSteps() throws {
+        let text = "# T\n\n## Mitigation\n\n1. Restart the pods\n\n   ```bash\n   kubectl rollout restart deploy/api\n   ```\n\n   Then watch them come back:\n\n   ```bash\n   kubectl rollout status deploy/api\n   ```\n\n2. Tell the team\n"
+        let ir = try Self.ir(text)
+        #expect(ir.steps.map(\.id) == ["restart-the-pods", "then-watch-them-come-back", "tell-the-team"])
+        #expect(ir.steps[1].action.command == "kubectl rollout status deploy/api")
+    }
+
+    @Test func rollbackFenceStaysWithItsStep() throws {
+        let text = "---\nseverity: P2\n---\n# T\n\n## Steps\n\n### Restart\n\n```bash\nkubectl rollout restart deploy/api\n```\n\n**Rollback**:\n\n```bash\nkubectl rollout undo deploy/api\n```\n"
+        let ir = try Self.ir(text)
+        #expect(ir.steps.count == 1)
+        #expect(ir.steps[0].rollback?.action.command == "kubectl rollout undo deploy/api")
+    }
+
+    // What was seen: about 8% of prose paragraphs were absent from the IR.
+    @Test func noParagraphIsDropped() throws {
+        let text = "# T\n\n## Mitigation\n\nThis alert is deprecated, ignore it.\n\nFirst look:\n\n```bash\nkubectl get pods\n```\n\n## Steps\n\nBefore the list.\n\n1. Do a thing\n\nAfter the list.\n"
+        let ir = try Self.ir(text)
+        let everything = (ir.documentation.map(\.markdown) + ir.steps.compactMap(\.description) + ir.steps.compactMap(\.action.instructions)).joined(separator: "\n")
+        for sentence in ["This alert is deprecated, ignore it.", "Before the list.", "After the list."] {
+            #expect(everything.contains(sentence), "\(sentence) missing from \(everything)")
+        }
+    }
+
+    // What was seen: step ids were the first 64 characters of a sentence.
+    @Test func stepIDsAreShortSlugs() {
+        #expect(MarkdownRunbookParser.slug("Check the logs of the failing pod for connection errors to the database") == "check-the-logs-of-the")
+        #expect(MarkdownRunbookParser.slug("Apply Mitigation") == "apply-mitigation")
+        #expect(MarkdownRunbookParser.slug("restart-api") == "restart-api")
+    }
+
+    // What was seen: `## Diagnosis and mitigation`, `## Mitigating`, `## Troubleshooting` were missed and
+    // `## Procedure Overview` was taken as a procedure.
+    @Test(arguments: [
+        ("Diagnosis and mitigation", MarkdownRunbookParser.SectionKind.steps), ("Mitigating", .steps), ("Mitigation", .steps),
+        ("Troubleshooting", .steps), ("Resolution", .steps), ("Contain / Eradicate / Recover", .steps), ("Steps to check", .steps),
+        ("When to Use", .description), ("Prerequisites", .documentation), ("Steps", .steps), ("Escalation", .escalation),
+        ("Procedure Overview", .description), ("Communication Templates", .documentation), ("Diagnosis", .readOnlySteps),
+        ("Investigation Methodology", .readOnlySteps), ("Common Issues", .commonIssues), ("Emergency Procedures", .emergencyProcedures),
+        ("Triage Procedure", .steps), ("Severity Levels", .documentation),
+    ])
+    func sectionsByWords(_ heading: String, _ kind: MarkdownRunbookParser.SectionKind) {
+        #expect(MarkdownRunbookParser.sectionKind(heading) == kind)
+    }
+
+    @Test func discoveryFindsRunbooksByTheirWords() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let pages = ["a.md": "# A\n\n## Diagnosis and mitigation\n\n```bash\nkubectl get pods\n```\n",
+                     "b.md": "# B\n\n## Troubleshooting\n\nRestart it.\n",
+                     "c.md": "# C\n\n## Procedure Overview\n\nWhat we do, in general.\n"]
+        for (name, text) in pages { try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        let run = try TestSupport.rbc(["check", "--no-git", "--no-shellcheck", "."], in: directory.path)
+        #expect((run.stdout + run.stderr).contains("checked 2 runbooks"), "\(run.stdout)\(run.stderr)")
+    }
+
+    // What was seen: JSON in `--patch` and awk's `}}` gave `RB3001 stray }}`.
+    @Test func bracesInCommandsAreNotExpressions() throws {
+        let text = "# T\n\n## Mitigation\n\n```bash\nkubectl patch x --patch '{\"spec\":{\"logLevel\":\"Debug\"}}'\nawk '{ if ($1) { print $2 }}' f\n```\n"
+        let result = MarkdownTests.compile(text)
+        #expect(!result.diagnostics.contains { $0.code.id.hasPrefix("RB3") }, "\(result.diagnostics.map(\.message))")
+    }
+
+    // What was seen: columns were wrong for fences inside list items and on prompt lines.
+    @Test func columnsInListItemsAndBehindPrompts() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let text = "---\nseverity: P2\ndefaults: {timeout: 1m}\n---\n# T\n\n## Steps\n\n1. Look\n\n   ```console\n   $ echo ${{ params.nope }}\n   ```\n"
+        try text.write(to: directory.appendingPathComponent("r.md"), atomically: true, encoding: .utf8)
+        let run = try TestSupport.rbc(["check", "--no-git", "--no-shellcheck", "r.md"], in: directory.path)
+        // `params` starts at column 15: three spaces of indent, `$ `, `echo `, `${{ `.
+        #expect(run.stdout.contains("r.md:12:15: error[RB3002]"), "\(run.stdout)")
     }
 }

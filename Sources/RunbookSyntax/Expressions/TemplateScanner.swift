@@ -1,5 +1,6 @@
 // Finds `${{ … }}` in a string value: literal text and expressions, with byte offsets in the value,
-// and the mistakes of the delimiters themselves (an unterminated `${{`, a stray `}}`).
+// and the mistake of the delimiters themselves (an unterminated `${{`). Only `${{` opens an expression:
+// a `}}` alone is text (JSON in `--patch`, awk's `{ print $2 }}`, Go templates), never an error.
 
 public struct TemplatePart: Sendable, Equatable {
     public enum Kind: Sendable, Equatable { case literal, expression }
@@ -26,7 +27,6 @@ public enum TemplateScanner {
         var problems: [(String, Range<Int>, String?)] = []
         var literalStart = 0
         var index = 0
-        var foreignDepth = 0
         func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
         while index < bytes.count {
             if bytes[index] == UInt8(ascii: "$"), index + 2 < bytes.count, bytes[index + 1] == UInt8(ascii: "{"), bytes[index + 2] == UInt8(ascii: "{") {
@@ -59,21 +59,6 @@ public enum TemplateScanner {
                 parts.append(TemplatePart(kind: .expression, text: text((index + 3)..<close), offset: index + 3, outer: index..<(close + 2)))
                 index = close + 2
                 literalStart = index
-                continue
-            }
-            // `{{ … }}` without `$` belongs to someone else (Go templates in `kubectl -o go-template=…`).
-            if bytes[index] == UInt8(ascii: "{"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "{") {
-                foreignDepth += 1
-                index += 2
-                continue
-            }
-            if bytes[index] == UInt8(ascii: "}"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "}") {
-                if foreignDepth > 0 {
-                    foreignDepth -= 1
-                } else {
-                    problems.append(("stray `}}` without an opening `${{`", index..<(index + 2), "write `${{ params.name }}`, or remove the braces"))
-                }
-                index += 2
                 continue
             }
             index += 1

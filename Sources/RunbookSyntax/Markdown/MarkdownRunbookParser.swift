@@ -12,26 +12,49 @@ public enum MarkdownRunbookParser {
     }
 
     /// What an H2 section holds, by its heading (case-insensitive, numbering stripped).
-    enum SectionKind {
+    public enum SectionKind: Sendable {
         case description, steps, readOnlySteps, rollback, escalation, commonIssues, emergencyProcedures, documentation
     }
 
-    static let sectionSynonyms: [(SectionKind, [String])] = [
-        (.description, ["when to use", "overview", "meaning", "service overview", "summary", "description"]),
-        (.steps, ["steps", "procedure", "mitigation", "resolution", "remediation"]),
-        (.readOnlySteps, ["diagnosis", "investigation", "verify", "verification"]),
-        (.rollback, ["rollback", "roll back"]),
-        (.escalation, ["escalation", "escalate"]),
-        (.commonIssues, ["common issues", "known issues"]),
-        (.emergencyProcedures, ["emergency procedures"]),
+    /// Whole headings that name a section by a phrase.
+    static let sectionPhrases: [String: SectionKind] = [
+        "when to use": .description, "service overview": .description, "what is this": .description,
+        "common issues": .commonIssues, "known issues": .commonIssues, "emergency procedures": .emergencyProcedures,
+        "roll back": .rollback, "what to do": .steps,
     ]
 
-    static func sectionKind(_ heading: String) -> SectionKind {
+    /// Words that make a heading a section of that kind, wherever they stand (`Diagnosis and
+    /// mitigation`, `Contain / Eradicate / Recover`, `Steps to check`).
+    static let sectionWords: [(SectionKind, Set<String>)] = [
+        (.steps, ["steps", "step", "procedure", "procedures", "mitigation", "mitigations", "mitigate", "mitigating",
+                  "resolution", "resolve", "resolving", "remediation", "remediate", "remediating", "troubleshooting",
+                  "troubleshoot", "fix", "fixes", "fixing", "workaround", "workarounds", "recovery", "recover",
+                  "recovering", "contain", "containment", "eradicate", "eradication", "playbook", "instructions"]),
+        (.readOnlySteps, ["diagnosis", "diagnose", "diagnosing", "diagnostics", "investigation", "investigate",
+                          "investigating", "verify", "verification", "verifying", "triage"]),
+        (.rollback, ["rollback", "revert"]),
+        (.escalation, ["escalation", "escalate", "escalations", "escalating"]),
+        (.description, ["meaning", "overview", "summary", "description", "purpose", "about"]),
+    ]
+
+    /// Words that make a heading about a procedure rather than the procedure itself
+    /// (`Procedure Overview`, `Communication Templates`, `Troubleshooting background`).
+    static let notProcedureWords: Set<String> = [
+        "overview", "summary", "background", "history", "template", "templates", "reference", "references", "links",
+        "notes", "faq", "glossary", "guide", "structure", "principles", "practices", "metrics", "dashboards", "review",
+    ]
+
+    /// The section a `##` heading opens, by the words in it rather than its first word: `## Procedure
+    /// Overview` describes, `## Diagnosis and mitigation` has steps.
+    public static func sectionKind(_ heading: String) -> SectionKind {
         let text = normalizedHeading(heading)
-        for (kind, names) in sectionSynonyms {
-            for name in names where text == name || text.hasPrefix(name + " ") { return kind }
+        if let kind = sectionPhrases[text] { return kind }
+        let words = Set(text.split(whereSeparator: { !$0.isLetter }).map(String.init))
+        let kinds = sectionWords.filter { !$0.1.isDisjoint(with: words) }.map(\.0)
+        if !words.isDisjoint(with: notProcedureWords) {
+            return kinds.contains(.description) ? .description : .documentation
         }
-        return .documentation
+        return kinds.first ?? .documentation
     }
 
     /// `docs/monitoring/prometheus-is-down.md` → `prometheus-is-down`; `docs/patroni/README.md` → `patroni`.
@@ -66,8 +89,22 @@ public enum MarkdownRunbookParser {
         return text.trimmingCharacters(in: CharacterSet(charactersIn: " :"))
     }
 
-    /// A step id from a heading: `Apply Mitigation` → `apply-mitigation`.
+    /// A step id from a heading: `Apply Mitigation` → `apply-mitigation`. Ids derived from sentences
+    /// stay short and readable: at most five words and 40 characters, cut between words.
     public static func slug(_ text: String) -> String {
+        let full = fullSlug(text)
+        var words: [Substring] = []
+        var length = 0
+        for word in full.split(separator: "-") {
+            if words.count == 5 || (length + word.count + (words.isEmpty ? 0 : 1) > 40 && !words.isEmpty) { break }
+            length += word.count + (words.isEmpty ? 0 : 1)
+            words.append(word)
+        }
+        let short = words.joined(separator: "-")
+        return short.isEmpty ? "step" : String(short.prefix(40))
+    }
+
+    static func fullSlug(_ text: String) -> String {
         var out = ""
         var dash = false
         for scalar in text.lowercased().unicodeScalars {
@@ -82,7 +119,45 @@ public enum MarkdownRunbookParser {
         return out.isEmpty ? "step" : String(out.prefix(64))
     }
 
-    static let shellLanguages: Set<String> = ["bash", "sh", "shell", "console", "zsh"]
+    static let shellLanguages: Set<String> = ["bash", "sh", "shell", "console", "zsh", "shell-session", "shellsession", "ksh"]
+    /// Fences that show a terminal: commands behind `$ ` or `# ` prompts, everything else output.
+    static let sessionLanguages: Set<String> = ["console", "shell-session", "shellsession"]
+
+    /// A shell fence split into what is typed and what was printed. In session fences (`console`)
+    /// lines behind `$ ` or `# ` are commands and the rest output; with no prompt at all the fence
+    /// is output only. In script fences (`bash`, `sh`) a `$ ` line is a prompt too (no shell line
+    /// starts with `$ `), and then the lines without one are output. A prompted line ending in `\`
+    /// continues on the next line (a leading `> ` is the continuation prompt).
+    public static func splitPrompts(_ text: String, language: String) -> (command: String?, output: String?) {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if lines.last == "" { lines.removeLast() }
+        let session = sessionLanguages.contains(language)
+        func prompt(_ line: String) -> Int? {
+            if line.hasPrefix("$ ") || line == "$" { return min(2, line.count) }
+            if session, line.hasPrefix("# ") { return 2 }
+            return nil
+        }
+        guard session || lines.contains(where: { prompt($0) != nil }) else { return (text, nil) }
+        var commands: [String] = []
+        var output: [String] = []
+        var continuing = false
+        for line in lines {
+            if continuing {
+                let continued = line.hasPrefix("> ") ? String(line.dropFirst(2)) : line
+                commands.append(continued)
+                continuing = continued.hasSuffix("\\")
+            } else if let width = prompt(line) {
+                let command = String(line.dropFirst(width))
+                commands.append(command)
+                continuing = command.hasSuffix("\\")
+            } else {
+                output.append(line)
+            }
+        }
+        let commandText = commands.contains { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ? commands.joined(separator: "\n") + "\n" : nil
+        let outputText = output.contains { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ? output.joined(separator: "\n") + "\n" : nil
+        return (commandText, outputText)
+    }
 
     /// A bold label's text → the language key it sets; nil for bold text that is just emphasis.
     static func labelKey(_ label: String) -> String? {
@@ -134,6 +209,10 @@ private struct Builder {
     /// Something only rbc reads was written (execution keys in the front matter, step labels such as
     /// `**Timeout**`, fence attributes, a `yaml rbc` block): the page is an executable runbook.
     var declaresExecution = false
+
+    /// Blocks of a step section that belong to no step (prose before the first fence, around a
+    /// numbered list): kept as documentation, so no paragraph of the page is lost.
+    var leftovers: [DocumentationSyntax] = []
 
     init(file: SourceFile) {
         self.file = file
@@ -277,7 +356,7 @@ private struct Builder {
         let metadataRange = SourceRange(start: 0, end: file.bytes.count)
         return RunbookSyntax(file: file, format: .markdown, metadata: MappingSyntax(fields: metadata + derived, range: metadataRange),
                              headerRange: headerRange, steps: steps, stepsField: nil, postRunbook: frontPost,
-                             rollback: rollback, procedures: procedures, documentation: documentation, stepsAreDerived: true,
+                             rollback: rollback, procedures: procedures, documentation: documentation + leftovers, stepsAreDerived: true,
                              kind: declaresExecution ? .executable : .documentation)
     }
 
@@ -358,7 +437,7 @@ private struct Builder {
                 if MarkdownRunbookParser.normalizedHeading(name) == "escalation" {
                     escalation.append(contentsOf: builder.escalationEntries(group.blocks))
                 } else {
-                    steps.append(builder.step(name: name, nameRange: builder.headingTextRange(group.heading),
+                    steps.append(contentsOf: builder.splitSteps(name: name, nameRange: builder.headingTextRange(group.heading),
                                               blocks: group.blocks, readOnly: readOnly))
                 }
             }
@@ -376,16 +455,34 @@ private struct Builder {
         return stepsWithoutHeadings(blocks, section: section, readOnly: readOnly, proseIsStep: true)
     }
 
+    /// Keeps blocks that are in no step as documentation under the section's title.
+    mutating func keep(_ blocks: [MarkdownNode], section: MarkdownNode?) {
+        let kept = blocks.filter { $0.type != "html_block" && $0.type != "thematic_break" }
+        guard let first = kept.first, let last = kept.last else { return }
+        let range = SourceRange(start: first.range(in: file).start, end: last.range(in: file).end)
+        let markdown = kept.map { file.slice($0.range(in: file)) }.joined(separator: "\n\n")
+        guard !markdown.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return }
+        leftovers.append(DocumentationSyntax(title: section?.plainText, markdown: markdown, range: range))
+    }
+
     /// One step per top-level numbered item; without a numbered list, one per shell fence; with
-    /// neither, prose only is one manual step (when `proseIsStep`).
+    /// neither, prose only is one manual step (when `proseIsStep`). What is in no step is kept.
     mutating func stepsWithoutHeadings(_ blocks: [MarkdownNode], section: MarkdownNode, readOnly: Bool, proseIsStep: Bool) -> [StepSyntax] {
-        if let list = blocks.first(where: { $0.type == "list" && $0.isOrderedList }) {
-            return listSteps(list, readOnly: readOnly)
+        if let listIndex = blocks.firstIndex(where: { $0.type == "list" && $0.isOrderedList }) {
+            keep(blocks.enumerated().filter { $0.offset != listIndex }.map(\.element), section: section)
+            return listSteps(blocks[listIndex], readOnly: readOnly)
         }
         // One step per shell fence: named by the prose just before it, with the labels and prose after it.
         var steps: [StepSyntax] = []
         let sectionName = MarkdownRunbookParser.strippedNumbering(section.plainText)
-        let fences = blocks.indices.filter { isShellFence(blocks[$0]) }
+        let fences = blocks.indices.filter { isCommandFence(blocks[$0]) }
+        if let firstFence = fences.first {
+            // What comes before the first fence, but the paragraph that names its step.
+            let namesFirst = firstFence > 0 && blocks[firstFence - 1].type == "paragraph" && labels(in: blocks[firstFence - 1]).labels.isEmpty
+            keep(Array(blocks[..<(namesFirst ? firstFence - 1 : firstFence)]), section: section)
+        } else if !proseIsStep {
+            keep(blocks, section: section)
+        }
         for (number, fence) in fences.enumerated() {
             let previous = fence > 0 && blocks[fence - 1].type == "paragraph" && labels(in: blocks[fence - 1]).labels.isEmpty ? blocks[fence - 1] : nil
             let end = number + 1 < fences.count ? fences[number + 1] : blocks.count
@@ -396,7 +493,9 @@ private struct Builder {
             }
             let name = previous.map { firstSentence($0.plainText) } ?? "\(sectionName) \(number + 1)"
             let nameRange = previous.map { $0.range(in: file) } ?? blocks[fence].range(in: file)
-            steps.append(step(name: name, nameRange: nameRange, blocks: owned, readOnly: readOnly))
+            // The naming paragraph is the step's too: what it says beyond its first line is description.
+            steps.append(step(name: name, nameRange: nameRange, blocks: (previous.map { [$0] } ?? []) + owned, readOnly: readOnly,
+                              nameParagraph: previous))
         }
         // Prose only: the section is one manual step that carries it.
         if proseIsStep, steps.isEmpty, blocks.contains(where: { $0.type == "paragraph" || $0.type == "list" }) {
@@ -406,14 +505,52 @@ private struct Builder {
     }
 
     mutating func listSteps(_ list: MarkdownNode, readOnly: Bool) -> [StepSyntax] {
-        list.children.filter { $0.type == "item" }.map { item in
+        list.children.filter { $0.type == "item" }.flatMap { item in
             let first = item.children.first { $0.type == "paragraph" }
             let name = first.map { MarkdownRunbookParser.strippedNumbering(firstSentence(firstLine($0))) } ?? "step"
             // The item's first line names the step; the lines after it may hold labels.
             let nameRange = first.map { file.lineRange($0.startLine) }.map { SourceRange(start: first?.range(in: file).start ?? $0.start, end: $0.end) }
-            return step(name: name, nameRange: nameRange ?? item.range(in: file), blocks: item.children, readOnly: readOnly,
-                        nameParagraph: first)
+            return splitSteps(name: name, nameRange: nameRange ?? item.range(in: file), blocks: item.children, readOnly: readOnly,
+                              nameParagraph: first)
         }
+    }
+
+    /// One step per command fence under a heading or list item: the first is named by the heading
+    /// (or item), each later one by the paragraph just before it. A `**Rollback**:` fence stays
+    /// with its step.
+    mutating func splitSteps(name: String, nameRange: SourceRange, blocks: [MarkdownNode], readOnly: Bool,
+                             nameParagraph: MarkdownNode? = nil) -> [StepSyntax] {
+        var segments: [[MarkdownNode]] = [[]]
+        var hasCommand = false
+        var rollbackPending = false
+        for block in blocks {
+            if block.type == "paragraph", labels(in: block).labels.contains(where: { $0.key == "rollback" && $0.value.isEmpty }) {
+                rollbackPending = true
+            }
+            if isCommandFence(block) {
+                if rollbackPending {
+                    rollbackPending = false
+                } else if hasCommand {
+                    var lead: [MarkdownNode] = []
+                    if let last = segments[segments.count - 1].last, last.type == "paragraph", last !== nameParagraph,
+                       labels(in: last).labels.isEmpty {
+                        lead = [segments[segments.count - 1].removeLast()]
+                    }
+                    segments.append(lead)
+                } else {
+                    hasCommand = true
+                }
+            }
+            segments[segments.count - 1].append(block)
+        }
+        var steps = [step(name: name, nameRange: nameRange, blocks: segments[0], readOnly: readOnly, nameParagraph: nameParagraph)]
+        for (number, segment) in segments.enumerated().dropFirst() {
+            let lead = segment.first.flatMap { $0.type == "paragraph" ? $0 : nil }
+            let partName = lead.map { firstSentence($0.plainText) } ?? "\(name) \(number + 1)"
+            let partRange = (lead ?? segment.first).map { $0.range(in: file) } ?? nameRange
+            steps.append(step(name: partName, nameRange: partRange, blocks: segment, readOnly: readOnly, nameParagraph: lead))
+        }
+        return steps
     }
 
     /// One step from its heading (or list item) and the blocks under it.
@@ -423,6 +560,7 @@ private struct Builder {
         var explicit: [FieldSyntax] = []
         var prose: [String] = []
         var command: (String, SourceRange)?
+        var exampleOutput: [String] = []
         var rollback: RollbackSyntax?
         var awaitingRollbackFence: SourceRange?
         var expectOutput: (String, SourceRange, SourceRange)?
@@ -438,16 +576,23 @@ private struct Builder {
             if isShellFence(block) {
                 let content = fenceCommand(block)
                 let attributes = fenceAttributes(block)
+                guard let commandText = content.command else {
+                    // A console fence with no prompt shows output: the reader's, never a command.
+                    if let output = content.output { exampleOutput.append(output) }
+                    prose.append(file.slice(block.range(in: file)))
+                    continue
+                }
                 if let keyRange = awaitingRollbackFence {
                     var rollbackFields = [field("action", keyRange, scalar("execute_command", keyRange)),
-                                          field("command", content.1, scalar(content.0, content.1, .literal))]
+                                          field("command", content.range, scalar(commandText, content.range, .literal))]
                     rollbackFields.append(contentsOf: attributes.filter { ["timeout", "timeoutMs", "description"].contains($0.key) })
-                    rollback = RollbackSyntax(fields: MappingSyntax(fields: rollbackFields, range: content.1), keyRange: keyRange)
+                    rollback = RollbackSyntax(fields: MappingSyntax(fields: rollbackFields, range: content.range), keyRange: keyRange)
                     awaitingRollbackFence = nil
                     // A command written as the undo of a step is a declaration for rbc.
                     declaresExecution = true
                 } else if command == nil {
-                    command = content
+                    command = (commandText, content.range)
+                    if let output = content.output { exampleOutput.append(output) }
                     explicit.append(contentsOf: attributes)
                     if !attributes.isEmpty { declaresExecution = true }
                 } else {
@@ -458,7 +603,9 @@ private struct Builder {
             if block.type == "paragraph" {
                 let found = labels(in: block)
                 // A list item's first line is its name: prose only if there is more than the name.
+                // (A line longer than a name keeps its full text as description.)
                 let nameOnly = block === nameParagraph && firstLine(block).trimmingCharacters(in: .whitespaces) == found.prose
+                    && found.prose.count <= 80
                 if !found.prose.isEmpty, !nameOnly { prose.append(found.prose) }
                 for label in found.labels where !MarkdownRunbookParser.stepLabelKeys.contains(label.key) {
                     prose.append(label.key.capitalized + ": " + label.value)
@@ -526,6 +673,9 @@ private struct Builder {
         if !descriptionProse.isEmpty, !keys.contains("description") {
             derived.append(field("description", nameRange, scalar(descriptionProse.joined(separator: "\n\n"), nameRange, .doubleQuoted)))
         }
+        if !exampleOutput.isEmpty, !keys.contains("example_output") {
+            derived.append(field("example_output", nameRange, scalar(exampleOutput.joined(separator: "\n"), nameRange, .doubleQuoted)))
+        }
         if readOnly, !keys.contains("readonly") {
             derived.append(field("readonly", nameRange, scalar("true", nameRange)))
         }
@@ -556,13 +706,17 @@ private struct Builder {
 
     mutating func proceduresFrom(_ blocks: [MarkdownNode], emergency: Bool) -> [ProcedureSyntax] {
         var groups: [(heading: MarkdownNode, blocks: [MarkdownNode])] = []
+        var before: [MarkdownNode] = []
         for block in blocks {
             if block.type == "heading", block.headingLevel == 3 {
                 groups.append((block, []))
             } else if !groups.isEmpty {
                 groups[groups.count - 1].blocks.append(block)
+            } else {
+                before.append(block)
             }
         }
+        keep(before, section: nil)
         return groups.map { group in
             let name = MarkdownRunbookParser.strippedNumbering(group.heading.plainText)
             let range = headingTextRange(group.heading)
@@ -712,17 +866,18 @@ private struct Builder {
         return SourceRange(start: file.lineRange(first).start, end: file.lineRange(last).end)
     }
 
-    /// The command of a shell fence; in `console` fences only `$ ` prompt lines, prompts stripped.
-    func fenceCommand(_ block: MarkdownNode) -> (String, SourceRange) {
-        let range = fenceContentRange(block)
-        var text = block.literal ?? ""
-        let language = block.fenceInfo?.split(separator: " ").first.map { $0.lowercased() } ?? ""
-        if language == "console" {
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            let prompts = lines.filter { $0.hasPrefix("$ ") }
-            if !prompts.isEmpty { text = prompts.map { String($0.dropFirst(2)) }.joined(separator: "\n") + "\n" }
-        }
-        return (text, range)
+    /// The command of a shell fence (prompts stripped) and the output printed with it. Positions in
+    /// the command map back through the fence's lines (`ValueLocator` aligns them), so columns stay
+    /// right behind a prompt and inside list items.
+    func fenceCommand(_ block: MarkdownNode) -> (command: String?, range: SourceRange, output: String?) {
+        let language = (block.fenceInfo?.split(separator: " ").first.map { $0.lowercased() } ?? "").replacingOccurrences(of: "{", with: "")
+        let split = MarkdownRunbookParser.splitPrompts(block.literal ?? "", language: language)
+        return (split.command, fenceContentRange(block), split.output)
+    }
+
+    /// A shell fence with something to run: not a console fence that only shows output.
+    func isCommandFence(_ block: MarkdownNode) -> Bool {
+        isShellFence(block) && fenceCommand(block).command != nil
     }
 
     /// `{id=restart timeout=5m readonly}` after the fence's language, each value positioned on the fence line.
