@@ -140,6 +140,9 @@ public enum CommandText {
         #"^(?:\.\.\.|…)$"#,
         // A column header of command output: `NAME   READY   STATUS   RESTARTS   AGE`.
         #"^[A-Z][A-Z0-9_()%/.-]*(?: {2,}[A-Z][A-Z0-9_()%/. -]*){2,}$"#,
+        // A long listing (`ls -l`): `-rw-r--r-- 1 craig staff 18807 …`, `drwxr-xr-x  2 …`, `total 32`.
+        #"^[-dlcbps][rwxsStT-]{9}[.+@]? +\d+ "#,
+        #"^total \d+$"#,
     ].map { try! NSRegularExpression(pattern: $0) }
 
     static func isOutputLine(_ line: String) -> Bool {

@@ -49,7 +49,7 @@ struct CredentialPattern: Sendable {
 
     /// Words that mark a documented dummy value or a placeholder (AWS's own `AKIAIOSFODNN7EXAMPLE`,
     /// `changeme`, `your-token`), not a credential.
-    static let dummyWords = ["example", "changeme", "change-me", "placeholder", "redacted", "dummy", "sample", "fake", "wrong",
+    static let dummyWords = ["example", "changeme", "change-me", "placeholder", "redacted", "dummy", "sample", "fake", "wrong", "super-secret",
                              "your_", "your-", "xxxx", "<", ">"]
 
     /// A reference (`${{ params.x }}`, `$VAR`, `${VAR}`, `$(command)`, `%VAR%`, `{{ var }}`), a
