@@ -46,7 +46,7 @@ public struct PageOutline: Sendable {
                 let range = node.range(in: file)
                 var start = range.start
                 while start < range.end, file.bytes[start] == UInt8(ascii: "#") || file.bytes[start] == 0x20 { start += 1 }
-                headings.append(Heading(level: node.headingLevel, text: Self.renderedText(node),
+                headings.append(Heading(level: node.headingLevel, text: HeadingAnchors.headingText(node),
                                         range: SourceRange(start: start, end: max(start, file.lineRange(node.startLine).end))))
             case "code_block" where node.fenceInfo != nil:
                 if let fence = Self.unclosedFence(node, in: file) { unclosed.append(fence) }
@@ -109,19 +109,5 @@ public struct PageOutline: Sendable {
             if text == "---" || text == "..." { return line < file.lineCount ? file.lineRange(line + 1).start : file.bytes.count }
         }
         return 0
-    }
-
-    static func renderedText(_ node: MarkdownNode) -> String {
-        var text = ""
-        var stack = [node]
-        while let current = stack.popLast() {
-            switch current.type {
-            case "text", "code": text += current.literal ?? ""
-            case "softbreak", "linebreak": text += " "
-            case "html_inline": break
-            default: stack.append(contentsOf: current.children.reversed())
-            }
-        }
-        return text.trimmingCharacters(in: .whitespaces)
     }
 }
