@@ -97,13 +97,15 @@ public enum InitConfiguration {
         guard !inspection.severityValues.isEmpty else { return "" }
         var out = "  # A runbook that states no severity takes the most severe alert linking to it, by this label.\n"
         out += "  severity_label: \(quoted(inspection.severityLabel))\n"
-        let known = inspection.severityValues.filter { AlertSettings.defaultSeverityLevels[$0.name.lowercased()] != nil }
+        let known = inspection.severityValues.compactMap { value in
+            AlertSettings.defaultSeverityLevels[value.name.lowercased()].map { (value, $0) }
+        }
         let unknown = inspection.severityValues.filter { AlertSettings.defaultSeverityLevels[$0.name.lowercased()] == nil }
         if !known.isEmpty {
-            out += "  # Values seen: \(known.map { "\($0.name) (\($0.count))" }.joined(separator: ", ")).\n"
+            out += "  # Values seen: \(known.map { "\($0.0.name) (\($0.0.count))" }.joined(separator: ", ")).\n"
             out += "  severities:\n"
-            for value in known {
-                out += "    \(quoted(value.name)): \(AlertSettings.defaultSeverityLevels[value.name.lowercased()]!.rawValue)\n"
+            for (value, level) in known {
+                out += "    \(quoted(value.name)): \(level.rawValue)\n"
             }
         }
         if !unknown.isEmpty {

@@ -31,8 +31,9 @@ public enum CommandText {
     /// `<pod-name>`, `<node>`: not after another `<` (heredoc) and not `<(` (process substitution).
     /// Words inside are allowed (`<value of instance label from alert>`), but not a space before `>`
     /// (`sort <in >out` is two redirections).
-    static let angle = try! NSRegularExpression(pattern: #"(?<![<\w])<([A-Za-z](?:[A-Za-z0-9_.:/ -]*[A-Za-z0-9_])?)>"#)
-    static let variable = try! NSRegularExpression(pattern: #"\$(?:\{([A-Z][A-Z0-9_]*)\}|([A-Z][A-Z0-9_]*)\b)"#)
+    static let anglePattern = #"(?<![<\w])<([A-Za-z](?:[A-Za-z0-9_.:/ -]*[A-Za-z0-9_])?)>"#
+    static let angle = try? NSRegularExpression(pattern: anglePattern)
+    static let variable = try? NSRegularExpression(pattern: #"\$(?:\{([A-Z][A-Z0-9_]*)\}|([A-Z][A-Z0-9_]*)\b)"#)
 
     /// Every `<placeholder>` in the text.
     public static func anglePlaceholders(_ text: String) -> [Placeholder] {
@@ -52,9 +53,9 @@ public enum CommandText {
         }
     }
 
-    static let assignment = try! NSRegularExpression(
+    static let assignment = try? NSRegularExpression(
         pattern: #"(?:^|[\s;&|(`])(?:(?:export|local|declare|typeset|readonly)\s+(?:-\w+\s+)*)?([A-Za-z_][A-Za-z0-9_]*)\+?="#)
-    static let readOrLoop = try! NSRegularExpression(
+    static let readOrLoop = try? NSRegularExpression(
         pattern: #"\b(?:read(?:\s+-[a-zA-Z]+(?:\s+\S+)?)*|for|select|export)\s+((?:[A-Za-z_][A-Za-z0-9_]*\s*)+)"#)
 
     /// Names the text assigns somewhere in it.
@@ -143,7 +144,7 @@ public enum CommandText {
         // A long listing (`ls -l`): `-rw-r--r-- 1 craig staff 18807 …`, `drwxr-xr-x  2 …`, `total 32`.
         #"^[-dlcbps][rwxsStT-]{9}[.+@]? +\d+ "#,
         #"^total \d+$"#,
-    ].map { try! NSRegularExpression(pattern: $0) }
+    ].compactMap { try? NSRegularExpression(pattern: $0) }
 
     static func isOutputLine(_ line: String) -> Bool {
         let range = NSRange(line.startIndex..., in: line)
@@ -160,7 +161,7 @@ public enum CommandText {
         #"^(?:sum|avg|min|max|count|topk|bottomk|quantile|stddev|stdvar|group|count_values)\s+(?:by|without)\s*\("#,
         // A range selector on a metric: `http_requests_total[5m]`.
         #"^[a-zA-Z_:][a-zA-Z0-9_:]*\[\d+[smhdwy]\]"#,
-    ].map { try! NSRegularExpression(pattern: $0) }
+    ].compactMap { try? NSRegularExpression(pattern: $0) }
 
     static func isQuery(_ line: String) -> Bool {
         let range = NSRange(line.startIndex..., in: line)
@@ -211,7 +212,9 @@ public enum CommandText {
     // MARK: - Helpers
 
     /// Each match's byte range and its capture groups' text (index 0 is the whole match).
-    static func matches(_ regex: NSRegularExpression, in text: String) -> [(Range<Int>, [String?])] {
+    /// Patterns here are constants (`try?` keeps a typo from crashing a check: the tests catch it).
+    static func matches(_ regex: NSRegularExpression?, in text: String) -> [(Range<Int>, [String?])] {
+        guard let regex else { return [] }
         let nsrange = NSRange(text.startIndex..., in: text)
         return regex.matches(in: text, range: nsrange).compactMap { match in
             guard let range = Range(match.range, in: text) else { return nil }

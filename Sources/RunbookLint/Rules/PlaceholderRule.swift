@@ -67,20 +67,21 @@ struct PlaceholderRule: LintRule {
 
     static let patterns: [(NSRegularExpression, String)] = [
         (#"\[[A-Za-z][A-Za-z0-9 _./-]*\]"#, "a `[placeholder]`"),
-        (CommandText.angle.pattern, "a `<placeholder>`"),
+        (CommandText.anglePattern, "a `<placeholder>`"),
         (#"\b(?:TODO|FIXME|TBD|CHANGEME|XXX+|xxx+)\b"#, "a to-do marker"),
         (#"(?i)\b(?:[a-z0-9-]+\.)*example\.(?:com|org|net)\b"#, "an example domain"),
         (#"(?i)\byour[-_][a-z]+"#, "a `your-…` placeholder"),
     ].compactMap { pattern, what in (try? NSRegularExpression(pattern: pattern)).map { ($0, what) } }
 
     /// What is left unfinished, the only kind reported on pages for people.
-    static let toDo = (try! NSRegularExpression(pattern: #"\b(?:TODO|FIXME|TBD)\b"#), "a to-do marker")
+    static let toDo = [(#"\b(?:TODO|FIXME|TBD)\b"#, "a to-do marker")]
+        .compactMap { pattern, what in (try? NSRegularExpression(pattern: pattern)).map { ($0, what) } }
 
     static let fields = ["command", "url", "config_key", "value"]
 
     func check(_ context: LintContext) -> [LintFinding] {
         var findings: [LintFinding] = []
-        let patterns = context.isDocumentation ? [Self.toDo] : Self.patterns
+        let patterns = context.isDocumentation ? Self.toDo : Self.patterns
         for view in context.allSteps {
             var nodes: [(String, YAMLNode)] = Self.fields.compactMap { key in view.field(key).map { (key, $0.value) } }
             nodes += Self.fields.compactMap { key in context.rollbackField(view, key).map { ("rollback \(key)", $0.value) } }
