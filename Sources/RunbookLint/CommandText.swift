@@ -14,6 +14,9 @@ public enum CommandText {
         case yaml = "YAML"
         case sql = "SQL"
         case prose
+        /// A fence opener inside the text: the fence before it was never closed and swallowed what
+        /// follows (RB033 says so); checking the swallowed page as a script only adds noise.
+        case swallowedMarkdown = "Markdown swallowed by an unclosed fence"
     }
 
     /// A placeholder a reader replaces by hand: `<pod-name>` or an upper-case `$NAMESPACE` / `${NAMESPACE}`.
@@ -116,6 +119,7 @@ public enum CommandText {
             .filter { !$0.isEmpty }
         let meaningful = lines.filter { !$0.hasPrefix("#") }
         guard let first = meaningful.first else { return .shell }
+        if lines.contains(where: { $0.hasPrefix("```") || $0.hasPrefix("~~~") }) { return .swallowedMarkdown }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if (trimmed.hasPrefix("{") || trimmed.hasPrefix("[")),
            (try? JSONSerialization.jsonObject(with: Data(trimmed.utf8), options: [.fragmentsAllowed])) != nil {
