@@ -30,7 +30,8 @@ struct UnquotedExpressionRule: LintRule {
                   command: kubectl logs "${{ params.pod }}" --tail=50 -l 'app=${{ params.pod }}'
                   timeout: 1m
             """, extra: "  params:\n    pod: {type: string, required: true}\n"),
-        ])
+        ],
+        fix: .safe)
 
     func check(_ context: LintContext) -> [LintFinding] {
         var findings: [LintFinding] = []

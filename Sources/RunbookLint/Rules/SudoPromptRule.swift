@@ -34,7 +34,8 @@ struct SudoPromptRule: LintRule {
                   timeout: 1m
                   irreversible: "a restart is safe to repeat"
             """),
-        ])
+        ],
+        fix: .unsafe)
 
     func check(_ context: LintContext) -> [LintFinding] {
         var findings: [LintFinding] = []
