@@ -26,8 +26,8 @@ struct CheckCommand: ParsableCommand {
           rbc check --alerts monitoring/rules/ runbooks/
           rbc check --baseline .rbc-baseline.json --update-baseline
           rbc check --baseline .rbc-baseline.json
-          rbc check --fix runbooks/
-          rbc check --fix --unsafe-fixes runbooks/db.yaml
+          rbc check --fix examples/
+          rbc check --fix --unsafe-fixes examples/broken/lint-rules.yaml
         """
     )
 
