@@ -284,6 +284,8 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Run even though the linter reports errors (the overridden findings are journaled).") var force = false
     @Option(name: .customLong("kill-grace"), help: ArgumentHelp("Between SIGTERM and SIGKILL when a step times out.", valueName: "duration"))
     var killGrace: String = "5s"
+    @Option(help: ArgumentHelp("Attach the run to this open incident: its record gets the run's start and end (docs/incidents.md).", valueName: "id"))
+    var incident: String?
     @OptionGroup var lockOptions: LockOptionGroup
 
     func run() throws {
@@ -302,6 +304,12 @@ struct RunCommand: ParsableCommand {
         do { prepared = try RunSession.prepare(file, options: options) } catch { throw refuse(error) }
         var runSettings = prepared.settings
         runSettings.lockWaitMs = try lockOptions.milliseconds()
+        if let incident {
+            do { runSettings.incident = try IncidentRunLink.check(incident: incident) } catch {
+                Console.err("rbc: error: \(error); nothing ran\n")
+                throw ExitCode(2)
+            }
+        }
         // Before the journal: a run that cannot have its stores leaves nothing behind.
         let runLock = try lockStores(prepared.ir, runSettings, what: "rbc run")
         defer { runLock?.release() }
@@ -315,7 +323,16 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(error is JournalError ? 4 : 2)
         }
         let path = journal.path
-        Console.err("rbc: run \(runID) of \(prepared.ir.runbook.name); journal \(path)\n")
+        var incidentLink: IncidentRunLink?
+        if let incident = runSettings.incident {
+            // Before anything runs: the incident names the run, so a run killed mid-way is still in its timeline.
+            do { incidentLink = try IncidentRunLink.begin(incident: incident, runID: runID, journalPath: path, ir: prepared.ir, settings: runSettings) } catch {
+                unlink(path)
+                Console.err("rbc: error: \(error); nothing ran\n")
+                throw ExitCode(2)
+            }
+        }
+        Console.err("rbc: run \(runID) of \(prepared.ir.runbook.name); journal \(path)\(incidentLink.map { " (incident \($0.incidentID))" } ?? "")\n")
         let executor = Executor(ir: prepared.ir, settings: runSettings, output: ConsoleOutput(), prompter: TerminalPrompter(), journal: journal)
         let forwarder = SignalForwarder(executor)
         let outcome = executor.run(runID: runID)
@@ -327,6 +344,11 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(4)
         }
         Console.err("rbc: run \(runID) \(outcome.status.rawValue)\(outcome.reason.map { ": \($0)" } ?? "")\n")
+        if let incidentLink {
+            do { Console.err("rbc: \(try incidentLink.end(status: outcome.status, reason: outcome.reason))\n") } catch {
+                Console.err("rbc: warning: the run's end could not be recorded in incident \(incidentLink.incidentID): \(error)\n")
+            }
+        }
         if outcome.journalFailure != nil {
             Console.err(outcome.status == .rolledBack
                 ? "rbc: the journal could not be written, so the run stopped and what it had done was rolled back\n"
