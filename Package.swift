@@ -42,7 +42,7 @@ let package = Package(
         ]),
         .target(name: "RunbookDriver", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime"]),
         .executableTarget(name: "rbc", dependencies: [
-            "RunbookDriver", "RunbookRuntime", "RunbookSema", "RunbookSource",
+            "RunbookDriver", "RunbookSema", "RunbookSource",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RunbookTests", dependencies: [
