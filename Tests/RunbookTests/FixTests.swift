@@ -199,3 +199,143 @@ import Testing
         #expect(sudo["applicability"] as? String == "unsafe")
     }
 }
+
+/// The compiler's fixes (unknown keys, durations) on every broken example and diagnostics fixture:
+/// each one, applied alone, removes its diagnostic, adds no compiler diagnostic, and changes no
+/// byte outside its edits. New fixes on these files are covered without new tests.
+@Suite struct CompilerFixTests {
+    static var files: [String] {
+        ["examples/broken", "Tests/RunbookTests/Fixtures/diagnostics"].flatMap { directory in
+            (TestSupport.files(in: directory, extension: "yaml") + TestSupport.files(in: directory, extension: "md")).map { directory + "/" + $0 }
+        }
+    }
+
+    static func compilerCodes(_ text: String, path: String) -> [String: Int] {
+        Dictionary(grouping: Compiler.compile(SourceFile(path: path, text: text)).diagnostics, by: \.code.id).mapValues(\.count)
+    }
+
+    @Test func fixesOnTheBrokenExamplesAndFixtures() throws {
+        var fixed = 0
+        for relative in Self.files {
+            let path = TestSupport.path(relative)
+            guard case .loaded(let file) = SourceLoader.load(path: path) else { continue }
+            let before = Compiler.compile(file).diagnostics
+            let codes = Dictionary(grouping: before, by: \.code.id).mapValues(\.count)
+            for diagnostic in before {
+                guard let fix = diagnostic.fix else { continue }
+                fixed += 1
+                #expect(fix.isWellFormed(byteCount: file.bytes.count))
+                let edited = try #require(TextEdits.apply(fix.edits, to: file.bytes))
+                #expect(RuleFixTests.onlyEditedBytesChanged(file.bytes, edited, fix))
+                var expected = codes
+                expected[diagnostic.code.id, default: 0] -= 1
+                let after = Self.compilerCodes(String(decoding: edited, as: UTF8.self), path: path)
+                for (code, count) in after {
+                    #expect(count <= expected[code, default: 0],
+                            "\(relative):\(diagnostic.start?.line ?? 0) \(fix.title): \(code) \(expected[code, default: 0]) → \(count)")
+                }
+            }
+        }
+        #expect(fixed >= 10, "the broken examples and fixtures exercise the compiler's fixes")
+    }
+}
+
+/// ShellCheck's own fixes, placed on the runbook's bytes in every scalar style and in Markdown fences,
+/// and withheld where the mapping is not exact.
+@Suite struct ShellCheckFixTests {
+    static let yaml = """
+    runbook:
+      name: "Example"
+      severity: P3
+      owner: team-sre
+      triggers: [{alert: Example}]
+      escalation: "#sre-oncall"
+      steps:
+        - id: plain
+          action: execute_command
+          command: for f in `ls /var/log`; do echo $f; done
+          timeout: 1m
+          readonly: true
+        - id: quoted
+          action: execute_command
+          command: "echo $HOME `date` && echo \\"x\\" $PWD"
+          timeout: 1m
+          readonly: true
+        - id: single
+          action: execute_command
+          command: 'echo $HOME'
+          timeout: 1m
+          readonly: true
+        - id: block
+          action: execute_command
+          command: |
+            echo `date`
+            cat $HOME/x | grep <node>
+          timeout: 1m
+          readonly: true
+        - id: folded
+          action: execute_command
+          command: >
+            echo
+            $HOME
+          timeout: 1m
+          readonly: true
+
+    """
+
+    static let markdown = """
+    ---
+    severity: "P2"
+    owner: team-sre
+    escalation: "#sre"
+    triggers:
+      - alert: Example
+    ---
+    # Example
+
+    ## Steps
+
+    ### look
+
+    ```bash {timeout=30s readonly}
+    for f in `ls /var/log`; do echo $f; done
+    ```
+
+    ### prompt
+
+    ```console {timeout=30s readonly}
+    $ echo $HOME
+    /root
+    ```
+
+    """
+
+    @Test func fixesLandOnTheRunbooksBytes() throws {
+        try #require(ShellCheck.locate() != nil, "shellcheck is missing: `make deps` installs it")
+        let directory = try TestSupport.temporaryDirectory().path
+        try Self.yaml.write(toFile: directory + "/s.yaml", atomically: true, encoding: .utf8)
+        try Self.markdown.write(toFile: directory + "/m.md", atomically: true, encoding: .utf8)
+        let json = try TestSupport.rbc(["check", "--no-git", "--format", "json", "s.yaml"], in: directory)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let diagnostics = try #require(document["diagnostics"] as? [[String: Any]])
+        let folded = diagnostics.filter { $0["code"] as? String == "RB016" && $0["line"] as? Int == 34 }
+        #expect(!folded.isEmpty, "the folded command has a ShellCheck finding")
+        #expect(folded.allSatisfy { $0["fix"] == nil }, "a folded scalar gets no fix")
+        #expect(diagnostics.contains { ($0["fix"] as? [String: Any])?["applicability"] as? String == "unsafe" })
+
+        let run = try TestSupport.rbc(["check", "--no-git", "--fix", "--unsafe-fixes", "s.yaml", "m.md"], in: directory)
+        let fixedYAML = try String(contentsOfFile: directory + "/s.yaml", encoding: .utf8)
+        #expect(fixedYAML == Self.yaml
+            .replacingOccurrences(of: "for f in `ls /var/log`; do echo $f; done", with: "for f in $(ls /var/log); do echo \"$f\"; done")
+            .replacingOccurrences(of: #""echo $HOME `date` && echo \"x\" $PWD""#, with: #""echo \"$HOME\" $(date) && echo \"x\" \"$PWD\"""#)
+            .replacingOccurrences(of: "'echo $HOME'", with: "'echo \"$HOME\"'")
+            .replacingOccurrences(of: "    echo `date`\n        cat $HOME/x", with: "    echo $(date)\n        cat \"$HOME\"/x"),
+                "\(run.stderr)\n\(fixedYAML)")
+        let fixedMarkdown = try String(contentsOfFile: directory + "/m.md", encoding: .utf8)
+        #expect(fixedMarkdown == Self.markdown
+            .replacingOccurrences(of: "for f in `ls /var/log`; do echo $f; done", with: "for f in $(ls /var/log); do echo \"$f\"; done")
+            .replacingOccurrences(of: "$ echo $HOME", with: "$ echo \"$HOME\""), "\(run.stderr)\n\(fixedMarkdown)")
+        let again = try TestSupport.rbc(["check", "--no-git", "--fix", "--unsafe-fixes", "s.yaml", "m.md"], in: directory)
+        #expect(again.stderr.contains("fixed 0 findings in 0 files"), "\(again.stderr)")
+    }
+}
