@@ -357,6 +357,7 @@ public final class Journal: @unchecked Sendable {
 }
 
 /// `RBC_TEST_CLOCK`'s clock: a second per reading from a fixed start.
+// @unchecked: the next reading is guarded by the lock.
 private final class TestClock: @unchecked Sendable {
     private let lock = NSLock()
     private var next: Date
