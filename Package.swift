@@ -41,12 +41,14 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "RunbookDriver", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime"]),
+        // `rbc report`: the repository's health as data and as a static site.
+        .target(name: "RunbookReport", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookDriver"]),
         .executableTarget(name: "rbc", dependencies: [
-            "RunbookDriver", "RunbookRuntime", "RunbookSema", "RunbookSource",
+            "RunbookDriver", "RunbookReport", "RunbookRuntime", "RunbookSema", "RunbookSource",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RunbookTests", dependencies: [
-            "RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookDriver", "rbc",
+            "RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookDriver", "RunbookReport", "rbc",
             .product(name: "Yams", package: "Yams"),
         ], exclude: ["Golden", "Fixtures"]),  // read from disk by path, not bundled as resources
     ]
