@@ -12,14 +12,25 @@ final class ReportFixture {
     let repository: TemporaryRepository
     var path: String { repository.path }
 
-    init() throws {
+    /// `hostile`: names, descriptions, owners, commands and commit messages try to inject markup.
+    /// `examples`: the repository's examples are committed beside the fixture's runbooks.
+    init(hostile: Bool = true, examples: Bool = false) throws {
         repository = try TemporaryRepository()
+        let name = hostile ? "Restart <script>alert(1)</script> worker" : "Restart the worker"
+        let description = hostile ? "Restarts the worker </title><script>alert(2)</script>" : "Restarts the queue worker"
+        let owner = hostile ? "team-<b>ops</b>" : "team-ops"
+        if examples {
+            let source = TestSupport.path("examples")
+            for file in try FileManager.default.contentsOfDirectory(atPath: source) where file.hasSuffix(".yaml") || file.hasSuffix(".md") {
+                try repository.write("runbooks/examples/" + file, try String(contentsOfFile: source + "/" + file, encoding: .utf8))
+            }
+        }
         try repository.write("runbooks/ok.yaml", """
         runbook:
-          name: "Restart <script>alert(1)</script> worker"
-          description: "Restarts the worker </title><script>alert(2)</script>"
+          name: "\(name)"
+          description: "\(description)"
           severity: P2
-          owner: "team-<b>ops</b>"
+          owner: "\(owner)"
           params:
             token: {type: string, secret: true}
           defaults: {timeout: 1m}
@@ -31,7 +42,7 @@ final class ReportFixture {
               when: "${{ params.token != '' }}"
             - id: restart
               action: execute_command
-              command: "echo '<script>alert(3)</script>'"
+              command: "\(hostile ? "echo '<script>alert(3)</script>'" : "echo restarted")"
               expect: {exit_code: 0}
               rollback:
                 action: execute_command
@@ -71,7 +82,7 @@ final class ReportFixture {
               readonly: true
 
         """)
-        try repository.commit("First <b>runbooks</b>", date: "2026-01-05T10:00:00Z")
+        try repository.commit(hostile ? "First <b>runbooks</b>" : "First runbooks", date: "2026-01-05T10:00:00Z")
         try repository.write("runbooks/ok.yaml", try String(contentsOfFile: path + "/runbooks/ok.yaml", encoding: .utf8)
             .replacingOccurrences(of: "echo undo-restart", with: "echo undo-restart-worker"))
         try repository.commit("Say what is undone", date: "2026-11-21T10:00:00Z")
