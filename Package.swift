@@ -41,12 +41,14 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "RunbookDriver", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime"]),
+        // `rbc lsp`: JSON-RPC framing and LSP messages of our own over the driver's checks.
+        .target(name: "RunbookLanguageServer", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookDriver"]),
         .executableTarget(name: "rbc", dependencies: [
-            "RunbookDriver", "RunbookRuntime", "RunbookSema", "RunbookSource",
+            "RunbookDriver", "RunbookLanguageServer", "RunbookRuntime", "RunbookSema", "RunbookSource",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RunbookTests", dependencies: [
-            "RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookDriver", "rbc",
+            "RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookDriver", "RunbookLanguageServer", "rbc",
             .product(name: "Yams", package: "Yams"),
         ], exclude: ["Golden", "Fixtures"]),  // read from disk by path, not bundled as resources
     ]
