@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "RunbookTests", dependencies: [
             "RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookDriver", "RunbookLanguageServer", "rbc",
             .product(name: "Yams", package: "Yams"),
-        ], exclude: ["Golden", "Fixtures"]),  // read from disk by path, not bundled as resources
+        ], exclude: ["Golden", "Fixtures", "lsp"]),  // read from disk by path, not bundled; lsp/ is the pytest-lsp suite
     ]
 )
 

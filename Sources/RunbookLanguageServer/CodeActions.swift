@@ -41,9 +41,12 @@ enum CodeActions {
         var anchor = range.start
         if let syntax = analysis.syntax {
             let steps = syntax.steps + syntax.postRunbook + syntax.rollback + syntax.procedures.flatMap(\.steps)
-            if let step = steps.last(where: { $0.range.start <= range.start && range.start < max($0.range.end, $0.range.start + 1) }) {
-                anchor = step.range.start
-            }
+            // A Markdown step starts at its heading (or list item) and runs to the next heading: the
+            // nearest step above holds the finding. A YAML step holds what its range holds.
+            let holding = syntax.format == .markdown
+                ? steps.filter { $0.range.start <= range.start }.max { $0.range.start < $1.range.start }
+                : steps.last { $0.range.start <= range.start && range.start < max($0.range.end, $0.range.start + 1) }
+            if let holding { anchor = holding.range.start }
         }
         let line = map.line(of: anchor)
         let lineText = map.lineText(line)

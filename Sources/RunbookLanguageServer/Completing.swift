@@ -9,7 +9,7 @@ import RunbookSema
 import RunbookSource
 
 enum Completing {
-    static func items(at offset: Int, document: TextDocument, analysis: DocumentAnalysis) -> [CompletionItem] {
+    static func items(at offset: Int, document: TextDocument, names: RunbookSymbols) -> [CompletionItem] {
         let map = document.map
         let line = map.line(of: offset)
         let lineStart = map.lineBytes(line).lowerBound
@@ -18,7 +18,7 @@ enum Completing {
             let afterDashes = prefix[ignore.upperBound...].contains("--")
             return afterDashes ? [] : ruleIDs()
         }
-        if isInExpression(prefix) { return expressionItems(prefix, analysis.symbols) }
+        if isInExpression(prefix) { return expressionItems(prefix, names) }
         let kind = DocumentKind(path: document.path)
         let inYAML: Bool = switch kind {
         case .markdownRunbook: frontMatterLines(map).map { $0.contains(line) } ?? false

@@ -49,7 +49,7 @@ public struct DocumentAnalysis: Sendable {
             if let today { options.today = today }
             let result = CheckSession.check(text: document.text, path: document.path, configuration: configuration, options: options)
             return DocumentAnalysis(generation: document.generation, kind: kind, map: map,
-                                    diagnostics: result.diagnostics.filter { $0.file == nil || $0.path == document.path },
+                                    diagnostics: result.diagnostics.filter { $0.path == document.path },
                                     syntax: result.syntax, ir: result.lintableIR,
                                     symbols: RunbookSymbols(syntax: result.syntax, ir: result.lintableIR, bytes: map.bytes))
         }

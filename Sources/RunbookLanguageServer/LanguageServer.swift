@@ -47,6 +47,8 @@ public final class LanguageServer: @unchecked Sendable {
     private var analyses: [String: DocumentAnalysis] = [:]
     /// History findings from the last open or save, kept while the buffer changes.
     private var historyFindings: [String: DocumentAnalysis] = [:]
+    /// The names of the last analysis that parsed: what completion offers while the text does not.
+    private var lastNames: [String: RunbookSymbols] = [:]
     private var initialized = false
     private var shutdownRequested = false
     /// Requests the client cancelled before they were handled; written by the reader thread.
@@ -140,8 +142,10 @@ public final class LanguageServer: @unchecked Sendable {
                 })
             case "textDocument/completion":
                 let params = try IncomingMessage.params(TextDocumentPositionParams.self, from: body)
-                send(id: id, withDocument(params.textDocument.uri, fresh: false) { document, analysis in
-                    CompletionList(items: Completing.items(at: document.map.offset(of: params.position), document: document, analysis: analysis))
+                let uri = params.textDocument.uri
+                send(id: id, withDocument(uri, fresh: false) { document, analysis in
+                    CompletionList(items: Completing.items(at: document.map.offset(of: params.position), document: document,
+                                                           names: analysis.syntax == nil ? lastNames[uri] ?? analysis.symbols : analysis.symbols))
                 })
             case "textDocument/definition":
                 let params = try IncomingMessage.params(TextDocumentPositionParams.self, from: body)
@@ -193,6 +197,7 @@ public final class LanguageServer: @unchecked Sendable {
             documents[uri] = nil
             analyses[uri] = nil
             historyFindings[uri] = nil
+            lastNames[uri] = nil
             send(notification: "textDocument/publishDiagnostics", PublishDiagnosticsParams(uri: uri, version: nil, diagnostics: []))
         default:
             break  // Unknown notifications are ignored, as JSON-RPC asks.
@@ -211,7 +216,10 @@ public final class LanguageServer: @unchecked Sendable {
                 queue.async { [self] in
                     guard let current = documents[uri] else { return }
                     if git { historyFindings[uri] = analysis }
-                    if (analyses[uri]?.generation ?? -1) <= analysis.generation { analyses[uri] = analysis }
+                    if (analyses[uri]?.generation ?? -1) <= analysis.generation {
+                        analyses[uri] = analysis
+                        if analysis.syntax != nil { lastNames[uri] = analysis.symbols }
+                    }
                     // An older text's diagnostics would point at the wrong characters.
                     guard current.generation == analysis.generation else { return }
                     publish(current, analysis)
