@@ -40,15 +40,18 @@ let package = Package(
             "RunbookSource", "RunbookYAML", "RunbookSema", "CCurl", "CProcessControl",
             .product(name: "Yams", package: "Yams"),
         ]),
-        .target(name: "RunbookDriver", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime"]),
+        // Incidents as code: records, lifecycle, messages, reviews and metrics over run journals.
+        .target(name: "RunbookIncident", dependencies: ["RunbookSource", "RunbookSema", "RunbookRuntime"]),
+        .target(name: "RunbookDriver", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookIncident"]),
         // `rbc lsp`: JSON-RPC framing and LSP messages of our own over the driver's checks.
         .target(name: "RunbookLanguageServer", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookDriver"]),
         .executableTarget(name: "rbc", dependencies: [
-            "RunbookDriver", "RunbookLanguageServer", "RunbookRuntime", "RunbookSema", "RunbookSource",
+            "RunbookDriver", "RunbookIncident", "RunbookLanguageServer", "RunbookRuntime", "RunbookSema", "RunbookSource",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RunbookTests", dependencies: [
-            "RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookDriver", "RunbookLanguageServer", "rbc",
+            "RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookIncident", "RunbookDriver",
+            "RunbookLanguageServer", "rbc",
             .product(name: "Yams", package: "Yams"),
         ], exclude: ["Golden", "Fixtures", "lsp"]),  // read from disk by path, not bundled; lsp/ is the pytest-lsp suite
     ]
