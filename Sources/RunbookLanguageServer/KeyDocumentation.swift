@@ -91,6 +91,7 @@ enum KeyDocumentation {
         "tickets": "The webhook `create_ticket` steps post to.",
         "unattended": "Runs have no human at the keyboard: steps that need one are reported.",
         "sections": "The section template Markdown runbooks follow.",
+        "incidents": "Incident records (`rbc incident`): `directory`, `update_cadence`, `mitigation_targets` and more (docs/incidents.md).",
     ]
 
     /// Keys accepted anywhere in the language, for a table test.
