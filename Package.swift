@@ -46,7 +46,7 @@ let package = Package(
         // `rbc lsp`: JSON-RPC framing and LSP messages of our own over the driver's checks.
         .target(name: "RunbookLanguageServer", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookDriver"]),
         .executableTarget(name: "rbc", dependencies: [
-            "RunbookDriver", "RunbookIncident", "RunbookLanguageServer", "RunbookRuntime", "RunbookSema", "RunbookSource",
+            "RunbookDriver", "RunbookIncident", "RunbookLanguageServer", "RunbookSema", "RunbookSource",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RunbookTests", dependencies: [
