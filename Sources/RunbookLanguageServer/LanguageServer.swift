@@ -10,6 +10,7 @@ import Glibc
 #endif
 
 /// Writes whole frames to a file descriptor; one writer at a time.
+// @unchecked: every write holds `lock`, and the descriptor never changes.
 final class MessageSink: @unchecked Sendable {
     private let descriptor: Int32
     private let lock = NSLock()
@@ -34,6 +35,8 @@ final class MessageSink: @unchecked Sendable {
     }
 }
 
+// @unchecked: the mutable state is touched only on `queue` (a serial queue); the reader thread only
+// parses frames and hands them over, and `cancelled` has its own lock.
 public final class LanguageServer: @unchecked Sendable {
     /// Time after the last keystroke before a document is checked again.
     public static let debounce: DispatchTimeInterval = .milliseconds(120)
@@ -268,6 +271,7 @@ public final class LanguageServer: @unchecked Sendable {
 }
 
 /// Ids of cancelled requests, shared by the reader thread and the server queue.
+// @unchecked: every access holds `lock`.
 final class CancelledRequests: @unchecked Sendable {
     private var ids = Set<RequestID>()
     private let lock = NSLock()
