@@ -105,8 +105,12 @@ public struct LintFinding: Sendable {
     public var notes: [DiagnosticNote]
     /// Overrides the rule's severity for this finding (ShellCheck's own levels).
     public var severity: Severity?
+    /// Edits of the runbook's file that resolve this finding (see `Fix`).
+    public var fix: Fix?
 
-    public init(_ message: String, at range: SourceRange?, help: String? = nil, notes: [DiagnosticNote] = [], severity: Severity? = nil) {
+    public init(_ message: String, at range: SourceRange?, help: String? = nil, notes: [DiagnosticNote] = [], severity: Severity? = nil,
+                fix: Fix? = nil) {
+        self.fix = fix
         self.message = message
         self.range = range
         self.help = help
