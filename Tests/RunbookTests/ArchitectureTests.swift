@@ -61,4 +61,23 @@ import Testing
         let runtime = try #require(manifest.range(of: #"\.target\(name: "RunbookRuntime"[^)]*\)"#, options: .regularExpression))
         #expect(!manifest[runtime].contains("\"RunbookSyntax\""), "RunbookRuntime depends on RunbookSyntax in Package.swift")
     }
+
+    /// A thin CLI: `Sources/rbc` parses arguments and prints; wiring the executor (journal, run
+    /// state, parameters, signals) is RunDriver's, so the CLI cannot even import the runtime.
+    @Test func theCLIHoldsNoExecutorLogic() throws {
+        let directory = TestSupport.path("Sources/rbc")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".swift") }
+        #expect(files.count > 3)
+        let runtimeTypes = ["Executor", "Journal", "RunState", "ParamBinder", "ExecutionSettings", "ConfigStore", "RunLock", "Timeline", "Prompter"]
+        for file in files {
+            let text = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
+            #expect(!text.contains("import RunbookRuntime"), "rbc/\(file) imports RunbookRuntime")
+            for type in runtimeTypes {
+                #expect(text.range(of: "\\b\(type)\\b", options: .regularExpression) == nil, "rbc/\(file) uses \(type): that wiring belongs in RunDriver")
+            }
+        }
+        let manifest = try String(contentsOfFile: TestSupport.path("Package.swift"), encoding: .utf8)
+        let cli = try #require(manifest.range(of: #"\.executableTarget\(name: "rbc"[^)]*\)"#, options: .regularExpression))
+        #expect(!manifest[cli].contains("\"RunbookRuntime\""), "rbc depends on RunbookRuntime in Package.swift")
+    }
 }
