@@ -31,11 +31,7 @@ struct RBC: ParsableCommand {
         version: version,
         subcommands: [CheckCommand.self, CompileCommand.self, InitCommand.self, RulesCommand.self, ExplainCommand.self,
                       PlanCommand.self, RunCommand.self, RunsCommand.self, ShowCommand.self, RollbackCommand.self,
-<<<<<<< HEAD
-                      ResumeCommand.self, TimelineCommand.self, IncidentCommand.self, ReviewCommand.self]
-=======
-                      ResumeCommand.self, TimelineCommand.self, IncidentCommand.self, ReportCommand.self]
->>>>>>> main
+                      ResumeCommand.self, TimelineCommand.self, IncidentCommand.self, ReportCommand.self, ReviewCommand.self]
     )
 }
 
