@@ -26,7 +26,7 @@ struct IncidentCommand: ParsableCommand {
           rbc incident show 2024-11-15-checkout
         """,
         subcommands: [DeclareCommand.self, StatusCommand.self, NoteCommand.self, UpdateCommand.self, SeverityCommand.self,
-                      ResolveCommand.self, ReviewCommand.self, ListCommand.self, IncidentShowCommand.self]
+                      ResolveCommand.self, IncidentReviewCommand.self, ListCommand.self, IncidentShowCommand.self]
     )
 }
 
@@ -290,7 +290,7 @@ struct ResolveCommand: ParsableCommand {
     }
 }
 
-struct ReviewCommand: ParsableCommand {
+struct IncidentReviewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "review", abstract: "Record that the post-incident review was held.",
         discussion: """
