@@ -87,6 +87,9 @@ public enum CheckSession {
         var lintConfiguration = config.lint
         lintConfiguration.settings.environment = config.runEnvironment
         lintConfiguration.shellcheck.enabled = lintConfiguration.shellcheck.enabled && options.shellcheck && options.lint
+        if options.git && options.lint, let first = candidates.first {
+            lintConfiguration.settings.repositoryTree = repositoryTree(containing: first.path)
+        }
         let lint = options.lint ? lintConfiguration : nil
         // Alert rules are read first: a runbook that states no severity takes its alerts'.
         let alertsStart = Clock.now()
@@ -210,6 +213,15 @@ public enum CheckSession {
             }
         }
         return diagnostics
+    }
+
+    /// The file list of the repository holding `path`, from its index; nil outside a repository or when
+    /// the index cannot be read (links to missing files are then not judged).
+    static func repositoryTree(containing path: String) -> RepositoryTree? {
+        let directory = (path as NSString).deletingLastPathComponent
+        guard let repository = try? GitRepository.discover(containing: directory.isEmpty ? "." : directory),
+              let (files, submodules) = try? repository.indexPaths() else { return nil }
+        return RepositoryTree(root: repository.workdir, files: files, submodules: submodules)
     }
 
     /// Compiles and lints one candidate; nil for a directory file that turns out not to be a runbook.
