@@ -364,7 +364,7 @@ async def test_configuration_is_checked_and_honoured(client: LanguageClient, tmp
     config = "rules:\n  RB014: off\nexclud: []\n"
     config_uri = await open_document(client, tmp_path / ".rbc.yaml", config, "yaml")
     [unknown] = client.diagnostics[config_uri]
-    assert unknown.code == "RB2002" and unknown.range.start == types.Position(line=2, character=0)
+    assert unknown.code == "RB0010" and unknown.range.start == types.Position(line=2, character=0)
     assert "did you mean `exclude`?" in unknown.message
     assert {"error", "warning", "info", "off"} <= set(await completion_labels(client, config_uri, types.Position(line=1, character=9)))
 
