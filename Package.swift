@@ -40,13 +40,15 @@ let package = Package(
             "RunbookSource", "RunbookYAML", "RunbookSema", "CCurl", "CProcessControl",
             .product(name: "Yams", package: "Yams"),
         ]),
-        .target(name: "RunbookDriver", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime"]),
+        // Lowering to Ansible: reads only the IR (its Python companions are embedded, generated from Resources/).
+        .target(name: "RunbookAnsible", dependencies: ["RunbookSource", "RunbookSema"], exclude: ["Resources"]),
+        .target(name: "RunbookDriver", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookAnsible"]),
         .executableTarget(name: "rbc", dependencies: [
-            "RunbookDriver", "RunbookRuntime", "RunbookSema", "RunbookSource",
+            "RunbookDriver", "RunbookRuntime", "RunbookAnsible", "RunbookSema", "RunbookSource",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RunbookTests", dependencies: [
-            "RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookDriver", "rbc",
+            "RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookAnsible", "RunbookDriver", "rbc",
             .product(name: "Yams", package: "Yams"),
         ], exclude: ["Golden", "Fixtures"]),  // read from disk by path, not bundled as resources
     ]
