@@ -42,13 +42,15 @@ let package = Package(
         ]),
         // Lowering to Ansible: reads only the IR (its Python companions are embedded, generated from Resources/).
         .target(name: "RunbookAnsible", dependencies: ["RunbookSource", "RunbookSema"], exclude: ["Resources"]),
-        .target(name: "RunbookDriver", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookAnsible"]),
+        // Incidents as code: records, lifecycle, messages, reviews and metrics over run journals.
+        .target(name: "RunbookIncident", dependencies: ["RunbookSource", "RunbookSema", "RunbookRuntime"]),
+        .target(name: "RunbookDriver", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookIncident", "RunbookAnsible"]),
         .executableTarget(name: "rbc", dependencies: [
-            "RunbookDriver", "RunbookRuntime", "RunbookAnsible", "RunbookSema", "RunbookSource",
+            "RunbookDriver", "RunbookIncident", "RunbookRuntime", "RunbookAnsible", "RunbookSema", "RunbookSource",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RunbookTests", dependencies: [
-            "RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookAnsible", "RunbookDriver", "rbc",
+            "RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookIncident", "RunbookAnsible", "RunbookDriver", "rbc",
             .product(name: "Yams", package: "Yams"),
         ], exclude: ["Golden", "Fixtures"]),  // read from disk by path, not bundled as resources
     ]

@@ -78,10 +78,13 @@ public struct RuleDescription: Sendable {
     public let nonTriggering: [RuleExample]
     public let requires: RuleRequirement
     public let scope: RuleScope
+    /// The fix its findings carry where one is exact (see `Fix`); nil when it offers none.
+    public let fix: FixApplicability?
 
     public init(id: String, slug: String, category: RuleCategory, severity: Severity, scope: RuleScope = .both,
                 summary: String, rationale: String, triggering: [RuleExample], nonTriggering: [RuleExample],
-                requires: RuleRequirement = .runbook) {
+                requires: RuleRequirement = .runbook, fix: FixApplicability? = nil) {
+        self.fix = fix
         self.requires = requires
         self.scope = scope
         self.id = id
@@ -105,8 +108,12 @@ public struct LintFinding: Sendable {
     public var notes: [DiagnosticNote]
     /// Overrides the rule's severity for this finding (ShellCheck's own levels).
     public var severity: Severity?
+    /// Edits of the runbook's file that resolve this finding (see `Fix`).
+    public var fix: Fix?
 
-    public init(_ message: String, at range: SourceRange?, help: String? = nil, notes: [DiagnosticNote] = [], severity: Severity? = nil) {
+    public init(_ message: String, at range: SourceRange?, help: String? = nil, notes: [DiagnosticNote] = [], severity: Severity? = nil,
+                fix: Fix? = nil) {
+        self.fix = fix
         self.message = message
         self.range = range
         self.help = help

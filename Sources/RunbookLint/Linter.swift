@@ -34,7 +34,8 @@ public enum Linter {
             let severity = configuration.severity(description)
             for finding in rule.check(context) {
                 diagnostics.append(Diagnostic(description.code, finding.message, severity: finding.severity ?? severity,
-                                              file: context.file, range: finding.range, help: finding.help, notes: finding.notes))
+                                              file: context.file, range: finding.range, help: finding.help, notes: finding.notes,
+                                              fix: finding.fix))
             }
         }
         return diagnostics

@@ -36,6 +36,8 @@ public struct Diagnostic: Sendable {
     public var displayPath: String?
     public var help: String?
     public var notes: [DiagnosticNote]
+    /// A byte-level edit of `file` that resolves this diagnostic, when one is certain enough to offer.
+    public var fix: Fix?
 
     public init(
         _ code: DiagnosticCode,
@@ -45,7 +47,8 @@ public struct Diagnostic: Sendable {
         range: SourceRange? = nil,
         displayPath: String? = nil,
         help: String? = nil,
-        notes: [DiagnosticNote] = []
+        notes: [DiagnosticNote] = [],
+        fix: Fix? = nil
     ) {
         self.code = code
         self.severity = severity ?? code.defaultSeverity
@@ -55,6 +58,7 @@ public struct Diagnostic: Sendable {
         self.displayPath = displayPath
         self.help = help
         self.notes = notes
+        self.fix = fix
     }
 
     public var path: String { file?.path ?? displayPath ?? "" }
@@ -102,10 +106,10 @@ public struct DiagnosticBag: Sendable {
 
     public mutating func report(
         _ code: DiagnosticCode, _ message: String, at range: SourceRange?,
-        help: String? = nil, notes: [DiagnosticNote] = [], severity: Severity? = nil
+        help: String? = nil, notes: [DiagnosticNote] = [], severity: Severity? = nil, fix: Fix? = nil
     ) {
         guard reported.insert(Key(code: code.id, range: range, message: message)).inserted else { return }
-        diagnostics.append(Diagnostic(code, message, severity: severity, file: file, range: range, help: help, notes: notes))
+        diagnostics.append(Diagnostic(code, message, severity: severity, file: file, range: range, help: help, notes: notes, fix: fix))
     }
 
     public mutating func append(contentsOf other: [Diagnostic]) {
