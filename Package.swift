@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "RunbookIncident", dependencies: ["RunbookSource", "RunbookSema", "RunbookRuntime"]),
         .target(name: "RunbookDriver", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookIncident", "RunbookAnsible"]),
         .executableTarget(name: "rbc", dependencies: [
-            "RunbookDriver", "RunbookIncident", "RunbookRuntime", "RunbookAnsible", "RunbookSema", "RunbookSource",
+            "RunbookDriver", "RunbookIncident", "RunbookSema", "RunbookSource",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RunbookTests", dependencies: [

@@ -237,6 +237,7 @@ public enum CheckSession {
 }
 
 /// One slot per file, each written by exactly one worker: no two threads touch the same slot.
+// @unchecked: `values` is written only under `lock`, and read after every worker ended.
 private final class ResultSlots: @unchecked Sendable {
     private(set) var values: [CompilationResult?]
     private let lock = NSLock()

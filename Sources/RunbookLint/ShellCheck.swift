@@ -254,6 +254,7 @@ public enum ShellCheck {
 }
 
 /// One slot per batch, each written by exactly one worker.
+// @unchecked: `values` and `timedOutCommands` are written only under `lock`, and read after every worker ended.
 private final class Slots: @unchecked Sendable {
     private(set) var values: [Data?]
     private let lock = NSLock()

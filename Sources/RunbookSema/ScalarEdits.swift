@@ -42,6 +42,14 @@ public enum ScalarEdits {
         return fileEdits([TextEdit(SourceRange(start: 0, end: value.utf8.count), replacement)], in: node, file: file)?.first
     }
 
+    /// Renames a mapping key written plainly in the file (`comand:` → `command:`); nil when the key's
+    /// bytes are not its name as written (quoted, or a Markdown label) or the new name is no plain word.
+    public static func renamingKey(_ field: FieldSyntax, to name: String, file: SourceFile) -> TextEdit? {
+        let isWord = !name.isEmpty && name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
+        guard isWord, field.keyRange.end <= file.bytes.count, file.slice(field.keyRange) == field.key else { return nil }
+        return TextEdit(field.keyRange, name)
+    }
+
     static func isLineBreak(_ byte: UInt8) -> Bool { byte == 0x0A || byte == 0x0D }
 
     /// Each value line of a literal block is a source line minus indentation: edits inside a line that

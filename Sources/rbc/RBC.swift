@@ -132,6 +132,7 @@ enum Console {
 }
 
 /// Which of rbc's output streams are gone, and who to tell.
+// @unchecked: every field is read and written only under `lock` (any thread may write to the console).
 private final class ConsoleState: @unchecked Sendable {
     private let lock = NSLock()
     private var closed: Set<Int32> = []

@@ -199,3 +199,43 @@ import Testing
         #expect(sudo["applicability"] as? String == "unsafe")
     }
 }
+
+/// The compiler's fixes (unknown keys, durations) on every broken example and diagnostics fixture:
+/// each one, applied alone, removes its diagnostic, adds no compiler diagnostic, and changes no
+/// byte outside its edits. New fixes on these files are covered without new tests.
+@Suite struct CompilerFixTests {
+    static var files: [String] {
+        ["examples/broken", "Tests/RunbookTests/Fixtures/diagnostics"].flatMap { directory in
+            (TestSupport.files(in: directory, extension: "yaml") + TestSupport.files(in: directory, extension: "md")).map { directory + "/" + $0 }
+        }
+    }
+
+    static func compilerCodes(_ text: String, path: String) -> [String: Int] {
+        Dictionary(grouping: Compiler.compile(SourceFile(path: path, text: text)).diagnostics, by: \.code.id).mapValues(\.count)
+    }
+
+    @Test func fixesOnTheBrokenExamplesAndFixtures() throws {
+        var fixed = 0
+        for relative in Self.files {
+            let path = TestSupport.path(relative)
+            guard case .loaded(let file) = SourceLoader.load(path: path) else { continue }
+            let before = Compiler.compile(file).diagnostics
+            let codes = Dictionary(grouping: before, by: \.code.id).mapValues(\.count)
+            for diagnostic in before {
+                guard let fix = diagnostic.fix else { continue }
+                fixed += 1
+                #expect(fix.isWellFormed(byteCount: file.bytes.count))
+                let edited = try #require(TextEdits.apply(fix.edits, to: file.bytes))
+                #expect(RuleFixTests.onlyEditedBytesChanged(file.bytes, edited, fix))
+                var expected = codes
+                expected[diagnostic.code.id, default: 0] -= 1
+                let after = Self.compilerCodes(String(decoding: edited, as: UTF8.self), path: path)
+                for (code, count) in after {
+                    #expect(count <= expected[code, default: 0],
+                            "\(relative):\(diagnostic.start?.line ?? 0) \(fix.title): \(code) \(expected[code, default: 0]) → \(count)")
+                }
+            }
+        }
+        #expect(fixed >= 10, "the broken examples and fixtures exercise the compiler's fixes")
+    }
+}
