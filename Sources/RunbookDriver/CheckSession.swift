@@ -18,6 +18,8 @@ public struct CheckReport: Sendable {
     /// Seconds per phase: per-file phases (read, parse, typecheck, lint) summed over all workers;
     /// the others (shellcheck, git, alerts, total) are wall time.
     public var timings: [(String, Double)] = []
+    /// The alert rules read for coverage (`--alerts` or `.rbc.yaml`), nil when none were given.
+    public var alertIndex: AlertIndex?
 
     public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
     public var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }
@@ -149,6 +151,7 @@ public enum CheckSession {
         let usageError = diagnostics.contains { DiagnosticCode.usageCodes.contains($0.code) }
         var report = CheckReport(results: checked, diagnostics: diagnostics, usageError: usageError, threshold: options.threshold)
         let perFile = ["read", "parse", "typecheck", "lint"].map { phase in (phase, checked.reduce(0) { $0 + ($1.timings[phase] ?? 0) }) }
+        report.alertIndex = alertIndex
         report.timings = perFile + [("shellcheck", shellcheckTime), ("suppress", suppressTime), ("git", gitTime), ("alerts", alertsTime),
                                     ("total", Clock.since(totalStart))]
         return report

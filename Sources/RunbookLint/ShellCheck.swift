@@ -111,6 +111,20 @@ public enum ShellCheck {
         let level: String
         let code: Int
         let message: String
+        let fix: Suggestion?
+    }
+
+    /// ShellCheck's own fix (`-f json1`): replacements of 1-based line/column ranges of what it read.
+    struct Suggestion: Decodable {
+        let replacements: [Replacement]
+    }
+
+    struct Replacement: Decodable {
+        let line: Int
+        let endLine: Int
+        let column: Int
+        let endColumn: Int
+        let replacement: String
     }
 
     struct Output: Decodable { let comments: [Comment] }
@@ -143,12 +157,15 @@ public enum ShellCheck {
                                                              appropriateFor: URL(fileURLWithPath: NSTemporaryDirectory()), create: true) else { return [] }
         defer { try? FileManager.default.removeItem(at: directory) }
         var paths: [String] = []
+        var seen: [String] = []
         for (index, job) in jobs.enumerated() {
             let path = directory.appendingPathComponent("c\(index).sh").path
             // Placeholders become plain words of the same length, so `<node>` is no redirection and
             // columns stay the command's columns; RB010 / RB032 report them, once.
-            try? prepared(CommandText.masked(job.shown ?? job.command, variables: job.forPeople)).write(toFile: path, atomically: false, encoding: .utf8)
+            let text = prepared(CommandText.masked(job.shown ?? job.command, variables: job.forPeople))
+            try? text.write(toFile: path, atomically: false, encoding: .utf8)
             paths.append(path)
+            seen.append(text)
         }
         // One process per core, each with a share of the files (grouped by dialect).
         let byShell = Dictionary(grouping: jobs.indices, by: { jobs[$0].shell })
@@ -190,10 +207,34 @@ public enum ShellCheck {
                 let severity: Severity = comment.level == "error" ? .error : comment.level == "warning" ? .warning : .info
                 diagnostics.append(Diagnostic(description.code, "SC\(comment.code): \(comment.message) (in \(job.owner))",
                                               severity: severity, file: job.file, range: locator.range(start, max(end, start + 1)),
-                                              help: "see https://www.shellcheck.net/wiki/SC\(comment.code)"))
+                                              help: "see https://www.shellcheck.net/wiki/SC\(comment.code)",
+                                              fix: comment.fix.flatMap { fix(of: $0, code: comment.code, job: job, seen: seen[index]) }))
             }
         }
         return diagnostics
+    }
+
+    /// ShellCheck's fix as edits of the runbook, when it is exact: the text it read is the command
+    /// itself wherever the fix reaches (not a masked placeholder, a prompt or a `${{ }}` stand-in), no
+    /// two replacements overlap, and the command's scalar or fence takes the edits exactly. Unsafe:
+    /// quoting and rewriting change how the shell reads the command.
+    static func fix(of suggestion: Suggestion, code: Int, job: ShellCheckJob, seen: String) -> Fix? {
+        let command = Array(job.command.utf8)
+        let read = Array(seen.utf8)
+        guard command.count == read.count, !suggestion.replacements.isEmpty else { return nil }
+        var edits: [TextEdit] = []
+        for replacement in suggestion.replacements {
+            let start = valueOffset(job.command, line: replacement.line, column: replacement.column)
+            let end = valueOffset(job.command, line: replacement.endLine, column: replacement.endColumn)
+            guard start <= end else { return nil }
+            edits.append(TextEdit(SourceRange(start: start, end: end), replacement.replacement))
+        }
+        edits.sort { $0.range < $1.range }
+        for (earlier, later) in zip(edits, edits.dropFirst()) where later.range.start < earlier.range.end { return nil }
+        guard let first = edits.first, let last = edits.last else { return nil }
+        let span = max(0, first.range.start - 1)..<min(command.count, max(last.range.end, first.range.end) + 1)
+        guard command[span] == read[span] else { return nil }
+        return ScalarEdits.fileEdits(edits, in: job.node, file: job.file).map { Fix("apply ShellCheck's fix for SC\(code)", .unsafe, edits: $0) }
     }
 
     /// Advice for scripts that a person typing one command does not need: each fence is typed on
