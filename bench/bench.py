@@ -132,6 +132,40 @@ def git_repository(files, commits):
     return path
 
 
+def report_repository(rbc, files, runs):
+    """A git repository of `files` runbooks (runbooks/) and `runs` journals in .rbc/runs: a few real
+    `rbc run`s of a small runbook, copied under new run ids and pointed at the repository's runbooks,
+    so the report matches runs to many runbooks. Built once."""
+    path = os.path.join(CACHE, f"report-{files}x{runs}")
+    if os.path.exists(os.path.join(path, ".complete")):
+        return path
+    shutil.rmtree(path, ignore_errors=True)
+    shutil.copytree(git_repository(files, files), path, symlinks=True)
+    os.remove(os.path.join(path, ".complete"))
+    with open(os.path.join(path, "bench-run.yaml"), "w") as handle:
+        handle.write("runbook:\n  name: bench run\n  severity: P3\n  owner: bench\n  defaults: {timeout: 10s}\n  steps:\n"
+                     "    - {id: one, action: execute_command, command: \"true\", readonly: true}\n"
+                     "    - {id: two, action: execute_command, command: \"true\", readonly: true}\n")
+    for _ in range(4):
+        subprocess.run([rbc, "run", "--allow-dirty", "bench-run.yaml"], cwd=path, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    runs_dir = os.path.join(path, ".rbc", "runs")
+    real = sorted(f for f in os.listdir(runs_dir) if f.endswith(".jsonl"))
+    names = subprocess.run(["git", "ls-files", "runbooks"], cwd=path, capture_output=True, text=True).stdout.split()
+    texts = [open(os.path.join(runs_dir, name)).read() for name in real]
+    for name in real:
+        os.remove(os.path.join(runs_dir, name))
+    for number in range(runs):
+        text = texts[number % len(texts)]
+        old_id = real[number % len(real)][:-len(".jsonl")]
+        new_id = "20260101T%06d.000Z-%04x" % (number, number)
+        text = text.replace(old_id, new_id).replace('"bench-run.yaml"', json.dumps(names[number % len(names)]))
+        with open(os.path.join(runs_dir, new_id + ".jsonl"), "w") as handle:
+            handle.write(text)
+    open(os.path.join(path, ".complete"), "w").close()
+    return path
+
+
 def tools():
     """check-jsonschema and yamllint from PyPI, in a virtualenv of the cache."""
     venv = os.path.join(CACHE, "venv")
@@ -288,6 +322,15 @@ def main():
         rows += compare(f"hostile sizes: {label}", [
             ("rbc check --no-shellcheck", [rbc, "check", "--no-shellcheck", "--no-git", path], False),
         ], max(2, arguments.rounds // 2))
+    # rbc report: the whole repository's site and JSON (check session, history walk, every journal).
+    report_files, report_runs = (200, 100) if arguments.quick else (1000, 500)
+    report_repo = report_repository(rbc, report_files, report_runs)
+    site = os.path.join(CACHE, "report-site")
+    rows += compare(f"report {report_files} runbooks with history and {report_runs} runs", [
+        ("rbc check --no-shellcheck (the same check session)", [rbc, "check", "--no-shellcheck", "--now", "2026-11-22", "runbooks"], False),
+        ("rbc report --format json", [rbc, "report", "--no-shellcheck", "--now", "2026-11-22", "--format", "json", "runbooks"], False),
+        ("rbc report -o SITE (HTML, a page per runbook)", [rbc, "report", "--no-shellcheck", "--now", "2026-11-22", "-o", site, "runbooks"], False),
+    ], max(2, arguments.rounds // 2), cwd=report_repo)
     overshoots = escaped_process_overshoot(rbc)
     notes.append("A step whose escaped process ignores SIGTERM (timeout 1 s, --kill-grace 1 s) ended this many ms after "
                  f"timeout + grace (guarantee: 200): {', '.join(str(o) for o in overshoots)}.")

@@ -87,6 +87,9 @@ public enum CheckSession {
         var lintConfiguration = config.lint
         lintConfiguration.settings.environment = config.runEnvironment
         lintConfiguration.shellcheck.enabled = lintConfiguration.shellcheck.enabled && options.shellcheck && options.lint
+        if options.git && options.lint, let first = candidates.first {
+            lintConfiguration.settings.repositoryTree = repositoryTree(containing: first.path)
+        }
         let lint = options.lint ? lintConfiguration : nil
         // Alert rules are read first: a runbook that states no severity takes its alerts'.
         let alertsStart = Clock.now()
@@ -212,6 +215,15 @@ public enum CheckSession {
         return diagnostics
     }
 
+    /// The file list of the repository holding `path`, from its index; nil outside a repository or when
+    /// the index cannot be read (links to missing files are then not judged).
+    static func repositoryTree(containing path: String) -> RepositoryTree? {
+        let directory = (path as NSString).deletingLastPathComponent
+        guard let repository = try? GitRepository.discover(containing: directory.isEmpty ? "." : directory),
+              let (files, submodules) = try? repository.indexPaths() else { return nil }
+        return RepositoryTree(root: repository.workdir, files: files, submodules: submodules)
+    }
+
     /// Compiles and lints one candidate; nil for a directory file that turns out not to be a runbook.
     static func process(_ candidate: RunbookCandidate, lint: LintConfiguration?, settings: CompileSettings = CompileSettings(),
                         sniffExplicit: Bool = false) -> CompilationResult? {
@@ -224,18 +236,25 @@ public enum CheckSession {
             return CompilationResult(path: candidate.path, file: diagnostic.file, ir: nil, diagnostics: [diagnostic])
         case .loaded(let file):
             if !candidate.explicit || sniffExplicit, !RunbookDiscovery.looksLikeRunbook(file) { return nil }
-            var result = Compiler.compile(file, hashing: false, settings: settings)
+            var result = compileAndLint(file, lint: lint, settings: settings)
             result.timings["read"] = readTime
-            // Errors do not stop linting: the recovered IR holds everything that could be read.
-            if let lint, let ir = result.lintableIR, let syntax = result.syntax {
-                let lintStart = Clock.now()
-                let context = LintContext(ir: ir, syntax: syntax, settings: lint.settings)
-                let findings = Linter.findings(context, configuration: lint)
-                result.diagnostics += Linter.droppingCascades(findings, compilerDiagnostics: result.diagnostics, context: context)
-                result.timings["lint"] = Clock.since(lintStart)
-            }
             return result
         }
+    }
+
+    /// Compiles one loaded file and lints what could be read (ShellCheck and suppressions come later,
+    /// once for every file).
+    static func compileAndLint(_ file: SourceFile, lint: LintConfiguration?, settings: CompileSettings) -> CompilationResult {
+        var result = Compiler.compile(file, hashing: false, settings: settings)
+        // Errors do not stop linting: the recovered IR holds everything that could be read.
+        if let lint, let ir = result.lintableIR, let syntax = result.syntax {
+            let lintStart = Clock.now()
+            let context = LintContext(ir: ir, syntax: syntax, settings: lint.settings)
+            let findings = Linter.findings(context, configuration: lint)
+            result.diagnostics += Linter.droppingCascades(findings, compilerDiagnostics: result.diagnostics, context: context)
+            result.timings["lint"] = Clock.since(lintStart)
+        }
+        return result
     }
 }
 
