@@ -108,7 +108,7 @@ enum HTML {
         </head>
         <body>
         <a class="skip" href="#main">Skip to content</a>
-        <header><nav aria-label="Report"><a href="\(root)index.html">Overview</a></nav></header>
+        <header><nav aria-label="Report"><a href="\(root)index.html">Overview</a><a href="\(root)incidents.html">Incidents and metrics</a></nav></header>
         <main id="main">
         \(body)
         </main>

@@ -2,11 +2,12 @@
 // rendered from, so a dashboard reading the JSON sees exactly the numbers the pages show.
 
 import Foundation
+import RunbookIncident
 import RunbookRuntime
 import RunbookSema
 import RunbookSyntax
 
-public struct Report: Codable, Sendable, Equatable {
+public struct Report: Codable, Sendable {
     public static let currentVersion = "rbc.report/v1"
 
     public var reportVersion = Report.currentVersion
@@ -26,6 +27,11 @@ public struct Report: Codable, Sendable, Equatable {
     public var runbooks: [RunbookEntry]
     /// Every run in the journal directory, newest first.
     public var runs: [Run]
+    /// `rbc stats --format json` at the report's time (`rbc.stats/v1`), verbatim: the incidents page
+    /// draws these figures.
+    public var stats: IncidentStats
+    /// Open incidents as `rbc incident list --format json` shows them (updates overdue, escalations due).
+    public var openIncidents: [IncidentViews.ListRow]
 
     public struct Totals: Codable, Sendable, Equatable {
         public var runbooks = 0

@@ -4,6 +4,7 @@
 import Foundation
 import RunbookDriver
 import RunbookGit
+import RunbookIncident
 import RunbookLint
 import RunbookRuntime
 import RunbookSema
@@ -17,6 +18,10 @@ public struct ReportOptions: Sendable {
     public var runsPerRunbook = 50
     /// The journal directory; nil for the one `rbc run` writes to.
     public var runsDirectory: String?
+    /// The time incidents are measured at (updates and reviews overdue); `check.today` is its day.
+    public var now = Date()
+    /// Only incidents declared and runs started at or after this time count in the metrics.
+    public var since: Date?
 
     public init() {}
 }
@@ -30,7 +35,11 @@ public enum ReportCollector {
         let runsDirectory = options.runsDirectory ?? RunSession.runsDirectory(config: configuration)
         let runs = readRuns(in: runsDirectory)
         let histories = options.check.git ? GitChecks.histories(check.results.map(\.path), limit: options.historyLimit) : [:]
-        let report = build(check: check, configuration: configuration, histories: histories, runs: runs, options: options)
+        var report = build(check: check, configuration: configuration, histories: histories, runs: runs, options: options)
+        report.stats = IncidentReports.stats(since: options.since, now: options.now, configuration: configuration)
+        let settings = configuration.incidentSettings
+        report.openIncidents = IncidentStore(settings: settings).all().incidents.filter(\.isOpen)
+            .map { IncidentViews.row($0, policy: settings.policy, now: options.now) }
         return (report, check)
     }
 
@@ -80,7 +89,10 @@ public enum ReportCollector {
         let runbookPaths = Set(check.results.map(\.path))
         let other = check.diagnostics.filter { !runbookPaths.contains($0.path) }.map(finding)
         var report = Report(generated: options.check.today, totals: Report.Totals(), severities: [], owners: [], findingsByRule: [],
-                            otherFindings: other, alerts: nil, runbooks: entries, runs: runs.map(\.0))
+                            otherFindings: other, alerts: nil, runbooks: entries, runs: runs.map(\.0),
+                            stats: IncidentStats.compute(incidents: [], unreadable: 0, runs: [], policy: configuration.incidentSettings.policy,
+                                                         since: nil, now: options.now),
+                            openIncidents: [])
         if let index = check.alertIndex {
             report.alerts = Report.AlertCoverage(
                 ruleFiles: index.ruleFiles, alerts: alertEntries.count,

@@ -11,7 +11,7 @@ public struct ReportSite: Sendable {
 
     /// Every page by its path relative to the site's root.
     public func pages() -> [(path: String, html: String)] {
-        var pages = [("index.html", overview())]
+        var pages = [("index.html", overview()), ("incidents.html", incidentsPage())]
         for entry in report.runbooks { pages.append((entry.page, runbookPage(entry))) }
         return pages
     }

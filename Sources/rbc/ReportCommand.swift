@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import RunbookDriver
+import RunbookIncident
 import RunbookReport
 import RunbookSema
 import RunbookSource
@@ -36,8 +37,11 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Output format: html (a site in -o DIR) or json.")
     var format: Format = .html
 
-    @Option(help: ArgumentHelp("Today's date: staleness is counted to it (reproducible reports).", valueName: "YYYY-MM-DD"))
+    @Option(help: ArgumentHelp("The report's time (UTC): staleness is counted to its day, incidents measured at it; a date means its midnight.", valueName: "time"))
     var now: String?
+
+    @Option(help: ArgumentHelp("Metrics count only incidents declared and runs started at or after this UTC date or time.", valueName: "time"))
+    var since: String?
 
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Prometheus rule files or directories: alert coverage.", valueName: "path"))
     var alerts: [String] = []
@@ -50,14 +54,36 @@ struct ReportCommand: ParsableCommand {
 
     func validate() throws {
         if format == .html && output == nil { throw ValidationError("the html report needs -o DIR") }
-        if let now, !TypeChecker.isCalendarDate(now) {
-            throw ValidationError("--now takes a date that exists, as YYYY-MM-DD, got '\(now)'")
+        _ = try clock()
+        _ = try start()
+    }
+
+    /// `--now`: a UTC time, or a date (its midnight).
+    func clock() throws -> Date? {
+        guard let now else { return nil }
+        let time = TypeChecker.isCalendarDate(now) ? now + "T00:00:00Z" : now
+        guard let date = IncidentClock.parse(time, now: Date()) else {
+            throw ValidationError("--now takes a UTC date or time: 2026-12-04 or 2026-12-04T14:26:00Z, got '\(now)'")
         }
+        return date
+    }
+
+    func start() throws -> Date? {
+        guard let since else { return nil }
+        let time = TypeChecker.isCalendarDate(since) ? since + "T00:00:00Z" : since
+        guard let date = IncidentClock.parse(time, now: Date()) else {
+            throw ValidationError("--since takes a UTC date or time: 2026-11-01 or 2026-11-01T00:00:00Z, got '\(since)'")
+        }
+        return date
     }
 
     func run() throws {
         var options = ReportOptions()
-        if let now { options.check.today = now }
+        if let clock = try clock() {
+            options.now = clock
+            options.check.today = IncidentClock.day(clock)
+        }
+        options.since = try start()
         options.check.alerts = alerts
         options.check.shellcheck = !noShellCheck
         options.check.git = !noGit

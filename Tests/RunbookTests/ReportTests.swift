@@ -209,7 +209,7 @@ enum ReportPages {
         let written = try fixture.report(["-o", site.path])
         #expect(written.status == 0, "\(written.stderr)")
         let pages = try ReportPages.read(site)
-        #expect(pages.count == 4)
+        #expect(pages.count == 5, "index, incidents and a page per runbook")
         ReportPages.expectOverviewMatches(try #require(pages["index.html"]), report)
         let failsPage = try #require(pages["runbooks/fails-yaml.html"])
         #expect(failsPage.contains("rolled_back"))
@@ -288,5 +288,113 @@ enum ReportPages {
         let noDirectory = try TestSupport.rbc(["report", "examples"])
         #expect(noDirectory.status == 2)
         #expect(noDirectory.stderr.contains("-o DIR"))
+    }
+}
+
+extension ReportFixture {
+    static func time(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    /// Three incidents with the real binary: a P1 resolved four days ago and never reviewed (its
+    /// review is overdue), a P2 mitigated by a run of ok.yaml after fails.yaml rolled back, and a P3
+    /// open for three days with no update. Returns the time to report at.
+    func addIncidents() throws -> String {
+        let now = Date()
+        func at(_ seconds: TimeInterval) -> String { Self.time(now.addingTimeInterval(seconds)) }
+        func incident(_ arguments: [String]) throws {
+            let run = try TestSupport.rbc(["incident"] + arguments, in: path)
+            guard run.status == 0 else { throw FixtureError(message: "rbc incident \(arguments): \(run.status) \(run.stderr)") }
+        }
+        let day: TimeInterval = 86_400
+        try incident(["declare", "--severity", "P1", "--title", "Checkout failure", "--id", "old-checkout", "--started-at", at(-4 * day),
+                      "--detected-at", at(-4 * day + 300), "--by", "alice", "--now", at(-4 * day + 600)])
+        try incident(["status", "old-checkout", "mitigated", "--by", "bob", "--now", at(-4 * day + 3000)])
+        try incident(["resolve", "old-checkout", "--root-cause", "bad deploy", "--resolution", "rolled back", "--by", "bob", "--now", at(-4 * day + 7200)])
+        try incident(["declare", "--severity", "P2", "--title", "Queue backlog", "--id", "queue-backlog", "--started-at", at(-3600),
+                      "--detected-at", at(-3000), "--by", "alice", "--now", at(-2400)])
+        let failed = try TestSupport.rbc(["run", "runbooks/fails.yaml", "--incident", "queue-backlog", "--yes", "--force"], in: path)
+        guard failed.status == 1 else { throw FixtureError(message: "run fails.yaml --incident: \(failed.status) \(failed.stderr)") }
+        let fixed = try TestSupport.rbc(["run", "runbooks/ok.yaml", "--param", "token=\(Self.secretValue)", "--incident", "queue-backlog", "--yes", "--force"], in: path)
+        guard fixed.status == 0 else { throw FixtureError(message: "run ok.yaml --incident: \(fixed.status) \(fixed.stderr)") }
+        try incident(["status", "queue-backlog", "mitigated", "--by", "bob", "--now", at(60)])
+        try incident(["declare", "--severity", "P3", "--title", "Slow reports", "--id", "slow-reports", "--by", "carol", "--now", at(-3 * day)])
+        return at(600)
+    }
+}
+
+extension ReportPages {
+    /// Every `<data data-metric="key" value="v">` on a page (durations and shares shown for people).
+    static func dataValues(_ html: String) -> [String: Double] {
+        var result: [String: Double] = [:]
+        let pattern = #"<data data-metric="([^"]+)" value="([^"]+)">"#
+        guard let regex = try? NSRegularExpression(pattern: pattern) else { return result }
+        for match in regex.matches(in: html, range: NSRange(html.startIndex..., in: html)) {
+            guard let key = Range(match.range(at: 1), in: html), let value = Range(match.range(at: 2), in: html) else { continue }
+            result[String(html[key])] = Double(html[value])
+        }
+        return result
+    }
+
+    /// The incidents page shows `rbc stats --format json`'s figures, every one of them.
+    static func expectIncidentsMatch(_ html: String, stats: [String: Any], sourceLocation: SourceLocation = #_sourceLocation) {
+        let counts = metrics(html)
+        let values = dataValues(html)
+        let incidents = stats["incidents"] as? [String: Int] ?? [:]
+        for key in ["total", "open", "resolved", "unreadable"] {
+            #expect(counts["stats.incidents." + key] == incidents[key], "stats.incidents.\(key)", sourceLocation: sourceLocation)
+        }
+        #expect(counts["stats.overdueReviews"] == (stats["overdueReviews"] as? [Any])?.count, sourceLocation: sourceLocation)
+        let severities = stats["bySeverity"] as? [[String: Any]] ?? []
+        #expect(!severities.isEmpty, sourceLocation: sourceLocation)
+        for row in severities {
+            let key = "stats.bySeverity.\(row["severity"] as? String ?? "")"
+            for field in ["count", "open", "measured", "withinTarget"] {
+                #expect(counts["\(key).\(field)"] == row[field] as? Int, "\(key).\(field)", sourceLocation: sourceLocation)
+            }
+            for field in ["mttdSeconds", "mttmSeconds", "mttrSeconds", "withinTargetShare"] {
+                let expected = (row[field] as? NSNumber)?.doubleValue
+                #expect(values["\(key).\(field)"] == expected, "\(key).\(field)", sourceLocation: sourceLocation)
+            }
+        }
+        let runbooks = stats["runbooks"] as? [[String: Any]] ?? []
+        #expect(!runbooks.isEmpty, sourceLocation: sourceLocation)
+        for runbook in runbooks {
+            let key = "stats.runbooks.\(runbook["path"] as? String ?? "")"
+            let figures = runbook["figures"] as? [String: Any] ?? [:]
+            #expect(counts[key + ".runs"] == figures["runs"] as? Int, "\(key).runs", sourceLocation: sourceLocation)
+            for field in ["successRate", "rollbackRate"] {
+                #expect(values["\(key).\(field)"] == (figures[field] as? NSNumber)?.doubleValue, "\(key).\(field)", sourceLocation: sourceLocation)
+            }
+        }
+        for review in stats["overdueReviews"] as? [[String: Any]] ?? [] {
+            let key = "stats.overdueReviews.\(review["incident"] as? String ?? "").overdueSeconds"
+            #expect(values[key] == (review["overdueSeconds"] as? NSNumber)?.doubleValue, "\(key)", sourceLocation: sourceLocation)
+        }
+    }
+}
+
+@Suite struct ReportIncidentTests {
+    @Test func theIncidentsPageShowsRbcStatsFigures() throws {
+        let fixture = try ReportFixture(hostile: false)
+        let now = try fixture.addIncidents()
+        let stats = try TestSupport.rbc(["stats", "--format", "json", "--now", now], in: fixture.path)
+        #expect(stats.status == 0, "\(stats.stderr)")
+        let statsJSON = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
+        let site = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: site) }
+        let written = try TestSupport.rbc(["report", "--no-shellcheck", "--now", now, "-o", site.path], in: fixture.path)
+        #expect(written.status == 0, "\(written.stderr)")
+        let html = try String(contentsOf: site.appendingPathComponent("incidents.html"), encoding: .utf8)
+        ReportPages.expectIncidentsMatch(html, stats: statsJSON)
+        #expect((statsJSON["overdueReviews"] as? [[String: Any]])?.map { $0["incident"] as? String } == ["old-checkout"])
+        #expect(ReportPages.metrics(html)["openIncidents.updateOverdue"] == 1, "slow-reports: P3, no update for three days")
+        #expect(html.contains("Slow reports") && html.contains("Queue backlog"))
+        let json = try TestSupport.rbc(["report", "--no-shellcheck", "--now", now, "--format", "json"], in: fixture.path)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((report["stats"] as? NSDictionary) == (statsJSON as NSDictionary), "the report embeds rbc stats' document")
+        #expect((report["openIncidents"] as? [[String: Any]])?.compactMap { $0["id"] as? String }.sorted() == ["queue-backlog", "slow-reports"])
     }
 }
