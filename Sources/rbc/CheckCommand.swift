@@ -74,6 +74,9 @@ struct CheckCommand: ParsableCommand {
     @Flag(name: .customLong("update-baseline"), help: "Write every current finding to the --baseline file and exit 0.")
     var updateBaseline = false
 
+    @Flag(name: .customLong("no-cache"), help: "Neither read nor write the check cache (.rbc/cache; see `rbc cache`).")
+    var noCache = false
+
     @Flag(help: "Print the time spent per phase to standard error.")
     var timings = false
 
@@ -101,6 +104,8 @@ struct CheckCommand: ParsableCommand {
         options.alerts = alerts
         options.git = !noGit
         options.skipNonRunbooks = skipNonRunbooks
+        options.cache = !noCache
+        options.toolVersion = RBC.version
         var report = CheckSession.run(paths: paths, options: options)
         let renderer = output.format.renderer(color: output.useColor(fileDescriptor: 1), version: RBC.version)
         if let baseline, updateBaseline {
@@ -135,6 +140,7 @@ struct CheckCommand: ParsableCommand {
             for (phase, seconds) in report.timings {
                 text += "  " + phase.padding(toLength: 11, withPad: " ", startingAt: 0) + String(format: "%.4f", seconds) + "\n"
             }
+            text += "  cache      \(report.cachedFiles) of \(report.results.count) runbooks answered from the cache\n"
             Console.err(text)
         }
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
