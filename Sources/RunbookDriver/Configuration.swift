@@ -10,7 +10,7 @@ import RunbookSyntax
 
 public struct Configuration: Sendable {
     public static let fileName = ".rbc.yaml"
-    public static let keys = ["exclude", "include", "documentation", "rules", "budgets", "shellcheck", "review", "alerts", "default_severity", "stores", "notifications", "tickets", "unattended", "sections"]
+    public static let keys = ["exclude", "include", "documentation", "rules", "budgets", "shellcheck", "review", "alerts", "default_severity", "stores", "notifications", "tickets", "unattended", "sections", "incidents"]
 
     /// The directory globs are relative to: the config file's, or the working directory's.
     public let directory: String
@@ -33,6 +33,8 @@ public struct Configuration: Sendable {
     public var tickets: Webhook?
     /// Runs happen with nobody at a terminal (CI, alert automation): `unattended: true`.
     public var unattended = false
+    /// `incidents:`: where incident records live, the seeds' per-severity policy, message templates.
+    public var incidents = IncidentOptions()
 
     init(directory: String, file: String?, excludes: [NSRegularExpression] = [], includes: [NSRegularExpression] = [],
          lint: LintConfiguration = LintConfiguration()) {
@@ -82,6 +84,7 @@ public struct Configuration: Sendable {
         var notifications: Webhook?
         var tickets: Webhook?
         var unattended = false
+        var incidents = IncidentOptions()
         if let root = document.root, root.scalarKind != .null {
             if let mapping = RunbookParser.mapping(root, bag: &bag) {
                 for field in mapping.fields where !keys.contains(field.key) {
@@ -101,6 +104,7 @@ public struct Configuration: Sendable {
                 if let field = mapping["stores"] { stores = readStores(field, directory: directory, bag: &bag) }
                 if let field = mapping["notifications"] { notifications = readWebhook(field, bag: &bag) }
                 if let field = mapping["tickets"] { tickets = readWebhook(field, bag: &bag) }
+                if let field = mapping["incidents"] { incidents = readIncidents(field, bag: &bag) }
                 if let field = mapping["unattended"] {
                     if field.value.scalarKind == .bool, let text = field.value.scalarValue {
                         unattended = ["true", "yes", "on"].contains(text.lowercased())
@@ -121,6 +125,7 @@ public struct Configuration: Sendable {
         configuration.notifications = notifications
         configuration.tickets = tickets
         configuration.unattended = unattended
+        configuration.incidents = incidents
         return (configuration, bag.diagnostics)
     }
 

@@ -14,6 +14,11 @@ public enum RulesDocument {
         var out = "## \(rule.id) \(rule.slug)\n\n"
         out += "*\(rule.category.rawValue), default severity \(rule.severity.rawValue), applies to \(rule.scope.rawValue)* — \(rule.summary)\n\n"
         out += rule.rationale + "\n"
+        switch rule.fix {
+        case .safe?: out += "\nFix (safe, where exact): `rbc check --fix` applies it; see [fixes.md](fixes.md).\n"
+        case .unsafe?: out += "\nFix (unsafe, where exact): `rbc check --fix --unsafe-fixes` applies it; see [fixes.md](fixes.md).\n"
+        case nil: break
+        }
         if let example = rule.triggering.first {
             out += "\nReported:\n\n```\(example.isMarkdown ? "markdown" : "yaml")\n\(plain(example).trimmingCharacters(in: .newlines))\n```\n"
         }

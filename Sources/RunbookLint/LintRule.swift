@@ -78,10 +78,13 @@ public struct RuleDescription: Sendable {
     public let nonTriggering: [RuleExample]
     public let requires: RuleRequirement
     public let scope: RuleScope
+    /// The fix its findings carry where one is exact (see `Fix`); nil when it offers none.
+    public let fix: FixApplicability?
 
     public init(id: String, slug: String, category: RuleCategory, severity: Severity, scope: RuleScope = .both,
                 summary: String, rationale: String, triggering: [RuleExample], nonTriggering: [RuleExample],
-                requires: RuleRequirement = .runbook) {
+                requires: RuleRequirement = .runbook, fix: FixApplicability? = nil) {
+        self.fix = fix
         self.requires = requires
         self.scope = scope
         self.id = id

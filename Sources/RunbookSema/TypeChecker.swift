@@ -636,8 +636,15 @@ private struct Checker {
             let fallback = unknownSeverity == .warning
                 ? "rbc ignores keys it does not know in Markdown front matter; valid keys: \(candidates.sorted().joined(separator: ", "))"
                 : "valid keys here: \(candidates.sorted().joined(separator: ", "))"
+            // Renaming to the one close key: safe where the runbook cannot compile as written; unsafe in
+            // Markdown front matter, where the unknown key is ignored and the rename makes it count.
+            var fix: Fix?
+            if let only = Suggestions.onlyClose(to: field.key, in: candidates), mapping[only] == nil,
+               let edit = ScalarEdits.renamingKey(field, to: only, file: file) {
+                fix = Fix("rename `\(field.key)` to `\(only)`", unknownSeverity == .warning ? .unsafe : .safe, edits: [edit])
+            }
             bag.report(.unknownKey, "unknown key `\(field.key)` in \(context)", at: field.keyRange,
-                       help: suggestion.map { "did you mean `\($0)`?" } ?? fallback, severity: unknownSeverity)
+                       help: suggestion.map { "did you mean `\($0)`?" } ?? fallback, severity: unknownSeverity, fix: fix)
             if let suggestion, mapping[suggestion] == nil, let index = meant.firstIndex(where: { $0.key == field.key && $0.keyRange == field.keyRange }) {
                 meant[index] = FieldSyntax(key: suggestion, keyRange: field.keyRange, value: field.value)
                 correctedValueRanges.append(field.value.range)
@@ -755,8 +762,12 @@ private struct Checker {
         }
         if field.value.scalarKind == .int || field.value.scalarKind == .float {
             let variant = LanguageKeys.millisecondVariants.contains(key) ? ", or `\(key)Ms: \(text)` for milliseconds" : ""
+            // Unsafe: seconds is a guess (the author may have meant milliseconds).
+            let seconds = "\(text)s"
+            let fix = field.value.scalarKind == .int && (try? DurationParser.milliseconds(seconds).get()).map(limits.contains) == true
+                ? ScalarEdits.replacingValue(of: field.value, with: seconds, file: file).map { Fix("write `\(seconds)`", .unsafe, edits: [$0]) } : nil
             bag.report(.invalidDuration, "`\(key): \(text)` has no unit", at: field.value.range,
-                       help: "write `\(text)s` for seconds\(variant)")
+                       help: "write `\(text)s` for seconds\(variant)", fix: fix)
             return nil
         }
         switch DurationParser.milliseconds(text) {
@@ -768,8 +779,10 @@ private struct Checker {
         case .failure(.overflow):
             bag.report(.durationOutOfRange, "`\(key)` is too large to represent (`\(text)`)", at: field.value.range)
         case .failure(.malformed(let suggestion)):
+            // `5 minutes` → `5m` says the same thing: safe.
+            let fix = suggestion.flatMap { ScalarEdits.replacingValue(of: field.value, with: $0, file: file) }.map { Fix("write `\(suggestion ?? "")`", .safe, edits: [$0]) }
             bag.report(.invalidDuration, "`\(text)` is not a duration", at: field.value.range,
-                       help: suggestion.map { "write `\($0)`" } ?? "write a number and unit: `30s`, `5m`, `1h30m`, `2d`, `500ms`")
+                       help: suggestion.map { "write `\($0)`" } ?? "write a number and unit: `30s`, `5m`, `1h30m`, `2d`, `500ms`", fix: fix)
         }
         return nil
     }

@@ -41,4 +41,13 @@ public enum Suggestions {
         let limit = max(1, min(3, word.count / 3))
         return d <= limit ? candidate : nil
     }
+
+    /// The candidate when it is the only one within the distance `closest` allows: a match certain
+    /// enough for a fix to rename the word, not just for a "did you mean".
+    public static func onlyClose(to word: String, in candidates: some Sequence<String>) -> String? {
+        let normalized = word.replacingOccurrences(of: "-", with: "_")
+        let limit = max(1, min(3, word.count / 3))
+        let close = candidates.filter { distance(normalized, $0.replacingOccurrences(of: "-", with: "_")) <= limit }
+        return close.count == 1 ? close[0] : nil
+    }
 }

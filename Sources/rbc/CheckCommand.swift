@@ -26,6 +26,8 @@ struct CheckCommand: ParsableCommand {
           rbc check --alerts monitoring/rules/ runbooks/
           rbc check --baseline .rbc-baseline.json --update-baseline
           rbc check --baseline .rbc-baseline.json
+          rbc check --fix examples/
+          rbc check --fix --unsafe-fixes examples/broken/lint-rules.yaml
         """
     )
 
@@ -74,8 +76,16 @@ struct CheckCommand: ParsableCommand {
     @Flag(name: .customLong("update-baseline"), help: "Write every current finding to the --baseline file and exit 0.")
     var updateBaseline = false
 
+<<<<<<< HEAD
     @Flag(name: .customLong("no-cache"), help: "Neither read nor write the check cache (.rbc/cache; see `rbc cache`).")
     var noCache = false
+=======
+    @Flag(help: "Apply the safe fixes to the files, then report what remains (see docs/fixes.md).")
+    var fix = false
+
+    @Flag(name: .customLong("unsafe-fixes"), help: "With --fix, also apply the fixes that change behaviour or guess intent.")
+    var unsafeFixes = false
+>>>>>>> main
 
     @Flag(help: "Print the time spent per phase to standard error.")
     var timings = false
@@ -85,6 +95,8 @@ struct CheckCommand: ParsableCommand {
     func validate() throws {
         if changedSince != nil && staged { throw ValidationError("--changed-since and --staged cannot be combined") }
         if updateBaseline && baseline == nil { throw ValidationError("--update-baseline needs --baseline FILE") }
+        if unsafeFixes && !fix { throw ValidationError("--unsafe-fixes goes with --fix") }
+        if fix && updateBaseline { throw ValidationError("--fix and --update-baseline cannot be combined") }
         if let now, !TypeChecker.isCalendarDate(now) {
             throw ValidationError("--now takes a date that exists, as YYYY-MM-DD, got '\(now)'")
         }
@@ -104,9 +116,20 @@ struct CheckCommand: ParsableCommand {
         options.alerts = alerts
         options.git = !noGit
         options.skipNonRunbooks = skipNonRunbooks
+<<<<<<< HEAD
         options.cache = !noCache
         options.toolVersion = RBC.version
         var report = CheckSession.run(paths: paths, options: options)
+=======
+        var report: CheckReport
+        if fix {
+            let outcome = FixSession.run(paths: paths, options: options, unsafe: unsafeFixes)
+            Console.err(outcome.description)
+            report = outcome.report
+        } else {
+            report = CheckSession.run(paths: paths, options: options)
+        }
+>>>>>>> main
         let renderer = output.format.renderer(color: output.useColor(fileDescriptor: 1), version: RBC.version)
         if let baseline, updateBaseline {
             try writeBaseline(report, to: baseline)

@@ -1,6 +1,8 @@
 // The fix model: byte-range edits that leave every other byte unchanged, and how fixes are applied.
 
 import Foundation
+import RunbookDriver
+import RunbookLint
 import RunbookSource
 import Testing
 
@@ -28,5 +30,212 @@ import Testing
         #expect(Fix("d", .safe, edits: [apart.edits[0], first.edits[0]]).edits.map(\.range.start) == [0, 5])
         #expect(Fix("d", .safe, edits: [apart.edits[0], first.edits[0]]).isWellFormed(byteCount: 6))
         #expect(!Fix("d", .safe, edits: [apart.edits[0], first.edits[0]]).isWellFormed(byteCount: 5))
+    }
+}
+
+/// Every fix a rule offers on its own triggering examples: applied alone, the file still compiles, that
+/// finding is gone, no other finding appears, and no byte outside the fix's edits changed. New rules
+/// with fixes are covered by adding examples.
+@Suite struct RuleFixTests {
+    struct Linted {
+        var compileErrors: [Diagnostic]
+        var findings: [Diagnostic]
+    }
+
+    static func lint(_ text: String, _ example: RuleExample) -> Linted {
+        let result = Compiler.compile(SourceFile(path: example.isMarkdown ? "example.md" : "example.yaml", text: text))
+        let errors = result.diagnostics.filter { $0.severity == .error }
+        guard let ir = result.lintableIR, let syntax = result.syntax else { return Linted(compileErrors: errors, findings: []) }
+        let context = LintContext(ir: ir, syntax: syntax, settings: LintSettings(environment: example.environment))
+        var configuration = LintConfiguration()
+        configuration.settings = context.settings
+        let findings = Suppressions.apply(Linter.findings(context, configuration: configuration), context: context, today: "2026-11-22")
+        return Linted(compileErrors: errors, findings: findings)
+    }
+
+    /// Bytes outside the edits are the same, in order: the text between edits is copied unchanged.
+    static func onlyEditedBytesChanged(_ original: [UInt8], _ edited: [UInt8], _ fix: Fix) -> Bool {
+        var expected: [UInt8] = []
+        var cursor = 0
+        for edit in fix.edits {
+            expected += original[cursor..<edit.range.start] + Array(edit.replacement.utf8)
+            cursor = edit.range.end
+        }
+        return expected + original[cursor...] == edited
+    }
+
+    static var cases: [RuleCase] { RuleCase.all.filter(\.triggers) }
+
+    @Test(arguments: cases)
+    func fixesResolveTheirFinding(_ testCase: RuleCase) throws {
+        let (text, _) = RuleExampleTests.strip(testCase.example.source)
+        let before = Self.lint(text, testCase.example)
+        let original = Array(text.utf8)
+        let fixable = before.findings.filter { $0.fix != nil }
+        for finding in fixable {
+            let fix = try #require(finding.fix)
+            #expect(fix.isWellFormed(byteCount: original.count), "\(fix)")
+            #expect(!fix.title.isEmpty)
+            let edited = try #require(TextEdits.apply(fix.edits, to: original))
+            #expect(Self.onlyEditedBytesChanged(original, edited, fix))
+            let after = Self.lint(String(decoding: edited, as: UTF8.self), testCase.example)
+            let shown = "\(finding.code.id) at \(finding.start.map { "\($0.line):\($0.column)" } ?? "-"): \(fix.title)\n"
+                + String(decoding: edited, as: UTF8.self)
+            #expect(after.compileErrors.count <= before.compileErrors.count, "the fix broke the file: \(shown)\n\(TestSupport.rendered(after.compileErrors))")
+            let codes = { (findings: [Diagnostic]) in Dictionary(grouping: findings, by: \.code.id).mapValues(\.count) }
+            var expected = codes(before.findings)
+            expected[finding.code.id, default: 0] -= 1
+            #expect(codes(after.findings).filter { $0.value > 0 } == expected.filter { $0.value > 0 },
+                    "the fix must remove its finding and add none: \(shown)\n\(TestSupport.rendered(after.findings))")
+        }
+        let rulesFixes = fixable.filter { $0.code.id == testCase.rule.id }
+        if testCase.rule.fix == nil {
+            #expect(rulesFixes.isEmpty, "\(testCase.rule.id) offers fixes: declare `fix:` in its description")
+        }
+        for finding in rulesFixes {
+            #expect(finding.fix?.applicability == testCase.rule.fix, "\(testCase.rule.id) declares \(String(describing: testCase.rule.fix)) fixes")
+        }
+    }
+
+    @Test func everyRuleDeclaringAFixOffersItOnAnExample() {
+        for rule in RuleRegistry.descriptions where rule.fix != nil && rule.requires == .runbook && rule.id != RuleRegistry.shellcheckID {
+            let offered = rule.triggering.contains { example in
+                let (text, _) = RuleExampleTests.strip(example.source)
+                return Self.lint(text, example).findings.contains { $0.code.id == rule.id && $0.fix != nil }
+            }
+            #expect(offered, "\(rule.id) declares a fix but none of its triggering examples gets one")
+        }
+    }
+}
+
+/// `rbc check --fix` end to end with the real binary on files in a temporary directory.
+@Suite struct FixCommandTests {
+    static let runbook = """
+    runbook:
+      name: "Example"   # keep me
+      severity: P3
+      owner: team-sre
+      triggers: [{alert: Example}]
+      escalation: "#sre-oncall"
+      params:
+        pod: {type: string, required: true}
+      steps:
+        - id: restart
+          action: execute_command
+          command: "sudo systemctl restart nginx && ssh web-1 sudo   true"
+          timeout: 1m
+          irreversible: "a restart is safe to repeat"
+        - id: logs
+          action: execute_command
+          command: kubectl logs ${{ params.pod }} --tail=50
+          timeout: 1m
+        - id: block
+          action: execute_command
+          command: |
+            sudo systemctl status nginx
+            kubectl logs ${{ params.pod }}
+          timeout: 1m
+
+    """
+
+    static func setUp() throws -> (directory: String, path: String) {
+        let directory = try TestSupport.temporaryDirectory().path
+        let path = directory + "/db.yaml"
+        try runbook.write(toFile: path, atomically: true, encoding: .utf8)
+        return (directory, path)
+    }
+
+    @Test func safeFixesAreAppliedReportedAndIdempotent() throws {
+        let (directory, path) = try Self.setUp()
+        let arguments = ["check", "--fix", "--no-git", "--no-shellcheck", "--format", "concise", "db.yaml"]
+        let first = try TestSupport.rbc(arguments, in: directory)
+        #expect(first.status == 0, "warnings remain, no errors: \(first.stderr)")
+        let fixed = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(fixed == Self.runbook.replacingOccurrences(of: "logs ${{ params.pod }}", with: "logs \"${{ params.pod }}\""))
+        #expect(first.stderr.contains("db.yaml:17:29: fixed RB014 (safe): quote `${{ params.pod }}`"), "\(first.stderr)")
+        #expect(first.stderr.contains("fixed 2 findings in 1 file; 3 unsafe fixes not applied (--unsafe-fixes applies them)"), "\(first.stderr)")
+        // What remains is reported as by `rbc check`: the three `sudo`s.
+        #expect(first.stdout.components(separatedBy: "RB007").count - 1 == 3)
+        #expect(!first.stdout.contains("RB014"))
+
+        let second = try TestSupport.rbc(arguments, in: directory)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == fixed, "a second --fix changes nothing")
+        #expect(second.stderr.contains("fixed 0 findings in 0 files"), "\(second.stderr)")
+    }
+
+    @Test func unsafeFixesNeedTheirFlag() throws {
+        let (directory, path) = try Self.setUp()
+        let run = try TestSupport.rbc(["check", "--fix", "--unsafe-fixes", "--no-git", "--no-shellcheck", "db.yaml"], in: directory)
+        #expect(run.status == 0, "\(run.stderr)")
+        let fixed = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(fixed.contains(#"command: "sudo -n systemctl restart nginx && ssh web-1 sudo -n   true""#))
+        #expect(fixed.contains("\n        sudo -n systemctl status nginx\n        kubectl logs \"${{ params.pod }}\"\n"))
+        #expect(fixed.contains(#"name: "Example"   # keep me"#))
+        #expect(run.stderr.contains("fixed 5 findings in 1 file\n"), "\(run.stderr)")
+        let again = try TestSupport.rbc(["check", "--fix", "--unsafe-fixes", "--no-git", "--no-shellcheck", "db.yaml"], in: directory)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == fixed)
+        #expect(again.stderr.contains("fixed 0 findings in 0 files"), "\(again.stderr)")
+
+        let alone = try TestSupport.rbc(["check", "--unsafe-fixes", "db.yaml"], in: directory)
+        #expect(alone.status == 2)
+        #expect(alone.stderr.contains("--unsafe-fixes goes with --fix"))
+    }
+
+    @Test func jsonCarriesTheEditsWithoutChangingTheFile() throws {
+        let (directory, path) = try Self.setUp()
+        let run = try TestSupport.rbc(["check", "--no-git", "--no-shellcheck", "--format", "json", "db.yaml"], in: directory)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == Self.runbook)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let diagnostics = try #require(document["diagnostics"] as? [[String: Any]])
+        let quoting = try #require(diagnostics.first { $0["code"] as? String == "RB014" })
+        let fix = try #require(quoting["fix"] as? [String: Any])
+        #expect(fix["applicability"] as? String == "safe")
+        let edits = try #require(fix["edits"] as? [[String: Any]])
+        let bytes = Array(Self.runbook.utf8)
+        let start = try #require(edits.first?["start"] as? Int)
+        #expect(edits.count == 2 && edits.allSatisfy { $0["replacement"] as? String == "\"" && $0["start"] as? Int == $0["end"] as? Int })
+        #expect(String(decoding: bytes[start..<(start + 3)], as: UTF8.self) == "${{")
+        let sudo = try #require(diagnostics.first { $0["code"] as? String == "RB007" }?["fix"] as? [String: Any])
+        #expect(sudo["applicability"] as? String == "unsafe")
+    }
+}
+
+/// The compiler's fixes (unknown keys, durations) on every broken example and diagnostics fixture:
+/// each one, applied alone, removes its diagnostic, adds no compiler diagnostic, and changes no
+/// byte outside its edits. New fixes on these files are covered without new tests.
+@Suite struct CompilerFixTests {
+    static var files: [String] {
+        ["examples/broken", "Tests/RunbookTests/Fixtures/diagnostics"].flatMap { directory in
+            (TestSupport.files(in: directory, extension: "yaml") + TestSupport.files(in: directory, extension: "md")).map { directory + "/" + $0 }
+        }
+    }
+
+    static func compilerCodes(_ text: String, path: String) -> [String: Int] {
+        Dictionary(grouping: Compiler.compile(SourceFile(path: path, text: text)).diagnostics, by: \.code.id).mapValues(\.count)
+    }
+
+    @Test func fixesOnTheBrokenExamplesAndFixtures() throws {
+        var fixed = 0
+        for relative in Self.files {
+            let path = TestSupport.path(relative)
+            guard case .loaded(let file) = SourceLoader.load(path: path) else { continue }
+            let before = Compiler.compile(file).diagnostics
+            let codes = Dictionary(grouping: before, by: \.code.id).mapValues(\.count)
+            for diagnostic in before {
+                guard let fix = diagnostic.fix else { continue }
+                fixed += 1
+                #expect(fix.isWellFormed(byteCount: file.bytes.count))
+                let edited = try #require(TextEdits.apply(fix.edits, to: file.bytes))
+                #expect(RuleFixTests.onlyEditedBytesChanged(file.bytes, edited, fix))
+                var expected = codes
+                expected[diagnostic.code.id, default: 0] -= 1
+                let after = Self.compilerCodes(String(decoding: edited, as: UTF8.self), path: path)
+                for (code, count) in after {
+                    #expect(count <= expected[code, default: 0],
+                            "\(relative):\(diagnostic.start?.line ?? 0) \(fix.title): \(code) \(expected[code, default: 0]) → \(count)")
+                }
+            }
+        }
+        #expect(fixed >= 10, "the broken examples and fixtures exercise the compiler's fixes")
     }
 }

@@ -38,6 +38,23 @@ import Testing
         let log = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         let runs = try #require(log["runs"] as? [[String: Any]])
         #expect(runs.first?["columnKind"] as? String == "unicodeCodePoints")
+        // The sample's fixes are there, as byte regions that rebuild the fix applied to the file.
+        let results = runs.first?["results"] as? [[String: Any]] ?? []
+        let fixes = results.compactMap { ($0["fixes"] as? [[String: Any]])?.first }
+        #expect(fixes.count >= 2, "the sample has a safe and an unsafe fix")
+        let original = Array(try String(contentsOfFile: TestSupport.path(Self.sample), encoding: .utf8).utf8)
+        for fix in fixes {
+            let change = try #require((fix["artifactChanges"] as? [[String: Any]])?.first)
+            #expect((change["artifactLocation"] as? [String: Any])?["uri"] as? String == Self.sample)
+            let edits = try (change["replacements"] as? [[String: Any]] ?? []).map { replacement in
+                let region = try #require(replacement["deletedRegion"] as? [String: Int])
+                let start = try #require(region["byteOffset"])
+                let text = try #require((replacement["insertedContent"] as? [String: String])?["text"])
+                return TextEdit(SourceRange(start: start, end: start + (region["byteLength"] ?? 0)), text)
+            }
+            #expect(!edits.isEmpty && TextEdits.apply(edits, to: original) != nil)
+            #expect(["safe", "unsafe"].contains((fix["properties"] as? [String: String])?["applicability"] ?? ""))
+        }
     }
 
     @Test func fingerprintsSurviveInsertedLines() throws {

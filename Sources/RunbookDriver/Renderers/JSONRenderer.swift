@@ -24,6 +24,25 @@ public struct JSONRenderer: DiagnosticRenderer {
         var message: String
         var help: String?
         var notes: [Note]
+        /// Present when the finding has a fix: byte-range edits of `file`.
+        var fix: FixEntry?
+    }
+
+    struct FixEntry: Codable {
+        var title: String
+        var applicability: String
+        var edits: [Edit]
+    }
+
+    /// `start`/`end`: UTF-8 byte offsets into the file (half-open); line and column are for people.
+    struct Edit: Codable {
+        var start: Int
+        var end: Int
+        var replacement: String
+        var line: Int?
+        var column: Int?
+        var endLine: Int?
+        var endColumn: Int?
     }
 
     struct Note: Codable {
@@ -48,6 +67,14 @@ public struct JSONRenderer: DiagnosticRenderer {
                   notes: diagnostic.notes.map { note in
                       let position = note.range.flatMap { range in diagnostic.file?.lineColumn(of: range.start) }
                       return Note(message: note.message, line: position?.line, column: position?.column)
+                  },
+                  fix: diagnostic.fix.map { fix in
+                      FixEntry(title: fix.title, applicability: fix.applicability.rawValue, edits: fix.edits.map { edit in
+                          let start = diagnostic.file?.lineColumn(of: edit.range.start)
+                          let end = diagnostic.file?.lineColumn(of: edit.range.end)
+                          return Edit(start: edit.range.start, end: edit.range.end, replacement: edit.replacement,
+                                      line: start?.line, column: start?.column, endLine: end?.line, endColumn: end?.column)
+                      })
                   })
         }
         let document = Document(diagnostics: entries,

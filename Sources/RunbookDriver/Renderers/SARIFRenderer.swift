@@ -59,6 +59,31 @@ public struct SARIFRenderer: DiagnosticRenderer {
         let partialFingerprints: [String: String]
         /// `new` or `unchanged` when checked against a baseline (`--baseline`); absent otherwise.
         var baselineState: String?
+        /// The finding's fix, when it has one (SARIF §3.55): byte regions of the file and their replacements.
+        var fixes: [SARIFFix]?
+    }
+
+    struct SARIFFix: Encodable {
+        let description: Text
+        let artifactChanges: [ArtifactChange]
+        /// `safe` or `unsafe` (docs/fixes.md); SARIF has no word for it.
+        let properties: [String: String]
+    }
+
+    struct ArtifactChange: Encodable {
+        let artifactLocation: ArtifactLocation
+        let replacements: [Replacement]
+    }
+
+    struct Replacement: Encodable {
+        let deletedRegion: ByteRegion
+        let insertedContent: Text
+    }
+
+    /// A region by UTF-8 byte offset into the file, as the edits are stored.
+    struct ByteRegion: Encodable {
+        let byteOffset: Int
+        let byteLength: Int
     }
 
     struct Location: Encodable { let physicalLocation: PhysicalLocation }
@@ -130,7 +155,16 @@ public struct SARIFRenderer: DiagnosticRenderer {
                           locations: [Location(physicalLocation: PhysicalLocation(artifactLocation: ArtifactLocation(uri: uri, uriBaseId: "%SRCROOT%"),
                                                                                  region: region))],
                           partialFingerprints: ["rbc/v1": Self.fingerprint(diagnostic)],
-                          baselineState: states.map { $0[position].rawValue })
+                          baselineState: states.map { $0[position].rawValue },
+                          fixes: diagnostic.fix.map { fix in
+                              [SARIFFix(description: Text(text: fix.title),
+                                        artifactChanges: [ArtifactChange(artifactLocation: ArtifactLocation(uri: uri, uriBaseId: "%SRCROOT%"),
+                                                                         replacements: fix.edits.map { edit in
+                                                                             Replacement(deletedRegion: ByteRegion(byteOffset: edit.range.start, byteLength: edit.range.length),
+                                                                                         insertedContent: Text(text: edit.replacement))
+                                                                         })],
+                                        properties: ["applicability": fix.applicability.rawValue])]
+                          })
         }
         let log = Log(runs: [Run(tool: Tool(driver: Driver(version: version, semanticVersion: version, rules: rules)), results: results)])
         let encoder = JSONEncoder()

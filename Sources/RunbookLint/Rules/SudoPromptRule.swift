@@ -1,5 +1,7 @@
 // RB007: `sudo` in automation must not wait for a password.
 
+import RunbookSema
+import RunbookSource
 import RunbookSyntax
 
 struct SudoPromptRule: LintRule {
@@ -32,7 +34,8 @@ struct SudoPromptRule: LintRule {
                   timeout: 1m
                   irreversible: "a restart is safe to repeat"
             """),
-        ])
+        ],
+        fix: .unsafe)
 
     func check(_ context: LintContext) -> [LintFinding] {
         var findings: [LintFinding] = []
@@ -47,9 +50,12 @@ struct SudoPromptRule: LintRule {
                     let flags = simple.words.drop { $0 != sudo }.dropFirst().prefix { $0.text.hasPrefix("-") }.map(\.text)
                     let nonInteractive = flags.contains { $0 == "-n" || $0 == "--non-interactive" || $0 == "-S" || ($0.hasPrefix("-") && !$0.hasPrefix("--") && $0.contains("n")) }
                     if !nonInteractive {
+                        // Unsafe: run from a terminal, `sudo` could have asked for the password; `-n` makes it fail instead.
+                        let fix = ScalarEdits.fileEdits([.insert(" -n", at: sudo.range.upperBound)], in: node, file: context.file)
+                            .map { Fix("use `sudo -n`", .unsafe, edits: $0) }
                         findings.append(LintFinding("`sudo` in the \(key) of \(context.describe(view)) may prompt for a password",
                                                     at: context.range(in: node, sudo.range.lowerBound, sudo.range.upperBound),
-                                                    help: "use `sudo -n` so it fails instead of hanging"))
+                                                    help: "use `sudo -n` so it fails instead of hanging", fix: fix))
                     }
                 }
             }

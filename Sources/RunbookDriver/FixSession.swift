@@ -1,0 +1,128 @@
+// `rbc check --fix`: check, apply the fixes the user allowed (non-overlapping ones per file), check
+// again, until nothing is left to fix or a bound is reached; then report what is left.
+
+import Foundation
+import RunbookSource
+
+/// One fix applied to a file, with where its diagnostic was before the file changed.
+public struct AppliedFix: Sendable {
+    public var path: String
+    public var position: LineColumn?
+    public var code: String
+    public var fix: Fix
+}
+
+public struct FixOutcome: Sendable {
+    /// The check after the last round: what remains.
+    public var report: CheckReport
+    public var applied: [AppliedFix] = []
+    /// Files that changed on disk.
+    public var changedFiles: [String] = []
+    /// Files whose fixes were not written: changed on disk while checking, or not writable.
+    public var skipped: [(path: String, reason: String)] = []
+    /// Still fixable after the last round (the bound was reached).
+    public var unfinished = false
+}
+
+public enum FixSession {
+    /// Rounds of check-and-fix. A second round catches fixes that overlapped one applied in the first;
+    /// well-behaved fixes settle in two or three.
+    public static let maximumRounds = 8
+
+    /// Whether a diagnostic's fix may be applied under the chosen applicability.
+    public static func applies(_ fix: Fix, unsafe: Bool) -> Bool {
+        fix.applicability == .safe || unsafe
+    }
+
+    public static func run(paths: [String], options: CheckOptions, unsafe: Bool,
+                           check: ([String], CheckOptions) -> CheckReport = { CheckSession.run(paths: $0, options: $1) }) -> FixOutcome {
+        var report = check(paths, options)
+        var outcome = FixOutcome(report: report)
+        var changed = Set<String>()
+        for round in 1...maximumRounds {
+            let fixable = report.diagnostics.filter { diagnostic in
+                diagnostic.file != nil && diagnostic.fix.map { applies($0, unsafe: unsafe) } == true
+            }
+            if fixable.isEmpty { break }
+            if round == maximumRounds {
+                outcome.unfinished = true
+                break
+            }
+            var wroteSomething = false
+            for (path, diagnostics) in Dictionary(grouping: fixable, by: \.path).sorted(by: { $0.key < $1.key }) {
+                guard let file = diagnostics.first?.file else { continue }
+                let chosen = choose(diagnostics, byteCount: file.bytes.count)
+                guard !chosen.isEmpty, let edited = TextEdits.apply(chosen.flatMap { $0.fix?.edits ?? [] }, to: file.bytes) else { continue }
+                switch write(edited, to: path, expecting: file.bytes) {
+                case .written:
+                    wroteSomething = true
+                    changed.insert(path)
+                    outcome.applied += chosen.compactMap { diagnostic in
+                        diagnostic.fix.map { AppliedFix(path: path, position: diagnostic.start, code: diagnostic.code.id, fix: $0) }
+                    }
+                case .failed(let reason):
+                    outcome.skipped.append((path, reason))
+                }
+            }
+            if !wroteSomething { break }
+            report = check(paths, options)
+        }
+        outcome.report = report
+        outcome.changedFiles = changed.sorted()
+        return outcome
+    }
+
+    /// Fixes in output order, each taken when it touches none taken before (the rest wait for the next round).
+    static func choose(_ diagnostics: [Diagnostic], byteCount: Int) -> [Diagnostic] {
+        var chosen: [Diagnostic] = []
+        for diagnostic in diagnostics.sorted(by: Diagnostic.outputOrder) {
+            guard let fix = diagnostic.fix, !fix.edits.isEmpty, fix.isWellFormed(byteCount: byteCount),
+                  !chosen.contains(where: { $0.fix?.overlaps(fix) ?? false }) else { continue }
+            chosen.append(diagnostic)
+        }
+        return chosen
+    }
+
+    enum WriteResult { case written, failed(String) }
+
+    /// Writes the edited bytes in place (keeping the file's mode) when the file still holds what was
+    /// checked; a byte-order mark the reader dropped is kept.
+    static func write(_ edited: [UInt8], to path: String, expecting checked: [UInt8]) -> WriteResult {
+        guard let current = FileManager.default.contents(atPath: path) else { return .failed("cannot read it again") }
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        let prefix: [UInt8]
+        if current.elementsEqual(checked) {
+            prefix = []
+        } else if current.starts(with: bom), current.dropFirst(3).elementsEqual(checked) {
+            prefix = bom
+        } else {
+            return .failed("it changed while being checked")
+        }
+        do {
+            try Data(prefix + edited).write(to: URL(fileURLWithPath: path))
+        } catch {
+            return .failed("cannot write it: \(error.localizedDescription)")
+        }
+        return .written
+    }
+}
+
+extension FixOutcome {
+    /// What `--fix` changed, for standard error: one line per applied fix, then a total.
+    public var description: String {
+        func plural(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
+        var text = ""
+        for fix in applied {
+            let position = fix.position.map { ":\($0.line):\($0.column)" } ?? ""
+            text += "\(fix.path)\(position): fixed \(fix.code) (\(fix.fix.applicability.rawValue)): \(fix.fix.title)\n"
+        }
+        for skip in skipped {
+            text += "\(skip.path): not fixed: \(skip.reason)\n"
+        }
+        text += "fixed \(plural(applied.count, "finding")) in \(plural(changedFiles.count, "file"))"
+        let remainingUnsafe = report.diagnostics.filter { $0.fix?.applicability == .unsafe }.count
+        if remainingUnsafe > 0 { text += "; \("\(remainingUnsafe) unsafe fix\(remainingUnsafe == 1 ? "" : "es")") not applied (--unsafe-fixes applies them)" }
+        if unfinished { text += "; stopped after \(FixSession.maximumRounds) rounds with fixes left" }
+        return text + "\n"
+    }
+}

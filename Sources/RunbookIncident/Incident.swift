@@ -1,0 +1,214 @@
+// An incident as its record says it stands, replayed from the events in order, and the lifecycle
+// rules every new event must keep: valid transitions, times that never go backwards.
+
+import Foundation
+import RunbookSema
+
+public struct Incident: Sendable {
+    public let id: String
+    public let path: String
+    public private(set) var events: [IncidentEvent] = []
+    public private(set) var title = ""
+    public private(set) var impact: String?
+    public private(set) var alert: String?
+    public private(set) var commander: String?
+    public private(set) var channel = ""
+    public private(set) var severity: StepSeverity = .p3
+    /// When the current severity was set: escalation clocks run from here.
+    public private(set) var severitySince = Date(timeIntervalSince1970: 0)
+    /// The most severe level the incident held.
+    public private(set) var highestSeverity: StepSeverity = .p3
+    public private(set) var status: IncidentStatus = .triage
+    public private(set) var declaredAt = Date(timeIntervalSince1970: 0)
+    /// When impact began (seed 002: MTTD runs from here); the declaration time when not given.
+    public private(set) var startedAt = Date(timeIntervalSince1970: 0)
+    public private(set) var startedAtGiven = false
+    /// When the alert fired or someone noticed; the declaration time when not given.
+    public private(set) var detectedAt = Date(timeIntervalSince1970: 0)
+    public private(set) var detectedAtGiven = false
+    /// When service was restored: the last move to `mitigated` that held (a regression clears it).
+    public private(set) var mitigatedAt: Date?
+    public private(set) var resolvedAt: Date?
+    /// The last time stakeholders were told (declaration, update, resolution): the update cadence runs from here.
+    public private(set) var lastCommunicationAt = Date(timeIntervalSince1970: 0)
+    public private(set) var rootCause: String?
+    public private(set) var resolution: String?
+    public private(set) var customerImpact: String?
+    /// Runs attached with `rbc run --incident`, in order.
+    public private(set) var runs: [IncidentEvent] = []
+    /// Problems found replaying the record (a file edited by hand or merged badly); `rbc check` reports them.
+    public private(set) var problems: [(seq: Int, message: String)] = []
+
+    public var isOpen: Bool { status != .resolved }
+    /// The time of the last event: new events may not be earlier.
+    public var lastEventTime: Date? { events.last.flatMap { IncidentClock.date($0.time) } }
+
+    /// Replays a record's events. The first must be `declared`.
+    public init(id: String, path: String, events: [IncidentEvent]) {
+        self.id = id
+        self.path = path
+        for event in events { apply(event) }
+        if events.first?.event != .declared { problems.append((events.first?.seq ?? 0, "the record does not start with `declared`")) }
+    }
+
+    mutating func apply(_ event: IncidentEvent) {
+        let time = IncidentClock.date(event.time)
+        if time == nil { problems.append((event.seq, "unreadable time `\(event.time)`")) }
+        if let time, let last = lastEventTime, time < last {
+            problems.append((event.seq, "time \(event.time) is earlier than the event before it (\(events.last?.time ?? ""))"))
+        }
+        if event.seq != events.count + 1 { problems.append((event.seq, "event number \(event.seq) where \(events.count + 1) was expected")) }
+        let at = time ?? lastEventTime ?? Date(timeIntervalSince1970: 0)
+        switch event.event {
+        case .declared:
+            guard events.isEmpty else {
+                problems.append((event.seq, "a second `declared` event"))
+                break
+            }
+            title = event.title ?? ""
+            impact = event.impact
+            alert = event.alert
+            commander = event.commander
+            channel = event.channel ?? ""
+            severity = event.severity ?? .p3
+            highestSeverity = severity
+            if event.severity == nil { problems.append((event.seq, "`declared` names no severity")) }
+            severitySince = at
+            status = event.status ?? .triage
+            declaredAt = at
+            lastCommunicationAt = at
+            detectedAt = event.detectedAt.flatMap(IncidentClock.date) ?? at
+            detectedAtGiven = event.detectedAt != nil
+            startedAt = event.startedAt.flatMap(IncidentClock.date) ?? detectedAt
+            startedAtGiven = event.startedAt != nil
+            if startedAt > detectedAt { problems.append((event.seq, "impact started (\(event.startedAt ?? "")) after it was detected (\(event.detectedAt ?? event.time))")) }
+            if detectedAt > at { problems.append((event.seq, "detected (\(event.detectedAt ?? "")) after the incident was declared (\(event.time))")) }
+        case .status:
+            guard let next = event.status else {
+                problems.append((event.seq, "`status` names no status"))
+                break
+            }
+            if let refusal = Self.transitionRefusal(from: status, to: next) { problems.append((event.seq, refusal)) }
+            enter(next, at: at)
+        case .severity:
+            guard let next = event.severity else {
+                problems.append((event.seq, "`severity` names no severity"))
+                break
+            }
+            severity = next
+            severitySince = at
+            if next.rank < highestSeverity.rank { highestSeverity = next }
+        case .update:
+            lastCommunicationAt = at
+            if let next = event.status, next != status {
+                if let refusal = Self.transitionRefusal(from: status, to: next) { problems.append((event.seq, refusal)) }
+                enter(next, at: at)
+            }
+        case .resolved:
+            if let refusal = Self.transitionRefusal(from: status, to: .resolved) { problems.append((event.seq, refusal)) }
+            enter(.resolved, at: at)
+            rootCause = event.rootCause
+            resolution = event.resolution
+            customerImpact = event.customerImpact
+            lastCommunicationAt = at
+        case .runAttached:
+            runs.append(event)
+        case .note, .messageSent:
+            break
+        }
+        events.append(event)
+    }
+
+    private mutating func enter(_ next: IncidentStatus, at time: Date) {
+        if next == .mitigated { mitigatedAt = time }
+        if next < .mitigated { mitigatedAt = nil } // the mitigation did not hold
+        if next == .resolved {
+            resolvedAt = time
+            if mitigatedAt == nil { mitigatedAt = time }
+        }
+        status = next
+    }
+
+    /// Why `from → to` is not a valid move, or nil when it is. Forward moves may skip statuses, except
+    /// that resolving needs service restored first (`mitigated`: MTTM ends there); backward moves stay
+    /// inside the response (a hypothesis disproved, a mitigation that did not hold); triage happens
+    /// once; nothing follows `resolved`.
+    public static func transitionRefusal(from: IncidentStatus, to: IncidentStatus) -> String? {
+        if from == to { return "the incident is already \(to.rawValue)" }
+        if from == .resolved { return "the incident is resolved; nothing follows resolution (declare a new incident if it recurs)" }
+        if to == .resolved, from != .mitigated {
+            return "cannot resolve an incident that is \(from.rawValue): service must be restored first (`status mitigated`), so time to mitigate is known"
+        }
+        if to == .triage { return "cannot go back to triage from \(from.rawValue): re-classify with `rbc incident severity` instead" }
+        return nil
+    }
+
+    /// The event's time must not be earlier than the last one nor later than now.
+    func checkTime(_ time: Date, now: Date) throws(IncidentError) {
+        if time > now.addingTimeInterval(1) {
+            throw .refused("\(IncidentClock.format(time)) is in the future (now is \(IncidentClock.format(now)))")
+        }
+        if let last = lastEventTime, time < last {
+            throw .refused("\(IncidentClock.format(time)) is earlier than the incident's last event (\(IncidentClock.format(last))); times never go backwards")
+        }
+    }
+}
+
+/// Times in records and on the command line: UTC, to the second.
+public enum IncidentClock {
+    /// `2024-11-15T14:26:00Z`
+    public static func format(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: date)
+    }
+
+    /// `14:26`
+    public static func clock(_ date: Date) -> String { String(format(date).dropFirst(11).prefix(5)) }
+
+    /// `2024-11-15`
+    public static func day(_ date: Date) -> String { String(format(date).prefix(10)) }
+
+    /// A time as records and journals write it (fractional seconds allowed).
+    public static func date(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
+    }
+
+    /// A time given on the command line, always UTC: `2024-11-15T14:22:00Z`, `2024-11-15T14:22`,
+    /// `2024-11-15 14:22`, or `14:22` (today, by `now`). Nil when it is none of these.
+    public static func parse(_ text: String, now: Date) -> Date? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let date = date(trimmed) { return date }
+        var candidate = trimmed.replacingOccurrences(of: " ", with: "T")
+        if candidate.hasSuffix("Z") || candidate.hasSuffix("z") { candidate.removeLast() }
+        if candidate.count == 5 || candidate.count == 8, candidate.dropFirst(2).first == ":" {
+            candidate = day(now) + "T" + candidate
+        }
+        if candidate.count == 16 { candidate += ":00" }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss"
+        return candidate.count == 19 ? formatter.date(from: candidate) : nil
+    }
+
+    /// A span for people: `18m`, `2h 05m`, `3d 4h`.
+    public static func span(_ seconds: TimeInterval) -> String {
+        let total = max(0, Int(seconds.rounded()))
+        let days = total / 86_400, hours = total % 86_400 / 3_600, minutes = total % 3_600 / 60
+        if days > 0 { return "\(days)d \(hours)h" }
+        if hours > 0 { return "\(hours)h \(String(format: "%02d", minutes))m" }
+        if minutes > 0 { return "\(minutes)m" }
+        return "\(total)s"
+    }
+}
+
+extension StepSeverity {
+    /// 0 for P0, the most severe.
+    var rank: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+}

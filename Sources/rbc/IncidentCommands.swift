@@ -1,0 +1,234 @@
+// `rbc incident …`: incidents as code. Thin: each subcommand parses flags, calls RunbookIncident
+// through the configuration's settings, prints, and maps refusals to exit codes (1 refused by the
+// lifecycle or the clock, 2 usage or I/O).
+
+import ArgumentParser
+import Foundation
+import RunbookDriver
+import RunbookIncident
+import RunbookSema
+
+struct IncidentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "incident",
+        abstract: "Declare and run an incident: its record in incidents/, status, notes, messages.",
+        discussion: """
+        Each incident is an append-only record, incidents/<id>.jsonl (one fsync'd JSON event per line: \
+        when, who, what), meant to be committed and reviewed. Times are UTC.
+
+        Exit codes: 0 done; 1 refused (an invalid transition, a time that goes backwards); 2 usage or I/O.
+
+        Examples:
+          rbc incident declare --severity P1 --title "Checkout failing" --impact "8% of checkouts fail"
+          rbc incident status 2024-11-15-checkout-failing investigating
+          rbc incident note 2024-11-15-checkout "deploy v3.2 at 14:00 is the likely cause"
+          rbc incident list
+          rbc incident show 2024-11-15-checkout
+        """,
+        subcommands: [DeclareCommand.self, StatusCommand.self, NoteCommand.self, ListCommand.self, IncidentShowCommand.self]
+    )
+}
+
+/// Who acts and when: `--by` (default $USER), `--now` (the clock, for tests and replays).
+struct IncidentActorOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Who does or says this (default: $USER).", valueName: "name")) var by: String?
+    @Option(help: ArgumentHelp("Take this as the current time (UTC), e.g. 2024-11-15T14:26:00Z.", valueName: "time")) var now: String?
+
+    var actor: String { by ?? ProcessInfo.processInfo.environment["USER"] ?? NSUserName() }
+
+    func clock() throws -> Date {
+        guard let now else { return Date() }
+        guard let date = IncidentClock.parse(now, now: Date()) else { throw ValidationError("--now takes a UTC time such as 2024-11-15T14:26:00Z") }
+        return date
+    }
+
+    /// A time given with another flag, read against the clock.
+    func time(_ text: String?, flag: String) throws -> Date? {
+        guard let text else { return nil }
+        guard let date = IncidentClock.parse(text, now: try clock()) else {
+            throw ValidationError("\(flag) takes a UTC time: 2024-11-15T14:22:00Z, 2024-11-15 14:22, or 14:22 (today)")
+        }
+        return date
+    }
+}
+
+/// The configured incident store; configuration errors stop the command.
+func incidentStore() throws -> IncidentStore {
+    let (config, diagnostics) = Configuration.discover()
+    let errors = diagnostics.filter { $0.severity == .error }
+    if !errors.isEmpty { throw refuse(.diagnostics(errors, 2)) }
+    return IncidentStore(settings: config.incidentSettings)
+}
+
+/// Runs an incident operation, printing a refusal and exiting with its code.
+func incidentAction<T>(_ body: () throws(IncidentError) -> T) throws -> T {
+    do { return try body() } catch {
+        Console.err("rbc: error: \(error)\n")
+        throw ExitCode(error.exitCode)
+    }
+}
+
+extension IncidentStatus: ExpressibleByArgument {}
+
+struct SeverityArgument: ExpressibleByArgument {
+    let severity: StepSeverity
+    init?(argument: String) {
+        guard let severity = SeveritySpelling.severity(argument) else { return nil }
+        self.severity = severity
+    }
+}
+
+struct DeclareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "declare", abstract: "Declare an incident: write its record and print the INCIDENT DECLARED message.",
+        discussion: """
+        The id is the day and the title's first words (2024-11-15-checkout-failing), the channel \
+        #incident-<id>. --started-at (impact began) and --detected-at (the alert fired) default to now; \
+        MTTD is the gap between them.
+
+        Examples:
+          rbc incident declare --severity SEV2 --title "Checkout failing" --impact "8% of checkouts fail" \\
+            --started-at 14:00 --detected-at 14:22 --alert CheckoutErrorBudgetBurn --commander bob
+        """)
+
+    @Option(help: ArgumentHelp("P0–P3 (SEV1–SEV4 work too).", valueName: "severity")) var severity: SeverityArgument
+    @Option(help: "What is broken, in a few words.") var title: String
+    @Option(help: "Who is affected and how.") var impact: String?
+    @Option(name: .customLong("started-at"), help: ArgumentHelp("When impact began (UTC).", valueName: "time")) var startedAt: String?
+    @Option(name: .customLong("detected-at"), help: ArgumentHelp("When the alert fired or someone noticed (UTC).", valueName: "time")) var detectedAt: String?
+    @Option(help: "The alert that fired.") var alert: String?
+    @Option(help: ArgumentHelp("The incident commander (default: --by).", valueName: "name")) var commander: String?
+    @Option(help: ArgumentHelp("The incident channel (default: #incident-<id>).", valueName: "channel")) var channel: String?
+    @Option(help: ArgumentHelp("The incident's id (default: the day and the title's first words).", valueName: "id")) var id: String?
+    @Option(help: ArgumentHelp("The first status (default: triage).", valueName: "status")) var status: IncidentStatus = .triage
+    @OptionGroup var actor: IncidentActorOptions
+
+    func run() throws {
+        let store = try incidentStore()
+        var declaration = IncidentStore.Declaration(title: title, severity: severity.severity)
+        declaration.impact = impact
+        declaration.startedAt = try actor.time(startedAt, flag: "--started-at")
+        declaration.detectedAt = try actor.time(detectedAt, flag: "--detected-at")
+        declaration.alert = alert
+        declaration.commander = commander
+        declaration.channel = channel
+        declaration.id = id
+        declaration.status = status
+        let now = try actor.clock()
+        if status == .resolved { throw ValidationError("an incident cannot be declared resolved") }
+        let incident = try incidentAction { () throws(IncidentError) in try store.declare(declaration, by: actor.actor, now: now) }
+        let cwd = FileManager.default.currentDirectoryPath + "/"
+        let shown = incident.path.hasPrefix(cwd) ? String(incident.path.dropFirst(cwd.count)) : incident.path
+        Console.err("rbc: incident \(incident.id) declared; record \(shown)\n")
+        Console.out(store.settings.templates.render(.declared, IncidentViews.messageValues(incident, policy: store.settings.policy, now: now)) + "\n")
+    }
+}
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Move an incident through its lifecycle.",
+        discussion: """
+        triage → investigating → identified → mitigating → mitigated → resolved. Forward moves may skip \
+        statuses; resolving needs `mitigated` first (and `rbc incident resolve`); a mitigation that did not \
+        hold goes back to investigating, identified or mitigating; nothing goes back to triage or follows \
+        resolved. --at records a past time, never earlier than the last event.
+
+        Examples:
+          rbc incident status 2024-11-15-checkout investigating
+          rbc incident status 2024-11-15-checkout mitigated --at 14:35 --reason "rollback complete"
+        """)
+
+    @Argument(help: "The incident id (or its unique start).") var incident: String
+    @Argument(help: "triage, investigating, identified, mitigating or mitigated.") var status: IncidentStatus
+    @Option(help: "Why (shown in the log and the review).") var reason: String?
+    @Option(help: ArgumentHelp("When it happened (UTC; default now).", valueName: "time")) var at: String?
+    @OptionGroup var actor: IncidentActorOptions
+
+    func run() throws {
+        let store = try incidentStore()
+        let now = try actor.clock()
+        let time = try actor.time(at, flag: "--at")
+        let updated = try incidentAction { () throws(IncidentError) in
+            try store.setStatus(incident, to: status, reason: reason, by: actor.actor, at: time, now: now)
+        }
+        Console.out((updated.events.last.map(IncidentViews.logLine) ?? "") + "\n")
+    }
+}
+
+struct NoteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "note", abstract: "Add to the scribe's log: [HH:MM UTC] [who] text.",
+        discussion: """
+        Examples:
+          rbc incident note 2024-11-15-checkout "error rate 8%, all NullPointerException in checkout v3.2"
+          rbc incident note 2024-11-15-checkout "paged IC bob" --at 14:27 --by alice
+        """)
+
+    @Argument(help: "The incident id (or its unique start).") var incident: String
+    @Argument(help: "What happened, was found or was decided.") var text: String
+    @Option(help: ArgumentHelp("When it happened (UTC; default now).", valueName: "time")) var at: String?
+    @OptionGroup var actor: IncidentActorOptions
+
+    func run() throws {
+        let store = try incidentStore()
+        let now = try actor.clock()
+        let time = try actor.time(at, flag: "--at")
+        let (_, event) = try incidentAction { () throws(IncidentError) in try store.note(incident, text: text, by: actor.actor, at: time, now: now) }
+        Console.out(IncidentViews.logLine(event) + "\n")
+    }
+}
+
+enum IncidentFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+func printJSON<T: Encodable>(_ value: T) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    if let data = try? encoder.encode(value) { Console.out(String(decoding: data, as: UTF8.self) + "\n") }
+}
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List open incidents, with overdue updates and escalations due.",
+        discussion: """
+        An update is overdue when the severity's cadence has passed since stakeholders last heard (P0 \
+        15 minutes, P1 30, P2 2 hours, P3 daily); an escalation is due when a P2 stays open over 4 hours \
+        (→ P1) or a P1 over 2 hours (→ P0). Both are configurable in .rbc.yaml (docs/incidents.md).
+
+        Examples:
+          rbc incident list
+          rbc incident list --all --format json
+        """)
+
+    @Flag(help: "Resolved incidents too.") var all = false
+    @Option(help: "Output format: text or json.") var format: IncidentFormat = .text
+    @Option(help: ArgumentHelp("Take this as the current time (UTC).", valueName: "time")) var now: String?
+
+    func run() throws {
+        let store = try incidentStore()
+        let clock = try IncidentActorOptions.parse(now.map { ["--now", $0] } ?? []).clock()
+        let (incidents, unreadable) = store.all()
+        for (id, error) in unreadable { Console.err("rbc: warning: incident \(id) is unreadable: \(error)\n") }
+        let rows = incidents.filter { all || $0.isOpen }.map { IncidentViews.row($0, policy: store.settings.policy, now: clock) }
+        if format == .json { return printJSON(rows) }
+        if rows.isEmpty { Console.err(all ? "no incidents in \(store.directory)\n" : "no open incidents (--all lists resolved ones)\n") }
+        Console.out(IncidentViews.list(rows))
+    }
+}
+
+struct IncidentShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show an incident and its log, event by event.",
+        discussion: "Examples:\n  rbc incident show 2024-11-15-checkout\n  rbc incident show 2024-11-15-checkout --format json")
+
+    @Argument(help: "The incident id (or its unique start).") var incident: String
+    @Option(help: "Output format: text (the log) or json (the events).") var format: IncidentFormat = .text
+    @Option(help: ArgumentHelp("Take this as the current time (UTC).", valueName: "time")) var now: String?
+
+    func run() throws {
+        let store = try incidentStore()
+        let clock = try IncidentActorOptions.parse(now.map { ["--now", $0] } ?? []).clock()
+        let loaded = try incidentAction { () throws(IncidentError) in try store.load(incident) }
+        if format == .json { return printJSON(loaded.events) }
+        Console.out(IncidentViews.show(loaded, policy: store.settings.policy, now: clock))
+    }
+}

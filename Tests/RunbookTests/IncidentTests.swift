@@ -1,0 +1,243 @@
+// Incidents as code with the real binary: records in a scratch repository, the seeds' lifecycle,
+// the scribe's log, times that never go backwards, overdue updates and escalation hints.
+
+import Foundation
+import RunbookIncident
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A scratch directory with a `.rbc.yaml`, where incidents are declared and handled.
+final class IncidentFixture {
+    let url: URL
+    var path: String { url.path }
+
+    init(config: String = "", files: [String: String] = [:]) throws {
+        url = try TestSupport.temporaryDirectory()
+        try config.write(to: url.appendingPathComponent(".rbc.yaml"), atomically: true, encoding: .utf8)
+        for (name, text) in files {
+            let file = url.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: file, atomically: true, encoding: .utf8)
+        }
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    func rbc(_ arguments: [String], environment: [String: String] = [:]) throws -> TestSupport.Run {
+        try TestSupport.rbc(arguments, in: path, environment: environment)
+    }
+
+    func read(_ name: String) -> String { (try? String(contentsOf: url.appendingPathComponent(name), encoding: .utf8)) ?? "" }
+
+    func events(_ id: String, directory: String = "incidents") throws -> [IncidentEvent] {
+        try IncidentLog.read(path + "/\(directory)/\(id).jsonl")
+    }
+
+    /// Seed 002's checkout failure, declared at 14:26 by alice.
+    @discardableResult
+    func declareCheckout(_ extra: [String] = []) throws -> TestSupport.Run {
+        let run = try rbc(["incident", "declare", "--severity", "SEV2", "--title", "Checkout failure", "--impact", "~8% of checkout requests fail",
+                           "--started-at", "14:00", "--detected-at", "14:22", "--alert", "CheckoutErrorBudgetBurn", "--commander", "bob",
+                           "--by", "alice", "--now", "2024-11-15T14:26:00Z"] + extra)
+        #expect(run.status == 0, "\(run.stderr)")
+        return run
+    }
+}
+
+@Suite struct IncidentTests {
+    static let id = "2024-11-15-checkout-failure"
+
+    @Test func declarePrintsSeedOnesMessageAndWritesTheRecord() throws {
+        let fixture = try IncidentFixture()
+        let run = try fixture.declareCheckout()
+        #expect(run.stdout == """
+            INCIDENT DECLARED: P1 - Checkout failure
+
+            Impact: ~8% of checkout requests fail
+            Start time: 2024-11-15 14:00 UTC
+            Current status: Triage
+            Incident Commander: bob
+            Channel: #incident-2024-11-15-checkout-failure
+
+            Next update in 30 minutes.
+
+            """)
+        #expect(run.stderr.contains("incident \(Self.id) declared"))
+        let events = try fixture.events(Self.id)
+        #expect(events.count == 1)
+        let declared = try #require(events.first)
+        #expect(declared.event == .declared && declared.seq == 1 && declared.by == "alice" && declared.time == "2024-11-15T14:26:00Z")
+        #expect(declared.severity == .p1 && declared.status == .triage && declared.version == IncidentLog.version)
+        #expect(declared.startedAt == "2024-11-15T14:00:00Z" && declared.detectedAt == "2024-11-15T14:22:00Z")
+        #expect(declared.alert == "CheckoutErrorBudgetBurn" && declared.commander == "bob")
+        // One JSON object per line, keys sorted: reviewable in a pull request.
+        let text = fixture.read("incidents/\(Self.id).jsonl")
+        #expect(text.hasSuffix("}\n") && text.split(separator: "\n").count == 1)
+        #expect(text.hasPrefix("{\"alert\":\"CheckoutErrorBudgetBurn\",\"by\":\"alice\""))
+        // The same title the same day is another incident.
+        let second = try fixture.rbc(["incident", "declare", "--severity", "P3", "--title", "Checkout failure", "--now", "2024-11-15T18:00:00Z"])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("incident \(Self.id)-2 declared"))
+    }
+
+    @Test func declareRefusesImpossibleTimesAndBadInput() throws {
+        let fixture = try IncidentFixture()
+        let after = try fixture.rbc(["incident", "declare", "--severity", "P1", "--title", "x", "--started-at", "14:30", "--detected-at", "14:20", "--now", "2024-11-15T14:40:00Z"])
+        #expect(after.status == 1)
+        #expect(after.stderr.contains("--started-at 2024-11-15T14:30:00Z is after --detected-at 2024-11-15T14:20:00Z"))
+        let future = try fixture.rbc(["incident", "declare", "--severity", "P1", "--title", "x", "--detected-at", "15:00", "--now", "2024-11-15T14:40:00Z"])
+        #expect(future.status == 1)
+        #expect(future.stderr.contains("in the future"))
+        let severity = try fixture.rbc(["incident", "declare", "--severity", "P7", "--title", "x"])
+        #expect(severity.status == 2)
+        let time = try fixture.rbc(["incident", "declare", "--severity", "P1", "--title", "x", "--started-at", "yesterday"])
+        #expect(time.status == 2)
+        #expect(time.stderr.contains("--started-at takes a UTC time"))
+        let id = try fixture.rbc(["incident", "declare", "--severity", "P1", "--title", "x", "--id", "../escape"])
+        #expect(id.status == 2)
+        #expect(!FileManager.default.fileExists(atPath: fixture.path + "/escape.jsonl"))
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: fixture.path + "/incidents"))?.isEmpty ?? true, "nothing refused was recorded")
+    }
+
+    @Test func statusFollowsTheLifecycle() throws {
+        let fixture = try IncidentFixture()
+        try fixture.declareCheckout()
+        func status(_ value: String, _ now: String, _ extra: [String] = []) throws -> TestSupport.Run {
+            try fixture.rbc(["incident", "status", "2024-11-15-checkout", value, "--by", "bob", "--now", "2024-11-15T\(now):00Z"] + extra)
+        }
+        let investigating = try status("investigating", "14:27")
+        #expect(investigating.status == 0, "\(investigating.stderr)")
+        #expect(investigating.stdout == "[14:27 UTC] [bob] status triage → investigating\n")
+        let resolvedTooEarly = try status("resolved", "14:28")
+        #expect(resolvedTooEarly.status == 1)
+        #expect(resolvedTooEarly.stderr.contains("cannot resolve an incident that is investigating: service must be restored first"))
+        let same = try status("investigating", "14:28")
+        #expect(same.status == 1)
+        #expect(same.stderr.contains("already investigating"))
+        #expect(try status("mitigating", "14:33", ["--reason", "rollback to v3.1"]).status == 0)
+        #expect(try status("mitigated", "14:35").status == 0)
+        // The mitigation did not hold: back to investigating is a valid move, back to triage is not.
+        let regressed = try status("investigating", "14:36", ["--reason", "errors back at 5%"])
+        #expect(regressed.status == 0, "\(regressed.stderr)")
+        let triage = try status("triage", "14:37")
+        #expect(triage.status == 1)
+        #expect(triage.stderr.contains("cannot go back to triage"))
+        let unknown = try status("fixed", "14:37")
+        #expect(unknown.status == 2)
+        let events = try fixture.events(Self.id)
+        #expect(events.map(\.status) == [.triage, .investigating, .mitigating, .mitigated, .investigating])
+        #expect(events.map(\.seq) == [1, 2, 3, 4, 5], "refused transitions left nothing behind")
+        #expect(events[2].reason == "rollback to v3.1" && events[2].previousStatus == .investigating)
+    }
+
+    @Test func timesNeverGoBackwardsNorIntoTheFuture() throws {
+        let fixture = try IncidentFixture()
+        try fixture.declareCheckout()
+        let back = try fixture.rbc(["incident", "note", Self.id, "late", "--at", "14:20", "--now", "2024-11-15T14:40:00Z"])
+        #expect(back.status == 1)
+        #expect(back.stderr.contains("2024-11-15T14:20:00Z is earlier than the incident's last event (2024-11-15T14:26:00Z); times never go backwards"))
+        let future = try fixture.rbc(["incident", "note", Self.id, "soon", "--at", "15:00", "--now", "2024-11-15T14:40:00Z"])
+        #expect(future.status == 1)
+        #expect(future.stderr.contains("is in the future"))
+        // A scribe catching up records when it happened, and rbc keeps when it was written.
+        let caught = try fixture.rbc(["incident", "note", Self.id, "paged IC bob; bob joins bridge", "--at", "14:27", "--by", "alice", "--now", "2024-11-15T14:40:00Z"])
+        #expect(caught.status == 0, "\(caught.stderr)")
+        #expect(caught.stdout == "[14:27 UTC] [alice] paged IC bob; bob joins bridge\n")
+        let note = try #require(try fixture.events(Self.id).last)
+        #expect(note.time == "2024-11-15T14:27:00Z" && note.recorded == "2024-11-15T14:40:00Z")
+        let before = try fixture.rbc(["incident", "note", Self.id, "earlier still", "--at", "14:26:30", "--now", "2024-11-15T14:41:00Z"])
+        #expect(before.status == 1)
+        #expect(try fixture.events(Self.id).count == 2)
+    }
+
+    @Test func showPrintsTheScribesLogAndListFlagsWhatIsDue() throws {
+        let fixture = try IncidentFixture()
+        try fixture.declareCheckout()
+        _ = try fixture.rbc(["incident", "note", Self.id, "Error rate 8%. All errors are NullPointerException in checkout/v3.2.", "--by", "alice", "--now", "2024-11-15T14:31:00Z"])
+        let show = try fixture.rbc(["incident", "show", "2024-11-15", "--now", "2024-11-15T14:32:00Z"])
+        #expect(show.status == 0, "\(show.stderr)")
+        #expect(show.stdout == """
+            2024-11-15-checkout-failure: Checkout failure
+            P1, triage (Triage), commander bob, #incident-2024-11-15-checkout-failure
+            declared 2024-11-15T14:26:00Z, open 6m
+
+            — 2024-11-15 —
+            [14:26 UTC] [alice] declared P1 incident: Checkout failure; impact: ~8% of checkout requests fail; impact started 2024-11-15T14:00:00Z; detected 2024-11-15T14:22:00Z; alert CheckoutErrorBudgetBurn; commander bob; channel #incident-2024-11-15-checkout-failure
+            [14:31 UTC] [alice] Error rate 8%. All errors are NullPointerException in checkout/v3.2.
+
+            """)
+        let json = try fixture.rbc(["incident", "show", Self.id, "--format", "json"])
+        let events = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(events.map { $0["event"] as? String } == ["declared", "note"])
+        // 31 minutes after the declaration a P1's update is overdue; after 2 hours open, escalation is due.
+        let onTime = try fixture.rbc(["incident", "list", "--now", "2024-11-15T14:50:00Z"])
+        #expect(onTime.stdout == "2024-11-15-checkout-failure  P1  triage         24m      Checkout failure\n")
+        let late = try fixture.rbc(["incident", "list", "--now", "2024-11-15T16:30:00Z"])
+        #expect(late.stdout.contains("! update overdue by 1h 34m (P1: every 30 minutes): `rbc incident update 2024-11-15-checkout-failure`"), "\(late.stdout)")
+        #expect(late.stdout.contains("! P1 open 2h 04m (over 2h 00m): escalate to P0 — `rbc incident severity 2024-11-15-checkout-failure P0 --reason …`"), "\(late.stdout)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(try fixture.rbc(["incident", "list", "--format", "json", "--now", "2024-11-15T16:30:00Z"]).stdout.utf8)) as? [[String: Any]])
+        #expect(rows.first?["updateOverdue"] as? Bool == true)
+        #expect(rows.first?["escalateTo"] as? String == "P0")
+        #expect(rows.first?["nextUpdateDue"] as? String == "2024-11-15T14:56:00Z")
+        let unknown = try fixture.rbc(["incident", "show", "2024-12"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("no incident 2024-12 in"))
+    }
+
+    @Test func concurrentScribesAreSerialised() throws {
+        let fixture = try IncidentFixture()
+        try fixture.declareCheckout()
+        let writers = (0..<6).map { index in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: TestSupport.rbcBinary)
+            process.arguments = ["incident", "note", Self.id, "note \(index)", "--by", "scribe\(index)"]
+            process.currentDirectoryURL = fixture.url
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            return process
+        }
+        for writer in writers { try writer.run() }
+        for writer in writers { writer.waitUntilExit() }
+        #expect(writers.allSatisfy { $0.terminationStatus == 0 })
+        let events = try fixture.events(Self.id)
+        #expect(events.map(\.seq) == Array(1...7))
+        #expect(Set(events.compactMap(\.text)) == Set((0..<6).map { "note \($0)" }))
+    }
+
+    @Test func aTornLastLineIsIgnoredAndABadLineIsReported() throws {
+        let fixture = try IncidentFixture()
+        try fixture.declareCheckout()
+        let path = fixture.path + "/incidents/\(Self.id).jsonl"
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        handle.seekToEndOfFile()
+        handle.write(Data("{\"by\":\"alice\",\"event\":\"no".utf8))
+        try handle.close()
+        let note = try fixture.rbc(["incident", "note", Self.id, "after a crash", "--now", "2024-11-15T14:30:00Z"])
+        #expect(note.status == 0, "\(note.stderr)")
+        // The torn line never completed: it was cut, and the note after it is an event of its own.
+        #expect(try fixture.events(Self.id).map(\.event) == [.declared, .note])
+        #expect(fixture.read("incidents/\(Self.id).jsonl").split(separator: "\n").count == 2)
+        // A bad line inside the record (a botched merge) is reported with its line, never skipped.
+        let text = fixture.read("incidents/\(Self.id).jsonl")
+        let lines = text.split(separator: "\n")
+        try ([String(lines[0]), "<<<<<<< HEAD", String(lines[1])].joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let show = try fixture.rbc(["incident", "show", Self.id])
+        #expect(show.status == 2)
+        #expect(show.stderr.contains("\(Self.id).jsonl:2: not an incident event"), "\(show.stderr)")
+    }
+
+    @Test func theDirectoryAndPolicyComeFromTheConfiguration() throws {
+        let fixture = try IncidentFixture(config: "incidents:\n  directory: ops/incidents\n  update_cadence: {P1: 10m}\n")
+        let run = try fixture.declareCheckout()
+        #expect(run.stdout.contains("Next update in 10 minutes."))
+        #expect(try fixture.events(Self.id, directory: "ops/incidents").count == 1)
+        let bad = try IncidentFixture(config: "incidents:\n  directroy: x\n  update_cadence: {P9: 10m}\n")
+        let refused = try bad.rbc(["incident", "list"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("unknown key `directroy` in `incidents`"))
+        #expect(refused.stderr.contains("did you mean `directory`?"))
+        #expect(refused.stderr.contains("`P9` is not a severity"))
+    }
+}
