@@ -76,16 +76,14 @@ struct CheckCommand: ParsableCommand {
     @Flag(name: .customLong("update-baseline"), help: "Write every current finding to the --baseline file and exit 0.")
     var updateBaseline = false
 
-<<<<<<< HEAD
     @Flag(name: .customLong("no-cache"), help: "Neither read nor write the check cache (.rbc/cache; see `rbc cache`).")
     var noCache = false
-=======
+
     @Flag(help: "Apply the safe fixes to the files, then report what remains (see docs/fixes.md).")
     var fix = false
 
     @Flag(name: .customLong("unsafe-fixes"), help: "With --fix, also apply the fixes that change behaviour or guess intent.")
     var unsafeFixes = false
->>>>>>> main
 
     @Flag(help: "Print the time spent per phase to standard error.")
     var timings = false
@@ -116,11 +114,8 @@ struct CheckCommand: ParsableCommand {
         options.alerts = alerts
         options.git = !noGit
         options.skipNonRunbooks = skipNonRunbooks
-<<<<<<< HEAD
         options.cache = !noCache
         options.toolVersion = RBC.version
-        var report = CheckSession.run(paths: paths, options: options)
-=======
         var report: CheckReport
         if fix {
             let outcome = FixSession.run(paths: paths, options: options, unsafe: unsafeFixes)
@@ -129,7 +124,6 @@ struct CheckCommand: ParsableCommand {
         } else {
             report = CheckSession.run(paths: paths, options: options)
         }
->>>>>>> main
         let renderer = output.format.renderer(color: output.useColor(fileDescriptor: 1), version: RBC.version)
         if let baseline, updateBaseline {
             try writeBaseline(report, to: baseline)
