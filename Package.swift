@@ -43,12 +43,14 @@ let package = Package(
         // Incidents as code: records, lifecycle, messages, reviews and metrics over run journals.
         .target(name: "RunbookIncident", dependencies: ["RunbookSource", "RunbookSema", "RunbookRuntime"]),
         .target(name: "RunbookDriver", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookIncident"]),
+        // `rbc report`: the repository's health as data and as a static site.
+        .target(name: "RunbookReport", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookIncident", "RunbookDriver"]),
         .executableTarget(name: "rbc", dependencies: [
-            "RunbookDriver", "RunbookIncident", "RunbookRuntime", "RunbookSema", "RunbookSource",
+            "RunbookDriver", "RunbookIncident", "RunbookReport", "RunbookSema", "RunbookSource",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RunbookTests", dependencies: [
-            "RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookIncident", "RunbookDriver", "rbc",
+            "RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookIncident", "RunbookDriver", "RunbookReport", "rbc",
             .product(name: "Yams", package: "Yams"),
         ], exclude: ["Golden", "Fixtures"]),  // read from disk by path, not bundled as resources
     ]

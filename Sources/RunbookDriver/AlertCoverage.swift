@@ -115,6 +115,46 @@ public struct AlertIndex: Sendable {
         return best
     }
 
+    /// An alerting rule as a coverage table shows it: where it is defined and where its link leads.
+    public struct CoverageEntry: Sendable, Equatable {
+        public enum Link: Sendable, Equatable {
+            /// No runbook annotation (RB022).
+            case missing
+            /// A runbook of this repository (absolute, standardised path).
+            case runbook(String)
+            /// Points into this repository at nothing (RB023), with the reason.
+            case dead(String)
+            /// A template no label fills, or a site outside every mapping: not checked (RB025, RB026).
+            case unchecked
+        }
+
+        public let alert: String
+        public let file: String
+        public let line: Int
+        public let linkText: String?
+        public let link: Link
+    }
+
+    /// Every alerting rule with its link resolved, in rule-file order.
+    public var entries: [CoverageEntry] {
+        alerts.map { alert in
+            let link: CoverageEntry.Link = switch alert.resolution {
+            case .none: alert.link == nil ? .missing : .unchecked
+            case .resolved(let path): .runbook(path)
+            case .dead(let problem): .dead(problem)
+            case .unresolvable, .external: .unchecked
+            }
+            return CoverageEntry(alert: alert.name, file: alert.file.path, line: alert.file.lineColumn(of: alert.nameRange.start).line,
+                                 linkText: alert.linkText, link: link)
+        }
+    }
+
+    /// The alerts a runbook's triggers name that no alerting rule defines (RB024).
+    public func unknownTriggerAlerts(_ ir: RunbookIR) -> [String] {
+        let names = Set(alerts.map(\.name))
+        return ir.runbook.triggers.compactMap(\.alert).filter { !names.contains($0) }
+    }
+
     /// Coverage findings: RB022 no link, RB023 dead link, RB025 a template no label fills (once per
     /// link), RB026 links to sites outside every mapping (once per site), RB024 unknown trigger alerts.
     public func coverage(runbooks: [CompilationResult], lint: LintConfiguration) -> [Diagnostic] {

@@ -20,6 +20,8 @@ public struct CheckReport: Sendable {
     public var timings: [(String, Double)] = []
     /// Runbooks whose answer came from the persistent cache (`--timings` shows it).
     public var cachedFiles = 0
+    /// The alert rules read for coverage (`--alerts` or `.rbc.yaml`), nil when none were given.
+    public var alertIndex: AlertIndex?
 
     public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
     public var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }
@@ -173,6 +175,7 @@ public enum CheckSession {
         var report = CheckReport(results: checked, diagnostics: diagnostics, usageError: usageError, threshold: options.threshold)
         report.cachedFiles = cachedFiles
         let perFile = ["read", "parse", "typecheck", "lint"].map { phase in (phase, checked.reduce(0) { $0 + ($1.timings[phase] ?? 0) }) }
+        report.alertIndex = alertIndex
         report.timings = perFile + [("shellcheck", shellcheckTime), ("suppress", suppressTime), ("git", gitTime), ("alerts", alertsTime),
                                     ("total", Clock.since(totalStart))]
         return report
@@ -284,6 +287,7 @@ public enum CheckSession {
 }
 
 /// One slot per file, each written by exactly one worker: no two threads touch the same slot.
+// @unchecked: `values` is written only under `lock`, and read after every worker ended.
 private final class ResultSlots: @unchecked Sendable {
     private(set) var values: [CheckSession.ProcessedFile?]
     private let lock = NSLock()

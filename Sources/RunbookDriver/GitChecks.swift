@@ -55,6 +55,62 @@ public enum GitChecks {
         return Linter.configure(diagnostics, configuration: lint)
     }
 
+    /// How long ago a runbook was last reviewed, against how often it must be: RB017 and the report
+    /// read the same answer.
+    public struct ReviewAge: Sendable, Equatable {
+        public enum Basis: Sendable, Equatable {
+            /// `reviewed: DATE` in the runbook.
+            case reviewStamp(String)
+            /// Nobody stamped a review: the last commit that changed the file counts as one.
+            case lastChange(GitCommitInfo)
+
+            var describe: String {
+                switch self {
+                case .reviewStamp(let date): "reviewed on \(date)"
+                case .lastChange(let commit): "last changed on \(commit.date) (\(commit.shortID))"
+                }
+            }
+
+            /// The date the age counts from (YYYY-MM-DD).
+            public var date: String {
+                switch self {
+                case .reviewStamp(let date): date
+                case .lastChange(let commit): commit.date
+                }
+            }
+        }
+
+        public let basis: Basis
+        /// Days from the review to today; negative for a review date in the future.
+        public let days: Int
+        /// The review interval: `review_every`, else `.rbc.yaml`'s `review:` for the severity.
+        public let maxAgeDays: Int
+
+        public var isStale: Bool { days >= 0 && days > maxAgeDays }
+    }
+
+    /// The review interval of a runbook in days: its own `review_every`, else the configured one
+    /// (shorter for P0 and P1).
+    public static func reviewIntervalDays(_ ir: RunbookIR, review: ReviewSettings) -> Int {
+        let critical = ir.runbook.severity == .p0 || ir.runbook.severity == .p1
+        return ir.runbook.reviewEveryMs.map { $0 / 86_400_000 } ?? (critical ? review.maxAgeCriticalDays : review.maxAgeDays)
+    }
+
+    /// The review age of a runbook given its last change; nil when it has neither a review stamp
+    /// nor a commit.
+    public static func reviewAge(_ ir: RunbookIR, lastChange: GitCommitInfo?, todayDay: Int, review: ReviewSettings) -> ReviewAge? {
+        let basis: ReviewAge.Basis
+        let basisDay: Int
+        if let reviewed = ir.runbook.reviewed, let reviewedDay = day(reviewed) {
+            (basis, basisDay) = (.reviewStamp(reviewed), reviewedDay)
+        } else if let lastChange, let changeDay = day(lastChange.date) {
+            (basis, basisDay) = (.lastChange(lastChange), changeDay)
+        } else {
+            return nil
+        }
+        return ReviewAge(basis: basis, days: todayDay - basisDay, maxAgeDays: reviewIntervalDays(ir, review: review))
+    }
+
     /// Where a step's or rollback's text last changed.
     enum Origin: Equatable {
         case uncommitted
@@ -135,28 +191,18 @@ public enum GitChecks {
             }
             let lastChange = lastChanges[relative]
             // Staleness: the last review, or the last change when nobody stamped one.
-            var lastReviewDay: Int?
-            var lastReviewText = ""
-            if let reviewed = ir.runbook.reviewed, let reviewedDay = day(reviewed) {
-                lastReviewDay = reviewedDay
-                lastReviewText = "reviewed on \(reviewed)"
-                if reviewedDay > todayDay {
-                    diagnostics.append(Diagnostic(RuleRegistry.reviewDateInFuture, "`reviewed: \(reviewed)` is in the future",
-                                                  file: file, range: anchor, help: "write the date the review happened (today is \(today))"))
-                }
-            } else if let lastChange, let changeDay = day(lastChange.date) {
-                lastReviewDay = changeDay
-                lastReviewText = "last changed on \(lastChange.date) (\(lastChange.shortID))"
+            let age = reviewAge(ir, lastChange: lastChange, todayDay: todayDay, review: review)
+            if let reviewed = ir.runbook.reviewed, let age, case .reviewStamp = age.basis, age.days < 0 {
+                diagnostics.append(Diagnostic(RuleRegistry.reviewDateInFuture, "`reviewed: \(reviewed)` is in the future",
+                                              file: file, range: anchor, help: "write the date the review happened (today is \(today))"))
             }
-            let critical = ir.runbook.severity == .p0 || ir.runbook.severity == .p1
-            let maxAgeDays = ir.runbook.reviewEveryMs.map { $0 / 86_400_000 } ?? (critical ? review.maxAgeCriticalDays : review.maxAgeDays)
-            if let lastReviewDay, todayDay - lastReviewDay > maxAgeDays, lastReviewDay <= todayDay {
+            if let age, age.isStale {
                 var notes: [DiagnosticNote] = []
                 if let lastChange {
                     notes.append(DiagnosticNote("last commit: \(lastChange.shortID) on \(lastChange.date) by \(lastChange.author): \(lastChange.summary)"))
                 }
                 diagnostics.append(Diagnostic(RuleRegistry.staleRunbook,
-                                              "runbook is stale: \(lastReviewText), \(todayDay - lastReviewDay) days ago (review every \(maxAgeDays) days)",
+                                              "runbook is stale: \(age.basis.describe), \(age.days) days ago (review every \(age.maxAgeDays) days)",
                                               file: file, range: anchor,
                                               help: "review it against the systems it touches and set `reviewed: \(today)`", notes: notes))
             }
@@ -279,7 +325,7 @@ public enum GitChecks {
     }
 
     /// Days since 1970-01-01 of a YYYY-MM-DD date (UTC).
-    static func day(_ text: String) -> Int? {
+    public static func day(_ text: String) -> Int? {
         let parts = text.split(separator: "-").compactMap { Int($0) }
         guard parts.count == 3 else { return nil }
         var calendar = Calendar(identifier: .gregorian)
@@ -298,5 +344,48 @@ extension GitChecks {
         let state = repository.state(of: relative)
         return ProvenanceIR(repository: repository.workdir, path: relative, head: head, blob: repository.blobID(ofWorkingFile: relative),
                             dirty: state != .clean)
+    }
+}
+
+extension GitChecks {
+    /// A runbook's place in git: its latest commits and whether the working file matches HEAD.
+    public struct History: Sendable {
+        /// Newest first, at most the limit asked for.
+        public var commits: [GitCommitInfo] = []
+        public var state: GitRepository.FileState = .unknown
+    }
+
+    /// The last `limit` commits that changed each file, in one history walk per repository (keyed
+    /// by the path as given); files outside any repository are absent.
+    public static func histories(_ paths: [String], limit: Int) -> [String: History] {
+        var repositories: [String: GitRepository] = [:]
+        var byDirectory: [String: GitRepository?] = [:]
+        var grouped: [String: [(given: String, relative: String)]] = [:]
+        for path in paths {
+            let directory = (path as NSString).deletingLastPathComponent
+            let repository: GitRepository?
+            if let known = byDirectory[directory] {
+                repository = known
+            } else {
+                repository = try? GitRepository.discover(containing: directory.isEmpty ? "." : directory)
+                byDirectory[directory] = repository
+            }
+            guard let repository, let relative = repository.relativePath(path) else { continue }
+            repositories[repository.workdir] = repository
+            grouped[repository.workdir, default: []].append((path, relative))
+        }
+        var result: [String: History] = [:]
+        for (workdir, files) in grouped {
+            guard let repository = repositories[workdir] else { continue }
+            var commits: [String: [GitCommitInfo]] = [:]
+            try? GitHistory.walk(repository, paths: files.map(\.relative)) { change in
+                commits[change.path, default: []].append(change.commit)
+                return (commits[change.path]?.count ?? 0) < limit
+            }
+            for file in files {
+                result[file.given] = History(commits: commits[file.relative] ?? [], state: repository.state(of: file.relative))
+            }
+        }
+        return result
     }
 }

@@ -69,6 +69,8 @@ public struct GitCommitInfo: Sendable, Hashable {
 }
 
 /// An open repository.
+// @unchecked: the handle is set once and freed in deinit; libgit2 allows one repository object to be read
+// from several threads (its object database and caches lock internally), and nothing here mutates it.
 public final class GitRepository: @unchecked Sendable {
     let pointer: OpaquePointer
     /// The working directory, with a trailing slash.
@@ -158,11 +160,11 @@ public final class GitRepository: @unchecked Sendable {
             defer { git_index_free(index) }
             var handle: OpaquePointer?
             try Git.check(git_diff_tree_to_index(&handle, pointer, baseTree?.pointer, index, &options), "cannot diff HEAD against the index")
-            diff = GitDiff(handle)
+            diff = GitDiff(handle, repository: self)
         } else {
             var handle: OpaquePointer?
             try Git.check(git_diff_tree_to_workdir_with_index(&handle, pointer, baseTree?.pointer, &options), "cannot diff against the working tree")
-            diff = GitDiff(handle)
+            diff = GitDiff(handle, repository: self)
         }
         try diff.detectRenames()
         return diff.deltas().filter { $0.status != .deleted }.map(\.newPath)
@@ -180,6 +182,7 @@ public final class GitRepository: @unchecked Sendable {
 }
 
 /// One commit, with its metadata copied out.
+// @unchecked: immutable after init (handle, owner, copied-out info); libgit2 commit reads are thread-safe.
 public final class GitCommit: @unchecked Sendable {
     let pointer: OpaquePointer
     let repository: GitRepository
@@ -203,7 +206,7 @@ public final class GitCommit: @unchecked Sendable {
         var handle: OpaquePointer?
         try Git.check(git_commit_tree(&handle, pointer), "cannot read the tree of \(info.shortID)")
         guard let handle else { throw GitError(code: -1, message: "no tree") }
-        return GitTree(handle)
+        return GitTree(handle, repository: repository)
     }
 
     public func firstParent() throws -> GitCommit? {
@@ -227,9 +230,15 @@ public final class GitCommit: @unchecked Sendable {
     }
 }
 
+/// A tree; it keeps its repository alive, since libgit2 frees a tree's memory with its repository.
+// @unchecked: immutable after init (handle and owner only); libgit2 tree reads are thread-safe.
 public final class GitTree: @unchecked Sendable {
     let pointer: OpaquePointer
-    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+    let repository: GitRepository
+    init(_ pointer: OpaquePointer, repository: GitRepository) {
+        self.pointer = pointer
+        self.repository = repository
+    }
     deinit { git_tree_free(pointer) }
 
     static func lookup(_ repository: GitRepository, _ id: git_oid) throws -> GitTree {
@@ -237,7 +246,7 @@ public final class GitTree: @unchecked Sendable {
         var handle: OpaquePointer?
         try Git.check(git_tree_lookup(&handle, repository.pointer, &oid), "cannot read tree \(Git.string(id))")
         guard let handle else { throw GitError(code: -1, message: "tree \(Git.string(id)) is missing") }
-        return GitTree(handle)
+        return GitTree(handle, repository: repository)
     }
 
     /// The watched files whose blob differs from `old` (nil: the empty tree), as added or modified
@@ -287,21 +296,31 @@ public struct GitDelta: Sendable {
     let oldBlob: git_oid?
 }
 
+/// A diff between trees (or a tree and the working tree); it keeps its repository alive.
+// @unchecked: `renamesDetected` (and the rename pass, which rewrites the diff) is guarded by `lock`;
+// the rest is set once in init.
 public final class GitDiff: @unchecked Sendable {
     let pointer: OpaquePointer?
+    let repository: GitRepository
+    private let lock = NSLock()
     private var renamesDetected = false
 
-    init(_ pointer: OpaquePointer?) { self.pointer = pointer }
+    init(_ pointer: OpaquePointer?, repository: GitRepository) {
+        self.pointer = pointer
+        self.repository = repository
+    }
     deinit { git_diff_free(pointer) }
 
     /// Diffs two trees (a nil old tree is the empty tree: everything is added).
     static func trees(_ repository: GitRepository, old: GitTree?, new: GitTree) throws -> GitDiff {
         var handle: OpaquePointer?
         try Git.check(git_diff_tree_to_tree(&handle, repository.pointer, old?.pointer, new.pointer, nil), "cannot diff trees")
-        return GitDiff(handle)
+        return GitDiff(handle, repository: repository)
     }
 
     func detectRenames() throws {
+        lock.lock()
+        defer { lock.unlock() }
         guard !renamesDetected else { return }
         renamesDetected = true
         var options = git_diff_find_options()
@@ -311,6 +330,9 @@ public final class GitDiff: @unchecked Sendable {
     }
 
     func deltas() -> [GitDelta] {
+        // Not while detectRenames rewrites the deltas.
+        lock.lock()
+        defer { lock.unlock() }
         let count = git_diff_num_deltas(pointer)
         return (0..<count).compactMap { index in
             guard let delta = git_diff_get_delta(pointer, index)?.pointee else { return nil }
@@ -332,6 +354,8 @@ public final class GitDiff: @unchecked Sendable {
 }
 
 /// Walks first-parent history from a commit, newest first.
+// @unchecked: a walk advances through libgit2 state on each `next()`; it is Sendable only to be handed
+// to another thread, never shared between two at once (GitHistory walks on one thread).
 public final class GitRevisionWalk: @unchecked Sendable {
     let pointer: OpaquePointer
     let repository: GitRepository

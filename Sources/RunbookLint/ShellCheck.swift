@@ -116,6 +116,20 @@ public enum ShellCheck {
         let level: String
         let code: Int
         let message: String
+        let fix: Suggestion?
+    }
+
+    /// ShellCheck's own fix (`-f json1`): replacements of 1-based line/column ranges of what it read.
+    struct Suggestion: Decodable {
+        let replacements: [Replacement]
+    }
+
+    struct Replacement: Decodable {
+        let line: Int
+        let endLine: Int
+        let column: Int
+        let endColumn: Int
+        let replacement: String
     }
 
     struct Output: Decodable { let comments: [Comment] }
@@ -233,7 +247,8 @@ public enum ShellCheck {
                 let severity: Severity = comment.level == "error" ? .error : comment.level == "warning" ? .warning : .info
                 diagnostics.append(Diagnostic(description.code, "SC\(comment.code): \(comment.message) (in \(job.owner))",
                                               severity: severity, file: job.file, range: locator.range(start, max(end, start + 1)),
-                                              help: "see https://www.shellcheck.net/wiki/SC\(comment.code)"))
+                                              help: "see https://www.shellcheck.net/wiki/SC\(comment.code)",
+                                              fix: comment.fix.flatMap { fix(of: $0, code: comment.code, job: job, seen: texts[index]) }))
             }
         }
         return diagnostics
@@ -254,6 +269,13 @@ public enum ShellCheck {
             for value in [comment.line, comment.endLine, comment.column, comment.endColumn, comment.code] { writer.int(value) }
             writer.string(comment.level)
             writer.string(comment.message)
+            // 0: no fix; n + 1: a fix of n replacements.
+            let replacements = comment.fix?.replacements
+            writer.int(replacements.map { $0.count + 1 } ?? 0)
+            for replacement in replacements ?? [] {
+                for value in [replacement.line, replacement.endLine, replacement.column, replacement.endColumn] { writer.int(value) }
+                writer.string(replacement.replacement)
+            }
         }
         return writer.bytes
     }
@@ -264,8 +286,20 @@ public enum ShellCheck {
         var comments: [Comment] = []
         for _ in 0..<count {
             guard let line = reader.int(), let endLine = reader.int(), let column = reader.int(), let endColumn = reader.int(),
-                  let code = reader.int(), let level = reader.string(), let message = reader.string() else { return nil }
-            comments.append(Comment(line: line, endLine: endLine, column: column, endColumn: endColumn, level: level, code: code, message: message))
+                  let code = reader.int(), let level = reader.string(), let message = reader.string(),
+                  let fixCount = reader.int(), fixCount >= 0, fixCount <= payload.count else { return nil }
+            var fix: Suggestion?
+            if fixCount > 0 {
+                var replacements: [Replacement] = []
+                for _ in 0..<(fixCount - 1) {
+                    guard let line = reader.int(), let endLine = reader.int(), let column = reader.int(), let endColumn = reader.int(),
+                          let text = reader.string() else { return nil }
+                    replacements.append(Replacement(line: line, endLine: endLine, column: column, endColumn: endColumn, replacement: text))
+                }
+                fix = Suggestion(replacements: replacements)
+            }
+            comments.append(Comment(line: line, endLine: endLine, column: column, endColumn: endColumn, level: level, code: code,
+                                    message: message, fix: fix))
         }
         return reader.atEnd ? comments : nil
     }
@@ -322,6 +356,29 @@ public enum ShellCheck {
         return batches
     }
 
+    /// ShellCheck's fix as edits of the runbook, when it is exact: the text it read is the command
+    /// itself wherever the fix reaches (not a masked placeholder, a prompt or a `${{ }}` stand-in), no
+    /// two replacements overlap, and the command's scalar or fence takes the edits exactly. Unsafe:
+    /// quoting and rewriting change how the shell reads the command.
+    static func fix(of suggestion: Suggestion, code: Int, job: ShellCheckJob, seen: String) -> Fix? {
+        let command = Array(job.command.utf8)
+        let read = Array(seen.utf8)
+        guard command.count == read.count, !suggestion.replacements.isEmpty else { return nil }
+        var edits: [TextEdit] = []
+        for replacement in suggestion.replacements {
+            let start = valueOffset(job.command, line: replacement.line, column: replacement.column)
+            let end = valueOffset(job.command, line: replacement.endLine, column: replacement.endColumn)
+            guard start <= end else { return nil }
+            edits.append(TextEdit(SourceRange(start: start, end: end), replacement.replacement))
+        }
+        edits.sort { $0.range < $1.range }
+        for (earlier, later) in zip(edits, edits.dropFirst()) where later.range.start < earlier.range.end { return nil }
+        guard let first = edits.first, let last = edits.last else { return nil }
+        let span = max(0, first.range.start - 1)..<min(command.count, max(last.range.end, first.range.end) + 1)
+        guard command[span] == read[span] else { return nil }
+        return ScalarEdits.fileEdits(edits, in: job.node, file: job.file).map { Fix("apply ShellCheck's fix for SC\(code)", .unsafe, edits: $0) }
+    }
+
     /// Advice for scripts that a person typing one command does not need: each fence is typed on
     /// its own, so a variable set in one and read in the next is not unused (SC2034) or unassigned
     /// (SC2154), and word-splitting a pod name (SC2046) or a `cd` without `|| exit` (SC2164) are
@@ -369,6 +426,7 @@ public enum ShellCheck {
 }
 
 /// One slot per batch, each written by exactly one worker.
+// @unchecked: `values` and `timedOutCommands` are written only under `lock`, and read after every worker ended.
 private final class Slots: @unchecked Sendable {
     private(set) var values: [Data?]
     /// Batches that ran out of time (ended, or never started).

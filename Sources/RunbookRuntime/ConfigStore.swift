@@ -533,10 +533,13 @@ public enum StoreLocks {
 /// The run lock: a run holds the lock of every store its runbook may change from before its first
 /// event to its end, so two runs never interleave their changes — or their rollbacks — on one store
 /// (unless the runbook says `concurrent_runs: true`).
+// @unchecked: `targets` changes only in `release`, under `lock` (the owner's defer and deinit may both call it).
 public final class RunLock: @unchecked Sendable {
-    public private(set) var targets: [String]
+    public var targets: [String] { lock.withLock { held } }
+    private var held: [String]
+    private let lock = NSLock()
 
-    private init(_ targets: [String]) { self.targets = targets }
+    private init(_ targets: [String]) { held = targets }
 
     /// Locks the store files (in one order, so two runs never wait on each other in a circle);
     /// throws `StoreLocks.Busy` when one stays held by another rbc for longer than `waitMs`.
@@ -555,8 +558,11 @@ public final class RunLock: @unchecked Sendable {
     }
 
     public func release() {
-        targets.forEach(StoreLocks.release)
-        targets = []
+        let releasing = lock.withLock {
+            defer { held = [] }
+            return held
+        }
+        releasing.forEach(StoreLocks.release)
     }
 
     deinit { release() }

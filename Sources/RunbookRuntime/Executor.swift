@@ -101,6 +101,9 @@ public protocol ExecutionOutput: Sendable {
     func stream(_ chunk: String, isError: Bool)
 }
 
+// @unchecked: a run's state (results, completed, plan, approvals) belongs to the thread that runs it;
+// the signal thread only calls `receive(signal:)`, which goes through `signalLock`, `journalLock`, the
+// journal's own lock and the runner's interrupt lock.
 public final class Executor: @unchecked Sendable {
     let ir: RunbookIR
     let settings: ExecutionSettings

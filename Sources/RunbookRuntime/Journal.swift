@@ -122,6 +122,8 @@ public enum JournalError: Error, CustomStringConvertible {
 @_silgen_name("fallocate") private func fallocateKeepingSize(_ descriptor: Int32, _ mode: Int32, _ offset: Int, _ length: Int) -> Int32
 private let fallocateKeepSize: Int32 = 1 // FALLOC_FL_KEEP_SIZE
 
+// @unchecked: the descriptor's appends and reservations, `sequence`, `committedLength` and `canReserve`
+// change only under `lock`; `redactor` is set once, by the Executor's init, before any append.
 public final class Journal: @unchecked Sendable {
     public static let version = "rbc.journal/v1"
 

@@ -20,6 +20,8 @@ public struct ProcessResult: Sendable {
     public var leftovers: [Int32] = []
 }
 
+// @unchecked: the interrupt request and the running group are touched only under `interruptLock`
+// (a signal thread calls `interrupt()` while the run thread waits on the command); the rest is constant.
 public final class ProcessRunner: @unchecked Sendable {
     /// Captured output is bounded: the first and last part of each stream are kept.
     public static let captureLimit = 256 * 1024
@@ -433,6 +435,7 @@ struct ProcessTree {
 
 /// Output kept within a limit: the beginning and the end, with a marker for what was dropped. The
 /// end is a ring buffer, so each byte costs the same however much flows through (a 1 GiB body).
+// @unchecked: head, ring and counters change only under `lock` (a reader thread appends, the runner reads).
 final class Capture: @unchecked Sendable {
     private let lock = NSLock()
     private let half: Int

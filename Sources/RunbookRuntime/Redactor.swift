@@ -5,6 +5,7 @@
 import Foundation
 import RunbookSema
 
+// @unchecked: `forms` is read and extended only under `lock` (derived values are added mid-run).
 public final class Redactor: @unchecked Sendable {
     public static let mask = "***"
     /// Values computed from a secret shorter than this are not masked: they cannot carry the secret,
@@ -180,6 +181,7 @@ public final class Redactor: @unchecked Sendable {
 /// Masks secrets in a live stream of output. A chunk may end inside a secret (a command that prints
 /// a byte at a time, or a read that splits it): the bytes that could still become a secret are held
 /// back until the next chunk decides, so no split lets part of a secret through.
+// @unchecked: `held` is touched only under `lock` (stdout and stderr readers feed it from their threads).
 public final class StreamRedactor: @unchecked Sendable {
     private let redactor: Redactor
     private var held: [UInt8] = []

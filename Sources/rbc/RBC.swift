@@ -31,7 +31,7 @@ struct RBC: ParsableCommand {
         version: version,
         subcommands: [CheckCommand.self, CompileCommand.self, InitCommand.self, RulesCommand.self, ExplainCommand.self,
                       PlanCommand.self, RunCommand.self, RunsCommand.self, ShowCommand.self, RollbackCommand.self,
-                      ResumeCommand.self, TimelineCommand.self, IncidentCommand.self, CacheCommand.self]
+                      ResumeCommand.self, TimelineCommand.self, IncidentCommand.self, ReportCommand.self, CacheCommand.self]
     )
 }
 
@@ -132,6 +132,7 @@ enum Console {
 }
 
 /// Which of rbc's output streams are gone, and who to tell.
+// @unchecked: every field is read and written only under `lock` (any thread may write to the console).
 private final class ConsoleState: @unchecked Sendable {
     private let lock = NSLock()
     private var closed: Set<Int32> = []

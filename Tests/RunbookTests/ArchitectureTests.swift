@@ -61,4 +61,47 @@ import Testing
         let runtime = try #require(manifest.range(of: #"\.target\(name: "RunbookRuntime"[^)]*\)"#, options: .regularExpression))
         #expect(!manifest[runtime].contains("\"RunbookSyntax\""), "RunbookRuntime depends on RunbookSyntax in Package.swift")
     }
+
+    /// A thin CLI: `Sources/rbc` parses arguments and prints; wiring the executor (journal, run
+    /// state, parameters, signals) is RunDriver's, so the CLI cannot even import the runtime.
+    @Test func theCLIHoldsNoExecutorLogic() throws {
+        let directory = TestSupport.path("Sources/rbc")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".swift") }
+        #expect(files.count > 3)
+        let runtimeTypes = ["Executor", "Journal", "RunState", "ParamBinder", "ExecutionSettings", "ConfigStore", "RunLock", "Timeline", "Prompter"]
+        for file in files {
+            let text = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
+            #expect(!text.contains("import RunbookRuntime"), "rbc/\(file) imports RunbookRuntime")
+            for type in runtimeTypes {
+                #expect(text.range(of: "\\b\(type)\\b", options: .regularExpression) == nil, "rbc/\(file) uses \(type): that wiring belongs in RunDriver")
+            }
+        }
+        let manifest = try String(contentsOfFile: TestSupport.path("Package.swift"), encoding: .utf8)
+        let cli = try #require(manifest.range(of: #"\.executableTarget\(name: "rbc"[^)]*\)"#, options: .regularExpression))
+        #expect(!manifest[cli].contains("\"RunbookRuntime\""), "rbc depends on RunbookRuntime in Package.swift")
+    }
+
+    /// Swift 6 strict concurrency: a type that opts out of the compiler's check says, in a comment
+    /// starting `@unchecked:` on its line or in the comment right above it, what makes it safe (a lock, immutability).
+    @Test func everyUncheckedSendableIsJustified() throws {
+        let directory = TestSupport.path("Sources")
+        let files = (FileManager.default.enumerator(atPath: directory)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".swift") }
+        var found = 0
+        for file in files {
+            let lines = try String(contentsOfFile: directory + "/" + file, encoding: .utf8).components(separatedBy: "\n")
+            for (index, line) in lines.enumerated() where line.contains(": @unchecked Sendable") || line.contains(", @unchecked Sendable") {
+                found += 1
+                // The comment block right above the declaration, or the declaration's own line.
+                var above = index - 1
+                var comment = [line]
+                while above >= 0, lines[above].trimmingCharacters(in: .whitespaces).hasPrefix("//") {
+                    comment.append(lines[above])
+                    above -= 1
+                }
+                let justified = comment.contains { $0.contains("// @unchecked:") }
+                #expect(justified, "\(file):\(index + 1) is @unchecked Sendable without a `// @unchecked: why` comment")
+            }
+        }
+        #expect(found > 5)
+    }
 }

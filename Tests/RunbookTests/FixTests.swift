@@ -239,3 +239,103 @@ import Testing
         #expect(fixed >= 10, "the broken examples and fixtures exercise the compiler's fixes")
     }
 }
+
+/// ShellCheck's own fixes, placed on the runbook's bytes in every scalar style and in Markdown fences,
+/// and withheld where the mapping is not exact.
+@Suite struct ShellCheckFixTests {
+    static let yaml = """
+    runbook:
+      name: "Example"
+      severity: P3
+      owner: team-sre
+      triggers: [{alert: Example}]
+      escalation: "#sre-oncall"
+      steps:
+        - id: plain
+          action: execute_command
+          command: for f in `ls /var/log`; do echo $f; done
+          timeout: 1m
+          readonly: true
+        - id: quoted
+          action: execute_command
+          command: "echo $HOME `date` && echo \\"x\\" $PWD"
+          timeout: 1m
+          readonly: true
+        - id: single
+          action: execute_command
+          command: 'echo $HOME'
+          timeout: 1m
+          readonly: true
+        - id: block
+          action: execute_command
+          command: |
+            echo `date`
+            cat $HOME/x | grep <node>
+          timeout: 1m
+          readonly: true
+        - id: folded
+          action: execute_command
+          command: >
+            echo
+            $HOME
+          timeout: 1m
+          readonly: true
+
+    """
+
+    static let markdown = """
+    ---
+    severity: "P2"
+    owner: team-sre
+    escalation: "#sre"
+    triggers:
+      - alert: Example
+    ---
+    # Example
+
+    ## Steps
+
+    ### look
+
+    ```bash {timeout=30s readonly}
+    for f in `ls /var/log`; do echo $f; done
+    ```
+
+    ### prompt
+
+    ```console {timeout=30s readonly}
+    $ echo $HOME
+    /root
+    ```
+
+    """
+
+    @Test func fixesLandOnTheRunbooksBytes() throws {
+        try #require(ShellCheck.locate() != nil, "shellcheck is missing: `make deps` installs it")
+        let directory = try TestSupport.temporaryDirectory().path
+        try Self.yaml.write(toFile: directory + "/s.yaml", atomically: true, encoding: .utf8)
+        try Self.markdown.write(toFile: directory + "/m.md", atomically: true, encoding: .utf8)
+        let json = try TestSupport.rbc(["check", "--no-git", "--format", "json", "s.yaml"], in: directory)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let diagnostics = try #require(document["diagnostics"] as? [[String: Any]])
+        let folded = diagnostics.filter { $0["code"] as? String == "RB016" && $0["line"] as? Int == 34 }
+        #expect(!folded.isEmpty, "the folded command has a ShellCheck finding")
+        #expect(folded.allSatisfy { $0["fix"] == nil }, "a folded scalar gets no fix")
+        #expect(diagnostics.contains { ($0["fix"] as? [String: Any])?["applicability"] as? String == "unsafe" })
+
+        let run = try TestSupport.rbc(["check", "--no-git", "--fix", "--unsafe-fixes", "s.yaml", "m.md"], in: directory)
+        let fixedYAML = try String(contentsOfFile: directory + "/s.yaml", encoding: .utf8)
+        #expect(fixedYAML == Self.yaml
+            .replacingOccurrences(of: "for f in `ls /var/log`; do echo $f; done", with: "for f in $(ls /var/log); do echo \"$f\"; done")
+            .replacingOccurrences(of: #""echo $HOME `date` && echo \"x\" $PWD""#, with: #""echo \"$HOME\" $(date) && echo \"x\" \"$PWD\"""#)
+            .replacingOccurrences(of: "'echo $HOME'", with: "'echo \"$HOME\"'")
+            .replacingOccurrences(of: "    echo `date`\n        cat $HOME/x", with: "    echo $(date)\n        cat \"$HOME\"/x"),
+                "\(run.stderr)\n\(fixedYAML)")
+        let fixedMarkdown = try String(contentsOfFile: directory + "/m.md", encoding: .utf8)
+        #expect(fixedMarkdown == Self.markdown
+            .replacingOccurrences(of: "for f in `ls /var/log`; do echo $f; done", with: "for f in $(ls /var/log); do echo \"$f\"; done")
+            .replacingOccurrences(of: "$ echo $HOME", with: "$ echo \"$HOME\""), "\(run.stderr)\n\(fixedMarkdown)")
+        let again = try TestSupport.rbc(["check", "--no-git", "--fix", "--unsafe-fixes", "s.yaml", "m.md"], in: directory)
+        #expect(again.stderr.contains("fixed 0 findings in 0 files"), "\(again.stderr)")
+    }
+}

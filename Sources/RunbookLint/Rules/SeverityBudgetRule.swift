@@ -43,12 +43,23 @@ struct SeverityBudgetRule: LintRule {
     /// Worst case of one step: its timeout, which bounds all its attempts and the waits between them.
     static func worstCaseMs(_ step: StepIR) -> Int { step.timeoutMs }
 
-    func check(_ context: LintContext) -> [LintFinding] {
-        let ir = context.ir
-        guard let severity = ir.runbook.severity, let budget = context.settings.budgetsMs[severity] else { return [] }
+    /// What the worst case is made of: every step's timeout, every step rollback's, and every
+    /// runbook-wide rollback action's (a run that fails at the end undoes everything).
+    static func worstCaseContributions(_ ir: RunbookIR) -> [(String, Int)] {
         var contributions: [(String, Int)] = ir.steps.map { ("step `\($0.id)`", Self.worstCaseMs($0)) }
         contributions += ir.steps.compactMap { step in step.rollback.map { ("rollback of `\(step.id)`", $0.timeoutMs) } }
         contributions += ir.rollback.map { ("rollback action `\($0.id)`", Self.worstCaseMs($0)) }
+        return contributions
+    }
+
+    static func worstCaseMs(_ ir: RunbookIR) -> Int {
+        worstCaseContributions(ir).reduce(0) { $0 + $1.1 }
+    }
+
+    func check(_ context: LintContext) -> [LintFinding] {
+        let ir = context.ir
+        guard let severity = ir.runbook.severity, let budget = context.settings.budgetsMs[severity] else { return [] }
+        let contributions = Self.worstCaseContributions(ir)
         let total = contributions.reduce(0) { $0 + $1.1 }
         guard total > budget else { return [] }
         let largest = contributions.sorted { $0.1 > $1.1 }.prefix(3)
@@ -59,4 +70,9 @@ struct SeverityBudgetRule: LintRule {
             at: range, help: "shorten timeouts or retries, or split the runbook",
             notes: [DiagnosticNote("largest parts: \(largest)")])]
     }
+}
+
+extension RunbookIR {
+    /// The worst-case duration RB004 compares with the severity's budget (the report draws the same number).
+    public var worstCaseMs: Int { SeverityBudgetRule.worstCaseMs(self) }
 }

@@ -11,10 +11,13 @@ struct ShellCheckRule: LintRule {
         Markdown fences. ShellCheck's levels map to rbc's: error → error, warning → warning, info and \
         style → info. `${{ }}` expressions are seen as quoted variables, as rbc runs them. Without \
         ShellCheck, `rbc check` says so once (info); `--no-shellcheck` turns the pass off, and \
-        `shellcheck: {exclude: [SC2086]}` in `.rbc.yaml` skips codes.
+        `shellcheck: {exclude: [SC2086]}` in `.rbc.yaml` skips codes. Where ShellCheck proposes a fix \
+        and it maps exactly onto the runbook's bytes, the finding carries it (unsafe: quoting changes how \
+        the shell reads the command).
         """,
         triggering: [],
-        nonTriggering: [])
+        nonTriggering: [],
+        fix: .unsafe)
 
     /// The pass runs outside the per-runbook rules (one batched ShellCheck run for every file).
     func check(_ context: LintContext) -> [LintFinding] { [] }

@@ -1,0 +1,269 @@
+// What `rbc plan`, `run`, `runs`, `show`, `timeline`, `rollback` and `resume` do, in one place: the
+// CLI parses flags and hands over here; this wires RunSession, the Executor, the Journal, RunState
+// and the parameters, writes through the CLI's terminal, and returns the exit code.
+
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import RunbookRuntime
+import RunbookSema
+import RunbookSource
+
+/// The CLI's output streams (write(2), a closed reader handled), as the driver needs them.
+public protocol RunTerminal: Sendable {
+    func out(_ text: String)
+    func err(_ text: String)
+    /// Called once, the first time a stream's reader is gone; nil removes the handler.
+    func onClosedOutput(_ handler: (@Sendable () -> Void)?)
+}
+
+/// rbc's own lines go to standard error; commands' output to the matching stream, live.
+struct TerminalOutput: ExecutionOutput {
+    let terminal: any RunTerminal
+    func note(_ text: String) { terminal.err(text + "\n") }
+    func stream(_ chunk: String, isError: Bool) { isError ? terminal.err(chunk) : terminal.out(chunk) }
+}
+
+extension RunSession.Refusal {
+    /// The exit code a refusal ends rbc with.
+    public var exitCode: Int32 {
+        switch self {
+        case .diagnostics(_, let code), .message(_, let code): code
+        }
+    }
+
+    /// What rbc prints on standard error when it refuses.
+    public func rendered(color: Bool) -> String {
+        switch self {
+        case .diagnostics(let diagnostics, let code):
+            let renderer = TextRenderer(color: color)
+            return renderer.render(diagnostics.sorted(by: Diagnostic.outputOrder), summary: RenderSummary(filesChecked: 1, diagnostics: diagnostics))
+                + (code == RunSession.lintRefusalExitCode
+                    ? "rbc: the linter reports errors, so the runbook was not run (fix them, or --force to run it anyway: the findings are journaled)\n"
+                    : "rbc: the runbook was not run\n")
+        case .message(let text, _):
+            return "rbc: error: \(text)\n"
+        }
+    }
+}
+
+public enum RunDriver {
+    /// `rbc plan` and `rbc run --dry-run`: the linter's errors first, then the plan.
+    public static func plan(file: String, options: RunSession.Options, json: Bool, terminal: any RunTerminal) throws(RunSession.Refusal) {
+        let prepared = try RunSession.prepare(file, options: options)
+        let executor = Executor(ir: prepared.ir, settings: prepared.settings, output: TerminalOutput(terminal: terminal),
+                                prompter: TerminalPrompter(), journal: nil)
+        let outcome = executor.run(runID: "plan")
+        // What the linter finds comes first: a run refuses its errors unless forced.
+        let findings = prepared.lintFindings.filter { $0.severity == .error }
+        if !findings.isEmpty {
+            let rendered = TextRenderer(color: false).render(findings, summary: RenderSummary(filesChecked: 1, diagnostics: findings))
+            let blocking = "rbc run refuses this runbook while these errors stand (--force overrides them, journaled)\n"
+            if json { terminal.err(rendered + blocking) } else { terminal.out(rendered + blocking + "\n") }
+        }
+        if json {
+            if let text = PlanText.json(outcome.plan) { terminal.out(text + "\n") }
+        } else {
+            terminal.out(PlanText.render(prepared.ir, outcome.plan, missingParams: prepared.settings.missingParams,
+                                         selection: prepared.settings.selection))
+        }
+    }
+
+    /// `rbc run`: lock the stores, open the journal, run with signals forwarded; the run's exit code.
+    public static func run(file: String, options: RunSession.Options, lockWaitMs: Int, terminal: any RunTerminal) throws(RunSession.Refusal) -> Int32 {
+        let prepared = try RunSession.prepare(file, options: options)
+        var runSettings = prepared.settings
+        runSettings.lockWaitMs = lockWaitMs
+        // Before the journal: a run that cannot have its stores leaves nothing behind.
+        let runLock = try RunSession.lockStores(prepared.ir, settings: runSettings, what: "rbc run") { terminal.err("rbc: \($0)\n") }
+        defer { runLock?.release() }
+        let runID: String
+        let journal: Journal
+        do {
+            (runID, journal) = try Journal.create(in: prepared.runsDirectory, reserveBytes: Executor.journalReserve(for: prepared.ir, undoing: 1))
+        } catch {
+            // Nothing ran: without room for the journal, a run does not start.
+            terminal.err("rbc: error: \(error); nothing ran\n")
+            return error is JournalError ? 4 : 2
+        }
+        let path = journal.path
+        terminal.err("rbc: run \(runID) of \(prepared.ir.runbook.name); journal \(path)\n")
+        let executor = Executor(ir: prepared.ir, settings: runSettings, output: TerminalOutput(terminal: terminal),
+                                prompter: TerminalPrompter(), journal: journal)
+        let forwarder = SignalForwarder(executor, terminal: terminal)
+        let outcome = executor.run(runID: runID)
+        withExtendedLifetime(forwarder) {}
+        if outcome.journalFailure != nil, (try? Journal.read(path))?.isEmpty ?? false {
+            // Not even the run's start could be journaled: nothing ran, and no empty journal stays behind.
+            unlink(path)
+            terminal.err("rbc: error: \(outcome.journalFailure ?? ""); nothing ran\n")
+            return 4
+        }
+        terminal.err("rbc: run \(runID) \(outcome.status.rawValue)\(outcome.reason.map { ": \($0)" } ?? "")\n")
+        if outcome.journalFailure != nil {
+            terminal.err(outcome.status == .rolledBack
+                ? "rbc: the journal could not be written, so the run stopped and what it had done was rolled back\n"
+                : "rbc: the journal could not be written, so the run stopped; not everything was rolled back: free space, then `rbc rollback \(runID)`\n")
+        }
+        return outcome.exitCode
+    }
+
+    /// `rbc runs`: past runs, newest first.
+    public static func listRuns(json: Bool, terminal: any RunTerminal) {
+        let directory = RunSession.runsDirectory()
+        var rows: [[String: String]] = []
+        for path in RunState.list(in: directory) {
+            do {
+                let state = try RunState(path: path)
+                // A killed run's journal ends at its last event: it ran at least that long, how much longer is unknown.
+                let duration = DurationParser.format(milliseconds: max(state.durationMs, 1))
+                rows.append(["run": state.runID, "runbook": state.ir.runbook.name, "status": state.status, "started": state.started,
+                             "duration": state.finished == nil ? "≥" + duration : duration, "path": path])
+            } catch {
+                rows.append(["run": (path as NSString).lastPathComponent, "runbook": "?", "status": "unreadable: \(error)", "started": "", "duration": "", "path": path])
+            }
+        }
+        if json {
+            let data = (try? JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+            terminal.out(String(decoding: data, as: UTF8.self) + "\n")
+            return
+        }
+        if rows.isEmpty { terminal.err("no runs in \(directory)\n") }
+        for row in rows {
+            terminal.out("\(row["run"] ?? "")  \((row["status"] ?? "").padding(toLength: 23, withPad: " ", startingAt: 0))  \((row["duration"] ?? "").padding(toLength: 9, withPad: " ", startingAt: 0))  \(row["runbook"] ?? "")\n")
+        }
+    }
+
+    /// `rbc show`: a run's journal, every event in order.
+    public static func show(run: String, terminal: any RunTerminal) throws(RunSession.Refusal) {
+        let state = try Self.state(of: run)
+        var out = "run \(state.runID): \(state.ir.runbook.name) — \(state.status)\n"
+        out += "runbook \(state.runbookPath)\(state.commit.map { " at \($0.prefix(10))" } ?? ""), started \(state.started)\n\n"
+        for entry in Timeline.document(state).entries { out += "\(entry.time)  \(entry.detail)\n" }
+        terminal.out(out)
+    }
+
+    /// `rbc timeline`: the post-incident review's draft, Markdown or JSON.
+    public static func timeline(run: String, json: Bool, terminal: any RunTerminal) throws(RunSession.Refusal) {
+        let state = try Self.state(of: run)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let data = (try? encoder.encode(Timeline.document(state))) ?? Data()
+            terminal.out(String(decoding: data, as: UTF8.self) + "\n")
+        } else {
+            terminal.out(Timeline.markdown(state))
+        }
+    }
+
+    /// `rbc rollback`: undo what a past run completed, newest first; 0 when everything is undone, 3 when not.
+    public static func rollback(run: String, paramArguments: [String], yes: Bool, lockWaitMs: Int, rbcVersion: String,
+                                terminal: any RunTerminal) throws(RunSession.Refusal) -> Int32 {
+        let state = try Self.state(of: run)
+        let pending = state.pendingUndos + state.pendingRunbookRollbacks.map(\.id)
+        guard !pending.isEmpty else {
+            terminal.err("rbc: run \(state.runID) has nothing to roll back\n")
+            return 0
+        }
+        if !yes, let declined = confirm("Roll back \((state.pendingUndos.reversed() + state.pendingRunbookRollbacks.map(\.id)).joined(separator: ", ")) of run \(state.runID)?",
+                                        refused: "not rolled back", terminal: terminal) {
+            return declined
+        }
+        let journal = try reopenJournal(state)
+        var rollbackSettings = try settings(for: state, paramArguments: paramArguments, yes: true, rbcVersion: rbcVersion)
+        rollbackSettings.lockWaitMs = lockWaitMs
+        let changed = state.pendingUndos.compactMap { state.configChanges[$0]?.path }
+        let runLock = try RunSession.lockStores(state.ir, settings: rollbackSettings, alsoFiles: changed, what: "rbc rollback") { terminal.err("rbc: \($0)\n") }
+        defer { runLock?.release() }
+        let executor = Executor(ir: state.ir, settings: rollbackSettings, output: TerminalOutput(terminal: terminal),
+                                prompter: TerminalPrompter(), journal: journal)
+        let forwarder = SignalForwarder(executor, terminal: terminal)
+        let outcome = executor.rollback(state)
+        withExtendedLifetime(forwarder) {}
+        terminal.err("rbc: run \(state.runID) \(outcome.status.rawValue)\n")
+        if outcome.status != .rolledBack {
+            terminal.err("rbc: \(outcome.journalFailure.map { "\($0); " } ?? "")`rbc rollback \(state.runID)` retries the undos that did not succeed\n")
+            return 3
+        }
+        return 0
+    }
+
+    /// `rbc resume`: continue a past run from its first step that did not complete; the run's exit code.
+    public static func resume(run: String, paramArguments: [String], yes: Bool, approvedSteps: Set<String>, lockWaitMs: Int,
+                              rbcVersion: String, terminal: any RunTerminal) throws(RunSession.Refusal) -> Int32 {
+        let state = try Self.state(of: run)
+        guard state.finished == nil || state.status == "interrupted" else {
+            terminal.err("rbc: run \(state.runID) ended (\(state.status)); nothing to resume\n")
+            return 2
+        }
+        guard let index = state.firstIncomplete else {
+            terminal.err("rbc: every step of run \(state.runID) completed\n")
+            return 0
+        }
+        if !yes, let declined = confirm("Resume run \(state.runID) at step \(state.ir.steps[index].id)?", refused: "not resumed", terminal: terminal) {
+            return declined
+        }
+        let journal = try reopenJournal(state)
+        var runSettings = try settings(for: state, paramArguments: paramArguments, yes: yes, rbcVersion: rbcVersion)
+        runSettings.approvedSteps = approvedSteps
+        runSettings.lockWaitMs = lockWaitMs
+        let runLock = try RunSession.lockStores(state.ir, settings: runSettings, what: "rbc resume") { terminal.err("rbc: \($0)\n") }
+        defer { runLock?.release() }
+        let executor = Executor(ir: state.ir, settings: runSettings, output: TerminalOutput(terminal: terminal),
+                                prompter: TerminalPrompter(), journal: journal)
+        let forwarder = SignalForwarder(executor, terminal: terminal)
+        let outcome = executor.resume(state)
+        withExtendedLifetime(forwarder) {}
+        terminal.err("rbc: run \(state.runID) \(outcome.status.rawValue)\(outcome.reason.map { ": \($0)" } ?? "")\n")
+        return outcome.exitCode
+    }
+
+    /// A past run by id, unique prefix, `last` or journal path, replayed from its journal.
+    static func state(of run: String) throws(RunSession.Refusal) -> RunState {
+        let path = try RunSession.findRun(run)
+        do { return try RunState(path: path) } catch { throw .message("\(error)", 2) }
+    }
+
+    /// Asks on the terminal: nil when approved, else the exit code (1 declined, 2 no terminal to ask on).
+    static func confirm(_ question: String, refused: String, terminal: any RunTerminal) -> Int32? {
+        let answer = TerminalPrompter().confirm(question)
+        guard answer == true else {
+            terminal.err("rbc: \(refused) (\(answer == nil ? "no terminal: pass --yes" : "declined"))\n")
+            return answer == nil ? 2 : 1
+        }
+        return nil
+    }
+
+    /// A past run's journal, opened to append after its last complete event.
+    static func reopenJournal(_ state: RunState) throws(RunSession.Refusal) -> Journal {
+        do { return try Journal.reopen(state.path, continuingAfter: state.events.last?.seq ?? 0) } catch { throw .message("\(error)", 2) }
+    }
+
+    /// Settings to continue or undo a past run: its journal's parameters, secrets given again. The
+    /// commands run where the run ran, and its stores are the files it changed, wherever rbc is
+    /// started from now.
+    static func settings(for state: RunState, paramArguments: [String], yes: Bool, rbcVersion: String) throws(RunSession.Refusal) -> ExecutionSettings {
+        if let directory = state.workingDirectory {
+            guard FileManager.default.changeCurrentDirectoryPath(directory) else {
+                throw .message("the run's working directory \(directory) is gone; its commands cannot run where they ran", 2)
+            }
+        }
+        var settings = ExecutionSettings()
+        var values = state.params
+        let secrets = Set(state.ir.params.filter(\.secret).map(\.name))
+        for name in secrets { values.removeValue(forKey: name) }
+        let (given, problems) = ParamBinder.parse(arguments: paramArguments)
+        guard problems.isEmpty else { throw .diagnostics(problems, 2) }
+        for value in given { values[value.name] = ParamBinder.bind([value], to: state.ir, runbook: nil).values[value.name] ?? .string(value.node.scalarValue ?? "") }
+        settings.params = values
+        settings.approveAll = yes
+        Configuration.discover().0.applyProviders(to: &settings)
+        for (name, path) in state.storePaths { settings.stores[name] = ConfigStore(name: name, path: path) }
+        settings.root = state.root
+        settings.runbookPath = state.runbookPath
+        settings.commit = state.commit
+        settings.rbcVersion = rbcVersion
+        return settings
+    }
+}
