@@ -426,7 +426,7 @@ public enum ShellCheck {
 }
 
 /// One slot per batch, each written by exactly one worker.
-// @unchecked: `values` and `timedOutCommands` are written only under `lock`, and read after every worker ended.
+// @unchecked: `values` and `timedOut` are written only under `lock`, and read after every worker ended.
 private final class Slots: @unchecked Sendable {
     private(set) var values: [Data?]
     /// Batches that ran out of time (ended, or never started).
@@ -447,6 +447,7 @@ private final class Slots: @unchecked Sendable {
 }
 
 /// Hands out batch indices in order to the workers.
+// @unchecked: `nextIndex` is read and advanced only under `lock`.
 private final class BatchQueue: @unchecked Sendable {
     private var nextIndex = 0
     private let count: Int
