@@ -94,6 +94,9 @@ public enum CheckSession {
         var lintConfiguration = config.lint
         lintConfiguration.settings.environment = config.runEnvironment
         lintConfiguration.shellcheck.enabled = lintConfiguration.shellcheck.enabled && options.shellcheck && options.lint
+        if options.git && options.lint, let first = candidates.first {
+            lintConfiguration.settings.repositoryTree = repositoryTree(containing: first.path)
+        }
         var lint = options.lint ? lintConfiguration : nil
         // Alert rules are read first: a runbook that states no severity takes its alerts'.
         let alertsStart = Clock.now()
@@ -236,6 +239,15 @@ public enum CheckSession {
         return diagnostics
     }
 
+    /// The file list of the repository holding `path`, from its index; nil outside a repository or when
+    /// the index cannot be read (links to missing files are then not judged).
+    static func repositoryTree(containing path: String) -> RepositoryTree? {
+        let directory = (path as NSString).deletingLastPathComponent
+        guard let repository = try? GitRepository.discover(containing: directory.isEmpty ? "." : directory),
+              let (files, submodules) = try? repository.indexPaths() else { return nil }
+        return RepositoryTree(root: repository.workdir, files: files, submodules: submodules)
+    }
+
     /// One file's answer, and where it goes in the cache.
     struct ProcessedFile {
         var result: CompilationResult
@@ -266,14 +278,16 @@ public enum CheckSession {
                 result.timings["read"] = readTime
                 return ProcessedFile(result: result, cacheKey: key, cached: true)
             }
-            return ProcessedFile(result: process(file, lint: lint, settings: settings, readTime: readTime), cacheKey: key)
+            var result = compileAndLint(file, lint: lint, settings: settings)
+            result.timings["read"] = readTime
+            return ProcessedFile(result: result, cacheKey: key)
         }
     }
 
-    /// Compiles and lints one loaded file.
-    static func process(_ file: SourceFile, lint: LintConfiguration?, settings: CompileSettings, readTime: Double) -> CompilationResult {
+    /// Compiles one loaded file and lints what could be read (ShellCheck and suppressions come later,
+    /// once for every file).
+    static func compileAndLint(_ file: SourceFile, lint: LintConfiguration?, settings: CompileSettings) -> CompilationResult {
         var result = Compiler.compile(file, hashing: false, settings: settings)
-        result.timings["read"] = readTime
         // Errors do not stop linting: the recovered IR holds everything that could be read.
         if let lint, let ir = result.lintableIR, let syntax = result.syntax {
             let lintStart = Clock.now()

@@ -170,6 +170,28 @@ public final class GitRepository: @unchecked Sendable {
         return diff.deltas().filter { $0.status != .deleted }.map(\.newPath)
     }
 
+    /// Every path the index records — what a complete checkout of the repository holds, present on disk
+    /// or not (a sparse checkout) — relative to the working directory; submodules are listed apart,
+    /// since the index does not list the files inside them.
+    public func indexPaths() throws -> (files: [String], submodules: [String]) {
+        var index: OpaquePointer?
+        try Git.check(git_repository_index(&index, pointer), "cannot read the index")
+        defer { git_index_free(index) }
+        var files: [String] = []
+        var submodules: [String] = []
+        let count = git_index_entrycount(index)
+        files.reserveCapacity(count)
+        for position in 0..<count {
+            guard let entry = git_index_get_byindex(index, position)?.pointee, let path = entry.path else { continue }
+            if entry.mode == GIT_FILEMODE_COMMIT.rawValue {
+                submodules.append(String(cString: path))
+            } else {
+                files.append(String(cString: path))
+            }
+        }
+        return (files, submodules)
+    }
+
     /// A blob's content by id.
     func blobContent(_ id: git_oid) -> [UInt8]? {
         var oid = id

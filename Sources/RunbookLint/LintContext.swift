@@ -50,6 +50,9 @@ public struct LintSettings: Sendable {
     public var environment: RunEnvironment?
     /// The section templates of `.rbc.yaml`'s `sections:`, each for the paths it names.
     public var sectionTemplates: [SectionTemplateSetting] = []
+    /// The complete file list of the repository being checked; nil when unknown (no repository,
+    /// `--no-git`), and then a link to a missing file is not reported (RB031).
+    public var repositoryTree: RepositoryTree?
 
     public static let defaultBudgetsMs: [StepSeverity: Int] = [.p0: 15 * 60_000, .p1: 30 * 60_000, .p2: 2 * 3_600_000, .p3: 24 * 3_600_000]
 

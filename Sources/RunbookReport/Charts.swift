@@ -136,6 +136,65 @@ enum Charts {
         """
     }
 
+    struct Series {
+        var name: String
+        /// One per label; nil where there is no value.
+        var points: [Double?]
+    }
+
+    /// Colour and dash per series, so series differ without colour too.
+    static let seriesStyles: [(color: String, dash: String)] = [("#b3261e", ""), ("#8a5300", "6 3"), ("#0b5cad", "2 3"), ("#1a7f37", "8 3 2 3")]
+
+    /// Lines over labelled points (months), values in seconds; a legend names each series.
+    static func lines(id: String, title: String, labels: [String], series: [Series], format value: (Double) -> String = span) -> String {
+        let width = 760, height = 240, left = 70, right = 20, top = 16, bottom = 46
+        let plotWidth = Double(width - left - right), plotHeight = Double(height - top - bottom)
+        let maximum = max(series.flatMap { $0.points.compactMap { $0 } }.max() ?? 0, 1)
+        func x(_ index: Int) -> Double { labels.count == 1 ? Double(left) + plotWidth / 2 : Double(left) + plotWidth * Double(index) / Double(labels.count - 1) }
+        func y(_ value: Double) -> Double { Double(top) + plotHeight * (1 - value / maximum) }
+        var description: [String] = []
+        var svg = ""
+        svg += "<line class=\"axis\" x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(height - bottom)\"/>"
+        svg += "<line class=\"axis\" x1=\"\(left)\" y1=\"\(height - bottom)\" x2=\"\(width - right)\" y2=\"\(height - bottom)\"/>\n"
+        for fraction in [0.0, 0.5, 1.0] {
+            svg += "<text x=\"\(left - 6)\" y=\"\(format(y(maximum * fraction) + 4))\" text-anchor=\"end\" font-size=\"11\">\(HTML.escape(value(maximum * fraction)))</text>"
+        }
+        let step = max(1, labels.count / 8)
+        for (index, label) in labels.enumerated() where index % step == 0 || index == labels.count - 1 {
+            svg += "<text x=\"\(format(x(index)))\" y=\"\(height - bottom + 16)\" text-anchor=\"middle\" font-size=\"11\">\(HTML.escape(label))</text>"
+        }
+        svg += "\n"
+        for (number, line) in series.enumerated() {
+            let style = seriesStyles[number % seriesStyles.count]
+            let points = line.points.enumerated().compactMap { index, point in point.map { (index, $0) } }
+            let path = points.map { "\(format(x($0.0))),\(format(y($0.1)))" }.joined(separator: " ")
+            if points.count > 1 {
+                svg += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(style.color)\" stroke-width=\"2\"\(style.dash.isEmpty ? "" : " stroke-dasharray=\"\(style.dash)\"")/>"
+            }
+            for (index, point) in points {
+                svg += "<circle cx=\"\(format(x(index)))\" cy=\"\(format(y(point)))\" r=\"4\" fill=\"\(style.color)\"><title>\(HTML.escape(line.name)) \(HTML.escape(labels[index])): \(HTML.escape(value(point)))</title></circle>"
+            }
+            let legendX = left + number * 90
+            svg += "<line x1=\"\(legendX)\" y1=\"\(height - 10)\" x2=\"\(legendX + 24)\" y2=\"\(height - 10)\" stroke=\"\(style.color)\" stroke-width=\"2\"\(style.dash.isEmpty ? "" : " stroke-dasharray=\"\(style.dash)\"")/>"
+            svg += "<text x=\"\(legendX + 30)\" y=\"\(height - 6)\" font-size=\"12\">\(HTML.escape(line.name))</text>\n"
+            description.append("\(line.name): " + points.map { "\(labels[$0.0]) \(value($0.1))" }.joined(separator: ", "))
+        }
+        return """
+        <svg role="img" aria-labelledby="\(id)-title \(id)-desc" viewBox="0 0 \(width) \(height)" width="\(width)" height="\(height)" xmlns="http://www.w3.org/2000/svg">
+        <title id="\(id)-title">\(HTML.escape(title))</title><desc id="\(id)-desc">\(HTML.escape(description.joined(separator: "; ")))</desc>
+        \(svg)</svg>
+        """
+    }
+
+    /// Seconds for axis labels: `45s`, `12m`, `3h`, `2d`.
+    static func span(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        if total >= 86_400 { return "\(Int((Double(total) / 86_400).rounded()))d" }
+        if total >= 3_600 { return "\(Int((Double(total) / 3_600).rounded()))h" }
+        if total >= 60 { return "\(Int((Double(total) / 60).rounded()))m" }
+        return "\(total)s"
+    }
+
     static func format(_ value: Double) -> String {
         String(format: "%.1f", value)
     }

@@ -155,30 +155,57 @@ import Testing
         #expect(wrong.stdout.contains(".rbc.yaml:1:12: error[RB2003] `prometheus-operater` is not a built-in section template"), "\(wrong.stdout)")
     }
 
+    static let linkingPage = """
+        ---
+        severity: P3
+        ---
+        # Disk
+
+        ## Diagnosis
+
+        See [the overview](../README.md#service-overview), [the other](../README.md#nothing), [moved](../design/x.md),
+        [Hugo style](../Other/), [a line](../tool.sh#L10), [web](https://gitlab.com/x.md) and [root](/docs/x.md),
+        [sparse](../sparse/page.md), [elsewhere](../../../../outside.md), [logs]("https://logs.example.org/app").
+
+        ```sh
+        # nothing
+        ```
+        """
+
+    /// In a git repository the index lists every file, so a missing target is a broken link — unless the
+    /// index has it (a sparse checkout) or it lies past the repository's root.
     @Test func linksResolveFromThePageDirectory() throws {
-        let run = try Self.check([
-            "docs/alerts/Disk.md": """
-            ---
-            severity: P3
-            ---
-            # Disk
-
-            ## Diagnosis
-
-            See [the overview](../README.md#service-overview), [the other](../README.md#nothing), [moved](../design/x.md),
-            [Hugo style](../Other/), [a line](../tool.sh#L10), [web](https://gitlab.com/x.md) and [root](/docs/x.md).
-
-            ```sh
-            # nothing
-            ```
-            """,
-            "docs/README.md": "# Service\n\n## Service Overview\n\n```sh\n# nothing\n```\n",
-            "docs/other.md": "# Other\n",
-            "docs/tool.sh": "echo\n",
-        ], ["--no-shellcheck"])
+        let repository = try TemporaryRepository()
+        try repository.write("docs/alerts/Disk.md", Self.linkingPage)
+        try repository.write("docs/README.md", "# Service\n\n## Service Overview\n\n```sh\n# nothing\n```\n")
+        try repository.write("docs/other.md", "# Other\n")
+        try repository.write("docs/tool.sh", "echo\n")
+        try repository.write("docs/sparse/page.md", "# Sparse\n")
+        try repository.git("add", "-A")
+        try FileManager.default.removeItem(at: repository.url.appendingPathComponent("docs/sparse"))
+        let run = try TestSupport.rbc(["check", "--format", "concise", "--no-shellcheck", "docs"], in: repository.path)
         #expect(Self.lines(run, "RB031") == [
             "docs/alerts/Disk.md:8:64: warning[RB031] `../README.md` has no heading with the anchor `#nothing`",
-            "docs/alerts/Disk.md:8:95: warning[RB031] the link to `../design/x.md` leads to no file",
+            "docs/alerts/Disk.md:8:95: warning[RB031] the link to `../design/x.md` leads to no file of this repository",
+            "docs/alerts/Disk.md:10:74: warning[RB031] the link to `\"https://logs.example.org/app\"` is a quoted URL, which renders as a path that leads to no file",
         ], "\(run.stdout)")
+    }
+
+    /// Without git (`--no-git`, or no repository) rbc cannot know whether the directory is the whole
+    /// tree — an export, a path-filtered copy — so a missing file is not reported; anchors of files that
+    /// exist and quoted URLs still are.
+    @Test func missingFilesAreNotJudgedWithoutTheRepositorysFileList() throws {
+        let files = ["docs/alerts/Disk.md": Self.linkingPage, "docs/README.md": "# Service\n\n## Service Overview\n",
+                     "docs/other.md": "# Other\n", "docs/tool.sh": "echo\n"]
+        for arguments in [["--no-shellcheck"], ["--no-shellcheck", "--no-git"]] {
+            let run = try Self.check(files, arguments)
+            #expect(Self.lines(run, "RB031").count == 2, "\(arguments): \(run.stdout)")
+            #expect(!run.stdout.contains("leads to no file of this repository"), "\(arguments): \(run.stdout)")
+        }
+        let repository = try TemporaryRepository()
+        for (name, text) in files { try repository.write(name, text) }
+        try repository.git("add", "-A")
+        let withoutGit = try TestSupport.rbc(["check", "--format", "concise", "--no-shellcheck", "--no-git", "docs"], in: repository.path)
+        #expect(!withoutGit.stdout.contains("leads to no file of this repository"), "--no-git reads no file list:\n\(withoutGit.stdout)")
     }
 }

@@ -239,6 +239,48 @@ enum ReportPages {
         #expect(okPage.contains("secret: not shown"))
     }
 
+    /// Alert coverage reuses `rbc check --alerts`: alerts without a runbook, dead links, triggers
+    /// naming no alert, and which alerts link each runbook.
+    @Test func alertCoverage() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try AlertCoverageTests.write([
+            "runbooks/api/HighErrorRate.md": "---\nseverity: P2\nowner: t\ntriggers: [{alert: APIHighErrorRate}, {alert: APIOld}]\n---\n# High error rate\n\n## Steps\n\n### Check\n\n```bash {timeout=30s}\ncurl -s http://api.internal/health\n```\n",
+            "rules/api.yaml": """
+            groups:
+              - name: api
+                rules:
+                  - alert: APIHighErrorRate
+                    expr: rate(errors[5m]) > 1
+                    annotations:
+                      runbook_url: ../runbooks/api/HighErrorRate.md
+                  - alert: APIDown
+                    expr: up == 0
+                    annotations:
+                      runbook_url: ../runbooks/api/down.md
+                  - alert: <i>APISlow</i>
+                    expr: latency > 1
+
+            """,
+        ], in: dir)
+        let run = try TestSupport.rbc(["report", "runbooks", "--alerts", "rules", "--no-git", "--format", "json", "--now", "2026-12-04"], in: dir.path)
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let alerts = try #require(report["alerts"] as? [String: Any])
+        #expect(alerts["alerts"] as? Int == 3)
+        #expect((alerts["withoutRunbook"] as? [[String: Any]])?.map { $0["alert"] as? String } == ["<i>APISlow</i>"])
+        #expect((alerts["deadLinks"] as? [[String: Any]])?.map { $0["alert"] as? String } == ["APIDown"])
+        #expect((alerts["unknownTriggers"] as? [[String: Any]])?.map { $0["alert"] as? String } == ["APIOld"])
+        let runbook = try #require((report["runbooks"] as? [[String: Any]])?.first)
+        #expect(runbook["alerts"] as? [String] == ["APIHighErrorRate"])
+        let site = dir.appendingPathComponent("site")
+        #expect(try TestSupport.rbc(["report", "runbooks", "--alerts", "rules", "--no-git", "-o", site.path], in: dir.path).status == 0)
+        let index = try String(contentsOf: site.appendingPathComponent("index.html"), encoding: .utf8)
+        let shown = ReportPages.metrics(index)
+        #expect(shown["alerts.withoutRunbook"] == 1 && shown["alerts.deadLinks"] == 1 && shown["alerts.unknownTriggers"] == 1 && shown["alerts.alerts"] == 3)
+        #expect(index.contains("&lt;i&gt;APISlow&lt;/i&gt;") && !index.contains("<i>"))
+    }
+
     @Test func usageErrors() throws {
         let missing = try TestSupport.rbc(["report", "no/such/dir", "--format", "json"])
         #expect(missing.status == 2)

@@ -11,12 +11,17 @@ struct BrokenLinkRule: LintRule {
         rationale: """
         "See [Diagnosis](#diagnosis)" and "[restore procedure](../db/restore.md)" are where a reader \
         goes next; a link that leads nowhere costs minutes during an incident. Relative links must \
-        name a file or directory that exists (Markdown pages also without their `.md`, as site \
+        name a file or directory of the repository (Markdown pages also without their `.md`, as site \
         generators link them: `../KubePodCrashLooping/`), and an `#anchor` a heading of the page it \
         points to — GitHub's and GitLab's heading slugs, `{#id}` attributes and `<a name>` anchors; \
         a `#` line inside a code fence is never a heading. Case is ignored, as site generators \
-        lowercase paths. Links with a scheme (`https:`, `mailto:`), site-root links (`/docs/…`) and \
-        template links (`{{< ref … >}}`) are not checked.
+        lowercase paths. A missing file is reported only where rbc knows the whole tree: inside a git \
+        repository, whose index lists every file (so a sparse checkout is no excuse and no false \
+        alarm); with `--no-git` or outside a repository, in a submodule, or past the repository's \
+        root, the directory may be only part of the tree (an export, a path-filtered copy) and such \
+        links are not judged. A quoted URL (`[logs]("https://…")`) is a relative path on every \
+        renderer and always reported. Links with a scheme (`https:`, `mailto:`), site-root links \
+        (`/docs/…`) and template links (`{{< ref … >}}`) are not checked.
         """,
         triggering: [
             RuleExample("""
@@ -26,7 +31,7 @@ struct BrokenLinkRule: LintRule {
             # Disk full
 
             ## Diagnosis
-            Follow [the checks](↓#checks) first, then [the cleanup](↓no-such-page.md).
+            Follow [the checks](↓#checks) first, then [the logs](↓"https://logs.example.org/app").
             """, markdown: true),
         ],
         nonTriggering: [
@@ -52,7 +57,8 @@ struct BrokenLinkRule: LintRule {
 
     func check(_ context: LintContext) -> [LintFinding] {
         guard let page = context.page else { return [] }
-        let directory = URL(fileURLWithPath: context.file.path).deletingLastPathComponent()
+        // Absolute, with symbolic links resolved, so that it compares with the repository's root.
+        let directory = URL(fileURLWithPath: context.file.path).deletingLastPathComponent().standardizedFileURL.resolvingSymlinksInPath()
         var targetAnchors: [String: Set<String>?] = [:]
         var findings: [LintFinding] = []
         for link in page.links {
@@ -65,10 +71,13 @@ struct BrokenLinkRule: LintRule {
                 continue
             }
             guard let resolved = Self.resolve(path, from: directory) else {
-                let quoted = path.hasPrefix("\"") || path.hasPrefix("'")
-                findings.append(LintFinding("the link to `\(path)` leads to no file", at: link.range,
-                                            help: quoted ? "remove the quotes around the URL: `[text](https://…)`"
-                                                : "fix the path (it is read from this page's directory) or remove the link"))
+                if path.hasPrefix("\"") || path.hasPrefix("'") {
+                    findings.append(LintFinding("the link to `\(path)` is a quoted URL, which renders as a path that leads to no file",
+                                                at: link.range, help: "remove the quotes around the URL: `[text](https://…)`"))
+                } else if Self.isAbsentFromTheRepository(path, from: directory, tree: context.settings.repositoryTree) {
+                    findings.append(LintFinding("the link to `\(path)` leads to no file of this repository", at: link.range,
+                                                help: "fix the path (it is read from this page's directory) or remove the link"))
+                }
                 continue
             }
             guard let anchor, Self.isMarkdown(resolved) else { continue }
@@ -103,12 +112,26 @@ struct BrokenLinkRule: LintRule {
         return (path, anchor)
     }
 
+    /// Whether the repository's file list says no file answers the path, in any of the forms `resolve`
+    /// tries. Without a file list, or for a path outside it, nothing is known: the directory on disk may
+    /// be only part of the tree.
+    static func isAbsentFromTheRepository(_ path: String, from directory: URL, tree: RepositoryTree?) -> Bool {
+        guard let tree else { return false }
+        return forms(of: path, from: directory).allSatisfy { tree.presence(of: $0) == .absent }
+    }
+
+    /// The paths a site generator would try for a link: as written, as a page without its `.md`, or a
+    /// directory's index page.
+    static func forms(of path: String, from directory: URL) -> [String] {
+        let base = directory.appendingPathComponent(path).standardizedFileURL.path
+        let bare = base.hasSuffix("/") ? String(base.dropLast()) : base
+        return [bare, bare + ".md", bare + "/_index.md", bare + "/index.md", bare + "/README.md"]
+    }
+
     /// The file a relative path names, as a site generator would find it: exactly, case-insensitively,
     /// or as a page without its `.md` (`../KubePodCrashLooping/`, `../kubernetes/`).
     static func resolve(_ path: String, from directory: URL) -> String? {
-        let base = directory.appendingPathComponent(path).standardizedFileURL.path
-        let bare = base.hasSuffix("/") ? String(base.dropLast()) : base
-        for candidate in [bare, bare + ".md", bare + "/_index.md", bare + "/index.md", bare + "/README.md"] {
+        for candidate in forms(of: path, from: directory) {
             if let found = existing(candidate) { return found }
         }
         return nil
