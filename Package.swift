@@ -40,19 +40,24 @@ let package = Package(
             "RunbookSource", "RunbookYAML", "RunbookSema", "CCurl", "CProcessControl",
             .product(name: "Yams", package: "Yams"),
         ]),
+        // Lowering to Ansible: reads only the IR (its Python companions are embedded, generated from Resources/).
+        .target(name: "RunbookAnsible", dependencies: ["RunbookSource", "RunbookSema"], exclude: ["Resources"]),
         // Incidents as code: records, lifecycle, messages, reviews and metrics over run journals.
         .target(name: "RunbookIncident", dependencies: ["RunbookSource", "RunbookSema", "RunbookRuntime"]),
-        .target(name: "RunbookDriver", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookIncident"]),
+        .target(name: "RunbookDriver", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookIncident", "RunbookAnsible"]),
         // `rbc report`: the repository's health as data and as a static site.
         .target(name: "RunbookReport", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookIncident", "RunbookDriver"]),
+        // `rbc lsp`: JSON-RPC framing and LSP messages of our own over the driver's checks.
+        .target(name: "RunbookLanguageServer", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookDriver"]),
         .executableTarget(name: "rbc", dependencies: [
-            "RunbookDriver", "RunbookIncident", "RunbookReport", "RunbookSema", "RunbookSource",
+            "RunbookDriver", "RunbookIncident", "RunbookReport", "RunbookLanguageServer", "RunbookSema", "RunbookSource",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RunbookTests", dependencies: [
-            "RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookIncident", "RunbookDriver", "RunbookReport", "rbc",
+            "RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookIncident", "RunbookAnsible", "RunbookDriver", "RunbookReport",
+            "RunbookLanguageServer", "rbc",
             .product(name: "Yams", package: "Yams"),
-        ], exclude: ["Golden", "Fixtures"]),  // read from disk by path, not bundled as resources
+        ], exclude: ["Golden", "Fixtures", "lsp"]),  // read from disk by path, not bundled; lsp/ is the pytest-lsp suite
     ]
 )
 

@@ -236,18 +236,25 @@ public enum CheckSession {
             return CompilationResult(path: candidate.path, file: diagnostic.file, ir: nil, diagnostics: [diagnostic])
         case .loaded(let file):
             if !candidate.explicit || sniffExplicit, !RunbookDiscovery.looksLikeRunbook(file) { return nil }
-            var result = Compiler.compile(file, hashing: false, settings: settings)
+            var result = compileAndLint(file, lint: lint, settings: settings)
             result.timings["read"] = readTime
-            // Errors do not stop linting: the recovered IR holds everything that could be read.
-            if let lint, let ir = result.lintableIR, let syntax = result.syntax {
-                let lintStart = Clock.now()
-                let context = LintContext(ir: ir, syntax: syntax, settings: lint.settings)
-                let findings = Linter.findings(context, configuration: lint)
-                result.diagnostics += Linter.droppingCascades(findings, compilerDiagnostics: result.diagnostics, context: context)
-                result.timings["lint"] = Clock.since(lintStart)
-            }
             return result
         }
+    }
+
+    /// Compiles one loaded file and lints what could be read (ShellCheck and suppressions come later,
+    /// once for every file).
+    static func compileAndLint(_ file: SourceFile, lint: LintConfiguration?, settings: CompileSettings) -> CompilationResult {
+        var result = Compiler.compile(file, hashing: false, settings: settings)
+        // Errors do not stop linting: the recovered IR holds everything that could be read.
+        if let lint, let ir = result.lintableIR, let syntax = result.syntax {
+            let lintStart = Clock.now()
+            let context = LintContext(ir: ir, syntax: syntax, settings: lint.settings)
+            let findings = Linter.findings(context, configuration: lint)
+            result.diagnostics += Linter.droppingCascades(findings, compilerDiagnostics: result.diagnostics, context: context)
+            result.timings["lint"] = Clock.since(lintStart)
+        }
+        return result
     }
 }
 

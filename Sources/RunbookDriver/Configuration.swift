@@ -60,12 +60,14 @@ public struct Configuration: Sendable {
         return (Configuration(directory: URL(fileURLWithPath: start).standardizedFileURL.path, file: nil), [])
     }
 
-    static func load(path: String, directory: String) -> (Configuration, [Diagnostic]) {
+    /// `text`: the file's contents when they are not on disk yet (an editor's unsaved buffer).
+    public static func load(path: String, directory: String, text: String? = nil) -> (Configuration, [Diagnostic]) {
         let file: SourceFile
         // Shown relative to the working directory when it is below it, as paths on the command line are.
         let cwd = FileManager.default.currentDirectoryPath
         let shown = path.hasPrefix(cwd + "/") ? String(path.dropFirst(cwd.count + 1)) : path
-        switch SourceLoader.load(path: path, displayPath: shown) {
+        let loaded = text.map { SourceLoader.decode(path: shown, bytes: Array($0.utf8)) } ?? SourceLoader.load(path: path, displayPath: shown)
+        switch loaded {
         case .failed(let diagnostic): return (Configuration(directory: directory, file: path), [diagnostic])
         case .loaded(let loaded): file = loaded
         }
@@ -126,7 +128,14 @@ public struct Configuration: Sendable {
         configuration.tickets = tickets
         configuration.unattended = unattended
         configuration.incidents = incidents
-        return (configuration, bag.diagnostics)
+        // Problems in .rbc.yaml carry the configuration's own ids (RB0010–RB0014), not the runbook
+        // language's, whichever helper found them.
+        let diagnostics = bag.diagnostics.map { diagnostic in
+            var diagnostic = diagnostic
+            diagnostic.code = DiagnosticCode.configuration(diagnostic.code)
+            return diagnostic
+        }
+        return (configuration, diagnostics)
     }
 
     /// `stores: {default: {file: config/flags.json}}` (JSON or YAML files; paths relative to this file).

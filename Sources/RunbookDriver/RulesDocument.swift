@@ -28,6 +28,11 @@ public enum RulesDocument {
         return out
     }
 
+    /// A compiler diagnostic's documentation (`rbc explain RB2002`).
+    public static func explain(_ code: DiagnosticCode) -> String {
+        "## \(code.id) \(code.slug)\n\n*compiler, \(code.defaultSeverity.rawValue)* — \(code.summary)\n"
+    }
+
     /// docs/rules.md.
     public static func markdown() -> String {
         var out = """

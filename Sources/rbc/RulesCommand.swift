@@ -67,7 +67,7 @@ struct ExplainCommand: ParsableCommand {
             return
         }
         if let code = DiagnosticCode.compilerCatalog.first(where: { $0.id.caseInsensitiveCompare(id) == .orderedSame || $0.slug == id }) {
-            Console.out("## \(code.id) \(code.slug)\n\n*compiler, \(code.defaultSeverity.rawValue)* — \(code.summary)\n")
+            Console.out(RulesDocument.explain(code))
             return
         }
         let known = RuleRegistry.descriptions.flatMap { [$0.id, $0.slug] } + DiagnosticCode.compilerCatalog.flatMap { [$0.id, $0.slug] }

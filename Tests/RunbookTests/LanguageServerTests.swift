@@ -1,0 +1,182 @@
+// `rbc lsp`'s own parts: the Content-Length framing (split reads, bad headers, huge lengths), JSON-RPC
+// decoding, UTF-16 positions, incremental edits, and the real binary answering malformed input with
+// errors and shutting down cleanly. The editor-level behaviour is driven by pytest-lsp (LSPClientTests).
+
+import Foundation
+import RunbookDriver
+@testable import RunbookLanguageServer
+import Testing
+
+@Suite struct LanguageServerTests {
+    static func framed(_ json: String) -> [UInt8] {
+        Array("Content-Length: \(json.utf8.count)\r\n\r\n".utf8) + Array(json.utf8)
+    }
+
+    static func frames(_ bytes: [UInt8], chunk: Int = .max) -> [Frame] {
+        var parser = FrameParser()
+        var frames: [Frame] = []
+        var index = 0
+        while index < bytes.count {
+            let end = min(bytes.count, index + chunk)
+            parser.append(bytes[index..<end])
+            while let frame = parser.next() { frames.append(frame) }
+            index = end
+        }
+        return frames
+    }
+
+    @Test func framesSurviveAnySplit() {
+        let bytes = Self.framed(#"{"a":"é"}"#) + Self.framed("{}")
+        for chunk in [1, 2, 3, 7, 1000] {
+            #expect(Self.frames(bytes, chunk: chunk) == [.message(Data(#"{"a":"é"}"#.utf8)), .message(Data("{}".utf8))], "chunk \(chunk)")
+        }
+    }
+
+    @Test func headersAreCaseInsensitiveAndMayComeWithOthers() {
+        let bytes = Array("content-length: 2\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n{}".utf8)
+        #expect(Self.frames(bytes) == [.message(Data("{}".utf8))])
+        // Bare LF line ends are accepted too.
+        #expect(Self.frames(Array("Content-Length: 2\n\n{}".utf8)) == [.message(Data("{}".utf8))])
+    }
+
+    @Test func aMissingOrBadLengthIsReportedAndTheNextMessageStillParses() {
+        let missing = Array("Content-Type: x\r\n\r\n".utf8) + Self.framed("{}")
+        #expect(Self.frames(missing) == [.malformed("header has no Content-Length"), .message(Data("{}".utf8))])
+        let negative = Array("Content-Length: -5\r\n\r\n".utf8) + Self.framed("{}")
+        #expect(Self.frames(negative) == [.malformed("Content-Length `-5` is not a byte count"), .message(Data("{}".utf8))])
+        let huge = Array("Content-Length: 99999999999999999999\r\n\r\n".utf8) + Self.framed("{}")
+        #expect(Self.frames(huge).first == .malformed("Content-Length `99999999999999999999` is not a byte count"))
+    }
+
+    @Test func aBodyOverTheLimitIsSkippedNotBuffered() {
+        let length = FrameParser.maximumBodyLength + 10
+        var parser = FrameParser()
+        parser.append(Array("Content-Length: \(length)\r\n\r\n".utf8))
+        #expect(parser.next() == .malformed("Content-Length \(length) exceeds the \(FrameParser.maximumBodyLength)-byte limit"))
+        parser.append([UInt8](repeating: 0x41, count: length))
+        parser.append(Self.framed("{}"))
+        #expect(parser.next() == .message(Data("{}".utf8)))
+    }
+
+    @Test func endlessHeadersAreRefused() {
+        let frames = Self.frames([UInt8](repeating: 0x41, count: 20_000), chunk: 4096)
+        #expect(frames.contains(.malformed("header block longer than 8192 bytes")))
+    }
+
+    @Test func messagesDecodeByKind() {
+        guard case .invalid(let parse) = IncomingMessage.decode(Data("{not json".utf8)) else { Issue.record("not json"); return }
+        #expect(parse.code == -32700)
+        guard case .invalid(let request) = IncomingMessage.decode(Data("[1,2]".utf8)) else { Issue.record("array"); return }
+        #expect(request.code == -32600)
+        guard case .request(let id, let method, _) = IncomingMessage.decode(Data(#"{"jsonrpc":"2.0","id":"x","method":"m"}"#.utf8)) else {
+            Issue.record("request"); return
+        }
+        #expect(id == .string("x") && method == "m")
+        guard case .notification(let name, _) = IncomingMessage.decode(Data(#"{"jsonrpc":"2.0","method":"n"}"#.utf8)) else {
+            Issue.record("notification"); return
+        }
+        #expect(name == "n")
+        #expect(throws: ResponseError.self) {
+            try IncomingMessage.params(TextDocumentPositionParams.self, from: Data(#"{"method":"m","params":{"position":1}}"#.utf8))
+        }
+    }
+
+    @Test func positionsCountUTF16CodeUnits() {
+        // "é" is 2 UTF-8 bytes and 1 UTF-16 unit; "😀" 4 bytes and 2 units; "\r\n" ends a line.
+        let map = PositionMap("aé😀b\r\nx\ry")
+        #expect(map.position(of: 3) == Position(line: 0, character: 2))   // after é
+        #expect(map.position(of: 7) == Position(line: 0, character: 4))   // after 😀
+        #expect(map.position(of: 10) == Position(line: 1, character: 0))  // x
+        #expect(map.position(of: 12) == Position(line: 2, character: 0))  // y
+        #expect(map.offset(of: Position(line: 0, character: 4)) == 7)
+        #expect(map.offset(of: Position(line: 0, character: 99)) == 8)    // past the end of the line: its end
+        #expect(map.offset(of: Position(line: 9, character: 0)) == 13)    // past the last line: the end
+        #expect(map.offset(of: Position(line: 0, character: 3)) == 7)     // inside a surrogate pair: after it
+    }
+
+    @Test func incrementalEditsApplyInOrder() {
+        var document = TextDocument(uri: "file:///tmp/a.yaml", text: "a😀c\nline two\n", version: 1)
+        document.apply([ContentChange(range: LSPRange(start: Position(line: 0, character: 1), end: Position(line: 0, character: 3)), text: "b"),
+                        ContentChange(range: LSPRange(start: Position(line: 1, character: 5), end: Position(line: 1, character: 8)), text: "2")],
+                       version: 2)
+        #expect(document.text == "abc\nline 2\n")
+        #expect(document.generation == 1 && document.version == 2)
+        document.apply([ContentChange(range: nil, text: "whole")], version: 3)
+        #expect(document.text == "whole")
+        #expect(TextDocument.path(fromURI: "file:///tmp/a%20b/c.yaml") == "/tmp/a b/c.yaml")
+    }
+
+    @Test func everyLanguageKeyIsDocumented() {
+        let missing = KeyDocumentation.languageKeys.filter { KeyDocumentation.runbook[$0] == nil }
+        #expect(missing.isEmpty, "keys without hover documentation: \(missing.sorted())")
+        let missingConfiguration = Configuration.keys.filter { KeyDocumentation.configuration[$0] == nil }
+        #expect(missingConfiguration.isEmpty, "`.rbc.yaml` keys without documentation: \(missingConfiguration)")
+    }
+
+    // MARK: - The real binary
+
+    /// Runs `rbc lsp` on the given input (closed at its end) and returns its exit status and the messages it sent.
+    static func serve(_ input: [UInt8]) throws -> (status: Int32, messages: [[String: Any]]) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestSupport.rbcBinary)
+        process.arguments = ["lsp", "--stdio"]
+        let stdin = Pipe()
+        let stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        nonisolated(unsafe) var output = Data()
+        let reader = DispatchGroup()
+        reader.enter()
+        DispatchQueue.global().async { output = stdout.fileHandleForReading.readDataToEndOfFile(); reader.leave() }
+        stdin.fileHandleForWriting.write(Data(input))
+        try stdin.fileHandleForWriting.close()
+        reader.wait()
+        process.waitUntilExit()
+        let messages = frames(Array(output)).compactMap { frame -> [String: Any]? in
+            guard case .message(let body) = frame else { return nil }
+            return try? JSONSerialization.jsonObject(with: body) as? [String: Any]
+        }
+        return (process.terminationStatus, messages)
+    }
+
+    static let initialize = framed(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#)
+
+    @Test func malformedInputGetsErrorsAndTheServerKeepsServing() throws {
+        let input = Array("Content-Type: x\r\n\r\n".utf8)                                  // no length
+            + Self.framed("{oops")                                                         // not JSON
+            + Self.framed(#"[1]"#)                                                         // not an object
+            + Self.framed(#"{"jsonrpc":"2.0","id":7,"method":"textDocument/hover"}"#)     // before initialize
+            + Self.initialize
+            + Self.framed(#"{"jsonrpc":"2.0","id":2,"method":"textDocument/hover","params":{"position":"x"}}"#)
+            + Self.framed(#"{"jsonrpc":"2.0","id":3,"method":"no/such"}"#)
+            + Self.framed(#"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":4}}"#)
+            + Self.framed(#"{"jsonrpc":"2.0","id":4,"method":"textDocument/documentSymbol","params":{"textDocument":{"uri":"file:///x.yaml"}}}"#)
+            + Self.framed(#"{"jsonrpc":"2.0","id":5,"method":"shutdown"}"#)
+            + Self.framed(#"{"jsonrpc":"2.0","id":6,"method":"textDocument/documentSymbol","params":{"textDocument":{"uri":"file:///x.yaml"}}}"#)
+            + Self.framed(#"{"jsonrpc":"2.0","method":"exit"}"#)
+        let (status, messages) = try Self.serve(input)
+        #expect(status == 0, "exit after shutdown is a clean exit")
+        func errorCode(_ message: [String: Any]) -> Int? { (message["error"] as? [String: Any])?["code"] as? Int }
+        func id(_ message: [String: Any]) -> Int? { message["id"] as? Int }
+        let nullIDErrors = messages.filter { $0["id"] is NSNull }.compactMap(errorCode)
+        #expect(nullIDErrors == [-32700, -32700, -32600])
+        let byID = Dictionary(messages.compactMap { message in id(message).map { ($0, message) } }, uniquingKeysWith: { first, _ in first })
+        #expect(byID[7].flatMap(errorCode) == -32002)
+        #expect((byID[1]?["result"] as? [String: Any])?["capabilities"] != nil)
+        #expect(byID[2].flatMap(errorCode) == -32602)
+        #expect(byID[3].flatMap(errorCode) == -32601)
+        #expect(byID[4].flatMap(errorCode) == -32800)
+        #expect(byID[5]?.keys.contains("result") == true)
+        #expect(byID[6].flatMap(errorCode) == -32600, "requests after shutdown are refused")
+    }
+
+    @Test func endOfInputWithoutShutdownExitsWithOne() throws {
+        let (status, messages) = try Self.serve(Self.initialize)
+        #expect(status == 1)
+        #expect(messages.count == 1)
+        let (truncated, _) = try Self.serve(Array("Content-Length: 100\r\n\r\n{".utf8))
+        #expect(truncated == 1)
+    }
+}
