@@ -24,11 +24,14 @@ deps:
 	fi
 
 ## A virtualenv with the real tools the tests drive: check-jsonschema (JSON Schema), pre-commit, and
+## ansible-core + ansible-lint (pinned: `rbc export ansible` playbooks are run and linted; ~90 MB, ~40 s).
+ANSIBLE_PACKAGES := ansible-core==2.17.7 ansible-lint==24.12.2
 ## pytest-lsp (a real LSP client for `rbc lsp`; pinned with pytest so the client cannot drift).
 PYTEST_LSP := pytest-lsp==1.0.1 pytest==9.2.0
 venv:
 	@[ -x $(VENV)/bin/check-jsonschema ] && [ -x $(VENV)/bin/pre-commit ] || { python3 -m venv $(VENV) && $(VENV)/bin/pip install -q check-jsonschema pre-commit; }
 	@$(VENV)/bin/pip show -q pytest-lsp 2>/dev/null && [ -x $(VENV)/bin/pytest ] || $(VENV)/bin/pip install -q $(PYTEST_LSP)
+	@[ -x $(VENV)/bin/ansible-playbook ] && [ -x $(VENV)/bin/ansible-lint ] || $(VENV)/bin/pip install -q $(ANSIBLE_PACKAGES)
 
 build: deps
 	$(SWIFT) build
@@ -49,7 +52,7 @@ demo: release
 	@$(RBC) check examples/broken/; status=$$?; [ $$status = 1 ] || { echo "expected exit 1, got $$status"; exit 1; }
 
 test: deps venv dist
-	RBC_DEB=$(CURDIR)/$(DIST)/rbc_$$($(RBC) --version)_$$(dpkg --print-architecture).deb RBC_CHECK_JSONSCHEMA=$(CURDIR)/$(VENV)/bin/check-jsonschema RBC_PRE_COMMIT=$(CURDIR)/$(VENV)/bin/pre-commit RBC_PYTEST=$(CURDIR)/$(VENV)/bin/pytest $(SWIFT) test
+	RBC_DEB=$(CURDIR)/$(DIST)/rbc_$$($(RBC) --version)_$$(dpkg --print-architecture).deb RBC_CHECK_JSONSCHEMA=$(CURDIR)/$(VENV)/bin/check-jsonschema RBC_PRE_COMMIT=$(CURDIR)/$(VENV)/bin/pre-commit RBC_PYTEST=$(CURDIR)/$(VENV)/bin/pytest RBC_ANSIBLE_BIN=$(CURDIR)/$(VENV)/bin $(SWIFT) test
 
 clean:
 	rm -rf .build

@@ -40,9 +40,11 @@ let package = Package(
             "RunbookSource", "RunbookYAML", "RunbookSema", "CCurl", "CProcessControl",
             .product(name: "Yams", package: "Yams"),
         ]),
+        // Lowering to Ansible: reads only the IR (its Python companions are embedded, generated from Resources/).
+        .target(name: "RunbookAnsible", dependencies: ["RunbookSource", "RunbookSema"], exclude: ["Resources"]),
         // Incidents as code: records, lifecycle, messages, reviews and metrics over run journals.
         .target(name: "RunbookIncident", dependencies: ["RunbookSource", "RunbookSema", "RunbookRuntime"]),
-        .target(name: "RunbookDriver", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookIncident"]),
+        .target(name: "RunbookDriver", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookIncident", "RunbookAnsible"]),
         // `rbc report`: the repository's health as data and as a static site.
         .target(name: "RunbookReport", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookIncident", "RunbookDriver"]),
         // `rbc lsp`: JSON-RPC framing and LSP messages of our own over the driver's checks.
@@ -52,7 +54,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RunbookTests", dependencies: [
-            "RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookIncident", "RunbookDriver", "RunbookReport",
+            "RunbookSource", "RunbookSyntax", "RunbookSema", "RunbookLint", "RunbookGit", "RunbookRuntime", "RunbookIncident", "RunbookAnsible", "RunbookDriver", "RunbookReport",
             "RunbookLanguageServer", "rbc",
             .product(name: "Yams", package: "Yams"),
         ], exclude: ["Golden", "Fixtures", "lsp"]),  // read from disk by path, not bundled; lsp/ is the pytest-lsp suite

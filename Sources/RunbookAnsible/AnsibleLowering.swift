@@ -1,0 +1,301 @@
+// Lowers a compiled runbook (the IR, nothing else) to an Ansible playbook with rbc run's semantics.
+// The playbook's tasks are the runbook's actions in order (commands, waits, prompts); what rbc run
+// decides between them — conditions, `${{ }}` values, the step's time budget across attempts,
+// backoff, expectations, outputs, failure policies, what to roll back — is decided by
+// rbc_runtime.py from the same IR, written beside the playbook, and every decision is a journal
+// event the rbc_journal callback writes in rbc's format. Where Ansible cannot do what rbc run does,
+// the export refuses with a diagnostic naming the step and the reason.
+
+import Foundation
+import RunbookSema
+import RunbookSource
+
+public struct AnsibleExportOptions: Sendable {
+    /// The play's `hosts:` pattern.
+    public var hosts = "all"
+    /// The IR's file name beside the playbook (rbc_runtime.py reads it there).
+    public var irFileName = "runbook.ir.json"
+    /// Webhooks `.rbc.yaml` configures: a lowered run would have to post to them (refused, see RB5003).
+    public var notificationsConfigured = false
+    public var ticketsConfigured = false
+    /// rbc's version, journaled in `run_started` as `rbc run` journals its own.
+    public var rbcVersion = ""
+    /// SIGTERM, then SIGKILL after this long (rbc run's `--kill-grace` default).
+    public var killGraceMs = 5000
+
+    public init() {}
+}
+
+/// A file the export writes, relative to the playbook's directory.
+public struct ExportedFile: Sendable, Equatable {
+    public var path: String
+    public var contents: String
+
+    public init(path: String, contents: String) {
+        self.path = path
+        self.contents = contents
+    }
+}
+
+public struct AnsibleExport: Sendable {
+    public var playbook: String
+    /// The files the playbook needs beside it: the IR, rbc_runtime.py and the rbc_journal callback.
+    public var companions: [ExportedFile]
+}
+
+/// Why a construct cannot be lowered: which step, and why Ansible cannot do what rbc run does.
+public struct LoweringRefusals: Error, Sendable {
+    public var refusals: [LoweringRefusal]
+}
+
+public struct LoweringRefusal: Sendable, Equatable {
+    public var code: DiagnosticCode
+    public var step: String
+    public var reason: String
+    public var location: IRLocation?
+}
+
+public enum AnsibleLowering {
+    /// Steps are unrolled one task group per attempt; more than this is refused (RB5006).
+    public static let maximumAttempts = 10
+
+    public static func lower(_ ir: RunbookIR, options: AnsibleExportOptions) -> Result<AnsibleExport, LoweringRefusals> {
+        let refusals = check(ir, options: options)
+        guard refusals.isEmpty else { return .failure(LoweringRefusals(refusals: refusals)) }
+        let lowering = Lowerer(ir: ir, options: options)
+        let playbook = PlaybookYAML.render(.list([lowering.play()]), header: [
+            "Lowered by `rbc export ansible` from \(ir.source?.path ?? ir.runbook.name)",
+            "(\(ir.contentHash)); do not edit, export again. See docs/scale-out.md.",
+            "Run: ansible-playbook -i INVENTORY PLAYBOOK -e rbc_param_NAME=VALUE",
+            "     [-e rbc_approve=STEP,… | -e rbc_approve_all=true]",
+            "Each host's run is journaled by callback_plugins/rbc_journal.py in .rbc/runs/.",
+        ])
+        let irText = (try? ir.jsonData()).map { String(decoding: $0, as: UTF8.self) } ?? "{}\n"
+        return .success(AnsibleExport(playbook: playbook, companions: [
+            ExportedFile(path: options.irFileName, contents: irText),
+            ExportedFile(path: "filter_plugins/rbc_runtime.py", contents: AnsibleResources.runtime),
+            ExportedFile(path: "callback_plugins/rbc_journal.py", contents: AnsibleResources.journalCallback),
+        ]))
+    }
+
+    /// Every construct Ansible cannot express as rbc run performs it.
+    static func check(_ ir: RunbookIR, options: AnsibleExportOptions) -> [LoweringRefusal] {
+        var refusals: [LoweringRefusal] = []
+        func refuse(_ code: DiagnosticCode, _ step: StepIR, _ reason: String, at location: IRLocation? = nil) {
+            refusals.append(LoweringRefusal(code: code, step: step.id, reason: reason, location: location ?? step.location))
+        }
+        for step in ir.steps + ir.postRunbook + ir.rollback {
+            let action = step.action
+            switch action.kind {
+            case .updateConfig:
+                refuse(AnsibleDiagnostics.configStore, step, "update_config edits a config store in place under rbc's store lock and journals the previous value before the write; the Ansible lowering has no store module that does both, so it would not roll back exactly")
+            case .httpRequest:
+                refuse(AnsibleDiagnostics.httpRequest, step, "Ansible's uri module bounds a request in whole seconds and keeps the whole body; rbc run bounds it to the millisecond by what is left of the step's timeout and keeps the first and last 128 KiB")
+            case .sendNotification where options.notificationsConfigured, .createTicket where options.ticketsConfigured:
+                refuse(AnsibleDiagnostics.webhook, step, "`.rbc.yaml` configures a webhook for it; posting through Ansible's uri module would bound the request in whole seconds, not by what is left of the step's timeout as rbc run does")
+            case .executeCommand:
+                if !Alternatives.split(action.command ?? "").options.isEmpty {
+                    refuse(AnsibleDiagnostics.alternatives, step, "the command holds alternatives (`# Option A` … `# Option B`): rbc run refuses them and `rbc run --step` asks which one; a playbook cannot ask")
+                }
+                if let shell = action.shell, shell.contains("${{") {
+                    refuse(AnsibleDiagnostics.templatedShell, step, "its `shell` holds `${{ }}`: a playbook names the program it runs, a value must not choose it")
+                }
+            case .wait, .manual, .sendNotification, .createTicket:
+                break
+            }
+            if step.id.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]*$", options: .regularExpression) == nil {
+                refuse(AnsibleDiagnostics.stepID, step, "its id `\(step.id)` is written into the playbook's expressions, which take plain names only")
+            }
+            if step.retry.maxAttempts > maximumAttempts {
+                refuse(AnsibleDiagnostics.tooManyAttempts, step, "\(step.retry.maxAttempts) attempts: the playbook unrolls each attempt into its own tasks, at most \(maximumAttempts)")
+            }
+            if let rollback = step.rollback {
+                if rollback.action.kind != .executeCommand {
+                    refuse(AnsibleDiagnostics.rollbackAction, step, "its rollback is `\(rollback.action.kind.rawValue)`: the lowering runs rollbacks that are commands", at: rollback.location)
+                } else if let shell = rollback.action.shell, shell.contains("${{") {
+                    refuse(AnsibleDiagnostics.templatedShell, step, "its rollback's `shell` holds `${{ }}`", at: rollback.location)
+                }
+            }
+        }
+        return refusals
+    }
+}
+
+/// Builds the play: one block per step, then the rollback of what completed (newest first) and the
+/// runbook-wide rollback when a step aborts, then post_runbook, then the run's end.
+struct Lowerer {
+    let ir: RunbookIR
+    let options: AnsibleExportOptions
+
+    /// The arguments every transition takes: the state and the parameter values.
+    static let given = "rbc_params"
+
+    var secretRunbook: Bool { ir.params.contains(where: \.secret) }
+
+    func play() -> PlaybookNode {
+        var params: [(String, PlaybookNode)] = []
+        for param in ir.params {
+            // Host vars and -e both reach the play; the runtime applies defaults and checks types.
+            params.append((param.name, .jinja("rbc_param_\(param.name) | default('')")))
+        }
+        var tasks: [PlaybookNode] = [task("Run start (journal: run_started)", [
+            ("ansible.builtin.set_fact", .map([("rbc", .jinja("rbc_ir_path | rbc_start(\(Self.given), inventory_hostname, \(PlaybookYAML.quotedJinja(options.rbcVersion)), rbc_working_directory | default(''))"))])),
+        ], extra: secretRunbook ? [] : [])]
+        for step in ir.steps { tasks.append(stepBlock(step, list: "steps", gate: "rbc.stop == ''")) }
+        for step in ir.steps.reversed() where step.rollback != nil { tasks.append(undoBlock(step)) }
+        for step in ir.rollback { tasks.append(stepBlock(step, list: "rollback", gate: "rbc.stop == 'abort'")) }
+        for step in ir.postRunbook { tasks.append(stepBlock(step, list: "post_runbook", gate: nil)) }
+        tasks.append(task("Run end (journal: run_finished)", [
+            ("ansible.builtin.set_fact", .map([("rbc", .jinja("rbc | rbc_finish(\(Self.given))"))])),
+        ]))
+        tasks.append(task("Run result: fail unless it succeeded", [
+            ("ansible.builtin.fail", .map([("msg", .jinja("'runbook ' ~ rbc.status ~ (': ' ~ rbc.reason if rbc.reason else '')"))])),
+            ("when", .text("rbc.status != 'succeeded'")),
+        ]))
+        return .map([
+            ("name", .text(Self.label("Runbook: \(ir.runbook.name)"))),
+            ("hosts", .text(options.hosts)),
+            ("gather_facts", .bool(false)),
+            ("vars", .map([
+                ("rbc_ir_path", .text("{{ playbook_dir }}/\(options.irFileName)")),
+                ("rbc_params", .map(params)),
+            ])),
+            ("tasks", .list(tasks)),
+        ])
+    }
+
+    func task(_ name: String, _ body: [(String, PlaybookNode)], extra: [(String, PlaybookNode)] = []) -> PlaybookNode {
+        .map([("name", .text(Self.label(name)))] + body + extra)
+    }
+
+    func transition(_ name: String, _ expression: String, when: String?) -> PlaybookNode {
+        var body: [(String, PlaybookNode)] = [("ansible.builtin.set_fact", .map([("rbc", .jinja(expression))]))]
+        if let when { body.append(("when", .text(when))) }
+        return task(name, body)
+    }
+
+    /// The shell command of an attempt, bounded by coreutils timeout with what is left of the step's budget.
+    func commandTask(_ name: String, action: ActionIR, left: String, environment: String, variables: [String], when: String, secret: Bool) -> PlaybookNode {
+        // Values reach the command as `env NAME=VALUE` arguments, each one argv element: never shell
+        // text, and never through Ansible's `environment:`, which puts them into a shell command line.
+        let values: [PlaybookNode] = variables.map { .jinja("'\($0)=' ~ (rbc | \(environment)(\(Self.given), '\($0)'))") }
+        let argv: [PlaybookNode] = [
+            .text("timeout"), .text("--verbose"), .text("-k"), .text(Self.seconds(options.killGraceMs)), .jinja(left), .text("env"),
+        ] + values + [.unsafe(action.shell ?? "/bin/sh"), .text("-c"), .unsafe(action.commandTemplate ?? action.command ?? "")]
+        var body: [(String, PlaybookNode)] = [
+            // rbc run runs commands where it was started: the controller's working directory, unless
+            // the host says where (`rbc_working_directory`, for hosts that are not this machine).
+            ("ansible.builtin.command", .map([("argv", .list(argv)), ("chdir", .jinja("rbc.cwd"))])),
+            ("register", .text("rbc_outcome")),
+            ("changed_when", .bool(true)),
+            ("failed_when", .bool(false)),
+        ]
+        if secret { body.append(("no_log", .bool(true))) }
+        body.append(("when", .text(when)))
+        return task(name, body)
+    }
+
+    func stepBlock(_ step: StepIR, list: String, gate: String?) -> PlaybookNode {
+        let id = PlaybookYAML.jinjaString(step.id)
+        let label = "\(list == "steps" ? "Step" : list == "rollback" ? "Runbook rollback" : "Post-runbook") \(step.id)"
+        var tasks: [PlaybookNode] = [transition("\(label): begin (condition)", "rbc | rbc_begin(\(id), '\(list)', \(Self.given))", when: nil)]
+        if step.confirm || step.action.kind == .manual {
+            tasks.append(task("\(label): ask for approval", [
+                ("ansible.builtin.pause", .map([("prompt", .jinja("rbc.step.question"))])),
+                ("register", .text("rbc_answer")),
+                ("when", .text("rbc.step.phase == 'approval' and not (rbc_approve_all | default(false) | bool) and \(id) not in (rbc_approve | default('')).split(',')")),
+            ]))
+            tasks.append(transition("\(label): approval", "rbc | rbc_approval(\(Self.given), rbc_answer | default({}), rbc_approve | default(''), rbc_approve_all | default(false), true)",
+                                    when: "rbc.step.phase == 'approval'"))
+        }
+        let attempts = step.action.kind == .executeCommand ? max(1, step.retry.maxAttempts) : 1
+        let secret = (step.substitutions ?? []).contains(where: \.secret)
+        for attempt in 1...attempts {
+            tasks.append(transition("\(label): attempt \(attempt)", "rbc | rbc_attempt(\(Self.given), \(attempt))", when: "rbc.step.phase == 'run'"))
+            let running = "rbc.step.phase == 'attempt'"
+            switch step.action.kind {
+            case .executeCommand:
+                tasks.append(commandTask("\(label): run attempt \(attempt)", action: step.action, left: "rbc | rbc_left",
+                                         environment: "rbc_value", variables: Self.variables(step, field: "command"), when: running, secret: secret))
+            case .wait:
+                tasks.append(task("\(label): wait", [
+                    ("ansible.builtin.command", .map([("argv", .list([.text("sleep"), .jinja("rbc | rbc_wait(\(Self.given))")]))])),
+                    ("register", .text("rbc_outcome")),
+                    ("changed_when", .bool(false)),
+                    ("when", .text(running)),
+                ]))
+            case .sendNotification, .createTicket:
+                tasks.append(task("\(label): print (no webhook configured)", [
+                    ("ansible.builtin.debug", .map([("msg", .jinja("rbc.step.print"))])),
+                    ("register", .text("rbc_outcome")),
+                    ("when", .text(running)),
+                ]))
+            case .manual, .updateConfig, .httpRequest:
+                break
+            }
+            let outcome = [.executeCommand, .wait, .sendNotification, .createTicket].contains(step.action.kind) ? "rbc_outcome" : "{}"
+            tasks.append(transition("\(label): result of attempt \(attempt)", "rbc | rbc_attempt_end(\(Self.given), \(outcome))", when: running))
+            if attempt < attempts {
+                tasks.append(task("\(label): backoff after attempt \(attempt)", [
+                    ("ansible.builtin.command", .map([("argv", .list([.text("sleep"), .jinja("rbc.step.wait")]))])),
+                    ("changed_when", .bool(false)),
+                    ("when", .text("rbc.step.phase == 'run' and rbc.step.attempt == \(attempt)")),
+                ]))
+            }
+        }
+        tasks.append(transition("\(label): end (policy: \(step.onFailure.rawValue))", "rbc | rbc_step_end(\(Self.given))", when: nil))
+        var body: [(String, PlaybookNode)] = []
+        // ansible-lint's key-order: `when` before `block`.
+        if let gate { body.append(("when", .text(gate))) }
+        body += [
+            ("block", .list(tasks)),
+            // An error of Ansible's own (a host gone, a module missing) fails the step as a failed attempt would.
+            ("rescue", .list([transition("\(label): failed in Ansible", "rbc | rbc_ansible_failure(\(Self.given), ansible_failed_result | default({}))", when: nil)])),
+        ]
+        return task("\(label)\(step.name.map { ": \($0)" } ?? "")", body)
+    }
+
+    /// The rollback of a completed step, run when a later step aborts; newest first by its place in
+    /// the play. A failing rollback is recorded and the others still run.
+    func undoBlock(_ step: StepIR) -> PlaybookNode {
+        guard let rollback = step.rollback else { return .map([]) }
+        let id = PlaybookYAML.jinjaString(step.id)
+        let secret = (step.substitutions ?? []).contains { $0.secret && $0.field.hasPrefix("rollback.") }
+        let tasks: [PlaybookNode] = [
+            transition("Rollback of \(step.id): start", "rbc | rbc_undo_start(\(Self.given), \(id))", when: nil),
+            commandTask("Rollback of \(step.id): run", action: rollback.action, left: "rbc | rbc_left",
+                        environment: "rbc_undo_value", variables: Self.variables(step, field: "rollback.command"), when: "true", secret: secret),
+            transition("Rollback of \(step.id): result", "rbc | rbc_undo_end(\(Self.given), rbc_outcome)", when: nil),
+        ]
+        return task("Rollback of \(step.id)", [
+            ("when", .text("rbc.stop == 'abort' and \(id) in rbc.completed")),
+            ("block", .list(tasks)),
+            ("rescue", .list([transition("Rollback of \(step.id): failed in Ansible", "rbc | rbc_undo_end(\(Self.given), ansible_failed_result | default({}))", when: nil)])),
+        ])
+    }
+
+    /// A task or play name: a label Ansible templates, so runbook text in it loses its braces
+    /// (`!unsafe` would keep them, but ansible-lint cannot match tagged names to its skip comments).
+    static func label(_ text: String) -> String {
+        String(text.map { $0 == "{" ? "(" : $0 == "}" ? ")" : $0 })
+            .replacingOccurrences(of: "\n", with: " ")
+    }
+
+    /// The environment variables a command's template reads (one per `${{ }}` in it).
+    static func variables(_ step: StepIR, field: String) -> [String] {
+        (step.substitutions ?? []).filter { $0.field == field }.map(\.variable)
+    }
+
+    static func seconds(_ ms: Int) -> String {
+        String(format: "%d.%03ds", ms / 1000, ms % 1000)
+    }
+}
+
+extension PlaybookYAML {
+    /// A Jinja string literal (single-quoted) for a value the playbook embeds in its own expressions.
+    static func jinjaString(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+    }
+
+    static func quotedJinja(_ text: String) -> String { jinjaString(text) }
+}
