@@ -253,6 +253,76 @@ def escaped_process_overshoot(rbc):
     return overshoots
 
 
+def lsp_keystrokes(rbc, keystrokes):
+    """`rbc lsp` on a 2,000-line runbook: a keystroke (an incremental change plus a completion request,
+    as an editor sends them) answered, and the debounced full check's diagnostics after a change."""
+    lines = ["runbook:", "  name: big", "  severity: P3", "  owner: team-bench", "  params:",
+             "    service: {type: string, description: the service}", "  steps:"]
+    for i in range(200):
+        lines += [f"    - id: step-{i}", f'      name: "Step {i}"', "      action: execute_command",
+                  f'      command: "echo {i} \\"${{{{ params.service }}}}\\""', "      timeout: 30s", "      readonly: true",
+                  "      outputs:", '        value: {from: stdout, pattern: "(\\\\d+)"}',
+                  f"      when: steps.step-{max(0, i - 1)}.outputs.value != 'skip'", "      on_failure: continue"]
+    text = "\n".join(lines) + "\n"
+    path = os.path.join(CACHE, "lsp-2000-lines.yaml")
+    with open(path, "w") as handle:
+        handle.write(text)
+    uri = "file://" + path
+    server = subprocess.Popen([rbc, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+    def send(message):
+        body = json.dumps(message).encode()
+        server.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        server.stdin.flush()
+
+    def receive(until):
+        while True:
+            header = b""
+            while not header.endswith(b"\r\n\r\n"):
+                header += server.stdout.read(1)
+            message = json.loads(server.stdout.read(int(header.split(b":")[1].split(b"\r")[0])))
+            if until(message):
+                return message
+
+    send({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"capabilities": {}}})
+    receive(lambda m: m.get("id") == 0)
+    send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+    send({"jsonrpc": "2.0", "method": "textDocument/didOpen",
+          "params": {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}})
+    receive(lambda m: m.get("method") == "textDocument/publishDiagnostics")
+    name_line = len(lines) - 9
+    description_line = len(lines) - 2
+    completion_at = lines[description_line].index("steps.") + len("steps.")
+    answers, checks = [], []
+    for key in range(keystrokes):
+        start = time.perf_counter()
+        column = len(lines[name_line]) - 1 + key
+        send({"jsonrpc": "2.0", "method": "textDocument/didChange",
+              "params": {"textDocument": {"uri": uri, "version": key + 2},
+                         "contentChanges": [{"range": {"start": {"line": name_line, "character": column},
+                                                       "end": {"line": name_line, "character": column}}, "text": "x"}]}})
+        send({"jsonrpc": "2.0", "id": key + 1, "method": "textDocument/completion",
+              "params": {"textDocument": {"uri": uri}, "position": {"line": description_line, "character": completion_at}}})
+        receive(lambda m, key=key: m.get("id") == key + 1)
+        answers.append(time.perf_counter() - start)
+        if key % 10 == 9:
+            # A pause in typing: the debounced check publishes the diagnostics of this version.
+            receive(lambda m, key=key: m.get("method") == "textDocument/publishDiagnostics" and m["params"].get("version") == key + 2)
+            checks.append(time.perf_counter() - start)
+    send({"jsonrpc": "2.0", "id": -1, "method": "shutdown"})
+    receive(lambda m: m.get("id") == -1)
+    send({"jsonrpc": "2.0", "method": "exit"})
+    server.stdin.close()
+    _, _, usage = os.wait4(server.pid, 0)
+    answer = statistics.median(answers)
+    check = statistics.median(checks)
+    label = f"rbc lsp, a {len(lines)}-line runbook"
+    return [(label, "keystroke: incremental change + completion answered", answer, 1.0, usage.ru_maxrss, len(answers)),
+            (label, "keystroke → diagnostics (120 ms debounce + full check with ShellCheck)", check, check / answer, usage.ru_maxrss, len(checks))], \
+        f"rbc lsp keystrokes on a {len(lines)}-line runbook: completion answered in median {answer * 1000:.1f} ms, " \
+        f"p90 {sorted(answers)[int(len(answers) * 0.9) - 1] * 1000:.1f} ms, max {max(answers) * 1000:.1f} ms."
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rbc", default=os.path.join(ROOT, ".build", "release", "rbc"))
@@ -331,6 +401,9 @@ def main():
         ("rbc report --format json", [rbc, "report", "--no-shellcheck", "--now", "2026-11-22", "--format", "json", "runbooks"], False),
         ("rbc report -o SITE (HTML, a page per runbook)", [rbc, "report", "--no-shellcheck", "--now", "2026-11-22", "-o", site, "runbooks"], False),
     ], max(2, arguments.rounds // 2), cwd=report_repo)
+    lsp_rows, lsp_note = lsp_keystrokes(rbc, 30 if arguments.quick else 100)
+    rows += lsp_rows
+    notes.append(lsp_note)
     overshoots = escaped_process_overshoot(rbc)
     notes.append("A step whose escaped process ignores SIGTERM (timeout 1 s, --kill-grace 1 s) ended this many ms after "
                  f"timeout + grace (guarantee: 200): {', '.join(str(o) for o in overshoots)}.")

@@ -128,7 +128,14 @@ public struct Configuration: Sendable {
         configuration.tickets = tickets
         configuration.unattended = unattended
         configuration.incidents = incidents
-        return (configuration, bag.diagnostics)
+        // Problems in .rbc.yaml carry the configuration's own ids (RB0010–RB0014), not the runbook
+        // language's, whichever helper found them.
+        let diagnostics = bag.diagnostics.map { diagnostic in
+            var diagnostic = diagnostic
+            diagnostic.code = DiagnosticCode.configuration(diagnostic.code)
+            return diagnostic
+        }
+        return (configuration, diagnostics)
     }
 
     /// `stores: {default: {file: config/flags.json}}` (JSON or YAML files; paths relative to this file).

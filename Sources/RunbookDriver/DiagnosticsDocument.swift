@@ -9,7 +9,7 @@ public enum DiagnosticsDocument {
         # Compiler diagnostics
 
         Every diagnostic has a stable id. Ids are never renumbered or reused.
-        `RB0xxx` are about the input file, `RB1xxx` about YAML syntax, `RB2xxx` about the runbook's structure and types.
+        `RB0001`–`RB0009` are about the input file, `RB0010`–`RB0029` about rbc's configuration (`.rbc.yaml`) and environment (git), `RB1xxx` about YAML syntax, `RB2xxx` about the runbook's structure and types.
         Lint rules (`RB` + three digits) are listed in [rules.md](rules.md).
 
         | id | name | severity | meaning |

@@ -35,7 +35,7 @@ public enum GitChecks {
                 }
                 repositories[repository.workdir, default: (repository, [])].1.append((result, relative))
             } catch {
-                diagnostics.append(Diagnostic(RuleRegistry.uncommittedRunbook, "git checks skipped: \(error)",
+                diagnostics.append(Diagnostic(.gitFailure, "git checks skipped: \(error)",
                                               severity: .info, displayPath: result.path))
             }
         }
@@ -48,7 +48,7 @@ public enum GitChecks {
             do {
                 diagnostics += try check(repository, files, today: today, review: review, beingCommitted: beingCommitted)
             } catch {
-                diagnostics.append(Diagnostic(RuleRegistry.uncommittedRunbook, "git checks failed: \(error)",
+                diagnostics.append(Diagnostic(.gitFailure, "git checks failed: \(error)",
                                               severity: .info, displayPath: repository.workdir))
             }
         }

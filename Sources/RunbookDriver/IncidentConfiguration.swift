@@ -128,6 +128,17 @@ extension Configuration {
         settings.policy = incidents.policy
         settings.templates = incidents.templates
         settings.notifications = notifications
+        settings.secrets = [notifications?.url, tickets?.url].compactMap { $0 } + Self.credentialsInEnvironment()
         return settings
+    }
+
+    /// Values of environment variables named as credentials (`*_TOKEN`, `*PASSWORD*`, `*SECRET*`,
+    /// `*API_KEY*`): a responder's shell holds them, and a note or message must never carry one.
+    static func credentialsInEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+        let markers = ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL", "WEBHOOK"]
+        return environment.filter { name, value in
+            let upper = name.uppercased()
+            return value.count >= 8 && markers.contains { upper.contains($0) }
+        }.map(\.value).sorted()
     }
 }

@@ -75,6 +75,11 @@ public enum RunDriver {
         let prepared = try RunSession.prepare(file, options: options)
         var runSettings = prepared.settings
         runSettings.lockWaitMs = lockWaitMs
+        if let incident = options.incident {
+            do { runSettings.incident = try IncidentRunLink.check(incident: incident) } catch {
+                throw .message("\(error); nothing ran", 2)
+            }
+        }
         // Before the journal: a run that cannot have its stores leaves nothing behind.
         let runLock = try RunSession.lockStores(prepared.ir, settings: runSettings, what: "rbc run") { terminal.err("rbc: \($0)\n") }
         defer { runLock?.release() }
@@ -88,7 +93,15 @@ public enum RunDriver {
             return error is JournalError ? 4 : 2
         }
         let path = journal.path
-        terminal.err("rbc: run \(runID) of \(prepared.ir.runbook.name); journal \(path)\n")
+        var incidentLink: IncidentRunLink?
+        if let incident = runSettings.incident {
+            // Before anything runs: the incident names the run, so a run killed mid-way is still in its timeline.
+            do { incidentLink = try IncidentRunLink.begin(incident: incident, runID: runID, journalPath: path, ir: prepared.ir, settings: runSettings) } catch {
+                unlink(path)
+                throw .message("\(error); nothing ran", 2)
+            }
+        }
+        terminal.err("rbc: run \(runID) of \(prepared.ir.runbook.name); journal \(path)\(incidentLink.map { " (incident \($0.incidentID))" } ?? "")\n")
         let executor = Executor(ir: prepared.ir, settings: runSettings, output: TerminalOutput(terminal: terminal),
                                 prompter: TerminalPrompter(), journal: journal)
         let forwarder = SignalForwarder(executor, terminal: terminal)
@@ -101,6 +114,11 @@ public enum RunDriver {
             return 4
         }
         terminal.err("rbc: run \(runID) \(outcome.status.rawValue)\(outcome.reason.map { ": \($0)" } ?? "")\n")
+        if let incidentLink {
+            do { terminal.err("rbc: \(try incidentLink.end(status: outcome.status, reason: outcome.reason))\n") } catch {
+                terminal.err("rbc: warning: the run's end could not be recorded in incident \(incidentLink.incidentID): \(error)\n")
+            }
+        }
         if outcome.journalFailure != nil {
             terminal.err(outcome.status == .rolledBack
                 ? "rbc: the journal could not be written, so the run stopped and what it had done was rolled back\n"

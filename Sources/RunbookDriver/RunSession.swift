@@ -48,6 +48,8 @@ public enum RunSession {
         public var rbcVersion = ""
         /// Run even though the linter reports errors (the findings are journaled).
         public var force = false
+        /// `--incident ID`: the open incident the run is attached to.
+        public var incident: String?
 
         public init() {}
     }

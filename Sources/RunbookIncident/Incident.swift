@@ -34,8 +34,11 @@ public struct Incident: Sendable {
     public private(set) var rootCause: String?
     public private(set) var resolution: String?
     public private(set) var customerImpact: String?
-    /// Runs attached with `rbc run --incident`, in order.
-    public private(set) var runs: [IncidentEvent] = []
+    /// Runs attached with `rbc run --incident`, in the order they started.
+    public private(set) var runs: [RunLink] = []
+    /// When the post-incident review was held (`rbc incident review --held`), and where it is.
+    public private(set) var reviewedAt: Date?
+    public private(set) var review: String?
     /// Problems found replaying the record (a file edited by hand or merged badly); `rbc check` reports them.
     public private(set) var problems: [(seq: Int, message: String)] = []
 
@@ -111,8 +114,16 @@ public struct Incident: Sendable {
             resolution = event.resolution
             customerImpact = event.customerImpact
             lastCommunicationAt = at
-        case .runAttached:
-            runs.append(event)
+        case .runStarted:
+            runs.append(RunLink(started: event))
+        case .runFinished:
+            if let index = runs.lastIndex(where: { $0.run == event.run }) { runs[index].finish(event) } else {
+                problems.append((event.seq, "run \(event.run ?? "?") finished but never started"))
+            }
+        case .reviewed:
+            if status != .resolved { problems.append((event.seq, "a review of an incident that is not resolved")) }
+            reviewedAt = at
+            review = event.review
         case .note, .messageSent:
             break
         }
@@ -151,6 +162,37 @@ public struct Incident: Sendable {
         if let last = lastEventTime, time < last {
             throw .refused("\(IncidentClock.format(time)) is earlier than the incident's last event (\(IncidentClock.format(last))); times never go backwards")
         }
+    }
+}
+
+/// A run attached to an incident, as the record tells it.
+public struct RunLink: Sendable {
+    public let run: String
+    public let runbook: String
+    public let runbookPath: String
+    public let commit: String?
+    public let contentHash: String?
+    public let journal: String?
+    public let started: String
+    public let startedBy: String
+    /// The run's end status (`succeeded`, `rolled_back`, `rollback_failed`, …); nil until it ends.
+    public private(set) var status: String?
+    public private(set) var finished: String?
+
+    init(started event: IncidentEvent) {
+        run = event.run ?? "?"
+        runbook = event.runbook ?? "?"
+        runbookPath = event.runbookPath ?? ""
+        commit = event.commit
+        contentHash = event.contentHash
+        journal = event.journal
+        started = event.time
+        startedBy = event.by
+    }
+
+    mutating func finish(_ event: IncidentEvent) {
+        status = event.runStatus
+        finished = event.time
     }
 }
 

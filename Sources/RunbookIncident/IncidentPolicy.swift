@@ -67,6 +67,23 @@ public struct IncidentSettings: Sendable {
     public var templates = MessageTemplates()
     /// The notification webhook (`.rbc.yaml`'s `notifications:`) messages go to.
     public var notifications: Webhook?
+    /// Values no message may carry: the webhook URLs, credentials in the environment.
+    public var secrets: [String] = []
 
     public init(directory: String) { self.directory = directory }
+
+    /// Masks the secrets in every record and message: each value in `secrets`, and a webhook URL's
+    /// path segments and query (a Slack webhook's token is its path).
+    public func redactor() -> Redactor {
+        var known: [String] = []
+        for secret in secrets {
+            known.append(secret)
+            if let components = URLComponents(string: secret), components.scheme != nil {
+                known.append(components.path)
+                known += components.path.split(separator: "/").map(String.init).filter { $0.count >= 8 }
+                if let query = components.query, !query.isEmpty { known.append(query) }
+            }
+        }
+        return Redactor(secrets: known.filter { $0.count >= 4 })
+    }
 }

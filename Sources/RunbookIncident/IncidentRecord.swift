@@ -38,8 +38,10 @@ public enum IncidentEventKind: String, Codable, Sendable, CaseIterable {
     case note
     case update
     case severity
-    case runAttached = "run_attached"
+    case runStarted = "run_started"
+    case runFinished = "run_finished"
     case resolved
+    case reviewed
     case messageSent = "message_sent"
 }
 
@@ -75,20 +77,21 @@ public struct IncidentEvent: Codable, Sendable, Equatable {
     public var nextSteps: String?
     /// With `update`: when the next update is due.
     public var nextUpdateDue: String?
-    // run_attached: enough to read without the journal (`.rbc/runs` is usually not committed)
+    // run_started, run_finished: enough to read without the journal (`.rbc/runs` is usually not committed)
     public var run: String?
     public var runbook: String?
     public var runbookPath: String?
     public var commit: String?
     public var contentHash: String?
     public var runStatus: String?
-    public var runStarted: String?
-    public var runFinished: String?
+    /// The run's journal, relative to the incident directory's parent when below it.
     public var journal: String?
     // resolved
     public var rootCause: String?
     public var resolution: String?
     public var customerImpact: String?
+    // reviewed: where the review is (a file, a link)
+    public var review: String?
     // message_sent
     public var message: String?
     public var delivery: String?

@@ -2,6 +2,7 @@
 // lock, replays it, checks the new event against the lifecycle and the clock, and appends it.
 
 import Foundation
+import RunbookRuntime
 import RunbookSema
 
 public struct IncidentStore: Sendable {
@@ -103,6 +104,7 @@ public struct IncidentStore: Sendable {
         event.time = IncidentClock.format(now)
         event.by = by
         event.version = IncidentLog.version
+        let redactor = settings.redactor()
         event.id = id
         event.title = title
         event.severity = declaration.severity
@@ -113,6 +115,7 @@ public struct IncidentStore: Sendable {
         event.alert = Self.text(declaration.alert)
         event.commander = Self.text(declaration.commander) ?? by
         event.channel = Self.text(declaration.channel) ?? "#incident-\(id)"
+        event = Self.redacted(event, redactor)
         do {
             try log.append(event)
         } catch {
@@ -136,9 +139,21 @@ public struct IncidentStore: Sendable {
         event.time = IncidentClock.format(time)
         if at != nil, IncidentClock.format(now) != event.time { event.recorded = IncidentClock.format(now) }
         event.by = by
+        event = Self.redacted(event, settings.redactor())
         try log.append(event)
         incident.apply(event)
         return (incident, event)
+    }
+
+    /// Every text a person typed, with the secrets rbc knows masked: a record is committed, so a
+    /// credential pasted into a note must never reach it.
+    static func redacted(_ event: IncidentEvent, _ redactor: Redactor) -> IncidentEvent {
+        var event = event
+        for path in [\IncidentEvent.title, \.impact, \.alert, \.commander, \.text, \.reason, \.nextSteps, \.rootCause,
+                     \.resolution, \.customerImpact, \.review, \.delivery] {
+            if let value = event[keyPath: path] { event[keyPath: path] = redactor.redact(value) }
+        }
+        return event
     }
 
     /// `rbc incident status`: a lifecycle transition.
@@ -160,6 +175,135 @@ public struct IncidentStore: Sendable {
         return try record(name, by: by, at: at, now: now) { _ in
             var event = IncidentEvent(.note)
             event.text = text
+            return event
+        }
+    }
+
+    /// `rbc incident update`: the status update stakeholders receive; optionally a new status with it.
+    public func update(_ name: String, state: String?, actions: String?, nextSteps: String?, status: IncidentStatus?,
+                       by: String, at: Date?, now: Date) throws(IncidentError) -> (Incident, IncidentEvent) {
+        try record(name, by: by, at: at, now: now) { incident throws(IncidentError) in
+            guard incident.isOpen else { throw .refused("incident \(incident.id) is resolved; its last message was the resolution") }
+            if let status, status != incident.status {
+                if let refusal = Incident.transitionRefusal(from: incident.status, to: status) { throw .refused(refusal) }
+                if status == .resolved { throw .refused("resolve with `rbc incident resolve \(incident.id) --root-cause … --resolution …`") }
+            }
+            var event = IncidentEvent(.update)
+            event.status = status
+            event.previousStatus = status.map { _ in incident.status }
+            event.text = Self.text(state)
+            event.reason = Self.text(actions)
+            event.nextSteps = Self.text(nextSteps)
+            return event
+        }
+    }
+
+    /// `rbc incident severity`: a re-classification, with its reason (seed 001: "document the
+    /// severity and reasoning").
+    public func reclassify(_ name: String, to severity: StepSeverity, reason: String, by: String, at: Date?, now: Date) throws(IncidentError) -> Incident {
+        guard let reason = Self.text(reason) else { throw .usage("--reason must say why the severity changes") }
+        return try record(name, by: by, at: at, now: now) { incident throws(IncidentError) in
+            guard incident.isOpen else { throw .refused("incident \(incident.id) is resolved; correct its severity in the review") }
+            guard severity != incident.severity else { throw .refused("incident \(incident.id) is \(severity.rawValue) already") }
+            var event = IncidentEvent(.severity)
+            event.severity = severity
+            event.previousSeverity = incident.severity
+            event.reason = reason
+            return event
+        }.0
+    }
+
+    /// `rbc incident resolve`: the end of the incident, with what caused it and what fixed it.
+    public func resolve(_ name: String, rootCause: String, resolution: String, customerImpact: String?,
+                        by: String, at: Date?, now: Date) throws(IncidentError) -> Incident {
+        guard let rootCause = Self.text(rootCause) else { throw .usage("--root-cause needs a sentence (\"under investigation\" is one)") }
+        guard let resolution = Self.text(resolution) else { throw .usage("--resolution must say what fixed it") }
+        return try record(name, by: by, at: at, now: now) { incident throws(IncidentError) in
+            if let refusal = Incident.transitionRefusal(from: incident.status, to: .resolved) { throw .refused(refusal) }
+            var event = IncidentEvent(.resolved)
+            event.status = .resolved
+            event.previousStatus = incident.status
+            event.rootCause = rootCause
+            event.resolution = resolution
+            event.customerImpact = Self.text(customerImpact)
+            return event
+        }.0
+    }
+
+    /// `rbc incident review --held`: the post-incident review took place.
+    public func reviewed(_ name: String, review: String?, by: String, at: Date?, now: Date) throws(IncidentError) -> Incident {
+        try record(name, by: by, at: at, now: now) { incident throws(IncidentError) in
+            guard !incident.isOpen else { throw .refused("incident \(incident.id) is not resolved yet; review it after resolution") }
+            guard incident.reviewedAt == nil else { throw .refused("the review of \(incident.id) is recorded already") }
+            var event = IncidentEvent(.reviewed)
+            event.review = Self.text(review)
+            return event
+        }.0
+    }
+
+    /// What a run attached to an incident says of itself.
+    public struct RunInfo: Sendable {
+        public var run: String
+        public var runbook: String
+        public var runbookPath: String
+        public var commit: String?
+        public var contentHash: String?
+        public var journal: String?
+
+        public init(run: String, runbook: String, runbookPath: String, commit: String?, contentHash: String?, journal: String?) {
+            self.run = run
+            self.runbook = runbook
+            self.runbookPath = runbookPath
+            self.commit = commit
+            self.contentHash = contentHash
+            self.journal = journal
+        }
+    }
+
+    /// The check before `rbc run --incident` starts anything: the incident exists and is open.
+    public func attachable(_ name: String) throws(IncidentError) -> Incident {
+        let incident = try load(name)
+        guard incident.isOpen else { throw .refused("incident \(incident.id) is resolved; a run for a recurrence belongs to a new incident") }
+        return incident
+    }
+
+    /// `rbc run --incident`: the run starts, recorded in the incident with its runbook's commit and IR hash.
+    public func runStarted(_ name: String, _ info: RunInfo, by: String, now: Date) throws(IncidentError) -> Incident {
+        try record(name, by: by, at: nil, now: now) { incident throws(IncidentError) in
+            guard incident.isOpen else { throw .refused("incident \(incident.id) is resolved; a run for a recurrence belongs to a new incident") }
+            var event = IncidentEvent(.runStarted)
+            Self.describe(info, in: &event)
+            return event
+        }.0
+    }
+
+    /// The attached run ended.
+    public func runFinished(_ name: String, _ info: RunInfo, status: String, reason: String?, by: String, now: Date) throws(IncidentError) -> Incident {
+        try record(name, by: by, at: nil, now: now) { _ in
+            var event = IncidentEvent(.runFinished)
+            Self.describe(info, in: &event)
+            event.runStatus = status
+            event.reason = Self.text(reason)
+            return event
+        }.0
+    }
+
+    static func describe(_ info: RunInfo, in event: inout IncidentEvent) {
+        event.run = info.run
+        event.runbook = info.runbook
+        event.runbookPath = info.runbookPath
+        event.commit = info.commit
+        event.contentHash = info.contentHash
+        event.journal = info.journal
+    }
+
+    /// After a message went out (or could not): what was sent, exactly as sent (secrets masked), and how.
+    public func messageSent(_ name: String, kind: MessageKind, text: String, delivery: String, by: String, now: Date) throws(IncidentError) {
+        _ = try record(name, by: by, at: nil, now: now) { _ in
+            var event = IncidentEvent(.messageSent)
+            event.message = kind.rawValue
+            event.text = text
+            event.delivery = delivery
             return event
         }
     }

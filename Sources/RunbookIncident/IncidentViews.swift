@@ -35,13 +35,17 @@ public enum IncidentViews {
             if let state = event.text { text += ": \(state)" }
             if let next = event.nextSteps { text += "; next: \(next)" }
             return text
-        case .runAttached:
+        case .runStarted:
             let provenance = "\(event.runbookPath ?? event.runbook ?? "?")\(event.commit.map { " @ \($0.prefix(10))" } ?? "")"
-            return "run \(event.run ?? "?") of \(provenance) attached: \(event.runStatus ?? "?")"
+            return "run \(event.run ?? "?") of \(event.runbook ?? "?") (\(provenance)) started"
+        case .runFinished:
+            return "run \(event.run ?? "?") of \(event.runbook ?? "?") ended \(event.runStatus ?? "?")\(event.reason.map { ": \($0)" } ?? "")"
+        case .reviewed:
+            return "post-incident review held\(event.review.map { ": \($0)" } ?? "")"
         case .resolved:
             return "resolved\(event.rootCause.map { "; root cause: \($0)" } ?? "")\(event.resolution.map { "; resolution: \($0)" } ?? "")"
         case .messageSent:
-            return "\(event.message ?? "message"): \(event.delivery ?? "?")"
+            return "\(event.message.flatMap(MessageKind.init).map(\.heading) ?? "message") message \(event.delivery ?? "?")"
         }
     }
 
@@ -140,6 +144,34 @@ public enum IncidentViews {
             "customer_impact": incident.customerImpact ?? incident.impact ?? "being assessed",
             "review_due": policy.reviewDueDate(incident).map(stamp) ?? "none required (\(incident.severity.rawValue))",
         ]
+    }
+
+    /// The values an update's message adds: what the responders say, else what the record shows.
+    public static func updateValues(_ incident: Incident, _ update: IncidentEvent) -> [String: String] {
+        let lastNote = incident.events.last { $0.event == .note }?.text
+        return [
+            "current_state": update.text ?? lastNote ?? "\(incident.status.title); no change since the last update",
+            "actions_taken": [update.reason, actionsTaken(incident)].compactMap { $0 }.joined(separator: "; "),
+            "next_steps": update.nextSteps ?? defaultNextSteps(incident.status),
+        ]
+    }
+
+    /// What has been tried, from the runs attached: `rollback-checkout-deploy (rolled back), …`.
+    public static func actionsTaken(_ incident: Incident) -> String? {
+        guard !incident.runs.isEmpty else { return nil }
+        return incident.runs.map { "ran \($0.runbook) (\($0.status.map { $0.replacingOccurrences(of: "_", with: " ") } ?? "running"))" }
+            .joined(separator: "; ")
+    }
+
+    static func defaultNextSteps(_ status: IncidentStatus) -> String {
+        switch status {
+        case .triage: "assess impact and assign severity"
+        case .investigating: "continue investigating: recent changes, logs, hypotheses tested one at a time"
+        case .identified: "apply the mitigation"
+        case .mitigating: "confirm the mitigation restores service"
+        case .mitigated: "monitor for recurrence, then resolve"
+        case .resolved: "post-incident review"
+        }
     }
 
     /// `2024-11-15 14:22 UTC`

@@ -6,6 +6,15 @@ import Foundation
 
 public enum MessageKind: String, Sendable, CaseIterable, Codable {
     case declared, update, resolved
+
+    /// How the message starts: `INCIDENT DECLARED`.
+    public var heading: String {
+        switch self {
+        case .declared: "INCIDENT DECLARED"
+        case .update: "INCIDENT UPDATE"
+        case .resolved: "INCIDENT RESOLVED"
+        }
+    }
 }
 
 public struct MessageTemplates: Sendable {

@@ -1,4 +1,5 @@
-// Code actions: suppress a finding with an `rbc:ignore` comment that asks for its reason.
+// Code actions: each finding's fix (the one fix model `rbc check --fix` applies), and suppressing a
+// finding with an `rbc:ignore` comment that asks for its reason.
 
 import RunbookLint
 import RunbookSource
@@ -16,8 +17,14 @@ enum CodeActions {
         var actions: [CodeAction] = []
         var offered = Set<String>()
         for (diagnostic, shown) in zip(analysis.diagnostics, published) {
-            guard let range = diagnostic.range, range.start <= requested.upperBound, requested.lowerBound <= range.end,
-                  isSuppressible(diagnostic.code), let edit = suppression(for: diagnostic, range: range, analysis: analysis) else { continue }
+            guard let range = diagnostic.range, range.start <= requested.upperBound, requested.lowerBound <= range.end else { continue }
+            if let fix = diagnostic.fix, fix.isWellFormed(byteCount: map.bytes.count) {
+                // Unsafe fixes change behaviour or guess intent: offered, never preferred (no fix-all applies them).
+                let edits = fix.edits.map { TextEdit(range: map.range($0.range.start, $0.range.end), newText: $0.replacement) }
+                actions.append(CodeAction(title: fix.applicability == .safe ? fix.title : "\(fix.title) (unsafe)", diagnostics: [shown],
+                                          isPreferred: fix.applicability == .safe, edit: WorkspaceEdit(changes: [uri: edits])))
+            }
+            guard isSuppressible(diagnostic.code), let edit = suppression(for: diagnostic, range: range, analysis: analysis) else { continue }
             let key = "\(diagnostic.code.id)@\(edit.range.start.line)"
             guard offered.insert(key).inserted else { continue }
             actions.append(CodeAction(title: "Suppress \(diagnostic.code.id) here with a reason", diagnostics: [shown], isPreferred: false,

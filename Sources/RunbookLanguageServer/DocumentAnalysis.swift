@@ -39,7 +39,11 @@ public struct DocumentAnalysis: Sendable {
         case .configuration:
             let (_, diagnostics) = Configuration.load(path: document.path, directory: directory, text: document.text)
             return DocumentAnalysis(generation: document.generation, kind: kind, map: map,
-                                    diagnostics: diagnostics.filter { $0.path == document.path || $0.file == nil },
+                                    // Shown relative to the working directory, as `rbc check` shows it; not those
+                                    // about files it names (alert rules, section templates).
+                                    diagnostics: diagnostics.filter { diagnostic in
+                                        diagnostic.file.map { URL(fileURLWithPath: $0.path).standardizedFileURL.path == document.path } ?? false
+                                    },
                                     syntax: nil, ir: nil, symbols: RunbookSymbols())
         case .yamlRunbook, .markdownRunbook:
             let (configuration, _) = Configuration.discover(from: directory.isEmpty ? "." : directory)

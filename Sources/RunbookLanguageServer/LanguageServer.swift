@@ -54,6 +54,8 @@ public final class LanguageServer: @unchecked Sendable {
     private var lastNames: [String: RunbookSymbols] = [:]
     private var initialized = false
     private var shutdownRequested = false
+    /// The newest generation of each document sent for checking, read by the analysis queue.
+    private let latest = LatestGenerations()
     /// Requests the client cancelled before they were handled; written by the reader thread.
     private let cancelled = CancelledRequests()
     private let finished = DispatchSemaphore(value: 0)
@@ -214,7 +216,11 @@ public final class LanguageServer: @unchecked Sendable {
         guard let generation = documents[uri]?.generation else { return }
         let start: @Sendable () -> Void = { [self] in
             guard let document = documents[uri], document.generation == generation else { return }
+            latest.set(uri, generation)
             analysisQueue.async { [self] in
+                // Typing went on while earlier checks ran: only the newest text is worth checking
+                // (a check on open or save still runs, for its history findings).
+                guard git || latest.get(uri) == generation else { return }
                 let analysis = DocumentAnalysis.analyze(document, git: git)
                 queue.async { [self] in
                     guard let current = documents[uri] else { return }
@@ -286,5 +292,24 @@ final class CancelledRequests: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return ids.remove(id) != nil
+    }
+}
+
+/// The newest generation scheduled per document, shared by the server and analysis queues.
+// @unchecked: every access holds `lock`.
+final class LatestGenerations: @unchecked Sendable {
+    private var generations: [String: Int] = [:]
+    private let lock = NSLock()
+
+    func set(_ uri: String, _ generation: Int) {
+        lock.lock()
+        generations[uri] = generation
+        lock.unlock()
+    }
+
+    func get(_ uri: String) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        return generations[uri]
     }
 }

@@ -23,6 +23,13 @@ enum HTML {
         return result
     }
 
+    /// Escaped text whose `backticked` spans (rbc's messages quote names that way) become <code>.
+    static func prose(_ text: String) -> String {
+        let parts = text.split(separator: "`", omittingEmptySubsequences: false)
+        guard parts.count > 2, parts.count % 2 == 1 else { return escape(text) }
+        return parts.enumerated().map { index, part in index % 2 == 1 ? "<code>\(escape(String(part)))</code>" : escape(String(part)) }.joined()
+    }
+
     /// At most `limit` characters, with an ellipsis when cut (for SVG labels; the full text goes in a title).
     static func truncate(_ text: String, _ limit: Int) -> String {
         let oneLine = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""

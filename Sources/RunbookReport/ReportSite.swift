@@ -86,7 +86,7 @@ public struct ReportSite: Sendable {
         body += "<table><thead><tr><th scope=\"col\">Rule</th><th scope=\"col\">Severity</th><th scope=\"col\" class=\"num\">Findings</th><th scope=\"col\">What it checks</th></tr></thead><tbody>"
         for rule in report.findingsByRule {
             body += "<tr><th scope=\"row\"><code>\(e(rule.rule))</code></th><td class=\"sev-\(e(rule.severity))\">\(e(rule.severity))</td>"
-            body += "<td class=\"num\" data-metric=\"findingsByRule.\(e(rule.rule))\">\(rule.count)</td><td>\(e(rule.summary ?? ""))</td></tr>"
+            body += "<td class=\"num\" data-metric=\"findingsByRule.\(e(rule.rule))\">\(rule.count)</td><td>\(HTML.prose(rule.summary ?? ""))</td></tr>"
         }
         body += "</tbody></table>\n"
         if !report.otherFindings.isEmpty {
@@ -275,9 +275,9 @@ public struct ReportSite: Sendable {
         for finding in findings.prefix(500) {
             let position = finding.line.map { ":\($0)" + (finding.column.map { ":\($0)" } ?? "") } ?? ""
             body += "<li><span class=\"sev-\(e(finding.severity))\">\(e(finding.severity))</span> <code>\(e(finding.rule))</code> "
-            body += "<span class=\"muted\">\(showPath ? e(finding.path) : "line")\(e(position))</span> \(e(finding.message))"
+            body += "<span class=\"muted\">\(showPath ? e(finding.path) : "line")\(e(position))</span> \(HTML.prose(finding.message))"
             if let excerpt = finding.excerpt, !excerpt.isEmpty { body += "<pre>\(e(excerpt))</pre>" }
-            if let help = finding.help { body += "<div class=\"muted\">help: \(e(help))</div>" }
+            if let help = finding.help { body += "<div class=\"muted\">help: \(HTML.prose(help))</div>" }
             body += "</li>"
         }
         if findings.count > 500 { body += "<li>… and \(findings.count - 500) more</li>" }

@@ -38,6 +38,8 @@ public struct ExecutionSettings: Sendable {
     public var stepMode = false
     /// How long a store change waits for another rbc that holds the store.
     public var lockWaitMs = 10_000
+    /// The incident this run works on (`rbc run --incident`), journaled with its start.
+    public var incident: String?
 
     public init() {}
 }
@@ -194,6 +196,7 @@ public final class Executor: @unchecked Sendable {
         if !settings.dryRun {
             started.workingDirectory = settings.workingDirectory
             started.root = settings.root
+            started.incident = settings.incident
             started.stores = settings.stores.isEmpty ? nil : settings.stores.mapValues(\.path)
         }
         if !record(started) {

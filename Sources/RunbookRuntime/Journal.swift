@@ -55,6 +55,8 @@ public struct JournalEvent: Codable, Sendable {
     public var root: String?
     /// With `run_started`: each config store's absolute path.
     public var stores: [String: String]?
+    /// With `run_started`: the incident the run was attached to (`rbc run --incident`).
+    public var incident: String?
     // steps, attempts, rollbacks
     public var list: String?
     public var step: String?
@@ -152,7 +154,7 @@ public final class Journal: @unchecked Sendable {
     /// Creates the journal of a new run in `directory`, named by a run id later than every run id
     /// already there (to the millisecond), and locked for this process. With `reserveBytes`, that
     /// much room is set aside first; none means the run does not start.
-    public static func create(in directory: String, reserveBytes: Int = 0, now: Date = Date()) throws -> (id: String, journal: Journal) {
+    public static func create(in directory: String, reserveBytes: Int = 0, now: Date = Journal.now()) throws -> (id: String, journal: Journal) {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -294,7 +296,16 @@ public final class Journal: @unchecked Sendable {
         }
     }
 
-    public static func timestamp(_ date: Date = Date()) -> String {
+    /// The time events are stamped with. Test hook for golden files: with `RBC_TEST_CLOCK=TIME`, the
+    /// first reading is that time and each later one a second after the one before, however fast
+    /// (or slow) the machine ran.
+    public static func now() -> Date { testClock?.tick() ?? Date() }
+
+    private static let testClock: TestClock? = ProcessInfo.processInfo.environment["RBC_TEST_CLOCK"].flatMap(TestClock.init)
+
+    public static var hasTestClock: Bool { testClock != nil }
+
+    public static func timestamp(_ date: Date = Journal.now()) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         formatter.timeZone = TimeZone(identifier: "UTC")
@@ -325,8 +336,8 @@ public final class Journal: @unchecked Sendable {
 
     /// A run id that sorts by start time to the millisecond: `20261122T132800.123Z-4f2a` (the
     /// suffix keeps ids from different machines apart).
-    public static func newRunID(_ date: Date = Date()) -> String {
-        let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
+    public static func newRunID(_ date: Date = Journal.now()) -> String {
+        let suffix = hasTestClock ? "0000" : String(UInt16.random(in: 0...UInt16.max), radix: 16)
         return runIDFormatter().string(from: date) + "-" + String(repeating: "0", count: 4 - suffix.count) + suffix
     }
 
@@ -342,5 +353,26 @@ public final class Journal: @unchecked Sendable {
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd'T'HHmmss.SSS'Z'"
         return formatter
+    }
+}
+
+/// `RBC_TEST_CLOCK`'s clock: a second per reading from a fixed start.
+// @unchecked: the next reading is guarded by the lock.
+private final class TestClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next: Date
+
+    init?(_ text: String) {
+        let formatter = ISO8601DateFormatter()
+        guard let start = formatter.date(from: text) else { return nil }
+        next = start
+    }
+
+    func tick() -> Date {
+        lock.lock()
+        defer { lock.unlock() }
+        let now = next
+        next = next.addingTimeInterval(1)
+        return now
     }
 }

@@ -1,5 +1,5 @@
 // The catalog of compiler diagnostic ids. Ids are stable: never renumber or reuse one.
-// RB0xxx input, RB1xxx YAML/Markdown syntax, RB2xxx runbook structure and types, RB3xxx expressions.
+// RB0001–0009 input, RB0010–0029 configuration (.rbc.yaml) and environment (git), RB1xxx YAML/Markdown syntax, RB2xxx runbook structure and types, RB3xxx expressions.
 // Lint rules (RB + 3 digits) live in the lint stage's registry.
 
 public struct DiagnosticCode: Hashable, Sendable {
@@ -44,6 +44,27 @@ extension DiagnosticCode {
     public static let noRunbooks = DiagnosticCode("RB0005", "no-runbooks", .error, "a directory holds no runbook files")
     public static let notARunbook = DiagnosticCode("RB0006", "not-a-runbook", .error, "a file named explicitly is not a runbook")
     public static let emptyFile = DiagnosticCode("RB0007", "empty-file", .error, "the file is empty or holds only comments")
+
+    // RB0010–RB0029: rbc's own configuration (`.rbc.yaml`) and the environment around the runbooks.
+    public static let configUnknownKey = DiagnosticCode("RB0010", "config-unknown-key", .error, "`.rbc.yaml` has a key (or names a rule) rbc does not know")
+    public static let configTypeMismatch = DiagnosticCode("RB0011", "config-type-mismatch", .error, "a `.rbc.yaml` value has the wrong type for its key")
+    public static let configMissingField = DiagnosticCode("RB0012", "config-missing-field", .error, "a `.rbc.yaml` entry lacks a key it needs")
+    public static let configInvalidValue = DiagnosticCode("RB0013", "config-invalid-value", .error, "a `.rbc.yaml` value is not one of the allowed values")
+    public static let configInvalidDuration = DiagnosticCode("RB0014", "config-invalid-duration", .error, "a `.rbc.yaml` duration is not written as `30s`, `5m`, `1h30m` or `2d`")
+    public static let gitFailure = DiagnosticCode("RB0020", "git-failure", .info, "git could not read the repository or its history, so the history checks were skipped")
+
+    /// The configuration's own code for a problem that the parsing helpers it shares with runbooks
+    /// report with a runbook code (a `.rbc.yaml` typo is no runbook's `unknown-key`).
+    public static func configuration(_ code: DiagnosticCode) -> DiagnosticCode {
+        switch code {
+        case .unknownKey: .configUnknownKey
+        case .typeMismatch: .configTypeMismatch
+        case .missingField: .configMissingField
+        case .invalidValue: .configInvalidValue
+        case .invalidDuration: .configInvalidDuration
+        default: code
+        }
+    }
 
     // YAML syntax
     public static let yamlSyntax = DiagnosticCode("RB1001", "yaml-syntax", .error, "libyaml could not parse the file")
@@ -91,6 +112,7 @@ extension DiagnosticCode {
     /// Every compiler diagnostic id, in id order; docs/diagnostics.md is generated from it.
     public static let compilerCatalog: [DiagnosticCode] = [
         .fileNotFound, .binaryFile, .invalidUTF8, .fileTooLarge, .noRunbooks, .notARunbook, .emptyFile,
+        .configUnknownKey, .configTypeMismatch, .configMissingField, .configInvalidValue, .configInvalidDuration, .gitFailure,
         .yamlSyntax, .duplicateKey, .nestingTooDeep, .aliasExpansion, .multipleDocuments, .undefinedAlias,
         .unsupportedTag, .invalidMerge,
         .invalidRoot, .unknownKey, .typeMismatch, .missingField, .invalidValue, .invalidDuration,

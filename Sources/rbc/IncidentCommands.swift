@@ -25,7 +25,8 @@ struct IncidentCommand: ParsableCommand {
           rbc incident list
           rbc incident show 2024-11-15-checkout
         """,
-        subcommands: [DeclareCommand.self, StatusCommand.self, NoteCommand.self, ListCommand.self, IncidentShowCommand.self]
+        subcommands: [DeclareCommand.self, StatusCommand.self, NoteCommand.self, UpdateCommand.self, SeverityCommand.self,
+                      ResolveCommand.self, IncidentReviewCommand.self, ListCommand.self, IncidentShowCommand.self]
     )
 }
 
@@ -120,7 +121,7 @@ struct DeclareCommand: ParsableCommand {
         let cwd = FileManager.default.currentDirectoryPath + "/"
         let shown = incident.path.hasPrefix(cwd) ? String(incident.path.dropFirst(cwd.count)) : incident.path
         Console.err("rbc: incident \(incident.id) declared; record \(shown)\n")
-        Console.out(store.settings.templates.render(.declared, IncidentViews.messageValues(incident, policy: store.settings.policy, now: now)) + "\n")
+        try announce(.declared, incident, store: store, by: actor.actor, now: now)
     }
 }
 
@@ -178,6 +179,141 @@ struct NoteCommand: ParsableCommand {
     }
 }
 
+/// Prints a message, posts it to the notification webhook, and records what was sent and how.
+/// Exit 1 when it could not be delivered: the event is recorded, but stakeholders have not heard.
+func announce(_ kind: MessageKind, _ incident: Incident, store: IncidentStore, values: [String: String] = [:], by: String, now: Date) throws {
+    let messenger = IncidentMessenger(settings: store.settings)
+    let text = messenger.compose(kind, incident, now: now, values: values)
+    Console.out(text + "\n")
+    let delivery = messenger.deliver(text, kind: kind, incident: incident, userAgent: "rbc/\(RBC.version)")
+    // With no webhook there is nothing to audit: the event itself says stakeholders were to be told.
+    if delivery == .notConfigured { return }
+    _ = try incidentAction { () throws(IncidentError) in
+        try store.messageSent(incident.id, kind: kind, text: text, delivery: delivery.text, by: by, now: max(now, incident.lastEventTime ?? now))
+    }
+    if case .failed(let reason) = delivery {
+        Console.err("rbc: error: the \(kind.heading) message was recorded but not delivered: \(reason); send it by hand, or `rbc incident update \(incident.id)` again\n")
+        throw ExitCode(1)
+    }
+}
+
+struct UpdateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "update", abstract: "Send the INCIDENT UPDATE message (seed 001) and restart the update clock.",
+        discussion: """
+        Duration runs from when impact started; actions taken list the runs attached (`rbc run --incident`) \
+        after --actions; the next update is due after the severity's cadence (P0 15 minutes, P1 30, P2 2 \
+        hours, P3 daily). Without --state the last note is the current state.
+
+        Examples:
+          rbc incident update 2024-11-15-checkout --state "error rate back at baseline" --next "monitor 15 minutes"
+          rbc incident update 2024-11-15-checkout --status mitigating --actions "rollback to v3.1 started"
+        """)
+
+    @Argument(help: "The incident id (or its unique start).") var incident: String
+    @Option(help: "What is happening now.") var state: String?
+    @Option(help: "What has been tried (runs attached are added).") var actions: String?
+    @Option(name: .customLong("next"), help: "What will be done next.") var nextSteps: String?
+    @Option(help: ArgumentHelp("Move to this status with the update.", valueName: "status")) var status: IncidentStatus?
+    @Option(help: ArgumentHelp("When it happened (UTC; default now).", valueName: "time")) var at: String?
+    @OptionGroup var actor: IncidentActorOptions
+
+    func run() throws {
+        let store = try incidentStore()
+        let now = try actor.clock()
+        let time = try actor.time(at, flag: "--at")
+        let (updated, event) = try incidentAction { () throws(IncidentError) in
+            try store.update(incident, state: state, actions: actions, nextSteps: nextSteps, status: status, by: actor.actor, at: time, now: now)
+        }
+        try announce(.update, updated, store: store, values: IncidentViews.updateValues(updated, event), by: actor.actor, now: now)
+        let due = store.settings.policy.nextUpdate(after: updated.lastCommunicationAt, severity: updated.severity)
+        Console.err("rbc: next update due \(IncidentViews.stamp(due))\n")
+    }
+}
+
+struct SeverityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "severity", abstract: "Re-classify an incident (escalate or downgrade), with the reason.",
+        discussion: """
+        The cadence and escalation clock follow the new severity from now. Seed 001: a P2 open over 4 \
+        hours becomes P1, a P1 over 2 hours P0; `rbc incident list` says when one is due.
+
+        Examples:
+          rbc incident severity 2024-11-15-checkout P0 --reason "all checkouts failing"
+        """)
+
+    @Argument(help: "The incident id (or its unique start).") var incident: String
+    @Argument(help: "The new severity: P0–P3 (SEV1–SEV4 work too).") var severity: SeverityArgument
+    @Option(help: "Why (required: seed 001 asks for the reasoning).") var reason: String
+    @Option(help: ArgumentHelp("When it happened (UTC; default now).", valueName: "time")) var at: String?
+    @OptionGroup var actor: IncidentActorOptions
+
+    func run() throws {
+        let store = try incidentStore()
+        let now = try actor.clock()
+        let time = try actor.time(at, flag: "--at")
+        let updated = try incidentAction { () throws(IncidentError) in
+            try store.reclassify(incident, to: severity.severity, reason: reason, by: actor.actor, at: time, now: now)
+        }
+        Console.out((updated.events.last.map(IncidentViews.logLine) ?? "") + "\n")
+        Console.err("rbc: updates now every \(store.settings.policy.cadenceText(updated.severity)); tell stakeholders: `rbc incident update \(updated.id)`\n")
+    }
+}
+
+struct ResolveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resolve", abstract: "Resolve an incident and send the INCIDENT RESOLVED message (seed 001).",
+        discussion: """
+        Needs the incident mitigated (service restored). The message names \
+        the review's due date: 48 hours after resolution for P0 and P1, a week for P2.
+
+        Examples:
+          rbc incident resolve 2024-11-15-checkout --root-cause "NullPointerException in checkout v3.2" \
+            --resolution "rolled back to v3.1" --customer-impact "18 minutes of ~8% failed checkouts"
+        """)
+
+    @Argument(help: "The incident id (or its unique start).") var incident: String
+    @Option(name: .customLong("root-cause"), help: "One sentence (\"under investigation\" is one).") var rootCause: String
+    @Option(help: "What fixed it.") var resolution: String
+    @Option(name: .customLong("customer-impact"), help: "What users saw (default: the declared impact).") var customerImpact: String?
+    @Option(help: ArgumentHelp("When it happened (UTC; default now).", valueName: "time")) var at: String?
+    @OptionGroup var actor: IncidentActorOptions
+
+    func run() throws {
+        let store = try incidentStore()
+        let now = try actor.clock()
+        let time = try actor.time(at, flag: "--at")
+        let resolved = try incidentAction { () throws(IncidentError) in
+            try store.resolve(incident, rootCause: rootCause, resolution: resolution, customerImpact: customerImpact, by: actor.actor, at: time, now: now)
+        }
+        try announce(.resolved, resolved, store: store, by: actor.actor, now: now)
+    }
+}
+
+struct IncidentReviewCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "review", abstract: "Record that the post-incident review was held.",
+        discussion: """
+        Examples:
+          rbc incident review 2024-11-15-checkout --held --link docs/pir/2024-11-15-checkout.md
+        """)
+
+    @Argument(help: "The incident id (or its unique start).") var incident: String
+    @Flag(help: "The review took place: record it (overdue reviews are reported until then).") var held = false
+    @Option(help: ArgumentHelp("Where the review is (a file, a link).", valueName: "where")) var link: String?
+    @Option(help: ArgumentHelp("When it happened (UTC; default now).", valueName: "time")) var at: String?
+    @OptionGroup var actor: IncidentActorOptions
+
+    func run() throws {
+        let store = try incidentStore()
+        let now = try actor.clock()
+        let time = try actor.time(at, flag: "--at")
+        guard held else { throw ValidationError("give --held to record the review") }
+        let reviewed = try incidentAction { () throws(IncidentError) in try store.reviewed(incident, review: link, by: actor.actor, at: time, now: now) }
+        Console.out((reviewed.events.last.map(IncidentViews.logLine) ?? "") + "\n")
+    }
+}
+
 enum IncidentFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 
 func printJSON<T: Encodable>(_ value: T) {
@@ -230,5 +366,39 @@ struct IncidentShowCommand: ParsableCommand {
         let loaded = try incidentAction { () throws(IncidentError) in try store.load(incident) }
         if format == .json { return printJSON(loaded.events) }
         Console.out(IncidentViews.show(loaded, policy: store.settings.policy, now: clock))
+    }
+}
+
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats", abstract: "Incident and runbook metrics: MTTD, MTTM, MTTR by severity, runbook success and rollback rates.",
+        discussion: """
+        Per severity (seed 002's definitions): MTTD = detected − impact started, MTTM = declared → \
+        mitigated, MTTR = impact started → resolved, and the share mitigated within the severity's target \
+        (P0 30 minutes, P1 2 hours, P2 24 hours, P3 a week). Per runbook and runbook commit, from every \
+        journal in .rbc/runs: runs, success rate, rollback rate, mean duration. Reviews overdue. \
+        `--format json` is the stable `rbc.stats/v1` document (docs/incidents.md#stats).
+
+        Examples:
+          rbc stats
+          rbc stats --since 2024-11-01 --format json
+        """)
+
+    @Option(help: ArgumentHelp("Only incidents declared and runs started at or after this time (UTC).", valueName: "time")) var since: String?
+    @Option(help: "Output format: text or json.") var format: IncidentFormat = .text
+    @Option(help: ArgumentHelp("Take this as the current time (UTC).", valueName: "time")) var now: String?
+
+    func run() throws {
+        let clock = try IncidentActorOptions.parse(now.map { ["--now", $0] } ?? []).clock()
+        var start: Date?
+        if let since {
+            guard let date = IncidentClock.parse(since, now: clock) ?? IncidentClock.parse(since + "T00:00:00Z", now: clock) else {
+                throw ValidationError("--since takes a UTC date or time: 2024-11-01 or 2024-11-01T00:00:00Z")
+            }
+            start = date
+        }
+        let stats = IncidentReports.stats(since: start, now: clock)
+        if format == .json { return printJSON(stats) }
+        Console.out(stats.text())
     }
 }

@@ -137,6 +137,8 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Run even though the linter reports errors (the overridden findings are journaled).") var force = false
     @Option(name: .customLong("kill-grace"), help: ArgumentHelp("Between SIGTERM and SIGKILL when a step times out.", valueName: "duration"))
     var killGrace: String = "5s"
+    @Option(help: ArgumentHelp("Attach the run to this open incident: its record gets the run's start and end (docs/incidents.md).", valueName: "id"))
+    var incident: String?
     @OptionGroup var lockOptions: LockOptionGroup
 
     func run() throws {
@@ -151,6 +153,7 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("--kill-grace takes a duration such as 5s")
         }
         options.gracePeriodMs = grace
+        options.incident = incident
         try drive { terminal throws(RunSession.Refusal) in
             try RunDriver.run(file: file, options: options, lockWaitMs: lockOptions.milliseconds, terminal: terminal)
         }

@@ -51,8 +51,8 @@ import Testing
         try "exclude: drafts\nexlude: []\n".write(to: dir.appendingPathComponent(".rbc.yaml"), atomically: true, encoding: .utf8)
         let malformed = try TestSupport.rbc(["check"], in: dir.path)
         #expect(malformed.status == 1)
-        #expect(malformed.stdout.contains(".rbc.yaml:1:10: error[RB2003]: `exclude` must be a list of globs"), "\(malformed.stdout)")
-        #expect(malformed.stdout.contains(".rbc.yaml:2:1: error[RB2002]: unknown key `exlude` in .rbc.yaml"))
+        #expect(malformed.stdout.contains(".rbc.yaml:1:10: error[RB0011]: `exclude` must be a list of globs"), "\(malformed.stdout)")
+        #expect(malformed.stdout.contains(".rbc.yaml:2:1: error[RB0010]: unknown key `exlude` in .rbc.yaml"))
         #expect(malformed.stdout.contains("did you mean `exclude`?"))
     }
 

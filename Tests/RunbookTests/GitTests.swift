@@ -217,6 +217,18 @@ enum GitFixtures {
         #expect(none.stdout == "rbc: info[RB021] not in a git repository: history checks (RB017–RB021) skipped for 1 runbook\n", "\(none.stdout)")
     }
 
+    /// A repository git cannot read is the environment's failure (RB0020), not a lint finding about
+    /// the runbook (it was reported as RB021 uncommitted-runbook).
+    @Test func unreadableRepositoryIsAGitFailureNotALintFinding() throws {
+        let repo = try TemporaryRepository()
+        try repo.write("r.yaml", GitFixtures.runbook())
+        try repo.commit("add", date: "2026-01-01T12:00:00Z")
+        try "not a reference\n".write(toFile: repo.path + "/.git/HEAD", atomically: true, encoding: .utf8)
+        let run = try GitFixtures.check(repo, today: "2026-01-02")
+        #expect(run.stdout.contains("info[RB0020]"), "\(run.stdout)")
+        #expect(!run.stdout.contains("RB021"), "\(run.stdout)")
+    }
+
     @Test func changedSinceAndStagedCheckOnlyChangedRunbooks() throws {
         let repo = try TemporaryRepository()
         try repo.write("a.yaml", GitFixtures.runbook())

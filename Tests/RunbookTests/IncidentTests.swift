@@ -3,6 +3,7 @@
 
 import Foundation
 import RunbookIncident
+import RunbookRuntime
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -239,5 +240,124 @@ final class IncidentFixture {
         #expect(refused.stderr.contains("unknown key `directroy` in `incidents`"))
         #expect(refused.stderr.contains("did you mean `directory`?"))
         #expect(refused.stderr.contains("`P9` is not a severity"))
+    }
+}
+
+/// Update, re-classification, resolution, runs attached, and the messages on a real loopback webhook.
+@Suite struct IncidentCommunicationTests {
+    static let id = IncidentTests.id
+
+    @Test func messagesReachTheWebhookAndNeverCarryASecret() throws {
+        let server = try LoopbackServer()
+        defer { server.stop() }
+        let hook = "http://127.0.0.1:\(server.port)/services/T0001/B0002/hooksecretXYZ123"
+        let fixture = try IncidentFixture(config: "notifications: {url: \"\(hook)\", format: slack}\n")
+        let secret = "s3cr3t-pager-token-42"
+        let environment = ["PAGERDUTY_API_TOKEN": secret, "USER": "alice"]
+        #expect(try fixture.rbc(["incident", "declare", "--severity", "P2", "--title", "Search down", "--impact", "search returns 503",
+                                 "--now", "2024-11-15T10:00:00Z"], environment: environment).status == 0)
+        let note = try fixture.rbc(["incident", "note", Self.id.replacingOccurrences(of: "checkout-failure", with: "search"),
+                                    "curl -H 'Authorization: \(secret)' … works", "--now", "2024-11-15T10:05:00Z"], environment: environment)
+        #expect(note.status == 0, "\(note.stderr)")
+        #expect(note.stdout == "[10:05 UTC] [alice] curl -H 'Authorization: ***' … works\n")
+        let update = try fixture.rbc(["incident", "update", "2024-11-15-search", "--state", "token \(secret) rotated; hook \(hook) muted",
+                                      "--status", "investigating", "--next", "bisect the deploy", "--now", "2024-11-15T10:20:00Z"], environment: environment)
+        #expect(update.status == 0, "\(update.stderr)")
+        #expect(update.stdout == """
+            INCIDENT UPDATE: P2 - Search down
+
+            Status: Investigating
+            Duration: 20m
+            Current state: token *** rotated; hook *** muted
+            Actions taken: \("")
+            Next steps: bisect the deploy
+
+            Next update in 2 hours.
+
+            """)
+        #expect(update.stderr.contains("next update due 2024-11-15 12:20 UTC"))
+        let severity = try fixture.rbc(["incident", "severity", "2024-11-15-search", "P1", "--reason", "all regions now", "--now", "2024-11-15T10:25:00Z"], environment: environment)
+        #expect(severity.status == 0, "\(severity.stderr)")
+        #expect(severity.stdout == "[10:25 UTC] [alice] severity P2 → P1: all regions now\n")
+        #expect(severity.stderr.contains("updates now every 30 minutes"))
+        let early = try fixture.rbc(["incident", "resolve", "2024-11-15-search", "--root-cause", "bad index", "--resolution", "reindexed", "--now", "2024-11-15T10:40:00Z"])
+        #expect(early.status == 1)
+        #expect(try fixture.rbc(["incident", "status", "2024-11-15-search", "mitigated", "--now", "2024-11-15T10:50:00Z"]).status == 0)
+        let resolved = try fixture.rbc(["incident", "resolve", "2024-11-15-search", "--root-cause", "a bad index", "--resolution", "reindexed",
+                                        "--now", "2024-11-15T11:00:00Z"], environment: environment)
+        #expect(resolved.status == 0, "\(resolved.stderr)")
+        #expect(resolved.stdout == """
+            INCIDENT RESOLVED: P1 - Search down
+
+            Duration: 1h 00m
+            Root cause: a bad index
+            Resolution: reindexed
+            Customer impact: search returns 503
+            Follow-up: Post-incident review scheduled for 2024-11-17 11:00 UTC.
+
+            Monitoring for recurrence.
+
+            """)
+        let bodies = server.requests().map { ($0["body"] as? String) ?? "" }
+        #expect(bodies.count == 3)
+        let texts = bodies.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }.compactMap { $0["text"] as? String }
+        #expect(texts.map { String($0.prefix(17)) } == ["INCIDENT DECLARED", "INCIDENT UPDATE: ", "INCIDENT RESOLVED"])
+        let record = fixture.read("incidents/2024-11-15-search-down.jsonl")
+        for sink in bodies + [record, update.stdout, update.stderr] {
+            #expect(!sink.contains(secret) && !sink.contains("hooksecretXYZ123"), "a secret leaked: \(sink)")
+        }
+        let events = try fixture.events("2024-11-15-search-down")
+        #expect(events.filter { $0.event == .messageSent }.map(\.delivery) == Array(repeating: "delivered to the notification webhook (HTTP 200)", count: 3))
+        // Resolved is final.
+        let after = try fixture.rbc(["incident", "note", "2024-11-15-search", "late", "--now", "2024-11-15T11:05:00Z"])
+        #expect(after.status == 0, "notes after resolution are fine")
+        #expect(try fixture.rbc(["incident", "status", "2024-11-15-search", "investigating", "--now", "2024-11-15T11:06:00Z"]).status == 1)
+        #expect(try fixture.rbc(["incident", "update", "2024-11-15-search", "--now", "2024-11-15T11:06:00Z"]).status == 1)
+    }
+
+    @Test func anUndeliveredMessageIsRecordedAndFails() throws {
+        // A port nothing listens on: the connection is refused.
+        let fixture = try IncidentFixture(config: "notifications: {url: \"http://127.0.0.1:9/hook\", format: json}\n")
+        let declare = try fixture.rbc(["incident", "declare", "--severity", "P1", "--title", "Checkout failure", "--now", "2024-11-15T14:26:00Z"])
+        #expect(declare.status == 1, "recorded, not delivered")
+        #expect(declare.stderr.contains("the INCIDENT DECLARED message was recorded but not delivered: POST *** failed"), "\(declare.stderr)")
+        let update = try fixture.rbc(["incident", "update", Self.id, "--now", "2024-11-15T14:30:00Z"])
+        #expect(update.status == 1)
+        #expect(update.stdout.hasPrefix("INCIDENT UPDATE: P1 - Checkout failure"), "the message is printed to send by hand")
+        #expect(update.stderr.contains("the INCIDENT UPDATE message was recorded but not delivered"))
+        let events = try fixture.events(Self.id)
+        #expect(events.map(\.event) == [.declared, .messageSent, .update, .messageSent])
+        #expect(events.last?.delivery?.hasPrefix("not delivered") == true)
+    }
+
+    @Test func runsAttachToAnOpenIncidentOnly() throws {
+        let fixture = try IncidentFixture(files: ["rb.yaml": runbook("""
+                - id: one
+                  action: execute_command
+                  command: "true"
+                  timeout: 10s
+
+            """)])
+        let unknown = try fixture.rbc(["run", "rb.yaml", "--incident", "2024-11-15-nothing"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("no incident 2024-11-15-nothing"))
+        let journals = ((try? FileManager.default.contentsOfDirectory(atPath: fixture.path + "/.rbc/runs")) ?? []).filter { $0.hasSuffix(".jsonl") }
+        #expect(journals.isEmpty, "nothing ran")
+        try fixture.declareCheckout()
+        let run = try fixture.rbc(["run", "rb.yaml", "--incident", "2024-11-15-checkout"], environment: ["RBC_TEST_CLOCK": "2024-11-15T14:30:00Z", "USER": "alice"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("when service is restored: `rbc incident status \(Self.id) mitigated`"))
+        let events = try fixture.events(Self.id)
+        let started = try #require(events.first { $0.event == .runStarted })
+        #expect(started.run == "20241115T143000.000Z-0000" && started.journal == ".rbc/runs/20241115T143000.000Z-0000.jsonl")
+        #expect(started.runbook == "Test" && started.runbookPath == "rb.yaml" && started.contentHash?.hasPrefix("sha256:") == true)
+        #expect(events.last?.event == .runFinished && events.last?.runStatus == "succeeded")
+        let journal = try Journal.read(fixture.path + "/.rbc/runs/20241115T143000.000Z-0000.jsonl")
+        #expect(journal.first?.incident == Self.id, "the journal names its incident")
+        _ = try fixture.rbc(["incident", "status", Self.id, "mitigated", "--now", "2024-11-15T14:35:00Z"])
+        _ = try fixture.rbc(["incident", "resolve", Self.id, "--root-cause", "x", "--resolution", "y", "--now", "2024-11-15T14:40:00Z"])
+        let late = try fixture.rbc(["run", "rb.yaml", "--incident", Self.id])
+        #expect(late.status == 2)
+        #expect(late.stderr.contains("is resolved; a run for a recurrence belongs to a new incident"))
     }
 }

@@ -152,7 +152,7 @@ import Testing
         let custom = try Self.check([".rbc.yaml": "sections: {required: [Overview, Escalation]}\n", "page.md": page], ["--no-shellcheck"])
         #expect(Self.lines(custom, "RB030").first?.contains("no `Overview` and `Escalation` sections (template `sections`)") == true, "\(custom.stdout)")
         let wrong = try Self.check([".rbc.yaml": "sections: [prometheus-operater]\n", "page.md": page], ["--no-shellcheck"])
-        #expect(wrong.stdout.contains(".rbc.yaml:1:12: error[RB2003] `prometheus-operater` is not a built-in section template"), "\(wrong.stdout)")
+        #expect(wrong.stdout.contains(".rbc.yaml:1:12: error[RB0011] `prometheus-operater` is not a built-in section template"), "\(wrong.stdout)")
     }
 
     static let linkingPage = """

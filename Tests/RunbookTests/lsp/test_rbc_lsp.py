@@ -166,6 +166,24 @@ async def hover_text(client: LanguageClient, uri: str, position: types.Position)
     return result.contents.value
 
 
+def apply_any_edits(text: str, edits) -> str:
+    """LSP text edits (UTF-16 positions), applied from the last to the first."""
+    lines = text.split("\n")
+
+    def offset(position):
+        line_start = sum(len(line) + 1 for line in lines[: position.line])
+        line = lines[position.line] if position.line < len(lines) else ""
+        units, index = 0, 0
+        while index < len(line) and units < position.character:
+            units += utf16(line[index])
+            index += 1
+        return line_start + index
+
+    for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        text = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end):]
+    return text
+
+
 def apply_edits(text: str, edits) -> str:
     lines = text.split("\n")
     for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
@@ -268,6 +286,22 @@ async def test_yaml_runbook(client: LanguageClient, tmp_path: pathlib.Path):
     assert [d.range.start.line for d in by_code(client.diagnostics[uri], "RB014")] == [warning.range.start.line + 1 + 7], "only the other step's"
     assert shown(client.diagnostics[uri]) == rbc_check(tmp_path / "check-copy.yaml", text)
 
+    # Code action: the finding's own fix (quote the expression), applied as the editor would.
+    [other] = by_code(client.diagnostics[uri], "RB014")
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), range=other.range, context=types.CodeActionContext(diagnostics=[other])
+        )
+    )
+    [fix] = [a for a in actions if not a.title.startswith("Suppress")]
+    assert fix.is_preferred and "quote" in fix.title
+    before = text
+    text = apply_any_edits(text, fix.edit.changes[uri])
+    assert text != before and '"${{ params.service }}"' in text.split("\n")[other.range.start.line].replace("\\", "")
+    await replace_all(client, uri, text, 10)
+    assert by_code(client.diagnostics[uri], "RB014") == []
+    assert shown(client.diagnostics[uri]) == rbc_check(tmp_path / "check-copy.yaml", text)
+
 
 @pytest.mark.asyncio
 async def test_markdown_runbook(client: LanguageClient, tmp_path: pathlib.Path):
@@ -330,7 +364,7 @@ async def test_configuration_is_checked_and_honoured(client: LanguageClient, tmp
     config = "rules:\n  RB014: off\nexclud: []\n"
     config_uri = await open_document(client, tmp_path / ".rbc.yaml", config, "yaml")
     [unknown] = client.diagnostics[config_uri]
-    assert unknown.code == "RB2002" and unknown.range.start == types.Position(line=2, character=0)
+    assert unknown.code == "RB0010" and unknown.range.start == types.Position(line=2, character=0)
     assert "did you mean `exclude`?" in unknown.message
     assert {"error", "warning", "info", "off"} <= set(await completion_labels(client, config_uri, types.Position(line=1, character=9)))
 
