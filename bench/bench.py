@@ -341,19 +341,45 @@ def main():
         yaml_files = sorted(os.path.join(dp, f) for dp, _, fs in os.walk(path) for f in fs if f.endswith(".yaml"))
         rounds = arguments.rounds if size <= 1000 else max(3, arguments.rounds // 2)
         rows += compare(f"check {size} runbooks ({len(yaml_files)} YAML)", [
-            ("rbc check (compile + lint, no ShellCheck)", [rbc, "check", "--no-shellcheck", "--no-git", path], False),
+            ("rbc check (compile + lint, no ShellCheck)", [rbc, "check", "--no-shellcheck", "--no-git", "--no-cache", path], False),
             ("check-jsonschema (YAML only)", [os.path.join(bin_dir, "check-jsonschema"), "--schemafile", schema] + yaml_files, False),
             ("yamllint (YAML only)", [os.path.join(bin_dir, "yamllint"), "-d", "relaxed"] + yaml_files, False),
         ], rounds)
+    # The check cache: a cold check (cache cleaned before each run), a warm re-check of the unchanged
+    # tree, and a tree where one file changed since the last run; --no-cache as the reference.
+    largest_tree = corpus(sizes[-1])
+    cache_root = os.path.join(CACHE, "check-cache")
+    env_cache = dict(os.environ, XDG_CACHE_HOME=cache_root)
+    changed = sorted(os.path.join(dp, f) for dp, _, fs in os.walk(largest_tree) for f in fs if f.endswith(".yaml"))[-1]
+    toggle = os.path.join(CACHE, "toggle.py")
+    with open(toggle, "w") as handle:
+        handle.write("import sys\np = sys.argv[1]\nt = open(p).read()\n"
+                     "t = t[:-len('# touched\\n')] if t.endswith('# touched\\n') else t + '# touched\\n'\nopen(p, 'w').write(t)\n")
+    base = [rbc, "check", "--no-shellcheck", "--no-git", largest_tree]
+    quoted = " ".join(f"'{part}'" for part in base)
+    subprocess.run(base, env=env_cache, capture_output=True)
+    rows += compare(f"check cache, {sizes[-1]} runbooks (--no-shellcheck --no-git)", [
+        ("rbc check, warm (nothing changed)", f"XDG_CACHE_HOME='{cache_root}' {quoted}", True),
+        ("rbc check, one file changed since the last run", f"{sys.executable} '{toggle}' '{changed}'; XDG_CACHE_HOME='{cache_root}' {quoted}", True),
+        ("rbc check --no-cache (cold)", base + ["--no-cache"], False),
+        ("check-jsonschema (YAML only), for scale", [os.path.join(bin_dir, "check-jsonschema"), "--schemafile", schema]
+         + sorted(os.path.join(dp, f) for dp, _, fs in os.walk(largest_tree) for f in fs if f.endswith(".yaml")), False),
+    ], max(2, arguments.rounds // 2))
     one = sorted(os.path.join(dp, f) for dp, _, fs in os.walk(corpus(sizes[0])) for f in fs if f.endswith(".yaml"))[0]
+    subprocess.run([rbc, "check", "--no-git", one], env=env_cache, capture_output=True)
+    rows += compare("one file, warm cache (pre-commit re-run)", [
+        ("rbc check (ShellCheck on), warm", f"XDG_CACHE_HOME='{cache_root}' '{rbc}' check --no-git '{one}'", True),
+        ("rbc check (ShellCheck on) --no-cache", [rbc, "check", "--no-git", "--no-cache", one], False),
+        ("yamllint", [os.path.join(bin_dir, "yamllint"), "-d", "relaxed", one], False),
+    ], arguments.rounds * 2)
     rows += compare("one file (pre-commit latency)", [
-        ("rbc check (all checks, ShellCheck on)", [rbc, "check", "--no-git", one], False),
-        ("rbc check --no-shellcheck", [rbc, "check", "--no-shellcheck", "--no-git", one], False),
+        ("rbc check (all checks, ShellCheck on)", [rbc, "check", "--no-git", "--no-cache", one], False),
+        ("rbc check --no-shellcheck", [rbc, "check", "--no-shellcheck", "--no-git", "--no-cache", one], False),
         ("yamllint", [os.path.join(bin_dir, "yamllint"), "-d", "relaxed", one], False),
     ], arguments.rounds * 2)
     # Phase breakdown of the largest check.
     largest = corpus(sizes[-1])
-    breakdown = subprocess.run([rbc, "check", "--no-shellcheck", "--no-git", "--timings", largest], capture_output=True, text=True).stderr
+    breakdown = subprocess.run([rbc, "check", "--no-shellcheck", "--no-git", "--no-cache", "--timings", largest], capture_output=True, text=True).stderr
     notes.append("Phase breakdown of `rbc check --no-shellcheck` on %d runbooks:\n\n```\n%s```" % (sizes[-1], breakdown.split("timings", 1)[-1] and "timings" + breakdown.split("timings", 1)[-1]))
     # History: the staleness pass against git itself.
     files, commits = (500, 5000) if arguments.quick else (2000, 20000)
@@ -362,7 +388,7 @@ def main():
     per_file = "for f in %s; do git log -1 --format=%%ct -- \"$f\" >/dev/null; done" % " ".join(names)
     one_pass = "git log --name-only --format=%ct >/dev/null"
     rows += compare(f"last change of {len(names)} files over {commits} commits", [
-        ("rbc check --no-lint (one libgit2 walk + compile)", [rbc, "check", "--no-lint", "--no-shellcheck", "--now", "2026-11-22", "runbooks"], False),
+        ("rbc check --no-lint (one libgit2 walk + compile)", [rbc, "check", "--no-lint", "--no-shellcheck", "--no-cache", "--now", "2026-11-22", "runbooks"], False),
         ("git log -1 -- FILE, per file", per_file, True),
         ("git log --name-only, one pass (no renames, no parsing)", one_pass, True),
     ], max(2, arguments.rounds // 2), cwd=repo)
@@ -390,8 +416,15 @@ def main():
     # Hostile sizes (HostileSizeTests): the time each takes to finish with its diagnostics.
     for label, path in hostile_inputs().items():
         rows += compare(f"hostile sizes: {label}", [
-            ("rbc check --no-shellcheck", [rbc, "check", "--no-shellcheck", "--no-git", path], False),
+            ("rbc check --no-shellcheck", [rbc, "check", "--no-shellcheck", "--no-git", "--no-cache", path], False),
         ], max(2, arguments.rounds // 2))
+    # The 16,000-step runbook with ShellCheck: cold (--no-cache), then warm (its commands' findings cached).
+    sixteen = next(path for label, path in hostile_inputs().items() if label.startswith("16,000"))
+    subprocess.run([rbc, "check", "--no-git", sixteen], env=env_cache, capture_output=True)
+    rows += compare("hostile sizes: 16,000 steps with ShellCheck", [
+        ("rbc check, warm cache", f"XDG_CACHE_HOME='{cache_root}' '{rbc}' check --no-git '{sixteen}'", True),
+        ("rbc check --no-cache", [rbc, "check", "--no-git", "--no-cache", sixteen], False),
+    ], 2)
     # rbc report: the whole repository's site and JSON (check session, history walk, every journal).
     report_files, report_runs = (200, 100) if arguments.quick else (1000, 500)
     report_repo = report_repository(rbc, report_files, report_runs)

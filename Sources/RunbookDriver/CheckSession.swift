@@ -18,6 +18,8 @@ public struct CheckReport: Sendable {
     /// Seconds per phase: per-file phases (read, parse, typecheck, lint) summed over all workers;
     /// the others (shellcheck, git, alerts, total) are wall time.
     public var timings: [(String, Double)] = []
+    /// Runbooks whose answer came from the persistent cache (`--timings` shows it).
+    public var cachedFiles = 0
     /// The alert rules read for coverage (`--alerts` or `.rbc.yaml`), nil when none were given.
     public var alertIndex: AlertIndex?
 
@@ -53,6 +55,11 @@ public struct CheckOptions: Sendable {
     /// Named files are treated like files met in a directory walk: non-runbooks and excluded paths
     /// are skipped silently (for hooks that pass every changed file).
     public var skipNonRunbooks = false
+    /// Reuse and keep per-file answers in the persistent cache (`CheckCache`); the CLI turns it on
+    /// unless `--no-cache`, library callers opt in.
+    public var cache = false
+    /// rbc's version, part of every cache key.
+    public var toolVersion = ""
 
     public init() {}
 
@@ -90,25 +97,32 @@ public enum CheckSession {
         if options.git && options.lint, let first = candidates.first {
             lintConfiguration.settings.repositoryTree = repositoryTree(containing: first.path)
         }
-        let lint = options.lint ? lintConfiguration : nil
+        var lint = options.lint ? lintConfiguration : nil
         // Alert rules are read first: a runbook that states no severity takes its alerts'.
         let alertsStart = Clock.now()
         let alertPaths = options.alerts.isEmpty ? config.alerts.rules : options.alerts
         let alertIndex = alertPaths.isEmpty ? nil : AlertIndex(paths: alertPaths, settings: config.alerts)
         var alertsTime = Clock.since(alertsStart)
+        let cache = options.cache ? CheckCache(root: CheckCache.root(configuration: config), configuration: config, options: options, lint: lint) : nil
+        lint?.shellcheck.cache = cache?.store
+        // A cached answer replaces compiling and linting, unless a cross-file phase reads the IR.
+        let needsIR = (options.git && options.lint) || alertIndex != nil || !(options.paramArguments.isEmpty && options.paramFiles.isEmpty)
         let slots = ResultSlots(count: candidates.count)
+        let perFileLint = lint
         DispatchQueue.concurrentPerform(iterations: candidates.count) { index in
             let path = candidates[index].path
             var settings = config.compileSettings(for: path)
             settings.inferredSeverity = alertIndex?.severity(forRunbookAt: path) ?? config.defaultSeverity(for: path)
-            slots.store(index, process(candidates[index], lint: lint, settings: settings, sniffExplicit: options.skipNonRunbooks))
+            slots.store(index, process(candidates[index], lint: perFileLint, settings: settings, sniffExplicit: options.skipNonRunbooks,
+                                       cache: cache, needsIR: needsIR))
         }
-        var results = slots.values.compactMap { $0 }
+        var processed = slots.values.compactMap { $0 }
         var shellcheckTime = 0.0
         var suppressTime = 0.0
 
         if let lint {
-            let contexts = results.map(lintContext)
+            // Cached answers already hold their ShellCheck findings and suppressions.
+            let contexts = processed.map { $0.cached ? nil : lintContext($0.result) }
             let jobs = contexts.compactMap { $0 }.flatMap(ShellCheck.jobs)
             let shellStart = Clock.now()
             let shellFindings = Linter.configure(ShellCheck.run(jobs, options: lint.shellcheck), configuration: lint)
@@ -116,16 +130,25 @@ public enum CheckSession {
             let suppressStart = Clock.now()
             defer { suppressTime = Clock.since(suppressStart) }
             let byPath = Dictionary(grouping: shellFindings.filter { $0.file != nil }, by: \.path)
-            results = zip(results, contexts).map { result, context in
-                guard let context else { return result }
-                var copy = result
-                copy.diagnostics = Suppressions.apply(result.diagnostics + (byPath[result.path] ?? []), context: context, today: options.today)
-                return copy
+            // ShellCheck ran out of time on these files: their answer is incomplete and is not kept.
+            let incomplete = Set(shellFindings.filter { $0.file == nil }.compactMap(\.displayPath))
+            for index in processed.indices {
+                guard let context = contexts[index] else { continue }
+                let result = processed[index].result
+                processed[index].result.diagnostics = Suppressions.apply(result.diagnostics + (byPath[result.path] ?? []), context: context, today: options.today)
+                if incomplete.contains(result.path) || Linter.readsOtherFiles(context) { processed[index].cacheKey = nil }
             }
-            results.append(contentsOf: shellFindings.filter { $0.file == nil }.map { note in
-                CompilationResult(path: "", file: nil, ir: nil, diagnostics: [note])
+            processed.append(contentsOf: shellFindings.filter { $0.file == nil }.map { note in
+                ProcessedFile(result: CompilationResult(path: "", file: nil, ir: nil, diagnostics: [note]))
             })
         }
+        if let cache {
+            for file in processed where !file.cached {
+                if let key = file.cacheKey { cache.save(file.result.diagnostics, for: key) }
+            }
+        }
+        let cachedFiles = processed.filter(\.cached).count
+        var results = processed.map(\.result)
         let checked = results.filter { !$0.path.isEmpty }
         var diagnostics = configDiagnostics + changeDiagnostics + discovery.diagnostics + results.flatMap(\.diagnostics)
         let gitStart = Clock.now()
@@ -153,6 +176,7 @@ public enum CheckSession {
         diagnostics.sort(by: Diagnostic.outputOrder)
         let usageError = diagnostics.contains { DiagnosticCode.usageCodes.contains($0.code) }
         var report = CheckReport(results: checked, diagnostics: diagnostics, usageError: usageError, threshold: options.threshold)
+        report.cachedFiles = cachedFiles
         let perFile = ["read", "parse", "typecheck", "lint"].map { phase in (phase, checked.reduce(0) { $0 + ($1.timings[phase] ?? 0) }) }
         report.alertIndex = alertIndex
         report.timings = perFile + [("shellcheck", shellcheckTime), ("suppress", suppressTime), ("git", gitTime), ("alerts", alertsTime),
@@ -224,21 +248,39 @@ public enum CheckSession {
         return RepositoryTree(root: repository.workdir, files: files, submodules: submodules)
     }
 
-    /// Compiles and lints one candidate; nil for a directory file that turns out not to be a runbook.
+    /// One file's answer, and where it goes in the cache.
+    struct ProcessedFile {
+        var result: CompilationResult
+        /// Nil when the answer is not to be kept.
+        var cacheKey: String? = nil
+        /// Read from the cache: nothing about it is to be computed again.
+        var cached = false
+    }
+
+    /// Compiles and lints one candidate, or takes its answer from the cache (still compiling it, without
+    /// linting, when `needsIR`); nil for a directory file that turns out not to be a runbook.
     static func process(_ candidate: RunbookCandidate, lint: LintConfiguration?, settings: CompileSettings = CompileSettings(),
-                        sniffExplicit: Bool = false) -> CompilationResult? {
+                        sniffExplicit: Bool = false, cache: CheckCache?, needsIR: Bool) -> ProcessedFile? {
         let readStart = Clock.now()
         let loaded = SourceLoader.load(path: candidate.path)
         let readTime = Clock.since(readStart)
         switch loaded {
         case .failed(let diagnostic):
             // Unreadable files met while walking are still worth reporting: they might be runbooks.
-            return CompilationResult(path: candidate.path, file: diagnostic.file, ir: nil, diagnostics: [diagnostic])
+            return ProcessedFile(result: CompilationResult(path: candidate.path, file: diagnostic.file, ir: nil, diagnostics: [diagnostic]))
         case .loaded(let file):
             if !candidate.explicit || sniffExplicit, !RunbookDiscovery.looksLikeRunbook(file) { return nil }
+            let key = cache?.key(for: file, explicit: candidate.explicit, settings: settings)
+            if let cache, let key, let diagnostics = cache.diagnostics(for: key, file: file) {
+                var result = needsIR ? Compiler.compile(file, hashing: false, settings: settings)
+                                     : CompilationResult(path: file.path, file: file, ir: nil, diagnostics: [])
+                result.diagnostics = diagnostics
+                result.timings["read"] = readTime
+                return ProcessedFile(result: result, cacheKey: key, cached: true)
+            }
             var result = compileAndLint(file, lint: lint, settings: settings)
             result.timings["read"] = readTime
-            return result
+            return ProcessedFile(result: result, cacheKey: key)
         }
     }
 
@@ -261,12 +303,12 @@ public enum CheckSession {
 /// One slot per file, each written by exactly one worker: no two threads touch the same slot.
 // @unchecked: `values` is written only under `lock`, and read after every worker ended.
 private final class ResultSlots: @unchecked Sendable {
-    private(set) var values: [CompilationResult?]
+    private(set) var values: [CheckSession.ProcessedFile?]
     private let lock = NSLock()
 
     init(count: Int) { values = Array(repeating: nil, count: count) }
 
-    func store(_ index: Int, _ value: CompilationResult?) {
+    func store(_ index: Int, _ value: CheckSession.ProcessedFile?) {
         lock.lock()
         values[index] = value
         lock.unlock()

@@ -404,7 +404,7 @@ public struct Configuration: Sendable {
         }
     }
 
-    /// `shellcheck: {enabled: true, exclude: [SC2086]}`.
+    /// `shellcheck: {enabled: true, exclude: [SC2086], timeout: 60s}`.
     static func readShellCheck(_ field: FieldSyntax, into lint: inout LintConfiguration, bag: inout DiagnosticBag) {
         guard let pairs = RunbookParser.mapping(field.value, bag: &bag) else {
             bag.report(.typeMismatch, "`shellcheck` must be a mapping", at: field.value.range, help: "write `shellcheck: {exclude: [SC2086]}`")
@@ -426,9 +426,15 @@ public struct Configuration: Sendable {
                     }
                     lint.shellcheck.excluded.append(code.hasPrefix("SC") ? code : "SC" + code)
                 }
+            case "timeout":
+                guard let text = entry.value.scalarValue, case .success(let ms) = DurationParser.milliseconds(text), ms > 0 else {
+                    bag.report(.invalidDuration, "`\(entry.value.scalarValue ?? "")` is not a duration", at: entry.value.range, help: "write `60s` or `2m`")
+                    continue
+                }
+                lint.shellcheck.timeLimitMs = ms
             default:
                 bag.report(.unknownKey, "unknown key `\(entry.key)` in `shellcheck`", at: entry.keyRange,
-                           help: Suggestions.closest(to: entry.key, in: ["enabled", "exclude"]).map { "did you mean `\($0)`?" } ?? "keys: enabled, exclude")
+                           help: Suggestions.closest(to: entry.key, in: ["enabled", "exclude", "timeout"]).map { "did you mean `\($0)`?" } ?? "keys: enabled, exclude, timeout")
             }
         }
     }

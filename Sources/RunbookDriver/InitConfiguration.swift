@@ -13,6 +13,7 @@ public enum InitConfiguration {
 
         """
         out += "#\n" + runbookSummary(inspection)
+        out += sectionsSection(inspection)
         out += "\n" + alertsSection(inspection)
         out += severitySection(inspection)
         out += """
@@ -111,6 +112,18 @@ public enum InitConfiguration {
         if !unknown.isEmpty {
             out += "  # Values with no default meaning; map them to P0…P3 under `severities` to use them:\n"
             for value in unknown { out += "  #   \(quoted(value.name)): P3    # \(plural(value.count, "alert"))\n" }
+        }
+        return out
+    }
+
+    /// `sections:` for the built-in templates whole directories of pages follow (RB030).
+    static func sectionsSection(_ inspection: RepositoryInspection) -> String {
+        guard !inspection.templateGlobs.isEmpty else { return "" }
+        var out = "\n# Section templates the pages follow: RB030 reports a page there that misses a section.\n"
+        out += "sections:\n"
+        for entry in inspection.templateGlobs {
+            out += "  - template: \(entry.template)    # \(entry.following) of the \(plural(entry.pages, "page")) follow it\n"
+            out += "    paths: [\(quoted(entry.glob))]\n"
         }
         return out
     }

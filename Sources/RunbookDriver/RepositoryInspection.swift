@@ -3,6 +3,7 @@
 // names, published sites and the directories they are built from) and which severity labels they use.
 
 import Foundation
+import RunbookLint
 import RunbookSema
 import RunbookSource
 import RunbookSyntax
@@ -30,6 +31,17 @@ public struct RepositoryInspection: Sendable {
     public var runbookDirectories: [Count] = []
     /// `##` headings that at least half of the Markdown runbooks have, in their usual order.
     public var sectionTemplate: [String] = []
+    /// Built-in section templates that the pages under a glob follow, for `sections:`.
+    public var templateGlobs: [TemplateGlob] = []
+
+    /// A built-in template and the glob of the pages that follow it.
+    public struct TemplateGlob: Sendable, Equatable {
+        public let template: String
+        public let glob: String
+        /// Markdown runbooks the glob matches, and how many of them follow the template.
+        public let pages: Int
+        public let following: Int
+    }
     public var ruleFiles: [String] = []
     public var ruleDirectories: [String] = []
     public var alertCount = 0
@@ -65,6 +77,7 @@ public struct RepositoryInspection: Sendable {
         inspection.markdownRunbooks = inspection.runbooks.filter(Compiler.isMarkdown).count
         inspection.runbookDirectories = groupedDirectories(inspection.runbooks)
         inspection.sectionTemplate = sectionTemplate(inspection.runbooks.compactMap { Compiler.isMarkdown($0) ? loaded[$0] : nil })
+        inspection.templateGlobs = templateGlobs(inspection.runbooks.compactMap { Compiler.isMarkdown($0) ? loaded[$0] : nil })
 
         // Rules first with every plausible annotation name, to learn which names this repository uses.
         var probe = AlertSettings()
@@ -144,9 +157,46 @@ public struct RepositoryInspection: Sendable {
         }.sorted { $0.name < $1.name }
     }
 
-    /// The `##` headings shared by at least half of the Markdown runbooks, in their median position.
+    /// For each built-in template, the pages that follow it (RB030's bar), grouped by depth into one
+    /// glob each (`content/runbooks/*/*.md`: a path component the followers do not share becomes `*`).
+    /// A glob is kept when at least three pages follow the template and they are at least two thirds
+    /// of the Markdown runbooks it matches: then holding every page there to the template is what
+    /// the repository already does, and the rest are the pages that miss sections.
+    static func templateGlobs(_ files: [SourceFile]) -> [TemplateGlob] {
+        struct Page {
+            let path: [String]
+            let headings: [String]
+        }
+        let pages = files.map { file -> Page in
+            var headings = PageOutline(file: file).headings
+            if let title = headings.first, title.level == 1 { headings.removeFirst() }
+            return Page(path: file.path.split(separator: "/").map(String.init), headings: headings.map { $0.text })
+        }
+        var globs: [TemplateGlob] = []
+        for template in SectionTemplate.builtIn {
+            let followers = pages.filter { template.isFollowed(by: $0.headings) }
+            for depth in Set(followers.map { $0.path.count }).sorted() {
+                let group = followers.filter { $0.path.count == depth }
+                guard group.count >= 3 else { continue }
+                var directories = Array(group[0].path.dropLast())
+                for member in group.dropFirst() {
+                    for index in directories.indices where directories[index] != member.path[index] { directories[index] = "*" }
+                }
+                let matched = pages.filter { page in
+                    page.path.count == depth && zip(directories, page.path).allSatisfy { pattern, component in pattern == "*" || pattern == component }
+                }.count
+                guard group.count * 3 >= matched * 2 else { continue }
+                let glob = (directories + ["*.md"]).joined(separator: "/")
+                globs.append(TemplateGlob(template: template.name, glob: glob, pages: matched, following: group.count))
+            }
+        }
+        return globs
+    }
+
+    /// The `##` headings shared by at least half of the Markdown runbooks, in their median position;
+    /// none for fewer than three pages (one page's headings are no shared template).
     static func sectionTemplate(_ files: [SourceFile]) -> [String] {
-        guard !files.isEmpty else { return [] }
+        guard files.count >= 3 else { return [] }
         var counts: [String: Int] = [:]
         var positions: [String: [Int]] = [:]
         var spelling: [String: String] = [:]

@@ -41,6 +41,13 @@ public enum Linter {
         return diagnostics
     }
 
+    /// Whether a rule reads files other than the runbook itself (RB031 follows relative links into
+    /// other pages): such an answer depends on more than the runbook's bytes and is not cached.
+    public static func readsOtherFiles(_ context: LintContext) -> Bool {
+        guard let page = context.page else { return false }
+        return page.links.contains { link in BrokenLinkRule.relativeTarget(link.destination).map { !$0.0.isEmpty } ?? false }
+    }
+
     /// Lint findings in a step the compiler found an error in are consequences of that error (an
     /// unreadable timeout is "no timeout" in the recovered IR): the error is the one diagnostic.
     public static func droppingCascades(_ findings: [Diagnostic], compilerDiagnostics: [Diagnostic], context: LintContext) -> [Diagnostic] {

@@ -24,6 +24,11 @@ public struct ShellCheckOptions: Sendable {
     public var enabled = true
     public var excluded: [String] = []
     public var executable: String?
+    /// The ShellCheck phase's wall-time budget (`.rbc.yaml` `shellcheck: {timeout: 60s}`): past it the
+    /// running processes are ended, batches not started are skipped, and a note says what was not analysed.
+    public var timeLimitMs = ShellCheck.defaultTimeLimitMs
+    /// Where ShellCheck's findings are kept per command text (nil: `--no-cache`).
+    public var cache: ContentCache?
 
     public init(enabled: Bool = true, excluded: [String] = [], executable: String? = nil) {
         self.enabled = enabled
@@ -103,7 +108,7 @@ public enum ShellCheck {
     }
 
     struct Comment: Decodable {
-        let file: String
+        var file: String = ""
         let line: Int
         let endLine: Int
         let column: Int
@@ -132,11 +137,15 @@ public enum ShellCheck {
     /// A command larger than this is not given to ShellCheck: its time and memory grow faster than
     /// the input (a 4 MB command ran for minutes and took 1.2 GB). No real step command comes close.
     public static let maximumCommandBytes = 64 * 1024
-    /// A batch that runs longer is ended, and its commands are reported as not analysed.
-    public static let timeLimitSeconds = 60
+    /// The whole phase's default budget; a batch still running then is ended.
+    public static let defaultTimeLimitMs = 60_000
+    /// One ShellCheck process gets at most this many commands or bytes, so a huge runbook is many
+    /// small batches a deadline can cut between, not one process that has to be killed with all its work.
+    static let batchCommands = 100
+    static let batchBytes = 256 * 1024
 
     /// Runs ShellCheck on every job; returns diagnostics (rule RB016) and, when ShellCheck is missing,
-    /// or some commands were too large or took too long, one note saying what was not analysed.
+    /// or some commands were too large or took too long, notes saying what was not analysed.
     public static func run(_ allJobs: [ShellCheckJob], options: ShellCheckOptions) -> [Diagnostic] {
         guard options.enabled, !allJobs.isEmpty else { return [] }
         let jobs = allJobs.filter { $0.command.utf8.count <= maximumCommandBytes }
@@ -153,65 +162,198 @@ public enum ShellCheck {
                                "shellcheck is not installed; \(jobs.count) shell command\(jobs.count == 1 ? " was" : "s were") not analysed",
                                severity: .info, displayPath: "rbc", help: "install it (`apt-get install shellcheck`), or pass --no-shellcheck")]
         }
-        guard let directory = try? FileManager.default.url(for: .itemReplacementDirectory, in: .userDomainMask,
-                                                             appropriateFor: URL(fileURLWithPath: NSTemporaryDirectory()), create: true) else { return [] }
-        defer { try? FileManager.default.removeItem(at: directory) }
-        var paths: [String] = []
-        var seen: [String] = []
-        for (index, job) in jobs.enumerated() {
-            let path = directory.appendingPathComponent("c\(index).sh").path
-            // Placeholders become plain words of the same length, so `<node>` is no redirection and
-            // columns stay the command's columns; RB010 / RB032 report them, once.
-            let text = prepared(CommandText.masked(job.shown ?? job.command, variables: job.forPeople))
-            try? text.write(toFile: path, atomically: false, encoding: .utf8)
-            paths.append(path)
-            seen.append(text)
+        // Findings are a function of ShellCheck itself, the dialect, the excluded codes and the text it
+        // reads: a command seen before (in any file, any run) is answered from the cache.
+        let identity = options.cache == nil ? "" : Self.identity(of: executable)
+        let texts = jobs.map { prepared(CommandText.masked($0.shown ?? $0.command, variables: $0.forPeople)) }
+        let keys = jobs.indices.map { index in
+            ContentCache.key(["shellcheck", identity, jobs[index].shell, options.excluded.joined(separator: ","), texts[index]])
         }
-        // One process per core, each with a share of the files (grouped by dialect).
-        let byShell = Dictionary(grouping: jobs.indices, by: { jobs[$0].shell })
-        var batches: [(String, [Int])] = []
-        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        for (shell, indices) in byShell {
-            let size = max(1, (indices.count + cores - 1) / cores)
-            for start in stride(from: 0, to: indices.count, by: size) {
-                batches.append((shell, Array(indices[start..<min(indices.count, start + size)])))
+        var commentsByJob: [Int: [Comment]] = [:]
+        var pending: [Int] = []
+        for index in jobs.indices {
+            if let cache = options.cache, let payload = cache.get("shellcheck", keys[index]), let comments = Self.decode(payload) {
+                commentsByJob[index] = comments
+            } else {
+                pending.append(index)
             }
         }
-        let results = Slots(count: batches.count)
-        let work = batches
-        let files = paths
-        DispatchQueue.concurrentPerform(iterations: work.count) { batch in
-            let (shell, indices) = work[batch]
-            var arguments = ["-f", "json1", "-s", shell]
-            if !options.excluded.isEmpty { arguments += ["-e", options.excluded.joined(separator: ",")] }
-            results.store(batch, runProcess(executable, arguments + indices.map { files[$0] }, timeLimit: timeLimitSeconds),
-                          commands: indices.count)
+        var timedOutJobs: [Int] = []
+        if !pending.isEmpty {
+            guard let directory = try? FileManager.default.url(for: .itemReplacementDirectory, in: .userDomainMask,
+                                                                 appropriateFor: URL(fileURLWithPath: NSTemporaryDirectory()), create: true) else { return notes }
+            defer { try? FileManager.default.removeItem(at: directory) }
+            var paths: [Int: String] = [:]
+            for index in pending {
+                let path = directory.appendingPathComponent("c\(index).sh").path
+                // Placeholders become plain words of the same length, so `<node>` is no redirection and
+                // columns stay the command's columns; RB010 / RB032 report them, once.
+                try? texts[index].write(toFile: path, atomically: false, encoding: .utf8)
+                paths[index] = path
+            }
+            let batches = batches(jobs, only: pending)
+            let results = Slots(count: batches.count)
+            let files = paths
+            let deadline = DispatchTime.now() + .milliseconds(max(1, options.timeLimitMs))
+            let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+            // One worker per core takes the next batch until none is left or the deadline has passed.
+            let queue = BatchQueue(count: batches.count)
+            DispatchQueue.concurrentPerform(iterations: min(cores, batches.count)) { _ in
+                while let next = queue.next() {
+                    let batch = batches[next]
+                    guard DispatchTime.now() < deadline else { results.store(next, (nil, true)); continue }
+                    var arguments = ["-f", "json1", "-s", batch.shell]
+                    if !options.excluded.isEmpty { arguments += ["-e", options.excluded.joined(separator: ",")] }
+                    results.store(next, BoundedProcess.run(executable, arguments + batch.jobs.compactMap { files[$0] }, deadline: deadline))
+                }
+            }
+            for (number, batch) in batches.enumerated() {
+                if results.timedOut[number] { timedOutJobs += batch.jobs; continue }
+                // A batch that did not answer in ShellCheck's format (it crashed) is neither reported nor kept.
+                guard let data = results.values[number], let output = try? JSONDecoder().decode(Output.self, from: data) else { continue }
+                var found: [Int: [Comment]] = Dictionary(uniqueKeysWithValues: batch.jobs.map { ($0, []) })
+                for comment in output.comments {
+                    let name = (comment.file as NSString).lastPathComponent
+                    guard let index = Int(name.dropFirst().dropLast(3)), found[index] != nil else { continue }
+                    found[index, default: []].append(comment)
+                }
+                for (index, comments) in found {
+                    commentsByJob[index] = comments
+                    options.cache?.put("shellcheck", keys[index], Self.encode(comments))
+                }
+            }
         }
-        if results.timedOutCommands > 0 {
+        var unanalysed: [String: Int] = [:]
+        var totals: [String: Int] = [:]
+        for job in jobs { totals[job.file.path, default: 0] += 1 }
+        for index in timedOutJobs { unanalysed[jobs[index].file.path, default: 0] += 1 }
+        for (path, count) in unanalysed.sorted(by: { $0.key < $1.key }) {
+            let total = totals[path] ?? count
             notes.append(Diagnostic(ShellCheckRule.description.code,
-                                    "ShellCheck did not finish within \(timeLimitSeconds) s; \(results.timedOutCommands) shell command\(results.timedOutCommands == 1 ? " was" : "s were") not analysed",
-                                    severity: .info, displayPath: "rbc", help: "check fewer files at once, or pass --no-shellcheck"))
+                                    "ShellCheck did not finish within \(Self.describe(milliseconds: options.timeLimitMs)); \(count) of \(total) shell command\(total == 1 ? "" : "s") in this file \(count == 1 ? "was" : "were") not analysed",
+                                    severity: .info, displayPath: path,
+                                    help: "raise `shellcheck: {timeout: …}` in .rbc.yaml, split the runbook, or pass --no-shellcheck"))
         }
         let description = ShellCheckRule.description
         var diagnostics = notes
-        for data in results.values.compactMap({ $0 }) {
-            guard let output = try? JSONDecoder().decode(Output.self, from: data) else { continue }
-            for comment in output.comments {
-                let name = (comment.file as NSString).lastPathComponent
-                guard let index = Int(name.dropFirst().dropLast(3)), index < jobs.count else { continue }
-                let job = jobs[index]
+        for (index, comments) in commentsByJob.sorted(by: { $0.key < $1.key }) {
+            let job = jobs[index]
+            let starts = Self.lineStarts(job.command)
+            let locator = ValueLocator(file: job.file, node: job.node, value: job.command)
+            for comment in comments {
                 if job.forPeople, !reportsOnPeoplePages(level: comment.level, code: comment.code) { continue }
-                let start = valueOffset(job.command, line: comment.line, column: comment.column)
-                let end = valueOffset(job.command, line: comment.endLine, column: comment.endColumn)
-                let locator = ValueLocator(file: job.file, node: job.node, value: job.command)
+                let start = valueOffset(job.command, lineStarts: starts, line: comment.line, column: comment.column)
+                let end = valueOffset(job.command, lineStarts: starts, line: comment.endLine, column: comment.endColumn)
                 let severity: Severity = comment.level == "error" ? .error : comment.level == "warning" ? .warning : .info
                 diagnostics.append(Diagnostic(description.code, "SC\(comment.code): \(comment.message) (in \(job.owner))",
                                               severity: severity, file: job.file, range: locator.range(start, max(end, start + 1)),
                                               help: "see https://www.shellcheck.net/wiki/SC\(comment.code)",
-                                              fix: comment.fix.flatMap { fix(of: $0, code: comment.code, job: job, seen: seen[index]) }))
+                                              fix: comment.fix.flatMap { fix(of: $0, code: comment.code, job: job, seen: texts[index]) }))
             }
         }
         return diagnostics
+    }
+
+    /// Which ShellCheck answers: its path, size and modification time (an upgrade changes them),
+    /// without starting it.
+    public static func identity(of executable: String) -> String {
+        var info = stat()
+        guard stat(executable, &info) == 0 else { return executable }
+        return "\(executable) \(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec) \(info.st_ino)"
+    }
+
+    static func encode(_ comments: [Comment]) -> [UInt8] {
+        var writer = CacheWriter()
+        writer.int(comments.count)
+        for comment in comments {
+            for value in [comment.line, comment.endLine, comment.column, comment.endColumn, comment.code] { writer.int(value) }
+            writer.string(comment.level)
+            writer.string(comment.message)
+            // 0: no fix; n + 1: a fix of n replacements.
+            let replacements = comment.fix?.replacements
+            writer.int(replacements.map { $0.count + 1 } ?? 0)
+            for replacement in replacements ?? [] {
+                for value in [replacement.line, replacement.endLine, replacement.column, replacement.endColumn] { writer.int(value) }
+                writer.string(replacement.replacement)
+            }
+        }
+        return writer.bytes
+    }
+
+    static func decode(_ payload: [UInt8]) -> [Comment]? {
+        var reader = CacheReader(payload)
+        guard let count = reader.int(), count >= 0, count <= payload.count else { return nil }
+        var comments: [Comment] = []
+        for _ in 0..<count {
+            guard let line = reader.int(), let endLine = reader.int(), let column = reader.int(), let endColumn = reader.int(),
+                  let code = reader.int(), let level = reader.string(), let message = reader.string(),
+                  let fixCount = reader.int(), fixCount >= 0, fixCount <= payload.count else { return nil }
+            var fix: Suggestion?
+            if fixCount > 0 {
+                var replacements: [Replacement] = []
+                for _ in 0..<(fixCount - 1) {
+                    guard let line = reader.int(), let endLine = reader.int(), let column = reader.int(), let endColumn = reader.int(),
+                          let text = reader.string() else { return nil }
+                    replacements.append(Replacement(line: line, endLine: endLine, column: column, endColumn: endColumn, replacement: text))
+                }
+                fix = Suggestion(replacements: replacements)
+            }
+            comments.append(Comment(line: line, endLine: endLine, column: column, endColumn: endColumn, level: level, code: code,
+                                    message: message, fix: fix))
+        }
+        return reader.atEnd ? comments : nil
+    }
+
+    /// "60 s", "1.5 s", "500 ms".
+    static func describe(milliseconds: Int) -> String {
+        if milliseconds < 1000 { return "\(milliseconds) ms" }
+        return milliseconds % 1000 == 0 ? "\(milliseconds / 1000) s" : String(format: "%.1f s", Double(milliseconds) / 1000)
+    }
+
+    struct Batch {
+        let shell: String
+        var jobs: [Int] = []
+        var bytes = 0
+    }
+
+    /// Jobs grouped by dialect into batches of at most `batchCommands` commands and `batchBytes` bytes.
+    /// Files take turns: every file's first hundred commands come before any file's second hundred,
+    /// so when the deadline cuts the phase short, one huge runbook has not starved the others.
+    static func batches(_ jobs: [ShellCheckJob], only selected: [Int]) -> [Batch] {
+        var byFile: [String: [Int]] = [:]
+        var fileOrder: [String] = []
+        for index in selected {
+            let job = jobs[index]
+            if byFile[job.file.path] == nil { fileOrder.append(job.file.path) }
+            byFile[job.file.path, default: []].append(index)
+        }
+        var rounds: [[Int]] = []
+        for path in fileOrder {
+            let indices = byFile[path] ?? []
+            for (round, start) in stride(from: 0, to: indices.count, by: batchCommands).enumerated() {
+                if rounds.count <= round { rounds.append([]) }
+                rounds[round] += indices[start..<min(indices.count, start + batchCommands)]
+            }
+        }
+        var batches: [Batch] = []
+        for round in rounds {
+            var open: [String: Batch] = [:]
+            var shells: [String] = []
+            for index in round {
+                let shell = jobs[index].shell
+                let size = jobs[index].command.utf8.count
+                if var batch = open[shell], batch.jobs.count < batchCommands, batch.bytes + size <= batchBytes {
+                    batch.jobs.append(index)
+                    batch.bytes += size
+                    open[shell] = batch
+                    continue
+                }
+                if let full = open[shell] { batches.append(full) } else { shells.append(shell) }
+                open[shell] = Batch(shell: shell, jobs: [index], bytes: size)
+            }
+            batches += shells.compactMap { open[$0] }
+        }
+        return batches
     }
 
     /// ShellCheck's fix as edits of the runbook, when it is exact: the text it read is the command
@@ -248,73 +390,76 @@ public enum ShellCheck {
         (level == "error" || level == "warning") && !scriptOnlyCodes.contains(code)
     }
 
+    /// Byte offsets where each line of the command starts.
+    static func lineStarts(_ command: String) -> [Int] {
+        var starts = [0]
+        for (offset, byte) in command.utf8.enumerated() where byte == 0x0A { starts.append(offset + 1) }
+        return starts
+    }
+
     /// A 1-based line and character column of the command → a byte offset in it.
     static func valueOffset(_ command: String, line: Int, column: Int) -> Int {
-        let bytes = Array(command.utf8)
-        var offset = 0
-        var currentLine = 1
-        while currentLine < line, offset < bytes.count {
-            if bytes[offset] == 0x0A { currentLine += 1 }
-            offset += 1
-        }
+        valueOffset(command, lineStarts: lineStarts(command), line: line, column: column)
+    }
+
+    /// The same with the line table computed once per command: a command with many findings costs
+    /// one pass, not one per finding.
+    static func valueOffset(_ command: String, lineStarts: [Int], line: Int, column: Int) -> Int {
+        let utf8 = command.utf8
+        let count = utf8.count
+        guard line >= 1 else { return 0 }
+        guard line <= lineStarts.count else { return count }
+        var offset = lineStarts[line - 1]
+        var index = utf8.index(utf8.startIndex, offsetBy: offset)
         var remaining = column - 1
-        while remaining > 0, offset < bytes.count, bytes[offset] != 0x0A {
+        while remaining > 0, offset < count, utf8[index] != 0x0A {
             offset += 1
-            while offset < bytes.count, bytes[offset] & 0xC0 == 0x80 { offset += 1 }
+            index = utf8.index(after: index)
+            while offset < count, utf8[index] & 0xC0 == 0x80 {
+                offset += 1
+                index = utf8.index(after: index)
+            }
             remaining -= 1
         }
         return offset
     }
-
-    /// ShellCheck's output, or nil when it could not start or ran past the time limit (then it is killed).
-    static func runProcess(_ executable: String, _ arguments: [String], timeLimit: Int) -> (data: Data?, timedOut: Bool) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return (nil, false) }
-        let output = Slots(count: 1)
-        let finished = DispatchSemaphore(value: 0)
-        let reader = pipe.fileHandleForReading
-        DispatchQueue.global().async {
-            output.store(0, reader.readDataToEndOfFile(), commands: 0)
-            finished.signal()
-        }
-        if finished.wait(timeout: .now() + .seconds(timeLimit)) == .timedOut {
-            kill(process.processIdentifier, SIGKILL)
-            finished.wait()
-            process.waitUntilExit()
-            return (nil, true)
-        }
-        process.waitUntilExit()
-        return (output.values[0], false)
-    }
 }
 
 /// One slot per batch, each written by exactly one worker.
-// @unchecked: `values` and `timedOutCommands` are written only under `lock`, and read after every worker ended.
+// @unchecked: `values` and `timedOut` are written only under `lock`, and read after every worker ended.
 private final class Slots: @unchecked Sendable {
     private(set) var values: [Data?]
+    /// Batches that ran out of time (ended, or never started).
+    private(set) var timedOut: [Bool]
     private let lock = NSLock()
 
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-
-    /// Commands whose batch ran out of time.
-    private(set) var timedOutCommands = 0
-
-    func store(_ index: Int, _ value: Data?, commands: Int) {
-        lock.lock()
-        values[index] = value
-        lock.unlock()
+    init(count: Int) {
+        values = Array(repeating: nil, count: count)
+        timedOut = Array(repeating: false, count: count)
     }
 
-    func store(_ index: Int, _ result: (data: Data?, timedOut: Bool), commands: Int) {
+    func store(_ index: Int, _ result: (data: Data?, timedOut: Bool)) {
         lock.lock()
         values[index] = result.data
-        if result.timedOut { timedOutCommands += commands }
+        timedOut[index] = result.timedOut
         lock.unlock()
+    }
+}
+
+/// Hands out batch indices in order to the workers.
+// @unchecked: `nextIndex` is read and advanced only under `lock`.
+private final class BatchQueue: @unchecked Sendable {
+    private var nextIndex = 0
+    private let count: Int
+    private let lock = NSLock()
+
+    init(count: Int) { self.count = count }
+
+    func next() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard nextIndex < count else { return nil }
+        nextIndex += 1
+        return nextIndex - 1
     }
 }

@@ -3,6 +3,7 @@
 
 import Foundation
 import RunbookSource
+import RunbookSyntax
 
 public struct Suppression: Sendable {
     public let rules: [String]
@@ -62,6 +63,46 @@ public enum Suppressions {
             result.append(Suppression(rules: rules, until: until, reason: reason, range: SourceRange(start: start, end: lineRange.end), lines: covered))
         }
         return result
+    }
+
+    /// Deleting an unused suppression that is a whole line of its own (safe, as ruff's unused `noqa`):
+    /// the line and its line break go. Not offered for a comment after code on its line, or for a
+    /// line inside a scalar's text (a `|` block, a Markdown fence), where it is content, not a comment.
+    static func removal(of suppression: Suppression, context: LintContext) -> Fix? {
+        let file = context.file
+        let line = file.lineColumn(of: suppression.range.start).line
+        let lineRange = file.lineRange(line)
+        let before = file.slice(SourceRange(start: lineRange.start, end: suppression.range.start))
+        let text = file.lineText(line).trimmingCharacters(in: .whitespaces)
+        let markdownComment = text.hasPrefix("<!--") && text.hasSuffix("-->")
+        guard before.allSatisfy({ $0 == " " || $0 == "\t" }), text.hasPrefix("#") || markdownComment else { return nil }
+        let insideText = scalarRanges(context).contains { $0.start < lineRange.end && lineRange.start < $0.end }
+        guard !insideText else { return nil }
+        let end = line < file.lineCount ? file.lineRange(line + 1).start : lineRange.end
+        return Fix.safe("remove the unused suppression", .delete(SourceRange(start: lineRange.start, end: end)))
+    }
+
+    /// The source ranges of every scalar value of the runbook's metadata and steps.
+    static func scalarRanges(_ context: LintContext) -> [SourceRange] {
+        var ranges: [SourceRange] = []
+        func collect(_ node: YAMLNode) {
+            // Iterative: documents are bounded in depth by the reader, but no recursion is needed here.
+            var pending = [node]
+            while let next = pending.popLast() {
+                switch next.kind {
+                case .scalar: ranges.append(next.range)
+                case .sequence(let items): pending.append(contentsOf: items)
+                case .mapping(let pairs): pending.append(contentsOf: pairs.map(\.value))
+                case .alias: break
+                }
+            }
+        }
+        context.syntax.metadata.fields.forEach { collect($0.value) }
+        for view in context.allSteps {
+            view.syntax.fields.fields.forEach { collect($0.value) }
+            view.syntax.rollback?.fields.fields.forEach { collect($0.value) }
+        }
+        return ranges
     }
 
     /// Markdown front matter is YAML: `#` comments and YAML extents there, `<!-- -->` and headings after it.
@@ -158,9 +199,9 @@ public enum Suppressions {
         guard !suppressions.isEmpty else { return diagnostics }
         let file = context.file
         var (kept, used) = filter(diagnostics, suppressions: suppressions, file: file, today: today)
-        func report(_ id: String, _ message: String, _ suppression: Suppression, help: String? = nil) {
+        func report(_ id: String, _ message: String, _ suppression: Suppression, help: String? = nil, fix: Fix? = nil) {
             guard let description = RuleRegistry.description(for: id) else { return }
-            kept.append(Diagnostic(description.code, message, file: file, range: suppression.range, help: help))
+            kept.append(Diagnostic(description.code, message, file: file, range: suppression.range, help: help, fix: fix))
         }
         for (index, suppression) in suppressions.enumerated() {
             let unknown = suppression.rules.filter { !isKnown($0) }
@@ -177,7 +218,7 @@ public enum Suppressions {
                        help: "fix what it suppressed, or renew it with a new date and reason")
             } else if !used[index] {
                 report(RuleRegistry.unusedSuppressionID, "suppression of \(suppression.rules.joined(separator: ", ")) matches no finding", suppression,
-                       help: "remove it")
+                       help: "remove it", fix: removal(of: suppression, context: context))
             }
             if suppression.reason == nil {
                 report(RuleRegistry.suppressionWithoutReasonID, "suppression of \(suppression.rules.joined(separator: ", ")) gives no reason", suppression,

@@ -124,6 +124,8 @@ public final class Executor: @unchecked Sendable {
     /// Steps that completed, oldest first, with what is needed to undo them.
     var completed: [Completed] = []
     var plan: [PlanEntry] = []
+    /// The run this executor runs, resumes or rolls back: every command it starts carries it (`RBC_RUN_ID`).
+    var runID: String?
     private let signalLock = NSLock()
     private var signals: [String] = []
 
@@ -178,6 +180,7 @@ public final class Executor: @unchecked Sendable {
 
     /// Runs (or, with `dryRun`, plans) the runbook from its first step.
     public func run(runID: String) -> RunOutcome {
+        self.runID = runID
         var started = JournalEvent(.runStarted)
         started.journalVersion = Journal.version
         started.rbcVersion = settings.rbcVersion
@@ -234,9 +237,25 @@ public final class Executor: @unchecked Sendable {
         output.note("ended process group \(leftover.pid), still running from the killed run")
     }
 
+    /// Processes of a killed run that left its process groups (`setsid`, a double fork) were the
+    /// subreaper's to end, and the subreaper is gone: find them by the run id they were started with.
+    func endEscapedProcesses(_ state: RunState) {
+        guard let earliest = state.earliestProcessTicks else { return }
+        let pids = ProcessRunner.processes(ofRun: state.runID, startedAtOrAfter: earliest)
+        guard !pids.isEmpty else { return }
+        let ended = ProcessRunner.endProcesses(pids)
+        guard !ended.isEmpty else { return }
+        var event = JournalEvent(.message)
+        event.text = "ended \(ended.count) process\(ended.count == 1 ? "" : "es") the killed run left running, found by their \(ProcessRunner.runIDVariable): \(ended.map(String.init).joined(separator: ", "))"
+        record(event)
+        output.note("rbc: \(event.text ?? "")")
+    }
+
     /// Continues a past run from its first step that did not complete.
     public func resume(_ state: RunState) -> RunOutcome {
+        runID = state.runID
         endLeftoverProcess(state)
+        endEscapedProcesses(state)
         unrestorable = state.maskedConfigChanges
         results = state.results
         completed = state.completedOrder.compactMap { id in
@@ -254,7 +273,9 @@ public final class Executor: @unchecked Sendable {
     /// the one it died in (it may have taken effect), and undos that failed before — so after
     /// `rollback_failed`, another `rbc rollback` retries exactly the undos that did not succeed.
     public func rollback(_ state: RunState) -> RunOutcome {
+        runID = state.runID
         endLeftoverProcess(state)
+        endEscapedProcesses(state)
         unrestorable = state.maskedConfigChanges
         results = state.results
         completed = state.pendingUndos.compactMap { id in
@@ -897,6 +918,7 @@ public final class Executor: @unchecked Sendable {
     /// The command the shell runs and the variables it reads: values never become shell text.
     func commandToRun(_ action: ActionIR, step: StepIR, field: String) throws -> (String, [String: String]) {
         var environment: [String: String] = [:]
+        if let runID { environment[ProcessRunner.runIDVariable] = runID }
         for substitution in (step.substitutions ?? []) where substitution.field == field {
             let value = try evaluate(substitution).text
             // Taint: a value computed from a secret is a secret.

@@ -260,6 +260,65 @@ public final class ProcessRunner: @unchecked Sendable {
         return true
     }
 
+    /// The variable every command of a run is started with (its value the run id). Descendants
+    /// inherit it, and the kernel keeps the environment a process started with, so what a run left
+    /// behind — escaped from its process group or not — is still recognisable after rbc was killed.
+    public static let runIDVariable = "RBC_RUN_ID"
+
+    /// Running processes of a past run: started with `RBC_RUN_ID=runID`, owned by rbc's user, no
+    /// older than the run's first process, and neither rbc nor one of its ancestors (a `rbc rollback`
+    /// typed inside a step's shell must not end that shell).
+    public static func processes(ofRun runID: String, startedAtOrAfter earliest: UInt64) -> [pid_t] {
+        guard !runID.isEmpty, let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        let marker = Array("\(runIDVariable)=\(runID)".utf8)
+        var excluded: Set<pid_t> = []
+        var ancestor = getpid()
+        while ancestor > 1, excluded.insert(ancestor).inserted, let parent = parent(of: ancestor) { ancestor = parent }
+        return entries.compactMap { entry -> pid_t? in
+            guard let pid = pid_t(entry), pid > 1, !excluded.contains(pid), owner(of: pid) == getuid(),
+                  let ticks = startTicks(of: pid), ticks >= earliest, isLiving(pid),
+                  let environment = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return nil }
+            let matches = environment.split(separator: 0, omittingEmptySubsequences: true).contains { Array($0) == marker }
+            return matches ? pid : nil
+        }
+    }
+
+    /// Ends processes a killed run left (SIGTERM, then SIGKILL to what outlives 3 s), each only while
+    /// it is still the process that was found (same kernel start time). Returns the pids signalled.
+    @discardableResult
+    public static func endProcesses(_ pids: [pid_t]) -> [pid_t] {
+        let found = pids.compactMap { pid in startTicks(of: pid).map { (pid, $0) } }
+        let sameProcess: ((pid_t, UInt64)) -> Bool = { startTicks(of: $0.0) == $0.1 && isLiving($0.0) }
+        for process in found where sameProcess(process) { kill(process.0, SIGTERM) }
+        var waited = 0
+        while found.contains(where: sameProcess), waited < 3000 {
+            usleep(10_000)
+            waited += 10
+        }
+        for process in found where sameProcess(process) { kill(process.0, SIGKILL) }
+        return found.map(\.0)
+    }
+
+    /// The parent of a process, from /proc, nil when it is gone.
+    static func parent(of pid: pid_t) -> pid_t? {
+        statFields(of: pid).flatMap { $0.count > 1 ? pid_t($0[1]) : nil }
+    }
+
+    /// Whether a process runs (a zombie or a dead one does not).
+    static func isLiving(_ pid: pid_t) -> Bool {
+        guard let state = statFields(of: pid)?.first else { return false }
+        return state != "Z" && state != "X"
+    }
+
+    /// The fields of /proc/PID/stat after the command name (state first), nil when the process is gone.
+    static func statFields(of pid: pid_t) -> [Substring]? {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        // "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses, so split after the last ')'.
+        guard let close = text.lastIndex(of: ")") else { return nil }
+        return text[text.index(after: close)...].split(separator: " ")
+    }
+
     /// Processes of a group that are still running. Zombies do not count: an orphan's zombie lingers
     /// until some ancestor reaps it, and `kill(-group, 0)` would call it alive.
     public static func livingMembers(of group: pid_t) -> [pid_t] {

@@ -36,6 +36,8 @@ public struct RunState: Sendable {
     public let results: [String: StepResult]
     /// The process group of an attempt that never finished (the run was killed during it).
     public let leftoverProcess: (pid: Int32, startTicks: UInt64)?
+    /// The kernel start time of the run's first journaled process: nothing the run started is older.
+    public let earliestProcessTicks: UInt64?
     /// Steps whose config change replaced a value that held a secret: it was masked in the journal
     /// and cannot be restored from it.
     public let maskedConfigChanges: Set<String>
@@ -92,6 +94,7 @@ public struct RunState: Sendable {
         var results: [String: StepResult] = [:]
         var attempts: [String: JournalEvent] = [:]
         var running: (pid: Int32, startTicks: UInt64)?
+        var earliestTicks: UInt64?
         var started: String?
         for event in events {
             switch event.event {
@@ -103,7 +106,10 @@ public struct RunState: Sendable {
                     undone.remove(step)
                 }
             case .processStarted:
-                if let pid = event.pid, let ticks = event.startTicks { running = (pid, ticks) }
+                if let pid = event.pid, let ticks = event.startTicks {
+                    running = (pid, ticks)
+                    earliestTicks = min(earliestTicks ?? ticks, ticks)
+                }
             case .attemptFinished:
                 if let step = event.step { attempts[step] = event }
                 running = nil
@@ -148,6 +154,7 @@ public struct RunState: Sendable {
         pendingRunbookRollbacks = ir.rollback.filter { !runbookRollbacksDone.contains($0.id) }
         self.results = results
         leftoverProcess = running
+        earliestProcessTicks = earliestTicks
         maskedConfigChanges = masked
         inFlight = finished == nil ? started : nil
     }

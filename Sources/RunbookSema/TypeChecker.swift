@@ -478,9 +478,12 @@ private struct Checker {
         let names = ActionKind.allCases.map(\.rawValue)
         let aliases = ["shell": "execute_command", "command": "execute_command", "run": "execute_command",
                        "notify": "send_notification", "http": "http_request", "sleep": "wait", "ticket": "create_ticket"]
+        // A misspelling with one close action is safe to correct; a synonym (`shell`) is a guess.
+        let fix = Suggestions.onlyClose(to: text, in: names).flatMap { valueFix(field.value, $0, .safe) }
+            ?? aliases[text.lowercased()].flatMap { valueFix(field.value, $0, .unsafe) }
         bag.report(.invalidValue, "unknown action `\(text)`", at: field.value.range,
                    help: (Suggestions.closest(to: text, in: names) ?? aliases[text.lowercased()]).map { "did you mean `\($0)`?" }
-                       ?? "use one of \(names.joined(separator: ", "))")
+                       ?? "use one of \(names.joined(separator: ", "))", fix: fix)
         return nil
     }
 
@@ -545,9 +548,11 @@ private struct Checker {
         if let policy = FailurePolicy(rawValue: text) { return policy }
         let names = FailurePolicy.allCases.map(\.rawValue)
         let aliases = ["rollback": "abort", "stop": "halt", "ignore": "continue", "fail": "abort"]
+        // What to do on failure is the author's call: even the closest policy is only offered (unsafe).
+        let fix = (aliases[text.lowercased()] ?? Suggestions.onlyClose(to: text, in: names)).flatMap { valueFix(field.value, $0, .unsafe) }
         bag.report(.invalidValue, "unknown failure policy `\(text)`", at: field.value.range,
                    help: (aliases[text.lowercased()] ?? Suggestions.closest(to: text, in: names)).map { "did you mean `\($0)`? (abort rolls back, halt stops, continue goes on)" }
-                       ?? "use abort (stop and roll back), continue or halt (stop, roll back nothing)")
+                       ?? "use abort (stop and roll back), continue or halt (stop, roll back nothing)", fix: fix)
         return nil
     }
 
@@ -660,6 +665,11 @@ private struct Checker {
     }
 
     // MARK: - Values
+
+    /// A fix that replaces a scalar's whole value, when `ScalarEdits` can place it exactly.
+    func valueFix(_ node: YAMLNode, _ replacement: String, _ applicability: FixApplicability) -> Fix? {
+        ScalarEdits.replacingValue(of: node, with: replacement, file: file).map { Fix("write `\(replacement)`", applicability, edits: [$0]) }
+    }
 
     func location(_ range: SourceRange) -> IRLocation {
         let position = file.lineColumn(of: range.start)

@@ -76,6 +76,9 @@ struct CheckCommand: ParsableCommand {
     @Flag(name: .customLong("update-baseline"), help: "Write every current finding to the --baseline file and exit 0.")
     var updateBaseline = false
 
+    @Flag(name: .customLong("no-cache"), help: "Neither read nor write the check cache (.rbc/cache; see `rbc cache`).")
+    var noCache = false
+
     @Flag(help: "Apply the safe fixes to the files, then report what remains (see docs/fixes.md).")
     var fix = false
 
@@ -111,6 +114,8 @@ struct CheckCommand: ParsableCommand {
         options.alerts = alerts
         options.git = !noGit
         options.skipNonRunbooks = skipNonRunbooks
+        options.cache = !noCache
+        options.toolVersion = RBC.version
         var report: CheckReport
         if fix {
             let outcome = FixSession.run(paths: paths, options: options, unsafe: unsafeFixes)
@@ -152,6 +157,7 @@ struct CheckCommand: ParsableCommand {
             for (phase, seconds) in report.timings {
                 text += "  " + phase.padding(toLength: 11, withPad: " ", startingAt: 0) + String(format: "%.4f", seconds) + "\n"
             }
+            text += "  cache      \(report.cachedFiles) of \(report.results.count) runbooks answered from the cache\n"
             Console.err(text)
         }
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }

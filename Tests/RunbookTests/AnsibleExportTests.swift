@@ -433,6 +433,26 @@ import Testing
         #expect(Self.text(batch.root + "/fleet-web-1/effects.log") == "mark web-1-label\nact\nunmark web-1-label\n")
     }
 
+    /// The playbook's journals are rbc's format: every line of every host's journal fits schema/journal.schema.json.
+    @Test func playbookJournalsFitTheJournalSchema() throws {
+        let batch = try Self.batch.get()
+        let validator = try #require(SchemaTests.validator, "check-jsonschema not installed: run `make venv`")
+        let directory = batch.root + "/schema-lines"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var files: [String] = []
+        for (host, journal) in try Self.journals(in: batch.root + "/.rbc/runs") {
+            let lines = try String(contentsOfFile: journal.path, encoding: .utf8).split(separator: "\n")
+            for (index, line) in lines.enumerated() {
+                let path = directory + "/\(host)-\(index).json"
+                try String(line).write(toFile: path, atomically: true, encoding: .utf8)
+                files.append(path)
+            }
+        }
+        #expect(files.count > 50)
+        let (status, output) = try Self.run(validator, ["--schemafile", TestSupport.path("schema/journal.schema.json")] + files, in: directory)
+        #expect(status == 0, "\(output)")
+    }
+
     @Test func generatedPlaybooksPassAnsibleLintProductionProfile() throws {
         let batch = try Self.batch.get()
         #expect(batch.lintStatus == 0, "\(batch.lintOutput)")

@@ -90,6 +90,37 @@ import Testing
         #expect(output.contains("SC2154"), "the other commands are still analysed")
     }
 
+    @Test func aShellCheckThatNeverAnswersIsEndedAtTheBudget() throws {
+        // ShellCheck is found on PATH. This one starts a child that keeps the output pipe open and
+        // never answers: rbc must end the whole process group at `shellcheck: {timeout: 1s}` and say
+        // which commands were not analysed, instead of waiting for the pipe to close.
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let bin = directory.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        let marker = directory.appendingPathComponent("started").path
+        let fake = bin.appendingPathComponent("shellcheck")
+        try "#!/bin/sh\necho $$ >> \(marker)\nsleep 300 &\necho $! >> \(marker)\nwait\n".write(to: fake, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake.path)
+        try "shellcheck: {timeout: 1s}\n".write(to: directory.appendingPathComponent(".rbc.yaml"), atomically: true, encoding: .utf8)
+        let steps = (0..<150).map { "    - {id: s\($0), action: execute_command, command: \"echo \($0)\", readonly: true, timeout: 5s}\n" }.joined()
+        try Self.runbookFile(steps: steps).write(to: directory.appendingPathComponent("big.yaml"), atomically: true, encoding: .utf8)
+        let path = bin.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let run = try TestSupport.rbc(["check", "--no-git", "big.yaml"], in: directory.path, environment: ["PATH": path])
+        #expect(run.status == 0, "\(run.stdout.prefix(2000)) \(run.stderr.prefix(2000))")
+        #expect(run.stdout.contains("big.yaml: info[RB016]: ShellCheck did not finish within 1 s; 150 of 150 shell commands in this file were not analysed"),
+                "\(run.stdout.prefix(2000))")
+        let started = (try? String(contentsOfFile: marker, encoding: .utf8)) ?? ""
+        #expect(!started.isEmpty, "the fake shellcheck on PATH was the one run")
+        // The fake and its `sleep` were ended with their group: none of them is left running (a
+        // zombie not yet reaped by init is ended too).
+        for pid in started.split(separator: "\n").compactMap({ Int32($0) }) {
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            let state = stat.split(separator: ")").last?.split(separator: " ").first ?? "Z"
+            #expect(state == "Z" || state == "X", "process \(pid) of the fake shellcheck still runs: \(stat)")
+        }
+    }
+
     @Test func aTaggedIntegerThatIsNoNumberIsRejected() throws {
         let run = try Self.check(Self.runbookFile(steps: """
                 - {id: a, action: execute_command, command: "true", readonly: true, timeout: 5s, retries: !!int abc}

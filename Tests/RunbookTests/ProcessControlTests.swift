@@ -117,6 +117,49 @@ func uniqueSleep() -> String { "\(Int.random(in: 40...90)).\(Int.random(in: 100_
                 "ending a leftover process is journaled")
     }
 
+    /// rbc killed with SIGKILL cannot end its step, and a process that left the step's process group
+    /// was the subreaper's to end: rollback and resume find it by the run id it was started with.
+    @Test(arguments: ["rollback", "resume"])
+    func processesEscapedFromAKilledRunAreEndedByRollbackAndResume(_ command: String) throws {
+        let marker = uniqueSleep()
+        let fixture = try RunFixture(runbook("""
+            - id: escape
+              action: execute_command
+              command: "[ -f resumed ] && exit 0; setsid sleep \(marker) & echo $! > escaped; sh -c 'sleep \(marker)' & sleep 60"
+              timeout: 120s
+              rollback:
+                action: execute_command
+                command: "touch undone"
+                timeout: 10s
+
+        """))
+        let process = try fixture.start(["run", "rb.yaml"])
+        defer { for pid in processes(matching: "sleep \(marker)") { kill(pid, SIGKILL) } }
+        #expect(try fixture.waitFor { $0.event == .processStarted })
+        var escaped: pid_t?
+        for _ in 0..<500 where escaped == nil {
+            escaped = pid_t(fixture.read("escaped").trimmingCharacters(in: .whitespacesAndNewlines))
+            usleep(10_000)
+        }
+        let escapee = try #require(escaped)
+        for _ in 0..<500 where processes(matching: "sleep \(marker)").count < 2 { usleep(10_000) }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let listing = processes(matching: "sleep \(marker)").map { pid in
+            "\(pid): " + ((try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? "?")
+        }.joined(separator: "\n")
+        #expect(isRunning(escapee), "SIGKILL leaves the escaped process running: \(escapee) \(fixture.read("escaped"))\n\(listing)")
+        #expect(ProcessRunner.livingMembers(of: escapee) == [escapee], "it leads a process group of its own")
+        try "".write(to: fixture.url.appendingPathComponent("resumed"), atomically: true, encoding: .utf8)
+        let after = try fixture.rbc([command, "last", "--yes"])
+        #expect(after.status == 0, "\(after.stderr)")
+        #expect(processes(matching: "sleep \(marker)").isEmpty, "\(command) left the killed run's processes running: \(after.stderr)")
+        #expect(after.stderr.contains("\(escapee)"), "\(after.stderr)")
+        let events = try fixture.events()
+        #expect(events.contains { $0.event == .message && ($0.text ?? "").contains("found by their RBC_RUN_ID") && ($0.text ?? "").contains("\(escapee)") },
+                "ending them is journaled")
+    }
+
     @Test func theTimeoutEndsEscapedProcessesThatIgnoreSIGTERM() throws {
         let marker = uniqueSleep()
         let fixture = try RunFixture(runbook("""

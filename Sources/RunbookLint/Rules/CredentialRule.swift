@@ -99,31 +99,40 @@ struct CredentialRule: LintRule {
     func check(_ context: LintContext) -> [LintFinding] {
         let file = context.file
         var findings: [LintFinding] = []
-        let wholeFile = file.text.lowercased()
-        let candidates = CredentialPattern.all.filter { pattern in pattern.triggers.contains { wholeFile.contains($0) } }
-        if candidates.isEmpty { return [] }
-        for line in 1...max(1, file.lineCount) {
-            let text = file.lineText(line)
-            let lowered = text.lowercased()
-            let patterns = candidates.filter { pattern in pattern.triggers.contains { lowered.contains($0) } }
-            if patterns.isEmpty { continue }
-            let lineStart = file.lineRange(line).start
-            let nsrange = NSRange(text.startIndex..., in: text)
-            var reported: [Range<String.Index>] = []
-            for pattern in patterns {
-                for match in pattern.regex.matches(in: text, range: nsrange) {
-                    guard let range = Range(match.range(at: pattern.group), in: text),
-                          !reported.contains(where: { $0.overlaps(range) }) else { continue }
-                    let secret = String(text[range])
-                    if CredentialPattern.isReferenceOrDummy(secret) { continue }
-                    if pattern.needsEntropy, Self.entropy(secret) < 2.5 { continue }
-                    reported.append(range)
-                    let start = lineStart + text.utf8.distance(from: text.startIndex, to: range.lowerBound)
-                    let length = secret.utf8.count
-                    findings.append(LintFinding("\(pattern.what) is written into the runbook (`\(Self.mask(secret))`, \(length) characters)",
-                                                at: SourceRange(start: start, end: start + length),
-                                                help: "declare a `secret: true` parameter and pass the value at run time; rotate this credential"))
-                }
+        let triggers = CredentialPattern.all.map { $0.triggers.map { Array($0.utf8) } }
+        return file.bytes.withUnsafeBufferPointer { bytes in
+            let candidates = CredentialPattern.all.indices.filter { index in triggers[index].contains { ByteSearch.containsIgnoringCase(bytes, $0) } }
+            if candidates.isEmpty { return [] }
+            for line in 1...max(1, file.lineCount) {
+                let lineRange = file.lineRange(line)
+                let lineBytes = UnsafeBufferPointer(rebasing: bytes[lineRange.start..<min(bytes.count, max(lineRange.start, lineRange.end))])
+                let patterns = candidates.filter { index in triggers[index].contains { ByteSearch.containsIgnoringCase(lineBytes, $0) } }
+                    .map { CredentialPattern.all[$0] }
+                if patterns.isEmpty { continue }
+                findings += Self.findings(in: file.lineText(line), lineStart: lineRange.start, patterns: patterns)
+            }
+            return findings
+        }
+    }
+
+    /// The credentials on one line whose trigger words were found, placed at `lineStart` + their offset.
+    static func findings(in text: String, lineStart: Int, patterns: [CredentialPattern]) -> [LintFinding] {
+        var findings: [LintFinding] = []
+        let nsrange = NSRange(text.startIndex..., in: text)
+        var reported: [Range<String.Index>] = []
+        for pattern in patterns {
+            for match in pattern.regex.matches(in: text, range: nsrange) {
+                guard let range = Range(match.range(at: pattern.group), in: text),
+                      !reported.contains(where: { $0.overlaps(range) }) else { continue }
+                let secret = String(text[range])
+                if CredentialPattern.isReferenceOrDummy(secret) { continue }
+                if pattern.needsEntropy, Self.entropy(secret) < 2.5 { continue }
+                reported.append(range)
+                let start = lineStart + text.utf8.distance(from: text.startIndex, to: range.lowerBound)
+                let length = secret.utf8.count
+                findings.append(LintFinding("\(pattern.what) is written into the runbook (`\(Self.mask(secret))`, \(length) characters)",
+                                            at: SourceRange(start: start, end: start + length),
+                                            help: "declare a `secret: true` parameter and pass the value at run time; rotate this credential"))
             }
         }
         return findings

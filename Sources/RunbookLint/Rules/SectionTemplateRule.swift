@@ -33,6 +33,18 @@ public struct SectionTemplate: Sendable, Equatable {
 
     public static func named(_ name: String) -> SectionTemplate? { builtIn.first { $0.name == name.lowercased() } }
 
+    /// The template's sections that some heading of a page is (by `heading(_:matches:)`).
+    public func sectionsPresent(among headings: [String]) -> [String] {
+        sections.filter { section in headings.contains { Self.heading($0, matches: section) } }
+    }
+
+    /// Whether a page's headings show it follows this template: every section, or all but one when
+    /// that leaves at least three (the same bar as RB030 without configuration).
+    public func isFollowed(by headings: [String]) -> Bool {
+        let present = sectionsPresent(among: headings).count
+        return present == sections.count || (present >= 3 && present == sections.count - 1)
+    }
+
     /// Whether a heading is this section: its words contain the section's words in order, each
     /// compared by its first six letters (`Mitigating` is Mitigation, `Diagnosis and mitigation`
     /// is both, `Containment` is Contain).
@@ -154,13 +166,14 @@ struct SectionTemplateRule: LintRule {
             templates = configured
         } else {
             templates = SectionTemplate.builtIn.filter { template in
-                let present = template.sections.filter { section in headings.contains { SectionTemplate.heading($0, matches: section) } }
-                return present.count >= 3 && present.count == template.sections.count - 1
+                let present = template.sectionsPresent(among: headings).count
+                return present >= 3 && present == template.sections.count - 1
             }
         }
         let title = page.headings.first { $0.level == 1 }?.range ?? context.syntax.headerRange
         return templates.compactMap { template in
-            let missing = template.sections.filter { section in !headings.contains { SectionTemplate.heading($0, matches: section) } }
+            let present = Set(template.sectionsPresent(among: headings))
+            let missing = template.sections.filter { !present.contains($0) }
             guard !missing.isEmpty else { return nil }
             let list = missing.map { "`\($0)`" }
             let named = list.count == 1 ? list[0] : list.dropLast().joined(separator: ", ") + " and " + list.last!

@@ -6,7 +6,7 @@ struct UnusedSuppressionRule: LintRule {
         summary: "an `rbc:ignore` comment suppresses nothing",
         rationale: """
         A suppression that matches no finding is noise at best, and at worst hides a future finding \
-        nobody reviewed. Remove it.
+        nobody reviewed. Remove it (`rbc check --fix` removes one that is a line of its own).
         """,
         triggering: [.steps("""
                 ↓# rbc:ignore RB001 -- this step has a rollback after all
@@ -22,7 +22,8 @@ struct UnusedSuppressionRule: LintRule {
                   command: "kubectl rollout restart deploy/api"
                   timeout: 2m
                   expect: {exit_code: 0}
-            """)])
+            """)],
+        fix: .safe)
 
     func check(_ context: LintContext) -> [LintFinding] { [] }
 }

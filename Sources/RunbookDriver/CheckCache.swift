@@ -1,0 +1,68 @@
+// `rbc check`'s persistent cache: each runbook's complete per-file answer (compiler and lint
+// diagnostics, ShellCheck's findings, suppressions applied, fixes included), filed under the hash of
+// everything that decides it — the file's bytes and path, the rbc build, `.rbc.yaml`, the working
+// directory, today's date, the severity inferred for it and the ShellCheck in use. A changed input is
+// a different key, so an entry can only be right or missing.
+
+import Foundation
+import RunbookGit
+import RunbookLint
+import RunbookSource
+
+public struct CheckCache: Sendable {
+    public let store: ContentCache
+    /// What every key of this run shares.
+    let context: [String]
+
+    /// `.rbc/cache` beside `.rbc.yaml`, else at the root of the git work tree, else
+    /// `$XDG_CACHE_HOME/rbc` (`~/.cache/rbc`).
+    public static func root(configuration: Configuration, from start: String = FileManager.default.currentDirectoryPath) -> String {
+        if configuration.file != nil { return (configuration.directory as NSString).appendingPathComponent(".rbc/cache") }
+        if let repository = try? GitRepository.discover(containing: start) {
+            return (repository.workdir as NSString).appendingPathComponent(".rbc/cache")
+        }
+        let environment = ProcessInfo.processInfo.environment
+        let base = environment["XDG_CACHE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
+            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache")
+        return (base as NSString).appendingPathComponent("rbc")
+    }
+
+    init(root: String, configuration: Configuration, options: CheckOptions, lint: LintConfiguration?) {
+        store = ContentCache(root: root)
+        let configText = configuration.file.flatMap { FileManager.default.contents(atPath: $0) }.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        var shellcheck = "off"
+        if let lint, lint.shellcheck.enabled {
+            shellcheck = (lint.shellcheck.executable ?? ShellCheck.locate()).map { ShellCheck.identity(of: $0) } ?? "missing"
+        }
+        context = [Self.buildIdentity(version: options.toolVersion), configuration.file ?? "", configText,
+                   FileManager.default.currentDirectoryPath, options.today, options.lint ? "lint" : "compile",
+                   shellcheck, options.skipNonRunbooks ? "sniff-named" : ""]
+    }
+
+    /// This rbc: its version and the binary's size and modification time, so a rebuild with other
+    /// rules never reads its predecessor's answers.
+    static func buildIdentity(version: String) -> String {
+        var info = stat()
+        guard stat("/proc/self/exe", &info) == 0 else { return version + " unknown-build" }
+        return "\(version) \(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+    }
+
+    func key(for file: SourceFile, explicit: Bool, settings: CompileSettings) -> String {
+        let inferred = settings.inferredSeverity.map { "\($0)" } ?? ""
+        return ContentCache.key((context + [file.path, explicit ? "named" : "walked", inferred, settings.documentation ? "doc" : ""]).map { Array($0.utf8) }
+                                + [file.bytes])
+    }
+
+    func diagnostics(for key: String, file: SourceFile) -> [Diagnostic]? {
+        guard let payload = store.get("check", key) else { return nil }
+        var reader = CacheReader(payload)
+        guard let diagnostics = DiagnosticCoding.decode(from: &reader, file: file), reader.atEnd else { return nil }
+        return diagnostics
+    }
+
+    func save(_ diagnostics: [Diagnostic], for key: String) {
+        var writer = CacheWriter()
+        DiagnosticCoding.encode(diagnostics, into: &writer)
+        store.put("check", key, writer.bytes)
+    }
+}

@@ -1,0 +1,162 @@
+// The check cache may make rbc faster and must never change an answer: warm output is compared
+// byte for byte with a run that computes everything, on the shared corpora and on a repository whose
+// files, history and configuration change between runs.
+
+import Foundation
+import RunbookSource
+import Testing
+
+@Suite struct CacheTests {
+    /// Field names of a value, as Swift stores them.
+    static func fieldNames(_ value: Any) -> [String] { Mirror(reflecting: value).children.compactMap(\.label) }
+
+    @Test func theEncodingStoresEveryFieldOfADiagnostic() throws {
+        let file = SourceFile(path: "a.yaml", text: "runbook:\n  name: x\n")
+        let code = DiagnosticCode("RB999", "test-code", .warning, "a test code")
+        let fix = Fix("replace x", .unsafe, edits: [TextEdit(SourceRange(start: 16, end: 17), "y"), .insert("z", at: 2)])
+        let diagnostic = Diagnostic(code, "message", severity: .error, file: file, range: SourceRange(start: 16, end: 17),
+                                    displayPath: "shown", help: "help", notes: [DiagnosticNote("note", at: SourceRange(start: 0, end: 7)), DiagnosticNote("bare")],
+                                    fix: fix)
+        // A field added to one of these types must be added to the cache encoding too (and here).
+        #expect(Self.fieldNames(diagnostic) == DiagnosticCoding.fields["Diagnostic"])
+        #expect(Self.fieldNames(code) == DiagnosticCoding.fields["DiagnosticCode"])
+        #expect(Self.fieldNames(diagnostic.notes[0]) == DiagnosticCoding.fields["DiagnosticNote"])
+        #expect(Self.fieldNames(fix) == DiagnosticCoding.fields["Fix"])
+        #expect(Self.fieldNames(fix.edits[0]) == DiagnosticCoding.fields["TextEdit"])
+        #expect(Self.fieldNames(SourceRange(start: 0, end: 1)) == DiagnosticCoding.fields["SourceRange"])
+
+        let bare = Diagnostic(code, "no file", displayPath: "rbc")
+        var writer = CacheWriter()
+        DiagnosticCoding.encode([diagnostic, bare], into: &writer)
+        var reader = CacheReader(writer.bytes)
+        let decoded = try #require(DiagnosticCoding.decode(from: &reader, file: file))
+        #expect(reader.atEnd)
+        #expect(decoded.count == 2)
+        let first = decoded[0]
+        #expect(first.code == code && first.severity == .error && first.message == "message" && first.file === file)
+        #expect(first.range == diagnostic.range && first.displayPath == "shown" && first.help == "help")
+        #expect(first.notes.map(\.message) == ["note", "bare"] && first.notes.map(\.range) == [SourceRange(start: 0, end: 7), nil])
+        #expect(first.fix == fix)
+        #expect(decoded[1].file == nil && decoded[1].range == nil && decoded[1].fix == nil && decoded[1].help == nil)
+        // Every truncation of the payload is a miss, never a crash or a wrong answer.
+        for length in 0..<writer.bytes.count {
+            var truncated = CacheReader(Array(writer.bytes.prefix(length)))
+            #expect(DiagnosticCoding.decode(from: &truncated, file: file) == nil, "a payload cut at \(length) bytes decoded")
+        }
+    }
+
+    @Test func aDamagedEntryReadsAsAMiss() throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let cache = ContentCache(root: root.path)
+        let key = ContentCache.key(["a", "b"])
+        #expect(key != ContentCache.key(["ab"]), "parts are length-prefixed")
+        cache.put("check", key, Array("payload".utf8))
+        #expect(cache.get("check", key) == Array("payload".utf8))
+        let path = "\(cache.directory)/check/\(key.prefix(2))/\(key.dropFirst(2))"
+        var bytes = try #require(FileManager.default.contents(atPath: path))
+        bytes[14] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: path))
+        #expect(cache.get("check", key) == nil)
+        try Data(bytes.prefix(20)).write(to: URL(fileURLWithPath: path))
+        #expect(cache.get("check", key) == nil)
+        #expect(try String(contentsOfFile: root.appendingPathComponent(".gitignore").path, encoding: .utf8).contains("*"))
+    }
+
+    /// `rbc check` output and how many runbooks the cache answered (from `--timings`).
+    static func check(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> (output: String, cached: Int, checked: Int) {
+        let run = try TestSupport.rbc(["check", "--format", "json", "--timings"] + arguments, in: directory, environment: environment)
+        #expect(run.status == 0 || run.status == 1, "\(run.stderr.suffix(2000))")
+        let line = run.stderr.split(separator: "\n").first { $0.contains("answered from the cache") } ?? ""
+        let numbers = line.split(separator: " ").compactMap { Int($0) }
+        return (run.stdout, numbers.first ?? -1, numbers.dropFirst().first ?? -1)
+    }
+
+    @Test(arguments: CorpusLintGoldenTests.corpora)
+    func warmOutputIsColdOutputOnTheCorpora(_ corpus: CorpusLintGoldenTests.Corpus) throws {
+        let root = try CorpusLintGoldenTests.stage(corpus, from: try TestSupport.sharedCorpora())
+        defer { try? FileManager.default.removeItem(at: root) }
+        let arguments = corpus.paths + ["--no-git", "--now", "2026-12-04"]
+        let cold = try Self.check(arguments, in: root.path)
+        #expect(cold.cached == 0)
+        #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent(".rbc/cache/v1/check").path), "the cache sits beside .rbc.yaml")
+        let warm = try Self.check(arguments, in: root.path)
+        #expect(warm.checked > 0 && warm.cached > 0, "the warm run read the cache: \(warm.cached) of \(warm.checked)")
+        #expect(warm.output == cold.output)
+        let uncached = try Self.check(arguments + ["--no-cache"], in: root.path)
+        #expect(uncached.cached == 0 && uncached.output == cold.output)
+    }
+
+    @Test func aCacheNeverChangesAnAnswerWhileARepositoryChanges() throws {
+        let repo = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: repo) }
+        func git(_ arguments: String...) throws {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+            process.arguments = ["-C", repo.path, "-c", "user.name=T", "-c", "user.email=t@example.invalid"] + arguments
+            process.environment = ["GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z", "HOME": repo.path]
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "git \(arguments)")
+        }
+        func write(_ name: String, _ text: String) throws {
+            let url = repo.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+        let yaml = """
+            runbook:
+              name: restart api
+              severity: P2
+              owner: team-api
+              steps:
+                - id: restart
+                  action: execute_command
+                  command: "kubectl rollout restart deploy/api -n $ns"
+                  timeout: 2m
+                  rollback: {action: execute_command, command: "kubectl rollout undo deploy/api", timeout: 2m}
+
+            """
+        try write("runbooks/api.yaml", yaml)
+        try write("runbooks/page.md", "# Disk full\n\nSee [the api runbook](other.md#restart).\n\n## Mitigation\n\n### clean\n\n```bash\nrm -rf /var/tmp/$dir\n```\n")
+        try write("runbooks/other.md", "# Other\n\n## Restart\n\ntext\n")
+        try git("init", "-q", "-b", "main")
+        try git("add", "-A")
+        try git("commit", "-q", "-m", "first")
+        var seen: [String] = []
+        /// The cached run and a run that computes everything must agree at every stage.
+        func agree(_ stage: String, now: String = "2026-12-04") throws {
+            let arguments = ["runbooks", "--now", now]
+            let cached = try Self.check(arguments, in: repo.path)
+            let fresh = try Self.check(arguments + ["--no-cache"], in: repo.path)
+            #expect(cached.output == fresh.output, "\(stage): the cached answer differs:\n\(cached.output)\n---\n\(fresh.output)")
+            seen.append(cached.output)
+            let again = try Self.check(arguments, in: repo.path)
+            #expect(again.output == fresh.output, "\(stage): the warm answer differs")
+        }
+        try agree("first commit")
+        let warm = try Self.check(["runbooks", "--now", "2026-12-04"], in: repo.path)
+        // The page with a relative link depends on another file, so it is always checked afresh (the
+        // page it links to is no runbook, only a link target).
+        #expect(warm.checked == 2 && warm.cached == 1, "every other runbook is answered from the cache (\(warm.cached) of \(warm.checked))")
+        // The linked page loses the anchor the first page points at: RB031 must appear.
+        try write("runbooks/other.md", "# Other\n\n## Something else\n\ntext\n")
+        try agree("a linked page changed")
+        #expect(seen.last?.contains("RB031") == true, "\(seen.last ?? "")")
+        // The configuration turns a rule off, then the date moves on.
+        try write(".rbc.yaml", "rules:\n  RB016: off\n")
+        try agree("rules changed")
+        try agree("another day", now: "2027-06-01")
+        // History moves: a commit, then history rewritten to another first commit.
+        try git("add", "-A")
+        try git("commit", "-q", "-m", "second")
+        try agree("a new commit")
+        try write("runbooks/api.yaml", yaml.replacingOccurrences(of: "timeout: 2m\n      rollback", with: "timeout: 3m\n      rollback"))
+        try agree("an uncommitted edit")
+        try git("checkout", "-q", "--orphan", "rewritten")
+        try git("add", "-A")
+        try git("commit", "-q", "-m", "rewritten")
+        try agree("rewritten history")
+        #expect(Set(seen).count > 2, "the stages changed the answer, so the comparisons compared something")
+    }
+}
