@@ -15,4 +15,18 @@ public enum IncidentReports {
         return IncidentStats.compute(incidents: readable, unreadable: unreadable.count + incidents.count - readable.count, runs: runs,
                                      policy: settings.policy, since: since, now: now)
     }
+
+    /// `rbc incident review ID`: the post-incident review draft, from the record and the attached runs' journals.
+    public static func review(_ name: String, now: Date, configuration: Configuration = Configuration.discover().0) throws(IncidentError) -> String {
+        let settings = configuration.incidentSettings
+        let incident = try IncidentStore(settings: settings).load(name)
+        let base = (settings.directory as NSString).deletingLastPathComponent
+        let runsDirectory = RunSession.runsDirectory(config: configuration)
+        var runs: [String: RunState] = [:]
+        for link in incident.runs {
+            let candidates = [link.journal.map { $0.hasPrefix("/") ? $0 : base + "/" + $0 }, runsDirectory + "/\(link.run).jsonl"].compactMap { $0 }
+            if let state = candidates.lazy.compactMap({ try? RunState(path: $0) }).first { runs[link.run] = state }
+        }
+        return IncidentReview.markdown(incident, runs: runs, policy: settings.policy, now: now)
+    }
 }

@@ -292,14 +292,21 @@ struct ResolveCommand: ParsableCommand {
 
 struct IncidentReviewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "review", abstract: "Record that the post-incident review was held.",
+        commandName: "review", abstract: "Draft the post-incident review (seed 001's template), or record that it was held.",
         discussion: """
+        The draft fills in what rbc knows: the timeline merged from the incident's events and the attached \
+        runs' journals (one row per step outcome, config changes old → new, rollbacks and failed \
+        rollbacks), MTTD / MTTM / MTTR, the runbook (path @ commit) that mitigated it, failed rollbacks, \
+        action items for runs that failed; the rest are [marked prompts]. --held records that the review \
+        took place (due 48 hours after resolution for P0/P1, a week for P2).
+
         Examples:
+          rbc incident review 2024-11-15-checkout > pir.md
           rbc incident review 2024-11-15-checkout --held --link docs/pir/2024-11-15-checkout.md
         """)
 
     @Argument(help: "The incident id (or its unique start).") var incident: String
-    @Flag(help: "The review took place: record it (overdue reviews are reported until then).") var held = false
+    @Flag(help: "The review took place: record it (overdue reviews are reported until then); without it, print the draft.") var held = false
     @Option(help: ArgumentHelp("Where the review is (a file, a link).", valueName: "where")) var link: String?
     @Option(help: ArgumentHelp("When it happened (UTC; default now).", valueName: "time")) var at: String?
     @OptionGroup var actor: IncidentActorOptions
@@ -308,7 +315,10 @@ struct IncidentReviewCommand: ParsableCommand {
         let store = try incidentStore()
         let now = try actor.clock()
         let time = try actor.time(at, flag: "--at")
-        guard held else { throw ValidationError("give --held to record the review") }
+        guard held else {
+            let draft = try incidentAction { () throws(IncidentError) in try IncidentReports.review(incident, now: now) }
+            return Console.out(draft)
+        }
         let reviewed = try incidentAction { () throws(IncidentError) in try store.reviewed(incident, review: link, by: actor.actor, at: time, now: now) }
         Console.out((reviewed.events.last.map(IncidentViews.logLine) ?? "") + "\n")
     }

@@ -361,3 +361,87 @@ final class IncidentFixture {
         #expect(late.stderr.contains("is resolved; a run for a recurrence belongs to a new incident"))
     }
 }
+
+/// The issue's "Done when": a whole incident with the real binary, against a loopback webhook; the
+/// review and the stats compared with golden files (times fixed with --now and RBC_TEST_CLOCK).
+@Suite struct IncidentEndToEndTests {
+    @Test func aWholeIncidentFromDeclarationToReview() throws {
+        let server = try LoopbackServer()
+        defer { server.stop() }
+        let fixture = try IncidentFixture(config: """
+            notifications: {url: "http://127.0.0.1:\(server.port)/hook", format: slack}
+            stores:
+              default: {file: config/checkout.json}
+
+            """, files: [
+                "config/checkout.json": "{\"checkout\": {\"version\": \"v3.2\"}}\n",
+                "runbooks/rollback-checkout.yaml": """
+                runbook:
+                  name: "Roll back checkout"
+                  severity: P1
+                  owner: payments
+                  steps:
+                    - id: pin-version
+                      action: update_config
+                      config_key: checkout.version
+                      value: "v3.1"
+                      timeout: 10s
+                    - id: verify
+                      action: execute_command
+                      command: "test -f healthy"
+                      readonly: true
+                      retries: 1
+                      timeout: 10s
+
+                """])
+        let git = ["GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org",
+                   "GIT_AUTHOR_DATE": "2024-11-15T13:00:00Z", "GIT_COMMITTER_DATE": "2024-11-15T13:00:00Z"]
+        for arguments in [["init", "-q"], ["add", "runbooks"], ["commit", "-qm", "runbooks"]] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["git"] + arguments
+            process.currentDirectoryURL = fixture.url
+            process.environment = ProcessInfo.processInfo.environment.merging(git) { $1 }
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+        }
+        func rbc(_ arguments: [String], _ now: String, by: String = "alice", clock: String? = nil) throws -> TestSupport.Run {
+            var environment = ["USER": by]
+            if let clock { environment["RBC_TEST_CLOCK"] = "2024-11-15T\(clock)Z" }
+            let run = try fixture.rbc(arguments + (clock == nil ? ["--now", "2024-11-15T\(now)Z", "--by", by] : []), environment: environment)
+            return run
+        }
+        let id = "2024-11-15-checkout-failure"
+        #expect(try rbc(["incident", "declare", "--severity", "SEV2", "--title", "Checkout failure", "--impact", "about 8% of checkouts fail",
+                         "--started-at", "14:00", "--detected-at", "14:22", "--alert", "CheckoutSLOBurnRate", "--commander", "bob"], "14:26:00").status == 0)
+        #expect(try rbc(["incident", "status", id, "investigating"], "14:27:00", by: "bob").status == 0)
+        #expect(try rbc(["incident", "note", id, "Error rate 8%. All errors are NullPointerException in checkout/v3.2."], "14:31:00").status == 0)
+        #expect(try rbc(["incident", "status", id, "mitigating", "--reason", "pin checkout to v3.1"], "14:32:00", by: "bob").status == 0)
+        let failing = try rbc(["run", "runbooks/rollback-checkout.yaml", "--incident", id], "", clock: "14:33:00")
+        #expect(failing.status == 1, "\(failing.stderr)")
+        #expect(fixture.read("config/checkout.json") == "{\"checkout\": {\"version\": \"v3.2\"}}\n", "rolled back byte for byte")
+        try "".write(to: fixture.url.appendingPathComponent("healthy"), atomically: true, encoding: .utf8)
+        let mitigating = try rbc(["run", "runbooks/rollback-checkout.yaml", "--incident", id], "", clock: "14:36:00")
+        #expect(mitigating.status == 0, "\(mitigating.stderr)")
+        #expect(try rbc(["incident", "update", id, "--state", "error rate dropping: 5% → 1%", "--next", "monitor"], "14:37:00", by: "bob").status == 0)
+        #expect(try rbc(["incident", "status", id, "mitigated"], "14:38:00", by: "bob").status == 0)
+        let list = try fixture.rbc(["incident", "list", "--now", "2024-11-15T16:40:00Z"])
+        #expect(list.stdout.contains("escalate to P0"), "\(list.stdout)")
+        #expect(try rbc(["incident", "severity", id, "P0", "--reason", "open over 2 hours (seed 001)"], "16:40:00", by: "bob").status == 0)
+        let resolve = try rbc(["incident", "resolve", id, "--root-cause", "NullPointerException in checkout v3.2",
+                               "--resolution", "pinned checkout to v3.1"], "16:45:00", by: "bob")
+        #expect(resolve.status == 0, "\(resolve.stderr)")
+        let review = try rbc(["incident", "review", id], "17:00:00", by: "bob")
+        #expect(review.status == 0, "\(review.stderr)")
+        TestSupport.assertGolden(review.stdout, "Tests/RunbookTests/Golden/incidents/checkout-failure.pir.md")
+        let statsJSON = try fixture.rbc(["stats", "--format", "json", "--now", "2024-11-20T00:00:00Z"])
+        #expect(statsJSON.status == 0, "\(statsJSON.stderr)")
+        TestSupport.assertGolden(statsJSON.stdout, "Tests/RunbookTests/Golden/incidents/checkout-failure.stats.json")
+        let statsText = try fixture.rbc(["stats", "--now", "2024-11-20T00:00:00Z"])
+        TestSupport.assertGolden(statsText.stdout, "Tests/RunbookTests/Golden/incidents/checkout-failure.stats.txt")
+        let messages = server.requests().compactMap { try? JSONSerialization.jsonObject(with: Data((($0["body"] as? String) ?? "").utf8)) as? [String: Any] }
+            .compactMap { $0["text"] as? String }.map { String($0.prefix { $0 != "\n" }) }
+        #expect(messages == ["INCIDENT DECLARED: P1 - Checkout failure", "INCIDENT UPDATE: P1 - Checkout failure", "INCIDENT RESOLVED: P0 - Checkout failure"])
+    }
+}
