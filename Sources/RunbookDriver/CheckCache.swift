@@ -13,6 +13,9 @@ public struct CheckCache: Sendable {
     public let store: ContentCache
     /// What every key of this run shares.
     let context: [String]
+    /// ShellCheck is on but not installed: the run-level RB016 note ("N shell commands were not
+    /// analysed") counts the commands of every file, so no file's answer may come from the cache.
+    let shellCheckMissing: Bool
 
     /// `.rbc/cache` beside `.rbc.yaml`, else at the root of the git work tree, else
     /// `$XDG_CACHE_HOME/rbc` (`~/.cache/rbc`).
@@ -34,6 +37,7 @@ public struct CheckCache: Sendable {
         if let lint, lint.shellcheck.enabled {
             shellcheck = (lint.shellcheck.executable ?? ShellCheck.locate()).map { ShellCheck.identity(of: $0) } ?? "missing"
         }
+        shellCheckMissing = shellcheck == "missing"
         context = [Self.buildIdentity(version: options.toolVersion), configuration.file ?? "", configText,
                    FileManager.default.currentDirectoryPath, options.today, options.lint ? "lint" : "compile",
                    shellcheck, options.skipNonRunbooks ? "sniff-named" : ""]

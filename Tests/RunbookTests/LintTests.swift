@@ -177,6 +177,9 @@ import Testing
         let missing = try TestSupport.rbc(["check", "examples/broken/lint-rules.yaml", "--format", "concise"], environment: ["PATH": "/nonexistent"])
         #expect(missing.stdout.contains("rbc: info[RB016] shellcheck is not installed; 7 shell commands were not analysed"), "\(missing.stdout)")
         #expect(missing.status == 1, "the runbook's own findings still fail the check")
+        // Again: an answer from the check cache must not drop the run-level note.
+        let again = try TestSupport.rbc(["check", "examples/broken/lint-rules.yaml", "--format", "concise"], environment: ["PATH": "/nonexistent"])
+        #expect(again.stdout.contains("rbc: info[RB016] shellcheck is not installed; 7 shell commands were not analysed"), "\(again.stdout)")
     }
 }
 
