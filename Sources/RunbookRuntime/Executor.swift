@@ -488,6 +488,7 @@ public final class Executor: @unchecked Sendable {
         var reason: String?
         var exitCode: Int32?
         var httpStatus: Int?
+        var bodyBytes: Int?
         var stdout = ""
         var stderr = ""
         var durationMs = 0
@@ -729,6 +730,7 @@ public final class Executor: @unchecked Sendable {
             let status = failure.kind == .timedOut ? "timed_out" : failure.kind == .interrupted ? "interrupted" : "failed"
             result = AttemptResult(status: status, reason: failure.kind == .interrupted ? "ended by \(firstSignal ?? "a signal")" : "\(failure)",
                                    durationMs: Int((DispatchTime.now().uptimeNanoseconds - began) / 1_000_000))
+            if action.kind == .httpRequest { result.bodyBytes = failure.bodyBytes }
         } catch {
             result = AttemptResult(status: "failed", reason: "\(error)")
         }
@@ -739,6 +741,7 @@ public final class Executor: @unchecked Sendable {
         finished.reason = result.reason.map(redact)
         finished.exitCode = result.exitCode
         finished.httpStatus = result.httpStatus
+        finished.bodyBytes = result.bodyBytes
         finished.durationMs = result.durationMs
         finished.stdout = result.stdout.isEmpty ? nil : excerpt(result.stdout)
         finished.stderr = result.stderr.isEmpty ? nil : excerpt(result.stderr)
@@ -815,6 +818,7 @@ public final class Executor: @unchecked Sendable {
                                                cancelled: { [unowned self] in signalCount > 0 })
             var result = AttemptResult(status: "succeeded", httpStatus: response.status, stdout: response.body,
                                        durationMs: Int((DispatchTime.now().uptimeNanoseconds - start) / 1_000_000))
+            result.bodyBytes = response.bodyBytes
             let expected = expect?.status
             if let expected, !expected.contains(response.status) {
                 result.status = "failed"
