@@ -251,6 +251,25 @@ public final class Executor: @unchecked Sendable {
         output.note("rbc: \(event.text ?? "")")
     }
 
+    /// Whether a killed run left processes running: its step's process group, or processes that
+    /// escaped it (found by their `RBC_RUN_ID`).
+    public static func leftProcessesRunning(_ state: RunState) -> Bool {
+        if let leftover = state.leftoverProcess, ProcessRunner.refusalToSignal(group: leftover.pid, startTicks: leftover.startTicks) == nil,
+           !ProcessRunner.livingMembers(of: leftover.pid).isEmpty {
+            return true
+        }
+        guard let earliest = state.earliestProcessTicks else { return false }
+        return !ProcessRunner.processes(ofRun: state.runID, startedAtOrAfter: earliest).isEmpty
+    }
+
+    /// Ends what a killed run left running when it has nothing to undo (its steps were read-only or
+    /// had no rollback): a rollback ends a run's processes whether or not there is something to undo.
+    public func endProcessesLeftRunning(_ state: RunState) {
+        runID = state.runID
+        endLeftoverProcess(state)
+        endEscapedProcesses(state)
+    }
+
     /// Continues a past run from its first step that did not complete.
     public func resume(_ state: RunState) -> RunOutcome {
         runID = state.runID

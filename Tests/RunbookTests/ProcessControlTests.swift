@@ -103,6 +103,16 @@ func processes(matching marker: String) -> [pid_t] {
     }
 }
 
+/// Polls every 10 ms until `condition` holds, for at most `seconds`; whether it held.
+func eventually(seconds: Double = 20, _ condition: () -> Bool) -> Bool {
+    let end = Date().addingTimeInterval(seconds)
+    while Date() < end {
+        if condition() { return true }
+        usleep(10_000)
+    }
+    return condition()
+}
+
 /// A number no other test's `sleep` uses, so that looking for it finds only this test's processes.
 func uniqueSleep() -> String { "\(Int.random(in: 40...90)).\(Int.random(in: 100_000...999_999))" }
 
@@ -155,13 +165,17 @@ func uniqueSleep() -> String { "\(Int.random(in: 40...90)).\(Int.random(in: 100_
         let process = try fixture.start(["run", "rb.yaml"])
         defer { for pid in processes(matching: "sleep \(marker)") { kill(pid, SIGKILL) } }
         #expect(try fixture.waitFor { $0.event == .processStarted })
+        // Killed only once the escapee has left the step's group (`$!` is known before setsid runs, and
+        // one killed with the group would never be found by its run id) and the step's own background
+        // sleep runs. Each wait stops when its condition holds: polling /proc on after that (as a
+        // `for … where` loop does) took longer than the sleeps last on a loaded machine.
         var escaped: pid_t?
-        for _ in 0..<500 where escaped == nil {
+        #expect(eventually {
             escaped = pid_t(fixture.read("escaped").trimmingCharacters(in: .whitespacesAndNewlines))
-            usleep(10_000)
-        }
+            return escaped.map { ProcessRunner.livingMembers(of: $0) == [$0] } ?? false
+        }, "the step never started its escaped process")
         let escapee = try #require(escaped)
-        for _ in 0..<500 where processes(matching: "sleep \(marker)").count < 2 { usleep(10_000) }
+        #expect(eventually { processes(matching: "sleep \(marker)").count >= 2 })
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         let listing = processes(matching: "sleep \(marker)").map { pid in
@@ -177,6 +191,54 @@ func uniqueSleep() -> String { "\(Int.random(in: 40...90)).\(Int.random(in: 100_
         let events = try fixture.events()
         #expect(events.contains { $0.event == .message && ($0.text ?? "").contains("found by their RBC_RUN_ID") && ($0.text ?? "").contains("\(escapee)") },
                 "ending them is journaled")
+    }
+
+    /// A killed run whose steps have nothing to undo (read-only, no rollback) still leaves its step's
+    /// process group and what escaped it running: `rbc rollback` ends them too, and says so.
+    @Test func aRollbackWithNothingToUndoStillEndsWhatTheKilledRunLeftRunning() throws {
+        let marker = uniqueSleep()
+        let fixture = try RunFixture(runbook("""
+            - id: escape
+              action: execute_command
+              command: "setsid sleep \(marker) & echo $! > escaped; echo $$ > step; sleep \(marker)"
+              timeout: 120s
+              readonly: true
+
+        """))
+        let process = try fixture.start(["run", "rb.yaml"])
+        defer { for pid in processes(matching: "sleep \(marker)") { kill(pid, SIGKILL) } }
+        let (escapee, step) = try Self.waitForEscapeAndStep(in: fixture)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(isRunning(escapee) && isRunning(step), "SIGKILL leaves the step and the escaped process running")
+        let refused = try fixture.rbc(["rollback", "last"])
+        #expect(refused.status == 2 && refused.stderr.contains("--yes"), "no terminal to ask on: \(refused.stderr)")
+        #expect(isRunning(escapee) && isRunning(step), "nothing is ended without a yes")
+        let rollback = try fixture.rbc(["rollback", "last", "--yes"])
+        #expect(rollback.status == 0, "\(rollback.stderr)")
+        #expect(rollback.stderr.contains("nothing to roll back") && rollback.stderr.contains("\(escapee)"), "\(rollback.stderr)")
+        #expect(processes(matching: "sleep \(marker)").isEmpty, "rbc rollback left the killed run's processes running")
+        #expect(!isRunning(step))
+        let events = try fixture.events()
+        #expect(events.contains { $0.event == .message && ($0.text ?? "").contains("found by their RBC_RUN_ID") && ($0.text ?? "").contains("\(escapee)") },
+                "ending them is journaled")
+        let again = try fixture.rbc(["rollback", "last", "--yes"])
+        #expect(again.status == 0 && again.stderr.contains("has nothing to roll back\n"), "\(again.stderr)")
+    }
+
+    /// Waits until the step's shell wrote its pid and the escaped process's, and the escaped process
+    /// left the step's process group (setsid runs in the child after `$!` is known).
+    static func waitForEscapeAndStep(in fixture: RunFixture) throws -> (escapee: pid_t, step: pid_t) {
+        var found: (pid_t, pid_t)?
+        _ = eventually {
+            guard let escapee = pid_t(fixture.read("escaped").trimmingCharacters(in: .whitespacesAndNewlines)),
+                  let step = pid_t(fixture.read("step").trimmingCharacters(in: .whitespacesAndNewlines)),
+                  ProcessRunner.livingMembers(of: escapee) == [escapee] else { return false }
+            found = (escapee, step)
+            return true
+        }
+        let (escapee, step) = try #require(found, "the step never started its escaped process")
+        return (escapee, step)
     }
 
     @Test func theTimeoutEndsEscapedProcessesThatIgnoreSIGTERM() throws {
