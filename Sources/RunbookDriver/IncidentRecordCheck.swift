@@ -46,8 +46,7 @@ public enum IncidentRecordCheck {
     static func run(_ scope: Scope, configuration: Configuration, now: Date) -> (diagnostics: [Diagnostic], records: Int) {
         let settings = configuration.incidentSettings
         let store = IncidentStore(settings: settings)
-        let cwd = FileManager.default.currentDirectoryPath
-        func shown(_ absolute: String) -> String { absolute.hasPrefix(cwd + "/") ? String(absolute.dropFirst(cwd.count + 1)) : absolute }
+        let shown = SourceLoader.shown
         var files = scope.files.map { (path: $0, shown: $0) }
         if scope.wholeDirectory {
             files += store.ids().map { id in (store.path(of: id), shown(store.path(of: id))) }
