@@ -7,6 +7,7 @@ import Foundation
 import Glibc
 #endif
 import RunbookIncident
+import RunbookLint
 import RunbookRuntime
 import RunbookSema
 import RunbookSource
@@ -159,7 +160,9 @@ public enum RunDriver {
         let state = try Self.state(of: run)
         var out = "run \(state.runID): \(state.ir.runbook.name) — \(state.status)\n"
         out += "runbook \(state.runbookPath)\(state.commit.map { " at \($0.prefix(10))" } ?? ""), started \(state.started)\n\n"
-        for entry in Timeline.document(state).entries { out += "\(entry.time == "—" ? "—" : String(entry.time.dropFirst(11).prefix(8)))  \(entry.detail)\n" }
+        for entry in Timeline.document(state, changesSomething: StepClassification.isChange).entries {
+            out += "\(entry.time == "—" ? "—" : String(entry.time.dropFirst(11).prefix(8)))  \(entry.detail)\n"
+        }
         terminal.out(out)
     }
 
@@ -169,10 +172,10 @@ public enum RunDriver {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let data = (try? encoder.encode(Timeline.document(state))) ?? Data()
+            let data = (try? encoder.encode(Timeline.document(state, changesSomething: StepClassification.isChange))) ?? Data()
             terminal.out(String(decoding: data, as: UTF8.self) + "\n")
         } else {
-            terminal.out(IncidentReview.markdown(run: state))
+            terminal.out(IncidentReview.markdown(run: state, changesSomething: StepClassification.isChange))
         }
     }
 

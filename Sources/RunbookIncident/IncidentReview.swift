@@ -88,7 +88,7 @@ public enum IncidentReview {
     }
 
     /// Steps whose undo failed, per run: the system may be left partly changed.
-    static func failedRollbacks(_ state: RunState) -> [String] { Timeline.document(state).stepsRollbackFailed }
+    static func failedRollbacks(_ state: RunState) -> [String] { state.rollbackFailedSteps }
 
     /// What a draft says, whoever it is about: an incident with its runs, or one run on its own
     /// (`rbc timeline RUN --format md`). One renderer writes both, in seed 001's template.
@@ -146,10 +146,11 @@ public enum IncidentReview {
     }
 
     /// One run's draft, without an incident (`rbc timeline RUN --format md`): the same template,
-    /// timeline and sections as an incident's; time to mitigate only when the run succeeded.
-    public static func markdown(run state: RunState) -> String {
+    /// timeline and sections as an incident's; time to mitigate only when the run succeeded, ending
+    /// with the last step `changesSomething` (the lint stage's judgement, passed by the driver).
+    public static func markdown(run state: RunState, changesSomething: (StepIR) -> Bool) -> String {
         let link = RunLink(state)
-        let document = Timeline.document(state)
+        let document = Timeline.document(state, changesSomething: changesSomething)
         let started = IncidentClock.date(state.started) ?? Date(timeIntervalSince1970: 0)
         let ttm = document.timeToMitigateMs.map { TimeInterval($0) / 1000 }
         let undone = document.stepsRolledBack.count, failed = failedRollbacks(state).count

@@ -30,7 +30,10 @@ public enum Timeline {
         public let entries: [Entry]
     }
 
-    public static func document(_ state: RunState) -> Document {
+    /// `changesSomething` says which steps count as a change for time to mitigate; the driver passes the
+    /// lint rules' judgement (`readonly: true`, known read-only commands, `GET` requests), so a check after
+    /// the fix does not move the time and `readonly: true` on `kubectl get` changes nothing.
+    public static func document(_ state: RunState, changesSomething: (StepIR) -> Bool) -> Document {
         var entries: [Entry] = []
         var mitigatedAt: Date?
         let start = RunState.date(state.started)
@@ -43,8 +46,7 @@ public enum Timeline {
             case .attemptFinished, .processStarted: continue
             case .stepFinished:
                 detail = "step \(event.step ?? "") \(event.outcome ?? "")\(event.reason.map { ": \($0)" } ?? "")"
-                if event.outcome == "succeeded", let id = event.step, let step = state.step(id), !step.readonly,
-                   step.action.kind == .executeCommand || step.action.kind == .updateConfig || step.action.kind == .httpRequest {
+                if event.outcome == "succeeded", let id = event.step, let step = state.step(id), changesSomething(step) {
                     mitigatedAt = RunState.date(event.time)
                 }
             case .approval: detail = "step \(event.step ?? "") \(event.decision ?? "") (\(event.by ?? ""))"
@@ -63,15 +65,21 @@ public enum Timeline {
         }
         let ran = state.ir.steps.filter { state.stepStatus[$0.id] == "succeeded" }.map(\.id)
         let rolled = state.events.filter { $0.event == .rollbackFinished && $0.outcome == "succeeded" }.compactMap(\.step)
-        var seen = Set<String>()
-        let rollbackFailed = state.events.filter { $0.event == .rollbackFinished && $0.outcome != "succeeded" }.compactMap(\.step)
-            .filter { !state.undone.contains($0) && seen.insert($0).inserted }
         let succeeded = state.status == RunStatus.succeeded.rawValue
         return Document(run: state.runID, runbook: state.ir.runbook.name, severity: state.ir.runbook.severity?.rawValue ?? "unset", status: state.status,
                         started: state.started, durationMs: state.durationMs,
                         timeToMitigateMs: succeeded ? zip(start, mitigatedAt).map { Int($1.timeIntervalSince($0) * 1000) } : nil,
-                        stepsRun: ran, stepsRolledBack: rolled, stepsRollbackFailed: rollbackFailed,
+                        stepsRun: ran, stepsRolledBack: rolled, stepsRollbackFailed: state.rollbackFailedSteps,
                         entries: entries)
+    }
+}
+
+extension RunState {
+    /// Steps whose undo failed and has not succeeded since, once each in the order they failed.
+    public var rollbackFailedSteps: [String] {
+        var seen = Set<String>()
+        return events.filter { $0.event == .rollbackFinished && $0.outcome != "succeeded" }.compactMap(\.step)
+            .filter { !undone.contains($0) && seen.insert($0).inserted }
     }
 }
 
