@@ -565,7 +565,7 @@ final class IncidentFixture {
               timeout: 10s
             - id: drain
               action: execute_command
-              command: "echo drain >> log"
+              command: "touch drained"
               timeout: 10s
               rollback:
                 action: execute_command
