@@ -19,24 +19,39 @@ public struct ReviewSettings: Sendable {
 
 public enum GitChecks {
     /// `beingCommitted`: inside a pre-commit hook the runbooks are uncommitted by definition, so RB021
-    /// would only be noise.
+    /// would only be noise. `cache`: the check cache keeps each file's findings under its content and
+    /// last change, and the per-commit last-change index, so an unchanged tree reads only new commits.
     public static func run(_ results: [CompilationResult], today: String, review: ReviewSettings,
                            lint: LintConfiguration, beingCommitted: Bool = false) -> [Diagnostic] {
+        run(results.map { GitCheckFile($0) }, today: today, review: review, lint: lint, beingCommitted: beingCommitted, cache: nil).diagnostics
+    }
+
+    static func run(_ files: [GitCheckFile], today: String, review: ReviewSettings,
+                    lint: LintConfiguration, beingCommitted: Bool = false, cache: CheckCache?) -> (diagnostics: [Diagnostic], answeredFromCache: Int) {
         var diagnostics: [Diagnostic] = []
+        var answeredFromCache = 0
         var outside: [String] = []
-        var repositories: [String: (GitRepository, [(CompilationResult, String)])] = [:]
-        for result in results where result.lintableIR != nil {
-            let directory = (result.path as NSString).deletingLastPathComponent
+        var repositories: [String: (GitRepository, [(GitCheckFile, String)])] = [:]
+        var byDirectory: [String: GitRepository?] = [:]
+        for file in files where file.mayBeLintable {
+            let directory = (file.path as NSString).deletingLastPathComponent
             do {
-                guard let repository = try GitRepository.discover(containing: directory.isEmpty ? "." : directory),
-                      let relative = repository.relativePath(result.path) else {
-                    outside.append(result.path)
+                let repository: GitRepository?
+                if let known = byDirectory[directory] {
+                    repository = known
+                } else {
+                    repository = try GitRepository.discover(containing: directory.isEmpty ? "." : directory)
+                    byDirectory[directory] = repository
+                }
+                guard let repository, let relative = repository.relativePath(file.path) else {
+                    if file.compiled().lintableIR != nil { outside.append(file.path) }
                     continue
                 }
-                repositories[repository.workdir, default: (repository, [])].1.append((result, relative))
+                repositories[repository.workdir, default: (repository, [])].1.append((file, relative))
             } catch {
+                guard file.compiled().lintableIR != nil else { continue }
                 diagnostics.append(Diagnostic(.gitFailure, "git checks skipped: \(error)",
-                                              severity: .info, displayPath: result.path))
+                                              severity: .info, displayPath: file.path))
             }
         }
         if !outside.isEmpty {
@@ -46,13 +61,45 @@ public enum GitChecks {
         }
         for (_, (repository, files)) in repositories.sorted(by: { $0.key < $1.key }) {
             do {
-                diagnostics += try check(repository, files, today: today, review: review, beingCommitted: beingCommitted)
+                let findings = cache.map { FindingsCache(cache: $0, beingCommitted: beingCommitted) }
+                let checked = try check(repository, files, today: today, review: review, beingCommitted: beingCommitted,
+                                        index: cache.map { LastChangeIndex(store: $0.historyIndex, repository: repository) }, findings: findings)
+                diagnostics += checked.diagnostics
+                answeredFromCache += checked.answeredFromCache
             } catch {
                 diagnostics.append(Diagnostic(.gitFailure, "git checks failed: \(error)",
                                               severity: .info, displayPath: repository.workdir))
             }
         }
-        return Linter.configure(diagnostics, configuration: lint)
+        return (Linter.configure(diagnostics, configuration: lint), answeredFromCache)
+    }
+
+    /// A runbook for the git checks: compiled, or answered from the check cache and compiled only
+    /// when its history findings are not cached either.
+    final class GitCheckFile {
+        let path: String
+        let source: SourceFile?
+        let settings: CompileSettings
+        private var result: CompilationResult?
+
+        init(_ result: CompilationResult, settings: CompileSettings = CompileSettings()) {
+            (path, source, self.result, self.settings) = (result.path, result.file, result, settings)
+        }
+
+        init(uncompiled source: SourceFile, settings: CompileSettings) {
+            (path, self.source, result, self.settings) = (source.path, source, nil, settings)
+        }
+
+        /// A compiled file without a lintable IR has no history findings; an uncompiled one may.
+        var mayBeLintable: Bool { result.map { $0.lintableIR != nil } ?? true }
+
+        func compiled() -> CompilationResult {
+            if let result { return result }
+            let compiled = source.map { Compiler.compile($0, hashing: false, settings: settings) }
+                ?? CompilationResult(path: path, file: nil, ir: nil, diagnostics: [])
+            result = compiled
+            return compiled
+        }
     }
 
     /// How long ago a runbook was last reviewed, against how often it must be: RB017 and the report
@@ -136,15 +183,36 @@ public enum GitChecks {
         var resolved: Bool { step != nil && rollback != nil }
     }
 
-    static func check(_ repository: GitRepository, _ files: [(CompilationResult, String)], today: String,
-                      review: ReviewSettings, beingCommitted: Bool = false) throws -> [Diagnostic] {
+    /// Each file's history findings, kept in the check cache under everything that decides them: the
+    /// file (bytes, path, compile settings), its state in the work tree and its last change (a
+    /// commit's history never changes), plus what every check-cache key holds (rbc build,
+    /// `.rbc.yaml`, today).
+    struct FindingsCache {
+        let cache: CheckCache
+        let beingCommitted: Bool
+
+        func key(_ file: GitCheckFile, relative: String, state: GitRepository.FileState, lastChange: GitCommitInfo?) -> String? {
+            guard let source = file.source else { return nil }
+            return cache.historyKey(for: source, settings: file.settings,
+                                    parts: [relative, "\(state)", lastChange?.id ?? "-", beingCommitted ? "being-committed" : ""])
+        }
+    }
+
+    static func check(_ repository: GitRepository, _ files: [(GitCheckFile, String)], today: String,
+                      review: ReviewSettings, beingCommitted: Bool = false, index: LastChangeIndex? = nil,
+                      findings: FindingsCache? = nil) throws -> (diagnostics: [Diagnostic], answeredFromCache: Int) {
         var diagnostics: [Diagnostic] = []
         let states = Dictionary(files.map { ($0.1, repository.state(of: $0.1)) }, uniquingKeysWith: { first, _ in first })
+        let byRelative = Dictionary(files.map { ($0.1, $0.0) }, uniquingKeysWith: { first, _ in first })
         var watches: [String: [DriftWatch]] = [:]
+        var prepared: Set<String> = []
         let head = try repository.headCommit()
-        for (result, relative) in files where states[relative] != .untracked {
-            guard let ir = result.lintableIR, let syntax = result.syntax, let file = result.file else { continue }
-            var list = driftWatches(ir: ir, syntax: syntax, file: file)
+        // The drift watches of a file, from its compiled form (compiled now if the check cache answered it).
+        func prepare(_ relative: String) throws {
+            guard prepared.insert(relative).inserted, states[relative] != .untracked, let file = byRelative[relative] else { return }
+            let result = file.compiled()
+            guard let ir = result.lintableIR, let syntax = result.syntax, let source = result.file else { return }
+            var list = driftWatches(ir: ir, syntax: syntax, file: source)
             // Text that HEAD does not have was changed in the working tree.
             if states[relative] == .modified, !list.isEmpty {
                 let committed = try head?.blob(at: relative).map { String(decoding: $0, as: UTF8.self) } ?? ""
@@ -155,10 +223,35 @@ public enum GitChecks {
             }
             if !list.isEmpty { watches[relative] = list }
         }
-        // One walk: every file's last change, and each drift watch's answers, newest commit first.
+        // Findings read from the cache, and the keys of those to be kept, by path.
+        var answered: [String: [Diagnostic]] = [:]
+        var keys: [String: String] = [:]
+        func answeredFromCache(_ relative: String, lastChange: GitCommitInfo?) -> Bool {
+            guard let findings, let file = byRelative[relative], let source = file.source,
+                  let key = findings.key(file, relative: relative, state: states[relative] ?? .unknown, lastChange: lastChange) else { return false }
+            keys[relative] = key
+            guard let found = findings.cache.historyDiagnostics(for: key, file: source) else { return false }
+            answered[relative] = found
+            return true
+        }
+        if findings == nil {
+            for (_, relative) in files { try prepare(relative) }
+        }
+        // One walk: every file's last change, and each drift watch's answers, newest commit first. A
+        // stored index answers the last change of files without drift watches; a file whose findings
+        // are cached for its last change needs nothing older.
         var lastChanges: [String: GitCommitInfo] = [:]
-        try GitHistory.walk(repository, paths: files.map(\.1)) { change in
-            if lastChanges[change.path] == nil { lastChanges[change.path] = change.commit }
+        try GitHistory.walk(repository, paths: files.map(\.1), index: index, indexed: { path, lastChange in
+            if let lastChange { lastChanges[path] = lastChange }
+            if answeredFromCache(path, lastChange: lastChange) { return false }
+            try prepare(path)
+            return watches[path]?.contains { !$0.resolved } ?? false
+        }) { change in
+            if lastChanges[change.path] == nil {
+                lastChanges[change.path] = change.commit
+                if answeredFromCache(change.path, lastChange: change.commit) { return false }
+                try prepare(change.path)
+            }
             guard var list = watches[change.path], list.contains(where: { !$0.resolved }) else { return false }
             let previous = change.previousContent().map { String(decoding: $0, as: UTF8.self) }
             for index in list.indices where !list[index].resolved {
@@ -173,71 +266,89 @@ public enum GitChecks {
             return list.contains { !$0.resolved }
         }
         let todayDay = day(today) ?? 0
-        for (result, relative) in files {
-            guard let ir = result.lintableIR, let syntax = result.syntax, let file = result.file else { continue }
-            let state = states[relative] ?? .unknown
-            let reviewedField = syntax.metadata["reviewed"]
-            let anchor = reviewedField?.value.range ?? syntax.headerRange
-            switch state {
-            case .untracked where beingCommitted, .modified where beingCommitted:
-                break
-            case .untracked:
-                diagnostics.append(Diagnostic(RuleRegistry.uncommittedRunbook, "\(relative) is not committed",
-                                              file: file, range: syntax.headerRange, help: "commit it so that what is reviewed is what runs"))
-            case .modified:
-                diagnostics.append(Diagnostic(RuleRegistry.uncommittedRunbook, "\(relative) has uncommitted changes",
-                                              file: file, range: syntax.headerRange))
-            default: break
+        for (file, relative) in files {
+            // Files the walk never met (uncommitted ones): their key has no commit.
+            if answered[relative] == nil, keys[relative] == nil { _ = answeredFromCache(relative, lastChange: lastChanges[relative]) }
+            if let found = answered[relative] {
+                diagnostics += found
+                continue
             }
-            let lastChange = lastChanges[relative]
-            // Staleness: the last review, or the last change when nobody stamped one.
-            let age = reviewAge(ir, lastChange: lastChange, todayDay: todayDay, review: review)
-            if let reviewed = ir.runbook.reviewed, let age, case .reviewStamp = age.basis, age.days < 0 {
-                diagnostics.append(Diagnostic(RuleRegistry.reviewDateInFuture, "`reviewed: \(reviewed)` is in the future",
-                                              file: file, range: anchor, help: "write the date the review happened (today is \(today))"))
+            try prepare(relative)
+            let fileFindings = try findingsOf(file.compiled(), relative: relative, state: states[relative] ?? .unknown,
+                                              lastChange: lastChanges[relative], watches: watches[relative] ?? [], repository: repository,
+                                              today: today, todayDay: todayDay, review: review, beingCommitted: beingCommitted)
+            if let findings, let key = keys[relative] { findings.cache.saveHistory(fileFindings, for: key) }
+            diagnostics += fileFindings
+        }
+        return (diagnostics, answered.count)
+    }
+
+    /// One file's history findings, once its last change and drift answers are known.
+    static func findingsOf(_ result: CompilationResult, relative: String, state: GitRepository.FileState, lastChange: GitCommitInfo?,
+                           watches: [DriftWatch], repository: GitRepository, today: String, todayDay: Int,
+                           review: ReviewSettings, beingCommitted: Bool) throws -> [Diagnostic] {
+        guard let ir = result.lintableIR, let syntax = result.syntax, let file = result.file else { return [] }
+        var diagnostics: [Diagnostic] = []
+        let reviewedField = syntax.metadata["reviewed"]
+        let anchor = reviewedField?.value.range ?? syntax.headerRange
+        switch state {
+        case .untracked where beingCommitted, .modified where beingCommitted:
+            break
+        case .untracked:
+            diagnostics.append(Diagnostic(RuleRegistry.uncommittedRunbook, "\(relative) is not committed",
+                                          file: file, range: syntax.headerRange, help: "commit it so that what is reviewed is what runs"))
+        case .modified:
+            diagnostics.append(Diagnostic(RuleRegistry.uncommittedRunbook, "\(relative) has uncommitted changes",
+                                          file: file, range: syntax.headerRange))
+        default: break
+        }
+        // Staleness: the last review, or the last change when nobody stamped one.
+        let age = reviewAge(ir, lastChange: lastChange, todayDay: todayDay, review: review)
+        if let reviewed = ir.runbook.reviewed, let age, case .reviewStamp = age.basis, age.days < 0 {
+            diagnostics.append(Diagnostic(RuleRegistry.reviewDateInFuture, "`reviewed: \(reviewed)` is in the future",
+                                          file: file, range: anchor, help: "write the date the review happened (today is \(today))"))
+        }
+        if let age, age.isStale {
+            var notes: [DiagnosticNote] = []
+            if let lastChange {
+                notes.append(DiagnosticNote("last commit: \(lastChange.shortID) on \(lastChange.date) by \(lastChange.author): \(lastChange.summary)"))
             }
-            if let age, age.isStale {
-                var notes: [DiagnosticNote] = []
-                if let lastChange {
-                    notes.append(DiagnosticNote("last commit: \(lastChange.shortID) on \(lastChange.date) by \(lastChange.author): \(lastChange.summary)"))
+            diagnostics.append(Diagnostic(RuleRegistry.staleRunbook,
+                                          "runbook is stale: \(age.basis.describe), \(age.days) days ago (review every \(age.maxAgeDays) days)",
+                                          file: file, range: anchor,
+                                          help: "review it against the systems it touches and set `reviewed: \(today)`", notes: notes))
+        }
+        // Review stamp: a later commit that changed what runs is not covered.
+        if let reviewed = ir.runbook.reviewed, let reviewedDay = day(reviewed), reviewedDay <= todayDay,
+           let lastChange, let changeDay = day(lastChange.date), changeDay > reviewedDay {
+            let since = Int64(reviewedDay + 1) * 86_400
+            for version in try GitHistory.versions(repository, path: relative, since: since) {
+                guard let commitDay = day(version.commit.date), commitDay > reviewedDay else { break }
+                if stepsFingerprint(version.content, path: relative) != version.previous.map({ stepsFingerprint($0, path: relative) }) {
+                    diagnostics.append(Diagnostic(
+                        RuleRegistry.reviewStampOutdated,
+                        "`reviewed: \(reviewed)` predates \(version.commit.shortID) (\(version.commit.date)), which changed the steps",
+                        file: file, range: anchor, help: "review the change, then set `reviewed:` to the review's date",
+                        notes: [DiagnosticNote("\(version.commit.shortID) by \(version.commit.author): \(version.commit.summary)")]))
+                    break
                 }
-                diagnostics.append(Diagnostic(RuleRegistry.staleRunbook,
-                                              "runbook is stale: \(age.basis.describe), \(age.days) days ago (review every \(age.maxAgeDays) days)",
-                                              file: file, range: anchor,
-                                              help: "review it against the systems it touches and set `reviewed: \(today)`", notes: notes))
             }
-            // Review stamp: a later commit that changed what runs is not covered.
-            if let reviewed = ir.runbook.reviewed, let reviewedDay = day(reviewed), reviewedDay <= todayDay,
-               let lastChange, let changeDay = day(lastChange.date), changeDay > reviewedDay {
-                let since = Int64(reviewedDay + 1) * 86_400
-                for version in try GitHistory.versions(repository, path: relative, since: since) {
-                    guard let commitDay = day(version.commit.date), commitDay > reviewedDay else { break }
-                    if stepsFingerprint(version.content, path: relative) != version.previous.map({ stepsFingerprint($0, path: relative) }) {
-                        diagnostics.append(Diagnostic(
-                            RuleRegistry.reviewStampOutdated,
-                            "`reviewed: \(reviewed)` predates \(version.commit.shortID) (\(version.commit.date)), which changed the steps",
-                            file: file, range: anchor, help: "review the change, then set `reviewed:` to the review's date",
-                            notes: [DiagnosticNote("\(version.commit.shortID) by \(version.commit.author): \(version.commit.summary)")]))
-                        break
-                    }
-                }
+        }
+        // Rollback drift: the step's text changed after its rollback's.
+        for watch in watches {
+            guard let step = watch.step, let rollback = watch.rollback else { continue }
+            let newer: Bool = switch (step, rollback) {
+            case (.commit(let a), .commit(let b)): a.time > b.time
+            case (.uncommitted, .commit): true
+            default: false
             }
-            // Rollback drift: the step's text changed after its rollback's.
-            for watch in watches[relative] ?? [] {
-                guard let step = watch.step, let rollback = watch.rollback else { continue }
-                let newer: Bool = switch (step, rollback) {
-                case (.commit(let a), .commit(let b)): a.time > b.time
-                case (.uncommitted, .commit): true
-                default: false
-                }
-                guard newer else { continue }
-                diagnostics.append(Diagnostic(
-                    RuleRegistry.rollbackDrift,
-                    "the rollback of \(watch.label) may no longer undo it: the step changed after its rollback",
-                    file: file, range: watch.rollbackRange,
-                    help: "check that the rollback still reverses the step; update it in the same commit",
-                    notes: [DiagnosticNote("step last changed in \(step.describe)"), DiagnosticNote("rollback last changed in \(rollback.describe)")]))
-            }
+            guard newer else { continue }
+            diagnostics.append(Diagnostic(
+                RuleRegistry.rollbackDrift,
+                "the rollback of \(watch.label) may no longer undo it: the step changed after its rollback",
+                file: file, range: watch.rollbackRange,
+                help: "check that the rollback still reverses the step; update it in the same commit",
+                notes: [DiagnosticNote("step last changed in \(step.describe)"), DiagnosticNote("rollback last changed in \(rollback.describe)")]))
         }
         return diagnostics
     }
