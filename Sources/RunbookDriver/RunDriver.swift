@@ -101,7 +101,7 @@ public enum RunDriver {
                 throw .message("\(error); nothing ran", 2)
             }
         }
-        terminal.err("rbc: run \(runID) of \(prepared.ir.runbook.name); journal \(path)\(incidentLink.map { " (incident \($0.incidentID))" } ?? "")\n")
+        terminal.err("rbc: run \(runID) of \(prepared.ir.runbook.name); journal \(SourceLoader.shown(path))\(incidentLink.map { " (incident \($0.incidentID))" } ?? "")\n")
         let executor = Executor(ir: prepared.ir, settings: runSettings, output: TerminalOutput(terminal: terminal),
                                 prompter: TerminalPrompter(), journal: journal)
         let forwarder = SignalForwarder(executor, terminal: terminal)

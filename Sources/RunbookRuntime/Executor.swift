@@ -853,7 +853,7 @@ public final class Executor: @unchecked Sendable {
             }
             // When a shallower key was replaced or created, this key itself did not exist before.
             let previous = change.undoKey == key ? change.previous : nil
-            output.note("  \(key) = \(RuntimeValue.from(value).text) (was \(previous.map { RuntimeValue.from($0).text } ?? "unset")) in \(store.path)")
+            output.note("  \(key) = \(RuntimeValue.from(value).text) (was \(previous.map { RuntimeValue.from($0).text } ?? "unset")) in \(SourceLoader.shown(store.path))")
             var result = AttemptResult(status: "succeeded")
             result.configChange = change
             return result
