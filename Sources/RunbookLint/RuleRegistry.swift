@@ -10,7 +10,7 @@ public enum RuleRegistry {
         StaleRunbookRule(), ReviewStampOutdatedRule(), ReviewDateInFutureRule(), RollbackDriftRule(), UncommittedRunbookRule(),
         AlertWithoutRunbookRule(), DeadRunbookLinkRule(), UnknownTriggerAlertRule(), UnresolvableRunbookLinkRule(), UncheckedRunbookLinkRule(),
         UnusedSuppressionRule(), ExpiredSuppressionRule(), SuppressionWithoutReasonRule(), UnknownSuppressionRule(),
-        StoreUnknownRule(), WebhookUnconfiguredRule(), ManualUnattendedRule(), AlternativesInOneStepRule(),
+        StoreUnknownRule(), WebhookUnconfiguredRule(), ManualUnattendedRule(), AlternativesInOneStepRule(), MillisecondDurationRule(),
         SectionTemplateRule(), BrokenLinkRule(), UnexplainedVariableRule(), UnclosedFenceRule(),
     ]
 
