@@ -4,6 +4,7 @@
 import Dispatch
 import Foundation
 import RunbookGit
+import RunbookIncident
 import RunbookLint
 import RunbookSema
 import RunbookSource
@@ -22,6 +23,8 @@ public struct CheckReport: Sendable {
     public var cachedFiles = 0
     /// The alert rules read for coverage (`--alerts` or `.rbc.yaml`), nil when none were given.
     public var alertIndex: AlertIndex?
+    /// Incident records checked (`CheckOptions.incidents`).
+    public var incidentRecords = 0
 
     public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
     public var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }
@@ -60,8 +63,22 @@ public struct CheckOptions: Sendable {
     public var cache = false
     /// rbc's version, part of every cache key.
     public var toolVersion = ""
+    /// Also check incident records (the configured directory when the whole repository is checked,
+    /// or `.jsonl` records named in it) and the run journals that name an incident.
+    public var incidents = false
+    /// The time overdue reviews are judged at (`--now`).
+    public var now = Date()
 
     public init() {}
+
+    /// `--now`: a date (`2024-11-20`, its first second) or a UTC time, as today's date and the moment.
+    public static func moment(_ text: String) -> (today: String, now: Date)? {
+        if TypeChecker.isCalendarDate(text) {
+            return IncidentClock.date(text + "T00:00:00Z").map { (text, $0) }
+        }
+        guard text.count >= 16, let date = IncidentClock.parse(text, now: Date()) else { return nil }
+        return (IncidentClock.day(date), date)
+    }
 
     public static func currentDate() -> String {
         let formatter = DateFormatter()
@@ -78,9 +95,12 @@ public enum CheckSession {
                            configuration: (Configuration, [Diagnostic]) = Configuration.discover()) -> CheckReport {
         let totalStart = Clock.now()
         let (config, configDiagnostics) = configuration
-        var discovery = RunbookDiscovery.candidates(for: paths.isEmpty ? ["."] : paths)
-        var changeDiagnostics: [Diagnostic] = []
         let changedMode = options.changedSince != nil || options.staged
+        let incidentsDirectory = config.incidentSettings.directory
+        let incidentScope = options.incidents && !changedMode ? IncidentRecordCheck.scope(paths: paths, directory: incidentsDirectory) : nil
+        let runbookPaths = incidentScope?.runbookPaths ?? paths
+        var discovery = incidentScope?.onlyIncidents == true ? RunbookDiscovery.Result() : RunbookDiscovery.candidates(for: runbookPaths.isEmpty ? ["."] : runbookPaths)
+        var changeDiagnostics: [Diagnostic] = []
         if changedMode {
             (discovery, changeDiagnostics) = changedCandidates(options, within: discovery)
         }
@@ -167,8 +187,17 @@ public enum CheckSession {
         if !(options.paramArguments.isEmpty && options.paramFiles.isEmpty) {
             diagnostics += bindParams(arguments: options.paramArguments, files: options.paramFiles, results: checked)
         }
+        var incidentRecords = 0
+        if let incidentScope {
+            let (found, records) = IncidentRecordCheck.run(incidentScope, configuration: config, now: options.now)
+            diagnostics += Linter.configure(found, configuration: config.lint)
+            incidentRecords = records
+        }
         for directory in discovery.directories where !changedMode {
             let prefix = directory == "." ? "" : (directory.hasSuffix("/") ? directory : directory + "/")
+            // A directory whose only records are incidents is not a mistake.
+            let absolute = URL(fileURLWithPath: directory).standardizedFileURL.path
+            if incidentRecords > 0, incidentsDirectory.hasPrefix(absolute == "/" ? "/" : absolute + "/") { continue }
             if !checked.contains(where: { $0.path.hasPrefix(prefix) }) {
                 diagnostics.append(Diagnostic(.noRunbooks, "no runbooks found under \(directory)", displayPath: directory,
                                               help: "runbooks are `.yaml`/`.yml` files whose first key is `runbook:`, or Markdown runbooks"))
@@ -178,6 +207,7 @@ public enum CheckSession {
         let usageError = diagnostics.contains { DiagnosticCode.usageCodes.contains($0.code) }
         var report = CheckReport(results: checked, diagnostics: diagnostics, usageError: usageError, threshold: options.threshold)
         report.cachedFiles = cachedFiles
+        report.incidentRecords = incidentRecords
         let perFile = ["read", "parse", "typecheck", "lint"].map { phase in (phase, checked.reduce(0) { $0 + ($1.timings[phase] ?? 0) }) }
         report.alertIndex = alertIndex
         report.timings = perFile + [("shellcheck", shellcheckTime), ("suppress", suppressTime), ("git", gitTime), ("alerts", alertsTime),

@@ -10,7 +10,7 @@ public enum DiagnosticsDocument {
         # Compiler diagnostics
 
         Every diagnostic has a stable id. Ids are never renumbered or reused.
-        `RB0001`–`RB0009` are about the input file, `RB0010`–`RB0029` about rbc's configuration (`.rbc.yaml`) and environment (git), `RB1xxx` about YAML syntax, `RB2xxx` about the runbook's structure and types.
+        `RB0001`–`RB0009` are about the input file, `RB0010`–`RB0029` about rbc's configuration (`.rbc.yaml`) and environment (git), `RB1xxx` about YAML syntax, `RB2xxx` about the runbook's structure and types, `RB3xxx` about expressions, `RB4001`–`RB4099` about incident records (`incidents/<id>.jsonl`: positions are line and column in the record) and run journals that name an incident; see [incidents.md](incidents.md#checking-records).
         Lint rules (`RB` + three digits) are listed in [rules.md](rules.md).
 
         | id | name | severity | meaning |

@@ -101,7 +101,7 @@ public enum RunDriver {
                 throw .message("\(error); nothing ran", 2)
             }
         }
-        terminal.err("rbc: run \(runID) of \(prepared.ir.runbook.name); journal \(path)\(incidentLink.map { " (incident \($0.incidentID))" } ?? "")\n")
+        terminal.err("rbc: run \(runID) of \(prepared.ir.runbook.name); journal \(SourceLoader.shown(path))\(incidentLink.map { " (incident \($0.incidentID))" } ?? "")\n")
         let executor = Executor(ir: prepared.ir, settings: runSettings, output: TerminalOutput(terminal: terminal),
                                 prompter: TerminalPrompter(), journal: journal)
         let forwarder = SignalForwarder(executor, terminal: terminal)
@@ -181,8 +181,7 @@ public enum RunDriver {
         let state = try Self.state(of: run)
         let pending = state.pendingUndos + state.pendingRunbookRollbacks.map(\.id)
         guard !pending.isEmpty else {
-            terminal.err("rbc: run \(state.runID) has nothing to roll back\n")
-            return 0
+            return try endProcessesLeftRunning(state, paramArguments: paramArguments, yes: yes, rbcVersion: rbcVersion, terminal: terminal)
         }
         if !yes, let declined = confirm("Roll back \((state.pendingUndos.reversed() + state.pendingRunbookRollbacks.map(\.id)).joined(separator: ", ")) of run \(state.runID)?",
                                         refused: "not rolled back", terminal: terminal) {
@@ -204,6 +203,27 @@ public enum RunDriver {
             terminal.err("rbc: \(outcome.journalFailure.map { "\($0); " } ?? "")`rbc rollback \(state.runID)` retries the undos that did not succeed\n")
             return 3
         }
+        return 0
+    }
+
+    /// `rbc rollback` of a run with nothing to undo: what the killed run left running (its step's
+    /// process group, processes that escaped it) is still ended, as a rollback would; 0.
+    static func endProcessesLeftRunning(_ state: RunState, paramArguments: [String], yes: Bool, rbcVersion: String,
+                                        terminal: any RunTerminal) throws(RunSession.Refusal) -> Int32 {
+        // The journal's lock first: a run that is still going owns its processes.
+        let journal = try reopenJournal(state)
+        guard Executor.leftProcessesRunning(state) else {
+            terminal.err("rbc: run \(state.runID) has nothing to roll back\n")
+            return 0
+        }
+        if !yes, let declined = confirm("Run \(state.runID) has nothing to undo but left processes running. End them?",
+                                        refused: "not ended", terminal: terminal) {
+            return declined
+        }
+        let executor = Executor(ir: state.ir, settings: try settings(for: state, paramArguments: paramArguments, yes: true, rbcVersion: rbcVersion),
+                                output: TerminalOutput(terminal: terminal), prompter: TerminalPrompter(), journal: journal)
+        executor.endProcessesLeftRunning(state)
+        terminal.err("rbc: run \(state.runID) has nothing to roll back; the processes it left running were ended\n")
         return 0
     }
 

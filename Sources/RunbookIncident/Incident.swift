@@ -40,7 +40,7 @@ public struct Incident: Sendable {
     public private(set) var reviewedAt: Date?
     public private(set) var review: String?
     /// Problems found replaying the record (a file edited by hand or merged badly); `rbc check` reports them.
-    public private(set) var problems: [(seq: Int, message: String)] = []
+    public private(set) var problems: [IncidentProblem] = []
 
     public var isOpen: Bool { status != .resolved }
     /// The time of the last event: new events may not be earlier.
@@ -51,21 +51,25 @@ public struct Incident: Sendable {
         self.id = id
         self.path = path
         for event in events { apply(event) }
-        if events.first?.event != .declared { problems.append((events.first?.seq ?? 0, "the record does not start with `declared`")) }
+        if let first = events.first, first.event != .declared { problems.append(IncidentProblem(.structure, event: 0, field: "event", "the record does not start with `declared`")) }
     }
 
     mutating func apply(_ event: IncidentEvent) {
-        let time = IncidentClock.date(event.time)
-        if time == nil { problems.append((event.seq, "unreadable time `\(event.time)`")) }
-        if let time, let last = lastEventTime, time < last {
-            problems.append((event.seq, "time \(event.time) is earlier than the event before it (\(events.last?.time ?? ""))"))
+        let index = events.count
+        func problem(_ kind: IncidentProblem.Kind, _ field: String?, _ message: String) {
+            problems.append(IncidentProblem(kind, event: index, field: field, message))
         }
-        if event.seq != events.count + 1 { problems.append((event.seq, "event number \(event.seq) where \(events.count + 1) was expected")) }
+        let time = IncidentClock.date(event.time)
+        if time == nil { problem(.invalidTime, "time", "unreadable time `\(event.time)`") }
+        if let time, let last = lastEventTime, time < last {
+            problem(.timeOrder, "time", "time \(event.time) is earlier than the event before it (\(events.last?.time ?? ""))")
+        }
+        if event.seq != events.count + 1 { problem(.sequence, "seq", "event number \(event.seq) where \(events.count + 1) was expected") }
         let at = time ?? lastEventTime ?? Date(timeIntervalSince1970: 0)
         switch event.event {
         case .declared:
             guard events.isEmpty else {
-                problems.append((event.seq, "a second `declared` event"))
+                problem(.structure, "event", "a second `declared` event")
                 break
             }
             title = event.title ?? ""
@@ -75,7 +79,7 @@ public struct Incident: Sendable {
             channel = event.channel ?? ""
             severity = event.severity ?? .p3
             highestSeverity = severity
-            if event.severity == nil { problems.append((event.seq, "`declared` names no severity")) }
+            if event.severity == nil { problem(.structure, "event", "`declared` names no severity") }
             severitySince = at
             status = event.status ?? .triage
             declaredAt = at
@@ -84,18 +88,18 @@ public struct Incident: Sendable {
             detectedAtGiven = event.detectedAt != nil
             startedAt = event.startedAt.flatMap(IncidentClock.date) ?? detectedAt
             startedAtGiven = event.startedAt != nil
-            if startedAt > detectedAt { problems.append((event.seq, "impact started (\(event.startedAt ?? "")) after it was detected (\(event.detectedAt ?? event.time))")) }
-            if detectedAt > at { problems.append((event.seq, "detected (\(event.detectedAt ?? "")) after the incident was declared (\(event.time))")) }
+            if startedAt > detectedAt { problem(.timeOrder, "startedAt", "impact started (\(event.startedAt ?? "")) after it was detected (\(event.detectedAt ?? event.time))") }
+            if detectedAt > at { problem(.timeOrder, "detectedAt", "detected (\(event.detectedAt ?? "")) after the incident was declared (\(event.time))") }
         case .status:
             guard let next = event.status else {
-                problems.append((event.seq, "`status` names no status"))
+                problem(.structure, "event", "`status` names no status")
                 break
             }
-            if let refusal = Self.transitionRefusal(from: status, to: next) { problems.append((event.seq, refusal)) }
+            if let refusal = Self.transitionRefusal(from: status, to: next) { problem(.transition, "status", refusal) }
             enter(next, at: at)
         case .severity:
             guard let next = event.severity else {
-                problems.append((event.seq, "`severity` names no severity"))
+                problem(.structure, "event", "`severity` names no severity")
                 break
             }
             severity = next
@@ -104,11 +108,11 @@ public struct Incident: Sendable {
         case .update:
             lastCommunicationAt = at
             if let next = event.status, next != status {
-                if let refusal = Self.transitionRefusal(from: status, to: next) { problems.append((event.seq, refusal)) }
+                if let refusal = Self.transitionRefusal(from: status, to: next) { problem(.transition, "status", refusal) }
                 enter(next, at: at)
             }
         case .resolved:
-            if let refusal = Self.transitionRefusal(from: status, to: .resolved) { problems.append((event.seq, refusal)) }
+            if let refusal = Self.transitionRefusal(from: status, to: .resolved) { problem(.transition, "event", refusal) }
             enter(.resolved, at: at)
             rootCause = event.rootCause
             resolution = event.resolution
@@ -118,10 +122,10 @@ public struct Incident: Sendable {
             runs.append(RunLink(started: event))
         case .runFinished:
             if let index = runs.lastIndex(where: { $0.run == event.run }) { runs[index].finish(event) } else {
-                problems.append((event.seq, "run \(event.run ?? "?") finished but never started"))
+                problem(.structure, "run", "run \(event.run ?? "?") finished but never started")
             }
         case .reviewed:
-            if status != .resolved { problems.append((event.seq, "a review of an incident that is not resolved")) }
+            if status != .resolved { problem(.transition, "event", "a review recorded while the incident is \(status.rawValue): review after resolution") }
             reviewedAt = at
             review = event.review
         case .note, .messageSent:
@@ -162,6 +166,37 @@ public struct Incident: Sendable {
         if let last = lastEventTime, time < last {
             throw .refused("\(IncidentClock.format(time)) is earlier than the incident's last event (\(IncidentClock.format(last))); times never go backwards")
         }
+    }
+}
+
+/// Something wrong in a record found by replaying it: which event (its index in the record), which
+/// field, and what kind of problem, so `rbc check` can point at the value and give it its id.
+public struct IncidentProblem: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// A time that is not a UTC time.
+        case invalidTime
+        /// A time earlier than the event before it, impact after detection, detection after declaration.
+        case timeOrder
+        /// A move the lifecycle forbids.
+        case transition
+        /// Events out of number.
+        case sequence
+        /// The record's shape: `declared` first and once, what each event needs, runs that end after starting.
+        case structure
+    }
+
+    public let kind: Kind
+    /// The event's index in the record (0 for the first line that holds an event).
+    public let event: Int
+    /// The event's field the problem is about, when there is one.
+    public let field: String?
+    public let message: String
+
+    public init(_ kind: Kind, event: Int, field: String?, _ message: String) {
+        self.kind = kind
+        self.event = event
+        self.field = field
+        self.message = message
     }
 }
 

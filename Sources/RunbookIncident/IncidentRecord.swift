@@ -159,8 +159,18 @@ public final class IncidentLog {
             }
         }
         // A line torn by a crash never completed: it is cut off, so the next event starts a line of its own.
+        // A whole event that only lacks its line break (a hand edit) is kept and ended instead.
         if let data = FileManager.default.contents(atPath: path), let last = data.last, last != 0x0A {
             let complete = data.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+            if (try? JSONDecoder().decode(IncidentEvent.self, from: data[complete...])) != nil {
+                let ended = Glibc.write(descriptor, "\n", 1) == 1 && fsync(descriptor) == 0
+                if !ended {
+                    let reason = String(cString: strerror(errno))
+                    close(descriptor)
+                    throw .io("cannot end the last line of \(path): \(reason)")
+                }
+                return IncidentLog(path: path, descriptor: descriptor)
+            }
             guard ftruncate(descriptor, off_t(complete)) == 0, fsync(descriptor) == 0 else {
                 let reason = String(cString: strerror(errno))
                 close(descriptor)

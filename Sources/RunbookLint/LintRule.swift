@@ -122,7 +122,16 @@ public struct LintFinding: Sendable {
     }
 }
 
-public protocol LintRule: Sendable {
+/// What every rule has: an id and a description whose examples are its tests. What a rule checks,
+/// and the context it needs for it, is the protocol of its kind: `LintRule` (one runbook),
+/// `SuppressionRule`, `ShellCheckFindingRule`, `HistoryRule`, `AlertCoverageRule`. Each kind's `check`
+/// holds the rule's logic in the rule's own file; the code that gathers the context (a git walk,
+/// the alert rules, a ShellCheck run) decides nothing a finding says.
+public protocol DescribedRule: Sendable {
     static var description: RuleDescription { get }
+}
+
+/// A rule over one compiled runbook.
+public protocol LintRule: DescribedRule {
     func check(_ context: LintContext) -> [LintFinding]
 }

@@ -28,7 +28,7 @@ public enum Linter {
     public static func findings(_ context: LintContext, configuration: LintConfiguration) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         let isDocumentation = context.isDocumentation
-        for rule in RuleRegistry.rules {
+        for rule in RuleRegistry.runbookRules {
             let description = type(of: rule).description
             guard configuration.isEnabled(description.id), description.scope.applies(toDocumentation: isDocumentation) else { continue }
             let severity = configuration.severity(description)

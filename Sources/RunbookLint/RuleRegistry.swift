@@ -1,7 +1,8 @@
 // The one list of lint rules: `rbc rules`, `rbc explain`, docs/rules.md, SARIF and the tests read it.
 
 public enum RuleRegistry {
-    public static let rules: [any LintRule] = [
+    /// Every rule, in the order `rbc rules` and docs/rules.md list them.
+    public static let rules: [any DescribedRule] = [
         RollbackMissingRule(), RollbackIneffectiveRule(), TimeoutMissingRule(), SeverityBudgetRule(),
         VerificationMissingRule(), DestructiveUnconfirmedRule(), SudoPromptRule(), InteractiveCommandRule(),
         CredentialRule(), PlaceholderRule(), OwnerMissingRule(), EscalationMissingRule(), TriggerMissingRule(),
@@ -14,6 +15,10 @@ public enum RuleRegistry {
     ]
 
     public static var descriptions: [RuleDescription] { rules.map { type(of: $0).description } }
+
+    // Each kind of rule, for the code that gathers its context and runs it.
+    public static let runbookRules: [any LintRule] = rules.compactMap { $0 as? any LintRule }
+    public static let suppressionRules: [any SuppressionRule] = rules.compactMap { $0 as? any SuppressionRule }
 
     /// A rule by id (`RB001`) or slug (`rollback-missing`), case-insensitively.
     public static func description(for name: String) -> RuleDescription? {

@@ -20,6 +20,21 @@ public struct ShellCheckJob: Sendable {
     public var shown: String? = nil
 }
 
+/// What ShellCheck answered about one command: its comments, in the command's lines and columns,
+/// and the text it read (the command with placeholders and `${{ }}` masked, byte for byte as long).
+public struct ShellCheckAnswer: Sendable {
+    let comments: [ShellCheck.Comment]
+    let seen: String
+}
+
+/// A rule over ShellCheck's answer: which commands of a runbook ShellCheck reads, and what its
+/// comments on one of them become. `ShellCheck.run` provides the answers, in one batched run for
+/// every file.
+public protocol ShellCheckFindingRule: DescribedRule {
+    func commands(_ context: LintContext) -> [ShellCheckJob]
+    func check(_ job: ShellCheckJob, answer: ShellCheckAnswer) -> [LintFinding]
+}
+
 public struct ShellCheckOptions: Sendable {
     public var enabled = true
     public var excluded: [String] = []
@@ -47,26 +62,8 @@ public enum ShellCheck {
         return nil
     }
 
-    /// The commands ShellCheck should see from one runbook: steps' and rollbacks' `execute_command`s.
-    public static func jobs(_ context: LintContext) -> [ShellCheckJob] {
-        var jobs: [ShellCheckJob] = []
-        let isDocumentation = context.isDocumentation
-        for view in context.allSteps {
-            let actions: [(ActionIR, FieldSyntax?, String)] = [
-                (view.ir.action, view.field("command"), context.describe(view)),
-            ] + (view.ir.rollback.map { [($0.action, context.rollbackField(view, "command"), "the rollback of \(context.describe(view))")] } ?? [])
-            for (action, field, owner) in actions where action.kind == .executeCommand {
-                guard let field, let command = field.value.scalarValue, let shell = dialect(action.shell) else { continue }
-                // A terminal transcript is read as the commands typed; PromQL, log lines, YAML, SQL or prose in a
-                // shell fence would only give parse errors.
-                let shown = CommandText.transcriptCommands(command) ?? command
-                guard CommandText.content(shown) == .shell else { continue }
-                jobs.append(ShellCheckJob(file: context.file, node: field.value, command: command, shell: shell, owner: owner,
-                                          forPeople: isDocumentation, shown: shown))
-            }
-        }
-        return jobs
-    }
+    /// The commands ShellCheck should see from one runbook (RB016 decides which).
+    public static func jobs(_ context: LintContext) -> [ShellCheckJob] { ShellCheckRule().commands(context) }
 
     /// ShellCheck's dialect for a step's `shell`; nil for shells it does not know (zsh, fish).
     static func dialect(_ shell: String?) -> String? {
@@ -107,7 +104,7 @@ public enum ShellCheck {
         return String(decoding: out, as: UTF8.self)
     }
 
-    struct Comment: Decodable {
+    struct Comment: Decodable, Sendable {
         var file: String = ""
         let line: Int
         let endLine: Int
@@ -120,11 +117,11 @@ public enum ShellCheck {
     }
 
     /// ShellCheck's own fix (`-f json1`): replacements of 1-based line/column ranges of what it read.
-    struct Suggestion: Decodable {
+    struct Suggestion: Decodable, Sendable {
         let replacements: [Replacement]
     }
 
-    struct Replacement: Decodable {
+    struct Replacement: Decodable, Sendable {
         let line: Int
         let endLine: Int
         let column: Int
@@ -234,21 +231,14 @@ public enum ShellCheck {
                                     severity: .info, displayPath: path,
                                     help: "raise `shellcheck: {timeout: …}` in .rbc.yaml, split the runbook, or pass --no-shellcheck"))
         }
-        let description = ShellCheckRule.description
+        let rule = ShellCheckRule()
+        let code = ShellCheckRule.description.code
         var diagnostics = notes
         for (index, comments) in commentsByJob.sorted(by: { $0.key < $1.key }) {
             let job = jobs[index]
-            let starts = Self.lineStarts(job.command)
-            let locator = ValueLocator(file: job.file, node: job.node, value: job.command)
-            for comment in comments {
-                if job.forPeople, !reportsOnPeoplePages(level: comment.level, code: comment.code) { continue }
-                let start = valueOffset(job.command, lineStarts: starts, line: comment.line, column: comment.column)
-                let end = valueOffset(job.command, lineStarts: starts, line: comment.endLine, column: comment.endColumn)
-                let severity: Severity = comment.level == "error" ? .error : comment.level == "warning" ? .warning : .info
-                diagnostics.append(Diagnostic(description.code, "SC\(comment.code): \(comment.message) (in \(job.owner))",
-                                              severity: severity, file: job.file, range: locator.range(start, max(end, start + 1)),
-                                              help: "see https://www.shellcheck.net/wiki/SC\(comment.code)",
-                                              fix: comment.fix.flatMap { fix(of: $0, code: comment.code, job: job, seen: texts[index]) }))
+            for finding in rule.check(job, answer: ShellCheckAnswer(comments: comments, seen: texts[index])) {
+                diagnostics.append(Diagnostic(code, finding.message, severity: finding.severity, file: job.file, range: finding.range,
+                                              help: finding.help, notes: finding.notes, fix: finding.fix))
             }
         }
         return diagnostics
@@ -354,40 +344,6 @@ public enum ShellCheck {
             batches += shells.compactMap { open[$0] }
         }
         return batches
-    }
-
-    /// ShellCheck's fix as edits of the runbook, when it is exact: the text it read is the command
-    /// itself wherever the fix reaches (not a masked placeholder, a prompt or a `${{ }}` stand-in), no
-    /// two replacements overlap, and the command's scalar or fence takes the edits exactly. Unsafe:
-    /// quoting and rewriting change how the shell reads the command.
-    static func fix(of suggestion: Suggestion, code: Int, job: ShellCheckJob, seen: String) -> Fix? {
-        let command = Array(job.command.utf8)
-        let read = Array(seen.utf8)
-        guard command.count == read.count, !suggestion.replacements.isEmpty else { return nil }
-        var edits: [TextEdit] = []
-        for replacement in suggestion.replacements {
-            let start = valueOffset(job.command, line: replacement.line, column: replacement.column)
-            let end = valueOffset(job.command, line: replacement.endLine, column: replacement.endColumn)
-            guard start <= end else { return nil }
-            edits.append(TextEdit(SourceRange(start: start, end: end), replacement.replacement))
-        }
-        edits.sort { $0.range < $1.range }
-        for (earlier, later) in zip(edits, edits.dropFirst()) where later.range.start < earlier.range.end { return nil }
-        guard let first = edits.first, let last = edits.last else { return nil }
-        let span = max(0, first.range.start - 1)..<min(command.count, max(last.range.end, first.range.end) + 1)
-        guard command[span] == read[span] else { return nil }
-        return ScalarEdits.fileEdits(edits, in: job.node, file: job.file).map { Fix("apply ShellCheck's fix for SC\(code)", .unsafe, edits: $0) }
-    }
-
-    /// Advice for scripts that a person typing one command does not need: each fence is typed on
-    /// its own, so a variable set in one and read in the next is not unused (SC2034) or unassigned
-    /// (SC2154), and word-splitting a pod name (SC2046) or a `cd` without `|| exit` (SC2164) are
-    /// robustness matters. Errors and the other warnings (a `&` that ends the command, a test that is
-    /// always true) mean the command does not do what the page says, and are reported.
-    static let scriptOnlyCodes: Set<Int> = [2034, 2154, 2046, 2164, 2155, 2181, 2009, 2010, 2012, 2029, 2030, 2031, 2044, 2045]
-
-    static func reportsOnPeoplePages(level: String, code: Int) -> Bool {
-        (level == "error" || level == "warning") && !scriptOnlyCodes.contains(code)
     }
 
     /// Byte offsets where each line of the command starts.

@@ -65,46 +65,6 @@ public enum Suppressions {
         return result
     }
 
-    /// Deleting an unused suppression that is a whole line of its own (safe, as ruff's unused `noqa`):
-    /// the line and its line break go. Not offered for a comment after code on its line, or for a
-    /// line inside a scalar's text (a `|` block, a Markdown fence), where it is content, not a comment.
-    static func removal(of suppression: Suppression, context: LintContext) -> Fix? {
-        let file = context.file
-        let line = file.lineColumn(of: suppression.range.start).line
-        let lineRange = file.lineRange(line)
-        let before = file.slice(SourceRange(start: lineRange.start, end: suppression.range.start))
-        let text = file.lineText(line).trimmingCharacters(in: .whitespaces)
-        let markdownComment = text.hasPrefix("<!--") && text.hasSuffix("-->")
-        guard before.allSatisfy({ $0 == " " || $0 == "\t" }), text.hasPrefix("#") || markdownComment else { return nil }
-        let insideText = scalarRanges(context).contains { $0.start < lineRange.end && lineRange.start < $0.end }
-        guard !insideText else { return nil }
-        let end = line < file.lineCount ? file.lineRange(line + 1).start : lineRange.end
-        return Fix.safe("remove the unused suppression", .delete(SourceRange(start: lineRange.start, end: end)))
-    }
-
-    /// The source ranges of every scalar value of the runbook's metadata and steps.
-    static func scalarRanges(_ context: LintContext) -> [SourceRange] {
-        var ranges: [SourceRange] = []
-        func collect(_ node: YAMLNode) {
-            // Iterative: documents are bounded in depth by the reader, but no recursion is needed here.
-            var pending = [node]
-            while let next = pending.popLast() {
-                switch next.kind {
-                case .scalar: ranges.append(next.range)
-                case .sequence(let items): pending.append(contentsOf: items)
-                case .mapping(let pairs): pending.append(contentsOf: pairs.map(\.value))
-                case .alias: break
-                }
-            }
-        }
-        context.syntax.metadata.fields.forEach { collect($0.value) }
-        for view in context.allSteps {
-            view.syntax.fields.fields.forEach { collect($0.value) }
-            view.syntax.rollback?.fields.fields.forEach { collect($0.value) }
-        }
-        return ranges
-    }
-
     /// Markdown front matter is YAML: `#` comments and YAML extents there, `<!-- -->` and headings after it.
     static func frontMatterEndLine(_ context: LintContext) -> Int {
         let file = context.file
@@ -193,38 +153,63 @@ public enum Suppressions {
         return (kept, used)
     }
 
-    /// Removes suppressed findings and reports the suppressions that are expired, unused, unexplained or malformed.
+    /// Removes suppressed findings and reports the suppressions that are expired, unused, unexplained
+    /// or malformed: each of those is a `SuppressionRule` (RB090–RB093) reading what matched.
     public static func apply(_ diagnostics: [Diagnostic], context: LintContext, today: String) -> [Diagnostic] {
         let suppressions = parse(context)
         guard !suppressions.isEmpty else { return diagnostics }
         let file = context.file
-        var (kept, used) = filter(diagnostics, suppressions: suppressions, file: file, today: today)
-        func report(_ id: String, _ message: String, _ suppression: Suppression, help: String? = nil, fix: Fix? = nil) {
-            guard let description = RuleRegistry.description(for: id) else { return }
-            kept.append(Diagnostic(description.code, message, file: file, range: suppression.range, help: help, fix: fix))
-        }
-        for (index, suppression) in suppressions.enumerated() {
-            let unknown = suppression.rules.filter { !isKnown($0) }
-            let badDate = suppression.until.map { $0.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) == nil } ?? false
-            if suppression.rules.isEmpty || !unknown.isEmpty || badDate {
-                let what = suppression.rules.isEmpty ? "names no rule" : badDate ? "has a bad date `\(suppression.until ?? "")`"
-                    : "names unknown rule\(unknown.count == 1 ? "" : "s") \(unknown.map { "`\($0)`" }.joined(separator: ", "))"
-                report(RuleRegistry.malformedSuppressionID, "suppression \(what)", suppression,
-                       help: "write `rbc:ignore RB001 until=2027-01-31 -- reason`; `rbc rules` lists the ids")
-                continue
-            }
-            if let until = suppression.until, until < today {
-                report(RuleRegistry.expiredSuppressionID, "suppression of \(suppression.rules.joined(separator: ", ")) expired on \(until)", suppression,
-                       help: "fix what it suppressed, or renew it with a new date and reason")
-            } else if !used[index] {
-                report(RuleRegistry.unusedSuppressionID, "suppression of \(suppression.rules.joined(separator: ", ")) matches no finding", suppression,
-                       help: "remove it", fix: removal(of: suppression, context: context))
-            }
-            if suppression.reason == nil {
-                report(RuleRegistry.suppressionWithoutReasonID, "suppression of \(suppression.rules.joined(separator: ", ")) gives no reason", suppression,
-                       help: "add `-- why the finding does not apply`")
+        let (kept, used) = filter(diagnostics, suppressions: suppressions, file: file, today: today)
+        let review = SuppressionReview(lint: context, suppressions: suppressions, used: used, today: today)
+        var reported: [(order: Int, diagnostic: Diagnostic)] = []
+        for rule in RuleRegistry.suppressionRules {
+            let code = type(of: rule).description.code
+            for finding in rule.check(review) {
+                reported.append((reported.count, Diagnostic(code, finding.message, severity: finding.severity, file: file, range: finding.range,
+                                                            help: finding.help, notes: finding.notes, fix: finding.fix)))
             }
         }
-        return kept
+        // Comment by comment, as they appear.
+        reported.sort { ($0.diagnostic.range?.start ?? 0, $0.order) < ($1.diagnostic.range?.start ?? 0, $1.order) }
+        return kept + reported.map(\.diagnostic)
     }
+}
+
+extension Suppression {
+    /// What makes the comment unreadable: no rule named, a rule nobody knows, a bad `until=` date;
+    /// nil when it is well formed. A malformed suppression is reported as that (RB093) and nothing else.
+    public var malformation: String? {
+        let unknown = rules.filter { !Suppressions.isKnown($0) }
+        let badDate = until.map { $0.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) == nil } ?? false
+        guard rules.isEmpty || !unknown.isEmpty || badDate else { return nil }
+        return rules.isEmpty ? "names no rule" : badDate ? "has a bad date `\(until ?? "")`"
+            : "names unknown rule\(unknown.count == 1 ? "" : "s") \(unknown.map { "`\($0)`" }.joined(separator: ", "))"
+    }
+
+    /// Whether its `until=` date has passed: it no longer suppresses anything.
+    public func hasExpired(today: String) -> Bool { until.map { $0 < today } ?? false }
+}
+
+/// What a rule about suppression comments reads: the runbook's comments, and which of them matched a finding.
+public protocol SuppressionContext: Sendable {
+    var lint: LintContext { get }
+    var suppressions: [Suppression] { get }
+    /// Whether the suppression at `index` removed at least one finding.
+    func matchedFinding(_ index: Int) -> Bool
+    /// YYYY-MM-DD, against `until=` dates.
+    var today: String { get }
+}
+
+/// A rule about the suppression comments themselves (RB090–RB093), run after every other finding of the file is in.
+public protocol SuppressionRule: DescribedRule {
+    func check(_ context: any SuppressionContext) -> [LintFinding]
+}
+
+struct SuppressionReview: SuppressionContext {
+    let lint: LintContext
+    let suppressions: [Suppression]
+    let used: [Bool]
+    let today: String
+
+    func matchedFinding(_ index: Int) -> Bool { used.indices.contains(index) && used[index] }
 }

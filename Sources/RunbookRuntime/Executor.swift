@@ -251,6 +251,25 @@ public final class Executor: @unchecked Sendable {
         output.note("rbc: \(event.text ?? "")")
     }
 
+    /// Whether a killed run left processes running: its step's process group, or processes that
+    /// escaped it (found by their `RBC_RUN_ID`).
+    public static func leftProcessesRunning(_ state: RunState) -> Bool {
+        if let leftover = state.leftoverProcess, ProcessRunner.refusalToSignal(group: leftover.pid, startTicks: leftover.startTicks) == nil,
+           !ProcessRunner.livingMembers(of: leftover.pid).isEmpty {
+            return true
+        }
+        guard let earliest = state.earliestProcessTicks else { return false }
+        return !ProcessRunner.processes(ofRun: state.runID, startedAtOrAfter: earliest).isEmpty
+    }
+
+    /// Ends what a killed run left running when it has nothing to undo (its steps were read-only or
+    /// had no rollback): a rollback ends a run's processes whether or not there is something to undo.
+    public func endProcessesLeftRunning(_ state: RunState) {
+        runID = state.runID
+        endLeftoverProcess(state)
+        endEscapedProcesses(state)
+    }
+
     /// Continues a past run from its first step that did not complete.
     public func resume(_ state: RunState) -> RunOutcome {
         runID = state.runID
@@ -488,6 +507,7 @@ public final class Executor: @unchecked Sendable {
         var reason: String?
         var exitCode: Int32?
         var httpStatus: Int?
+        var bodyBytes: Int?
         var stdout = ""
         var stderr = ""
         var durationMs = 0
@@ -729,6 +749,7 @@ public final class Executor: @unchecked Sendable {
             let status = failure.kind == .timedOut ? "timed_out" : failure.kind == .interrupted ? "interrupted" : "failed"
             result = AttemptResult(status: status, reason: failure.kind == .interrupted ? "ended by \(firstSignal ?? "a signal")" : "\(failure)",
                                    durationMs: Int((DispatchTime.now().uptimeNanoseconds - began) / 1_000_000))
+            if action.kind == .httpRequest { result.bodyBytes = failure.bodyBytes }
         } catch {
             result = AttemptResult(status: "failed", reason: "\(error)")
         }
@@ -739,6 +760,7 @@ public final class Executor: @unchecked Sendable {
         finished.reason = result.reason.map(redact)
         finished.exitCode = result.exitCode
         finished.httpStatus = result.httpStatus
+        finished.bodyBytes = result.bodyBytes
         finished.durationMs = result.durationMs
         finished.stdout = result.stdout.isEmpty ? nil : excerpt(result.stdout)
         finished.stderr = result.stderr.isEmpty ? nil : excerpt(result.stderr)
@@ -815,6 +837,7 @@ public final class Executor: @unchecked Sendable {
                                                cancelled: { [unowned self] in signalCount > 0 })
             var result = AttemptResult(status: "succeeded", httpStatus: response.status, stdout: response.body,
                                        durationMs: Int((DispatchTime.now().uptimeNanoseconds - start) / 1_000_000))
+            result.bodyBytes = response.bodyBytes
             let expected = expect?.status
             if let expected, !expected.contains(response.status) {
                 result.status = "failed"
@@ -853,7 +876,7 @@ public final class Executor: @unchecked Sendable {
             }
             // When a shallower key was replaced or created, this key itself did not exist before.
             let previous = change.undoKey == key ? change.previous : nil
-            output.note("  \(key) = \(RuntimeValue.from(value).text) (was \(previous.map { RuntimeValue.from($0).text } ?? "unset")) in \(store.path)")
+            output.note("  \(key) = \(RuntimeValue.from(value).text) (was \(previous.map { RuntimeValue.from($0).text } ?? "unset")) in \(SourceLoader.shown(store.path))")
             var result = AttemptResult(status: "succeeded")
             result.configChange = change
             return result

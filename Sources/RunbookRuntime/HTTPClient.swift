@@ -25,6 +25,8 @@ public enum HTTPClient {
         public enum Kind: Sendable { case timedOut, interrupted, failed }
         public let kind: Kind
         public let description: String
+        /// Bytes of the body received before the request ended.
+        public var bodyBytes = 0
     }
 
     /// libcurl's global state, set up once per process before any handle exists.
@@ -96,13 +98,14 @@ public enum HTTPClient {
         case CURLE_OK:
             return HTTPResponse(status: rbc_curl_response_code(handle), body: transfer.capture.text, bodyBytes: transfer.capture.total)
         case CURLE_OPERATION_TIMEDOUT:
-            throw Failure(kind: .timedOut, description: "\(method) \(url): no complete answer within \(DurationParser.format(milliseconds: max(1, timeoutMs)))")
+            throw Failure(kind: .timedOut, description: "\(method) \(url): no complete answer within \(DurationParser.format(milliseconds: max(1, timeoutMs)))",
+                          bodyBytes: transfer.capture.total)
         case CURLE_ABORTED_BY_CALLBACK:
-            throw Failure(kind: .interrupted, description: "\(method) \(url): ended by a signal")
+            throw Failure(kind: .interrupted, description: "\(method) \(url): ended by a signal", bodyBytes: transfer.capture.total)
         default:
             let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let reason = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
-            throw Failure(kind: .failed, description: "\(method) \(url) failed: \(reason)")
+            throw Failure(kind: .failed, description: "\(method) \(url) failed: \(reason)", bodyBytes: transfer.capture.total)
         }
     }
 

@@ -67,6 +67,9 @@ public struct JournalEvent: Codable, Sendable {
     public var outcome: String?
     public var exitCode: Int32?
     public var httpStatus: Int?
+    /// With an `http_request` attempt: bytes of the answer's body received, all of them (the
+    /// excerpt keeps only the head and the tail), also when the request timed out or was ended.
+    public var bodyBytes: Int?
     public var durationMs: Int?
     public var stdout: String?
     public var stderr: String?

@@ -1,5 +1,6 @@
 // The catalog of compiler diagnostic ids. Ids are stable: never renumber or reuse one.
-// RB0001–0009 input, RB0010–0029 configuration (.rbc.yaml) and environment (git), RB1xxx YAML/Markdown syntax, RB2xxx runbook structure and types, RB3xxx expressions.
+// RB0001–0009 input, RB0010–0029 configuration (.rbc.yaml) and environment (git), RB1xxx YAML/Markdown syntax, RB2xxx runbook structure and types, RB3xxx expressions,
+// RB4001–4099 incident records (`incidents/*.jsonl`) and the runs that name an incident.
 // Lint rules (RB + 3 digits) live in the lint stage's registry.
 
 public struct DiagnosticCode: Hashable, Sendable {
@@ -16,10 +17,12 @@ public struct DiagnosticCode: Hashable, Sendable {
     }
 
     /// Whether `.rbc.yaml` `rules:` and inline `rbc:ignore` may turn it off or change its severity:
-    /// every structure, type and expression diagnostic, but not unreadable input, YAML syntax or an
-    /// expression that does not parse (nothing after those means what it says).
+    /// every structure, type, expression and incident record diagnostic, but not unreadable input,
+    /// YAML syntax, an expression that does not parse or an event line that is not JSON (nothing after
+    /// those means what it says).
     public var isConfigurable: Bool {
-        (id.hasPrefix("RB2") || id.hasPrefix("RB3")) && ![.invalidRoot, .expressionSyntax, .paramValue].contains(self)
+        (id.hasPrefix("RB2") || id.hasPrefix("RB3") || id.hasPrefix("RB4"))
+            && ![.invalidRoot, .expressionSyntax, .paramValue, .incidentMalformedLine].contains(self)
     }
 
     /// The invocation was wrong rather than a runbook: a path that does not exist, a directory with no
@@ -109,6 +112,20 @@ extension DiagnosticCode {
     public static let notTemplated = DiagnosticCode("RB3011", "not-templated", .error, "a `${{ }}` in a field that is not substituted at run time")
     public static let expressionTooLarge = DiagnosticCode("RB3020", "expression-too-large", .error, "an expression has more parts than rbc checks (1,000 operators, names and values, nested at most 64 deep)")
 
+    // RB4001–RB4099: incident records (`incidents/<id>.jsonl`, checked by `rbc check`) and run journals naming an incident.
+    public static let incidentMalformedLine = DiagnosticCode("RB4001", "incident-malformed-line", .error, "a line of an incident record is not an event: not one JSON object, a field of the wrong type or missing, a record of a newer format")
+    public static let incidentTornLine = DiagnosticCode("RB4002", "incident-torn-line", .warning, "the record's last line is incomplete (rbc stopped mid-write): it never happened, and the next `rbc incident` command cuts it")
+    public static let incidentUnknownKey = DiagnosticCode("RB4003", "incident-unknown-key", .warning, "an event has a field incident records do not define (a typo in a hand edit)")
+    public static let incidentUnknownSeverity = DiagnosticCode("RB4004", "incident-unknown-severity", .error, "a severity is not P0, P1, P2 or P3")
+    public static let incidentUnknownStatus = DiagnosticCode("RB4005", "incident-unknown-status", .error, "a status is not one of the lifecycle's (triage, investigating, identified, mitigating, mitigated, resolved)")
+    public static let incidentUnknownEvent = DiagnosticCode("RB4006", "incident-unknown-event", .error, "an event's kind is not one rbc writes")
+    public static let incidentInvalidTime = DiagnosticCode("RB4007", "incident-invalid-time", .error, "a time is not a UTC time (`2024-11-15T14:26:00Z`)")
+    public static let incidentTimeOrder = DiagnosticCode("RB4008", "incident-time-order", .error, "a time goes backwards: an event before the one above it, impact starting after detection, detection after declaration")
+    public static let incidentInvalidTransition = DiagnosticCode("RB4009", "incident-invalid-transition", .error, "a status change the lifecycle forbids (triage → investigating → identified → mitigating → mitigated → resolved)")
+    public static let incidentRecordStructure = DiagnosticCode("RB4010", "incident-record-structure", .error, "the record's shape is wrong: not starting with `declared`, events out of number, an event without what its kind needs, a run that ends without starting")
+    public static let incidentReviewOverdue = DiagnosticCode("RB4011", "incident-review-overdue", .warning, "a resolved incident's post-incident review is past its due date and not recorded as held")
+    public static let incidentUnknownIncident = DiagnosticCode("RB4012", "incident-unknown-incident", .warning, "a run journal names an incident that has no record")
+
     /// Every compiler diagnostic id, in id order; docs/diagnostics.md is generated from it.
     public static let compilerCatalog: [DiagnosticCode] = [
         .fileNotFound, .binaryFile, .invalidUTF8, .fileTooLarge, .noRunbooks, .notARunbook, .emptyFile,
@@ -120,5 +137,8 @@ extension DiagnosticCode {
         .conflictingKeys, .invalidPattern, .invalidDate, .invalidParam, .invalidIdentifier, .numberOutOfRange,
         .expressionSyntax, .unknownReference, .expressionType, .stepOrder, .unusedParam, .unknownFunction, .maybeSkipped,
         .invalidOutput, .paramValue, .secretUnmaskable, .notTemplated, .expressionTooLarge,
+        .incidentMalformedLine, .incidentTornLine, .incidentUnknownKey, .incidentUnknownSeverity, .incidentUnknownStatus,
+        .incidentUnknownEvent, .incidentInvalidTime, .incidentTimeOrder, .incidentInvalidTransition, .incidentRecordStructure,
+        .incidentReviewOverdue, .incidentUnknownIncident,
     ]
 }

@@ -11,6 +11,13 @@ public enum SourceLoader {
         case failed(Diagnostic)
     }
 
+    /// A path as messages show it: relative to the working directory when below it, as paths typed on
+    /// the command line are; otherwise as given.
+    public static func shown(_ path: String) -> String {
+        let cwd = FileManager.default.currentDirectoryPath
+        return path.hasPrefix(cwd + "/") ? String(path.dropFirst(cwd.count + 1)) : path
+    }
+
     /// Reads `path`; diagnostics name the file `displayPath` (default: `path`).
     public static func load(path: String, displayPath: String? = nil) -> Outcome {
         let shown = displayPath ?? path

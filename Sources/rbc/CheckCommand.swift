@@ -52,7 +52,7 @@ struct CheckCommand: ParsableCommand {
     @Flag(help: "Fail on warnings too (same as --severity-threshold warning).")
     var strict = false
 
-    @Option(help: ArgumentHelp("Today's date for date checks (suppressions' until=), for reproducible runs.", valueName: "YYYY-MM-DD"))
+    @Option(help: ArgumentHelp("Today's date for date checks (suppressions' until=, overdue incident reviews), for reproducible runs; a UTC time (2024-11-20T09:00:00Z) also works.", valueName: "YYYY-MM-DD"))
     var now: String?
 
     @Option(name: .customLong("changed-since"), help: ArgumentHelp("Check only runbooks changed since this revision (working tree included).", valueName: "ref"))
@@ -95,8 +95,8 @@ struct CheckCommand: ParsableCommand {
         if updateBaseline && baseline == nil { throw ValidationError("--update-baseline needs --baseline FILE") }
         if unsafeFixes && !fix { throw ValidationError("--unsafe-fixes goes with --fix") }
         if fix && updateBaseline { throw ValidationError("--fix and --update-baseline cannot be combined") }
-        if let now, !TypeChecker.isCalendarDate(now) {
-            throw ValidationError("--now takes a date that exists, as YYYY-MM-DD, got '\(now)'")
+        if let now, CheckOptions.moment(now) == nil {
+            throw ValidationError("--now takes a date that exists, as YYYY-MM-DD (or a UTC time, 2024-11-20T09:00:00Z), got '\(now)'")
         }
     }
 
@@ -107,7 +107,8 @@ struct CheckCommand: ParsableCommand {
         options.lint = !noLint
         options.shellcheck = !noShellCheck
         options.threshold = strict ? min(threshold.severity, .warning) : threshold.severity
-        if let now { options.today = now }
+        if let now, let moment = CheckOptions.moment(now) { (options.today, options.now) = moment }
+        options.incidents = true
         options.changedSince = changedSince
         options.staged = staged
         options.insidePreCommit = ProcessInfo.processInfo.environment["PRE_COMMIT"] == "1"
@@ -141,7 +142,7 @@ struct CheckCommand: ParsableCommand {
             let summary = RenderSummary(filesChecked: report.results.count, diagnostics: comparison.new)
             Console.out(renderer.render(comparison, summary: summary))
             if output.format == .text {
-                var line = summaryLine(summary) + " (new; \(comparison.unchanged.count) in the baseline not shown"
+                var line = summaryLine(summary, incidentRecords: report.incidentRecords) + " (new; \(comparison.unchanged.count) in the baseline not shown"
                 line += comparison.fixed > 0 ? ", \(comparison.fixed) fixed since: --update-baseline drops them)" : ")"
                 Console.err(line + "\n")
             }
@@ -149,7 +150,7 @@ struct CheckCommand: ParsableCommand {
             let summary = RenderSummary(filesChecked: report.results.count, diagnostics: report.diagnostics)
             Console.out(renderer.render(report.diagnostics, summary: summary))
             if output.format == .text {
-                Console.err(summaryLine(summary) + "\n")
+                Console.err(summaryLine(summary, incidentRecords: report.incidentRecords) + "\n")
             }
         }
         if timings {
@@ -177,9 +178,9 @@ struct CheckCommand: ParsableCommand {
         if report.usageError { throw ExitCode(2) }
     }
 
-    func summaryLine(_ summary: RenderSummary) -> String {
+    func summaryLine(_ summary: RenderSummary, incidentRecords: Int) -> String {
         func plural(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
-        return "checked \(plural(summary.filesChecked, "runbook")): \(plural(summary.errors, "error")), "
+        return "checked \(plural(summary.filesChecked, "runbook"))\(incidentRecords > 0 ? " and \(plural(incidentRecords, "incident record"))" : ""): \(plural(summary.errors, "error")), "
             + "\(plural(summary.warnings, "warning")), \(plural(summary.infos, "info"))"
     }
 }

@@ -37,8 +37,10 @@ struct IncidentActorOptions: ParsableArguments {
 
     var actor: String { by ?? ProcessInfo.processInfo.environment["USER"] ?? NSUserName() }
 
+    /// `--now`, else the fixed time `RBC_TEST_CLOCK` gives (the test hook run journals use, so a
+    /// replayed incident and its runs share one clock), else the real time.
     func clock() throws -> Date {
-        guard let now else { return Date() }
+        guard let now else { return ProcessInfo.processInfo.environment["RBC_TEST_CLOCK"].flatMap(IncidentClock.date) ?? Date() }
         guard let date = IncidentClock.parse(now, now: Date()) else { throw ValidationError("--now takes a UTC time such as 2024-11-15T14:26:00Z") }
         return date
     }

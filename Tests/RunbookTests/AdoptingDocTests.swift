@@ -40,7 +40,7 @@ import Testing
     }
 
     /// Runs a command line with `sh`, rbc first on PATH, standard error merged into the output.
-    static func shell(_ command: String, in directory: URL) throws -> String {
+    static func shell(_ command: String, in directory: URL, environment extra: [String: String] = [:]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command + " 2>&1"]
@@ -49,6 +49,7 @@ import Testing
         let rbcDirectory = (TestSupport.rbcBinary as NSString).deletingLastPathComponent
         environment["PATH"] = rbcDirectory + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
         environment.removeValue(forKey: "NO_COLOR")
+        environment.merge(extra) { $1 }
         process.environment = environment
         let pipe = Pipe()
         process.standardOutput = pipe

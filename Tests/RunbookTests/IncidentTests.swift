@@ -443,5 +443,110 @@ final class IncidentFixture {
         let messages = server.requests().compactMap { try? JSONSerialization.jsonObject(with: Data((($0["body"] as? String) ?? "").utf8)) as? [String: Any] }
             .compactMap { $0["text"] as? String }.map { String($0.prefix { $0 != "\n" }) }
         #expect(messages == ["INCIDENT DECLARED: P1 - Checkout failure", "INCIDENT UPDATE: P1 - Checkout failure", "INCIDENT RESOLVED: P0 - Checkout failure"])
+        // What rbc wrote itself checks clean: the record, and the journals that name the incident.
+        let check = try fixture.rbc(["check", "--now", "2024-11-16", "--no-git", "--format", "json"])
+        let diagnostics = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any])["diagnostics"] as? [[String: Any]]
+        #expect(diagnostics?.filter { ($0["code"] as? String)?.hasPrefix("RB4") == true }.isEmpty == true, "\(check.stdout)")
+        let records = try fixture.rbc(["check", "incidents", "--now", "2024-11-16"])
+        #expect(records.status == 0 && records.stdout.isEmpty, "\(records.stdout)")
+        #expect(records.stderr == "checked 0 runbooks and 1 incident record: 0 errors, 0 warnings, 0 infos\n")
+    }
+}
+
+/// `rbc check` on incident records, with the real binary: hand-broken records are reported at the
+/// value they broke (RB4001-RB4012), records rbc wrote itself check clean.
+@Suite struct IncidentCheckTests {
+    static let record = "incidents/2024-11-15-checkout-failure.jsonl"
+
+    /// A record broken by hand in every way the issue lists, and a merge conflict marker.
+    static let broken = [
+        #"{"by":"alice","commander":"bob","event":"declared","id":"2024-11-15-checkout-failure","seq":1,"severity":"SEV2","status":"triage","time":"2024-11-15T14:26:00Z","title":"Checkout failure","version":"rbc.incident/v1"}"#,
+        #"{"by":"bob","event":"status","previousStatus":"triage","seq":2,"status":"investigating","time":"2024-11-15T14:20:00Z"}"#,
+        #"{"by":"bob","event":"status","previousStatus":"investigating","seq":3,"status":"resolved","time":"2024-11-15T14:40:00Z"}"#,
+        #"{"by":"bob","event":"note","seq":4,"text":"x","time":"2024-11-15T14:41:00Z","txet":"y"}"#,
+        #"{"by":"bob","event":"status","seq":5,"status":"fixed","time":"2024-11-15T14:42:00Z"}"#,
+        "<<<<<<< HEAD",
+        #"{"by":"bob","event":"note","seq":7,"text":"torn"#,
+    ].joined(separator: "\n")
+
+    @Test func handBrokenRecordsAreReportedAtTheValue() throws {
+        let fixture = try IncidentFixture(files: [Self.record: Self.broken])
+        let check = try fixture.rbc(["check", "--format", "concise"])
+        #expect(check.status == 1)
+        #expect(check.stdout == """
+            incidents/2024-11-15-checkout-failure.jsonl:1:106: error[RB4004] `SEV2` is not a severity
+            incidents/2024-11-15-checkout-failure.jsonl:2:96: error[RB4008] time 2024-11-15T14:20:00Z is earlier than the event before it (2024-11-15T14:26:00Z)
+            incidents/2024-11-15-checkout-failure.jsonl:3:80: error[RB4009] cannot resolve an incident that is investigating: service must be restored first (`status mitigated`), so time to mitigate is known
+            incidents/2024-11-15-checkout-failure.jsonl:4:77: warning[RB4003] unknown field `txet` in an incident event
+            incidents/2024-11-15-checkout-failure.jsonl:5:47: error[RB4005] `fixed` is not an incident status
+            incidents/2024-11-15-checkout-failure.jsonl:6:1: error[RB4001] not an incident event: expected `{`: each line is one JSON object
+            incidents/2024-11-15-checkout-failure.jsonl:7:1: warning[RB4002] the last line is incomplete: rbc stopped while writing it
+
+            """)
+        // The text format shows the line and a caret under the value, with the help.
+        let text = try fixture.rbc(["check", Self.record])
+        #expect(text.stdout.contains("""
+            incidents/2024-11-15-checkout-failure.jsonl:1:106: error[RB4004]: `SEV2` is not a severity
+              |
+            1 | …
+            """), "\(text.stdout)")
+        #expect(text.stdout.contains("= help: write `P1`"))
+        #expect(text.stderr.contains("checked 0 runbooks and 1 incident record: 5 errors, 2 warnings, 0 infos"), "\(text.stderr)")
+        // The directory named alone has no runbooks, and that is no usage error.
+        let directory = try fixture.rbc(["check", "incidents", "--format", "concise"])
+        #expect(directory.status == 1 && directory.stdout == check.stdout, "\(directory.stderr)")
+    }
+
+    @Test func anOverdueReviewIsAWarningFromNow() throws {
+        let fixture = try IncidentFixture()
+        try fixture.declareCheckout()
+        let id = IncidentTests.id
+        #expect(try fixture.rbc(["incident", "status", id, "mitigated", "--now", "2024-11-15T14:40:00Z"]).status == 0)
+        #expect(try fixture.rbc(["incident", "resolve", id, "--root-cause", "v3.2", "--resolution", "v3.1", "--now", "2024-11-15T16:45:00Z"]).status == 0)
+        let onTime = try fixture.rbc(["check", "--now", "2024-11-17T16:00:00Z"])
+        #expect(onTime.status == 0 && onTime.stdout.isEmpty, "\(onTime.stdout)")
+        let late = try fixture.rbc(["check", "--now", "2024-11-18", "--format", "concise"])
+        #expect(late.status == 0, "a warning")
+        #expect(late.stdout.hasPrefix("\(Self.record):3:136:"), "\(late.stdout)")
+        #expect(late.stdout.contains("warning[RB4011] the post-incident review of \(id) was due 2024-11-17T16:45:00Z (P1: 2d 0h after resolution)"), "\(late.stdout)")
+        #expect(try fixture.rbc(["check", "--now", "2024-11-18", "--strict"]).status == 1)
+        // Recorded as held, it is not overdue.
+        #expect(try fixture.rbc(["incident", "review", id, "--held", "--link", "docs/pir.md", "--now", "2024-11-18T09:00:00Z"]).status == 0)
+        let held = try fixture.rbc(["check", "--now", "2024-11-20"])
+        #expect(held.status == 0 && held.stdout.isEmpty, "\(held.stdout)")
+    }
+
+    @Test func aRunNamingAnUnknownIncidentIsReported() throws {
+        let fixture = try IncidentFixture(files: [
+            ".rbc/runs/20241115T143000.000Z-0000.jsonl":
+                #"{"event":"run_started","incident":"2024-11-15-gone","run":"20241115T143000.000Z-0000","seq":1,"time":"2024-11-15T14:30:00Z"}"# + "\n",
+        ])
+        try fixture.declareCheckout()
+        let check = try fixture.rbc(["check", "--format", "concise"])
+        #expect(check.status == 0, "a warning")
+        #expect(check.stdout == ".rbc/runs/20241115T143000.000Z-0000.jsonl:1:35: warning[RB4012] run 20241115T143000.000Z-0000 names incident `2024-11-15-gone`, which has no record\n")
+    }
+
+    @Test func incidentDiagnosticsAreConfigurable() throws {
+        let fixture = try IncidentFixture(config: "rules:\n  RB4003: off\n  incident-torn-line: error\n", files: [Self.record: Self.broken])
+        let check = try fixture.rbc(["check", "--format", "concise"])
+        #expect(!check.stdout.contains("RB4003"), "\(check.stdout)")
+        #expect(check.stdout.contains("7:1: error[RB4002]"), "\(check.stdout)")
+        // A line that is not JSON always counts, as a runbook's syntax error does.
+        let fixed = try IncidentFixture(config: "rules:\n  RB4001: off\n")
+        let refused = try fixed.rbc(["check", "--format", "concise"])
+        #expect(refused.stdout.contains("`RB4001` (incident-malformed-line) cannot be configured"), "\(refused.stdout)")
+    }
+
+    @Test func aWholeLastEventWithoutItsLineBreakIsKept() throws {
+        let fixture = try IncidentFixture()
+        try fixture.declareCheckout()
+        let path = fixture.path + "/" + Self.record
+        var text = fixture.read(Self.record)
+        text.removeLast()
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try fixture.rbc(["check"]).stdout.isEmpty)
+        #expect(try fixture.rbc(["incident", "note", IncidentTests.id, "after a hand edit", "--now", "2024-11-15T14:30:00Z"]).status == 0)
+        #expect(try fixture.events(IncidentTests.id).map(\.event) == [.declared, .note], "the hand-edited event was ended, not cut")
     }
 }

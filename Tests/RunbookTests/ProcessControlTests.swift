@@ -17,9 +17,28 @@ enum Spawned {
         /// The exit code, or 128 + the signal that killed it.
         let code: Int32
         let signaled: Bool
-        /// Peak resident memory, KiB.
-        let maxResidentKiB: Int
     }
+
+    /// A Python parent that forks `argv[2:]`, waits for it, writes its peak resident memory (KiB) to
+    /// `argv[1]` and ends as it ended. The peak of a program itself needs a parent this small:
+    /// `ru_maxrss` of a child starts from its parent's high-water mark (the child begins as a copy of
+    /// the parent's address space, through fork and posix_spawn's vfork alike, and the kernel carries
+    /// that copy's peak into the child's), so a child of the test runner "peaks" at the test runner's
+    /// size: ~355 MiB under the whole parallel suite, whatever the child does.
+    static let peakMeasuringParent = """
+        import os, signal, sys
+        pid = os.fork()
+        if pid == 0:
+            os.execvp(sys.argv[2], sys.argv[2:])
+        _, status, usage = os.wait4(pid, 0)
+        with open(sys.argv[1], "w") as peak:
+            peak.write(str(usage.ru_maxrss))
+        if os.WIFSIGNALED(status):
+            signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+            os.kill(os.getpid(), os.WTERMSIG(status))
+        sys.exit(os.WEXITSTATUS(status))
+        """
+
 
     /// `bash -c script` in a directory, output to /dev/null unless the script redirects it.
     static func bash(_ script: String, in directory: String, environment: [String: String] = [:]) throws -> pid_t {
@@ -69,7 +88,7 @@ enum Spawned {
 
     private static func exit(_ status: Int32, _ usage: rusage) -> Exit {
         let signal = status & 0x7f
-        return Exit(code: signal == 0 ? (status >> 8) & 0xff : 128 + signal, signaled: signal != 0, maxResidentKiB: usage.ru_maxrss)
+        return Exit(code: signal == 0 ? (status >> 8) & 0xff : 128 + signal, signaled: signal != 0)
     }
 }
 
@@ -82,6 +101,16 @@ func processes(matching marker: String) -> [pid_t] {
         let commandLine = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
         return commandLine.contains(marker) ? pid : nil
     }
+}
+
+/// Polls every 10 ms until `condition` holds, for at most `seconds`; whether it held.
+func eventually(seconds: Double = 20, _ condition: () -> Bool) -> Bool {
+    let end = Date().addingTimeInterval(seconds)
+    while Date() < end {
+        if condition() { return true }
+        usleep(10_000)
+    }
+    return condition()
 }
 
 /// A number no other test's `sleep` uses, so that looking for it finds only this test's processes.
@@ -136,13 +165,17 @@ func uniqueSleep() -> String { "\(Int.random(in: 40...90)).\(Int.random(in: 100_
         let process = try fixture.start(["run", "rb.yaml"])
         defer { for pid in processes(matching: "sleep \(marker)") { kill(pid, SIGKILL) } }
         #expect(try fixture.waitFor { $0.event == .processStarted })
+        // Killed only once the escapee has left the step's group (`$!` is known before setsid runs, and
+        // one killed with the group would never be found by its run id) and the step's own background
+        // sleep runs. Each wait stops when its condition holds: polling /proc on after that (as a
+        // `for … where` loop does) took longer than the sleeps last on a loaded machine.
         var escaped: pid_t?
-        for _ in 0..<500 where escaped == nil {
+        #expect(eventually {
             escaped = pid_t(fixture.read("escaped").trimmingCharacters(in: .whitespacesAndNewlines))
-            usleep(10_000)
-        }
+            return escaped.map { ProcessRunner.livingMembers(of: $0) == [$0] } ?? false
+        }, "the step never started its escaped process")
         let escapee = try #require(escaped)
-        for _ in 0..<500 where processes(matching: "sleep \(marker)").count < 2 { usleep(10_000) }
+        #expect(eventually { processes(matching: "sleep \(marker)").count >= 2 })
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         let listing = processes(matching: "sleep \(marker)").map { pid in
@@ -158,6 +191,54 @@ func uniqueSleep() -> String { "\(Int.random(in: 40...90)).\(Int.random(in: 100_
         let events = try fixture.events()
         #expect(events.contains { $0.event == .message && ($0.text ?? "").contains("found by their RBC_RUN_ID") && ($0.text ?? "").contains("\(escapee)") },
                 "ending them is journaled")
+    }
+
+    /// A killed run whose steps have nothing to undo (read-only, no rollback) still leaves its step's
+    /// process group and what escaped it running: `rbc rollback` ends them too, and says so.
+    @Test func aRollbackWithNothingToUndoStillEndsWhatTheKilledRunLeftRunning() throws {
+        let marker = uniqueSleep()
+        let fixture = try RunFixture(runbook("""
+            - id: escape
+              action: execute_command
+              command: "setsid sleep \(marker) & echo $! > escaped; echo $$ > step; sleep \(marker)"
+              timeout: 120s
+              readonly: true
+
+        """))
+        let process = try fixture.start(["run", "rb.yaml"])
+        defer { for pid in processes(matching: "sleep \(marker)") { kill(pid, SIGKILL) } }
+        let (escapee, step) = try Self.waitForEscapeAndStep(in: fixture)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(isRunning(escapee) && isRunning(step), "SIGKILL leaves the step and the escaped process running")
+        let refused = try fixture.rbc(["rollback", "last"])
+        #expect(refused.status == 2 && refused.stderr.contains("--yes"), "no terminal to ask on: \(refused.stderr)")
+        #expect(isRunning(escapee) && isRunning(step), "nothing is ended without a yes")
+        let rollback = try fixture.rbc(["rollback", "last", "--yes"])
+        #expect(rollback.status == 0, "\(rollback.stderr)")
+        #expect(rollback.stderr.contains("nothing to roll back") && rollback.stderr.contains("\(escapee)"), "\(rollback.stderr)")
+        #expect(processes(matching: "sleep \(marker)").isEmpty, "rbc rollback left the killed run's processes running")
+        #expect(!isRunning(step))
+        let events = try fixture.events()
+        #expect(events.contains { $0.event == .message && ($0.text ?? "").contains("found by their RBC_RUN_ID") && ($0.text ?? "").contains("\(escapee)") },
+                "ending them is journaled")
+        let again = try fixture.rbc(["rollback", "last", "--yes"])
+        #expect(again.status == 0 && again.stderr.contains("has nothing to roll back\n"), "\(again.stderr)")
+    }
+
+    /// Waits until the step's shell wrote its pid and the escaped process's, and the escaped process
+    /// left the step's process group (setsid runs in the child after `$!` is known).
+    static func waitForEscapeAndStep(in fixture: RunFixture) throws -> (escapee: pid_t, step: pid_t) {
+        var found: (pid_t, pid_t)?
+        _ = eventually {
+            guard let escapee = pid_t(fixture.read("escaped").trimmingCharacters(in: .whitespacesAndNewlines)),
+                  let step = pid_t(fixture.read("step").trimmingCharacters(in: .whitespacesAndNewlines)),
+                  ProcessRunner.livingMembers(of: escapee) == [escapee] else { return false }
+            found = (escapee, step)
+            return true
+        }
+        let (escapee, step) = try #require(found, "the step never started its escaped process")
+        return (escapee, step)
     }
 
     @Test func theTimeoutEndsEscapedProcessesThatIgnoreSIGTERM() throws {

@@ -1,6 +1,12 @@
-// RB016: ShellCheck's findings inside step commands, placed on the runbook's own lines.
+// RB016: ShellCheck's findings inside step commands, placed on the runbook's own lines. ShellCheck
+// itself runs batched for every file (ShellCheck.swift); this rule picks the commands it reads and
+// decides what each of its comments becomes.
 
-struct ShellCheckRule: LintRule {
+import RunbookSema
+import RunbookSource
+import RunbookSyntax
+
+struct ShellCheckRule: ShellCheckFindingRule {
     static let description = RuleDescription(
         id: "RB016", slug: "shellcheck", category: .shell, severity: .warning, scope: .both,
         summary: "ShellCheck reports a problem in a step's command",
@@ -19,6 +25,73 @@ struct ShellCheckRule: LintRule {
         nonTriggering: [],
         fix: .unsafe)
 
-    /// The pass runs outside the per-runbook rules (one batched ShellCheck run for every file).
-    func check(_ context: LintContext) -> [LintFinding] { [] }
+    /// The commands ShellCheck should see from one runbook: steps' and rollbacks' `execute_command`s.
+    func commands(_ context: LintContext) -> [ShellCheckJob] {
+        var jobs: [ShellCheckJob] = []
+        let isDocumentation = context.isDocumentation
+        for view in context.allSteps {
+            let actions: [(ActionIR, FieldSyntax?, String)] = [
+                (view.ir.action, view.field("command"), context.describe(view)),
+            ] + (view.ir.rollback.map { [($0.action, context.rollbackField(view, "command"), "the rollback of \(context.describe(view))")] } ?? [])
+            for (action, field, owner) in actions where action.kind == .executeCommand {
+                guard let field, let command = field.value.scalarValue, let shell = ShellCheck.dialect(action.shell) else { continue }
+                // A terminal transcript is read as the commands typed; PromQL, log lines, YAML, SQL or prose in a
+                // shell fence would only give parse errors.
+                let shown = CommandText.transcriptCommands(command) ?? command
+                guard CommandText.content(shown) == .shell else { continue }
+                jobs.append(ShellCheckJob(file: context.file, node: field.value, command: command, shell: shell, owner: owner,
+                                          forPeople: isDocumentation, shown: shown))
+            }
+        }
+        return jobs
+    }
+
+    /// ShellCheck's comments on one command, on the runbook's own lines, with ShellCheck's level.
+    func check(_ job: ShellCheckJob, answer: ShellCheckAnswer) -> [LintFinding] {
+        let starts = ShellCheck.lineStarts(job.command)
+        let locator = ValueLocator(file: job.file, node: job.node, value: job.command)
+        return answer.comments.compactMap { comment in
+            if job.forPeople, !Self.reportsOnPeoplePages(level: comment.level, code: comment.code) { return nil }
+            let start = ShellCheck.valueOffset(job.command, lineStarts: starts, line: comment.line, column: comment.column)
+            let end = ShellCheck.valueOffset(job.command, lineStarts: starts, line: comment.endLine, column: comment.endColumn)
+            let severity: Severity = comment.level == "error" ? .error : comment.level == "warning" ? .warning : .info
+            return LintFinding("SC\(comment.code): \(comment.message) (in \(job.owner))", at: locator.range(start, max(end, start + 1)),
+                               help: "see https://www.shellcheck.net/wiki/SC\(comment.code)", severity: severity,
+                               fix: comment.fix.flatMap { Self.fix(of: $0, code: comment.code, job: job, seen: answer.seen) })
+        }
+    }
+
+    /// ShellCheck's fix as edits of the runbook, when it is exact: the text it read is the command
+    /// itself wherever the fix reaches (not a masked placeholder, a prompt or a `${{ }}` stand-in), no
+    /// two replacements overlap, and the command's scalar or fence takes the edits exactly. Unsafe:
+    /// quoting and rewriting change how the shell reads the command.
+    static func fix(of suggestion: ShellCheck.Suggestion, code: Int, job: ShellCheckJob, seen: String) -> Fix? {
+        let command = Array(job.command.utf8)
+        let read = Array(seen.utf8)
+        guard command.count == read.count, !suggestion.replacements.isEmpty else { return nil }
+        var edits: [TextEdit] = []
+        for replacement in suggestion.replacements {
+            let start = ShellCheck.valueOffset(job.command, line: replacement.line, column: replacement.column)
+            let end = ShellCheck.valueOffset(job.command, line: replacement.endLine, column: replacement.endColumn)
+            guard start <= end else { return nil }
+            edits.append(TextEdit(SourceRange(start: start, end: end), replacement.replacement))
+        }
+        edits.sort { $0.range < $1.range }
+        for (earlier, later) in zip(edits, edits.dropFirst()) where later.range.start < earlier.range.end { return nil }
+        guard let first = edits.first, let last = edits.last else { return nil }
+        let span = max(0, first.range.start - 1)..<min(command.count, max(last.range.end, first.range.end) + 1)
+        guard command[span] == read[span] else { return nil }
+        return ScalarEdits.fileEdits(edits, in: job.node, file: job.file).map { Fix("apply ShellCheck's fix for SC\(code)", .unsafe, edits: $0) }
+    }
+
+    /// Advice for scripts that a person typing one command does not need: each fence is typed on
+    /// its own, so a variable set in one and read in the next is not unused (SC2034) or unassigned
+    /// (SC2154), and word-splitting a pod name (SC2046) or a `cd` without `|| exit` (SC2164) are
+    /// robustness matters. Errors and the other warnings (a `&` that ends the command, a test that is
+    /// always true) mean the command does not do what the page says, and are reported.
+    static let scriptOnlyCodes: Set<Int> = [2034, 2154, 2046, 2164, 2155, 2181, 2009, 2010, 2012, 2029, 2030, 2031, 2044, 2045]
+
+    static func reportsOnPeoplePages(level: String, code: Int) -> Bool {
+        (level == "error" || level == "warning") && !scriptOnlyCodes.contains(code)
+    }
 }
