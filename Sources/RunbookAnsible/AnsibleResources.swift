@@ -1293,7 +1293,8 @@ def judge_response(url, method, budget, registered):
         if "timed out" in message or "timeout" in message.lower():
             return {"status": "timed_out", "reason": "%s %s: no complete answer within %s" % (method, url, format_duration(max(1, budget)))}
         return {"status": "failed", "reason": "%s %s failed: %s" % (method, url, re.sub(r"^Status code was -1 and not \[.*?\]: ", "", message, flags=re.S))}
-    return {"status": "succeeded", "reason": None, "http_status": status, "stdout": captured(registered.get("content") or "")}
+    content = registered.get("content") or ""
+    return {"status": "succeeded", "reason": None, "http_status": status, "stdout": captured(content), "body_bytes": len(content.encode("utf-8"))}
 
 
 def judge_http(run, step, request, registered, prefix):
@@ -1367,6 +1368,7 @@ def rbc_attempt_end(state, given, registered):
     duration = now_ms() - current["started"]
     run.event("attempt_finished", step=current["id"], attempt=current["attempt"], outcome=result["status"], reason=result.get("reason"),
               exitCode=result.get("exit_code"), httpStatus=result.get("http_status"), durationMs=duration if kind != "wait" else None,
+              bodyBytes=result.get("body_bytes") if kind == "http_request" else None,
               stdout=excerpt(result.get("stdout", ""), run.secrets) or None, stderr=excerpt(result.get("stderr", ""), run.secrets) or None)
     current.update(status=result["status"], reason=result.get("reason"), exit_code=result.get("exit_code"), http_status=result.get("http_status"),
                    stdout=result.get("stdout", ""), stderr=result.get("stderr", ""))
@@ -1479,7 +1481,7 @@ def rbc_undo_end(state, given, registered):
     if not current.get("automatic"):
         run.event("attempt_finished", step=current["id"], attempt=1, outcome=result["status"], reason=result.get("reason"),
                   exitCode=result.get("exit_code"), httpStatus=result.get("http_status"), durationMs=duration,
-                  stdout=excerpt(result.get("stdout", ""), run.secrets) or None, stderr=excerpt(result.get("stderr", ""), run.secrets) or None)
+                  bodyBytes=result.get("body_bytes") if kind == "http_request" else None, stdout=excerpt(result.get("stdout", ""), run.secrets) or None, stderr=excerpt(result.get("stderr", ""), run.secrets) or None)
     run.event("rollback_finished", step=current["id"], outcome=result["status"], reason=result.get("reason"),
               exitCode=result.get("exit_code"), durationMs=duration if not current.get("automatic") else 0)
     if result["status"] != "succeeded":

@@ -127,7 +127,8 @@ import Testing
 
     // MARK: - Equivalence and fan-out: one ansible-playbook invocation
 
-    /// A runbook of harmless stand-in commands with every construct the lowering handles: a condition
+    /// A runbook of harmless stand-in commands with every construct the lowering handles: config changes
+    /// to a YAML store (one replaced, one created in a flow mapping; both put back by the abort), a condition
     /// (false and true), an output read by a later step, retries with backoff, a timeout, a `continue`
     /// failure, a failing rollback among others, an abort, the runbook-wide rollback, post_runbook, and a
     /// parameter full of shell syntax that must stay a value.
@@ -155,6 +156,16 @@ import Testing
           rollback:
             action: execute_command
             command: "echo undo-record >> effects.log"
+        - id: tune
+          action: update_config
+          store: settings
+          config_key: "limits.max_conn"
+          value: 80
+        - id: add-flag
+          action: update_config
+          store: settings
+          config_key: "features.new_flag.enabled"
+          value: true
         - id: only-when-deep
           action: execute_command
           when: params.deep
@@ -293,9 +304,21 @@ import Testing
             .replacingOccurrences(of: "**Duration**: 60000ms", with: "**Duration**: 300ms")
     }
 
+    /// A YAML store whose comments, quoting and layout every change and rollback must keep.
+    static let settingsStore = """
+    # Service settings (comments and layout survive every change)
+    limits:
+      max_conn: 50   # tuned in INC-12
+      timeout: "30s"
+    features: {old_flag: yes}
+    notes: |
+      kept as is
+
+    """
+
     /// `.rbc.yaml` of a case: the config store beside it, webhooks on the case's loopback server.
     static func configuration(port: Int) -> String {
-        "stores: {default: {file: config/flags.json}}\nnotifications: {url: \"http://127.0.0.1:\(port)/notify\", format: slack}\n"
+        "stores: {default: {file: config/flags.json}, settings: {file: config/settings.yaml}}\nnotifications: {url: \"http://127.0.0.1:\(port)/notify\", format: slack}\n"
             + "tickets: {url: \"http://127.0.0.1:\(port)/ticket\", format: json}\n"
     }
 
@@ -324,6 +347,7 @@ import Testing
         try configuration(port: port("gatewayyaml")).write(toFile: root + "/.rbc.yaml", atomically: true, encoding: .utf8)
         try fm.createDirectory(atPath: root + "/config", withIntermediateDirectories: true)
         try flags.write(toFile: root + "/config/flags.json", atomically: true, encoding: .utf8)
+        try settingsStore.write(toFile: root + "/config/settings.yaml", atomically: true, encoding: .utf8)
         try standIn.write(toFile: root + "/standin.yaml", atomically: true, encoding: .utf8)
         try approvalsRunbook.write(toFile: root + "/approvals.yaml", atomically: true, encoding: .utf8)
         try fanOutRunbook.write(toFile: root + "/fanout.yaml", atomically: true, encoding: .utf8)
@@ -345,6 +369,7 @@ import Testing
             try fm.createDirectory(atPath: runDirectory + "/config", withIntermediateDirectories: true)
             try configuration(port: serverPort).write(toFile: runDirectory + "/.rbc.yaml", atomically: true, encoding: .utf8)
             try flags.write(toFile: runDirectory + "/config/flags.json", atomically: true, encoding: .utf8)
+            try settingsStore.write(toFile: runDirectory + "/config/settings.yaml", atomically: true, encoding: .utf8)
             let arguments = params.sorted { $0.key < $1.key }.flatMap { ["--param", "\($0.key)=\($0.value)"] }
             let run = try TestSupport.rbc(["run", "../" + runbook, "--allow-dirty"] + (item.approveAll ? ["--yes"] : []) + arguments,
                                           in: runDirectory, environment: ["PATH": path])
@@ -356,8 +381,9 @@ import Testing
             let ansibleDirectory = root + "/ansible-" + item.name
             try fm.createDirectory(atPath: ansibleDirectory + "/config", withIntermediateDirectories: true)
             try flags.write(toFile: ansibleDirectory + "/config/flags.json", atomically: true, encoding: .utf8)
+            try settingsStore.write(toFile: ansibleDirectory + "/config/settings.yaml", atomically: true, encoding: .utf8)
             inventory += "        \(item.name):\n          rbc_working_directory: \(yamlQuote(ansibleDirectory))\n"
-            inventory += "          rbc_stores: {default: config/flags.json}\n"
+            inventory += "          rbc_stores: {default: config/flags.json, settings: config/settings.yaml}\n"
             if item.name != "gatewayyaml" {
                 inventory += "          rbc_webhooks: {notifications: {url: \"http://127.0.0.1:\(serverPort)/notify\", format: slack}, "
                     + "tickets: {url: \"http://127.0.0.1:\(serverPort)/ticket\", format: json}}\n"
@@ -373,7 +399,10 @@ import Testing
         for (host, code) in [("web-1", "0"), ("web-2", "3"), ("web-3", "0")] {
             let directory = root + "/fleet-" + host
             try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try fm.createDirectory(atPath: directory + "/config", withIntermediateDirectories: true)
+            try flags.write(toFile: directory + "/config/flags.json", atomically: true, encoding: .utf8)
             inventory += "        \(host):\n          rbc_working_directory: \(yamlQuote(directory))\n          rbc_param_exit_code: \(code)\n          rbc_param_label: \(host)-label\n"
+                + "          rbc_stores: {default: config/flags.json}\n"
         }
         try inventory.write(toFile: root + "/inventory.yml", atomically: true, encoding: .utf8)
         let environment = ["PATH": path, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_HOST_KEY_CHECKING": "False", "ANSIBLE_LOCAL_TEMP": root + "/.ansible-tmp",
@@ -454,6 +483,10 @@ import Testing
           rollback:
             action: execute_command
             command: "echo unmark \\"${{ params.label }}\\" >> effects.log"
+        - id: set-label
+          action: update_config
+          config_key: "fleet.label"
+          value: "${{ params.label }}"
         - id: act
           action: execute_command
           command: "echo act >> effects.log; exit ${{ params.exit_code }}"
@@ -491,7 +524,7 @@ import Testing
                 && !(event["event"] as? String == "message" && event["step"] != nil && (event["text"] as? String ?? "").hasPrefix("ended "))
         }.map { event in
             // A timed-out command has no exit code of its own (rbc: -1; coreutils timeout: 124).
-            let keys = ["event", "step", "list", "attempt", "outcome", "decision", "by", "status", "httpStatus", "store", "key", "undoKey", "previousSource", "previousPresent"]
+            let keys = ["event", "step", "list", "attempt", "outcome", "decision", "by", "status", "httpStatus", "bodyBytes", "store", "key", "undoKey", "previousSource", "previousPresent"]
                 + (event["outcome"] as? String == "timed_out" ? [] : ["exitCode"])
             return keys.compactMap { key in event[key].map { "\(key)=\($0)" } }.joined(separator: " ")
                 + ((event["event"] as? String) == "message" ? " text=\(event["text"] ?? "")" : "")
@@ -527,9 +560,11 @@ import Testing
             let ansibleEffects = Self.text(batch.root + "/ansible-\(item.name)/effects.log")
             #expect(ansibleEffects == rbcEffects, "\(item.name): effects differ\n--- rbc run\n\(rbcEffects)--- ansible-playbook\n\(ansibleEffects)")
             // The same final config store, byte for byte, and the same requests to the loopback server, in order.
-            let rbcStore = Self.text(batch.root + "/rbc-\(item.name)/config/flags.json")
-            let ansibleStore = Self.text(batch.root + "/ansible-\(item.name)/config/flags.json")
-            #expect(ansibleStore == rbcStore, "\(item.name): config stores differ\n--- rbc run\n\(rbcStore)--- ansible-playbook\n\(ansibleStore)")
+            for store in ["flags.json", "settings.yaml"] {
+                let rbcStore = Self.text(batch.root + "/rbc-\(item.name)/config/\(store)")
+                let ansibleStore = Self.text(batch.root + "/ansible-\(item.name)/config/\(store)")
+                #expect(ansibleStore == rbcStore, "\(item.name): config stores differ\n--- rbc run\n\(rbcStore)--- ansible-playbook\n\(ansibleStore)")
+            }
             let requests = try #require(batch.requests[item.name])
             #expect(requests.ansible == requests.rbc, "\(item.name): requests differ\n--- rbc run\n\(requests.rbc.joined(separator: "\n"))\n--- ansible-playbook\n\(requests.ansible.joined(separator: "\n"))")
             let rbcJournal = try Self.journals(in: batch.root + "/rbc-\(item.name)/.rbc/runs").values.first
@@ -563,6 +598,10 @@ import Testing
         #expect(Self.text(batch.root + "/ansible-gatewayyaml/config/flags.json").contains("\"2000\""))
         #expect(batch.requests["gatewayyaml"]?.ansible.contains { $0.contains("path=/notify") } == true)
         #expect(batch.requests["pgyaml"]?.ansible.contains { $0.contains("path=/v1/clusters/payments-primary/health") } == true)
+        // The YAML store's changes were made and put back byte for byte (comments, quoting, flow mapping).
+        #expect(Self.text(batch.root + "/ansible-standin/config/settings.yaml") == Self.settingsStore)
+        let standInChanges = standIn.filter { $0["event"] as? String == "config_changed" }.map { "\($0["undoKey"] ?? $0["key"] ?? "") \($0["previousSource"] ?? "absent")" }
+        #expect(standInChanges == ["limits.max_conn  50", "features.new_flag absent"])
         #expect(try #require(ansibleJournals["pgmd"]).events.contains { $0["event"] as? String == "config_changed" && $0["previousSource"] as? String == " 50" })
     }
 
@@ -657,12 +696,15 @@ import Testing
         for host in ["web-1", "web-2", "web-3"] {
             let events = try #require(journals[host], "no journal for \(host)\n\(batch.ansibleOutput.suffix(3000))").events
             let effects = Self.text(batch.root + "/fleet-\(host)/effects.log")
+            let store = Self.text(batch.root + "/fleet-\(host)/config/flags.json")
             if host == "web-2" {
                 #expect(events.last?["status"] as? String == "rolled_back")
                 #expect(effects == "mark \(host)-label\nact\nunmark \(host)-label\n")
+                #expect(store == Self.text(TestSupport.path("examples/config/flags.json")), "web-2's config change was not put back")
             } else {
                 #expect(events.last?["status"] as? String == "succeeded")
                 #expect(effects == "mark \(host)-label\nact\n")
+                #expect(store.contains("\"fleet\": {\"label\": \"\(host)-label\"}"), "\(store)")
             }
             #expect((events.first?["params"] as? [String: Any])?["label"] as? String == "\(host)-label")
         }
@@ -676,6 +718,8 @@ import Testing
         let rollback = try TestSupport.rbc(["rollback", web1.path, "--yes"], in: batch.root + "/fleet-web-1")
         #expect(rollback.status == 0, "\(rollback.stdout)\(rollback.stderr)")
         #expect(Self.text(batch.root + "/fleet-web-1/effects.log") == "mark web-1-label\nact\nunmark web-1-label\n")
+        // The config change is undone from the playbook's journal too: the store is as it was, byte for byte.
+        #expect(Self.text(batch.root + "/fleet-web-1/config/flags.json") == Self.text(TestSupport.path("examples/config/flags.json")))
     }
 
     /// The playbook's journals are rbc's format: every line of every host's journal fits schema/journal.schema.json.
