@@ -107,10 +107,8 @@ import Testing
     }
 
     /// Following a rule id leads to one file: every registered rule is declared in exactly one file
-    /// of `Sources/RunbookLint/Rules`, and a file declares one rule. The files listed here still hold
-    /// several rules each (issue 14 left them to split); no file may join them.
+    /// of `Sources/RunbookLint/Rules`, named after the rule's type, and a file declares one rule.
     @Test func everyRuleIdLeadsToOneFile() throws {
-        let grouped: Set<String> = ["MetadataRules.swift", "ExpressionRules.swift", "SuppressionRules.swift"]
         let directory = TestSupport.path("Sources/RunbookLint/Rules")
         let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".swift") }
         var declaredIn: [String: [String]] = [:]
@@ -118,22 +116,18 @@ import Testing
             let text = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
             let ids = text.matches(of: /id: "(RB[0-9]{3})"/).map { String($0.output.1) }
             for id in ids { declaredIn[id, default: []].append(file) }
-            if !grouped.contains(file) { #expect(ids.count <= 1, "\(file) declares \(ids): one rule per file") }
+            #expect(ids.count <= 1, "\(file) declares \(ids): one rule per file")
         }
-        for rule in RuleRegistry.descriptions {
-            #expect(declaredIn[rule.id]?.count == 1, "\(rule.id) is declared in \(declaredIn[rule.id] ?? [])")
+        for rule in RuleRegistry.rules {
+            let id = type(of: rule).description.id
+            #expect(declaredIn[id] == ["\(type(of: rule)).swift"], "\(id) is declared in \(declaredIn[id] ?? [])")
         }
     }
 
     /// A rule is one file that holds its logic: no rule's `check` is an empty stub whose work is
     /// done elsewhere, and every registered rule is of exactly one kind (per runbook, suppressions,
-    /// ShellCheck, history, alert coverage), so the code gathering its context runs it. The files
-    /// listed here still hold stubs (issue 14, in progress); no file may join them.
+    /// ShellCheck, history, alert coverage), so the code gathering its context runs it.
     @Test func everyRuleHoldsItsLogic() throws {
-        let stubbed: Set<String> = [
-            "AlertWithoutRunbookRule.swift", "DeadRunbookLinkRule.swift", "UnknownTriggerAlertRule.swift",
-            "UnresolvableRunbookLinkRule.swift", "UncheckedRunbookLinkRule.swift",
-        ]
         let directory = TestSupport.path("Sources/RunbookLint/Rules")
         let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".swift") }
         var checked = 0
@@ -142,15 +136,12 @@ import Testing
             let checks = text.matches(of: /func check\(/).count
             let stubs = text.matches(of: /func check\([^)]*\)[^{]*\{\s*\[\]\s*\}/).count
             checked += checks
-            if stubbed.contains(file) {
-                #expect(stubs > 0, "\(file) holds its logic now: remove it from the list")
-            } else {
-                #expect(stubs == 0, "\(file) has a `check` that returns [] whatever it is given: the rule's logic belongs in its file")
-            }
+            #expect(stubs == 0, "\(file) has a `check` that returns [] whatever it is given: the rule's logic belongs in its file")
         }
         #expect(checked >= RuleRegistry.rules.count)
         for rule in RuleRegistry.rules {
-            let kinds = [rule is any LintRule, rule is any SuppressionRule, rule is any ShellCheckFindingRule, rule is any HistoryRule].filter { $0 }.count
+            let kinds = [rule is any LintRule, rule is any SuppressionRule, rule is any ShellCheckFindingRule, rule is any HistoryRule,
+                         rule is any AlertCoverageRule].filter { $0 }.count
             #expect(kinds == 1, "\(type(of: rule).description.id) is of \(kinds) rule kinds")
         }
     }
