@@ -299,6 +299,7 @@ import Testing
         text.replacingOccurrences(of: "https://pgbouncer-admin.internal.acme.net", with: "http://127.0.0.1:\(port)")
             .replacingOccurrences(of: "https://${{ params.host }}", with: "http://${{ params.host }}")
             .replacingOccurrences(of: "duration: 2m", with: "duration: 300ms")
+            .replacingOccurrences(of: "duration: 1m", with: "duration: 300ms")
             .replacingOccurrences(of: "**Duration**: 2m", with: "**Duration**: 300ms")
             .replacingOccurrences(of: "durationMs: 60000", with: "durationMs: 300")
             .replacingOccurrences(of: "**Duration**: 60000ms", with: "**Duration**: 300ms")
@@ -377,6 +378,15 @@ import Testing
             // The export, and a host alias for the case, working in a directory of its own.
             let export = try TestSupport.rbc(["export", "ansible", runbook, "--hosts", item.name, "-o", "playbooks/\(item.name).yml"], in: root)
             guard export.status == 0 else { throw ExportFailure(description: "export of \(item.runbook): \(export.stderr)") }
+            // The stand-ins keep the runs short: an example whose wait was not shortened fails here, not slowly.
+            let ir = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/playbooks/\(item.name).ir.json"))) as? [String: Any] ?? [:]
+            let steps = ["steps", "postRunbook", "rollback"].flatMap { ir[$0] as? [[String: Any]] ?? [] }
+            for step in steps {
+                let actions = [step["action"], (step["rollback"] as? [String: Any])?["action"]].compactMap { $0 as? [String: Any] }
+                if let wait = actions.first(where: { $0["kind"] as? String == "wait" && ($0["durationMs"] as? Int ?? 0) > 1000 }) {
+                    throw ExportFailure(description: "\(item.runbook) waits \(wait["durationMs"] ?? ""): shorten it in standIn(example:)")
+                }
+            }
             if run.status == 0 { succeeding.append("playbooks/\(item.name).yml") } else { failing.append((item.name, "playbooks/\(item.name).yml")) }
             let ansibleDirectory = root + "/ansible-" + item.name
             try fm.createDirectory(atPath: ansibleDirectory + "/config", withIntermediateDirectories: true)
