@@ -550,3 +550,104 @@ final class IncidentFixture {
         #expect(try fixture.events(IncidentTests.id).map(\.event) == [.declared, .note], "the hand-edited event was ended, not cut")
     }
 }
+
+/// `rbc timeline RUN`: the run-level review draft shares the incident review's renderer, so the
+/// defects the issue saw are gone (a failed rollback is no "time to mitigate", it has its section,
+/// config changes show old → new, attempts are grouped, Five Whys and Lessons Learned are there) and
+/// the JSON's times carry their date.
+@Suite struct RunTimelineTests {
+    static let steps = """
+            - id: raise-limit
+              action: update_config
+              store: gateway
+              config_key: gateway.limit
+              value: 2000
+              timeout: 10s
+            - id: drain
+              action: execute_command
+              command: "touch drained"
+              timeout: 10s
+              rollback:
+                action: execute_command
+                command: "echo undo-drain >> log && exit 3"
+                timeout: 10s
+            - id: verify
+              action: execute_command
+              command: "test -f healthy"
+              readonly: true
+              retries: 1
+              timeout: 10s
+
+        """
+
+    func fixture() throws -> IncidentFixture {
+        try IncidentFixture(config: "stores:\n  gateway: {file: gateway.json}\n",
+                            files: ["gateway.json": "{\"gateway\": {\"limit\": 1000}}\n", "rb.yaml": runbook(Self.steps)])
+    }
+
+    @Test func aFailedRollbackIsNoMitigation() throws {
+        let fixture = try fixture()
+        let run = try fixture.rbc(["run", "rb.yaml"], environment: ["RBC_TEST_CLOCK": "2024-11-15T14:33:00Z", "USER": "alice"])
+        #expect(run.status == 3, "rollback incomplete: \(run.stderr)")
+        let markdown = try fixture.rbc(["timeline", "last", "--format", "md"])
+        #expect(markdown.status == 0, "\(markdown.stderr)")
+        #expect(!markdown.stdout.contains("time to mitigate: "), "the issue's defect: a rollback_failed run reported a time to mitigate")
+        TestSupport.assertGolden(markdown.stdout, "Tests/RunbookTests/Golden/incidents/run-rollback-failed.pir.md")
+        let json = try fixture.rbc(["timeline", "last", "--format", "json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(document["timeToMitigateMs"] == nil || document["timeToMitigateMs"] is NSNull)
+        #expect(document["stepsRollbackFailed"] as? [String] == ["drain"])
+        let entries = try #require(document["entries"] as? [[String: Any]])
+        #expect(entries.first?["time"] as? String == "2024-11-15T14:33:02.000Z", "times carry their date")
+        // `rbc show` keeps its compact clock times.
+        let show = try fixture.rbc(["show", "last"]).stdout
+        #expect(show.contains("\n14:33:02  run of Test (rb.yaml) by alice"), "\(show)")
+    }
+
+    @Test func aSucceededRunHasItsTimeToMitigate() throws {
+        let fixture = try fixture()
+        try "".write(toFile: fixture.path + "/healthy", atomically: true, encoding: .utf8)
+        let run = try fixture.rbc(["run", "rb.yaml"], environment: ["RBC_TEST_CLOCK": "2024-11-15T14:36:00Z", "USER": "alice"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let markdown = try fixture.rbc(["timeline", "last", "--format", "md"])
+        TestSupport.assertGolden(markdown.stdout, "Tests/RunbookTests/Golden/incidents/run-succeeded.pir.md")
+    }
+}
+
+/// `rbc stats --format json` fits schema/stats.schema.json (check-jsonschema, a real validator): the
+/// end-to-end golden, and a repository with an open incident, one without onset, an unattached run
+/// of an uncommitted runbook and a window.
+@Suite struct StatsSchemaTests {
+    static let schema = "schema/stats.schema.json"
+
+    @Test func statsValidateAgainstTheSchema() throws {
+        let fixture = try IncidentFixture(files: ["rb.yaml": runbook("""
+                - id: one
+                  action: execute_command
+                  command: "touch done"
+                  timeout: 10s
+                  rollback:
+                    action: execute_command
+                    command: "rm -f done"
+                    timeout: 10s
+
+            """)])
+        try fixture.declareCheckout()
+        #expect(try fixture.rbc(["incident", "declare", "--severity", "P2", "--title", "Search down", "--now", "2024-11-16T10:00:00Z"]).status == 0)
+        #expect(try fixture.rbc(["incident", "status", "2024-11-16-search", "mitigated", "--now", "2024-11-16T10:30:00Z"]).status == 0)
+        #expect(try fixture.rbc(["incident", "resolve", "2024-11-16-search", "--root-cause", "x", "--resolution", "y", "--now", "2024-11-16T11:00:00Z"]).status == 0)
+        #expect(try fixture.rbc(["run", "rb.yaml"], environment: ["RBC_TEST_CLOCK": "2024-11-16T12:00:00Z"]).status == 0)
+        let stats = try fixture.rbc(["stats", "--format", "json", "--since", "2024-11-01", "--now", "2024-11-30T00:00:00Z"])
+        #expect(stats.status == 0, "\(stats.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
+        #expect((document["incidentRows"] as? [Any])?.count == 2 && (document["runbooks"] as? [Any])?.count == 1 && document["since"] != nil)
+        let file = fixture.url.appendingPathComponent("stats.json")
+        try stats.stdout.write(to: file, atomically: true, encoding: .utf8)
+        let result = try SchemaTests.validate(schema: Self.schema, files: [file.path, TestSupport.path("Tests/RunbookTests/Golden/incidents/checkout-failure.stats.json")])
+        #expect(result.status == 0, "\(result.output)")
+        // The schema is strict: a field it does not name fails, so the document cannot drift from it.
+        let drifted = fixture.url.appendingPathComponent("drifted.json")
+        try stats.stdout.replacingOccurrences(of: "\"overdueReviews\"", with: "\"overdue\" : [], \"overdueReviews\"").write(to: drifted, atomically: true, encoding: .utf8)
+        #expect(try SchemaTests.validate(schema: Self.schema, files: [drifted.path]).status == 1)
+    }
+}
