@@ -19,6 +19,7 @@ public enum RuleRegistry {
     // Each kind of rule, for the code that gathers its context and runs it.
     public static let runbookRules: [any LintRule] = rules.compactMap { $0 as? any LintRule }
     public static let suppressionRules: [any SuppressionRule] = rules.compactMap { $0 as? any SuppressionRule }
+    public static let historyRules: [any HistoryRule] = rules.compactMap { $0 as? any HistoryRule }
 
     /// A rule by id (`RB001`) or slug (`rollback-missing`), case-insensitively.
     public static func description(for name: String) -> RuleDescription? {

@@ -16,7 +16,7 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
     var testDescription: String { "\(rule.id) \(triggers ? "triggering" : "non-triggering") #\(number)" }
 
     static var all: [RuleCase] {
-        RuleRegistry.descriptions.filter { $0.requires == .runbook }.flatMap { rule in
+        RuleRegistry.descriptions.filter { $0.requires != .alertRules }.flatMap { rule in
             rule.triggering.enumerated().map { RuleCase(rule: rule, example: $1, triggers: true, number: $0 + 1) }
                 + rule.nonTriggering.enumerated().map { RuleCase(rule: rule, example: $1, triggers: false, number: $0 + 1) }
         }
@@ -45,8 +45,12 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
         let context = LintContext(ir: ir, syntax: syntax, settings: LintSettings(environment: testCase.example.environment))
         var configuration = LintConfiguration()
         configuration.settings = context.settings
-        let findings = Suppressions.apply(Linter.findings(context, configuration: configuration), context: context, today: "2026-11-22")
+        var findings = Suppressions.apply(Linter.findings(context, configuration: configuration), context: context, today: "2026-11-22")
             .filter { $0.code.id == testCase.rule.id }
+        // A history rule's example is read as a clean file that no commit changed.
+        if let rule = RuleRegistry.historyRules.first(where: { type(of: $0).description.id == testCase.rule.id }) {
+            findings += try rule.check(ExampleHistory(lint: context)).map { Diagnostic(testCase.rule.code, $0.message, file: context.file, range: $0.range) }
+        }
         let positions = findings.compactMap(\.start).sorted()
         if testCase.triggers {
             #expect(!marks.isEmpty, "a triggering example marks where findings start with ↓")
@@ -68,4 +72,18 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
         // Lint ids (three digits) never collide with compiler ids (four digits).
         #expect(Set(ids).isDisjoint(with: DiagnosticCode.compilerCatalog.map(\.id)))
     }
+}
+
+/// The history a rule example is checked with: committed, unchanged since, never changed by a commit.
+struct ExampleHistory: HistoryContext {
+    let lint: LintContext
+    var relativePath = "example.yaml"
+    var state = WorkingState.clean
+    var lastChange: HistoryCommit? = nil
+    var today = "2026-11-22"
+    var beingCommitted = false
+    var review = ReviewSettings()
+
+    func origin(of lines: [String]) -> TextOrigin? { nil }
+    func newestStepsChange(afterDay day: Int) throws -> HistoryCommit? { nil }
 }

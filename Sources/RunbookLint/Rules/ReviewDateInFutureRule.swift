@@ -1,7 +1,8 @@
-// RB019 review-date-in-future: its id, docs, examples and configuration. The check needs what one runbook
-// cannot show, so it runs in GitChecks (RunbookDriver), against the check's date.
+// RB019 review-date-in-future: a `reviewed:` stamp later than the check's date (`--now` sets it).
 
-struct ReviewDateInFutureRule: LintRule {
+import RunbookSource
+
+struct ReviewDateInFutureRule: HistoryRule {
     static let description = RuleDescription(
         id: "RB019", slug: "review-date-in-future", category: .history, severity: .error, scope: .both,
         summary: "`reviewed:` is a date in the future",
@@ -11,5 +12,10 @@ struct ReviewDateInFutureRule: LintRule {
         """,
         triggering: [], nonTriggering: [], requires: .gitHistory)
 
-    func check(_ context: LintContext) -> [LintFinding] { [] }
+    func check(_ context: any HistoryContext) throws -> [LintFinding] {
+        guard let reviewed = context.lint.ir.runbook.reviewed, let age = ReviewAge.of(context), case .reviewStamp = age.basis,
+              age.days < 0 else { return [] }
+        return [LintFinding("`reviewed: \(reviewed)` is in the future", at: context.reviewAnchor,
+                            help: "write the date the review happened (today is \(context.today))")]
+    }
 }

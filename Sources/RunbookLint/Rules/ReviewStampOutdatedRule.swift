@@ -1,7 +1,9 @@
-// RB018 review-stamp-outdated: its id, docs, examples and configuration. The check needs what one runbook
-// cannot show, so it runs in GitChecks (RunbookDriver), reading only the commits newer than the stamp.
+// RB018 review-stamp-outdated: a commit after the `reviewed:` date changed what the runbook runs.
+// The history context reads only the commits newer than the stamp.
 
-struct ReviewStampOutdatedRule: LintRule {
+import RunbookSource
+
+struct ReviewStampOutdatedRule: HistoryRule {
     static let description = RuleDescription(
         id: "RB018", slug: "review-stamp-outdated", category: .history, severity: .warning, scope: .both,
         summary: "a commit changed the runbook's steps after the date in `reviewed:`",
@@ -12,5 +14,13 @@ struct ReviewStampOutdatedRule: LintRule {
         """,
         triggering: [], nonTriggering: [], requires: .gitHistory)
 
-    func check(_ context: LintContext) -> [LintFinding] { [] }
+    func check(_ context: any HistoryContext) throws -> [LintFinding] {
+        let todayDay = ReviewAge.day(context.today) ?? 0
+        guard let reviewed = context.lint.ir.runbook.reviewed, let reviewedDay = ReviewAge.day(reviewed), reviewedDay <= todayDay,
+              let lastChange = context.lastChange, let changeDay = ReviewAge.day(lastChange.date), changeDay > reviewedDay,
+              let commit = try context.newestStepsChange(afterDay: reviewedDay) else { return [] }
+        return [LintFinding("`reviewed: \(reviewed)` predates \(commit.shortID) (\(commit.date)), which changed the steps",
+                            at: context.reviewAnchor, help: "review the change, then set `reviewed:` to the review's date",
+                            notes: [DiagnosticNote("\(commit.shortID) by \(commit.author): \(commit.summary)")])]
+    }
 }

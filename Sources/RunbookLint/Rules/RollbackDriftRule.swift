@@ -1,7 +1,10 @@
-// RB020 rollback-drift: its id, docs, examples and configuration. The check needs what one runbook
-// cannot show, so it runs in GitChecks (RunbookDriver), over the history walk and blame.
+// RB020 rollback-drift: a step's text changed after its rollback's, so the rollback may no longer
+// undo it. The rule names the lines to follow back; one history walk finds where each last changed.
 
-struct RollbackDriftRule: LintRule {
+import Foundation
+import RunbookSource
+
+struct RollbackDriftRule: HistoryRule {
     static let description = RuleDescription(
         id: "RB020", slug: "rollback-drift", category: .history, severity: .warning, scope: .executable,
         summary: "a step's command changed in a later commit than its rollback",
@@ -13,5 +16,58 @@ struct RollbackDriftRule: LintRule {
         """,
         triggering: [], nonTriggering: [], requires: .gitHistory)
 
-    func check(_ context: LintContext) -> [LintFinding] { [] }
+    /// A step with a rollback: the source lines of its action and of its rollback.
+    struct Pair {
+        let label: String
+        let stepLines: [String]
+        let rollbackLines: [String]
+        let rollbackRange: SourceRange
+    }
+
+    /// The step fields whose text is what the step does.
+    static let actionKeys = ["command", "shell", "config_key", "value", "url", "method", "body", "headers", "channel", "message",
+                             "title", "instructions", "duration", "durationMs"]
+
+    static func pairs(_ context: LintContext) -> [Pair] {
+        context.allSteps.compactMap { view -> Pair? in
+            guard let rollback = view.syntax.rollback else { return nil }
+            let stepLines = sourceLines(actionKeys.compactMap { view.field($0)?.value.range }, context.file)
+            let rollbackLines = sourceLines(rollback.fields.fields.map(\.value.range), context.file)
+            guard !stepLines.isEmpty, !rollbackLines.isEmpty, Set(stepLines) != Set(rollbackLines) else { return nil }
+            return Pair(label: context.describe(view), stepLines: stepLines, rollbackLines: rollbackLines, rollbackRange: rollback.keyRange)
+        }
+    }
+
+    /// The trimmed, non-empty source lines the ranges cover.
+    static func sourceLines(_ ranges: [SourceRange], _ file: SourceFile) -> [String] {
+        var lines: [String] = []
+        for range in ranges {
+            let first = file.lineColumn(of: range.start).line
+            let last = file.lineColumn(of: max(range.start, range.end - 1)).line
+            for line in first...max(first, last) {
+                let text = file.lineText(line).trimmingCharacters(in: .whitespaces)
+                if !text.isEmpty, !lines.contains(text) { lines.append(text) }
+            }
+        }
+        return lines
+    }
+
+    func watchedTexts(_ context: LintContext) -> [[String]] {
+        Self.pairs(context).flatMap { [$0.stepLines, $0.rollbackLines] }
+    }
+
+    func check(_ context: any HistoryContext) throws -> [LintFinding] {
+        Self.pairs(context.lint).compactMap { pair in
+            guard let step = context.origin(of: pair.stepLines), let rollback = context.origin(of: pair.rollbackLines) else { return nil }
+            let newer: Bool = switch (step, rollback) {
+            case (.commit(let a), .commit(let b)): a.time > b.time
+            case (.uncommitted, .commit): true
+            default: false
+            }
+            guard newer else { return nil }
+            return LintFinding("the rollback of \(pair.label) may no longer undo it: the step changed after its rollback", at: pair.rollbackRange,
+                               help: "check that the rollback still reverses the step; update it in the same commit",
+                               notes: [DiagnosticNote("step last changed in \(step.describe)"), DiagnosticNote("rollback last changed in \(rollback.describe)")])
+        }
+    }
 }

@@ -1,7 +1,9 @@
-// RB021 uncommitted-runbook: its id, docs, examples and configuration. The check needs what one runbook
-// cannot show, so it runs in GitChecks (RunbookDriver), from the working tree's state.
+// RB021 uncommitted-runbook: the working file is untracked or differs from HEAD. Outside a
+// repository the driver says once that the history checks were skipped (GitChecks).
 
-struct UncommittedRunbookRule: LintRule {
+import RunbookSource
+
+struct UncommittedRunbookRule: HistoryRule {
     static let description = RuleDescription(
         id: "RB021", slug: "uncommitted-runbook", category: .history, severity: .info, scope: .both,
         summary: "the runbook is untracked or has uncommitted changes",
@@ -14,5 +16,16 @@ struct UncommittedRunbookRule: LintRule {
         """,
         triggering: [], nonTriggering: [], requires: .gitHistory)
 
-    func check(_ context: LintContext) -> [LintFinding] { [] }
+    func check(_ context: any HistoryContext) throws -> [LintFinding] {
+        guard !context.beingCommitted else { return [] }
+        let header = context.lint.syntax.headerRange
+        switch context.state {
+        case .untracked:
+            return [LintFinding("\(context.relativePath) is not committed", at: header, help: "commit it so that what is reviewed is what runs")]
+        case .modified:
+            return [LintFinding("\(context.relativePath) has uncommitted changes", at: header)]
+        case .clean, .unknown:
+            return []
+        }
+    }
 }
