@@ -61,22 +61,8 @@ public struct AlertIndex: Sendable {
         public var linkText: String? { link?.value }
     }
 
-    struct Link: Sendable {
-        let annotation: String
-        let value: String
-        let range: SourceRange
-    }
-
-    enum LinkResolution: Sendable, Equatable {
-        case none
-        /// The runbook file it names (absolute, standardised).
-        case resolved(String)
-        case dead(String)
-        /// Still holds a `{{ … }}` template after expanding the rule's labels.
-        case unresolvable(String)
-        /// An absolute URL under no `runbook_urls` mapping, by its origin (`https://host`).
-        case external(String)
-    }
+    typealias Link = AlertLink
+    typealias LinkResolution = AlertLinkResolution
 
     public private(set) var alerts: [AlertRule] = []
     public private(set) var diagnostics: [Diagnostic] = []
@@ -155,77 +141,29 @@ public struct AlertIndex: Sendable {
         return ir.runbook.triggers.compactMap(\.alert).filter { !names.contains($0) }
     }
 
-    /// Coverage findings: RB022 no link, RB023 dead link, RB025 a template no label fills (once per
-    /// link), RB026 links to sites outside every mapping (once per site), RB024 unknown trigger alerts.
+    /// Coverage findings (RB022–RB026), each decided by its `AlertCoverageRule`, after the rule files' own read errors.
     public func coverage(runbooks: [CompilationResult], lint: LintConfiguration) -> [Diagnostic] {
         var diagnostics = self.diagnostics
-        let annotationList = settings.annotations.map { "`\($0)`" }.joined(separator: " or ")
-        var unresolvable: [String: (first: AlertRule, count: Int)] = [:]
-        var external: [String: (first: AlertRule, count: Int)] = [:]
-        // Generated rule files repeat one link for many alerts: a dead one is reported once per file.
-        var dead: [String: (first: AlertRule, problem: String, count: Int)] = [:]
-        var deadOrder: [String] = []
-        for alert in alerts {
-            guard let link = alert.link else {
-                diagnostics.append(Diagnostic(RuleRegistry.alertWithoutRunbook, "alert `\(alert.name)` has no \(annotationList) annotation",
-                                              file: alert.file, range: alert.nameRange,
-                                              help: "add `annotations: {\(settings.annotations.first ?? "runbook_url"): …}` linking the runbook for this alert"))
-                continue
-            }
-            switch alert.resolution {
-            case .none, .resolved: break
-            case .dead(let problem):
-                let key = alert.file.path + "\u{0}" + link.value
-                if dead[key] == nil { deadOrder.append(key) }
-                dead[key, default: (alert, problem, 0)].count += 1
-            case .unresolvable(let template):
-                unresolvable[template, default: (alert, 0)].count += 1
-            case .external(let origin):
-                external[origin, default: (alert, 0)].count += 1
-            }
-        }
-        for key in deadOrder {
-            guard let entry = dead[key], let link = entry.first.link else { continue }
-            let others = entry.count > 1 ? " (\(entry.count) alerts in this file use this link)" : ""
-            diagnostics.append(Diagnostic(RuleRegistry.deadRunbookLink, "\(link.annotation) of alert `\(entry.first.name)` is dead: \(entry.problem)\(others)",
-                                          file: entry.first.file, range: link.range, help: "write the runbook, or fix the link"))
-        }
-        for (template, entry) in unresolvable.sorted(by: { $0.key < $1.key }) {
-            guard let link = entry.first.link else { continue }
-            diagnostics.append(Diagnostic(RuleRegistry.unresolvableRunbookLink,
-                                          "runbook link `\(template)` has a template no label of the rule fills: not checked (\(plural(entry.count, "alert")))",
-                                          file: entry.first.file, range: link.range,
-                                          help: "set the label under the rule's `labels:` to have the link checked"))
-        }
-        for (origin, entry) in external.sorted(by: { $0.key < $1.key }) {
-            guard let link = entry.first.link else { continue }
-            diagnostics.append(Diagnostic(RuleRegistry.uncheckedRunbookLink,
-                                          "runbook links to \(origin) point outside this repository: not checked (\(plural(entry.count, "alert")))",
-                                          file: entry.first.file, range: link.range,
-                                          help: "if that site is built from this repository, map it in .rbc.yaml: `alerts: {runbook_urls: [{base_url: \"\(origin)/…/\", directory: …}]}`"))
-        }
-        let names = Set(alerts.map(\.name))
-        for result in runbooks {
-            guard let ir = result.ir, let file = result.file else { continue }
-            for trigger in ir.runbook.triggers {
-                guard let alert = trigger.alert, !names.contains(alert) else { continue }
-                // The trigger's location is its mapping; the name itself follows within it.
-                let range = trigger.location.map { location -> SourceRange in
-                    let start = file.offset(line: location.line, column: location.column)
-                    let window = file.slice(SourceRange(start: start, end: min(file.bytes.count, start + 400)))
-                    guard let found = window.range(of: alert) else { return .at(start) }
-                    let offset = start + window.utf8.distance(from: window.startIndex, to: found.lowerBound)
-                    return SourceRange(start: offset, end: offset + alert.utf8.count)
-                }
-                diagnostics.append(Diagnostic(RuleRegistry.unknownTriggerAlert, "trigger names alert `\(alert)`, which no alerting rule defines",
-                                              file: file, range: range,
-                                              help: Suggestions.closest(to: alert, in: names).map { "did you mean `\($0)`?" } ?? "was the alert renamed or removed?"))
+        let context = Coverage(alerts: alerts.map { CoveredAlert(name: $0.name, file: $0.file, nameRange: $0.nameRange, link: $0.link,
+                                                                 resolution: $0.resolution) },
+                               annotations: settings.annotations,
+                               runbooks: runbooks.compactMap { result in result.ir.flatMap { ir in result.file.map { CoveredRunbook(ir: ir, file: $0) } } })
+        for rule in RuleRegistry.alertCoverageRules {
+            let code = type(of: rule).description.code
+            for placed in rule.check(context) {
+                let finding = placed.finding
+                diagnostics.append(Diagnostic(code, finding.message, severity: finding.severity, file: placed.file, range: finding.range,
+                                              help: finding.help, notes: finding.notes, fix: finding.fix))
             }
         }
         return Linter.configure(diagnostics, configuration: lint)
     }
 
-    private func plural(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
+    struct Coverage: AlertCoverageContext {
+        let alerts: [CoveredAlert]
+        let annotations: [String]
+        let runbooks: [CoveredRunbook]
+    }
 
     static func alertFiles(_ paths: [String], diagnostics: inout [Diagnostic]) -> [String] {
         var files: [String] = []

@@ -6,6 +6,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import RunbookLint
 import RunbookRuntime
 import RunbookSema
 import RunbookSource
@@ -158,7 +159,7 @@ public enum RunDriver {
         let state = try Self.state(of: run)
         var out = "run \(state.runID): \(state.ir.runbook.name) — \(state.status)\n"
         out += "runbook \(state.runbookPath)\(state.commit.map { " at \($0.prefix(10))" } ?? ""), started \(state.started)\n\n"
-        for entry in Timeline.document(state).entries { out += "\(entry.time)  \(entry.detail)\n" }
+        for entry in Timeline.document(state, changesSomething: StepClassification.isChange).entries { out += "\(entry.time)  \(entry.detail)\n" }
         terminal.out(out)
     }
 
@@ -168,10 +169,10 @@ public enum RunDriver {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let data = (try? encoder.encode(Timeline.document(state))) ?? Data()
+            let data = (try? encoder.encode(Timeline.document(state, changesSomething: StepClassification.isChange))) ?? Data()
             terminal.out(String(decoding: data, as: UTF8.self) + "\n")
         } else {
-            terminal.out(Timeline.markdown(state))
+            terminal.out(Timeline.markdown(state, changesSomething: StepClassification.isChange))
         }
     }
 

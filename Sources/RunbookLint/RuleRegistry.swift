@@ -10,7 +10,7 @@ public enum RuleRegistry {
         StaleRunbookRule(), ReviewStampOutdatedRule(), ReviewDateInFutureRule(), RollbackDriftRule(), UncommittedRunbookRule(),
         AlertWithoutRunbookRule(), DeadRunbookLinkRule(), UnknownTriggerAlertRule(), UnresolvableRunbookLinkRule(), UncheckedRunbookLinkRule(),
         UnusedSuppressionRule(), ExpiredSuppressionRule(), SuppressionWithoutReasonRule(), UnknownSuppressionRule(),
-        StoreUnknownRule(), WebhookUnconfiguredRule(), ManualUnattendedRule(), AlternativesInOneStepRule(),
+        StoreUnknownRule(), WebhookUnconfiguredRule(), ManualUnattendedRule(), AlternativesInOneStepRule(), MillisecondDurationRule(),
         SectionTemplateRule(), BrokenLinkRule(), UnexplainedVariableRule(), UnclosedFenceRule(),
     ]
 
@@ -20,6 +20,7 @@ public enum RuleRegistry {
     public static let runbookRules: [any LintRule] = rules.compactMap { $0 as? any LintRule }
     public static let suppressionRules: [any SuppressionRule] = rules.compactMap { $0 as? any SuppressionRule }
     public static let historyRules: [any HistoryRule] = rules.compactMap { $0 as? any HistoryRule }
+    public static let alertCoverageRules: [any AlertCoverageRule] = rules.compactMap { $0 as? any AlertCoverageRule }
 
     /// A rule by id (`RB001`) or slug (`rollback-missing`), case-insensitively.
     public static func description(for name: String) -> RuleDescription? {

@@ -25,7 +25,10 @@ public enum Timeline {
         public let entries: [Entry]
     }
 
-    public static func document(_ state: RunState) -> Document {
+    /// `changesSomething` says which steps count as a change for time to mitigate; the driver passes the
+    /// lint rules' judgement (`readonly: true`, known read-only commands, `GET` requests), so a check after
+    /// the fix does not move the time and `readonly: true` on `kubectl get` changes nothing.
+    public static func document(_ state: RunState, changesSomething: (StepIR) -> Bool) -> Document {
         var entries: [Entry] = []
         var mitigatedAt: Date?
         let start = RunState.date(state.started)
@@ -38,8 +41,7 @@ public enum Timeline {
             case .attemptFinished, .processStarted: continue
             case .stepFinished:
                 detail = "step \(event.step ?? "") \(event.outcome ?? "")\(event.reason.map { ": \($0)" } ?? "")"
-                if event.outcome == "succeeded", let id = event.step, let step = state.step(id), !step.readonly,
-                   step.action.kind == .executeCommand || step.action.kind == .updateConfig || step.action.kind == .httpRequest {
+                if event.outcome == "succeeded", let id = event.step, let step = state.step(id), changesSomething(step) {
                     mitigatedAt = RunState.date(event.time)
                 }
             case .approval: detail = "step \(event.step ?? "") \(event.decision ?? "") (\(event.by ?? ""))"
@@ -64,8 +66,8 @@ public enum Timeline {
                         stepsRun: ran, stepsRolledBack: rolled, entries: entries)
     }
 
-    public static func markdown(_ state: RunState) -> String {
-        let document = document(state)
+    public static func markdown(_ state: RunState, changesSomething: (StepIR) -> Bool) -> String {
+        let document = document(state, changesSomething: changesSomething)
         let duration = DurationParser.format(milliseconds: max(document.durationMs, 0))
         var out = """
         # Post-Incident Review: \(document.runbook)

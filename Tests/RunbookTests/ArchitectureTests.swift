@@ -127,13 +127,8 @@ import Testing
 
     /// A rule is one file that holds its logic: no rule's `check` is an empty stub whose work is
     /// done elsewhere, and every registered rule is of exactly one kind (per runbook, suppressions,
-    /// ShellCheck, history, alert coverage), so the code gathering its context runs it. The files
-    /// listed here still hold stubs (issue 14, in progress); no file may join them.
+    /// ShellCheck, history, alert coverage), so the code gathering its context runs it.
     @Test func everyRuleHoldsItsLogic() throws {
-        let stubbed: Set<String> = [
-            "AlertWithoutRunbookRule.swift", "DeadRunbookLinkRule.swift", "UnknownTriggerAlertRule.swift",
-            "UnresolvableRunbookLinkRule.swift", "UncheckedRunbookLinkRule.swift",
-        ]
         let directory = TestSupport.path("Sources/RunbookLint/Rules")
         let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".swift") }
         var checked = 0
@@ -142,15 +137,12 @@ import Testing
             let checks = text.matches(of: /func check\(/).count
             let stubs = text.matches(of: /func check\([^)]*\)[^{]*\{\s*\[\]\s*\}/).count
             checked += checks
-            if stubbed.contains(file) {
-                #expect(stubs > 0, "\(file) holds its logic now: remove it from the list")
-            } else {
-                #expect(stubs == 0, "\(file) has a `check` that returns [] whatever it is given: the rule's logic belongs in its file")
-            }
+            #expect(stubs == 0, "\(file) has a `check` that returns [] whatever it is given: the rule's logic belongs in its file")
         }
         #expect(checked >= RuleRegistry.rules.count)
         for rule in RuleRegistry.rules {
-            let kinds = [rule is any LintRule, rule is any SuppressionRule, rule is any ShellCheckFindingRule, rule is any HistoryRule].filter { $0 }.count
+            let kinds = [rule is any LintRule, rule is any SuppressionRule, rule is any ShellCheckFindingRule, rule is any HistoryRule,
+                         rule is any AlertCoverageRule].filter { $0 }.count
             #expect(kinds == 1, "\(type(of: rule).description.id) is of \(kinds) rule kinds")
         }
     }

@@ -223,6 +223,35 @@ func isRunning(_ pid: pid_t) -> Bool {
         #expect(timeline.stdout.contains("rollback of two succeeded"))
     }
 
+    /// Time to mitigate ends with the last step that changed something, as the lint rules judge it: a
+    /// check after the fix (`grep`, not marked `readonly: true`) does not move it.
+    @Test func timeToMitigateIgnoresReadOnlyCommandsWithoutTheirMarking() throws {
+        let fixture = try RunFixture(runbook("""
+            - id: fix
+              action: execute_command
+              command: "touch fixed"
+              irreversible: "a test"
+              timeout: 10s
+            - id: check
+              action: execute_command
+              command: "sleep 0.2; ls fixed"
+              timeout: 10s
+
+        """))
+        let run = try fixture.rbc(["run", "rb.yaml"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let events = try fixture.events()
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let started = try #require(events.first { $0.event == .runStarted }.flatMap { formatter.date(from: $0.time) })
+        let fixed = try #require(events.first { $0.event == .stepFinished && $0.step == "fix" }.flatMap { formatter.date(from: $0.time) })
+        let checked = try #require(events.first { $0.event == .stepFinished && $0.step == "check" }.flatMap { formatter.date(from: $0.time) })
+        #expect(checked > fixed)
+        let timeline = try fixture.rbc(["timeline", "last", "--format", "json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(timeline.stdout.utf8)) as? [String: Any])
+        #expect(document["timeToMitigateMs"] as? Int == Int(fixed.timeIntervalSince(started) * 1000), "\(timeline.stdout)")
+    }
+
     @Test func resumeContinuesAfterAKillWithEarlierOutputs() throws {
         let fixture = try RunFixture(runbook("""
             - id: first

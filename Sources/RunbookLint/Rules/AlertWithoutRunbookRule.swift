@@ -1,7 +1,9 @@
-// RB022 alert-without-runbook: its id, docs, examples and configuration. The check needs what one runbook
-// cannot show, so it runs in AlertCoverage (RunbookDriver), over the alert rules and every runbook.
+// RB022 alert-without-runbook: an alerting rule with no runbook annotation. The alert rules are read
+// once for every check (AlertCoverageContext, RunbookDriver/AlertCoverage).
 
-struct AlertWithoutRunbookRule: LintRule {
+import RunbookSource
+
+struct AlertWithoutRunbookRule: AlertCoverageRule {
     static let description = RuleDescription(
         id: "RB022", slug: "alert-without-runbook", category: .alerts, severity: .error, scope: .both,
         summary: "an alerting rule has no runbook annotation (`runbook_url` or `runbook` by default)",
@@ -14,5 +16,10 @@ struct AlertWithoutRunbookRule: LintRule {
         """,
         triggering: [], nonTriggering: [], requires: .alertRules)
 
-    func check(_ context: LintContext) -> [LintFinding] { [] }
+    func check(_ context: any AlertCoverageContext) -> [PlacedFinding] {
+        context.alerts.filter { $0.link == nil }.map { alert in
+            PlacedFinding(alert.file, LintFinding("alert `\(alert.name)` has no \(context.annotationList) annotation", at: alert.nameRange,
+                                                  help: "add `annotations: {\(context.annotations.first ?? "runbook_url"): …}` linking the runbook for this alert"))
+        }
+    }
 }

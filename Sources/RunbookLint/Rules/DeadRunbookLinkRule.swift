@@ -1,7 +1,9 @@
-// RB023 dead-runbook-link: its id, docs, examples and configuration. The check needs what one runbook
-// cannot show, so it runs in AlertCoverage (RunbookDriver), over the alert rules and every runbook.
+// RB023 dead-runbook-link: an alert's runbook link into this repository leads nowhere. Links are
+// resolved once for every check (AlertCoverageContext, RunbookDriver/AlertCoverage).
 
-struct DeadRunbookLinkRule: LintRule {
+import RunbookSource
+
+struct DeadRunbookLinkRule: AlertCoverageRule {
     static let description = RuleDescription(
         id: "RB023", slug: "dead-runbook-link", category: .alerts, severity: .error, scope: .both,
         summary: "an alert's runbook link points at a runbook (or anchor) that does not exist here",
@@ -17,5 +19,21 @@ struct DeadRunbookLinkRule: LintRule {
         """,
         triggering: [], nonTriggering: [], requires: .alertRules)
 
-    func check(_ context: LintContext) -> [LintFinding] { [] }
+    func check(_ context: any AlertCoverageContext) -> [PlacedFinding] {
+        // Generated rule files repeat one link for many alerts: a dead one is reported once per file.
+        var dead: [String: (first: CoveredAlert, link: AlertLink, problem: String, count: Int)] = [:]
+        var order: [String] = []
+        for alert in context.alerts {
+            guard let link = alert.link, case .dead(let problem) = alert.resolution else { continue }
+            let key = alert.file.path + "\u{0}" + link.value
+            if dead[key] == nil { order.append(key) }
+            dead[key, default: (alert, link, problem, 0)].count += 1
+        }
+        return order.compactMap { key in
+            guard let entry = dead[key] else { return nil }
+            let others = entry.count > 1 ? " (\(entry.count) alerts in this file use this link)" : ""
+            return PlacedFinding(entry.first.file, LintFinding("\(entry.link.annotation) of alert `\(entry.first.name)` is dead: \(entry.problem)\(others)",
+                                                               at: entry.link.range, help: "write the runbook, or fix the link"))
+        }
+    }
 }

@@ -1,10 +1,11 @@
-// Shared judgements about steps: whether one changes something, whether it checks something.
+// Shared judgements about steps: whether one changes something, whether it checks something. The lint
+// rules and the run timeline's time to mitigate read the same judgement.
 
 import RunbookSema
 
-enum StepClassification {
+public enum StepClassification {
     /// Whether running the step changes the system (so it needs a rollback and a verification).
-    static func isChange(_ step: StepIR) -> Bool {
+    public static func isChange(_ step: StepIR) -> Bool {
         if step.readonly { return false }
         switch step.action.kind {
         case .executeCommand: return !CommandAnalysis.isReadOnly(command: step.action.command ?? "")
@@ -16,7 +17,7 @@ enum StepClassification {
 
     /// Whether the step checks the system's state: a read-only command or request, a human check,
     /// or any step with an `expect`.
-    static func isCheck(_ step: StepIR) -> Bool {
+    public static func isCheck(_ step: StepIR) -> Bool {
         if hasExpect(step) { return true }
         switch step.action.kind {
         case .executeCommand: return step.readonly || CommandAnalysis.isReadOnly(command: step.action.command ?? "")

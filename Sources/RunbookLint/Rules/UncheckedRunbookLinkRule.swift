@@ -1,6 +1,9 @@
-// RB026: alerts link runbooks on a site that no `runbook_urls` mapping ties to this repository.
+// RB026 unchecked-runbook-link: runbook links to a site no `runbook_urls` mapping covers, reported once
+// per site. Links are resolved once for every check (RunbookDriver/AlertCoverage).
 
-struct UncheckedRunbookLinkRule: LintRule {
+import RunbookSource
+
+struct UncheckedRunbookLinkRule: AlertCoverageRule {
     static let description = RuleDescription(
         id: "RB026", slug: "unchecked-runbook-link", category: .alerts, severity: .info, scope: .both,
         summary: "alerts link runbooks at an absolute URL outside every `runbook_urls` mapping, so the links are not checked",
@@ -13,5 +16,17 @@ struct UncheckedRunbookLinkRule: LintRule {
         """,
         triggering: [], nonTriggering: [], requires: .alertRules)
 
-    func check(_ context: LintContext) -> [LintFinding] { [] }
+    func check(_ context: any AlertCoverageContext) -> [PlacedFinding] {
+        var external: [String: (first: CoveredAlert, link: AlertLink, count: Int)] = [:]
+        for alert in context.alerts {
+            guard let link = alert.link, case .external(let origin) = alert.resolution else { continue }
+            external[origin, default: (alert, link, 0)].count += 1
+        }
+        return external.sorted { $0.key < $1.key }.map { origin, entry in
+            PlacedFinding(entry.first.file, LintFinding(
+                "runbook links to \(origin) point outside this repository: not checked (\(pluralized(entry.count, "alert")))",
+                at: entry.link.range,
+                help: "if that site is built from this repository, map it in .rbc.yaml: `alerts: {runbook_urls: [{base_url: \"\(origin)/…/\", directory: …}]}`"))
+        }
+    }
 }

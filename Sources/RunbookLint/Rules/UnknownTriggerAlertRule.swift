@@ -1,7 +1,10 @@
-// RB024 unknown-trigger-alert: its id, docs, examples and configuration. The check needs what one runbook
-// cannot show, so it runs in AlertCoverage (RunbookDriver), over the alert rules and every runbook.
+// RB024 unknown-trigger-alert: a runbook's trigger names an alert no alerting rule defines. The alert
+// rules are read once for every check (AlertCoverageContext, RunbookDriver/AlertCoverage).
 
-struct UnknownTriggerAlertRule: LintRule {
+import Foundation
+import RunbookSource
+
+struct UnknownTriggerAlertRule: AlertCoverageRule {
     static let description = RuleDescription(
         id: "RB024", slug: "unknown-trigger-alert", category: .alerts, severity: .warning, scope: .both,
         summary: "a runbook's trigger names an alert that no alerting rule defines",
@@ -12,5 +15,26 @@ struct UnknownTriggerAlertRule: LintRule {
         """,
         triggering: [], nonTriggering: [], requires: .alertRules)
 
-    func check(_ context: LintContext) -> [LintFinding] { [] }
+    func check(_ context: any AlertCoverageContext) -> [PlacedFinding] {
+        let names = Set(context.alerts.map(\.name))
+        var findings: [PlacedFinding] = []
+        for runbook in context.runbooks {
+            let file = runbook.file
+            for trigger in runbook.ir.runbook.triggers {
+                guard let alert = trigger.alert, !names.contains(alert) else { continue }
+                // The trigger's location is its mapping; the name itself follows within it.
+                let range = trigger.location.map { location -> SourceRange in
+                    let start = file.offset(line: location.line, column: location.column)
+                    let window = file.slice(SourceRange(start: start, end: min(file.bytes.count, start + 400)))
+                    guard let found = window.range(of: alert) else { return .at(start) }
+                    let offset = start + window.utf8.distance(from: window.startIndex, to: found.lowerBound)
+                    return SourceRange(start: offset, end: offset + alert.utf8.count)
+                }
+                findings.append(PlacedFinding(file, LintFinding(
+                    "trigger names alert `\(alert)`, which no alerting rule defines", at: range,
+                    help: Suggestions.closest(to: alert, in: names).map { "did you mean `\($0)`?" } ?? "was the alert renamed or removed?")))
+            }
+        }
+        return findings
+    }
 }

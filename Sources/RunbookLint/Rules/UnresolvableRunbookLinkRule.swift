@@ -1,6 +1,9 @@
-// RB025: an alert's runbook link holds a template that the rule's own labels do not fill.
+// RB025 unresolvable-runbook-link: a runbook link whose template no label of its rule fills, reported
+// once per template. Links are resolved once for every check (RunbookDriver/AlertCoverage).
 
-struct UnresolvableRunbookLinkRule: LintRule {
+import RunbookSource
+
+struct UnresolvableRunbookLinkRule: AlertCoverageRule {
     static let description = RuleDescription(
         id: "RB025", slug: "unresolvable-runbook-link", category: .alerts, severity: .info, scope: .both,
         summary: "an alert's runbook link has a `{{ $labels.x }}` template that no label of the rule fills",
@@ -13,5 +16,16 @@ struct UnresolvableRunbookLinkRule: LintRule {
         """,
         triggering: [], nonTriggering: [], requires: .alertRules)
 
-    func check(_ context: LintContext) -> [LintFinding] { [] }
+    func check(_ context: any AlertCoverageContext) -> [PlacedFinding] {
+        var unresolvable: [String: (first: CoveredAlert, link: AlertLink, count: Int)] = [:]
+        for alert in context.alerts {
+            guard let link = alert.link, case .unresolvable(let template) = alert.resolution else { continue }
+            unresolvable[template, default: (alert, link, 0)].count += 1
+        }
+        return unresolvable.sorted { $0.key < $1.key }.map { template, entry in
+            PlacedFinding(entry.first.file, LintFinding(
+                "runbook link `\(template)` has a template no label of the rule fills: not checked (\(pluralized(entry.count, "alert")))",
+                at: entry.link.range, help: "set the label under the rule's `labels:` to have the link checked"))
+        }
+    }
 }

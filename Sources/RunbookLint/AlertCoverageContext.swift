@@ -1,0 +1,91 @@
+// What the alert coverage rules (RB022–RB026) read: every alerting rule of the rule files with its
+// runbook link resolved, and the runbooks checked. The driver reads and resolves them once
+// (RunbookDriver/AlertCoverage); the rules, each in its own file, decide what is reported.
+
+import RunbookSema
+import RunbookSource
+
+/// A runbook link as an alerting rule's annotation writes it.
+public struct AlertLink: Sendable {
+    public let annotation: String
+    public let value: String
+    public let range: SourceRange
+
+    public init(annotation: String, value: String, range: SourceRange) {
+        self.annotation = annotation
+        self.value = value
+        self.range = range
+    }
+}
+
+/// Where an alert's runbook link leads.
+public enum AlertLinkResolution: Sendable, Equatable {
+    case none
+    /// The runbook file it names (absolute, standardised).
+    case resolved(String)
+    case dead(String)
+    /// Still holds a `{{ … }}` template after expanding the rule's labels.
+    case unresolvable(String)
+    /// An absolute URL under no `runbook_urls` mapping, by its origin (`https://host`).
+    case external(String)
+}
+
+/// An alerting rule: where its name is, and its link.
+public struct CoveredAlert: Sendable {
+    public let name: String
+    public let file: SourceFile
+    public let nameRange: SourceRange
+    public let link: AlertLink?
+    public let resolution: AlertLinkResolution
+
+    public init(name: String, file: SourceFile, nameRange: SourceRange, link: AlertLink?, resolution: AlertLinkResolution) {
+        self.name = name
+        self.file = file
+        self.nameRange = nameRange
+        self.link = link
+        self.resolution = resolution
+    }
+}
+
+/// A checked runbook, for the rules that compare runbooks with the alerts.
+public struct CoveredRunbook: Sendable {
+    public let ir: RunbookIR
+    public let file: SourceFile
+
+    public init(ir: RunbookIR, file: SourceFile) {
+        self.ir = ir
+        self.file = file
+    }
+}
+
+public protocol AlertCoverageContext {
+    /// Every alerting rule, in rule-file order.
+    var alerts: [CoveredAlert] { get }
+    /// The annotations that hold a runbook link, in the order they are read (`alerts: {annotations:}`).
+    var annotations: [String] { get }
+    var runbooks: [CoveredRunbook] { get }
+}
+
+/// A finding of a coverage rule: in an alert rule file or in a runbook.
+public struct PlacedFinding: Sendable {
+    public let file: SourceFile
+    public let finding: LintFinding
+
+    public init(_ file: SourceFile, _ finding: LintFinding) {
+        self.file = file
+        self.finding = finding
+    }
+}
+
+/// A rule over the alert rules and the runbooks together (`rbc check --alerts`).
+public protocol AlertCoverageRule: DescribedRule {
+    func check(_ context: any AlertCoverageContext) -> [PlacedFinding]
+}
+
+extension AlertCoverageContext {
+    /// `runbook_url` or `runbook`, as messages name the annotations.
+    public var annotationList: String { annotations.map { "`\($0)`" }.joined(separator: " or ") }
+}
+
+/// "1 alert", "3 alerts".
+func pluralized(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
