@@ -141,3 +141,16 @@ public struct LintContext: Sendable {
         }
     }
 }
+
+/// The runbook's name as written (the `name` value, or the Markdown title): where findings about
+/// the runbook as a whole go (RB011–RB013).
+func nameRange(_ context: LintContext) -> RunbookSource.SourceRange {
+    context.syntax.metadata["name"]?.value.range ?? context.syntax.headerRange
+}
+
+/// The `${{ … }}` of a substitution in the file (RB014, RB015).
+func expressionRange(_ context: LintContext, _ substitution: SubstitutionIR) -> SourceRange? {
+    guard let location = substitution.location else { return nil }
+    let start = context.file.offset(line: location.line, column: location.column)
+    return SourceRange(start: start, end: start + substitution.expression.utf8.count + 6)
+}

@@ -107,10 +107,8 @@ import Testing
     }
 
     /// Following a rule id leads to one file: every registered rule is declared in exactly one file
-    /// of `Sources/RunbookLint/Rules`, and a file declares one rule. The files listed here still hold
-    /// several rules each (issue 14 left them to split); no file may join them.
+    /// of `Sources/RunbookLint/Rules`, named after the rule's type, and a file declares one rule.
     @Test func everyRuleIdLeadsToOneFile() throws {
-        let grouped: Set<String> = ["MetadataRules.swift", "ExpressionRules.swift", "SuppressionRules.swift"]
         let directory = TestSupport.path("Sources/RunbookLint/Rules")
         let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".swift") }
         var declaredIn: [String: [String]] = [:]
@@ -118,10 +116,11 @@ import Testing
             let text = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
             let ids = text.matches(of: /id: "(RB[0-9]{3})"/).map { String($0.output.1) }
             for id in ids { declaredIn[id, default: []].append(file) }
-            if !grouped.contains(file) { #expect(ids.count <= 1, "\(file) declares \(ids): one rule per file") }
+            #expect(ids.count <= 1, "\(file) declares \(ids): one rule per file")
         }
-        for rule in RuleRegistry.descriptions {
-            #expect(declaredIn[rule.id]?.count == 1, "\(rule.id) is declared in \(declaredIn[rule.id] ?? [])")
+        for rule in RuleRegistry.rules {
+            let id = type(of: rule).description.id
+            #expect(declaredIn[id] == ["\(type(of: rule)).swift"], "\(id) is declared in \(declaredIn[id] ?? [])")
         }
     }
 

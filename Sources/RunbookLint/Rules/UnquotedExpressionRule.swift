@@ -1,4 +1,4 @@
-// RB014, RB015: how expressions meet the shell and where secrets end up.
+// RB014 unquoted-expression: how expressions meet the shell.
 
 import Foundation
 import RunbookSema
@@ -49,63 +49,6 @@ struct UnquotedExpressionRule: LintRule {
     }
 }
 
-struct SecretExposedRule: LintRule {
-    static let description = RuleDescription(
-        id: "RB015", slug: "secret-exposed", category: .expressions, severity: .error, scope: .both,
-        summary: "a secret parameter is echoed, posted or put into a URL",
-        rationale: """
-        rbc redacts secret parameters in plans, logs and journals, but cannot unsend them: a secret in \
-        an `echo`, a notification, a ticket or a URL (which proxies and servers log) leaves rbc's \
-        control. Pass secrets in headers, environment variables or stdin instead.
-        """,
-        triggering: [
-            .steps("""
-                - id: debug
-                  action: execute_command
-                  command: echo "token is ↓${{ params.token }}"
-                  timeout: 1m
-                - id: tell
-                  action: send_notification
-                  channel: "#ops"
-                  message: "used ↓${{ params.token }}"
-            """, extra: "  params:\n    token: {type: string, secret: true, required: true}\n"),
-        ],
-        nonTriggering: [
-            .steps("""
-                - id: call
-                  action: http_request
-                  url: "https://api.internal/v1/flush"
-                  method: POST
-                  headers: {Authorization: "Bearer ${{ params.token }}"}
-                  timeout: 30s
-                  irreversible: "a cache flush refills itself"
-            """, extra: "  params:\n    token: {type: string, secret: true, required: true}\n"),
-        ])
-
-    static let publishingFields: Set<String> = ["message", "title", "body", "url", "channel", "instructions"]
-
-    func check(_ context: LintContext) -> [LintFinding] {
-        var findings: [LintFinding] = []
-        for view in context.allSteps {
-            let command = view.ir.action.command.map(CommandAnalysis.commands) ?? []
-            for substitution in view.ir.substitutions ?? [] where substitution.secret {
-                let field = substitution.field.replacingOccurrences(of: "rollback.", with: "")
-                var exposed = Self.publishingFields.contains(field) || field.hasPrefix("labels")
-                if field == "command", !substitution.field.hasPrefix("rollback.") {
-                    let echoing = command.filter { ["echo", "printf", "logger", "tee"].contains($0.program) }
-                    exposed = echoing.contains { simple in simple.words.contains { $0.text.contains(substitution.expression) } }
-                }
-                guard exposed else { continue }
-                findings.append(LintFinding("secret `\(substitution.expression)` is exposed in the \(substitution.field) of \(context.describe(view))",
-                                            at: expressionRange(context, substitution),
-                                            help: "pass it in a header, an environment variable or stdin, never in text that is shown or logged"))
-            }
-        }
-        return findings
-    }
-}
-
-/// The `${{ … }}` of a substitution in the file.
 /// `"…"` around an unquoted `${{ }}`: safe, because rbc passes the value as one quoted word either
 /// way; the command now reads the same when a responder copies it. Not offered when the expression's
 /// own text holds quotes, backslashes, `$` or backticks, which the new quotes would reinterpret.
@@ -118,10 +61,4 @@ func quotingFix(_ context: LintContext, _ view: StepView, _ substitution: Substi
           !part.text.contains(where: { "\"'\\$`".contains($0) }) else { return nil }
     return ScalarEdits.fileEdits([.insert("\"", at: part.outer.lowerBound), .insert("\"", at: part.outer.upperBound)], in: node, file: context.file)
         .map { Fix("quote `${{ \(substitution.expression) }}`", .safe, edits: $0) }
-}
-
-func expressionRange(_ context: LintContext, _ substitution: SubstitutionIR) -> SourceRange? {
-    guard let location = substitution.location else { return nil }
-    let start = context.file.offset(line: location.line, column: location.column)
-    return SourceRange(start: start, end: start + substitution.expression.utf8.count + 6)
 }
