@@ -98,13 +98,17 @@ public enum CheckSession {
         let changedMode = options.changedSince != nil || options.staged
         let incidentsDirectory = config.incidentSettings.directory
         var incidentScope = options.incidents && !changedMode ? IncidentRecordCheck.scope(paths: paths, directory: incidentsDirectory) : nil
+        let runbookPaths = incidentScope?.runbookPaths ?? paths
         if options.incidents && changedMode {
             // Records changed (or staged) are checked too: a pull request that edits one is reviewed like a runbook.
             var changed = IncidentRecordCheck.Scope()
-            changed.files = changedRecords(options, directory: incidentsDirectory)
+            let named = paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+            changed.files = changedRecords(options, directory: incidentsDirectory).filter { record in
+                let absolute = URL(fileURLWithPath: record).standardizedFileURL.path
+                return named.isEmpty || named.contains { absolute == $0 || absolute.hasPrefix($0 == "/" ? "/" : $0 + "/") }
+            }
             incidentScope = changed
         }
-        let runbookPaths = incidentScope?.runbookPaths ?? paths
         var discovery = incidentScope?.onlyIncidents == true ? RunbookDiscovery.Result() : RunbookDiscovery.candidates(for: runbookPaths.isEmpty ? ["."] : runbookPaths)
         var changeDiagnostics: [Diagnostic] = []
         if changedMode {

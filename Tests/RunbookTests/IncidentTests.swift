@@ -551,6 +551,8 @@ final class IncidentFixture {
         let changed = try fixture.rbc(["check", "--changed-since", "HEAD", "--format", "concise"])
         #expect(changed.status == 1)
         #expect(changed.stdout == "\(Self.record):2:98: error[RB4004] `SEV0` is not a severity\n", "\(changed.stdout)")
+        #expect(try fixture.rbc(["check", "--changed-since", "HEAD", "--format", "concise", "incidents"]).stdout == changed.stdout)
+        #expect(try fixture.rbc(["check", "--changed-since", "HEAD", "runbooks"]).stdout.isEmpty, "not under the named path")
         #expect(try fixture.rbc(["check", "--staged"]).stdout.isEmpty, "not staged yet")
         #expect(try AdoptingDocTests.shell("git add -A", in: fixture.url).isEmpty)
         let staged = try fixture.rbc(["check", "--staged", "--format", "concise"])
