@@ -144,13 +144,13 @@ struct CheckCommand: ParsableCommand {
             if output.format == .text {
                 var line = summaryLine(summary, incidentRecords: report.incidentRecords) + " (new; \(comparison.unchanged.count) in the baseline not shown"
                 line += comparison.fixed > 0 ? ", \(comparison.fixed) fixed since: --update-baseline drops them)" : ")"
-                Console.err(line + "\n")
+                Console.err(line + (summary.fixHint.map { "; \($0)" } ?? "") + "\n")
             }
         } else {
             let summary = RenderSummary(filesChecked: report.results.count, diagnostics: report.diagnostics)
             Console.out(renderer.render(report.diagnostics, summary: summary))
             if output.format == .text {
-                Console.err(summaryLine(summary, incidentRecords: report.incidentRecords) + "\n")
+                Console.err(summaryLine(summary, incidentRecords: report.incidentRecords) + (summary.fixHint.map { "; \($0)" } ?? "") + "\n")
             }
         }
         if timings {

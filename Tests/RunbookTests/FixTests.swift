@@ -181,6 +181,27 @@ import Testing
         #expect(alone.stderr.contains("--unsafe-fixes goes with --fix"))
     }
 
+    /// As ruff marks them: `[*]` on what `--fix` fixes, the fix named under the finding, and a count of
+    /// what `--fix` (and `--unsafe-fixes`) would fix after the summary.
+    @Test func outputMarksFixableFindingsAndCountsThem() throws {
+        let (directory, _) = try Self.setUp()
+        let text = try TestSupport.rbc(["check", "--no-git", "--no-shellcheck", "db.yaml"], in: directory)
+        #expect(text.stdout.contains("db.yaml:17:29: warning[RB014]: [*] `${{ params.pod }}` is unquoted"), "\(text.stdout)")
+        #expect(text.stdout.contains("db.yaml:12:17: warning[RB007]: `sudo` in the command"), "unsafe fixes get no mark: \(text.stdout)")
+        #expect(text.stdout.contains("  = fix (safe): quote `${{ params.pod }}` (`rbc check --fix`)\n"))
+        #expect(text.stdout.contains("  = fix (unsafe): use `sudo -n` (`rbc check --fix --unsafe-fixes`)\n"))
+        #expect(text.stderr.hasSuffix("checked 1 runbook: 0 errors, 5 warnings, 0 infos; 2 fixable with --fix (3 more with --unsafe-fixes)\n"), "\(text.stderr)")
+        let concise = try TestSupport.rbc(["check", "--no-git", "--no-shellcheck", "--format", "concise", "db.yaml"], in: directory)
+        #expect(concise.stdout.contains("db.yaml:17:29: warning[RB014] [*] `${{ params.pod }}` is unquoted"), "\(concise.stdout)")
+        #expect(concise.stdout.contains("db.yaml:12:17: warning[RB007] `sudo`"), "\(concise.stdout)")
+        let github = try TestSupport.rbc(["check", "--no-git", "--no-shellcheck", "--format", "github", "db.yaml"], in: directory)
+        #expect(github.stdout.contains("%0Afix (safe): quote `${{ params.pod }}` (`rbc check --fix`)\n"), "\(github.stdout)")
+
+        _ = try TestSupport.rbc(["check", "--fix", "--unsafe-fixes", "--no-git", "--no-shellcheck", "db.yaml"], in: directory)
+        let clean = try TestSupport.rbc(["check", "--no-git", "--no-shellcheck", "db.yaml"], in: directory)
+        #expect(clean.stderr.hasSuffix("checked 1 runbook: 0 errors, 0 warnings, 0 infos\n"), "nothing fixable, no count: \(clean.stderr)")
+    }
+
     @Test func jsonCarriesTheEditsWithoutChangingTheFile() throws {
         let (directory, path) = try Self.setUp()
         let run = try TestSupport.rbc(["check", "--no-git", "--no-shellcheck", "--format", "json", "db.yaml"], in: directory)

@@ -1,4 +1,4 @@
-// One line per diagnostic, for editors' problem matchers and quick scanning.
+// One line per diagnostic, for editors' problem matchers and quick scanning; `[*]` marks what `--fix` fixes.
 
 import RunbookSource
 
@@ -9,7 +9,7 @@ public struct ConciseRenderer: DiagnosticRenderer {
         diagnostics.map { diagnostic in
             var location = diagnostic.path.isEmpty ? "rbc" : diagnostic.path
             if let start = diagnostic.start { location += ":\(start.line):\(start.column)" }
-            return "\(location): \(diagnostic.severity.rawValue)[\(diagnostic.code.id)] \(diagnostic.message)\n"
+            return "\(location): \(diagnostic.severity.rawValue)[\(diagnostic.code.id)] \(diagnostic.fixMark)\(diagnostic.message)\n"
         }.joined()
     }
 }

@@ -22,6 +22,9 @@ public struct GitHubRenderer: DiagnosticRenderer {
             properties.append("title=\(escapeProperty("\(diagnostic.code.id) \(diagnostic.code.slug)"))")
             var message = diagnostic.message
             if let help = diagnostic.help { message += "\nhelp: \(help)" }
+            if let fix = diagnostic.fix {
+                message += "\nfix (\(fix.applicability.rawValue)): \(fix.title) (`rbc check --fix\(fix.applicability == .safe ? "" : " --unsafe-fixes")`)"
+            }
             return "::\(command) \(properties.joined(separator: ","))::\(escapeData(message))\n"
         }.joined()
     }

@@ -1,5 +1,5 @@
-// Human output: `path:line:col: severity[ID]: message`, the source line under a gutter, a caret
-// under the exact span, then help and notes.
+// Human output: `path:line:col: severity[ID]: message` (`[*]` before the message when `--fix` fixes
+// it), the source line under a gutter, a caret under the exact span, then notes, help and the fix.
 
 import RunbookSource
 
@@ -18,7 +18,7 @@ public struct TextRenderer: DiagnosticRenderer {
         var header = diagnostic.path.isEmpty ? "rbc" : diagnostic.path
         if let start = diagnostic.start { header += ":\(start.line):\(start.column)" }
         out += paint(header + ":", bold) + " " + paint("\(diagnostic.severity.rawValue)[\(diagnostic.code.id)]", severityColor + bold)
-        out += paint(": \(diagnostic.message)", bold) + "\n"
+        out += paint(": \(diagnostic.fixMark)\(diagnostic.message)", bold) + "\n"
         if let file = diagnostic.file, let range = diagnostic.range {
             out += excerpt(file: file, range: range, caretColor: severityColor)
         }
@@ -32,6 +32,10 @@ public struct TextRenderer: DiagnosticRenderer {
         }
         if let help = diagnostic.help {
             out += "  = " + paint("help", cyan + bold) + ": \(help)\n"
+        }
+        if let fix = diagnostic.fix {
+            let how = fix.applicability == .safe ? "rbc check --fix" : "rbc check --fix --unsafe-fixes"
+            out += "  = " + paint("fix", cyan + bold) + " (\(fix.applicability.rawValue)): \(fix.title) (`\(how)`)\n"
         }
         return out
     }
