@@ -6,6 +6,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import RunbookIncident
 import RunbookLint
 import RunbookRuntime
 import RunbookSema
@@ -159,7 +160,9 @@ public enum RunDriver {
         let state = try Self.state(of: run)
         var out = "run \(state.runID): \(state.ir.runbook.name) — \(state.status)\n"
         out += "runbook \(state.runbookPath)\(state.commit.map { " at \($0.prefix(10))" } ?? ""), started \(state.started)\n\n"
-        for entry in Timeline.document(state, changesSomething: StepClassification.isChange).entries { out += "\(entry.time)  \(entry.detail)\n" }
+        for entry in Timeline.document(state, changesSomething: StepClassification.isChange).entries {
+            out += "\(entry.time == "—" ? "—" : String(entry.time.dropFirst(11).prefix(8)))  \(entry.detail)\n"
+        }
         terminal.out(out)
     }
 
@@ -172,7 +175,7 @@ public enum RunDriver {
             let data = (try? encoder.encode(Timeline.document(state, changesSomething: StepClassification.isChange))) ?? Data()
             terminal.out(String(decoding: data, as: UTF8.self) + "\n")
         } else {
-            terminal.out(Timeline.markdown(state, changesSomething: StepClassification.isChange))
+            terminal.out(IncidentReview.markdown(run: state, changesSomething: StepClassification.isChange))
         }
     }
 

@@ -2,6 +2,7 @@
 // rules every new event must keep: valid transitions, times that never go backwards.
 
 import Foundation
+import RunbookRuntime
 import RunbookSema
 
 public struct Incident: Sendable {
@@ -223,6 +224,20 @@ public struct RunLink: Sendable {
         journal = event.journal
         started = event.time
         startedBy = event.by
+    }
+
+    /// A run on its own, as its journal tells it (a review of one run, without an incident).
+    init(_ state: RunState) {
+        run = state.runID
+        runbook = state.ir.runbook.name
+        runbookPath = state.runbookPath
+        commit = state.commit
+        contentHash = state.ir.contentHash
+        journal = state.path
+        started = state.started
+        startedBy = state.events.first?.user ?? "?"
+        status = state.finished == nil ? nil : state.status
+        finished = state.finished?.time
     }
 
     mutating func finish(_ event: IncidentEvent) {

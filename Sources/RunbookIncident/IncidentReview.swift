@@ -88,16 +88,31 @@ public enum IncidentReview {
     }
 
     /// Steps whose undo failed, per run: the system may be left partly changed.
-    static func failedRollbacks(_ state: RunState) -> [String] {
-        state.events.filter { $0.event == .rollbackFinished && $0.outcome != .succeeded }.compactMap(\.step)
-            .filter { !state.undone.contains($0) }
+    static func failedRollbacks(_ state: RunState) -> [String] { state.rollbackFailedSteps }
+
+    /// What a draft says, whoever it is about: an incident with its runs, or one run on its own
+    /// (`rbc timeline RUN --format md`). One renderer writes both, in seed 001's template.
+    struct Draft {
+        var title: String
+        var date: Date
+        var severity: String
+        var duration: String
+        /// The line under the header: what the draft is about.
+        var context: String
+        var summary: String
+        var measures: [(String, String)]
+        var rows: [Row]
+        var runs: [(link: RunLink, state: RunState?)]
+        var impact: String?
+        var rootCause: String?
+        /// The first of the Five Whys, asked of the symptom.
+        var firstWhy: String
+        /// Time to mitigate and its target, when both are known.
+        var mitigation: (seconds: TimeInterval, target: Int)?
     }
 
-    /// The draft, in seed 001's template.
+    /// The incident's draft: the record and the attached runs' journals.
     public static func markdown(_ incident: Incident, runs: [String: RunState], policy: IncidentPolicy, now: Date) -> String {
-        let rows = timeline(incident, runs: runs)
-        let sameDay = Set(rows.map { IncidentClock.day($0.time) }).count <= 1
-        func when(_ date: Date) -> String { sameDay ? String(IncidentClock.format(date).dropFirst(11).prefix(8)) : IncidentViews.stamp(date) }
         func span(_ from: Date, _ to: Date?) -> String { to.map { IncidentClock.span($0.timeIntervalSince(from)) } ?? "—" }
         let end = incident.resolvedAt ?? now
         let target = policy.mitigationTarget[incident.severity]
@@ -105,37 +120,93 @@ public enum IncidentReview {
         let mitigator = incident.runs.last { run in
             run.status == RunStatus.succeeded.rawValue && (incident.mitigatedAt.map { m in (run.finished.flatMap(IncidentClock.date) ?? .distantFuture) <= m } ?? false)
         }
+        let summary = """
+            \(incident.title) (\(incident.severity.rawValue)): \(incident.impact ?? "[impact: who was affected and how]"). \
+            \(mitigator.map { "Mitigated by runbook `\($0.runbook)` (\($0.runbookPath)\($0.commit.map { " @ \($0.prefix(10))" } ?? "")), run \($0.run). " } ?? "")\
+            \(incident.rootCause.map { "Root cause: \($0). " } ?? "")\(incident.resolution.map { "Resolution: \($0)." } ?? "")
+            """
+        return render(Draft(
+            title: incident.title, date: incident.declaredAt,
+            severity: incident.severity.rawValue + (incident.highestSeverity != incident.severity ? " (highest \(incident.highestSeverity.rawValue))" : ""),
+            duration: span(incident.startedAt, end),
+            context: "Incident `\(incident.id)`, commander \(incident.commander ?? "not assigned"), \(incident.channel); status **\(incident.status.rawValue)**.\(policy.reviewDueDate(incident).map { " Review due \(IncidentViews.stamp($0))." } ?? "")",
+            summary: summary,
+            measures: [
+                ("Impact started", incident.startedAtGiven ? IncidentViews.stamp(incident.startedAt) : "[not recorded]"),
+                ("Time to detect (MTTD)", incident.startedAtGiven ? span(incident.startedAt, incident.detectedAt) : "[unknown: onset not recorded]"),
+                ("Time to mitigate (MTTM)", (ttm.map { IncidentClock.span($0) } ?? "not mitigated") + zipTarget(ttm, target)),
+                ("Time to recover (MTTR)", incident.resolvedAt.map { IncidentClock.span($0.timeIntervalSince(incident.startedAt)) } ?? "not resolved"),
+            ],
+            rows: timeline(incident, runs: runs),
+            runs: incident.runs.map { ($0, runs[$0.run]) },
+            impact: incident.customerImpact ?? incident.impact,
+            rootCause: incident.rootCause,
+            firstWhy: incident.title.prefix(1).lowercased() + incident.title.dropFirst() + "?",
+            mitigation: zip(ttm, target)))
+    }
+
+    /// One run's draft, without an incident (`rbc timeline RUN --format md`): the same template,
+    /// timeline and sections as an incident's; time to mitigate only when the run succeeded, ending
+    /// with the last step `changesSomething` (the lint stage's judgement, passed by the driver).
+    public static func markdown(run state: RunState, changesSomething: (StepIR) -> Bool) -> String {
+        let link = RunLink(state)
+        let document = Timeline.document(state, changesSomething: changesSomething)
+        let started = IncidentClock.date(state.started) ?? Date(timeIntervalSince1970: 0)
+        let ttm = document.timeToMitigateMs.map { TimeInterval($0) / 1000 }
+        let undone = document.stepsRolledBack.count, failed = failedRollbacks(state).count
+        let mitigation = ttm.map { IncidentClock.span($0) + " (run start → last change that held)" }
+            ?? "not mitigated: the run ended **\(state.status)**\(state.status == RunStatus.succeeded.rawValue ? " without changing anything" : "")"
+        return render(Draft(
+            title: state.ir.runbook.name, date: started, severity: document.severity,
+            duration: DurationParser.format(milliseconds: max(state.durationMs, 0)),
+            context: "Run \(state.runID) of \(state.runbookPath)\(state.commit.map { " @ \($0.prefix(10))" } ?? ""), ended **\(state.status)**. No incident: `rbc run FILE --incident ID` attaches a run, and `rbc incident review ID` drafts the incident's review from its record and runs.",
+            summary: "Runbook `\(state.ir.runbook.name)` ran as \(state.runID) and ended **\(state.status)**: \(document.stepsRun.count) step\(document.stepsRun.count == 1 ? "" : "s") completed"
+                + (undone > 0 ? ", \(undone) rolled back" : "") + (failed > 0 ? ", \(failed) rollback\(failed == 1 ? "" : "s") failed" : "") + ".",
+            measures: [
+                ("Run started", IncidentViews.stamp(started)),
+                ("Time to mitigate", mitigation),
+                ("Run duration", DurationParser.format(milliseconds: max(state.durationMs, 0))),
+            ],
+            rows: runRows(state, link: link),
+            runs: [(link, state)],
+            impact: nil, rootCause: nil,
+            firstWhy: "was `\(state.ir.runbook.name)` run?",
+            mitigation: nil))
+    }
+
+    /// The draft in seed 001's template (Summary, Timeline (UTC), Impact, Root Cause, Five Whys,
+    /// Action Items, Lessons Learned), with the runs, their failed rollbacks and the measures.
+    static func render(_ draft: Draft) -> String {
+        let sameDay = Set(draft.rows.map { IncidentClock.day($0.time) } + [IncidentClock.day(draft.date)]).count <= 1
+        func when(_ date: Date) -> String { sameDay ? String(IncidentClock.format(date).dropFirst(11).prefix(8)) : IncidentViews.stamp(date) }
         var out = """
-        # Post-Incident Review: \(incident.title)
+        # Post-Incident Review: \(draft.title)
 
-        **Date**: \(IncidentClock.day(incident.declaredAt)) | **Severity**: \(incident.severity.rawValue)\(incident.highestSeverity != incident.severity ? " (highest \(incident.highestSeverity.rawValue))" : "") | **Duration**: \(span(incident.startedAt, end)) | **Author**: [name]
+        **Date**: \(IncidentClock.day(draft.date)) | **Severity**: \(draft.severity) | **Duration**: \(draft.duration) | **Author**: [name]
 
-        Incident `\(incident.id)`, commander \(incident.commander ?? "not assigned"), \(incident.channel); status **\(incident.status.rawValue)**.\(policy.reviewDueDate(incident).map { " Review due \(IncidentViews.stamp($0))." } ?? "")
+        \(draft.context)
 
         ## Summary
-        \(incident.title) (\(incident.severity.rawValue)): \(incident.impact ?? "[impact: who was affected and how]"). \
-        \(mitigator.map { "Mitigated by runbook `\($0.runbook)` (\($0.runbookPath)\($0.commit.map { " @ \($0.prefix(10))" } ?? "")), run \($0.run). " } ?? "")\
-        \(incident.rootCause.map { "Root cause: \($0). " } ?? "")\(incident.resolution.map { "Resolution: \($0)." } ?? "")
+        \(draft.summary)
         [Add 2-3 sentences: what happened, the impact, and the resolution.]
 
         | Measure | Value |
         |---------|-------|
-        | Impact started | \(incident.startedAtGiven ? IncidentViews.stamp(incident.startedAt) : "[not recorded]") |
-        | Time to detect (MTTD) | \(incident.startedAtGiven ? span(incident.startedAt, incident.detectedAt) : "[unknown: onset not recorded]") |
-        | Time to mitigate (MTTM) | \(ttm.map { IncidentClock.span($0) } ?? "not mitigated")\(zipTarget(ttm, target)) |
-        | Time to recover (MTTR) | \(incident.resolvedAt.map { IncidentClock.span($0.timeIntervalSince(incident.startedAt)) } ?? "not resolved") |
+
+        """
+        for (name, value) in draft.measures { out += "| \(name) | \(value) |\n" }
+        out += """
 
         ## Timeline (UTC)
         | Time | Event |
         |------|-------|
 
         """
-        for row in rows { out += "| \(when(row.time)) | \(row.text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")) |\n" }
+        for row in draft.rows { out += "| \(when(row.time)) | \(row.text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")) |\n" }
         out += "\n## Runbooks run\n"
-        if incident.runs.isEmpty { out += "No runbook was run with `--incident`.\n" }
+        if draft.runs.isEmpty { out += "No runbook was run with `--incident`.\n" }
         var failed: [(RunLink, [String])] = []
-        for link in incident.runs {
-            let state = runs[link.run]
+        for (link, state) in draft.runs {
             out += "- `\(link.runbook)` (\(link.runbookPath)\(link.commit.map { " @ \($0.prefix(10))" } ?? ""), IR \(link.contentHash.map { String($0.prefix(19)) } ?? "?")), run \(link.run): **\(state?.status ?? link.status ?? "unknown")**\n"
             if let state, !failedRollbacks(state).isEmpty { failed.append((link, failedRollbacks(state))) }
         }
@@ -144,16 +215,18 @@ public enum IncidentReview {
         for (link, steps) in failed {
             out += "- run \(link.run) of `\(link.runbook)`: the undo of \(steps.map { "`\($0)`" }.joined(separator: ", ")) failed; the system may be left partly changed. `rbc rollback \(link.run)` retries exactly what failed. [Say what state was left and how it was repaired.]\n"
         }
+        let owners = Dictionary(draft.runs.map { ($0.link.run, $0.state?.ir.runbook.owner.map { "@\($0)" } ?? "[owner]") }) { first, _ in first }
+        let rolledBack = draft.runs.filter { ($0.state?.status ?? $0.link.status) == RunStatus.rolledBack.rawValue }.map(\.link)
         out += """
 
         ## Impact
-        \((incident.customerImpact ?? incident.impact).map { "\($0)\n[Add: users affected, revenue/SLA impact, data impact.]" } ?? "[Users affected, duration, revenue/SLA impact, data impact.]")
+        \(draft.impact.map { "\($0)\n[Add: users affected, revenue/SLA impact, data impact.]" } ?? "[Users affected, duration, revenue/SLA impact, data impact.]")
 
         ## Root Cause
-        \(incident.rootCause ?? "[Detailed technical explanation of what went wrong and why.]")
+        \(draft.rootCause ?? "[Detailed technical explanation of what went wrong and why.]")
 
         ## Five Whys
-        1. **Why** \(incident.title.prefix(1).lowercased() + incident.title.dropFirst())? -> \(incident.rootCause ?? "[answer]")
+        1. **Why** \(draft.firstWhy) -> \(draft.rootCause ?? "[answer]")
         2. **Why** [that]? -> [answer]
         3. **Why** [that]? -> [answer]
         4. **Why** [that]? -> [answer]
@@ -165,19 +238,20 @@ public enum IncidentReview {
 
         """
         for (link, steps) in failed {
-            let owner = runs[link.run]?.ir.runbook.owner.map { "@\($0)" } ?? "[owner]"
-            out += "| Fix the rollback of \(steps.map { "`\($0)`" }.joined(separator: ", ")) in \(link.runbookPath) | \(owner) | High | YYYY-MM-DD | TODO |\n"
+            out += "| Fix the rollback of \(steps.map { "`\($0)`" }.joined(separator: ", ")) in \(link.runbookPath) | \(owners[link.run] ?? "[owner]") | High | YYYY-MM-DD | TODO |\n"
         }
-        for link in incident.runs where link.status == RunStatus.rolledBack.rawValue {
-            let owner = runs[link.run]?.ir.runbook.owner.map { "@\($0)" } ?? "[owner]"
-            out += "| Find why run \(link.run) of \(link.runbookPath) failed and rolled back; update the runbook | \(owner) | Medium | YYYY-MM-DD | TODO |\n"
+        for link in rolledBack {
+            out += "| Find why run \(link.run) of \(link.runbookPath) failed and rolled back; update the runbook | \(owners[link.run] ?? "[owner]") | Medium | YYYY-MM-DD | TODO |\n"
         }
         out += "| [action] | [@owner] | [High/Medium/Low] | YYYY-MM-DD | TODO |\n"
+        let wentWell = draft.mitigation.map { value in
+            Double(value.target) >= value.seconds ? "mitigated in \(IncidentClock.span(value.seconds)), within the \(IncidentClock.span(TimeInterval(value.target))) target; " : ""
+        } ?? ""
         out += """
 
         ## Lessons Learned
-        - What went well: \(ttm.map { value in target.map { Double($0) >= value ? "mitigated in \(IncidentClock.span(value)), within the \(IncidentClock.span(TimeInterval($0))) target; " : "" } ?? "" } ?? "")[e.g., quick detection, rapid team assembly]
-        - What could improve: \(failed.isEmpty ? "" : "a rollback failed; ")\(incident.runs.contains { $0.status == RunStatus.rolledBack.rawValue } ? "a runbook run failed and rolled back before one mitigated; " : "")[e.g., rollback automation, test coverage]
+        - What went well: \(wentWell)[e.g., quick detection, rapid team assembly]
+        - What could improve: \(failed.isEmpty ? "" : "a rollback failed; ")\(rolledBack.isEmpty ? "" : "a runbook run failed and rolled back\(draft.runs.count > 1 ? " before one mitigated" : ""); ")[e.g., rollback automation, test coverage]
 
         """
         return out
@@ -188,4 +262,9 @@ public enum IncidentReview {
         guard let value else { return " (target \(IncidentClock.span(TimeInterval(target))))" }
         return " (target \(IncidentClock.span(TimeInterval(target))): \(value <= TimeInterval(target) ? "met" : "missed"))"
     }
+}
+
+private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
+    guard let a, let b else { return nil }
+    return (a, b)
 }

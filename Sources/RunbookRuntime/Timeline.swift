@@ -1,11 +1,13 @@
-// The post-incident review draft the seeds describe, from a run's journal: summary, a UTC timeline,
-// what ran and what was rolled back, durations, and time to mitigate.
+// A run's journal as data (`rbc timeline RUN --format json`, `rbc show`): every event with its UTC
+// time and date, what ran, what was rolled back and what failed to roll back, and time to mitigate.
+// The Markdown review draft is RunbookIncident's, one renderer for a run and for an incident.
 
 import Foundation
 import RunbookSema
 
 public enum Timeline {
     public struct Entry: Codable, Sendable {
+        /// UTC with its date, as the journal has it (`2024-11-15T14:33:06.000Z`); `—` when the journal ends early.
         public let time: String
         public let event: String
         public let detail: String
@@ -18,10 +20,13 @@ public enum Timeline {
         public let status: String
         public let started: String
         public let durationMs: Int
-        /// From the start of the run to the end of the last step that changed something.
+        /// From the start of the run to the end of the last step that changed something, only for a
+        /// run that succeeded: a run that rolled back (or failed to) mitigated nothing.
         public let timeToMitigateMs: Int?
         public let stepsRun: [String]
         public let stepsRolledBack: [String]
+        /// Steps whose undo failed and has not succeeded since: the system may be left partly changed.
+        public let stepsRollbackFailed: [String]
         public let entries: [Entry]
     }
 
@@ -53,61 +58,28 @@ public enum Timeline {
             case .runResumed: detail = "run resumed by \(event.user ?? "?")"
             case .runFinished: detail = "run finished: \(event.status ?? "")\(event.reason.map { " (\($0))" } ?? "")"
             }
-            entries.append(Entry(time: String(event.time.dropFirst(11).prefix(8)), event: event.event.rawValue, detail: detail))
+            entries.append(Entry(time: event.time, event: event.event.rawValue, detail: detail))
         }
         if state.finished == nil {
             entries.append(Entry(time: "—", event: "interrupted", detail: "the journal ends here: rbc was killed; `rbc rollback \(state.runID)` undoes what completed"))
         }
         let ran = state.ir.steps.filter { state.stepStatus[$0.id] == .succeeded }.map(\.id)
         let rolled = state.events.filter { $0.event == .rollbackFinished && $0.outcome == .succeeded }.compactMap(\.step)
+        let succeeded = state.status == RunStatus.succeeded.rawValue
         return Document(run: state.runID, runbook: state.ir.runbook.name, severity: state.ir.runbook.severity?.rawValue ?? "unset", status: state.status,
                         started: state.started, durationMs: state.durationMs,
-                        timeToMitigateMs: zip(start, mitigatedAt).map { Int($1.timeIntervalSince($0) * 1000) },
-                        stepsRun: ran, stepsRolledBack: rolled, entries: entries)
+                        timeToMitigateMs: succeeded ? zip(start, mitigatedAt).map { Int($1.timeIntervalSince($0) * 1000) } : nil,
+                        stepsRun: ran, stepsRolledBack: rolled, stepsRollbackFailed: state.rollbackFailedSteps,
+                        entries: entries)
     }
+}
 
-    public static func markdown(_ state: RunState, changesSomething: (StepIR) -> Bool) -> String {
-        let document = document(state, changesSomething: changesSomething)
-        let duration = DurationParser.format(milliseconds: max(document.durationMs, 0))
-        var out = """
-        # Post-Incident Review: \(document.runbook)
-
-        **Date**: \(document.started.prefix(10)) | **Severity**: \(document.severity) | **Duration**: \(duration) | **Author**: [name]
-
-        ## Summary
-        Runbook `\(document.runbook)` ran as \(document.run) and ended **\(document.status)**. \
-        \(document.stepsRun.count) step\(document.stepsRun.count == 1 ? "" : "s") completed\(document.stepsRolledBack.isEmpty ? "" : ", \(document.stepsRolledBack.count) rolled back")\
-        \(document.timeToMitigateMs.map { "; time to mitigate: \(DurationParser.format(milliseconds: max($0, 0)))" } ?? "").
-        [Add: what happened, the impact, the resolution.]
-
-        ## Timeline (UTC)
-        | Time | Event |
-        |------|-------|
-
-        """
-        for entry in document.entries {
-            out += "| \(entry.time) | \(entry.detail.replacingOccurrences(of: "|", with: "\\|")) |\n"
-        }
-        out += """
-
-        ## What was run
-        \(document.stepsRun.isEmpty ? "Nothing completed." : document.stepsRun.map { "- `\($0)`" }.joined(separator: "\n"))
-
-        ## What was rolled back
-        \(document.stepsRolledBack.isEmpty ? "Nothing." : document.stepsRolledBack.map { "- `\($0)`" }.joined(separator: "\n"))
-
-        ## Impact
-        [Users affected, duration, revenue/SLA impact, data impact.]
-
-        ## Root Cause
-        [Detailed technical explanation of what went wrong and why.]
-
-        ## Action Items
-        | Action | Owner | Priority | Due Date | Status |
-        |--------|-------|----------|----------|--------|
-
-        """
-        return out
+extension RunState {
+    /// Steps whose undo failed and has not succeeded since, once each in the order they failed.
+    public var rollbackFailedSteps: [String] {
+        var seen = Set<String>()
+        return events.filter { $0.event == .rollbackFinished && $0.outcome != .succeeded }.compactMap(\.step)
+            .filter { !undone.contains($0) && seen.insert($0).inserted }
     }
 }
 

@@ -220,7 +220,7 @@ func isRunning(_ pid: pid_t) -> Bool {
         let timeline = try fixture.rbc(["timeline", "last", "--format", "md"])
         #expect(timeline.stdout.hasPrefix("# Post-Incident Review: Test"))
         #expect(timeline.stdout.contains("| Time | Event |"))
-        #expect(timeline.stdout.contains("rollback of two succeeded"))
+        #expect(timeline.stdout.contains("Rolled back: `two`"), "\(timeline.stdout)")
     }
 
     /// Time to mitigate ends with the last step that changed something, as the lint rules judge it: a

@@ -550,3 +550,66 @@ final class IncidentFixture {
         #expect(try fixture.events(IncidentTests.id).map(\.event) == [.declared, .note], "the hand-edited event was ended, not cut")
     }
 }
+
+/// `rbc timeline RUN`: the run-level review draft shares the incident review's renderer, so the
+/// defects the issue saw are gone (a failed rollback is no "time to mitigate", it has its section,
+/// config changes show old → new, attempts are grouped, Five Whys and Lessons Learned are there) and
+/// the JSON's times carry their date.
+@Suite struct RunTimelineTests {
+    static let steps = """
+            - id: raise-limit
+              action: update_config
+              store: gateway
+              config_key: gateway.limit
+              value: 2000
+              timeout: 10s
+            - id: drain
+              action: execute_command
+              command: "touch drained"
+              timeout: 10s
+              rollback:
+                action: execute_command
+                command: "echo undo-drain >> log && exit 3"
+                timeout: 10s
+            - id: verify
+              action: execute_command
+              command: "test -f healthy"
+              readonly: true
+              retries: 1
+              timeout: 10s
+
+        """
+
+    func fixture() throws -> IncidentFixture {
+        try IncidentFixture(config: "stores:\n  gateway: {file: gateway.json}\n",
+                            files: ["gateway.json": "{\"gateway\": {\"limit\": 1000}}\n", "rb.yaml": runbook(Self.steps)])
+    }
+
+    @Test func aFailedRollbackIsNoMitigation() throws {
+        let fixture = try fixture()
+        let run = try fixture.rbc(["run", "rb.yaml"], environment: ["RBC_TEST_CLOCK": "2024-11-15T14:33:00Z", "USER": "alice"])
+        #expect(run.status == 3, "rollback incomplete: \(run.stderr)")
+        let markdown = try fixture.rbc(["timeline", "last", "--format", "md"])
+        #expect(markdown.status == 0, "\(markdown.stderr)")
+        #expect(!markdown.stdout.contains("time to mitigate: "), "the issue's defect: a rollback_failed run reported a time to mitigate")
+        TestSupport.assertGolden(markdown.stdout, "Tests/RunbookTests/Golden/incidents/run-rollback-failed.pir.md")
+        let json = try fixture.rbc(["timeline", "last", "--format", "json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(document["timeToMitigateMs"] == nil || document["timeToMitigateMs"] is NSNull)
+        #expect(document["stepsRollbackFailed"] as? [String] == ["drain"])
+        let entries = try #require(document["entries"] as? [[String: Any]])
+        #expect(entries.first?["time"] as? String == "2024-11-15T14:33:02.000Z", "times carry their date")
+        // `rbc show` keeps its compact clock times.
+        let show = try fixture.rbc(["show", "last"]).stdout
+        #expect(show.contains("\n14:33:02  run of Test (rb.yaml) by alice"), "\(show)")
+    }
+
+    @Test func aSucceededRunHasItsTimeToMitigate() throws {
+        let fixture = try fixture()
+        try "".write(toFile: fixture.path + "/healthy", atomically: true, encoding: .utf8)
+        let run = try fixture.rbc(["run", "rb.yaml"], environment: ["RBC_TEST_CLOCK": "2024-11-15T14:36:00Z", "USER": "alice"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let markdown = try fixture.rbc(["timeline", "last", "--format", "md"])
+        TestSupport.assertGolden(markdown.stdout, "Tests/RunbookTests/Golden/incidents/run-succeeded.pir.md")
+    }
+}
