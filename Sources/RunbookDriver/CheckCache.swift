@@ -57,6 +57,9 @@ public struct CheckCache: Sendable {
                                 + [file.bytes])
     }
 
+    /// The history walk's per-commit last-change index, kept beside the answers.
+    public var historyIndex: LastChangeIndexStore { HistoryIndexEntries(store: store) }
+
     func diagnostics(for key: String, file: SourceFile) -> [Diagnostic]? {
         guard let payload = store.get("check", key) else { return nil }
         var reader = CacheReader(payload)
@@ -64,9 +67,37 @@ public struct CheckCache: Sendable {
         return diagnostics
     }
 
+    /// The key of a file's history findings (`GitChecks`): this key's parts and the file's place in history.
+    func historyKey(for file: SourceFile, settings: CompileSettings, parts: [String]) -> String {
+        let inferred = settings.inferredSeverity.map { "\($0)" } ?? ""
+        return ContentCache.key((context + ["history", file.path, inferred, settings.documentation ? "doc" : ""] + parts).map { Array($0.utf8) }
+                                + [file.bytes])
+    }
+
+    func historyDiagnostics(for key: String, file: SourceFile) -> [Diagnostic]? {
+        guard let payload = store.get("git", key) else { return nil }
+        var reader = CacheReader(payload)
+        guard let diagnostics = DiagnosticCoding.decode(from: &reader, file: file), reader.atEnd else { return nil }
+        return diagnostics
+    }
+
+    func saveHistory(_ diagnostics: [Diagnostic], for key: String) {
+        var writer = CacheWriter()
+        DiagnosticCoding.encode(diagnostics, into: &writer)
+        store.put("git", key, writer.bytes)
+    }
+
     func save(_ diagnostics: [Diagnostic], for key: String) {
         var writer = CacheWriter()
         DiagnosticCoding.encode(diagnostics, into: &writer)
         store.put("check", key, writer.bytes)
     }
+}
+
+/// Last-change indexes as cache entries: a commit's index is filed under its commit id.
+struct HistoryIndexEntries: LastChangeIndexStore {
+    let store: ContentCache
+
+    func read(_ name: String) -> [UInt8]? { store.get("history", ContentCache.key([name])) }
+    func write(_ name: String, _ bytes: [UInt8]) { store.put("history", ContentCache.key([name]), bytes) }
 }

@@ -21,6 +21,8 @@ public struct CheckReport: Sendable {
     public var timings: [(String, Double)] = []
     /// Runbooks whose answer came from the persistent cache (`--timings` shows it).
     public var cachedFiles = 0
+    /// Runbooks whose history findings came from the cache; nil when the git checks did not run.
+    public var historyCachedFiles: Int?
     /// The alert rules read for coverage (`--alerts` or `.rbc.yaml`), nil when none were given.
     public var alertIndex: AlertIndex?
     /// Incident records checked (`CheckOptions.incidents`).
@@ -126,8 +128,9 @@ public enum CheckSession {
         let openedCache = options.cache ? CheckCache(root: CheckCache.root(configuration: config), configuration: config, options: options, lint: lint) : nil
         let cache = openedCache?.shellCheckMissing == true ? nil : openedCache
         lint?.shellcheck.cache = cache?.store
-        // A cached answer replaces compiling and linting, unless a cross-file phase reads the IR.
-        let needsIR = (options.git && options.lint) || alertIndex != nil || !(options.paramArguments.isEmpty && options.paramFiles.isEmpty)
+        // A cached answer replaces compiling and linting, unless a cross-file phase reads the IR (the
+        // git checks compile a cached file only when its history findings are not cached too).
+        let needsIR = alertIndex != nil || !(options.paramArguments.isEmpty && options.paramFiles.isEmpty)
         let slots = ResultSlots(count: candidates.count)
         let perFileLint = lint
         DispatchQueue.concurrentPerform(iterations: candidates.count) { index in
@@ -169,14 +172,21 @@ public enum CheckSession {
             }
         }
         let cachedFiles = processed.filter(\.cached).count
-        var results = processed.map(\.result)
+        let results = processed.map(\.result)
         let checked = results.filter { !$0.path.isEmpty }
         var diagnostics = configDiagnostics + changeDiagnostics + discovery.diagnostics + results.flatMap(\.diagnostics)
         let gitStart = Clock.now()
+        var historyCachedFiles: Int?
         // History rules are lint rules: `--no-lint` (compile only, or alert coverage alone) skips them too.
         if options.git && options.lint {
-            diagnostics += GitChecks.run(checked, today: options.today, review: config.review, lint: lintConfiguration,
-                                         beingCommitted: options.staged || options.insidePreCommit)
+            let files = processed.filter { !$0.result.path.isEmpty }.map { file in
+                if !file.compiled, let source = file.result.file { return GitChecks.GitCheckFile(uncompiled: source, settings: file.settings) }
+                return GitChecks.GitCheckFile(file.result, settings: file.settings)
+            }
+            let history = GitChecks.run(files, today: options.today, review: config.review, lint: lintConfiguration,
+                                        beingCommitted: options.staged || options.insidePreCommit, cache: cache)
+            diagnostics += history.diagnostics
+            historyCachedFiles = history.answeredFromCache
         }
         let gitTime = Clock.since(gitStart)
         let coverageStart = Clock.now()
@@ -207,6 +217,7 @@ public enum CheckSession {
         let usageError = diagnostics.contains { DiagnosticCode.usageCodes.contains($0.code) }
         var report = CheckReport(results: checked, diagnostics: diagnostics, usageError: usageError, threshold: options.threshold)
         report.cachedFiles = cachedFiles
+        report.historyCachedFiles = historyCachedFiles
         report.incidentRecords = incidentRecords
         let perFile = ["read", "parse", "typecheck", "lint"].map { phase in (phase, checked.reduce(0) { $0 + ($1.timings[phase] ?? 0) }) }
         report.alertIndex = alertIndex
@@ -286,6 +297,9 @@ public enum CheckSession {
         var cacheKey: String? = nil
         /// Read from the cache: nothing about it is to be computed again.
         var cached = false
+        /// False for a cached answer read without compiling the file.
+        var compiled = true
+        var settings = CompileSettings()
     }
 
     /// Compiles and lints one candidate, or takes its answer from the cache (still compiling it, without
@@ -298,7 +312,8 @@ public enum CheckSession {
         switch loaded {
         case .failed(let diagnostic):
             // Unreadable files met while walking are still worth reporting: they might be runbooks.
-            return ProcessedFile(result: CompilationResult(path: candidate.path, file: diagnostic.file, ir: nil, diagnostics: [diagnostic]))
+            return ProcessedFile(result: CompilationResult(path: candidate.path, file: diagnostic.file, ir: nil, diagnostics: [diagnostic]),
+                                 settings: settings)
         case .loaded(let file):
             if !candidate.explicit || sniffExplicit, !RunbookDiscovery.looksLikeRunbook(file) { return nil }
             let key = cache?.key(for: file, explicit: candidate.explicit, settings: settings)
@@ -307,11 +322,11 @@ public enum CheckSession {
                                      : CompilationResult(path: file.path, file: file, ir: nil, diagnostics: [])
                 result.diagnostics = diagnostics
                 result.timings["read"] = readTime
-                return ProcessedFile(result: result, cacheKey: key, cached: true)
+                return ProcessedFile(result: result, cacheKey: key, cached: true, compiled: needsIR, settings: settings)
             }
             var result = compileAndLint(file, lint: lint, settings: settings)
             result.timings["read"] = readTime
-            return ProcessedFile(result: result, cacheKey: key)
+            return ProcessedFile(result: result, cacheKey: key, settings: settings)
         }
     }
 

@@ -1,6 +1,8 @@
 // The history the rules RB017–RB021 read, over libgit2: one history walk finds every file's last
 // change and where the texts the rules watch last changed; the commits newer than a review stamp are
 // read only when a rule asks. The rules (RunbookLint/Rules, `HistoryRule`) decide what it means.
+// With the check cache, the walk stops at a commit whose last-change index an earlier run stored,
+// and a file's findings are kept under its content and last change.
 
 import Foundation
 import RunbookGit
@@ -11,24 +13,39 @@ import RunbookSyntax
 
 public enum GitChecks {
     /// `beingCommitted`: inside a pre-commit hook the runbooks are uncommitted by definition, so RB021
-    /// would only be noise.
+    /// would only be noise. `cache`: the check cache keeps each file's findings under its content and
+    /// last change, and the per-commit last-change index, so an unchanged tree reads only new commits.
     public static func run(_ results: [CompilationResult], today: String, review: ReviewSettings,
                            lint: LintConfiguration, beingCommitted: Bool = false) -> [Diagnostic] {
+        run(results.map { GitCheckFile($0) }, today: today, review: review, lint: lint, beingCommitted: beingCommitted, cache: nil).diagnostics
+    }
+
+    static func run(_ files: [GitCheckFile], today: String, review: ReviewSettings,
+                    lint: LintConfiguration, beingCommitted: Bool = false, cache: CheckCache?) -> (diagnostics: [Diagnostic], answeredFromCache: Int) {
         var diagnostics: [Diagnostic] = []
+        var answeredFromCache = 0
         var outside: [String] = []
-        var repositories: [String: (GitRepository, [(CompilationResult, String)])] = [:]
-        for result in results where result.lintableIR != nil {
-            let directory = (result.path as NSString).deletingLastPathComponent
+        var repositories: [String: (GitRepository, [(GitCheckFile, String)])] = [:]
+        var byDirectory: [String: GitRepository?] = [:]
+        for file in files where file.mayBeLintable {
+            let directory = (file.path as NSString).deletingLastPathComponent
             do {
-                guard let repository = try GitRepository.discover(containing: directory.isEmpty ? "." : directory),
-                      let relative = repository.relativePath(result.path) else {
-                    outside.append(result.path)
+                let repository: GitRepository?
+                if let known = byDirectory[directory] {
+                    repository = known
+                } else {
+                    repository = try GitRepository.discover(containing: directory.isEmpty ? "." : directory)
+                    byDirectory[directory] = repository
+                }
+                guard let repository, let relative = repository.relativePath(file.path) else {
+                    if file.compiled().lintableIR != nil { outside.append(file.path) }
                     continue
                 }
-                repositories[repository.workdir, default: (repository, [])].1.append((result, relative))
+                repositories[repository.workdir, default: (repository, [])].1.append((file, relative))
             } catch {
+                guard file.compiled().lintableIR != nil else { continue }
                 diagnostics.append(Diagnostic(.gitFailure, "git checks skipped: \(error)",
-                                              severity: .info, displayPath: result.path))
+                                              severity: .info, displayPath: file.path))
             }
         }
         if !outside.isEmpty {
@@ -38,13 +55,45 @@ public enum GitChecks {
         }
         for (_, (repository, files)) in repositories.sorted(by: { $0.key < $1.key }) {
             do {
-                diagnostics += try check(repository, files, today: today, review: review, beingCommitted: beingCommitted)
+                let findings = cache.map { FindingsCache(cache: $0, beingCommitted: beingCommitted) }
+                let checked = try check(repository, files, today: today, review: review, beingCommitted: beingCommitted,
+                                        index: cache.map { LastChangeIndex(store: $0.historyIndex, repository: repository) }, findings: findings)
+                diagnostics += checked.diagnostics
+                answeredFromCache += checked.answeredFromCache
             } catch {
                 diagnostics.append(Diagnostic(.gitFailure, "git checks failed: \(error)",
                                               severity: .info, displayPath: repository.workdir))
             }
         }
-        return Linter.configure(diagnostics, configuration: lint)
+        return (Linter.configure(diagnostics, configuration: lint), answeredFromCache)
+    }
+
+    /// A runbook for the git checks: compiled, or answered from the check cache and compiled only
+    /// when its history findings are not cached either.
+    final class GitCheckFile {
+        let path: String
+        let source: SourceFile?
+        let settings: CompileSettings
+        private var result: CompilationResult?
+
+        init(_ result: CompilationResult, settings: CompileSettings = CompileSettings()) {
+            (path, source, self.result, self.settings) = (result.path, result.file, result, settings)
+        }
+
+        init(uncompiled source: SourceFile, settings: CompileSettings) {
+            (path, self.source, result, self.settings) = (source.path, source, nil, settings)
+        }
+
+        /// A compiled file without a lintable IR has no history findings; an uncompiled one may.
+        var mayBeLintable: Bool { result.map { $0.lintableIR != nil } ?? true }
+
+        func compiled() -> CompilationResult {
+            if let result { return result }
+            let compiled = source.map { Compiler.compile($0, hashing: false, settings: settings) }
+                ?? CompilationResult(path: path, file: nil, ir: nil, diagnostics: [])
+            result = compiled
+            return compiled
+        }
     }
 
     /// How long ago a runbook was last reviewed (RB017 and the report read the same answer).
@@ -66,14 +115,36 @@ public enum GitChecks {
         var origin: TextOrigin?
     }
 
-    static func check(_ repository: GitRepository, _ files: [(CompilationResult, String)], today: String,
-                      review: ReviewSettings, beingCommitted: Bool = false) throws -> [Diagnostic] {
+    /// Each file's history findings, kept in the check cache under everything that decides them: the
+    /// file (bytes, path, compile settings), its state in the work tree and its last change (a
+    /// commit's history never changes), plus what every check-cache key holds (rbc build,
+    /// `.rbc.yaml`, today).
+    struct FindingsCache {
+        let cache: CheckCache
+        let beingCommitted: Bool
+
+        func key(_ file: GitCheckFile, relative: String, state: GitRepository.FileState, lastChange: GitCommitInfo?) -> String? {
+            guard let source = file.source else { return nil }
+            return cache.historyKey(for: source, settings: file.settings,
+                                    parts: [relative, "\(state)", lastChange?.id ?? "-", beingCommitted ? "being-committed" : ""])
+        }
+    }
+
+    static func check(_ repository: GitRepository, _ files: [(GitCheckFile, String)], today: String,
+                      review: ReviewSettings, beingCommitted: Bool = false, index: LastChangeIndex? = nil,
+                      findings: FindingsCache? = nil) throws -> (diagnostics: [Diagnostic], answeredFromCache: Int) {
         var diagnostics: [Diagnostic] = []
         let states = Dictionary(files.map { ($0.1, repository.state(of: $0.1)) }, uniquingKeysWith: { first, _ in first })
+        let byRelative = Dictionary(files.map { ($0.1, $0.0) }, uniquingKeysWith: { first, _ in first })
         var watches: [String: [LineWatch]] = [:]
+        var prepared: Set<String> = []
         let head = try repository.headCommit()
-        for (result, relative) in files where states[relative] != .untracked {
-            guard let ir = result.lintableIR, let syntax = result.syntax else { continue }
+        // The texts a file's history rules watch, from its compiled form (compiled now if the check
+        // cache answered it).
+        func prepare(_ relative: String) throws {
+            guard prepared.insert(relative).inserted, states[relative] != .untracked, let file = byRelative[relative] else { return }
+            let result = file.compiled()
+            guard let ir = result.lintableIR, let syntax = result.syntax else { return }
             let context = LintContext(ir: ir, syntax: syntax)
             var seen: Set<[String]> = []
             var list = RuleRegistry.historyRules.flatMap { $0.watchedTexts(context) }.filter { seen.insert($0).inserted }.map { LineWatch(lines: $0) }
@@ -84,10 +155,35 @@ public enum GitChecks {
             }
             if !list.isEmpty { watches[relative] = list }
         }
-        // One walk: every file's last change, and each watch's answer, newest commit first.
+        // Findings read from the cache, and the keys of those to be kept, by path.
+        var answered: [String: [Diagnostic]] = [:]
+        var keys: [String: String] = [:]
+        func answeredFromCache(_ relative: String, lastChange: GitCommitInfo?) -> Bool {
+            guard let findings, let file = byRelative[relative], let source = file.source,
+                  let key = findings.key(file, relative: relative, state: states[relative] ?? .unknown, lastChange: lastChange) else { return false }
+            keys[relative] = key
+            guard let found = findings.cache.historyDiagnostics(for: key, file: source) else { return false }
+            answered[relative] = found
+            return true
+        }
+        if findings == nil {
+            for (_, relative) in files { try prepare(relative) }
+        }
+        // One walk: every file's last change, and each watch's answer, newest commit first. A stored
+        // index answers the last change of files without watches; a file whose findings are cached
+        // for its last change needs nothing older.
         var lastChanges: [String: GitCommitInfo] = [:]
-        try GitHistory.walk(repository, paths: files.map(\.1)) { change in
-            if lastChanges[change.path] == nil { lastChanges[change.path] = change.commit }
+        try GitHistory.walk(repository, paths: files.map(\.1), index: index, indexed: { path, lastChange in
+            if let lastChange { lastChanges[path] = lastChange }
+            if answeredFromCache(path, lastChange: lastChange) { return false }
+            try prepare(path)
+            return watches[path]?.contains { $0.origin == nil } ?? false
+        }) { change in
+            if lastChanges[change.path] == nil {
+                lastChanges[change.path] = change.commit
+                if answeredFromCache(change.path, lastChange: change.commit) { return false }
+                try prepare(change.path)
+            }
             guard var list = watches[change.path], list.contains(where: { $0.origin == nil }) else { return false }
             let previous = change.previousContent().map { String(decoding: $0, as: UTF8.self) }
             for index in list.indices where list[index].origin == nil {
@@ -96,26 +192,38 @@ public enum GitChecks {
             watches[change.path] = list
             return list.contains { $0.origin == nil }
         }
-        for (result, relative) in files {
-            guard let ir = result.lintableIR, let syntax = result.syntax, let file = result.file else { continue }
-            let state: WorkingState = switch states[relative] ?? .unknown {
-            case .clean: .clean
-            case .modified: .modified
-            case .untracked: .untracked
-            case .ignored, .unknown: .unknown
+        for (file, relative) in files {
+            // Files the walk never met (uncommitted ones): their key has no commit.
+            if answered[relative] == nil, keys[relative] == nil { _ = answeredFromCache(relative, lastChange: lastChanges[relative]) }
+            if let found = answered[relative] {
+                diagnostics += found
+                continue
             }
-            let history = RepositoryHistory(lint: LintContext(ir: ir, syntax: syntax), relativePath: relative, state: state,
-                                            lastChange: lastChanges[relative].map(historyCommit), today: today, beingCommitted: beingCommitted,
-                                            review: review, watches: watches[relative] ?? [], repository: repository)
-            for rule in RuleRegistry.historyRules {
-                let code = type(of: rule).description.code
-                for finding in try rule.check(history) {
-                    diagnostics.append(Diagnostic(code, finding.message, severity: finding.severity, file: file, range: finding.range,
-                                                  help: finding.help, notes: finding.notes, fix: finding.fix))
+            try prepare(relative)
+            var fileFindings: [Diagnostic] = []
+            let result = file.compiled()
+            if let ir = result.lintableIR, let syntax = result.syntax, let source = result.file {
+                let state: WorkingState = switch states[relative] ?? .unknown {
+                case .clean: .clean
+                case .modified: .modified
+                case .untracked: .untracked
+                case .ignored, .unknown: .unknown
+                }
+                let history = RepositoryHistory(lint: LintContext(ir: ir, syntax: syntax), relativePath: relative, state: state,
+                                                lastChange: lastChanges[relative].map(historyCommit), today: today, beingCommitted: beingCommitted,
+                                                review: review, watches: watches[relative] ?? [], repository: repository)
+                for rule in RuleRegistry.historyRules {
+                    let code = type(of: rule).description.code
+                    for finding in try rule.check(history) {
+                        fileFindings.append(Diagnostic(code, finding.message, severity: finding.severity, file: source, range: finding.range,
+                                                       help: finding.help, notes: finding.notes, fix: finding.fix))
+                    }
                 }
             }
+            if let findings, let key = keys[relative] { findings.cache.saveHistory(fileFindings, for: key) }
+            diagnostics += fileFindings
         }
-        return diagnostics
+        return (diagnostics, answered.count)
     }
 
     /// One file's history, from the walk; the commits newer than a review stamp are read when asked.

@@ -22,11 +22,31 @@ public enum GitHistory {
     /// against its first parent. `visit` sees every commit that changed a watched file's content and
     /// returns whether it still wants older changes of that file; the walk stops when no file is
     /// watched. A pure rename (100% similar) is not a change: the file is followed to its old name.
-    public static func walk(_ repository: GitRepository, paths: [String], visit: (Change) throws -> Bool) throws {
+    ///
+    /// With an `index`, a commit whose last changes an earlier run stored answers every file not yet
+    /// met there: `indexed(path, lastChange)` (nil: never committed) returns whether the walk must
+    /// still show that file's changes from that commit on (its last change is then seen again by
+    /// `visit`); otherwise the file is resolved without reading older history. The walk then stores
+    /// the index of HEAD, so the next run walks only the commits that are new.
+    public static func walk(_ repository: GitRepository, paths: [String], index: LastChangeIndex? = nil,
+                            indexed: (String, GitCommitInfo?) throws -> Bool = { _, _ in false },
+                            visit: (Change) throws -> Bool) throws {
         guard let head = try repository.headCommit(), !paths.isEmpty else { return }
         var watched = WatchedPaths(paths)
+        // Each file's last change as far as known: what HEAD's index will hold.
+        var lastChanges: [String: GitCommitInfo?] = [:]
+        var headEntries: [String: GitCommitInfo?]? = nil
         let revisions = try GitRevisionWalk(repository: repository, from: head)
         while !watched.isEmpty, let commit = try revisions.next() {
+            if let index, let entries = index.entries(at: commit.info.id) {
+                if commit.info.id == head.info.id { headEntries = entries }
+                for (path, owner) in watched.pairs where lastChanges[owner] == nil {
+                    guard let entry = entries[path] else { continue }
+                    lastChanges[owner] = .some(entry)
+                    if try !indexed(owner, entry) { watched.remove(path) }
+                }
+                if watched.isEmpty { break }
+            }
             let tree = try commit.tree()
             let parentTree = try commit.firstParent()?.tree()
             var deltas = try tree.changedBlobs(from: parentTree, watched: watched, repository: repository)
@@ -44,12 +64,22 @@ public enum GitHistory {
                     watched.insert(delta.oldPath, owner: owner)
                     continue
                 }
+                if lastChanges[owner] == nil { lastChanges[owner] = .some(commit.info) }
                 let change = Change(path: owner, commit: commit.info, repository: repository, oldBlob: delta.oldBlob)
                 if try visit(change), delta.status != .added {
                     watched.insert(delta.status == .renamed ? delta.oldPath : delta.newPath, owner: owner)
                 }
             }
         }
+        guard let index else { return }
+        // The walk ended with every file resolved or at the first commit: a file still unknown was never committed.
+        var entries = headEntries ?? [:]
+        var grew = false
+        for owner in Set(paths) where entries[owner] == nil {
+            entries[owner] = .some(lastChanges[owner] ?? nil)
+            grew = true
+        }
+        if grew || headEntries == nil { index.store(entries, at: head.info.id) }
     }
 
     /// The paths a walk still looks for, each with the name it was asked for, and how many of them
@@ -64,6 +94,8 @@ public enum GitHistory {
 
         var isEmpty: Bool { owners.isEmpty }
         func owner(of path: String) -> String? { owners[path] }
+        /// Every watched path with the name it was asked for, in no particular order.
+        var pairs: [(path: String, owner: String)] { owners.map { ($0.key, $0.value) } }
         /// Whether a watched path lies under `directory` (written with its trailing `/`).
         func holdsWatchedPath(_ directory: String) -> Bool { directoryCounts[directory] != nil }
 
@@ -93,9 +125,12 @@ public enum GitHistory {
 
     /// The newest commit that changed each path's content, in one walk that stops as soon as every
     /// path is resolved. Paths never committed are absent from the result.
-    public static func lastChanges(_ repository: GitRepository, paths: [String]) throws -> [String: GitCommitInfo] {
+    public static func lastChanges(_ repository: GitRepository, paths: [String], index: LastChangeIndex? = nil) throws -> [String: GitCommitInfo] {
         var resolved: [String: GitCommitInfo] = [:]
-        try walk(repository, paths: paths) { change in
+        try walk(repository, paths: paths, index: index, indexed: { path, lastChange in
+            resolved[path] = lastChange
+            return false
+        }) { change in
             resolved[change.path] = change.commit
             return false
         }

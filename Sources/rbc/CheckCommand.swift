@@ -158,7 +158,8 @@ struct CheckCommand: ParsableCommand {
             for (phase, seconds) in report.timings {
                 text += "  " + phase.padding(toLength: 11, withPad: " ", startingAt: 0) + String(format: "%.4f", seconds) + "\n"
             }
-            text += "  cache      \(report.cachedFiles) of \(report.results.count) runbooks answered from the cache\n"
+            text += "  cache      \(report.cachedFiles) of \(report.results.count) runbooks answered from the cache"
+                + (report.historyCachedFiles.map { ", the history findings of \($0)" } ?? "") + "\n"
             Console.err(text)
         }
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }

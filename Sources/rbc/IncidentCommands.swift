@@ -7,6 +7,7 @@ import Foundation
 import RunbookDriver
 import RunbookIncident
 import RunbookSema
+import RunbookSource
 
 struct IncidentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,12 +31,9 @@ struct IncidentCommand: ParsableCommand {
     )
 }
 
-/// Who acts and when: `--by` (default $USER), `--now` (the clock, for tests and replays).
-struct IncidentActorOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Who does or says this (default: $USER).", valueName: "name")) var by: String?
+/// `--now`: the clock every incident command and `rbc stats` read (tests, replaying an incident).
+struct ClockOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Take this as the current time (UTC), e.g. 2024-11-15T14:26:00Z.", valueName: "time")) var now: String?
-
-    var actor: String { by ?? ProcessInfo.processInfo.environment["USER"] ?? NSUserName() }
 
     /// `--now`, else the fixed time `RBC_TEST_CLOCK` gives (the test hook run journals use, so a
     /// replayed incident and its runs share one clock), else the real time.
@@ -44,6 +42,16 @@ struct IncidentActorOptions: ParsableArguments {
         guard let date = IncidentClock.parse(now, now: Date()) else { throw ValidationError("--now takes a UTC time such as 2024-11-15T14:26:00Z") }
         return date
     }
+}
+
+/// Who acts and when: `--by` (default $USER) and the clock.
+struct IncidentActorOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Who does or says this (default: $USER).", valueName: "name")) var by: String?
+    @OptionGroup var clockOptions: ClockOptions
+
+    var actor: String { by ?? ProcessInfo.processInfo.environment["USER"] ?? NSUserName() }
+
+    func clock() throws -> Date { try clockOptions.clock() }
 
     /// A time given with another flag, read against the clock.
     func time(_ text: String?, flag: String) throws -> Date? {
@@ -52,6 +60,19 @@ struct IncidentActorOptions: ParsableArguments {
             throw ValidationError("\(flag) takes a UTC time: 2024-11-15T14:22:00Z, 2024-11-15 14:22, or 14:22 (today)")
         }
         return date
+    }
+}
+
+/// What every change to an incident's record takes: when it happened (`--at`), who, and the clock.
+struct IncidentChangeOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("When it happened (UTC; default now).", valueName: "time")) var at: String?
+    @OptionGroup var actor: IncidentActorOptions
+
+    var by: String { actor.actor }
+
+    /// The configured store, the clock, and the event's time (`--at`; nil for now).
+    func context() throws -> (store: IncidentStore, now: Date, at: Date?) {
+        (try incidentStore(), try actor.clock(), try actor.time(at, flag: "--at"))
     }
 }
 
@@ -120,9 +141,7 @@ struct DeclareCommand: ParsableCommand {
         let now = try actor.clock()
         if status == .resolved { throw ValidationError("an incident cannot be declared resolved") }
         let incident = try incidentAction { () throws(IncidentError) in try store.declare(declaration, by: actor.actor, now: now) }
-        let cwd = FileManager.default.currentDirectoryPath + "/"
-        let shown = incident.path.hasPrefix(cwd) ? String(incident.path.dropFirst(cwd.count)) : incident.path
-        Console.err("rbc: incident \(incident.id) declared; record \(shown)\n")
+        Console.err("rbc: incident \(incident.id) declared; record \(SourceLoader.shown(incident.path))\n")
         try announce(.declared, incident, store: store, by: actor.actor, now: now)
     }
 }
@@ -144,15 +163,12 @@ struct StatusCommand: ParsableCommand {
     @Argument(help: "The incident id (or its unique start).") var incident: String
     @Argument(help: "triage, investigating, identified, mitigating or mitigated.") var status: IncidentStatus
     @Option(help: "Why (shown in the log and the review).") var reason: String?
-    @Option(help: ArgumentHelp("When it happened (UTC; default now).", valueName: "time")) var at: String?
-    @OptionGroup var actor: IncidentActorOptions
+    @OptionGroup var change: IncidentChangeOptions
 
     func run() throws {
-        let store = try incidentStore()
-        let now = try actor.clock()
-        let time = try actor.time(at, flag: "--at")
+        let (store, now, time) = try change.context()
         let updated = try incidentAction { () throws(IncidentError) in
-            try store.setStatus(incident, to: status, reason: reason, by: actor.actor, at: time, now: now)
+            try store.setStatus(incident, to: status, reason: reason, by: change.by, at: time, now: now)
         }
         Console.out((updated.events.last.map(IncidentViews.logLine) ?? "") + "\n")
     }
@@ -169,14 +185,11 @@ struct NoteCommand: ParsableCommand {
 
     @Argument(help: "The incident id (or its unique start).") var incident: String
     @Argument(help: "What happened, was found or was decided.") var text: String
-    @Option(help: ArgumentHelp("When it happened (UTC; default now).", valueName: "time")) var at: String?
-    @OptionGroup var actor: IncidentActorOptions
+    @OptionGroup var change: IncidentChangeOptions
 
     func run() throws {
-        let store = try incidentStore()
-        let now = try actor.clock()
-        let time = try actor.time(at, flag: "--at")
-        let (_, event) = try incidentAction { () throws(IncidentError) in try store.note(incident, text: text, by: actor.actor, at: time, now: now) }
+        let (store, now, time) = try change.context()
+        let (_, event) = try incidentAction { () throws(IncidentError) in try store.note(incident, text: text, by: change.by, at: time, now: now) }
         Console.out(IncidentViews.logLine(event) + "\n")
     }
 }
@@ -217,17 +230,14 @@ struct UpdateCommand: ParsableCommand {
     @Option(help: "What has been tried (runs attached are added).") var actions: String?
     @Option(name: .customLong("next"), help: "What will be done next.") var nextSteps: String?
     @Option(help: ArgumentHelp("Move to this status with the update.", valueName: "status")) var status: IncidentStatus?
-    @Option(help: ArgumentHelp("When it happened (UTC; default now).", valueName: "time")) var at: String?
-    @OptionGroup var actor: IncidentActorOptions
+    @OptionGroup var change: IncidentChangeOptions
 
     func run() throws {
-        let store = try incidentStore()
-        let now = try actor.clock()
-        let time = try actor.time(at, flag: "--at")
+        let (store, now, time) = try change.context()
         let (updated, event) = try incidentAction { () throws(IncidentError) in
-            try store.update(incident, state: state, actions: actions, nextSteps: nextSteps, status: status, by: actor.actor, at: time, now: now)
+            try store.update(incident, state: state, actions: actions, nextSteps: nextSteps, status: status, by: change.by, at: time, now: now)
         }
-        try announce(.update, updated, store: store, values: IncidentViews.updateValues(updated, event), by: actor.actor, now: now)
+        try announce(.update, updated, store: store, values: IncidentViews.updateValues(updated, event), by: change.by, now: now)
         let due = store.settings.policy.nextUpdate(after: updated.lastCommunicationAt, severity: updated.severity)
         Console.err("rbc: next update due \(IncidentViews.stamp(due))\n")
     }
@@ -247,15 +257,12 @@ struct SeverityCommand: ParsableCommand {
     @Argument(help: "The incident id (or its unique start).") var incident: String
     @Argument(help: "The new severity: P0–P3 (SEV1–SEV4 work too).") var severity: SeverityArgument
     @Option(help: "Why (required: seed 001 asks for the reasoning).") var reason: String
-    @Option(help: ArgumentHelp("When it happened (UTC; default now).", valueName: "time")) var at: String?
-    @OptionGroup var actor: IncidentActorOptions
+    @OptionGroup var change: IncidentChangeOptions
 
     func run() throws {
-        let store = try incidentStore()
-        let now = try actor.clock()
-        let time = try actor.time(at, flag: "--at")
+        let (store, now, time) = try change.context()
         let updated = try incidentAction { () throws(IncidentError) in
-            try store.reclassify(incident, to: severity.severity, reason: reason, by: actor.actor, at: time, now: now)
+            try store.reclassify(incident, to: severity.severity, reason: reason, by: change.by, at: time, now: now)
         }
         Console.out((updated.events.last.map(IncidentViews.logLine) ?? "") + "\n")
         Console.err("rbc: updates now every \(store.settings.policy.cadenceText(updated.severity)); tell stakeholders: `rbc incident update \(updated.id)`\n")
@@ -278,17 +285,14 @@ struct ResolveCommand: ParsableCommand {
     @Option(name: .customLong("root-cause"), help: "One sentence (\"under investigation\" is one).") var rootCause: String
     @Option(help: "What fixed it.") var resolution: String
     @Option(name: .customLong("customer-impact"), help: "What users saw (default: the declared impact).") var customerImpact: String?
-    @Option(help: ArgumentHelp("When it happened (UTC; default now).", valueName: "time")) var at: String?
-    @OptionGroup var actor: IncidentActorOptions
+    @OptionGroup var change: IncidentChangeOptions
 
     func run() throws {
-        let store = try incidentStore()
-        let now = try actor.clock()
-        let time = try actor.time(at, flag: "--at")
+        let (store, now, time) = try change.context()
         let resolved = try incidentAction { () throws(IncidentError) in
-            try store.resolve(incident, rootCause: rootCause, resolution: resolution, customerImpact: customerImpact, by: actor.actor, at: time, now: now)
+            try store.resolve(incident, rootCause: rootCause, resolution: resolution, customerImpact: customerImpact, by: change.by, at: time, now: now)
         }
-        try announce(.resolved, resolved, store: store, by: actor.actor, now: now)
+        try announce(.resolved, resolved, store: store, by: change.by, now: now)
     }
 }
 
@@ -310,18 +314,15 @@ struct IncidentReviewCommand: ParsableCommand {
     @Argument(help: "The incident id (or its unique start).") var incident: String
     @Flag(help: "The review took place: record it (overdue reviews are reported until then); without it, print the draft.") var held = false
     @Option(help: ArgumentHelp("Where the review is (a file, a link).", valueName: "where")) var link: String?
-    @Option(help: ArgumentHelp("When it happened (UTC; default now).", valueName: "time")) var at: String?
-    @OptionGroup var actor: IncidentActorOptions
+    @OptionGroup var change: IncidentChangeOptions
 
     func run() throws {
-        let store = try incidentStore()
-        let now = try actor.clock()
-        let time = try actor.time(at, flag: "--at")
+        let (store, now, time) = try change.context()
         guard held else {
             let draft = try incidentAction { () throws(IncidentError) in try IncidentReports.review(incident, now: now) }
             return Console.out(draft)
         }
-        let reviewed = try incidentAction { () throws(IncidentError) in try store.reviewed(incident, review: link, by: actor.actor, at: time, now: now) }
+        let reviewed = try incidentAction { () throws(IncidentError) in try store.reviewed(incident, review: link, by: change.by, at: time, now: now) }
         Console.out((reviewed.events.last.map(IncidentViews.logLine) ?? "") + "\n")
     }
 }
@@ -349,11 +350,11 @@ struct ListCommand: ParsableCommand {
 
     @Flag(help: "Resolved incidents too.") var all = false
     @Option(help: "Output format: text or json.") var format: IncidentFormat = .text
-    @Option(help: ArgumentHelp("Take this as the current time (UTC).", valueName: "time")) var now: String?
+    @OptionGroup var clockOptions: ClockOptions
 
     func run() throws {
         let store = try incidentStore()
-        let clock = try IncidentActorOptions.parse(now.map { ["--now", $0] } ?? []).clock()
+        let clock = try clockOptions.clock()
         let (incidents, unreadable) = store.all()
         for (id, error) in unreadable { Console.err("rbc: warning: incident \(id) is unreadable: \(error)\n") }
         let rows = incidents.filter { all || $0.isOpen }.map { IncidentViews.row($0, policy: store.settings.policy, now: clock) }
@@ -370,11 +371,11 @@ struct IncidentShowCommand: ParsableCommand {
 
     @Argument(help: "The incident id (or its unique start).") var incident: String
     @Option(help: "Output format: text (the log) or json (the events).") var format: IncidentFormat = .text
-    @Option(help: ArgumentHelp("Take this as the current time (UTC).", valueName: "time")) var now: String?
+    @OptionGroup var clockOptions: ClockOptions
 
     func run() throws {
         let store = try incidentStore()
-        let clock = try IncidentActorOptions.parse(now.map { ["--now", $0] } ?? []).clock()
+        let clock = try clockOptions.clock()
         let loaded = try incidentAction { () throws(IncidentError) in try store.load(incident) }
         if format == .json { return printJSON(loaded.events) }
         Console.out(IncidentViews.show(loaded, policy: store.settings.policy, now: clock))
@@ -398,10 +399,10 @@ struct StatsCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Only incidents declared and runs started at or after this time (UTC).", valueName: "time")) var since: String?
     @Option(help: "Output format: text or json.") var format: IncidentFormat = .text
-    @Option(help: ArgumentHelp("Take this as the current time (UTC).", valueName: "time")) var now: String?
+    @OptionGroup var clockOptions: ClockOptions
 
     func run() throws {
-        let clock = try IncidentActorOptions.parse(now.map { ["--now", $0] } ?? []).clock()
+        let clock = try clockOptions.clock()
         var start: Date?
         if let since {
             guard let date = IncidentClock.parse(since, now: clock) ?? IncidentClock.parse(since + "T00:00:00Z", now: clock) else {

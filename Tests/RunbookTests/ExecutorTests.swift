@@ -502,7 +502,8 @@ final class LoopbackServer {
     let port: Int
     let log: URL
 
-    init() throws {
+    /// `lifetimeSeconds`: how long it serves (a batch of ansible-playbook runs needs longer than a test).
+    init(lifetimeSeconds: Int = 120) throws {
         let dir = try TestSupport.temporaryDirectory()
         log = dir.appendingPathComponent("requests.jsonl")
         let script = dir.appendingPathComponent("server.py")
@@ -525,12 +526,12 @@ final class LoopbackServer {
         server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
         server.timeout = 0.2
         print(server.server_address[1], flush=True)
-        deadline = time.time() + 120
+        deadline = time.time() + int(sys.argv[2])
         while time.time() < deadline:
             server.handle_request()
         """.write(to: script, atomically: true, encoding: .utf8)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, log.path]
+        process.arguments = ["python3", script.path, log.path, String(lifetimeSeconds)]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()

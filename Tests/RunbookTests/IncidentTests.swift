@@ -613,3 +613,41 @@ final class IncidentFixture {
         TestSupport.assertGolden(markdown.stdout, "Tests/RunbookTests/Golden/incidents/run-succeeded.pir.md")
     }
 }
+
+/// `rbc stats --format json` fits schema/stats.schema.json (check-jsonschema, a real validator): the
+/// end-to-end golden, and a repository with an open incident, one without onset, an unattached run
+/// of an uncommitted runbook and a window.
+@Suite struct StatsSchemaTests {
+    static let schema = "schema/stats.schema.json"
+
+    @Test func statsValidateAgainstTheSchema() throws {
+        let fixture = try IncidentFixture(files: ["rb.yaml": runbook("""
+                - id: one
+                  action: execute_command
+                  command: "touch done"
+                  timeout: 10s
+                  rollback:
+                    action: execute_command
+                    command: "rm -f done"
+                    timeout: 10s
+
+            """)])
+        try fixture.declareCheckout()
+        #expect(try fixture.rbc(["incident", "declare", "--severity", "P2", "--title", "Search down", "--now", "2024-11-16T10:00:00Z"]).status == 0)
+        #expect(try fixture.rbc(["incident", "status", "2024-11-16-search", "mitigated", "--now", "2024-11-16T10:30:00Z"]).status == 0)
+        #expect(try fixture.rbc(["incident", "resolve", "2024-11-16-search", "--root-cause", "x", "--resolution", "y", "--now", "2024-11-16T11:00:00Z"]).status == 0)
+        #expect(try fixture.rbc(["run", "rb.yaml"], environment: ["RBC_TEST_CLOCK": "2024-11-16T12:00:00Z"]).status == 0)
+        let stats = try fixture.rbc(["stats", "--format", "json", "--since", "2024-11-01", "--now", "2024-11-30T00:00:00Z"])
+        #expect(stats.status == 0, "\(stats.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
+        #expect((document["incidentRows"] as? [Any])?.count == 2 && (document["runbooks"] as? [Any])?.count == 1 && document["since"] != nil)
+        let file = fixture.url.appendingPathComponent("stats.json")
+        try stats.stdout.write(to: file, atomically: true, encoding: .utf8)
+        let result = try SchemaTests.validate(schema: Self.schema, files: [file.path, TestSupport.path("Tests/RunbookTests/Golden/incidents/checkout-failure.stats.json")])
+        #expect(result.status == 0, "\(result.output)")
+        // The schema is strict: a field it does not name fails, so the document cannot drift from it.
+        let drifted = fixture.url.appendingPathComponent("drifted.json")
+        try stats.stdout.replacingOccurrences(of: "\"overdueReviews\"", with: "\"overdue\" : [], \"overdueReviews\"").write(to: drifted, atomically: true, encoding: .utf8)
+        #expect(try SchemaTests.validate(schema: Self.schema, files: [drifted.path]).status == 1)
+    }
+}

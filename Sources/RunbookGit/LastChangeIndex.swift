@@ -1,0 +1,71 @@
+// The per-path last-change index, kept between runs: for a commit, the newest commit at or before it
+// that changed each file's content (pure renames followed), as a history walk from that commit
+// would find it. A commit's history never changes, so an index is right for as long as it is found;
+// a walk that meets an indexed commit stops reading older history for the files the index answers.
+// A rewritten history has other commits: an index of a commit that is no longer an ancestor of HEAD
+// is simply never met.
+
+import Foundation
+
+/// Where indexes are kept (rbc's check cache); reads and writes may fail, which only costs a walk.
+public protocol LastChangeIndexStore: Sendable {
+    func read(_ name: String) -> [UInt8]?
+    func write(_ name: String, _ bytes: [UInt8])
+}
+
+public final class LastChangeIndex {
+    private let store: LastChangeIndexStore
+    private let headsName: String
+    /// Commits with a stored index, newest first (those of other branches and worktrees included).
+    private var heads: [String]
+    /// Indexes read during this walk, by commit.
+    private var loaded: [String: [String: GitCommitInfo?]] = [:]
+    /// How many stored indexes to remember per repository: enough for a few branches.
+    static let remembered = 16
+
+    public init(store: LastChangeIndexStore, repository: GitRepository) {
+        self.store = store
+        headsName = "heads " + repository.workdir
+        let text = store.read(headsName).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        heads = text.split(separator: "\n").map(String.init).filter { $0.count == 40 && $0.allSatisfy(\.isHexDigit) }
+    }
+
+    /// The stored index of a commit, nil when there is none (or it cannot be read).
+    func entries(at commit: String) -> [String: GitCommitInfo?]? {
+        if let known = loaded[commit] { return known }
+        guard heads.contains(commit), let bytes = store.read("index " + commit),
+              let decoded = try? JSONDecoder().decode([Entry].self, from: Data(bytes)) else { return nil }
+        var entries: [String: GitCommitInfo?] = [:]
+        for entry in decoded { entries[entry.path] = .some(entry.commit.map(\.info)) }
+        loaded[commit] = entries
+        return entries
+    }
+
+    func store(_ entries: [String: GitCommitInfo?], at commit: String) {
+        let list = entries.map { Entry(path: $0.key, commit: $0.value.map(Commit.init)) }.sorted { $0.path < $1.path }
+        guard let bytes = try? JSONEncoder().encode(list) else { return }
+        store.write("index " + commit, [UInt8](bytes))
+        loaded[commit] = entries
+        heads = [commit] + heads.filter { $0 != commit }.prefix(Self.remembered - 1)
+        store.write(headsName, Array(heads.joined(separator: "\n").utf8))
+    }
+
+    private struct Entry: Codable {
+        let path: String
+        /// Nil: no commit at or before the indexed one changed the file.
+        let commit: Commit?
+    }
+
+    private struct Commit: Codable {
+        let id: String
+        let time: Int64
+        let summary: String
+        let author: String
+
+        init(_ info: GitCommitInfo) {
+            (id, time, summary, author) = (info.id, info.time, info.summary, info.author)
+        }
+
+        var info: GitCommitInfo { GitCommitInfo(id: id, time: time, summary: summary, author: author) }
+    }
+}

@@ -1,0 +1,157 @@
+// The persisted last-change index on real temporary repositories: a later walk reads only the new
+// commits and agrees with a walk from scratch across renames and new commits; an index of a commit
+// that history no longer contains is never used; the git checks answer alike with and without it.
+
+import Foundation
+import RunbookGit
+import Testing
+
+/// Indexes in memory, with every read counted.
+final class MemoryIndexStore: LastChangeIndexStore, @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [String: [UInt8]] = [:]
+    private(set) var reads: [String] = []
+
+    func read(_ name: String) -> [UInt8]? {
+        lock.lock(); defer { lock.unlock() }
+        reads.append(name)
+        return entries[name]
+    }
+
+    func write(_ name: String, _ bytes: [UInt8]) {
+        lock.lock(); defer { lock.unlock() }
+        entries[name] = bytes
+    }
+
+    var names: [String] { lock.lock(); defer { lock.unlock() }; return Array(entries.keys) }
+
+    /// Replaces one answer of a stored index, to see whether a walk takes it from there.
+    func forge(commit: String, path: String, summary: String) throws {
+        let name = "index " + commit
+        let bytes = try #require(read(name))
+        var list = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [[String: Any]])
+        for position in list.indices where list[position]["path"] as? String == path {
+            list[position]["commit"] = ["id": String(repeating: "f", count: 40), "time": 0, "summary": summary, "author": "index"]
+        }
+        write(name, [UInt8](try JSONSerialization.data(withJSONObject: list)))
+    }
+}
+
+@Suite struct HistoryIndexTests {
+    static let paths = ["ops/a.yaml", "ops/b.yaml", "c.yaml", "renamed.yaml", "never-committed.yaml"]
+
+    static func lastChanges(_ repo: TemporaryRepository, index store: LastChangeIndexStore?) throws -> [String: String] {
+        let repository = try #require(try GitRepository.discover(containing: repo.path))
+        let index = store.map { LastChangeIndex(store: $0, repository: repository) }
+        return try GitHistory.lastChanges(repository, paths: paths, index: index).mapValues(\.summary)
+    }
+
+    static func head(_ repo: TemporaryRepository) throws -> String {
+        try repo.git("rev-parse", "HEAD").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func aLaterWalkReadsOnlyNewCommitsAndAgreesWithAFullWalk() throws {
+        let repo = try TemporaryRepository()
+        try repo.write("ops/a.yaml", GitFixtures.runbook(description: "A"))
+        try repo.write("ops/b.yaml", GitFixtures.runbook(description: "B"))
+        try repo.write("old-name.yaml", GitFixtures.runbook(description: "R"))
+        try repo.commit("add", date: "2026-01-01T12:00:00Z")
+        try repo.write("ops/b.yaml", GitFixtures.runbook(description: "B changed"))
+        try repo.commit("change b", date: "2026-01-02T12:00:00Z")
+        let store = MemoryIndexStore()
+        let first = try Self.lastChanges(repo, index: store)
+        #expect(first == ["ops/a.yaml": "add", "ops/b.yaml": "change b"])
+        let indexed = try Self.head(repo)
+        #expect(store.names.contains("index " + indexed), "the walk stored HEAD's index: \(store.names)")
+
+        // New commits: a pure rename, an edit, a new file, an unrelated change.
+        try repo.git("mv", "old-name.yaml", "renamed.yaml")
+        try repo.commit("rename", date: "2026-01-03T12:00:00Z")
+        try repo.write("ops/a.yaml", GitFixtures.runbook(description: "A changed"))
+        try repo.write("c.yaml", GitFixtures.runbook(description: "C"))
+        try repo.commit("change a, add c", date: "2026-01-04T12:00:00Z")
+        try repo.write("notes.txt", "notes\n")
+        try repo.commit("notes", date: "2026-01-05T12:00:00Z")
+        // renamed.yaml was asked for as its new name and was indexed under neither name: the walk
+        // goes past the indexed commit for it alone, and still follows the rename.
+        let expected = ["ops/a.yaml": "change a, add c", "ops/b.yaml": "change b", "c.yaml": "change a, add c", "renamed.yaml": "add"]
+        #expect(try Self.lastChanges(repo, index: nil) == expected)
+        #expect(try Self.lastChanges(repo, index: store) == expected)
+
+        // The index answers instead of older history: a forged answer for ops/b.yaml shows through.
+        try store.forge(commit: indexed, path: "ops/b.yaml", summary: "from the index")
+        let forged = MemoryIndexStore()
+        for name in store.names { forged.write(name, try #require(store.read(name))) }
+        // The newest head's index (written by the last walk) would answer first: damaged, it reads as
+        // no index, so the walk goes on to the old commit's.
+        let newest = try Self.head(repo)
+        forged.write("index " + newest, Array("not json".utf8))
+        let answers = try Self.lastChanges(repo, index: forged)
+        #expect(answers["ops/b.yaml"] == "from the index")
+        #expect(answers["ops/a.yaml"] == "change a, add c", "changes newer than the index are read from history")
+    }
+
+    @Test func anIndexOfACommitNoLongerInHistoryIsNeverUsed() throws {
+        let repo = try TemporaryRepository()
+        try repo.write("ops/a.yaml", GitFixtures.runbook(description: "A"))
+        try repo.write("ops/b.yaml", GitFixtures.runbook(description: "B"))
+        try repo.commit("add", date: "2026-01-01T12:00:00Z")
+        try repo.write("ops/b.yaml", GitFixtures.runbook(description: "B changed"))
+        try repo.commit("change b", date: "2026-01-02T12:00:00Z")
+        let store = MemoryIndexStore()
+        _ = try Self.lastChanges(repo, index: store)
+        let rewrittenAway = try Self.head(repo)
+        try store.forge(commit: rewrittenAway, path: "ops/a.yaml", summary: "from the index")
+        // Rewrite the last commit (amend), then start over on an orphan branch.
+        try repo.write("ops/b.yaml", GitFixtures.runbook(description: "B amended"))
+        try repo.git("add", "-A")
+        try repo.git("commit", "-q", "--amend", "-m", "amended", date: "2026-01-03T12:00:00Z")
+        let amended = try Self.lastChanges(repo, index: store)
+        #expect(amended == ["ops/a.yaml": "add", "ops/b.yaml": "amended"])
+        #expect(amended == (try Self.lastChanges(repo, index: nil)))
+        try repo.git("checkout", "-q", "--orphan", "rewritten")
+        try repo.commit("rewritten", date: "2026-01-04T12:00:00Z")
+        let orphan = try Self.lastChanges(repo, index: store)
+        #expect(orphan == ["ops/a.yaml": "rewritten", "ops/b.yaml": "rewritten"])
+        #expect(orphan == (try Self.lastChanges(repo, index: nil)))
+    }
+
+    /// Through the binary: rollback drift, staleness and review stamps agree with and without the
+    /// cache while commits change the step, the rollback and the file's name.
+    @Test func gitChecksAgreeWithAndWithoutTheIndex() throws {
+        let repo = try TemporaryRepository()
+        try repo.write("r.yaml", GitFixtures.runbook())
+        try repo.write("s.yaml", GitFixtures.runbook(reviewed: "2026-01-01", description: "S"))
+        try repo.commit("add", date: "2026-01-01T12:00:00Z")
+        var outputs: [String] = []
+        func agree(_ stage: String, today: String) throws {
+            let arguments = ["check", "--now", today, "--no-shellcheck", "--format", "concise", "."]
+            let warm = try TestSupport.rbc(arguments, in: repo.path)
+            let cold = try TestSupport.rbc(arguments + ["--no-cache"], in: repo.path)
+            #expect(warm.stdout == cold.stdout, "\(stage):\n\(warm.stdout)\n---\n\(cold.stdout)")
+            let again = try TestSupport.rbc(arguments + ["--timings"], in: repo.path)
+            #expect(again.stdout == cold.stdout, "\(stage), second warm run")
+            // Nothing changed since the last run: every file's history findings come from the cache,
+            // so no runbook is compiled again.
+            #expect(again.stderr.contains("2 of 2 runbooks answered from the cache, the history findings of 2"), "\(stage): \(again.stderr)")
+            outputs.append(cold.stdout)
+        }
+        try agree("first", today: "2026-01-02")
+        try repo.write("r.yaml", GitFixtures.runbook(command: "kubectl scale deploy/api --replicas=12"))
+        try repo.write("s.yaml", GitFixtures.runbook(reviewed: "2026-01-01", command: "kubectl scale deploy/api --replicas=9",
+                                                        rollback: "kubectl scale deploy/api --replicas=4", description: "S"))
+        try repo.commit("scale further", date: "2026-02-01T12:00:00Z")
+        try agree("step changed", today: "2026-02-02")
+        #expect(outputs.last?.contains("RB020") == true && outputs.last?.contains("RB018") == true, "\(outputs.last ?? "")")
+        try repo.git("mv", "r.yaml", "moved.yaml")
+        try repo.commit("rename", date: "2026-02-03T12:00:00Z")
+        try agree("renamed", today: "2026-02-04")
+        try repo.write("moved.yaml", GitFixtures.runbook(command: "kubectl scale deploy/api --replicas=12", rollback: "kubectl scale deploy/api --replicas=6"))
+        try repo.commit("fix rollback", date: "2026-02-05T12:00:00Z")
+        try agree("rollback fixed", today: "2026-02-06")
+        #expect(outputs.last?.contains("RB020") == false, "\(outputs.last ?? "")")
+        try agree("much later", today: "2026-09-01")
+        #expect(outputs.last?.contains("moved.yaml:1:1: warning[RB017]") == true, "\(outputs.last ?? "")")
+        #expect(Set(outputs).count == outputs.count, "every stage changed the answer")
+    }
+}
