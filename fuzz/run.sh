@@ -46,22 +46,34 @@ while IFS= read -r expression; do
   n=$((n + 1)); printf '%s' "$expression" > "$seeds/expressions/$n"
 done < <(cat "$seeds"/yaml/* "$seeds"/markdown/* | grep -oE '\$\{\{[^}]*\}\}|when: .*' | sed -E 's/^\$\{\{ *//; s/ *\}\}$//; s/^when: *//' | sort -u)
 
-status=0
 mkdir -p "$build/artifacts"
-for target in "${targets[@]}"; do
-  corpus="$build/corpus/$target"
+# The targets fuzz side by side (CI has 2 cores; one after another tripled the wall time), each for
+# the full SECONDS; their reports are printed in order once all have ended.
+run_target() {
+  local target="$1" corpus="$build/corpus/$1"
   mkdir -p "$corpus"
-  echo "== fuzz $target for ${seconds}s (seeds: $(ls "$seeds/$target" | wc -l), corpus: $(ls "$corpus" | wc -l))"
+  echo "== fuzz $target for ${seconds}s (seeds: $(ls "$seeds/$target" | wc -l), corpus: $(ls "$corpus" | wc -l))" > "$build/$target.summary"
   # Swift's own backtracer would race libFuzzer's crash handler; leaks are not crashes (Swift keeps
   # global caches alive until exit), so only memory errors, traps and timeouts count.
   if SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 \
      "$build/release/$(product_for "$target")" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
        -print_final_stats=1 -artifact_prefix="$build/artifacts/$target-" "$corpus" "$seeds/$target" \
        > "$build/$target.log" 2>&1; then
-    grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb|^stat::new_units_added" "$build/$target.log" | tr '\n' ' '; echo
-  else
-    status=1
-    echo "fuzz $target FOUND A CRASH:"; grep -E "ERROR|Fatal error|fuzz invariant|SUMMARY|Test unit written" "$build/$target.log" | head -8
+    { grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb|^stat::new_units_added" "$build/$target.log" | tr '\n' ' '; echo; } >> "$build/$target.summary"
+    return 0
   fi
+  { echo "fuzz $target FOUND A CRASH:"; grep -E "ERROR|Fatal error|fuzz invariant|SUMMARY|Test unit written" "$build/$target.log" | head -8; } >> "$build/$target.summary"
+  return 1
+}
+
+pids=()
+for target in "${targets[@]}"; do
+  run_target "$target" &
+  pids+=("$!")
+done
+status=0
+for i in "${!targets[@]}"; do
+  wait "${pids[$i]}" || status=1
+  cat "$build/${targets[$i]}.summary"
 done
 exit $status
