@@ -42,8 +42,9 @@ import Testing
         """
     }
 
-    @Test(.enabled(if: ShellCheckMappingTests.available))
+    @Test
     func anglePlaceholdersAreReportedOnceAndNotParsedAsRedirections() throws {
+        try ShellCheckMappingTests.requireShellCheck()
         let run = try Self.check(["r.yaml": Self.executable("kubectl describe node <node> | grep -i pressure\nkubectl logs -n <namespace> <pod-name>")])
         let placeholders = Self.lines(run, "RB010")
         #expect(placeholders.count == 3, "\(run.stdout)")
@@ -51,8 +52,9 @@ import Testing
         #expect(Self.lines(run, "RB016").isEmpty, "no SC1073/SC2261 on placeholders:\n\(run.stdout)")
     }
 
-    @Test(.enabled(if: ShellCheckMappingTests.available))
+    @Test
     func nonShellTextInShellFencesNeverReachesShellCheck() throws {
+        try ShellCheckMappingTests.requireShellCheck()
         let fences = [
             "sum by (namespace) (rate(container_cpu_usage_seconds_total{job=\"kubelet\", image!=\"\"}[5m])) > 0.9",
             "kube_pod_container_status_restarts_total{namespace=\"monitoring\"}",

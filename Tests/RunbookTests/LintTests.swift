@@ -184,10 +184,9 @@ import Testing
 }
 
 @Suite struct ShellCheckMappingTests {
-    static var available: Bool {
-        if ShellCheck.locate() != nil { return true }
-        // CI installs shellcheck (`make deps`): its absence there is a failure, not a skip.
-        return ProcessInfo.processInfo.environment["CI"] != nil
+    /// `make deps` installs ShellCheck, so its absence is a failure, never a skip.
+    static func requireShellCheck() throws {
+        try #require(ShellCheck.locate() != nil, "shellcheck is not on PATH: `make deps` installs it")
     }
 
     static func findings(_ text: String, path: String) -> [Diagnostic] {
@@ -200,8 +199,9 @@ import Testing
         diagnostics.first { $0.message.hasPrefix(code) }?.start
     }
 
-    @Test(.enabled(if: available))
-    func findingsLandInsideYAMLScalars() {
+    @Test
+    func findingsLandInsideYAMLScalars() throws {
+        try ShellCheckMappingTests.requireShellCheck()
         let text = """
         runbook:
           name: s
@@ -233,8 +233,9 @@ import Testing
         #expect(!diagnostics.contains { $0.start?.line == 10 && $0.message.hasPrefix("SC2086") })
     }
 
-    @Test(.enabled(if: available))
-    func findingsLandInsideMarkdownFences() {
+    @Test
+    func findingsLandInsideMarkdownFences() throws {
+        try ShellCheckMappingTests.requireShellCheck()
         let text = """
         ---
         severity: P3
