@@ -65,6 +65,10 @@ public struct CheckOptions: Sendable {
     public var cache = false
     /// rbc's version, part of every cache key.
     public var toolVersion = ""
+    /// Keep every file's compiled form in the report (`CheckReport.results`). `rbc check` only prints
+    /// diagnostics, so it turns this off: a file no cross-file phase reads is then finished on its
+    /// worker and its tree dropped, and memory holds diagnostics and source text, not 10,000 trees.
+    public var keepCompiled = true
     /// Also check incident records (the configured directory when the whole repository is checked,
     /// or `.jsonl` records named in it) and the run journals that name an incident.
     public var incidents = false
@@ -99,8 +103,18 @@ public enum CheckSession {
         let (config, configDiagnostics) = configuration
         let changedMode = options.changedSince != nil || options.staged
         let incidentsDirectory = config.incidentSettings.directory
-        let incidentScope = options.incidents && !changedMode ? IncidentRecordCheck.scope(paths: paths, directory: incidentsDirectory) : nil
+        var incidentScope = options.incidents && !changedMode ? IncidentRecordCheck.scope(paths: paths, directory: incidentsDirectory) : nil
         let runbookPaths = incidentScope?.runbookPaths ?? paths
+        if options.incidents && changedMode {
+            // Records changed (or staged) are checked too: a pull request that edits one is reviewed like a runbook.
+            var changed = IncidentRecordCheck.Scope()
+            let named = paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+            changed.files = changedRecords(options, directory: incidentsDirectory).filter { record in
+                let absolute = URL(fileURLWithPath: record).standardizedFileURL.path
+                return named.isEmpty || named.contains { absolute == $0 || absolute.hasPrefix($0 == "/" ? "/" : $0 + "/") }
+            }
+            incidentScope = changed
+        }
         var discovery = incidentScope?.onlyIncidents == true ? RunbookDiscovery.Result() : RunbookDiscovery.candidates(for: runbookPaths.isEmpty ? ["."] : runbookPaths)
         var changeDiagnostics: [Diagnostic] = []
         if changedMode {
@@ -133,12 +147,13 @@ public enum CheckSession {
         let needsIR = alertIndex != nil || !(options.paramArguments.isEmpty && options.paramFiles.isEmpty)
         let slots = ResultSlots(count: candidates.count)
         let perFileLint = lint
+        let finishOnWorker = !options.keepCompiled && !needsIR && !(options.git && options.lint)
         DispatchQueue.concurrentPerform(iterations: candidates.count) { index in
             let path = candidates[index].path
             var settings = config.compileSettings(for: path)
             settings.inferredSeverity = alertIndex?.severity(forRunbookAt: path) ?? config.defaultSeverity(for: path)
             slots.store(index, process(candidates[index], lint: perFileLint, settings: settings, sniffExplicit: options.skipNonRunbooks,
-                                       cache: cache, needsIR: needsIR))
+                                       cache: cache, needsIR: needsIR, finish: finishOnWorker ? options.today : nil))
         }
         var processed = slots.values.compactMap { $0 }
         var shellcheckTime = 0.0
@@ -146,7 +161,7 @@ public enum CheckSession {
 
         if let lint {
             // Cached answers already hold their ShellCheck findings and suppressions.
-            let contexts = processed.map { $0.cached ? nil : lintContext($0.result) }
+            let contexts = processed.map { $0.cached || $0.finished ? nil : lintContext($0.result) }
             let jobs = contexts.compactMap { $0 }.flatMap(ShellCheck.jobs)
             let shellStart = Clock.now()
             let shellFindings = Linter.configure(ShellCheck.run(jobs, options: lint.shellcheck), configuration: lint)
@@ -252,6 +267,15 @@ public enum CheckSession {
         }
     }
 
+    /// The incident records (`.jsonl` in the incidents directory) changed since a revision, or staged.
+    static func changedRecords(_ options: CheckOptions, directory: String) -> [String] {
+        guard let repository = try? GitRepository.discover(containing: FileManager.default.currentDirectoryPath),
+              let changed = try? repository.changedPaths(since: options.changedSince, staged: options.staged) else { return [] }
+        return changed.map { URL(fileURLWithPath: repository.workdir + $0).standardizedFileURL.path }
+            .filter { $0.hasPrefix(directory + "/") && $0.hasSuffix(".jsonl") && FileManager.default.fileExists(atPath: $0) }
+            .sorted().map(SourceLoader.shown)
+    }
+
     static func lintContext(_ result: CompilationResult) -> LintContext? {
         guard let ir = result.lintableIR, let syntax = result.syntax else { return nil }
         return LintContext(ir: ir, syntax: syntax)
@@ -299,13 +323,15 @@ public enum CheckSession {
         var cached = false
         /// False for a cached answer read without compiling the file.
         var compiled = true
+        /// Suppressions applied on the worker and the compiled form dropped (`finishEarly`).
+        var finished = false
         var settings = CompileSettings()
     }
 
     /// Compiles and lints one candidate, or takes its answer from the cache (still compiling it, without
     /// linting, when `needsIR`); nil for a directory file that turns out not to be a runbook.
     static func process(_ candidate: RunbookCandidate, lint: LintConfiguration?, settings: CompileSettings = CompileSettings(),
-                        sniffExplicit: Bool = false, cache: CheckCache?, needsIR: Bool) -> ProcessedFile? {
+                        sniffExplicit: Bool = false, cache: CheckCache?, needsIR: Bool, finish today: String? = nil) -> ProcessedFile? {
         let readStart = Clock.now()
         let loaded = SourceLoader.load(path: candidate.path)
         let readTime = Clock.since(readStart)
@@ -326,8 +352,27 @@ public enum CheckSession {
             }
             var result = compileAndLint(file, lint: lint, settings: settings)
             result.timings["read"] = readTime
-            return ProcessedFile(result: result, cacheKey: key, settings: settings)
+            var processed = ProcessedFile(result: result, cacheKey: key, settings: settings)
+            if let today { finishEarly(&processed, lint: lint, today: today) }
+            return processed
         }
+    }
+
+    /// For a file whose compiled form no later phase reads: suppressions applied now, unless
+    /// ShellCheck (run once for every file afterwards) has commands of it to answer, and the tree
+    /// dropped. The same answer as applying them after ShellCheck, since it has nothing to add.
+    static func finishEarly(_ file: inout ProcessedFile, lint: LintConfiguration?, today: String) {
+        if let lint, let context = lintContext(file.result) {
+            if lint.shellcheck.enabled, !ShellCheck.jobs(context).isEmpty { return }
+            let start = Clock.now()
+            file.result.diagnostics = Suppressions.apply(file.result.diagnostics, context: context, today: today)
+            if Linter.readsOtherFiles(context) { file.cacheKey = nil }
+            file.result.timings["lint", default: 0] += Clock.since(start)
+        }
+        var stripped = CompilationResult(path: file.result.path, file: file.result.file, ir: nil, diagnostics: file.result.diagnostics)
+        stripped.timings = file.result.timings
+        file.result = stripped
+        file.finished = true
     }
 
     /// Compiles one loaded file and lints what could be read (ShellCheck and suppressions come later,

@@ -116,6 +116,7 @@ struct CheckCommand: ParsableCommand {
         options.git = !noGit
         options.skipNonRunbooks = skipNonRunbooks
         options.cache = !noCache
+        options.keepCompiled = false
         options.toolVersion = RBC.version
         var report: CheckReport
         if fix {

@@ -101,7 +101,7 @@ func isRunning(_ pid: pid_t) -> Bool {
         usleep(200_000)
         for pid in pids { #expect(!isRunning(pid), "process \(pid) survived the timeout") }
         let finished = try fixture.events().first { $0.event == .stepFinished }
-        #expect(finished?.outcome == "timed_out")
+        #expect(finished?.outcome == .timedOut)
         #expect(run.stderr.contains("✘ hang timed_out: timed out after"))
     }
 
@@ -125,7 +125,7 @@ func isRunning(_ pid: pid_t) -> Bool {
         #expect(run.status == 3, "a failed rollback leaves the system partly changed")
         #expect(fixture.read("log") == "one\ntwo\nthree\nfour\nundo-three\nundo-two\nundo-one\n")
         let events = try fixture.events()
-        #expect(events.filter { $0.event == .rollbackFinished }.map(\.outcome) == ["succeeded", "failed", "succeeded"])
+        #expect(events.filter { $0.event == .rollbackFinished }.map(\.outcome) == [.succeeded, .failed, .succeeded])
         #expect(events.last?.status == "rollback_failed")
     }
 
@@ -142,7 +142,7 @@ func isRunning(_ pid: pid_t) -> Bool {
         let run = try fixture.rbc(["run", "rb.yaml"])
         #expect(run.status == 0, "\(run.stderr)")
         let attempts = try fixture.events().filter { $0.event == .attemptFinished }
-        #expect(attempts.map(\.outcome) == ["failed", "failed", "succeeded"])
+        #expect(attempts.map(\.outcome) == [.failed, .failed, .succeeded])
         #expect(attempts.map(\.attempt) == [1, 2, 3])
     }
 
@@ -160,7 +160,7 @@ func isRunning(_ pid: pid_t) -> Bool {
         let run = try fixture.rbc(["run", "rb.yaml", "--kill-grace", "1s"])
         #expect(run.status == 1)
         #expect(Date().timeIntervalSince(started) < 5, "five attempts share the 1.5s budget")
-        #expect(try fixture.events().first { $0.event == .stepFinished }?.outcome == "timed_out")
+        #expect(try fixture.events().first { $0.event == .stepFinished }?.outcome == .timedOut)
     }
 
     @Test func ctrlCStopsTheStepAndRollsBack() throws {
@@ -181,7 +181,7 @@ func isRunning(_ pid: pid_t) -> Bool {
         #expect(fixture.read("log") == "one\nundo-one\n")
         let events = try fixture.events()
         #expect(events.contains { $0.event == .signal && $0.signal == "SIGINT" })
-        #expect(events.first { $0.event == .stepFinished && $0.step == "long" }?.outcome == "interrupted")
+        #expect(events.first { $0.event == .stepFinished && $0.step == "long" }?.outcome == .interrupted)
         #expect(events.last?.status == "rolled_back")
     }
 
