@@ -269,7 +269,7 @@ final class IncidentFixture {
             Status: Investigating
             Duration: 20m
             Current state: token *** rotated; hook *** muted
-            Actions taken: \("")
+            Actions taken: none recorded yet
             Next steps: bisect the deploy
 
             Next update in 2 hours.
