@@ -15,15 +15,31 @@ public struct AnsibleExportOptions: Sendable {
     public var hosts = "all"
     /// The IR's file name beside the playbook (rbc_runtime.py reads it there).
     public var irFileName = "runbook.ir.json"
-    /// Webhooks `.rbc.yaml` configures: a lowered run would have to post to them (refused, see RB5003).
-    public var notificationsConfigured = false
-    public var ticketsConfigured = false
+    /// The config stores `.rbc.yaml` configures, by name: their files' absolute paths (host vars
+    /// `rbc_stores` override them per host).
+    public var stores: [String: String] = [:]
+    /// The notification and ticket webhooks `.rbc.yaml` configures (host var `rbc_webhooks` overrides them).
+    public var notifications: ExportedWebhook?
+    public var tickets: ExportedWebhook?
+    /// How long a config change waits for another holder of the store's lock (rbc run's `--lock-wait`).
+    public var lockWaitMs = 10_000
     /// rbc's version, journaled in `run_started` as `rbc run` journals its own.
     public var rbcVersion = ""
     /// SIGTERM, then SIGKILL after this long (rbc run's `--kill-grace` default).
     public var killGraceMs = 5000
 
     public init() {}
+}
+
+/// A webhook as `.rbc.yaml` configures it: where to post, and the payload's format (`slack` or `json`).
+public struct ExportedWebhook: Sendable, Equatable {
+    public var url: String
+    public var format: String
+
+    public init(url: String, format: String) {
+        self.url = url
+        self.format = format
+    }
 }
 
 /// A file the export writes, relative to the playbook's directory.
@@ -86,22 +102,13 @@ public enum AnsibleLowering {
         }
         for step in ir.steps + ir.postRunbook + ir.rollback {
             let action = step.action
-            switch action.kind {
-            case .updateConfig:
-                refuse(AnsibleDiagnostics.configStore, step, "update_config edits a config store in place under rbc's store lock and journals the previous value before the write; the Ansible lowering has no store module that does both, so it would not roll back exactly")
-            case .httpRequest:
-                refuse(AnsibleDiagnostics.httpRequest, step, "Ansible's uri module bounds a request in whole seconds and keeps the whole body; rbc run bounds it to the millisecond by what is left of the step's timeout and keeps the first and last 128 KiB")
-            case .sendNotification where options.notificationsConfigured, .createTicket where options.ticketsConfigured:
-                refuse(AnsibleDiagnostics.webhook, step, "`.rbc.yaml` configures a webhook for it; posting through Ansible's uri module would bound the request in whole seconds, not by what is left of the step's timeout as rbc run does")
-            case .executeCommand:
+            if action.kind == .executeCommand {
                 if !Alternatives.split(action.command ?? "").options.isEmpty {
                     refuse(AnsibleDiagnostics.alternatives, step, "the command holds alternatives (`# Option A` … `# Option B`): rbc run refuses them and `rbc run --step` asks which one; a playbook cannot ask")
                 }
                 if let shell = action.shell, shell.contains("${{") {
                     refuse(AnsibleDiagnostics.templatedShell, step, "its `shell` holds `${{ }}`: a playbook names the program it runs, a value must not choose it")
                 }
-            case .wait, .manual, .sendNotification, .createTicket:
-                break
             }
             if step.id.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]*$", options: .regularExpression) == nil {
                 refuse(AnsibleDiagnostics.stepID, step, "its id `\(step.id)` is written into the playbook's expressions, which take plain names only")
@@ -110,8 +117,8 @@ public enum AnsibleLowering {
                 refuse(AnsibleDiagnostics.tooManyAttempts, step, "\(step.retry.maxAttempts) attempts: the playbook unrolls each attempt into its own tasks, at most \(maximumAttempts)")
             }
             if let rollback = step.rollback {
-                if rollback.action.kind != .executeCommand {
-                    refuse(AnsibleDiagnostics.rollbackAction, step, "its rollback is `\(rollback.action.kind.rawValue)`: the lowering runs rollbacks that are commands", at: rollback.location)
+                if rollback.action.kind == .manual {
+                    refuse(AnsibleDiagnostics.rollbackAction, step, "its rollback is `manual`: rbc run undoes without asking anyone, and a playbook's rollback cannot wait for a person to do it", at: rollback.location)
                 } else if let shell = rollback.action.shell, shell.contains("${{") {
                     refuse(AnsibleDiagnostics.templatedShell, step, "its rollback's `shell` holds `${{ }}`", at: rollback.location)
                 }
@@ -130,7 +137,6 @@ struct Lowerer {
     /// The arguments every transition takes: the state and the parameter values.
     static let given = "rbc_params"
 
-    var secretRunbook: Bool { ir.params.contains(where: \.secret) }
 
     func play() -> PlaybookNode {
         var params: [(String, PlaybookNode)] = []
@@ -139,10 +145,11 @@ struct Lowerer {
             params.append((param.name, .jinja("rbc_param_\(param.name) | default('')")))
         }
         var tasks: [PlaybookNode] = [task("Run start (journal: run_started)", [
-            ("ansible.builtin.set_fact", .map([("rbc", .jinja("rbc_ir_path | rbc_start(\(Self.given), inventory_hostname, \(PlaybookYAML.quotedJinja(options.rbcVersion)), rbc_working_directory | default(''))"))])),
-        ], extra: secretRunbook ? [] : [])]
+            ("ansible.builtin.set_fact", .map([("rbc", .jinja("rbc_ir_path | rbc_start(\(Self.given), inventory_hostname, \(PlaybookYAML.quotedJinja(options.rbcVersion)), "
+                + "rbc_working_directory | default(''), rbc_stores | default(rbc_exported_stores), rbc_webhooks | default(rbc_exported_webhooks), \(options.lockWaitMs))"))])),
+        ])]
         for step in ir.steps { tasks.append(stepBlock(step, list: "steps", gate: "rbc.stop == ''")) }
-        for step in ir.steps.reversed() where step.rollback != nil { tasks.append(undoBlock(step)) }
+        for step in ir.steps.reversed() where step.rollback != nil || step.action.kind == .updateConfig { tasks.append(undoBlock(step)) }
         for step in ir.rollback { tasks.append(stepBlock(step, list: "rollback", gate: "rbc.stop == 'abort'")) }
         for step in ir.postRunbook { tasks.append(stepBlock(step, list: "post_runbook", gate: nil)) }
         tasks.append(task("Run end (journal: run_finished)", [
@@ -159,6 +166,10 @@ struct Lowerer {
             ("vars", .map([
                 ("rbc_ir_path", .text("{{ playbook_dir }}/\(options.irFileName)")),
                 ("rbc_params", .map(params)),
+                ("rbc_exported_stores", .map(options.stores.sorted { $0.key < $1.key }.map { ($0.key, .unsafe($0.value)) })),
+                ("rbc_exported_webhooks", .map([("notifications", options.notifications), ("tickets", options.tickets)].compactMap { name, hook in
+                    hook.map { (name, .map([("url", .unsafe($0.url)), ("format", .text($0.format))])) }
+                })),
             ])),
             ("tasks", .list(tasks)),
         ])
@@ -208,33 +219,12 @@ struct Lowerer {
             tasks.append(transition("\(label): approval", "rbc | rbc_approval(\(Self.given), rbc_answer | default({}), rbc_approve | default(''), rbc_approve_all | default(false), true)",
                                     when: "rbc.step.phase == 'approval'"))
         }
-        let attempts = step.action.kind == .executeCommand ? max(1, step.retry.maxAttempts) : 1
-        let secret = (step.substitutions ?? []).contains(where: \.secret)
+        // Waits, manual steps and printed messages cannot fail: one attempt is all they take.
+        let attempts = [.wait, .manual].contains(step.action.kind) ? 1 : max(1, step.retry.maxAttempts)
         for attempt in 1...attempts {
             tasks.append(transition("\(label): attempt \(attempt)", "rbc | rbc_attempt(\(Self.given), \(attempt))", when: "rbc.step.phase == 'run'"))
-            let running = "rbc.step.phase == 'attempt'"
-            switch step.action.kind {
-            case .executeCommand:
-                tasks.append(commandTask("\(label): run attempt \(attempt)", action: step.action, left: "rbc | rbc_left",
-                                         environment: "rbc_value", variables: Self.variables(step, field: "command"), when: running, secret: secret))
-            case .wait:
-                tasks.append(task("\(label): wait", [
-                    ("ansible.builtin.command", .map([("argv", .list([.text("sleep"), .jinja("rbc | rbc_wait(\(Self.given))")]))])),
-                    ("register", .text("rbc_outcome")),
-                    ("changed_when", .bool(false)),
-                    ("when", .text(running)),
-                ]))
-            case .sendNotification, .createTicket:
-                tasks.append(task("\(label): print (no webhook configured)", [
-                    ("ansible.builtin.debug", .map([("msg", .jinja("rbc.step.print"))])),
-                    ("register", .text("rbc_outcome")),
-                    ("when", .text(running)),
-                ]))
-            case .manual, .updateConfig, .httpRequest:
-                break
-            }
-            let outcome = [.executeCommand, .wait, .sendNotification, .createTicket].contains(step.action.kind) ? "rbc_outcome" : "{}"
-            tasks.append(transition("\(label): result of attempt \(attempt)", "rbc | rbc_attempt_end(\(Self.given), \(outcome))", when: running))
+            tasks += actionTasks(step.action, step: step, label: "\(label): attempt \(attempt)", field: "", environment: "rbc_value")
+            tasks.append(transition("\(label): result of attempt \(attempt)", "rbc | rbc_attempt_end(\(Self.given), \(Self.registered(step.action.kind)))", when: "rbc.step.phase == 'attempt'"))
             if attempt < attempts {
                 tasks.append(task("\(label): backoff after attempt \(attempt)", [
                     ("ansible.builtin.command", .map([("argv", .list([.text("sleep"), .jinja("rbc.step.wait")]))])),
@@ -255,18 +245,96 @@ struct Lowerer {
         return task("\(label)\(step.name.map { ": \($0)" } ?? "")", body)
     }
 
-    /// The rollback of a completed step, run when a later step aborts; newest first by its place in
-    /// the play. A failing rollback is recorded and the others still run.
-    func undoBlock(_ step: StepIR) -> PlaybookNode {
-        guard let rollback = step.rollback else { return .map([]) }
-        let id = PlaybookYAML.jinjaString(step.id)
-        let secret = (step.substitutions ?? []).contains { $0.secret && $0.field.hasPrefix("rollback.") }
-        let tasks: [PlaybookNode] = [
-            transition("Rollback of \(step.id): start", "rbc | rbc_undo_start(\(Self.given), \(id))", when: nil),
-            commandTask("Rollback of \(step.id): run", action: rollback.action, left: "rbc | rbc_left",
-                        environment: "rbc_undo_value", variables: Self.variables(step, field: "rollback.command"), when: "true", secret: secret),
-            transition("Rollback of \(step.id): result", "rbc | rbc_undo_end(\(Self.given), rbc_outcome)", when: nil),
+    /// The tasks of one attempt of an action, each gated on the attempt being under way. What every
+    /// value is was decided by the transition before (rbc_runtime.py, from the IR); these only act.
+    func actionTasks(_ action: ActionIR, step: StepIR, label: String, field prefix: String, environment: String) -> [PlaybookNode] {
+        let running = "rbc.step.phase == 'attempt'"
+        let secret = (step.substitutions ?? []).contains { $0.secret && $0.field.hasPrefix(prefix) && (prefix == "rollback." || !$0.field.hasPrefix("rollback.")) }
+        switch action.kind {
+        case .executeCommand:
+            return [commandTask("\(label): run", action: action, left: "rbc | rbc_left", environment: environment,
+                                variables: Self.variables(step, field: prefix + "command"), when: running, secret: secret)]
+        case .wait:
+            return [task("\(label): wait", [
+                ("ansible.builtin.command", .map([("argv", .list([.text("sleep"), .jinja("rbc | rbc_wait(\(Self.given))")]))])),
+                ("register", .text("rbc_outcome")),
+                ("changed_when", .bool(false)),
+                ("when", .text(running)),
+            ])]
+        case .sendNotification, .createTicket:
+            return [
+                task("\(label): print (no webhook configured)", [
+                    ("ansible.builtin.debug", .map([("msg", .jinja("rbc.step.print"))])),
+                    ("when", .text("\(running) and rbc.step.print is defined")),
+                ]),
+                // The webhook's URL is a credential (Slack's hold their token): never shown.
+                requestTask("\(label): post to the webhook", method: .text("POST"), body: true, when: "\(running) and rbc.step.webhook is defined",
+                            headers: .map([("Content-Type", .text("application/json")), ("User-Agent", .jinja("rbc | rbc_http('agent')"))]), secret: true),
+            ]
+        case .httpRequest:
+            return [requestTask("\(label): request", method: .jinja("rbc | rbc_http('method')"), body: action.body != nil,
+                                when: "\(running) and rbc.step.http is defined", headers: .jinja("rbc | rbc_http('headers')"), secret: secret)]
+        case .updateConfig:
+            // The change's config_changed event (the previous value) is journaled by the transition
+            // before; this one writes, unless the store changed since.
+            return [transition("\(label): write the config change", "rbc | rbc_config_apply(\(Self.given))", when: running)]
+        case .manual:
+            return []
+        }
+    }
+
+    /// An HTTP request through uri: every status is an answer (the runtime judges it as rbc run does);
+    /// uri's timeout is whole seconds, the budget left rounded up (docs/scale-out.md).
+    func requestTask(_ name: String, method: PlaybookNode, body: Bool, when: String, headers: PlaybookNode, secret: Bool) -> PlaybookNode {
+        var arguments: [(String, PlaybookNode)] = [
+            ("url", .jinja("rbc | rbc_http('url')")),
+            ("method", method),
+            ("headers", headers),
         ]
+        if body {
+            arguments += [("body", .jinja("rbc | rbc_http('body')")), ("body_format", .text("raw"))]
+        }
+        arguments += [
+            ("timeout", .jinja("rbc | rbc_http('timeout')")),
+            ("status_code", .jinja("range(100, 600) | list")),
+            ("return_content", .bool(true)),
+            ("follow_redirects", .text("all")),
+        ]
+        var body: [(String, PlaybookNode)] = [
+            ("ansible.builtin.uri", .map(arguments)),
+            ("register", .text("rbc_response")),
+            ("changed_when", .bool(true)),
+            ("failed_when", .bool(false)),
+        ]
+        if secret { body.append(("no_log", .bool(true))) }
+        body.append(("when", .text(when)))
+        return task(name, body)
+    }
+
+    /// What an action's tasks registered, for the transition that judges the attempt.
+    static func registered(_ kind: ActionKind) -> String {
+        switch kind {
+        case .executeCommand, .wait: "rbc_outcome"
+        case .httpRequest, .sendNotification, .createTicket: "rbc_response | default({})"
+        case .updateConfig, .manual: "{}"
+        }
+    }
+
+    /// The rollback of a completed step, run when a later step aborts; newest first by its place in
+    /// the play: its written rollback (one attempt of that action), or for an update_config without
+    /// one, the value it replaced put back. A failing rollback is recorded and the others still run.
+    func undoBlock(_ step: StepIR) -> PlaybookNode {
+        let id = PlaybookYAML.jinjaString(step.id)
+        var tasks: [PlaybookNode] = [transition("Rollback of \(step.id): start", "rbc | rbc_undo_start(\(Self.given), \(id))", when: nil)]
+        let registered: String
+        if let rollback = step.rollback {
+            tasks += actionTasks(rollback.action, step: step, label: "Rollback of \(step.id)", field: "rollback.", environment: "rbc_undo_value")
+            registered = Self.registered(rollback.action.kind)
+        } else {
+            tasks.append(transition("Rollback of \(step.id): restore the previous value", "rbc | rbc_config_restore(\(Self.given))", when: nil))
+            registered = "{}"
+        }
+        tasks.append(transition("Rollback of \(step.id): result", "rbc | rbc_undo_end(\(Self.given), \(registered))", when: nil))
         return task("Rollback of \(step.id)", [
             ("when", .text("rbc.stop == 'abort' and \(id) in rbc.completed")),
             ("block", .list(tasks)),

@@ -37,8 +37,9 @@ public enum AnsibleExportSession {
         var options = AnsibleExportOptions()
         options.hosts = hosts
         options.irFileName = irFileName
-        options.notificationsConfigured = config.notifications != nil
-        options.ticketsConfigured = config.tickets != nil
+        options.stores = config.stores.mapValues(\.path)
+        options.notifications = config.notifications.map { ExportedWebhook(url: $0.url, format: $0.format.rawValue) }
+        options.tickets = config.tickets.map { ExportedWebhook(url: $0.url, format: $0.format.rawValue) }
         options.rbcVersion = rbcVersion
         switch AnsibleLowering.lower(ir, options: options) {
         case .success(let export):

@@ -103,8 +103,18 @@ public enum CheckSession {
         let (config, configDiagnostics) = configuration
         let changedMode = options.changedSince != nil || options.staged
         let incidentsDirectory = config.incidentSettings.directory
-        let incidentScope = options.incidents && !changedMode ? IncidentRecordCheck.scope(paths: paths, directory: incidentsDirectory) : nil
+        var incidentScope = options.incidents && !changedMode ? IncidentRecordCheck.scope(paths: paths, directory: incidentsDirectory) : nil
         let runbookPaths = incidentScope?.runbookPaths ?? paths
+        if options.incidents && changedMode {
+            // Records changed (or staged) are checked too: a pull request that edits one is reviewed like a runbook.
+            var changed = IncidentRecordCheck.Scope()
+            let named = paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+            changed.files = changedRecords(options, directory: incidentsDirectory).filter { record in
+                let absolute = URL(fileURLWithPath: record).standardizedFileURL.path
+                return named.isEmpty || named.contains { absolute == $0 || absolute.hasPrefix($0 == "/" ? "/" : $0 + "/") }
+            }
+            incidentScope = changed
+        }
         var discovery = incidentScope?.onlyIncidents == true ? RunbookDiscovery.Result() : RunbookDiscovery.candidates(for: runbookPaths.isEmpty ? ["."] : runbookPaths)
         var changeDiagnostics: [Diagnostic] = []
         if changedMode {
@@ -255,6 +265,15 @@ public enum CheckSession {
         } catch {
             return (RunbookDiscovery.Result(), [Diagnostic(.fileNotFound, "cannot list changed files: \(error)", displayPath: cwd)])
         }
+    }
+
+    /// The incident records (`.jsonl` in the incidents directory) changed since a revision, or staged.
+    static func changedRecords(_ options: CheckOptions, directory: String) -> [String] {
+        guard let repository = try? GitRepository.discover(containing: FileManager.default.currentDirectoryPath),
+              let changed = try? repository.changedPaths(since: options.changedSince, staged: options.staged) else { return [] }
+        return changed.map { URL(fileURLWithPath: repository.workdir + $0).standardizedFileURL.path }
+            .filter { $0.hasPrefix(directory + "/") && $0.hasSuffix(".jsonl") && FileManager.default.fileExists(atPath: $0) }
+            .sorted().map(SourceLoader.shown)
     }
 
     static func lintContext(_ result: CompilationResult) -> LintContext? {

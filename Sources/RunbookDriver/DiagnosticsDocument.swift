@@ -1,5 +1,6 @@
 // Generates docs/diagnostics.md from the diagnostic catalog; a test fails when the committed copy is stale.
 
+import RunbookAnsible
 import RunbookSource
 
 public enum DiagnosticsDocument {
@@ -26,6 +27,21 @@ public enum DiagnosticsDocument {
         explicitly that is not a runbook, or a bad flag).
 
         """
+        out += """
+
+        ## Export diagnostics
+
+        `RB5xxx` are reported by `rbc export ansible` when a runbook holds a construct the Ansible lowering
+        cannot perform as `rbc run` does: the export refuses (exit `1`) and names the step and the reason
+        ([scale-out.md](scale-out.md)). Retired ids are listed so they are never reused.
+
+        | id | name | severity | meaning |
+        |---|---|---|---|
+
+        """
+        for code in AnsibleDiagnostics.catalog {
+            out += "| `\(code.id)` | \(code.slug) | \(code.defaultSeverity.rawValue) | \(code.summary) |\n"
+        }
         return out
     }
 }

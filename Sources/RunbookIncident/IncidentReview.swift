@@ -59,14 +59,14 @@ public enum IncidentReview {
             case .stepFinished:
                 let count = attempts[step] ?? 1
                 let tries = count > 1 ? " after \(count) attempts" : ""
-                rows.append(Row(time: time, text: "`\(step)` \(event.outcome ?? "?")\(tries)\(event.reason.map { ": \($0)" } ?? "")"))
+                rows.append(Row(time: time, text: "`\(step)` \(event.outcome?.rawValue ?? "?")\(tries)\(event.reason.map { ": \($0)" } ?? "")"))
             case .configChanged:
                 let old = event.previousPresent == false ? "(absent)" : event.previousMasked == true ? "***" : event.previous.map(render) ?? "?"
                 rows.append(Row(time: time, text: "`\(event.key ?? "?")`: \(old) → \(event.value.map(render) ?? "?") (store \(event.store ?? "default"))"))
             case .approval:
                 rows.append(Row(time: time, text: "`\(step)` \(event.decision ?? "?") by \(event.by ?? "?")"))
             case .rollbackFinished:
-                let failed = event.outcome != "succeeded"
+                let failed = event.outcome != .succeeded
                 rows.append(Row(time: time, text: "\(failed ? "**Rollback failed**" : "Rolled back"): `\(step)`\(event.reason.map { " (\($0))" } ?? "")"))
             case .signal:
                 rows.append(Row(time: time, text: "\(event.signal ?? "signal") received"))

@@ -20,19 +20,33 @@ enum Completing {
         }
         if isInExpression(prefix) { return expressionItems(prefix, names) }
         let kind = DocumentKind(path: document.path)
-        let inYAML: Bool = switch kind {
-        case .markdownRunbook: frontMatterLines(map).map { $0.contains(line) } ?? false
-        case .yamlRunbook, .configuration: true
+        switch kind {
+        case .yamlRunbook, .configuration:
+            return yamlItems(prefix, line: line, map: map, kind: kind, enclosing: [])
+        case .markdownRunbook:
+            if frontMatterLines(map).map({ $0.contains(line) }) == true {
+                return yamlItems(prefix, line: line, map: map, kind: kind, enclosing: [])
+            }
+            // A ```yaml rbc fence holds one step's fields: complete them as a step of `steps:`, over the
+            // fence's own lines with the fence's indentation taken off.
+            guard let fence = EmbeddedStepFence.around(line: line, map: map) else { return [] }
+            let inner = PositionMap(fence.lines.joined(separator: "\n"))
+            let innerPrefix = String(prefix.dropFirst(min(fence.indentation, prefix.prefix { $0 == " " }.count)))
+            return yamlItems(innerPrefix, line: line - fence.firstLine, map: inner, kind: kind, enclosing: ["steps", "-"])
         }
-        guard inYAML else { return [] }
+    }
+
+    /// Keys or values for the YAML line being typed; `enclosing` is the path of the mapping `map`'s
+    /// top level stands for (a Markdown step fence's fields are those of an item of `steps`).
+    static func yamlItems(_ prefix: String, line: Int, map: PositionMap, kind: DocumentKind, enclosing: [String]) -> [CompletionItem] {
         if let match = prefix.wholeMatch(of: /\s*(?:-\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*:\s*[A-Za-z0-9_]*/) {
-            return values(for: String(match.1), kind: kind, path: YAMLOutline.path(above: line, column: keyColumn(prefix), map: map))
+            return values(for: String(match.1), kind: kind, path: enclosing + YAMLOutline.path(above: line, column: keyColumn(prefix), map: map))
         }
         if prefix.wholeMatch(of: /\s*(?:-\s+)?[A-Za-z_]*/) != nil {
             let column = keyColumn(prefix)
             // `- ` on this line starts a new list item: its keys are the ones below, not the previous item's.
             let startsItem = prefix.contains("-")
-            let path = YAMLOutline.path(above: line, column: column, map: map) + (startsItem ? ["-"] : [])
+            let path = enclosing + YAMLOutline.path(above: line, column: column, map: map) + (startsItem ? ["-"] : [])
             let present = YAMLOutline.siblingKeys(of: line, column: column, map: map, startsItem: startsItem)
             let stepAction = YAMLOutline.siblingValue("action", of: line, column: column, map: map, startsItem: startsItem)
             return keys(path: path, kind: kind, action: stepAction).filter { !present.contains($0) }.enumerated().map { index, key in
@@ -156,6 +170,47 @@ enum Completing {
             return 1..<line
         }
         return 1..<map.lineCount
+    }
+}
+
+/// The ```yaml rbc fence (a Markdown step's fields in YAML) around a line, found from the fences
+/// above it: one pass over the lines up to the cursor and on to the fence's end.
+struct EmbeddedStepFence {
+    /// The 0-based line of the fence's first content line.
+    let firstLine: Int
+    /// The opening fence's indentation, taken off every content line.
+    let indentation: Int
+    let lines: [String]
+
+    static func around(line: Int, map: PositionMap) -> EmbeddedStepFence? {
+        var open: (line: Int, marker: Character, length: Int, indentation: Int, isStep: Bool)?
+        for index in 0..<min(line, map.lineCount) {
+            let text = map.lineText(index)
+            let indentation = text.prefix { $0 == " " }.count
+            let rest = text.dropFirst(indentation)
+            guard let marker = rest.first, marker == "`" || marker == "~" else { continue }
+            let length = rest.prefix { $0 == marker }.count
+            guard length >= 3 else { continue }
+            let info = rest.dropFirst(length)
+            if let current = open {
+                if marker == current.marker, length >= current.length, info.allSatisfy({ $0 == " " }) { open = nil }
+            } else if !(marker == "`" && info.contains("`")) {
+                let words = info.split(separator: " ").map { $0.lowercased() }
+                open = (index, marker, length, indentation, words.count >= 2 && ["yaml", "yml"].contains(words[0]) && words[1] == "rbc")
+            }
+        }
+        guard let open, open.isStep else { return nil }
+        var lines: [String] = []
+        var index = open.line + 1
+        while index < map.lineCount {
+            let text = map.lineText(index)
+            let rest = text.drop { $0 == " " }
+            if rest.hasPrefix(String(repeating: String(open.marker), count: open.length)), rest.allSatisfy({ $0 == open.marker || $0 == " " }) { break }
+            // Content is indented like its fence (CommonMark takes off up to that many spaces).
+            lines.append(String(text.dropFirst(min(open.indentation, text.prefix { $0 == " " }.count))))
+            index += 1
+        }
+        return EmbeddedStepFence(firstLine: open.line + 1, indentation: open.indentation, lines: lines)
     }
 }
 

@@ -66,7 +66,7 @@ public struct DocumentAnalysis: Sendable {
         guard kind != .configuration else {
             return DocumentAnalysis(generation: document.generation, kind: kind, map: document.map, diagnostics: [], syntax: nil, ir: nil, symbols: RunbookSymbols())
         }
-        let result = Compiler.compile(SourceFile(path: document.path, text: document.text), hashing: false)
+        let result = Compiler.compile(document.file, hashing: false)
         return DocumentAnalysis(generation: document.generation, kind: kind, map: document.map, diagnostics: result.diagnostics,
                                 syntax: result.syntax, ir: result.lintableIR,
                                 symbols: RunbookSymbols(syntax: result.syntax, ir: result.lintableIR, bytes: document.map.bytes))

@@ -103,7 +103,7 @@ enum Hovering {
             if syntax.format == .yaml, syntax.headerRange.start <= offset, offset <= syntax.headerRange.end {
                 return ("runbook", syntax.headerRange.start..<syntax.headerRange.end)
             }
-        } else if analysis.kind == .configuration, let root = YAMLReader.read(SourceFile(path: document.path, text: document.text)).root {
+        } else if analysis.kind == .configuration, let root = YAMLReader.read(document.file).root {
             roots.append(root)
         }
         // Nested mappings (params, triggers, outputs, retries): an explicit stack, no recursion.

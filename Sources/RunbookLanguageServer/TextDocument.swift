@@ -2,61 +2,41 @@
 // mapping between rbc's UTF-8 byte offsets and LSP's (line, UTF-16 code unit) positions.
 
 import Foundation
+import RunbookSource
 
-/// Byte offsets ↔ LSP positions over one text. Lines end at `\n`, `\r\n` or a lone `\r`, as in
-/// `SourceFile` and the LSP specification.
+/// Byte offsets ↔ LSP positions over one text: the compiler's `SourceFile` (its line table, so lines
+/// end at `\n`, `\r\n` or a lone `\r` as in the LSP specification) plus UTF-16 columns.
 public struct PositionMap: Sendable {
-    public let bytes: [UInt8]
-    private let lineStarts: [Int]
+    public let file: SourceFile
+    public var bytes: [UInt8] { file.bytes }
 
-    public init(_ text: String) {
-        bytes = Array(text.utf8)
-        var starts = [0]
-        var index = 0
-        while index < bytes.count {
-            if bytes[index] == 0x0A {
-                starts.append(index + 1)
-            } else if bytes[index] == 0x0D {
-                if index + 1 < bytes.count, bytes[index + 1] == 0x0A { index += 1 }
-                starts.append(index + 1)
-            }
-            index += 1
-        }
-        lineStarts = starts
-    }
+    public init(_ text: String) { self.init(file: SourceFile(path: "", text: text)) }
 
-    public var lineCount: Int { lineStarts.count }
+    public init(file: SourceFile) { self.file = file }
+
+    public var lineCount: Int { file.lineCount }
 
     /// Byte range of a 0-based line without its terminator; empty at the end for lines past the last.
     public func lineBytes(_ line: Int) -> Range<Int> {
-        guard line >= 0, line < lineStarts.count else { return bytes.count..<bytes.count }
-        let start = lineStarts[line]
-        var end = line + 1 < lineStarts.count ? lineStarts[line + 1] : bytes.count
-        while end > start, bytes[end - 1] == 0x0A || bytes[end - 1] == 0x0D { end -= 1 }
-        return start..<end
+        guard line >= 0, line < file.lineCount else { return file.bytes.count..<file.bytes.count }
+        let range = file.lineRange(line + 1)
+        return range.start..<range.end
     }
 
     public func lineText(_ line: Int) -> String {
-        String(decoding: bytes[lineBytes(line)], as: UTF8.self)
+        String(decoding: file.bytes[lineBytes(line)], as: UTF8.self)
     }
 
-    public func line(of offset: Int) -> Int {
-        let clamped = min(max(0, offset), bytes.count)
-        var low = 0
-        var high = lineStarts.count - 1
-        while low < high {
-            let mid = (low + high + 1) / 2
-            if lineStarts[mid] <= clamped { low = mid } else { high = mid - 1 }
-        }
-        return low
-    }
+    public func line(of offset: Int) -> Int { file.lineIndex(of: offset) }
 
     public func position(of offset: Int) -> Position {
+        let bytes = file.bytes
         let clamped = min(max(0, offset), bytes.count)
         let line = line(of: clamped)
-        let lineEnd = lineBytes(line).upperBound
+        let lineRange = lineBytes(line)
+        let lineEnd = lineRange.upperBound
         var units = 0
-        var index = lineStarts[line]
+        var index = lineRange.lowerBound
         while index < min(clamped, lineEnd) {
             let width = Self.sequenceLength(bytes[index])
             units += width == 4 ? 2 : 1
@@ -68,8 +48,9 @@ public struct PositionMap: Sendable {
     /// The byte offset of a position; a character past the line's end means its end, a line past
     /// the last means the end of the text (LSP asks servers to be lenient both ways).
     public func offset(of position: Position) -> Int {
+        let bytes = file.bytes
         guard position.line >= 0 else { return 0 }
-        guard position.line < lineStarts.count else { return bytes.count }
+        guard position.line < file.lineCount else { return bytes.count }
         let range = lineBytes(position.line)
         var index = range.lowerBound
         var units = 0
@@ -100,17 +81,19 @@ public struct TextDocument: Sendable {
     public let uri: String
     /// The file the URI names: what `.rbc.yaml`, git and diagnostics' paths see.
     public let path: String
-    public private(set) var text: String
+    /// The text as a `SourceFile` (its path is `path`) and the positions over it, rebuilt on each change.
     public private(set) var map: PositionMap
+    public var file: SourceFile { map.file }
+    public var text: String { map.file.text }
     public var version: Int?
     /// Bumped on every change: analyses of older generations are never published.
     public private(set) var generation = 0
 
     public init(uri: String, text: String, version: Int?) {
         self.uri = uri
-        self.path = TextDocument.path(fromURI: uri)
-        self.text = text
-        self.map = PositionMap(text)
+        let path = TextDocument.path(fromURI: uri)
+        self.path = path
+        self.map = PositionMap(file: SourceFile(path: path, text: text))
         self.version = version
     }
 
@@ -128,8 +111,7 @@ public struct TextDocument: Sendable {
                 bytes = Array(change.text.utf8)
             }
         }
-        text = String(decoding: bytes, as: UTF8.self)
-        map = PositionMap(text)
+        map = PositionMap(file: SourceFile(path: path, text: String(decoding: bytes, as: UTF8.self)))
         self.version = version
         generation += 1
     }

@@ -355,9 +355,9 @@ public final class Executor: @unchecked Sendable {
             case .continue:
                 failures += 1
             case .halt:
-                stopped = (.halted, "step \(step.id) \(outcome.status): halted, nothing rolled back")
+                stopped = (.halted, "step \(step.id) \(outcome.status?.rawValue ?? "planned"): halted, nothing rolled back")
             case .abort:
-                stopped = (.rolledBack, "step \(step.id) \(outcome.status)")
+                stopped = (.rolledBack, "step \(step.id) \(outcome.status?.rawValue ?? "planned")")
             }
             if stopped != nil { break }
         }
@@ -455,14 +455,14 @@ public final class Executor: @unchecked Sendable {
             guard record(started) else { return notJournaled(step) }
             output.note("↩ rollback of \(step.id): restore \(change.undoKey)")
             if unrestorable.contains(step.id) {
-                return finishRollback(step, AttemptResult(status: "failed", reason: "the previous value of \(change.undoKey) held a secret, so the journal masked it; restore it by hand"))
+                return finishRollback(step, AttemptResult(status: .failed, reason: "the previous value of \(change.undoKey) held a secret, so the journal masked it; restore it by hand"))
             }
             do {
                 guard let store else { throw ConfigStore.Failure(description: "no config store `\(change.store)` is configured") }
                 try store.restore(change)
-                return finishRollback(step, AttemptResult(status: "succeeded", reason: nil))
+                return finishRollback(step, AttemptResult(status: .succeeded, reason: nil))
             } catch {
-                return finishRollback(step, AttemptResult(status: "failed", reason: "\(error)"))
+                return finishRollback(step, AttemptResult(status: .failed, reason: "\(error)"))
             }
         }
         return true // read-only or irreversible: nothing to undo
@@ -482,8 +482,8 @@ public final class Executor: @unchecked Sendable {
         finished.exitCode = result.exitCode
         finished.durationMs = result.durationMs
         record(finished)
-        if result.status != "succeeded" { output.note("✘ rollback of \(step.id) \(result.status)\(result.reason.map { ": \(redact($0))" } ?? "")") }
-        return result.status == "succeeded"
+        if result.status != .succeeded { output.note("✘ rollback of \(step.id) \(result.status)\(result.reason.map { ": \(redact($0))" } ?? "")") }
+        return result.status == .succeeded
     }
 
     func finish(_ status: RunStatus, reason: String?) {
@@ -497,13 +497,14 @@ public final class Executor: @unchecked Sendable {
 
     struct StepOutcome {
         let succeeded: Bool
-        let status: String
+        /// Nil in a plan: the step was planned, not run.
+        let status: StepStatus?
         /// A skipped step is not a failure; a refused or failed one is.
         let counts: Bool
     }
 
     struct AttemptResult {
-        var status: String
+        var status: StepStatus
         var reason: String?
         var exitCode: Int32?
         var httpStatus: Int?
@@ -518,8 +519,8 @@ public final class Executor: @unchecked Sendable {
     func perform(_ step: StepIR, list: String) -> StepOutcome {
         if list == "steps", let selected = settings.selectedSteps, !selected.contains(step.id) {
             // Not part of this partial run: journaled as skipped, left out of a plan.
-            if settings.dryRun { return StepOutcome(succeeded: true, status: "skipped", counts: false) }
-            return finishStep(step, list: list, AttemptResult(status: "skipped", reason: "not selected (\(settings.selection ?? "partial run"))"), counts: false)
+            if settings.dryRun { return StepOutcome(succeeded: true, status: .skipped, counts: false) }
+            return finishStep(step, list: list, AttemptResult(status: .skipped, reason: "not selected (\(settings.selection ?? "partial run"))"), counts: false)
         }
         var started = JournalEvent(.stepStarted)
         started.step = step.id
@@ -527,7 +528,7 @@ public final class Executor: @unchecked Sendable {
         started.action = step.action.kind.rawValue
         started.timeoutMs = step.timeoutMs
         if !record(started) {
-            return StepOutcome(succeeded: false, status: "failed", counts: true)
+            return StepOutcome(succeeded: false, status: .failed, counts: true)
         }
 
         var entry = PlanEntry(list: list, step: step.id, action: step.action.kind.rawValue, detail: describe(step.action, step: step, prefix: ""),
@@ -550,11 +551,11 @@ public final class Executor: @unchecked Sendable {
                     entry.conditionValue = ExpressionEvaluator.truthy(value) ? "true" : "false"
                     if !ExpressionEvaluator.truthy(value) {
                         if settings.dryRun { entry.detail = "(skipped) " + entry.detail; plan.append(entry) }
-                        return finishStep(step, list: list, AttemptResult(status: "skipped", reason: "condition `\(when)` is false"), counts: false)
+                        return finishStep(step, list: list, AttemptResult(status: .skipped, reason: "condition `\(when)` is false"), counts: false)
                     }
                 }
             } catch {
-                return finishStep(step, list: list, AttemptResult(status: "failed", reason: "condition `\(when)`: \(error)"))
+                return finishStep(step, list: list, AttemptResult(status: .failed, reason: "condition `\(when)`: \(error)"))
             }
         }
         // Alternatives in one command (`# Option A` … `# Option B` …): never both. Step mode asks which.
@@ -563,7 +564,7 @@ public final class Executor: @unchecked Sendable {
             let labels = alternatives.map(\.label).joined(separator: "; ")
             entry.approval = "holds alternatives (\(labels)): rbc run refuses it; rbc run --step asks which one to run"
             if !settings.dryRun {
-                return finishStep(step, list: list, AttemptResult(status: "refused",
+                return finishStep(step, list: list, AttemptResult(status: .refused,
                                                                   reason: "holds alternatives (\(labels)): rbc does not run both; `rbc run --step` asks which one"))
             }
         }
@@ -571,28 +572,28 @@ public final class Executor: @unchecked Sendable {
         if step.confirm || step.action.kind == .manual {
             entry.approval = step.action.kind == .manual ? "a person performs it and confirms" : "needs approval"
             if !settings.dryRun, !approve(step) {
-                return finishStep(step, list: list, AttemptResult(status: "refused", reason: "not approved"))
+                return finishStep(step, list: list, AttemptResult(status: .refused, reason: "not approved"))
             }
         }
         if settings.dryRun {
             // Nothing ran: later expressions that read this step stay unknown in the plan.
             plan.append(entry)
-            return StepOutcome(succeeded: true, status: "planned", counts: false)
+            return StepOutcome(succeeded: true, status: nil, counts: false)
         }
         output.note("▶ \(step.id)\(step.name.map { ": \($0)" } ?? "")")
         // Attempts, within the step's timeout, with backoff between them.
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(step.timeoutMs) * 1_000_000
         var backoff = Double(step.retry.backoffMs)
-        var result = AttemptResult(status: "failed")
+        var result = AttemptResult(status: .failed)
         for attempt in 1...max(1, step.retry.maxAttempts) {
             let remaining = Int((Int64(deadline) - Int64(DispatchTime.now().uptimeNanoseconds)) / 1_000_000)
             if remaining <= 0 {
-                result = AttemptResult(status: "timed_out", reason: "the step's timeout of \(DurationParser.format(milliseconds: step.timeoutMs)) ran out before attempt \(attempt)")
+                result = AttemptResult(status: .timedOut, reason: "the step's timeout of \(DurationParser.format(milliseconds: step.timeoutMs)) ran out before attempt \(attempt)")
                 break
             }
             runner.resetInterrupt()
             result = execute(step.action, step: step, fieldPrefix: "", timeoutMs: remaining, attempt: attempt)
-            if result.status == "succeeded" || signalCount > 0 || attempt == step.retry.maxAttempts { break }
+            if result.status == .succeeded || signalCount > 0 || attempt == step.retry.maxAttempts { break }
             // Wait, but never past the step's deadline.
             let left = Int((Int64(deadline) - Int64(DispatchTime.now().uptimeNanoseconds)) / 1_000_000)
             let wait = min(Int(backoff), max(0, left))
@@ -600,8 +601,8 @@ public final class Executor: @unchecked Sendable {
             if !sleep(milliseconds: wait) { break }
             backoff *= step.retry.multiplier
         }
-        if result.status == "succeeded" {
-            results[step.id] = StepResult(status: "succeeded", exitCode: result.exitCode.map(Int.init), httpStatus: result.httpStatus,
+        if result.status == .succeeded {
+            results[step.id] = StepResult(status: .succeeded, exitCode: result.exitCode.map(Int.init), httpStatus: result.httpStatus,
                                           stdout: result.stdout, stderr: result.stderr, outputs: result.outputs)
             completed.append(Completed(list: list, step: step, configChange: result.configChange))
         } else {
@@ -621,10 +622,10 @@ public final class Executor: @unchecked Sendable {
         record(finished)
         if results[step.id] == nil { results[step.id] = StepResult(status: result.status) }
         if !settings.dryRun {
-            let mark = result.status == "succeeded" ? "✔" : result.status == "skipped" ? "–" : "✘"
+            let mark = result.status == .succeeded ? "✔" : result.status == .skipped ? "–" : "✘"
             output.note("\(mark) \(step.id) \(result.status)\(result.reason.map { ": \(redact($0))" } ?? "")")
         }
-        return StepOutcome(succeeded: result.status == "succeeded" || result.status == "skipped", status: result.status, counts: counts)
+        return StepOutcome(succeeded: result.status.isSuccess, status: result.status, counts: counts)
     }
 
     func approve(_ step: StepIR) -> Bool {
@@ -692,25 +693,25 @@ public final class Executor: @unchecked Sendable {
                 answer = "run"
             }
             event.decision = answer == "run" || answer == "retry" ? "approved" : "refused"
-            guard record(event) else { return StepOutcome(succeeded: false, status: "refused", counts: true) }
+            guard record(event) else { return StepOutcome(succeeded: false, status: .refused, counts: true) }
             switch answer {
             case "run", "retry":
                 stepModeApproved.insert(step.id)
                 let outcome = perform(step, list: "steps")
                 if outcome.succeeded || signalCount > 0 || journalFailure != nil { return outcome }
                 failed = outcome
-                question = "Step \(step.id) \(outcome.status).\n[r]etry, [s]kip (go on without it), [a]bort (roll back)?"
+                question = "Step \(step.id) \(outcome.status?.rawValue ?? "planned").\n[r]etry, [s]kip (go on without it), [a]bort (roll back)?"
             case "skip":
                 // After a failure, skipping means the failure does not stop the run.
                 if let failed {
                     failuresSkipped += 1
                     return StepOutcome(succeeded: false, status: failed.status, counts: false)
                 }
-                return finishStep(step, list: "steps", AttemptResult(status: "skipped", reason: "skipped in step mode"), counts: false)
+                return finishStep(step, list: "steps", AttemptResult(status: .skipped, reason: "skipped in step mode"), counts: false)
             default:
                 abortRequested = true
                 output.note("✘ aborted at step \(step.id)")
-                return failed ?? StepOutcome(succeeded: false, status: "refused", counts: true)
+                return failed ?? StepOutcome(succeeded: false, status: .refused, counts: true)
             }
         }
     }
@@ -738,7 +739,7 @@ public final class Executor: @unchecked Sendable {
         started.timeoutMs = timeoutMs
         started.command = action.command.map { display($0, field: fieldPrefix + "command", step: step) }
         guard record(started) else {
-            return AttemptResult(status: "failed", reason: "not performed: \(journalFailure ?? "cannot write the journal")")
+            return AttemptResult(status: .failed, reason: "not performed: \(journalFailure ?? "cannot write the journal")")
         }
         var result: AttemptResult
         let began = DispatchTime.now().uptimeNanoseconds
@@ -746,12 +747,12 @@ public final class Executor: @unchecked Sendable {
             result = try act(action, step: step, fieldPrefix: fieldPrefix, timeoutMs: timeoutMs)
         } catch let failure as HTTPClient.Failure {
             // A request that ran out of time counts as a timeout, one a signal ended as interrupted.
-            let status = failure.kind == .timedOut ? "timed_out" : failure.kind == .interrupted ? "interrupted" : "failed"
+            let status: StepStatus = failure.kind == .timedOut ? .timedOut : failure.kind == .interrupted ? .interrupted : .failed
             result = AttemptResult(status: status, reason: failure.kind == .interrupted ? "ended by \(firstSignal ?? "a signal")" : "\(failure)",
                                    durationMs: Int((DispatchTime.now().uptimeNanoseconds - began) / 1_000_000))
             if action.kind == .httpRequest { result.bodyBytes = failure.bodyBytes }
         } catch {
-            result = AttemptResult(status: "failed", reason: "\(error)")
+            result = AttemptResult(status: .failed, reason: "\(error)")
         }
         var finished = JournalEvent(.attemptFinished)
         finished.step = step.id
@@ -801,29 +802,29 @@ public final class Executor: @unchecked Sendable {
                 record(event)
                 output.note("  \(event.text ?? "")")
             }
-            var result = AttemptResult(status: "succeeded", exitCode: run.exitCode, stdout: run.stdout, stderr: run.stderr, durationMs: run.durationMs)
+            var result = AttemptResult(status: .succeeded, exitCode: run.exitCode, stdout: run.stdout, stderr: run.stderr, durationMs: run.durationMs)
             switch run.ending {
             case .timedOut:
-                result.status = "timed_out"
+                result.status = .timedOut
                 result.reason = "timed out after \(DurationParser.format(milliseconds: max(1, timeoutMs))); its process group was ended"
             case .interrupted:
-                result.status = "interrupted"
+                result.status = .interrupted
                 result.reason = "ended by \(firstSignal ?? "a signal")"
             case .signaled:
-                result.status = "failed"
+                result.status = .failed
                 result.reason = "killed by signal \(run.exitCode - 128)"
             case .exited:
                 let codes = expect?.exitCodes ?? [0]
                 if !codes.contains(Int(run.exitCode)) {
-                    result.status = "failed"
+                    result.status = .failed
                     result.reason = "exit code \(run.exitCode)\(codes == [0] ? "" : " (expected \(codes.map(String.init).joined(separator: ", ")))")"
                 } else if let pattern = try expect?.outputPattern.map({ try resolve($0, field: "expect.output", step: step) }),
                           !Self.matches(pattern, run.stdout + "\n" + run.stderr) {
-                    result.status = "failed"
+                    result.status = .failed
                     result.reason = "the output does not match /\(pattern)/"
                 }
             }
-            if result.status == "succeeded" {
+            if result.status == .succeeded {
                 result.outputs = Self.outputs(step.outputs ?? [], stdout: run.stdout, stderr: run.stderr, body: nil)
             }
             return result
@@ -835,27 +836,27 @@ public final class Executor: @unchecked Sendable {
             let start = DispatchTime.now().uptimeNanoseconds
             let response = try HTTPClient.send(method: action.method ?? "GET", url: url, headers: headers, body: body, timeoutMs: timeoutMs, userAgent: userAgent,
                                                cancelled: { [unowned self] in signalCount > 0 })
-            var result = AttemptResult(status: "succeeded", httpStatus: response.status, stdout: response.body,
+            var result = AttemptResult(status: .succeeded, httpStatus: response.status, stdout: response.body,
                                        durationMs: Int((DispatchTime.now().uptimeNanoseconds - start) / 1_000_000))
             result.bodyBytes = response.bodyBytes
             let expected = expect?.status
             if let expected, !expected.contains(response.status) {
-                result.status = "failed"
+                result.status = .failed
                 result.reason = "HTTP \(response.status) (expected \(expected.map(String.init).joined(separator: ", ")))"
             } else if expected == nil, !(200...299).contains(response.status) {
-                result.status = "failed"
+                result.status = .failed
                 result.reason = "HTTP \(response.status)"
             } else if let pattern = try expect?.outputPattern.map({ try resolve($0, field: "expect.output", step: step) }),
                       !Self.matches(pattern, response.body) {
-                result.status = "failed"
+                result.status = .failed
                 result.reason = "the response body does not match /\(pattern)/"
             }
-            if result.status == "succeeded" { result.outputs = Self.outputs(step.outputs ?? [], stdout: "", stderr: "", body: response.body) }
+            if result.status == .succeeded { result.outputs = Self.outputs(step.outputs ?? [], stdout: "", stderr: "", body: response.body) }
             return result
         case .updateConfig:
             let storeName = action.store ?? "default"
             guard var store = settings.stores[storeName] else {
-                return AttemptResult(status: "failed", reason: "no config store `\(storeName)`: configure `stores: {\(storeName): {file: …}}` in .rbc.yaml")
+                return AttemptResult(status: .failed, reason: "no config store `\(storeName)`: configure `stores: {\(storeName): {file: …}}` in .rbc.yaml")
             }
             store.lockWaitMs = settings.lockWaitMs
             let key = try resolve(action.configKey ?? "", field: fieldPrefix + "config_key", step: step)
@@ -877,7 +878,7 @@ public final class Executor: @unchecked Sendable {
             // When a shallower key was replaced or created, this key itself did not exist before.
             let previous = change.undoKey == key ? change.previous : nil
             output.note("  \(key) = \(RuntimeValue.from(value).text) (was \(previous.map { RuntimeValue.from($0).text } ?? "unset")) in \(SourceLoader.shown(store.path))")
-            var result = AttemptResult(status: "succeeded")
+            var result = AttemptResult(status: .succeeded)
             result.configChange = change
             return result
         case .sendNotification:
@@ -899,12 +900,12 @@ public final class Executor: @unchecked Sendable {
             let duration = min(action.durationMs ?? 0, timeoutMs)
             output.note("  waiting \(DurationParser.format(milliseconds: max(1, duration)))")
             let completed = sleep(milliseconds: duration)
-            return AttemptResult(status: completed ? "succeeded" : "interrupted", reason: completed ? nil : "ended by \(firstSignal ?? "a signal")",
+            return AttemptResult(status: completed ? .succeeded : .interrupted, reason: completed ? nil : "ended by \(firstSignal ?? "a signal")",
                                  durationMs: duration)
         case .manual:
             // Done is what the approval said: a person at the terminal, or a flag given in advance.
             let by = approvedBy[step.id] ?? "terminal"
-            return AttemptResult(status: "succeeded", reason: by == "terminal" ? "confirmed by a person at the terminal"
+            return AttemptResult(status: .succeeded, reason: by == "terminal" ? "confirmed by a person at the terminal"
                                  : "approved by \(by) (no one confirmed at the terminal that it was done)")
         }
     }
@@ -914,16 +915,16 @@ public final class Executor: @unchecked Sendable {
         guard let webhook else {
             var event = JournalEvent(.message)
             event.text = redact(fallback)
-            guard record(event) else { return AttemptResult(status: "failed", reason: "not performed: \(journalFailure ?? "cannot write the journal")") }
+            guard record(event) else { return AttemptResult(status: .failed, reason: "not performed: \(journalFailure ?? "cannot write the journal")") }
             output.note("  \(redact(fallback))")
-            return AttemptResult(status: "succeeded", reason: "no webhook configured: printed")
+            return AttemptResult(status: .succeeded, reason: "no webhook configured: printed")
         }
         let response = try HTTPClient.postJSON(webhook.url, payload(webhook.format), timeoutMs: timeoutMs, userAgent: userAgent,
                                                cancelled: { [unowned self] in signalCount > 0 })
         guard (200...299).contains(response.status) else {
-            return AttemptResult(status: "failed", reason: "\(what): webhook answered HTTP \(response.status)", httpStatus: response.status)
+            return AttemptResult(status: .failed, reason: "\(what): webhook answered HTTP \(response.status)", httpStatus: response.status)
         }
-        return AttemptResult(status: "succeeded", httpStatus: response.status)
+        return AttemptResult(status: .succeeded, httpStatus: response.status)
     }
 
     /// What HTTP requests and webhooks say they come from.

@@ -50,14 +50,14 @@ public indirect enum RuntimeValue: Sendable, Equatable {
 
 /// What a finished step exposes to later expressions.
 public struct StepResult: Sendable {
-    public var status: String
+    public var status: StepStatus
     public var exitCode: Int?
     public var httpStatus: Int?
     public var stdout: String
     public var stderr: String
     public var outputs: [String: String]
 
-    public init(status: String, exitCode: Int? = nil, httpStatus: Int? = nil, stdout: String = "", stderr: String = "", outputs: [String: String] = [:]) {
+    public init(status: StepStatus, exitCode: Int? = nil, httpStatus: Int? = nil, stdout: String = "", stderr: String = "", outputs: [String: String] = [:]) {
         self.status = status
         self.exitCode = exitCode
         self.httpStatus = httpStatus
@@ -157,7 +157,7 @@ public enum ExpressionEvaluator {
             case "stderr": return .string(step.stderr)
             case "exit_code": return step.exitCode.map(RuntimeValue.int) ?? .null
             case "http_status": return step.httpStatus.map(RuntimeValue.int) ?? .null
-            case "status": return .string(step.status)
+            case "status": return .string(step.status.rawValue)
             default: throw Failure(description: "a step has no `\(path[2])`")
             }
         default:

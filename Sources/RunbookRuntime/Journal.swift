@@ -25,6 +25,17 @@ public enum JournalEventKind: String, Codable, Sendable, CaseIterable {
     case runFinished = "run_finished"
 }
 
+/// How a step, an attempt or a rollback ended: the journal's `outcome` (schema/journal.schema.json
+/// lists the same values; rbc_runtime.py writes them for Ansible runs).
+public enum StepStatus: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
+    case succeeded, failed, timedOut = "timed_out", interrupted, skipped, refused
+
+    /// A skipped step is no failure; every other status but success is one.
+    public var isSuccess: Bool { self == .succeeded || self == .skipped }
+
+    public var description: String { rawValue }
+}
+
 /// One journal line. Fields that do not apply to an event are absent.
 public struct JournalEvent: Codable, Sendable {
     public var seq: Int = 0
@@ -64,7 +75,7 @@ public struct JournalEvent: Codable, Sendable {
     public var action: String?
     public var command: String?
     public var timeoutMs: Int?
-    public var outcome: String?
+    public var outcome: StepStatus?
     public var exitCode: Int32?
     public var httpStatus: Int?
     /// With an `http_request` attempt: bytes of the answer's body received, all of them (the

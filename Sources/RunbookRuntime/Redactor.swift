@@ -158,7 +158,7 @@ public final class Redactor: @unchecked Sendable {
         guard !isEmpty else { return event }
         var copy = event
         let texts: [WritableKeyPath<JournalEvent, String?>] = [
-            \.runbook, \.commit, \.user, \.host, \.list, \.step, \.action, \.command, \.outcome, \.stdout, \.stderr,
+            \.runbook, \.commit, \.user, \.host, \.list, \.step, \.action, \.command, \.stdout, \.stderr,
             \.reason, \.decision, \.by, \.store, \.key, \.undoKey, \.signal, \.text, \.status,
         ]
         for path in texts { copy[keyPath: path] = copy[keyPath: path].map(redact) }

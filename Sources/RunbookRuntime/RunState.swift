@@ -17,7 +17,7 @@ public struct RunState: Sendable {
     /// The last `run_finished` (a rollback or resume appends another), nil if the run never ended.
     public let finished: JournalEvent?
     /// Step id → its last outcome.
-    public let stepStatus: [String: String]
+    public let stepStatus: [String: StepStatus]
     /// Main steps that succeeded, oldest first.
     public let completedOrder: [String]
     /// Steps whose undo succeeded (their last `rollback_finished` says so).
@@ -53,7 +53,7 @@ public struct RunState: Sendable {
     public var firstIncomplete: Int? {
         ir.steps.firstIndex { step in
             let status = stepStatus[step.id]
-            return status != "succeeded" && status != "skipped"
+            return !(status?.isSuccess ?? false)
         }
     }
 
@@ -84,7 +84,7 @@ public struct RunState: Sendable {
         root = first.root
         storePaths = first.stores ?? [:]
         finished = events.last { $0.event == .runFinished }
-        var status: [String: String] = [:]
+        var status: [String: StepStatus] = [:]
         var completed: [String] = []
         var undone = Set<String>()
         var tookEffect: [String] = []
@@ -126,20 +126,20 @@ public struct RunState: Sendable {
                 status[step] = outcome
                 if event.list == "steps" || event.list == nil {
                     completed.removeAll { $0 == step }
-                    if outcome == "succeeded" {
+                    if outcome == .succeeded {
                         completed.append(step)
                     } else {
                         // A step that ended failed, refused or skipped is not undone (as in the run).
                         tookEffect.removeAll { $0 == step }
                     }
-                } else if event.list == "rollback", outcome == "succeeded" {
+                } else if event.list == "rollback", outcome == .succeeded {
                     runbookRollbacksDone.insert(step)
                 }
                 let attempt = attempts[step]
                 results[step] = StepResult(status: outcome, exitCode: attempt?.exitCode.map(Int.init), httpStatus: attempt?.httpStatus,
                                            stdout: attempt?.stdout ?? "", stderr: attempt?.stderr ?? "", outputs: event.outputs ?? [:])
             case .rollbackFinished:
-                if let step = event.step, event.outcome == "succeeded" { undone.insert(step) }
+                if let step = event.step, event.outcome == .succeeded { undone.insert(step) }
             default:
                 continue
             }

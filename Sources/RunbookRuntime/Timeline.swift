@@ -45,8 +45,8 @@ public enum Timeline {
             case .attemptStarted: detail = event.command.map { "attempt \(event.attempt ?? 1) of \(event.step ?? ""): `\($0)`" } ?? "attempt \(event.attempt ?? 1) of \(event.step ?? "")"
             case .attemptFinished, .processStarted: continue
             case .stepFinished:
-                detail = "step \(event.step ?? "") \(event.outcome ?? "")\(event.reason.map { ": \($0)" } ?? "")"
-                if event.outcome == "succeeded", let id = event.step, let step = state.step(id), changesSomething(step) {
+                detail = "step \(event.step ?? "") \(event.outcome?.rawValue ?? "")\(event.reason.map { ": \($0)" } ?? "")"
+                if event.outcome == .succeeded, let id = event.step, let step = state.step(id), changesSomething(step) {
                     mitigatedAt = RunState.date(event.time)
                 }
             case .approval: detail = "step \(event.step ?? "") \(event.decision ?? "") (\(event.by ?? ""))"
@@ -54,7 +54,7 @@ public enum Timeline {
             case .message: detail = event.text ?? ""
             case .signal: detail = "\(event.signal ?? "signal") received\(event.text.map { ": \($0)" } ?? "")"
             case .rollbackStarted: detail = "rollback of \(event.step ?? "") started"
-            case .rollbackFinished: detail = "rollback of \(event.step ?? "") \(event.outcome ?? "")\(event.reason.map { ": \($0)" } ?? "")"
+            case .rollbackFinished: detail = "rollback of \(event.step ?? "") \(event.outcome?.rawValue ?? "")\(event.reason.map { ": \($0)" } ?? "")"
             case .runResumed: detail = "run resumed by \(event.user ?? "?")"
             case .runFinished: detail = "run finished: \(event.status ?? "")\(event.reason.map { " (\($0))" } ?? "")"
             }
@@ -63,8 +63,8 @@ public enum Timeline {
         if state.finished == nil {
             entries.append(Entry(time: "—", event: "interrupted", detail: "the journal ends here: rbc was killed; `rbc rollback \(state.runID)` undoes what completed"))
         }
-        let ran = state.ir.steps.filter { state.stepStatus[$0.id] == "succeeded" }.map(\.id)
-        let rolled = state.events.filter { $0.event == .rollbackFinished && $0.outcome == "succeeded" }.compactMap(\.step)
+        let ran = state.ir.steps.filter { state.stepStatus[$0.id] == .succeeded }.map(\.id)
+        let rolled = state.events.filter { $0.event == .rollbackFinished && $0.outcome == .succeeded }.compactMap(\.step)
         let succeeded = state.status == RunStatus.succeeded.rawValue
         return Document(run: state.runID, runbook: state.ir.runbook.name, severity: state.ir.runbook.severity?.rawValue ?? "unset", status: state.status,
                         started: state.started, durationMs: state.durationMs,
@@ -78,7 +78,7 @@ extension RunState {
     /// Steps whose undo failed and has not succeeded since, once each in the order they failed.
     public var rollbackFailedSteps: [String] {
         var seen = Set<String>()
-        return events.filter { $0.event == .rollbackFinished && $0.outcome != "succeeded" }.compactMap(\.step)
+        return events.filter { $0.event == .rollbackFinished && $0.outcome != .succeeded }.compactMap(\.step)
             .filter { !undone.contains($0) && seen.insert($0).inserted }
     }
 }

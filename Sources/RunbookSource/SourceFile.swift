@@ -63,8 +63,8 @@ public final class SourceFile: Sendable {
 
     public var lineCount: Int { lineStarts.count }
 
-    /// Line (0-based) containing a byte offset.
-    private func lineIndex(of offset: Int) -> Int {
+    /// Line (0-based) containing a byte offset; offsets outside the text are clamped to it.
+    public func lineIndex(of offset: Int) -> Int {
         let clamped = min(max(0, offset), bytes.count)
         var low = 0
         var high = lineStarts.count - 1

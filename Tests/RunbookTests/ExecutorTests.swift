@@ -101,7 +101,7 @@ func isRunning(_ pid: pid_t) -> Bool {
         usleep(200_000)
         for pid in pids { #expect(!isRunning(pid), "process \(pid) survived the timeout") }
         let finished = try fixture.events().first { $0.event == .stepFinished }
-        #expect(finished?.outcome == "timed_out")
+        #expect(finished?.outcome == .timedOut)
         #expect(run.stderr.contains("✘ hang timed_out: timed out after"))
     }
 
@@ -125,7 +125,7 @@ func isRunning(_ pid: pid_t) -> Bool {
         #expect(run.status == 3, "a failed rollback leaves the system partly changed")
         #expect(fixture.read("log") == "one\ntwo\nthree\nfour\nundo-three\nundo-two\nundo-one\n")
         let events = try fixture.events()
-        #expect(events.filter { $0.event == .rollbackFinished }.map(\.outcome) == ["succeeded", "failed", "succeeded"])
+        #expect(events.filter { $0.event == .rollbackFinished }.map(\.outcome) == [.succeeded, .failed, .succeeded])
         #expect(events.last?.status == "rollback_failed")
     }
 
@@ -142,7 +142,7 @@ func isRunning(_ pid: pid_t) -> Bool {
         let run = try fixture.rbc(["run", "rb.yaml"])
         #expect(run.status == 0, "\(run.stderr)")
         let attempts = try fixture.events().filter { $0.event == .attemptFinished }
-        #expect(attempts.map(\.outcome) == ["failed", "failed", "succeeded"])
+        #expect(attempts.map(\.outcome) == [.failed, .failed, .succeeded])
         #expect(attempts.map(\.attempt) == [1, 2, 3])
     }
 
@@ -160,7 +160,7 @@ func isRunning(_ pid: pid_t) -> Bool {
         let run = try fixture.rbc(["run", "rb.yaml", "--kill-grace", "1s"])
         #expect(run.status == 1)
         #expect(Date().timeIntervalSince(started) < 5, "five attempts share the 1.5s budget")
-        #expect(try fixture.events().first { $0.event == .stepFinished }?.outcome == "timed_out")
+        #expect(try fixture.events().first { $0.event == .stepFinished }?.outcome == .timedOut)
     }
 
     @Test func ctrlCStopsTheStepAndRollsBack() throws {
@@ -181,7 +181,7 @@ func isRunning(_ pid: pid_t) -> Bool {
         #expect(fixture.read("log") == "one\nundo-one\n")
         let events = try fixture.events()
         #expect(events.contains { $0.event == .signal && $0.signal == "SIGINT" })
-        #expect(events.first { $0.event == .stepFinished && $0.step == "long" }?.outcome == "interrupted")
+        #expect(events.first { $0.event == .stepFinished && $0.step == "long" }?.outcome == .interrupted)
         #expect(events.last?.status == "rolled_back")
     }
 
@@ -502,7 +502,8 @@ final class LoopbackServer {
     let port: Int
     let log: URL
 
-    init() throws {
+    /// `lifetimeSeconds`: how long it serves (a batch of ansible-playbook runs needs longer than a test).
+    init(lifetimeSeconds: Int = 120) throws {
         let dir = try TestSupport.temporaryDirectory()
         log = dir.appendingPathComponent("requests.jsonl")
         let script = dir.appendingPathComponent("server.py")
@@ -525,12 +526,12 @@ final class LoopbackServer {
         server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
         server.timeout = 0.2
         print(server.server_address[1], flush=True)
-        deadline = time.time() + 120
+        deadline = time.time() + int(sys.argv[2])
         while time.time() < deadline:
             server.handle_request()
         """.write(to: script, atomically: true, encoding: .utf8)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, log.path]
+        process.arguments = ["python3", script.path, log.path, String(lifetimeSeconds)]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()

@@ -202,6 +202,60 @@ import Testing
         #expect(clean.stderr.hasSuffix("checked 1 runbook: 0 errors, 0 warnings, 0 infos\n"), "nothing fixable, no count: \(clean.stderr)")
     }
 
+    /// RB054 end to end: every millisecond spelling becomes the same duration with a unit, in YAML and
+    /// on a Markdown fence; the IR is the same before and after, and a second run changes nothing.
+    @Test func millisecondDurationsAreRewrittenToTheSameDuration() throws {
+        let directory = try TestSupport.temporaryDirectory().path
+        let yaml = """
+        runbook:
+          name: "Example"
+          severity: P3
+          owner: team-sre
+          triggers: [{alert: Example, durationMs: 300000}]
+          escalation: "#sre-oncall"
+          defaults: {timeoutMs: 90500}
+          steps:
+            - id: settle   # keep me
+              action: wait
+              durationMs: 1500
+              retries:
+                attempts: 2
+                backoffMs: 250
+
+        """
+        let markdown = """
+        ---
+        severity: P3
+        owner: team-sre
+        ---
+        # Example
+
+        ## Verify
+
+        ```bash {id=pods timeoutMs=30000 readonly}
+        kubectl get pods
+        ```
+
+        """
+        try yaml.write(toFile: directory + "/a.yaml", atomically: true, encoding: .utf8)
+        try markdown.write(toFile: directory + "/b.md", atomically: true, encoding: .utf8)
+        func ir(_ name: String) throws -> String {
+            let run = try TestSupport.rbc(["compile", name], in: directory)
+            return run.stdout.components(separatedBy: "\n").filter { !$0.contains("sha256") && !$0.contains("\"column\"") }.joined(separator: "\n")
+        }
+        let before = try (ir("a.yaml"), ir("b.md"))
+        let first = try TestSupport.rbc(["check", "--fix", "--no-git", "--no-shellcheck", "a.yaml", "b.md"], in: directory)
+        #expect(first.stderr.contains("fixed 5 findings in 2 files"), "\(first.stderr)")
+        #expect(try String(contentsOfFile: directory + "/a.yaml", encoding: .utf8) == yaml
+            .replacingOccurrences(of: "durationMs: 300000", with: "duration: 5m").replacingOccurrences(of: "timeoutMs: 90500", with: "timeout: 1m30s500ms")
+            .replacingOccurrences(of: "durationMs: 1500", with: "duration: 1s500ms").replacingOccurrences(of: "backoffMs: 250", with: "backoff: 250ms"))
+        #expect(try String(contentsOfFile: directory + "/b.md", encoding: .utf8) == markdown.replacingOccurrences(of: "timeoutMs=30000", with: "timeout=30s"))
+        let after = try (ir("a.yaml"), ir("b.md"))
+        #expect(after.0 == before.0 && after.1 == before.1, "the same runbook, spelt differently")
+        let second = try TestSupport.rbc(["check", "--fix", "--no-git", "--no-shellcheck", "a.yaml", "b.md"], in: directory)
+        #expect(second.stderr.contains("fixed 0 findings in 0 files"), "\(second.stderr)")
+    }
+
     @Test func jsonCarriesTheEditsWithoutChangingTheFile() throws {
         let (directory, path) = try Self.setUp()
         let run = try TestSupport.rbc(["check", "--no-git", "--no-shellcheck", "--format", "json", "db.yaml"], in: directory)

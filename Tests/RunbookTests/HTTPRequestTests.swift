@@ -99,7 +99,7 @@ func httpStep(_ id: String, url: String, timeout: String, extra: String = "") ->
         let run = try fixture.rbc(["run", "rb.yaml"])
         #expect(run.status == 0, "900 ms is enough for 100 ms and 2 s for 1.4 s, not rounded down to seconds: \(run.stderr)")
         let events = try fixture.events()
-        #expect(events.filter { $0.event == .stepFinished }.map(\.outcome) == ["succeeded", "succeeded"])
+        #expect(events.filter { $0.event == .stepFinished }.map(\.outcome) == [.succeeded, .succeeded])
     }
 
     @Test func theTimeoutBoundsTheWholeRequest() throws {
@@ -112,7 +112,7 @@ func httpStep(_ id: String, url: String, timeout: String, extra: String = "") ->
         #expect(run.status == 1)
         let events = try fixture.events()
         let finished = events.filter { $0.event == .attemptFinished }
-        #expect(finished.map(\.outcome) == ["timed_out", "timed_out"], "\(run.stderr)")
+        #expect(finished.map(\.outcome) == [.timedOut, .timedOut], "\(run.stderr)")
         let late = try #require(finished.first?.durationMs)
         let drip = try #require(finished.last?.durationMs)
         // Each attempt's deadline as journaled (what is left of the step's timeout when it starts);
@@ -138,7 +138,7 @@ func httpStep(_ id: String, url: String, timeout: String, extra: String = "") ->
         #expect(!exit.signaled)
         let events = try fixture.events()
         let eight = try #require(events.first { $0.event == .stepFinished && $0.step == "eight-mib" })
-        #expect(eight.outcome == "succeeded")
+        #expect(eight.outcome == .succeeded)
         #expect(eight.outputs == ["first": "BEGIN", "last": "END"], "the head and the tail are kept")
         let attempt = try #require(events.first { $0.event == .attemptFinished && $0.step == "eight-mib" })
         let excerpt = attempt.stdout ?? ""
@@ -146,12 +146,12 @@ func httpStep(_ id: String, url: String, timeout: String, extra: String = "") ->
         #expect(attempt.bodyBytes == 8 << 20)
         // The whole GiB went through rbc, so a capture that kept the body could not stay under the bound.
         let whole = try #require(events.first { $0.event == .attemptFinished && $0.step == "one-gib" })
-        #expect(whole.outcome == "succeeded" && whole.bodyBytes == gib, "\(whole.outcome ?? "-"): \(whole.bodyBytes ?? -1) bytes, \(whole.reason ?? "")")
+        #expect(whole.outcome == .succeeded && whole.bodyBytes == gib, "\(whole.outcome?.rawValue ?? "-"): \(whole.bodyBytes ?? -1) bytes, \(whole.reason ?? "")")
         let peak = try #require(Int(fixture.read("peak")), "no peak measured")
         #expect(peak < 256 * 1024, "a 1 GiB body took \(peak / 1024) MiB")
         // The deadline holds while a huge body streams in.
         let cut = try #require(events.first { $0.event == .attemptFinished && $0.step == "one-gib-in-two-seconds" })
-        #expect(cut.outcome == "timed_out" || cut.outcome == "succeeded")
+        #expect(cut.outcome == .timedOut || cut.outcome == .succeeded)
         #expect((cut.durationMs ?? .max) < 2000 + 3000, "the 2 s deadline held: \(cut.durationMs ?? -1) ms")
         #expect(cut.bodyBytes ?? 0 > 0, "the body was streaming when the deadline came")
     }
@@ -168,7 +168,7 @@ func httpStep(_ id: String, url: String, timeout: String, extra: String = "") ->
         #expect(exit.code == 130)
         #expect(fixture.read("log") == "one\nundo-one\n")
         let events = try fixture.events()
-        #expect(events.first { $0.event == .stepFinished && $0.step == "wait" }?.outcome == "interrupted")
+        #expect(events.first { $0.event == .stepFinished && $0.step == "wait" }?.outcome == .interrupted)
         #expect(events.last?.status == "rolled_back")
     }
 }

@@ -538,6 +538,27 @@ final class IncidentFixture {
         #expect(refused.stdout.contains("`RB4001` (incident-malformed-line) cannot be configured"), "\(refused.stdout)")
     }
 
+    @Test func changedAndStagedRecordsAreCheckedToo() throws {
+        let fixture = try IncidentFixture()
+        try fixture.declareCheckout()
+        let git = "git -c user.name=t -c user.email=t@example.org"
+        #expect(try AdoptingDocTests.shell("git init -q && git add -A && \(git) commit -qm declared", in: fixture.url).isEmpty)
+        let unchanged = try fixture.rbc(["check", "--changed-since", "HEAD"])
+        #expect(unchanged.status == 0 && unchanged.stdout.isEmpty, "\(unchanged.stdout)")
+        let path = fixture.path + "/" + Self.record
+        let edit = #"{"by":"bob","event":"severity","previousSeverity":"P1","reason":"all regions","seq":2,"severity":"SEV0","time":"2024-11-15T14:30:00Z"}"#
+        try (fixture.read(Self.record) + edit + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let changed = try fixture.rbc(["check", "--changed-since", "HEAD", "--format", "concise"])
+        #expect(changed.status == 1)
+        #expect(changed.stdout == "\(Self.record):2:98: error[RB4004] `SEV0` is not a severity\n", "\(changed.stdout)")
+        #expect(try fixture.rbc(["check", "--changed-since", "HEAD", "--format", "concise", "incidents"]).stdout == changed.stdout)
+        #expect(try fixture.rbc(["check", "--changed-since", "HEAD", "runbooks"]).stdout.isEmpty, "not under the named path")
+        #expect(try fixture.rbc(["check", "--staged"]).stdout.isEmpty, "not staged yet")
+        #expect(try AdoptingDocTests.shell("git add -A", in: fixture.url).isEmpty)
+        let staged = try fixture.rbc(["check", "--staged", "--format", "concise"])
+        #expect(staged.status == 1 && staged.stdout == changed.stdout, "\(staged.stdout)")
+    }
+
     @Test func aWholeLastEventWithoutItsLineBreakIsKept() throws {
         let fixture = try IncidentFixture()
         try fixture.declareCheckout()

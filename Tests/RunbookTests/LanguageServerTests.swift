@@ -94,6 +94,50 @@ import Testing
         #expect(map.offset(of: Position(line: 0, character: 3)) == 7)     // inside a surrogate pair: after it
     }
 
+    /// The document's text is a `SourceFile` (the compiler's line table), so positions and diagnostics
+    /// agree on where lines end; lines far past the end are the end, never a trap.
+    @Test func documentsWrapTheCompilersSourceFile() {
+        let document = TextDocument(uri: "file:///tmp/a.yaml", text: "a\r\nb\rc\n", version: 1)
+        #expect(document.file.path == "/tmp/a.yaml" && document.file.text == document.text)
+        #expect(document.map.lineCount == document.file.lineCount && document.map.lineCount == 4)
+        for line in 0..<document.map.lineCount {
+            #expect(document.map.lineText(line) == document.file.lineText(line + 1))
+        }
+        #expect(document.map.lineBytes(Int.max) == 7..<7 && document.map.lineBytes(-1) == 7..<7)
+        #expect(document.map.offset(of: Position(line: Int.max, character: Int.max)) == 7)
+        #expect(document.map.line(of: Int.max) == 3 && document.map.line(of: Int.min) == 0)
+    }
+
+    /// A ```yaml rbc fence holds a step's fields: keys and values complete as in a step of `steps:`,
+    /// also when the fence is indented inside a list item.
+    @Test func completionInsideAMarkdownStepFence() {
+        let text = """
+        # Restart
+
+        ## Steps
+
+        1. Restart the API
+           ```yaml rbc
+           on_failure: 
+           ro
+           rollback:
+             ti
+           ```
+
+        """
+        let document = TextDocument(uri: "file:///tmp/page.md", text: text, version: 1)
+        func labels(_ line: Int, _ character: Int) -> [String] {
+            Completing.items(at: document.map.offset(of: Position(line: line, character: character)), document: document, names: RunbookSymbols()).map(\.label)
+        }
+        #expect(labels(6, 15) == ["abort", "continue", "halt"])
+        let stepKeys = labels(7, 5)
+        #expect(stepKeys.contains("readonly") && !stepKeys.contains("rollback") && stepKeys.contains("timeout") && stepKeys.contains("command") && !stepKeys.contains("on_failure"))
+        let rollbackKeys = labels(9, 7)
+        #expect(rollbackKeys.contains("timeout") && rollbackKeys.contains("action") && !rollbackKeys.contains("rollback"))
+        #expect(labels(2, 2).isEmpty, "prose gets no keys")
+        #expect(labels(11, 0).isEmpty, "after the fence: prose again")
+    }
+
     @Test func incrementalEditsApplyInOrder() {
         var document = TextDocument(uri: "file:///tmp/a.yaml", text: "a😀c\nline two\n", version: 1)
         document.apply([ContentChange(range: LSPRange(start: Position(line: 0, character: 1), end: Position(line: 0, character: 3)), text: "b"),

@@ -257,7 +257,7 @@ func uniqueSleep() -> String { "\(Int.random(in: 40...90)).\(Int.random(in: 100_
         #expect(!isRunning(escaped))
         #expect(processes(matching: "sleep \(marker)").isEmpty, "pgrep finds a survivor")
         let attempt = try #require(try fixture.events().first { $0.event == .attemptFinished && $0.step == "hang" })
-        #expect(attempt.outcome == "timed_out")
+        #expect(attempt.outcome == .timedOut)
         // The guarantee is timeout + grace + 200 ms (`make bench` measures the overshoot); on a loaded
         // test machine this only tells a kept deadline from one that waited for the sleep (40 s or more).
         #expect((attempt.durationMs ?? .max) < 1000 + 1000 + 5000, "took \(attempt.durationMs ?? -1) ms")
@@ -282,7 +282,7 @@ func uniqueSleep() -> String { "\(Int.random(in: 40...90)).\(Int.random(in: 100_
         #expect(fixture.read("log") == "one\nundo-one\n")
         #expect(processes(matching: "sleep \(marker)").isEmpty)
         let events = try fixture.events()
-        #expect(events.first { $0.event == .stepFinished && $0.step == "hold" }?.outcome == "interrupted")
+        #expect(events.first { $0.event == .stepFinished && $0.step == "hold" }?.outcome == .interrupted)
         #expect(events.last?.status == "rolled_back")
     }
 
@@ -308,7 +308,7 @@ func uniqueSleep() -> String { "\(Int.random(in: 40...90)).\(Int.random(in: 100_
         #expect(processes(matching: "sleep \(marker)").isEmpty, "the step's process outlived rbc")
         let events = try fixture.events()
         #expect(events.contains { $0.event == .signal && $0.signal == name })
-        #expect(events.first { $0.event == .stepFinished && $0.step == "long" }?.outcome == "interrupted")
+        #expect(events.first { $0.event == .stepFinished && $0.step == "long" }?.outcome == .interrupted)
         #expect(events.last?.status == "rolled_back")
     }
 
@@ -330,7 +330,7 @@ func uniqueSleep() -> String { "\(Int.random(in: 40...90)).\(Int.random(in: 100_
         #expect(fixture.read("log") == "one\nundo-one\n")
         let events = try fixture.events()
         #expect(events.contains { $0.event == .signal && $0.signal == "SIGPIPE" })
-        #expect(events.first { $0.event == .stepFinished && $0.step == "talk" }?.outcome == "interrupted")
+        #expect(events.first { $0.event == .stepFinished && $0.step == "talk" }?.outcome == .interrupted)
         #expect(events.last?.status == "rolled_back")
         #expect(events.filter { $0.event == .signal }.count == 1, "a pipe that stays closed is one stop, not a second signal")
     }

@@ -438,7 +438,7 @@ func answering(_ answers: String, _ arguments: [String], in fixture: RunFixture)
         #expect(from.status == 0, "\(from.stderr)")
         #expect(fixture.read("log") == "two\nthree\n")
         let skipped = try fixture.events().first { $0.event == .stepFinished && $0.step == "one" }
-        #expect(skipped?.outcome == "skipped")
+        #expect(skipped?.outcome == .skipped)
         #expect(skipped?.reason == "not selected (--from two)")
         try FileManager.default.removeItem(at: fixture.url.appendingPathComponent(".rbc"))
         try "".write(to: fixture.url.appendingPathComponent("log"), atomically: true, encoding: .utf8)
@@ -555,7 +555,7 @@ func answering(_ answers: String, _ arguments: [String], in fixture: RunFixture)
         #expect(run.status != 0, "\(run.stderr)")
         #expect(fixture.read("log") == "", "neither option ran, let alone both")
         let finished = try fixture.events().first { $0.event == .stepFinished }
-        #expect(finished?.outcome == "refused")
+        #expect(finished?.outcome == .refused)
         #expect(finished?.reason?.contains("rbc does not run both") == true, "\(String(describing: finished?.reason))")
     }
 

@@ -21,12 +21,14 @@ import urllib.parse
 
 try:
     from ansible.errors import AnsibleFilterError
-    from ansible.utils.unsafe_proxy import wrap_var
+    from ansible.utils.unsafe_proxy import NativeJinjaUnsafeText, wrap_var
 except ImportError:  # used outside Ansible (the callback imports the masking only)
     AnsibleFilterError = ValueError
 
     def wrap_var(value):
         return value
+
+    NativeJinjaUnsafeText = str
 
 _IR_CACHE = {}
 _UNITS = [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)]
@@ -339,6 +341,526 @@ def outputs_of(declarations, stdout, stderr, body):
     return values
 
 
+# MARK: - Values in URLs and config keys (RunbookRuntime/ValueEncoding.swift)
+
+_UNRESERVED = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+
+
+def url_part(prefix):
+    """Where in a URL a substituted value lands, judged by the literal text before it."""
+    if not prefix:
+        return "base"
+    if "#" in prefix:
+        return "fragment"
+    if "?" in prefix:
+        return "query"
+    scheme = prefix.find("://")
+    if scheme < 0:
+        return "path"
+    return "path" if "/" in prefix[scheme + 3:] else "authority"
+
+
+def encode_url_value(value, part):
+    if part == "base":
+        parsed = urllib.parse.urlsplit(value)
+        if parsed.scheme.lower() not in ("http", "https") or not parsed.hostname:
+            raise AnsibleFilterError("`%s` is not an http(s) URL" % value)
+        return value
+    if part == "authority":
+        if not value or not all(c in _UNRESERVED or c in ":[]" for c in value):
+            raise AnsibleFilterError("`%s` is not a host name" % value)
+        return value
+    return urllib.parse.quote(value, safe="-._~")
+
+
+def check_key_segment(value):
+    if not value or "." in value or any(c.isspace() for c in value):
+        raise AnsibleFilterError("`%s` is not a single config key segment (no dots, no spaces, not empty)" % value)
+
+
+def check_key(key):
+    if not key or "" in key.split("."):
+        raise AnsibleFilterError("`%s` is not a valid config key (an empty segment)" % key)
+
+
+# MARK: - Config stores (RunbookRuntime/ConfigStore.swift)
+#
+# The same edit as rbc run's: the value's own text is replaced where it stands (a key that is not
+# there is added to the mapping that should hold it), so every other character of the file stays;
+# the edit must mean exactly the change, else nothing is written. rbc reads the file with its own
+# positioned YAML reader; this reads it with PyYAML's composer (Ansible's own YAML library), which
+# keeps each node's position the same way. The store is locked with rbc's lock file, the file
+# written through a temporary file with its mode and owner, a symbolic link's target replaced.
+
+class StoreFailure(Exception):
+    pass
+
+
+def following_links(path):
+    current = path
+    for _ in range(40):
+        if not os.path.islink(current):
+            return current
+        destination = os.readlink(current)
+        current = destination if destination.startswith("/") else os.path.join(os.path.dirname(current), destination)
+    return current
+
+
+def plain_json(value):
+    """A loaded value as rbc's JSONValue: an integral float is an int, a bool stays a bool."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return int(value) if value == math.floor(value) and abs(value) < 1e15 else value
+    if isinstance(value, (list, tuple)):
+        return [plain_json(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain_json(v) for k, v in value.items()}
+    return None
+
+
+def same_json(a, b):
+    """JSONValue equality: true is not 1."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_json(a[k], b[k]) for k in a)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    return type(a) is type(b) and a == b
+
+
+def quoted_json(text):
+    return json.dumps(text, ensure_ascii=False)
+
+
+def render_value(value, is_json):
+    """A value in flow style, valid as JSON and as YAML (1.1 and 1.2) with the same meaning."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return quoted_json(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return "null" if is_json else (".nan" if math.isnan(value) else "-.inf" if value < 0 else ".inf")
+        text = repr(value)
+        if "." not in text:
+            exponent = next((i for i, c in enumerate(text) if c in "eE"), None)
+            text = text[:exponent] + ".0" + text[exponent:] if exponent is not None else text + ".0"
+        return text
+    if isinstance(value, list):
+        return "[" + ", ".join(render_value(v, is_json) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(quoted_json(k) + ": " + render_value(value[k], is_json) for k in sorted(value)) + "}"
+    return "null"
+
+
+def nest(parts, value):
+    for part in reversed(parts):
+        value = {part: value}
+    return value
+
+
+def compose(text, path):
+    """PyYAML's node tree of the store, each node keeping its anchor; an alias is a node of its own."""
+    import yaml  # Ansible's own dependency
+
+    loader = yaml.SafeLoader(text)
+    original = loader.compose_node
+
+    def compose_node(parent, index):
+        event = loader.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            original(parent, index)
+            alias = yaml.ScalarNode("tag:rbc:alias", "", event.start_mark, event.end_mark)
+            alias.rbc_alias = True
+            return alias
+        node = original(parent, index)
+        node.rbc_anchor = getattr(event, "anchor", None)
+        return node
+
+    loader.compose_node = compose_node
+    try:
+        return loader.get_single_node()
+    except yaml.YAMLError as error:
+        raise StoreFailure("%s cannot be edited in place: %s" % (path, str(error).replace("\n", " "))) from None
+    finally:
+        loader.dispose()
+
+
+class StoreEditor:
+    """Edits of a store's text at a value's range (StoreEditor in ConfigStore.swift)."""
+
+    def __init__(self, text, is_json, path):
+        import yaml
+
+        self.text, self.is_json, self.path = text, is_json, path
+        root = compose(text, path) if text.strip() else None
+        if root is not None and not isinstance(root, yaml.MappingNode) and not (isinstance(root, yaml.ScalarNode) and root.value == ""):
+            raise StoreFailure("%s is not a mapping of keys" % path)
+        self.root = root if isinstance(root, yaml.MappingNode) else None
+
+    @staticmethod
+    def key_text(node):
+        import yaml
+
+        return node.value if isinstance(node, yaml.ScalarNode) and not getattr(node, "rbc_alias", False) else None
+
+    def locate(self, parts):
+        import yaml
+
+        mapping = self.root
+        if mapping is None:
+            return ("insert", 0, None)
+        for depth, part in enumerate(parts):
+            pair = next(((k, v) for k, v in mapping.value if self.key_text(k) == part), None)
+            if pair is None:
+                return ("insert", depth, mapping)
+            if depth == len(parts) - 1:
+                return ("replace", depth, pair)
+            if getattr(pair[1], "rbc_alias", False):
+                raise StoreFailure("`%s` in %s is an alias: changing what it points to would change every place that uses the anchor"
+                                   % (".".join(parts[:depth + 1]), self.path))
+            if not isinstance(pair[1], yaml.MappingNode):
+                return ("replace", depth, pair)
+            mapping = pair[1]
+        return ("insert", len(parts) - 1, mapping)
+
+    def setting(self, parts, value, source=None):
+        """(text, depth, previous source) of setting parts to value; source replaces the value as is."""
+        found = self.locate(parts)
+        if found[0] == "replace":
+            _, depth, (key, node) = found
+            if getattr(node, "rbc_anchor", None):
+                raise StoreFailure("`%s` in %s carries an anchor (&%s): aliases elsewhere would change with it"
+                                   % (".".join(parts[:depth + 1]), self.path, node.rbc_anchor))
+            start, end = self.value_region(key, node)
+            nested = nest(parts[depth + 1:], value)
+            replacement = (source if source is not None else " " + render_value(value, self.is_json)) if depth == len(parts) - 1 \
+                else " " + render_value(nested, self.is_json)
+            return self.text[:start] + replacement + self.text[end:], depth, self.text[start:end]
+        _, depth, mapping = found
+        nested = nest(parts[depth + 1:], value)
+        return self.inserting(parts[depth], " " + render_value(nested, self.is_json), mapping), depth, None
+
+    def removing(self, parts):
+        found = self.locate(parts)
+        if found[0] != "replace" or found[1] != len(parts) - 1:
+            return self.text
+        key, node = found[2]
+        container = self.root
+        for part in parts[:-1]:
+            container = next(v for k, v in container.value if self.key_text(k) == part)
+        pairs = container.value
+        index = next(i for i, (k, _) in enumerate(pairs) if k is key)
+        value_end = self.trimmed_end(node.end_mark.index, key.end_mark.index)
+        if self.is_flow(container):
+            if index > 0:
+                start, end = self.trimmed_end(pairs[index - 1][1].end_mark.index, pairs[index - 1][0].end_mark.index), value_end
+            elif len(pairs) > 1:
+                start, end = key.start_mark.index, pairs[1][0].start_mark.index
+            else:
+                start, end = key.start_mark.index, value_end
+            return self.text[:start] + self.text[end:]
+        start, end = self.line_start(key.start_mark.index), value_end
+        while end < len(self.text) and self.text[end] != "\n":
+            end += 1
+        if end < len(self.text):
+            end += 1
+        elif start > 0:
+            start -= len(self.newline())
+        return self.text[:start] + self.text[end:]
+
+    def value_region(self, key, node):
+        colon = key.end_mark.index
+        while colon < len(self.text) and self.text[colon] in " \t":
+            colon += 1
+        if colon >= len(self.text) or self.text[colon] != ":":
+            raise StoreFailure("the key `%s` in %s has a form rbc does not edit" % (self.key_text(key) or "", self.path))
+        start = colon + 1
+        return start, max(start, self.trimmed_end(node.end_mark.index, start))
+
+    def trimmed_end(self, end, floor):
+        index = min(end, len(self.text))
+        while index > floor and self.text[index - 1] in " \t\n\r":
+            index -= 1
+        return max(index, floor)
+
+    def line_start(self, offset):
+        index = offset
+        while index > 0 and self.text[index - 1] != "\n":
+            index -= 1
+        return index
+
+    def is_flow(self, mapping):
+        return mapping.start_mark.index < len(self.text) and self.text[mapping.start_mark.index] == "{"
+
+    def newline(self):
+        return "\r\n" if "\r\n" in self.text else "\n"
+
+    def render_key(self, key):
+        if not self.is_json and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", key) \
+                and key.lower() not in ("y", "n", "yes", "no", "on", "off", "true", "false", "null"):
+            return key
+        return quoted_json(key)
+
+    def inserting(self, key, value_text, mapping):
+        entry = self.render_key(key) + ":" + value_text
+        text, newline = self.text, self.newline()
+        if mapping is None:
+            if self.is_json:
+                return "{" + entry + "}" + newline
+            return text + ("" if not text or text.endswith("\n") else newline) + entry + newline
+        pairs = mapping.value
+        if self.is_flow(mapping):
+            if pairs:
+                last_key, last_value = pairs[-1]
+                end = self.trimmed_end(last_value.end_mark.index, last_key.end_mark.index)
+                own_line = "\n" in text[mapping.start_mark.index:last_key.start_mark.index]
+                separator = ("," + newline + " " * (last_key.start_mark.index - self.line_start(last_key.start_mark.index))) if own_line else ", "
+                return text[:end] + separator + entry + text[end:]
+            opening = mapping.start_mark.index + 1
+            return text[:opening] + entry + text[opening:]
+        first = pairs[0][0].start_mark.index if pairs else mapping.start_mark.index
+        indent = " " * (first - self.line_start(first))
+        end = self.trimmed_end(pairs[-1][1].end_mark.index, pairs[-1][0].end_mark.index) if pairs else mapping.end_mark.index
+        while end < len(text) and text[end] != "\n":
+            end += 1
+        if end < len(text):
+            return text[:end + 1] + indent + entry + newline + text[end + 1:]
+        return text[:end] + newline + indent + entry + text[end:]
+
+
+class StoreLock:
+    """rbc's lock on a store file (StoreLocks): `.NAME.rbc-lock` beside it, flock'd, removed by its holder."""
+
+    def __init__(self, target, wait_ms):
+        self.target, self.wait_ms, self.descriptor = target, wait_ms, None
+        directory = os.path.dirname(target) or "."
+        self.path = os.path.join(directory, "." + os.path.basename(target) + ".rbc-lock")
+
+    def __enter__(self):
+        import fcntl
+
+        deadline = time.monotonic() + max(0, self.wait_ms) / 1000
+        while True:
+            try:
+                descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            except OSError as error:
+                raise StoreFailure("cannot lock %s: %s: %s" % (self.target, self.path, error.strerror)) from None
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                holder = os.pread(descriptor, 256, 0).decode("utf-8", "replace").strip() or "holder unknown"
+                os.close(descriptor)
+                if time.monotonic() >= deadline:
+                    raise StoreFailure("%s is in use by another rbc (%s)" % (self.target, holder)) from None
+                time.sleep(0.02)
+                continue
+            try:
+                opened, current = os.fstat(descriptor), os.stat(self.path)
+            except OSError:
+                opened = current = None
+            if opened is None or (opened.st_ino, opened.st_dev) != (current.st_ino, current.st_dev):
+                os.close(descriptor)
+                continue
+            os.ftruncate(descriptor, 0)
+            os.pwrite(descriptor, ("pid %d (ansible-playbook)\n" % os.getpid()).encode(), 0)
+            self.descriptor = descriptor
+            return self
+
+    def __exit__(self, *_):
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+        os.close(self.descriptor)
+
+
+def sync_directory(directory):
+    descriptor = os.open(directory or ".", os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+class ConfigStore:
+    def __init__(self, name, path, lock_wait_ms):
+        self.name, self.path, self.lock_wait_ms = name, path, lock_wait_ms
+        self.target = following_links(path)
+        self.is_yaml = os.path.splitext(path)[1].lower() in (".yaml", ".yml")
+
+    def read_text(self):
+        if not os.path.exists(self.target):
+            return ""
+        try:
+            with open(self.target, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            raise StoreFailure("cannot read %s" % self.target) from None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise StoreFailure("%s is not UTF-8 text" % self.target) from None
+
+    def meaning(self, text):
+        if not text.strip():
+            return {}
+        if self.is_yaml:
+            import yaml
+
+            try:
+                document = yaml.safe_load(text)
+            except yaml.YAMLError as error:
+                raise StoreFailure("%s is not valid YAML: %s" % (self.target, str(error).replace("\n", " "))) from None
+            if document is None:
+                return {}
+        else:
+            try:
+                document = json.loads(text)
+            except ValueError:
+                document = None
+        if not isinstance(document, dict):
+            raise StoreFailure("%s is not a mapping of keys" % self.target)
+        return plain_json(document)
+
+    @staticmethod
+    def value_at(parts, document):
+        current = document
+        for part in parts:
+            if not isinstance(current, dict) or part not in current:
+                return None, False
+            current = current[part]
+        return current, True
+
+    @staticmethod
+    def parts(key):
+        parts = key.split(".")
+        if not parts or "" in parts:
+            raise StoreFailure("`%s` is not a dotted key" % key)
+        return parts
+
+    def plan(self, key, value):
+        """The change (as journaled before the write) and the text to write; nothing is written."""
+        parts = self.parts(key)
+        with StoreLock(self.target, self.lock_wait_ms):
+            text = self.read_text()
+            before = self.meaning(text)
+            edited, depth, previous_source = StoreEditor(text, not self.is_yaml, self.target).setting(parts, value)
+            undo_key = ".".join(parts[:depth + 1])
+            previous, present = self.value_at(parts[:depth + 1], before) if previous_source is not None else (None, False)
+            written, found = self.value_at(parts, self.meaning(edited))
+            if not found or not same_json(written, value):
+                raise StoreFailure("cannot set %s in %s in place" % (key, self.target))
+        change = {"store": self.name, "path": self.target, "key": key, "undoKey": undo_key, "previous": previous, "present": present,
+                  "previousSource": previous_source}
+        return change, text, edited
+
+    def apply(self, before, edited):
+        """Writes the planned text, unless the store changed since its previous value was journaled."""
+        with StoreLock(self.target, self.lock_wait_ms):
+            if self.read_text() != before:
+                raise StoreFailure("%s changed after its previous value was journaled (another writer, or another host of this play "
+                                   "sharing the store); nothing written" % self.target)
+            self.write(edited)
+
+    def restore(self, change):
+        """Puts back what a change replaced: its source text (or value), or no key when it did not exist."""
+        parts = self.parts(change["undoKey"])
+        with StoreLock(self.target, self.lock_wait_ms):
+            text = self.read_text()
+            editor = StoreEditor(text, not self.is_yaml, self.target)
+            if change.get("present"):
+                previous = change.get("previous")
+                restored = editor.setting(parts, previous, change.get("previousSource"))[0]
+                value, found = self.value_at(parts, self.meaning(restored))
+                if not found or not same_json(value, previous):
+                    # The recorded text no longer fits where it goes: write the value instead.
+                    restored = editor.setting(parts, previous)[0]
+                value, found = self.value_at(parts, self.meaning(restored))
+                if not found or not same_json(value, previous):
+                    raise StoreFailure("cannot restore %s in %s in place" % (change["undoKey"], self.target))
+            else:
+                restored = editor.removing(parts)
+                self.meaning(restored)
+                if StoreEditor(restored, not self.is_yaml, self.target).locate(parts)[0] != "insert":
+                    raise StoreFailure("cannot remove %s from %s in place" % (change["undoKey"], self.target))
+            if restored != text:
+                self.write(restored)
+
+    def write(self, text):
+        """A temporary file beside the target with its mode and owner, fsync, rename, fsync the directory."""
+        directory = os.path.dirname(self.target) or "."
+        temporary = os.path.join(directory, ".%s.rbc-%d" % (os.path.basename(self.target), os.getpid()))
+        try:
+            original = os.stat(self.target)
+        except OSError:
+            original = None
+        try:
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+        except OSError as error:
+            raise StoreFailure("cannot write %s: %s" % (temporary, error.strerror)) from None
+        try:
+            if original is not None:
+                os.fchmod(descriptor, original.st_mode & 0o7777)
+                if (original.st_uid, original.st_gid) != (os.geteuid(), os.getegid()):
+                    try:
+                        os.fchown(descriptor, original.st_uid, original.st_gid)
+                    except OSError:
+                        pass
+                    os.fchmod(descriptor, original.st_mode & 0o7777)  # chown clears set-id bits
+            data = text.encode("utf-8")
+            while data:
+                data = data[os.write(descriptor, data):]
+            os.fsync(descriptor)
+            os.close(descriptor)
+            descriptor = None
+            os.rename(temporary, self.target)
+        except OSError as error:
+            if descriptor is not None:
+                os.close(descriptor)
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+            raise StoreFailure("cannot replace %s: %s" % (self.target, error.strerror)) from None
+        sync_directory(directory)
+
+
+# MARK: - HTTP requests and webhooks (RunbookRuntime/HTTPClient.swift)
+
+CAPTURE_LIMIT = 256 * 1024
+
+
+def captured(text):
+    """A body kept as rbc keeps one: all of it when small, else its first and last halves with a marker."""
+    data = (text or "").encode("utf-8")
+    if len(data) <= CAPTURE_LIMIT:
+        return text or ""
+    half = CAPTURE_LIMIT // 2
+    marker = ("\n[… %d bytes not kept …]\n" % (len(data) - CAPTURE_LIMIT)).encode("utf-8")
+    return (data[:half] + marker + data[-half:]).decode("utf-8", "replace")
+
+
+def whole_seconds(ms):
+    """uri's timeout is whole seconds: the budget left, rounded up (never shorter than rbc's bound)."""
+    return max(1, (int(ms) + 999) // 1000)
+
+
+def json_document(value):
+    """JSONSerialization's text with sorted keys: compact, `/` escaped."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).replace("/", "\\/")
+
+
 # MARK: - The run's state
 
 
@@ -423,19 +945,38 @@ class Run:
         return value
 
     def resolve(self, step, field, text):
+        """A string field with its `${{ }}` evaluated, each value encoded for where it goes (Executor.resolve)."""
         template = next((t for t in step.get("templates") or [] if t["field"] == field), None)
         if template is None:
+            if "${{" in text:
+                raise AnsibleFilterError("`%s` holds `${{ }}` the IR does not describe: recompile the runbook" % field)
             return text
+        bare = field[len("rollback."):] if field.startswith("rollback.") else field
         out = ""
         for part in template["parts"]:
             if part.get("substitution") is None:
                 out += part.get("text") or ""
                 continue
-            value = self.value(step["substitutions"][part["substitution"]])
-            if field.endswith("expect.output"):
+            substitution = step["substitutions"][part["substitution"]]
+            value = self.value(substitution)
+            if bare == "url":
+                value = encode_url_value(value, url_part(out))
+            elif bare == "config_key" and not self.declares_shape(substitution):
+                check_key_segment(value)
+            elif bare == "expect.output":
                 value = re.escape(value)
             out += value
+        if bare == "config_key":
+            check_key(out)
         return out
+
+    def declares_shape(self, substitution):
+        """A parameter whose `pattern:` declares the value's shape (which may hold dots)."""
+        references = substitution.get("references") or []
+        if len(references) != 1 or not references[0].startswith("params.") or substitution["expression"] != references[0]:
+            return False
+        name = references[0][len("params."):]
+        return any(p["name"] == name and p.get("pattern") is not None for p in self.ir["params"])
 
     def environment(self, step, field):
         env = {}
@@ -470,10 +1011,17 @@ def project_root():
     return None
 
 
-def rbc_start(ir_path, given, host, rbc_version, working_directory=""):
-    """The run's first event (run_started: the IR, parameter values with secrets masked, where it runs)."""
-    state = {"ir": ir_path, "cwd": working_directory or os.getcwd(), "results": {}, "completed": [], "stop": "", "reason": "", "failures": 0,
-             "rollback_ok": True, "step": {}, "journal": []}
+def rbc_start(ir_path, given, host, rbc_version, working_directory="", stores=None, webhooks=None, lock_wait_ms=10000):
+    """The run's first event (run_started: the IR, parameter values with secrets masked, where it runs).
+    `stores` are the config stores by name (a relative path is the host's working directory's), `webhooks`
+    the notification and ticket webhooks, as `.rbc.yaml` configured them when exporting (or host vars)."""
+    cwd = working_directory or os.getcwd()
+    stores = {str(name): os.path.normpath(os.path.join(cwd, str(path))) for name, path in dict(stores or {}).items()}
+    webhooks = {str(kind): {"url": str(hook["url"]), "format": str(hook.get("format") or "json")}
+                for kind, hook in dict(webhooks or {}).items() if hook and hook.get("url")}
+    state = {"ir": ir_path, "cwd": cwd, "results": {}, "completed": [], "stop": "", "reason": "", "failures": 0,
+             "rollback_ok": True, "step": {}, "journal": [], "stores": stores, "webhooks": webhooks, "changes": {},
+             "lock_wait_ms": int(lock_wait_ms), "agent": "rbc/%s" % rbc_version if rbc_version else "rbc"}
     run = Run(state, given)
     shown = {}
     for param in run.ir["params"]:
@@ -484,7 +1032,7 @@ def rbc_start(ir_path, given, host, rbc_version, working_directory=""):
     run.event("run_started", journalVersion="rbc.journal/v1", rbcVersion=rbc_version, runbook=(run.ir.get("source") or {}).get("path"),
               commit=provenance.get("head"), dirty=provenance.get("dirty", False), contentHash=run.ir["contentHash"], ir=run.ir,
               params=shown, user=os.environ.get("USER") or getpass.getuser(), host=host, pid=os.getpid(), dryRun=False,
-              workingDirectory=working_directory or os.getcwd(), root=project_root())
+              workingDirectory=working_directory or os.getcwd(), root=project_root(), stores=stores or None)
     return wrap_var(run.state)
 
 
@@ -514,6 +1062,21 @@ def rbc_begin(state, step_id, step_list, given):
     return wrap_var(run.state)
 
 
+def controller_has_terminal():
+    """Whether ansible-playbook (this worker's parent) reads a terminal it owns, as its `pause` requires
+    to ask: a worker's own stdin is /dev/null, and `pause` answers "" both to Enter and to no terminal."""
+    try:
+        descriptor = os.open("/proc/%d/fd/0" % os.getppid(), os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        return os.isatty(descriptor) and os.tcgetpgrp(descriptor) == os.getpgid(os.getppid())
+    except OSError:
+        return False
+    finally:
+        os.close(descriptor)
+
+
 def rbc_approval(state, given, answer, approve, approve_all, interactive):
     """The approval event: pre-answered (-e rbc_approve / rbc_approve_all), asked, or refused without a terminal."""
     run = Run(state, given)
@@ -525,7 +1088,7 @@ def rbc_approval(state, given, answer, approve, approve_all, interactive):
         decision, by = "approved", "--yes"
     elif step_id in approve:
         decision, by = "approved", "--approve %s" % step_id
-    elif interactive and isinstance(answer, dict) and "user_input" in answer:
+    elif interactive and isinstance(answer, dict) and "user_input" in answer and controller_has_terminal():
         decision = "approved" if str(answer["user_input"]).strip().lower() in ("y", "yes") else "refused"
         by = "terminal"
     else:
@@ -557,19 +1120,85 @@ def rbc_attempt(state, given, attempt):
     action = step["action"]
     command = run.shown(step, "command", action["command"]) if action.get("command") is not None else None
     run.event("attempt_started", step=current["id"], attempt=attempt, action=action["kind"], timeoutMs=left, command=command)
-    kind = action["kind"]
-    if kind in ("send_notification", "create_ticket"):
-        # No webhook configured: rbc prints it, and the journal keeps it.
-        if kind == "send_notification":
-            text = "[notification to %s] %s" % (run.resolve(step, "channel", action.get("channel", "")), run.resolve(step, "message", action.get("message", "")))
-        else:
-            labels = [run.resolve(step, "labels[%d]" % i, label) for i, label in enumerate(action.get("labels") or [])]
-            text = "[ticket] %s%s" % (run.resolve(step, "title", action.get("title", "")), " [%s]" % ", ".join(labels) if labels else "")
-        run.event("message", text=text)
-        current["print"] = redact(text, run.secrets)
     current.update(phase="attempt", attempt=attempt, started=now_ms())
+    prepare(run, current, step, action, "", left)
     run.state["step"] = current
     return wrap_var(run.state)
+
+
+def prepare(run, current, step, action, prefix, left):
+    """What an action needs before it runs, each value resolved as rbc run resolves it: the request of an
+    http_request, the webhook's post or the printed text of a notification or ticket, the planned edit
+    of an update_config (its config_changed event, with the previous value, journaled before the write)."""
+    kind = action["kind"]
+    for field in ("http", "webhook", "print", "config", "error"):
+        current.pop(field, None)
+    current["kind"] = kind
+    try:
+        if kind == "http_request":
+            headers = {name: run.resolve(step, "%sheaders.%s" % (prefix, name), value) for name, value in (action.get("headers") or {}).items()}
+            if not any(name.lower() == "user-agent" for name in headers):
+                headers["User-Agent"] = run.state["agent"]
+            method = action.get("method") or "GET"
+            request = {"url": run.resolve(step, prefix + "url", action.get("url") or ""), "method": method, "headers": headers,
+                       "timeout": whole_seconds(left), "budget": left}
+            if action.get("body") is not None:
+                request["body"] = run.resolve(step, prefix + "body", action["body"])
+            encode_url_value(request["url"], "base")
+            current["http"] = request
+        elif kind in ("send_notification", "create_ticket"):
+            prepare_message(run, current, step, action, prefix, left)
+        elif kind == "update_config":
+            name = action.get("store") or "default"
+            path = run.state["stores"].get(name)
+            if path is None:
+                raise StoreFailure("no config store `%s`: configure `stores: {%s: {file: …}}` in .rbc.yaml" % (name, name))
+            store = ConfigStore(name, path, run.state["lock_wait_ms"])
+            key = run.resolve(step, prefix + "config_key", action.get("configKey") or "")
+            value = action.get("value")
+            if isinstance(value, str):
+                value = run.resolve(step, prefix + "value", value)
+            change, before, edited = store.plan(key, value)
+            previous_masked = redact_value(change["previous"], run.secrets) != change["previous"] \
+                or redact(change["previousSource"], run.secrets) != change["previousSource"]
+            run.event("config_changed", step=current["id"], store=name, path=change["path"], key=key,
+                      undoKey=change["undoKey"] if change["undoKey"] != key else None, previous=change["previous"],
+                      previousPresent=change["present"], previousSource=change["previousSource"], value=value,
+                      previousMasked=True if previous_masked else None)
+            if change["previous"] is None and change["present"]:
+                # JSON null: present, and journaled as such (the event drops None fields).
+                run.state["journal"][-1]["previous"] = None
+            current["config"] = {"name": name, "path": path, "before": before, "text": edited, "change": change}
+    except (StoreFailure, AnsibleFilterError) as error:
+        current["error"] = str(error)
+
+
+def prepare_message(run, current, step, action, prefix, left):
+    """A notification or ticket: posted to its webhook when one is configured, else printed and journaled."""
+    if action["kind"] == "send_notification":
+        channel = run.resolve(step, prefix + "channel", action.get("channel") or "")
+        message = run.resolve(step, prefix + "message", action.get("message") or "")
+        hook = run.state["webhooks"].get("notifications")
+        what, text = "notification to %s" % channel, "[notification to %s] %s" % (channel, message)
+        if hook:
+            payload = {"channel": channel, "text": message} if hook["format"] == "slack" else \
+                {"type": "notification", "channel": channel, "message": message, "runbook": run.ir["runbook"]["name"], "step": current["id"]}
+    else:
+        title = run.resolve(step, prefix + "title", action.get("title") or "")
+        body = run.resolve(step, prefix + "body", action["body"]) if action.get("body") is not None else ""
+        labels = [run.resolve(step, "%slabels[%d]" % (prefix, i), label) for i, label in enumerate(action.get("labels") or [])]
+        hook = run.state["webhooks"].get("tickets")
+        what, text = "ticket", "[ticket] %s%s" % (title, " [%s]" % ", ".join(labels) if labels else "")
+        if hook:
+            payload = {"text": "New ticket: %s\n%s" % (title, body)} if hook["format"] == "slack" else \
+                {"type": "ticket", "title": title, "body": body, "labels": labels, "runbook": run.ir["runbook"]["name"], "step": current["id"]}
+    if hook:
+        current["webhook"] = {"url": hook["url"], "body": json_document(payload), "what": what, "timeout": whole_seconds(left),
+                              "budget": left, "agent": run.state["agent"]}
+    else:
+        # No webhook configured: rbc prints it, and the journal keeps it.
+        run.event("message", text=text)
+        current["print"] = redact(text, run.secrets)
 
 
 def rbc_left(state, grace_ms=0):
@@ -582,7 +1211,8 @@ def rbc_wait(state, given):
     """A wait step sleeps its duration, never past the step's budget."""
     run = Run(state, given)
     step = find_step(run.ir, state["step"]["list"], state["step"]["id"])
-    duration = min(step["action"].get("durationMs") or 0, max(0, state["step"]["deadline"] - now_ms()))
+    action = step["rollback"]["action"] if state["step"].get("undo") else step["action"]
+    duration = min(action.get("durationMs") or 0, max(0, state["step"]["deadline"] - now_ms()))
     return "%d.%03d" % (duration // 1000, duration % 1000)
 
 
@@ -622,32 +1252,124 @@ def judge(run, step, registered, prefix=""):
     return result
 
 
+def outcome_of(run, current, step, kind, registered, prefix):
+    """An attempt's result as rbc run decides it, for each kind of action."""
+    registered = dict(registered or {})
+    registered["budget"] = current["deadline"] - current["started"]
+    if current.get("error"):
+        return {"status": "failed", "reason": current["error"]}
+    if kind == "execute_command":
+        return judge(run, step, registered, prefix)
+    if kind == "http_request":
+        return judge_http(run, step, current["http"], registered, prefix)
+    if kind in ("send_notification", "create_ticket"):
+        if "webhook" not in current:
+            return {"status": "succeeded", "reason": "no webhook configured: printed"}
+        hook = current["webhook"]
+        result = judge_response(hook["url"], "POST", hook["budget"], registered)
+        if result["status"] == "succeeded" and not 200 <= result["http_status"] <= 299:
+            result.update(status="failed", reason="%s: webhook answered HTTP %d" % (hook["what"], result["http_status"]))
+        result.pop("stdout", None)
+        return result
+    if kind in ("update_config", "restore"):
+        return current.get("config_result") or {"status": "failed", "reason": "the change was not made"}
+    if kind == "manual":
+        by = current.get("approved_by", "terminal")
+        return {"status": "succeeded", "reason": "confirmed by a person at the terminal" if by == "terminal"
+                else "approved by %s (no one confirmed at the terminal that it was done)" % by}
+    return {"status": "succeeded" if not registered.get("failed") else "failed", "reason": None}  # wait
+
+
+def judge_response(url, method, budget, registered):
+    """uri's answer: a status, or a request that failed or ran out of time."""
+    status = registered.get("status")
+    if not isinstance(status, int) or status < 0:
+        message = str(registered.get("msg") or "the request failed")
+        if "timed out" in message or "timeout" in message.lower():
+            return {"status": "timed_out", "reason": "%s %s: no complete answer within %s" % (method, url, format_duration(max(1, budget)))}
+        return {"status": "failed", "reason": "%s %s failed: %s" % (method, url, re.sub(r"^Status code was -1 and not \[.*?\]: ", "", message, flags=re.S))}
+    content = registered.get("content") or ""
+    return {"status": "succeeded", "reason": None, "http_status": status, "stdout": captured(content), "body_bytes": len(content.encode("utf-8"))}
+
+
+def judge_http(run, step, request, registered, prefix):
+    result = judge_response(request["url"], request["method"], request["budget"], registered)
+    if result["status"] != "succeeded":
+        return result
+    expect = (step.get("expect") or {}) if not prefix else {}
+    status, body = result["http_status"], result["stdout"]
+    expected = expect.get("status")
+    if expected and status not in expected:
+        result.update(status="failed", reason="HTTP %d (expected %s)" % (status, ", ".join(map(str, expected))))
+    elif not expected and not 200 <= status <= 299:
+        result.update(status="failed", reason="HTTP %d" % status)
+    elif expect.get("outputPattern") is not None:
+        pattern = run.resolve(step, "expect.output", expect["outputPattern"])
+        if not re.search(pattern, body):
+            result.update(status="failed", reason="the response body does not match /%s/" % pattern)
+    return result
+
+
+def rbc_config_apply(state, given):
+    """The planned edit, written now that its config_changed event is durable."""
+    run = Run(state, given)
+    current = dict(run.state["step"])
+    planned = current.get("config")
+    if planned and not current.get("error"):
+        try:
+            ConfigStore(planned["name"], planned["path"], run.state["lock_wait_ms"]).apply(planned["before"], planned["text"])
+            current["config_result"] = {"status": "succeeded", "reason": None}
+        except (StoreFailure, OSError) as error:
+            current["config_result"] = {"status": "failed", "reason": str(error)}
+    if planned:
+        # The text is written: only the change stays (for the automatic rollback).
+        current["config"] = {"change": planned["change"]}
+    run.state["step"] = current
+    return wrap_var(run.state)
+
+
+def rbc_config_restore(state, given):
+    """The automatic rollback of an update_config: the recorded previous text (or value) put back."""
+    run = Run(state, given)
+    current = dict(run.state["step"])
+    change = run.state["changes"].get(current["id"])
+    try:
+        if change is None:
+            raise StoreFailure("no change of this step was recorded")
+        ConfigStore(change["store"], change["path"], run.state["lock_wait_ms"]).restore(change)
+        current["config_result"] = {"status": "succeeded", "reason": None}
+    except (StoreFailure, OSError) as error:
+        current["config_result"] = {"status": "failed", "reason": str(error)}
+    run.state["step"] = current
+    return wrap_var(run.state)
+
+
+def rbc_http(state, name):
+    """A field of the prepared request for uri (values already resolved and encoded)."""
+    step = state["step"]
+    request = step.get("http") or step.get("webhook") or {}
+    value = request.get(name)
+    # Text as it is: never templated, and never read as a dict or list (a JSON body stays its bytes).
+    return NativeJinjaUnsafeText(value) if isinstance(value, str) else wrap_var(value)
+
+
 def rbc_attempt_end(state, given, registered):
     """attempt_finished; then done, or another attempt after the backoff (never past the budget)."""
     run = Run(state, given)
     current = dict(run.state["step"])
     step = find_step(run.ir, current["list"], current["id"])
     kind = step["action"]["kind"]
-    registered = dict(registered or {})
-    registered["budget"] = current["deadline"] - current["started"]
-    if kind == "execute_command":
-        result = judge(run, step, registered)
-    elif kind in ("send_notification", "create_ticket"):
-        result = {"status": "succeeded", "reason": "no webhook configured: printed"}
-    elif kind == "manual":
-        by = current.get("approved_by", "terminal")
-        result = {"status": "succeeded", "reason": "confirmed by a person at the terminal" if by == "terminal"
-                  else "approved by %s (no one confirmed at the terminal that it was done)" % by}
-    else:  # wait
-        result = {"status": "succeeded" if not registered.get("failed") else "failed", "reason": None}
+    result = outcome_of(run, current, step, kind, registered, "")
     duration = now_ms() - current["started"]
     run.event("attempt_finished", step=current["id"], attempt=current["attempt"], outcome=result["status"], reason=result.get("reason"),
-              exitCode=result.get("exit_code"), durationMs=duration if kind != "wait" else None,
+              exitCode=result.get("exit_code"), httpStatus=result.get("http_status"), durationMs=duration if kind != "wait" else None,
+              bodyBytes=result.get("body_bytes") if kind == "http_request" else None,
               stdout=excerpt(result.get("stdout", ""), run.secrets) or None, stderr=excerpt(result.get("stderr", ""), run.secrets) or None)
-    current.update(status=result["status"], reason=result.get("reason"), exit_code=result.get("exit_code"),
+    current.update(status=result["status"], reason=result.get("reason"), exit_code=result.get("exit_code"), http_status=result.get("http_status"),
                    stdout=result.get("stdout", ""), stderr=result.get("stderr", ""))
     if result["status"] == "succeeded":
-        current["outputs"] = outputs_of(step.get("outputs"), current["stdout"], current["stderr"], None)
+        body = current["stdout"] if kind == "http_request" else None
+        current["outputs"] = outputs_of(step.get("outputs"), current["stdout"] if body is None else "", current["stderr"], body)
         current["phase"] = "done"
     elif current["attempt"] >= step["retry"]["maxAttempts"]:
         current["phase"] = "done"
@@ -657,6 +1379,9 @@ def rbc_attempt_end(state, given, registered):
         current["wait"] = "%d.%03d" % (wait // 1000, wait % 1000)
         current["backoff"] = current["backoff"] * step["retry"]["multiplier"]
         current["phase"] = "run"
+    if result["status"] != "succeeded":
+        current.pop("config", None)
+    current.pop("config_result", None)
     run.state["step"] = current
     return wrap_var(run.state)
 
@@ -672,13 +1397,18 @@ def rbc_step_end(state, given):
               reason=redact(current["reason"], run.secrets) if current.get("reason") else None,
               outputs={k: redact(v, run.secrets) for k, v in outputs.items()} or None)
     results = dict(run.state["results"])
-    results[current["id"]] = {"status": status, "exit_code": current.get("exit_code"), "http_status": None,
+    results[current["id"]] = {"status": status, "exit_code": current.get("exit_code"), "http_status": current.get("http_status"),
                               "stdout": current.get("stdout", ""), "stderr": current.get("stderr", ""),
                               "outputs": outputs if status == "succeeded" else {}}
     run.state["results"] = results
     if status == "succeeded":
         if current["list"] == "steps":
             run.state["completed"] = list(run.state["completed"]) + [current["id"]]
+            if (current.get("config") or {}).get("change"):
+                # What an update_config replaced: its automatic rollback puts it back.
+                changes = dict(run.state["changes"])
+                changes[current["id"]] = current["config"]["change"]
+                run.state["changes"] = changes
     elif status != "skipped" and current.get("counts", True) and current["list"] == "steps":
         policy = step["onFailure"]
         if policy == "continue":
@@ -706,15 +1436,26 @@ def rbc_ansible_failure(state, given, failed):
 
 
 def rbc_undo_start(state, given, step_id):
-    """rollback_started of a completed step (before its rollback command runs)."""
+    """rollback_started of a completed step, before its undo: its written rollback (one attempt of that
+    action, journaled as such), or the automatic restore of what its update_config replaced."""
     run = Run(state, given)
     step = find_step(run.ir, "steps", step_id)
-    rollback = step["rollback"]
-    command = run.shown(step, "rollback.command", rollback["action"].get("command", ""))
-    run.event("rollback_started", step=step_id, list="steps", action=rollback["action"]["kind"], command=command)
-    # As rbc run: the undo is one attempt of the rollback action, journaled as such.
-    run.event("attempt_started", step=step_id, attempt=1, action=rollback["action"]["kind"], timeoutMs=rollback["timeoutMs"], command=command)
-    run.state["step"] = {"id": step_id, "list": "steps", "deadline": now_ms() + rollback["timeoutMs"], "started": now_ms(), "undo": True}
+    rollback = step.get("rollback")
+    now = now_ms()
+    if rollback is None:
+        change = run.state["changes"].get(step_id) or {}
+        run.event("rollback_started", step=step_id, list="steps", action="update_config", store=change.get("store"), path=change.get("path"),
+                  key=change.get("undoKey"), value=change.get("previous"), text="automatic: restore the value recorded before the step")
+        run.state["step"] = {"id": step_id, "list": "steps", "phase": "attempt", "kind": "restore", "automatic": True,
+                             "deadline": now, "started": now, "undo": True}
+        return wrap_var(run.state)
+    action = rollback["action"]
+    command = run.shown(step, "rollback.command", action["command"]) if action.get("command") is not None else None
+    run.event("rollback_started", step=step_id, list="steps", action=action["kind"], command=command)
+    run.event("attempt_started", step=step_id, attempt=1, action=action["kind"], timeoutMs=rollback["timeoutMs"], command=command)
+    current = {"id": step_id, "list": "steps", "phase": "attempt", "deadline": now + rollback["timeoutMs"], "started": now, "undo": True}
+    prepare(run, current, step, action, "rollback.", rollback["timeoutMs"])
+    run.state["step"] = current
     return wrap_var(run.state)
 
 
@@ -729,14 +1470,15 @@ def rbc_undo_end(state, given, registered):
     run = Run(state, given)
     current = run.state["step"]
     step = find_step(run.ir, "steps", current["id"])
-    registered = dict(registered or {})
-    registered["budget"] = current["deadline"] - current["started"]
-    result = judge(run, step, registered, prefix="rollback.")
-    run.event("attempt_finished", step=current["id"], attempt=1, outcome=result["status"], reason=result.get("reason"),
-              exitCode=result.get("exit_code"), durationMs=now_ms() - current["started"],
-              stdout=excerpt(result.get("stdout", ""), run.secrets) or None, stderr=excerpt(result.get("stderr", ""), run.secrets) or None)
+    kind = "restore" if current.get("automatic") else step["rollback"]["action"]["kind"]
+    result = outcome_of(run, current, step, kind, registered, "rollback.")
+    duration = now_ms() - current["started"]
+    if not current.get("automatic"):
+        run.event("attempt_finished", step=current["id"], attempt=1, outcome=result["status"], reason=result.get("reason"),
+                  exitCode=result.get("exit_code"), httpStatus=result.get("http_status"), durationMs=duration,
+                  bodyBytes=result.get("body_bytes") if kind == "http_request" else None, stdout=excerpt(result.get("stdout", ""), run.secrets) or None, stderr=excerpt(result.get("stderr", ""), run.secrets) or None)
     run.event("rollback_finished", step=current["id"], outcome=result["status"], reason=result.get("reason"),
-              exitCode=result.get("exit_code"), durationMs=now_ms() - current["started"])
+              exitCode=result.get("exit_code"), durationMs=duration if not current.get("automatic") else 0)
     if result["status"] != "succeeded":
         run.state["rollback_ok"] = False
     run.state["step"] = {}
@@ -765,4 +1507,5 @@ class FilterModule:
             "rbc_left": rbc_left, "rbc_wait": rbc_wait, "rbc_value": rbc_value, "rbc_attempt_end": rbc_attempt_end,
             "rbc_step_end": rbc_step_end, "rbc_undo_start": rbc_undo_start, "rbc_undo_value": rbc_undo_value,
             "rbc_undo_end": rbc_undo_end, "rbc_finish": rbc_finish, "rbc_ansible_failure": rbc_ansible_failure,
+            "rbc_config_apply": rbc_config_apply, "rbc_config_restore": rbc_config_restore, "rbc_http": rbc_http,
         }

@@ -494,12 +494,12 @@ private struct Builder {
             let name = previous.map { firstSentence($0.plainText) } ?? "\(sectionName) \(number + 1)"
             let nameRange = previous.map { $0.range(in: file) } ?? blocks[fence].range(in: file)
             // The naming paragraph is the step's too: what it says beyond its first line is description.
-            steps.append(step(name: name, nameRange: nameRange, blocks: (previous.map { [$0] } ?? []) + owned, readOnly: readOnly,
-                              nameParagraph: previous))
+            steps.append(contentsOf: step(name: name, nameRange: nameRange, blocks: (previous.map { [$0] } ?? []) + owned, readOnly: readOnly,
+                                          nameParagraph: previous))
         }
         // Prose only: the section is one manual step that carries it.
         if proseIsStep, steps.isEmpty, blocks.contains(where: { $0.type == "paragraph" || $0.type == "list" }) {
-            steps.append(step(name: sectionName, nameRange: headingTextRange(section), blocks: blocks, readOnly: readOnly))
+            steps.append(contentsOf: step(name: sectionName, nameRange: headingTextRange(section), blocks: blocks, readOnly: readOnly))
         }
         return steps
     }
@@ -543,19 +543,21 @@ private struct Builder {
             }
             segments[segments.count - 1].append(block)
         }
-        var steps = [step(name: name, nameRange: nameRange, blocks: segments[0], readOnly: readOnly, nameParagraph: nameParagraph)]
+        var steps = step(name: name, nameRange: nameRange, blocks: segments[0], readOnly: readOnly, nameParagraph: nameParagraph)
         for (number, segment) in segments.enumerated().dropFirst() {
             let lead = segment.first.flatMap { $0.type == "paragraph" ? $0 : nil }
             let partName = lead.map { firstSentence($0.plainText) } ?? "\(name) \(number + 1)"
             let partRange = (lead ?? segment.first).map { $0.range(in: file) } ?? nameRange
-            steps.append(step(name: partName, nameRange: partRange, blocks: segment, readOnly: readOnly, nameParagraph: lead))
+            steps.append(contentsOf: step(name: partName, nameRange: partRange, blocks: segment, readOnly: readOnly, nameParagraph: lead))
         }
         return steps
     }
 
-    /// One step from its heading (or list item) and the blocks under it.
+    /// One step from its heading (or list item) and the blocks under it; two when its fence opens
+    /// an interactive session after commands of its own (the session is a manual step of its own).
     mutating func step(name: String, nameRange: SourceRange, blocks: [MarkdownNode], readOnly: Bool,
-                       nameParagraph: MarkdownNode? = nil) -> StepSyntax {
+                       nameParagraph: MarkdownNode? = nil) -> [StepSyntax] {
+        var session: (split: MarkdownRunbookParser.SessionSplit, range: SourceRange)?
         var fields: [FieldSyntax] = []
         var explicit: [FieldSyntax] = []
         var prose: [String] = []
@@ -591,6 +593,17 @@ private struct Builder {
                     // A command written as the undo of a step is a declaration for rbc.
                     declaresExecution = true
                 } else if command == nil {
+                    let language = (block.fenceInfo?.split(separator: " ").first.map { $0.lowercased() } ?? "").replacingOccurrences(of: "{", with: "")
+                    if let split = MarkdownRunbookParser.sessionSplit(block.literal ?? "", language: language) {
+                        // Lines typed inside a session are never the outer shell's: rbc runs what
+                        // comes before the session, and the session is the reader's to type into.
+                        session = (split, content.range)
+                        if let before = split.before { command = (before, content.range) }
+                        if let output = split.beforeOutput { exampleOutput.append(output) }
+                        if split.before == nil { prose.append(Self.sessionInstructions(split)) }
+                        explicit.append(contentsOf: attributes)
+                        continue
+                    }
                     command = (commandText, content.range)
                     if let output = content.output { exampleOutput.append(output) }
                     explicit.append(contentsOf: attributes)
@@ -699,7 +712,20 @@ private struct Builder {
                 rollback = RollbackSyntax(fields: mapping, keyRange: explicitRollback.keyRange)
             }
         }
-        return StepSyntax(fields: MappingSyntax(fields: merged, range: nameRange), rollback: rollback, range: nameRange)
+        let main = StepSyntax(fields: MappingSyntax(fields: merged, range: nameRange), rollback: rollback, range: nameRange)
+        guard let session, session.split.before != nil else { return [main] }
+        let sessionName = "\(name) (in the session)"
+        var sessionFields = [field("id", session.range, scalar(uniqueID(MarkdownRunbookParser.slug(name) + "-session"), session.range, .doubleQuoted)),
+                             field("name", session.range, scalar(sessionName, session.range, .doubleQuoted)),
+                             field("action", session.range, scalar("manual", session.range)),
+                             field("instructions", session.range, scalar(Self.sessionInstructions(session.split), session.range, .doubleQuoted))]
+        if readOnly { sessionFields.append(field("readonly", session.range, scalar("true", session.range))) }
+        return [main, StepSyntax(fields: MappingSyntax(fields: sessionFields, range: session.range), rollback: nil, range: session.range)]
+    }
+
+    /// What a reader does with a session: open it, then type the lines shown.
+    static func sessionInstructions(_ split: MarkdownRunbookParser.SessionSplit) -> String {
+        "Open an interactive session with `\(split.opener)` and type in it the lines after it:\n\n```\n\(split.written)```"
     }
 
     // MARK: - Procedures (Common Issues, Emergency Procedures)

@@ -360,6 +360,24 @@ async def test_markdown_runbook(client: LanguageClient, tmp_path: pathlib.Path):
 
 
 @pytest.mark.asyncio
+async def test_markdown_step_fence_completion(client: LanguageClient, tmp_path: pathlib.Path):
+    """A ```yaml rbc fence holds one step's fields: its keys, values, `steps.` and `params.` complete."""
+    text = MARKDOWN_RUNBOOK.replace("```bash {timout=1m}", "```bash {timeout=1m}") + "\n```yaml rbc\non_failure: \nre\nrollback:\n  \nwhen: ${{ steps.\n```\n"
+    uri = await open_document(client, tmp_path / "fence.md", text, "markdown")
+    assert await completion_labels(client, uri, position_of(text, "on_failure: ", offset=12)) == ["abort", "continue", "halt"]
+    step_keys = await completion_labels(client, uri, position_of(text, "\nre\n", offset=3))
+    assert "retries" in step_keys and "readonly" in step_keys and "on_failure" not in step_keys and "rollback" not in step_keys
+    rollback_keys = await completion_labels(client, uri, position_of(text, "rollback:\n  ", offset=12))
+    assert "action" in rollback_keys and "timeout" in rollback_keys and "retries" not in rollback_keys
+    assert {"check", "restart"} <= set(await completion_labels(client, uri, position_of(text, "${{ steps.", offset=10)))
+    probe = text.replace("when: ${{ steps.", "when: ${{ params.")
+    await replace_all(client, uri, probe, 2)
+    assert await completion_labels(client, uri, position_of(probe, "when: ${{ params.", offset=17)) == ["service"]
+    prose = await completion_labels(client, uri, position_of(probe, "# Restart the API", offset=3))
+    assert prose == [], "no keys in prose"
+
+
+@pytest.mark.asyncio
 async def test_configuration_is_checked_and_honoured(client: LanguageClient, tmp_path: pathlib.Path):
     config = "rules:\n  RB014: off\nexclud: []\n"
     config_uri = await open_document(client, tmp_path / ".rbc.yaml", config, "yaml")

@@ -1,0 +1,196 @@
+// Interactive sessions in shell fences: `ssh host`, `kubectl exec -it POD -- bash`, `oc rsh POD`,
+// `sudo su - user`, `psql`, `gitlab-rails console` followed by the lines meant inside them. Those
+// lines are typed into the session, not run by the shell that opened it, so they must never become
+// part of that shell's command (rbc would run them after the session ends, ShellCheck would read
+// SQL or a Rails console as shell).
+
+extension MarkdownRunbookParser {
+    /// A fence cut where an interactive session opens, when lines meant inside the session follow.
+    public struct SessionSplit: Equatable, Sendable {
+        /// What the outer shell runs before the session opens (prompts stripped); nil when the
+        /// fence starts with the session.
+        public var before: String?
+        /// What was printed before the session opened.
+        public var beforeOutput: String?
+        /// The command that opens the session, as typed (prompt stripped).
+        public var opener: String
+        /// The fence's lines from the session's opening on, as written — with the comments before
+        /// it when the outer shell runs nothing first, so no line of the fence is lost.
+        public var written: String
+        /// The lines typed and printed inside the session, as written (prompts kept: they tell the
+        /// reader which program reads each line).
+        public var inside: String
+    }
+
+    /// Where a shell fence opens an interactive session that later lines are typed into; nil when
+    /// it opens none, or opens one as its last command (nothing is typed into it here).
+    public static func sessionSplit(_ text: String, language: String) -> SessionSplit? {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if lines.last == "" { lines.removeLast() }
+        let prompted = sessionLanguages.contains(language) || lines.contains { $0.hasPrefix("$ ") || $0 == "$" }
+        var index = 0
+        while index < lines.count {
+            // A logical line: continued by a trailing backslash.
+            var end = index
+            var logical = lines[index]
+            while logical.hasSuffix("\\"), end + 1 < lines.count {
+                end += 1
+                logical = String(logical.dropLast()) + " " + lines[end]
+            }
+            let typed = logical.hasPrefix("$ ") ? String(logical.dropFirst(2)) : logical
+            let rest = lines[(end + 1)...]
+            // In a fence with prompts, an unprompted line may still be the host's command whose
+            // session shows the prompts (`kubectl exec -it vault-0 sh` then `$ vault status`).
+            let isCommand = !prompted || logical.hasPrefix("$ ") || rest.contains { $0.hasPrefix("$ ") }
+            if isCommand, opensInteractiveSession(typed), rest.contains(where: { isTypedLine($0) }) {
+                let head = lines[..<index].joined(separator: "\n")
+                let outer = index > 0 ? splitPrompts(head + "\n", language: language) : (command: nil, output: nil)
+                // Comments alone before the session are no command of the outer shell.
+                let before = outer.command.flatMap { command in
+                    command.split(separator: "\n").contains { isTypedLine(String($0)) } ? command : nil
+                }
+                let written = lines[(before == nil ? 0 : index)...].joined(separator: "\n") + "\n"
+                return SessionSplit(before: before, beforeOutput: outer.output, opener: typed.trimmingCharacters(in: .whitespaces),
+                                    written: written, inside: rest.joined(separator: "\n") + "\n")
+            }
+            index = end + 1
+        }
+        return nil
+    }
+
+    /// A line that holds something to type (not blank, not a comment).
+    static func isTypedLine(_ line: String) -> Bool {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        return !trimmed.isEmpty && !trimmed.hasPrefix("#")
+    }
+
+    /// Whether a command line starts a program that reads what is typed next: a login over ssh, a
+    /// shell in a container or pod, a user switch, a database or Rails console. Only a single simple
+    /// command counts (no pipe, list or redirection: those give the program its input).
+    public static func opensInteractiveSession(_ line: String) -> Bool {
+        guard let words = simpleCommandWords(line) else { return false }
+        return isSession(words)
+    }
+
+    /// The words of one simple command, a trailing comment dropped; nil for pipelines, lists,
+    /// redirections, substitutions and background jobs.
+    static func simpleCommandWords(_ line: String) -> [String]? {
+        var words: [String] = []
+        var current = ""
+        var hasWord = false
+        var quote: Character?
+        var previous: Character = " "
+        for character in line {
+            if let open = quote {
+                if character == open { quote = nil } else { current.append(character) }
+            } else if character == "'" || character == "\"" {
+                quote = character
+                hasWord = true
+            } else if character == " " || character == "\t" {
+                if hasWord { words.append(current) }
+                current = ""
+                hasWord = false
+            } else if character == "#", previous == " " || previous == "\t" {
+                break
+            } else if "|;&<>`".contains(character) || (character == "(" && previous == "$") {
+                return nil
+            } else {
+                current.append(character)
+                hasWord = true
+            }
+            previous = character
+        }
+        if quote != nil { return nil }
+        if hasWord { words.append(current) }
+        return words
+    }
+
+    static let shells: Set<String> = ["sh", "bash", "zsh", "ash", "dash", "ksh", "fish"]
+    static let consoles: Set<String> = ["irb", "python", "python3", "node", "mongo", "mongosh", "sqlite3", "redis-cli", "gitlab-redis-cli"]
+
+    static func isSession(_ input: [String]) -> Bool {
+        var words = input[...]
+        // Assignments and `env` in front of the program.
+        while let first = words.first, first == "env" || (first.contains("=") && !first.hasPrefix("-")) { words = words.dropFirst() }
+        guard let program = words.first.map({ String($0.split(separator: "/").last ?? "") }) else { return false }
+        let arguments = Array(words.dropFirst())
+        switch program {
+        case "sudo":
+            // `sudo -i`, `sudo -s`: a root shell; `sudo -u git psql`: the program after the options.
+            let rest = afterOptions(arguments, valued: ["-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "--user", "--group"])
+            if rest.isEmpty { return arguments.contains { $0 == "-i" || $0 == "-s" || $0 == "--login" || $0 == "--shell" } }
+            return isSession(rest)
+        case "su":
+            return !arguments.contains { $0 == "-c" || $0 == "--command" || $0.hasPrefix("--command=") }
+        case "ssh":
+            // A tunnel or a command on the far side is no session to type into.
+            let tunnel = arguments.contains { $0.hasPrefix("-") && !$0.hasPrefix("--") && $0.dropFirst().contains { "NfDLRWOT".contains($0) } }
+            let rest = afterOptions(arguments, valued: ["-b", "-c", "-D", "-E", "-e", "-F", "-I", "-i", "-J", "-L", "-l", "-m", "-O", "-o", "-p", "-Q", "-R", "-S", "-W", "-w", "-B"])
+            return !tunnel && rest.count == 1
+        case "psql", "gitlab-psql", "mysql":
+            return !arguments.contains { ["-c", "-f", "-l", "-e", "--command", "--file", "--list", "--execute"].contains($0) || $0.hasPrefix("--command=") || $0.hasPrefix("--file=") || $0.hasPrefix("--execute=") }
+        case "redis-cli", "gitlab-redis-cli":
+            return afterOptions(arguments, valued: ["-h", "-p", "-s", "-a", "-u", "-n", "-r", "-i", "-d", "-D", "--user", "--pass", "--cacert", "--cert", "--key", "--sni"]).isEmpty
+        case _ where shells.contains(program):
+            return arguments.allSatisfy { ["-l", "-i", "--login", "-"].contains($0) }
+        case _ where consoles.contains(program):
+            return arguments.isEmpty
+        case "kubectl", "oc", "docker", "podman", "crictl", "nerdctl":
+            return containerSession(program: program, arguments)
+        case "gcloud":
+            // `gcloud compute ssh HOST` without `--command`.
+            return arguments.starts(with: ["compute", "ssh"]) && !arguments.contains { $0 == "--command" || $0.hasPrefix("--command=") }
+        default:
+            // `gitlab-rails console`, `bin/rails c`, `gitlab-ctl console`, `rails dbconsole`.
+            return (program.hasSuffix("rails") || program.hasSuffix("-ctl")) && ["console", "c", "dbconsole", "db"].contains(arguments.first ?? "")
+        }
+    }
+
+    /// `kubectl exec -it POD -- bash`, `oc rsh POD`, `docker exec -it C sh`: a terminal on a shell
+    /// or console inside a container.
+    static func containerSession(program: String, _ arguments: [String]) -> Bool {
+        let valued: Set<String> = ["-n", "-c", "--namespace", "--container", "--context", "--cluster", "--kubeconfig", "--user",
+                                   "-u", "-w", "--workdir", "-e", "--env", "--env-file", "-l", "--selector", "--image", "--shell"]
+        let beforeDashes = arguments.prefix { $0 != "--" }
+        let positional = afterOptions(Array(beforeDashes), valued: valued, stopAtFirst: false)
+        guard let verb = positional.first else { return false }
+        if program == "oc", verb == "rsh" {
+            // `oc rsh POD` opens a shell; `oc rsh POD COMMAND` runs COMMAND.
+            let command = beforeDashes.count < arguments.count ? Array(arguments.drop { $0 != "--" }.dropFirst()) : Array(positional.dropFirst(2))
+            return positional.count >= 2 && (command.isEmpty || isSession(command))
+        }
+        guard ["exec", "run", "debug"].contains(verb) else { return false }
+        let flags = beforeDashes.filter { $0.hasPrefix("-") }
+        let stdin = flags.contains { $0 == "--stdin" || $0 == "-i" || $0 == "--interactive" || ($0.hasPrefix("-") && !$0.hasPrefix("--") && $0.contains("i")) }
+        let tty = flags.contains { $0 == "--tty" || $0 == "-t" || ($0.hasPrefix("-") && !$0.hasPrefix("--") && $0.contains("t") && $0.count <= 4) }
+        guard stdin, tty else { return false }
+        // The command inside: after `--`, else (exec) the words after the container.
+        let command: [String]
+        if beforeDashes.count < arguments.count {
+            command = Array(arguments.drop { $0 != "--" }.dropFirst())
+        } else if verb == "exec" {
+            command = Array(positional.dropFirst(2))
+        } else {
+            return false
+        }
+        return !command.isEmpty && isSession(command)
+    }
+
+    /// The words after the options; an option in `valued` takes the next word as its value.
+    static func afterOptions(_ words: [String], valued: Set<String>, stopAtFirst: Bool = true) -> [String] {
+        var rest: [String] = []
+        var index = 0
+        while index < words.count {
+            let word = words[index]
+            if word.hasPrefix("-"), word != "-" {
+                if valued.contains(word) { index += 1 }
+            } else if stopAtFirst {
+                return Array(words[index...])
+            } else {
+                rest.append(word)
+            }
+            index += 1
+        }
+        return rest
+    }
+}
