@@ -269,7 +269,7 @@ final class IncidentFixture {
             Status: Investigating
             Duration: 20m
             Current state: token *** rotated; hook *** muted
-            Actions taken: \("")
+            Actions taken: none recorded yet
             Next steps: bisect the deploy
 
             Next update in 2 hours.
@@ -286,6 +286,7 @@ final class IncidentFixture {
         let resolved = try fixture.rbc(["incident", "resolve", "2024-11-15-search", "--root-cause", "a bad index", "--resolution", "reindexed",
                                         "--now", "2024-11-15T11:00:00Z"], environment: environment)
         #expect(resolved.status == 0, "\(resolved.stderr)")
+        #expect(resolved.stderr.contains("rbc: note: resolved 10m after service was restored; seed 001 asks to watch a P1 for 15m for recurrence first"), "\(resolved.stderr)")
         #expect(resolved.stdout == """
             INCIDENT RESOLVED: P1 - Search down
 
@@ -432,6 +433,7 @@ final class IncidentFixture {
         let resolve = try rbc(["incident", "resolve", id, "--root-cause", "NullPointerException in checkout v3.2",
                                "--resolution", "pinned checkout to v3.1"], "16:45:00", by: "bob")
         #expect(resolve.status == 0, "\(resolve.stderr)")
+        #expect(!resolve.stderr.contains("note:"), "watched over two hours: \(resolve.stderr)")
         let review = try rbc(["incident", "review", id], "17:00:00", by: "bob")
         #expect(review.status == 0, "\(review.stderr)")
         TestSupport.assertGolden(review.stdout, "Tests/RunbookTests/Golden/incidents/checkout-failure.pir.md")
