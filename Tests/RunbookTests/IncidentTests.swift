@@ -499,6 +499,25 @@ final class IncidentFixture {
         #expect(directory.status == 1 && directory.stdout == check.stdout, "\(directory.stderr)")
     }
 
+    /// One status hand-edited into an invalid move (line 2: triage → resolved). The events after it
+    /// wrote the status they left (`previousStatus`), so the replay continues from there: one mistake,
+    /// one RB4009, not a second one on line 3 for "nothing follows resolution".
+    @Test func oneInvalidMoveIsOneFinding() throws {
+        let record = [
+            #"{"by":"alice","commander":"bob","event":"declared","id":"2024-11-15-checkout-failure","seq":1,"severity":"P1","status":"triage","time":"2024-11-15T14:26:00Z","title":"Checkout failure","version":"rbc.incident/v1"}"#,
+            #"{"by":"bob","event":"status","previousStatus":"triage","seq":2,"status":"resolved","time":"2024-11-15T14:30:00Z"}"#,
+            #"{"by":"bob","event":"status","previousStatus":"investigating","seq":3,"status":"mitigated","time":"2024-11-15T14:40:00Z"}"#,
+            #"{"by":"bob","event":"resolved","previousStatus":"mitigated","resolution":"v3.1","rootCause":"v3.2","seq":4,"status":"resolved","time":"2024-11-15T15:00:00Z"}"#,
+        ].joined(separator: "\n") + "\n"
+        let fixture = try IncidentFixture(files: [Self.record: record])
+        let check = try fixture.rbc(["check", "--format", "concise", "--now", "2024-11-15T16:00:00Z"])
+        #expect(check.status == 1)
+        #expect(check.stdout == """
+            incidents/2024-11-15-checkout-failure.jsonl:2:73: error[RB4009] cannot resolve an incident that is triage: service must be restored first (`status mitigated`), so time to mitigate is known
+
+            """, "\(check.stdout)")
+    }
+
     @Test func anOverdueReviewIsAWarningFromNow() throws {
         let fixture = try IncidentFixture()
         try fixture.declareCheckout()
