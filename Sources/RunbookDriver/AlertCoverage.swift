@@ -52,10 +52,20 @@ public struct AlertIndex: Sendable {
         let file: SourceFile
         let nameRange: SourceRange
         let labels: [String: String]
-        let link: Link?
+        var link: Link?
         /// Annotation and label keys that look like runbook links (`runbook`, `runbook_url`…), for `rbc init`.
         let runbookKeys: [String]
         var resolution: LinkResolution = .none
+        /// Every annotation and label with a text value: the link is chosen again from these when
+        /// other annotation names apply, without reading the rule file again.
+        let annotationTexts: [String: Link]
+        let labelTexts: [String: Link]
+
+        /// The link under `annotations`, in their order: annotations first, then labels (some
+        /// generators, GitLab's, put the runbook in a label).
+        static func link(_ annotations: [String], annotationTexts: [String: Link], labelTexts: [String: Link]) -> Link? {
+            annotations.lazy.compactMap { annotationTexts[$0] ?? labelTexts[$0] }.first
+        }
 
         /// The link as written, before templates are expanded.
         public var linkText: String? { link?.value }
@@ -68,23 +78,53 @@ public struct AlertIndex: Sendable {
     public private(set) var diagnostics: [Diagnostic] = []
     /// The rule files that hold at least one alerting rule.
     public private(set) var ruleFiles: [String] = []
-    let settings: AlertSettings
+    private(set) var settings: AlertSettings
 
     /// Reads and resolves every alerting rule under `paths`.
     public init(paths: [String], settings: AlertSettings) {
-        self.settings = settings
-        var resolver = LinkResolver(settings: settings)
-        for path in AlertIndex.alertFiles(paths, diagnostics: &diagnostics) {
+        var files: [SourceFile] = []
+        var failures: [Diagnostic] = []
+        for path in AlertIndex.alertFiles(paths, diagnostics: &failures) {
             switch SourceLoader.load(path: path, displayPath: LinkResolver.display(path)) {
-            case .failed(let diagnostic): diagnostics.append(diagnostic)
-            case .loaded(let file):
-                let read = AlertIndex.read(file, settings: settings, diagnostics: &diagnostics)
-                if !read.isEmpty { ruleFiles.append(path) }
-                for var alert in read {
-                    if let link = alert.link { alert.resolution = resolver.resolve(link.value, labels: alert.labels, ruleFile: file.path) }
-                    alerts.append(alert)
-                }
+            case .failed(let diagnostic): failures.append(diagnostic)
+            case .loaded(let file): files.append(file)
             }
+        }
+        self.init(files: files, settings: settings)
+        diagnostics = failures + diagnostics
+    }
+
+    /// Reads and resolves every alerting rule of files already loaded (`rbc init` has read them).
+    public init(files: [SourceFile], settings: AlertSettings) {
+        self.settings = settings
+        for file in files {
+            let read = AlertIndex.read(file, settings: settings, diagnostics: &diagnostics)
+            if !read.isEmpty { ruleFiles.append(file.path) }
+            alerts += read
+        }
+        resolveLinks()
+    }
+
+    /// The same rules under other settings (annotation names, site mappings): links are chosen and
+    /// resolved again, nothing is read or parsed again.
+    public func resolved(with settings: AlertSettings) -> AlertIndex {
+        var index = self
+        index.settings = settings
+        index.alerts = alerts.map { alert in
+            var alert = alert
+            alert.link = AlertRule.link(settings.annotations, annotationTexts: alert.annotationTexts, labelTexts: alert.labelTexts)
+            alert.resolution = .none
+            return alert
+        }
+        index.resolveLinks()
+        return index
+    }
+
+    private mutating func resolveLinks() {
+        var resolver = LinkResolver(settings: settings)
+        for index in alerts.indices {
+            guard let link = alerts[index].link else { continue }
+            alerts[index].resolution = resolver.resolve(link.value, labels: alerts[index].labels, ruleFile: alerts[index].file.path)
         }
     }
 
@@ -196,18 +236,25 @@ public struct AlertIndex: Sendable {
                     for pair in value(rule, "labels")?.mappingPairs ?? [] {
                         if let key = pair.key.scalarValue, let text = pair.value.scalarValue { labels[key] = text }
                     }
-                    // Annotations first; some generators (GitLab's) put the runbook in a label.
                     let annotations = value(rule, "annotations")
-                    let link = settings.annotations.lazy.compactMap { name -> Link? in
-                        guard let node = value(annotations, name) ?? value(value(rule, "labels"), name), let text = node.scalarValue,
-                              !text.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
-                        return Link(annotation: name, value: text.trimmingCharacters(in: .whitespacesAndNewlines), range: node.range)
-                    }.first
+                    func texts(_ node: YAMLNode?) -> [String: Link] {
+                        var texts: [String: Link] = [:]
+                        for pair in node?.mappingPairs ?? [] {
+                            guard let name = pair.key.scalarValue, texts[name] == nil, let text = pair.value.scalarValue,
+                                  !text.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+                            texts[name] = Link(annotation: name, value: text.trimmingCharacters(in: .whitespacesAndNewlines), range: pair.value.range)
+                        }
+                        return texts
+                    }
+                    let annotationTexts = texts(annotations)
+                    let labelTexts = texts(value(rule, "labels"))
+                    let link = AlertRule.link(settings.annotations, annotationTexts: annotationTexts, labelTexts: labelTexts)
                     let runbookKeys = ((annotations?.mappingPairs ?? []) + (value(rule, "labels")?.mappingPairs ?? [])).compactMap { pair -> String? in
                         guard let key = pair.key.scalarValue, key.lowercased().contains("runbook"), pair.value.scalarValue?.isEmpty == false else { return nil }
                         return key
                     }
-                    rules.append(AlertRule(name: name, file: file, nameRange: alert.range, labels: labels, link: link, runbookKeys: runbookKeys))
+                    rules.append(AlertRule(name: name, file: file, nameRange: alert.range, labels: labels, link: link, runbookKeys: runbookKeys,
+                                           annotationTexts: annotationTexts, labelTexts: labelTexts))
                 }
             }
         }

@@ -17,7 +17,7 @@ public struct IncidentOptions: Sendable {
 }
 
 extension Configuration {
-    static let incidentKeys = ["directory", "update_cadence", "mitigation_targets", "escalation", "review_due", "templates"]
+    static let incidentKeys = ["directory", "update_cadence", "mitigation_targets", "escalation", "review_due", "monitoring", "templates"]
 
     /// `incidents: {directory: incidents, update_cadence: {P1: 30m}, mitigation_targets: {P1: 2h},
     /// escalation: {P2: {after: 4h, to: P1}}, review_due: {P1: 48h}, templates: {declared: "…"}}`.
@@ -41,6 +41,8 @@ extension Configuration {
                 options.policy.mitigationTarget.merge(severityDurations(entry, bag: &bag)) { $1 }
             case "review_due":
                 options.policy.reviewDue.merge(severityDurations(entry, bag: &bag)) { $1 }
+            case "monitoring":
+                options.policy.monitoring.merge(severityDurations(entry, bag: &bag)) { $1 }
             case "escalation":
                 readEscalation(entry, into: &options.policy, bag: &bag)
             case "templates":

@@ -67,11 +67,16 @@ public struct RepositoryInspection: Sendable {
         var inspection = RepositoryInspection(root: root)
         let files = RunbookDiscovery.walk(root)
         var loaded: [String: SourceFile] = [:]
+        // Each file is read once: what is no runbook is read again only as an alert rule file, from here.
+        var others: [SourceFile] = []
         for file in files {
             guard case .loaded(let source) = SourceLoader.load(path: file, displayPath: inspection.relative(file)) else { continue }
             if RunbookDiscovery.looksLikeRunbook(source) {
                 inspection.runbooks.append(inspection.relative(file))
                 loaded[inspection.relative(file)] = source
+            } else if !Compiler.isMarkdown(file) {
+                // Named as `rbc check` names rule files (from the working directory): links resolve from there.
+                others.append(SourceFile(path: LinkResolver.display(file), text: source.text))
             }
         }
         inspection.markdownRunbooks = inspection.runbooks.filter(Compiler.isMarkdown).count
@@ -82,8 +87,7 @@ public struct RepositoryInspection: Sendable {
         // Rules first with every plausible annotation name, to learn which names this repository uses.
         var probe = AlertSettings()
         probe.root = root
-        let yamlFiles = files.filter { !Compiler.isMarkdown($0) && !inspection.runbooks.contains(inspection.relative($0)) }
-        let first = AlertIndex(paths: yamlFiles, settings: probe)
+        let first = AlertIndex(files: others, settings: probe)
         inspection.ruleFiles = first.ruleFiles.map(inspection.relative)
         inspection.ruleDirectories = groupedDirectories(inspection.ruleFiles).map(\.name)
         inspection.alertCount = first.alerts.count
@@ -95,12 +99,12 @@ public struct RepositoryInspection: Sendable {
         var settings = probe
         settings.annotations = inspection.annotations.isEmpty ? AlertSettings.defaultAnnotations : inspection.annotations.map(\.name)
         settings.links = []
-        let links = AlertIndex(paths: first.ruleFiles, settings: settings).alerts.compactMap(\.linkText)
+        let links = first.resolved(with: settings).alerts.compactMap(\.linkText)
         inspection.alertsWithoutLink = inspection.alertCount - links.count
         inspection.inferSites(links: links)
         settings.links = inspection.siteMappings.map { RunbookURLMapping(baseURL: $0.baseURL, directory: root + "/" + $0.directory) }
 
-        let index = AlertIndex(paths: first.ruleFiles, settings: settings)
+        let index = first.resolved(with: settings)
         var relative = 0
         var found = 0
         var templated = 0

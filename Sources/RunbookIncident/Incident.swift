@@ -42,6 +42,9 @@ public struct Incident: Sendable {
     public private(set) var review: String?
     /// Problems found replaying the record (a file edited by hand or merged badly); `rbc check` reports them.
     public private(set) var problems: [IncidentProblem] = []
+    /// The last move the replay made was one the lifecycle refuses (already reported): the status it
+    /// entered is doubtful, so the next move starts from the status its writer recorded leaving.
+    private var lastMoveRefused = false
 
     public var isOpen: Bool { status != .resolved }
     /// The time of the last event: new events may not be earlier.
@@ -96,7 +99,7 @@ public struct Incident: Sendable {
                 problem(.structure, "event", "`status` names no status")
                 break
             }
-            if let refusal = Self.transitionRefusal(from: status, to: next) { problem(.transition, "status", refusal) }
+            if let refusal = moveRefusal(event, to: next) { problem(.transition, "status", refusal) }
             enter(next, at: at)
         case .severity:
             guard let next = event.severity else {
@@ -109,11 +112,11 @@ public struct Incident: Sendable {
         case .update:
             lastCommunicationAt = at
             if let next = event.status, next != status {
-                if let refusal = Self.transitionRefusal(from: status, to: next) { problem(.transition, "status", refusal) }
+                if let refusal = moveRefusal(event, to: next) { problem(.transition, "status", refusal) }
                 enter(next, at: at)
             }
         case .resolved:
-            if let refusal = Self.transitionRefusal(from: status, to: .resolved) { problem(.transition, "event", refusal) }
+            if let refusal = moveRefusal(event, to: .resolved) { problem(.transition, "event", refusal) }
             enter(.resolved, at: at)
             rootCause = event.rootCause
             resolution = event.resolution
@@ -133,6 +136,16 @@ public struct Incident: Sendable {
             break
         }
         events.append(event)
+    }
+
+    /// Why the event's move is invalid, or nil. Right after a refused move it is judged from the
+    /// `previousStatus` the event wrote, not from the doubtful status the replay entered: one mistake
+    /// in a record is one finding, not one more on every move that follows it.
+    private mutating func moveRefusal(_ event: IncidentEvent, to next: IncidentStatus) -> String? {
+        let from = lastMoveRefused ? event.previousStatus ?? status : status
+        let refusal = Self.transitionRefusal(from: from, to: next)
+        lastMoveRefused = refusal != nil
+        return refusal
     }
 
     private mutating func enter(_ next: IncidentStatus, at time: Date) {

@@ -19,6 +19,9 @@ public struct IncidentPolicy: Sendable {
     /// Seconds from resolution to the post-incident review: 48 hours for P0 and P1, a week for P2;
     /// none required for P3.
     public var reviewDue: [StepSeverity: Int] = [.p0: 172_800, .p1: 172_800, .p2: 604_800]
+    /// Seconds to watch for recurrence between service restored and resolved: 15 minutes for P0 and
+    /// P1, 30 for P2 (seed 001's "Verify the Fix"); none asked for P3.
+    public var monitoring: [StepSeverity: Int] = [.p0: 900, .p1: 900, .p2: 1_800]
 
     public struct Escalation: Sendable, Equatable {
         public var afterSeconds: Int
@@ -50,6 +53,16 @@ public struct IncidentPolicy: Sendable {
         guard incident.isOpen, let rule = escalation[incident.severity],
               now.timeIntervalSince(incident.severitySince) > TimeInterval(rule.afterSeconds) else { return nil }
         return rule
+    }
+
+    /// Said when an incident was resolved sooner after service was restored than its severity's
+    /// monitoring time: seed 002's example resolves at once, seed 001 asks to watch first. A note, not
+    /// a refusal: the commander decides.
+    public func monitoringNote(_ incident: Incident) -> String? {
+        guard let resolved = incident.resolvedAt, let restored = incident.mitigatedAt, let seconds = monitoring[incident.severity] else { return nil }
+        let watched = resolved.timeIntervalSince(restored)
+        guard watched < TimeInterval(seconds) else { return nil }
+        return "resolved \(IncidentClock.span(watched)) after service was restored; seed 001 asks to watch a \(incident.severity.rawValue) for \(IncidentClock.span(TimeInterval(seconds))) for recurrence first (`incidents: {monitoring: …}` in .rbc.yaml)"
     }
 
     /// When the incident's review is due (nil while open, and for severities that need none).

@@ -64,7 +64,7 @@ public enum IncidentReview {
                 let old = event.previousPresent == false ? "(absent)" : event.previousMasked == true ? "***" : event.previous.map(render) ?? "?"
                 rows.append(Row(time: time, text: "`\(event.key ?? "?")`: \(old) → \(event.value.map(render) ?? "?") (store \(event.store ?? "default"))"))
             case .approval:
-                rows.append(Row(time: time, text: "`\(step)` \(event.decision ?? "?") by \(event.by ?? "?")"))
+                rows.append(Row(time: time, text: "`\(step)` \(event.decision?.rawValue ?? "?") by \(event.by ?? "?")"))
             case .rollbackFinished:
                 let failed = event.outcome != .succeeded
                 rows.append(Row(time: time, text: "\(failed ? "**Rollback failed**" : "Rolled back"): `\(step)`\(event.reason.map { " (\($0))" } ?? "")"))

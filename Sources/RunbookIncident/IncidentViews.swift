@@ -151,10 +151,20 @@ public enum IncidentViews {
         let lastNote = incident.events.last { $0.event == .note }?.text
         return [
             "current_state": update.text ?? lastNote ?? "\(incident.status.title); no change since the last update",
-            "actions_taken": [update.reason, actionsTaken(incident)].compactMap { $0 }.joined(separator: "; "),
+            "actions_taken": actionsTakenLine(update, incident),
             "next_steps": update.nextSteps ?? defaultNextSteps(incident.status),
         ]
     }
+
+    /// Seed 001's "Actions taken: [What has been tried]": `--actions`, then the runs attached; a line that
+    /// says so when nothing is recorded yet, so an empty field never reads like a lost value.
+    static func actionsTakenLine(_ update: IncidentEvent, _ incident: Incident) -> String {
+        let actions = [update.reason, actionsTaken(incident)].compactMap { $0 }.filter { !$0.isEmpty }
+        return actions.isEmpty ? noActionsRecorded : actions.joined(separator: "; ")
+    }
+
+    /// What an update says under "Actions taken" before anything was tried or run.
+    public static let noActionsRecorded = "none recorded yet"
 
     /// What has been tried, from the runs attached: `rollback-checkout-deploy (rolled back), …`.
     public static func actionsTaken(_ incident: Incident) -> String? {

@@ -17,6 +17,9 @@ public struct SimpleCommand: Sendable {
     public var effective: [ShellWord]
     public var program: String { effective.first.map { ($0.text as NSString).lastPathComponent } ?? "" }
     public var arguments: [String] { effective.dropFirst().map(\.text) }
+    /// Files its output is redirected to (`> file`, `>> file`, `2> file`, `&> file`), scratch and
+    /// device targets (`/dev/null`, `/tmp/…`) and descriptor duplications (`2>&1`) left out.
+    public var outputFiles: [String] = []
 }
 
 public enum CommandAnalysis {
@@ -27,13 +30,18 @@ public enum CommandAnalysis {
         var words: [ShellWord] = []
         var index = 0
         func finish() {
-            if !words.isEmpty { commands.append(contentsOf: expand(SimpleCommand(words: words, effective: words), in: command)) }
+            if !words.isEmpty {
+                var simple = SimpleCommand(words: words, effective: words)
+                simple.outputFiles = outputFiles(of: words, in: bytes)
+                commands.append(contentsOf: expand(simple, in: command))
+            }
             words = []
         }
         while index < bytes.count {
             let byte = bytes[index]
             if byte == 0x20 || byte == 0x09 { index += 1; continue }
-            if byte == 0x0A || byte == UInt8(ascii: ";") || byte == UInt8(ascii: "|") || byte == UInt8(ascii: "&")
+            let startsRedirection = byte == UInt8(ascii: "&") && index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: ">") // `&> file`
+            if byte == 0x0A || byte == UInt8(ascii: ";") || byte == UInt8(ascii: "|") || (byte == UInt8(ascii: "&") && !startsRedirection)
                 || byte == UInt8(ascii: "(") || byte == UInt8(ascii: ")") {
                 finish()
                 index += 1
@@ -62,8 +70,11 @@ public enum CommandAnalysis {
                 }
                 if current == UInt8(ascii: "'") || current == UInt8(ascii: "\"") { quote = current; index += 1; continue }
                 if current == UInt8(ascii: "\\"), index + 1 < bytes.count { text.append(bytes[index + 1]); index += 2; continue }
-                if current == 0x20 || current == 0x09 || current == 0x0A || current == UInt8(ascii: ";") || current == UInt8(ascii: "|")
-                    || current == UInt8(ascii: "&") || current == UInt8(ascii: ")") { break }
+                // `>&2`, `2>&1`, `>| file` and `&> file` are one redirection word, not a `&` or `|` between commands.
+                let afterRedirection = index > start && (bytes[index - 1] == UInt8(ascii: ">") || bytes[index - 1] == UInt8(ascii: "<"))
+                let partOfRedirection = (index == start && current == UInt8(ascii: "&")) || (afterRedirection && (current == UInt8(ascii: "&") || current == UInt8(ascii: "|")))
+                if current == 0x20 || current == 0x09 || current == 0x0A || current == UInt8(ascii: ";") || current == UInt8(ascii: ")")
+                    || ((current == UInt8(ascii: "|") || current == UInt8(ascii: "&")) && !partOfRedirection) { break }
                 text.append(current)
                 index += 1
             }
@@ -71,6 +82,46 @@ public enum CommandAnalysis {
         }
         finish()
         return commands
+    }
+
+    /// Targets of the unquoted output redirections among a simple command's words. `[[ a > b ]]`
+    /// compares strings and redirects nothing.
+    static func outputFiles(of words: [ShellWord], in bytes: [UInt8]) -> [String] {
+        guard let first = words.first, first.text != "[[" else { return [] }
+        var files: [String] = []
+        var index = 0
+        while index < words.count {
+            let word = words[index]
+            index += 1
+            // The operator is read from the raw bytes so that a quoted `">"` stays an argument.
+            let raw = bytes[word.range]
+            var operatorEnd = raw.startIndex
+            if operatorEnd < raw.endIndex, raw[operatorEnd] == UInt8(ascii: "&") {
+                operatorEnd += 1
+            } else {
+                while operatorEnd < raw.endIndex, raw[operatorEnd] >= UInt8(ascii: "0"), raw[operatorEnd] <= UInt8(ascii: "9") { operatorEnd += 1 }
+            }
+            guard operatorEnd < raw.endIndex, raw[operatorEnd] == UInt8(ascii: ">") else { continue }
+            operatorEnd += 1
+            if operatorEnd < raw.endIndex, raw[operatorEnd] == UInt8(ascii: ">") || raw[operatorEnd] == UInt8(ascii: "|") { operatorEnd += 1 }
+            let operatorLength = operatorEnd - raw.startIndex
+            var target = String(word.text.utf8.dropFirst(operatorLength)) ?? ""
+            if target.isEmpty, index < words.count {
+                target = words[index].text
+                index += 1
+            }
+            if target.isEmpty || isDescriptorOrScratch(target) { continue }
+            files.append(target)
+        }
+        return files
+    }
+
+    /// `&1`, `&-` (duplications), devices, and scratch space: writing there changes nothing that a
+    /// rollback would restore.
+    static func isDescriptorOrScratch(_ target: String) -> Bool {
+        if target.hasPrefix("&") { return target.dropFirst().allSatisfy { $0.isNumber || $0 == "-" } }
+        let scratch = ["/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/fd/", "/tmp/", "/var/tmp/", "$TMPDIR", "${TMPDIR"]
+        return scratch.contains { target == $0 || target.hasPrefix($0) }
     }
 
     private static func closing(_ bytes: [UInt8], from start: Int) -> Int? {
@@ -109,7 +160,9 @@ public enum CommandAnalysis {
                 break
             }
         }
-        var result = [SimpleCommand(words: simple.words, effective: words)]
+        var seenThrough = simple
+        seenThrough.effective = words
+        var result = [seenThrough]
         if let first = words.first, (first.text as NSString).lastPathComponent == "ssh" {
             // ssh [options] host [command…]: the command runs remotely; read it as a command too.
             var rest = Array(words.dropFirst())
@@ -126,7 +179,9 @@ public enum CommandAnalysis {
                 let shift = only.range.lowerBound + 1
                 result += inner.map { simple in
                     let shifted = simple.effective.map { ShellWord(text: $0.text, range: ($0.range.lowerBound + shift)..<($0.range.upperBound + shift)) }
-                    return SimpleCommand(words: shifted, effective: shifted)
+                    var remote = SimpleCommand(words: shifted, effective: shifted)
+                    remote.outputFiles = simple.outputFiles
+                    return remote
                 }
             } else if !rest.isEmpty {
                 result.append(contentsOf: expand(SimpleCommand(words: rest, effective: rest), in: command))
@@ -149,6 +204,7 @@ public enum CommandAnalysis {
         let program = simple.program
         let arguments = simple.arguments
         let subcommand = arguments.first { !$0.hasPrefix("-") } ?? ""
+        if !simple.outputFiles.isEmpty { return false } // `echo line >> /etc/hosts` writes a file
         if program == "ssh" { return true } // its remote command is judged on its own
         if readOnlyPrograms.contains(program) { return true }
         switch program {
@@ -181,6 +237,7 @@ public enum CommandAnalysis {
             return !arguments.contains { $0.hasPrefix("--post") || $0.hasPrefix("--method") }
         case "aws", "gcloud", "az", "doctl":
             return arguments.contains { $0.hasPrefix("describe") || $0.hasPrefix("list") || $0.hasPrefix("get") || $0 == "show" }
+        case "tee": return arguments.allSatisfy { $0.hasPrefix("-") || isDescriptorOrScratch($0) } // `| tee file` writes the file
         case "sed": return !arguments.contains { $0.hasPrefix("-i") || $0 == "--in-place" }
         case "find": return !arguments.contains { ["-delete", "-exec", "-execdir", "-ok"].contains($0) }
         case "git": return ["status", "log", "diff", "show", "rev-parse", "ls-files", "blame"].contains(subcommand)

@@ -635,24 +635,24 @@ public final class Executor: @unchecked Sendable {
             ? "Step \(step.id) is manual:\n  \(display(step.action.instructions ?? "", field: "instructions", step: step))\nDone?"
             : "Run step \(step.id)?\n  \(describe(step.action, step: step, prefix: ""))\nApprove?"
         if stepModeApproved.contains(step.id) {
-            event.decision = "approved"
+            event.decision = .approved
             event.by = "step mode"
         } else if settings.approveAll || settings.approvedSteps.contains(step.id) {
-            event.decision = "approved"
+            event.decision = .approved
             event.by = settings.approveAll ? "--yes" : "--approve \(step.id)"
         } else if let answer = prompter.confirm(question) {
-            event.decision = answer ? "approved" : "refused"
+            event.decision = answer ? .approved : .refused
             event.by = "terminal"
         } else {
             // No terminal and no approval given: fail safe, never approve on anyone's behalf.
-            event.decision = "refused"
+            event.decision = .refused
             event.by = "no terminal"
             event.reason = "no terminal to ask, and neither --yes nor --approve \(step.id) was given"
         }
         guard record(event) else { return false }
-        if event.decision == "approved" { approvedBy[step.id] = event.by }
-        if event.decision != "approved" { output.note("✘ \(step.id) not approved (\(event.by ?? ""))") }
-        return event.decision == "approved"
+        if event.decision == .approved { approvedBy[step.id] = event.by }
+        if event.decision != .approved { output.note("✘ \(step.id) not approved (\(event.by ?? ""))") }
+        return event.decision == .approved
     }
 
     // MARK: - Step mode
@@ -692,7 +692,7 @@ public final class Executor: @unchecked Sendable {
                 event.text = "choose \(alternatives.options[number - 1].label)"
                 answer = "run"
             }
-            event.decision = answer == "run" || answer == "retry" ? "approved" : "refused"
+            event.decision = answer == "run" || answer == "retry" ? .approved : .refused
             guard record(event) else { return StepOutcome(succeeded: false, status: .refused, counts: true) }
             switch answer {
             case "run", "retry":

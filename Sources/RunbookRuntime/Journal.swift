@@ -36,6 +36,13 @@ public enum StepStatus: String, Codable, Sendable, CaseIterable, CustomStringCon
     public var description: String { rawValue }
 }
 
+/// What an approval decided: the journal's `decision`.
+public enum ApprovalDecision: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
+    case approved, refused
+
+    public var description: String { rawValue }
+}
+
 /// One journal line. Fields that do not apply to an event are absent.
 public struct JournalEvent: Codable, Sendable {
     public var seq: Int = 0
@@ -87,7 +94,7 @@ public struct JournalEvent: Codable, Sendable {
     public var outputs: [String: String]?
     public var reason: String?
     // approvals
-    public var decision: String?
+    public var decision: ApprovalDecision?
     public var by: String?
     // config store
     public var store: String?

@@ -159,7 +159,7 @@ public final class Redactor: @unchecked Sendable {
         var copy = event
         let texts: [WritableKeyPath<JournalEvent, String?>] = [
             \.runbook, \.commit, \.user, \.host, \.list, \.step, \.action, \.command, \.stdout, \.stderr,
-            \.reason, \.decision, \.by, \.store, \.key, \.undoKey, \.signal, \.text, \.status,
+            \.reason, \.by, \.store, \.key, \.undoKey, \.signal, \.text, \.status,
         ]
         for path in texts { copy[keyPath: path] = copy[keyPath: path].map(redact) }
         copy.outputs = copy.outputs.map { Dictionary(uniqueKeysWithValues: $0.map { ($0.key, redact($0.value)) }) }

@@ -49,7 +49,7 @@ public enum Timeline {
                 if event.outcome == .succeeded, let id = event.step, let step = state.step(id), changesSomething(step) {
                     mitigatedAt = RunState.date(event.time)
                 }
-            case .approval: detail = "step \(event.step ?? "") \(event.decision ?? "") (\(event.by ?? ""))"
+            case .approval: detail = "step \(event.step ?? "") \(event.decision?.rawValue ?? "") (\(event.by ?? ""))"
             case .configChanged: detail = "\(event.key ?? "") changed in store \(event.store ?? "")"
             case .message: detail = event.text ?? ""
             case .signal: detail = "\(event.signal ?? "signal") received\(event.text.map { ": \($0)" } ?? "")"

@@ -292,6 +292,7 @@ struct ResolveCommand: ParsableCommand {
         let resolved = try incidentAction { () throws(IncidentError) in
             try store.resolve(incident, rootCause: rootCause, resolution: resolution, customerImpact: customerImpact, by: change.by, at: time, now: now)
         }
+        if let note = store.settings.policy.monitoringNote(resolved) { Console.err("rbc: note: \(note)\n") }
         try announce(.resolved, resolved, store: store, by: change.by, now: now)
     }
 }

@@ -190,7 +190,7 @@ import Testing
         - id: slow
           action: execute_command
           command: "echo slow >> effects.log; sleep 20"
-          timeout: 1s
+          timeout: 3s
           on_failure: continue
           readonly: true
         - id: broken
@@ -547,14 +547,18 @@ import Testing
         return (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
     }
 
-    /// `rbc timeline` as both sides must render it: the timeline's rows and what ran and was rolled
-    /// back, times, durations and the run's id, host and path left out.
+    /// `rbc timeline` as both sides must render it: the timeline's rows, with times, the run's id, who
+    /// ran it and the runbook's path (`../x.yaml` for rbc run, `x.yaml` for the export) left out.
     static func timeline(_ text: String) -> String {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        guard let start = lines.firstIndex(of: "## Timeline (UTC)"), let end = lines.firstIndex(of: "## Impact") else { return text }
-        // rbc run's own rows: the run's start (host, path) and the processes it ended after a command.
-        return lines[start..<end].filter { !$0.contains("| run of ") && !$0.contains(" the command left running: ") }.map {
+        guard let start = lines.firstIndex(of: "## Timeline (UTC)") else { return text }
+        let end = lines[(start + 1)...].firstIndex { $0.hasPrefix("## ") } ?? lines.endIndex
+        // rbc run's own rows: the processes it ended after a command (Ansible reports no pids).
+        return lines[start..<end].filter { !$0.contains(" the command left running: ") }.map {
             $0.replacingOccurrences(of: #"^\| \d\d:\d\d:\d\d \|"#, with: "| TIME |", options: .regularExpression)
+                .replacingOccurrences(of: #"\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{4}"#, with: "RUN", options: .regularExpression)
+                .replacingOccurrences(of: #"\([^()]*, IR sha256:[0-9a-f]+\)"#, with: "(SOURCE)", options: .regularExpression)
+                .replacingOccurrences(of: #"started by .*\|$"#, with: "started by USER |", options: .regularExpression)
                 .replacingOccurrences(of: #"timed out after [0-9a-z]+"#, with: "timed out after DURATION", options: .regularExpression)
         }.joined(separator: "\n")
     }

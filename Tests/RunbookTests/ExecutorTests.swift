@@ -335,7 +335,7 @@ func isRunning(_ pid: pid_t) -> Bool {
         #expect(refused.status == 1)
         #expect(fixture.read("log") == "one\nundo-one\n", "never approved on anyone's behalf")
         let approval = try fixture.events().first { $0.event == .approval }
-        #expect(approval?.decision == "refused")
+        #expect(approval?.decision == .refused)
         #expect(approval?.by == "no terminal")
         try "".write(to: fixture.url.appendingPathComponent("log"), atomically: true, encoding: .utf8)
         let approved = try fixture.rbc(["run", "rb.yaml", "--approve", "dangerous"])

@@ -269,7 +269,7 @@ final class IncidentFixture {
             Status: Investigating
             Duration: 20m
             Current state: token *** rotated; hook *** muted
-            Actions taken: \("")
+            Actions taken: none recorded yet
             Next steps: bisect the deploy
 
             Next update in 2 hours.
@@ -286,6 +286,7 @@ final class IncidentFixture {
         let resolved = try fixture.rbc(["incident", "resolve", "2024-11-15-search", "--root-cause", "a bad index", "--resolution", "reindexed",
                                         "--now", "2024-11-15T11:00:00Z"], environment: environment)
         #expect(resolved.status == 0, "\(resolved.stderr)")
+        #expect(resolved.stderr.contains("rbc: note: resolved 10m after service was restored; seed 001 asks to watch a P1 for 15m for recurrence first"), "\(resolved.stderr)")
         #expect(resolved.stdout == """
             INCIDENT RESOLVED: P1 - Search down
 
@@ -432,6 +433,7 @@ final class IncidentFixture {
         let resolve = try rbc(["incident", "resolve", id, "--root-cause", "NullPointerException in checkout v3.2",
                                "--resolution", "pinned checkout to v3.1"], "16:45:00", by: "bob")
         #expect(resolve.status == 0, "\(resolve.stderr)")
+        #expect(!resolve.stderr.contains("note:"), "watched over two hours: \(resolve.stderr)")
         let review = try rbc(["incident", "review", id], "17:00:00", by: "bob")
         #expect(review.status == 0, "\(review.stderr)")
         TestSupport.assertGolden(review.stdout, "Tests/RunbookTests/Golden/incidents/checkout-failure.pir.md")
@@ -495,6 +497,25 @@ final class IncidentFixture {
         // The directory named alone has no runbooks, and that is no usage error.
         let directory = try fixture.rbc(["check", "incidents", "--format", "concise"])
         #expect(directory.status == 1 && directory.stdout == check.stdout, "\(directory.stderr)")
+    }
+
+    /// One status hand-edited into an invalid move (line 2: triage → resolved). The events after it
+    /// wrote the status they left (`previousStatus`), so the replay continues from there: one mistake,
+    /// one RB4009, not a second one on line 3 for "nothing follows resolution".
+    @Test func oneInvalidMoveIsOneFinding() throws {
+        let record = [
+            #"{"by":"alice","commander":"bob","event":"declared","id":"2024-11-15-checkout-failure","seq":1,"severity":"P1","status":"triage","time":"2024-11-15T14:26:00Z","title":"Checkout failure","version":"rbc.incident/v1"}"#,
+            #"{"by":"bob","event":"status","previousStatus":"triage","seq":2,"status":"resolved","time":"2024-11-15T14:30:00Z"}"#,
+            #"{"by":"bob","event":"status","previousStatus":"investigating","seq":3,"status":"mitigated","time":"2024-11-15T14:40:00Z"}"#,
+            #"{"by":"bob","event":"resolved","previousStatus":"mitigated","resolution":"v3.1","rootCause":"v3.2","seq":4,"status":"resolved","time":"2024-11-15T15:00:00Z"}"#,
+        ].joined(separator: "\n") + "\n"
+        let fixture = try IncidentFixture(files: [Self.record: record])
+        let check = try fixture.rbc(["check", "--format", "concise", "--now", "2024-11-15T16:00:00Z"])
+        #expect(check.status == 1)
+        #expect(check.stdout == """
+            incidents/2024-11-15-checkout-failure.jsonl:2:73: error[RB4009] cannot resolve an incident that is triage: service must be restored first (`status mitigated`), so time to mitigate is known
+
+            """, "\(check.stdout)")
     }
 
     @Test func anOverdueReviewIsAWarningFromNow() throws {

@@ -262,3 +262,33 @@ import Testing
         #expect(Self.position(diagnostics, "SC2006") == LineColumn(line: 17, column: 6))
     }
 }
+
+@Suite struct CommandAnalysisTests {
+    @Test(arguments: [
+        "echo 'nameserver 10.0.0.2' >> /etc/resolv.conf",
+        "echo 1 > /proc/sys/vm/drop_caches",
+        "cat new.conf >/etc/app.conf",
+        "printf '%s' x 2> errors.log",
+        "kubectl get cm app -o yaml &> /srv/app.yaml",
+        "echo x >| /etc/motd",
+        "kubectl get pods | tee pods.txt",
+        "ssh db1 'echo off > /sys/kernel/mm/transparent_hugepage/enabled'",
+    ])
+    func outputRedirectionsToFilesAreChanges(_ command: String) {
+        #expect(!CommandAnalysis.isReadOnly(command: command))
+    }
+
+    @Test(arguments: [
+        "kubectl logs deploy/api 2>&1 | grep error",
+        "kubectl get pods >/dev/null 2>&1",
+        "curl -s https://api.internal/health > /dev/null",
+        "echo broken >&2",
+        "kubectl get deploy/api -o yaml > /tmp/api-before.yaml",
+        "kubectl logs api | tee /dev/stderr | grep -c panic",
+        "echo '>' not a redirection",
+        "[[ a > b ]]",
+    ])
+    func readsWithoutFileOutputStayReadOnly(_ command: String) {
+        #expect(CommandAnalysis.isReadOnly(command: command))
+    }
+}

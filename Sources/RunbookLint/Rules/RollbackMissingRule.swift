@@ -13,7 +13,8 @@ struct RollbackMissingRule: LintRule {
         `irreversible: "reason"` so that the choice is reviewed.
 
         A step counts as a change unless it is `readonly: true`, a known read-only command \
-        (`kubectl get/describe/logs`, `curl` without a write method, `grep`, `cat`…), an HTTP `GET`, or a \
+        (`kubectl get/describe/logs`, `curl` without a write method, `grep`, `cat`…) whose output goes to \
+        no file but `/dev/null` or `/tmp`, an HTTP `GET`, or a \
         notification, ticket, wait or manual step. `update_config` steps are exempt: rbc records the \
         previous value and restores it when no rollback is written.
         """,
@@ -31,6 +32,12 @@ struct RollbackMissingRule: LintRule {
                   url: "https://cdn.internal/purge"
                   timeout: 30s
             """),
+            .steps("""
+                - id: ↓pin-resolver
+                  action: execute_command
+                  command: "echo 'nameserver 10.0.0.2' >> /etc/resolv.conf"
+                  timeout: 30s
+            """),
         ],
         nonTriggering: [
             .steps("""
@@ -45,6 +52,10 @@ struct RollbackMissingRule: LintRule {
                 - id: pods
                   action: execute_command
                   command: "kubectl get pods -n api"
+                  timeout: 30s
+                - id: capture
+                  action: execute_command
+                  command: "kubectl logs deploy/api 2>&1 | tee /tmp/api.log | grep -c error >/dev/null"
                   timeout: 30s
                 - id: vacuum
                   action: execute_command
