@@ -48,10 +48,19 @@ struct VerificationMissingRule: LintRule {
     func check(_ context: LintContext) -> [LintFinding] {
         var findings: [LintFinding] = []
         for sequence in context.sequences {
-            for (index, view) in sequence.enumerated() where StepClassification.isChange(view.ir) && !StepClassification.hasExpect(view.ir) {
-                let laterCheck = sequence[(index + 1)...].contains { StepClassification.isCheck($0.ir) }
-                guard !laterCheck else { continue }
-                let isLast = !sequence[(index + 1)...].contains { StepClassification.isChange($0.ir) }
+            // Each step is classified once and "is there a later check / change" is read from suffix flags:
+            // rescanning the rest of the sequence for every change made this quadratic (16,000 steps: minutes).
+            let isChange = sequence.map { StepClassification.isChange($0.ir) }
+            let isCheck = sequence.map { StepClassification.isCheck($0.ir) }
+            var checkAfter = [Bool](repeating: false, count: sequence.count + 1)
+            var changeAfter = [Bool](repeating: false, count: sequence.count + 1)
+            for index in stride(from: sequence.count - 1, through: 0, by: -1) {
+                checkAfter[index] = checkAfter[index + 1] || isCheck[index]
+                changeAfter[index] = changeAfter[index + 1] || isChange[index]
+            }
+            for (index, view) in sequence.enumerated() where isChange[index] && !StepClassification.hasExpect(view.ir) {
+                guard !checkAfter[index + 1] else { continue }
+                let isLast = !changeAfter[index + 1]
                 let whole = view.procedure.map { "procedure `\($0)`" } ?? "the runbook"
                 findings.append(LintFinding(
                     isLast ? "\(whole) ends with \(context.describe(view)), a change nothing verifies"
