@@ -76,6 +76,13 @@ public struct LintContext: Sendable {
         self.syntax = syntax
         self.settings = settings
         self.page = syntax.format == .markdown ? PageOutline(file: syntax.file) : nil
+        // Built once: every rule walks these, and rebuilding them per rule was a tenth of a large runbook's check.
+        let steps = Self.views(ir.steps, syntax.steps, .steps, nil)
+        let procedures = zip(ir.procedures, syntax.procedures).map { Self.views($0.steps, $1.steps, .procedure, $0.id) }
+        self.steps = steps
+        self.allSteps = steps + Self.views(ir.postRunbook, syntax.postRunbook, .postRunbook, nil)
+            + Self.views(ir.rollback, syntax.rollback, .rollback, nil) + procedures.flatMap { $0 }
+        self.sequences = ([steps] + procedures).filter { !$0.isEmpty }
     }
 
     /// Whether this runbook is a page written for people to read rather than one rbc runs: the IR's
@@ -84,27 +91,13 @@ public struct LintContext: Sendable {
     public var isDocumentation: Bool { ir.runbook.kind == .documentation }
 
     /// The main steps, in order.
-    public var steps: [StepView] { Self.views(ir.steps, syntax.steps, .steps, nil) }
+    public let steps: [StepView]
 
     /// Every step of every list: main steps, post-runbook actions, runbook-wide rollback, procedures.
-    public var allSteps: [StepView] {
-        var views = steps
-        views += Self.views(ir.postRunbook, syntax.postRunbook, .postRunbook, nil)
-        views += Self.views(ir.rollback, syntax.rollback, .rollback, nil)
-        for (procedure, procedureSyntax) in zip(ir.procedures, syntax.procedures) {
-            views += Self.views(procedure.steps, procedureSyntax.steps, .procedure, procedure.id)
-        }
-        return views
-    }
+    public let allSteps: [StepView]
 
     /// The step lists that run in order: the main steps, then each procedure on its own.
-    public var sequences: [[StepView]] {
-        var lists = [steps]
-        for (procedure, procedureSyntax) in zip(ir.procedures, syntax.procedures) {
-            lists.append(Self.views(procedure.steps, procedureSyntax.steps, .procedure, procedure.id))
-        }
-        return lists.filter { !$0.isEmpty }
-    }
+    public let sequences: [[StepView]]
 
     static func views(_ steps: [StepIR], _ syntax: [StepSyntax], _ list: StepView.List, _ procedure: String?) -> [StepView] {
         zip(steps, syntax).enumerated().map { StepView(ir: $1.0, syntax: $1.1, list: list, position: $0, procedure: procedure) }
