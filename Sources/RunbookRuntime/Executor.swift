@@ -111,8 +111,10 @@ public final class Executor: @unchecked Sendable {
     let settings: ExecutionSettings
     let output: ExecutionOutput
     let prompter: Prompter
-    let journal: Journal?
-    let runner: ProcessRunner
+    let journal: (any EventJournal)?
+    /// Processes, HTTP, stores and the clock: the real ones, or a unit test's fakes.
+    let effects: ExecutorEffects
+    var runner: any ProcessRunning { effects.processes }
     /// Secrets and every value computed from them, masked in everything rbc writes.
     let redactor: Redactor
 
@@ -136,12 +138,14 @@ public final class Executor: @unchecked Sendable {
         var configChange: ConfigChange?
     }
 
-    public init(ir: RunbookIR, settings: ExecutionSettings, output: ExecutionOutput, prompter: Prompter, journal: Journal?) {
+    /// `effects` defaults to the real ones (`ExecutorEffects.live`).
+    public init(ir: RunbookIR, settings: ExecutionSettings, output: ExecutionOutput, prompter: Prompter, journal: (any EventJournal)?,
+                effects: ExecutorEffects? = nil) {
         self.ir = ir
         self.settings = settings
         self.prompter = prompter
         self.journal = journal
-        self.runner = ProcessRunner(gracePeriodMs: settings.gracePeriodMs)
+        self.effects = effects ?? .live(gracePeriodMs: settings.gracePeriodMs)
         let secretNames = Set(ir.params.filter(\.secret).map(\.name))
         redactor = Redactor(secrets: settings.params.filter { secretNames.contains($0.key) }.map { RuntimeValue.from($0.value).text })
         self.output = RedactingOutput(output, redactor: redactor)
@@ -219,9 +223,9 @@ public final class Executor: @unchecked Sendable {
     /// nothing acts while the old step still does.
     func endLeftoverProcess(_ state: RunState) {
         guard let leftover = state.leftoverProcess else { return }
-        if let refusal = ProcessRunner.refusalToSignal(group: leftover.pid, startTicks: leftover.startTicks) {
+        if let refusal = runner.refusalToSignal(group: leftover.pid, startTicks: leftover.startTicks) {
             // Gone is the usual case; anything else means the journal names a process that is not the step's.
-            guard ProcessRunner.startTicks(of: leftover.pid) != nil || leftover.pid <= 1 else { return }
+            guard runner.startTicks(of: leftover.pid) != nil || leftover.pid <= 1 else { return }
             var event = JournalEvent(.message)
             event.pid = leftover.pid
             event.text = "did not signal process group \(leftover.pid) named by the journal: \(refusal)"
@@ -229,7 +233,7 @@ public final class Executor: @unchecked Sendable {
             output.note("rbc: did not signal process group \(leftover.pid) named by the journal: \(refusal)")
             return
         }
-        guard ProcessRunner.endLeftover(group: leftover.pid, startTicks: leftover.startTicks) else { return }
+        guard runner.endLeftover(group: leftover.pid, startTicks: leftover.startTicks) else { return }
         var event = JournalEvent(.message)
         event.pid = leftover.pid
         event.text = "ended process group \(leftover.pid), left running by the killed run"
@@ -241,9 +245,9 @@ public final class Executor: @unchecked Sendable {
     /// subreaper's to end, and the subreaper is gone: find them by the run id they were started with.
     func endEscapedProcesses(_ state: RunState) {
         guard let earliest = state.earliestProcessTicks else { return }
-        let pids = ProcessRunner.processes(ofRun: state.runID, startedAtOrAfter: earliest)
+        let pids = runner.processes(ofRun: state.runID, startedAtOrAfter: earliest)
         guard !pids.isEmpty else { return }
-        let ended = ProcessRunner.endProcesses(pids)
+        let ended = runner.endProcesses(pids)
         guard !ended.isEmpty else { return }
         var event = JournalEvent(.message)
         event.text = "ended \(ended.count) process\(ended.count == 1 ? "" : "es") the killed run left running, found by their \(ProcessRunner.runIDVariable): \(ended.map(String.init).joined(separator: ", "))"
@@ -459,7 +463,7 @@ public final class Executor: @unchecked Sendable {
             }
             do {
                 guard let store else { throw ConfigStore.Failure(description: "no config store `\(change.store)` is configured") }
-                try store.restore(change)
+                try effects.stores.restore(change, in: store)
                 return finishRollback(step, AttemptResult(status: .succeeded, reason: nil))
             } catch {
                 return finishRollback(step, AttemptResult(status: .failed, reason: "\(error)"))
@@ -582,11 +586,12 @@ public final class Executor: @unchecked Sendable {
         }
         output.note("▶ \(step.id)\(step.name.map { ": \($0)" } ?? "")")
         // Attempts, within the step's timeout, with backoff between them.
-        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(step.timeoutMs) * 1_000_000
+        let clock = effects.clock
+        let deadline = clock.nanoseconds() + UInt64(step.timeoutMs) * 1_000_000
         var backoff = Double(step.retry.backoffMs)
         var result = AttemptResult(status: .failed)
         for attempt in 1...max(1, step.retry.maxAttempts) {
-            let remaining = Int((Int64(deadline) - Int64(DispatchTime.now().uptimeNanoseconds)) / 1_000_000)
+            let remaining = Int((Int64(deadline) - Int64(clock.nanoseconds())) / 1_000_000)
             if remaining <= 0 {
                 result = AttemptResult(status: .timedOut, reason: "the step's timeout of \(DurationParser.format(milliseconds: step.timeoutMs)) ran out before attempt \(attempt)")
                 break
@@ -595,7 +600,7 @@ public final class Executor: @unchecked Sendable {
             result = execute(step.action, step: step, fieldPrefix: "", timeoutMs: remaining, attempt: attempt)
             if result.status == .succeeded || signalCount > 0 || attempt == step.retry.maxAttempts { break }
             // Wait, but never past the step's deadline.
-            let left = Int((Int64(deadline) - Int64(DispatchTime.now().uptimeNanoseconds)) / 1_000_000)
+            let left = Int((Int64(deadline) - Int64(clock.nanoseconds())) / 1_000_000)
             let wait = min(Int(backoff), max(0, left))
             output.note("  attempt \(attempt) \(result.status); retrying in \(DurationParser.format(milliseconds: max(wait, 1)))")
             if !sleep(milliseconds: wait) { break }
@@ -742,14 +747,14 @@ public final class Executor: @unchecked Sendable {
             return AttemptResult(status: .failed, reason: "not performed: \(journalFailure ?? "cannot write the journal")")
         }
         var result: AttemptResult
-        let began = DispatchTime.now().uptimeNanoseconds
+        let began = effects.clock.nanoseconds()
         do {
             result = try act(action, step: step, fieldPrefix: fieldPrefix, timeoutMs: timeoutMs)
         } catch let failure as HTTPClient.Failure {
             // A request that ran out of time counts as a timeout, one a signal ended as interrupted.
             let status: StepStatus = failure.kind == .timedOut ? .timedOut : failure.kind == .interrupted ? .interrupted : .failed
             result = AttemptResult(status: status, reason: failure.kind == .interrupted ? "ended by \(firstSignal ?? "a signal")" : "\(failure)",
-                                   durationMs: Int((DispatchTime.now().uptimeNanoseconds - began) / 1_000_000))
+                                   durationMs: Int((effects.clock.nanoseconds() - began) / 1_000_000))
             if action.kind == .httpRequest { result.bodyBytes = failure.bodyBytes }
         } catch {
             result = AttemptResult(status: .failed, reason: "\(error)")
@@ -782,7 +787,7 @@ public final class Executor: @unchecked Sendable {
                 var event = JournalEvent(.processStarted)
                 event.step = step.id
                 event.pid = pid
-                event.startTicks = ProcessRunner.startTicks(of: pid)
+                event.startTicks = self.runner.startTicks(of: pid)
                 // A process the journal does not know of must not go on: end it at once.
                 if !self.record(event) { self.runner.interrupt() }
             }
@@ -833,11 +838,11 @@ public final class Executor: @unchecked Sendable {
             var headers: [String: String] = [:]
             for (name, value) in action.headers ?? [:] { headers[name] = try resolve(value, field: "\(fieldPrefix)headers.\(name)", step: step) }
             let body = try action.body.map { try resolve($0, field: fieldPrefix + "body", step: step) }
-            let start = DispatchTime.now().uptimeNanoseconds
-            let response = try HTTPClient.send(method: action.method ?? "GET", url: url, headers: headers, body: body, timeoutMs: timeoutMs, userAgent: userAgent,
+            let start = effects.clock.nanoseconds()
+            let response = try effects.http.send(method: action.method ?? "GET", url: url, headers: headers, body: body, timeoutMs: timeoutMs, userAgent: userAgent,
                                                cancelled: { [unowned self] in signalCount > 0 })
             var result = AttemptResult(status: .succeeded, httpStatus: response.status, stdout: response.body,
-                                       durationMs: Int((DispatchTime.now().uptimeNanoseconds - start) / 1_000_000))
+                                       durationMs: Int((effects.clock.nanoseconds() - start) / 1_000_000))
             result.bodyBytes = response.bodyBytes
             let expected = expect?.status
             if let expected, !expected.contains(response.status) {
@@ -862,7 +867,7 @@ public final class Executor: @unchecked Sendable {
             let key = try resolve(action.configKey ?? "", field: fieldPrefix + "config_key", step: step)
             let value = try configValue(action, step: step, field: fieldPrefix + "value")
             // What the store held is on disk before the store changes: the automatic rollback needs it.
-            let change = try store.set(key, to: value) { change in
+            let change = try effects.stores.set(key, to: value, in: store) { change in
                 var event = JournalEvent(.configChanged)
                 event.step = step.id
                 event.store = storeName
@@ -919,7 +924,7 @@ public final class Executor: @unchecked Sendable {
             output.note("  \(redact(fallback))")
             return AttemptResult(status: .succeeded, reason: "no webhook configured: printed")
         }
-        let response = try HTTPClient.postJSON(webhook.url, payload(webhook.format), timeoutMs: timeoutMs, userAgent: userAgent,
+        let response = try effects.http.postJSON(webhook.url, payload(webhook.format), timeoutMs: timeoutMs, userAgent: userAgent,
                                                cancelled: { [unowned self] in signalCount > 0 })
         guard (200...299).contains(response.status) else {
             return AttemptResult(status: .failed, reason: "\(what): webhook answered HTTP \(response.status)", httpStatus: response.status)
@@ -1032,7 +1037,7 @@ public final class Executor: @unchecked Sendable {
             return "(current value: read at run time)"
         }
         do {
-            return try store.get(key).map { redact(Self.jsonText($0)) } ?? "(unset)"
+            return try effects.stores.get(key, in: store).map { redact(Self.jsonText($0)) } ?? "(unset)"
         } catch {
             return "(cannot read \(store.path): \(error))"
         }
@@ -1116,16 +1121,9 @@ public final class Executor: @unchecked Sendable {
         }
     }
 
-    /// Sleeps in small slices so a signal ends the wait; false when interrupted.
+    /// Waits on the clock; a signal ends the wait (false).
     func sleep(milliseconds: Int) -> Bool {
-        var left = milliseconds
-        while left > 0 {
-            if signalCount > 0 { return false }
-            let slice = min(left, 50)
-            usleep(useconds_t(slice * 1000))
-            left -= slice
-        }
-        return signalCount == 0
+        effects.clock.sleep(milliseconds: milliseconds) { signalCount > 0 }
     }
 
     static func matches(_ pattern: String, _ text: String) -> Bool {
