@@ -137,6 +137,10 @@ struct Lowerer {
     /// The arguments every transition takes: the state and the parameter values.
     static let given = "rbc_params"
 
+    /// A runbook with a secret parameter: a command's output or an answer's body can hold it (or a value
+    /// computed from it), and Ansible prints a task's result from `-v` on; so every command and request
+    /// is `no_log`. (The transitions keep what can hold a secret where Ansible never shows it: rbc_runtime.py.)
+    var carriesSecrets: Bool { ir.params.contains(where: \.secret) }
 
     func play() -> PlaybookNode {
         var params: [(String, PlaybookNode)] = []
@@ -201,7 +205,7 @@ struct Lowerer {
             ("changed_when", .bool(true)),
             ("failed_when", .bool(false)),
         ]
-        if secret { body.append(("no_log", .bool(true))) }
+        if secret || carriesSecrets { body.append(("no_log", .bool(true))) }
         body.append(("when", .text(when)))
         return task(name, body)
     }
@@ -306,7 +310,7 @@ struct Lowerer {
             ("changed_when", .bool(true)),
             ("failed_when", .bool(false)),
         ]
-        if secret { body.append(("no_log", .bool(true))) }
+        if secret || carriesSecrets { body.append(("no_log", .bool(true))) }
         body.append(("when", .text(when)))
         return task(name, body)
     }

@@ -918,11 +918,47 @@ def bind_params(ir, given):
     return values
 
 
+# What of the state can hold a secret or a credential: step outputs and results, resolved requests
+# and webhooks (their URLs are credentials), planned and recorded config values, values computed
+# from secrets, error texts that quote values. The host fact keeps them under a key Ansible treats
+# as internal (`_ansible_…`): it strips such keys from every result it shows or hands to a callback,
+# at any verbosity, yet keeps them in the fact the next transition reads. The journal (masked) and
+# what the playbook's conditions read (phase, stop, completed, …) stay visible.
+PRIVATE = "_ansible_rbc_private"
+PRIVATE_RUN = ("derived", "results", "changes", "webhooks")
+PRIVATE_STEP = ("http", "webhook", "config", "config_result", "error", "stdout", "stderr", "outputs", "reason")
+
+
+def packed(state):
+    """The state as the host fact holds it: what can hold a secret moved under PRIVATE."""
+    state = unpacked(state)
+    hidden = {key: state.pop(key) for key in PRIVATE_RUN if key in state}
+    step = dict(state.get("step") or {})
+    hidden_step = {key: step.pop(key) for key in PRIVATE_STEP if key in step}
+    for key in ("http", "webhook"):
+        if key in hidden_step:
+            step[key] = True  # the playbook's conditions ask whether there is one
+    state["step"] = step
+    state[PRIVATE] = {"run": hidden, "step": hidden_step}
+    return wrap_var(state)
+
+
+def unpacked(state):
+    """The whole state, from the host fact (idempotent)."""
+    state = dict(state or {})
+    hidden = state.pop(PRIVATE, None) or {}
+    state.update(hidden.get("run") or {})
+    step = dict(state.get("step") or {})
+    step.update(hidden.get("step") or {})
+    state["step"] = step
+    return state
+
+
 class Run:
     """One transition: the state as the playbook holds it, and the events it announces."""
 
     def __init__(self, state, given):
-        self.state = dict(state)
+        self.state = unpacked(state)
         self.state["journal"] = []
         self.ir = load_ir(self.state["ir"])
         self.params = bind_params(self.ir, dict(given or {}))
@@ -1038,7 +1074,7 @@ def rbc_start(ir_path, given, host, rbc_version, working_directory="", stores=No
               commit=provenance.get("head"), dirty=provenance.get("dirty", False), contentHash=run.ir["contentHash"], ir=run.ir,
               params=shown, user=os.environ.get("USER") or getpass.getuser(), host=host, pid=os.getpid(), dryRun=False,
               workingDirectory=working_directory or os.getcwd(), root=project_root(), stores=stores or None)
-    return wrap_var(run.state)
+    return packed(run.state)
 
 
 def rbc_begin(state, step_id, step_list, given):
@@ -1064,7 +1100,7 @@ def rbc_begin(state, step_id, step_list, given):
         else:
             current["question"] = "Run step %s?\n  $ %s\nApprove? (yes/no)" % (step_id, run.shown(step, "command", action.get("command", "")))
     run.state["step"] = current
-    return wrap_var(run.state)
+    return packed(run.state)
 
 
 def controller_has_terminal():
@@ -1105,7 +1141,7 @@ def rbc_approval(state, given, answer, approve, approve_all, interactive):
     else:
         current.update(phase="done", status="refused", reason="not approved")
     run.state["step"] = current
-    return wrap_var(run.state)
+    return packed(run.state)
 
 
 def rbc_attempt(state, given, attempt):
@@ -1121,14 +1157,14 @@ def rbc_attempt(state, given, attempt):
         current.update(phase="done", status="timed_out",
                        reason="the step's timeout of %s ran out before attempt %d" % (format_duration(step["timeoutMs"]), attempt))
         run.state["step"] = current
-        return wrap_var(run.state)
+        return packed(run.state)
     action = step["action"]
     command = run.shown(step, "command", action["command"]) if action.get("command") is not None else None
     run.event("attempt_started", step=current["id"], attempt=attempt, action=action["kind"], timeoutMs=left, command=command)
     current.update(phase="attempt", attempt=attempt, started=now_ms())
     prepare(run, current, step, action, "", left)
     run.state["step"] = current
-    return wrap_var(run.state)
+    return packed(run.state)
 
 
 def prepare(run, current, step, action, prefix, left):
@@ -1330,7 +1366,7 @@ def rbc_config_apply(state, given):
         # The text is written: only the change stays (for the automatic rollback).
         current["config"] = {"change": planned["change"]}
     run.state["step"] = current
-    return wrap_var(run.state)
+    return packed(run.state)
 
 
 def rbc_config_restore(state, given):
@@ -1346,13 +1382,13 @@ def rbc_config_restore(state, given):
     except (StoreFailure, OSError) as error:
         current["config_result"] = {"status": "failed", "reason": str(error)}
     run.state["step"] = current
-    return wrap_var(run.state)
+    return packed(run.state)
 
 
 def rbc_http(state, name):
     """A field of the prepared request for uri (values already resolved and encoded)."""
-    step = state["step"]
-    request = step.get("http") or step.get("webhook") or {}
+    step = unpacked(state)["step"]
+    request = step.get("http") if isinstance(step.get("http"), dict) else step.get("webhook") if isinstance(step.get("webhook"), dict) else {}
     value = request.get(name)
     # Text as it is: never templated, and never read as a dict or list (a JSON body stays its bytes).
     return NativeJinjaUnsafeText(value) if isinstance(value, str) else wrap_var(value)
@@ -1388,7 +1424,7 @@ def rbc_attempt_end(state, given, registered):
         current.pop("config", None)
     current.pop("config_result", None)
     run.state["step"] = current
-    return wrap_var(run.state)
+    return packed(run.state)
 
 
 def rbc_step_end(state, given):
@@ -1425,14 +1461,15 @@ def rbc_step_end(state, given):
     elif status != "succeeded" and status != "skipped" and current["list"] == "rollback":
         run.state["rollback_ok"] = False
     run.state["step"] = {}
-    return wrap_var(run.state)
+    return packed(run.state)
 
 
 def rbc_ansible_failure(state, given, failed):
     """An error of Ansible's own inside a step (a host gone, a module missing): the step failed."""
+    state = unpacked(state)
     current = dict(state.get("step") or {})
     if not current:
-        return state
+        return packed(state)
     failed = dict(failed or {})
     current.update(status="failed", reason="Ansible: %s" % failed.get("msg", "the task failed"))
     state = dict(state)
@@ -1453,7 +1490,7 @@ def rbc_undo_start(state, given, step_id):
                   key=change.get("undoKey"), value=change.get("previous"), text="automatic: restore the value recorded before the step")
         run.state["step"] = {"id": step_id, "list": "steps", "phase": "attempt", "kind": "restore", "automatic": True,
                              "deadline": now, "started": now, "undo": True}
-        return wrap_var(run.state)
+        return packed(run.state)
     action = rollback["action"]
     command = run.shown(step, "rollback.command", action["command"]) if action.get("command") is not None else None
     run.event("rollback_started", step=step_id, list="steps", action=action["kind"], command=command)
@@ -1461,7 +1498,7 @@ def rbc_undo_start(state, given, step_id):
     current = {"id": step_id, "list": "steps", "phase": "attempt", "deadline": now + rollback["timeoutMs"], "started": now, "undo": True}
     prepare(run, current, step, action, "rollback.", rollback["timeoutMs"])
     run.state["step"] = current
-    return wrap_var(run.state)
+    return packed(run.state)
 
 
 def rbc_undo_value(state, given, variable):
@@ -1487,7 +1524,7 @@ def rbc_undo_end(state, given, registered):
     if result["status"] != "succeeded":
         run.state["rollback_ok"] = False
     run.state["step"] = {}
-    return wrap_var(run.state)
+    return packed(run.state)
 
 
 def rbc_finish(state, given):
@@ -1502,7 +1539,7 @@ def rbc_finish(state, given):
         status = "completed_with_failures" if run.state["failures"] else "succeeded"
     run.state["status"] = status
     run.event("run_finished", status=status, reason=run.state["reason"] or None)
-    return wrap_var(run.state)
+    return packed(run.state)
 
 
 class FilterModule:

@@ -268,8 +268,9 @@ import Testing
         var requests: [String: (rbc: [String], ansible: [String])]
     }
 
-    /// A secret parameter's value: it must appear in no ansible-playbook output and no journal.
-    static let secretToken = "tok-SECRET-5150"
+    /// A secret parameter's value: it must appear in no ansible-playbook output (at -vvvv) and no journal,
+    /// in any form; its `/`, blank and `+` make the JSON-escaped and URL-encoded forms differ from it.
+    static let secretToken = "tok/SECRET 5150+x"
 
     /// Every example runbook (harmless stand-ins: programs are shims, URLs and webhooks point to a
     /// loopback server, waits last 300ms), a runbook of approvals no one gives, and the stand-in.
@@ -475,7 +476,8 @@ import Testing
         // ansible-lint on every generated playbook, beside the playbook runs.
         let playbooks = cases.map { "playbooks/\($0.name).yml" } + ["playbooks/fanout.yml"]
         let lint = [bin + "/ansible-lint", "--offline", "--nocolor", "--profile", "production"] + playbooks
-        let finished = try runSideBySide(invocations.map { ([bin + "/ansible-playbook", "-i", "inventory.yml"] + $0, environment) }
+        // -vvvv: every task's result is printed, and a secret must be in none of them.
+        let finished = try runSideBySide(invocations.map { ([bin + "/ansible-playbook", "-vvvv", "-i", "inventory.yml"] + $0, environment) }
                                          + [(lint, ["PATH": bin + ":" + path, "ANSIBLE_LOCAL_TEMP": root + "/.ansible-tmp"])], in: root)
         let outputs = finished.dropLast().map(\.output)
         let (lintStatus, lintOutput) = try #require(finished.last)
@@ -760,11 +762,17 @@ import Testing
         #expect(ansibleEvents.filter { $0["event"] as? String == "approval" }.map { "\($0["decision"] ?? "") by \($0["by"] ?? "")" } == ["approved by terminal", "refused by terminal"])
     }
 
-    /// A secret parameter (`dba_token`, sent as an HTTP header) is in no ansible-playbook output and no
-    /// journal, in any form the redactor knows (as given and base64).
+    /// A secret parameter (`dba_token`, sent as an HTTP header) is in no ansible-playbook output — every
+    /// invocation runs with -vvvv, which prints every task's result — and no journal, in any form the
+    /// redactor knows: as given, upper and lower case, JSON-escaped, URL-encoded, base64.
     @Test func secretsStayOutOfOutputAndJournals() throws {
         let batch = try Self.batch.get()
-        let forms = [Self.secretToken, Data(Self.secretToken.utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")]
+        let token = Self.secretToken
+        let encoded = token.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")) ?? token
+        let forms = [token, token.uppercased(), token.lowercased(), token.replacingOccurrences(of: "/", with: "\\/"), encoded,
+                     encoded.replacingOccurrences(of: "%20", with: "+"), "tok/SECRET", "SECRET 5150"]
+            + [token, token + "\n"].map { Data($0.utf8).base64EncodedString().replacingOccurrences(of: "=", with: "") }
+        #expect(batch.ansibleOutput.contains("<pgyaml> ESTABLISH LOCAL CONNECTION"), "ansible-playbook did not run with -vvvv")
         var journals = try Self.journals(in: batch.root + "/.rbc/runs").values.map(\.path)
         journals += try Self.journals(in: batch.root + "/rbc-pgyaml/.rbc/runs").values.map(\.path)
         #expect(journals.count > 10)
