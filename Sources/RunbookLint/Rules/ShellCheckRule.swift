@@ -119,8 +119,8 @@ struct ShellCheckRule: ShellCheckFindingRule {
     /// robustness matters. Errors and the other warnings (a `&` that ends the command, a test that is
     /// always true) mean the command does not do what the page says, and are reported.
     static let scriptOnlyCodes: Set<Int> = [2034, 2154, 2046, 2164, 2155, 2181, 2009, 2010, 2012, 2029, 2030, 2031, 2044, 2045,
-                                            // `arr=($(…))` splitting pod names; a literal `{` in `-o jsonpath={.spec.host}`.
-                                            2207, 1083]
+                                            // `arr=($(…))` and `${arr[@]}` splitting pod names; a literal `{` in `-o jsonpath={.spec.host}`.
+                                            2207, 2068, 1083]
 
     /// A blank line before a shebang (SC1128) is how a fence was laid out; the reader pastes the script.
     static let layoutOnlyCodes: Set<Int> = [1128]
