@@ -2,6 +2,7 @@
 // and explicit anchors (`{#id}` attributes, `<a name>`/`id=` HTML). One place, so every link check agrees.
 
 import Foundation
+import RunbookSource
 
 public enum HeadingAnchors {
     /// GitHub's heading slug (github-slugger): lower case; every character that is not a letter,
@@ -22,7 +23,7 @@ public enum HeadingAnchors {
 
     /// GitLab's variant: the same characters kept, runs of `-` collapsed and trimmed at the ends.
     public static func gitLabSlug(_ heading: String) -> String {
-        let github = slug(heading.trimmingCharacters(in: .whitespaces))
+        let github = slug(heading.trimmingWhitespace())
         var result = ""
         for character in github where !(character == "-" && result.last == "-") { result.append(character) }
         return String(result.drop { $0 == "-" }.reversed().drop { $0 == "-" }.reversed())
@@ -32,9 +33,14 @@ public enum HeadingAnchors {
     /// document, so a `# comment` inside a code fence is never one. Repeated headings get `-1`,
     /// `-2`… as on GitHub.
     public static func anchors(inMarkdown text: String) -> Set<String> {
+        anchors(in: MarkdownDocument.parse(text))
+    }
+
+    /// The same, from a page already parsed (`PageOutline` parses each page once).
+    public static func anchors(in document: MarkdownNode) -> Set<String> {
         var result = Set<String>()
         var seen: [String: Int] = [:]
-        var stack = [MarkdownDocument.parse(text)]
+        var stack = [document]
         var headings: [MarkdownNode] = []
         var htmlBlocks: [String] = []
         while let node = stack.popLast() {
@@ -47,8 +53,11 @@ public enum HeadingAnchors {
         }
         for heading in headings.sorted(by: { ($0.startLine, $0.startColumn) < ($1.startLine, $1.startColumn) }) {
             var title = headingText(heading)
-            // `## Title {#custom-id}` (Hugo, kramdown): the explicit id is the anchor.
-            if let range = title.range(of: #"\s*\{#([^}\s]+)\}\s*$"#, options: .regularExpression) {
+            // `## Title {#custom-id}` (Hugo, kramdown): the explicit id is the anchor. The regular
+            // expression only runs on a title holding `{#`.
+            if title.utf8.contains(UInt8(ascii: "{")), let explicitID,
+               let match = explicitID.firstMatch(in: title, range: NSRange(title.startIndex..., in: title)),
+               let range = Range(match.range, in: title) {
                 let id = title[range].trimmingCharacters(in: CharacterSet(charactersIn: " {}#"))
                 result.insert(id.lowercased())
                 title = String(title[..<range.lowerBound])
@@ -60,15 +69,19 @@ public enum HeadingAnchors {
                 result.insert(base)
             }
         }
+        guard let htmlAnchor else { return result }
         for html in htmlBlocks {
-            let pattern = #"<a\s[^>]*\b(?:name|id)\s*=\s*["']?([^"'\s>]+)"#
-            guard let regex = try? NSRegularExpression(pattern: pattern, options: .caseInsensitive) else { continue }
-            for match in regex.matches(in: html, range: NSRange(html.startIndex..., in: html)) {
+            for match in htmlAnchor.matches(in: html, range: NSRange(html.startIndex..., in: html)) {
                 if let range = Range(match.range(at: 1), in: html) { result.insert(html[range].lowercased()) }
             }
         }
         return result
     }
+
+    /// Compiled once: `String.range(of:options: .regularExpression)` compiles its pattern on every call.
+    private static let explicitID = try? NSRegularExpression(pattern: #"\s*\{#([^}\s]+)\}\s*$"#)
+    private static let htmlAnchor = try? NSRegularExpression(pattern: #"<a\s[^>]*\b(?:name|id)\s*=\s*["']?([^"'\s>]+)"#,
+                                                             options: .caseInsensitive)
 
     /// A heading's text as rendered: code spans keep their text, inline HTML tags are dropped.
     public static func headingText(_ node: MarkdownNode) -> String {
@@ -82,6 +95,6 @@ public enum HeadingAnchors {
             default: stack.append(contentsOf: current.children.reversed())
             }
         }
-        return text.trimmingCharacters(in: .whitespaces)
+        return text.trimmingWhitespace()
     }
 }
