@@ -47,7 +47,7 @@ public enum AnsibleExportSession {
         case .failure(let refusals):
             let diagnostics = refusals.refusals.map { refusal in
                 Diagnostic(refusal.code, "step `\(refusal.step)` cannot be lowered to Ansible: \(refusal.reason)", file: result.file,
-                           range: result.file.flatMap { range(of: refusal.location, in: $0) }, displayPath: path,
+                           range: refusal.location?.range.map { .at($0.start) }, displayPath: path,
                            help: "run this runbook with `rbc run`, or change the step; docs/scale-out.md lists what lowers")
             }
             return Outcome(export: nil, diagnostics: diagnostics, exitCode: 1)
@@ -62,15 +62,5 @@ public enum AnsibleExportSession {
             try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try Data(file.contents.utf8).write(to: URL(fileURLWithPath: target), options: .atomic)
         }
-    }
-
-    /// The byte offset of an IR location (1-based line, column in Unicode scalars).
-    static func range(of location: IRLocation?, in file: SourceFile) -> SourceRange? {
-        guard let location, location.line >= 1, location.line <= file.lineCount else { return nil }
-        let line = file.lineRange(location.line)
-        let text = file.lineText(location.line)
-        let prefix = text.unicodeScalars.prefix(max(0, location.column - 1))
-        let offset = line.start + String(String.UnicodeScalarView(prefix)).utf8.count
-        return SourceRange(start: offset, end: offset)
     }
 }

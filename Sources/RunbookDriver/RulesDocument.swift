@@ -6,7 +6,7 @@ import RunbookSource
 public enum RulesDocument {
     /// An example as the user would write it: the position marks removed.
     public static func plain(_ example: RuleExample) -> String {
-        example.source.replacingOccurrences(of: "↓", with: "")
+        example.plainText
     }
 
     /// One rule's full documentation in Markdown.

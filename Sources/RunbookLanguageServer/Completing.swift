@@ -6,6 +6,7 @@ import Foundation
 import RunbookDriver
 import RunbookLint
 import RunbookSema
+import RunbookSyntax
 import RunbookSource
 
 enum Completing {
@@ -29,6 +30,7 @@ enum Completing {
             }
             // A ```yaml rbc fence holds one step's fields: complete them as a step of `steps:`, over the
             // fence's own lines with the fence's indentation taken off.
+            if let attributes = fenceAttributeItems(prefix) { return attributes }
             guard let fence = EmbeddedStepFence.around(line: line, map: map) else { return [] }
             let inner = PositionMap(fence.lines.joined(separator: "\n"))
             let innerPrefix = String(prefix.dropFirst(min(fence.indentation, prefix.prefix { $0 == " " }.count)))
@@ -56,6 +58,36 @@ enum Completing {
             }
         }
         return []
+    }
+
+    /// The step fields a shell fence's `{key=value …}` attributes can set: the scalar ones (a list or
+    /// a mapping cannot be written as `key=value`; `action` and `command` are the fence itself).
+    static let fenceAttributeKeys = ["id", "name", "description", "timeout", "on_failure", "confirm", "readonly",
+                                     "irreversible", "when", "shell"]
+
+    /// Keys or values inside the braces of a shell fence's opening line (```` ```bash {timeout=5m …} ````),
+    /// or nil when the cursor is not there.
+    static func fenceAttributeItems(_ prefix: String) -> [CompletionItem]? {
+        let line = prefix.drop { $0 == " " }
+        guard let marker = line.first, marker == "`" || marker == "~" else { return nil }
+        let info = line.drop { $0 == marker }
+        guard line.count - info.count >= 3, let open = info.firstIndex(of: "{"), !info[open...].contains("}") else { return nil }
+        let language = info[..<open].trimmingCharacters(in: .whitespaces).lowercased()
+        guard MarkdownRunbookParser.shellLanguages.contains(language) else { return [] }
+        let tokens = info[info.index(after: open)...].split(omittingEmptySubsequences: false) { $0 == " " || $0 == "," }
+        let typing = tokens.last.map(String.init) ?? ""
+        func spelled(_ token: Substring) -> String {
+            String(token.prefix { $0 != "=" }).replacingOccurrences(of: "-", with: "_")
+        }
+        if typing.contains("=") {
+            // A quoted value may hold spaces; only a bare value is completed.
+            return values(for: spelled(Substring(typing)), kind: .markdownRunbook, path: ["steps", "-"])
+        }
+        let present = Set(tokens.dropLast().map(spelled))
+        return fenceAttributeKeys.filter { !present.contains($0) }.enumerated().map { index, key in
+            CompletionItem(label: key, kind: .property, detail: nil, documentation: KeyDocumentation.runbook[key].map { MarkupContent(value: $0) },
+                           sortText: String(format: "%03d", index))
+        }
     }
 
     /// The column where the key being typed starts (after a list item's `- `).

@@ -143,7 +143,5 @@ func nameRange(_ context: LintContext) -> RunbookSource.SourceRange {
 
 /// The `${{ … }}` of a substitution in the file (RB014, RB015).
 func expressionRange(_ context: LintContext, _ substitution: SubstitutionIR) -> SourceRange? {
-    guard let location = substitution.location else { return nil }
-    let start = context.file.offset(line: location.line, column: location.column)
-    return SourceRange(start: start, end: start + substitution.expression.utf8.count + 6)
+    substitution.location?.range
 }

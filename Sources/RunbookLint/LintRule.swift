@@ -14,9 +14,13 @@ public enum RuleRequirement: String, Sendable {
     case runbook, gitHistory = "git history", alertRules = "alert rules"
 }
 
-/// An example runbook for a rule. `↓` marks where each finding must start; the marks are removed
-/// before compiling. Markdown examples start with `---` or `#`.
+/// An example runbook for a rule. `↓` marks where each finding must start and the next `↑` where it
+/// must end (`↓↑` for an empty range); the marks are removed before compiling. Markdown examples
+/// start with `---` or `#`.
 public struct RuleExample: Sendable {
+    public static let startMark: Character = "↓"
+    public static let endMark: Character = "↑"
+
     public let source: String
     public let isMarkdown: Bool
     /// The `.rbc.yaml` a run would read, for rules about what a run needs.
@@ -25,6 +29,31 @@ public struct RuleExample: Sendable {
     public init(_ source: String, markdown: Bool = false) {
         self.source = source
         self.isMarkdown = markdown
+    }
+
+    /// The example as the user would write it: the marks removed.
+    public var plainText: String { marked.text }
+
+    /// The example without its marks, and the byte range in that text each `↓`…`↑` pair marks. A `↓`
+    /// without its `↑`, or an `↑` without a `↓`, is a mistake in the example: `isWellFormed` is false.
+    public var marked: (text: String, ranges: [Range<Int>], isWellFormed: Bool) {
+        var text = ""
+        var ranges: [Range<Int>] = []
+        var open: Int?
+        var isWellFormed = true
+        for character in source {
+            switch character {
+            case Self.startMark:
+                if open != nil { isWellFormed = false }
+                open = text.utf8.count
+            case Self.endMark:
+                if let start = open { ranges.append(start..<text.utf8.count) } else { isWellFormed = false }
+                open = nil
+            default:
+                text.append(character)
+            }
+        }
+        return (text, ranges, isWellFormed && open == nil)
     }
 
     /// The same example, checked as if this configuration were beside it.

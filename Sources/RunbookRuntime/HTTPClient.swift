@@ -15,6 +15,12 @@ public struct HTTPResponse: Sendable {
     public let body: String
     /// Bytes received in all.
     public let bodyBytes: Int
+
+    public init(status: Int, body: String, bodyBytes: Int) {
+        self.status = status
+        self.body = body
+        self.bodyBytes = bodyBytes
+    }
 }
 
 public enum HTTPClient {
@@ -27,6 +33,12 @@ public enum HTTPClient {
         public let description: String
         /// Bytes of the body received before the request ended.
         public var bodyBytes = 0
+
+        public init(kind: Kind, description: String, bodyBytes: Int = 0) {
+            self.kind = kind
+            self.description = description
+            self.bodyBytes = bodyBytes
+        }
     }
 
     /// libcurl's global state, set up once per process before any handle exists.
@@ -112,9 +124,7 @@ public enum HTTPClient {
     /// Posts a JSON document.
     public static func postJSON(_ url: String, _ object: [String: Any], timeoutMs: Int, userAgent: String = "rbc",
                                 cancelled: (@Sendable () -> Bool)? = nil) throws -> HTTPResponse {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        return try send(method: "POST", url: url, headers: ["Content-Type": "application/json"],
-                        body: String(decoding: data, as: UTF8.self), timeoutMs: timeoutMs, userAgent: userAgent, cancelled: cancelled)
+        try LibcurlTransport().postJSON(url, object, timeoutMs: timeoutMs, userAgent: userAgent, cancelled: cancelled)
     }
 }
 

@@ -18,6 +18,16 @@ public struct ProcessResult: Sendable {
     public let processGroup: Int32
     /// Processes the command left running (in its group or escaped from it) that rbc ended.
     public var leftovers: [Int32] = []
+
+    public init(ending: Ending, exitCode: Int32, stdout: String, stderr: String, durationMs: Int, processGroup: Int32, leftovers: [Int32] = []) {
+        self.ending = ending
+        self.exitCode = exitCode
+        self.stdout = stdout
+        self.stderr = stderr
+        self.durationMs = durationMs
+        self.processGroup = processGroup
+        self.leftovers = leftovers
+    }
 }
 
 // @unchecked: the interrupt request and the running group are touched only under `interruptLock`

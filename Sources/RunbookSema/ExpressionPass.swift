@@ -195,11 +195,10 @@ struct ExpressionPass {
                                at: locator.range(part.outer.lowerBound, part.outer.upperBound),
                                help: key == "url" ? "send it in a header (`headers: {Authorization: \"Bearer ${{ … }}\"}`) or the body" : "put the secret in the `value`, never in the key")
                 }
-                let start = file.lineColumn(of: locator.offset(part.outer.lowerBound))
                 substitutions.append(SubstitutionIR(
                     field: prefix + key, expression: part.text.trimmingCharacters(in: .whitespaces), type: resultType.description,
                     references: references, variable: variable, quoting: context, secret: secret,
-                    location: IRLocation(file: file.path, line: start.line, column: start.column),
+                    location: IRLocation(locator.range(part.outer.lowerBound, part.outer.upperBound), in: file),
                     tree: parsed.node.flatMap(Self.lower)))
                 expressionIndex += 1
             }

@@ -34,15 +34,30 @@ public enum JSONValue: Codable, Sendable, Equatable {
     }
 }
 
+/// Where an IR element was written. rbc's own consumers (lint, parameter binding, export) read
+/// `range`, the byte offsets in the source file; `line` and `column` are what rbc.ir/v1 publishes
+/// for readers without the source's bytes, computed once from `range.start` when the IR is built.
+/// `range` is not part of the JSON, so the published format is unchanged.
 public struct IRLocation: Codable, Sendable, Equatable {
     public var file: String
     public var line: Int
     public var column: Int
+    /// The bytes of the element in the source file; nil for an IR decoded from JSON.
+    public var range: SourceRange?
+
+    enum CodingKeys: String, CodingKey { case file, line, column }
 
     public init(file: String, line: Int, column: Int) {
         self.file = file
         self.line = line
         self.column = column
+    }
+
+    /// The location of `range` in `file`.
+    public init(_ range: SourceRange, in file: SourceFile) {
+        let start = file.lineColumn(of: range.start)
+        self.init(file: file.path, line: start.line, column: start.column)
+        self.range = range
     }
 }
 

@@ -130,12 +130,7 @@ public enum ParamBinder {
             if let defaultValue = param.defaultValue {
                 bound[param.name] = defaultValue
             } else if param.required, !allowMissing, !values.contains(where: { $0.name == param.name }) {
-                let range = runbook.flatMap { file in
-                    param.location.map { location -> SourceRange in
-                        let start = file.offset(line: location.line, column: location.column)
-                        return SourceRange(start: start, end: start + param.name.utf8.count)
-                    }
-                }
+                let range = runbook == nil ? nil : param.location?.range
                 diagnostics.append(Diagnostic(.paramValue, "required parameter `\(param.name)` has no value", file: runbook, range: range,
                                               displayPath: runbook == nil ? ir.source?.path : nil,
                                               help: "give it with `--param \(param.name)=…` or in `--params-file`"))

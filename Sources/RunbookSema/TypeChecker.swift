@@ -672,8 +672,7 @@ private struct Checker {
     }
 
     func location(_ range: SourceRange) -> IRLocation {
-        let position = file.lineColumn(of: range.start)
-        return IRLocation(file: file.path, line: position.line, column: position.column)
+        IRLocation(range, in: file)
     }
 
     /// Any non-null scalar as text; reports lists, mappings and nulls.

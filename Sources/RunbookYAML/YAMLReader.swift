@@ -3,9 +3,9 @@
 // alias bombs and duplicate keys become diagnostics instead of crashes or silent data loss.
 
 // CYaml is the libyaml target inside Yams. Yams publishes only its `Yams` product, so CYaml cannot
-// be named in Package.swift; it reaches this module through the `Yams` product dependency, and the
-// `from: "6.2.2"` requirement pins the event API used here. `internal import` keeps it out of our
-// public interface.
+// be named in Package.swift; it reaches this module through the `Yams` product dependency, which is
+// not Yams' public API: Package.swift holds Yams to 6.2.x for that reason (see the comment there).
+// `internal import` keeps it out of our public interface.
 internal import CYaml
 import RunbookSource
 

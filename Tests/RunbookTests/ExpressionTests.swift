@@ -103,7 +103,11 @@ import Testing
         #expect(step.action.commandTemplate == #"echo "${RBC_EXPR_1}" ''"${RBC_EXPR_2}"'' "x ${RBC_EXPR_3}""#)
         #expect(step.substitutions?.map(\.quoting) == [.unquoted, .single, .double])
         #expect(step.substitutions?.map(\.variable) == ["RBC_EXPR_1", "RBC_EXPR_2", "RBC_EXPR_3"])
-        #expect(step.substitutions?.first?.location == IRLocation(file: "test.yaml", line: 9, column: 21))
+        let location = try #require(step.substitutions?.first?.location)
+        #expect([location.file, "\(location.line):\(location.column)"] == ["test.yaml", "9:21"])
+        // The byte range is the whole `${{ … }}`, in every quoting: what lint underlines and fixes.
+        let file = SourceFile(path: "test.yaml", text: text)
+        #expect(step.substitutions?.compactMap { $0.location?.range.map(file.slice) } == Array(repeating: "${{ params.svc }}", count: 3))
     }
 
     @Test func secretParamsAreMarkedInSubstitutions() throws {

@@ -138,6 +138,35 @@ import Testing
         #expect(labels(11, 0).isEmpty, "after the fence: prose again")
     }
 
+    /// A shell fence's `{key=value …}` attributes complete as the step fields they set.
+    @Test func completionInShellFenceAttributes() {
+        let text = """
+        ## Steps
+
+        1. Restart the API
+           ```bash {timeout=5m on-failure=
+           kubectl rollout restart deployment/api
+           ```
+        ```sh {id=restart read
+        ```python {
+        ```bash {id="a b"} x
+
+        """
+        let document = TextDocument(uri: "file:///tmp/page.md", text: text, version: 1)
+        func labels(_ line: Int, _ character: Int) -> [String] {
+            Completing.items(at: document.map.offset(of: Position(line: line, character: character)), document: document, names: RunbookSymbols()).map(\.label)
+        }
+        #expect(labels(3, 34) == ["abort", "continue", "halt"], "the value of on-failure (spelled with a dash)")
+        let keys = labels(3, 23)
+        #expect(keys.contains("readonly") && keys.contains("on_failure") && !keys.contains("timeout"), "timeout is already set: \(keys)")
+        #expect(!keys.contains("command") && !keys.contains("rollback") && !keys.contains("retries"), "only scalar step fields: \(keys)")
+        let second = labels(6, 22)
+        #expect(second.contains("readonly") && !second.contains("id"))
+        #expect(labels(7, 11).isEmpty, "not a shell fence")
+        #expect(labels(8, 20).isEmpty, "past the closing brace")
+        #expect(labels(4, 10).isEmpty, "the command is not an attribute")
+    }
+
     @Test func incrementalEditsApplyInOrder() {
         var document = TextDocument(uri: "file:///tmp/a.yaml", text: "a😀c\nline two\n", version: 1)
         document.apply([ContentChange(range: LSPRange(start: Position(line: 0, character: 1), end: Position(line: 0, character: 3)), text: "b"),

@@ -101,7 +101,8 @@ import Testing
         #expect(ir.steps[0].action.command == "# TODO: this line is a shell comment, not a heading\nkubectl drain node-1")
         #expect(ir.steps[1].action.kind == .manual)
         // The fence sits inside a list item: the step's location is the item's first line.
-        #expect(ir.steps[0].location == IRLocation(file: "test.md", line: 12, column: 4))
+        let location = try #require(ir.steps[0].location)
+        #expect([location.file, "\(location.line):\(location.column)"] == ["test.md", "12:4"])
     }
 
     @Test func consoleFencesKeepOnlyPromptedCommands() throws {

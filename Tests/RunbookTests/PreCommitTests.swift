@@ -51,6 +51,7 @@ import Testing
         let hooks = try String(contentsOfFile: TestSupport.path(".pre-commit-hooks.yaml"), encoding: .utf8)
         let entry = try #require(hooks.split(separator: "\n").first { $0.hasPrefix("  entry: ") }).dropFirst("  entry: ".count)
         let files = try #require(hooks.split(separator: "\n").first { $0.hasPrefix("  files: ") }).dropFirst("  files: ".count)
+        let types = try #require(hooks.split(separator: "\n").first { $0.hasPrefix("  types_or: ") }).dropFirst("  types_or: ".count)
         #expect(entry.hasPrefix("rbc check"))
         let command = TestSupport.rbcBinary + String(entry.dropFirst(3)) + " --no-git"
         try repo.write(".pre-commit-config.yaml", """
@@ -62,6 +63,7 @@ import Testing
                 entry: \(command)
                 language: unsupported
                 files: '\(files)'
+                types_or: \(types)
 
         """)
         let environment = ["PRE_COMMIT_HOME": scratch.appendingPathComponent("cache").path, "HOME": repo.path,
@@ -85,5 +87,25 @@ import Testing
         #expect(bad.1.contains("did you mean `command`?"))
         let log = try repo.git("log", "--oneline")
         #expect(log.split(separator: "\n").count == 1, "only the good commit landed")
+
+        // Incident records are checked too; other JSON Lines files pass through untouched.
+        try repo.git("rm", "-q", "--cached", "runbooks/bad.yaml")
+        try FileManager.default.removeItem(atPath: repo.path + "/runbooks/bad.yaml")
+        let declare = try TestSupport.rbc(["incident", "declare", "--severity", "SEV2", "--title", "Checkout failure",
+                                           "--by", "alice"], in: repo.path)
+        #expect(declare.status == 0, "\(declare.stderr)")
+        try repo.write("data/events.jsonl", "{\"not\": \"an incident\"}\n")
+        let record = try #require(try FileManager.default.contentsOfDirectory(atPath: repo.path + "/incidents").first { $0.hasSuffix(".jsonl") })
+        let declared = try commit("an incident record and a data file")
+        #expect(declared.0 == 0, "\(declared.1)")
+        let recordPath = repo.path + "/incidents/" + record
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: recordPath))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("{\"seq\": 2, \"event\": \"status\", \"by\": \"alice\"}\n".utf8))
+        try handle.close()
+        let broken = try commit("an incident event without a time")
+        #expect(broken.0 != 0, "the commit must be blocked: \(broken.1)")
+        #expect(broken.1.contains("incidents/\(record):2:1: error[RB4001]"), "\(broken.1)")
+        #expect(!broken.1.contains("data/events.jsonl"), "\(broken.1)")
     }
 }

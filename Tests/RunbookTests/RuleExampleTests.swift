@@ -1,4 +1,4 @@
-// Every rule's examples are its tests: a triggering example reports exactly at its `↓` marks, a
+// Every rule's examples are its tests: a triggering example reports exactly the ranges its `↓`…`↑` marks enclose, a
 // non-triggering one reports nothing (SwiftLint's habit: the documentation cannot drift from the code).
 
 import Foundation
@@ -24,20 +24,17 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
 }
 
 @Suite struct RuleExampleTests {
-    /// The example's text without marks, and the marks' positions in it.
-    static func strip(_ source: String) -> (String, [LineColumn]) {
-        var text = ""
-        var marks: [Int] = []
-        for character in source {
-            if character == "↓" { marks.append(text.utf8.count) } else { text.append(character) }
-        }
-        let file = SourceFile(path: "example", text: text)
-        return (text, marks.map(file.lineColumn(of:)))
+    /// The example's text without marks, and the byte ranges its `↓`…`↑` pairs mark.
+    static func strip(_ source: String) -> (String, [Range<Int>]) {
+        let marked = RuleExample(source).marked
+        return (marked.text, marked.ranges)
     }
 
     @Test(arguments: RuleCase.all)
     func example(_ testCase: RuleCase) throws {
-        let (text, marks) = Self.strip(testCase.example.source)
+        let marked = testCase.example.marked
+        #expect(marked.isWellFormed, "every ↓ is closed by one ↑ before the next ↓")
+        let text = marked.text
         let result = Compiler.compile(SourceFile(path: testCase.example.isMarkdown ? "example.md" : "example.yaml", text: text))
         #expect(!result.hasErrors, "the example must compile:\n\(TestSupport.rendered(result.diagnostics))")
         let ir = try #require(result.ir)
@@ -51,13 +48,24 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
         if let rule = RuleRegistry.historyRules.first(where: { type(of: $0).description.id == testCase.rule.id }) {
             findings += try rule.check(ExampleHistory(lint: context)).map { Diagnostic(testCase.rule.code, $0.message, file: context.file, range: $0.range) }
         }
-        let positions = findings.compactMap(\.start).sorted()
+        // Start and end: a finding that starts right but underlines too much or too little is wrong too.
+        let ranges = findings.compactMap { $0.range.map { $0.start..<$0.end } }.sorted { ($0.lowerBound, $0.upperBound) < ($1.lowerBound, $1.upperBound) }
         if testCase.triggers {
-            #expect(!marks.isEmpty, "a triggering example marks where findings start with ↓")
-            #expect(positions == marks.sorted(), "\(TestSupport.rendered(findings))")
+            #expect(!marked.ranges.isEmpty, "a triggering example marks each finding from ↓ to ↑")
+            #expect(ranges.count == findings.count, "every finding has a range")
+            #expect(ranges == marked.ranges.sorted { ($0.lowerBound, $0.upperBound) < ($1.lowerBound, $1.upperBound) },
+                    "the findings, marked as they are:\n\(Self.marking(text, ranges))\n\(TestSupport.rendered(findings))")
         } else {
             #expect(findings.isEmpty, "\(TestSupport.rendered(findings))")
         }
+    }
+
+    /// The text with `↓`…`↑` around the given ranges: what the example should say.
+    static func marking(_ text: String, _ ranges: [Range<Int>]) -> String {
+        var bytes = Array(text.utf8)
+        let marks = ranges.flatMap { [($0.upperBound, "↑"), ($0.lowerBound, "↓")] }.sorted { $0.0 > $1.0 }
+        for (offset, mark) in marks { bytes.insert(contentsOf: Array(mark.utf8), at: offset) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     @Test func everyRuleIsDocumentedAndTested() {

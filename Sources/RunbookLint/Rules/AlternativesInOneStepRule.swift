@@ -20,7 +20,7 @@ struct AlternativesInOneStepRule: LintRule {
                   command: |
                     # Option A: Restart
                     kubectl rollout restart deployment/order-service
-                    ↓# Option B: Rollback
+                    ↓#↑ Option B: Rollback
                     kubectl rollout undo deployment/order-service
                   timeout: 5m
                   irreversible: "a restart or rollback is safe to repeat"

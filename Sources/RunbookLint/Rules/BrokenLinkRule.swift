@@ -31,7 +31,7 @@ struct BrokenLinkRule: LintRule {
             # Disk full
 
             ## Diagnosis
-            Follow [the checks](↓#checks) first, then [the logs](↓"https://logs.example.org/app").
+            Follow [the checks](↓#checks↑) first, then [the logs](↓"https://logs.example.org/app"↑).
             """, markdown: true),
         ],
         nonTriggering: [

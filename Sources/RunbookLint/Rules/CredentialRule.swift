@@ -30,35 +30,35 @@ struct CredentialRule: LintRule {
             .steps("""
                 - id: fetch
                   action: execute_command
-                  command: "AWS_ACCESS_KEY_ID=↓AKIAWJ99IBAG7I1MNBQN AWS_SECRET_ACCESS_KEY=↓LEPH1qhT61qtc4xatws8phP9nhFyJfm5di4PzJ59 aws s3 ls"
+                  command: "AWS_ACCESS_KEY_ID=↓AKIAWJ99IBAG7I1MNBQN↑ AWS_SECRET_ACCESS_KEY=↓LEPH1qhT61qtc4xatws8phP9nhFyJfm5di4PzJ59↑ aws s3 ls"
                   timeout: 1m
                 - id: health
                   action: http_request
-                  url: "https://admin:↓hunter2hunter2@db.internal/health"
-                  headers: {Authorization: "Bearer ↓eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9abc"}
+                  url: "https://admin:↓hunter2hunter2↑@db.internal/health"
+                  headers: {Authorization: "Bearer ↓eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9abc↑"}
                   timeout: 30s
             """),
             .steps("""
                 - id: databases
                   action: execute_command
                   command: |
-                    PGPASSWORD=↓s3cr3t-Pw psql -h db -c 'select 1'
-                    mysql -u root -p↓Tr0ub4dor -e 'show processlist'
-                    mysqladmin --password=↓Tr0ub4dor status
-                    redis-cli -h cache -a ↓R3d1sPass info
-                    curl -u admin:↓hunter22 https://api.internal/health
+                    PGPASSWORD=↓s3cr3t-Pw↑ psql -h db -c 'select 1'
+                    mysql -u root -p↓Tr0ub4dor↑ -e 'show processlist'
+                    mysqladmin --password=↓Tr0ub4dor↑ status
+                    redis-cli -h cache -a ↓R3d1sPass↑ info
+                    curl -u admin:↓hunter22↑ https://api.internal/health
                   timeout: 1m
             """),
             .steps("""
                 - id: tokens
                   action: execute_command
                   command: |
-                    # github ↓ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d and ↓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
-                    # gitlab ↓glpat-Y40uvSwMFLZDe1f8rESQ slack ↓xoxb-104974650752-NhFdnXsiVpzz63FfkCzJr4i0
-                    # webhook https://hooks.slack.com/services/↓T19R0WYOJ/BFLJOOA5L/qsajAIxNKu8iS2G8NPRVdD53
-                    # google ↓AIzaX83RZJzzzzgEOzdmenCkhvMdgaKjIg8xNbe stripe ↓sk_live_3nNyjOq9wMxEhh2FDEEtfjgV
-                    # vault ↓hvs.vVqE1SkHbn88HxjSI6bWHtP3 npm ↓npm_fS2qHx6kwXoIIXGvOoNZYW2mZp0zVZomHFwU
-                    # jwt ↓eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJvbmNhbGwifQ.ddJ8HyS5SUkCnD8zRA9a9SkpXz9w3QlY7Zkuvqdt7s8
+                    # github ↓ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d↑ and ↓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↑
+                    # gitlab ↓glpat-Y40uvSwMFLZDe1f8rESQ↑ slack ↓xoxb-104974650752-NhFdnXsiVpzz63FfkCzJr4i0↑
+                    # webhook https://hooks.slack.com/services/↓T19R0WYOJ/BFLJOOA5L/qsajAIxNKu8iS2G8NPRVdD53↑
+                    # google ↓AIzaX83RZJzzzzgEOzdmenCkhvMdgaKjIg8xNbe↑ stripe ↓sk_live_3nNyjOq9wMxEhh2FDEEtfjgV↑
+                    # vault ↓hvs.vVqE1SkHbn88HxjSI6bWHtP3↑ npm ↓npm_fS2qHx6kwXoIIXGvOoNZYW2mZp0zVZomHFwU↑
+                    # jwt ↓eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJvbmNhbGwifQ.ddJ8HyS5SUkCnD8zRA9a9SkpXz9w3QlY7Zkuvqdt7s8↑
                     true
                   timeout: 1m
             """),

@@ -21,19 +21,19 @@ struct DestructiveUnconfirmedRule: LintRule {
             .steps("""
                 - id: drop-cache
                   action: execute_command
-                  command: "redis-cli -h cache ↓FLUSHALL"
+                  command: "redis-cli -h cache ↓FLUSHALL↑"
                   timeout: 1m
                   irreversible: "the cache refills from the database"
                 - id: clean
                   action: execute_command
                   command: |
                     cd /var/lib/app
-                    ↓rm -rf ./tmp
+                    ↓rm -rf↑ ./tmp
                   timeout: 1m
                   irreversible: "temporary files"
                 - id: evict
                   action: execute_command
-                  command: "↓kubectl delete pod -l app=api"
+                  command: "↓kubectl delete↑ pod -l app=api"
                   timeout: 1m
                   irreversible: "pods are recreated"
             """),
@@ -48,7 +48,7 @@ struct DestructiveUnconfirmedRule: LintRule {
             Remove the archived logs:
 
             ```sh
-            ↓rm -rf /var/log/app/archive
+            ↓rm -rf↑ /var/log/app/archive
             ```
             """, markdown: true),
         ],

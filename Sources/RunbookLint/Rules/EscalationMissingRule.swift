@@ -11,7 +11,7 @@ struct EscalationMissingRule: LintRule {
         When a P0 or P1 runbook does not work, the responder must know at once whom to call. Add \
         `escalation:` (YAML) or an `## Escalation` section (Markdown) naming the team, channel or pager.
         """,
-        triggering: [RuleExample("runbook:\n  name: ↓\"No escalation\"\n  severity: P1\n  owner: team-sre\n  triggers: [{alert: A}]\n  steps:\n    - {id: a, action: wait, duration: 1s}\n")],
+        triggering: [RuleExample("runbook:\n  name: ↓\"No escalation\"↑\n  severity: P1\n  owner: team-sre\n  triggers: [{alert: A}]\n  steps:\n    - {id: a, action: wait, duration: 1s}\n")],
         nonTriggering: [.steps("    - {id: a, action: wait, duration: 1s}", severity: "P1"),
                         RuleExample("runbook:\n  name: \"P2 needs none\"\n  severity: P2\n  owner: team-sre\n  steps:\n    - {id: a, action: wait, duration: 1s}\n")])
 

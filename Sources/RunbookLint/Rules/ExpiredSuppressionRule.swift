@@ -13,7 +13,7 @@ struct ExpiredSuppressionRule: SuppressionRule {
         reported so it is fixed or renewed on purpose.
         """,
         triggering: [.steps("""
-                ↓# rbc:ignore RB001 until=2020-01-31 -- waiting for the undo endpoint
+                ↓# rbc:ignore RB001 until=2020-01-31 -- waiting for the undo endpoint↑
                 - id: restart
                   action: execute_command
                   command: "kubectl rollout restart deploy/api"

@@ -14,12 +14,12 @@ struct InteractiveCommandRule: LintRule {
             .steps("""
                 - id: edit
                   action: execute_command
-                  command: "↓kubectl edit deploy/api"
+                  command: "↓kubectl↑ edit deploy/api"
                   timeout: 5m
                   irreversible: "edits are reviewed"
                 - id: look
                   action: execute_command
-                  command: "journalctl -u api | ↓less"
+                  command: "journalctl -u api | ↓less↑"
                   timeout: 1m
             """),
         ],

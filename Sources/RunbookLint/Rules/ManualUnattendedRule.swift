@@ -12,7 +12,7 @@ struct ManualUnattendedRule: LintRule {
         """,
         triggering: [
             .steps("""
-                - id: ↓page-dba
+                - id: ↓page-dba↑
                   action: manual
                   instructions: "Call the DBA on duty and agree on the failover"
             """).with(RunEnvironment(unattended: true)),

@@ -26,11 +26,11 @@ struct MillisecondDurationRule: LintRule {
                   action: execute_command
                   command: "kubectl rollout status deploy/api --timeout=5m"
                   readonly: true
-                  ↓timeoutMs: 360000
+                  ↓timeoutMs: 360000↑
                 - id: settle
                   action: wait
-                  ↓durationMs: 30000
-                  retries: {attempts: 2, ↓backoffMs: 5000}
+                  ↓durationMs: 30000↑
+                  retries: {attempts: 2, ↓backoffMs: 5000↑}
             """),
             .steps("""
                 - id: restart
@@ -40,8 +40,8 @@ struct MillisecondDurationRule: LintRule {
                   rollback:
                     action: execute_command
                     command: "kubectl rollout undo deploy/api"
-                    ↓timeoutMs: 90000
-            """, extra: "  defaults:\n    ↓timeoutMs: 60000\n"),
+                    ↓timeoutMs: 90000↑
+            """, extra: "  defaults:\n    ↓timeoutMs: 60000↑\n"),
             RuleExample("""
             ---
             name: Example
@@ -54,7 +54,7 @@ struct MillisecondDurationRule: LintRule {
 
             ## Verify
 
-            ```bash {↓timeoutMs=360000}
+            ```bash {↓timeoutMs=360000↑}
             kubectl rollout status deploy/api --timeout=5m
             ```
             """, markdown: true),

@@ -11,7 +11,7 @@ struct OwnerMissingRule: LintRule {
         A runbook without an owner is nobody's to fix when it rots. Name the team that maintains it: \
         `owner: team-checkout`.
         """,
-        triggering: [RuleExample("runbook:\n  name: ↓\"No owner\"\n  severity: P3\n  steps:\n    - {id: a, action: wait, duration: 1s}\n")],
+        triggering: [RuleExample("runbook:\n  name: ↓\"No owner\"↑\n  severity: P3\n  steps:\n    - {id: a, action: wait, duration: 1s}\n")],
         nonTriggering: [.steps("    - {id: a, action: wait, duration: 1s}")])
 
     func check(_ context: LintContext) -> [LintFinding] {

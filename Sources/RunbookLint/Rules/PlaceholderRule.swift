@@ -21,12 +21,12 @@ struct PlaceholderRule: LintRule {
             .steps("""
                 - id: restart
                   action: execute_command
-                  command: "kubectl rollout restart deploy/↓[service] -n ↓<namespace>"
+                  command: "kubectl rollout restart deploy/↓[service]↑ -n ↓<namespace>↑"
                   timeout: 2m
                   irreversible: "restarts are safe to repeat"
                 - id: health
                   action: http_request
-                  url: "https://↓example.com/healthz"
+                  url: "https://↓example.com↑/healthz"
                   timeout: 30s
             """),
             RuleExample("""
@@ -40,7 +40,7 @@ struct PlaceholderRule: LintRule {
             Remove dangling images:
 
             ```sh
-            # ↓TODO: Command needed
+            # ↓TODO↑: Command needed
             ```
             """, markdown: true),
         ],

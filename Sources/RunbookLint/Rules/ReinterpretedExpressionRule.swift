@@ -27,15 +27,15 @@ struct ReinterpretedExpressionRule: LintRule {
             .steps("""
                 - id: restart
                   action: execute_command
-                  command: ssh web-1 "sudo systemctl restart ↓${{ params.service }}"
+                  command: ssh web-1 "sudo systemctl restart ↓${{ params.service }}↑"
                   timeout: 1m
                 - id: scale
                   action: execute_command
-                  command: bash -c "kubectl scale deploy/api --replicas=↓${{ params.service }}"
+                  command: bash -c "kubectl scale deploy/api --replicas=↓${{ params.service }}↑"
                   timeout: 1m
                 - id: check
                   action: execute_command
-                  command: "[[ ↓${{ params.service }} -gt 1 ]] && echo $(( ↓${{ params.service }} + 1 ))"
+                  command: "[[ ↓${{ params.service }}↑ -gt 1 ]] && echo $(( ↓${{ params.service }}↑ + 1 ))"
                   timeout: 1m
                   readonly: true
             """, extra: "  params:\n    service: {type: string, required: true}\n"),
@@ -55,7 +55,7 @@ struct ReinterpretedExpressionRule: LintRule {
             ### flush
 
             ```bash {timeout=1m readonly=true}
-            eval "redis-cli -h ↓${{ params.host }} ping"
+            eval "redis-cli -h ↓${{ params.host }}↑ ping"
             ```
             """, markdown: true),
         ],

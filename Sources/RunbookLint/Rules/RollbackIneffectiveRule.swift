@@ -22,7 +22,7 @@ struct RollbackIneffectiveRule: LintRule {
                   timeout: 1m
                   rollback:
                     action: execute_command
-                    command: ↓"kubectl scale deploy/api --replicas=10"
+                    command: ↓"kubectl scale deploy/api --replicas=10"↑
                     timeout: 1m
                 - id: flag
                   action: update_config
@@ -31,7 +31,7 @@ struct RollbackIneffectiveRule: LintRule {
                   rollback:
                     action: update_config
                     config_key: features.v2
-                    value: ↓true
+                    value: ↓true↑
                 - id: drain
                   action: execute_command
                   command: "kubectl drain node-1 --ignore-daemonsets"
@@ -39,7 +39,7 @@ struct RollbackIneffectiveRule: LintRule {
                   timeout: 5m
                   rollback:
                     action: execute_command
-                    command: ↓"echo rolled back"
+                    command: ↓"echo rolled back"↑
                     timeout: 1m
             """),
         ],

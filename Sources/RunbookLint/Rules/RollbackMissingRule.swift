@@ -20,20 +20,20 @@ struct RollbackMissingRule: LintRule {
         """,
         triggering: [
             .steps("""
-                - id: ↓restart
+                - id: ↓restart↑
                   action: execute_command
                   command: "kubectl rollout restart deploy/api"
                   timeout: 2m
             """),
             .steps("""
-                - id: ↓purge
+                - id: ↓purge↑
                   action: http_request
                   method: POST
                   url: "https://cdn.internal/purge"
                   timeout: 30s
             """),
             .steps("""
-                - id: ↓pin-resolver
+                - id: ↓pin-resolver↑
                   action: execute_command
                   command: "echo 'nameserver 10.0.0.2' >> /etc/resolv.conf"
                   timeout: 30s

@@ -18,12 +18,12 @@ struct SecretExposedRule: LintRule {
             .steps("""
                 - id: debug
                   action: execute_command
-                  command: echo "token is ↓${{ params.token }}"
+                  command: echo "token is ↓${{ params.token }}↑"
                   timeout: 1m
                 - id: tell
                   action: send_notification
                   channel: "#ops"
-                  message: "used ↓${{ params.token }}"
+                  message: "used ↓${{ params.token }}↑"
             """, extra: "  params:\n    token: {type: string, secret: true, required: true}\n"),
         ],
         nonTriggering: [

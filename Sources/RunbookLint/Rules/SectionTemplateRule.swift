@@ -122,7 +122,7 @@ struct SectionTemplateRule: LintRule {
             ---
             severity: P3
             ---
-            # ↓KubePodCrashLooping
+            # ↓KubePodCrashLooping↑
 
             ## Meaning
             The pod restarts over and over.

@@ -25,7 +25,7 @@ struct SeverityBudgetRule: LintRule {
                     action: execute_command
                     command: "kubectl rollout undo deploy/api"
                     timeout: 5m
-            """, severity: "↓P0"),
+            """, severity: "↓P0↑"),
         ],
         nonTriggering: [
             .steps("""

@@ -13,7 +13,7 @@ struct StaleRunbookRule: HistoryRule {
         When it is older than `review_every` (or `review: {max_age: 90d}` in `.rbc.yaml`; P0 and P1 \
         runbooks default to `max_age_critical: 30d`), review the runbook and update `reviewed:`.
         """,
-        triggering: [.steps("    - {id: a, action: wait, duration: 1s, timeout: 5s}", extra: "  reviewed: ↓2025-01-10\n  review_every: 90d\n")],
+        triggering: [.steps("    - {id: a, action: wait, duration: 1s, timeout: 5s}", extra: "  reviewed: ↓2025-01-10↑\n  review_every: 90d\n")],
         nonTriggering: [], requires: .gitHistory)
 
     func check(_ context: any HistoryContext) throws -> [LintFinding] {

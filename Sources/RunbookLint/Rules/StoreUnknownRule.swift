@@ -20,13 +20,13 @@ struct StoreUnknownRule: LintRule {
             .steps("""
                 - id: shed-load
                   action: update_config
-                  store: ↓flgs
+                  store: ↓flgs↑
                   config_key: gateway.rate_limit
                   value: 500
                   timeout: 30s
             """).with(RunEnvironment(stores: ["flags", "default"])),
             .steps("""
-                - id: ↓shed-load
+                - id: ↓shed-load↑
                   action: update_config
                   config_key: gateway.rate_limit
                   value: 500

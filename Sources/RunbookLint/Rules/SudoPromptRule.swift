@@ -16,12 +16,12 @@ struct SudoPromptRule: LintRule {
             .steps("""
                 - id: restart
                   action: execute_command
-                  command: "↓sudo systemctl restart nginx"
+                  command: "↓sudo↑ systemctl restart nginx"
                   timeout: 1m
                   irreversible: "a restart is safe to repeat"
                 - id: restart-remote
                   action: execute_command
-                  command: "ssh web-1 ↓sudo systemctl restart nginx"
+                  command: "ssh web-1 ↓sudo↑ systemctl restart nginx"
                   timeout: 1m
                   irreversible: "a restart is safe to repeat"
             """),

@@ -12,7 +12,7 @@ struct SuppressionWithoutReasonRule: SuppressionRule {
         The reason is what a reviewer checks, and what tells the next author whether it still holds.
         """,
         triggering: [.steps("""
-                ↓# rbc:ignore RB001
+                ↓# rbc:ignore RB001↑
                 - id: restart
                   action: execute_command
                   command: "kubectl rollout restart deploy/api"

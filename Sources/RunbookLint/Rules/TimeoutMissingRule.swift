@@ -13,7 +13,7 @@ struct TimeoutMissingRule: LintRule {
         """,
         triggering: [
             .steps("""
-                - id: ↓pods
+                - id: ↓pods↑
                   action: execute_command
                   command: "kubectl get pods"
                   readonly: true
@@ -21,7 +21,7 @@ struct TimeoutMissingRule: LintRule {
                   action: execute_command
                   command: "kubectl rollout restart deploy/api"
                   timeout: 2m
-                  ↓rollback:
+                  ↓rollback↑:
                     action: execute_command
                     command: "kubectl rollout undo deploy/api"
             """),

@@ -12,7 +12,7 @@ struct TriggerMissingRule: LintRule {
         cannot be linked from the page. Add `triggers: [{alert: AlertName}]` so alert and runbook point \
         at each other (`rbc check --alerts` verifies both directions).
         """,
-        triggering: [RuleExample("runbook:\n  name: ↓\"No trigger\"\n  severity: P0\n  owner: team-sre\n  escalation: \"#sre\"\n  steps:\n    - {id: a, action: wait, duration: 1s}\n")],
+        triggering: [RuleExample("runbook:\n  name: ↓\"No trigger\"↑\n  severity: P0\n  owner: team-sre\n  escalation: \"#sre\"\n  steps:\n    - {id: a, action: wait, duration: 1s}\n")],
         nonTriggering: [.steps("    - {id: a, action: wait, duration: 1s}", severity: "P0")])
 
     func check(_ context: LintContext) -> [LintFinding] {

@@ -18,7 +18,7 @@ struct UnclosedFenceRule: LintRule {
 
             ## Diagnosis
 
-            ↓```shell
+            ↓```shell↑
             kubectl describe service -n kube-system -l app.kubernetes.io/managed-by=prometheus-operator
 
             ## Mitigation

@@ -28,7 +28,7 @@ struct UnexplainedVariableRule: LintRule {
             ## Diagnosis
 
             ```sh
-            kubectl -n ↓$NAMESPACE describe pod $POD
+            kubectl -n ↓$NAMESPACE↑ describe pod $POD
             ```
 
             `$POD` is the `pod` label of the alert.

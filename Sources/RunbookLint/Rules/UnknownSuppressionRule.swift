@@ -13,7 +13,7 @@ struct UnknownSuppressionRule: SuppressionRule {
         unnoticed.
         """,
         triggering: [.steps("""
-                ↓# rbc:ignore RB999 -- no such rule
+                ↓# rbc:ignore RB999 -- no such rule↑
                 - id: a
                   action: wait
                   duration: 1s

@@ -23,9 +23,9 @@ struct UnknownTriggerAlertRule: AlertCoverageRule {
             for trigger in runbook.ir.runbook.triggers {
                 guard let alert = trigger.alert, !names.contains(alert) else { continue }
                 // The trigger's location is its mapping; the name itself follows within it.
-                let range = trigger.location.map { location -> SourceRange in
-                    let start = file.offset(line: location.line, column: location.column)
-                    let window = file.slice(SourceRange(start: start, end: min(file.bytes.count, start + 400)))
+                let range = trigger.location?.range.map { mapping -> SourceRange in
+                    let start = mapping.start
+                    let window = file.slice(SourceRange(start: start, end: min(file.bytes.count, mapping.end)))
                     guard let found = window.range(of: alert) else { return .at(start) }
                     let offset = start + window.utf8.distance(from: window.startIndex, to: found.lowerBound)
                     return SourceRange(start: offset, end: offset + alert.utf8.count)

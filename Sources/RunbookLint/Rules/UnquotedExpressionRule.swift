@@ -19,7 +19,7 @@ struct UnquotedExpressionRule: LintRule {
             .steps("""
                 - id: logs
                   action: execute_command
-                  command: kubectl logs ↓${{ params.pod }} --tail=50
+                  command: kubectl logs ↓${{ params.pod }}↑ --tail=50
                   timeout: 1m
             """, extra: "  params:\n    pod: {type: string, required: true}\n"),
         ],

@@ -13,7 +13,7 @@ struct UnusedSuppressionRule: SuppressionRule {
         nobody reviewed. Remove it (`rbc check --fix` removes one that is a line of its own).
         """,
         triggering: [.steps("""
-                ↓# rbc:ignore RB001 -- this step has a rollback after all
+                ↓# rbc:ignore RB001 -- this step has a rollback after all↑
                 - id: pods
                   action: execute_command
                   command: "kubectl get pods"

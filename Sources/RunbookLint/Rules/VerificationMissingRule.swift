@@ -14,7 +14,7 @@ struct VerificationMissingRule: LintRule {
         """,
         triggering: [
             .steps("""
-                - id: ↓restart
+                - id: ↓restart↑
                   action: execute_command
                   command: "kubectl rollout restart deploy/api"
                   timeout: 2m

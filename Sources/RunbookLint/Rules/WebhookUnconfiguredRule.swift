@@ -18,7 +18,7 @@ struct WebhookUnconfiguredRule: LintRule {
             .steps("""
                 - id: tell
                   action: send_notification
-                  channel: ↓"#incidents"
+                  channel: ↓"#incidents"↑
                   message: "shedding load"
                   timeout: 30s
             """).with(RunEnvironment(tickets: true, unattended: true)),

@@ -119,7 +119,7 @@ public enum MarkdownRunbookParser {
         return out.isEmpty ? "step" : String(out.prefix(64))
     }
 
-    static let shellLanguages: Set<String> = ["bash", "sh", "shell", "console", "zsh", "shell-session", "shellsession", "ksh"]
+    public static let shellLanguages: Set<String> = ["bash", "sh", "shell", "console", "zsh", "shell-session", "shellsession", "ksh"]
     /// Fences that show a terminal: commands behind `$ ` or `# ` prompts, everything else output.
     static let sessionLanguages: Set<String> = ["console", "shell-session", "shellsession"]
 
