@@ -132,7 +132,7 @@ public struct AlertIndex: Sendable {
     public func severity(forRunbookAt path: String) -> InferredSeverity? {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         var best: InferredSeverity?
-        for alert in alerts where alert.resolution == .resolved(absolute) {
+        for alert in alerts where alert.resolution.runbook == absolute {
             guard let label = alert.labels[settings.severityLabel], let severity = settings.severityLevels[label.lowercased()] else { continue }
             let candidate = InferredSeverity(severity, source: SeveritySourceIR(kind: .alertRule, from: alert.name, label: label, file: alert.file.path))
             if let current = best, !(severity.rank < current.severity.rank) { continue }
@@ -166,7 +166,9 @@ public struct AlertIndex: Sendable {
         alerts.map { alert in
             let link: CoverageEntry.Link = switch alert.resolution {
             case .none: alert.link == nil ? .missing : .unchecked
+            case .placeholder: .missing
             case .resolved(let path): .runbook(path)
+            case .missingAnchor(_, let shown, let anchor): .dead("\(shown) has no heading for `#\(anchor)`")
             case .dead(let problem): .dead(problem)
             case .unresolvable, .external: .unchecked
             }
@@ -287,6 +289,7 @@ struct LinkResolver {
     }
 
     mutating func resolve(_ rawLink: String, labels: [String: String], ruleFile: String) -> AlertIndex.LinkResolution {
+        if AlertLinkResolution.isPlaceholder(rawLink) { return .placeholder }
         let link = LinkResolver.expand(rawLink, labels: labels)
         if link.contains("{{") { return .unresolvable(rawLink) }
         var target = link
@@ -327,7 +330,7 @@ struct LinkResolver {
             return .dead("no runbook at \(shown) under \(LinkResolver.display(first.directory))")
         }
         if let anchor, !anchor.isEmpty, Compiler.isMarkdown(file), !anchors(of: file).contains(anchor.lowercased()) {
-            return .dead("\(LinkResolver.display(file)) has no heading for `#\(anchor)`")
+            return .missingAnchor(file: file, shown: LinkResolver.display(file), anchor: anchor)
         }
         return .resolved(file)
     }

@@ -99,7 +99,7 @@ public struct RepositoryInspection: Sendable {
         var settings = probe
         settings.annotations = inspection.annotations.isEmpty ? AlertSettings.defaultAnnotations : inspection.annotations.map(\.name)
         settings.links = []
-        let links = first.resolved(with: settings).alerts.compactMap(\.linkText)
+        let links = first.resolved(with: settings).alerts.compactMap(\.linkText).filter { !AlertLinkResolution.isPlaceholder($0) }
         inspection.alertsWithoutLink = inspection.alertCount - links.count
         inspection.inferSites(links: links)
         settings.links = inspection.siteMappings.map { RunbookURLMapping(baseURL: $0.baseURL, directory: root + "/" + $0.directory) }
@@ -114,7 +114,7 @@ public struct RepositoryInspection: Sendable {
             switch alert.resolution {
             case .unresolvable: templated += 1
             case .resolved where !(alert.linkText ?? "").contains("://"): relative += 1; found += 1
-            case .dead where !(alert.linkText ?? "").contains("://"): relative += 1
+            case .dead where !(alert.linkText ?? "").contains("://"), .missingAnchor where !(alert.linkText ?? "").contains("://"): relative += 1
             default: break
             }
         }

@@ -23,7 +23,13 @@ public enum AlertLinkResolution: Sendable, Equatable {
     case none
     /// The runbook file it names (absolute, standardised).
     case resolved(String)
+    /// The runbook file it names (absolute, and as messages show it), but no heading of it has the
+    /// link's `#anchor`: the page opens at its top.
+    case missingAnchor(file: String, shown: String, anchor: String)
+    /// Leads to nothing in this repository, with the reason.
     case dead(String)
+    /// Holds a placeholder (`TODO`, `TBD`, `n/a`), not a link: the alert has no runbook yet.
+    case placeholder
     /// Still holds a `{{ … }}` template after expanding the rule's labels.
     case unresolvable(String)
     /// An absolute URL under no `runbook_urls` mapping, by its origin (`https://host`).
@@ -80,6 +86,27 @@ public struct PlacedFinding: Sendable {
 /// A rule over the alert rules and the runbooks together (`rbc check --alerts`).
 public protocol AlertCoverageRule: DescribedRule {
     func check(_ context: any AlertCoverageContext) -> [PlacedFinding]
+}
+
+extension AlertLinkResolution {
+    /// The runbook file the link opens, with or without its anchor.
+    public var runbook: String? {
+        switch self {
+        case .resolved(let file), .missingAnchor(let file, _, _): file
+        default: nil
+        }
+    }
+
+    /// What an annotation holds when the alert has no runbook yet: `TODO`, `TBD: write it`, `n/a`,
+    /// `none`, `-`. Compared whole (or by a first word followed by `:`), so a path is never one.
+    public static func isPlaceholder(_ text: String) -> Bool {
+        let value = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let words: Set<String> = ["todo", "tbd", "tba", "tbc", "fixme", "xxx", "n/a", "na", "none", "null", "nil", "-", "--", "?", "...", "…",
+                                  "#", "placeholder", "missing", "unknown"]
+        if words.contains(value) { return true }
+        guard let colon = value.firstIndex(of: ":"), !value[colon...].hasPrefix("://") else { return false }
+        return ["todo", "tbd", "fixme"].contains(String(value[..<colon]))
+    }
 }
 
 extension AlertCoverageContext {

@@ -8,7 +8,7 @@ public enum RuleRegistry {
         CredentialRule(), PlaceholderRule(), OwnerMissingRule(), EscalationMissingRule(), TriggerMissingRule(),
         UnquotedExpressionRule(), SecretExposedRule(), ReinterpretedExpressionRule(), ShellCheckRule(),
         StaleRunbookRule(), ReviewStampOutdatedRule(), ReviewDateInFutureRule(), RollbackDriftRule(), UncommittedRunbookRule(),
-        AlertWithoutRunbookRule(), DeadRunbookLinkRule(), UnknownTriggerAlertRule(), UnresolvableRunbookLinkRule(), UncheckedRunbookLinkRule(),
+        AlertWithoutRunbookRule(), DeadRunbookLinkRule(), DeadRunbookAnchorRule(), UnknownTriggerAlertRule(), UnresolvableRunbookLinkRule(), UncheckedRunbookLinkRule(),
         UnusedSuppressionRule(), ExpiredSuppressionRule(), SuppressionWithoutReasonRule(), UnknownSuppressionRule(),
         StoreUnknownRule(), WebhookUnconfiguredRule(), ManualUnattendedRule(), AlternativesInOneStepRule(), MillisecondDurationRule(),
         SectionTemplateRule(), BrokenLinkRule(), UnexplainedVariableRule(), UnclosedFenceRule(),

@@ -12,14 +12,21 @@ struct AlertWithoutRunbookRule: AlertCoverageRule {
         alerting rule (plain `groups:` files and Kubernetes `PrometheusRule` objects) must carry a \
         runbook annotation, so the responder is one click from the procedure. The annotation names are \
         `runbook_url` (Prometheus, kube-prometheus) and `runbook` (GitLab) unless `.rbc.yaml` sets \
-        `alerts: {annotations: [...]}`.
+        `alerts: {annotations: [...]}`. An annotation that holds a placeholder instead of a link \
+        (`TODO`, `TBD: …`, `n/a`, `none`, `-`) is no runbook either, and is reported as such.
         """,
         triggering: [], nonTriggering: [], requires: .alertRules)
 
     func check(_ context: any AlertCoverageContext) -> [PlacedFinding] {
-        context.alerts.filter { $0.link == nil }.map { alert in
-            PlacedFinding(alert.file, LintFinding("alert `\(alert.name)` has no \(context.annotationList) annotation", at: alert.nameRange,
-                                                  help: "add `annotations: {\(context.annotations.first ?? "runbook_url"): …}` linking the runbook for this alert"))
+        context.alerts.compactMap { alert in
+            if let link = alert.link {
+                guard alert.resolution == .placeholder else { return nil }
+                return PlacedFinding(alert.file, LintFinding(
+                    "alert `\(alert.name)` has no runbook: its `\(link.annotation)` annotation is a placeholder (`\(link.value)`)", at: alert.nameRange,
+                    help: "write the runbook and link it from `\(link.annotation)`"))
+            }
+            return PlacedFinding(alert.file, LintFinding("alert `\(alert.name)` has no \(context.annotationList) annotation", at: alert.nameRange,
+                                                         help: "add `annotations: {\(context.annotations.first ?? "runbook_url"): …}` linking the runbook for this alert"))
         }
     }
 }

@@ -13,8 +13,9 @@ struct BrokenLinkRule: LintRule {
         goes next; a link that leads nowhere costs minutes during an incident. Relative links must \
         name a file or directory of the repository (Markdown pages also without their `.md`, as site \
         generators link them: `../KubePodCrashLooping/`), and an `#anchor` a heading of the page it \
-        points to — GitHub's and GitLab's heading slugs, `{#id}` attributes and `<a name>` anchors; \
-        a `#` line inside a code fence is never a heading. Case is ignored, as site generators \
+        points to — any anchor a common host generates: GitHub's and GitLab's heading slugs (repeats \
+        as `-1`, `-2`), MkDocs' (`_1`, folded to ASCII), `{#id}` attributes, `id` and `name` attributes \
+        of HTML elements; a `#` line inside a code fence is never a heading. Case is ignored, as site generators \
         lowercase paths. A missing file is reported only where rbc knows the whole tree: inside a git \
         repository, whose index lists every file (so a sparse checkout is no excuse and no false \
         alarm); with `--no-git` or outside a repository, in a submodule, or past the repository's \

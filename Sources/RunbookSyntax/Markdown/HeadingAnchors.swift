@@ -28,12 +28,43 @@ public enum HeadingAnchors {
         return String(result.drop { $0 == "-" }.reversed().drop { $0 == "-" }.reversed())
     }
 
+    /// MkDocs' slug (Python-Markdown's `toc`): folded to ASCII (`Café` → `cafe`), every character
+    /// that is not a word character, space or `-` dropped, runs of spaces and `-` made one `-`.
+    public static func mkDocsSlug(_ heading: String) -> String {
+        let folded = heading.applyingTransform(.stripDiacritics, reverse: false) ?? heading
+        var result = ""
+        for scalar in folded.lowercased().unicodeScalars where scalar.isASCII {
+            let character = Character(scalar)
+            if character.isLetter || character.isNumber || character == "_" {
+                result.append(character)
+            } else if character == " " || character == "-" || character == "\t" {
+                if result.last != "-" { result.append("-") }
+            }
+        }
+        return String(result.drop { $0 == "-" }.reversed().drop { $0 == "-" }.reversed())
+    }
+
+    /// The ways hosts and site generators turn one heading into an anchor, each with the suffix it
+    /// gives a repeated heading: GitHub (and Hugo, Docusaurus) and GitLab `-1`, MkDocs `_1`.
+    static func slugs(_ title: String) -> [(scheme: Int, base: String, separator: String)] {
+        var gitLab = gitLabSlug(title)
+        // GitLab: a heading of digits only would read as an issue reference.
+        if !gitLab.isEmpty, gitLab.allSatisfy(\.isNumber) { gitLab = "anchor-" + gitLab }
+        return [(0, slug(title), "-"), (1, gitLab, "-"), (2, mkDocsSlug(title), "_")]
+    }
+
+    /// `:warning:`: GitHub keeps an emoji shortcode's name in the anchor, renderers that draw the
+    /// emoji first drop it.
+    static let shortcode = try? NSRegularExpression(pattern: #":[a-z0-9_+-]+:"#)
+
     /// Every anchor a link into this page may name, lower-cased. Headings come from the parsed
     /// document, so a `# comment` inside a code fence is never one. Repeated headings get `-1`,
-    /// `-2`… as on GitHub.
+    /// `-2`… as on GitHub and GitLab (`_1` on MkDocs). Any host's anchor counts: a link that one of
+    /// them resolves is not reported.
     public static func anchors(inMarkdown text: String) -> Set<String> {
         var result = Set<String>()
-        var seen: [String: Int] = [:]
+        // Per scheme, how often each base slug has been seen.
+        var seen: [[String: Int]] = [[:], [:], [:]]
         var stack = [MarkdownDocument.parse(text)]
         var headings: [MarkdownNode] = []
         var htmlBlocks: [String] = []
@@ -53,18 +84,27 @@ public enum HeadingAnchors {
                 result.insert(id.lowercased())
                 title = String(title[..<range.lowerBound])
             }
-            for base in Set([slug(title), gitLabSlug(title)]) {
-                let count = seen[base, default: 0]
-                seen[base] = count + 1
-                result.insert(count == 0 ? base : "\(base)-\(count)")
+            var slugs = Self.slugs(title)
+            if let shortcode, shortcode.firstMatch(in: title, range: NSRange(title.startIndex..., in: title)) != nil {
+                let drawn = shortcode.stringByReplacingMatches(in: title, range: NSRange(title.startIndex..., in: title), withTemplate: "")
+                slugs += Self.slugs(drawn.trimmingCharacters(in: .whitespaces))
+            }
+            var counted = Set<String>()
+            for (scheme, base, separator) in slugs where counted.insert("\(scheme) \(base)").inserted {
+                let count = seen[scheme][base, default: 0]
+                seen[scheme][base] = count + 1
+                result.insert(count == 0 ? base : "\(base)\(separator)\(count)")
                 result.insert(base)
             }
         }
-        for html in htmlBlocks {
-            let pattern = #"<a\s[^>]*\b(?:name|id)\s*=\s*["']?([^"'\s>]+)"#
-            guard let regex = try? NSRegularExpression(pattern: pattern, options: .caseInsensitive) else { continue }
-            for match in regex.matches(in: html, range: NSRange(html.startIndex..., in: html)) {
-                if let range = Range(match.range(at: 1), in: html) { result.insert(html[range].lowercased()) }
+        // `<a name="x">`, and an `id` on any element (`<h2 id="x">`, `<div id="x">`): GitHub keeps
+        // them (prefixed, and its page script follows the plain fragment).
+        let pattern = #"<[A-Za-z][A-Za-z0-9]*\s[^>]*?\b(?:name|id)\s*=\s*["']?([^"'\s>]+)"#
+        if let regex = try? NSRegularExpression(pattern: pattern, options: .caseInsensitive) {
+            for html in htmlBlocks {
+                for match in regex.matches(in: html, range: NSRange(html.startIndex..., in: html)) {
+                    if let range = Range(match.range(at: 1), in: html) { result.insert(html[range].lowercased()) }
+                }
             }
         }
         return result

@@ -1,0 +1,39 @@
+// RB034 dead-runbook-anchor: an alert's runbook link opens a page of this repository, but no heading
+// of it has the link's `#anchor`. Links are resolved once for every check (RunbookDriver/AlertCoverage).
+
+import RunbookSource
+
+struct DeadRunbookAnchorRule: AlertCoverageRule {
+    static let description = RuleDescription(
+        id: "RB034", slug: "dead-runbook-anchor", category: .alerts, severity: .warning, scope: .both,
+        summary: "an alert's runbook link opens a runbook of this repository, but not at its `#anchor`",
+        rationale: """
+        `runbook: docs/api/README.md#alerts` on a page with no `Alerts` heading still opens the right \
+        runbook, at its top: the responder scrolls. That is worth fixing (link the heading the alert is \
+        about, or drop the anchor) but is not a missing runbook, so it is a warning of its own, as a \
+        dead `#anchor` inside a page is (RB031); a link to a page that does not exist is RB023, an \
+        error. An anchor counts when any common host would resolve it: GitHub's and GitLab's heading \
+        slugs (repeats as `-1`, `-2`), MkDocs' (`_1`, folded to ASCII), `{#id}` attributes, and `id` or \
+        `name` attributes of HTML elements. Generated rule files repeat one link for many alerts: it is \
+        reported once per file.
+        """,
+        triggering: [], nonTriggering: [], requires: .alertRules)
+
+    func check(_ context: any AlertCoverageContext) -> [PlacedFinding] {
+        var missing: [String: (first: CoveredAlert, link: AlertLink, page: String, anchor: String, count: Int)] = [:]
+        var order: [String] = []
+        for alert in context.alerts {
+            guard let link = alert.link, case .missingAnchor(_, let page, let anchor) = alert.resolution else { continue }
+            let key = alert.file.path + "\u{0}" + link.value
+            if missing[key] == nil { order.append(key) }
+            missing[key, default: (alert, link, page, anchor, 0)].count += 1
+        }
+        return order.compactMap { key in
+            guard let entry = missing[key] else { return nil }
+            let others = entry.count > 1 ? " (\(entry.count) alerts in this file use this link)" : ""
+            return PlacedFinding(entry.first.file, LintFinding(
+                "\(entry.link.annotation) of alert `\(entry.first.name)` links `#\(entry.anchor)`, which no heading of \(entry.page) has: the page opens at its top\(others)",
+                at: entry.link.range, help: "link a heading of that page, or drop the anchor"))
+        }
+    }
+}

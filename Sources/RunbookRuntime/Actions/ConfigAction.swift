@@ -1,0 +1,38 @@
+// `update_config`: a store key set in place, what it held journaled before the file changes (the
+// automatic rollback restores it).
+
+import Foundation
+import RunbookSema
+import RunbookSource
+
+extension Executor {
+    func updateConfig(_ action: ActionIR, step: StepIR, fieldPrefix: String, timeoutMs: Int) throws -> AttemptResult {
+        let storeName = action.store ?? "default"
+        guard var store = settings.stores[storeName] else {
+            return AttemptResult(status: .failed, reason: "no config store `\(storeName)`: configure `stores: {\(storeName): {file: …}}` in .rbc.yaml")
+        }
+        store.lockWaitMs = settings.lockWaitMs
+        let key = try resolve(action.configKey ?? "", field: fieldPrefix + "config_key", step: step)
+        let value = try configValue(action, step: step, field: fieldPrefix + "value")
+        // What the store held is on disk before the store changes: the automatic rollback needs it.
+        let change = try effects.stores.set(key, to: value, in: store) { change in
+            var event = JournalEvent(.configChanged)
+            event.step = step.id
+            event.store = storeName
+            event.path = change.path
+            event.key = key
+            event.undoKey = change.undoKey == key ? nil : change.undoKey
+            event.previous = change.previous
+            event.previousPresent = change.previous != nil
+            event.previousSource = change.previousSource
+            event.value = value
+            guard self.record(event) else { throw ConfigStore.Failure(description: "not changed: \(self.journalFailure ?? "cannot write the journal")") }
+        }
+        // When a shallower key was replaced or created, this key itself did not exist before.
+        let previous = change.undoKey == key ? change.previous : nil
+        output.note("  \(key) = \(RuntimeValue.from(value).text) (was \(previous.map { RuntimeValue.from($0).text } ?? "unset")) in \(SourceLoader.shown(store.path))")
+        var result = AttemptResult(status: .succeeded)
+        result.configChange = change
+        return result
+    }
+}

@@ -1,0 +1,109 @@
+// False positives found by running rbc on public runbook repositories that are not in
+// shared/corpora (docs/adopting.md lists them). Each test is a minimal reproduction written here, in
+// the shape those repositories have, never their text; each runs the real binary.
+
+import Foundation
+import Testing
+
+@Suite struct RealRepositoryTests {
+    static func run(_ files: [String: String], _ arguments: [String]) throws -> TestSupport.Run {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try AlertCoverageTests.write(files, in: dir)
+        return try TestSupport.rbc(arguments, in: dir.path)
+    }
+
+    static func lines(_ run: TestSupport.Run, _ codes: String...) -> [String] {
+        run.stdout.split(separator: "\n").map(String.init).filter { line in codes.contains { line.contains("[\($0)]") } }
+    }
+
+    static let page = "---\nseverity: P3\n---\n# Service\n\n## Diagnosis\n\nLook at it.\n\n"
+
+    // MARK: - Anchors the hosts generate
+
+    /// Anchors GitHub, GitLab and MkDocs generate that a page's own links and alert links use: ids
+    /// on any HTML element, MkDocs' `_1` for a repeated heading and its ASCII folding, GitLab's
+    /// `anchor-` prefix for a heading of digits only, and GitHub's emoji shortcodes.
+    @Test func anchorsTheHostsGenerateAreNotReportedDead() throws {
+        let target = """
+        # Service
+
+        <h2 id="custom-section">Custom</h2>
+
+        <div id="on-a-div"></div>
+
+        ## Steps
+
+        ## Steps
+
+        ## Café résumé
+
+        ## 2024
+
+        ## :warning: Before you start
+
+        """
+        let links = ["#custom-section", "#on-a-div", "#steps_1", "#steps-1", "#cafe-resume", "#anchor-2024", "#warning-before-you-start",
+                     "#before-you-start"]
+        let page = Self.page + links.map { "See [it](target.md\($0)).\n" }.joined() + "And [gone](target.md#nowhere).\n"
+        let run = try Self.run(["page.md": page, "target.md": target], ["check", "page.md", "--no-git", "--no-shellcheck", "--format", "concise"])
+        let broken = Self.lines(run, "RB031")
+        #expect(broken.count == 1 && broken.first?.contains("#nowhere") == true, "\(run.stdout)")
+    }
+
+    // MARK: - Alert links
+
+    /// A link to a page that exists, with an anchor no heading of it has, still opens the right
+    /// runbook (at its top): a warning of its own (RB034), not the dead-link error (RB023), as a dead
+    /// anchor inside a page is (RB031).
+    @Test func aMissingAnchorOnAnExistingPageIsAWarningOfItsOwn() throws {
+        let run = try Self.run([
+            "docs/api/README.md": "# API\n\n* **Alerts**: <https://alerts.example.org>\n\n## Troubleshooting\n\nRestart it.\n",
+            "rules/api.yml": """
+            groups:
+            - name: api
+              rules:
+              - alert: APIDown
+                annotations: {runbook: docs/api/README.md#alerts}
+              - alert: APISlow
+                annotations: {runbook: docs/api/README.md#troubleshooting}
+              - alert: APIGone
+                annotations: {runbook: docs/api-v2/README.md#alerts}
+
+            """,
+            ".rbc.yaml": "alerts:\n  rules: [rules]\n",
+        ], ["check", "--no-git", "--no-shellcheck", "--format", "concise"])
+        #expect(Self.lines(run, "RB023", "RB034") == [
+            "rules/api.yml:5:28: warning[RB034] runbook of alert `APIDown` links `#alerts`, which no heading of docs/api/README.md has: the page opens at its top",
+            "rules/api.yml:9:28: error[RB023] runbook of alert `APIGone` is dead: no runbook at docs/api-v2/README.md under .",
+        ], "\(run.stdout)")
+    }
+
+    /// `runbook: TODO` is an alert without a runbook (RB022), said as such; not a dead link to a
+    /// file called `TODO` (RB023).
+    @Test func aPlaceholderRunbookAnnotationIsAnAlertWithoutARunbook() throws {
+        let run = try Self.run([
+            "docs/db.md": Self.page,
+            "rules/db.yaml": """
+            groups:
+            - name: db
+              rules:
+              - alert: DBDown
+                annotations: {summary: down, runbook: 'TODO'}
+              - alert: DBSlow
+                annotations: {runbook: 'TBD: write one'}
+              - alert: DBFull
+                annotations: {runbook: 'n/a'}
+              - alert: DBOld
+                annotations: {runbook: docs/db.md}
+
+            """,
+            ".rbc.yaml": "alerts:\n  rules: [rules]\n",
+        ], ["check", "--no-git", "--no-shellcheck", "--format", "concise"])
+        #expect(Self.lines(run, "RB022", "RB023") == [
+            "rules/db.yaml:4:12: error[RB022] alert `DBDown` has no runbook: its `runbook` annotation is a placeholder (`TODO`)",
+            "rules/db.yaml:6:12: error[RB022] alert `DBSlow` has no runbook: its `runbook` annotation is a placeholder (`TBD: write one`)",
+            "rules/db.yaml:8:12: error[RB022] alert `DBFull` has no runbook: its `runbook` annotation is a placeholder (`n/a`)",
+        ], "\(run.stdout)")
+    }
+}
