@@ -16,12 +16,16 @@ public enum PlanText {
     /// rollback, then the count, the procedures one could pick, and the parameters not given.
     public static func render(_ ir: RunbookIR, _ plan: [PlanEntry], missingParams: [String] = [], selection: String? = nil) -> String {
         var out = "Plan for \(ir.runbook.name) (\(ir.runbook.severity?.rawValue ?? "no severity"))\(selection.map { ", \($0)" } ?? "") — nothing below has run.\n"
-        var list = ""
+        var list: StepList?
         var number = 0
         for entry in plan {
             if entry.list != list {
                 list = entry.list
-                out += "\n" + (list == "steps" ? "Steps" : list == "post_runbook" ? "After the steps" : "If the run aborts, after the steps' rollbacks") + ":\n"
+                switch entry.list {
+                case .steps: out += "\nSteps:\n"
+                case .postRunbook: out += "\nAfter the steps:\n"
+                case .rollback: out += "\nIf the run aborts, after the steps' rollbacks:\n"
+                }
             }
             number += 1
             let retries = entry.attempts > 1 ? ", up to \(entry.attempts) attempts" : ""
@@ -32,8 +36,8 @@ public enum PlanText {
             out += "   \(entry.detail)\n"
             if let rollback = entry.rollback { out += "   undo if a later step fails: \(rollback)\n" }
         }
-        let undoable = plan.filter { $0.list == "steps" && $0.rollback != nil }.count
-        let planned = plan.filter { $0.list == "steps" }.count
+        let undoable = plan.filter { $0.list == .steps && $0.rollback != nil }.count
+        let planned = plan.filter { $0.list == .steps }.count
         out += "\n\(planned) step\(planned == 1 ? "" : "s"), \(undoable) with a rollback.\n"
         if selection == nil, !ir.procedures.isEmpty {
             out += "Procedures (`--procedure NAME` plans or runs one): "

@@ -138,7 +138,7 @@ public enum RunDriver {
                 let state = try RunState(path: path)
                 // A killed run's journal ends at its last event: it ran at least that long, how much longer is unknown.
                 let duration = DurationParser.format(milliseconds: max(state.durationMs, 1))
-                rows.append(["run": state.runID, "runbook": state.ir.runbook.name, "status": state.status, "started": state.started,
+                rows.append(["run": state.runID, "runbook": state.ir.runbook.name, "status": state.status.rawValue, "started": state.started,
                              "duration": state.finished == nil ? "≥" + duration : duration, "path": path])
             } catch {
                 rows.append(["run": (path as NSString).lastPathComponent, "runbook": "?", "status": "unreadable: \(error)", "started": "", "duration": "", "path": path])
@@ -235,7 +235,7 @@ public enum RunDriver {
     public static func resume(run: String, paramArguments: [String], yes: Bool, approvedSteps: Set<String>, lockWaitMs: Int,
                               rbcVersion: String, terminal: any RunTerminal) throws(RunSession.Refusal) -> Int32 {
         let state = try Self.state(of: run)
-        guard state.finished == nil || state.status == "interrupted" else {
+        guard state.finished == nil || state.status == .interrupted else {
             terminal.err("rbc: run \(state.runID) ended (\(state.status)); nothing to resume\n")
             return 2
         }

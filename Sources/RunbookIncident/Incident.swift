@@ -249,7 +249,7 @@ public struct RunLink: Sendable {
         journal = state.path
         started = state.started
         startedBy = state.events.first?.user ?? "?"
-        status = state.finished == nil ? nil : state.status
+        status = state.finished == nil ? nil : state.status.rawValue
         finished = state.finished?.time
     }
 

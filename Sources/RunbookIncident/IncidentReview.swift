@@ -71,7 +71,7 @@ public enum IncidentReview {
             case .signal:
                 rows.append(Row(time: time, text: "\(event.signal ?? "signal") received"))
             case .runFinished:
-                rows.append(Row(time: time, text: "Run \(state.runID) ended **\(event.status ?? "?")**"))
+                rows.append(Row(time: time, text: "Run \(state.runID) ended **\(event.status?.rawValue ?? "?")**"))
             default:
                 continue
             }
@@ -155,7 +155,7 @@ public enum IncidentReview {
         let ttm = document.timeToMitigateMs.map { TimeInterval($0) / 1000 }
         let undone = document.stepsRolledBack.count, failed = failedRollbacks(state).count
         let mitigation = ttm.map { IncidentClock.span($0) + " (run start → last change that held)" }
-            ?? "not mitigated: the run ended **\(state.status)**\(state.status == RunStatus.succeeded.rawValue ? " without changing anything" : "")"
+            ?? "not mitigated: the run ended **\(state.status)**\(state.status == .succeeded ? " without changing anything" : "")"
         return render(Draft(
             title: state.ir.runbook.name, date: started, severity: document.severity,
             duration: DurationParser.format(milliseconds: max(state.durationMs, 0)),
@@ -207,7 +207,7 @@ public enum IncidentReview {
         if draft.runs.isEmpty { out += "No runbook was run with `--incident`.\n" }
         var failed: [(RunLink, [String])] = []
         for (link, state) in draft.runs {
-            out += "- `\(link.runbook)` (\(link.runbookPath)\(link.commit.map { " @ \($0.prefix(10))" } ?? ""), IR \(link.contentHash.map { String($0.prefix(19)) } ?? "?")), run \(link.run): **\(state?.status ?? link.status ?? "unknown")**\n"
+            out += "- `\(link.runbook)` (\(link.runbookPath)\(link.commit.map { " @ \($0.prefix(10))" } ?? ""), IR \(link.contentHash.map { String($0.prefix(19)) } ?? "?")), run \(link.run): **\(state?.status.rawValue ?? link.status ?? "unknown")**\n"
             if let state, !failedRollbacks(state).isEmpty { failed.append((link, failedRollbacks(state))) }
         }
         out += "\n## Failed rollbacks\n"
@@ -216,7 +216,7 @@ public enum IncidentReview {
             out += "- run \(link.run) of `\(link.runbook)`: the undo of \(steps.map { "`\($0)`" }.joined(separator: ", ")) failed; the system may be left partly changed. `rbc rollback \(link.run)` retries exactly what failed. [Say what state was left and how it was repaired.]\n"
         }
         let owners = Dictionary(draft.runs.map { ($0.link.run, $0.state?.ir.runbook.owner.map { "@\($0)" } ?? "[owner]") }) { first, _ in first }
-        let rolledBack = draft.runs.filter { ($0.state?.status ?? $0.link.status) == RunStatus.rolledBack.rawValue }.map(\.link)
+        let rolledBack = draft.runs.filter { ($0.state?.status.rawValue ?? $0.link.status) == RunStatus.rolledBack.rawValue }.map(\.link)
         out += """
 
         ## Impact

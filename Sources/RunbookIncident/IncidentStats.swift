@@ -177,11 +177,11 @@ public struct IncidentStats: Codable, Sendable {
     }
 
     static func figures(_ runs: [RunState]) -> RunFigures {
-        func count(_ statuses: [RunStatus]) -> Int { runs.filter { run in statuses.contains { $0.rawValue == run.status } }.count }
+        func count(_ statuses: [RunStatus]) -> Int { runs.filter { statuses.contains($0.status) }.count }
         let succeeded = count([.succeeded])
         let rolledBack = count([.rolledBack])
         let rollbackFailed = count([.rollbackFailed])
-        let interrupted = runs.filter { $0.finished == nil || $0.status == RunStatus.interrupted.rawValue }.count
+        let interrupted = runs.filter { $0.finished == nil || $0.status == .interrupted }.count
         let ended = runs.filter { $0.finished != nil }
         let durations = ended.map { Double($0.durationMs) / 1000 }
         return RunFigures(runs: runs.count, succeeded: succeeded, rolledBack: rolledBack, rollbackFailed: rollbackFailed,

@@ -152,7 +152,7 @@ public enum ReportCollector {
             guard let state = try? RunState(path: path) else { return nil }
             let first = state.events.first
             let run = Report.Run(run: state.runID, runbook: state.runbookPath, runbookName: state.ir.runbook.name,
-                                 status: RunStatus(rawValue: state.status) ?? .interrupted, started: state.started,
+                                 status: state.status, started: state.started,
                                  durationMs: state.durationMs, finished: state.finished != nil, user: first?.user,
                                  commit: state.commit, dryRun: state.dryRun)
             var key: String?

@@ -38,7 +38,7 @@ public final class Executor: @unchecked Sendable {
     private var signals: [String] = []
 
     struct Completed {
-        let list: String
+        let list: StepList
         let step: StepIR
         /// For update_config: what the store held before.
         var configChange: ConfigChange?
@@ -134,7 +134,7 @@ public final class Executor: @unchecked Sendable {
         unrestorable = state.maskedConfigChanges
         results = state.results
         completed = state.completedOrder.compactMap { id in
-            state.step(id).map { Completed(list: "steps", step: $0, configChange: state.configChanges[id]) }
+            state.step(id).map { Completed(list: .steps, step: $0, configChange: state.configChanges[id]) }
         }
         var event = JournalEvent(.runResumed)
         event.pid = getpid()
@@ -154,7 +154,7 @@ public final class Executor: @unchecked Sendable {
         unrestorable = state.maskedConfigChanges
         results = state.results
         completed = state.pendingUndos.compactMap { id in
-            state.step(id).map { Completed(list: "steps", step: $0, configChange: state.configChanges[id]) }
+            state.step(id).map { Completed(list: .steps, step: $0, configChange: state.configChanges[id]) }
         }
         let ok = rollBack(reason: "rbc rollback \(state.runID)", runbookRollbacks: state.pendingRunbookRollbacks)
         let status: RunStatus = ok ? .rolledBack : .rollbackFailed
@@ -192,7 +192,7 @@ public final class Executor: @unchecked Sendable {
                 stopped = (.rolledBack, "stopped before step \(step.id): \(journalFailure ?? "cannot write the journal")")
                 break
             }
-            let outcome = settings.stepMode && !settings.dryRun ? performStepByStep(step) : perform(step, list: "steps")
+            let outcome = settings.stepMode && !settings.dryRun ? performStepByStep(step) : perform(step, list: .steps)
             if abortRequested {
                 stopped = (.rolledBack, "aborted in step mode at step \(step.id)")
                 break
@@ -234,7 +234,7 @@ public final class Executor: @unchecked Sendable {
             status = failures + failuresSkipped > 0 ? .completedWithFailures : .succeeded
         }
         if signalCount == 0, journalFailure == nil {
-            for step in ir.postRunbook { _ = perform(step, list: "post_runbook") }
+            for step in ir.postRunbook { _ = perform(step, list: .postRunbook) }
         }
         if settings.dryRun { status = .planned }
         finish(status, reason: reason)
@@ -261,7 +261,7 @@ public final class Executor: @unchecked Sendable {
         }
         completed.removeAll()
         for action in runbookRollbacks where !skipRemainingRollbacks() {
-            let outcome = perform(action, list: "rollback")
+            let outcome = perform(action, list: .rollback)
             ok = outcome.succeeded && ok
         }
         return ok
@@ -344,7 +344,7 @@ public final class Executor: @unchecked Sendable {
 
     func finish(_ status: RunStatus, reason: String?) {
         var finished = JournalEvent(.runFinished)
-        finished.status = status.rawValue
+        finished.status = status
         finished.reason = reason.map(redact)
         record(finished)
     }

@@ -36,6 +36,13 @@ public enum StepStatus: String, Codable, Sendable, CaseIterable, CustomStringCon
     public var description: String { rawValue }
 }
 
+/// Which list of the runbook a step belongs to: the journal's and the plan's `list`.
+public enum StepList: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
+    case steps, postRunbook = "post_runbook", rollback
+
+    public var description: String { rawValue }
+}
+
 /// What an approval decided: the journal's `decision`.
 public enum ApprovalDecision: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
     case approved, refused
@@ -76,7 +83,7 @@ public struct JournalEvent: Codable, Sendable {
     /// With `run_started`: the incident the run was attached to (`rbc run --incident`).
     public var incident: String?
     // steps, attempts, rollbacks
-    public var list: String?
+    public var list: StepList?
     public var step: String?
     public var attempt: Int?
     public var action: String?
@@ -115,7 +122,8 @@ public struct JournalEvent: Codable, Sendable {
     // signals, messages, run end
     public var signal: String?
     public var text: String?
-    public var status: String?
+    /// With `run_finished`: how the run (or its rollback or resume) ended.
+    public var status: RunStatus?
 
     public init(_ event: JournalEventKind) { self.event = event }
 }

@@ -158,8 +158,8 @@ public final class Redactor: @unchecked Sendable {
         guard !isEmpty else { return event }
         var copy = event
         let texts: [WritableKeyPath<JournalEvent, String?>] = [
-            \.runbook, \.commit, \.user, \.host, \.list, \.step, \.action, \.command, \.stdout, \.stderr,
-            \.reason, \.by, \.store, \.key, \.undoKey, \.signal, \.text, \.status,
+            \.runbook, \.commit, \.user, \.host, \.step, \.action, \.command, \.stdout, \.stderr,
+            \.reason, \.by, \.store, \.key, \.undoKey, \.signal, \.text,
         ]
         for path in texts { copy[keyPath: path] = copy[keyPath: path].map(redact) }
         copy.outputs = copy.outputs.map { Dictionary(uniqueKeysWithValues: $0.map { ($0.key, redact($0.value)) }) }

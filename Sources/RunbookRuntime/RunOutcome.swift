@@ -3,7 +3,8 @@
 import Foundation
 import RunbookSema
 
-public enum RunStatus: String, Sendable, Codable {
+/// How a run ended: the journal's `status` on `run_finished` (schema/journal.schema.json lists the same values).
+public enum RunStatus: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
     case succeeded
     case completedWithFailures = "completed_with_failures"
     case rolledBack = "rolled_back"
@@ -11,6 +12,8 @@ public enum RunStatus: String, Sendable, Codable {
     case halted
     case interrupted
     case planned
+
+    public var description: String { rawValue }
 }
 
 public struct RunOutcome: Sendable {
@@ -41,7 +44,7 @@ public struct RunOutcome: Sendable {
 
 /// One action of a plan: what would run, with what bounds, and what would undo it.
 public struct PlanEntry: Sendable, Codable {
-    public var list: String
+    public var list: StepList
     public var step: String
     public var action: String
     public var detail: String

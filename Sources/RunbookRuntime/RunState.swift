@@ -45,10 +45,7 @@ public struct RunState: Sendable {
     public let inFlight: String?
 
     /// Interrupted: the journal ends without the run's end (the process was killed), or it ended interrupted.
-    public var status: String {
-        guard let finished else { return "interrupted" }
-        return finished.status ?? "unknown"
-    }
+    public var status: RunStatus { finished?.status ?? .interrupted }
 
     public var firstIncomplete: Int? {
         ir.steps.firstIndex { step in
@@ -99,7 +96,7 @@ public struct RunState: Sendable {
         for event in events {
             switch event.event {
             case .stepStarted:
-                if event.list == "steps" || event.list == nil, let step = event.step {
+                if event.list == .steps || event.list == nil, let step = event.step {
                     started = step
                     tookEffect.removeAll { $0 == step }
                     tookEffect.append(step)
@@ -124,7 +121,7 @@ public struct RunState: Sendable {
                 guard let step = event.step, let outcome = event.outcome else { continue }
                 if started == step { started = nil }
                 status[step] = outcome
-                if event.list == "steps" || event.list == nil {
+                if event.list == .steps || event.list == nil {
                     completed.removeAll { $0 == step }
                     if outcome == .succeeded {
                         completed.append(step)
@@ -132,7 +129,7 @@ public struct RunState: Sendable {
                         // A step that ended failed, refused or skipped is not undone (as in the run).
                         tookEffect.removeAll { $0 == step }
                     }
-                } else if event.list == "rollback", outcome == .succeeded {
+                } else if event.list == .rollback, outcome == .succeeded {
                     runbookRollbacksDone.insert(step)
                 }
                 let attempt = attempts[step]

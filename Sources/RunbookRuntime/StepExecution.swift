@@ -28,8 +28,8 @@ extension Executor {
         var configChange: ConfigChange?
     }
 
-    func perform(_ step: StepIR, list: String) -> StepOutcome {
-        if list == "steps", let selected = settings.selectedSteps, !selected.contains(step.id) {
+    func perform(_ step: StepIR, list: StepList) -> StepOutcome {
+        if list == .steps, let selected = settings.selectedSteps, !selected.contains(step.id) {
             // Not part of this partial run: journaled as skipped, left out of a plan.
             if settings.dryRun { return StepOutcome(succeeded: true, status: .skipped, counts: false) }
             return finishStep(step, list: list, AttemptResult(status: .skipped, reason: "not selected (\(settings.selection ?? "partial run"))"), counts: false)
@@ -125,7 +125,7 @@ extension Executor {
         return finishStep(step, list: list, result)
     }
 
-    func finishStep(_ step: StepIR, list: String, _ result: AttemptResult, counts: Bool = true) -> StepOutcome {
+    func finishStep(_ step: StepIR, list: StepList, _ result: AttemptResult, counts: Bool = true) -> StepOutcome {
         var finished = JournalEvent(.stepFinished)
         finished.step = step.id
         finished.list = list

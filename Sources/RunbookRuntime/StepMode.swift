@@ -38,7 +38,7 @@ extension Executor {
             switch answer {
             case "run", "retry":
                 stepModeApproved.insert(step.id)
-                let outcome = perform(step, list: "steps")
+                let outcome = perform(step, list: .steps)
                 if outcome.succeeded || signalCount > 0 || journalFailure != nil { return outcome }
                 failed = outcome
                 question = "Step \(step.id) \(outcome.status?.rawValue ?? "planned").\n[r]etry, [s]kip (go on without it), [a]bort (roll back)?"
@@ -48,7 +48,7 @@ extension Executor {
                     failuresSkipped += 1
                     return StepOutcome(succeeded: false, status: failed.status, counts: false)
                 }
-                return finishStep(step, list: "steps", AttemptResult(status: .skipped, reason: "skipped in step mode"), counts: false)
+                return finishStep(step, list: .steps, AttemptResult(status: .skipped, reason: "skipped in step mode"), counts: false)
             default:
                 abortRequested = true
                 output.note("✘ aborted at step \(step.id)")

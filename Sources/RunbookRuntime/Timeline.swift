@@ -17,7 +17,7 @@ public enum Timeline {
         public let run: String
         public let runbook: String
         public let severity: String
-        public let status: String
+        public let status: RunStatus
         public let started: String
         public let durationMs: Int
         /// From the start of the run to the end of the last step that changed something, only for a
@@ -56,7 +56,7 @@ public enum Timeline {
             case .rollbackStarted: detail = "rollback of \(event.step ?? "") started"
             case .rollbackFinished: detail = "rollback of \(event.step ?? "") \(event.outcome?.rawValue ?? "")\(event.reason.map { ": \($0)" } ?? "")"
             case .runResumed: detail = "run resumed by \(event.user ?? "?")"
-            case .runFinished: detail = "run finished: \(event.status ?? "")\(event.reason.map { " (\($0))" } ?? "")"
+            case .runFinished: detail = "run finished: \(event.status?.rawValue ?? "")\(event.reason.map { " (\($0))" } ?? "")"
             }
             entries.append(Entry(time: event.time, event: event.event.rawValue, detail: detail))
         }
@@ -65,7 +65,7 @@ public enum Timeline {
         }
         let ran = state.ir.steps.filter { state.stepStatus[$0.id] == .succeeded }.map(\.id)
         let rolled = state.events.filter { $0.event == .rollbackFinished && $0.outcome == .succeeded }.compactMap(\.step)
-        let succeeded = state.status == RunStatus.succeeded.rawValue
+        let succeeded = state.status == .succeeded
         return Document(run: state.runID, runbook: state.ir.runbook.name, severity: state.ir.runbook.severity?.rawValue ?? "unset", status: state.status,
                         started: state.started, durationMs: state.durationMs,
                         timeToMitigateMs: succeeded ? zip(start, mitigatedAt).map { Int($1.timeIntervalSince($0) * 1000) } : nil,

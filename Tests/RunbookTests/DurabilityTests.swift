@@ -124,7 +124,7 @@ final class SmallFilesystem {
             let journal = try #require(RunState.list(in: disk.path + "/.rbc/runs").first)
             try Self.expectReadable(journal, in: disk.path)
             let state = try RunState(path: journal)
-            #expect(state.status == "rolled_back")
+            #expect(state.status == .rolledBack)
             #expect(state.pendingUndos.isEmpty)
         } else {
             // No small filesystem to fill here: the fault hook fails the append of event 20 and after.
@@ -278,7 +278,7 @@ final class SmallFilesystem {
         """))
         let run = try fixture.rbc(["run", "rb.yaml"])
         #expect(run.status == 3, "\(run.stderr)")
-        #expect(try RunState(path: try #require(fixture.journals.first)).status == "rollback_failed")
+        #expect(try RunState(path: try #require(fixture.journals.first)).status == .rollbackFailed)
         let again = try fixture.rbc(["rollback", "last", "--yes"])
         #expect(again.status == 3, "still failing: \(again.stderr)")
         #expect(again.stderr.contains("retries the undos that did not succeed"), "\(again.stderr)")
@@ -291,7 +291,7 @@ final class SmallFilesystem {
         #expect(done.status == 0)
         #expect(done.stderr.contains("nothing to roll back"), "\(done.stderr)")
         let state = try RunState(path: try #require(fixture.journals.first))
-        #expect(state.status == "rolled_back")
+        #expect(state.status == .rolledBack)
     }
 
     // MARK: - Run ids

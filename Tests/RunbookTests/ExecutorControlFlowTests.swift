@@ -358,7 +358,7 @@ func fakeStep(_ id: String, _ fields: String = "", timeout: String = "10s", roll
         #expect(fake.log.actions == ["run a", "run b", "run undo-a"])
         #expect(fake.events(.stepFinished, step: "b").first?.outcome == .interrupted)
         #expect(fake.events(.signal).first?.signal == "SIGINT")
-        #expect(fake.finished?.status == "rolled_back")
+        #expect(fake.finished?.status == .rolledBack)
     }
 
     @Test func aSecondSignalSkipsTheRemainingRollbacksWhenConfirmed() throws {

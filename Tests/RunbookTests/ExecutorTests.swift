@@ -114,7 +114,7 @@ func isRunning(_ pid: pid_t) -> Bool {
         let events = try fixture.events()
         #expect(events.filter { $0.event == .rollbackFinished }.map(\.step) == ["two", "one"])
         #expect(events.last?.event == .runFinished)
-        #expect(events.last?.status == "rolled_back")
+        #expect(events.last?.status == .rolledBack)
         #expect(events.map(\.seq) == Array(1...events.count), "every event numbered, in order")
     }
 
@@ -126,7 +126,7 @@ func isRunning(_ pid: pid_t) -> Bool {
         #expect(fixture.read("log") == "one\ntwo\nthree\nfour\nundo-three\nundo-two\nundo-one\n")
         let events = try fixture.events()
         #expect(events.filter { $0.event == .rollbackFinished }.map(\.outcome) == [.succeeded, .failed, .succeeded])
-        #expect(events.last?.status == "rollback_failed")
+        #expect(events.last?.status == .rollbackFailed)
     }
 
     @Test func retriesWithBackoffUntilSuccess() throws {
@@ -182,7 +182,7 @@ func isRunning(_ pid: pid_t) -> Bool {
         let events = try fixture.events()
         #expect(events.contains { $0.event == .signal && $0.signal == "SIGINT" })
         #expect(events.first { $0.event == .stepFinished && $0.step == "long" }?.outcome == .interrupted)
-        #expect(events.last?.status == "rolled_back")
+        #expect(events.last?.status == .rolledBack)
     }
 
     @Test func sigkillThenRollbackFromTheJournal() throws {
@@ -283,7 +283,7 @@ func isRunning(_ pid: pid_t) -> Bool {
         let events = try fixture.events()
         #expect(events.contains { $0.event == .runResumed })
         #expect(events.filter { $0.event == .stepStarted && $0.step == "first" }.count == 1, "completed steps are not run again")
-        #expect(events.last?.status == "succeeded")
+        #expect(events.last?.status == .succeeded)
     }
 
     @Test func webhooksAndHTTPReachALoopbackServer() throws {

@@ -169,6 +169,6 @@ func httpStep(_ id: String, url: String, timeout: String, extra: String = "") ->
         #expect(fixture.read("log") == "one\nundo-one\n")
         let events = try fixture.events()
         #expect(events.first { $0.event == .stepFinished && $0.step == "wait" }?.outcome == .interrupted)
-        #expect(events.last?.status == "rolled_back")
+        #expect(events.last?.status == .rolledBack)
     }
 }

@@ -283,7 +283,7 @@ func uniqueSleep() -> String { "\(Int.random(in: 40...90)).\(Int.random(in: 100_
         #expect(processes(matching: "sleep \(marker)").isEmpty)
         let events = try fixture.events()
         #expect(events.first { $0.event == .stepFinished && $0.step == "hold" }?.outcome == .interrupted)
-        #expect(events.last?.status == "rolled_back")
+        #expect(events.last?.status == .rolledBack)
     }
 
     @Test(arguments: ["SIGHUP", "SIGPIPE"])
@@ -309,7 +309,7 @@ func uniqueSleep() -> String { "\(Int.random(in: 40...90)).\(Int.random(in: 100_
         let events = try fixture.events()
         #expect(events.contains { $0.event == .signal && $0.signal == name })
         #expect(events.first { $0.event == .stepFinished && $0.step == "long" }?.outcome == .interrupted)
-        #expect(events.last?.status == "rolled_back")
+        #expect(events.last?.status == .rolledBack)
     }
 
     @Test func aClosedStdoutStopsTheRunAndRollsBack() throws {
@@ -331,7 +331,7 @@ func uniqueSleep() -> String { "\(Int.random(in: 40...90)).\(Int.random(in: 100_
         let events = try fixture.events()
         #expect(events.contains { $0.event == .signal && $0.signal == "SIGPIPE" })
         #expect(events.first { $0.event == .stepFinished && $0.step == "talk" }?.outcome == .interrupted)
-        #expect(events.last?.status == "rolled_back")
+        #expect(events.last?.status == .rolledBack)
         #expect(events.filter { $0.event == .signal }.count == 1, "a pipe that stays closed is one stop, not a second signal")
     }
 

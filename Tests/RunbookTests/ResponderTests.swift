@@ -465,7 +465,7 @@ func answering(_ answers: String, _ arguments: [String], in fixture: RunFixture)
         // go on without it; skip three. The failure the person skipped is still a failure.
         let run = try answering("r\nr\nzzz\nr\ns\ns\n", ["run", "rb.yaml", "--step"], in: fixture)
         #expect(run.status == 1, "\(run.stderr)")
-        #expect(try fixture.events().last { $0.event == .runFinished }?.status == "completed_with_failures")
+        #expect(try fixture.events().last { $0.event == .runFinished }?.status == .completedWithFailures)
         #expect(run.stderr.contains("$ echo flaky >> log; test -f ok"), "the exact command is shown: \(run.stderr)")
         #expect(fixture.read("log") == "one\nflaky\nflaky\n")
         let answers = try fixture.events().filter { $0.event == .approval && $0.by == "step mode" }.map { "\($0.step ?? ""):\($0.text ?? "")" }
