@@ -289,11 +289,65 @@ import Testing
         Case(name: "tlsmd", runbook: "tls-certificate-expiry.md", params: ["certificate": "edge-cert", "host": "127.0.0.1:PORT"]),
         Case(name: "approvals", runbook: "approvals.yaml", params: [:], approveAll: false),
         Case(name: "standin", runbook: "standin.yaml", params: ["target": hostileTarget]),
+        Case(name: "http", runbook: "http.yaml", params: [:]),
     ]
 
     static let examples = ["node-disk-full.yaml", "node-disk-full.md", "order-service-error-rate.md", "order-service.md", "api-gateway-rate-limit.yaml",
                            "api-gateway-rate-limit.md", "kube-pod-crashlooping.yaml", "kube-pod-crashlooping.md", "postgres-connection-exhaustion.yaml",
                            "postgres-connection-exhaustion.md", "tls-certificate-expiry.yaml", "tls-certificate-expiry.md"]
+
+    /// HTTP paths that go wrong, against the case's scripted server (PORT): an answer slower than the
+    /// step's budget, nothing listening, an error status, an expected error status, and webhooks that
+    /// answer 500 (notifications) or too late (tickets).
+    static let httpRunbook = """
+    runbook:
+      name: "HTTP paths"
+      severity: P3
+      description: "Requests and webhooks that run out of time, find nothing listening or get an error status"
+      owner: team
+      defaults:
+        timeout: 30s
+      steps:
+        - id: slow-answer
+          action: http_request
+          method: GET
+          url: "http://127.0.0.1:PORT/slow/4000"
+          timeout: 1500ms
+          readonly: true
+          on_failure: continue
+        - id: nothing-listens
+          action: http_request
+          method: GET
+          url: "http://127.0.0.1:9/health"
+          readonly: true
+          on_failure: continue
+        - id: server-error
+          action: http_request
+          method: POST
+          url: "http://127.0.0.1:PORT/status/503"
+          body: "drain=1"
+          readonly: true
+          on_failure: continue
+        - id: expected-404
+          action: http_request
+          method: GET
+          url: "http://127.0.0.1:PORT/status/404"
+          readonly: true
+          expect:
+            status: 404
+        - id: notify
+          action: send_notification
+          channel: "#ops"
+          message: "the webhook answers 500"
+          on_failure: continue
+        - id: ticket
+          action: create_ticket
+          title: "the webhook is slow"
+          body: "no answer in time"
+          timeout: 1500ms
+          on_failure: continue
+
+    """
 
     /// Two confirmed steps: the first has a rollback. Without approvals both sides refuse the first.
     static let approvalsRunbook = """
@@ -354,9 +408,14 @@ import Testing
     """
 
     /// `.rbc.yaml` of a case: the config store beside it, webhooks on the case's loopback server.
-    static func configuration(port: Int) -> String {
-        "stores: {default: {file: config/flags.json}, settings: {file: config/settings.yaml}}\nnotifications: {url: \"http://127.0.0.1:\(port)/notify\", format: slack}\n"
-            + "tickets: {url: \"http://127.0.0.1:\(port)/ticket\", format: json}\n"
+    static func configuration(port: Int, notify: String = "/notify", ticket: String = "/ticket") -> String {
+        "stores: {default: {file: config/flags.json}, settings: {file: config/settings.yaml}}\nnotifications: {url: \"http://127.0.0.1:\(port)\(notify)\", format: slack}\n"
+            + "tickets: {url: \"http://127.0.0.1:\(port)\(ticket)\", format: json}\n"
+    }
+
+    /// The http case's webhooks: notifications answer 500, tickets answer after the step's budget.
+    static func webhookPaths(_ name: String) -> (notify: String, ticket: String) {
+        name == "http" ? ("/status/500", "/slow/4000") : ("/notify", "/ticket")
     }
 
     /// Exports every case, runs each with `rbc run` in its own directory, then runs the playbooks with
@@ -375,7 +434,9 @@ import Testing
         let path = root + "/shims:" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
         let flags = try String(contentsOfFile: TestSupport.path("examples/config/flags.json"), encoding: .utf8)
         // One loopback server per case: rbc run's requests come first, the playbook's after.
-        let servers = try Dictionary(uniqueKeysWithValues: cases.map { ($0.name, try LoopbackServer(lifetimeSeconds: 900)) })
+        let servers: [String: any RecordingServer] = try Dictionary(uniqueKeysWithValues: cases.map {
+            ($0.name, $0.name == "http" ? try ScriptedServer(lifetimeSeconds: 900) as any RecordingServer : try LoopbackServer(lifetimeSeconds: 900))
+        })
         defer { servers.values.forEach { $0.stop() } }
         func port(_ name: String) -> Int { servers[name]?.port ?? 0 }
         // The export reads this .rbc.yaml: its webhooks are gatewayyaml's server (that case uses the
@@ -396,13 +457,17 @@ import Testing
                 let name = item.name + "-" + item.runbook
                 try standIn(example: text, port: serverPort).write(toFile: root + "/" + name, atomically: true, encoding: .utf8)
             }
+            if item.name == "http" {
+                try httpRunbook.replacingOccurrences(of: "PORT", with: String(serverPort)).write(toFile: root + "/http.yaml", atomically: true, encoding: .utf8)
+            }
             let runbook = examples.contains(item.runbook) ? item.name + "-" + item.runbook : item.runbook
             let params = item.params.mapValues { $0.replacingOccurrences(of: "PORT", with: String(serverPort)) }
             runbooks[item.name] = (runbook, params)
             // rbc run's directory (a .rbc.yaml there keeps its journal and its store there), and the playbook's.
             let runDirectory = root + "/rbc-" + item.name
             try fm.createDirectory(atPath: runDirectory + "/config", withIntermediateDirectories: true)
-            try configuration(port: serverPort).write(toFile: runDirectory + "/.rbc.yaml", atomically: true, encoding: .utf8)
+            let hooks = webhookPaths(item.name)
+            try configuration(port: serverPort, notify: hooks.notify, ticket: hooks.ticket).write(toFile: runDirectory + "/.rbc.yaml", atomically: true, encoding: .utf8)
             let ansibleDirectory = root + "/ansible-" + item.name
             try fm.createDirectory(atPath: ansibleDirectory + "/config", withIntermediateDirectories: true)
             for directory in [runDirectory, ansibleDirectory] {
@@ -413,8 +478,8 @@ import Testing
             inventory += "        \(item.name):\n          rbc_working_directory: \(yamlQuote(ansibleDirectory))\n"
             inventory += "          rbc_stores: {default: config/flags.json, settings: config/settings.yaml}\n"
             if item.name != "gatewayyaml" {
-                inventory += "          rbc_webhooks: {notifications: {url: \"http://127.0.0.1:\(serverPort)/notify\", format: slack}, "
-                    + "tickets: {url: \"http://127.0.0.1:\(serverPort)/ticket\", format: json}}\n"
+                inventory += "          rbc_webhooks: {notifications: {url: \"http://127.0.0.1:\(serverPort)\(hooks.notify)\", format: slack}, "
+                    + "tickets: {url: \"http://127.0.0.1:\(serverPort)\(hooks.ticket)\", format: json}}\n"
             }
             if item.approveAll { inventory += "          rbc_approve_all: true\n" }
             for (name, value) in params.sorted(by: { $0.key < $1.key }) { inventory += "          rbc_param_\(name): !unsafe \(yamlQuote(value))\n" }
@@ -484,7 +549,7 @@ import Testing
         var requests: [String: (rbc: [String], ansible: [String])] = [:]
         for item in cases {
             let all = (servers[item.name]?.requests() ?? []).map { request in
-                ["method", "path", "body", "agent"].map { "\($0)=\(request[$0] ?? "")" }.joined(separator: " ")
+                ["method", "path", "body", "agent", "type"].map { "\($0)=\(request[$0] ?? "")" }.joined(separator: " ")
             }
             let split = min(rbcRequests[item.name] ?? 0, all.count)
             requests[item.name] = (Array(all[..<split]), Array(all[split...]))
@@ -634,6 +699,9 @@ import Testing
                 .replacingOccurrences(of: #"\([^()]*, IR sha256:[0-9a-f]+\)"#, with: "(SOURCE)", options: .regularExpression)
                 .replacingOccurrences(of: #"started by .*\|$"#, with: "started by USER |", options: .regularExpression)
                 .replacingOccurrences(of: #"timed out after [0-9a-z]+"#, with: "timed out after DURATION", options: .regularExpression)
+                // The HTTP libraries word their errors (libcurl, urllib) and measure the budget left apart.
+                .replacingOccurrences(of: #"(https?://[^ |]+) failed: [^|]*"#, with: "$1 failed: ERROR ", options: .regularExpression)
+                .replacingOccurrences(of: #"no complete answer within [0-9a-z]+"#, with: "no complete answer within DURATION", options: .regularExpression)
         }.joined(separator: "\n")
     }
 
@@ -691,6 +759,20 @@ import Testing
         let standInChanges = standIn.filter { $0["event"] as? String == "config_changed" }.map { "\($0["undoKey"] ?? $0["key"] ?? "") \($0["previousSource"] ?? "absent")" }
         #expect(standInChanges == ["limits.max_conn  50", "features.new_flag absent"])
         #expect(try #require(ansibleJournals["pgmd"]).events.contains { $0["event"] as? String == "config_changed" && $0["previousSource"] as? String == " 50" })
+    }
+
+    /// The HTTP paths that go wrong end alike both ways (compared in full above, with the server's log of
+    /// requests and their Content-Type); here, that they did go wrong as the runbook arranges.
+    @Test func httpPathsThatGoWrongEndAsInRbcRun() throws {
+        let batch = try Self.batch.get()
+        let events = try #require(try Self.journals(in: batch.root + "/.rbc/runs")["http"]).events
+        let outcomes = events.filter { $0["event"] as? String == "step_finished" }.map { "\($0["step"] ?? "") \($0["outcome"] ?? "")" }
+        #expect(outcomes == ["slow-answer timed_out", "nothing-listens failed", "server-error failed", "expected-404 succeeded", "notify failed", "ticket timed_out"])
+        #expect(events.filter { $0["event"] as? String == "attempt_finished" }.compactMap { $0["httpStatus"] as? Int } == [503, 404, 500])
+        #expect(events.last?["status"] as? String == "completed_with_failures")
+        let requests = try #require(batch.requests["http"])
+        #expect(requests.ansible.count == 5, "\(requests.ansible)")
+        #expect(requests.ansible.contains { $0.contains("path=/status/503") && $0.contains("body=drain=1") && $0.contains("type=application/x-www-form-urlencoded") })
     }
 
     /// No terminal and no approval given: the playbook refuses the step, as rbc run does.
@@ -839,5 +921,78 @@ import Testing
     @Test func generatedPlaybooksPassAnsibleLintProductionProfile() throws {
         let batch = try Self.batch.get()
         #expect(batch.lintStatus == 0, "\(batch.lintOutput)")
+    }
+}
+
+/// A loopback server's log of requests, whichever server it is.
+protocol RecordingServer: AnyObject {
+    var port: Int { get }
+    func requests() -> [[String: Any]]
+    func stop()
+}
+
+extension LoopbackServer: RecordingServer {}
+
+/// A loopback server whose paths script its answers: `/status/N` answers N, `/slow/MS` answers after
+/// MS milliseconds; each request is logged (with its Content-Type) when it arrives, on a thread of its own.
+final class ScriptedServer: RecordingServer {
+    let process = Process()
+    let port: Int
+    let log: URL
+
+    init(lifetimeSeconds: Int) throws {
+        let directory = try TestSupport.temporaryDirectory()
+        log = directory.appendingPathComponent("requests.jsonl")
+        let script = directory.appendingPathComponent("server.py")
+        try """
+        import http.server, json, sys, threading, time
+        log, lock = sys.argv[1], threading.Lock()
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode() if length else ""
+                with lock, open(log, "a") as f:
+                    f.write(json.dumps({"method": self.command, "path": self.path, "body": body, "agent": self.headers.get("User-Agent"),
+                                        "type": self.headers.get("Content-Type")}) + "\\n")
+                parts = self.path.strip("/").split("/")
+                status = int(parts[1]) if parts[0] == "status" else 200
+                if parts[0] == "slow":
+                    time.sleep(int(parts[1]) / 1000)
+                data = ("answer %d" % status).encode()
+                try:
+                    self.send_response(status); self.send_header("Content-Length", str(len(data))); self.end_headers(); self.wfile.write(data)
+                except OSError:
+                    pass
+            do_GET = do_POST = do_PUT = do_DELETE = answer
+            def log_message(self, *args): pass
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        print(server.server_address[1], flush=True)
+        threading.Timer(int(sys.argv[2]), server.shutdown).start()
+        server.serve_forever()
+        """.write(to: script, atomically: true, encoding: .utf8)
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script.path, log.path, String(lifetimeSeconds)]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        var line = Data()
+        while !line.contains(0x0A) {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+
+    func requests() -> [[String: Any]] {
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    func stop() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: log.deletingLastPathComponent())
     }
 }

@@ -1321,9 +1321,11 @@ def judge_response(url, method, budget, registered):
     status = registered.get("status")
     if not isinstance(status, int) or status < 0:
         message = str(registered.get("msg") or "the request failed")
+        # rbc run journals the bytes received before a request ended; uri keeps none of an unfinished answer.
         if "timed out" in message or "timeout" in message.lower():
-            return {"status": "timed_out", "reason": "%s %s: no complete answer within %s" % (method, url, format_duration(max(1, budget)))}
-        return {"status": "failed", "reason": "%s %s failed: %s" % (method, url, re.sub(r"^Status code was -1 and not \[.*?\]: ", "", message, flags=re.S))}
+            return {"status": "timed_out", "reason": "%s %s: no complete answer within %s" % (method, url, format_duration(max(1, budget))), "body_bytes": 0}
+        return {"status": "failed", "reason": "%s %s failed: %s" % (method, url, re.sub(r"^Status code was -1 and not \[.*?\]: ", "", message, flags=re.S)),
+                "body_bytes": 0}
     content = registered.get("content") or ""
     return {"status": "succeeded", "reason": None, "http_status": status, "stdout": captured(content), "body_bytes": len(content.encode("utf-8"))}
 
