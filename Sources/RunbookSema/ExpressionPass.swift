@@ -109,7 +109,7 @@ struct ExpressionPass {
     private mutating func rejectExpressions(in fields: MappingSyntax, prefix: String) {
         let substituted = Set(Self.templatedFields + ["headers", "labels", "when", "expect", "rollback", "outputs"])
         for field in fields.fields where !substituted.contains(field.key) {
-            guard let value = field.value.scalarValue, value.contains("${{") else { continue }
+            guard let value = field.value.scalarValue, value.containsASCII("${{") else { continue }
             bag.report(.notTemplated, "`\(prefix + field.key)` is not substituted at run time, so its `${{ }}` would stay as text",
                        at: field.value.range,
                        help: "expressions work in \(Self.templatedFields.map { "`\($0)`" }.joined(separator: ", ")), `headers`, `labels`, `expect.output` and `when`")
@@ -151,7 +151,7 @@ struct ExpressionPass {
             for (index, item) in labels.enumerated() { entries.append(("labels[\(index)]", item)) }
         }
         for (key, node) in entries {
-            guard let value = node.scalarValue, value.contains("${{") || value.contains("}}") else { continue }
+            guard let value = node.scalarValue, value.containsASCII("${{") || value.containsASCII("}}") else { continue }
             let scanned = TemplateScanner.scan(value)
             let locator = ValueLocator(file: file, node: node, value: value)
             for problem in scanned.problems {

@@ -697,7 +697,7 @@ private struct Checker {
         if Self.trimmedKeys.contains(key) {
             while text.last == "\n" || text.last == "\r" { text.removeLast() }
         }
-        if nonEmpty, text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if nonEmpty, text.isBlank {
             bag.report(.invalidValue, "`\(key)` is empty", at: field.value.range)
             return nil
         }
