@@ -161,7 +161,7 @@ public enum CheckSession {
 
         if let lint {
             // Cached answers already hold their ShellCheck findings and suppressions.
-            let contexts = processed.map { $0.cached || $0.finished ? nil : lintContext($0.result) }
+            let contexts = processed.map { $0.cached || $0.finished ? nil : $0.context ?? lintContext($0.result) }
             let jobs = contexts.compactMap { $0 }.flatMap(ShellCheck.jobs)
             let shellStart = Clock.now()
             let shellFindings = Linter.configure(ShellCheck.run(jobs, options: lint.shellcheck), configuration: lint)
@@ -328,6 +328,9 @@ public enum CheckSession {
         /// Suppressions applied on the worker and the compiled form dropped (`finishEarly`).
         var finished = false
         var settings = CompileSettings()
+        /// The lint context the file was linted with, so ShellCheck and suppressions do not build it again
+        /// (a Markdown page's outline means parsing the page).
+        var context: LintContext?
     }
 
     /// Compiles and lints one candidate, or takes its answer from the cache (still compiling it, without
@@ -352,9 +355,9 @@ public enum CheckSession {
                 result.timings["read"] = readTime
                 return ProcessedFile(result: result, cacheKey: key, cached: true, compiled: needsIR, settings: settings)
             }
-            var result = compileAndLint(file, lint: lint, settings: settings)
+            var (result, context) = compileAndLintKeepingContext(file, lint: lint, settings: settings)
             result.timings["read"] = readTime
-            var processed = ProcessedFile(result: result, cacheKey: key, settings: settings)
+            var processed = ProcessedFile(result: result, cacheKey: key, settings: settings, context: context)
             if let today { finishEarly(&processed, lint: lint, today: today) }
             return processed
         }
@@ -364,7 +367,7 @@ public enum CheckSession {
     /// ShellCheck (run once for every file afterwards) has commands of it to answer, and the tree
     /// dropped. The same answer as applying them after ShellCheck, since it has nothing to add.
     static func finishEarly(_ file: inout ProcessedFile, lint: LintConfiguration?, today: String) {
-        if let lint, let context = lintContext(file.result) {
+        if let lint, let context = file.context ?? lintContext(file.result) {
             if lint.shellcheck.enabled, !ShellCheck.jobs(context).isEmpty { return }
             let start = Clock.now()
             file.result.diagnostics = Suppressions.apply(file.result.diagnostics, context: context, today: today)
@@ -374,22 +377,28 @@ public enum CheckSession {
         var stripped = CompilationResult(path: file.result.path, file: file.result.file, ir: nil, diagnostics: file.result.diagnostics)
         stripped.timings = file.result.timings
         file.result = stripped
+        file.context = nil
         file.finished = true
     }
 
     /// Compiles one loaded file and lints what could be read (ShellCheck and suppressions come later,
     /// once for every file).
     static func compileAndLint(_ file: SourceFile, lint: LintConfiguration?, settings: CompileSettings) -> CompilationResult {
+        compileAndLintKeepingContext(file, lint: lint, settings: settings).result
+    }
+
+    /// The same, with the context it was linted with (nil when it was not linted).
+    static func compileAndLintKeepingContext(_ file: SourceFile, lint: LintConfiguration?,
+                                             settings: CompileSettings) -> (result: CompilationResult, context: LintContext?) {
         var result = Compiler.compile(file, hashing: false, settings: settings)
         // Errors do not stop linting: the recovered IR holds everything that could be read.
-        if let lint, let ir = result.lintableIR, let syntax = result.syntax {
-            let lintStart = Clock.now()
-            let context = LintContext(ir: ir, syntax: syntax, settings: lint.settings)
-            let findings = Linter.findings(context, configuration: lint)
-            result.diagnostics += Linter.droppingCascades(findings, compilerDiagnostics: result.diagnostics, context: context)
-            result.timings["lint"] = Clock.since(lintStart)
-        }
-        return result
+        guard let lint, let ir = result.lintableIR, let syntax = result.syntax else { return (result, nil) }
+        let lintStart = Clock.now()
+        let context = LintContext(ir: ir, syntax: syntax, settings: lint.settings)
+        let findings = Linter.findings(context, configuration: lint)
+        result.diagnostics += Linter.droppingCascades(findings, compilerDiagnostics: result.diagnostics, context: context)
+        result.timings["lint"] = Clock.since(lintStart)
+        return (result, context)
     }
 }
 

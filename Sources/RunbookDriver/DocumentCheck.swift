@@ -33,8 +33,8 @@ extension CheckSession {
         lint.shellcheck.enabled = lint.shellcheck.enabled && options.shellcheck
         var settings = configuration.compileSettings(for: path)
         settings.inferredSeverity = options.alertIndex?.severity(forRunbookAt: path) ?? configuration.defaultSeverity(for: path)
-        var result = compileAndLint(file, lint: lint, settings: settings)
-        if let context = lintContext(result) {
+        var (result, lintedWith) = compileAndLintKeepingContext(file, lint: lint, settings: settings)
+        if let context = lintedWith ?? lintContext(result) {
             let findings = Linter.configure(ShellCheck.run(ShellCheck.jobs(context), options: lint.shellcheck), configuration: lint)
             // Notes about ShellCheck itself (not installed, failed) have no file: shown at the top.
             let aboutShellCheck = findings.filter { $0.file == nil }.map { note in

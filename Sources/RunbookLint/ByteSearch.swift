@@ -25,4 +25,57 @@ enum ByteSearch {
         }
         return false
     }
+
+    /// Lower-case ASCII words looked for together, ignoring ASCII case, in one pass over the bytes
+    /// (one scan per word made RB009's pre-check 4 % of a 10,000-runbook check).
+    struct Words: Sendable {
+        let words: [[UInt8]]
+        /// For each lower-case byte, the words starting with it.
+        private let byFirstByte: [[Int]]
+
+        init(_ words: [String]) {
+            self.words = words.map { Array($0.utf8) }
+            var buckets = [[Int]](repeating: [], count: 256)
+            for (index, word) in self.words.enumerated() {
+                if let first = word.first { buckets[Int(first)].append(index) }
+            }
+            byFirstByte = buckets
+        }
+
+        /// Which words occur in `bytes`, by index. The same answer as `containsIgnoringCase` per word.
+        func found(in bytes: UnsafeBufferPointer<UInt8>) -> [Bool] {
+            var found = [Bool](repeating: false, count: words.count)
+            var remaining = words.count
+            for index in bytes.indices {
+                var byte = bytes[index]
+                if byte >= 0x41 && byte <= 0x5A { byte += 0x20 }
+                for candidate in byFirstByte[Int(byte)] where !found[candidate] {
+                    let word = words[candidate]
+                    guard index + word.count <= bytes.count else { continue }
+                    var offset = 1
+                    while offset < word.count {
+                        var next = bytes[index + offset]
+                        if next >= 0x41 && next <= 0x5A { next += 0x20 }
+                        if next != word[offset] { break }
+                        offset += 1
+                    }
+                    if offset == word.count {
+                        found[candidate] = true
+                        remaining -= 1
+                        if remaining == 0 { return found }
+                    }
+                }
+            }
+            return found
+        }
+    }
+}
+
+extension NSRegularExpression {
+    /// One expression matching wherever any of `expressions` matches (each in its own group, so its
+    /// inline flags such as `(?i)` stay its own); nil if it cannot be built. A pre-check only: which
+    /// one matched, and where, is still asked of each.
+    static func anyOf(_ expressions: [NSRegularExpression]) -> NSRegularExpression? {
+        try? NSRegularExpression(pattern: expressions.map { "(?:\($0.pattern))" }.joined(separator: "|"))
+    }
 }

@@ -61,7 +61,7 @@ public struct PageOutline: Sendable {
         self.headings = headings.sorted { $0.range.start < $1.range.start }
         self.links = links.sorted { $0.range.start < $1.range.start }
         self.unclosedFences = unclosed.sorted { $0.start < $1.start }
-        self.anchors = HeadingAnchors.anchors(inMarkdown: text)
+        self.anchors = HeadingAnchors.anchors(in: document)
     }
 
     /// Where an inline link's destination is (`[text](here)`), so a finding points at it; the
@@ -87,14 +87,14 @@ public struct PageOutline: Sendable {
     /// A fenced block is unclosed when cmark ends it at the end of the document and its last line is
     /// not a fence of the opening's kind (cmark's fenceInfo is "" for an indented block: not one).
     static func unclosedFence(_ node: MarkdownNode, in file: SourceFile) -> SourceRange? {
-        let opening = file.lineText(node.startLine).trimmingCharacters(in: .whitespaces)
+        let opening = file.lineText(node.startLine).trimmingWhitespace()
         guard let marker = opening.first, marker == "`" || marker == "~" else { return nil }
         let length = opening.prefix { $0 == marker }.count
         guard length >= 3 else { return nil }
         var last = file.lineCount
-        while last > node.startLine, file.lineText(last).trimmingCharacters(in: .whitespaces).isEmpty { last -= 1 }
+        while last > node.startLine, file.lineText(last).trimmingWhitespace().isEmpty { last -= 1 }
         guard node.endLine >= last else { return nil }
-        let closing = file.lineText(node.endLine).trimmingCharacters(in: .whitespaces)
+        let closing = file.lineText(node.endLine).trimmingWhitespace()
         if node.endLine > node.startLine, closing.count >= length, closing.allSatisfy({ $0 == marker }) { return nil }
         let line = file.lineRange(node.startLine)
         let start = line.start + (file.lineText(node.startLine).utf8.count - file.lineText(node.startLine).drop { $0 == " " }.utf8.count)
@@ -103,9 +103,9 @@ public struct PageOutline: Sendable {
 
     /// The byte offset after a `---` … `---` front matter block at the top, or 0.
     static func frontMatterEnd(_ file: SourceFile) -> Int {
-        guard file.lineCount > 1, file.lineText(1).trimmingCharacters(in: .whitespaces) == "---" else { return 0 }
+        guard file.lineCount > 1, file.lineText(1).trimmingWhitespace() == "---" else { return 0 }
         for line in 2...file.lineCount {
-            let text = file.lineText(line).trimmingCharacters(in: .whitespaces)
+            let text = file.lineText(line).trimmingWhitespace()
             if text == "---" || text == "..." { return line < file.lineCount ? file.lineRange(line + 1).start : file.bytes.count }
         }
         return 0

@@ -23,14 +23,14 @@ public enum Suppressions {
         let file = context.file
         let markdown = context.syntax.format == .markdown
         // Most files have none: skip the per-step line arithmetic below.
-        guard let pattern, file.text.contains("rbc:ignore") else { return [] }
+        guard let pattern, file.text.containsASCII("rbc:ignore") else { return [] }
         var result: [Suppression] = []
         let frontMatterEnd = frontMatterEndLine(context)
         let stepRanges = stepLineRanges(context)
         for line in 1...max(1, file.lineCount) {
             let text = file.lineText(line)
             let marker = markdown && line > frontMatterEnd ? "<!--" : "#"
-            guard text.contains("rbc:ignore"), let commentStart = text.range(of: marker) else { continue }
+            guard text.containsASCII("rbc:ignore"), let commentStart = text.range(of: marker) else { continue }
             let nsrange = NSRange(text.startIndex..., in: text)
             guard let match = pattern.firstMatch(in: text, range: nsrange), let bodyRange = Range(match.range(at: 1), in: text) else { continue }
             var body = String(text[bodyRange])

@@ -1,6 +1,7 @@
 // Parsing of durations (`30s`, `5m`, `1h30m`, `2d`, `250ms`) into milliseconds, with a fix for near misses.
 
 import Foundation
+import RunbookSource
 
 public enum DurationParser {
     public enum Failure: Error, Equatable {
@@ -12,7 +13,7 @@ public enum DurationParser {
     private static let unitMs: [(suffix: String, ms: Int)] = [("ms", 1), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)]
 
     public static func milliseconds(_ text: String) -> Result<Int, Failure> {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingWhitespace()
         if trimmed.hasPrefix("-") { return .failure(.negative) }
         var rest = Substring(trimmed)
         var total = 0

@@ -1,6 +1,7 @@
 // Unit tests of the small pieces: line tables, durations, suggestions, hashing, the YAML reader.
 
 import Foundation
+import RunbookLint
 import RunbookSema
 import RunbookSource
 import RunbookSyntax
@@ -138,6 +139,38 @@ import Yams
             default: .string
             }
             #expect(pair.value.scalarKind == expected, "`\(value)`")
+        }
+    }
+}
+
+/// The byte-level stand-ins for Foundation's string calls (`StringScanning.swift`) answer exactly as
+/// Foundation does, on ASCII, non-ASCII white space, combining marks and canonical equivalents.
+@Suite struct StringScanningTests {
+    static let samples = ["", " ", "\t", "  a b  ", "\ta\t", "\n x \r\n", "\u{00A0}x\u{3000}", "\u{2028}x\u{85}", "\u{200B}x\u{200B}",
+                          "é ", " e\u{301} ", "\u{301}", "🚨 ", " \u{FEFF}x", "\u{1680}\u{2009}y\u{202F}", "\r", "x\u{0B}\u{0C}",
+                          "${{ a }}", "a=\u{301}b", "=", "a\u{37E}b", "k\u{212A}", "rbc:ignore", "RBC:IGNORE", "${{\u{301}", "}}"]
+
+    @Test func trimmingMatchesFoundation() {
+        for sample in Self.samples {
+            #expect(sample.trimmingWhitespace() == sample.trimmingCharacters(in: .whitespaces), "\(sample.debugDescription)")
+            #expect(sample.trimmingWhitespaceAndNewlines() == sample.trimmingCharacters(in: .whitespacesAndNewlines), "\(sample.debugDescription)")
+            #expect(sample.isBlank == sample.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(sample.debugDescription)")
+            let sliced = Substring(sample).dropFirst(sample.isEmpty ? 0 : 1)
+            #expect(sliced.trimmingWhitespace() == sliced.trimmingCharacters(in: .whitespaces), "\(sample.debugDescription)")
+        }
+    }
+
+    @Test func containsASCIIMatchesFoundation() {
+        for sample in Self.samples {
+            for needle in ["${{", "}}", "=", " ", "rbc:ignore", "a"] {
+                #expect(sample.containsASCII(needle) == sample.contains(needle), "\(sample.debugDescription) \(needle)")
+            }
+        }
+    }
+
+    @Test func programNameIsTheLastPathComponent() {
+        for word in ["sudo", "/usr/bin/sudo", "./run.sh", "dir/", "/", "", "a//b", "~/bin/x", "kubectl"] {
+            #expect(ShellWord.programName(word) == (word as NSString).lastPathComponent, "\(word)")
         }
     }
 }

@@ -47,6 +47,16 @@ struct CredentialPattern: Sendable {
         }
     }
 
+    /// Every pattern's trigger words, for one pass over a file; `triggerIndices[pattern]` are its own.
+    static let triggers = ByteSearch.Words(all.flatMap(\.triggers))
+    static let triggerIndices: [[Int]] = {
+        var next = 0
+        return all.map { pattern in
+            defer { next += pattern.triggers.count }
+            return Array(next..<(next + pattern.triggers.count))
+        }
+    }()
+
     /// Words that mark a documented dummy value or a placeholder (AWS's own `AKIAIOSFODNN7EXAMPLE`,
     /// `changeme`, `your-token`), not a credential.
     static let dummyWords = ["example", "changeme", "change-me", "placeholder", "redacted", "dummy", "sample", "fake", "wrong", "super-secret",

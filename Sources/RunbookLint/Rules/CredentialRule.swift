@@ -96,12 +96,15 @@ struct CredentialRule: LintRule {
             """),
         ])
 
+    private static let triggerWords = CredentialPattern.all.map { $0.triggers.map { Array($0.utf8) } }
+
     func check(_ context: LintContext) -> [LintFinding] {
         let file = context.file
         var findings: [LintFinding] = []
-        let triggers = CredentialPattern.all.map { $0.triggers.map { Array($0.utf8) } }
+        let triggers = Self.triggerWords
         return file.bytes.withUnsafeBufferPointer { bytes in
-            let candidates = CredentialPattern.all.indices.filter { index in triggers[index].contains { ByteSearch.containsIgnoringCase(bytes, $0) } }
+            let present = CredentialPattern.triggers.found(in: bytes)
+            let candidates = CredentialPattern.all.indices.filter { index in CredentialPattern.triggerIndices[index].contains { present[$0] } }
             if candidates.isEmpty { return [] }
             for line in 1...max(1, file.lineCount) {
                 let lineRange = file.lineRange(line)

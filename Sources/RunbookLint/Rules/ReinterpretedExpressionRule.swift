@@ -152,7 +152,7 @@ struct ReinterpretedExpressionRule: LintRule {
         }
         var index = 0
         while index < words.count {
-            let name = (words[index].text as NSString).lastPathComponent
+            let name = words[index].programName
             if shells.contains(name) || commandFlagPrograms.contains(name) {
                 var flag = index + 1
                 while flag < words.count {

@@ -2,6 +2,7 @@
 // and explicit anchors (`{#id}` attributes, `<a name>`/`id=` HTML). One place, so every link check agrees.
 
 import Foundation
+import RunbookSource
 
 public enum HeadingAnchors {
     /// GitHub's heading slug (github-slugger): lower case; every character that is not a letter,
@@ -22,7 +23,7 @@ public enum HeadingAnchors {
 
     /// GitLab's variant: the same characters kept, runs of `-` collapsed and trimmed at the ends.
     public static func gitLabSlug(_ heading: String) -> String {
-        let github = slug(heading.trimmingCharacters(in: .whitespaces))
+        let github = slug(heading.trimmingWhitespace())
         var result = ""
         for character in github where !(character == "-" && result.last == "-") { result.append(character) }
         return String(result.drop { $0 == "-" }.reversed().drop { $0 == "-" }.reversed())
@@ -31,7 +32,8 @@ public enum HeadingAnchors {
     /// MkDocs' slug (Python-Markdown's `toc`): folded to ASCII (`Café` → `cafe`), every character
     /// that is not a word character, space or `-` dropped, runs of spaces and `-` made one `-`.
     public static func mkDocsSlug(_ heading: String) -> String {
-        let folded = heading.applyingTransform(.stripDiacritics, reverse: false) ?? heading
+        // The transform (ICU) leaves ASCII as it is, and most headings are ASCII.
+        let folded = heading.utf8.allSatisfy { $0 < 0x80 } ? heading : heading.applyingTransform(.stripDiacritics, reverse: false) ?? heading
         var result = ""
         for scalar in folded.lowercased().unicodeScalars where scalar.isASCII {
             let character = Character(scalar)
@@ -62,10 +64,15 @@ public enum HeadingAnchors {
     /// `-2`… as on GitHub and GitLab (`_1` on MkDocs). Any host's anchor counts: a link that one of
     /// them resolves is not reported.
     public static func anchors(inMarkdown text: String) -> Set<String> {
+        anchors(in: MarkdownDocument.parse(text))
+    }
+
+    /// The same, from a page already parsed (`PageOutline` parses each page once).
+    public static func anchors(in document: MarkdownNode) -> Set<String> {
         var result = Set<String>()
         // Per scheme, how often each base slug has been seen.
         var seen: [[String: Int]] = [[:], [:], [:]]
-        var stack = [MarkdownDocument.parse(text)]
+        var stack = [document]
         var headings: [MarkdownNode] = []
         var htmlBlocks: [String] = []
         while let node = stack.popLast() {
@@ -78,8 +85,11 @@ public enum HeadingAnchors {
         }
         for heading in headings.sorted(by: { ($0.startLine, $0.startColumn) < ($1.startLine, $1.startColumn) }) {
             var title = headingText(heading)
-            // `## Title {#custom-id}` (Hugo, kramdown): the explicit id is the anchor.
-            if let range = title.range(of: #"\s*\{#([^}\s]+)\}\s*$"#, options: .regularExpression) {
+            // `## Title {#custom-id}` (Hugo, kramdown): the explicit id is the anchor. The regular
+            // expression only runs on a title holding `{#`.
+            if title.utf8.contains(UInt8(ascii: "{")), let explicitID,
+               let match = explicitID.firstMatch(in: title, range: NSRange(title.startIndex..., in: title)),
+               let range = Range(match.range, in: title) {
                 let id = title[range].trimmingCharacters(in: CharacterSet(charactersIn: " {}#"))
                 result.insert(id.lowercased())
                 title = String(title[..<range.lowerBound])
@@ -99,16 +109,20 @@ public enum HeadingAnchors {
         }
         // `<a name="x">`, and an `id` on any element (`<h2 id="x">`, `<div id="x">`): GitHub keeps
         // them (prefixed, and its page script follows the plain fragment).
-        let pattern = #"<[A-Za-z][A-Za-z0-9]*\s[^>]*?\b(?:name|id)\s*=\s*["']?([^"'\s>]+)"#
-        if let regex = try? NSRegularExpression(pattern: pattern, options: .caseInsensitive) {
+        if let htmlAnchor {
             for html in htmlBlocks {
-                for match in regex.matches(in: html, range: NSRange(html.startIndex..., in: html)) {
+                for match in htmlAnchor.matches(in: html, range: NSRange(html.startIndex..., in: html)) {
                     if let range = Range(match.range(at: 1), in: html) { result.insert(html[range].lowercased()) }
                 }
             }
         }
         return result
     }
+
+    /// Compiled once: `String.range(of:options: .regularExpression)` compiles its pattern on every call.
+    private static let explicitID = try? NSRegularExpression(pattern: #"\s*\{#([^}\s]+)\}\s*$"#)
+    private static let htmlAnchor = try? NSRegularExpression(pattern: #"<[A-Za-z][A-Za-z0-9]*\s[^>]*?\b(?:name|id)\s*=\s*["']?([^"'\s>]+)"#,
+                                                             options: .caseInsensitive)
 
     /// A heading's text as rendered: code spans keep their text, inline HTML tags are dropped.
     public static func headingText(_ node: MarkdownNode) -> String {
@@ -122,6 +136,6 @@ public enum HeadingAnchors {
             default: stack.append(contentsOf: current.children.reversed())
             }
         }
-        return text.trimmingCharacters(in: .whitespaces)
+        return text.trimmingWhitespace()
     }
 }

@@ -73,7 +73,7 @@ public enum MarkdownRunbookParser {
     }
 
     static func strippedNumbering(_ heading: String) -> String {
-        var text = Substring(heading.trimmingCharacters(in: .whitespaces))
+        var text = Substring(heading.trimmingWhitespace())
         let lower = text.lowercased()
         for prefix in ["step ", "issue "] where lower.hasPrefix(prefix) {
             let rest = text.dropFirst(prefix.count)
@@ -382,10 +382,10 @@ private struct Builder {
 
     /// The mapping between `---` lines at the top of the file, as the runbook body.
     mutating func frontMatter() -> MappingSyntax? {
-        guard file.lineText(1).trimmingCharacters(in: .whitespaces) == "---" else { return nil }
+        guard file.lineText(1).trimmingWhitespace() == "---" else { return nil }
         var closing: Int?
         for line in 2...max(2, file.lineCount) where line <= file.lineCount {
-            let text = file.lineText(line).trimmingCharacters(in: .whitespaces)
+            let text = file.lineText(line).trimmingWhitespace()
             if text == "---" || text == "..." { closing = line; break }
         }
         guard let closing else {
@@ -844,7 +844,7 @@ private struct Builder {
             let raw = offset == 0
                 ? file.slice(SourceRange(start: block.range(in: file).start, end: file.lineRange(sourceLine).end))
                 : file.lineText(sourceLine)
-            let text = raw.trimmingCharacters(in: .whitespaces)
+            let text = raw.trimmingWhitespace()
             if let label = label(line) {
                 labels.append(label)
             } else if let last = labels.popLast() {
@@ -866,7 +866,7 @@ private struct Builder {
     /// One line of inline nodes as a label, when it opens with a bold name and a colon.
     func label(_ line: [MarkdownNode]) -> Label? {
         guard let strong = line.first, strong.type == "strong" else { return nil }
-        var name = strong.plainText.trimmingCharacters(in: .whitespaces)
+        var name = strong.plainText.trimmingWhitespace()
         let rest = line.dropFirst()
         var value = rest.map(\.plainText).joined()
         if name.hasSuffix(":") {
@@ -890,7 +890,7 @@ private struct Builder {
         if isCode { while index < lineEnd, bytes[index] == UInt8(ascii: "`") { index += 1 } }
         let valueEnd = isCode ? min(index + value.utf8.count, lineEnd) : max(index, lineEnd)
         if !isCode {
-            value = file.slice(SourceRange(start: index, end: valueEnd)).trimmingCharacters(in: .whitespaces)
+            value = file.slice(SourceRange(start: index, end: valueEnd)).trimmingWhitespace()
         }
         return Label(key: key, keyRange: keyRange, value: value, valueRange: SourceRange(start: index, end: valueEnd), isCode: isCode)
     }
@@ -932,12 +932,16 @@ private struct Builder {
     }
 
     /// Every fence whose preceding paragraph introduces it as output, at any depth (list items too).
+    /// A fence with prompts is a transcript, whatever the paragraph says: its prompted lines are commands.
     static func fencesIntroducedAsOutput(_ document: MarkdownNode) -> Set<ObjectIdentifier> {
         var found = Set<ObjectIdentifier>()
         var stack = [document]
         while let node = stack.popLast() {
             for (previous, block) in zip(node.children, node.children.dropFirst())
             where block.type == "code_block" && previous.type == "paragraph" && introducesOutput(previous.plainText) {
+                let text = block.literal ?? ""
+                let language = (block.fenceInfo?.split(separator: " ").first.map { $0.lowercased() } ?? "").replacingOccurrences(of: "{", with: "")
+                guard MarkdownRunbookParser.splitPrompts(text, language: language).command == text else { continue }
                 found.insert(ObjectIdentifier(block))
             }
             stack.append(contentsOf: node.children)
