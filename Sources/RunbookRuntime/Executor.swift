@@ -275,7 +275,7 @@ public final class Executor: @unchecked Sendable {
         let step = entry.step
         var started = JournalEvent.RollbackStarted(step: step.id, list: entry.list)
         if let rollback = step.rollback {
-            started.action = rollback.action.kind.rawValue
+            started.action = rollback.action.kind
             started.command = rollback.action.command.map { display($0, field: "rollback.command", step: step) }
             guard record(JournalEvent(.rollbackStarted(started))) else { return notJournaled(step) }
             output.note("↩ rollback of \(step.id)")
@@ -287,7 +287,7 @@ public final class Executor: @unchecked Sendable {
             // The journaled path: the store the run changed, wherever this rollback runs from.
             var store = change.path.map { ConfigStore(name: change.store, path: $0) } ?? settings.stores[change.store]
             store?.lockWaitMs = settings.lockWaitMs
-            started.action = "update_config"
+            started.action = .updateConfig
             started.store = change.store
             started.path = store?.path
             started.key = change.undoKey

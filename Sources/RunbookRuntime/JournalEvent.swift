@@ -128,10 +128,10 @@ public struct JournalEvent: Codable, Sendable {
     public struct StepStarted: Codable, Sendable {
         public var step: String?
         public var list: StepList?
-        public var action: String?
+        public var action: ActionKind?
         public var timeoutMs: Int?
 
-        public init(step: String?, list: StepList?, action: String?, timeoutMs: Int?) {
+        public init(step: String?, list: StepList?, action: ActionKind?, timeoutMs: Int?) {
             self.step = step
             self.list = list
             self.action = action
@@ -142,11 +142,11 @@ public struct JournalEvent: Codable, Sendable {
     public struct AttemptStarted: Codable, Sendable {
         public var step: String?
         public var attempt: Int?
-        public var action: String?
+        public var action: ActionKind?
         public var timeoutMs: Int?
         public var command: String?
 
-        public init(step: String?, attempt: Int?, action: String?, timeoutMs: Int?, command: String?) {
+        public init(step: String?, attempt: Int?, action: ActionKind?, timeoutMs: Int?, command: String?) {
             self.step = step
             self.attempt = attempt
             self.action = action
@@ -268,7 +268,7 @@ public struct JournalEvent: Codable, Sendable {
     public struct RollbackStarted: Codable, Sendable {
         public var step: String?
         public var list: StepList?
-        public var action: String?
+        public var action: ActionKind?
         public var command: String?
         /// An automatic undo of `update_config`: the store, its path, the key and the value it restores.
         public var store: String?

@@ -154,7 +154,7 @@ public final class Redactor: @unchecked Sendable {
 
     /// Every text of a journal event, masked. The compiled IR is left alone: it holds the runbook's
     /// text, never parameter values, and must stay exact for `rbc rollback` and `rbc resume`; so are
-    /// paths, versions, hashes and ids, which rbc makes, not the runbook's values.
+    /// paths, versions, hashes, ids and action kinds, which rbc makes, not the runbook's values.
     public func redact(_ event: JournalEvent) -> JournalEvent {
         guard !isEmpty else { return event }
         func mask(_ text: inout String?) { text = text.map(redact) }
@@ -165,10 +165,10 @@ public final class Redactor: @unchecked Sendable {
             fields.params = fields.params?.mapValues(redact)
             copy.payload = .runStarted(fields)
         case .stepStarted(var fields):
-            mask(&fields.step); mask(&fields.action)
+            mask(&fields.step)
             copy.payload = .stepStarted(fields)
         case .attemptStarted(var fields):
-            mask(&fields.step); mask(&fields.action); mask(&fields.command)
+            mask(&fields.step); mask(&fields.command)
             copy.payload = .attemptStarted(fields)
         case .processStarted(var fields):
             mask(&fields.step)
@@ -203,7 +203,7 @@ public final class Redactor: @unchecked Sendable {
             mask(&fields.signal); mask(&fields.text)
             copy.payload = .signal(fields)
         case .rollbackStarted(var fields):
-            mask(&fields.step); mask(&fields.action); mask(&fields.command); mask(&fields.store); mask(&fields.key); mask(&fields.text)
+            mask(&fields.step); mask(&fields.command); mask(&fields.store); mask(&fields.key); mask(&fields.text)
             fields.value = fields.value.map(redact)
             copy.payload = .rollbackStarted(fields)
         case .rollbackFinished(var fields):

@@ -34,7 +34,7 @@ extension Executor {
             if settings.dryRun { return StepOutcome(succeeded: true, status: .skipped, counts: false) }
             return finishStep(step, list: list, AttemptResult(status: .skipped, reason: "not selected (\(settings.selection ?? "partial run"))"), counts: false)
         }
-        if !record(JournalEvent(.stepStarted(.init(step: step.id, list: list, action: step.action.kind.rawValue, timeoutMs: step.timeoutMs)))) {
+        if !record(JournalEvent(.stepStarted(.init(step: step.id, list: list, action: step.action.kind, timeoutMs: step.timeoutMs)))) {
             return StepOutcome(succeeded: false, status: .failed, counts: true)
         }
 

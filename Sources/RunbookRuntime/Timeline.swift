@@ -42,7 +42,7 @@ public enum Timeline {
             switch event.payload {
             case .runStarted(let fields):
                 detail = "run of \(state.ir.runbook.name) (\(state.runbookPath)) by \(fields.user ?? "?") on \(fields.host ?? "?")\(fields.commit.map { " at \($0.prefix(10))" } ?? "")"
-            case .stepStarted(let fields): detail = "step \(fields.step ?? "") started (\(fields.action ?? ""))"
+            case .stepStarted(let fields): detail = "step \(fields.step ?? "") started (\(fields.action?.rawValue ?? ""))"
             case .attemptStarted(let fields):
                 detail = fields.command.map { "attempt \(fields.attempt ?? 1) of \(fields.step ?? ""): `\($0)`" } ?? "attempt \(fields.attempt ?? 1) of \(fields.step ?? "")"
             case .attemptFinished, .processStarted: continue

@@ -6,7 +6,7 @@ import RunbookSema
 
 extension Executor {
     func execute(_ action: ActionIR, step: StepIR, fieldPrefix: String, timeoutMs: Int, attempt: Int) -> AttemptResult {
-        let started = JournalEvent.AttemptStarted(step: step.id, attempt: attempt, action: action.kind.rawValue, timeoutMs: timeoutMs,
+        let started = JournalEvent.AttemptStarted(step: step.id, attempt: attempt, action: action.kind, timeoutMs: timeoutMs,
                                                   command: action.command.map { display($0, field: fieldPrefix + "command", step: step) })
         guard record(JournalEvent(.attemptStarted(started))) else {
             return AttemptResult(status: .failed, reason: "not performed: \(journalFailure ?? "cannot write the journal")")
