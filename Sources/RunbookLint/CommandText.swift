@@ -117,7 +117,8 @@ public enum CommandText {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
             .map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
-        let meaningful = lines.filter { !$0.hasPrefix("#") }
+        // `#` comments, and `//` ones: PromQL excerpts and Jsonnet carry them; no shell line starts with `// `.
+        let meaningful = lines.filter { !$0.hasPrefix("#") && !$0.hasPrefix("// ") && $0 != "//" }
         guard let first = meaningful.first else { return .shell }
         if lines.contains(where: { $0.hasPrefix("```") || $0.hasPrefix("~~~") }) { return .swallowedMarkdown }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -141,6 +142,10 @@ public enum CommandText {
         #"^[IWEF]\d{4} \d{2}:\d{2}:\d{2}"#,
         #"^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}:\d{2} "#,
         #"^(?:level|lvl|ts|time|t)=\S+ (?:\S+=\S+ ?){2,}"#,
+        // `kubectl get events` / `describe` rows: `Warning  FailedMount  13m  kubelet  …`.
+        #"^(?:Normal|Warning) {2,}[A-Z][A-Za-z]+ {2,}\S"#,
+        // logr's structured lines: `"msg"="trying to connect" "database"="x"`.
+        #"^"[A-Za-z_][\w.-]*"="#,
         // An elision: the fence shows an excerpt, not a script.
         #"^(?:\.\.\.|…)$"#,
         // A column header of command output: `NAME   READY   STATUS   RESTARTS   AGE`.
@@ -158,6 +163,10 @@ public enum CommandText {
     static let queryPatterns: [NSRegularExpression] = [
         // A function call with arguments: `sum(rate(x[5m]))`, `histogram_quantile(0.99, …)`; shell has no `name(arg`.
         #"^[a-zA-Z_:][a-zA-Z0-9_:]*\s*\(\s*[^)\s]"#,
+        // A call whose arguments follow on the next lines: `label_replace(`; shell has no `name(` at a line's end.
+        #"^[a-zA-Z_:][a-zA-Z0-9_:]*\s*\($"#,
+        // Vector matching after a metric: `info * on (namespace) group_left() (…)`, `a / ignoring(code) b`.
+        #"^[a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?(?:\[[^\]]*\])?\s*(?:[-+*/%^]|[=!<>]=|and|or|unless)\s*(?:bool\s+)?(?:on|ignoring)\s*\("#,
         // A selector: `up{job="api"}`, `{app="nginx"} |= "error"`.
         #"^[a-zA-Z_:][a-zA-Z0-9_:]*\{\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(?:=~|!~|!=|=)\s*["']"#,
         #"^\{\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(?:=~|!~|!=|=)\s*["']"#,

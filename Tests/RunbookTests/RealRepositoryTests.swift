@@ -106,4 +106,97 @@ import Testing
             "rules/db.yaml:8:12: error[RB022] alert `DBFull` has no runbook: its `runbook` annotation is a placeholder (`n/a`)",
         ], "\(run.stdout)")
     }
+
+    // MARK: - Shell fences on pages for people
+
+    /// What sat in `sh`/`bash` fences of public runbooks besides shell: PromQL with `//` comments,
+    /// a call opened at the end of a line, vector matching (`* on (…) group_left()`); a bash script
+    /// whose shebang follows a blank line; bash arrays in a `bash` fence; root prompts of a debug
+    /// shell (`sh-5.1#`, `[root@node ~]#`); output introduced as such ("Example output:", "You
+    /// should see…", "similar to the following:"), kubectl events and logr lines. None is a shell
+    /// error; a trailing space after a line-continuing `\` is, and is still reported.
+    @Test func shellFencesAreReadAsTheReaderTypesThem() throws {
+        try ShellCheckMappingTests.requireShellCheck()
+        let fence = "```"
+        let page = Self.page + """
+        The following queries can be used:
+        \(fence)sh
+        // Top 5 containers by CPU on the node
+        topk(5,
+          sum by (pod) (rate(container_cpu_usage_seconds_total{node="NODE",pod!=""}[4m]))
+        )
+        \(fence)
+
+        The recording rules:
+
+        \(fence)sh
+        # error
+        label_replace(
+          sum(rate(apiserver_request_total{code=~"5.."}[1d]))
+        , "type", "error", "_none_", "")
+        \(fence)
+
+        Usage against the quota:
+
+        \(fence)bash
+        bucket_info * on (namespace, bucket) group_left() (bucket_used_bytes/bucket_max_bytes)
+        \(fence)
+
+        Collect the dump:
+        \(fence)sh
+
+        #!/usr/bin/env bash
+        function queue() {
+          local TARGET="${1}"
+          while [[ "$(jobs | wc -l)" -ge 45 ]]; do sleep 1; done
+          echo "$TARGET"
+        }
+        \(fence)
+
+        Batch the names:
+
+        \(fence)bash
+        NAMES=(a b c)
+        for n in "${NAMES[@]}"; do echo "$n"; done
+        \(fence)
+
+        Set the root inside the debug shell:
+
+        \(fence)bash
+        sh-5.1# chroot /host
+        \(fence)
+
+        Then list the containers:
+
+        \(fence)bash
+        [root@node-1 ~]# crictl ps
+        \(fence)
+
+        Example output:
+        \(fence)bash
+        default_runtime = "crun"
+        \(fence)
+
+        The events will be something similar to the following:
+
+        \(fence)bash
+        Warning  VolumeResizeFailed      13m    external-resizer ebs.csi.aws.com  resize volume "pvc-1" failed: You've reached the limit
+        \(fence)
+
+        You should see a message along the lines of:
+        \(fence)shell
+            "msg"="trying to connect" "database"="OVN_Northbound" "endpoint"="tcp:172.18.0.4:6641"
+        \(fence)
+
+        Delete the override:
+        \(fence)bash
+        $ oc delete machineconfig \\\u{20}
+          00-override-worker
+        \(fence)
+
+        """
+        let run = try Self.run(["page.md": page], ["check", "page.md", "--no-git", "--format", "concise"])
+        let shellcheck = Self.lines(run, "RB016")
+        #expect(shellcheck.count == 1 && shellcheck.first?.contains("SC1101") == true, "\(run.stdout)")
+    }
 }

@@ -2,6 +2,7 @@
 // itself runs batched for every file (ShellCheck.swift); this rule picks the commands it reads and
 // decides what each of its comments becomes.
 
+import Foundation
 import RunbookSema
 import RunbookSource
 import RunbookSyntax
@@ -12,7 +13,9 @@ struct ShellCheckRule: ShellCheckFindingRule {
         summary: "ShellCheck reports a problem in a step's command",
         rationale: """
         Every `execute_command` step and rollback is run through ShellCheck (Debian package \
-        `shellcheck`) when it is installed, as `sh` unless the step names another `shell`. Each finding \
+        `shellcheck`) when it is installed, as `sh` unless the step names another `shell` (on a page for \
+        people, as the shell a reader pastes it into: the one its shebang names, else the fence's \
+        language, so a ` ```bash ` fence is bash). Each finding \
         carries its SC code and lands on the runbook's own line and column, inside YAML scalars and \
         Markdown fences. ShellCheck's levels map to rbc's: error → error, warning → warning, info and \
         style → info. `${{ }}` expressions are seen as quoted variables, as rbc runs them. Without \
@@ -34,7 +37,9 @@ struct ShellCheckRule: ShellCheckFindingRule {
                 (view.ir.action, view.field("command"), context.describe(view)),
             ] + (view.ir.rollback.map { [($0.action, context.rollbackField(view, "command"), "the rollback of \(context.describe(view))")] } ?? [])
             for (action, field, owner) in actions where action.kind == .executeCommand {
-                guard let field, let command = field.value.scalarValue, let shell = ShellCheck.dialect(action.shell) else { continue }
+                guard let field, let command = field.value.scalarValue,
+                      let shell = isDocumentation && action.shell == nil ? Self.readersShell(command, field.value, context.file)
+                                                                          : ShellCheck.dialect(action.shell) else { continue }
                 // A terminal transcript is read as the commands typed; PromQL, log lines, YAML, SQL or prose in a
                 // shell fence would only give parse errors.
                 let shown = CommandText.transcriptCommands(command) ?? command
@@ -44,6 +49,29 @@ struct ShellCheckRule: ShellCheckFindingRule {
             }
         }
         return jobs
+    }
+
+    /// The shell a reader pastes a page's command into: the one its shebang names, else the fence's
+    /// language (` ```bash ` is bash; rbc runs only executable runbooks, with `/bin/sh`), else `sh`.
+    /// Nil for shells ShellCheck does not know (zsh, fish).
+    static func readersShell(_ command: String, _ node: YAMLNode, _ file: SourceFile) -> String? {
+        let firstLine = command.split(separator: "\n").first { !$0.allSatisfy(\.isWhitespace) }.map { $0.trimmingCharacters(in: .whitespaces) }
+        if let firstLine, firstLine.hasPrefix("#!") {
+            let words = firstLine.dropFirst(2).split(separator: " ").map(String.init)
+            let program = (words.first.map { ($0 as NSString).lastPathComponent } == "env" ? words.dropFirst().first { !$0.hasPrefix("-") } : words.first)
+            return ShellCheck.dialect(program ?? "sh")
+        }
+        // A fence's content starts on the line after its opener.
+        let line = file.lineIndex(of: node.range.start)
+        let opener = file.lineText(line).trimmingCharacters(in: .whitespaces)
+        guard line >= 1, opener.hasPrefix("```") || opener.hasPrefix("~~~") else { return "sh" }
+        let language = opener.drop { $0 == "`" || $0 == "~" }.split(whereSeparator: { $0 == " " || $0 == "{" }).first.map { $0.lowercased() }
+        switch language {
+        case "bash": return "bash"
+        case "ksh": return "ksh"
+        case "zsh": return nil
+        default: return "sh"
+        }
     }
 
     /// ShellCheck's comments on one command, on the runbook's own lines, with ShellCheck's level.
@@ -91,7 +119,10 @@ struct ShellCheckRule: ShellCheckFindingRule {
     /// always true) mean the command does not do what the page says, and are reported.
     static let scriptOnlyCodes: Set<Int> = [2034, 2154, 2046, 2164, 2155, 2181, 2009, 2010, 2012, 2029, 2030, 2031, 2044, 2045]
 
+    /// A blank line before a shebang (SC1128) is how a fence was laid out; the reader pastes the script.
+    static let layoutOnlyCodes: Set<Int> = [1128]
+
     static func reportsOnPeoplePages(level: String, code: Int) -> Bool {
-        (level == "error" || level == "warning") && !scriptOnlyCodes.contains(code)
+        (level == "error" || level == "warning") && !scriptOnlyCodes.contains(code) && !layoutOnlyCodes.contains(code)
     }
 }

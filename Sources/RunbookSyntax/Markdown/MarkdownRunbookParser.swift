@@ -135,7 +135,7 @@ public enum MarkdownRunbookParser {
         func prompt(_ line: String) -> Int? {
             if line.hasPrefix("$ ") || line == "$" { return min(2, line.count) }
             if session, line.hasPrefix("# ") { return 2 }
-            return nil
+            return hostPromptWidth(line)
         }
         guard session || lines.contains(where: { prompt($0) != nil }) else { return (text, nil) }
         var commands: [String] = []
@@ -157,6 +157,19 @@ public enum MarkdownRunbookParser {
         let commandText = commands.contains { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ? commands.joined(separator: "\n") + "\n" : nil
         let outputText = output.contains { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ? output.joined(separator: "\n") + "\n" : nil
         return (commandText, outputText)
+    }
+
+    /// A prompt that names the shell, user or host, as a terminal shows it: `sh-5.1# ` (a debug
+    /// shell on a node), `bash-4.4$ `, `[root@node-1 ~]# `, `core@node:~$ `. No shell line starts so.
+    static let hostPrompt = try? NSRegularExpression(
+        pattern: #"^(?:(?:ba|z|k|da)?sh-\d+(?:\.\d+)*|\[[^\]\s][^\]\n]{0,60}\]|[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+(?::[^\s$#]*)?)[#$] "#)
+
+    /// The width of a `hostPrompt` at the start of the line, if it has one.
+    static func hostPromptWidth(_ line: String) -> Int? {
+        guard let hostPrompt, let first = line.first, first == "[" || first.isLetter || first.isNumber,
+              let match = hostPrompt.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)),
+              let range = Range(match.range, in: line) else { return nil }
+        return line.distance(from: line.startIndex, to: range.upperBound)
     }
 
     /// A bold label's text → the language key it sets; nil for bold text that is just emphasis.
@@ -214,6 +227,10 @@ private struct Builder {
     /// numbered list): kept as documentation, so no paragraph of the page is lost.
     var leftovers: [DocumentationSyntax] = []
 
+    /// Shell fences a paragraph introduces as output ("Example output:", "You should see…"): shown
+    /// to the reader as the step's example output, never a command.
+    var outputFences = Set<ObjectIdentifier>()
+
     init(file: SourceFile) {
         self.file = file
         self.bag = DiagnosticBag(file: file)
@@ -249,6 +266,7 @@ private struct Builder {
         var masked = file.bytes
         for index in 0..<frontMatterEnd where masked[index] != 0x0A && masked[index] != 0x0D { masked[index] = 0x20 }
         let document = MarkdownDocument.parse(String(decoding: masked, as: UTF8.self))
+        outputFences = Self.fencesIntroducedAsOutput(document)
         if metadata.isEmpty, frontSteps.isEmpty, frontProcedures.isEmpty, !document.children.contains(where: { $0.type != "html_block" }) {
             if !bag.hasErrors {
                 bag.report(.emptyFile, "file is empty; a Markdown runbook has at least a title", at: .at(0))
@@ -573,6 +591,12 @@ private struct Builder {
                 if let node = parseEmbeddedYAML(fenceContentRange(block)), let mapping = RunbookParser.mapping(node, bag: &bag) {
                     explicit.append(contentsOf: mapping.fields)
                 }
+                continue
+            }
+            if isShellFence(block), outputFences.contains(ObjectIdentifier(block)) {
+                // Introduced as output ("Example output:"): the reader's to compare with, never a command.
+                if let output = block.literal, !output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { exampleOutput.append(output) }
+                prose.append(file.slice(block.range(in: file)))
                 continue
             }
             if isShellFence(block) {
@@ -901,9 +925,41 @@ private struct Builder {
         return (split.command, fenceContentRange(block), split.output)
     }
 
-    /// A shell fence with something to run: not a console fence that only shows output.
+    /// A shell fence with something to run: not a console fence that only shows output, nor one the
+    /// paragraph before it introduces as output.
     func isCommandFence(_ block: MarkdownNode) -> Bool {
-        isShellFence(block) && fenceCommand(block).command != nil
+        isShellFence(block) && !outputFences.contains(ObjectIdentifier(block)) && fenceCommand(block).command != nil
+    }
+
+    /// Every fence whose preceding paragraph introduces it as output, at any depth (list items too).
+    static func fencesIntroducedAsOutput(_ document: MarkdownNode) -> Set<ObjectIdentifier> {
+        var found = Set<ObjectIdentifier>()
+        var stack = [document]
+        while let node = stack.popLast() {
+            for (previous, block) in zip(node.children, node.children.dropFirst())
+            where block.type == "code_block" && previous.type == "paragraph" && introducesOutput(previous.plainText) {
+                found.insert(ObjectIdentifier(block))
+            }
+            stack.append(contentsOf: node.children)
+        }
+        return found
+    }
+
+    /// The last sentence of a paragraph that announces what a command printed: "Example output:",
+    /// "The output looks like this:", "You should see a message along the lines of:", "…something
+    /// similar to the following:". Only a sentence that ends with a colon and asks for nothing to be
+    /// run: "To see it, run:" and "You can see the output by running:" introduce commands.
+    static func introducesOutput(_ paragraph: String) -> Bool {
+        let text = paragraph.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        guard text.hasSuffix(":") else { return false }
+        let sentence = (text.split(whereSeparator: { $0 == "." || $0 == "!" || $0 == "?" || $0 == "\n" }).last.map(String.init) ?? text)
+            .trimmingCharacters(in: .whitespaces)
+        let asksToRun = #"\b(?:run|running|execute|executing|type|typing|enter|paste|issue|use|using|apply|try)\b"#
+        guard sentence.range(of: asksToRun, options: .regularExpression) == nil else { return false }
+        let announcesOutput = #"^(?:the |an? |its )?(?:(?:example|sample|expected|typical|actual|command) )?(?:output|result|response)\b[^:]*:$"#
+        let describesWhatIsSeen = #"\b(?:you (?:should|will|would|may|might|can) see|should (?:see|look like|return|show|print|resemble)|similar to (?:the following|this)|along the lines of|looks? (?:something )?like (?:this|the following)|resembles? the following)\b[^:]*:$"#
+        return sentence.range(of: announcesOutput, options: .regularExpression) != nil
+            || sentence.range(of: describesWhatIsSeen, options: .regularExpression) != nil
     }
 
     /// `{id=restart timeout=5m readonly}` after the fence's language, each value positioned on the fence line.
