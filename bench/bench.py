@@ -183,12 +183,15 @@ def run(command, cwd=None, shell=False):
     return time.perf_counter() - start, usage.ru_maxrss
 
 
-def compare(label, commands, rounds, cwd=None):
-    """Runs each (name, command, shell) in alternation `rounds` times; medians of wall time and RSS."""
+def compare(label, commands, rounds, cwd=None, setup=None):
+    """Runs each (name, command, shell) in alternation `rounds` times; medians of wall time and RSS.
+    `setup` maps a name to a function called (untimed) before each of its runs, with the round number."""
     times = {name: [] for name, _, _ in commands}
     memory = {name: [] for name, _, _ in commands}
-    for _ in range(rounds):
+    for round_number in range(rounds):
         for name, command, shell in commands:
+            if setup and name in setup:
+                setup[name](round_number)
             seconds, rss = run(command, cwd=cwd, shell=shell)
             times[name].append(seconds)
             memory[name].append(rss)
@@ -392,12 +395,30 @@ def main():
     # cached history findings (a run before the rounds fills them).
     history = [rbc, "check", "--no-shellcheck", "--now", "2026-11-22", "runbooks"]
     subprocess.run(history, cwd=repo, capture_output=True)
+    # One new commit on top of an indexed HEAD: a copy of the repository is reset to the indexed commit
+    # and given a new commit that changes one runbook before each run (untimed), so the run walks that
+    # commit alone, takes the other files from the stored index and compiles only the changed file.
+    moving = os.path.join(CACHE, f"git-{files}x{commits}-new-commit")
+    shutil.rmtree(moving, ignore_errors=True)
+    subprocess.run(["git", "clone", "-q", "--local", repo, moving], check=True)
+    indexed = subprocess.run(["git", "rev-parse", "HEAD"], cwd=moving, capture_output=True, text=True).stdout.strip()
+    subprocess.run(history, cwd=moving, capture_output=True)
+
+    def new_commit(round_number):
+        git = ["git", "-c", "user.name=Bench", "-c", "user.email=bench@example.invalid"]
+        subprocess.run(git + ["reset", "-q", "--hard", indexed], cwd=moving, check=True)
+        target = os.path.join(moving, names[round_number * 7 % len(names)])
+        with open(target, "a") as handle:
+            handle.write(f"# new commit {round_number} {time.time()}\n")
+        subprocess.run(git + ["commit", "-q", "-a", "-m", f"new commit {round_number}"], cwd=moving, check=True)
+
     rows += compare(f"last change of {len(names)} files over {commits} commits", [
         ("rbc check, history cold (--no-cache: one libgit2 walk + compile + lint)", history + ["--no-cache"], False),
         ("rbc check, history warm (stored index, cached findings)", history, False),
+        ("rbc check, one new commit on an indexed HEAD (walks that commit only)", f"cd '{moving}' && " + " ".join(f"'{part}'" for part in history), True),
         ("git log -1 -- FILE, per file", per_file, True),
         ("git log --name-only, one pass (no renames, no parsing)", one_pass, True),
-    ], max(2, arguments.rounds // 2), cwd=repo)
+    ], max(2, arguments.rounds // 2), cwd=repo, setup={"rbc check, one new commit on an indexed HEAD (walks that commit only)": new_commit})
     # The executor: per-step overhead (fsync'd journal, process group, capture) against plain sh.
     steps = 100
     run_dir = os.path.join(CACHE, "run-overhead")

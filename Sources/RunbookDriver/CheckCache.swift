@@ -68,10 +68,35 @@ public struct CheckCache: Sendable {
     }
 
     /// The key of a file's history findings (`GitChecks`): this key's parts and the file's place in history.
-    func historyKey(for file: SourceFile, settings: CompileSettings, parts: [String]) -> String {
+    /// `checkKey`, the file's check-cache key, already covers its bytes and everything else this run's
+    /// keys share; given, it saves hashing the file a second time.
+    func historyKey(for file: SourceFile, settings: CompileSettings, checkKey: String?, parts: [String]) -> String {
+        if let checkKey { return ContentCache.key(["history", checkKey] + parts) }
         let inferred = settings.inferredSeverity.map { "\($0)" } ?? ""
         return ContentCache.key((context + ["history", file.path, inferred, settings.documentation ? "doc" : ""] + parts).map { Array($0.utf8) }
                                 + [file.bytes])
+    }
+
+    /// The history findings of a whole set of files, stored together under the hash of their keys:
+    /// an unchanged tree reads one entry instead of one per file. Nil unless every file's part decodes.
+    func historyDiagnostics(forAll keys: [String], files: [SourceFile]) -> [[Diagnostic]]? {
+        guard let payload = store.get("git", ContentCache.key(["all"] + keys)) else { return nil }
+        var reader = CacheReader(payload)
+        guard reader.int() == files.count else { return nil }
+        var answers: [[Diagnostic]] = []
+        answers.reserveCapacity(files.count)
+        for file in files {
+            guard let diagnostics = DiagnosticCoding.decode(from: &reader, file: file) else { return nil }
+            answers.append(diagnostics)
+        }
+        return reader.atEnd ? answers : nil
+    }
+
+    func saveHistory(_ answers: [[Diagnostic]], forAll keys: [String]) {
+        var writer = CacheWriter()
+        writer.int(answers.count)
+        for diagnostics in answers { DiagnosticCoding.encode(diagnostics, into: &writer) }
+        store.put("git", ContentCache.key(["all"] + keys), writer.bytes)
     }
 
     func historyDiagnostics(for key: String, file: SourceFile) -> [Diagnostic]? {

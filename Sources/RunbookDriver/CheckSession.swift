@@ -195,8 +195,10 @@ public enum CheckSession {
         // History rules are lint rules: `--no-lint` (compile only, or alert coverage alone) skips them too.
         if options.git && options.lint {
             let files = processed.filter { !$0.result.path.isEmpty }.map { file in
-                if !file.compiled, let source = file.result.file { return GitChecks.GitCheckFile(uncompiled: source, settings: file.settings) }
-                return GitChecks.GitCheckFile(file.result, settings: file.settings)
+                if !file.compiled, let source = file.result.file {
+                    return GitChecks.GitCheckFile(uncompiled: source, settings: file.settings, checkKey: file.cacheKey)
+                }
+                return GitChecks.GitCheckFile(file.result, settings: file.settings, checkKey: file.cacheKey)
             }
             let history = GitChecks.run(files, today: options.today, review: config.review, lint: lintConfiguration,
                                         beingCommitted: options.staged || options.insidePreCommit, cache: cache)

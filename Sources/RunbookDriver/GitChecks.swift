@@ -27,6 +27,7 @@ public enum GitChecks {
         var outside: [String] = []
         var repositories: [String: (GitRepository, [(GitCheckFile, String)])] = [:]
         var byDirectory: [String: GitRepository?] = [:]
+        var resolvers: [String: GitRepository.RelativePaths] = [:]
         for file in files where file.mayBeLintable {
             let directory = (file.path as NSString).deletingLastPathComponent
             do {
@@ -37,7 +38,12 @@ public enum GitChecks {
                     repository = try GitRepository.discover(containing: directory.isEmpty ? "." : directory)
                     byDirectory[directory] = repository
                 }
-                guard let repository, let relative = repository.relativePath(file.path) else {
+                let relative = repository.flatMap { repository in
+                    let resolver = resolvers[repository.workdir] ?? GitRepository.RelativePaths(repository)
+                    resolvers[repository.workdir] = resolver
+                    return resolver.relativePath(file.path)
+                }
+                guard let repository, let relative else {
                     if file.compiled().lintableIR != nil { outside.append(file.path) }
                     continue
                 }
@@ -74,14 +80,16 @@ public enum GitChecks {
         let path: String
         let source: SourceFile?
         let settings: CompileSettings
+        /// The file's check-cache key, when it has one: its history key is derived from it.
+        let checkKey: String?
         private var result: CompilationResult?
 
-        init(_ result: CompilationResult, settings: CompileSettings = CompileSettings()) {
-            (path, source, self.result, self.settings) = (result.path, result.file, result, settings)
+        init(_ result: CompilationResult, settings: CompileSettings = CompileSettings(), checkKey: String? = nil) {
+            (path, source, self.result, self.settings, self.checkKey) = (result.path, result.file, result, settings, checkKey)
         }
 
-        init(uncompiled source: SourceFile, settings: CompileSettings) {
-            (path, self.source, result, self.settings) = (source.path, source, nil, settings)
+        init(uncompiled source: SourceFile, settings: CompileSettings, checkKey: String? = nil) {
+            (path, self.source, result, self.settings, self.checkKey) = (source.path, source, nil, settings, checkKey)
         }
 
         /// A compiled file without a lintable IR has no history findings; an uncompiled one may.
@@ -125,7 +133,7 @@ public enum GitChecks {
 
         func key(_ file: GitCheckFile, relative: String, state: GitRepository.FileState, lastChange: GitCommitInfo?) -> String? {
             guard let source = file.source else { return nil }
-            return cache.historyKey(for: source, settings: file.settings,
+            return cache.historyKey(for: source, settings: file.settings, checkKey: file.checkKey,
                                     parts: [relative, "\(state)", lastChange?.id ?? "-", beingCommitted ? "being-committed" : ""])
         }
     }
@@ -134,7 +142,7 @@ public enum GitChecks {
                       review: ReviewSettings, beingCommitted: Bool = false, index: LastChangeIndex? = nil,
                       findings: FindingsCache? = nil) throws -> (diagnostics: [Diagnostic], answeredFromCache: Int) {
         var diagnostics: [Diagnostic] = []
-        let states = Dictionary(files.map { ($0.1, repository.state(of: $0.1)) }, uniquingKeysWith: { first, _ in first })
+        let states = repository.states(of: files.map(\.1))
         let byRelative = Dictionary(files.map { ($0.1, $0.0) }, uniquingKeysWith: { first, _ in first })
         var watches: [String: [LineWatch]] = [:]
         var prepared: Set<String> = []
@@ -169,6 +177,22 @@ public enum GitChecks {
         if findings == nil {
             for (_, relative) in files { try prepare(relative) }
         }
+        // The whole set at once: when HEAD's stored index answers every file's last change, every
+        // key is known before any walk, and one entry may hold all their findings.
+        if let findings, let index, let head, Set(files.map(\.1)).count == files.count,
+           let headIndex = index.lastChanges(at: head.info.id, paths: files.map(\.1)) {
+            var allKeys: [String] = []
+            var sources: [SourceFile] = []
+            for (file, relative) in files {
+                guard let source = file.source,
+                      let key = findings.key(file, relative: relative, state: states[relative] ?? .unknown, lastChange: headIndex[relative] ?? nil) else { break }
+                allKeys.append(key)
+                sources.append(source)
+            }
+            if allKeys.count == files.count, let answers = findings.cache.historyDiagnostics(forAll: allKeys, files: sources) {
+                return (answers.flatMap { $0 }, files.count)
+            }
+        }
         // One walk: every file's last change, and each watch's answer, newest commit first. A stored
         // index answers the last change of files without watches; a file whose findings are cached
         // for its last change needs nothing older.
@@ -192,10 +216,12 @@ public enum GitChecks {
             watches[change.path] = list
             return list.contains { $0.origin == nil }
         }
+        var perFile: [[Diagnostic]] = []
         for (file, relative) in files {
             // Files the walk never met (uncommitted ones): their key has no commit.
             if answered[relative] == nil, keys[relative] == nil { _ = answeredFromCache(relative, lastChange: lastChanges[relative]) }
             if let found = answered[relative] {
+                perFile.append(found)
                 diagnostics += found
                 continue
             }
@@ -221,7 +247,13 @@ public enum GitChecks {
                 }
             }
             if let findings, let key = keys[relative] { findings.cache.saveHistory(fileFindings, for: key) }
+            perFile.append(fileFindings)
             diagnostics += fileFindings
+        }
+        // Kept together for the next run (when each file has a key and a distinct path).
+        if let findings, perFile.count == files.count, Set(files.map(\.1)).count == files.count,
+           files.allSatisfy({ keys[$0.1] != nil && $0.0.source != nil }) {
+            findings.cache.saveHistory(perFile, forAll: files.map { keys[$0.1] ?? "" })
         }
         return (diagnostics, answered.count)
     }

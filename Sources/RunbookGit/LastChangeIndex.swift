@@ -41,6 +41,13 @@ public final class LastChangeIndex {
         return entries
     }
 
+    /// The last change of every path as the stored index of `commit` has it; nil unless that index
+    /// exists and answers every path.
+    public func lastChanges(at commit: String, paths: [String]) -> [String: GitCommitInfo?]? {
+        guard let entries = entries(at: commit), paths.allSatisfy({ entries[$0] != nil }) else { return nil }
+        return entries
+    }
+
     func store(_ entries: [String: GitCommitInfo?], at commit: String) {
         let list = entries.map { Entry(path: $0.key, commit: $0.value.map(Commit.init)) }.sorted { $0.path < $1.path }
         guard let bytes = try? JSONEncoder().encode(list) else { return }
