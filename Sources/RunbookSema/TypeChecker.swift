@@ -645,7 +645,7 @@ private struct Checker {
             // Markdown front matter, where the unknown key is ignored and the rename makes it count.
             var fix: Fix?
             if let only = Suggestions.onlyClose(to: field.key, in: candidates), mapping[only] == nil,
-               let edit = ScalarEdits.renamingKey(field, to: only, file: file) {
+               let edit = ScalarEdits.renamingKey(field.key, at: field.keyRange, to: only, file: file) {
                 fix = Fix("rename `\(field.key)` to `\(only)`", unknownSeverity == .warning ? .unsafe : .safe, edits: [edit])
             }
             bag.report(.unknownKey, "unknown key `\(field.key)` in \(context)", at: field.keyRange,

@@ -125,6 +125,41 @@ import Testing
         }
     }
 
+    // MARK: - Rollback: a flat sequence, because nesting is bounded by Ansible
+
+    /// Why rollback is not lowered as nested `block`/`rescue` (docs/scale-out.md): ansible-core cannot load
+    /// blocks nested 200 deep (one level per step of a 200-step runbook; it recurses through every parent
+    /// block), while the flat lowering of a 300-step runbook, whose depth does not grow with the steps, loads.
+    @Test func longRunbooksLoadFlatWhereNestedRescuesCannot() throws {
+        let bin = try Self.ansibleBin()
+        let directory = try TestSupport.temporaryDirectory().path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var runbook = "runbook:\n  name: \"Long\"\n  severity: P3\n  description: \"Many steps\"\n  owner: team\n  steps:\n"
+        for index in 1...300 {
+            runbook += "    - id: step-\(index)\n      action: execute_command\n      command: \"echo \(index)\"\n"
+                + "      rollback:\n        action: execute_command\n        command: \"echo undo \(index)\"\n"
+        }
+        try runbook.write(toFile: directory + "/long.yaml", atomically: true, encoding: .utf8)
+        let export = try TestSupport.rbc(["export", "ansible", "long.yaml", "--force", "-o", "long.yml"], in: directory)
+        #expect(export.status == 0, "\(export.stderr)")
+        // The nested form: step k's block holds step k+1's; its rescue undoes step k and fails again to unwind.
+        func nested(_ depth: Int, _ level: Int = 1) -> [String] {
+            let pad = String(repeating: " ", count: 2 + 4 * level)
+            guard level <= depth else { return [pad + "- name: Last step fails", pad + "  ansible.builtin.fail:", pad + "    msg: failed"] }
+            return [pad + "- name: Step \(level)", pad + "  block:", pad + "    - name: Step \(level) acts", pad + "      ansible.builtin.command: \"true\"",
+                    pad + "      changed_when: true"] + nested(depth, level + 1)
+                + [pad + "  rescue:", pad + "    - name: Rollback of step \(level)", pad + "      ansible.builtin.command: \"true\"", pad + "      changed_when: true",
+                   pad + "    - name: Unwind", pad + "      ansible.builtin.fail:", pad + "        msg: unwinding"]
+        }
+        try (["---", "- name: Nested", "  hosts: all", "  gather_facts: false", "  tasks:"] + nested(200)).joined(separator: "\n")
+            .write(toFile: directory + "/nested.yml", atomically: true, encoding: .utf8)
+        let environment = ["ANSIBLE_LOCAL_TEMP": directory + "/.ansible-tmp", "ANSIBLE_NOCOLOR": "1"]
+        let checks = try Self.runSideBySide(["long.yml", "nested.yml"].map { ([bin + "/ansible-playbook", "-i", "localhost,", "--syntax-check", $0], environment) }, in: directory)
+        #expect(checks[0].status == 0, "the flat lowering of 300 steps does not load: \(checks[0].output)")
+        #expect(checks[1].status != 0 && checks[1].output.contains("maximum recursion depth exceeded"),
+                "ansible-core loads rescues nested 200 deep now: reconsider docs/scale-out.md's choice\n\(checks[1].output)")
+    }
+
     // MARK: - Equivalence and fan-out: one ansible-playbook invocation
 
     /// A runbook of harmless stand-in commands with every construct the lowering handles: config changes
@@ -339,8 +374,7 @@ import Testing
         let path = root + "/shims:" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
         let flags = try String(contentsOfFile: TestSupport.path("examples/config/flags.json"), encoding: .utf8)
         // One loopback server per case: rbc run's requests come first, the playbook's after.
-        var servers: [String: LoopbackServer] = [:]
-        for item in cases { servers[item.name] = try LoopbackServer(lifetimeSeconds: 900) }
+        let servers = try Dictionary(uniqueKeysWithValues: cases.map { ($0.name, try LoopbackServer(lifetimeSeconds: 900)) })
         defer { servers.values.forEach { $0.stop() } }
         func port(_ name: String) -> Int { servers[name]?.port ?? 0 }
         // The export reads this .rbc.yaml: its webhooks are gatewayyaml's server (that case uses the
@@ -352,10 +386,8 @@ import Testing
         try standIn.write(toFile: root + "/standin.yaml", atomically: true, encoding: .utf8)
         try approvalsRunbook.write(toFile: root + "/approvals.yaml", atomically: true, encoding: .utf8)
         try fanOutRunbook.write(toFile: root + "/fanout.yaml", atomically: true, encoding: .utf8)
-        var succeeding: [String] = []
-        var failing: [(String, String)] = []
-        var rbcRequests: [String: Int] = [:]
         var inventory = "all:\n  vars:\n    ansible_connection: local\n    ansible_python_interpreter: \(yamlQuote(bin + "/python"))\n  children:\n    cases:\n      hosts:\n"
+        var runbooks: [String: (runbook: String, params: [String: String])] = [:]
         for item in cases {
             let serverPort = port(item.name)
             if examples.contains(item.runbook) {
@@ -365,17 +397,36 @@ import Testing
             }
             let runbook = examples.contains(item.runbook) ? item.name + "-" + item.runbook : item.runbook
             let params = item.params.mapValues { $0.replacingOccurrences(of: "PORT", with: String(serverPort)) }
-            // rbc run, in its own directory (a .rbc.yaml there keeps its journal and its store there).
+            runbooks[item.name] = (runbook, params)
+            // rbc run's directory (a .rbc.yaml there keeps its journal and its store there), and the playbook's.
             let runDirectory = root + "/rbc-" + item.name
             try fm.createDirectory(atPath: runDirectory + "/config", withIntermediateDirectories: true)
             try configuration(port: serverPort).write(toFile: runDirectory + "/.rbc.yaml", atomically: true, encoding: .utf8)
-            try flags.write(toFile: runDirectory + "/config/flags.json", atomically: true, encoding: .utf8)
-            try settingsStore.write(toFile: runDirectory + "/config/settings.yaml", atomically: true, encoding: .utf8)
+            let ansibleDirectory = root + "/ansible-" + item.name
+            try fm.createDirectory(atPath: ansibleDirectory + "/config", withIntermediateDirectories: true)
+            for directory in [runDirectory, ansibleDirectory] {
+                try flags.write(toFile: directory + "/config/flags.json", atomically: true, encoding: .utf8)
+                try settingsStore.write(toFile: directory + "/config/settings.yaml", atomically: true, encoding: .utf8)
+            }
+            // A host alias for the case, working in its own directory.
+            inventory += "        \(item.name):\n          rbc_working_directory: \(yamlQuote(ansibleDirectory))\n"
+            inventory += "          rbc_stores: {default: config/flags.json, settings: config/settings.yaml}\n"
+            if item.name != "gatewayyaml" {
+                inventory += "          rbc_webhooks: {notifications: {url: \"http://127.0.0.1:\(serverPort)/notify\", format: slack}, "
+                    + "tickets: {url: \"http://127.0.0.1:\(serverPort)/ticket\", format: json}}\n"
+            }
+            if item.approveAll { inventory += "          rbc_approve_all: true\n" }
+            for (name, value) in params.sorted(by: { $0.key < $1.key }) { inventory += "          rbc_param_\(name): !unsafe \(yamlQuote(value))\n" }
+        }
+        // Each case's `rbc run` and export, the cases side by side (their servers and directories are their own).
+        let given = runbooks
+        nonisolated(unsafe) let shared = servers
+        let outcomes = try concurrently(Self.cases) { item -> (status: Int32, requests: Int) in
+            let (runbook, params) = given[item.name] ?? ("", [:])
             let arguments = params.sorted { $0.key < $1.key }.flatMap { ["--param", "\($0.key)=\($0.value)"] }
             let run = try TestSupport.rbc(["run", "../" + runbook, "--allow-dirty"] + (item.approveAll ? ["--yes"] : []) + arguments,
-                                          in: runDirectory, environment: ["PATH": path])
-            rbcRequests[item.name] = servers[item.name]?.requests().count ?? 0
-            // The export, and a host alias for the case, working in a directory of its own.
+                                          in: root + "/rbc-" + item.name, environment: ["PATH": path])
+            let requests = shared[item.name]?.requests().count ?? 0
             let export = try TestSupport.rbc(["export", "ansible", runbook, "--hosts", item.name, "-o", "playbooks/\(item.name).yml"], in: root)
             guard export.status == 0 else { throw ExportFailure(description: "export of \(item.runbook): \(export.stderr)") }
             // The stand-ins keep the runs short: an example whose wait was not shortened fails here, not slowly.
@@ -387,19 +438,14 @@ import Testing
                     throw ExportFailure(description: "\(item.runbook) waits \(wait["durationMs"] ?? ""): shorten it in standIn(example:)")
                 }
             }
-            if run.status == 0 { succeeding.append("playbooks/\(item.name).yml") } else { failing.append((item.name, "playbooks/\(item.name).yml")) }
-            let ansibleDirectory = root + "/ansible-" + item.name
-            try fm.createDirectory(atPath: ansibleDirectory + "/config", withIntermediateDirectories: true)
-            try flags.write(toFile: ansibleDirectory + "/config/flags.json", atomically: true, encoding: .utf8)
-            try settingsStore.write(toFile: ansibleDirectory + "/config/settings.yaml", atomically: true, encoding: .utf8)
-            inventory += "        \(item.name):\n          rbc_working_directory: \(yamlQuote(ansibleDirectory))\n"
-            inventory += "          rbc_stores: {default: config/flags.json, settings: config/settings.yaml}\n"
-            if item.name != "gatewayyaml" {
-                inventory += "          rbc_webhooks: {notifications: {url: \"http://127.0.0.1:\(serverPort)/notify\", format: slack}, "
-                    + "tickets: {url: \"http://127.0.0.1:\(serverPort)/ticket\", format: json}}\n"
-            }
-            if item.approveAll { inventory += "          rbc_approve_all: true\n" }
-            for (name, value) in params.sorted(by: { $0.key < $1.key }) { inventory += "          rbc_param_\(name): !unsafe \(yamlQuote(value))\n" }
+            return (run.status, requests)
+        }
+        var succeeding: [String] = []
+        var failing: [(String, String)] = []
+        var rbcRequests: [String: Int] = [:]
+        for (item, outcome) in zip(cases, outcomes) {
+            rbcRequests[item.name] = outcome.requests
+            if outcome.status == 0 { succeeding.append("playbooks/\(item.name).yml") } else { failing.append((item.name, "playbooks/\(item.name).yml")) }
         }
         // The fan-out: three hosts, different host vars; web-2's command fails, so web-2 alone rolls back.
         let export = try TestSupport.rbc(["export", "ansible", "fanout.yaml", "--hosts", "fleet", "-o", "playbooks/fanout.yml"], in: root)
@@ -426,7 +472,13 @@ import Testing
             invocations.append(["playbooks/all-\(index).yml"])
         }
         invocations += failing.map { [$0.1] }
-        let outputs = try runSideBySide(invocations.map { [bin + "/ansible-playbook", "-i", "inventory.yml"] + $0 }, in: root, environment: environment)
+        // ansible-lint on every generated playbook, beside the playbook runs.
+        let playbooks = cases.map { "playbooks/\($0.name).yml" } + ["playbooks/fanout.yml"]
+        let lint = [bin + "/ansible-lint", "--offline", "--nocolor", "--profile", "production"] + playbooks
+        let finished = try runSideBySide(invocations.map { ([bin + "/ansible-playbook", "-i", "inventory.yml"] + $0, environment) }
+                                         + [(lint, ["PATH": bin + ":" + path, "ANSIBLE_LOCAL_TEMP": root + "/.ansible-tmp"])], in: root)
+        let outputs = finished.dropLast().map(\.output)
+        let (lintStatus, lintOutput) = try #require(finished.last)
         var requests: [String: (rbc: [String], ansible: [String])] = [:]
         for item in cases {
             let all = (servers[item.name]?.requests() ?? []).map { request in
@@ -435,17 +487,13 @@ import Testing
             let split = min(rbcRequests[item.name] ?? 0, all.count)
             requests[item.name] = (Array(all[..<split]), Array(all[split...]))
         }
-        // ansible-lint, once, on every generated playbook.
-        let playbooks = cases.map { "playbooks/\($0.name).yml" } + ["playbooks/fanout.yml"]
-        let (lintStatus, lintOutput) = try run(bin + "/ansible-lint", ["--offline", "--nocolor", "--profile", "production"] + playbooks, in: root,
-                                               environment: ["PATH": bin + ":" + path, "ANSIBLE_LOCAL_TEMP": root + "/.ansible-tmp"])
         return Batch(root: root, ansibleOutput: outputs.joined(separator: "\n"), lintStatus: lintStatus, lintOutput: lintOutput, requests: requests)
     }
 
-    /// Runs the commands at the same time and waits for them all: their outputs, in order.
-    static func runSideBySide(_ commands: [[String]], in directory: String, environment: [String: String]) throws -> [String] {
+    /// Runs the commands at the same time and waits for them all: their statuses and outputs, in order.
+    static func runSideBySide(_ commands: [([String], [String: String])], in directory: String) throws -> [(status: Int32, output: String)] {
         var running: [(Process, URL)] = []
-        for command in commands {
+        for (command, environment) in commands {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: command[0])
             process.arguments = Array(command.dropFirst())
@@ -462,8 +510,32 @@ import Testing
         }
         return running.map { process, log in
             process.waitUntilExit()
-            return (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            return (process.terminationStatus, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
         }
+    }
+
+    /// Runs `body` for every item at the same time (each on a thread of its own): the results, in order.
+    static func concurrently<Item: Sendable, Value: Sendable>(_ items: [Item], _ body: @escaping @Sendable (Item) throws -> Value) throws -> [Value] {
+        let results = ConcurrentResults<Value>()
+        let group = DispatchGroup()
+        for (index, item) in items.enumerated() {
+            group.enter()
+            Thread.detachNewThread {
+                let value = Result { try body(item) }
+                results.lock.withLock { results.values[index] = value }
+                group.leave()
+            }
+        }
+        group.wait()
+        return try items.indices.map { index in
+            guard let value = results.lock.withLock({ results.values[index] }) else { throw ExportFailure(description: "item \(index) left no result") }
+            return try value.get()
+        }
+    }
+
+    final class ConcurrentResults<Value>: @unchecked Sendable {
+        let lock = NSLock()
+        var values: [Int: Result<Value, any Error>] = [:]
     }
 
     struct ExportFailure: Error, CustomStringConvertible { let description: String }

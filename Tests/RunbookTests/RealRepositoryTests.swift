@@ -111,7 +111,8 @@ import Testing
 
     /// What sat in `sh`/`bash` fences of public runbooks besides shell: PromQL with `//` comments,
     /// a call opened at the end of a line, vector matching (`* on (…) group_left()`); a bash script
-    /// whose shebang follows a blank line; bash arrays in a `bash` fence; root prompts of a debug
+    /// whose shebang follows a blank line; bash arrays, brace expansion and `jsonpath={…}` in fences a
+    /// reader pastes into a terminal; root prompts of a debug
     /// shell (`sh-5.1#`, `[root@node ~]#`); output introduced as such ("Example output:", "You
     /// should see…", "similar to the following:"), kubectl events and logr lines. None is a shell
     /// error; a trailing space after a line-continuing `\` is, and is still reported.
@@ -160,6 +161,13 @@ import Testing
         for n in "${NAMES[@]}"; do echo "$n"; done
         \(fence)
 
+        Find the pods:
+
+        \(fence)shell
+        pods=($(oc get pod -n ovn -l app=master -o jsonpath={..metadata.name}))
+        for pod in ${pods[@]}; do oc exec -n ovn "$pod" -- ls /run/{a,b}; done
+        \(fence)
+
         Set the root inside the debug shell:
 
         \(fence)bash
@@ -188,6 +196,13 @@ import Testing
             "msg"="trying to connect" "database"="OVN_Northbound" "endpoint"="tcp:172.18.0.4:6641"
         \(fence)
 
+        Error logs similar to the following one should be present:
+
+        \(fence)shell
+        $ oc logs -l app=prometheus | grep 'scrape target' | sort | uniq -c
+        msg="Failed to determine correct type of scrape target." component="scrape manager"
+        \(fence)
+
         Delete the override:
         \(fence)bash
         $ oc delete machineconfig \\\u{20}
@@ -198,5 +213,9 @@ import Testing
         let run = try Self.run(["page.md": page], ["check", "page.md", "--no-git", "--format", "concise"])
         let shellcheck = Self.lines(run, "RB016")
         #expect(shellcheck.count == 1 && shellcheck.first?.contains("SC1101") == true, "\(run.stdout)")
+        // A transcript after such a paragraph still holds a command.
+        let ir = try Self.run(["page.md": page], ["compile", "page.md"])
+        #expect(ir.stdout.contains("\"command\" : \"oc logs -l app=prometheus"), "\(ir.stdout)")
+        #expect(!ir.stdout.contains("\"command\" : \"default_runtime"), "\(ir.stdout)")
     }
 }

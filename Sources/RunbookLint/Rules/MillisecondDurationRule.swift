@@ -110,7 +110,7 @@ struct MillisecondDurationRule: LintRule {
         let duration = DurationParser.format(milliseconds: milliseconds)
         let written = context.hint(yaml: "\(key): \(duration)", markdown: "\(key)=\(duration)")
         // Safe: the same number of milliseconds in rbc's spelling; both edits must be exact or none is offered.
-        let fix = ScalarEdits.renamingKey(field, to: key, file: context.file).flatMap { rename in
+        let fix = ScalarEdits.renamingKey(field.key, at: field.keyRange, to: key, file: context.file).flatMap { rename in
             ScalarEdits.replacingValue(of: field.value, with: duration, file: context.file).map { Fix("write `\(written)`", .safe, edits: [rename, $0]) }
         }
         var help = "write `\(written)`"

@@ -14,8 +14,8 @@ struct ShellCheckRule: ShellCheckFindingRule {
         rationale: """
         Every `execute_command` step and rollback is run through ShellCheck (Debian package \
         `shellcheck`) when it is installed, as `sh` unless the step names another `shell` (on a page for \
-        people, as the shell a reader pastes it into: the one its shebang names, else the fence's \
-        language, so a ` ```bash ` fence is bash). Each finding \
+        people, as the shell a reader pastes it into: the one its shebang names, else bash, the \
+        terminal's shell, so POSIX-only advice stays off pages nobody runs with `/bin/sh`). Each finding \
         carries its SC code and lands on the runbook's own line and column, inside YAML scalars and \
         Markdown fences. ShellCheck's levels map to rbc's: error → error, warning → warning, info and \
         style → info. `${{ }}` expressions are seen as quoted variables, as rbc runs them. Without \
@@ -51,9 +51,11 @@ struct ShellCheckRule: ShellCheckFindingRule {
         return jobs
     }
 
-    /// The shell a reader pastes a page's command into: the one its shebang names, else the fence's
-    /// language (` ```bash ` is bash; rbc runs only executable runbooks, with `/bin/sh`), else `sh`.
-    /// Nil for shells ShellCheck does not know (zsh, fish).
+    /// The shell a reader pastes a page's command into: the one its shebang names, else an interactive
+    /// bash — what a terminal runs, whether the fence says `sh`, `shell` or `bash` (`ksh` stays ksh).
+    /// POSIX-only advice (arrays, `[[ ]]`, `local`) does not concern a command typed at a prompt; rbc
+    /// runs only executable runbooks, with `/bin/sh`, and those keep `sh`. Nil for shells ShellCheck
+    /// does not know (zsh, fish).
     static func readersShell(_ command: String, _ node: YAMLNode, _ file: SourceFile) -> String? {
         let firstLine = command.split(separator: "\n").first { !$0.allSatisfy(\.isWhitespace) }.map { $0.trimmingCharacters(in: .whitespaces) }
         if let firstLine, firstLine.hasPrefix("#!") {
@@ -64,13 +66,12 @@ struct ShellCheckRule: ShellCheckFindingRule {
         // A fence's content starts on the line after its opener.
         let line = file.lineIndex(of: node.range.start)
         let opener = file.lineText(line).trimmingCharacters(in: .whitespaces)
-        guard line >= 1, opener.hasPrefix("```") || opener.hasPrefix("~~~") else { return "sh" }
+        guard line >= 1, opener.hasPrefix("```") || opener.hasPrefix("~~~") else { return "bash" }
         let language = opener.drop { $0 == "`" || $0 == "~" }.split(whereSeparator: { $0 == " " || $0 == "{" }).first.map { $0.lowercased() }
         switch language {
-        case "bash": return "bash"
         case "ksh": return "ksh"
         case "zsh": return nil
-        default: return "sh"
+        default: return "bash"
         }
     }
 
@@ -117,7 +118,9 @@ struct ShellCheckRule: ShellCheckFindingRule {
     /// (SC2154), and word-splitting a pod name (SC2046) or a `cd` without `|| exit` (SC2164) are
     /// robustness matters. Errors and the other warnings (a `&` that ends the command, a test that is
     /// always true) mean the command does not do what the page says, and are reported.
-    static let scriptOnlyCodes: Set<Int> = [2034, 2154, 2046, 2164, 2155, 2181, 2009, 2010, 2012, 2029, 2030, 2031, 2044, 2045]
+    static let scriptOnlyCodes: Set<Int> = [2034, 2154, 2046, 2164, 2155, 2181, 2009, 2010, 2012, 2029, 2030, 2031, 2044, 2045,
+                                            // `arr=($(…))` and `${arr[@]}` splitting pod names; a literal `{` in `-o jsonpath={.spec.host}`.
+                                            2207, 2068, 1083]
 
     /// A blank line before a shebang (SC1128) is how a fence was laid out; the reader pastes the script.
     static let layoutOnlyCodes: Set<Int> = [1128]

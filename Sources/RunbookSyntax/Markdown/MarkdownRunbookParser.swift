@@ -932,12 +932,16 @@ private struct Builder {
     }
 
     /// Every fence whose preceding paragraph introduces it as output, at any depth (list items too).
+    /// A fence with prompts is a transcript, whatever the paragraph says: its prompted lines are commands.
     static func fencesIntroducedAsOutput(_ document: MarkdownNode) -> Set<ObjectIdentifier> {
         var found = Set<ObjectIdentifier>()
         var stack = [document]
         while let node = stack.popLast() {
             for (previous, block) in zip(node.children, node.children.dropFirst())
             where block.type == "code_block" && previous.type == "paragraph" && introducesOutput(previous.plainText) {
+                let text = block.literal ?? ""
+                let language = (block.fenceInfo?.split(separator: " ").first.map { $0.lowercased() } ?? "").replacingOccurrences(of: "{", with: "")
+                guard MarkdownRunbookParser.splitPrompts(text, language: language).command == text else { continue }
                 found.insert(ObjectIdentifier(block))
             }
             stack.append(contentsOf: node.children)

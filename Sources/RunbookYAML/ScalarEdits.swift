@@ -4,7 +4,6 @@
 
 import Foundation
 import RunbookSource
-import RunbookSyntax
 
 public enum ScalarEdits {
     /// File edits for `edits` given in byte offsets of `node`'s value; nil unless each one is exact.
@@ -44,10 +43,10 @@ public enum ScalarEdits {
 
     /// Renames a mapping key written plainly in the file (`comand:` → `command:`); nil when the key's
     /// bytes are not its name as written (quoted, or a Markdown label) or the new name is no plain word.
-    public static func renamingKey(_ field: FieldSyntax, to name: String, file: SourceFile) -> TextEdit? {
+    public static func renamingKey(_ key: String, at keyRange: SourceRange, to name: String, file: SourceFile) -> TextEdit? {
         let isWord = !name.isEmpty && name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
-        guard isWord, field.keyRange.end <= file.bytes.count, file.slice(field.keyRange) == field.key else { return nil }
-        return TextEdit(field.keyRange, name)
+        guard isWord, keyRange.end <= file.bytes.count, file.slice(keyRange) == key else { return nil }
+        return TextEdit(keyRange, name)
     }
 
     static func isLineBreak(_ byte: UInt8) -> Bool { byte == 0x0A || byte == 0x0D }
