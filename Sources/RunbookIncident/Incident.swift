@@ -248,7 +248,7 @@ public struct RunLink: Sendable {
         contentHash = state.ir.contentHash
         journal = state.path
         started = state.started
-        startedBy = state.events.first?.user ?? "?"
+        startedBy = state.start.user ?? "?"
         status = state.finished == nil ? nil : state.status.rawValue
         finished = state.finished?.time
     }

@@ -51,27 +51,27 @@ public enum IncidentReview {
         for event in state.events {
             guard let time = IncidentClock.date(event.time) else { continue }
             let step = event.step ?? ""
-            switch event.event {
-            case .runStarted:
-                rows.append(Row(time: time, text: "Run \(state.runID) of `\(state.ir.runbook.name)` (\(state.runbookPath)\(state.commit.map { " @ \($0.prefix(10))" } ?? ""), IR \(state.ir.contentHash.prefix(19))) started by \(event.user ?? link.startedBy)"))
+            switch event.payload {
+            case .runStarted(let fields):
+                rows.append(Row(time: time, text: "Run \(state.runID) of `\(state.ir.runbook.name)` (\(state.runbookPath)\(state.commit.map { " @ \($0.prefix(10))" } ?? ""), IR \(state.ir.contentHash.prefix(19))) started by \(fields.user ?? link.startedBy)"))
             case .attemptStarted:
                 attempts[step, default: 0] += 1
-            case .stepFinished:
+            case .stepFinished(let fields):
                 let count = attempts[step] ?? 1
                 let tries = count > 1 ? " after \(count) attempts" : ""
-                rows.append(Row(time: time, text: "`\(step)` \(event.outcome?.rawValue ?? "?")\(tries)\(event.reason.map { ": \($0)" } ?? "")"))
-            case .configChanged:
-                let old = event.previousPresent == false ? "(absent)" : event.previousMasked == true ? "***" : event.previous.map(render) ?? "?"
-                rows.append(Row(time: time, text: "`\(event.key ?? "?")`: \(old) → \(event.value.map(render) ?? "?") (store \(event.store ?? "default"))"))
-            case .approval:
-                rows.append(Row(time: time, text: "`\(step)` \(event.decision?.rawValue ?? "?") by \(event.by ?? "?")"))
-            case .rollbackFinished:
-                let failed = event.outcome != .succeeded
-                rows.append(Row(time: time, text: "\(failed ? "**Rollback failed**" : "Rolled back"): `\(step)`\(event.reason.map { " (\($0))" } ?? "")"))
-            case .signal:
-                rows.append(Row(time: time, text: "\(event.signal ?? "signal") received"))
-            case .runFinished:
-                rows.append(Row(time: time, text: "Run \(state.runID) ended **\(event.status?.rawValue ?? "?")**"))
+                rows.append(Row(time: time, text: "`\(step)` \(fields.outcome?.rawValue ?? "?")\(tries)\(fields.reason.map { ": \($0)" } ?? "")"))
+            case .configChanged(let fields):
+                let old = fields.previousPresent == false ? "(absent)" : fields.previousMasked == true ? "***" : fields.previous.map(render) ?? "?"
+                rows.append(Row(time: time, text: "`\(fields.key ?? "?")`: \(old) → \(fields.value.map(render) ?? "?") (store \(fields.store ?? "default"))"))
+            case .approval(let fields):
+                rows.append(Row(time: time, text: "`\(step)` \(fields.decision?.rawValue ?? "?") by \(fields.by ?? "?")"))
+            case .rollbackFinished(let fields):
+                let failed = fields.outcome != .succeeded
+                rows.append(Row(time: time, text: "\(failed ? "**Rollback failed**" : "Rolled back"): `\(step)`\(fields.reason.map { " (\($0))" } ?? "")"))
+            case .signal(let fields):
+                rows.append(Row(time: time, text: "\(fields.signal ?? "signal") received"))
+            case .runFinished(let fields):
+                rows.append(Row(time: time, text: "Run \(state.runID) ended **\(fields.status?.rawValue ?? "?")**"))
             default:
                 continue
             }

@@ -150,10 +150,9 @@ public enum ReportCollector {
     static func readRuns(in directory: String) -> [(Report.Run, key: String?)] {
         RunState.list(in: directory).compactMap { path -> (Report.Run, key: String?)? in
             guard let state = try? RunState(path: path) else { return nil }
-            let first = state.events.first
             let run = Report.Run(run: state.runID, runbook: state.runbookPath, runbookName: state.ir.runbook.name,
                                  status: state.status, started: state.started,
-                                 durationMs: state.durationMs, finished: state.finished != nil, user: first?.user,
+                                 durationMs: state.durationMs, finished: state.finished != nil, user: state.start.user,
                                  commit: state.commit, dryRun: state.dryRun)
             var key: String?
             if let provenance = state.ir.provenance {

@@ -8,10 +8,11 @@
 import Foundation
 import RunbookSema
 import RunbookSource
+import Synchronization
 
 // @unchecked: a run's state (results, completed, plan, approvals) belongs to the thread that runs it;
-// the signal thread only calls `receive(signal:)`, which goes through `signalLock`, `journalLock`, the
-// journal's own lock and the runner's interrupt lock.
+// the signal thread only calls `receive(signal:)`, which touches `signals` and `storedJournalFailure`
+// (each a Mutex), the journal (its own lock) and the runner (its interrupt lock).
 public final class Executor: @unchecked Sendable {
     let ir: RunbookIR
     let settings: ExecutionSettings
@@ -34,8 +35,8 @@ public final class Executor: @unchecked Sendable {
     var plan: [PlanEntry] = []
     /// The run this executor runs, resumes or rolls back: every command it starts carries it (`RBC_RUN_ID`).
     var runID: String?
-    private let signalLock = NSLock()
-    private var signals: [String] = []
+    /// Signals received, in order: the signal thread appends, the run thread reads.
+    private let signals = Mutex<[String]>([])
 
     struct Completed {
         let list: StepList
@@ -63,27 +64,21 @@ public final class Executor: @unchecked Sendable {
     /// Called from a signal handler: the first signal ends the current step and starts the rollback;
     /// a later one skips the remaining rollbacks (after asking, on a terminal).
     public func receive(signal name: String) {
-        signalLock.lock()
-        signals.append(name)
-        let count = signals.count
-        signalLock.unlock()
-        var event = JournalEvent(.signal)
-        event.signal = name
-        event.text = count == 1 ? "stopping the current step, then rolling back" : "asked to skip the remaining rollbacks"
-        record(event)
+        let count = signals.withLock { received in
+            received.append(name)
+            return received.count
+        }
+        record(JournalEvent(.signal(.init(signal: name,
+                                          text: count == 1 ? "stopping the current step, then rolling back" : "asked to skip the remaining rollbacks"))))
         runner.interrupt()
     }
 
     public var signalCount: Int {
-        signalLock.lock()
-        defer { signalLock.unlock() }
-        return signals.count
+        signals.withLock { $0.count }
     }
 
     var firstSignal: String? {
-        signalLock.lock()
-        defer { signalLock.unlock() }
-        return signals.first
+        signals.withLock { $0.first }
     }
 
     // MARK: - Running
@@ -91,7 +86,7 @@ public final class Executor: @unchecked Sendable {
     /// Runs (or, with `dryRun`, plans) the runbook from its first step.
     public func run(runID: String) -> RunOutcome {
         self.runID = runID
-        var started = JournalEvent(.runStarted)
+        var started = JournalEvent.RunStarted()
         started.journalVersion = Journal.version
         started.rbcVersion = settings.rbcVersion
         started.run = runID
@@ -112,15 +107,13 @@ public final class Executor: @unchecked Sendable {
             started.incident = settings.incident
             started.stores = settings.stores.isEmpty ? nil : settings.stores.mapValues(\.path)
         }
-        if !record(started) {
+        if !record(JournalEvent(.runStarted(started))) {
             var outcome = RunOutcome(runID: runID, status: .interrupted, journalPath: journal?.path, reason: "nothing ran", plan: [])
             outcome.journalFailure = journalFailure
             return outcome
         }
         if let selection = settings.selection, !settings.dryRun {
-            var event = JournalEvent(.message)
-            event.text = "partial run: \(selection)"
-            record(event)
+            record(JournalEvent(.message(.init(text: "partial run: \(selection)"))))
         }
         return proceed(runID: runID, from: 0)
     }
@@ -136,11 +129,8 @@ public final class Executor: @unchecked Sendable {
         completed = state.completedOrder.compactMap { id in
             state.step(id).map { Completed(list: .steps, step: $0, configChange: state.configChanges[id]) }
         }
-        var event = JournalEvent(.runResumed)
-        event.pid = getpid()
-        event.user = ProcessInfo.processInfo.environment["USER"] ?? NSUserName()
-        event.text = "resuming from step \(state.firstIncomplete.map { ir.steps[$0].id } ?? "(none)")"
-        record(event)
+        record(JournalEvent(.runResumed(.init(pid: getpid(), user: ProcessInfo.processInfo.environment["USER"] ?? NSUserName(),
+                                              text: "resuming from step \(state.firstIncomplete.map { ir.steps[$0].id } ?? "(none)")"))))
         return proceed(runID: state.runID, from: state.firstIncomplete ?? ir.steps.count)
     }
 
@@ -274,10 +264,7 @@ public final class Executor: @unchecked Sendable {
         let answer = prompter.confirm("Skip the remaining rollbacks and leave the system as it is?") ?? true
         if answer {
             rollbackSkipped = true
-            var event = JournalEvent(.signal)
-            event.signal = firstSignal
-            event.text = "remaining rollbacks skipped"
-            record(event)
+            record(JournalEvent(.signal(.init(signal: firstSignal, text: "remaining rollbacks skipped"))))
             output.note("remaining rollbacks skipped")
         }
         return answer
@@ -286,13 +273,11 @@ public final class Executor: @unchecked Sendable {
     /// One step's undo: its rollback action, or the recorded previous value of an update_config.
     func undo(_ entry: Completed) -> Bool {
         let step = entry.step
-        var started = JournalEvent(.rollbackStarted)
-        started.step = step.id
-        started.list = entry.list
+        var started = JournalEvent.RollbackStarted(step: step.id, list: entry.list)
         if let rollback = step.rollback {
-            started.action = rollback.action.kind.rawValue
+            started.action = rollback.action.kind
             started.command = rollback.action.command.map { display($0, field: "rollback.command", step: step) }
-            guard record(started) else { return notJournaled(step) }
+            guard record(JournalEvent(.rollbackStarted(started))) else { return notJournaled(step) }
             output.note("↩ rollback of \(step.id)")
             runner.resetInterrupt()
             let result = execute(rollback.action, step: step, fieldPrefix: "rollback.", timeoutMs: rollback.timeoutMs, attempt: 1)
@@ -302,13 +287,13 @@ public final class Executor: @unchecked Sendable {
             // The journaled path: the store the run changed, wherever this rollback runs from.
             var store = change.path.map { ConfigStore(name: change.store, path: $0) } ?? settings.stores[change.store]
             store?.lockWaitMs = settings.lockWaitMs
-            started.action = "update_config"
+            started.action = .updateConfig
             started.store = change.store
             started.path = store?.path
             started.key = change.undoKey
             started.value = change.previous
             started.text = "automatic: restore the value recorded before the step"
-            guard record(started) else { return notJournaled(step) }
+            guard record(JournalEvent(.rollbackStarted(started))) else { return notJournaled(step) }
             output.note("↩ rollback of \(step.id): restore \(change.undoKey)")
             if unrestorable.contains(step.id) {
                 return finishRollback(step, AttemptResult(status: .failed, reason: "the previous value of \(change.undoKey) held a secret, so the journal masked it; restore it by hand"))
@@ -331,22 +316,14 @@ public final class Executor: @unchecked Sendable {
     }
 
     func finishRollback(_ step: StepIR, _ result: AttemptResult) -> Bool {
-        var finished = JournalEvent(.rollbackFinished)
-        finished.step = step.id
-        finished.outcome = result.status
-        finished.reason = result.reason.map(redact)
-        finished.exitCode = result.exitCode
-        finished.durationMs = result.durationMs
-        record(finished)
+        record(JournalEvent(.rollbackFinished(.init(step: step.id, outcome: result.status, reason: result.reason.map(redact),
+                                                    exitCode: result.exitCode, durationMs: result.durationMs))))
         if result.status != .succeeded { output.note("✘ rollback of \(step.id) \(result.status)\(result.reason.map { ": \(redact($0))" } ?? "")") }
         return result.status == .succeeded
     }
 
     func finish(_ status: RunStatus, reason: String?) {
-        var finished = JournalEvent(.runFinished)
-        finished.status = status
-        finished.reason = reason.map(redact)
-        record(finished)
+        record(JournalEvent(.runFinished(.init(status: status, reason: reason.map(redact)))))
     }
 
     // MARK: - Step mode answers (StepMode.swift asks)
@@ -363,11 +340,11 @@ public final class Executor: @unchecked Sendable {
     /// The first journal failure: from then on the run performs nothing new, only the rollback of
     /// what the journal records (each undo still journaled first, in the room kept for it).
     private(set) var journalFailure: String? {
-        get { journalLock.withLock { storedJournalFailure } }
-        set { journalLock.withLock { storedJournalFailure = newValue } }
+        get { storedJournalFailure.withLock { $0 } }
+        set { storedJournalFailure.withLock { $0 = newValue } }
     }
-    private var storedJournalFailure: String?
-    private let journalLock = NSLock()
+    /// Set by whichever thread's append fails first (the signal thread journals too).
+    private let storedJournalFailure = Mutex<String?>(nil)
 
     /// Journals an event before what it announces; false (and the run stops) when it cannot.
     @discardableResult

@@ -8,126 +8,6 @@ import RunbookSema
 import Glibc
 #endif
 
-public enum JournalEventKind: String, Codable, Sendable, CaseIterable {
-    case runStarted = "run_started"
-    case stepStarted = "step_started"
-    case attemptStarted = "attempt_started"
-    case processStarted = "process_started"
-    case attemptFinished = "attempt_finished"
-    case stepFinished = "step_finished"
-    case approval
-    case configChanged = "config_changed"
-    case message
-    case signal
-    case rollbackStarted = "rollback_started"
-    case rollbackFinished = "rollback_finished"
-    case runResumed = "run_resumed"
-    case runFinished = "run_finished"
-}
-
-/// How a step, an attempt or a rollback ended: the journal's `outcome` (schema/journal.schema.json
-/// lists the same values; rbc_runtime.py writes them for Ansible runs).
-public enum StepStatus: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
-    case succeeded, failed, timedOut = "timed_out", interrupted, skipped, refused
-
-    /// A skipped step is no failure; every other status but success is one.
-    public var isSuccess: Bool { self == .succeeded || self == .skipped }
-
-    public var description: String { rawValue }
-}
-
-/// Which list of the runbook a step belongs to: the journal's and the plan's `list`.
-public enum StepList: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
-    case steps, postRunbook = "post_runbook", rollback
-
-    public var description: String { rawValue }
-}
-
-/// What an approval decided: the journal's `decision`.
-public enum ApprovalDecision: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
-    case approved, refused
-
-    public var description: String { rawValue }
-}
-
-/// One journal line. Fields that do not apply to an event are absent.
-public struct JournalEvent: Codable, Sendable {
-    public var seq: Int = 0
-    public var time: String = ""
-    public var event: JournalEventKind
-    // run_started
-    public var journalVersion: String?
-    public var rbcVersion: String?
-    public var run: String?
-    public var runbook: String?
-    public var commit: String?
-    public var dirty: Bool?
-    public var contentHash: String?
-    public var ir: RunbookIR?
-    public var params: [String: JSONValue]?
-    public var user: String?
-    public var host: String?
-    public var pid: Int32?
-    /// With `process_started`: the kernel's start time of the process (clock ticks since boot), so a
-    /// reused pid is never mistaken for the step's process.
-    public var startTicks: UInt64?
-    public var dryRun: Bool?
-    /// Lint errors `rbc run --force` ran despite.
-    public var overriddenFindings: [String]?
-    /// With `run_started`: where rbc ran (rollback commands run there again) and the root of the
-    /// repository or `.rbc.yaml`, so `rbc rollback` from anywhere acts on the same files.
-    public var workingDirectory: String?
-    public var root: String?
-    /// With `run_started`: each config store's absolute path.
-    public var stores: [String: String]?
-    /// With `run_started`: the incident the run was attached to (`rbc run --incident`).
-    public var incident: String?
-    // steps, attempts, rollbacks
-    public var list: StepList?
-    public var step: String?
-    public var attempt: Int?
-    public var action: String?
-    public var command: String?
-    public var timeoutMs: Int?
-    public var outcome: StepStatus?
-    public var exitCode: Int32?
-    public var httpStatus: Int?
-    /// With an `http_request` attempt: bytes of the answer's body received, all of them (the
-    /// excerpt keeps only the head and the tail), also when the request timed out or was ended.
-    public var bodyBytes: Int?
-    public var durationMs: Int?
-    public var stdout: String?
-    public var stderr: String?
-    public var outputs: [String: String]?
-    public var reason: String?
-    // approvals
-    public var decision: ApprovalDecision?
-    public var by: String?
-    // config store
-    public var store: String?
-    public var key: String?
-    public var previous: JSONValue?
-    public var previousPresent: Bool?
-    /// The previous value held a secret and was masked: it cannot be restored from the journal.
-    public var previousMasked: Bool?
-    /// With `config_changed`: the store's absolute path (the symlink's target when it is one).
-    public var path: String?
-    /// With `config_changed`: the key whose previous state is recorded when it differs from `key`
-    /// (setting `a.b` where `a` was a scalar or absent replaces or creates `a` as a whole).
-    public var undoKey: String?
-    /// With `config_changed` in a YAML or JSON store: the previous value's exact source text, so a
-    /// rollback puts back the same bytes (comments, quoting, `012345`, `yes`).
-    public var previousSource: String?
-    public var value: JSONValue?
-    // signals, messages, run end
-    public var signal: String?
-    public var text: String?
-    /// With `run_finished`: how the run (or its rollback or resume) ended.
-    public var status: RunStatus?
-
-    public init(_ event: JournalEventKind) { self.event = event }
-}
-
 public enum JournalError: Error, CustomStringConvertible {
     case io(String)
     /// An append or its sync failed (a full disk, an I/O error); the journal was cut back to its last
@@ -263,7 +143,8 @@ public final class Journal: @unchecked Sendable {
     /// when the Nth event is written.
     private let fullFrom: Int? = ProcessInfo.processInfo.environment["RBC_FAULT_JOURNAL_FULL_AT_EVENT"].flatMap { Int($0) }
 
-    static let encoder: JSONEncoder = {
+    /// How every event is written: sorted keys, so a journal reads the same bytes for the same events.
+    public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder

@@ -12,18 +12,12 @@ extension Executor {
         if let refusal = runner.refusalToSignal(group: leftover.pid, startTicks: leftover.startTicks) {
             // Gone is the usual case; anything else means the journal names a process that is not the step's.
             guard runner.startTicks(of: leftover.pid) != nil || leftover.pid <= 1 else { return }
-            var event = JournalEvent(.message)
-            event.pid = leftover.pid
-            event.text = "did not signal process group \(leftover.pid) named by the journal: \(refusal)"
-            record(event)
+            record(JournalEvent(.message(.init(pid: leftover.pid, text: "did not signal process group \(leftover.pid) named by the journal: \(refusal)"))))
             output.note("rbc: did not signal process group \(leftover.pid) named by the journal: \(refusal)")
             return
         }
         guard runner.endLeftover(group: leftover.pid, startTicks: leftover.startTicks) else { return }
-        var event = JournalEvent(.message)
-        event.pid = leftover.pid
-        event.text = "ended process group \(leftover.pid), left running by the killed run"
-        record(event)
+        record(JournalEvent(.message(.init(pid: leftover.pid, text: "ended process group \(leftover.pid), left running by the killed run"))))
         output.note("ended process group \(leftover.pid), still running from the killed run")
     }
 
@@ -35,10 +29,9 @@ extension Executor {
         guard !pids.isEmpty else { return }
         let ended = runner.endProcesses(pids)
         guard !ended.isEmpty else { return }
-        var event = JournalEvent(.message)
-        event.text = "ended \(ended.count) process\(ended.count == 1 ? "" : "es") the killed run left running, found by their \(ProcessRunner.runIDVariable): \(ended.map(String.init).joined(separator: ", "))"
-        record(event)
-        output.note("rbc: \(event.text ?? "")")
+        let text = "ended \(ended.count) process\(ended.count == 1 ? "" : "es") the killed run left running, found by their \(ProcessRunner.runIDVariable): \(ended.map(String.init).joined(separator: ", "))"
+        record(JournalEvent(.message(.init(text: text))))
+        output.note("rbc: \(text)")
     }
 
     /// Whether a killed run left processes running: its step's process group, or processes that

@@ -153,26 +153,68 @@ public final class Redactor: @unchecked Sendable {
     }
 
     /// Every text of a journal event, masked. The compiled IR is left alone: it holds the runbook's
-    /// text, never parameter values, and must stay exact for `rbc rollback` and `rbc resume`.
+    /// text, never parameter values, and must stay exact for `rbc rollback` and `rbc resume`; so are
+    /// paths, versions, hashes, ids and action kinds, which rbc makes, not the runbook's values.
     public func redact(_ event: JournalEvent) -> JournalEvent {
         guard !isEmpty else { return event }
+        func mask(_ text: inout String?) { text = text.map(redact) }
         var copy = event
-        let texts: [WritableKeyPath<JournalEvent, String?>] = [
-            \.runbook, \.commit, \.user, \.host, \.step, \.action, \.command, \.stdout, \.stderr,
-            \.reason, \.by, \.store, \.key, \.undoKey, \.signal, \.text,
-        ]
-        for path in texts { copy[keyPath: path] = copy[keyPath: path].map(redact) }
-        copy.outputs = copy.outputs.map { Dictionary(uniqueKeysWithValues: $0.map { ($0.key, redact($0.value)) }) }
-        copy.params = copy.params?.mapValues(redact)
-        copy.value = copy.value.map(redact)
-        // The value before held a secret: it is not journaled, so it cannot be restored from here.
-        if let previous = copy.previous, redact(previous) != previous {
-            copy.previous = redact(previous)
-            copy.previousMasked = true
-        }
-        if let source = copy.previousSource, redact(source) != source {
-            copy.previousSource = redact(source)
-            copy.previousMasked = true
+        switch event.payload {
+        case .runStarted(var fields):
+            mask(&fields.runbook); mask(&fields.commit); mask(&fields.user); mask(&fields.host)
+            fields.params = fields.params?.mapValues(redact)
+            copy.payload = .runStarted(fields)
+        case .stepStarted(var fields):
+            mask(&fields.step)
+            copy.payload = .stepStarted(fields)
+        case .attemptStarted(var fields):
+            mask(&fields.step); mask(&fields.command)
+            copy.payload = .attemptStarted(fields)
+        case .processStarted(var fields):
+            mask(&fields.step)
+            copy.payload = .processStarted(fields)
+        case .attemptFinished(var fields):
+            mask(&fields.step); mask(&fields.reason); mask(&fields.stdout); mask(&fields.stderr)
+            copy.payload = .attemptFinished(fields)
+        case .stepFinished(var fields):
+            mask(&fields.step); mask(&fields.reason)
+            fields.outputs = fields.outputs.map { Dictionary(uniqueKeysWithValues: $0.map { ($0.key, redact($0.value)) }) }
+            copy.payload = .stepFinished(fields)
+        case .approval(var fields):
+            mask(&fields.step); mask(&fields.by); mask(&fields.reason); mask(&fields.text)
+            copy.payload = .approval(fields)
+        case .configChanged(var fields):
+            mask(&fields.step); mask(&fields.store); mask(&fields.key); mask(&fields.undoKey)
+            fields.value = fields.value.map(redact)
+            // The value before held a secret: it is not journaled, so it cannot be restored from here.
+            if let previous = fields.previous, redact(previous) != previous {
+                fields.previous = redact(previous)
+                fields.previousMasked = true
+            }
+            if let source = fields.previousSource, redact(source) != source {
+                fields.previousSource = redact(source)
+                fields.previousMasked = true
+            }
+            copy.payload = .configChanged(fields)
+        case .message(var fields):
+            mask(&fields.step); mask(&fields.text)
+            copy.payload = .message(fields)
+        case .signal(var fields):
+            mask(&fields.signal); mask(&fields.text)
+            copy.payload = .signal(fields)
+        case .rollbackStarted(var fields):
+            mask(&fields.step); mask(&fields.command); mask(&fields.store); mask(&fields.key); mask(&fields.text)
+            fields.value = fields.value.map(redact)
+            copy.payload = .rollbackStarted(fields)
+        case .rollbackFinished(var fields):
+            mask(&fields.step); mask(&fields.reason)
+            copy.payload = .rollbackFinished(fields)
+        case .runResumed(var fields):
+            mask(&fields.user); mask(&fields.text)
+            copy.payload = .runResumed(fields)
+        case .runFinished(var fields):
+            mask(&fields.reason)
+            copy.payload = .runFinished(fields)
         }
         return copy
     }

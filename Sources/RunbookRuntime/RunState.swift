@@ -14,6 +14,8 @@ public struct RunState: Sendable {
     public let params: [String: JSONValue]
     public let dryRun: Bool
     public let started: String
+    /// What the run's first event recorded: who ran it where, with which parameters and stores.
+    public let start: JournalEvent.RunStarted
     /// The last `run_finished` (a rollback or resume appends another), nil if the run never ended.
     public let finished: JournalEvent?
     /// Step id → its last outcome.
@@ -45,7 +47,10 @@ public struct RunState: Sendable {
     public let inFlight: String?
 
     /// Interrupted: the journal ends without the run's end (the process was killed), or it ended interrupted.
-    public var status: RunStatus { finished?.status ?? .interrupted }
+    public var status: RunStatus {
+        guard case .runFinished(let fields)? = finished?.payload else { return .interrupted }
+        return fields.status ?? .interrupted
+    }
 
     public var firstIncomplete: Int? {
         ir.steps.firstIndex { step in
@@ -67,19 +72,22 @@ public struct RunState: Sendable {
 
     public init(path: String) throws {
         let events = try Journal.read(path)
-        guard let first = events.first, first.event == .runStarted, let ir = first.ir else { throw Failure.notARun(path) }
+        guard let first = events.first, case .runStarted(let startedFields) = first.payload, let ir = startedFields.ir else {
+            throw Failure.notARun(path)
+        }
         self.path = path
         self.events = events
         self.ir = ir
-        runID = first.run ?? (path as NSString).lastPathComponent
-        runbookPath = first.runbook ?? ""
-        commit = first.commit
-        params = first.params ?? [:]
-        dryRun = first.dryRun ?? false
+        start = startedFields
+        runID = startedFields.run ?? (path as NSString).lastPathComponent
+        runbookPath = startedFields.runbook ?? ""
+        commit = startedFields.commit
+        params = startedFields.params ?? [:]
+        dryRun = startedFields.dryRun ?? false
         started = first.time
-        workingDirectory = first.workingDirectory
-        root = first.root
-        storePaths = first.stores ?? [:]
+        workingDirectory = startedFields.workingDirectory
+        root = startedFields.root
+        storePaths = startedFields.stores ?? [:]
         finished = events.last { $0.event == .runFinished }
         var status: [String: StepStatus] = [:]
         var completed: [String] = []
@@ -89,39 +97,39 @@ public struct RunState: Sendable {
         var config: [String: ConfigChange] = [:]
         var masked = Set<String>()
         var results: [String: StepResult] = [:]
-        var attempts: [String: JournalEvent] = [:]
+        var attempts: [String: JournalEvent.AttemptFinished] = [:]
         var running: (pid: Int32, startTicks: UInt64)?
         var earliestTicks: UInt64?
         var started: String?
         for event in events {
-            switch event.event {
-            case .stepStarted:
-                if event.list == .steps || event.list == nil, let step = event.step {
+            switch event.payload {
+            case .stepStarted(let fields):
+                if fields.list == .steps || fields.list == nil, let step = fields.step {
                     started = step
                     tookEffect.removeAll { $0 == step }
                     tookEffect.append(step)
                     undone.remove(step)
                 }
-            case .processStarted:
-                if let pid = event.pid, let ticks = event.startTicks {
+            case .processStarted(let fields):
+                if let pid = fields.pid, let ticks = fields.startTicks {
                     running = (pid, ticks)
                     earliestTicks = min(earliestTicks ?? ticks, ticks)
                 }
-            case .attemptFinished:
-                if let step = event.step { attempts[step] = event }
+            case .attemptFinished(let fields):
+                if let step = fields.step { attempts[step] = fields }
                 running = nil
-            case .configChanged:
-                if let step = event.step, let store = event.store, let key = event.key {
-                    config[step] = ConfigChange(store: store, path: event.path ?? first.stores?[store], key: key, undoKey: event.undoKey ?? key,
-                                                previous: event.previousPresent == true ? event.previous : nil,
-                                                previousSource: event.previousSource)
-                    if event.previousMasked == true { masked.insert(step) } else { masked.remove(step) }
+            case .configChanged(let fields):
+                if let step = fields.step, let store = fields.store, let key = fields.key {
+                    config[step] = ConfigChange(store: store, path: fields.path ?? startedFields.stores?[store], key: key, undoKey: fields.undoKey ?? key,
+                                                previous: fields.previousPresent == true ? fields.previous : nil,
+                                                previousSource: fields.previousSource)
+                    if fields.previousMasked == true { masked.insert(step) } else { masked.remove(step) }
                 }
-            case .stepFinished:
-                guard let step = event.step, let outcome = event.outcome else { continue }
+            case .stepFinished(let fields):
+                guard let step = fields.step, let outcome = fields.outcome else { continue }
                 if started == step { started = nil }
                 status[step] = outcome
-                if event.list == .steps || event.list == nil {
+                if fields.list == .steps || fields.list == nil {
                     completed.removeAll { $0 == step }
                     if outcome == .succeeded {
                         completed.append(step)
@@ -129,14 +137,14 @@ public struct RunState: Sendable {
                         // A step that ended failed, refused or skipped is not undone (as in the run).
                         tookEffect.removeAll { $0 == step }
                     }
-                } else if event.list == .rollback, outcome == .succeeded {
+                } else if fields.list == .rollback, outcome == .succeeded {
                     runbookRollbacksDone.insert(step)
                 }
                 let attempt = attempts[step]
                 results[step] = StepResult(status: outcome, exitCode: attempt?.exitCode.map(Int.init), httpStatus: attempt?.httpStatus,
-                                           stdout: attempt?.stdout ?? "", stderr: attempt?.stderr ?? "", outputs: event.outputs ?? [:])
-            case .rollbackFinished:
-                if let step = event.step, event.outcome == .succeeded { undone.insert(step) }
+                                           stdout: attempt?.stdout ?? "", stderr: attempt?.stderr ?? "", outputs: fields.outputs ?? [:])
+            case .rollbackFinished(let fields):
+                if let step = fields.step, fields.outcome == .succeeded { undone.insert(step) }
             default:
                 continue
             }

@@ -34,12 +34,7 @@ extension Executor {
             if settings.dryRun { return StepOutcome(succeeded: true, status: .skipped, counts: false) }
             return finishStep(step, list: list, AttemptResult(status: .skipped, reason: "not selected (\(settings.selection ?? "partial run"))"), counts: false)
         }
-        var started = JournalEvent(.stepStarted)
-        started.step = step.id
-        started.list = list
-        started.action = step.action.kind.rawValue
-        started.timeoutMs = step.timeoutMs
-        if !record(started) {
+        if !record(JournalEvent(.stepStarted(.init(step: step.id, list: list, action: step.action.kind, timeoutMs: step.timeoutMs)))) {
             return StepOutcome(succeeded: false, status: .failed, counts: true)
         }
 
@@ -126,13 +121,8 @@ extension Executor {
     }
 
     func finishStep(_ step: StepIR, list: StepList, _ result: AttemptResult, counts: Bool = true) -> StepOutcome {
-        var finished = JournalEvent(.stepFinished)
-        finished.step = step.id
-        finished.list = list
-        finished.outcome = result.status
-        finished.reason = result.reason.map(redact)
-        finished.outputs = result.outputs.isEmpty ? nil : result.outputs.mapValues(redact)
-        record(finished)
+        record(JournalEvent(.stepFinished(.init(step: step.id, list: list, outcome: result.status, reason: result.reason.map(redact),
+                                                outputs: result.outputs.isEmpty ? nil : result.outputs.mapValues(redact)))))
         if results[step.id] == nil { results[step.id] = StepResult(status: result.status) }
         if !settings.dryRun {
             let mark = result.status == .succeeded ? "✔" : result.status == .skipped ? "–" : "✘"
@@ -142,8 +132,7 @@ extension Executor {
     }
 
     func approve(_ step: StepIR) -> Bool {
-        var event = JournalEvent(.approval)
-        event.step = step.id
+        var event = JournalEvent.Approval(step: step.id)
         let question = step.action.kind == .manual
             ? "Step \(step.id) is manual:\n  \(display(step.action.instructions ?? "", field: "instructions", step: step))\nDone?"
             : "Run step \(step.id)?\n  \(describe(step.action, step: step, prefix: ""))\nApprove?"
@@ -162,7 +151,7 @@ extension Executor {
             event.by = "no terminal"
             event.reason = "no terminal to ask, and neither --yes nor --approve \(step.id) was given"
         }
-        guard record(event) else { return false }
+        guard record(JournalEvent(.approval(event))) else { return false }
         if event.decision == .approved { approvedBy[step.id] = event.by }
         if event.decision != .approved { output.note("✘ \(step.id) not approved (\(event.by ?? ""))") }
         return event.decision == .approved

@@ -24,17 +24,16 @@ extension Executor {
         var failed: StepOutcome?
         while true {
             var answer = prompter.choose(question, options: failed == nil ? options : ["retry", "skip", "abort"]) ?? "abort"
-            var event = JournalEvent(.approval)
-            event.step = step.id
-            event.by = "step mode"
-            event.text = answer
+            var approval = JournalEvent.Approval(step: step.id)
+            approval.by = "step mode"
+            approval.text = answer
             if let number = Int(answer), let chosen = Self.choosing(original, number - 1) {
                 step = chosen
-                event.text = "choose \(alternatives.options[number - 1].label)"
+                approval.text = "choose \(alternatives.options[number - 1].label)"
                 answer = "run"
             }
-            event.decision = answer == "run" || answer == "retry" ? .approved : .refused
-            guard record(event) else { return StepOutcome(succeeded: false, status: .refused, counts: true) }
+            approval.decision = answer == "run" || answer == "retry" ? .approved : .refused
+            guard record(JournalEvent(.approval(approval))) else { return StepOutcome(succeeded: false, status: .refused, counts: true) }
             switch answer {
             case "run", "retry":
                 stepModeApproved.insert(step.id)

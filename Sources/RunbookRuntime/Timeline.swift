@@ -39,24 +39,27 @@ public enum Timeline {
         let start = RunState.date(state.started)
         for event in state.events {
             let detail: String
-            switch event.event {
-            case .runStarted: detail = "run of \(state.ir.runbook.name) (\(state.runbookPath)) by \(event.user ?? "?") on \(event.host ?? "?")\(event.commit.map { " at \($0.prefix(10))" } ?? "")"
-            case .stepStarted: detail = "step \(event.step ?? "") started (\(event.action ?? ""))"
-            case .attemptStarted: detail = event.command.map { "attempt \(event.attempt ?? 1) of \(event.step ?? ""): `\($0)`" } ?? "attempt \(event.attempt ?? 1) of \(event.step ?? "")"
+            switch event.payload {
+            case .runStarted(let fields):
+                detail = "run of \(state.ir.runbook.name) (\(state.runbookPath)) by \(fields.user ?? "?") on \(fields.host ?? "?")\(fields.commit.map { " at \($0.prefix(10))" } ?? "")"
+            case .stepStarted(let fields): detail = "step \(fields.step ?? "") started (\(fields.action?.rawValue ?? ""))"
+            case .attemptStarted(let fields):
+                detail = fields.command.map { "attempt \(fields.attempt ?? 1) of \(fields.step ?? ""): `\($0)`" } ?? "attempt \(fields.attempt ?? 1) of \(fields.step ?? "")"
             case .attemptFinished, .processStarted: continue
-            case .stepFinished:
-                detail = "step \(event.step ?? "") \(event.outcome?.rawValue ?? "")\(event.reason.map { ": \($0)" } ?? "")"
-                if event.outcome == .succeeded, let id = event.step, let step = state.step(id), changesSomething(step) {
+            case .stepFinished(let fields):
+                detail = "step \(fields.step ?? "") \(fields.outcome?.rawValue ?? "")\(fields.reason.map { ": \($0)" } ?? "")"
+                if fields.outcome == .succeeded, let id = fields.step, let step = state.step(id), changesSomething(step) {
                     mitigatedAt = RunState.date(event.time)
                 }
-            case .approval: detail = "step \(event.step ?? "") \(event.decision?.rawValue ?? "") (\(event.by ?? ""))"
-            case .configChanged: detail = "\(event.key ?? "") changed in store \(event.store ?? "")"
-            case .message: detail = event.text ?? ""
-            case .signal: detail = "\(event.signal ?? "signal") received\(event.text.map { ": \($0)" } ?? "")"
-            case .rollbackStarted: detail = "rollback of \(event.step ?? "") started"
-            case .rollbackFinished: detail = "rollback of \(event.step ?? "") \(event.outcome?.rawValue ?? "")\(event.reason.map { ": \($0)" } ?? "")"
-            case .runResumed: detail = "run resumed by \(event.user ?? "?")"
-            case .runFinished: detail = "run finished: \(event.status?.rawValue ?? "")\(event.reason.map { " (\($0))" } ?? "")"
+            case .approval(let fields): detail = "step \(fields.step ?? "") \(fields.decision?.rawValue ?? "") (\(fields.by ?? ""))"
+            case .configChanged(let fields): detail = "\(fields.key ?? "") changed in store \(fields.store ?? "")"
+            case .message(let fields): detail = fields.text ?? ""
+            case .signal(let fields): detail = "\(fields.signal ?? "signal") received\(fields.text.map { ": \($0)" } ?? "")"
+            case .rollbackStarted(let fields): detail = "rollback of \(fields.step ?? "") started"
+            case .rollbackFinished(let fields):
+                detail = "rollback of \(fields.step ?? "") \(fields.outcome?.rawValue ?? "")\(fields.reason.map { ": \($0)" } ?? "")"
+            case .runResumed(let fields): detail = "run resumed by \(fields.user ?? "?")"
+            case .runFinished(let fields): detail = "run finished: \(fields.status?.rawValue ?? "")\(fields.reason.map { " (\($0))" } ?? "")"
             }
             entries.append(Entry(time: event.time, event: event.event.rawValue, detail: detail))
         }

@@ -238,7 +238,7 @@ final class SmallFilesystem {
         #expect(try fixture.rbc(["run", "rb.yaml"]).status == 0)
         #expect(FileManager.default.fileExists(atPath: fixture.path + "/made"))
         let journal = try #require(fixture.journals.first)
-        let started = try #require(try Journal.read(journal).first)
+        let started = try #require(try Journal.read(journal).first?.runStarted)
         #expect(started.stores?["default"] == URL(fileURLWithPath: fixture.path + "/config/flags.json").standardizedFileURL.path)
         #expect(started.workingDirectory.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }
                 == URL(fileURLWithPath: fixture.path).resolvingSymlinksInPath().path)
@@ -469,8 +469,8 @@ final class SmallFilesystem {
             let changed = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: target))) as? NSDictionary)
             #expect(changed == ["a": ["b": 1], "keep": [1, 2], "n": ["x": 1, "y": ["z": "v"]]] as NSDictionary, "\(changed)")
             let changes = try fixture.events().filter { $0.event == .configChanged }
-            #expect(changes.first?.undoKey == "a" && changes.first?.previous == .int(5), "the scalar it replaced is journaled")
-            #expect(changes.first?.path == target, "the link's target is journaled")
+            #expect(changes.first?.configChanged?.undoKey == "a" && changes.first?.configChanged?.previous == .int(5), "the scalar it replaced is journaled")
+            #expect(changes.first?.configChanged?.path == target, "the link's target is journaled")
             let rollback = try fixture.rbc(["rollback", "last", "--yes"])
             #expect(rollback.status == 0, "\(rollback.stderr)")
             #expect((try? String(contentsOfFile: target, encoding: .utf8)) == original, "restored byte for byte")

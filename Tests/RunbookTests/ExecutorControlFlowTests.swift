@@ -251,7 +251,7 @@ func fakeStep(_ id: String, _ fields: String = "", timeout: String = "10s", roll
         #expect(outcome.exitCode == 0)
         #expect(fake.clock.waits == [1000, 3000])
         #expect(fake.events(.attemptFinished, step: "flaky").map(\.outcome) == [.failed, .failed, .succeeded])
-        #expect(fake.events(.attemptStarted, step: "flaky").map(\.attempt) == [1, 2, 3])
+        #expect(fake.events(.attemptStarted, step: "flaky").map { $0.attemptStarted?.attempt } == [1, 2, 3])
     }
 
     @Test func oneDeadlineBoundsEveryAttemptAndTheWaitsBetweenThem() throws {
@@ -357,8 +357,8 @@ func fakeStep(_ id: String, _ fields: String = "", timeout: String = "10s", roll
         #expect(outcome.exitCode == 130)
         #expect(fake.log.actions == ["run a", "run b", "run undo-a"])
         #expect(fake.events(.stepFinished, step: "b").first?.outcome == .interrupted)
-        #expect(fake.events(.signal).first?.signal == "SIGINT")
-        #expect(fake.finished?.status == .rolledBack)
+        #expect(fake.events(.signal).first?.signalReceived?.signal == "SIGINT")
+        #expect(fake.finished?.runFinished?.status == .rolledBack)
     }
 
     @Test func aSecondSignalSkipsTheRemainingRollbacksWhenConfirmed() throws {
@@ -454,7 +454,7 @@ func fakeStep(_ id: String, _ fields: String = "", timeout: String = "10s", roll
         fake.prompter = FakePrompter(answer: false)
         let outcome = try fake.run(runbook(fakeStep("a") + fakeStep("b", "confirm: true")))
         #expect(fake.log.actions == ["run a", "run undo-a"])
-        #expect(fake.events(.approval, step: "b").first?.decision == .refused)
+        #expect(fake.events(.approval, step: "b").first?.approval?.decision == .refused)
         #expect(outcome.status == .rolledBack)
     }
 }

@@ -54,6 +54,19 @@ final class RunFixture {
     }
 }
 
+/// One kind's fields of a journal event, nil for an event of another kind.
+extension JournalEvent {
+    var runStarted: RunStarted? { if case .runStarted(let fields) = payload { fields } else { nil } }
+    var stepFinished: StepFinished? { if case .stepFinished(let fields) = payload { fields } else { nil } }
+    var runFinished: RunFinished? { if case .runFinished(let fields) = payload { fields } else { nil } }
+    var approval: Approval? { if case .approval(let fields) = payload { fields } else { nil } }
+    var configChanged: ConfigChanged? { if case .configChanged(let fields) = payload { fields } else { nil } }
+    var processStarted: ProcessStarted? { if case .processStarted(let fields) = payload { fields } else { nil } }
+    var attemptStarted: AttemptStarted? { if case .attemptStarted(let fields) = payload { fields } else { nil } }
+    var attemptFinished: AttemptFinished? { if case .attemptFinished(let fields) = payload { fields } else { nil } }
+    var signalReceived: SignalReceived? { if case .signal(let fields) = payload { fields } else { nil } }
+}
+
 func runbook(_ steps: String, extra: String = "") -> String {
     "runbook:\n  name: \"Test\"\n  severity: P3\n  owner: t\n\(extra)  steps:\n\(steps)"
 }
@@ -114,7 +127,7 @@ func isRunning(_ pid: pid_t) -> Bool {
         let events = try fixture.events()
         #expect(events.filter { $0.event == .rollbackFinished }.map(\.step) == ["two", "one"])
         #expect(events.last?.event == .runFinished)
-        #expect(events.last?.status == .rolledBack)
+        #expect(events.last?.runFinished?.status == .rolledBack)
         #expect(events.map(\.seq) == Array(1...events.count), "every event numbered, in order")
     }
 
@@ -126,7 +139,7 @@ func isRunning(_ pid: pid_t) -> Bool {
         #expect(fixture.read("log") == "one\ntwo\nthree\nfour\nundo-three\nundo-two\nundo-one\n")
         let events = try fixture.events()
         #expect(events.filter { $0.event == .rollbackFinished }.map(\.outcome) == [.succeeded, .failed, .succeeded])
-        #expect(events.last?.status == .rollbackFailed)
+        #expect(events.last?.runFinished?.status == .rollbackFailed)
     }
 
     @Test func retriesWithBackoffUntilSuccess() throws {
@@ -143,7 +156,7 @@ func isRunning(_ pid: pid_t) -> Bool {
         #expect(run.status == 0, "\(run.stderr)")
         let attempts = try fixture.events().filter { $0.event == .attemptFinished }
         #expect(attempts.map(\.outcome) == [.failed, .failed, .succeeded])
-        #expect(attempts.map(\.attempt) == [1, 2, 3])
+        #expect(attempts.map { $0.attemptFinished?.attempt } == [1, 2, 3])
     }
 
     @Test func theStepTimeoutBoundsEveryAttempt() throws {
@@ -180,9 +193,9 @@ func isRunning(_ pid: pid_t) -> Bool {
         #expect(process.terminationStatus == 130)
         #expect(fixture.read("log") == "one\nundo-one\n")
         let events = try fixture.events()
-        #expect(events.contains { $0.event == .signal && $0.signal == "SIGINT" })
+        #expect(events.contains { $0.signalReceived?.signal == "SIGINT" })
         #expect(events.first { $0.event == .stepFinished && $0.step == "long" }?.outcome == .interrupted)
-        #expect(events.last?.status == .rolledBack)
+        #expect(events.last?.runFinished?.status == .rolledBack)
     }
 
     @Test func sigkillThenRollbackFromTheJournal() throws {
@@ -198,7 +211,7 @@ func isRunning(_ pid: pid_t) -> Bool {
         #expect(try fixture.waitFor { $0.event == .processStarted && $0.step == "long" })
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        let leftover = try #require(try fixture.events().last { $0.event == .processStarted }?.pid)
+        let leftover = try #require(try fixture.events().last { $0.event == .processStarted }?.processStarted?.pid)
         #expect(isRunning(leftover), "SIGKILL cannot end the step's process group: it is still running")
         #expect(fixture.read("log") == "one\ntwo\n")
         let runs = try fixture.rbc(["runs"])
@@ -283,7 +296,7 @@ func isRunning(_ pid: pid_t) -> Bool {
         let events = try fixture.events()
         #expect(events.contains { $0.event == .runResumed })
         #expect(events.filter { $0.event == .stepStarted && $0.step == "first" }.count == 1, "completed steps are not run again")
-        #expect(events.last?.status == .succeeded)
+        #expect(events.last?.runFinished?.status == .succeeded)
     }
 
     @Test func webhooksAndHTTPReachALoopbackServer() throws {
@@ -335,8 +348,8 @@ func isRunning(_ pid: pid_t) -> Bool {
         #expect(refused.status == 1)
         #expect(fixture.read("log") == "one\nundo-one\n", "never approved on anyone's behalf")
         let approval = try fixture.events().first { $0.event == .approval }
-        #expect(approval?.decision == .refused)
-        #expect(approval?.by == "no terminal")
+        #expect(approval?.approval?.decision == .refused)
+        #expect(approval?.approval?.by == "no terminal")
         try "".write(to: fixture.url.appendingPathComponent("log"), atomically: true, encoding: .utf8)
         let approved = try fixture.rbc(["run", "rb.yaml", "--approve", "dangerous"])
         #expect(approved.status == 0, "\(approved.stderr)")
@@ -404,9 +417,9 @@ func isRunning(_ pid: pid_t) -> Bool {
         let expected = try JSONSerialization.jsonObject(with: Data(original.utf8)) as? NSDictionary
         #expect(restored == expected, "values restored, and the key that did not exist removed: \(fixture.read("flags.json"))")
         let changes = try fixture.events().filter { $0.event == .configChanged }
-        #expect(changes.map(\.previousPresent) == [true, false, true])
-        #expect(changes.last?.previous == .int(1), "journaled as the number it was")
-        #expect(changes.first?.previous == .int(1000))
+        #expect(changes.map { $0.configChanged?.previousPresent } == [true, false, true])
+        #expect(changes.last?.configChanged?.previous == .int(1), "journaled as the number it was")
+        #expect(changes.first?.configChanged?.previous == .int(1000))
     }
 
     @Test func planHasNoSideEffects() throws {
@@ -451,7 +464,7 @@ func isRunning(_ pid: pid_t) -> Bool {
         let allowed = try TestSupport.rbc(["run", "rb.yaml", "--allow-dirty"], in: repo.path)
         #expect(allowed.status == 0, "\(allowed.stderr)")
         let journal = try #require(RunState.list(in: repo.path + "/.rbc/runs").first)
-        let started = try #require(try Journal.read(journal).first)
+        let started = try #require(try Journal.read(journal).first?.runStarted)
         #expect(started.commit == (try repo.git("rev-parse", "HEAD")).trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(started.dirty == true)
     }

@@ -113,11 +113,11 @@ func httpStep(_ id: String, url: String, timeout: String, extra: String = "") ->
         let events = try fixture.events()
         let finished = events.filter { $0.event == .attemptFinished }
         #expect(finished.map(\.outcome) == [.timedOut, .timedOut], "\(run.stderr)")
-        let late = try #require(finished.first?.durationMs)
-        let drip = try #require(finished.last?.durationMs)
+        let late = try #require(finished.first?.attemptFinished?.durationMs)
+        let drip = try #require(finished.last?.attemptFinished?.durationMs)
         // Each attempt's deadline as journaled (what is left of the step's timeout when it starts);
         // libcurl's clock may fire a few ms early, seconds rounded down would be hundreds of ms early.
-        let deadlines = events.filter { $0.event == .attemptStarted }.compactMap(\.timeoutMs)
+        let deadlines = events.filter { $0.event == .attemptStarted }.compactMap { $0.attemptStarted?.timeoutMs }
         #expect(deadlines.count == 2 && late >= deadlines[0] - 100 && drip >= deadlines[1] - 100, "failed before the deadline: \(late), \(drip) ms of \(deadlines)")
         // Kept, not waited out: the answer would take 6 s, the drip 20 s.
         #expect(late < 5000 && drip < 5000, "late \(late) ms, drip \(drip) ms")
@@ -139,21 +139,21 @@ func httpStep(_ id: String, url: String, timeout: String, extra: String = "") ->
         let events = try fixture.events()
         let eight = try #require(events.first { $0.event == .stepFinished && $0.step == "eight-mib" })
         #expect(eight.outcome == .succeeded)
-        #expect(eight.outputs == ["first": "BEGIN", "last": "END"], "the head and the tail are kept")
+        #expect(eight.stepFinished?.outputs == ["first": "BEGIN", "last": "END"], "the head and the tail are kept")
         let attempt = try #require(events.first { $0.event == .attemptFinished && $0.step == "eight-mib" })
-        let excerpt = attempt.stdout ?? ""
+        let excerpt = attempt.attemptFinished?.stdout ?? ""
         #expect(excerpt.hasPrefix("BEGIN") && excerpt.hasSuffix("END") && excerpt.utf8.count < 16 * 1024, "an excerpt of the head and the tail")
-        #expect(attempt.bodyBytes == 8 << 20)
+        #expect(attempt.attemptFinished?.bodyBytes == 8 << 20)
         // The whole GiB went through rbc, so a capture that kept the body could not stay under the bound.
         let whole = try #require(events.first { $0.event == .attemptFinished && $0.step == "one-gib" })
-        #expect(whole.outcome == .succeeded && whole.bodyBytes == gib, "\(whole.outcome?.rawValue ?? "-"): \(whole.bodyBytes ?? -1) bytes, \(whole.reason ?? "")")
+        #expect(whole.outcome == .succeeded && whole.attemptFinished?.bodyBytes == gib, "\(whole.outcome?.rawValue ?? "-"): \(whole.attemptFinished?.bodyBytes ?? -1) bytes, \(whole.reason ?? "")")
         let peak = try #require(Int(fixture.read("peak")), "no peak measured")
         #expect(peak < 256 * 1024, "a 1 GiB body took \(peak / 1024) MiB")
         // The deadline holds while a huge body streams in.
         let cut = try #require(events.first { $0.event == .attemptFinished && $0.step == "one-gib-in-two-seconds" })
         #expect(cut.outcome == .timedOut || cut.outcome == .succeeded)
-        #expect((cut.durationMs ?? .max) < 2000 + 3000, "the 2 s deadline held: \(cut.durationMs ?? -1) ms")
-        #expect(cut.bodyBytes ?? 0 > 0, "the body was streaming when the deadline came")
+        #expect((cut.attemptFinished?.durationMs ?? .max) < 2000 + 3000, "the 2 s deadline held: \(cut.attemptFinished?.durationMs ?? -1) ms")
+        #expect(cut.attemptFinished?.bodyBytes ?? 0 > 0, "the body was streaming when the deadline came")
     }
 
     @Test func aSignalEndsARequestInFlight() throws {
@@ -169,6 +169,6 @@ func httpStep(_ id: String, url: String, timeout: String, extra: String = "") ->
         #expect(fixture.read("log") == "one\nundo-one\n")
         let events = try fixture.events()
         #expect(events.first { $0.event == .stepFinished && $0.step == "wait" }?.outcome == .interrupted)
-        #expect(events.last?.status == .rolledBack)
+        #expect(events.last?.runFinished?.status == .rolledBack)
     }
 }

@@ -354,7 +354,7 @@ final class IncidentFixture {
         #expect(started.runbook == "Test" && started.runbookPath == "rb.yaml" && started.contentHash?.hasPrefix("sha256:") == true)
         #expect(events.last?.event == .runFinished && events.last?.runStatus == "succeeded")
         let journal = try Journal.read(fixture.path + "/.rbc/runs/20241115T143000.000Z-0000.jsonl")
-        #expect(journal.first?.incident == Self.id, "the journal names its incident")
+        #expect(journal.first?.runStarted?.incident == Self.id, "the journal names its incident")
         _ = try fixture.rbc(["incident", "status", Self.id, "mitigated", "--now", "2024-11-15T14:35:00Z"])
         _ = try fixture.rbc(["incident", "resolve", Self.id, "--root-cause", "x", "--resolution", "y", "--now", "2024-11-15T14:40:00Z"])
         let late = try fixture.rbc(["run", "rb.yaml", "--incident", Self.id])

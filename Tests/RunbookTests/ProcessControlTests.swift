@@ -141,7 +141,7 @@ func uniqueSleep() -> String { "\(Int.random(in: 40...90)).\(Int.random(in: 100_
         #expect(processes(matching: "sleep \(marker)").isEmpty)
         let events = try fixture.events()
         let attempt = try #require(events.first { $0.event == .attemptFinished && $0.step == "escape" })
-        #expect((attempt.durationMs ?? .max) < 2000, "the step waited for the escaped process's pipe: \(attempt.durationMs ?? -1) ms")
+        #expect((attempt.attemptFinished?.durationMs ?? .max) < 2000, "the step waited for the escaped process's pipe: \(attempt.attemptFinished?.durationMs ?? -1) ms")
         #expect(events.contains { $0.event == .message && $0.step == "escape" && ($0.text ?? "").contains("\(escaped)") },
                 "ending a leftover process is journaled")
     }
@@ -260,7 +260,7 @@ func uniqueSleep() -> String { "\(Int.random(in: 40...90)).\(Int.random(in: 100_
         #expect(attempt.outcome == .timedOut)
         // The guarantee is timeout + grace + 200 ms (`make bench` measures the overshoot); on a loaded
         // test machine this only tells a kept deadline from one that waited for the sleep (40 s or more).
-        #expect((attempt.durationMs ?? .max) < 1000 + 1000 + 5000, "took \(attempt.durationMs ?? -1) ms")
+        #expect((attempt.attemptFinished?.durationMs ?? .max) < 1000 + 1000 + 5000, "took \(attempt.attemptFinished?.durationMs ?? -1) ms")
     }
 
     @Test func sigtermWhileAnEscapedProcessHoldsThePipe() throws {
@@ -283,7 +283,7 @@ func uniqueSleep() -> String { "\(Int.random(in: 40...90)).\(Int.random(in: 100_
         #expect(processes(matching: "sleep \(marker)").isEmpty)
         let events = try fixture.events()
         #expect(events.first { $0.event == .stepFinished && $0.step == "hold" }?.outcome == .interrupted)
-        #expect(events.last?.status == .rolledBack)
+        #expect(events.last?.runFinished?.status == .rolledBack)
     }
 
     @Test(arguments: ["SIGHUP", "SIGPIPE"])
@@ -307,9 +307,9 @@ func uniqueSleep() -> String { "\(Int.random(in: 40...90)).\(Int.random(in: 100_
         #expect(fixture.read("log") == "one\nundo-one\n", "the completed step is rolled back")
         #expect(processes(matching: "sleep \(marker)").isEmpty, "the step's process outlived rbc")
         let events = try fixture.events()
-        #expect(events.contains { $0.event == .signal && $0.signal == name })
+        #expect(events.contains { $0.signalReceived?.signal == name })
         #expect(events.first { $0.event == .stepFinished && $0.step == "long" }?.outcome == .interrupted)
-        #expect(events.last?.status == .rolledBack)
+        #expect(events.last?.runFinished?.status == .rolledBack)
     }
 
     @Test func aClosedStdoutStopsTheRunAndRollsBack() throws {
@@ -329,9 +329,9 @@ func uniqueSleep() -> String { "\(Int.random(in: 40...90)).\(Int.random(in: 100_
         #expect(fixture.read("status") == "130\n", "rbc exits 130, like on SIGTERM, instead of dying of SIGPIPE (141)")
         #expect(fixture.read("log") == "one\nundo-one\n")
         let events = try fixture.events()
-        #expect(events.contains { $0.event == .signal && $0.signal == "SIGPIPE" })
+        #expect(events.contains { $0.signalReceived?.signal == "SIGPIPE" })
         #expect(events.first { $0.event == .stepFinished && $0.step == "talk" }?.outcome == .interrupted)
-        #expect(events.last?.status == .rolledBack)
+        #expect(events.last?.runFinished?.status == .rolledBack)
         #expect(events.filter { $0.event == .signal }.count == 1, "a pipe that stays closed is one stop, not a second signal")
     }
 

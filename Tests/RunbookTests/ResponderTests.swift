@@ -261,7 +261,7 @@ import Testing
         let runs = try fixture.rbc(["runs"])
         #expect(runs.stdout.contains("interrupted"), "\(runs.stdout)")
         #expect(runs.stdout.contains("≥"), "a killed run's duration is a lower bound: \(runs.stdout)")
-        if let pid = try fixture.events().first(where: { $0.event == .processStarted })?.pid { kill(-pid, SIGKILL) }
+        if let pid = try fixture.events().first(where: { $0.event == .processStarted })?.processStarted?.pid { kill(-pid, SIGKILL) }
     }
 
     @Test func planShowsTheDefaultTimeout() throws {
@@ -465,10 +465,10 @@ func answering(_ answers: String, _ arguments: [String], in fixture: RunFixture)
         // go on without it; skip three. The failure the person skipped is still a failure.
         let run = try answering("r\nr\nzzz\nr\ns\ns\n", ["run", "rb.yaml", "--step"], in: fixture)
         #expect(run.status == 1, "\(run.stderr)")
-        #expect(try fixture.events().last { $0.event == .runFinished }?.status == .completedWithFailures)
+        #expect(try fixture.events().last { $0.event == .runFinished }?.runFinished?.status == .completedWithFailures)
         #expect(run.stderr.contains("$ echo flaky >> log; test -f ok"), "the exact command is shown: \(run.stderr)")
         #expect(fixture.read("log") == "one\nflaky\nflaky\n")
-        let answers = try fixture.events().filter { $0.event == .approval && $0.by == "step mode" }.map { "\($0.step ?? ""):\($0.text ?? "")" }
+        let answers = try fixture.events().filter { $0.approval?.by == "step mode" }.map { "\($0.step ?? ""):\($0.text ?? "")" }
         #expect(answers == ["one:run", "flaky:run", "flaky:retry", "flaky:skip", "three:skip"], "\(answers)")
     }
 
@@ -495,7 +495,7 @@ func answering(_ answers: String, _ arguments: [String], in fixture: RunFixture)
         #expect(process.terminationStatus == 0, "\(screen)")
         #expect(screen.contains("$ echo two >> log") && screen.contains("[r]un, [s]kip, [a]bort?"), "\(screen)")
         #expect(fixture.read("log") == "one\n")
-        let answers = try fixture.events().filter { $0.event == .approval && $0.by == "step mode" }.map { $0.text ?? "" }
+        let answers = try fixture.events().filter { $0.approval?.by == "step mode" }.map { $0.text ?? "" }
         #expect(answers == ["run", "skip"])
     }
 
@@ -566,7 +566,7 @@ func answering(_ answers: String, _ arguments: [String], in fixture: RunFixture)
         #expect(run.status == 0, "\(stderr)")
         #expect(stderr.contains("[1] Option A: Restart") && stderr.contains("[2] Option B: Rollback"), "\(stderr)")
         #expect(fixture.read("log") == "shared\nrollback\n")
-        let choice = try fixture.events().first { $0.event == .approval && $0.by == "step mode" }
+        let choice = try fixture.events().first { $0.approval?.by == "step mode" }
         #expect(choice?.text == "choose Option B: Rollback")
     }
 }

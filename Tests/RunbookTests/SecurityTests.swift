@@ -231,7 +231,7 @@ func expectNoLeak(_ texts: [(String, String)], of secret: String, sourceLocation
         """, extra: "  params:\n    p: {type: string, required: true}\n"))
         let run = try fixture.rbc(["run", "rb.yaml", "--param", "p=hello", "--force"])
         #expect(run.status == 0, "\(run.stderr)")
-        let started = try #require(try fixture.events().first)
+        let started = try #require(try fixture.events().first?.runStarted)
         #expect(started.overriddenFindings?.contains { $0.hasPrefix("RB040 ") } == true, "\(started.overriddenFindings ?? [])")
     }
 

@@ -6,13 +6,9 @@ import RunbookSema
 
 extension Executor {
     func execute(_ action: ActionIR, step: StepIR, fieldPrefix: String, timeoutMs: Int, attempt: Int) -> AttemptResult {
-        var started = JournalEvent(.attemptStarted)
-        started.step = step.id
-        started.attempt = attempt
-        started.action = action.kind.rawValue
-        started.timeoutMs = timeoutMs
-        started.command = action.command.map { display($0, field: fieldPrefix + "command", step: step) }
-        guard record(started) else {
+        let started = JournalEvent.AttemptStarted(step: step.id, attempt: attempt, action: action.kind, timeoutMs: timeoutMs,
+                                                  command: action.command.map { display($0, field: fieldPrefix + "command", step: step) })
+        guard record(JournalEvent(.attemptStarted(started))) else {
             return AttemptResult(status: .failed, reason: "not performed: \(journalFailure ?? "cannot write the journal")")
         }
         var result: AttemptResult
@@ -28,10 +24,7 @@ extension Executor {
         } catch {
             result = AttemptResult(status: .failed, reason: "\(error)")
         }
-        var finished = JournalEvent(.attemptFinished)
-        finished.step = step.id
-        finished.attempt = attempt
-        finished.outcome = result.status
+        var finished = JournalEvent.AttemptFinished(step: step.id, attempt: attempt, outcome: result.status)
         finished.reason = result.reason.map(redact)
         finished.exitCode = result.exitCode
         finished.httpStatus = result.httpStatus
@@ -39,7 +32,7 @@ extension Executor {
         finished.durationMs = result.durationMs
         finished.stdout = result.stdout.isEmpty ? nil : excerpt(result.stdout)
         finished.stderr = result.stderr.isEmpty ? nil : excerpt(result.stderr)
-        record(finished)
+        record(JournalEvent(.attemptFinished(finished)))
         return result
     }
 

@@ -14,12 +14,9 @@ extension Executor {
         // One redactor per stream: each holds back what may still become a secret.
         let streams = [StreamRedactor(redactor), StreamRedactor(redactor)]
         let journalStart: (pid_t) -> Void = { pid in
-            var event = JournalEvent(.processStarted)
-            event.step = step.id
-            event.pid = pid
-            event.startTicks = self.runner.startTicks(of: pid)
+            let started = JournalEvent.ProcessStarted(step: step.id, pid: pid, startTicks: self.runner.startTicks(of: pid))
             // A process the journal does not know of must not go on: end it at once.
-            if !self.record(event) { self.runner.interrupt() }
+            if !self.record(JournalEvent(.processStarted(started))) { self.runner.interrupt() }
         }
         let run = try runner.run(command: command, shell: shell, environment: environment, timeoutMs: timeoutMs, started: journalStart) { chunk, isError in
             let text = streams[isError ? 1 : 0].feed(chunk)
@@ -31,11 +28,9 @@ extension Executor {
         }
         if !run.leftovers.isEmpty {
             // Background processes (in the command's group, or escaped from it) do not outlive their step.
-            var event = JournalEvent(.message)
-            event.step = step.id
-            event.text = "ended \(run.leftovers.count) process\(run.leftovers.count == 1 ? "" : "es") the command left running: \(run.leftovers.map(String.init).joined(separator: ", "))"
-            record(event)
-            output.note("  \(event.text ?? "")")
+            let text = "ended \(run.leftovers.count) process\(run.leftovers.count == 1 ? "" : "es") the command left running: \(run.leftovers.map(String.init).joined(separator: ", "))"
+            record(JournalEvent(.message(.init(step: step.id, text: text))))
+            output.note("  \(text)")
         }
         var result = AttemptResult(status: .succeeded, exitCode: run.exitCode, stdout: run.stdout, stderr: run.stderr, durationMs: run.durationMs)
         switch run.ending {

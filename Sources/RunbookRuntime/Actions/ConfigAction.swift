@@ -16,17 +16,14 @@ extension Executor {
         let value = try configValue(action, step: step, field: fieldPrefix + "value")
         // What the store held is on disk before the store changes: the automatic rollback needs it.
         let change = try effects.stores.set(key, to: value, in: store) { change in
-            var event = JournalEvent(.configChanged)
-            event.step = step.id
-            event.store = storeName
-            event.path = change.path
-            event.key = key
-            event.undoKey = change.undoKey == key ? nil : change.undoKey
-            event.previous = change.previous
-            event.previousPresent = change.previous != nil
-            event.previousSource = change.previousSource
-            event.value = value
-            guard self.record(event) else { throw ConfigStore.Failure(description: "not changed: \(self.journalFailure ?? "cannot write the journal")") }
+            var changed = JournalEvent.ConfigChanged(step: step.id, store: storeName, key: key)
+            changed.path = change.path
+            changed.undoKey = change.undoKey == key ? nil : change.undoKey
+            changed.previous = change.previous
+            changed.previousPresent = change.previous != nil
+            changed.previousSource = change.previousSource
+            changed.value = value
+            guard self.record(JournalEvent(.configChanged(changed))) else { throw ConfigStore.Failure(description: "not changed: \(self.journalFailure ?? "cannot write the journal")") }
         }
         // When a shallower key was replaced or created, this key itself did not exist before.
         let previous = change.undoKey == key ? change.previous : nil

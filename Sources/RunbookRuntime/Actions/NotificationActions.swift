@@ -27,9 +27,7 @@ extension Executor {
     /// Posts to a webhook, or prints (and journals) when none is configured.
     func deliver(_ webhook: Webhook?, what: String, timeoutMs: Int, payload: (Webhook.Format) -> [String: Any], fallback: String) throws -> AttemptResult {
         guard let webhook else {
-            var event = JournalEvent(.message)
-            event.text = redact(fallback)
-            guard record(event) else { return AttemptResult(status: .failed, reason: "not performed: \(journalFailure ?? "cannot write the journal")") }
+            guard record(JournalEvent(.message(.init(text: redact(fallback))))) else { return AttemptResult(status: .failed, reason: "not performed: \(journalFailure ?? "cannot write the journal")") }
             output.note("  \(redact(fallback))")
             return AttemptResult(status: .succeeded, reason: "no webhook configured: printed")
         }
