@@ -205,7 +205,7 @@ public struct RepositoryInspection: Sendable {
         var positions: [String: [Int]] = [:]
         var spelling: [String: String] = [:]
         for file in files {
-            let headings = MarkdownDocument.parse(file.text).children.filter { $0.type == "heading" && $0.headingLevel == 2 }
+            let headings = MarkdownDocument.parse(file.text).children.filter { $0.type == .heading && $0.headingLevel == 2 }
                 .map { HeadingAnchors.headingText($0) }
             var seen = Set<String>()
             for (position, heading) in headings.enumerated() {

@@ -42,17 +42,17 @@ public struct PageOutline: Sendable {
         var stack = [document]
         while let node = stack.popLast() {
             switch node.type {
-            case "heading":
+            case .heading:
                 let range = node.range(in: file)
                 var start = range.start
                 while start < range.end, file.bytes[start] == UInt8(ascii: "#") || file.bytes[start] == 0x20 { start += 1 }
                 headings.append(Heading(level: node.headingLevel, text: HeadingAnchors.headingText(node),
                                         range: SourceRange(start: start, end: max(start, file.lineRange(node.startLine).end))))
-            case "code_block" where node.fenceInfo != nil:
+            case .codeBlock where node.fenceInfo != nil:
                 if let fence = Self.unclosedFence(node, in: file) { unclosed.append(fence) }
-            case "link", "image":
+            case .link, .image:
                 if let url = node.url {
-                    links.append(Link(destination: url, range: Self.destinationRange(node.range(in: file), in: file), isImage: node.type == "image"))
+                    links.append(Link(destination: url, range: Self.destinationRange(node.range(in: file), in: file), isImage: node.type == .image))
                 }
             default: break
             }

@@ -218,4 +218,20 @@ import Testing
         #expect(ir.stdout.contains("\"command\" : \"oc logs -l app=prometheus"), "\(ir.stdout)")
         #expect(!ir.stdout.contains("\"command\" : \"default_runtime"), "\(ir.stdout)")
     }
+
+    // MARK: - Credentials
+
+    /// A connection string shown as an example, whose password is words describing it
+    /// (`a-secret-password`), holds no credential; one with a password that looks real does.
+    @Test func aPasswordThatDescribesItselfIsAPlaceholder() throws {
+        let page = Self.page + """
+        You should see a connection string that looks similar to `mysql2://app-user2:a-secret-password@hostname/app_production`.
+
+        The old one was `mysql2://app-user2:Xk29fjQ1vR@db-1/app_production`.
+
+        """
+        let run = try Self.run(["page.md": page], ["check", "page.md", "--no-git", "--no-shellcheck", "--format", "concise"])
+        let credentials = Self.lines(run, "RB009")
+        #expect(credentials.count == 1 && credentials.first?.contains("page.md:12:") == true, "\(run.stdout)")
+    }
 }

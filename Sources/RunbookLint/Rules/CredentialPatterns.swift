@@ -73,6 +73,10 @@ struct CredentialPattern: Sendable {
         // `secret.name`, `data.password`: a dotted path of words names where the value lives (tokens
         // with dots, `hvs.…` or JWTs, have digits in their random parts).
         if value.range(of: #"^[A-Za-z_][A-Za-z_-]{0,31}(?:\.[A-Za-z_][A-Za-z_-]{0,31})+$"#, options: .regularExpression) != nil { return true }
+        // `a-secret-password`, `my_token`: words only, naming what goes there; a credential has digits or
+        // random letters, not a description of itself.
+        if lowered.range(of: #"^[a-z]+(?:[-_][a-z]+)*$"#, options: .regularExpression) != nil,
+           ["password", "passwd", "secret", "token", "apikey"].contains(where: { lowered.contains($0) }) { return true }
         return dummyWords.contains { lowered.contains($0) }
     }
 }

@@ -23,7 +23,8 @@ struct CredentialRule: LintRule {
         References and placeholders are not credentials: `${{ params.x }}`, `$VAR`, `${VAR}`, \
         `$(command)`, `<password>`, `[password]`, `***`, `xxxx`, a dotted path to where the value lives \
         (`secret.name`), and documented dummy values such as AWS's `AKIAIOSFODNN7EXAMPLE` (anything \
-        containing `EXAMPLE`, `changeme`, `placeholder`, `dummy`, `sample`, `fake`, `wrong`, `your-`). The message masks what it found. Declare a `secret: true` parameter and pass the value \
+        containing `EXAMPLE`, `changeme`, `placeholder`, `dummy`, `sample`, `fake`, `wrong`, `your-`, and words \
+        that only describe themselves, like `a-secret-password` or `my_token`). The message masks what it found. Declare a `secret: true` parameter and pass the value \
         at run time instead; rotate the credential that was committed.
         """,
         triggering: [

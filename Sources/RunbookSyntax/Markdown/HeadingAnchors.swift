@@ -77,8 +77,8 @@ public enum HeadingAnchors {
         var htmlBlocks: [String] = []
         while let node = stack.popLast() {
             switch node.type {
-            case "heading": headings.append(node)
-            case "html_block", "html_inline": htmlBlocks.append(node.literal ?? "")
+            case .heading: headings.append(node)
+            case .htmlBlock, .htmlInline: htmlBlocks.append(node.literal ?? "")
             default: break
             }
             stack.append(contentsOf: node.children.reversed())
@@ -130,9 +130,9 @@ public enum HeadingAnchors {
         var stack = [node]
         while let current = stack.popLast() {
             switch current.type {
-            case "text", "code": text += current.literal ?? ""
-            case "softbreak", "linebreak": text += " "
-            case "html_inline": break
+            case .text, .code: text += current.literal ?? ""
+            case .softBreak, .lineBreak: text += " "
+            case .htmlInline: break
             default: stack.append(contentsOf: current.children.reversed())
             }
         }

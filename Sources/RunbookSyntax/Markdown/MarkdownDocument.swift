@@ -4,9 +4,56 @@
 import CCmarkGFM
 import RunbookSource
 
+/// cmark-gfm's node types: the core ones and those of the table, strikethrough and tasklist
+/// extensions the parser attaches, named by `cmark_node_get_type_string` (the extensions' types
+/// are registered at run time, so the string is the one stable name).
+public enum MarkdownNodeType: Sendable, Equatable {
+    case document, blockQuote, list, item, codeBlock, htmlBlock, customBlock, paragraph, heading, thematicBreak, footnoteDefinition
+    case text, softBreak, lineBreak, code, htmlInline, customInline, emphasis, strong, link, image, footnoteReference
+    case table, tableHeader, tableRow, tableCell, strikethrough
+    /// A list item with a checkbox (`- [ ] …`): the tasklist extension gives it its own type.
+    case taskListItem
+    /// A type this list does not name (a newer cmark-gfm), by cmark's name for it.
+    case other(String)
+
+    init(cmarkName: String) {
+        switch cmarkName {
+        case "document": self = .document
+        case "block_quote": self = .blockQuote
+        case "list": self = .list
+        case "item": self = .item
+        case "code_block": self = .codeBlock
+        case "html_block": self = .htmlBlock
+        case "custom_block": self = .customBlock
+        case "paragraph": self = .paragraph
+        case "heading": self = .heading
+        case "thematic_break": self = .thematicBreak
+        case "footnote_definition": self = .footnoteDefinition
+        case "text": self = .text
+        case "softbreak": self = .softBreak
+        case "linebreak": self = .lineBreak
+        case "code": self = .code
+        case "html_inline": self = .htmlInline
+        case "custom_inline": self = .customInline
+        case "emph": self = .emphasis
+        case "strong": self = .strong
+        case "link": self = .link
+        case "image": self = .image
+        case "footnote_reference": self = .footnoteReference
+        case "table": self = .table
+        case "table_header": self = .tableHeader
+        case "table_row": self = .tableRow
+        case "table_cell": self = .tableCell
+        case "strikethrough": self = .strikethrough
+        case "tasklist": self = .taskListItem
+        default: self = .other(cmarkName)
+        }
+    }
+}
+
 /// A Markdown node as cmark-gfm parsed it, with its source position (1-based lines, byte columns).
 public final class MarkdownNode: Sendable {
-    public let type: String
+    public let type: MarkdownNodeType
     public let startLine: Int
     public let startColumn: Int
     public let endLine: Int
@@ -19,7 +66,7 @@ public final class MarkdownNode: Sendable {
     public let url: String?
     public let children: [MarkdownNode]
 
-    init(type: String, startLine: Int, startColumn: Int, endLine: Int, endColumn: Int, literal: String?,
+    init(type: MarkdownNodeType, startLine: Int, startColumn: Int, endLine: Int, endColumn: Int, literal: String?,
          fenceInfo: String?, headingLevel: Int, isOrderedList: Bool, url: String? = nil, children: [MarkdownNode]) {
         self.type = type
         self.startLine = startLine
@@ -37,9 +84,9 @@ public final class MarkdownNode: Sendable {
     /// Inline content as plain text: soft breaks become spaces, code spans keep their text.
     public var plainText: String {
         switch type {
-        case "text", "code", "html_inline": return literal ?? ""
-        case "softbreak": return " "
-        case "linebreak": return "\n"
+        case .text, .code, .htmlInline: return literal ?? ""
+        case .softBreak: return " "
+        case .lineBreak: return "\n"
         default: return children.map(\.plainText).joined()
         }
     }
@@ -81,7 +128,7 @@ public enum MarkdownDocument {
     }
 
     private static var empty: MarkdownNode {
-        MarkdownNode(type: "document", startLine: 1, startColumn: 1, endLine: 1, endColumn: 0, literal: nil,
+        MarkdownNode(type: .document, startLine: 1, startColumn: 1, endLine: 1, endColumn: 0, literal: nil,
                      fenceInfo: nil, headingLevel: 0, isOrderedList: false, children: [])
     }
 
@@ -112,17 +159,17 @@ public enum MarkdownDocument {
     }
 
     private static func make(_ node: OpaquePointer, children: [MarkdownNode]) -> MarkdownNode {
-        let type = cmark_node_get_type_string(node).map { String(cString: $0) } ?? "unknown"
+        let type = MarkdownNodeType(cmarkName: cmark_node_get_type_string(node).map { String(cString: $0) } ?? "unknown")
         let literal = cmark_node_get_literal(node).map { String(cString: $0) }
-        let info = type == "code_block" ? cmark_node_get_fence_info(node).map { String(cString: $0) } : nil
+        let info = type == .codeBlock ? cmark_node_get_fence_info(node).map { String(cString: $0) } : nil
         return MarkdownNode(
             type: type,
             startLine: Int(cmark_node_get_start_line(node)), startColumn: Int(cmark_node_get_start_column(node)),
             endLine: Int(cmark_node_get_end_line(node)), endColumn: Int(cmark_node_get_end_column(node)),
             literal: literal, fenceInfo: info,
-            headingLevel: type == "heading" ? Int(cmark_node_get_heading_level(node)) : 0,
-            isOrderedList: type == "list" && cmark_node_get_list_type(node) == CMARK_ORDERED_LIST,
-            url: type == "link" || type == "image" ? cmark_node_get_url(node).map { String(cString: $0) } : nil,
+            headingLevel: type == .heading ? Int(cmark_node_get_heading_level(node)) : 0,
+            isOrderedList: type == .list && cmark_node_get_list_type(node) == CMARK_ORDERED_LIST,
+            url: type == .link || type == .image ? cmark_node_get_url(node).map { String(cString: $0) } : nil,
             children: children)
     }
 }

@@ -267,7 +267,7 @@ private struct Builder {
         for index in 0..<frontMatterEnd where masked[index] != 0x0A && masked[index] != 0x0D { masked[index] = 0x20 }
         let document = MarkdownDocument.parse(String(decoding: masked, as: UTF8.self))
         outputFences = Self.fencesIntroducedAsOutput(document)
-        if metadata.isEmpty, frontSteps.isEmpty, frontProcedures.isEmpty, !document.children.contains(where: { $0.type != "html_block" }) {
+        if metadata.isEmpty, frontSteps.isEmpty, frontProcedures.isEmpty, !document.children.contains(where: { $0.type != .htmlBlock }) {
             if !bag.hasErrors {
                 bag.report(.emptyFile, "file is empty; a Markdown runbook has at least a title", at: .at(0))
             }
@@ -279,9 +279,9 @@ private struct Builder {
         var intro: [MarkdownNode] = []
         var sections: [(heading: MarkdownNode, blocks: [MarkdownNode])] = []
         for block in document.children {
-            if block.type == "heading", block.headingLevel == 1, title == nil, sections.isEmpty {
+            if block.type == .heading, block.headingLevel == 1, title == nil, sections.isEmpty {
                 title = block
-            } else if block.type == "heading", block.headingLevel <= 2 {
+            } else if block.type == .heading, block.headingLevel <= 2 {
                 sections.append((block, []))
             } else if sections.isEmpty {
                 intro.append(block)
@@ -317,7 +317,7 @@ private struct Builder {
         var introProse: [String] = []
 
         for block in intro {
-            if block.type == "paragraph" {
+            if block.type == .paragraph {
                 let found = labels(in: block)
                 for label in found.labels {
                     if MarkdownRunbookParser.metadataLabelKeys.contains(label.key) {
@@ -328,7 +328,7 @@ private struct Builder {
                     }
                 }
                 if !found.prose.isEmpty { introProse.append(found.prose) }
-            } else if block.type != "html_block" {
+            } else if block.type != .htmlBlock {
                 documentation.append(DocumentationSyntax(title: nil, markdown: file.slice(block.range(in: file)), range: block.range(in: file)))
             }
         }
@@ -339,9 +339,9 @@ private struct Builder {
             let kind = MarkdownRunbookParser.sectionKind(headingText)
             switch kind {
             case .description:
-                let paragraphs = section.blocks.filter { $0.type == "paragraph" }.map { labels(in: $0).prose }.filter { !$0.isEmpty }
+                let paragraphs = section.blocks.filter { $0.type == .paragraph }.map { labels(in: $0).prose }.filter { !$0.isEmpty }
                 descriptions.append(contentsOf: paragraphs)
-                let others = section.blocks.filter { $0.type != "paragraph" }
+                let others = section.blocks.filter { $0.type != .paragraph }
                 if !others.isEmpty {
                     documentation.append(documentationSection(section.heading, end: sectionEnd))
                 }
@@ -443,7 +443,7 @@ private struct Builder {
     /// one per shell fence.
     mutating func stepsFrom(_ blocks: [MarkdownNode], section: MarkdownNode, readOnly: Bool,
                             escalation: inout [YAMLNode]) -> [StepSyntax] {
-        if let firstHeading = blocks.firstIndex(where: { $0.type == "heading" && $0.headingLevel == 3 }) {
+        if let firstHeading = blocks.firstIndex(where: { $0.type == .heading && $0.headingLevel == 3 }) {
             // What comes before the first `###` (a numbered list, fences) is steps too.
             var steps = firstHeading > 0
                 ? stepsWithoutHeadings(Array(blocks[..<firstHeading]), section: section, readOnly: readOnly, proseIsStep: false)
@@ -460,7 +460,7 @@ private struct Builder {
                 }
             }
             for block in blocks {
-                if block.type == "heading", block.headingLevel == 3 {
+                if block.type == .heading, block.headingLevel == 3 {
                     flush(&self)
                     current = (block, [])
                 } else {
@@ -475,7 +475,7 @@ private struct Builder {
 
     /// Keeps blocks that are in no step as documentation under the section's title.
     mutating func keep(_ blocks: [MarkdownNode], section: MarkdownNode?) {
-        let kept = blocks.filter { $0.type != "html_block" && $0.type != "thematic_break" }
+        let kept = blocks.filter { $0.type != .htmlBlock && $0.type != .thematicBreak }
         guard let first = kept.first, let last = kept.last else { return }
         let range = SourceRange(start: first.range(in: file).start, end: last.range(in: file).end)
         let markdown = kept.map { file.slice($0.range(in: file)) }.joined(separator: "\n\n")
@@ -486,7 +486,7 @@ private struct Builder {
     /// One step per top-level numbered item; without a numbered list, one per shell fence; with
     /// neither, prose only is one manual step (when `proseIsStep`). What is in no step is kept.
     mutating func stepsWithoutHeadings(_ blocks: [MarkdownNode], section: MarkdownNode, readOnly: Bool, proseIsStep: Bool) -> [StepSyntax] {
-        if let listIndex = blocks.firstIndex(where: { $0.type == "list" && $0.isOrderedList }) {
+        if let listIndex = blocks.firstIndex(where: { $0.type == .list && $0.isOrderedList }) {
             keep(blocks.enumerated().filter { $0.offset != listIndex }.map(\.element), section: section)
             return listSteps(blocks[listIndex], readOnly: readOnly)
         }
@@ -496,17 +496,17 @@ private struct Builder {
         let fences = blocks.indices.filter { isCommandFence(blocks[$0]) }
         if let firstFence = fences.first {
             // What comes before the first fence, but the paragraph that names its step.
-            let namesFirst = firstFence > 0 && blocks[firstFence - 1].type == "paragraph" && labels(in: blocks[firstFence - 1]).labels.isEmpty
+            let namesFirst = firstFence > 0 && blocks[firstFence - 1].type == .paragraph && labels(in: blocks[firstFence - 1]).labels.isEmpty
             keep(Array(blocks[..<(namesFirst ? firstFence - 1 : firstFence)]), section: section)
         } else if !proseIsStep {
             keep(blocks, section: section)
         }
         for (number, fence) in fences.enumerated() {
-            let previous = fence > 0 && blocks[fence - 1].type == "paragraph" && labels(in: blocks[fence - 1]).labels.isEmpty ? blocks[fence - 1] : nil
+            let previous = fence > 0 && blocks[fence - 1].type == .paragraph && labels(in: blocks[fence - 1]).labels.isEmpty ? blocks[fence - 1] : nil
             let end = number + 1 < fences.count ? fences[number + 1] : blocks.count
             var owned = Array(blocks[fence..<end])
             // The paragraph right before the next fence names that step, not this one.
-            if number + 1 < fences.count, let last = owned.last, last.type == "paragraph", labels(in: last).labels.isEmpty, owned.count > 1 {
+            if number + 1 < fences.count, let last = owned.last, last.type == .paragraph, labels(in: last).labels.isEmpty, owned.count > 1 {
                 owned.removeLast()
             }
             let name = previous.map { firstSentence($0.plainText) } ?? "\(sectionName) \(number + 1)"
@@ -516,15 +516,15 @@ private struct Builder {
                                           nameParagraph: previous))
         }
         // Prose only: the section is one manual step that carries it.
-        if proseIsStep, steps.isEmpty, blocks.contains(where: { $0.type == "paragraph" || $0.type == "list" }) {
+        if proseIsStep, steps.isEmpty, blocks.contains(where: { $0.type == .paragraph || $0.type == .list }) {
             steps.append(contentsOf: step(name: sectionName, nameRange: headingTextRange(section), blocks: blocks, readOnly: readOnly))
         }
         return steps
     }
 
     mutating func listSteps(_ list: MarkdownNode, readOnly: Bool) -> [StepSyntax] {
-        list.children.filter { $0.type == "item" }.flatMap { item in
-            let first = item.children.first { $0.type == "paragraph" }
+        list.children.filter { $0.type == .item }.flatMap { item in
+            let first = item.children.first { $0.type == .paragraph }
             let name = first.map { MarkdownRunbookParser.strippedNumbering(firstSentence(firstLine($0))) } ?? "step"
             // The item's first line names the step; the lines after it may hold labels.
             let nameRange = first.map { file.lineRange($0.startLine) }.map { SourceRange(start: first?.range(in: file).start ?? $0.start, end: $0.end) }
@@ -542,7 +542,7 @@ private struct Builder {
         var hasCommand = false
         var rollbackPending = false
         for block in blocks {
-            if block.type == "paragraph", labels(in: block).labels.contains(where: { $0.key == "rollback" && $0.value.isEmpty }) {
+            if block.type == .paragraph, labels(in: block).labels.contains(where: { $0.key == "rollback" && $0.value.isEmpty }) {
                 rollbackPending = true
             }
             if isCommandFence(block) {
@@ -550,7 +550,7 @@ private struct Builder {
                     rollbackPending = false
                 } else if hasCommand {
                     var lead: [MarkdownNode] = []
-                    if let last = segments[segments.count - 1].last, last.type == "paragraph", last !== nameParagraph,
+                    if let last = segments[segments.count - 1].last, last.type == .paragraph, last !== nameParagraph,
                        labels(in: last).labels.isEmpty {
                         lead = [segments[segments.count - 1].removeLast()]
                     }
@@ -563,7 +563,7 @@ private struct Builder {
         }
         var steps = step(name: name, nameRange: nameRange, blocks: segments[0], readOnly: readOnly, nameParagraph: nameParagraph)
         for (number, segment) in segments.enumerated().dropFirst() {
-            let lead = segment.first.flatMap { $0.type == "paragraph" ? $0 : nil }
+            let lead = segment.first.flatMap { $0.type == .paragraph ? $0 : nil }
             let partName = lead.map { firstSentence($0.plainText) } ?? "\(name) \(number + 1)"
             let partRange = (lead ?? segment.first).map { $0.range(in: file) } ?? nameRange
             steps.append(contentsOf: step(name: partName, nameRange: partRange, blocks: segment, readOnly: readOnly, nameParagraph: lead))
@@ -586,7 +586,7 @@ private struct Builder {
         var expectOutput: (String, SourceRange, SourceRange)?
 
         for block in blocks {
-            if block.type == "code_block", let info = block.fenceInfo, isEmbeddedYAML(info) {
+            if block.type == .codeBlock, let info = block.fenceInfo, isEmbeddedYAML(info) {
                 declaresExecution = true
                 if let node = parseEmbeddedYAML(fenceContentRange(block)), let mapping = RunbookParser.mapping(node, bag: &bag) {
                     explicit.append(contentsOf: mapping.fields)
@@ -637,7 +637,7 @@ private struct Builder {
                 }
                 continue
             }
-            if block.type == "paragraph" {
+            if block.type == .paragraph {
                 let found = labels(in: block)
                 // A list item's first line is its name: prose only if there is more than the name.
                 // (A line longer than a name keeps its full text as description.)
@@ -681,7 +681,7 @@ private struct Builder {
                 }
                 continue
             }
-            if block.type != "html_block", block.type != "thematic_break" {
+            if block.type != .htmlBlock, block.type != .thematicBreak {
                 prose.append(file.slice(block.range(in: file)))
             }
         }
@@ -758,7 +758,7 @@ private struct Builder {
         var groups: [(heading: MarkdownNode, blocks: [MarkdownNode])] = []
         var before: [MarkdownNode] = []
         for block in blocks {
-            if block.type == "heading", block.headingLevel == 3 {
+            if block.type == .heading, block.headingLevel == 3 {
                 groups.append((block, []))
             } else if !groups.isEmpty {
                 groups[groups.count - 1].blocks.append(block)
@@ -795,11 +795,11 @@ private struct Builder {
     func escalationEntries(_ blocks: [MarkdownNode]) -> [YAMLNode] {
         var entries: [YAMLNode] = []
         for block in blocks {
-            if block.type == "list" {
-                for item in block.children where item.type == "item" {
+            if block.type == .list {
+                for item in block.children where item.type == .item {
                     entries.append(scalar(item.plainText, item.range(in: file), .doubleQuoted))
                 }
-            } else if block.type == "paragraph" {
+            } else if block.type == .paragraph {
                 entries.append(scalar(block.plainText, block.range(in: file), .doubleQuoted))
             }
         }
@@ -830,10 +830,10 @@ private struct Builder {
     /// Labels in a paragraph: each line that opens with bold text and a colon (`**Timeout**: 5m`).
     /// Lines that follow a label continue its value; other lines are prose.
     func labels(in block: MarkdownNode) -> (labels: [Label], prose: String) {
-        guard block.type == "paragraph" else { return ([], "") }
+        guard block.type == .paragraph else { return ([], "") }
         var lines: [[MarkdownNode]] = [[]]
         for child in block.children {
-            if child.type == "softbreak" || child.type == "linebreak" { lines.append([]) } else { lines[lines.count - 1].append(child) }
+            if child.type == .softBreak || child.type == .lineBreak { lines.append([]) } else { lines[lines.count - 1].append(child) }
         }
         // Soft and hard breaks end source lines, so line i of the paragraph is source line startLine + i:
         // values and prose keep the author's Markdown (code spans, links) from the source.
@@ -865,7 +865,7 @@ private struct Builder {
 
     /// One line of inline nodes as a label, when it opens with a bold name and a colon.
     func label(_ line: [MarkdownNode]) -> Label? {
-        guard let strong = line.first, strong.type == "strong" else { return nil }
+        guard let strong = line.first, strong.type == .strong else { return nil }
         var name = strong.plainText.trimmingWhitespace()
         let rest = line.dropFirst()
         var value = rest.map(\.plainText).joined()
@@ -877,9 +877,9 @@ private struct Builder {
             return nil
         }
         guard let key = MarkdownRunbookParser.labelKey(name) else { return nil }
-        let codeParts = rest.filter { $0.type == "code" }
+        let codeParts = rest.filter { $0.type == .code }
         let isCode = codeParts.count == 1
-            && rest.allSatisfy { $0.type == "code" || $0.plainText.trimmingCharacters(in: CharacterSet(charactersIn: ": ")).isEmpty }
+            && rest.allSatisfy { $0.type == .code || $0.plainText.trimmingCharacters(in: CharacterSet(charactersIn: ": ")).isEmpty }
         if isCode, let code = codeParts.first?.literal { value = code }
         // cmark gives inline nodes positions: the key is the bold span, the value starts after `:` and spaces.
         let keyRange = strong.range(in: file)
@@ -896,7 +896,7 @@ private struct Builder {
     }
 
     func isShellFence(_ block: MarkdownNode) -> Bool {
-        guard block.type == "code_block", let info = block.fenceInfo else { return false }
+        guard block.type == .codeBlock, let info = block.fenceInfo else { return false }
         let language = info.split(separator: " ").first.map { $0.lowercased() } ?? ""
         return MarkdownRunbookParser.shellLanguages.contains(language.replacingOccurrences(of: "{", with: ""))
     }
@@ -938,7 +938,7 @@ private struct Builder {
         var stack = [document]
         while let node = stack.popLast() {
             for (previous, block) in zip(node.children, node.children.dropFirst())
-            where block.type == "code_block" && previous.type == "paragraph" && introducesOutput(previous.plainText) {
+            where block.type == .codeBlock && previous.type == .paragraph && introducesOutput(previous.plainText) {
                 let text = block.literal ?? ""
                 let language = (block.fenceInfo?.split(separator: " ").first.map { $0.lowercased() } ?? "").replacingOccurrences(of: "{", with: "")
                 guard MarkdownRunbookParser.splitPrompts(text, language: language).command == text else { continue }
@@ -1020,7 +1020,7 @@ private struct Builder {
 
     /// A paragraph's first source line as plain text (up to the first soft or hard break).
     func firstLine(_ paragraph: MarkdownNode) -> String {
-        let head = paragraph.children.prefix { $0.type != "softbreak" && $0.type != "linebreak" }
+        let head = paragraph.children.prefix { $0.type != .softBreak && $0.type != .lineBreak }
         return head.map(\.plainText).joined()
     }
 
