@@ -401,6 +401,11 @@ def main():
     moving = os.path.join(CACHE, f"git-{files}x{commits}-new-commit")
     shutil.rmtree(moving, ignore_errors=True)
     subprocess.run(["git", "clone", "-q", "--local", repo, moving], check=True)
+    # A checkout writes the index in the same second as the files, so every entry is racily clean
+    # until git refreshes the index a second later (as any `git status` would).
+    time.sleep(1.1)
+    for path in (repo, moving):
+        subprocess.run(["git", "update-index", "-q", "--refresh"], cwd=path, capture_output=True)
     indexed = subprocess.run(["git", "rev-parse", "HEAD"], cwd=moving, capture_output=True, text=True).stdout.strip()
     subprocess.run(history, cwd=moving, capture_output=True)
 

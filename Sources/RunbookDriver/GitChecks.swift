@@ -209,9 +209,10 @@ public enum GitChecks {
                 try prepare(change.path)
             }
             guard var list = watches[change.path], list.contains(where: { $0.origin == nil }) else { return false }
-            let previous = change.previousContent().map { String(decoding: $0, as: UTF8.self) }
-            for index in list.indices where list[index].origin == nil {
-                if !(previous.map { containsAll($0, list[index].lines) } ?? false) { list[index].origin = .commit(historyCommit(change.commit)) }
+            change.withPreviousContent { previous in
+                for index in list.indices where list[index].origin == nil {
+                    if !(previous.map { containsAll($0, list[index].lines) } ?? false) { list[index].origin = .commit(historyCommit(change.commit)) }
+                }
             }
             watches[change.path] = list
             return list.contains { $0.origin == nil }
@@ -299,6 +300,19 @@ public enum GitChecks {
             offset = position + 1
         }
         return false
+    }
+
+    /// `containsAll` on a version read in place. The lines come from decoded text, where invalid
+    /// UTF-8 reads as U+FFFD: a line holding one is looked for in the decoded version instead.
+    static func containsAll(_ bytes: UnsafeBufferPointer<UInt8>, _ lines: [String]) -> Bool {
+        let replacement = "\u{FFFD}"
+        if lines.contains(where: { $0.contains(replacement) }) {
+            return containsAll(String(decoding: bytes, as: UTF8.self), lines)
+        }
+        return lines.allSatisfy { line in
+            var needle = line
+            return needle.withUTF8 { lineBytes in lineBytes.isEmpty || Self.bytes(bytes, contain: lineBytes) }
+        }
     }
 
     /// A byte search: Foundation's `contains` converts to UTF-16 on every call and was a

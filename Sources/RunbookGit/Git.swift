@@ -12,8 +12,10 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
 }
 
 enum Git {
-    /// `git_libgit2_init` exactly once per process.
-    static let initialized: Bool = git_libgit2_init() > 0
+    /// `git_libgit2_init` exactly once per process; objects are not re-hashed on every read (7 % of
+    /// a cold history walk), as git itself does not, and the object cache is bounded (see shim.h).
+    static let initialized: Bool = git_libgit2_init() > 0 && rbc_git_disable_strict_hash_verification() == 0
+        && rbc_git_limit_object_cache(32 << 20) == 0
 
     /// Throws the last libgit2 error when a call failed.
     @discardableResult
@@ -21,6 +23,11 @@ enum Git {
         guard result < 0 else { return result }
         let detail = git_error_last().flatMap { $0.pointee.message.map { String(cString: $0) } } ?? "error \(result)"
         throw GitError(code: result, message: "\(what()): \(detail)")
+    }
+
+    static func equal(_ first: git_oid, _ second: git_oid) -> Bool {
+        var (first, second) = (first, second)
+        return git_oid_equal(&first, &second) != 0
     }
 
     static func string(_ oid: git_oid) -> String {
@@ -294,14 +301,39 @@ public final class GitRepository: @unchecked Sendable {
         guard let raw = git_blob_rawcontent(blob) else { return [] }
         return [UInt8](UnsafeRawBufferPointer(start: raw, count: Int(git_blob_rawsize(blob))))
     }
+
+    /// A blob's content read in place, without a copy; nil when it cannot be read.
+    func withBlobContent<T>(_ id: git_oid, _ body: (UnsafeBufferPointer<UInt8>?) throws -> T) rethrows -> T {
+        var oid = id
+        var blob: OpaquePointer?
+        guard git_blob_lookup(&blob, pointer, &oid) == 0, let blob else { return try body(nil) }
+        defer { git_blob_free(blob) }
+        guard let raw = git_blob_rawcontent(blob) else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+        return try body(UnsafeBufferPointer(start: raw.assumingMemoryBound(to: UInt8.self), count: Int(git_blob_rawsize(blob))))
+    }
 }
 
-/// One commit, with its metadata copied out.
-// @unchecked: immutable after init (handle, owner, copied-out info); libgit2 commit reads are thread-safe.
+/// One commit, with its metadata copied out when first asked for (a history walk meets thousands of
+/// commits whose summary and author nobody reads).
+// @unchecked: the handle and owner are set once in init; the copied-out info is guarded by `lock`;
+// libgit2 commit reads are thread-safe.
 public final class GitCommit: @unchecked Sendable {
     let pointer: OpaquePointer
     let repository: GitRepository
-    public let info: GitCommitInfo
+    let id: git_oid
+    private let lock = NSLock()
+    private var described: GitCommitInfo?
+
+    public var info: GitCommitInfo {
+        lock.lock()
+        defer { lock.unlock() }
+        if let described { return described }
+        let summary = git_commit_summary(pointer).map { String(cString: $0) } ?? ""
+        let author = git_commit_author(pointer)?.pointee.name.map { String(cString: $0) } ?? ""
+        let info = GitCommitInfo(id: Git.string(id), time: git_commit_time(pointer), summary: summary, author: author)
+        described = info
+        return info
+    }
 
     init(repository: GitRepository, id: git_oid) throws {
         var oid = id
@@ -310,9 +342,12 @@ public final class GitCommit: @unchecked Sendable {
         guard let handle else { throw GitError(code: -1, message: "commit \(Git.string(id)) is missing") }
         pointer = handle
         self.repository = repository
-        let summary = git_commit_summary(handle).map { String(cString: $0) } ?? ""
-        let author = git_commit_author(handle)?.pointee.name.map { String(cString: $0) } ?? ""
-        info = GitCommitInfo(id: Git.string(id), time: git_commit_time(handle), summary: summary, author: author)
+        self.id = id
+    }
+
+    /// The first parent's id, nil for a root commit.
+    var firstParentID: git_oid? {
+        git_commit_parentcount(pointer) > 0 ? git_commit_parent_id(pointer, 0)?.pointee : nil
     }
 
     deinit { git_commit_free(pointer) }

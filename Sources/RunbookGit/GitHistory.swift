@@ -16,6 +16,13 @@ public enum GitHistory {
         public func previousContent() -> [UInt8]? {
             oldBlob.flatMap { repository.blobContent($0) }
         }
+
+        /// The content before this commit read in place (nil when the commit added it, or it cannot
+        /// be read): a walk that searches every version of a file need not copy each one.
+        public func withPreviousContent<T>(_ body: (UnsafeBufferPointer<UInt8>?) throws -> T) rethrows -> T {
+            guard let oldBlob else { return try body(nil) }
+            return try repository.withBlobContent(oldBlob, body)
+        }
     }
 
     /// Walks first-parent history from HEAD once for many files, newest first, each commit diffed
@@ -37,7 +44,14 @@ public enum GitHistory {
         var lastChanges: [String: GitCommitInfo?] = [:]
         var headEntries: [String: GitCommitInfo?]? = nil
         let revisions = try GitRevisionWalk(repository: repository, from: head)
+        // The walk follows first parents, so each commit's parent tree is the next commit's tree.
+        var next: (id: git_oid, tree: GitTree?)? = nil
         while !watched.isEmpty, let commit = try revisions.next() {
+            let known = next.flatMap { next in Git.equal(commit.id, next.id) ? next.tree : nil }
+            let tree = try known ?? commit.tree()
+            let parentID = commit.firstParentID
+            let parentTree = try parentID.map { try GitCommit(repository: repository, id: $0).tree() }
+            next = parentID.map { ($0, parentTree) }
             if let index, let entries = index.entries(at: commit.info.id) {
                 if commit.info.id == head.info.id { headEntries = entries }
                 for (path, owner) in watched.pairs where lastChanges[owner] == nil {
@@ -47,8 +61,6 @@ public enum GitHistory {
                 }
                 if watched.isEmpty { break }
             }
-            let tree = try commit.tree()
-            let parentTree = try commit.firstParent()?.tree()
             var deltas = try tree.changedBlobs(from: parentTree, watched: watched, repository: repository)
             if deltas.isEmpty { continue }
             // A watched path that appears may be a rename: only then pay for libgit2's full diff.
@@ -87,6 +99,8 @@ public enum GitHistory {
     struct WatchedPaths {
         private var owners: [String: String] = [:]
         private var directoryCounts: [String: Int] = [:]
+        /// Each path's directories, computed once: a path is inserted and removed at every change.
+        private var directoriesOf: [String: [String]] = [:]
 
         init(_ paths: [String]) {
             for path in paths where owners[path] == nil { insert(path, owner: path) }
@@ -101,12 +115,14 @@ public enum GitHistory {
 
         mutating func insert(_ path: String, owner: String) {
             guard owners.updateValue(owner, forKey: path) == nil else { return }
-            for directory in Self.directories(of: path) { directoryCounts[directory, default: 0] += 1 }
+            let directories = directoriesOf[path] ?? Self.directories(of: path)
+            directoriesOf[path] = directories
+            for directory in directories { directoryCounts[directory, default: 0] += 1 }
         }
 
         mutating func remove(_ path: String) {
             guard owners.removeValue(forKey: path) != nil else { return }
-            for directory in Self.directories(of: path) {
+            for directory in directoriesOf[path] ?? Self.directories(of: path) {
                 let count = (directoryCounts[directory] ?? 1) - 1
                 directoryCounts[directory] = count > 0 ? count : nil
             }
