@@ -434,8 +434,8 @@ import Testing
         let path = root + "/shims:" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
         let flags = try String(contentsOfFile: TestSupport.path("examples/config/flags.json"), encoding: .utf8)
         // One loopback server per case: rbc run's requests come first, the playbook's after.
-        let servers: [String: any RecordingServer] = try Dictionary(uniqueKeysWithValues: cases.map {
-            ($0.name, $0.name == "http" ? try ScriptedServer(lifetimeSeconds: 900) as any RecordingServer : try LoopbackServer(lifetimeSeconds: 900))
+        let servers: [String: PythonHTTPServer] = try Dictionary(uniqueKeysWithValues: cases.map {
+            ($0.name, $0.name == "http" ? try ScriptedServer(lifetimeSeconds: 900) as PythonHTTPServer : try LoopbackServer(lifetimeSeconds: 900))
         })
         defer { servers.values.forEach { $0.stop() } }
         func port(_ name: String) -> Int { servers[name]?.port ?? 0 }
@@ -924,27 +924,11 @@ import Testing
     }
 }
 
-/// A loopback server's log of requests, whichever server it is.
-protocol RecordingServer: AnyObject {
-    var port: Int { get }
-    func requests() -> [[String: Any]]
-    func stop()
-}
-
-extension LoopbackServer: RecordingServer {}
-
 /// A loopback server whose paths script its answers: `/status/N` answers N, `/slow/MS` answers after
 /// MS milliseconds; each request is logged (with its Content-Type) when it arrives, on a thread of its own.
-final class ScriptedServer: RecordingServer {
-    let process = Process()
-    let port: Int
-    let log: URL
-
+final class ScriptedServer: PythonHTTPServer {
     init(lifetimeSeconds: Int) throws {
-        let directory = try TestSupport.temporaryDirectory()
-        log = directory.appendingPathComponent("requests.jsonl")
-        let script = directory.appendingPathComponent("server.py")
-        try """
+        try super.init(script: """
         import http.server, json, sys, threading, time
         log, lock = sys.argv[1], threading.Lock()
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -970,29 +954,6 @@ final class ScriptedServer: RecordingServer {
         print(server.server_address[1], flush=True)
         threading.Timer(int(sys.argv[2]), server.shutdown).start()
         server.serve_forever()
-        """.write(to: script, atomically: true, encoding: .utf8)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, log.path, String(lifetimeSeconds)]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        var line = Data()
-        while !line.contains(0x0A) {
-            let chunk = pipe.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-    }
-
-    func requests() -> [[String: Any]] {
-        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-    }
-
-    func stop() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        try? FileManager.default.removeItem(at: log.deletingLastPathComponent())
+        """, lifetimeSeconds: lifetimeSeconds)
     }
 }

@@ -510,17 +510,10 @@ func isRunning(_ pid: pid_t) -> Bool {
 }
 
 /// A real HTTP server on 127.0.0.1 (Python's http.server), recording what it receives.
-final class LoopbackServer {
-    let process = Process()
-    let port: Int
-    let log: URL
-
+final class LoopbackServer: PythonHTTPServer {
     /// `lifetimeSeconds`: how long it serves (a batch of ansible-playbook runs needs longer than a test).
     init(lifetimeSeconds: Int = 120) throws {
-        let dir = try TestSupport.temporaryDirectory()
-        log = dir.appendingPathComponent("requests.jsonl")
-        let script = dir.appendingPathComponent("server.py")
-        try """
+        try super.init(script: """
         import http.server, json, sys, time
         log = sys.argv[1]
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -542,30 +535,6 @@ final class LoopbackServer {
         deadline = time.time() + int(sys.argv[2])
         while time.time() < deadline:
             server.handle_request()
-        """.write(to: script, atomically: true, encoding: .utf8)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, log.path, String(lifetimeSeconds)]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        var line = Data()
-        while !line.contains(0x0A) {
-            let chunk = pipe.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-    }
-
-    func requests() -> [[String: Any]] {
-        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-    }
-
-    /// SIGKILL: the test runner ignores SIGTERM, and its children inherit that.
-    func stop() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        try? FileManager.default.removeItem(at: log.deletingLastPathComponent())
+        """, lifetimeSeconds: lifetimeSeconds)
     }
 }
