@@ -217,7 +217,10 @@ public struct AlertIndex: Sendable {
             }
             files += isDirectory.boolValue ? RunbookDiscovery.walk(path).filter { !Compiler.isMarkdown($0) } : [path]
         }
-        return files
+        // A file reached twice (`rules/` and `rules/a.yaml`, or `--alerts` beside `.rbc.yaml`) is read once:
+        // each alert is one finding, and counts of alerts are counts of alerts.
+        var seen = Set<String>()
+        return files.filter { seen.insert(URL(fileURLWithPath: $0).standardizedFileURL.path).inserted }
     }
 
     /// Alerting rules of a plain rule file (`groups:`) or of `PrometheusRule` objects, in every document.

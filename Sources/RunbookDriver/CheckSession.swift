@@ -224,7 +224,10 @@ public enum CheckSession {
             let prefix = directory == "." ? "" : (directory.hasSuffix("/") ? directory : directory + "/")
             // A directory whose only records are incidents is not a mistake.
             let absolute = URL(fileURLWithPath: directory).standardizedFileURL.path
-            if incidentRecords > 0, incidentsDirectory.hasPrefix(absolute == "/" ? "/" : absolute + "/") { continue }
+            let within = absolute == "/" ? "/" : absolute + "/"
+            if incidentRecords > 0, incidentsDirectory.hasPrefix(within) { continue }
+            // Nor is a repository of alert rules whose runbooks live elsewhere (a wiki): its rules were checked.
+            if let alertIndex, alertIndex.ruleFiles.contains(where: { URL(fileURLWithPath: $0).standardizedFileURL.path.hasPrefix(within) }) { continue }
             if !checked.contains(where: { $0.path.hasPrefix(prefix) }) {
                 diagnostics.append(Diagnostic(.noRunbooks, "no runbooks found under \(directory)", displayPath: directory,
                                               help: "runbooks are `.yaml`/`.yml` files whose first key is `runbook:`, or Markdown runbooks"))

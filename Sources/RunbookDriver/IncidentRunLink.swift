@@ -34,7 +34,7 @@ public struct IncidentRunLink: Sendable {
 
     /// Records the run's end; returns what the incident commander should do next.
     public func end(status: RunStatus, reason: String?) throws(IncidentError) -> String {
-        let incident = try store.runFinished(incidentID, info, status: status.rawValue, reason: reason, by: by, now: Journal.now())
+        let incident = try store.runFinished(incidentID, info, status: status, reason: reason, by: by, now: Journal.now())
         switch status {
         case .succeeded:
             return incident.status < .mitigated

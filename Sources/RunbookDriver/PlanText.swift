@@ -30,7 +30,7 @@ public enum PlanText {
             number += 1
             let retries = entry.attempts > 1 ? ", up to \(entry.attempts) attempts" : ""
             let builtin = entry.timeoutSource == .builtin ? " (rbc's default: the step sets none)" : ""
-            out += "\(number). \(entry.step)  [\(entry.action); timeout \(DurationParser.format(milliseconds: entry.timeoutMs))\(builtin)\(retries); on failure: \(entry.onFailure)]\n"
+            out += "\(number). \(entry.step)  [\(entry.action.rawValue); timeout \(DurationParser.format(milliseconds: entry.timeoutMs))\(builtin)\(retries); on failure: \(entry.onFailure.rawValue)]\n"
             if let condition = entry.condition { out += "   when \(condition)  → \(entry.conditionValue ?? "?")\n" }
             if let approval = entry.approval { out += "   \(approval)\n" }
             out += "   \(entry.detail)\n"

@@ -225,7 +225,7 @@ public struct RunLink: Sendable {
     public let started: String
     public let startedBy: String
     /// The run's end status (`succeeded`, `rolled_back`, `rollback_failed`, …); nil until it ends.
-    public private(set) var status: String?
+    public private(set) var status: RunStatus?
     public private(set) var finished: String?
 
     init(started event: IncidentEvent) {
@@ -249,7 +249,7 @@ public struct RunLink: Sendable {
         journal = state.path
         started = state.started
         startedBy = state.start.user ?? "?"
-        status = state.finished == nil ? nil : state.status.rawValue
+        status = state.finished == nil ? nil : state.status
         finished = state.finished?.time
     }
 

@@ -89,6 +89,13 @@ public enum IncidentChecker {
                     reportedHere = true
                 }
             }
+            if let value = object["runStatus"], let member = json.member("runStatus"), (value as? String).flatMap(RunStatus.init(rawValue:)) == nil {
+                let names = RunStatus.allCases.map(\.rawValue)
+                bag.report(.incidentMalformedLine, "`\(shown(value))` is not a run status", at: member.valueRange,
+                           help: Suggestions.closest(to: shown(value), in: names).map { "did you mean `\($0)`?" } ?? "run statuses: \(names.joined(separator: ", "))")
+                object["runStatus"] = nil
+                reportedHere = true
+            }
             if let value = object["event"], let member = json.member("event"), (value as? String).flatMap(IncidentEventKind.init(rawValue:)) == nil {
                 let names = IncidentEventKind.allCases.map(\.rawValue)
                 bag.report(.incidentUnknownEvent, "`\(shown(value))` is not an incident event", at: member.valueRange,

@@ -83,7 +83,7 @@ public struct IncidentEvent: Codable, Sendable, Equatable {
     public var runbookPath: String?
     public var commit: String?
     public var contentHash: String?
-    public var runStatus: String?
+    public var runStatus: RunStatus?
     /// The run's journal, relative to the incident directory's parent when below it.
     public var journal: String?
     // resolved

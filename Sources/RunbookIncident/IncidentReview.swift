@@ -34,7 +34,7 @@ public enum IncidentReview {
                     rows.append(Row(time: time, text: "Run \(link.run) of `\(link.runbook)` started (journal not found)"))
                 }
                 if let finished = link.finished.flatMap(IncidentClock.date) {
-                    rows.append(Row(time: finished, text: "Run \(link.run) of `\(link.runbook)` ended \(link.status ?? "?")"))
+                    rows.append(Row(time: finished, text: "Run \(link.run) of `\(link.runbook)` ended \(link.status?.rawValue ?? "?")"))
                 }
                 continue
             }
@@ -118,7 +118,7 @@ public enum IncidentReview {
         let target = policy.mitigationTarget[incident.severity]
         let ttm = incident.mitigatedAt.map { $0.timeIntervalSince(incident.declaredAt) }
         let mitigator = incident.runs.last { run in
-            run.status == RunStatus.succeeded.rawValue && (incident.mitigatedAt.map { m in (run.finished.flatMap(IncidentClock.date) ?? .distantFuture) <= m } ?? false)
+            run.status == .succeeded && (incident.mitigatedAt.map { m in (run.finished.flatMap(IncidentClock.date) ?? .distantFuture) <= m } ?? false)
         }
         let summary = """
             \(incident.title) (\(incident.severity.rawValue)): \(incident.impact ?? "[impact: who was affected and how]"). \
@@ -207,7 +207,7 @@ public enum IncidentReview {
         if draft.runs.isEmpty { out += "No runbook was run with `--incident`.\n" }
         var failed: [(RunLink, [String])] = []
         for (link, state) in draft.runs {
-            out += "- `\(link.runbook)` (\(link.runbookPath)\(link.commit.map { " @ \($0.prefix(10))" } ?? ""), IR \(link.contentHash.map { String($0.prefix(19)) } ?? "?")), run \(link.run): **\(state?.status.rawValue ?? link.status ?? "unknown")**\n"
+            out += "- `\(link.runbook)` (\(link.runbookPath)\(link.commit.map { " @ \($0.prefix(10))" } ?? ""), IR \(link.contentHash.map { String($0.prefix(19)) } ?? "?")), run \(link.run): **\((state?.status ?? link.status)?.rawValue ?? "unknown")**\n"
             if let state, !failedRollbacks(state).isEmpty { failed.append((link, failedRollbacks(state))) }
         }
         out += "\n## Failed rollbacks\n"
@@ -216,7 +216,7 @@ public enum IncidentReview {
             out += "- run \(link.run) of `\(link.runbook)`: the undo of \(steps.map { "`\($0)`" }.joined(separator: ", ")) failed; the system may be left partly changed. `rbc rollback \(link.run)` retries exactly what failed. [Say what state was left and how it was repaired.]\n"
         }
         let owners = Dictionary(draft.runs.map { ($0.link.run, $0.state?.ir.runbook.owner.map { "@\($0)" } ?? "[owner]") }) { first, _ in first }
-        let rolledBack = draft.runs.filter { ($0.state?.status.rawValue ?? $0.link.status) == RunStatus.rolledBack.rawValue }.map(\.link)
+        let rolledBack = draft.runs.filter { ($0.state?.status ?? $0.link.status) == .rolledBack }.map(\.link)
         out += """
 
         ## Impact

@@ -128,7 +128,7 @@ public struct IncidentStats: Codable, Sendable {
             if let ttm, let target { within = ttm <= target }
             else if let target, incident.isOpen, now.timeIntervalSince(incident.declaredAt) > TimeInterval(target) { within = false }
             let mitigator = incident.runs.last { run in
-                run.status == RunStatus.succeeded.rawValue
+                run.status == .succeeded
                     && (incident.mitigatedAt.map { end in (run.finished.flatMap(IncidentClock.date) ?? .distantFuture) <= end } ?? false)
             }
             rows.append(IncidentRow(

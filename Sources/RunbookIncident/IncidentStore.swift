@@ -278,7 +278,7 @@ public struct IncidentStore: Sendable {
     }
 
     /// The attached run ended.
-    public func runFinished(_ name: String, _ info: RunInfo, status: String, reason: String?, by: String, now: Date) throws(IncidentError) -> Incident {
+    public func runFinished(_ name: String, _ info: RunInfo, status: RunStatus, reason: String?, by: String, now: Date) throws(IncidentError) -> Incident {
         try record(name, by: by, at: nil, now: now) { _ in
             var event = IncidentEvent(.runFinished)
             Self.describe(info, in: &event)

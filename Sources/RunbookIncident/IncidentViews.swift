@@ -39,7 +39,7 @@ public enum IncidentViews {
             let provenance = "\(event.runbookPath ?? event.runbook ?? "?")\(event.commit.map { " @ \($0.prefix(10))" } ?? "")"
             return "run \(event.run ?? "?") of \(event.runbook ?? "?") (\(provenance)) started"
         case .runFinished:
-            return "run \(event.run ?? "?") of \(event.runbook ?? "?") ended \(event.runStatus ?? "?")\(event.reason.map { ": \($0)" } ?? "")"
+            return "run \(event.run ?? "?") of \(event.runbook ?? "?") ended \(event.runStatus?.rawValue ?? "?")\(event.reason.map { ": \($0)" } ?? "")"
         case .reviewed:
             return "post-incident review held\(event.review.map { ": \($0)" } ?? "")"
         case .resolved:
@@ -169,7 +169,7 @@ public enum IncidentViews {
     /// What has been tried, from the runs attached: `rollback-checkout-deploy (rolled back), …`.
     public static func actionsTaken(_ incident: Incident) -> String? {
         guard !incident.runs.isEmpty else { return nil }
-        return incident.runs.map { "ran \($0.runbook) (\($0.status.map { $0.replacingOccurrences(of: "_", with: " ") } ?? "running"))" }
+        return incident.runs.map { "ran \($0.runbook) (\($0.status.map { $0.rawValue.replacingOccurrences(of: "_", with: " ") } ?? "running"))" }
             .joined(separator: "; ")
     }
 

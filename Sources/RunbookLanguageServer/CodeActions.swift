@@ -35,9 +35,7 @@ enum CodeActions {
 
     /// Lint rules and the compiler diagnostics `.rbc.yaml` may configure; not the suppression rules themselves.
     static func isSuppressible(_ code: DiagnosticCode) -> Bool {
-        let suppressionRules = [RuleRegistry.unusedSuppressionID, RuleRegistry.expiredSuppressionID,
-                                RuleRegistry.suppressionWithoutReasonID, RuleRegistry.malformedSuppressionID]
-        if suppressionRules.contains(code.id) { return false }
+        if RuleRegistry.suppressionRuleIDs.contains(code.id) { return false }
         return RuleRegistry.description(for: code.id) != nil || code.isConfigurable
     }
 

@@ -39,11 +39,10 @@ public enum RuleRegistry {
     public static var unresolvableRunbookLink: DiagnosticCode { UnresolvableRunbookLinkRule.description.code }
     public static var uncheckedRunbookLink: DiagnosticCode { UncheckedRunbookLinkRule.description.code }
 
-    public static let shellcheckID = "RB016"
-    public static let unusedSuppressionID = "RB090"
-    public static let expiredSuppressionID = "RB091"
-    public static let suppressionWithoutReasonID = "RB092"
-    public static let malformedSuppressionID = "RB093"
+    // Ids read from the rules themselves: an id is written once, in its rule's file.
+    public static var shellcheckID: String { ShellCheckRule.description.id }
+    /// RB090–RB093: the rules about suppression comments themselves.
+    public static var suppressionRuleIDs: [String] { suppressionRules.map { type(of: $0).description.id } }
 }
 
 import Foundation

@@ -91,8 +91,8 @@ enum Charts {
             }
             edge(to: y)
             let heading = step.id + (step.name.map { " — \($0)" } ?? "")
-            let detail = "\(step.action) · \(DurationParser.format(milliseconds: step.timeoutMs))"
-                + (step.attempts > 1 ? " · \(step.attempts) tries" : "") + " · on failure \(step.onFailure)"
+            let detail = "\(step.action.rawValue) · \(DurationParser.format(milliseconds: step.timeoutMs))"
+                + (step.attempts > 1 ? " · \(step.attempts) tries" : "") + " · on failure \(step.onFailure.rawValue)"
                 + (step.confirm ? " · confirm" : "")
             body += "<g><title>\(HTML.escape(heading)): \(HTML.escape(step.summary))</title>"
             body += "<rect class=\"\(style)\" x=\"\(x)\" y=\"\(y)\" width=\"\(boxWidth)\" height=\"\(boxHeight)\" rx=\"5\"/>"
@@ -103,7 +103,7 @@ enum Charts {
                 body += "<line class=\"edge-rollback\" x1=\"\(x + boxWidth)\" y1=\"\(y + boxHeight / 2)\" x2=\"\(rx - 2)\" y2=\"\(y + boxHeight / 2)\" marker-end=\"url(#arrow-rollback)\"/>"
                 body += "<g><title>rollback of \(HTML.escape(step.id)): \(HTML.escape(rollback.summary))</title>"
                 body += "<rect class=\"rollback\" x=\"\(rx)\" y=\"\(y + 4)\" width=\"\(width - rx - 10)\" height=\"\(boxHeight - 8)\" rx=\"5\"/>"
-                body += "<text x=\"\(rx + 8)\" y=\"\(y + 21)\" font-size=\"12\" font-weight=\"600\">undo: \(HTML.escape(rollback.action))</text>"
+                body += "<text x=\"\(rx + 8)\" y=\"\(y + 21)\" font-size=\"12\" font-weight=\"600\">undo: \(HTML.escape(rollback.action.rawValue))</text>"
                 body += "<text x=\"\(rx + 8)\" y=\"\(y + 35)\" font-size=\"11\">\(HTML.escape(HTML.truncate(rollback.summary, 34)))</text></g>\n"
             }
             previousBottom = y + boxHeight

@@ -115,7 +115,7 @@ public struct Report: Codable, Sendable {
         public var kind: RunbookKind?
         public var severity: StepSeverity?
         /// `alert-rule` or `config-default` when the severity was inferred.
-        public var severitySource: String?
+        public var severitySource: SeveritySourceIR.Kind?
         public var owner: String?
         public var description: String?
         public var tags: [String]
@@ -151,12 +151,12 @@ public struct Report: Codable, Sendable {
     public struct Step: Codable, Sendable, Equatable {
         public var id: String
         public var name: String?
-        public var action: String
+        public var action: ActionKind
         /// What the step does in one line: the command, URL, message or instructions as written
         /// (expressions unexpanded: no value, secret or not, is ever in it).
         public var summary: String
         public var timeoutMs: Int
-        public var onFailure: String
+        public var onFailure: FailurePolicy
         public var attempts: Int
         /// The `when` condition, as written.
         public var condition: String?
@@ -166,7 +166,7 @@ public struct Report: Codable, Sendable {
     }
 
     public struct Rollback: Codable, Sendable, Equatable {
-        public var action: String
+        public var action: ActionKind
         public var summary: String
         public var timeoutMs: Int
     }

@@ -78,7 +78,7 @@ public enum ReportCollector {
             let severity = ir?.runbook.severity
             entries.append(Report.RunbookEntry(
                 path: result.path, page: pages.page(for: result.path), name: ir?.runbook.name ?? result.path,
-                kind: ir?.runbook.kind, severity: severity, severitySource: ir?.runbook.severitySource?.kind.rawValue,
+                kind: ir?.runbook.kind, severity: severity, severitySource: ir?.runbook.severitySource?.kind,
                 owner: ir?.runbook.owner, description: ir?.runbook.description, tags: ir?.runbook.tags ?? [], compiles: result.ir != nil,
                 params: ir?.params.map(param) ?? [], steps: ir?.steps.map(step) ?? [], postRunbook: ir?.postRunbook.map(step) ?? [],
                 rollback: ir?.rollback.map(step) ?? [], worstCaseMs: ir?.worstCaseMs ?? 0,
@@ -203,10 +203,10 @@ public enum ReportCollector {
     }
 
     static func step(_ step: StepIR) -> Report.Step {
-        Report.Step(id: step.id, name: step.name, action: step.action.kind.rawValue, summary: summary(step.action),
-                    timeoutMs: step.timeoutMs, onFailure: step.onFailure.rawValue, attempts: step.retry.maxAttempts,
+        Report.Step(id: step.id, name: step.name, action: step.action.kind, summary: summary(step.action),
+                    timeoutMs: step.timeoutMs, onFailure: step.onFailure, attempts: step.retry.maxAttempts,
                     condition: step.when, confirm: step.confirm, irreversible: step.irreversible,
-                    rollback: step.rollback.map { Report.Rollback(action: $0.action.kind.rawValue, summary: summary($0.action), timeoutMs: $0.timeoutMs) })
+                    rollback: step.rollback.map { Report.Rollback(action: $0.action.kind, summary: summary($0.action), timeoutMs: $0.timeoutMs) })
     }
 
     /// The action as written: expressions stay `${{ … }}`, so no parameter value appears.

@@ -189,7 +189,7 @@ public struct ReportSite: Sendable {
         body += "<section aria-labelledby=\"metadata\"><h2 id=\"metadata\">Metadata</h2>\n<dl class=\"meta\">"
         var rows: [(String, String)] = [("File", "<code>\(e(entry.path))</code>")]
         rows.append(("Kind", e(entry.kind?.rawValue ?? "unknown") + (entry.compiles ? "" : " <span class=\"sev-error\">(does not compile)</span>")))
-        rows.append(("Severity", e(entry.severity?.rawValue ?? "none") + (entry.severitySource.map { " <span class=\"muted\">(inferred from \(e($0)))</span>" } ?? "")))
+        rows.append(("Severity", e(entry.severity?.rawValue ?? "none") + (entry.severitySource.map { " <span class=\"muted\">(inferred from \(e($0.rawValue)))</span>" } ?? "")))
         rows.append(("Owner", e(entry.owner ?? "none")))
         if !entry.tags.isEmpty { rows.append(("Tags", entry.tags.map { "<code>\(e($0))</code>" }.joined(separator: " "))) }
         if !entry.alerts.isEmpty { rows.append(("Linked from alerts", entry.alerts.map { "<code>\(e($0))</code>" }.joined(separator: " "))) }
@@ -232,13 +232,13 @@ public struct ReportSite: Sendable {
             body += "<table><caption class=\"muted\">\(title)</caption><thead><tr><th scope=\"col\">Step</th><th scope=\"col\">Action</th>"
             body += "<th scope=\"col\">Timeout</th><th scope=\"col\">On failure</th><th scope=\"col\">Rollback</th></tr></thead><tbody>"
             for step in steps {
-                var action = "<code>\(e(step.action))</code><pre>\(e(step.summary))</pre>"
+                var action = "<code>\(e(step.action.rawValue))</code><pre>\(e(step.summary))</pre>"
                 if let condition = step.condition { action += "<div>when <code>\(e(condition))</code></div>" }
                 if let irreversible = step.irreversible { action += "<div class=\"sev-warning\">irreversible: \(e(irreversible))</div>" }
-                let rollback = step.rollback.map { "<code>\(e($0.action))</code><pre>\(e($0.summary))</pre>" } ?? "—"
+                let rollback = step.rollback.map { "<code>\(e($0.action.rawValue))</code><pre>\(e($0.summary))</pre>" } ?? "—"
                 body += "<tr><th scope=\"row\"><code>\(e(step.id))</code>\(step.name.map { "<br>\(e($0))" } ?? "")</th><td>\(action)</td>"
                 body += "<td>\(DurationParser.format(milliseconds: step.timeoutMs))\(step.attempts > 1 ? ", \(step.attempts) tries" : "")</td>"
-                body += "<td>\(e(step.onFailure))\(step.confirm ? ", asks first" : "")</td><td>\(rollback)</td></tr>"
+                body += "<td>\(e(step.onFailure.rawValue))\(step.confirm ? ", asks first" : "")</td><td>\(rollback)</td></tr>"
             }
             body += "</tbody></table>\n"
         }

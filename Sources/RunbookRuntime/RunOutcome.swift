@@ -46,7 +46,7 @@ public struct RunOutcome: Sendable {
 public struct PlanEntry: Sendable, Codable {
     public var list: StepList
     public var step: String
-    public var action: String
+    public var action: ActionKind
     public var detail: String
     public var condition: String?
     public var conditionValue: String?
@@ -54,7 +54,7 @@ public struct PlanEntry: Sendable, Codable {
     /// Where the timeout comes from: the step, `defaults`, or rbc's built-in 10 minutes.
     public var timeoutSource: TimeoutSource?
     public var attempts: Int
-    public var onFailure: String
+    public var onFailure: FailurePolicy
     public var approval: String?
     public var rollback: String?
 }

@@ -38,10 +38,10 @@ extension Executor {
             return StepOutcome(succeeded: false, status: .failed, counts: true)
         }
 
-        var entry = PlanEntry(list: list, step: step.id, action: step.action.kind.rawValue, detail: describe(step.action, step: step, prefix: ""),
+        var entry = PlanEntry(list: list, step: step.id, action: step.action.kind, detail: describe(step.action, step: step, prefix: ""),
                               condition: step.when, conditionValue: nil, timeoutMs: step.timeoutMs, timeoutSource: step.timeoutSource,
                               attempts: step.retry.maxAttempts,
-                              onFailure: step.onFailure.rawValue, approval: nil,
+                              onFailure: step.onFailure, approval: nil,
                               rollback: step.rollback.map { "\(describe($0.action, step: step, prefix: "rollback.")) (timeout \(DurationParser.format(milliseconds: $0.timeoutMs)))" }
                                 ?? (step.action.kind == .updateConfig ? "restore the previous value of \(display(step.action.configKey ?? "", field: "config_key", step: step))" : nil))
 

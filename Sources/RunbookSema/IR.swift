@@ -34,18 +34,20 @@ public enum JSONValue: Codable, Sendable, Equatable {
     }
 }
 
-/// Where an IR element was written. rbc's own consumers (lint, parameter binding, export) read
-/// `range`, the byte offsets in the source file; `line` and `column` are what rbc.ir/v1 publishes
-/// for readers without the source's bytes, computed once from `range.start` when the IR is built.
-/// `range` is not part of the JSON, so the published format is unchanged.
+/// Where an IR element was written: `range`, the UTF-8 byte offsets of the element in the source
+/// file (a step's or trigger's mapping, a parameter's name, a substitution's whole `${{ … }}`), which
+/// every consumer reads (lint, parameter binding, export); `line` and `column` are computed once
+/// from `range.start` when the IR is built, for people and for readers without the source's bytes.
+/// The JSON carries both: `start` and `end` (half-open); an IR written before rbc.ir/v1 gained them
+/// has neither, and decodes with a nil `range`.
 public struct IRLocation: Codable, Sendable, Equatable {
     public var file: String
     public var line: Int
     public var column: Int
-    /// The bytes of the element in the source file; nil for an IR decoded from JSON.
+    /// The bytes of the element in the source file; nil for an IR decoded from JSON without offsets.
     public var range: SourceRange?
 
-    enum CodingKeys: String, CodingKey { case file, line, column }
+    enum CodingKeys: String, CodingKey { case file, line, column, start, end }
 
     public init(file: String, line: Int, column: Int) {
         self.file = file
@@ -58,6 +60,26 @@ public struct IRLocation: Codable, Sendable, Equatable {
         let start = file.lineColumn(of: range.start)
         self.init(file: file.path, line: start.line, column: start.column)
         self.range = range
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        file = try container.decode(String.self, forKey: .file)
+        line = try container.decode(Int.self, forKey: .line)
+        column = try container.decode(Int.self, forKey: .column)
+        if let start = try container.decodeIfPresent(Int.self, forKey: .start),
+           let end = try container.decodeIfPresent(Int.self, forKey: .end), start >= 0, end >= start {
+            range = SourceRange(start: start, end: end)
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(file, forKey: .file)
+        try container.encode(line, forKey: .line)
+        try container.encode(column, forKey: .column)
+        try container.encodeIfPresent(range?.start, forKey: .start)
+        try container.encodeIfPresent(range?.end, forKey: .end)
     }
 }
 

@@ -61,7 +61,7 @@ struct CheckCommand: ParsableCommand {
     @Flag(help: "Check only runbooks staged in the index (for pre-commit hooks).")
     var staged = false
 
-    @Option(parsing: .upToNextOption, help: ArgumentHelp("Prometheus rule files or directories: check alert ↔ runbook coverage.", valueName: "path"))
+    @Option(help: ArgumentHelp("A Prometheus rule file or directory: check alert ↔ runbook coverage. Repeat the flag for more than one (`--alerts a/ --alerts b/`): the path after it is what to check.", valueName: "path"))
     var alerts: [String] = []
 
     @Flag(name: .customLong("no-git"), help: "Skip the history checks (staleness, review stamps, rollback drift).")

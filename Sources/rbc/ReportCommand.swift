@@ -43,7 +43,7 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Metrics count only incidents declared and runs started at or after this UTC date or time.", valueName: "time"))
     var since: String?
 
-    @Option(parsing: .upToNextOption, help: ArgumentHelp("Prometheus rule files or directories: alert coverage.", valueName: "path"))
+    @Option(help: ArgumentHelp("A Prometheus rule file or directory: alert coverage. Repeat the flag for more than one (`--alerts a/ --alerts b/`): the path after it is what to check.", valueName: "path"))
     var alerts: [String] = []
 
     @Flag(name: .customLong("no-shellcheck"), help: "Do not run ShellCheck on step commands.")

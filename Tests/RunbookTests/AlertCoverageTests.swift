@@ -53,6 +53,47 @@ import Testing
         #expect(run.status == 1)
     }
 
+    /// A repository of alert rules only (its runbooks live on a wiki) is checked like any other:
+    /// its findings decide the exit code, not "no runbooks". `--alerts` takes one path per flag, so
+    /// the path after it is what to check, and a rule file named twice is read once.
+    @Test func alertRulesOnlyRepository() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.write([
+            "rules/a.yaml": """
+            groups:
+              - name: g
+                rules:
+                  - alert: DiskFull
+                    expr: up == 0
+                    annotations:
+                      runbook_url: TODO
+                  - alert: CPUHigh
+                    expr: up == 0
+                    annotations:
+                      runbook_url: https://wiki.example.invalid/CPUHigh
+
+            """,
+            ".rbc.yaml": "alerts:\n  rules: [rules, rules/a.yaml]\n",
+        ], in: dir)
+        let configured = try TestSupport.rbc(["check", "--no-git", "--format", "concise"], in: dir.path)
+        #expect(configured.status == 1, "\(configured.stdout)\(configured.stderr)")
+        #expect(!configured.stdout.contains("RB0005"), "\(configured.stdout)")
+        #expect(configured.stdout.components(separatedBy: "error[RB022]").count == 2, "one finding per alert: \(configured.stdout)")
+        #expect(configured.stdout.contains("not checked (1 alert)"), "\(configured.stdout)")
+
+        try FileManager.default.removeItem(at: dir.appendingPathComponent(".rbc.yaml"))
+        try Self.write(["runbooks/readme.txt": "the runbooks are on the wiki\n"], in: dir)
+        // The path after `--alerts rules` is the tree to check, not a second rule path.
+        let named = try TestSupport.rbc(["check", "--alerts", "rules", "runbooks", "--no-git", "--format", "concise"], in: dir.path)
+        #expect(named.status == 2, "\(named.stdout)\(named.stderr)")
+        #expect(named.stdout.contains("runbooks: error[RB0005] no runbooks found under runbooks"), "\(named.stdout)")
+        #expect(!named.stdout.contains("no runbooks found under ."), "\(named.stdout)")
+        let repeated = try TestSupport.rbc(["check", "--alerts", "rules", "--alerts", "rules/a.yaml", "rules", "--no-git", "--format", "concise"], in: dir.path)
+        #expect(repeated.status == 1, "\(repeated.stdout)\(repeated.stderr)")
+        #expect(repeated.stdout.components(separatedBy: "error[RB022]").count == 2, "\(repeated.stdout)")
+    }
+
     static func write(_ files: [String: String], in dir: URL) throws {
         for (name, text) in files {
             let url = dir.appendingPathComponent(name)

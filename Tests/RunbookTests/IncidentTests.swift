@@ -352,7 +352,7 @@ final class IncidentFixture {
         let started = try #require(events.first { $0.event == .runStarted })
         #expect(started.run == "20241115T143000.000Z-0000" && started.journal == ".rbc/runs/20241115T143000.000Z-0000.jsonl")
         #expect(started.runbook == "Test" && started.runbookPath == "rb.yaml" && started.contentHash?.hasPrefix("sha256:") == true)
-        #expect(events.last?.event == .runFinished && events.last?.runStatus == "succeeded")
+        #expect(events.last?.event == .runFinished && events.last?.runStatus == .succeeded)
         let journal = try Journal.read(fixture.path + "/.rbc/runs/20241115T143000.000Z-0000.jsonl")
         #expect(journal.first?.runStarted?.incident == Self.id, "the journal names its incident")
         _ = try fixture.rbc(["incident", "status", Self.id, "mitigated", "--now", "2024-11-15T14:35:00Z"])
@@ -497,6 +497,26 @@ final class IncidentFixture {
         // The directory named alone has no runbooks, and that is no usage error.
         let directory = try fixture.rbc(["check", "incidents", "--format", "concise"])
         #expect(directory.status == 1 && directory.stdout == check.stdout, "\(directory.stderr)")
+    }
+
+    /// A run's end status is one of the executor's (`RunStatus`): a hand-edited one is reported at the
+    /// value with the status it most likely meant, and the rest of the record still replays.
+    @Test func anUnknownRunStatusIsReportedAtTheValue() throws {
+        let lines = [
+            #"{"by":"alice","commander":"alice","event":"declared","id":"2024-11-15-checkout-failure","seq":1,"severity":"P2","status":"triage","time":"2024-11-15T14:26:00Z","title":"Checkout failure","version":"rbc.incident/v1"}"#,
+            #"{"by":"alice","event":"run_started","run":"20241115T143000.000Z-0000","runbook":"Rollback","runbookPath":"rollback.yaml","seq":2,"time":"2024-11-15T14:30:00Z"}"#,
+            #"{"by":"alice","event":"run_finished","run":"20241115T143000.000Z-0000","runStatus":"rolledback","seq":3,"time":"2024-11-15T14:31:00Z"}"#,
+            #"{"by":"alice","event":"run_finished","run":"20241115T143000.000Z-0000","runStatus":"rolled_back","seq":4,"time":"2024-11-15T14:32:00Z"}"#,
+        ]
+        let fixture = try IncidentFixture(files: [Self.record: lines.joined(separator: "\n") + "\n"])
+        let check = try fixture.rbc(["check", "--format", "concise"])
+        #expect(check.status == 1)
+        #expect(check.stdout == """
+            incidents/2024-11-15-checkout-failure.jsonl:3:84: error[RB4001] `rolledback` is not a run status
+
+            """, "\(check.stdout)\(check.stderr)")
+        let text = try fixture.rbc(["check", Self.record])
+        #expect(text.stdout.contains("= help: did you mean `rolled_back`?"), "\(text.stdout)")
     }
 
     /// One status hand-edited into an invalid move (line 2: triage → resolved). The events after it
