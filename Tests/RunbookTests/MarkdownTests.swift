@@ -256,8 +256,10 @@ import Testing
 
             **Confirm**: `yes`
             **Retries**: `2`
+            **On failure**:
+            **Timeout**: 300
 
-            ```bash {timeout=5m readonly="true"}
+            ```bash {readonly="true"}
             kubectl rollout restart deployment/api
             ```
 
@@ -287,6 +289,9 @@ import Testing
             """), "\(markdown.stdout)")
         #expect(markdown.stdout.contains("= help: remove the backticks: a code span is text, so write `**Retries**: 2`"), "\(markdown.stdout)")
         #expect(markdown.stdout.contains("= help: remove the quotes around the attribute's value: `readonly=true`"), "\(markdown.stdout)")
+        // A label is named as written, and has no `timeoutMs` spelling to offer.
+        #expect(markdown.stdout.contains("= help: write a value after `**On failure**:`"), "\(markdown.stdout)")
+        #expect(markdown.stdout.contains("= help: write `300s` for seconds\n"), "\(markdown.stdout)")
         // YAML keeps its own words.
         let yaml = try TestSupport.rbc(["check", "--no-git", "--no-shellcheck", "--no-cache", "restart.yaml"], in: directory.path)
         #expect(yaml.stdout.contains("`confirm` must be true or false, found a string"), "\(yaml.stdout)")
