@@ -120,7 +120,27 @@ public enum GitChecks {
     /// Lines of a runbook a history rule watches, followed back until the commit that last changed them is known.
     struct LineWatch {
         let lines: [String]
+        /// Each line's UTF-8, for searching versions as bytes.
+        let needles: [[UInt8]]
+        /// A line holding U+FFFD came from invalid UTF-8: versions are searched decoded instead.
+        let searchesDecoded: Bool
         var origin: TextOrigin?
+
+        init(lines: [String], origin: TextOrigin? = nil) {
+            self.lines = lines
+            needles = lines.map { Array($0.utf8) }
+            // Decided once per watch: asking Foundation per version was a twelfth of a cold history check.
+            searchesDecoded = lines.contains { $0.unicodeScalars.contains("\u{FFFD}") }
+            self.origin = origin
+        }
+
+        /// Whether a version (read in place) holds every line.
+        func isContained(in version: UnsafeBufferPointer<UInt8>) -> Bool {
+            if searchesDecoded { return containsAll(String(decoding: version, as: UTF8.self), lines) }
+            return needles.allSatisfy { needle in
+                needle.isEmpty || needle.withUnsafeBufferPointer { GitChecks.bytes(version, contain: $0) }
+            }
+        }
     }
 
     /// Each file's history findings, kept in the check cache under everything that decides them: the
@@ -211,7 +231,7 @@ public enum GitChecks {
             guard var list = watches[change.path], list.contains(where: { $0.origin == nil }) else { return false }
             change.withPreviousContent { previous in
                 for index in list.indices where list[index].origin == nil {
-                    if !(previous.map { containsAll($0, list[index].lines) } ?? false) { list[index].origin = .commit(historyCommit(change.commit)) }
+                    if !(previous.map { list[index].isContained(in: $0) } ?? false) { list[index].origin = .commit(historyCommit(change.commit)) }
                 }
             }
             watches[change.path] = list
@@ -300,19 +320,6 @@ public enum GitChecks {
             offset = position + 1
         }
         return false
-    }
-
-    /// `containsAll` on a version read in place. The lines come from decoded text, where invalid
-    /// UTF-8 reads as U+FFFD: a line holding one is looked for in the decoded version instead.
-    static func containsAll(_ bytes: UnsafeBufferPointer<UInt8>, _ lines: [String]) -> Bool {
-        let replacement = "\u{FFFD}"
-        if lines.contains(where: { $0.contains(replacement) }) {
-            return containsAll(String(decoding: bytes, as: UTF8.self), lines)
-        }
-        return lines.allSatisfy { line in
-            var needle = line
-            return needle.withUTF8 { lineBytes in lineBytes.isEmpty || Self.bytes(bytes, contain: lineBytes) }
-        }
     }
 
     /// A byte search: Foundation's `contains` converts to UTF-16 on every call and was a

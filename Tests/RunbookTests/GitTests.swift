@@ -230,6 +230,30 @@ enum GitFixtures {
         #expect(dirty.stdout.contains("info[RB021] r.yaml has uncommitted changes"))
     }
 
+    /// A watched line holding U+FFFD is looked for in each older version decoded, where invalid
+    /// UTF-8 reads as U+FFFD too: a rollback whose byte 0xFF became a written U+FFFD did not change.
+    @Test func rollbackDriftSearchesDecodedVersionsForAReplacementCharacter() throws {
+        let repo = try TemporaryRepository()
+        func write(command: String, rollbackTail: [UInt8]) throws {
+            let text = GitFixtures.runbook(command: command, rollback: "kubectl scale deploy/api --replicas=3 # MARK")
+            let bytes = Array(text.utf8)
+            let mark = Array("MARK".utf8)
+            let at = try #require((0...(bytes.count - mark.count)).first { Array(bytes[$0..<($0 + mark.count)]) == mark })
+            try Data(bytes[..<at] + rollbackTail + bytes[(at + mark.count)...]).write(to: repo.url.appendingPathComponent("r.yaml"))
+        }
+        try write(command: "kubectl scale deploy/api --replicas=6", rollbackTail: [0xFF])
+        try repo.commit("invalid byte", date: "2026-01-01T12:00:00Z")
+        try write(command: "kubectl scale deploy/api --replicas=6", rollbackTail: Array("\u{FFFD}".utf8))
+        try repo.commit("written replacement character", date: "2026-01-15T12:00:00Z")
+        try write(command: "kubectl scale deploy/api --replicas=12", rollbackTail: Array("\u{FFFD}".utf8))
+        try repo.commit("scale further", date: "2026-02-01T12:00:00Z")
+        for cache in [["--no-cache"], []] {
+            let run = try TestSupport.rbc(["check", "--now", "2026-02-02", "--no-shellcheck", "r.yaml"] + cache, in: repo.path)
+            #expect(run.stdout.contains("warning[RB020]"), "\(run.stdout)")
+            #expect(run.stdout.contains("= note: rollback last changed in ") && run.stdout.contains("(2026-01-01)"), "\(run.stdout)")
+        }
+    }
+
     @Test func untrackedRunbooksAndNoRepository() throws {
         let repo = try TemporaryRepository()
         try repo.write("tracked.yaml", GitFixtures.runbook())
