@@ -55,7 +55,7 @@ public struct ExportedFile: Sendable, Equatable {
 
 public struct AnsibleExport: Sendable {
     public var playbook: String
-    /// The files the playbook needs beside it: the IR, rbc_runtime.py and the rbc_journal callback.
+    /// The files the playbook needs beside it: the IR, rbc_runtime.py, the rbc_journal callback and the rbc_http_request module.
     public var companions: [ExportedFile]
 }
 
@@ -91,6 +91,7 @@ public enum AnsibleLowering {
             ExportedFile(path: options.irFileName, contents: irText),
             ExportedFile(path: "filter_plugins/rbc_runtime.py", contents: AnsibleResources.runtime),
             ExportedFile(path: "callback_plugins/rbc_journal.py", contents: AnsibleResources.journalCallback),
+            ExportedFile(path: "library/rbc_http_request.py", contents: AnsibleResources.httpRequestModule),
         ]))
     }
 
@@ -118,7 +119,11 @@ public enum AnsibleLowering {
             }
             if let rollback = step.rollback {
                 if rollback.action.kind == .manual {
-                    refuse(AnsibleDiagnostics.rollbackAction, step, "its rollback is `manual`: rbc run undoes without asking anyone, and a playbook's rollback cannot wait for a person to do it", at: rollback.location)
+                    // rbc run rolls a manual rollback back unasked and journals it as confirmed at the terminal
+                    // (docs/scale-out.md): a playbook could only copy that record or ask where rbc run does not.
+                    refuse(AnsibleDiagnostics.rollbackAction, step, "its rollback is `manual`: rbc run, rolling back, neither shows its instructions nor asks anyone, "
+                           + "yet journals it as \"confirmed by a person at the terminal\"; a playbook could only copy that record or ask where rbc run does not, and neither is rbc run's rollback",
+                           at: rollback.location)
                 } else if let shell = rollback.action.shell, shell.contains("${{") {
                     refuse(AnsibleDiagnostics.templatedShell, step, "its rollback's `shell` holds `${{ }}`", at: rollback.location)
                 }
@@ -272,12 +277,10 @@ struct Lowerer {
                     ("when", .text("\(running) and rbc.step.print is defined")),
                 ]),
                 // The webhook's URL is a credential (Slack's hold their token): never shown.
-                requestTask("\(label): post to the webhook", method: .text("POST"), body: true, when: "\(running) and rbc.step.webhook is defined",
-                            headers: .map([("Content-Type", .text("application/json")), ("User-Agent", .jinja("rbc | rbc_http('agent')"))]), secret: true),
+                requestTask("\(label): post to the webhook", body: true, when: "\(running) and rbc.step.webhook is defined", secret: true),
             ]
         case .httpRequest:
-            return [requestTask("\(label): request", method: .jinja("rbc | rbc_http('method')"), body: action.body != nil,
-                                when: "\(running) and rbc.step.http is defined", headers: .jinja("rbc | rbc_http('headers')"), secret: secret)]
+            return [requestTask("\(label): request", body: action.body != nil, when: "\(running) and rbc.step.http is defined", secret: secret)]
         case .updateConfig:
             // The change's config_changed event (the previous value) is journaled by the transition
             // before; this one writes, unless the store changed since.
@@ -287,25 +290,23 @@ struct Lowerer {
         }
     }
 
-    /// An HTTP request through uri: every status is an answer (the runtime judges it as rbc run does);
-    /// uri's timeout is whole seconds, the budget left rounded up (docs/scale-out.md).
-    func requestTask(_ name: String, method: PlaybookNode, body: Bool, when: String, headers: PlaybookNode, secret: Bool) -> PlaybookNode {
+    /// An HTTP request through rbc_http_request (library/ beside the playbook): rbc run's request —
+    /// headers in libcurl's order, its redirects, its Content-Type — bounded to the millisecond by
+    /// what is left of the step's budget when the task starts. Every status is an answer: the runtime
+    /// judges it as rbc run does. (ansible.builtin.uri takes whole seconds: docs/scale-out.md.)
+    func requestTask(_ name: String, body: Bool, when: String, secret: Bool) -> PlaybookNode {
         var arguments: [(String, PlaybookNode)] = [
             ("url", .jinja("rbc | rbc_http('url')")),
-            ("method", method),
-            ("headers", headers),
+            ("method", .jinja("rbc | rbc_http('method')")),
+            ("headers", .jinja("rbc | rbc_http('headers')")),
         ]
-        if body {
-            arguments += [("body", .jinja("rbc | rbc_http('body')")), ("body_format", .text("raw"))]
-        }
+        if body { arguments.append(("body", .jinja("rbc | rbc_http('body')"))) }
         arguments += [
-            ("timeout", .jinja("rbc | rbc_http('timeout')")),
-            ("status_code", .jinja("range(100, 600) | list")),
-            ("return_content", .bool(true)),
-            ("follow_redirects", .text("all")),
+            ("timeout_ms", .jinja("rbc | rbc_left_ms")),
+            ("user_agent", .jinja("rbc | rbc_http('agent')")),
         ]
         var body: [(String, PlaybookNode)] = [
-            ("ansible.builtin.uri", .map(arguments)),
+            ("rbc_http_request", .map(arguments)),
             ("register", .text("rbc_response")),
             ("changed_when", .bool(true)),
             ("failed_when", .bool(false)),

@@ -1,5 +1,5 @@
-// Generated from Resources/rbc_runtime.py and Resources/rbc_journal.py; do not edit. Regenerate with
-// `RBC_RECORD=1 swift test --filter AnsibleExportTests` (a test fails when this copy is stale).
+// Generated from Resources/rbc_runtime.py, Resources/rbc_journal.py and Resources/rbc_http_request.py; do not
+// edit. Regenerate with `RBC_RECORD=1 swift test --filter AnsibleExportTests` (a test fails when this copy is stale).
 
 enum AnsibleResources {
     static let runtime = #"""
@@ -843,24 +843,6 @@ class ConfigStore:
 
 # MARK: - HTTP requests and webhooks (RunbookRuntime/HTTPClient.swift)
 
-CAPTURE_LIMIT = 256 * 1024
-
-
-def captured(text):
-    """A body kept as rbc keeps one: all of it when small, else its first and last halves with a marker."""
-    data = (text or "").encode("utf-8")
-    if len(data) <= CAPTURE_LIMIT:
-        return text or ""
-    half = CAPTURE_LIMIT // 2
-    marker = ("\n[… %d bytes not kept …]\n" % (len(data) - CAPTURE_LIMIT)).encode("utf-8")
-    return (data[:half] + marker + data[-half:]).decode("utf-8", "replace")
-
-
-def whole_seconds(ms):
-    """uri's timeout is whole seconds: the budget left, rounded up (never shorter than rbc's bound)."""
-    return max(1, (int(ms) + 999) // 1000)
-
-
 def json_document(value):
     """JSONSerialization's text with sorted keys: compact, `/` escaped."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).replace("/", "\\/")
@@ -1178,11 +1160,10 @@ def prepare(run, current, step, action, prefix, left):
     try:
         if kind == "http_request":
             headers = {name: run.resolve(step, "%sheaders.%s" % (prefix, name), value) for name, value in (action.get("headers") or {}).items()}
-            if not any(name.lower() == "user-agent" for name in headers):
-                headers["User-Agent"] = run.state["agent"]
             method = action.get("method") or "GET"
+            # The User-Agent goes apart: rbc run sends it after the step's headers unless they hold one.
             request = {"url": run.resolve(step, prefix + "url", action.get("url") or ""), "method": method, "headers": headers,
-                       "timeout": whole_seconds(left), "budget": left}
+                       "agent": run.state["agent"]}
             if action.get("body") is not None:
                 request["body"] = run.resolve(step, prefix + "body", action["body"])
             encode_url_value(request["url"], "base")
@@ -1234,8 +1215,8 @@ def prepare_message(run, current, step, action, prefix, left):
             payload = {"text": "New ticket: %s\n%s" % (title, body)} if hook["format"] == "slack" else \
                 {"type": "ticket", "title": title, "body": body, "labels": labels, "runbook": run.ir["runbook"]["name"], "step": current["id"]}
     if hook:
-        current["webhook"] = {"url": hook["url"], "body": json_document(payload), "what": what, "timeout": whole_seconds(left),
-                              "budget": left, "agent": run.state["agent"]}
+        current["webhook"] = {"url": hook["url"], "method": "POST", "headers": {"Content-Type": "application/json"},
+                              "body": json_document(payload), "what": what, "agent": run.state["agent"]}
     else:
         # No webhook configured: rbc prints it, and the journal keeps it.
         run.event("message", text=text)
@@ -1246,6 +1227,11 @@ def rbc_left(state, grace_ms=0):
     """What is left of the step's budget, for coreutils timeout (seconds, to the millisecond)."""
     left = max(1, state["step"]["deadline"] - now_ms())
     return "%d.%03ds" % (left // 1000, left % 1000)
+
+
+def rbc_left_ms(state):
+    """What is left of the step's budget, in milliseconds: the bound of an HTTP request (rbc_http_request)."""
+    return max(1, state["step"]["deadline"] - now_ms())
 
 
 def rbc_wait(state, given):
@@ -1307,7 +1293,7 @@ def outcome_of(run, current, step, kind, registered, prefix):
         if "webhook" not in current:
             return {"status": "succeeded", "reason": "no webhook configured: printed"}
         hook = current["webhook"]
-        result = judge_response(hook["url"], "POST", hook["budget"], registered)
+        result = judge_response(hook["url"], "POST", registered)
         if result["status"] == "succeeded" and not 200 <= result["http_status"] <= 299:
             result.update(status="failed", reason="%s: webhook answered HTTP %d" % (hook["what"], result["http_status"]))
         result.pop("stdout", None)
@@ -1321,22 +1307,22 @@ def outcome_of(run, current, step, kind, registered, prefix):
     return {"status": "succeeded" if not registered.get("failed") else "failed", "reason": None}  # wait
 
 
-def judge_response(url, method, budget, registered):
-    """uri's answer: a status, or a request that failed or ran out of time."""
+def judge_response(url, method, registered):
+    """rbc_http_request's answer: a status, or a request that failed or ran out of time (HTTPClient's reasons)."""
     status = registered.get("status")
+    body_bytes = registered.get("body_bytes") or 0
+    if registered.get("timed_out"):
+        return {"status": "timed_out", "reason": "%s %s: no complete answer within %s" % (method, url, format_duration(max(1, registered.get("timeout_ms") or 1))),
+                "body_bytes": body_bytes}
     if not isinstance(status, int) or status < 0:
-        message = str(registered.get("msg") or "the request failed")
-        # rbc run journals the bytes received before a request ended; uri keeps none of an unfinished answer.
-        if "timed out" in message or "timeout" in message.lower():
-            return {"status": "timed_out", "reason": "%s %s: no complete answer within %s" % (method, url, format_duration(max(1, budget))), "body_bytes": 0}
-        return {"status": "failed", "reason": "%s %s failed: %s" % (method, url, re.sub(r"^Status code was -1 and not \[.*?\]: ", "", message, flags=re.S)),
-                "body_bytes": 0}
-    content = registered.get("content") or ""
-    return {"status": "succeeded", "reason": None, "http_status": status, "stdout": captured(content), "body_bytes": len(content.encode("utf-8"))}
+        message = str(registered.get("error") or registered.get("msg") or "the request failed")
+        return {"status": "failed", "reason": "%s %s failed: %s" % (method, url, message), "body_bytes": body_bytes}
+    # The module keeps the body as rbc run keeps it (its head and tail); it counts all of it.
+    return {"status": "succeeded", "reason": None, "http_status": status, "stdout": registered.get("content") or "", "body_bytes": body_bytes}
 
 
 def judge_http(run, step, request, registered, prefix):
-    result = judge_response(request["url"], request["method"], request["budget"], registered)
+    result = judge_response(request["url"], request["method"], registered)
     if result["status"] != "succeeded":
         return result
     expect = (step.get("expect") or {}) if not prefix else {}
@@ -1551,7 +1537,7 @@ class FilterModule:
             "rbc_left": rbc_left, "rbc_wait": rbc_wait, "rbc_value": rbc_value, "rbc_attempt_end": rbc_attempt_end,
             "rbc_step_end": rbc_step_end, "rbc_undo_start": rbc_undo_start, "rbc_undo_value": rbc_undo_value,
             "rbc_undo_end": rbc_undo_end, "rbc_finish": rbc_finish, "rbc_ansible_failure": rbc_ansible_failure,
-            "rbc_config_apply": rbc_config_apply, "rbc_config_restore": rbc_config_restore, "rbc_http": rbc_http,
+            "rbc_config_apply": rbc_config_apply, "rbc_config_restore": rbc_config_restore, "rbc_http": rbc_http, "rbc_left_ms": rbc_left_ms,
         }
 
 """#
@@ -1695,6 +1681,260 @@ class CallbackModule(CallbackBase):
             if event["event"] == "run_finished":
                 journal.close()
                 del self.journals[host]
+
+"""#
+
+    static let httpRequestModule = #"""
+#!/usr/bin/python
+# rbc run's HTTP request, as a module of the playbook lowered by `rbc export ansible` (written next
+# to the playbook, do not edit: `rbc export ansible` writes it again). ansible.builtin.uri takes
+# its timeout in whole seconds; rbc run (libcurl) bounds the whole request — connecting, sending,
+# every byte of the answer — to the millisecond. This module does what rbc run's HTTPClient does,
+# with the Python standard library only: the same request line and headers in the same order
+# (libcurl's: Host, Accept, the step's headers sorted, User-Agent, Content-Length, Content-Type),
+# redirects followed as libcurl follows them (at most 5, http and https only; 301/302/303 drop a
+# body and keep the method's name; Authorization and Cookie stay with the first host), TLS verified
+# against the system's certificates, the body captured as rbc captures it (its first and last
+# 128 KiB), and one deadline for all of it, as a timer signal. Every status is an answer: the
+# runtime judges it as rbc run does. It never fails the task; what went wrong is in `error`.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: rbc_http_request
+short_description: sends one HTTP request as rbc run sends it, bounded to the millisecond
+description:
+  - Written by C(rbc export ansible) beside the playbook it lowers; see docs/scale-out.md.
+options:
+  url:
+    description: The request's URL (http or https), its values already encoded.
+    type: str
+    required: true
+  method:
+    description: The method's name, sent as given.
+    type: str
+    default: GET
+  headers:
+    description: The step's headers (values resolved); sent sorted by name, as rbc run sends them.
+    type: dict
+    default: {}
+  body:
+    description: The body, sent as its UTF-8 bytes; absent for none.
+    type: raw
+  timeout_ms:
+    description: The bound of the whole request, in milliseconds.
+    type: int
+    required: true
+  user_agent:
+    description: Sent as User-Agent unless the headers hold one.
+    type: str
+    default: rbc
+author: rbc
+"""
+
+RETURN = r"""
+status:
+  description: The final answer's HTTP status; absent when there was none.
+  type: int
+  returned: when answered
+content:
+  description: The final answer's body as rbc keeps it (all of it up to 256 KiB, else its first and last 128 KiB).
+  type: str
+  returned: always
+body_bytes:
+  description: Bytes of the final answer's body received in all, also when the deadline cut it off.
+  type: int
+  returned: always
+timed_out:
+  description: Whether the deadline ended the request.
+  type: bool
+  returned: always
+timeout_ms:
+  description: The bound the request had, in milliseconds.
+  type: int
+  returned: always
+error:
+  description: Why there is no answer (not for a timeout).
+  type: str
+  returned: on failure
+"""
+
+import http.client
+import signal
+import ssl
+import time
+import urllib.parse
+
+from ansible.module_utils.basic import AnsibleModule
+
+CAPTURE_HALF = 128 * 1024
+MAX_REDIRECTS = 5
+# libcurl turns a request with a body into one without on these (it keeps a custom method's name).
+BODY_DROPPING = (301, 302, 303)
+# libcurl follows a Location on every 3xx but these.
+NOT_FOLLOWED = (304, 305)
+
+
+class DeadlineReached(Exception):
+    pass
+
+
+class Capture:
+    """A body kept as rbc's Capture keeps it: the first and last halves, and the count of all."""
+
+    def __init__(self):
+        self.head = b""
+        self.tail = b""
+        self.total = 0
+
+    def append(self, data):
+        self.total += len(data)
+        if len(self.head) < CAPTURE_HALF:
+            take = CAPTURE_HALF - len(self.head)
+            self.head += data[:take]
+            data = data[take:]
+        if data:
+            self.tail = (self.tail + data)[-CAPTURE_HALF:]
+
+    def text(self):
+        dropped = self.total - len(self.head) - len(self.tail)
+        marker = ("\n[\u2026 %d bytes not kept \u2026]\n" % dropped).encode("utf-8") if dropped > 0 else b""
+        return (self.head + marker + self.tail).decode("utf-8", "replace")
+
+
+def header_lines(parsed, first, headers, user_agent, body):
+    """The request's headers in libcurl's order, as rbc run hands them to it."""
+    custom = []
+    names = set()
+    for name in sorted(headers):
+        value = str(headers[name])
+        lower = name.lower()
+        if not value.strip():
+            continue  # libcurl: `Name:` with no value removes the header
+        if lower in ("authorization", "cookie", "host") and not first:
+            continue  # libcurl sends these to the first host only
+        if "\r" in value or "\n" in value or "\r" in name or "\n" in name or ":" in name:
+            raise ValueError("the header `%s` holds a line break or a colon" % name.strip())
+        custom.append((name, value))
+        names.add(lower)
+    lines = []
+    if "host" not in names:
+        host = parsed.hostname or ""
+        if ":" in host:
+            host = "[%s]" % host
+        default = 443 if parsed.scheme == "https" else 80
+        lines.append(("Host", host if parsed.port in (None, default) else "%s:%d" % (host, parsed.port)))
+    if "accept" not in names:
+        lines.append(("Accept", "*/*"))
+    lines += custom
+    if "user-agent" not in names:
+        lines.append(("User-Agent", user_agent))
+    if body is not None:
+        if "content-length" not in names:
+            lines.append(("Content-Length", str(len(body))))
+        if "content-type" not in names:
+            lines.append(("Content-Type", "application/x-www-form-urlencoded"))
+    return lines
+
+
+def same_origin(a, b):
+    return a.scheme == b.scheme and (a.hostname or "").lower() == (b.hostname or "").lower() \
+        and (a.port or (443 if a.scheme == "https" else 80)) == (b.port or (443 if b.scheme == "https" else 80))
+
+
+def connection(parsed, left):
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    if parsed.scheme == "https":
+        return http.client.HTTPSConnection(parsed.hostname, port, timeout=left, context=ssl.create_default_context())
+    return http.client.HTTPConnection(parsed.hostname, port, timeout=left)
+
+
+def send(method, url, headers, body, deadline, user_agent, capture):
+    """The request and its redirects; the final answer's status (its body goes to `capture`)."""
+    first = urllib.parse.urlsplit(url)
+    current = first
+    for redirects in range(MAX_REDIRECTS + 1):
+        if current.scheme not in ("http", "https") or not current.hostname:
+            raise ValueError("`%s` is not an http(s) URL" % urllib.parse.urlunsplit(current))
+        left = max(0.001, deadline - time.monotonic())
+        conn = connection(current, left)
+        try:
+            target = current.path or "/"
+            if current.query:
+                target += "?" + current.query
+            conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+            for name, value in header_lines(current, same_origin(current, first), headers, user_agent, body):
+                conn.putheader(name, value)
+            conn.endheaders(body)
+            # The answer's socket: the connection lets go of it when the server closes after answering.
+            sock = conn.sock
+            sock.settimeout(max(0.001, deadline - time.monotonic()))
+            response = conn.getresponse()
+            location = response.getheader("Location")
+            if 300 <= response.status <= 399 and response.status not in NOT_FOLLOWED and location is not None:
+                if redirects == MAX_REDIRECTS:
+                    raise ValueError("Maximum (%d) redirects followed" % MAX_REDIRECTS)
+                following = urllib.parse.urlsplit(urllib.parse.urljoin(urllib.parse.urlunsplit(current), location.strip()))
+                current = following._replace(fragment="")
+                if response.status in BODY_DROPPING and body is not None:
+                    body = None
+                continue
+            while True:
+                sock.settimeout(max(0.001, deadline - time.monotonic()))
+                chunk = response.read1(65536) if method.upper() != "HEAD" else b""
+                if not chunk:
+                    return response.status
+                capture.append(chunk)
+        finally:
+            conn.close()
+    raise ValueError("Maximum (%d) redirects followed" % MAX_REDIRECTS)
+
+
+def main():
+    module = AnsibleModule(argument_spec={
+        "url": {"type": "str", "required": True},
+        "method": {"type": "str", "default": "GET"},
+        "headers": {"type": "dict", "default": {}},
+        "body": {"type": "raw"},
+        "timeout_ms": {"type": "int", "required": True},
+        "user_agent": {"type": "str", "default": "rbc"},
+    }, supports_check_mode=False)
+    params = module.params
+    body = params["body"]
+    if body is not None and not isinstance(body, str):
+        module.exit_json(changed=True, content="", body_bytes=0, timed_out=False, error="the body is not text")
+    timeout = max(1, params["timeout_ms"]) / 1000.0
+    deadline = time.monotonic() + timeout
+    capture = Capture()
+
+    def expire(_signum, _frame):
+        raise DeadlineReached()
+
+    # One deadline for the whole request, whatever it is waiting for (a name, a connection, a byte).
+    signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    result = {"changed": True, "timed_out": False, "timeout_ms": max(1, params["timeout_ms"])}
+    try:
+        try:
+            result["status"] = send(params["method"], params["url"], params["headers"] or {},
+                                    body.encode("utf-8") if body is not None else None, deadline, params["user_agent"], capture)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except (DeadlineReached, TimeoutError):
+        result["timed_out"] = True
+    except ssl.SSLError as error:
+        result["error"] = "TLS: %s" % (error.reason or error)
+    except (OSError, ValueError, http.client.HTTPException) as error:
+        if time.monotonic() >= deadline:
+            result["timed_out"] = True
+        else:
+            result["error"] = str(error) or type(error).__name__
+    result.update(content=capture.text(), body_bytes=capture.total)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
 
 """#
 }

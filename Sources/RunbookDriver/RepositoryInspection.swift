@@ -169,12 +169,10 @@ public struct RepositoryInspection: Sendable {
     static func templateGlobs(_ files: [SourceFile]) -> [TemplateGlob] {
         struct Page {
             let path: [String]
-            let headings: [String]
+            let headings: [PageOutline.Heading]
         }
         let pages = files.map { file -> Page in
-            var headings = PageOutline(file: file).headings
-            if let title = headings.first, title.level == 1 { headings.removeFirst() }
-            return Page(path: file.path.split(separator: "/").map(String.init), headings: headings.map { $0.text })
+            Page(path: file.path.split(separator: "/").map(String.init), headings: PageOutline(file: file).headings)
         }
         var globs: [TemplateGlob] = []
         for template in SectionTemplate.builtIn {

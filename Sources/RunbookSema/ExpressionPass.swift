@@ -23,18 +23,19 @@ struct ExpressionPass {
         self.bag = bag
     }
 
-    mutating func run(_ syntax: RunbookSyntax, _ ir: inout RunbookIR) {
+    /// `tree` is the one the IR was built from: its step lists and the IR's correspond one to one.
+    mutating func run(_ tree: RunbookSyntaxTree, _ ir: inout RunbookIR) {
         let main = facts(ir.steps)
-        check(list: syntax.steps, ir: &ir.steps, earlier: [:], facts: main)
+        check(list: tree.steps, ir: &ir.steps, earlier: [:], facts: main)
         let everyMainStep = Dictionary(main.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        check(list: syntax.postRunbook, ir: &ir.postRunbook, earlier: everyMainStep, facts: facts(ir.postRunbook))
-        check(list: syntax.rollback, ir: &ir.rollback, earlier: everyMainStep, facts: facts(ir.rollback))
-        for (procedureSyntax, index) in zip(syntax.procedures, ir.procedures.indices) {
-            check(list: procedureSyntax.steps, ir: &ir.procedures[index].steps, earlier: [:], facts: facts(ir.procedures[index].steps))
+        check(list: tree.postRunbook, ir: &ir.postRunbook, earlier: everyMainStep, facts: facts(ir.postRunbook))
+        check(list: tree.rollback, ir: &ir.rollback, earlier: everyMainStep, facts: facts(ir.rollback))
+        for (procedure, index) in zip(tree.procedures, ir.procedures.indices) {
+            check(list: procedure.steps, ir: &ir.procedures[index].steps, earlier: [:], facts: facts(ir.procedures[index].steps))
         }
-        let paramFields = syntax.metadata["params"].flatMap { $0.value.mappingPairs } ?? []
         for param in ir.params where !referencedParams.contains(param.name) && !skippedExpression {
-            let range = paramFields.first { $0.key.scalarValue == param.name }?.key.range
+            // The declaration's name, as the type checker placed it.
+            let range = param.location?.range
             bag.report(.unusedParam, "parameter `\(param.name)` is declared but no expression uses it", at: range,
                        help: "use it as `${{ params.\(param.name) }}`, or remove the declaration")
         }
@@ -45,7 +46,7 @@ struct ExpressionPass {
                               conditional: $0.when != nil) }
     }
 
-    private mutating func check(list: [StepSyntax], ir steps: inout [StepIR], earlier: [String: StepFacts], facts: [StepFacts]) {
+    private mutating func check(list: [StepNode], ir steps: inout [StepIR], earlier: [String: StepFacts], facts: [StepFacts]) {
         var byID: [String: (position: Int, facts: StepFacts)] = [:]
         for (position, fact) in facts.enumerated() where byID[fact.id] == nil { byID[fact.id] = (position, fact) }
         for (position, stepSyntax) in list.enumerated() where position < steps.count {
@@ -62,10 +63,9 @@ struct ExpressionPass {
             if let rollback = stepSyntax.rollback { rejectExpressions(in: rollback.fields, prefix: "rollback.") }
             templates(in: stepSyntax.fields, prefix: "", scope: scope, substitutions: &substitutions, templates: &fieldTemplates, action: &action)
             steps[position].action = action
-            if let expect = stepSyntax.fields["expect"], let pairs = RunbookParser.mapping(expect.value, bag: &bag),
-               let output = pairs["output"] {
+            if let expect = stepSyntax.fields["expect"]?.value.mapping, let output = expect["output"] {
                 var ignored = ActionIR(kind: .manual)
-                templates(in: MappingSyntax(fields: [output], range: pairs.range), prefix: "expect.", scope: scope,
+                templates(in: SyntaxMapping(fields: [output], range: expect.range), prefix: "expect.", scope: scope,
                           substitutions: &substitutions, templates: &fieldTemplates, action: &ignored)
             }
             // A rollback runs after its step: the step's own results are visible to it.
@@ -82,7 +82,7 @@ struct ExpressionPass {
         }
     }
 
-    private mutating func checkCondition(_ text: String, node: YAMLNode, scope: ExpressionScope) -> ExpressionIR? {
+    private mutating func checkCondition(_ text: String, node: SyntaxValue, scope: ExpressionScope) -> ExpressionIR? {
         // `when` may be written bare or wrapped in `${{ }}`.
         let scanned = TemplateScanner.scan(text)
         var expression = text
@@ -91,7 +91,7 @@ struct ExpressionPass {
             expression = only.text
             offset = only.offset
         }
-        let locator = ValueLocator(file: file, node: node, value: text)
+        let locator = ValueLocator(file: file, node: node.node, value: text)
         let parsed = ExpressionParser.parse(expression)
         report(parsed.problems, locator: locator, base: offset)
         guard let tree = parsed.node else { return nil }
@@ -106,7 +106,7 @@ struct ExpressionPass {
     }
 
     /// Fields the executor takes as written: a `${{ }}` there would never be substituted.
-    private mutating func rejectExpressions(in fields: MappingSyntax, prefix: String) {
+    private mutating func rejectExpressions(in fields: SyntaxMapping, prefix: String) {
         let substituted = Set(Self.templatedFields + ["headers", "labels", "when", "expect", "rollback", "outputs"])
         for field in fields.fields where !substituted.contains(field.key) {
             guard let value = field.value.scalarValue, value.containsASCII("${{") else { continue }
@@ -138,22 +138,22 @@ struct ExpressionPass {
     }
 
     /// Checks the templated string fields of a mapping (and `headers`, `labels`), recording substitutions.
-    private mutating func templates(in fields: MappingSyntax, prefix: String, scope: ExpressionScope,
+    private mutating func templates(in fields: SyntaxMapping, prefix: String, scope: ExpressionScope,
                                     substitutions: inout [SubstitutionIR], templates: inout [TemplateIR], action: inout ActionIR) {
-        var entries: [(String, YAMLNode)] = []
+        var entries: [(String, SyntaxValue)] = []
         for key in Self.templatedFields + ["output"] {
-            if let field = fields[key], field.value.scalarStyle != nil { entries.append((key, field.value)) }
+            if let field = fields[key], field.value.isScalar { entries.append((key, field.value)) }
         }
-        if let headers = fields["headers"]?.value.mappingPairs {
-            for pair in headers { if let name = pair.key.scalarValue { entries.append(("headers.\(name)", pair.value)) } }
+        if let headers = fields["headers"]?.value.mapping {
+            for header in headers.fields { entries.append(("headers.\(header.key)", header.value)) }
         }
-        if let labels = fields["labels"]?.value.sequenceItems {
+        if let labels = fields["labels"]?.value.listItems {
             for (index, item) in labels.enumerated() { entries.append(("labels[\(index)]", item)) }
         }
         for (key, node) in entries {
             guard let value = node.scalarValue, value.containsASCII("${{") || value.containsASCII("}}") else { continue }
             let scanned = TemplateScanner.scan(value)
-            let locator = ValueLocator(file: file, node: node, value: value)
+            let locator = ValueLocator(file: file, node: node.node, value: value)
             for problem in scanned.problems {
                 bag.report(.expressionSyntax, problem.message, at: locator.range(problem.range.lowerBound, problem.range.upperBound), help: problem.help)
             }

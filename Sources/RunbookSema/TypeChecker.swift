@@ -50,6 +50,8 @@ private struct Defaults {
 
 private struct Checker {
     let syntax: RunbookSyntax
+    /// What the type checker reads: the typed tree (the rest of `syntax` is its file, format, kind and header).
+    var tree: RunbookSyntaxTree { syntax.tree }
     let inferredSeverity: InferredSeverity?
     var bag: DiagnosticBag
     var file: SourceFile { syntax.file }
@@ -69,8 +71,8 @@ private struct Checker {
         let forPeople = syntax.kind == .documentation
         // Markdown front matter also carries site generators' keys (Hugo's `weight`, `layout`, GitLab's
         // `owner_slack`): a warning on executable pages, nothing at all on pages written for people.
-        let meta = checkKeys(forPeople ? MappingSyntax(fields: syntax.metadata.fields.filter { LanguageKeys.runbook.contains($0.key) },
-                                                       range: syntax.metadata.range) : syntax.metadata,
+        let meta = checkKeys(forPeople ? SyntaxMapping(fields: tree.metadata.fields.filter { LanguageKeys.runbook.contains($0.key) },
+                                                       range: tree.metadata.range) : tree.metadata,
                              allowed: LanguageKeys.runbook, context: "runbook", unknownSeverity: syntax.format == .markdown ? .warning : nil)
 
         // Without a name the recovered IR is named by its file, so findings can still say which runbook.
@@ -89,26 +91,26 @@ private struct Checker {
         let concurrentRuns = meta["concurrent_runs"].flatMap { bool($0) }
 
         if syntax.stepsAreDerived {
-            if syntax.steps.isEmpty, syntax.procedures.isEmpty, !forPeople {
+            if tree.steps.isEmpty, tree.procedures.isEmpty, !forPeople {
                 bag.report(.emptySteps, "runbook has no steps", at: syntax.headerRange,
                            help: "add a `## Steps` section with a `### …` heading (or a numbered list) per step")
             }
-        } else if syntax.stepsField == nil {
-            if syntax.procedures.isEmpty {
+        } else if tree.stepsField == nil {
+            if tree.procedures.isEmpty {
                 bag.report(.missingField, "runbook has no `steps`", at: syntax.headerRange,
                            help: "add `steps:` with at least one step (`- id: …`, `action: …`)")
             }
-        } else if let field = syntax.stepsField, field.value.sequenceItems?.isEmpty ?? (field.value.scalarKind == .null) {
+        } else if let field = tree.stepsField, field.value.listItems?.isEmpty ?? (field.value.scalarKind == .null) {
             bag.report(.emptySteps, "runbook has no steps", at: field.value.range.start == field.value.range.end ? field.keyRange : field.value.range,
                        help: "add at least one step; a runbook without steps cannot be run or checked")
         }
 
         var seenIDs: [String: SourceRange] = [:]
-        let steps = syntax.steps.enumerated().map { stepValue($1, index: $0, idPrefix: nil, defaults: defaults, seenIDs: &seenIDs) }
-        let post = syntax.postRunbook.enumerated().map { stepValue($1, index: $0, idPrefix: "post", defaults: defaults, seenIDs: &seenIDs) }
-        let rollback = syntax.rollback.enumerated().map { stepValue($1, index: $0, idPrefix: "rollback", defaults: defaults, seenIDs: &seenIDs) }
+        let steps = tree.steps.enumerated().map { stepValue($1, index: $0, idPrefix: nil, defaults: defaults, seenIDs: &seenIDs) }
+        let post = tree.postRunbook.enumerated().map { stepValue($1, index: $0, idPrefix: "post", defaults: defaults, seenIDs: &seenIDs) }
+        let rollback = tree.rollback.enumerated().map { stepValue($1, index: $0, idPrefix: "rollback", defaults: defaults, seenIDs: &seenIDs) }
         var procedureIDs: [String: SourceRange] = [:]
-        let procedures = syntax.procedures.enumerated().map { procedureValue($1, index: $0, defaults: defaults, seenIDs: &procedureIDs) }
+        let procedures = tree.procedures.enumerated().map { procedureValue($1, index: $0, defaults: defaults, seenIDs: &procedureIDs) }
         let documentation = syntax.documentation.map { DocumentationIR(title: $0.title, markdown: $0.markdown, location: location($0.range)) }
 
         var ir = RunbookIR(
@@ -121,7 +123,7 @@ private struct Checker {
             source: SourceIR(path: file.path, format: syntax.format.rawValue, sha256: hashing ? SHA256.hex(file.bytes) : ""))
         // Expressions need every step's id, kind, outputs and condition: they are checked on the IR.
         var expressions = ExpressionPass(file: file, params: params, bag: bag)
-        expressions.run(syntax, &ir)
+        expressions.run(tree, &ir)
         bag = expressions.bag
         let corrected = correctedValueRanges
         bag.removeAll { diagnostic in
@@ -134,7 +136,7 @@ private struct Checker {
 
     /// The runbook's severity in any spelling teams use (`P1`, `SEV-2`, `S3`, `critical`); pages
     /// for people need not state one.
-    mutating func severityValue(_ meta: MappingSyntax, required: Bool) -> StepSeverity? {
+    mutating func severityValue(_ meta: SyntaxMapping, required: Bool) -> StepSeverity? {
         guard let field = meta["severity"] else {
             if required {
                 bag.report(.missingField, "runbook has no `severity`", at: syntax.headerRange,
@@ -152,11 +154,11 @@ private struct Checker {
         return nil
     }
 
-    mutating func triggerList(_ field: FieldSyntax) -> [TriggerIR] {
+    mutating func triggerList(_ field: SyntaxField) -> [TriggerIR] {
         guard let items = list(field) else { return [] }
         var triggers: [TriggerIR] = []
         for item in items {
-            guard let mapping = RunbookParser.mapping(item, bag: &bag) else {
+            guard let mapping = readMapping(item) else {
                 bag.report(.typeMismatch, "a trigger must be a mapping (`alert: Name` or `metric: …`), found \(item.kindDescription)",
                            at: item.range, help: "write `- alert: KubePodCrashLooping`")
                 continue
@@ -176,8 +178,8 @@ private struct Checker {
         return triggers
     }
 
-    mutating func paramList(_ field: FieldSyntax) -> [ParamIR] {
-        guard let mapping = RunbookParser.mapping(field.value, bag: &bag) else {
+    mutating func paramList(_ field: SyntaxField) -> [ParamIR] {
+        guard let mapping = readMapping(field.value) else {
             if field.value.scalarKind != .null {
                 bag.report(.typeMismatch, "`params` must be a mapping of name to declaration, found \(field.value.kindDescription)",
                            at: field.value.range, help: "write `params:` then `service: {type: string, required: true}`")
@@ -195,14 +197,14 @@ private struct Checker {
         return params
     }
 
-    mutating func paramValue(_ entry: FieldSyntax) -> ParamIR {
+    mutating func paramValue(_ entry: SyntaxField) -> ParamIR {
         var param = ParamIR(name: entry.key, type: .string, required: false, secret: false, location: location(entry.keyRange))
         // `service: string` is shorthand for `service: {type: string}`.
-        if entry.value.scalarStyle != nil {
+        if entry.value.isScalar {
             if let text = scalarString(entry), let type = paramType(text, at: entry.value.range) { param.type = type }
             return param
         }
-        guard let decl = RunbookParser.mapping(entry.value, bag: &bag) else {
+        guard let decl = readMapping(entry.value) else {
             bag.report(.typeMismatch, "parameter `\(entry.key)` must be a type name or a mapping, found \(entry.value.kindDescription)",
                        at: entry.value.range)
             return param
@@ -259,7 +261,7 @@ private struct Checker {
         return nil
     }
 
-    mutating func paramDefault(_ field: FieldSyntax, param: ParamIR) -> JSONValue? {
+    mutating func paramDefault(_ field: SyntaxField, param: ParamIR) -> JSONValue? {
         guard let value = scalarJSON(field.value) else {
             bag.report(.typeMismatch, "a parameter default must be a scalar, found \(field.value.kindDescription)", at: field.value.range)
             return nil
@@ -280,9 +282,9 @@ private struct Checker {
         return value
     }
 
-    mutating func defaultsValue(_ field: FieldSyntax) -> Defaults {
+    mutating func defaultsValue(_ field: SyntaxField) -> Defaults {
         var defaults = Defaults()
-        guard let mapping = RunbookParser.mapping(field.value, bag: &bag) else {
+        guard let mapping = readMapping(field.value) else {
             bag.report(.typeMismatch, "`defaults` must be a mapping, found \(field.value.kindDescription)", at: field.value.range,
                        help: "write `defaults: {timeout: 5m, on_failure: abort}`")
             return defaults
@@ -296,7 +298,7 @@ private struct Checker {
 
     // MARK: - Procedures
 
-    mutating func procedureValue(_ procedure: ProcedureSyntax, index: Int, defaults: Defaults,
+    mutating func procedureValue(_ procedure: ProcedureNode, index: Int, defaults: Defaults,
                                  seenIDs: inout [String: SourceRange]) -> ProcedureIR {
         let fields = procedure.fields
         checkKeys(fields, allowed: LanguageKeys.procedure, context: "procedure")
@@ -328,7 +330,7 @@ private struct Checker {
     // MARK: - Steps
 
     /// A step. With `idPrefix` the id is optional and defaults to `<prefix>-<n>` (post-runbook and rollback actions).
-    mutating func stepValue(_ step: StepSyntax, index: Int, idPrefix: String?, defaults: Defaults,
+    mutating func stepValue(_ step: StepNode, index: Int, idPrefix: String?, defaults: Defaults,
                             seenIDs: inout [String: SourceRange]) -> StepIR {
         let owner = idPrefix.map { $0 == "post" ? "post_runbook action" : "\($0) action" } ?? "step"
         let kind = actionKind(step.fields, owner: owner, at: step.range)
@@ -391,8 +393,8 @@ private struct Checker {
     }
 
     /// `outputs: {rate: {from: stdout, pattern: "rate=(\\S+)"}}` or `{status: {from: body, json: "$.status"}}`.
-    mutating func outputsValue(_ field: FieldSyntax, kind: ActionKind?) -> [OutputIR]? {
-        guard let mapping = RunbookParser.mapping(field.value, bag: &bag) else {
+    mutating func outputsValue(_ field: SyntaxField, kind: ActionKind?) -> [OutputIR]? {
+        guard let mapping = readMapping(field.value) else {
             bag.report(.typeMismatch, "`outputs` must be a mapping of output names, found \(field.value.kindDescription)", at: field.value.range,
                        help: "write `outputs: {rate: {from: stdout, pattern: \"rate=(\\\\S+)\"}}`")
             return nil
@@ -402,7 +404,7 @@ private struct Checker {
             if !IdentifierSpelling.isIdentifier(entry.key) {
                 bag.report(.invalidIdentifier, "output name `\(entry.key)` is not an identifier", at: entry.keyRange)
             }
-            guard let decl = RunbookParser.mapping(entry.value, bag: &bag) else {
+            guard let decl = readMapping(entry.value) else {
                 bag.report(.typeMismatch, "output `\(entry.key)` must be a mapping with `from`", at: entry.value.range)
                 continue
             }
@@ -440,14 +442,14 @@ private struct Checker {
         return outputs
     }
 
-    func suggestedID(_ fields: MappingSyntax) -> String {
+    func suggestedID(_ fields: SyntaxMapping) -> String {
         let source = fields["name"]?.value.scalarValue ?? fields["description"]?.value.scalarValue ?? "restart-api"
         let slug = source.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
         let collapsed = String(slug).split(separator: "-").prefix(4).joined(separator: "-")
         return collapsed.isEmpty ? "restart-api" : collapsed
     }
 
-    mutating func rollbackValue(_ syntax: RollbackSyntax, stepID: String, defaults: Defaults) -> RollbackIR? {
+    mutating func rollbackValue(_ syntax: RollbackNode, stepID: String, defaults: Defaults) -> RollbackIR? {
         let kind = actionKind(syntax.fields, owner: "rollback", at: syntax.keyRange)
         let actionKeys = kind.map { let f = LanguageKeys.actionFields($0); return f.required + f.optional }
         let fields = checkKeys(syntax.fields, allowed: LanguageKeys.rollbackCommon + (actionKeys ?? LanguageKeys.allActionFields),
@@ -465,7 +467,7 @@ private struct Checker {
                           location: location(syntax.keyRange))
     }
 
-    mutating func actionKind(_ fields: MappingSyntax, owner: String, at range: SourceRange) -> ActionKind? {
+    mutating func actionKind(_ fields: SyntaxMapping, owner: String, at range: SourceRange) -> ActionKind? {
         guard let field = fields["action"] else {
             let guess = ActionKind.allCases.first { kind in LanguageKeys.actionFields(kind).required.allSatisfy { fields[$0] != nil } }
             bag.report(.missingField, "\(owner) has no `action`", at: fields.fields.first?.keyRange ?? range,
@@ -487,7 +489,7 @@ private struct Checker {
         return nil
     }
 
-    mutating func actionValue(_ kind: ActionKind, _ fields: MappingSyntax, owner: String, at range: SourceRange) -> ActionIR {
+    mutating func actionValue(_ kind: ActionKind, _ fields: SyntaxMapping, owner: String, at range: SourceRange) -> ActionIR {
         var action = ActionIR(kind: kind)
         let allKeys = Set(LanguageKeys.stepCommon + LanguageKeys.allActionFields)
         for key in LanguageKeys.actionFields(kind).required where fields[key] == nil && fields[key + "Ms"] == nil {
@@ -543,7 +545,7 @@ private struct Checker {
         return action
     }
 
-    mutating func failurePolicy(_ field: FieldSyntax) -> FailurePolicy? {
+    mutating func failurePolicy(_ field: SyntaxField) -> FailurePolicy? {
         guard let text = scalarString(field) else { return nil }
         if let policy = FailurePolicy(rawValue: text) { return policy }
         let names = FailurePolicy.allCases.map(\.rawValue)
@@ -556,13 +558,13 @@ private struct Checker {
         return nil
     }
 
-    mutating func retry(_ field: FieldSyntax, base: RetryIR) -> RetryIR {
+    mutating func retry(_ field: SyntaxField, base: RetryIR) -> RetryIR {
         var retry = base
-        if field.value.scalarStyle != nil {
+        if field.value.isScalar {
             if let count = int(field, limits: Limits.retries) { retry.maxAttempts = count + 1 }
             return retry
         }
-        guard let mapping = RunbookParser.mapping(field.value, bag: &bag) else {
+        guard let mapping = readMapping(field.value) else {
             bag.report(.typeMismatch, "`retries` must be a count or a mapping, found \(field.value.kindDescription)", at: field.value.range,
                        help: "write `retries: 2` or `retries: {attempts: 3, backoff: 10s}`")
             return retry
@@ -580,8 +582,8 @@ private struct Checker {
         return retry
     }
 
-    mutating func expectValue(_ field: FieldSyntax, kind: ActionKind?) -> ExpectIR? {
-        guard let mapping = RunbookParser.mapping(field.value, bag: &bag) else {
+    mutating func expectValue(_ field: SyntaxField, kind: ActionKind?) -> ExpectIR? {
+        guard let mapping = readMapping(field.value) else {
             bag.report(.typeMismatch, "`expect` must be a mapping, found \(field.value.kindDescription)", at: field.value.range,
                        help: "write `expect: {exit_code: 0, output: \"ready\"}`")
             return nil
@@ -624,8 +626,8 @@ private struct Checker {
     /// Returns the mapping as meant: a misspelt key whose suggestion is not also written is read as
     /// the suggested key (the diagnostic stands; only the recovered IR uses it).
     @discardableResult
-    mutating func checkKeys(_ mapping: MappingSyntax, allowed: [String], context: String, actionKind: ActionKind? = nil,
-                            unknownSeverity: Severity? = nil) -> MappingSyntax {
+    mutating func checkKeys(_ mapping: SyntaxMapping, allowed: [String], context: String, actionKind: ActionKind? = nil,
+                            unknownSeverity: Severity? = nil) -> SyntaxMapping {
         var meant = mapping.fields
         var allowedSet = Set(allowed)
         for key in allowed where LanguageKeys.millisecondVariants.contains(key) { allowedSet.insert(key + "Ms") }
@@ -651,7 +653,7 @@ private struct Checker {
             bag.report(.unknownKey, "unknown key `\(field.key)` in \(context)", at: field.keyRange,
                        help: suggestion.map { "did you mean `\($0)`?" } ?? fallback, severity: unknownSeverity, fix: fix)
             if let suggestion, mapping[suggestion] == nil, let index = meant.firstIndex(where: { $0.key == field.key && $0.keyRange == field.keyRange }) {
-                meant[index] = FieldSyntax(key: suggestion, keyRange: field.keyRange, value: field.value)
+                meant[index] = SyntaxField(key: suggestion, keyRange: field.keyRange, value: field.value)
                 correctedValueRanges.append(field.value.range)
             }
         }
@@ -661,14 +663,52 @@ private struct Checker {
                            help: "keep one of them")
             }
         }
-        return MappingSyntax(fields: meant, range: mapping.range)
+        return SyntaxMapping(fields: meant, range: mapping.range)
     }
 
     // MARK: - Values
 
     /// A fix that replaces a scalar's whole value, when `ScalarEdits` can place it exactly.
-    func valueFix(_ node: YAMLNode, _ replacement: String, _ applicability: FixApplicability) -> Fix? {
-        ScalarEdits.replacingValue(of: node, with: replacement, file: file).map { Fix("write `\(replacement)`", applicability, edits: [$0]) }
+    func valueFix(_ value: SyntaxValue, _ replacement: String, _ applicability: FixApplicability) -> Fix? {
+        ScalarEdits.replacingValue(of: value.node, with: replacement, file: file).map { Fix("write `\(replacement)`", applicability, edits: [$0]) }
+    }
+
+    /// A mapping value as the front end read it, its unreadable entries reported; nil for a scalar or list.
+    mutating func readMapping(_ value: SyntaxValue) -> SyntaxMapping? {
+        guard let mapping = value.mapping else { return nil }
+        for problem in mapping.problems {
+            switch problem.kind {
+            case .keyNotAString(let found):
+                bag.report(.typeMismatch, "a key must be a plain string, found \(found)", at: problem.range)
+            case .mergeOfNonMapping(let found):
+                bag.report(.invalidMerge, "`<<` merges mappings, found \(found)", at: problem.range,
+                           help: "write `<<: *anchor` where the anchor names a mapping")
+            }
+        }
+        return mapping
+    }
+
+    /// How to write a value so it is read as `meant` (a boolean or number written as text), in the
+    /// author's front end: YAML quotes, a Markdown code span or a quoted fence attribute.
+    func asWrittenHelp(_ field: SyntaxField, meant: String) -> String? {
+        switch field.value.origin {
+        case .yaml(let style?) where style.isQuoted:
+            return "remove the quotes"
+        case .markdown(.codeSpan):
+            // A code span is always text: the label's value is written bare.
+            var label = file.slice(field.keyRange).trimmingCharacters(in: .whitespaces)
+            if label.hasSuffix(":**") { label = String(label.dropLast(3)) + "**" }
+            return "remove the backticks: a code span is text, so write `\(label): \(meant)`"
+        case .markdown(.fenceAttribute(quoted: true)):
+            return "remove the quotes around the attribute's value: `\(field.key)=\(meant)`"
+        default:
+            return nil
+        }
+    }
+
+    /// The value's text when, written bare, it would mean one of `kinds`.
+    func writtenAs(_ value: SyntaxValue, _ kinds: [YAMLScalarKind]) -> String? {
+        value.scalarValue.flatMap { kinds.contains(YAMLNode.plainScalarKind($0)) ? $0 : nil }
     }
 
     func location(_ range: SourceRange) -> IRLocation {
@@ -676,7 +716,7 @@ private struct Checker {
     }
 
     /// Any non-null scalar as text; reports lists, mappings and nulls.
-    mutating func scalarString(_ field: FieldSyntax) -> String? {
+    mutating func scalarString(_ field: SyntaxField) -> String? {
         let value = field.value
         guard let text = value.scalarValue else {
             bag.report(.typeMismatch, "`\(field.key)` must be a string, found \(value.kindDescription)", at: value.range)
@@ -692,7 +732,7 @@ private struct Checker {
     /// Keys whose trailing newlines are noise (from `|` blocks and Markdown fences) and are trimmed.
     static let trimmedKeys: Set<String> = ["command", "description", "instructions", "message", "name", "symptoms", "diagnosis", "title"]
 
-    mutating func optionalString(_ mapping: MappingSyntax, _ key: String, nonEmpty: Bool = false) -> String? {
+    mutating func optionalString(_ mapping: SyntaxMapping, _ key: String, nonEmpty: Bool = false) -> String? {
         guard let field = mapping[key], var text = scalarString(field) else { return nil }
         if Self.trimmedKeys.contains(key) {
             while text.last == "\n" || text.last == "\r" { text.removeLast() }
@@ -704,7 +744,7 @@ private struct Checker {
         return text
     }
 
-    mutating func requiredString(_ mapping: MappingSyntax, _ key: String, in owner: String, at range: SourceRange) -> String? {
+    mutating func requiredString(_ mapping: SyntaxMapping, _ key: String, in owner: String, at range: SourceRange) -> String? {
         guard mapping[key] != nil else {
             bag.report(.missingField, "\(owner) has no `\(key)`", at: range, help: "add `\(key): …`")
             return nil
@@ -712,20 +752,21 @@ private struct Checker {
         return optionalString(mapping, key, nonEmpty: true)
     }
 
-    mutating func bool(_ field: FieldSyntax) -> Bool? {
+    mutating func bool(_ field: SyntaxField) -> Bool? {
         guard field.value.scalarKind == .bool, let text = field.value.scalarValue else {
             bag.report(.typeMismatch, "`\(field.key)` must be true or false, found \(field.value.kindDescription)", at: field.value.range,
-                       help: field.value.scalarStyle?.isQuoted == true ? "remove the quotes" : nil)
+                       help: asWrittenHelp(field, meant: writtenAs(field.value, [.bool]) ?? "true"))
             return nil
         }
         return ["true", "yes", "on", "y"].contains(text.lowercased())
     }
 
-    mutating func int(_ field: FieldSyntax, limits: ClosedRange<Int>) -> Int? {
+    mutating func int(_ field: SyntaxField, limits: ClosedRange<Int>) -> Int? {
         guard field.value.scalarKind == .int, let text = field.value.scalarValue, let value = Self.integer(text) else {
             // `!!int abc` claims an integer it is not: say so rather than guess at digits.
             let found = field.value.scalarKind == .int ? "`\(field.value.scalarValue ?? "")`, which is not a number" : field.value.kindDescription
-            bag.report(.typeMismatch, "`\(field.key)` must be an integer, found \(found)", at: field.value.range)
+            bag.report(.typeMismatch, "`\(field.key)` must be an integer, found \(found)", at: field.value.range,
+                       help: field.value.origin == .markdown(.codeSpan) ? asWrittenHelp(field, meant: writtenAs(field.value, [.int]) ?? "2") : nil)
             return nil
         }
         guard limits.contains(value) else {
@@ -736,19 +777,19 @@ private struct Checker {
         return value
     }
 
-    mutating func intOrList(_ field: FieldSyntax, limits: ClosedRange<Int>) -> [Int]? {
-        if let items = field.value.sequenceItems {
-            let values = items.compactMap { int(FieldSyntax(key: field.key, keyRange: field.keyRange, value: $0), limits: limits) }
+    mutating func intOrList(_ field: SyntaxField, limits: ClosedRange<Int>) -> [Int]? {
+        if let items = field.value.listItems {
+            let values = items.compactMap { int(SyntaxField(key: field.key, keyRange: field.keyRange, value: $0), limits: limits) }
             return values.count == items.count ? values : nil
         }
         return int(field, limits: limits).map { [$0] }
     }
 
-    mutating func number(_ field: FieldSyntax) -> Double? {
+    mutating func number(_ field: SyntaxField) -> Double? {
         guard let kind = field.value.scalarKind, kind == .int || kind == .float, let text = field.value.scalarValue,
               let value = Double(text.replacingOccurrences(of: "_", with: "")) else {
             bag.report(.typeMismatch, "`\(field.key)` must be a number, found \(field.value.kindDescription)", at: field.value.range,
-                       help: field.value.scalarStyle?.isQuoted == true ? "remove the quotes" : nil)
+                       help: asWrittenHelp(field, meant: writtenAs(field.value, [.int, .float]) ?? "1"))
             return nil
         }
         return value
@@ -759,7 +800,7 @@ private struct Checker {
     }
 
     /// A duration under `key` (a string such as `5m`) or `<key>Ms` (integer milliseconds), within limits.
-    mutating func duration(_ mapping: MappingSyntax, _ key: String, limits: ClosedRange<Int>) -> Int? {
+    mutating func duration(_ mapping: SyntaxMapping, _ key: String, limits: ClosedRange<Int>) -> Int? {
         if let field = mapping[key + "Ms"], LanguageKeys.millisecondVariants.contains(key) {
             guard let value = int(field, limits: Int.min...Int.max) else { return nil }
             return checkRange(value, limits: limits, field: field, written: "\(value)ms")
@@ -774,7 +815,7 @@ private struct Checker {
             // Unsafe: seconds is a guess (the author may have meant milliseconds).
             let seconds = "\(text)s"
             let fix = field.value.scalarKind == .int && (try? DurationParser.milliseconds(seconds).get()).map(limits.contains) == true
-                ? ScalarEdits.replacingValue(of: field.value, with: seconds, file: file).map { Fix("write `\(seconds)`", .unsafe, edits: [$0]) } : nil
+                ? ScalarEdits.replacingValue(of: field.value.node, with: seconds, file: file).map { Fix("write `\(seconds)`", .unsafe, edits: [$0]) } : nil
             bag.report(.invalidDuration, "`\(key): \(text)` has no unit", at: field.value.range,
                        help: "write `\(text)s` for seconds\(variant)", fix: fix)
             return nil
@@ -789,14 +830,14 @@ private struct Checker {
             bag.report(.durationOutOfRange, "`\(key)` is too large to represent (`\(text)`)", at: field.value.range)
         case .failure(.malformed(let suggestion)):
             // `5 minutes` → `5m` says the same thing: safe.
-            let fix = suggestion.flatMap { ScalarEdits.replacingValue(of: field.value, with: $0, file: file) }.map { Fix("write `\(suggestion ?? "")`", .safe, edits: [$0]) }
+            let fix = suggestion.flatMap { ScalarEdits.replacingValue(of: field.value.node, with: $0, file: file) }.map { Fix("write `\(suggestion ?? "")`", .safe, edits: [$0]) }
             bag.report(.invalidDuration, "`\(text)` is not a duration", at: field.value.range,
                        help: suggestion.map { "write `\($0)`" } ?? "write a number and unit: `30s`, `5m`, `1h30m`, `2d`, `500ms`", fix: fix)
         }
         return nil
     }
 
-    mutating func checkRange(_ ms: Int, limits: ClosedRange<Int>, field: FieldSyntax, written: String) -> Int? {
+    mutating func checkRange(_ ms: Int, limits: ClosedRange<Int>, field: SyntaxField, written: String) -> Int? {
         if limits.contains(ms) { return ms }
         let bound = ms < limits.lowerBound ? limits.lowerBound : limits.upperBound
         let relation = ms < limits.lowerBound ? "at least" : "at most"
@@ -818,7 +859,7 @@ private struct Checker {
         return nil
     }
 
-    mutating func date(_ field: FieldSyntax) -> String? {
+    mutating func date(_ field: SyntaxField) -> String? {
         guard let text = scalarString(field) else { return nil }
         if TypeChecker.isCalendarDate(text) { return text }
         bag.report(.invalidDate, "`\(text)` is not a date", at: field.value.range,
@@ -826,28 +867,28 @@ private struct Checker {
         return nil
     }
 
-    mutating func list(_ field: FieldSyntax) -> [YAMLNode]? {
-        if let items = field.value.sequenceItems { return items }
+    mutating func list(_ field: SyntaxField) -> [SyntaxValue]? {
+        if let items = field.value.listItems { return items }
         if field.value.scalarKind == .null { return [] }
         bag.report(.typeMismatch, "`\(field.key)` must be a list, found \(field.value.kindDescription)", at: field.value.range,
                    help: "write each entry on its own line starting with `- `, or `[a, b]`")
         return nil
     }
 
-    mutating func stringList(_ field: FieldSyntax) -> [String]? {
+    mutating func stringList(_ field: SyntaxField) -> [String]? {
         guard let items = list(field) else { return nil }
-        return items.compactMap { scalarString(FieldSyntax(key: field.key + " entry", keyRange: $0.range, value: $0)) }
+        return items.compactMap { scalarString(SyntaxField(key: field.key + " entry", keyRange: $0.range, value: $0)) }
     }
 
-    mutating func stringOrList(_ field: FieldSyntax) -> [String]? {
-        if field.value.sequenceItems == nil, field.value.scalarValue != nil {
+    mutating func stringOrList(_ field: SyntaxField) -> [String]? {
+        if field.value.listItems == nil, field.value.scalarValue != nil {
             return scalarString(field).map { [$0] }
         }
         return stringList(field)
     }
 
-    mutating func stringMap(_ field: FieldSyntax) -> [String: String]? {
-        guard let mapping = RunbookParser.mapping(field.value, bag: &bag) else {
+    mutating func stringMap(_ field: SyntaxField) -> [String: String]? {
+        guard let mapping = readMapping(field.value) else {
             bag.report(.typeMismatch, "`\(field.key)` must be a mapping of names to strings, found \(field.value.kindDescription)", at: field.value.range)
             return nil
         }
@@ -858,7 +899,7 @@ private struct Checker {
         return result
     }
 
-    func scalarJSON(_ node: YAMLNode) -> JSONValue? {
+    func scalarJSON(_ node: SyntaxValue) -> JSONValue? {
         guard let text = node.scalarValue, let kind = node.scalarKind else { return nil }
         switch kind {
         case .null: return .null

@@ -17,14 +17,14 @@ public final class ContentCache: Sendable {
     }
 
     /// The key of a value: the SHA-256 of its parts, each length-prefixed so that no two lists of
-    /// parts hash alike.
+    /// parts hash alike. The parts are hashed where they lie (a file's bytes are not copied).
     public static func key(_ parts: [[UInt8]]) -> String {
-        var message: [UInt8] = []
+        var hasher = SHA256.Hasher()
         for part in parts {
-            message += withUnsafeBytes(of: UInt64(part.count).littleEndian, Array.init)
-            message += part
+            withUnsafeBytes(of: UInt64(part.count).littleEndian) { hasher.update($0) }
+            hasher.update(part)
         }
-        return SHA256.hex(SHA256.digest(message))
+        return SHA256.hexString(hasher.finalize())
     }
 
     public static func key(_ parts: [String]) -> String { key(parts.map { Array($0.utf8) }) }
@@ -42,9 +42,11 @@ public final class ContentCache: Sendable {
         var length: UInt64 = 0
         for index in (4..<12).reversed() { length = length << 8 | UInt64(bytes[index]) }
         guard length == UInt64(bytes.count - 44) else { return nil }
-        let payload = Array(bytes[12..<(12 + Int(length))])
-        guard SHA256.digest(payload) == Array(bytes[(12 + Int(length))...]) else { return nil }
-        return payload
+        let payload = bytes[12..<(12 + Int(length))]
+        var hasher = SHA256.Hasher()
+        hasher.update(payload)
+        guard hasher.finalize().elementsEqual(bytes[(12 + Int(length))...]) else { return nil }
+        return Array(payload)
     }
 
     /// Stores bytes under a key; failures (read-only tree, full disk) only mean the next run recomputes.

@@ -94,6 +94,11 @@ public final class YAMLNode: Sendable {
     /// explicit standard tags win; plain scalars go through Yams' resolver.
     public var scalarKind: YAMLScalarKind? { resolved.ownScalarKind }
 
+    /// What an untagged plain scalar spelt `text` means: for front ends whose values read as YAML's would.
+    public static func plainScalarKind(_ text: String) -> YAMLScalarKind {
+        resolveScalarKind(text, style: .plain, tag: nil)
+    }
+
     static func resolveScalarKind(_ value: String, style: YAMLScalarStyle, tag: String?) -> YAMLScalarKind {
         switch tag {
         case "tag:yaml.org,2002:str": return .string

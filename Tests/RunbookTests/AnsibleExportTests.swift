@@ -39,10 +39,11 @@ import Testing
         let directory = TestSupport.path("Sources/RunbookAnsible/Resources")
         let runtime = try String(contentsOfFile: directory + "/rbc_runtime.py", encoding: .utf8)
         let callback = try String(contentsOfFile: directory + "/rbc_journal.py", encoding: .utf8)
-        #expect(!(runtime + callback).contains("\"\"\"#"))
+        let module = try String(contentsOfFile: directory + "/rbc_http_request.py", encoding: .utf8)
+        #expect(!(runtime + callback + module).contains("\"\"\"#"))
         let generated = """
-        // Generated from Resources/rbc_runtime.py and Resources/rbc_journal.py; do not edit. Regenerate with
-        // `RBC_RECORD=1 swift test --filter AnsibleExportTests` (a test fails when this copy is stale).
+        // Generated from Resources/rbc_runtime.py, Resources/rbc_journal.py and Resources/rbc_http_request.py; do not
+        // edit. Regenerate with `RBC_RECORD=1 swift test --filter AnsibleExportTests` (a test fails when this copy is stale).
 
         enum AnsibleResources {
             static let runtime = #\"\"\"
@@ -51,6 +52,10 @@ import Testing
 
             static let journalCallback = #\"\"\"
         \(callback)
+        \"\"\"#
+
+            static let httpRequestModule = #\"\"\"
+        \(module)
         \"\"\"#
         }
 
@@ -64,6 +69,7 @@ import Testing
         #expect(try String(contentsOfFile: path, encoding: .utf8) == generated, "AnsibleResources.swift is stale: RBC_RECORD=1 swift test --filter AnsibleExportTests")
         #expect(AnsibleResources.runtime == runtime)
         #expect(AnsibleResources.journalCallback == callback)
+        #expect(AnsibleResources.httpRequestModule == module)
     }
 
     // MARK: - Refusals
@@ -117,11 +123,70 @@ import Testing
         TestSupport.assertGolden(result.stderr, "Tests/RunbookTests/Golden/ansible/refusals.expected")
     }
 
+    /// Every example lowers; the Markdown and YAML forms of one runbook compile to the same IR (the same
+    /// content hash, in the playbook's header) and lower to the same playbook, line for line but the
+    /// source's path: the lowering reads only the IR.
     @Test func everyExampleLowers() throws {
+        var playbooks: [String: String] = [:]
         for example in Self.examples {
             let result = try TestSupport.rbc(["export", "ansible", "examples/\(example)", "--color", "never"])
             #expect(result.status == 0, "\(example): \(result.stderr)")
             #expect(result.stdout.contains("ansible.builtin.set_fact"), "\(example)")
+            let source = "examples/\(example)"
+            #expect(result.stdout.contains("# Lowered by `rbc export ansible` from \(source)\n"), "\(example)")
+            playbooks[example] = result.stdout.replacingOccurrences(of: "from \(source)\n", with: "from SOURCE\n")
+        }
+        let twins = Self.examples.filter { $0.hasSuffix(".md") && Self.examples.contains(String($0.dropLast(3)) + ".yaml") }
+        #expect(twins.count == 5)
+        for markdown in twins {
+            let yaml = String(markdown.dropLast(3)) + ".yaml"
+            #expect(playbooks[markdown] == playbooks[yaml], "\(markdown) and \(yaml) lower to different playbooks")
+            #expect(playbooks[yaml]?.contains("(sha256:") == true)
+        }
+    }
+
+    /// Why a `manual` rollback is refused (RB5007, docs/scale-out.md): rbc run, rolling one back, neither
+    /// shows its instructions nor asks — with a terminal or without — yet journals it as confirmed by a
+    /// person at the terminal. A playbook could only copy that record or ask where rbc run does not. If
+    /// rbc run comes to ask (or to refuse), this test fails and the export should lower it as it does.
+    @Test func manualRollbacksAreRecordedUnaskedByRbcRun() throws {
+        let directory = try TestSupport.temporaryDirectory().path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try """
+        runbook:
+          name: "Manual rollback"
+          severity: P3
+          description: "A change a person would undo"
+          owner: team
+          steps:
+            - id: change
+              action: execute_command
+              command: "echo change >> effects.log"
+              rollback:
+                action: manual
+                instructions: "put the old value back by hand"
+            - id: fail
+              action: execute_command
+              command: "exit 3"
+              readonly: true
+
+        """.write(toFile: directory + "/manual.yaml", atomically: true, encoding: .utf8)
+        try "".write(toFile: directory + "/.rbc.yaml", atomically: true, encoding: .utf8)
+        try Self.terminalDriver.write(toFile: directory + "/terminal.py", atomically: true, encoding: .utf8)
+        // Without a terminal (standard input not one), then on a pseudo-terminal that would answer no.
+        let plain = try TestSupport.rbc(["run", "manual.yaml", "--allow-dirty"], in: directory)
+        let (_, terminal) = try Self.run("/usr/bin/env", ["python3", directory + "/terminal.py", "no", TestSupport.rbcBinary, "run", "manual.yaml", "--allow-dirty"],
+                                         in: directory)
+        #expect(!(plain.stdout + plain.stderr + terminal).contains("put the old value back by hand"), "rbc run shows a manual rollback's instructions now")
+        #expect(!terminal.contains("Approve?") && !terminal.contains("Done?"), "rbc run asks about a manual rollback now: \(terminal)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory + "/.rbc/runs").filter { $0.hasSuffix(".jsonl") }
+        #expect(names.count == 2, "\(names)")
+        for name in names {
+            let events = try Self.journal(directory + "/.rbc/runs/" + name)
+            #expect(!events.contains { $0["event"] as? String == "approval" }, "\(name)")
+            let finished = try #require(events.first { $0["event"] as? String == "rollback_finished" })
+            #expect(finished["outcome"] as? String == "succeeded" && finished["reason"] as? String == "confirmed by a person at the terminal", "\(finished)")
+            #expect(events.last?["status"] as? String == "rolled_back")
         }
     }
 
@@ -273,20 +338,18 @@ import Testing
     static let secretToken = "tok/SECRET 5150+x"
 
     /// Every example runbook (harmless stand-ins: programs are shims, URLs and webhooks point to a
-    /// loopback server, waits last 300ms), a runbook of approvals no one gives, and the stand-in.
+    /// loopback server, waits last 300ms), a runbook of approvals no one gives, and the stand-in. An
+    /// example written in both forms runs in its YAML form: its Markdown form lowers to the same
+    /// playbook (`everyExampleLowers`), so running it again would test nothing more.
     static let cases: [Case] = [
         Case(name: "diskyaml", runbook: "node-disk-full.yaml", params: ["node": "node-7"]),
-        Case(name: "diskmd", runbook: "node-disk-full.md", params: ["node": "node-7"]),
         Case(name: "orderrate", runbook: "order-service-error-rate.md", params: [:]),
         Case(name: "orderservice", runbook: "order-service.md", params: [:]),
         Case(name: "gatewayyaml", runbook: "api-gateway-rate-limit.yaml", params: [:]),
-        Case(name: "gatewaymd", runbook: "api-gateway-rate-limit.md", params: [:]),
         Case(name: "kubeyaml", runbook: "kube-pod-crashlooping.yaml", params: ["deployment": "checkout-api"]),
-        Case(name: "kubemd", runbook: "kube-pod-crashlooping.md", params: ["deployment": "checkout-api"]),
-        Case(name: "pgyaml", runbook: "postgres-connection-exhaustion.yaml", params: ["cluster": "payments-primary", "dba_token": secretToken]),
-        Case(name: "pgmd", runbook: "postgres-connection-exhaustion.md", params: ["cluster": "orders-primary", "dba_token": secretToken]),
+        // orders-primary: the store holds its pool size, so the change replaces a value (payments-primary's is created).
+        Case(name: "pgyaml", runbook: "postgres-connection-exhaustion.yaml", params: ["cluster": "orders-primary", "dba_token": secretToken]),
         Case(name: "tlsyaml", runbook: "tls-certificate-expiry.yaml", params: ["certificate": "edge-cert", "host": "127.0.0.1:PORT"]),
-        Case(name: "tlsmd", runbook: "tls-certificate-expiry.md", params: ["certificate": "edge-cert", "host": "127.0.0.1:PORT"]),
         Case(name: "approvals", runbook: "approvals.yaml", params: [:], approveAll: false),
         Case(name: "standin", runbook: "standin.yaml", params: ["target": hostileTarget]),
         Case(name: "http", runbook: "http.yaml", params: [:]),
@@ -297,8 +360,10 @@ import Testing
                            "postgres-connection-exhaustion.md", "tls-certificate-expiry.yaml", "tls-certificate-expiry.md"]
 
     /// HTTP paths that go wrong, against the case's scripted server (PORT): an answer slower than the
-    /// step's budget, nothing listening, an error status, an expected error status, and webhooks that
-    /// answer 500 (notifications) or too late (tickets).
+    /// step's budget, nothing listening, an error status, an expected error status, an answer that
+    /// misses a budget of 1.2 s by less than a second (ansible.builtin.uri's timeout, whole seconds
+    /// rounded up, would have waited for it: a different outcome), redirects that drop (303) and keep (307) the body, explicit headers, and
+    /// webhooks that answer 500 (notifications) or too late (tickets).
     static let httpRunbook = """
     runbook:
       name: "HTTP paths"
@@ -335,6 +400,30 @@ import Testing
           readonly: true
           expect:
             status: 404
+        - id: sub-second
+          action: http_request
+          method: GET
+          url: "http://127.0.0.1:PORT/slow/1900"
+          timeout: 1200ms
+          readonly: true
+          on_failure: continue
+        - id: redirected-post
+          action: http_request
+          method: POST
+          url: "http://127.0.0.1:PORT/redirect/303"
+          headers:
+            X-Api-Token: "abc"
+            Content-Type: "text/plain"
+          body: "x=1"
+          readonly: true
+        - id: redirected-put
+          action: http_request
+          method: PUT
+          url: "http://127.0.0.1:PORT/redirect/307"
+          headers:
+            Content-Type: "application/json"
+          body: '{"replicas": 3}'
+          readonly: true
         - id: notify
           action: send_notification
           channel: "#ops"
@@ -435,7 +524,7 @@ import Testing
         let flags = try String(contentsOfFile: TestSupport.path("examples/config/flags.json"), encoding: .utf8)
         // One loopback server per case: rbc run's requests come first, the playbook's after.
         let servers: [String: PythonHTTPServer] = try Dictionary(uniqueKeysWithValues: cases.map {
-            ($0.name, $0.name == "http" ? try ScriptedServer(lifetimeSeconds: 900) as PythonHTTPServer : try LoopbackServer(lifetimeSeconds: 900))
+            ($0.name, try ScriptedServer(lifetimeSeconds: 900) as PythonHTTPServer)
         })
         defer { servers.values.forEach { $0.stop() } }
         func port(_ name: String) -> Int { servers[name]?.port ?? 0 }
@@ -529,18 +618,27 @@ import Testing
         try inventory.write(toFile: root + "/inventory.yml", atomically: true, encoding: .utf8)
         let environment = ["PATH": path, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_HOST_KEY_CHECKING": "False", "ANSIBLE_LOCAL_TEMP": root + "/.ansible-tmp",
                            "ANSIBLE_REMOTE_TEMP": root + "/.ansible-tmp"]
-        // Playbooks importing the others: ansible-playbook goes on to the next play unless every host of a play failed.
-        // The cases that end well in two invocations (two cores), each failing case in one of its own.
+        // Playbooks importing the others: ansible-playbook goes on to the next play unless every host of a
+        // play failed, so each invocation ends with one case that fails and runs cases that end well before
+        // it (each ansible-playbook start costs seconds of CPU; the invocations run side by side).
         var invocations: [[String]] = []
-        for (index, half) in [succeeding.enumerated().filter { $0.offset % 2 == 0 }, succeeding.enumerated().filter { $0.offset % 2 == 1 }].enumerated() {
-            try ("---\n" + half.map { "- name: \(($0.element as NSString).lastPathComponent)\n  ansible.builtin.import_playbook: \(($0.element as NSString).lastPathComponent)\n" }.joined())
-                .write(toFile: root + "/playbooks/all-\(index).yml", atomically: true, encoding: .utf8)
-            invocations.append(["playbooks/all-\(index).yml"])
+        let groups = max(1, failing.count)
+        for group in 0..<groups {
+            let plays = succeeding.enumerated().filter { $0.offset % groups == group }.map(\.element) + (group < failing.count ? [failing[group].1] : [])
+            try ("---\n" + plays.map { "- name: \(($0 as NSString).lastPathComponent)\n  ansible.builtin.import_playbook: \(($0 as NSString).lastPathComponent)\n" }.joined())
+                .write(toFile: root + "/playbooks/all-\(group).yml", atomically: true, encoding: .utf8)
+            invocations.append(["playbooks/all-\(group).yml"])
         }
-        invocations += failing.map { [$0.1] }
-        // ansible-lint on every generated playbook, beside the playbook runs.
-        let playbooks = cases.map { "playbooks/\($0.name).yml" } + ["playbooks/fanout.yml"]
-        let lint = [bin + "/ansible-lint", "--offline", "--nocolor", "--profile", "production"] + playbooks
+        // ansible-lint on every generated playbook, beside the playbook runs: their plays in one file (the
+        // first one's header kept), so that ansible-lint loads and syntax-checks once, not once per playbook.
+        var plays = ""
+        for (index, name) in (cases.map(\.name) + ["fanout"]).enumerated() {
+            let text = try String(contentsOfFile: root + "/playbooks/\(name).yml", encoding: .utf8)
+            plays += index == 0 ? text : text.split(separator: "\n", omittingEmptySubsequences: false)
+                .filter { !$0.hasPrefix("#") && $0 != "---" }.joined(separator: "\n")
+        }
+        try plays.write(toFile: root + "/playbooks/every-play.yml", atomically: true, encoding: .utf8)
+        let lint = [bin + "/ansible-lint", "--offline", "--nocolor", "--profile", "production", "playbooks/every-play.yml"]
         // -vvvv: every task's result is printed, and a secret must be in none of them.
         let finished = try runSideBySide(invocations.map { ([bin + "/ansible-playbook", "-vvvv", "-i", "inventory.yml"] + $0, environment) }
                                          + [(lint, ["PATH": bin + ":" + path, "ANSIBLE_LOCAL_TEMP": root + "/.ansible-tmp"])], in: root)
@@ -549,7 +647,8 @@ import Testing
         var requests: [String: (rbc: [String], ansible: [String])] = [:]
         for item in cases {
             let all = (servers[item.name]?.requests() ?? []).map { request in
-                ["method", "path", "body", "agent", "type"].map { "\($0)=\(request[$0] ?? "")" }.joined(separator: " ")
+                // Every header in the order it arrived (Host, Accept, the step's, User-Agent, Content-Length, Content-Type).
+                ["method", "path", "headers", "body"].map { "\($0)=\((request[$0] as? [String]).map { $0.joined(separator: " | ") } ?? request[$0] ?? "")" }.joined(separator: " ")
             }
             let split = min(rbcRequests[item.name] ?? 0, all.count)
             requests[item.name] = (Array(all[..<split]), Array(all[split...]))
@@ -753,12 +852,12 @@ import Testing
         // The examples did change the stores, the HTTP server and the webhooks (the comparisons above are not vacuous).
         #expect(Self.text(batch.root + "/ansible-gatewayyaml/config/flags.json").contains("\"2000\""))
         #expect(batch.requests["gatewayyaml"]?.ansible.contains { $0.contains("path=/notify") } == true)
-        #expect(batch.requests["pgyaml"]?.ansible.contains { $0.contains("path=/v1/clusters/payments-primary/health") } == true)
+        #expect(batch.requests["pgyaml"]?.ansible.contains { $0.contains("path=/v1/clusters/orders-primary/health") } == true)
         // The YAML store's changes were made and put back byte for byte (comments, quoting, flow mapping).
         #expect(Self.text(batch.root + "/ansible-standin/config/settings.yaml") == Self.settingsStore)
         let standInChanges = standIn.filter { $0["event"] as? String == "config_changed" }.map { "\($0["undoKey"] ?? $0["key"] ?? "") \($0["previousSource"] ?? "absent")" }
         #expect(standInChanges == ["limits.max_conn  50", "features.new_flag absent"])
-        #expect(try #require(ansibleJournals["pgmd"]).events.contains { $0["event"] as? String == "config_changed" && $0["previousSource"] as? String == " 50" })
+        #expect(try #require(ansibleJournals["pgyaml"]).events.contains { $0["event"] as? String == "config_changed" && $0["previousSource"] as? String == " 50" })
     }
 
     /// The HTTP paths that go wrong end alike both ways (compared in full above, with the server's log of
@@ -767,12 +866,17 @@ import Testing
         let batch = try Self.batch.get()
         let events = try #require(try Self.journals(in: batch.root + "/.rbc/runs")["http"]).events
         let outcomes = events.filter { $0["event"] as? String == "step_finished" }.map { "\($0["step"] ?? "") \($0["outcome"] ?? "")" }
-        #expect(outcomes == ["slow-answer timed_out", "nothing-listens failed", "server-error failed", "expected-404 succeeded", "notify failed", "ticket timed_out"])
-        #expect(events.filter { $0["event"] as? String == "attempt_finished" }.compactMap { $0["httpStatus"] as? Int } == [503, 404, 500])
+        #expect(outcomes == ["slow-answer timed_out", "nothing-listens failed", "server-error failed", "expected-404 succeeded", "sub-second timed_out",
+                             "redirected-post succeeded", "redirected-put succeeded", "notify failed", "ticket timed_out"])
+        #expect(events.filter { $0["event"] as? String == "attempt_finished" }.compactMap { $0["httpStatus"] as? Int } == [503, 404, 200, 200, 500])
         #expect(events.last?["status"] as? String == "completed_with_failures")
         let requests = try #require(batch.requests["http"])
-        #expect(requests.ansible.count == 5, "\(requests.ansible)")
-        #expect(requests.ansible.contains { $0.contains("path=/status/503") && $0.contains("body=drain=1") && $0.contains("type=application/x-www-form-urlencoded") })
+        #expect(requests.ansible.count == 10, "\(requests.ansible)")
+        // rbc run's (libcurl's) Content-Type for a body without one, and its redirects: 303 drops the body
+        // and keeps the method's name, 307 keeps both (compared header by header with rbc run's above).
+        #expect(requests.ansible.contains { $0.contains("path=/status/503") && $0.contains("body=drain=1") && $0.contains("Content-Type: application/x-www-form-urlencoded") })
+        #expect(requests.ansible.contains { $0.hasPrefix("method=POST path=/target/303 ") && $0.hasSuffix(" body=") && $0.contains("X-Api-Token: abc") })
+        #expect(requests.ansible.contains { $0.hasPrefix("method=PUT path=/target/307 ") && $0.hasSuffix(#"body={"replicas": 3}"#) })
     }
 
     /// No terminal and no approval given: the playbook refuses the step, as rbc run does.
@@ -921,33 +1025,45 @@ import Testing
     @Test func generatedPlaybooksPassAnsibleLintProductionProfile() throws {
         let batch = try Self.batch.get()
         #expect(batch.lintStatus == 0, "\(batch.lintOutput)")
+        // Linted: one file holding every generated playbook's play.
+        let plays = Self.text(batch.root + "/playbooks/every-play.yml").split(separator: "\n").filter { $0.hasPrefix("- name: ") }
+        #expect(plays.count == Self.cases.count + 1, "\(plays)")
     }
 }
 
 /// A loopback server whose paths script its answers: `/status/N` answers N, `/slow/MS` answers after
-/// MS milliseconds; each request is logged (with its Content-Type) when it arrives, on a thread of its own.
+/// MS milliseconds, `/redirect/N` answers N with `Location: /target/N`, any other path 200 with a JSON
+/// document (the examples read `status.ready`). Each request is logged when it arrives — method, path,
+/// every header in the order received, body — on a thread of its own.
 final class ScriptedServer: PythonHTTPServer {
     init(lifetimeSeconds: Int) throws {
         try super.init(script: """
         import http.server, json, sys, threading, time
         log, lock = sys.argv[1], threading.Lock()
         class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
             def answer(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode() if length else ""
                 with lock, open(log, "a") as f:
                     f.write(json.dumps({"method": self.command, "path": self.path, "body": body, "agent": self.headers.get("User-Agent"),
-                                        "type": self.headers.get("Content-Type")}) + "\\n")
+                                        "type": self.headers.get("Content-Type"), "headers": ["%s: %s" % item for item in self.headers.items()]}) + "\\n")
                 parts = self.path.strip("/").split("/")
-                status = int(parts[1]) if parts[0] == "status" else 200
+                status = int(parts[1]) if parts[0] in ("status", "redirect") else 200
                 if parts[0] == "slow":
                     time.sleep(int(parts[1]) / 1000)
-                data = ("answer %d" % status).encode()
+                data = ("answer %d" % status).encode() if parts[0] in ("status", "slow") else json.dumps({"status": {"ready": True}}).encode()
                 try:
-                    self.send_response(status); self.send_header("Content-Length", str(len(data))); self.end_headers(); self.wfile.write(data)
+                    self.send_response(status)
+                    if parts[0] == "redirect":
+                        self.send_header("Location", "/target/%d" % status)
+                    self.send_header("Content-Length", str(len(data))); self.send_header("Connection", "close"); self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(data)
                 except OSError:
                     pass
-            do_GET = do_POST = do_PUT = do_DELETE = answer
+                self.close_connection = True
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = answer
             def log_message(self, *args): pass
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True

@@ -63,6 +63,23 @@ import Testing
         #expect(!manifest[runtime].contains("\"RunbookSyntax\""), "RunbookRuntime depends on RunbookSyntax in Package.swift")
     }
 
+    /// Sema only type-checks: the type checker and the expression pass read the typed tree both front
+    /// ends build (`RunbookSyntaxTree`), never YAML nodes as structure, and the Markdown front end
+    /// says where a value came from instead of dressing it in a YAML style to steer typing.
+    @Test func semaReadsOnlyTheTypedTree() throws {
+        for file in ["TypeChecker.swift", "ExpressionPass.swift"] {
+            let text = try String(contentsOfFile: TestSupport.path("Sources/RunbookSema/\(file)"), encoding: .utf8)
+            for raw in ["RunbookParser.", "mappingPairs", "sequenceItems", "scalarStyle", "FieldSyntax", "MappingSyntax", "StepSyntax", "RollbackSyntax"] {
+                #expect(text.range(of: "\\b" + NSRegularExpression.escapedPattern(for: raw), options: .regularExpression) == nil,
+                        "RunbookSema/\(file) reads raw syntax (`\(raw)`)")
+            }
+            #expect(text.contains("SyntaxValue") || text.contains("SyntaxMapping"), "RunbookSema/\(file) no longer reads the typed tree?")
+        }
+        let markdown = try String(contentsOfFile: TestSupport.path("Sources/RunbookSyntax/Markdown/MarkdownRunbookParser.swift"), encoding: .utf8)
+        #expect(markdown.firstMatch(of: /scalar\([^\n]*, \.(doubleQuoted|singleQuoted|literal|folded)\)/) == nil,
+                "the Markdown front end picks a YAML style for a value")
+    }
+
     /// A thin CLI: `Sources/rbc` parses arguments and prints; wiring the executor (journal, run
     /// state, parameters, signals) is RunDriver's, so the CLI cannot even import the runtime.
     @Test func theCLIHoldsNoExecutorLogic() throws {

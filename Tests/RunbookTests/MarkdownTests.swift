@@ -239,4 +239,57 @@ import Testing
         // `params` starts at column 15: three spaces of indent, `$ `, `echo `, `${{ `.
         #expect(run.stdout.contains("r.md:12:15: error[RB3002]"), "\(run.stdout)")
     }
+
+    // What was seen (issue 14): a boolean written in a Markdown code span got YAML's help, "remove
+    // the quotes", because the front end dressed the code span as a quoted YAML scalar. The typed tree
+    // keeps where a value came from, so help speaks the author's front end.
+    @Test func typeHelpSpeaksTheFrontEndTheValueWasWrittenIn() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let page = """
+            # Restart the API
+
+            **Severity**: P2
+
+            ## Steps
+
+            ### Restart the deployment
+
+            **Confirm**: `yes`
+            **Retries**: `2`
+
+            ```bash {timeout=5m readonly="true"}
+            kubectl rollout restart deployment/api
+            ```
+
+            """
+        let runbook = """
+            runbook:
+              name: Restart the API
+              severity: P2
+              steps:
+                - id: restart
+                  action: execute_command
+                  command: kubectl rollout restart deployment/api
+                  confirm: "yes"
+
+            """
+        try page.write(to: directory.appendingPathComponent("restart.md"), atomically: true, encoding: .utf8)
+        try runbook.write(to: directory.appendingPathComponent("restart.yaml"), atomically: true, encoding: .utf8)
+        let markdown = try TestSupport.rbc(["check", "--no-git", "--no-shellcheck", "--no-cache", "restart.md"], in: directory.path)
+        #expect(markdown.status == 1, "\(markdown.stdout)\(markdown.stderr)")
+        #expect(!markdown.stdout.contains("remove the quotes\n"), "\(markdown.stdout)")
+        #expect(markdown.stdout.contains("""
+            restart.md:9:15: error[RB2003]: `confirm` must be true or false, found a string
+              |
+            9 | **Confirm**: `yes`
+              |               ^^^
+              = help: remove the backticks: a code span is text, so write `**Confirm**: yes`
+            """), "\(markdown.stdout)")
+        #expect(markdown.stdout.contains("= help: remove the backticks: a code span is text, so write `**Retries**: 2`"), "\(markdown.stdout)")
+        #expect(markdown.stdout.contains("= help: remove the quotes around the attribute's value: `readonly=true`"), "\(markdown.stdout)")
+        // YAML keeps its own words.
+        let yaml = try TestSupport.rbc(["check", "--no-git", "--no-shellcheck", "--no-cache", "restart.yaml"], in: directory.path)
+        #expect(yaml.stdout.contains("`confirm` must be true or false, found a string"), "\(yaml.stdout)")
+        #expect(yaml.stdout.contains("= help: remove the quotes\n"), "\(yaml.stdout)")
+    }
 }

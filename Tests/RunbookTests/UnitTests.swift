@@ -68,6 +68,20 @@ import Yams
             == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
         #expect(SHA256.hex(Array(repeating: 0x61, count: 1_000)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
+
+    @Test func incrementalHashingAgreesWithOneShotAtEverySplit() {
+        let message = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        for length in [0, 1, 55, 56, 63, 64, 65, 119, 120, 128, 300] {
+            let whole = SHA256.digest(Array(message.prefix(length)))
+            for split in Set([0, 1, length / 3, length / 2, max(0, length - 1), length]) where split <= length {
+                var hasher = SHA256.Hasher()
+                hasher.update(Array(message.prefix(split)))
+                hasher.update(message[split..<length])
+                #expect(hasher.finalize() == whole, "length \(length) split at \(split)")
+            }
+        }
+        #expect(SHA256.hexString([0x00, 0x0f, 0xa0, 0xff]) == "000fa0ff")
+    }
 }
 
 @Suite struct YAMLReaderTests {

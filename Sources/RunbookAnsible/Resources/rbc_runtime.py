@@ -838,24 +838,6 @@ class ConfigStore:
 
 # MARK: - HTTP requests and webhooks (RunbookRuntime/HTTPClient.swift)
 
-CAPTURE_LIMIT = 256 * 1024
-
-
-def captured(text):
-    """A body kept as rbc keeps one: all of it when small, else its first and last halves with a marker."""
-    data = (text or "").encode("utf-8")
-    if len(data) <= CAPTURE_LIMIT:
-        return text or ""
-    half = CAPTURE_LIMIT // 2
-    marker = ("\n[… %d bytes not kept …]\n" % (len(data) - CAPTURE_LIMIT)).encode("utf-8")
-    return (data[:half] + marker + data[-half:]).decode("utf-8", "replace")
-
-
-def whole_seconds(ms):
-    """uri's timeout is whole seconds: the budget left, rounded up (never shorter than rbc's bound)."""
-    return max(1, (int(ms) + 999) // 1000)
-
-
 def json_document(value):
     """JSONSerialization's text with sorted keys: compact, `/` escaped."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).replace("/", "\\/")
@@ -1173,11 +1155,10 @@ def prepare(run, current, step, action, prefix, left):
     try:
         if kind == "http_request":
             headers = {name: run.resolve(step, "%sheaders.%s" % (prefix, name), value) for name, value in (action.get("headers") or {}).items()}
-            if not any(name.lower() == "user-agent" for name in headers):
-                headers["User-Agent"] = run.state["agent"]
             method = action.get("method") or "GET"
+            # The User-Agent goes apart: rbc run sends it after the step's headers unless they hold one.
             request = {"url": run.resolve(step, prefix + "url", action.get("url") or ""), "method": method, "headers": headers,
-                       "timeout": whole_seconds(left), "budget": left}
+                       "agent": run.state["agent"]}
             if action.get("body") is not None:
                 request["body"] = run.resolve(step, prefix + "body", action["body"])
             encode_url_value(request["url"], "base")
@@ -1229,8 +1210,8 @@ def prepare_message(run, current, step, action, prefix, left):
             payload = {"text": "New ticket: %s\n%s" % (title, body)} if hook["format"] == "slack" else \
                 {"type": "ticket", "title": title, "body": body, "labels": labels, "runbook": run.ir["runbook"]["name"], "step": current["id"]}
     if hook:
-        current["webhook"] = {"url": hook["url"], "body": json_document(payload), "what": what, "timeout": whole_seconds(left),
-                              "budget": left, "agent": run.state["agent"]}
+        current["webhook"] = {"url": hook["url"], "method": "POST", "headers": {"Content-Type": "application/json"},
+                              "body": json_document(payload), "what": what, "agent": run.state["agent"]}
     else:
         # No webhook configured: rbc prints it, and the journal keeps it.
         run.event("message", text=text)
@@ -1241,6 +1222,11 @@ def rbc_left(state, grace_ms=0):
     """What is left of the step's budget, for coreutils timeout (seconds, to the millisecond)."""
     left = max(1, state["step"]["deadline"] - now_ms())
     return "%d.%03ds" % (left // 1000, left % 1000)
+
+
+def rbc_left_ms(state):
+    """What is left of the step's budget, in milliseconds: the bound of an HTTP request (rbc_http_request)."""
+    return max(1, state["step"]["deadline"] - now_ms())
 
 
 def rbc_wait(state, given):
@@ -1302,7 +1288,7 @@ def outcome_of(run, current, step, kind, registered, prefix):
         if "webhook" not in current:
             return {"status": "succeeded", "reason": "no webhook configured: printed"}
         hook = current["webhook"]
-        result = judge_response(hook["url"], "POST", hook["budget"], registered)
+        result = judge_response(hook["url"], "POST", registered)
         if result["status"] == "succeeded" and not 200 <= result["http_status"] <= 299:
             result.update(status="failed", reason="%s: webhook answered HTTP %d" % (hook["what"], result["http_status"]))
         result.pop("stdout", None)
@@ -1316,22 +1302,22 @@ def outcome_of(run, current, step, kind, registered, prefix):
     return {"status": "succeeded" if not registered.get("failed") else "failed", "reason": None}  # wait
 
 
-def judge_response(url, method, budget, registered):
-    """uri's answer: a status, or a request that failed or ran out of time."""
+def judge_response(url, method, registered):
+    """rbc_http_request's answer: a status, or a request that failed or ran out of time (HTTPClient's reasons)."""
     status = registered.get("status")
+    body_bytes = registered.get("body_bytes") or 0
+    if registered.get("timed_out"):
+        return {"status": "timed_out", "reason": "%s %s: no complete answer within %s" % (method, url, format_duration(max(1, registered.get("timeout_ms") or 1))),
+                "body_bytes": body_bytes}
     if not isinstance(status, int) or status < 0:
-        message = str(registered.get("msg") or "the request failed")
-        # rbc run journals the bytes received before a request ended; uri keeps none of an unfinished answer.
-        if "timed out" in message or "timeout" in message.lower():
-            return {"status": "timed_out", "reason": "%s %s: no complete answer within %s" % (method, url, format_duration(max(1, budget))), "body_bytes": 0}
-        return {"status": "failed", "reason": "%s %s failed: %s" % (method, url, re.sub(r"^Status code was -1 and not \[.*?\]: ", "", message, flags=re.S)),
-                "body_bytes": 0}
-    content = registered.get("content") or ""
-    return {"status": "succeeded", "reason": None, "http_status": status, "stdout": captured(content), "body_bytes": len(content.encode("utf-8"))}
+        message = str(registered.get("error") or registered.get("msg") or "the request failed")
+        return {"status": "failed", "reason": "%s %s failed: %s" % (method, url, message), "body_bytes": body_bytes}
+    # The module keeps the body as rbc run keeps it (its head and tail); it counts all of it.
+    return {"status": "succeeded", "reason": None, "http_status": status, "stdout": registered.get("content") or "", "body_bytes": body_bytes}
 
 
 def judge_http(run, step, request, registered, prefix):
-    result = judge_response(request["url"], request["method"], request["budget"], registered)
+    result = judge_response(request["url"], request["method"], registered)
     if result["status"] != "succeeded":
         return result
     expect = (step.get("expect") or {}) if not prefix else {}
@@ -1546,5 +1532,5 @@ class FilterModule:
             "rbc_left": rbc_left, "rbc_wait": rbc_wait, "rbc_value": rbc_value, "rbc_attempt_end": rbc_attempt_end,
             "rbc_step_end": rbc_step_end, "rbc_undo_start": rbc_undo_start, "rbc_undo_value": rbc_undo_value,
             "rbc_undo_end": rbc_undo_end, "rbc_finish": rbc_finish, "rbc_ansible_failure": rbc_ansible_failure,
-            "rbc_config_apply": rbc_config_apply, "rbc_config_restore": rbc_config_restore, "rbc_http": rbc_http,
+            "rbc_config_apply": rbc_config_apply, "rbc_config_restore": rbc_config_restore, "rbc_http": rbc_http, "rbc_left_ms": rbc_left_ms,
         }

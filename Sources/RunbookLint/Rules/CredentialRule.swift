@@ -24,7 +24,9 @@ struct CredentialRule: LintRule {
         `$(command)`, `<password>`, `[password]`, `***`, `xxxx`, a dotted path to where the value lives \
         (`secret.name`), and documented dummy values such as AWS's `AKIAIOSFODNN7EXAMPLE` (anything \
         containing `EXAMPLE`, `changeme`, `placeholder`, `dummy`, `sample`, `fake`, `wrong`, `your-`, and words \
-        that only describe themselves, like `a-secret-password` or `my_token`). The message masks what it found. Declare a `secret: true` parameter and pass the value \
+        that only describe themselves, like `a-secret-password`, `my_token` or the `pass` of `user:pass@host`). After the \
+        generic `password:` / `secret:` / `token:`, one plain word (`Secret: Everything is layers`, `Password: \
+        required`) is prose going on, not a literal. The message masks what it found. Declare a `secret: true` parameter and pass the value \
         at run time instead; rotate the credential that was committed.
         """,
         triggering: [
@@ -95,6 +97,19 @@ struct CredentialRule: LintRule {
                   command: "echo 'token: secret.name' && echo 'token: vault.apiCredentials' && echo 'api_key=xxxxxxxx' && echo 'password: [password]'"
                   timeout: 1m
             """),
+            // The canonical stand-in of a connection string, and prose that puts a colon after the word.
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # The Secret: Everything Is Layers
+
+            Connect with `postgresql://user:pass@db.internal:5432/app` or `mysql://admin:password@db:3306/app`.
+
+            | setting | value |
+            |---|---|
+            | Password: required | Token: optional |
+            """, markdown: true),
         ])
 
     private static let triggerWords = CredentialPattern.all.map { $0.triggers.map { Array($0.utf8) } }
@@ -130,7 +145,7 @@ struct CredentialRule: LintRule {
                       !reported.contains(where: { $0.overlaps(range) }) else { continue }
                 let secret = String(text[range])
                 if CredentialPattern.isReferenceOrDummy(secret) { continue }
-                if pattern.needsEntropy, Self.entropy(secret) < 2.5 { continue }
+                if pattern.needsEntropy, Self.entropy(secret) < 2.5 || Self.isPlainWord(secret) { continue }
                 reported.append(range)
                 let start = lineStart + text.utf8.distance(from: text.startIndex, to: range.lowerBound)
                 let length = secret.utf8.count
@@ -140,6 +155,15 @@ struct CredentialRule: LintRule {
             }
         }
         return findings
+    }
+
+    /// One word of letters, capitalised or not (`Everything`, `required`): after the generic `secret:`
+    /// or `password:` it is a sentence going on (`The Secret: Everything Is Layers`, `Password:
+    /// required`). A credential a person chose has digits, symbols or inner capitals; when it has none,
+    /// the rule would be guessing.
+    static func isPlainWord(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, CharacterSet.letters.contains(first) else { return false }
+        return text.unicodeScalars.dropFirst().allSatisfy { CharacterSet.lowercaseLetters.contains($0) }
     }
 
     /// The first four characters, so a reader can find it, and nothing more.

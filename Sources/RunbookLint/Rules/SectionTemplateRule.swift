@@ -38,11 +38,42 @@ public struct SectionTemplate: Sendable, Equatable {
         sections.filter { section in headings.contains { Self.heading($0, matches: section) } }
     }
 
-    /// Whether a page's headings show it follows this template: every section, or all but one when
-    /// that leaves at least three (the same bar as RB030 without configuration).
-    public func isFollowed(by headings: [String]) -> Bool {
-        let present = sectionsPresent(among: headings).count
+    /// Whether a page's outline shows it follows this template: every section, or all but one when
+    /// that leaves at least three (the same bar as RB030 without configuration), counted on the
+    /// page's own section headings (`sectionHeadings(_:)`) named by their leading words.
+    public func isFollowed(by outline: [PageOutline.Heading]) -> Bool {
+        let present = sectionsLeading(Self.sectionHeadings(outline)).count
         return present == sections.count || (present >= 3 && present == sections.count - 1)
+    }
+
+    /// Whether the page looks like this template with one section missing, the bar for holding a page
+    /// to a template nobody configured.
+    func isFollowedButOne(by outline: [PageOutline.Heading]) -> Bool {
+        let present = sectionsLeading(Self.sectionHeadings(outline)).count
+        return present >= 3 && present == sections.count - 1
+    }
+
+    /// The headings that divide the page into sections: those no deeper than the first heading below
+    /// the title (GitLab's template puts `# Escalation` after `## Overview`: both are sections).
+    /// Inferring a template from subsections confuses a subsection's sentence with a section
+    /// (`### If the above steps do not work` under `## Procedure` is no `Steps` section).
+    public static func sectionHeadings(_ outline: [PageOutline.Heading]) -> [String] {
+        var headings = outline
+        if let title = headings.first, title.level == 1 { headings.removeFirst() }
+        guard let level = headings.first?.level else { return [] }
+        return headings.filter { $0.level <= level }.map(\.text)
+    }
+
+    /// The template's sections that some heading begins with: the stricter reading used to decide
+    /// which template an unconfigured page follows (`Diagnosis and mitigation` begins with Diagnosis).
+    func sectionsLeading(_ headings: [String]) -> [String] {
+        sections.filter { section in
+            let wanted = Self.normalizedWords(section)
+            return headings.contains { heading in
+                let words = Self.normalizedWords(heading)
+                return !wanted.isEmpty && words.count >= wanted.count && zip(words, wanted).allSatisfy { Self.stem($0) == Self.stem($1) }
+            }
+        }
     }
 
     /// Whether a heading is this section: its words contain the section's words in order, each
@@ -112,8 +143,10 @@ struct SectionTemplateRule: LintRule {
         Procedures), `gitlab-alert-playbook` (Overview, Services, Metrics, Alert Behavior, Severities, \
         Verification, Recent changes, Troubleshooting, Possible Resolutions, Dependencies, Escalation, \
         Definitions, Related Links) and `incident-response` (Contain, Eradicate, Recover). Without \
-        `sections:`, a page that already has all but one of a built-in template's sections (at least \
-        three) is held to that template. Headings of any level count, matched by their words \
+        `sections:`, a page whose own section headings (no deeper than the first heading below the title) already \
+        begin with all but one of a built-in template's sections (at least three) is held to that \
+        template; a subsection's sentence (`### If the above steps do not work`) names no section. \
+        Whether a section is there, headings of any level count, matched by their words \
         (`## Mitigating` is Mitigation; `## Diagnosis and mitigation` is both). A page that is one \
         paragraph (a pointer to another page) is left alone.
         """,
@@ -150,6 +183,31 @@ struct SectionTemplateRule: LintRule {
             ## Diagnosis and mitigation
             Read the pod's events and logs, then fix what they say.
             """, markdown: true),
+            // Prerequisites is a section, but `Steps` and `Escalation` only appear in subsections'
+            // sentences: the page follows no template.
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # Storage SRE-to-engineering escalation path
+
+            ## Purpose
+            When to page storage engineering.
+
+            ## Prerequisites
+            Access to the cluster.
+
+            ## Procedure
+
+            ### Escalation path when the incident urgently requires engineering
+            Page the on-call engineer.
+
+            ### If above steps do not work
+            Call the engineering manager.
+
+            ## References
+            The support policy.
+            """, markdown: true),
         ])
 
     func check(_ context: LintContext) -> [LintFinding] {
@@ -165,10 +223,7 @@ struct SectionTemplateRule: LintRule {
             if headings.isEmpty, Self.isPointer(context) { return [] }
             templates = configured
         } else {
-            templates = SectionTemplate.builtIn.filter { template in
-                let present = template.sectionsPresent(among: headings).count
-                return present >= 3 && present == template.sections.count - 1
-            }
+            templates = SectionTemplate.builtIn.filter { $0.isFollowedButOne(by: page.headings) }
         }
         let title = page.headings.first { $0.level == 1 }?.range ?? context.syntax.headerRange
         return templates.compactMap { template in

@@ -208,6 +208,8 @@ private struct Label {
     let valueRange: SourceRange
     /// The value is a single code span (`**Rollback**: \`kubectl …\``).
     let isCode: Bool
+
+    var source: MarkdownValueSource { isCode ? .codeSpan : .labelText }
 }
 
 private struct Builder {
@@ -230,6 +232,9 @@ private struct Builder {
     /// Shell fences a paragraph introduces as output ("Example output:", "You should see…"): shown
     /// to the reader as the step's example output, never a command.
     var outputFences = Set<ObjectIdentifier>()
+
+    /// Where each derived value came from, for the typed tree.
+    let origins = MarkdownValueOrigins()
 
     init(file: SourceFile) {
         self.file = file
@@ -297,12 +302,12 @@ private struct Builder {
             if let title {
                 var name = title.plainText.trimmingCharacters(in: .whitespaces)
                 if name.lowercased().hasPrefix("runbook:") { name = String(name.dropFirst(8)).trimmingCharacters(in: .whitespaces) }
-                derived.append(field("name", headerRange, scalar(name, headerRange, .doubleQuoted)))
+                derived.append(field("name", headerRange, scalar(name, headerRange, .heading, text: true)))
             } else if let titleField = metadata.first(where: { $0.key == "title" }) {
                 derived.append(FieldSyntax(key: "name", keyRange: titleField.keyRange, value: titleField.value))
             } else {
                 // An untitled page is named by its file (`README.md` and `index.md` by their directory).
-                derived.append(field("name", headerRange, scalar(MarkdownRunbookParser.nameFromPath(file.path), headerRange, .doubleQuoted)))
+                derived.append(field("name", headerRange, scalar(MarkdownRunbookParser.nameFromPath(file.path), headerRange, .implied, text: true)))
             }
         }
         // Site generators' `title` (Hugo) names the page; it is consumed, not an unknown key.
@@ -362,20 +367,20 @@ private struct Builder {
         if !known.contains("description") {
             let text = (descriptions.isEmpty ? introProse : descriptions).joined(separator: "\n\n")
             if !text.isEmpty {
-                derived.append(field("description", headerRange, scalar(text, headerRange, .doubleQuoted)))
+                derived.append(field("description", headerRange, scalar(text, headerRange, .paragraph, text: true)))
             }
         } else if !introProse.isEmpty {
             documentation.insert(DocumentationSyntax(title: nil, markdown: introProse.joined(separator: "\n\n"), range: headerRange), at: 0)
         }
         if !known.contains("escalation"), !escalation.isEmpty {
             let range = escalation[0].range
-            derived.append(field("escalation", range, YAMLNode(kind: .sequence(escalation), range: range)))
+            derived.append(field("escalation", range, collection(.sequence(escalation), range, .listItem)))
         }
         let metadataRange = SourceRange(start: 0, end: file.bytes.count)
         return RunbookSyntax(file: file, format: .markdown, metadata: MappingSyntax(fields: metadata + derived, range: metadataRange),
                              headerRange: headerRange, steps: steps, stepsField: nil, postRunbook: frontPost,
                              rollback: rollback, procedures: procedures, documentation: documentation + leftovers, stepsAreDerived: true,
-                             kind: declaresExecution ? .executable : .documentation)
+                             kind: declaresExecution ? .executable : .documentation, markdown: origins)
     }
 
     // MARK: - Front matter
@@ -609,8 +614,8 @@ private struct Builder {
                     continue
                 }
                 if let keyRange = awaitingRollbackFence {
-                    var rollbackFields = [field("action", keyRange, scalar("execute_command", keyRange)),
-                                          field("command", content.range, scalar(commandText, content.range, .literal))]
+                    var rollbackFields = [field("action", keyRange, scalar("execute_command", keyRange, .implied)),
+                                          field("command", content.range, scalar(commandText, content.range, .fence, text: true))]
                     rollbackFields.append(contentsOf: attributes.filter { ["timeout", "timeoutMs", "description"].contains($0.key) })
                     rollback = RollbackSyntax(fields: MappingSyntax(fields: rollbackFields, range: content.range), keyRange: keyRange)
                     awaitingRollbackFence = nil
@@ -658,8 +663,8 @@ private struct Builder {
                         if label.isCode { declaresExecution = true }
                         let key = label.isCode ? "command" : "instructions"
                         rollback = RollbackSyntax(fields: MappingSyntax(fields: [
-                            field("action", label.keyRange, scalar(kind, label.keyRange)),
-                            field(key, label.valueRange, scalar(label.value, label.valueRange, .doubleQuoted)),
+                            field("action", label.keyRange, scalar(kind, label.keyRange, .implied)),
+                            field(key, label.valueRange, scalar(label.value, label.valueRange, label.source, text: true)),
                         ], range: label.valueRange), keyRange: label.keyRange)
                     }
                 case "expected":
@@ -669,14 +674,12 @@ private struct Builder {
                         prose.append("Expected: " + label.value)
                     }
                 case "labels":
-                    let items = label.value.split(separator: ",").map { scalar($0.trimmingCharacters(in: .whitespaces), label.valueRange) }
-                    fields.append(field("labels", label.keyRange, YAMLNode(kind: .sequence(items), range: label.valueRange)))
+                    let items = label.value.split(separator: ",").map { scalar($0.trimmingCharacters(in: .whitespaces), label.valueRange, label.source, text: label.isCode) }
+                    fields.append(field("labels", label.keyRange, collection(.sequence(items), label.valueRange, label.source)))
                 default:
                     // Backticks keep a value a string (`**Value**: \`2000\``); prose fields are strings anyway.
-                    let style: YAMLScalarStyle = label.isCode
-                        || ["command", "message", "instructions", "title", "body", "irreversible", "when"].contains(label.key)
-                        ? .doubleQuoted : .plain
-                    fields.append(field(label.key, label.keyRange, scalar(label.value, label.valueRange, style)))
+                    let isText = label.isCode || ["command", "message", "instructions", "title", "body", "irreversible", "when"].contains(label.key)
+                    fields.append(field(label.key, label.keyRange, scalar(label.value, label.valueRange, label.source, text: isText)))
                 }
                 }
                 continue
@@ -689,36 +692,36 @@ private struct Builder {
         let allProse = prose
         let keys = Set((fields + explicit).map(\.key))
         let slug = MarkdownRunbookParser.slug(name)
-        var derived = [field("id", nameRange, scalar(uniqueID(slug), nameRange, .doubleQuoted))]
+        var derived = [field("id", nameRange, scalar(uniqueID(slug), nameRange, .implied, text: true))]
         // `### restart-api` is the id itself; any other heading is also the step's name.
         if slug != name {
-            derived.append(field("name", nameRange, scalar(name, nameRange, .doubleQuoted)))
+            derived.append(field("name", nameRange, scalar(name, nameRange, nameParagraph == nil ? .heading : .paragraph, text: true)))
         }
         if let (text, range) = command, !keys.contains("command") {
-            derived.append(field("command", range, scalar(text, range, .literal)))
+            derived.append(field("command", range, scalar(text, range, .fence, text: true)))
         }
         let hasCommand = command != nil || keys.contains("command")
         if !keys.contains("action") {
             let kind = hasCommand ? "execute_command" : "manual"
-            derived.append(field("action", nameRange, scalar(kind, nameRange)))
+            derived.append(field("action", nameRange, scalar(kind, nameRange, .implied)))
             if !hasCommand, !keys.contains("instructions") {
                 let text = allProse.joined(separator: "\n\n")
-                derived.append(field("instructions", nameRange, scalar(text.isEmpty ? name : text, nameRange, .doubleQuoted)))
+                derived.append(field("instructions", nameRange, scalar(text.isEmpty ? name : text, nameRange, .paragraph, text: true)))
             }
         }
         let descriptionProse = hasCommand || keys.contains("action") ? allProse : []
         if !descriptionProse.isEmpty, !keys.contains("description") {
-            derived.append(field("description", nameRange, scalar(descriptionProse.joined(separator: "\n\n"), nameRange, .doubleQuoted)))
+            derived.append(field("description", nameRange, scalar(descriptionProse.joined(separator: "\n\n"), nameRange, .paragraph, text: true)))
         }
         if !exampleOutput.isEmpty, !keys.contains("example_output") {
-            derived.append(field("example_output", nameRange, scalar(exampleOutput.joined(separator: "\n"), nameRange, .doubleQuoted)))
+            derived.append(field("example_output", nameRange, scalar(exampleOutput.joined(separator: "\n"), nameRange, .paragraph, text: true)))
         }
         if readOnly, !keys.contains("readonly") {
-            derived.append(field("readonly", nameRange, scalar("true", nameRange)))
+            derived.append(field("readonly", nameRange, scalar("true", nameRange, .implied)))
         }
         if let (pattern, keyRange, valueRange) = expectOutput, !keys.contains("expect") {
-            let key = scalar("output", keyRange)
-            derived.append(field("expect", keyRange, YAMLNode(kind: .mapping([YAMLPair(key: key, value: scalar(pattern, valueRange, .doubleQuoted))]), range: valueRange)))
+            let output = YAMLPair(key: key("output", keyRange), value: scalar(pattern, valueRange, .codeSpan, text: true))
+            derived.append(field("expect", keyRange, collection(.mapping([output]), valueRange, .implied)))
         }
         if let keyRange = awaitingRollbackFence {
             bag.report(.missingField, "`**Rollback**:` is not followed by a command fence", at: keyRange,
@@ -739,11 +742,11 @@ private struct Builder {
         let main = StepSyntax(fields: MappingSyntax(fields: merged, range: nameRange), rollback: rollback, range: nameRange)
         guard let session, session.split.before != nil else { return [main] }
         let sessionName = "\(name) (in the session)"
-        var sessionFields = [field("id", session.range, scalar(uniqueID(MarkdownRunbookParser.slug(name) + "-session"), session.range, .doubleQuoted)),
-                             field("name", session.range, scalar(sessionName, session.range, .doubleQuoted)),
-                             field("action", session.range, scalar("manual", session.range)),
-                             field("instructions", session.range, scalar(Self.sessionInstructions(session.split), session.range, .doubleQuoted))]
-        if readOnly { sessionFields.append(field("readonly", session.range, scalar("true", session.range))) }
+        var sessionFields = [field("id", session.range, scalar(uniqueID(MarkdownRunbookParser.slug(name) + "-session"), session.range, .implied, text: true)),
+                             field("name", session.range, scalar(sessionName, session.range, .implied, text: true)),
+                             field("action", session.range, scalar("manual", session.range, .implied)),
+                             field("instructions", session.range, scalar(Self.sessionInstructions(session.split), session.range, .implied, text: true))]
+        if readOnly { sessionFields.append(field("readonly", session.range, scalar("true", session.range, .implied))) }
         return [main, StepSyntax(fields: MappingSyntax(fields: sessionFields, range: session.range), rollback: nil, range: session.range)]
     }
 
@@ -770,8 +773,8 @@ private struct Builder {
         return groups.map { group in
             let name = MarkdownRunbookParser.strippedNumbering(group.heading.plainText)
             let range = headingTextRange(group.heading)
-            var fields = [field("id", range, scalar(MarkdownRunbookParser.slug(name), range, .doubleQuoted)),
-                          field("name", range, scalar(name, range, .doubleQuoted))]
+            var fields = [field("id", range, scalar(MarkdownRunbookParser.slug(name), range, .implied, text: true)),
+                          field("name", range, scalar(name, range, .heading, text: true))]
             var rest: [MarkdownNode] = []
             for block in group.blocks {
                 let found = labels(in: block)
@@ -781,7 +784,7 @@ private struct Builder {
                     continue
                 }
                 for label in procedureLabels where label.key != "resolution" {
-                    fields.append(field(label.key, label.keyRange, scalar(label.value, label.valueRange, .doubleQuoted)))
+                    fields.append(field(label.key, label.keyRange, scalar(label.value, label.valueRange, label.source, text: true)))
                 }
             }
             var none: [YAMLNode] = []
@@ -797,10 +800,10 @@ private struct Builder {
         for block in blocks {
             if block.type == .list {
                 for item in block.children where item.type == .item {
-                    entries.append(scalar(item.plainText, item.range(in: file), .doubleQuoted))
+                    entries.append(scalar(item.plainText, item.range(in: file), .listItem, text: true))
                 }
             } else if block.type == .paragraph {
-                entries.append(scalar(block.plainText, block.range(in: file), .doubleQuoted))
+                entries.append(scalar(block.plainText, block.range(in: file), .paragraph, text: true))
             }
         }
         return entries
@@ -810,14 +813,15 @@ private struct Builder {
     func metadataField(_ label: Label) -> [FieldSyntax] {
         switch label.key {
         case "alert":
-            let alert = YAMLNode(kind: .mapping([YAMLPair(key: scalar("alert", label.keyRange), value: scalar(label.value, label.valueRange))]),
-                                 range: label.valueRange)
-            return [field("triggers", label.keyRange, YAMLNode(kind: .sequence([alert]), range: label.valueRange))]
+            let alert = collection(.mapping([YAMLPair(key: key("alert", label.keyRange),
+                                                      value: scalar(label.value, label.valueRange, label.source, text: label.isCode))]),
+                                   label.valueRange, .implied)
+            return [field("triggers", label.keyRange, collection(.sequence([alert]), label.valueRange, .implied))]
         case "tags":
-            let items = label.value.split(separator: ",").map { scalar($0.trimmingCharacters(in: .whitespaces), label.valueRange) }
-            return [field("tags", label.keyRange, YAMLNode(kind: .sequence(items), range: label.valueRange))]
+            let items = label.value.split(separator: ",").map { scalar($0.trimmingCharacters(in: .whitespaces), label.valueRange, label.source, text: label.isCode) }
+            return [field("tags", label.keyRange, collection(.sequence(items), label.valueRange, label.source))]
         default:
-            return [field(label.key, label.keyRange, scalar(label.value, label.valueRange, label.key == "escalation" ? .doubleQuoted : .plain))]
+            return [field(label.key, label.keyRange, scalar(label.value, label.valueRange, label.source, text: label.isCode || label.key == "escalation"))]
         }
     }
 
@@ -986,7 +990,7 @@ private struct Builder {
                 index += 1
                 var valueStart = index
                 var valueEnd: Int
-                var style = YAMLScalarStyle.plain
+                var quoted = false
                 if index < close, bytes[index] == UInt8(ascii: "\"") || bytes[index] == UInt8(ascii: "'") {
                     let quote = bytes[index]
                     index += 1
@@ -994,15 +998,15 @@ private struct Builder {
                     while index < close, bytes[index] != quote { index += 1 }
                     valueEnd = index
                     if index < close { index += 1 }
-                    style = .doubleQuoted
+                    quoted = true
                 } else {
                     while index < close, bytes[index] != 0x20, bytes[index] != UInt8(ascii: ",") { index += 1 }
                     valueEnd = index
                 }
                 let valueRange = SourceRange(start: valueStart, end: valueEnd)
-                fields.append(field(key, keyRange, scalar(file.slice(valueRange), valueRange, style)))
+                fields.append(field(key, keyRange, scalar(file.slice(valueRange), valueRange, .fenceAttribute(quoted: quoted), text: quoted)))
             } else {
-                fields.append(field(key, keyRange, scalar("true", keyRange)))
+                fields.append(field(key, keyRange, scalar("true", keyRange, .fenceAttribute(quoted: false))))
             }
         }
         return fields
@@ -1031,8 +1035,30 @@ private struct Builder {
         return line.count > 80 ? String(line.prefix(80)) : line
     }
 
-    func scalar(_ text: String, _ range: SourceRange, _ style: YAMLScalarStyle = .plain) -> YAMLNode {
-        YAMLNode(kind: .scalar(text, style), range: range)
+    /// A value the page states or implies, recorded with where it came from and whether it is text
+    /// whatever it spells (the typed tree's meaning). The positioned view lint reads holds it as a
+    /// scalar whose style gives the same meaning and lets `ValueLocator` align a fence line by line.
+    func scalar(_ text: String, _ range: SourceRange, _ source: MarkdownValueSource, text isText: Bool = false) -> YAMLNode {
+        let style: YAMLScalarStyle
+        switch source {
+        case .fence: style = .literal
+        default: style = isText ? .doubleQuoted : .plain
+        }
+        let node = YAMLNode(kind: .scalar(text, style), range: range)
+        origins.sources[ObjectIdentifier(node)] = (source, isText)
+        return node
+    }
+
+    /// A list or mapping the page's shape builds (`**Tags**: a, b`, an escalation section).
+    func collection(_ kind: YAMLNode.Kind, _ range: SourceRange, _ source: MarkdownValueSource) -> YAMLNode {
+        let node = YAMLNode(kind: kind, range: range)
+        origins.sources[ObjectIdentifier(node)] = (source, false)
+        return node
+    }
+
+    /// A mapping key the front end writes (`output` of `expect`).
+    func key(_ name: String, _ range: SourceRange) -> YAMLNode {
+        YAMLNode(kind: .scalar(name, .plain), range: range)
     }
 
     func field(_ key: String, _ keyRange: SourceRange, _ value: YAMLNode) -> FieldSyntax {

@@ -1,5 +1,7 @@
-// The runbook AST: the structure of a runbook (metadata, steps, rollbacks) with every key and value
-// still positioned. Front ends (YAML, Markdown) produce it; the type checker interprets its values.
+// The runbook AST, in two views both front ends (YAML, Markdown) produce: `RunbookSyntaxTree`, the
+// typed tree the type checker reads (every value parsed, with its meaning and where its text came
+// from), and the positioned YAML view beside it (fields holding `YAMLNode`s) that lint rules and the
+// language server read.
 
 import RunbookSource
 
@@ -92,6 +94,62 @@ public struct DocumentationSyntax: Sendable {
     }
 }
 
+/// The typed runbook tree: the runbook's structure (metadata, steps, rollbacks, procedures) with every
+/// value read to the end — lists, mappings with merges applied, scalars with their meaning — and the
+/// origin of its text (`ValueOrigin`). The type checker reads only this; it never reads YAML nodes as
+/// structure or guesses a value's source from a YAML style.
+public struct RunbookSyntaxTree: Sendable {
+    /// The keys under `runbook:` (or a Markdown page's front matter and derived fields) other than
+    /// the step lists and procedures.
+    public let metadata: SyntaxMapping
+    public let steps: [StepNode]
+    /// The `steps` key, when present.
+    public let stepsField: SyntaxField?
+    public let postRunbook: [StepNode]
+    public let rollback: [StepNode]
+    public let procedures: [ProcedureNode]
+}
+
+public struct StepNode: Sendable {
+    /// The step's own keys, `rollback` excluded.
+    public let fields: SyntaxMapping
+    public let rollback: RollbackNode?
+    public let range: SourceRange
+}
+
+public struct RollbackNode: Sendable {
+    public let fields: SyntaxMapping
+    public let keyRange: SourceRange
+}
+
+public struct ProcedureNode: Sendable {
+    /// The procedure's own keys, `steps` excluded.
+    public let fields: SyntaxMapping
+    public let steps: [StepNode]
+    public let range: SourceRange
+}
+
+extension RunbookSyntaxTree {
+    /// The tree of a runbook whose structure the grammar split into positioned fields.
+    init(metadata: MappingSyntax, steps: [StepSyntax], stepsField: FieldSyntax?, postRunbook: [StepSyntax],
+         rollback: [StepSyntax], procedures: [ProcedureSyntax], markdown: MarkdownValueOrigins?) {
+        var reader = SyntaxValueReader(markdown: markdown)
+        func stepNodes(_ steps: [StepSyntax]) -> [StepNode] {
+            steps.map { step in
+                StepNode(fields: reader.read(step.fields),
+                         rollback: step.rollback.map { RollbackNode(fields: reader.read($0.fields), keyRange: $0.keyRange) },
+                         range: step.range)
+            }
+        }
+        self.metadata = reader.read(metadata)
+        self.steps = stepNodes(steps)
+        self.stepsField = stepsField.map { SyntaxField(key: $0.key, keyRange: $0.keyRange, value: reader.read($0.value)) }
+        self.postRunbook = stepNodes(postRunbook)
+        self.rollback = stepNodes(rollback)
+        self.procedures = procedures.map { ProcedureNode(fields: reader.read($0.fields), steps: stepNodes($0.steps), range: $0.range) }
+    }
+}
+
 public struct RunbookSyntax: Sendable {
     public let file: SourceFile
     public let format: SourceFormat
@@ -112,11 +170,23 @@ public struct RunbookSyntax: Sendable {
     /// YAML runbooks are executable; a Markdown page is documentation unless it declares execution.
     /// The driver may mark a page documentation (`.rbc.yaml` `documentation:` globs).
     public var kind: RunbookKind
+    /// The typed tree of the same runbook, for the type checker.
+    public let tree: RunbookSyntaxTree
 
     public init(file: SourceFile, format: SourceFormat, metadata: MappingSyntax, headerRange: SourceRange,
                 steps: [StepSyntax], stepsField: FieldSyntax?, postRunbook: [StepSyntax],
                 rollback: [StepSyntax] = [], procedures: [ProcedureSyntax] = [],
                 documentation: [DocumentationSyntax] = [], stepsAreDerived: Bool = false, kind: RunbookKind = .executable) {
+        self.init(file: file, format: format, metadata: metadata, headerRange: headerRange, steps: steps, stepsField: stepsField,
+                  postRunbook: postRunbook, rollback: rollback, procedures: procedures, documentation: documentation,
+                  stepsAreDerived: stepsAreDerived, kind: kind, markdown: nil)
+    }
+
+    /// `markdown`: what the Markdown front end decided about the values it derived.
+    init(file: SourceFile, format: SourceFormat, metadata: MappingSyntax, headerRange: SourceRange,
+         steps: [StepSyntax], stepsField: FieldSyntax?, postRunbook: [StepSyntax],
+         rollback: [StepSyntax], procedures: [ProcedureSyntax],
+         documentation: [DocumentationSyntax], stepsAreDerived: Bool, kind: RunbookKind, markdown: MarkdownValueOrigins?) {
         self.file = file
         self.format = format
         self.metadata = metadata
@@ -129,5 +199,7 @@ public struct RunbookSyntax: Sendable {
         self.documentation = documentation
         self.stepsAreDerived = stepsAreDerived
         self.kind = kind
+        self.tree = RunbookSyntaxTree(metadata: metadata, steps: steps, stepsField: stepsField, postRunbook: postRunbook,
+                                      rollback: rollback, procedures: procedures, markdown: markdown)
     }
 }
