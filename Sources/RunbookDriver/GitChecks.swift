@@ -148,8 +148,8 @@ public enum GitChecks {
     /// order the walk met them, so each watch ends with the same origin as a search in the walk.
     /// The walk follows a file until its watches are known to be answered; it may read a few
     /// changes more than needed (at most `backlog` searches wait), which are then ignored.
+    // @unchecked: `watches` and `open` are guarded by `lock`; the searches run on `queue` only.
     final class WatchSearch: @unchecked Sendable {
-        // @unchecked: `watches` and `open` are guarded by `lock`; the searches run on `queue` only.
         private let lock = NSLock()
         private var watches: [String: [LineWatch]] = [:]
         /// Files with a watch still unanswered.
