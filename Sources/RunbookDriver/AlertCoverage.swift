@@ -128,6 +128,11 @@ public struct AlertIndex: Sendable {
         }
     }
 
+    /// The Markdown pages of this repository that alert links resolve to (absolute, standardised paths).
+    public var linkedPages: Set<String> {
+        Set(alerts.compactMap { $0.resolution.runbook }.filter(Compiler.isMarkdown))
+    }
+
     /// The severity of the most severe alert whose runbook link resolves to `path`, if any is mapped.
     public func severity(forRunbookAt path: String) -> InferredSeverity? {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path

@@ -148,12 +148,16 @@ public enum CheckSession {
         let slots = ResultSlots(count: candidates.count)
         let perFileLint = lint
         let finishOnWorker = !options.keepCompiled && !needsIR && !(options.git && options.lint)
+        // A page an alert links to is that alert's runbook, whatever its shape (`## AlertName` sections
+        // of prose, no steps): it is checked like one.
+        let linkedPages = alertIndex?.linkedPages ?? []
         DispatchQueue.concurrentPerform(iterations: candidates.count) { index in
             let path = candidates[index].path
             var settings = config.compileSettings(for: path)
             settings.inferredSeverity = alertIndex?.severity(forRunbookAt: path) ?? config.defaultSeverity(for: path)
+            let linked = !linkedPages.isEmpty && linkedPages.contains(URL(fileURLWithPath: path).standardizedFileURL.path)
             slots.store(index, process(candidates[index], lint: perFileLint, settings: settings, sniffExplicit: options.skipNonRunbooks,
-                                       cache: cache, needsIR: needsIR, finish: finishOnWorker ? options.today : nil))
+                                       linkedFromAlert: linked, cache: cache, needsIR: needsIR, finish: finishOnWorker ? options.today : nil))
         }
         var processed = slots.values.compactMap { $0 }
         var shellcheckTime = 0.0
@@ -339,7 +343,8 @@ public enum CheckSession {
     /// Compiles and lints one candidate, or takes its answer from the cache (still compiling it, without
     /// linting, when `needsIR`); nil for a directory file that turns out not to be a runbook.
     static func process(_ candidate: RunbookCandidate, lint: LintConfiguration?, settings: CompileSettings = CompileSettings(),
-                        sniffExplicit: Bool = false, cache: CheckCache?, needsIR: Bool, finish today: String? = nil) -> ProcessedFile? {
+                        sniffExplicit: Bool = false, linkedFromAlert: Bool = false, cache: CheckCache?, needsIR: Bool,
+                        finish today: String? = nil) -> ProcessedFile? {
         let readStart = Clock.now()
         let loaded = SourceLoader.load(path: candidate.path)
         let readTime = Clock.since(readStart)
@@ -349,7 +354,7 @@ public enum CheckSession {
             return ProcessedFile(result: CompilationResult(path: candidate.path, file: diagnostic.file, ir: nil, diagnostics: [diagnostic]),
                                  settings: settings)
         case .loaded(let file):
-            if !candidate.explicit || sniffExplicit, !RunbookDiscovery.looksLikeRunbook(file) { return nil }
+            if !candidate.explicit || sniffExplicit, !linkedFromAlert, !RunbookDiscovery.looksLikeRunbook(file) { return nil }
             let key = cache?.key(for: file, explicit: candidate.explicit, settings: settings)
             if let cache, let key, let diagnostics = cache.diagnostics(for: key, file: file) {
                 var result = needsIR ? Compiler.compile(file, hashing: false, settings: settings)
