@@ -677,7 +677,7 @@ import Testing
             process.currentDirectoryURL = URL(fileURLWithPath: directory)
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             let log = URL(fileURLWithPath: directory).appendingPathComponent(".ansible-output-\(running.count).txt")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
+            try #require(FileManager.default.createFile(atPath: log.path, contents: nil), "cannot create \(log.path)")
             let handle = try FileHandle(forWritingTo: log)
             process.standardOutput = handle
             process.standardError = handle
