@@ -375,8 +375,7 @@ struct LinkResolver {
                 guard let name = names.lazy.compactMap({ wanted in entries.first { $0.lowercased() == wanted } }).first else { return nil }
                 let path = current + "/" + name
                 var isDirectory: ObjCBool = false
-                FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-                if !isDirectory.boolValue { return path }
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return path }
                 current = path
                 break
             }

@@ -55,8 +55,7 @@ public enum RunbookDiscovery {
             let name = (relative as NSString).lastPathComponent
             let full = base == "." ? relative : base + "/" + relative
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory)
-            if isDirectory.boolValue {
+            if FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), isDirectory.boolValue {
                 if name.hasPrefix(".") || skippedDirectories.contains(name) { enumerator.skipDescendants() }
                 continue
             }
