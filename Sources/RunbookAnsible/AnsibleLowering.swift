@@ -157,10 +157,10 @@ struct Lowerer {
             ("ansible.builtin.set_fact", .map([("rbc", .jinja("rbc_ir_path | rbc_start(\(Self.given), inventory_hostname, \(PlaybookYAML.quotedJinja(options.rbcVersion)), "
                 + "rbc_working_directory | default(''), rbc_stores | default(rbc_exported_stores), rbc_webhooks | default(rbc_exported_webhooks), \(options.lockWaitMs))"))])),
         ])]
-        for step in ir.steps { tasks.append(stepBlock(step, list: "steps", gate: "rbc.stop == ''")) }
+        for step in ir.steps { tasks.append(stepBlock(step, list: .steps, gate: "rbc.stop == ''")) }
         for step in ir.steps.reversed() where step.rollback != nil || step.action.kind == .updateConfig { tasks.append(undoBlock(step)) }
-        for step in ir.rollback { tasks.append(stepBlock(step, list: "rollback", gate: "rbc.stop == 'abort'")) }
-        for step in ir.postRunbook { tasks.append(stepBlock(step, list: "post_runbook", gate: nil)) }
+        for step in ir.rollback { tasks.append(stepBlock(step, list: .rollback, gate: "rbc.stop == 'abort'")) }
+        for step in ir.postRunbook { tasks.append(stepBlock(step, list: .postRunbook, gate: nil)) }
         tasks.append(task("Run end (journal: run_finished)", [
             ("ansible.builtin.set_fact", .map([("rbc", .jinja("rbc | rbc_finish(\(Self.given))"))])),
         ]))
@@ -215,10 +215,24 @@ struct Lowerer {
         return task(name, body)
     }
 
-    func stepBlock(_ step: StepIR, list: String, gate: String?) -> PlaybookNode {
+    /// The list a step is in, named as the runtime (`rbc_runtime.py`) and the journal name it.
+    enum StepListName: String {
+        case steps, rollback, postRunbook = "post_runbook"
+
+        /// How task names introduce a step of this list.
+        var label: String {
+            switch self {
+            case .steps: "Step"
+            case .rollback: "Runbook rollback"
+            case .postRunbook: "Post-runbook"
+            }
+        }
+    }
+
+    func stepBlock(_ step: StepIR, list: StepListName, gate: String?) -> PlaybookNode {
         let id = PlaybookYAML.jinjaString(step.id)
-        let label = "\(list == "steps" ? "Step" : list == "rollback" ? "Runbook rollback" : "Post-runbook") \(step.id)"
-        var tasks: [PlaybookNode] = [transition("\(label): begin (condition)", "rbc | rbc_begin(\(id), '\(list)', \(Self.given))", when: nil)]
+        let label = "\(list.label) \(step.id)"
+        var tasks: [PlaybookNode] = [transition("\(label): begin (condition)", "rbc | rbc_begin(\(id), '\(list.rawValue)', \(Self.given))", when: nil)]
         if step.confirm || step.action.kind == .manual {
             tasks.append(task("\(label): ask for approval", [
                 ("ansible.builtin.pause", .map([("prompt", .jinja("rbc.step.question"))])),

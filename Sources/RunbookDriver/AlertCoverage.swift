@@ -128,6 +128,11 @@ public struct AlertIndex: Sendable {
         }
     }
 
+    /// The Markdown pages of this repository that alert links resolve to (absolute, standardised paths).
+    public var linkedPages: Set<String> {
+        Set(alerts.compactMap { $0.resolution.runbook }.filter(Compiler.isMarkdown))
+    }
+
     /// The severity of the most severe alert whose runbook link resolves to `path`, if any is mapped.
     public func severity(forRunbookAt path: String) -> InferredSeverity? {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
@@ -370,8 +375,7 @@ struct LinkResolver {
                 guard let name = names.lazy.compactMap({ wanted in entries.first { $0.lowercased() == wanted } }).first else { return nil }
                 let path = current + "/" + name
                 var isDirectory: ObjCBool = false
-                FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-                if !isDirectory.boolValue { return path }
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return path }
                 current = path
                 break
             }

@@ -255,13 +255,17 @@ public enum CheckSession {
                         alertIndex: AlertIndex?, cache: CheckCache?, needsIR: Bool, finishOnWorker: Bool, observe: Bool = false)
         -> (files: [ProcessedFile?], notes: [Diagnostic], observations: [FileObservation], shellcheckTime: Double, suppressTime: Double) {
         let slots = ResultSlots(count: candidates.count)
+        // A page an alert links to is that alert's runbook, whatever its shape (`## AlertName` sections
+        // of prose, no steps): it is checked like one.
+        let linkedPages = alertIndex?.linkedPages ?? []
         DispatchQueue.concurrentPerform(iterations: candidates.count) { index in
             let path = candidates[index].path
             var settings = config.compileSettings(for: path)
             settings.inferredSeverity = alertIndex?.severity(forRunbookAt: path) ?? config.defaultSeverity(for: path)
+            let linked = !linkedPages.isEmpty && linkedPages.contains(URL(fileURLWithPath: path).standardizedFileURL.path)
             var observation = FileObservation()
             let file = process(candidates[index], lint: lint, settings: settings, sniffExplicit: options.skipNonRunbooks,
-                               cache: cache, needsIR: needsIR, finish: finishOnWorker ? options.today : nil,
+                               linkedFromAlert: linked, cache: cache, needsIR: needsIR, finish: finishOnWorker ? options.today : nil,
                                observe: observe, observation: &observation)
             slots.store(index, file, observation)
         }
@@ -389,8 +393,8 @@ public enum CheckSession {
     /// Compiles and lints one candidate, or takes its answer from the cache (still compiling it, without
     /// linting, when `needsIR`); nil for a directory file that turns out not to be a runbook.
     static func process(_ candidate: RunbookCandidate, lint: LintConfiguration?, settings: CompileSettings = CompileSettings(),
-                        sniffExplicit: Bool = false, cache: CheckCache?, needsIR: Bool, finish today: String? = nil,
-                        observe: Bool = false, observation: inout FileObservation) -> ProcessedFile? {
+                        sniffExplicit: Bool = false, linkedFromAlert: Bool = false, cache: CheckCache?, needsIR: Bool,
+                        finish today: String? = nil, observe: Bool = false, observation: inout FileObservation) -> ProcessedFile? {
         let readStart = Clock.now()
         // Stat data before the bytes: a file written after this is seen as changed by the next run.
         if observe { observation.stamp = FileStamp.of(candidate.path) }
@@ -402,7 +406,7 @@ public enum CheckSession {
             return ProcessedFile(result: CompilationResult(path: candidate.path, file: diagnostic.file, ir: nil, diagnostics: [diagnostic]),
                                  settings: settings)
         case .loaded(let file):
-            if !candidate.explicit || sniffExplicit, !RunbookDiscovery.looksLikeRunbook(file) {
+            if !candidate.explicit || sniffExplicit, !linkedFromAlert, !RunbookDiscovery.looksLikeRunbook(file) {
                 // Not a runbook now; its key still tells the next run whether it is the same file.
                 if observe { observation.key = cache?.key(for: file, explicit: candidate.explicit, settings: settings) }
                 return nil

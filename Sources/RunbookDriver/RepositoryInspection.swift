@@ -26,6 +26,8 @@ public struct RepositoryInspection: Sendable {
     /// The inspected directory (absolute); every path below is relative to it.
     public let root: String
     public var runbooks: [String] = []
+    /// Markdown files that do not look like runbooks: an alert that links one makes it its runbook.
+    var otherPages: [String] = []
     public var markdownRunbooks = 0
     /// Runbook counts by directory (the deepest directory holding all runbooks of a top-level one).
     public var runbookDirectories: [Count] = []
@@ -74,7 +76,9 @@ public struct RepositoryInspection: Sendable {
             if RunbookDiscovery.looksLikeRunbook(source) {
                 inspection.runbooks.append(inspection.relative(file))
                 loaded[inspection.relative(file)] = source
-            } else if !Compiler.isMarkdown(file) {
+            } else if Compiler.isMarkdown(file) {
+                inspection.otherPages.append(inspection.relative(file))
+            } else {
                 // Named as `rbc check` names rule files (from the working directory): links resolve from there.
                 others.append(SourceFile(path: LinkResolver.display(file), text: source.text))
             }
@@ -228,18 +232,27 @@ public struct RepositoryInspection: Sendable {
     /// from: a link's trailing path components are matched against runbook files (case-insensitively,
     /// without extension; `_index`, `index`, `README` stand for their directory), and each site prefix
     /// takes the directory most of its links agree on.
+    ///
+    /// Other Markdown pages count only when a link names the page's whole path here
+    /// (`https://github.com/acme/ops/blob/main/docs/runbook.md` for `docs/runbook.md`): a repository
+    /// browser's URL of this repository, whose pages need not look like runbooks (`## AlertName` sections of prose).
     mutating func inferSites(links: [String]) {
-        var byName: [String: [[String]]] = [:]
-        for runbook in runbooks {
-            var components = runbook.lowercased().split(separator: "/").map(String.init)
-            guard let last = components.popLast() else { continue }
-            let stem = (last as NSString).deletingPathExtension
-            if ["_index", "index", "readme"].contains(stem) {
-                if let directory = components.last { byName[directory, default: []].append(components) }
-            } else {
-                byName[stem, default: []].append(components + [stem])
+        func names(_ files: [String]) -> [String: [[String]]] {
+            var byName: [String: [[String]]] = [:]
+            for runbook in files {
+                var components = runbook.lowercased().split(separator: "/").map(String.init)
+                guard let last = components.popLast() else { continue }
+                let stem = (last as NSString).deletingPathExtension
+                if ["_index", "index", "readme"].contains(stem) {
+                    if let directory = components.last { byName[directory, default: []].append(components) }
+                } else {
+                    byName[stem, default: []].append(components + [stem])
+                }
             }
+            return byName
         }
+        let byName = names(runbooks)
+        let pagesByName = names(otherPages)
         var votes: [String: [String: Int]] = [:]
         var linkCounts: [String: Int] = [:]
         var origins: [String: Int] = [:]
@@ -255,9 +268,11 @@ public struct RepositoryInspection: Sendable {
             if let last = stems.popLast() { stems.append((last as NSString).deletingPathExtension) }
             var best: (prefix: String, directory: String, length: Int)?
             var ambiguous = false
-            for candidate in byName[stems.last ?? ""] ?? [] {
+            let runbookCandidates = byName[stems.last ?? ""] ?? []
+            let pageCandidates = runbookCandidates.isEmpty ? pagesByName[stems.last ?? ""] ?? [] : []
+            for candidate in runbookCandidates + pageCandidates {
                 let length = zip(stems.reversed(), candidate.reversed()).prefix { $0 == $1 }.count
-                guard length > 0 else { continue }
+                guard length > 0, runbookCandidates.isEmpty ? length == candidate.count : true else { continue }
                 let prefixComponents = afterScheme.dropFirst(host.count).split(separator: "/").prefix(path.count - length)
                 let prefix = origin + "/" + prefixComponents.map { $0 + "/" }.joined()
                 let directory = candidate.count == length ? "." : candidateDirectory(candidate, keep: candidate.count - length)

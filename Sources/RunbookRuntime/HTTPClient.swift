@@ -86,7 +86,8 @@ public enum HTTPClient {
                 }
                 if let body {
                     let bytes = Array(body.utf8CString)
-                    bytes.withUnsafeBufferPointer { rbc_curl_set_body(handle, $0.baseAddress, bytes.count - 1) }
+                    // Like every option set here, unchecked: a failure shows as the request's own error.
+                    _ = bytes.withUnsafeBufferPointer { rbc_curl_set_body(handle, $0.baseAddress, bytes.count - 1) }
                     if method.uppercased() == "GET" { rbc_curl_set_string(handle, CURLOPT_CUSTOMREQUEST, "GET") }
                 }
                 rbc_curl_set_write_function(handle) { data, size, count, context in

@@ -696,13 +696,26 @@ private struct Checker {
             return "remove the quotes"
         case .markdown(.codeSpan):
             // A code span is always text: the label's value is written bare.
-            var label = file.slice(field.keyRange).trimmingCharacters(in: .whitespaces)
-            if label.hasSuffix(":**") { label = String(label.dropLast(3)) + "**" }
-            return "remove the backticks: a code span is text, so write `\(label): \(meant)`"
+            return "remove the backticks: a code span is text, so write `\(keyAsWritten(field)) \(meant)`"
         case .markdown(.fenceAttribute(quoted: true)):
             return "remove the quotes around the attribute's value: `\(field.key)=\(meant)`"
         default:
             return nil
+        }
+    }
+
+    /// How the author wrote a field's key, for help lines: `timeout:` in YAML, `**Timeout**:` as a
+    /// Markdown label, `timeout=` among a fence's attributes.
+    func keyAsWritten(_ field: SyntaxField) -> String {
+        switch field.value.origin {
+        case .markdown(.labelText), .markdown(.codeSpan):
+            let label = file.slice(field.keyRange).trimmingCharacters(in: .whitespaces)
+            guard label.hasPrefix("**") || label.hasPrefix("__") else { return "\(field.key):" }
+            return label.hasSuffix(":**") || label.hasSuffix(":__") ? label : label + ":"
+        case .markdown(.fenceAttribute):
+            return "\(field.key)="
+        default:
+            return "\(field.key):"
         }
     }
 
@@ -723,7 +736,7 @@ private struct Checker {
             return nil
         }
         if value.scalarKind == .null {
-            bag.report(.typeMismatch, "`\(field.key)` has no value", at: field.keyRange, help: "write a value after `\(field.key):`")
+            bag.report(.typeMismatch, "`\(field.key)` has no value", at: field.keyRange, help: "write a value after `\(keyAsWritten(field))`")
             return nil
         }
         return text
@@ -811,7 +824,10 @@ private struct Checker {
             return nil
         }
         if field.value.scalarKind == .int || field.value.scalarKind == .float {
-            let variant = LanguageKeys.millisecondVariants.contains(key) ? ", or `\(key)Ms: \(text)` for milliseconds" : ""
+            // A Markdown label has no `Ms` spelling; YAML and fence attributes do.
+            let labelled = field.value.origin == .markdown(.labelText) || field.value.origin == .markdown(.codeSpan)
+            let variant = LanguageKeys.millisecondVariants.contains(key) && !labelled
+                ? ", or `\(field.value.origin == .markdown(.fenceAttribute(quoted: false)) ? "\(key)Ms=\(text)" : "\(key)Ms: \(text)")` for milliseconds" : ""
             // Unsafe: seconds is a guess (the author may have meant milliseconds).
             let seconds = "\(text)s"
             let fix = field.value.scalarKind == .int && (try? DurationParser.milliseconds(seconds).get()).map(limits.contains) == true

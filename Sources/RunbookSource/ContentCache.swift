@@ -70,7 +70,8 @@ public final class ContentCache: Sendable {
     private static func markIgnored(root: String) {
         let ignore = (root as NSString).appendingPathComponent(".gitignore")
         if !FileManager.default.fileExists(atPath: ignore) {
-            FileManager.default.createFile(atPath: ignore, contents: Data("# written by rbc: the check cache is not source\n*\n".utf8))
+            // Best effort: without it the cache still works, it only shows as untracked files.
+            _ = FileManager.default.createFile(atPath: ignore, contents: Data("# written by rbc: the check cache is not source\n*\n".utf8))
         }
     }
 

@@ -94,6 +94,58 @@ import Testing
         #expect(repeated.stdout.components(separatedBy: "error[RB022]").count == 2, "\(repeated.stdout)")
     }
 
+    /// Grafana's mixins keep one page of `## AlertName` sections of prose and link it through the
+    /// repository browser (`https://github.com/…/blob/main/…/runbook.md#Alert`). `rbc init` maps that
+    /// URL to this repository, and the linked page is checked as the alerts' runbook though nothing
+    /// in it looks like one.
+    @Test func pageLinkedThroughTheRepositoryBrowser() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.write([
+            "mixin/runbook.md": """
+            # Runbook
+
+            ## DiskFull
+
+            Free space on the volume, then see [the next section](#cpu-high).
+
+            ## CPUHigh
+
+            Scale the deployment up.
+
+            """,
+            "mixin/README.md": "# The mixin\n\nAlerts and dashboards.\n",
+            "compiled/alerts.yaml": """
+            groups:
+              - name: g
+                rules:
+                  - alert: DiskFull
+                    expr: up == 0
+                    annotations:
+                      runbook_url: https://github.com/acme/ops/blob/main/mixin/runbook.md#DiskFull
+                  - alert: CPUHigh
+                    expr: up == 0
+                    annotations:
+                      runbook_url: https://github.com/acme/ops/blob/main/mixin/runbook.md#cpuhigh
+                  - alert: MemoryHigh
+                    expr: up == 0
+                    annotations:
+                      runbook_url: https://github.com/acme/ops/blob/main/mixin/runbook.md#MemoryHigh
+
+            """,
+        ], in: dir)
+        let initialised = try TestSupport.rbc(["init"], in: dir.path)
+        #expect(initialised.status == 0, "\(initialised.stdout)\(initialised.stderr)")
+        let configuration = try String(contentsOf: dir.appendingPathComponent(".rbc.yaml"), encoding: .utf8)
+        #expect(configuration.contains("- base_url: \"https://github.com/acme/ops/blob/main/\"\n      directory: \".\""), "\(configuration)")
+        let run = try TestSupport.rbc(["check", "--no-git", "--format", "concise"], in: dir.path)
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("mixin/runbook.md:5:55: warning[RB031] no heading on this page has the anchor `#cpu-high`") }, "\(run.stdout)")
+        #expect(lines.contains { $0.hasPrefix("compiled/alerts.yaml:15:24: warning[RB034] runbook_url of alert `MemoryHigh` links `#MemoryHigh`") }, "\(run.stdout)")
+        #expect(lines.count == 2, "the README is no runbook; the other anchors resolve: \(run.stdout)")
+        #expect(run.status == 0, "warnings only")
+    }
+
     static func write(_ files: [String: String], in dir: URL) throws {
         for (name, text) in files {
             let url = dir.appendingPathComponent(name)

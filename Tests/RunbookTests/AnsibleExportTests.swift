@@ -666,7 +666,7 @@ import Testing
             process.currentDirectoryURL = URL(fileURLWithPath: directory)
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             let log = URL(fileURLWithPath: directory).appendingPathComponent(".ansible-output-\(running.count).txt")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
+            try #require(FileManager.default.createFile(atPath: log.path, contents: nil), "cannot create \(log.path)")
             let handle = try FileHandle(forWritingTo: log)
             process.standardOutput = handle
             process.standardError = handle
@@ -877,6 +877,107 @@ import Testing
         #expect(requests.ansible.contains { $0.contains("path=/status/503") && $0.contains("body=drain=1") && $0.contains("Content-Type: application/x-www-form-urlencoded") })
         #expect(requests.ansible.contains { $0.hasPrefix("method=POST path=/target/303 ") && $0.hasSuffix(" body=") && $0.contains("X-Api-Token: abc") })
         #expect(requests.ansible.contains { $0.hasPrefix("method=PUT path=/target/307 ") && $0.hasSuffix(#"body={"replicas": 3}"#) })
+    }
+
+    /// A loopback server on two ports: plain HTTP (`/slow/MS` answers after MS milliseconds, `/drip` sends
+    /// a 100-byte body a byte every 50 ms) and HTTPS with a certificate no one trusts (made here).
+    static let boundsServer = #"""
+    import datetime, http.server, ipaddress, os, ssl, sys, threading, time
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .sign(key, hashes.SHA256()))
+    directory = os.path.dirname(sys.argv[1])
+    with open(os.path.join(directory, "cert.pem"), "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(os.path.join(directory, "key.pem"), "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        def do_GET(self):
+            parts = self.path.strip("/").split("/")
+            try:
+                if parts[0] == "drip":
+                    self.send_response(200); self.send_header("Content-Length", "100"); self.end_headers()
+                    for _ in range(100):
+                        self.wfile.write(b"x"); self.wfile.flush(); time.sleep(0.05)
+                    return
+                if parts[0] == "slow":
+                    time.sleep(int(parts[1]) / 1000)
+                self.send_response(200); self.send_header("Content-Length", "6"); self.send_header("Connection", "close"); self.end_headers()
+                self.wfile.write(b"answer")
+            except OSError:
+                pass
+        def log_message(self, *args): pass
+    plain = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    secure = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem"))
+    secure.socket = context.wrap_socket(secure.socket, server_side=True)
+    for server in (plain, secure):
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    print(plain.server_address[1], secure.server_address[1], flush=True)
+    time.sleep(int(sys.argv[2]))
+    """#
+
+    /// The bound and the trust of rbc_http_request itself, beside rbc run's, on sub-second budgets the
+    /// playbook run above cannot use reliably (Ansible's own time between tasks is spent from them): an
+    /// answer 900 ms late for a budget of 500 ms, a body dripping past a budget of 450 ms (cut off with
+    /// part of it received), an answer in time, and a certificate no one trusts. The module runs as
+    /// ansible-playbook runs it (its own process, arguments in a file), with the venv's Python.
+    @Test func httpModuleBoundsAndTrustAreRbcRuns() throws {
+        let bin = try Self.ansibleBin()
+        let directory = try TestSupport.temporaryDirectory().path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let server = try PythonHTTPServer(script: Self.boundsServer, lifetimeSeconds: 120, python: [bin + "/python"])
+        defer { server.stop() }
+        let (plain, secure) = (server.port, server.announced.last ?? 0)
+        try #require(server.announced.count == 2 && secure > 0, "the server did not start: \(server.announced)")
+        let steps: [(id: String, url: String, timeoutMs: Int)] = [
+            ("sub-second", "http://127.0.0.1:\(plain)/slow/900", 500),
+            ("drip", "http://127.0.0.1:\(plain)/drip", 450),
+            ("in-time", "http://127.0.0.1:\(plain)/slow/50", 5000),
+            ("untrusted", "https://127.0.0.1:\(secure)/", 5000),
+        ]
+        var runbook = "runbook:\n  name: \"Bounds\"\n  severity: P3\n  description: \"Budgets below a second and a certificate no one trusts\"\n  owner: team\n  steps:\n"
+        for step in steps {
+            runbook += "    - {id: \(step.id), action: http_request, method: GET, url: \"\(step.url)\", timeout: \(step.timeoutMs)ms, readonly: true, on_failure: continue}\n"
+        }
+        try runbook.write(toFile: directory + "/bounds.yaml", atomically: true, encoding: .utf8)
+        try "".write(toFile: directory + "/.rbc.yaml", atomically: true, encoding: .utf8)
+        let run = try TestSupport.rbc(["run", "bounds.yaml", "--allow-dirty"], in: directory)
+        #expect(run.status == 1, "completed_with_failures: \(run.stdout)\(run.stderr)")
+        let events = try #require(try Self.journals(in: directory + "/.rbc/runs").values.first).events
+        let module = directory + "/rbc_http_request.py"
+        try AnsibleResources.httpRequestModule.write(toFile: module, atomically: true, encoding: .utf8)
+        for step in steps {
+            let rbc = try #require(events.first { $0["event"] as? String == "attempt_finished" && $0["step"] as? String == step.id })
+            let arguments: [String: Any] = ["ANSIBLE_MODULE_ARGS": ["url": step.url, "method": "GET", "headers": [String: String](), "timeout_ms": step.timeoutMs, "user_agent": "rbc/test"]]
+            try JSONSerialization.data(withJSONObject: arguments).write(to: URL(fileURLWithPath: directory + "/\(step.id).json"))
+            let (status, output) = try Self.run(bin + "/python", [module, directory + "/\(step.id).json"], in: directory)
+            #expect(status == 0, "\(step.id): \(output)")
+            let result = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], "\(step.id): \(output)")
+            let outcome = result["timed_out"] as? Bool == true ? "timed_out" : result["status"] is Int ? "succeeded" : "failed"
+            #expect(outcome == rbc["outcome"] as? String, "\(step.id): rbc run \(rbc), module \(result)")
+            let received = (rbc: rbc["bodyBytes"] as? Int ?? -1, module: result["body_bytes"] as? Int ?? -1)
+            switch step.id {
+            case "drip": #expect((1..<100).contains(received.rbc) && (1..<100).contains(received.module), "cut off with part of the body: \(received)")
+            case "in-time": #expect(received == (6, 6) && result["content"] as? String == "answer" && rbc["httpStatus"] as? Int == 200)
+            case "untrusted":
+                #expect((rbc["reason"] as? String ?? "").contains("certificate"), "\(rbc)")
+                #expect((result["error"] as? String ?? "").contains("CERTIFICATE_VERIFY_FAILED"), "\(result)")
+            default: #expect(result["status"] == nil && received.module == 0)
+            }
+        }
     }
 
     /// No terminal and no approval given: the playbook refuses the step, as rbc run does.

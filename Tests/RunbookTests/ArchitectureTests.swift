@@ -139,6 +139,20 @@ import Testing
             let id = type(of: rule).description.id
             #expect(declaredIn[id] == ["\(type(of: rule)).swift"], "\(id) is declared in \(declaredIn[id] ?? [])")
         }
+        // Nowhere else in Sources is a rule's id written as a value (`"RB016"`): code that needs it
+        // reads it from the rule (`ShellCheckRule.description.id`), so the id has one definition.
+        let sources = TestSupport.path("Sources")
+        let all = (FileManager.default.enumerator(atPath: sources)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".swift") }
+        #expect(all.count > files.count)
+        var writtenIn: [String: Set<String>] = [:]
+        for file in all {
+            let text = try String(contentsOfFile: sources + "/" + file, encoding: .utf8)
+            for match in text.matches(of: /"(RB[0-9]{3})"/) { writtenIn[String(match.output.1), default: []].insert(file) }
+        }
+        for rule in RuleRegistry.rules {
+            let id = type(of: rule).description.id
+            #expect(writtenIn[id] == ["RunbookLint/Rules/\(type(of: rule)).swift"], "\(id) is written as a value in \(writtenIn[id]?.sorted() ?? [])")
+        }
     }
 
     /// A rule is one file that holds its logic: no rule's `check` is an empty stub whose work is

@@ -107,7 +107,7 @@ import Testing
             var mutated = Array(bytes[0..<Int(generator.next() % UInt64(bytes.count))])
             if index % 2 == 0, !mutated.isEmpty { mutated[Int(generator.next() % UInt64(mutated.count))] = UInt8(truncatingIfNeeded: generator.next()) }
             let path = dir.appendingPathComponent("bad-\(index).yaml").path
-            FileManager.default.createFile(atPath: path, contents: Data(mutated))
+            try #require(FileManager.default.createFile(atPath: path, contents: Data(mutated)), "cannot create \(path)")
             paths.append(path)
         }
         for path in paths {

@@ -108,14 +108,15 @@ import Yams
         defer { try? FileManager.default.removeItem(at: scratch) }
         func runAction(paths: String, sarif: String) throws -> (status: Int32, output: String, outputs: String) {
             let outputFile = scratch.appendingPathComponent("github-output-\(UUID().uuidString)").path
-            FileManager.default.createFile(atPath: outputFile, contents: nil)
+            try #require(FileManager.default.createFile(atPath: outputFile, contents: nil), "cannot create \(outputFile)")
             let inputs = ["paths": paths, "args": "--no-git --no-shellcheck", "sarif": sarif, "rbc": TestSupport.rbcBinary]
             var environment = Self.plainEnvironment
             environment["GITHUB_ACTION_PATH"] = TestSupport.root.path
             environment["GITHUB_OUTPUT"] = outputFile
             for (name, template) in environmentTemplate {
                 let input = template.replacingOccurrences(of: "${{ inputs.", with: "").replacingOccurrences(of: " }}", with: "")
-                environment[name] = try #require(inputs[input], "unknown input in \(template)")
+                let value: String = try #require(inputs[input], "unknown input in \(template)")
+                environment[name] = value
             }
             let result = try Self.run("/bin/bash", ["-c", script], in: TestSupport.root.path, environment: environment)
             return (result.status, result.output, try String(contentsOfFile: outputFile, encoding: .utf8))

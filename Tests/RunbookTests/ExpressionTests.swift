@@ -110,6 +110,28 @@ import Testing
         #expect(step.substitutions?.compactMap { $0.location?.range.map(file.slice) } == Array(repeating: "${{ params.svc }}", count: 3))
     }
 
+    // Found moving Sema onto the typed tree: headers merged in with `<<` were type-checked as
+    // headers but their `${{ }}` were never checked nor recorded, so the request sent the text as is.
+    @Test func mergedHeadersAreTemplatesToo() throws {
+        let text = Self.runbook(steps: """
+            - id: a
+              action: http_request
+              url: https://x.internal/health
+              headers: {<<: {X-Service: "${{ params.svc }}"}, X-Other: "${{ params.svc }}-2"}
+              readonly: true
+
+        """)
+        let result = TestSupport.compile(text)
+        #expect(result.diagnostics.isEmpty, "\(TestSupport.rendered(result.diagnostics))")
+        let step = try #require(result.ir?.steps.first)
+        #expect(step.action.headers == ["X-Service": "${{ params.svc }}", "X-Other": "${{ params.svc }}-2"])
+        #expect(step.templates?.map(\.field) == ["headers.X-Other", "headers.X-Service"])
+        #expect(step.substitutions?.map(\.field) == ["headers.X-Other", "headers.X-Service"])
+        let unknown = TestSupport.compile(text.replacingOccurrences(of: "X-Service: \"${{ params.svc }}\"", with: "X-Service: \"${{ params.nope }}\""))
+        #expect(unknown.diagnostics.contains { $0.code.id == "RB3002" && $0.message.contains("`nope`") },
+                "\(TestSupport.rendered(unknown.diagnostics))")
+    }
+
     @Test func secretParamsAreMarkedInSubstitutions() throws {
         let text = Self.runbook(params: "    token: {type: string, secret: true}\n", steps: """
             - id: a

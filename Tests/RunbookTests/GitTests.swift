@@ -86,6 +86,34 @@ enum GitFixtures {
 }
 
 @Suite struct GitHistoryTests {
+    /// libgit2 frees a commit's, tree's or walk's memory with its repository: each wrapper keeps its
+    /// repository alive, so one read after every other reference to the repository is gone is safe,
+    /// and the repository is freed once the last of them goes.
+    @Test func gitWrappersKeepTheirRepositoryAlive() throws {
+        let fixture = try TemporaryRepository()
+        try fixture.write("runbook.yaml", "hello\n")
+        try fixture.commit("first", date: "2026-01-01T12:00:00Z")
+        weak var released: GitRepository?
+        var commit: GitCommit?
+        var tree: GitTree?
+        var walk: GitRevisionWalk?
+        do {
+            let repository = try #require(try GitRepository.discover(containing: fixture.path))
+            released = repository
+            commit = try repository.headCommit()
+            tree = try commit?.tree()
+            walk = try commit.map { try GitRevisionWalk(repository: repository, from: $0) }
+        }
+        #expect(released != nil, "the commit, its tree and the walk hold their repository")
+        #expect(try commit?.blob(at: "runbook.yaml") == Data("hello\n".utf8))
+        #expect(try walk?.next()?.info.summary == "first")
+        commit = nil
+        walk = nil
+        #expect(released != nil && tree != nil, "the tree alone still holds it")
+        tree = nil
+        #expect(released == nil, "nothing holds the repository any more, so it was freed")
+    }
+
     /// The calendar arithmetic behind commit dates matches Foundation's formatter, leap days and
     /// pre-1970 commits included.
     @Test func commitDatesMatchFoundation() {

@@ -60,4 +60,19 @@ import Testing
         #expect(shifted.steps[0].location != first.steps[0].location)
         #expect(shifted.source?.sha256 != first.source?.sha256)
     }
+
+    /// A golden mismatch says which lines differ (not two walls of text), and ShellCheck's wording,
+    /// which changes between its versions, is compared by code only.
+    @Test func aMismatchShowsTheChangedLinesAndShellCheckTextIsMasked() {
+        let golden = "a.yaml:1:1: error[RB2002] one\na.yaml:2:1: error[RB2003] two\na.yaml:3:1: info[RB003] three\n"
+        let actual = "a.yaml:1:1: error[RB2002] one\na.yaml:2:1: error[RB2003] TWO\na.yaml:3:1: info[RB003] three\n"
+        #expect(TestSupport.lineDiff(golden, actual) == "-2: a.yaml:2:1: error[RB2003] two\n+2: a.yaml:2:1: error[RB2003] TWO")
+        #expect(TestSupport.lineDiff(golden, golden).isEmpty)
+        let older = "r.yaml:9:5: warning[RB016] SC2086: Double quote to prevent globbing and word splitting. (in step `scale`)"
+        let newer = "r.yaml:9:5: warning[RB016] SC2086: Double quote to prevent globbing and splitting (in step `scale`)"
+        #expect(TestSupport.maskingShellCheckText(older) == "r.yaml:9:5: warning[RB016] SC2086: <ShellCheck's text> (in step `scale`)")
+        #expect(TestSupport.maskingShellCheckText(older) == TestSupport.maskingShellCheckText(newer))
+        #expect(TestSupport.maskingShellCheckText(older.replacingOccurrences(of: "SC2086", with: "SC2046"))
+                != TestSupport.maskingShellCheckText(newer), "the code still counts")
+    }
 }

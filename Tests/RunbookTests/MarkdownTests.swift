@@ -240,6 +240,30 @@ import Testing
         #expect(run.stdout.contains("r.md:12:15: error[RB3002]"), "\(run.stdout)")
     }
 
+    /// Both front ends build the typed tree the type checker reads: each value with its meaning and
+    /// where its text came from, never a YAML style standing in for a Markdown code span.
+    @Test func bothFrontEndsBuildTheTypedTree() throws {
+        let page = "---\nowner: \"team-sre\"\n---\n# Restart\n\n## Steps\n\n### Restart api\n\n**Confirm**: yes\n**Value**: `2000`\n\n```bash {timeout=5m}\nsystemctl restart api\n```\n"
+        let markdown = try #require(MarkdownRunbookParser.parse(markdown: SourceFile(path: "r.md", text: page)).syntax?.tree)
+        #expect(markdown.metadata["owner"]?.value.origin == .yaml(.doubleQuoted))
+        #expect(markdown.metadata["name"]?.value.origin == .markdown(.heading))
+        let step = try #require(markdown.steps.first)
+        #expect(step.fields["command"]?.value.origin == .markdown(.fence))
+        #expect(step.fields["action"]?.value.origin == .markdown(.implied))
+        #expect(step.fields["confirm"]?.value.origin == .markdown(.labelText))
+        #expect(step.fields["confirm"]?.value.scalarKind == .bool)
+        #expect(step.fields["value"]?.value.origin == .markdown(.codeSpan))
+        #expect(step.fields["value"]?.value.scalarKind == .string)
+        #expect(step.fields["timeout"]?.value.origin == .markdown(.fenceAttribute(quoted: false)))
+        let yaml = "runbook:\n  name: r\n  defaults: &d {timeout: 5m}\n  steps:\n    - id: a\n      action: wait\n      duration: 1m\n      retries: {<<: *d, attempts: \"2\"}\n"
+        let tree = try #require(RunbookParser.parse(yaml: SourceFile(path: "r.yaml", text: yaml)).syntax?.tree)
+        let retries = try #require(tree.steps.first?.fields["retries"]?.value.mapping)
+        #expect(retries.fields.map(\.key) == ["attempts", "timeout"])
+        #expect(retries["attempts"]?.value.origin == .yaml(.doubleQuoted))
+        #expect(retries["attempts"]?.value.scalarKind == .string)
+        #expect(retries.problems.isEmpty)
+    }
+
     // What was seen (issue 14): a boolean written in a Markdown code span got YAML's help, "remove
     // the quotes", because the front end dressed the code span as a quoted YAML scalar. The typed tree
     // keeps where a value came from, so help speaks the author's front end.
@@ -256,8 +280,10 @@ import Testing
 
             **Confirm**: `yes`
             **Retries**: `2`
+            **On failure**:
+            **Timeout**: 300
 
-            ```bash {timeout=5m readonly="true"}
+            ```bash {readonly="true"}
             kubectl rollout restart deployment/api
             ```
 
@@ -287,6 +313,9 @@ import Testing
             """), "\(markdown.stdout)")
         #expect(markdown.stdout.contains("= help: remove the backticks: a code span is text, so write `**Retries**: 2`"), "\(markdown.stdout)")
         #expect(markdown.stdout.contains("= help: remove the quotes around the attribute's value: `readonly=true`"), "\(markdown.stdout)")
+        // A label is named as written, and has no `timeoutMs` spelling to offer.
+        #expect(markdown.stdout.contains("= help: write a value after `**On failure**:`"), "\(markdown.stdout)")
+        #expect(markdown.stdout.contains("= help: write `300s` for seconds\n"), "\(markdown.stdout)")
         // YAML keeps its own words.
         let yaml = try TestSupport.rbc(["check", "--no-git", "--no-shellcheck", "--no-cache", "restart.yaml"], in: directory.path)
         #expect(yaml.stdout.contains("`confirm` must be true or false, found a string"), "\(yaml.stdout)")

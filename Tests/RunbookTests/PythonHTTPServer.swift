@@ -7,15 +7,18 @@ import Foundation
 class PythonHTTPServer {
     let process = Process()
     let port: Int
+    /// The whole first line the script printed (its port first; a script serving on more ports adds theirs).
+    let announced: [Int]
     let log: URL
 
-    init(script text: String, lifetimeSeconds: Int) throws {
+    /// `python`: the interpreter (a script that needs a package of the Makefile's venv runs with its python).
+    init(script text: String, lifetimeSeconds: Int, python: [String] = ["/usr/bin/env", "python3"]) throws {
         let directory = try TestSupport.temporaryDirectory()
         log = directory.appendingPathComponent("requests.jsonl")
         let script = directory.appendingPathComponent("server.py")
         try text.write(to: script, atomically: true, encoding: .utf8)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, log.path, String(lifetimeSeconds)]
+        process.executableURL = URL(fileURLWithPath: python[0])
+        process.arguments = Array(python.dropFirst()) + [script.path, log.path, String(lifetimeSeconds)]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
@@ -25,7 +28,8 @@ class PythonHTTPServer {
             if chunk.isEmpty { break }
             line.append(chunk)
         }
-        port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        announced = String(decoding: line, as: UTF8.self).split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+        port = announced.first ?? 0
     }
 
     /// The requests logged so far, in arrival order.

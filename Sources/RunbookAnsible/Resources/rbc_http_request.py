@@ -8,7 +8,8 @@
 # redirects followed as libcurl follows them (at most 5, http and https only; 301/302/303 drop a
 # body and keep the method's name; Authorization and Cookie stay with the first host), TLS verified
 # against the system's certificates, the body captured as rbc captures it (its first and last
-# 128 KiB), and one deadline for all of it, as a timer signal. Every status is an answer: the
+# 128 KiB), and one deadline for all of it, as a timer signal. A proxy in the environment (which
+# libcurl would use) fails the request rather than be bypassed. Every status is an answer: the
 # runtime judges it as rbc run does. It never fails the task; what went wrong is in `error`.
 
 from __future__ import annotations
@@ -73,10 +74,12 @@ error:
 """
 
 import http.client
+import os
 import signal
 import ssl
 import time
 import urllib.parse
+import urllib.request
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -155,6 +158,15 @@ def same_origin(a, b):
         and (a.port or (443 if a.scheme == "https" else 80)) == (b.port or (443 if b.scheme == "https" else 80))
 
 
+def proxy_variable(parsed):
+    """The environment variable naming a proxy libcurl would use for this URL (rbc run goes through it)."""
+    names = ("http_proxy",) if parsed.scheme == "http" else ("https_proxy", "HTTPS_PROXY")
+    for name in names + ("all_proxy", "ALL_PROXY"):
+        if os.environ.get(name):
+            return None if urllib.request.proxy_bypass_environment(parsed.hostname or "") else name
+    return None
+
+
 def connection(parsed, left):
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     if parsed.scheme == "https":
@@ -169,6 +181,11 @@ def send(method, url, headers, body, deadline, user_agent, capture):
     for redirects in range(MAX_REDIRECTS + 1):
         if current.scheme not in ("http", "https") or not current.hostname:
             raise ValueError("`%s` is not an http(s) URL" % urllib.parse.urlunsplit(current))
+        proxy = proxy_variable(current)
+        if proxy:
+            # Never a silently different request: rbc run would go through the proxy; this module connects directly.
+            raise ValueError("the environment names a proxy (%s) that rbc run would use; rbc_http_request connects directly only, "
+                             "so it sent nothing: unset it for the playbook, or run the step with rbc run" % proxy)
         left = max(0.001, deadline - time.monotonic())
         conn = connection(current, left)
         try:

@@ -228,6 +228,7 @@ struct SyntaxValueReader {
     /// pair is kept as a problem.
     private static func mapping(_ pairs: [YAMLPair], values: [SyntaxValue], range: SourceRange) -> SyntaxMapping {
         var fields: [SyntaxField] = []
+        fields.reserveCapacity(pairs.count)
         var merged: [SyntaxField] = []
         var problems: [MappingProblem] = []
         for (pair, value) in zip(pairs, values) {
@@ -249,6 +250,7 @@ struct SyntaxValueReader {
             }
             fields.append(SyntaxField(key: key, keyRange: pair.key.range, value: value))
         }
+        guard !merged.isEmpty else { return SyntaxMapping(fields: fields, range: range, problems: problems) }
         let explicit = Set(fields.map(\.key))
         var seenMerged = Set<String>()
         for field in merged where !explicit.contains(field.key) && !seenMerged.contains(field.key) {
