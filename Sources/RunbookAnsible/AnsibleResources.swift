@@ -1821,6 +1821,9 @@ def header_lines(parsed, first, headers, user_agent, body):
         custom.append((name, value))
         names.add(lower)
     lines = []
+    # A Host of the step's takes the place of libcurl's own, first.
+    lines += [(name, value) for name, value in custom if name.lower() == "host"]
+    custom = [(name, value) for name, value in custom if name.lower() != "host"]
     if "host" not in names:
         host = parsed.hostname or ""
         if ":" in host:

@@ -143,6 +143,58 @@ public enum GitChecks {
         }
     }
 
+    /// The watches of every file, answered on a second thread while the walk reads trees: each
+    /// change of a watched file is searched (its previous version read and scanned) there, in the
+    /// order the walk met them, so each watch ends with the same origin as a search in the walk.
+    /// The walk follows a file until its watches are known to be answered; it may read a few
+    /// changes more than needed (at most `backlog` searches wait), which are then ignored.
+    // @unchecked: `watches` and `open` are guarded by `lock`; the searches run on `queue` only.
+    final class WatchSearch: @unchecked Sendable {
+        private let lock = NSLock()
+        private var watches: [String: [LineWatch]] = [:]
+        /// Files with a watch still unanswered.
+        private var open: Set<String> = []
+        private let queue = DispatchQueue(label: "rbc.history.watch-search")
+        private let backlog = DispatchSemaphore(value: 512)
+
+        func register(_ path: String, _ list: [LineWatch]) {
+            lock.withLock {
+                watches[path] = list
+                if list.contains(where: { $0.origin == nil }) { open.insert(path) }
+            }
+        }
+
+        /// Whether the file has a watch not yet known to be answered.
+        func isOpen(_ path: String) -> Bool { lock.withLock { open.contains(path) } }
+
+        /// Queues the search of one change; returns whether the walk should still follow the file.
+        func search(_ change: GitHistory.Change) -> Bool {
+            guard isOpen(change.path) else { return false }
+            backlog.wait()
+            queue.async { [self] in
+                defer { backlog.signal() }
+                guard var list = lock.withLock({ open.contains(change.path) ? watches[change.path] : nil }) else { return }
+                change.withPreviousContent { previous in
+                    for index in list.indices where list[index].origin == nil {
+                        if !(previous.map { list[index].isContained(in: $0) } ?? false) { list[index].origin = .commit(historyCommit(change.commit)) }
+                    }
+                }
+                let stillOpen = list.contains { $0.origin == nil }
+                lock.withLock {
+                    watches[change.path] = list
+                    if !stillOpen { open.remove(change.path) }
+                }
+            }
+            return true
+        }
+
+        /// Waits for the queued searches.
+        func finish() { queue.sync {} }
+
+        /// A file's watches (answered as far as the searches went).
+        func watches(of path: String) -> [LineWatch] { lock.withLock { watches[path] ?? [] } }
+    }
+
     /// Each file's history findings, kept in the check cache under everything that decides them: the
     /// file (bytes, path, compile settings), its state in the work tree and its last change (a
     /// commit's history never changes), plus what every check-cache key holds (rbc build,
@@ -164,7 +216,7 @@ public enum GitChecks {
         var diagnostics: [Diagnostic] = []
         let states = repository.states(of: files.map(\.1))
         let byRelative = Dictionary(files.map { ($0.1, $0.0) }, uniquingKeysWith: { first, _ in first })
-        var watches: [String: [LineWatch]] = [:]
+        let search = WatchSearch()
         var prepared: Set<String> = []
         let head = try repository.headCommit()
         // The texts a file's history rules watch, from its compiled form (compiled now if the check
@@ -181,7 +233,7 @@ public enum GitChecks {
                 let committed = try head?.blob(at: relative).map { String(decoding: $0, as: UTF8.self) } ?? ""
                 for index in list.indices where !containsAll(committed, list[index].lines) { list[index].origin = .uncommitted }
             }
-            if !list.isEmpty { watches[relative] = list }
+            if !list.isEmpty { search.register(relative, list) }
         }
         // Findings read from the cache, and the keys of those to be kept, by path.
         var answered: [String: [Diagnostic]] = [:]
@@ -221,22 +273,16 @@ public enum GitChecks {
             if let lastChange { lastChanges[path] = lastChange }
             if answeredFromCache(path, lastChange: lastChange) { return false }
             try prepare(path)
-            return watches[path]?.contains { $0.origin == nil } ?? false
+            return search.isOpen(path)
         }) { change in
             if lastChanges[change.path] == nil {
                 lastChanges[change.path] = change.commit
                 if answeredFromCache(change.path, lastChange: change.commit) { return false }
                 try prepare(change.path)
             }
-            guard var list = watches[change.path], list.contains(where: { $0.origin == nil }) else { return false }
-            change.withPreviousContent { previous in
-                for index in list.indices where list[index].origin == nil {
-                    if !(previous.map { list[index].isContained(in: $0) } ?? false) { list[index].origin = .commit(historyCommit(change.commit)) }
-                }
-            }
-            watches[change.path] = list
-            return list.contains { $0.origin == nil }
+            return search.search(change)
         }
+        search.finish()
         var perFile: [[Diagnostic]] = []
         for (file, relative) in files {
             // Files the walk never met (uncommitted ones): their key has no commit.
@@ -258,7 +304,7 @@ public enum GitChecks {
                 }
                 let history = RepositoryHistory(lint: LintContext(ir: ir, syntax: syntax), relativePath: relative, state: state,
                                                 lastChange: lastChanges[relative].map(historyCommit), today: today, beingCommitted: beingCommitted,
-                                                review: review, watches: watches[relative] ?? [], repository: repository)
+                                                review: review, watches: search.watches(of: relative), repository: repository)
                 for rule in RuleRegistry.historyRules {
                     let code = type(of: rule).description.code
                     for finding in try rule.check(history) {

@@ -5,7 +5,7 @@ import CGit2
 
 public enum GitHistory {
     /// A change of a watched file met in the walk.
-    public struct Change {
+    public struct Change: Sendable {
         /// The path the file was asked for (its current name, even when the commit used an older one).
         public let path: String
         public let commit: GitCommitInfo

@@ -91,7 +91,7 @@ struct ExpressionPass {
             expression = only.text
             offset = only.offset
         }
-        let locator = ValueLocator(file: file, node: node.node, value: text)
+        let locator = node.locator(in: file)
         let parsed = ExpressionParser.parse(expression)
         report(parsed.problems, locator: locator, base: offset)
         guard let tree = parsed.node else { return nil }
@@ -153,7 +153,7 @@ struct ExpressionPass {
         for (key, node) in entries {
             guard let value = node.scalarValue, value.containsASCII("${{") || value.containsASCII("}}") else { continue }
             let scanned = TemplateScanner.scan(value)
-            let locator = ValueLocator(file: file, node: node.node, value: value)
+            let locator = node.locator(in: file)
             for problem in scanned.problems {
                 bag.report(.expressionSyntax, problem.message, at: locator.range(problem.range.lowerBound, problem.range.upperBound), help: problem.help)
             }

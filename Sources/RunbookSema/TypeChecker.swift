@@ -670,7 +670,7 @@ private struct Checker {
 
     /// A fix that replaces a scalar's whole value, when `ScalarEdits` can place it exactly.
     func valueFix(_ value: SyntaxValue, _ replacement: String, _ applicability: FixApplicability) -> Fix? {
-        ScalarEdits.replacingValue(of: value.node, with: replacement, file: file).map { Fix("write `\(replacement)`", applicability, edits: [$0]) }
+        value.replacingValue(with: replacement, in: file).map { Fix("write `\(replacement)`", applicability, edits: [$0]) }
     }
 
     /// A mapping value as the front end read it, its unreadable entries reported; nil for a scalar or list.
@@ -831,7 +831,7 @@ private struct Checker {
             // Unsafe: seconds is a guess (the author may have meant milliseconds).
             let seconds = "\(text)s"
             let fix = field.value.scalarKind == .int && (try? DurationParser.milliseconds(seconds).get()).map(limits.contains) == true
-                ? ScalarEdits.replacingValue(of: field.value.node, with: seconds, file: file).map { Fix("write `\(seconds)`", .unsafe, edits: [$0]) } : nil
+                ? field.value.replacingValue(with: seconds, in: file).map { Fix("write `\(seconds)`", .unsafe, edits: [$0]) } : nil
             bag.report(.invalidDuration, "`\(key): \(text)` has no unit", at: field.value.range,
                        help: "write `\(text)s` for seconds\(variant)", fix: fix)
             return nil
@@ -846,7 +846,7 @@ private struct Checker {
             bag.report(.durationOutOfRange, "`\(key)` is too large to represent (`\(text)`)", at: field.value.range)
         case .failure(.malformed(let suggestion)):
             // `5 minutes` → `5m` says the same thing: safe.
-            let fix = suggestion.flatMap { ScalarEdits.replacingValue(of: field.value.node, with: $0, file: file) }.map { Fix("write `\(suggestion ?? "")`", .safe, edits: [$0]) }
+            let fix = suggestion.flatMap { field.value.replacingValue(with: $0, in: file) }.map { Fix("write `\(suggestion ?? "")`", .safe, edits: [$0]) }
             bag.report(.invalidDuration, "`\(text)` is not a duration", at: field.value.range,
                        help: suggestion.map { "write `\($0)`" } ?? "write a number and unit: `30s`, `5m`, `1h30m`, `2d`, `500ms`", fix: fix)
         }

@@ -362,7 +362,8 @@ import Testing
     /// HTTP paths that go wrong, against the case's scripted server (PORT): an answer slower than the
     /// step's budget, nothing listening, an error status, an expected error status, an answer that
     /// misses a budget of 1.2 s by less than a second (ansible.builtin.uri's timeout, whole seconds
-    /// rounded up, would have waited for it: a different outcome), redirects that drop (303) and keep (307) the body, explicit headers, and
+    /// rounded up, would have waited for it: a different outcome), redirects that drop (303) and keep (307) the body, explicit headers (a Host, an Authorization
+    /// that stays with the first host when a redirect leads to another), and
     /// webhooks that answer 500 (notifications) or too late (tickets).
     static let httpRunbook = """
     runbook:
@@ -423,6 +424,16 @@ import Testing
           headers:
             Content-Type: "application/json"
           body: '{"replicas": 3}'
+          readonly: true
+        - id: redirected-elsewhere
+          action: http_request
+          method: POST
+          url: "http://127.0.0.1:PORT/elsewhere/307"
+          headers:
+            Authorization: "Bearer stand-in"
+            Host: "service.example"
+            X-Kept: "kept"
+          body: "z"
           readonly: true
         - id: notify
           action: send_notification
@@ -867,16 +878,19 @@ import Testing
         let events = try #require(try Self.journals(in: batch.root + "/.rbc/runs")["http"]).events
         let outcomes = events.filter { $0["event"] as? String == "step_finished" }.map { "\($0["step"] ?? "") \($0["outcome"] ?? "")" }
         #expect(outcomes == ["slow-answer timed_out", "nothing-listens failed", "server-error failed", "expected-404 succeeded", "sub-second timed_out",
-                             "redirected-post succeeded", "redirected-put succeeded", "notify failed", "ticket timed_out"])
-        #expect(events.filter { $0["event"] as? String == "attempt_finished" }.compactMap { $0["httpStatus"] as? Int } == [503, 404, 200, 200, 500])
+                             "redirected-post succeeded", "redirected-put succeeded", "redirected-elsewhere succeeded", "notify failed", "ticket timed_out"])
+        #expect(events.filter { $0["event"] as? String == "attempt_finished" }.compactMap { $0["httpStatus"] as? Int } == [503, 404, 200, 200, 200, 500])
         #expect(events.last?["status"] as? String == "completed_with_failures")
         let requests = try #require(batch.requests["http"])
-        #expect(requests.ansible.count == 10, "\(requests.ansible)")
+        #expect(requests.ansible.count == 12, "\(requests.ansible)")
         // rbc run's (libcurl's) Content-Type for a body without one, and its redirects: 303 drops the body
         // and keeps the method's name, 307 keeps both (compared header by header with rbc run's above).
         #expect(requests.ansible.contains { $0.contains("path=/status/503") && $0.contains("body=drain=1") && $0.contains("Content-Type: application/x-www-form-urlencoded") })
         #expect(requests.ansible.contains { $0.hasPrefix("method=POST path=/target/303 ") && $0.hasSuffix(" body=") && $0.contains("X-Api-Token: abc") })
         #expect(requests.ansible.contains { $0.hasPrefix("method=PUT path=/target/307 ") && $0.hasSuffix(#"body={"replicas": 3}"#) })
+        // Led to another host: the step's Authorization and Host stay behind, its other headers and the body go on.
+        #expect(requests.ansible.contains { $0.hasPrefix("method=POST path=/elsewhere/307 headers=Host: service.example | Accept: */* | Authorization: Bearer stand-in | X-Kept: kept") })
+        #expect(requests.ansible.contains { $0.hasPrefix("method=POST path=/target/307 headers=Host: localhost:") && !$0.contains("Authorization") && $0.contains("X-Kept: kept") && $0.hasSuffix("body=z") })
     }
 
     /// A loopback server on two ports: plain HTTP (`/slow/MS` answers after MS milliseconds, `/drip` sends
@@ -1133,7 +1147,8 @@ import Testing
 }
 
 /// A loopback server whose paths script its answers: `/status/N` answers N, `/slow/MS` answers after
-/// MS milliseconds, `/redirect/N` answers N with `Location: /target/N`, any other path 200 with a JSON
+/// MS milliseconds, `/redirect/N` answers N with `Location: /target/N` (`/elsewhere/N`: the same path on
+/// another host name, `localhost`), any other path 200 with a JSON
 /// document (the examples read `status.ready`). Each request is logged when it arrives — method, path,
 /// every header in the order received, body — on a thread of its own.
 final class ScriptedServer: PythonHTTPServer {
@@ -1150,7 +1165,7 @@ final class ScriptedServer: PythonHTTPServer {
                     f.write(json.dumps({"method": self.command, "path": self.path, "body": body, "agent": self.headers.get("User-Agent"),
                                         "type": self.headers.get("Content-Type"), "headers": ["%s: %s" % item for item in self.headers.items()]}) + "\\n")
                 parts = self.path.strip("/").split("/")
-                status = int(parts[1]) if parts[0] in ("status", "redirect") else 200
+                status = int(parts[1]) if parts[0] in ("status", "redirect", "elsewhere") else 200
                 if parts[0] == "slow":
                     time.sleep(int(parts[1]) / 1000)
                 data = ("answer %d" % status).encode() if parts[0] in ("status", "slow") else json.dumps({"status": {"ready": True}}).encode()
@@ -1158,6 +1173,8 @@ final class ScriptedServer: PythonHTTPServer {
                     self.send_response(status)
                     if parts[0] == "redirect":
                         self.send_header("Location", "/target/%d" % status)
+                    if parts[0] == "elsewhere":
+                        self.send_header("Location", "http://localhost:%d/target/%d" % (self.server.server_address[1], status))
                     self.send_header("Content-Length", str(len(data))); self.send_header("Connection", "close"); self.end_headers()
                     if self.command != "HEAD":
                         self.wfile.write(data)

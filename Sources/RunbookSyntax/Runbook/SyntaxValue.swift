@@ -93,14 +93,26 @@ public struct SyntaxValue: Sendable {
     public let range: SourceRange
     public let origin: ValueOrigin
     /// The positioned node the value was read from (for a Markdown value, the one the positioned
-    /// view holds): `ValueLocator` and `ScalarEdits` map value bytes to file bytes through it.
-    public let node: YAMLNode
+    /// view holds): `ValueLocator` and `ScalarEdits` map value bytes to file bytes through it. Kept
+    /// inside the syntax stage: readers of the tree ask `locator(in:)` and `replacingValue(with:in:)`.
+    let node: YAMLNode
 
-    public init(content: Content, range: SourceRange, origin: ValueOrigin, node: YAMLNode) {
+    init(content: Content, range: SourceRange, origin: ValueOrigin, node: YAMLNode) {
         self.content = content
         self.range = range
         self.origin = origin
         self.node = node
+    }
+
+    /// Where each byte of the scalar's text was written in `file` (quoting, escapes, a block's or a
+    /// fence's indentation), for diagnostics inside the value.
+    public func locator(in file: SourceFile) -> ValueLocator {
+        ValueLocator(file: file, node: node, value: scalarValue ?? "")
+    }
+
+    /// The file edit that replaces the whole value with `text`, when it can be placed exactly.
+    public func replacingValue(with text: String, in file: SourceFile) -> TextEdit? {
+        ScalarEdits.replacingValue(of: node, with: text, file: file)
     }
 
     public var scalarValue: String? {
