@@ -5,6 +5,7 @@ import Foundation
 import RunbookIncident
 import RunbookRuntime
 import RunbookSema
+import RunbookSource
 import RunbookSyntax
 
 public struct Report: Codable, Sendable {
@@ -64,7 +65,7 @@ public struct Report: Codable, Sendable {
 
     public struct RuleCount: Codable, Sendable, Equatable {
         public var rule: String
-        public var severity: String
+        public var severity: Severity
         public var count: Int
         /// The rule's one-line summary; nil for compiler diagnostics.
         public var summary: String?
@@ -72,7 +73,7 @@ public struct Report: Codable, Sendable {
 
     public struct Finding: Codable, Sendable, Equatable {
         public var rule: String
-        public var severity: String
+        public var severity: Severity
         public var message: String
         public var path: String
         public var line: Int?

@@ -135,7 +135,7 @@ public enum ReportCollector {
         var rules: [String: Report.RuleCount] = [:]
         for diagnostic in diagnostics {
             let id = diagnostic.code.id
-            rules[id, default: Report.RuleCount(rule: id, severity: diagnostic.severity.rawValue, count: 0,
+            rules[id, default: Report.RuleCount(rule: id, severity: diagnostic.severity, count: 0,
                                                 summary: RuleRegistry.description(for: id)?.summary ?? diagnostic.code.summary)].count += 1
         }
         report.findingsByRule = rules.values.sorted { ($0.count, $1.rule) > ($1.count, $0.rule) }
@@ -173,7 +173,7 @@ public enum ReportCollector {
     static func finding(_ diagnostic: Diagnostic) -> Report.Finding {
         let start = diagnostic.start
         let excerpt = start.flatMap { position in diagnostic.file.map { $0.lineText(position.line) } }
-        return Report.Finding(rule: diagnostic.code.id, severity: diagnostic.severity.rawValue, message: diagnostic.message, path: diagnostic.path,
+        return Report.Finding(rule: diagnostic.code.id, severity: diagnostic.severity, message: diagnostic.message, path: diagnostic.path,
                               line: start?.line, column: start?.column, excerpt: excerpt, help: diagnostic.help)
     }
 

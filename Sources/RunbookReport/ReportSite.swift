@@ -3,6 +3,7 @@
 
 import Foundation
 import RunbookSema
+import RunbookSource
 
 public struct ReportSite: Sendable {
     public let report: Report
@@ -81,11 +82,11 @@ public struct ReportSite: Sendable {
         body += "<figure>" + Charts.bars(id: "findings-chart", title: "Findings by rule (the \(top.count) most frequent)",
                                          description: top.map { "\($0.rule): \($0.count)" }.joined(separator: ", "),
                                          bars: top.map { Charts.Bar(label: $0.rule, value: Double($0.count), valueText: String($0.count),
-                                                                    style: $0.severity == "error" ? "bar-over" : ($0.severity == "warning" ? "bar-warn" : "bar")) },
+                                                                    style: $0.severity == .error ? "bar-over" : ($0.severity == .warning ? "bar-warn" : "bar")) },
                                          labelWidth: 90) + "</figure>\n"
         body += "<table><thead><tr><th scope=\"col\">Rule</th><th scope=\"col\">Severity</th><th scope=\"col\" class=\"num\">Findings</th><th scope=\"col\">What it checks</th></tr></thead><tbody>"
         for rule in report.findingsByRule {
-            body += "<tr><th scope=\"row\"><code>\(e(rule.rule))</code></th><td class=\"sev-\(e(rule.severity))\">\(e(rule.severity))</td>"
+            body += "<tr><th scope=\"row\"><code>\(e(rule.rule))</code></th><td class=\"sev-\(e(rule.severity.rawValue))\">\(e(rule.severity.rawValue))</td>"
             body += "<td class=\"num\" data-metric=\"findingsByRule.\(e(rule.rule))\">\(rule.count)</td><td>\(HTML.prose(rule.summary ?? ""))</td></tr>"
         }
         body += "</tbody></table>\n"
@@ -171,8 +172,8 @@ public struct ReportSite: Sendable {
         body += "<table><thead><tr><th scope=\"col\">Runbook</th><th scope=\"col\">Severity</th><th scope=\"col\">Owner</th>"
         body += "<th scope=\"col\" class=\"num\">Errors</th><th scope=\"col\" class=\"num\">Warnings</th><th scope=\"col\">Review</th><th scope=\"col\">Last run</th></tr></thead><tbody>"
         for entry in report.runbooks {
-            let errors = entry.findings.filter { $0.severity == "error" }.count
-            let warnings = entry.findings.filter { $0.severity == "warning" }.count
+            let errors = entry.findings.filter { $0.severity == .error }.count
+            let warnings = entry.findings.filter { $0.severity == .warning }.count
             let review = entry.review.map { "\($0.days) d / \($0.intervalDays) d" + ($0.stale ? " (stale)" : "") } ?? "—"
             let lastRun = entry.runs.first.map { "<span class=\"status-\($0.status.rawValue)\">\(e($0.status.rawValue))</span>" } ?? "never"
             body += "<tr><th scope=\"row\">\(runbookLink(entry))<br><span class=\"muted\">\(e(entry.path))</span></th><td>\(e(entry.severity?.rawValue ?? "—"))</td>"
@@ -274,7 +275,7 @@ public struct ReportSite: Sendable {
         var body = "<ul>"
         for finding in findings.prefix(500) {
             let position = finding.line.map { ":\($0)" + (finding.column.map { ":\($0)" } ?? "") } ?? ""
-            body += "<li><span class=\"sev-\(e(finding.severity))\">\(e(finding.severity))</span> <code>\(e(finding.rule))</code> "
+            body += "<li><span class=\"sev-\(e(finding.severity.rawValue))\">\(e(finding.severity.rawValue))</span> <code>\(e(finding.rule))</code> "
             body += "<span class=\"muted\">\(showPath ? e(finding.path) : "line")\(e(position))</span> \(HTML.prose(finding.message))"
             if let excerpt = finding.excerpt, !excerpt.isEmpty { body += "<pre>\(e(excerpt))</pre>" }
             if let help = finding.help { body += "<div class=\"muted\">help: \(HTML.prose(help))</div>" }
