@@ -146,6 +146,27 @@ import Testing
         #expect(run.status == 0, "warnings only")
     }
 
+    /// Thanos' generated rules link `runbook.md#alert-name-…` anchors its runbook page never had: one
+    /// mistake of the generator, reported once with the number of alerts, not once per alert.
+    @Test func anchorsAGeneratorInventedAreOneFinding() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let rules = ["CompactHalted", "QueryDown", "StoreSlow"].map { name in
+            "      - alert: \(name)\n        expr: up == 0\n        annotations:\n          runbook_url: ../mixin/runbook.md#alert-name-\(name.lowercased())\n"
+        }.joined()
+        try Self.write([
+            "mixin/runbook.md": "# Alerts\n\n## compact\n\n| Name | Runbook |\n|---|---|\n| CompactHalted | … |\n\n## Steps\n\nRead the logs.\n",
+            "rules/generated.yaml": "groups:\n  - name: g\n    rules:\n" + rules,
+            "rules/handwritten.yaml": "groups:\n  - name: h\n    rules:\n      - alert: Stale\n        expr: up == 0\n        annotations:\n          runbook_url: ../mixin/runbook.md#nothing\n      - alert: Fine\n        expr: up == 0\n        annotations:\n          runbook_url: ../mixin/runbook.md#compact\n",
+        ], in: dir)
+        let run = try TestSupport.rbc(["check", "mixin", "--alerts", "rules", "--no-git", "--format", "concise"], in: dir.path)
+        let lines = run.stdout.split(separator: "\n").map(String.init).filter { $0.contains("RB034") }
+        #expect(lines == [
+            "rules/generated.yaml:7:24: warning[RB034] runbook_url of all 3 alerts in this file that link mixin/runbook.md names an anchor no heading of it has (first `#alert-name-compacthalted`, of alert `CompactHalted`): each opens the page at its top",
+            "rules/handwritten.yaml:7:24: warning[RB034] runbook_url of alert `Stale` links `#nothing`, which no heading of mixin/runbook.md has: the page opens at its top",
+        ], "\(run.stdout)")
+    }
+
     static func write(_ files: [String: String], in dir: URL) throws {
         for (name, text) in files {
             let url = dir.appendingPathComponent(name)
