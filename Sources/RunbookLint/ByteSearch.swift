@@ -71,6 +71,40 @@ enum ByteSearch {
     }
 }
 
+/// A necessary condition for a list of regular expressions, decided on bytes: each expression is
+/// given with lower-case ASCII words that every match of it contains. Text in which no expression has
+/// all its words cannot match any of them, and they need not run (ICU's search was the largest cost
+/// of RB006 and RB010 even as one alternation). Text with a byte outside ASCII always may match: ICU's
+/// case-insensitive matching folds some other characters to ASCII letters (the Kelvin sign to `k`).
+struct RequiredWords: Sendable {
+    private let words: ByteSearch.Words
+    /// Per expression, the indices of its words in `words`.
+    private let groups: [[Int]]
+
+    init(_ groups: [[String]]) {
+        var all: [String] = []
+        self.groups = groups.map { group in
+            group.map { word in
+                if let index = all.firstIndex(of: word) { return index }
+                all.append(word)
+                return all.count - 1
+            }
+        }
+        words = ByteSearch.Words(all)
+    }
+
+    /// False only when no expression can match `text`.
+    func mayMatch(_ text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable(mayMatch) ?? Array(text.utf8).withUnsafeBufferPointer(mayMatch)
+    }
+
+    private func mayMatch(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        if bytes.contains(where: { $0 >= 0x80 }) { return true }
+        let found = words.found(in: bytes)
+        return groups.contains { group in group.allSatisfy { found[$0] } }
+    }
+}
+
 extension NSRegularExpression {
     /// One expression matching wherever any of `expressions` matches (each in its own group, so its
     /// inline flags such as `(?i)` stay its own); nil if it cannot be built. A pre-check only: which

@@ -1,6 +1,7 @@
 // What a rule sees of one runbook: the IR, each step paired with its syntax, the settings, and helpers
 // that turn offsets inside a value into positions in the file.
 
+import Foundation
 import RunbookSema
 import RunbookSource
 import RunbookSyntax
@@ -117,6 +118,11 @@ public struct LintContext: Sendable {
         return range(in: node, start, end)
     }
 
+    /// The simple commands of a shell text (`CommandAnalysis.commands`), read once per text: several
+    /// rules (RB016, RB022, RB023, RB014) read the same command.
+    public func commands(in text: String) -> [SimpleCommand] { shellReadings.commands(in: text) }
+    private let shellReadings = ShellReadings()
+
     /// The rollback's fields, if the step has one.
     public func rollbackField(_ view: StepView, _ key: String) -> FieldSyntax? { view.syntax.rollback?.fields[key] }
 
@@ -144,4 +150,20 @@ func nameRange(_ context: LintContext) -> RunbookSource.SourceRange {
 /// The `${{ … }}` of a substitution in the file (RB014, RB015).
 func expressionRange(_ context: LintContext, _ substitution: SubstitutionIR) -> SourceRange? {
     substitution.location?.range
+}
+
+/// Each shell text's simple commands, kept for the context's rules.
+// @unchecked: `read` is used only under `lock`.
+private final class ShellReadings: @unchecked Sendable {
+    private let lock = NSLock()
+    private var read: [String: [SimpleCommand]] = [:]
+
+    func commands(in text: String) -> [SimpleCommand] {
+        lock.lock()
+        defer { lock.unlock() }
+        if let known = read[text] { return known }
+        let commands = CommandAnalysis.commands(text)
+        read[text] = commands
+        return commands
+    }
 }

@@ -25,7 +25,10 @@ public struct PageOutline: Sendable {
     /// Fenced code blocks that run to the end of the file without a closing fence: the opening lines.
     public let unclosedFences: [SourceRange]
     /// Every `#anchor` a link into this page may name (GitHub and GitLab heading slugs, explicit ids).
-    public let anchors: Set<String>
+    /// Worked out on first use: only a page that links into itself needs them (RB031), and slugging
+    /// every heading three ways for every page was 3 % of a 10,000-runbook check.
+    public var anchors: Set<String> { lazyAnchors.value }
+    private let lazyAnchors: LazyAnchors
     /// Blocks of prose and code, in order, outside the front matter: what a reader sees.
     public let text: String
 
@@ -61,7 +64,7 @@ public struct PageOutline: Sendable {
         self.headings = headings.sorted { $0.range.start < $1.range.start }
         self.links = links.sorted { $0.range.start < $1.range.start }
         self.unclosedFences = unclosed.sorted { $0.start < $1.start }
-        self.anchors = HeadingAnchors.anchors(in: document)
+        self.lazyAnchors = LazyAnchors(document)
     }
 
     /// Where an inline link's destination is (`[text](here)`), so a finding points at it; the
@@ -109,5 +112,24 @@ public struct PageOutline: Sendable {
             if text == "---" || text == "..." { return line < file.lineCount ? file.lineRange(line + 1).start : file.bytes.count }
         }
         return 0
+    }
+}
+
+/// A page's anchors, computed once when first asked for, from the document the outline parsed.
+// @unchecked: `computed` is read and written only under `lock`; the document is immutable.
+private final class LazyAnchors: @unchecked Sendable {
+    private let lock = NSLock()
+    private let document: MarkdownNode
+    private var computed: Set<String>?
+
+    init(_ document: MarkdownNode) { self.document = document }
+
+    var value: Set<String> {
+        lock.lock()
+        defer { lock.unlock() }
+        if let computed { return computed }
+        let anchors = HeadingAnchors.anchors(in: document)
+        computed = anchors
+        return anchors
     }
 }

@@ -1,7 +1,7 @@
 // Unit tests of the small pieces: line tables, durations, suggestions, hashing, the YAML reader.
 
 import Foundation
-import RunbookLint
+@testable import RunbookLint
 import RunbookSema
 import RunbookSource
 import RunbookSyntax
@@ -139,7 +139,9 @@ import Yams
                        "0", "12", "-3", "+4", "1_000", "0x1F", "0o17", "017", "0b101", "1:30", "190:20:30", "1.5", "1.5e3",
                        "1e5", ".5", "-.inf", ".NaN", "2026-11-22", "2026-11-22T10:00:00Z", "2026-1-2 10:00:00 +01:00",
                        "30s", "5m", "1h30m", "250ms", "2d", "12abc", "1.2.3", "P1", "hello", "yesterday", "nothing",
-                       "off-peak", "true story", "nullable", "version2", "0xZZ", "1:2:3:4", "+", ".", "-x", "0777", "0x1f_ff"]
+                       "off-peak", "true story", "nullable", "version2", "0xZZ", "1:2:3:4", "+", ".", "-x", "0777", "0x1f_ff",
+                       "200", "08", "0089", "007", "00", "1234567890", "09_1", "NULL", "Null", "nULL", "TRUE", "tRUE", "ON", "oN",
+                       "YES", "yES", "No", "FALSE", "False", "fALSE", "OFF", "Off", "On"]
         let text = samples.enumerated().map { "k\($0.offset): \($0.element.isEmpty ? "" : $0.element)" }.joined(separator: "\n") + "\n"
         let pairs = try #require(YAMLReader.read(SourceFile(path: "x", text: text)).root?.mappingPairs)
         #expect(pairs.count == samples.count)
@@ -185,6 +187,63 @@ import Yams
     @Test func programNameIsTheLastPathComponent() {
         for word in ["sudo", "/usr/bin/sudo", "./run.sh", "dir/", "/", "", "a//b", "~/bin/x", "kubectl"] {
             #expect(ShellWord.programName(word) == (word as NSString).lastPathComponent, "\(word)")
+        }
+    }
+}
+
+/// The byte pre-checks of RB006 and RB010 (`RequiredWords`) never skip text one of the rule's
+/// regular expressions matches: checked on the command lines of the shared corpora and on written
+/// variants (case, the Kelvin sign ICU folds to `k`, long s).
+@Suite struct RequiredWordsTests {
+    static let written = ["kubectl delete pod x", "KUBECTL -n a DELETE pod", "kubectl scale deploy/a --replicas=0", "kubectl scale x --replicas 0",
+                          "rm -rf /tmp/x", "rm --recursive d", "DROP TABLE users", "Truncate t", "delete  from x", "select pg_terminate_backend(1)",
+                          "PG_TERMINATE_BAC\u{212A}END", "redis-cli FLUSHALL", "fluſhdb", "terraform -chdir=x destroy", "git push origin -f",
+                          "git push --force", "git reset --hard", "helm uninstall a", "helm delete a", "docker system prune", "docker rm -f c",
+                          "mkfs.ext4 /dev/sdb", "dd if=x of=/dev/sda", "aws ec2 terminate-instances", "aws s3 delete-bucket", "gcloud x delete y",
+                          "deploy/[service]", "<namespace>", "a <b c> d", "TODO", "FIXME later", "TBD", "CHANGEME", "XXXX", "xxx", "https://api.EXAMPLE.com/x",
+                          "your-token", "YOUR_NAME", "ＴＯＤＯ", "example\u{2024}com", "[x]", "[[ -f a ]]", "e\u{301}xample.com", "${{ params.x }}"]
+
+    /// The written variants, every line of the small corpora, and the command lines (inside fences)
+    /// of the large one, each once.
+    static func samples() throws -> [String] {
+        let corpora = try TestSupport.sharedCorpora()
+        var lines = Set(written)
+        let files = FileManager.default.enumerator(at: corpora, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
+        for file in files where ["md", "yaml", "yml"].contains(file.pathExtension) {
+            guard let text = try? String(contentsOf: file, encoding: .utf8) else { continue }
+            let fencedOnly = file.path.contains("/gitlab-com-runbooks/")
+            var inFence = false
+            for line in text.split(separator: "\n") {
+                if line.trimmingWhitespace().hasPrefix("```") { inFence.toggle(); continue }
+                if !fencedOnly || inFence { lines.insert(String(line)) }
+            }
+        }
+        return lines.sorted()
+    }
+
+    @Test func neverSkipsAMatch() throws {
+        let checks: [(RequiredWords, NSRegularExpression?, [NSRegularExpression])] = [
+            (DestructiveUnconfirmedRule.required, DestructiveUnconfirmedRule.any, DestructiveUnconfirmedRule.compiled.map(\.0)),
+            (PlaceholderRule.patternWords, PlaceholderRule.anyPattern, PlaceholderRule.patterns.map(\.0)),
+            (PlaceholderRule.toDoWords, PlaceholderRule.anyToDo, PlaceholderRule.toDo.map(\.0)),
+        ]
+        let samples = try Self.samples()
+        #expect(samples.count > 10_000)
+        for (required, any, expressions) in checks {
+            #expect(any != nil && expressions.count > 0)
+            var skipped = 0
+            for sample in samples where !required.mayMatch(sample) {
+                skipped += 1
+                let range = NSRange(sample.startIndex..., in: sample)
+                #expect(any?.firstMatch(in: sample, range: range) == nil, "\(sample.debugDescription)")
+            }
+            #expect(skipped > samples.count / 2)
+        }
+        for sample in Self.written {
+            let range = NSRange(sample.startIndex..., in: sample)
+            for (required, _, expressions) in checks where expressions.contains(where: { $0.firstMatch(in: sample, range: range) != nil }) {
+                #expect(required.mayMatch(sample), "\(sample.debugDescription)")
+            }
         }
     }
 }

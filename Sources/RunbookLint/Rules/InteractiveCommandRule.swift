@@ -43,7 +43,7 @@ struct InteractiveCommandRule: LintRule {
         for view in context.allSteps {
             for (key, node) in commandNodes(view, context) {
                 guard let command = node.scalarValue else { continue }
-                for simple in CommandAnalysis.commands(command) {
+                for simple in context.commands(in: command) {
                     guard let first = simple.effective.first, let reason = Self.interactive(simple) else { continue }
                     findings.append(LintFinding("\(reason) in the \(key) of \(context.describe(view)) waits for a terminal",
                                                 at: context.range(in: node, first.range.lowerBound, first.range.upperBound),

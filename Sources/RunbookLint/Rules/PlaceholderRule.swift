@@ -65,21 +65,29 @@ struct PlaceholderRule: LintRule {
             """, markdown: true),
         ])
 
-    static let patterns: [(NSRegularExpression, String)] = [
-        (#"\[[A-Za-z][A-Za-z0-9 _./-]*\]"#, "a `[placeholder]`"),
-        (CommandText.anglePattern, "a `<placeholder>`"),
-        (#"\b(?:TODO|FIXME|TBD|CHANGEME|XXX+|xxx+)\b"#, "a to-do marker"),
-        (#"(?i)\b(?:[a-z0-9-]+\.)*example\.(?:com|org|net)\b"#, "an example domain"),
-        (#"(?i)\byour[-_][a-z]+"#, "a `your-…` placeholder"),
-    ].compactMap { pattern, what in (try? NSRegularExpression(pattern: pattern)).map { ($0, what) } }
+    /// Each pattern with what it finds and the words (lower-case) every match of it holds.
+    static let sources: [(pattern: String, what: String, words: [[String]])] = [
+        (#"\[[A-Za-z][A-Za-z0-9 _./-]*\]"#, "a `[placeholder]`", [["[", "]"]]),
+        (CommandText.anglePattern, "a `<placeholder>`", [["<", ">"]]),
+        (#"\b(?:TODO|FIXME|TBD|CHANGEME|XXX+|xxx+)\b"#, "a to-do marker", [["todo"], ["fixme"], ["tbd"], ["changeme"], ["xxx"]]),
+        (#"(?i)\b(?:[a-z0-9-]+\.)*example\.(?:com|org|net)\b"#, "an example domain", [["example."]]),
+        (#"(?i)\byour[-_][a-z]+"#, "a `your-…` placeholder", [["your-"], ["your_"]]),
+    ]
+
+    static let patterns: [(NSRegularExpression, String)] = sources.compactMap { source in
+        (try? NSRegularExpression(pattern: source.pattern)).map { ($0, source.what) }
+    }
 
     /// What is left unfinished, the only kind reported on pages for people.
-    static let toDo = [(#"\b(?:TODO|FIXME|TBD)\b"#, "a to-do marker")]
-        .compactMap { pattern, what in (try? NSRegularExpression(pattern: pattern)).map { ($0, what) } }
+    static let toDoSource = (pattern: #"\b(?:TODO|FIXME|TBD)\b"#, what: "a to-do marker", words: [["todo"], ["fixme"], ["tbd"]])
+    static let toDo = [toDoSource].compactMap { source in (try? NSRegularExpression(pattern: source.pattern)).map { ($0, source.what) } }
 
     /// Each list in one alternation, a pre-check: most values match none of them.
     static let anyPattern = NSRegularExpression.anyOf(patterns.map(\.0))
     static let anyToDo = NSRegularExpression.anyOf(toDo.map(\.0))
+    /// Before either, the words a match needs, on bytes: most values hold none of them.
+    static let patternWords = RequiredWords(sources.flatMap(\.words))
+    static let toDoWords = RequiredWords(toDoSource.words)
 
     static let fields = ["command", "url", "config_key", "value"]
 
@@ -87,11 +95,12 @@ struct PlaceholderRule: LintRule {
         var findings: [LintFinding] = []
         let patterns = context.isDocumentation ? Self.toDo : Self.patterns
         let any = context.isDocumentation ? Self.anyToDo : Self.anyPattern
+        let required = context.isDocumentation ? Self.toDoWords : Self.patternWords
         for view in context.allSteps {
             var nodes: [(String, YAMLNode)] = Self.fields.compactMap { key in view.field(key).map { (key, $0.value) } }
             nodes += Self.fields.compactMap { key in context.rollbackField(view, key).map { ("rollback \(key)", $0.value) } }
             for (key, node) in nodes {
-                guard let value = node.scalarValue else { continue }
+                guard let value = node.scalarValue, required.mayMatch(value) else { continue }
                 let nsrange = NSRange(value.startIndex..., in: value)
                 if let any, any.firstMatch(in: value, range: nsrange) == nil { continue }
                 var seen: [Range<String.Index>] = []

@@ -96,8 +96,8 @@ struct ReinterpretedExpressionRule: LintRule {
                 let substitutions = (view.ir.substitutions ?? []).filter { $0.field == field }
                 let bytes = Array(command.utf8)
                 let expressions = Self.expressionStarts(bytes)
-                guard expressions.count == substitutions.count else { continue }
-                let interpreters = Self.interpreters(in: bytes, at: expressions)
+                guard !expressions.isEmpty, expressions.count == substitutions.count else { continue }
+                let interpreters = Self.interpreters(in: bytes, at: expressions, commands: context.commands(in: command))
                 for (substitution, interpreter) in zip(substitutions, interpreters) {
                     guard let interpreter, !Self.isConstrained(substitution, params) else { continue }
                     let names = substitution.references.filter { $0.hasPrefix("params.") }.map { String($0.dropFirst(7)) }
@@ -133,12 +133,12 @@ struct ReinterpretedExpressionRule: LintRule {
     static let commandFlagPrograms: Set<String> = ["su", "runuser", "flock", "script"]
 
     /// For each offset, the second interpreter that reads the text there, described; nil when none does.
-    static func interpreters(in bytes: [UInt8], at offsets: [Int]) -> [String?] {
+    /// `commands` are the simple commands of the same text.
+    static func interpreters(in bytes: [UInt8], at offsets: [Int], commands: [SimpleCommand]) -> [String?] {
         var regions: [(range: Range<Int>, what: String)] = []
         regions += arithmeticRegions(bytes)
         regions += hereDocuments(bytes)
-        let text = String(decoding: bytes, as: UTF8.self)
-        for simple in CommandAnalysis.commands(text) {
+        for simple in commands {
             regions += wordRegions(simple.words)
         }
         return offsets.map { offset in regions.first { $0.range.contains(offset) }?.what }

@@ -43,7 +43,8 @@ struct SecretExposedRule: LintRule {
     func check(_ context: LintContext) -> [LintFinding] {
         var findings: [LintFinding] = []
         for view in context.allSteps {
-            let command = view.ir.action.command.map(CommandAnalysis.commands) ?? []
+            // Read only for a secret in the command: most steps have none.
+            var command: [SimpleCommand] { view.ir.action.command.map { context.commands(in: $0) } ?? [] }
             for substitution in view.ir.substitutions ?? [] where substitution.secret {
                 let field = substitution.field.replacingOccurrences(of: "rollback.", with: "")
                 var exposed = Self.publishingFields.contains(field) || field.hasPrefix("labels")

@@ -44,7 +44,7 @@ struct SudoPromptRule: LintRule {
                 guard let command = node.scalarValue else { continue }
                 // `ssh host sudo …` is analysed twice (the ssh command and the remote one): one `sudo`, one finding.
                 var reported: Set<Int> = []
-                for simple in CommandAnalysis.commands(command) {
+                for simple in context.commands(in: command) {
                     guard let sudo = simple.words.first(where: { $0.text == "sudo" }),
                           reported.insert(sudo.range.lowerBound).inserted else { continue }
                     let flags = simple.words.drop { $0 != sudo }.dropFirst().prefix { $0.text.hasPrefix("-") }.map(\.text)
