@@ -124,6 +124,8 @@ public enum GitChecks {
         let needles: [[UInt8]]
         /// A line holding U+FFFD came from invalid UTF-8: versions are searched decoded instead.
         let searchesDecoded: Bool
+        /// The lines' key in the last-change index's origins.
+        let key: String
         var origin: TextOrigin?
 
         init(lines: [String], origin: TextOrigin? = nil) {
@@ -132,6 +134,7 @@ public enum GitChecks {
             // Decided once per watch: asking Foundation per version was a twelfth of a cold history check.
             searchesDecoded = lines.contains { $0.unicodeScalars.contains("\u{FFFD}") }
             self.origin = origin
+            key = SHA256.hex(Array(lines.joined(separator: "\n").utf8))
         }
 
         /// Whether a version (read in place) holds every line.
@@ -186,6 +189,34 @@ public enum GitChecks {
                 }
             }
             return true
+        }
+
+        /// Answers the file's open watches from an index's origins (after the queued searches,
+        /// which are newer); returns whether any is still open.
+        func answer(_ path: String, from origins: [String: GitCommitInfo]) -> Bool {
+            finish()
+            return lock.withLock {
+                guard open.contains(path), var list = watches[path] else { return false }
+                for index in list.indices where list[index].origin == nil {
+                    if let origin = origins[list[index].key] { list[index].origin = .commit(historyCommit(origin)) }
+                }
+                watches[path] = list
+                if list.contains(where: { $0.origin == nil }) { return true }
+                open.remove(path)
+                return false
+            }
+        }
+
+        /// The commits where the file's watches last changed, as found from HEAD's history (never
+        /// the working tree's), by watch key: what HEAD's index keeps for the next run.
+        func origins(of path: String) -> [String: GitCommitInfo] {
+            finish()
+            var result: [String: GitCommitInfo] = [:]
+            for watch in watches(of: path) {
+                guard case .commit(let commit) = watch.origin else { continue }
+                result[watch.key] = GitCommitInfo(id: commit.id, time: commit.time, summary: commit.summary, author: commit.author)
+            }
+            return result
         }
 
         /// Waits for the queued searches.
@@ -269,12 +300,15 @@ public enum GitChecks {
         // index answers the last change of files without watches; a file whose findings are cached
         // for its last change needs nothing older.
         var lastChanges: [String: GitCommitInfo] = [:]
-        try GitHistory.walk(repository, paths: files.map(\.1), index: index, indexed: { path, lastChange in
-            if let lastChange { lastChanges[path] = lastChange }
-            if answeredFromCache(path, lastChange: lastChange) { return false }
-            try prepare(path)
-            return search.isOpen(path)
-        }) { change in
+        try GitHistory.walk(repository, paths: files.map(\.1), index: index, indexed: { path, file, fromIndex in
+            if fromIndex {
+                if let lastChange = file.lastChange { lastChanges[path] = lastChange }
+                if answeredFromCache(path, lastChange: file.lastChange) { return false }
+                try prepare(path)
+            }
+            // Where the indexed commit's walk found the texts still open here last changed.
+            return search.answer(path, from: file.origins)
+        }, origins: { path in search.origins(of: path) }) { change in
             if lastChanges[change.path] == nil {
                 lastChanges[change.path] = change.commit
                 if answeredFromCache(change.path, lastChange: change.commit) { return false }

@@ -30,19 +30,21 @@ public enum GitHistory {
     /// returns whether it still wants older changes of that file; the walk stops when no file is
     /// watched. A pure rename (100% similar) is not a change: the file is followed to its old name.
     ///
-    /// With an `index`, a commit whose last changes an earlier run stored answers every file not yet
-    /// met there: `indexed(path, lastChange)` (nil: never committed) returns whether the walk must
-    /// still show that file's changes from that commit on (its last change is then seen again by
-    /// `visit`); otherwise the file is resolved without reading older history. The walk then stores
-    /// the index of HEAD, so the next run walks only the commits that are new.
+    /// With an `index`, a commit whose last changes an earlier run stored answers every file still
+    /// watched there: `indexed(path, file, lastChangeFromIndex)` (the last change is the index's when
+    /// the walk had not met one yet; nil: never committed) returns whether the walk must still show
+    /// that file's changes from that commit on (its last change is then seen again by `visit`);
+    /// otherwise the file is resolved without reading older history. The walk then stores the index
+    /// of HEAD, with `origins(path)` for each file, so the next run walks only the commits that are new.
     public static func walk(_ repository: GitRepository, paths: [String], index: LastChangeIndex? = nil,
-                            indexed: (String, GitCommitInfo?) throws -> Bool = { _, _ in false },
+                            indexed: (String, LastChangeIndex.File, Bool) throws -> Bool = { _, _, _ in false },
+                            origins: (String) -> [String: GitCommitInfo] = { _ in [:] },
                             visit: (Change) throws -> Bool) throws {
         guard let head = try repository.headCommit(), !paths.isEmpty else { return }
         var watched = WatchedPaths(paths)
         // Each file's last change as far as known: what HEAD's index will hold.
         var lastChanges: [String: GitCommitInfo?] = [:]
-        var headEntries: [String: GitCommitInfo?]? = nil
+        var headEntries: [String: LastChangeIndex.File]? = nil
         let revisions = try GitRevisionWalk(repository: repository, from: head)
         // The walk follows first parents, so each commit's parent tree is the next commit's tree.
         var next: (id: git_oid, tree: GitTree?)? = nil
@@ -54,10 +56,11 @@ public enum GitHistory {
             next = parentID.map { ($0, parentTree) }
             if let index, let entries = index.entries(at: commit.info.id) {
                 if commit.info.id == head.info.id { headEntries = entries }
-                for (path, owner) in watched.pairs where lastChanges[owner] == nil {
+                for (path, owner) in watched.pairs {
                     guard let entry = entries[path] else { continue }
-                    lastChanges[owner] = .some(entry)
-                    if try !indexed(owner, entry) { watched.remove(path) }
+                    let fromIndex = lastChanges[owner] == nil
+                    if fromIndex { lastChanges[owner] = .some(entry.lastChange) }
+                    if try !indexed(owner, entry, fromIndex) { watched.remove(path) }
                 }
                 if watched.isEmpty { break }
             }
@@ -86,12 +89,12 @@ public enum GitHistory {
         guard let index else { return }
         // The walk ended with every file resolved or at the first commit: a file still unknown was never committed.
         var entries = headEntries ?? [:]
-        var grew = false
-        for owner in Set(paths) where entries[owner] == nil {
-            entries[owner] = .some(lastChanges[owner] ?? nil)
-            grew = true
+        for owner in Set(paths) {
+            var file = entries[owner] ?? LastChangeIndex.File(lastChange: lastChanges[owner] ?? nil)
+            file.origins.merge(origins(owner)) { stored, _ in stored }
+            entries[owner] = file
         }
-        if grew || headEntries == nil { index.store(entries, at: head.info.id) }
+        if headEntries == nil || entries != headEntries { index.store(entries, at: head.info.id) }
     }
 
     /// The paths a walk still looks for, each with the name it was asked for, and how many of them
@@ -143,8 +146,8 @@ public enum GitHistory {
     /// path is resolved. Paths never committed are absent from the result.
     public static func lastChanges(_ repository: GitRepository, paths: [String], index: LastChangeIndex? = nil) throws -> [String: GitCommitInfo] {
         var resolved: [String: GitCommitInfo] = [:]
-        try walk(repository, paths: paths, index: index, indexed: { path, lastChange in
-            resolved[path] = lastChange
+        try walk(repository, paths: paths, index: index, indexed: { path, file, fromIndex in
+            if fromIndex { resolved[path] = file.lastChange }
             return false
         }) { change in
             resolved[change.path] = change.commit

@@ -19,7 +19,7 @@ public final class LastChangeIndex {
     /// Commits with a stored index, newest first (those of other branches and worktrees included).
     private var heads: [String]
     /// Indexes read during this walk, by commit.
-    private var loaded: [String: [String: GitCommitInfo?]] = [:]
+    private var loaded: [String: [String: File]] = [:]
     /// How many stored indexes to remember per repository: enough for a few branches.
     static let remembered = 16
 
@@ -30,13 +30,30 @@ public final class LastChangeIndex {
         heads = text.split(separator: "\n").map(String.init).filter { $0.count == 40 && $0.allSatisfy(\.isHexDigit) }
     }
 
+    /// What the index of a commit holds for one file (under its name at that commit).
+    public struct File: Sendable, Equatable {
+        /// The newest commit at or before the indexed one that changed the file; nil: none did.
+        public var lastChange: GitCommitInfo?
+        /// Where watched texts last changed, as a walk from the indexed commit found them, by a key
+        /// of the texts (the caller's): a commit's history never changes, so a later walk that meets
+        /// the indexed commit with the same text still unanswered takes the answer from here.
+        public var origins: [String: GitCommitInfo]
+
+        public init(lastChange: GitCommitInfo?, origins: [String: GitCommitInfo] = [:]) {
+            self.lastChange = lastChange
+            self.origins = origins
+        }
+    }
+
     /// The stored index of a commit, nil when there is none (or it cannot be read).
-    func entries(at commit: String) -> [String: GitCommitInfo?]? {
+    func entries(at commit: String) -> [String: File]? {
         if let known = loaded[commit] { return known }
         guard heads.contains(commit), let bytes = store.read("index " + commit),
               let decoded = try? JSONDecoder().decode([Entry].self, from: Data(bytes)) else { return nil }
-        var entries: [String: GitCommitInfo?] = [:]
-        for entry in decoded { entries[entry.path] = .some(entry.commit.map(\.info)) }
+        var entries: [String: File] = [:]
+        for entry in decoded {
+            entries[entry.path] = File(lastChange: entry.commit.map(\.info), origins: (entry.origins ?? [:]).mapValues(\.info))
+        }
         loaded[commit] = entries
         return entries
     }
@@ -45,11 +62,13 @@ public final class LastChangeIndex {
     /// exists and answers every path.
     public func lastChanges(at commit: String, paths: [String]) -> [String: GitCommitInfo?]? {
         guard let entries = entries(at: commit), paths.allSatisfy({ entries[$0] != nil }) else { return nil }
-        return entries
+        return entries.mapValues(\.lastChange)
     }
 
-    func store(_ entries: [String: GitCommitInfo?], at commit: String) {
-        let list = entries.map { Entry(path: $0.key, commit: $0.value.map(Commit.init)) }.sorted { $0.path < $1.path }
+    func store(_ entries: [String: File], at commit: String) {
+        let list = entries.map { Entry(path: $0.key, commit: $0.value.lastChange.map(Commit.init),
+                                       origins: $0.value.origins.isEmpty ? nil : $0.value.origins.mapValues(Commit.init)) }
+            .sorted { $0.path < $1.path }
         guard let bytes = try? JSONEncoder().encode(list) else { return }
         store.write("index " + commit, [UInt8](bytes))
         loaded[commit] = entries
@@ -61,6 +80,8 @@ public final class LastChangeIndex {
         let path: String
         /// Nil: no commit at or before the indexed one changed the file.
         let commit: Commit?
+        /// Absent in indexes written before origins were kept.
+        let origins: [String: Commit]?
     }
 
     private struct Commit: Codable {

@@ -3,7 +3,9 @@
 // that history no longer contains is never used; the git checks answer alike with and without it.
 
 import Foundation
+@testable import RunbookDriver
 import RunbookGit
+import RunbookLint
 import Testing
 
 /// Indexes in memory, with every read counted.
@@ -114,6 +116,55 @@ final class MemoryIndexStore: LastChangeIndexStore, @unchecked Sendable {
         let orphan = try Self.lastChanges(repo, index: store)
         #expect(orphan == ["ops/a.yaml": "rewritten", "ops/b.yaml": "rewritten"])
         #expect(orphan == (try Self.lastChanges(repo, index: nil)))
+    }
+
+    /// The notes of RB020 for r.yaml, checked through the driver with an index kept in `store`.
+    static func driftNotes(_ repo: TemporaryRepository, index store: LastChangeIndexStore?) throws -> [String] {
+        let repository = try #require(try GitRepository.discover(containing: repo.path))
+        let result = Compiler.compile(path: repo.path + "/r.yaml")
+        let checked = try GitChecks.check(repository, [(GitChecks.GitCheckFile(result), "r.yaml")], today: "2026-03-01", review: ReviewSettings(),
+                                          index: store.map { LastChangeIndex(store: $0, repository: repository) })
+        return checked.diagnostics.filter { $0.code.id == "RB020" }.flatMap { diagnostic in diagnostic.notes.map { $0.message } }
+    }
+
+    /// HEAD's index keeps where each watched text last changed: a later walk that meets the indexed
+    /// commit with a rollback's text still unanswered takes the answer there instead of following
+    /// the file back to its first commit (a forged answer shows through), and a rewritten history
+    /// that no longer holds the indexed commit never uses it.
+    @Test func watchOriginsComeFromTheIndexOfAnAncestor() throws {
+        let repo = try TemporaryRepository()
+        try repo.write("r.yaml", GitFixtures.runbook())
+        try repo.commit("add", date: "2026-01-01T12:00:00Z")
+        try repo.write("r.yaml", GitFixtures.runbook(command: "kubectl scale deploy/api --replicas=12"))
+        try repo.commit("scale further", date: "2026-02-01T12:00:00Z")
+        let store = MemoryIndexStore()
+        let first = try Self.driftNotes(repo, index: store)
+        #expect(first.contains { $0.hasPrefix("rollback last changed in") && $0.hasSuffix("(2026-01-01)") }, "\(first)")
+        let indexed = try Self.head(repo)
+        // Every stored origin is replaced by a commit no walk could find.
+        let name = "index " + indexed
+        let stored = try #require(store.read(name))
+        var list = try #require(try JSONSerialization.jsonObject(with: Data(stored)) as? [[String: Any]])
+        let origins = try #require(list.first?["origins"] as? [String: Any], "HEAD's index keeps the watches' origins: \(list)")
+        let forged: [String: Any] = ["id": String(repeating: "f", count: 40), "time": 1_768_867_200, "summary": "forged", "author": "index"]
+        list[0]["origins"] = origins.mapValues { _ in forged }
+        store.write(name, [UInt8](try JSONSerialization.data(withJSONObject: list)))
+
+        // A new commit changes the step again: its origin is the new commit, the rollback's comes from the index.
+        try repo.write("r.yaml", GitFixtures.runbook(command: "kubectl scale deploy/api --replicas=20"))
+        try repo.commit("scale again", date: "2026-02-10T12:00:00Z")
+        let withIndex = try Self.driftNotes(repo, index: store)
+        #expect(withIndex.contains("rollback last changed in ffffffffff (2026-01-20)"), "\(withIndex)")
+        #expect(withIndex.contains { $0.hasPrefix("step last changed in") && $0.hasSuffix("(2026-02-10)") }, "\(withIndex)")
+        let withoutIndex = try Self.driftNotes(repo, index: nil)
+        #expect(withoutIndex.contains { $0.hasPrefix("rollback last changed in") && $0.hasSuffix("(2026-01-01)") }, "\(withoutIndex)")
+
+        // Start over on an orphan branch: the indexed commit is no ancestor, its answers are never read.
+        try repo.git("checkout", "-q", "--orphan", "rewritten")
+        try repo.commit("rewritten", date: "2026-02-20T12:00:00Z")
+        let rewritten = try Self.driftNotes(repo, index: store)
+        #expect(!rewritten.joined().contains("ffffffffff"), "\(rewritten)")
+        #expect(rewritten == (try Self.driftNotes(repo, index: nil)))
     }
 
     /// `states(of:)` answers clean files from the index's stat data without asking libgit2's status:
