@@ -12,7 +12,7 @@ public enum AnsibleDiagnostics {
     public static let alternatives = DiagnosticCode("RB5004", "ansible-alternatives", .error, "a command holding alternatives (`# Option A` … `# Option B`): only `rbc run --step` can ask which one")
     public static let templatedShell = DiagnosticCode("RB5005", "ansible-templated-shell", .error, "a `shell` holding `${{ }}`: a value must not choose the program a playbook runs")
     public static let tooManyAttempts = DiagnosticCode("RB5006", "ansible-too-many-attempts", .error, "more attempts than the lowering unrolls into tasks")
-    public static let rollbackAction = DiagnosticCode("RB5007", "ansible-rollback-action", .error, "a written rollback that is `manual`: rbc run journals it as confirmed without asking anyone, which a playbook could only copy or change")
+    public static let rollbackAction = DiagnosticCode("RB5007", "ansible-rollback-action", .error, "a written rollback that is `manual`: rbc run asks a person during the rollback, a question the export does not lower yet")
     public static let stepID = DiagnosticCode("RB5008", "ansible-step-id", .error, "a step id that is not a plain name (letters, digits, `_`, `.`, `-`)")
 
     /// Every export diagnostic, in id order.

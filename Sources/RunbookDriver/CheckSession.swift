@@ -97,10 +97,16 @@ public struct CheckOptions: Sendable {
 
 public enum CheckSession {
 
-    public static func run(paths: [String], options: CheckOptions = CheckOptions(),
-                           configuration: (Configuration, [Diagnostic]) = Configuration.discover()) -> CheckReport {
-        let totalStart = Clock.now()
-        let (config, configDiagnostics) = configuration
+    /// What a run checks: the candidates found (excludes applied), and the incident records in scope.
+    struct Inputs {
+        var changedMode: Bool
+        var incidentScope: IncidentRecordCheck.Scope?
+        var discovery: RunbookDiscovery.Result
+        var changeDiagnostics: [Diagnostic]
+        var candidates: [RunbookCandidate]
+    }
+
+    static func inputs(paths: [String], options: CheckOptions, config: Configuration) -> Inputs {
         let changedMode = options.changedSince != nil || options.staged
         let incidentsDirectory = config.incidentSettings.directory
         var incidentScope = options.incidents && !changedMode ? IncidentRecordCheck.scope(paths: paths, directory: incidentsDirectory) : nil
@@ -127,6 +133,27 @@ public enum CheckSession {
             guard let root = candidate.walkRoot else { return !config.isExcluded(candidate.path) }
             return !config.isExcluded(candidate.path) || config.isExcluded(root + "/-")
         }
+        return Inputs(changedMode: changedMode, incidentScope: incidentScope, discovery: discovery,
+                      changeDiagnostics: changeDiagnostics, candidates: candidates)
+    }
+
+    public static func run(paths: [String], options: CheckOptions = CheckOptions(),
+                           configuration: (Configuration, [Diagnostic]) = Configuration.discover()) -> CheckReport {
+        runObserving(paths: paths, options: options, configuration: configuration).report
+    }
+
+    /// The run, and with `observe` what the whole-answer cache keeps of it (`CheckAnswerCache`).
+    static func runObserving(paths: [String], options: CheckOptions, configuration: (Configuration, [Diagnostic]),
+                             inputs given: Inputs? = nil, observe: Bool = false) -> (report: CheckReport, observed: ObservedRun?) {
+        let totalStart = Clock.now()
+        let (config, configDiagnostics) = configuration
+        let inputs = given ?? Self.inputs(paths: paths, options: options, config: config)
+        let changedMode = inputs.changedMode
+        let incidentsDirectory = config.incidentSettings.directory
+        let incidentScope = inputs.incidentScope
+        let discovery = inputs.discovery
+        let changeDiagnostics = inputs.changeDiagnostics
+        let candidates = inputs.candidates
         var lintConfiguration = config.lint
         lintConfiguration.settings.environment = config.runEnvironment
         lintConfiguration.shellcheck.enabled = lintConfiguration.shellcheck.enabled && options.shellcheck && options.lint
@@ -145,51 +172,15 @@ public enum CheckSession {
         // A cached answer replaces compiling and linting, unless a cross-file phase reads the IR (the
         // git checks compile a cached file only when its history findings are not cached too).
         let needsIR = alertIndex != nil || !(options.paramArguments.isEmpty && options.paramFiles.isEmpty)
-        let slots = ResultSlots(count: candidates.count)
-        let perFileLint = lint
         let finishOnWorker = !options.keepCompiled && !needsIR && !(options.git && options.lint)
-        // A page an alert links to is that alert's runbook, whatever its shape (`## AlertName` sections
-        // of prose, no steps): it is checked like one.
-        let linkedPages = alertIndex?.linkedPages ?? []
-        DispatchQueue.concurrentPerform(iterations: candidates.count) { index in
-            let path = candidates[index].path
-            var settings = config.compileSettings(for: path)
-            settings.inferredSeverity = alertIndex?.severity(forRunbookAt: path) ?? config.defaultSeverity(for: path)
-            let linked = !linkedPages.isEmpty && linkedPages.contains(URL(fileURLWithPath: path).standardizedFileURL.path)
-            slots.store(index, process(candidates[index], lint: perFileLint, settings: settings, sniffExplicit: options.skipNonRunbooks,
-                                       linkedFromAlert: linked, cache: cache, needsIR: needsIR, finish: finishOnWorker ? options.today : nil))
-        }
-        var processed = slots.values.compactMap { $0 }
-        var shellcheckTime = 0.0
-        var suppressTime = 0.0
-
-        if let lint {
-            // Cached answers already hold their ShellCheck findings and suppressions.
-            let contexts = processed.map { $0.cached || $0.finished ? nil : $0.context ?? lintContext($0.result) }
-            let jobs = contexts.compactMap { $0 }.flatMap(ShellCheck.jobs)
-            let shellStart = Clock.now()
-            let shellFindings = Linter.configure(ShellCheck.run(jobs, options: lint.shellcheck), configuration: lint)
-            shellcheckTime = Clock.since(shellStart)
-            let suppressStart = Clock.now()
-            defer { suppressTime = Clock.since(suppressStart) }
-            let byPath = Dictionary(grouping: shellFindings.filter { $0.file != nil }, by: \.path)
-            // ShellCheck ran out of time on these files: their answer is incomplete and is not kept.
-            let incomplete = Set(shellFindings.filter { $0.file == nil }.compactMap(\.displayPath))
-            for index in processed.indices {
-                guard let context = contexts[index] else { continue }
-                let result = processed[index].result
-                processed[index].result.diagnostics = Suppressions.apply(result.diagnostics + (byPath[result.path] ?? []), context: context, today: options.today)
-                if incomplete.contains(result.path) || Linter.readsOtherFiles(context) { processed[index].cacheKey = nil }
-            }
-            processed.append(contentsOf: shellFindings.filter { $0.file == nil }.map { note in
-                ProcessedFile(result: CompilationResult(path: "", file: nil, ir: nil, diagnostics: [note]))
-            })
-        }
-        if let cache {
-            for file in processed where !file.cached {
-                if let key = file.cacheKey { cache.save(file.result.diagnostics, for: key) }
-            }
-        }
+        let answered = answers(for: candidates, config: config, options: options, lint: lint, alertIndex: alertIndex, cache: cache,
+                               needsIR: needsIR, finishOnWorker: finishOnWorker, observe: observe)
+        var processed = answered.files.compactMap { $0 }
+        processed.append(contentsOf: answered.notes.map { note in
+            ProcessedFile(result: CompilationResult(path: "", file: nil, ir: nil, diagnostics: [note]))
+        })
+        let shellcheckTime = answered.shellcheckTime
+        let suppressTime = answered.suppressTime
         let cachedFiles = processed.filter(\.cached).count
         let results = processed.map(\.result)
         let checked = results.filter { !$0.path.isEmpty }
@@ -247,7 +238,66 @@ public enum CheckSession {
         report.alertIndex = alertIndex
         report.timings = perFile + [("shellcheck", shellcheckTime), ("suppress", suppressTime), ("git", gitTime), ("alerts", alertsTime),
                                     ("total", Clock.since(totalStart))]
-        return report
+        guard observe else { return (report, nil) }
+        let runLevel = configDiagnostics + changeDiagnostics + discovery.diagnostics
+        let perFileCount = answered.files.reduce(0) { $0 + ($1?.result.diagnostics.count ?? 0) }
+        return (report, ObservedRun(candidates: candidates, files: answered.files, observations: answered.observations,
+                                    everyDiagnosticIsAFiles: runLevel.isEmpty && answered.notes.isEmpty && perFileCount == diagnostics.count,
+                                    cache: cache))
+    }
+
+    /// Each candidate's answer, in the candidates' order (nil for a walked file that is no runbook):
+    /// compiled and linted in parallel on all cores or read from the cache, ShellCheck run once over
+    /// every command, suppressions applied, and new answers kept. `notes` are ShellCheck's run-level
+    /// notes (not installed, out of time); `observations` (with `observe`) each candidate's stat data
+    /// taken before it was read, and its cache key.
+    static func answers(for candidates: [RunbookCandidate], config: Configuration, options: CheckOptions, lint: LintConfiguration?,
+                        alertIndex: AlertIndex?, cache: CheckCache?, needsIR: Bool, finishOnWorker: Bool, observe: Bool = false)
+        -> (files: [ProcessedFile?], notes: [Diagnostic], observations: [FileObservation], shellcheckTime: Double, suppressTime: Double) {
+        let slots = ResultSlots(count: candidates.count)
+        // A page an alert links to is that alert's runbook, whatever its shape (`## AlertName` sections
+        // of prose, no steps): it is checked like one.
+        let linkedPages = alertIndex?.linkedPages ?? []
+        DispatchQueue.concurrentPerform(iterations: candidates.count) { index in
+            let path = candidates[index].path
+            var settings = config.compileSettings(for: path)
+            settings.inferredSeverity = alertIndex?.severity(forRunbookAt: path) ?? config.defaultSeverity(for: path)
+            let linked = !linkedPages.isEmpty && linkedPages.contains(URL(fileURLWithPath: path).standardizedFileURL.path)
+            var observation = FileObservation()
+            let file = process(candidates[index], lint: lint, settings: settings, sniffExplicit: options.skipNonRunbooks,
+                               linkedFromAlert: linked, cache: cache, needsIR: needsIR, finish: finishOnWorker ? options.today : nil,
+                               observe: observe, observation: &observation)
+            slots.store(index, file, observation)
+        }
+        var files = slots.values
+        var notes: [Diagnostic] = []
+        var shellcheckTime = 0.0
+        var suppressTime = 0.0
+        if let lint {
+            // Cached answers already hold their ShellCheck findings and suppressions.
+            let contexts = files.map { file in file.flatMap { $0.cached || $0.finished ? nil : $0.context ?? lintContext($0.result) } }
+            let jobs = contexts.compactMap { $0 }.flatMap(ShellCheck.jobs)
+            let shellStart = Clock.now()
+            let shellFindings = Linter.configure(ShellCheck.run(jobs, options: lint.shellcheck), configuration: lint)
+            shellcheckTime = Clock.since(shellStart)
+            let suppressStart = Clock.now()
+            let byPath = Dictionary(grouping: shellFindings.filter { $0.file != nil }, by: \.path)
+            // ShellCheck ran out of time on these files: their answer is incomplete and is not kept.
+            let incomplete = Set(shellFindings.filter { $0.file == nil }.compactMap(\.displayPath))
+            for index in files.indices {
+                guard let context = contexts[index], let result = files[index]?.result else { continue }
+                files[index]?.result.diagnostics = Suppressions.apply(result.diagnostics + (byPath[result.path] ?? []), context: context, today: options.today)
+                if incomplete.contains(result.path) || Linter.readsOtherFiles(context) { files[index]?.cacheKey = nil }
+            }
+            notes = shellFindings.filter { $0.file == nil }
+            suppressTime = Clock.since(suppressStart)
+        }
+        if let cache {
+            for file in files.compactMap({ $0 }) where !file.cached {
+                if let key = file.cacheKey { cache.save(file.result.diagnostics, for: key) }
+            }
+        }
+        return (files, notes, slots.observations, shellcheckTime, suppressTime)
     }
 
     /// The runbook candidates among the files changed since a revision (or staged), limited to the
@@ -344,8 +394,10 @@ public enum CheckSession {
     /// linting, when `needsIR`); nil for a directory file that turns out not to be a runbook.
     static func process(_ candidate: RunbookCandidate, lint: LintConfiguration?, settings: CompileSettings = CompileSettings(),
                         sniffExplicit: Bool = false, linkedFromAlert: Bool = false, cache: CheckCache?, needsIR: Bool,
-                        finish today: String? = nil) -> ProcessedFile? {
+                        finish today: String? = nil, observe: Bool = false, observation: inout FileObservation) -> ProcessedFile? {
         let readStart = Clock.now()
+        // Stat data before the bytes: a file written after this is seen as changed by the next run.
+        if observe { observation.stamp = FileStamp.of(candidate.path) }
         let loaded = SourceLoader.load(path: candidate.path)
         let readTime = Clock.since(readStart)
         switch loaded {
@@ -354,8 +406,13 @@ public enum CheckSession {
             return ProcessedFile(result: CompilationResult(path: candidate.path, file: diagnostic.file, ir: nil, diagnostics: [diagnostic]),
                                  settings: settings)
         case .loaded(let file):
-            if !candidate.explicit || sniffExplicit, !linkedFromAlert, !RunbookDiscovery.looksLikeRunbook(file) { return nil }
+            if !candidate.explicit || sniffExplicit, !linkedFromAlert, !RunbookDiscovery.looksLikeRunbook(file) {
+                // Not a runbook now; its key still tells the next run whether it is the same file.
+                if observe { observation.key = cache?.key(for: file, explicit: candidate.explicit, settings: settings) }
+                return nil
+            }
             let key = cache?.key(for: file, explicit: candidate.explicit, settings: settings)
+            observation.key = key
             if let cache, let key, let diagnostics = cache.diagnostics(for: key, file: file) {
                 var result = needsIR ? Compiler.compile(file, hashing: false, settings: settings)
                                      : CompilationResult(path: file.path, file: file, ir: nil, diagnostics: [])
@@ -414,13 +471,18 @@ public enum CheckSession {
 // @unchecked: `values` is written only under `lock`, and read after every worker ended.
 private final class ResultSlots: @unchecked Sendable {
     private(set) var values: [CheckSession.ProcessedFile?]
+    private(set) var observations: [FileObservation]
     private let lock = NSLock()
 
-    init(count: Int) { values = Array(repeating: nil, count: count) }
+    init(count: Int) {
+        values = Array(repeating: nil, count: count)
+        observations = Array(repeating: FileObservation(), count: count)
+    }
 
-    func store(_ index: Int, _ value: CheckSession.ProcessedFile?) {
+    func store(_ index: Int, _ value: CheckSession.ProcessedFile?, _ observation: FileObservation) {
         lock.lock()
         values[index] = value
+        observations[index] = observation
         lock.unlock()
     }
 }

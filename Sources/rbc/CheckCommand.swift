@@ -118,6 +118,21 @@ struct CheckCommand: ParsableCommand {
         options.cache = !noCache
         options.keepCompiled = false
         options.toolVersion = RBC.version
+        if !fix && baseline == nil {
+            // The plain check: its answer may come whole from the cache (CheckSession.answer).
+            let answer = CheckSession.answer(paths: paths, options: options, format: output.format,
+                                             color: output.useColor(fileDescriptor: 1), version: RBC.version)
+            Console.out(answer.output)
+            if output.format == .text {
+                Console.err(summaryLine(answer.summary, incidentRecords: answer.incidentRecords) + (answer.summary.fixHint.map { "; \($0)" } ?? "") + "\n")
+            }
+            if timings {
+                printTimings(answer.timings, cachedFiles: answer.cachedFiles, checked: answer.summary.filesChecked,
+                             historyCachedFiles: answer.historyCachedFiles, answerCache: answer.answerCache)
+            }
+            if answer.exitCode != 0 { throw ExitCode(answer.exitCode) }
+            return
+        }
         var report: CheckReport
         if fix {
             let outcome = FixSession.run(paths: paths, options: options, unsafe: unsafeFixes)
@@ -155,15 +170,25 @@ struct CheckCommand: ParsableCommand {
             }
         }
         if timings {
-            var text = "timings (s; read..lint summed over workers, the rest wall time):\n"
-            for (phase, seconds) in report.timings {
-                text += "  " + phase.padding(toLength: 11, withPad: " ", startingAt: 0) + String(format: "%.4f", seconds) + "\n"
-            }
-            text += "  cache      \(report.cachedFiles) of \(report.results.count) runbooks answered from the cache"
-                + (report.historyCachedFiles.map { ", the history findings of \($0)" } ?? "") + "\n"
-            Console.err(text)
+            printTimings(report.timings, cachedFiles: report.cachedFiles, checked: report.results.count,
+                         historyCachedFiles: report.historyCachedFiles, answerCache: .notUsed)
         }
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+    }
+
+    func printTimings(_ timings: [(String, Double)], cachedFiles: Int, checked: Int, historyCachedFiles: Int?, answerCache: AnswerCacheUse) {
+        var text = "timings (s; read..lint summed over workers, the rest wall time):\n"
+        for (phase, seconds) in timings {
+            text += "  " + phase.padding(toLength: 11, withPad: " ", startingAt: 0) + String(format: "%.4f", seconds) + "\n"
+        }
+        text += "  cache      \(cachedFiles) of \(checked) runbooks answered from the cache"
+            + (historyCachedFiles.map { ", the history findings of \($0)" } ?? "")
+        switch answerCache {
+        case .notUsed: text += "\n"
+        case .whole: text += "; the whole answer from one entry\n"
+        case .spliced(let count): text += "; the whole answer from one entry, \(count) changed file\(count == 1 ? "" : "s") checked again\n"
+        }
+        Console.err(text)
     }
 
     /// `--update-baseline`: every finding goes into the file; the check itself passes.

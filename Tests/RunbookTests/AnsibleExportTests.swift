@@ -149,7 +149,7 @@ import Testing
     /// shows its instructions nor asks — with a terminal or without — yet journals it as confirmed by a
     /// person at the terminal. A playbook could only copy that record or ask where rbc run does not. If
     /// rbc run comes to ask (or to refuse), this test fails and the export should lower it as it does.
-    @Test func manualRollbacksAreRecordedUnaskedByRbcRun() throws {
+    @Test func manualRollbacksAskAPersonOrStayUndone() throws {
         let directory = try TestSupport.temporaryDirectory().path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try """
@@ -173,21 +173,38 @@ import Testing
         """.write(toFile: directory + "/manual.yaml", atomically: true, encoding: .utf8)
         try "".write(toFile: directory + "/.rbc.yaml", atomically: true, encoding: .utf8)
         try Self.terminalDriver.write(toFile: directory + "/terminal.py", atomically: true, encoding: .utf8)
-        // Without a terminal (standard input not one), then on a pseudo-terminal that would answer no.
-        let plain = try TestSupport.rbc(["run", "manual.yaml", "--allow-dirty"], in: directory)
-        let (_, terminal) = try Self.run("/usr/bin/env", ["python3", directory + "/terminal.py", "no", TestSupport.rbcBinary, "run", "manual.yaml", "--allow-dirty"],
-                                         in: directory)
-        #expect(!(plain.stdout + plain.stderr + terminal).contains("put the old value back by hand"), "rbc run shows a manual rollback's instructions now")
-        #expect(!terminal.contains("Approve?") && !terminal.contains("Done?"), "rbc run asks about a manual rollback now: \(terminal)")
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory + "/.rbc/runs").filter { $0.hasSuffix(".jsonl") }
-        #expect(names.count == 2, "\(names)")
-        for name in names {
+        func finished(_ runs: Set<String>) throws -> (name: String, rollback: [String: Any], status: String?) {
+            let names = try FileManager.default.contentsOfDirectory(atPath: directory + "/.rbc/runs").filter { $0.hasSuffix(".jsonl") && !runs.contains($0) }
+            let name = try #require(names.first, "one new journal")
             let events = try Self.journal(directory + "/.rbc/runs/" + name)
-            #expect(!events.contains { $0["event"] as? String == "approval" }, "\(name)")
-            let finished = try #require(events.first { $0["event"] as? String == "rollback_finished" })
-            #expect(finished["outcome"] as? String == "succeeded" && finished["reason"] as? String == "confirmed by a person at the terminal", "\(finished)")
-            #expect(events.last?["status"] as? String == "rolled_back")
+            let rollback = try #require(events.first { $0["event"] as? String == "rollback_finished" })
+            return (name, rollback, events.last?["status"] as? String)
         }
+        // Without a terminal and without --yes, nobody can say it was done: the rollback stays undone.
+        let plain = try TestSupport.rbc(["run", "manual.yaml", "--allow-dirty"], in: directory)
+        #expect(plain.status == 3, "rollback incomplete: \(plain.stdout)\(plain.stderr)")
+        let first = try finished([])
+        #expect(first.rollback["outcome"] as? String == "failed", "\(first.rollback)")
+        #expect((first.rollback["reason"] as? String)?.contains("no terminal to ask") == true, "\(first.rollback)")
+        #expect(first.status == "rollback_failed")
+        // A person at a terminal is shown the instructions and asked; "no" is recorded as not done.
+        let (noStatus, terminal) = try Self.run("/usr/bin/env", ["RBC_TEST_PROMPT=Done?", "python3", directory + "/terminal.py", "no",
+                                                                TestSupport.rbcBinary, "run", "manual.yaml", "--allow-dirty"], in: directory)
+        #expect(terminal.contains("Rollback of step change is manual:") && terminal.contains("put the old value back by hand"), "\(terminal)")
+        #expect(noStatus == 3, "\(terminal)")
+        let second = try finished([first.name])
+        #expect(second.rollback["reason"] as? String == "the person at the terminal said the manual rollback was not done", "\(second.rollback)")
+        // "yes" at the terminal, and --yes given in advance (which the record says nobody confirmed).
+        let (yesStatus, yes) = try Self.run("/usr/bin/env", ["RBC_TEST_PROMPT=Done?", "python3", directory + "/terminal.py", "yes",
+                                                            TestSupport.rbcBinary, "run", "manual.yaml", "--allow-dirty"], in: directory)
+        #expect(yesStatus == 1, "the run failed and was rolled back: \(yes)")
+        let third = try finished([first.name, second.name])
+        #expect(third.rollback["outcome"] as? String == "succeeded" && third.rollback["reason"] as? String == "confirmed by a person at the terminal", "\(third.rollback)")
+        #expect(third.status == "rolled_back")
+        let advance = try TestSupport.rbc(["run", "manual.yaml", "--allow-dirty", "--yes"], in: directory)
+        let fourth = try finished([first.name, second.name, third.name])
+        #expect(advance.stdout.contains("put the old value back by hand") || advance.stderr.contains("put the old value back by hand"))
+        #expect(fourth.rollback["reason"] as? String == "approved by --yes (no one confirmed at the terminal that it was done)", "\(fourth.rollback)")
     }
 
     // MARK: - Rollback: a flat sequence, because nesting is bounded by Ansible
@@ -1008,6 +1025,7 @@ import Testing
     static let terminalDriver = """
     import os, pty, select, sys, time
     answers, argv = sys.argv[1].split(","), sys.argv[2:]
+    prompt = os.environ.get("RBC_TEST_PROMPT", "Approve?").encode()
     pid, fd = pty.fork()
     if pid == 0:
         os.execvp(argv[0], argv)
@@ -1021,7 +1039,7 @@ import Testing
             if not chunk:
                 break
             out += chunk
-            while out.count(b"Approve?") > asked and asked < len(answers):
+            while out.count(prompt) > asked and asked < len(answers):
                 time.sleep(0.2)
                 os.write(fd, (answers[asked] + "\\n").encode())
                 asked += 1

@@ -2,6 +2,7 @@
 // byte for byte with a run that computes everything, on the shared corpora and on a repository whose
 // files, history and configuration change between runs.
 
+import Dispatch
 import Foundation
 import RunbookSource
 import Testing
@@ -158,5 +159,163 @@ import Testing
         try git("commit", "-q", "-m", "rewritten")
         try agree("rewritten history")
         #expect(Set(seen).count > 2, "the stages changed the answer, so the comparisons compared something")
+    }
+
+    /// A plain `rbc check` run in the text or JSON format: stdout, stderr's summary line, the exit
+    /// status and how the whole-answer entry served it (from `--timings`).
+    static func plainCheck(_ arguments: [String], in directory: String, xdg: String) throws -> (answer: String, use: String) {
+        let run = try TestSupport.rbc(["check", "--timings"] + arguments, in: directory, environment: ["XDG_CACHE_HOME": xdg])
+        #expect(run.status == 0 || run.status == 1, "\(run.stderr.suffix(2000))")
+        let lines = run.stderr.split(separator: "\n", omittingEmptySubsequences: false)
+        let summary = lines.filter { $0.hasPrefix("checked ") }.joined(separator: "\n")
+        let cacheLine = lines.first { $0.contains("answered from the cache") } ?? ""
+        let use = cacheLine.contains("changed file") ? "spliced" : cacheLine.contains("whole answer") ? "whole" : "none"
+        return ("status \(run.status)\n\(summary)\n\(run.stdout)", use)
+    }
+
+    @Test func theWholeAnswerEntryNeverChangesAnAnswerWhileATreeChanges() throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let tree = root.appendingPathComponent("tree")
+        let xdg = root.appendingPathComponent("xdg").path
+        func write(_ name: String, _ text: String) throws {
+            let url = tree.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: false, encoding: .utf8)
+        }
+        func runbook(_ name: String, command: String, severity: String = "P2") -> String {
+            """
+            runbook:
+              name: \(name)
+              severity: \(severity)
+              owner: team-api
+              steps:
+                - id: act
+                  action: execute_command
+                  command: "\(command)"
+                  timeout: 2m
+
+            """
+        }
+        for index in 0..<6 {
+            try write("runbooks/team-\(index % 2)/rb-\(index).yaml", runbook("restart \(index)", command: "kubectl rollout restart deploy/api-\(index) -n $ns"))
+        }
+        try write("runbooks/notes.yaml", "title: not a runbook\n")
+        try write("runbooks/page.md", "# Disk full\n\n## Mitigation\n\n### clean\n\n```bash\nrm -rf /var/tmp/$dir\n```\n")
+        // Files written within 3 s of a run are checked by content; older ones by their stat data alone.
+        // Waiting once makes the first files old, so the stat comparison itself is what is tested.
+        Thread.sleep(forTimeInterval: 3.2)
+        var answers: Set<String> = []
+        var uses: [String: [String]] = [:]
+        /// Warm and cold agree in both kinds of entry (text keeps each file's part, JSON the whole output).
+        func agree(_ stage: String, _ extra: [String] = [], now: String = "2026-12-04") throws {
+            for format in ["text", "json"] {
+                let arguments = ["runbooks", "--no-git", "--now", now, "--format", format] + extra
+                let fresh = try Self.plainCheck(arguments + ["--no-cache"], in: tree.path, xdg: xdg)
+                let cached = try Self.plainCheck(arguments, in: tree.path, xdg: xdg)
+                #expect(cached.answer == fresh.answer, "\(stage), \(format): the cached answer differs:\n\(cached.answer)\n---\n\(fresh.answer)")
+                let again = try Self.plainCheck(arguments, in: tree.path, xdg: xdg)
+                #expect(again.answer == fresh.answer, "\(stage), \(format): the warm answer differs")
+                uses[stage + " " + format] = [cached.use, again.use]
+                answers.insert(fresh.answer)
+            }
+        }
+        try agree("first run")
+        #expect(uses["first run text"] == ["none", "whole"], "the second run reads the whole answer: \(uses)")
+        #expect(uses["first run json"] == ["none", "whole"], "\(uses)")
+        // One runbook changes: its part is checked again and spliced in (text), or everything runs (JSON).
+        try write("runbooks/team-0/rb-2.yaml", runbook("restart 2", command: "kubectl delete pod api-2 -n $ns"))
+        try agree("one file changed")
+        #expect(uses["one file changed text"]?.first == "spliced", "\(uses)")
+        // The same size, and the modification time put back: the change time still differs.
+        let edited = tree.appendingPathComponent("runbooks/team-1/rb-3.yaml").path
+        var before = stat()
+        #expect(stat(edited, &before) == 0)
+        let original = try String(contentsOfFile: edited, encoding: .utf8)
+        try write("runbooks/team-1/rb-3.yaml", original.replacingOccurrences(of: "severity: P2", with: "severity: P9"))
+        let times = [before.st_atim, before.st_mtim]
+        #expect(utimensat(AT_FDCWD, edited, times, 0) == 0)
+        var after = stat()
+        #expect(stat(edited, &after) == 0)
+        #expect(after.st_size == before.st_size && after.st_mtim.tv_nsec == before.st_mtim.tv_nsec && after.st_ino == before.st_ino)
+        try agree("same-size edit, mtime put back")
+        #expect(answers.count >= 3, "the edits changed the answer")
+        // Touched, not changed; a file added, one removed, a non-runbook becoming one and back.
+        try FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: tree.appendingPathComponent("runbooks/team-0/rb-0.yaml").path)
+        try agree("touched")
+        try write("runbooks/team-1/rb-new.yaml", runbook("new", command: "true"))
+        try agree("a file added")
+        try FileManager.default.removeItem(at: tree.appendingPathComponent("runbooks/team-0/rb-4.yaml"))
+        try agree("a file removed")
+        try write("runbooks/notes.yaml", runbook("notes", command: "sudo rm -rf /tmp/x"))
+        try agree("a non-runbook became one")
+        try write("runbooks/notes.yaml", "title: not a runbook again\n")
+        try agree("and back")
+        // The answer depends on more than the files: the configuration, the date, the options.
+        try write(".rbc.yaml", "rules:\n  RB016: off\n")
+        try agree("configuration", ["--no-shellcheck"])
+        try write(".rbc.yaml", "rules:\n  RB016: off\nexclude: [\"runbooks/team-1/**\"]\n")
+        try agree("configuration excludes a directory", ["--no-shellcheck"])
+        try FileManager.default.removeItem(at: tree.appendingPathComponent(".rbc.yaml"))
+        try agree("another day", now: "2027-06-01")
+        try agree("strict", ["--strict"])
+        // A page with a relative link reads the page it leads to: such an answer is never kept whole.
+        try write("runbooks/linked.md", "# Linked\n\nSee [the other page](other.md#restart).\n\n## Mitigation\n\n### restart\n\n```bash\nsystemctl restart api\n```\n")
+        try write("runbooks/other.md", "# Other\n\n## Restart\n\ntext\n")
+        try agree("a page with a relative link")
+        #expect(uses["a page with a relative link text"] == ["none", "none"], "\(uses)")
+        try write("runbooks/other.md", "# Other\n\n## Something else\n\ntext\n")
+        try agree("the linked page lost its anchor")
+        #expect(answers.contains { $0.contains("RB031") })
+        // Alert coverage reads the rule files: such a run is never answered from the entry.
+        let rule = "groups:\n- name: api\n  rules:\n  - alert: ApiDown\n    expr: up == 0\n    labels: {severity: critical}\n    annotations: {runbook_url: RUNBOOK}\n"
+        try write("rules/api.yaml", rule.replacingOccurrences(of: "RUNBOOK", with: "runbooks/team-0/rb-0.yaml"))
+        try agree("alert rules", ["--alerts", "rules/api.yaml"])
+        try write("rules/api.yaml", rule.replacingOccurrences(of: "RUNBOOK", with: "runbooks/missing.yaml"))
+        try agree("an alert rule changed", ["--alerts", "rules/api.yaml"])
+        #expect(uses["an alert rule changed text"] == ["none", "none"], "\(uses)")
+        #expect(answers.count >= 10, "the stages changed the answer, so the comparisons compared something")
+    }
+
+    @Test func concurrentRunsAndCleaningKeepTheAnswer() throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let xdg = root.appendingPathComponent("xdg").path
+        for index in 0..<8 {
+            let text = "runbook:\n  name: r\(index)\n  severity: P3\n  owner: ops\n  steps:\n    - {id: s, action: execute_command, command: \"rm -rf /tmp/$x\(index)\", timeout: 1m}\n"
+            try text.write(to: root.appendingPathComponent("rb-\(index).yaml"), atomically: true, encoding: .utf8)
+        }
+        let arguments = [".", "--no-git", "--no-shellcheck", "--now", "2026-12-04"]
+        let fresh = try Self.plainCheck(arguments + ["--no-cache"], in: root.path, xdg: xdg)
+        #expect(!FileManager.default.fileExists(atPath: xdg), "--no-cache writes nothing")
+        let answers = ConcurrentAnswers()
+        DispatchQueue.concurrentPerform(iterations: 6) { _ in
+            for _ in 0..<2 { answers.add((try? Self.plainCheck(arguments, in: root.path, xdg: xdg).answer) ?? "failed") }
+        }
+        #expect(answers.all == Set([fresh.answer]), "parallel runs writing the same entries all answered as a cold run")
+        let clean = try TestSupport.rbc(["cache", "clean"], in: root.path, environment: ["XDG_CACHE_HOME": xdg])
+        #expect(clean.status == 0 && !FileManager.default.fileExists(atPath: xdg + "/rbc"), "\(clean.stderr)")
+        let afterClean = try Self.plainCheck(arguments, in: root.path, xdg: xdg)
+        #expect(afterClean.answer == fresh.answer && afterClean.use == "none")
+    }
+
+}
+
+/// Answers collected from several threads.
+// @unchecked: `answers` is touched only under `lock`.
+final class ConcurrentAnswers: @unchecked Sendable {
+    private var answers: Set<String> = []
+    private let lock = NSLock()
+
+    func add(_ answer: String) {
+        lock.lock()
+        answers.insert(answer)
+        lock.unlock()
+    }
+
+    var all: Set<String> {
+        lock.lock()
+        defer { lock.unlock() }
+        return answers
     }
 }

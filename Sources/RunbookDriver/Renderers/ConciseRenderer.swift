@@ -5,6 +5,8 @@ import RunbookSource
 public struct ConciseRenderer: DiagnosticRenderer {
     public init() {}
 
+    public var rendersEachDiagnosticAlone: Bool { true }
+
     public func render(_ diagnostics: [Diagnostic], summary: RenderSummary) -> String {
         diagnostics.map { diagnostic in
             var location = diagnostic.path.isEmpty ? "rbc" : diagnostic.path

@@ -42,9 +42,14 @@ public protocol DiagnosticRenderer: Sendable {
     /// The output when checking against a baseline: formats that can mark findings (SARIF's
     /// `baselineState`) show all of them; the others show only the new ones.
     func render(_ comparison: BaselineComparison, summary: RenderSummary) -> String
+    /// The output is each diagnostic rendered alone, concatenated (nothing before, between or after):
+    /// the whole-answer cache may then keep each file's part and splice in the parts that changed.
+    var rendersEachDiagnosticAlone: Bool { get }
 }
 
 extension DiagnosticRenderer {
+    public var rendersEachDiagnosticAlone: Bool { false }
+
     public func render(_ comparison: BaselineComparison, summary: RenderSummary) -> String {
         render(comparison.new, summary: summary)
     }

@@ -5,6 +5,8 @@ import RunbookSource
 public struct GitHubRenderer: DiagnosticRenderer {
     public init() {}
 
+    public var rendersEachDiagnosticAlone: Bool { true }
+
     public func render(_ diagnostics: [Diagnostic], summary: RenderSummary) -> String {
         diagnostics.map { diagnostic in
             let command = switch diagnostic.severity {

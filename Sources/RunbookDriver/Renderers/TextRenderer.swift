@@ -8,6 +8,8 @@ public struct TextRenderer: DiagnosticRenderer {
 
     public init(color: Bool) { self.color = color }
 
+    public var rendersEachDiagnosticAlone: Bool { true }
+
     public func render(_ diagnostics: [Diagnostic], summary: RenderSummary) -> String {
         diagnostics.map(render).joined()
     }

@@ -1,0 +1,393 @@
+// The whole answer of `rbc check` as one cache entry: an unchanged tree is answered by reading one
+// entry and checking each file's stat data, without reading, hashing or rendering anything.
+//
+// The entry is filed under what decides the answer besides the files (the build, `.rbc.yaml`, the
+// working directory, today, the named paths, the output format) and lists every candidate file with
+// the stat data taken before it was read (device, inode, size, mode, mtime and ctime in nanoseconds)
+// and its per-file cache key (a SHA-256 of its bytes and settings). A file is taken as unchanged
+// when its stat data is the same and was already old when the answer was computed (git's racy-clean
+// rule: a file written in the same clock tick as it was read could change without its stat data
+// changing), else when its key is the same. For output formats that render each diagnostic alone
+// (text, concise, github), the entry keeps each file's rendered part, so a run where some files
+// changed recomputes only those and splices them in. Everything else — other files' findings, git
+// history, alert rules, parameters, incident records — is a reason not to use this entry at all.
+
+import Foundation
+import RunbookLint
+import RunbookSource
+
+/// A file's stat data, as git's index keeps it.
+struct FileStamp: Equatable, Sendable {
+    var device = 0, inode = 0, size = 0, mode = 0, modified = 0, changed = 0
+
+    /// stat(2), following links as reading the file does; nil when the file cannot be stat'ed.
+    static func of(_ path: String) -> FileStamp? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return FileStamp(device: Int(info.st_dev), inode: Int(info.st_ino), size: Int(info.st_size), mode: Int(info.st_mode),
+                         modified: info.st_mtim.tv_sec * 1_000_000_000 + info.st_mtim.tv_nsec,
+                         changed: info.st_ctim.tv_sec * 1_000_000_000 + info.st_ctim.tv_nsec)
+    }
+
+    /// Written before `moment` by more than any file system's timestamp granularity (FAT's 2 s), so
+    /// a later write to the file is bound to change its mtime or ctime.
+    func settled(before moment: Int) -> Bool {
+        let margin = 3_000_000_000
+        return modified < moment - margin && changed < moment - margin
+    }
+
+    static func wallClockNanoseconds() -> Int {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return now.tv_sec * 1_000_000_000 + now.tv_nsec
+    }
+}
+
+/// What a run saw of one candidate: its stat data before reading it, and its per-file cache key.
+struct FileObservation: Sendable {
+    var stamp: FileStamp?
+    var key: String?
+}
+
+/// A full run as the whole-answer cache needs it.
+struct ObservedRun {
+    var candidates: [RunbookCandidate]
+    var files: [CheckSession.ProcessedFile?]
+    var observations: [FileObservation]
+    /// No diagnostic but the files' own (no configuration, discovery or ShellCheck run-level notes).
+    var everyDiagnosticIsAFiles: Bool
+    var cache: CheckCache?
+}
+
+/// What `rbc check` prints: the rendered diagnostics, the summary and the exit code.
+public struct CheckAnswer: Sendable {
+    public var output: String
+    public var summary: RenderSummary
+    public var incidentRecords = 0
+    public var exitCode: Int32
+    public var timings: [(String, Double)] = []
+    /// Runbooks whose answer came from the cache (`--timings`).
+    public var cachedFiles = 0
+    public var historyCachedFiles: Int?
+    /// How the whole-answer entry served this run (`--timings`).
+    public var answerCache: AnswerCacheUse = .notUsed
+}
+
+public enum AnswerCacheUse: Sendable, Equatable {
+    /// The run is of a kind the entry does not cover (git checks, alert rules, parameters,
+    /// incidents, changed files, `--no-cache`), or no entry was found.
+    case notUsed
+    /// Every file was unchanged: the stored answer was printed.
+    case whole
+    /// These many files changed and were checked again; the others' parts were reused.
+    case spliced(Int)
+}
+
+/// The stored answer of a run.
+struct AnswerEntry {
+    struct File {
+        var path: String
+        var explicit: Bool
+        var walkRoot: String?
+        var stamp: FileStamp
+        var key: String
+        /// A runbook (it has an answer; counted as checked).
+        var checked: Bool
+        /// This file's diagnostics as the renderer shows them (fragment mode only).
+        var fragment: String
+        var errors = 0, warnings = 0, infos = 0, safeFixes = 0, unsafeFixes = 0
+        var failing = false, usage = false
+    }
+
+    /// The moment the run that wrote the entry began (wall clock, ns): stat data older than this
+    /// (by `FileStamp.settled`) is trusted without reading the file.
+    var moment: Int
+    var files: [File]
+    /// The complete output, when it is not the concatenation of the files' parts.
+    var whole: String?
+    var summary: RenderSummary
+    var exitCode: Int32
+    /// What discovery reported besides the files: walked directories and their diagnostics.
+    var discoverySignature: [String]
+
+    static let formatMark = 1
+
+    func encoded() -> [UInt8] {
+        var writer = CacheWriter()
+        writer.int(Self.formatMark)
+        writer.int(moment)
+        writer.int(discoverySignature.count)
+        for part in discoverySignature { writer.string(part) }
+        writer.optionalString(whole)
+        for count in [summary.filesChecked, summary.errors, summary.warnings, summary.infos, summary.safeFixes, summary.unsafeFixes, Int(exitCode)] {
+            writer.int(count)
+        }
+        writer.int(files.count)
+        for file in files {
+            writer.string(file.path)
+            writer.int(file.explicit ? 1 : 0)
+            writer.optionalString(file.walkRoot)
+            for value in [file.stamp.device, file.stamp.inode, file.stamp.size, file.stamp.mode, file.stamp.modified, file.stamp.changed] {
+                writer.int(value)
+            }
+            writer.string(file.key)
+            writer.int((file.checked ? 1 : 0) | (file.failing ? 2 : 0) | (file.usage ? 4 : 0))
+            writer.string(file.fragment)
+            for count in [file.errors, file.warnings, file.infos, file.safeFixes, file.unsafeFixes] { writer.int(count) }
+        }
+        return writer.bytes
+    }
+
+    static func decode(_ bytes: [UInt8]) -> AnswerEntry? {
+        var reader = CacheReader(bytes)
+        guard reader.int() == formatMark, let moment = reader.int(), let signatureCount = reader.int(), signatureCount >= 0 else { return nil }
+        var signature: [String] = []
+        for _ in 0..<signatureCount {
+            guard let part = reader.string() else { return nil }
+            signature.append(part)
+        }
+        guard let whole = reader.optionalString() else { return nil }
+        var totals: [Int] = []
+        for _ in 0..<7 {
+            guard let value = reader.int() else { return nil }
+            totals.append(value)
+        }
+        var summary = RenderSummary(filesChecked: totals[0], diagnostics: [])
+        (summary.errors, summary.warnings, summary.infos, summary.safeFixes, summary.unsafeFixes) = (totals[1], totals[2], totals[3], totals[4], totals[5])
+        guard let count = reader.int(), count >= 0, count <= bytes.count else { return nil }
+        var files: [File] = []
+        files.reserveCapacity(count)
+        for _ in 0..<count {
+            guard let path = reader.string(), let explicit = reader.int(), let walkRoot = reader.optionalString() else { return nil }
+            var stampValues: [Int] = []
+            for _ in 0..<6 {
+                guard let value = reader.int() else { return nil }
+                stampValues.append(value)
+            }
+            guard let key = reader.string(), let flags = reader.int(), let fragment = reader.string() else { return nil }
+            var counts: [Int] = []
+            for _ in 0..<5 {
+                guard let value = reader.int() else { return nil }
+                counts.append(value)
+            }
+            let stamp = FileStamp(device: stampValues[0], inode: stampValues[1], size: stampValues[2], mode: stampValues[3],
+                                  modified: stampValues[4], changed: stampValues[5])
+            files.append(File(path: path, explicit: explicit == 1, walkRoot: walkRoot, stamp: stamp, key: key, checked: flags & 1 != 0,
+                              fragment: fragment, errors: counts[0], warnings: counts[1], infos: counts[2], safeFixes: counts[3],
+                              unsafeFixes: counts[4], failing: flags & 2 != 0, usage: flags & 4 != 0))
+        }
+        guard reader.atEnd, let exitCode = Int32(exactly: totals[6]) else { return nil }
+        return AnswerEntry(moment: moment, files: files, whole: whole, summary: summary, exitCode: exitCode, discoverySignature: signature)
+    }
+
+    /// The output of fragment mode: the files' parts in output order (diagnostics sort by path first).
+    func splicedOutput() -> String {
+        files.filter { !$0.fragment.isEmpty }.sorted { $0.path < $1.path }.map(\.fragment).joined()
+    }
+
+    /// The summary and exit code of fragment mode, from the files' counts.
+    mutating func recount() {
+        var total = RenderSummary(filesChecked: 0, diagnostics: [])
+        var failing = false, usage = false
+        for file in files {
+            total.filesChecked += file.checked ? 1 : 0
+            total.errors += file.errors
+            total.warnings += file.warnings
+            total.infos += file.infos
+            total.safeFixes += file.safeFixes
+            total.unsafeFixes += file.unsafeFixes
+            failing = failing || file.failing
+            usage = usage || file.usage
+        }
+        summary = total
+        exitCode = usage ? 2 : failing ? 1 : 0
+    }
+}
+
+extension CheckSession {
+    /// `rbc check` as the CLI prints it: the rendered output, the summary and the exit code, taken
+    /// from the whole-answer entry when the run is of a kind it covers and nothing it depends on changed.
+    public static func answer(paths: [String], options: CheckOptions, format: OutputFormat, color: Bool, version: String,
+                              configuration: (Configuration, [Diagnostic]) = Configuration.discover()) -> CheckAnswer {
+        let start = Clock.now()
+        let moment = FileStamp.wallClockNanoseconds()
+        let renderer = format.renderer(color: color, version: version)
+        let (config, _) = configuration
+        let inputs = Self.inputs(paths: paths, options: options, config: config)
+        guard let (cache, key) = answerCache(paths: paths, options: options, config: config, inputs: inputs, format: format, color: color, version: version) else {
+            return rendered(run(paths: paths, options: options, configuration: configuration), renderer: renderer)
+        }
+        let signature = discoverySignature(inputs)
+        if let stored = cache.store.get("answer", key).flatMap(AnswerEntry.decode), stored.discoverySignature == signature,
+           stored.files.count == inputs.candidates.count,
+           zip(stored.files, inputs.candidates).allSatisfy({ $0.path == $1.path && $0.explicit == $1.explicit && $0.walkRoot == $1.walkRoot }) {
+            if let answer = reuse(stored, key: key, moment: moment, inputs: inputs, config: config, options: options,
+                                  cache: cache, renderer: renderer, start: start) {
+                return answer
+            }
+        }
+        let (report, observed) = runObserving(paths: paths, options: options, configuration: configuration, inputs: inputs, observe: true)
+        let answer = rendered(report, renderer: renderer)
+        if let observed, let entry = entry(observed, answer: answer, moment: moment, signature: signature, threshold: options.threshold,
+                                           renderer: renderer, today: options.today) {
+            cache.store.put("answer", key, entry.encoded())
+        }
+        return answer
+    }
+
+    static func rendered(_ report: CheckReport, renderer: DiagnosticRenderer) -> CheckAnswer {
+        let summary = RenderSummary(filesChecked: report.results.count, diagnostics: report.diagnostics)
+        var answer = CheckAnswer(output: renderer.render(report.diagnostics, summary: summary), summary: summary,
+                                 incidentRecords: report.incidentRecords, exitCode: report.exitCode)
+        answer.timings = report.timings
+        answer.cachedFiles = report.cachedFiles
+        answer.historyCachedFiles = report.historyCachedFiles
+        return answer
+    }
+
+    /// The cache and the entry's key, when this run is of a kind one entry answers: nothing but the
+    /// candidate files and what every key holds decides it.
+    static func answerCache(paths: [String], options: CheckOptions, config: Configuration, inputs: Inputs,
+                            format: OutputFormat, color: Bool, version: String) -> (CheckCache, String)? {
+        guard options.cache, !(options.git && options.lint), !inputs.changedMode,
+              options.alerts.isEmpty, config.alerts.rules.isEmpty, options.paramArguments.isEmpty, options.paramFiles.isEmpty else { return nil }
+        if let scope = inputs.incidentScope {
+            // Records are read from the incident directory and run journals from the runs directory;
+            // a tree with neither has none to read.
+            let hasRecords = !scope.files.isEmpty || (scope.wholeDirectory
+                && (FileManager.default.fileExists(atPath: config.incidentSettings.directory)
+                    || FileManager.default.fileExists(atPath: RunSession.runsDirectory(config: config))))
+            if hasRecords { return nil }
+        }
+        var lint = options.lint ? config.lint : nil
+        lint?.shellcheck.enabled = config.lint.shellcheck.enabled && options.shellcheck && options.lint
+        let cache = CheckCache(root: CheckCache.root(configuration: config), configuration: config, options: options, lint: lint)
+        guard !cache.shellCheckMissing else { return nil }
+        let key = ContentCache.key(cache.context + ["answer", format.rawValue, color ? "color" : "plain", version,
+                                                    options.threshold.rawValue, "\(paths.count)"] + paths)
+        return (cache, key)
+    }
+
+    static func discoverySignature(_ inputs: Inputs) -> [String] {
+        inputs.discovery.directories.map { "directory " + $0 }
+            + (inputs.discovery.diagnostics + inputs.changeDiagnostics).map { "\($0.code.id) \($0.path) \($0.message)" }
+    }
+
+    /// The stored answer, if every file is unchanged or (fragment mode) after checking the changed
+    /// files again; nil when a full run is needed.
+    static func reuse(_ stored: AnswerEntry, key: String, moment: Int, inputs: Inputs, config: Configuration, options: CheckOptions,
+                      cache: CheckCache, renderer: DiagnosticRenderer, start: UInt64) -> CheckAnswer? {
+        var entry = stored
+        var stale: [Int] = []
+        var refreshed = false
+        let verifyStart = Clock.now()
+        for (index, file) in stored.files.enumerated() {
+            let stamp = FileStamp.of(file.path)
+            if let stamp, stamp == file.stamp, file.stamp.settled(before: stored.moment) { continue }
+            // Stat data differs, or is too recent to trust: the bytes decide.
+            guard let stamp, case .loaded(let source) = SourceLoader.load(path: file.path) else {
+                stale.append(index)
+                continue
+            }
+            var settings = config.compileSettings(for: file.path)
+            settings.inferredSeverity = config.defaultSeverity(for: file.path)
+            if cache.key(for: source, explicit: file.explicit, settings: settings) == file.key {
+                if stamp != file.stamp || stamp.settled(before: moment) != file.stamp.settled(before: stored.moment) { refreshed = true }
+                entry.files[index].stamp = stamp
+            } else {
+                stale.append(index)
+            }
+        }
+        let verifyTime = Clock.since(verifyStart)
+        if stale.isEmpty {
+            if refreshed {
+                // Stat data checked by content this time is remembered, so the next run trusts it.
+                entry.moment = moment
+                cache.store.put("answer", key, entry.encoded())
+            }
+            var answer = CheckAnswer(output: entry.whole ?? entry.splicedOutput(), summary: entry.summary, exitCode: entry.exitCode)
+            answer.cachedFiles = entry.summary.filesChecked
+            answer.answerCache = .whole
+            answer.timings = [("verify", verifyTime), ("total", Clock.since(start))]
+            return answer
+        }
+        // Only the parts of files that changed are computed again, and only when parts were kept.
+        guard entry.whole == nil else { return nil }
+        var lint = options.lint ? config.lint : nil
+        lint?.settings.environment = config.runEnvironment
+        lint?.shellcheck.enabled = config.lint.shellcheck.enabled && options.shellcheck && options.lint
+        lint?.shellcheck.cache = cache.store
+        let candidates = stale.map { inputs.candidates[$0] }
+        let answered = answers(for: candidates, config: config, options: options, lint: lint, alertIndex: nil, cache: cache,
+                               needsIR: false, finishOnWorker: !options.keepCompiled, observe: true)
+        guard answered.notes.isEmpty else { return nil }
+        for (position, index) in stale.enumerated() {
+            guard let part = part(of: candidates[position], processed: answered.files[position], observation: answered.observations[position],
+                                  threshold: options.threshold, renderer: renderer),
+                  part.checked == stored.files[index].checked else { return nil }
+            entry.files[index] = part
+        }
+        entry.recount()
+        entry.moment = moment
+        cache.store.put("answer", key, entry.encoded())
+        var answer = CheckAnswer(output: entry.splicedOutput(), summary: entry.summary, exitCode: entry.exitCode)
+        answer.cachedFiles = entry.summary.filesChecked - candidates.count + answered.files.filter { $0?.cached == true }.count
+        answer.answerCache = .spliced(stale.count)
+        answer.timings = [("verify", verifyTime), ("shellcheck", answered.shellcheckTime), ("total", Clock.since(start))]
+        return answer
+    }
+
+    /// One candidate's record, or nil when its answer cannot be kept (unreadable, depends on other
+    /// files, a diagnostic that names another path).
+    static func part(of candidate: RunbookCandidate, processed: ProcessedFile?, observation: FileObservation, threshold: Severity,
+                     renderer: DiagnosticRenderer?) -> AnswerEntry.File? {
+        guard let stamp = observation.stamp, let key = observation.key else { return nil }
+        var file = AnswerEntry.File(path: candidate.path, explicit: candidate.explicit, walkRoot: candidate.walkRoot, stamp: stamp, key: key,
+                                    checked: processed != nil, fragment: "")
+        guard let processed else { return file }
+        guard processed.cacheKey != nil else { return nil }
+        let diagnostics = processed.result.diagnostics.sorted(by: Diagnostic.outputOrder)
+        if let renderer {
+            guard diagnostics.allSatisfy({ $0.path == candidate.path }) else { return nil }
+            file.fragment = renderer.render(diagnostics, summary: RenderSummary(filesChecked: 1, diagnostics: diagnostics))
+        }
+        let summary = RenderSummary(filesChecked: 1, diagnostics: diagnostics)
+        (file.errors, file.warnings, file.infos, file.safeFixes, file.unsafeFixes) = (summary.errors, summary.warnings, summary.infos,
+                                                                                     summary.safeFixes, summary.unsafeFixes)
+        file.failing = diagnostics.contains { $0.severity >= threshold }
+        file.usage = diagnostics.contains { DiagnosticCode.usageCodes.contains($0.code) }
+        return file
+    }
+
+    /// The entry for a full run, or nil when some file's answer cannot be kept. Parts are kept when
+    /// the format renders each diagnostic alone, every diagnostic is a file's own, and the parts put
+    /// together are exactly the output (checked here, so a format that is not a concatenation is
+    /// caught rather than trusted); otherwise the whole output is kept.
+    static func entry(_ observed: ObservedRun, answer: CheckAnswer, moment: Int, signature: [String], threshold: Severity,
+                      renderer: DiagnosticRenderer, today: String) -> AnswerEntry? {
+        guard observed.cache != nil else { return nil }
+        let splices = renderer.rendersEachDiagnosticAlone && observed.everyDiagnosticIsAFiles
+        var files: [AnswerEntry.File] = []
+        files.reserveCapacity(observed.candidates.count)
+        for index in observed.candidates.indices {
+            guard let part = part(of: observed.candidates[index], processed: observed.files[index], observation: observed.observations[index],
+                                  threshold: threshold, renderer: splices ? renderer : nil) else { return nil }
+            files.append(part)
+        }
+        var entry = AnswerEntry(moment: moment, files: files, whole: nil, summary: answer.summary, exitCode: answer.exitCode,
+                                discoverySignature: signature)
+        if splices {
+            var recounted = entry
+            recounted.recount()
+            let (mine, theirs) = (recounted.summary, answer.summary)
+            if entry.splicedOutput() == answer.output, recounted.exitCode == answer.exitCode, answer.incidentRecords == 0,
+               [mine.filesChecked, mine.errors, mine.warnings, mine.infos, mine.safeFixes, mine.unsafeFixes]
+                == [theirs.filesChecked, theirs.errors, theirs.warnings, theirs.infos, theirs.safeFixes, theirs.unsafeFixes] {
+                return recounted
+            }
+        }
+        for index in entry.files.indices { entry.files[index].fragment = "" }
+        entry.whole = answer.output
+        return answer.incidentRecords == 0 ? entry : nil
+    }
+}
