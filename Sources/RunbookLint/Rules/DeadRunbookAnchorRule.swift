@@ -43,16 +43,15 @@ struct DeadRunbookAnchorRule: AlertCoverageRule {
         }
         // A generator that writes anchors the page never had (every alert of the file that links the
         // page, three links or more) is one mistake: one finding, at its first link, not one per alert.
-        var grouped: [String: [String]] = [:]
+        var grouped: [String: (keys: [String], alerts: Int)] = [:]
         for (pageKey, keys) in missingByPage where keys.count >= 3 {
             let alerts = keys.reduce(0) { $0 + (missing[$1]?.count ?? 0) }
-            if alerts == linking[pageKey] { grouped[keys[0]] = keys }
+            if alerts == linking[pageKey] { grouped[keys[0]] = (keys, alerts) }
         }
-        let folded = Set(grouped.values.flatMap { $0.dropFirst() })
+        let folded = Set(grouped.values.flatMap { $0.keys.dropFirst() })
         return order.compactMap { key in
             guard let entry = missing[key], !folded.contains(key) else { return nil }
-            if let keys = grouped[key] {
-                let alerts = keys.reduce(0) { $0 + (missing[$1]?.count ?? 0) }
+            if let alerts = grouped[key]?.alerts {
                 return PlacedFinding(entry.first.file, LintFinding(
                     "\(entry.link.annotation) of all \(alerts) alerts in this file that link \(entry.page) names an anchor no heading of it has (first `#\(entry.anchor)`, of alert `\(entry.first.name)`): each opens the page at its top",
                     at: entry.link.range, help: "give the page a heading per alert (or `<a id>`s), or drop the anchors from the links"))

@@ -67,23 +67,17 @@ public struct SectionTemplate: Sendable, Equatable {
     /// The template's sections that some heading begins with: the stricter reading used to decide
     /// which template an unconfigured page follows (`Diagnosis and mitigation` begins with Diagnosis).
     func sectionsLeading(_ headings: [String]) -> [String] {
-        sections.filter { section in
-            let wanted = Self.normalizedWords(section)
-            return headings.contains { heading in
-                let words = Self.normalizedWords(heading)
-                return !wanted.isEmpty && words.count >= wanted.count && zip(words, wanted).allSatisfy { Self.stem($0) == Self.stem($1) }
-            }
-        }
+        sections.filter { section in headings.contains { Self.heading($0, matches: section, leading: true) } }
     }
 
     /// Whether a heading is this section: its words contain the section's words in order, each
     /// compared by its first six letters (`Mitigating` is Mitigation, `Diagnosis and mitigation`
-    /// is both, `Containment` is Contain).
-    static func heading(_ heading: String, matches section: String) -> Bool {
+    /// is both, `Containment` is Contain); with `leading`, only at the heading's start.
+    static func heading(_ heading: String, matches section: String, leading: Bool = false) -> Bool {
         let words = normalizedWords(heading)
         let wanted = normalizedWords(section)
         guard !wanted.isEmpty, words.count >= wanted.count else { return false }
-        for start in 0...(words.count - wanted.count) where zip(words[start...], wanted).allSatisfy({ stem($0) == stem($1) }) {
+        for start in 0...(leading ? 0 : words.count - wanted.count) where zip(words[start...], wanted).allSatisfy({ stem($0) == stem($1) }) {
             return true
         }
         return false
