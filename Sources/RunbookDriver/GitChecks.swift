@@ -148,17 +148,25 @@ public enum GitChecks {
 
     /// The watches of every file, answered on a second thread while the walk reads trees: each
     /// change of a watched file is searched (its previous version read and scanned) there, in the
-    /// order the walk met them, so each watch ends with the same origin as a search in the walk.
-    /// The walk follows a file until its watches are known to be answered; it may read a few
-    /// changes more than needed (at most `backlog` searches wait), which are then ignored.
-    // @unchecked: `watches` and `open` are guarded by `lock`; the searches run on `queue` only.
+    /// order the walk met the file's changes, so each watch ends with the same origin as a search in
+    /// the walk. A file's changes are searched in batches, its versions read one after the other:
+    /// git stores a file's versions as deltas on one another, and libgit2 keeps the bases it
+    /// unpacked, so consecutive versions of one file cost one delta each where versions read in
+    /// commit order (each file's between every other file's) unpack the whole chain every time.
+    /// The batches double (1, 2, 4, … up to `largestBatch` changes), so the walk follows a file at
+    /// most about twice as far as its watches need (those extra changes are then ignored).
+    // @unchecked: `watches`, `open`, `pending` and `batchSizes` are guarded by `lock`; the searches run on `queue` only.
     final class WatchSearch: @unchecked Sendable {
         private let lock = NSLock()
         private var watches: [String: [LineWatch]] = [:]
         /// Files with a watch still unanswered.
         private var open: Set<String> = []
+        /// Changes met by the walk and not yet searched, newest first, by file.
+        private var pending: [String: [GitHistory.Change]] = [:]
+        /// How many changes of each file the next batch waits for.
+        private var batchSizes: [String: Int] = [:]
         private let queue = DispatchQueue(label: "rbc.history.watch-search")
-        private let backlog = DispatchSemaphore(value: 512)
+        static let largestBatch = 64
 
         func register(_ path: String, _ list: [LineWatch]) {
             lock.withLock {
@@ -172,23 +180,37 @@ public enum GitChecks {
 
         /// Queues the search of one change; returns whether the walk should still follow the file.
         func search(_ change: GitHistory.Change) -> Bool {
-            guard isOpen(change.path) else { return false }
-            backlog.wait()
-            queue.async { [self] in
-                defer { backlog.signal() }
-                guard var list = lock.withLock({ open.contains(change.path) ? watches[change.path] : nil }) else { return }
+            let batch: [GitHistory.Change]? = lock.withLock {
+                guard open.contains(change.path) else { return nil }
+                pending[change.path, default: []].append(change)
+                let size = batchSizes[change.path] ?? 1
+                guard let waiting = pending[change.path], waiting.count >= size else { return [] }
+                batchSizes[change.path] = min(size * 2, Self.largestBatch)
+                pending[change.path] = nil
+                return waiting
+            }
+            guard let batch else { return false }
+            if !batch.isEmpty { queue.async { [self] in searchBatch(batch) } }
+            return true
+        }
+
+        /// Searches a file's changes, newest first, until its watches are answered.
+        private func searchBatch(_ batch: [GitHistory.Change]) {
+            guard let path = batch.first?.path,
+                  var list = lock.withLock({ open.contains(path) ? watches[path] : nil }) else { return }
+            for change in batch {
                 change.withPreviousContent { previous in
                     for index in list.indices where list[index].origin == nil {
                         if !(previous.map { list[index].isContained(in: $0) } ?? false) { list[index].origin = .commit(historyCommit(change.commit)) }
                     }
                 }
-                let stillOpen = list.contains { $0.origin == nil }
-                lock.withLock {
-                    watches[change.path] = list
-                    if !stillOpen { open.remove(change.path) }
-                }
+                if !list.contains(where: { $0.origin == nil }) { break }
             }
-            return true
+            let stillOpen = list.contains { $0.origin == nil }
+            lock.withLock {
+                watches[path] = list
+                if !stillOpen { open.remove(path) }
+            }
         }
 
         /// Answers the file's open watches from an index's origins (after the queued searches,
@@ -219,8 +241,15 @@ public enum GitChecks {
             return result
         }
 
-        /// Waits for the queued searches.
-        func finish() { queue.sync {} }
+        /// Searches every change met so far, and waits for the searches.
+        func finish() {
+            let batches = lock.withLock {
+                defer { pending = [:] }
+                return Array(pending.values)
+            }
+            for batch in batches { queue.async { [self] in searchBatch(batch) } }
+            queue.sync {}
+        }
 
         /// A file's watches (answered as far as the searches went).
         func watches(of path: String) -> [LineWatch] { lock.withLock { watches[path] ?? [] } }
