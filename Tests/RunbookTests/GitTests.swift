@@ -218,10 +218,10 @@ enum GitFixtures {
         }
     }
 
-    /// RB020 over many versions of two files whose changes interleave: the searches read each file's
-    /// versions in batches (1, 2, 4, 8 … changes), and the answer is still the newest commit before
-    /// which a text was not in the file — here a rollback changed, then briefly replaced and restored,
-    /// and a file renamed on the way. Warm (the stored index) and cold answer alike.
+    /// RB020 over many versions of two files whose changes interleave, searched on the second thread
+    /// while the walk goes on: the answer is the newest commit before which a text was not in the
+    /// file — here a rollback changed, then briefly replaced and restored, and a file renamed on the
+    /// way — and warm (the stored index) and cold answer alike.
     @Test func rollbackDriftAcrossManyVersions() throws {
         let repo = try TemporaryRepository()
         for version in 1...20 {
@@ -246,6 +246,51 @@ enum GitFixtures {
             #expect(notes.filter { $0.hasPrefix("= note: step last changed in") && $0.hasSuffix("(2026-01-18)") }.count == 1, "\(cache): \(notes)")
             #expect(notes.filter { $0.hasPrefix("= note: rollback last changed in") && $0.hasSuffix("(2026-01-01)") }.count == 1, "\(cache): \(notes)")
         }
+    }
+
+    /// `rbc history` prints each runbook's last change (renames followed, edits in the working tree
+    /// marked, untracked files said), skips YAML that is not a runbook in a directory walk, and with
+    /// --rollbacks says where each step and its rollback last changed, marking the drift RB020 reports.
+    @Test func historyCommandPrintsLastChangesAndRollbackOrigins() throws {
+        let repo = try TemporaryRepository()
+        try repo.write("ops/r.yaml", GitFixtures.runbook())
+        try repo.write("old.yaml", GitFixtures.runbook(description: "Old"))
+        try repo.write("edited.yaml", GitFixtures.runbook(description: "E"))
+        try repo.write("config.yaml", "key: value\n")
+        try repo.commit("add", date: "2026-01-01T12:00:00Z")
+        try repo.write("ops/r.yaml", GitFixtures.runbook(command: "kubectl scale deploy/api --replicas=12"))
+        try repo.commit("scale further", date: "2026-02-01T12:00:00Z")
+        try repo.git("mv", "old.yaml", "renamed.yaml")
+        try repo.commit("rename", date: "2026-02-10T12:00:00Z")
+        try repo.write("edited.yaml", GitFixtures.runbook(description: "E, edited"))
+        try repo.write("new.yaml", GitFixtures.runbook(description: "N"))
+        let head = try repo.git("log", "--format=%h", "-n", "3", "--abbrev=10").split(separator: "\n").map(String.init)
+        let (scaled, added) = (head[1], head[2])
+
+        let run = try TestSupport.rbc(["history", "."], in: repo.path)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout == """
+            edited.yaml  2026-01-01  \(added)  Test Author: add (modified since)
+            new.yaml  untracked
+            ops/r.yaml  2026-02-01  \(scaled)  Test Author: scale further
+            renamed.yaml  2026-01-01  \(added)  Test Author: add
+
+            """, "\(run.stdout)")
+
+        let rollbacks = try TestSupport.rbc(["history", "--rollbacks", "ops/r.yaml", "edited.yaml"], in: repo.path)
+        #expect(rollbacks.stdout == """
+            ops/r.yaml  2026-02-01  \(scaled)  Test Author: scale further
+              step `scale`: step changed in \(scaled) (2026-02-01), rollback in \(added) (2026-01-01) — the step is newer (RB020)
+            edited.yaml  2026-01-01  \(added)  Test Author: add (modified since)
+              step `scale`: step changed in \(added) (2026-01-01), rollback in \(added) (2026-01-01)
+
+            """, "\(rollbacks.stdout)")
+        let check = try TestSupport.rbc(["check", "--now", "2026-02-11", "--no-shellcheck", "--format", "concise", "ops/r.yaml", "edited.yaml"], in: repo.path)
+        #expect(check.stdout.contains("ops/r.yaml:12:7: warning[RB020]") && !check.stdout.contains("edited.yaml:12:7: warning[RB020]"), "\(check.stdout)")
+
+        let missing = try TestSupport.rbc(["history", "no-such-dir"], in: repo.path)
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no such file or directory: no-such-dir"), "\(missing.stderr)")
     }
 
     @Test func staleWhenNeitherReviewedNorChangedWithinTheInterval() throws {
