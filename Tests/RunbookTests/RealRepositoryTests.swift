@@ -51,6 +51,36 @@ import Testing
         #expect(broken.count == 1 && broken.first?.contains("#nowhere") == true, "\(run.stdout)")
     }
 
+    // MARK: - Restarts
+
+    /// kubevirt/monitoring's pages restart pods and force a leader re-election with `kubectl delete`
+    /// (the controller recreates them); a warning on each asked for words nobody would write. Deleting
+    /// every pod, forcing one off its node, other kinds and deletes from a file are still reported.
+    @Test func deletingPodsToRestartThemIsNotDestruction() throws {
+        func fence(_ lead: String, _ command: String) -> String { "\(lead)\n\n```bash\n\(command)\n```\n\n" }
+        let restarts = [
+            fence("Delete the lease to allow re-election:", "$ kubectl -n $NAMESPACE delete lease virt-controller"),
+            fence("Alternatively, restart the affected pods:", "$ kubectl -n $NAMESPACE delete pod -l kubevirt.io=virt-controller"),
+            fence("Run this to restart it:", "kubectl delete po/web-0 pods/web-1 --wait=false"),
+            fence("Remove old events:", "oc delete events --field-selector reason=BackOff"),
+        ]
+        let destructive = [
+            fence("Restart everything:", "kubectl delete pods --all -A"),
+            fence("Free the stuck pod:", "kubectl -n db delete pod db-0 --force --grace-period=0"),
+            fence("Free the stuck pod again:", "kubectl -n db delete pod db-0 --grace-period 0"),
+            fence("Remove the claim:", "kubectl delete pvc data-db-0"),
+            fence("Remove both:", "kubectl delete pod,pvc -l app=db"),
+            fence("Remove what the file holds:", "kubectl delete -f app.yaml"),
+        ]
+        let restartPage = Self.page + "## Mitigation\n\n" + restarts.joined()
+        let destructivePage = Self.page + "## Mitigation\n\n" + destructive.joined()
+        let run = try Self.run(["restart.md": restartPage, "destroy.md": destructivePage],
+                               ["check", ".", "--no-git", "--no-shellcheck", "--format", "concise"])
+        let findings = Self.lines(run, "RB006")
+        #expect(!findings.contains { $0.hasPrefix("restart.md") }, "\(run.stdout)")
+        #expect(findings.filter { $0.hasPrefix("destroy.md") }.count == destructive.count, "\(run.stdout)")
+    }
+
     // MARK: - Alert links
 
     /// A link to a page that exists, with an anchor no heading of it has, still opens the right
