@@ -148,21 +148,34 @@ public enum GitChecks {
 
     /// The watches of every file, answered on a second thread while the walk reads trees: each
     /// change of a watched file is searched (its previous version read and scanned) there, in the
-    /// order the walk met them, so each watch ends with the same origin as a search in the walk.
-    /// The walk follows a file until its watches are known to be answered; it may read a few
-    /// changes more than needed (at most `backlog` searches wait), which are then ignored. Versions
-    /// are read in the walk's order (by age), not file by file: a pack stores an object as a delta on
-    /// another, often of another file written near it (`git fast-import` deltas each blob on the one
-    /// before it), and libgit2 keeps the bases it unpacked; reading each file's versions together
-    /// was measured 20 % slower on `make bench`'s repository, with twice the time in zlib.
-    // @unchecked: `watches` and `open` are guarded by `lock`; the searches run on `queue` only.
+    /// order the walk met the file's changes, so each watch ends with the same origin as a search in
+    /// the walk. The walk follows a file until its watches are known to be answered; it may read a
+    /// few changes more than needed (at most `backlog` searches wait), which are then ignored.
+    ///
+    /// A change's previous version is read when the walk meets the file's next older change — the
+    /// commit that wrote that version — not when it meets the change itself: versions are then read
+    /// in the order their commits were written. A pack stores an object as a delta on another,
+    /// usually one written near it (`git fast-import` deltas each blob on the one before it, of
+    /// whatever file), and libgit2 keeps the bases it unpacked, so reading by writing order reuses
+    /// them where reading each version as its successor is met unpacked a chain of ~25 deltas
+    /// per version on `make bench`'s repository.
+    // @unchecked: `watches`, `open` and `unread` are guarded by `lock`; the searches run on `queue` only.
     final class WatchSearch: @unchecked Sendable {
         private let lock = NSLock()
         private var watches: [String: [LineWatch]] = [:]
         /// Files with a watch still unanswered.
         private var open: Set<String> = []
+        /// Per file, the last change met whose previous version is not read yet, with its number
+        /// among the changes taken; and those numbers in the order taken (read from `unreadHead`).
+        private var unread: [String: (change: GitHistory.Change, number: Int)] = [:]
+        private var unreadOrder: [(number: Int, path: String)] = []
+        private var unreadHead = 0
+        private var taken = 0
         private let queue = DispatchQueue(label: "rbc.history.watch-search")
         private let backlog = DispatchSemaphore(value: 512)
+        /// A version not met again within this many changes (of all files) is read anyway: the
+        /// commit that wrote it is far older, and the walk may need its answer to stop.
+        static let readAfter = 4096
 
         func register(_ path: String, _ list: [LineWatch]) {
             lock.withLock {
@@ -174,9 +187,47 @@ public enum GitChecks {
         /// Whether the file has a watch not yet known to be answered.
         func isOpen(_ path: String) -> Bool { lock.withLock { open.contains(path) } }
 
-        /// Queues the search of one change; returns whether the walk should still follow the file.
+        /// Takes one change; returns whether the walk should still follow the file. The change met
+        /// before it (newer) is searched now; this one when the next older change is met, after
+        /// `readAfter` more changes, or at the end.
         func search(_ change: GitHistory.Change) -> Bool {
-            guard isOpen(change.path) else { return false }
+            var due: [GitHistory.Change] = []
+            let isOpen = lock.withLock { () -> Bool in
+                taken += 1
+                while unreadHead < unreadOrder.count, unreadOrder[unreadHead].number <= taken - Self.readAfter {
+                    let (number, path) = unreadOrder[unreadHead]
+                    unreadHead += 1
+                    if let entry = unread[path], entry.number == number {
+                        unread[path] = nil
+                        due.append(entry.change)
+                    }
+                }
+                if unreadHead > Self.readAfter, unreadHead * 2 > unreadOrder.count {
+                    unreadOrder.removeFirst(unreadHead)
+                    unreadHead = 0
+                }
+                guard open.contains(change.path) else {
+                    unread[change.path] = nil
+                    return false
+                }
+                if let newer = unread.updateValue((change, taken), forKey: change.path) { due.append(newer.change) }
+                unreadOrder.append((taken, change.path))
+                return true
+            }
+            for change in due { enqueue(change) }
+            return isOpen
+        }
+
+        /// Searches the changes whose previous version is not read yet (all files).
+        private func readUnread() {
+            let changes = lock.withLock {
+                defer { (unread, unreadOrder, unreadHead) = ([:], [], 0) }
+                return unread.values.sorted { $0.number < $1.number }.map(\.change)
+            }
+            for change in changes { enqueue(change) }
+        }
+
+        private func enqueue(_ change: GitHistory.Change) {
             backlog.wait()
             queue.async { [self] in
                 defer { backlog.signal() }
@@ -192,7 +243,6 @@ public enum GitChecks {
                     if !stillOpen { open.remove(change.path) }
                 }
             }
-            return true
         }
 
         /// Answers the file's open watches from an index's origins (after the queued searches,
@@ -223,8 +273,11 @@ public enum GitChecks {
             return result
         }
 
-        /// Waits for the queued searches.
-        func finish() { queue.sync {} }
+        /// Searches every change taken, and waits for the searches.
+        func finish() {
+            readUnread()
+            queue.sync {}
+        }
 
         /// A file's watches (answered as far as the searches went).
         func watches(of path: String) -> [LineWatch] { lock.withLock { watches[path] ?? [] } }

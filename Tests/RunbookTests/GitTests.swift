@@ -2,7 +2,7 @@
 // the fixtures; rbc reads them through libgit2.
 
 import Foundation
-import RunbookDriver
+@testable import RunbookDriver
 import RunbookGit
 import RunbookSource
 import Testing
@@ -291,6 +291,42 @@ enum GitFixtures {
         let missing = try TestSupport.rbc(["history", "no-such-dir"], in: repo.path)
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("no such file or directory: no-such-dir"), "\(missing.stderr)")
+    }
+
+    /// A change's previous version is read when the walk meets the commit that wrote it, or after
+    /// `readAfter` changes of other files: b.yaml's last change is followed by 4,200 changes of
+    /// a.yaml before the commit that wrote b.yaml's previous version, so that version is read out of
+    /// order. Both files' rollbacks date from the first commit, their steps from their last change.
+    @Test func rollbackDriftWhenAVersionIsWrittenFarBack() throws {
+        let repo = try TemporaryRepository()
+        let changes = GitChecks.WatchSearch.readAfter + 104
+        var stream = ""
+        func file(_ name: String, _ text: String) -> String { "M 100644 inline \(name)\ndata \(text.utf8.count)\n\(text)\n" }
+        func commit(_ number: Int, _ files: String) {
+            let message = "c\(number)"
+            stream += "commit refs/heads/main\ncommitter T <t@example.invalid> \(1_767_225_600 + number * 3600) +0000\n"
+                + "data \(message.utf8.count)\n\(message)\n" + files + "\n"
+        }
+        commit(0, file("a.yaml", GitFixtures.runbook(description: "a 0")) + file("b.yaml", GitFixtures.runbook(description: "b 0")))
+        for number in 1...changes {
+            commit(number, file("a.yaml", GitFixtures.runbook(command: number == changes ? "kubectl scale deploy/api --replicas=12" : "kubectl scale deploy/api --replicas=6",
+                                                          description: "a \(number)")))
+        }
+        commit(changes + 1, file("b.yaml", GitFixtures.runbook(command: "kubectl scale deploy/api --replicas=9", description: "b 1")))
+        let streamFile = repo.url.appendingPathComponent(".git/stream")
+        try stream.write(to: streamFile, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "git fast-import --quiet < .git/stream && git reset -q --hard main"]
+        process.currentDirectoryURL = repo.url
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let run = try TestSupport.rbc(["check", "--now", "2026-12-01", "--no-shellcheck", "--no-cache", "a.yaml", "b.yaml"], in: repo.path)
+        let day = { (number: Int) in GitCommitInfo(id: "", time: Int64(1_767_225_600 + number * 3600), summary: "", author: "").date }
+        #expect(run.stdout.components(separatedBy: "= note: rollback last changed in ").count == 3, "\(run.stdout)")
+        #expect(run.stdout.components(separatedBy: "(\(day(0)))").count == 3, "both rollbacks date from the first commit: \(run.stdout)")
+        #expect(run.stdout.contains("(\(day(changes)))") && run.stdout.contains("(\(day(changes + 1)))"), "\(run.stdout)")
     }
 
     @Test func staleWhenNeitherReviewedNorChangedWithinTheInterval() throws {
