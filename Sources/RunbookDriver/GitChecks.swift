@@ -146,20 +146,21 @@ public enum GitChecks {
         }
     }
 
-    /// The watches of every file, answered on a second thread while the walk reads trees: each
-    /// change of a watched file is searched (its previous version read and scanned) there, in the
-    /// order the walk met the file's changes, so each watch ends with the same origin as a search in
-    /// the walk. The walk follows a file until its watches are known to be answered; it may read a
-    /// few changes more than needed (at most `backlog` searches wait), which are then ignored.
+    /// The watches of every file, answered as the walk goes: each change of a watched file is
+    /// searched (its previous version read and scanned) in the order the walk met the file's
+    /// changes, so each watch ends with the origin a search of every version would give. The walk
+    /// follows a file until its watches are known to be answered; it may read a few changes more
+    /// than needed, which are then ignored.
     ///
     /// A change's previous version is read when the walk meets the file's next older change — the
-    /// commit that wrote that version — not when it meets the change itself: versions are then read
-    /// in the order their commits were written. A pack stores an object as a delta on another,
-    /// usually one written near it (`git fast-import` deltas each blob on the one before it, of
-    /// whatever file), and libgit2 keeps the bases it unpacked, so reading by writing order reuses
-    /// them where reading each version as its successor is met unpacked a chain of ~25 deltas
-    /// per version on `make bench`'s repository.
-    // @unchecked: `watches`, `open` and `unread` are guarded by `lock`; the searches run on `queue` only.
+    /// commit that wrote that version — not when it meets the change itself, so versions are read
+    /// in the order their commits were written; and they are read `batch` at a time, between
+    /// stretches of the walk that read only trees. A pack stores an object as a delta on another,
+    /// usually one written near it (`git fast-import` deltas each blob on the blob before it, of
+    /// whatever file), and libgit2 keeps the bases it unpacked in one 16 MiB cache: reading each
+    /// version as its successor was met, on a second thread beside the walk's tree reads, unpacked
+    /// chains of ~25 deltas per version and per tree on `make bench`'s repository.
+    // @unchecked: `watches` and `open` are guarded by `lock` (the walk's callbacks are its only callers).
     final class WatchSearch: @unchecked Sendable {
         private let lock = NSLock()
         private var watches: [String: [LineWatch]] = [:]
@@ -171,8 +172,10 @@ public enum GitChecks {
         private var unreadOrder: [(number: Int, path: String)] = []
         private var unreadHead = 0
         private var taken = 0
-        private let queue = DispatchQueue(label: "rbc.history.watch-search")
-        private let backlog = DispatchSemaphore(value: 512)
+        /// Changes whose previous version is due to be read, in the order they became due.
+        private var ready: [GitHistory.Change] = []
+        /// How many due changes are read at once, between stretches of the walk.
+        static let batch = 512
         /// A version not met again within this many changes (of all files) is read anyway: the
         /// commit that wrote it is far older, and the walk may need its answer to stop.
         static let readAfter = 4096
@@ -214,8 +217,10 @@ public enum GitChecks {
                 unreadOrder.append((taken, change.path))
                 return true
             }
-            for change in due { enqueue(change) }
-            return isOpen
+            guard !due.isEmpty else { return isOpen }
+            ready += due
+            if ready.count >= Self.batch { readReady() }
+            return isOpen && self.isOpen(change.path)
         }
 
         /// Searches the changes whose previous version is not read yet (all files).
@@ -224,14 +229,16 @@ public enum GitChecks {
                 defer { (unread, unreadOrder, unreadHead) = ([:], [], 0) }
                 return unread.values.sorted { $0.number < $1.number }.map(\.change)
             }
-            for change in changes { enqueue(change) }
+            ready += changes
+            readReady()
         }
 
-        private func enqueue(_ change: GitHistory.Change) {
-            backlog.wait()
-            queue.async { [self] in
-                defer { backlog.signal() }
-                guard var list = lock.withLock({ open.contains(change.path) ? watches[change.path] : nil }) else { return }
+        /// Reads the due versions, in order.
+        private func readReady() {
+            let changes = ready
+            ready = []
+            for change in changes {
+                guard var list = lock.withLock({ open.contains(change.path) ? watches[change.path] : nil }) else { continue }
                 change.withPreviousContent { previous in
                     for index in list.indices where list[index].origin == nil {
                         if !(previous.map { list[index].isContained(in: $0) } ?? false) { list[index].origin = .commit(historyCommit(change.commit)) }
@@ -273,11 +280,8 @@ public enum GitChecks {
             return result
         }
 
-        /// Searches every change taken, and waits for the searches.
-        func finish() {
-            readUnread()
-            queue.sync {}
-        }
+        /// Searches every change taken.
+        func finish() { readUnread() }
 
         /// A file's watches (answered as far as the searches went).
         func watches(of path: String) -> [LineWatch] { lock.withLock { watches[path] ?? [] } }
