@@ -101,7 +101,8 @@ public enum RunbookDiscovery {
         return runbookExtensions.contains((name as NSString).pathExtension.lowercased())
     }
 
-    /// Whether a file found by walking is a runbook: for YAML a top-level `runbook:` key; for Markdown
+    /// Whether a file found by walking is a runbook: for YAML a top-level `runbook:` key holding a
+    /// mapping (or a flow collection: a broken runbook is still reported); for Markdown
     /// front matter naming `severity` or `runbook`, or a steps-like `##` section.
     public static func looksLikeRunbook(_ file: SourceFile) -> Bool {
         Compiler.isMarkdown(file.path) ? looksLikeMarkdownRunbook(file) : looksLikeYAMLRunbook(file)
@@ -134,6 +135,19 @@ public enum RunbookDiscovery {
         return false
     }
 
+    /// Whether the value after a top-level `runbook:` can be a mapping: nothing (the mapping follows,
+    /// indented), a comment, a flow collection (a mistyped runbook is still checked), an anchor, a tag or an alias. Other tools' files say
+    /// `runbook: page.md` (a scalar naming their runbook): those are not runbooks.
+    static func opensMapping(_ bytes: [UInt8], after colon: Int) -> Bool {
+        var index = colon
+        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
+        guard index < bytes.count else { return true }
+        switch bytes[index] {
+        case 0x0A, 0x0D, UInt8(ascii: "#"), UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "&"), UInt8(ascii: "!"), UInt8(ascii: "*"): return true
+        default: return false
+        }
+    }
+
     static func looksLikeYAMLRunbook(_ file: SourceFile) -> Bool {
         let bytes = file.bytes
         let key = Array("runbook".utf8)
@@ -142,7 +156,7 @@ public enum RunbookDiscovery {
             if bytes.count - lineStart > key.count, Array(bytes[lineStart..<lineStart + key.count]) == key {
                 var index = lineStart + key.count
                 while index < bytes.count, bytes[index] == 0x20 { index += 1 }
-                if index < bytes.count, bytes[index] == UInt8(ascii: ":") { return true }
+                if index < bytes.count, bytes[index] == UInt8(ascii: ":"), opensMapping(bytes, after: index + 1) { return true }
             }
             guard let newline = bytes[lineStart...].firstIndex(of: 0x0A) else { break }
             lineStart = newline + 1
