@@ -97,7 +97,13 @@ public enum RunbookDiscovery {
     /// `runbookExtensions` holds the name's extension (in any case).
     static func hasRunbookExtension(_ name: String) -> Bool {
         guard let dot = name.utf8.lastIndex(of: UInt8(ascii: ".")), name.utf8.distance(from: dot, to: name.utf8.endIndex) <= 9 else { return false }
-        // Cheap pre-check on the last bytes, then the same test as before on the few that pass.
+        // A dot after the name's first byte followed by ASCII letters only is the extension exactly as
+        // NSString reads it, and is decided here (a walk meets thousands); anything else asks NSString.
+        let utf8 = name.utf8
+        let letters = utf8[utf8.index(after: dot)...]
+        if dot != utf8.startIndex, !letters.isEmpty, letters.allSatisfy({ ($0 | 0x20) >= UInt8(ascii: "a") && ($0 | 0x20) <= UInt8(ascii: "z") }) {
+            return runbookExtensions.contains(String(decoding: letters.map { $0 | 0x20 }, as: UTF8.self))
+        }
         return runbookExtensions.contains((name as NSString).pathExtension.lowercased())
     }
 
