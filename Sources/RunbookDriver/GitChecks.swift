@@ -159,7 +159,7 @@ public enum GitChecks {
     /// usually one written near it (`git fast-import` deltas each blob on the blob before it, of
     /// whatever file), and libgit2 keeps the bases it unpacked in one 16 MiB cache: reading each
     /// version as its successor was met, on a second thread beside the walk's tree reads, unpacked
-    /// chains of ~25 deltas per version and per tree on `make bench`'s repository.
+    /// a chain of ~25 deltas per version on `make bench`'s repository.
     // @unchecked: `watches` and `open` are guarded by `lock` (the walk's callbacks are its only callers).
     final class WatchSearch: @unchecked Sendable {
         private let lock = NSLock()
