@@ -4,6 +4,7 @@
 
 import Dispatch
 import Foundation
+@testable import RunbookDriver
 import RunbookSource
 import Testing
 
@@ -373,6 +374,31 @@ import Testing
             let run = try Self.plainCheck(arguments, in: root.path, xdg: xdg)
             #expect(run.answer == fresh.answer && run.use == "none")
         }
+    }
+
+    /// Excludes are matched on a path made absolute without `URL` when it is plain; the result must be
+    /// Foundation's for every path, plain or not.
+    @Test func plainPathsAreStandardizedAsFoundationDoes() throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        // Relative names are taken against the working directory, which tests share: it is not changed.
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("d i r/sub"), withIntermediateDirectories: true)
+        let names = ["a.yaml", "d i r", "d i r/sub", "d i r/sub/x.md", "runbooks/team-1/rb-2.yaml", "./a.yaml", "../a.yaml", "a/./b.yaml",
+                     "a/../b.yaml", "a//b.yaml", "a/", ".", "..", "...", "a/.../b", ".hidden/x.yaml", "x.yaml.", "%20.yaml", "a%2Fb.yaml",
+                     "é/ü.yaml", "e\u{301}.yaml", "~/x.yaml", "~x.yaml", "a~/b.yaml", "#x?.yaml", "a;b.yaml", "a:b.yaml", "a\\b.yaml", "a b/ c .yaml", ""]
+        var compared = 0
+        for name in names + names.map { root.path + "/" + $0 } + ["/", "//", "/tmp", "/tmp/", "/./tmp", "/tmp/../etc", "/etc//passwd"] {
+            let expected = name.isEmpty ? nil : URL(fileURLWithPath: name).standardizedFileURL.path
+            if let fast = Configuration.plainAbsolutePath(name) {
+                #expect(fast == expected, "\(name): \(fast) vs Foundation's \(expected ?? "nil")")
+                compared += 1
+            }
+        }
+        #expect(compared >= 30, "the plain paths took the shortcut")
+        let config = Configuration(directory: root.path, file: nil)
+        #expect(config.relativePath(root.path + "/d i r/sub/x.md") == "d i r/sub/x.md")
+        #expect(config.relativePath(root.path + "/a/../b.yaml") == "b.yaml")
+        #expect(config.relativePath("/elsewhere/b.yaml") == nil)
     }
 
     @Test func concurrentRunsAndCleaningKeepTheAnswer() throws {
