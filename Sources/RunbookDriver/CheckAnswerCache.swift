@@ -163,6 +163,10 @@ public enum AnswerCacheUse: Sendable, Equatable {
 /// Encoded as a header, one record per file, the files' output order, and the files' rendered parts
 /// laid end to end in that order: the stored output itself, so an unchanged tree prints it as read,
 /// and a changed file's part is replaced by copying the slices around it (no part is decoded).
+///
+/// A run that changes a few files' records writes only those, as the entry's changes (a second,
+/// small entry naming the stored entry it applies to by `identity`), not the whole entry again;
+/// when the changes grow past `changesLimit` files the whole entry is written afresh.
 struct AnswerEntry {
     struct File {
         var path: String
@@ -193,8 +197,16 @@ struct AnswerEntry {
     var discoverySignature: [String]
     /// The stored concatenation of the parts, while no part has been replaced (the output as read).
     var storedOutput: ArraySlice<UInt8>?
+    /// Names this entry as written, so that changes written for it are never applied to another.
+    var identity = UInt64.random(in: 1...UInt64.max)
+    /// The files whose records differ from the written entry (to be written as its changes).
+    var changed: Set<Int> = []
 
     static let formatMark = 2
+    static let changesMark = 1
+
+    /// Up to this many changed files are written as changes rather than as a new entry.
+    var changesLimit: Int { max(16, files.count / 32) }
 
     /// The files' indices sorted by path.
     static func outputOrder(_ files: [File]) -> [Int] {
@@ -204,6 +216,86 @@ struct AnswerEntry {
     mutating func replace(_ index: Int, with file: File) {
         files[index] = file
         storedOutput = nil
+        changed.insert(index)
+    }
+
+    /// Writes what changed since the entry was read (or the entry afresh when that is much).
+    func store(in store: ContentCache, key: String) {
+        if changed.isEmpty { return }
+        if changed.count <= changesLimit {
+            store.put("answer-changes", key, encodedChanges())
+        } else {
+            var fresh = self
+            fresh.identity = UInt64.random(in: 1...UInt64.max)
+            fresh.changed = []
+            store.put("answer", key, fresh.encoded())
+        }
+    }
+
+    /// A file's record; its part is placed by `offset` (the entry) or follows the record (changes).
+    static func encode(_ file: File, offset: Int, into writer: inout CacheWriter) {
+        writer.string(file.path)
+        writer.int(file.explicit ? 1 : 0)
+        writer.optionalString(file.walkRoot)
+        for value in [file.stamp.device, file.stamp.inode, file.stamp.size, file.stamp.mode, file.stamp.modified, file.stamp.changed] {
+            writer.int(value)
+        }
+        writer.data(file.key)
+        writer.int((file.checked ? 1 : 0) | (file.failing ? 2 : 0) | (file.usage ? 4 : 0))
+        writer.int(offset)
+        writer.int(file.fragment.count)
+        for count in [file.errors, file.warnings, file.infos, file.safeFixes, file.unsafeFixes] { writer.int(count) }
+    }
+
+    /// A record as `encode` wrote it: the file without its part, and the part's offset and length.
+    static func decodeRecord(_ reader: inout CacheReader, limit: Int) -> (File, offset: Int, length: Int)? {
+        guard let path = reader.string(), let explicit = reader.int(), let walkRoot = reader.optionalString(),
+              let device = reader.int(), let inode = reader.int(), let size = reader.int(), let mode = reader.int(),
+              let modified = reader.int(), let changed = reader.int(),
+              let key = reader.data(), let flags = reader.int(), let offset = reader.int(), let length = reader.int(),
+              let errors = reader.int(), let warnings = reader.int(), let infos = reader.int(), let safeFixes = reader.int(),
+              let unsafeFixes = reader.int(), length >= 0, length <= limit, offset >= 0, offset <= limit else { return nil }
+        let stamp = FileStamp(device: device, inode: inode, size: size, mode: mode, modified: modified, changed: changed)
+        let file = File(path: path, explicit: explicit == 1, walkRoot: walkRoot, stamp: stamp, key: key, checked: flags & 1 != 0,
+                        fragment: [], errors: errors, warnings: warnings, infos: infos, safeFixes: safeFixes,
+                        unsafeFixes: unsafeFixes, failing: flags & 2 != 0, usage: flags & 4 != 0)
+        return (file, offset, length)
+    }
+
+    /// The changed files' records (each with its part), the moment, and the identity of the entry they apply to.
+    func encodedChanges() -> [UInt8] {
+        var writer = CacheWriter()
+        writer.int(Self.changesMark)
+        writer.int(Int(bitPattern: UInt(identity)))
+        writer.int(moment)
+        writer.int(changed.count)
+        for index in changed.sorted() {
+            writer.int(index)
+            Self.encode(files[index], offset: 0, into: &writer)
+            writer.raw(files[index].fragment)
+        }
+        return writer.bytes
+    }
+
+    /// The entry with its stored changes applied; unchanged when they are for another entry (written
+    /// before the entry was replaced) or damaged, since the entry alone is still an answer, only older.
+    func applying(changes bytes: [UInt8]?) -> AnswerEntry {
+        guard let bytes else { return self }
+        var reader = CacheReader(bytes)
+        guard reader.int() == Self.changesMark, let identity = reader.int(), UInt64(UInt(bitPattern: identity)) == self.identity,
+              let moment = reader.int(), let count = reader.int(), count > 0, count <= files.count else { return self }
+        var entry = self
+        for _ in 0..<count {
+            guard let index = reader.int(), index >= 0, index < files.count, !entry.changed.contains(index),
+                  var (file, _, length) = Self.decodeRecord(&reader, limit: bytes.count), file.path == files[index].path,
+                  let fragment = reader.raw(length) else { return self }
+            file.fragment = fragment
+            entry.replace(index, with: file)
+        }
+        guard reader.atEnd else { return self }
+        entry.moment = moment
+        if entry.whole == nil { entry.recount() }
+        return entry
     }
 
     func encoded() -> [UInt8] {
@@ -211,6 +303,7 @@ struct AnswerEntry {
         let partsSize = files.reduce(0) { $0 + $1.fragment.count }
         writer.reserve(partsSize + files.count * 256 + (whole?.utf8.count ?? 0) + 1024)
         writer.int(Self.formatMark)
+        writer.int(Int(bitPattern: UInt(identity)))
         writer.int(moment)
         writer.int(discoverySignature.count)
         for part in discoverySignature { writer.string(part) }
@@ -226,19 +319,7 @@ struct AnswerEntry {
             offset += files[index].fragment.count
         }
         writer.int(files.count)
-        for (index, file) in files.enumerated() {
-            writer.string(file.path)
-            writer.int(file.explicit ? 1 : 0)
-            writer.optionalString(file.walkRoot)
-            for value in [file.stamp.device, file.stamp.inode, file.stamp.size, file.stamp.mode, file.stamp.modified, file.stamp.changed] {
-                writer.int(value)
-            }
-            writer.data(file.key)
-            writer.int((file.checked ? 1 : 0) | (file.failing ? 2 : 0) | (file.usage ? 4 : 0))
-            writer.int(offsets[index])
-            writer.int(file.fragment.count)
-            for count in [file.errors, file.warnings, file.infos, file.safeFixes, file.unsafeFixes] { writer.int(count) }
-        }
+        for (index, file) in files.enumerated() { Self.encode(file, offset: offsets[index], into: &writer) }
         for index in order { writer.int(index) }
         writer.int(partsSize)
         for index in order { writer.raw(files[index].fragment) }
@@ -247,7 +328,7 @@ struct AnswerEntry {
 
     static func decode(_ bytes: [UInt8]) -> AnswerEntry? {
         var reader = CacheReader(bytes)
-        guard reader.int() == formatMark, let moment = reader.int(), let signatureCount = reader.int(), signatureCount >= 0,
+        guard reader.int() == formatMark, let identity = reader.int(), let moment = reader.int(), let signatureCount = reader.int(), signatureCount >= 0,
               signatureCount <= bytes.count else { return nil }
         var signature: [String] = []
         for _ in 0..<signatureCount {
@@ -268,16 +349,8 @@ struct AnswerEntry {
         files.reserveCapacity(count)
         places.reserveCapacity(count)
         for _ in 0..<count {
-            guard let path = reader.string(), let explicit = reader.int(), let walkRoot = reader.optionalString(),
-                  let device = reader.int(), let inode = reader.int(), let size = reader.int(), let mode = reader.int(),
-                  let modified = reader.int(), let changed = reader.int(),
-                  let key = reader.data(), let flags = reader.int(), let offset = reader.int(), let length = reader.int(),
-                  let errors = reader.int(), let warnings = reader.int(), let infos = reader.int(), let safeFixes = reader.int(),
-                  let unsafeFixes = reader.int() else { return nil }
-            let stamp = FileStamp(device: device, inode: inode, size: size, mode: mode, modified: modified, changed: changed)
-            files.append(File(path: path, explicit: explicit == 1, walkRoot: walkRoot, stamp: stamp, key: key, checked: flags & 1 != 0,
-                              fragment: [], errors: errors, warnings: warnings, infos: infos, safeFixes: safeFixes,
-                              unsafeFixes: unsafeFixes, failing: flags & 2 != 0, usage: flags & 4 != 0))
+            guard let (file, offset, length) = decodeRecord(&reader, limit: bytes.count) else { return nil }
+            files.append(file)
             places.append((offset, length))
         }
         // The order is a permutation of the files, and the parts in that order tile the stored output.
@@ -286,8 +359,7 @@ struct AnswerEntry {
         var seen = [Bool](repeating: false, count: count)
         var expected = 0
         for _ in 0..<count {
-            guard let index = reader.int(), index >= 0, index < count, !seen[index], places[index].offset == expected,
-                  places[index].length >= 0, places[index].length <= bytes.count else { return nil }
+            guard let index = reader.int(), index >= 0, index < count, !seen[index], places[index].offset == expected else { return nil }
             seen[index] = true
             order.append(index)
             expected += places[index].length
@@ -298,7 +370,7 @@ struct AnswerEntry {
             files[index].fragment = parts[start..<(start + places[index].length)]
         }
         return AnswerEntry(moment: moment, files: files, order: order, whole: whole, summary: summary, exitCode: exitCode,
-                           discoverySignature: signature, storedOutput: parts)
+                           discoverySignature: signature, storedOutput: parts, identity: UInt64(UInt(bitPattern: identity)))
     }
 
     /// The output of fragment mode: the files' parts in output order.
@@ -343,7 +415,8 @@ extension CheckSession {
             return rendered(run(paths: paths, options: options, configuration: configuration), renderer: renderer)
         }
         let signature = discoverySignature(inputs)
-        if let stored = cache.store.get("answer", key).flatMap(AnswerEntry.decode), stored.discoverySignature == signature,
+        if let stored = cache.store.get("answer", key).flatMap(AnswerEntry.decode)?.applying(changes: cache.store.get("answer-changes", key)),
+           stored.discoverySignature == signature,
            stored.files.count == inputs.candidates.count,
            zip(stored.files, inputs.candidates).allSatisfy({ $0.path == $1.path && $0.explicit == $1.explicit && $0.walkRoot == $1.walkRoot }) {
             if let answer = reuse(stored, key: key, moment: moment, inputs: inputs, config: config, options: options,
@@ -418,8 +491,11 @@ extension CheckSession {
             var settings = config.compileSettings(for: file.path)
             settings.inferredSeverity = config.defaultSeverity(for: file.path)
             if cache.key(for: source, explicit: file.explicit, settings: settings).utf8.elementsEqual(file.key) {
-                if stamp != file.stamp || stamp.settled(before: moment) != file.stamp.settled(before: stored.moment) { refreshed = true }
-                entry.files[index].stamp = stamp
+                if stamp != file.stamp || stamp.settled(before: moment) != file.stamp.settled(before: stored.moment) {
+                    refreshed = true
+                    entry.files[index].stamp = stamp
+                    entry.changed.insert(index)
+                }
             } else {
                 stale.append(index)
             }
@@ -429,7 +505,7 @@ extension CheckSession {
             if refreshed {
                 // Stat data checked by content this time is remembered, so the next run trusts it.
                 entry.moment = moment
-                cache.store.put("answer", key, entry.encoded())
+                entry.store(in: cache.store, key: key)
             }
             var answer = CheckAnswer(output: entry.whole ?? String(decoding: entry.storedOutput ?? entry.splicedOutput()[...], as: UTF8.self),
                                      summary: entry.summary, exitCode: entry.exitCode)
@@ -456,7 +532,7 @@ extension CheckSession {
         }
         entry.recount()
         entry.moment = moment
-        cache.store.put("answer", key, entry.encoded())
+        entry.store(in: cache.store, key: key)
         var answer = CheckAnswer(output: String(decoding: entry.splicedOutput(), as: UTF8.self), summary: entry.summary, exitCode: entry.exitCode)
         answer.cachedFiles = entry.summary.filesChecked - candidates.count + answered.files.filter { $0?.cached == true }.count
         answer.answerCache = .spliced(stale.count)

@@ -401,6 +401,60 @@ import Testing
         #expect(config.relativePath("/elsewhere/b.yaml") == nil)
     }
 
+    /// A run that changes a few files writes only their records (the entry's changes); many changes
+    /// write the entry afresh. Either way, and with the changes damaged, the answer is a cold run's.
+    @Test func changedFilesAreWrittenAloneUntilTheyAreMany() throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let xdg = root.appendingPathComponent("xdg").path
+        func write(_ index: Int, _ command: String) throws {
+            try "runbook:\n  name: r\(index)\n  severity: P3\n  owner: ops\n  steps:\n    - {id: s, action: execute_command, command: \"\(command)\", timeout: 1m}\n"
+                .write(to: root.appendingPathComponent("rb-\(index).yaml"), atomically: false, encoding: .utf8)
+        }
+        for index in 0..<40 { try write(index, "rm -rf /tmp/$x") }
+        Thread.sleep(forTimeInterval: 3.2)
+        let arguments = [".", "--no-git", "--no-shellcheck", "--now", "2026-12-04"]
+        func entry(_ namespace: String) throws -> Data? {
+            let directory = xdg + "/rbc/" + ContentCache.formatVersion + "/" + namespace
+            guard let names = FileManager.default.enumerator(atPath: directory)?.compactMap({ $0 as? String }).filter({ $0.contains("/") && !$0.contains(".tmp") }) else { return nil }
+            #expect(names.count <= 1)
+            return try names.first.map { try Data(contentsOf: URL(fileURLWithPath: directory + "/" + $0)) }
+        }
+        func agree(_ stage: String, expecting use: String) throws {
+            let fresh = try Self.plainCheck(arguments + ["--no-cache"], in: root.path, xdg: xdg)
+            let cached = try Self.plainCheck(arguments, in: root.path, xdg: xdg)
+            #expect(cached.answer == fresh.answer, "\(stage): the cached answer differs:\n\(cached.answer)\n---\n\(fresh.answer)")
+            #expect(cached.use == use, "\(stage): \(cached.use)")
+        }
+        try agree("first run", expecting: "none")
+        let written = try #require(try entry("answer"))
+        try write(3, "true")
+        try agree("one file changed", expecting: "spliced")
+        #expect(try entry("answer") == written, "the entry itself is not written again")
+        let changes = try #require(try entry("answer-changes"))
+        try agree("unchanged since", expecting: "whole")
+        try write(7, "kubectl delete ns prod")
+        try agree("another file changed", expecting: "spliced")
+        #expect(try entry("answer") == written && entry("answer-changes") != changes, "the changes hold both files")
+        try write(3, "rm -rf /tmp/$x")
+        try agree("the first file changed back", expecting: "spliced")
+        // Damaged changes: the entry alone is an older answer, and the files changed since are checked again.
+        let changesPath = try #require(FileManager.default.enumerator(atPath: xdg + "/rbc/" + ContentCache.formatVersion + "/answer-changes")?
+            .compactMap { $0 as? String }.first { $0.contains("/") })
+        let fullPath = xdg + "/rbc/" + ContentCache.formatVersion + "/answer-changes/" + changesPath
+        var damaged = try Data(contentsOf: URL(fileURLWithPath: fullPath))
+        damaged[damaged.count / 2] ^= 0x10
+        try damaged.write(to: URL(fileURLWithPath: fullPath))
+        try agree("damaged changes", expecting: "spliced")
+        for index in 10..<30 { try write(index, "shutdown -r now") }
+        try agree("twenty files changed", expecting: "spliced")
+        #expect(try entry("answer") != written, "many changes write the entry afresh")
+        try agree("unchanged after the rewrite", expecting: "whole")
+        try write(12, "true")
+        try agree("one file changed after the rewrite", expecting: "spliced")
+        try agree("unchanged at last", expecting: "whole")
+    }
+
     @Test func concurrentRunsAndCleaningKeepTheAnswer() throws {
         let root = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
