@@ -9,8 +9,14 @@
 // rule: a file written in the same clock tick as it was read could change without its stat data
 // changing), else when its key is the same. For output formats that render each diagnostic alone
 // (text, concise, github), the entry keeps each file's rendered part, so a run where some files
-// changed recomputes only those and splices them in. Everything else — other files' findings, git
-// history, alert rules, parameters, incident records — is a reason not to use this entry at all.
+// changed recomputes only those and splices them in.
+//
+// What else the answer read is kept with it and compared: with the history rules on, a snapshot of
+// what they read from git (`HistorySnapshot`: each file's repository, path and state, each HEAD),
+// taken before the run; alert rule files, the directories walked for them, what resolving their
+// links listed and read, and parameter files, by stat data that must be old at the entry's moment.
+// Such an answer is only reused whole: a changed file means a full run. Incident records, and
+// `--changed-since`/`--staged`, `--fix` and `--baseline` runs, do not use the entry at all.
 
 import Dispatch
 import Foundation
@@ -132,6 +138,9 @@ struct ObservedRun {
     /// No diagnostic but the files' own (no configuration, discovery or ShellCheck run-level notes).
     var everyDiagnosticIsAFiles: Bool
     var cache: CheckCache?
+    /// Files and directories read besides the candidates: alert rules and what resolving their links
+    /// listed and read (`AlertIndex.reads`), parameter files.
+    var reads: [String] = []
 }
 
 /// What `rbc check` prints: the rendered diagnostics, the summary and the exit code.
@@ -149,8 +158,8 @@ public struct CheckAnswer: Sendable {
 }
 
 public enum AnswerCacheUse: Sendable, Equatable {
-    /// The run is of a kind the entry does not cover (git checks, alert rules, parameters,
-    /// incidents, changed files, `--no-cache`), or no entry was found.
+    /// The run is of a kind the entry does not cover (incident records, changed files,
+    /// `--no-cache`), or no entry was found, or what it depends on changed.
     case notUsed
     /// Every file was unchanged: the stored answer was printed.
     case whole
@@ -195,6 +204,11 @@ struct AnswerEntry {
     var exitCode: Int32
     /// What discovery reported besides the files: walked directories and their diagnostics.
     var discoverySignature: [String]
+    /// With the history rules on: what they read from git (`HistorySnapshot`), taken before the run.
+    var history: HistorySnapshot?
+    /// The stat data of every other file or directory the answer read (nil: it did not exist), taken
+    /// after the run: one changed since is unsettled at this entry's moment, so it is never trusted.
+    var reads: [(path: String, stamp: FileStamp?)] = []
     /// The stored concatenation of the parts, while no part has been replaced (the output as read).
     var storedOutput: ArraySlice<UInt8>?
     /// Names this entry as written, so that changes written for it are never applied to another.
@@ -202,7 +216,7 @@ struct AnswerEntry {
     /// The files whose records differ from the written entry (to be written as its changes).
     var changed: Set<Int> = []
 
-    static let formatMark = 2
+    static let formatMark = 4
     static let changesMark = 1
 
     /// Up to this many changed files are written as changes rather than as a new entry.
@@ -307,6 +321,15 @@ struct AnswerEntry {
         writer.int(moment)
         writer.int(discoverySignature.count)
         for part in discoverySignature { writer.string(part) }
+        writer.int(history.map(\.facts.count) ?? -1)
+        for fact in history?.facts ?? [] { writer.string(fact) }
+        writer.int(reads.count)
+        for read in reads {
+            writer.string(read.path)
+            writer.int(read.stamp == nil ? 0 : 1)
+            let stamp = read.stamp ?? FileStamp()
+            for value in [stamp.device, stamp.inode, stamp.size, stamp.mode, stamp.modified, stamp.changed] { writer.int(value) }
+        }
         writer.optionalString(whole)
         for count in [summary.filesChecked, summary.errors, summary.warnings, summary.infos, summary.safeFixes, summary.unsafeFixes, Int(exitCode)] {
             writer.int(count)
@@ -334,6 +357,28 @@ struct AnswerEntry {
         for _ in 0..<signatureCount {
             guard let part = reader.string() else { return nil }
             signature.append(part)
+        }
+        guard let factCount = reader.int(), factCount >= -1, factCount <= bytes.count else { return nil }
+        var history: HistorySnapshot?
+        if factCount >= 0 {
+            var facts: [String] = []
+            for _ in 0..<factCount {
+                guard let fact = reader.string() else { return nil }
+                facts.append(fact)
+            }
+            history = HistorySnapshot(facts: facts)
+        }
+        guard let readCount = reader.int(), readCount >= 0, readCount <= bytes.count else { return nil }
+        var reads: [(path: String, stamp: FileStamp?)] = []
+        for _ in 0..<readCount {
+            guard let path = reader.string(), let present = reader.int() else { return nil }
+            var values: [Int] = []
+            for _ in 0..<6 {
+                guard let value = reader.int() else { return nil }
+                values.append(value)
+            }
+            let stamp = FileStamp(device: values[0], inode: values[1], size: values[2], mode: values[3], modified: values[4], changed: values[5])
+            reads.append((path, present == 1 ? stamp : nil))
         }
         guard let whole = reader.optionalString() else { return nil }
         var totals: [Int] = []
@@ -370,7 +415,8 @@ struct AnswerEntry {
             files[index].fragment = parts[start..<(start + places[index].length)]
         }
         return AnswerEntry(moment: moment, files: files, order: order, whole: whole, summary: summary, exitCode: exitCode,
-                           discoverySignature: signature, storedOutput: parts, identity: UInt64(UInt(bitPattern: identity)))
+                           discoverySignature: signature, history: history, reads: reads, storedOutput: parts,
+                           identity: UInt64(UInt(bitPattern: identity)))
     }
 
     /// The output of fragment mode: the files' parts in output order.
@@ -415,19 +461,33 @@ extension CheckSession {
             return rendered(run(paths: paths, options: options, configuration: configuration), renderer: renderer)
         }
         let signature = discoverySignature(inputs)
+        // What the history rules read from git, taken once and before any run that computes the answer:
+        // a change during that run then makes the entry's snapshot differ from the next run's.
+        var snapshot: HistorySnapshot?
+        func historySnapshot() -> HistorySnapshot? {
+            guard options.git && options.lint else { return nil }
+            if snapshot == nil { snapshot = HistorySnapshot.of(inputs.candidates.map(\.path)) }
+            return snapshot
+        }
         if let stored = cache.store.get("answer", key).flatMap(AnswerEntry.decode)?.applying(changes: cache.store.get("answer-changes", key)),
            stored.discoverySignature == signature,
-           stored.files.count == inputs.candidates.count,
+           (stored.history != nil) == (options.git && options.lint), stored.files.count == inputs.candidates.count,
            zip(stored.files, inputs.candidates).allSatisfy({ $0.path == $1.path && $0.explicit == $1.explicit && $0.walkRoot == $1.walkRoot }) {
             if let answer = reuse(stored, key: key, moment: moment, inputs: inputs, config: config, options: options,
-                                  cache: cache, renderer: renderer, start: start) {
+                                  cache: cache, renderer: renderer, start: start, history: historySnapshot) {
                 return answer
             }
         }
+        let history = historySnapshot()
         let (report, observed) = runObserving(paths: paths, options: options, configuration: configuration, inputs: inputs, observe: true)
         let answer = rendered(report, renderer: renderer)
-        if let observed, let entry = entry(observed, answer: answer, moment: moment, signature: signature, threshold: options.threshold,
-                                           renderer: renderer, today: options.today) {
+        // Alert rules and parameters make findings of other files (coverage, bindings): never spliced.
+        let splicing = history == nil && options.alerts.isEmpty && config.alerts.rules.isEmpty && options.paramArguments.isEmpty && options.paramFiles.isEmpty
+        if let observed, var entry = entry(observed, answer: answer, moment: moment, signature: signature, threshold: options.threshold,
+                                           renderer: renderer, today: options.today, splicing: splicing) {
+            entry.history = history
+            var seen: Set<String> = []
+            entry.reads = observed.reads.filter { seen.insert($0).inserted }.map { ($0, FileStamp.of($0)) }
             cache.store.put("answer", key, entry.encoded())
         }
         return answer
@@ -447,8 +507,7 @@ extension CheckSession {
     /// candidate files and what every key holds decides it.
     static func answerCache(paths: [String], options: CheckOptions, config: Configuration, inputs: Inputs,
                             format: OutputFormat, color: Bool, version: String) -> (CheckCache, String)? {
-        guard options.cache, !(options.git && options.lint), !inputs.changedMode,
-              options.alerts.isEmpty, config.alerts.rules.isEmpty, options.paramArguments.isEmpty, options.paramFiles.isEmpty else { return nil }
+        guard options.cache, !inputs.changedMode else { return nil }
         if let scope = inputs.incidentScope {
             // Records are read from the incident directory and run journals from the runs directory;
             // a tree with neither has none to read.
@@ -461,8 +520,13 @@ extension CheckSession {
         lint?.shellcheck.enabled = config.lint.shellcheck.enabled && options.shellcheck && options.lint
         let cache = CheckCache(root: CheckCache.root(configuration: config), configuration: config, options: options, lint: lint)
         guard !cache.shellCheckMissing else { return nil }
+        // With the history rules on, the answer also depends on whether the runbooks are being committed
+        // (RB021 stays quiet in a pre-commit hook) and on git, which the entry's snapshot covers.
+        let history = options.git && options.lint ? (options.staged || options.insidePreCommit ? "history being-committed" : "history") : "no-history"
         let key = ContentCache.key(cache.context + ["answer", format.rawValue, color ? "color" : "plain", version,
-                                                    options.threshold.rawValue, "\(paths.count)"] + paths)
+                                                    options.threshold.rawValue, history, "\(paths.count)"] + paths
+                                   + ["alerts \(options.alerts.count)"] + options.alerts + ["params \(options.paramArguments.count)"] + options.paramArguments
+                                   + ["params files \(options.paramFiles.count)"] + options.paramFiles)
         return (cache, key)
     }
 
@@ -474,7 +538,7 @@ extension CheckSession {
     /// The stored answer, if every file is unchanged or (fragment mode) after checking the changed
     /// files again; nil when a full run is needed.
     static func reuse(_ stored: AnswerEntry, key: String, moment: Int, inputs: Inputs, config: Configuration, options: CheckOptions,
-                      cache: CheckCache, renderer: DiagnosticRenderer, start: UInt64) -> CheckAnswer? {
+                      cache: CheckCache, renderer: DiagnosticRenderer, start: UInt64, history: () -> HistorySnapshot?) -> CheckAnswer? {
         var entry = stored
         var stale: [Int] = []
         var refreshed = false
@@ -501,6 +565,15 @@ extension CheckSession {
             }
         }
         let verifyTime = Clock.since(verifyStart)
+        // Alert rules and parameter files: unchanged and already old when the entry was written.
+        for read in stored.reads {
+            guard FileStamp.of(read.path) == read.stamp, read.stamp.map({ $0.settled(before: stored.moment) }) ?? true else { return nil }
+        }
+        // The history findings of a changed file (and run-level history notes) are not kept apart:
+        // any change means a full run, and so does any change in what the history rules read.
+        let historyStart = Clock.now()
+        if let storedHistory = stored.history, !stale.isEmpty || history() != storedHistory { return nil }
+        let historyTime = Clock.since(historyStart)
         if stale.isEmpty {
             if refreshed {
                 // Stat data checked by content this time is remembered, so the next run trusts it.
@@ -511,11 +584,14 @@ extension CheckSession {
                                      summary: entry.summary, exitCode: entry.exitCode)
             answer.cachedFiles = entry.summary.filesChecked
             answer.answerCache = .whole
-            answer.timings = [("verify", verifyTime), ("total", Clock.since(start))]
+            answer.timings = [("verify", verifyTime)] + (stored.history == nil ? [] : [("git", historyTime)]) + [("total", Clock.since(start))]
+            if stored.history != nil { answer.historyCachedFiles = entry.summary.filesChecked }
             return answer
         }
-        // Only the parts of files that changed are computed again, and only when parts were kept.
-        guard entry.whole == nil else { return nil }
+        // Only the parts of files that changed are computed again, and only when parts were kept
+        // (never with alert rules or parameters: other files' findings and the severities depend on them).
+        guard entry.whole == nil, stored.reads.isEmpty, options.alerts.isEmpty, config.alerts.rules.isEmpty,
+              options.paramArguments.isEmpty, options.paramFiles.isEmpty else { return nil }
         var lint = options.lint ? config.lint : nil
         lint?.settings.environment = config.runEnvironment
         lint?.shellcheck.enabled = config.lint.shellcheck.enabled && options.shellcheck && options.lint
@@ -567,9 +643,9 @@ extension CheckSession {
     /// together are exactly the output (checked here, so a format that is not a concatenation is
     /// caught rather than trusted); otherwise the whole output is kept.
     static func entry(_ observed: ObservedRun, answer: CheckAnswer, moment: Int, signature: [String], threshold: Severity,
-                      renderer: DiagnosticRenderer, today: String) -> AnswerEntry? {
+                      renderer: DiagnosticRenderer, today: String, splicing: Bool = true) -> AnswerEntry? {
         guard observed.cache != nil else { return nil }
-        let splices = renderer.rendersEachDiagnosticAlone && observed.everyDiagnosticIsAFiles
+        let splices = splicing && renderer.rendersEachDiagnosticAlone && observed.everyDiagnosticIsAFiles
         var files: [AnswerEntry.File] = []
         files.reserveCapacity(observed.candidates.count)
         for index in observed.candidates.indices {

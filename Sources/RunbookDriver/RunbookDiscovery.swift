@@ -50,10 +50,17 @@ public enum RunbookDiscovery {
     /// build folders are skipped; links are not followed into directories (a link to a file counts).
     /// readdir's entry types spare a stat per entry (a warm check of 10,000 files is mostly this walk).
     static func walk(_ directory: String) -> [String] {
+        var folders: [String] = []
+        return walk(directory, folders: &folders)
+    }
+
+    /// The same, also listing every folder read (whose entries, when they change, change the answer).
+    static func walk(_ directory: String, folders: inout [String]) -> [String] {
         let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         var files: [String] = []
         var pending: [String] = [base]
         while let folder = pending.popLast() {
+            folders.append(folder.isEmpty ? "/" : folder)
             guard let stream = opendir(folder.isEmpty ? "/" : folder) else { continue }
             defer { closedir(stream) }
             while let entry = readdir(stream) {

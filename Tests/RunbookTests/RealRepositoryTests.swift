@@ -151,6 +151,38 @@ import Testing
         #expect(!ir.stdout.contains("\"expression\" : \"github.ref\"") && !ir.stdout.contains("\"expression\":\"github.ref\""), "\(ir.stdout)")
     }
 
+    /// ibtisam-iq/runbook: `… | awk -F/ '{print $NF}'` was "`$NF` is used but the page never sets
+    /// it" (single quotes: awk's field, not the shell's), and `curl -u admin:admin` against a fresh
+    /// SonarQube was "a password written into the runbook" (a published default, not a leak);
+    /// aidotmarket/runbooks: Python printing `"export PGPASSWORD="+shlex.quote(…)` was a password.
+    @Test func singleQuotedTextAndPublishedDefaultsAreNotTheReadersToSet() throws {
+        let page = Self.page + """
+        ## Mitigation
+
+        Check the role and the health:
+
+        ```bash
+        # don't skip this
+        aws iam list-attached-role-policies --role-name $(kubectl get sa fb -o jsonpath='{.metadata.name}' | awk -F/ '{print $NF}')
+        kubectl exec -it api-0 -- sh -c 'echo $HOSTNAME_IN_POD' "$NAMESPACE's"
+        curl -s -u admin:admin http://localhost:9000/api/system/health
+        curl -s -u admin:s3cr3tPa55 http://localhost:9000/api/system/health
+        ```
+
+        Print the exports:
+
+        ```bash
+        railway variables --json | python3 -c 'import json,sys,shlex; v=json.load(sys.stdin); print("export PGPASSWORD="+shlex.quote(v["PGPASSWORD"]))'
+        ```
+
+        """
+        let run = try Self.run(["page.md": page], ["check", "page.md", "--no-git", "--no-shellcheck", "--format", "concise"])
+        let variables = Self.lines(run, "RB032")
+        #expect(variables.count == 1 && variables.first?.contains("`$NAMESPACE`") == true, "\(run.stdout)")
+        let credentials = Self.lines(run, "RB009")
+        #expect(credentials.count == 1 && credentials.first?.contains("10 characters") == true, "\(run.stdout)")
+    }
+
     // MARK: - Alert links
 
     /// A link to a page that exists, with an anchor no heading of it has, still opens the right

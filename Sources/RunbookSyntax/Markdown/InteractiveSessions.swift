@@ -28,21 +28,40 @@ extension MarkdownRunbookParser {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
         let prompted = sessionLanguages.contains(language) || lines.contains { $0.hasPrefix("$ ") || $0 == "$" }
+        // Whether a prompted or a typed line follows each line, computed once: asking the rest of
+        // the fence at every line made a long fence quadratic.
+        var promptFollows = [Bool](repeating: false, count: lines.count + 1)
+        var typedFollows = [Bool](repeating: false, count: lines.count + 1)
+        for line in lines.indices.reversed() {
+            promptFollows[line] = promptFollows[line + 1] || lines[line].hasPrefix("$ ")
+            typedFollows[line] = typedFollows[line + 1] || isTypedLine(lines[line])
+        }
         var index = 0
+        var continuation = ShellContinuation()
         while index < lines.count {
-            // A logical line: continued by a trailing backslash.
+            // A logical line: continued by a trailing backslash (joined once, not per line).
             var end = index
-            var logical = lines[index]
-            while logical.hasSuffix("\\"), end + 1 < lines.count {
+            var parts = [Substring(lines[index])]
+            while parts[parts.count - 1].hasSuffix("\\"), end + 1 < lines.count {
                 end += 1
-                logical = String(logical.dropLast()) + " " + lines[end]
+                parts[parts.count - 1] = parts[parts.count - 1].dropLast()
+                parts.append(Substring(lines[end]))
+            }
+            let logical = parts.count == 1 ? lines[index] : parts.joined(separator: " ")
+            // A line inside a string or a here-document opened above is data, never a command
+            // (`bash -c "` … `psql --version` … `"`).
+            let isData = continuation.isOpen
+            for line in lines[index...end] { continuation.read(line) }
+            if isData {
+                index = end + 1
+                continue
             }
             let typed = logical.hasPrefix("$ ") ? String(logical.dropFirst(2)) : logical
             let rest = lines[(end + 1)...]
             // In a fence with prompts, an unprompted line may still be the host's command whose
             // session shows the prompts (`kubectl exec -it vault-0 sh` then `$ vault status`).
-            let isCommand = !prompted || logical.hasPrefix("$ ") || rest.contains { $0.hasPrefix("$ ") }
-            if isCommand, opensInteractiveSession(typed), rest.contains(where: { isTypedLine($0) }) {
+            let isCommand = !prompted || logical.hasPrefix("$ ") || promptFollows[end + 1]
+            if isCommand, typedFollows[end + 1], opensInteractiveSession(typed) {
                 let head = lines[..<index].joined(separator: "\n")
                 let outer = index > 0 ? splitPrompts(head + "\n", language: language) : (command: nil, output: nil)
                 // Comments alone before the session are no command of the outer shell.
@@ -50,7 +69,7 @@ extension MarkdownRunbookParser {
                     command.split(separator: "\n").contains { isTypedLine(String($0)) } ? command : nil
                 }
                 let written = lines[(before == nil ? 0 : index)...].joined(separator: "\n") + "\n"
-                return SessionSplit(before: before, beforeOutput: outer.output, opener: typed.trimmingCharacters(in: .whitespaces),
+                return SessionSplit(before: before, beforeOutput: outer.output, opener: typed.trimmingWhitespace(),
                                     written: written, inside: rest.joined(separator: "\n") + "\n")
             }
             index = end + 1
@@ -60,7 +79,7 @@ extension MarkdownRunbookParser {
 
     /// A line that holds something to type (not blank, not a comment).
     static func isTypedLine(_ line: String) -> Bool {
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        let trimmed = line.trimmingWhitespace()
         return !trimmed.isEmpty && !trimmed.hasPrefix("#")
     }
 
@@ -92,7 +111,7 @@ extension MarkdownRunbookParser {
                 hasWord = false
             } else if character == "#", previous == " " || previous == "\t" {
                 break
-            } else if "|;&<>`".contains(character) || (character == "(" && previous == "$") {
+            } else if Self.commandBreaks.contains(character) || (character == "(" && previous == "$") {
                 return nil
             } else {
                 current.append(character)
@@ -105,8 +124,14 @@ extension MarkdownRunbookParser {
         return words
     }
 
+    /// Characters that make a line more than one simple command (a pipe, a list, a redirection).
+    static let commandBreaks: Set<Character> = ["|", ";", "&", "<", ">", "`"]
+
     static let shells: Set<String> = ["sh", "bash", "zsh", "ash", "dash", "ksh", "fish"]
     static let consoles: Set<String> = ["irb", "python", "python3", "node", "mongo", "mongosh", "sqlite3", "redis-cli", "gitlab-redis-cli"]
+
+    /// Options with which a program prints something and exits: no session opens.
+    static let printAndExit: Set<String> = ["--version", "-V", "--help", "-?", "-h"]
 
     static func isSession(_ input: [String]) -> Bool {
         var words = input[...]
@@ -114,6 +139,9 @@ extension MarkdownRunbookParser {
         while let first = words.first, first == "env" || (first.contains("=") && !first.hasPrefix("-")) { words = words.dropFirst() }
         guard let program = words.first.map({ String($0.split(separator: "/").last ?? "") }) else { return false }
         let arguments = Array(words.dropFirst())
+        // `psql --version`, `redis-cli --help` (`-h` is a host to psql, mysql and redis-cli).
+        let hostOption = ["psql", "gitlab-psql", "mysql", "redis-cli", "gitlab-redis-cli"].contains(program)
+        if arguments.contains(where: { printAndExit.contains($0) && !(hostOption && $0 == "-h") }) { return false }
         switch program {
         case "sudo":
             // `sudo -i`, `sudo -s`: a root shell; `sudo -u git psql`: the program after the options.
@@ -146,11 +174,15 @@ extension MarkdownRunbookParser {
         }
     }
 
+    static let containerValuedOptions: Set<String> = [
+        "-n", "-c", "--namespace", "--container", "--context", "--cluster", "--kubeconfig", "--user",
+        "-u", "-w", "--workdir", "-e", "--env", "--env-file", "-l", "--selector", "--image", "--shell",
+    ]
+
     /// `kubectl exec -it POD -- bash`, `oc rsh POD`, `docker exec -it C sh`: a terminal on a shell
     /// or console inside a container.
     static func containerSession(program: String, _ arguments: [String]) -> Bool {
-        let valued: Set<String> = ["-n", "-c", "--namespace", "--container", "--context", "--cluster", "--kubeconfig", "--user",
-                                   "-u", "-w", "--workdir", "-e", "--env", "--env-file", "-l", "--selector", "--image", "--shell"]
+        let valued = containerValuedOptions
         let beforeDashes = arguments.prefix { $0 != "--" }
         let positional = afterOptions(Array(beforeDashes), valued: valued, stopAtFirst: false)
         guard let verb = positional.first else { return false }
@@ -192,5 +224,56 @@ extension MarkdownRunbookParser {
             index += 1
         }
         return rest
+    }
+}
+
+/// Whether the lines read so far leave a quoted string or a here-document open: the lines that
+/// follow are its text. Quotes as the shell reads them (`\` escapes outside single quotes, `#`
+/// starts a comment at a word's start); a here-document ends at its delimiter line.
+struct ShellContinuation {
+    private var quote: UInt8?
+    private var hereDocument: (delimiter: String, tabs: Bool)?
+
+    var isOpen: Bool { quote != nil || hereDocument != nil }
+
+    mutating func read(_ line: String) {
+        if let open = hereDocument {
+            let text = open.tabs ? String(line.drop { $0 == "\t" }) : line
+            if text == open.delimiter { hereDocument = nil }
+            return
+        }
+        let bytes = Array(line.utf8)
+        var index = 0
+        var previous: UInt8 = 0x20
+        while index < bytes.count {
+            let byte = bytes[index]
+            if let open = quote {
+                if byte == open { quote = nil } else if open == UInt8(ascii: "\""), byte == UInt8(ascii: "\\") { index += 1 }
+            } else if byte == UInt8(ascii: "\\") {
+                index += 1
+            } else if byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\"") {
+                quote = byte
+            } else if byte == UInt8(ascii: "#"), previous == 0x20 || previous == 0x09 {
+                return
+            } else if byte == UInt8(ascii: "<"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "<"),
+                      index + 2 >= bytes.count || bytes[index + 2] != UInt8(ascii: "<") {
+                // `<<EOF`, `<<-EOF`, `<< 'EOF'`, `<<"EOF"` (`<<<` is a here-string).
+                var cursor = index + 2
+                let tabs = cursor < bytes.count && bytes[cursor] == UInt8(ascii: "-")
+                if tabs { cursor += 1 }
+                while cursor < bytes.count, bytes[cursor] == 0x20 || bytes[cursor] == 0x09 { cursor += 1 }
+                var word: [UInt8] = []
+                while cursor < bytes.count, ![0x20, 0x09, UInt8(ascii: ";"), UInt8(ascii: "|"), UInt8(ascii: "&"), UInt8(ascii: ")")].contains(bytes[cursor]) {
+                    if bytes[cursor] != UInt8(ascii: "'"), bytes[cursor] != UInt8(ascii: "\""), bytes[cursor] != UInt8(ascii: "\\") { word.append(bytes[cursor]) }
+                    cursor += 1
+                }
+                if !word.isEmpty { hereDocument = (String(decoding: word, as: UTF8.self), tabs) }
+                index = cursor
+                previous = 0x20
+                continue
+            }
+            previous = byte
+            index += 1
+        }
     }
 }
