@@ -468,46 +468,9 @@ public struct Configuration: Sendable {
 
     /// The path relative to `directory`, or nil when it lies outside.
     func relativePath(_ path: String) -> String? {
-        let absolute = Self.plainAbsolutePath(path) ?? URL(fileURLWithPath: path).standardizedFileURL.path
+        let absolute = StandardPath.absolute(path)
         let prefix = directory.hasSuffix("/") ? directory : directory + "/"
         return absolute.hasPrefix(prefix) ? String(absolute.dropFirst(prefix.count)) : nil
-    }
-
-    /// `URL(fileURLWithPath: path).standardizedFileURL.path` for the paths a walk produces (absolute,
-    /// or relative to the working directory, with no empty, `.` or `..` segment, no trailing `/` and
-    /// no leading `~`), without a `URL` and the `stat` it makes; nil for any other path, which
-    /// Foundation then decides. Excludes are matched on every walked file (a third of a warm check of
-    /// 10,000 files went to `URL` here).
-    static func plainAbsolutePath(_ path: String) -> String? {
-        guard isPlainPath(path) else { return nil }
-        if path.utf8.first == UInt8(ascii: "/") { return path }
-        guard let cwd = workingDirectory(), cwd == "/" || isPlainPath(cwd), cwd.utf8.first == UInt8(ascii: "/") else { return nil }
-        return cwd == "/" ? "/" + path : cwd + "/" + path
-    }
-
-    static func isPlainPath(_ path: String) -> Bool {
-        let utf8 = path.utf8
-        guard let first = utf8.first, first != UInt8(ascii: "~"), utf8.last != UInt8(ascii: "/") else { return false }
-        var segmentLength = 0, dots = 0, index = 0
-        for byte in utf8 {
-            if byte == UInt8(ascii: "/") {
-                // An empty segment is only the root's, at the start; an all-dots one may be `.` or `..`.
-                if index > 0 && segmentLength == 0 || segmentLength > 0 && segmentLength == dots { return false }
-                segmentLength = 0
-                dots = 0
-            } else {
-                segmentLength += 1
-                if byte == UInt8(ascii: ".") { dots += 1 }
-            }
-            index += 1
-        }
-        return segmentLength != dots
-    }
-
-    static func workingDirectory() -> String? {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        guard getcwd(&buffer, buffer.count) != nil else { return nil }
-        return String(validatingCString: buffer)
     }
 
     /// The `default_severity` for a runbook at `path`, by the first glob that matches it.

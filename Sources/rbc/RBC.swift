@@ -99,21 +99,19 @@ extension OutputFormat: ExpressibleByArgument {}
 enum Console {
     private static let state = ConsoleState()
 
-    /// Written from the string's own UTF-8 (a cached answer is megabytes: no copy into `Data`).
-    static func out(_ text: String) {
-        var text = text
-        text.withUTF8 { write(UnsafeRawBufferPointer($0), to: STDOUT_FILENO) }
-    }
+    static func out(_ text: String) { write(text, to: STDOUT_FILENO) }
 
     static func out(_ data: Data) { data.withUnsafeBytes { write($0, to: STDOUT_FILENO) } }
 
-    static func err(_ text: String) { write(Data(text.utf8), to: STDERR_FILENO) }
+    static func err(_ text: String) { write(text, to: STDERR_FILENO) }
 
     /// Called once, the first time a stream's reader is gone (a run stops as on SIGPIPE).
     static func onClosedOutput(_ handler: (@Sendable () -> Void)?) { state.setHandler(handler) }
 
-    private static func write(_ data: Data, to descriptor: Int32) {
-        data.withUnsafeBytes { write($0, to: descriptor) }
+    /// The string's own UTF-8 storage, not a copy of it (a check's output can be megabytes).
+    private static func write(_ text: String, to descriptor: Int32) {
+        var text = text
+        text.withUTF8 { write(UnsafeRawBufferPointer($0), to: descriptor) }
     }
 
     private static func write(_ buffer: UnsafeRawBufferPointer, to descriptor: Int32) {
