@@ -79,12 +79,18 @@ public struct AlertIndex: Sendable {
     /// The rule files that hold at least one alerting rule.
     public private(set) var ruleFiles: [String] = []
     private(set) var settings: AlertSettings
+    /// Every file and directory whose bytes, entries or existence the index read (rule files, the
+    /// directories walked for them, and what link resolution listed and read): the whole-answer cache
+    /// keeps their stat data, so an answer that used the index is reused only while none changed.
+    private(set) var reads: [String] = []
 
     /// Reads and resolves every alerting rule under `paths`.
     public init(paths: [String], settings: AlertSettings) {
         var files: [SourceFile] = []
         var failures: [Diagnostic] = []
-        for path in AlertIndex.alertFiles(paths, diagnostics: &failures) {
+        var reads = paths
+        for path in AlertIndex.alertFiles(paths, diagnostics: &failures, folders: &reads) {
+            reads.append(path)
             switch SourceLoader.load(path: path, displayPath: LinkResolver.display(path)) {
             case .failed(let diagnostic): failures.append(diagnostic)
             case .loaded(let file): files.append(file)
@@ -92,6 +98,7 @@ public struct AlertIndex: Sendable {
         }
         self.init(files: files, settings: settings)
         diagnostics = failures + diagnostics
+        self.reads = reads + self.reads
     }
 
     /// Reads and resolves every alerting rule of files already loaded (`rbc init` has read them).
@@ -126,6 +133,7 @@ public struct AlertIndex: Sendable {
             guard let link = alerts[index].link else { continue }
             alerts[index].resolution = resolver.resolve(link.value, labels: alerts[index].labels, ruleFile: alerts[index].file.path)
         }
+        reads += resolver.reads
     }
 
     /// The Markdown pages of this repository that alert links resolve to (absolute, standardised paths).
@@ -213,6 +221,11 @@ public struct AlertIndex: Sendable {
     }
 
     static func alertFiles(_ paths: [String], diagnostics: inout [Diagnostic]) -> [String] {
+        var folders: [String] = []
+        return alertFiles(paths, diagnostics: &diagnostics, folders: &folders)
+    }
+
+    static func alertFiles(_ paths: [String], diagnostics: inout [Diagnostic], folders: inout [String]) -> [String] {
         var files: [String] = []
         for path in paths {
             var isDirectory: ObjCBool = false
@@ -220,7 +233,7 @@ public struct AlertIndex: Sendable {
                 diagnostics.append(Diagnostic(.fileNotFound, "no such alert rule file or directory: \(path)", displayPath: path))
                 continue
             }
-            files += isDirectory.boolValue ? RunbookDiscovery.walk(path).filter { !Compiler.isMarkdown($0) } : [path]
+            files += isDirectory.boolValue ? RunbookDiscovery.walk(path, folders: &folders).filter { !Compiler.isMarkdown($0) } : [path]
         }
         // A file reached twice (`rules/` and `rules/a.yaml`, or `--alerts` beside `.rbc.yaml`) is read once:
         // each alert is one finding, and counts of alerts are counts of alerts.
@@ -277,6 +290,8 @@ public struct AlertIndex: Sendable {
 struct LinkResolver {
     let settings: AlertSettings
     private var anchorCache: [String: Set<String>] = [:]
+    /// The directories listed and the files read or tested (`AlertIndex.reads`).
+    private(set) var reads: [String] = []
 
     init(settings: AlertSettings) { self.settings = settings }
 
@@ -327,7 +342,7 @@ struct LinkResolver {
         }
         var found: String?
         for attempt in attempts {
-            if let file = LinkResolver.findRunbook(directory: attempt.directory, relative: attempt.relative) {
+            if let file = LinkResolver.findRunbook(directory: attempt.directory, relative: attempt.relative, reads: &reads) {
                 found = file
                 break
             }
@@ -352,6 +367,7 @@ struct LinkResolver {
 
     private mutating func anchors(of path: String) -> Set<String> {
         if let cached = anchorCache[path] { return cached }
+        reads.append(path)
         var result = Set<String>()
         if case .loaded(let file) = SourceLoader.load(path: path) { result = HeadingAnchors.anchors(inMarkdown: file.text) }
         anchorCache[path] = result
@@ -360,7 +376,7 @@ struct LinkResolver {
 
     /// The file a page path names: `a/b`, `a/b.md`, `a/b/_index.md`…, matched case-insensitively
     /// because site generators lowercase page paths.
-    static func findRunbook(directory: String, relative: String) -> String? {
+    static func findRunbook(directory: String, relative: String, reads: inout [String]) -> String? {
         let components = relative.split(separator: "/").map(String.init).filter { !$0.isEmpty && $0 != "." }
         var current = directory
         for (index, component) in components.enumerated() {
@@ -368,12 +384,14 @@ struct LinkResolver {
                 current = (current as NSString).deletingLastPathComponent
                 continue
             }
+            reads.append(current)
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: current)) ?? []
             if index == components.count - 1 {
                 let lower = component.lowercased()
                 let names = [lower, lower + ".md", lower + ".markdown", lower + ".yaml", lower + ".yml"]
                 guard let name = names.lazy.compactMap({ wanted in entries.first { $0.lowercased() == wanted } }).first else { return nil }
                 let path = current + "/" + name
+                reads.append(path)
                 var isDirectory: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return path }
                 current = path
@@ -382,6 +400,7 @@ struct LinkResolver {
             guard let name = entries.first(where: { $0 == component }) ?? entries.first(where: { $0.lowercased() == component.lowercased() }) else { return nil }
             current += "/" + name
         }
+        reads.append(current)
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: current)) ?? []
         return ["_index.md", "index.md", "readme.md"].compactMap { index in entries.first { $0.lowercased() == index } }.first.map { current + "/" + $0 }
     }

@@ -9,8 +9,14 @@
 // rule: a file written in the same clock tick as it was read could change without its stat data
 // changing), else when its key is the same. For output formats that render each diagnostic alone
 // (text, concise, github), the entry keeps each file's rendered part, so a run where some files
-// changed recomputes only those and splices them in. Everything else — other files' findings, git
-// history, alert rules, parameters, incident records — is a reason not to use this entry at all.
+// changed recomputes only those and splices them in.
+//
+// What else the answer read is kept with it and compared: with the history rules on, a snapshot of
+// what they read from git (`HistorySnapshot`: each file's repository, path and state, each HEAD),
+// taken before the run; alert rule files, the directories walked for them, what resolving their
+// links listed and read, and parameter files, by stat data that must be old at the entry's moment.
+// Such an answer is only reused whole: a changed file means a full run. Incident records, and
+// `--changed-since`/`--staged`, `--fix` and `--baseline` runs, do not use the entry at all.
 
 import Foundation
 import RunbookLint
@@ -36,6 +42,45 @@ struct FileStamp: Equatable, Sendable {
         return modified < moment - margin && changed < moment - margin
     }
 
+    /// stat(2) of many paths, each relative to an open descriptor of its directory, kept while the
+    /// next path is in the same directory (a walk lists a directory's files together): the kernel then
+    /// looks up one name per file instead of every directory above it.
+    struct Reader {
+        private var directory: [UInt8] = []
+        private var descriptor: Int32 = -1
+
+        mutating func stamp(_ path: String) -> FileStamp? {
+            var info = stat()
+            let found: Bool = path.withCString { pointer in
+                let length = strlen(pointer)
+                var slash = length
+                while slash > 0, pointer[slash - 1] != 0x2F { slash -= 1 }
+                // "name" or "/name": nothing to gain from a directory descriptor.
+                guard slash > 1 else { return stat(pointer, &info) == 0 }
+                let folder = UnsafeRawBufferPointer(start: pointer, count: slash - 1)
+                if descriptor < 0 || !folder.elementsEqual(directory) {
+                    close()
+                    directory = Array(folder)
+                    descriptor = (directory + [0]).withUnsafeBufferPointer { name in
+                        name.baseAddress!.withMemoryRebound(to: CChar.self, capacity: name.count) { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+                    }
+                }
+                guard descriptor >= 0 else { return stat(pointer, &info) == 0 }
+                return fstatat(descriptor, pointer + slash, &info, 0) == 0
+            }
+            guard found else { return nil }
+            return FileStamp(device: Int(info.st_dev), inode: Int(info.st_ino), size: Int(info.st_size), mode: Int(info.st_mode),
+                             modified: info.st_mtim.tv_sec * 1_000_000_000 + info.st_mtim.tv_nsec,
+                             changed: info.st_ctim.tv_sec * 1_000_000_000 + info.st_ctim.tv_nsec)
+        }
+
+        mutating func close() {
+            if descriptor >= 0 { Glibc.close(descriptor) }
+            descriptor = -1
+            directory = []
+        }
+    }
+
     static func wallClockNanoseconds() -> Int {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
@@ -57,6 +102,9 @@ struct ObservedRun {
     /// No diagnostic but the files' own (no configuration, discovery or ShellCheck run-level notes).
     var everyDiagnosticIsAFiles: Bool
     var cache: CheckCache?
+    /// Files and directories read besides the candidates: alert rules and what resolving their links
+    /// listed and read (`AlertIndex.reads`), parameter files.
+    var reads: [String] = []
 }
 
 /// What `rbc check` prints: the rendered diagnostics, the summary and the exit code.
@@ -74,8 +122,8 @@ public struct CheckAnswer: Sendable {
 }
 
 public enum AnswerCacheUse: Sendable, Equatable {
-    /// The run is of a kind the entry does not cover (git checks, alert rules, parameters,
-    /// incidents, changed files, `--no-cache`), or no entry was found.
+    /// The run is of a kind the entry does not cover (incident records, changed files,
+    /// `--no-cache`), or no entry was found, or what it depends on changed.
     case notUsed
     /// Every file was unchanged: the stored answer was printed.
     case whole
@@ -84,17 +132,22 @@ public enum AnswerCacheUse: Sendable, Equatable {
 }
 
 /// The stored answer of a run.
+///
+/// Encoded as a header, one record per file, the files' output order, and the files' rendered parts
+/// laid end to end in that order: the stored output itself, so an unchanged tree prints it as read,
+/// and a changed file's part is replaced by copying the slices around it (no part is decoded).
 struct AnswerEntry {
     struct File {
         var path: String
         var explicit: Bool
         var walkRoot: String?
         var stamp: FileStamp
-        var key: String
+        /// The per-file cache key (hex, as UTF-8): compared only for files whose stat data tells nothing.
+        var key: ArraySlice<UInt8>
         /// A runbook (it has an answer; counted as checked).
         var checked: Bool
-        /// This file's diagnostics as the renderer shows them (fragment mode only).
-        var fragment: String
+        /// This file's diagnostics as the renderer shows them (fragment mode only), as UTF-8.
+        var fragment: ArraySlice<UInt8>
         var errors = 0, warnings = 0, infos = 0, safeFixes = 0, unsafeFixes = 0
         var failing = false, usage = false
     }
@@ -103,48 +156,112 @@ struct AnswerEntry {
     /// (by `FileStamp.settled`) is trusted without reading the file.
     var moment: Int
     var files: [File]
+    /// The indices of `files` in output order (by path: diagnostics sort by path first).
+    var order: [Int]
     /// The complete output, when it is not the concatenation of the files' parts.
     var whole: String?
     var summary: RenderSummary
     var exitCode: Int32
     /// What discovery reported besides the files: walked directories and their diagnostics.
     var discoverySignature: [String]
+    /// With the history rules on: what they read from git (`HistorySnapshot`), taken before the run.
+    var history: HistorySnapshot?
+    /// The stat data of every other file or directory the answer read (nil: it did not exist), taken
+    /// after the run: one changed since is unsettled at this entry's moment, so it is never trusted.
+    var reads: [(path: String, stamp: FileStamp?)] = []
+    /// The stored concatenation of the parts, while no part has been replaced (the output as read).
+    var storedOutput: ArraySlice<UInt8>?
 
-    static let formatMark = 1
+    static let formatMark = 3
+
+    /// The files' indices sorted by path.
+    static func outputOrder(_ files: [File]) -> [Int] {
+        files.indices.sorted { files[$0].path < files[$1].path }
+    }
+
+    mutating func replace(_ index: Int, with file: File) {
+        files[index] = file
+        storedOutput = nil
+    }
 
     func encoded() -> [UInt8] {
         var writer = CacheWriter()
+        let partsSize = files.reduce(0) { $0 + $1.fragment.count }
+        writer.reserve(partsSize + files.count * 256 + (whole?.utf8.count ?? 0) + 1024)
         writer.int(Self.formatMark)
         writer.int(moment)
         writer.int(discoverySignature.count)
         for part in discoverySignature { writer.string(part) }
+        writer.int(history.map(\.facts.count) ?? -1)
+        for fact in history?.facts ?? [] { writer.string(fact) }
+        writer.int(reads.count)
+        for read in reads {
+            writer.string(read.path)
+            writer.int(read.stamp == nil ? 0 : 1)
+            let stamp = read.stamp ?? FileStamp()
+            for value in [stamp.device, stamp.inode, stamp.size, stamp.mode, stamp.modified, stamp.changed] { writer.int(value) }
+        }
         writer.optionalString(whole)
         for count in [summary.filesChecked, summary.errors, summary.warnings, summary.infos, summary.safeFixes, summary.unsafeFixes, Int(exitCode)] {
             writer.int(count)
         }
+        // Each part's place in the concatenation, which follows `order`.
+        var offsets = [Int](repeating: 0, count: files.count)
+        var offset = 0
+        for index in order {
+            offsets[index] = offset
+            offset += files[index].fragment.count
+        }
         writer.int(files.count)
-        for file in files {
+        for (index, file) in files.enumerated() {
             writer.string(file.path)
             writer.int(file.explicit ? 1 : 0)
             writer.optionalString(file.walkRoot)
             for value in [file.stamp.device, file.stamp.inode, file.stamp.size, file.stamp.mode, file.stamp.modified, file.stamp.changed] {
                 writer.int(value)
             }
-            writer.string(file.key)
+            writer.data(file.key)
             writer.int((file.checked ? 1 : 0) | (file.failing ? 2 : 0) | (file.usage ? 4 : 0))
-            writer.string(file.fragment)
+            writer.int(offsets[index])
+            writer.int(file.fragment.count)
             for count in [file.errors, file.warnings, file.infos, file.safeFixes, file.unsafeFixes] { writer.int(count) }
         }
+        for index in order { writer.int(index) }
+        writer.int(partsSize)
+        for index in order { writer.raw(files[index].fragment) }
         return writer.bytes
     }
 
     static func decode(_ bytes: [UInt8]) -> AnswerEntry? {
         var reader = CacheReader(bytes)
-        guard reader.int() == formatMark, let moment = reader.int(), let signatureCount = reader.int(), signatureCount >= 0 else { return nil }
+        guard reader.int() == formatMark, let moment = reader.int(), let signatureCount = reader.int(), signatureCount >= 0,
+              signatureCount <= bytes.count else { return nil }
         var signature: [String] = []
         for _ in 0..<signatureCount {
             guard let part = reader.string() else { return nil }
             signature.append(part)
+        }
+        guard let factCount = reader.int(), factCount >= -1, factCount <= bytes.count else { return nil }
+        var history: HistorySnapshot?
+        if factCount >= 0 {
+            var facts: [String] = []
+            for _ in 0..<factCount {
+                guard let fact = reader.string() else { return nil }
+                facts.append(fact)
+            }
+            history = HistorySnapshot(facts: facts)
+        }
+        guard let readCount = reader.int(), readCount >= 0, readCount <= bytes.count else { return nil }
+        var reads: [(path: String, stamp: FileStamp?)] = []
+        for _ in 0..<readCount {
+            guard let path = reader.string(), let present = reader.int() else { return nil }
+            var values: [Int] = []
+            for _ in 0..<6 {
+                guard let value = reader.int() else { return nil }
+                values.append(value)
+            }
+            let stamp = FileStamp(device: values[0], inode: values[1], size: values[2], mode: values[3], modified: values[4], changed: values[5])
+            reads.append((path, present == 1 ? stamp : nil))
         }
         guard let whole = reader.optionalString() else { return nil }
         var totals: [Int] = []
@@ -156,33 +273,50 @@ struct AnswerEntry {
         (summary.errors, summary.warnings, summary.infos, summary.safeFixes, summary.unsafeFixes) = (totals[1], totals[2], totals[3], totals[4], totals[5])
         guard let count = reader.int(), count >= 0, count <= bytes.count else { return nil }
         var files: [File] = []
+        var places: [(offset: Int, length: Int)] = []
         files.reserveCapacity(count)
+        places.reserveCapacity(count)
         for _ in 0..<count {
-            guard let path = reader.string(), let explicit = reader.int(), let walkRoot = reader.optionalString() else { return nil }
-            var stampValues: [Int] = []
-            for _ in 0..<6 {
-                guard let value = reader.int() else { return nil }
-                stampValues.append(value)
-            }
-            guard let key = reader.string(), let flags = reader.int(), let fragment = reader.string() else { return nil }
-            var counts: [Int] = []
-            for _ in 0..<5 {
-                guard let value = reader.int() else { return nil }
-                counts.append(value)
-            }
-            let stamp = FileStamp(device: stampValues[0], inode: stampValues[1], size: stampValues[2], mode: stampValues[3],
-                                  modified: stampValues[4], changed: stampValues[5])
+            guard let path = reader.string(), let explicit = reader.int(), let walkRoot = reader.optionalString(),
+                  let device = reader.int(), let inode = reader.int(), let size = reader.int(), let mode = reader.int(),
+                  let modified = reader.int(), let changed = reader.int(),
+                  let key = reader.data(), let flags = reader.int(), let offset = reader.int(), let length = reader.int(),
+                  let errors = reader.int(), let warnings = reader.int(), let infos = reader.int(), let safeFixes = reader.int(),
+                  let unsafeFixes = reader.int() else { return nil }
+            let stamp = FileStamp(device: device, inode: inode, size: size, mode: mode, modified: modified, changed: changed)
             files.append(File(path: path, explicit: explicit == 1, walkRoot: walkRoot, stamp: stamp, key: key, checked: flags & 1 != 0,
-                              fragment: fragment, errors: counts[0], warnings: counts[1], infos: counts[2], safeFixes: counts[3],
-                              unsafeFixes: counts[4], failing: flags & 2 != 0, usage: flags & 4 != 0))
+                              fragment: [], errors: errors, warnings: warnings, infos: infos, safeFixes: safeFixes,
+                              unsafeFixes: unsafeFixes, failing: flags & 2 != 0, usage: flags & 4 != 0))
+            places.append((offset, length))
         }
-        guard reader.atEnd, let exitCode = Int32(exactly: totals[6]) else { return nil }
-        return AnswerEntry(moment: moment, files: files, whole: whole, summary: summary, exitCode: exitCode, discoverySignature: signature)
+        // The order is a permutation of the files, and the parts in that order tile the stored output.
+        var order: [Int] = []
+        order.reserveCapacity(count)
+        var seen = [Bool](repeating: false, count: count)
+        var expected = 0
+        for _ in 0..<count {
+            guard let index = reader.int(), index >= 0, index < count, !seen[index], places[index].offset == expected,
+                  places[index].length >= 0, places[index].length <= bytes.count else { return nil }
+            seen[index] = true
+            order.append(index)
+            expected += places[index].length
+        }
+        guard let parts = reader.data(), parts.count == expected, reader.atEnd, let exitCode = Int32(exactly: totals[6]) else { return nil }
+        for index in files.indices {
+            let start = parts.startIndex + places[index].offset
+            files[index].fragment = parts[start..<(start + places[index].length)]
+        }
+        return AnswerEntry(moment: moment, files: files, order: order, whole: whole, summary: summary, exitCode: exitCode,
+                           discoverySignature: signature, history: history, reads: reads, storedOutput: parts)
     }
 
-    /// The output of fragment mode: the files' parts in output order (diagnostics sort by path first).
-    func splicedOutput() -> String {
-        files.filter { !$0.fragment.isEmpty }.sorted { $0.path < $1.path }.map(\.fragment).joined()
+    /// The output of fragment mode: the files' parts in output order.
+    func splicedOutput() -> [UInt8] {
+        if let storedOutput { return Array(storedOutput) }
+        var output: [UInt8] = []
+        output.reserveCapacity(files.reduce(0) { $0 + $1.fragment.count })
+        for index in order { output.append(contentsOf: files[index].fragment) }
+        return output
     }
 
     /// The summary and exit code of fragment mode, from the files' counts.
@@ -218,18 +352,32 @@ extension CheckSession {
             return rendered(run(paths: paths, options: options, configuration: configuration), renderer: renderer)
         }
         let signature = discoverySignature(inputs)
+        // What the history rules read from git, taken once and before any run that computes the answer:
+        // a change during that run then makes the entry's snapshot differ from the next run's.
+        var snapshot: HistorySnapshot?
+        func historySnapshot() -> HistorySnapshot? {
+            guard options.git && options.lint else { return nil }
+            if snapshot == nil { snapshot = HistorySnapshot.of(inputs.candidates.map(\.path)) }
+            return snapshot
+        }
         if let stored = cache.store.get("answer", key).flatMap(AnswerEntry.decode), stored.discoverySignature == signature,
-           stored.files.count == inputs.candidates.count,
+           (stored.history != nil) == (options.git && options.lint), stored.files.count == inputs.candidates.count,
            zip(stored.files, inputs.candidates).allSatisfy({ $0.path == $1.path && $0.explicit == $1.explicit && $0.walkRoot == $1.walkRoot }) {
             if let answer = reuse(stored, key: key, moment: moment, inputs: inputs, config: config, options: options,
-                                  cache: cache, renderer: renderer, start: start) {
+                                  cache: cache, renderer: renderer, start: start, history: historySnapshot) {
                 return answer
             }
         }
+        let history = historySnapshot()
         let (report, observed) = runObserving(paths: paths, options: options, configuration: configuration, inputs: inputs, observe: true)
         let answer = rendered(report, renderer: renderer)
-        if let observed, let entry = entry(observed, answer: answer, moment: moment, signature: signature, threshold: options.threshold,
-                                           renderer: renderer, today: options.today) {
+        // Alert rules and parameters make findings of other files (coverage, bindings): never spliced.
+        let splicing = history == nil && options.alerts.isEmpty && config.alerts.rules.isEmpty && options.paramArguments.isEmpty && options.paramFiles.isEmpty
+        if let observed, var entry = entry(observed, answer: answer, moment: moment, signature: signature, threshold: options.threshold,
+                                           renderer: renderer, today: options.today, splicing: splicing) {
+            entry.history = history
+            var seen: Set<String> = []
+            entry.reads = observed.reads.filter { seen.insert($0).inserted }.map { ($0, FileStamp.of($0)) }
             cache.store.put("answer", key, entry.encoded())
         }
         return answer
@@ -249,8 +397,7 @@ extension CheckSession {
     /// candidate files and what every key holds decides it.
     static func answerCache(paths: [String], options: CheckOptions, config: Configuration, inputs: Inputs,
                             format: OutputFormat, color: Bool, version: String) -> (CheckCache, String)? {
-        guard options.cache, !(options.git && options.lint), !inputs.changedMode,
-              options.alerts.isEmpty, config.alerts.rules.isEmpty, options.paramArguments.isEmpty, options.paramFiles.isEmpty else { return nil }
+        guard options.cache, !inputs.changedMode else { return nil }
         if let scope = inputs.incidentScope {
             // Records are read from the incident directory and run journals from the runs directory;
             // a tree with neither has none to read.
@@ -263,8 +410,13 @@ extension CheckSession {
         lint?.shellcheck.enabled = config.lint.shellcheck.enabled && options.shellcheck && options.lint
         let cache = CheckCache(root: CheckCache.root(configuration: config), configuration: config, options: options, lint: lint)
         guard !cache.shellCheckMissing else { return nil }
+        // With the history rules on, the answer also depends on whether the runbooks are being committed
+        // (RB021 stays quiet in a pre-commit hook) and on git, which the entry's snapshot covers.
+        let history = options.git && options.lint ? (options.staged || options.insidePreCommit ? "history being-committed" : "history") : "no-history"
         let key = ContentCache.key(cache.context + ["answer", format.rawValue, color ? "color" : "plain", version,
-                                                    options.threshold.rawValue, "\(paths.count)"] + paths)
+                                                    options.threshold.rawValue, history, "\(paths.count)"] + paths
+                                   + ["alerts \(options.alerts.count)"] + options.alerts + ["params \(options.paramArguments.count)"] + options.paramArguments
+                                   + ["params files \(options.paramFiles.count)"] + options.paramFiles)
         return (cache, key)
     }
 
@@ -276,13 +428,15 @@ extension CheckSession {
     /// The stored answer, if every file is unchanged or (fragment mode) after checking the changed
     /// files again; nil when a full run is needed.
     static func reuse(_ stored: AnswerEntry, key: String, moment: Int, inputs: Inputs, config: Configuration, options: CheckOptions,
-                      cache: CheckCache, renderer: DiagnosticRenderer, start: UInt64) -> CheckAnswer? {
+                      cache: CheckCache, renderer: DiagnosticRenderer, start: UInt64, history: () -> HistorySnapshot?) -> CheckAnswer? {
         var entry = stored
         var stale: [Int] = []
         var refreshed = false
         let verifyStart = Clock.now()
+        var stamps = FileStamp.Reader()
+        defer { stamps.close() }
         for (index, file) in stored.files.enumerated() {
-            let stamp = FileStamp.of(file.path)
+            let stamp = stamps.stamp(file.path)
             if let stamp, stamp == file.stamp, file.stamp.settled(before: stored.moment) { continue }
             // Stat data differs, or is too recent to trust: the bytes decide.
             guard let stamp, case .loaded(let source) = SourceLoader.load(path: file.path) else {
@@ -291,7 +445,7 @@ extension CheckSession {
             }
             var settings = config.compileSettings(for: file.path)
             settings.inferredSeverity = config.defaultSeverity(for: file.path)
-            if cache.key(for: source, explicit: file.explicit, settings: settings) == file.key {
+            if cache.key(for: source, explicit: file.explicit, settings: settings).utf8.elementsEqual(file.key) {
                 if stamp != file.stamp || stamp.settled(before: moment) != file.stamp.settled(before: stored.moment) { refreshed = true }
                 entry.files[index].stamp = stamp
             } else {
@@ -299,20 +453,33 @@ extension CheckSession {
             }
         }
         let verifyTime = Clock.since(verifyStart)
+        // Alert rules and parameter files: unchanged and already old when the entry was written.
+        for read in stored.reads {
+            guard FileStamp.of(read.path) == read.stamp, read.stamp.map({ $0.settled(before: stored.moment) }) ?? true else { return nil }
+        }
+        // The history findings of a changed file (and run-level history notes) are not kept apart:
+        // any change means a full run, and so does any change in what the history rules read.
+        let historyStart = Clock.now()
+        if let storedHistory = stored.history, !stale.isEmpty || history() != storedHistory { return nil }
+        let historyTime = Clock.since(historyStart)
         if stale.isEmpty {
             if refreshed {
                 // Stat data checked by content this time is remembered, so the next run trusts it.
                 entry.moment = moment
                 cache.store.put("answer", key, entry.encoded())
             }
-            var answer = CheckAnswer(output: entry.whole ?? entry.splicedOutput(), summary: entry.summary, exitCode: entry.exitCode)
+            var answer = CheckAnswer(output: entry.whole ?? String(decoding: entry.storedOutput ?? entry.splicedOutput()[...], as: UTF8.self),
+                                     summary: entry.summary, exitCode: entry.exitCode)
             answer.cachedFiles = entry.summary.filesChecked
             answer.answerCache = .whole
-            answer.timings = [("verify", verifyTime), ("total", Clock.since(start))]
+            answer.timings = [("verify", verifyTime)] + (stored.history == nil ? [] : [("git", historyTime)]) + [("total", Clock.since(start))]
+            if stored.history != nil { answer.historyCachedFiles = entry.summary.filesChecked }
             return answer
         }
-        // Only the parts of files that changed are computed again, and only when parts were kept.
-        guard entry.whole == nil else { return nil }
+        // Only the parts of files that changed are computed again, and only when parts were kept
+        // (never with alert rules or parameters: other files' findings and the severities depend on them).
+        guard entry.whole == nil, stored.reads.isEmpty, options.alerts.isEmpty, config.alerts.rules.isEmpty,
+              options.paramArguments.isEmpty, options.paramFiles.isEmpty else { return nil }
         var lint = options.lint ? config.lint : nil
         lint?.settings.environment = config.runEnvironment
         lint?.shellcheck.enabled = config.lint.shellcheck.enabled && options.shellcheck && options.lint
@@ -325,12 +492,12 @@ extension CheckSession {
             guard let part = part(of: candidates[position], processed: answered.files[position], observation: answered.observations[position],
                                   threshold: options.threshold, renderer: renderer),
                   part.checked == stored.files[index].checked else { return nil }
-            entry.files[index] = part
+            entry.replace(index, with: part)
         }
         entry.recount()
         entry.moment = moment
         cache.store.put("answer", key, entry.encoded())
-        var answer = CheckAnswer(output: entry.splicedOutput(), summary: entry.summary, exitCode: entry.exitCode)
+        var answer = CheckAnswer(output: String(decoding: entry.splicedOutput(), as: UTF8.self), summary: entry.summary, exitCode: entry.exitCode)
         answer.cachedFiles = entry.summary.filesChecked - candidates.count + answered.files.filter { $0?.cached == true }.count
         answer.answerCache = .spliced(stale.count)
         answer.timings = [("verify", verifyTime), ("shellcheck", answered.shellcheckTime), ("total", Clock.since(start))]
@@ -342,14 +509,14 @@ extension CheckSession {
     static func part(of candidate: RunbookCandidate, processed: ProcessedFile?, observation: FileObservation, threshold: Severity,
                      renderer: DiagnosticRenderer?) -> AnswerEntry.File? {
         guard let stamp = observation.stamp, let key = observation.key else { return nil }
-        var file = AnswerEntry.File(path: candidate.path, explicit: candidate.explicit, walkRoot: candidate.walkRoot, stamp: stamp, key: key,
-                                    checked: processed != nil, fragment: "")
+        var file = AnswerEntry.File(path: candidate.path, explicit: candidate.explicit, walkRoot: candidate.walkRoot, stamp: stamp,
+                                    key: ArraySlice(key.utf8), checked: processed != nil, fragment: [])
         guard let processed else { return file }
         guard processed.cacheKey != nil else { return nil }
         let diagnostics = processed.result.diagnostics.sorted(by: Diagnostic.outputOrder)
         if let renderer {
             guard diagnostics.allSatisfy({ $0.path == candidate.path }) else { return nil }
-            file.fragment = renderer.render(diagnostics, summary: RenderSummary(filesChecked: 1, diagnostics: diagnostics))
+            file.fragment = ArraySlice(renderer.render(diagnostics, summary: RenderSummary(filesChecked: 1, diagnostics: diagnostics)).utf8)
         }
         let summary = RenderSummary(filesChecked: 1, diagnostics: diagnostics)
         (file.errors, file.warnings, file.infos, file.safeFixes, file.unsafeFixes) = (summary.errors, summary.warnings, summary.infos,
@@ -364,9 +531,9 @@ extension CheckSession {
     /// together are exactly the output (checked here, so a format that is not a concatenation is
     /// caught rather than trusted); otherwise the whole output is kept.
     static func entry(_ observed: ObservedRun, answer: CheckAnswer, moment: Int, signature: [String], threshold: Severity,
-                      renderer: DiagnosticRenderer, today: String) -> AnswerEntry? {
+                      renderer: DiagnosticRenderer, today: String, splicing: Bool = true) -> AnswerEntry? {
         guard observed.cache != nil else { return nil }
-        let splices = renderer.rendersEachDiagnosticAlone && observed.everyDiagnosticIsAFiles
+        let splices = splicing && renderer.rendersEachDiagnosticAlone && observed.everyDiagnosticIsAFiles
         var files: [AnswerEntry.File] = []
         files.reserveCapacity(observed.candidates.count)
         for index in observed.candidates.indices {
@@ -374,19 +541,19 @@ extension CheckSession {
                                   threshold: threshold, renderer: splices ? renderer : nil) else { return nil }
             files.append(part)
         }
-        var entry = AnswerEntry(moment: moment, files: files, whole: nil, summary: answer.summary, exitCode: answer.exitCode,
-                                discoverySignature: signature)
+        var entry = AnswerEntry(moment: moment, files: files, order: AnswerEntry.outputOrder(files), whole: nil, summary: answer.summary,
+                                exitCode: answer.exitCode, discoverySignature: signature)
         if splices {
             var recounted = entry
             recounted.recount()
             let (mine, theirs) = (recounted.summary, answer.summary)
-            if entry.splicedOutput() == answer.output, recounted.exitCode == answer.exitCode, answer.incidentRecords == 0,
+            if entry.splicedOutput().elementsEqual(answer.output.utf8), recounted.exitCode == answer.exitCode, answer.incidentRecords == 0,
                [mine.filesChecked, mine.errors, mine.warnings, mine.infos, mine.safeFixes, mine.unsafeFixes]
                 == [theirs.filesChecked, theirs.errors, theirs.warnings, theirs.infos, theirs.safeFixes, theirs.unsafeFixes] {
                 return recounted
             }
         }
-        for index in entry.files.indices { entry.files[index].fragment = "" }
+        for index in entry.files.indices { entry.files[index].fragment = [] }
         entry.whole = answer.output
         return answer.incidentRecords == 0 ? entry : nil
     }

@@ -243,7 +243,7 @@ public enum CheckSession {
         let perFileCount = answered.files.reduce(0) { $0 + ($1?.result.diagnostics.count ?? 0) }
         return (report, ObservedRun(candidates: candidates, files: answered.files, observations: answered.observations,
                                     everyDiagnosticIsAFiles: runLevel.isEmpty && answered.notes.isEmpty && perFileCount == diagnostics.count,
-                                    cache: cache))
+                                    cache: cache, reads: (alertIndex?.reads ?? []) + options.paramFiles))
     }
 
     /// Each candidate's answer, in the candidates' order (nil for a walked file that is no runbook):

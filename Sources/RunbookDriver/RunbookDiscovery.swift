@@ -50,10 +50,17 @@ public enum RunbookDiscovery {
     /// build folders are skipped; links are not followed into directories (a link to a file counts).
     /// readdir's entry types spare a stat per entry (a warm check of 10,000 files is mostly this walk).
     static func walk(_ directory: String) -> [String] {
+        var folders: [String] = []
+        return walk(directory, folders: &folders)
+    }
+
+    /// The same, also listing every folder read (whose entries, when they change, change the answer).
+    static func walk(_ directory: String, folders: inout [String]) -> [String] {
         let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         var files: [String] = []
         var pending: [String] = [base]
         while let folder = pending.popLast() {
+            folders.append(folder.isEmpty ? "/" : folder)
             guard let stream = opendir(folder.isEmpty ? "/" : folder) else { continue }
             defer { closedir(stream) }
             while let entry = readdir(stream) {
@@ -97,11 +104,18 @@ public enum RunbookDiscovery {
     /// `runbookExtensions` holds the name's extension (in any case).
     static func hasRunbookExtension(_ name: String) -> Bool {
         guard let dot = name.utf8.lastIndex(of: UInt8(ascii: ".")), name.utf8.distance(from: dot, to: name.utf8.endIndex) <= 9 else { return false }
-        // Cheap pre-check on the last bytes, then the same test as before on the few that pass.
+        // A dot after the name's first byte followed by ASCII letters only is the extension exactly as
+        // NSString reads it, and is decided here (a walk meets thousands); anything else asks NSString.
+        let utf8 = name.utf8
+        let letters = utf8[utf8.index(after: dot)...]
+        if dot != utf8.startIndex, !letters.isEmpty, letters.allSatisfy({ ($0 | 0x20) >= UInt8(ascii: "a") && ($0 | 0x20) <= UInt8(ascii: "z") }) {
+            return runbookExtensions.contains(String(decoding: letters.map { $0 | 0x20 }, as: UTF8.self))
+        }
         return runbookExtensions.contains((name as NSString).pathExtension.lowercased())
     }
 
-    /// Whether a file found by walking is a runbook: for YAML a top-level `runbook:` key; for Markdown
+    /// Whether a file found by walking is a runbook: for YAML a top-level `runbook:` key holding a
+    /// mapping (or a flow collection: a broken runbook is still reported); for Markdown
     /// front matter naming `severity` or `runbook`, or a steps-like `##` section.
     public static func looksLikeRunbook(_ file: SourceFile) -> Bool {
         Compiler.isMarkdown(file.path) ? looksLikeMarkdownRunbook(file) : looksLikeYAMLRunbook(file)
@@ -134,6 +148,19 @@ public enum RunbookDiscovery {
         return false
     }
 
+    /// Whether the value after a top-level `runbook:` can be a mapping: nothing (the mapping follows,
+    /// indented), a comment, a flow collection (a mistyped runbook is still checked), an anchor, a tag or an alias. Other tools' files say
+    /// `runbook: page.md` (a scalar naming their runbook): those are not runbooks.
+    static func opensMapping(_ bytes: [UInt8], after colon: Int) -> Bool {
+        var index = colon
+        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
+        guard index < bytes.count else { return true }
+        switch bytes[index] {
+        case 0x0A, 0x0D, UInt8(ascii: "#"), UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "&"), UInt8(ascii: "!"), UInt8(ascii: "*"): return true
+        default: return false
+        }
+    }
+
     static func looksLikeYAMLRunbook(_ file: SourceFile) -> Bool {
         let bytes = file.bytes
         let key = Array("runbook".utf8)
@@ -142,7 +169,7 @@ public enum RunbookDiscovery {
             if bytes.count - lineStart > key.count, Array(bytes[lineStart..<lineStart + key.count]) == key {
                 var index = lineStart + key.count
                 while index < bytes.count, bytes[index] == 0x20 { index += 1 }
-                if index < bytes.count, bytes[index] == UInt8(ascii: ":") { return true }
+                if index < bytes.count, bytes[index] == UInt8(ascii: ":"), opensMapping(bytes, after: index + 1) { return true }
             }
             guard let newline = bytes[lineStart...].firstIndex(of: 0x0A) else { break }
             lineStart = newline + 1

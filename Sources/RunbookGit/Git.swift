@@ -535,3 +535,20 @@ public final class GitRevisionWalk: @unchecked Sendable {
 private extension String {
     var withTrailingSlash: String { hasSuffix("/") ? self : self + "/" }
 }
+
+extension GitRepository {
+    /// The directory holding the objects, refs and shallow roots shared by every worktree
+    /// (`.git` of an ordinary work tree), with a trailing slash.
+    public var commonDirectory: String {
+        git_repository_commondir(pointer).map { String(cString: $0) } ?? workdir + ".git/"
+    }
+
+    /// HEAD's commit id, without reading the commit; nil on an unborn branch.
+    public func headID() throws -> String? {
+        var oid = git_oid()
+        let result = git_reference_name_to_id(&oid, pointer, "HEAD")
+        if result == GIT_ENOTFOUND.rawValue || result == GIT_EUNBORNBRANCH.rawValue { return nil }
+        try Git.check(result, "cannot read HEAD")
+        return Git.string(oid)
+    }
+}

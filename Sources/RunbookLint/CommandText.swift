@@ -48,12 +48,60 @@ public enum CommandText {
 
     /// Every upper-case variable the text reads but does not set itself (`NAME=`, `export NAME`,
     /// `read NAME`, `for NAME in`), in the order they appear.
+    /// A `$NAME` inside single quotes is not the shell's: it is text for another program
+    /// (`awk '{print $NF}'`, `sh -c 'echo $HOSTNAME'` in a pod), never something to set first.
     public static func unsetVariables(_ text: String) -> [Placeholder] {
         let assigned = assignedNames(text)
-        return matches(variable, in: text).compactMap { match, groups in
-            guard let name = groups[1] ?? groups[2], !assigned.contains(name) else { return nil }
+        let found = matches(variable, in: text)
+        let quoted = found.isEmpty || !text.utf8.contains(UInt8(ascii: "'")) ? [] : singleQuoted(Array(text.utf8))
+        return found.compactMap { match, groups in
+            guard let name = groups[1] ?? groups[2], !assigned.contains(name),
+                  !quoted.contains(where: { $0.contains(match.lowerBound) }) else { return nil }
             return Placeholder(kind: .variable, name: name, range: match)
         }
+    }
+
+    /// Byte ranges of single-quoted text (`'…'` and `$'…'`) as the shell reads it: a `'` inside
+    /// double quotes or a comment, or escaped by `\`, opens nothing. Linear in the text.
+    static func singleQuoted(_ bytes: [UInt8]) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        var index = 0
+        var inDouble = false
+        var wordStart = true
+        while index < bytes.count {
+            let byte = bytes[index]
+            if inDouble {
+                if byte == UInt8(ascii: "\\") { index += 2; continue }
+                if byte == UInt8(ascii: "\"") { inDouble = false }
+                index += 1
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\\"):
+                index += 2
+                wordStart = false
+                continue
+            case UInt8(ascii: "\""):
+                inDouble = true
+            case UInt8(ascii: "#") where wordStart:
+                while index < bytes.count, bytes[index] != 0x0A { index += 1 }
+                continue
+            case UInt8(ascii: "'"):
+                let ansi = index > 0 && bytes[index - 1] == UInt8(ascii: "$")
+                var end = index + 1
+                while end < bytes.count, bytes[end] != UInt8(ascii: "'") { end += ansi && bytes[end] == UInt8(ascii: "\\") ? 2 : 1 }
+                ranges.append(index..<min(end + 1, bytes.count))
+                index = end + 1
+                wordStart = false
+                continue
+            default:
+                break
+            }
+            wordStart = byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == UInt8(ascii: ";") || byte == UInt8(ascii: "|")
+                || byte == UInt8(ascii: "&") || byte == UInt8(ascii: "(")
+            index += 1
+        }
+        return ranges
     }
 
     static let assignment = try? NSRegularExpression(

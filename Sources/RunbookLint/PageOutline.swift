@@ -94,6 +94,10 @@ public struct PageOutline: Sendable {
         guard let marker = opening.first, marker == "`" || marker == "~" else { return nil }
         let length = opening.prefix { $0 == marker }.count
         guard length >= 3 else { return nil }
+        // An indented code block whose first line shows a fence (a fence indented four spaces under
+        // an MkDocs `!!! note`, which cmark reads as indented code) keeps that line in its text: it
+        // opens no fence, and Markdown renders it as the author's one block.
+        if let literal = node.literal, String(literal.prefix { $0 != "\n" }).trimmingWhitespace() == opening { return nil }
         var last = file.lineCount
         while last > node.startLine, file.lineText(last).trimmingWhitespace().isEmpty { last -= 1 }
         guard node.endLine >= last else { return nil }

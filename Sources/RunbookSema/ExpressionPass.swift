@@ -13,6 +13,10 @@ struct ExpressionPass {
     var referencedParams: Set<String> = []
     /// An expression too large to check (RB3020) may use any parameter: none is called unused then.
     var skippedExpression = false
+    /// A page for people declares no parameters or outputs: a `${{ }}` there that does not check
+    /// cleanly is another tool's syntax (GitHub Actions' `${{ github.ref }}`, Railway's
+    /// `${{service.VAR}}`) shown to the reader, so it stays text and is not reported.
+    var forPeople = false
 
     /// Step fields whose strings the executor substitutes into.
     static let templatedFields = ["command", "config_key", "value", "channel", "message", "title", "body", "url", "instructions", "shell"]
@@ -29,6 +33,7 @@ struct ExpressionPass {
 
     /// `tree` is the one the IR was built from: its step lists and the IR's correspond one to one.
     mutating func run(_ tree: RunbookSyntaxTree, _ ir: inout RunbookIR) {
+        forPeople = ir.runbook.kind == .documentation
         let main = facts(ir.steps)
         check(list: tree.steps, ir: &ir.steps, earlier: [:], facts: main)
         let everyMainStep = Dictionary(main.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -111,6 +116,7 @@ struct ExpressionPass {
 
     /// Fields the executor takes as written: a `${{ }}` there would never be substituted.
     private mutating func rejectExpressions(in fields: SyntaxMapping, prefix: String) {
+        if forPeople { return } // a step name or note on a page is text to read
         for field in fields.fields where !Self.substitutedFields.contains(field.key) {
             guard let value = field.value.scalarValue, value.containsASCII("${{") else { continue }
             bag.report(.notTemplated, "`\(prefix + field.key)` is not substituted at run time, so its `${{ }}` would stay as text",
@@ -161,9 +167,10 @@ struct ExpressionPass {
             guard let value = node.scalarValue, value.containsASCII("${{") || value.containsASCII("}}") else { continue }
             let scanned = TemplateScanner.scan(value)
             let locator = node.locator(in: file)
-            for problem in scanned.problems {
+            for problem in scanned.problems where !forPeople {
                 bag.report(.expressionSyntax, problem.message, at: locator.range(problem.range.lowerBound, problem.range.upperBound), help: problem.help)
             }
+            var substituted = false
             var template = ""
             let bytes = Array(value.utf8)
             let expressionParts = scanned.parts.filter { $0.kind == .expression }
@@ -176,9 +183,7 @@ struct ExpressionPass {
                     parts.append(TemplatePartIR(text: part.text, start: part.offset, end: part.offset + part.text.utf8.count))
                     continue
                 }
-                parts.append(TemplatePartIR(substitution: substitutions.count, start: part.outer.lowerBound, end: part.outer.upperBound))
                 let parsed = ExpressionParser.parse(part.text)
-                report(parsed.problems, locator: locator, base: part.offset)
                 var resultType = ExpressionType.any
                 var checker = ExpressionChecker(scope: scope)
                 if let tree = parsed.node {
@@ -187,6 +192,16 @@ struct ExpressionPass {
                         checker.report(.expressionType, "\(resultType) cannot be put into a string", tree.span, help: "wrap it in toJSON(…)")
                     }
                 }
+                if forPeople, !parsed.problems.isEmpty || parsed.node == nil || checker.findings.contains(where: { ($0.severity ?? $0.code.defaultSeverity) == .error }) {
+                    let literal = String(decoding: bytes[part.outer], as: UTF8.self)
+                    template += literal
+                    parts.append(TemplatePartIR(text: literal, start: part.outer.lowerBound, end: part.outer.upperBound))
+                    expressionIndex += 1
+                    continue
+                }
+                substituted = true
+                parts.append(TemplatePartIR(substitution: substitutions.count, start: part.outer.lowerBound, end: part.outer.upperBound))
+                report(parsed.problems, locator: locator, base: part.offset)
                 let references = checker.references
                 let trimmedExpression = part.text.trimmingWhitespace()
                 finish(checker, locator: locator, base: part.offset)
@@ -220,7 +235,7 @@ struct ExpressionPass {
                 if trimmed.isEmpty { parts.removeLast() }
             }
             if scanned.problems.isEmpty { templates.append(TemplateIR(field: prefix + key, parts: parts)) }
-            if key == "command", !expressionParts.isEmpty, scanned.problems.isEmpty {
+            if key == "command", substituted, scanned.problems.isEmpty {
                 // Trimmed like the command itself (block scalars and fences end in a newline).
                 while template.last == "\n" || template.last == "\r" { template.removeLast() }
                 action.commandTemplate = template

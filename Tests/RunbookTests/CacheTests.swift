@@ -277,6 +277,104 @@ import Testing
         #expect(answers.count >= 10, "the stages changed the answer, so the comparisons compared something")
     }
 
+    /// Spliced answers keep the output's order when the walk's order is not it (roots named in
+    /// reverse, a file named alone), and files replaced in ways only the inode or ctime tells are
+    /// checked again (a file renamed over another, a directory swapped for a copy).
+    @Test func splicedAnswersKeepTheOrderAndSeeReplacedFiles() throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let tree = root.appendingPathComponent("tree")
+        let xdg = root.appendingPathComponent("xdg").path
+        func write(_ name: String, _ text: String) throws {
+            let url = tree.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: false, encoding: .utf8)
+        }
+        func runbook(_ name: String, command: String) -> String {
+            "runbook:\n  name: \(name)\n  severity: P2\n  owner: ops\n  steps:\n    - {id: act, action: execute_command, command: \"\(command)\", timeout: 2m}\n"
+        }
+        for team in ["a", "b", "c"] {
+            for index in 0..<4 {
+                try write("\(team)/rb-\(index).yaml", runbook("\(team) \(index)", command: "rm -rf /tmp/$x\(index)"))
+            }
+        }
+        try write("top.yaml", runbook("top", command: "kubectl delete ns $ns"))
+        Thread.sleep(forTimeInterval: 3.2)
+        // Walk order c, a, then top.yaml named alone; the output is ordered by path (a, c, top).
+        let arguments = ["c", "a", "top.yaml", "--no-git", "--no-shellcheck", "--now", "2026-12-04"]
+        var answers: Set<String> = []
+        func agree(_ stage: String, expecting use: String?) throws {
+            for format in ["text", "concise", "github"] {
+                let fresh = try Self.plainCheck(arguments + ["--format", format, "--no-cache"], in: tree.path, xdg: xdg)
+                let cached = try Self.plainCheck(arguments + ["--format", format], in: tree.path, xdg: xdg)
+                #expect(cached.answer == fresh.answer, "\(stage), \(format): the cached answer differs:\n\(cached.answer)\n---\n\(fresh.answer)")
+                if let use { #expect(cached.use == use, "\(stage), \(format): \(cached.use)") }
+                answers.insert(fresh.answer)
+            }
+        }
+        try agree("first run", expecting: "none")
+        try agree("unchanged", expecting: "whole")
+        try write("c/rb-2.yaml", runbook("c 2", command: "true"))
+        try agree("a file of the first root changed", expecting: "spliced")
+        try write("top.yaml", runbook("top", command: "true"))
+        try write("a/rb-1.yaml", runbook("a 1", command: "kubectl delete deploy api"))
+        try agree("the named file and one of the second root changed", expecting: "spliced")
+        // A file renamed over another of the same size, with the same modification time: only the
+        // inode tells (and the ctime of the renamed file).
+        let target = tree.appendingPathComponent("a/rb-3.yaml").path
+        var before = stat()
+        #expect(stat(target, &before) == 0)
+        try write("a/rb-3.new", runbook("a 3", command: "sudo rm -rf /$x"))
+        var replacement = stat()
+        #expect(stat(tree.appendingPathComponent("a/rb-3.new").path, &replacement) == 0 && replacement.st_size == before.st_size)
+        #expect(utimensat(AT_FDCWD, tree.appendingPathComponent("a/rb-3.new").path, [before.st_atim, before.st_mtim], 0) == 0)
+        #expect(rename(tree.appendingPathComponent("a/rb-3.new").path, target) == 0)
+        try agree("a file renamed over another", expecting: "spliced")
+        // A directory swapped for a changed copy: every file in it has a new inode.
+        try FileManager.default.copyItem(at: tree.appendingPathComponent("c"), to: tree.appendingPathComponent("c-copy"))
+        try runbook("c 0", command: "kubectl delete pod web-0").write(to: tree.appendingPathComponent("c-copy/rb-0.yaml"), atomically: false, encoding: .utf8)
+        try FileManager.default.removeItem(at: tree.appendingPathComponent("c"))
+        try FileManager.default.moveItem(at: tree.appendingPathComponent("c-copy"), to: tree.appendingPathComponent("c"))
+        try agree("a directory swapped for a changed copy", expecting: "spliced")
+        try agree("unchanged again", expecting: "whole")
+        #expect(answers.count >= 10, "the edits changed the answer in every format")
+        // Parallel runs after a change: each checks the changed file again or reads another's entry.
+        try write("a/rb-0.yaml", runbook("a 0", command: "shutdown -h now"))
+        let fresh = try Self.plainCheck(arguments + ["--no-cache"], in: tree.path, xdg: xdg)
+        let parallel = ConcurrentAnswers()
+        DispatchQueue.concurrentPerform(iterations: 6) { _ in
+            parallel.add((try? Self.plainCheck(arguments, in: tree.path, xdg: xdg).answer) ?? "failed")
+        }
+        #expect(parallel.all == Set([fresh.answer]))
+    }
+
+    /// The whole-answer entry as stored: any truncation or flipped byte of its payload reads as a
+    /// miss (rbc then checks everything), never as a crash or another answer.
+    @Test func aDamagedAnswerEntryIsAMiss() throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let xdg = root.appendingPathComponent("xdg").path
+        for index in 0..<3 {
+            try "runbook:\n  name: r\(index)\n  severity: P3\n  owner: ops\n  steps:\n    - {id: s, action: execute_command, command: \"rm -rf /tmp/$x\", timeout: 1m}\n"
+                .write(to: root.appendingPathComponent("rb-\(index).yaml"), atomically: true, encoding: .utf8)
+        }
+        let arguments = [".", "--no-git", "--no-shellcheck", "--now", "2026-12-04"]
+        let fresh = try Self.plainCheck(arguments + ["--no-cache"], in: root.path, xdg: xdg)
+        _ = try Self.plainCheck(arguments, in: root.path, xdg: xdg)
+        let answerDirectory = xdg + "/rbc/" + ContentCache.formatVersion + "/answer"
+        let entries = try #require(FileManager.default.enumerator(atPath: answerDirectory)?.compactMap { $0 as? String }.filter { $0.contains("/") })
+        #expect(entries.count == 1)
+        let path = answerDirectory + "/" + entries[0]
+        let original = try #require(FileManager.default.contents(atPath: path))
+        #expect(try Self.plainCheck(arguments, in: root.path, xdg: xdg).use == "whole", "the entry is read")
+        for damage in [Data(original.prefix(original.count / 2)), Data(original.prefix(30)),
+                       { var bytes = original; bytes[bytes.count / 2] ^= 0x40; return bytes }()] {
+            try damage.write(to: URL(fileURLWithPath: path))
+            let run = try Self.plainCheck(arguments, in: root.path, xdg: xdg)
+            #expect(run.answer == fresh.answer && run.use == "none")
+        }
+    }
+
     @Test func concurrentRunsAndCleaningKeepTheAnswer() throws {
         let root = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }

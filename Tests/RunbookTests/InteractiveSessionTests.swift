@@ -29,9 +29,53 @@ import Testing
         "psql -c 'select 1'", "sudo gitlab-psql -c \"SELECT pg_reload_conf();\"", "redis-cli -p 26379 sentinel masters",
         "sudo -u gitlab-psql crontab -l", "su -c 'id' postgres", "kubectl exec -it api-0 -- bash < script.sh",
         "echo ssh host", "knife ssh 'roles:db' 'uptime'", "gitlab-rails runner 'puts 1'", "bash deploy.sh", "kubectl get pods",
+        "psql --version", "mysql --version", "redis-cli --version", "sqlite3 --version", "bash --help", "psql -V",
     ])
     func otherCommandsAreNotSessions(_ line: String) {
         #expect(!MarkdownRunbookParser.opensInteractiveSession(line))
+    }
+
+    /// ibtisam-iq/runbook checks an image's tools with `docker run … bash -c "` and one line per tool,
+    /// `mysql --version`, `psql --version`, `redis-cli --version` among them, up to a closing `"`.
+    /// rbc cut the fence at `mysql --version` as if it opened a session, leaving an unclosed string
+    /// (two ShellCheck parse errors). A `--version` opens nothing, and a line inside a string or a
+    /// here-document opened above is its text, never a command.
+    @Test func linesInsideAStringOrAHereDocumentOpenNoSession() throws {
+        let text = """
+            # T
+
+            ## Verification
+
+            Check the tools:
+
+            ```bash
+            docker run --rm image:latest \\
+              bash -c "
+                java -version 2>&1 | head -1
+                psql
+                redis-cli --version
+              "
+            ```
+
+            And the database:
+
+            ```bash
+            kubectl exec -i db-0 -- bash <<'EOF'
+            psql
+            EOF
+            cat <<-END > /tmp/notes
+            \tssh db-1
+            \tEND
+            ```
+
+            """
+        let ir = try MarkdownFidelityTests.ir(text)
+        #expect(ir.steps.map(\.action.kind) == [.executeCommand, .executeCommand], "\(ir.steps.map(\.id))")
+        #expect(ir.steps[0].action.command?.hasSuffix("redis-cli --version\n  \"") == true, "\(ir.steps[0].action.command ?? "")")
+        #expect(ir.steps[1].action.command?.hasSuffix("\tEND") == true, "\(ir.steps[1].action.command ?? "")")
+        // And a session opened after a here-document ends is still one.
+        let after = MarkdownRunbookParser.sessionSplit("cat <<EOF\nssh db-1\nEOF\nssh db-2\nuptime\n", language: "bash")
+        #expect(after?.opener == "ssh db-2" && after?.before?.hasPrefix("cat <<EOF\nssh db-1\nEOF") == true, "\(String(describing: after))")
     }
 
     @Test func theSessionIsAManualStepOfItsOwn() throws {

@@ -51,6 +51,138 @@ import Testing
         #expect(broken.count == 1 && broken.first?.contains("#nowhere") == true, "\(run.stdout)")
     }
 
+    // MARK: - Restarts
+
+    /// kubevirt/monitoring's pages restart pods and force a leader re-election with `kubectl delete`
+    /// (the controller recreates them); a warning on each asked for words nobody would write. Deleting
+    /// every pod, forcing one off its node, other kinds and deletes from a file are still reported.
+    @Test func deletingPodsToRestartThemIsNotDestruction() throws {
+        func fence(_ lead: String, _ command: String) -> String { "\(lead)\n\n```bash\n\(command)\n```\n\n" }
+        let restarts = [
+            fence("Delete the lease to allow re-election:", "$ kubectl -n $NAMESPACE delete lease virt-controller"),
+            fence("Alternatively, restart the affected pods:", "$ kubectl -n $NAMESPACE delete pod -l kubevirt.io=virt-controller"),
+            fence("Run this to restart it:", "kubectl delete po/web-0 pods/web-1 --wait=false"),
+            fence("Remove old events:", "oc delete events --field-selector reason=BackOff"),
+        ]
+        let destructive = [
+            fence("Restart everything:", "kubectl delete pods --all -A"),
+            fence("Free the stuck pod:", "kubectl -n db delete pod db-0 --force --grace-period=0"),
+            fence("Free the stuck pod again:", "kubectl -n db delete pod db-0 --grace-period 0"),
+            fence("Remove the claim:", "kubectl delete pvc data-db-0"),
+            fence("Remove both:", "kubectl delete pod,pvc -l app=db"),
+            fence("Remove what the file holds:", "kubectl delete -f app.yaml"),
+        ]
+        let restartPage = Self.page + "## Mitigation\n\n" + restarts.joined()
+        let destructivePage = Self.page + "## Mitigation\n\n" + destructive.joined()
+        let run = try Self.run(["restart.md": restartPage, "destroy.md": destructivePage],
+                               ["check", ".", "--no-git", "--no-shellcheck", "--format", "concise"])
+        let findings = Self.lines(run, "RB006")
+        #expect(!findings.contains { $0.hasPrefix("restart.md") }, "\(run.stdout)")
+        #expect(findings.filter { $0.hasPrefix("destroy.md") }.count == destructive.count, "\(run.stdout)")
+    }
+
+    // MARK: - Other tools' files and syntax
+
+    /// aidotmarket/runbooks keeps an evaluation harness beside its pages: YAML files with
+    /// `runbook: page.md` (a scalar naming the page they test), 990 "unknown key" errors when walked.
+    /// A directory walk takes a YAML file only when its top-level `runbook:` can hold a mapping; a file
+    /// named on the command line is still compiled.
+    @Test func aYAMLFileNamingItsRunbookIsNotARunbook() throws {
+        let files = [
+            "fixtures/I-01.yaml": "id: I-01\nrunbook: agent-completeness.md\ntype: operate\nrefs:\n- E-01\n",
+            "fixtures/I-02.yaml": "id: I-02\nrunbook: 'quoted.md'\n",
+            "rb.yaml": "runbook:\n  name: real\n  severity: P3\n  owner: team\n  steps:\n    - {id: look, action: manual, instructions: Look.}\n",
+            "flow.yaml": "runbook: {name: flow, severity: P3, owner: team, steps: [{id: look, action: manual, instructions: Look.}]}\n",
+            "commented.yaml": "runbook:   # the runbook\n  name: commented\n  severity: P3\n  owner: team\n  steps:\n    - {id: look, action: manual, instructions: Look.}\n",
+        ]
+        let walked = try Self.run(files, ["check", ".", "--no-git", "--no-shellcheck", "--format", "json"])
+        let summary = try #require(JSONSerialization.jsonObject(with: Data(walked.stdout.utf8)) as? [String: Any])["summary"] as? [String: Any]
+        #expect(walked.status == 0 && !walked.stdout.contains("fixtures/"), "\(walked.stdout)\(walked.stderr)")
+        #expect(summary?["filesChecked"] as? Int == 3, "\(walked.stdout)")
+        let named = try Self.run(files, ["check", "fixtures/I-01.yaml", "--no-git", "--no-shellcheck", "--format", "concise"])
+        #expect(named.status == 1 && named.stdout.contains("RB2003"), "\(named.stdout)")
+    }
+
+    /// Pages for people paste other tools' `${{ }}`: a GitHub Actions workflow, Railway's
+    /// cross-service references in a table (aidotmarket/runbooks, ibtisam-iq/runbook). They were
+    /// errors — unknown names, "not substituted" on a list item's name — placed at the section's
+    /// heading. Now they are text; an expression that checks is substituted; and on an executable
+    /// page an error inside a section's prose points at its characters.
+    @Test func otherToolsExpressionsOnAPageAreText() throws {
+        let page = """
+        # Deploy
+
+        ## Mitigation
+
+        1. Confirm the references still point to `${{backend.VAR_NAME}}`.
+        2. Check the workflow and the chart:
+
+           ```bash
+           echo "${{ github.ref }}" "${{ steps.build.outputs.tag }}" "{{ .Values.image }}"
+           ```
+        3. Look at `${{ params.x }}`, then tell ${{ runbook.name }}.
+
+        """
+        let executable = """
+        ---
+        severity: P2
+        params:
+          svc: {type: string, default: api}
+        ---
+        # Rotate
+
+        ## Steps
+
+        ### Secret rotation
+
+        Shared secrets are sourced from the backend.
+
+        1. Update the secret in the `${{ params.svc }}` service.
+        2. Confirm the references still point to `${{ params.nope }}`.
+
+        """
+        let run = try Self.run(["page.md": page, "exec.md": executable], ["check", ".", "--no-git", "--no-shellcheck", "--format", "concise"])
+        let errors = run.stdout.split(separator: "\n").filter { $0.contains("error[") }
+        #expect(errors == ["exec.md:15:47: error[RB3002] unknown parameter `nope`"], "\(run.stdout)")
+        let ir = try Self.run(["page.md": page], ["compile", "page.md"])
+        #expect(ir.status == 0, "\(ir.stderr)")
+        #expect(ir.stdout.contains(#"echo \"${{ github.ref }}\""#), "\(ir.stdout)")
+        #expect(ir.stdout.contains("\"expression\" : \"runbook.name\"") || ir.stdout.contains("\"expression\":\"runbook.name\""), "\(ir.stdout)")
+        #expect(!ir.stdout.contains("\"expression\" : \"github.ref\"") && !ir.stdout.contains("\"expression\":\"github.ref\""), "\(ir.stdout)")
+    }
+
+    /// ibtisam-iq/runbook: `… | awk -F/ '{print $NF}'` was "`$NF` is used but the page never sets
+    /// it" (single quotes: awk's field, not the shell's), and `curl -u admin:admin` against a fresh
+    /// SonarQube was "a password written into the runbook" (a published default, not a leak);
+    /// aidotmarket/runbooks: Python printing `"export PGPASSWORD="+shlex.quote(…)` was a password.
+    @Test func singleQuotedTextAndPublishedDefaultsAreNotTheReadersToSet() throws {
+        let page = Self.page + """
+        ## Mitigation
+
+        Check the role and the health:
+
+        ```bash
+        # don't skip this
+        aws iam list-attached-role-policies --role-name $(kubectl get sa fb -o jsonpath='{.metadata.name}' | awk -F/ '{print $NF}')
+        kubectl exec -it api-0 -- sh -c 'echo $HOSTNAME_IN_POD' "$NAMESPACE's"
+        curl -s -u admin:admin http://localhost:9000/api/system/health
+        curl -s -u admin:s3cr3tPa55 http://localhost:9000/api/system/health
+        ```
+
+        Print the exports:
+
+        ```bash
+        railway variables --json | python3 -c 'import json,sys,shlex; v=json.load(sys.stdin); print("export PGPASSWORD="+shlex.quote(v["PGPASSWORD"]))'
+        ```
+
+        """
+        let run = try Self.run(["page.md": page], ["check", "page.md", "--no-git", "--no-shellcheck", "--format", "concise"])
+        let variables = Self.lines(run, "RB032")
+        #expect(variables.count == 1 && variables.first?.contains("`$NAMESPACE`") == true, "\(run.stdout)")
+        let credentials = Self.lines(run, "RB009")
+        #expect(credentials.count == 1 && credentials.first?.contains("10 characters") == true, "\(run.stdout)")
+    }
+
     // MARK: - Alert links
 
     /// A link to a page that exists, with an anchor no heading of it has, still opens the right

@@ -70,6 +70,9 @@ struct CredentialPattern: Sendable {
         if Set(lowered).count <= 1 { return true }
         if lowered.contains("example.com") { return true }
         if value.hasPrefix("[") && value.hasSuffix("]") { return true }
+        // Code that builds the value after a closing quote: `print("export PGPASSWORD="+shlex.quote(v["pw"]))`
+        // — a concatenation or a dotted call, never a literal someone chose.
+        if value.hasPrefix("+") || value.range(of: #"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+\("#, options: .regularExpression) != nil { return true }
         // `secret.name`, `data.password`: a dotted path of words names where the value lives (tokens
         // with dots, `hvs.…` or JWTs, have digits in their random parts).
         if value.range(of: #"^[A-Za-z_][A-Za-z_-]{0,31}(?:\.[A-Za-z_][A-Za-z_-]{0,31})+$"#, options: .regularExpression) != nil { return true }

@@ -24,7 +24,8 @@ struct CredentialRule: LintRule {
         `$(command)`, `<password>`, `[password]`, `***`, `xxxx`, a dotted path to where the value lives \
         (`secret.name`), and documented dummy values such as AWS's `AKIAIOSFODNN7EXAMPLE` (anything \
         containing `EXAMPLE`, `changeme`, `placeholder`, `dummy`, `sample`, `fake`, `wrong`, `your-`, and words \
-        that only describe themselves, like `a-secret-password`, `my_token` or the `pass` of `user:pass@host`). After the \
+        that only describe themselves, like `a-secret-password`, `my_token` or the `pass` of `user:pass@host`), and a \
+        password equal to its user name (`admin:admin`: a product's published default). After the \
         generic `password:` / `secret:` / `token:`, one plain word (`Secret: Everything is layers`, `Password: \
         required`) is prose going on, not a literal. The message masks what it found. Declare a `secret: true` parameter and pass the value \
         at run time instead; rotate the credential that was committed.
@@ -83,6 +84,7 @@ struct CredentialRule: LintRule {
                     redis-cli -a "${{ params.token }}" info
                     curl -u "admin:<password>" https://api.internal/health
                     curl -u "$USER:$PASS" https://api.internal/health
+                    curl -s -u admin:admin http://localhost:9000/api/system/health
                     VAULT_TOKEN=$(cat ~/.vault-token) vault status
                   timeout: 1m
             """, extra: "  params:\n    token: {type: string, secret: true, required: true}\n"),
@@ -144,7 +146,7 @@ struct CredentialRule: LintRule {
                 guard let range = Range(match.range(at: pattern.group), in: text),
                       !reported.contains(where: { $0.overlaps(range) }) else { continue }
                 let secret = String(text[range])
-                if CredentialPattern.isReferenceOrDummy(secret) { continue }
+                if CredentialPattern.isReferenceOrDummy(secret) || Self.repeatsItsUser(text, before: range, secret) { continue }
                 if pattern.needsEntropy, Self.entropy(secret) < 2.5 || Self.isPlainWord(secret) { continue }
                 reported.append(range)
                 let start = lineStart + text.utf8.distance(from: text.startIndex, to: range.lowerBound)
@@ -155,6 +157,15 @@ struct CredentialRule: LintRule {
             }
         }
         return findings
+    }
+
+    /// `admin:admin`, `guest:guest`, `minioadmin:minioadmin`: a password equal to its user name is a
+    /// product's published default, which the runbook does not leak.
+    static func repeatsItsUser(_ text: String, before range: Range<String.Index>, _ secret: String) -> Bool {
+        let head = text[..<range.lowerBound]
+        guard head.hasSuffix(":") else { return false }
+        let user = head.dropLast().reversed().prefix { !" \t\"'/=@".contains($0) }
+        return String(user.reversed()) == secret
     }
 
     /// One word of letters, capitalised or not (`Everything`, `required`): after the generic `secret:`

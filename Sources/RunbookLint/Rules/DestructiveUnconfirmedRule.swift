@@ -50,6 +50,18 @@ struct DestructiveUnconfirmedRule: LintRule {
             ```sh
             ↓rm -rf↑ /var/log/app/archive
             ```
+
+            Restart every pod:
+
+            ```sh
+            ↓kubectl delete↑ pods --all -A
+            ```
+
+            Or the stuck one:
+
+            ```sh
+            ↓kubectl -n db delete↑ pod db-0 --force --grace-period=0
+            ```
             """, markdown: true),
         ],
         nonTriggering: [
@@ -77,6 +89,13 @@ struct DestructiveUnconfirmedRule: LintRule {
 
             ```sh
             rm -rf /var/log/app/archive
+            ```
+
+            Restart the API pods so they remount the volume:
+
+            ```sh
+            kubectl -n prod delete pod -l app=api
+            kubectl -n prod delete lease/api-leader
             ```
             """, markdown: true),
         ])
@@ -113,6 +132,54 @@ struct DestructiveUnconfirmedRule: LintRule {
     /// Before it, the words a match needs, on bytes: the alternation was still 5 % of a check.
     static let required = RequiredWords(patterns.flatMap(\.words))
 
+    /// The index of the `kubectl delete` pattern in `patterns`.
+    static let kubectlDelete = 0
+
+    /// Kinds whose objects a controller recreates: deleting them restarts rather than destroys.
+    static let recreatedKinds: Set<String> = ["pod", "pods", "po", "lease", "leases", "event", "events", "ev"]
+    /// `kubectl` options that take a value as the next word (before or after the verb).
+    static let kubectlValueOptions: Set<String> = [
+        "-n", "--namespace", "-l", "--selector", "--field-selector", "--context", "--cluster", "--kubeconfig", "--user",
+        "-s", "--server", "--timeout", "-o", "--output", "--cascade", "--wait", "--as", "--as-group", "--token",
+    ]
+    /// Options that make a delete reach further than a restart: every object, other namespaces, from a
+    /// file whose kinds the page does not show, or forced without waiting for the pod to stop.
+    static let kubectlWideOptions: Set<String> = ["--all", "-A", "--all-namespaces", "--force", "-f", "--filename", "-k", "--kustomize", "-R", "--recursive"]
+
+    /// Whether every `kubectl`/`oc delete` in the command only deletes pods, leases or events, one by
+    /// name or by selector, without `--all`, `-A`, `--force` or `--grace-period=0`.
+    static func onlyRestarts(_ command: String) -> Bool {
+        var sawDelete = false
+        for simple in CommandAnalysis.commands(command) where ["kubectl", "oc"].contains(simple.program) {
+            let arguments = simple.arguments
+            var index = 0
+            var verb: String?
+            var kind: String?
+            while index < arguments.count {
+                let argument = arguments[index]
+                if argument.hasPrefix("-") {
+                    let name = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
+                    if kubectlWideOptions.contains(name) { return false }
+                    if name == "--grace-period", (argument.hasSuffix("=0") || (!argument.contains("=") && arguments.dropFirst(index + 1).first == "0")) {
+                        return false
+                    }
+                    if !argument.contains("="), kubectlValueOptions.contains(argument) || argument == "--grace-period" { index += 1 }
+                } else if verb == nil {
+                    verb = argument
+                } else if kind == nil {
+                    kind = argument
+                }
+                index += 1
+            }
+            guard verb == "delete" else { continue }
+            sawDelete = true
+            guard let kind, !kind.isEmpty else { return false }
+            let kinds = (kind.split(separator: "/").first ?? "").split(separator: ",", omittingEmptySubsequences: false)
+            if kind.hasPrefix("/") || kinds.isEmpty || !kinds.allSatisfy({ recreatedKinds.contains($0.lowercased()) }) { return false }
+        }
+        return sawDelete
+    }
+
     /// Words with which a page warns its reader before a command that destroys something.
     static let warnings = ["warning", "caution", "careful", "danger", "destructive", "irreversible", "cannot be undone",
                            "can't be undone", "data loss", "lose data", "make sure", "double-check", "double check", "be sure"]
@@ -129,8 +196,11 @@ struct DestructiveUnconfirmedRule: LintRule {
             }
             let nsrange = NSRange(command.startIndex..., in: command)
             if let any = Self.any, any.firstMatch(in: command, range: nsrange) == nil { continue }
-            for (regex, meaning) in Self.compiled {
+            for (index, (regex, meaning)) in Self.compiled.enumerated() {
                 guard let match = regex.firstMatch(in: command, range: nsrange), let range = Range(match.range, in: command) else { continue }
+                // On a page, deleting pods (or a leader lease) is how people restart them: their
+                // controller recreates them. Deleting every pod, or forcing one off its node, is not.
+                if forPeople, index == Self.kubectlDelete, Self.onlyRestarts(command) { continue }
                 let text = String(command[range]).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
                 if forPeople {
                     findings.append(LintFinding("`\(text)` \(meaning), and nothing around \(context.describe(view)) warns the reader",

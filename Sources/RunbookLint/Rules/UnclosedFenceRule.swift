@@ -39,6 +39,24 @@ struct UnclosedFenceRule: LintRule {
             kubectl describe service -n kube-system -l app.kubernetes.io/managed-by=prometheus-operator
             ```
             """, markdown: true),
+            // An MkDocs admonition: its fence is indented code to cmark, closed where MkDocs closes it.
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # PVC pending
+
+            ## Diagnosis
+
+            !!! danger "Still pending"
+                If it is still pending, run:
+
+                ```bash
+                kubectl describe pvc data -n db
+                ```
+
+                Check the events.
+            """, markdown: true),
         ])
 
     func check(_ context: LintContext) -> [LintFinding] {

@@ -29,6 +29,7 @@ extension MarkdownRunbookParser {
         if lines.last == "" { lines.removeLast() }
         let prompted = sessionLanguages.contains(language) || lines.contains { $0.hasPrefix("$ ") || $0 == "$" }
         var index = 0
+        var continuation = ShellContinuation()
         while index < lines.count {
             // A logical line: continued by a trailing backslash.
             var end = index
@@ -36,6 +37,14 @@ extension MarkdownRunbookParser {
             while logical.hasSuffix("\\"), end + 1 < lines.count {
                 end += 1
                 logical = String(logical.dropLast()) + " " + lines[end]
+            }
+            // A line inside a string or a here-document opened above is data, never a command
+            // (`bash -c "` … `psql --version` … `"`).
+            let isData = continuation.isOpen
+            for line in lines[index...end] { continuation.read(line) }
+            if isData {
+                index = end + 1
+                continue
             }
             let typed = logical.hasPrefix("$ ") ? String(logical.dropFirst(2)) : logical
             let rest = lines[(end + 1)...]
@@ -108,12 +117,18 @@ extension MarkdownRunbookParser {
     static let shells: Set<String> = ["sh", "bash", "zsh", "ash", "dash", "ksh", "fish"]
     static let consoles: Set<String> = ["irb", "python", "python3", "node", "mongo", "mongosh", "sqlite3", "redis-cli", "gitlab-redis-cli"]
 
+    /// Options with which a program prints something and exits: no session opens.
+    static let printAndExit: Set<String> = ["--version", "-V", "--help", "-?", "-h"]
+
     static func isSession(_ input: [String]) -> Bool {
         var words = input[...]
         // Assignments and `env` in front of the program.
         while let first = words.first, first == "env" || (first.contains("=") && !first.hasPrefix("-")) { words = words.dropFirst() }
         guard let program = words.first.map({ String($0.split(separator: "/").last ?? "") }) else { return false }
         let arguments = Array(words.dropFirst())
+        // `psql --version`, `redis-cli --help` (`-h` is a host to psql, mysql and redis-cli).
+        let hostOption = ["psql", "gitlab-psql", "mysql", "redis-cli", "gitlab-redis-cli"].contains(program)
+        if arguments.contains(where: { printAndExit.contains($0) && !(hostOption && $0 == "-h") }) { return false }
         switch program {
         case "sudo":
             // `sudo -i`, `sudo -s`: a root shell; `sudo -u git psql`: the program after the options.
@@ -192,5 +207,56 @@ extension MarkdownRunbookParser {
             index += 1
         }
         return rest
+    }
+}
+
+/// Whether the lines read so far leave a quoted string or a here-document open: the lines that
+/// follow are its text. Quotes as the shell reads them (`\` escapes outside single quotes, `#`
+/// starts a comment at a word's start); a here-document ends at its delimiter line.
+struct ShellContinuation {
+    private var quote: UInt8?
+    private var hereDocument: (delimiter: String, tabs: Bool)?
+
+    var isOpen: Bool { quote != nil || hereDocument != nil }
+
+    mutating func read(_ line: String) {
+        if let open = hereDocument {
+            let text = open.tabs ? String(line.drop { $0 == "\t" }) : line
+            if text == open.delimiter { hereDocument = nil }
+            return
+        }
+        let bytes = Array(line.utf8)
+        var index = 0
+        var previous: UInt8 = 0x20
+        while index < bytes.count {
+            let byte = bytes[index]
+            if let open = quote {
+                if byte == open { quote = nil } else if open == UInt8(ascii: "\""), byte == UInt8(ascii: "\\") { index += 1 }
+            } else if byte == UInt8(ascii: "\\") {
+                index += 1
+            } else if byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\"") {
+                quote = byte
+            } else if byte == UInt8(ascii: "#"), previous == 0x20 || previous == 0x09 {
+                return
+            } else if byte == UInt8(ascii: "<"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "<"),
+                      index + 2 >= bytes.count || bytes[index + 2] != UInt8(ascii: "<") {
+                // `<<EOF`, `<<-EOF`, `<< 'EOF'`, `<<"EOF"` (`<<<` is a here-string).
+                var cursor = index + 2
+                let tabs = cursor < bytes.count && bytes[cursor] == UInt8(ascii: "-")
+                if tabs { cursor += 1 }
+                while cursor < bytes.count, bytes[cursor] == 0x20 || bytes[cursor] == 0x09 { cursor += 1 }
+                var word: [UInt8] = []
+                while cursor < bytes.count, ![0x20, 0x09, UInt8(ascii: ";"), UInt8(ascii: "|"), UInt8(ascii: "&"), UInt8(ascii: ")")].contains(bytes[cursor]) {
+                    if bytes[cursor] != UInt8(ascii: "'"), bytes[cursor] != UInt8(ascii: "\""), bytes[cursor] != UInt8(ascii: "\\") { word.append(bytes[cursor]) }
+                    cursor += 1
+                }
+                if !word.isEmpty { hereDocument = (String(decoding: word, as: UTF8.self), tabs) }
+                index = cursor
+                previous = 0x20
+                continue
+            }
+            previous = byte
+            index += 1
+        }
     }
 }

@@ -690,6 +690,9 @@ private struct Builder {
         }
 
         let allProse = prose
+        // Prose gathered from the blocks under the name: its value is located in them, so a finding
+        // inside it (a `${{ }}`, a credential) points at its characters, not at the heading.
+        let proseRange = SourceRange(start: nameRange.start, end: max(nameRange.end, blocks.last.map { $0.range(in: file).end } ?? nameRange.end))
         let keys = Set((fields + explicit).map(\.key))
         let slug = MarkdownRunbookParser.slug(name)
         var derived = [field("id", nameRange, scalar(uniqueID(slug), nameRange, .implied, text: true))]
@@ -706,12 +709,12 @@ private struct Builder {
             derived.append(field("action", nameRange, scalar(kind, nameRange, .implied)))
             if !hasCommand, !keys.contains("instructions") {
                 let text = allProse.joined(separator: "\n\n")
-                derived.append(field("instructions", nameRange, scalar(text.isEmpty ? name : text, nameRange, .paragraph, text: true)))
+                derived.append(field("instructions", nameRange, scalar(text.isEmpty ? name : text, text.isEmpty ? nameRange : proseRange, .paragraph, text: true)))
             }
         }
         let descriptionProse = hasCommand || keys.contains("action") ? allProse : []
         if !descriptionProse.isEmpty, !keys.contains("description") {
-            derived.append(field("description", nameRange, scalar(descriptionProse.joined(separator: "\n\n"), nameRange, .paragraph, text: true)))
+            derived.append(field("description", nameRange, scalar(descriptionProse.joined(separator: "\n\n"), proseRange, .paragraph, text: true)))
         }
         if !exampleOutput.isEmpty, !keys.contains("example_output") {
             derived.append(field("example_output", nameRange, scalar(exampleOutput.joined(separator: "\n"), nameRange, .paragraph, text: true)))
