@@ -421,6 +421,10 @@ def main():
         ("rbc check, history cold (--no-cache: one libgit2 walk + compile + lint)", history + ["--no-cache"], False),
         ("rbc check, history warm (stored index, cached findings)", history, False),
         ("rbc check, one new commit on an indexed HEAD (walks that commit only)", f"cd '{moving}' && " + " ".join(f"'{part}'" for part in history), True),
+        # The history work alone, no lint and no cache: the last-change walk, then the same walk following
+        # every step's and rollback's text back to where it last changed (RB020's part of a cold check).
+        ("rbc history (each runbook's last change: the walk alone)", [rbc, "history", "runbooks"], False),
+        ("rbc history --rollbacks (and where each step and rollback last changed)", [rbc, "history", "--rollbacks", "runbooks"], False),
         ("git log -1 -- FILE, per file", per_file, True),
         ("git log --name-only, one pass (no renames, no parsing)", one_pass, True),
     ], max(2, arguments.rounds // 2), cwd=repo, setup={"rbc check, one new commit on an indexed HEAD (walks that commit only)": new_commit})

@@ -398,41 +398,6 @@ public final class GitTree: @unchecked Sendable {
         guard let handle else { throw GitError(code: -1, message: "tree \(Git.string(id)) is missing") }
         return GitTree(handle, repository: repository)
     }
-
-    /// The watched files whose blob differs from `old` (nil: the empty tree), as added or modified
-    /// deltas. Descends only into directories that hold a watched path and whose tree ids differ,
-    /// as git's own path-limited log does: a commit that touches one file costs one path of lookups,
-    /// where a full tree-to-tree diff visits every changed and unchanged entry. Deletions are left
-    /// out (the history walk ignores them); renames need libgit2's diff (see GitHistory.walk).
-    func changedBlobs(from old: GitTree?, watched: GitHistory.WatchedPaths, prefix: String = "",
-                      repository: GitRepository) throws -> [GitDelta] {
-        var deltas: [GitDelta] = []
-        for index in 0..<git_tree_entrycount(pointer) {
-            guard let entry = git_tree_entry_byindex(pointer, index), let name = git_tree_entry_name(entry),
-                  let newID = git_tree_entry_id(entry) else { continue }
-            let oldEntry = old.flatMap { git_tree_entry_byname($0.pointer, name) }
-            let oldID = oldEntry.flatMap { git_tree_entry_id($0) }
-            if let oldID, git_oid_equal(oldID, newID) != 0 { continue }
-            let path = prefix + String(cString: name)
-            switch git_tree_entry_type(entry) {
-            case GIT_OBJECT_TREE:
-                guard watched.holdsWatchedPath(path + "/") else { continue }
-                let oldTree = try oldEntry.flatMap { oldEntry in
-                    git_tree_entry_type(oldEntry) == GIT_OBJECT_TREE ? try GitTree.lookup(repository, git_tree_entry_id(oldEntry).pointee) : nil
-                }
-                deltas += try GitTree.lookup(repository, newID.pointee)
-                    .changedBlobs(from: oldTree, watched: watched, prefix: path + "/", repository: repository)
-            case GIT_OBJECT_BLOB:
-                guard watched.owner(of: path) != nil else { continue }
-                let wasBlob = oldEntry.map { git_tree_entry_type($0) == GIT_OBJECT_BLOB } ?? false
-                deltas.append(GitDelta(status: wasBlob ? .modified : .added, oldPath: path, newPath: path, similarity: 0,
-                                       oldBlob: wasBlob ? oldID?.pointee : nil))
-            default:
-                continue
-            }
-        }
-        return deltas
-    }
 }
 
 public struct GitDelta: Sendable {

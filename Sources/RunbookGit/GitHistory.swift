@@ -1,4 +1,5 @@
 import CGit2
+import Foundation
 
 // History questions answered with as few walks as possible: the last change of many files in one
 // first-parent walk (each commit diffed against its first parent), and a file's versions since a date.
@@ -8,9 +9,13 @@ public enum GitHistory {
     public struct Change: Sendable {
         /// The path the file was asked for (its current name, even when the commit used an older one).
         public let path: String
-        public let commit: GitCommitInfo
+        let source: CommitSource
         let repository: GitRepository
         let oldBlob: git_oid?
+
+        /// The commit (its metadata read when first asked for: a walk meets thousands of changes
+        /// whose commit nobody reports).
+        public var commit: GitCommitInfo { source.info }
 
         /// The file's content before this commit; nil when the commit added it.
         public func previousContent() -> [UInt8]? {
@@ -22,6 +27,30 @@ public enum GitHistory {
         public func withPreviousContent<T>(_ body: (UnsafeBufferPointer<UInt8>?) throws -> T) rethrows -> T {
             guard let oldBlob else { return try body(nil) }
             return try repository.withBlobContent(oldBlob, body)
+        }
+    }
+
+    /// A commit met in the walk, its metadata read on first use (from any thread).
+    // @unchecked: `info` is computed once under `lock`; the rest is set in init.
+    final class CommitSource: @unchecked Sendable {
+        let repository: GitRepository
+        let id: git_oid
+        private let lock = NSLock()
+        private var described: GitCommitInfo?
+
+        init(repository: GitRepository, id: git_oid) {
+            self.repository = repository
+            self.id = id
+        }
+
+        var info: GitCommitInfo {
+            lock.lock()
+            defer { lock.unlock() }
+            if let described { return described }
+            // The walk has just read this commit, so it can be read again; should it fail, the id stands alone.
+            let info = (try? GitCommit(repository: repository, id: id).info) ?? GitCommitInfo(id: Git.string(id), time: 0, summary: "", author: "")
+            described = info
+            return info
         }
     }
 
@@ -41,21 +70,22 @@ public enum GitHistory {
                             origins: (String) -> [String: GitCommitInfo] = { _ in [:] },
                             visit: (Change) throws -> Bool) throws {
         guard let head = try repository.headCommit(), !paths.isEmpty else { return }
+        let headID = head.info.id
         var watched = WatchedPaths(paths)
         // Each file's last change as far as known: what HEAD's index will hold.
         var lastChanges: [String: GitCommitInfo?] = [:]
         var headEntries: [String: LastChangeIndex.File]? = nil
-        let revisions = try GitRevisionWalk(repository: repository, from: head)
-        // The walk follows first parents, so each commit's parent tree is the next commit's tree.
-        var next: (id: git_oid, tree: GitTree?)? = nil
-        while !watched.isEmpty, let commit = try revisions.next() {
-            let known = next.flatMap { next in Git.equal(commit.id, next.id) ? next.tree : nil }
-            let tree = try known ?? commit.tree()
-            let parentID = commit.firstParentID
-            let parentTree = try parentID.map { try GitCommit(repository: repository, id: $0).tree() }
-            next = parentID.map { ($0, parentTree) }
-            if let index, let entries = index.entries(at: commit.info.id) {
-                if commit.info.id == head.info.id { headEntries = entries }
+        let database = try GitObjectDatabase(repository)
+        let trees = GitTreeReader(database)
+        // First parents only, each commit read once: a commit's parent is the next one walked.
+        var next: GitRawCommit? = try database.commit(head.id)
+        while !watched.isEmpty, let commit = next {
+            trees.nextCommit()
+            let parent = try commit.firstParent.map { try database.commit($0) }
+            next = parent
+            let source = CommitSource(repository: repository, id: commit.id)
+            if let index, index.hasStoredIndexes, let entries = index.entries(at: Git.string(commit.id)) {
+                if Git.equal(commit.id, head.id) { headEntries = entries }
                 for (path, owner) in watched.pairs {
                     guard let entry = entries[path] else { continue }
                     let fromIndex = lastChanges[owner] == nil
@@ -64,11 +94,12 @@ public enum GitHistory {
                 }
                 if watched.isEmpty { break }
             }
-            var deltas = try tree.changedBlobs(from: parentTree, watched: watched, repository: repository)
+            var deltas = try trees.changedBlobs(new: commit.tree, old: parent?.tree, watched: watched)
             if deltas.isEmpty { continue }
             // A watched path that appears may be a rename: only then pay for libgit2's full diff.
-            if parentTree != nil, deltas.contains(where: { $0.status == .added }) {
-                let diff = try GitDiff.trees(repository, old: parentTree, new: tree)
+            if let parent, deltas.contains(where: { $0.status == .added }) {
+                let diff = try GitDiff.trees(repository, old: try GitTree.lookup(repository, parent.tree),
+                                             new: try GitTree.lookup(repository, commit.tree))
                 try diff.detectRenames()
                 deltas = diff.deltas()
             }
@@ -79,8 +110,8 @@ public enum GitHistory {
                     watched.insert(delta.oldPath, owner: owner)
                     continue
                 }
-                if lastChanges[owner] == nil { lastChanges[owner] = .some(commit.info) }
-                let change = Change(path: owner, commit: commit.info, repository: repository, oldBlob: delta.oldBlob)
+                let change = Change(path: owner, source: source, repository: repository, oldBlob: delta.oldBlob)
+                if lastChanges[owner] == nil { lastChanges[owner] = .some(change.commit) }
                 if try visit(change), delta.status != .added {
                     watched.insert(delta.status == .renamed ? delta.oldPath : delta.newPath, owner: owner)
                 }
@@ -94,7 +125,7 @@ public enum GitHistory {
             file.origins.merge(origins(owner)) { stored, _ in stored }
             entries[owner] = file
         }
-        if headEntries == nil || entries != headEntries { index.store(entries, at: head.info.id) }
+        if headEntries == nil || entries != headEntries { index.store(entries, at: headID) }
     }
 
     /// The paths a walk still looks for, each with the name it was asked for, and how many of them

@@ -32,7 +32,7 @@ struct RBC: ParsableCommand {
         subcommands: [CheckCommand.self, CompileCommand.self, InitCommand.self, RulesCommand.self, ExplainCommand.self,
                       PlanCommand.self, RunCommand.self, RunsCommand.self, ShowCommand.self, RollbackCommand.self,
                       ResumeCommand.self, TimelineCommand.self, IncidentCommand.self, StatsCommand.self, ReportCommand.self, LSPCommand.self,
-                      ReviewCommand.self, ExportCommand.self, CacheCommand.self]
+                      ReviewCommand.self, ExportCommand.self, CacheCommand.self, HistoryCommand.self]
     )
 }
 

@@ -180,6 +180,119 @@ enum GitFixtures {
         #expect(changes["c.yaml"]?.summary == "change c")
     }
 
+    /// The walk compares trees by walking both in git's order: names that sort around a directory
+    /// (`ops.yaml` and `ops-x` beside `ops/`), a file replaced by a directory of the same name, a
+    /// symbolic link retargeted, a mode change alone (not a change of content) and an unwatched
+    /// neighbour. Every answer but the mode change's is also what `git log -1` says.
+    @Test func lastChangesAcrossTreeOrderAndTypeChanges() throws {
+        let repo = try TemporaryRepository()
+        for path in ["ops.yaml", "ops-x/r.yaml", "ops/r.yaml", "ops/sub/r.yaml", "ops/sub.yaml", "x"] {
+            try repo.write(path, GitFixtures.runbook(description: path))
+        }
+        try FileManager.default.createSymbolicLink(atPath: repo.path + "/link.yaml", withDestinationPath: "ops.yaml")
+        try repo.commit("c1 add", date: "2026-01-01T12:00:00Z")
+        try repo.write("ops/sub/r.yaml", GitFixtures.runbook(description: "changed"))
+        try repo.commit("c2 change ops/sub/r.yaml", date: "2026-01-02T12:00:00Z")
+        try repo.write("ops.yaml", GitFixtures.runbook(description: "changed"))
+        try repo.write("ops-x/r.yaml", GitFixtures.runbook(description: "changed"))
+        try repo.commit("c3 change ops.yaml and ops-x/r.yaml", date: "2026-01-03T12:00:00Z")
+        try repo.git("rm", "-q", "x")
+        try repo.write("x/r.yaml", "a file became a directory\n")
+        try repo.commit("c4 x becomes a directory", date: "2026-01-04T12:00:00Z")
+        try repo.git("update-index", "--chmod=+x", "ops/r.yaml")
+        try FileManager.default.removeItem(atPath: repo.path + "/link.yaml")
+        try FileManager.default.createSymbolicLink(atPath: repo.path + "/link.yaml", withDestinationPath: "ops/sub.yaml")
+        try repo.commit("c5 mode of ops/r.yaml, retarget link.yaml", date: "2026-01-05T12:00:00Z")
+        try repo.write("ops/sub.yaml", GitFixtures.runbook(description: "changed"))
+        try repo.write("ops/notes.txt", "notes\n")
+        try repo.commit("c6 change ops/sub.yaml", date: "2026-01-06T12:00:00Z")
+        try repo.write("ops/notes.txt", "more notes\n")
+        try repo.commit("c7 notes", date: "2026-01-07T12:00:00Z")
+        let expected = ["ops.yaml": "c3", "ops-x/r.yaml": "c3", "ops/r.yaml": "c1", "ops/sub/r.yaml": "c2", "ops/sub.yaml": "c6",
+                        "x/r.yaml": "c4", "link.yaml": "c5"]
+        let repository = try #require(try GitRepository.discover(containing: repo.path))
+        let changes = try GitHistory.lastChanges(repository, paths: Array(expected.keys)).mapValues { String($0.summary.prefix(2)) }
+        #expect(changes == expected)
+        for (path, commit) in expected where path != "ops/r.yaml" {
+            #expect(try repo.git("log", "-1", "--format=%s", "--", path).hasPrefix(commit), "git log -1 -- \(path)")
+        }
+    }
+
+    /// RB020 over many versions of two files whose changes interleave, searched on the second thread
+    /// while the walk goes on: the answer is the newest commit before which a text was not in the
+    /// file — here a rollback changed, then briefly replaced and restored, and a file renamed on the
+    /// way — and warm (the stored index) and cold answer alike.
+    @Test func rollbackDriftAcrossManyVersions() throws {
+        let repo = try TemporaryRepository()
+        for version in 1...20 {
+            // r.yaml: the rollback changes in v4, is replaced in v8 and restored in v9; the step changes in v13.
+            let rollback = version < 4 ? "--replicas=3" : version == 8 ? "--replicas=5" : "--replicas=4"
+            let command = version < 13 ? "--replicas=6" : "--replicas=12"
+            let name = version < 16 ? "r.yaml" : "renamed.yaml"
+            if version == 16 { try repo.git("mv", "r.yaml", "renamed.yaml") }
+            try repo.write(name, GitFixtures.runbook(command: "kubectl scale deploy/api " + command, rollback: "kubectl scale deploy/api " + rollback,
+                                                     description: version == 16 ? "v15" : "v\(version)"))
+            // s.yaml: the rollback never changes, the step changes in v18: followed back to v1.
+            try repo.write("s.yaml", GitFixtures.runbook(command: version < 18 ? "kubectl scale deploy/web --replicas=2" : "kubectl scale deploy/web --replicas=9",
+                                                         rollback: "kubectl scale deploy/web --replicas=1", description: "s v\(version)"))
+            try repo.commit("v\(version)", date: String(format: "2026-01-%02dT12:00:00Z", version))
+        }
+        for cache in [["--no-cache"], [], []] {
+            let run = try TestSupport.rbc(["check", "--now", "2026-02-01", "--no-shellcheck", "renamed.yaml", "s.yaml"] + cache, in: repo.path)
+            let notes = run.stdout.split(separator: "\n").filter { $0.contains("last changed in") }.map { $0.trimmingCharacters(in: .whitespaces) }
+            #expect(notes.count == 4, "\(cache): \(run.stdout)")
+            #expect(notes.filter { $0.hasPrefix("= note: step last changed in") && $0.hasSuffix("(2026-01-13)") }.count == 1, "\(cache): \(notes)")
+            #expect(notes.filter { $0.hasPrefix("= note: rollback last changed in") && $0.hasSuffix("(2026-01-09)") }.count == 1, "\(cache): \(notes)")
+            #expect(notes.filter { $0.hasPrefix("= note: step last changed in") && $0.hasSuffix("(2026-01-18)") }.count == 1, "\(cache): \(notes)")
+            #expect(notes.filter { $0.hasPrefix("= note: rollback last changed in") && $0.hasSuffix("(2026-01-01)") }.count == 1, "\(cache): \(notes)")
+        }
+    }
+
+    /// `rbc history` prints each runbook's last change (renames followed, edits in the working tree
+    /// marked, untracked files said), skips YAML that is not a runbook in a directory walk, and with
+    /// --rollbacks says where each step and its rollback last changed, marking the drift RB020 reports.
+    @Test func historyCommandPrintsLastChangesAndRollbackOrigins() throws {
+        let repo = try TemporaryRepository()
+        try repo.write("ops/r.yaml", GitFixtures.runbook())
+        try repo.write("old.yaml", GitFixtures.runbook(description: "Old"))
+        try repo.write("edited.yaml", GitFixtures.runbook(description: "E"))
+        try repo.write("config.yaml", "key: value\n")
+        try repo.commit("add", date: "2026-01-01T12:00:00Z")
+        try repo.write("ops/r.yaml", GitFixtures.runbook(command: "kubectl scale deploy/api --replicas=12"))
+        try repo.commit("scale further", date: "2026-02-01T12:00:00Z")
+        try repo.git("mv", "old.yaml", "renamed.yaml")
+        try repo.commit("rename", date: "2026-02-10T12:00:00Z")
+        try repo.write("edited.yaml", GitFixtures.runbook(description: "E, edited"))
+        try repo.write("new.yaml", GitFixtures.runbook(description: "N"))
+        let head = try repo.git("log", "--format=%h", "-n", "3", "--abbrev=10").split(separator: "\n").map(String.init)
+        let (scaled, added) = (head[1], head[2])
+
+        let run = try TestSupport.rbc(["history", "."], in: repo.path)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout == """
+            edited.yaml  2026-01-01  \(added)  Test Author: add (modified since)
+            new.yaml  untracked
+            ops/r.yaml  2026-02-01  \(scaled)  Test Author: scale further
+            renamed.yaml  2026-01-01  \(added)  Test Author: add
+
+            """, "\(run.stdout)")
+
+        let rollbacks = try TestSupport.rbc(["history", "--rollbacks", "ops/r.yaml", "edited.yaml"], in: repo.path)
+        #expect(rollbacks.stdout == """
+            ops/r.yaml  2026-02-01  \(scaled)  Test Author: scale further
+              step `scale`: step changed in \(scaled) (2026-02-01), rollback in \(added) (2026-01-01) — the step is newer (RB020)
+            edited.yaml  2026-01-01  \(added)  Test Author: add (modified since)
+              step `scale`: step changed in \(added) (2026-01-01), rollback in \(added) (2026-01-01)
+
+            """, "\(rollbacks.stdout)")
+        let check = try TestSupport.rbc(["check", "--now", "2026-02-11", "--no-shellcheck", "--format", "concise", "ops/r.yaml", "edited.yaml"], in: repo.path)
+        #expect(check.stdout.contains("ops/r.yaml:12:7: warning[RB020]") && !check.stdout.contains("edited.yaml:12:7: warning[RB020]"), "\(check.stdout)")
+
+        let missing = try TestSupport.rbc(["history", "no-such-dir"], in: repo.path)
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no such file or directory: no-such-dir"), "\(missing.stderr)")
+    }
+
     @Test func staleWhenNeitherReviewedNorChangedWithinTheInterval() throws {
         let repo = try TemporaryRepository()
         try repo.write("r.yaml", GitFixtures.runbook())

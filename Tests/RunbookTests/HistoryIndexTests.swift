@@ -31,11 +31,9 @@ final class MemoryIndexStore: LastChangeIndexStore, @unchecked Sendable {
     func forge(commit: String, path: String, summary: String) throws {
         let name = "index " + commit
         let bytes = try #require(read(name))
-        var list = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [[String: Any]])
-        for position in list.indices where list[position]["path"] as? String == path {
-            list[position]["commit"] = ["id": String(repeating: "f", count: 40), "time": 0, "summary": summary, "author": "index"]
-        }
-        write(name, [UInt8](try JSONSerialization.data(withJSONObject: list)))
+        var entries = try #require(LastChangeIndex.decode(bytes))
+        entries[path]?.lastChange = GitCommitInfo(id: String(repeating: "f", count: 40), time: 0, summary: summary, author: "index")
+        write(name, LastChangeIndex.encode(entries))
     }
 }
 
@@ -118,6 +116,31 @@ final class MemoryIndexStore: LastChangeIndexStore, @unchecked Sendable {
         #expect(orphan == (try Self.lastChanges(repo, index: nil)))
     }
 
+    /// The stored form reads back as written (commits shared between files, origins, a file no
+    /// commit changed), and damaged bytes read as no index: every truncation, and every byte flipped.
+    @Test func theStoredIndexRoundTripsAndDamagedBytesReadAsNone() throws {
+        let first = GitCommitInfo(id: String(repeating: "a", count: 40), time: -86_400, summary: "add — ünïcode", author: "Ann")
+        let second = GitCommitInfo(id: String(repeating: "b", count: 40), time: 1_768_867_200, summary: "", author: "Bob")
+        let entries: [String: LastChangeIndex.File] = [
+            "ops/a.yaml": LastChangeIndex.File(lastChange: second, origins: ["key-1": first, "key-2": second]),
+            "ops/b.yaml": LastChangeIndex.File(lastChange: first, origins: ["key-1": first]),
+            "never-committed.yaml": LastChangeIndex.File(lastChange: nil),
+        ]
+        let bytes = LastChangeIndex.encode(entries)
+        #expect(LastChangeIndex.decode(bytes) == entries)
+        #expect(LastChangeIndex.decode(LastChangeIndex.encode([:])) == [:])
+        for length in 0..<bytes.count {
+            #expect(LastChangeIndex.decode(Array(bytes[..<length])) == nil, "truncated to \(length) bytes")
+        }
+        #expect(LastChangeIndex.decode(bytes + [0]) == nil, "trailing bytes")
+        for position in bytes.indices {
+            var damaged = bytes
+            damaged[position] ^= 0xFF
+            _ = LastChangeIndex.decode(damaged) // never crashes; a damaged length or number reads as nil
+        }
+        #expect(LastChangeIndex.decode(Array("[{\"path\":\"ops/a.yaml\"}]".utf8)) == nil, "an index of an older rbc (JSON) reads as none")
+    }
+
     /// The notes of RB020 for r.yaml, checked through the driver with an index kept in `store`.
     static func driftNotes(_ repo: TemporaryRepository, index store: LastChangeIndexStore?) throws -> [String] {
         let repository = try #require(try GitRepository.discover(containing: repo.path))
@@ -144,11 +167,12 @@ final class MemoryIndexStore: LastChangeIndexStore, @unchecked Sendable {
         // Every stored origin is replaced by a commit no walk could find.
         let name = "index " + indexed
         let stored = try #require(store.read(name))
-        var list = try #require(try JSONSerialization.jsonObject(with: Data(stored)) as? [[String: Any]])
-        let origins = try #require(list.first?["origins"] as? [String: Any], "HEAD's index keeps the watches' origins: \(list)")
-        let forged: [String: Any] = ["id": String(repeating: "f", count: 40), "time": 1_768_867_200, "summary": "forged", "author": "index"]
-        list[0]["origins"] = origins.mapValues { _ in forged }
-        store.write(name, [UInt8](try JSONSerialization.data(withJSONObject: list)))
+        var entries = try #require(LastChangeIndex.decode(stored))
+        let origins = try #require(entries["r.yaml"]?.origins, "HEAD's index keeps the watches' origins: \(entries)")
+        #expect(!origins.isEmpty, "HEAD's index keeps the watches' origins: \(entries)")
+        let forged = GitCommitInfo(id: String(repeating: "f", count: 40), time: 1_768_867_200, summary: "forged", author: "index")
+        entries["r.yaml"]?.origins = origins.mapValues { _ in forged }
+        store.write(name, LastChangeIndex.encode(entries))
 
         // A new commit changes the step again: its origin is the new commit, the rollback's comes from the index.
         try repo.write("r.yaml", GitFixtures.runbook(command: "kubectl scale deploy/api --replicas=20"))

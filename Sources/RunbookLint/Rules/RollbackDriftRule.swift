@@ -71,3 +71,18 @@ struct RollbackDriftRule: HistoryRule {
         }
     }
 }
+
+/// The steps with a rollback whose texts RB020 compares (`rbc history --rollbacks` lists where each
+/// last changed): the rule's own pairs, so the listing and the rule never disagree.
+public enum RollbackDriftPairs {
+    public struct Pair: Sendable {
+        /// `step \`id\``, as the rule names it.
+        public let label: String
+        public let stepLines: [String]
+        public let rollbackLines: [String]
+    }
+
+    public static func of(_ context: LintContext) -> [Pair] {
+        RollbackDriftRule.pairs(context).map { Pair(label: $0.label, stepLines: $0.stepLines, rollbackLines: $0.rollbackLines) }
+    }
+}
