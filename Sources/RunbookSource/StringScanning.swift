@@ -14,6 +14,37 @@ extension StringProtocol {
     /// `trimmingCharacters(in: .whitespacesAndNewlines).isEmpty`, without building the trimmed copy.
     public var isBlank: Bool { Substring(self).unicodeScalars.allSatisfy { Substring.isTrimmed($0, newlines: true) } }
 
+    /// `trimmingCharacters(in: CharacterSet(charactersIn: characters))` for ASCII `characters`: such a
+    /// set holds exactly those scalars, so no other scalar is ever trimmed and Foundation is not asked.
+    public func trimmingASCII(_ characters: StaticString) -> String {
+        let set = UnsafeBufferPointer(start: characters.utf8Start, count: characters.utf8CodeUnitCount)
+        let scalars = Substring(self).unicodeScalars
+        func trimmed(_ scalar: Unicode.Scalar) -> Bool { scalar.isASCII && set.contains(UInt8(scalar.value)) }
+        var start = scalars.startIndex
+        var end = scalars.endIndex
+        while start < end, trimmed(scalars[start]) { start = scalars.index(after: start) }
+        while end > start {
+            let before = scalars.index(before: end)
+            guard trimmed(scalars[before]) else { break }
+            end = before
+        }
+        return String(Substring(scalars[start..<end]))
+    }
+
+    /// Whether the text is all ASCII: then Foundation's canonical-equivalence comparisons and
+    /// Unicode case mappings agree with byte operations, and callers may take a byte path.
+    public var isAllASCII: Bool {
+        utf8.withContiguousStorageIfAvailable { $0.allSatisfy { $0 < 0x80 } } ?? utf8.allSatisfy { $0 < 0x80 }
+    }
+
+    /// Whether `needle`'s UTF-8 bytes occur in the text: a necessary condition for Foundation's or a
+    /// regular expression's finding that literal text, used to skip them when it fails.
+    public func containsUTF8(_ needle: String) -> Bool {
+        guard !needle.isEmpty else { return true }
+        return utf8.withContiguousStorageIfAvailable { ByteScan.contains($0, needle) }
+            ?? Array(utf8).withUnsafeBufferPointer { ByteScan.contains($0, needle) }
+    }
+
     /// Foundation's `contains(needle)`, for an ASCII needle: a byte scan says no in most cases, and
     /// only a byte match asks Foundation (whose comparison is by canonical equivalence, so a combining
     /// mark after the match can make it say no). Foundation never finds an ASCII needle whose bytes

@@ -137,7 +137,11 @@ public final class YAMLNode: Sendable {
             return false
         case UInt8(ascii: "y"), UInt8(ascii: "Y"), UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "t"), UInt8(ascii: "T"),
              UInt8(ascii: "f"), UInt8(ascii: "F"), UInt8(ascii: "o"), UInt8(ascii: "O"):
-            return value.utf8.count > 5
+            // Only the bool and null rules match a value led so, and only their exact words
+            // (`commonKind` knows them all), or such a word before a line break, where the rules'
+            // `$` also matches: keys such as `name`, `type` and `owner` never reach the resolver.
+            if value.utf8.count > 5 { return true }
+            return commonKind(value) == nil && value.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x80 }
         default:
             return true
         }

@@ -172,25 +172,34 @@ public enum YAMLReader {
     /// Pairs a mapping's children and reports every repeated key against its first occurrence.
     private static func pairs(from children: [YAMLNode], into bag: inout DiagnosticBag) -> [YAMLPair] {
         var result: [YAMLPair] = []
+        result.reserveCapacity(children.count / 2)
+        // A runbook's mappings are small: their keys are compared with each other (hashing a key
+        // set per mapping was a twelfth of the YAML front end); a large one hashes, so it stays linear.
+        let hashes = children.count > 2 * smallMapping
         var seen: [String: YAMLNode] = [:]
+        var names: [(name: String, key: YAMLNode)] = []
         var index = 0
         while index + 1 < children.count {
             let key = children[index]
             let value = children[index + 1]
             index += 2
             if let name = key.scalarValue {
-                if let first = seen[name] {
+                let earlier = hashes ? seen[name] : names.first { $0.name == name }?.key
+                if let first = earlier {
                     bag.report(.duplicateKey, "duplicate key `\(name)`", at: key.range,
                                help: "remove one of them; YAML tools disagree on which one wins",
                                notes: [DiagnosticNote("first defined here", at: first.range)])
                     continue
                 }
-                seen[name] = key
+                if hashes { seen[name] = key } else { names.append((name, key)) }
             }
             result.append(YAMLPair(key: key, value: value))
         }
         return result
     }
+
+    /// Mappings of up to this many pairs find repeated keys by comparison rather than hashing.
+    static let smallMapping = 16
 
     /// The first non-blank byte after a block scalar's header line, or the header if there is none.
     static func blockContentStart(_ bytes: [UInt8], headerAt start: Int, end: Int) -> Int {

@@ -141,7 +141,9 @@ import Yams
                        "30s", "5m", "1h30m", "250ms", "2d", "12abc", "1.2.3", "P1", "hello", "yesterday", "nothing",
                        "off-peak", "true story", "nullable", "version2", "0xZZ", "1:2:3:4", "+", ".", "-x", "0777", "0x1f_ff",
                        "200", "08", "0089", "007", "00", "1234567890", "09_1", "NULL", "Null", "nULL", "TRUE", "tRUE", "ON", "oN",
-                       "YES", "yES", "No", "FALSE", "False", "fALSE", "OFF", "Off", "On"]
+                       "YES", "yES", "No", "FALSE", "False", "fALSE", "OFF", "Off", "On",
+                       "name", "type", "owner", "tags", "title", "token", "nope", "yep", "Nul", "NuLL", "n", "N", "y", "Y", "t", "T",
+                       "f", "F", "o", "O", "ok", "onoff", "no-op", "on_x", "tru", "fals", "Tru", "yes.", "noé", "fé"]
         let text = samples.enumerated().map { "k\($0.offset): \($0.element.isEmpty ? "" : $0.element)" }.joined(separator: "\n") + "\n"
         let pairs = try #require(YAMLReader.read(SourceFile(path: "x", text: text)).root?.mappingPairs)
         #expect(pairs.count == samples.count)

@@ -28,16 +28,26 @@ extension MarkdownRunbookParser {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
         let prompted = sessionLanguages.contains(language) || lines.contains { $0.hasPrefix("$ ") || $0 == "$" }
+        // Whether a prompted or a typed line follows each line, computed once: asking the rest of
+        // the fence at every line made a long fence quadratic.
+        var promptFollows = [Bool](repeating: false, count: lines.count + 1)
+        var typedFollows = [Bool](repeating: false, count: lines.count + 1)
+        for line in lines.indices.reversed() {
+            promptFollows[line] = promptFollows[line + 1] || lines[line].hasPrefix("$ ")
+            typedFollows[line] = typedFollows[line + 1] || isTypedLine(lines[line])
+        }
         var index = 0
         var continuation = ShellContinuation()
         while index < lines.count {
-            // A logical line: continued by a trailing backslash.
+            // A logical line: continued by a trailing backslash (joined once, not per line).
             var end = index
-            var logical = lines[index]
-            while logical.hasSuffix("\\"), end + 1 < lines.count {
+            var parts = [Substring(lines[index])]
+            while parts[parts.count - 1].hasSuffix("\\"), end + 1 < lines.count {
                 end += 1
-                logical = String(logical.dropLast()) + " " + lines[end]
+                parts[parts.count - 1] = parts[parts.count - 1].dropLast()
+                parts.append(Substring(lines[end]))
             }
+            let logical = parts.count == 1 ? lines[index] : parts.joined(separator: " ")
             // A line inside a string or a here-document opened above is data, never a command
             // (`bash -c "` … `psql --version` … `"`).
             let isData = continuation.isOpen
@@ -50,8 +60,8 @@ extension MarkdownRunbookParser {
             let rest = lines[(end + 1)...]
             // In a fence with prompts, an unprompted line may still be the host's command whose
             // session shows the prompts (`kubectl exec -it vault-0 sh` then `$ vault status`).
-            let isCommand = !prompted || logical.hasPrefix("$ ") || rest.contains { $0.hasPrefix("$ ") }
-            if isCommand, opensInteractiveSession(typed), rest.contains(where: { isTypedLine($0) }) {
+            let isCommand = !prompted || logical.hasPrefix("$ ") || promptFollows[end + 1]
+            if isCommand, typedFollows[end + 1], opensInteractiveSession(typed) {
                 let head = lines[..<index].joined(separator: "\n")
                 let outer = index > 0 ? splitPrompts(head + "\n", language: language) : (command: nil, output: nil)
                 // Comments alone before the session are no command of the outer shell.
@@ -59,7 +69,7 @@ extension MarkdownRunbookParser {
                     command.split(separator: "\n").contains { isTypedLine(String($0)) } ? command : nil
                 }
                 let written = lines[(before == nil ? 0 : index)...].joined(separator: "\n") + "\n"
-                return SessionSplit(before: before, beforeOutput: outer.output, opener: typed.trimmingCharacters(in: .whitespaces),
+                return SessionSplit(before: before, beforeOutput: outer.output, opener: typed.trimmingWhitespace(),
                                     written: written, inside: rest.joined(separator: "\n") + "\n")
             }
             index = end + 1
@@ -69,7 +79,7 @@ extension MarkdownRunbookParser {
 
     /// A line that holds something to type (not blank, not a comment).
     static func isTypedLine(_ line: String) -> Bool {
-        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        let trimmed = line.trimmingWhitespace()
         return !trimmed.isEmpty && !trimmed.hasPrefix("#")
     }
 
@@ -101,7 +111,7 @@ extension MarkdownRunbookParser {
                 hasWord = false
             } else if character == "#", previous == " " || previous == "\t" {
                 break
-            } else if "|;&<>`".contains(character) || (character == "(" && previous == "$") {
+            } else if Self.commandBreaks.contains(character) || (character == "(" && previous == "$") {
                 return nil
             } else {
                 current.append(character)
@@ -113,6 +123,9 @@ extension MarkdownRunbookParser {
         if hasWord { words.append(current) }
         return words
     }
+
+    /// Characters that make a line more than one simple command (a pipe, a list, a redirection).
+    static let commandBreaks: Set<Character> = ["|", ";", "&", "<", ">", "`"]
 
     static let shells: Set<String> = ["sh", "bash", "zsh", "ash", "dash", "ksh", "fish"]
     static let consoles: Set<String> = ["irb", "python", "python3", "node", "mongo", "mongosh", "sqlite3", "redis-cli", "gitlab-redis-cli"]
@@ -161,11 +174,15 @@ extension MarkdownRunbookParser {
         }
     }
 
+    static let containerValuedOptions: Set<String> = [
+        "-n", "-c", "--namespace", "--container", "--context", "--cluster", "--kubeconfig", "--user",
+        "-u", "-w", "--workdir", "-e", "--env", "--env-file", "-l", "--selector", "--image", "--shell",
+    ]
+
     /// `kubectl exec -it POD -- bash`, `oc rsh POD`, `docker exec -it C sh`: a terminal on a shell
     /// or console inside a container.
     static func containerSession(program: String, _ arguments: [String]) -> Bool {
-        let valued: Set<String> = ["-n", "-c", "--namespace", "--container", "--context", "--cluster", "--kubeconfig", "--user",
-                                   "-u", "-w", "--workdir", "-e", "--env", "--env-file", "-l", "--selector", "--image", "--shell"]
+        let valued = containerValuedOptions
         let beforeDashes = arguments.prefix { $0 != "--" }
         let positional = afterOptions(Array(beforeDashes), valued: valued, stopAtFirst: false)
         guard let verb = positional.first else { return false }

@@ -157,6 +157,7 @@ public enum RunbookParser {
     public static func mapping(_ node: YAMLNode, bag: inout DiagnosticBag) -> MappingSyntax? {
         guard let pairs = node.mappingPairs else { return nil }
         var fields: [FieldSyntax] = []
+        fields.reserveCapacity(pairs.count)
         var merged: [FieldSyntax] = []
         for pair in pairs {
             guard let key = pair.key.scalarValue else {
@@ -177,6 +178,7 @@ public enum RunbookParser {
             }
             fields.append(FieldSyntax(key: key, keyRange: pair.key.range, value: pair.value))
         }
+        guard !merged.isEmpty else { return MappingSyntax(fields: fields, range: node.range) }
         let explicit = Set(fields.map(\.key))
         var seenMerged = Set<String>()
         for field in merged where !explicit.contains(field.key) && !seenMerged.contains(field.key) {
