@@ -193,7 +193,24 @@ struct AnswerEntry {
         writer.int(discoverySignature.count)
         for part in discoverySignature { writer.string(part) }
         writer.int(history.map(\.facts.count) ?? -1)
-        for fact in history?.facts ?? [] { writer.string(fact) }
+        if let history {
+            for fact in history.facts { writer.string(fact) }
+            let evidence = history.evidence
+            writer.int(evidence.taken)
+            writer.int(evidence.indexes.count)
+            for (workdir, index) in evidence.indexes.sorted(by: { $0.key < $1.key }) {
+                writer.string(workdir)
+                writer.string(index.head)
+                writer.stamp(index.stamp)
+            }
+            writer.int(evidence.cleanByStat.count)
+            for (path, file) in evidence.cleanByStat.sorted(by: { $0.key < $1.key }) {
+                writer.string(path)
+                writer.string(file.workdir)
+                writer.string(file.relative)
+                writer.stamp(file.stamp)
+            }
+        }
         writer.int(reads.count)
         for read in reads {
             writer.string(read.path)
@@ -249,7 +266,19 @@ struct AnswerEntry {
                 guard let fact = reader.string() else { return nil }
                 facts.append(fact)
             }
-            history = HistorySnapshot(facts: facts)
+            var evidence = HistorySnapshot.Evidence()
+            guard let taken = reader.int(), let indexCount = reader.int(), indexCount >= 0, indexCount <= bytes.count else { return nil }
+            evidence.taken = taken
+            for _ in 0..<indexCount {
+                guard let workdir = reader.string(), let head = reader.string(), let stamp = reader.stamp() else { return nil }
+                evidence.indexes[workdir] = HistorySnapshot.Evidence.Index(head: head, stamp: stamp)
+            }
+            guard let cleanCount = reader.int(), cleanCount >= 0, cleanCount <= bytes.count else { return nil }
+            for _ in 0..<cleanCount {
+                guard let path = reader.string(), let workdir = reader.string(), let relative = reader.string(), let stamp = reader.stamp() else { return nil }
+                evidence.cleanByStat[path] = HistorySnapshot.Evidence.CleanFile(workdir: workdir, relative: relative, stamp: stamp)
+            }
+            history = HistorySnapshot(facts: facts, evidence: evidence)
         }
         guard let readCount = reader.int(), readCount >= 0, readCount <= bytes.count else { return nil }
         var reads: [(path: String, stamp: FileStamp?)] = []
@@ -355,9 +384,9 @@ extension CheckSession {
         // What the history rules read from git, taken once and before any run that computes the answer:
         // a change during that run then makes the entry's snapshot differ from the next run's.
         var snapshot: HistorySnapshot?
-        func historySnapshot() -> HistorySnapshot? {
+        func historySnapshot(current: [String: FileStamp] = [:], previous: HistorySnapshot.Evidence? = nil) -> HistorySnapshot? {
             guard options.git && options.lint else { return nil }
-            if snapshot == nil { snapshot = HistorySnapshot.of(inputs.candidates.map(\.path)) }
+            if snapshot == nil { snapshot = HistorySnapshot.of(inputs.candidates.map(\.path), current: current, previous: previous) }
             return snapshot
         }
         if let stored = cache.store.get("answer", key).flatMap(AnswerEntry.decode), stored.discoverySignature == signature,
@@ -428,7 +457,8 @@ extension CheckSession {
     /// The stored answer, if every file is unchanged or (fragment mode) after checking the changed
     /// files again; nil when a full run is needed.
     static func reuse(_ stored: AnswerEntry, key: String, moment: Int, inputs: Inputs, config: Configuration, options: CheckOptions,
-                      cache: CheckCache, renderer: DiagnosticRenderer, start: UInt64, history: () -> HistorySnapshot?) -> CheckAnswer? {
+                      cache: CheckCache, renderer: DiagnosticRenderer, start: UInt64,
+                      history: (_ current: [String: FileStamp], _ previous: HistorySnapshot.Evidence?) -> HistorySnapshot?) -> CheckAnswer? {
         var entry = stored
         var stale: [Int] = []
         var refreshed = false
@@ -460,7 +490,12 @@ extension CheckSession {
         // The history findings of a changed file (and run-level history notes) are not kept apart:
         // any change means a full run, and so does any change in what the history rules read.
         let historyStart = Clock.now()
-        if let storedHistory = stored.history, !stale.isEmpty || history() != storedHistory { return nil }
+        if let storedHistory = stored.history {
+            guard stale.isEmpty else { return nil }
+            // The files' stat data as just verified: the snapshot takes unchanged clean files' states from the last one.
+            let current = Dictionary(entry.files.map { ($0.path, $0.stamp) }, uniquingKeysWith: { first, _ in first })
+            guard history(current, storedHistory.evidence)?.facts == storedHistory.facts else { return nil }
+        }
         let historyTime = Clock.since(historyStart)
         if stale.isEmpty {
             if refreshed {
@@ -556,5 +591,18 @@ extension CheckSession {
         for index in entry.files.indices { entry.files[index].fragment = [] }
         entry.whole = answer.output
         return answer.incidentRecords == 0 ? entry : nil
+    }
+}
+
+extension CacheWriter {
+    mutating func stamp(_ stamp: FileStamp) {
+        for value in [stamp.device, stamp.inode, stamp.size, stamp.mode, stamp.modified, stamp.changed] { int(value) }
+    }
+}
+
+extension CacheReader {
+    mutating func stamp() -> FileStamp? {
+        guard let device = int(), let inode = int(), let size = int(), let mode = int(), let modified = int(), let changed = int() else { return nil }
+        return FileStamp(device: device, inode: inode, size: size, mode: mode, modified: modified, changed: changed)
     }
 }

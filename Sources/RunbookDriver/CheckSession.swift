@@ -234,7 +234,7 @@ public enum CheckSession {
         report.cachedFiles = cachedFiles
         report.historyCachedFiles = historyCachedFiles
         report.incidentRecords = incidentRecords
-        let perFile = ["read", "parse", "typecheck", "lint"].map { phase in (phase, checked.reduce(0) { $0 + ($1.timings[phase] ?? 0) }) }
+        let perFile = checked.reduce(into: PhaseTimings()) { $0.add($1.timings) }.named
         report.alertIndex = alertIndex
         report.timings = perFile + [("shellcheck", shellcheckTime), ("suppress", suppressTime), ("git", gitTime), ("alerts", alertsTime),
                                     ("total", Clock.since(totalStart))]
@@ -262,7 +262,7 @@ public enum CheckSession {
             let path = candidates[index].path
             var settings = config.compileSettings(for: path)
             settings.inferredSeverity = alertIndex?.severity(forRunbookAt: path) ?? config.defaultSeverity(for: path)
-            let linked = !linkedPages.isEmpty && linkedPages.contains(URL(fileURLWithPath: path).standardizedFileURL.path)
+            let linked = !linkedPages.isEmpty && linkedPages.contains(StandardPath.absolute(path))
             var observation = FileObservation()
             let file = process(candidates[index], lint: lint, settings: settings, sniffExplicit: options.skipNonRunbooks,
                                linkedFromAlert: linked, cache: cache, needsIR: needsIR, finish: finishOnWorker ? options.today : nil,
@@ -275,8 +275,11 @@ public enum CheckSession {
         var suppressTime = 0.0
         if let lint {
             // Cached answers already hold their ShellCheck findings and suppressions.
-            let contexts = files.map { file in file.flatMap { $0.cached || $0.finished ? nil : $0.context ?? lintContext($0.result) } }
-            let jobs = contexts.compactMap { $0 }.flatMap(ShellCheck.jobs)
+            // Boxed (one word per file): an array of 10,000 optional contexts inline would be tens of MiB.
+            let contexts: [KeptContext?] = files.map { file in
+                file.flatMap { $0.cached || $0.finished ? nil : $0.keptContext ?? lintContext($0.result).map(KeptContext.init) }
+            }
+            let jobs = contexts.flatMap { $0.map { ShellCheck.jobs($0.context) } ?? [] }
             let shellStart = Clock.now()
             let shellFindings = Linter.configure(ShellCheck.run(jobs, options: lint.shellcheck), configuration: lint)
             shellcheckTime = Clock.since(shellStart)
@@ -285,7 +288,7 @@ public enum CheckSession {
             // ShellCheck ran out of time on these files: their answer is incomplete and is not kept.
             let incomplete = Set(shellFindings.filter { $0.file == nil }.compactMap(\.displayPath))
             for index in files.indices {
-                guard let context = contexts[index], let result = files[index]?.result else { continue }
+                guard let context = contexts[index]?.context, let result = files[index]?.result else { continue }
                 files[index]?.result.diagnostics = Suppressions.apply(result.diagnostics + (byPath[result.path] ?? []), context: context, today: options.today)
                 if incomplete.contains(result.path) || Linter.readsOtherFiles(context) { files[index]?.cacheKey = nil }
             }
@@ -384,10 +387,41 @@ public enum CheckSession {
         var compiled = true
         /// Suppressions applied on the worker and the compiled form dropped (`finishEarly`).
         var finished = false
-        var settings = CompileSettings()
+        /// What compiling the file took from `.rbc.yaml`, for the history checks.
+        var settings: CompileSettings {
+            get { keptSettings?.settings ?? CompileSettings() }
+            set { keptSettings = KeptSettings(newValue) }
+        }
+        /// Behind a reference, and dropped once the file is finished (only the history checks read it).
+        fileprivate var keptSettings: KeptSettings?
         /// The lint context the file was linted with, so ShellCheck and suppressions do not build it again
         /// (a Markdown page's outline means parsing the page).
-        var context: LintContext?
+        var context: LintContext? {
+            get { keptContext?.context }
+            set { keptContext = newValue.map(KeptContext.init) }
+        }
+        /// Behind a reference, like the result's trees: the arrays of 10,000 files hold one word for it.
+        fileprivate var keptContext: KeptContext?
+
+        init(result: CompilationResult, cacheKey: String? = nil, cached: Bool = false, compiled: Bool = true,
+             settings: CompileSettings = CompileSettings(), context: LintContext? = nil) {
+            self.result = result
+            self.cacheKey = cacheKey
+            self.cached = cached
+            self.compiled = compiled
+            self.settings = settings
+            self.context = context
+        }
+    }
+
+    fileprivate final class KeptContext: Sendable {
+        let context: LintContext
+        init(_ context: LintContext) { self.context = context }
+    }
+
+    fileprivate final class KeptSettings: Sendable {
+        let settings: CompileSettings
+        init(_ settings: CompileSettings) { self.settings = settings }
     }
 
     /// Compiles and lints one candidate, or takes its answer from the cache (still compiling it, without
@@ -417,11 +451,11 @@ public enum CheckSession {
                 var result = needsIR ? Compiler.compile(file, hashing: false, settings: settings)
                                      : CompilationResult(path: file.path, file: file, ir: nil, diagnostics: [])
                 result.diagnostics = diagnostics
-                result.timings["read"] = readTime
+                result.timings.read = readTime
                 return ProcessedFile(result: result, cacheKey: key, cached: true, compiled: needsIR, settings: settings)
             }
             var (result, context) = compileAndLintKeepingContext(file, lint: lint, settings: settings)
-            result.timings["read"] = readTime
+            result.timings.read = readTime
             var processed = ProcessedFile(result: result, cacheKey: key, settings: settings, context: context)
             if let today { finishEarly(&processed, lint: lint, today: today) }
             return processed
@@ -437,12 +471,15 @@ public enum CheckSession {
             let start = Clock.now()
             file.result.diagnostics = Suppressions.apply(file.result.diagnostics, context: context, today: today)
             if Linter.readsOtherFiles(context) { file.cacheKey = nil }
-            file.result.timings["lint", default: 0] += Clock.since(start)
+            file.result.timings.lint += Clock.since(start)
         }
-        var stripped = CompilationResult(path: file.result.path, file: file.result.file, ir: nil, diagnostics: file.result.diagnostics)
+        // Only the diagnostics and what renders them are kept: a file with none keeps no text either.
+        let diagnostics = file.result.diagnostics
+        var stripped = CompilationResult(path: file.result.path, file: diagnostics.isEmpty ? nil : file.result.file, ir: nil, diagnostics: diagnostics)
         stripped.timings = file.result.timings
         file.result = stripped
         file.context = nil
+        file.keptSettings = nil
         file.finished = true
     }
 
@@ -462,7 +499,7 @@ public enum CheckSession {
         let context = LintContext(ir: ir, syntax: syntax, settings: lint.settings)
         let findings = Linter.findings(context, configuration: lint)
         result.diagnostics += Linter.droppingCascades(findings, compilerDiagnostics: result.diagnostics, context: context)
-        result.timings["lint"] = Clock.since(lintStart)
+        result.timings.lint = Clock.since(lintStart)
         return (result, context)
     }
 }

@@ -29,14 +29,44 @@ public struct CompilationResult: Sendable {
     public let path: String
     public let file: SourceFile?
     /// The IR, only when nothing is wrong with the runbook: what `rbc compile` writes and `rbc run` executes.
-    public let ir: RunbookIR?
+    public var ir: RunbookIR? { compiled?.ir }
     /// The IR as far as it could be built, also when the runbook has errors: what the linter reads.
-    public var recoveredIR: RunbookIR? = nil
+    public var recoveredIR: RunbookIR? {
+        get { compiled?.recoveredIR }
+        set { compiled = Compiled(ir: ir, recoveredIR: newValue, syntax: syntax) }
+    }
     public var diagnostics: [Diagnostic]
     /// The AST, for the linter (which reads syntax and IR side by side).
-    public var syntax: RunbookSyntax? = nil
-    /// Seconds spent per phase on this file (`parse`, `typecheck`, `lint`), for `--timings`.
-    public var timings: [String: Double] = [:]
+    public var syntax: RunbookSyntax? {
+        get { compiled?.syntax }
+        set { compiled = Compiled(ir: ir, recoveredIR: recoveredIR, syntax: newValue) }
+    }
+    /// Seconds spent per phase on this file, for `--timings`.
+    public var timings = PhaseTimings()
+    /// The trees, behind one reference: a result is then a few words wide, so the arrays `rbc check`
+    /// keeps of 10,000 finished files (their trees dropped) hold no room for trees inline.
+    private var compiled: Compiled?
+
+    private final class Compiled: Sendable {
+        let ir: RunbookIR?
+        let recoveredIR: RunbookIR?
+        let syntax: RunbookSyntax?
+
+        init?(ir: RunbookIR?, recoveredIR: RunbookIR?, syntax: RunbookSyntax?) {
+            if ir == nil && recoveredIR == nil && syntax == nil { return nil }
+            self.ir = ir
+            self.recoveredIR = recoveredIR
+            self.syntax = syntax
+        }
+    }
+
+    public init(path: String, file: SourceFile?, ir: RunbookIR?, recoveredIR: RunbookIR? = nil, diagnostics: [Diagnostic],
+                syntax: RunbookSyntax? = nil) {
+        self.path = path
+        self.file = file
+        self.diagnostics = diagnostics
+        compiled = Compiled(ir: ir, recoveredIR: recoveredIR, syntax: syntax)
+    }
 
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 
@@ -45,6 +75,26 @@ public struct CompilationResult: Sendable {
 
     /// The IR to lint and check history against: the valid one, else the recovered one.
     public var lintableIR: RunbookIR? { ir ?? recoveredIR }
+}
+
+/// Seconds one file spent in each per-file phase (four numbers, not a dictionary per file).
+public struct PhaseTimings: Sendable {
+    public var read = 0.0
+    public var parse = 0.0
+    public var typecheck = 0.0
+    public var lint = 0.0
+
+    public init() {}
+
+    /// The phases as `--timings` names them, in its order.
+    public var named: [(String, Double)] { [("read", read), ("parse", parse), ("typecheck", typecheck), ("lint", lint)] }
+
+    public mutating func add(_ other: PhaseTimings) {
+        read += other.read
+        parse += other.parse
+        typecheck += other.typecheck
+        lint += other.lint
+    }
 }
 
 public enum Compiler {
@@ -83,7 +133,7 @@ public enum Compiler {
         let parseTime = Clock.since(parseStart)
         guard var syntax = parsed.syntax else {
             var result = CompilationResult(path: file.path, file: file, ir: nil, diagnostics: parsed.diagnostics)
-            result.timings["parse"] = parseTime
+            result.timings.parse = parseTime
             return result
         }
         if settings.documentation, syntax.format == .markdown { syntax.kind = .documentation }
@@ -96,7 +146,8 @@ public enum Compiler {
         let hasErrors = diagnostics.contains { $0.severity == .error }
         var result = CompilationResult(path: file.path, file: file, ir: hasErrors ? nil : checked.recovered, recoveredIR: checked.recovered,
                                        diagnostics: diagnostics, syntax: syntax)
-        result.timings = ["parse": parseTime, "typecheck": Clock.since(checkStart)]
+        result.timings.parse = parseTime
+        result.timings.typecheck = Clock.since(checkStart)
         return result
     }
 }

@@ -468,7 +468,7 @@ public struct Configuration: Sendable {
 
     /// The path relative to `directory`, or nil when it lies outside.
     func relativePath(_ path: String) -> String? {
-        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        let absolute = StandardPath.absolute(path)
         let prefix = directory.hasSuffix("/") ? directory : directory + "/"
         return absolute.hasPrefix(prefix) ? String(absolute.dropFirst(prefix.count)) : nil
     }

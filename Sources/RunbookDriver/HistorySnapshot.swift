@@ -9,22 +9,62 @@
 // day and snapshots are equal give the same history findings. The snapshot is computed with the
 // same calls the history checks make (`GitChecks.run`: discovery per directory, `RelativePaths`,
 // `GitRepository.states`), so it cannot disagree with them about a file.
+//
+// Asking every file's state costs an index lookup, an `lstat` and a tree lookup per file (a fifth
+// of a warm run of 2,000 files). A later snapshot may take a file's state from the one before
+// instead (`Evidence`), when that state was proven from stat data alone and none of it changed:
+// the same HEAD, the same index file (stat data already old when it was read) and the same file
+// (stat data already old, unchanged since). A clean-by-stat answer is a function of exactly those —
+// the index entry, HEAD's tree entry and the file's stat data — so it is the answer git would give.
 
 import Foundation
 import RunbookGit
 
-struct HistorySnapshot: Equatable, Sendable {
-    /// One line per fact, in the candidates' order, then one per repository.
+struct HistorySnapshot: Sendable {
+    /// One line per fact, one per repository, then one per file in the candidates' order: compared whole.
     var facts: [String]
+    /// How some facts were proven, for the next snapshot; not compared.
+    var evidence = Evidence()
 
-    static func of(_ paths: [String]) -> HistorySnapshot {
+    struct Evidence: Sendable {
+        struct Index: Sendable, Equatable {
+            var head: String
+            var stamp: FileStamp
+        }
+
+        struct CleanFile: Sendable, Equatable {
+            var workdir: String
+            var relative: String
+            var stamp: FileStamp
+        }
+
+        /// When the snapshot was taken (wall clock, ns): stat data older than this by the margin of
+        /// `FileStamp.settled` cannot have changed without changing.
+        var taken = 0
+        /// Each repository's HEAD and its index file's stat data, taken before the states were read, by work tree.
+        var indexes: [String: Index] = [:]
+        /// The files found clean from their index entry's stat data, with their own stat data taken
+        /// before, by path as given.
+        var cleanByStat: [String: CleanFile] = [:]
+    }
+
+    /// `current`: the candidates' stat data as the caller just verified them (by path); `previous`:
+    /// the evidence of an earlier snapshot, whose clean-by-stat answers are taken where it still holds.
+    static func of(_ paths: [String], current: [String: FileStamp] = [:], previous: Evidence? = nil) -> HistorySnapshot {
         var facts: [String] = []
+        var evidence = Evidence(taken: FileStamp.wallClockNanoseconds())
         var byDirectory: [String: GitRepository?] = [:]
         var resolvers: [String: GitRepository.RelativePaths] = [:]
-        var repositories: [String: (repository: GitRepository, relatives: [String])] = [:]
+        var repositories: [String: (repository: GitRepository, files: [(path: String, relative: String)])] = [:]
         var placed: [(path: String, workdir: String, relative: String)] = []
+        /// The earlier clean-by-stat answer for a file, while the file's stat data is unchanged and was old then.
+        func unchangedClean(_ path: String) -> Evidence.CleanFile? {
+            guard let previous, let prior = previous.cleanByStat[path], current[path] == prior.stamp,
+                  prior.stamp.settled(before: previous.taken) else { return nil }
+            return prior
+        }
         for path in paths {
-            let directory = (path as NSString).deletingLastPathComponent
+            let directory = Self.directory(of: path)
             let repository: GitRepository?
             if let known = byDirectory[directory] {
                 repository = known
@@ -43,22 +83,46 @@ struct HistorySnapshot: Equatable, Sendable {
             }
             let resolver = resolvers[repository.workdir] ?? GitRepository.RelativePaths(repository)
             resolvers[repository.workdir] = resolver
-            guard let relative = resolver.relativePath(path) else {
+            // The same regular file as before, by stat data any replacement of its entry changes: no link.
+            guard let relative = resolver.relativePath(path, regularFile: unchangedClean(path) != nil) else {
                 facts.append("outside \(path)")
                 continue
             }
-            repositories[repository.workdir, default: (repository, [])].relatives.append(relative)
+            repositories[repository.workdir, default: (repository, [])].files.append((path, relative))
             placed.append((path, repository.workdir, relative))
         }
         var states: [String: [String: GitRepository.FileState]] = [:]
-        for (workdir, (repository, relatives)) in repositories.sorted(by: { $0.key < $1.key }) {
-            states[workdir] = repository.states(of: relatives)
+        for (workdir, (repository, files)) in repositories.sorted(by: { $0.key < $1.key }) {
             let head: String
             do {
                 head = try repository.headID() ?? "unborn"
             } catch {
                 head = "unreadable \(error)"
             }
+            // The index's stat data before its entries are read: a later change shows as other stat data.
+            let index = repository.indexPath.flatMap(FileStamp.of).map { Evidence.Index(head: head, stamp: $0) }
+            let trusted = index != nil && previous?.indexes[workdir] == index && index.map { $0.stamp.settled(before: previous?.taken ?? 0) } == true
+            var known: [String: GitRepository.FileState] = [:]
+            var asked: [(path: String, relative: String)] = []
+            for file in files {
+                if trusted, let prior = unchangedClean(file.path), prior.workdir == workdir, prior.relative == file.relative {
+                    known[file.relative] = .clean
+                    evidence.cleanByStat[file.path] = prior
+                } else {
+                    asked.append(file)
+                }
+            }
+            if !asked.isEmpty {
+                // Each file's stat data before its state is read, kept for the files proven clean by it.
+                let before = asked.map { FileStamp.of($0.path) }
+                var cleanByStat: Set<String> = []
+                known.merge(repository.states(of: asked.map(\.relative), cleanByStat: &cleanByStat)) { first, _ in first }
+                for (file, stamp) in zip(asked, before) where cleanByStat.contains(file.relative) {
+                    if let stamp { evidence.cleanByStat[file.path] = Evidence.CleanFile(workdir: workdir, relative: file.relative, stamp: stamp) }
+                }
+            }
+            states[workdir] = known
+            if let index { evidence.indexes[workdir] = index }
             // Shallow roots and grafts give a commit other parents than its id says: deepening a
             // shallow clone changes the history behind the same HEAD.
             let common = repository.commonDirectory
@@ -66,8 +130,31 @@ struct HistorySnapshot: Equatable, Sendable {
             facts.append("repository \(workdir) head \(head) " + grafts.joined(separator: " "))
         }
         for file in placed {
-            facts.append("file \(file.path) in \(file.workdir) at \(file.relative) \(states[file.workdir]?[file.relative].map { "\($0)" } ?? "unknown")")
+            facts.append("file \(file.path) in \(file.workdir) at \(file.relative) " + Self.name(states[file.workdir]?[file.relative]))
         }
-        return HistorySnapshot(facts: facts)
+        return HistorySnapshot(facts: facts, evidence: evidence)
+    }
+
+    /// `deletingLastPathComponent`, as the history checks group files, without a Foundation bridge
+    /// for the plain `dir/name` paths a walk yields (a tenth of the snapshot's time); anything
+    /// else (`//`, a trailing or leading slash, no slash) goes through Foundation.
+    static func directory(of path: String) -> String {
+        let bytes = path.utf8
+        guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")), slash != bytes.startIndex, bytes.last != UInt8(ascii: "/") else {
+            return (path as NSString).deletingLastPathComponent
+        }
+        let directory = path[..<slash]
+        if directory.utf8.last == UInt8(ascii: "/") || directory.contains("//") { return (path as NSString).deletingLastPathComponent }
+        return String(directory)
+    }
+
+    static func name(_ state: GitRepository.FileState?) -> String {
+        switch state {
+        case .clean: "clean"
+        case .modified: "modified"
+        case .untracked: "untracked"
+        case .ignored: "ignored"
+        case .unknown, nil: "unknown"
+        }
     }
 }

@@ -122,7 +122,9 @@ public final class GitRepository: @unchecked Sendable {
         }
 
         /// The path relative to the working directory (symlinks resolved), or nil outside it.
-        public func relativePath(_ path: String) -> String? {
+        /// `regularFile`: the caller knows the path names no link (it saw the same regular file
+        /// there, by stat data that any replacement of the entry would change), so it is not `lstat`ed.
+        public func relativePath(_ path: String, regularFile: Bool = false) -> String? {
             let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath.withTrailingSlash + path
             let cut = absolute.lastIndex(of: "/") ?? absolute.startIndex
             let directory = String(absolute[..<cut])
@@ -138,7 +140,7 @@ public final class GitRepository: @unchecked Sendable {
             var full = resolvedDirectory.withTrailingSlash + name
             // A link (or `.`/`..` as the name) is resolved whole, as before.
             var info = stat()
-            if name.isEmpty || name == "." || name == ".." || (lstat(full, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK) {
+            if name.isEmpty || name == "." || name == ".." || (!regularFile && lstat(full, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK) {
                 guard let whole = Self.resolved(full) else { return nil }
                 full = whole
             }
@@ -184,6 +186,13 @@ public final class GitRepository: @unchecked Sendable {
     /// repository's filters) to the staged blob. Anything else — a changed file, conflicts,
     /// skip-worktree or intent-to-add entries, links, untracked or ignored files — gets libgit2's answer.
     public func states(of relativePaths: [String]) -> [String: FileState] {
+        var cleanByStat: Set<String> = []
+        return states(of: relativePaths, cleanByStat: &cleanByStat)
+    }
+
+    /// The same, also naming the files found clean from their index entry's stat data (not hashed):
+    /// their state follows from the index file, HEAD and the file's stat data alone.
+    public func states(of relativePaths: [String], cleanByStat: inout Set<String>) -> [String: FileState] {
         var states: [String: FileState] = [:]
         var index: OpaquePointer?
         if git_repository_index(&index, pointer) == 0, let index {
@@ -193,23 +202,27 @@ public final class GitRepository: @unchecked Sendable {
             let indexFile = git_repository_path(pointer).map { String(cString: $0) + "index" }
             let indexTime = indexFile.flatMap { stat($0, &indexInfo) == 0 ? indexInfo.st_mtim : nil }
             for path in relativePaths where states[path] == nil {
-                if let head, let indexTime, isClean(path, index: index, head: head, indexTime: indexTime) { states[path] = .clean }
+                guard let head, let indexTime else { continue }
+                guard let byStat = isClean(path, index: index, head: head, indexTime: indexTime) else { continue }
+                states[path] = .clean
+                if byStat { cleanByStat.insert(path) }
             }
         }
         for path in relativePaths where states[path] == nil { states[path] = state(of: path) }
         return states
     }
 
-    /// True when the index proves the file unchanged since it was staged, and staged as HEAD has it.
-    private func isClean(_ path: String, index: OpaquePointer, head: GitTree, indexTime: timespec) -> Bool {
+    /// Nil unless the index proves the file unchanged since it was staged, and staged as HEAD has it;
+    /// then whether the entry's stat data alone proved it (else the file was hashed).
+    private func isClean(_ path: String, index: OpaquePointer, head: GitTree, indexTime: timespec) -> Bool? {
         let stageMask: UInt16 = 0x3000
         let extendedFlags = UInt16(GIT_INDEX_ENTRY_INTENT_TO_ADD.rawValue | GIT_INDEX_ENTRY_SKIP_WORKTREE.rawValue)
         guard let entry = git_index_get_bypath(index, path, 0)?.pointee, entry.flags & stageMask == 0,
-              entry.flags & UInt16(GIT_INDEX_ENTRY_VALID.rawValue) == 0, entry.flags_extended & extendedFlags == 0 else { return false }
+              entry.flags & UInt16(GIT_INDEX_ENTRY_VALID.rawValue) == 0, entry.flags_extended & extendedFlags == 0 else { return nil }
         var info = stat()
-        guard lstat(workdir + path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return false }
+        guard lstat(workdir + path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
         let executable = info.st_mode & 0o100 != 0
-        guard entry.mode == (executable ? 0o100755 : 0o100644) else { return false }
+        guard entry.mode == (executable ? 0o100755 : 0o100644) else { return nil }
         // Racily clean: written in the same second as the index (or later), the times cannot tell.
         let statMatches = Int(entry.mtime.seconds) < indexTime.tv_sec
             && entry.file_size == UInt32(truncatingIfNeeded: info.st_size) && entry.ino == UInt32(truncatingIfNeeded: info.st_ino)
@@ -220,13 +233,14 @@ public final class GitRepository: @unchecked Sendable {
         if !statMatches {
             var working = git_oid()
             guard git_repository_hashfile(&working, pointer, workdir + path, GIT_OBJECT_BLOB, path) == 0,
-                  git_oid_equal(&working, &staged) != 0 else { return false }
+                  git_oid_equal(&working, &staged) != 0 else { return nil }
         }
         var headEntry: OpaquePointer?
-        guard git_tree_entry_bypath(&headEntry, head.pointer, path) == 0, let headEntry else { return false }
+        guard git_tree_entry_bypath(&headEntry, head.pointer, path) == 0, let headEntry else { return nil }
         defer { git_tree_entry_free(headEntry) }
-        guard let headID = git_tree_entry_id(headEntry) else { return false }
-        return git_oid_equal(&staged, headID) != 0 && git_tree_entry_filemode(headEntry).rawValue == entry.mode
+        guard let headID = git_tree_entry_id(headEntry) else { return nil }
+        guard git_oid_equal(&staged, headID) != 0 && git_tree_entry_filemode(headEntry).rawValue == entry.mode else { return nil }
+        return statMatches
     }
 
     public func state(of relativePath: String) -> FileState {
@@ -502,6 +516,9 @@ private extension String {
 }
 
 extension GitRepository {
+    /// The index file `states(of:)` reads.
+    public var indexPath: String? { git_repository_path(pointer).map { String(cString: $0) + "index" } }
+
     /// The directory holding the objects, refs and shallow roots shared by every worktree
     /// (`.git` of an ordinary work tree), with a trailing slash.
     public var commonDirectory: String {

@@ -99,34 +99,38 @@ extension OutputFormat: ExpressibleByArgument {}
 enum Console {
     private static let state = ConsoleState()
 
-    static func out(_ text: String) { write(Data(text.utf8), to: STDOUT_FILENO) }
+    static func out(_ text: String) { write(text, to: STDOUT_FILENO) }
 
-    static func out(_ data: Data) { write(data, to: STDOUT_FILENO) }
+    static func out(_ data: Data) { data.withUnsafeBytes { write($0, to: STDOUT_FILENO) } }
 
-    static func err(_ text: String) { write(Data(text.utf8), to: STDERR_FILENO) }
+    static func err(_ text: String) { write(text, to: STDERR_FILENO) }
 
     /// Called once, the first time a stream's reader is gone (a run stops as on SIGPIPE).
     static func onClosedOutput(_ handler: (@Sendable () -> Void)?) { state.setHandler(handler) }
 
-    private static func write(_ data: Data, to descriptor: Int32) {
+    /// The string's own UTF-8 storage, not a copy of it (a check's output can be megabytes).
+    private static func write(_ text: String, to descriptor: Int32) {
+        var text = text
+        text.withUTF8 { write(UnsafeRawBufferPointer($0), to: descriptor) }
+    }
+
+    private static func write(_ buffer: UnsafeRawBufferPointer, to descriptor: Int32) {
         guard !state.isClosed(descriptor) else { return }
-        data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(descriptor, buffer.baseAddress?.advanced(by: offset), buffer.count - offset)
-                if written >= 0 {
-                    offset += written
-                } else if errno == EINTR {
-                    continue
-                } else if errno == EAGAIN {
-                    var ready = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
-                    _ = poll(&ready, 1, 100)
-                } else {
-                    // EPIPE (the reader is gone), EIO (the terminal hung up), ENOSPC…: nothing more
-                    // can be shown there; the journal still records everything.
-                    state.close(descriptor)
-                    return
-                }
+        var offset = 0
+        while offset < buffer.count {
+            let written = Glibc.write(descriptor, buffer.baseAddress?.advanced(by: offset), buffer.count - offset)
+            if written >= 0 {
+                offset += written
+            } else if errno == EINTR {
+                continue
+            } else if errno == EAGAIN {
+                var ready = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&ready, 1, 100)
+            } else {
+                // EPIPE (the reader is gone), EIO (the terminal hung up), ENOSPC…: nothing more
+                // can be shown there; the journal still records everything.
+                state.close(descriptor)
+                return
             }
         }
     }

@@ -3,6 +3,7 @@
 // the cached run, and the run after it, print byte for byte what a run without the cache prints.
 
 import Foundation
+@testable import RunbookDriver
 import Testing
 
 @Suite struct HistoryAnswerCacheTests {
@@ -18,7 +19,11 @@ import Testing
         try repo.write("README.md", "notes\n")
         try repo.commit("first", date: "2026-01-05T12:00:00Z")
         try repo.git("branch", "other")
-        // Files settle (3 s), so the stat comparison, not the content, is what vouches for them.
+        // The index written a second after the files, so its entries prove them clean by stat data
+        // (as `git status` leaves it); then files and index settle (3 s), so stat data, not content,
+        // is what vouches for them and for the files' states.
+        Thread.sleep(forTimeInterval: 1.1)
+        try repo.git("update-index", "-q", "--refresh")
         Thread.sleep(forTimeInterval: 3.2)
         var answers: Set<String> = []
         var uses: [String: [String]] = [:]
@@ -47,6 +52,11 @@ import Testing
         try agree("a new commit")
         try repo.git("commit", "-q", "--amend", "-m", "amended", date: "2026-05-01T12:00:00Z")
         try agree("the commit amended")
+        // HEAD moves and the index stays: the files now differ from HEAD.
+        try repo.git("reset", "-q", "--soft", "HEAD~1")
+        try agree("HEAD moved back, the index kept")
+        try repo.git("commit", "-q", "-m", "again", date: "2026-05-02T12:00:00Z")
+        try agree("committed again")
         try repo.git("checkout", "-q", "other")
         try agree("another branch")
         try repo.git("checkout", "-q", "main")
@@ -139,6 +149,56 @@ import Testing
             for _ in 0..<2 { after.add((try? Self.check(arguments, in: path, xdg: xdg).answer) ?? "failed") }
         }
         #expect(after.all == Set([moved.answer]))
+    }
+
+    /// A later snapshot takes the states of files proven clean by stat data from the one before only
+    /// while that proof holds: at every change it equals a snapshot taken from scratch.
+    @Test func aSnapshotFromTheLastOneEqualsOneFromScratch() throws {
+        let repo = try TemporaryRepository()
+        let names = ["ops/a.yaml", "ops/b.yaml", "ops/sub/c.yaml", "d.yaml"]
+        for name in names { try repo.write(name, GitFixtures.runbook(description: name)) }
+        try repo.commit("first", date: "2026-01-05T12:00:00Z")
+        try repo.write("ops/b.yaml", GitFixtures.runbook(description: "b, second"))
+        try repo.commit("second", date: "2026-01-06T12:00:00Z")
+        Thread.sleep(forTimeInterval: 1.1)
+        try repo.git("update-index", "-q", "--refresh")
+        Thread.sleep(forTimeInterval: 3.2)
+        let paths = names.map { repo.path + "/" + $0 }
+        func stamps() -> [String: FileStamp] {
+            Dictionary(uniqueKeysWithValues: paths.compactMap { path in FileStamp.of(path).map { (path, $0) } })
+        }
+        let first = HistorySnapshot.of(paths)
+        #expect(first.evidence.cleanByStat.count == names.count, "every file is proven clean by stat data: \(first.evidence.cleanByStat.keys)")
+        var previous = first.evidence
+        var seen: Set<[String]> = []
+        func agree(_ stage: String) {
+            let fromScratch = HistorySnapshot.of(paths)
+            let fromLast = HistorySnapshot.of(paths, current: stamps(), previous: previous)
+            #expect(fromLast.facts == fromScratch.facts, "\(stage):\n\(fromLast.facts)\n---\n\(fromScratch.facts)")
+            seen.insert(fromScratch.facts)
+            previous = fromLast.evidence
+        }
+        agree("unchanged")
+        #expect(previous.cleanByStat.count == names.count, "the unchanged files' proofs carry over")
+        try repo.write("ops/a.yaml", GitFixtures.runbook(description: "edited"))
+        agree("an edit")
+        try repo.git("reset", "-q", "--soft", "HEAD~1")
+        agree("HEAD moved, the index kept")
+        try repo.git("reset", "-q", "--soft", "ORIG_HEAD")
+        agree("HEAD moved back")
+        try repo.git("update-index", "--assume-unchanged", "ops/b.yaml")
+        agree("an index flag")
+        try repo.git("rm", "-q", "--cached", "ops/sub/c.yaml")
+        agree("removed from the index")
+        try repo.git("init", "-q", "ops/sub")
+        agree("a repository nested inside")
+        #expect(seen.count >= 4, "the stages changed the facts")
+    }
+
+    @Test func theDirectoryShortcutAgreesWithFoundation() {
+        for path in ["a/b.yaml", "/a.yaml", "a.yaml", "a//b.yaml", "a/b/", "./a/b.yaml", "a/./b.yaml", "../x/y.yaml", "/", "", "//a", "a/b//c.yaml"] {
+            #expect(HistorySnapshot.directory(of: path) == (path as NSString).deletingLastPathComponent, "\(path)")
+        }
     }
 
     static func check(_ arguments: [String], in directory: String, xdg: String,

@@ -11,7 +11,10 @@ public struct TextRenderer: DiagnosticRenderer {
     public var rendersEachDiagnosticAlone: Bool { true }
 
     public func render(_ diagnostics: [Diagnostic], summary: RenderSummary) -> String {
-        diagnostics.map(render).joined()
+        // Appended in place: no array of every diagnostic's text beside the whole.
+        var out = ""
+        for diagnostic in diagnostics { out += render(diagnostic) }
+        return out
     }
 
     public func render(_ diagnostic: Diagnostic) -> String {
