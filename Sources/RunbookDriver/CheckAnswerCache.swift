@@ -18,6 +18,7 @@
 // Such an answer is only reused whole: a changed file means a full run. Incident records, and
 // `--changed-since`/`--staged`, `--fix` and `--baseline` runs, do not use the entry at all.
 
+import Dispatch
 import Foundation
 import RunbookLint
 import RunbookSource
@@ -74,6 +75,20 @@ struct FileStamp: Equatable, Sendable {
                              changed: info.st_ctim.tv_sec * 1_000_000_000 + info.st_ctim.tv_nsec)
         }
 
+        /// Each path's stat data, taken on every core (a slice of the paths each, so one directory's
+        /// files mostly share a descriptor): stat-ing 10,000 files is much of a warm run.
+        static func stamps(of paths: [String]) -> [FileStamp?] {
+            let slices = min(max(1, ProcessInfo.processInfo.activeProcessorCount), max(1, paths.count / 1000))
+            let results = StampSlices(count: slices)
+            DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                var reader = Reader()
+                defer { reader.close() }
+                let range = (paths.count * slice / slices)..<(paths.count * (slice + 1) / slices)
+                results.set(slice, range.map { reader.stamp(paths[$0]) })
+            }
+            return results.joined()
+        }
+
         mutating func close() {
             if descriptor >= 0 { Glibc.close(descriptor) }
             descriptor = -1
@@ -85,6 +100,27 @@ struct FileStamp: Equatable, Sendable {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         return now.tv_sec * 1_000_000_000 + now.tv_nsec
+    }
+}
+
+/// The slices of `FileStamp.Reader.stamps`, filled from several threads.
+// @unchecked: `slices` is touched only under `lock`.
+private final class StampSlices: @unchecked Sendable {
+    private var slices: [[FileStamp?]]
+    private let lock = NSLock()
+
+    init(count: Int) { slices = Array(repeating: [], count: count) }
+
+    func set(_ index: Int, _ stamps: [FileStamp?]) {
+        lock.lock()
+        slices[index] = stamps
+        lock.unlock()
+    }
+
+    func joined() -> [FileStamp?] {
+        lock.lock()
+        defer { lock.unlock() }
+        return Array(slices.joined())
     }
 }
 
@@ -136,6 +172,10 @@ public enum AnswerCacheUse: Sendable, Equatable {
 /// Encoded as a header, one record per file, the files' output order, and the files' rendered parts
 /// laid end to end in that order: the stored output itself, so an unchanged tree prints it as read,
 /// and a changed file's part is replaced by copying the slices around it (no part is decoded).
+///
+/// A run that changes a few files' records writes only those, as the entry's changes (a second,
+/// small entry naming the stored entry it applies to by `identity`), not the whole entry again;
+/// when the changes grow past `changesLimit` files the whole entry is written afresh.
 struct AnswerEntry {
     struct File {
         var path: String
@@ -171,8 +211,16 @@ struct AnswerEntry {
     var reads: [(path: String, stamp: FileStamp?)] = []
     /// The stored concatenation of the parts, while no part has been replaced (the output as read).
     var storedOutput: ArraySlice<UInt8>?
+    /// Names this entry as written, so that changes written for it are never applied to another.
+    var identity = UInt64.random(in: 1...UInt64.max)
+    /// The files whose records differ from the written entry (to be written as its changes).
+    var changed: Set<Int> = []
 
-    static let formatMark = 3
+    static let formatMark = 4
+    static let changesMark = 1
+
+    /// Up to this many changed files are written as changes rather than as a new entry.
+    var changesLimit: Int { max(16, files.count / 32) }
 
     /// The files' indices sorted by path.
     static func outputOrder(_ files: [File]) -> [Int] {
@@ -182,6 +230,86 @@ struct AnswerEntry {
     mutating func replace(_ index: Int, with file: File) {
         files[index] = file
         storedOutput = nil
+        changed.insert(index)
+    }
+
+    /// Writes what changed since the entry was read (or the entry afresh when that is much).
+    func store(in store: ContentCache, key: String) {
+        if changed.isEmpty { return }
+        if changed.count <= changesLimit {
+            store.put("answer-changes", key, encodedChanges())
+        } else {
+            var fresh = self
+            fresh.identity = UInt64.random(in: 1...UInt64.max)
+            fresh.changed = []
+            store.put("answer", key, fresh.encoded())
+        }
+    }
+
+    /// A file's record; its part is placed by `offset` (the entry) or follows the record (changes).
+    static func encode(_ file: File, offset: Int, into writer: inout CacheWriter) {
+        writer.string(file.path)
+        writer.int(file.explicit ? 1 : 0)
+        writer.optionalString(file.walkRoot)
+        for value in [file.stamp.device, file.stamp.inode, file.stamp.size, file.stamp.mode, file.stamp.modified, file.stamp.changed] {
+            writer.int(value)
+        }
+        writer.data(file.key)
+        writer.int((file.checked ? 1 : 0) | (file.failing ? 2 : 0) | (file.usage ? 4 : 0))
+        writer.int(offset)
+        writer.int(file.fragment.count)
+        for count in [file.errors, file.warnings, file.infos, file.safeFixes, file.unsafeFixes] { writer.int(count) }
+    }
+
+    /// A record as `encode` wrote it: the file without its part, and the part's offset and length.
+    static func decodeRecord(_ reader: inout CacheReader, limit: Int) -> (File, offset: Int, length: Int)? {
+        guard let path = reader.string(), let explicit = reader.int(), let walkRoot = reader.optionalString(),
+              let device = reader.int(), let inode = reader.int(), let size = reader.int(), let mode = reader.int(),
+              let modified = reader.int(), let changed = reader.int(),
+              let key = reader.data(), let flags = reader.int(), let offset = reader.int(), let length = reader.int(),
+              let errors = reader.int(), let warnings = reader.int(), let infos = reader.int(), let safeFixes = reader.int(),
+              let unsafeFixes = reader.int(), length >= 0, length <= limit, offset >= 0, offset <= limit else { return nil }
+        let stamp = FileStamp(device: device, inode: inode, size: size, mode: mode, modified: modified, changed: changed)
+        let file = File(path: path, explicit: explicit == 1, walkRoot: walkRoot, stamp: stamp, key: key, checked: flags & 1 != 0,
+                        fragment: [], errors: errors, warnings: warnings, infos: infos, safeFixes: safeFixes,
+                        unsafeFixes: unsafeFixes, failing: flags & 2 != 0, usage: flags & 4 != 0)
+        return (file, offset, length)
+    }
+
+    /// The changed files' records (each with its part), the moment, and the identity of the entry they apply to.
+    func encodedChanges() -> [UInt8] {
+        var writer = CacheWriter()
+        writer.int(Self.changesMark)
+        writer.int(Int(bitPattern: UInt(identity)))
+        writer.int(moment)
+        writer.int(changed.count)
+        for index in changed.sorted() {
+            writer.int(index)
+            Self.encode(files[index], offset: 0, into: &writer)
+            writer.raw(files[index].fragment)
+        }
+        return writer.bytes
+    }
+
+    /// The entry with its stored changes applied; unchanged when they are for another entry (written
+    /// before the entry was replaced) or damaged, since the entry alone is still an answer, only older.
+    func applying(changes bytes: [UInt8]?) -> AnswerEntry {
+        guard let bytes else { return self }
+        var reader = CacheReader(bytes)
+        guard reader.int() == Self.changesMark, let identity = reader.int(), UInt64(UInt(bitPattern: identity)) == self.identity,
+              let moment = reader.int(), let count = reader.int(), count > 0, count <= files.count else { return self }
+        var entry = self
+        for _ in 0..<count {
+            guard let index = reader.int(), index >= 0, index < files.count, !entry.changed.contains(index),
+                  var (file, _, length) = Self.decodeRecord(&reader, limit: bytes.count), file.path == files[index].path,
+                  let fragment = reader.raw(length) else { return self }
+            file.fragment = fragment
+            entry.replace(index, with: file)
+        }
+        guard reader.atEnd else { return self }
+        entry.moment = moment
+        if entry.whole == nil { entry.recount() }
+        return entry
     }
 
     func encoded() -> [UInt8] {
@@ -189,6 +317,7 @@ struct AnswerEntry {
         let partsSize = files.reduce(0) { $0 + $1.fragment.count }
         writer.reserve(partsSize + files.count * 256 + (whole?.utf8.count ?? 0) + 1024)
         writer.int(Self.formatMark)
+        writer.int(Int(bitPattern: UInt(identity)))
         writer.int(moment)
         writer.int(discoverySignature.count)
         for part in discoverySignature { writer.string(part) }
@@ -230,19 +359,7 @@ struct AnswerEntry {
             offset += files[index].fragment.count
         }
         writer.int(files.count)
-        for (index, file) in files.enumerated() {
-            writer.string(file.path)
-            writer.int(file.explicit ? 1 : 0)
-            writer.optionalString(file.walkRoot)
-            for value in [file.stamp.device, file.stamp.inode, file.stamp.size, file.stamp.mode, file.stamp.modified, file.stamp.changed] {
-                writer.int(value)
-            }
-            writer.data(file.key)
-            writer.int((file.checked ? 1 : 0) | (file.failing ? 2 : 0) | (file.usage ? 4 : 0))
-            writer.int(offsets[index])
-            writer.int(file.fragment.count)
-            for count in [file.errors, file.warnings, file.infos, file.safeFixes, file.unsafeFixes] { writer.int(count) }
-        }
+        for (index, file) in files.enumerated() { Self.encode(file, offset: offsets[index], into: &writer) }
         for index in order { writer.int(index) }
         writer.int(partsSize)
         for index in order { writer.raw(files[index].fragment) }
@@ -251,7 +368,7 @@ struct AnswerEntry {
 
     static func decode(_ bytes: [UInt8]) -> AnswerEntry? {
         var reader = CacheReader(bytes)
-        guard reader.int() == formatMark, let moment = reader.int(), let signatureCount = reader.int(), signatureCount >= 0,
+        guard reader.int() == formatMark, let identity = reader.int(), let moment = reader.int(), let signatureCount = reader.int(), signatureCount >= 0,
               signatureCount <= bytes.count else { return nil }
         var signature: [String] = []
         for _ in 0..<signatureCount {
@@ -306,16 +423,8 @@ struct AnswerEntry {
         files.reserveCapacity(count)
         places.reserveCapacity(count)
         for _ in 0..<count {
-            guard let path = reader.string(), let explicit = reader.int(), let walkRoot = reader.optionalString(),
-                  let device = reader.int(), let inode = reader.int(), let size = reader.int(), let mode = reader.int(),
-                  let modified = reader.int(), let changed = reader.int(),
-                  let key = reader.data(), let flags = reader.int(), let offset = reader.int(), let length = reader.int(),
-                  let errors = reader.int(), let warnings = reader.int(), let infos = reader.int(), let safeFixes = reader.int(),
-                  let unsafeFixes = reader.int() else { return nil }
-            let stamp = FileStamp(device: device, inode: inode, size: size, mode: mode, modified: modified, changed: changed)
-            files.append(File(path: path, explicit: explicit == 1, walkRoot: walkRoot, stamp: stamp, key: key, checked: flags & 1 != 0,
-                              fragment: [], errors: errors, warnings: warnings, infos: infos, safeFixes: safeFixes,
-                              unsafeFixes: unsafeFixes, failing: flags & 2 != 0, usage: flags & 4 != 0))
+            guard let (file, offset, length) = decodeRecord(&reader, limit: bytes.count) else { return nil }
+            files.append(file)
             places.append((offset, length))
         }
         // The order is a permutation of the files, and the parts in that order tile the stored output.
@@ -324,8 +433,7 @@ struct AnswerEntry {
         var seen = [Bool](repeating: false, count: count)
         var expected = 0
         for _ in 0..<count {
-            guard let index = reader.int(), index >= 0, index < count, !seen[index], places[index].offset == expected,
-                  places[index].length >= 0, places[index].length <= bytes.count else { return nil }
+            guard let index = reader.int(), index >= 0, index < count, !seen[index], places[index].offset == expected else { return nil }
             seen[index] = true
             order.append(index)
             expected += places[index].length
@@ -336,7 +444,8 @@ struct AnswerEntry {
             files[index].fragment = parts[start..<(start + places[index].length)]
         }
         return AnswerEntry(moment: moment, files: files, order: order, whole: whole, summary: summary, exitCode: exitCode,
-                           discoverySignature: signature, history: history, reads: reads, storedOutput: parts)
+                           discoverySignature: signature, history: history, reads: reads, storedOutput: parts,
+                           identity: UInt64(UInt(bitPattern: identity)))
     }
 
     /// The output of fragment mode: the files' parts in output order.
@@ -389,7 +498,8 @@ extension CheckSession {
             if snapshot == nil { snapshot = HistorySnapshot.of(inputs.candidates.map(\.path), current: current, previous: previous) }
             return snapshot
         }
-        if let stored = cache.store.get("answer", key).flatMap(AnswerEntry.decode), stored.discoverySignature == signature,
+        if let stored = cache.store.get("answer", key).flatMap(AnswerEntry.decode)?.applying(changes: cache.store.get("answer-changes", key)),
+           stored.discoverySignature == signature,
            (stored.history != nil) == (options.git && options.lint), stored.files.count == inputs.candidates.count,
            zip(stored.files, inputs.candidates).allSatisfy({ $0.path == $1.path && $0.explicit == $1.explicit && $0.walkRoot == $1.walkRoot }) {
             if let answer = reuse(stored, key: key, moment: moment, inputs: inputs, config: config, options: options,
@@ -463,10 +573,9 @@ extension CheckSession {
         var stale: [Int] = []
         var refreshed = false
         let verifyStart = Clock.now()
-        var stamps = FileStamp.Reader()
-        defer { stamps.close() }
+        let stamps = FileStamp.Reader.stamps(of: stored.files.map(\.path))
         for (index, file) in stored.files.enumerated() {
-            let stamp = stamps.stamp(file.path)
+            let stamp = stamps[index]
             if let stamp, stamp == file.stamp, file.stamp.settled(before: stored.moment) { continue }
             // Stat data differs, or is too recent to trust: the bytes decide.
             guard let stamp, case .loaded(let source) = SourceLoader.load(path: file.path) else {
@@ -476,8 +585,11 @@ extension CheckSession {
             var settings = config.compileSettings(for: file.path)
             settings.inferredSeverity = config.defaultSeverity(for: file.path)
             if cache.key(for: source, explicit: file.explicit, settings: settings).utf8.elementsEqual(file.key) {
-                if stamp != file.stamp || stamp.settled(before: moment) != file.stamp.settled(before: stored.moment) { refreshed = true }
-                entry.files[index].stamp = stamp
+                if stamp != file.stamp || stamp.settled(before: moment) != file.stamp.settled(before: stored.moment) {
+                    refreshed = true
+                    entry.files[index].stamp = stamp
+                    entry.changed.insert(index)
+                }
             } else {
                 stale.append(index)
             }
@@ -501,7 +613,7 @@ extension CheckSession {
             if refreshed {
                 // Stat data checked by content this time is remembered, so the next run trusts it.
                 entry.moment = moment
-                cache.store.put("answer", key, entry.encoded())
+                entry.store(in: cache.store, key: key)
             }
             var answer = CheckAnswer(output: entry.whole ?? String(decoding: entry.storedOutput ?? entry.splicedOutput()[...], as: UTF8.self),
                                      summary: entry.summary, exitCode: entry.exitCode)
@@ -531,7 +643,7 @@ extension CheckSession {
         }
         entry.recount()
         entry.moment = moment
-        cache.store.put("answer", key, entry.encoded())
+        entry.store(in: cache.store, key: key)
         var answer = CheckAnswer(output: String(decoding: entry.splicedOutput(), as: UTF8.self), summary: entry.summary, exitCode: entry.exitCode)
         answer.cachedFiles = entry.summary.filesChecked - candidates.count + answered.files.filter { $0?.cached == true }.count
         answer.answerCache = .spliced(stale.count)

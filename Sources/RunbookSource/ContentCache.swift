@@ -233,6 +233,13 @@ public struct CacheReader {
         return Int(truncatingIfNeeded: value)
     }
 
+    /// `count` raw bytes, as a slice of the payload (no copy).
+    public mutating func raw(_ count: Int) -> ArraySlice<UInt8>? {
+        guard count >= 0, count <= bytes.count - offset else { return nil }
+        defer { offset += count }
+        return bytes[offset..<(offset + count)]
+    }
+
     /// Length-prefixed raw bytes, as a slice of the payload (no copy).
     public mutating func data() -> ArraySlice<UInt8>? {
         guard let count = int(), count >= 0, count <= bytes.count - offset else { return nil }

@@ -4,6 +4,7 @@
 
 import Dispatch
 import Foundation
+@testable import RunbookDriver
 import RunbookSource
 import Testing
 
