@@ -32,23 +32,42 @@ enum ByteSearch {
         let words: [[UInt8]]
         /// For each lower-case byte, the words starting with it.
         private let byFirstByte: [[Int]]
+        /// A bit per pair of lower-case bytes that begins some word (every pair after the first byte
+        /// of a one-byte word): most positions in a text begin no word's first two bytes, and are
+        /// passed over without looking at the words (the per-position word lists were most of RB009).
+        private let pairs: [UInt64]
 
         init(_ words: [String]) {
             self.words = words.map { Array($0.utf8) }
             var buckets = [[Int]](repeating: [], count: 256)
+            var pairs = [UInt64](repeating: 0, count: 256 * 256 / 64)
             for (index, word) in self.words.enumerated() {
-                if let first = word.first { buckets[Int(first)].append(index) }
+                guard let first = word.first else { continue }
+                buckets[Int(first)].append(index)
+                let seconds = word.count > 1 ? [word[1]] : Array(0...255)
+                for second in seconds {
+                    let bit = Int(first) << 8 | Int(second)
+                    pairs[bit >> 6] |= 1 << UInt64(bit & 63)
+                }
             }
             byFirstByte = buckets
+            self.pairs = pairs
         }
 
         /// Which words occur in `bytes`, by index. The same answer as `containsIgnoringCase` per word.
         func found(in bytes: UnsafeBufferPointer<UInt8>) -> [Bool] {
             var found = [Bool](repeating: false, count: words.count)
             var remaining = words.count
+            let count = bytes.count
             for index in bytes.indices {
                 var byte = bytes[index]
                 if byte >= 0x41 && byte <= 0x5A { byte += 0x20 }
+                if index + 1 < count {
+                    var next = bytes[index + 1]
+                    if next >= 0x41 && next <= 0x5A { next += 0x20 }
+                    let bit = Int(byte) << 8 | Int(next)
+                    if pairs[bit >> 6] & (1 << UInt64(bit & 63)) == 0 { continue }
+                }
                 for candidate in byFirstByte[Int(byte)] where !found[candidate] {
                     let word = words[candidate]
                     guard index + word.count <= bytes.count else { continue }

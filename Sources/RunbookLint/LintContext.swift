@@ -6,8 +6,9 @@ import RunbookSema
 import RunbookSource
 import RunbookSyntax
 
-/// One step with both views: its resolved IR and the syntax it was written as.
-public struct StepView: Sendable {
+/// One step with both views: its resolved IR and the syntax it was written as. A class: every rule
+/// walks every step, and copying the two large values out for each was 3 % of linting.
+public final class StepView: Sendable {
     public enum List: String, Sendable { case steps, postRunbook = "post_runbook", rollback, procedure }
     public let ir: StepIR
     public let syntax: StepSyntax
@@ -15,6 +16,14 @@ public struct StepView: Sendable {
     /// Position in its list.
     public let position: Int
     public let procedure: String?
+
+    init(ir: StepIR, syntax: StepSyntax, list: List, position: Int, procedure: String?) {
+        self.ir = ir
+        self.syntax = syntax
+        self.list = list
+        self.position = position
+        self.procedure = procedure
+    }
 
     /// Where the step is: its `id` value, or the step's start.
     public var anchor: SourceRange {
@@ -122,6 +131,16 @@ public struct LintContext: Sendable {
     /// rules (RB016, RB022, RB023, RB014) read the same command.
     public func commands(in text: String) -> [SimpleCommand] { shellReadings.commands(in: text) }
     private let shellReadings = ShellReadings()
+
+    /// `CommandAnalysis.isReadOnly(command:)` on the commands read once per text.
+    public func isReadOnly(command: String) -> Bool {
+        let parsed = commands(in: command)
+        return !parsed.isEmpty && parsed.allSatisfy(CommandAnalysis.isReadOnly)
+    }
+
+    /// `StepClassification.isChange` / `isCheck`, reading each command once for every rule that asks (RB004, RB005).
+    public func isChange(_ step: StepIR) -> Bool { StepClassification.isChange(step, commandIsReadOnly: isReadOnly(command:)) }
+    public func isCheck(_ step: StepIR) -> Bool { StepClassification.isCheck(step, commandIsReadOnly: isReadOnly(command:)) }
 
     /// The rollback's fields, if the step has one.
     public func rollbackField(_ view: StepView, _ key: String) -> FieldSyntax? { view.syntax.rollback?.fields[key] }

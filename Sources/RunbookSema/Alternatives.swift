@@ -22,13 +22,14 @@ public enum Alternatives {
     /// The alternatives in a command and the lines before the first (which every choice runs); no
     /// options unless there are at least two with distinct labels.
     public static func split(_ command: String) -> (preamble: String, options: [Option]) {
-        guard let marker else { return (command, []) }
+        // Every option line holds a `#`: most commands hold none, and need no line-by-line search.
+        guard let marker, command.utf8.contains(UInt8(ascii: "#")) else { return (command, []) }
         var preamble: [Substring] = []
         var options: [(label: String, offset: Int, lines: [Substring])] = []
         var offset = 0
         for line in command.split(separator: "\n", omittingEmptySubsequences: false) {
             let text = String(line)
-            if let match = marker.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+            if line.utf8.contains(UInt8(ascii: "#")), let match = marker.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
                let range = Range(match.range(at: 1), in: text) {
                 options.append((String(text[range]).trimmingCharacters(in: .whitespaces), offset, []))
             } else if options.isEmpty {

@@ -20,6 +20,10 @@ struct ExpressionPass {
 
     /// Step fields whose strings the executor substitutes into.
     static let templatedFields = ["command", "config_key", "value", "channel", "message", "title", "body", "url", "instructions", "shell"]
+    /// The fields whose strings are templates, `expect.output` last: each one's place in that order.
+    static let templateOrder: [String: Int] = Dictionary(uniqueKeysWithValues: (templatedFields + ["output"]).enumerated().map { ($1, $0) })
+    /// Fields where a `${{ }}` is not rejected (built once; per step, the set was a sixth of this pass).
+    static let substitutedFields = Set(templatedFields + ["headers", "labels", "when", "expect", "rollback", "outputs"])
 
     init(file: SourceFile, params: [ParamIR], bag: DiagnosticBag) {
         self.file = file
@@ -113,8 +117,7 @@ struct ExpressionPass {
     /// Fields the executor takes as written: a `${{ }}` there would never be substituted.
     private mutating func rejectExpressions(in fields: SyntaxMapping, prefix: String) {
         if forPeople { return } // a step name or note on a page is text to read
-        let substituted = Set(Self.templatedFields + ["headers", "labels", "when", "expect", "rollback", "outputs"])
-        for field in fields.fields where !substituted.contains(field.key) {
+        for field in fields.fields where !Self.substitutedFields.contains(field.key) {
             guard let value = field.value.scalarValue, value.containsASCII("${{") else { continue }
             bag.report(.notTemplated, "`\(prefix + field.key)` is not substituted at run time, so its `${{ }}` would stay as text",
                        at: field.value.range,
@@ -147,9 +150,13 @@ struct ExpressionPass {
     private mutating func templates(in fields: SyntaxMapping, prefix: String, scope: ExpressionScope,
                                     substitutions: inout [SubstitutionIR], templates: inout [TemplateIR], action: inout ActionIR) {
         var entries: [(String, SyntaxValue)] = []
-        for key in Self.templatedFields + ["output"] {
-            if let field = fields[key], field.value.isScalar { entries.append((key, field.value)) }
+        // One pass over the fields, keeping each key's first field as `fields[key]` would, then the
+        // fields in `templatedFields` order (the order substitutions are numbered in).
+        var firstOfKey = [SyntaxField?](repeating: nil, count: Self.templateOrder.count)
+        for field in fields.fields {
+            if let slot = Self.templateOrder[field.key], firstOfKey[slot] == nil { firstOfKey[slot] = field }
         }
+        for case let field? in firstOfKey where field.value.isScalar { entries.append((field.key, field.value)) }
         if let headers = fields["headers"]?.value.mapping {
             for header in headers.fields { entries.append(("headers.\(header.key)", header.value)) }
         }
@@ -196,6 +203,7 @@ struct ExpressionPass {
                 parts.append(TemplatePartIR(substitution: substitutions.count, start: part.outer.lowerBound, end: part.outer.upperBound))
                 report(parsed.problems, locator: locator, base: part.offset)
                 let references = checker.references
+                let trimmedExpression = part.text.trimmingWhitespace()
                 finish(checker, locator: locator, base: part.offset)
                 let variable = "RBC_EXPR_\(substitutions.count + 1)"
                 let context = key == "command" && expressionIndex < quoting.count ? quoting[expressionIndex] : nil
@@ -206,12 +214,12 @@ struct ExpressionPass {
                 if secret, key == "config_key" || key == "url" {
                     // A key names a place and a URL is logged by every proxy and server on the way:
                     // neither can be shown as `***` without changing what rbc does.
-                    bag.report(.secretUnmaskable, "secret `\(part.text.trimmingCharacters(in: .whitespaces))` is used in `\(prefix + key)`, where it cannot be masked",
+                    bag.report(.secretUnmaskable, "secret `\(trimmedExpression)` is used in `\(prefix + key)`, where it cannot be masked",
                                at: locator.range(part.outer.lowerBound, part.outer.upperBound),
                                help: key == "url" ? "send it in a header (`headers: {Authorization: \"Bearer ${{ … }}\"}`) or the body" : "put the secret in the `value`, never in the key")
                 }
                 substitutions.append(SubstitutionIR(
-                    field: prefix + key, expression: part.text.trimmingCharacters(in: .whitespaces), type: resultType.description,
+                    field: prefix + key, expression: trimmedExpression, type: resultType.description,
                     references: references, variable: variable, quoting: context, secret: secret,
                     location: IRLocation(locator.range(part.outer.lowerBound, part.outer.upperBound), in: file),
                     tree: parsed.node.flatMap(Self.lower)))

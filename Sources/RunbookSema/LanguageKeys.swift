@@ -33,14 +33,16 @@ public enum LanguageKeys {
         }
     }
 
-    public static var allActionFields: [String] {
+    /// Every action kind's fields, each once, in kind order. Built once: the type checker reads it
+    /// for every step.
+    public static let allActionFields: [String] = {
         var seen: [String] = []
         for kind in ActionKind.allCases {
             let fields = actionFields(kind)
             for field in fields.required + fields.optional where !seen.contains(field) { seen.append(field) }
         }
         return seen
-    }
+    }()
 
     /// Duration keys that also accept integer milliseconds as `<key>Ms` (the seed executor's `timeoutMs`).
     public static let millisecondVariants: Set<String> = ["timeout", "duration", "backoff"]

@@ -20,7 +20,7 @@ public enum SeveritySpelling {
     /// The severity a spelling names, case-insensitively; nil when it names none.
     /// `P0`–`P3` as written; `SEV1`/`SEV-1`/`Sev 1`/`sev_1` and `S1`–`S4` count from 1 (= P0); `SEV0` is P0.
     public static func severity(_ text: String) -> StepSeverity? {
-        let lower = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let lower = text.trimmingWhitespace().lowercased()
         if let word = words[lower] { return word }
         // Letters, then an optional separator, then one digit.
         let letters = String(lower.prefix { $0.isLetter })

@@ -197,6 +197,37 @@ import Yams
 /// regular expressions matches: checked on the command lines of the shared corpora and on written
 /// variants (case, the Kelvin sign ICU folds to `k`, long s).
 @Suite struct RequiredWordsTests {
+    /// The one-pass search (with its skip over byte pairs no word begins with) finds exactly the words
+    /// a search per word finds: RB009's trigger words and the pre-check words, on every sample line,
+    /// and a word of one byte.
+    @Test func wordsAgreeWithTheSearchPerWord() throws {
+        let lists = [CredentialPattern.all.flatMap(\.triggers), DestructiveUnconfirmedRule.patterns.flatMap(\.words).flatMap { $0 },
+                     ["<", ">", "x", "todo", "a-b", "e"]]
+        let samples = try Self.samples() + ["", "A", "xX", "ToDo", "\u{212A}", "a-B", "tod", "E"]
+        for list in lists {
+            let words = ByteSearch.Words(list)
+            let needles = list.map { Array($0.utf8) }
+            for sample in samples {
+                Array(sample.utf8).withUnsafeBufferPointer { bytes in
+                    #expect(words.found(in: bytes) == needles.map { ByteSearch.containsIgnoringCase(bytes, $0) }, "\(sample.debugDescription)")
+                }
+            }
+        }
+    }
+
+    /// The type checker's shortcut for literal patterns gives ICU's answer: on the sample lines (and
+    /// pieces of them), and on patterns ICU rejects.
+    @Test func regexValidityAgreesWithICU() throws {
+        var patterns = ["", "ready", "a.b", "*x", "x{", "(a", "a)", "[a", "a]", "\\", "a|", "?", "+a", "x{2}", "^a$", "café", "a b # c", "\u{7}"]
+        for sample in try Self.samples().prefix(4000) {
+            patterns.append(sample)
+            patterns.append(String(sample.prefix(12)))
+        }
+        for pattern in patterns {
+            #expect(RegexValidity.isValid(pattern) == ((try? NSRegularExpression(pattern: pattern)) != nil), "\(pattern.debugDescription)")
+        }
+    }
+
     static let written = ["kubectl delete pod x", "KUBECTL -n a DELETE pod", "kubectl scale deploy/a --replicas=0", "kubectl scale x --replicas 0",
                           "rm -rf /tmp/x", "rm --recursive d", "DROP TABLE users", "Truncate t", "delete  from x", "select pg_terminate_backend(1)",
                           "PG_TERMINATE_BAC\u{212A}END", "redis-cli FLUSHALL", "fluſhdb", "terraform -chdir=x destroy", "git push origin -f",

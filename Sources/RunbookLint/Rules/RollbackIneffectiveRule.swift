@@ -72,12 +72,12 @@ struct RollbackIneffectiveRule: LintRule {
             step.commandTemplate = nil
             var undo = action
             undo.commandTemplate = nil
-            if undo == step, !(action.kind == .executeCommand && Self.isSelfInverse(action.command ?? "")) {
+            if undo == step, !(action.kind == .executeCommand && Self.isSelfInverse(context.commands(in: action.command ?? ""))) {
                 let key = action.kind == .executeCommand ? "command" : action.kind == .updateConfig ? "value" : "action"
                 return LintFinding("the rollback of \(context.describe(view)) repeats the step itself", at: range(context, view, key),
                                    help: "write the action that reverses the step")
             }
-            if action.kind == .executeCommand, let command = action.command, Self.doesNothing(command) {
+            if action.kind == .executeCommand, let command = action.command, Self.doesNothing(context.commands(in: command)) {
                 return LintFinding("the rollback of \(context.describe(view)) does nothing", at: range(context, view, "command"),
                                    help: "write the command that reverses the step, or mark the step `irreversible: \"reason\"`")
             }
@@ -92,8 +92,9 @@ struct RollbackIneffectiveRule: LintRule {
     /// A command that undoes itself when run again: `kubectl rollout undo` goes back to the revision
     /// before, and undoing that undo restores the one after; a toggle flips back. Only when every
     /// command in the text is one of them.
-    static func isSelfInverse(_ command: String) -> Bool {
-        let commands = CommandAnalysis.commands(command)
+    static func isSelfInverse(_ command: String) -> Bool { isSelfInverse(CommandAnalysis.commands(command)) }
+
+    static func isSelfInverse(_ commands: [SimpleCommand]) -> Bool {
         return !commands.isEmpty && commands.allSatisfy { simple in
             let arguments = simple.arguments
             if ["kubectl", "oc"].contains(simple.program), arguments.contains("rollout"), arguments.contains("undo") {
@@ -105,8 +106,9 @@ struct RollbackIneffectiveRule: LintRule {
     }
 
     /// `true`, `:`, `exit 0`, or only `echo`/`printf`.
-    static func doesNothing(_ command: String) -> Bool {
-        let commands = CommandAnalysis.commands(command)
+    static func doesNothing(_ command: String) -> Bool { doesNothing(CommandAnalysis.commands(command)) }
+
+    static func doesNothing(_ commands: [SimpleCommand]) -> Bool {
         if commands.isEmpty { return true }
         // `echo undo >> state` writes a file: a redirection is an effect.
         return commands.allSatisfy { simple in

@@ -68,7 +68,7 @@ struct RollbackMissingRule: LintRule {
     func check(_ context: LintContext) -> [LintFinding] {
         context.sequences.joined().compactMap { view in
             let step = view.ir
-            guard StepClassification.isChange(step), step.rollback == nil, step.irreversible == nil,
+            guard context.isChange(step), step.rollback == nil, step.irreversible == nil,
                   step.action.kind != .updateConfig else { return nil }
             return LintFinding("\(context.describe(view)) changes something but has no rollback", at: view.anchor,
                                help: context.hint(yaml: "add `rollback:` with the action that undoes it, or `irreversible: \"why it cannot be undone\"`",

@@ -50,8 +50,8 @@ struct VerificationMissingRule: LintRule {
         for sequence in context.sequences {
             // Each step is classified once and "is there a later check / change" is read from suffix flags:
             // rescanning the rest of the sequence for every change made this quadratic (16,000 steps: minutes).
-            let isChange = sequence.map { StepClassification.isChange($0.ir) }
-            let isCheck = sequence.map { StepClassification.isCheck($0.ir) }
+            let isChange = sequence.map { context.isChange($0.ir) }
+            let isCheck = sequence.map { context.isCheck($0.ir) }
             var checkAfter = [Bool](repeating: false, count: sequence.count + 1)
             var changeAfter = [Bool](repeating: false, count: sequence.count + 1)
             for index in stride(from: sequence.count - 1, through: 0, by: -1) {
