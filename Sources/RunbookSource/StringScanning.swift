@@ -45,6 +45,24 @@ extension StringProtocol {
             ?? Array(utf8).withUnsafeBufferPointer { ByteScan.contains($0, needle) }
     }
 
+    /// `split(separator: "\n", omittingEmptySubsequences: false).map(String.init)`. A `\n` is a
+    /// character of its own unless a `\r` comes before it (`\r\n` is one), so text without a `\r`
+    /// is cut at its `\n` bytes; text with one is split by characters as before.
+    public func splitAtNewlines() -> [String] {
+        let cut: [String]? = utf8.withContiguousStorageIfAvailable { bytes in
+            guard !bytes.contains(0x0D) else { return nil }
+            var lines: [String] = []
+            var start = 0
+            for index in bytes.indices where bytes[index] == 0x0A {
+                lines.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+                start = index + 1
+            }
+            lines.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start...]), as: UTF8.self))
+            return lines
+        } ?? nil
+        return cut ?? Substring(self).split(separator: Character("\n"), omittingEmptySubsequences: false).map(String.init)
+    }
+
     /// Foundation's `contains(needle)`, for an ASCII needle: a byte scan says no in most cases, and
     /// only a byte match asks Foundation (whose comparison is by canonical equivalence, so a combining
     /// mark after the match can make it say no). Foundation never finds an ASCII needle whose bytes

@@ -44,7 +44,7 @@ import Testing
                           "Expected result:", "It should return something similar to the following:", "**Rollback**:",
                           "  Output:\n", "Résultat:", "K\u{212A}:", "Command output\u{301}:", "ｏutput:", "you will see\u{00A0}this:",
                           "Read_Only", " Expected-Output: ", "Review Every", "\u{212A}ey", "Config\u{2010}Key", "Time\u{301}out",
-                          "bash", "BASH{id=x}", "sh {confirm}", "  console", "\u{212A}sh", "Bash\u{301}", "", "{bash}",
+                          "bash", "BASH{id=x}", "sh {confirm}", "  console", "  BASH {x}", "Bash{", "\tbash", "Sh\r\n x", " {", "YAML RBC", "yml  Rbc", "\u{212A}sh", "Bash\u{301}", "", "{bash}",
                           "$ kubectl get pods", "sh-5.1# ls", "[root@node-1 ~]# id", "core@node:~$ uptime", "kubectl get pods # list",
                           "bash-4.4$ ls", "user@host$", "x$ y", "é@h# z"]
 
@@ -120,6 +120,27 @@ import Testing
             #expect(MarkdownRunbookParser.hostPromptWidth(line) == expected, "\(line.debugDescription)")
         }
         #expect(prompts > 3)
+    }
+
+    @Test func newlineSplitsAgreeWithCharacterSplits() throws {
+        let texts = try Self.corpusTexts()
+        let fences = texts.fenceLines.joined(separator: "\n")
+        for text in [fences, "", "\n", "a\n", "\na", "a\n\nb", "a\r\nb\n", "a\rb", "x\n\u{301}y", "é\n🚨\n", "\n\n"] + Self.written {
+            #expect(text.splitAtNewlines() == text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init), "\(text.debugDescription)")
+        }
+    }
+
+    @Test func slugsAndEscapesAgreeWithFoundation() {
+        for value in 0..<0x80 {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let text = "a\(Character(scalar))b"
+            let expected = String(String.UnicodeScalarView(text.lowercased().unicodeScalars.filter { $0.isASCII && CharacterSet.alphanumerics.contains($0) }))
+            #expect(MarkdownRunbookParser.fullSlug(text).replacingOccurrences(of: "-", with: "") == expected, "\(value)")
+            #expect(MarkdownRunbookParser.escapedPattern(text) == NSRegularExpression.escapedPattern(for: text), "\(value)")
+        }
+        for text in ["restarted", "OK_200", "", "a b", "1.5", "Ω", "\u{212A}", "x\u{301}"] + Self.written {
+            #expect(MarkdownRunbookParser.escapedPattern(text) == NSRegularExpression.escapedPattern(for: text), "\(text.debugDescription)")
+        }
     }
 
     @Test func asciiTrimmingAgreesWithFoundation() {

@@ -25,7 +25,7 @@ extension MarkdownRunbookParser {
     /// Where a shell fence opens an interactive session that later lines are typed into; nil when
     /// it opens none, or opens one as its last command (nothing is typed into it here).
     public static func sessionSplit(_ text: String, language: String) -> SessionSplit? {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var lines = text.splitAtNewlines()
         if lines.last == "" { lines.removeLast() }
         let prompted = sessionLanguages.contains(language) || lines.contains { $0.hasPrefix("$ ") || $0 == "$" }
         // Whether a prompted or a typed line follows each line, computed once: asking the rest of

@@ -108,8 +108,12 @@ public enum MarkdownDocument {
 
     /// Parses CommonMark + GFM tables with source positions.
     public static func parse(_ text: String) -> MarkdownNode {
+        parse(bytes: Array(text.utf8))
+    }
+
+    /// Parses UTF-8 text given as bytes (the front end's masked copy of a file, without decoding it again).
+    static func parse(bytes: [UInt8]) -> MarkdownNode {
         _ = registerExtensions
-        let bytes = Array(text.utf8)
         guard let parser = cmark_parser_new(CMARK_OPT_SOURCEPOS) else { return empty }
         defer { cmark_parser_free(parser) }
         for name in ["table", "strikethrough", "tasklist"] {

@@ -108,7 +108,8 @@ public enum MarkdownRunbookParser {
         var out = ""
         var dash = false
         for scalar in text.lowercased().unicodeScalars {
-            if scalar.isASCII, CharacterSet.alphanumerics.contains(scalar) {
+            // The ASCII members of `CharacterSet.alphanumerics` (letters, marks, numbers) are these.
+            if scalar.isASCII, ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar) {
                 if dash, !out.isEmpty { out += "-" }
                 out.unicodeScalars.append(scalar)
                 dash = false
@@ -129,7 +130,7 @@ public enum MarkdownRunbookParser {
     /// starts with `$ `), and then the lines without one are output. A prompted line ending in `\`
     /// continues on the next line (a leading `> ` is the continuation prompt).
     public static func splitPrompts(_ text: String, language: String) -> (command: String?, output: String?) {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var lines = text.splitAtNewlines()
         if lines.last == "" { lines.removeLast() }
         let session = sessionLanguages.contains(language)
         func prompt(_ line: String) -> Int? {
@@ -194,9 +195,18 @@ public enum MarkdownRunbookParser {
 
     /// A fence's language: the first word of its info string, lowercased, without `{` (```` ```bash{id=x} ````).
     static func fenceLanguage(_ info: String?) -> String {
-        let word = info?.split(separator: " ").first.map { $0.lowercased() } ?? ""
-        guard word.isAllASCII else { return word.replacingOccurrences(of: "{", with: "") }
-        return String(decoding: word.utf8.filter { $0 != UInt8(ascii: "{") }, as: UTF8.self)
+        guard let info else { return "" }
+        if info.isAllASCII {
+            // On ASCII text characters are bytes (`\r\n` aside, which is no space either).
+            var word: [UInt8] = []
+            for byte in info.utf8.drop(while: { $0 == 0x20 }) {
+                if byte == 0x20 { break }
+                if byte != UInt8(ascii: "{") { word.append(byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte) }
+            }
+            return String(decoding: word, as: UTF8.self)
+        }
+        let word = info.split(separator: " ").first.map { $0.lowercased() } ?? ""
+        return word.replacingOccurrences(of: "{", with: "")
     }
 
     static let stepLabelKeys: Set<String> = [
@@ -296,7 +306,7 @@ private struct Builder {
         // Front matter is blanked (offsets kept) so cmark sees only the Markdown.
         var masked = file.bytes
         for index in 0..<frontMatterEnd where masked[index] != 0x0A && masked[index] != 0x0D { masked[index] = 0x20 }
-        let document = MarkdownDocument.parse(String(decoding: masked, as: UTF8.self))
+        let document = MarkdownDocument.parse(bytes: masked)
         outputFences = Self.fencesIntroducedAsOutput(document)
         if metadata.isEmpty, frontSteps.isEmpty, frontProcedures.isEmpty, !document.children.contains(where: { $0.type != .htmlBlock }) {
             if !bag.hasErrors {
@@ -695,7 +705,7 @@ private struct Builder {
                     }
                 case "expected":
                     if label.isCode {
-                        expectOutput = (NSRegularExpression.escapedPattern(for: label.value), label.keyRange, label.valueRange)
+                        expectOutput = (MarkdownRunbookParser.escapedPattern(label.value), label.keyRange, label.valueRange)
                     } else {
                         prose.append("Expected: " + label.value)
                     }
@@ -942,6 +952,8 @@ private struct Builder {
     }
 
     func isEmbeddedYAML(_ info: String) -> Bool {
+        // `rbc` in any case has a `b` or `B` byte (no other character lowercases to `b`).
+        guard info.utf8.contains(where: { $0 == UInt8(ascii: "b") || $0 == UInt8(ascii: "B") }) else { return false }
         let words = info.split(separator: " ").map { $0.lowercased() }
         return words.count >= 2 && (words[0] == "yaml" || words[0] == "yml") && words[1] == "rbc"
     }
@@ -1115,6 +1127,12 @@ extension MarkdownRunbookParser {
     /// The literal words `announcesOutput` and `describesWhatIsSeen` cannot match without.
     static let outputWords = ["output", "result", "response", "see", "look", "return", "show", "print", "resemble", "similar to",
                               "along the lines of"]
+
+    /// `NSRegularExpression.escapedPattern(for:)`, which leaves letters, digits and `_` as they are.
+    static func escapedPattern(_ text: String) -> String {
+        let plain = text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x5F }
+        return plain ? text : NSRegularExpression.escapedPattern(for: text)
+    }
 
     static func matches(_ expression: NSRegularExpression?, _ text: String) -> Bool {
         guard let expression else { return false }
