@@ -487,7 +487,8 @@ extension CheckSession {
         let (config, _) = configuration
         let inputs = Self.inputs(paths: paths, options: options, config: config)
         guard let (cache, key) = answerCache(paths: paths, options: options, config: config, inputs: inputs, format: format, color: color, version: version) else {
-            return rendered(run(paths: paths, options: options, configuration: configuration), renderer: renderer)
+            // The candidates already found: walking the tree again cost as much as the walk.
+            return rendered(runObserving(paths: paths, options: options, configuration: configuration, inputs: inputs).report, renderer: renderer)
         }
         let signature = discoverySignature(inputs)
         // What the history rules read from git, taken once and before any run that computes the answer:

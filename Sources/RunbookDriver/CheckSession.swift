@@ -104,9 +104,12 @@ public enum CheckSession {
         var discovery: RunbookDiscovery.Result
         var changeDiagnostics: [Diagnostic]
         var candidates: [RunbookCandidate]
+        /// Wall time of finding them (the walk and the excludes), for `--timings`.
+        var seconds = 0.0
     }
 
     static func inputs(paths: [String], options: CheckOptions, config: Configuration) -> Inputs {
+        let start = Clock.now()
         let changedMode = options.changedSince != nil || options.staged
         let incidentsDirectory = config.incidentSettings.directory
         var incidentScope = options.incidents && !changedMode ? IncidentRecordCheck.scope(paths: paths, directory: incidentsDirectory) : nil
@@ -134,7 +137,7 @@ public enum CheckSession {
             return !config.isExcluded(candidate.path) || config.isExcluded(root + "/-")
         }
         return Inputs(changedMode: changedMode, incidentScope: incidentScope, discovery: discovery,
-                      changeDiagnostics: changeDiagnostics, candidates: candidates)
+                      changeDiagnostics: changeDiagnostics, candidates: candidates, seconds: Clock.since(start))
     }
 
     public static func run(paths: [String], options: CheckOptions = CheckOptions(),
@@ -145,9 +148,9 @@ public enum CheckSession {
     /// The run, and with `observe` what the whole-answer cache keeps of it (`CheckAnswerCache`).
     static func runObserving(paths: [String], options: CheckOptions, configuration: (Configuration, [Diagnostic]),
                              inputs given: Inputs? = nil, observe: Bool = false) -> (report: CheckReport, observed: ObservedRun?) {
-        let totalStart = Clock.now()
         let (config, configDiagnostics) = configuration
         let inputs = given ?? Self.inputs(paths: paths, options: options, config: config)
+        let totalStart = Clock.now()
         let changedMode = inputs.changedMode
         let incidentsDirectory = config.incidentSettings.directory
         let incidentScope = inputs.incidentScope
@@ -236,8 +239,9 @@ public enum CheckSession {
         report.incidentRecords = incidentRecords
         let perFile = checked.reduce(into: PhaseTimings()) { $0.add($1.timings) }.named
         report.alertIndex = alertIndex
-        report.timings = perFile + [("shellcheck", shellcheckTime), ("suppress", suppressTime), ("git", gitTime), ("alerts", alertsTime),
-                                    ("total", Clock.since(totalStart))]
+        // `discover` is wall time before the per-file phases; `total` counts it too.
+        report.timings = [("discover", inputs.seconds)] + perFile + [("shellcheck", shellcheckTime), ("suppress", suppressTime), ("git", gitTime), ("alerts", alertsTime),
+                                    ("total", inputs.seconds + Clock.since(totalStart))]
         guard observe else { return (report, nil) }
         let runLevel = configDiagnostics + changeDiagnostics + discovery.diagnostics
         let perFileCount = answered.files.reduce(0) { $0 + ($1?.result.diagnostics.count ?? 0) }
