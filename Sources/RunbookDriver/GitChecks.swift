@@ -26,24 +26,10 @@ public enum GitChecks {
         var answeredFromCache = 0
         var outside: [String] = []
         var repositories: [String: (GitRepository, [(GitCheckFile, String)])] = [:]
-        var byDirectory: [String: GitRepository?] = [:]
-        var resolvers: [String: GitRepository.RelativePaths] = [:]
+        var locator = RepositoryLocator()
         for file in files where file.mayBeLintable {
-            let directory = (file.path as NSString).deletingLastPathComponent
             do {
-                let repository: GitRepository?
-                if let known = byDirectory[directory] {
-                    repository = known
-                } else {
-                    repository = try GitRepository.discover(containing: directory.isEmpty ? "." : directory)
-                    byDirectory[directory] = repository
-                }
-                let relative = repository.flatMap { repository in
-                    let resolver = resolvers[repository.workdir] ?? GitRepository.RelativePaths(repository)
-                    resolvers[repository.workdir] = resolver
-                    return resolver.relativePath(file.path)
-                }
-                guard let repository, let relative else {
+                guard let (repository, relative) = try locator.locate(file.path) else {
                     if file.compiled().lintableIR != nil { outside.append(file.path) }
                     continue
                 }
@@ -566,5 +552,28 @@ extension GitChecks {
             }
         }
         return result
+    }
+}
+
+/// The repository holding each path and the path inside it: each directory's repository is
+/// discovered once, and each repository keeps one path resolver.
+struct RepositoryLocator {
+    private var byDirectory: [String: GitRepository?] = [:]
+    private var resolvers: [String: GitRepository.RelativePaths] = [:]
+
+    /// Nil outside any repository (or where the path does not resolve inside it).
+    mutating func locate(_ path: String) throws -> (repository: GitRepository, relative: String)? {
+        let directory = (path as NSString).deletingLastPathComponent
+        let repository: GitRepository?
+        if let known = byDirectory[directory] {
+            repository = known
+        } else {
+            repository = try GitRepository.discover(containing: directory.isEmpty ? "." : directory)
+            byDirectory[directory] = repository
+        }
+        guard let repository else { return nil }
+        let resolver = resolvers[repository.workdir] ?? GitRepository.RelativePaths(repository)
+        resolvers[repository.workdir] = resolver
+        return resolver.relativePath(path).map { (repository, $0) }
     }
 }

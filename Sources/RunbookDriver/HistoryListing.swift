@@ -68,24 +68,10 @@ public enum HistoryListing {
         var modified: Set<String> = []
         var origins: [String: [Row.Rollback]] = [:]
         var byRepository: [String: (GitRepository, [(GitChecks.GitCheckFile, String)])] = [:]
-        var byDirectory: [String: GitRepository?] = [:]
-        var resolvers: [String: GitRepository.RelativePaths] = [:]
+        var locator = RepositoryLocator()
         for source in sources {
-            let directory = (source.path as NSString).deletingLastPathComponent
             do {
-                let repository: GitRepository?
-                if let known = byDirectory[directory] {
-                    repository = known
-                } else {
-                    repository = try GitRepository.discover(containing: directory.isEmpty ? "." : directory)
-                    byDirectory[directory] = repository
-                }
-                let relative = repository.flatMap { repository in
-                    let resolver = resolvers[repository.workdir] ?? GitRepository.RelativePaths(repository)
-                    resolvers[repository.workdir] = resolver
-                    return resolver.relativePath(source.path)
-                }
-                guard let repository, let relative else {
+                guard let (repository, relative) = try locator.locate(source.path) else {
                     places[source.path] = .outsideRepository
                     continue
                 }
