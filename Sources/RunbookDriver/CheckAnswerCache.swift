@@ -301,8 +301,9 @@ struct AnswerEntry {
         var entry = self
         for _ in 0..<count {
             guard let index = reader.int(), index >= 0, index < files.count, !entry.changed.contains(index),
-                  var (file, _, length) = Self.decodeRecord(&reader, limit: bytes.count), file.path == files[index].path,
+                  let (record, _, length) = Self.decodeRecord(&reader, limit: bytes.count), record.path == files[index].path,
                   let fragment = reader.raw(length) else { return self }
+            var file = record
             file.fragment = fragment
             entry.replace(index, with: file)
         }
