@@ -71,9 +71,7 @@ extension StringProtocol {
     /// specialized, and stepped through protocol witnesses byte by byte (3 % of a 10,000-runbook check).
     public func containsASCII(_ needle: String) -> Bool {
         guard !needle.isEmpty else { return contains(needle) }
-        let found = utf8.withContiguousStorageIfAvailable { ByteScan.contains($0, needle) }
-            ?? Array(utf8).withUnsafeBufferPointer { ByteScan.contains($0, needle) }
-        return found && contains(needle)
+        return containsUTF8(needle) && contains(needle)
     }
 }
 
