@@ -15,12 +15,14 @@ enum AnsibleResources {
 from __future__ import annotations
 
 import base64
+import errno
 import getpass
 import json
 import math
 import os
 import re
 import socket
+import stat
 import time
 import urllib.parse
 
@@ -713,9 +715,15 @@ class StoreLock:
         deadline = time.monotonic() + max(0, self.wait_ms) / 1000
         while True:
             try:
-                descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+                # Never through a link (planted, or committed) to a file elsewhere, nor a second name of one.
+                descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
             except OSError as error:
-                raise StoreFailure("cannot lock %s: %s: %s" % (self.target, self.path, error.strerror)) from None
+                reason = "it is a symbolic link, which rbc does not write through; remove it" if error.errno == errno.ELOOP else error.strerror
+                raise StoreFailure("cannot lock %s: %s: %s" % (self.target, self.path, reason)) from None
+            status = os.fstat(descriptor)
+            if not stat.S_ISREG(status.st_mode) or status.st_nlink != 1:
+                os.close(descriptor)
+                raise StoreFailure("cannot lock %s: %s is not a file of its own (a hard link or a special file); remove it" % (self.target, self.path))
             try:
                 fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
@@ -866,7 +874,13 @@ class ConfigStore:
         except OSError:
             original = None
         try:
-            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+            # A new file, never one that is there: a planted link would have the write go where it points.
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+            try:
+                descriptor = os.open(temporary, flags, 0o644)
+            except FileExistsError:
+                os.unlink(temporary)
+                descriptor = os.open(temporary, flags, 0o644)
         except OSError as error:
             raise StoreFailure("cannot write %s: %s" % (temporary, error.strerror)) from None
         try:
@@ -1683,7 +1697,8 @@ def plain(value):
 
 class HostJournal:
     def __init__(self, directory):
-        os.makedirs(directory, exist_ok=True)
+        # Journals keep what commands printed: the owner's alone (as rbc run's).
+        os.makedirs(directory, mode=0o700, exist_ok=True)
         # Run ids are allocated under rbc's lock on the directory: later than every id there.
         with open(os.path.join(directory, ".lock"), "a+") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
@@ -1696,7 +1711,7 @@ class HostJournal:
                 stamp = moment.strftime("%Y%m%dT%H%M%S.") + "%03dZ" % (moment.microsecond // 1000)
             self.run = stamp + "-" + secrets.token_hex(2)
             self.path = os.path.join(directory, self.run + ".jsonl")
-            self.descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC, 0o644)
+            self.descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC, 0o600)
             fcntl.flock(self.descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         directory_descriptor = os.open(directory, os.O_RDONLY)
         try:

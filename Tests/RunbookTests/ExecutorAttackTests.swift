@@ -168,3 +168,59 @@ extension ExecutorAttackTests {
         #expect(answer["refused"] as? [Bool] == refused)
     }
 }
+
+extension ExecutorAttackTests {
+    // MARK: - Files in a shared directory that try to make rbc write elsewhere
+
+    static let storeRunbook = runbook("""
+        - id: set
+          action: update_config
+          config_key: a.b
+          value: "new"
+          timeout: 10s
+
+    """)
+
+    /// A symbolic link where rbc puts a store's lock file (`.NAME.rbc-lock`) or its temporary file
+    /// (`.NAME.rbc-PID`) — planted by anyone who can write the store's directory, or committed to the
+    /// repository — must not make rbc truncate and write the file it points to.
+    @Test(arguments: ["lock", "temporary"])
+    func aLinkBesideTheStoreIsNeverWrittenThrough(_ kind: String) throws {
+        let fixture = try RunFixture(Self.storeRunbook, files: [".rbc.yaml": "stores:\n  default: {file: flags.json}\n",
+                                                                "flags.json": "{\"a\": {\"b\": \"old\"}}\n", "victim": "precious\n"])
+        let link = kind == "lock" ? "ln -s victim .flags.json.rbc-lock" : "ln -s victim .flags.json.rbc-$$"
+        // `exec` keeps the shell's pid, so the temporary file's name is known in advance.
+        let (status, output) = try AnsibleExportTests.run("/bin/sh", ["-c", "\(link) && exec \"$0\" run rb.yaml", TestSupport.rbcBinary], in: fixture.path)
+        #expect(fixture.read("victim") == "precious\n", "rbc wrote through a link: \(output)")
+        if kind == "lock" {
+            #expect(status == 2, "the store cannot be locked safely, so nothing runs: \(output)")
+            #expect(output.contains("symbolic link"), "\(output)")
+            #expect(fixture.read("flags.json") == "{\"a\": {\"b\": \"old\"}}\n")
+        } else {
+            #expect(status == 0, "a stale temporary name is replaced, not followed: \(output)")
+            #expect(fixture.read("flags.json").contains("\"new\""))
+        }
+    }
+}
+
+extension ExecutorAttackTests {
+    /// A journal keeps what commands printed (`kubectl get secret -o yaml` is not a declared secret):
+    /// only its owner may read it, whatever the umask, and so for the runs directory rbc creates.
+    @Test func journalsAreTheOwnersAlone() throws {
+        let fixture = try RunFixture(runbook("""
+            - id: look
+              action: execute_command
+              command: "echo data"
+              readonly: true
+              timeout: 10s
+
+        """))
+        let (status, output) = try AnsibleExportTests.run("/bin/sh", ["-c", "umask 000 && exec \"$0\" run rb.yaml", TestSupport.rbcBinary], in: fixture.path)
+        #expect(status == 0, "\(output)")
+        var file = stat()
+        var directory = stat()
+        #expect(stat(try #require(fixture.journals.first), &file) == 0 && stat(fixture.path + "/.rbc/runs", &directory) == 0)
+        #expect(file.st_mode & 0o777 == 0o600, "journal mode \(String(file.st_mode & 0o777, radix: 8))")
+        #expect(directory.st_mode & 0o777 == 0o700, "runs directory mode \(String(directory.st_mode & 0o777, radix: 8))")
+    }
+}
