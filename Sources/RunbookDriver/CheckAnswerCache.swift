@@ -15,8 +15,13 @@
 // what they read from git (`HistorySnapshot`: each file's repository, path and state, each HEAD),
 // taken before the run; alert rule files, the directories walked for them, what resolving their
 // links listed and read, and parameter files, by stat data that must be old at the entry's moment.
-// Such an answer is only reused whole: a changed file means a full run. Incident records, and
-// `--changed-since`/`--staged`, `--fix` and `--baseline` runs, do not use the entry at all.
+// With the history rules on, each file's record also keeps its history findings' key (its place in
+// history: path in the repository, state, last change); when the snapshot differs (a new commit, an
+// amend, an edit) the keys of the unchanged files are computed again from a walk of the new commits
+// only, and just the files whose bytes or key changed are checked again and spliced in. Answers with
+// alert rules or parameters are only reused whole: a changed file means a full run. Incident
+// records, `--fix` and `--baseline` runs do not use the entry; `--changed-since`/`--staged` do (the
+// entry lists the candidates the diff gave).
 
 import Dispatch
 import Foundation
