@@ -93,6 +93,14 @@ def secret_forms(secret):
     forms += [encoded, encoded.replace("%20", "+")]
     for raw in (secret, secret + "\n"):
         forms.append(base64.b64encode(raw.encode()).decode().rstrip("="))
+    data = secret.encode()
+    # Inside a longer encoded text, at each of three alignments: the characters its bytes alone decide.
+    for offset, first in ((0, 0), (1, 2), (2, 3)):
+        encoded = base64.b64encode(b"\0" * offset + data).decode()
+        last = (offset + len(data)) // 3 * 4
+        if last - first >= 6:
+            forms.append(encoded[first:last])
+    forms += [data.hex(), data.hex().upper()]
     return [f for f in forms if f and (len(f.encode()) >= min(len(secret.encode()), 4) or f == secret)]
 
 

@@ -224,3 +224,44 @@ extension ExecutorAttackTests {
         #expect(directory.st_mode & 0o777 == 0o700, "runs directory mode \(String(directory.st_mode & 0o777, radix: 8))")
     }
 }
+
+extension ExecutorAttackTests {
+    // MARK: - Secrets in encodings
+
+    /// A secret base64-encoded inside a longer text (`user:TOKEN` in a Basic header, as `curl -v -u`
+    /// prints it) lands at any of three alignments, with other bytes after it; hex dumps print it too.
+    @Test func aSecretEncodedInsideALongerTextIsMasked() throws {
+        let secret = "S3cretTok3n-\(UUID().uuidString.prefix(8).lowercased())"
+        let prefixes = ["", "u", "us", "user:", "admin:", "Bearer x"]
+        let encodings = prefixes.map { #"printf '%s%s%s' '\#($0)' "${{ params.token }}" ':x' | base64 -w0; echo"# }
+            + [#"printf '%s' "${{ params.token }}" | od -An -tx1 | tr -d ' \n'; echo"#,
+               #"printf '%s' "${{ params.token }}" | od -An -tx1 | tr -d ' \n' | tr a-f A-F; echo"#]
+        let fixture = try RunFixture(runbook("""
+            - id: encode
+              action: execute_command
+              command: \(String(decoding: try JSONEncoder().encode(encodings.joined(separator: "; ")), as: UTF8.self))
+              readonly: true
+              timeout: 10s
+
+        """, extra: "  params:\n    token: {type: string, secret: true, required: true}\n"))
+        let run = try fixture.rbc(["run", "rb.yaml", "--param", "token=\(secret)", "--force"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let journal = try String(contentsOfFile: try #require(fixture.journals.first), encoding: .utf8)
+        let bytes = Array(secret.utf8)
+        var leaks = prefixes.map { prefix -> String in
+            // The characters that encode the secret's bytes alone, at the alignment the prefix gives.
+            let padded = Array(prefix.utf8) + bytes
+            let encoded = Array(Data(padded).base64EncodedString().utf8)
+            let first = (prefix.utf8.count + 2) / 3 * 4
+            let last = padded.count / 3 * 4
+            return String(decoding: encoded[first..<last], as: UTF8.self)
+        }
+        leaks += [bytes.map { String(format: "%02x", $0) }.joined(), bytes.map { String(format: "%02X", $0) }.joined()]
+        for leak in leaks {
+            let (shown, journaled) = (run.stdout.contains(leak), journal.contains(leak))
+            #expect(!shown, "the terminal shows `\(leak)`:\n\(run.stdout)")
+            #expect(!journaled, "the journal holds `\(leak)`")
+        }
+        #expect(run.stdout.components(separatedBy: "***").count - 1 >= encodings.count, "\(run.stdout)")
+    }
+}
