@@ -76,7 +76,9 @@ public final class Redactor: @unchecked Sendable {
     }
 
     /// Shorter runs of base64 inside a longer encoding are not masked: they would hide unrelated text.
-    static let minimumAlignedBase64 = 6
+    /// Four characters (three bytes, as specific as the shortest secret masked as given) is what a
+    /// secret of 5 bytes needs at every alignment (docs/expressions.md promises 5 bytes or more).
+    static let minimumAlignedBase64 = 4
 
     // MARK: - Whole texts
 

@@ -53,9 +53,13 @@ extension Executor {
         var json = ValueEncoding.JSONPosition()
         var pathValues: [Range<Int>] = []
         var out = ""
+        // The URL as sent: path values are checked there, since a masked `visible` value can be
+        // shorter than the encoded one and its offsets would not fit `out`.
+        var sent = ""
         for part in template.parts {
             guard let index = part.substitution else {
                 out += part.text ?? ""
+                sent += part.text ?? ""
                 if jsonBody { json.advance(over: part.text ?? "") }
                 continue
             }
@@ -65,13 +69,13 @@ extension Executor {
             let evaluated = try evaluate(substitution)
             var value = evaluated.text
             if substitution.secret { redactor.add(value, derived: true) }
-            if case .unknown = evaluated { out += value; continue }
+            if case .unknown = evaluated { out += value; sent += value; continue }
             // Encoded for where it goes: never more than the one value the author put there.
             switch bareField {
             case "url":
-                let part = ValueEncoding.urlPart(after: out)
+                let part = ValueEncoding.urlPart(after: sent)
                 value = try ValueEncoding.encode(value, in: part)
-                if part == .path { pathValues.append(out.utf8.count..<(out.utf8.count + value.utf8.count)) }
+                if part == .path { pathValues.append(sent.utf8.count..<(sent.utf8.count + value.utf8.count)) }
             case "config_key": if !declaresShape(substitution) { try ValueEncoding.checkKeySegment(value) }
             case "expect.output": value = NSRegularExpression.escapedPattern(for: value)
             case "body" where jsonBody:
@@ -80,11 +84,12 @@ extension Executor {
                 else if case .call("toJSON", _)? = substitution.tree {} else { value = ValueEncoding.jsonValue(value) }
             default: break
             }
+            sent += value
             if visible { value = TerminalText.visible(redact(value), keepingLineBreaks: false) }
             out += value
         }
-        if bareField == "config_key" { try ValueEncoding.checkKey(out) }
-        if bareField == "url" { try ValueEncoding.checkPathSegments(out, values: pathValues) }
+        if bareField == "config_key" { try ValueEncoding.checkKey(sent) }
+        if bareField == "url" { try ValueEncoding.checkPathSegments(sent, values: pathValues) }
         return out
     }
 

@@ -105,9 +105,10 @@ public enum ValueEncoding {
     }
 
     /// A value outside a JSON string is one JSON value: a number, `true`, `false` or `null` as it is,
-    /// anything else as a JSON string.
+    /// anything else as a JSON string. `\A…\z`, not `^…$`: `$` also matches before a final line
+    /// break, and "7\n" is not a number.
     public static func jsonValue(_ text: String) -> String {
-        if ["true", "false", "null"].contains(text) || text.range(of: #"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$"#, options: .regularExpression) != nil {
+        if ["true", "false", "null"].contains(text) || text.range(of: #"\A-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?\z"#, options: .regularExpression) != nil {
             return text
         }
         return "\"" + jsonStringContent(text) + "\""

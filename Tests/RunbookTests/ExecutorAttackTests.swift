@@ -133,6 +133,58 @@ final class RecordingServer: PythonHTTPServer {
         #expect(object["n"] as? Int == 7, "an int stays a number: \(json)")
         #expect(bodies.dropFirst().first == "user=\(hostile)", "a body that is not JSON is sent as written: \(bodies)")
     }
+
+    /// A number followed by a line break is text: `$` in `^…$` matched before the break, and the
+    /// value went into the body raw.
+    @Test(arguments: ["7\n", "7\u{2028}", "7\r\n"])
+    func aNumberWithATrailingLineBreakIsAString(value: String) throws {
+        let server = try RecordingServer()
+        defer { server.stop() }
+        let fixture = try RunFixture(runbook("""
+            - id: send
+              action: http_request
+              method: POST
+              url: "http://127.0.0.1:\(server.port)/count"
+              body: '{"n": ${{ params.n }}}'
+              readonly: true
+              timeout: 10s
+
+        """, extra: "  params:\n    n: {type: string, required: true}\n"))
+        let run = try fixture.rbc(["run", "rb.yaml", "--param", "n=\(value)"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let json = try #require(server.requests().compactMap { $0["body"] as? String }.first)
+        // The server logs the body's bytes as Latin-1: back to those bytes, read as UTF-8.
+        let bytes = Data(json.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) })
+        let object = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any], "the body is JSON: \(json)")
+        #expect(object["n"] as? String == value, "the value is a JSON string: \(json)")
+    }
+
+    /// A secret inside a value in a URL's path is masked where the URL is shown; the mask is shorter
+    /// than the value, and the path check once read the shown URL with the sent one's offsets (a crash).
+    @Test func aURLPathValueHoldingASecretIsShownMaskedWithoutCrashing() throws {
+        let server = try RecordingServer()
+        defer { server.stop() }
+        let fixture = try RunFixture(runbook("""
+            - id: inspect
+              action: http_request
+              url: "http://127.0.0.1:\(server.port)/databases/${{ params.db }}"
+              headers: {X-Password: "${{ params.password }}"}
+              readonly: true
+              timeout: 10s
+
+        """, extra: "  params:\n    db: {type: string, required: true}\n    password: {type: string, secret: true, required: true}\n"))
+        let arguments = ["run", "rb.yaml", "--param", "db=postgresdb-main", "--param", "password=db-main"]
+        let dryRun = try fixture.rbc(arguments + ["--dry-run"])
+        #expect(dryRun.status == 0, "\(dryRun.stdout)\(dryRun.stderr)")
+        #expect(server.requests().isEmpty, "a dry run sends nothing: \(server.requests())")
+        let run = try fixture.rbc(arguments)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(server.requests().compactMap { $0["path"] as? String } == ["/databases/postgresdb-main"])
+        for output in [dryRun.stdout, dryRun.stderr, run.stdout, run.stderr] {
+            #expect(!output.contains("db-main"), "the secret is shown: \(output)")
+        }
+        #expect(dryRun.stdout.contains("postgres***"), "the URL is shown, masked: \(dryRun.stdout)")
+    }
 }
 
 extension ExecutorAttackTests {
@@ -230,8 +282,11 @@ extension ExecutorAttackTests {
 
     /// A secret base64-encoded inside a longer text (`user:TOKEN` in a Basic header, as `curl -v -u`
     /// prints it) lands at any of three alignments, with other bytes after it; hex dumps print it too.
-    @Test func aSecretEncodedInsideALongerTextIsMasked() throws {
-        let secret = "S3cretTok3n-\(UUID().uuidString.prefix(8).lowercased())"
+    /// `length` 0: a long secret; 5, 6, 7: the shortest docs/expressions.md promises to mask inside a
+    /// longer encoding, at every alignment (`user:` puts it at the one that leaves the fewest characters).
+    @Test(arguments: [0, 5, 6, 7])
+    func aSecretEncodedInsideALongerTextIsMasked(length: Int) throws {
+        let secret = length == 0 ? "S3cretTok3n-\(UUID().uuidString.prefix(8).lowercased())" : String("Zq7Wx2k".prefix(length))
         let prefixes = ["", "u", "us", "user:", "admin:", "Bearer x"]
         let encodings = prefixes.map { #"printf '%s%s%s' '\#($0)' "${{ params.token }}" ':x' | base64 -w0; echo"# }
             + [#"printf '%s' "${{ params.token }}" | od -An -tx1 | tr -d ' \n'; echo"#,

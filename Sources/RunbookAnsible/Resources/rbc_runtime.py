@@ -93,7 +93,7 @@ def secret_forms(secret):
     for offset, first in ((0, 0), (1, 2), (2, 3)):
         encoded = base64.b64encode(b"\0" * offset + data).decode()
         last = (offset + len(data)) // 3 * 4
-        if last - first >= 6:
+        if last - first >= 4:
             forms.append(encoded[first:last])
     forms += [data.hex(), data.hex().upper()]
     return [f for f in forms if f and (len(f.encode()) >= min(len(secret.encode()), 4) or f == secret)]
