@@ -441,6 +441,54 @@ import Testing
         #expect(yaml.count == 2 && yaml.allSatisfy { $0.hasPrefix("broken.md") || $0.hasPrefix("expression.md") }, "\(run.stdout)")
     }
 
+    /// A documentation portal keeps its own checklist in the page's front matter (`steps:` of
+    /// `- type: command`, `title:`, `detail:`): that is not rbc's step list with every `id` and `action`
+    /// missing, and it does not make the page an executable runbook. rbc's own steps in front matter,
+    /// one of them lacking its `action`, are still checked.
+    @Test func anotherToolsStepListInFrontMatterIsNotRbcs() throws {
+        let portal = """
+        ---
+        id: queue-backlog
+        title: Queue backlog
+        severity: SEV2
+        estimatedTime: 30m
+        steps:
+          - type: checklist
+            title: Confirm the scope
+            detail: One queue or all of them?
+          - type: command
+            title: List the consumers
+            command: "kubectl get pods -l app=consumer"
+          - type: link
+            title: Dashboard
+            url: https://grafana.example.org/d/queues
+        ---
+
+        ## Context
+
+        The backlog grows when consumers stall.
+
+        """
+        let own = """
+        ---
+        severity: P2
+        owner: team-queue
+        steps:
+          - id: list
+            action: execute_command
+            command: kubectl get pods
+            readonly: true
+          - id: restart
+            command: kubectl rollout restart deployment/consumer
+        ---
+        # Queue backlog
+
+        """
+        let run = try Self.run(["portal.md": portal, "own.md": own], ["check", ".", "--no-git", "--no-shellcheck", "--format", "concise"])
+        #expect(!run.stdout.contains("portal.md"), "\(run.stdout)")
+        #expect(Self.lines(run, "RB2004").contains { $0.hasPrefix("own.md") && $0.contains("`action`") }, "\(run.stdout)")
+    }
+
     // MARK: - Placeholders in square brackets
 
     /// `nmap [HOST|IP]`, `grep -w [PORT]`, `kubectl logs [pod-name]` and a `[...]` standing for lines
