@@ -489,6 +489,37 @@ import Testing
         #expect(Self.lines(run, "RB2004").contains { $0.hasPrefix("own.md") && $0.contains("`action`") }, "\(run.stdout)")
     }
 
+    /// A table of contents links `#pull-request-process`, and `## Pull Request Process` is right there
+    /// in the source, but a ```` ```markdown ```` example above it holds a list-indented fence whose
+    /// bare closing line ends the example early, and the example's own closing line then opens a
+    /// fence that runs over the heading. The finding says so, with the line, instead of denying a
+    /// heading the author can see.
+    @Test func anAnchorSwallowedByACodeBlockSaysWhere() throws {
+        let fence = "```"
+        let page = Self.page + """
+        - [Pull Request Process](#pull-request-process)
+
+        The structure:
+
+        \(fence)markdown
+        ## Playbook
+
+        1. Check the pod:
+           \(fence)bash
+           kubectl describe pod <pod-name>
+           \(fence)
+        \(fence)
+
+        ## Pull Request Process
+
+        Open a pull request.
+
+        """
+        let run = try Self.run(["page.md": page], ["check", "page.md", "--no-git", "--no-shellcheck", "--format", "concise"])
+        let broken = Self.lines(run, "RB031")
+        #expect(broken.count == 1 && broken.first?.contains("`## Pull Request Process` on line 23 is inside a code block") == true, "\(run.stdout)")
+    }
+
     // MARK: - Placeholders in square brackets
 
     /// `nmap [HOST|IP]`, `grep -w [PORT]`, `kubectl logs [pod-name]` and a `[...]` standing for lines
