@@ -604,15 +604,27 @@ extension CheckSession {
         // The history findings of a changed file (and run-level history notes) are not kept apart:
         // any change means a full run, and so does any change in what the history rules read.
         let historyStart = Clock.now()
+        var betterEvidence = false
         if let storedHistory = stored.history {
             guard stale.isEmpty else { return nil }
             // The files' stat data as just verified: the snapshot takes unchanged clean files' states from the last one.
             let current = Dictionary(entry.files.map { ($0.path, $0.stamp) }, uniquingKeysWith: { first, _ in first })
-            guard history(current, storedHistory.evidence)?.facts == storedHistory.facts else { return nil }
+            guard let snapshot = history(current, storedHistory.evidence), snapshot.facts == storedHistory.facts else { return nil }
+            // Proofs the stored snapshot could not pass on (its stat data was too recent when taken)
+            // are kept, or every later run would ask git for those files' states again.
+            if snapshot.evidence.carriable > storedHistory.evidence.carriable {
+                entry.history = snapshot
+                betterEvidence = true
+            }
         }
         let historyTime = Clock.since(historyStart)
         if stale.isEmpty {
-            if refreshed {
+            if betterEvidence {
+                if refreshed { entry.moment = moment }
+                entry.identity = UInt64.random(in: 1...UInt64.max)
+                entry.changed = []
+                cache.store.put("answer", key, entry.encoded())
+            } else if refreshed {
                 // Stat data checked by content this time is remembered, so the next run trusts it.
                 entry.moment = moment
                 entry.store(in: cache.store, key: key)
