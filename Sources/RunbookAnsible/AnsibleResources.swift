@@ -15,12 +15,14 @@ enum AnsibleResources {
 from __future__ import annotations
 
 import base64
+import errno
 import getpass
 import json
 import math
 import os
 import re
 import socket
+import stat
 import time
 import urllib.parse
 
@@ -91,6 +93,14 @@ def secret_forms(secret):
     forms += [encoded, encoded.replace("%20", "+")]
     for raw in (secret, secret + "\n"):
         forms.append(base64.b64encode(raw.encode()).decode().rstrip("="))
+    data = secret.encode()
+    # Inside a longer encoded text, at each of three alignments: the characters its bytes alone decide.
+    for offset, first in ((0, 0), (1, 2), (2, 3)):
+        encoded = base64.b64encode(b"\0" * offset + data).decode()
+        last = (offset + len(data)) // 3 * 4
+        if last - first >= 6:
+            forms.append(encoded[first:last])
+    forms += [data.hex(), data.hex().upper()]
     return [f for f in forms if f and (len(f.encode()) >= min(len(secret.encode()), 4) or f == secret)]
 
 
@@ -378,6 +388,61 @@ def encode_url_value(value, part):
     return urllib.parse.quote(value, safe="-._~")
 
 
+def check_path_segments(url, values):
+    """A value making a whole path segment `..`, `.` or empty would change the resource (ValueEncoding.checkPathSegments)."""
+    for start, end in values:
+        while start > 0 and url[start - 1] != "/":
+            start -= 1
+        while end < len(url) and url[end] not in "/?#":
+            end += 1
+        segment = url[start:end]
+        if segment in (".", ".."):
+            raise AnsibleFilterError("a value makes the path segment `%s` of %s, which would change the resource it names" % (segment, url))
+        if not segment:
+            raise AnsibleFilterError("an empty value leaves an empty path segment in %s, which would name another resource" % url)
+
+
+def is_json_body(step, field, template):
+    """An http_request body is JSON when its Content-Type says so or, with none, its text starts as JSON does."""
+    action = (step.get("rollback") or {}).get("action") if field.startswith("rollback.") else step.get("action")
+    if not action or action.get("kind") != "http_request":
+        return False
+    for name, value in (action.get("headers") or {}).items():
+        if name.lower() == "content-type":
+            return "json" in value.lower()
+    literal = (template["parts"][0].get("text") or "") if template["parts"] else ""
+    return literal.lstrip()[:1] in ("{", "[")
+
+
+class JSONPosition:
+    """Whether the next value of a JSON text being assembled lands inside a string (ValueEncoding.JSONPosition)."""
+
+    def __init__(self):
+        self.in_string = False
+        self.escaped = False
+
+    def advance(self, literal):
+        for char in literal:
+            if not self.in_string:
+                self.in_string = char == '"'
+            elif self.escaped:
+                self.escaped = False
+            elif char == "\\":
+                self.escaped = True
+            elif char == '"':
+                self.in_string = False
+
+
+def json_string_content(value):
+    return json.dumps(value, ensure_ascii=False)[1:-1]
+
+
+def json_value(value):
+    if value in ("true", "false", "null") or re.fullmatch(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?", value):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
 def check_key_segment(value):
     if not value or "." in value or any(c.isspace() for c in value):
         raise AnsibleFilterError("`%s` is not a single config key segment (no dots, no spaces, not empty)" % value)
@@ -658,9 +723,15 @@ class StoreLock:
         deadline = time.monotonic() + max(0, self.wait_ms) / 1000
         while True:
             try:
-                descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+                # Never through a link (planted, or committed) to a file elsewhere, nor a second name of one.
+                descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
             except OSError as error:
-                raise StoreFailure("cannot lock %s: %s: %s" % (self.target, self.path, error.strerror)) from None
+                reason = "it is a symbolic link, which rbc does not write through; remove it" if error.errno == errno.ELOOP else error.strerror
+                raise StoreFailure("cannot lock %s: %s: %s" % (self.target, self.path, reason)) from None
+            status = os.fstat(descriptor)
+            if not stat.S_ISREG(status.st_mode) or status.st_nlink != 1:
+                os.close(descriptor)
+                raise StoreFailure("cannot lock %s: %s is not a file of its own (a hard link or a special file); remove it" % (self.target, self.path))
             try:
                 fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
@@ -811,7 +882,13 @@ class ConfigStore:
         except OSError:
             original = None
         try:
-            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+            # A new file, never one that is there: a planted link would have the write go where it points.
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+            try:
+                descriptor = os.open(temporary, flags, 0o644)
+            except FileExistsError:
+                os.unlink(temporary)
+                descriptor = os.open(temporary, flags, 0o644)
         except OSError as error:
             raise StoreFailure("cannot write %s: %s" % (temporary, error.strerror)) from None
         try:
@@ -975,22 +1052,38 @@ class Run:
                 raise AnsibleFilterError("`%s` holds `${{ }}` the IR does not describe: recompile the runbook" % field)
             return text
         bare = field[len("rollback."):] if field.startswith("rollback.") else field
+        json_body = bare == "body" and is_json_body(step, field, template)
+        position = JSONPosition()
+        path_values = []
         out = ""
         for part in template["parts"]:
             if part.get("substitution") is None:
                 out += part.get("text") or ""
+                if json_body:
+                    position.advance(part.get("text") or "")
                 continue
             substitution = step["substitutions"][part["substitution"]]
             value = self.value(substitution)
             if bare == "url":
-                value = encode_url_value(value, url_part(out))
+                where = url_part(out)
+                value = encode_url_value(value, where)
+                if where == "path":
+                    path_values.append((len(out), len(out) + len(value)))
             elif bare == "config_key" and not self.declares_shape(substitution):
                 check_key_segment(value)
             elif bare == "expect.output":
                 value = re.escape(value)
+            elif json_body:
+                # `toJSON(…)` makes JSON on purpose; every other value is data.
+                if position.in_string:
+                    value = json_string_content(value)
+                elif (substitution.get("tree") or {}).get("function") != "toJSON":
+                    value = json_value(value)
             out += value
         if bare == "config_key":
             check_key(out)
+        if bare == "url":
+            check_path_segments(out, path_values)
         return out
 
     def declares_shape(self, substitution):
@@ -1160,6 +1253,10 @@ def prepare(run, current, step, action, prefix, left):
     try:
         if kind == "http_request":
             headers = {name: run.resolve(step, "%sheaders.%s" % (prefix, name), value) for name, value in (action.get("headers") or {}).items()}
+            for name, value in headers.items():
+                if any(c in name + value for c in "\r\n\0"):
+                    raise AnsibleFilterError("%s %s: header `%s` holds a line break, which would start a header of its own; not sent"
+                                             % (action.get("method") or "GET", action.get("url") or "", name))
             method = action.get("method") or "GET"
             # The User-Agent goes apart: rbc run sends it after the step's headers unless they hold one.
             request = {"url": run.resolve(step, prefix + "url", action.get("url") or ""), "method": method, "headers": headers,
@@ -1608,7 +1705,8 @@ def plain(value):
 
 class HostJournal:
     def __init__(self, directory):
-        os.makedirs(directory, exist_ok=True)
+        # Journals keep what commands printed: the owner's alone (as rbc run's).
+        os.makedirs(directory, mode=0o700, exist_ok=True)
         # Run ids are allocated under rbc's lock on the directory: later than every id there.
         with open(os.path.join(directory, ".lock"), "a+") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
@@ -1621,7 +1719,7 @@ class HostJournal:
                 stamp = moment.strftime("%Y%m%dT%H%M%S.") + "%03dZ" % (moment.microsecond // 1000)
             self.run = stamp + "-" + secrets.token_hex(2)
             self.path = os.path.join(directory, self.run + ".jsonl")
-            self.descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC, 0o644)
+            self.descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC, 0o600)
             fcntl.flock(self.descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         directory_descriptor = os.open(directory, os.O_RDONLY)
         try:

@@ -76,6 +76,8 @@ public struct AlertIndex: Sendable {
 
     public private(set) var alerts: [AlertRule] = []
     public private(set) var diagnostics: [Diagnostic] = []
+    /// Rule files written as templates (Helm's `{{- if … }}` lines): not YAML, so not read; RB025 counts them.
+    public private(set) var templatedRuleFiles: [TemplatedRuleFile] = []
     /// The rule files that hold at least one alerting rule.
     public private(set) var ruleFiles: [String] = []
     private(set) var settings: AlertSettings
@@ -89,23 +91,27 @@ public struct AlertIndex: Sendable {
         var files: [SourceFile] = []
         var failures: [Diagnostic] = []
         var reads = paths
-        for path in AlertIndex.alertFiles(paths, diagnostics: &failures, folders: &reads) {
+        var named = Set<String>()
+        for path in AlertIndex.alertFiles(paths, diagnostics: &failures, folders: &reads, named: &named) {
             reads.append(path)
             switch SourceLoader.load(path: path, displayPath: LinkResolver.display(path)) {
             case .failed(let diagnostic): failures.append(diagnostic)
             case .loaded(let file): files.append(file)
             }
         }
-        self.init(files: files, settings: settings)
+        self.init(files: files, named: named, settings: settings)
         diagnostics = failures + diagnostics
         self.reads = reads + self.reads
     }
 
     /// Reads and resolves every alerting rule of files already loaded (`rbc init` has read them).
-    public init(files: [SourceFile], settings: AlertSettings) {
+    /// `named` holds the files named themselves (not found in a directory): those are the rule
+    /// check's whatever they hold, so their syntax errors are always reported.
+    public init(files: [SourceFile], named: Set<String> = [], settings: AlertSettings) {
         self.settings = settings
         for file in files {
-            let read = AlertIndex.read(file, settings: settings, diagnostics: &diagnostics)
+            let read = AlertIndex.read(file, named: named.contains(file.path), settings: settings, diagnostics: &diagnostics,
+                                       templates: &templatedRuleFiles)
             if !read.isEmpty { ruleFiles.append(file.path) }
             alerts += read
         }
@@ -201,6 +207,7 @@ public struct AlertIndex: Sendable {
         var diagnostics = self.diagnostics
         let context = Coverage(alerts: alerts.map { CoveredAlert(name: $0.name, file: $0.file, nameRange: $0.nameRange, link: $0.link,
                                                                  resolution: $0.resolution) },
+                               templatedRuleFiles: templatedRuleFiles,
                                annotations: settings.annotations,
                                runbooks: runbooks.compactMap { result in result.ir.flatMap { ir in result.file.map { CoveredRunbook(ir: ir, file: $0) } } })
         for rule in RuleRegistry.alertCoverageRules {
@@ -216,16 +223,19 @@ public struct AlertIndex: Sendable {
 
     struct Coverage: AlertCoverageContext {
         let alerts: [CoveredAlert]
+        let templatedRuleFiles: [TemplatedRuleFile]
         let annotations: [String]
         let runbooks: [CoveredRunbook]
     }
 
     static func alertFiles(_ paths: [String], diagnostics: inout [Diagnostic]) -> [String] {
         var folders: [String] = []
-        return alertFiles(paths, diagnostics: &diagnostics, folders: &folders)
+        var named = Set<String>()
+        return alertFiles(paths, diagnostics: &diagnostics, folders: &folders, named: &named)
     }
 
-    static func alertFiles(_ paths: [String], diagnostics: inout [Diagnostic], folders: inout [String]) -> [String] {
+    /// The files under `paths`; `named` receives those named themselves (as `SourceLoader` shows them).
+    static func alertFiles(_ paths: [String], diagnostics: inout [Diagnostic], folders: inout [String], named: inout Set<String>) -> [String] {
         var files: [String] = []
         for path in paths {
             var isDirectory: ObjCBool = false
@@ -233,6 +243,7 @@ public struct AlertIndex: Sendable {
                 diagnostics.append(Diagnostic(.fileNotFound, "no such alert rule file or directory: \(path)", displayPath: path))
                 continue
             }
+            if !isDirectory.boolValue { named.insert(LinkResolver.display(path)) }
             files += isDirectory.boolValue ? RunbookDiscovery.walk(path, folders: &folders).filter { !Compiler.isMarkdown($0) } : [path]
         }
         // A file reached twice (`rules/` and `rules/a.yaml`, or `--alerts` beside `.rbc.yaml`) is read once:
@@ -241,20 +252,40 @@ public struct AlertIndex: Sendable {
         return files.filter { seen.insert(URL(fileURLWithPath: $0).standardizedFileURL.path).inserted }
     }
 
-    /// Alerting rules of a plain rule file (`groups:`) or of `PrometheusRule` objects, in every document.
-    static func read(_ file: SourceFile, settings: AlertSettings, diagnostics: inout [Diagnostic]) -> [AlertRule] {
+    /// Alerting rules of a plain rule file (`groups:`), of Kubernetes objects that hold rule groups under
+    /// `spec.groups` (`PrometheusRule`, OpenShift's `AlertingRule`, VictoriaMetrics' `VMRule`), also in
+    /// a `kind: List`, and Grafana's provisioned alert rules (`title`, `condition`), in every document.
+    ///
+    /// A file that does not parse is reported only when it is the rule check's: named itself, or
+    /// holding an `alert:` line. A directory of rules also holds other YAML (a chart's Deployments,
+    /// manifests), and a rule file written as a template (Helm's `{{- if … }}` lines) is no YAML
+    /// at all: it goes to `templates`, for one note, instead of a syntax error.
+    static func read(_ file: SourceFile, named: Bool = true, settings: AlertSettings, diagnostics: inout [Diagnostic],
+                     templates: inout [TemplatedRuleFile]) -> [AlertRule] {
         let document = YAMLReader.readAll(file)
+        if !document.diagnostics.isEmpty {
+            let alertLines = RuleFileText.alertNameRanges(file)
+            if RuleFileText.hasTemplateLines(file) {
+                templates.append(TemplatedRuleFile(file: file, range: alertLines.first ?? .at(0), alertNames: alertLines.map(file.slice)))
+                return []
+            }
+            guard named || !alertLines.isEmpty else { return [] }
+        }
         diagnostics += document.diagnostics
         var rules: [AlertRule] = []
         func value(_ node: YAMLNode?, _ key: String) -> YAMLNode? {
             node?.mappingPairs?.first { $0.key.scalarValue == key }?.value
         }
-        for root in document.roots {
+        // `kind: List` (what `kubectl get -o yaml` writes) holds the objects under `items`, one level down.
+        let roots = document.roots.flatMap { root in [root] + (value(root, "kind")?.scalarValue == "List" ? value(root, "items")?.sequenceItems ?? [] : []) }
+        for root in roots {
             guard root.mappingPairs != nil else { continue }
-            let groups = value(root, "groups") ?? (value(root, "kind")?.scalarValue == "PrometheusRule" ? value(value(root, "spec"), "groups") : nil)
+            let groups = value(root, "groups") ?? value(value(root, "spec"), "groups")
             for group in groups?.sequenceItems ?? [] {
                 for rule in value(group, "rules")?.sequenceItems ?? [] {
-                    guard let alert = value(rule, "alert"), let name = alert.scalarValue else { continue }
+                    // Grafana's provisioned rules name the alert by `title` and query by `condition`/`data`.
+                    let grafanaTitle = value(rule, "condition") != nil || value(rule, "data") != nil ? value(rule, "title") : nil
+                    guard let alert = value(rule, "alert") ?? grafanaTitle, let name = alert.scalarValue, !name.isEmpty else { continue }
                     var labels: [String: String] = [:]
                     for pair in value(rule, "labels")?.mappingPairs ?? [] {
                         if let key = pair.key.scalarValue, let text = pair.value.scalarValue { labels[key] = text }
@@ -314,7 +345,7 @@ struct LinkResolver {
     mutating func resolve(_ rawLink: String, labels: [String: String], ruleFile: String) -> AlertIndex.LinkResolution {
         if AlertLinkResolution.isPlaceholder(rawLink) { return .placeholder }
         let link = LinkResolver.expand(rawLink, labels: labels)
-        if link.contains("{{") { return .unresolvable(rawLink) }
+        if LinkResolver.holdsTemplate(link) { return .unresolvable(rawLink) }
         var target = link
         var anchor: String?
         if let hash = target.firstIndex(of: "#") {
@@ -356,6 +387,18 @@ struct LinkResolver {
             return .missingAnchor(file: file, shown: LinkResolver.display(file), anchor: anchor)
         }
         return .resolved(file)
+    }
+
+    /// Whether a link still holds a template after the rule's labels filled theirs: Alertmanager's
+    /// `{{ … }}`, or one another tool fills before the rule is loaded — Go templates with other
+    /// delimiters (`[[ .RunbookURL ]]`), envsubst's `${VAR}`, an unrendered Jsonnet or Python
+    /// `%(name)s`, ERB's `<%= … %>`. None of those is a path or a URL yet.
+    static func holdsTemplate(_ link: String) -> Bool {
+        func has(_ open: String, then close: String) -> Bool {
+            guard let start = link.range(of: open) else { return false }
+            return link[start.upperBound...].contains(close)
+        }
+        return link.contains("{{") || has("[[", then: "]]") || has("${", then: "}") || has("%(", then: ")s") || has("<%", then: "%>")
     }
 
     /// Paths below the working directory are shown relative to it, as elsewhere in the output.
@@ -403,6 +446,44 @@ struct LinkResolver {
         reads.append(current)
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: current)) ?? []
         return ["_index.md", "index.md", "readme.md"].compactMap { index in entries.first { $0.lowercased() == index } }.first.map { current + "/" + $0 }
+    }
+}
+
+/// What a rule file's text shows before (or without) parsing it.
+enum RuleFileText {
+    /// Whether a line starts with a template action (`{{- if .Values.x }}`, `{{ end }}`,
+    /// `{{ toYaml . | indent 4 }}`): YAML starts no line with `{{`, Helm's and Go's templates do.
+    /// Asked only of files that do not parse, so a `{{ range }}` line inside a rule's block scalar
+    /// of a file that parses changes nothing.
+    static func hasTemplateLines(_ file: SourceFile) -> Bool {
+        lines(file).contains { line in line.dropFirst(indentation(line)).starts(with: Array("{{".utf8)) }
+    }
+
+    /// The names of `alert: Name` / `- alert: Name` lines, read without parsing (the file does not parse).
+    static func alertNameRanges(_ file: SourceFile) -> [SourceRange] {
+        let key = Array("alert:".utf8)
+        var ranges: [SourceRange] = []
+        var offset = 0
+        for line in lines(file) {
+            defer { offset += line.count + 1 }
+            var rest = line.dropFirst(indentation(line))
+            if rest.first == UInt8(ascii: "-") { rest = rest.dropFirst().drop { $0 == UInt8(ascii: " ") } }
+            guard rest.starts(with: key) else { continue }
+            let value = rest.dropFirst(key.count)
+            let name = value.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+            guard let first = name.first, first != UInt8(ascii: "#"), first != UInt8(ascii: "\r") else { continue }
+            let end = name.firstIndex { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "#") } ?? name.endIndex
+            ranges.append(SourceRange(start: offset + (name.startIndex - line.startIndex), end: offset + (end - line.startIndex)))
+        }
+        return ranges
+    }
+
+    private static func lines(_ file: SourceFile) -> [ArraySlice<UInt8>] {
+        file.bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+    }
+
+    private static func indentation(_ line: ArraySlice<UInt8>) -> Int {
+        line.prefix { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }.count
     }
 }
 

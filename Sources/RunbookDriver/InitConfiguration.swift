@@ -47,7 +47,19 @@ public enum InitConfiguration {
     }
 
     static func alertsSection(_ inspection: RepositoryInspection) -> String {
+        let templates = inspection.templatedRuleDirectories.map { "\($0.name)  \(plural($0.count, "file"))" }
         guard !inspection.ruleFiles.isEmpty else {
+            guard templates.isEmpty else {
+                return """
+                # Alert rules: none read. These rule files (\(plural(inspection.templatedRuleAlerts, "alert"))) are templates, not YAML
+                # (`{{ … }}` lines outside YAML values, as Helm writes them):
+                \(templates.map { "#   " + $0 }.joined(separator: "\n"))
+                # Render them (`helm template …`) into a directory and point rbc at the output:
+                # alerts:
+                #   rules: [rendered/rules]
+
+                """
+            }
             return """
             # Alert rules: none found. To check that every alert links a runbook that exists, point rbc
             # at your Prometheus rule files:
@@ -76,6 +88,13 @@ public enum InitConfiguration {
         }
         if inspection.templatedLinks > 0 {
             out += "  # Links with a `{{ $labels.x }}` the rule's labels do not fill, not checked (RB025): \(inspection.templatedLinks).\n"
+        }
+        if inspection.otherToolTemplatedLinks > 0 {
+            out += "  # Links another tool fills (`[[ … ]]`, `${…}`, `%(…)s`), not checked (RB025): \(inspection.otherToolTemplatedLinks).\n"
+        }
+        if !templates.isEmpty {
+            out += "  # Rule files that are templates, not YAML, not read (RB025; render them to check them): \(plural(inspection.templatedRuleAlerts, "alert")) in\n"
+            for line in templates { out += "  #   \(line)\n" }
         }
         if !inspection.siteMappings.isEmpty {
             out += "  # Published sites built from this repository, found by matching page paths to runbook files:\n"

@@ -56,6 +56,11 @@ public struct RepositoryInspection: Sendable {
     public var relativeLinks = 0
     public var relativeLinksFound = 0
     public var templatedLinks = 0
+    /// Links that another tool fills before the rules load (`[[ .RunbookURL ]]`, `${BASE}`): RB025 too.
+    public var otherToolTemplatedLinks = 0
+    /// Rule files written as templates (Helm's), not read: by directory, with their `alert:` lines.
+    public var templatedRuleDirectories: [Count] = []
+    public var templatedRuleAlerts = 0
     public var severityLabel = "severity"
     public var severityValues: [Count] = []
     /// Runbooks that state no severity and get none from an alert, by top-level directory.
@@ -95,6 +100,8 @@ public struct RepositoryInspection: Sendable {
         inspection.ruleFiles = first.ruleFiles.map(inspection.relative)
         inspection.ruleDirectories = groupedDirectories(inspection.ruleFiles).map(\.name)
         inspection.alertCount = first.alerts.count
+        inspection.templatedRuleDirectories = groupedDirectories(first.templatedRuleFiles.filter { !$0.alertNames.isEmpty }.map { inspection.relative($0.file.path) })
+        inspection.templatedRuleAlerts = first.templatedRuleFiles.map(\.alertNames.count).reduce(0, +)
         var keyCounts: [String: Int] = [:]
         for alert in first.alerts { for key in Set(alert.runbookKeys) { keyCounts[key, default: 0] += 1 } }
         inspection.annotations = keyCounts.map { Count(name: $0.key, count: $0.value) }
@@ -105,17 +112,20 @@ public struct RepositoryInspection: Sendable {
         settings.links = []
         let links = first.resolved(with: settings).alerts.compactMap(\.linkText).filter { !AlertLinkResolution.isPlaceholder($0) }
         inspection.alertsWithoutLink = inspection.alertCount - links.count
-        inspection.inferSites(links: links)
+        // A link still holding a template (`{{if …}}https://…{{else}}…`, `[[ .RunbookURL ]]`) names no site yet.
+        inspection.inferSites(links: links.filter { !LinkResolver.holdsTemplate($0) })
         settings.links = inspection.siteMappings.map { RunbookURLMapping(baseURL: $0.baseURL, directory: root + "/" + $0.directory) }
 
         let index = first.resolved(with: settings)
         var relative = 0
         var found = 0
         var templated = 0
+        var otherToolTemplated = 0
         var severities: [String: Int] = [:]
         for alert in index.alerts {
             if let value = alert.labels[settings.severityLabel] { severities[value, default: 0] += 1 }
             switch alert.resolution {
+            case .unresolvable(let template) where !template.contains("{{"): otherToolTemplated += 1
             case .unresolvable: templated += 1
             case .resolved where !(alert.linkText ?? "").contains("://"): relative += 1; found += 1
             case .dead where !(alert.linkText ?? "").contains("://"), .missingAnchor where !(alert.linkText ?? "").contains("://"): relative += 1
@@ -125,6 +135,7 @@ public struct RepositoryInspection: Sendable {
         inspection.relativeLinks = relative
         inspection.relativeLinksFound = found
         inspection.templatedLinks = templated
+        inspection.otherToolTemplatedLinks = otherToolTemplated
         inspection.severityValues = severities.map { Count(name: $0.key, count: $0.value) }.sorted { $0.name < $1.name }
 
         var unstated: [String: Int] = [:]

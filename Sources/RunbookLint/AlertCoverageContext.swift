@@ -53,6 +53,21 @@ public struct CoveredAlert: Sendable {
     }
 }
 
+/// A rule file written as a template (Helm's `{{- if … }}` lines): not YAML, so its alerts were not read.
+public struct TemplatedRuleFile: Sendable {
+    public let file: SourceFile
+    /// The first `alert:` name in it (the file's start when it has none).
+    public let range: SourceRange
+    /// The names of its `alert:` lines, read without parsing.
+    public let alertNames: [String]
+
+    public init(file: SourceFile, range: SourceRange, alertNames: [String]) {
+        self.file = file
+        self.range = range
+        self.alertNames = alertNames
+    }
+}
+
 /// A checked runbook, for the rules that compare runbooks with the alerts.
 public struct CoveredRunbook: Sendable {
     public let ir: RunbookIR
@@ -67,6 +82,8 @@ public struct CoveredRunbook: Sendable {
 public protocol AlertCoverageContext {
     /// Every alerting rule, in rule-file order.
     var alerts: [CoveredAlert] { get }
+    /// Rule files that are templates, not YAML, in the order they were read.
+    var templatedRuleFiles: [TemplatedRuleFile] { get }
     /// The annotations that hold a runbook link, in the order they are read (`alerts: {annotations:}`).
     var annotations: [String] { get }
     var runbooks: [CoveredRunbook] { get }

@@ -170,7 +170,13 @@ public struct ConfigStore: Sendable {
         let temporary = directory + "/.\((path as NSString).lastPathComponent).rbc-\(getpid())"
         var original = stat()
         let exists = stat(path, &original) == 0
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        // A new file, never one that is there: a link planted at this name (anyone who can write the
+        // directory, or a commit, can put one) would have rbc write the file it points to. What is
+        // there is left over from a crash or planted: removed (unlink never follows a link).
+        var descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        if descriptor < 0, errno == EEXIST, unlink(temporary) == 0 {
+            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        }
         guard descriptor >= 0 else { throw Failure(description: "cannot write \(temporary): \(String(cString: strerror(errno)))") }
         var failure: String?
         if exists {
@@ -474,9 +480,17 @@ public enum StoreLocks {
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, waitMs)) * 1_000_000
         var told = false
         while true {
-            let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            // The lock file is truncated and written: never through a link (planted, or committed to
+            // the repository) to a file elsewhere, nor a second name of another file.
+            let descriptor = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
             guard descriptor >= 0 else {
-                throw ConfigStore.Failure(description: "cannot lock \(target): \(path): \(String(cString: strerror(errno)))")
+                let reason = errno == ELOOP ? "it is a symbolic link, which rbc does not write through; remove it" : String(cString: strerror(errno))
+                throw ConfigStore.Failure(description: "cannot lock \(target): \(path): \(reason)")
+            }
+            var file = stat()
+            guard fstat(descriptor, &file) == 0, file.st_mode & S_IFMT == S_IFREG, file.st_nlink == 1 else {
+                close(descriptor)
+                throw ConfigStore.Failure(description: "cannot lock \(target): \(path) is not a file of its own (a hard link or a special file); remove it")
             }
             if flock(descriptor, LOCK_EX | LOCK_NB) == 0 {
                 // The holder before may have removed the file after we opened it: only the file

@@ -56,6 +56,11 @@ public enum HTTPClient {
         }
         defer { curl_easy_cleanup(handle) }
         let transfer = Transfer(cancelled: cancelled)
+        // A line break (or NUL) in a header would end it and start one of the sender's choosing: the
+        // request is refused, whoever put it there (a parameter, the runbook, a webhook's config).
+        if let (name, _) = headers.first(where: { Self.breaksLine($0.key) || Self.breaksLine($0.value) }) {
+            throw Failure(kind: .failed, description: "\(method) \(url): header `\(name)` holds a line break, which would start a header of its own; not sent")
+        }
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
         // No `Expect: 100-continue` round trip before a body: it costs a second with many servers.
@@ -120,6 +125,11 @@ public enum HTTPClient {
             let reason = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
             throw Failure(kind: .failed, description: "\(method) \(url) failed: \(reason)", bodyBytes: transfer.capture.total)
         }
+    }
+
+    /// CR, LF and NUL end a header line on the wire (libcurl sends a header as given).
+    static func breaksLine(_ text: String) -> Bool {
+        text.utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0 }
     }
 
     /// Posts a JSON document.

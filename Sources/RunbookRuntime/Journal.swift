@@ -65,7 +65,8 @@ public final class Journal: @unchecked Sendable {
     /// much room is set aside first; none means the run does not start.
     public static func create(in directory: String, reserveBytes: Int = 0, now: Date = Journal.now()) throws -> (id: String, journal: Journal) {
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            // Journals keep what commands printed: the directories rbc creates for them are the owner's alone.
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw JournalError.io("cannot create \(directory): \(error.localizedDescription)")
         }
@@ -82,7 +83,7 @@ public final class Journal: @unchecked Sendable {
         if let newest, date.timeIntervalSince(newest) < 0.001 { date = newest.addingTimeInterval(0.001) }
         let id = newRunID(date)
         let path = directory + "/\(id).jsonl"
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o644)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw JournalError.io("cannot create the journal \(path): \(errnoText())") }
         flock(descriptor, LOCK_EX | LOCK_NB)
         let journal = Journal(path: path, descriptor: descriptor, sequence: 0, length: 0)

@@ -59,8 +59,24 @@ public final class Redactor: @unchecked Sendable {
         for raw in [secret, secret + "\n"] {
             result.append(String(Data(raw.utf8).base64EncodedString().prefix { $0 != "=" }))
         }
+        let bytes = Array(secret.utf8)
+        // Inside a longer encoded text (`user:TOKEN` in a Basic header) the secret starts at any of
+        // three alignments and other bytes follow: for each, the characters its bytes alone decide.
+        for offset in 0..<3 {
+            let padded = [UInt8](repeating: 0, count: offset) + bytes
+            let encoded = Array(Data(padded).base64EncodedString().utf8)
+            let first = [0, 2, 3][offset]
+            let last = padded.count / 3 * 4
+            if last - first >= minimumAlignedBase64 { result.append(String(decoding: encoded[first..<last], as: UTF8.self)) }
+        }
+        // A hex dump (`xxd -p`, `od -tx1`, `hexdump`), in either case.
+        let hex = bytes.map { String(format: "%02x", $0) }.joined()
+        result += [hex, hex.uppercased()]
         return result.filter { $0.utf8.count >= min(secret.utf8.count, 4) || $0 == secret }
     }
+
+    /// Shorter runs of base64 inside a longer encoding are not masked: they would hide unrelated text.
+    static let minimumAlignedBase64 = 6
 
     // MARK: - Whole texts
 

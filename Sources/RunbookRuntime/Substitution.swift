@@ -48,9 +48,16 @@ extension Executor {
     func resolve(_ text: String, field: String, step: StepIR) throws -> String {
         guard let template = try template(field, step: step, text: text) else { return text }
         let bareField = field.hasPrefix("rollback.") ? String(field.dropFirst(9)) : field
+        let jsonBody = bareField == "body" && isJSONBody(text, template: template, field: field, step: step)
+        var json = ValueEncoding.JSONPosition()
+        var pathValues: [Range<Int>] = []
         var out = ""
         for part in template.parts {
-            guard let index = part.substitution else { out += part.text ?? ""; continue }
+            guard let index = part.substitution else {
+                out += part.text ?? ""
+                if jsonBody { json.advance(over: part.text ?? "") }
+                continue
+            }
             guard let substitution = step.substitutions?[safe: index] else {
                 throw ExpressionEvaluator.Failure(description: "`\(field)` names substitution \(index), which the IR does not hold")
             }
@@ -60,15 +67,35 @@ extension Executor {
             if case .unknown = evaluated { out += value; continue }
             // Encoded for where it goes: never more than the one value the author put there.
             switch bareField {
-            case "url": value = try ValueEncoding.encode(value, in: ValueEncoding.urlPart(after: out))
+            case "url":
+                let part = ValueEncoding.urlPart(after: out)
+                value = try ValueEncoding.encode(value, in: part)
+                if part == .path { pathValues.append(out.utf8.count..<(out.utf8.count + value.utf8.count)) }
             case "config_key": if !declaresShape(substitution) { try ValueEncoding.checkKeySegment(value) }
             case "expect.output": value = NSRegularExpression.escapedPattern(for: value)
+            case "body" where jsonBody:
+                // `toJSON(…)` makes JSON on purpose; every other value is data.
+                if json.inString { value = ValueEncoding.jsonStringContent(value) }
+                else if case .call("toJSON", _)? = substitution.tree {} else { value = ValueEncoding.jsonValue(value) }
             default: break
             }
             out += value
         }
         if bareField == "config_key" { try ValueEncoding.checkKey(out) }
+        if bareField == "url" { try ValueEncoding.checkPathSegments(out, values: pathValues) }
         return out
+    }
+
+    /// An HTTP request's body is JSON when its `Content-Type` says so or, with none, when the text
+    /// the author wrote starts as a JSON object or array does.
+    func isJSONBody(_ text: String, template: TemplateIR, field: String, step: StepIR) -> Bool {
+        let action = field.hasPrefix("rollback.") ? step.rollback?.action : step.action
+        guard action?.kind == .httpRequest else { return false }
+        if let type = action?.headers?.first(where: { $0.key.lowercased() == "content-type" })?.value {
+            return type.lowercased().contains("json")
+        }
+        let literal = template.parts.first?.text ?? ""
+        return literal.first(where: { !$0.isWhitespace }).map { $0 == "{" || $0 == "[" } ?? false
     }
 
     /// Whether a field reads something a plan does not know (a step's result, a parameter not given).

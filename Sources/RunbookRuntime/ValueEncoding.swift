@@ -1,6 +1,7 @@
 // Values are encoded for the place they go: a parameter in a URL is percent-encoded for its
 // component (it can never add a query parameter or a fragment), a parameter in a config key is one
-// key segment (it can never nest, collapse or escape the key the author wrote).
+// key segment (it can never nest, collapse or escape the key the author wrote), a parameter in a
+// JSON body is a JSON value (it can never add a key or end the string it is in).
 
 import Foundation
 
@@ -48,6 +49,68 @@ public enum ValueEncoding {
         case .path, .query, .fragment:
             return value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
         }
+    }
+
+    /// A value that makes a whole path segment `..` or `.` would climb or vanish (clients and servers
+    /// resolve dot segments), and an empty one would name the collection instead of an item
+    /// (`DELETE /users/` for `/users/${{ params.id }}`): the URL is refused. `values` are the UTF-8
+    /// offsets in `url` of the values put in its path.
+    public static func checkPathSegments(_ url: String, values: [Range<Int>]) throws {
+        let bytes = Array(url.utf8)
+        let slash = UInt8(ascii: "/")
+        for value in values {
+            var start = value.lowerBound
+            while start > 0, bytes[start - 1] != slash { start -= 1 }
+            var end = value.upperBound
+            while end < bytes.count, ![slash, UInt8(ascii: "?"), UInt8(ascii: "#")].contains(bytes[end]) { end += 1 }
+            let segment = String(decoding: bytes[start..<end], as: UTF8.self)
+            if segment == "." || segment == ".." {
+                throw Failure(description: "a value makes the path segment `\(segment)` of \(url), which would change the resource it names")
+            }
+            if segment.isEmpty {
+                throw Failure(description: "an empty value leaves an empty path segment in \(url), which would name another resource")
+            }
+        }
+    }
+
+    /// Where the next value of a JSON text being assembled lands: inside a string or not. Only the
+    /// author's literal text moves it; an encoded value never ends or opens a string.
+    public struct JSONPosition: Sendable {
+        public private(set) var inString = false
+        private var escaped = false
+
+        public init() {}
+
+        public mutating func advance(over literal: String) {
+            for byte in literal.utf8 {
+                if !inString {
+                    if byte == UInt8(ascii: "\"") { inString = true }
+                } else if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+            }
+        }
+    }
+
+    /// A value inside a JSON string: its characters escaped, no quotes.
+    public static func jsonStringContent(_ value: String) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        let quoted = String(decoding: (try? encoder.encode(value)) ?? Data("\"\"".utf8), as: UTF8.self)
+        return String(quoted.dropFirst().dropLast())
+    }
+
+    /// A value outside a JSON string is one JSON value: a number, `true`, `false` or `null` as it is,
+    /// anything else as a JSON string.
+    public static func jsonValue(_ text: String) -> String {
+        if ["true", "false", "null"].contains(text) || text.range(of: #"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$"#, options: .regularExpression) != nil {
+            return text
+        }
+        return "\"" + jsonStringContent(text) + "\""
     }
 
     /// A value that forms part of a dotted config key: exactly one non-empty segment.

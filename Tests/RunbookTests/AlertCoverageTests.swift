@@ -274,6 +274,169 @@ import Testing
         #expect(!check.stdout.contains("RB2004"), "\(check.stdout)")
     }
 
+    /// A rule directory of a real repository holds more than rule files: Helm templates of the
+    /// chart's Deployments, manifests, dashboards. Only a file that holds alerting rules is the rule
+    /// check's business; a template that holds them (`{{- if … }}` lines, as Helm charts write rule
+    /// files) is not YAML, and is said once per directory, with its alerts counted, not reported as a
+    /// syntax error per file. A rule file with a real syntax error, and one named on the command
+    /// line, are still reported.
+    @Test func templatesAndOtherYAMLInRuleDirectories() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let helmRule = { (name: String) in """
+            {{- if .Values.rules.create }}
+            apiVersion: monitoring.coreos.com/v1
+            kind: PrometheusRule
+            metadata:
+              name: {{ include "chart.fullname" . }}-\(name)
+            spec:
+              groups:
+              - name: \(name)
+                rules:
+            {{- if not .Values.rules.disabled.\(name)Down }}
+                - alert: \(name)Down
+                  annotations:
+                    runbook_url: {{ .Values.rules.runbookUrl }}/\(name.lowercased())down
+                  expr: up == 0
+            {{- end }}
+                - alert: \(name)Slow
+                  expr: latency > 1
+            {{- end }}
+
+            """ }
+        try Self.write([
+            "deploy/chart/templates/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include \"chart.fullname\" . }}\nspec:\n{{- if .Values.replicas }}\n  replicas: {{ .Values.replicas }}\n{{- end }}\n",
+            "deploy/chart/templates/rules/api.yaml": helmRule("API"),
+            "deploy/chart/templates/rules/db.yaml": helmRule("DB"),
+            "deploy/kustomize/broken.yaml": "data:\n  key: [unclosed\n",
+            "deploy/rules/ok.yaml": "groups:\n  - name: g\n    rules:\n      - alert: Fine\n        expr: up == 0\n        annotations:\n          runbook_url: TODO\n",
+            "deploy/rules/typo.yaml": "groups:\n  - name: g\n    rules:\n      - alert: Typo\n        expr: [up == 0\n",
+            "runbooks/Fine.md": "# Fine\n\n## Mitigation\n\nRestart it.\n",
+        ], in: dir)
+        let run = try TestSupport.rbc(["check", "runbooks", "--alerts", "deploy", "--no-git", "--format", "concise"], in: dir.path)
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("deploy/rules/typo.yaml:") && $0.contains("error[RB1001]") }, "a rule file's syntax error: \(run.stdout)")
+        #expect(lines.contains("deploy/rules/ok.yaml:4:16: error[RB022] alert `Fine` has no runbook: its `runbook_url` annotation is a placeholder (`TODO`)"), "\(run.stdout)")
+        #expect(lines.contains("deploy/chart/templates/rules/api.yaml:11:14: info[RB025] 2 rule files in deploy/chart/templates/rules are templates (`{{ … }}` lines outside YAML values, as Helm writes them), not YAML: their 4 alerts are not checked"), "\(run.stdout)")
+        #expect(!run.stdout.contains("deployment.yaml") && !run.stdout.contains("broken.yaml"), "not rule files: \(run.stdout)")
+        #expect(lines.count == 3, "\(run.stdout)")
+        #expect(run.status == 1)
+
+        // Named on the command line, a file is always the rule check's: a plain YAML error is reported,
+        // and a template is the same note.
+        let named = try TestSupport.rbc(["check", "runbooks", "--alerts", "deploy/kustomize/broken.yaml", "--alerts", "deploy/chart/templates/rules/db.yaml",
+                                         "--no-git", "--format", "concise"], in: dir.path)
+        #expect(named.stdout.contains("deploy/kustomize/broken.yaml:") && named.stdout.contains("error[RB1001]"), "\(named.stdout)")
+        #expect(named.stdout.contains("deploy/chart/templates/rules/db.yaml:11:14: info[RB025] 1 rule file in deploy/chart/templates/rules is a template"), "\(named.stdout)")
+
+        // `rbc init` says where the templates are instead of "none found" or a rule directory it cannot read.
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("deploy/rules"))
+        let initialised = try TestSupport.rbc(["init", "--stdout"], in: dir.path)
+        #expect(initialised.stdout.contains("""
+            # Alert rules: none read. These rule files (4 alerts) are templates, not YAML
+            # (`{{ … }}` lines outside YAML values, as Helm writes them):
+            #   deploy/chart/templates/rules  2 files
+            # Render them (`helm template …`) into a directory and point rbc at the output:
+            """), "\(initialised.stdout)")
+    }
+
+    /// Links that another tool fills before Prometheus ever sees them — Go templates with other
+    /// delimiters (`[[ .RunbookURL ]]`), envsubst's `${RUNBOOK_BASE}`, an unrendered Jsonnet or Python
+    /// `%(base)s` — are not paths: one note per template (anchors aside), never a dead link. `rbc init`
+    /// does not take them for a published site.
+    @Test func linksOtherToolsFillAreNotDeadLinks() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.write([
+            "runbooks/sop.md": "# SOP\n\n## Request errors\n\nLook at the logs.\n",
+            "rules/operator.yaml": """
+            groups:
+              - name: g
+                rules:
+                  - alert: RequestErrors
+                    expr: x > 1
+                    annotations:
+                      runbook_url: "[[ .RunbookURL ]]#Request-Errors"
+                  - alert: RequestPanics
+                    expr: x > 1
+                    annotations:
+                      runbook_url: "[[ .RunbookURL]]#Request-Panics"
+                  - alert: Envsubst
+                    expr: x > 1
+                    annotations:
+                      runbook_url: ${RUNBOOK_BASE}/envsubst
+                  - alert: Unrendered
+                    expr: x > 1
+                    annotations:
+                      runbook_url: "%(runbookURLPattern)s"
+                  - alert: Branches
+                    expr: x > 1
+                    annotations:
+                      runbook_url: '{{ if gt $value 1.0 }}https://github.com/acme/ops/blob/main/runbooks/sop.md{{ else }}https://github.com/acme/ops/blob/main/runbooks/sop.md#request-errors{{ end }}'
+                  - alert: Plain
+                    expr: x > 1
+                    annotations:
+                      runbook_url: https://github.com/acme/ops/blob/main/runbooks/sop.md#request-errors
+
+            """,
+        ], in: dir)
+        let run = try TestSupport.rbc(["check", "runbooks", "--alerts", "rules", "--no-git", "--format", "concise"], in: dir.path)
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        #expect(!run.stdout.contains("RB023"), "\(run.stdout)")
+        #expect(lines.contains("rules/operator.yaml:7:24: info[RB025] runbook link `[[ .RunbookURL ]]` is a template another tool fills: not checked (2 alerts)"), "\(run.stdout)")
+        #expect(lines.contains("rules/operator.yaml:15:24: info[RB025] runbook link `${RUNBOOK_BASE}/envsubst` is a template another tool fills: not checked (1 alert)"), "\(run.stdout)")
+        #expect(lines.contains("rules/operator.yaml:19:24: info[RB025] runbook link `%(runbookURLPattern)s` is a template another tool fills: not checked (1 alert)"), "\(run.stdout)")
+
+        let initialised = try TestSupport.rbc(["init", "--stdout"], in: dir.path)
+        #expect(initialised.status == 0, "\(initialised.stderr)")
+        #expect(!initialised.stdout.contains("base_url: \"[[") && !initialised.stdout.contains("base_url: \"{{") && !initialised.stdout.contains("base_url: \"$"),
+                "\(initialised.stdout)")
+        #expect(initialised.stdout.contains("- base_url: \"https://github.com/acme/ops/blob/main/\""), "\(initialised.stdout)")
+        #expect(initialised.stdout.contains("  # Links another tool fills (`[[ … ]]`, `${…}`, `%(…)s`), not checked (RB025): 4.\n"), "\(initialised.stdout)")
+    }
+
+    /// Alerting rules in other containers than `groups:` and `PrometheusRule`: OpenShift's
+    /// `AlertingRule` and VictoriaMetrics' `VMRule` (the same `spec.groups`), a `kind: List` of them
+    /// (`kubectl get -o yaml`), and Grafana's provisioned alert rules (`title`, `condition`).
+    @Test func alertingRulesInOtherContainers() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let rule = { (name: String, indent: String) in
+            "\(indent)- alert: \(name)\n\(indent)  expr: up == 0\n\(indent)  annotations:\n\(indent)    runbook_url: runbooks/\(name).md\n"
+        }
+        try Self.write([
+            "runbooks/Present.md": "# Present\n\n## Mitigation\n\nRestart it.\n",
+            "rules/openshift.yaml": "apiVersion: monitoring.openshift.io/v1\nkind: AlertingRule\nmetadata: {name: a}\nspec:\n  groups:\n    - name: g\n      rules:\n" + rule("OpenShiftGone", "        "),
+            "rules/vm.yaml": "apiVersion: operator.victoriametrics.com/v1beta1\nkind: VMRule\nmetadata: {name: v}\nspec:\n  groups:\n    - name: g\n      rules:\n" + rule("VMGone", "        ") + rule("Present", "        "),
+            "rules/list.yaml": "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: monitoring.coreos.com/v1\n    kind: PrometheusRule\n    spec:\n      groups:\n        - name: g\n          rules:\n" + rule("ListedGone", "            "),
+            "rules/grafana.yaml": """
+            apiVersion: 1
+            groups:
+              - orgId: 1
+                name: g
+                folder: f
+                rules:
+                  - uid: a1
+                    title: GrafanaGone
+                    condition: A
+                    data: []
+                    annotations:
+                      runbook_url: runbooks/GrafanaGone.md
+                  - uid: a2
+                    title: GrafanaNoLink
+                    condition: A
+                    data: []
+
+            """,
+        ], in: dir)
+        let run = try TestSupport.rbc(["check", "runbooks", "--alerts", "rules", "--no-git", "--format", "concise"], in: dir.path)
+        let codes = run.stdout.split(separator: "\n").compactMap { line -> String? in
+            guard let alert = line.split(separator: "`").dropFirst().first else { return nil }
+            return "\(line.contains("RB023") ? "RB023" : line.contains("RB022") ? "RB022" : "?") \(alert)"
+        }.sorted()
+        #expect(codes == ["RB022 GrafanaNoLink", "RB023 GrafanaGone", "RB023 ListedGone", "RB023 OpenShiftGone", "RB023 VMGone"], "\(run.stdout)")
+    }
+
     /// Exactly the links whose pages are missing from the snapshot, and nothing else.
     @Test func kubePrometheusAgainstPrometheusOperatorRunbooks() throws {
         let corpora = try TestSupport.sharedCorpora()

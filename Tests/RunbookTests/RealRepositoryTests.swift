@@ -351,6 +351,42 @@ import Testing
         #expect(!ir.stdout.contains("\"command\" : \"default_runtime"), "\(ir.stdout)")
     }
 
+    /// Notes written in a shell fence under the command they explain ("If fails: DNS issue") are
+    /// sentences, not a mis-cased `if`: nothing after them reads `then`. A real `If … then` typo is
+    /// still reported.
+    @Test func aSentenceInAShellFenceIsNotAMisCasedKeyword() throws {
+        try ShellCheckMappingTests.requireShellCheck()
+        let fence = "```"
+        let page = Self.page + """
+        Is DNS working?
+
+        \(fence)bash
+        nslookup app.internal
+
+        If fails: DNS issue
+        If works: note the IP, move to the next question
+        \(fence)
+
+        Is the port open?
+
+        \(fence)bash
+        nc -zv 10.0.0.1 80
+
+        While it hangs: a firewall drops the packets
+        \(fence)
+
+        Restart it when the file is there:
+
+        \(fence)bash
+        If [ -f /run/app.pid ]; then systemctl restart app; fi
+        \(fence)
+
+        """
+        let run = try Self.run(["page.md": page], ["check", "page.md", "--no-git", "--format", "concise"])
+        let shellcheck = Self.lines(run, "RB016")
+        #expect(shellcheck.allSatisfy { $0.contains("page.md:30:") } && shellcheck.contains { $0.contains("SC1081") }, "\(run.stdout)")
+    }
+
     // MARK: - Credentials
 
     /// A connection string shown as an example, whose password is words describing it

@@ -63,7 +63,8 @@ def plain(value):
 
 class HostJournal:
     def __init__(self, directory):
-        os.makedirs(directory, exist_ok=True)
+        # Journals keep what commands printed: the owner's alone (as rbc run's).
+        os.makedirs(directory, mode=0o700, exist_ok=True)
         # Run ids are allocated under rbc's lock on the directory: later than every id there.
         with open(os.path.join(directory, ".lock"), "a+") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
@@ -76,7 +77,7 @@ class HostJournal:
                 stamp = moment.strftime("%Y%m%dT%H%M%S.") + "%03dZ" % (moment.microsecond // 1000)
             self.run = stamp + "-" + secrets.token_hex(2)
             self.path = os.path.join(directory, self.run + ".jsonl")
-            self.descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC, 0o644)
+            self.descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC, 0o600)
             fcntl.flock(self.descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         directory_descriptor = os.open(directory, os.O_RDONLY)
         try:

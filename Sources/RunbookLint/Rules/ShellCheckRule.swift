@@ -81,6 +81,7 @@ struct ShellCheckRule: ShellCheckFindingRule {
         let locator = ValueLocator(file: job.file, node: job.node, value: job.command)
         return answer.comments.compactMap { comment in
             if job.forPeople, !Self.reportsOnPeoplePages(level: comment.level, code: comment.code) { return nil }
+            if job.forPeople, comment.code == 1081, Self.isProse(job.command, fromLine: comment.line) { return nil }
             let start = ShellCheck.valueOffset(job.command, lineStarts: starts, line: comment.line, column: comment.column)
             let end = ShellCheck.valueOffset(job.command, lineStarts: starts, line: comment.endLine, column: comment.endColumn)
             let severity: Severity = comment.level == "error" ? .error : comment.level == "warning" ? .warning : .info
@@ -121,6 +122,18 @@ struct ShellCheckRule: ShellCheckFindingRule {
     static let scriptOnlyCodes: Set<Int> = [2034, 2154, 2046, 2164, 2155, 2181, 2009, 2010, 2012, 2029, 2030, 2031, 2044, 2045,
                                             // `arr=($(…))` and `${arr[@]}` splitting pod names; a literal `{` in `-o jsonpath={.spec.host}`.
                                             2207, 2068, 1083]
+
+    /// Whether a capitalised `If`/`While`/`For` that ShellCheck takes for a mis-cased keyword (SC1081)
+    /// opens a sentence, not a compound command: nothing after it in the fence reads `then`, `do`, `fi`,
+    /// `done` or `esac`. Pages put notes in a shell fence ("If fails: DNS issue"); pasted, such a line
+    /// is "command not found", and "use `if`, not `If`" tells its author nothing.
+    static func isProse(_ command: String, fromLine line: Int) -> Bool {
+        let rest = command.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(max(0, line - 1))
+        let closers: Set<Substring> = ["then", "do", "fi", "done", "esac"]
+        return !rest.contains { text in
+            text.split { !($0.isLetter || $0.isNumber || $0 == "_") }.contains { closers.contains($0) }
+        }
+    }
 
     /// A blank line before a shebang (SC1128) is how a fence was laid out; the reader pastes the script.
     static let layoutOnlyCodes: Set<Int> = [1128]

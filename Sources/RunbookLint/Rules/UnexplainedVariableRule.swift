@@ -13,7 +13,10 @@ struct UnexplainedVariableRule: LintRule {
         that uses a variable says where its value comes from — set it in a command \
         (`NAMESPACE=monitoring`, `export POD=…`, `read`, `for POD in …`) or name it in the text \
         ("`$NAMESPACE` is the alert's `namespace` label"; a page that names what the variable stands for \
-        — "the node that is not ready" for `$NODE` — has said it). Each variable is reported once per page, \
+        — "the node that is not ready" for `$NODE` — has said it; so has a name that says what it holds in \
+        the page's own words, `$COREDNS_POD_NAME` on a page about CoreDNS pods, `$NS` (kubectl's short name) \
+        beside a `namespace` label, and a query's output that shows `pv_name="…"` for `$PV_NAME`; a \
+        credential's name, `$GITLAB_API_TOKEN`, never says where to get it). Each variable is reported once per page, \
         where it is first used. Variables every shell or tool sets (`$HOME`, `$USER`, `$KUBECONFIG`, \
         `$AWS_PROFILE`…) are not reported, and neither are `<placeholder>`s: they fail loudly when \
         pasted, and say what goes there.
@@ -32,6 +35,21 @@ struct UnexplainedVariableRule: LintRule {
             ```
 
             `$POD` is the `pod` label of the alert.
+            """, markdown: true),
+            // A credential's name says what it is, not where to get it: that takes words about it.
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # SidekiqQueueTooLarge
+
+            ## Mitigation
+
+            Remove the jobs through GitLab's API, as an admin, with a token.
+
+            ```sh
+            curl -H "PRIVATE-TOKEN: ↓$GITLAB_API_TOKEN_ADMIN↑" https://gitlab.example.com/api/v4/jobs
+            ```
             """, markdown: true),
         ],
         nonTriggering: [
@@ -53,6 +71,43 @@ struct UnexplainedVariableRule: LintRule {
 
             Set POD to the `pod` label of the alert.
             """, markdown: true),
+            // Names that say what they hold, of things the page talks about: the pod's name, the upstream
+            // nameserver's address, the ServiceMonitor's name, kubectl's short name for the namespace.
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # CoreDNSErrorsHigh
+
+            ## Diagnosis
+
+            Check that the CoreDNS pods can reach the upstream nameservers. The alert's `namespace`
+            label says where the ServiceMonitor lives.
+
+            ```sh
+            # a CoreDNS pod's name starts with dns-default
+            oc exec pod/$COREDNS_POD_NAME -n "$NS" -- dig @$IP_OF_UPSTREAM_NAMESERVER
+            oc get servicemonitor -n "$NS" $SERVICE_MONITOR_NAME
+            oc logs --max-log-requests $NUMBER_OF_COREDNS_PODS
+            ```
+            """, markdown: true),
+            // The query's output shows the labels the variables stand for.
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # VirtualMachineCRCErrors
+
+            ## Diagnosis
+
+            ```promql
+            kubevirt_ssp_vm_rbd_volume{namespace="test", pv_name="vm-disk"} == 1
+            ```
+
+            ```sh
+            kubectl -n $NS get pv ${PV_NAME} -o=jsonpath='{.spec.storageClassName}'
+            ```
+            """, markdown: true),
         ])
 
     /// Set by the shell, the login, or the tools' own configuration.
@@ -69,6 +124,7 @@ struct UnexplainedVariableRule: LintRule {
         let pageText = page.text
         let assigned = CommandText.assignedNames(pageText)
         let prose = Self.prose(pageText)
+        var proseWords: ProseWords?
         var reported = Set<String>()
         var findings: [LintFinding] = []
         for view in context.allSteps {
@@ -77,6 +133,9 @@ struct UnexplainedVariableRule: LintRule {
                 for variable in CommandText.unsetVariables(command) where !reported.contains(variable.name) {
                     let name = variable.name
                     guard !assigned.contains(name), !Self.environment.contains(name), !Self.mentions(prose, name) else { continue }
+                    let words = proseWords ?? ProseWords(prose)
+                    proseWords = words
+                    guard !Self.describesItself(name, words) else { continue }
                     reported.insert(name)
                     findings.append(LintFinding(
                         "`$\(name)` is used in \(context.describe(view)) but the page never sets it or says what it holds",
@@ -95,22 +154,115 @@ struct UnexplainedVariableRule: LintRule {
         return prose.range(of: "(?i)(?<![A-Za-z0-9_])\(spelled)(?![A-Za-z0-9_])", options: .regularExpression) != nil
     }
 
-    /// The page without its code fences: what the page says in words (inline code included).
+    /// Words that say which one of a thing a name holds rather than what the thing is: `POD_NAME` is the
+    /// name of a pod, `IP_OF_UPSTREAM_NAMESERVER` the address of an upstream nameserver.
+    static let identifierWords: Set<String> = [
+        "name", "names", "id", "ids", "uid", "uuid", "ip", "ips", "addr", "address", "host", "hostname", "url",
+        "port", "path", "file", "dir", "number", "num", "count", "of", "the", "a", "an", "to", "for", "in", "on",
+    ]
+
+    /// Words that make a name a credential: its name says what it is, never where to get it.
+    static let credentialWords: Set<String> = [
+        "token", "password", "passwd", "pass", "pw", "secret", "key", "apikey", "credential", "credentials", "creds", "auth",
+    ]
+
+    /// kubectl's short names for its kinds (`kubectl api-resources`): `$NS` on a page about a namespace
+    /// label is that namespace.
+    static let kubernetesShortNames: [String: [String]] = [
+        "ns": ["namespace"], "po": ["pod"], "no": ["node"], "svc": ["service"], "deploy": ["deployment"],
+        "sts": ["statefulset"], "ds": ["daemonset"], "rs": ["replicaset"], "pv": ["persistent", "volume"],
+        "pvc": ["persistent", "volume", "claim"], "sa": ["service", "account"], "cm": ["configmap"],
+        "pdb": ["pod", "disruption", "budget"], "ep": ["endpoints"], "ing": ["ingress"],
+        "hpa": ["horizontal", "pod", "autoscaler"], "cj": ["cronjob"], "sc": ["storage", "class"],
+        "netpol": ["network", "policy"], "crd": ["custom", "resource", "definition"], "ctx": ["context"],
+    ]
+
+    /// Whether the variable's name says what it holds, in words the page uses: `$COREDNS_POD_NAME` on a
+    /// page about CoreDNS pods, `$SERVICE_MONITOR_NAME` beside "the ServiceMonitor", `$NS` beside the
+    /// alert's `namespace` label. The reader knows what to put there. A credential (`$GITLAB_API_TOKEN`)
+    /// is not explained by its name: where it comes from takes words of its own.
+    static func describesItself(_ name: String, _ prose: ProseWords) -> Bool {
+        let words = name.lowercased().split(separator: "_").map(String.init)
+        let things = words.filter { !identifierWords.contains($0) }
+        guard !things.isEmpty else { return false }
+        if words.last != "name", words.last != "names", words.contains(where: credentialWords.contains) { return false }
+        return things.allSatisfy { word in
+            if prose.contains(word) { return true }
+            guard let spelledOut = kubernetesShortNames[word] else { return false }
+            return spelledOut.allSatisfy(prose.contains) || prose.contains(spelledOut.joined())
+        }
+    }
+
+    /// What the page says in words (inline code included), and what it shows in fences that hold no
+    /// commands: a query's output or a YAML object that shows `namespace="…"`, `pv_name="…"` has shown
+    /// where `$NAMESPACE` and `$PV_NAME` come from, and so has the output in a terminal session
+    /// (`console`: the lines behind no `$ ` or `# ` prompt). Commands, in shell fences and in fences that
+    /// name no language, are left out: a command using `$POD` does not explain it.
     static func prose(_ text: String) -> String {
         var out: [Substring] = []
         var fence: Substring?
+        var fenceShowsCommands = false
+        var fenceShowsSession = false
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
             if let open = fence {
-                if trimmed.hasPrefix(open) { fence = nil }
+                if trimmed.hasPrefix(open) {
+                    fence = nil
+                } else if !fenceShowsCommands || (fenceShowsSession && !trimmed.hasPrefix("$") && !trimmed.hasPrefix("# ")) {
+                    out.append(line)
+                }
                 continue
             }
             if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") {
-                fence = trimmed.prefix { $0 == "`" || $0 == "~" }
+                let marks = trimmed.prefix { $0 == "`" || $0 == "~" }
+                fence = marks
+                let language = trimmed.dropFirst(marks.count).drop { $0 == " " || $0 == "{" || $0 == "." }
+                    .prefix { !$0.isWhitespace && $0 != "}" && $0 != "," }.lowercased()
+                fenceShowsCommands = language.isEmpty || MarkdownRunbookParser.shellLanguages.contains(language)
+                fenceShowsSession = ["console", "shell-session", "shellsession"].contains(language)
                 continue
             }
             out.append(line)
         }
         return out.joined(separator: "\n")
+    }
+}
+
+/// The words of a page's prose, lower-cased, each also without a plural
+/// `s`, and each CamelCase word also split into its parts (`ServiceMonitor`: `servicemonitor`,
+/// `service`, `monitor`).
+struct ProseWords {
+    private var words = Set<String>()
+
+    init(_ text: String) {
+        var word = ""
+        var part = ""
+        func add(_ token: String) {
+            guard !token.isEmpty else { return }
+            let lower = token.lowercased()
+            words.insert(lower)
+            if lower.count > 3, lower.hasSuffix("s") { words.insert(String(lower.dropLast())) }
+        }
+        for character in text {
+            if character.isLetter || character.isNumber {
+                if character.isUppercase, let last = part.last, last.isLowercase {
+                    add(part)
+                    part = ""
+                }
+                word.append(character)
+                part.append(character)
+            } else {
+                if word != part { add(part) }
+                add(word)
+                word = ""
+                part = ""
+            }
+        }
+        if word != part { add(part) }
+        add(word)
+    }
+
+    func contains(_ word: String) -> Bool {
+        words.contains(word) || (word.count > 3 && word.hasSuffix("s") && words.contains(String(word.dropLast())))
     }
 }

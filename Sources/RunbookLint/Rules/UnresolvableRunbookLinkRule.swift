@@ -1,31 +1,59 @@
-// RB025 unresolvable-runbook-link: a runbook link whose template no label of its rule fills, reported
-// once per template. Links are resolved once for every check (RunbookDriver/AlertCoverage).
+// RB025 unresolvable-runbook-link: a runbook link that is still a template rbc cannot fill, reported
+// once per template; and rule files that are templates themselves (Helm's), once per directory.
+// Links are resolved once for every check (RunbookDriver/AlertCoverage).
 
+import Foundation
 import RunbookSource
 
 struct UnresolvableRunbookLinkRule: AlertCoverageRule {
     static let description = RuleDescription(
         id: "RB025", slug: "unresolvable-runbook-link", category: .alerts, severity: .info, scope: .both,
-        summary: "an alert's runbook link has a `{{ $labels.x }}` template that no label of the rule fills",
+        summary: "an alert's runbook link (or its whole rule file) is a template rbc cannot fill, so it is not checked",
         rationale: """
         Links such as `docs/{{ $labels.type }}/README.md` are filled in by Alertmanager from the firing \
         series' labels. rbc expands `{{ $labels.x }}` and `{{ .Labels.x }}` from the rule's own `labels:`; \
         when a label comes only from the series, the page cannot be known before the alert fires, so \
-        the link is not checked. This note is reported once per distinct link, not once per alert, and \
-        is not a dead link. Set the label under the rule's `labels:` to have the link checked.
+        the link is not checked. Links another tool fills before the rules are loaded — Go templates \
+        with other delimiters (`[[ .RunbookURL ]]`), envsubst's `${VAR}`, an unrendered `%(name)s` — \
+        are not checked either. This note is reported once per distinct link (its `#anchor` aside), \
+        not once per alert, and is not a dead link. Set the label under the rule's `labels:` to have \
+        the link checked. A rule file written as a template (a Helm chart's `{{- if … }}` lines) is \
+        not YAML: its alerts are counted, once per directory, and not checked; render the chart \
+        (`helm template`) and point `alerts: rules` at the output to check them.
         """,
         triggering: [], nonTriggering: [], requires: .alertRules)
 
     func check(_ context: any AlertCoverageContext) -> [PlacedFinding] {
-        var unresolvable: [String: (first: CoveredAlert, link: AlertLink, count: Int)] = [:]
+        var unresolvable: [String: (first: CoveredAlert, link: AlertLink, page: String, count: Int)] = [:]
         for alert in context.alerts {
             guard let link = alert.link, case .unresolvable(let template) = alert.resolution else { continue }
-            unresolvable[template, default: (alert, link, 0)].count += 1
+            // `[[ .RunbookURL ]]#Request-Errors`, `…#Request-Panics` and `[[ .RunbookURL]]` are one template.
+            let page = template.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? template
+            unresolvable[page.filter { !$0.isWhitespace }, default: (alert, link, page, 0)].count += 1
         }
-        return unresolvable.sorted { $0.key < $1.key }.map { template, entry in
-            PlacedFinding(entry.first.file, LintFinding(
-                "runbook link `\(template)` has a template no label of the rule fills: not checked (\(pluralized(entry.count, "alert")))",
-                at: entry.link.range, help: "set the label under the rule's `labels:` to have the link checked"))
+        let links = unresolvable.sorted { $0.key < $1.key }.map { _, entry in
+            let template = entry.page
+            let filled = template.contains("{{")
+            return PlacedFinding(entry.first.file, LintFinding(
+                "runbook link `\(template)` \(filled ? "has a template no label of the rule fills" : "is a template another tool fills"): not checked (\(pluralized(entry.count, "alert")))",
+                at: entry.link.range,
+                help: filled ? "set the label under the rule's `labels:` to have the link checked"
+                    : "point `alerts: rules` at the rules that tool writes to have the link checked"))
         }
+        var directories: [String: [TemplatedRuleFile]] = [:]
+        for templated in context.templatedRuleFiles {
+            directories[(templated.file.path as NSString).deletingLastPathComponent, default: []].append(templated)
+        }
+        let files = directories.sorted { $0.key < $1.key }.compactMap { directory, members -> PlacedFinding? in
+            let members = members.sorted { $0.file.path < $1.file.path }
+            let alerts = members.map(\.alertNames.count).reduce(0, +)
+            guard let first = members.first, alerts > 0 else { return nil }
+            let shown = directory.isEmpty ? "." : directory
+            let subject = members.count == 1 ? "1 rule file in \(shown) is a template" : "\(members.count) rule files in \(shown) are templates"
+            return PlacedFinding(first.file, LintFinding(
+                "\(subject) (`{{ … }}` lines outside YAML values, as Helm writes them), not YAML: their \(pluralized(alerts, "alert")) are not checked",
+                at: first.range, help: "render them (`helm template …`) and point `alerts: rules` at the output"))
+        }
+        return links + files
     }
 }

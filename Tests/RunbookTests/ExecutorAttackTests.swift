@@ -1,0 +1,267 @@
+// Attacks on `rbc run` with the real binary, each a hole that was open once: parameters that try to
+// become protocol (a header line, a path that climbs, JSON keys of their own), secrets in encodings
+// the redactor did not know, and files in a shared directory that try to make rbc write elsewhere.
+
+import Foundation
+import RunbookRuntime
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A loopback server recording every request's method, raw path, headers and body.
+final class RecordingServer: PythonHTTPServer {
+    init() throws {
+        try super.init(script: """
+        import http.server, json, sys, time
+        log = sys.argv[1]
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            def answer(self):
+                length = int(self.headers.get("Content-Length", 0))
+                body = self.rfile.read(length).decode("latin-1") if length else ""
+                with open(log, "a") as f:
+                    f.write(json.dumps({"method": self.command, "path": self.path, "headers": [[k, v] for k, v in self.headers.items()], "body": body}) + "\\n")
+                self.send_response(200); self.send_header("Content-Length", "2"); self.end_headers(); self.wfile.write(b"ok")
+            do_GET = do_POST = do_PUT = do_DELETE = answer
+            def log_message(self, *args): pass
+        server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        server.timeout = 0.2
+        print(server.server_address[1], flush=True)
+        deadline = time.time() + int(sys.argv[2])
+        while time.time() < deadline:
+            server.handle_request()
+        """, lifetimeSeconds: 120)
+    }
+
+    /// The header names of every request, lower-cased.
+    func headerNames() -> [String] {
+        requests().flatMap { ($0["headers"] as? [[String]] ?? []).compactMap { $0.first?.lowercased() } }
+    }
+}
+
+@Suite(.serialized) struct ExecutorAttackTests {
+    // MARK: - Parameters that try to become protocol
+
+    @Test(arguments: ["x\r\nX-Injected: 1", "x\nX-Injected: 1", "x\rX-Injected: 1"])
+    func aHeaderValueCannotAddHeaders(value: String) throws {
+        let server = try RecordingServer()
+        defer { server.stop() }
+        let fixture = try RunFixture(runbook("""
+            - id: call
+              action: http_request
+              method: POST
+              url: "http://127.0.0.1:\(server.port)/hook"
+              headers: {X-Who: "${{ params.who }}"}
+              readonly: true
+              timeout: 10s
+
+        """, extra: "  params:\n    who: {type: string, required: true}\n"))
+        let run = try fixture.rbc(["run", "rb.yaml", "--param", "who=\(value)"])
+        #expect(run.status == 1, "the step is refused, not sent: \(run.stdout)\(run.stderr)")
+        #expect(!server.headerNames().contains("x-injected"), "a parameter added a header: \(server.requests())")
+        let finished = try fixture.events().compactMap(\.attemptFinished).first
+        #expect(finished?.reason?.contains("line break") == true, "\(String(describing: finished?.reason))")
+    }
+
+    @Test(arguments: ["..", ".", ""])
+    func aPathValueCannotClimbOrVanish(value: String) throws {
+        let server = try RecordingServer()
+        defer { server.stop() }
+        let fixture = try RunFixture(runbook("""
+            - id: remove
+              action: http_request
+              method: DELETE
+              url: "http://127.0.0.1:\(server.port)/users/${{ params.user }}/sessions"
+              readonly: true
+              timeout: 10s
+
+        """, extra: "  params:\n    user: {type: string, required: true}\n"))
+        let run = try fixture.rbc(["run", "rb.yaml", "--param", "user=\(value)"])
+        #expect(run.status == 1, "the step is refused: \(run.stdout)\(run.stderr)")
+        #expect(server.requests().isEmpty, "a value changed which resource the request names: \(server.requests())")
+    }
+
+    @Test func dotsInsideAPathValueStayData() throws {
+        let server = try RecordingServer()
+        defer { server.stop() }
+        let fixture = try RunFixture(runbook("""
+            - id: get
+              action: http_request
+              url: "http://127.0.0.1:\(server.port)/files/${{ params.name }}/v..1/x"
+              readonly: true
+              timeout: 10s
+
+        """, extra: "  params:\n    name: {type: string, required: true}\n"))
+        let run = try fixture.rbc(["run", "rb.yaml", "--param", "name=..."])
+        #expect(run.status == 0, "`...` is a name, not a climb: \(run.stderr)")
+        #expect(server.requests().compactMap { $0["path"] as? String } == ["/files/.../v..1/x"])
+    }
+
+    @Test func valuesInAJSONBodyStayValues() throws {
+        let server = try RecordingServer()
+        defer { server.stop() }
+        let hostile = #"x", "admin": true, "y": "\"#
+        let fixture = try RunFixture(runbook("""
+            - id: grant
+              action: http_request
+              method: POST
+              url: "http://127.0.0.1:\(server.port)/grant"
+              body: '{"user": "${{ params.who }}", "count": ${{ params.count }}, "note": ${{ params.who }}, "tags": ${{ toJSON(params.who) }}, "n": ${{ params.n }}}'
+              readonly: true
+              timeout: 10s
+            - id: plain
+              action: http_request
+              method: POST
+              url: "http://127.0.0.1:\(server.port)/plain"
+              headers: {Content-Type: text/plain}
+              body: 'user=${{ params.who }}'
+              readonly: true
+              timeout: 10s
+
+        """, extra: "  params:\n    who: {type: string, required: true}\n    count: {type: string, required: true}\n    n: {type: int, required: true}\n"))
+        let run = try fixture.rbc(["run", "rb.yaml", "--param", "who=\(hostile)", "--param", "count=1, \"admin\": true", "--param", "n=7"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let bodies = server.requests().compactMap { $0["body"] as? String }
+        let json = try #require(bodies.first)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], "the body is JSON: \(json)")
+        #expect(object["admin"] == nil, "a parameter added a key: \(json)")
+        #expect(object["user"] as? String == hostile)
+        #expect(object["count"] as? String == "1, \"admin\": true", "outside a string, a string value is a JSON string: \(json)")
+        #expect(object["note"] as? String == hostile)
+        #expect(object["tags"] as? String == hostile, "toJSON(…) is the JSON it makes: \(json)")
+        #expect(object["n"] as? Int == 7, "an int stays a number: \(json)")
+        #expect(bodies.dropFirst().first == "user=\(hostile)", "a body that is not JSON is sent as written: \(bodies)")
+    }
+}
+
+extension ExecutorAttackTests {
+    /// The playbook's runtime (`rbc export ansible`) encodes as rbc run does: the same JSON text for
+    /// each value and the same URLs refused, asked of the real Python file beside the Swift answers.
+    @Test func theAnsibleRuntimeEncodesAsRbcRunDoes() throws {
+        let values = ["x\", \"admin\": true, \"y\": \"", "1, \"admin\": true", "7", "-1.5e3", "true", "null", "tab\there", "é/ü\\", "\u{1}", "01"]
+        let urls: [(String, Range<Int>)] = [("http://h/users/../s", 15..<17), ("http://h/users/./s", 15..<16), ("http://h/users//s", 15..<15),
+                                            ("http://h/users/.../s", 15..<18), ("http://h/v..1/s", 9..<13), ("http://h/users/", 15..<15)]
+        let script = """
+        import importlib.util, json, sys
+        spec = importlib.util.spec_from_file_location("rbc_runtime", sys.argv[1])
+        runtime = importlib.util.module_from_spec(spec); spec.loader.exec_module(runtime)
+        values, urls = json.loads(sys.argv[2]), json.loads(sys.argv[3])
+        refused = []
+        for url, start, end in urls:
+            try:
+                runtime.check_path_segments(url, [(start, end)]); refused.append(False)
+            except ValueError:
+                refused.append(True)
+        print(json.dumps({"inString": [runtime.json_string_content(v) for v in values], "outside": [runtime.json_value(v) for v in values], "refused": refused}))
+        """
+        let encode = { (value: Any) in String(decoding: try JSONSerialization.data(withJSONObject: value), as: UTF8.self) }
+        let (status, output) = try AnsibleExportTests.run("/usr/bin/env", ["python3", "-c", script, TestSupport.path("Sources/RunbookAnsible/Resources/rbc_runtime.py"),
+                                                                           try encode(values), try encode(urls.map { [$0.0, $0.1.lowerBound, $0.1.upperBound] })],
+                                                          in: TestSupport.path("."))
+        #expect(status == 0, "\(output)")
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], "\(output)")
+        #expect(answer["inString"] as? [String] == values.map(ValueEncoding.jsonStringContent))
+        #expect(answer["outside"] as? [String] == values.map(ValueEncoding.jsonValue))
+        let refused = urls.map { (try? ValueEncoding.checkPathSegments($0.0, values: [$0.1])) == nil }
+        #expect(refused == [true, true, true, false, false, true])
+        #expect(answer["refused"] as? [Bool] == refused)
+    }
+}
+
+extension ExecutorAttackTests {
+    // MARK: - Files in a shared directory that try to make rbc write elsewhere
+
+    static let storeRunbook = runbook("""
+        - id: set
+          action: update_config
+          config_key: a.b
+          value: "new"
+          timeout: 10s
+
+    """)
+
+    /// A symbolic link where rbc puts a store's lock file (`.NAME.rbc-lock`) or its temporary file
+    /// (`.NAME.rbc-PID`) — planted by anyone who can write the store's directory, or committed to the
+    /// repository — must not make rbc truncate and write the file it points to.
+    @Test(arguments: ["lock", "temporary"])
+    func aLinkBesideTheStoreIsNeverWrittenThrough(_ kind: String) throws {
+        let fixture = try RunFixture(Self.storeRunbook, files: [".rbc.yaml": "stores:\n  default: {file: flags.json}\n",
+                                                                "flags.json": "{\"a\": {\"b\": \"old\"}}\n", "victim": "precious\n"])
+        let link = kind == "lock" ? "ln -s victim .flags.json.rbc-lock" : "ln -s victim .flags.json.rbc-$$"
+        // `exec` keeps the shell's pid, so the temporary file's name is known in advance.
+        let (status, output) = try AnsibleExportTests.run("/bin/sh", ["-c", "\(link) && exec \"$0\" run rb.yaml", TestSupport.rbcBinary], in: fixture.path)
+        #expect(fixture.read("victim") == "precious\n", "rbc wrote through a link: \(output)")
+        if kind == "lock" {
+            #expect(status == 2, "the store cannot be locked safely, so nothing runs: \(output)")
+            #expect(output.contains("symbolic link"), "\(output)")
+            #expect(fixture.read("flags.json") == "{\"a\": {\"b\": \"old\"}}\n")
+        } else {
+            #expect(status == 0, "a stale temporary name is replaced, not followed: \(output)")
+            #expect(fixture.read("flags.json").contains("\"new\""))
+        }
+    }
+}
+
+extension ExecutorAttackTests {
+    /// A journal keeps what commands printed (`kubectl get secret -o yaml` is not a declared secret):
+    /// only its owner may read it, whatever the umask, and so for the runs directory rbc creates.
+    @Test func journalsAreTheOwnersAlone() throws {
+        let fixture = try RunFixture(runbook("""
+            - id: look
+              action: execute_command
+              command: "echo data"
+              readonly: true
+              timeout: 10s
+
+        """))
+        let (status, output) = try AnsibleExportTests.run("/bin/sh", ["-c", "umask 000 && exec \"$0\" run rb.yaml", TestSupport.rbcBinary], in: fixture.path)
+        #expect(status == 0, "\(output)")
+        var file = stat()
+        var directory = stat()
+        #expect(stat(try #require(fixture.journals.first), &file) == 0 && stat(fixture.path + "/.rbc/runs", &directory) == 0)
+        #expect(file.st_mode & 0o777 == 0o600, "journal mode \(String(file.st_mode & 0o777, radix: 8))")
+        #expect(directory.st_mode & 0o777 == 0o700, "runs directory mode \(String(directory.st_mode & 0o777, radix: 8))")
+    }
+}
+
+extension ExecutorAttackTests {
+    // MARK: - Secrets in encodings
+
+    /// A secret base64-encoded inside a longer text (`user:TOKEN` in a Basic header, as `curl -v -u`
+    /// prints it) lands at any of three alignments, with other bytes after it; hex dumps print it too.
+    @Test func aSecretEncodedInsideALongerTextIsMasked() throws {
+        let secret = "S3cretTok3n-\(UUID().uuidString.prefix(8).lowercased())"
+        let prefixes = ["", "u", "us", "user:", "admin:", "Bearer x"]
+        let encodings = prefixes.map { #"printf '%s%s%s' '\#($0)' "${{ params.token }}" ':x' | base64 -w0; echo"# }
+            + [#"printf '%s' "${{ params.token }}" | od -An -tx1 | tr -d ' \n'; echo"#,
+               #"printf '%s' "${{ params.token }}" | od -An -tx1 | tr -d ' \n' | tr a-f A-F; echo"#]
+        let fixture = try RunFixture(runbook("""
+            - id: encode
+              action: execute_command
+              command: \(String(decoding: try JSONEncoder().encode(encodings.joined(separator: "; ")), as: UTF8.self))
+              readonly: true
+              timeout: 10s
+
+        """, extra: "  params:\n    token: {type: string, secret: true, required: true}\n"))
+        let run = try fixture.rbc(["run", "rb.yaml", "--param", "token=\(secret)", "--force"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let journal = try String(contentsOfFile: try #require(fixture.journals.first), encoding: .utf8)
+        let bytes = Array(secret.utf8)
+        var leaks = prefixes.map { prefix -> String in
+            // The characters that encode the secret's bytes alone, at the alignment the prefix gives.
+            let padded = Array(prefix.utf8) + bytes
+            let encoded = Array(Data(padded).base64EncodedString().utf8)
+            let first = (prefix.utf8.count + 2) / 3 * 4
+            let last = padded.count / 3 * 4
+            return String(decoding: encoded[first..<last], as: UTF8.self)
+        }
+        leaks += [bytes.map { String(format: "%02x", $0) }.joined(), bytes.map { String(format: "%02X", $0) }.joined()]
+        for leak in leaks {
+            let (shown, journaled) = (run.stdout.contains(leak), journal.contains(leak))
+            #expect(!shown, "the terminal shows `\(leak)`:\n\(run.stdout)")
+            #expect(!journaled, "the journal holds `\(leak)`")
+        }
+        #expect(run.stdout.components(separatedBy: "***").count - 1 >= encodings.count, "\(run.stdout)")
+    }
+}
