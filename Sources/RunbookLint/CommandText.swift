@@ -19,9 +19,9 @@ public enum CommandText {
         case swallowedMarkdown = "Markdown swallowed by an unclosed fence"
     }
 
-    /// A placeholder a reader replaces by hand: `<pod-name>` or an upper-case `$NAMESPACE` / `${NAMESPACE}`.
+    /// A placeholder a reader replaces by hand: `<pod-name>`, `[POD_NAME]` or an upper-case `$NAMESPACE` / `${NAMESPACE}`.
     public struct Placeholder: Sendable, Equatable {
-        public enum Kind: Sendable { case angle, variable }
+        public enum Kind: Sendable { case angle, bracket, variable }
         public let kind: Kind
         /// `pod-name`, `NAMESPACE`.
         public let name: String
@@ -37,6 +37,22 @@ public enum CommandText {
     static let anglePattern = #"(?<![<\w])<([A-Za-z](?:[A-Za-z0-9_.:/ -]*[A-Za-z0-9_])?)>"#
     static let angle = try? NSRegularExpression(pattern: anglePattern)
     static let variable = try? NSRegularExpression(pattern: #"\$(?:\{([A-Z][A-Z0-9_]*)\}|([A-Z][A-Z0-9_]*)\b)"#)
+
+    /// `[PORT]`, `[HOST|IP]`, `[NAMESPACE_NAME]`, `[pod-name]`, `[...]`: the square-bracket spelling of a
+    /// placeholder, and of text left out. Not a glob's character class: upper-case words of two letters
+    /// or more, lower-case ones joined by `-` or `_` (so `[A-Z]`, `[a-z0-9]`, `[abc]` stay classes), not
+    /// inside `[[ ]]`, `[[:space:]]` or an array index (`${pods[IDX]}`, `arr[KEY]=`).
+    static let bracket = try? NSRegularExpression(
+        pattern: #"(?<![\[\w$])\[(\.\.\.|[A-Z][A-Z0-9]+(?:[_|-][A-Z0-9]+)*|[a-z][a-z0-9]+(?:[_-][a-z0-9]+)+)\](?!\])"#)
+
+    /// Every `[PLACEHOLDER]` in the text.
+    public static func bracketPlaceholders(_ text: String) -> [Placeholder] {
+        guard text.utf8.contains(UInt8(ascii: "[")) else { return [] }
+        return matches(bracket, in: text).compactMap { match, groups in
+            guard let name = groups[1] else { return nil }
+            return Placeholder(kind: .bracket, name: name, range: match)
+        }
+    }
 
     /// Every `<placeholder>` in the text.
     public static func anglePlaceholders(_ text: String) -> [Placeholder] {
@@ -121,10 +137,11 @@ public enum CommandText {
 
     /// The text with every placeholder replaced by a same-length plain word, so ShellCheck parses the
     /// command the reader will type (`<node>` is no redirection) and columns stay the text's columns.
-    /// Variables are masked only when asked (pages for people, where they are placeholders too).
-    public static func masked(_ text: String, variables: Bool) -> String {
+    /// Variables and `[PLACEHOLDERS]` are masked only on pages for people, where they are placeholders:
+    /// in a script `$NAME` is set by its caller and `[AB]` may be a glob.
+    public static func masked(_ text: String, forPeople: Bool) -> String {
         var spans = anglePlaceholders(text).map(\.range)
-        if variables { spans += unsetVariables(text).map(\.range) }
+        if forPeople { spans += unsetVariables(text).map(\.range) + bracketPlaceholders(text).map(\.range) }
         guard !spans.isEmpty else { return text }
         var bytes = Array(text.utf8)
         for span in spans {

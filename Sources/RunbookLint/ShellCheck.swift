@@ -162,7 +162,7 @@ public enum ShellCheck {
         // Findings are a function of ShellCheck itself, the dialect, the excluded codes and the text it
         // reads: a command seen before (in any file, any run) is answered from the cache.
         let identity = options.cache == nil ? "" : Self.identity(of: executable)
-        let texts = jobs.map { prepared(CommandText.masked($0.shown ?? $0.command, variables: $0.forPeople)) }
+        let texts = jobs.map { prepared(CommandText.masked($0.shown ?? $0.command, forPeople: $0.forPeople)) }
         let keys = jobs.indices.map { index in
             ContentCache.key(["shellcheck", identity, jobs[index].shell, options.excluded.joined(separator: ","), texts[index]])
         }

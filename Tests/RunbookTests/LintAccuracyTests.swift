@@ -102,10 +102,15 @@ import Testing
 
     @Test func placeholdersAreMaskedAtTheirOwnLength() {
         let text = "kubectl -n $NAMESPACE logs <pod-name> -c ${CONTAINER} && NAME=x; echo $NAME <<EOF"
-        let masked = CommandText.masked(text, variables: true)
+        let masked = CommandText.masked(text, forPeople: true)
         #expect(masked.utf8.count == text.utf8.count)
         #expect(masked == "kubectl -n Pxxxxxxxxx logs Pxxxxxxxxx -c Pxxxxxxxxxxx && NAME=x; echo $NAME <<EOF")
-        #expect(CommandText.masked(text, variables: false) == "kubectl -n $NAMESPACE logs Pxxxxxxxxx -c ${CONTAINER} && NAME=x; echo $NAME <<EOF")
+        #expect(CommandText.masked(text, forPeople: false) == "kubectl -n $NAMESPACE logs Pxxxxxxxxx -c ${CONTAINER} && NAME=x; echo $NAME <<EOF")
+        // Square-bracket placeholders, on pages for people; character classes, tests and indexes stay.
+        let brackets = "grep -w [PORT] [HOST|IP] [pod-name] [...] [A-Z] [a-z0-9] [[:space:]] [ -f x ] ${a[IDX]} [[ $x ]]"
+        #expect(CommandText.masked(brackets, forPeople: true)
+            == "grep -w Pxxxxx Pxxxxxxxx Pxxxxxxxxx Pxxxx [A-Z] [a-z0-9] [[:space:]] [ -f x ] ${a[IDX]} [[ $x ]]")
+        #expect(CommandText.masked(brackets, forPeople: false) == brackets)
     }
 
     @Test func executableOnlyRulesStayOffPagesForPeople() throws {

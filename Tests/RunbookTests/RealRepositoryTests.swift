@@ -402,4 +402,89 @@ import Testing
         let credentials = Self.lines(run, "RB009")
         #expect(credentials.count == 1 && credentials.first?.contains("page.md:12:") == true, "\(run.stdout)")
     }
+
+    // MARK: - Templates of their own
+
+    /// A repository whose pages all have `## Meaning / Impact / Playbook / Diagnosis` follows its own
+    /// template: `Playbook` holds what `Mitigation` would, so no page lacks a section, and `rbc init`
+    /// does not hold them to the built-in template. A page that lacks a section of a kind it has no
+    /// other heading for (no diagnosis at all) is still reported.
+    @Test func pagesWithTheirOwnNameForASectionFollowTheirOwnTemplate() throws {
+        func page(_ sections: [String]) -> String {
+            "# Queue backlog\n\n" + sections.map { "## \($0)\n\nText.\n\n" }.joined()
+        }
+        let own = ["Meaning", "Impact", "Playbook", "Diagnosis"]
+        var files = Dictionary(uniqueKeysWithValues: (1...4).map { ("playbooks/page\($0).md", page(own)) })
+        files["alerts/lacking.md"] = page(["Meaning", "Impact", "Mitigation"])
+        let run = try Self.run(files, ["check", ".", "--no-git", "--no-shellcheck", "--format", "concise"])
+        let missing = Self.lines(run, "RB030")
+        #expect(missing.count == 1 && missing.first?.contains("alerts/lacking.md") == true && missing.first?.contains("`Diagnosis`") == true,
+                "\(run.stdout)")
+        let initialized = try Self.run(files.filter { $0.key.hasPrefix("playbooks/") }, ["init", "--stdout"])
+        #expect(initialized.stdout.contains("Meaning / Impact / Playbook / Diagnosis"), "\(initialized.stdout)")
+        #expect(!initialized.stdout.contains("template: prometheus-operator"), "\(initialized.stdout)")
+    }
+
+    /// Hugo's archetypes (and Jekyll, Jinja or cookiecutter page templates) are YAML only once their
+    /// `{{ … }}` is filled: `title: "{{ replace .Name "-" " " | title }}"` is no YAML error. Broken
+    /// front matter without template tags still is, and so is a `${{ }}` of rbc's own.
+    @Test func aPageTemplatesFrontMatterIsNoYAMLError() throws {
+        let body = "\n# Title\n\n## Steps\n\n1. Check it.\n"
+        let files = [
+            "archetypes/page.md": "---\ntitle: \"{{ replace .Name \"-\" \" \" | title }}\"\ndraft: true\n---\n" + body,
+            "liquid.md": "---\nlayout: {% if page.x %}runbook{% endif %}: x\n---\n" + body,
+            "broken.md": "---\ntitle: \"a \"quoted\" word\"\n---\n" + body,
+            "expression.md": "---\ntitle: \"${{ params.x }} \"y\"\"\n---\n" + body,
+        ]
+        let run = try Self.run(files, ["check", ".", "--no-git", "--no-shellcheck", "--format", "concise"])
+        let yaml = Self.lines(run, "RB1001")
+        #expect(yaml.count == 2 && yaml.allSatisfy { $0.hasPrefix("broken.md") || $0.hasPrefix("expression.md") }, "\(run.stdout)")
+    }
+
+    // MARK: - Placeholders in square brackets
+
+    /// `nmap [HOST|IP]`, `grep -w [PORT]`, `kubectl logs [pod-name]` and a `[...]` standing for lines
+    /// left out are a reader's placeholders, not a pipe into a command named `IP]` or a glob: no
+    /// ShellCheck warning. Character classes stay globs (`grep [a-z]` unquoted is still reported), and
+    /// a real error beside a placeholder is still found, once: SC1072's empty "Fix any mentioned
+    /// problems" only repeats the SC1073 beside it.
+    @Test func squareBracketPlaceholdersAreTheReadersToFill() throws {
+        try ShellCheckMappingTests.requireShellCheck()
+        let fence = "```"
+        let page = Self.page + """
+        Scan the host:
+
+        \(fence)shell
+        nmap [HOST|IP]
+        telnet [HOST|IP] [PORT]
+        netstat -ln | grep -w tcp | grep -w [PORT]
+        kubectl logs -n [NAMESPACE_NAME] [pod-name] --tail=100
+        \(fence)
+
+        The resolver file holds:
+
+        \(fence)shell
+        [...]
+        nameserver [...]
+        \(fence)
+
+        Find lower-case names:
+
+        \(fence)shell
+        ls | grep [a-z]
+        \(fence)
+
+        Describe it:
+
+        \(fence)shell
+        kubectl describe pod [POD_NAME]` > /tmp/describe.txt
+        \(fence)
+
+        """
+        let run = try Self.run(["page.md": page], ["check", "page.md", "--no-git", "--format", "concise"])
+        let shellcheck = Self.lines(run, "RB016")
+        #expect(shellcheck.count == 2, "\(run.stdout)")
+        #expect(shellcheck.contains { $0.contains("SC2062") && $0.contains("page.md:29:") }, "\(run.stdout)")
+        #expect(shellcheck.contains { $0.contains("SC1073") && $0.contains("page.md:35:") }, "\(run.stdout)")
+    }
 }

@@ -2,6 +2,7 @@
 
 import Foundation
 import RunbookSource
+import RunbookSyntax
 
 /// A section template: the headings every page of a kind has, in the words a team uses.
 public struct SectionTemplate: Sendable, Equatable {
@@ -42,15 +43,33 @@ public struct SectionTemplate: Sendable, Equatable {
     /// that leaves at least three (the same bar as RB030 without configuration), counted on the
     /// page's own section headings (`sectionHeadings(_:)`) named by their leading words.
     public func isFollowed(by outline: [PageOutline.Heading]) -> Bool {
-        let present = sectionsLeading(Self.sectionHeadings(outline)).count
-        return present == sections.count || (present >= 3 && present == sections.count - 1)
+        let headings = Self.sectionHeadings(outline)
+        return sectionsLeading(headings).count == sections.count || isFollowedButOne(headings)
     }
 
     /// Whether the page looks like this template with one section missing, the bar for holding a page
     /// to a template nobody configured.
     func isFollowedButOne(by outline: [PageOutline.Heading]) -> Bool {
-        let present = sectionsLeading(Self.sectionHeadings(outline)).count
-        return present >= 3 && present == sections.count - 1
+        isFollowedButOne(Self.sectionHeadings(outline))
+    }
+
+    /// All but one section (at least three), and the page does not hold the missing one under a name
+    /// of its own: a repository whose pages have `## Playbook` where this template has `## Mitigation`
+    /// follows its own template, and "no Mitigation section" on each of its pages would be false.
+    private func isFollowedButOne(_ headings: [String]) -> Bool {
+        let present = sectionsLeading(headings)
+        guard present.count >= 3, present.count == sections.count - 1 else { return false }
+        return !holdsInOtherWords(sections.filter { !present.contains($0) }, headings: headings)
+    }
+
+    /// Whether every one of `missing` that names a kind of section (Mitigation: steps; Diagnosis:
+    /// read-only steps; Meaning: a description, as the Markdown parser reads headings) is answered by
+    /// a heading of the same kind that is none of the template's sections (`Playbook`,
+    /// `Investigation`, `Overview`). A section of no particular kind (`Impact`) is never answered.
+    func holdsInOtherWords(_ missing: [String], headings: [String]) -> Bool {
+        let others = headings.filter { heading in !sections.contains { Self.heading(heading, matches: $0, leading: true) } }
+        let kinds = Set(others.map(MarkdownRunbookParser.sectionKind)).subtracting([.documentation])
+        return missing.allSatisfy { kinds.contains(MarkdownRunbookParser.sectionKind($0)) }
     }
 
     /// The headings that divide the page into sections: those no deeper than the first heading below
@@ -139,7 +158,10 @@ struct SectionTemplateRule: LintRule {
         Definitions, Related Links) and `incident-response` (Contain, Eradicate, Recover). Without \
         `sections:`, a page whose own section headings (no deeper than the first heading below the title) already \
         begin with all but one of a built-in template's sections (at least three) is held to that \
-        template; a subsection's sentence (`### If the above steps do not work`) names no section. \
+        template, unless a heading of its own holds the missing section in other words (`## Playbook` \
+        holds the steps `## Mitigation` would, `## Investigation` a diagnosis): that page follows its \
+        repository's template, not the built-in one. A subsection's sentence (`### If the above steps \
+        do not work`) names no section. \
         Whether a section is there, headings of any level count, matched by their words \
         (`## Mitigating` is Mitigation; `## Diagnosis and mitigation` is both). A page that is one \
         paragraph (a pointer to another page) is left alone.
@@ -176,6 +198,25 @@ struct SectionTemplateRule: LintRule {
 
             ## Diagnosis and mitigation
             Read the pod's events and logs, then fix what they say.
+            """, markdown: true),
+            // The repository's own template: `Playbook` holds what `Mitigation` would.
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # KubePodCrashLooping
+
+            ## Meaning
+            The pod restarts over and over.
+
+            ## Impact
+            The service is degraded.
+
+            ## Playbook
+            1. Read the pod's events.
+
+            ## Diagnosis
+            If the events show an image pull error, fix the image name.
             """, markdown: true),
             // Prerequisites is a section, but `Steps` and `Escalation` only appear in subsections'
             // sentences: the page follows no template.

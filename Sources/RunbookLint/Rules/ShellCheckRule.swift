@@ -81,6 +81,7 @@ struct ShellCheckRule: ShellCheckFindingRule {
         let locator = ValueLocator(file: job.file, node: job.node, value: job.command)
         return answer.comments.compactMap { comment in
             if job.forPeople, !Self.reportsOnPeoplePages(level: comment.level, code: comment.code) { return nil }
+            if Self.onlyRepeatsAParseError(comment) { return nil }
             if job.forPeople, comment.code == 1081, Self.isProse(job.command, fromLine: comment.line) { return nil }
             let start = ShellCheck.valueOffset(job.command, lineStarts: starts, line: comment.line, column: comment.column)
             let end = ShellCheck.valueOffset(job.command, lineStarts: starts, line: comment.endLine, column: comment.endColumn)
@@ -89,6 +90,13 @@ struct ShellCheckRule: ShellCheckFindingRule {
                                help: "see https://www.shellcheck.net/wiki/SC\(comment.code)", severity: severity,
                                fix: comment.fix.flatMap { Self.fix(of: $0, code: comment.code, job: job, seen: answer.seen) })
         }
+    }
+
+    /// SC1072 closes every parse error ShellCheck gives up on; it says what was expected
+    /// (`Expected end of single quoted string.`) or nothing at all, and then its " Fix any mentioned
+    /// problems and try again." only repeats the error reported beside it (SC1073) at another place.
+    static func onlyRepeatsAParseError(_ comment: ShellCheck.Comment) -> Bool {
+        comment.code == 1072 && comment.message.trimmingCharacters(in: .whitespaces) == "Fix any mentioned problems and try again."
     }
 
     /// ShellCheck's fix as edits of the runbook, when it is exact: the text it read is the command

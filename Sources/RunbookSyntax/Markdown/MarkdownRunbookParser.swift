@@ -436,7 +436,12 @@ private struct Builder {
         }
         frontMatterEnd = closing < file.lineCount ? file.lineRange(closing + 1).start : file.bytes.count
         let content = SourceRange(start: file.lineRange(2).start, end: file.lineRange(closing).start)
-        guard let root = parseEmbeddedYAML(content) else { return nil }
+        let (parsed, diagnostics) = readEmbeddedYAML(content)
+        // A site generator's page template (Hugo's archetypes, Jekyll, Jinja, cookiecutter) is YAML
+        // only once `{{ … }}` / `{% … %}` are filled: what it will say is not known, so it is no error.
+        if diagnostics.contains(where: { $0.severity == .error }), Self.holdsTemplateTags(file.slice(content)) { return nil }
+        bag.append(contentsOf: diagnostics)
+        guard let root = parsed else { return nil }
         if root.scalarKind == .null { return nil }
         guard let mapping = RunbookParser.mapping(root, bag: &bag) else {
             bag.report(.typeMismatch, "front matter must be a mapping of runbook keys, found \(root.kindDescription)", at: root.range)
@@ -452,22 +457,44 @@ private struct Builder {
     /// YAML inside the Markdown file (front matter, ```yaml rbc fences), parsed from a copy in which
     /// everything else is blanked, so node offsets are offsets in the Markdown file itself.
     mutating func parseEmbeddedYAML(_ range: SourceRange) -> YAMLNode? {
+        let (root, diagnostics) = readEmbeddedYAML(range)
+        bag.append(contentsOf: diagnostics)
+        return root
+    }
+
+    /// `{{ … }}` or `{% … %}` of a template language, not rbc's `${{ … }}`.
+    static func holdsTemplateTags(_ text: String) -> Bool {
+        text.split(separator: "\n").contains { line in
+            var rest = line[...]
+            while let open = rest.firstIndex(of: "{") {
+                let after = rest[rest.index(after: open)...]
+                let closing = after.first == "{" ? "}}" : after.first == "%" ? "%}" : nil
+                let isExpression = open > line.startIndex && line[line.index(before: open)] == "$"
+                if let closing, !isExpression, after.dropFirst().contains(closing) { return true }
+                rest = after
+            }
+            return false
+        }
+    }
+
+    /// The YAML and the diagnostics reading it gave, positioned in the Markdown file.
+    func readEmbeddedYAML(_ range: SourceRange) -> (YAMLNode?, [Diagnostic]) {
         var bytes = file.bytes
         for index in bytes.indices where (index < range.start || index >= range.end) && bytes[index] != 0x0A && bytes[index] != 0x0D {
             bytes[index] = 0x20
         }
         let masked = SourceFile(path: file.path, text: String(decoding: bytes, as: UTF8.self))
         let document = YAMLReader.read(masked)
-        for diagnostic in document.diagnostics {
+        let diagnostics = document.diagnostics.map { diagnostic in
             var moved = diagnostic
             moved.file = file
             // libyaml reports "unexpected end" past the block; keep the caret inside it.
             if let at = moved.range, at.start > range.end {
                 moved.range = .at(range.end)
             }
-            bag.append(contentsOf: [moved])
+            return moved
         }
-        return document.root
+        return (document.root, diagnostics)
     }
 
     mutating func stepList(_ field: FieldSyntax) -> [StepSyntax] {
