@@ -20,10 +20,11 @@ public protocol RunTerminal: Sendable {
     func onClosedOutput(_ handler: (@Sendable () -> Void)?)
 }
 
-/// rbc's own lines go to standard error; commands' output to the matching stream, live.
+/// rbc's own lines go to standard error, never steering the terminal (a value in them could); commands'
+/// output to the matching stream, live, as the command wrote it.
 struct TerminalOutput: ExecutionOutput {
     let terminal: any RunTerminal
-    func note(_ text: String) { terminal.err(text + "\n") }
+    func note(_ text: String) { terminal.err(TerminalText.visible(text) + "\n") }
     func stream(_ chunk: String, isError: Bool) { isError ? terminal.err(chunk) : terminal.out(chunk) }
 }
 
@@ -67,8 +68,9 @@ public enum RunDriver {
         if json {
             if let text = PlanText.json(outcome.plan) { terminal.out(text + "\n") }
         } else {
-            terminal.out(PlanText.render(prepared.ir, outcome.plan, missingParams: prepared.settings.missingParams,
-                                         selection: prepared.settings.selection))
+            // Values are shown with their controls escaped; a store's current value is read from its file.
+            terminal.out(TerminalText.visible(PlanText.render(prepared.ir, outcome.plan, missingParams: prepared.settings.missingParams,
+                                                              selection: prepared.settings.selection)))
         }
     }
 
@@ -151,7 +153,7 @@ public enum RunDriver {
         }
         if rows.isEmpty { terminal.err("no runs in \(directory)\n") }
         for row in rows {
-            terminal.out("\(row["run"] ?? "")  \((row["status"] ?? "").padding(toLength: 23, withPad: " ", startingAt: 0))  \((row["duration"] ?? "").padding(toLength: 9, withPad: " ", startingAt: 0))  \(row["runbook"] ?? "")\n")
+            terminal.out(TerminalText.visible("\(row["run"] ?? "")  \((row["status"] ?? "").padding(toLength: 23, withPad: " ", startingAt: 0))  \((row["duration"] ?? "").padding(toLength: 9, withPad: " ", startingAt: 0))  \(row["runbook"] ?? "")") + "\n")
         }
     }
 
@@ -163,7 +165,8 @@ public enum RunDriver {
         for entry in Timeline.document(state, changesSomething: StepClassification.isChange).entries {
             out += "\(entry.time == "—" ? "—" : String(entry.time.dropFirst(11).prefix(8)))  \(entry.detail)\n"
         }
-        terminal.out(out)
+        // A journal is input (its values, or an edited file): nothing in it steers the terminal.
+        terminal.out(TerminalText.visible(out))
     }
 
     /// `rbc timeline`: the post-incident review's draft, Markdown or JSON.

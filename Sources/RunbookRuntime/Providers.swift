@@ -45,7 +45,7 @@ public struct TerminalPrompter: Prompter {
     public func confirm(_ question: String) -> Bool? {
         guard isatty(STDIN_FILENO) == 1, let tty = fopen("/dev/tty", "r+") else { return nil }
         defer { fclose(tty) }
-        fputs(question + " [y/N] ", tty)
+        fputs(TerminalText.visible(question) + " [y/N] ", tty)
         fflush(tty)
         var buffer = [CChar](repeating: 0, count: 64)
         guard fgets(&buffer, Int32(buffer.count), tty) != nil else { return false }
@@ -62,7 +62,7 @@ public struct TerminalPrompter: Prompter {
         guard descriptor >= 0 else { return nil }
         defer { if interactive { close(descriptor) } }
         while true {
-            let prompt = question + " "
+            let prompt = TerminalText.visible(question) + " "
             _ = prompt.withCString { write(interactive ? descriptor : STDERR_FILENO, $0, strlen($0)) }
             // One byte at a time: the next question's answer stays unread in the pipe.
             var bytes: [UInt8] = []

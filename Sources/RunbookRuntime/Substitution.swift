@@ -45,7 +45,8 @@ extension Executor {
 
     /// A string field with its expressions evaluated (for messages, URLs, keys: not shell text), from
     /// the parts the type checker kept: literal text as written, each value encoded for where it goes.
-    func resolve(_ text: String, field: String, step: StepIR) throws -> String {
+    /// `visible`: for a person to read, each value masked and its terminal controls shown as escapes.
+    func resolve(_ text: String, field: String, step: StepIR, visible: Bool = false) throws -> String {
         guard let template = try template(field, step: step, text: text) else { return text }
         let bareField = field.hasPrefix("rollback.") ? String(field.dropFirst(9)) : field
         let jsonBody = bareField == "body" && isJSONBody(text, template: template, field: field, step: step)
@@ -79,6 +80,7 @@ extension Executor {
                 else if case .call("toJSON", _)? = substitution.tree {} else { value = ValueEncoding.jsonValue(value) }
             default: break
             }
+            if visible { value = TerminalText.visible(redact(value), keepingLineBreaks: false) }
             out += value
         }
         if bareField == "config_key" { try ValueEncoding.checkKey(out) }
@@ -122,9 +124,9 @@ extension Executor {
         return .string(try resolve(text, field: field, step: step))
     }
 
-    /// What a person sees: values filled in, secrets as `***`.
+    /// What a person sees: values filled in, secrets as `***`, no value steering the terminal.
     func display(_ text: String, field: String, step: StepIR) -> String {
-        redact((try? resolve(text, field: field, step: step)) ?? text)
+        redact((try? resolve(text, field: field, step: step, visible: true)) ?? text)
     }
 
     func redact(_ text: String) -> String { redactor.redact(text) }

@@ -265,3 +265,39 @@ extension ExecutorAttackTests {
         #expect(run.stdout.components(separatedBy: "***").count - 1 >= encodings.count, "\(run.stdout)")
     }
 }
+
+extension ExecutorAttackTests {
+    // MARK: - What a person is shown
+
+    /// A value with terminal controls — a carriage return and "erase line" to write a harmless command
+    /// over the real one, "conceal" to hide what follows, a right-to-left override to reverse it —
+    /// must not change what the person approving a step reads: rbc shows such characters as escapes.
+    @Test func aValueCannotRewriteWhatAPersonApproves() throws {
+        let hostile = "prod\r\u{1B}[2K$ kubectl get namespace staging\u{1B}[8m\u{202E}x\u{9B}"
+        let fixture = try RunFixture(runbook("""
+            - id: drop
+              action: execute_command
+              command: "echo kubectl delete namespace ${{ params.ns }} > /dev/null"
+              confirm: true
+              timeout: 10s
+              irreversible: "test"
+            - id: set
+              action: update_config
+              config_key: a.b
+              value: "${{ params.ns }}"
+              timeout: 10s
+
+        """, extra: "  params:\n    ns: {type: string, required: true}\n"),
+            files: [".rbc.yaml": "stores:\n  default: {file: flags.json}\n", "flags.json": "{\"a\": {\"b\": \"old\"}}\n"])
+        let step = try answering("r\nr\n", ["run", "rb.yaml", "--step", "--param", "ns=\(hostile)"], in: fixture)
+        #expect(step.status == 0, "\(step.stderr)")
+        let plan = try fixture.rbc(["plan", "rb.yaml", "--param", "ns=\(hostile)"])
+        let show = try fixture.rbc(["show", "last"])
+        for (sink, text) in [("step-mode prompt and notes", step.stderr), ("plan", plan.stdout + plan.stderr), ("show", show.stdout)] {
+            let controls = text.unicodeScalars.filter { ($0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t") || $0 == "\u{202E}" }
+            #expect(controls.isEmpty, "\(sink) carries terminal controls \(controls.map { String($0.value, radix: 16) }):\n\(text)")
+        }
+        #expect(step.stderr.contains(#"echo kubectl delete namespace prod\r\e[2K$ kubectl get namespace staging\e[8m\u{202E}x\u{9B}"#), "\(step.stderr)")
+        #expect(fixture.read("flags.json").contains(#"prod\r\u001b[2K"#), "the value itself is written as given: \(fixture.read("flags.json"))")
+    }
+}
