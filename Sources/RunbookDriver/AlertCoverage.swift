@@ -381,7 +381,7 @@ struct LinkResolver {
         guard let file = found.map({ URL(fileURLWithPath: $0).standardizedFileURL.path }) else {
             let first = attempts[0]
             let shown = first.relative.isEmpty ? "/" : first.relative
-            return .dead("no runbook at \(shown) under \(LinkResolver.display(first.directory))")
+            return .dead("no runbook at \(AlertLink.quoted(shown)) under \(LinkResolver.display(first.directory))")
         }
         if let anchor, !anchor.isEmpty, Compiler.isMarkdown(file), !anchors(of: file).contains(anchor.lowercased()) {
             return .missingAnchor(file: file, shown: LinkResolver.display(file), anchor: anchor)

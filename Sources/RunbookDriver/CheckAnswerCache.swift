@@ -15,8 +15,13 @@
 // what they read from git (`HistorySnapshot`: each file's repository, path and state, each HEAD),
 // taken before the run; alert rule files, the directories walked for them, what resolving their
 // links listed and read, and parameter files, by stat data that must be old at the entry's moment.
-// Such an answer is only reused whole: a changed file means a full run. Incident records, and
-// `--changed-since`/`--staged`, `--fix` and `--baseline` runs, do not use the entry at all.
+// With the history rules on, each file's record also keeps its history findings' key (its place in
+// history: path in the repository, state, last change); when the snapshot differs (a new commit, an
+// amend, an edit) the keys of the unchanged files are computed again from a walk of the new commits
+// only, and just the files whose bytes or key changed are checked again and spliced in. Answers with
+// alert rules or parameters are only reused whole: a changed file means a full run. Incident
+// records, `--fix` and `--baseline` runs do not use the entry; `--changed-since`/`--staged` do (the
+// entry lists the candidates the diff gave).
 
 import Dispatch
 import Foundation
@@ -141,6 +146,8 @@ struct ObservedRun {
     /// Files and directories read besides the candidates: alert rules and what resolving their links
     /// listed and read (`AlertIndex.reads`), parameter files.
     var reads: [String] = []
+    /// With the history rules on: each file's history findings and their key, by path.
+    var history: [String: GitChecks.FileFindings]?
 }
 
 /// What `rbc check` prints: the rendered diagnostics, the summary and the exit code.
@@ -184,6 +191,10 @@ struct AnswerEntry {
         var stamp: FileStamp
         /// The per-file cache key (hex, as UTF-8): compared only for files whose stat data tells nothing.
         var key: ArraySlice<UInt8>
+        /// With the history rules on, the key of the file's history findings (`GitChecks.FindingsCache`,
+        /// hex, as UTF-8), which names its place in history; empty for a file the rules do not read
+        /// (not a runbook, or one that does not compile to a lintable form, which its bytes decide).
+        var historyKey: ArraySlice<UInt8> = []
         /// A runbook (it has an answer; counted as checked).
         var checked: Bool
         /// This file's diagnostics as the renderer shows them (fragment mode only), as UTF-8.
@@ -216,8 +227,8 @@ struct AnswerEntry {
     /// The files whose records differ from the written entry (to be written as its changes).
     var changed: Set<Int> = []
 
-    static let formatMark = 4
-    static let changesMark = 1
+    static let formatMark = 5
+    static let changesMark = 2
 
     /// Up to this many changed files are written as changes rather than as a new entry.
     var changesLimit: Int { max(16, files.count / 32) }
@@ -255,6 +266,7 @@ struct AnswerEntry {
             writer.int(value)
         }
         writer.data(file.key)
+        writer.data(file.historyKey)
         writer.int((file.checked ? 1 : 0) | (file.failing ? 2 : 0) | (file.usage ? 4 : 0))
         writer.int(offset)
         writer.int(file.fragment.count)
@@ -266,11 +278,11 @@ struct AnswerEntry {
         guard let path = reader.string(), let explicit = reader.int(), let walkRoot = reader.optionalString(),
               let device = reader.int(), let inode = reader.int(), let size = reader.int(), let mode = reader.int(),
               let modified = reader.int(), let changed = reader.int(),
-              let key = reader.data(), let flags = reader.int(), let offset = reader.int(), let length = reader.int(),
+              let key = reader.data(), let historyKey = reader.data(), let flags = reader.int(), let offset = reader.int(), let length = reader.int(),
               let errors = reader.int(), let warnings = reader.int(), let infos = reader.int(), let safeFixes = reader.int(),
               let unsafeFixes = reader.int(), length >= 0, length <= limit, offset >= 0, offset <= limit else { return nil }
         let stamp = FileStamp(device: device, inode: inode, size: size, mode: mode, modified: modified, changed: changed)
-        let file = File(path: path, explicit: explicit == 1, walkRoot: walkRoot, stamp: stamp, key: key, checked: flags & 1 != 0,
+        let file = File(path: path, explicit: explicit == 1, walkRoot: walkRoot, stamp: stamp, key: key, historyKey: historyKey, checked: flags & 1 != 0,
                         fragment: [], errors: errors, warnings: warnings, infos: infos, safeFixes: safeFixes,
                         unsafeFixes: unsafeFixes, failing: flags & 2 != 0, usage: flags & 4 != 0)
         return (file, offset, length)
@@ -513,7 +525,7 @@ extension CheckSession {
         let (report, observed) = runObserving(paths: paths, options: options, configuration: configuration, inputs: inputs, observe: true)
         let answer = rendered(report, renderer: renderer)
         // Alert rules and parameters make findings of other files (coverage, bindings): never spliced.
-        let splicing = history == nil && options.alerts.isEmpty && config.alerts.rules.isEmpty && options.paramArguments.isEmpty && options.paramFiles.isEmpty
+        let splicing = options.alerts.isEmpty && config.alerts.rules.isEmpty && options.paramArguments.isEmpty && options.paramFiles.isEmpty
         if let observed, var entry = entry(observed, answer: answer, moment: moment, signature: signature, threshold: options.threshold,
                                            renderer: renderer, today: options.today, splicing: splicing) {
             entry.history = history
@@ -538,7 +550,7 @@ extension CheckSession {
     /// candidate files and what every key holds decides it.
     static func answerCache(paths: [String], options: CheckOptions, config: Configuration, inputs: Inputs,
                             format: OutputFormat, color: Bool, version: String) -> (CheckCache, String)? {
-        guard options.cache, !inputs.changedMode else { return nil }
+        guard options.cache else { return nil }
         if let scope = inputs.incidentScope {
             // Records are read from the incident directory and run journals from the runs directory;
             // a tree with neither has none to read.
@@ -554,8 +566,12 @@ extension CheckSession {
         // With the history rules on, the answer also depends on whether the runbooks are being committed
         // (RB021 stays quiet in a pre-commit hook) and on git, which the entry's snapshot covers.
         let history = options.git && options.lint ? (options.staged || options.insidePreCommit ? "history being-committed" : "history") : "no-history"
+        // `--changed-since`/`--staged`: the candidates come from a diff (the entry lists them, so a
+        // different diff is a different candidate list and a miss); the mode is part of the key, since
+        // a changed-files run reports no "no runbooks found" for the directories named.
+        let changed = "staged \(options.staged) changed-since " + (options.changedSince.map { "\($0.utf8.count) \($0)" } ?? "-")
         let key = ContentCache.key(cache.context + ["answer", format.rawValue, color ? "color" : "plain", version,
-                                                    options.threshold.rawValue, history, "\(paths.count)"] + paths
+                                                    options.threshold.rawValue, history, changed, "\(paths.count)"] + paths
                                    + ["alerts \(options.alerts.count)"] + options.alerts + ["params \(options.paramArguments.count)"] + options.paramArguments
                                    + ["params files \(options.paramFiles.count)"] + options.paramFiles)
         return (cache, key)
@@ -601,23 +617,50 @@ extension CheckSession {
         for read in stored.reads {
             guard FileStamp.of(read.path) == read.stamp, read.stamp.map({ $0.settled(before: stored.moment) }) ?? true else { return nil }
         }
-        // The history findings of a changed file (and run-level history notes) are not kept apart:
-        // any change means a full run, and so does any change in what the history rules read.
+        let spliceable = entry.whole == nil && stored.reads.isEmpty && options.alerts.isEmpty && config.alerts.rules.isEmpty
+            && options.paramArguments.isEmpty && options.paramFiles.isEmpty
+        // With the history rules on: what they read from git, compared with what the entry's run read.
+        // Equal, the unchanged files' history findings are the stored ones. Otherwise (a new commit, an
+        // amend, a rebase, a file staged) each unchanged file's history key is computed again — its
+        // state and its last change, from the commits the stored last-change index does not answer —
+        // and a file whose key differs is checked again with those whose bytes changed.
         let historyStart = Clock.now()
+        var newHistory: HistorySnapshot?
         var betterEvidence = false
         if let storedHistory = stored.history {
-            guard stale.isEmpty else { return nil }
-            // The files' stat data as just verified: the snapshot takes unchanged clean files' states from the last one.
-            let current = Dictionary(entry.files.map { ($0.path, $0.stamp) }, uniquingKeysWith: { first, _ in first })
-            guard let snapshot = history(current, storedHistory.evidence), snapshot.facts == storedHistory.facts else { return nil }
-            // Proofs the stored snapshot could not pass on (its stat data was too recent when taken)
-            // are kept, or every later run would ask git for those files' states again.
-            if snapshot.evidence.carriable > storedHistory.evidence.carriable {
+            let changedFiles = Set(stale)
+            // The files' stat data as just verified (changed ones left out, so their states are asked
+            // again): the snapshot takes unchanged clean files' states from the last one.
+            let current = Dictionary(entry.files.indices.filter { !changedFiles.contains($0) }.map { (entry.files[$0].path, entry.files[$0].stamp) },
+                                     uniquingKeysWith: { first, _ in first })
+            guard let snapshot = history(current, storedHistory.evidence) else { return nil }
+            if snapshot.facts != storedHistory.facts {
+                guard spliceable, snapshot.skeleton == storedHistory.skeleton else { return nil }
+                let read = entry.files.indices.filter { !changedFiles.contains($0) && !entry.files[$0].historyKey.isEmpty }
+                guard let keys = GitChecks.findingsKeys(read.map { (entry.files[$0].path, String(decoding: entry.files[$0].key, as: UTF8.self)) },
+                                                        snapshot: snapshot, beingCommitted: options.staged || options.insidePreCommit,
+                                                        cache: cache) else { return nil }
+                for index in read {
+                    guard let key = keys[entry.files[index].path] else { return nil }
+                    if !key.utf8.elementsEqual(entry.files[index].historyKey) { stale.append(index) }
+                }
+                stale.sort()
+                newHistory = snapshot
+            } else if !stale.isEmpty {
+                guard spliceable else { return nil }
+                newHistory = snapshot
+            } else if snapshot.evidence.carriable > storedHistory.evidence.carriable {
+                // Proofs the stored snapshot could not pass on (its stat data was too recent when taken)
+                // are kept, or every later run would ask git for those files' states again.
                 entry.history = snapshot
                 betterEvidence = true
             }
         }
         let historyTime = Clock.since(historyStart)
+        if let newHistory {
+            return spliced(entry, stale: stale, history: newHistory, key: key, moment: moment, inputs: inputs, config: config, options: options,
+                           cache: cache, renderer: renderer, start: start, verifyTime: verifyTime, historyTime: historyTime)
+        }
         if stale.isEmpty {
             if betterEvidence {
                 if refreshed { entry.moment = moment }
@@ -665,16 +708,59 @@ extension CheckSession {
         return answer
     }
 
+    /// The stored answer with the files in `stale` checked again with the history rules on (their
+    /// bytes changed, or their history key did), through a run of those files alone, whose history
+    /// findings are each file's own; nil when that run has anything else to say (a run-level note) or
+    /// a part cannot be kept. The entry is written afresh with the new snapshot.
+    static func spliced(_ stored: AnswerEntry, stale: [Int], history: HistorySnapshot, key: String, moment: Int, inputs: Inputs,
+                        config: Configuration, options: CheckOptions, cache: CheckCache, renderer: DiagnosticRenderer, start: UInt64,
+                        verifyTime: Double, historyTime: Double) -> CheckAnswer? {
+        var entry = stored
+        let candidates = stale.map { inputs.candidates[$0] }
+        var subset = inputs
+        subset.candidates = candidates
+        subset.discovery = RunbookDiscovery.Result()
+        subset.discovery.candidates = candidates
+        subset.changeDiagnostics = []
+        subset.incidentScope = nil
+        var checked = 0
+        if !candidates.isEmpty {
+            let (report, observed) = runObserving(paths: [], options: options, configuration: (config, []), inputs: subset, observe: true)
+            guard let observed, observed.everyDiagnosticIsAFiles, observed.history?.values.allSatisfy({ $0.key != nil }) ?? false else { return nil }
+            for (position, index) in stale.enumerated() {
+                let path = candidates[position].path
+                guard let part = part(of: candidates[position], processed: observed.files[position], observation: observed.observations[position],
+                                      threshold: options.threshold, renderer: renderer,
+                                      history: observed.files[position] == nil ? nil : observed.history?[path]),
+                      part.checked == stored.files[index].checked else { return nil }
+                entry.replace(index, with: part)
+            }
+            checked = report.cachedFiles
+        }
+        entry.recount()
+        entry.moment = moment
+        entry.history = history
+        entry.identity = UInt64.random(in: 1...UInt64.max)
+        entry.changed = []
+        cache.store.put("answer", key, entry.encoded())
+        var answer = CheckAnswer(output: String(decoding: entry.splicedOutput(), as: UTF8.self), summary: entry.summary, exitCode: entry.exitCode)
+        answer.cachedFiles = entry.summary.filesChecked - candidates.count + checked
+        answer.historyCachedFiles = entry.summary.filesChecked - candidates.count
+        answer.answerCache = .spliced(stale.count)
+        answer.timings = [("verify", verifyTime), ("git", historyTime), ("total", Clock.since(start))]
+        return answer
+    }
+
     /// One candidate's record, or nil when its answer cannot be kept (unreadable, depends on other
     /// files, a diagnostic that names another path).
     static func part(of candidate: RunbookCandidate, processed: ProcessedFile?, observation: FileObservation, threshold: Severity,
-                     renderer: DiagnosticRenderer?) -> AnswerEntry.File? {
+                     renderer: DiagnosticRenderer?, history: GitChecks.FileFindings? = nil) -> AnswerEntry.File? {
         guard let stamp = observation.stamp, let key = observation.key else { return nil }
         var file = AnswerEntry.File(path: candidate.path, explicit: candidate.explicit, walkRoot: candidate.walkRoot, stamp: stamp,
-                                    key: ArraySlice(key.utf8), checked: processed != nil, fragment: [])
+                                    key: ArraySlice(key.utf8), historyKey: ArraySlice((history?.key ?? "").utf8), checked: processed != nil, fragment: [])
         guard let processed else { return file }
         guard processed.cacheKey != nil else { return nil }
-        let diagnostics = processed.result.diagnostics.sorted(by: Diagnostic.outputOrder)
+        let diagnostics = (processed.result.diagnostics + (history?.diagnostics ?? [])).sorted(by: Diagnostic.outputOrder)
         if let renderer {
             guard diagnostics.allSatisfy({ $0.path == candidate.path }) else { return nil }
             file.fragment = ArraySlice(renderer.render(diagnostics, summary: RenderSummary(filesChecked: 1, diagnostics: diagnostics)).utf8)
@@ -694,12 +780,17 @@ extension CheckSession {
     static func entry(_ observed: ObservedRun, answer: CheckAnswer, moment: Int, signature: [String], threshold: Severity,
                       renderer: DiagnosticRenderer, today: String, splicing: Bool = true) -> AnswerEntry? {
         guard observed.cache != nil else { return nil }
+        // With the history rules on, a part is reused only while its history key is the same: every
+        // file the rules read must have one.
         let splices = splicing && renderer.rendersEachDiagnosticAlone && observed.everyDiagnosticIsAFiles
+            && (observed.history?.values.allSatisfy { $0.key != nil } ?? true)
         var files: [AnswerEntry.File] = []
         files.reserveCapacity(observed.candidates.count)
         for index in observed.candidates.indices {
+            let path = observed.candidates[index].path
             guard let part = part(of: observed.candidates[index], processed: observed.files[index], observation: observed.observations[index],
-                                  threshold: threshold, renderer: splices ? renderer : nil) else { return nil }
+                                  threshold: threshold, renderer: splices ? renderer : nil,
+                                  history: observed.files[index] == nil ? nil : observed.history?[path]) else { return nil }
             files.append(part)
         }
         var entry = AnswerEntry(moment: moment, files: files, order: AnswerEntry.outputOrder(files), whole: nil, summary: answer.summary,

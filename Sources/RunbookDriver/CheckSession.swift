@@ -230,6 +230,7 @@ public enum CheckSession {
         var diagnostics = configDiagnostics + changeDiagnostics + discovery.diagnostics + results.flatMap(\.diagnostics)
         let gitStart = Clock.now()
         var historyCachedFiles: Int?
+        var historyPerFile: [String: GitChecks.FileFindings]?
         // History rules are lint rules: `--no-lint` (compile only, or alert coverage alone) skips them too.
         if options.git && options.lint {
             let files = processed.filter { !$0.result.path.isEmpty }.map { file in
@@ -242,6 +243,7 @@ public enum CheckSession {
                                         beingCommitted: options.staged || options.insidePreCommit, cache: cache)
             diagnostics += history.diagnostics
             historyCachedFiles = history.answeredFromCache
+            historyPerFile = history.perFile
         }
         let gitTime = Clock.since(gitStart)
         let coverageStart = Clock.now()
@@ -285,9 +287,10 @@ public enum CheckSession {
         guard observe else { return (report, nil) }
         let runLevel = configDiagnostics + changeDiagnostics + discovery.diagnostics
         let perFileCount = answered.files.reduce(0) { $0 + ($1?.result.diagnostics.count ?? 0) }
+            + (historyPerFile?.values.reduce(0) { $0 + $1.diagnostics.count } ?? 0)
         return (report, ObservedRun(candidates: candidates, files: answered.files, observations: answered.observations,
                                     everyDiagnosticIsAFiles: runLevel.isEmpty && answered.notes.isEmpty && perFileCount == diagnostics.count,
-                                    cache: cache, reads: (alertIndex?.reads ?? []) + options.paramFiles))
+                                    cache: cache, reads: (alertIndex?.reads ?? []) + options.paramFiles, history: historyPerFile))
     }
 
     /// Each candidate's answer, in the candidates' order (nil for a walked file that is no runbook):

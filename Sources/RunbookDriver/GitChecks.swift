@@ -20,10 +20,20 @@ public enum GitChecks {
         run(results.map { GitCheckFile($0) }, today: today, review: review, lint: lint, beingCommitted: beingCommitted, cache: nil).diagnostics
     }
 
+    /// One file's history findings (configured) and the key they are kept under (nil without the cache).
+    struct FileFindings {
+        var key: String?
+        var diagnostics: [Diagnostic]
+    }
+
+    /// The findings, how many files' findings came from the cache, and each checked file's own
+    /// findings by its path as given (every diagnostic not among them is a run-level note).
     static func run(_ files: [GitCheckFile], today: String, review: ReviewSettings,
-                    lint: LintConfiguration, beingCommitted: Bool = false, cache: CheckCache?) -> (diagnostics: [Diagnostic], answeredFromCache: Int) {
+                    lint: LintConfiguration, beingCommitted: Bool = false,
+                    cache: CheckCache?) -> (diagnostics: [Diagnostic], answeredFromCache: Int, perFile: [String: FileFindings]) {
         var diagnostics: [Diagnostic] = []
         var answeredFromCache = 0
+        var perFile: [String: FileFindings] = [:]
         var outside: [String] = []
         var repositories: [String: (GitRepository, [(GitCheckFile, String)])] = [:]
         var locator = RepositoryLocator()
@@ -52,12 +62,15 @@ public enum GitChecks {
                                         index: cache.map { LastChangeIndex(store: $0.historyIndex, repository: repository) }, findings: findings)
                 diagnostics += checked.diagnostics
                 answeredFromCache += checked.answeredFromCache
+                for (path, found) in checked.perFile {
+                    perFile[path] = FileFindings(key: found.key, diagnostics: Linter.configure(found.diagnostics, configuration: lint))
+                }
             } catch {
                 diagnostics.append(Diagnostic(.gitFailure, "git checks failed: \(error)",
                                               severity: .info, displayPath: repository.workdir))
             }
         }
-        return (Linter.configure(diagnostics, configuration: lint), answeredFromCache)
+        return (Linter.configure(diagnostics, configuration: lint), answeredFromCache, perFile)
     }
 
     /// A runbook for the git checks: compiled, or answered from the check cache and compiled only
@@ -284,13 +297,65 @@ public enum GitChecks {
         func key(_ file: GitCheckFile, relative: String, state: GitRepository.FileState, lastChange: GitCommitInfo?) -> String? {
             guard let source = file.source else { return nil }
             return cache.historyKey(for: source, settings: file.settings, checkKey: file.checkKey,
-                                    parts: [relative, "\(state)", lastChange?.id ?? "-", beingCommitted ? "being-committed" : ""])
+                                    parts: Self.parts(relative: relative, state: state, lastChange: lastChange?.id, beingCommitted: beingCommitted))
         }
+
+        /// What a file's key holds besides the file: its place in history.
+        static func parts(relative: String, state: GitRepository.FileState, lastChange: String?, beingCommitted: Bool) -> [String] {
+            [relative, "\(state)", lastChange ?? "-", beingCommitted ? "being-committed" : ""]
+        }
+    }
+
+    /// Each file's findings key as `check` files it (with the file's check-cache key), from the
+    /// placements and repositories of a history snapshot taken just before: one walk per repository
+    /// that reads only the commits HEAD's stored last-change index does not answer (a new commit),
+    /// compiles nothing and reads no findings. The whole-answer cache compares these keys with the
+    /// ones its entry was written with: a file whose key is the same has the same history findings.
+    /// Nil when a file is not placed in a repository of the snapshot, or the walk fails.
+    static func findingsKeys(_ files: [(path: String, checkKey: String)], snapshot: HistorySnapshot, beingCommitted: Bool,
+                             cache: CheckCache) -> [String: String]? {
+        var byRepository: [String: [(path: String, placement: HistorySnapshot.Placement)]] = [:]
+        for file in files {
+            guard let placement = snapshot.placements[file.path], snapshot.repositories[placement.workdir] != nil else { return nil }
+            byRepository[placement.workdir, default: []].append((file.path, placement))
+        }
+        let checkKeys = Dictionary(files.map { ($0.path, $0.checkKey) }, uniquingKeysWith: { first, _ in first })
+        var keys: [String: String] = [:]
+        for (workdir, placed) in byRepository.sorted(by: { $0.key < $1.key }) {
+            guard let repository = try? snapshot.repositories[workdir]?.opened() else { return nil }
+            let relatives = placed.map(\.placement.relative)
+            // The same relative path twice (a file named by two spellings): `check` keys them apart by path.
+            guard Set(relatives).count == relatives.count else { return nil }
+            var lastChanges: [String: String] = [:]
+            // The walk reads HEAD itself: it must be the snapshot's, before and after.
+            func headIsTheSnapshots() -> Bool { ((try? repository.headID()) ?? nil).map { $0 == snapshot.heads[workdir] } ?? false }
+            guard headIsTheSnapshots() else { return nil }
+            do {
+                try GitHistory.walk(repository, paths: relatives, index: LastChangeIndex(store: cache.historyIndex, repository: repository),
+                                    indexed: { path, file, fromIndex in
+                                        if fromIndex, let lastChange = file.lastChange { lastChanges[path] = lastChange.id }
+                                        return false
+                                    }) { change in
+                    if lastChanges[change.path] == nil { lastChanges[change.path] = change.commit.id }
+                    return false
+                }
+            } catch {
+                return nil
+            }
+            guard headIsTheSnapshots() else { return nil }
+            for (path, placement) in placed {
+                guard let checkKey = checkKeys[path] else { return nil }
+                keys[path] = ContentCache.key(["history", checkKey] + FindingsCache.parts(relative: placement.relative, state: placement.state,
+                                                                                          lastChange: lastChanges[placement.relative],
+                                                                                          beingCommitted: beingCommitted))
+            }
+        }
+        return keys
     }
 
     static func check(_ repository: GitRepository, _ files: [(GitCheckFile, String)], today: String,
                       review: ReviewSettings, beingCommitted: Bool = false, index: LastChangeIndex? = nil,
-                      findings: FindingsCache? = nil) throws -> (diagnostics: [Diagnostic], answeredFromCache: Int) {
+                      findings: FindingsCache? = nil) throws -> (diagnostics: [Diagnostic], answeredFromCache: Int, perFile: [String: FileFindings]) {
         var diagnostics: [Diagnostic] = []
         let states = repository.states(of: files.map(\.1))
         let byRelative = Dictionary(files.map { ($0.1, $0.0) }, uniquingKeysWith: { first, _ in first })
@@ -333,7 +398,9 @@ public enum GitChecks {
                 sources.append(source)
             }
             if allKeys.count == files.count, let answers = findings.cache.historyDiagnostics(forAll: allKeys, files: sources) {
-                return (answers.flatMap { $0 }, files.count)
+                var perFile: [String: FileFindings] = [:]
+                for (index, (file, _)) in files.enumerated() { perFile[file.path] = FileFindings(key: allKeys[index], diagnostics: answers[index]) }
+                return (answers.flatMap { $0 }, files.count, perFile)
             }
         }
         // One walk: every file's last change, and each watch's answer, newest commit first. A stored
@@ -358,11 +425,13 @@ public enum GitChecks {
         }
         search.finish()
         var perFile: [[Diagnostic]] = []
+        var byPath: [String: FileFindings] = [:]
         for (file, relative) in files {
             // Files the walk never met (uncommitted ones): their key has no commit.
             if answered[relative] == nil, keys[relative] == nil { _ = answeredFromCache(relative, lastChange: lastChanges[relative]) }
             if let found = answered[relative] {
                 perFile.append(found)
+                byPath[file.path] = FileFindings(key: keys[relative], diagnostics: found)
                 diagnostics += found
                 continue
             }
@@ -389,6 +458,7 @@ public enum GitChecks {
             }
             if let findings, let key = keys[relative] { findings.cache.saveHistory(fileFindings, for: key) }
             perFile.append(fileFindings)
+            byPath[file.path] = FileFindings(key: keys[relative], diagnostics: fileFindings)
             diagnostics += fileFindings
         }
         // Kept together for the next run (when each file has a key and a distinct path).
@@ -396,7 +466,7 @@ public enum GitChecks {
            files.allSatisfy({ keys[$0.1] != nil && $0.0.source != nil }) {
             findings.cache.saveHistory(perFile, forAll: files.map { keys[$0.1] ?? "" })
         }
-        return (diagnostics, answered.count)
+        return (diagnostics, answered.count, byPath)
     }
 
     /// The texts to follow back for a file (`texts` from its compiled form; none for an untracked or

@@ -27,6 +27,33 @@ struct HistorySnapshot: Sendable {
     var facts: [String]
     /// How some facts were proven, for the next snapshot; not compared.
     var evidence = Evidence()
+    /// Where each file was found and its state, and the repositories opened, as this snapshot read
+    /// them (not stored: a snapshot read back from the cache has none): what `GitChecks.findingsKeys`
+    /// needs to tell which files' history findings a new commit may have changed.
+    var placements: [String: Placement] = [:]
+    var repositories: [String: SnapshotRepository] = [:]
+    /// Each repository's HEAD commit id as the facts hold it, by work tree (not stored either).
+    var heads: [String: String] = [:]
+
+    struct Placement {
+        var workdir: String
+        var relative: String
+        var state: GitRepository.FileState
+    }
+
+    /// The facts that decide history findings beyond each file's own key (its path in the repository,
+    /// its state and its last change, which `GitChecks.FindingsCache.key` holds): which repository
+    /// holds each file at which path, and what could change the history behind a commit (shallow
+    /// roots, grafts). Not the HEADs and not the states: two snapshots with equal skeletons give each
+    /// file the history findings its key names.
+    var skeleton: [String] {
+        facts.compactMap { fact in
+            if fact.hasPrefix("head ") { return nil }
+            // "file PATH in WORKDIR at RELATIVE STATE": the state is one word.
+            if fact.hasPrefix("file "), let space = fact.lastIndex(of: " ") { return String(fact[..<space]) }
+            return fact
+        }
+    }
 
     struct Evidence: Sendable {
         struct Index: Sendable, Equatable {
@@ -104,6 +131,7 @@ struct HistorySnapshot: Sendable {
             placed.append((path, repository.workdir, relative))
         }
         var states: [String: [String: GitRepository.FileState]] = [:]
+        var heads: [String: String] = [:]
         for (workdir, (repository, files)) in repositories.sorted(by: { $0.key < $1.key }) {
             let head: String
             do {
@@ -141,12 +169,18 @@ struct HistorySnapshot: Sendable {
             // shallow clone changes the history behind the same HEAD.
             let common = repository.commonDirectory
             let grafts = ["shallow", "info/grafts"].map { name in FileStamp.of(common + name).map { "\(name) \($0)" } ?? "no \(name)" }
-            facts.append("repository \(workdir) head \(head) " + grafts.joined(separator: " "))
+            facts.append("repository \(workdir) " + grafts.joined(separator: " "))
+            facts.append("head \(workdir) \(head)")
+            heads[workdir] = head
         }
+        var placements: [String: Placement] = [:]
         for file in placed {
-            facts.append("file \(file.path) in \(file.workdir) at \(file.relative) " + Self.name(states[file.workdir]?[file.relative]))
+            let state = states[file.workdir]?[file.relative]
+            facts.append("file \(file.path) in \(file.workdir) at \(file.relative) " + Self.name(state))
+            placements[file.path] = Placement(workdir: file.workdir, relative: file.relative, state: state ?? .unknown)
         }
-        return HistorySnapshot(facts: facts, evidence: evidence)
+        return HistorySnapshot(facts: facts, evidence: evidence, placements: placements,
+                               repositories: repositories.mapValues(\.repository), heads: heads)
     }
 
     /// `deletingLastPathComponent`, as the history checks group files, without a Foundation bridge
@@ -182,9 +216,11 @@ struct HistorySnapshot: Sendable {
 /// (`GitLocation`), and opened with libgit2 only for what that cannot answer (a file's state not
 /// carried over from the last snapshot, a HEAD it cannot read): an unchanged tree then never
 /// starts libgit2. Elsewhere it is libgit2's from the start.
-final class SnapshotRepository {
+// @unchecked: `repository` is set at most once, under `lock`; the rest is immutable.
+final class SnapshotRepository: @unchecked Sendable {
     let workdir: String
     private let location: GitLocation?
+    private let lock = NSLock()
     private var repository: GitRepository?
 
     private init(workdir: String, location: GitLocation?, repository: GitRepository?) {
@@ -202,6 +238,8 @@ final class SnapshotRepository {
 
     /// libgit2's handle, opened on first use from the work tree (where it finds the same `.git`).
     func opened() throws -> GitRepository? {
+        lock.lock()
+        defer { lock.unlock() }
         if let repository { return repository }
         repository = try GitRepository.discover(containing: workdir)
         return repository
@@ -215,6 +253,6 @@ final class SnapshotRepository {
         }
     }
 
-    var indexPath: String? { location?.indexPath ?? repository?.indexPath }
-    var commonDirectory: String { location?.commonDirectory ?? repository?.commonDirectory ?? workdir + ".git/" }
+    var indexPath: String? { location?.indexPath ?? (try? opened())??.indexPath }
+    var commonDirectory: String { location?.commonDirectory ?? (try? opened())??.commonDirectory ?? workdir + ".git/" }
 }

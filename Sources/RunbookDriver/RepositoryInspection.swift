@@ -299,10 +299,21 @@ public struct RepositoryInspection: Sendable {
         for link in links where link.contains("://") {
             for prefix in votes.keys where link.hasPrefix(prefix) { linkCounts[prefix, default: 0] += 1 }
         }
-        siteMappings = votes.compactMap { prefix, directories in
+        // A mapping stands when at least half the links under its base URL name a runbook there. A
+        // page name met again under a misspelt or renamed section (`…/coretex-internal/x/` beside
+        // `cortex-internal/x.md`) is no site of its own: mapped, it would hide the dead links.
+        var candidates = votes.compactMap { prefix, directories -> SiteMapping? in
             guard let top = directories.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }) else { return nil }
             return SiteMapping(baseURL: prefix, directory: top.key, links: linkCounts[prefix] ?? top.value, found: top.value)
-        }.sorted { $0.baseURL < $1.baseURL }
+        }
+        for weak in candidates where weak.found * 2 < weak.links {
+            let origin = weak.baseURL.range(of: "://").map { scheme in
+                String(weak.baseURL[..<scheme.upperBound]) + weak.baseURL[scheme.upperBound...].prefix { $0 != "/" }
+            } ?? weak.baseURL
+            origins[origin, default: 0] += weak.found
+        }
+        candidates.removeAll { $0.found * 2 < $0.links }
+        siteMappings = candidates.sorted { $0.baseURL < $1.baseURL }
         // Links of a mapped site whose page is missing are dead links, not another site.
         for mapping in siteMappings {
             for (origin, _) in origins where mapping.baseURL.hasPrefix(origin + "/") { origins[origin] = nil }

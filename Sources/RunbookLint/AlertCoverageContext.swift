@@ -131,5 +131,14 @@ extension AlertCoverageContext {
     public var annotationList: String { annotations.map { "`\($0)`" }.joined(separator: " or ") }
 }
 
+extension AlertLink {
+    /// A link as messages quote it: whole up to 200 characters, else its start and end around `…`
+    /// (a generated annotation can be any length; a message stays one readable line).
+    public static func quoted(_ text: String) -> String {
+        guard text.count > 200 else { return text }
+        return String(text.prefix(120)) + "…" + String(text.suffix(40))
+    }
+}
+
 /// "1 alert", "3 alerts".
 func pluralized(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }

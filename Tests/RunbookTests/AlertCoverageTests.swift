@@ -437,6 +437,77 @@ import Testing
         #expect(codes == ["RB022 GrafanaNoLink", "RB023 GrafanaGone", "RB023 ListedGone", "RB023 OpenShiftGone", "RB023 VMGone"], "\(run.stdout)")
     }
 
+    /// `rbc init` maps a site to the directory its links' page paths name. A page name met again under
+    /// another section (`…/runbooks/kafka-old/lagging/` while only `kafka/Lagging.md` exists) is a
+    /// coincidence, not a second site: mapped, the dead links under it would open another section's page.
+    @Test func initMapsNoSiteFromAPageNameCoincidence() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let page = "# Page\n\n## Meaning\n\nText.\n\n## Mitigation\n\nRestart it.\n"
+        var rules = "groups:\n  - name: g\n    rules:\n"
+        for (name, path) in [("A", "kafka/brokerdown"), ("B", "kafka/lagging"), ("C", "redis/down"), ("D", "redis/slow"),
+                             ("E", "kafka-old/lagging"), ("F", "kafka-old/gone"), ("G", "kafka-old/missing")] {
+            rules += "      - alert: \(name)\n        expr: up == 0\n        annotations:\n          runbook_url: https://acme.invalid/ops/runbooks/\(path)/\n"
+        }
+        try Self.write([
+            "content/runbooks/kafka/BrokerDown.md": page, "content/runbooks/kafka/Lagging.md": page,
+            "content/runbooks/redis/Down.md": page, "content/runbooks/redis/Slow.md": page,
+            "rules/all.yaml": rules,
+        ], in: dir)
+        let initialised = try TestSupport.rbc(["init"], in: dir.path)
+        #expect(initialised.status == 0, "\(initialised.stderr)")
+        let configuration = try String(contentsOf: dir.appendingPathComponent(".rbc.yaml"), encoding: .utf8)
+        #expect(configuration.contains("    # 7 links; 4 name a runbook under content/\n    - base_url: \"https://acme.invalid/ops/\"\n      directory: \"content\"\n"), "\(configuration)")
+        #expect(!configuration.contains("kafka-old"), "\(configuration)")
+        let run = try TestSupport.rbc(["check", "--no-git", "--format", "concise"], in: dir.path)
+        let dead = run.stdout.split(separator: "\n").filter { $0.contains("RB023") }
+        #expect(dead.count == 3 && dead.allSatisfy { $0.contains("runbooks/kafka-old/") }, "\(run.stdout)")
+    }
+
+    /// Rule files of the wrong shape or size: values of the wrong type are no alert or no link, a
+    /// nesting no rule file has is no rule file, and a link of any length is quoted in one line.
+    @Test func malformedRuleFilesAreReadWithoutSurprises() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.write([
+            "runbooks/R.md": "# R\n\n## Mitigation\n\nRestart it.\n",
+            "rules/types.yaml": """
+            groups: "x"
+            ---
+            groups:
+              - rules: 5
+              - name: g
+                rules:
+                  - alert: [a, b]
+                  - alert: {x: 1}
+                  - alert: Listed
+                    labels: [1, 2]
+                    annotations: [runbook_url, x]
+                  - alert: Mapped
+                    annotations:
+                      runbook_url: [a]
+                      runbook: {x: 1}
+                  - title: NoCondition
+            ---
+            - a
+            ---
+            kind: List
+            items: 5
+
+            """,
+            "rules/deep.yaml": String(repeating: "[", count: 50_000) + "\n",
+            "rules/long.yaml": "groups:\n- rules:\n  - alert: Long\n    annotations:\n      runbook_url: " + String(repeating: "a/", count: 50_000) + "\n",
+        ], in: dir)
+        let run = try TestSupport.rbc(["check", "runbooks", "--alerts", "rules", "--no-git", "--format", "concise"], in: dir.path)
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+        #expect(lines.contains("rules/types.yaml:9:16: error[RB022] alert `Listed` has no `runbook_url` or `runbook` annotation"), "\(run.stdout)")
+        #expect(lines.contains("rules/types.yaml:12:16: error[RB022] alert `Mapped` has no `runbook_url` or `runbook` annotation"), "\(run.stdout)")
+        #expect(lines.contains { $0.hasPrefix("rules/long.yaml:5:20: error[RB023] runbook_url of alert `Long` is dead: no runbook at a/a/") && $0.count < 300 },
+                "\(run.stdout.prefix(2_000))")
+        #expect(lines.count == 3, "\(run.stdout.prefix(2_000))")
+    }
+
     /// Exactly the links whose pages are missing from the snapshot, and nothing else.
     @Test func kubePrometheusAgainstPrometheusOperatorRunbooks() throws {
         let corpora = try TestSupport.sharedCorpora()

@@ -123,6 +123,162 @@ import Testing
         #expect(answers.count >= 10, "the stages changed the answer, so the comparisons compared something: \(answers.count)")
     }
 
+    /// After a new commit (or an amend, a rewrite, a merge, a reset, an edit) the entry is spliced:
+    /// only the files whose bytes or history key changed are checked again. At every stage the
+    /// cached run prints byte for byte what a run without the cache prints, and it really splices
+    /// where it should (so the comparison tests the splice, not a full run).
+    @Test func aNewCommitChecksAgainOnlyWhatItTouched() throws {
+        let repo = try TemporaryRepository()
+        let xdg = repo.url.appendingPathComponent(".xdg").path
+        try repo.write(".gitignore", ".xdg/\n")
+        try repo.write("ops/a.yaml", GitFixtures.runbook(reviewed: "2026-01-01"))
+        try repo.write("ops/b.yaml", GitFixtures.runbook(description: "B"))
+        try repo.write("ops/c.yaml", GitFixtures.runbook(rollback: "kubectl scale deploy/api --replicas=2", description: "C"))
+        try repo.write("ops/d.yaml", GitFixtures.runbook(command: "kubectl scale deploy/web --replicas=4", description: "D"))
+        try repo.write("ops/page.md", "# Disk full\n\n## Mitigation\n\n### clean\n\n```bash\nrm -rf /var/tmp/cache\n```\n")
+        try repo.write("ops/notes.yaml", "title: not a runbook\n")
+        try repo.write("README.md", "notes\n")
+        try repo.commit("first", date: "2026-01-05T12:00:00Z")
+        Thread.sleep(forTimeInterval: 1.1)
+        try repo.git("update-index", "-q", "--refresh")
+        Thread.sleep(forTimeInterval: 3.2)
+        var answers: Set<String> = []
+        var uses: [String: [String]] = [:]
+        func agree(_ stage: String, _ extra: [String] = [], formats: [String] = ["text"], now: String = "2026-12-04") throws {
+            for format in formats {
+                let arguments = ["ops", "--no-shellcheck", "--now", now, "--format", format] + extra
+                let fresh = try Self.check(arguments + ["--no-cache"], in: repo.path, xdg: xdg)
+                let cached = try Self.check(arguments, in: repo.path, xdg: xdg)
+                #expect(cached.answer == fresh.answer, "\(stage), \(format): the cached answer differs:\n\(cached.answer)\n---\n\(fresh.answer)")
+                let again = try Self.check(arguments, in: repo.path, xdg: xdg)
+                #expect(again.answer == fresh.answer, "\(stage), \(format): the warm answer differs:\n\(again.answer)\n---\n\(fresh.answer)")
+                uses[stage + (format == "text" ? "" : " " + format)] = [cached.use, again.use]
+                answers.insert(fresh.answer)
+            }
+        }
+        try agree("first commit")
+        try repo.write("README.md", "more notes\n")
+        try repo.commit("no runbook changed", date: "2026-03-01T12:00:00Z")
+        try agree("a commit changing no runbook")
+        try repo.write("ops/c.yaml", GitFixtures.runbook(rollback: "kubectl scale deploy/api --replicas=1", description: "C"))
+        try repo.commit("the rollback of c", date: "2026-04-01T12:00:00Z")
+        try agree("a new commit changing a rollback")
+        // The same bytes, another commit: only c's last change differs.
+        try repo.git("commit", "-q", "--amend", "-m", "amended", date: "2026-05-01T12:00:00Z")
+        try agree("the commit amended")
+        try repo.write("ops/d.yaml", GitFixtures.runbook(command: "kubectl scale deploy/web --replicas=5", description: "D"))
+        try repo.commit("d's step", date: "2026-05-02T12:00:00Z")
+        try repo.write("ops/b.yaml", GitFixtures.runbook(description: "B, not committed"))
+        try agree("a new commit and an uncommitted edit")
+        try repo.git("checkout", "-q", "ops/b.yaml")
+        try repo.git("reset", "-q", "--hard", "HEAD~1")
+        try agree("reset back a commit")
+        // A merge: its first-parent diff names what the side branch changed.
+        try repo.git("checkout", "-q", "-b", "side")
+        try repo.write("ops/a.yaml", GitFixtures.runbook(reviewed: "2026-06-01"))
+        try repo.commit("reviewed a", date: "2026-06-01T12:00:00Z")
+        try repo.git("checkout", "-q", "main")
+        try repo.write("README.md", "notes on main\n")
+        try repo.commit("main moves", date: "2026-06-02T12:00:00Z")
+        try repo.git("merge", "-q", "--no-ff", "-m", "merge side", "side", date: "2026-06-03T12:00:00Z")
+        try agree("a merge")
+        try agree("another day", now: "2027-02-01")
+        try repo.write("ops/c.yaml", GitFixtures.runbook(rollback: "kubectl scale deploy/api --replicas=3", description: "C"))
+        try repo.commit("c again", date: "2026-07-01T12:00:00Z")
+        try agree("a commit, as JSON (never spliced)", formats: ["json"])
+        try repo.write("ops/b.yaml", GitFixtures.runbook(description: "B, staged"))
+        try repo.git("add", "ops/b.yaml")
+        try agree("an edit staged")
+        try repo.commit("b", date: "2026-07-02T12:00:00Z")
+        try agree("committed")
+        try repo.git("mv", "ops/d.yaml", "ops/e.yaml")
+        try repo.commit("renamed d", date: "2026-07-03T12:00:00Z")
+        try agree("a file renamed")
+        let rule = "groups:\n- name: api\n  rules:\n  - alert: ApiDown\n    expr: up == 0\n    labels: {severity: critical}\n    annotations: {runbook_url: ops/a.yaml}\n"
+        try repo.write("rules/api.yaml", rule)
+        try repo.commit("alert rules", date: "2026-07-04T12:00:00Z")
+        Thread.sleep(forTimeInterval: 3.2)
+        try agree("alert rules", ["--alerts", "rules"])
+        try repo.write("ops/c.yaml", GitFixtures.runbook(rollback: "kubectl scale deploy/api --replicas=4", description: "C"))
+        try repo.write("rules/api.yaml", rule.replacingOccurrences(of: "ops/a.yaml", with: "ops/c.yaml"))
+        try repo.commit("c and the rules", date: "2026-07-05T12:00:00Z")
+        try agree("a commit with alert rules (never spliced)", ["--alerts", "rules"])
+        try repo.write(".rbc.yaml", "rules:\n  RB017: error\n  RB003: off\n")
+        try repo.commit("configuration", date: "2026-07-06T12:00:00Z")
+        try agree("configuration added")
+        try repo.write("ops/b.yaml", GitFixtures.runbook(description: "B, once more"))
+        try repo.commit("b once more", date: "2026-07-07T12:00:00Z")
+        try agree("a commit under the configuration")
+        try repo.git("checkout", "-q", "--orphan", "rewritten")
+        try repo.commit("rewritten", date: "2026-08-01T12:00:00Z")
+        try agree("rewritten history")
+        let spliced = ["a commit changing no runbook", "a new commit changing a rollback", "the commit amended", "a new commit and an uncommitted edit",
+                       "reset back a commit", "a merge", "an edit staged", "committed", "a commit under the configuration", "rewritten history"]
+        for stage in spliced {
+            #expect(uses[stage]?.first == "spliced", "\(stage): the run after a commit splices the stored answer (\(uses[stage] ?? []))")
+        }
+        for stage in ["a commit, as JSON (never spliced) json", "a commit with alert rules (never spliced)", "configuration added", "another day", "a file renamed"] {
+            #expect(uses[stage]?.first == "none", "\(stage): a full run (\(uses[stage] ?? []))")
+        }
+        // Alert rule files are trusted by their stat data only once it is 3 s old.
+        for (stage, use) in uses where !stage.hasPrefix("a commit with alert rules") {
+            #expect(use.last == "whole", "\(stage): the run after reads the whole answer (\(use))")
+        }
+        #expect(answers.count >= 10, "the stages changed the answer, so the comparisons compared something: \(answers.count)")
+    }
+
+    /// `--staged` (a pre-commit hook) and `--changed-since REV` (a CI gate) read the whole-answer
+    /// entry too: the candidates come from a diff, which the entry's list of files must match.
+    @Test func changedFilesRunsUseTheWholeAnswerAndNeverChangeIt() throws {
+        let repo = try TemporaryRepository()
+        let xdg = repo.url.appendingPathComponent(".xdg").path
+        try repo.write(".gitignore", ".xdg/\n")
+        try repo.write("ops/a.yaml", GitFixtures.runbook(reviewed: "2026-01-01"))
+        try repo.write("ops/b.yaml", GitFixtures.runbook(description: "B"))
+        try repo.write("ops/c.yaml", GitFixtures.runbook(description: "C"))
+        try repo.commit("first", date: "2026-01-05T12:00:00Z")
+        try repo.git("branch", "base")
+        try repo.write("ops/a.yaml", GitFixtures.runbook(reviewed: "2026-01-01", command: "kubectl scale deploy/api --replicas=7"))
+        try repo.commit("a changed", date: "2026-02-05T12:00:00Z")
+        try repo.write("ops/b.yaml", GitFixtures.runbook(description: "B, edited"))
+        try repo.git("add", "ops/b.yaml")
+        Thread.sleep(forTimeInterval: 1.1)
+        try repo.git("update-index", "-q", "--refresh")
+        Thread.sleep(forTimeInterval: 3.2)
+        var uses: [String: [String]] = [:]
+        var answers: Set<String> = []
+        func agree(_ stage: String) throws {
+            for mode in [["--staged"], ["--changed-since", "base"], ["--changed-since", "base", "--no-git"], ["--staged", "--format", "json"]] {
+                let arguments = ["ops", "--no-shellcheck", "--now", "2026-12-04"] + mode
+                let fresh = try Self.check(arguments + ["--no-cache"], in: repo.path, xdg: xdg)
+                let cached = try Self.check(arguments, in: repo.path, xdg: xdg)
+                let again = try Self.check(arguments, in: repo.path, xdg: xdg)
+                #expect(cached.answer == fresh.answer, "\(stage) \(mode): the cached answer differs:\n\(cached.answer)\n---\n\(fresh.answer)")
+                #expect(again.answer == fresh.answer, "\(stage) \(mode): the warm answer differs:\n\(again.answer)\n---\n\(fresh.answer)")
+                uses["\(stage) \(mode)"] = [cached.use, again.use]
+                answers.insert(fresh.answer)
+            }
+        }
+        try agree("one file staged, one committed since base")
+        try repo.write("ops/b.yaml", GitFixtures.runbook(description: "B, edited again"))
+        try agree("the staged file edited again, unstaged")
+        try repo.git("add", "ops/b.yaml")
+        try agree("and staged")
+        try repo.git("reset", "-q", "ops/b.yaml")
+        try agree("unstaged: nothing staged")
+        try repo.write("ops/c.yaml", GitFixtures.runbook(description: "C, edited"))
+        try repo.git("add", "ops/c.yaml")
+        try agree("another file staged")
+        try repo.commit("c changed", date: "2026-03-05T12:00:00Z")
+        try agree("committed")
+        try repo.git("branch", "-f", "base", "HEAD~1")
+        try agree("the base moved")
+        for (stage, use) in uses {
+            #expect(use.last == "whole", "\(stage): the run after a full one reads the whole answer (\(use))")
+        }
+        #expect(answers.count >= 6, "the stages changed the answer: \(answers.count)")
+    }
+
     @Test func concurrentRunsWithHistoryKeepTheAnswer() throws {
         let repo = try TemporaryRepository()
         let xdg = repo.url.appendingPathComponent(".xdg").path

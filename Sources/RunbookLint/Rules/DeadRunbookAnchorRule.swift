@@ -53,12 +53,12 @@ struct DeadRunbookAnchorRule: AlertCoverageRule {
             guard let entry = missing[key], !folded.contains(key) else { return nil }
             if let alerts = grouped[key]?.alerts {
                 return PlacedFinding(entry.first.file, LintFinding(
-                    "\(entry.link.annotation) of all \(alerts) alerts in this file that link \(entry.page) names an anchor no heading of it has (first `#\(entry.anchor)`, of alert `\(entry.first.name)`): each opens the page at its top",
+                    "\(entry.link.annotation) of all \(alerts) alerts in this file that link \(entry.page) names an anchor no heading of it has (first `#\(AlertLink.quoted(entry.anchor))`, of alert `\(entry.first.name)`): each opens the page at its top",
                     at: entry.link.range, help: "give the page a heading per alert (or `<a id>`s), or drop the anchors from the links"))
             }
             let others = entry.count > 1 ? " (\(entry.count) alerts in this file use this link)" : ""
             return PlacedFinding(entry.first.file, LintFinding(
-                "\(entry.link.annotation) of alert `\(entry.first.name)` links `#\(entry.anchor)`, which no heading of \(entry.page) has: the page opens at its top\(others)",
+                "\(entry.link.annotation) of alert `\(entry.first.name)` links `#\(AlertLink.quoted(entry.anchor))`, which no heading of \(entry.page) has: the page opens at its top\(others)",
                 at: entry.link.range, help: "link a heading of that page, or drop the anchor"))
         }
     }

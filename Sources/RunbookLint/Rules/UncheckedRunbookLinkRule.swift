@@ -24,7 +24,7 @@ struct UncheckedRunbookLinkRule: AlertCoverageRule {
         }
         return external.sorted { $0.key < $1.key }.map { origin, entry in
             PlacedFinding(entry.first.file, LintFinding(
-                "runbook links to \(origin) point outside this repository: not checked (\(pluralized(entry.count, "alert")))",
+                "runbook links to \(AlertLink.quoted(origin)) point outside this repository: not checked (\(pluralized(entry.count, "alert")))",
                 at: entry.link.range,
                 help: "if that site is built from this repository, map it in .rbc.yaml: `alerts: {runbook_urls: [{base_url: \"\(origin)/…/\", directory: …}]}`"))
         }

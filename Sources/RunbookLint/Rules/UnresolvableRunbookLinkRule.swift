@@ -35,7 +35,7 @@ struct UnresolvableRunbookLinkRule: AlertCoverageRule {
             let template = entry.page
             let filled = template.contains("{{")
             return PlacedFinding(entry.first.file, LintFinding(
-                "runbook link `\(template)` \(filled ? "has a template no label of the rule fills" : "is a template another tool fills"): not checked (\(pluralized(entry.count, "alert")))",
+                "runbook link `\(AlertLink.quoted(template))` \(filled ? "has a template no label of the rule fills" : "is a template another tool fills"): not checked (\(pluralized(entry.count, "alert")))",
                 at: entry.link.range,
                 help: filled ? "set the label under the rule's `labels:` to have the link checked"
                     : "point `alerts: rules` at the rules that tool writes to have the link checked"))
