@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 VENV := .build/venv
-DEBIAN_PACKAGES := libgit2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libcurl4-openssl-dev pkg-config shellcheck git python3-venv binutils chromium
+DEBIAN_PACKAGES := libgit2-dev zlib1g-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libcurl4-openssl-dev pkg-config shellcheck git python3-venv binutils chromium
 RBC := .build/release/rbc
 # The release binary carries the Swift runtime (static stdlib), so the .deb runs where Swift is absent;
 # Foundation's networking then needs libcurl named on the link line.
@@ -15,7 +15,7 @@ DIST := .build/dist
 
 ## Install the C libraries rbc links against, only when pkg-config cannot find them.
 deps:
-	@if pkg-config --exists libgit2 libcmark-gfm libcurl && command -v objdump >/dev/null && command -v shellcheck >/dev/null && command -v chromium >/dev/null && python3 -m venv --help >/dev/null 2>&1; then \
+	@if pkg-config --exists libgit2 zlib libcmark-gfm libcurl && command -v objdump >/dev/null && command -v shellcheck >/dev/null && command -v chromium >/dev/null && python3 -m venv --help >/dev/null 2>&1; then \
 	  echo "deps: libgit2, cmark-gfm, shellcheck and chromium present"; \
 	else \
 	  echo "deps: installing $(DEBIAN_PACKAGES)"; \

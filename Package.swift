@@ -25,6 +25,8 @@ let package = Package(
         // libcurl (libcurl4-openssl-dev) for HTTP steps and webhooks; prctl(2) for process control.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CProcessControl"),
+        // zlib (zlib1g-dev, which libgit2-dev depends on): the history walk inflates pack objects itself.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         .target(name: "RunbookSource"),
         // The positioned YAML reader: runbooks, params files and config stores all read YAML through it.
@@ -40,7 +42,7 @@ let package = Package(
         ]),
         .target(name: "RunbookSema", dependencies: ["RunbookSource", "RunbookSyntax"]),
         .target(name: "RunbookLint", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema"]),
-        .target(name: "RunbookGit", dependencies: ["CGit2"]),
+        .target(name: "RunbookGit", dependencies: ["CGit2", "CZlib"]),
         .target(name: "RunbookRuntime", dependencies: [
             "RunbookSource", "RunbookYAML", "RunbookSema", "CCurl", "CProcessControl",
             .product(name: "Yams", package: "Yams"),

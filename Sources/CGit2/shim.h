@@ -8,7 +8,9 @@ static inline int rbc_git_disable_strict_hash_verification(void) {
 }
 
 /* libgit2 keeps up to 256 MiB of parsed commits and trees by default; a walk over 20,000 commits
-   fills it (most of a cold history check's memory) while it needs only the last commit's trees. */
-static inline int rbc_git_limit_object_cache(long bytes) {
-    return git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)bytes);
+   fills it (most of a cold history check's memory), looks up and stores every object it reads in a
+   hash table, and evicts from it while it runs, yet meets each object once: the walk keeps the trees
+   it still needs itself, and reads packs through its own delta-base cache (GitPacks.swift). */
+static inline int rbc_git_disable_object_cache(void) {
+    return git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
 }

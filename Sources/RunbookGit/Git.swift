@@ -13,9 +13,9 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
 
 enum Git {
     /// `git_libgit2_init` exactly once per process; objects are not re-hashed on every read (7 % of
-    /// a cold history walk), as git itself does not, and the object cache is bounded (see shim.h).
+    /// a cold history walk), as git itself does not, and libgit2's object cache is off (see shim.h).
     static let initialized: Bool = git_libgit2_init() > 0 && rbc_git_disable_strict_hash_verification() == 0
-        && rbc_git_limit_object_cache(32 << 20) == 0
+        && rbc_git_disable_object_cache() == 0
 
     /// Throws the last libgit2 error when a call failed.
     @discardableResult

@@ -10,7 +10,7 @@ public enum GitHistory {
         /// The path the file was asked for (its current name, even when the commit used an older one).
         public let path: String
         let source: CommitSource
-        let repository: GitRepository
+        let database: GitObjectDatabase
         let oldBlob: git_oid?
 
         /// The commit (its metadata read when first asked for: a walk meets thousands of changes
@@ -19,14 +19,15 @@ public enum GitHistory {
 
         /// The file's content before this commit; nil when the commit added it.
         public func previousContent() -> [UInt8]? {
-            oldBlob.flatMap { repository.blobContent($0) }
+            guard let oldBlob else { return nil }
+            return database.withBlob(oldBlob) { $0.map { [UInt8]($0) } }
         }
 
         /// The content before this commit read in place (nil when the commit added it, or it cannot
         /// be read): a walk that searches every version of a file need not copy each one.
         public func withPreviousContent<T>(_ body: (UnsafeBufferPointer<UInt8>?) throws -> T) rethrows -> T {
             guard let oldBlob else { return try body(nil) }
-            return try repository.withBlobContent(oldBlob, body)
+            return try database.withBlob(oldBlob, body)
         }
     }
 
@@ -110,7 +111,7 @@ public enum GitHistory {
                     watched.insert(delta.oldPath, owner: owner)
                     continue
                 }
-                let change = Change(path: owner, source: source, repository: repository, oldBlob: delta.oldBlob)
+                let change = Change(path: owner, source: source, database: database, oldBlob: delta.oldBlob)
                 if lastChanges[owner] == nil { lastChanges[owner] = .some(change.commit) }
                 if try visit(change), delta.status != .added {
                     watched.insert(delta.status == .renamed ? delta.oldPath : delta.newPath, owner: owner)

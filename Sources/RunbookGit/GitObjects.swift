@@ -24,11 +24,13 @@ struct GitObjectID: Hashable, Sendable {
     var hex: String { Git.string(oid) }
 }
 
-/// The repository's object database, read raw.
-// @unchecked: the handle is set once and freed in deinit; libgit2's object database locks internally.
+/// The repository's object database, read raw: from its packs directly when they hold the object
+/// (GitPacks.swift), otherwise through libgit2.
+// @unchecked: the handle is set once and freed in deinit; libgit2's object database and the pack reader lock internally.
 final class GitObjectDatabase: @unchecked Sendable {
     private let pointer: OpaquePointer
     let repository: GitRepository
+    private let packs: GitPackReader?
 
     init(_ repository: GitRepository) throws {
         var handle: OpaquePointer?
@@ -36,21 +38,33 @@ final class GitObjectDatabase: @unchecked Sendable {
         guard let handle else { throw GitError(code: -1, message: "no object database") }
         pointer = handle
         self.repository = repository
+        packs = GitPackReader(objectsDirectory: repository.commonDirectory + "objects")
     }
 
     deinit { git_odb_free(pointer) }
 
     /// An object's bytes (kept alive by the returned object), checked to be of the expected type.
     func read(_ id: git_oid, as type: git_object_t) throws -> GitRawObject {
-        var oid = id
-        var handle: OpaquePointer?
-        try Git.check(git_odb_read(&handle, pointer, &oid), "cannot read object \(Git.string(id))")
-        guard let handle else { throw GitError(code: -1, message: "object \(Git.string(id)) is missing") }
-        let object = GitRawObject(handle)
-        guard git_odb_object_type(handle) == type else {
+        let object: GitRawObject
+        if let packed = packs?.read(id) {
+            object = GitRawObject(packed)
+        } else {
+            var oid = id
+            var handle: OpaquePointer?
+            try Git.check(git_odb_read(&handle, pointer, &oid), "cannot read object \(Git.string(id))")
+            guard let handle else { throw GitError(code: -1, message: "object \(Git.string(id)) is missing") }
+            object = GitRawObject(handle)
+        }
+        guard object.type == type else {
             throw GitError(code: -1, message: "object \(Git.string(id)) is not a \(String(cString: git_object_type2string(type)))")
         }
         return object
+    }
+
+    /// A blob's content read in place; nil when it cannot be read.
+    func withBlob<T>(_ id: git_oid, _ body: (UnsafeBufferPointer<UInt8>?) throws -> T) rethrows -> T {
+        guard let blob = try? read(id, as: GIT_OBJECT_BLOB) else { return try body(nil) }
+        return try withExtendedLifetime(blob) { try body(blob.bytes) }
     }
 
     /// A commit's tree and first parent.
@@ -65,16 +79,31 @@ final class GitObjectDatabase: @unchecked Sendable {
 
 /// An object read from the database; its bytes live as long as it does.
 final class GitRawObject {
-    private let pointer: OpaquePointer
+    private enum Owner {
+        case libgit2(OpaquePointer)
+        case pack(GitPackObject)
+    }
+
+    private let owner: Owner
+    let type: git_object_t
     let bytes: UnsafeBufferPointer<UInt8>
 
     init(_ pointer: OpaquePointer) {
-        self.pointer = pointer
+        owner = .libgit2(pointer)
+        type = git_odb_object_type(pointer)
         let data = git_odb_object_data(pointer)?.assumingMemoryBound(to: UInt8.self)
         bytes = UnsafeBufferPointer(start: data, count: data == nil ? 0 : git_odb_object_size(pointer))
     }
 
-    deinit { git_odb_object_free(pointer) }
+    init(_ packed: GitPackObject) {
+        owner = .pack(packed)
+        type = packed.type
+        bytes = UnsafeBufferPointer(packed.bytes)
+    }
+
+    deinit {
+        if case .libgit2(let pointer) = owner { git_odb_object_free(pointer) }
+    }
 }
 
 /// The two header lines of a commit the walk reads: `tree ID` and the first `parent ID`.
