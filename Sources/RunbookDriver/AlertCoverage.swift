@@ -277,8 +277,13 @@ public struct AlertIndex: Sendable {
             node?.mappingPairs?.first { $0.key.scalarValue == key }?.value
         }
         // `kind: List` (what `kubectl get -o yaml` writes) holds the objects under `items`, one level down.
-        let roots = document.roots.flatMap { root in [root] + (value(root, "kind")?.scalarValue == "List" ? value(root, "items")?.sequenceItems ?? [] : []) }
-        for root in roots {
+        let objects = document.roots.flatMap { root in [root] + (value(root, "kind")?.scalarValue == "List" ? value(root, "items")?.sequenceItems ?? [] : []) }
+        // Rule files kept as text in a Kubernetes object (a `ConfigMap`'s `data: {alerts.yaml: |…}`)
+        // are read in place, one level deep, from a copy of the file with everything else blanked.
+        let blocks = objects.flatMap { object in (value(object, "data")?.mappingPairs ?? []).map(\.value) }
+        let embedded = RuleFileText.embeddedRuleFiles(blocks, in: file).map { inner in YAMLReader.readAll(inner).roots.map { ($0, inner) } } ?? []
+        let roots = objects.map { ($0, file) } + embedded
+        for (root, file) in roots {
             guard root.mappingPairs != nil else { continue }
             let groups = value(root, "groups") ?? value(value(root, "spec"), "groups")
             for group in groups?.sequenceItems ?? [] {
@@ -476,6 +481,38 @@ enum RuleFileText {
             ranges.append(SourceRange(start: offset + (name.startIndex - line.startIndex), end: offset + (end - line.startIndex)))
         }
         return ranges
+    }
+
+    /// The literal block scalars (`alerts.yaml: |`) that hold rule files, as one copy of `file` in which
+    /// every byte outside their lines is blanked (newlines kept) and each block's key line starts with
+    /// `---`: every block is a document of its own, an indented rule file is still YAML, and offsets,
+    /// lines and columns are the file's own. One copy for all blocks, so the cost is the file's size.
+    /// Nil when no block holds one.
+    static func embeddedRuleFiles(_ nodes: [YAMLNode], in file: SourceFile) -> SourceFile? {
+        var kept: [Range<Int>] = []
+        var separators: [Int] = []
+        for node in nodes {
+            guard node.scalarStyle == .literal, let text = node.scalarValue, text.contains("groups:"), text.contains("alert:"),
+                  node.range.start < file.bytes.count else { continue }
+            func lineStart(_ offset: Int) -> Int { file.bytes[..<offset].lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0 }
+            // The block's lines start on the line after its `|` indicator (the node's range may start
+            // at either); the indicator's line becomes the separator.
+            var contentStart = lineStart(node.range.start)
+            if file.bytes[node.range.start] == UInt8(ascii: "|") {
+                guard let newline = file.bytes[node.range.start...].firstIndex(of: UInt8(ascii: "\n")) else { continue }
+                contentStart = newline + 1
+            }
+            guard contentStart > 0 else { continue }
+            let separator = lineStart(contentStart - 1)
+            guard contentStart - 1 - separator >= 3 else { continue }
+            kept.append(contentStart..<min(max(contentStart, node.range.end), file.bytes.count))
+            separators.append(separator)
+        }
+        guard !kept.isEmpty else { return nil }
+        var bytes = file.bytes.map { $0 == UInt8(ascii: "\n") ? $0 : UInt8(ascii: " ") }
+        for range in kept { bytes.replaceSubrange(range, with: file.bytes[range]) }
+        for start in separators { bytes.replaceSubrange(start..<(start + 3), with: Array("---".utf8)) }
+        return SourceFile(path: file.path, text: String(decoding: bytes, as: UTF8.self))
     }
 
     private static func lines(_ file: SourceFile) -> [ArraySlice<UInt8>] {

@@ -306,6 +306,9 @@ public enum GitChecks {
         }
     }
 
+    /// `findingsKeys` gave up: more files changed than splicing can save work on.
+    private struct ManyChanges: Error {}
+
     /// Each file's findings key as `check` files it (with the file's check-cache key), from the
     /// placements and repositories of a history snapshot taken just before: one walk per repository
     /// that reads only the commits HEAD's stored last-change index does not answer (a new commit),
@@ -321,6 +324,11 @@ public enum GitChecks {
         }
         let checkKeys = Dictionary(files.map { ($0.path, $0.checkKey) }, uniquingKeysWith: { first, _ in first })
         var keys: [String: String] = [:]
+        // When many files changed in commits the index does not answer (a rewritten history, a rebase
+        // onto much newer commits), most files are checked again anyway and this walk would be paid on
+        // top of a full run's: it gives up, and the run is a full one.
+        let changesLimit = max(16, files.count / 4)
+        var changesMet = 0
         for (workdir, placed) in byRepository.sorted(by: { $0.key < $1.key }) {
             guard let repository = try? snapshot.repositories[workdir]?.opened() else { return nil }
             let relatives = placed.map(\.placement.relative)
@@ -336,6 +344,8 @@ public enum GitChecks {
                                         if fromIndex, let lastChange = file.lastChange { lastChanges[path] = lastChange.id }
                                         return false
                                     }) { change in
+                    changesMet += 1
+                    if changesMet > changesLimit { throw ManyChanges() }
                     if lastChanges[change.path] == nil { lastChanges[change.path] = change.commit.id }
                     return false
                 }

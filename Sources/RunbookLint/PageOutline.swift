@@ -103,9 +103,33 @@ public struct PageOutline: Sendable {
         guard node.endLine >= last else { return nil }
         let closing = file.lineText(node.endLine).trimmingWhitespace()
         if node.endLine > node.startLine, closing.count >= length, closing.allSatisfy({ $0 == marker }) { return nil }
+        guard swallowsMarkdown(file, after: node.startLine) else { return nil }
         let line = file.lineRange(node.startLine)
         let start = line.start + (file.lineText(node.startLine).utf8.count - file.lineText(node.startLine).drop { $0 == " " }.utf8.count)
         return SourceRange(start: start, end: line.end)
+    }
+
+    /// Whether the lines a fence left open runs over hold Markdown its author meant to be rendered:
+    /// another fence (the author thought this one was closed), a `##` heading, a link, a bold label.
+    /// A fence whose rest is all code or output (a script pasted last, its closing line forgotten)
+    /// loses nothing: the page shows what its author meant. A `# ` line is a shell comment as often as
+    /// a heading, so it alone says nothing.
+    static func swallowsMarkdown(_ file: SourceFile, after opening: Int) -> Bool {
+        guard opening < file.lineCount else { return false }
+        return (opening + 1...file.lineCount).contains { number in
+            let line = file.lineText(number).drop { $0 == " " || $0 == "\t" }
+            if line.hasPrefix("```") || line.hasPrefix("~~~") { return true }
+            let hashes = line.prefix { $0 == "#" }.count
+            if (2...6).contains(hashes), line.dropFirst(hashes).first == " ", line.dropFirst(hashes + 1).first?.isLetter == true { return true }
+            if line.hasPrefix("**"), let close = line.dropFirst(2).range(of: "**"), line[line.index(line.startIndex, offsetBy: 2)..<close.lowerBound].first?.isLetter == true {
+                return true
+            }
+            if let open = line.firstIndex(of: "["), let middle = line[open...].range(of: "]("), line[middle.upperBound...].contains(")"),
+               line[line.index(after: open)..<middle.lowerBound].contains(where: \.isLetter) {
+                return true
+            }
+            return false
+        }
     }
 
     /// The byte offset after a `---` … `---` front matter block at the top, or 0.

@@ -397,7 +397,8 @@ import Testing
 
     /// Alerting rules in other containers than `groups:` and `PrometheusRule`: OpenShift's
     /// `AlertingRule` and VictoriaMetrics' `VMRule` (the same `spec.groups`), a `kind: List` of them
-    /// (`kubectl get -o yaml`), and Grafana's provisioned alert rules (`title`, `condition`).
+    /// (`kubectl get -o yaml`), rule files kept as text in a `ConfigMap`, and Grafana's provisioned
+    /// alert rules (`title`, `condition`).
     @Test func alertingRulesInOtherContainers() throws {
         let dir = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -409,6 +410,31 @@ import Testing
             "rules/openshift.yaml": "apiVersion: monitoring.openshift.io/v1\nkind: AlertingRule\nmetadata: {name: a}\nspec:\n  groups:\n    - name: g\n      rules:\n" + rule("OpenShiftGone", "        "),
             "rules/vm.yaml": "apiVersion: operator.victoriametrics.com/v1beta1\nkind: VMRule\nmetadata: {name: v}\nspec:\n  groups:\n    - name: g\n      rules:\n" + rule("VMGone", "        ") + rule("Present", "        "),
             "rules/list.yaml": "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: monitoring.coreos.com/v1\n    kind: PrometheusRule\n    spec:\n      groups:\n        - name: g\n          rules:\n" + rule("ListedGone", "            "),
+            "rules/configmap.yaml": """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: prometheus-rules}
+            data:
+              prometheus.yml: |
+                global: {scrape_interval: 1m}
+              disk.rules.yml: |
+                groups:
+                  - name: disk
+                    rules:
+                      - alert: ConfigMapGone
+                        expr: up == 0
+                        annotations:
+                          runbook_url: runbooks/ConfigMapGone.md
+              cpu.rules.yml: |
+                groups:
+                  - name: cpu
+                    rules:
+                      - alert: Present
+                        expr: up == 0
+                        annotations:
+                          runbook_url: runbooks/Present.md
+
+            """,
             "rules/grafana.yaml": """
             apiVersion: 1
             groups:
@@ -434,7 +460,9 @@ import Testing
             guard let alert = line.split(separator: "`").dropFirst().first else { return nil }
             return "\(line.contains("RB023") ? "RB023" : line.contains("RB022") ? "RB022" : "?") \(alert)"
         }.sorted()
-        #expect(codes == ["RB022 GrafanaNoLink", "RB023 GrafanaGone", "RB023 ListedGone", "RB023 OpenShiftGone", "RB023 VMGone"], "\(run.stdout)")
+        #expect(codes == ["RB022 GrafanaNoLink", "RB023 ConfigMapGone", "RB023 GrafanaGone", "RB023 ListedGone", "RB023 OpenShiftGone", "RB023 VMGone"], "\(run.stdout)")
+        // A rule file kept as text in a ConfigMap is placed on the file's own lines.
+        #expect(run.stdout.contains("rules/configmap.yaml:14:28: error[RB023] runbook_url of alert `ConfigMapGone` is dead"), "\(run.stdout)")
     }
 
     /// `rbc init` maps a site to the directory its links' page paths name. A page name met again under

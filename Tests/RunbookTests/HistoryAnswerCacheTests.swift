@@ -227,6 +227,31 @@ import Testing
         #expect(answers.count >= 10, "the stages changed the answer, so the comparisons compared something: \(answers.count)")
     }
 
+    /// A history rewritten under many files (past a quarter of them changed in commits the stored
+    /// index does not answer) is a full run, not a walk for keys paid on top of one; a commit
+    /// touching a few of the same files is spliced. Both answer as a run without the cache.
+    @Test func aRewriteOfManyFilesIsAFullRun() throws {
+        let repo = try TemporaryRepository()
+        let xdg = repo.url.appendingPathComponent(".xdg").path
+        try repo.write(".gitignore", ".xdg/\n")
+        for index in 0..<20 { try repo.write("ops/rb-\(index).yaml", GitFixtures.runbook(description: "R\(index)")) }
+        try repo.commit("first", date: "2026-01-05T12:00:00Z")
+        let arguments = ["ops", "--no-shellcheck", "--now", "2026-12-04"]
+        func agree(_ stage: String, use expected: String) throws {
+            let fresh = try Self.check(arguments + ["--no-cache"], in: repo.path, xdg: xdg)
+            let cached = try Self.check(arguments, in: repo.path, xdg: xdg)
+            #expect(cached.answer == fresh.answer, "\(stage): the cached answer differs:\n\(cached.answer)\n---\n\(fresh.answer)")
+            #expect(cached.use == expected, "\(stage): \(cached.use)")
+        }
+        try agree("first", use: "none")
+        for index in 0..<3 { try repo.write("ops/rb-\(index).yaml", GitFixtures.runbook(rollback: "kubectl scale deploy/api --replicas=1", description: "R\(index)")) }
+        try repo.commit("three", date: "2026-02-05T12:00:00Z")
+        try agree("a commit touching three files", use: "spliced")
+        try repo.git("checkout", "-q", "--orphan", "rewritten")
+        try repo.commit("rewritten", date: "2026-03-05T12:00:00Z")
+        try agree("every file's history rewritten", use: "none")
+    }
+
     /// `--staged` (a pre-commit hook) and `--changed-since REV` (a CI gate) read the whole-answer
     /// entry too: the candidates come from a diff, which the entry's list of files must match.
     @Test func changedFilesRunsUseTheWholeAnswerAndNeverChangeIt() throws {

@@ -441,6 +441,85 @@ import Testing
         #expect(yaml.count == 2 && yaml.allSatisfy { $0.hasPrefix("broken.md") || $0.hasPrefix("expression.md") }, "\(run.stdout)")
     }
 
+    /// A documentation portal keeps its own checklist in the page's front matter (`steps:` of
+    /// `- type: command`, `title:`, `detail:`): that is not rbc's step list with every `id` and `action`
+    /// missing, and it does not make the page an executable runbook. rbc's own steps in front matter,
+    /// one of them lacking its `action`, are still checked.
+    @Test func anotherToolsStepListInFrontMatterIsNotRbcs() throws {
+        let portal = """
+        ---
+        id: queue-backlog
+        title: Queue backlog
+        severity: SEV2
+        estimatedTime: 30m
+        steps:
+          - type: checklist
+            title: Confirm the scope
+            detail: One queue or all of them?
+          - type: command
+            title: List the consumers
+            command: "kubectl get pods -l app=consumer"
+          - type: link
+            title: Dashboard
+            url: https://grafana.example.org/d/queues
+        ---
+
+        ## Context
+
+        The backlog grows when consumers stall.
+
+        """
+        let own = """
+        ---
+        severity: P2
+        owner: team-queue
+        steps:
+          - id: list
+            action: execute_command
+            command: kubectl get pods
+            readonly: true
+          - id: restart
+            command: kubectl rollout restart deployment/consumer
+        ---
+        # Queue backlog
+
+        """
+        let run = try Self.run(["portal.md": portal, "own.md": own], ["check", ".", "--no-git", "--no-shellcheck", "--format", "concise"])
+        #expect(!run.stdout.contains("portal.md"), "\(run.stdout)")
+        #expect(Self.lines(run, "RB2004").contains { $0.hasPrefix("own.md") && $0.contains("`action`") }, "\(run.stdout)")
+    }
+
+    /// A table of contents links `#pull-request-process`, and `## Pull Request Process` is right there
+    /// in the source, but a ```` ```markdown ```` example above it holds a list-indented fence whose
+    /// bare closing line ends the example early, and the example's own closing line then opens a
+    /// fence that runs over the heading. The finding says so, with the line, instead of denying a
+    /// heading the author can see.
+    @Test func anAnchorSwallowedByACodeBlockSaysWhere() throws {
+        let fence = "```"
+        let page = Self.page + """
+        - [Pull Request Process](#pull-request-process)
+
+        The structure:
+
+        \(fence)markdown
+        ## Playbook
+
+        1. Check the pod:
+           \(fence)bash
+           kubectl describe pod <pod-name>
+           \(fence)
+        \(fence)
+
+        ## Pull Request Process
+
+        Open a pull request.
+
+        """
+        let run = try Self.run(["page.md": page], ["check", "page.md", "--no-git", "--no-shellcheck", "--format", "concise"])
+        let broken = Self.lines(run, "RB031")
+        #expect(broken.count == 1 && broken.first?.contains("`## Pull Request Process` on line 23 is inside a code block") == true, "\(run.stdout)")
+    }
+
     // MARK: - Placeholders in square brackets
 
     /// `nmap [HOST|IP]`, `grep -w [PORT]`, `kubectl logs [pod-name]` and a `[...]` standing for lines

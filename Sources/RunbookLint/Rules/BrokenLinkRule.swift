@@ -66,8 +66,13 @@ struct BrokenLinkRule: LintRule {
             guard let (path, anchor) = Self.relativeTarget(link.destination) else { continue }
             if path.isEmpty {
                 if let anchor, !page.anchors.contains(anchor.lowercased()) {
-                    findings.append(LintFinding("no heading on this page has the anchor `#\(anchor)`", at: link.range,
-                                                help: Self.anchorHelp(anchor, page.anchors)))
+                    if let hidden = Self.headingInCode(anchor, text: context.file.text) {
+                        findings.append(LintFinding("no heading on this page has the anchor `#\(anchor)`: `\(hidden.text)` on line \(hidden.line) is inside a code block, not a heading",
+                                                    at: link.range, help: Self.codeBlockHelp))
+                    } else {
+                        findings.append(LintFinding("no heading on this page has the anchor `#\(anchor)`", at: link.range,
+                                                    help: Self.anchorHelp(anchor, page.anchors)))
+                    }
                 }
                 continue
             }
@@ -87,8 +92,13 @@ struct BrokenLinkRule: LintRule {
                 targetAnchors[resolved] = .some(text.map { HeadingAnchors.anchors(inMarkdown: $0) })
             }
             if let anchors = targetAnchors[resolved] ?? nil, !anchors.contains(anchor.lowercased()) {
-                findings.append(LintFinding("`\(path)` has no heading with the anchor `#\(anchor)`", at: link.range,
-                                            help: Self.anchorHelp(anchor, anchors)))
+                if let text = try? String(contentsOfFile: resolved, encoding: .utf8), let hidden = Self.headingInCode(anchor, text: text) {
+                    findings.append(LintFinding("`\(path)` has no heading with the anchor `#\(anchor)`: `\(hidden.text)` on its line \(hidden.line) is inside a code block, not a heading",
+                                                at: link.range, help: Self.codeBlockHelp))
+                } else {
+                    findings.append(LintFinding("`\(path)` has no heading with the anchor `#\(anchor)`", at: link.range,
+                                                help: Self.anchorHelp(anchor, anchors)))
+                }
             }
         }
         return findings
@@ -155,6 +165,27 @@ struct BrokenLinkRule: LintRule {
 
     static func isMarkdown(_ path: String) -> Bool {
         ["md", "markdown"].contains((path as NSString).pathExtension.lowercased())
+    }
+
+    static let codeBlockHelp = "close the code block above that line: a fence left open, or closed by a shorter or indented fence, "
+        + "turns the headings after it into code"
+
+    /// A line written as a heading (`## Exemplary Playbooks`) whose anchor is the one asked for, when
+    /// the parsed page has no such heading: a fence above it swallowed it, and the reader sees the
+    /// heading as code. Without this, "no heading has the anchor" points at a heading that is plainly
+    /// there in the source.
+    static func headingInCode(_ anchor: String, text: String) -> (text: String, line: Int)? {
+        let wanted = anchor.lowercased()
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.drop { $0 == " " }
+            let level = trimmed.prefix { $0 == "#" }.count
+            // `# nothing` in a fence is a shell comment as often as a heading: only `##` and deeper count.
+            guard (2...6).contains(level), trimmed.dropFirst(level).first == " " else { continue }
+            let title = trimmed.dropFirst(level + 1).trimmingCharacters(in: .whitespaces)
+            guard !title.isEmpty, [HeadingAnchors.slug(title), HeadingAnchors.gitLabSlug(title), HeadingAnchors.mkDocsSlug(title)].contains(wanted) else { continue }
+            return (String(trimmed.trimmingCharacters(in: .whitespaces)), index + 1)
+        }
+        return nil
     }
 
     static func anchorHelp(_ anchor: String, _ anchors: Set<String>) -> String {

@@ -7,7 +7,9 @@ struct UnclosedFenceRule: LintRule {
         rationale: """
         A ```` ``` ```` fence without its closing line turns everything after it into one code block: \
         the following headings (`## Mitigation`), lists and links are rendered as code, and the steps \
-        they hold become part of the command above. Close the fence where the command ends.
+        they hold become part of the command above. Close the fence where the command ends. A fence \
+        left open at the end of the page over nothing but code or output (no further fence, `##` \
+        heading, link or bold label) is not reported: the page shows what its author meant.
         """,
         triggering: [
             RuleExample("""
@@ -38,6 +40,19 @@ struct UnclosedFenceRule: LintRule {
             ```shell
             kubectl describe service -n kube-system -l app.kubernetes.io/managed-by=prometheus-operator
             ```
+            """, markdown: true),
+            // A script pasted last whose closing line is missing: nothing after it was meant as Markdown.
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # Stale licences
+            ## Diagnosis
+            List the users with a direct assignment:
+            ```powershell
+            # Requires the Graph module
+            Connect-MgGraph -Scopes "User.Read.All"
+            Get-MgUser -All | Where-Object { $_.AssignedLicenses }
             """, markdown: true),
             // An MkDocs admonition: its fence is indented code to cmark, closed where MkDocs closes it.
             RuleExample("""

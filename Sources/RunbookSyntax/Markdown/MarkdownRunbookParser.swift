@@ -220,6 +220,18 @@ public enum MarkdownRunbookParser {
         "id", "action", "timeout", "on_failure", "retries", "confirm", "readonly", "irreversible", "config_key", "store", "shell",
     ]
     /// Front-matter keys that only matter to running the page.
+    static let stepListKeys: Set<String> = ["steps", "post_runbook", "rollback"]
+
+    /// A list of mappings none of which has an `id` or an `action`, the two keys every step of rbc's
+    /// has: what a documentation portal or checklist tool keeps in the page's front matter.
+    static func isAnotherToolsStepList(_ value: YAMLNode) -> Bool {
+        guard let items = value.sequenceItems, !items.isEmpty else { return false }
+        return items.allSatisfy { item in
+            guard let pairs = item.mappingPairs else { return false }
+            return !pairs.contains { ["id", "action"].contains($0.key.scalarValue) }
+        }
+    }
+
     static let executionFrontMatterKeys: Set<String> = ["params", "defaults", "steps", "post_runbook", "rollback", "procedures", "runbook"]
     static let metadataLabelKeys: Set<String> = ["severity", "owner", "reviewed", "review_every", "tags", "alert", "escalation"]
     static let procedureLabelKeys: Set<String> = ["symptoms", "diagnosis", "resolution"]
@@ -292,8 +304,11 @@ private struct Builder {
         var frontRollback: [StepSyntax] = []
         var frontProcedures: [ProcedureSyntax] = []
         if let body = frontMatter() {
-            if body.fields.contains(where: { MarkdownRunbookParser.executionFrontMatterKeys.contains($0.key) }) { declaresExecution = true }
-            for field in body.fields {
+            // Another tool's step list (a portal's `- type: command`, `title:`, `detail:`) is its own,
+            // not rbc's steps with every `id` and `action` missing: the page stays a page for people.
+            let fields = body.fields.filter { !(MarkdownRunbookParser.stepListKeys.contains($0.key) && MarkdownRunbookParser.isAnotherToolsStepList($0.value)) }
+            if fields.contains(where: { MarkdownRunbookParser.executionFrontMatterKeys.contains($0.key) }) { declaresExecution = true }
+            for field in fields {
                 switch field.key {
                 case "steps": frontSteps = stepList(field)
                 case "post_runbook": frontPost = stepList(field)
