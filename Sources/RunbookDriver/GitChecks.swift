@@ -153,13 +153,13 @@ public enum GitChecks {
     ///
     /// A change's previous version is read when the walk meets the file's next older change — the
     /// commit that wrote that version — not when it meets the change itself, so versions are read
-    /// in the order their commits were written; and they are read `batch` at a time, between
-    /// stretches of the walk that read only trees. A pack stores an object as a delta on another,
+    /// in the order their commits were written: a pack stores an object as a delta on another,
     /// usually one written near it (`git fast-import` deltas each blob on the blob before it, of
-    /// whatever file), and libgit2 keeps the bases it unpacked in one 16 MiB cache: reading each
-    /// version as its successor was met, on a second thread beside the walk's tree reads, unpacked
-    /// a chain of ~25 deltas per version on `make bench`'s repository.
-    // @unchecked: `watches` and `open` are guarded by `lock` (the walk's callbacks are its only callers).
+    /// whatever file). They are read `batch` at a time on a second thread, in the order the walk
+    /// queued them, while the walk reads trees; the object database reads versions through a pack
+    /// reader (and delta-base cache) of their own, so neither thread evicts the other's bases.
+    // @unchecked: `watches` and `open` are guarded by `lock`; `ready` and the unread changes are the
+    // walk's (its callbacks are their only callers); `searching` runs one batch at a time.
     final class WatchSearch: @unchecked Sendable {
         private let lock = NSLock()
         private var watches: [String: [LineWatch]] = [:]
@@ -232,10 +232,25 @@ public enum GitChecks {
             readReady()
         }
 
-        /// Reads the due versions, in order.
+        /// Searches run here, one batch after another in the order queued.
+        private let searching = DispatchQueue(label: "rbc.watch-search")
+        /// Batches queued or being searched at most: beyond that the walk waits, so it reads at
+        /// most that many changes more than an answered file needed.
+        private let inFlight = DispatchSemaphore(value: 2)
+
+        /// Queues the due versions to be read and searched, in order.
         private func readReady() {
             let changes = ready
             ready = []
+            guard !changes.isEmpty else { return }
+            inFlight.wait()
+            searching.async { [self] in
+                searchVersions(changes)
+                inFlight.signal()
+            }
+        }
+
+        private func searchVersions(_ changes: [GitHistory.Change]) {
             for change in changes {
                 guard var list = lock.withLock({ open.contains(change.path) ? watches[change.path] : nil }) else { continue }
                 change.withPreviousContent { previous in
@@ -279,8 +294,11 @@ public enum GitChecks {
             return result
         }
 
-        /// Searches every change taken.
-        func finish() { readUnread() }
+        /// Searches every change taken, and waits for the searches.
+        func finish() {
+            readUnread()
+            searching.sync {}
+        }
 
         /// A file's watches (answered as far as the searches went).
         func watches(of path: String) -> [LineWatch] { lock.withLock { watches[path] ?? [] } }

@@ -68,9 +68,13 @@ private struct PackFile {
         var low = first == 0 ? 0 : Int(Self.bigEndian32(bytes, Self.fanoutStart + (first - 1) * 4))
         var high = Int(Self.bigEndian32(bytes, Self.fanoutStart + first * 4))
         guard low <= high, high <= count else { return nil }
+        // The first 8 bytes, compared as one big-endian number, decide nearly every step.
+        let target = UInt64(bigEndian: UnsafeRawPointer(id).loadUnaligned(as: UInt64.self))
         while low < high {
             let middle = (low + high) / 2
-            let compared = memcmp(base + Self.idsStart + middle * Self.idSize, id, Self.idSize)
+            let candidate = UnsafeRawPointer(base + Self.idsStart + middle * Self.idSize)
+            let leading = UInt64(bigEndian: candidate.loadUnaligned(as: UInt64.self))
+            let compared = leading != target ? (leading < target ? -1 : 1) : memcmp(candidate, id, Self.idSize)
             if compared == 0 { return entryOffset(middle) }
             if compared < 0 { low = middle + 1 } else { high = middle }
         }
@@ -112,14 +116,23 @@ final class GitPackReader: @unchecked Sendable {
     private var streamReady = false
     /// The bases deltas were applied to, by pack and offset, in two generations: when the newer one
     /// holds half the budget it becomes the older and the older is let go (a cheap least-recently-used).
-    private var bases: [PackPlace: GitPackObject] = [:]
-    private var olderBases: [PackPlace: GitPackObject] = [:]
+    private var bases: [Int: GitPackObject] = [:]
+    private var olderBases: [Int: GitPackObject] = [:]
     private var basesBytes = 0
     let budget: Int
 
-    private struct PackPlace: Hashable {
+    /// An entry's place: its pack and offset in one number (a cheaper key than a pair).
+    private struct PackPlace {
         let pack: Int
         let offset: Int
+        let key: Int
+
+        init(pack: Int, offset: Int, packs: Int) {
+            (self.pack, self.offset) = (pack, offset)
+            // Offsets are below 2^63 / packs for any pack a file system holds; else the key is unused (-1).
+            let (product, overflow) = offset.multipliedReportingOverflow(by: packs)
+            key = overflow ? -1 : product + pack
+        }
     }
 
     /// Types as a pack stores them.
@@ -146,6 +159,12 @@ final class GitPackReader: @unchecked Sendable {
             return PackFile(indexPath: stem + ".idx", packPath: stem + ".pack")
         }
         guard !packs.isEmpty else { return nil }
+        self.budget = budget
+    }
+
+    /// A second reader of the same packs, with its own lock, stream and base cache.
+    init(sharing other: GitPackReader, budget: Int) {
+        packs = other.packs
         self.budget = budget
     }
 
@@ -179,7 +198,7 @@ final class GitPackReader: @unchecked Sendable {
         var offset = start
         var base: GitPackObject?
         while base == nil {
-            let place = PackPlace(pack: number, offset: offset)
+            let place = PackPlace(pack: number, offset: offset, packs: packs.count)
             if let cached = cachedBase(place) {
                 base = cached
                 break
@@ -217,20 +236,20 @@ final class GitPackReader: @unchecked Sendable {
     }
 
     private func cachedBase(_ place: PackPlace) -> GitPackObject? {
-        if let found = bases[place] { return found }
-        guard let found = olderBases.removeValue(forKey: place) else { return nil }
+        if let found = bases[place.key] { return found }
+        guard let found = olderBases.removeValue(forKey: place.key) else { return nil }
         remember(found, at: place)
         return found
     }
 
     private func remember(_ object: GitPackObject, at place: PackPlace) {
-        guard object.bytes.count <= budget / 4 else { return }
+        guard place.key >= 0, object.bytes.count <= budget / 4 else { return }
         if basesBytes + object.bytes.count > budget / 2 {
             olderBases = bases
             bases = [:]
             basesBytes = 0
         }
-        bases[place] = object
+        bases[place.key] = object
         basesBytes += object.bytes.count
     }
 

@@ -179,7 +179,8 @@ struct BrokenLinkRule: LintRule {
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.drop { $0 == " " }
             let level = trimmed.prefix { $0 == "#" }.count
-            guard (1...6).contains(level), trimmed.dropFirst(level).first == " " else { continue }
+            // `# nothing` in a fence is a shell comment as often as a heading: only `##` and deeper count.
+            guard (2...6).contains(level), trimmed.dropFirst(level).first == " " else { continue }
             let title = trimmed.dropFirst(level + 1).trimmingCharacters(in: .whitespaces)
             guard !title.isEmpty, [HeadingAnchors.slug(title), HeadingAnchors.gitLabSlug(title), HeadingAnchors.mkDocsSlug(title)].contains(wanted) else { continue }
             return (String(trimmed.trimmingCharacters(in: .whitespaces)), index + 1)

@@ -36,6 +36,20 @@ struct UnexplainedVariableRule: LintRule {
 
             `$POD` is the `pod` label of the alert.
             """, markdown: true),
+            // A command continued over lines in a terminal session is a command, not output that shows `$POD`.
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # Crash loops
+
+            ## Diagnosis
+
+            ```console
+            $ kubectl logs --previous \\
+                -n monitoring ↓$POD↑
+            ```
+            """, markdown: true),
             // A credential's name says what it is, not where to get it: that takes words about it.
             RuleExample("""
             ---
@@ -202,13 +216,21 @@ struct UnexplainedVariableRule: LintRule {
         var out: [Substring] = []
         var fence: Substring?
         var fenceShowsCommands = false
-        var fenceShowsSession = false
+        var session: [String]?
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
             if let open = fence {
                 if trimmed.hasPrefix(open) {
                     fence = nil
-                } else if !fenceShowsCommands || (fenceShowsSession && !trimmed.hasPrefix("$") && !trimmed.hasPrefix("# ")) {
+                    // A terminal session's output, as the parser splits it: a command continued over
+                    // lines (`\`, `> `) stays a command.
+                    if let lines = session, let output = MarkdownRunbookParser.splitPrompts(lines.joined(separator: "\n"), language: "console").output {
+                        out.append(Substring(output))
+                    }
+                    session = nil
+                } else if session != nil {
+                    session?.append(String(trimmed))
+                } else if !fenceShowsCommands {
                     out.append(line)
                 }
                 continue
@@ -219,7 +241,7 @@ struct UnexplainedVariableRule: LintRule {
                 let language = trimmed.dropFirst(marks.count).drop { $0 == " " || $0 == "{" || $0 == "." }
                     .prefix { !$0.isWhitespace && $0 != "}" && $0 != "," }.lowercased()
                 fenceShowsCommands = language.isEmpty || MarkdownRunbookParser.shellLanguages.contains(language)
-                fenceShowsSession = ["console", "shell-session", "shellsession"].contains(language)
+                session = ["console", "shell-session", "shellsession"].contains(language) ? [] : nil
                 continue
             }
             out.append(line)
