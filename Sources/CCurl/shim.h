@@ -28,6 +28,11 @@ static inline CURLcode rbc_curl_set_write_function(CURL *handle, curl_write_call
     return curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, callback);
 }
 
+/// Called with each header line of every response, redirects included.
+static inline CURLcode rbc_curl_set_header_function(CURL *handle, curl_write_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, callback);
+}
+
 static inline CURLcode rbc_curl_set_progress_function(CURL *handle, curl_xferinfo_callback callback) {
     return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, callback);
 }

@@ -318,6 +318,8 @@ struct Lowerer {
         arguments += [
             ("timeout_ms", .jinja("rbc | rbc_left_ms")),
             ("user_agent", .jinja("rbc | rbc_http('agent')")),
+            // A request carrying a secret follows redirects only within its origin, as rbc run's.
+            ("keep_origin", .jinja("rbc | rbc_http('keep_origin')")),
         ]
         var body: [(String, PlaybookNode)] = [
             ("rbc_http_request", .map(arguments)),

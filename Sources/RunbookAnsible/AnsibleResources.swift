@@ -1263,6 +1263,8 @@ def prepare(run, current, step, action, prefix, left):
                        "agent": run.state["agent"]}
             if action.get("body") is not None:
                 request["body"] = run.resolve(step, prefix + "body", action["body"])
+            # A secret in a header or the body goes to the origin the runbook names, never where a redirect points.
+            request["keep_origin"] = any(redact(text, run.secrets) != text for text in list(headers.values()) + [request.get("body") or ""])
             encode_url_value(request["url"], "base")
             current["http"] = request
         elif kind in ("send_notification", "create_ticket"):
@@ -1313,7 +1315,7 @@ def prepare_message(run, current, step, action, prefix, left):
                 {"type": "ticket", "title": title, "body": body, "labels": labels, "runbook": run.ir["runbook"]["name"], "step": current["id"]}
     if hook:
         current["webhook"] = {"url": hook["url"], "method": "POST", "headers": {"Content-Type": "application/json"},
-                              "body": json_document(payload), "what": what, "agent": run.state["agent"]}
+                              "body": json_document(payload), "what": what, "agent": run.state["agent"], "keep_origin": False}
     else:
         # No webhook configured: rbc prints it, and the journal keeps it.
         run.event("message", text=text)
@@ -1828,6 +1830,10 @@ options:
     description: Sent as User-Agent unless the headers hold one.
     type: str
     default: rbc
+  keep_origin:
+    description: The request carries a secret; a redirect to another origin is not followed (rbc run's rule).
+    type: bool
+    default: false
 author: rbc
 """
 
@@ -1962,8 +1968,9 @@ def connection(parsed, left):
     return http.client.HTTPConnection(parsed.hostname, port, timeout=left)
 
 
-def send(method, url, headers, body, deadline, user_agent, capture):
-    """The request and its redirects; the final answer's status (its body goes to `capture`)."""
+def send(method, url, headers, body, deadline, user_agent, capture, keep_origin=False):
+    """The request and its redirects; the final answer's status (its body goes to `capture`). With
+    `keep_origin` (a secret in a header or the body), a redirect to another origin is refused."""
     first = urllib.parse.urlsplit(url)
     current = first
     for redirects in range(MAX_REDIRECTS + 1):
@@ -1993,6 +2000,10 @@ def send(method, url, headers, body, deadline, user_agent, capture):
                 if redirects == MAX_REDIRECTS:
                     raise ValueError("Maximum (%d) redirects followed" % MAX_REDIRECTS)
                 following = urllib.parse.urlsplit(urllib.parse.urljoin(urllib.parse.urlunsplit(current), location.strip()))
+                if keep_origin and not same_origin(following, first):
+                    port = following.port or (443 if following.scheme == "https" else 80)
+                    raise ValueError("%s %s: redirected to another origin (%s://%s:%d); not followed, as the request carries a secret"
+                                     % (method, url, following.scheme, (following.hostname or "").lower(), port))
                 current = following._replace(fragment="")
                 if response.status in BODY_DROPPING and body is not None:
                     body = None
@@ -2016,6 +2027,7 @@ def main():
         "body": {"type": "raw"},
         "timeout_ms": {"type": "int", "required": True},
         "user_agent": {"type": "str", "default": "rbc"},
+        "keep_origin": {"type": "bool", "default": False},
     }, supports_check_mode=False)
     params = module.params
     body = params["body"]
@@ -2035,7 +2047,8 @@ def main():
     try:
         try:
             result["status"] = send(params["method"], params["url"], params["headers"] or {},
-                                    body.encode("utf-8") if body is not None else None, deadline, params["user_agent"], capture)
+                                    body.encode("utf-8") if body is not None else None, deadline, params["user_agent"], capture,
+                                    bool(params["keep_origin"]))
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
     except (DeadlineReached, TimeoutError):

@@ -37,6 +37,10 @@ public final class Executor: @unchecked Sendable {
     var runID: String?
     /// Signals received, in order: the signal thread appends, the run thread reads.
     private let signals = Mutex<[String]>([])
+    /// What signals ask of the action in flight: `rollingBack` while undos run (a signal then ends
+    /// no undo unless it asks to skip the rest), `stopAction` set by a signal that ends the action in
+    /// flight and cleared as each undo starts, `skipRequested` once a second SIGINT or SIGTERM came.
+    private let signalState = Mutex<(rollingBack: Bool, stopAction: Bool, skipRequested: Bool)>((false, false, false))
 
     struct Completed {
         let list: StepList
@@ -68,9 +72,29 @@ public final class Executor: @unchecked Sendable {
             received.append(name)
             return received.count
         }
-        record(JournalEvent(.signal(.init(signal: name,
-                                          text: count == 1 ? "stopping the current step, then rolling back" : "asked to skip the remaining rollbacks"))))
-        runner.interrupt()
+        // A hangup or a closed pipe is never a request to skip rollbacks; nor is the first signal.
+        let skip = count >= 2 && (name == "SIGINT" || name == "SIGTERM")
+        // While rolling back, the undo in flight runs to its end (a dropped SSH session must not
+        // leave the system half rolled back), unless the signal asks to skip the rest.
+        let stop = signalState.withLock { state in
+            if skip { state.skipRequested = true }
+            let stop = !state.rollingBack || skip
+            if stop { state.stopAction = true }
+            return stop
+        }
+        let text = skip ? "asked to skip the remaining rollbacks"
+            : count == 1 && stop ? "stopping the current step, then rolling back" : "the rollback goes on"
+        record(JournalEvent(.signal(.init(signal: name, text: text))))
+        if stop { runner.interrupt() }
+    }
+
+    /// Whether a signal ended the action in flight (a request, a wait, a webhook).
+    var actionStopped: Bool { signalState.withLock { $0.stopAction } }
+
+    /// An undo starts: what an earlier signal asked of the step it stopped does not stop the undo.
+    func startUndo() {
+        signalState.withLock { $0.stopAction = false }
+        runner.resetInterrupt()
     }
 
     public var signalCount: Int {
@@ -245,22 +269,25 @@ public final class Executor: @unchecked Sendable {
         }
         let runbookRollbacks = runbookRollbacks ?? ir.rollback
         if !completed.isEmpty || !runbookRollbacks.isEmpty { output.note("rolling back: \(redact(reason))") }
+        signalState.withLock { $0.rollingBack = true }
+        defer { signalState.withLock { $0.rollingBack = false } }
         for entry in completed.reversed() {
             if skipRemainingRollbacks() { break }
             ok = undo(entry) && ok
         }
         completed.removeAll()
         for action in runbookRollbacks where !skipRemainingRollbacks() {
+            startUndo()
             let outcome = perform(action, list: .rollback)
             ok = outcome.succeeded && ok
         }
         return ok
     }
 
-    /// A second signal asks (on a terminal) whether to skip what is left of the rollback.
+    /// A second SIGINT or SIGTERM asks (on a terminal) whether to skip what is left of the rollback.
     func skipRemainingRollbacks() -> Bool {
         if rollbackSkipped { return true }
-        guard signalCount >= 2 else { return false }
+        guard signalState.withLock({ $0.skipRequested }) else { return false }
         let answer = prompter.confirm("Skip the remaining rollbacks and leave the system as it is?") ?? true
         if answer {
             rollbackSkipped = true
@@ -279,7 +306,7 @@ public final class Executor: @unchecked Sendable {
             started.command = rollback.action.command.map { display($0, field: "rollback.command", step: step) }
             guard record(JournalEvent(.rollbackStarted(started))) else { return notJournaled(step) }
             output.note("↩ rollback of \(step.id)")
-            runner.resetInterrupt()
+            startUndo()
             let result = execute(rollback.action, step: step, fieldPrefix: "rollback.", timeoutMs: rollback.timeoutMs, attempt: 1)
             return finishRollback(step, result)
         }
@@ -379,6 +406,6 @@ public final class Executor: @unchecked Sendable {
 
     /// Waits on the clock; a signal ends the wait (false).
     func sleep(milliseconds: Int) -> Bool {
-        effects.clock.sleep(milliseconds: milliseconds) { signalCount > 0 }
+        effects.clock.sleep(milliseconds: milliseconds) { actionStopped }
     }
 }

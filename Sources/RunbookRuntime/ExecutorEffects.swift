@@ -35,9 +35,19 @@ public protocol HTTPTransport: Sendable {
     /// A blocking request that ends by `timeoutMs`, or when `cancelled` says so; throws `HTTPClient.Failure`.
     func send(method: String, url: String, headers: [String: String], body: String?, timeoutMs: Int,
               userAgent: String, cancelled: (@Sendable () -> Bool)?) throws -> HTTPResponse
+    /// The same for a request that carries a secret: redirects are followed only within its origin.
+    func send(method: String, url: String, headers: [String: String], body: String?, timeoutMs: Int,
+              userAgent: String, keepingOrigin: Bool, cancelled: (@Sendable () -> Bool)?) throws -> HTTPResponse
 }
 
 extension HTTPTransport {
+    /// A request that carries a secret: a transport that can tell redirects apart follows them only
+    /// within the request's origin; by default, the request as any other.
+    public func send(method: String, url: String, headers: [String: String], body: String?, timeoutMs: Int,
+                     userAgent: String, keepingOrigin: Bool, cancelled: (@Sendable () -> Bool)?) throws -> HTTPResponse {
+        try send(method: method, url: url, headers: headers, body: body, timeoutMs: timeoutMs, userAgent: userAgent, cancelled: cancelled)
+    }
+
     /// Posts a JSON document (keys sorted, so a webhook receives the same bytes every time).
     public func postJSON(_ url: String, _ object: [String: Any], timeoutMs: Int, userAgent: String,
                          cancelled: (@Sendable () -> Bool)?) throws -> HTTPResponse {
@@ -111,6 +121,12 @@ public struct LibcurlTransport: HTTPTransport {
     public func send(method: String, url: String, headers: [String: String], body: String?, timeoutMs: Int,
                      userAgent: String, cancelled: (@Sendable () -> Bool)?) throws -> HTTPResponse {
         try HTTPClient.send(method: method, url: url, headers: headers, body: body, timeoutMs: timeoutMs, userAgent: userAgent, cancelled: cancelled)
+    }
+
+    public func send(method: String, url: String, headers: [String: String], body: String?, timeoutMs: Int,
+                     userAgent: String, keepingOrigin: Bool, cancelled: (@Sendable () -> Bool)?) throws -> HTTPResponse {
+        try HTTPClient.send(method: method, url: url, headers: headers, body: body, timeoutMs: timeoutMs, userAgent: userAgent,
+                            keepingOrigin: keepingOrigin, cancelled: cancelled)
     }
 }
 

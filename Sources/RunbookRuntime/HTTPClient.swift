@@ -46,8 +46,10 @@ public enum HTTPClient {
 
     /// A blocking request that ends by `timeoutMs` at the latest, or as soon as `cancelled` says so.
     /// `userAgent` (`rbc/VERSION`) tells the server who calls; a step's own `User-Agent` header wins.
+    /// `keepingOrigin`: the request carries a secret, so a redirect to another origin (scheme, host,
+    /// port) is not followed — libcurl would send it every header but `Authorization`, and the body.
     public static func send(method: String, url: String, headers: [String: String], body: String?, timeoutMs: Int,
-                            userAgent: String = "rbc", cancelled: (@Sendable () -> Bool)? = nil) throws -> HTTPResponse {
+                            userAgent: String = "rbc", keepingOrigin: Bool = false, cancelled: (@Sendable () -> Bool)? = nil) throws -> HTTPResponse {
         guard let target = URL(string: url), target.scheme == "http" || target.scheme == "https" else {
             throw Failure(kind: .failed, description: "`\(url)` is not an http(s) URL")
         }
@@ -56,6 +58,7 @@ public enum HTTPClient {
         }
         defer { curl_easy_cleanup(handle) }
         let transfer = Transfer(cancelled: cancelled)
+        if keepingOrigin { transfer.origin = RedirectGuard(url: target) }
         // A line break (or NUL) in a header would end it and start one of the sender's choosing: the
         // request is refused, whoever put it there (a parameter, the runbook, a webhook's config).
         if let (name, _) = headers.first(where: { Self.breaksLine($0.key) || Self.breaksLine($0.value) }) {
@@ -102,6 +105,16 @@ public enum HTTPClient {
                     return size * count
                 }
                 rbc_curl_set_pointer(handle, CURLOPT_WRITEDATA, context)
+                if keepingOrigin {
+                    // Each redirect's Location is read before libcurl follows it: one to another origin ends the transfer.
+                    rbc_curl_set_header_function(handle) { data, size, count, context in
+                        guard let data, let context else { return 0 }
+                        let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
+                        let line = String(decoding: UnsafeRawBufferPointer(start: data, count: size * count), as: UTF8.self)
+                        return transfer.origin?.allows(headerLine: line) == false ? 0 : size * count
+                    }
+                    rbc_curl_set_pointer(handle, CURLOPT_HEADERDATA, context)
+                }
                 // Called at least once a second and on every chunk: a signal ends the request there.
                 rbc_curl_set_long(handle, CURLOPT_NOPROGRESS, 0)
                 rbc_curl_set_progress_function(handle) { context, _, _, _, _ in
@@ -111,6 +124,10 @@ public enum HTTPClient {
                 rbc_curl_set_pointer(handle, CURLOPT_XFERINFODATA, context)
                 return curl_easy_perform(handle)
             }
+        }
+        if let refused = transfer.origin?.refused {
+            throw Failure(kind: .failed, description: "\(method) \(url): redirected to another origin (\(refused)); not followed, as the request carries a secret",
+                          bodyBytes: transfer.capture.total)
         }
         switch code {
         case CURLE_OK:
@@ -143,8 +160,48 @@ public enum HTTPClient {
 private final class Transfer {
     let capture = Capture(limit: HTTPClient.captureLimit)
     let cancelled: (@Sendable () -> Bool)?
+    var origin: RedirectGuard?
 
     init(cancelled: (@Sendable () -> Bool)?) { self.cancelled = cancelled }
 
     var isCancelled: Bool { cancelled?() ?? false }
+}
+
+/// Follows a transfer's responses header by header: a redirect (301, 302, 303, 307, 308) whose
+/// Location, resolved against the URL it answers, leaves the first URL's origin is refused.
+struct RedirectGuard {
+    let origin: String
+    private var current: URL
+    private var redirecting = false
+    private(set) var refused: String?
+
+    init(url: URL) {
+        origin = Self.origin(of: url)
+        current = url
+    }
+
+    /// The scheme, host (lower-case) and port, the default port written out.
+    static func origin(of url: URL) -> String {
+        let scheme = url.scheme?.lowercased() ?? ""
+        return "\(scheme)://\(url.host?.lowercased() ?? ""):\(url.port ?? (scheme == "https" ? 443 : 80))"
+    }
+
+    mutating func allows(headerLine line: String) -> Bool {
+        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.hasPrefix("HTTP/") {
+            let status = trimmed.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+            redirecting = [301, 302, 303, 307, 308].contains(status)
+            return true
+        }
+        guard redirecting, let colon = trimmed.firstIndex(of: ":"),
+              trimmed[..<colon].lowercased() == "location" else { return true }
+        let location = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        guard let next = URL(string: location, relativeTo: current)?.absoluteURL else { return true }
+        guard Self.origin(of: next) == origin else {
+            refused = Self.origin(of: next)
+            return false
+        }
+        current = next
+        return true
+    }
 }

@@ -43,6 +43,8 @@ enum Entry {
         signal(SIGPIPE, SIG_IGN)
         do {
             var command = try RBC.parseAsRoot()
+            // A secret given with --param must not stay on show in `ps` while the run lasts.
+            ProcessArguments.hideParameterValues()
             try command.run()
         } catch let code as ExitCode {
             exit(code.rawValue)

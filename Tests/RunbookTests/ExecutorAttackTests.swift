@@ -3,17 +3,19 @@
 // the redactor did not know, and files in a shared directory that try to make rbc write elsewhere.
 
 import Foundation
+@testable import RunbookAnsible
 import RunbookRuntime
 import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A loopback server recording every request's method, raw path, headers and body.
+/// A loopback server recording every request's method, raw path, headers and body; `/go?to=URL`
+/// redirects (307) to URL.
 final class RecordingServer: PythonHTTPServer {
     init() throws {
         try super.init(script: """
-        import http.server, json, sys, time
+        import http.server, json, sys, time, urllib.parse
         log = sys.argv[1]
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -22,6 +24,11 @@ final class RecordingServer: PythonHTTPServer {
                 body = self.rfile.read(length).decode("latin-1") if length else ""
                 with open(log, "a") as f:
                     f.write(json.dumps({"method": self.command, "path": self.path, "headers": [[k, v] for k, v in self.headers.items()], "body": body}) + "\\n")
+                if self.path.startswith("/go?to="):
+                    # A redirect to wherever `to` says (307: the method and body go on).
+                    self.send_response(307); self.send_header("Location", urllib.parse.unquote(self.path[7:]))
+                    self.send_header("Content-Length", "0"); self.end_headers()
+                    return
                 self.send_response(200); self.send_header("Content-Length", "2"); self.end_headers(); self.wfile.write(b"ok")
             do_GET = do_POST = do_PUT = do_DELETE = answer
             def log_message(self, *args): pass
@@ -299,5 +306,161 @@ extension ExecutorAttackTests {
         }
         #expect(step.stderr.contains(#"echo kubectl delete namespace prod\r\e[2K$ kubectl get namespace staging\e[8m\u{202E}x\u{9B}"#), "\(step.stderr)")
         #expect(fixture.read("flags.json").contains(#"prod\r\u001b[2K"#), "the value itself is written as given: \(fixture.read("flags.json"))")
+    }
+}
+
+extension ExecutorAttackTests {
+    // MARK: - Secrets and redirects
+
+    /// libcurl keeps `Authorization` from another host on a redirect, but sends every other header
+    /// (an `X-Api-Key`) and, on a 307, the body: a request carrying a secret follows redirects only
+    /// within its own origin (scheme, host, port).
+    @Test(arguments: ["header", "body", "none"])
+    func aSecretIsNeverRedirectedToAnotherOrigin(_ carrier: String) throws {
+        let first = try RecordingServer()
+        let other = try RecordingServer()
+        defer { first.stop(); other.stop() }
+        let secret = "S3cretTok3n-\(UUID().uuidString.prefix(8).lowercased())"
+        let elsewhere = "http://localhost:\(other.port)/stolen"
+        let sameOrigin = "http://127.0.0.1:\(first.port)/landed"
+        let headers = carrier == "header" ? "{X-Api-Key: \"${{ params.token }}\"}" : "{X-Plain: plain}"
+        let body = carrier == "body" ? "key=${{ params.token }}" : "key=plain"
+        func step(_ id: String, to target: String) -> String {
+            """
+                - id: \(id)
+                  action: http_request
+                  method: POST
+                  url: "http://127.0.0.1:\(first.port)/go?to=\(target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+                  headers: \(headers)
+                  body: "\(body)"
+                  readonly: true
+                  on_failure: continue
+                  timeout: 10s
+
+            """
+        }
+        let fixture = try RunFixture(runbook(step("away", to: elsewhere) + step("home", to: sameOrigin),
+                                             extra: "  params:\n    token: {type: string, secret: true, required: true}\n"))
+        let run = try fixture.rbc(["run", "rb.yaml", "--param", "token=\(secret)", "--force"])
+        let outcomes = try fixture.events().compactMap(\.stepFinished).map(\.outcome)
+        let reached = other.requests()
+        if carrier == "none" {
+            #expect(run.status == 0 && outcomes == [.succeeded, .succeeded], "a request without a secret follows redirects anywhere: \(run.stderr)")
+            #expect(reached.count == 1)
+        } else {
+            #expect(reached.isEmpty, "the secret reached another origin: \(reached)")
+            #expect(outcomes == [.failed, .succeeded], "refused elsewhere, followed within the origin: \(run.stderr)")
+            let reason = try fixture.events().compactMap(\.attemptFinished).first?.reason ?? ""
+            #expect(reason.contains("another origin"), "\(reason)")
+        }
+        #expect(first.requests().filter { ($0["path"] as? String) == "/landed" }.count == 1, "\(first.requests())")
+    }
+}
+
+extension ExecutorAttackTests {
+    /// The playbook's module (`rbc export ansible`) refuses the same redirect when the runtime says
+    /// the request carries a secret, run as ansible-playbook runs it (its own process, arguments in a file).
+    @Test func theAnsibleModuleKeepsASecretInItsOrigin() throws {
+        let bin = try AnsibleExportTests.ansibleBin()
+        let first = try RecordingServer()
+        let other = try RecordingServer()
+        defer { first.stop(); other.stop() }
+        let directory = try TestSupport.temporaryDirectory().path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let module = directory + "/rbc_http_request.py"
+        try AnsibleResources.httpRequestModule.write(toFile: module, atomically: true, encoding: .utf8)
+        let away = "http://127.0.0.1:\(first.port)/go?to=" + ("http://localhost:\(other.port)/stolen".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+        var errors: [String] = []
+        for keep in [true, false] {
+            let arguments: [String: Any] = ["ANSIBLE_MODULE_ARGS": ["url": away, "method": "GET", "headers": ["X-Api-Key": "k"], "timeout_ms": 5000,
+                                                                   "user_agent": "rbc/test", "keep_origin": keep]]
+            try JSONSerialization.data(withJSONObject: arguments).write(to: URL(fileURLWithPath: directory + "/args.json"))
+            let (status, output) = try AnsibleExportTests.run(bin + "/python", [module, directory + "/args.json"], in: directory)
+            #expect(status == 0, "\(output)")
+            let result = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], "\(output)")
+            errors.append(result["error"] as? String ?? "")
+        }
+        #expect(errors.first?.contains("another origin") == true, "\(errors)")
+        #expect(other.requests().count == 1, "only the request without a secret went on: \(other.requests())")
+    }
+}
+
+extension ExecutorAttackTests {
+    // MARK: - Signals while rolling back
+
+    /// A run rolling back after a failure is hit by a hangup (the responder's SSH session dropped) or
+    /// one Ctrl-C: the undo in flight is not ended half-way — every undo completes. Only a second
+    /// SIGINT or SIGTERM asks to skip the rest.
+    @Test(arguments: [SIGHUP, SIGINT])
+    func oneSignalDuringRollbackEndsNoUndo(_ signal: Int32) throws {
+        let undo = { (id: String) in "{action: execute_command, command: \"sleep 1; echo undo-\(id) >> log\", timeout: 20s}" }
+        let fixture = try RunFixture(runbook("""
+            - {id: a, action: execute_command, command: "echo a >> log", timeout: 10s, rollback: \(undo("a"))}
+            - {id: b, action: execute_command, command: "echo b >> log", timeout: 10s, rollback: \(undo("b"))}
+            - {id: c, action: execute_command, command: "exit 1", timeout: 10s, irreversible: "test"}
+
+        """))
+        let process = try fixture.start(["run", "rb.yaml"])
+        #expect(try fixture.waitFor { $0.event == .rollbackStarted }, "the rollback started")
+        usleep(200_000)
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        #expect(fixture.read("log") == "a\nb\nundo-b\nundo-a\n", "every undo ran to its end: \(fixture.read("log"))")
+        let finished = try fixture.events().filter { $0.event == .rollbackFinished }.map(\.outcome)
+        #expect(finished == [.succeeded, .succeeded], "\(finished)")
+    }
+}
+
+extension ExecutorAttackTests {
+    /// Ctrl-C during a step rolls back what completed: an undo that is an HTTP request is sent, not
+    /// cut off at once by the signal that started the rollback.
+    @Test func anHTTPUndoIsSentAfterCtrlC() throws {
+        let server = try RecordingServer()
+        defer { server.stop() }
+        let fixture = try RunFixture(runbook("""
+            - id: open
+              action: execute_command
+              command: "true"
+              timeout: 10s
+              rollback: {action: http_request, method: POST, url: "http://127.0.0.1:\(server.port)/undo", timeout: 10s}
+            - id: slow
+              action: execute_command
+              command: "sleep 30"
+              readonly: true
+              timeout: 60s
+
+        """))
+        let process = try fixture.start(["run", "rb.yaml"])
+        #expect(try fixture.waitFor { $0.processStarted?.step == "slow" }, "the second step runs")
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(server.requests().compactMap { $0["path"] as? String } == ["/undo"], "\(server.requests())")
+        let finished = try fixture.events().filter { $0.event == .rollbackFinished }.map(\.outcome)
+        #expect(finished == [.succeeded], "\(finished)")
+    }
+}
+
+extension ExecutorAttackTests {
+    // MARK: - Secrets in places other users can read
+
+    /// Every local user can read a process's command line (`ps`, /proc/PID/cmdline): while a run
+    /// lasts, rbc's own shows `--param token=***…`, not the value.
+    @Test func aParameterValueIsNotOnShowInTheCommandLine() throws {
+        let secret = "S3cretTok3n-\(UUID().uuidString.prefix(8).lowercased())"
+        let fixture = try RunFixture(runbook("""
+            - id: hold
+              action: execute_command
+              command: "sleep 2"
+              readonly: true
+              timeout: 20s
+
+        """, extra: "  params:\n    token: {type: string, secret: true, required: true}\n    region: {type: string, required: true}\n"))
+        let process = try fixture.start(["run", "rb.yaml", "--param", "token=\(secret)", "--param=region=eu-west-1"])
+        #expect(try fixture.waitFor { $0.processStarted != nil }, "the step runs")
+        let cmdline = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/cmdline", encoding: .utf8)) ?? ""
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(!cmdline.isEmpty && !cmdline.contains(secret) && !cmdline.contains("eu-west-1"), "\(cmdline.replacingOccurrences(of: "\0", with: " "))")
+        #expect(cmdline.contains("token=***") && cmdline.contains("--param=region=***"), "\(cmdline.replacingOccurrences(of: "\0", with: " "))")
     }
 }

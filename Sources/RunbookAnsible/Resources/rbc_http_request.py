@@ -43,6 +43,10 @@ options:
     description: Sent as User-Agent unless the headers hold one.
     type: str
     default: rbc
+  keep_origin:
+    description: The request carries a secret; a redirect to another origin is not followed (rbc run's rule).
+    type: bool
+    default: false
 author: rbc
 """
 
@@ -177,8 +181,9 @@ def connection(parsed, left):
     return http.client.HTTPConnection(parsed.hostname, port, timeout=left)
 
 
-def send(method, url, headers, body, deadline, user_agent, capture):
-    """The request and its redirects; the final answer's status (its body goes to `capture`)."""
+def send(method, url, headers, body, deadline, user_agent, capture, keep_origin=False):
+    """The request and its redirects; the final answer's status (its body goes to `capture`). With
+    `keep_origin` (a secret in a header or the body), a redirect to another origin is refused."""
     first = urllib.parse.urlsplit(url)
     current = first
     for redirects in range(MAX_REDIRECTS + 1):
@@ -208,6 +213,10 @@ def send(method, url, headers, body, deadline, user_agent, capture):
                 if redirects == MAX_REDIRECTS:
                     raise ValueError("Maximum (%d) redirects followed" % MAX_REDIRECTS)
                 following = urllib.parse.urlsplit(urllib.parse.urljoin(urllib.parse.urlunsplit(current), location.strip()))
+                if keep_origin and not same_origin(following, first):
+                    port = following.port or (443 if following.scheme == "https" else 80)
+                    raise ValueError("%s %s: redirected to another origin (%s://%s:%d); not followed, as the request carries a secret"
+                                     % (method, url, following.scheme, (following.hostname or "").lower(), port))
                 current = following._replace(fragment="")
                 if response.status in BODY_DROPPING and body is not None:
                     body = None
@@ -231,6 +240,7 @@ def main():
         "body": {"type": "raw"},
         "timeout_ms": {"type": "int", "required": True},
         "user_agent": {"type": "str", "default": "rbc"},
+        "keep_origin": {"type": "bool", "default": False},
     }, supports_check_mode=False)
     params = module.params
     body = params["body"]
@@ -250,7 +260,8 @@ def main():
     try:
         try:
             result["status"] = send(params["method"], params["url"], params["headers"] or {},
-                                    body.encode("utf-8") if body is not None else None, deadline, params["user_agent"], capture)
+                                    body.encode("utf-8") if body is not None else None, deadline, params["user_agent"], capture,
+                                    bool(params["keep_origin"]))
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
     except (DeadlineReached, TimeoutError):

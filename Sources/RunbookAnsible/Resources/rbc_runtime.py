@@ -1258,6 +1258,8 @@ def prepare(run, current, step, action, prefix, left):
                        "agent": run.state["agent"]}
             if action.get("body") is not None:
                 request["body"] = run.resolve(step, prefix + "body", action["body"])
+            # A secret in a header or the body goes to the origin the runbook names, never where a redirect points.
+            request["keep_origin"] = any(redact(text, run.secrets) != text for text in list(headers.values()) + [request.get("body") or ""])
             encode_url_value(request["url"], "base")
             current["http"] = request
         elif kind in ("send_notification", "create_ticket"):
@@ -1308,7 +1310,7 @@ def prepare_message(run, current, step, action, prefix, left):
                 {"type": "ticket", "title": title, "body": body, "labels": labels, "runbook": run.ir["runbook"]["name"], "step": current["id"]}
     if hook:
         current["webhook"] = {"url": hook["url"], "method": "POST", "headers": {"Content-Type": "application/json"},
-                              "body": json_document(payload), "what": what, "agent": run.state["agent"]}
+                              "body": json_document(payload), "what": what, "agent": run.state["agent"], "keep_origin": False}
     else:
         # No webhook configured: rbc prints it, and the journal keeps it.
         run.event("message", text=text)

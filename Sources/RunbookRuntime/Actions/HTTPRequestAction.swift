@@ -11,9 +11,11 @@ extension Executor {
         var headers: [String: String] = [:]
         for (name, value) in action.headers ?? [:] { headers[name] = try resolve(value, field: "\(fieldPrefix)headers.\(name)", step: step) }
         let body = try action.body.map { try resolve($0, field: fieldPrefix + "body", step: step) }
+        // A secret in a header or the body goes to the origin the runbook names, never where a redirect points.
+        let carriesSecret = (Array(headers.values) + [body ?? ""]).contains { redact($0) != $0 }
         let start = effects.clock.nanoseconds()
         let response = try effects.http.send(method: action.method ?? "GET", url: url, headers: headers, body: body, timeoutMs: timeoutMs, userAgent: userAgent,
-                                           cancelled: { [unowned self] in signalCount > 0 })
+                                           keepingOrigin: carriesSecret, cancelled: { [unowned self] in actionStopped })
         var result = AttemptResult(status: .succeeded, httpStatus: response.status, stdout: response.body,
                                    durationMs: Int((effects.clock.nanoseconds() - start) / 1_000_000))
         result.bodyBytes = response.bodyBytes

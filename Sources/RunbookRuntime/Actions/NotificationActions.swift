@@ -32,7 +32,7 @@ extension Executor {
             return AttemptResult(status: .succeeded, reason: "no webhook configured: printed")
         }
         let response = try effects.http.postJSON(webhook.url, payload(webhook.format), timeoutMs: timeoutMs, userAgent: userAgent,
-                                               cancelled: { [unowned self] in signalCount > 0 })
+                                               cancelled: { [unowned self] in actionStopped })
         guard (200...299).contains(response.status) else {
             return AttemptResult(status: .failed, reason: "\(what): webhook answered HTTP \(response.status)", httpStatus: response.status)
         }
