@@ -626,6 +626,7 @@ extension CheckSession {
         // and a file whose key differs is checked again with those whose bytes changed.
         let historyStart = Clock.now()
         var newHistory: HistorySnapshot?
+        var betterEvidence = false
         if let storedHistory = stored.history {
             let changedFiles = Set(stale)
             // The files' stat data as just verified (changed ones left out, so their states are asked
@@ -648,6 +649,11 @@ extension CheckSession {
             } else if !stale.isEmpty {
                 guard spliceable else { return nil }
                 newHistory = snapshot
+            } else if snapshot.evidence.carriable > storedHistory.evidence.carriable {
+                // Proofs the stored snapshot could not pass on (its stat data was too recent when taken)
+                // are kept, or every later run would ask git for those files' states again.
+                entry.history = snapshot
+                betterEvidence = true
             }
         }
         let historyTime = Clock.since(historyStart)
@@ -656,7 +662,12 @@ extension CheckSession {
                            cache: cache, renderer: renderer, start: start, verifyTime: verifyTime, historyTime: historyTime)
         }
         if stale.isEmpty {
-            if refreshed {
+            if betterEvidence {
+                if refreshed { entry.moment = moment }
+                entry.identity = UInt64.random(in: 1...UInt64.max)
+                entry.changed = []
+                cache.store.put("answer", key, entry.encoded())
+            } else if refreshed {
                 // Stat data checked by content this time is remembered, so the next run trusts it.
                 entry.moment = moment
                 entry.store(in: cache.store, key: key)

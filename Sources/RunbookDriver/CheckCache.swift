@@ -21,8 +21,8 @@ public struct CheckCache: Sendable {
     /// `$XDG_CACHE_HOME/rbc` (`~/.cache/rbc`).
     public static func root(configuration: Configuration, from start: String = FileManager.default.currentDirectoryPath) -> String {
         if configuration.file != nil { return (configuration.directory as NSString).appendingPathComponent(".rbc/cache") }
-        if let repository = try? GitRepository.discover(containing: start) {
-            return (repository.workdir as NSString).appendingPathComponent(".rbc/cache")
+        if let workdir = GitRepository.workdir(containing: start) {
+            return (workdir as NSString).appendingPathComponent(".rbc/cache")
         }
         let environment = ProcessInfo.processInfo.environment
         let base = environment["XDG_CACHE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }

@@ -348,7 +348,7 @@ public enum GitChecks {
         let changesLimit = max(16, files.count / 4)
         var changesMet = 0
         for (workdir, placed) in byRepository.sorted(by: { $0.key < $1.key }) {
-            guard let repository = snapshot.repositories[workdir] else { return nil }
+            guard let repository = try? snapshot.repositories[workdir]?.opened() else { return nil }
             let relatives = placed.map(\.placement.relative)
             // The same relative path twice (a file named by two spellings): `check` keys them apart by path.
             guard Set(relatives).count == relatives.count else { return nil }

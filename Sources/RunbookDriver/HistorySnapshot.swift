@@ -8,7 +8,9 @@
 // and a modified file's text is compared with HEAD's blob. So two runs whose files, configuration,
 // day and snapshots are equal give the same history findings. The snapshot is computed with the
 // same calls the history checks make (`GitChecks.run`: discovery per directory, `RelativePaths`,
-// `GitRepository.states`), so it cannot disagree with them about a file.
+// `GitRepository.states`), so it cannot disagree with them about a file; where `.git` can be read
+// directly with certainty (`GitLocation`: the work tree and HEAD), it is, and libgit2 is opened only
+// for what that cannot answer (`SnapshotRepository`).
 //
 // Asking every file's state costs an index lookup, an `lstat` and a tree lookup per file (a fifth
 // of a warm run of 2,000 files). A later snapshot may take a file's state from the one before
@@ -29,7 +31,7 @@ struct HistorySnapshot: Sendable {
     /// them (not stored: a snapshot read back from the cache has none): what `GitChecks.findingsKeys`
     /// needs to tell which files' history findings a new commit may have changed.
     var placements: [String: Placement] = [:]
-    var repositories: [String: GitRepository] = [:]
+    var repositories: [String: SnapshotRepository] = [:]
     /// Each repository's HEAD commit id as the facts hold it, by work tree (not stored either).
     var heads: [String: String] = [:]
 
@@ -73,6 +75,14 @@ struct HistorySnapshot: Sendable {
         /// The files found clean from their index entry's stat data, with their own stat data taken
         /// before, by path as given.
         var cleanByStat: [String: CleanFile] = [:]
+
+        /// How many files' states a later snapshot can take from this evidence while nothing
+        /// changes: their stat data and their index's were already old when it was taken.
+        var carriable: Int {
+            cleanByStat.values.filter { file in
+                file.stamp.settled(before: taken) && indexes[file.workdir].map { $0.stamp.settled(before: taken) } == true
+            }.count
+        }
     }
 
     /// `current`: the candidates' stat data as the caller just verified them (by path); `previous`:
@@ -80,9 +90,11 @@ struct HistorySnapshot: Sendable {
     static func of(_ paths: [String], current: [String: FileStamp] = [:], previous: Evidence? = nil) -> HistorySnapshot {
         var facts: [String] = []
         var evidence = Evidence(taken: FileStamp.wallClockNanoseconds())
-        var byDirectory: [String: GitRepository?] = [:]
+        evidence.cleanByStat.reserveCapacity(paths.count)
+        var byDirectory: [String: SnapshotRepository?] = [:]
+        var plainConfigurations: [String: Bool] = [:]
         var resolvers: [String: GitRepository.RelativePaths] = [:]
-        var repositories: [String: (repository: GitRepository, files: [(path: String, relative: String)])] = [:]
+        var repositories: [String: (repository: SnapshotRepository, files: [(path: String, relative: String)])] = [:]
         var placed: [(path: String, workdir: String, relative: String)] = []
         /// The earlier clean-by-stat answer for a file, while the file's stat data is unchanged and was old then.
         func unchangedClean(_ path: String) -> Evidence.CleanFile? {
@@ -92,12 +104,12 @@ struct HistorySnapshot: Sendable {
         }
         for path in paths {
             let directory = Self.directory(of: path)
-            let repository: GitRepository?
+            let repository: SnapshotRepository?
             if let known = byDirectory[directory] {
                 repository = known
             } else {
                 do {
-                    repository = try GitRepository.discover(containing: directory.isEmpty ? "." : directory)
+                    repository = try SnapshotRepository.find(containing: directory.isEmpty ? "." : directory, plainConfigurations: &plainConfigurations)
                 } catch {
                     facts.append("unreadable \(path) \(error)")
                     continue
@@ -108,7 +120,7 @@ struct HistorySnapshot: Sendable {
                 facts.append("outside \(path)")
                 continue
             }
-            let resolver = resolvers[repository.workdir] ?? GitRepository.RelativePaths(repository)
+            let resolver = resolvers[repository.workdir] ?? GitRepository.RelativePaths(workdir: repository.workdir)
             resolvers[repository.workdir] = resolver
             // The same regular file as before, by stat data any replacement of its entry changes: no link.
             guard let relative = resolver.relativePath(path, regularFile: unchangedClean(path) != nil) else {
@@ -144,7 +156,9 @@ struct HistorySnapshot: Sendable {
                 // Each file's stat data before its state is read, kept for the files proven clean by it.
                 let before = asked.map { FileStamp.of($0.path) }
                 var cleanByStat: Set<String> = []
-                known.merge(repository.states(of: asked.map(\.relative), cleanByStat: &cleanByStat)) { first, _ in first }
+                let opened = try? repository.opened()
+                let answered = opened?.states(of: asked.map(\.relative), cleanByStat: &cleanByStat) ?? [:]
+                known.merge(answered) { first, _ in first }
                 for (file, stamp) in zip(asked, before) where cleanByStat.contains(file.relative) {
                     if let stamp { evidence.cleanByStat[file.path] = Evidence.CleanFile(workdir: workdir, relative: file.relative, stamp: stamp) }
                 }
@@ -178,7 +192,12 @@ struct HistorySnapshot: Sendable {
             return (path as NSString).deletingLastPathComponent
         }
         let directory = path[..<slash]
-        if directory.utf8.last == UInt8(ascii: "/") || directory.contains("//") { return (path as NSString).deletingLastPathComponent }
+        var previous: UInt8 = 0
+        for byte in directory.utf8 {
+            if byte == UInt8(ascii: "/") && previous == byte { return (path as NSString).deletingLastPathComponent }
+            previous = byte
+        }
+        if previous == UInt8(ascii: "/") { return (path as NSString).deletingLastPathComponent }
         return String(directory)
     }
 
@@ -191,4 +210,49 @@ struct HistorySnapshot: Sendable {
         case .unknown, nil: "unknown"
         }
     }
+}
+
+/// The repository of some snapshotted files: found from `.git` directly where that is certain
+/// (`GitLocation`), and opened with libgit2 only for what that cannot answer (a file's state not
+/// carried over from the last snapshot, a HEAD it cannot read): an unchanged tree then never
+/// starts libgit2. Elsewhere it is libgit2's from the start.
+// @unchecked: `repository` is set at most once, under `lock`; the rest is immutable.
+final class SnapshotRepository: @unchecked Sendable {
+    let workdir: String
+    private let location: GitLocation?
+    private let lock = NSLock()
+    private var repository: GitRepository?
+
+    private init(workdir: String, location: GitLocation?, repository: GitRepository?) {
+        self.workdir = workdir
+        self.location = location
+        self.repository = repository
+    }
+
+    static func find(containing directory: String, plainConfigurations: inout [String: Bool]) throws -> SnapshotRepository? {
+        if let location = GitLocation.find(containing: directory, plainConfigurations: &plainConfigurations) {
+            return SnapshotRepository(workdir: location.workdir, location: location, repository: nil)
+        }
+        return try GitRepository.discover(containing: directory).map { SnapshotRepository(workdir: $0.workdir, location: nil, repository: $0) }
+    }
+
+    /// libgit2's handle, opened on first use from the work tree (where it finds the same `.git`).
+    func opened() throws -> GitRepository? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let repository { return repository }
+        repository = try GitRepository.discover(containing: workdir)
+        return repository
+    }
+
+    func headID() throws -> String? {
+        switch location?.head() {
+        case .commit(let id): return id
+        case .unborn: return nil
+        case nil: return try opened()?.headID()
+        }
+    }
+
+    var indexPath: String? { location?.indexPath ?? (try? opened())??.indexPath }
+    var commonDirectory: String { location?.commonDirectory ?? (try? opened())??.commonDirectory ?? workdir + ".git/" }
 }

@@ -121,8 +121,8 @@ extension Configuration {
     /// `incidents/` beside `.rbc.yaml`, else at the repository's root, else in the working directory.
     public var incidentSettings: IncidentSettings {
         var base = directory
-        if file == nil, let repository = try? GitRepository.discover(containing: FileManager.default.currentDirectoryPath) {
-            base = String(repository.workdir.dropLast(repository.workdir.hasSuffix("/") ? 1 : 0))
+        if file == nil, let workdir = GitRepository.workdir(containing: FileManager.default.currentDirectoryPath) {
+            base = String(workdir.dropLast(workdir.hasSuffix("/") ? 1 : 0))
         }
         let relative = incidents.directory ?? "incidents"
         let path = relative.hasPrefix("/") ? relative : URL(fileURLWithPath: base).appendingPathComponent(relative).standardizedFileURL.path

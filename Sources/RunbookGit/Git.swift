@@ -56,7 +56,10 @@ public struct GitCommitInfo: Sendable, Hashable {
 
     /// The commit's UTC day, `YYYY-MM-DD`. Plain calendar arithmetic (Hinnant's civil_from_days):
     /// a DateFormatter per commit was a sixth of a history check's time.
-    public var date: String {
+    public var date: String { Self.day(time) }
+
+    /// The UTC day, `YYYY-MM-DD`, of a time in seconds since 1970.
+    public static func day(_ time: Int64) -> String {
         let days = time >= 0 ? time / 86_400 : (time - 86_399) / 86_400
         let shifted = days + 719_468
         let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
@@ -116,16 +119,22 @@ public final class GitRepository: @unchecked Sendable {
     public final class RelativePaths {
         private let root: String
         private var directories: [String: String?] = [:]
+        /// The working directory, asked once: `getcwd` per relative path was 3 % of a warm check.
+        private lazy var currentDirectory = FileManager.default.currentDirectoryPath.withTrailingSlash
 
-        public init(_ repository: GitRepository) {
-            root = (Self.resolved(repository.workdir) ?? repository.workdir).withTrailingSlash
+        public convenience init(_ repository: GitRepository) {
+            self.init(workdir: repository.workdir)
+        }
+
+        public init(workdir: String) {
+            root = (Self.resolved(workdir) ?? workdir).withTrailingSlash
         }
 
         /// The path relative to the working directory (symlinks resolved), or nil outside it.
         /// `regularFile`: the caller knows the path names no link (it saw the same regular file
         /// there, by stat data that any replacement of the entry would change), so it is not `lstat`ed.
         public func relativePath(_ path: String, regularFile: Bool = false) -> String? {
-            let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath.withTrailingSlash + path
+            let absolute = path.hasPrefix("/") ? path : currentDirectory + path
             let cut = absolute.lastIndex(of: "/") ?? absolute.startIndex
             let directory = String(absolute[..<cut])
             let name = String(absolute[absolute.index(after: cut)...])

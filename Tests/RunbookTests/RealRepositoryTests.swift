@@ -484,9 +484,39 @@ import Testing
         # Queue backlog
 
         """
-        let run = try Self.run(["portal.md": portal, "own.md": own], ["check", ".", "--no-git", "--no-shellcheck", "--format", "concise"])
+        // rbc's own steps written without `id` or `action` still use rbc's keys: reported, not dropped.
+        let unnamed = """
+        ---
+        severity: P1
+        owner: team-queue
+        steps: [{name: restart, command: kubectl rollout restart deployment/consumer, timeout: 30s, confirm: true}]
+        ---
+        # Consumers stalled
+
+        """
+        // A page template's front matter is no YAML error; a runbook's broken front matter that quotes
+        // an alert's `{{ $labels.pod }}` elsewhere still is.
+        let template = "---\ntitle: {{ .Name }}\nseverity: P3\n---\n# {{ .Name }}\n\n## Mitigation\n\nRestart it.\n"
+        let broken = """
+        ---
+        severity: P1
+        summary: Pod {{ $labels.pod }} restarts
+        steps:
+          - id: restart
+            action: execute_command
+             confirm: true
+            command: kubectl rollout restart deployment/consumer
+        ---
+        # Pod restarts
+
+        """
+        let run = try Self.run(["portal.md": portal, "own.md": own, "unnamed.md": unnamed, "template.md": template, "broken.md": broken],
+                               ["check", ".", "--no-git", "--no-shellcheck", "--format", "concise"])
         #expect(!run.stdout.contains("portal.md"), "\(run.stdout)")
+        #expect(!run.stdout.contains("template.md"), "\(run.stdout)")
         #expect(Self.lines(run, "RB2004").contains { $0.hasPrefix("own.md") && $0.contains("`action`") }, "\(run.stdout)")
+        #expect(Self.lines(run, "RB2004").contains { $0.hasPrefix("unnamed.md") }, "\(run.stdout)")
+        #expect(Self.lines(run, "RB1001").contains { $0.hasPrefix("broken.md") }, "\(run.stdout)")
     }
 
     /// A table of contents links `#pull-request-process`, and `## Pull Request Process` is right there

@@ -222,13 +222,15 @@ public enum MarkdownRunbookParser {
     /// Front-matter keys that only matter to running the page.
     static let stepListKeys: Set<String> = ["steps", "post_runbook", "rollback"]
 
-    /// A list of mappings none of which has an `id` or an `action`, the two keys every step of rbc's
-    /// has: what a documentation portal or checklist tool keeps in the page's front matter.
+    /// A list of mappings none of which has a key only rbc's steps have (`id`, `action`, `timeout`,
+    /// `confirm`, `readonly`, `on_failure`…): what a documentation portal or checklist tool keeps in
+    /// the page's front matter. A step of rbc's that lacks its `id` or `action` still uses one of the
+    /// others, and is reported for what it lacks.
     static func isAnotherToolsStepList(_ value: YAMLNode) -> Bool {
         guard let items = value.sequenceItems, !items.isEmpty else { return false }
         return items.allSatisfy { item in
             guard let pairs = item.mappingPairs else { return false }
-            return !pairs.contains { ["id", "action"].contains($0.key.scalarValue) }
+            return !pairs.contains { $0.key.scalarValue.map(executionLabelKeys.contains) ?? false }
         }
     }
 
@@ -454,7 +456,7 @@ private struct Builder {
         let (parsed, diagnostics) = readEmbeddedYAML(content)
         // A site generator's page template (Hugo's archetypes, Jekyll, Jinja, cookiecutter) is YAML
         // only once `{{ … }}` / `{% … %}` are filled: what it will say is not known, so it is no error.
-        if diagnostics.contains(where: { $0.severity == .error }), Self.holdsTemplateTags(file.slice(content)) { return nil }
+        if diagnostics.contains(where: { $0.severity == .error && breaksAtTemplateTag($0) }) { return nil }
         bag.append(contentsOf: diagnostics)
         guard let root = parsed else { return nil }
         if root.scalarKind == .null { return nil }
@@ -475,6 +477,16 @@ private struct Builder {
         let (root, diagnostics) = readEmbeddedYAML(range)
         bag.append(contentsOf: diagnostics)
         return root
+    }
+
+    /// Whether a YAML error is the template's doing: its line, or the line before (where libyaml's
+    /// "expected key" points past the value that broke), holds a `{{ … }}` / `{% … %}`. Front matter
+    /// whose `summary:` quotes `{{ $labels.pod }}` and whose steps are mis-indented is a runbook with
+    /// an error, reported as one.
+    func breaksAtTemplateTag(_ diagnostic: Diagnostic) -> Bool {
+        guard let range = diagnostic.range else { return false }
+        let line = file.lineIndex(of: range.start) + 1
+        return [line - 1, line].contains { $0 >= 1 && $0 <= file.lineCount && Self.holdsTemplateTags(file.lineText($0)) }
     }
 
     /// `{{ … }}` or `{% … %}` of a template language, not rbc's `${{ … }}`.
