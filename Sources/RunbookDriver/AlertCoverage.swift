@@ -265,8 +265,10 @@ public struct AlertIndex: Sendable {
         let document = YAMLReader.readAll(file)
         if !document.diagnostics.isEmpty {
             let alertLines = RuleFileText.alertNameRanges(file)
-            if RuleFileText.hasTemplateLines(file) {
-                templates.append(TemplatedRuleFile(file: file, range: alertLines.first ?? .at(0), alertNames: alertLines.map(file.slice)))
+            // A file named itself is the rule check's whatever it holds: its syntax errors are reported.
+            if !named && RuleFileText.hasTemplateLines(file) {
+                let names = alertLines.map { RuleFileText.unquoted(file.slice($0)) }.filter { !$0.contains("{{") }
+                templates.append(TemplatedRuleFile(file: file, range: alertLines.first ?? .at(0), alertNames: names, alertCount: alertLines.count))
                 return []
             }
             guard named || !alertLines.isEmpty else { return [] }
@@ -456,12 +458,68 @@ struct LinkResolver {
 
 /// What a rule file's text shows before (or without) parsing it.
 enum RuleFileText {
-    /// Whether a line starts with a template action (`{{- if .Values.x }}`, `{{ end }}`,
-    /// `{{ toYaml . | indent 4 }}`): YAML starts no line with `{{`, Helm's and Go's templates do.
-    /// Asked only of files that do not parse, so a `{{ range }}` line inside a rule's block scalar
-    /// of a file that parses changes nothing.
+    /// Whether a line where YAML structure would be starts with a template action (`{{- if .Values.x }}`,
+    /// `{{ end }}`, `{{ toYaml . | indent 4 }}`): YAML starts no such line with `{{`, Helm's templates do.
+    /// Lines of a block scalar (`description: |` and the lines indented deeper than its key) are text,
+    /// where a Prometheus rule's own `{{ $labels.instance }} is down` is at home; so is a `{{ … }}`
+    /// line that is no action (a continued plain scalar): neither makes a file that does not parse a template.
     static func hasTemplateLines(_ file: SourceFile) -> Bool {
-        lines(file).contains { line in line.dropFirst(indentation(line)).starts(with: Array("{{".utf8)) }
+        var blockKeyColumn: Int?
+        for line in lines(file) {
+            let indent = indentation(line)
+            let rest = line.dropFirst(indent)
+            let blank = rest.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }
+            if let column = blockKeyColumn {
+                if blank || indent > column { continue }
+                blockKeyColumn = nil
+            }
+            if rest.starts(with: Array("{{".utf8)) {
+                if isTemplateAction(String(decoding: rest.dropFirst(2), as: UTF8.self)) { return true }
+                continue
+            }
+            blockKeyColumn = blockScalarKeyColumn(rest, indent: indent)
+        }
+        return false
+    }
+
+    /// Whether the text after a line's `{{` is a Helm action rather than a value: `{{-`, a control
+    /// word, an `include`/`toYaml`/`tpl` pipeline, a comment, a variable assignment or chart values.
+    private static func isTemplateAction(_ text: String) -> Bool {
+        if text.hasPrefix("-") || text.hasPrefix("/*") { return true }
+        let body = text.drop { $0 == " " || $0 == "\t" }
+        let word = body.prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "$" }
+        let actions: Set<Substring> = ["if", "else", "end", "range", "with", "define", "include", "template", "block", "toYaml", "tpl"]
+        if actions.contains(word) { return true }
+        if word.hasPrefix(".Values.") || word.hasPrefix(".Release.") || word.hasPrefix(".Chart.") { return true }
+        return word.hasPrefix("$") && body.dropFirst(word.count).drop { $0 == " " }.hasPrefix(":=")
+    }
+
+    /// The column whose deeper lines belong to the block scalar this line opens (`key: |`, `- key: >-`,
+    /// `- |`), nil when it opens none.
+    private static func blockScalarKeyColumn(_ rest: ArraySlice<UInt8>, indent: Int) -> Int? {
+        var text = Substring(String(decoding: rest, as: UTF8.self))
+        if let comment = text.range(of: " #") { text = text[..<comment.lowerBound] }
+        while let last = text.last, last == " " || last == "\t" || last == "\r" { text = text.dropLast() }
+        let indicators = text.reversed().prefix { "-+0123456789".contains($0) }.count
+        let head = text.dropLast(indicators)
+        guard let last = head.last, last == "|" || last == ">" else { return nil }
+        let before = head.dropLast()
+        var column = indent
+        var item = Substring(before)
+        while item.hasPrefix("- ") || item == "-" {
+            let dropped = item.dropFirst().prefix { $0 == " " }.count + 1
+            item = item.dropFirst(dropped)
+            column += dropped
+        }
+        if item.isEmpty { return indent }
+        return item.hasSuffix(": ") || item.hasSuffix(":\t") ? column : nil
+    }
+
+    /// A plain or quoted scalar's text (`"Foo"` and `'Foo'` are `Foo`).
+    static func unquoted(_ text: String) -> String {
+        guard text.count >= 2, let first = text.first, first == "\"" || first == "'", text.last == first else { return text }
+        let inner = String(text.dropFirst().dropLast())
+        return first == "'" ? inner.replacingOccurrences(of: "''", with: "'") : inner
     }
 
     /// The names of `alert: Name` / `- alert: Name` lines, read without parsing (the file does not parse).
@@ -477,7 +535,9 @@ enum RuleFileText {
             let value = rest.dropFirst(key.count)
             let name = value.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
             guard let first = name.first, first != UInt8(ascii: "#"), first != UInt8(ascii: "\r") else { continue }
-            let end = name.firstIndex { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "#") } ?? name.endIndex
+            var end = name.firstIndex { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "#") } ?? name.endIndex
+            // A quoted name runs to its closing quote, spaces and all.
+            if first == UInt8(ascii: "\"") || first == UInt8(ascii: "'"), let close = name.dropFirst().firstIndex(of: first) { end = close + 1 }
             ranges.append(SourceRange(start: offset + (name.startIndex - line.startIndex), end: offset + (end - line.startIndex)))
         }
         return ranges

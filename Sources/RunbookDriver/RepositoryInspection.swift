@@ -100,8 +100,8 @@ public struct RepositoryInspection: Sendable {
         inspection.ruleFiles = first.ruleFiles.map(inspection.relative)
         inspection.ruleDirectories = groupedDirectories(inspection.ruleFiles).map(\.name)
         inspection.alertCount = first.alerts.count
-        inspection.templatedRuleDirectories = groupedDirectories(first.templatedRuleFiles.filter { !$0.alertNames.isEmpty }.map { inspection.relative($0.file.path) })
-        inspection.templatedRuleAlerts = first.templatedRuleFiles.map(\.alertNames.count).reduce(0, +)
+        inspection.templatedRuleDirectories = groupedDirectories(first.templatedRuleFiles.filter { $0.alertCount > 0 }.map { inspection.relative($0.file.path) })
+        inspection.templatedRuleAlerts = first.templatedRuleFiles.map(\.alertCount).reduce(0, +)
         var keyCounts: [String: Int] = [:]
         for alert in first.alerts { for key in Set(alert.runbookKeys) { keyCounts[key, default: 0] += 1 } }
         inspection.annotations = keyCounts.map { Count(name: $0.key, count: $0.value) }

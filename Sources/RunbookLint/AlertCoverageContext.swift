@@ -58,13 +58,16 @@ public struct TemplatedRuleFile: Sendable {
     public let file: SourceFile
     /// The first `alert:` name in it (the file's start when it has none).
     public let range: SourceRange
-    /// The names of its `alert:` lines, read without parsing.
+    /// The names of its `alert:` lines, read without parsing, unquoted; names that are templates themselves left out.
     public let alertNames: [String]
+    /// How many `alert:` lines it has, templated names included.
+    public let alertCount: Int
 
-    public init(file: SourceFile, range: SourceRange, alertNames: [String]) {
+    public init(file: SourceFile, range: SourceRange, alertNames: [String], alertCount: Int? = nil) {
         self.file = file
         self.range = range
         self.alertNames = alertNames
+        self.alertCount = alertCount ?? alertNames.count
     }
 }
 

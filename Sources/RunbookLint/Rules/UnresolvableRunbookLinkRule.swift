@@ -46,7 +46,7 @@ struct UnresolvableRunbookLinkRule: AlertCoverageRule {
         }
         let files = directories.sorted { $0.key < $1.key }.compactMap { directory, members -> PlacedFinding? in
             let members = members.sorted { $0.file.path < $1.file.path }
-            let alerts = members.map(\.alertNames.count).reduce(0, +)
+            let alerts = members.map(\.alertCount).reduce(0, +)
             guard let first = members.first, alerts > 0 else { return nil }
             let shown = directory.isEmpty ? "." : directory
             let subject = members.count == 1 ? "1 rule file in \(shown) is a template" : "\(members.count) rule files in \(shown) are templates"
