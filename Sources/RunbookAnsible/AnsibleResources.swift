@@ -729,6 +729,10 @@ class StoreLock:
                 reason = "it is a symbolic link, which rbc does not write through; remove it" if error.errno == errno.ELOOP else error.strerror
                 raise StoreFailure("cannot lock %s: %s: %s" % (self.target, self.path, reason)) from None
             status = os.fstat(descriptor)
+            if stat.S_ISREG(status.st_mode) and status.st_nlink == 0:
+                # No link left: the holder before removed the file between our open and this look; open again.
+                os.close(descriptor)
+                continue
             if not stat.S_ISREG(status.st_mode) or status.st_nlink != 1:
                 os.close(descriptor)
                 raise StoreFailure("cannot lock %s: %s is not a file of its own (a hard link or a special file); remove it" % (self.target, self.path))
