@@ -488,12 +488,13 @@ public enum StoreLocks {
                 throw ConfigStore.Failure(description: "cannot lock \(target): \(path): \(reason)")
             }
             var file = stat()
+            let looked = fstat(descriptor, &file) == 0 && file.st_mode & S_IFMT == S_IFREG
             // No link left: the holder before removed the file between our open and this look; open again.
-            if fstat(descriptor, &file) == 0, file.st_mode & S_IFMT == S_IFREG, file.st_nlink == 0 {
+            if looked, file.st_nlink == 0 {
                 close(descriptor)
                 continue
             }
-            guard fstat(descriptor, &file) == 0, file.st_mode & S_IFMT == S_IFREG, file.st_nlink == 1 else {
+            guard looked, file.st_nlink == 1 else {
                 close(descriptor)
                 throw ConfigStore.Failure(description: "cannot lock \(target): \(path) is not a file of its own (a hard link or a special file); remove it")
             }

@@ -241,7 +241,7 @@ struct UnexplainedVariableRule: LintRule {
                 let language = trimmed.dropFirst(marks.count).drop { $0 == " " || $0 == "{" || $0 == "." }
                     .prefix { !$0.isWhitespace && $0 != "}" && $0 != "," }.lowercased()
                 fenceShowsCommands = language.isEmpty || MarkdownRunbookParser.shellLanguages.contains(language)
-                session = ["console", "shell-session", "shellsession"].contains(language) ? [] : nil
+                session = MarkdownRunbookParser.sessionLanguages.contains(language) ? [] : nil
                 continue
             }
             out.append(line)

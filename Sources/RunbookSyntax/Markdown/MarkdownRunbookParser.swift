@@ -122,7 +122,7 @@ public enum MarkdownRunbookParser {
 
     public static let shellLanguages: Set<String> = ["bash", "sh", "shell", "console", "zsh", "shell-session", "shellsession", "ksh"]
     /// Fences that show a terminal: commands behind `$ ` or `# ` prompts, everything else output.
-    static let sessionLanguages: Set<String> = ["console", "shell-session", "shellsession"]
+    public static let sessionLanguages: Set<String> = ["console", "shell-session", "shellsession"]
 
     /// A shell fence split into what is typed and what was printed. In session fences (`console`)
     /// lines behind `$ ` or `# ` are commands and the rest output; with no prompt at all the fence
