@@ -556,6 +556,24 @@ import Testing
                 "nothing outside the repository is read (its headings for the anchor, or as a runbook): \(run.stdout)")
     }
 
+    /// A repository browser's URL names one path (`…/blob/main/docs/runbooks/HighErrors.md`): a page
+    /// elsewhere with the same name (`docs/runbooks/app/HighErrors.md`) is not it, so `rbc init` maps
+    /// no site from it that would make the dead links look alive.
+    @Test func initMapsNoBrowserURLToAnotherPath() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let page = "# Page\n\n## Meaning\n\nText.\n\n## Mitigation\n\nRestart it.\n"
+        var rules = "groups:\n  - name: g\n    rules:\n"
+        for name in ["HighErrors", "HighCost"] {
+            rules += "      - alert: \(name)\n        expr: up == 0\n        annotations:\n          runbook_url: https://github.com/acme/ops/blob/main/docs/runbooks/\(name).md\n"
+        }
+        try Self.write(["docs/runbooks/app/HighErrors.md": page, "docs/runbooks/app/HighCost.md": page, "rules/all.yaml": rules], in: dir)
+        let initialised = try TestSupport.rbc(["init", "--stdout"], in: dir.path)
+        #expect(initialised.status == 0, "\(initialised.stderr)")
+        #expect(!initialised.stdout.contains("- base_url:"), "\(initialised.stdout)")
+        #expect(initialised.stdout.contains("https://github.com  2 links"), "\(initialised.stdout)")
+    }
+
     /// Links that another tool fills before Prometheus ever sees them — Go templates with other
     /// delimiters (`[[ .RunbookURL ]]`), envsubst's `${RUNBOOK_BASE}`, an unrendered Jsonnet or Python
     /// `%(base)s` — are not paths: one note per template (anchors aside), never a dead link. `rbc init`
