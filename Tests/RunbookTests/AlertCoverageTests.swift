@@ -507,6 +507,25 @@ import Testing
         ], "\(run.stdout)")
     }
 
+    /// One missing page linked by many alerts of a file, each at its own anchor (`dora.md#lead-time-high`,
+    /// `dora.md#rework-rate-high`), is one finding with the number of alerts, not one per anchor.
+    @Test func aMissingPageIsOneFindingPerFileWhateverTheAnchors() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var rules = "groups:\n  - name: g\n    rules:\n"
+        for name in ["LeadTimeHigh", "ReworkRateHigh", "ReworkRateCritical"] {
+            rules += "      - alert: \(name)\n        expr: up == 0\n        annotations:\n          runbook_url: docs/runbooks/dora.md#\(name.lowercased())\n"
+        }
+        rules += "      - alert: Other\n        expr: up == 0\n        annotations:\n          runbook_url: docs/runbooks/other.md\n"
+        try Self.write(["docs/runbooks/health.md": "# Health\n\n## Mitigation\n\nRestart it.\n", "rules/dora.yaml": rules], in: dir)
+        let run = try TestSupport.rbc(["check", "docs", "--alerts", "rules", "--no-git", "--format", "concise"], in: dir.path)
+        let dead = run.stdout.split(separator: "\n").map(String.init).filter { $0.contains("RB023") }
+        #expect(dead == [
+            "rules/dora.yaml:7:24: error[RB023] runbook_url of alert `LeadTimeHigh` is dead: no runbook at docs/runbooks/dora.md under . (3 alerts in this file link this page, by 3 anchors or spellings)",
+            "rules/dora.yaml:19:24: error[RB023] runbook_url of alert `Other` is dead: no runbook at docs/runbooks/other.md under .",
+        ], "\(run.stdout)")
+    }
+
     /// A relative link that climbs out of the repository (`../../secret/page.md`, `../../../etc/passwd`)
     /// is never followed, nor a page whose symbolic link leads out: the page outside is not found,
     /// listed or read (for the anchor's headings), and one note says so per link. A link that
