@@ -165,7 +165,11 @@ public enum CommandAnalysis {
                 if !words.isEmpty { words.removeFirst() } // the duration
             } else if name == "xargs" {
                 words.removeFirst()
-                while let flag = words.first, flag.text.hasPrefix("-") { words.removeFirst() }
+                while let flag = words.first, flag.text.hasPrefix("-") {
+                    words.removeFirst()
+                    // `-n 50`, `-L 1`, `-I {}`, `-P 4`: the value is the next word, not the command.
+                    if ["-n", "-L", "-I", "-P", "-s", "-d", "-E", "-a"].contains(flag.text), !words.isEmpty { words.removeFirst() }
+                }
             } else {
                 break
             }

@@ -103,7 +103,8 @@ public struct PageOutline: Sendable {
         guard node.endLine >= last else { return nil }
         let closing = file.lineText(node.endLine).trimmingWhitespace()
         if node.endLine > node.startLine, closing.count >= length, closing.allSatisfy({ $0 == marker }) { return nil }
-        guard swallowsMarkdown(file, after: node.startLine) else { return nil }
+        guard swallowsMarkdown(file, after: node.startLine)
+              || (holdsCode(language: node.fenceInfo ?? "") && swallowsProse(file, after: node.startLine)) else { return nil }
         let line = file.lineRange(node.startLine)
         let start = line.start + (file.lineText(node.startLine).utf8.count - file.lineText(node.startLine).drop { $0 == " " }.utf8.count)
         return SourceRange(start: start, end: line.end)
@@ -131,6 +132,82 @@ public struct PageOutline: Sendable {
             return false
         }
     }
+
+    /// Fences whose language says they hold what a reader reads rather than code: no language, plain
+    /// text, Markdown, output and transcripts (whose output is any text, sentences included).
+    static let readableLanguages: Set<String> = [
+        "", "text", "txt", "plain", "plaintext", "markdown", "md", "output", "log", "logs", "none", "nohighlight", "email", "mail",
+        "console", "shell-session", "shellsession", "terminal",
+    ]
+
+    /// Whether a fence's language is code (shell, PowerShell, YAML, SQL…): a sentence or a numbered
+    /// list inside it is not the author's code. A message template or command output in a `text` or
+    /// unlabelled fence may well be sentences and lists.
+    static func holdsCode(language info: String) -> Bool {
+        let language = info.split(whereSeparator: { $0 == " " || $0 == "{" || $0 == "," }).first.map { String($0).lowercased() } ?? ""
+        return !readableLanguages.contains(language)
+    }
+
+    /// Whether the lines a code fence left open runs over hold prose: a numbered list item
+    /// (`1. Check the pods are ready.`; `1)` is as often a shell `case` pattern) or a paragraph's first line, after a blank line, that reads as
+    /// a sentence (five words or more, a capitalised first word that is no `Key:` label, half of
+    /// them or more in lower case, nothing but words, numbers and code spans). Commands, comments,
+    /// SQL in capitals and `Get-Item -Path` never read so; indented lines (a commit message in
+    /// `git log` output, a list's continuation) are not paragraphs.
+    static func swallowsProse(_ file: SourceFile, after opening: Int) -> Bool {
+        guard opening < file.lineCount else { return false }
+        let fenceIndent = indentation(file.lineText(opening))
+        var previousBlank = false
+        for number in opening + 1...file.lineCount {
+            let raw = file.lineText(number)
+            let line = raw.trimmingWhitespace()
+            defer { previousBlank = line.isEmpty }
+            guard !line.isEmpty, !raw.hasPrefix("\t"), indentation(raw) <= fenceIndent + 3 else { continue }
+            let digits = line.prefix { $0.isASCII && $0.isNumber }.count
+            if (1...2).contains(digits), line.dropFirst(digits).first == ".",
+               line.dropFirst(digits + 1).first == " " {
+                let words = proseWords(String(line.dropFirst(digits + 2)))
+                if let words, words.count >= 3, words[0].first?.isLetter == true { return true }
+                continue
+            }
+            guard previousBlank, let words = proseWords(line), words.count >= 5 else { continue }
+            let first = words[0]
+            guard first.first?.isUppercase == true, !first.hasSuffix(":"),
+                  first.count == 1 || !first.dropFirst().allSatisfy({ !$0.isLetter || $0.isUppercase }) else { continue }
+            if words.filter({ $0.first?.isLowercase == true }).count * 2 >= words.count { return true }
+        }
+        return false
+    }
+
+    /// The words of a line of prose, code spans counted as one lower-case word; nil when any word is
+    /// something else (an option, a path, a variable, an assignment, a quoted argument).
+    static func proseWords(_ line: String) -> [String]? {
+        var text = ""
+        var inCode = false
+        for character in line {
+            if character == "`" {
+                if !inCode { text += "code" }
+                inCode.toggle()
+            } else if !inCode {
+                text.append(character)
+            }
+        }
+        guard !inCode else { return nil }
+        var words: [String] = []
+        for token in text.split(separator: " ") {
+            let leading: Set<Character> = ["(", "\"", "*", "_", "“"]
+            let trailing: Set<Character> = [")", "\"", "*", "_", ".", ",", ":", ";", "!", "?", "”"]
+            var word = Substring(token)
+            while let first = word.first, leading.contains(first) { word = word.dropFirst() }
+            let core = word.reversed().drop { trailing.contains($0) }
+            guard let head = core.last, head.isLetter || head.isNumber,
+                  core.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "'" || $0 == "’" || $0 == "-" }) else { return nil }
+            words.append(String(word))
+        }
+        return words
+    }
+
+    static func indentation(_ line: String) -> Int { line.prefix { $0 == " " }.count }
 
     /// The byte offset after a `---` … `---` front matter block at the top, or 0.
     static func frontMatterEnd(_ file: SourceFile) -> Int {

@@ -54,8 +54,11 @@ import Testing
     // MARK: - Restarts
 
     /// kubevirt/monitoring's pages restart pods and force a leader re-election with `kubectl delete`
-    /// (the controller recreates them); a warning on each asked for words nobody would write. Deleting
-    /// every pod, forcing one off its node, other kinds and deletes from a file are still reported.
+    /// (the controller recreates them), name the pod as a placeholder the step's words call a pod, and
+    /// clean up failed pods through `… -o name | xargs kubectl delete`; a warning on each asked for
+    /// words nobody would write. Deleting every pod (of a namespace, or running ones everywhere),
+    /// forcing one off its node, other kinds (named, in a placeholder, or listed by the `get` that
+    /// feeds xargs) and deletes from a file are still reported.
     @Test func deletingPodsToRestartThemIsNotDestruction() throws {
         func fence(_ lead: String, _ command: String) -> String { "\(lead)\n\n```bash\n\(command)\n```\n\n" }
         let restarts = [
@@ -63,6 +66,13 @@ import Testing
             fence("Alternatively, restart the affected pods:", "$ kubectl -n $NAMESPACE delete pod -l kubevirt.io=virt-controller"),
             fence("Run this to restart it:", "kubectl delete po/web-0 pods/web-1 --wait=false"),
             fence("Remove old events:", "oc delete events --field-selector reason=BackOff"),
+            fence("If the handler cannot reach the API server, delete the pod to force a restart:", "$ kubectl delete -n $NAMESPACE <virt-handler>"),
+            fence("Clean up failed launchers:",
+                  "$ kubectl get pods -A -l app=launcher --field-selector=status.phase=Failed -o name | xargs -r -n 50 kubectl delete"),
+            fence("Remove evicted pods:", "kubectl get pods -A | grep Evicted | awk '{print $2 \" -n \" $1}' | xargs -L 1 kubectl delete pod"),
+            fence("Restart the API's pods:", "kubectl get pods -n web -o name | grep api |\n  xargs kubectl delete"),
+            fence("Clean up failed pods everywhere:", "kubectl delete pods -A --field-selector=status.phase=Failed"),
+            fence("Look, then restart the stuck one:", "kubectl get pods -A\nkubectl delete pod web-0 -n web"),
         ]
         let destructive = [
             fence("Restart everything:", "kubectl delete pods --all -A"),
@@ -71,6 +81,12 @@ import Testing
             fence("Remove the claim:", "kubectl delete pvc data-db-0"),
             fence("Remove both:", "kubectl delete pod,pvc -l app=db"),
             fence("Remove what the file holds:", "kubectl delete -f app.yaml"),
+            fence("Remove it:", "kubectl delete -n $NAMESPACE <deployment>"),
+            fence("Delete the claim of the pod:", "kubectl delete -n db <pvc-name>"),
+            fence("Start over:", "kubectl get pods -n web -o name | xargs kubectl delete"),
+            fence("Start over everywhere:", "kubectl get pods -A -l app=web -o name | xargs -n 1 kubectl delete"),
+            fence("Clean up old claims:", "kubectl get pvc -n db -o name | grep old | xargs kubectl delete"),
+            fence("List, then remove the namespace:", "kubectl get pods -A\nkubectl delete ns web"),
         ]
         let restartPage = Self.page + "## Mitigation\n\n" + restarts.joined()
         let destructivePage = Self.page + "## Mitigation\n\n" + destructive.joined()
@@ -595,5 +611,57 @@ import Testing
         #expect(shellcheck.count == 2, "\(run.stdout)")
         #expect(shellcheck.contains { $0.contains("SC2062") && $0.contains("page.md:29:") }, "\(run.stdout)")
         #expect(shellcheck.contains { $0.contains("SC1073") && $0.contains("page.md:35:") }, "\(run.stdout)")
+    }
+
+    // MARK: - Fences left open
+
+    /// A code fence left open runs to the end of the page; when what it swallows is the page's own
+    /// prose (plain paragraphs, a numbered list of what to do next) the reader sees the steps as
+    /// part of the command: RB033. A script pasted last, or output in a console or unlabelled fence
+    /// whose last lines are sentences the program printed, shows as its author meant: not reported.
+    @Test func aFenceLeftOpenOverProseIsReported() throws {
+        let fence = "```"
+        let paragraphs = Self.page + """
+        ## Mitigation
+
+        \(fence)shell
+        systemctl restart consumer
+
+        Then watch the consumer's log for a few minutes before you close the incident.
+
+        The backlog drains on its own once the consumers are back.
+        """
+        let numbered = Self.page + """
+        ## Mitigation
+
+        \(fence)yaml
+        replicas: 3
+
+        1. Apply it with the usual pipeline.
+        2. Wait for the rollout.
+        """
+        let output = Self.page + """
+        Check the consumers:
+
+        \(fence)
+        $ kubectl get pods
+
+        No resources found in the default namespace.
+        """
+        let script = Self.page + """
+        Run it:
+
+        \(fence)sh
+        # Restart every consumer
+        for unit in consumer-a consumer-b; do
+
+          systemctl restart "$unit"
+        done
+        """
+        let run = try Self.run(["paragraphs.md": paragraphs, "numbered.md": numbered, "output.md": output, "script.md": script],
+                               ["check", ".", "--no-git", "--no-shellcheck", "--format", "concise"])
+        let unclosed = Self.lines(run, "RB033")
+        #expect(unclosed.count == 2, "\(run.stdout)")
+        #expect(unclosed.contains { $0.hasPrefix("paragraphs.md:12:1") } && unclosed.contains { $0.hasPrefix("numbered.md:12:1") }, "\(run.stdout)")
     }
 }

@@ -15,7 +15,11 @@ struct DestructiveUnconfirmedRule: LintRule {
         parameter deletes the wrong thing. `confirm: true` makes rbc show the exact command and wait \
         for approval. On a page for people, where rbc asks nobody, the page itself must warn: a \
         destructive command is reported (as a warning) unless the step's text says so — "warning", \
-        "caution", "irreversible", "make sure", "double-check"…
+        "caution", "irreversible", "make sure", "double-check"… There, deleting pods, leases or events \
+        by name or selector restarts them (their controller recreates them), and deleting pods that no \
+        longer run (`--field-selector=status.phase=Failed`, `… | grep Evicted | xargs kubectl delete`) \
+        cleans up: neither is reported. Deleting every pod, forcing one off its node (`--force`, \
+        `--grace-period=0`) or any other kind is.
         """,
         triggering: [
             .steps("""
@@ -97,6 +101,12 @@ struct DestructiveUnconfirmedRule: LintRule {
             kubectl -n prod delete pod -l app=api
             kubectl -n prod delete lease/api-leader
             ```
+
+            Clean up the pods that failed:
+
+            ```sh
+            kubectl get pods -A --field-selector=status.phase=Failed -o name | xargs kubectl delete
+            ```
             """, markdown: true),
         ])
 
@@ -137,47 +147,149 @@ struct DestructiveUnconfirmedRule: LintRule {
 
     /// Kinds whose objects a controller recreates: deleting them restarts rather than destroys.
     static let recreatedKinds: Set<String> = ["pod", "pods", "po", "lease", "leases", "event", "events", "ev"]
+    /// Kinds a placeholder may name that are not recreated (`<deployment>`, `<pvc-name>`).
+    static let lastingKinds: Set<String> = [
+        "deployment", "deploy", "statefulset", "sts", "daemonset", "ds", "namespace", "ns", "pvc", "pv", "volume", "claim",
+        "persistentvolumeclaim", "persistentvolume", "secret", "configmap", "cm", "service", "svc", "node", "job", "cronjob",
+        "crd", "ingress", "replicaset", "rs", "release", "cluster", "database", "db", "bucket",
+    ]
     /// `kubectl` options that take a value as the next word (before or after the verb).
     static let kubectlValueOptions: Set<String> = [
         "-n", "--namespace", "-l", "--selector", "--field-selector", "--context", "--cluster", "--kubeconfig", "--user",
-        "-s", "--server", "--timeout", "-o", "--output", "--cascade", "--wait", "--as", "--as-group", "--token",
+        "-s", "--server", "--timeout", "-o", "--output", "--cascade", "--wait", "--as", "--as-group", "--token", "--grace-period",
     ]
-    /// Options that make a delete reach further than a restart: every object, other namespaces, from a
-    /// file whose kinds the page does not show, or forced without waiting for the pod to stop.
-    static let kubectlWideOptions: Set<String> = ["--all", "-A", "--all-namespaces", "--force", "-f", "--filename", "-k", "--kustomize", "-R", "--recursive"]
+    /// Options that make a delete reach further than a restart: from a file whose kinds the page does
+    /// not show, or forced without waiting for the pod to stop.
+    static let kubectlForcedOptions: Set<String> = ["--force", "-f", "--filename", "-k", "--kustomize", "-R", "--recursive"]
+    /// Options that reach every object of the kind, or every namespace.
+    static let kubectlWideOptions: Set<String> = ["--all", "-A", "--all-namespaces"]
+    /// Pod states (as `kubectl get pods` prints them) of pods that no longer run: cleaning them up
+    /// stops nothing.
+    static let finishedStates = ["evicted", "failed", "error", "completed", "succeeded", "oomkilled", "crashloopbackoff", "terminating",
+                                 "unknown", "containerstatusunknown", "imagepullbackoff", "errimagepull", "shutdown", "nodelost", "outofcpu",
+                                 "outofmemory", "nodeaffinity"]
 
-    /// Whether every `kubectl`/`oc delete` in the command only deletes pods, leases or events, one by
-    /// name or by selector, without `--all`, `-A`, `--force` or `--grace-period=0`.
-    static func onlyRestarts(_ command: String) -> Bool {
-        var sawDelete = false
-        for simple in CommandAnalysis.commands(command) where ["kubectl", "oc"].contains(simple.program) {
-            let arguments = simple.arguments
+    /// What one `kubectl`/`oc` command says about the objects it reaches.
+    struct KubectlReach {
+        var verb: String?
+        /// The kinds named (`pod`, `pod,pvc`, `po/web-0`); nil when the only object named is a
+        /// placeholder the reader fills in (`<virt-handler>`, `$POD`).
+        var kinds: [String]?
+        var placeholder: String?
+        var forced = false
+        var wide = false
+        /// A name, a label or field selector: some objects, not all.
+        var narrowed = false
+        /// A field selector on the phase that leaves out running pods (`status.phase=Failed`).
+        var finishedOnly = false
+
+        init(_ arguments: [String]) {
             var index = 0
-            var verb: String?
-            var kind: String?
+            var positional: [String] = []
             while index < arguments.count {
                 let argument = arguments[index]
                 if argument.hasPrefix("-") {
-                    let name = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
-                    if kubectlWideOptions.contains(name) { return false }
-                    if name == "--grace-period", (argument.hasSuffix("=0") || (!argument.contains("=") && arguments.dropFirst(index + 1).first == "0")) {
-                        return false
-                    }
-                    if !argument.contains("="), kubectlValueOptions.contains(argument) || argument == "--grace-period" { index += 1 }
+                    let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
+                    let name = parts.first ?? argument
+                    let value = parts.count == 2 ? parts[1] : (DestructiveUnconfirmedRule.kubectlValueOptions.contains(name) ? arguments.dropFirst(index + 1).first : nil)
+                    if DestructiveUnconfirmedRule.kubectlForcedOptions.contains(name) || (name == "--grace-period" && value == "0") { forced = true }
+                    if DestructiveUnconfirmedRule.kubectlWideOptions.contains(name) { wide = true }
+                    if ["-l", "--selector", "--field-selector"].contains(name) { narrowed = true }
+                    if name == "--field-selector", let value, value.contains("status.phase"), !value.contains("status.phase=Running") { finishedOnly = true }
+                    if parts.count == 1, DestructiveUnconfirmedRule.kubectlValueOptions.contains(name) { index += 1 }
                 } else if verb == nil {
                     verb = argument
-                } else if kind == nil {
-                    kind = argument
+                } else {
+                    positional.append(argument)
                 }
                 index += 1
             }
-            guard verb == "delete" else { continue }
+            guard let first = positional.first else { return }
+            if positional.count == 1, !first.contains("/"), Self.isPlaceholder(first) {
+                placeholder = first
+                narrowed = true
+                return
+            }
+            if first.contains("/") || positional.count > 1 { narrowed = true }
+            kinds = positional.compactMap { word -> [String]? in
+                guard word == first || word.contains("/") else { return nil }
+                return (word.split(separator: "/").first ?? "").split(separator: ",", omittingEmptySubsequences: false).map { $0.lowercased() }
+            }.flatMap { $0 }
+            if first.hasPrefix("/") { kinds = [""] }
+        }
+
+        /// `<virt-handler>`, `[POD]`, `{pod}`, `$POD_NAME`, `${POD}`: a name the reader writes in.
+        static func isPlaceholder(_ word: String) -> Bool {
+            (word.hasPrefix("<") && word.hasSuffix(">")) || (word.hasPrefix("[") && word.hasSuffix("]"))
+                || (word.hasPrefix("{") && word.hasSuffix("}")) || word.hasPrefix("$")
+        }
+    }
+
+    /// Whether every `kubectl`/`oc delete` in the command only deletes pods, leases or events (which
+    /// their controllers recreate) by name or by selector, or only pods that no longer run, without
+    /// `--force` or `--grace-period=0` and without reaching every object or namespace. A delete that
+    /// names only a placeholder (`kubectl delete -n $NS <virt-handler>`) deletes what the page says
+    /// it does: a pod when the step's words say pod. `kubectl get pods … -o name | xargs kubectl
+    /// delete` deletes what the `get` lists.
+    static func onlyRestarts(_ command: String, prose: String) -> Bool {
+        let commands = CommandAnalysis.commands(command)
+        var sawDelete = false
+        for (position, simple) in commands.enumerated() where ["kubectl", "oc"].contains(simple.program) {
+            var reach = KubectlReach(simple.arguments)
+            guard reach.verb == "delete" else { continue }
             sawDelete = true
-            guard let kind, !kind.isEmpty else { return false }
-            let kinds = (kind.split(separator: "/").first ?? "").split(separator: ",", omittingEmptySubsequences: false)
-            if kind.hasPrefix("/") || kinds.isEmpty || !kinds.allSatisfy({ recreatedKinds.contains($0.lowercased()) }) { return false }
+            if reach.forced { return false }
+            var finished = reach.finishedOnly
+            if reach.kinds == nil, reach.placeholder == nil, simple.words.first?.programName == "xargs" {
+                // The objects come from the pipeline feeding xargs: the `get` that lists them and
+                // any `grep` that picks among them.
+                let stages = pipeline(before: position, in: commands, of: command)
+                guard let source = stages.last(where: { ["kubectl", "oc"].contains($0.program) && $0.arguments.contains("get") }) else { return false }
+                let listed = KubectlReach(source.arguments)
+                guard listed.verb == "get" else { return false }
+                let greps = stages.filter { $0.program == "grep" || $0.program == "egrep" }
+                finished = finished || listed.finishedOnly || greps.contains(where: Self.picksFinishedPods)
+                reach.kinds = listed.kinds
+                reach.wide = reach.wide || listed.wide || !(listed.narrowed || !greps.isEmpty)
+            } else if let placeholder = reach.placeholder {
+                let named = Set(placeholder.lowercased().split { !$0.isLetter }.map(String.init))
+                let said = Set(prose.lowercased().split { !$0.isLetter }.map(String.init))
+                guard named.isDisjoint(with: lastingKinds), named.contains("pod") || said.contains("pod") || said.contains("pods") else { return false }
+                reach.kinds = ["pod"]
+            }
+            guard let kinds = reach.kinds, !kinds.isEmpty, kinds.allSatisfy(recreatedKinds.contains) else { return false }
+            if reach.wide, !finished { return false }
         }
         return sawDelete
+    }
+
+    /// The simple commands piped into the one at `position`, nearest last: each one's text runs into
+    /// the next through a `|` only (not `;`, `&&` or a new line).
+    static func pipeline(before position: Int, in commands: [SimpleCommand], of command: String) -> [SimpleCommand] {
+        let bytes = Array(command.utf8)
+        var stages: [SimpleCommand] = []
+        var next = position
+        while next > 0 {
+            let previous = commands[next - 1]
+            guard let end = previous.words.last?.range.upperBound, let start = commands[next].words.first?.range.lowerBound, end <= start else { break }
+            // Blanks, line continuations and a line break after the `|` are all that may stand between.
+            let between = bytes[end..<start].filter { ![0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: "\\")].contains($0) }
+            guard between == [UInt8(ascii: "|")] else { break }
+            stages.insert(previous, at: 0)
+            next -= 1
+        }
+        return stages
+    }
+
+    /// `grep Evicted`, `grep -E 'Error|Completed'`, `grep -v Running`: the lines kept are pods that
+    /// no longer run.
+    static func picksFinishedPods(_ grep: SimpleCommand) -> Bool {
+        let arguments = grep.arguments
+        let inverted = arguments.contains { $0.hasPrefix("-") && !$0.hasPrefix("--") && $0.contains("v") }
+        guard let pattern = arguments.first(where: { !$0.hasPrefix("-") })?.lowercased() else { return false }
+        if inverted { return pattern == "running" }
+        let alternatives = pattern.split { $0 == "|" || $0 == "\\" || $0 == "(" || $0 == ")" || $0 == " " }.filter { !$0.isEmpty }
+        return !alternatives.isEmpty && alternatives.allSatisfy { finishedStates.contains(String($0)) }
     }
 
     /// Words with which a page warns its reader before a command that destroys something.
@@ -199,8 +311,9 @@ struct DestructiveUnconfirmedRule: LintRule {
             for (index, (regex, meaning)) in Self.compiled.enumerated() {
                 guard let match = regex.firstMatch(in: command, range: nsrange), let range = Range(match.range, in: command) else { continue }
                 // On a page, deleting pods (or a leader lease) is how people restart them: their
-                // controller recreates them. Deleting every pod, or forcing one off its node, is not.
-                if forPeople, index == Self.kubectlDelete, Self.onlyRestarts(command) { continue }
+                // controller recreates them; deleting pods that no longer run is cleaning up.
+                // Deleting every pod, or forcing one off its node, is neither.
+                if forPeople, index == Self.kubectlDelete, Self.onlyRestarts(command, prose: (view.ir.name ?? "") + " " + (view.ir.description ?? "")) { continue }
                 let text = String(command[range]).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
                 if forPeople {
                     findings.append(LintFinding("`\(text)` \(meaning), and nothing around \(context.describe(view)) warns the reader",

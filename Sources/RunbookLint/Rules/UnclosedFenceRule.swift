@@ -9,7 +9,9 @@ struct UnclosedFenceRule: LintRule {
         the following headings (`## Mitigation`), lists and links are rendered as code, and the steps \
         they hold become part of the command above. Close the fence where the command ends. A fence \
         left open at the end of the page over nothing but code or output (no further fence, `##` \
-        heading, link or bold label) is not reported: the page shows what its author meant.
+        heading, link or bold label; for a fence of code, no numbered list item and no sentence \
+        opening a paragraph) is not reported: the page shows what its author meant. Sentences and \
+        lists in a `text`, `console` or unlabelled fence may be its output or a message to send.
         """,
         triggering: [
             RuleExample("""
@@ -26,6 +28,25 @@ struct UnclosedFenceRule: LintRule {
             ## Mitigation
 
             Restart the operator.
+            """, markdown: true),
+            // The steps after the command, as a numbered list and a paragraph, became part of it.
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # Queue backlog
+
+            ## Mitigation
+
+            Restart the consumers:
+
+            ↓```bash↑
+            kubectl -n queue rollout restart deployment/consumer
+
+            1. Wait until every consumer pod is ready.
+            2. Check that the backlog shrinks on the dashboard.
+
+            If it does not shrink within ten minutes, page the queue team.
             """, markdown: true),
         ],
         nonTriggering: [
@@ -53,6 +74,35 @@ struct UnclosedFenceRule: LintRule {
             # Requires the Graph module
             Connect-MgGraph -Scopes "User.Read.All"
             Get-MgUser -All | Where-Object { $_.AssignedLicenses }
+            """, markdown: true),
+            // Output left open at the end: its sentences are the program's, not the page's.
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # Queue backlog
+            ## Diagnosis
+            List the consumers:
+            ```console
+            $ kubectl -n queue get pods -l app=consumer
+
+            No resources found in queue namespace.
+            """, markdown: true),
+            // A shell script pasted last: capitalised SQL and `case` patterns are not prose.
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # Queue backlog
+            ## Diagnosis
+            ```bash
+            psql -c "
+
+            SELECT name FROM consumers WHERE stalled ORDER BY name;
+            "
+            case "$1" in
+            1) systemctl restart consumer
+            esac
             """, markdown: true),
             // An MkDocs admonition: its fence is indented code to cmark, closed where MkDocs closes it.
             RuleExample("""
