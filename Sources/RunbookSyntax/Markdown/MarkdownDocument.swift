@@ -150,19 +150,21 @@ public enum MarkdownDocument {
             var delimiterShape = true
             var dashes = false
             var leading = true
-            while index < bytes.count, bytes[index] != 0x0A {
+            // A line ends at LF, CR or CRLF, as in cmark-gfm and `SourceFile`: a page with CR-only
+            // endings is as many lines to cmark as the same page with LF.
+            while index < bytes.count, bytes[index] != 0x0A, bytes[index] != 0x0D {
                 let byte = bytes[index]
                 index += 1
                 switch byte {
                 case UInt8(ascii: "|"): pipes += 1; blank = false; leading = false
                 case UInt8(ascii: "-"): dashes = true; blank = false; leading = false
-                case UInt8(ascii: " "), UInt8(ascii: "\t"), 0x0D: break
+                case UInt8(ascii: " "), UInt8(ascii: "\t"): break
                 case UInt8(ascii: ">") where leading: blank = false
                 case UInt8(ascii: ":"): blank = false; leading = false
                 default: blank = false; delimiterShape = false; leading = false
                 }
             }
-            index += 1
+            index += index + 1 < bytes.count && bytes[index] == 0x0D && bytes[index + 1] == 0x0A ? 2 : 1
             if blank {
                 openColumns = 0
                 continue
