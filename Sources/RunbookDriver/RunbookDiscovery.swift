@@ -85,6 +85,8 @@ public enum RunbookDiscovery {
                         break
                     }
                     isDirectory = info.st_mode & S_IFMT == S_IFDIR
+                    // A pipe, device or socket (or a link to one) is no runbook, whatever its name.
+                    if !isDirectory, info.st_mode & S_IFMT != S_IFREG { continue }
                     if isDirectory {
                         var own = stat()
                         // A real directory met without its type is walked; a link to one is not.

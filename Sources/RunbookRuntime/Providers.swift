@@ -6,6 +6,7 @@ import Foundation
 import Glibc
 #endif
 import RunbookSema
+import RunbookSource
 
 /// Where notifications and tickets go: a Slack-compatible incoming webhook or a generic JSON webhook.
 public struct Webhook: Sendable {

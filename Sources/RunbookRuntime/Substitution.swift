@@ -5,6 +5,7 @@
 
 import Foundation
 import RunbookSema
+import RunbookSource
 
 extension Executor {
     var context: EvaluationContext {

@@ -21,21 +21,58 @@ public enum SourceLoader {
     /// Reads `path`; diagnostics name the file `displayPath` (default: `path`).
     public static func load(path: String, displayPath: String? = nil) -> Outcome {
         let shown = displayPath ?? path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            return .failed(Diagnostic(.fileNotFound, "no such file: \(shown)", displayPath: shown))
+        switch readRegularFile(path, limit: maximumBytes + 1) {
+        case .bytes(let bytes): return decode(path: shown, bytes: bytes)
+        case .missing: return .failed(Diagnostic(.fileNotFound, "no such file: \(shown)", displayPath: shown))
+        case .notRegular:
+            return .failed(Diagnostic(.fileNotFound, "not a regular file: \(shown)", displayPath: shown,
+                                      help: "name a file; pipes, devices and sockets are not read"))
+        case .unreadable(let reason): return .failed(Diagnostic(.fileNotFound, "cannot read \(shown): \(reason)", displayPath: shown))
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            return .failed(Diagnostic(.fileNotFound, "cannot read \(shown): permission denied", displayPath: shown))
+    }
+
+    public enum Read: Sendable, Equatable {
+        case bytes([UInt8])
+        case missing
+        /// A directory, pipe, device or socket.
+        case notRegular
+        case unreadable(String)
+    }
+
+    /// At most `limit` bytes of a regular file. Opened without blocking and checked before reading:
+    /// a pipe (or a link to one, or to `/dev/stdin`) would wait forever for a writer, and a device
+    /// such as `/dev/zero` never ends.
+    public static func readRegularFile(_ path: String, limit: Int) -> Read {
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+        guard descriptor >= 0 else {
+            switch errno {
+            case ENOENT, ENOTDIR, ELOOP: return .missing
+            case EACCES, EPERM: return .unreadable("permission denied")
+            case ENXIO: return .notRegular
+            default: return .unreadable(String(cString: strerror(errno)))
+            }
         }
-        defer { try? handle.close() }
-        let data: Data
-        do {
-            data = try handle.read(upToCount: maximumBytes + 1) ?? Data()
-        } catch {
-            return .failed(Diagnostic(.fileNotFound, "cannot read \(shown): \(error.localizedDescription)", displayPath: shown))
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return .unreadable(String(cString: strerror(errno))) }
+        guard info.st_mode & S_IFMT == S_IFREG else { return info.st_mode & S_IFMT == S_IFDIR ? .missing : .notRegular }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(min(limit, max(0, Int(info.st_size))))
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while bytes.count < limit {
+            let wanted = min(chunk.count, limit - bytes.count)
+            let got = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, wanted) }
+            if got > 0 {
+                bytes.append(contentsOf: chunk[0..<got])
+            } else if got < 0, errno == EINTR {
+                continue
+            } else if got < 0 {
+                return .unreadable(String(cString: strerror(errno)))
+            } else {
+                break
+            }
         }
-        return decode(path: shown, bytes: [UInt8](data))
+        return .bytes(bytes)
     }
 
     /// Decodes bytes as UTF-8 text, stripping a UTF-8 byte-order mark.

@@ -138,6 +138,24 @@ public struct SARIFRenderer: DiagnosticRenderer {
         render(comparison.all, states: comparison.states)
     }
 
+    /// A path as a URI reference: relative ones against `%SRCROOT%`, absolute ones as `file://` URIs,
+    /// every byte but unreserved ones and `/` percent-encoded, so a file named `a b#c%41.yaml` is
+    /// found as itself (unencoded, `#` would start a fragment and `%41` read as `A`).
+    static func artifactLocation(_ path: String) -> ArtifactLocation {
+        guard !path.isEmpty else { return ArtifactLocation(uri: ".", uriBaseId: "%SRCROOT%") }
+        var encoded = ""
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                encoded += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+            }
+        }
+        return path.hasPrefix("/") ? ArtifactLocation(uri: "file://" + encoded, uriBaseId: nil) : ArtifactLocation(uri: encoded, uriBaseId: "%SRCROOT%")
+    }
+
     func render(_ diagnostics: [Diagnostic], states: [BaselineState]?) -> String {
         let rules = Self.rules
         let index = Dictionary(rules.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -150,15 +168,15 @@ public struct SARIFRenderer: DiagnosticRenderer {
             }
             var message = diagnostic.message
             if let help = diagnostic.help { message += " (help: \(help))" }
-            let uri = diagnostic.path.isEmpty ? "." : diagnostic.path
+            let artifact = Self.artifactLocation(diagnostic.path)
             return Result(ruleId: diagnostic.code.id, ruleIndex: ruleIndex, level: Self.level(diagnostic.severity), message: Text(text: message),
-                          locations: [Location(physicalLocation: PhysicalLocation(artifactLocation: ArtifactLocation(uri: uri, uriBaseId: "%SRCROOT%"),
+                          locations: [Location(physicalLocation: PhysicalLocation(artifactLocation: artifact,
                                                                                  region: region))],
                           partialFingerprints: ["rbc/v1": Self.fingerprint(diagnostic)],
                           baselineState: states.map { $0[position].rawValue },
                           fixes: diagnostic.fix.map { fix in
                               [SARIFFix(description: Text(text: fix.title),
-                                        artifactChanges: [ArtifactChange(artifactLocation: ArtifactLocation(uri: uri, uriBaseId: "%SRCROOT%"),
+                                        artifactChanges: [ArtifactChange(artifactLocation: artifact,
                                                                          replacements: fix.edits.map { edit in
                                                                              Replacement(deletedRegion: ByteRegion(byteOffset: edit.range.start, byteLength: edit.range.length),
                                                                                          insertedContent: Text(text: edit.replacement))

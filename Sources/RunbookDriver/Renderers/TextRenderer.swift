@@ -1,5 +1,8 @@
 // Human output: `path:line:col: severity[ID]: message` (`[*]` before the message when `--fix` fixes
 // it), the source line under a gutter, a caret under the exact span, then notes, help and the fix.
+// Everything from the input (the path, values quoted in messages, the source line) is shown with its
+// newlines and terminal controls as escapes: a file named `a\n::error::x` or a line holding
+// "erase line" cannot forge a finding, a CI runner's `::` command or what the terminal shows.
 
 import RunbookSource
 
@@ -20,10 +23,10 @@ public struct TextRenderer: DiagnosticRenderer {
     public func render(_ diagnostic: Diagnostic) -> String {
         var out = ""
         let severityColor = color(for: diagnostic.severity)
-        var header = diagnostic.path.isEmpty ? "rbc" : diagnostic.path
+        var header = diagnostic.path.isEmpty ? "rbc" : visible(diagnostic.path)
         if let start = diagnostic.start { header += ":\(start.line):\(start.column)" }
         out += paint(header + ":", bold) + " " + paint("\(diagnostic.severity.rawValue)[\(diagnostic.code.id)]", severityColor + bold)
-        out += paint(": \(diagnostic.fixMark)\(diagnostic.message)", bold) + "\n"
+        out += paint(": \(diagnostic.fixMark)\(visible(diagnostic.message))", bold) + "\n"
         if let file = diagnostic.file, let range = diagnostic.range {
             out += excerpt(file: file, range: range, caretColor: severityColor)
         }
@@ -31,16 +34,16 @@ public struct TextRenderer: DiagnosticRenderer {
             var where_ = ""
             if let file = diagnostic.file, let range = note.range {
                 let position = file.lineColumn(of: range.start)
-                where_ = " (\(diagnostic.path):\(position.line):\(position.column))"
+                where_ = " (\(visible(diagnostic.path)):\(position.line):\(position.column))"
             }
-            out += "  = " + paint("note", bold) + ": \(note.message)\(where_)\n"
+            out += "  = " + paint("note", bold) + ": \(visible(note.message))\(where_)\n"
         }
         if let help = diagnostic.help {
-            out += "  = " + paint("help", cyan + bold) + ": \(help)\n"
+            out += "  = " + paint("help", cyan + bold) + ": \(visible(help))\n"
         }
         if let fix = diagnostic.fix {
             let how = fix.applicability == .safe ? "rbc check --fix" : "rbc check --fix --unsafe-fixes"
-            out += "  = " + paint("fix", cyan + bold) + " (\(fix.applicability.rawValue)): \(fix.title) (`\(how)`)\n"
+            out += "  = " + paint("fix", cyan + bold) + " (\(fix.applicability.rawValue)): \(visible(fix.title)) (`\(how)`)\n"
         }
         return out
     }
@@ -55,9 +58,10 @@ public struct TextRenderer: DiagnosticRenderer {
         let prefix = file.slice(SourceRange(start: lineRange.start, end: min(range.start, lineRange.end)))
         let spanEnd = min(max(range.end, range.start), lineRange.end)
         let span = file.slice(SourceRange(start: min(range.start, lineRange.end), end: spanEnd))
-        var caretOffset = displayWidth(prefix)
-        var caretWidth = max(1, displayWidth(span, startingAt: caretOffset))
-        var shown = Array(expandTabs(text).unicodeScalars)
+        // Tabs expanded and controls escaped: the caret counts what the terminal shows.
+        var caretOffset = Self.display(prefix).count
+        var caretWidth = max(1, Self.display(prefix + span).count - caretOffset)
+        var shown = Self.display(text)
         // A minified or generated line can be megabytes long: show a window around the caret.
         if shown.count > Self.maximumExcerptWidth {
             let start = max(0, min(caretOffset - 40, shown.count - Self.maximumExcerptWidth))
@@ -79,7 +83,7 @@ public struct TextRenderer: DiagnosticRenderer {
 
     static let maximumExcerptWidth = 120
 
-    func expandTabs(_ text: String) -> String {
+    static func expandTabs(_ text: String) -> String {
         var out = ""
         var column = 0
         for scalar in text.unicodeScalars {
@@ -95,13 +99,13 @@ public struct TextRenderer: DiagnosticRenderer {
         return out
     }
 
-    func displayWidth(_ text: String, startingAt start: Int = 0) -> Int {
-        var column = start
-        for scalar in text.unicodeScalars {
-            column += scalar == "\t" ? 4 - column % 4 : 1
-        }
-        return column - start
+    /// A source line's scalars as shown: tabs expanded, controls escaped.
+    static func display(_ text: String) -> [Unicode.Scalar] {
+        Array(TerminalText.visible(expandTabs(text), keepingLineBreaks: false).unicodeScalars)
     }
+
+    /// Input text on one line with its controls visible.
+    private func visible(_ text: String) -> String { TerminalText.visible(text, keepingLineBreaks: false) }
 
     // ANSI styling, only when asked: the CLI decides from the terminal and NO_COLOR.
     private let bold = "\u{1B}[1m"

@@ -116,7 +116,7 @@ public enum MarkdownDocument {
         _ = registerExtensions
         guard let parser = cmark_parser_new(CMARK_OPT_SOURCEPOS) else { return empty }
         defer { cmark_parser_free(parser) }
-        for name in ["table", "strikethrough", "tasklist"] {
+        for name in ["table", "strikethrough", "tasklist"] where name != "table" || tablesAreAffordable(bytes) {
             if let syntaxExtension = cmark_find_syntax_extension(name) {
                 cmark_parser_attach_syntax_extension(parser, syntaxExtension)
             }
@@ -130,6 +130,55 @@ public enum MarkdownDocument {
         defer { cmark_node_free(document) }
         return copy(document)
     }
+
+    /// Whether cmark-gfm's table extension may read this text. The version Debian 12 ships
+    /// (0.29.0.gfm.6) appends each cell of a row by walking the row's list (quadratic in a line's
+    /// pipes) and pads every body row to the header's width: an 8 KB page with a 1,000-column header
+    /// and 2,000 one-word lines took 10 s and 800 MB, 16 KB exhausted a 1 GB address space. Past these
+    /// budgets the page is read without tables: their lines stay paragraphs, and no runbook construct
+    /// lives in a table.
+    static func tablesAreAffordable(_ bytes: [UInt8]) -> Bool {
+        var pipeWork = 0
+        var cells = 0
+        // Columns of the delimiter rows (`|---|:--|`) seen since the last blank line: every later
+        // line up to a blank one may be a body row padded to that width.
+        var openColumns = 0
+        var index = 0
+        while index < bytes.count {
+            var pipes = 0
+            var blank = true
+            var delimiterShape = true
+            var dashes = false
+            var leading = true
+            while index < bytes.count, bytes[index] != 0x0A {
+                let byte = bytes[index]
+                index += 1
+                switch byte {
+                case UInt8(ascii: "|"): pipes += 1; blank = false; leading = false
+                case UInt8(ascii: "-"): dashes = true; blank = false; leading = false
+                case UInt8(ascii: " "), UInt8(ascii: "\t"), 0x0D: break
+                case UInt8(ascii: ">") where leading: blank = false
+                case UInt8(ascii: ":"): blank = false; leading = false
+                default: blank = false; delimiterShape = false; leading = false
+                }
+            }
+            index += 1
+            if blank {
+                openColumns = 0
+                continue
+            }
+            cells += openColumns
+            pipeWork += pipes * pipes
+            if delimiterShape, dashes, pipes > 0 { openColumns += pipes + 1 }
+            if cells > maximumTableCells || pipeWork > maximumPipeWork { return false }
+        }
+        return true
+    }
+
+    /// Budgets of `tablesAreAffordable`: far beyond any table a person writes (a 50-column table of
+    /// 1,000 rows), well below what makes cmark-gfm slow.
+    static let maximumTableCells = 50_000
+    static let maximumPipeWork = 4_000_000
 
     private static var empty: MarkdownNode {
         MarkdownNode(type: .document, startLine: 1, startColumn: 1, endLine: 1, endColumn: 0, literal: nil,

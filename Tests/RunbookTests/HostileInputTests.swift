@@ -1,0 +1,125 @@
+// A hostile user's files through the real binary: names and values that try to forge output lines or
+// steer a terminal, URIs a code-scanning dashboard must resolve to the right file, pages that make a
+// library's cost explode, and files that are not files.
+
+import Foundation
+import Testing
+
+@Suite struct HostileInputTests {
+    static let runbook = "runbook:\n  name: y\n  severity: P9\n"
+
+    static func directory(_ files: [String: String]) throws -> URL {
+        let directory = try TestSupport.temporaryDirectory()
+        for (name, text) in files {
+            // FileManager would refuse some of these names; the bytes go to the file system as they are.
+            let path = directory.path + "/" + name
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)), "\(name)")
+        }
+        return directory
+    }
+
+    /// A file name or a value holding a newline or an escape sequence: text and concise output show
+    /// them as escapes, so no line starts with a runner's `::` command and no control reaches the terminal.
+    @Test(arguments: ["text", "concise"])
+    func namesAndValuesCannotForgeLinesOrSteerTheTerminal(_ format: String) throws {
+        let forged = "evil\n::error file=x.yaml,line=1::pwned\n.yaml"
+        let directory = try Self.directory([
+            forged: Self.runbook,
+            "c\u{1B}[2Kred.yaml": Self.runbook,
+            // A quoted value that decodes to controls, and a raw escape on a line the parser points at.
+            "value.yaml": "runbook:\n  name: \"a\\n::warning::b\\e]0;title\\a\"\n  severity: P9\n",
+            "raw.yaml": "runbook:\n  name: x\u{1B}[8m\n",
+        ])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try TestSupport.rbc(["check", "--no-git", "--no-shellcheck", "--color", "never", "--format", format, "."], in: directory.path)
+        #expect(run.status == 1, "\(run.stderr)")
+        for line in run.stdout.split(separator: "\n", omittingEmptySubsequences: false) {
+            #expect(!line.hasPrefix("::"), "a forged line: \(line)")
+        }
+        #expect(!run.stdout.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" || $0.value == 0x7F },
+                "a control character reached the output: \(run.stdout.debugDescription)")
+        #expect(run.stdout.contains("evil\\n::error file=x.yaml,line=1::pwned\\n.yaml:1:1: error[RB2004]"), "\(run.stdout)")
+        #expect(run.stdout.contains("c\\e[2Kred.yaml:"))
+        #expect(run.stdout.contains("a\\n::warning::b\\e]0;title\\u{7}"), "\(run.stdout)")
+        if format == "text" {
+            // The caret stays under the escaped character the parser points at.
+            let lines = run.stdout.components(separatedBy: "\n")
+            let source = try #require(lines.firstIndex { $0.contains("|   name: x\\e[8m") }, "\(run.stdout)")
+            let caret = lines[source + 1]
+            #expect(caret.firstIndex(of: "^").map { caret.distance(from: caret.startIndex, to: $0) }
+                    == lines[source].firstIndex(of: "\\").map { lines[source].distance(from: lines[source].startIndex, to: $0) },
+                    "\(lines[source])\n\(caret)")
+        }
+    }
+
+    /// SARIF artifact URIs are URI references: a space, `#`, `%` or `?` in a file name is percent-encoded
+    /// (unencoded, `#c` is a fragment and `%41` reads as `A`), and an absolute path is a `file://` URI.
+    @Test func sarifURIsNameTheFileTheyMean() throws {
+        let name = "a b#c%41?.yaml"
+        let directory = try Self.directory([name: Self.runbook])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func uris(_ path: String) throws -> [(uri: String, base: String?)] {
+            let run = try TestSupport.rbc(["check", "--no-git", "--format", "sarif", path], in: directory.path)
+            #expect(run.status == 1, "\(run.stderr)")
+            let log = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            let results = try #require((log["runs"] as? [[String: Any]])?.first?["results"] as? [[String: Any]])
+            return results.compactMap { result in
+                let location = ((result["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])?["artifactLocation"] as? [String: Any]
+                return (location?["uri"] as? String).map { ($0, location?["uriBaseId"] as? String) }
+            }
+        }
+        let relative = try uris(".")
+        #expect(!relative.isEmpty)
+        for (uri, base) in relative {
+            #expect(base == "%SRCROOT%")
+            let url = try #require(URL(string: uri, relativeTo: URL(string: "file:///src/")), "not a URI reference: \(uri)")
+            #expect(url.fragment == nil && url.query == nil, "\(uri)")
+            #expect(url.path == "/src/" + name, "\(uri)")
+        }
+        let absolute = try uris(directory.path + "/" + name)
+        for (uri, base) in absolute {
+            #expect(base == nil)
+            #expect(URL(string: uri)?.path == directory.path + "/" + name, "\(uri)")
+            #expect(uri.hasPrefix("file:///"))
+        }
+    }
+
+    /// cmark-gfm 0.29.0.gfm.6 (Debian 12) pads every body row to the header's width: this 16 KB page
+    /// (a 2,000-column header, 4,000 one-word lines) asked for 8 billion cells and aborted rbc inside a
+    /// 1 GB address space. The limit makes the test fail instead of swapping; it is not a timing.
+    @Test func aWideTableHeaderCannotMultiplyAPageIntoGigabytes() throws {
+        let page = "# Runbook: restart\n\n" + String(repeating: "|a", count: 2_000) + "|\n" + String(repeating: "|-", count: 2_000) + "|\n"
+            + String(repeating: "x\n", count: 4_000)
+        let directory = try Self.directory(["wide.md": page])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+        process.arguments = ["--as=1500000000", TestSupport.rbcBinary, "check", "--no-git", "--no-cache", "--no-shellcheck", "wide.md"]
+        process.currentDirectoryURL = directory
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && [0, 1].contains(process.terminationStatus), "\(stderr.prefix(400))")
+    }
+
+    /// A pipe, a device or a link to one is no file to read: a directory walk passes over it (it used to
+    /// wait forever on a pipe named `*.yaml`), and named explicitly it is refused with exit 2.
+    @Test func pipesAndDevicesAreNotRead() throws {
+        let directory = try Self.directory(["ok.yaml": Self.runbook])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(mkfifo(directory.path + "/pipe.yaml", 0o644) == 0)
+        try FileManager.default.createSymbolicLink(atPath: directory.path + "/zero.md", withDestinationPath: "/dev/zero")
+        try FileManager.default.createSymbolicLink(atPath: directory.path + "/input.yaml", withDestinationPath: "/dev/stdin")
+        let walk = try TestSupport.rbc(["check", "--no-git", "--format", "concise", "."], in: directory.path)
+        #expect(walk.status == 1, "\(walk.stderr)")
+        #expect(walk.stdout.contains("ok.yaml:") && !walk.stdout.contains("pipe.yaml") && !walk.stdout.contains("zero.md"), "\(walk.stdout)")
+        for name in ["pipe.yaml", "zero.md", "input.yaml"] {
+            let named = try TestSupport.rbc(["check", "--no-git", "--format", "concise", name], in: directory.path)
+            #expect(named.status == 2)
+            #expect(named.stdout.contains("\(name): error[RB0001] not a regular file: \(name)"), "\(named.stdout)")
+        }
+    }
+}
