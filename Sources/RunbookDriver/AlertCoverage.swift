@@ -189,7 +189,7 @@ public struct AlertIndex: Sendable {
             case .resolved(let path): .runbook(path)
             case .missingAnchor(_, let shown, let anchor): .dead("\(shown) has no heading for `#\(anchor)`")
             case .dead(let problem): .dead(problem)
-            case .unresolvable, .external: .unchecked
+            case .unresolvable, .external, .outsideRepository: .unchecked
             }
             return CoverageEntry(alert: alert.name, file: alert.file.path, line: alert.file.lineColumn(of: alert.nameRange.start).line,
                                  linkText: alert.linkText, link: link)
@@ -198,7 +198,7 @@ public struct AlertIndex: Sendable {
 
     /// The alerts a runbook's triggers name that no alerting rule defines (RB024).
     public func unknownTriggerAlerts(_ ir: RunbookIR) -> [String] {
-        let names = Set(alerts.map(\.name))
+        let names = AlertNames(alerts.map(\.name) + templatedRuleFiles.flatMap(\.alertNames))
         return ir.runbook.triggers.compactMap(\.alert).filter { !names.contains($0) }
     }
 
@@ -265,9 +265,11 @@ public struct AlertIndex: Sendable {
         let document = YAMLReader.readAll(file)
         if !document.diagnostics.isEmpty {
             let alertLines = RuleFileText.alertNameRanges(file)
+            let names = alertLines.map { RuleFileText.unquoted(file.slice($0)) }
             // A file named itself is the rule check's whatever it holds: its syntax errors are reported.
-            if !named && RuleFileText.hasTemplateLines(file) {
-                let names = alertLines.map { RuleFileText.unquoted(file.slice($0)) }.filter { !$0.contains("{{") }
+            // Prometheus fills no template in an alert name: `alert: {{ .Values.prefix }}Down` is
+            // another tool's file, as much as one with `{{- if … }}` lines.
+            if !named && (RuleFileText.hasTemplateLines(file) || names.contains { !TemplateText.spans(in: $0).isEmpty }) {
                 templates.append(TemplatedRuleFile(file: file, range: alertLines.first ?? .at(0), alertNames: names, alertCount: alertLines.count))
                 return []
             }
@@ -328,6 +330,7 @@ public struct AlertIndex: Sendable {
 struct LinkResolver {
     let settings: AlertSettings
     private var anchorCache: [String: Set<String>] = [:]
+    private var repositoryTops: [String: String] = [:]
     /// The directories listed and the files read or tested (`AlertIndex.reads`).
     private(set) var reads: [String] = []
 
@@ -352,7 +355,6 @@ struct LinkResolver {
     mutating func resolve(_ rawLink: String, labels: [String: String], ruleFile: String) -> AlertIndex.LinkResolution {
         if AlertLinkResolution.isPlaceholder(rawLink) { return .placeholder }
         let link = LinkResolver.expand(rawLink, labels: labels)
-        if LinkResolver.holdsTemplate(link) { return .unresolvable(rawLink) }
         var target = link
         var anchor: String?
         if let hash = target.firstIndex(of: "#") {
@@ -360,14 +362,21 @@ struct LinkResolver {
             target = String(target[..<hash])
         }
         if let query = target.firstIndex(of: "?") { target = String(target[..<query]) }
+        if LinkResolver.holdsTemplate(target) { return .unresolvable(rawLink) }
+        // A template only in the anchor (`Redis#Cluster_{{ $labels.job }}`) or the query leaves the
+        // page known: it is checked, the heading it opens at cannot be.
+        if let written = anchor, LinkResolver.holdsTemplate(written) { anchor = nil }
         target = target.removingPercentEncoding ?? target
         var attempts: [(directory: String, relative: String)] = []
+        // Where a link may lead: the repository root, the rule file's own repository, a mapped site's directory.
+        var boundaries = [settings.root, repositoryTop(of: ruleFile)]
         if let scheme = target.range(of: "://") {
             guard let mapping = settings.links.first(where: { target.hasPrefix($0.baseURL) }) else {
                 let rest = target[scheme.upperBound...]
                 return .external(String(target[..<scheme.upperBound]) + String(rest.prefix { $0 != "/" }))
             }
             attempts.append((mapping.directory, String(target.dropFirst(mapping.baseURL.count))))
+            boundaries.append(mapping.directory)
         } else if target.hasPrefix("mailto:") {
             return .external("mailto:")
         } else {
@@ -378,17 +387,29 @@ struct LinkResolver {
                 attempts.append((ruleDirectory, target))
             }
         }
+        // A link that climbs out of the repository (`../../etc/passwd`) is never followed: nothing
+        // outside is listed or read, and a page reached through a symbolic link that leads out is not found.
+        let inside = attempts.filter { LinkResolver.lies(LinkResolver.joined($0.directory, $0.relative), within: boundaries) }
+        guard let firstInside = inside.first else { return .outsideRepository(rawLink) }
         var found: String?
-        for attempt in attempts {
-            if let file = LinkResolver.findRunbook(directory: attempt.directory, relative: attempt.relative, reads: &reads) {
+        for attempt in inside {
+            // Walked from the innermost directory that holds the target, so `..` lists nothing outside.
+            let path = LinkResolver.joined(attempt.directory, attempt.relative)
+            let base = ([attempt.directory] + boundaries).map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+                .filter { LinkResolver.lies(path, within: [$0]) }.max { $0.count < $1.count } ?? attempt.directory
+            let rest = String(path.dropFirst(base.count))
+            if let file = LinkResolver.findRunbook(directory: base, relative: rest, reads: &reads) {
                 found = file
                 break
             }
         }
+        if let candidate = found, !LinkResolver.lies(URL(fileURLWithPath: candidate).resolvingSymlinksInPath().path,
+                                                    within: boundaries.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }) {
+            return .outsideRepository(rawLink)
+        }
         guard let file = found.map({ URL(fileURLWithPath: $0).standardizedFileURL.path }) else {
-            let first = attempts[0]
-            let shown = first.relative.isEmpty ? "/" : first.relative
-            return .dead("no runbook at \(AlertLink.quoted(shown)) under \(LinkResolver.display(first.directory))")
+            let shown = firstInside.relative.isEmpty ? "/" : firstInside.relative
+            return .dead("no runbook at \(AlertLink.quoted(shown)) under \(LinkResolver.display(firstInside.directory))")
         }
         if let anchor, !anchor.isEmpty, Compiler.isMarkdown(file), !anchors(of: file).contains(anchor.lowercased()) {
             return .missingAnchor(file: file, shown: LinkResolver.display(file), anchor: anchor)
@@ -396,16 +417,49 @@ struct LinkResolver {
         return .resolved(file)
     }
 
+    /// `relative` read from `directory`, `..` and `.` applied without touching the file system.
+    static func joined(_ directory: String, _ relative: String) -> String {
+        var components = directory.split(separator: "/").map(String.init)
+        for component in relative.split(separator: "/") where component != "." {
+            if component == ".." { _ = components.popLast() } else { components.append(String(component)) }
+        }
+        return "/" + components.joined(separator: "/")
+    }
+
+    /// Whether `path` is one of `directories` or below one (both absolute).
+    static func lies(_ path: String, within directories: [String]) -> Bool {
+        directories.contains { directory in
+            let top = URL(fileURLWithPath: directory).standardizedFileURL.path
+            return path == top || path.hasPrefix(top == "/" ? "/" : top + "/")
+        }
+    }
+
+    /// The top of the repository holding a rule file: its nearest directory with a `.git` or a
+    /// `.rbc.yaml`, the rule file's own directory when none has (remembered per directory).
+    private mutating func repositoryTop(of ruleFile: String) -> String {
+        let directory = URL(fileURLWithPath: ruleFile).standardizedFileURL.deletingLastPathComponent().path
+        if let known = repositoryTops[directory] { return known }
+        var current = directory
+        var top = directory
+        while true {
+            if [".git", ".rbc.yaml"].contains(where: { FileManager.default.fileExists(atPath: current + "/" + $0) }) {
+                top = current
+                break
+            }
+            let parent = (current as NSString).deletingLastPathComponent
+            if parent == current || parent.isEmpty { break }
+            current = parent
+        }
+        repositoryTops[directory] = top
+        return top
+    }
+
     /// Whether a link still holds a template after the rule's labels filled theirs: Alertmanager's
     /// `{{ … }}`, or one another tool fills before the rule is loaded — Go templates with other
     /// delimiters (`[[ .RunbookURL ]]`), envsubst's `${VAR}`, an unrendered Jsonnet or Python
     /// `%(name)s`, ERB's `<%= … %>`. None of those is a path or a URL yet.
     static func holdsTemplate(_ link: String) -> Bool {
-        func has(_ open: String, then close: String) -> Bool {
-            guard let start = link.range(of: open) else { return false }
-            return link[start.upperBound...].contains(close)
-        }
-        return link.contains("{{") || has("[[", then: "]]") || has("${", then: "}") || has("%(", then: ")s") || has("<%", then: "%>")
+        link.contains("{{") || !TemplateText.spans(in: link).isEmpty
     }
 
     /// Paths below the working directory are shown relative to it, as elsewhere in the output.
@@ -477,9 +531,25 @@ enum RuleFileText {
                 if isTemplateAction(String(decoding: rest.dropFirst(2), as: UTF8.self)) { return true }
                 continue
             }
+            if let value = templateValue(rest), isTemplateAction(value) { return true }
             blockKeyColumn = blockScalarKeyColumn(rest, indent: indent)
         }
         return false
+    }
+
+    /// The text after `{{` when a plain key's value starts with one (`labels: {{- include "labels" . }}`,
+    /// `- namespace: {{ .Values.namespace }}`), where YAML would read a flow mapping.
+    private static func templateValue(_ rest: ArraySlice<UInt8>) -> String? {
+        var item = rest
+        while item.starts(with: Array("- ".utf8)) { item = item.dropFirst(2).drop { $0 == UInt8(ascii: " ") } }
+        let key = item.prefix { byte in
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || "_-./".utf8.contains(byte)
+        }
+        guard !key.isEmpty, item.dropFirst(key.count).first == UInt8(ascii: ":") else { return nil }
+        let value = item.dropFirst(key.count + 1).drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        guard value.count < item.count - key.count - 1, value.starts(with: Array("{{".utf8)) else { return nil }
+        return String(decoding: value.dropFirst(2), as: UTF8.self)
     }
 
     /// Whether the text after a line's `{{` is a Helm action rather than a value: `{{-`, a control
@@ -535,7 +605,11 @@ enum RuleFileText {
             let value = rest.dropFirst(key.count)
             let name = value.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
             guard let first = name.first, first != UInt8(ascii: "#"), first != UInt8(ascii: "\r") else { continue }
-            var end = name.firstIndex { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "#") } ?? name.endIndex
+            // A plain name runs to a comment or the line's end (a templated one, `{{ .Values.prefix }}Down`, holds spaces).
+            var end = name.indices.first { index in
+                name[index] == UInt8(ascii: "\r") || (name[index] == UInt8(ascii: "#") && (name[index - 1] == UInt8(ascii: " ") || name[index - 1] == UInt8(ascii: "\t")))
+            } ?? name.endIndex
+            while end > name.startIndex, name[end - 1] == UInt8(ascii: " ") || name[end - 1] == UInt8(ascii: "\t") { end -= 1 }
             // A quoted name runs to its closing quote, spaces and all.
             if first == UInt8(ascii: "\"") || first == UInt8(ascii: "'"), let close = name.dropFirst().firstIndex(of: first) { end = close + 1 }
             ranges.append(SourceRange(start: offset + (name.startIndex - line.startIndex), end: offset + (end - line.startIndex)))

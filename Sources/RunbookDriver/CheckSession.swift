@@ -266,8 +266,10 @@ public enum CheckSession {
             let absolute = URL(fileURLWithPath: directory).standardizedFileURL.path
             let within = absolute == "/" ? "/" : absolute + "/"
             if incidentRecords > 0, incidentsDirectory.hasPrefix(within) { continue }
-            // Nor is a repository of alert rules whose runbooks live elsewhere (a wiki): its rules were checked.
-            if let alertIndex, alertIndex.ruleFiles.contains(where: { URL(fileURLWithPath: $0).standardizedFileURL.path.hasPrefix(within) }) { continue }
+            // Nor is a repository of alert rules whose runbooks live elsewhere (a wiki): its rules were
+            // checked, or counted (RB025) when they are templates.
+            if let alertIndex, (alertIndex.ruleFiles + alertIndex.templatedRuleFiles.filter { $0.alertCount > 0 }.map(\.file.path))
+                .contains(where: { URL(fileURLWithPath: $0).standardizedFileURL.path.hasPrefix(within) }) { continue }
             if !checked.contains(where: { $0.path.hasPrefix(prefix) }) {
                 diagnostics.append(Diagnostic(.noRunbooks, "no runbooks found under \(directory)", displayPath: directory,
                                               help: "runbooks are `.yaml`/`.yml` files whose first key is `runbook:`, or Markdown runbooks"))

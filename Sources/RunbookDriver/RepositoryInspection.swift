@@ -281,9 +281,13 @@ public struct RepositoryInspection: Sendable {
             var ambiguous = false
             let runbookCandidates = byName[stems.last ?? ""] ?? []
             let pageCandidates = runbookCandidates.isEmpty ? pagesByName[stems.last ?? ""] ?? [] : []
+            let browsedPath = RepositoryInspection.browsedPathLength(path, host: host.lowercased())
             for candidate in runbookCandidates + pageCandidates {
                 let length = zip(stems.reversed(), candidate.reversed()).prefix { $0 == $1 }.count
                 guard length > 0, runbookCandidates.isEmpty ? length == candidate.count : true else { continue }
+                // A repository browser's URL names one path of its repository: a page that shares only
+                // its end (`…/blob/main/docs/runbooks/x.md` for `docs/runbooks/app/x.md`) is another page.
+                if let browsedPath, length != browsedPath { continue }
                 let prefixComponents = afterScheme.dropFirst(host.count).split(separator: "/").prefix(path.count - length)
                 let prefix = origin + "/" + prefixComponents.map { $0 + "/" }.joined()
                 let directory = candidate.count == length ? "." : candidateDirectory(candidate, keep: candidate.count - length)
@@ -319,6 +323,16 @@ public struct RepositoryInspection: Sendable {
             for (origin, _) in origins where mapping.baseURL.hasPrefix(origin + "/") { origins[origin] = nil }
         }
         unmappedSites = origins.map { Count(name: $0.key, count: $0.value) }.sorted { $0.name < $1.name }
+    }
+
+    /// How many path components name a file of the repository in a repository browser's URL path
+    /// (`acme/ops/blob/main/docs/x.md` → 2; GitLab's `group/ops/-/blob/main/…`, `tree/`, `raw/`,
+    /// Bitbucket's `src/`) on a forge's host, nil for any other URL.
+    static func browsedPathLength(_ path: [String], host: String) -> Int? {
+        guard let marker = path.indices.first(where: { $0 >= 2 && ["blob", "tree", "raw", "src"].contains(path[$0]) }),
+              marker + 1 < path.count,
+              path[marker - 1] == "-" || ["github", "gitlab", "bitbucket", "gitea", "codeberg"].contains(where: host.contains) else { return nil }
+        return path.count - marker - 2
     }
 
     /// The directory, with this repository's own spelling, of the first `keep` components of a

@@ -52,6 +52,9 @@ extension RunSession.Refusal {
 }
 
 public enum RunDriver {
+    /// Exit code of `rbc rollback` / `rbc resume` refusing a journal its key does not authenticate.
+    public static let unauthenticatedJournalExitCode: Int32 = 7
+
     /// `rbc plan` and `rbc run --dry-run`: the linter's errors first, then the plan.
     public static func plan(file: String, options: RunSession.Options, json: Bool, terminal: any RunTerminal) throws(RunSession.Refusal) {
         let prepared = try RunSession.prepare(file, options: options)
@@ -84,13 +87,20 @@ public enum RunDriver {
                 throw .message("\(error); nothing ran", 2)
             }
         }
+        // The journal's key: a key others could know is refused; with no key at all the run goes on, unauthenticated.
+        var key: JournalKey?
+        do { key = try JournalKey.load(create: true) } catch {
+            if case .unsafe = error { throw .message("\(error); nothing ran", 2) }
+            terminal.err("rbc: warning: \(error); this run's journal is not authenticated, so `rbc rollback` and `rbc resume` of it will need --trust-journal\n")
+        }
         // Before the journal: a run that cannot have its stores leaves nothing behind.
         let runLock = try RunSession.lockStores(prepared.ir, settings: runSettings, what: "rbc run") { terminal.err("rbc: \($0)\n") }
         defer { runLock?.release() }
         let runID: String
         let journal: Journal
         do {
-            (runID, journal) = try Journal.create(in: prepared.runsDirectory, reserveBytes: Executor.journalReserve(for: prepared.ir, undoing: 1))
+            (runID, journal) = try Journal.create(in: prepared.runsDirectory, reserveBytes: Executor.journalReserve(for: prepared.ir, undoing: 1),
+                                                  key: key) { terminal.err("rbc: \($0)\n") }
         } catch {
             // Nothing ran: without room for the journal, a run does not start.
             terminal.err("rbc: error: \(error); nothing ran\n")
@@ -183,18 +193,18 @@ public enum RunDriver {
     }
 
     /// `rbc rollback`: undo what a past run completed, newest first; 0 when everything is undone, 3 when not.
-    public static func rollback(run: String, paramArguments: [String], yes: Bool, lockWaitMs: Int, rbcVersion: String,
+    public static func rollback(run: String, paramArguments: [String], yes: Bool, trustJournal: Bool = false, lockWaitMs: Int, rbcVersion: String,
                                 terminal: any RunTerminal) throws(RunSession.Refusal) -> Int32 {
-        let state = try Self.state(of: run)
+        let (state, key) = try authenticatedState(of: run, trustJournal: trustJournal, terminal: terminal)
         let pending = state.pendingUndos + state.pendingRunbookRollbacks.map(\.id)
         guard !pending.isEmpty else {
-            return try endProcessesLeftRunning(state, paramArguments: paramArguments, yes: yes, rbcVersion: rbcVersion, terminal: terminal)
+            return try endProcessesLeftRunning(state, key: key, paramArguments: paramArguments, yes: yes, rbcVersion: rbcVersion, terminal: terminal)
         }
         if !yes, let declined = confirm("Roll back \((state.pendingUndos.reversed() + state.pendingRunbookRollbacks.map(\.id)).joined(separator: ", ")) of run \(state.runID)?",
                                         refused: "not rolled back", terminal: terminal) {
             return declined
         }
-        let journal = try reopenJournal(state)
+        let journal = try reopenJournal(state, key: key)
         var rollbackSettings = try settings(for: state, paramArguments: paramArguments, yes: true, rbcVersion: rbcVersion)
         rollbackSettings.lockWaitMs = lockWaitMs
         let changed = state.pendingUndos.compactMap { state.configChanges[$0]?.path }
@@ -215,10 +225,10 @@ public enum RunDriver {
 
     /// `rbc rollback` of a run with nothing to undo: what the killed run left running (its step's
     /// process group, processes that escaped it) is still ended, as a rollback would; 0.
-    static func endProcessesLeftRunning(_ state: RunState, paramArguments: [String], yes: Bool, rbcVersion: String,
+    static func endProcessesLeftRunning(_ state: RunState, key: JournalKey?, paramArguments: [String], yes: Bool, rbcVersion: String,
                                         terminal: any RunTerminal) throws(RunSession.Refusal) -> Int32 {
         // The journal's lock first: a run that is still going owns its processes.
-        let journal = try reopenJournal(state)
+        let journal = try reopenJournal(state, key: key)
         guard Executor.leftProcessesRunning(state) else {
             terminal.err("rbc: run \(state.runID) has nothing to roll back\n")
             return 0
@@ -235,9 +245,9 @@ public enum RunDriver {
     }
 
     /// `rbc resume`: continue a past run from its first step that did not complete; the run's exit code.
-    public static func resume(run: String, paramArguments: [String], yes: Bool, approvedSteps: Set<String>, lockWaitMs: Int,
+    public static func resume(run: String, paramArguments: [String], yes: Bool, approvedSteps: Set<String>, trustJournal: Bool = false, lockWaitMs: Int,
                               rbcVersion: String, terminal: any RunTerminal) throws(RunSession.Refusal) -> Int32 {
-        let state = try Self.state(of: run)
+        let (state, key) = try authenticatedState(of: run, trustJournal: trustJournal, terminal: terminal)
         guard state.finished == nil || state.status == .interrupted else {
             terminal.err("rbc: run \(state.runID) ended (\(state.status)); nothing to resume\n")
             return 2
@@ -249,7 +259,7 @@ public enum RunDriver {
         if !yes, let declined = confirm("Resume run \(state.runID) at step \(state.ir.steps[index].id)?", refused: "not resumed", terminal: terminal) {
             return declined
         }
-        let journal = try reopenJournal(state)
+        let journal = try reopenJournal(state, key: key)
         var runSettings = try settings(for: state, paramArguments: paramArguments, yes: yes, rbcVersion: rbcVersion)
         runSettings.approvedSteps = approvedSteps
         runSettings.lockWaitMs = lockWaitMs
@@ -280,9 +290,33 @@ public enum RunDriver {
         return nil
     }
 
-    /// A past run's journal, opened to append after its last complete event.
-    static func reopenJournal(_ state: RunState) throws(RunSession.Refusal) -> Journal {
-        do { return try Journal.reopen(state.path, continuingAfter: state.events.last?.seq ?? 0) } catch { throw .message("\(error)", 2) }
+    /// A past run by id, unique prefix, `last` or journal path, for rollback or resume: they act on
+    /// what its journal says (commands, URLs, parameters, paths, values to write back), so the journal
+    /// must be the one this user's rbc wrote, unchanged — its lines authenticated by the user's key —
+    /// unless `--trust-journal` accepts it as written (exit 7 otherwise, nothing done).
+    static func authenticatedState(of run: String, trustJournal: Bool, terminal: any RunTerminal) throws(RunSession.Refusal) -> (RunState, JournalKey?) {
+        let path = try RunSession.findRun(run)
+        let key: Result<JournalKey, JournalKey.Problem>
+        do { key = .success(try JournalKey.load(create: false)) } catch { key = .failure(error) }
+        let state: RunState
+        do { state = try RunState(path: path, authenticatingWith: key) } catch { throw .message("\(error)", 2) }
+        if case .notAuthenticated(let why) = state.authenticity {
+            let problem = "the journal \(SourceLoader.shown(path)) is not authenticated: \(why)"
+            guard trustJournal else {
+                throw .message("\(problem). rbc acts only on a journal as rbc wrote it; nothing was done. Read it (`rbc show \(state.runID)`): if every "
+                               + "command, URL, parameter, path and value in it is what you expect, run again with --trust-journal", unauthenticatedJournalExitCode)
+            }
+            terminal.err("rbc: warning: \(problem); acting on it as written (--trust-journal)\n")
+        }
+        return (state, try? key.get())
+    }
+
+    /// A past run's journal, opened to append after its last complete event; what is appended is
+    /// authenticated when the journal was.
+    static func reopenJournal(_ state: RunState, key: JournalKey?) throws(RunSession.Refusal) -> Journal {
+        var lastMAC: String?
+        if case .authentic(let mac) = state.authenticity { lastMAC = mac }
+        do { return try Journal.reopen(state.path, continuingAfter: state.events.last?.seq ?? 0, key: key, lastMAC: lastMAC) } catch { throw .message("\(error)", 2) }
     }
 
     /// Settings to continue or undo a past run: its journal's parameters, secrets given again. The

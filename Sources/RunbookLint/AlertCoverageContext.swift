@@ -34,6 +34,8 @@ public enum AlertLinkResolution: Sendable, Equatable {
     case unresolvable(String)
     /// An absolute URL under no `runbook_urls` mapping, by its origin (`https://host`).
     case external(String)
+    /// A relative link (as written) that climbs out of the repository (`../../etc/passwd`): not followed.
+    case outsideRepository(String)
 }
 
 /// An alerting rule: where its name is, and its link.
@@ -58,7 +60,7 @@ public struct TemplatedRuleFile: Sendable {
     public let file: SourceFile
     /// The first `alert:` name in it (the file's start when it has none).
     public let range: SourceRange
-    /// The names of its `alert:` lines, read without parsing, unquoted; names that are templates themselves left out.
+    /// The names of its `alert:` lines, read without parsing, unquoted (templated ones as written: `AlertNames` matches them).
     public let alertNames: [String]
     /// How many `alert:` lines it has, templated names included.
     public let alertCount: Int

@@ -43,6 +43,9 @@ public final class Journal: @unchecked Sendable {
     private var sequence: Int
     /// Masks secrets in every event before it is written.
     public var redactor: Redactor?
+    /// Authenticates every line written (nil: lines go unauthenticated), chained from `previousMAC`.
+    private let key: JournalKey?
+    private var previousMAC: String
     /// The file's length after the last complete line: a failed append is cut back to it.
     private var committedLength: Int
     /// Whether the filesystem can reserve room beyond the end of the file (not every one can).
@@ -51,25 +54,30 @@ public final class Journal: @unchecked Sendable {
     /// Test hook for fault injection: the process kills itself right after this event is on disk.
     private let killAfter: Int? = ProcessInfo.processInfo.environment["RBC_FAULT_KILL_AFTER_EVENT"].flatMap { Int($0) }
 
-    private init(path: String, descriptor: Int32, sequence: Int, length: Int) {
+    private init(path: String, descriptor: Int32, sequence: Int, length: Int, key: JournalKey?, previousMAC: String) {
         self.path = path
         self.descriptor = descriptor
         self.sequence = sequence
         self.committedLength = length
+        self.key = key
+        self.previousMAC = previousMAC
     }
 
     deinit { close(descriptor) }
 
     /// Creates the journal of a new run in `directory`, named by a run id later than every run id
     /// already there (to the millisecond), and locked for this process. With `reserveBytes`, that
-    /// much room is set aside first; none means the run does not start.
-    public static func create(in directory: String, reserveBytes: Int = 0, now: Date = Journal.now()) throws -> (id: String, journal: Journal) {
+    /// much room is set aside first; none means the run does not start. With `key`, every line is
+    /// authenticated. `note` hears of a runs directory rbc tightened.
+    public static func create(in directory: String, reserveBytes: Int = 0, now: Date = Journal.now(), key: JournalKey? = nil,
+                              note: (String) -> Void = { _ in }) throws -> (id: String, journal: Journal) {
         do {
             // Journals keep what commands printed: the directories rbc creates for them are the owner's alone.
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw JournalError.io("cannot create \(directory): \(error.localizedDescription)")
         }
+        tighten(directory, note: note)
         // Run ids are allocated under a lock on the directory, so two runs started in the same
         // millisecond still get ids in the order they started, and `last` is never ambiguous.
         let lockDescriptor = open(directory + "/.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -86,7 +94,7 @@ public final class Journal: @unchecked Sendable {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw JournalError.io("cannot create the journal \(path): \(errnoText())") }
         flock(descriptor, LOCK_EX | LOCK_NB)
-        let journal = Journal(path: path, descriptor: descriptor, sequence: 0, length: 0)
+        let journal = Journal(path: path, descriptor: descriptor, sequence: 0, length: 0, key: key, previousMAC: "")
         do {
             try journal.reserve(bytes: reserveBytes)
         } catch {
@@ -98,9 +106,23 @@ public final class Journal: @unchecked Sendable {
         return (id, journal)
     }
 
+    /// A runs directory an older rbc (or a person) made open to others, and that is ours: made the
+    /// owner's alone, as rbc makes it. Another user's directory is left as it is (rbc cannot change it;
+    /// its journals are still 0600, and authenticated).
+    static func tighten(_ directory: String, note: (String) -> Void) {
+        var info = stat()
+        guard lstat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == geteuid(), info.st_mode & 0o077 != 0 else { return }
+        let before = String(info.st_mode & 0o777, radix: 8)
+        if chmod(directory, 0o700) == 0 {
+            note("\(directory) was open to others (mode 0\(before)); journals keep what commands printed, so it is now 0700")
+        }
+    }
+
     /// Opens a past run's journal to append after its last complete line: a line torn by a crash is
-    /// cut off first, so what follows never turns the journal into something unreadable.
-    public static func reopen(_ path: String, continuingAfter sequence: Int) throws -> Journal {
+    /// cut off first, so what follows never turns the journal into something unreadable. With `key`
+    /// and the MAC of the journal's last line (the journal was authenticated), what is appended is
+    /// authenticated too; otherwise it is not.
+    public static func reopen(_ path: String, continuingAfter sequence: Int, key: JournalKey? = nil, lastMAC: String? = nil) throws -> Journal {
         let descriptor = open(path, O_RDWR | O_APPEND | O_CLOEXEC)
         guard descriptor >= 0 else { throw JournalError.io("cannot open the journal \(path): \(errnoText())") }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
@@ -119,7 +141,8 @@ public final class Journal: @unchecked Sendable {
                 throw JournalError.io("cannot cut the torn last line of \(path): \(reason)")
             }
         }
-        return Journal(path: path, descriptor: descriptor, sequence: sequence, length: complete)
+        return Journal(path: path, descriptor: descriptor, sequence: sequence, length: complete,
+                       key: lastMAC == nil ? nil : key, previousMAC: lastMAC ?? "")
     }
 
     /// Sets aside `bytes` of room beyond the journal's end, so the events that stop a run and roll
@@ -162,6 +185,11 @@ public final class Journal: @unchecked Sendable {
         stamped.seq = sequence + 1
         stamped.time = Self.timestamp()
         var data = try Self.encoder.encode(stamped)
+        var mac: String?
+        if let key {
+            mac = key.mac(previous: previousMAC, line: data)
+            data = Self.sealed(data, mac: mac ?? "")
+        }
         data.append(0x0A)
         var failure: String?
         if let fullFrom, stamped.seq >= fullFrom {
@@ -193,6 +221,7 @@ public final class Journal: @unchecked Sendable {
         }
         sequence += 1
         committedLength += data.count
+        if let mac { previousMAC = mac }
         if let killAfter, killAfter == sequence { kill(getpid(), SIGKILL) }
         return stamped
     }
@@ -225,9 +254,22 @@ public final class Journal: @unchecked Sendable {
 
     /// Reads a journal. A last line cut short by a crash is ignored; a journal of a newer format is refused.
     public static func read(_ path: String) throws -> [JournalEvent] {
+        try read(path, authenticatingWith: nil).events
+    }
+
+    /// Reads a journal and tells whether `key` authenticates every line read, in order (with no
+    /// key, it does not).
+    public static func read(_ path: String, authenticatingWith key: Result<JournalKey, JournalKey.Problem>?) throws
+        -> (events: [JournalEvent], authenticity: JournalAuthenticity) {
         guard let data = FileManager.default.contents(atPath: path) else { throw JournalError.io("cannot read the journal \(path)") }
         let lines = data.split(separator: 0x0A, omittingEmptySubsequences: true)
         var events: [JournalEvent] = []
+        var authenticity = JournalAuthenticity.authentic(lastMAC: "")
+        switch key {
+        case .failure(let problem)?: authenticity = .notAuthenticated("there is no journal key to check it with: \(problem)")
+        case nil: authenticity = .notAuthenticated("it was not checked")
+        case .success?: break
+        }
         let decoder = JSONDecoder()
         for (index, line) in lines.enumerated() {
             if index == 0, let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
@@ -241,8 +283,36 @@ public final class Journal: @unchecked Sendable {
                 if index == lines.count - 1 { break }
                 throw JournalError.malformed(path, index + 1)
             }
+            if case .success(let key)? = key, case .authentic(let previous) = authenticity {
+                authenticity = authenticate(Array(line), number: index + 1, after: previous, key: key)
+            }
         }
-        return events
+        return (events, authenticity)
+    }
+
+    /// `,"mac":"…"` before the line's closing brace.
+    static func sealed(_ object: Data, mac: String) -> Data {
+        var line = object.dropLast()
+        line.append(contentsOf: Array(",\"mac\":\"\(mac)\"}".utf8))
+        return Data(line)
+    }
+
+    /// Whether one line carries the MAC `key` gives its bytes after the line before's.
+    static func authenticate(_ line: [UInt8], number: Int, after previous: String, key: JournalKey) -> JournalAuthenticity {
+        let suffixLength = #","mac":""#.utf8.count + 64 + 2
+        let macStart = line.count - 2 - 64
+        guard line.count > suffixLength + 1, line[(line.count - suffixLength)..<macStart].elementsEqual(#","mac":""#.utf8),
+              line[(line.count - 2)...].elementsEqual(#""}"#.utf8) else {
+            return .notAuthenticated("line \(number) is not authenticated: an rbc before journal authentication wrote it, or it was written by hand")
+        }
+        let mac = String(decoding: line[macStart..<(line.count - 2)], as: UTF8.self)
+        let object = line[..<(line.count - suffixLength)] + Array("}".utf8)
+        guard key.mac(previous: previous, line: object) == mac else {
+            return .notAuthenticated(number == 1
+                ? "its first line does not match your journal key (\(key.path)): another user or machine wrote it, the key changed since, or the line was edited"
+                : "line \(number) was changed, or lines before it removed or reordered, after rbc wrote it")
+        }
+        return .authentic(lastMAC: mac)
     }
 
     /// A run id that sorts by start time to the millisecond: `20261122T132800.123Z-4f2a` (the
@@ -265,6 +335,14 @@ public final class Journal: @unchecked Sendable {
         formatter.dateFormat = "yyyyMMdd'T'HHmmss.SSS'Z'"
         return formatter
     }
+}
+
+/// Whether the journal's lines are the ones rbc wrote with this user's key.
+public enum JournalAuthenticity: Sendable, Equatable {
+    /// Every line read is authenticated; the last one's MAC continues the chain.
+    case authentic(lastMAC: String)
+    /// Why not (the first line that fails, or no key).
+    case notAuthenticated(String)
 }
 
 /// `RBC_TEST_CLOCK`'s clock: a second per reading from a fixed start.

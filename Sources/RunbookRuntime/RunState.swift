@@ -45,6 +45,8 @@ public struct RunState: Sendable {
     public let maskedConfigChanges: Set<String>
     /// A main step that started but never finished: the run died during it, and its effect is unknown.
     public let inFlight: String?
+    /// Whether the journal's lines are the ones this user's rbc wrote (checked only when asked).
+    public let authenticity: JournalAuthenticity
 
     /// Interrupted: the journal ends without the run's end (the process was killed), or it ended interrupted.
     public var status: RunStatus {
@@ -71,7 +73,13 @@ public struct RunState: Sendable {
     }
 
     public init(path: String) throws {
-        let events = try Journal.read(path)
+        try self.init(path: path, authenticatingWith: nil)
+    }
+
+    /// The run, with its journal's lines checked against `key` (see `authenticity`).
+    public init(path: String, authenticatingWith key: Result<JournalKey, JournalKey.Problem>?) throws {
+        let (events, authenticity) = try Journal.read(path, authenticatingWith: key)
+        self.authenticity = authenticity
         guard let first = events.first, case .runStarted(let startedFields) = first.payload, let ir = startedFields.ir else {
             throw Failure.notARun(path)
         }

@@ -1,4 +1,4 @@
-// SHA-256 (FIPS 180-4) for the IR's content hash and the check cache's keys; Foundation on Linux has
+// SHA-256 (FIPS 180-4) for the IR's content hash, the check cache's keys and the journal's HMAC; Foundation on Linux has
 // no CryptoKit. `Hasher` reads its input in place, block by block: no copy of the message is made
 // and only the last block is padded (the cache hashes every file it answers for).
 
@@ -21,6 +21,20 @@ public enum SHA256 {
         var hasher = Hasher()
         hasher.update(message)
         return hasher.finalize()
+    }
+
+    /// HMAC-SHA256 (RFC 2104) of `message` under `key`: authenticates the run journal's lines.
+    public static func hmac(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        let blockSize = 64
+        var block = key.count > blockSize ? digest(key) : key
+        block += [UInt8](repeating: 0, count: blockSize - block.count)
+        var inner = Hasher()
+        inner.update(block.map { $0 ^ 0x36 })
+        inner.update(message)
+        var outer = Hasher()
+        outer.update(block.map { $0 ^ 0x5c })
+        outer.update(inner.finalize())
+        return outer.finalize()
     }
 
     /// Lowercase hex of bytes (a digest already computed).

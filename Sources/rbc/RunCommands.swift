@@ -215,7 +215,9 @@ struct RollbackCommand: ParsableCommand {
         update_config without one restores the value recorded before it); undos that succeeded are \
         skipped, so after a failed rollback it retries exactly what failed. A journal path works from any \
         directory: rollback commands run where the run ran. Secret parameters are not in the journal: \
-        give them again with --param. Exit codes: 0 everything undone, 3 an undo failed, 2 not found or busy.
+        give them again with --param. A journal rbc did not write as it stands (edited, or written by another \
+        user or machine: its lines are authenticated by your journal key) is refused unless --trust-journal. \
+        Exit codes: 0 everything undone, 3 an undo failed, 2 not found or busy, 7 the journal is not authenticated.
 
         Examples:
           rbc rollback last
@@ -225,11 +227,12 @@ struct RollbackCommand: ParsableCommand {
     @OptionGroup var target: RunArgument
     @OptionGroup var runOptions: RunOptionGroup
     @Flag(help: "Do not ask for confirmation.") var yes = false
+    @Flag(help: "Act on a journal that is not authenticated (an older rbc, another user or machine, or an edit wrote it) as written.") var trustJournal = false
     @OptionGroup var lockOptions: LockOptionGroup
 
     func run() throws {
         try drive { terminal throws(RunSession.Refusal) in
-            try RunDriver.rollback(run: target.run, paramArguments: runOptions.params, yes: yes, lockWaitMs: lockOptions.milliseconds,
+            try RunDriver.rollback(run: target.run, paramArguments: runOptions.params, yes: yes, trustJournal: trustJournal, lockWaitMs: lockOptions.milliseconds,
                                    rbcVersion: RBC.version, terminal: terminal)
         }
     }
@@ -241,7 +244,8 @@ struct ResumeCommand: ParsableCommand {
         discussion: """
         A step that was running when the run stopped is run again from its start. Completed steps keep \
         their results (outputs included) for later expressions, and are rolled back if the run aborts. \
-        Secret parameters are not in the journal: give them again with --param.
+        Secret parameters are not in the journal: give them again with --param. A journal that is not \
+        authenticated is refused (exit 7) unless --trust-journal.
 
         Examples:
           rbc resume last --yes
@@ -251,11 +255,12 @@ struct ResumeCommand: ParsableCommand {
     @OptionGroup var runOptions: RunOptionGroup
     @Flag(help: "Do not ask for confirmation; approve steps that ask.") var yes = false
     @Option(name: .customLong("approve"), help: ArgumentHelp("Approve this step (repeatable).", valueName: "step")) var approve: [String] = []
+    @Flag(help: "Act on a journal that is not authenticated (an older rbc, another user or machine, or an edit wrote it) as written.") var trustJournal = false
     @OptionGroup var lockOptions: LockOptionGroup
 
     func run() throws {
         try drive { terminal throws(RunSession.Refusal) in
-            try RunDriver.resume(run: target.run, paramArguments: runOptions.params, yes: yes, approvedSteps: Set(approve),
+            try RunDriver.resume(run: target.run, paramArguments: runOptions.params, yes: yes, approvedSteps: Set(approve), trustJournal: trustJournal,
                                  lockWaitMs: lockOptions.milliseconds, rbcVersion: RBC.version, terminal: terminal)
         }
     }

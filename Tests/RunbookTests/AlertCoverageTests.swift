@@ -403,6 +403,177 @@ import Testing
         #expect(lines.contains { $0.contains("info[RB025] 1 rule file in chart/templates is a template") && $0.contains("3 alerts") }, "\(run.stdout)")
     }
 
+    /// Prometheus fills no template in an alert name: `{{ .Values.prefix }}FooDown` (Helm),
+    /// `${PREFIX}BarDown` (envsubst), `%(prefix)sBazDown` (Jsonnet, Python) are rendered by another
+    /// tool, and a runbook naming a rendered name (`AcmeFooDown`, `FooDown`) names an alert that
+    /// exists. A name that is a template and nothing else (`{{ $name }}`, a `range` over values)
+    /// can be any name: then no trigger is reported.
+    @Test func templatedAlertNamesMatchTheirRenderedNames() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let triggers = ["AcmeFooDown", "FooDown", "AcmeBarDown", "BazDown", "ProdQuxHigh", "QuxDown", "FooDownAgain"]
+        try Self.write([
+            "chart/templates/rules.yaml": """
+                groups:
+                  - name: app
+                    rules:
+                      - alert: {{ .Values.prefix }}FooDown
+                        expr: up == 0
+                      - alert: {{ .Values.prefix }}Qux{{ .Values.suffix }}High  # by environment
+                        expr: up == 0
+
+                """,
+            "rules/envsubst.yaml": "groups:\n  - name: e\n    rules:\n      - alert: ${PREFIX}BarDown\n        expr: up == 0\n      - alert: '%(prefix)sBazDown'\n        expr: up == 0\n",
+            "runbooks/App.md": "---\nseverity: P2\nowner: t\ntriggers: [\(triggers.map { "{alert: \($0)}" }.joined(separator: ", "))]\n---\n# App\n\n## Mitigation\n\nRestart it.\n",
+        ], in: dir)
+        let run = try TestSupport.rbc(["check", "runbooks", "--alerts", "chart", "--alerts", "rules", "--no-git", "--format", "concise"], in: dir.path)
+        let unknown = run.stdout.split(separator: "\n").filter { $0.contains("RB024") }.map { String($0.split(separator: "`")[1]) }
+        #expect(unknown == ["QuxDown", "FooDownAgain"], "\(run.stdout)")
+        #expect(!run.stdout.contains("RB1001"), "a file whose alert names are Helm templates is a template: \(run.stdout)")
+        #expect(run.stdout.contains("info[RB025] 1 rule file in chart/templates is a template"), "\(run.stdout)")
+
+        try Self.write(["rules/range.yaml": "groups:\n  - name: r\n    rules:\n      - alert: \"{{ $name }}\"\n        expr: up == 0\n"], in: dir)
+        let ranged = try TestSupport.rbc(["check", "runbooks", "--alerts", "chart", "--alerts", "rules", "--no-git", "--format", "concise"], in: dir.path)
+        #expect(!ranged.stdout.contains("RB024"), "any name can be rendered: \(ranged.stdout)")
+    }
+
+    /// Helm writes template actions as values too (`labels: {{- include "labels" . | nindent 4 }}`,
+    /// `namespace: {{.Values.namespace}}`): such a rule file is a template, not a YAML error, and a
+    /// repository of such rules only is no "no runbooks" (exit 2).
+    @Test func helmActionsAsValuesMakeATemplate() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.write([
+            "helm/templates/app.rules.yml": """
+                apiVersion: monitoring.coreos.com/v1
+                kind: PrometheusRule
+                metadata:
+                  labels: {{- include "labels.common" . | nindent 4}}
+                  namespace: {{.Values.namespace}}
+                spec:
+                  groups:
+                    - name: app
+                      rules:
+                        - alert: AppDown
+                          expr: up == 0
+                          annotations:
+                            summary: {{ $labels.instance }} is down
+
+                """,
+            "README.md": "# Rules\n\nAlerting rules, rendered by Helm.\n",
+        ], in: dir)
+        let run = try TestSupport.rbc(["check", ".", "--alerts", "helm", "--no-git", "--format", "concise"], in: dir.path)
+        #expect(!run.stdout.contains("RB1001") && !run.stdout.contains("RB0005"), "\(run.stdout)")
+        #expect(run.stdout.contains("info[RB025] 1 rule file in helm/templates is a template"), "\(run.stdout)")
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+    }
+
+    /// A template only in a link's anchor or query (`Redis#Cluster_{{ $labels.job }}`,
+    /// `page/?cluster={{ $labels.cluster }}`) leaves the page known: the page is checked (dead, or a
+    /// site outside the repository), only the heading is not.
+    @Test func templatesInAnchorsLeaveThePageChecked() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.write([
+            "runbooks/redis.md": "# Redis\n\n## Cluster main\n\nRestart it.\n",
+            "rules/redis.yaml": """
+            groups:
+              - name: redis
+                rules:
+                  - alert: RedisFull
+                    expr: x > 1
+                    annotations:
+                      runbook: 'runbooks/redis.md#Cluster_{{ $labels.job }}'
+                  - alert: RedisGone
+                    expr: x > 1
+                    annotations:
+                      runbook: 'runbooks/redis-old.md#Cluster_{{ $labels.job }}'
+                  - alert: RedisWiki
+                    expr: x > 1
+                    annotations:
+                      runbook: 'https://wiki.acme.invalid/Redis#Cluster_{{ $labels.job }}'
+                  - alert: RedisQuery
+                    expr: x > 1
+                    annotations:
+                      runbook: 'runbooks/redis.md?cluster={{ $labels.cluster }}'
+
+            """,
+        ], in: dir)
+        let run = try TestSupport.rbc(["check", "runbooks", "--alerts", "rules", "--no-git", "--format", "concise"], in: dir.path)
+        let lines = run.stdout.split(separator: "\n").map(String.init).filter { $0.contains("[RB02") || $0.contains("[RB034]") }
+        #expect(lines == [
+            "rules/redis.yaml:11:20: error[RB023] runbook of alert `RedisGone` is dead: no runbook at runbooks/redis-old.md under .",
+            "rules/redis.yaml:15:20: info[RB026] runbook links to https://wiki.acme.invalid point outside this repository: not checked (1 alert)",
+        ], "\(run.stdout)")
+    }
+
+    /// A relative link that climbs out of the repository (`../../secret/page.md`, `../../../etc/passwd`)
+    /// is never followed, nor a page whose symbolic link leads out: the page outside is not found,
+    /// listed or read (for the anchor's headings), and one note says so per link. A link that
+    /// climbs out of the rules' directory and stays inside (`../runbooks/App.md`) resolves as before.
+    @Test func linksThatLeaveTheRepositoryAreNotFollowed() throws {
+        let top = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: top) }
+        let dir = top.appendingPathComponent("repo")
+        let climbs = String(repeating: "../", count: 12) + "etc/passwd"
+        try Self.write([
+            "secret/page.md": "---\nseverity: P9\n---\n# Private\n\n## Steps\n\n### Look\n\n```bash\ncat $UNEXPLAINED_OUTSIDE\n```\n",
+            "repo/runbooks/App.md": "---\nseverity: P2\nowner: t\n---\n# App\n\n## Mitigation\n\nRestart it.\n",
+            "repo/pages/README.md": "Pages.\n",
+            "repo/rules/app.yaml": """
+            groups:
+              - name: g
+                rules:
+                  - alert: Climbs
+                    expr: up == 0
+                    annotations:
+                      runbook_url: ../../secret/page.md#nothing
+                  - alert: ClimbsFar
+                    expr: up == 0
+                    annotations:
+                      runbook_url: \(climbs)
+                  - alert: Linked
+                    expr: up == 0
+                    annotations:
+                      runbook_url: pages/linked.md
+                  - alert: Inside
+                    expr: up == 0
+                    annotations:
+                      runbook_url: ../runbooks/App.md
+
+            """,
+        ], in: top)
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("pages/linked.md").path,
+                                                   withDestinationPath: top.appendingPathComponent("secret/page.md").path)
+        let run = try TestSupport.rbc(["check", "runbooks", "--alerts", "rules", "--no-git", "--format", "concise"], in: dir.path)
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.filter { $0.contains("RB023") || $0.contains("RB026") } == [
+            "rules/app.yaml:7:24: info[RB026] runbook link `../../secret/page.md#nothing` leads outside this repository: not followed (1 alert)",
+            "rules/app.yaml:11:24: info[RB026] runbook link `\(climbs)` leads outside this repository: not followed (1 alert)",
+            "rules/app.yaml:15:24: info[RB026] runbook link `pages/linked.md` leads outside this repository: not followed (1 alert)",
+        ], "\(run.stdout)")
+        #expect(!run.stdout.contains("RB034") && !run.stdout.contains("UNEXPLAINED_OUTSIDE") && !run.stdout.contains("P9"),
+                "nothing outside the repository is read (its headings for the anchor, or as a runbook): \(run.stdout)")
+    }
+
+    /// A repository browser's URL names one path (`…/blob/main/docs/runbooks/HighErrors.md`): a page
+    /// elsewhere with the same name (`docs/runbooks/app/HighErrors.md`) is not it, so `rbc init` maps
+    /// no site from it that would make the dead links look alive.
+    @Test func initMapsNoBrowserURLToAnotherPath() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let page = "# Page\n\n## Meaning\n\nText.\n\n## Mitigation\n\nRestart it.\n"
+        var rules = "groups:\n  - name: g\n    rules:\n"
+        for name in ["HighErrors", "HighCost"] {
+            rules += "      - alert: \(name)\n        expr: up == 0\n        annotations:\n          runbook_url: https://github.com/acme/ops/blob/main/docs/runbooks/\(name).md\n"
+        }
+        try Self.write(["docs/runbooks/app/HighErrors.md": page, "docs/runbooks/app/HighCost.md": page, "rules/all.yaml": rules], in: dir)
+        let initialised = try TestSupport.rbc(["init", "--stdout"], in: dir.path)
+        #expect(initialised.status == 0, "\(initialised.stderr)")
+        #expect(!initialised.stdout.contains("- base_url:"), "\(initialised.stdout)")
+        #expect(initialised.stdout.contains("https://github.com  2 links"), "\(initialised.stdout)")
+    }
+
     /// Links that another tool fills before Prometheus ever sees them — Go templates with other
     /// delimiters (`[[ .RunbookURL ]]`), envsubst's `${RUNBOOK_BASE}`, an unrendered Jsonnet or Python
     /// `%(base)s` — are not paths: one note per template (anchors aside), never a dead link. `rbc init`

@@ -365,7 +365,9 @@ func expectNoLeak(_ texts: [(String, String)], of secret: String, sourceLocation
         let ticks = try #require(ProcessRunner.startTicks(of: 1), "pid 1 exists")
         let (fixture, sleeper) = try killedRun(pointingAt: 1, ticks: ticks)
         defer { kill(-sleeper, SIGKILL) }
-        let rollback = try fixture.rbc(["rollback", "last", "--yes"])
+        // The edited journal is refused unless trusted (JournalAuthenticationTests); trusted as written,
+        // the pids it names are still checked.
+        let rollback = try fixture.rbc(["rollback", "last", "--yes", "--trust-journal"])
         #expect(rollback.stderr.contains("did not signal process group 1"), "\(rollback.stderr)")
         // The run's own process is still found and ended — by the run id it was started with, which
         // a rewritten pid does not change.
@@ -399,7 +401,7 @@ func expectNoLeak(_ texts: [(String, String)], of secret: String, sourceLocation
         let (fixture, sleeper) = try killedRun(pointingAt: victim, ticks: ticks)
         defer { kill(-sleeper, SIGKILL) }
         #expect(isRunning(victim), "the victim runs before the rollback")
-        let rollback = try fixture.rbc(["rollback", "last", "--yes"])
+        let rollback = try fixture.rbc(["rollback", "last", "--yes", "--trust-journal"])
         #expect(isRunning(victim), "another user's process survives: \(rollback.stderr)")
         #expect(rollback.stderr.contains("belongs to another user"), "\(rollback.stderr)")
     }

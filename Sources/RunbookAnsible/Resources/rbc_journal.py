@@ -3,7 +3,9 @@
 # a line, schema/journal.schema.json) under .rbc/runs/, so `rbc runs`, `rbc show`, `rbc timeline`
 # and `rbc rollback` read a fleet run host by host. The events come from the playbook's state
 # transitions (rbc_runtime.py) with secrets already masked; this plugin numbers and stamps them,
-# appends them and fsyncs the file before Ansible moves on to the task they announce.
+# appends them and fsyncs the file before Ansible moves on to the task they announce. Each line is
+# authenticated as rbc run's are (HMAC-SHA256 under the user's journal key, chained to the line
+# before), so `rbc rollback` acts on it only as written here.
 
 from __future__ import annotations
 
@@ -19,9 +21,13 @@ DOCUMENTATION = """
 
 import datetime
 import fcntl
+import hashlib
+import hmac
 import json
 import os
+import pwd
 import secrets
+import stat
 
 from ansible.plugins.callback import CallbackBase
 
@@ -40,6 +46,81 @@ def runs_directory():
                 break
             directory = parent
     return os.path.join(start, ".rbc", "runs")
+
+
+class KeyProblem(Exception):
+    def __init__(self, message, unsafe):
+        super().__init__(message)
+        self.unsafe = unsafe
+
+
+def journal_key_path():
+    """Where rbc keeps the user's journal key (JournalKey.location in rbc)."""
+    if os.environ.get("RBC_JOURNAL_KEY"):
+        return os.environ["RBC_JOURNAL_KEY"]
+    if os.environ.get("XDG_STATE_HOME", "").startswith("/"):
+        return os.path.join(os.environ["XDG_STATE_HOME"], "rbc", "journal.key")
+    home = os.environ.get("HOME", "")
+    if not home.startswith("/"):
+        home = pwd.getpwuid(os.geteuid()).pw_dir
+    return os.path.join(home, ".local", "state", "rbc", "journal.key")
+
+
+def read_journal_key(path):
+    """The key at path, None when there is none; a key others could know or change is refused."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        if error.errno == 40:  # ELOOP: a symbolic link
+            raise KeyProblem("the journal key %s is a symbolic link; rbc will not use it (remove it and rbc makes a new one)" % path, True)
+        raise KeyProblem("no journal key at %s (%s)" % (path, error.strerror), False)
+    try:
+        info = os.fstat(descriptor)
+        why = None
+        if not stat.S_ISREG(info.st_mode):
+            why = "is not a regular file"
+        elif info.st_uid != os.geteuid():
+            why = "belongs to another user (uid %d)" % info.st_uid
+        elif info.st_mode & 0o077:
+            why = "can be read or written by others (mode %o)" % (info.st_mode & 0o777)
+        text = os.read(descriptor, 128).replace(b"\n", b"")
+    finally:
+        os.close(descriptor)
+    if why is None and (len(text) != 64 or any(c not in b"0123456789abcdefABCDEF" for c in text)):
+        why = "does not hold a key (64 hex digits)"
+    if why:
+        raise KeyProblem("the journal key %s %s; rbc will not use it (remove it and rbc makes a new one)" % (path, why), True)
+    return bytes.fromhex(text.decode("ascii"))
+
+
+def journal_key():
+    """The user's journal key, made the first time as rbc makes it (linked into place: the first one wins)."""
+    path = journal_key_path()
+    key = read_journal_key(path)
+    if key is not None:
+        return key
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        temporary = "%s.%d.new" % (path, os.getpid())
+        if os.path.lexists(temporary):
+            os.unlink(temporary)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        try:
+            os.write(descriptor, (secrets.token_hex(32) + "\n").encode("ascii"))
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    except OSError as error:
+        raise KeyProblem("no journal key at %s (%s)" % (path, error.strerror), False)
+    return read_journal_key(path)
 
 
 def timestamp(moment):
@@ -62,9 +143,15 @@ def plain(value):
 
 
 class HostJournal:
-    def __init__(self, directory):
+    def __init__(self, directory, key):
         # Journals keep what commands printed: the owner's alone (as rbc run's).
         os.makedirs(directory, mode=0o700, exist_ok=True)
+        info = os.lstat(directory)
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and info.st_mode & 0o077:
+            # An older rbc made it open to others: tightened, as rbc run does.
+            os.chmod(directory, 0o700)
+        self.key = key
+        self.previous_mac = ""
         # Run ids are allocated under rbc's lock on the directory: later than every id there.
         with open(os.path.join(directory, ".lock"), "a+") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
@@ -93,8 +180,13 @@ class HostJournal:
         event["time"] = timestamp(datetime.datetime.now(datetime.timezone.utc))
         if event["event"] == "run_started":
             event["run"] = self.run
-        line = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
-        os.write(self.descriptor, line.encode("utf-8"))
+        line = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        if self.key is not None:
+            # rbc's JournalKey.mac: the line without its mac, chained to the line before's.
+            mac = hmac.new(self.key, b"rbc.journal/v1 " + self.previous_mac.encode("ascii") + b"\n" + line, hashlib.sha256).hexdigest()
+            line = line[:-1] + (',"mac":"%s"}' % mac).encode("ascii")
+            self.previous_mac = mac
+        os.write(self.descriptor, line + b"\n")
         # Durable before Ansible goes on to the action the event announces.
         os.fsync(self.descriptor)
 
@@ -123,7 +215,15 @@ class CallbackModule(CallbackBase):
             if event["event"] == "run_started":
                 if host in self.journals:
                     self.journals[host].close()
-                self.journals[host] = HostJournal(runs_directory())
+                try:
+                    key = journal_key()
+                except KeyProblem as problem:
+                    if problem.unsafe:
+                        self._display.error("rbc: %s: %s; nothing ran" % (host, problem))
+                        raise SystemExit(2)
+                    self._display.warning("rbc: %s; this run's journal is not authenticated, so `rbc rollback` of it will need --trust-journal" % problem)
+                    key = None
+                self.journals[host] = HostJournal(runs_directory(), key)
                 self._display.display("rbc: %s journals to %s" % (host, self.journals[host].path))
             journal = self.journals.get(host)
             if journal is None:

@@ -11,13 +11,16 @@ struct UnknownTriggerAlertRule: AlertCoverageRule {
         rationale: """
         `triggers: [{alert: KubePodCrashLooping}]` ties a runbook to the alert that pages for it. When \
         `rbc check --alerts` finds no alerting rule of that name, the alert was renamed or removed and \
-        the runbook may never be reached.
+        the runbook may never be reached. An alert name that holds a template another tool fills \
+        (`{{ .Values.prefix }}FooDown`, `${PREFIX}FooDown`) names every alert its literal parts allow: \
+        `AcmeFooDown` is known; a name that is only a template makes every trigger known.
         """,
         triggering: [], nonTriggering: [], requires: .alertRules)
 
     func check(_ context: any AlertCoverageContext) -> [PlacedFinding] {
-        // A rule file written as a template is not read, but the alerts it names exist.
-        let names = Set(context.alerts.map(\.name) + context.templatedRuleFiles.flatMap(\.alertNames))
+        // A rule file written as a template is not read, but the alerts it names exist; a name
+        // that holds a template matches the names it can render to.
+        let names = AlertNames(context.alerts.map(\.name) + context.templatedRuleFiles.flatMap(\.alertNames))
         var findings: [PlacedFinding] = []
         for runbook in context.runbooks {
             let file = runbook.file
@@ -33,7 +36,7 @@ struct UnknownTriggerAlertRule: AlertCoverageRule {
                 }
                 findings.append(PlacedFinding(file, LintFinding(
                     "trigger names alert `\(alert)`, which no alerting rule defines", at: range,
-                    help: Suggestions.closest(to: alert, in: names).map { "did you mean `\($0)`?" } ?? "was the alert renamed or removed?")))
+                    help: Suggestions.closest(to: alert, in: names.exactNames).map { "did you mean `\($0)`?" } ?? "was the alert renamed or removed?")))
             }
         }
         return findings

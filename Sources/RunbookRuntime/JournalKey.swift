@@ -1,0 +1,126 @@
+// The key that authenticates run journals (docs/executor.md, "Who can change a journal"): 32 random
+// bytes, written as hex in a file only its owner can read, outside every repository
+// (`$XDG_STATE_HOME/rbc/journal.key`, else `~/.local/state/rbc/journal.key`; `RBC_JOURNAL_KEY` names
+// another file). Each journal line carries an HMAC under it, chained to the line before, so a journal
+// edited by someone who does not hold the key — or written by another user or machine — is told apart
+// from one this user's rbc wrote, before `rbc rollback` or `rbc resume` acts on it.
+
+import Foundation
+import RunbookSource
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public struct JournalKey: Sendable {
+    public let path: String
+    private let bytes: [UInt8]
+
+    public enum Problem: Error, CustomStringConvertible {
+        /// The file exists but others could know or change it (or it is not a key): never used.
+        case unsafe(String, String)
+        /// There is no key and none could be made (no home directory, a read-only one).
+        case unavailable(String, String)
+
+        public var description: String {
+            switch self {
+            case .unsafe(let path, let why): "the journal key \(path) \(why); rbc will not use it (remove it and rbc makes a new one)"
+            case .unavailable(let path, let why): "no journal key at \(path) (\(why))"
+            }
+        }
+    }
+
+    /// Where the key lives, nil when there is no home directory to put it in.
+    public static func location(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        if let named = environment["RBC_JOURNAL_KEY"], !named.isEmpty { return named }
+        if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") { return state + "/rbc/journal.key" }
+        if let home = environment["HOME"], home.hasPrefix("/") { return home + "/.local/state/rbc/journal.key" }
+        guard let entry = getpwuid(geteuid()), let directory = entry.pointee.pw_dir else { return nil }
+        let home = String(cString: directory)
+        return home.hasPrefix("/") ? home + "/.local/state/rbc/journal.key" : nil
+    }
+
+    /// The user's key; with `create`, one is made the first time (a run does, reading never does).
+    public static func load(create: Bool, environment: [String: String] = ProcessInfo.processInfo.environment) throws(Problem) -> JournalKey {
+        guard let path = location(environment: environment) else { throw .unavailable("~/.local/state/rbc/journal.key", "no home directory") }
+        if let key = try read(path) { return key }
+        guard create else { throw .unavailable(path, "it does not exist") }
+        try make(path)
+        guard let key = try read(path) else { throw .unavailable(path, "it vanished as it was made") }
+        return key
+    }
+
+    /// The key at `path`, nil when there is no file there.
+    private static func read(_ path: String) throws(Problem) -> JournalKey? {
+        // Not through a link: whoever can change where it points chooses the key.
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            if errno == ENOENT { return nil }
+            throw errno == ELOOP ? .unsafe(path, "is a symbolic link") : .unavailable(path, String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw .unavailable(path, String(cString: strerror(errno))) }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw .unsafe(path, "is not a regular file") }
+        guard info.st_uid == geteuid() else { throw .unsafe(path, "belongs to another user (uid \(info.st_uid))") }
+        guard info.st_mode & 0o077 == 0 else {
+            throw .unsafe(path, "can be read or written by others (mode \(String(info.st_mode & 0o777, radix: 8)))")
+        }
+        var buffer = [UInt8](repeating: 0, count: 128)
+        let count = Glibc.read(descriptor, &buffer, buffer.count)
+        let text = count > 0 ? Array(buffer[0..<count]).filter { $0 != 0x0A } : []
+        guard text.count == 64, let bytes = hexBytes(text) else { throw .unsafe(path, "does not hold a key (64 hex digits)") }
+        return JournalKey(path: path, bytes: bytes)
+    }
+
+    /// Writes a new random key: a private temporary file, linked into place only if no key is there
+    /// (two rbc starting at once agree on the first one).
+    private static func make(_ path: String) throws(Problem) {
+        let directory = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw .unavailable(path, "cannot create \(directory): \(error.localizedDescription)")
+        }
+        var generator = SystemRandomNumberGenerator()
+        let key = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let temporary = path + ".\(getpid()).new"
+        unlink(temporary)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw .unavailable(path, "cannot create \(temporary): \(String(cString: strerror(errno)))") }
+        let text = Array((SHA256.hexString(key) + "\n").utf8)
+        let written = write(descriptor, text, text.count)
+        let synced = fsync(descriptor) == 0
+        close(descriptor)
+        defer { unlink(temporary) }
+        guard written == text.count, synced else { throw .unavailable(path, "cannot write \(temporary)") }
+        if link(temporary, path) != 0, errno != EEXIST {
+            throw .unavailable(path, "cannot create it: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private static func hexBytes(_ digits: [UInt8]) -> [UInt8]? {
+        func value(_ digit: UInt8) -> UInt8? {
+            switch digit {
+            case 0x30...0x39: digit - 0x30
+            case 0x61...0x66: digit - 0x61 + 10
+            case 0x41...0x46: digit - 0x41 + 10
+            default: nil
+            }
+        }
+        var bytes: [UInt8] = []
+        var index = 0
+        while index + 1 < digits.count {
+            guard let high = value(digits[index]), let low = value(digits[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+            index += 2
+        }
+        return bytes
+    }
+
+    /// The MAC of one line (its JSON object without the `mac` field), chained to the MAC of the line
+    /// before it (empty for the first): lines cannot be changed, removed, reordered or taken from
+    /// another journal without the key.
+    func mac(previous: String, line: some Sequence<UInt8>) -> String {
+        SHA256.hexString(SHA256.hmac(key: bytes, message: Array("rbc.journal/v1 \(previous)\n".utf8) + Array(line)))
+    }
+}
