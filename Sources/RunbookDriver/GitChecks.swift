@@ -94,6 +94,9 @@ public enum GitChecks {
         /// A compiled file without a lintable IR has no history findings; an uncompiled one may.
         var mayBeLintable: Bool { result.map { $0.lintableIR != nil } ?? true }
 
+        /// Lets the compiled form go (a caller done with it; `compiled()` would compile again).
+        func forgetCompiled() { result = nil }
+
         func compiled() -> CompilationResult {
             if let result { return result }
             let compiled = source.map { Compiler.compile($0, hashing: false, settings: settings) }
@@ -165,6 +168,11 @@ public enum GitChecks {
         private var watches: [String: [LineWatch]] = [:]
         /// Files with a watch still unanswered.
         private var open: Set<String> = []
+        /// Files whose watches are still being made on another thread while the walk runs (`expect`):
+        /// open until registered, so the walk follows them meanwhile, and made by the searching
+        /// thread itself (`prepare`) when it reaches one of their changes first.
+        private var pending: Set<String> = []
+        private var prepare: (@Sendable (String) -> Void)?
         /// Per file, the last change met whose previous version is not read yet, with its number
         /// among the changes taken; and those numbers in the order taken (read from `unreadHead`).
         private var unread: [String: (change: GitHistory.Change, number: Int)] = [:]
@@ -182,12 +190,25 @@ public enum GitChecks {
         func register(_ path: String, _ list: [LineWatch]) {
             lock.withLock {
                 watches[path] = list
+                pending.remove(path)
                 if list.contains(where: { $0.origin == nil }) { open.insert(path) }
             }
         }
 
-        /// Whether the file has a watch not yet known to be answered.
-        func isOpen(_ path: String) -> Bool { lock.withLock { open.contains(path) } }
+        /// Files whose watches another thread is making while the walk starts: until each is
+        /// registered the walk follows it, and its changes wait in order; `prepare(path)` registers
+        /// a file's watches (an empty list when it has none) and is called by the searching thread
+        /// when it reaches a change of a file still pending (it must be safe to call concurrently
+        /// with the other thread's work on the same file and make each file's watches once).
+        func expect(_ paths: some Sequence<String>, preparedBy prepare: @escaping @Sendable (String) -> Void) {
+            lock.withLock {
+                pending.formUnion(paths)
+                self.prepare = prepare
+            }
+        }
+
+        /// Whether the file has a watch not yet known to be answered (or not made yet).
+        func isOpen(_ path: String) -> Bool { lock.withLock { open.contains(path) || pending.contains(path) } }
 
         /// Takes one change; returns whether the walk should still follow the file. The change met
         /// before it (newer) is searched now; this one when the next older change is met, after
@@ -208,7 +229,7 @@ public enum GitChecks {
                     unreadOrder.removeFirst(unreadHead)
                     unreadHead = 0
                 }
-                guard open.contains(change.path) else {
+                guard open.contains(change.path) || pending.contains(change.path) else {
                     unread[change.path] = nil
                     return false
                 }
@@ -252,6 +273,7 @@ public enum GitChecks {
 
         private func searchVersions(_ changes: [GitHistory.Change]) {
             for change in changes {
+                if let prepare = lock.withLock({ pending.contains(change.path) ? self.prepare : nil }) { prepare(change.path) }
                 guard var list = lock.withLock({ open.contains(change.path) ? watches[change.path] : nil }) else { continue }
                 change.withPreviousContent { previous in
                     for index in list.indices where list[index].origin == nil {

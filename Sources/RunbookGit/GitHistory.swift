@@ -106,14 +106,23 @@ public enum GitHistory {
             }
             for delta in deltas {
                 guard let owner = watched.owner(of: delta.newPath), delta.status != .deleted else { continue }
+                // Only the index (stored below) needs every file's last change kept here.
+                func changed() -> Change {
+                    let change = Change(path: owner, source: source, database: database, oldBlob: delta.oldBlob)
+                    if index != nil, lastChanges[owner] == nil { lastChanges[owner] = .some(change.commit) }
+                    return change
+                }
+                if delta.status == .modified {
+                    // Followed further under the same name: left in place unless `visit` is done with it.
+                    if try !visit(changed()) { watched.remove(delta.newPath) }
+                    continue
+                }
                 watched.remove(delta.newPath)
                 if delta.status == .renamed && delta.similarity >= 100 {
                     watched.insert(delta.oldPath, owner: owner)
                     continue
                 }
-                let change = Change(path: owner, source: source, database: database, oldBlob: delta.oldBlob)
-                if lastChanges[owner] == nil { lastChanges[owner] = .some(change.commit) }
-                if try visit(change), delta.status != .added {
+                if try visit(changed()), delta.status != .added {
                     watched.insert(delta.status == .renamed ? delta.oldPath : delta.newPath, owner: owner)
                 }
             }

@@ -17,8 +17,9 @@ struct GitObjectID: Hashable, Sendable {
 
     static func == (first: GitObjectID, second: GitObjectID) -> Bool { Git.equal(first.oid, second.oid) }
 
+    /// The first 8 bytes of a SHA-1 are as good a hash as all 20 (and one word is cheaper to hash).
     func hash(into hasher: inout Hasher) {
-        withUnsafeBytes(of: oid) { hasher.combine(bytes: $0) }
+        hasher.combine(withUnsafeBytes(of: oid) { $0.loadUnaligned(as: UInt64.self) })
     }
 
     var hex: String { Git.string(oid) }
@@ -171,23 +172,27 @@ struct GitRawTree {
         mutating func next() -> Entry? {
             guard !isMalformed, position < bytes.count, let base = bytes.baseAddress else { return nil }
             let idSize = Int(GIT_OID_RAWSZ)
+            let end = bytes.count
+            var at = position
             var mode: UInt32 = 0
             var digits = 0
-            while position < bytes.count, bytes[position] != 0x20 {
-                let digit = bytes[position] &- 0x30
+            while at < end {
+                let byte = base[at]
+                if byte == 0x20 { break }
+                let digit = byte &- 0x30
                 guard digit < 8, digits < 7 else { isMalformed = true; return nil }
                 mode = mode << 3 | UInt32(digit)
                 digits += 1
-                position += 1
+                at += 1
             }
-            position += 1
-            let nameStart = position
-            while position < bytes.count, bytes[position] != 0 { position += 1 }
-            guard digits > 0, position > nameStart, position + 1 + idSize <= bytes.count else { isMalformed = true; return nil }
-            let name = UnsafeBufferPointer(start: base + nameStart, count: position - nameStart)
-            let id = UnsafeRawPointer(base + position + 1).assumingMemoryBound(to: git_oid.self)
-            position += 1 + idSize
-            return Entry(name: name, mode: mode, id: id)
+            let nameStart = at + 1
+            // The name ends at the first NUL (memchr: a walk parses millions of entries).
+            guard digits > 0, nameStart < end, let nul = memchr(base + nameStart, 0, end - nameStart) else { isMalformed = true; return nil }
+            let nameEnd = UnsafeRawPointer(nul) - UnsafeRawPointer(base)
+            guard nameEnd > nameStart, nameEnd + 1 + idSize <= end else { isMalformed = true; return nil }
+            position = nameEnd + 1 + idSize
+            return Entry(name: UnsafeBufferPointer(start: base + nameStart, count: nameEnd - nameStart), mode: mode,
+                         id: UnsafeRawPointer(base + nameEnd + 1).assumingMemoryBound(to: git_oid.self))
         }
     }
 
@@ -253,7 +258,7 @@ final class GitTreeReader {
                 break
             }
             // Same id: nothing under it changed (a file whose mode alone changed has the same content).
-            if let counterpart, git_oid_equal(counterpart.id, entry.id) != 0 { continue }
+            if let counterpart, memcmp(counterpart.id, entry.id, Int(GIT_OID_RAWSZ)) == 0 { continue }
             if entry.isSubmodule { continue }
             let path = prefix + entry.nameString
             if entry.isDirectory {

@@ -42,14 +42,29 @@ struct RollbackDriftRule: HistoryRule {
     static func sourceLines(_ ranges: [SourceRange], _ file: SourceFile) -> [String] {
         var lines: [String] = []
         for range in ranges {
-            let first = file.lineColumn(of: range.start).line
-            let last = file.lineColumn(of: max(range.start, range.end - 1)).line
+            let first = file.lineIndex(of: range.start) + 1
+            let last = file.lineIndex(of: max(range.start, range.end - 1)) + 1
             for line in first...max(first, last) {
-                let text = file.lineText(line).trimmingCharacters(in: .whitespaces)
+                let text = trimmedLine(line, file)
                 if !text.isEmpty, !lines.contains(text) { lines.append(text) }
             }
         }
         return lines
+    }
+
+    /// A line without the whitespace around it, as `trimmingCharacters(in: .whitespaces)` gives it:
+    /// in ASCII that set is the space and the tab, so a line whose ends are ASCII is trimmed on its
+    /// bytes (Foundation's trim was a tenth of making a file's watches); other ends go to Foundation.
+    static func trimmedLine(_ line: Int, _ file: SourceFile) -> String {
+        let range = file.lineRange(line)
+        let bytes = file.bytes
+        var (start, end) = (range.start, range.end)
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        if start < end, bytes[start] >= 0x80 || bytes[end - 1] >= 0x80 {
+            return file.lineText(line).trimmingCharacters(in: .whitespaces)
+        }
+        return file.slice(SourceRange(start: start, end: end))
     }
 
     func watchedTexts(_ context: LintContext) -> [[String]] {
