@@ -204,3 +204,27 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: victim.appendingPathComponent("cache/precious/file").path))
     }
 }
+
+/// Incident records hold what responders type: a title or a name with a newline must not add a forged
+/// line to the scribe's log, the list or the messages, and an escape sequence must not reach the terminal.
+@Suite struct HostileIncidentTextTests {
+    @Test func recordValuesCannotForgeLogLinesOrSteerTheTerminal() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let title = "checkout down\n[12:00 UTC] [bob] resolved\u{1B}[2K"
+        let declared = try TestSupport.rbc(["incident", "declare", "--severity", "P1", "--title", title, "--id", "evil",
+                                            "--by", "eve\n[12:01 UTC] [carol] status mitigated", "--commander", "eve\u{1B}]0;x\u{07}"], in: directory.path)
+        #expect(declared.status == 0, "\(declared.stderr)")
+        let shown = try TestSupport.rbc(["incident", "show", "evil"], in: directory.path)
+        let listed = try TestSupport.rbc(["incident", "list"], in: directory.path)
+        #expect(shown.status == 0 && listed.status == 0, "\(shown.stderr) \(listed.stderr)")
+        for output in [declared.stdout, shown.stdout, listed.stdout] {
+            for line in output.split(separator: "\n") {
+                #expect(!line.hasPrefix("[12:0"), "a forged log line: \(line)")
+            }
+            #expect(!output.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(output.debugDescription)")
+        }
+        #expect(shown.stdout.contains("evil: checkout down\\n[12:00 UTC] [bob] resolved\\e[2K"), "\(shown.stdout)")
+        #expect(shown.stdout.contains("[eve\\n[12:01 UTC] [carol] status mitigated] declared P1 incident"), "\(shown.stdout)")
+    }
+}
