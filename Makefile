@@ -6,9 +6,9 @@ SWIFT ?= swift
 VENV := .build/venv
 DEBIAN_PACKAGES := libgit2-dev zlib1g-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libcurl4-openssl-dev pkg-config shellcheck git python3-venv binutils chromium
 RBC := .build/release/rbc
-# The release binary carries the Swift runtime (static stdlib), so the .deb runs where Swift is absent;
-# Foundation's networking then needs libcurl named on the link line.
-RELEASE_FLAGS := -c release --static-swift-stdlib -Xlinker -lcurl
+# The release binary carries the Swift runtime (static stdlib), so the .deb runs where Swift is absent.
+# libcurl is not linked (nor libgit2): rbc opens them on first use (see Package.swift).
+RELEASE_FLAGS := -c release --static-swift-stdlib
 DIST := .build/dist
 
 .PHONY: demo test deps venv build release dist clean bench fuzz

@@ -19,11 +19,15 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", .upToNextMinor(from: "6.2.2")),
     ],
     targets: [
-        // C libraries from Debian: libgit2-dev and libcmark-gfm-dev.
-        .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        // C libraries from Debian: libgit2-dev and libcmark-gfm-dev. libgit2 and libcurl are not linked
+        // (no pkgConfig, whose flags would name them): their headers sit on the default include path, and
+        // the libraries are opened on first use (the C targets CGit2Loader and CCurl), so a run that needs neither
+        // loads neither (they and the libraries they need were a tenth of a warm check's CPU).
+        .systemLibrary(name: "CGit2", providers: [.apt(["libgit2-dev"])]),
+        .target(name: "CGit2Loader"),
         .systemLibrary(name: "CCmarkGFM", pkgConfig: "libcmark-gfm", providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
-        // libcurl (libcurl4-openssl-dev) for HTTP steps and webhooks; prctl(2) for process control.
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libcurl (libcurl4-openssl-dev's headers) for HTTP steps and webhooks; prctl(2) for process control.
+        .target(name: "CCurl"),
         .systemLibrary(name: "CProcessControl"),
         // zlib (zlib1g-dev, which libgit2-dev depends on): the history walk inflates pack objects itself.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
@@ -42,7 +46,7 @@ let package = Package(
         ]),
         .target(name: "RunbookSema", dependencies: ["RunbookSource", "RunbookSyntax"]),
         .target(name: "RunbookLint", dependencies: ["RunbookSource", "RunbookSyntax", "RunbookSema"]),
-        .target(name: "RunbookGit", dependencies: ["CGit2", "CZlib"]),
+        .target(name: "RunbookGit", dependencies: ["CGit2", "CGit2Loader", "CZlib"]),
         .target(name: "RunbookRuntime", dependencies: [
             "RunbookSource", "RunbookYAML", "RunbookSema", "CCurl", "CProcessControl",
             .product(name: "Yams", package: "Yams"),

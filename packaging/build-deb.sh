@@ -18,13 +18,25 @@ if objdump -p "$binary" | awk '/NEEDED/{print $2}' | grep -q '^libswift\|^libFou
 fi
 
 depends=()
-for library in $(objdump -p "$binary" | awk '/NEEDED/{print $2}'); do
-  path=$(ldd "$binary" | awk -v lib="$library" '$1 == lib && $3 ~ /^\// {print $3}')
-  [ -n "$path" ] || continue                      # the dynamic loader itself
-  owner=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null || dpkg -S "$path")
+# The Debian package that holds a library file, at least at its installed upstream version.
+add_depends() {
+  local owner package upstream
+  owner=$(dpkg -S "$(readlink -f "$1")" 2>/dev/null || dpkg -S "$1")
   package=${owner%%:*}
   upstream=$(dpkg-query -W -f='${Version}' "$package" | sed 's/-[^-]*$//; s/^[0-9]*://')
   depends+=("$package (>= $upstream)")
+}
+for library in $(objdump -p "$binary" | awk '/NEEDED/{print $2}'); do
+  path=$(ldd "$binary" | awk -v lib="$library" '$1 == lib && $3 ~ /^\// {print $3}')
+  [ -n "$path" ] || continue                      # the dynamic loader itself
+  add_depends "$path"
+done
+# libgit2 and libcurl are opened on first use (dlopen: Sources/CGit2Loader, Sources/CCurl), not
+# NEEDED: their sonames are the strings the binary opens them by, found where the loader finds them.
+for library in $(grep -aoE 'lib(git2|curl)\.so\.[0-9]+(\.[0-9]+)*' "$binary" | sort -u); do
+  path=$(ldconfig -p | awk -v lib="$library" '$1 == lib && $NF ~ /^\// {print $NF; exit}')
+  [ -n "$path" ] || { echo "build-deb: $binary opens $library, which is not installed" >&2; exit 1; }
+  add_depends "$path"
 done
 depends_line=$(printf '%s\n' "${depends[@]}" | sort -u | paste -sd, | sed 's/,/, /g')
 

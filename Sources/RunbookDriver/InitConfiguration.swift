@@ -100,7 +100,8 @@ public enum InitConfiguration {
             out += "  # Published sites built from this repository, found by matching page paths to runbook files:\n"
             out += "  runbook_urls:\n"
             for site in inspection.siteMappings {
-                out += "    # \(plural(site.links, "link")); \(site.found) name a runbook under \(site.directory)/\n"
+                out += "    # \(plural(site.links, "link")); \(site.found - site.ownMissing) name a runbook under \(site.directory)/"
+                    + (site.ownMissing > 0 ? "; \(site.ownMissing) name pages this repository lacks (its own browser URLs: dead links)" : "") + "\n"
                 out += "    - base_url: \(quoted(site.baseURL))\n      directory: \(quoted(site.directory))\n"
             }
         }

@@ -21,6 +21,8 @@ public struct RepositoryInspection: Sendable {
         /// Links under `baseURL`, and how many of them name a runbook file found under `directory`.
         public let links: Int
         public let found: Int
+        /// Links that are this repository's own browser URLs at pages it does not have (dead links).
+        public var ownMissing = 0
     }
 
     /// The inspected directory (absolute); every path below is relative to it.
@@ -265,6 +267,7 @@ public struct RepositoryInspection: Sendable {
         let byName = names(runbooks)
         let pagesByName = names(otherPages)
         var votes: [String: [String: Int]] = [:]
+        var ownMissing: [String: Int] = [:]
         var linkCounts: [String: Int] = [:]
         var origins: [String: Int] = [:]
         for link in links {
@@ -294,6 +297,13 @@ public struct RepositoryInspection: Sendable {
                 if let current = best, current.length == length, current.directory != directory { ambiguous = true }
                 if best == nil || length > best!.length { best = (prefix, directory, length); ambiguous = false }
             }
+            if best == nil, let browsedPath, let ownDirectory = ownBrowserDirectory(path, browsedPath: browsedPath, origin: origin,
+                                                                                                           written: afterScheme.dropFirst(host.count).split(separator: "/")) {
+                // A browser URL of this repository (its name, in a directory it has) whose page is missing
+                // here: a dead link of this repository, not another site.
+                best = (ownDirectory, ".", browsedPath)
+                ownMissing[ownDirectory, default: 0] += 1
+            }
             if let best, !ambiguous {
                 votes[best.prefix, default: [:]][best.directory, default: 0] += 1
             } else {
@@ -308,7 +318,9 @@ public struct RepositoryInspection: Sendable {
         // `cortex-internal/x.md`) is no site of its own: mapped, it would hide the dead links.
         var candidates = votes.compactMap { prefix, directories -> SiteMapping? in
             guard let top = directories.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }) else { return nil }
-            return SiteMapping(baseURL: prefix, directory: top.key, links: linkCounts[prefix] ?? top.value, found: top.value)
+            var mapping = SiteMapping(baseURL: prefix, directory: top.key, links: linkCounts[prefix] ?? top.value, found: top.value)
+            if top.key == "." { mapping.ownMissing = ownMissing[prefix] ?? 0 }
+            return mapping
         }
         for weak in candidates where weak.found * 2 < weak.links {
             let origin = weak.baseURL.range(of: "://").map { scheme in
@@ -333,6 +345,23 @@ public struct RepositoryInspection: Sendable {
               marker + 1 < path.count,
               path[marker - 1] == "-" || ["github", "gitlab", "bitbucket", "gitea", "codeberg"].contains(where: host.contains) else { return nil }
         return path.count - marker - 2
+    }
+
+    /// The base URL (`https://github.com/acme/ops/blob/main/`) of a repository browser's link that names
+    /// this repository — its name is this directory's, or `.git/config` names `acme/ops` — at a page in a
+    /// directory this repository has, at least two deep (`docs/runbooks/`); nil otherwise.
+    /// `path` is the link's path lower-cased, `written` as written.
+    private func ownBrowserDirectory(_ path: [String], browsedPath: Int, origin: String, written: [Substring]) -> String? {
+        let marker = path.count - browsedPath - 2
+        guard browsedPath >= 3, marker >= 2, written.count == path.count else { return nil }
+        let repository = path[marker - (path[marker - 1] == "-" ? 2 : 1)]
+        let owner = path[0..<(marker - (path[marker - 1] == "-" ? 2 : 1))].joined(separator: "/")
+        let directory = Array(path[(path.count - browsedPath)..<(path.count - 1)])
+        let pages = (runbooks + otherPages).map { $0.lowercased().split(separator: "/").map(String.init) }
+        guard pages.contains(where: { $0.count > directory.count && Array($0.prefix(directory.count)) == directory }) else { return nil }
+        let config = (try? String(contentsOfFile: root + "/.git/config", encoding: .utf8))?.lowercased() ?? ""
+        guard (root as NSString).lastPathComponent.lowercased() == repository || config.contains(owner + "/" + repository) else { return nil }
+        return origin + "/" + written[0..<(marker + 2)].joined(separator: "/") + "/"
     }
 
     /// The directory, with this repository's own spelling, of the first `keep` components of a

@@ -3,6 +3,7 @@
 // Values are copied out into Swift structs at once; no C pointer leaves this file's classes.
 
 import CGit2
+import CGit2Loader
 import Foundation
 
 public struct GitError: Error, CustomStringConvertible, Sendable {

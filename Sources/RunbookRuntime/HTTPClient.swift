@@ -41,8 +41,12 @@ public enum HTTPClient {
         }
     }
 
-    /// libcurl's global state, set up once per process before any handle exists.
-    private static let initialized: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+    /// libcurl opened (on first use: see CCurl's shim.h) and its global state set up, once per
+    /// process before any handle exists; nil, or why not.
+    private static let unavailable: String? = {
+        if let failure = rbc_curl_load() { return "libcurl could not be loaded (\(String(cString: failure)))" }
+        return rbc_curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK ? nil : "libcurl could not start"
+    }()
 
     /// A blocking request that ends by `timeoutMs` at the latest, or as soon as `cancelled` says so.
     /// `userAgent` (`rbc/VERSION`) tells the server who calls; a step's own `User-Agent` header wins.
@@ -53,10 +57,11 @@ public enum HTTPClient {
         guard let target = URL(string: url), target.scheme == "http" || target.scheme == "https" else {
             throw Failure(kind: .failed, description: "`\(url)` is not an http(s) URL")
         }
-        guard initialized, let handle = curl_easy_init() else {
+        if let unavailable { throw Failure(kind: .failed, description: "\(method) \(url): \(unavailable)") }
+        guard let handle = rbc_curl_easy_init() else {
             throw Failure(kind: .failed, description: "\(method) \(url): libcurl could not start")
         }
-        defer { curl_easy_cleanup(handle) }
+        defer { rbc_curl_easy_cleanup(handle) }
         let transfer = Transfer(cancelled: cancelled)
         if keepingOrigin { transfer.origin = RedirectGuard(url: target) }
         // A line break (or NUL) in a header would end it and start one of the sender's choosing: the
@@ -65,12 +70,12 @@ public enum HTTPClient {
             throw Failure(kind: .failed, description: "\(method) \(url): header `\(name)` holds a line break, which would start a header of its own; not sent")
         }
         var headerList: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(headerList) }
+        defer { rbc_curl_slist_free_all(headerList) }
         // No `Expect: 100-continue` round trip before a body: it costs a second with many servers.
         var lines = headers.sorted(by: { $0.key < $1.key }).map { "\($0.key): \($0.value)" } + ["Expect:"]
         if !headers.keys.contains(where: { $0.lowercased() == "user-agent" }) { lines.append("User-Agent: \(userAgent)") }
         for line in lines {
-            headerList = curl_slist_append(headerList, line)
+            headerList = rbc_curl_slist_append(headerList, line)
         }
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         let code: CURLcode = withExtendedLifetime(transfer) {
@@ -122,7 +127,7 @@ public enum HTTPClient {
                     return Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue().isCancelled ? 1 : 0
                 }
                 rbc_curl_set_pointer(handle, CURLOPT_XFERINFODATA, context)
-                return curl_easy_perform(handle)
+                return rbc_curl_easy_perform(handle)
             }
         }
         if let refused = transfer.origin?.refused {
@@ -139,7 +144,7 @@ public enum HTTPClient {
             throw Failure(kind: .interrupted, description: "\(method) \(url): ended by a signal", bodyBytes: transfer.capture.total)
         default:
             let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            let reason = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+            let reason = detail.isEmpty ? String(cString: rbc_curl_easy_strerror(code)) : detail
             throw Failure(kind: .failed, description: "\(method) \(url) failed: \(reason)", bodyBytes: transfer.capture.total)
         }
     }

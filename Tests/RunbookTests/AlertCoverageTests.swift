@@ -507,6 +507,25 @@ import Testing
         ], "\(run.stdout)")
     }
 
+    /// One missing page linked by many alerts of a file, each at its own anchor (`dora.md#lead-time-high`,
+    /// `dora.md#rework-rate-high`), is one finding with the number of alerts, not one per anchor.
+    @Test func aMissingPageIsOneFindingPerFileWhateverTheAnchors() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var rules = "groups:\n  - name: g\n    rules:\n"
+        for name in ["LeadTimeHigh", "ReworkRateHigh", "ReworkRateCritical"] {
+            rules += "      - alert: \(name)\n        expr: up == 0\n        annotations:\n          runbook_url: docs/runbooks/dora.md#\(name.lowercased())\n"
+        }
+        rules += "      - alert: Other\n        expr: up == 0\n        annotations:\n          runbook_url: docs/runbooks/other.md\n"
+        try Self.write(["docs/runbooks/health.md": "# Health\n\n## Mitigation\n\nRestart it.\n", "rules/dora.yaml": rules], in: dir)
+        let run = try TestSupport.rbc(["check", "docs", "--alerts", "rules", "--no-git", "--format", "concise"], in: dir.path)
+        let dead = run.stdout.split(separator: "\n").map(String.init).filter { $0.contains("RB023") }
+        #expect(dead == [
+            "rules/dora.yaml:7:24: error[RB023] runbook_url of alert `LeadTimeHigh` is dead: no runbook at docs/runbooks/dora.md under . (3 alerts in this file link this page, by 3 anchors or spellings)",
+            "rules/dora.yaml:19:24: error[RB023] runbook_url of alert `Other` is dead: no runbook at docs/runbooks/other.md under .",
+        ], "\(run.stdout)")
+    }
+
     /// A relative link that climbs out of the repository (`../../secret/page.md`, `../../../etc/passwd`)
     /// is never followed, nor a page whose symbolic link leads out: the page outside is not found,
     /// listed or read (for the anchor's headings), and one note says so per link. A link that
@@ -558,7 +577,9 @@ import Testing
 
     /// A repository browser's URL names one path (`…/blob/main/docs/runbooks/HighErrors.md`): a page
     /// elsewhere with the same name (`docs/runbooks/app/HighErrors.md`) is not it, so `rbc init` maps
-    /// no site from it that would make the dead links look alive.
+    /// no site from it that would make the dead links look alive. When the URL names this repository
+    /// (the checkout's directory is `ops`, or `.git/config` names `acme/ops`) and a directory it has
+    /// (`docs/runbooks/`), its links are this repository's dead links.
     @Test func initMapsNoBrowserURLToAnotherPath() throws {
         let dir = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -567,11 +588,28 @@ import Testing
         for name in ["HighErrors", "HighCost"] {
             rules += "      - alert: \(name)\n        expr: up == 0\n        annotations:\n          runbook_url: https://github.com/acme/ops/blob/main/docs/runbooks/\(name).md\n"
         }
-        try Self.write(["docs/runbooks/app/HighErrors.md": page, "docs/runbooks/app/HighCost.md": page, "rules/all.yaml": rules], in: dir)
-        let initialised = try TestSupport.rbc(["init", "--stdout"], in: dir.path)
-        #expect(initialised.status == 0, "\(initialised.stderr)")
-        #expect(!initialised.stdout.contains("- base_url:"), "\(initialised.stdout)")
-        #expect(initialised.stdout.contains("https://github.com  2 links"), "\(initialised.stdout)")
+        for repository in ["elsewhere", "ops", "checkout"] {
+            try Self.write(["\(repository)/docs/runbooks/app/HighErrors.md": page, "\(repository)/docs/runbooks/app/HighCost.md": page,
+                            "\(repository)/rules/all.yaml": rules], in: dir)
+        }
+        try Self.write(["checkout/.git/config": "[remote \"origin\"]\n\turl = git@github.com:acme/ops.git\n"], in: dir)
+        let elsewhere = try TestSupport.rbc(["init", "--stdout"], in: dir.appendingPathComponent("elsewhere").path)
+        #expect(elsewhere.status == 0, "\(elsewhere.stderr)")
+        #expect(!elsewhere.stdout.contains("- base_url:"), "\(elsewhere.stdout)")
+        #expect(elsewhere.stdout.contains("https://github.com  2 links"), "\(elsewhere.stdout)")
+        for repository in ["ops", "checkout"] {
+            let own = dir.appendingPathComponent(repository).path
+            let initialised = try TestSupport.rbc(["init"], in: own)
+            #expect(initialised.status == 0, "\(initialised.stderr)")
+            let configuration = try String(contentsOfFile: own + "/.rbc.yaml", encoding: .utf8)
+            #expect(configuration.contains("""
+                    # 2 links; 0 name a runbook under ./; 2 name pages this repository lacks (its own browser URLs: dead links)
+                    - base_url: "https://github.com/acme/ops/blob/main/"
+                      directory: "."
+                """), "\(configuration)")
+            let run = try TestSupport.rbc(["check", "--no-git", "--format", "concise"], in: own)
+            #expect(run.stdout.split(separator: "\n").filter { $0.contains("RB023") }.count == 2, "\(run.stdout)")
+        }
     }
 
     /// Links that another tool fills before Prometheus ever sees them — Go templates with other

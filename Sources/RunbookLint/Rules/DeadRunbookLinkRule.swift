@@ -19,18 +19,22 @@ struct DeadRunbookLinkRule: AlertCoverageRule {
         triggering: [], nonTriggering: [], requires: .alertRules)
 
     func check(_ context: any AlertCoverageContext) -> [PlacedFinding] {
-        // Generated rule files repeat one link for many alerts: a dead one is reported once per file.
-        var dead: [String: (first: CoveredAlert, link: AlertLink, problem: String, count: Int)] = [:]
+        // Generated rule files repeat one link for many alerts, or one page with an anchor per alert
+        // (`dora.md#lead-time-high`): a missing page is reported once per file.
+        var dead: [String: (first: CoveredAlert, link: AlertLink, problem: String, count: Int, links: Set<String>)] = [:]
         var order: [String] = []
         for alert in context.alerts {
             guard let link = alert.link, case .dead(let problem) = alert.resolution else { continue }
-            let key = alert.file.path + "\u{0}" + link.value
+            let key = alert.file.path + "\u{0}" + problem
             if dead[key] == nil { order.append(key) }
-            dead[key, default: (alert, link, problem, 0)].count += 1
+            dead[key, default: (alert, link, problem, 0, [])].count += 1
+            dead[key]?.links.insert(link.value)
         }
         return order.compactMap { key in
             guard let entry = dead[key] else { return nil }
-            let others = entry.count > 1 ? " (\(entry.count) alerts in this file use this link)" : ""
+            let others = entry.count == 1 ? ""
+                : entry.links.count == 1 ? " (\(entry.count) alerts in this file use this link)"
+                : " (\(entry.count) alerts in this file link this page, by \(entry.links.count) anchors or spellings)"
             return PlacedFinding(entry.first.file, LintFinding("\(entry.link.annotation) of alert `\(entry.first.name)` is dead: \(entry.problem)\(others)",
                                                                at: entry.link.range, help: "write the runbook, or fix the link"))
         }
