@@ -205,8 +205,11 @@ public struct AlertIndex: Sendable {
     /// Coverage findings (RB022–RB026), each decided by its `AlertCoverageRule`, after the rule files' own read errors.
     public func coverage(runbooks: [CompilationResult], lint: LintConfiguration) -> [Diagnostic] {
         var diagnostics = self.diagnostics
-        let context = Coverage(alerts: alerts.map { CoveredAlert(name: $0.name, file: $0.file, nameRange: $0.nameRange, link: $0.link,
-                                                                 resolution: $0.resolution) },
+        let context = Coverage(alerts: alerts.map { alert in
+                                   CoveredAlert(name: alert.name, file: alert.file, nameRange: alert.nameRange, link: alert.link, resolution: alert.resolution,
+                                                documentationAnnotations: alert.annotationTexts.filter { CoveredAlert.namesDocumentation($0.key) && $0.value.value.contains("://") }
+                                                    .keys.sorted())
+                               },
                                templatedRuleFiles: templatedRuleFiles,
                                annotations: settings.annotations,
                                runbooks: runbooks.compactMap { result in result.ir.flatMap { ir in result.file.map { CoveredRunbook(ir: ir, file: $0) } } })

@@ -326,6 +326,83 @@ public enum GitChecks {
         func watches(of path: String) -> [LineWatch] { lock.withLock { watches[path] ?? [] } }
     }
 
+    /// Each file's watches, made once by whichever thread needs them first, while the walk runs:
+    /// the walk does not wait for them (`start` marks every file pending in the search, so the walk
+    /// follows it meanwhile), the other cores make them in the files' order, and the searching thread
+    /// makes a file's watches itself when it reaches that file's first queued change before they did.
+    /// `texts(path, context)` names a file's texts to follow (it may keep more of the context: it runs
+    /// on the thread making the watches). Without `keepsCompiled` each compiled form is let go once
+    /// its watches are made.
+    // @unchecked: `progress` and `failures` are guarded by `condition`; each file is compiled by the
+    // one thread that moved it to `.making`; HEAD's blobs are read under `headLock`.
+    final class WatchMaking: @unchecked Sendable {
+        private enum Progress { case making, made }
+
+        /// Each path once, in the files' order.
+        let paths: [String]
+        private let files: [String: GitCheckFile]
+        private let states: [String: GitRepository.FileState]
+        private let head: GitCommit?
+        private let search: WatchSearch
+        private let keepsCompiled: Bool
+        private let texts: @Sendable (String, LintContext) -> [[String]]
+        private let condition = NSCondition()
+        private let headLock = NSLock()
+        private var progress: [String: Progress] = [:]
+        private var failures: [String: any Error] = [:]
+
+        /// `byPath`: the file each path names (a file named twice is the same file; the caller
+        /// says which naming counts).
+        init(_ paths: [String], byPath: [String: GitCheckFile], states: [String: GitRepository.FileState], head: GitCommit?,
+             search: WatchSearch, keepsCompiled: Bool, texts: @escaping @Sendable (String, LintContext) -> [[String]]) {
+            var seen: Set<String> = []
+            self.paths = paths.filter { seen.insert($0).inserted }
+            files = byPath
+            (self.states, self.head, self.search, self.keepsCompiled, self.texts) = (states, head, search, keepsCompiled, texts)
+        }
+
+        /// Marks every file pending in the search and starts making their watches on the other cores.
+        func start(in group: DispatchGroup) {
+            search.expect(paths, preparedBy: { [self] in prepare($0) })
+            DispatchQueue.global().async(group: group) { [self] in
+                DispatchQueue.concurrentPerform(iterations: paths.count) { prepare(paths[$0]) }
+            }
+        }
+
+        /// The error of the first file, in the files' order, whose watches could not be made (reading
+        /// HEAD's version of a modified file): the one making them all before the walk would have met.
+        var error: (any Error)? { condition.withLock { paths.lazy.compactMap { self.failures[$0] }.first } }
+
+        func prepare(_ relative: String) {
+            condition.lock()
+            while progress[relative] == .making { condition.wait() }
+            guard progress[relative] == nil, let file = files[relative] else {
+                condition.unlock()
+                return
+            }
+            progress[relative] = .making
+            condition.unlock()
+            var list: [LineWatch] = []
+            var thrown: (any Error)?
+            do {
+                let make = { [self] in
+                    try GitChecks.watches(file, relative: relative, state: states[relative], head: head) { texts(relative, $0) }
+                }
+                // Only a modified file reads HEAD's version (libgit2, one commit object shared by threads).
+                list = states[relative] == .modified ? try headLock.withLock(make) : try make()
+            } catch {
+                thrown = error
+            }
+            if !keepsCompiled { file.forgetCompiled() }
+            search.register(relative, list)
+            condition.withLock {
+                progress[relative] = .made
+                if let thrown { failures[relative] = thrown }
+                condition.broadcast()
+            }
+        }
+    }
+
     /// Each file's history findings, kept in the check cache under everything that decides them: the
     /// file (bytes, path, compile settings), its state in the work tree and its last change (a
     /// commit's history never changes), plus what every check-cache key holds (rbc build,
@@ -432,8 +509,16 @@ public enum GitChecks {
             answered[relative] = found
             return true
         }
-        if findings == nil {
-            for (_, relative) in files { try prepare(relative) }
+        // Without the cache every file's watches are needed: made on the other cores while the walk
+        // starts (it follows each file until they are made).
+        let making = findings == nil ? WatchMaking(files.map(\.1), byPath: byRelative, states: states, head: head, search: search,
+                                                   keepsCompiled: true) { _, context in
+            RuleRegistry.historyRules.flatMap { $0.watchedTexts(context) }
+        } : nil
+        let compiling = DispatchGroup()
+        if let making {
+            making.start(in: compiling)
+            prepared.formUnion(making.paths)
         }
         // The whole set at once: when HEAD's stored index answers every file's last change, every
         // key is known before any walk, and one entry may hold all their findings.
@@ -457,23 +542,32 @@ public enum GitChecks {
         // index answers the last change of files without watches; a file whose findings are cached
         // for its last change needs nothing older.
         var lastChanges: [String: GitCommitInfo] = [:]
-        try GitHistory.walk(repository, paths: files.map(\.1), index: index, indexed: { path, file, fromIndex in
-            if fromIndex {
-                if let lastChange = file.lastChange { lastChanges[path] = lastChange }
-                if answeredFromCache(path, lastChange: file.lastChange) { return false }
-                try prepare(path)
+        do {
+            try GitHistory.walk(repository, paths: files.map(\.1), index: index, indexed: { path, file, fromIndex in
+                if fromIndex {
+                    if let lastChange = file.lastChange { lastChanges[path] = lastChange }
+                    if answeredFromCache(path, lastChange: file.lastChange) { return false }
+                    try prepare(path)
+                }
+                // Where the indexed commit's walk found the texts still open here last changed.
+                return search.answer(path, from: file.origins)
+            }, origins: { path in search.origins(of: path) }) { change in
+                if lastChanges[change.path] == nil {
+                    lastChanges[change.path] = change.commit
+                    if answeredFromCache(change.path, lastChange: change.commit) { return false }
+                    try prepare(change.path)
+                }
+                return search.search(change)
             }
-            // Where the indexed commit's walk found the texts still open here last changed.
-            return search.answer(path, from: file.origins)
-        }, origins: { path in search.origins(of: path) }) { change in
-            if lastChanges[change.path] == nil {
-                lastChanges[change.path] = change.commit
-                if answeredFromCache(change.path, lastChange: change.commit) { return false }
-                try prepare(change.path)
-            }
-            return search.search(change)
+        } catch {
+            // Nothing may still be making watches when the error leaves.
+            compiling.wait()
+            search.finish()
+            throw making?.error ?? error
         }
+        compiling.wait()
         search.finish()
+        if let error = making?.error { throw error }
         var perFile: [[Diagnostic]] = []
         var byPath: [String: FileFindings] = [:]
         for (file, relative) in files {

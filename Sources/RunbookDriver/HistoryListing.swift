@@ -108,19 +108,22 @@ public enum HistoryListing {
         let states = repository.states(of: relatives)
         let head = try repository.headCommit()
         let search = GitChecks.WatchSearch()
-        var preparation: WatchPreparation?
+        var making: GitChecks.WatchMaking?
         let compiling = DispatchGroup()
+        let rollbackPairs = RollbackPairs()
         if options.rollbacks {
-            // The texts to follow come from the compiled form. The walk does not wait for them: it
-            // starts at once and follows every file until its watches are made, while the files are
-            // compiled on the other cores; the searching thread makes a file's watches itself when
-            // it reaches that file's first change before the compiling threads did.
-            let made = WatchPreparation(files, states: states, head: head, search: search)
-            preparation = made
-            search.expect(made.paths, preparedBy: { made.prepare($0) })
-            DispatchQueue.global().async(group: compiling) {
-                DispatchQueue.concurrentPerform(iterations: made.paths.count) { made.prepare(made.paths[$0]) }
+            // The texts to follow come from the compiled form; the walk does not wait for them (see
+            // `WatchMaking`). The listing needs only each file's pairs: its compiled form is let go.
+            // A file named twice (two spellings of one path): the last naming counts, as it did.
+            let byPath = Dictionary(files.map { ($0.1, $0.0) }, uniquingKeysWith: { _, last in last })
+            let made = GitChecks.WatchMaking(relatives, byPath: byPath, states: states, head: head, search: search,
+                                             keepsCompiled: false) { relative, context in
+                let filePairs = RollbackDriftPairs.of(context)
+                rollbackPairs.keep(filePairs, for: relative)
+                return filePairs.flatMap { [$0.stepLines, $0.rollbackLines] }
             }
+            made.start(in: compiling)
+            making = made
         }
         var lastChanges: [String: GitCommitInfo] = [:]
         do {
@@ -132,12 +135,12 @@ public enum HistoryListing {
             // Nothing may still be making watches when the error leaves (the files are the caller's).
             compiling.wait()
             search.finish()
-            throw preparation?.error ?? error
+            throw making?.error ?? error
         }
         compiling.wait()
         search.finish()
-        if let error = preparation?.error { throw error }
-        let pairs = preparation?.pairs ?? [:]
+        if let error = making?.error { throw error }
+        let pairs = rollbackPairs.all
         var places: [String: Row.Place] = [:]
         var modified: Set<String> = []
         var rollbacks: [String: [Row.Rollback]] = [:]
@@ -180,72 +183,12 @@ public enum HistoryListing {
     }
 }
 
-/// Each file's rollback pairs and watches, made once by whichever thread needs them first: the
-/// compiling threads in the files' order, or the searching thread when the walk reached the file's
-/// change before they did. A file's compiled form is dropped once its watches are made (the listing
-/// needs only its pairs), so the compiled runbooks are not all held at once.
-// @unchecked: `progress`, `pairs` and `error` are guarded by `condition`; each file is compiled by
-// the one thread that moved it to `.making`; HEAD's blobs are read under `headLock`.
-private final class WatchPreparation: @unchecked Sendable {
-    private enum Progress { case making, made }
+/// Each file's rollback pairs, kept by the thread that made its watches.
+// @unchecked: `byPath` is guarded by `lock`.
+private final class RollbackPairs: @unchecked Sendable {
+    private let lock = NSLock()
+    private var byPath: [String: [RollbackDriftPairs.Pair]] = [:]
 
-    /// Each path once (a file named twice is the same file: the last naming counts, as a dictionary
-    /// filled in order would keep it).
-    let paths: [String]
-    private let files: [String: GitChecks.GitCheckFile]
-    private let states: [String: GitRepository.FileState]
-    private let head: GitCommit?
-    private let search: GitChecks.WatchSearch
-    private let condition = NSCondition()
-    private let headLock = NSLock()
-    private var progress: [String: Progress] = [:]
-    private var pairsByPath: [String: [RollbackDriftPairs.Pair]] = [:]
-    private var failures: [String: any Error] = [:]
-
-    init(_ files: [(GitChecks.GitCheckFile, String)], states: [String: GitRepository.FileState], head: GitCommit?,
-         search: GitChecks.WatchSearch) {
-        var seen: Set<String> = []
-        paths = files.map(\.1).filter { seen.insert($0).inserted }
-        self.files = Dictionary(files.map { ($0.1, $0.0) }, uniquingKeysWith: { _, last in last })
-        (self.states, self.head, self.search) = (states, head, search)
-    }
-
-    var pairs: [String: [RollbackDriftPairs.Pair]] { condition.withLock { pairsByPath } }
-    /// The error of the first file, in the files' order, whose watches could not be made (reading
-    /// HEAD's version of a modified file): the one making them all before the walk would have met.
-    var error: (any Error)? { condition.withLock { paths.lazy.compactMap { self.failures[$0] }.first } }
-
-    func prepare(_ relative: String) {
-        condition.lock()
-        while progress[relative] == .making { condition.wait() }
-        guard progress[relative] == nil, let file = files[relative] else {
-            condition.unlock()
-            return
-        }
-        progress[relative] = .making
-        condition.unlock()
-        var filePairs: [RollbackDriftPairs.Pair] = []
-        var list: [GitChecks.LineWatch] = []
-        var thrown: (any Error)?
-        do {
-            let make = {
-                try GitChecks.watches(file, relative: relative, state: self.states[relative], head: self.head) { context in
-                    filePairs = RollbackDriftPairs.of(context)
-                    return filePairs.flatMap { [$0.stepLines, $0.rollbackLines] }
-                }
-            }
-            // Only a modified file reads HEAD's version (libgit2, one commit object shared by threads).
-            list = states[relative] == .modified ? try headLock.withLock(make) : try make()
-        } catch {
-            thrown = error
-        }
-        file.forgetCompiled()
-        search.register(relative, list)
-        condition.withLock {
-            pairsByPath[relative] = filePairs
-            progress[relative] = .made
-            if let thrown { failures[relative] = thrown }
-            condition.broadcast()
-        }
-    }
+    func keep(_ pairs: [RollbackDriftPairs.Pair], for path: String) { lock.withLock { byPath[path] = pairs } }
+    var all: [String: [RollbackDriftPairs.Pair]] { lock.withLock { byPath } }
 }

@@ -45,13 +45,24 @@ public struct CoveredAlert: Sendable {
     public let nameRange: SourceRange
     public let link: AlertLink?
     public let resolution: AlertLinkResolution
+    /// Other annotations whose names say they hold the alert's documentation (`documentation`,
+    /// `playbook`, `sop_url`…) and that hold a link: a runbook under another name, for RB022's help.
+    public let documentationAnnotations: [String]
 
-    public init(name: String, file: SourceFile, nameRange: SourceRange, link: AlertLink?, resolution: AlertLinkResolution) {
+    public init(name: String, file: SourceFile, nameRange: SourceRange, link: AlertLink?, resolution: AlertLinkResolution,
+                documentationAnnotations: [String] = []) {
         self.name = name
         self.file = file
         self.nameRange = nameRange
         self.link = link
         self.resolution = resolution
+        self.documentationAnnotations = documentationAnnotations
+    }
+
+    /// Annotation names that say they hold documentation for the alert.
+    public static func namesDocumentation(_ annotation: String) -> Bool {
+        let words = annotation.lowercased().split { !$0.isLetter }
+        return words.contains { ["documentation", "docs", "doc", "playbook", "sop", "wiki", "troubleshooting", "howto"].contains($0) }
     }
 }
 

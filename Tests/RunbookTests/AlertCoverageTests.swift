@@ -526,6 +526,37 @@ import Testing
         ], "\(run.stdout)")
     }
 
+    /// An alert whose documentation link has another name (Ceph's `documentation:`, a `playbook_url`)
+    /// still has no runbook annotation, but the help says which annotation to count, and how.
+    @Test func documentationUnderAnotherNameIsNamedInTheHelp() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.write([
+            "runbooks/R.md": "# R\n\n## Mitigation\n\nRestart it.\n",
+            "rules/ceph.yaml": """
+            groups:
+              - name: ceph
+                rules:
+                  - alert: CephMonDown
+                    expr: x > 1
+                    annotations:
+                      documentation: https://docs.ceph.invalid/health-checks#mon-down
+                      dashboard: https://grafana.invalid/d/ceph
+                  - alert: CephHealthError
+                    expr: x > 1
+                    annotations:
+                      dashboard: https://grafana.invalid/d/ceph
+
+            """,
+        ], in: dir)
+        let run = try TestSupport.rbc(["check", "runbooks", "--alerts", "rules", "--no-git"], in: dir.path)
+        let helps = run.stdout.split(separator: "\n").filter { $0.contains("= help:") }.map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(helps == [
+            "= help: it links `documentation`: if that is its runbook, read it with `alerts: {annotations: [runbook_url, runbook, documentation]}` in .rbc.yaml",
+            "= help: add `annotations: {runbook_url: …}` linking the runbook for this alert",
+        ], "\(run.stdout)")
+    }
+
     /// A relative link that climbs out of the repository (`../../secret/page.md`, `../../../etc/passwd`)
     /// is never followed, nor a page whose symbolic link leads out: the page outside is not found,
     /// listed or read (for the anchor's headings), and one note says so per link. A link that

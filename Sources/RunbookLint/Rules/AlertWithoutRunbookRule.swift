@@ -25,6 +25,12 @@ struct AlertWithoutRunbookRule: AlertCoverageRule {
                     "alert `\(alert.name)` has no runbook: its `\(link.annotation)` annotation is a placeholder (`\(link.value)`)", at: alert.nameRange,
                     help: "write the runbook and link it from `\(link.annotation)`"))
             }
+            // A link under another name (Ceph's `documentation:`) may be the team's runbook: say how to count it.
+            if let other = alert.documentationAnnotations.first {
+                return PlacedFinding(alert.file, LintFinding(
+                    "alert `\(alert.name)` has no \(context.annotationList) annotation", at: alert.nameRange,
+                    help: "it links `\(other)`: if that is its runbook, read it with `alerts: {annotations: [\((context.annotations + [other]).joined(separator: ", "))]}` in .rbc.yaml"))
+            }
             return PlacedFinding(alert.file, LintFinding("alert `\(alert.name)` has no \(context.annotationList) annotation", at: alert.nameRange,
                                                          help: "add `annotations: {\(context.annotations.first ?? "runbook_url"): …}` linking the runbook for this alert"))
         }
