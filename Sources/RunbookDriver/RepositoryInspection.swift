@@ -291,7 +291,9 @@ public struct RepositoryInspection: Sendable {
                 guard length > 0, runbookCandidates.isEmpty ? length == candidate.count : true else { continue }
                 // A repository browser's URL names one path of its repository: a page that shares only
                 // its end (`…/blob/main/docs/runbooks/x.md` for `docs/runbooks/app/x.md`) is another page.
-                if let browsedPath, length != browsedPath { continue }
+                // The whole page path matched may leave components before it: more of a ref that holds
+                // a `/` (`…/blob/release/1.0/docs/…`), or directories above this one.
+                if let browsedPath, length != browsedPath, length > browsedPath || length != candidate.count { continue }
                 let prefixComponents = afterScheme.dropFirst(host.count).split(separator: "/").prefix(path.count - length)
                 let prefix = origin + "/" + prefixComponents.map { $0 + "/" }.joined()
                 let directory = candidate.count == length ? "." : candidateDirectory(candidate, keep: candidate.count - length)

@@ -643,6 +643,27 @@ import Testing
         }
     }
 
+    /// A branch name may hold `/` (`…/blob/release/1.0/docs/runbooks/a.md`): the components before the
+    /// page's path are more of the ref, and the site still maps to the pages here.
+    @Test func initMapsBrowserURLsOfABranchWithASlash() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let page = "# Page\n\n## Meaning\n\nText.\n\n## Mitigation\n\nRestart it.\n"
+        var rules = "groups:\n  - name: g\n    rules:\n"
+        var files: [String: String] = [:]
+        for name in ["a", "b", "c"] {
+            rules += "      - alert: \(name)\n        expr: up == 0\n        annotations:\n          runbook_url: https://github.com/acme/ops/blob/release/1.0/docs/runbooks/\(name).md\n"
+            files["docs/runbooks/\(name).md"] = page
+        }
+        files["rules/r.yaml"] = rules
+        try Self.write(files, in: dir)
+        let initialised = try TestSupport.rbc(["init", "--stdout"], in: dir.path)
+        #expect(initialised.status == 0, "\(initialised.stderr)")
+        #expect(initialised.stdout.contains("base_url: \"https://github.com/acme/ops/blob/release/1.0/\""), "\(initialised.stdout)")
+        #expect(initialised.stdout.contains("3 links; 3 name a runbook under ./"), "\(initialised.stdout)")
+        #expect(!initialised.stdout.contains("RB026"), "\(initialised.stdout)")
+    }
+
     /// Links that another tool fills before Prometheus ever sees them — Go templates with other
     /// delimiters (`[[ .RunbookURL ]]`), envsubst's `${RUNBOOK_BASE}`, an unrendered Jsonnet or Python
     /// `%(base)s` — are not paths: one note per template (anchors aside), never a dead link. `rbc init`

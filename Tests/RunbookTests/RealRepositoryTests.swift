@@ -87,6 +87,12 @@ import Testing
             fence("Start over everywhere:", "kubectl get pods -A -l app=web -o name | xargs -n 1 kubectl delete"),
             fence("Clean up old claims:", "kubectl get pvc -n db -o name | grep old | xargs kubectl delete"),
             fence("List, then remove the namespace:", "kubectl get pods -A\nkubectl delete ns web"),
+            // Deleting every pod by other means: a selector that keeps running pods, a grep of names
+            // (no STATUS column) that filters nothing, xargs feeding a delete that names the kind.
+            fence("Restart everything that has not failed:", "kubectl delete pods --all -A --field-selector=status.phase!=Failed"),
+            fence("Restart what is not running:", "kubectl get pods -o name | grep -v Running | xargs kubectl delete"),
+            fence("Restart them all:", "kubectl get pods --no-headers -o custom-columns=:metadata.name | xargs kubectl delete pod"),
+            fence("If the pod cannot mount its volume, delete the volume claim the pod uses:", "kubectl delete -n prod $TARGET"),
         ]
         let restartPage = Self.page + "## Mitigation\n\n" + restarts.joined()
         let destructivePage = Self.page + "## Mitigation\n\n" + destructive.joined()

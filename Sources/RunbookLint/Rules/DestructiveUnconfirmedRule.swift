@@ -195,7 +195,7 @@ struct DestructiveUnconfirmedRule: LintRule {
                     if DestructiveUnconfirmedRule.kubectlForcedOptions.contains(name) || (name == "--grace-period" && value == "0") { forced = true }
                     if DestructiveUnconfirmedRule.kubectlWideOptions.contains(name) { wide = true }
                     if ["-l", "--selector", "--field-selector"].contains(name) { narrowed = true }
-                    if name == "--field-selector", let value, value.contains("status.phase"), !value.contains("status.phase=Running") { finishedOnly = true }
+                    if name == "--field-selector", let value, value.split(separator: ",").contains(where: Self.selectsFinishedPhase) { finishedOnly = true }
                     if parts.count == 1, DestructiveUnconfirmedRule.kubectlValueOptions.contains(name) { index += 1 }
                 } else if verb == nil {
                     verb = argument
@@ -216,6 +216,27 @@ struct DestructiveUnconfirmedRule: LintRule {
                 return (word.split(separator: "/").first ?? "").split(separator: ",", omittingEmptySubsequences: false).map { $0.lowercased() }
             }.flatMap { $0 }
             if first.hasPrefix("/") { kinds = [""] }
+        }
+
+        /// A term of a field selector that keeps only pods that no longer run: `status.phase=Failed`
+        /// (or `Succeeded`), `status.phase!=Running`. `status.phase!=Failed` keeps the running ones.
+        static func selectsFinishedPhase(_ term: Substring) -> Bool {
+            let compact = term.filter { $0 != " " }.lowercased()
+            return ["status.phase=failed", "status.phase==failed", "status.phase=succeeded", "status.phase==succeeded",
+                    "status.phase!=running"].contains(compact)
+        }
+
+        /// Whether `kubectl get` prints its STATUS column: not when `-o`/`--output` asks for names,
+        /// JSON or columns of the page's choosing (unless they name a status), only with `-o wide`.
+        static func printsStatus(_ arguments: [String]) -> Bool {
+            for (index, argument) in arguments.enumerated() {
+                let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
+                guard let name = parts.first, name == "-o" || name == "--output" || (argument.hasPrefix("-o") && !argument.hasPrefix("--")) else { continue }
+                let value = parts.count == 2 ? parts[1] : (argument.count > 2 && !argument.hasPrefix("--") ? String(argument.dropFirst(2)) : arguments.dropFirst(index + 1).first ?? "")
+                let format = value.lowercased()
+                return format == "wide" || (format.hasPrefix("custom-columns") && (format.contains("status") || format.contains("phase")))
+            }
+            return true
         }
 
         /// `<virt-handler>`, `[POD]`, `{pod}`, `$POD_NAME`, `${POD}`: a name the reader writes in.
@@ -241,21 +262,24 @@ struct DestructiveUnconfirmedRule: LintRule {
             sawDelete = true
             if reach.forced { return false }
             var finished = reach.finishedOnly
-            if reach.kinds == nil, reach.placeholder == nil, simple.words.first?.programName == "xargs" {
-                // The objects come from the pipeline feeding xargs: the `get` that lists them and
-                // any `grep` that picks among them.
+            if reach.placeholder == nil, reach.kinds == nil || !reach.narrowed, simple.words.first?.programName == "xargs" {
+                // The objects come from the pipeline feeding xargs (`xargs kubectl delete`, `xargs kubectl
+                // delete pod`): the `get` that lists them and any `grep` that picks among them.
                 let stages = pipeline(before: position, in: commands, of: bytes)
                 guard let source = stages.last(where: { ["kubectl", "oc"].contains($0.program) && $0.arguments.contains("get") }) else { return false }
                 let listed = KubectlReach(source.arguments)
                 guard listed.verb == "get" else { return false }
-                let greps = stages.filter { $0.program == "grep" || $0.program == "egrep" }
+                // A grep on a pod's state picks nothing when the `get` prints no STATUS column (`-o name`).
+                let printsStatus = KubectlReach.printsStatus(source.arguments)
+                let greps = stages.filter { ($0.program == "grep" || $0.program == "egrep") && (printsStatus || !Self.grepsState($0)) }
                 finished = finished || listed.finishedOnly || greps.contains(where: Self.picksFinishedPods)
-                reach.kinds = listed.kinds
+                guard let listedKinds = listed.kinds else { return false }
+                reach.kinds = (reach.kinds ?? []) + listedKinds
                 reach.wide = reach.wide || listed.wide || !(listed.narrowed || !greps.isEmpty)
             } else if let placeholder = reach.placeholder {
                 let named = Set(placeholder.lowercased().split { !$0.isLetter }.map(String.init))
                 let said = Set(prose.lowercased().split { !$0.isLetter }.map(String.init))
-                guard named.isDisjoint(with: lastingKinds), named.contains("pod") || said.contains("pod") || said.contains("pods") else { return false }
+                guard named.isDisjoint(with: lastingKinds), named.contains("pod") || (said.isDisjoint(with: lastingKinds) && (said.contains("pod") || said.contains("pods"))) else { return false }
                 reach.kinds = ["pod"]
             }
             guard let kinds = reach.kinds, !kinds.isEmpty, kinds.allSatisfy(recreatedKinds.contains) else { return false }
@@ -283,6 +307,13 @@ struct DestructiveUnconfirmedRule: LintRule {
             next -= 1
         }
         return stages
+    }
+
+    /// Whether a grep's pattern names a pod state (`Running`, `Evicted`): it reads the STATUS column.
+    static func grepsState(_ grep: SimpleCommand) -> Bool {
+        guard let pattern = grep.arguments.first(where: { !$0.hasPrefix("-") })?.lowercased() else { return false }
+        let alternatives = pattern.split { $0 == "|" || $0 == "\\" || $0 == "(" || $0 == ")" || $0 == " " }.filter { !$0.isEmpty }
+        return alternatives.contains { $0 == "running" || $0 == "pending" || finishedStates.contains(String($0)) }
     }
 
     /// `grep Evicted`, `grep -E 'Error|Completed'`, `grep -v Running`: the lines kept are pods that
