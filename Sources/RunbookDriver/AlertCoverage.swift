@@ -473,7 +473,9 @@ struct LinkResolver {
         if let cached = anchorCache[path] { return cached }
         reads.append(path)
         var result = Set<String>()
-        if case .loaded(let file) = SourceLoader.load(path: path) { result = HeadingAnchors.anchors(inMarkdown: file.text) }
+        if case .loaded(let file) = SourceLoader.load(path: path) {
+            result = HeadingAnchors.anchors(inMarkdown: (ERBTemplate.isTemplate(path) ? ERBTemplate.masked(file) : file).text)
+        }
         anchorCache[path] = result
         return result
     }

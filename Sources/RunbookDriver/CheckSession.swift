@@ -364,7 +364,7 @@ public enum CheckSession {
             let namedPaths = Set(named.candidates.map { URL(fileURLWithPath: $0.path).standardizedFileURL.path })
             let namedDirectories = named.directories.map { URL(fileURLWithPath: $0).standardizedFileURL.path + "/" }
             var result = RunbookDiscovery.Result()
-            for relative in changed where RunbookDiscovery.runbookExtensions.contains((relative as NSString).pathExtension.lowercased()) {
+            for relative in changed where RunbookDiscovery.hasRunbookExtension(relative) {
                 let absolute = URL(fileURLWithPath: repository.workdir + relative).standardizedFileURL.path
                 guard namedPaths.contains(absolute) || namedDirectories.contains(where: { absolute.hasPrefix($0) || $0 == "/" }) else { continue }
                 guard FileManager.default.fileExists(atPath: absolute) else { continue }

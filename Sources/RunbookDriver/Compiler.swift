@@ -100,8 +100,10 @@ public struct PhaseTimings: Sendable {
 public enum Compiler {
     static let markdownExtensions: Set<String> = ["md", "markdown"]
 
+    /// `.md`, `.markdown` (so `.html.md` too), and Markdown kept as an ERB template (`.html.md.erb`).
+    /// `.mdx` is not read: its JSX and `{expressions}` are not Markdown.
     public static func isMarkdown(_ path: String) -> Bool {
-        markdownExtensions.contains((path as NSString).pathExtension.lowercased())
+        markdownExtensions.contains((path as NSString).pathExtension.lowercased()) || ERBTemplate.isTemplate(path)
     }
 
     public static func compile(path: String, displayPath: String? = nil, settings: CompileSettings = CompileSettings()) -> CompilationResult {
@@ -127,7 +129,9 @@ public enum Compiler {
     /// One missing or wrong value is one diagnostic: the type checker still builds the recovered IR
     /// for the linter. Configured severities and `off` apply to the compiler's own diagnostics; when
     /// no error is left, the recovered IR is the IR.
-    public static func compile(_ file: SourceFile, hashing: Bool = true, settings: CompileSettings = CompileSettings()) -> CompilationResult {
+    public static func compile(_ source: SourceFile, hashing: Bool = true, settings: CompileSettings = CompileSettings()) -> CompilationResult {
+        // An ERB page is read as the Markdown around its tags (same offsets): the Ruby is not the page's.
+        let file = ERBTemplate.isTemplate(source.path) ? ERBTemplate.masked(source) : source
         let parseStart = Clock.now()
         let parsed = isMarkdown(file.path) ? MarkdownRunbookParser.parse(markdown: file) : RunbookParser.parse(yaml: file)
         let parseTime = Clock.since(parseStart)

@@ -3,6 +3,7 @@
 
 import Foundation
 import RunbookSource
+import RunbookSyntax
 
 /// One fix applied to a file, with where its diagnostic was before the file changed.
 public struct AppliedFix: Sendable {
@@ -52,8 +53,9 @@ public enum FixSession {
             for (path, diagnostics) in Dictionary(grouping: fixable, by: \.path).sorted(by: { $0.key < $1.key }) {
                 guard let file = diagnostics.first?.file else { continue }
                 let chosen = choose(diagnostics, byteCount: file.bytes.count)
-                guard !chosen.isEmpty, let edited = TextEdits.apply(chosen.flatMap { $0.fix?.edits ?? [] }, to: file.bytes) else { continue }
-                switch write(edited, to: path, expecting: file.bytes) {
+                let edits = chosen.flatMap { $0.fix?.edits ?? [] }
+                guard !chosen.isEmpty, TextEdits.apply(edits, to: file.bytes) != nil else { continue }
+                switch write(edits, to: path, expecting: file.bytes) {
                 case .written:
                     wroteSomething = true
                     changed.insert(path)
@@ -85,19 +87,23 @@ public enum FixSession {
 
     enum WriteResult { case written, failed(String) }
 
-    /// Writes the edited bytes in place (keeping the file's mode) when the file still holds what was
-    /// checked; a byte-order mark the reader dropped is kept.
-    static func write(_ edited: [UInt8], to path: String, expecting checked: [UInt8]) -> WriteResult {
+    /// Applies the edits to the file in place (keeping its mode) when it still holds what was checked;
+    /// a byte-order mark the reader dropped is kept. An ERB page was checked with its tags masked
+    /// (same offsets): the edits go into the file with its tags, and none may touch a tag.
+    static func write(_ edits: [TextEdit], to path: String, expecting checked: [UInt8]) -> WriteResult {
         guard let current = FileManager.default.contents(atPath: path) else { return .failed("cannot read it again") }
         let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
-        let prefix: [UInt8]
-        if current.elementsEqual(checked) {
-            prefix = []
-        } else if current.starts(with: bom), current.dropFirst(3).elementsEqual(checked) {
-            prefix = bom
-        } else {
-            return .failed("it changed while being checked")
+        let prefix: [UInt8] = current.starts(with: bom) && !current.elementsEqual(checked) ? bom : []
+        let base = [UInt8](current.dropFirst(prefix.count))
+        // What the check read: the file, or for an ERB page checked as its reader sees it, the file
+        // with its tags masked.
+        let read = base == checked || !ERBTemplate.isTemplate(path) ? base
+            : ERBTemplate.masked(SourceFile(path: path, text: String(decoding: base, as: UTF8.self))).bytes
+        guard read == checked else { return .failed("it changed while being checked") }
+        if read != base, edits.contains(where: { edit in (edit.range.start..<max(edit.range.end, edit.range.start + 1)).contains { $0 < base.count && base[$0] != read[$0] } }) {
+            return .failed("a fix would change an ERB tag")
         }
+        guard let edited = TextEdits.apply(edits, to: base) else { return .failed("its fixes overlap") }
         do {
             try Data(prefix + edited).write(to: URL(fileURLWithPath: path))
         } catch {

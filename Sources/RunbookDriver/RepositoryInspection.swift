@@ -158,7 +158,8 @@ public struct RepositoryInspection: Sendable {
 
     /// Whether the runbook names its own severity (front matter, YAML key or a Markdown severity line).
     static func statesSeverity(_ file: SourceFile) -> Bool {
-        let parsed = Compiler.isMarkdown(file.path) ? MarkdownRunbookParser.parse(markdown: file) : RunbookParser.parse(yaml: file)
+        let parsed = Compiler.isMarkdown(file.path) ? MarkdownRunbookParser.parse(markdown: ERBTemplate.isTemplate(file.path) ? ERBTemplate.masked(file) : file)
+            : RunbookParser.parse(yaml: file)
         return parsed.syntax?.metadata["severity"] != nil
     }
 

@@ -74,7 +74,7 @@ public enum ReviewStamp {
             guard (after.ir ?? after.recoveredIR)?.runbook.reviewed == today, errors(after) <= errors(before) else {
                 return .refused(ReviewError.cannotPlace.description)
             }
-            switch FixSession.write(edited, to: path, expecting: file.bytes) {
+            switch FixSession.write([edit], to: path, expecting: file.bytes) {
             case .written: return .stamped(previous: previous)
             case .failed(let reason): return .refused(reason)
             }

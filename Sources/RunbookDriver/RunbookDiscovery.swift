@@ -103,8 +103,10 @@ public enum RunbookDiscovery {
         return files.sorted()
     }
 
-    /// `runbookExtensions` holds the name's extension (in any case).
+    /// `runbookExtensions` holds the name's extension (in any case), or the name is a Markdown page
+    /// kept as an ERB template (`.html.md.erb`).
     static func hasRunbookExtension(_ name: String) -> Bool {
+        if name.utf8.count > 4, name.utf8.suffix(4).map({ $0 | 0x20 }) == Array(".erb".utf8) { return ERBTemplate.isTemplate(name) }
         guard let dot = name.utf8.lastIndex(of: UInt8(ascii: ".")), name.utf8.distance(from: dot, to: name.utf8.endIndex) <= 9 else { return false }
         // A dot after the name's first byte followed by ASCII letters only is the extension exactly as
         // NSString reads it, and is decided here (a walk meets thousands); anything else asks NSString.

@@ -36,6 +36,12 @@ public enum CommandText {
     /// (`sort <in >out` is two redirections).
     static let anglePattern = #"(?<![<\w])<([A-Za-z](?:[A-Za-z0-9_.:/ -]*[A-Za-z0-9_])?)>"#
     static let angle = try? NSRegularExpression(pattern: anglePattern)
+    /// Spellings no shell could run, so placeholders too, when the `>` ends the word: glued to a word
+    /// (`v<version>`, a redirection from a file named `version>` otherwise), a path
+    /// (`</path/to/file>`), words with a remark in parentheses (`<repository name(usually the release)>`).
+    /// `cat<in >out`, `<(cmd)` and `<<EOF` are not matched.
+    static let wordAngle = try? NSRegularExpression(
+        pattern: #"(?<!<)<([A-Za-z/.](?:[A-Za-z0-9_.:/ ()-]*[A-Za-z0-9_)])?)>(?=[\s"'|;)&]|$)"#)
     static let variable = try? NSRegularExpression(pattern: #"\$(?:\{([A-Z][A-Z0-9_]*)\}|([A-Z][A-Z0-9_]*)\b)"#)
 
     /// `[PORT]`, `[HOST|IP]`, `[NAMESPACE_NAME]`, `[pod-name]`, `[...]`: the square-bracket spelling of a
@@ -56,10 +62,17 @@ public enum CommandText {
 
     /// Every `<placeholder>` in the text.
     public static func anglePlaceholders(_ text: String) -> [Placeholder] {
-        matches(angle, in: text).compactMap { match, groups in
+        guard text.utf8.contains(UInt8(ascii: "<")) else { return [] }
+        let plain = matches(angle, in: text).compactMap { match, groups -> Placeholder? in
             guard let name = groups[1] else { return nil }
             return Placeholder(kind: .angle, name: name, range: match)
         }
+        let glued = matches(wordAngle, in: text).compactMap { match, groups -> Placeholder? in
+            guard let name = groups[1], name.contains(where: \.isLetter), !plain.contains(where: { $0.range.overlaps(match) }),
+                  name.filter({ $0 == "(" }).count == name.filter({ $0 == ")" }).count else { return nil }
+            return Placeholder(kind: .angle, name: name, range: match)
+        }
+        return (plain + glued).sorted { $0.range.lowerBound < $1.range.lowerBound }
     }
 
     /// Every upper-case variable the text reads but does not set itself (`NAME=`, `export NAME`,

@@ -15,6 +15,8 @@ public final class Redactor: @unchecked Sendable {
     private let lock = NSLock()
     /// Every form, longest first, so a longer form is masked whole before a shorter one inside it.
     private var forms: [[UInt8]] = []
+    /// The same forms by their first byte, for scanning.
+    private var formSet = FormSet([])
 
     public init(secrets: [String] = []) {
         for secret in secrets { add(secret) }
@@ -28,6 +30,7 @@ public final class Redactor: @unchecked Sendable {
         defer { lock.unlock() }
         for form in new where !forms.contains(form) { forms.append(form) }
         forms.sort { $0.count > $1.count }
+        formSet = FormSet(forms)
     }
 
     public var isEmpty: Bool { snapshot().isEmpty }
@@ -39,6 +42,31 @@ public final class Redactor: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return forms
+    }
+
+    func snapshotSet() -> FormSet {
+        lock.lock()
+        defer { lock.unlock() }
+        return formSet
+    }
+
+    /// Forms grouped by their first byte (longest first within each group, as in `forms`): a scan
+    /// skips every byte no form starts with and copies the bytes between candidates in one go, so
+    /// output with no secret in it — or none in scope — costs a table lookup a byte, not a loop
+    /// over the forms.
+    struct FormSet {
+        let isEmpty: Bool
+        /// `byFirst[b]`: the forms that start with byte b, longest first.
+        let byFirst: [[[UInt8]]]
+        let starts: [Bool]
+
+        init(_ forms: [[UInt8]]) {
+            var byFirst = [[[UInt8]]](repeating: [], count: 256)
+            for form in forms where !form.isEmpty { byFirst[Int(form[0])].append(form) }
+            self.byFirst = byFirst
+            starts = byFirst.map { !$0.isEmpty }
+            isEmpty = forms.isEmpty
+        }
     }
 
     /// The forms a secret takes in output and files.
@@ -83,34 +111,54 @@ public final class Redactor: @unchecked Sendable {
     // MARK: - Whole texts
 
     public func redact(_ text: String) -> String {
-        let forms = snapshot()
+        let forms = snapshotSet()
         guard !forms.isEmpty else { return text }
         return String(decoding: Self.redact(Array(text.utf8), forms: forms, final: true).output, as: UTF8.self)
     }
 
+    static func redact(_ bytes: [UInt8], forms: [[UInt8]], final: Bool) -> (output: [UInt8], held: [UInt8]) {
+        redact(bytes, forms: FormSet(forms), final: final)
+    }
+
     /// Masks every complete form. Unless `final`, stops at the first position where a form could
     /// still begin in bytes not yet seen, and returns the rest as `held`.
-    static func redact(_ bytes: [UInt8], forms: [[UInt8]], final: Bool) -> (output: [UInt8], held: [UInt8]) {
+    static func redact(_ bytes: [UInt8], forms: FormSet, final: Bool) -> (output: [UInt8], held: [UInt8]) {
+        guard !forms.isEmpty else { return (bytes, []) }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
-        var index = 0
-        scanning: while index < bytes.count {
-            for form in forms where form[0] == bytes[index] {
-                let available = bytes.count - index
-                if available >= form.count {
-                    if bytes[index..<(index + form.count)].elementsEqual(form) {
-                        output += Array(mask.utf8)
-                        index += form.count
-                        continue scanning
-                    }
-                } else if !final, bytes[index...].elementsEqual(form[0..<available]) {
-                    return (output, Array(bytes[index...]))
+        let mask = Array(Self.mask.utf8)
+        return bytes.withUnsafeBufferPointer { buffer in
+            let count = buffer.count
+            // Bytes before `index` are decided; `copied` of them are in `output` already.
+            var index = 0
+            var copied = 0
+            scanning: while index < count {
+                // No form starts here: on to the next byte one could start with.
+                if !forms.starts[Int(buffer[index])] {
+                    index += 1
+                    while index < count, !forms.starts[Int(buffer[index])] { index += 1 }
+                    continue
                 }
+                for form in forms.byFirst[Int(buffer[index])] {
+                    let available = count - index
+                    if available >= form.count {
+                        if buffer[index..<(index + form.count)].elementsEqual(form) {
+                            output.append(contentsOf: buffer[copied..<index])
+                            output.append(contentsOf: mask)
+                            index += form.count
+                            copied = index
+                            continue scanning
+                        }
+                    } else if !final, buffer[index...].elementsEqual(form[0..<available]) {
+                        output.append(contentsOf: buffer[copied..<index])
+                        return (output, Array(buffer[index...]))
+                    }
+                }
+                index += 1
             }
-            output.append(bytes[index])
-            index += 1
+            output.append(contentsOf: buffer[copied..<count])
+            return (output, [])
         }
-        return (output, [])
     }
 
     /// A text that was cut (an excerpt, or output whose middle was not kept): masked whole, then at
@@ -253,7 +301,7 @@ public final class StreamRedactor: @unchecked Sendable {
     public func feed(_ chunk: [UInt8]) -> String {
         lock.lock()
         defer { lock.unlock() }
-        let (output, rest) = Redactor.redact(held + chunk, forms: redactor.snapshot(), final: false)
+        let (output, rest) = Redactor.redact(held.isEmpty ? chunk : held + chunk, forms: redactor.snapshotSet(), final: false)
         held = rest
         return Self.decodeComplete(output, holding: &held)
     }
@@ -262,7 +310,7 @@ public final class StreamRedactor: @unchecked Sendable {
     public func flush() -> String {
         lock.lock()
         defer { lock.unlock() }
-        let (output, _) = Redactor.redact(held, forms: redactor.snapshot(), final: true)
+        let (output, _) = Redactor.redact(held, forms: redactor.snapshotSet(), final: true)
         held = []
         return String(decoding: output, as: UTF8.self)
     }

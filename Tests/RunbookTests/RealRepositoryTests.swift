@@ -406,12 +406,20 @@ import Testing
     // MARK: - Credentials
 
     /// A connection string shown as an example, whose password is words describing it
-    /// (`a-secret-password`), holds no credential; one with a password that looks real does.
+    /// (`a-secret-password`), holds no credential, nor does a password written as the name of the
+    /// key that goes there (`-a "Access_Key"`); one with a password that looks real does.
     @Test func aPasswordThatDescribesItselfIsAPlaceholder() throws {
         let page = Self.page + """
         You should see a connection string that looks similar to `mysql2://app-user2:a-secret-password@hostname/app_production`.
 
         The old one was `mysql2://app-user2:Xk29fjQ1vR@db-1/app_production`.
+
+        Connect with the cache's access key (hmcts/ops-runbooks writes the key's name where it goes):
+
+        ```bash
+        redis-cli -h cache.example.net -p 10000 --tls -a "Access_Key"
+        redis-cli -h cache.example.net -p 10000 --tls -a "Primary-Key"
+        ```
 
         """
         let run = try Self.run(["page.md": page], ["check", "page.md", "--no-git", "--no-shellcheck", "--format", "concise"])
@@ -613,6 +621,35 @@ import Testing
         #expect(shellcheck.contains { $0.contains("SC1073") && $0.contains("page.md:35:") }, "\(run.stdout)")
     }
 
+    /// Angle-bracket placeholders no shell could run, as hmcts/ops-runbooks writes them: glued to a
+    /// word (`v<aks-version>`), a path (`</path/to/rpm>`), words with a remark in parentheses
+    /// (`<repository name(usually the release name)>`). A real error beside a placeholder is still found.
+    @Test func angleBracketPlaceholdersGluedToWordsAreTheReadersToFill() throws {
+        try ShellCheckMappingTests.requireShellCheck()
+        let fence = "```"
+        let page = Self.page + """
+        Tag and update:
+
+        \(fence)bash
+        git tag -a v<aks-version> -m "switch over to <aks-version>"
+        git push origin v<aks-version>
+        kubectl get imagerepositories -n flux-system <repository name(usually helm release name)>
+        geoip_update_data -f </path/to/rpm>
+        geoip_lookup -f <path/to/db/files> <IP address>
+        \(fence)
+
+        And break it:
+
+        \(fence)bash
+        kubectl logs v<pod-name> | grep "error
+        \(fence)
+
+        """
+        let run = try Self.run(["page.md": page], ["check", "page.md", "--no-git", "--format", "concise"])
+        let shellcheck = Self.lines(run, "RB016")
+        #expect(!shellcheck.isEmpty && shellcheck.allSatisfy { $0.hasPrefix("page.md:23:") }, "\(run.stdout)")
+    }
+
     // MARK: - Fences left open
 
     /// A code fence left open runs to the end of the page; when what it swallows is the page's own
@@ -663,5 +700,99 @@ import Testing
         let unclosed = Self.lines(run, "RB033")
         #expect(unclosed.count == 2, "\(run.stdout)")
         #expect(unclosed.contains { $0.hasPrefix("paragraphs.md:12:1") } && unclosed.contains { $0.hasPrefix("numbered.md:12:1") }, "\(run.stdout)")
+    }
+
+    // MARK: - Pages kept as ERB templates
+
+    /// GOV.UK's tech-docs template (hmcts/ops-runbooks, alphagov's manuals) keeps each page as
+    /// `page.html.md.erb`: Markdown around `<% … %>` tags Middleman fills, the title as
+    /// `# <%= current_page.data.title %>`. rbc found no runbooks there (exit 2). Now such a page is
+    /// read as its reader sees it: the tags are not the page's (no empty-name error, no finding inside
+    /// Ruby), a `warning_text('…')` is a warning the reader sees, a link to `other.html` names
+    /// `other.html.md.erb` (and its anchors), and a destructive command with no warning is still
+    /// reported. `.html.md` is read as `.md`; `.mdx` (JSX) is not read.
+    @Test func pagesKeptAsERBTemplatesAreRead() throws {
+        let warned = """
+        ---
+        title: Restart the queue
+        severity: P3
+        ---
+
+        # <%= current_page.data.title %>
+
+        <%= partial "partials/links" %>
+
+        ## Mitigation
+
+        <%= warning_text('Make sure the queue is drained first: this deletes its claims for good.') %>
+
+        ```bash
+        kubectl delete pvc -n queue -l app=queue
+        ```
+
+        See [the checks](checks.html#before-you-start), [the list](checks.html) and [a page](gone.html).
+
+        <% current_page.children.each do |page| %>
+        - [<%= page.data.title %>](<%= page.url %>)
+        <% end %>
+
+        """
+        let unwarned = """
+        ---
+        title: Checks
+        ---
+
+        # <%= current_page.data.title %>
+
+        ## Before you start
+
+        Look at the dashboard.
+
+        ## Steps
+
+        ```bash
+        kubectl delete namespace queue
+        ```
+
+        """
+        let executable = """
+        ---
+        severity: P3
+        owner: team-sre
+        ---
+        # <%= current_page.data.title %>
+
+        <%= partial "partials/links" %>
+
+        ## Verify
+
+        ```bash {id=pods timeoutMs=30000 readonly}
+        kubectl get pods
+        ```
+
+        """
+        let repository = try TemporaryRepository()
+        try repository.write("source/restart.html.md.erb", warned)
+        try repository.write("source/checks.html.md.erb", unwarned)
+        try repository.write("source/plain.html.md", "---\nseverity: P3\n---\n# Plain\n\n## Steps\n\n```bash\nkubectl delete ns web\n```\n")
+        try repository.write("source/component.mdx", "---\nseverity: P3\n---\n# MDX\n\n## Steps\n\n```bash\nkubectl delete ns web\n```\n")
+        try repository.write("fix/verify.html.md.erb", executable)
+        try repository.git("add", "-A")
+        let run = try TestSupport.rbc(["check", "--format", "concise", "--no-shellcheck", "source"], in: repository.path)
+        #expect(run.status == 0, "warnings only: \(run.stdout)\(run.stderr)")
+        #expect(Self.lines(run, "RB006") == [
+            "source/checks.html.md.erb:14:1: warning[RB006] `kubectl delete` deletes Kubernetes objects, and nothing around step `steps-1` warns the reader",
+            "source/plain.html.md:9:1: warning[RB006] `kubectl delete` deletes Kubernetes objects, and nothing around step `steps-1` warns the reader",
+        ], "\(run.stdout)")
+        #expect(Self.lines(run, "RB031") == [
+            "source/restart.html.md.erb:18:86: warning[RB031] the link to `gone.html` leads to no file of this repository",
+        ], "\(run.stdout)")
+        #expect(!run.stdout.contains("RB2005") && !run.stdout.contains("component.mdx"), "\(run.stdout)")
+
+        // A fix goes into the file with its tags, byte for byte elsewhere.
+        let fixed = try TestSupport.rbc(["check", "--fix", "--no-git", "--no-shellcheck", "fix/verify.html.md.erb"], in: repository.path)
+        #expect(fixed.stderr.contains("fixed 1 finding in 1 file"), "\(fixed.stdout)\(fixed.stderr)")
+        let written = try String(contentsOfFile: repository.path + "/fix/verify.html.md.erb", encoding: .utf8)
+        #expect(written == executable.replacingOccurrences(of: "timeoutMs=30000", with: "timeout=30s"), "\(written)")
     }
 }

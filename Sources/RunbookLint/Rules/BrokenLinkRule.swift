@@ -11,8 +11,9 @@ struct BrokenLinkRule: LintRule {
         rationale: """
         "See [Diagnosis](#diagnosis)" and "[restore procedure](../db/restore.md)" are where a reader \
         goes next; a link that leads nowhere costs minutes during an incident. Relative links must \
-        name a file or directory of the repository (Markdown pages also without their `.md`, as site \
-        generators link them: `../KubePodCrashLooping/`), and an `#anchor` a heading of the page it \
+        name a file or directory of the repository (Markdown pages also without their `.md`, or as the \
+        `.html` they become, as site generators link them: `../KubePodCrashLooping/`, `page.html` for \
+        `page.md` or `page.html.md.erb`), and an `#anchor` a heading of the page it \
         points to — any anchor a common host generates: GitHub's and GitLab's heading slugs (repeats \
         as `-1`, `-2`), MkDocs' (`_1`, folded to ASCII), `{#id}` attributes, `id` and `name` attributes \
         of HTML elements; a `#` line inside a code fence is never a heading. Case is ignored, as site generators \
@@ -88,11 +89,11 @@ struct BrokenLinkRule: LintRule {
             }
             guard let anchor, Self.isMarkdown(resolved) else { continue }
             if targetAnchors[resolved] == nil {
-                let text = try? String(contentsOfFile: resolved, encoding: .utf8)
+                let text = Self.readableText(resolved)
                 targetAnchors[resolved] = .some(text.map { HeadingAnchors.anchors(inMarkdown: $0) })
             }
             if let anchors = targetAnchors[resolved] ?? nil, !anchors.contains(anchor.lowercased()) {
-                if let text = try? String(contentsOfFile: resolved, encoding: .utf8), let hidden = Self.headingInCode(anchor, text: text) {
+                if let text = Self.readableText(resolved), let hidden = Self.headingInCode(anchor, text: text) {
                     findings.append(LintFinding("`\(path)` has no heading with the anchor `#\(anchor)`: `\(hidden.text)` on its line \(hidden.line) is inside a code block, not a heading",
                                                 at: link.range, help: Self.codeBlockHelp))
                 } else {
@@ -132,11 +133,16 @@ struct BrokenLinkRule: LintRule {
     }
 
     /// The paths a site generator would try for a link: as written, as a page without its `.md`, or a
-    /// directory's index page.
+    /// directory's index page; a link to the `.html` a page becomes names its source (`page.md`,
+    /// Middleman's `page.html.md` and `page.html.md.erb`).
     static func forms(of path: String, from directory: URL) -> [String] {
         let base = directory.appendingPathComponent(path).standardizedFileURL.path
         let bare = base.hasSuffix("/") ? String(base.dropLast()) : base
-        return [bare, bare + ".md", bare + "/_index.md", bare + "/index.md", bare + "/README.md"]
+        var forms = [bare, bare + ".md", bare + "/_index.md", bare + "/index.md", bare + "/README.md"]
+        if bare.lowercased().hasSuffix(".html") {
+            forms += [bare + ".md.erb", String(bare.dropLast(5)) + ".md"]
+        }
+        return forms
     }
 
     /// The file a relative path names, as a site generator would find it: exactly, case-insensitively,
@@ -164,7 +170,13 @@ struct BrokenLinkRule: LintRule {
     }
 
     static func isMarkdown(_ path: String) -> Bool {
-        ["md", "markdown"].contains((path as NSString).pathExtension.lowercased())
+        ["md", "markdown"].contains((path as NSString).pathExtension.lowercased()) || ERBTemplate.isTemplate(path)
+    }
+
+    /// A linked page's text as its reader sees it: an ERB page without its tags.
+    static func readableText(_ path: String) -> String? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        return ERBTemplate.isTemplate(path) ? ERBTemplate.masked(SourceFile(path: path, text: text)).text : text
     }
 
     static let codeBlockHelp = "close the code block above that line: a fence left open, or closed by a shorter or indented fence, "

@@ -79,7 +79,10 @@ struct CredentialPattern: Sendable {
         // `a-secret-password`, `my_token`: words only, naming what goes there; a credential has digits or
         // random letters, not a description of itself.
         if lowered.range(of: #"^[a-z]+(?:[-_][a-z]+)*$"#, options: .regularExpression) != nil,
-           ["pass", "pwd", "secret", "token", "apikey"].contains(where: { lowered.contains($0) }) { return true }
+           ["pass", "pwd", "secret", "token", "apikey"].contains(where: { lowered.contains($0) })
+            || lowered.split(whereSeparator: { $0 == "-" || $0 == "_" }).contains(where: { ["key", "credential", "credentials"].contains($0) }) {
+            return true
+        }
         return dummyWords.contains { lowered.contains($0) }
     }
 }

@@ -24,7 +24,7 @@ struct CredentialRule: LintRule {
         `$(command)`, `<password>`, `[password]`, `***`, `xxxx`, a dotted path to where the value lives \
         (`secret.name`), and documented dummy values such as AWS's `AKIAIOSFODNN7EXAMPLE` (anything \
         containing `EXAMPLE`, `changeme`, `placeholder`, `dummy`, `sample`, `fake`, `wrong`, `your-`, and words \
-        that only describe themselves, like `a-secret-password`, `my_token` or the `pass` of `user:pass@host`), and a \
+        that only describe themselves, like `a-secret-password`, `my_token`, `Access_Key` or the `pass` of `user:pass@host`), and a \
         password equal to its user name (`admin:admin`: a product's published default). After the \
         generic `password:` / `secret:` / `token:`, one plain word (`Secret: Everything is layers`, `Password: \
         required`) is prose going on, not a literal. The message masks what it found. Declare a `secret: true` parameter and pass the value \

@@ -233,6 +233,7 @@ struct DestructiveUnconfirmedRule: LintRule {
     /// delete` deletes what the `get` lists.
     static func onlyRestarts(_ command: String, prose: String) -> Bool {
         let commands = CommandAnalysis.commands(command)
+        let bytes = Array(command.utf8)
         var sawDelete = false
         for (position, simple) in commands.enumerated() where ["kubectl", "oc"].contains(simple.program) {
             var reach = KubectlReach(simple.arguments)
@@ -243,7 +244,7 @@ struct DestructiveUnconfirmedRule: LintRule {
             if reach.kinds == nil, reach.placeholder == nil, simple.words.first?.programName == "xargs" {
                 // The objects come from the pipeline feeding xargs: the `get` that lists them and
                 // any `grep` that picks among them.
-                let stages = pipeline(before: position, in: commands, of: command)
+                let stages = pipeline(before: position, in: commands, of: bytes)
                 guard let source = stages.last(where: { ["kubectl", "oc"].contains($0.program) && $0.arguments.contains("get") }) else { return false }
                 let listed = KubectlReach(source.arguments)
                 guard listed.verb == "get" else { return false }
@@ -264,14 +265,17 @@ struct DestructiveUnconfirmedRule: LintRule {
     }
 
     /// The simple commands piped into the one at `position`, nearest last: each one's text runs into
-    /// the next through a `|` only (not `;`, `&&` or a new line).
-    static func pipeline(before position: Int, in commands: [SimpleCommand], of command: String) -> [SimpleCommand] {
-        let bytes = Array(command.utf8)
+    /// the next through a `|` only (not `;`, `&&` or a new line). At most `pipelineReach` of them: a
+    /// real pipeline is a few stages, and a text of thousands of `|` stages must not be walked again
+    /// for each `xargs kubectl delete` in it.
+    static let pipelineReach = 8
+
+    static func pipeline(before position: Int, in commands: [SimpleCommand], of bytes: [UInt8]) -> [SimpleCommand] {
         var stages: [SimpleCommand] = []
         var next = position
-        while next > 0 {
+        while next > 0, stages.count < pipelineReach {
             let previous = commands[next - 1]
-            guard let end = previous.words.last?.range.upperBound, let start = commands[next].words.first?.range.lowerBound, end <= start else { break }
+            guard let end = previous.words.last?.range.upperBound, let start = commands[next].words.first?.range.lowerBound, end <= start, start <= bytes.count else { break }
             // Blanks, line continuations and a line break after the `|` are all that may stand between.
             let between = bytes[end..<start].filter { ![0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: "\\")].contains($0) }
             guard between == [UInt8(ascii: "|")] else { break }

@@ -351,11 +351,15 @@ private struct Builder {
         let known = Set(metadata.map(\.key))
         var derived: [FieldSyntax] = []
         let headerRange = title.map { headingTextRange($0) } ?? .at(frontMatterEnd)
+        // A title a template fills (`# <%= current_page.data.title %>`, masked) is empty in the source:
+        // the page is named as the template names it, by its front matter's `title`, or by its file.
+        let heading = title.map { title -> String in
+            let name = title.plainText.trimmingWhitespace()
+            return name.lowercased().hasPrefix("runbook:") ? String(name.dropFirst(8)).trimmingWhitespace() : name
+        }
         if !known.contains("name") {
-            if let title {
-                var name = title.plainText.trimmingWhitespace()
-                if name.lowercased().hasPrefix("runbook:") { name = String(name.dropFirst(8)).trimmingWhitespace() }
-                derived.append(field("name", headerRange, scalar(name, headerRange, .heading, text: true)))
+            if let heading, !heading.isEmpty {
+                derived.append(field("name", headerRange, scalar(heading, headerRange, .heading, text: true)))
             } else if let titleField = metadata.first(where: { $0.key == "title" }) {
                 derived.append(FieldSyntax(key: "name", keyRange: titleField.keyRange, value: titleField.value))
             } else {
