@@ -220,6 +220,8 @@ public enum CommandText {
         #"^[IWEF]\d{4} \d{2}:\d{2}:\d{2}"#,
         #"^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}:\d{2} "#,
         #"^(?:level|lvl|ts|time|t)=\S+ (?:\S+=\S+ ?){2,}"#,
+        // logfmt with a quoted message: `level=error msg="InvalidChangeBatch: [RDATA …]"`.
+        #"^(?:level|lvl)=(?:trace|debug|info|warn|warning|error|err|fatal|panic|crit|critical) +msg="#,
         // `kubectl get events` / `describe` rows: `Warning  FailedMount  13m  kubelet  …`.
         #"^(?:Normal|Warning) {2,}[A-Z][A-Za-z]+ {2,}\S"#,
         // logr's structured lines: `"msg"="trying to connect" "database"="x"`.

@@ -519,3 +519,35 @@ extension ExecutorAttackTests {
         #expect(cmdline.contains("token=***") && cmdline.contains("--param=region=***"), "\(cmdline.replacingOccurrences(of: "\0", with: " "))")
     }
 }
+
+extension ExecutorAttackTests {
+    // MARK: - Parameters that reach a second interpreter
+
+    /// A value fed to an interpreter that runs it as code — piped or here-stringed into a shell,
+    /// sourced, the inline program of python / awk / sed, the SQL of psql — is refused before
+    /// anything runs (RB040, exit 6), as `sh -c` already was. Each value would create `pwned`.
+    @Test(arguments: [
+        (#"echo "cd /tmp && ls ${{ params.v }}" | sh"#, "x; touch pwned"),
+        (#"printf '%s\n' "${{ params.v }}" | sudo -n bash -s"#, "touch pwned"),
+        (#"bash <<< "echo ${{ params.v }}""#, "x; touch pwned"),
+        (#"source <(echo "echo ${{ params.v }}")"#, "x; touch pwned"),
+        (#"python3 -c "print('${{ params.v }}')""#, "'); import os; os.system('touch pwned'); print('"),
+        (#"awk "BEGIN { print \"${{ params.v }}\" }""#, #"" ; system("touch pwned") ; print ""#),
+        (#"echo a | sed "s/a/${{ params.v }}/""#, "b/;e touch pwned\n#"),
+    ])
+    func aValueAnotherInterpreterWouldRunIsRefused(command: String, value: String) throws {
+        let fixture = try RunFixture(runbook("""
+            - id: look
+              action: execute_command
+              command: \(String(decoding: try JSONEncoder().encode(command), as: UTF8.self))
+              readonly: true
+              timeout: 10s
+
+        """, extra: "  params:\n    v: {type: string, required: true}\n"))
+        let run = try fixture.rbc(["run", "rb.yaml", "--param", "v=\(value)"])
+        #expect(run.status == 6, "refused before anything ran: \(run.stdout)\(run.stderr)")
+        #expect(run.stderr.contains("RB040"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.path + "/pwned"), "the value ran as code")
+        #expect(fixture.journals.isEmpty)
+    }
+}

@@ -1,5 +1,7 @@
 // RB040: a `${{ }}` whose value a second interpreter reads as code (`sh -c`, `eval`, `ssh`, bash
-// arithmetic, `[[ ]]` comparisons, here-documents), unless its value is constrained to a safe shape.
+// arithmetic, `[[ ]]` comparisons, here-documents, text piped or here-stringed into a shell, the
+// inline program of python/perl/ruby/node/php/awk/sed, the SQL of psql/mysql), unless its value is
+// constrained to a safe shape.
 
 import Foundation
 import RunbookSema
@@ -13,12 +15,16 @@ struct ReinterpretedExpressionRule: LintRule {
         rbc passes every expression to the shell as a quoted environment variable, so the shell that \
         runs the step never reads a value as code. A second interpreter undoes that: the text after \
         `sh -c` / `bash -c` / `su -c`, the arguments of `eval`, `watch`, `let` and of a remote `ssh` \
-        command, a here-document, bash arithmetic (`$(( ))`, `(( ))`) and the arithmetic comparisons of \
+        command, a here-document, text piped or here-stringed into a shell (`echo … | sh`, \
+        `bash <<< …`, `source <(…)`), the inline program of `python -c`, `perl -e`, `ruby -e`, \
+        `node -e`, `php -r`, `awk` and `sed` (GNU sed's `e` runs commands), the SQL of `psql -c` and \
+        `mysql -e`, bash arithmetic (`$(( ))`, `(( ))`) and the arithmetic comparisons of \
         `[[ ]]` (`-eq`, `-gt`, … evaluate `a[$(cmd)]`) all parse the value again. A parameter holding \
         `x; rm -rf /` or `a[$(reboot)]` then runs as code on a production host.
 
         Pass the value as an environment variable the inner script reads — \
-        `env SERVICE="${{ params.service }}" sh -c 'systemctl restart "$SERVICE"'` — or constrain it: \
+        `env SERVICE="${{ params.service }}" sh -c 'systemctl restart "$SERVICE"'`, \
+        `awk -v name="${{ params.user }}" '$1 == name'`, `psql -v name=… -f query.sql` — or constrain it: \
         declare the parameter `type: int`, `number`, `bool` or `enum` (`allowed: […]`), or give a string \
         parameter a `pattern:` its whole value must match (`pattern: "[a-z0-9-]+"`). Values of those \
         parameters, and expressions whose type is a number or a bool, are not reported.
@@ -38,6 +44,18 @@ struct ReinterpretedExpressionRule: LintRule {
                   command: "[[ ↓${{ params.service }}↑ -gt 1 ]] && echo $(( ↓${{ params.service }}↑ + 1 ))"
                   timeout: 1m
                   readonly: true
+                - id: piped
+                  action: execute_command
+                  command: echo "systemctl restart ↓${{ params.service }}↑" | sudo bash
+                  timeout: 1m
+                - id: inline
+                  action: execute_command
+                  command: python3 -c "import os; os.system('restart ↓${{ params.service }}↑')"; awk "/↓${{ params.service }}↑/ {print}" units.txt
+                  timeout: 1m
+                - id: query
+                  action: execute_command
+                  command: psql -Atc "select pg_terminate_backend(pid) from pg_stat_activity where usename = '↓${{ params.service }}↑'"
+                  timeout: 1m
             """, extra: "  params:\n    service: {type: string, required: true}\n"),
             RuleExample("""
             ---
@@ -76,6 +94,14 @@ struct ReinterpretedExpressionRule: LintRule {
                 - id: named
                   action: execute_command
                   command: sh -c "systemctl restart ${{ params.unit }}"
+                  timeout: 1m
+                - id: data
+                  action: execute_command
+                  command: echo "${{ params.service }}" | grep -c api && bash restart.sh "${{ params.service }}" && awk -v name="${{ params.service }}" '$1 == name' units.txt
+                  timeout: 1m
+                - id: file
+                  action: execute_command
+                  command: psql -h "${{ params.host }}" -f fix.sql && sed -i "s/^replicas=.*/replicas=${{ params.replicas }}/" deploy.env
                   timeout: 1m
             """, extra: """
               params:
@@ -138,8 +164,11 @@ struct ReinterpretedExpressionRule: LintRule {
         var regions: [(range: Range<Int>, what: String)] = []
         regions += arithmeticRegions(bytes)
         regions += hereDocuments(bytes)
+        regions += pipedIntoInterpreters(bytes, commands)
         for simple in commands {
             regions += wordRegions(simple.words)
+            regions += programRegions(simple)
+            regions += hereStrings(simple)
         }
         return offsets.map { offset in regions.first { $0.range.contains(offset) }?.what }
     }
@@ -181,6 +210,170 @@ struct ReinterpretedExpressionRule: LintRule {
                 break
             }
             index += 1
+        }
+        return regions
+    }
+
+    /// The program text of the command's own program (after `sudo`, `env`, `xargs`…): the inline
+    /// code of an interpreter, awk's program, sed's script, or what `source` / `.` runs.
+    static func programRegions(_ simple: SimpleCommand) -> [(range: Range<Int>, what: String)] {
+        let words = simple.effective
+        guard let name = words.first?.programName else { return [] }
+        if let flags = inlineCodeFlags(name), let program = inlineProgram(words, after: 0, flags: flags) {
+            return [(program.range, "the program of `\(name) \(program.flag)`")]
+        }
+        if isAwk(name) || name == "sed" || name == "gsed" {
+            return scriptOperands(words, after: 0, sed: !isAwk(name)).map {
+                ($0.range, isAwk(name) ? "the program of `\(name)`" : "the script of `\(name)` (GNU sed's `e` runs commands)")
+            }
+        }
+        if name == "source" || name == "." {
+            // The file it runs, or a process substitution whose output it runs.
+            return words.dropFirst().map { ($0.range, "`\(name)`") }
+        }
+        return []
+    }
+
+    /// The flags whose next word is program text, for interpreters that take inline code (SQL counts:
+    /// `psql -c`, `mysql -e`).
+    static func inlineCodeFlags(_ name: String) -> Set<String>? {
+        if name.hasPrefix("python") || name == "pypy" || name == "pypy3" { return ["-c"] }
+        switch name {
+        case "perl": return ["-e", "-E"]
+        case "ruby": return ["-e"]
+        case "node", "nodejs": return ["-e", "--eval", "-p", "--print"]
+        case "php": return ["-r"]
+        case "psql": return ["-c", "--command"]
+        case "mysql", "mariadb": return ["-e", "--execute"]
+        default: return nil
+        }
+    }
+
+    /// The word after an inline-code flag (`-c CODE`, a cluster ending in it like psql's `-Atc CODE`,
+    /// or `--eval=CODE`).
+    static func inlineProgram(_ words: [ShellWord], after index: Int, flags: Set<String>) -> (range: Range<Int>, flag: String)? {
+        var position = index + 1
+        while position < words.count {
+            let word = words[position].text
+            for flag in flags where flag.hasPrefix("--") && word.hasPrefix(flag + "=") { return (words[position].range, flag) }
+            let isShortCluster = word.hasPrefix("-") && !word.hasPrefix("--") && word.count > 2 && word.dropFirst().allSatisfy(\.isLetter)
+            if flags.contains(word) || (isShortCluster && flags.contains { $0.count == 2 && !$0.hasPrefix("--") && word.hasSuffix(String($0.dropFirst())) }) {
+                return position + 1 < words.count ? (words[position + 1].range, flags.contains(word) ? word : "-" + String(word.suffix(1))) : nil
+            }
+            position += 1
+        }
+        return nil
+    }
+
+    static func isAwk(_ name: String) -> Bool { ["awk", "gawk", "mawk", "nawk"].contains(name) }
+
+    /// awk's program (its first operand, unless `-f` names a file) or sed's scripts (each `-e`
+    /// value, else its first operand, unless `-f`).
+    static func scriptOperands(_ words: [ShellWord], after index: Int, sed: Bool) -> [ShellWord] {
+        let valued: Set<String> = sed ? ["-l", "--line-length"] : ["-F", "-v", "--field-separator", "--assign"]
+        var scripts: [ShellWord] = []
+        var position = index + 1
+        while position < words.count {
+            let word = words[position].text
+            if word == "-f" || word.hasPrefix("--file") || (word.hasPrefix("-f") && !sed) { return [] }
+            if sed, word == "-e" || word == "--expression" {
+                if position + 1 < words.count { scripts.append(words[position + 1]) }
+                position += 2
+                continue
+            }
+            if sed, word.hasPrefix("--expression=") || (word.hasPrefix("-e") && word.count > 2) { scripts.append(words[position]); position += 1; continue }
+            if word == "--" { position += 1; break }
+            if word.hasPrefix("-"), word.count > 1 {
+                position += valued.contains(word) ? 2 : 1
+                continue
+            }
+            break
+        }
+        if scripts.isEmpty, position < words.count, !Self.isRedirection(words[position].text) { scripts.append(words[position]) }
+        return scripts
+    }
+
+    static func isRedirection(_ word: String) -> Bool {
+        let operators = word.drop { $0.isNumber || $0 == "&" }
+        return operators.hasPrefix("<") || operators.hasPrefix(">")
+    }
+
+    /// Whether a command runs what arrives on its standard input as code: a shell without `-c` and
+    /// without a script to run (or with `-s`), an interpreter without inline code or a script, `ssh
+    /// HOST` without a command (the remote shell reads it). `source` / `.` of a process
+    /// substitution is reported where it stands.
+    static func readsCodeFromStandardInput(_ command: SimpleCommand) -> String? {
+        guard let first = command.effective.first else { return nil }
+        let name = first.programName
+        var operands: [String] = []
+        var flags: [String] = []
+        var words = command.effective.dropFirst().map(\.text)[...]
+        while let word = words.first {
+            words = words.dropFirst()
+            if isRedirection(word) {
+                // `< file`, `<<< text`, `2> log`: the target is no operand.
+                if word.drop(while: { $0.isNumber || $0 == "&" }).allSatisfy({ $0 == "<" || $0 == ">" || $0 == "&" }) { words = words.dropFirst() }
+                continue
+            }
+            if word.hasPrefix("-"), word.count > 1, operands.isEmpty { flags.append(word) } else { operands.append(word) }
+        }
+        if shells.contains(name), name != "busybox" {
+            if flags.contains(where: { $0 == "-s" || ($0.hasPrefix("-") && !$0.hasPrefix("--") && $0.contains("s")) }) { return "`\(name)` reading its standard input" }
+            let runsText = flags.contains { $0 == "-c" || ($0.hasPrefix("-") && !$0.hasPrefix("--") && $0.contains("c")) }
+            return !runsText && (operands.isEmpty || operands == ["-"]) ? "`\(name)` reading its standard input" : nil
+        }
+        if inlineCodeFlags(name) != nil, !["psql", "mysql", "mariadb"].contains(name) {
+            let inline = flags.contains { flag in inlineCodeFlags(name)?.contains(flag) == true }
+            return !inline && (operands.isEmpty || operands == ["-"]) ? "`\(name)` reading its standard input" : nil
+        }
+        if name == "ssh" {
+            let optionsWithValue: Set<String> = ["-i", "-p", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-b", "-c", "-E", "-e", "-m", "-O", "-Q", "-S", "-W", "-w"]
+            var rest = command.effective.dropFirst().map(\.text).filter { !isRedirection($0) }[...]
+            while let flag = rest.first, flag.hasPrefix("-") {
+                rest = rest.dropFirst()
+                if optionsWithValue.contains(flag) { rest = rest.dropFirst() }
+            }
+            return rest.count == 1 ? "the remote shell of `ssh` reading its standard input" : nil
+        }
+        return nil
+    }
+
+    /// The commands of a pipeline whose output a later command of it runs as code (`echo … | sh`).
+    static func pipedIntoInterpreters(_ bytes: [UInt8], _ commands: [SimpleCommand]) -> [(range: Range<Int>, what: String)] {
+        var regions: [(range: Range<Int>, what: String)] = []
+        // Only the commands as written, in order (the remote command ssh's analysis adds overlaps them).
+        var sequence: [SimpleCommand] = []
+        for command in commands {
+            guard let first = command.words.first else { continue }
+            if let previous = sequence.last?.words.last, first.range.lowerBound < previous.range.upperBound { continue }
+            sequence.append(command)
+        }
+        func pipes(_ index: Int) -> Bool {
+            guard let end = sequence[index].words.last?.range.upperBound, let start = sequence[index + 1].words.first?.range.lowerBound, end <= start else { return false }
+            let between = bytes[end..<start].filter { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != UInt8(ascii: "\\") }
+            return between == Array("|".utf8) || between == Array("|&".utf8)
+        }
+        for index in sequence.indices.dropFirst() {
+            guard let what = readsCodeFromStandardInput(sequence[index]) else { continue }
+            var producer = index - 1
+            while producer >= 0, pipes(producer) {
+                for word in sequence[producer].words { regions.append((word.range, what)) }
+                producer -= 1
+            }
+        }
+        return regions
+    }
+
+    /// `bash <<< "text"`: the here-string is the code a stdin-reading interpreter runs.
+    static func hereStrings(_ command: SimpleCommand) -> [(range: Range<Int>, what: String)] {
+        guard let what = readsCodeFromStandardInput(command) else { return [] }
+        var regions: [(range: Range<Int>, what: String)] = []
+        for (index, word) in command.words.enumerated() where word.text.hasPrefix("<<<") {
+            if word.text == "<<<", index + 1 < command.words.count {
+                regions.append((command.words[index + 1].range, what))
+            } else {
+                regions.append((word.range, what))
+            }
         }
         return regions
     }

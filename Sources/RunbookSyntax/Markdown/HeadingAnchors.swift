@@ -46,13 +46,33 @@ public enum HeadingAnchors {
         return String(result.drop { $0 == "-" }.reversed().drop { $0 == "-" }.reversed())
     }
 
+    /// Redcarpet's (Middleman, GOV.UK's tech-docs template): the heading as HTML, so a quote or `&`
+    /// is an entity (`We're` → `We&#39;re`), every run of characters other than ASCII letters and
+    /// digits one `-`: `What we're doing` → `what-we-39-re-doing`.
+    public static func redcarpetSlug(_ heading: String) -> String {
+        let html = heading.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "'", with: "&#39;")
+            .replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        var result = ""
+        for character in html.lowercased() {
+            if character.isASCII, character.isLetter || character.isNumber {
+                result.append(character)
+            } else if result.last != "-" {
+                result.append("-")
+            }
+        }
+        return String(result.drop { $0 == "-" }.reversed().drop { $0 == "-" }.reversed())
+    }
+
     /// The ways hosts and site generators turn one heading into an anchor, each with the suffix it
-    /// gives a repeated heading: GitHub (and Hugo, Docusaurus) and GitLab `-1`, MkDocs `_1`.
+    /// gives a repeated heading: GitHub (and Hugo, Docusaurus) and GitLab `-1`, MkDocs `_1`;
+    /// Redcarpet's differs only for a heading with a character HTML escapes.
     static func slugs(_ title: String) -> [(scheme: Int, base: String, separator: String)] {
         var gitLab = gitLabSlug(title)
         // GitLab: a heading of digits only would read as an issue reference.
         if !gitLab.isEmpty, gitLab.allSatisfy(\.isNumber) { gitLab = "anchor-" + gitLab }
-        return [(0, slug(title), "-"), (1, gitLab, "-"), (2, mkDocsSlug(title), "_")]
+        var all = [(0, slug(title), "-"), (1, gitLab, "-"), (2, mkDocsSlug(title), "_")]
+        if title.contains(where: { "'\"&<>".contains($0) }) { all.append((3, redcarpetSlug(title), "-")) }
+        return all
     }
 
     /// `:warning:`: GitHub keeps an emoji shortcode's name in the anchor, renderers that draw the
@@ -71,7 +91,7 @@ public enum HeadingAnchors {
     public static func anchors(in document: MarkdownNode) -> Set<String> {
         var result = Set<String>()
         // Per scheme, how often each base slug has been seen.
-        var seen: [[String: Int]] = [[:], [:], [:]]
+        var seen: [[String: Int]] = [[:], [:], [:], [:]]
         var stack = [document]
         var headings: [MarkdownNode] = []
         var htmlBlocks: [String] = []
