@@ -593,8 +593,8 @@ extension CheckSession {
         }
         var lint = options.lint ? config.lint : nil
         lint?.shellcheck.enabled = config.lint.shellcheck.enabled && options.shellcheck && options.lint
-        let cache = CheckCache(root: CheckCache.root(configuration: config), configuration: config, options: options, lint: lint)
-        guard !cache.shellCheckMissing else { return nil }
+        guard let cache = CheckCache(root: CheckCache.location(configuration: config), configuration: config, options: options, lint: lint),
+              !cache.shellCheckMissing else { return nil }
         // With the history rules on, the answer also depends on whether the runbooks are being committed
         // (RB021 stays quiet in a pre-commit hook) and on git, which the entry's snapshot covers.
         let history = options.git && options.lint ? (options.staged || options.insidePreCommit ? "history being-committed" : "history") : "no-history"

@@ -20,18 +20,41 @@ public struct CheckCache: Sendable {
     /// `.rbc/cache` beside `.rbc.yaml`, else at the root of the git work tree, else
     /// `$XDG_CACHE_HOME/rbc` (`~/.cache/rbc`).
     public static func root(configuration: Configuration, from start: String = FileManager.default.currentDirectoryPath) -> String {
-        if configuration.file != nil { return (configuration.directory as NSString).appendingPathComponent(".rbc/cache") }
-        if let workdir = GitRepository.workdir(containing: start) {
-            return (workdir as NSString).appendingPathComponent(".rbc/cache")
-        }
-        let environment = ProcessInfo.processInfo.environment
-        let base = environment["XDG_CACHE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
-            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache")
-        return (base as NSString).appendingPathComponent("rbc")
+        location(configuration: configuration, from: start).root
     }
 
-    init(root: String, configuration: Configuration, options: CheckOptions, lint: LintConfiguration?) {
-        store = ContentCache(root: root)
+    /// The cache directory and the directory it is anchored in (the one holding `.rbc.yaml`, the work
+    /// tree, the cache home): what lies between them is checked before it is trusted.
+    public static func location(configuration: Configuration, from start: String = FileManager.default.currentDirectoryPath) -> (anchor: String, root: String) {
+        if configuration.file != nil {
+            return (configuration.directory, (configuration.directory as NSString).appendingPathComponent(".rbc/cache"))
+        }
+        if let workdir = GitRepository.workdir(containing: start) {
+            return (workdir, (workdir as NSString).appendingPathComponent(".rbc/cache"))
+        }
+        return (cacheHome, (cacheHome as NSString).appendingPathComponent("rbc"))
+    }
+
+    /// `$XDG_CACHE_HOME` when absolute, else `~/.cache`: where the user's own cache files live.
+    static var cacheHome: String {
+        ProcessInfo.processInfo.environment["XDG_CACHE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
+            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache")
+    }
+
+    /// A link, or a directory every user may write, between the anchor and the cache: `rbc check` does
+    /// not use such a cache and `rbc cache clean` does not remove it. Nil when there is none.
+    public static func untrustedDirectory(configuration: Configuration, from start: String = FileManager.default.currentDirectoryPath) -> String? {
+        let (anchor, root) = location(configuration: configuration, from: start)
+        return CacheTrust.firstUntrustedDirectory(root, below: anchor)
+    }
+
+    /// Nil when the cache cannot be trusted (`CacheTrust`): the run then checks everything itself.
+    init?(root location: (anchor: String, root: String), configuration: Configuration, options: CheckOptions, lint: LintConfiguration?) {
+        let root = location.root
+        guard let owner = CacheTrust.owner(cacheHome: Self.cacheHome),
+              CacheTrust.firstUntrustedDirectory((root as NSString).appendingPathComponent("\(ContentCache.formatVersion)/\(owner)"),
+                                                 below: location.anchor) == nil else { return nil }
+        store = ContentCache(root: root, owner: owner)
         let configText = configuration.file.flatMap { FileManager.default.contents(atPath: $0) }.map { String(decoding: $0, as: UTF8.self) } ?? ""
         var shellcheck = "off"
         if let lint, lint.shellcheck.enabled {

@@ -209,7 +209,7 @@ public enum CheckSession {
         let alertPaths = options.alerts.isEmpty ? config.alerts.rules : options.alerts
         let alertIndex = alertPaths.isEmpty ? nil : AlertIndex(paths: alertPaths, settings: config.alerts)
         var alertsTime = Clock.since(alertsStart)
-        let openedCache = options.cache ? CheckCache(root: CheckCache.root(configuration: config), configuration: config, options: options, lint: lint) : nil
+        let openedCache = options.cache ? CheckCache(root: CheckCache.location(configuration: config), configuration: config, options: options, lint: lint) : nil
         let cache = openedCache?.shellCheckMissing == true ? nil : openedCache
         lint?.shellcheck.cache = cache?.store
         // A cached answer replaces compiling and linting, unless a cross-file phase reads the IR (the

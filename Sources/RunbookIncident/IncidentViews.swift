@@ -1,14 +1,18 @@
 // What `rbc incident show` and `list` print, and the values seed 001's messages are filled with:
-// text for people, Codable rows for `--format json`.
+// text for people, Codable rows for `--format json`. Every value from a record is shown on one line
+// with its controls escaped (`TerminalText`): a title or a name holding a newline could otherwise
+// add a forged `[12:00 UTC] [bob] …` line to the log, a message or the review draft, and an escape
+// sequence would steer the terminal.
 
 import Foundation
 import RunbookSema
+import RunbookSource
 
 public enum IncidentViews {
     /// One line of the scribe's log, seed 002's `[HH:MM UTC] [who] text`.
     public static func logLine(_ event: IncidentEvent) -> String {
         let clock = IncidentClock.date(event.time).map(IncidentClock.clock) ?? event.time
-        return "[\(clock) UTC] [\(event.by)] \(describe(event))"
+        return "[\(line(clock)) UTC] [\(line(event.by))] \(line(describe(event)))"
     }
 
     /// What an event says, in a sentence.
@@ -51,8 +55,8 @@ public enum IncidentViews {
 
     /// `rbc incident show`: the incident in a few lines, then its log.
     public static func show(_ incident: Incident, policy: IncidentPolicy, now: Date) -> String {
-        var out = "\(incident.id): \(incident.title)\n"
-        out += "\(incident.severity.rawValue), \(incident.status.rawValue) (\(incident.status.phase)), commander \(incident.commander ?? "not assigned"), \(incident.channel)\n"
+        var out = "\(line(incident.id)): \(line(incident.title))\n"
+        out += "\(incident.severity.rawValue), \(incident.status.rawValue) (\(incident.status.phase)), commander \(line(incident.commander ?? "not assigned")), \(line(incident.channel))\n"
         let end = incident.resolvedAt ?? now
         let open = IncidentClock.span(end.timeIntervalSince(incident.declaredAt))
         out += "declared \(IncidentClock.format(incident.declaredAt)), "
@@ -64,7 +68,7 @@ public enum IncidentViews {
             let eventDay = String(event.time.prefix(10))
             if eventDay != day {
                 day = eventDay
-                out += "— \(day) —\n"
+                out += "— \(line(day)) —\n"
             }
             out += logLine(event) + "\n"
         }
@@ -115,7 +119,7 @@ public enum IncidentViews {
         var out = ""
         for row in rows {
             let open = IncidentClock.span(TimeInterval(row.openSeconds))
-            out += "\(row.id)  \(row.severity.rawValue)  \(row.status.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0))  \(open.padding(toLength: 7, withPad: " ", startingAt: 0))  \(row.title)\n"
+            out += "\(row.id)  \(row.severity.rawValue)  \(row.status.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0))  \(open.padding(toLength: 7, withPad: " ", startingAt: 0))  \(line(row.title))\n"
             for warning in row.warnings { out += "    ! \(warning)\n" }
         }
         return out
@@ -143,7 +147,7 @@ public enum IncidentViews {
             "resolution": incident.resolution ?? "",
             "customer_impact": incident.customerImpact ?? incident.impact ?? "being assessed",
             "review_due": policy.reviewDueDate(incident).map(stamp) ?? "none required (\(incident.severity.rawValue))",
-        ]
+        ].mapValues(line)
     }
 
     /// The values an update's message adds: what the responders say, else what the record shows.
@@ -153,8 +157,11 @@ public enum IncidentViews {
             "current_state": update.text ?? lastNote ?? "\(incident.status.title); no change since the last update",
             "actions_taken": actionsTakenLine(update, incident),
             "next_steps": update.nextSteps ?? defaultNextSteps(incident.status),
-        ]
+        ].mapValues(line)
     }
+
+    /// A record's value on one line, its newlines and terminal controls as escapes.
+    static func line(_ text: String) -> String { TerminalText.visible(text, keepingLineBreaks: false) }
 
     /// Seed 001's "Actions taken: [What has been tried]": `--actions`, then the runs attached; a line that
     /// says so when nothing is recorded yet, so an empty field never reads like a lost value.

@@ -6,15 +6,21 @@
 import Foundation
 
 public final class ContentCache: Sendable {
-    /// The directory holding this format's entries (`…/cache/v1`).
+    /// The directory holding this format's entries (`…/cache/v1`, or `…/cache/v1/OWNER`).
     public let directory: String
+    /// The directory `rbc cache clean` removes, which holds the `.gitignore`.
+    private let root: String
     /// Bumped whenever what is stored changes shape: old entries are then simply never found.
     public static let formatVersion = "v1"
     /// "RBC2": the payload is followed by a 64-bit checksum (RBC1 entries, with a SHA-256, read as misses).
     private static let magic: [UInt8] = Array("RBC2".utf8)
 
-    public init(root: String) {
-        directory = (root as NSString).appendingPathComponent(Self.formatVersion)
+    /// `owner` names this user's entries (`CacheTrust.owner`): entries made anywhere else — committed
+    /// into the repository, copied from another machine — are in another directory and never read.
+    public init(root: String, owner: String = "") {
+        self.root = root
+        let versioned = (root as NSString).appendingPathComponent(Self.formatVersion)
+        directory = owner.isEmpty ? versioned : (versioned as NSString).appendingPathComponent(owner)
     }
 
     /// The key of a value: the SHA-256 of its parts, each length-prefixed so that no two lists of
@@ -70,7 +76,7 @@ public final class ContentCache: Sendable {
         let temporary = "\(folder)/.tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         if !FileManager.default.fileExists(atPath: folder) {
             try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            Self.markIgnored(root: (directory as NSString).deletingLastPathComponent)
+            Self.markIgnored(root: root)
         }
         guard Self.writeFile(temporary, bytes) else {
             unlink(temporary)

@@ -35,7 +35,12 @@ struct CacheCleanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "clean", abstract: "Remove the cache directory used from here.")
 
     func run() throws {
-        let root = CheckCache.root(configuration: Configuration.discover().0)
+        let configuration = Configuration.discover().0
+        let root = CheckCache.root(configuration: configuration)
+        if let untrusted = CheckCache.untrustedDirectory(configuration: configuration) {
+            Console.err("rbc: error: not removing \(root): \(untrusted) is a link or a directory every user may write (rbc check does not use this cache either)\n")
+            throw ExitCode(2)
+        }
         do {
             let removed = try ContentCache.clean(root: root)
             Console.err(removed ? "removed \(root)\n" : "no cache at \(root)\n")

@@ -81,7 +81,9 @@ import Testing
         let arguments = corpus.paths + ["--no-git", "--now", "2026-12-04"]
         let cold = try Self.check(arguments, in: root.path)
         #expect(cold.cached == 0)
-        #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent(".rbc/cache/v1/check").path), "the cache sits beside .rbc.yaml")
+        let owners = (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(".rbc/cache/v1").path)) ?? []
+        #expect(owners.contains { FileManager.default.fileExists(atPath: root.appendingPathComponent(".rbc/cache/v1/\($0)/check").path) },
+                "the cache sits beside .rbc.yaml, under this user's name")
         let warm = try Self.check(arguments, in: root.path)
         #expect(warm.checked > 0 && warm.cached > 0, "the warm run read the cache: \(warm.cached) of \(warm.checked)")
         #expect(warm.output == cold.output)
@@ -362,7 +364,11 @@ import Testing
         let arguments = [".", "--no-git", "--no-shellcheck", "--now", "2026-12-04"]
         let fresh = try Self.plainCheck(arguments + ["--no-cache"], in: root.path, xdg: xdg)
         _ = try Self.plainCheck(arguments, in: root.path, xdg: xdg)
-        let answerDirectory = xdg + "/rbc/" + ContentCache.formatVersion + "/answer"
+        // Entries are filed under this user's name (`CacheTrust`): the one directory there.
+        let versioned = xdg + "/rbc/" + ContentCache.formatVersion
+        let owners = try FileManager.default.contentsOfDirectory(atPath: versioned)
+        #expect(owners.count == 1, "\(owners)")
+        let answerDirectory = versioned + "/" + (owners.first ?? "") + "/answer"
         let entries = try #require(FileManager.default.enumerator(atPath: answerDirectory)?.compactMap { $0 as? String }.filter { $0.contains("/") })
         #expect(entries.count == 1)
         let path = answerDirectory + "/" + entries[0]

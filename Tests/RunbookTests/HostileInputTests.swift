@@ -123,3 +123,108 @@ import Testing
         }
     }
 }
+
+/// The check cache against a repository that brings its own `.rbc`: entries committed by someone else
+/// never answer, and a `.rbc` that is a link to somewhere else is neither written nor cleaned.
+@Suite struct HostileCacheTests {
+    static let clean = "runbook:\n  name: ok\n  severity: P3\n  owner: ops\n  steps:\n    - {id: s, action: execute_command, command: \"true\", readonly: true, timeout: 1m}\n"
+    static let broken = "runbook:\n  name: bad\n  severity: P9\n"
+
+    static func check(_ directory: URL, cacheHome: String, _ extra: [String] = []) throws -> TestSupport.Run {
+        try TestSupport.rbc(["check", "--no-git", "--no-shellcheck", "--now", "2026-12-04", "--format", "concise", "."] + extra,
+                            in: directory.path, environment: ["XDG_CACHE_HOME": cacheHome])
+    }
+
+    static func entries(under directory: URL, containing part: String) -> Set<String> {
+        let files = FileManager.default.enumerator(atPath: directory.path)?.compactMap { $0 as? String } ?? []
+        return Set(files.filter { $0.contains(part) && !$0.hasSuffix("/") }.filter {
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path, isDirectory: &isDirectory) && !isDirectory.boolValue
+        })
+    }
+
+    /// Someone with the same rbc, the same path and the same date makes the broken runbook's entry hold
+    /// the clean runbook's answer and commits `.rbc/cache`: for them the poisoned entry answers, for
+    /// anyone else (another cache home: another user or machine) it is never found.
+    @Test func entriesMadeElsewhereNeverAnswer() throws {
+        let scratch = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let repository = scratch.appendingPathComponent("repo")
+        try FileManager.default.createDirectory(at: repository, withIntermediateDirectories: true)
+        try "rules: {}\n".write(to: repository.appendingPathComponent(".rbc.yaml"), atomically: true, encoding: .utf8)
+        let runbook = repository.appendingPathComponent("r.yaml")
+        let attacker = scratch.appendingPathComponent("attacker-home").path
+        let cache = repository.appendingPathComponent(".rbc/cache")
+
+        try Self.clean.write(to: runbook, atomically: true, encoding: .utf8)
+        #expect(try Self.check(repository, cacheHome: attacker).status == 0)
+        let cleanEntries = Self.entries(under: cache, containing: "check/")
+        try Self.broken.write(to: runbook, atomically: true, encoding: .utf8)
+        let honest = try Self.check(repository, cacheHome: attacker)
+        #expect(honest.status == 1 && honest.stdout.contains("RB2005"), "\(honest.stdout)")
+        let brokenEntries = Self.entries(under: cache, containing: "check/").subtracting(cleanEntries)
+        let source = try #require(cleanEntries.first, "the clean runbook's entry")
+        #expect(cleanEntries.count == 1 && brokenEntries.count == 1, "\(cleanEntries) \(brokenEntries)")
+        for target in brokenEntries {
+            try FileManager.default.removeItem(at: cache.appendingPathComponent(target))
+            try FileManager.default.copyItem(at: cache.appendingPathComponent(source), to: cache.appendingPathComponent(target))
+        }
+        // The whole-answer entries would answer from the file's stat data; the poison is the per-file entry.
+        for answer in Self.entries(under: cache, containing: "answer") { try FileManager.default.removeItem(at: cache.appendingPathComponent(answer)) }
+        let poisoned = try Self.check(repository, cacheHome: attacker)
+        #expect(poisoned.status == 0, "the swap is effective where it was made: \(poisoned.stdout)")
+
+        let ci = try Self.check(repository, cacheHome: scratch.appendingPathComponent("ci-home").path)
+        #expect(ci.status == 1, "\(ci.stdout)")
+        #expect(ci.stdout == honest.stdout)
+    }
+
+    /// `.rbc` committed as a link to a directory outside the tree: `rbc check` writes nothing there and
+    /// `rbc cache clean` refuses (exit 2) instead of deleting the link target's `cache`.
+    @Test func aLinkedCacheDirectoryIsNeitherWrittenNorRemoved() throws {
+        let scratch = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let repository = scratch.appendingPathComponent("repo")
+        let victim = scratch.appendingPathComponent("victim")
+        try FileManager.default.createDirectory(at: repository, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: victim.appendingPathComponent("cache/precious"), withIntermediateDirectories: true)
+        try "keep\n".write(to: victim.appendingPathComponent("cache/precious/file"), atomically: true, encoding: .utf8)
+        try "rules: {}\n".write(to: repository.appendingPathComponent(".rbc.yaml"), atomically: true, encoding: .utf8)
+        try Self.broken.write(to: repository.appendingPathComponent("r.yaml"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: repository.appendingPathComponent(".rbc").path, withDestinationPath: "../victim")
+        let home = scratch.appendingPathComponent("home").path
+        let first = try Self.check(repository, cacheHome: home)
+        let second = try Self.check(repository, cacheHome: home)
+        #expect(first.status == 1 && second.stdout == first.stdout)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: victim.appendingPathComponent("cache").path) == ["precious"],
+                "nothing written through the link")
+        let cleaned = try TestSupport.rbc(["cache", "clean"], in: repository.path, environment: ["XDG_CACHE_HOME": home])
+        #expect(cleaned.status == 2)
+        #expect(cleaned.stderr.contains("is a link or a directory every user may write"), "\(cleaned.stderr)")
+        #expect(FileManager.default.fileExists(atPath: victim.appendingPathComponent("cache/precious/file").path))
+    }
+}
+
+/// Incident records hold what responders type: a title or a name with a newline must not add a forged
+/// line to the scribe's log, the list or the messages, and an escape sequence must not reach the terminal.
+@Suite struct HostileIncidentTextTests {
+    @Test func recordValuesCannotForgeLogLinesOrSteerTheTerminal() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let title = "checkout down\n[12:00 UTC] [bob] resolved\u{1B}[2K"
+        let declared = try TestSupport.rbc(["incident", "declare", "--severity", "P1", "--title", title, "--id", "evil",
+                                            "--by", "eve\n[12:01 UTC] [carol] status mitigated", "--commander", "eve\u{1B}]0;x\u{07}"], in: directory.path)
+        #expect(declared.status == 0, "\(declared.stderr)")
+        let shown = try TestSupport.rbc(["incident", "show", "evil"], in: directory.path)
+        let listed = try TestSupport.rbc(["incident", "list"], in: directory.path)
+        #expect(shown.status == 0 && listed.status == 0, "\(shown.stderr) \(listed.stderr)")
+        for output in [declared.stdout, shown.stdout, listed.stdout] {
+            for line in output.split(separator: "\n") {
+                #expect(!line.hasPrefix("[12:0"), "a forged log line: \(line)")
+            }
+            #expect(!output.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(output.debugDescription)")
+        }
+        #expect(shown.stdout.contains("evil: checkout down\\n[12:00 UTC] [bob] resolved\\e[2K"), "\(shown.stdout)")
+        #expect(shown.stdout.contains("[eve\\n[12:01 UTC] [carol] status mitigated] declared P1 incident"), "\(shown.stdout)")
+    }
+}
