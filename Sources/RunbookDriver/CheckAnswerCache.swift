@@ -152,7 +152,7 @@ struct ObservedRun {
 
 /// What `rbc check` prints: the rendered diagnostics, the summary and the exit code.
 public struct CheckAnswer: Sendable {
-    public var output: String
+    public var output: RenderedOutput
     public var summary: RenderSummary
     public var incidentRecords = 0
     public var exitCode: Int32
@@ -162,6 +162,37 @@ public struct CheckAnswer: Sendable {
     public var historyCachedFiles: Int?
     /// How the whole-answer entry served this run (`--timings`).
     public var answerCache: AnswerCacheUse = .notUsed
+    /// What the answer was read from (the decoded entry, the history snapshot), held so that a caller
+    /// about to exit does not free it object by object first.
+    public var retained: Retained?
+
+    // @unchecked: never read, only held.
+    public final class Retained: @unchecked Sendable {
+        let values: [Any]
+        init(_ values: [Any]) { self.values = values }
+    }
+}
+
+/// Rendered diagnostics: rendered by this run, or the whole-answer entry's bytes, printed as stored
+/// (UTF-8 rendered by the run that wrote them): decoding 2.9 MB into a `String` again only to print
+/// it was a thirtieth of a warm check.
+public enum RenderedOutput: Sendable {
+    case text(String)
+    case stored(ArraySlice<UInt8>)
+
+    public func withBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        switch self {
+        case .text(var text): return text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+        case .stored(let bytes): return bytes.withUnsafeBytes(body)
+        }
+    }
+
+    public var text: String {
+        switch self {
+        case .text(let text): text
+        case .stored(let bytes): String(decoding: bytes, as: UTF8.self)
+        }
+    }
 }
 
 public enum AnswerCacheUse: Sendable, Equatable {
@@ -516,8 +547,9 @@ extension CheckSession {
            stored.discoverySignature == signature,
            (stored.history != nil) == (options.git && options.lint), stored.files.count == inputs.candidates.count,
            zip(stored.files, inputs.candidates).allSatisfy({ $0.path == $1.path && $0.explicit == $1.explicit && $0.walkRoot == $1.walkRoot }) {
-            if let answer = reuse(stored, key: key, moment: moment, inputs: inputs, config: config, options: options,
+            if var answer = reuse(stored, key: key, moment: moment, inputs: inputs, config: config, options: options,
                                   cache: cache, renderer: renderer, start: start, history: historySnapshot) {
+                answer.retained = CheckAnswer.Retained([stored, snapshot as Any, inputs])
                 return answer
             }
         }
@@ -538,7 +570,7 @@ extension CheckSession {
 
     static func rendered(_ report: CheckReport, renderer: DiagnosticRenderer) -> CheckAnswer {
         let summary = RenderSummary(filesChecked: report.results.count, diagnostics: report.diagnostics)
-        var answer = CheckAnswer(output: renderer.render(report.diagnostics, summary: summary), summary: summary,
+        var answer = CheckAnswer(output: .text(renderer.render(report.diagnostics, summary: summary)), summary: summary,
                                  incidentRecords: report.incidentRecords, exitCode: report.exitCode)
         answer.timings = report.timings
         answer.cachedFiles = report.cachedFiles
@@ -672,7 +704,7 @@ extension CheckSession {
                 entry.moment = moment
                 entry.store(in: cache.store, key: key)
             }
-            var answer = CheckAnswer(output: entry.whole ?? String(decoding: entry.storedOutput ?? entry.splicedOutput()[...], as: UTF8.self),
+            var answer = CheckAnswer(output: entry.whole.map(RenderedOutput.text) ?? .stored(entry.storedOutput ?? entry.splicedOutput()[...]),
                                      summary: entry.summary, exitCode: entry.exitCode)
             answer.cachedFiles = entry.summary.filesChecked
             answer.answerCache = .whole
@@ -701,7 +733,7 @@ extension CheckSession {
         entry.recount()
         entry.moment = moment
         entry.store(in: cache.store, key: key)
-        var answer = CheckAnswer(output: String(decoding: entry.splicedOutput(), as: UTF8.self), summary: entry.summary, exitCode: entry.exitCode)
+        var answer = CheckAnswer(output: .stored(entry.splicedOutput()[...]), summary: entry.summary, exitCode: entry.exitCode)
         answer.cachedFiles = entry.summary.filesChecked - candidates.count + answered.files.filter { $0?.cached == true }.count
         answer.answerCache = .spliced(stale.count)
         answer.timings = [("verify", verifyTime), ("shellcheck", answered.shellcheckTime), ("total", Clock.since(start))]
@@ -743,7 +775,7 @@ extension CheckSession {
         entry.identity = UInt64.random(in: 1...UInt64.max)
         entry.changed = []
         cache.store.put("answer", key, entry.encoded())
-        var answer = CheckAnswer(output: String(decoding: entry.splicedOutput(), as: UTF8.self), summary: entry.summary, exitCode: entry.exitCode)
+        var answer = CheckAnswer(output: .stored(entry.splicedOutput()[...]), summary: entry.summary, exitCode: entry.exitCode)
         answer.cachedFiles = entry.summary.filesChecked - candidates.count + checked
         answer.historyCachedFiles = entry.summary.filesChecked - candidates.count
         answer.answerCache = .spliced(stale.count)
@@ -799,14 +831,14 @@ extension CheckSession {
             var recounted = entry
             recounted.recount()
             let (mine, theirs) = (recounted.summary, answer.summary)
-            if entry.splicedOutput().elementsEqual(answer.output.utf8), recounted.exitCode == answer.exitCode, answer.incidentRecords == 0,
+            if answer.output.withBytes({ entry.splicedOutput().elementsEqual($0) }), recounted.exitCode == answer.exitCode, answer.incidentRecords == 0,
                [mine.filesChecked, mine.errors, mine.warnings, mine.infos, mine.safeFixes, mine.unsafeFixes]
                 == [theirs.filesChecked, theirs.errors, theirs.warnings, theirs.infos, theirs.safeFixes, theirs.unsafeFixes] {
                 return recounted
             }
         }
         for index in entry.files.indices { entry.files[index].fragment = [] }
-        entry.whole = answer.output
+        entry.whole = answer.output.text
         return answer.incidentRecords == 0 ? entry : nil
     }
 }

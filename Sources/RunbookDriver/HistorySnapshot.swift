@@ -94,45 +94,67 @@ struct HistorySnapshot: Sendable {
         var byDirectory: [String: SnapshotRepository?] = [:]
         var plainConfigurations: [String: Bool] = [:]
         var resolvers: [String: GitRepository.RelativePaths] = [:]
-        var repositories: [String: (repository: SnapshotRepository, files: [(path: String, relative: String)])] = [:]
-        var placed: [(path: String, workdir: String, relative: String)] = []
+        // Repositories in the order first met, each with its files (indexes into `placed`): files come
+        // grouped by directory, so a file's repository and resolver are mostly its predecessor's, and
+        // per-file dictionaries keyed by path were most of the snapshot's time on an unchanged tree.
+        var repositories: [(repository: SnapshotRepository, files: [Int])] = []
+        var repositoryIndex: [String: Int] = [:]
+        var placed: [(path: String, repository: Int, relative: String, prior: Evidence.CleanFile?)] = []
+        placed.reserveCapacity(paths.count)
         /// The earlier clean-by-stat answer for a file, while the file's stat data is unchanged and was old then.
         func unchangedClean(_ path: String) -> Evidence.CleanFile? {
             guard let previous, let prior = previous.cleanByStat[path], current[path] == prior.stamp,
                   prior.stamp.settled(before: previous.taken) else { return nil }
             return prior
         }
+        var last: (directory: String, repository: SnapshotRepository?, index: Int, resolver: GitRepository.RelativePaths?)?
         for path in paths {
             let directory = Self.directory(of: path)
-            let repository: SnapshotRepository?
-            if let known = byDirectory[directory] {
-                repository = known
-            } else {
-                do {
-                    repository = try SnapshotRepository.find(containing: directory.isEmpty ? "." : directory, plainConfigurations: &plainConfigurations)
-                } catch {
-                    facts.append("unreadable \(path) \(error)")
-                    continue
+            if last?.directory != directory {
+                let repository: SnapshotRepository?
+                if let known = byDirectory[directory] {
+                    repository = known
+                } else {
+                    do {
+                        repository = try SnapshotRepository.find(containing: directory.isEmpty ? "." : directory, plainConfigurations: &plainConfigurations)
+                    } catch {
+                        facts.append("unreadable \(path) \(error)")
+                        last = nil
+                        continue
+                    }
+                    byDirectory[directory] = repository
                 }
-                byDirectory[directory] = repository
+                var index = -1
+                var resolver: GitRepository.RelativePaths?
+                if let repository {
+                    index = repositoryIndex[repository.workdir] ?? repositories.count
+                    if index == repositories.count {
+                        repositoryIndex[repository.workdir] = index
+                        repositories.append((repository, []))
+                    }
+                    resolver = resolvers[repository.workdir] ?? GitRepository.RelativePaths(workdir: repository.workdir)
+                    resolvers[repository.workdir] = resolver
+                }
+                last = (directory, repository, index, resolver)
             }
-            guard let repository else {
+            guard let group = last, let resolver = group.resolver else {
                 facts.append("outside \(path)")
                 continue
             }
-            let resolver = resolvers[repository.workdir] ?? GitRepository.RelativePaths(workdir: repository.workdir)
-            resolvers[repository.workdir] = resolver
+            let prior = unchangedClean(path)
             // The same regular file as before, by stat data any replacement of its entry changes: no link.
-            guard let relative = resolver.relativePath(path, regularFile: unchangedClean(path) != nil) else {
+            guard let relative = resolver.relativePath(path, regularFile: prior != nil) else {
                 facts.append("outside \(path)")
                 continue
             }
-            repositories[repository.workdir, default: (repository, [])].files.append((path, relative))
-            placed.append((path, repository.workdir, relative))
+            repositories[group.index].files.append(placed.count)
+            placed.append((path, group.index, relative, prior))
         }
-        var states: [String: [String: GitRepository.FileState]] = [:]
+        var states = [GitRepository.FileState?](repeating: nil, count: placed.count)
         var heads: [String: String] = [:]
-        for (workdir, (repository, files)) in repositories.sorted(by: { $0.key < $1.key }) {
+        let found = repositories.filter { !$0.files.isEmpty }
+        for (repository, files) in found.sorted(by: { $0.repository.workdir < $1.repository.workdir }) {
+            let workdir = repository.workdir
             let head: String
             do {
                 head = try repository.headID() ?? "unborn"
@@ -142,28 +164,32 @@ struct HistorySnapshot: Sendable {
             // The index's stat data before its entries are read: a later change shows as other stat data.
             let index = repository.indexPath.flatMap(FileStamp.of).map { Evidence.Index(head: head, stamp: $0) }
             let trusted = index != nil && previous?.indexes[workdir] == index && index.map { $0.stamp.settled(before: previous?.taken ?? 0) } == true
-            var known: [String: GitRepository.FileState] = [:]
-            var asked: [(path: String, relative: String)] = []
+            var asked: [Int] = []
             for file in files {
-                if trusted, let prior = unchangedClean(file.path), prior.workdir == workdir, prior.relative == file.relative {
-                    known[file.relative] = .clean
-                    evidence.cleanByStat[file.path] = prior
+                let entry = placed[file]
+                if trusted, let prior = entry.prior, prior.workdir == workdir, prior.relative == entry.relative {
+                    states[file] = .clean
+                    evidence.cleanByStat[entry.path] = prior
                 } else {
                     asked.append(file)
                 }
             }
             if !asked.isEmpty {
                 // Each file's stat data before its state is read, kept for the files proven clean by it.
-                let before = asked.map { FileStamp.of($0.path) }
+                let before = asked.map { FileStamp.of(placed[$0].path) }
                 var cleanByStat: Set<String> = []
                 let opened = try? repository.opened()
-                let answered = opened?.states(of: asked.map(\.relative), cleanByStat: &cleanByStat) ?? [:]
-                known.merge(answered) { first, _ in first }
-                for (file, stamp) in zip(asked, before) where cleanByStat.contains(file.relative) {
-                    if let stamp { evidence.cleanByStat[file.path] = Evidence.CleanFile(workdir: workdir, relative: file.relative, stamp: stamp) }
+                let answered = opened?.states(of: asked.map { placed[$0].relative }, cleanByStat: &cleanByStat) ?? [:]
+                // A path proven clean from the last snapshot stays clean for every file at that path.
+                let carried = Set(files.filter { states[$0] == .clean }.map { placed[$0].relative })
+                for (file, stamp) in zip(asked, before) {
+                    let entry = placed[file]
+                    states[file] = carried.contains(entry.relative) ? .clean : answered[entry.relative]
+                    if cleanByStat.contains(entry.relative), let stamp {
+                        evidence.cleanByStat[entry.path] = Evidence.CleanFile(workdir: workdir, relative: entry.relative, stamp: stamp)
+                    }
                 }
             }
-            states[workdir] = known
             if let index { evidence.indexes[workdir] = index }
             // Shallow roots and grafts give a commit other parents than its id says: deepening a
             // shallow clone changes the history behind the same HEAD.
@@ -174,13 +200,17 @@ struct HistorySnapshot: Sendable {
             heads[workdir] = head
         }
         var placements: [String: Placement] = [:]
-        for file in placed {
-            let state = states[file.workdir]?[file.relative]
-            facts.append("file \(file.path) in \(file.workdir) at \(file.relative) " + Self.name(state))
-            placements[file.path] = Placement(workdir: file.workdir, relative: file.relative, state: state ?? .unknown)
+        placements.reserveCapacity(placed.count)
+        facts.reserveCapacity(facts.count + placed.count)
+        for (file, entry) in placed.enumerated() {
+            let workdir = repositories[entry.repository].repository.workdir
+            let state = states[file]
+            facts.append("file \(entry.path) in \(workdir) at \(entry.relative) " + Self.name(state))
+            placements[entry.path] = Placement(workdir: workdir, relative: entry.relative, state: state ?? .unknown)
         }
         return HistorySnapshot(facts: facts, evidence: evidence, placements: placements,
-                               repositories: repositories.mapValues(\.repository), heads: heads)
+                               repositories: Dictionary(found.map { ($0.repository.workdir, $0.repository) }, uniquingKeysWith: { first, _ in first }),
+                               heads: heads)
     }
 
     /// `deletingLastPathComponent`, as the history checks group files, without a Foundation bridge

@@ -119,7 +119,9 @@ public final class GitRepository: @unchecked Sendable {
     /// path arithmetic per file were a tenth of a warm history check.
     public final class RelativePaths {
         private let root: String
-        private var directories: [String: String?] = [:]
+        /// By the path's directory as given (up to and with its last `/`; "" for a bare name): the
+        /// directory resolved, and its path inside the work tree with a trailing `/` (nil outside).
+        private var directories: [Substring: (resolved: String?, inside: String?)] = [:]
         /// The working directory, asked once: `getcwd` per relative path was 3 % of a warm check.
         private lazy var currentDirectory = FileManager.default.currentDirectoryPath.withTrailingSlash
 
@@ -135,22 +137,32 @@ public final class GitRepository: @unchecked Sendable {
         /// `regularFile`: the caller knows the path names no link (it saw the same regular file
         /// there, by stat data that any replacement of the entry would change), so it is not `lstat`ed.
         public func relativePath(_ path: String, regularFile: Bool = false) -> String? {
-            let absolute = path.hasPrefix("/") ? path : currentDirectory + path
-            let cut = absolute.lastIndex(of: "/") ?? absolute.startIndex
-            let directory = String(absolute[..<cut])
-            let name = String(absolute[absolute.index(after: cut)...])
-            let resolvedDirectory: String?
-            if let known = directories[directory] {
-                resolvedDirectory = known
+            // The directory is resolved once; a file in it is then its path inside the work tree and
+            // its name (no path built per file: that was a tenth of a warm check's history snapshot).
+            let slash = path.utf8.lastIndex(of: UInt8(ascii: "/"))
+            let given = slash.map { path[...$0] } ?? ""
+            let name = slash.map { path[path.index(after: $0)...] } ?? path[...]
+            let directory: (resolved: String?, inside: String?)
+            if let known = directories[given] {
+                directory = known
             } else {
-                resolvedDirectory = Self.resolved(directory.isEmpty ? "/" : directory)
-                directories[directory] = resolvedDirectory
+                // The directory without the separator cut at: `/` alone is the root.
+                let absolute = given.hasPrefix("/") ? String(given) : currentDirectory + given
+                let resolved = Self.resolved(absolute.count > 1 ? String(absolute.dropLast()) : "/")
+                let slashed = resolved?.withTrailingSlash
+                directory = (resolved, slashed.flatMap { $0.hasPrefix(root) ? String($0.dropFirst(root.count)) : nil })
+                directories[given] = directory
             }
-            guard let resolvedDirectory else { return nil }
+            guard let resolvedDirectory = directory.resolved else { return nil }
+            let special = name.isEmpty || name == "." || name == ".."
+            if regularFile && !special {
+                // Inside the work tree exactly when the directory is (a name holds no `/`).
+                return directory.inside.map { $0 + name }
+            }
             var full = resolvedDirectory.withTrailingSlash + name
             // A link (or `.`/`..` as the name) is resolved whole, as before.
             var info = stat()
-            if name.isEmpty || name == "." || name == ".." || (!regularFile && lstat(full, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK) {
+            if special || lstat(full, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK {
                 guard let whole = Self.resolved(full) else { return nil }
                 full = whole
             }

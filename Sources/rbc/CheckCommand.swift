@@ -122,7 +122,7 @@ struct CheckCommand: ParsableCommand {
             // The plain check: its answer may come whole from the cache (CheckSession.answer).
             let answer = CheckSession.answer(paths: paths, options: options, format: output.format,
                                              color: output.useColor(fileDescriptor: 1), version: RBC.version)
-            Console.out(answer.output)
+            answer.output.withBytes { Console.out($0) }
             if output.format == .text {
                 Console.err(summaryLine(answer.summary, incidentRecords: answer.incidentRecords) + (answer.summary.fixHint.map { "; \($0)" } ?? "") + "\n")
             }
@@ -130,8 +130,10 @@ struct CheckCommand: ParsableCommand {
                 printTimings(answer.timings, cachedFiles: answer.cachedFiles, checked: answer.summary.filesChecked,
                              historyCachedFiles: answer.historyCachedFiles, answerCache: answer.answerCache)
             }
-            if answer.exitCode != 0 { throw ExitCode(answer.exitCode) }
-            return
+            // Everything is written (unbuffered): the process ends with the answer still held, since
+            // freeing a warm run's decoded entry and snapshot object by object only to exit cost more
+            // than the exit itself.
+            Foundation.exit(answer.exitCode)
         }
         var report: CheckReport
         if fix {

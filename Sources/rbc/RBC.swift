@@ -105,6 +105,8 @@ enum Console {
 
     static func out(_ data: Data) { data.withUnsafeBytes { write($0, to: STDOUT_FILENO) } }
 
+    static func out(_ bytes: UnsafeRawBufferPointer) { write(bytes, to: STDOUT_FILENO) }
+
     static func err(_ text: String) { write(text, to: STDERR_FILENO) }
 
     /// Called once, the first time a stream's reader is gone (a run stops as on SIGPIPE).
