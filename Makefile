@@ -52,7 +52,7 @@ demo: release
 	@$(RBC) check examples/broken/; status=$$?; [ $$status = 1 ] || { echo "expected exit 1, got $$status"; exit 1; }
 
 test: deps venv dist
-	RBC_DEB=$(CURDIR)/$(DIST)/rbc_$$($(RBC) --version)_$$(dpkg --print-architecture).deb RBC_CHECK_JSONSCHEMA=$(CURDIR)/$(VENV)/bin/check-jsonschema RBC_PRE_COMMIT=$(CURDIR)/$(VENV)/bin/pre-commit RBC_PYTEST=$(CURDIR)/$(VENV)/bin/pytest RBC_ANSIBLE_BIN=$(CURDIR)/$(VENV)/bin $(SWIFT) test
+	RBC_DEB=$(CURDIR)/$(DIST)/rbc_$$($(RBC) --version)_$$(dpkg --print-architecture).deb RBC_CHECK_JSONSCHEMA=$(CURDIR)/$(VENV)/bin/check-jsonschema RBC_PRE_COMMIT=$(CURDIR)/$(VENV)/bin/pre-commit RBC_PYTEST=$(CURDIR)/$(VENV)/bin/pytest RBC_ANSIBLE_BIN=$(CURDIR)/$(VENV)/bin RBC_JOURNAL_KEY=$${RBC_JOURNAL_KEY:-$$(mktemp -d)/journal.key} $(SWIFT) test
 
 clean:
 	rm -rf .build

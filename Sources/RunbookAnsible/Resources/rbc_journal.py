@@ -62,7 +62,14 @@ def journal_key_path():
         return os.path.join(os.environ["XDG_STATE_HOME"], "rbc", "journal.key")
     home = os.environ.get("HOME", "")
     if not home.startswith("/"):
-        home = pwd.getpwuid(os.geteuid()).pw_dir
+        # A container's random uid has no passwd entry: like rbc (JournalKey.location), no home means no key,
+        # which the caller reports and journals unauthenticated; a KeyError here would drop every event.
+        try:
+            home = pwd.getpwuid(os.geteuid()).pw_dir or ""
+        except KeyError:
+            home = ""
+        if not home.startswith("/"):
+            raise KeyProblem("no journal key at ~/.local/state/rbc/journal.key (no home directory)", False)
     return os.path.join(home, ".local", "state", "rbc", "journal.key")
 
 
