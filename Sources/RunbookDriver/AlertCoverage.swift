@@ -37,6 +37,10 @@ public struct AlertSettings: Sendable {
     public var links: [RunbookURLMapping] = []
     /// The directory relative links resolve from: the repository root (where `.rbc.yaml` is).
     public var root: String = FileManager.default.currentDirectoryPath
+    /// Runbook directories named on the command line (absolute): a link may lead into them too, so
+    /// `rbc check ops/runbooks --alerts ops/rules` run from outside a checkout with no `.git` or
+    /// `.rbc.yaml` still resolves a rule's `../runbooks/x.md`.
+    public var linkBoundaries: [String] = []
     /// The label that carries an alert's severity, and its values mapped to runbook severities.
     public var severityLabel = "severity"
     public var severityLevels = AlertSettings.defaultSeverityLevels
@@ -372,7 +376,7 @@ struct LinkResolver {
         target = target.removingPercentEncoding ?? target
         var attempts: [(directory: String, relative: String)] = []
         // Where a link may lead: the repository root, the rule file's own repository, a mapped site's directory.
-        var boundaries = [settings.root, repositoryTop(of: ruleFile)]
+        var boundaries = [settings.root, repositoryTop(of: ruleFile)] + settings.linkBoundaries
         if let scheme = target.range(of: "://") {
             guard let mapping = settings.links.first(where: { target.hasPrefix($0.baseURL) }) else {
                 let rest = target[scheme.upperBound...]

@@ -207,7 +207,9 @@ public enum CheckSession {
         // Alert rules are read first: a runbook that states no severity takes its alerts'.
         let alertsStart = Clock.now()
         let alertPaths = options.alerts.isEmpty ? config.alerts.rules : options.alerts
-        let alertIndex = alertPaths.isEmpty ? nil : AlertIndex(paths: alertPaths, settings: config.alerts)
+        var alertSettings = config.alerts
+        alertSettings.linkBoundaries = discovery.directories.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        let alertIndex = alertPaths.isEmpty ? nil : AlertIndex(paths: alertPaths, settings: alertSettings)
         var alertsTime = Clock.since(alertsStart)
         let openedCache = options.cache ? CheckCache(root: CheckCache.location(configuration: config), configuration: config, options: options, lint: lint) : nil
         let cache = openedCache?.shellCheckMissing == true ? nil : openedCache

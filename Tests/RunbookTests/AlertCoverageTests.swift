@@ -606,6 +606,46 @@ import Testing
                 "nothing outside the repository is read (its headings for the anchor, or as a runbook): \(run.stdout)")
     }
 
+    /// Run from outside a checkout that has no `.git` or `.rbc.yaml` (absolute paths, another working
+    /// directory), the runbook directory named on the command line is where the rules' links may lead:
+    /// `../runbooks/App.md` resolves and `../runbooks/Missing.md` is dead, as in the checkout; a link
+    /// climbing above both is still not followed.
+    @Test func linksIntoTheRunbookDirectoryNamedResolveFromOutside() throws {
+        let top = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: top) }
+        try Self.write([
+            "secret/page.md": "---\nseverity: P9\n---\n# Private\n",
+            "elsewhere/README.md": "Not here.\n",
+            "ops/runbooks/App.md": "---\nseverity: P2\nowner: t\n---\n# App\n\n## Mitigation\n\nRestart it.\n",
+            "ops/rules/app.yaml": """
+            groups:
+              - name: g
+                rules:
+                  - alert: Inside
+                    expr: up == 0
+                    annotations:
+                      runbook_url: ../runbooks/App.md
+                  - alert: Dead
+                    expr: up == 0
+                    annotations:
+                      runbook_url: ../runbooks/Missing.md
+                  - alert: Climbs
+                    expr: up == 0
+                    annotations:
+                      runbook_url: ../../secret/page.md
+
+            """,
+        ], in: top)
+        let ops = top.appendingPathComponent("ops").path
+        let run = try TestSupport.rbc(["check", ops + "/runbooks", "--alerts", ops + "/rules", "--no-git", "--format", "concise"],
+                                      in: top.appendingPathComponent("elsewhere").path)
+        let lines = run.stdout.split(separator: "\n").map(String.init).filter { $0.contains("RB023") || $0.contains("RB026") }
+        #expect(lines.count == 2, "\(run.stdout)")
+        #expect(lines.contains { $0.contains("RB023") && $0.contains("Missing.md") }, "\(run.stdout)")
+        #expect(lines.contains { $0.contains("RB026") && $0.contains("../../secret/page.md") && $0.contains("leads outside") }, "\(run.stdout)")
+        #expect(!run.stdout.contains("P9"), "\(run.stdout)")
+    }
+
     /// A repository browser's URL names one path (`…/blob/main/docs/runbooks/HighErrors.md`): a page
     /// elsewhere with the same name (`docs/runbooks/app/HighErrors.md`) is not it, so `rbc init` maps
     /// no site from it that would make the dead links look alive. When the URL names this repository
