@@ -542,6 +542,7 @@ public enum GitChecks {
         // index answers the last change of files without watches; a file whose findings are cached
         // for its last change needs nothing older.
         var lastChanges: [String: GitCommitInfo] = [:]
+        var walkError: (any Error)?
         do {
             try GitHistory.walk(repository, paths: files.map(\.1), index: index, indexed: { path, file, fromIndex in
                 if fromIndex {
@@ -560,14 +561,12 @@ public enum GitChecks {
                 return search.search(change)
             }
         } catch {
-            // Nothing may still be making watches when the error leaves.
-            compiling.wait()
-            search.finish()
-            throw making?.error ?? error
+            walkError = error
         }
+        // Nothing may still be making watches when an error leaves; the making's error explains the walk's.
         compiling.wait()
         search.finish()
-        if let error = making?.error { throw error }
+        if let error = making?.error ?? walkError { throw error }
         var perFile: [[Diagnostic]] = []
         var byPath: [String: FileFindings] = [:]
         for (file, relative) in files {

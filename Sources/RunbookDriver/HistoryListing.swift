@@ -126,20 +126,19 @@ public enum HistoryListing {
             making = made
         }
         var lastChanges: [String: GitCommitInfo] = [:]
+        var walkError: (any Error)?
         do {
             try GitHistory.walk(repository, paths: relatives) { change in
                 if lastChanges[change.path] == nil { lastChanges[change.path] = change.commit }
                 return search.search(change)
             }
         } catch {
-            // Nothing may still be making watches when the error leaves (the files are the caller's).
-            compiling.wait()
-            search.finish()
-            throw making?.error ?? error
+            walkError = error
         }
+        // Nothing may still be making watches when an error leaves (the files are the caller's).
         compiling.wait()
         search.finish()
-        if let error = making?.error { throw error }
+        if let error = making?.error ?? walkError { throw error }
         let pairs = rollbackPairs.all
         var places: [String: Row.Place] = [:]
         var modified: Set<String> = []
