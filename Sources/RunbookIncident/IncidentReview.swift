@@ -159,7 +159,8 @@ public enum IncidentReview {
         return render(Draft(
             title: state.ir.runbook.name, date: started, severity: document.severity,
             duration: DurationParser.format(milliseconds: max(state.durationMs, 0)),
-            context: "Run \(state.runID) of \(state.runbookPath)\(state.commit.map { " @ \($0.prefix(10))" } ?? ""), ended **\(state.status)**. No incident: `rbc run FILE --incident ID` attaches a run, and `rbc incident review ID` drafts the incident's review from its record and runs.",
+            context: (state.authenticationProblem.map { "**The run's journal is not authenticated** (\($0)): what follows is what the file says, not necessarily what rbc did. " } ?? "")
+                + "Run \(state.runID) of \(state.runbookPath)\(state.commit.map { " @ \($0.prefix(10))" } ?? ""), ended **\(state.status)**. No incident: `rbc run FILE --incident ID` attaches a run, and `rbc incident review ID` drafts the incident's review from its record and runs.",
             summary: "Runbook `\(state.ir.runbook.name)` ran as \(state.runID) and ended **\(state.status)**: \(document.stepsRun.count) step\(document.stepsRun.count == 1 ? "" : "s") completed"
                 + (undone > 0 ? ", \(undone) rolled back" : "") + (failed > 0 ? ", \(failed) rollback\(failed == 1 ? "" : "s") failed" : "") + ".",
             measures: [

@@ -54,10 +54,12 @@ public struct RunState: Sendable {
         return fields.status ?? .interrupted
     }
 
+    /// The first step not in effect: it did not complete, or it completed and was rolled back since
+    /// (a run killed while rolling back): a resumed run starts there, never after an undone step.
     public var firstIncomplete: Int? {
         ir.steps.firstIndex { step in
             let status = stepStatus[step.id]
-            return !(status?.isSuccess ?? false)
+            return !(status?.isSuccess ?? false) || undone.contains(step.id)
         }
     }
 
@@ -79,6 +81,22 @@ public struct RunState: Sendable {
     /// The run, with its journal's lines checked against `key` (see `authenticity`).
     public init(path: String, authenticatingWith key: Result<JournalKey, JournalKey.Problem>?) throws {
         let (events, authenticity) = try Journal.read(path, authenticatingWith: key)
+        try self.init(path: path, events: events, authenticity: authenticity)
+    }
+
+    /// The run of a journal held open and locked: what is checked is what rollback and resume act on.
+    public init(_ past: PastJournal, authenticatingWith key: Result<JournalKey, JournalKey.Problem>?) throws {
+        let (events, authenticity) = try Journal.read(past.data, path: past.path, authenticatingWith: key)
+        try self.init(path: past.path, events: events, authenticity: authenticity)
+    }
+
+    /// A run's journal read with this user's key, never making one (`rbc show`, `runs`, `timeline`,
+    /// `report`): they only read, so they mark a journal that is not authenticated rather than refuse it.
+    public static func checked(path: String) throws -> RunState {
+        try RunState(path: path, authenticatingWith: JournalKey.forChecking())
+    }
+
+    private init(path: String, events: [JournalEvent], authenticity: JournalAuthenticity) throws {
         self.authenticity = authenticity
         guard let first = events.first, case .runStarted(let startedFields) = first.payload, let ir = startedFields.ir else {
             throw Failure.notARun(path)
@@ -170,6 +188,12 @@ public struct RunState: Sendable {
         earliestProcessTicks = earliestTicks
         maskedConfigChanges = masked
         inFlight = finished == nil ? started : nil
+    }
+
+    /// Why the journal is not authenticated, nil when it is.
+    public var authenticationProblem: String? {
+        if case .notAuthenticated(let why) = authenticity { return why }
+        return nil
     }
 
     /// Duration from the first to the last event, in milliseconds.
