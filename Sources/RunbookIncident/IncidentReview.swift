@@ -208,7 +208,7 @@ public enum IncidentReview {
         if draft.runs.isEmpty { out += "No runbook was run with `--incident`.\n" }
         var failed: [(RunLink, [String])] = []
         for (link, state) in draft.runs {
-            out += "- `\(link.runbook)` (\(link.runbookPath)\(link.commit.map { " @ \($0.prefix(10))" } ?? ""), IR \(link.contentHash.map { String($0.prefix(19)) } ?? "?")), run \(link.run): **\((state?.status ?? link.status)?.rawValue ?? "unknown")**\n"
+            out += "- `\(link.runbook)` (\(link.runbookPath)\(link.commit.map { " @ \($0.prefix(10))" } ?? ""), IR \(link.contentHash.map { String($0.prefix(19)) } ?? "?")), run \(link.run): **\((state?.status ?? link.status)?.rawValue ?? "unknown")**\(state?.authenticationProblem.map { " — **journal not authenticated** (\($0)): what it says is only what the file says" } ?? "")\n"
             if let state, !failedRollbacks(state).isEmpty { failed.append((link, failedRollbacks(state))) }
         }
         out += "\n## Failed rollbacks\n"

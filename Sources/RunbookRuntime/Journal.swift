@@ -332,7 +332,7 @@ public final class Journal: @unchecked Sendable {
         var authenticity = JournalAuthenticity.authentic(lastMAC: "")
         switch key {
         case .failure(let problem)?: authenticity = .notAuthenticated("there is no journal key to check it with: \(problem)")
-        case nil: authenticity = .notAuthenticated("it was not checked")
+        case nil: authenticity = .notChecked
         case .success?: break
         }
         let decoder = JSONDecoder()
@@ -428,6 +428,8 @@ public enum JournalAuthenticity: Sendable, Equatable {
     case authentic(lastMAC: String)
     /// Why not (the first line that fails, or no key).
     case notAuthenticated(String)
+    /// Read without a key to check it with (nothing is acted on, nothing said about it).
+    case notChecked
 }
 
 /// `RBC_TEST_CLOCK`'s clock: a second per reading from a fixed start.

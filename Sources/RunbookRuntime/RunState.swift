@@ -190,10 +190,19 @@ public struct RunState: Sendable {
         inFlight = finished == nil ? started : nil
     }
 
-    /// Why the journal is not authenticated, nil when it is.
+    /// Why the journal is not authenticated, nil when it is (or was not checked).
     public var authenticationProblem: String? {
         if case .notAuthenticated(let why) = authenticity { return why }
         return nil
+    }
+
+    /// Whether every line is authenticated by this user's key; nil when the journal was read unchecked.
+    public var isAuthenticated: Bool? {
+        switch authenticity {
+        case .authentic: true
+        case .notAuthenticated: false
+        case .notChecked: nil
+        }
     }
 
     /// Duration from the first to the last event, in milliseconds.

@@ -29,8 +29,9 @@ public enum Timeline {
         public let stepsRollbackFailed: [String]
         public let entries: [Entry]
         /// Whether every line of the journal is the one this user's rbc wrote (its key authenticates
-        /// it); when not, why — what the document says is then only what the file says.
-        public let authenticated: Bool
+        /// it; absent when it was not checked); when not, why — what the document says is then only
+        /// what the file says.
+        public let authenticated: Bool?
         public let authenticationProblem: String?
     }
 
@@ -77,7 +78,7 @@ public enum Timeline {
                         started: state.started, durationMs: state.durationMs,
                         timeToMitigateMs: succeeded ? zip(start, mitigatedAt).map { Int($1.timeIntervalSince($0) * 1000) } : nil,
                         stepsRun: ran, stepsRolledBack: rolled, stepsRollbackFailed: state.rollbackFailedSteps,
-                        entries: entries, authenticated: state.authenticationProblem == nil, authenticationProblem: state.authenticationProblem)
+                        entries: entries, authenticated: state.isAuthenticated, authenticationProblem: state.authenticationProblem)
     }
 }
 
