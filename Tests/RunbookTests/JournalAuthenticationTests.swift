@@ -234,33 +234,68 @@ extension JournalAuthenticationTests {
     /// is asked: the second rollback is refused (busy, exit 2) and every undo runs once.
     @Test func aRollbackWaitingForItsAnswerHoldsTheJournal() throws {
         let (fixture, _) = try Self.killedRun()
+        let asking = try AskingRollback(in: fixture)
+        let second = try fixture.rbc(["rollback", "last", "--yes"])
+        #expect(second.status == 2 && second.stderr.contains("in use by another rbc"), "\(second.status) \(second.stderr)")
+        let (status, screen) = try asking.answer("y")
+        #expect(status == 0, "\(screen)")
+        #expect(fixture.read("log") == "touch-one\nundo-touch\n", "every undo once: \(fixture.read("log"))")
+        #expect(fixture.read("flags.json").contains("\"old\""))
+    }
+
+    /// The journal's name made a link to another file while the person is asked (anyone who can
+    /// write the runs directory can): rbc opened the name again to append, so it cut that file's
+    /// last line (as a torn one) and wrote the rollback's events into it. What rbc checked is what it
+    /// continues: the journal it read, whatever its name now points to.
+    @Test func aJournalSwappedForALinkWhileAskingIsNotWhatIsWritten() throws {
+        let (fixture, journal) = try Self.killedRun()
+        let victim = fixture.path + "/victim.txt"
+        try "important\nunterminated tail".write(toFile: victim, atomically: false, encoding: .utf8)
+        let asking = try AskingRollback(in: fixture)
+        #expect(rename(journal, journal + ".moved") == 0 && symlink(victim, journal) == 0)
+        let (status, screen) = try asking.answer("y")
+        #expect(status == 0, "\(screen)")
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "important\nunterminated tail", "the linked file is untouched")
+        #expect(fixture.read("log") == "touch-one\nundo-touch\n")
+        let continued = try Journal.read(journal + ".moved", authenticatingWith: JournalKey.forChecking())
+        #expect(continued.events.last?.runFinished?.status == .rolledBack, "the journal it read was continued")
+        var authentic = false
+        if case .authentic = continued.authenticity { authentic = true }
+        #expect(authentic, "and stays authenticated: \(continued.authenticity)")
+    }
+}
+
+/// `rbc rollback last` on a terminal (a pty from util-linux `script`), stopped at its question.
+final class AskingRollback {
+    let process = Process()
+    let input = Pipe()
+    let screen = Pipe()
+    var shown = Data()
+
+    init(in fixture: RunFixture) throws {
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "util-linux `script` provides the pty")
-        let asking = Process()
-        asking.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-        asking.arguments = ["-qec", "'\(TestSupport.rbcBinary)' rollback last", "/dev/null"]
-        asking.currentDirectoryURL = fixture.url
-        let input = Pipe()
-        let screen = Pipe()
-        asking.standardInput = input
-        asking.standardOutput = screen
-        asking.standardError = FileHandle.nullDevice
-        try asking.run()
-        // The question is on the terminal: the first rollback has read the journal and waits.
-        var shown = Data()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", "'\(TestSupport.rbcBinary)' rollback last", "/dev/null"]
+        process.currentDirectoryURL = fixture.url
+        process.standardInput = input
+        process.standardOutput = screen
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The question is on the terminal: the rollback has read the journal and waits.
         while !String(decoding: shown, as: UTF8.self).contains("[y/N]") {
             let chunk = screen.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             shown.append(chunk)
         }
         #expect(String(decoding: shown, as: UTF8.self).contains("Roll back touch, set of run"), "\(String(decoding: shown, as: UTF8.self))")
-        let second = try fixture.rbc(["rollback", "last", "--yes"])
-        #expect(second.status == 2 && second.stderr.contains("in use by another rbc"), "\(second.status) \(second.stderr)")
-        input.fileHandleForWriting.write(Data("y\n".utf8))
+    }
+
+    /// Types the answer; the exit status and all the terminal showed.
+    func answer(_ text: String) throws -> (Int32, String) {
+        input.fileHandleForWriting.write(Data((text + "\n").utf8))
         try input.fileHandleForWriting.close()
         shown.append(screen.fileHandleForReading.readDataToEndOfFile())
-        asking.waitUntilExit()
-        #expect(asking.terminationStatus == 0, "\(String(decoding: shown, as: UTF8.self))")
-        #expect(fixture.read("log") == "touch-one\nundo-touch\n", "every undo once: \(fixture.read("log"))")
-        #expect(fixture.read("flags.json").contains("\"old\""))
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: shown, as: UTF8.self))
     }
 }
