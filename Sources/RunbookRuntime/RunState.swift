@@ -122,6 +122,8 @@ public struct RunState: Sendable {
         var runbookRollbacksDone = Set<String>()
         var config: [String: ConfigChange] = [:]
         var masked = Set<String>()
+        /// Steps whose recorded config change was undone since it was recorded.
+        var restored = Set<String>()
         var results: [String: StepResult] = [:]
         var attempts: [String: JournalEvent.AttemptFinished] = [:]
         var running: (pid: Int32, startTicks: UInt64)?
@@ -146,9 +148,15 @@ public struct RunState: Sendable {
                 running = nil
             case .configChanged(let fields):
                 if let step = fields.step, let store = fields.store, let key = fields.key {
-                    config[step] = ConfigChange(store: store, path: fields.path ?? startedFields.stores?[store], key: key, undoKey: fields.undoKey ?? key,
-                                                previous: fields.previousPresent == true ? fields.previous : nil,
-                                                previousSource: fields.previousSource)
+                    let change = ConfigChange(store: store, path: fields.path ?? startedFields.stores?[store], key: key, undoKey: fields.undoKey ?? key,
+                                              previous: fields.previousPresent == true ? fields.previous : nil,
+                                              previousSource: fields.previousSource)
+                    // The same step changing the same key again, its first change not undone (a run
+                    // resumed after rbc died during the step): the store held the first record's value
+                    // before the run, the later one only what the first attempt wrote.
+                    if let earlier = config[step], !restored.contains(step), earlier.key == change.key, earlier.path == change.path { continue }
+                    config[step] = change
+                    restored.remove(step)
                     if fields.previousMasked == true { masked.insert(step) } else { masked.remove(step) }
                 }
             case .stepFinished(let fields):
@@ -170,7 +178,10 @@ public struct RunState: Sendable {
                 results[step] = StepResult(status: outcome, exitCode: attempt?.exitCode.map(Int.init), httpStatus: attempt?.httpStatus,
                                            stdout: attempt?.stdout ?? "", stderr: attempt?.stderr ?? "", outputs: fields.outputs ?? [:])
             case .rollbackFinished(let fields):
-                if let step = fields.step, fields.outcome == .succeeded { undone.insert(step) }
+                if let step = fields.step, fields.outcome == .succeeded {
+                    undone.insert(step)
+                    restored.insert(step)
+                }
             default:
                 continue
             }

@@ -129,3 +129,43 @@ extension FaultInjectionTests {
         #expect(try fixture.events().last?.runFinished?.status == .succeeded)
     }
 }
+
+extension FaultInjectionTests {
+    /// rbc died after a config step's change was written and before its end was journaled (the
+    /// journal cut there, as a kill leaves it). `rbc resume` runs the step again: it found the store
+    /// already changed and recorded that as the value to restore, so when the resumed run failed and
+    /// rolled back, the store kept the run's value. The undo restores what the store held before the run.
+    @Test func aConfigStepRunAgainByResumeUndoesToTheValueBeforeTheRun() throws {
+        let text = runbook("""
+            - id: raise
+              action: update_config
+              config_key: a.b
+              value: 2
+              timeout: 5s
+            - id: check
+              action: execute_command
+              command: "echo check >> log; test -f healthy"
+              timeout: 5s
+              readonly: true
+
+        """)
+        let files = [".rbc.yaml": "stores:\n  default: {file: flags.json}\n", "flags.json": "{\"a\": {\"b\": 1}}\n"]
+        let fixture = try RunFixture(text, files: files)
+        let complete = try RunFixture(text, files: files)
+        #expect(try complete.rbc(["run", "rb.yaml"]).status == 1)
+        let written = try #require(try complete.events().first { $0.event == .attemptFinished && $0.step == "raise" }?.seq)
+        #expect(try TestSupport.rbc(["run", "rb.yaml"], in: fixture.path, environment: ["RBC_FAULT_KILL_AFTER_EVENT": "\(written)"]).status == 9)
+        #expect(fixture.read("flags.json") == "{\"a\": {\"b\": 2}}\n", "the change was made")
+        // Cut after config_changed, at a line boundary: a kill between the write and its end leaves this.
+        let journal = try #require(fixture.journals.first)
+        let lines = try String(contentsOfFile: journal, encoding: .utf8).split(separator: "\n")
+        let cut = try #require(lines.firstIndex { $0.contains(#""event":"config_changed""#) })
+        try (lines[...cut].joined(separator: "\n") + "\n").write(toFile: journal, atomically: false, encoding: .utf8)
+
+        let resume = try fixture.rbc(["resume", "last", "--yes"])
+        #expect(resume.status == 1, "the resumed run fails at check and rolls back: \(resume.stderr)")
+        #expect(fixture.read("flags.json") == "{\"a\": {\"b\": 1}}\n", "restored to the value before the run: \(fixture.read("flags.json"))")
+        #expect(try RunState(path: journal).configChanges["raise"]?.previous == .int(1))
+        #expect(try fixture.events().filter { $0.event == .configChanged }.allSatisfy { $0.configChanged?.previous == .int(1) })
+    }
+}
