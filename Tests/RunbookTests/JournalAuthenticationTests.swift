@@ -202,8 +202,13 @@ extension JournalAuthenticationTests {
         #expect(edited.timelineMarkdown.contains("**The run's journal is not authenticated**"), "\(edited.timelineMarkdown)")
         #expect(edited.reportJSON.contains("\"authenticationProblem\" : \"line "), "\(edited.reportJSON)")
         #expect(edited.reportHTML.contains("journal not authenticated"), "\(edited.reportHTML)")
-        // Rollback still refuses it; --trust-journal is what acts on it.
+        // Rollback still refuses it; --trust-journal is what acts on it, and what it appends does not
+        // make the journal authenticated: it stays marked.
         #expect(try fixture.rbc(["rollback", "last", "--yes"]).status == 7)
+        let trusted = try fixture.rbc(["rollback", "last", "--yes", "--trust-journal"])
+        #expect(trusted.status == 0, "\(trusted.stderr)")
+        let after = try fixture.rbc(["show", "last"])
+        #expect(after.status == 0 && after.stdout.hasPrefix("NOT AUTHENTICATED: line ") && after.stdout.contains("rolled back by rbc rollback"), "\(after.stdout)")
     }
 
     /// What each reading command prints for the fixture's last run.
