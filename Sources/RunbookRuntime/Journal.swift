@@ -41,7 +41,8 @@ public final class Journal: @unchecked Sendable {
     public static let version = "rbc.journal/v1"
 
     public let path: String
-    private let descriptor: Int32
+    /// Replaced only when the file was removed under rbc and written again (`stillAtItsPath`).
+    private var descriptor: Int32
     private var sequence: Int
     /// Masks secrets in every event before it is written.
     public var redactor: Redactor?
@@ -98,7 +99,8 @@ public final class Journal: @unchecked Sendable {
         if let newest, date.timeIntervalSince(newest) < 0.001 { date = newest.addingTimeInterval(0.001) }
         let id = newRunID(date)
         let path = directory + "/\(id).jsonl"
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o600)
+        // Read-write: a journal removed during the run is written again from these bytes.
+        let descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw JournalError.io("cannot create the journal \(path): \(errnoText())") }
         // Waited for, not tried: a `rbc rollback last` that opened the new, empty file first lets go
         // at once (it is no run yet), and the run must hold its journal before its first event.
@@ -264,6 +266,7 @@ public final class Journal: @unchecked Sendable {
                 if fsync(descriptor) != 0 { failure = Self.errnoText() }
             }
         }
+        if failure == nil { failure = stillAtItsPath(length: committedLength + data.count) }
         if let failure {
             // Whatever part of the line reached the file goes: readers and later appends see only
             // complete lines.
@@ -276,6 +279,48 @@ public final class Journal: @unchecked Sendable {
         if let mac { previousMAC = mac }
         if let killAfter, killAfter == sequence { kill(getpid(), SIGKILL) }
         return stamped
+    }
+
+    /// Whether the file written is still the one at the journal's path, where every reader looks;
+    /// nil when it is. A journal removed during the run (a step's `rm -rf .rbc` or `git clean -fdx`)
+    /// would go on in a file nobody can open: it is written again, whole, at its path, and continued
+    /// there. A path that now names another file is not written over: the journal fails.
+    private func stillAtItsPath(length: Int) -> String? {
+        var mine = stat()
+        var there = stat()
+        guard fstat(descriptor, &mine) == 0 else { return Self.errnoText() }
+        // Through a link (a journal path given to `rbc rollback` may be one): the file it names.
+        if stat(path, &there) == 0 {
+            return there.st_dev == mine.st_dev && there.st_ino == mine.st_ino ? nil : "\(path) was replaced by another file during the run"
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let fresh = open(path, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fresh >= 0 else { return "it was removed during the run and cannot be written again: \(Self.errnoText())" }
+        flock(fresh, LOCK_EX | LOCK_NB)
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        var offset = 0
+        while offset < length {
+            let count = pread(descriptor, &buffer, min(buffer.count, length - offset), off_t(offset))
+            if count < 0, errno == EINTR { continue }
+            guard count > 0, write(fresh, buffer, count) == count else {
+                let reason = count < 0 ? Self.errnoText() : "cannot copy it"
+                close(fresh)
+                unlink(path)
+                return "it was removed during the run and cannot be written again: \(reason)"
+            }
+            offset += count
+        }
+        guard fsync(fresh) == 0 else {
+            let reason = Self.errnoText()
+            close(fresh)
+            unlink(path)
+            return "it was removed during the run and cannot be written again: \(reason)"
+        }
+        Self.syncDirectory(directory)
+        close(descriptor)
+        descriptor = fresh
+        return nil
     }
 
     static func errnoText() -> String { String(cString: strerror(errno)) }

@@ -813,3 +813,30 @@ extension DurabilityTests {
         #expect(try Journal.read(killed).count > boundary, "the rollback continued the journal")
     }
 }
+
+extension DurabilityTests {
+    /// A step removes the runs directory (`rm -rf .rbc`, as `git clean -fdx` would): rbc went on
+    /// writing a file nobody could open, and the run left no journal at all — nothing to show, roll
+    /// back or resume. The journal is written again, whole, where it was, and the run's later events
+    /// and rollback land in it, authenticated as before.
+    @Test func aJournalRemovedDuringTheRunIsWrittenAgainWhereItWas() throws {
+        let fixture = try RunFixture(runbook(loggedStep("one") + """
+            - id: clean
+              action: execute_command
+              command: "rm -rf .rbc"
+              timeout: 10s
+              confirm: true
+              irreversible: "a test"
+
+        """ + loggedStep("two", fail: true)))
+        let run = try fixture.rbc(["run", "rb.yaml", "--yes"])
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(fixture.read("log") == "one\ntwo\nundo-one\n")
+        let journal = try #require(fixture.journals.first, "the run's journal is where it was")
+        try Self.expectReadable(journal, in: fixture.path)
+        let state = try RunState.checked(path: journal)
+        #expect(state.authenticationProblem == nil, "\(state.authenticationProblem ?? "")")
+        #expect(state.events.first?.event == .runStarted && state.status == .rolledBack && state.undone == ["one"])
+        #expect(state.events.map(\.seq) == Array(1...state.events.count), "no event lost")
+    }
+}
