@@ -1045,4 +1045,62 @@ import Testing
         let run = try Self.run(["page.md": page], ["check", "page.md", "--no-git", "--format", "concise"])
         #expect(Self.lines(run, "RB016").isEmpty, "\(run.stdout)")
     }
+
+    /// People write a step's undo in words under `**Rollback:**`, as a bullet or numbered list or a
+    /// paragraph: each was "`**Rollback**:` is not followed by a command fence" (RB2004). Such a label
+    /// over a list or a paragraph is a manual rollback; over a paragraph leading into a fence, the
+    /// fence is the rollback command; with nothing after it, it is still an error.
+    @Test func aRollbackWrittenInWordsIsAManualRollback() throws {
+        let fence = "```"
+        let page = Self.page + """
+        ## Mitigation
+
+        ### Pin the old release
+
+        \(fence)bash
+        helm -n shop history checkout
+        \(fence)
+
+        **Rollback:**
+        - Redeploy the chart version before it
+        - Tell the shop channel
+
+        ### Drain the queue
+
+        **Rollback**:
+
+        1. Re-enable the consumers
+        2. Watch the backlog
+
+        ### Scale down
+
+        \(fence)bash
+        kubectl -n shop scale deploy/worker --replicas=2
+        \(fence)
+
+        **Rollback:**
+
+        Scale it back up with:
+
+        \(fence)bash
+        kubectl -n shop scale deploy/worker --replicas=6
+        \(fence)
+
+        """
+        let forgotten = Self.page + "## Mitigation\n\n### Forgotten\n\nTurn it off.\n\n**Rollback:**\n"
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try AlertCoverageTests.write(["page.md": page, "forgotten.md": forgotten], in: dir)
+        let run = try TestSupport.rbc(["compile", "page.md"], in: dir.path)
+        let object = (try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8))) as? [String: Any] ?? [:]
+        let rollbacks = ((object["steps"] as? [[String: Any]]) ?? []).compactMap { ($0["rollback"] as? [String: Any])?["action"] as? [String: Any] }
+        #expect(rollbacks.count == 3, "\(run.stdout)")
+        #expect(rollbacks.first?["kind"] as? String == "manual" && (rollbacks.first?["instructions"] as? String)?.contains("Redeploy the chart") == true,
+                "\(rollbacks)")
+        #expect(rollbacks.dropFirst().first?["kind"] as? String == "manual", "\(rollbacks)")
+        #expect(rollbacks.dropFirst(2).first?["command"] as? String == "kubectl -n shop scale deploy/worker --replicas=6", "\(rollbacks)")
+        #expect(run.status == 0 && !run.stderr.contains("RB2004"), "\(run.stderr)")
+        let error = try TestSupport.rbc(["check", "forgotten.md", "--no-git", "--format", "concise"], in: dir.path)
+        #expect(error.stdout.contains("forgotten.md:16:1: error[RB2004] `**Rollback**:` is not followed by a command fence"), "\(error.stdout)")
+    }
 }
