@@ -4,6 +4,7 @@
 
 import Foundation
 import RunbookSema
+import RunbookSource
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -293,7 +294,8 @@ public final class Journal: @unchecked Sendable {
         if stat(path, &there) == 0 {
             return there.st_dev == mine.st_dev && there.st_ino == mine.st_ino ? nil : "\(path) was replaced by another file during the run"
         }
-        let directory = (path as NSString).deletingLastPathComponent
+        let parent = PathText.parent(of: path)
+        let directory = parent.isEmpty ? "." : parent
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let fresh = open(path, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fresh >= 0 else { return "it was removed during the run and cannot be written again: \(Self.errnoText())" }
