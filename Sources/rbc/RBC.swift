@@ -41,6 +41,9 @@ enum Entry {
     static func main() {
         // A closed stdout must not kill rbc mid-run: writes then fail with EPIPE, which Console handles.
         signal(SIGPIPE, SIG_IGN)
+        // Before anything is parsed: `--param` values, params files and webhook URLs live in rbc's
+        // memory, which no core file may keep (docs/executor.md, Secrets).
+        ProcessArguments.keepMemoryPrivate()
         do {
             var command = try RBC.parseAsRoot()
             // A secret given with --param must not stay on show in `ps` while the run lasts.
