@@ -33,6 +33,28 @@ public final class Redactor: @unchecked Sendable {
         formSet = FormSet(forms)
     }
 
+    /// A URL that is itself a credential — a webhook's: Slack's token is its path, others put it in a
+    /// segment, the query or the user info. Those are masked, and each path segment that looks like a
+    /// token; the scheme and host stay readable (where a failed delivery went), and so does a plain
+    /// word segment (`services`, `webhooks`), or every `kubectl get services` would print `***`.
+    public func add(credentialURL url: String) {
+        for part in Self.credentialParts(ofURL: url) { add(part) }
+    }
+
+    static func credentialParts(ofURL url: String) -> [String] {
+        guard let components = URLComponents(string: url), components.scheme != nil, components.host?.isEmpty == false else { return [url] }
+        var parts: [String] = []
+        let path = components.percentEncodedPath
+        if path.count >= 4 { parts += [path, components.path] }
+        parts += path.split(separator: "/").map(String.init).filter { segment in
+            segment.count >= 8 && segment.contains { $0.isNumber || $0.isUppercase }
+        }
+        if let query = components.percentEncodedQuery, query.count >= 4 { parts.append(query) }
+        if let user = components.percentEncodedUser, user.count >= 4 { parts.append(user) }
+        if let password = components.percentEncodedPassword, !password.isEmpty { parts.append(password) }
+        return parts
+    }
+
     public var isEmpty: Bool { snapshot().isEmpty }
 
     /// The length in bytes of the longest form: how much a stream may have to hold back.
