@@ -201,6 +201,11 @@ func expectNoLeak(_ texts: [(String, String)], of secret: String, sourceLocation
             #"sudo -n bash -ec \"systemctl restart ${{ params.p }}\""#,
             #"kubectl exec deploy/api -- sh -c \"kill ${{ params.p }}\""#,
             #"psql <<SQL\nselect * from t where name = '${{ params.p }}';\nSQL"#,
+            #"echo \"${{ params.p }}\" | xargs -I{} sh -c 'kill {}'"#,
+            #"jq -r '.items[] | select(.name == \"${{ params.p }}\")' pods.json"#,
+            #"find /var/log -name '*.log' -exec awk '/${{ params.p }}/' {} +"#,
+            #"kubectl exec deploy/api -- jq '.${{ params.p }}' /etc/app.json"#,
+            #"env -S \"kubectl delete pod ${{ params.p }}\""#,
         ]
         let safe = [
             #"ssh \"${{ params.p }}\" uptime"#,
@@ -209,6 +214,12 @@ func expectNoLeak(_ texts: [(String, String)], of secret: String, sourceLocation
             #"echo $(( 1 + 2 )) \"${{ params.p }}\""#,
             #"env P=\"${{ params.p }}\" bash -c 'echo \"$P\"'"#,
             #"sh -c \"echo ${{ params.n }}\""#,
+            #"jq -r --arg name \"${{ params.p }}\" '.items[] | select(.name == $name)' pods.json"#,
+            #"find /var/log -name \"${{ params.p }}*\" -exec grep -c error {} +"#,
+            #"kubectl get pods -l app=\"${{ params.p }}\" -o name | xargs -I{} sh -c 'kubectl delete {}'"#,
+            #"echo \"${{ params.p }}\" | xargs -I{} kubectl delete pod {}"#,
+            #"kubectl exec deploy/api -- cat \"/etc/${{ params.p }}\""#,
+            #"env -i PATH=/bin kubectl get pod \"${{ params.p }}\""#,
         ]
         for (commands, expected) in [(reinterpreting, reinterpreting.count), (safe, 0)] {
             let steps = commands.enumerated().map { index, command in
