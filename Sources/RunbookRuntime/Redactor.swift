@@ -55,6 +55,18 @@ public final class Redactor: @unchecked Sendable {
         return parts
     }
 
+    /// Values of environment variables named as credentials (`*_TOKEN`, `*PASSWORD*`, `*SECRET*`,
+    /// `*API_KEY*`…), 8 characters or more: a responder's shell holds them, the commands a run starts
+    /// inherit them, and a note, a message or a command's output (`set -x`, `curl -v`, `env`) must
+    /// never show one.
+    public static func credentialsInEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+        let markers = ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL", "WEBHOOK"]
+        return environment.filter { name, value in
+            let upper = name.uppercased()
+            return value.count >= 8 && markers.contains { upper.contains($0) }
+        }.map(\.value).sorted()
+    }
+
     public var isEmpty: Bool { snapshot().isEmpty }
 
     /// The length in bytes of the longest form: how much a stream may have to hold back.

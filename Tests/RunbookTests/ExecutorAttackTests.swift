@@ -558,6 +558,26 @@ extension ExecutorAttackTests {
         }
     }
 
+    /// A credential in rbc's environment (`DEPLOY_API_TOKEN`, as incidents already mask) reaches every
+    /// command of the run: a `set -x` trace, `curl -v` or `env` prints it.
+    @Test func aCredentialInTheEnvironmentIsMasked() throws {
+        let token = "envT0ken-\(UUID().uuidString.prefix(8).lowercased())"
+        let fixture = try RunFixture(runbook("""
+            - id: trace
+              action: execute_command
+              command: "set -x; test -n \\"$DEPLOY_API_TOKEN\\"; env | grep DEPLOY_API_TOKEN"
+              readonly: true
+              timeout: 10s
+
+        """))
+        let run = try TestSupport.rbc(["run", "rb.yaml"], in: fixture.path, environment: ["DEPLOY_API_TOKEN": token])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("DEPLOY_API_TOKEN=***"), "\(run.stdout)")
+        for (sink, text) in try sinks(run, fixture) {
+            #expect(!text.contains(token), "\(sink) shows the environment's token:\n\(text)")
+        }
+    }
+
     /// A webhook's URL is a credential (Slack's token is its path). A delivery that fails names the
     /// request in its reason; the terminal, the journal and everything read from it show it masked.
     @Test(arguments: ["notifications", "tickets"])
