@@ -1,6 +1,7 @@
 // Masks secrets wherever the executor writes: the terminal (streamed), the journal, plans, excerpts.
 // A secret is masked in every form it commonly takes in output (as given, upper- and lower-case,
-// JSON-escaped, URL-encoded, base64), and so is every value computed from it (taint).
+// JSON-escaped — also with non-ASCII as \uXXXX —, URL-encoded, base64, hex), and so is every value
+// computed from it (taint).
 
 import Foundation
 import RunbookSema
@@ -110,9 +111,17 @@ public final class Redactor: @unchecked Sendable {
         if json.count >= 2 {
             let escaped = String(json.dropFirst().dropLast())
             result += [escaped, escaped.replacingOccurrences(of: "\\/", with: "/")]
+            // Python's json.dumps and `jq -a` write every non-ASCII character as \uXXXX (UTF-16).
+            if secret.unicodeScalars.contains(where: { !$0.isASCII }) {
+                let plain = escaped.replacingOccurrences(of: "\\/", with: "/")
+                for format in ["\\u%04x", "\\u%04X"] {
+                    result.append(plain.utf16.map { $0 < 0x80 ? String(UnicodeScalar(UInt8($0))) : String(format: format, UInt32($0)) }.joined())
+                }
+            }
         }
-        var unreserved = CharacterSet.alphanumerics
-        unreserved.insert(charactersIn: "-._~")
+        // ASCII letters and digits only: `CharacterSet.alphanumerics` holds `ä` too, which every
+        // encoder writes as `%C3%A4`.
+        let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
         if let encoded = secret.addingPercentEncoding(withAllowedCharacters: unreserved) {
             result += [encoded, encoded.replacingOccurrences(of: "%20", with: "+")]
         }

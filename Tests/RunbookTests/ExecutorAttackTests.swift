@@ -329,6 +329,37 @@ extension ExecutorAttackTests {
 }
 
 extension ExecutorAttackTests {
+    /// A secret with non-ASCII characters (a password with `ä` or `€`) as the tools commands use
+    /// print it: Python's json.dumps and `jq -a` escape each such character as \uXXXX, and every URL
+    /// encoder writes its UTF-8 bytes as %XX.
+    @Test func aNonASCIISecretIsMaskedAsJSONAndURLEncodersWriteIt() throws {
+        let secret = "pässwörd-€-\(UUID().uuidString.prefix(6).lowercased())"
+        let commands = [
+            #"python3 -c 'import json, sys; print(json.dumps(sys.argv[1]))' "${{ params.token }}""#,
+            #"printf '%s' "${{ params.token }}" | jq -Ra ."#,
+            #"python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "${{ params.token }}""#,
+        ]
+        let fixture = try RunFixture(runbook("""
+            - id: encode
+              action: execute_command
+              command: \(String(decoding: try JSONEncoder().encode(commands.joined(separator: "; ")), as: UTF8.self))
+              readonly: true
+              timeout: 10s
+
+        """, extra: "  params:\n    token: {type: string, secret: true, required: true}\n"))
+        let run = try fixture.rbc(["run", "rb.yaml", "--param", "token=\(secret)", "--force"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let journal = try String(contentsOfFile: try #require(fixture.journals.first), encoding: .utf8)
+        let leaks = ["\\u00e4ssw\\u00f6rd-\\u20ac", "p%C3%A4ssw%C3%B6rd-%E2%82%AC"]
+        for leak in leaks {
+            #expect(!run.stdout.contains(leak), "the terminal shows `\(leak)`:\n\(run.stdout)")
+            #expect(!journal.contains(leak) && !journal.contains(leak.replacingOccurrences(of: "\\", with: "\\\\")), "the journal holds `\(leak)`")
+        }
+        #expect(run.stdout.components(separatedBy: "***").count - 1 == commands.count, "\(run.stdout)")
+    }
+}
+
+extension ExecutorAttackTests {
     // MARK: - What a person is shown
 
     /// A value with terminal controls — a carriage return and "erase line" to write a harmless command
