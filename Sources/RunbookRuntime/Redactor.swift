@@ -52,7 +52,7 @@ public final class Redactor: @unchecked Sendable {
         }
         if let query = components.percentEncodedQuery, query.count >= 4 { parts.append(query) }
         if let user = components.percentEncodedUser, user.count >= 4 { parts.append(user) }
-        if let password = components.percentEncodedPassword, !password.isEmpty { parts.append(password) }
+        if let password = components.percentEncodedPassword, password.count >= 4 { parts.append(password) }
         return parts
     }
 
