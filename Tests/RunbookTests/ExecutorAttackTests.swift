@@ -589,6 +589,37 @@ extension ExecutorAttackTests {
         }
     }
 
+    /// A step that writes a secret to a config key (rotating a token) replaces the key's previous
+    /// value, a secret too: the plan, the terminal and the review draft show it as `***`. The journal
+    /// keeps it (marked `previousSecret`), so a rollback still puts it back.
+    @Test func theValueASecretReplacesIsNotShown() throws {
+        let old = "OldT0ken-\(UUID().uuidString.prefix(8).lowercased())"
+        let fixture = try RunFixture(runbook("""
+            - id: rotate
+              action: update_config
+              config_key: auth.token
+              value: "${{ params.token }}"
+              timeout: 10s
+            - id: verify
+              action: execute_command
+              command: "exit 1"
+              irreversible: "a test"
+              timeout: 10s
+
+        """, extra: "  params:\n    token: {type: string, secret: true, required: true}\n"),
+            files: [".rbc.yaml": "stores:\n  default: {file: flags.json}\n", "flags.json": "{\"auth\": {\"token\": \"\(old)\"}}\n"])
+        let plan = try fixture.rbc(["plan", "rb.yaml", "--param", "token=NewT0ken-99"])
+        #expect(plan.status == 0 && plan.stdout.contains("set auth.token in store default: *** → \"***\""), "\(plan.stdout)\(plan.stderr)")
+        let run = try fixture.rbc(["run", "rb.yaml", "--param", "token=NewT0ken-99"])
+        #expect(run.status == 1, "verify fails, rotate is rolled back: \(run.stdout)\(run.stderr)")
+        #expect(fixture.read("flags.json") == "{\"auth\": {\"token\": \"\(old)\"}}\n", "the old token is back")
+        let changed = try #require(try fixture.events().compactMap(\.configChanged).first)
+        #expect(changed.previousSecret == true)
+        for (sink, text) in try sinks(run, fixture) + [("plan", plan.stdout + plan.stderr)] where sink != "journal" {
+            #expect(!text.contains(old), "\(sink) shows the replaced token:\n\(text)")
+        }
+    }
+
     /// A credential in rbc's environment (`DEPLOY_API_TOKEN`, as incidents already mask) reaches every
     /// command of the run: a `set -x` trace, `curl -v` or `env` prints it.
     @Test func aCredentialInTheEnvironmentIsMasked() throws {
