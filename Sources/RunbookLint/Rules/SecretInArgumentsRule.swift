@@ -32,7 +32,7 @@ struct SecretInArgumentsRule: LintRule {
                   readonly: true
                 - id: call
                   action: execute_command
-                  command: curl -sf -H "Authorization: Bearer ↓${{ params.password }}↑" https://api.internal/v1/health
+                  command: 'curl -sf -H "Authorization: Bearer ↓${{ params.password }}↑" https://api.internal/v1/health'
                   timeout: 1m
                   readonly: true
             """, extra: "  params:\n    password: {type: string, secret: true, required: true}\n"),
@@ -46,7 +46,7 @@ struct SecretInArgumentsRule: LintRule {
                   readonly: true
                 - id: call
                   action: execute_command
-                  command: curl -sf -H @- https://api.internal/v1/health <<< "Authorization: Bearer ${{ params.password }}"
+                  command: 'curl -sf -H @- https://api.internal/v1/health <<< "Authorization: Bearer ${{ params.password }}"'
                   timeout: 1m
                   readonly: true
                 - id: check
