@@ -20,7 +20,7 @@ public enum MarkdownRunbookParser {
     static let sectionPhrases: [String: SectionKind] = [
         "when to use": .description, "service overview": .description, "what is this": .description,
         "common issues": .commonIssues, "known issues": .commonIssues, "emergency procedures": .emergencyProcedures,
-        "roll back": .rollback, "what to do": .steps,
+        "roll back": .rollback, "rolling back": .rollback, "back out": .rollback, "backing out": .rollback, "what to do": .steps,
     ]
 
     /// Words that make a heading a section of that kind, wherever they stand (`Diagnosis and
@@ -32,7 +32,7 @@ public enum MarkdownRunbookParser {
                   "recovering", "contain", "containment", "eradicate", "eradication", "playbook", "instructions"]),
         (.readOnlySteps, ["diagnosis", "diagnose", "diagnosing", "diagnostics", "investigation", "investigate",
                           "investigating", "verify", "verification", "verifying", "triage"]),
-        (.rollback, ["rollback", "revert"]),
+        (.rollback, ["rollback", "revert", "undo"]),
         (.escalation, ["escalation", "escalate", "escalations", "escalating"]),
         (.description, ["meaning", "overview", "summary", "description", "purpose", "about"]),
     ]
@@ -232,6 +232,14 @@ public enum MarkdownRunbookParser {
         pattern: #"^(?:(?:ba|z|k|da)?sh-\d+(?:\.\d+)*|\[[^\]\s][^\]\n]{0,60}\]|[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+(?::[^\s$#]*)?)[#$] "#)
 
     /// The width of a `hostPrompt` at the start of the line, if it has one.
+    /// Whether the first line with text is a prompted one: `$ cmd`, `sh-5.1# cmd`, `[root@node ~]# cmd`.
+    static func opensWithPrompt(_ text: String) -> Bool {
+        guard let first = text.split(separator: "\n", omittingEmptySubsequences: true)
+            .first(where: { !$0.allSatisfy { $0 == " " || $0 == "\t" || $0 == "\r" } }) else { return false }
+        let line = String(first)
+        return (line.hasPrefix("$ ") && line.count > 2) || hostPromptWidth(line) != nil
+    }
+
     static func hostPromptWidth(_ line: String) -> Int? {
         // The prompt ends in `$ ` or `# `: a line without either is no match, and skips the regex
         // (run on every command line of every shell fence, it was a tenth of the Markdown front end).
@@ -358,6 +366,15 @@ private struct Builder {
     init(file: SourceFile) {
         self.file = file
         self.bag = DiagnosticBag(file: file)
+    }
+
+    /// The same for procedures derived from sections (two alerts' sections may share a name).
+    var derivedProcedureIDs: [String: Int] = [:]
+
+    mutating func uniqueProcedureID(_ base: String) -> String {
+        let count = (derivedProcedureIDs[base] ?? 0) + 1
+        derivedProcedureIDs[base] = count
+        return count == 1 ? base : "\(base)-\(count)"
     }
 
     mutating func uniqueID(_ base: String) -> String {
@@ -490,7 +507,11 @@ private struct Builder {
             case .commonIssues, .emergencyProcedures:
                 procedures.append(contentsOf: proceduresFrom(section.blocks, emergency: kind == .emergencyProcedures))
             case .documentation:
-                documentation.append(documentationSection(section.heading, end: sectionEnd))
+                if let procedure = sectionProcedure(section.heading, blocks: section.blocks, end: sectionEnd, escalation: &escalation) {
+                    procedures.append(procedure)
+                } else {
+                    documentation.append(documentationSection(section.heading, end: sectionEnd))
+                }
             }
         }
 
@@ -641,11 +662,11 @@ private struct Builder {
 
     // MARK: - Steps
 
-    /// Steps of a section: one per H3; without H3s one per top-level numbered item; without those,
-    /// one per shell fence.
+    /// Steps of a section: one per H3 (H4 in a `###` section of a procedure); without those one per
+    /// top-level numbered item; without those, one per shell fence.
     mutating func stepsFrom(_ blocks: [MarkdownNode], section: MarkdownNode, readOnly: Bool,
-                            escalation: inout [YAMLNode]) -> [StepSyntax] {
-        if let firstHeading = blocks.firstIndex(where: { $0.type == .heading && $0.headingLevel == 3 }) {
+                            escalation: inout [YAMLNode], level: Int = 3) -> [StepSyntax] {
+        if let firstHeading = blocks.firstIndex(where: { $0.type == .heading && $0.headingLevel == level }) {
             // What comes before the first `###` (a numbered list, fences) is steps too.
             var steps = firstHeading > 0
                 ? stepsWithoutHeadings(Array(blocks[..<firstHeading]), section: section, readOnly: readOnly, proseIsStep: false)
@@ -662,7 +683,7 @@ private struct Builder {
                 }
             }
             for block in blocks {
-                if block.type == .heading, block.headingLevel == 3 {
+                if block.type == .heading, block.headingLevel == level {
                     flush(&self)
                     current = (block, [])
                 } else {
@@ -725,7 +746,7 @@ private struct Builder {
     }
 
     mutating func listSteps(_ list: MarkdownNode, readOnly: Bool) -> [StepSyntax] {
-        list.children.filter { $0.type == .item }.flatMap { item in
+        list.children.filter(\.isListItem).flatMap { item in
             let first = item.children.first { $0.type == .paragraph }
             let name = first.map { MarkdownRunbookParser.strippedNumbering(firstSentence(firstLine($0))) } ?? "step"
             // The item's first line names the step; the lines after it may hold labels.
@@ -816,8 +837,8 @@ private struct Builder {
                     rollbackFields.append(contentsOf: attributes.filter { ["timeout", "timeoutMs", "description"].contains($0.key) })
                     rollback = RollbackSyntax(fields: MappingSyntax(fields: rollbackFields, range: content.range), keyRange: keyRange)
                     awaitingRollbackFence = nil
-                    // A command written as the undo of a step is a declaration for rbc.
-                    declaresExecution = true
+                    // A rollback is no declaration for rbc: pages for people write one under each
+                    // step they can undo (the seeds' "include a rollback for each step").
                 } else if command == nil {
                     let language = MarkdownRunbookParser.fenceLanguage(block.fenceInfo)
                     if let split = MarkdownRunbookParser.sessionSplit(block.literal ?? "", language: language) {
@@ -857,7 +878,6 @@ private struct Builder {
                         awaitingRollbackFence = label.keyRange
                     } else {
                         let kind = label.isCode ? "execute_command" : "manual"
-                        if label.isCode { declaresExecution = true }
                         let key = label.isCode ? "command" : "instructions"
                         rollback = RollbackSyntax(fields: MappingSyntax(fields: [
                             field("action", label.keyRange, scalar(kind, label.keyRange, .implied)),
@@ -993,13 +1013,81 @@ private struct Builder {
         }
     }
 
+    /// A section named for what it is about (`## KubeletDown`, `## Disk almost full`) whose `###`
+    /// sections hold steps by their words (`### Diagnosis`, `### Mitigation`): one page of per-alert
+    /// sections, each a procedure. Its steps are those sections' (H4 headings, numbered items or
+    /// fences), read-only under diagnosis words; the prose above them and its description-like
+    /// sections are its description; its other sections are kept as documentation. Nil when no `###`
+    /// holds steps: the section is documentation, as before.
+    mutating func sectionProcedure(_ heading: MarkdownNode, blocks: [MarkdownNode], end: Int,
+                                   escalation: inout [YAMLNode]) -> ProcedureSyntax? {
+        var groups: [(heading: MarkdownNode, blocks: [MarkdownNode])] = []
+        var before: [MarkdownNode] = []
+        for block in blocks {
+            if block.type == .heading, block.headingLevel == 3 {
+                groups.append((block, []))
+            } else if !groups.isEmpty {
+                groups[groups.count - 1].blocks.append(block)
+            } else {
+                before.append(block)
+            }
+        }
+        let kinds = groups.map { MarkdownRunbookParser.sectionKind($0.heading.plainText) }
+        // Steps are what the section is for, not one tool among many it describes (`### gdb` and
+        // `### Troubleshooting tools` under `## What slows Redis down`): at least half of its
+        // sections that do not describe it hold steps.
+        let stepSections = kinds.filter { $0 == .steps || $0 == .readOnlySteps }.count
+        guard stepSections > 0, stepSections * 2 >= kinds.filter({ $0 != .description }).count else { return nil }
+        let name = MarkdownRunbookParser.strippedNumbering(heading.plainText)
+        let range = headingTextRange(heading)
+        var fields = [field("id", range, scalar(uniqueProcedureID(MarkdownRunbookParser.slug(name)), range, .implied, text: true)),
+                      field("name", range, scalar(name, range, .heading, text: true))]
+        var description: [String] = []
+        func describe(_ blocks: [MarkdownNode], section: MarkdownNode, builder: inout Builder) {
+            for block in blocks where block.type == .paragraph {
+                let found = builder.labels(in: block)
+                // `**Severity**: warning` under an alert's heading is the alert's: said in its description.
+                description.append(contentsOf: found.labels.map { $0.key.replacingOccurrences(of: "_", with: " ").capitalized + ": " + $0.value })
+                if !found.prose.isEmpty { description.append(found.prose) }
+            }
+            builder.keep(blocks.filter { $0.type != .paragraph }, section: section)
+        }
+        describe(before, section: heading, builder: &self)
+        var steps: [StepSyntax] = []
+        for (index, group) in groups.enumerated() {
+            let groupEnd = index + 1 < groups.count ? groups[index + 1].heading.range(in: file).start : end
+            switch kinds[index] {
+            case .steps, .readOnlySteps:
+                steps.append(contentsOf: stepsFrom(group.blocks, section: group.heading, readOnly: kinds[index] == .readOnlySteps,
+                                                   escalation: &escalation, level: 4))
+            case .description:
+                describe(group.blocks, section: group.heading, builder: &self)
+            case .documentation where MarkdownRunbookParser.normalizedHeading(group.heading.plainText) == "symptoms":
+                let text = group.blocks.filter { $0.type != .htmlBlock }.map { file.slice($0.range(in: file)) }.joined(separator: "\n\n")
+                if !text.isBlank {
+                    let symptomsRange = headingTextRange(group.heading)
+                    fields.append(field("symptoms", symptomsRange, scalar(text, symptomsRange, .paragraph, text: true)))
+                }
+            case .escalation:
+                escalation.append(contentsOf: escalationEntries(group.blocks))
+            case .rollback, .commonIssues, .emergencyProcedures, .documentation:
+                // A procedure has no rollback of its own: the section is kept for the reader.
+                leftovers.append(documentationSection(group.heading, end: groupEnd))
+            }
+        }
+        if !description.isEmpty {
+            fields.append(field("description", range, scalar(description.joined(separator: "\n\n"), range, .paragraph, text: true)))
+        }
+        return ProcedureSyntax(fields: MappingSyntax(fields: fields, range: range), steps: steps, range: range)
+    }
+
     // MARK: - Pieces
 
     func escalationEntries(_ blocks: [MarkdownNode]) -> [YAMLNode] {
         var entries: [YAMLNode] = []
         for block in blocks {
             if block.type == .list {
-                for item in block.children where item.type == .item {
+                for item in block.children where item.isListItem {
                     entries.append(scalar(item.plainText, item.range(in: file), .listItem, text: true))
                 }
             } else if block.type == .paragraph {
@@ -1160,7 +1248,11 @@ private struct Builder {
 
     func isShellFence(_ block: MarkdownNode) -> Bool {
         guard block.type == .codeBlock, let info = block.fenceInfo else { return false }
-        return MarkdownRunbookParser.shellLanguages.contains(MarkdownRunbookParser.fenceLanguage(info))
+        let language = MarkdownRunbookParser.fenceLanguage(info)
+        // A fence that names no language but opens with a shell prompt (`$ redis-cli llen queue`)
+        // is a terminal transcript, read as a `bash` fence: prompted lines typed, the rest output.
+        if language.isEmpty { return MarkdownRunbookParser.opensWithPrompt(block.literal ?? "") }
+        return MarkdownRunbookParser.shellLanguages.contains(language)
     }
 
     func isEmbeddedYAML(_ info: String) -> Bool {
