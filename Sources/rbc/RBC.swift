@@ -44,6 +44,10 @@ enum Entry {
         // Before anything is parsed: `--param` values, params files and webhook URLs live in rbc's
         // memory, which no core file may keep (docs/executor.md, Secrets).
         ProcessArguments.keepMemoryPrivate()
+        // Past a file-size limit (`ulimit -f`, RLIMIT_FSIZE) a write must fail (EFBIG), as on a full
+        // disk, not kill rbc with a core dump: the journal's failure then stops the run and rolls it
+        // back (exit 4). Step commands start with every signal at its default again.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try RBC.parseAsRoot()
             // A secret given with --param must not stay on show in `ps` while the run lasts.

@@ -15,8 +15,16 @@ extension Executor {
         let key = try resolve(action.configKey ?? "", field: fieldPrefix + "config_key", step: step)
         let value = try configValue(action, step: step, field: fieldPrefix + "value")
         let writesSecret = writesSecret(step, field: fieldPrefix + "value")
+        // A step run again (resumed after rbc died during it, its change perhaps made) undoes to what
+        // the store held before the run, not to what its first attempt wrote.
+        let prior = priorConfigChanges[step.id]
+        let original: (ConfigChange) -> ConfigChange = { change in
+            guard let prior, prior.key == key, prior.path == change.path else { return change }
+            return prior
+        }
         // What the store held is on disk before the store changes: the automatic rollback needs it.
-        let change = try effects.stores.set(key, to: value, in: store) { change in
+        let made = try effects.stores.set(key, to: value, in: store) { made in
+            let change = original(made)
             var changed = JournalEvent.ConfigChanged(step: step.id, store: storeName, key: key)
             changed.path = change.path
             changed.undoKey = change.undoKey == key ? nil : change.undoKey
@@ -27,6 +35,7 @@ extension Executor {
             if writesSecret { changed.previousSecret = true }
             guard self.record(JournalEvent(.configChanged(changed))) else { throw ConfigStore.Failure(description: "not changed: \(self.journalFailure ?? "cannot write the journal")") }
         }
+        let change = original(made)
         // When a shallower key was replaced or created, this key itself did not exist before.
         let previous = change.undoKey == key ? change.previous : nil
         let was = previous.map { writesSecret ? Redactor.mask : RuntimeValue.from($0).text } ?? "unset"
