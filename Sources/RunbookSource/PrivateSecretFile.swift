@@ -58,7 +58,8 @@ public enum PrivateSecretFile {
     /// place: no reader ever sees half a secret, and of two processes making it at once the first
     /// link wins. Its directory is made 0700 when missing.
     public static func create(_ path: String, contents: [UInt8]) throws(Problem) {
-        let directory = (path as NSString).deletingLastPathComponent
+        // Not NSString's deletingLastPathComponent: it traps on a one-character relative path.
+        let directory = PathText.parent(of: path)
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
