@@ -265,7 +265,6 @@ public enum MarkdownRunbookParser {
     }
 
     static let labelAliases = ["read_only": "readonly", "expected_output": "expected", "expect": "expected", "retry": "retries",
-                               "last_reviewed": "reviewed", "last_review": "reviewed", "reviewed_on": "reviewed", "review_date": "reviewed",
                                "review_every": "review_every", "reviewed": "reviewed", "alert": "alert"]
 
     /// A fence's language: the first word of its info string, lowercased, without `{` (```` ```bash{id=x} ````).
@@ -1237,6 +1236,7 @@ private struct Builder {
         let text = name.trimmingWhitespace().trimmingASCII("*_: ").lowercased()
         switch text {
         case "team", "owning team", "owners", "owned by", "service owner": return "owner"
+        case "last reviewed", "last review", "reviewed on", "review date": return "reviewed"
         default:
             guard let key = MarkdownRunbookParser.labelKey(text), ["severity", "owner", "reviewed"].contains(key) else { return nil }
             return key
