@@ -175,12 +175,50 @@ def tools():
     return os.path.join(venv, "bin")
 
 
+# Peak RSS must be measured from a small parent. Linux carries a process's RSS high-water mark across
+# fork and exec (the vfork'd child of a large parent starts with the parent's peak), so a command started
+# directly from this script, which holds the generated inputs (~180 MiB), would report at least that much.
+# This launcher (python3 -S, ~9 MiB) forks the command, times it and reports its rusage on a pipe.
+MEASURE = """
+import os, sys, time
+fd = int(sys.argv[1]); shell = sys.argv[2] == "1"; command = sys.argv[3:]
+if shell:
+    command = ["/bin/sh", "-c", command[0]]
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.close(fd)
+    try:
+        os.execvp(command[0], command)
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+os.write(fd, ("%r %d" % (time.perf_counter() - start, usage.ru_maxrss)).encode())
+sys.exit(os.waitstatus_to_exitcode(status) & 255)
+"""
+
+
+def measured(command, shell=False, **popen):
+    """Starts `command` under the launcher; returns (process, read_result) where read_result() gives
+    (wall seconds, peak RSS KiB) after the process has ended."""
+    reader, writer = os.pipe()
+    argv = [command] if shell else list(command)
+    process = subprocess.Popen([sys.executable, "-S", "-c", MEASURE, str(writer), "1" if shell else "0"] + argv,
+                               pass_fds=(writer,), **popen)
+    os.close(writer)
+
+    def read_result():
+        with os.fdopen(reader, "rb") as handle:
+            seconds, rss = handle.read().decode().split()
+        return float(seconds), int(rss)
+    return process, read_result
+
+
 def run(command, cwd=None, shell=False):
     """Wall seconds and peak RSS (KiB) of one run; output discarded."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, shell=shell, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, _, usage = os.wait4(process.pid, 0)
-    return time.perf_counter() - start, usage.ru_maxrss
+    process, read_result = measured(command, shell=shell, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process.wait()
+    return read_result()
 
 
 def compare(label, commands, rounds, cwd=None, setup=None):
@@ -271,7 +309,7 @@ def lsp_keystrokes(rbc, keystrokes):
     with open(path, "w") as handle:
         handle.write(text)
     uri = "file://" + path
-    server = subprocess.Popen([rbc, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    server, read_result = measured([rbc, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
     def send(message):
         body = json.dumps(message).encode()
@@ -316,12 +354,13 @@ def lsp_keystrokes(rbc, keystrokes):
     receive(lambda m: m.get("id") == -1)
     send({"jsonrpc": "2.0", "method": "exit"})
     server.stdin.close()
-    _, _, usage = os.wait4(server.pid, 0)
+    server.wait()
+    _, peak_rss = read_result()
     answer = statistics.median(answers)
     check = statistics.median(checks)
     label = f"rbc lsp, a {len(lines)}-line runbook"
-    return [(label, "keystroke: incremental change + completion answered", answer, 1.0, usage.ru_maxrss, len(answers)),
-            (label, "keystroke → diagnostics (120 ms debounce + full check with ShellCheck)", check, check / answer, usage.ru_maxrss, len(checks))], \
+    return [(label, "keystroke: incremental change + completion answered", answer, 1.0, peak_rss, len(answers)),
+            (label, "keystroke → diagnostics (120 ms debounce + full check with ShellCheck)", check, check / answer, peak_rss, len(checks))], \
         f"rbc lsp keystrokes on a {len(lines)}-line runbook: completion answered in median {answer * 1000:.1f} ms, " \
         f"p90 {sorted(answers)[int(len(answers) * 0.9) - 1] * 1000:.1f} ms, max {max(answers) * 1000:.1f} ms."
 

@@ -180,8 +180,13 @@ public enum RunbookDiscovery {
 
     static func looksLikeMarkdownRunbook(_ file: SourceFile) -> Bool {
         var inFrontMatter = false
+        // The fence a code block was opened with (```` ``` ````, `~~~~`): a `## Steps` shown inside one
+        // (a page about writing runbooks) is no section of the page.
+        var fence: Substring?
+        var previous = ""
         for line in 1...max(1, file.lineCount) {
             let text = file.lineText(line)
+            defer { previous = text }
             if line == 1, text.trimmingCharacters(in: .whitespaces) == "---" {
                 inFrontMatter = true
                 continue
@@ -194,14 +199,45 @@ public enum RunbookDiscovery {
                 }
                 continue
             }
-            guard text.hasPrefix("## ") else { continue }
+            let indent = text.prefix { $0 == " " }.count
+            let body = text.dropFirst(min(indent, 3))
+            if let open = fence {
+                if indent < 4, body.hasPrefix(open), body.drop(while: { $0 == open.first }).allSatisfy(\.isWhitespace) { fence = nil }
+                continue
+            }
+            if indent < 4, body.hasPrefix("```") || body.hasPrefix("~~~") {
+                fence = body.prefix { $0 == body.first }
+                continue
+            }
+            let heading: String
+            if indent < 4, body.hasPrefix("## ") || body.hasPrefix("##\t") {
+                heading = String(body.dropFirst(3))
+            } else if indent < 4, !body.isEmpty, body.allSatisfy({ $0 == "-" || $0 == " " || $0 == "\t" }), body.first == "-",
+                      !body.contains(" -"), Self.isSetextText(previous) {
+                // `Mitigation` above a line of `-`: a level-2 heading written the setext way.
+                heading = previous
+            } else {
+                continue
+            }
             // The same words that make a section hold steps when the page is compiled.
-            switch MarkdownRunbookParser.sectionKind(String(text.dropFirst(3)).trimmingCharacters(in: CharacterSet(charactersIn: " #"))) {
+            switch MarkdownRunbookParser.sectionKind(heading.trimmingCharacters(in: CharacterSet(charactersIn: " #\t"))) {
             case .steps, .readOnlySteps, .rollback, .commonIssues, .emergencyProcedures: return true
             case .description, .escalation, .documentation: continue
             }
         }
         return false
+    }
+
+    /// A line a setext underline makes a heading: a paragraph's text, not a list item, quote, table
+    /// row, heading or indented code (above which `---` is a rule or part of something else).
+    static func isSetextText(_ line: String) -> Bool {
+        let indent = line.prefix { $0 == " " }.count
+        guard indent < 4 else { return false }
+        let text = line.dropFirst(indent)
+        guard let first = text.first, !text.allSatisfy(\.isWhitespace) else { return false }
+        if "-*+>#|<`~=".contains(first) { return false }
+        if first.isNumber, let mark = text.drop(while: \.isNumber).first, mark == "." || mark == ")" { return false }
+        return true
     }
 
     /// Whether the value after a top-level `runbook:` can be a mapping: nothing (the mapping follows,

@@ -233,6 +233,9 @@ public enum CommandText {
         // A long listing (`ls -l`): `-rw-r--r-- 1 craig staff 18807 …`, `drwxr-xr-x  2 …`, `total 32`.
         #"^[-dlcbps][rwxsStT-]{9}[.+@]? +\d+ "#,
         #"^total \d+$"#,
+        // The border of a table a command printed: `+----+---------+` (etcdctl, MySQL), `----+-----` (psql).
+        #"^\+-{2,}[-+]*\+$"#,
+        #"^-{2,}(?:\+-{2,})+$"#,
     ].compactMap { try? NSRegularExpression(pattern: $0) }
 
     static func isOutputLine(_ line: String) -> Bool {

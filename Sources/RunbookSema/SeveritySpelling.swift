@@ -1,6 +1,7 @@
 // The ways teams write a severity, mapped to rbc's four: P0–P3, SEV1–SEV4 (`SEV-1`, `Sev 1`),
 // S1–S4 (GitLab's `severity::1`), and Prometheus' alert levels (`critical`, `warning`, `info`).
 
+import Foundation
 import RunbookSource
 
 public enum SeveritySpelling {
@@ -33,6 +34,24 @@ public enum SeveritySpelling {
             return (1...4).contains(digit) ? StepSeverity.allCases[digit - 1] : nil
         default: return nil
         }
+    }
+
+    /// The severity a page for people states in words around it: a spelling followed by a remark
+    /// (`Critical (page immediately)`, `P1 - page the on-call`, `SEV-2, customer facing`), or
+    /// alternatives (`High/Critical`, `P2 or P3`) of which the most severe holds. Nil when the words
+    /// name none, or a remark comes first.
+    public static func stated(_ text: String) -> StepSeverity? {
+        if let whole = severity(text) { return whole }
+        var head = Substring(text.trimmingWhitespace())
+        for separator in [" (", "(", " - ", " – ", " — ", ",", ";", ":", ". "] {
+            if let range = head.range(of: separator), range.lowerBound > head.startIndex { head = head[..<range.lowerBound] }
+        }
+        if let first = severity(String(head)) { return first }
+        let alternatives = head.replacingOccurrences(of: " or ", with: "/").split(separator: "/").map { String($0) }
+        guard alternatives.count > 1 else { return nil }
+        let read = alternatives.compactMap { severity($0) }
+        guard read.count == alternatives.count else { return nil }
+        return read.min { $0.rawValue < $1.rawValue }
     }
 
     /// A close spelling for a near miss (`critcal` → `critical`, `SEV5` → none), for help text.

@@ -121,7 +121,10 @@ private struct Checker {
         let description = optionalString(meta, "description")
         let owner = optionalString(meta, "owner", nonEmpty: true)
         let reviewed = meta["reviewed"].flatMap { date($0) }
-        let reviewEvery = duration(meta, "review_every", limits: Limits.reviewEveryMs)
+        // A page for people writes `**Review every**: quarterly` or `3 months`.
+        let statedInterval = syntax.format == .markdown ? meta["review_every"].flatMap { $0.value.scalarValue }.flatMap(StatedValues.interval) : nil
+        let reviewEvery = statedInterval.flatMap { Limits.reviewEveryMs.contains($0) ? $0 : nil }
+            ?? duration(meta, "review_every", limits: Limits.reviewEveryMs)
         let tags = meta["tags"].flatMap { stringList($0) } ?? []
         let escalation = meta["escalation"].flatMap { stringOrList($0) } ?? []
         let triggers = meta["triggers"].map { triggerList($0) } ?? []
@@ -187,6 +190,8 @@ private struct Checker {
         }
         guard let text = scalarString(field) else { return nil }
         if let severity = SeveritySpelling.severity(text) { return severity }
+        // A page for people states it in words: `**Severity**: Critical (page immediately)`.
+        if syntax.format == .markdown, let severity = SeveritySpelling.stated(text) { return severity }
         bag.report(.invalidValue, "unknown severity `\(text)`", at: field.value.range,
                    help: SeveritySpelling.suggestion(for: text).map { "did you mean `\($0)`?" }
                        ?? "use P0–P3, SEV1–SEV4 or S1–S4 (1 = P0), or critical, warning, info")
@@ -918,6 +923,8 @@ private struct Checker {
     mutating func date(_ field: SyntaxField) -> String? {
         guard let text = scalarString(field) else { return nil }
         if TypeChecker.isCalendarDate(text) { return text }
+        // A page for people writes `**Reviewed**: March 2024` or `2024-03-05 by Alice`.
+        if syntax.format == .markdown, let stated = StatedValues.date(text) { return stated }
         bag.report(.invalidDate, "`\(text)` is not a date", at: field.value.range,
                    help: "write the date as YYYY-MM-DD, e.g. `2026-11-01`")
         return nil

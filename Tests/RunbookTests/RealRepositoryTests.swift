@@ -718,12 +718,13 @@ import Testing
 
         See [the guide](#TODO-url), [the list](#todo), [the owner](TODO) and [why](#what-we-39-re-fixing);
         not [this](#what-we-are-fixing) or [that](#todos-for-later).
+        A plan's example marks [the talk](#FIX) and [the slides](#XXX) to be written, in capitals; [a fix](#fix-the-queue) is a heading's.
 
         """
         let run = try Self.run(["page.md": page], ["check", "page.md", "--no-git", "--no-shellcheck", "--format", "concise"])
         let broken = Self.lines(run, "RB031")
-        #expect(broken.count == 2 && broken.contains { $0.contains("#what-we-are-fixing") } && broken.contains { $0.contains("#todos-for-later") },
-                "\(run.stdout)")
+        #expect(broken.count == 3 && broken.contains { $0.contains("#what-we-are-fixing") } && broken.contains { $0.contains("#todos-for-later") }
+                && broken.contains { $0.contains("#fix-the-queue") }, "\(run.stdout)")
     }
 
     /// logfmt lines with a quoted message (`level=error msg="InvalidChangeBatch: […]"`) pasted into a
@@ -836,5 +837,200 @@ import Testing
         #expect(fixed.stderr.contains("fixed 1 finding in 1 file"), "\(fixed.stdout)\(fixed.stderr)")
         let written = try String(contentsOfFile: repository.path + "/fix/verify.html.md.erb", encoding: .utf8)
         #expect(written == executable.replacingOccurrences(of: "timeoutMs=30000", with: "timeout=30s"), "\(written)")
+    }
+
+    // MARK: - Bold labels as people write them
+
+    /// The IR `rbc compile` prints for one page of a temporary directory.
+    static func compiled(_ name: String, _ text: String) throws -> (run: TestSupport.Run, runbook: [String: Any], commands: [String]) {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try AlertCoverageTests.write([name: text], in: dir)
+        let run = try TestSupport.rbc(["compile", name], in: dir.path)
+        let object = (try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8))) as? [String: Any] ?? [:]
+        let steps = (object["steps"] as? [[String: Any]]) ?? []
+        let commands = steps.compactMap { ($0["action"] as? [String: Any])?["command"] as? String }
+        return (run, object["runbook"] as? [String: Any] ?? [:], commands)
+    }
+
+    /// Pages that frame their labels with rules (`---`, `**Severity:** P1`, `**Owner:** team`, `---`)
+    /// or write several on one line (`**Severity:** P2 **Audience:** on-call`) were read as broken front
+    /// matter (RB1001) and as a severity `P2 **Audience:** on-call` (RB2005). The labels are the
+    /// introduction's; one rbc does not know, on its own line, is no part of the value above it.
+    /// Broken YAML front matter and a severity nobody can read are still reported.
+    @Test func boldLabelsFramedByRulesOrSharingALineAreMetadata() throws {
+        let body = "\n# Card declines rising\n\n## Mitigation\n\n1. Look at the gateway dashboard.\n"
+        let pages = [
+            "ruled.md": "---\n**Severity:** P1\n**Owner:** payments-team\n---\n" + body,
+            "open-rule.md": "---\n**Severity:** P1\n**Owner:** payments-team\n" + body,
+            "joined.md": "# Card declines rising\n\n**Severity:** P1 **Audience:** on-call engineers\n**Owner:** payments-team **Last reviewed:** in March\n\n## Mitigation\n\n1. Look.\n",
+            "stacked.md": "# Card declines rising\n\n**Severity:** P1\n**Audience:** on-call engineers\n**Owner**: payments-team\n\n## Mitigation\n\n1. Look.\n",
+            "unknown-first.md": "# Card declines rising\n\n**Audience:** on-call **Severity:** P1 **Owner:** payments-team\n\n## Mitigation\n\n1. Look.\n",
+        ]
+        for (name, text) in pages.sorted(by: { $0.key < $1.key }) {
+            let (run, runbook, _) = try Self.compiled(name, text)
+            #expect(run.status == 0 && !run.stderr.contains("RB1001") && !run.stderr.contains("RB2005"), "\(name): \(run.stderr)")
+            #expect(runbook["severity"] as? String == "P1" && runbook["owner"] as? String == "payments-team",
+                    "\(name): \(runbook)")
+        }
+        // A severity stated with a remark, or as alternatives (the most severe holds).
+        let stated = ["Critical (page the on-call now)": "P1", "SEV-2 - customers notice": "P1", "P2/P3": "P2", "low or medium": "P2"]
+        for (words, severity) in stated.sorted(by: { $0.key < $1.key }) {
+            let (run, runbook, _) = try Self.compiled("stated.md", "# Card declines rising\n\n**Severity:** \(words)\n\n## Mitigation\n\n1. Look.\n")
+            #expect(run.status == 0 && runbook["severity"] as? String == severity, "\(words): \(run.stderr) \(runbook)")
+        }
+        // Review dates and intervals in words.
+        let review = [("**Reviewed**: March 2024", "reviewed", "2024-03-31"), ("**Reviewed**: 2024-03-05 by the storage team", "reviewed", "2024-03-05"),
+                      ("**Reviewed**: 5 March 2024", "reviewed", "2024-03-05"), ("**Review every**: quarterly", "reviewEveryMs", "7776000000"),
+                      ("**Review every**: every 6 months", "reviewEveryMs", "15552000000")]
+        for (label, key, value) in review {
+            let (run, runbook, _) = try Self.compiled("review.md", "# Card declines rising\n\n\(label)\n\n## Mitigation\n\n1. Look.\n")
+            #expect(run.status == 0 && runbook[key].map { "\($0)" } == value, "\(label): \(run.stderr) \(runbook)")
+        }
+        let broken = [
+            "date.md": "# Card declines rising\n\n**Reviewed**: 05/03/2024\n\n## Mitigation\n\n1. Look.\n",
+            "yaml.md": "---\nseverity: P1\nowner: [payments\n---\n" + body,
+            "severity.md": "# Card declines rising\n\n**Severity:** whenever **Owner:** payments-team\n\n## Mitigation\n\n1. Look.\n",
+        ]
+        let run = try Self.run(broken, ["check", ".", "--no-git", "--no-shellcheck", "--format", "concise"])
+        #expect(Self.lines(run, "RB1001").count == 1 && Self.lines(run, "RB1001").first?.hasPrefix("yaml.md") == true, "\(run.stdout)")
+        #expect(Self.lines(run, "RB2005") == ["severity.md:3:15: error[RB2005] unknown severity `whenever`"], "\(run.stdout)")
+        #expect(Self.lines(run, "RB2014").count == 1 && Self.lines(run, "RB2014").first?.hasPrefix("date.md") == true, "\(run.stdout)")
+    }
+
+    /// Pages that fence commands as `console` without prompts (rook's) write comments there as
+    /// sentences: `# Optionally, set other flags (e.g., nodown)` was root's prompt before a command,
+    /// and ShellCheck reported the sentence (SC1036, SC1088). A comment written as a sentence is not a
+    /// prompt; `# systemctl restart kubelet` in a root transcript still is.
+    @Test func aCommentSentenceInASessionFenceIsNoPrompt() throws {
+        try ShellCheckMappingTests.requireShellCheck()
+        let fence = "```"
+        let page = Self.page + """
+        ## Mitigation
+
+        ### Set the flags
+
+        \(fence)console
+        kubectl -n storage exec -it deploy/tools -- bash
+        ceph osd set noout
+        # Optionally, set more flags as needed (e.g., norebalance, nodown)
+        # ceph osd set nodown
+        \(fence)
+
+        ### Restart the agent
+
+        \(fence)console
+        # systemctl restart kubelet
+        # journalctl -u kubelet --since "5 min ago" | tail
+        -- Logs begin at Mon 2026-01-05 --
+        \(fence)
+
+        """
+        let (_, _, commands) = try Self.compiled("page.md", page)
+        #expect(!commands.contains { $0.contains("Optionally") || $0.contains("ceph osd") }, "\(commands)")
+        #expect(commands.contains { $0.contains("systemctl restart kubelet") && $0.contains("journalctl") && !$0.contains("Logs begin") },
+                "\(commands)")
+        let run = try Self.run(["page.md": page], ["check", "page.md", "--no-git", "--format", "concise"])
+        #expect(Self.lines(run, "RB016").isEmpty, "\(run.stdout)")
+    }
+
+    /// `source ~/.bashrc` after changing a profile: ShellCheck's SC1090 says it cannot follow the file,
+    /// which is about ShellCheck, not the command; nothing there is for the page's author to change.
+    @Test func whatShellCheckCannotFollowIsNotReported() throws {
+        try ShellCheckMappingTests.requireShellCheck()
+        let page = Self.page + "## Mitigation\n\n```bash\necho 'export PATH=$PATH:/opt/tool/bin' >> ~/.bashrc\nsource ~/.bashrc\n. \"$HOME/.profile\"\n```\n"
+        let run = try Self.run(["page.md": page], ["check", "page.md", "--no-git", "--format", "concise"])
+        #expect(Self.lines(run, "RB016").isEmpty, "\(run.stdout)")
+    }
+
+    /// etcd's pages show a command and the table it printed in one `bash` fence; ShellCheck read the
+    /// table's rows as commands (SC1070, SC1133). A table border (`+----+----+`, psql's `----+----`)
+    /// is output, and a fence holding output is no script; the command alone is still checked.
+    @Test func aTableACommandPrintedIsOutput() throws {
+        try ShellCheckMappingTests.requireShellCheck()
+        let fence = "```"
+        let page = Self.page + """
+        ## Mitigation
+
+        The members the proxy knows:
+
+        \(fence)bash
+        etcdctl --endpoints=http://127.0.0.1:2379 member list -w table
+
+        +----+---------+-------+-----------------+
+        | ID | STATUS  | NAME  |  CLIENT ADDRS   |
+        +----+---------+-------+-----------------+
+        |  0 | started | node1 | 127.0.0.1:2379  |
+        +----+---------+-------+-----------------+
+        \(fence)
+
+        The sessions:
+
+        \(fence)sh
+        psql -c 'select pid, state from pg_stat_activity'
+         pid | state
+        -----+--------
+          42 | active
+        \(fence)
+
+        A broken one:
+
+        \(fence)bash
+        if [ -f /etc/app.conf ]; then
+          echo found
+        \(fence)
+
+        """
+        let run = try Self.run(["page.md": page], ["check", "page.md", "--no-git", "--format", "concise"])
+        let findings = Self.lines(run, "RB016")
+        // Only the unclosed `if` (from line 35 on): nothing in the two tables above it.
+        let lines = findings.compactMap { $0.split(separator: ":").dropFirst().first.flatMap { Int($0) } }
+        #expect(!lines.isEmpty && lines.allSatisfy { $0 >= 35 }, "\(run.stdout)")
+    }
+
+    /// A page whose sections are setext headings (`Mitigation` over a line of `-`) is a runbook as much
+    /// as one written with `##`; it was never found by a directory walk. A page about writing runbooks
+    /// that shows `## Steps` only inside a code fence is not one.
+    @Test func setextSectionsMakeARunbookAndFencedOnesDoNot() throws {
+        let setext = "Disk full\n=========\n\nMitigation\n----------\n\n1. See [the graph](#nowhere).\n"
+        let guide = "# How we write runbooks\n\nEach page looks like this:\n\n```markdown\n## Steps\n\n1. Do it.\n```\n\nSee [below](#nowhere).\n"
+        let run = try Self.run(["setext.md": setext, "guide.md": guide], ["check", ".", "--no-git", "--no-shellcheck"])
+        #expect(run.stderr.contains("checked 1 runbook:"), "\(run.stderr)")
+        #expect(run.stdout.contains("setext.md:7:") && !run.stdout.contains("guide.md"), "\(run.stdout)")
+    }
+
+    /// cert-manager's pages type a here-document behind a prompt (`$ cat <<EOF > test.yaml`, the YAML,
+    /// `EOF`): the lines after the prompted one were read as output, and ShellCheck saw a here-document
+    /// never terminated (SC1044). The lines up to the terminator are typed too; what follows it with
+    /// no prompt is output again.
+    @Test func aHereDocumentTypedBehindAPromptIsPartOfTheCommand() throws {
+        try ShellCheckMappingTests.requireShellCheck()
+        let fence = "```"
+        let page = Self.page + """
+        ## Steps
+
+        ### Create the test resources
+
+        \(fence)bash
+        $ cat <<EOF > smoke.yaml
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: smoke
+        EOF
+        $ kubectl apply -f smoke.yaml
+        namespace/smoke created
+        $ cat <<-'END' | wc -l
+        \tone
+        \tEND
+        1
+        \(fence)
+
+        """
+        let (_, _, commands) = try Self.compiled("page.md", page)
+        #expect(commands.count == 1 && commands[0].contains("kind: Namespace") && commands[0].contains("kubectl apply -f smoke.yaml")
+                && !commands[0].contains("namespace/smoke created") && commands[0].contains("\tEND"), "\(commands)")
+        let run = try Self.run(["page.md": page], ["check", "page.md", "--no-git", "--format", "concise"])
+        #expect(Self.lines(run, "RB016").isEmpty, "\(run.stdout)")
     }
 }

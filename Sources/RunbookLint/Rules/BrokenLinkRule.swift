@@ -23,7 +23,7 @@ struct BrokenLinkRule: LintRule {
         root, the directory may be only part of the tree (an export, a path-filtered copy) and such \
         links are not judged. A quoted URL (`[logs]("https://…")`) is a relative path on every \
         renderer and always reported. Links with a scheme (`https:`, `mailto:`), site-root links \
-        (`/docs/…`), template links (`{{< ref … >}}`) and links marked unfinished (`#TODO-url`, `(TODO)`) \
+        (`/docs/…`), template links (`{{< ref … >}}`) and links marked unfinished (`#TODO-url`, `(TODO)`, `#FIX`) \
         are not checked.
         """,
         triggering: [
@@ -109,10 +109,13 @@ struct BrokenLinkRule: LintRule {
     /// `[the runbook](#TODO-url)`, `[dashboard](TODO)`: a link its author marked as not written yet
     /// (a page template's), which they know leads nowhere.
     static func isMarkedUnfinished(_ path: String, _ anchor: String?) -> Bool {
-        let target = (path.isEmpty ? anchor ?? "" : path).uppercased()
-        return ["TODO", "TBD", "FIXME"].contains { marker in
-            target.hasPrefix(marker) && (target.dropFirst(marker.count).first.map { !$0.isLetter } ?? true)
+        let written = path.isEmpty ? anchor ?? "" : path
+        let target = written.uppercased()
+        func marks(_ marker: String, in text: String) -> Bool {
+            text.hasPrefix(marker) && (text.dropFirst(marker.count).first.map { !$0.isLetter } ?? true)
         }
+        // `FIX` and `XXX` only in capitals, as markers are written: `#fix-the-queue` is a heading's anchor.
+        return ["TODO", "TBD", "FIXME"].contains { marks($0, in: target) } || ["FIX", "XXX"].contains { marks($0, in: written) }
     }
 
     /// The path and anchor of a link this rule checks; nil for absolute URLs, site-root paths and templates.

@@ -18,7 +18,9 @@ struct DestructiveUnconfirmedRule: LintRule {
         "caution", "irreversible", "make sure", "double-check"… There, deleting pods, leases or events \
         by name or selector restarts them (their controller recreates them), and deleting pods that no \
         longer run (`--field-selector=status.phase=Failed`, `… | grep Evicted | xargs kubectl delete`) \
-        cleans up: neither is reported. Deleting every pod, forcing one off its node (`--force`, \
+        cleans up: neither is reported, and neither is deleting what the page's earlier steps created \
+        (`kubectl delete -f smoke.yaml` after `kubectl apply -f smoke.yaml`, a namespace it made with \
+        `kubectl create namespace`). Deleting every pod, forcing one off its node (`--force`, \
         `--grace-period=0`) or any other kind is.
         """,
         triggering: [
@@ -67,6 +69,25 @@ struct DestructiveUnconfirmedRule: LintRule {
             ↓kubectl -n db delete↑ pod db-0 --force --grace-period=0
             ```
             """, markdown: true),
+            // Deleting more than the page made: its file, and a namespace it did not create.
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # Check the issuer
+
+            ## Steps
+
+            ```sh
+            kubectl -n issuer-smoke apply -f smoke-certificate.yaml
+            ```
+
+            Start over:
+
+            ```sh
+            ↓kubectl -n issuer-smoke delete↑ -f smoke-certificate.yaml -f issuer.yaml
+            ```
+            """, markdown: true),
         ],
         nonTriggering: [
             .steps("""
@@ -106,6 +127,29 @@ struct DestructiveUnconfirmedRule: LintRule {
 
             ```sh
             kubectl get pods -A --field-selector=status.phase=Failed -o name | xargs kubectl delete
+            ```
+            """, markdown: true),
+            // Cleaning up what the page's own earlier steps made.
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # Check the issuer
+
+            ## Steps
+
+            Issue a test certificate in a scratch namespace:
+
+            ```sh
+            kubectl create namespace issuer-smoke
+            kubectl -n issuer-smoke apply -f smoke-certificate.yaml
+            ```
+
+            Remove them again:
+
+            ```sh
+            kubectl -n issuer-smoke delete -f smoke-certificate.yaml
+            kubectl delete ns/issuer-smoke
             ```
             """, markdown: true),
         ])
@@ -288,6 +332,80 @@ struct DestructiveUnconfirmedRule: LintRule {
         return sawDelete
     }
 
+    /// Kinds by the name `kubectl create` and `delete` take them in, short names spelled out.
+    static let kindNames: [String: String] = [
+        "ns": "namespace", "namespaces": "namespace", "deploy": "deployment", "deployments": "deployment", "svc": "service",
+        "services": "service", "cm": "configmap", "configmaps": "configmap", "sa": "serviceaccount", "secrets": "secret",
+        "jobs": "job", "cj": "cronjob", "cronjobs": "cronjob",
+    ]
+
+    /// What the `kubectl`/`oc` commands with one of `verbs` name: `file:test.yaml` for each `-f`, and
+    /// `kind/name` for each object named (`create namespace scratch`, `delete ns/scratch`). Nil when one
+    /// of them names nothing this can follow (a selector, `--all`, a placeholder, a URL is a file too).
+    static func kubectlObjects(_ command: String, verbs: Set<String>) -> Set<String> {
+        kubectlTargets(command, verbs: verbs).reduce(into: Set<String>()) { $0.formUnion($1 ?? []) }
+    }
+
+    /// Per command with one of `verbs`, what it names (nil: something this cannot follow).
+    static func kubectlTargets(_ command: String, verbs: Set<String>) -> [Set<String>?] {
+        var answers: [Set<String>?] = []
+        for simple in CommandAnalysis.commands(command) where ["kubectl", "oc"].contains(simple.program) {
+            let arguments = simple.arguments
+            var verb: String?
+            var positional: [String] = []
+            var named = Set<String>()
+            var followable = true
+            var index = 0
+            while index < arguments.count {
+                let argument = arguments[index]
+                let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
+                let name = parts.first ?? argument
+                if name == "-f" || name == "--filename" {
+                    if let file = parts.count == 2 ? parts[1] : arguments.dropFirst(index + 1).first { named.insert("file:" + file) }
+                    if parts.count == 1 { index += 1 }
+                } else if argument.hasPrefix("-") {
+                    if ["-l", "--selector", "--field-selector", "-k", "--kustomize", "-R", "--recursive"].contains(name) || kubectlWideOptions.contains(name) {
+                        followable = false
+                    }
+                    if parts.count == 1, kubectlValueOptions.contains(name) { index += 1 }
+                } else if verb == nil {
+                    verb = argument
+                } else {
+                    positional.append(argument)
+                }
+                index += 1
+            }
+            guard let verb, verbs.contains(verb) else { continue }
+            if let first = positional.first {
+                if first.contains("/") {
+                    for word in positional {
+                        let pieces = word.split(separator: "/", maxSplits: 1).map(String.init)
+                        guard pieces.count == 2, !KubectlReach.isPlaceholder(pieces[1]) else { followable = false; continue }
+                        named.insert((kindNames[pieces[0].lowercased()] ?? pieces[0].lowercased()) + "/" + pieces[1])
+                    }
+                } else if positional.count >= 2 {
+                    let kind = kindNames[first.lowercased()] ?? first.lowercased()
+                    for name in positional.dropFirst() {
+                        if KubectlReach.isPlaceholder(name) { followable = false } else { named.insert(kind + "/" + name) }
+                    }
+                } else {
+                    followable = false
+                }
+            }
+            answers.append(followable && !named.isEmpty ? named : nil)
+        }
+        return answers
+    }
+
+    /// Whether every `kubectl`/`oc delete` of the command deletes only what the page's earlier steps
+    /// created: the same files (`kubectl delete -f test-resources.yaml` after `apply -f` of it) or the
+    /// same named objects (`delete namespace scratch` after `create namespace scratch`).
+    static func onlyUndoes(_ command: String, _ created: Set<String>) -> Bool {
+        guard !created.isEmpty else { return false }
+        let deletes = kubectlTargets(command, verbs: ["delete"])
+        return !deletes.isEmpty && deletes.allSatisfy { named in named.map { $0.isSubset(of: created) } ?? false }
+    }
+
     /// The simple commands piped into the one at `position`, nearest last: each one's text runs into
     /// the next through a `|` only (not `;`, `&&` or a new line). At most `pipelineReach` of them: a
     /// real pipeline is a few stages, and a text of thousands of `|` stages must not be walked again
@@ -334,8 +452,13 @@ struct DestructiveUnconfirmedRule: LintRule {
     func check(_ context: LintContext) -> [LintFinding] {
         var findings: [LintFinding] = []
         let forPeople = context.isDocumentation
-        for view in context.allSteps where view.ir.action.kind == .executeCommand && !view.ir.confirm {
-            guard let node = view.field("command")?.value, let command = node.scalarValue, Self.required.mayMatch(command) else { continue }
+        // What the page's earlier steps created (`kubectl apply -f test.yaml`, `kubectl create namespace
+        // scratch`): deleting it again is cleaning up after the page, not destroying what was there.
+        var createdByPage = Set<String>()
+        for view in context.allSteps where view.ir.action.kind == .executeCommand {
+            guard let node = view.field("command")?.value, let command = node.scalarValue else { continue }
+            defer { if forPeople { createdByPage.formUnion(Self.kubectlObjects(command, verbs: ["apply", "create"])) } }
+            guard !view.ir.confirm, Self.required.mayMatch(command) else { continue }
             if forPeople {
                 // A page for people warns in words; rbc cannot ask for confirmation there.
                 let prose = ((view.ir.name ?? "") + " " + (view.ir.description ?? "")).lowercased()
@@ -349,6 +472,7 @@ struct DestructiveUnconfirmedRule: LintRule {
                 // controller recreates them; deleting pods that no longer run is cleaning up.
                 // Deleting every pod, or forcing one off its node, is neither.
                 if forPeople, index == Self.kubectlDelete, Self.onlyRestarts(command, prose: (view.ir.name ?? "") + " " + (view.ir.description ?? "")) { continue }
+                if forPeople, index == Self.kubectlDelete, Self.onlyUndoes(command, createdByPage) { continue }
                 let text = String(command[range]).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
                 if forPeople {
                     findings.append(LintFinding("`\(text)` \(meaning), and nothing around \(context.describe(view)) warns the reader",

@@ -20,7 +20,8 @@ struct ShellCheckRule: ShellCheckFindingRule {
         Markdown fences. ShellCheck's levels map to rbc's: error → error, warning → warning, info and \
         style → info. `${{ }}` expressions are seen as quoted variables, as rbc runs them. Without \
         ShellCheck, `rbc check` says so once (info); `--no-shellcheck` turns the pass off, and \
-        `shellcheck: {exclude: [SC2086]}` in `.rbc.yaml` skips codes. Where ShellCheck proposes a fix \
+        `shellcheck: {exclude: [SC2086]}` in `.rbc.yaml` skips codes. ShellCheck's notes on what it could \
+        not read (SC1090, SC1091: a `source` it cannot follow) are not reported. Where ShellCheck proposes a fix \
         and it maps exactly onto the runbook's bytes, the finding carries it (unsafe: quoting changes how \
         the shell reads the command).
         """,
@@ -81,7 +82,7 @@ struct ShellCheckRule: ShellCheckFindingRule {
         let locator = ValueLocator(file: job.file, node: job.node, value: job.command)
         return answer.comments.compactMap { comment in
             if job.forPeople, !Self.reportsOnPeoplePages(level: comment.level, code: comment.code) { return nil }
-            if Self.onlyRepeatsAParseError(comment) { return nil }
+            if Self.onlyRepeatsAParseError(comment) || Self.shellCheckLimitCodes.contains(comment.code) { return nil }
             if job.forPeople, comment.code == 1081, Self.isProse(job.command, fromLine: comment.line) { return nil }
             let start = ShellCheck.valueOffset(job.command, lineStarts: starts, line: comment.line, column: comment.column)
             let end = ShellCheck.valueOffset(job.command, lineStarts: starts, line: comment.endLine, column: comment.endColumn)
@@ -142,6 +143,10 @@ struct ShellCheckRule: ShellCheckFindingRule {
             text.split { !($0.isLetter || $0.isNumber || $0 == "_") }.contains { closers.contains($0) }
         }
     }
+
+    /// ShellCheck saying what it could not read, not what is wrong: a `source ~/.bashrc` it cannot
+    /// follow (SC1090, SC1091). Nothing in the command needs changing.
+    static let shellCheckLimitCodes: Set<Int> = [1090, 1091]
 
     /// A blank line before a shebang (SC1128) is how a fence was laid out; the reader pastes the script.
     static let layoutOnlyCodes: Set<Int> = [1128]

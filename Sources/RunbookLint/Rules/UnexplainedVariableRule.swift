@@ -14,7 +14,8 @@ struct UnexplainedVariableRule: LintRule {
         (`NAMESPACE=monitoring`, `export POD=…`, `read`, `for POD in …`) or name it in the text \
         ("`$NAMESPACE` is the alert's `namespace` label"; a page that names what the variable stands for \
         — "the node that is not ready" for `$NODE` — has said it; so has a name that says what it holds in \
-        the page's own words, `$COREDNS_POD_NAME` on a page about CoreDNS pods, `$NS` (kubectl's short name) \
+        the page's own words, `$COREDNS_POD_NAME` on a page about CoreDNS pods (or glued, `$SNAPSHOTCLASSNAME` \
+        on one about snapshot classes), `$NS` (kubectl's short name) \
         beside a `namespace` label, and a query's output that shows `pv_name="…"` for `$PV_NAME`; a \
         credential's name, `$GITLAB_API_TOKEN`, never says where to get it). Each variable is reported once per page, \
         where it is first used. Variables every shell or tool sets (`$HOME`, `$USER`, `$KUBECONFIG`, \
@@ -63,6 +64,19 @@ struct UnexplainedVariableRule: LintRule {
 
             ```sh
             curl -H "PRIVATE-TOKEN: ↓$GITLAB_API_TOKEN_ADMIN↑" https://gitlab.example.com/api/v4/jobs
+            ```
+            """, markdown: true),
+            // Glued words the page never uses say nothing.
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # Snapshot class missing
+
+            ## Workaround
+
+            ```sh
+            kubectl get volumesnapshotclass ↓$FLEETGROUPNAME↑ -o yaml > class.yaml
             ```
             """, markdown: true),
         ],
@@ -122,6 +136,21 @@ struct UnexplainedVariableRule: LintRule {
             kubectl -n $NS get pv ${PV_NAME} -o=jsonpath='{.spec.storageClassName}'
             ```
             """, markdown: true),
+            // A name glued without underscores, of the page's words and a word that says which one.
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # Snapshot class missing
+
+            ## Workaround
+
+            Recreate the snapshot class the volumes use:
+
+            ```sh
+            kubectl get volumesnapshotclass ${SNAPSHOTCLASSNAME} -o yaml > class.yaml
+            ```
+            """, markdown: true),
         ])
 
     /// Set by the shell, the login, or the tools' own configuration.
@@ -175,6 +204,8 @@ struct UnexplainedVariableRule: LintRule {
         "port", "path", "file", "dir", "number", "num", "count", "of", "the", "a", "an", "to", "for", "in", "on",
     ]
 
+    static let functionWords: Set<String> = ["of", "the", "a", "an", "to", "for", "in", "on"]
+
     /// Words that make a name a credential: its name says what it is, never where to get it.
     static let credentialWords: Set<String> = [
         "token", "password", "passwd", "pass", "pw", "secret", "key", "apikey", "credential", "credentials", "creds", "auth",
@@ -196,7 +227,8 @@ struct UnexplainedVariableRule: LintRule {
     /// alert's `namespace` label. The reader knows what to put there. A credential (`$GITLAB_API_TOKEN`)
     /// is not explained by its name: where it comes from takes words of its own.
     static func describesItself(_ name: String, _ prose: ProseWords) -> Bool {
-        let words = name.lowercased().split(separator: "_").map(String.init)
+        var words = name.lowercased().split(separator: "_").map(String.init)
+        if words.count == 1, let parts = gluedWords(words[0], prose) { words = parts }
         let things = words.filter { !identifierWords.contains($0) }
         guard !things.isEmpty else { return false }
         if words.last != "name", words.last != "names", words.contains(where: credentialWords.contains) { return false }
@@ -205,6 +237,34 @@ struct UnexplainedVariableRule: LintRule {
             guard let spelledOut = kubernetesShortNames[word] else { return false }
             return spelledOut.allSatisfy(prose.contains) || prose.contains(spelledOut.joined())
         }
+    }
+
+    /// A name written without separators, read as the page's words it glues together before the
+    /// word that says which one: `BACKINGIMAGENAME` on a page about backing images is "backing image"
+    /// + "name", `PODNAME` "pod" + "name". Only a name that ends in such a word (`name`, `id`, `ip`,
+    /// `path`…) and whose other parts, three letters or more each, are all words of the page.
+    static func gluedWords(_ name: String, _ prose: ProseWords) -> [String]? {
+        let letters = Array(name)
+        guard letters.count <= 64, letters.allSatisfy(\.isLetter) else { return nil }
+        for ending in identifierWords.subtracting(functionWords).sorted(by: { ($0.count, $0) > ($1.count, $1) })
+            where name.hasSuffix(ending) && name.count > ending.count {
+            let head = Array(letters.dropLast(ending.count))
+            // parts[i]: the page's words that spell head[..<i], if they can.
+            var parts: [[String]?] = Array(repeating: nil, count: head.count + 1)
+            parts[0] = []
+            for end in 1...head.count {
+                for start in stride(from: end - 3, through: 0, by: -1) {
+                    guard let before = parts[start] else { continue }
+                    let word = String(head[start..<end])
+                    if prose.contains(word) {
+                        parts[end] = before + [word]
+                        break
+                    }
+                }
+            }
+            if let found = parts[head.count], !found.isEmpty { return found + [ending] }
+        }
+        return nil
     }
 
     /// What the page says in words (inline code included), and what it shows in fences that hold no

@@ -81,6 +81,10 @@ public final class MarkdownNode: Sendable {
         self.children = children
     }
 
+    /// An item of a list, a task item (`- [ ] Drain the node`, which cmark-gfm's tasklist extension
+    /// types apart) included: a checklist's items are the list's items.
+    public var isListItem: Bool { type == .item || type == .taskListItem }
+
     /// Inline content as plain text: soft breaks become spaces, code spans keep their text.
     public var plainText: String {
         switch type {

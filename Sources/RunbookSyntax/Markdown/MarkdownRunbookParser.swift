@@ -20,7 +20,7 @@ public enum MarkdownRunbookParser {
     static let sectionPhrases: [String: SectionKind] = [
         "when to use": .description, "service overview": .description, "what is this": .description,
         "common issues": .commonIssues, "known issues": .commonIssues, "emergency procedures": .emergencyProcedures,
-        "roll back": .rollback, "what to do": .steps,
+        "roll back": .rollback, "rolling back": .rollback, "back out": .rollback, "backing out": .rollback, "what to do": .steps,
     ]
 
     /// Words that make a heading a section of that kind, wherever they stand (`Diagnosis and
@@ -32,7 +32,7 @@ public enum MarkdownRunbookParser {
                   "recovering", "contain", "containment", "eradicate", "eradication", "playbook", "instructions"]),
         (.readOnlySteps, ["diagnosis", "diagnose", "diagnosing", "diagnostics", "investigation", "investigate",
                           "investigating", "verify", "verification", "verifying", "triage"]),
-        (.rollback, ["rollback", "revert"]),
+        (.rollback, ["rollback", "revert", "undo"]),
         (.escalation, ["escalation", "escalate", "escalations", "escalating"]),
         (.description, ["meaning", "overview", "summary", "description", "purpose", "about"]),
     ]
@@ -133,24 +133,40 @@ public enum MarkdownRunbookParser {
         var lines = text.splitAtNewlines()
         if lines.last == "" { lines.removeLast() }
         let session = sessionLanguages.contains(language)
+        // A fence whose `# ` lines include sentences (`# Export the certificate from its secret`) uses
+        // `#` for comments, as pages that fence commands as `console` without prompts do: there it is
+        // not root's prompt, and `# istioctl install --set profile=openshift` below such a comment is an
+        // alternative commented out, not a command.
+        let hashIsPrompt = session && !lines.contains { $0.hasPrefix("# ") && isCommentSentence($0.dropFirst(2)) }
         func prompt(_ line: String) -> Int? {
             if line.hasPrefix("$ ") || line == "$" { return min(2, line.count) }
-            if session, line.hasPrefix("# ") { return 2 }
+            if hashIsPrompt, line.hasPrefix("# ") { return 2 }
             return hostPromptWidth(line)
         }
         guard session || lines.contains(where: { prompt($0) != nil }) else { return (text, nil) }
         var commands: [String] = []
         var output: [String] = []
         var continuing = false
+        // The terminators of here-documents a typed line opened (`$ cat <<EOF > test.yaml`): the lines
+        // up to each are typed too, not printed.
+        var hereDocuments: [(word: String, tabs: Bool)] = []
         for line in lines {
-            if continuing {
+            if let open = hereDocuments.first {
+                let typed = line.hasPrefix("> ") ? String(line.dropFirst(2)) : line
+                commands.append(typed)
+                let candidate = open.tabs ? String(typed.drop { $0 == "\t" }) : typed
+                if candidate == open.word || candidate.trimmingWhitespace() == open.word { hereDocuments.removeFirst() }
+                continuing = hereDocuments.isEmpty && typed.hasSuffix("\\")
+            } else if continuing {
                 let continued = line.hasPrefix("> ") ? String(line.dropFirst(2)) : line
                 commands.append(continued)
-                continuing = continued.hasSuffix("\\")
+                hereDocuments = hereDocumentTerminators(continued)
+                continuing = hereDocuments.isEmpty && continued.hasSuffix("\\")
             } else if let width = prompt(line) {
                 let command = String(line.dropFirst(width))
                 commands.append(command)
-                continuing = command.hasSuffix("\\")
+                hereDocuments = hereDocumentTerminators(command)
+                continuing = hereDocuments.isEmpty && command.hasSuffix("\\")
             } else {
                 output.append(line)
             }
@@ -160,12 +176,70 @@ public enum MarkdownRunbookParser {
         return (commandText, outputText)
     }
 
+    /// The terminators of the here-documents a command line opens, in order: `cat <<EOF > x` → EOF,
+    /// `<<-'END'` → END (tabs before it allowed). `<<<` (a here-string) opens none, and neither does a
+    /// `<<` inside quotes.
+    static func hereDocumentTerminators(_ line: String) -> [(word: String, tabs: Bool)] {
+        guard line.containsUTF8("<<") else { return [] }
+        var found: [(String, Bool)] = []
+        let characters = Array(line)
+        var index = 0
+        var quote: Character?
+        while index < characters.count {
+            let character = characters[index]
+            if let open = quote {
+                if character == open { quote = nil }
+                index += 1
+                continue
+            }
+            if character == "'" || character == "\"" { quote = character; index += 1; continue }
+            if character == "#", index == 0 || characters[index - 1] == " " { break }
+            guard character == "<", index + 1 < characters.count, characters[index + 1] == "<" else { index += 1; continue }
+            index += 2
+            if index < characters.count, characters[index] == "<" { index += 1; continue }
+            var tabs = false
+            if index < characters.count, characters[index] == "-" { tabs = true; index += 1 }
+            while index < characters.count, characters[index] == " " { index += 1 }
+            var word = ""
+            while index < characters.count, !" ;|&<>()".contains(characters[index]) {
+                if characters[index] != "'", characters[index] != "\"", characters[index] != "\\" { word.append(characters[index]) }
+                index += 1
+            }
+            if !word.isEmpty, word.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) { found.append((word, tabs)) }
+            // A line opens one or two; thousands would only make each terminator line costly.
+            if found.count == 8 { break }
+        }
+        return found
+    }
+
+    /// `# Optionally, set the other flags (e.g. nodown)` in a session fence: a comment written as a
+    /// sentence, not root's prompt before a command — commands are not a capitalised word followed by
+    /// more words.
+    static func isCommentSentence(_ text: Substring) -> Bool {
+        let words = text.split(separator: " ")
+        guard words.count >= 3, let first = words.first, let second = words.dropFirst().first,
+              second.first?.isLetter == true else { return false }
+        let word = first.prefix { $0.isLetter }
+        let rest = first.dropFirst(word.count)
+        guard word.count >= 2, word.first?.isUppercase == true, word.dropFirst().allSatisfy(\.isLowercase),
+              rest.allSatisfy({ ",.:;".contains($0) }) else { return false }
+        return true
+    }
+
     /// A prompt that names the shell, user or host, as a terminal shows it: `sh-5.1# ` (a debug
     /// shell on a node), `bash-4.4$ `, `[root@node-1 ~]# `, `core@node:~$ `. No shell line starts so.
     static let hostPrompt = try? NSRegularExpression(
         pattern: #"^(?:(?:ba|z|k|da)?sh-\d+(?:\.\d+)*|\[[^\]\s][^\]\n]{0,60}\]|[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+(?::[^\s$#]*)?)[#$] "#)
 
     /// The width of a `hostPrompt` at the start of the line, if it has one.
+    /// Whether the first line with text is a prompted one: `$ cmd`, `sh-5.1# cmd`, `[root@node ~]# cmd`.
+    static func opensWithPrompt(_ text: String) -> Bool {
+        guard let first = text.split(separator: "\n", omittingEmptySubsequences: true)
+            .first(where: { !$0.allSatisfy { $0 == " " || $0 == "\t" || $0 == "\r" } }) else { return false }
+        let line = String(first)
+        return (line.hasPrefix("$ ") && line.count > 2) || hostPromptWidth(line) != nil
+    }
+
     static func hostPromptWidth(_ line: String) -> Int? {
         // The prompt ends in `$ ` or `# `: a line without either is no match, and skips the regex
         // (run on every command line of every shell fence, it was a tenth of the Markdown front end).
@@ -263,6 +337,9 @@ private struct Builder {
     let file: SourceFile
     var bag: DiagnosticBag
     var frontMatterEnd = 0
+    /// `---` lines at the top that are rules drawn around Markdown, not a front matter's fences:
+    /// blanked, so that cmark reads no setext heading or rule from them.
+    var ruledLines: [Int] = []
 
     /// Ids derived from headings and list items, made unique (`click-next`, `click-next-2`): only ids an
     /// author wrote can be reported as duplicates.
@@ -289,6 +366,15 @@ private struct Builder {
     init(file: SourceFile) {
         self.file = file
         self.bag = DiagnosticBag(file: file)
+    }
+
+    /// The same for procedures derived from sections (two alerts' sections may share a name).
+    var derivedProcedureIDs: [String: Int] = [:]
+
+    mutating func uniqueProcedureID(_ base: String) -> String {
+        let count = (derivedProcedureIDs[base] ?? 0) + 1
+        derivedProcedureIDs[base] = count
+        return count == 1 ? base : "\(base)-\(count)"
     }
 
     mutating func uniqueID(_ base: String) -> String {
@@ -323,6 +409,10 @@ private struct Builder {
         // Front matter is blanked (offsets kept) so cmark sees only the Markdown.
         var masked = file.bytes
         for index in 0..<frontMatterEnd where masked[index] != 0x0A && masked[index] != 0x0D { masked[index] = 0x20 }
+        for line in ruledLines {
+            let range = file.lineRange(line)
+            for index in range.start..<range.end where masked[index] != 0x0A && masked[index] != 0x0D { masked[index] = 0x20 }
+        }
         let document = MarkdownDocument.parse(bytes: masked)
         outputFences = Self.fencesIntroducedAsOutput(document)
         if metadata.isEmpty, frontSteps.isEmpty, frontProcedures.isEmpty, !document.children.contains(where: { $0.type != .htmlBlock }) {
@@ -417,7 +507,11 @@ private struct Builder {
             case .commonIssues, .emergencyProcedures:
                 procedures.append(contentsOf: proceduresFrom(section.blocks, emergency: kind == .emergencyProcedures))
             case .documentation:
-                documentation.append(documentationSection(section.heading, end: sectionEnd))
+                if let procedure = sectionProcedure(section.heading, blocks: section.blocks, end: sectionEnd, escalation: &escalation) {
+                    procedures.append(procedure)
+                } else {
+                    documentation.append(documentationSection(section.heading, end: sectionEnd))
+                }
             }
         }
 
@@ -451,6 +545,12 @@ private struct Builder {
             if text == "---" || text == "..." { closing = line; break }
         }
         guard let closing else {
+            // A rule drawn above the page's bold labels (`---`, then `**Severity:** P1`) opens nothing.
+            if let next = (2...max(2, file.lineCount)).first(where: { $0 <= file.lineCount && !file.lineText($0).trimmingWhitespace().isEmpty }),
+               next <= file.lineCount, Self.opensWithBold(file.lineText(next)) {
+                ruledLines = [1]
+                return nil
+            }
             bag.report(.yamlSyntax, "front matter opened here is never closed", at: file.lineRange(1),
                        help: "end the front matter with a line holding only `---`")
             return nil
@@ -461,6 +561,13 @@ private struct Builder {
         // A site generator's page template (Hugo's archetypes, Jekyll, Jinja, cookiecutter) is YAML
         // only once `{{ … }}` / `{% … %}` are filled: what it will say is not known, so it is no error.
         if diagnostics.contains(where: { $0.severity == .error && breaksAtTemplateTag($0) }) { return nil }
+        // `---` lines drawn around bold labels (`**Severity:** P1`, `**Owner:** team`) are rules that
+        // frame Markdown, not YAML that breaks: the labels are read as the introduction's.
+        if let error = diagnostics.first(where: { $0.severity == .error }), breaksAtBoldText(error) {
+            ruledLines = [1, closing]
+            frontMatterEnd = 0
+            return nil
+        }
         bag.append(contentsOf: diagnostics)
         guard let root = parsed else { return nil }
         if root.scalarKind == .null { return nil }
@@ -491,6 +598,23 @@ private struct Builder {
         guard let range = diagnostic.range else { return false }
         let line = file.lineIndex(of: range.start) + 1
         return [line - 1, line].contains { $0 >= 1 && $0 <= file.lineCount && Self.holdsTemplateTags(file.lineText($0)) }
+    }
+
+    /// Whether a YAML error is on a line (or below one) that opens with bold text, `**Owner:**` or
+    /// `__Owner__:`: YAML cannot start a key so (`*` opens an alias), Markdown labels do.
+    func breaksAtBoldText(_ diagnostic: Diagnostic) -> Bool {
+        guard let range = diagnostic.range else { return false }
+        let line = file.lineIndex(of: range.start) + 1
+        return [line - 1, line].contains { $0 >= 2 && $0 <= file.lineCount && Self.opensWithBold(file.lineText($0)) }
+    }
+
+    /// `**Severity:** P1`, `- **Owner**: team`: a line that opens with bold text (after a list marker).
+    static func opensWithBold(_ line: String) -> Bool {
+        var text = Substring(line.trimmingWhitespace())
+        if text.hasPrefix("- ") || text.hasPrefix("+ ") { text = text.dropFirst(2).drop { $0 == " " } }
+        guard text.hasPrefix("**") || text.hasPrefix("__") else { return false }
+        let inner = text.dropFirst(2)
+        return inner.first.map { $0.isLetter || $0.isNumber } ?? false
     }
 
     /// `{{ … }}` or `{% … %}` of a template language, not rbc's `${{ … }}`.
@@ -538,11 +662,11 @@ private struct Builder {
 
     // MARK: - Steps
 
-    /// Steps of a section: one per H3; without H3s one per top-level numbered item; without those,
-    /// one per shell fence.
+    /// Steps of a section: one per H3 (H4 in a `###` section of a procedure); without those one per
+    /// top-level numbered item; without those, one per shell fence.
     mutating func stepsFrom(_ blocks: [MarkdownNode], section: MarkdownNode, readOnly: Bool,
-                            escalation: inout [YAMLNode]) -> [StepSyntax] {
-        if let firstHeading = blocks.firstIndex(where: { $0.type == .heading && $0.headingLevel == 3 }) {
+                            escalation: inout [YAMLNode], level: Int = 3) -> [StepSyntax] {
+        if let firstHeading = blocks.firstIndex(where: { $0.type == .heading && $0.headingLevel == level }) {
             // What comes before the first `###` (a numbered list, fences) is steps too.
             var steps = firstHeading > 0
                 ? stepsWithoutHeadings(Array(blocks[..<firstHeading]), section: section, readOnly: readOnly, proseIsStep: false)
@@ -559,7 +683,7 @@ private struct Builder {
                 }
             }
             for block in blocks {
-                if block.type == .heading, block.headingLevel == 3 {
+                if block.type == .heading, block.headingLevel == level {
                     flush(&self)
                     current = (block, [])
                 } else {
@@ -622,7 +746,7 @@ private struct Builder {
     }
 
     mutating func listSteps(_ list: MarkdownNode, readOnly: Bool) -> [StepSyntax] {
-        list.children.filter { $0.type == .item }.flatMap { item in
+        list.children.filter(\.isListItem).flatMap { item in
             let first = item.children.first { $0.type == .paragraph }
             let name = first.map { MarkdownRunbookParser.strippedNumbering(firstSentence(firstLine($0))) } ?? "step"
             // The item's first line names the step; the lines after it may hold labels.
@@ -713,8 +837,8 @@ private struct Builder {
                     rollbackFields.append(contentsOf: attributes.filter { ["timeout", "timeoutMs", "description"].contains($0.key) })
                     rollback = RollbackSyntax(fields: MappingSyntax(fields: rollbackFields, range: content.range), keyRange: keyRange)
                     awaitingRollbackFence = nil
-                    // A command written as the undo of a step is a declaration for rbc.
-                    declaresExecution = true
+                    // A rollback is no declaration for rbc: pages for people write one under each
+                    // step they can undo (the seeds' "include a rollback for each step").
                 } else if command == nil {
                     let language = MarkdownRunbookParser.fenceLanguage(block.fenceInfo)
                     if let split = MarkdownRunbookParser.sessionSplit(block.literal ?? "", language: language) {
@@ -754,7 +878,6 @@ private struct Builder {
                         awaitingRollbackFence = label.keyRange
                     } else {
                         let kind = label.isCode ? "execute_command" : "manual"
-                        if label.isCode { declaresExecution = true }
                         let key = label.isCode ? "command" : "instructions"
                         rollback = RollbackSyntax(fields: MappingSyntax(fields: [
                             field("action", label.keyRange, scalar(kind, label.keyRange, .implied)),
@@ -890,13 +1013,81 @@ private struct Builder {
         }
     }
 
+    /// A section named for what it is about (`## KubeletDown`, `## Disk almost full`) whose `###`
+    /// sections hold steps by their words (`### Diagnosis`, `### Mitigation`): one page of per-alert
+    /// sections, each a procedure. Its steps are those sections' (H4 headings, numbered items or
+    /// fences), read-only under diagnosis words; the prose above them and its description-like
+    /// sections are its description; its other sections are kept as documentation. Nil when no `###`
+    /// holds steps: the section is documentation, as before.
+    mutating func sectionProcedure(_ heading: MarkdownNode, blocks: [MarkdownNode], end: Int,
+                                   escalation: inout [YAMLNode]) -> ProcedureSyntax? {
+        var groups: [(heading: MarkdownNode, blocks: [MarkdownNode])] = []
+        var before: [MarkdownNode] = []
+        for block in blocks {
+            if block.type == .heading, block.headingLevel == 3 {
+                groups.append((block, []))
+            } else if !groups.isEmpty {
+                groups[groups.count - 1].blocks.append(block)
+            } else {
+                before.append(block)
+            }
+        }
+        let kinds = groups.map { MarkdownRunbookParser.sectionKind($0.heading.plainText) }
+        // Steps are what the section is for, not one tool among many it describes (`### gdb` and
+        // `### Troubleshooting tools` under `## What slows Redis down`): at least half of its
+        // sections that do not describe it hold steps.
+        let stepSections = kinds.filter { $0 == .steps || $0 == .readOnlySteps }.count
+        guard stepSections > 0, stepSections * 2 >= kinds.filter({ $0 != .description }).count else { return nil }
+        let name = MarkdownRunbookParser.strippedNumbering(heading.plainText)
+        let range = headingTextRange(heading)
+        var fields = [field("id", range, scalar(uniqueProcedureID(MarkdownRunbookParser.slug(name)), range, .implied, text: true)),
+                      field("name", range, scalar(name, range, .heading, text: true))]
+        var description: [String] = []
+        func describe(_ blocks: [MarkdownNode], section: MarkdownNode, builder: inout Builder) {
+            for block in blocks where block.type == .paragraph {
+                let found = builder.labels(in: block)
+                // `**Severity**: warning` under an alert's heading is the alert's: said in its description.
+                description.append(contentsOf: found.labels.map { $0.key.replacingOccurrences(of: "_", with: " ").capitalized + ": " + $0.value })
+                if !found.prose.isEmpty { description.append(found.prose) }
+            }
+            builder.keep(blocks.filter { $0.type != .paragraph }, section: section)
+        }
+        describe(before, section: heading, builder: &self)
+        var steps: [StepSyntax] = []
+        for (index, group) in groups.enumerated() {
+            let groupEnd = index + 1 < groups.count ? groups[index + 1].heading.range(in: file).start : end
+            switch kinds[index] {
+            case .steps, .readOnlySteps:
+                steps.append(contentsOf: stepsFrom(group.blocks, section: group.heading, readOnly: kinds[index] == .readOnlySteps,
+                                                   escalation: &escalation, level: 4))
+            case .description:
+                describe(group.blocks, section: group.heading, builder: &self)
+            case .documentation where MarkdownRunbookParser.normalizedHeading(group.heading.plainText) == "symptoms":
+                let text = group.blocks.filter { $0.type != .htmlBlock }.map { file.slice($0.range(in: file)) }.joined(separator: "\n\n")
+                if !text.isBlank {
+                    let symptomsRange = headingTextRange(group.heading)
+                    fields.append(field("symptoms", symptomsRange, scalar(text, symptomsRange, .paragraph, text: true)))
+                }
+            case .escalation:
+                escalation.append(contentsOf: escalationEntries(group.blocks))
+            case .rollback, .commonIssues, .emergencyProcedures, .documentation:
+                // A procedure has no rollback of its own: the section is kept for the reader.
+                leftovers.append(documentationSection(group.heading, end: groupEnd))
+            }
+        }
+        if !description.isEmpty {
+            fields.append(field("description", range, scalar(description.joined(separator: "\n\n"), range, .paragraph, text: true)))
+        }
+        return ProcedureSyntax(fields: MappingSyntax(fields: fields, range: range), steps: steps, range: range)
+    }
+
     // MARK: - Pieces
 
     func escalationEntries(_ blocks: [MarkdownNode]) -> [YAMLNode] {
         var entries: [YAMLNode] = []
         for block in blocks {
             if block.type == .list {
-                for item in block.children where item.type == .item {
+                for item in block.children where item.isListItem {
                     entries.append(scalar(item.plainText, item.range(in: file), .listItem, text: true))
                 }
             } else if block.type == .paragraph {
@@ -954,8 +1145,24 @@ private struct Builder {
                 ? file.slice(SourceRange(start: block.range(in: file).start, end: file.lineRange(sourceLine).end))
                 : file.lineText(sourceLine)
             let text = raw.trimmingWhitespace()
-            if let label = label(line) {
-                labels.append(label)
+            let segments = labelSegments(line)
+            if segments.count > 1 || segments.first.map({ label($0) != nil }) == true {
+                // A line of labels (`**Severity:** P1 **Audience:** SRE`): each label's value ends
+                // where the next bold label starts; a label rbc does not know is prose, never part
+                // of the value before it.
+                for (index, segment) in segments.enumerated() {
+                    let next = index + 1 < segments.count ? segments[index + 1][0].range(in: file).start : nil
+                    if let label = label(segment, end: next) {
+                        labels.append(label)
+                    } else {
+                        let start = segment[0].range(in: file).start
+                        let end = next ?? file.lineRange(sourceLine).end
+                        prose.append(file.slice(SourceRange(start: start, end: max(start, end))).trimmingWhitespace())
+                    }
+                }
+            } else if Self.isLabelShaped(line, at: 0) {
+                // `**Audience:** SRE` under `**Severity:** P2` is a label of its own, not more of the severity.
+                prose.append(text)
             } else if let last = labels.popLast() {
                 labels.append(Label(key: last.key, keyRange: last.keyRange, value: last.value + " " + text,
                                     valueRange: last.valueRange, isCode: false))
@@ -972,8 +1179,41 @@ private struct Builder {
         return found.labels.count == 1 && found.prose.isEmpty ? found.labels[0] : nil
     }
 
-    /// One line of inline nodes as a label, when it opens with a bold name and a colon.
-    func label(_ line: [MarkdownNode]) -> Label? {
+    /// A line cut before each bold label in it (`**Severity:** P1 **Audience:** SRE` → two), when it
+    /// opens with one; otherwise the line whole.
+    func labelSegments(_ line: [MarkdownNode]) -> [[MarkdownNode]] {
+        guard Self.isLabelShaped(line, at: 0) else { return [line] }
+        var segments: [[MarkdownNode]] = []
+        for (index, node) in line.enumerated() {
+            // A label further on starts after a blank (`P1 **Audience:**`, `` `5m` **Retries**: ``).
+            let start = node.range(in: file).start
+            let startsLabel = index == 0 || (Self.isLabelShaped(line, at: index)
+                && start > 0 && (file.bytes[start - 1] == 0x20 || file.bytes[start - 1] == 0x09))
+            if startsLabel { segments.append([node]) } else { segments[segments.count - 1].append(node) }
+        }
+        return segments
+    }
+
+    /// Bold text that names a field and ends in a colon (`**Owner:**`, `**Review every**:`): a few
+    /// words, nothing else. Bold emphasis inside a sentence is not one.
+    static func isLabelShaped(_ line: [MarkdownNode], at index: Int) -> Bool {
+        guard index < line.count, line[index].type == .strong else { return false }
+        var name = line[index].plainText.trimmingWhitespace()
+        if name.hasSuffix(":") {
+            name.removeLast()
+        } else if index + 1 < line.count, line[index + 1].type == .text, line[index + 1].literal?.hasPrefix(":") == true {
+            // `**Owner**: team`
+        } else {
+            return false
+        }
+        let words = name.split(separator: " ")
+        return !words.isEmpty && words.count <= 4 && name.count <= 40
+            && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == " " || $0 == "-" || $0 == "_" || $0 == "/" }
+    }
+
+    /// One line of inline nodes as a label, when it opens with a bold name and a colon; its value
+    /// runs to `end` (the line's end, or the next label on the line).
+    func label(_ line: [MarkdownNode], end: Int? = nil) -> Label? {
         guard let strong = line.first, strong.type == .strong else { return nil }
         var name = strong.plainText.trimmingWhitespace()
         let rest = line.dropFirst()
@@ -993,11 +1233,13 @@ private struct Builder {
         // cmark gives inline nodes positions: the key is the bold span, the value starts after `:` and spaces.
         let keyRange = strong.range(in: file)
         let bytes = file.bytes
-        let lineEnd = file.lineRange(strong.startLine).end
+        let lineEnd = min(end ?? Int.max, file.lineRange(strong.startLine).end)
         var index = keyRange.end
         while index < lineEnd, bytes[index] == UInt8(ascii: ":") || bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
         if isCode { while index < lineEnd, bytes[index] == UInt8(ascii: "`") { index += 1 } }
-        let valueEnd = isCode ? min(index + value.utf8.count, lineEnd) : max(index, lineEnd)
+        var valueEnd = isCode ? min(index + value.utf8.count, lineEnd) : max(index, lineEnd)
+        // A value cut before the next label on its line ends at its last word.
+        while end != nil, !isCode, valueEnd > index, bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09 { valueEnd -= 1 }
         if !isCode {
             value = file.slice(SourceRange(start: index, end: valueEnd)).trimmingWhitespace()
         }
@@ -1006,7 +1248,11 @@ private struct Builder {
 
     func isShellFence(_ block: MarkdownNode) -> Bool {
         guard block.type == .codeBlock, let info = block.fenceInfo else { return false }
-        return MarkdownRunbookParser.shellLanguages.contains(MarkdownRunbookParser.fenceLanguage(info))
+        let language = MarkdownRunbookParser.fenceLanguage(info)
+        // A fence that names no language but opens with a shell prompt (`$ redis-cli llen queue`)
+        // is a terminal transcript, read as a `bash` fence: prompted lines typed, the rest output.
+        if language.isEmpty { return MarkdownRunbookParser.opensWithPrompt(block.literal ?? "") }
+        return MarkdownRunbookParser.shellLanguages.contains(language)
     }
 
     func isEmbeddedYAML(_ info: String) -> Bool {
