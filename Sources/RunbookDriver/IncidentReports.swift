@@ -25,7 +25,8 @@ public enum IncidentReports {
         var runs: [String: RunState] = [:]
         for link in incident.runs {
             let candidates = [link.journal.map { $0.hasPrefix("/") ? $0 : base + "/" + $0 }, runsDirectory + "/\(link.run).jsonl"].compactMap { $0 }
-            if let state = candidates.lazy.compactMap({ try? RunState(path: $0) }).first { runs[link.run] = state }
+            // Checked with the user's key: a journal that is not authenticated is marked in the draft.
+            if let state = candidates.lazy.compactMap({ try? RunState.checked(path: $0) }).first { runs[link.run] = state }
         }
         return IncidentReview.markdown(incident, runs: runs, policy: settings.policy, now: now)
     }

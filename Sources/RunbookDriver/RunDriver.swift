@@ -104,6 +104,7 @@ public enum RunDriver {
         } catch {
             // Nothing ran: without room for the journal, a run does not start.
             terminal.err("rbc: error: \(error); nothing ran\n")
+            if case JournalError.unsafe = error { return 2 }
             return error is JournalError ? 4 : 2
         }
         let path = journal.path
@@ -147,13 +148,15 @@ public enum RunDriver {
         var rows: [[String: String]] = []
         for path in RunState.list(in: directory) {
             do {
-                let state = try RunState(path: path)
+                let state = try RunState.checked(path: path)
                 // A killed run's journal ends at its last event: it ran at least that long, how much longer is unknown.
                 let duration = DurationParser.format(milliseconds: max(state.durationMs, 1))
                 rows.append(["run": state.runID, "runbook": state.ir.runbook.name, "status": state.status.rawValue, "started": state.started,
-                             "duration": state.finished == nil ? "≥" + duration : duration, "path": path])
+                             "duration": state.finished == nil ? "≥" + duration : duration, "path": path,
+                             "journal": state.authenticationProblem.map { "not authenticated: \($0)" } ?? "authenticated"])
             } catch {
-                rows.append(["run": (path as NSString).lastPathComponent, "runbook": "?", "status": "unreadable: \(error)", "started": "", "duration": "", "path": path])
+                rows.append(["run": (path as NSString).lastPathComponent, "runbook": "?", "status": "unreadable: \(error)", "started": "", "duration": "", "path": path,
+                             "journal": "unreadable"])
             }
         }
         if json {
@@ -163,14 +166,25 @@ public enum RunDriver {
         }
         if rows.isEmpty { terminal.err("no runs in \(directory)\n") }
         for row in rows {
-            terminal.out(TerminalText.visible("\(row["run"] ?? "")  \((row["status"] ?? "").padding(toLength: 23, withPad: " ", startingAt: 0))  \((row["duration"] ?? "").padding(toLength: 9, withPad: " ", startingAt: 0))  \(row["runbook"] ?? "")") + "\n")
+            // What a journal that is not authenticated says may not be what happened: marked on its row.
+            let mark = row["journal"]?.hasPrefix("not authenticated") == true ? "  [journal not authenticated]" : ""
+            terminal.out(TerminalText.visible("\(row["run"] ?? "")  \((row["status"] ?? "").padding(toLength: 23, withPad: " ", startingAt: 0))  \((row["duration"] ?? "").padding(toLength: 9, withPad: " ", startingAt: 0))  \(row["runbook"] ?? "")\(mark)") + "\n")
+        }
+        if rows.contains(where: { $0["journal"]?.hasPrefix("not authenticated") == true }) {
+            terminal.err("rbc: a journal marked [journal not authenticated] was not written as it stands by your rbc (edited, or by another user, machine or an older rbc); `rbc show RUN` says why\n")
         }
     }
 
     /// `rbc show`: a run's journal, every event in order.
     public static func show(run: String, terminal: any RunTerminal) throws(RunSession.Refusal) {
         let state = try Self.state(of: run)
-        var out = "run \(state.runID): \(state.ir.runbook.name) — \(state.status)\n"
+        var out = ""
+        if let problem = state.authenticationProblem {
+            // Read, never refused: this is how a journal is read before `--trust-journal`.
+            out += "NOT AUTHENTICATED: \(problem).\nWhat follows is what the file says, not necessarily what rbc did; `rbc rollback` and `rbc resume` refuse it without --trust-journal.\n\n"
+            terminal.err("rbc: warning: the journal \(SourceLoader.shown(state.path)) is not authenticated: \(problem)\n")
+        }
+        out += "run \(state.runID): \(state.ir.runbook.name) — \(state.status)\n"
         out += "runbook \(state.runbookPath)\(state.commit.map { " at \($0.prefix(10))" } ?? ""), started \(state.started)\n\n"
         for entry in Timeline.document(state, changesSomething: StepClassification.isChange).entries {
             out += "\(entry.time == "—" ? "—" : String(entry.time.dropFirst(11).prefix(8)))  \(entry.detail)\n"
@@ -182,6 +196,9 @@ public enum RunDriver {
     /// `rbc timeline`: the post-incident review's draft, Markdown or JSON.
     public static func timeline(run: String, json: Bool, terminal: any RunTerminal) throws(RunSession.Refusal) {
         let state = try Self.state(of: run)
+        if let problem = state.authenticationProblem {
+            terminal.err("rbc: warning: the journal \(SourceLoader.shown(state.path)) is not authenticated: \(problem); the review says what the file says\n")
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -195,16 +212,16 @@ public enum RunDriver {
     /// `rbc rollback`: undo what a past run completed, newest first; 0 when everything is undone, 3 when not.
     public static func rollback(run: String, paramArguments: [String], yes: Bool, trustJournal: Bool = false, lockWaitMs: Int, rbcVersion: String,
                                 terminal: any RunTerminal) throws(RunSession.Refusal) -> Int32 {
-        let (state, key) = try authenticatedState(of: run, trustJournal: trustJournal, terminal: terminal)
+        let (state, key, past) = try authenticatedState(of: run, trustJournal: trustJournal, terminal: terminal)
         let pending = state.pendingUndos + state.pendingRunbookRollbacks.map(\.id)
         guard !pending.isEmpty else {
-            return try endProcessesLeftRunning(state, key: key, paramArguments: paramArguments, yes: yes, rbcVersion: rbcVersion, terminal: terminal)
+            return try endProcessesLeftRunning(state, past: past, key: key, paramArguments: paramArguments, yes: yes, rbcVersion: rbcVersion, terminal: terminal)
         }
         if !yes, let declined = confirm("Roll back \((state.pendingUndos.reversed() + state.pendingRunbookRollbacks.map(\.id)).joined(separator: ", ")) of run \(state.runID)?",
                                         refused: "not rolled back", terminal: terminal) {
             return declined
         }
-        let journal = try reopenJournal(state, key: key)
+        let journal = try reopenJournal(state, past: past, key: key)
         var rollbackSettings = try settings(for: state, paramArguments: paramArguments, yes: true, rbcVersion: rbcVersion)
         rollbackSettings.lockWaitMs = lockWaitMs
         let changed = state.pendingUndos.compactMap { state.configChanges[$0]?.path }
@@ -225,10 +242,10 @@ public enum RunDriver {
 
     /// `rbc rollback` of a run with nothing to undo: what the killed run left running (its step's
     /// process group, processes that escaped it) is still ended, as a rollback would; 0.
-    static func endProcessesLeftRunning(_ state: RunState, key: JournalKey?, paramArguments: [String], yes: Bool, rbcVersion: String,
+    static func endProcessesLeftRunning(_ state: RunState, past: PastJournal, key: JournalKey?, paramArguments: [String], yes: Bool, rbcVersion: String,
                                         terminal: any RunTerminal) throws(RunSession.Refusal) -> Int32 {
-        // The journal's lock first: a run that is still going owns its processes.
-        let journal = try reopenJournal(state, key: key)
+        // The journal's lock is held (taken before it was read): a run that is still going owns its processes.
+        let journal = try reopenJournal(state, past: past, key: key)
         guard Executor.leftProcessesRunning(state) else {
             terminal.err("rbc: run \(state.runID) has nothing to roll back\n")
             return 0
@@ -247,7 +264,7 @@ public enum RunDriver {
     /// `rbc resume`: continue a past run from its first step that did not complete; the run's exit code.
     public static func resume(run: String, paramArguments: [String], yes: Bool, approvedSteps: Set<String>, trustJournal: Bool = false, lockWaitMs: Int,
                               rbcVersion: String, terminal: any RunTerminal) throws(RunSession.Refusal) -> Int32 {
-        let (state, key) = try authenticatedState(of: run, trustJournal: trustJournal, terminal: terminal)
+        let (state, key, past) = try authenticatedState(of: run, trustJournal: trustJournal, terminal: terminal)
         guard state.finished == nil || state.status == .interrupted else {
             terminal.err("rbc: run \(state.runID) ended (\(state.status)); nothing to resume\n")
             return 2
@@ -259,7 +276,7 @@ public enum RunDriver {
         if !yes, let declined = confirm("Resume run \(state.runID) at step \(state.ir.steps[index].id)?", refused: "not resumed", terminal: terminal) {
             return declined
         }
-        let journal = try reopenJournal(state, key: key)
+        let journal = try reopenJournal(state, past: past, key: key)
         var runSettings = try settings(for: state, paramArguments: paramArguments, yes: yes, rbcVersion: rbcVersion)
         runSettings.approvedSteps = approvedSteps
         runSettings.lockWaitMs = lockWaitMs
@@ -274,10 +291,11 @@ public enum RunDriver {
         return outcome.exitCode
     }
 
-    /// A past run by id, unique prefix, `last` or journal path, replayed from its journal.
+    /// A past run by id, unique prefix, `last` or journal path, replayed from its journal and checked
+    /// with this user's key (marked, not refused: reading acts on nothing).
     static func state(of run: String) throws(RunSession.Refusal) -> RunState {
         let path = try RunSession.findRun(run)
-        do { return try RunState(path: path) } catch { throw .message("\(error)", 2) }
+        do { return try RunState.checked(path: path) } catch { throw .message("\(error)", 2) }
     }
 
     /// Asks on the terminal: nil when approved, else the exit code (1 declined, 2 no terminal to ask on).
@@ -293,13 +311,19 @@ public enum RunDriver {
     /// A past run by id, unique prefix, `last` or journal path, for rollback or resume: they act on
     /// what its journal says (commands, URLs, parameters, paths, values to write back), so the journal
     /// must be the one this user's rbc wrote, unchanged — its lines authenticated by the user's key —
-    /// unless `--trust-journal` accepts it as written (exit 7 otherwise, nothing done).
-    static func authenticatedState(of run: String, trustJournal: Bool, terminal: any RunTerminal) throws(RunSession.Refusal) -> (RunState, JournalKey?) {
+    /// unless `--trust-journal` accepts it as written (exit 7 otherwise, nothing done). The journal is
+    /// locked before it is read and stays locked: no other rbc acts on it between the check (and the
+    /// question to the person) and what follows, and what is checked is the file appended to.
+    static func authenticatedState(of run: String, trustJournal: Bool, terminal: any RunTerminal) throws(RunSession.Refusal)
+        -> (RunState, JournalKey?, PastJournal) {
         let path = try RunSession.findRun(run)
-        let key: Result<JournalKey, JournalKey.Problem>
-        do { key = .success(try JournalKey.load(create: false)) } catch { key = .failure(error) }
+        let key = JournalKey.forChecking()
+        let past: PastJournal
         let state: RunState
-        do { state = try RunState(path: path, authenticatingWith: key) } catch { throw .message("\(error)", 2) }
+        do {
+            past = try Journal.openPast(path)
+            state = try RunState(past, authenticatingWith: key)
+        } catch { throw .message("\(error)", 2) }
         if case .notAuthenticated(let why) = state.authenticity {
             let problem = "the journal \(SourceLoader.shown(path)) is not authenticated: \(why)"
             guard trustJournal else {
@@ -308,15 +332,15 @@ public enum RunDriver {
             }
             terminal.err("rbc: warning: \(problem); acting on it as written (--trust-journal)\n")
         }
-        return (state, try? key.get())
+        return (state, try? key.get(), past)
     }
 
     /// A past run's journal, opened to append after its last complete event; what is appended is
     /// authenticated when the journal was.
-    static func reopenJournal(_ state: RunState, key: JournalKey?) throws(RunSession.Refusal) -> Journal {
+    static func reopenJournal(_ state: RunState, past: PastJournal, key: JournalKey?) throws(RunSession.Refusal) -> Journal {
         var lastMAC: String?
         if case .authentic(let mac) = state.authenticity { lastMAC = mac }
-        do { return try Journal.reopen(state.path, continuingAfter: state.events.last?.seq ?? 0, key: key, lastMAC: lastMAC) } catch { throw .message("\(error)", 2) }
+        do { return try Journal.reopen(past, continuingAfter: state.events.last?.seq ?? 0, key: key, lastMAC: lastMAC) } catch { throw .message("\(error)", 2) }
     }
 
     /// Settings to continue or undo a past run: its journal's parameters, secrets given again. The

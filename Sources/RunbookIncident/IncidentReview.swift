@@ -159,7 +159,8 @@ public enum IncidentReview {
         return render(Draft(
             title: state.ir.runbook.name, date: started, severity: document.severity,
             duration: DurationParser.format(milliseconds: max(state.durationMs, 0)),
-            context: "Run \(state.runID) of \(state.runbookPath)\(state.commit.map { " @ \($0.prefix(10))" } ?? ""), ended **\(state.status)**. No incident: `rbc run FILE --incident ID` attaches a run, and `rbc incident review ID` drafts the incident's review from its record and runs.",
+            context: (state.authenticationProblem.map { "**The run's journal is not authenticated** (\($0)): what follows is what the file says, not necessarily what rbc did. " } ?? "")
+                + "Run \(state.runID) of \(state.runbookPath)\(state.commit.map { " @ \($0.prefix(10))" } ?? ""), ended **\(state.status)**. No incident: `rbc run FILE --incident ID` attaches a run, and `rbc incident review ID` drafts the incident's review from its record and runs.",
             summary: "Runbook `\(state.ir.runbook.name)` ran as \(state.runID) and ended **\(state.status)**: \(document.stepsRun.count) step\(document.stepsRun.count == 1 ? "" : "s") completed"
                 + (undone > 0 ? ", \(undone) rolled back" : "") + (failed > 0 ? ", \(failed) rollback\(failed == 1 ? "" : "s") failed" : "") + ".",
             measures: [
@@ -207,7 +208,7 @@ public enum IncidentReview {
         if draft.runs.isEmpty { out += "No runbook was run with `--incident`.\n" }
         var failed: [(RunLink, [String])] = []
         for (link, state) in draft.runs {
-            out += "- `\(link.runbook)` (\(link.runbookPath)\(link.commit.map { " @ \($0.prefix(10))" } ?? ""), IR \(link.contentHash.map { String($0.prefix(19)) } ?? "?")), run \(link.run): **\((state?.status ?? link.status)?.rawValue ?? "unknown")**\n"
+            out += "- `\(link.runbook)` (\(link.runbookPath)\(link.commit.map { " @ \($0.prefix(10))" } ?? ""), IR \(link.contentHash.map { String($0.prefix(19)) } ?? "?")), run \(link.run): **\((state?.status ?? link.status)?.rawValue ?? "unknown")**\(state?.authenticationProblem.map { " — **journal not authenticated** (\($0)): what it says is only what the file says" } ?? "")\n"
             if let state, !failedRollbacks(state).isEmpty { failed.append((link, failedRollbacks(state))) }
         }
         out += "\n## Failed rollbacks\n"

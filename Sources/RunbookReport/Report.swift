@@ -211,6 +211,9 @@ public struct Report: Codable, Sendable {
         public var user: String?
         public var commit: String?
         public var dryRun: Bool
+        /// Why the run's journal is not authenticated by this user's key (nil: it is): what the run
+        /// says of itself is then only what the file says, and the report marks it.
+        public var authenticationProblem: String?
     }
 }
 

@@ -149,11 +149,11 @@ public enum ReportCollector {
     /// Every journal in the directory, newest first, each with the absolute path of the runbook it ran.
     static func readRuns(in directory: String) -> [(Report.Run, key: String?)] {
         RunState.list(in: directory).compactMap { path -> (Report.Run, key: String?)? in
-            guard let state = try? RunState(path: path) else { return nil }
+            guard let state = try? RunState.checked(path: path) else { return nil }
             let run = Report.Run(run: state.runID, runbook: state.runbookPath, runbookName: state.ir.runbook.name,
                                  status: state.status, started: state.started,
                                  durationMs: state.durationMs, finished: state.finished != nil, user: state.start.user,
-                                 commit: state.commit, dryRun: state.dryRun)
+                                 commit: state.commit, dryRun: state.dryRun, authenticationProblem: state.authenticationProblem)
             var key: String?
             if let provenance = state.ir.provenance {
                 key = resolvingLinks(standardized((provenance.repository.hasSuffix("/") ? provenance.repository : provenance.repository + "/") + provenance.path))

@@ -293,7 +293,8 @@ public struct ReportSite: Sendable {
             let duration = (run.finished ? "" : "≥ ") + DurationParser.format(milliseconds: max(1, run.durationMs))
             body += "<tr><th scope=\"row\"><code>\(e(run.run))</code>\(run.dryRun ? " (dry run)" : "")</th>"
             if showRunbook { body += "<td>\(runbookLink(path: run.runbook, fallback: run.runbookName))</td>" }
-            body += "<td class=\"status-\(run.status.rawValue)\">\(e(run.status.rawValue))</td><td>\(e(run.started))</td><td class=\"num\">\(e(duration))</td>"
+            let unauthenticated = run.authenticationProblem.map { " <strong class=\"unauthenticated\" title=\"\(e($0))\">journal not authenticated</strong>" } ?? ""
+            body += "<td class=\"status-\(run.status.rawValue)\">\(e(run.status.rawValue))\(unauthenticated)</td><td>\(e(run.started))</td><td class=\"num\">\(e(duration))</td>"
             body += "<td>\(e(run.user ?? "—"))</td><td><code>\(e(run.commit.map { String($0.prefix(10)) } ?? "—"))</code></td></tr>"
         }
         return body + "</tbody></table>\n"

@@ -28,6 +28,9 @@ public final class Executor: @unchecked Sendable {
     var results: [String: StepResult] = [:]
     /// Steps of a past run whose previous config value was masked in the journal (it held a secret).
     var unrestorable: Set<String> = []
+    /// A resumed run's config changes not undone: a step run again finds its store already changed,
+    /// and what the store held before the run is what these recorded.
+    var priorConfigChanges: [String: ConfigChange] = [:]
     /// Who approved each step (`terminal`, `--yes`, `--approve STEP`): a manual step's record says so.
     var approvedBy: [String: String] = [:]
     /// Steps that completed, oldest first, with what is needed to undo them.
@@ -149,6 +152,7 @@ public final class Executor: @unchecked Sendable {
         endLeftoverProcess(state)
         endEscapedProcesses(state)
         unrestorable = state.maskedConfigChanges
+        priorConfigChanges = state.configChanges.filter { !state.undone.contains($0.key) }
         results = state.results
         completed = state.completedOrder.compactMap { id in
             state.step(id).map { Completed(list: .steps, step: $0, configChange: state.configChanges[id]) }

@@ -17,10 +17,12 @@ public enum JournalError: Error, CustomStringConvertible {
     case malformed(String, Int)
     /// Another rbc holds the journal: the run is still going, or being rolled back or resumed.
     case busy(String)
+    /// Something planted where rbc keeps journals that it will not use (a link at the lock's name).
+    case unsafe(String)
 
     public var description: String {
         switch self {
-        case .io(let message), .writeFailed(let message): message
+        case .io(let message), .writeFailed(let message), .unsafe(let message): message
         case .newerVersion(let version): "the journal was written by a newer rbc (\(version)); upgrade rbc to read it"
         case .malformed(let path, let line): "\(path):\(line): not a journal line"
         case .busy(let path): "\(path) is in use by another rbc (the run is still going, or being rolled back or resumed); wait for it to end"
@@ -80,8 +82,13 @@ public final class Journal: @unchecked Sendable {
         tighten(directory, note: note)
         // Run ids are allocated under a lock on the directory, so two runs started in the same
         // millisecond still get ids in the order they started, and `last` is never ambiguous.
-        let lockDescriptor = open(directory + "/.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard lockDescriptor >= 0 else { throw JournalError.io("cannot lock \(directory): \(errnoText())") }
+        // Never through a link: one planted at the lock's name would have rbc create (or open) the
+        // file it points to, anywhere.
+        let lockDescriptor = open(directory + "/.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard lockDescriptor >= 0 else {
+            if errno == ELOOP { throw JournalError.unsafe("\(directory)/.lock is a symbolic link; rbc does not follow it (remove it)") }
+            throw JournalError.io("cannot lock \(directory): \(errnoText())")
+        }
         defer { close(lockDescriptor) }
         while flock(lockDescriptor, LOCK_EX) != 0 {
             guard errno == EINTR else { throw JournalError.io("cannot lock \(directory): \(errnoText())") }
@@ -93,7 +100,9 @@ public final class Journal: @unchecked Sendable {
         let path = directory + "/\(id).jsonl"
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw JournalError.io("cannot create the journal \(path): \(errnoText())") }
-        flock(descriptor, LOCK_EX | LOCK_NB)
+        // Waited for, not tried: a `rbc rollback last` that opened the new, empty file first lets go
+        // at once (it is no run yet), and the run must hold its journal before its first event.
+        while flock(descriptor, LOCK_EX) != 0, errno == EINTR {}
         let journal = Journal(path: path, descriptor: descriptor, sequence: 0, length: 0, key: key, previousMAC: "")
         do {
             try journal.reserve(bytes: reserveBytes)
@@ -118,31 +127,74 @@ public final class Journal: @unchecked Sendable {
         }
     }
 
-    /// Opens a past run's journal to append after its last complete line: a line torn by a crash is
-    /// cut off first, so what follows never turns the journal into something unreadable. With `key`
-    /// and the MAC of the journal's last line (the journal was authenticated), what is appended is
-    /// authenticated too; otherwise it is not.
-    public static func reopen(_ path: String, continuingAfter sequence: Int, key: JournalKey? = nil, lastMAC: String? = nil) throws -> Journal {
-        let descriptor = open(path, O_RDWR | O_APPEND | O_CLOEXEC)
+    /// A past run's journal, opened and locked once for `rbc rollback` and `rbc resume`: the bytes read
+    /// from the descriptor are the bytes checked and acted on, and what is appended goes to that same
+    /// file, whatever happens to its name meanwhile (replaced, or made a link, between check and use).
+    /// Busy when another rbc holds it (the run is still going, or being rolled back or resumed).
+    public static func openPast(_ path: String) throws -> PastJournal {
+        // Non-blocking: a FIFO planted under a journal's name must not hang rbc; it is refused below.
+        var descriptor = open(path, O_RDWR | O_APPEND | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+        var writable = true
+        if descriptor < 0, errno == EACCES || errno == EROFS {
+            // Read (and checked) all the same, so an unauthenticated one is refused as such; it
+            // cannot be continued.
+            descriptor = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+            writable = false
+        }
         guard descriptor >= 0 else { throw JournalError.io("cannot open the journal \(path): \(errnoText())") }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            close(descriptor)
+            throw JournalError.io("\(path) is not a regular file, so not a journal")
+        }
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             close(descriptor)
             throw JournalError.busy(path)
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = readAll(descriptor) else {
+            let reason = errnoText()
             close(descriptor)
-            throw JournalError.io("cannot read the journal \(path)")
+            throw JournalError.io("cannot read the journal \(path): \(reason)")
         }
-        let complete = (data.lastIndex(of: 0x0A).map { $0 + 1 }) ?? 0
-        if complete < data.count {
+        return PastJournal(path: path, descriptor: descriptor, data: data, writable: writable)
+    }
+
+    /// Continues a past run's journal (opened by `openPast`) after its last complete line: a line torn
+    /// by a crash is cut off first, so what follows never turns the journal into something
+    /// unreadable. With `key` and the MAC of the journal's last line (the journal was authenticated),
+    /// what is appended is authenticated too; otherwise it is not.
+    public static func reopen(_ past: PastJournal, continuingAfter sequence: Int, key: JournalKey? = nil, lastMAC: String? = nil) throws -> Journal {
+        guard past.writable else { throw JournalError.io("cannot write the journal \(past.path): \(String(cString: strerror(EACCES)))") }
+        let complete = (past.data.lastIndex(of: 0x0A).map { $0 + 1 }) ?? 0
+        // Its own descriptor of the same open file: the lock (held by the open file) stays while either lives.
+        let descriptor = dup(past.descriptor)
+        guard descriptor >= 0 else { throw JournalError.io("cannot open the journal \(past.path): \(errnoText())") }
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        if complete < past.data.count {
             guard ftruncate(descriptor, off_t(complete)) == 0, fsync(descriptor) == 0 else {
                 let reason = errnoText()
                 close(descriptor)
-                throw JournalError.io("cannot cut the torn last line of \(path): \(reason)")
+                throw JournalError.io("cannot cut the torn last line of \(past.path): \(reason)")
             }
         }
-        return Journal(path: path, descriptor: descriptor, sequence: sequence, length: complete,
+        return Journal(path: past.path, descriptor: descriptor, sequence: sequence, length: complete,
                        key: lastMAC == nil ? nil : key, previousMAC: lastMAC ?? "")
+    }
+
+    /// Everything a descriptor holds from its start, nil on a read error.
+    static func readAll(_ descriptor: Int32) -> Data? {
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        var offset: off_t = 0
+        while true {
+            let count = pread(descriptor, &buffer, buffer.count, offset)
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { return nil }
+            if count == 0 { return data }
+            data.append(contentsOf: buffer[0..<count])
+            offset += off_t(count)
+        }
     }
 
     /// Sets aside `bytes` of room beyond the journal's end, so the events that stop a run and roll
@@ -261,13 +313,26 @@ public final class Journal: @unchecked Sendable {
     /// key, it does not).
     public static func read(_ path: String, authenticatingWith key: Result<JournalKey, JournalKey.Problem>?) throws
         -> (events: [JournalEvent], authenticity: JournalAuthenticity) {
-        guard let data = FileManager.default.contents(atPath: path) else { throw JournalError.io("cannot read the journal \(path)") }
+        // Non-blocking, and only a regular file: a FIFO or a device under a journal's name must not
+        // hang or flood `rbc runs`.
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw JournalError.io("cannot read the journal \(path): \(errnoText())") }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { throw JournalError.io("\(path) is not a regular file, so not a journal") }
+        guard let data = readAll(descriptor) else { throw JournalError.io("cannot read the journal \(path): \(errnoText())") }
+        return try read(data, path: path, authenticatingWith: key)
+    }
+
+    /// Reads a journal's bytes (see `read(_:authenticatingWith:)`).
+    public static func read(_ data: Data, path: String, authenticatingWith key: Result<JournalKey, JournalKey.Problem>?) throws
+        -> (events: [JournalEvent], authenticity: JournalAuthenticity) {
         let lines = data.split(separator: 0x0A, omittingEmptySubsequences: true)
         var events: [JournalEvent] = []
         var authenticity = JournalAuthenticity.authentic(lastMAC: "")
         switch key {
         case .failure(let problem)?: authenticity = .notAuthenticated("there is no journal key to check it with: \(problem)")
-        case nil: authenticity = .notAuthenticated("it was not checked")
+        case nil: authenticity = .notChecked
         case .success?: break
         }
         let decoder = JSONDecoder()
@@ -338,11 +403,33 @@ public final class Journal: @unchecked Sendable {
 }
 
 /// Whether the journal's lines are the ones rbc wrote with this user's key.
+/// A past run's journal held open and locked (see `Journal.openPast`).
+// @unchecked: constant after init; the descriptor is closed once, by deinit.
+public final class PastJournal: @unchecked Sendable {
+    public let path: String
+    let descriptor: Int32
+    /// The journal's bytes, read from the locked descriptor.
+    public let data: Data
+    /// Whether rbc may append to it (a journal it can only read is checked, never continued).
+    let writable: Bool
+
+    init(path: String, descriptor: Int32, data: Data, writable: Bool) {
+        self.path = path
+        self.descriptor = descriptor
+        self.data = data
+        self.writable = writable
+    }
+
+    deinit { close(descriptor) }
+}
+
 public enum JournalAuthenticity: Sendable, Equatable {
     /// Every line read is authenticated; the last one's MAC continues the chain.
     case authentic(lastMAC: String)
     /// Why not (the first line that fails, or no key).
     case notAuthenticated(String)
+    /// Read without a key to check it with (nothing is acted on, nothing said about it).
+    case notChecked
 }
 
 /// `RBC_TEST_CLOCK`'s clock: a second per reading from a fixed start.

@@ -49,6 +49,11 @@ public struct JournalKey: Sendable {
         return key
     }
 
+    /// The key to check journals with when only reading them: reading never makes one.
+    public static func forChecking(environment: [String: String] = ProcessInfo.processInfo.environment) -> Result<JournalKey, Problem> {
+        do { return .success(try load(create: false, environment: environment)) } catch { return .failure(error) }
+    }
+
     /// The key at `path`, nil when there is no file there.
     private static func read(_ path: String) throws(Problem) -> JournalKey? {
         // Not through a link: whoever can change where it points chooses the key.

@@ -54,10 +54,12 @@ public struct RunState: Sendable {
         return fields.status ?? .interrupted
     }
 
+    /// The first step not in effect: it did not complete, or it completed and was rolled back since
+    /// (a run killed while rolling back): a resumed run starts there, never after an undone step.
     public var firstIncomplete: Int? {
         ir.steps.firstIndex { step in
             let status = stepStatus[step.id]
-            return !(status?.isSuccess ?? false)
+            return !(status?.isSuccess ?? false) || undone.contains(step.id)
         }
     }
 
@@ -79,6 +81,22 @@ public struct RunState: Sendable {
     /// The run, with its journal's lines checked against `key` (see `authenticity`).
     public init(path: String, authenticatingWith key: Result<JournalKey, JournalKey.Problem>?) throws {
         let (events, authenticity) = try Journal.read(path, authenticatingWith: key)
+        try self.init(path: path, events: events, authenticity: authenticity)
+    }
+
+    /// The run of a journal held open and locked: what is checked is what rollback and resume act on.
+    public init(_ past: PastJournal, authenticatingWith key: Result<JournalKey, JournalKey.Problem>?) throws {
+        let (events, authenticity) = try Journal.read(past.data, path: past.path, authenticatingWith: key)
+        try self.init(path: past.path, events: events, authenticity: authenticity)
+    }
+
+    /// A run's journal read with this user's key, never making one (`rbc show`, `runs`, `timeline`,
+    /// `report`): they only read, so they mark a journal that is not authenticated rather than refuse it.
+    public static func checked(path: String) throws -> RunState {
+        try RunState(path: path, authenticatingWith: JournalKey.forChecking())
+    }
+
+    private init(path: String, events: [JournalEvent], authenticity: JournalAuthenticity) throws {
         self.authenticity = authenticity
         guard let first = events.first, case .runStarted(let startedFields) = first.payload, let ir = startedFields.ir else {
             throw Failure.notARun(path)
@@ -104,6 +122,8 @@ public struct RunState: Sendable {
         var runbookRollbacksDone = Set<String>()
         var config: [String: ConfigChange] = [:]
         var masked = Set<String>()
+        /// Steps whose recorded config change was undone since it was recorded.
+        var restored = Set<String>()
         var results: [String: StepResult] = [:]
         var attempts: [String: JournalEvent.AttemptFinished] = [:]
         var running: (pid: Int32, startTicks: UInt64)?
@@ -128,9 +148,15 @@ public struct RunState: Sendable {
                 running = nil
             case .configChanged(let fields):
                 if let step = fields.step, let store = fields.store, let key = fields.key {
-                    config[step] = ConfigChange(store: store, path: fields.path ?? startedFields.stores?[store], key: key, undoKey: fields.undoKey ?? key,
-                                                previous: fields.previousPresent == true ? fields.previous : nil,
-                                                previousSource: fields.previousSource)
+                    let change = ConfigChange(store: store, path: fields.path ?? startedFields.stores?[store], key: key, undoKey: fields.undoKey ?? key,
+                                              previous: fields.previousPresent == true ? fields.previous : nil,
+                                              previousSource: fields.previousSource)
+                    // The same step changing the same key again, its first change not undone (a run
+                    // resumed after rbc died during the step): the store held the first record's value
+                    // before the run, the later one only what the first attempt wrote.
+                    if let earlier = config[step], !restored.contains(step), earlier.key == change.key, earlier.path == change.path { continue }
+                    config[step] = change
+                    restored.remove(step)
                     if fields.previousMasked == true { masked.insert(step) } else { masked.remove(step) }
                 }
             case .stepFinished(let fields):
@@ -152,7 +178,10 @@ public struct RunState: Sendable {
                 results[step] = StepResult(status: outcome, exitCode: attempt?.exitCode.map(Int.init), httpStatus: attempt?.httpStatus,
                                            stdout: attempt?.stdout ?? "", stderr: attempt?.stderr ?? "", outputs: fields.outputs ?? [:])
             case .rollbackFinished(let fields):
-                if let step = fields.step, fields.outcome == .succeeded { undone.insert(step) }
+                if let step = fields.step, fields.outcome == .succeeded {
+                    undone.insert(step)
+                    restored.insert(step)
+                }
             default:
                 continue
             }
@@ -170,6 +199,21 @@ public struct RunState: Sendable {
         earliestProcessTicks = earliestTicks
         maskedConfigChanges = masked
         inFlight = finished == nil ? started : nil
+    }
+
+    /// Why the journal is not authenticated, nil when it is (or was not checked).
+    public var authenticationProblem: String? {
+        if case .notAuthenticated(let why) = authenticity { return why }
+        return nil
+    }
+
+    /// Whether every line is authenticated by this user's key; nil when the journal was read unchecked.
+    public var isAuthenticated: Bool? {
+        switch authenticity {
+        case .authentic: true
+        case .notAuthenticated: false
+        case .notChecked: nil
+        }
     }
 
     /// Duration from the first to the last event, in milliseconds.

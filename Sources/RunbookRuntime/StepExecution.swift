@@ -101,7 +101,8 @@ extension Executor {
             }
             runner.resetInterrupt()
             result = execute(step.action, step: step, fieldPrefix: "", timeoutMs: remaining, attempt: attempt)
-            if result.status == .succeeded || actionStopped || attempt == step.retry.maxAttempts { break }
+            // A journal that failed stops the run at once: no wait for an attempt that cannot be journaled.
+            if result.status == .succeeded || actionStopped || journalFailure != nil || attempt == step.retry.maxAttempts { break }
             // Wait, but never past the step's deadline.
             let left = Int((Int64(deadline) - Int64(clock.nanoseconds())) / 1_000_000)
             let wait = min(Int(backoff), max(0, left))

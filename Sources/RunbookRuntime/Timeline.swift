@@ -28,6 +28,11 @@ public enum Timeline {
         /// Steps whose undo failed and has not succeeded since: the system may be left partly changed.
         public let stepsRollbackFailed: [String]
         public let entries: [Entry]
+        /// Whether every line of the journal is the one this user's rbc wrote (its key authenticates
+        /// it; absent when it was not checked); when not, why — what the document says is then only
+        /// what the file says.
+        public let authenticated: Bool?
+        public let authenticationProblem: String?
     }
 
     /// `changesSomething` says which steps count as a change for time to mitigate; the driver passes the
@@ -73,7 +78,7 @@ public enum Timeline {
                         started: state.started, durationMs: state.durationMs,
                         timeToMitigateMs: succeeded ? zip(start, mitigatedAt).map { Int($1.timeIntervalSince($0) * 1000) } : nil,
                         stepsRun: ran, stepsRolledBack: rolled, stepsRollbackFailed: state.rollbackFailedSteps,
-                        entries: entries)
+                        entries: entries, authenticated: state.isAuthenticated, authenticationProblem: state.authenticationProblem)
     }
 }
 

@@ -41,6 +41,10 @@ enum Entry {
     static func main() {
         // A closed stdout must not kill rbc mid-run: writes then fail with EPIPE, which Console handles.
         signal(SIGPIPE, SIG_IGN)
+        // Past a file-size limit (`ulimit -f`, RLIMIT_FSIZE) a write must fail (EFBIG), as on a full
+        // disk, not kill rbc with a core dump: the journal's failure then stops the run and rolls it
+        // back (exit 4). Step commands start with every signal at its default again.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try RBC.parseAsRoot()
             // A secret given with --param must not stay on show in `ps` while the run lasts.

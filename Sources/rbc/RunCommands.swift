@@ -178,7 +178,7 @@ struct RunArgument: ParsableArguments {
 struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show", abstract: "Show a run's journal: every event, in order.",
-        discussion: "Examples:\n  rbc show last\n  rbc show 20261122T1328")
+        discussion: "A journal your journal key does not authenticate (edited, written by another user or machine, or by an older rbc) is shown all the same, marked NOT AUTHENTICATED with the reason: read it before `rbc rollback --trust-journal`.\n\nExamples:\n  rbc show last\n  rbc show 20261122T1328")
 
     @OptionGroup var target: RunArgument
 

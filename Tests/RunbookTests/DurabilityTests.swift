@@ -634,3 +634,182 @@ final class SmallFilesystem {
         #expect(try String(contentsOfFile: path, encoding: .utf8) == original)
     }
 }
+
+extension DurabilityTests {
+    // MARK: - A file-size limit: a real failing write, without root
+
+    /// Step `two` prints enough that its journaled output cannot fit under the limit.
+    static let limitedRunbook = runbook(loggedStep("one") + """
+        - id: two
+          action: execute_command
+          command: "echo two >> log; head -c 200000 /dev/zero | tr '\\\\0' a"
+          timeout: 10s
+          rollback: {action: execute_command, command: "echo undo-two >> log", timeout: 10s}
+
+    """ + loggedStep("three"))
+
+    /// rbc under `prlimit --fsize` (RLIMIT_FSIZE): past the limit a write fails with EFBIG, as on a full disk.
+    static func limited(_ bytes: Int, _ arguments: [String], in directory: String) throws -> TestSupport.Run {
+        let prlimit = "/usr/bin/prlimit"
+        try #require(FileManager.default.isExecutableFile(atPath: prlimit), "util-linux `prlimit` sets the file-size limit")
+        let process = Process()
+        // SIGXFSZ at its default action, as a shell gives it to rbc: a test runner may pass it on ignored.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["--default-signal=XFSZ", prlimit, "--fsize=\(bytes):\(bytes)", TestSupport.rbcBinary] + arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let err = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        return TestSupport.Run(status: status, stdout: "", stderr: String(decoding: errors, as: UTF8.self))
+    }
+
+    /// A journal write past RLIMIT_FSIZE raised SIGXFSZ, whose default kills rbc with a core dump: the
+    /// run died mid-step with nothing rolled back and no exit code of its own. Now the write fails, the
+    /// run stops before anything it could not journal, exits 4 (3 if the rollback could not complete),
+    /// and the journal reads; once the limit is gone, `rbc rollback` finishes the job, every undo
+    /// performed announced by its `rollback_started`.
+    @Test func aFileSizeLimitFailsTheJournalWithoutKillingRbc() throws {
+        // Where the limit goes: just after step two's process started, so its attempt_finished fails.
+        let complete = try RunFixture(Self.limitedRunbook)
+        #expect(try complete.rbc(["run", "rb.yaml"]).status == 0)
+        let lines = try String(contentsOfFile: try #require(complete.journals.first), encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let started = try #require(lines.firstIndex { $0.contains(#""event":"process_started""#) && $0.contains(#""step":"two""#) })
+        let limit = lines[...started].reduce(0) { $0 + $1.utf8.count + 1 } + 64
+
+        let fixture = try RunFixture(Self.limitedRunbook)
+        let run = try Self.limited(limit, ["run", "rb.yaml"], in: fixture.path)
+        #expect(run.status == 4 || run.status == 3, "not killed by SIGXFSZ: exit \(run.status) \(run.stderr)")
+        #expect(!fixture.read("log").contains("three"), "nothing after the failed write ran: \(fixture.read("log"))")
+        if run.stderr.contains("nothing ran") {
+            // A filesystem that checks the limit when room is reserved (tmpfs): the run never started.
+            #expect(fixture.read("log").isEmpty && fixture.journals.isEmpty, "\(run.stderr)")
+            return
+        }
+        let journal = try #require(fixture.journals.first)
+        try Self.expectReadable(journal, in: fixture.path)
+        let rollback = try fixture.rbc(["rollback", "last", "--yes"])
+        #expect(rollback.status == 0, "\(rollback.stderr)")
+        let log = fixture.read("log").split(separator: "\n").map(String.init)
+        #expect(log.prefix(2) == ["one", "two"] && log.contains("undo-one") && log.contains("undo-two"), "\(log)")
+        let events = try Journal.read(journal)
+        for step in ["one", "two"] {
+            let announced = events.filter { $0.event == .rollbackStarted && $0.step == step }.count
+            #expect(log.filter { $0 == "undo-\(step)" }.count == announced, "undo of \(step) performed \(log.filter { $0 == "undo-\(step)" }.count)×, announced \(announced)×")
+        }
+        #expect(try RunState(path: journal).pendingUndos.isEmpty)
+    }
+
+    // MARK: - What is planted in the runs directory
+
+    /// A FIFO under a journal's name (anyone who can write the runs directory can make one) is not a
+    /// journal: rbc reads journals from one descriptor now, and never waits on it for a writer —
+    /// `rbc runs` lists it as unreadable, `show`, `rollback` and `resume` refuse it (exit 2).
+    @Test(.timeLimit(.minutes(1)))
+    func aFIFOAmongTheJournalsHangsNothing() throws {
+        let fixture = try RunFixture(runbook(loggedStep("one")))
+        #expect(try fixture.rbc(["run", "rb.yaml"]).status == 0)
+        let fifo = fixture.path + "/.rbc/runs/20990101T000000.000Z-ffff.jsonl"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let runs = try fixture.rbc(["runs", "--format", "json"])
+        #expect(runs.status == 0, "\(runs.stderr)")
+        #expect(runs.stdout.contains("20990101T000000.000Z-ffff.jsonl") && runs.stdout.contains("not a regular file"), "\(runs.stdout)")
+        for arguments in [["show", fifo], ["rollback", fifo, "--yes"], ["resume", fifo, "--yes"]] {
+            let result = try fixture.rbc(arguments)
+            #expect(result.status == 2 && result.stderr.contains("not a regular file"), "\(arguments[0]): \(result.stderr)")
+        }
+    }
+
+    /// A link planted at the runs directory's lock (`.rbc/runs/.lock`, which a repository can commit):
+    /// rbc opened it with O_CREAT and so created the file it points to. It is refused, and nothing is made.
+    @Test func aLinkAtTheRunsDirectorysLockIsNotFollowed() throws {
+        let fixture = try RunFixture(runbook(loggedStep("one")))
+        try FileManager.default.createDirectory(atPath: fixture.path + "/.rbc/runs", withIntermediateDirectories: true)
+        #expect(symlink(fixture.path + "/planted-target", fixture.path + "/.rbc/runs/.lock") == 0)
+        let run = try fixture.rbc(["run", "rb.yaml"])
+        #expect(run.status == 2, "\(run.stderr)")
+        #expect(run.stderr.contains(".lock is a symbolic link"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.path + "/planted-target"), "nothing made through the link")
+        #expect(fixture.read("log").isEmpty, "nothing ran")
+    }
+}
+
+extension DurabilityTests {
+    /// The journal fails when a failed attempt's end is written: the run stops there. It waited out
+    /// the step's backoff first (here the rest of its 20 s timeout) for an attempt it could not
+    /// journal and so would not perform, and only then rolled back.
+    @Test func aJournalFailureBetweenAttemptsStopsWithoutWaitingOutTheBackoff() throws {
+        let fixture = try RunFixture(runbook(loggedStep("one") + """
+            - id: flaky
+              action: execute_command
+              command: "echo flaky >> log; exit 1"
+              timeout: 20s
+              retries: {attempts: 3, backoff: 1h}
+              irreversible: "a test"
+
+        """))
+        // run_started, then one's 5 events (step_started, attempt_started, process_started, attempt_finished, step_finished),
+        // then flaky's step_started, attempt_started, process_started: its attempt_finished is event 10.
+        let run = try TestSupport.rbc(["run", "rb.yaml"], in: fixture.path, environment: ["RBC_FAULT_JOURNAL_FULL_AT_EVENT": "10"])
+        #expect(run.status == 3 || run.status == 4, "\(run.stderr)")
+        #expect(!run.stderr.contains("retrying in"), "no wait for an attempt that cannot be journaled: \(run.stderr)")
+        #expect(fixture.read("log") == "one\nflaky\n", "\(fixture.read("log"))")
+        let events = try fixture.events()
+        #expect(events.count == 9 && events.last?.event == .processStarted, "\(events.map(\.event))")
+        #expect(try fixture.rbc(["rollback", "last", "--yes"]).status == 0)
+        #expect(fixture.read("log") == "one\nflaky\nundo-one\n", "\(fixture.read("log"))")
+    }
+}
+
+extension DurabilityTests {
+    /// A rollback racing a run on the same store: `rbc rollback` of an earlier, killed run waits for
+    /// the store the running run holds, then refuses (exit 5) with nothing undone and not one byte
+    /// appended to (or lost from) the killed run's journal; once the run has ended, it rolls back.
+    @Test func aRollbackRacingARunOnItsStoreIsRefusedAndLosesNothing() throws {
+        let holding = runbook("""
+            - id: set
+              action: update_config
+              config_key: held
+              value: 1
+              timeout: 5s
+            - id: hold
+              action: execute_command
+              command: "while [ ! -f go ]; do sleep 0.05; done"
+              readonly: true
+              timeout: 60s
+
+        """)
+        let other = runbook(loggedStep("touching") + "    - {id: other, action: update_config, config_key: other, value: 2, timeout: 5s}\n")
+        let files = [Self.stores: Self.storesText, "flags.json": "{}\n", "other.yaml": other]
+        let complete = try RunFixture(holding, files: files)
+        #expect(try complete.rbc(["run", "other.yaml"]).status == 0)
+        let boundary = try #require(try complete.events().first { $0.stepFinished?.step == "other" }?.seq)
+        let fixture = try RunFixture(holding, files: files)
+        #expect(try TestSupport.rbc(["run", "other.yaml"], in: fixture.path, environment: ["RBC_FAULT_KILL_AFTER_EVENT": "\(boundary)"]).status == 9)
+        let killed = try #require(fixture.journals.first)
+        let before = try Data(contentsOf: URL(fileURLWithPath: killed))
+        let first = try fixture.start(["run", "rb.yaml"])
+        defer {
+            try? "".write(toFile: fixture.path + "/go", atomically: true, encoding: .utf8)
+            first.waitUntilExit()
+        }
+        #expect(try fixture.waitFor { $0.event == .processStarted && $0.step == "hold" })
+        let refused = try fixture.rbc(["rollback", killed, "--yes", "--lock-wait", "0s"])
+        #expect(refused.status == 5, "\(refused.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: killed)) == before, "the killed run's journal is as it was")
+        #expect(fixture.read("log") == "touching\n" && fixture.read("flags.json").contains("\"other\""), "nothing undone")
+        try "".write(toFile: fixture.path + "/go", atomically: true, encoding: .utf8)
+        first.waitUntilExit()
+        #expect(first.terminationStatus == 0)
+        let after = try fixture.rbc(["rollback", killed, "--yes"])
+        #expect(after.status == 0, "\(after.stderr)")
+        #expect(fixture.read("log") == "touching\nundo-touching\n")
+        let flags = try JSONSerialization.jsonObject(with: Data(fixture.read("flags.json").utf8)) as? [String: Any]
+        #expect(flags?["other"] == nil && flags?["held"] as? Int == 1, "\(fixture.read("flags.json"))")
+        #expect(try Journal.read(killed).count > boundary, "the rollback continued the journal")
+    }
+}

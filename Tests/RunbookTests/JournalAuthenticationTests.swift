@@ -172,3 +172,130 @@ extension JournalAuthenticationTests {
         #expect(second.status == 0 && !second.stderr.contains("0755"), "once: \(second.stderr)")
     }
 }
+
+extension JournalAuthenticationTests {
+    // MARK: - Reading commands check too
+
+    /// `rbc show`, `runs`, `timeline` and `report` read a journal and acted on nothing, so they did not
+    /// check it: an edited journal (a step's outcome changed, a failed run made to look like it
+    /// succeeded) read exactly like one rbc wrote. They never refuse it — reading a journal is how a
+    /// person decides on `--trust-journal` — but every one of them now marks it, and says why.
+    @Test func readingCommandsMarkAJournalThatIsNotAuthenticated() throws {
+        let (fixture, journal) = try Self.killedRun()
+        // As rbc wrote it: nothing marked.
+        let clean = try Self.readings(fixture)
+        #expect(!clean.show.contains("NOT AUTHENTICATED") && !clean.runs.contains("not authenticated"), "\(clean.show)\(clean.runs)")
+        #expect(clean.runsJSON.contains("\"journal\" : \"authenticated\""), "\(clean.runsJSON)")
+        #expect(clean.timelineJSON.contains("\"authenticated\" : true") && !clean.timelineMarkdown.contains("not authenticated"))
+        #expect(!clean.reportJSON.contains("authenticationProblem") && !clean.reportHTML.contains("journal not authenticated"))
+
+        // One word of one line changed: the command a step ran now reads as another.
+        let text = try String(contentsOfFile: journal, encoding: .utf8)
+        try text.replacingOccurrences(of: "touch-one", with: "touch-two").write(toFile: journal, atomically: false, encoding: .utf8)
+        let edited = try Self.readings(fixture)
+        #expect(edited.show.hasPrefix("NOT AUTHENTICATED: line "), "\(edited.show)")
+        #expect(edited.showErrors.contains("is not authenticated"), "\(edited.showErrors)")
+        #expect(edited.runs.contains("[journal not authenticated]"), "\(edited.runs)")
+        #expect(edited.runsJSON.contains("\"journal\" : \"not authenticated: line "), "\(edited.runsJSON)")
+        #expect(edited.timelineJSON.contains("\"authenticated\" : false") && edited.timelineJSON.contains("\"authenticationProblem\" : \"line "),
+                "\(edited.timelineJSON)")
+        #expect(edited.timelineMarkdown.contains("**The run's journal is not authenticated**"), "\(edited.timelineMarkdown)")
+        #expect(edited.reportJSON.contains("\"authenticationProblem\" : \"line "), "\(edited.reportJSON)")
+        #expect(edited.reportHTML.contains("journal not authenticated"), "\(edited.reportHTML)")
+        // Rollback still refuses it; --trust-journal is what acts on it.
+        #expect(try fixture.rbc(["rollback", "last", "--yes"]).status == 7)
+    }
+
+    /// What each reading command prints for the fixture's last run.
+    static func readings(_ fixture: RunFixture) throws -> (show: String, showErrors: String, runs: String, runsJSON: String, timelineJSON: String,
+                                                           timelineMarkdown: String, reportJSON: String, reportHTML: String) {
+        let show = try fixture.rbc(["show", "last"])
+        let runs = try fixture.rbc(["runs"])
+        let runsJSON = try fixture.rbc(["runs", "--format", "json"])
+        let timelineJSON = try fixture.rbc(["timeline", "last", "--format", "json"])
+        let timelineMarkdown = try fixture.rbc(["timeline", "last", "--format", "md"])
+        let reportJSON = try fixture.rbc(["report", "rb.yaml", "--no-git", "--no-shellcheck", "--format", "json"])
+        let site = fixture.path + "/site"
+        let reportHTML = try fixture.rbc(["report", "rb.yaml", "--no-git", "--no-shellcheck", "-o", site])
+        for result in [show, runs, runsJSON, timelineJSON, timelineMarkdown, reportJSON, reportHTML] {
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let pages = (try? FileManager.default.subpathsOfDirectory(atPath: site))?.filter { $0.hasSuffix(".html") } ?? []
+        let html = pages.compactMap { try? String(contentsOfFile: site + "/" + $0, encoding: .utf8) }.joined()
+        #expect(!html.isEmpty, "the report wrote pages")
+        return (show.stdout, show.stderr, runs.stdout, runsJSON.stdout, timelineJSON.stdout, timelineMarkdown.stdout, reportJSON.stdout, html)
+    }
+
+    // MARK: - One rbc at a time, from the check to the end
+
+    /// `rbc rollback` read the journal, asked the person, and only then locked it: while the question
+    /// was on screen another `rbc rollback --yes` undid everything, and the answer "y" undid it all
+    /// again from the stale reading. The journal is now locked before it is read and while the person
+    /// is asked: the second rollback is refused (busy, exit 2) and every undo runs once.
+    @Test func aRollbackWaitingForItsAnswerHoldsTheJournal() throws {
+        let (fixture, _) = try Self.killedRun()
+        let asking = try AskingRollback(in: fixture)
+        let second = try fixture.rbc(["rollback", "last", "--yes"])
+        #expect(second.status == 2 && second.stderr.contains("in use by another rbc"), "\(second.status) \(second.stderr)")
+        let (status, screen) = try asking.answer("y")
+        #expect(status == 0, "\(screen)")
+        #expect(fixture.read("log") == "touch-one\nundo-touch\n", "every undo once: \(fixture.read("log"))")
+        #expect(fixture.read("flags.json").contains("\"old\""))
+    }
+
+    /// The journal's name made a link to another file while the person is asked (anyone who can
+    /// write the runs directory can): rbc opened the name again to append, so it cut that file's
+    /// last line (as a torn one) and wrote the rollback's events into it. What rbc checked is what it
+    /// continues: the journal it read, whatever its name now points to.
+    @Test func aJournalSwappedForALinkWhileAskingIsNotWhatIsWritten() throws {
+        let (fixture, journal) = try Self.killedRun()
+        let victim = fixture.path + "/victim.txt"
+        try "important\nunterminated tail".write(toFile: victim, atomically: false, encoding: .utf8)
+        let asking = try AskingRollback(in: fixture)
+        #expect(rename(journal, journal + ".moved") == 0 && symlink(victim, journal) == 0)
+        let (status, screen) = try asking.answer("y")
+        #expect(status == 0, "\(screen)")
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "important\nunterminated tail", "the linked file is untouched")
+        #expect(fixture.read("log") == "touch-one\nundo-touch\n")
+        let continued = try Journal.read(journal + ".moved", authenticatingWith: JournalKey.forChecking())
+        #expect(continued.events.last?.runFinished?.status == .rolledBack, "the journal it read was continued")
+        var authentic = false
+        if case .authentic = continued.authenticity { authentic = true }
+        #expect(authentic, "and stays authenticated: \(continued.authenticity)")
+    }
+}
+
+/// `rbc rollback last` on a terminal (a pty from util-linux `script`), stopped at its question.
+final class AskingRollback {
+    let process = Process()
+    let input = Pipe()
+    let screen = Pipe()
+    var shown = Data()
+
+    init(in fixture: RunFixture) throws {
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "util-linux `script` provides the pty")
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", "'\(TestSupport.rbcBinary)' rollback last", "/dev/null"]
+        process.currentDirectoryURL = fixture.url
+        process.standardInput = input
+        process.standardOutput = screen
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The question is on the terminal: the rollback has read the journal and waits.
+        while !String(decoding: shown, as: UTF8.self).contains("[y/N]") {
+            let chunk = screen.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            shown.append(chunk)
+        }
+        #expect(String(decoding: shown, as: UTF8.self).contains("Roll back touch, set of run"), "\(String(decoding: shown, as: UTF8.self))")
+    }
+
+    /// Types the answer; the exit status and all the terminal showed.
+    func answer(_ text: String) throws -> (Int32, String) {
+        input.fileHandleForWriting.write(Data((text + "\n").utf8))
+        try input.fileHandleForWriting.close()
+        shown.append(screen.fileHandleForReading.readDataToEndOfFile())
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: shown, as: UTF8.self))
+    }
+}

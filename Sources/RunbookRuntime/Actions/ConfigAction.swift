@@ -14,8 +14,16 @@ extension Executor {
         store.lockWaitMs = settings.lockWaitMs
         let key = try resolve(action.configKey ?? "", field: fieldPrefix + "config_key", step: step)
         let value = try configValue(action, step: step, field: fieldPrefix + "value")
+        // A step run again (resumed after rbc died during it, its change perhaps made) undoes to what
+        // the store held before the run, not to what its first attempt wrote.
+        let prior = priorConfigChanges[step.id]
+        let original: (ConfigChange) -> ConfigChange = { change in
+            guard let prior, prior.key == key, prior.path == change.path else { return change }
+            return prior
+        }
         // What the store held is on disk before the store changes: the automatic rollback needs it.
-        let change = try effects.stores.set(key, to: value, in: store) { change in
+        let made = try effects.stores.set(key, to: value, in: store) { made in
+            let change = original(made)
             var changed = JournalEvent.ConfigChanged(step: step.id, store: storeName, key: key)
             changed.path = change.path
             changed.undoKey = change.undoKey == key ? nil : change.undoKey
@@ -25,6 +33,7 @@ extension Executor {
             changed.value = value
             guard self.record(JournalEvent(.configChanged(changed))) else { throw ConfigStore.Failure(description: "not changed: \(self.journalFailure ?? "cannot write the journal")") }
         }
+        let change = original(made)
         // When a shallower key was replaced or created, this key itself did not exist before.
         let previous = change.undoKey == key ? change.previous : nil
         output.note("  \(key) = \(RuntimeValue.from(value).text) (was \(previous.map { RuntimeValue.from($0).text } ?? "unset")) in \(SourceLoader.shown(store.path))")
