@@ -448,7 +448,7 @@ struct LinkResolver {
         target = target.removingPercentEncoding ?? target
         // Thousands of alerts link a few pages, each at its own anchor: a page is looked up once per
         // rule directory (what a relative link resolves from), not once per alert.
-        let key = target + "\u{0}" + (ruleFile as NSString).deletingLastPathComponent
+        let key = target + "\u{0}" + PathText.parent(of: ruleFile)
         let page: PageLookup
         if let known = pages[key] {
             page = known

@@ -157,7 +157,7 @@ struct ChartValues {
                 found = ChartValues(path: path, root: root)
                 break
             }
-            let parent = (directory as NSString).deletingLastPathComponent
+            let parent = PathText.parent(of: directory)
             if parent == directory || parent.isEmpty { break }
             directory = parent
         }

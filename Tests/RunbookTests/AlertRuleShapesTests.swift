@@ -324,6 +324,21 @@ import Testing
         #expect(strict.status == 1, "\(strict.stdout)")
     }
 
+    /// A rule file named by one character in the working directory (`--alerts a`) is a path like any
+    /// other: its links are looked up from `.` (Foundation's path arithmetic traps on such a name).
+    @Test func aRuleFileWithAOneCharacterName() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.write([
+            "a": "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n    annotations:\n      runbook_url: runbooks/missing.md\n",
+            "runbooks/x.md": "---\nseverity: P2\n---\n# X\n\n## Mitigation\n\nRestart it.\n",
+        ], in: dir)
+        let run = try TestSupport.rbc(["check", "runbooks", "--alerts", "a", "--no-git", "--no-shellcheck", "--format", "concise"], in: dir.path)
+        #expect(run.stdout.split(separator: "\n").map(String.init) == ["a:7:20: error[RB023] runbook_url of alert `A` is dead: no runbook at runbooks/missing.md under ."],
+                "\(run.stdout)\(run.stderr)")
+        #expect(run.status == 1)
+    }
+
     /// Alert rule files of every odd shape — wrong types where lists and mappings belong, many
     /// documents, a `kind: List` of odd items, a link of 400 KB, a nesting 50,000 deep, 30,000 alerts
     /// linking one page at as many anchors — end with findings or nothing, never a crash or a hang.
