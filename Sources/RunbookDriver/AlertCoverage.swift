@@ -64,6 +64,9 @@ public struct AlertIndex: Sendable {
         /// other annotation names apply, without reading the rule file again.
         let annotationTexts: [String: Link]
         let labelTexts: [String: Link]
+        /// Read from a Helm template whose actions may add annotations to this rule when rendered
+        /// (`{{- toYaml $extra | nindent 8 }}` inside it): having no runbook link here proves nothing.
+        var annotationsMayBeRendered = false
 
         /// The link under `annotations`, in their order: annotations first, then labels (some
         /// generators, GitLab's, put the runbook in a label).
@@ -99,7 +102,11 @@ public struct AlertIndex: Sendable {
         for path in AlertIndex.alertFiles(paths, diagnostics: &failures, folders: &reads, named: &named) {
             reads.append(path)
             switch SourceLoader.load(path: path, displayPath: LinkResolver.display(path)) {
-            case .failed(let diagnostic): failures.append(diagnostic)
+            case .failed(let diagnostic):
+                // A rule directory's JSON is mostly dashboards (a mixin's): one too large or not text is
+                // not the rule check's unless it was named.
+                if path.lowercased().hasSuffix(".json") && !named.contains(LinkResolver.display(path)) { continue }
+                failures.append(diagnostic)
             case .loaded(let file): files.append(file)
             }
         }
@@ -113,12 +120,15 @@ public struct AlertIndex: Sendable {
     /// check's whatever they hold, so their syntax errors are always reported.
     public init(files: [SourceFile], named: Set<String> = [], settings: AlertSettings) {
         self.settings = settings
+        var charts: [String: ChartValues?] = [:]
         for file in files {
             let read = AlertIndex.read(file, named: named.contains(file.path), settings: settings, diagnostics: &diagnostics,
-                                       templates: &templatedRuleFiles)
+                                       templates: &templatedRuleFiles, charts: &charts)
             if !read.isEmpty { ruleFiles.append(file.path) }
             alerts += read
         }
+        // A chart's values fill its links: a change to them changes the answer.
+        reads += Set(charts.values.compactMap { $0?.path }).sorted()
         resolveLinks()
     }
 
@@ -188,7 +198,7 @@ public struct AlertIndex: Sendable {
     public var entries: [CoverageEntry] {
         alerts.map { alert in
             let link: CoverageEntry.Link = switch alert.resolution {
-            case .none: alert.link == nil ? .missing : .unchecked
+            case .none: alert.link == nil && !alert.annotationsMayBeRendered ? .missing : .unchecked
             case .placeholder: .missing
             case .resolved(let path): .runbook(path)
             case .missingAnchor(_, let shown, let anchor): .dead("\(shown) has no heading for `#\(anchor)`")
@@ -211,8 +221,9 @@ public struct AlertIndex: Sendable {
         var diagnostics = self.diagnostics
         let context = Coverage(alerts: alerts.map { alert in
                                    CoveredAlert(name: alert.name, file: alert.file, nameRange: alert.nameRange, link: alert.link, resolution: alert.resolution,
-                                                documentationAnnotations: alert.annotationTexts.filter { CoveredAlert.namesDocumentation($0.key) && $0.value.value.contains("://") }
-                                                    .keys.sorted())
+                                                documentationAnnotations: alert.annotationTexts.filter { CoveredAlert.namesDocumentation($0.key) && AlertIndex.looksLikeLink($0.value.value) }
+                                                    .keys.sorted(),
+                                                annotationsMayBeRendered: alert.annotationsMayBeRendered)
                                },
                                templatedRuleFiles: templatedRuleFiles,
                                annotations: settings.annotations,
@@ -226,6 +237,12 @@ public struct AlertIndex: Sendable {
             }
         }
         return Linter.configure(diagnostics, configuration: lint)
+    }
+
+    /// Whether an annotation's text is a link (a URL, or a path such as `playbooks/disk-full.md`), not a sentence.
+    static func looksLikeLink(_ text: String) -> Bool {
+        guard !text.isEmpty, !text.contains(where: \.isWhitespace) else { return false }
+        return text.contains("://") || text.contains("/") || Compiler.isMarkdown(text.split(separator: "#").first.map(String.init) ?? text)
     }
 
     struct Coverage: AlertCoverageContext {
@@ -251,7 +268,9 @@ public struct AlertIndex: Sendable {
                 continue
             }
             if !isDirectory.boolValue { named.insert(LinkResolver.display(path)) }
-            files += isDirectory.boolValue ? RunbookDiscovery.walk(path, folders: &folders).filter { !Compiler.isMarkdown($0) } : [path]
+            var unreadable: [RunbookDiscovery.UnreadableName] = []
+            files += isDirectory.boolValue ? RunbookDiscovery.walk(path, folders: &folders, unreadable: &unreadable, accept: RuleFileText.isRuleFileName) : [path]
+            diagnostics += unreadable.map(\.diagnostic)
         }
         // A file reached twice (`rules/` and `rules/a.yaml`, or `--alerts` beside `.rbc.yaml`) is read once:
         // each alert is one finding, and counts of alerts are counts of alerts.
@@ -268,7 +287,19 @@ public struct AlertIndex: Sendable {
     /// manifests), and a rule file written as a template (Helm's `{{- if … }}` lines) is no YAML
     /// at all: it goes to `templates`, for one note, instead of a syntax error.
     static func read(_ file: SourceFile, named: Bool = true, settings: AlertSettings, diagnostics: inout [Diagnostic],
-                     templates: inout [TemplatedRuleFile]) -> [AlertRule] {
+                     templates: inout [TemplatedRuleFile], charts: inout [String: ChartValues?]) -> [AlertRule] {
+        // JSON found beside rules is mostly dashboards and lock files: parsed only when it could hold rule groups.
+        if !named, file.path.lowercased().hasSuffix(".json"), !(file.text.contains("\"groups\"") && file.text.contains("\"alert\"")) { return [] }
+        // A file named as a template (`alerts.yaml.tpl`, a chart's `_rules.tpl`, Ansible's `.j2`) is one
+        // whatever it holds, named itself or found: it is counted, never parsed as YAML.
+        if let suffix = RuleFileText.templateSuffix(file.path) {
+            let alertLines = RuleFileText.alertNameRanges(file)
+            if !alertLines.isEmpty {
+                templates.append(TemplatedRuleFile(file: file, range: alertLines[0], alertNames: alertLines.map { RuleFileText.unquoted(file.slice($0)) },
+                                                   alertCount: alertLines.count, templateSuffix: suffix))
+            }
+            return []
+        }
         let document = YAMLReader.readAll(file)
         if !document.diagnostics.isEmpty {
             let alertLines = RuleFileText.alertNameRanges(file)
@@ -277,13 +308,40 @@ public struct AlertIndex: Sendable {
             // Prometheus fills no template in an alert name: `alert: {{ .Values.prefix }}Down` is
             // another tool's file, as much as one with `{{- if … }}` lines.
             if !named && (RuleFileText.hasTemplateLines(file) || names.contains { !TemplateText.spans(in: $0).isEmpty }) {
-                templates.append(TemplatedRuleFile(file: file, range: alertLines.first ?? .at(0), alertNames: names, alertCount: alertLines.count))
+                // A chart's other templates (Deployments, Services) hold no alert: they are no rule files,
+                // and do not count in the note's number of templated rule files.
+                guard !alertLines.isEmpty else { return [] }
+                // Read in place once its actions are blanked, when it then parses; counted otherwise.
+                if let template = HelmRuleTemplate.reading(file) {
+                    let read = rules(of: template.document, in: file, settings: settings, template: template, charts: &charts)
+                    if !read.isEmpty { return read }
+                }
+                templates.append(TemplatedRuleFile(file: file, range: alertLines[0], alertNames: names, alertCount: alertLines.count))
                 return []
             }
             guard named || !alertLines.isEmpty else { return [] }
         }
         diagnostics += document.diagnostics
+        return rules(of: document, in: file, settings: settings, template: nil, charts: &charts)
+    }
+
+    /// The alerting rules of a parsed rule file; `template` when it was read from a Helm template.
+    private static func rules(of document: YAMLDocument, in file: SourceFile, settings: AlertSettings, template: HelmRuleTemplate?,
+                              charts: inout [String: ChartValues?]) -> [AlertRule] {
         var rules: [AlertRule] = []
+        // Scalars as the file writes them (a template's `{{` given back); links as they render.
+        func scalar(_ node: YAMLNode?) -> String? { template.map { $0.text(node) } ?? node?.scalarValue }
+        var chart: ChartValues??
+        func rendered(_ link: String) -> String {
+            var link = AlertLink.unwrappingRawStrings(link)
+            // `…/runbooks/{{ $alert }}.md` with the file's own `$alert := "…"`.
+            if let template { link = template.alertName(link) }
+            if link.contains(".Values.") {
+                if chart == nil { chart = .some(ChartValues.of(file.path, cache: &charts)) }
+                if let values = chart ?? nil { link = values.filled(link) }
+            }
+            return link
+        }
         func value(_ node: YAMLNode?, _ key: String) -> YAMLNode? {
             node?.mappingPairs?.first { $0.key.scalarValue == key }?.value
         }
@@ -297,35 +355,48 @@ public struct AlertIndex: Sendable {
         for (root, file) in roots {
             guard root.mappingPairs != nil else { continue }
             let groups = value(root, "groups") ?? value(value(root, "spec"), "groups")
-            for group in groups?.sequenceItems ?? [] {
-                for rule in value(group, "rules")?.sequenceItems ?? [] {
-                    // Grafana's provisioned rules name the alert by `title` and query by `condition`/`data`.
-                    let grafanaTitle = value(rule, "condition") != nil || value(rule, "data") != nil ? value(rule, "title") : nil
-                    guard let alert = value(rule, "alert") ?? grafanaTitle, let name = alert.scalarValue, !name.isEmpty else { continue }
-                    var labels: [String: String] = [:]
-                    for pair in value(rule, "labels")?.mappingPairs ?? [] {
-                        if let key = pair.key.scalarValue, let text = pair.value.scalarValue { labels[key] = text }
-                    }
-                    let annotations = value(rule, "annotations")
-                    func texts(_ node: YAMLNode?) -> [String: Link] {
-                        var texts: [String: Link] = [:]
-                        for pair in node?.mappingPairs ?? [] {
-                            guard let name = pair.key.scalarValue, texts[name] == nil, let text = pair.value.scalarValue,
-                                  !text.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
-                            texts[name] = Link(annotation: name, value: text.trimmingCharacters(in: .whitespacesAndNewlines), range: pair.value.range)
-                        }
-                        return texts
-                    }
-                    let annotationTexts = texts(annotations)
-                    let labelTexts = texts(value(rule, "labels"))
-                    let link = AlertRule.link(settings.annotations, annotationTexts: annotationTexts, labelTexts: labelTexts)
-                    let runbookKeys = ((annotations?.mappingPairs ?? []) + (value(rule, "labels")?.mappingPairs ?? [])).compactMap { pair -> String? in
-                        guard let key = pair.key.scalarValue, key.lowercased().contains("runbook"), pair.value.scalarValue?.isEmpty == false else { return nil }
-                        return key
-                    }
-                    rules.append(AlertRule(name: name, file: file, nameRange: alert.range, labels: labels, link: link, runbookKeys: runbookKeys,
-                                           annotationTexts: annotationTexts, labelTexts: labelTexts))
+            // A chart may keep one rule per file (`alert:`, `expr:` at the top), gathered by `.Files.Glob`.
+            let fragment = template != nil && value(root, "alert") != nil && value(root, "expr") != nil ? [root] : []
+            let ruleNodes = fragment + (groups?.sequenceItems ?? []).flatMap({ value($0, "rules")?.sequenceItems ?? [] })
+            // Where each rule's own text ends, for a template: at the next rule or group, else the file's end.
+            let starts = (ruleNodes.map(\.range.start) + (groups?.sequenceItems ?? []).map(\.range.start)).sorted()
+            for rule in ruleNodes {
+                // Grafana's provisioned rules name the alert by `title` and query by `condition`/`data`.
+                let grafanaTitle = value(rule, "condition") != nil || value(rule, "data") != nil ? value(rule, "title") : nil
+                guard let alert = value(rule, "alert") ?? grafanaTitle, let written = scalar(alert), !written.isEmpty else { continue }
+                let name = template?.alertName(written) ?? written
+                var labels: [String: String] = [:]
+                for pair in value(rule, "labels")?.mappingPairs ?? [] {
+                    if let key = scalar(pair.key), let text = scalar(pair.value) { labels[key] = text }
                 }
+                let annotations = value(rule, "annotations")
+                func texts(_ node: YAMLNode?) -> [String: Link] {
+                    var texts: [String: Link] = [:]
+                    for pair in node?.mappingPairs ?? [] {
+                        guard let name = scalar(pair.key), texts[name] == nil, let text = scalar(pair.value),
+                              !text.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+                        texts[name] = Link(annotation: name, value: rendered(text.trimmingCharacters(in: .whitespacesAndNewlines)), range: pair.value.range)
+                    }
+                    return texts
+                }
+                let annotationTexts = texts(annotations)
+                let labelTexts = texts(value(rule, "labels"))
+                let link = AlertRule.link(settings.annotations, annotationTexts: annotationTexts, labelTexts: labelTexts)
+                let runbookKeys = ((annotations?.mappingPairs ?? []) + (value(rule, "labels")?.mappingPairs ?? [])).compactMap { pair -> String? in
+                    // A team's runbooks may be called playbooks (`playbook_url`, `playbook`), when the value is a link.
+                    guard let key = scalar(pair.key), let text = scalar(pair.value), !text.isEmpty else { return nil }
+                    guard key.lowercased().contains("runbook") || (key.lowercased().contains("playbook") && AlertIndex.looksLikeLink(text)) else { return nil }
+                    return key
+                }
+                var read = AlertRule(name: name, file: file, nameRange: alert.range, labels: labels, link: link, runbookKeys: runbookKeys,
+                                     annotationTexts: annotationTexts, labelTexts: labelTexts)
+                if let template {
+                    let end = starts.first { $0 > rule.range.start } ?? file.bytes.count
+                    read.annotationsMayBeRendered = template.writesText(from: rule.range.start, to: end)
+                        || (annotations != nil && annotations?.mappingPairs == nil)
+                        || (rule.mappingPairs ?? []).contains { template.rewritten.contains($0.key.range.start) }
+                }
+                rules.append(read)
             }
         }
         return rules
@@ -338,6 +409,7 @@ struct LinkResolver {
     let settings: AlertSettings
     private var anchorCache: [String: Set<String>] = [:]
     private var repositoryTops: [String: String] = [:]
+    private var pages: [String: PageLookup] = [:]
     /// The directories listed and the files read or tested (`AlertIndex.reads`).
     private(set) var reads: [String] = []
 
@@ -374,6 +446,40 @@ struct LinkResolver {
         // page known: it is checked, the heading it opens at cannot be.
         if let written = anchor, LinkResolver.holdsTemplate(written) { anchor = nil }
         target = target.removingPercentEncoding ?? target
+        // Thousands of alerts link a few pages, each at its own anchor: a page is looked up once per
+        // rule directory (what a relative link resolves from), not once per alert.
+        let key = target + "\u{0}" + PathText.parent(of: ruleFile)
+        let page: PageLookup
+        if let known = pages[key] {
+            page = known
+        } else {
+            page = lookUp(target, ruleFile: ruleFile)
+            pages[key] = page
+        }
+        switch page {
+        case .external(let origin): return .external(origin)
+        case .outside: return .outsideRepository(rawLink)
+        case .dead(let problem): return .dead(problem)
+        case .file(let file):
+            if let anchor, !anchor.isEmpty, Compiler.isMarkdown(file), !anchors(of: file).contains(anchor.lowercased()) {
+                return .missingAnchor(file: file, shown: LinkResolver.display(file), anchor: anchor)
+            }
+            return .resolved(file)
+        }
+    }
+
+    /// Where a link's page (anchor and query cut, templates ruled out) leads.
+    private enum PageLookup {
+        /// A site under no mapping, by its origin (`https://host`, `mailto:`).
+        case external(String)
+        /// Out of the repository: not followed.
+        case outside
+        case dead(String)
+        /// The file (absolute, standardised).
+        case file(String)
+    }
+
+    private mutating func lookUp(_ target: String, ruleFile: String) -> PageLookup {
         var attempts: [(directory: String, relative: String)] = []
         // Where a link may lead: the repository root, the rule file's own repository, a mapped site's directory.
         var boundaries = [settings.root, repositoryTop(of: ruleFile)] + settings.linkBoundaries
@@ -397,7 +503,7 @@ struct LinkResolver {
         // A link that climbs out of the repository (`../../etc/passwd`) is never followed: nothing
         // outside is listed or read, and a page reached through a symbolic link that leads out is not found.
         let inside = attempts.filter { LinkResolver.lies(LinkResolver.joined($0.directory, $0.relative), within: boundaries) }
-        guard let firstInside = inside.first else { return .outsideRepository(rawLink) }
+        guard let firstInside = inside.first else { return .outside }
         var found: String?
         for attempt in inside {
             // Walked from the innermost directory that holds the target, so `..` lists nothing outside.
@@ -412,16 +518,13 @@ struct LinkResolver {
         }
         if let candidate = found, !LinkResolver.lies(URL(fileURLWithPath: candidate).resolvingSymlinksInPath().path,
                                                     within: boundaries.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }) {
-            return .outsideRepository(rawLink)
+            return .outside
         }
         guard let file = found.map({ URL(fileURLWithPath: $0).standardizedFileURL.path }) else {
             let shown = firstInside.relative.isEmpty ? "/" : firstInside.relative
             return .dead("no runbook at \(AlertLink.quoted(shown)) under \(LinkResolver.display(firstInside.directory))")
         }
-        if let anchor, !anchor.isEmpty, Compiler.isMarkdown(file), !anchors(of: file).contains(anchor.lowercased()) {
-            return .missingAnchor(file: file, shown: LinkResolver.display(file), anchor: anchor)
-        }
-        return .resolved(file)
+        return .file(file)
     }
 
     /// `relative` read from `directory`, `..` and `.` applied without touching the file system.
@@ -521,6 +624,25 @@ struct LinkResolver {
 
 /// What a rule file's text shows before (or without) parsing it.
 enum RuleFileText {
+    /// File name endings of templates that other tools render into rule files: Helm's `.tpl`, Go's
+    /// `.tmpl`/`.gotmpl`, Terraform's `.tftpl`, Jinja's `.j2`/`.jinja`/`.jinja2`, ERB's `.erb`.
+    static let templateSuffixes = [".tpl", ".tmpl", ".gotmpl", ".tftpl", ".j2", ".jinja", ".jinja2", ".erb"]
+
+    /// The template ending of a file's name, nil for any other file (a Markdown page kept as ERB is a page).
+    static func templateSuffix(_ path: String) -> String? {
+        let name = (path as NSString).lastPathComponent.lowercased()
+        guard !Compiler.isMarkdown(name) else { return nil }
+        return templateSuffixes.first { name.hasSuffix($0) && name.count > $0.count }
+    }
+
+    /// The files a rule directory is walked for: YAML, JSON (YAML too: rules compiled from Jsonnet are
+    /// often kept so), and templates of rule files (counted, RB025).
+    static func isRuleFileName(_ name: String) -> Bool {
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return false }
+        let ending = name[name.index(after: dot)...].lowercased()
+        return ["yaml", "yml", "json"].contains(ending) || templateSuffix(name) != nil
+    }
+
     /// Whether a line where YAML structure would be starts with a template action (`{{- if .Values.x }}`,
     /// `{{ end }}`, `{{ toYaml . | indent 4 }}`): YAML starts no such line with `{{`, Helm's templates do.
     /// Lines of a block scalar (`description: |` and the lines indented deeper than its key) are text,
@@ -561,9 +683,35 @@ enum RuleFileText {
         return String(decoding: value.dropFirst(2), as: UTF8.self)
     }
 
+    /// The offset of a `{{` that starts a value where YAML would read a flow mapping: a plain key's value
+    /// (`namespace: {{ .Values.namespace }}`), a sequence item (`- {{ .name }}`), or the value after a
+    /// templated key (`{{ $key }}: {{ $value }}`, the line's own `{{` being the caller's).
+    static func templateValueStart(_ rest: ArraySlice<UInt8>) -> Int? {
+        let open = Array("{{".utf8)
+        if rest.starts(with: open) {
+            let text = Array(rest)
+            guard let colon = (0..<max(0, text.count - 3)).first(where: { index in
+                text[index] == UInt8(ascii: "}") && text[index + 1] == UInt8(ascii: ":") && text[index + 2] == UInt8(ascii: " ")
+            }) else { return nil }
+            let value = rest.dropFirst(colon + 2).drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+            return value.starts(with: open) ? value.startIndex : nil
+        }
+        var item = rest
+        while item.starts(with: Array("- ".utf8)) { item = item.dropFirst(2).drop { $0 == UInt8(ascii: " ") } }
+        if item.startIndex != rest.startIndex, item.starts(with: open) { return item.startIndex }
+        let key = item.prefix { byte in
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || "_-./".utf8.contains(byte)
+        }
+        guard !key.isEmpty, item.dropFirst(key.count).first == UInt8(ascii: ":") else { return nil }
+        let value = item.dropFirst(key.count + 1).drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        guard value.count < item.count - key.count - 1, value.starts(with: open) else { return nil }
+        return value.startIndex
+    }
+
     /// Whether the text after a line's `{{` is a Helm action rather than a value: `{{-`, a control
     /// word, an `include`/`toYaml`/`tpl` pipeline, a comment, a variable assignment or chart values.
-    private static func isTemplateAction(_ text: String) -> Bool {
+    static func isTemplateAction(_ text: String) -> Bool {
         if text.hasPrefix("-") || text.hasPrefix("/*") { return true }
         let body = text.drop { $0 == " " || $0 == "\t" }
         let word = body.prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "$" }
@@ -575,7 +723,7 @@ enum RuleFileText {
 
     /// The column whose deeper lines belong to the block scalar this line opens (`key: |`, `- key: >-`,
     /// `- |`), nil when it opens none.
-    private static func blockScalarKeyColumn(_ rest: ArraySlice<UInt8>, indent: Int) -> Int? {
+    static func blockScalarKeyColumn(_ rest: ArraySlice<UInt8>, indent: Int) -> Int? {
         var text = Substring(String(decoding: rest, as: UTF8.self))
         if let comment = text.range(of: " #") { text = text[..<comment.lowerBound] }
         while let last = text.last, last == " " || last == "\t" || last == "\r" { text = text.dropLast() }

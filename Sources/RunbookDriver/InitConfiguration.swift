@@ -46,13 +46,20 @@ public enum InitConfiguration {
         return out
     }
 
+    /// Why the rule files are templates: Helm's action lines, or names such as `alerts.yaml.tpl`.
+    static func templateReasons(_ inspection: RepositoryInspection) -> String {
+        let byText = "`{{ … }}` lines outside YAML values, as Helm writes them"
+        guard !inspection.templatedRuleSuffixes.isEmpty else { return byText }
+        return byText + ", or named " + inspection.templatedRuleSuffixes.map { "`\($0)`" }.joined(separator: ", ")
+    }
+
     static func alertsSection(_ inspection: RepositoryInspection) -> String {
         let templates = inspection.templatedRuleDirectories.map { "\($0.name)  \(plural($0.count, "file"))" }
         guard !inspection.ruleFiles.isEmpty else {
             guard templates.isEmpty else {
                 return """
                 # Alert rules: none read. These rule files (\(plural(inspection.templatedRuleAlerts, "alert"))) are templates, not YAML
-                # (`{{ … }}` lines outside YAML values, as Helm writes them):
+                # (\(templateReasons(inspection))):
                 \(templates.map { "#   " + $0 }.joined(separator: "\n"))
                 # Render them (`helm template …`) into a directory and point rbc at the output:
                 # alerts:

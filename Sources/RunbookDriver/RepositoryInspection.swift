@@ -63,6 +63,8 @@ public struct RepositoryInspection: Sendable {
     /// Rule files written as templates (Helm's), not read: by directory, with their `alert:` lines.
     public var templatedRuleDirectories: [Count] = []
     public var templatedRuleAlerts = 0
+    /// The template endings (`.tpl`) of the rule files whose names say they are templates.
+    public var templatedRuleSuffixes: [String] = []
     public var severityLabel = "severity"
     public var severityValues: [Count] = []
     /// Runbooks that state no severity and get none from an alert, by top-level directory.
@@ -74,13 +76,18 @@ public struct RepositoryInspection: Sendable {
     public static func inspect(_ path: String) -> RepositoryInspection {
         let root = URL(fileURLWithPath: path).standardizedFileURL.path
         var inspection = RepositoryInspection(root: root)
-        let files = RunbookDiscovery.walk(root)
+        // Rule files may also be JSON or templates (`alerts.yaml.tpl`), which `rbc check` never takes for runbooks.
+        var folders: [String] = []
+        var unreadable: [RunbookDiscovery.UnreadableName] = []
+        let files = RunbookDiscovery.walk(root, folders: &folders, unreadable: &unreadable) { name in
+            RunbookDiscovery.hasRunbookExtension(name) || RuleFileText.isRuleFileName(name)
+        }
         var loaded: [String: SourceFile] = [:]
         // Each file is read once: what is no runbook is read again only as an alert rule file, from here.
         var others: [SourceFile] = []
         for file in files {
             guard case .loaded(let source) = SourceLoader.load(path: file, displayPath: inspection.relative(file)) else { continue }
-            if RunbookDiscovery.looksLikeRunbook(source) {
+            if RunbookDiscovery.hasRunbookExtension((file as NSString).lastPathComponent), RunbookDiscovery.looksLikeRunbook(source) {
                 inspection.runbooks.append(inspection.relative(file))
                 loaded[inspection.relative(file)] = source
             } else if Compiler.isMarkdown(file) {
@@ -104,6 +111,7 @@ public struct RepositoryInspection: Sendable {
         inspection.alertCount = first.alerts.count
         inspection.templatedRuleDirectories = groupedDirectories(first.templatedRuleFiles.filter { $0.alertCount > 0 }.map { inspection.relative($0.file.path) })
         inspection.templatedRuleAlerts = first.templatedRuleFiles.map(\.alertCount).reduce(0, +)
+        inspection.templatedRuleSuffixes = Array(Set(first.templatedRuleFiles.compactMap(\.templateSuffix))).sorted()
         var keyCounts: [String: Int] = [:]
         for alert in first.alerts { for key in Set(alert.runbookKeys) { keyCounts[key, default: 0] += 1 } }
         inspection.annotations = keyCounts.map { Count(name: $0.key, count: $0.value) }
@@ -127,7 +135,7 @@ public struct RepositoryInspection: Sendable {
         for alert in index.alerts {
             if let value = alert.labels[settings.severityLabel] { severities[value, default: 0] += 1 }
             switch alert.resolution {
-            case .unresolvable(let template) where !template.contains("{{"): otherToolTemplated += 1
+            case .unresolvable(let template) where !AlertLink.waitsForAlertmanager(template): otherToolTemplated += 1
             case .unresolvable: templated += 1
             case .resolved where !(alert.linkText ?? "").contains("://"): relative += 1; found += 1
             case .dead where !(alert.linkText ?? "").contains("://"), .missingAnchor where !(alert.linkText ?? "").contains("://"): relative += 1
@@ -353,18 +361,23 @@ public struct RepositoryInspection: Sendable {
     /// The base URL (`https://github.com/acme/ops/blob/main/`) of a repository browser's link that names
     /// this repository — its name is this directory's, or `.git/config` names `acme/ops` — at a page in a
     /// directory this repository has, at least two deep (`docs/runbooks/`); nil otherwise.
-    /// `path` is the link's path lower-cased, `written` as written.
+    /// `path` is the link's path lower-cased, `written` as written. The ref after `blob/` may hold `/`
+    /// (`blob/release/1.2/docs/runbooks/x.md`): its shortest reading that leaves a directory this
+    /// repository has is taken.
     private func ownBrowserDirectory(_ path: [String], browsedPath: Int, origin: String, written: [Substring]) -> String? {
         let marker = path.count - browsedPath - 2
         guard browsedPath >= 3, marker >= 2, written.count == path.count else { return nil }
         let repository = path[marker - (path[marker - 1] == "-" ? 2 : 1)]
         let owner = path[0..<(marker - (path[marker - 1] == "-" ? 2 : 1))].joined(separator: "/")
-        let directory = Array(path[(path.count - browsedPath)..<(path.count - 1)])
         let pages = (runbooks + otherPages).map { $0.lowercased().split(separator: "/").map(String.init) }
-        guard pages.contains(where: { $0.count > directory.count && Array($0.prefix(directory.count)) == directory }) else { return nil }
+        // `refLength` components name the ref; the page's path after them is at least three deep.
+        guard let refLength = (1...(browsedPath - 2)).first(where: { refLength in
+            let directory = Array(path[(marker + 1 + refLength)..<(path.count - 1)])
+            return pages.contains { $0.count > directory.count && Array($0.prefix(directory.count)) == directory }
+        }) else { return nil }
         let config = (try? String(contentsOfFile: root + "/.git/config", encoding: .utf8))?.lowercased() ?? ""
         guard (root as NSString).lastPathComponent.lowercased() == repository || config.contains(owner + "/" + repository) else { return nil }
-        return origin + "/" + written[0..<(marker + 2)].joined(separator: "/") + "/"
+        return origin + "/" + written[0..<(marker + 1 + refLength)].joined(separator: "/") + "/"
     }
 
     /// The directory, with this repository's own spelling, of the first `keep` components of a

@@ -39,11 +39,27 @@ public enum RunbookDiscovery {
                 continue
             }
             result.directories.append(path)
-            for file in walk(path) where seen.insert(file).inserted {
+            var folders: [String] = []
+            var unreadable: [UnreadableName] = []
+            for file in walk(path, folders: &folders, unreadable: &unreadable) where seen.insert(file).inserted {
                 result.candidates.append(RunbookCandidate(path: file, explicit: false, walkRoot: path))
             }
+            result.diagnostics += unreadable.map(\.diagnostic)
         }
         return result
+    }
+
+    /// A directory entry whose name is not UTF-8 (a Latin-1 `caf\xE9.md` copied from an old system):
+    /// rbc's paths are Unicode text, so it cannot be opened by name. Said, never skipped silently.
+    public struct UnreadableName: Sendable, Equatable {
+        /// The path with each byte that is no UTF-8 written `\xE9`.
+        public let shown: String
+        public let isDirectory: Bool
+
+        public var diagnostic: Diagnostic {
+            Diagnostic(.unreadableFileName, "\(isDirectory ? "directory" : "file") name is not UTF-8: \(shown) is not read\(isDirectory ? ", nor anything in it" : "")",
+                       displayPath: shown, help: "rename it to UTF-8 (for example `convmv -f latin1 -t utf-8 --notest`)")
+        }
     }
 
     /// Files under a directory with a runbook extension, sorted for deterministic output. Hidden and
@@ -51,11 +67,15 @@ public enum RunbookDiscovery {
     /// readdir's entry types spare a stat per entry (a warm check of 10,000 files is mostly this walk).
     static func walk(_ directory: String) -> [String] {
         var folders: [String] = []
-        return walk(directory, folders: &folders)
+        var unreadable: [UnreadableName] = []
+        return walk(directory, folders: &folders, unreadable: &unreadable)
     }
 
-    /// The same, also listing every folder read (whose entries, when they change, change the answer).
-    static func walk(_ directory: String, folders: inout [String]) -> [String] {
+    /// The same, also listing every folder read (whose entries, when they change, change the answer),
+    /// and the entries whose names are not UTF-8 that would have been read (`accept`ed files, and
+    /// directories that are not hidden or skipped). `accept` picks the files by name.
+    static func walk(_ directory: String, folders: inout [String], unreadable: inout [UnreadableName],
+                     accept: (String) -> Bool = hasRunbookExtension) -> [String] {
         let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         var files: [String] = []
         var pending: [String] = [base]
@@ -64,8 +84,21 @@ public enum RunbookDiscovery {
             guard let stream = opendir(folder.isEmpty ? "/" : folder) else { continue }
             defer { closedir(stream) }
             while let entry = readdir(stream) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+                let bytes = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+                guard let name = String(validating: bytes, as: UTF8.self) else {
+                    // Decoded with replacement characters it would name another file (RB0001, or a
+                    // directory silently not walked): say which entry was not read instead.
+                    let shown = escapedName(bytes)
+                    var isDirectory = Int32(entry.pointee.d_type) == Int32(DT_DIR)
+                    if Int32(entry.pointee.d_type) != Int32(DT_DIR) && Int32(entry.pointee.d_type) != Int32(DT_REG) {
+                        var info = stat()
+                        isDirectory = fstatat(dirfd(stream), bytes.map { CChar(bitPattern: $0) } + [0], &info, 0) == 0 && info.st_mode & S_IFMT == S_IFDIR
+                    }
+                    let hidden = bytes.first == UInt8(ascii: ".")
+                    if isDirectory ? !hidden : accept(shown) {
+                        unreadable.append(UnreadableName(shown: folder == "." ? shown : folder + "/" + shown, isDirectory: isDirectory))
+                    }
+                    continue
                 }
                 if name == "." || name == ".." { continue }
                 let full = folder == "." ? name : folder + "/" + name
@@ -97,10 +130,29 @@ public enum RunbookDiscovery {
                         continue
                     }
                 }
-                if !isDirectory, hasRunbookExtension(name) { files.append(full) }
+                if !isDirectory, accept(name) { files.append(full) }
             }
         }
         return files.sorted()
+    }
+
+    /// A name's bytes as text: UTF-8 sequences as they are, every other byte as `\xHH`.
+    static func escapedName(_ bytes: [UInt8]) -> String {
+        var shown = ""
+        var index = 0
+        while index < bytes.count {
+            let lead = bytes[index]
+            let length = lead < 0x80 ? 1 : lead >> 5 == 0b110 ? 2 : lead >> 4 == 0b1110 ? 3 : lead >> 3 == 0b11110 ? 4 : 0
+            if length > 0, index + length <= bytes.count, let scalar = String(validating: bytes[index..<(index + length)], as: UTF8.self) {
+                shown += scalar
+                index += length
+            } else {
+                // Only bytes of 0x80 and above fail to decode: always two digits.
+                shown += "\\x" + String(lead, radix: 16, uppercase: true)
+                index += 1
+            }
+        }
+        return TerminalText.visible(shown, keepingLineBreaks: false)
     }
 
     /// `runbookExtensions` holds the name's extension (in any case), or the name is a Markdown page

@@ -48,15 +48,19 @@ public struct CoveredAlert: Sendable {
     /// Other annotations whose names say they hold the alert's documentation (`documentation`,
     /// `playbook`, `sop_url`…) and that hold a link: a runbook under another name, for RB022's help.
     public let documentationAnnotations: [String]
+    /// Read from a template (a Helm chart's) whose actions inside the rule may add annotations when it
+    /// is rendered: no link here is no proof that the rendered rule has none.
+    public let annotationsMayBeRendered: Bool
 
     public init(name: String, file: SourceFile, nameRange: SourceRange, link: AlertLink?, resolution: AlertLinkResolution,
-                documentationAnnotations: [String] = []) {
+                documentationAnnotations: [String] = [], annotationsMayBeRendered: Bool = false) {
         self.name = name
         self.file = file
         self.nameRange = nameRange
         self.link = link
         self.resolution = resolution
         self.documentationAnnotations = documentationAnnotations
+        self.annotationsMayBeRendered = annotationsMayBeRendered
     }
 
     /// Annotation names that say they hold documentation for the alert.
@@ -66,7 +70,7 @@ public struct CoveredAlert: Sendable {
     }
 }
 
-/// A rule file written as a template (Helm's `{{- if … }}` lines): not YAML, so its alerts were not read.
+/// A rule file written as a template (Helm's `{{- if … }}` lines, or a `.tpl` name): not YAML, so its alerts were not read.
 public struct TemplatedRuleFile: Sendable {
     public let file: SourceFile
     /// The first `alert:` name in it (the file's start when it has none).
@@ -75,12 +79,15 @@ public struct TemplatedRuleFile: Sendable {
     public let alertNames: [String]
     /// How many `alert:` lines it has, templated names included.
     public let alertCount: Int
+    /// The name's template ending (`.tpl`) when the name says it is one; nil when its text does.
+    public let templateSuffix: String?
 
-    public init(file: SourceFile, range: SourceRange, alertNames: [String], alertCount: Int? = nil) {
+    public init(file: SourceFile, range: SourceRange, alertNames: [String], alertCount: Int? = nil, templateSuffix: String? = nil) {
         self.file = file
         self.range = range
         self.alertNames = alertNames
         self.alertCount = alertCount ?? alertNames.count
+        self.templateSuffix = templateSuffix
     }
 }
 
@@ -148,6 +155,13 @@ extension AlertCoverageContext {
 }
 
 extension AlertLink {
+    /// Whether a link still holding a template waits for Alertmanager (`{{ $labels.type }}`, filled
+    /// when the alert fires), not for another tool before the rules load: `[[ .RunbookURL ]]`,
+    /// `${VAR}`, or Helm's `{{ .Values.runbookUrl }}` (a chart's value with no default).
+    public static func waitsForAlertmanager(_ template: String) -> Bool {
+        template.contains("{{") && ![".Values.", ".Release.", ".Chart.", ".Capabilities.", "include ", "template \""].contains(where: template.contains)
+    }
+
     /// A link as messages quote it: whole up to 200 characters, else its start and end around `…`
     /// (a generated annotation can be any length; a message stays one readable line).
     public static func quoted(_ text: String) -> String {

@@ -278,8 +278,9 @@ import Testing
     /// chart's Deployments, manifests, dashboards. Only a file that holds alerting rules is the rule
     /// check's business; a template that holds them (`{{- if … }}` lines, as Helm charts write rule
     /// files) is not YAML, and is said once per directory, with its alerts counted, not reported as a
-    /// syntax error per file. A rule file with a real syntax error, and one named on the command
-    /// line, are still reported.
+    /// syntax error per file (these do not parse even with their actions blanked: both branches of an
+    /// `{{ if }}` write `runbook_url`). A rule file with a real syntax error, and one named on the
+    /// command line, are still reported.
     @Test func templatesAndOtherYAMLInRuleDirectories() throws {
         let dir = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -296,7 +297,11 @@ import Testing
             {{- if not .Values.rules.disabled.\(name)Down }}
                 - alert: \(name)Down
                   annotations:
+            {{- if .Values.rules.runbookUrl }}
                     runbook_url: {{ .Values.rules.runbookUrl }}/\(name.lowercased())down
+            {{- else }}
+                    runbook_url: https://runbooks.example.invalid/\(name.lowercased())down
+            {{- end }}
                   expr: up == 0
             {{- end }}
                 - alert: \(name)Slow
@@ -376,6 +381,7 @@ import Testing
 
     /// The alert names of a templated rule file count for RB024 as Prometheus reads them: quotes are
     /// YAML's, not the name's, and a name that is itself a template (`{{ .Values.prefix }}Down`) is no name.
+    /// The file is read in place (its `{{- if }}` lines blanked): its alerts, none linking a runbook, are RB022.
     @Test func templatedRuleFileAlertNamesAreUnquoted() throws {
         let dir = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -400,7 +406,8 @@ import Testing
         let lines = run.stdout.split(separator: "\n").map(String.init)
         #expect(!lines.contains { $0.contains("RB024") && ($0.contains("QuotedDown") || $0.contains("SingleQuoted")) }, "\(run.stdout)")
         #expect(lines.contains { $0.contains("RB024") && $0.contains("`{{`") }, "a template is no alert name: \(run.stdout)")
-        #expect(lines.contains { $0.contains("info[RB025] 1 rule file in chart/templates is a template") && $0.contains("3 alerts") }, "\(run.stdout)")
+        #expect(lines.filter { $0.hasPrefix("chart/templates/rules.yaml:") && $0.contains("error[RB022]") }.count == 3, "\(run.stdout)")
+        #expect(!run.stdout.contains("RB025"), "read, not counted: \(run.stdout)")
     }
 
     /// Prometheus fills no template in an alert name: `{{ .Values.prefix }}FooDown` (Helm),
@@ -430,7 +437,9 @@ import Testing
         let unknown = run.stdout.split(separator: "\n").filter { $0.contains("RB024") }.map { String($0.split(separator: "`")[1]) }
         #expect(unknown == ["QuxDown", "FooDownAgain"], "\(run.stdout)")
         #expect(!run.stdout.contains("RB1001"), "a file whose alert names are Helm templates is a template: \(run.stdout)")
-        #expect(run.stdout.contains("info[RB025] 1 rule file in chart/templates is a template"), "\(run.stdout)")
+        // Read in place: its two alerts are checked (neither links a runbook), not counted.
+        #expect(run.stdout.split(separator: "\n").filter { $0.hasPrefix("chart/templates/rules.yaml:") && $0.contains("error[RB022]") }.count == 2, "\(run.stdout)")
+        #expect(!run.stdout.contains("is a template"), "\(run.stdout)")
 
         try Self.write(["rules/range.yaml": "groups:\n  - name: r\n    rules:\n      - alert: \"{{ $name }}\"\n        expr: up == 0\n"], in: dir)
         let ranged = try TestSupport.rbc(["check", "runbooks", "--alerts", "chart", "--alerts", "rules", "--no-git", "--format", "concise"], in: dir.path)
@@ -439,7 +448,8 @@ import Testing
 
     /// Helm writes template actions as values too (`labels: {{- include "labels" . | nindent 4 }}`,
     /// `namespace: {{.Values.namespace}}`): such a rule file is a template, not a YAML error, and a
-    /// repository of such rules only is no "no runbooks" (exit 2).
+    /// repository of such rules only is no "no runbooks" (exit 2). Read in place, its alert is checked:
+    /// it links no runbook (RB022).
     @Test func helmActionsAsValuesMakeATemplate() throws {
         let dir = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -464,8 +474,9 @@ import Testing
         ], in: dir)
         let run = try TestSupport.rbc(["check", ".", "--alerts", "helm", "--no-git", "--format", "concise"], in: dir.path)
         #expect(!run.stdout.contains("RB1001") && !run.stdout.contains("RB0005"), "\(run.stdout)")
-        #expect(run.stdout.contains("info[RB025] 1 rule file in helm/templates is a template"), "\(run.stdout)")
-        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.split(separator: "\n").map(String.init) == ["helm/templates/app.rules.yml:10:18: error[RB022] alert `AppDown` has no `runbook_url` or `runbook` annotation"],
+                "\(run.stdout)")
+        #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
     }
 
     /// A template only in a link's anchor or query (`Redis#Cluster_{{ $labels.job }}`,

@@ -13,7 +13,9 @@ struct AlertWithoutRunbookRule: AlertCoverageRule {
         runbook annotation, so the responder is one click from the procedure. The annotation names are \
         `runbook_url` (Prometheus, kube-prometheus) and `runbook` (GitLab) unless `.rbc.yaml` sets \
         `alerts: {annotations: [...]}`. An annotation that holds a placeholder instead of a link \
-        (`TODO`, `TBD: …`, `n/a`, `none`, `-`) is no runbook either, and is reported as such.
+        (`TODO`, `TBD: …`, `n/a`, `none`, `-`) is no runbook either, and is reported as such. A rule \
+        read from a Helm template is reported only when no template action inside it could add the \
+        annotation when the chart is rendered.
         """,
         triggering: [], nonTriggering: [], requires: .alertRules)
 
@@ -25,6 +27,8 @@ struct AlertWithoutRunbookRule: AlertCoverageRule {
                     "alert `\(alert.name)` has no runbook: its `\(link.annotation)` annotation is a placeholder (`\(link.value)`)", at: alert.nameRange,
                     help: "write the runbook and link it from `\(link.annotation)`"))
             }
+            // A chart's template may add the annotation when rendered (`{{- toYaml $extra | nindent 8 }}`).
+            if alert.annotationsMayBeRendered { return nil }
             // A link under another name (Ceph's `documentation:`) may be the team's runbook: say how to count it.
             if let other = alert.documentationAnnotations.first {
                 return PlacedFinding(alert.file, LintFinding(

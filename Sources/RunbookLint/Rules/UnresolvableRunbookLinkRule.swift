@@ -17,9 +17,13 @@ struct UnresolvableRunbookLinkRule: AlertCoverageRule {
         with other delimiters (`[[ .RunbookURL ]]`), envsubst's `${VAR}`, an unrendered `%(name)s` — \
         are not checked either. This note is reported once per distinct link (its `#anchor` aside), \
         not once per alert, and is not a dead link. Set the label under the rule's `labels:` to have \
-        the link checked. A rule file written as a template (a Helm chart's `{{- if … }}` lines) is \
-        not YAML: its alerts are counted, once per directory, and not checked; render the chart \
-        (`helm template`) and point `alerts: rules` at the output to check them.
+        the link checked. A link holding a chart's `{{ .Values.x }}` is filled from the chart's \
+        `values.yaml` when it has a default, and noted once per value otherwise. A rule file written \
+        as a template (a Helm chart's `{{- if … }}` lines) is not YAML: rbc reads it in place with its \
+        action lines blanked; when it still does not parse (a `{{ else }}` repeating a key, YAML built \
+        by a loop), its alerts are counted, once per directory, and not checked — render the chart \
+        (`helm template`) and point `alerts: rules` at the output to check them. A file named as a \
+        template (`alerts.yaml.tpl`, `_rules.tpl`, `.tmpl`, `.gotmpl`, `.j2`) is counted the same way.
         """,
         triggering: [], nonTriggering: [], requires: .alertRules)
 
@@ -28,12 +32,16 @@ struct UnresolvableRunbookLinkRule: AlertCoverageRule {
         for alert in context.alerts {
             guard let link = alert.link, case .unresolvable(let template) = alert.resolution else { continue }
             // `[[ .RunbookURL ]]#Request-Errors`, `…#Request-Panics` and `[[ .RunbookURL]]` are one template.
-            let page = template.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? template
+            var page = template.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? template
+            // So are a chart's `{{ .Values.base }}/a` and `{{ .Values.base }}/b`: one value, one note.
+            if !AlertLink.waitsForAlertmanager(page), page.hasPrefix("{{"), let close = page.range(of: "}}") {
+                page = String(page[..<close.upperBound]) + (close.upperBound < page.endIndex ? "/…" : "")
+            }
             unresolvable[page.filter { !$0.isWhitespace }, default: (alert, link, page, 0)].count += 1
         }
         let links = unresolvable.sorted { $0.key < $1.key }.map { _, entry in
             let template = entry.page
-            let filled = template.contains("{{")
+            let filled = AlertLink.waitsForAlertmanager(template)
             return PlacedFinding(entry.first.file, LintFinding(
                 "runbook link `\(AlertLink.quoted(template))` \(filled ? "has a template no label of the rule fills" : "is a template another tool fills"): not checked (\(pluralized(entry.count, "alert")))",
                 at: entry.link.range,
@@ -50,9 +58,14 @@ struct UnresolvableRunbookLinkRule: AlertCoverageRule {
             guard let first = members.first, alerts > 0 else { return nil }
             let shown = directory.isEmpty ? "." : directory
             let subject = members.count == 1 ? "1 rule file in \(shown) is a template" : "\(members.count) rule files in \(shown) are templates"
+            // Why each is a template: its text (Helm's action lines), or its name (`alerts.yaml.tpl`).
+            let suffixes = Array(Set(members.compactMap(\.templateSuffix))).sorted().map { "`\($0)`" }
+            let byText = members.contains { $0.templateSuffix == nil } ? ["`{{ … }}` lines outside YAML values, as Helm writes them"] : []
+            let byName = suffixes.isEmpty ? [] : ["named \(suffixes.joined(separator: ", "))"]
+            let counted = members.count == 1 ? "its \(pluralized(alerts, "alert")) \(alerts == 1 ? "is" : "are")" : "their \(pluralized(alerts, "alert")) are"
             return PlacedFinding(first.file, LintFinding(
-                "\(subject) (`{{ … }}` lines outside YAML values, as Helm writes them), not YAML: their \(pluralized(alerts, "alert")) are not checked",
-                at: first.range, help: "render them (`helm template …`) and point `alerts: rules` at the output"))
+                "\(subject) (\((byText + byName).joined(separator: "; "))), not YAML: \(counted) not checked",
+                at: first.range, help: "render them (`helm template …`, or the tool that fills them) and point `alerts: rules` at the output"))
         }
         return links + files
     }
