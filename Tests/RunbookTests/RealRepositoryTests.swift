@@ -1103,4 +1103,16 @@ import Testing
         let error = try TestSupport.rbc(["check", "forgotten.md", "--no-git", "--format", "concise"], in: dir.path)
         #expect(error.stdout.contains("forgotten.md:16:1: error[RB2004] `**Rollback**:` is not followed by a command fence"), "\(error.stdout)")
     }
+
+    /// Pages put a dashboard's `**URL**:`, a `**Channel**:` or what to `**Expect**:` under the title:
+    /// facts for the reader, each reported as "sets a step field, but this is the runbook's
+    /// introduction" (RB2002). Only a label that only rbc's runbooks write (`**Timeout**`, `**Confirm**`,
+    /// `**Action**`…) is out of place there.
+    @Test func factsUnderTheTitleAreNoMisplacedStepFields() throws {
+        let page = "# Disk full\n\n**URL**: https://grafana.example.org/d/disk\n**Channel**: #storage\n**When**: the disk is over 90%\n"
+            + "**Expected**: under 80%\n**Title**: Disk almost full\n**Timeout**: 5m\n\n## Mitigation\n\n1. Look.\n"
+        let run = try Self.run(["page.md": page], ["check", "page.md", "--no-git", "--no-shellcheck", "--format", "concise"])
+        #expect(Self.lines(run, "RB2002") == ["page.md:8:1: warning[RB2002] `**timeout**` sets a step field, but this is the runbook's introduction"],
+                "\(run.stdout)")
+    }
 }

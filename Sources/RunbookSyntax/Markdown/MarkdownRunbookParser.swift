@@ -474,6 +474,10 @@ private struct Builder {
                 for label in found.labels {
                     if MarkdownRunbookParser.metadataLabelKeys.contains(label.key) {
                         if !known.contains(label.key == "alert" ? "triggers" : label.key) { derived.append(contentsOf: metadataField(label)) }
+                    } else if !MarkdownRunbookParser.executionLabelKeys.contains(label.key) {
+                        // `**URL**: <dashboard>`, `**Channel**: #storage`, `**Expected**: …` under a title are a
+                        // page's facts for its reader, not a step field in the wrong place.
+                        introProse.append(label.key.capitalized + ": " + label.value)
                     } else {
                         bag.report(.unknownKey, "`**\(label.key)**` sets a step field, but this is the runbook's introduction",
                                    at: label.keyRange, help: "move it into a step under `## Steps`", severity: .warning)
