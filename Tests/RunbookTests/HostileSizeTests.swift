@@ -46,6 +46,18 @@ import Testing
         #expect(run.stdout.contains("has the anchor `#nowhere-7`: `## Nowhere 7` on line 10 is inside a code block"), "\(run.stdout.prefix(500))")
     }
 
+    /// "Did you mean" for each broken `#anchor` sorted the page's anchors and compared it with every
+    /// one: 20,000 headings and 20,000 broken links made 400 million comparisons. The anchors are
+    /// indexed by length once per page.
+    @Test func manyBrokenAnchorsAmongManyHeadings() throws {
+        let count = 20_000
+        let headings = (0..<count).map { "## Step \($0)\n" }.joined()
+        let links = (0..<count).map { "[l](#stepp-\($0))" }.joined(separator: " ")
+        let run = try Self.checkWithinCPULimit("---\nseverity: P3\n---\n# Page\n\n## Diagnosis\n[r](#restore-the-primary-database-from-backups) \(links)\n\n"
+            + "## Restore the primary database from backup\n" + headings, name: "headings.md")
+        #expect(run.stdout.components(separatedBy: "warning[RB031]").count - 1 == count + 1, "\(run.stdout.suffix(500))")
+    }
+
     /// Every diagnostic's line and column counted the scalars from its line's start: on one long
     /// line (a command holding 200,000 unclosed `${{`), sorting and rendering them was quadratic.
     @Test func manyDiagnosticsOnOneLongLine() throws {

@@ -66,6 +66,9 @@ struct BrokenLinkRule: LintRule {
         // Each page's heading-like lines inside code, read once however many links miss it.
         var pageHeadingsInCode: [String: (text: String, line: Int)]?
         var targetHeadingsInCode: [String: [String: (text: String, line: Int)]] = [:]
+        // Each page's anchors indexed once for "did you mean", however many links miss it.
+        var pageSuggestions: Suggestions.Index?
+        var targetSuggestions: [String: Suggestions.Index] = [:]
         var findings: [LintFinding] = []
         for link in page.links {
             guard let (path, anchor) = Self.relativeTarget(link.destination), !Self.isMarkedUnfinished(path, anchor) else { continue }
@@ -76,8 +79,9 @@ struct BrokenLinkRule: LintRule {
                         findings.append(LintFinding("no heading on this page has the anchor `#\(anchor)`: `\(hidden.text)` on line \(hidden.line) is inside a code block, not a heading",
                                                     at: link.range, help: Self.codeBlockHelp))
                     } else {
+                        if pageSuggestions == nil { pageSuggestions = Suggestions.Index(page.anchors) }
                         findings.append(LintFinding("no heading on this page has the anchor `#\(anchor)`", at: link.range,
-                                                    help: Self.anchorHelp(anchor, page.anchors)))
+                                                    help: Self.anchorHelp(anchor, &pageSuggestions!)))
                     }
                 }
                 continue
@@ -103,8 +107,10 @@ struct BrokenLinkRule: LintRule {
                     findings.append(LintFinding("`\(path)` has no heading with the anchor `#\(anchor)`: `\(hidden.text)` on its line \(hidden.line) is inside a code block, not a heading",
                                                 at: link.range, help: Self.codeBlockHelp))
                 } else {
+                    var suggestions = targetSuggestions.removeValue(forKey: resolved) ?? Suggestions.Index(anchors)
                     findings.append(LintFinding("`\(path)` has no heading with the anchor `#\(anchor)`", at: link.range,
-                                                help: Self.anchorHelp(anchor, anchors)))
+                                                help: Self.anchorHelp(anchor, &suggestions)))
+                    targetSuggestions[resolved] = suggestions
                 }
             }
         }
@@ -221,8 +227,8 @@ struct BrokenLinkRule: LintRule {
         return found
     }
 
-    static func anchorHelp(_ anchor: String, _ anchors: Set<String>) -> String {
-        if let close = Suggestions.closest(to: anchor.lowercased(), in: anchors.sorted()) { return "did you mean `#\(close)`?" }
+    static func anchorHelp(_ anchor: String, _ anchors: inout Suggestions.Index) -> String {
+        if let close = anchors.closest(to: anchor.lowercased()) { return "did you mean `#\(close)`?" }
         return "link to a heading's anchor: its text in lower case, spaces as `-`, punctuation dropped"
     }
 }
