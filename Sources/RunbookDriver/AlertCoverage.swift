@@ -453,7 +453,7 @@ struct LinkResolver {
                 top = current
                 break
             }
-            let parent = (current as NSString).deletingLastPathComponent
+            let parent = PathText.parent(of: current)
             if parent == current || parent.isEmpty { break }
             current = parent
         }
@@ -494,7 +494,7 @@ struct LinkResolver {
         var current = directory
         for (index, component) in components.enumerated() {
             if component == ".." {
-                current = (current as NSString).deletingLastPathComponent
+                current = PathText.parent(of: current)
                 continue
             }
             reads.append(current)

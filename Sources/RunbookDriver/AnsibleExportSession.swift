@@ -56,10 +56,10 @@ public enum AnsibleExportSession {
 
     /// Writes the playbook at `path` and its companion files beside it.
     public static func write(_ export: AnsibleExport, playbook path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathText.parent(of: path)
         for file in [ExportedFile(path: (path as NSString).lastPathComponent, contents: export.playbook)] + export.companions {
             let target = ((directory.isEmpty ? "." : directory) as NSString).appendingPathComponent(file.path)
-            try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: PathText.parent(of: target), withIntermediateDirectories: true)
             try Data(file.contents.utf8).write(to: URL(fileURLWithPath: target), options: .atomic)
         }
     }

@@ -53,15 +53,41 @@ public struct Baseline: Sendable, Equatable {
     }
 
     public static func load(path: String) throws(LoadError) -> Baseline {
-        guard FileManager.default.fileExists(atPath: path) else { throw .missing(path) }
+        let bytes: [UInt8]
+        switch SourceLoader.readRegularFile(path, limit: Int.max) {
+        case .bytes(let read): bytes = read
+        case .missing:
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw .unreadable(path, "it is a directory")
+            }
+            throw .missing(path)
+        case .notRegular: throw .unreadable(path, "it is not a regular file (a pipe, a device or a socket)")
+        case .unreadable(let why): throw .unreadable(path, why)
+        }
         let document: Document
         do {
-            document = try JSONDecoder().decode(Document.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            document = try JSONDecoder().decode(Document.self, from: Data(bytes))
         } catch {
-            throw .unreadable(path, "\(error)")
+            throw .unreadable(path, Self.describe(error))
         }
         guard document.version == formatVersion else { throw .unreadable(path, "version \(document.version), this rbc reads \(formatVersion)") }
         return Baseline(entries: document.findings, directory: directory(of: path))
+    }
+
+    /// A decoding error in a sentence: what is wrong and where, not Foundation's debug description.
+    static func describe(_ error: Error) -> String {
+        func place(_ path: [CodingKey]) -> String {
+            path.isEmpty ? "the top level" : "`" + path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") + "`"
+        }
+        switch error as? DecodingError {
+        case .dataCorrupted(let context)?:
+            return context.codingPath.isEmpty ? "it is not valid JSON" : "the value at \(place(context.codingPath)) is not valid"
+        case .keyNotFound(let key, let context)?: return "\(place(context.codingPath + [key])) is missing"
+        case .typeMismatch(let type, let context)?: return "\(place(context.codingPath)) is not \(type == Int.self ? "an integer" : type == String.self ? "a string" : type == [Entry].self ? "a list" : "what a baseline holds")"
+        case .valueNotFound(_, let context)?: return "\(place(context.codingPath)) is null"
+        default: return "\(error)"
+        }
     }
 
     init(entries: [Entry], directory: String) {

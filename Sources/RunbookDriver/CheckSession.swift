@@ -421,7 +421,7 @@ public enum CheckSession {
     /// The file list of the repository holding `path`, from its index; nil outside a repository or when
     /// the index cannot be read (links to missing files are then not judged).
     static func repositoryTree(containing path: String) -> RepositoryTree? {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathText.parent(of: path)
         guard let repository = try? GitRepository.discover(containing: directory.isEmpty ? "." : directory),
               let (files, submodules) = try? repository.indexPaths() else { return nil }
         return RepositoryTree(root: repository.workdir, files: files, submodules: submodules)

@@ -138,6 +138,17 @@ public struct Configuration: Sendable {
         return (configuration, diagnostics)
     }
 
+    /// Reports the keys of an entry that it does not define, with the closest one it does: an entry
+    /// read only for the keys it knows would otherwise drop a misspelt one without a word
+    /// (`{url: …, fromat: slack}` posted JSON to a Slack webhook).
+    static func reportUnknownKeys(_ mapping: MappingSyntax, allowed: [String], in context: String, bag: inout DiagnosticBag) {
+        for field in mapping.fields where !allowed.contains(field.key) {
+            bag.report(.unknownKey, "unknown key `\(field.key)` in \(context)", at: field.keyRange,
+                       help: Suggestions.closest(to: field.key, in: allowed).map { "did you mean `\($0)`?" }
+                           ?? "keys: \(allowed.joined(separator: ", "))")
+        }
+    }
+
     /// `stores: {default: {file: config/flags.json}}` (JSON or YAML files; paths relative to this file).
     static func readStores(_ field: FieldSyntax, directory: String, bag: inout DiagnosticBag) -> [String: ConfigStore] {
         guard let pairs = RunbookParser.mapping(field.value, bag: &bag) else {
@@ -146,7 +157,12 @@ public struct Configuration: Sendable {
         }
         var stores: [String: ConfigStore] = [:]
         for entry in pairs.fields {
-            guard let store = RunbookParser.mapping(entry.value, bag: &bag), let file = store["file"]?.value.scalarValue else {
+            guard let store = RunbookParser.mapping(entry.value, bag: &bag) else {
+                bag.report(.missingField, "store `\(entry.key)` needs `file:`", at: entry.value.range, help: "write `\(entry.key): {file: config/flags.json}`")
+                continue
+            }
+            reportUnknownKeys(store, allowed: ["file"], in: "store `\(entry.key)`", bag: &bag)
+            guard let file = store["file"]?.value.scalarValue else {
                 bag.report(.missingField, "store `\(entry.key)` needs `file:`", at: entry.value.range, help: "write `\(entry.key): {file: config/flags.json}`")
                 continue
             }
@@ -163,7 +179,9 @@ public struct Configuration: Sendable {
 
     /// `notifications: {url: https://hooks.slack.com/…, format: slack}` (format: slack or json).
     static func readWebhook(_ field: FieldSyntax, bag: inout DiagnosticBag) -> Webhook? {
-        guard let pairs = RunbookParser.mapping(field.value, bag: &bag), let url = pairs["url"]?.value.scalarValue else {
+        let pairs = RunbookParser.mapping(field.value, bag: &bag)
+        if let pairs { reportUnknownKeys(pairs, allowed: ["url", "format"], in: "`\(field.key)`", bag: &bag) }
+        guard let pairs, let url = pairs["url"]?.value.scalarValue else {
             bag.report(.missingField, "`\(field.key)` needs `url:`", at: field.value.range, help: "write `\(field.key): {url: \"https://…\", format: slack}`")
             return nil
         }
@@ -295,8 +313,15 @@ public struct Configuration: Sendable {
                     settings.severityLevels[level.key.lowercased()] = severity
                 }
             case "runbook_urls":
-                for item in entry.value.sequenceItems ?? [] {
-                    guard let map = RunbookParser.mapping(item, bag: &bag), let base = map["base_url"]?.value.scalarValue,
+                guard let items = entry.value.sequenceItems else {
+                    bag.report(.typeMismatch, "`runbook_urls` must be a list of `{base_url, directory}` entries, found \(entry.value.kindDescription)",
+                               at: entry.value.range, help: "write `runbook_urls: [{base_url: \"https://runbooks.example.org/\", directory: docs/runbooks}]`")
+                    continue
+                }
+                for item in items {
+                    let map = RunbookParser.mapping(item, bag: &bag)
+                    if let map { reportUnknownKeys(map, allowed: ["base_url", "directory"], in: "a `runbook_urls` entry", bag: &bag) }
+                    guard let map, let base = map["base_url"]?.value.scalarValue,
                           let dir = map["directory"]?.value.scalarValue else {
                         bag.report(.missingField, "a `runbook_urls` entry needs `base_url` and `directory`", at: item.range)
                         continue
@@ -419,7 +444,12 @@ public struct Configuration: Sendable {
                 }
                 lint.shellcheck.enabled = ["true", "yes", "on"].contains(text.lowercased())
             case "exclude":
-                for item in entry.value.sequenceItems ?? [] {
+                guard let items = entry.value.sequenceItems else {
+                    bag.report(.typeMismatch, "`exclude` must be a list of ShellCheck codes, found \(entry.value.kindDescription)", at: entry.value.range,
+                               help: "write `exclude: [SC2086]`")
+                    continue
+                }
+                for item in items {
                     guard let code = item.scalarValue, code.range(of: "^(SC)?[0-9]{4}$", options: .regularExpression) != nil else {
                         bag.report(.invalidValue, "`\(item.scalarValue ?? "")` is not a ShellCheck code", at: item.range, help: "write `SC2086`")
                         continue

@@ -716,7 +716,7 @@ public enum GitChecks {
 extension GitChecks {
     /// The git provenance of a file: repository, path, HEAD, blob id and whether it is dirty; nil outside git.
     public static func provenance(of path: String) -> ProvenanceIR? {
-        guard let repository = try? GitRepository.discover(containing: (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent),
+        guard let repository = try? GitRepository.discover(containing: PathText.parent(of: path).isEmpty ? "." : PathText.parent(of: path)),
               let relative = repository.relativePath(path) else { return nil }
         let head = (try? repository.headCommit())??.info.id
         let state = repository.state(of: relative)
@@ -740,7 +740,7 @@ extension GitChecks {
         var byDirectory: [String: GitRepository?] = [:]
         var grouped: [String: [(given: String, relative: String)]] = [:]
         for path in paths {
-            let directory = (path as NSString).deletingLastPathComponent
+            let directory = PathText.parent(of: path)
             let repository: GitRepository?
             if let known = byDirectory[directory] {
                 repository = known
@@ -776,7 +776,7 @@ struct RepositoryLocator {
 
     /// Nil outside any repository (or where the path does not resolve inside it).
     mutating func locate(_ path: String) throws -> (repository: GitRepository, relative: String)? {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathText.parent(of: path)
         let repository: GitRepository?
         if let known = byDirectory[directory] {
             repository = known

@@ -21,6 +21,7 @@
 
 import Foundation
 import RunbookGit
+import RunbookSource
 
 struct HistorySnapshot: Sendable {
     /// One line per fact, one per repository, then one per file in the candidates' order: compared whole.
@@ -213,23 +214,9 @@ struct HistorySnapshot: Sendable {
                                heads: heads)
     }
 
-    /// `deletingLastPathComponent`, as the history checks group files, without a Foundation bridge
-    /// for the plain `dir/name` paths a walk yields (a tenth of the snapshot's time); anything
-    /// else (`//`, a trailing or leading slash, no slash) goes through Foundation.
-    static func directory(of path: String) -> String {
-        let bytes = path.utf8
-        guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")), slash != bytes.startIndex, bytes.last != UInt8(ascii: "/") else {
-            return (path as NSString).deletingLastPathComponent
-        }
-        let directory = path[..<slash]
-        var previous: UInt8 = 0
-        for byte in directory.utf8 {
-            if byte == UInt8(ascii: "/") && previous == byte { return (path as NSString).deletingLastPathComponent }
-            previous = byte
-        }
-        if previous == UInt8(ascii: "/") { return (path as NSString).deletingLastPathComponent }
-        return String(directory)
-    }
+    /// A file's directory, as the history checks group files (`PathText`: no Foundation bridge, and
+    /// no trap on a one-character name).
+    static func directory(of path: String) -> String { PathText.parent(of: path) }
 
     static func name(_ state: GitRepository.FileState?) -> String {
         switch state {

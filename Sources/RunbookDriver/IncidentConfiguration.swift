@@ -107,7 +107,9 @@ extension Configuration {
                 policy.escalation[from] = nil
                 continue
             }
-            guard let rule = RunbookParser.mapping(entry.value, bag: &bag),
+            let mapping = RunbookParser.mapping(entry.value, bag: &bag)
+            if let mapping { reportUnknownKeys(mapping, allowed: ["after", "to"], in: "the escalation of \(entry.key)", bag: &bag) }
+            guard let rule = mapping,
                   let afterText = rule["after"]?.value.scalarValue, case .success(let ms) = DurationParser.milliseconds(afterText),
                   let toText = rule["to"]?.value.scalarValue, let to = SeveritySpelling.severity(toText) else {
                 bag.report(.invalidValue, "an escalation is `{after: DURATION, to: SEVERITY}` or `off`", at: entry.value.range, help: "write `\(entry.key): {after: 4h, to: P1}`")

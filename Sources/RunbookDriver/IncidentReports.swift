@@ -4,6 +4,7 @@
 import Foundation
 import RunbookIncident
 import RunbookRuntime
+import RunbookSource
 
 public enum IncidentReports {
     /// `rbc stats`: incidents from the configured directory, runs from `.rbc/runs`.
@@ -20,7 +21,7 @@ public enum IncidentReports {
     public static func review(_ name: String, now: Date, configuration: Configuration = Configuration.discover().0) throws(IncidentError) -> String {
         let settings = configuration.incidentSettings
         let incident = try IncidentStore(settings: settings).load(name)
-        let base = (settings.directory as NSString).deletingLastPathComponent
+        let base = PathText.parent(of: settings.directory)
         let runsDirectory = RunSession.runsDirectory(config: configuration)
         var runs: [String: RunState] = [:]
         for link in incident.runs {

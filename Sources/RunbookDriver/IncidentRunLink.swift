@@ -5,6 +5,7 @@ import Foundation
 import RunbookIncident
 import RunbookRuntime
 import RunbookSema
+import RunbookSource
 
 public struct IncidentRunLink: Sendable {
     public let store: IncidentStore
@@ -18,7 +19,7 @@ public struct IncidentRunLink: Sendable {
                              configuration: Configuration = Configuration.discover().0) throws(IncidentError) -> IncidentRunLink {
         let store = IncidentStore(settings: configuration.incidentSettings)
         let incident = try store.attachable(name)
-        let base = (store.directory as NSString).deletingLastPathComponent + "/"
+        let base = PathText.parent(of: store.directory) + "/"
         let journal = journalPath.hasPrefix(base) ? String(journalPath.dropFirst(base.count)) : journalPath
         let info = IncidentStore.RunInfo(run: runID, runbook: ir.runbook.name, runbookPath: settings.runbookPath, commit: settings.commit,
                                          contentHash: ir.contentHash, journal: journal)

@@ -36,15 +36,16 @@ extension RunSession.Refusal {
         }
     }
 
-    /// What rbc prints on standard error when it refuses.
-    public func rendered(color: Bool) -> String {
+    /// What rbc prints on standard error when it refuses; `outcome` says what did not happen (for a
+    /// command that is not a run: an incident command refused for `.rbc.yaml`'s errors).
+    public func rendered(color: Bool, outcome: String = "the runbook was not run") -> String {
         switch self {
         case .diagnostics(let diagnostics, let code):
             let renderer = TextRenderer(color: color)
             return renderer.render(diagnostics.sorted(by: Diagnostic.outputOrder), summary: RenderSummary(filesChecked: 1, diagnostics: diagnostics))
                 + (code == RunSession.lintRefusalExitCode
                     ? "rbc: the linter reports errors, so the runbook was not run (fix them, or --force to run it anyway: the findings are journaled)\n"
-                    : "rbc: the runbook was not run\n")
+                    : "rbc: \(outcome)\n")
         case .message(let text, _):
             return "rbc: error: \(text)\n"
         }

@@ -121,7 +121,7 @@ public enum RunSession {
             throw .message("--approve names no step of this runbook: \(unknownSteps.sorted().joined(separator: ", "))", 2)
         }
         let runs = runsDirectory(config: config)
-        settings.root = ((runs as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+        settings.root = PathText.parent(of: PathText.parent(of: runs))
         return Prepared(ir: ir, settings: settings, runsDirectory: runs,
                         warnings: result.diagnostics.filter { $0.severity != .error }, lintFindings: lintFindings)
     }

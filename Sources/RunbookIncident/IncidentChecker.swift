@@ -153,11 +153,10 @@ public enum IncidentChecker {
 
     /// A run journal whose `run_started` names an incident that has no record: the audit trail
     /// between the run and the incident is broken (a record deleted, renamed or never committed).
-    /// Only the journal's first line is read.
+    /// Only the journal's first line is read, and only from a regular file: a pipe named like a
+    /// journal would wait for a writer forever.
     public static func checkJournal(path: String, displayPath: String, knownIncidents: Set<String>) -> Diagnostic? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: 65_536)) ?? Data()
+        guard case .bytes(let head) = SourceLoader.readRegularFile(path, limit: 65_536) else { return nil }
         let firstLine = head.prefix { $0 != 0x0A }
         let file = SourceFile(path: displayPath, text: String(decoding: firstLine, as: UTF8.self))
         guard case .success(let json) = JSONLine.scan(file.bytes, SourceRange(start: 0, end: file.bytes.count)),

@@ -3,6 +3,7 @@
 // reviewable in a pull request line by line, and the audit trail (who, when, what) cannot change.
 
 import Foundation
+import RunbookSource
 import RunbookRuntime
 import RunbookSema
 #if canImport(Glibc)
@@ -144,7 +145,7 @@ public final class IncidentLog {
         let descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw .io("cannot create \(path): \(String(cString: strerror(errno)))") }
         flock(descriptor, LOCK_EX)
-        syncDirectory((path as NSString).deletingLastPathComponent)
+        syncDirectory(PathText.parent(of: path))
         return IncidentLog(path: path, descriptor: descriptor)
     }
 

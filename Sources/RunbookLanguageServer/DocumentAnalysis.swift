@@ -33,7 +33,7 @@ public struct DocumentAnalysis: Sendable {
     /// directory, suppressions applied; `git` adds the history checks (the buffer is saved).
     public static func analyze(_ document: TextDocument, git: Bool, today: String? = nil, shellcheck: Bool = true) -> DocumentAnalysis {
         let kind = DocumentKind(path: document.path)
-        let directory = (document.path as NSString).deletingLastPathComponent
+        let directory = PathText.parent(of: document.path)
         let map = document.map
         switch kind {
         case .configuration:

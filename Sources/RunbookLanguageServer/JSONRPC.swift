@@ -45,10 +45,14 @@ struct Envelope: Decodable {
 
     enum CodingKeys: String, CodingKey { case id, method }
 
+    /// An `id` that is there but neither an integer nor a string (`1.5`, `true`, `{}`, a number
+    /// past 64 bits): the message is an invalid request, not a notification a client waits on forever.
+    var hasInvalidID = false
+
     init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        // An id that is null or of another type is no id: the message is answered as a notification would be.
         id = try? container.decodeIfPresent(RequestID.self, forKey: .id)
+        hasInvalidID = id == nil && container.contains(.id) && !((try? container.decodeNil(forKey: .id)) ?? false)
         method = try container.decodeIfPresent(String.self, forKey: .method)
     }
 }
@@ -71,6 +75,8 @@ public enum IncomingMessage: Sendable {
         do {
             let envelope = try JSONDecoder().decode(Envelope.self, from: body)
             guard let method = envelope.method else { return envelope.id == nil ? .invalid(.invalidRequest("message has no method")) : .response }
+            // JSON-RPC answers it with a null id: the id could not be read.
+            if envelope.hasInvalidID { return .invalid(.invalidRequest("`id` must be an integer or a string")) }
             if let id = envelope.id { return .request(id: id, method: method, body: body) }
             return .notification(method: method, body: body)
         } catch {

@@ -50,10 +50,13 @@ public struct FrameParser: Sendable {
         var length: Int?
         var lengthText: String?
         for line in header.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\r\n" || $0 == "\n" || $0 == "\r" }) {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let name = line[..<colon].trimmingCharacters(in: .whitespacesAndNewlines)
-            guard name.caseInsensitiveCompare("Content-Length") == .orderedSame else { continue }
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+            // Found anywhere on the line, not only at its start: after a Content-Length that was too
+            // short, the rest of that body runs into the next header, and reading the header there
+            // is what keeps every later message (`shutdown` included) from being lost as well.
+            guard let name = line.range(of: "Content-Length", options: .caseInsensitive) else { continue }
+            let afterName = line[name.upperBound...].drop { $0 == " " || $0 == "\t" }
+            guard afterName.first == ":" else { continue }
+            let value = afterName.dropFirst().trimmingCharacters(in: .whitespacesAndNewlines)
             lengthText = value
             length = value.count <= 12 && !value.isEmpty && value.allSatisfy(\.isASCIIDigit) ? Int(value) : nil
         }

@@ -39,6 +39,16 @@ public enum CommandAnalysis {
         var commands: [SimpleCommand] = []
         var words: [ShellWord] = []
         var index = 0
+        // The first `}}` at or after `searchedFrom`: each `${{` asks for the next one, and a command
+        // of thousands of unclosed `${{` must not scan to its end again for each of them.
+        var searchedFrom = Int.max
+        var found: Int?
+        func nextClosing(from start: Int) -> Int? {
+            if start >= searchedFrom, found.map({ start <= $0 }) ?? true { return found }
+            searchedFrom = start
+            found = closing(bytes, from: start)
+            return found
+        }
         func finish() {
             if !words.isEmpty {
                 var simple = SimpleCommand(words: words, effective: words)
@@ -73,7 +83,7 @@ public enum CommandAnalysis {
                     continue
                 }
                 if current == UInt8(ascii: "$"), index + 2 < bytes.count, bytes[index + 1] == UInt8(ascii: "{"), bytes[index + 2] == UInt8(ascii: "{"),
-                   let close = closing(bytes, from: index + 3) {
+                   let close = nextClosing(from: index + 3) {
                     text.append(contentsOf: bytes[index..<(close + 2)])
                     index = close + 2
                     continue

@@ -233,6 +233,10 @@ public enum CommandText {
         // A long listing (`ls -l`): `-rw-r--r-- 1 craig staff 18807 …`, `drwxr-xr-x  2 …`, `total 32`.
         #"^[-dlcbps][rwxsStT-]{9}[.+@]? +\d+ "#,
         #"^total \d+$"#,
+        // A database console's prompt (`grafana=> update …`, `postgres=# \q`, `mysql> show …`): the line is
+        // typed into psql or MySQL, not the shell; the fence is a session transcript.
+        #"^[A-Za-z_][A-Za-z0-9_-]*=[>#] "#,
+        #"^(?:mysql|MariaDB \[[^\]]*\])> "#,
         // The border of a table a command printed: `+----+---------+` (etcdctl, MySQL), `----+-----` (psql).
         #"^\+-{2,}[-+]*\+$"#,
         #"^-{2,}(?:\+-{2,})+$"#,

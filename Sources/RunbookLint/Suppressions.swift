@@ -27,6 +27,11 @@ public enum Suppressions {
         var result: [Suppression] = []
         let frontMatterEnd = frontMatterEndLine(context)
         let stepRanges = stepLineRanges(context)
+        // Each step's first range by its first line, and the next content line after each line (one
+        // pass per comment syntax): thousands of comments in a row looked past each other otherwise.
+        var stepStarting: [Int: ClosedRange<Int>] = [:]
+        for range in stepRanges where stepStarting[range.lowerBound] == nil { stepStarting[range.lowerBound] = range }
+        var nextContent: [Bool: [Int?]] = [:]
         for line in 1...max(1, file.lineCount) {
             let text = file.lineText(line)
             let marker = markdown && line > frontMatterEnd ? "<!--" : "#"
@@ -51,8 +56,10 @@ public enum Suppressions {
             var covered = line...line
             if ownLine {
                 // Before a step: that step. Inside a step: the step. Otherwise: the next line.
-                let next = nextContentLine(file, after: line, markdown: markdown && line > frontMatterEnd)
-                if let next, let following = stepRanges.first(where: { $0.lowerBound == next }) {
+                let commentsAreMarkdown = markdown && line > frontMatterEnd
+                if nextContent[commentsAreMarkdown] == nil { nextContent[commentsAreMarkdown] = nextContentLines(file, markdown: commentsAreMarkdown) }
+                let next = nextContent[commentsAreMarkdown]?[line] ?? nil
+                if let next, let following = stepStarting[next] {
                     covered = following
                 } else if let enclosing = stepRanges.first(where: { $0.contains(line) && $0.lowerBound != line }) {
                     covered = enclosing
@@ -77,35 +84,44 @@ public enum Suppressions {
         let file = context.file
         let markdown = context.syntax.format == .markdown
         let frontMatterEnd = frontMatterEndLine(context)
+        var stepEnds: [Int]?
         return context.allSteps.map { view -> ClosedRange<Int> in
             let start = file.lineColumn(of: view.syntax.range.start).line
-            let end = markdown && start > frontMatterEnd
-                ? markdownStepEnd(file, from: start)
-                : file.lineColumn(of: max(view.syntax.range.start, view.syntax.range.end - 1)).line
+            let end: Int
+            if markdown && start > frontMatterEnd {
+                if stepEnds == nil { stepEnds = markdownStepEnds(file) }
+                end = stepEnds?[start] ?? file.lineCount
+            } else {
+                end = file.lineColumn(of: max(view.syntax.range.start, view.syntax.range.end - 1)).line
+            }
             return start...max(start, end)
         }
     }
 
-    /// The next line that is not blank and not a comment (`#` in YAML, `<!-- -->` in Markdown).
-    static func nextContentLine(_ file: SourceFile, after line: Int, markdown: Bool) -> Int? {
-        var current = line + 1
-        while current <= file.lineCount {
-            let text = file.lineText(current).trimmingCharacters(in: .whitespaces)
+    /// For each line (1-based; index 0 unused), the next line after it that is not blank and not a
+    /// comment (`#` in YAML, `<!-- -->` in Markdown), or nil: one pass from the end.
+    static func nextContentLines(_ file: SourceFile, markdown: Bool) -> [Int?] {
+        var next = [Int?](repeating: nil, count: file.lineCount + 2)
+        var line = file.lineCount - 1
+        while line >= 0 {
+            let text = file.lineText(line + 1).trimmingCharacters(in: .whitespaces)
             let isComment = markdown ? text.hasPrefix("<!--") : text.hasPrefix("#")
-            if !text.isEmpty, !isComment { return current }
-            current += 1
+            next[line] = !text.isEmpty && !isComment ? line + 1 : next[line + 1]
+            line -= 1
         }
-        return nil
+        return next
     }
 
-    /// A Markdown step (a heading or list item) runs until the next heading.
-    static func markdownStepEnd(_ file: SourceFile, from start: Int) -> Int {
-        var line = start + 1
-        while line <= file.lineCount {
-            if isATXHeading(file.lineText(line)) { return line - 1 }
-            line += 1
+    /// For each line (1-based), where a Markdown step starting on it ends: the line before the next
+    /// heading, or the last line. One pass from the end, however many steps share a section.
+    static func markdownStepEnds(_ file: SourceFile) -> [Int] {
+        var ends = [Int](repeating: file.lineCount, count: file.lineCount + 2)
+        var line = file.lineCount - 1
+        while line >= 1 {
+            ends[line] = isATXHeading(file.lineText(line + 1)) ? line : ends[line + 1]
+            line -= 1
         }
-        return file.lineCount
+        return ends
     }
 
     /// `#` to `######` then a space: the line opens a heading.
@@ -134,6 +150,20 @@ public enum Suppressions {
                        today: String) -> (kept: [Diagnostic], used: [Bool]) {
         var used = Array(repeating: false, count: suppressions.count)
         guard !suppressions.isEmpty else { return (diagnostics, used) }
+        // The comments by the lines they cover and the names they give, so a finding is compared only
+        // with comments that can match it (thousands of comments times thousands of findings, otherwise).
+        var byLine: [Int: [String: [Int]]] = [:]
+        var byRange: [ClosedRange<Int>: [String: [Int]]] = [:]
+        for (index, suppression) in suppressions.enumerated() {
+            for name in Set(suppression.rules.map { $0.lowercased() }) {
+                if suppression.lines.count == 1 {
+                    byLine[suppression.lines.lowerBound, default: [:]][name, default: []].append(index)
+                } else {
+                    byRange[suppression.lines, default: [:]][name, default: []].append(index)
+                }
+            }
+        }
+        let ranges = Array(byRange.keys)
         var kept: [Diagnostic] = []
         for diagnostic in diagnostics {
             guard let range = diagnostic.range, diagnostic.file === file || diagnostic.file?.path == file.path,
@@ -142,7 +172,13 @@ public enum Suppressions {
                 continue
             }
             let line = file.lineColumn(of: range.start).line
-            let index = suppressions.indices.first { index in
+            var candidates: [Int] = []
+            for names in [byLine[line]] + ranges.filter({ $0.contains(line) }).map({ byRange[$0] }) {
+                candidates += names?[rule.id.lowercased()] ?? []
+                candidates += names?[rule.slug.lowercased()] ?? []
+            }
+            // The first comment in the file that matches, as a plain scan in order would find.
+            let index = candidates.sorted().first { index in
                 let suppression = suppressions[index]
                 let active = suppression.until.map { $0 >= today } ?? true
                 return active && suppression.lines.contains(line)

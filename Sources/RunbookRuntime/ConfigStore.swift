@@ -60,7 +60,7 @@ public struct ConfigStore: Sendable {
         var current = path
         for _ in 0..<40 {
             guard let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: current) else { return current }
-            current = destination.hasPrefix("/") ? destination : (current as NSString).deletingLastPathComponent + "/" + destination
+            current = destination.hasPrefix("/") ? destination : PathText.parent(of: current) + "/" + destination
         }
         return current
     }
@@ -166,7 +166,7 @@ public struct ConfigStore: Sendable {
     /// Temporary file in the same directory with the original's mode and owner, fsync, rename over
     /// the target, fsync the directory.
     static func writeAtomically(_ data: Data, to path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        let directory = PathText.parent(of: path).isEmpty ? "." : PathText.parent(of: path)
         let temporary = directory + "/.\((path as NSString).lastPathComponent).rbc-\(getpid())"
         var original = stat()
         let exists = stat(path, &original) == 0
@@ -461,7 +461,7 @@ public enum StoreLocks {
     }
 
     static func lockPath(_ target: String) -> String {
-        let directory = (target as NSString).deletingLastPathComponent
+        let directory = PathText.parent(of: target)
         return (directory.isEmpty ? "." : directory) + "/." + (target as NSString).lastPathComponent + ".rbc-lock"
     }
 

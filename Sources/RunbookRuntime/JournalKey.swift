@@ -80,7 +80,7 @@ public struct JournalKey: Sendable {
     /// Writes a new random key: a private temporary file, linked into place only if no key is there
     /// (two rbc starting at once agree on the first one).
     private static func make(_ path: String) throws(Problem) {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathText.parent(of: path)
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {

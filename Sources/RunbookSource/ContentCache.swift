@@ -67,7 +67,7 @@ public final class ContentCache: Sendable {
     /// Stores bytes under a key; failures (read-only tree, full disk) only mean the next run recomputes.
     public func put(_ namespace: String, _ key: String, _ payload: [UInt8]) {
         let target = path(namespace, key)
-        let folder = (target as NSString).deletingLastPathComponent
+        let folder = PathText.parent(of: target)
         var bytes = Self.magic
         bytes.reserveCapacity(payload.count + 20)
         withUnsafeBytes(of: UInt64(payload.count).littleEndian) { bytes.append(contentsOf: $0) }

@@ -40,6 +40,12 @@ public final class SourceFile: Sendable {
     public let bytes: [UInt8]
     /// Byte offset of the first byte of each line. Lines end at `\n`, `\r\n` or a lone `\r`.
     private let lineStarts: [Int]
+    /// For text that is not all ASCII, the scalars that start before each block of
+    /// `scalarBlockSize` bytes; nil when every byte is a scalar. Columns are then found in a block
+    /// at most, not by counting from the line's start: thousands of diagnostics on one long line
+    /// made sorting and rendering them quadratic.
+    private let scalarsBeforeBlock: [Int]?
+    static let scalarBlockShift = 8
 
     public init(path: String, text: String) {
         self.path = path
@@ -48,8 +54,10 @@ public final class SourceFile: Sendable {
         self.bytes = bytes
         var starts = [0]
         var index = 0
+        var highBits: UInt8 = 0
         while index < bytes.count {
             let byte = bytes[index]
+            highBits |= byte
             if byte == 0x0A {
                 starts.append(index + 1)
             } else if byte == 0x0D {
@@ -59,6 +67,19 @@ public final class SourceFile: Sendable {
             index += 1
         }
         self.lineStarts = starts
+        if highBits & 0x80 == 0 {
+            scalarsBeforeBlock = nil
+        } else {
+            var table: [Int] = []
+            table.reserveCapacity((bytes.count >> Self.scalarBlockShift) + 1)
+            var count = 0
+            for (offset, byte) in bytes.enumerated() {
+                if offset & ((1 << Self.scalarBlockShift) - 1) == 0 { table.append(count) }
+                if byte & 0xC0 != 0x80 { count += 1 }
+            }
+            table.append(count)
+            scalarsBeforeBlock = table
+        }
     }
 
     public var lineCount: Int { lineStarts.count }
@@ -114,9 +135,19 @@ public final class SourceFile: Sendable {
     }
 
     public func scalarCount(from start: Int, to end: Int) -> Int {
-        var count = 0
-        var index = start
-        while index < end {
+        guard start < end else { return 0 }
+        guard scalarsBeforeBlock != nil else { return end - start }
+        return scalarsBefore(end) - scalarsBefore(start)
+    }
+
+    /// Scalars that start in `bytes[0..<offset]`: the block's count, then the bytes of the block up to it.
+    private func scalarsBefore(_ offset: Int) -> Int {
+        guard let table = scalarsBeforeBlock else { return offset }
+        let clamped = min(max(0, offset), bytes.count)
+        let block = clamped >> Self.scalarBlockShift
+        var count = table[block]
+        var index = block << Self.scalarBlockShift
+        while index < clamped {
             if bytes[index] & 0xC0 != 0x80 { count += 1 }
             index += 1
         }

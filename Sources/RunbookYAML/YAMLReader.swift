@@ -220,6 +220,13 @@ public enum YAMLReader {
                                           into bag: inout DiagnosticBag) {
         let problem = string(parser.problem) ?? "unknown error"
         let offset = offsets.byteOffset(ofScalarIndex: parser.problem_mark.index)
+        // libyaml's scanner counts flow brackets before this reader sees the collections they open:
+        // deep `[[[[…` stops there, with a message naming libyaml's C setter. It is the same problem.
+        if problem.hasPrefix("Maximum nesting level reached") {
+            bag.report(.nestingTooDeep, "collections are nested more than \(maximumDepth) levels deep", at: .at(min(offset, file.bytes.count)),
+                       help: "a runbook needs only a few levels; this looks like generated or hostile input")
+            return
+        }
         var notes: [DiagnosticNote] = []
         if let context = string(parser.context) {
             let contextOffset = offsets.byteOffset(ofScalarIndex: parser.context_mark.index)

@@ -199,7 +199,7 @@ struct CheckCommand: ParsableCommand {
         do {
             try baseline.jsonData().write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            Console.err("rbc: error: cannot write \(path): \(error.localizedDescription)\n")
+            Console.err("rbc: error: \(WriteFailure.message(error, writing: path))\n")
             throw ExitCode(2)
         }
         let count = baseline.entries.reduce(0) { $0 + $1.count }

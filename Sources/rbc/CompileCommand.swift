@@ -50,7 +50,7 @@ struct CompileCommand: ParsableCommand {
             do {
                 try data.write(to: URL(fileURLWithPath: output), options: .atomic)
             } catch {
-                Console.err("rbc: error: cannot write \(output): \(error.localizedDescription)\n")
+                Console.err("rbc: error: \(WriteFailure.message(error, writing: output))\n")
                 throw ExitCode(2)
             }
         } else {

@@ -60,7 +60,7 @@ struct ExportAnsibleCommand: ParsableCommand {
         do {
             try AnsibleExportSession.write(export, playbook: output)
         } catch {
-            Console.err("rbc: error: cannot write the playbook: \(error.localizedDescription)\n")
+            Console.err("rbc: error: \(WriteFailure.message(error, writing: output))\n")
             throw ExitCode(2)
         }
     }

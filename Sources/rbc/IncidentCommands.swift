@@ -80,7 +80,7 @@ struct IncidentChangeOptions: ParsableArguments {
 func incidentStore() throws -> IncidentStore {
     let (config, diagnostics) = Configuration.discover()
     let errors = diagnostics.filter { $0.severity == .error }
-    if !errors.isEmpty { throw refuse(.diagnostics(errors, 2)) }
+    if !errors.isEmpty { throw refuse(.diagnostics(errors, 2), outcome: "the incident command was not run: fix \(Configuration.fileName) first") }
     return IncidentStore(settings: config.incidentSettings)
 }
 

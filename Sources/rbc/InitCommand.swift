@@ -50,7 +50,7 @@ struct InitCommand: ParsableCommand {
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: target), options: .atomic)
         } catch {
-            Console.err("rbc: error: cannot write \(target): \(error.localizedDescription)\n")
+            Console.err("rbc: error: \(WriteFailure.message(error, writing: target))\n")
             throw ExitCode(2)
         }
         Console.err("wrote \(target)\n")

@@ -173,3 +173,24 @@ private final class ConsoleState: @unchecked Sendable {
         call?()
     }
 }
+
+/// Why a file could not be written, in words: Foundation's own text is often only
+/// "The operation could not be completed. (NSCocoaErrorDomain error 512.)".
+enum WriteFailure {
+    /// `cannot write PATH: REASON`; the path is the one the error names when it names one.
+    /// `intoDirectory`: `path` is a directory written into (the HTML report), not a file.
+    static func message(_ error: Error, writing path: String, intoDirectory: Bool = false) -> String {
+        let nsError = error as NSError
+        var isDirectory: ObjCBool = false
+        if !intoDirectory, FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            return "cannot write \(path): it is a directory"
+        }
+        let named = (nsError.userInfo[NSFilePathErrorKey] as? String) ?? path
+        var underlying: NSError? = nsError
+        while let current = underlying {
+            if current.domain == NSPOSIXErrorDomain { return "cannot write \(named): \(String(cString: strerror(Int32(current.code))))" }
+            underlying = current.userInfo[NSUnderlyingErrorKey] as? NSError
+        }
+        return "cannot write \(named): \(nsError.localizedDescription)"
+    }
+}

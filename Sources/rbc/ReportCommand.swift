@@ -105,7 +105,7 @@ struct ReportCommand: ParsableCommand {
                 Console.err("wrote \(written) pages to \(directory) (\(report.totals.runbooks) runbooks, \(report.totals.runs) runs)\n")
             }
         } catch {
-            Console.err("rbc: error: cannot write the report: \(error.localizedDescription)\n")
+            Console.err("rbc: error: \(WriteFailure.message(error, writing: output ?? ".", intoDirectory: format == .html))\n")
             throw ExitCode(2)
         }
     }

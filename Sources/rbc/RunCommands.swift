@@ -65,8 +65,8 @@ struct LockOptionGroup: ParsableArguments {
 }
 
 /// Prints a refusal and exits with its code.
-func refuse(_ refusal: RunSession.Refusal) -> ExitCode {
-    Console.err(refusal.rendered(color: isatty(2) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil))
+func refuse(_ refusal: RunSession.Refusal, outcome: String = "the runbook was not run") -> ExitCode {
+    Console.err(refusal.rendered(color: isatty(2) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil, outcome: outcome))
     return ExitCode(refusal.exitCode)
 }
 

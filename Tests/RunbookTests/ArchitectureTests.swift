@@ -99,6 +99,21 @@ import Testing
         #expect(!manifest[cli].contains("\"RunbookRuntime\""), "rbc depends on RunbookRuntime in Package.swift")
     }
 
+    /// swift-corelibs-foundation's `NSString.deletingLastPathComponent` traps on a one-character
+    /// relative path (`rbc check a` crashed): paths are cut with `PathText.parent(of:)` instead.
+    @Test func noPathIsCutWithFoundationsTrappingCall() throws {
+        let directory = TestSupport.path("Sources")
+        let files = (FileManager.default.enumerator(atPath: directory)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".swift") }
+        #expect(files.count > 50)
+        for file in files {
+            let text = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
+            for (index, line) in text.components(separatedBy: "\n").enumerated()
+            where line.contains(".deletingLastPathComponent") && !line.contains(".deletingLastPathComponent()") && !line.trimmingCharacters(in: .whitespaces).hasPrefix("//") {
+                Issue.record("\(file):\(index + 1) cuts a path with NSString.deletingLastPathComponent: \(line.trimmingCharacters(in: .whitespaces))")
+            }
+        }
+    }
+
     /// Swift 6 strict concurrency: a type that opts out of the compiler's check says, in a comment
     /// starting `@unchecked:` on its line or in the comment right above it, what makes it safe (a lock, immutability).
     @Test func everyUncheckedSendableIsJustified() throws {

@@ -61,7 +61,9 @@ import Testing
     @Test func tenThousandDeepNesting() {
         let flow = "runbook: " + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
         let flowResult = Self.check(Array(flow.utf8))
-        #expect(flowResult.hasErrors)
+        // Said as for block nesting, not as libyaml's "Maximum nesting level reached, set with yaml_set_max_nest_level()".
+        #expect(flowResult.diagnostics.map(\.code.id) == ["RB1003"], "\(flowResult.diagnostics.map(\.message))")
+        #expect(!flowResult.diagnostics.contains { $0.message.contains("yaml_set_max_nest_level") })
         Self.assertInRange(flowResult)
         let block = "runbook:\n  " + String(repeating: "- ", count: 10_000) + "x\n"
         let blockResult = Self.check(Array(block.utf8))
@@ -101,5 +103,49 @@ import Testing
     @Test func crlfAndLoneCRLineEndsKeepLinesRight() throws {
         let crlf = Self.check(Array("runbook:\r\n  name: x\r\n  severity: P7\r\n".utf8))
         #expect(crlf.diagnostics.first { $0.code.id == "RB2005" }?.start == LineColumn(line: 3, column: 13))
+    }
+}
+
+/// `.rbc.yaml` entries read for the keys they know: a misspelt key beside them, or a list written as
+/// one value, was dropped without a word (a webhook's `fromat: slack` posted JSON to Slack; a
+/// `shellcheck: {exclude: SC2086}` excluded nothing).
+@Suite struct ConfigurationBadInputTests {
+    static func diagnostics(_ text: String) -> [(code: String, message: String, help: String?)] {
+        Configuration.load(path: "/nonexistent/.rbc.yaml", directory: "/nonexistent", text: text).1.map { ($0.code.id, $0.message, $0.help) }
+    }
+
+    @Test(arguments: [
+        ("notifications: {url: \"https://hooks.example.org/x\", fromat: slack}\n", "unknown key `fromat` in `notifications`", "did you mean `format`?"),
+        ("tickets: {url: \"https://t.example.org/\", formt: json}\n", "unknown key `formt` in `tickets`", "did you mean `format`?"),
+        ("stores:\n  default: {file: flags.json, fiel: other.json}\n", "unknown key `fiel` in store `default`", "did you mean `file`?"),
+        ("alerts:\n  runbook_urls:\n    - {base_url: \"https://r.example.org/\", directory: docs, base_ulr: x}\n",
+         "unknown key `base_ulr` in a `runbook_urls` entry", "did you mean `base_url`?"),
+        ("incidents:\n  escalation:\n    P2: {after: 4h, to: P1, too: P0}\n", "unknown key `too` in the escalation of P2", "did you mean `to`?"),
+    ])
+    func aMisspeltKeyInAnEntrySaysWhatItMeant(_ text: String, _ message: String, _ help: String) {
+        let found = Self.diagnostics(text)
+        #expect(found.contains { $0.code == "RB0010" && $0.message == message && $0.help == help }, "\(found)")
+    }
+
+    @Test(arguments: [
+        ("shellcheck: {exclude: SC2086}\n", "`exclude` must be a list of ShellCheck codes, found a string"),
+        ("alerts:\n  runbook_urls: {base_url: \"https://r.example.org/\", directory: docs}\n",
+         "`runbook_urls` must be a list of `{base_url, directory}` entries, found a mapping"),
+    ])
+    func aListWrittenAsOneValueIsATypeMismatch(_ text: String, _ message: String) {
+        let found = Self.diagnostics(text)
+        #expect(found.contains { $0.code == "RB0011" && $0.message == message }, "\(found)")
+    }
+
+    @Test func wellFormedEntriesSayNothing() {
+        let text = """
+            notifications: {url: "https://hooks.example.org/x", format: slack}
+            stores: {default: {file: flags.json}}
+            shellcheck: {exclude: [SC2086]}
+            alerts: {runbook_urls: [{base_url: "https://r.example.org/", directory: docs}]}
+            incidents: {escalation: {P2: {after: 4h, to: P1}, P3: off}}
+
+            """
+        #expect(Self.diagnostics(text).isEmpty, "\(Self.diagnostics(text))")
     }
 }

@@ -108,6 +108,106 @@ import Testing
         #expect(process.terminationReason == .exit && [0, 1].contains(process.terminationStatus), "\(stderr.prefix(400))")
     }
 
+    /// `rbc check` of a whole repository reads each run journal's first line (a run naming an
+    /// incident with no record). A journal that is a pipe used to be opened for reading, which waits
+    /// for a writer: the check hung. Here the test plays the writer whenever someone reads the pipe,
+    /// feeding a line naming an unknown incident, so reading it shows in the output instead of hanging.
+    @Test func aJournalThatIsAPipeIsNotRead() throws {
+        let directory = try Self.directory(["ok.yaml": Self.runbook])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let runs = directory.appendingPathComponent(".rbc/runs")
+        try FileManager.default.createDirectory(at: runs, withIntermediateDirectories: true)
+        let pipe = runs.appendingPathComponent("20261205T000000Z-ghost.jsonl").path
+        #expect(mkfifo(pipe, 0o644) == 0)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestSupport.rbcBinary)
+        process.arguments = ["check", "--no-git", "--no-cache", "--no-shellcheck", "--format", "concise"]
+        process.currentDirectoryURL = directory
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        nonisolated(unsafe) var stdout = Data()
+        let reader = DispatchGroup()
+        reader.enter()
+        DispatchQueue.global().async { stdout = output.fileHandleForReading.readDataToEndOfFile(); reader.leave() }
+        let line = #"{"event":"run_started","incident":"INC-GHOST","run":"ghost","seq":1}"# + "\n"
+        while process.isRunning {
+            // Succeeds only while a reader has the pipe open.
+            let writer = open(pipe, O_WRONLY | O_NONBLOCK)
+            if writer >= 0 {
+                _ = line.withCString { write(writer, $0, strlen($0)) }
+                close(writer)
+            }
+            usleep(5_000)
+        }
+        reader.wait()
+        let text = String(decoding: stdout, as: UTF8.self)
+        #expect(process.terminationStatus == 1, "\(text)")
+        #expect(text.contains("ok.yaml:"), "\(text)")
+        #expect(!text.contains("INC-GHOST"), "the pipe was read: \(text)")
+    }
+
+    /// Inputs rbc cannot use are refused with exit 2 and a reason a person can act on, not
+    /// Foundation's `Error Domain=NSCocoaErrorDomain Code=257 "You don't have permission."` (said of
+    /// a pipe) or a decoder's debug description; and a command that is not a run does not say
+    /// "the runbook was not run".
+    @Test func unusableInputsSayWhy() throws {
+        let directory = try Self.directory(["ok.yaml": Self.runbook, "open.json": "{", "partial.json": "{\"version\": 1}\n", "list.json": "[]"])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(mkfifo(directory.path + "/pipe.json", 0o644) == 0)
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("folder.json"), withIntermediateDirectories: true)
+        for (baseline, reason) in [("pipe.json", "it is not a regular file (a pipe, a device or a socket)"), ("folder.json", "it is a directory"),
+                                   ("open.json", "it is not valid JSON"), ("partial.json", "`findings` is missing"),
+                                   ("list.json", "the top level is not what a baseline holds")] {
+            let run = try TestSupport.rbc(["check", "--no-git", "--no-shellcheck", "--baseline", baseline, "ok.yaml"], in: directory.path)
+            #expect(run.status == 2)
+            #expect(run.stderr.contains("rbc: error: baseline \(baseline) is not an rbc baseline: \(reason)\n"), "\(run.stderr)")
+        }
+        try "exlude: []\n".write(to: directory.appendingPathComponent(".rbc.yaml"), atomically: true, encoding: .utf8)
+        let incidents = try TestSupport.rbc(["incident", "list"], in: directory.path)
+        #expect(incidents.status == 2)
+        #expect(incidents.stderr.contains("unknown key `exlude`") && incidents.stderr.contains("rbc: the incident command was not run: fix .rbc.yaml first"),
+                "\(incidents.stderr)")
+        #expect(!incidents.stderr.contains("runbook was not run"))
+    }
+
+    /// A runbook named with one character (`a`, in the working directory) or an output directory
+    /// named so (`-o d`): Foundation's `deletingLastPathComponent` trapped on such a path, and every
+    /// command that took the file's directory (check with git, compile, plan, history, report,
+    /// export) died with SIGILL instead of answering.
+    @Test func oneCharacterPathsAreAnsweredNotACrash() throws {
+        let directory = try Self.directory(["a": "runbook:\n  name: a\n  severity: P3\n  owner: ops\n  steps:\n    - {id: s, action: execute_command, command: \"true\", readonly: true, timeout: 1m}\n"])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for arguments in [["init", "-q"], ["-c", "user.name=T", "-c", "user.email=t@example.invalid", "add", "a"],
+                          ["-c", "user.name=T", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "a"]] {
+            let git = Process()
+            git.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+            git.arguments = ["-C", directory.path] + arguments
+            git.environment = ["HOME": directory.path, "GIT_CONFIG_NOSYSTEM": "1"]
+            try git.run()
+            git.waitUntilExit()
+            #expect(git.terminationStatus == 0, "git \(arguments)")
+        }
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("d"), withIntermediateDirectories: true)
+        let commands: [[String]] = [["check", "--no-shellcheck", "a"], ["compile", "a"], ["plan", "a"], ["history", "a"],
+                                    ["history", "--rollbacks", "a"], ["report", "--format", "json", "--no-shellcheck", "a"],
+                                    ["export", "ansible", "a", "-o", "p"]]
+        for arguments in commands {
+            let run = try TestSupport.rbc(arguments, in: directory.path)
+            #expect(run.status == 0, "rbc \(arguments.joined(separator: " ")) ended with \(run.status): \(run.stderr.suffix(600))")
+        }
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("p").path), "`-o p` writes the playbook p")
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("callback_plugins/rbc_journal.py").path),
+                "and its companions beside it")
+        // An output that is a directory is a usage error that says so.
+        for arguments in [["export", "ansible", "a", "-o", "d"], ["compile", "a", "-o", "d"]] {
+            let run = try TestSupport.rbc(arguments, in: directory.path)
+            #expect(run.status == 2, "rbc \(arguments.joined(separator: " ")) ended with \(run.status): \(run.stderr.suffix(600))")
+            #expect(run.stderr.contains("cannot write d: it is a directory"), "\(run.stderr)")
+        }
+    }
+
     /// A pipe, a device or a link to one is no file to read: a directory walk passes over it (it used to
     /// wait forever on a pipe named `*.yaml`), and named explicitly it is refused with exit 2.
     @Test func pipesAndDevicesAreNotRead() throws {

@@ -20,6 +20,52 @@ import Testing
         return run
     }
 
+    /// `rbc check` on one generated file under a CPU-time limit (`prlimit --cpu`, as the wide-table
+    /// test bounds memory): an input whose cost grows with the square of its size is killed by the
+    /// limit and fails the test instead of keeping CI busy for hours. It is a resource bound, not a
+    /// timing: the inputs below take well under a second of CPU when the cost is linear, and many
+    /// minutes when it is not.
+    static func checkWithinCPULimit(_ text: String, name: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> TestSupport.Run {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        let run = try TestSupport.rbc(["--cpu=120", TestSupport.rbcBinary, "check", "--no-shellcheck", "--no-git", "--no-cache", "--format", "concise", name],
+                                      in: directory.path, executable: "/usr/bin/prlimit")
+        #expect(run.status == 0 || run.status == 1, "rbc check \(name) ended with \(run.status) (24, SIGXCPU: the CPU limit): \(run.stderr.suffix(1000))",
+                sourceLocation: sourceLocation)
+        return run
+    }
+
+    /// Each broken `#anchor` looked for the anchor among the page's lines inside code blocks by
+    /// splitting the whole page again: 20,000 broken links took over a minute.
+    @Test func manyBrokenAnchorsOnOnePage() throws {
+        let count = 40_000
+        let links = (0..<count).map { "[l](#nowhere-\($0))" }.joined(separator: " ")
+        let run = try Self.checkWithinCPULimit("---\nseverity: P3\n---\n# Page\n\n## Diagnosis\n\(links)\n\n```\n## Nowhere 7\n```\n", name: "links.md")
+        #expect(run.stdout.components(separatedBy: "warning[RB031]").count - 1 == count, "\(run.stdout.suffix(500))")
+        #expect(run.stdout.contains("has the anchor `#nowhere-7`: `## Nowhere 7` on line 10 is inside a code block"), "\(run.stdout.prefix(500))")
+    }
+
+    /// Every diagnostic's line and column counted the scalars from its line's start: on one long
+    /// line (a command holding 200,000 unclosed `${{`), sorting and rendering them was quadratic.
+    @Test func manyDiagnosticsOnOneLongLine() throws {
+        let run = try Self.checkWithinCPULimit(Self.runbookFile(steps: """
+                - {id: s, action: execute_command, command: "echo \(String(repeating: "${{ ", count: 200_000))", readonly: true, timeout: 1m}
+
+            """), name: "long.yaml")
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("RB3001"), "\(run.stdout.prefix(500))")
+    }
+
+    /// Each suppression comment looked for the next line that is not a comment by reading every
+    /// comment after it, and each finding was compared with every suppression.
+    @Test func manySuppressionComments() throws {
+        let comments = (0..<40_000).map { "  # rbc:ignore RB0\(10 + $0 % 80) -- reason\n" }.joined()
+        let run = try Self.checkWithinCPULimit("runbook:\n  name: x\n  severity: P3\n  owner: o\n" + comments
+            + "  steps:\n    - {id: s, action: execute_command, command: \"true\", readonly: true, timeout: 1m}\n", name: "comments.yaml")
+        #expect(run.stdout.contains("RB09"), "the unused suppressions are reported: \(run.stdout.prefix(500))")
+    }
+
     @Test func thirtyThousandOperandsEndInADiagnostic() throws {
         let operands = (0..<30_000).map { "params.p == 'v\($0)'" }.joined(separator: " || ")
         let run = try Self.check(Self.runbookFile(steps: """

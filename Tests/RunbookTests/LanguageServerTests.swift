@@ -48,6 +48,18 @@ import Testing
         #expect(Self.frames(huge).first == .malformed("Content-Length `99999999999999999999` is not a byte count"))
     }
 
+    /// A Content-Length too short for its body: the body's rest runs into the next header. The
+    /// next message is still read (it used to be lost with every one after it, `exit` included).
+    @Test func aShortLengthLosesOnlyItsOwnMessage() {
+        let bytes = Array("Content-Length: 10\r\n\r\n".utf8) + Array(#"{"jsonrpc":"2.0","id":5,"method":"x"}"#.utf8)
+            + Self.framed(#"{"id":6}"#) + Self.framed(#"{"id":7}"#)
+        for chunk in [1, 5, 1000] {
+            let frames = Self.frames(bytes, chunk: chunk)
+            #expect(frames.first == .message(Data(##"{"jsonrpc""##.utf8)), "chunk \(chunk)")
+            #expect(Array(frames.suffix(2)) == [.message(Data(#"{"id":6}"#.utf8)), .message(Data(#"{"id":7}"#.utf8))], "chunk \(chunk): \(frames)")
+        }
+    }
+
     @Test func aBodyOverTheLimitIsSkippedNotBuffered() {
         let length = FrameParser.maximumBodyLength + 10
         var parser = FrameParser()
@@ -78,6 +90,20 @@ import Testing
         #expect(name == "n")
         #expect(throws: ResponseError.self) {
             try IncomingMessage.params(TextDocumentPositionParams.self, from: Data(#"{"method":"m","params":{"position":1}}"#.utf8))
+        }
+    }
+
+    /// LSP ids are integers or strings. A request whose id is anything else used to pass for a
+    /// notification: no answer ever came, and the client waited on it forever. It is an invalid
+    /// request (answered with a null id, as JSON-RPC says when the id cannot be read).
+    @Test(arguments: ["1.5", "true", "{}", "[1]", "1e400", "99999999999999999999999"])
+    func aRequestWithAnIDOfAnotherTypeIsAnInvalidRequest(_ id: String) {
+        let decoded = IncomingMessage.decode(Data(#"{"jsonrpc":"2.0","id":\#(id),"method":"textDocument/hover","params":{}}"#.utf8))
+        guard case .invalid(let error) = decoded else { Issue.record("id \(id): \(decoded)"); return }
+        #expect(error.code == -32600)
+        // A null id is no id: a notification, as before.
+        guard case .notification = IncomingMessage.decode(Data(#"{"jsonrpc":"2.0","id":null,"method":"m"}"#.utf8)) else {
+            Issue.record("null id"); return
         }
     }
 
@@ -165,6 +191,15 @@ import Testing
         #expect(labels(7, 11).isEmpty, "not a shell fence")
         #expect(labels(8, 20).isEmpty, "past the closing brace")
         #expect(labels(4, 10).isEmpty, "the command is not an attribute")
+    }
+
+    /// A client may name a buffer with any URI; `a` (one character, no scheme) made the analysis cut
+    /// its directory with Foundation's trapping call, and the server died on `didOpen`.
+    @Test(arguments: ["a", ".", "file:a", "untitled:Untitled-1", ""])
+    func anyURIIsAnalysed(_ uri: String) {
+        let document = TextDocument(uri: uri, text: "runbook:\n  name: x\n  severity: P9\n", version: 1)
+        let analysis = DocumentAnalysis.analyze(document, git: false, shellcheck: false)
+        #expect(analysis.diagnostics.contains { $0.code.id == "RB2005" }, "\(uri): \(analysis.diagnostics.map(\.code.id))")
     }
 
     @Test func incrementalEditsApplyInOrder() {

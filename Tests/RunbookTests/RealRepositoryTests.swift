@@ -943,9 +943,10 @@ import Testing
         #expect(Self.lines(run, "RB016").isEmpty, "\(run.stdout)")
     }
 
-    /// etcd's pages show a command and the table it printed in one `bash` fence; ShellCheck read the
-    /// table's rows as commands (SC1070, SC1133). A table border (`+----+----+`, psql's `----+----`)
-    /// is output, and a fence holding output is no script; the command alone is still checked.
+    /// etcd's and kubespray's pages show a command and the table it printed in one `bash` fence;
+    /// ShellCheck read the table's rows as commands (SC1070, SC1133). A table border (`+----+----+`,
+    /// psql's `----+----`) is output, and so is a line behind a database console's prompt (`app=> …`,
+    /// Percona's pages): a fence holding them is no script. A broken command alone is still checked.
     @Test func aTableACommandPrintedIsOutput() throws {
         try ShellCheckMappingTests.requireShellCheck()
         let fence = "```"
@@ -973,6 +974,17 @@ import Testing
           42 | active
         \(fence)
 
+        The stuck jobs, in psql:
+
+        \(fence)sh
+        # psql -U app
+        app=> select count(*) from jobs where state = 'stuck';
+         count
+        -------
+             3
+        app=> \\q
+        \(fence)
+
         A broken one:
 
         \(fence)bash
@@ -983,9 +995,9 @@ import Testing
         """
         let run = try Self.run(["page.md": page], ["check", "page.md", "--no-git", "--format", "concise"])
         let findings = Self.lines(run, "RB016")
-        // Only the unclosed `if` (from line 35 on): nothing in the two tables above it.
+        // Only the unclosed `if` (from line 46 on): nothing in the two tables or the psql session above it.
         let lines = findings.compactMap { $0.split(separator: ":").dropFirst().first.flatMap { Int($0) } }
-        #expect(!lines.isEmpty && lines.allSatisfy { $0 >= 35 }, "\(run.stdout)")
+        #expect(!lines.isEmpty && lines.allSatisfy { $0 >= 46 }, "\(run.stdout)")
     }
 
     /// A page whose sections are setext headings (`Mitigation` over a line of `-`) is a runbook as much
@@ -1072,5 +1084,75 @@ import Testing
         let run = try Self.run(["dashboard.md": dashboard, "api.md": api, "switch.md": switchPage], ["check", ".", "--no-git", "--no-shellcheck"])
         #expect(run.stderr.contains("checked 1 runbook:"), "\(run.stderr)")
         #expect(run.stdout.contains("switch.md:") && !run.stdout.contains("dashboard.md") && !run.stdout.contains("api.md"), "\(run.stdout)")
+    }
+
+    /// People write a step's undo in words under `**Rollback:**`, as a bullet or numbered list or a
+    /// paragraph: each was "`**Rollback**:` is not followed by a command fence" (RB2004). Such a label
+    /// over a list or a paragraph is a manual rollback; over a paragraph leading into a fence, the
+    /// fence is the rollback command; with nothing after it, it is still an error.
+    @Test func aRollbackWrittenInWordsIsAManualRollback() throws {
+        let fence = "```"
+        let page = Self.page + """
+        ## Mitigation
+
+        ### Pin the old release
+
+        \(fence)bash
+        helm -n shop history checkout
+        \(fence)
+
+        **Rollback:**
+        - Redeploy the chart version before it
+        - Tell the shop channel
+
+        ### Drain the queue
+
+        **Rollback**:
+
+        1. Re-enable the consumers
+        2. Watch the backlog
+
+        ### Scale down
+
+        \(fence)bash
+        kubectl -n shop scale deploy/worker --replicas=2
+        \(fence)
+
+        **Rollback:**
+
+        Scale it back up with:
+
+        \(fence)bash
+        kubectl -n shop scale deploy/worker --replicas=6
+        \(fence)
+
+        """
+        let forgotten = Self.page + "## Mitigation\n\n### Forgotten\n\nTurn it off.\n\n**Rollback:**\n"
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try AlertCoverageTests.write(["page.md": page, "forgotten.md": forgotten], in: dir)
+        let run = try TestSupport.rbc(["compile", "page.md"], in: dir.path)
+        let object = (try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8))) as? [String: Any] ?? [:]
+        let rollbacks = ((object["steps"] as? [[String: Any]]) ?? []).compactMap { ($0["rollback"] as? [String: Any])?["action"] as? [String: Any] }
+        #expect(rollbacks.count == 3, "\(run.stdout)")
+        #expect(rollbacks.first?["kind"] as? String == "manual" && (rollbacks.first?["instructions"] as? String)?.contains("Redeploy the chart") == true,
+                "\(rollbacks)")
+        #expect(rollbacks.dropFirst().first?["kind"] as? String == "manual", "\(rollbacks)")
+        #expect(rollbacks.dropFirst(2).first?["command"] as? String == "kubectl -n shop scale deploy/worker --replicas=6", "\(rollbacks)")
+        #expect(run.status == 0 && !run.stderr.contains("RB2004"), "\(run.stderr)")
+        let error = try TestSupport.rbc(["check", "forgotten.md", "--no-git", "--format", "concise"], in: dir.path)
+        #expect(error.stdout.contains("forgotten.md:16:1: error[RB2004] `**Rollback**:` is not followed by a command fence"), "\(error.stdout)")
+    }
+
+    /// Pages put a dashboard's `**URL**:`, a `**Channel**:` or what to `**Expect**:` under the title:
+    /// facts for the reader, each reported as "sets a step field, but this is the runbook's
+    /// introduction" (RB2002). Only a label that only rbc's runbooks write (`**Timeout**`, `**Confirm**`,
+    /// `**Action**`…) is out of place there.
+    @Test func factsUnderTheTitleAreNoMisplacedStepFields() throws {
+        let page = "# Disk full\n\n**URL**: https://grafana.example.org/d/disk\n**Channel**: #storage\n**When**: the disk is over 90%\n"
+            + "**Expected**: under 80%\n**Title**: Disk almost full\n**Timeout**: 5m\n\n## Mitigation\n\n1. Look.\n"
+        let run = try Self.run(["page.md": page], ["check", "page.md", "--no-git", "--no-shellcheck", "--format", "concise"])
+        #expect(Self.lines(run, "RB2002") == ["page.md:8:1: warning[RB2002] `**timeout**` sets a step field, but this is the runbook's introduction"],
+                "\(run.stdout)")
     }
 }

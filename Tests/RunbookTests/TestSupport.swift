@@ -47,9 +47,10 @@ enum TestSupport {
     }
 
     /// Runs `rbc` with arguments in a directory (default: the package root), no terminal, no colour env.
-    static func rbc(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> Run {
+    /// `executable`: run this instead, with `arguments` (a wrapper such as `prlimit` that runs rbc).
+    static func rbc(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:], executable: String? = nil) throws -> Run {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: rbcBinary)
+        process.executableURL = URL(fileURLWithPath: executable ?? rbcBinary)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory ?? root.path)
         var env = ProcessInfo.processInfo.environment

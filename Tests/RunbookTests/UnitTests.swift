@@ -27,6 +27,18 @@ import Yams
     }
 }
 
+/// `PathText.parent(of:)` answers as Foundation's `deletingLastPathComponent` where that one does not
+/// trap, and also for the one-character names it traps on.
+@Suite struct PathTextTests {
+    @Test(arguments: [("", ""), ("/", "/"), ("//", "/"), ("/a", "/"), ("//a", "/"), ("/ab", "/"), ("ab", ""), ("ab/", ""),
+                      ("ab//", ""), ("x/ab", "x"), ("x/ab/", "x"), ("x//ab", "x"), ("/x/ab", "/x"), ("../ab", ".."), ("..", ""),
+                      ("ab/..", "ab"), ("ab/./c", "ab/."), ("./ab", "."), ("/a/", "/"), ("é/ü", "é"),
+                      ("a", ""), (".", ""), ("d/", ""), ("./", ""), ("x/a", "x"), ("a/b", "a")])
+    func parentAsFoundationGivesIt(_ path: String, _ parent: String) {
+        #expect(PathText.parent(of: path) == parent, "\(path)")
+    }
+}
+
 @Suite struct DurationTests {
     @Test(arguments: [("30s", 30_000), ("5m", 300_000), ("1h30m", 5_400_000), ("2d", 172_800_000), ("250ms", 250),
                       ("1m30s", 90_000), ("1d2h3m4s5ms", 93_784_005)])

@@ -63,12 +63,16 @@ struct BrokenLinkRule: LintRule {
         // Absolute, with symbolic links resolved, so that it compares with the repository's root.
         let directory = URL(fileURLWithPath: context.file.path).deletingLastPathComponent().standardizedFileURL.resolvingSymlinksInPath()
         var targetAnchors: [String: Set<String>?] = [:]
+        // Each page's heading-like lines inside code, read once however many links miss it.
+        var pageHeadingsInCode: [String: (text: String, line: Int)]?
+        var targetHeadingsInCode: [String: [String: (text: String, line: Int)]] = [:]
         var findings: [LintFinding] = []
         for link in page.links {
             guard let (path, anchor) = Self.relativeTarget(link.destination), !Self.isMarkedUnfinished(path, anchor) else { continue }
             if path.isEmpty {
                 if let anchor, !page.anchors.contains(anchor.lowercased()) {
-                    if let hidden = Self.headingInCode(anchor, text: context.file.text) {
+                    if pageHeadingsInCode == nil { pageHeadingsInCode = Self.headingsInCode(text: context.file.text) }
+                    if let hidden = pageHeadingsInCode?[anchor.lowercased()] {
                         findings.append(LintFinding("no heading on this page has the anchor `#\(anchor)`: `\(hidden.text)` on line \(hidden.line) is inside a code block, not a heading",
                                                     at: link.range, help: Self.codeBlockHelp))
                     } else {
@@ -94,7 +98,8 @@ struct BrokenLinkRule: LintRule {
                 targetAnchors[resolved] = .some(text.map { HeadingAnchors.anchors(inMarkdown: $0) })
             }
             if let anchors = targetAnchors[resolved] ?? nil, !anchors.contains(anchor.lowercased()) {
-                if let text = Self.readableText(resolved), let hidden = Self.headingInCode(anchor, text: text) {
+                if targetHeadingsInCode[resolved] == nil { targetHeadingsInCode[resolved] = Self.readableText(resolved).map { Self.headingsInCode(text: $0) } ?? [:] }
+                if let hidden = targetHeadingsInCode[resolved]?[anchor.lowercased()] {
                     findings.append(LintFinding("`\(path)` has no heading with the anchor `#\(anchor)`: `\(hidden.text)` on its line \(hidden.line) is inside a code block, not a heading",
                                                 at: link.range, help: Self.codeBlockHelp))
                 } else {
@@ -195,22 +200,25 @@ struct BrokenLinkRule: LintRule {
     static let codeBlockHelp = "close the code block above that line: a fence left open, or closed by a shorter or indented fence, "
         + "turns the headings after it into code"
 
-    /// A line written as a heading (`## Exemplary Playbooks`) whose anchor is the one asked for, when
-    /// the parsed page has no such heading: a fence above it swallowed it, and the reader sees the
-    /// heading as code. Without this, "no heading has the anchor" points at a heading that is plainly
-    /// there in the source.
-    static func headingInCode(_ anchor: String, text: String) -> (text: String, line: Int)? {
-        let wanted = anchor.lowercased()
+    /// Lines written as headings (`## Exemplary Playbooks`), by each anchor they would give, for an
+    /// anchor the parsed page has no heading for: a fence above such a line swallowed it, and the
+    /// reader sees the heading as code. Without this, "no heading has the anchor" points at a heading
+    /// that is plainly there in the source. The first line giving an anchor is kept; built once per
+    /// page, so a page with thousands of broken links is not split into lines again for each.
+    static func headingsInCode(text: String) -> [String: (text: String, line: Int)] {
+        var found: [String: (text: String, line: Int)] = [:]
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.drop { $0 == " " }
             let level = trimmed.prefix { $0 == "#" }.count
             // `# nothing` in a fence is a shell comment as often as a heading: only `##` and deeper count.
             guard (2...6).contains(level), trimmed.dropFirst(level).first == " " else { continue }
             let title = trimmed.dropFirst(level + 1).trimmingCharacters(in: .whitespaces)
-            guard !title.isEmpty, [HeadingAnchors.slug(title), HeadingAnchors.gitLabSlug(title), HeadingAnchors.mkDocsSlug(title)].contains(wanted) else { continue }
-            return (String(trimmed.trimmingCharacters(in: .whitespaces)), index + 1)
+            guard !title.isEmpty else { continue }
+            for slug in [HeadingAnchors.slug(title), HeadingAnchors.gitLabSlug(title), HeadingAnchors.mkDocsSlug(title)] where found[slug] == nil {
+                found[slug] = (String(trimmed.trimmingCharacters(in: .whitespaces)), index + 1)
+            }
         }
-        return nil
+        return found
     }
 
     static func anchorHelp(_ anchor: String, _ anchors: Set<String>) -> String {

@@ -42,7 +42,7 @@ struct UnresolvableRunbookLinkRule: AlertCoverageRule {
         }
         var directories: [String: [TemplatedRuleFile]] = [:]
         for templated in context.templatedRuleFiles {
-            directories[(templated.file.path as NSString).deletingLastPathComponent, default: []].append(templated)
+            directories[PathText.parent(of: templated.file.path), default: []].append(templated)
         }
         let files = directories.sorted { $0.key < $1.key }.compactMap { directory, members -> PlacedFinding? in
             let members = members.sorted { $0.file.path < $1.file.path }

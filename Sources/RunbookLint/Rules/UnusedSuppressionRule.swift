@@ -30,17 +30,20 @@ struct UnusedSuppressionRule: SuppressionRule {
         fix: .safe)
 
     func check(_ context: any SuppressionContext) -> [LintFinding] {
-        context.suppressions.enumerated().compactMap { index, suppression in
+        // Collected once for all the comments, not once per unused comment.
+        var scalars: ScalarExtents?
+        return context.suppressions.enumerated().compactMap { index, suppression in
             guard suppression.malformation == nil, !suppression.hasExpired(today: context.today), !context.matchedFinding(index) else { return nil }
+            if scalars == nil { scalars = ScalarExtents(Self.scalarRanges(context.lint)) }
             return LintFinding("suppression of \(suppression.rules.joined(separator: ", ")) matches no finding", at: suppression.range,
-                               help: "remove it", fix: Self.removal(of: suppression, context: context.lint))
+                               help: "remove it", fix: scalars.flatMap { Self.removal(of: suppression, context: context.lint, scalars: $0) })
         }
     }
 
     /// Deleting an unused suppression that is a whole line of its own (safe, as ruff's unused `noqa`):
     /// the line and its line break go. Not offered for a comment after code on its line, or for a
     /// line inside a scalar's text (a `|` block, a Markdown fence), where it is content, not a comment.
-    static func removal(of suppression: Suppression, context: LintContext) -> Fix? {
+    static func removal(of suppression: Suppression, context: LintContext, scalars: ScalarExtents) -> Fix? {
         let file = context.file
         let line = file.lineColumn(of: suppression.range.start).line
         let lineRange = file.lineRange(line)
@@ -48,8 +51,7 @@ struct UnusedSuppressionRule: SuppressionRule {
         let text = file.lineText(line).trimmingCharacters(in: .whitespaces)
         let markdownComment = text.hasPrefix("<!--") && text.hasSuffix("-->")
         guard before.allSatisfy({ $0 == " " || $0 == "\t" }), text.hasPrefix("#") || markdownComment else { return nil }
-        let insideText = scalarRanges(context).contains { $0.start < lineRange.end && lineRange.start < $0.end }
-        guard !insideText else { return nil }
+        guard !scalars.overlap(lineRange) else { return nil }
         let end = line < file.lineCount ? file.lineRange(line + 1).start : lineRange.end
         return Fix.safe("remove the unused suppression", .delete(SourceRange(start: lineRange.start, end: end)))
     }
@@ -75,5 +77,33 @@ struct UnusedSuppressionRule: SuppressionRule {
             view.syntax.rollback?.fields.fields.forEach { collect($0.value) }
         }
         return ranges
+    }
+}
+
+/// Scalar ranges sorted by start, with the furthest end reached so far: whether any of them overlaps
+/// a line is one binary search, not a pass over every scalar for every unused comment.
+struct ScalarExtents {
+    private let starts: [Int]
+    private let furthestEnd: [Int]
+
+    init(_ ranges: [SourceRange]) {
+        let sorted = ranges.sorted()
+        starts = sorted.map(\.start)
+        var furthest = Int.min
+        furthestEnd = sorted.map { range in
+            furthest = max(furthest, range.end)
+            return furthest
+        }
+    }
+
+    /// Whether a range starting before `range.end` ends after `range.start`.
+    func overlap(_ range: SourceRange) -> Bool {
+        var low = 0
+        var high = starts.count
+        while low < high {
+            let middle = (low + high) / 2
+            if starts[middle] < range.end { low = middle + 1 } else { high = middle }
+        }
+        return low > 0 && furthestEnd[low - 1] > range.start
     }
 }

@@ -499,6 +499,10 @@ private struct Builder {
                 for label in found.labels {
                     if MarkdownRunbookParser.metadataLabelKeys.contains(label.key) {
                         if !known.contains(label.key == "alert" ? "triggers" : label.key) { derived.append(contentsOf: metadataField(label)) }
+                    } else if !MarkdownRunbookParser.executionLabelKeys.contains(label.key) {
+                        // `**URL**: <dashboard>`, `**Channel**: #storage`, `**Expected**: …` under a title are a
+                        // page's facts for its reader, not a step field in the wrong place.
+                        introProse.append(label.key.capitalized + ": " + label.value)
                     } else {
                         bag.report(.unknownKey, "`**\(label.key)**` sets a step field, but this is the runbook's introduction",
                                    at: label.keyRange, help: "move it into a step under `## Steps`", severity: .warning)
@@ -833,7 +837,19 @@ private struct Builder {
         var awaitingRollbackFence: SourceRange?
         var expectOutput: (String, SourceRange, SourceRange)?
 
-        for block in blocks {
+        for (position, block) in blocks.enumerated() {
+            if let keyRange = awaitingRollbackFence, block.type == .list || block.type == .paragraph, labels(in: block).labels.isEmpty,
+               !(position + 1 < blocks.count && isShellFence(blocks[position + 1])) {
+                // `**Rollback:**` over a list or a paragraph of what to do (not the lead-in to a fence):
+                // people write the undo in words, a manual rollback.
+                let range = block.range(in: file)
+                rollback = RollbackSyntax(fields: MappingSyntax(fields: [
+                    field("action", keyRange, scalar("manual", keyRange, .implied)),
+                    field("instructions", range, scalar(file.slice(range).trimmingWhitespaceAndNewlines(), range, .paragraph, text: true)),
+                ], range: range), keyRange: keyRange)
+                awaitingRollbackFence = nil
+                continue
+            }
             if block.type == .codeBlock, let info = block.fenceInfo, isEmbeddedYAML(info) {
                 declaresExecution = true
                 if let node = parseEmbeddedYAML(fenceContentRange(block)), let mapping = RunbookParser.mapping(node, bag: &bag) {
