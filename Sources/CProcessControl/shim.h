@@ -12,3 +12,10 @@ static inline int rbc_is_child_subreaper(void) {
     int value = 0;
     return prctl(PR_GET_CHILD_SUBREAPER, (unsigned long)&value, 0UL, 0UL, 0UL) == 0 ? value != 0 : -1;
 }
+
+/// This process's memory may hold secrets: no core file of it, and no ptrace or /proc/PID/mem by
+/// other processes of its user. execve(2) resets it, so programs rbc starts dump core as usual.
+/// 0 on success.
+static inline int rbc_make_undumpable(void) {
+    return prctl(PR_SET_DUMPABLE, 0UL, 0UL, 0UL, 0UL);
+}

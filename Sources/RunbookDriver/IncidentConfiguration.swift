@@ -5,6 +5,7 @@
 import Foundation
 import RunbookGit
 import RunbookIncident
+import RunbookRuntime
 import RunbookSema
 import RunbookSource
 import RunbookSyntax
@@ -136,13 +137,8 @@ extension Configuration {
         return settings
     }
 
-    /// Values of environment variables named as credentials (`*_TOKEN`, `*PASSWORD*`, `*SECRET*`,
-    /// `*API_KEY*`): a responder's shell holds them, and a note or message must never carry one.
+    /// Values of environment variables named as credentials (the Redactor's rule, shared with runs).
     static func credentialsInEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
-        let markers = ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL", "WEBHOOK"]
-        return environment.filter { name, value in
-            let upper = name.uppercased()
-            return value.count >= 8 && markers.contains { upper.contains($0) }
-        }.map(\.value).sorted()
+        Redactor.credentialsInEnvironment(environment)
     }
 }

@@ -1,11 +1,20 @@
 // rbc's own command line is readable by every local user (`ps`, /proc/PID/cmdline): a `--param`
-// value given there (a token, a password) would be on show for as long as a run lasts.
+// value given there (a token, a password) would be on show for as long as a run lasts; and rbc's
+// memory, which holds such values, must not end up in a core file.
+
+import RunbookRuntime
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
 public enum ProcessArguments {
+    /// No core file of rbc and no reading of its memory by the user's other processes: it holds
+    /// secrets from its first instruction (its own arguments) to its end.
+    public static func keepMemoryPrivate() {
+        ProcessRunner.makeUndumpable()
+    }
+
     /// Overwrites, in the process's own argument memory, the value of every `--param name=value`
     /// with `*` (the name stays): what the kernel shows of the command line from then on. Call it
     /// once the arguments are parsed; they were copied, so nothing rbc reads changes.

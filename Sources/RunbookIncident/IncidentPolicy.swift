@@ -85,18 +85,14 @@ public struct IncidentSettings: Sendable {
 
     public init(directory: String) { self.directory = directory }
 
-    /// Masks the secrets in every record and message: each value in `secrets`, and a webhook URL's
-    /// path segments and query (a Slack webhook's token is its path).
+    /// Masks the secrets in every record and message: each value in `secrets` whole, and of a webhook
+    /// URL also its path, query and token-like path segments (a Slack webhook's token is its path).
     public func redactor() -> Redactor {
-        var known: [String] = []
-        for secret in secrets {
-            known.append(secret)
-            if let components = URLComponents(string: secret), components.scheme != nil {
-                known.append(components.path)
-                known += components.path.split(separator: "/").map(String.init).filter { $0.count >= 8 }
-                if let query = components.query, !query.isEmpty { known.append(query) }
-            }
+        let redactor = Redactor()
+        for secret in secrets where secret.count >= 4 {
+            redactor.add(secret)
+            redactor.add(credentialURL: secret)
         }
-        return Redactor(secrets: known.filter { $0.count >= 4 })
+        return redactor
     }
 }

@@ -61,7 +61,7 @@ public enum IncidentReview {
                 let tries = count > 1 ? " after \(count) attempts" : ""
                 rows.append(Row(time: time, text: "`\(step)` \(fields.outcome?.rawValue ?? "?")\(tries)\(fields.reason.map { ": \($0)" } ?? "")"))
             case .configChanged(let fields):
-                let old = fields.previousPresent == false ? "(absent)" : fields.previousMasked == true ? "***" : fields.previous.map(render) ?? "?"
+                let old = fields.previousPresent == false ? "(absent)" : fields.previousMasked == true || fields.previousSecret == true ? "***" : fields.previous.map(render) ?? "?"
                 rows.append(Row(time: time, text: "`\(fields.key ?? "?")`: \(old) → \(fields.value.map(render) ?? "?") (store \(fields.store ?? "default"))"))
             case .approval(let fields):
                 rows.append(Row(time: time, text: "`\(step)` \(fields.decision?.rawValue ?? "?") by \(fields.by ?? "?")"))

@@ -6,7 +6,7 @@ public enum RuleRegistry {
         RollbackMissingRule(), RollbackIneffectiveRule(), TimeoutMissingRule(), SeverityBudgetRule(),
         VerificationMissingRule(), DestructiveUnconfirmedRule(), SudoPromptRule(), InteractiveCommandRule(),
         CredentialRule(), PlaceholderRule(), OwnerMissingRule(), EscalationMissingRule(), TriggerMissingRule(),
-        UnquotedExpressionRule(), SecretExposedRule(), ReinterpretedExpressionRule(), ShellCheckRule(),
+        UnquotedExpressionRule(), SecretExposedRule(), ReinterpretedExpressionRule(), SecretInArgumentsRule(), ShellCheckRule(),
         StaleRunbookRule(), ReviewStampOutdatedRule(), ReviewDateInFutureRule(), RollbackDriftRule(), UncommittedRunbookRule(),
         AlertWithoutRunbookRule(), DeadRunbookLinkRule(), DeadRunbookAnchorRule(), UnknownTriggerAlertRule(), UnresolvableRunbookLinkRule(), UncheckedRunbookLinkRule(),
         UnusedSuppressionRule(), ExpiredSuppressionRule(), SuppressionWithoutReasonRule(), UnknownSuppressionRule(),

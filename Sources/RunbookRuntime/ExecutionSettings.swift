@@ -38,6 +38,8 @@ public struct ExecutionSettings: Sendable {
     public var lockWaitMs = 10_000
     /// The incident this run works on (`rbc run --incident`), journaled with its start.
     public var incident: String?
+    /// Credentials in rbc's environment, which every command of the run inherits: masked like secrets.
+    public var environmentCredentials = Redactor.credentialsInEnvironment()
 
     public init() {}
 }

@@ -62,6 +62,10 @@ public final class Executor: @unchecked Sendable {
         self.effects = effects ?? .live(gracePeriodMs: settings.gracePeriodMs)
         let secretNames = Set(ir.params.filter(\.secret).map(\.name))
         redactor = Redactor(secrets: settings.params.filter { secretNames.contains($0.key) }.map { RuntimeValue.from($0.value).text })
+        // The commands inherit rbc's environment: a `set -x` trace or `curl -v` would print its tokens.
+        for credential in settings.environmentCredentials { redactor.add(credential) }
+        // A webhook's URL is a credential: a failed delivery's reason must not print it.
+        for webhook in [settings.notifications, settings.tickets].compactMap({ $0 }) { redactor.add(credentialURL: webhook.url) }
         self.output = RedactingOutput(output, redactor: redactor)
         journal?.redactor = redactor
     }

@@ -230,6 +230,9 @@ public struct JournalEvent: Codable, Sendable {
         public var previousPresent: Bool?
         /// The previous value held a secret and was masked: it cannot be restored from the journal.
         public var previousMasked: Bool?
+        /// The step wrote a secret, so the value it replaced is taken for one too (a rotated token):
+        /// kept here for the rollback, shown as `***` wherever the change is shown.
+        public var previousSecret: Bool?
         /// In a YAML or JSON store: the previous value's exact source text, so a rollback puts back
         /// the same bytes (comments, quoting, `012345`, `yes`).
         public var previousSource: String?

@@ -56,50 +56,29 @@ public struct JournalKey: Sendable {
 
     /// The key at `path`, nil when there is no file there.
     private static func read(_ path: String) throws(Problem) -> JournalKey? {
-        // Not through a link: whoever can change where it points chooses the key.
-        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            if errno == ENOENT { return nil }
-            throw errno == ELOOP ? .unsafe(path, "is a symbolic link") : .unavailable(path, String(cString: strerror(errno)))
+        let contents: [UInt8]?
+        do throws(PrivateSecretFile.Problem) {
+            contents = try PrivateSecretFile.read(path, limit: 128)
+        } catch {
+            switch error {
+            case .unsafe(let why): throw .unsafe(path, why)
+            case .unavailable(let why): throw .unavailable(path, why)
+            }
         }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw .unavailable(path, String(cString: strerror(errno))) }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw .unsafe(path, "is not a regular file") }
-        guard info.st_uid == geteuid() else { throw .unsafe(path, "belongs to another user (uid \(info.st_uid))") }
-        guard info.st_mode & 0o077 == 0 else {
-            throw .unsafe(path, "can be read or written by others (mode \(String(info.st_mode & 0o777, radix: 8)))")
-        }
-        var buffer = [UInt8](repeating: 0, count: 128)
-        let count = Glibc.read(descriptor, &buffer, buffer.count)
-        let text = count > 0 ? Array(buffer[0..<count]).filter { $0 != 0x0A } : []
+        guard let contents else { return nil }
+        let text = contents.filter { $0 != 0x0A }
         guard text.count == 64, let bytes = hexBytes(text) else { throw .unsafe(path, "does not hold a key (64 hex digits)") }
         return JournalKey(path: path, bytes: bytes)
     }
 
-    /// Writes a new random key: a private temporary file, linked into place only if no key is there
-    /// (two rbc starting at once agree on the first one).
+    /// Writes a new random key, unless one appeared meanwhile (two rbc starting at once agree on the first).
     private static func make(_ path: String) throws(Problem) {
-        let directory = PathText.parent(of: path)
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw .unavailable(path, "cannot create \(directory): \(error.localizedDescription)")
-        }
         var generator = SystemRandomNumberGenerator()
         let key = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let temporary = path + ".\(getpid()).new"
-        unlink(temporary)
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw .unavailable(path, "cannot create \(temporary): \(String(cString: strerror(errno)))") }
-        let text = Array((SHA256.hexString(key) + "\n").utf8)
-        let written = write(descriptor, text, text.count)
-        let synced = fsync(descriptor) == 0
-        close(descriptor)
-        defer { unlink(temporary) }
-        guard written == text.count, synced else { throw .unavailable(path, "cannot write \(temporary)") }
-        if link(temporary, path) != 0, errno != EEXIST {
-            throw .unavailable(path, "cannot create it: \(String(cString: strerror(errno)))")
+        do throws(PrivateSecretFile.Problem) {
+            try PrivateSecretFile.create(path, contents: Array((SHA256.hexString(key) + "\n").utf8))
+        } catch {
+            throw .unavailable(path, error.description)
         }
     }
 

@@ -13,7 +13,9 @@ extension Executor {
             return "(current value: read at run time)"
         }
         do {
-            return try effects.stores.get(key, in: store).map { redact(Self.jsonText($0)) } ?? "(unset)"
+            // A key the step writes a secret to holds one now: a rotated token is not shown either.
+            let secret = writesSecret(step, field: prefix + "value")
+            return try effects.stores.get(key, in: store).map { secret ? Redactor.mask : redact(Self.jsonText($0)) } ?? "(unset)"
         } catch {
             return "(cannot read \(store.path): \(error))"
         }

@@ -67,6 +67,15 @@ public final class ProcessRunner: @unchecked Sendable {
         rbc_become_child_subreaper() == 0
     }
 
+    /// Makes this process undumpable (`PR_SET_DUMPABLE` 0): a crash or a SIGQUIT (Ctrl-\) must not
+    /// write its memory, parameter values included, to a core file in the directory it runs in, and
+    /// other processes of the user cannot read that memory either. execve(2) resets it for the
+    /// commands rbc starts. RLIMIT_CORE is left alone: children would inherit it.
+    @discardableResult
+    public static func makeUndumpable() -> Bool {
+        rbc_make_undumpable() == 0
+    }
+
     /// Whether orphans come back to this process: only then are all of its descendants a step's.
     static var isChildSubreaper: Bool { rbc_is_child_subreaper() == 1 }
 

@@ -1,6 +1,7 @@
 // Masks secrets wherever the executor writes: the terminal (streamed), the journal, plans, excerpts.
 // A secret is masked in every form it commonly takes in output (as given, upper- and lower-case,
-// JSON-escaped, URL-encoded, base64), and so is every value computed from it (taint).
+// JSON-escaped — also with non-ASCII as \uXXXX —, URL-encoded, base64, hex), and so is every value
+// computed from it (taint).
 
 import Foundation
 import RunbookSema
@@ -31,6 +32,40 @@ public final class Redactor: @unchecked Sendable {
         for form in new where !forms.contains(form) { forms.append(form) }
         forms.sort { $0.count > $1.count }
         formSet = FormSet(forms)
+    }
+
+    /// A URL that is itself a credential — a webhook's: Slack's token is its path, others put it in a
+    /// segment, the query or the user info. Those are masked, and each path segment that looks like a
+    /// token; the scheme and host stay readable (where a failed delivery went), and so does a plain
+    /// word segment (`services`, `webhooks`), or every `kubectl get services` would print `***`.
+    public func add(credentialURL url: String) {
+        for part in Self.credentialParts(ofURL: url) { add(part) }
+    }
+
+    static func credentialParts(ofURL url: String) -> [String] {
+        guard let components = URLComponents(string: url), components.scheme != nil, components.host?.isEmpty == false else { return [url] }
+        var parts: [String] = []
+        let path = components.percentEncodedPath
+        if path.count >= 4 { parts += [path, components.path] }
+        parts += path.split(separator: "/").map(String.init).filter { segment in
+            segment.count >= 8 && segment.contains { $0.isNumber || $0.isUppercase }
+        }
+        if let query = components.percentEncodedQuery, query.count >= 4 { parts.append(query) }
+        if let user = components.percentEncodedUser, user.count >= 4 { parts.append(user) }
+        if let password = components.percentEncodedPassword, password.count >= 4 { parts.append(password) }
+        return parts
+    }
+
+    /// Values of environment variables named as credentials (`*_TOKEN`, `*PASSWORD*`, `*SECRET*`,
+    /// `*API_KEY*`…), 8 characters or more: a responder's shell holds them, the commands a run starts
+    /// inherit them, and a note, a message or a command's output (`set -x`, `curl -v`, `env`) must
+    /// never show one.
+    public static func credentialsInEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+        let markers = ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL", "WEBHOOK"]
+        return environment.filter { name, value in
+            let upper = name.uppercased()
+            return value.count >= 8 && markers.contains { upper.contains($0) }
+        }.map(\.value).sorted()
     }
 
     public var isEmpty: Bool { snapshot().isEmpty }
@@ -76,9 +111,17 @@ public final class Redactor: @unchecked Sendable {
         if json.count >= 2 {
             let escaped = String(json.dropFirst().dropLast())
             result += [escaped, escaped.replacingOccurrences(of: "\\/", with: "/")]
+            // Python's json.dumps and `jq -a` write every non-ASCII character as \uXXXX (UTF-16).
+            if secret.unicodeScalars.contains(where: { !$0.isASCII }) {
+                let plain = escaped.replacingOccurrences(of: "\\/", with: "/")
+                for format in ["\\u%04x", "\\u%04X"] {
+                    result.append(plain.utf16.map { $0 < 0x80 ? String(UnicodeScalar(UInt8($0))) : String(format: format, UInt32($0)) }.joined())
+                }
+            }
         }
-        var unreserved = CharacterSet.alphanumerics
-        unreserved.insert(charactersIn: "-._~")
+        // ASCII letters and digits only: `CharacterSet.alphanumerics` holds `ä` too, which every
+        // encoder writes as `%C3%A4`.
+        let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
         if let encoded = secret.addingPercentEncoding(withAllowedCharacters: unreserved) {
             result += [encoded, encoded.replacingOccurrences(of: "%20", with: "+")]
         }

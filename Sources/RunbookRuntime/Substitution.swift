@@ -85,6 +85,9 @@ extension Executor {
                 else if case .call("toJSON", _)? = substitution.tree {} else { value = ValueEncoding.jsonValue(value) }
             default: break
             }
+            // The encoding is a form of the secret too (`tok\.en` in an expect pattern that a
+            // failure reason quotes): masked like the value.
+            if substitution.secret, value != evaluated.text { redactor.add(value, derived: true) }
             sent += value
             if visible { value = TerminalText.visible(redact(value), keepingLineBreaks: false) }
             out += value

@@ -19,36 +19,16 @@ public enum CacheTrust {
         }
         guard firstUntrustedDirectory(folder, below: cacheHome) == nil else { return nil }
         let path = (folder as NSString).appendingPathComponent("secret")
-        if let secret = readSecret(path) { return identity(of: secret) }
-        // Written whole under a unique name, then linked into place: of two runs creating it at
-        // once, one link wins and both read the winner's bytes.
         var random = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
-        let temporary = "\(path).tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { return nil }
-        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        close(descriptor)
-        if written == bytes.count { _ = link(temporary, path) }
-        unlink(temporary)
-        return readSecret(path).map(identity(of:))
+        // A secret that is not this user's alone (a link, another owner, open to others) caches nothing.
+        guard let secret = try? PrivateSecretFile.readOrCreate(path, limit: 32, make: {
+            (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
+        }), secret.count == 32 else { return nil }
+        return identity(of: secret)
     }
 
     static func identity(of secret: [UInt8]) -> String {
         String(SHA256.hex(secret).prefix(16))
-    }
-
-    /// The secret if it is a regular file of 32 bytes owned by this user and readable by no one else.
-    static func readSecret(_ path: String) -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_uid == geteuid(),
-              info.st_mode & 0o077 == 0, info.st_size == 32 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: 32)
-        guard bytes.withUnsafeMutableBytes({ read(descriptor, $0.baseAddress, 32) }) == 32 else { return nil }
-        return bytes
     }
 
     /// The first directory from `base` (not included) down to `path` that is a symbolic link, not a

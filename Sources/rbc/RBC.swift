@@ -41,6 +41,9 @@ enum Entry {
     static func main() {
         // A closed stdout must not kill rbc mid-run: writes then fail with EPIPE, which Console handles.
         signal(SIGPIPE, SIG_IGN)
+        // Before anything is parsed: `--param` values, params files and webhook URLs live in rbc's
+        // memory, which no core file may keep (docs/executor.md, Secrets).
+        ProcessArguments.keepMemoryPrivate()
         // Past a file-size limit (`ulimit -f`, RLIMIT_FSIZE) a write must fail (EFBIG), as on a full
         // disk, not kill rbc with a core dump: the journal's failure then stops the run and rolls it
         // back (exit 4). Step commands start with every signal at its default again.

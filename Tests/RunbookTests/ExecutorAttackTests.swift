@@ -329,6 +329,37 @@ extension ExecutorAttackTests {
 }
 
 extension ExecutorAttackTests {
+    /// A secret with non-ASCII characters (a password with `ä` or `€`) as the tools commands use
+    /// print it: Python's json.dumps and `jq -a` escape each such character as \uXXXX, and every URL
+    /// encoder writes its UTF-8 bytes as %XX.
+    @Test func aNonASCIISecretIsMaskedAsJSONAndURLEncodersWriteIt() throws {
+        let secret = "pässwörd-€-\(UUID().uuidString.prefix(6).lowercased())"
+        let commands = [
+            #"python3 -c 'import json, sys; print(json.dumps(sys.argv[1]))' "${{ params.token }}""#,
+            #"printf '%s' "${{ params.token }}" | jq -Ra ."#,
+            #"python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "${{ params.token }}""#,
+        ]
+        let fixture = try RunFixture(runbook("""
+            - id: encode
+              action: execute_command
+              command: \(String(decoding: try JSONEncoder().encode(commands.joined(separator: "; ")), as: UTF8.self))
+              readonly: true
+              timeout: 10s
+
+        """, extra: "  params:\n    token: {type: string, secret: true, required: true}\n"))
+        let run = try fixture.rbc(["run", "rb.yaml", "--param", "token=\(secret)", "--force"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let journal = try String(contentsOfFile: try #require(fixture.journals.first), encoding: .utf8)
+        let leaks = ["\\u00e4ssw\\u00f6rd-\\u20ac", "p%C3%A4ssw%C3%B6rd-%E2%82%AC"]
+        for leak in leaks {
+            #expect(!run.stdout.contains(leak), "the terminal shows `\(leak)`:\n\(run.stdout)")
+            #expect(!journal.contains(leak) && !journal.contains(leak.replacingOccurrences(of: "\\", with: "\\\\")), "the journal holds `\(leak)`")
+        }
+        #expect(run.stdout.components(separatedBy: "***").count - 1 == commands.count, "\(run.stdout)")
+    }
+}
+
+extension ExecutorAttackTests {
     // MARK: - What a person is shown
 
     /// A value with terminal controls — a carriage return and "erase line" to write a harmless command
@@ -521,11 +552,170 @@ extension ExecutorAttackTests {
 }
 
 extension ExecutorAttackTests {
+    // MARK: - Secrets in the reasons rbc gives
+
+    /// Every sink a finished run has: the terminal, the journal, and what reads it back.
+    func sinks(_ run: TestSupport.Run, _ fixture: RunFixture) throws -> [(String, String)] {
+        let journal = try String(contentsOfFile: try #require(fixture.journals.first), encoding: .utf8)
+        let show = try fixture.rbc(["show", "last"])
+        let markdown = try fixture.rbc(["timeline", "last", "--format", "md"])
+        let json = try fixture.rbc(["timeline", "last", "--format", "json"])
+        let runs = try fixture.rbc(["runs"])
+        return [("run stdout", run.stdout), ("run stderr", run.stderr), ("journal", journal), ("show", show.stdout + show.stderr),
+                ("timeline md", markdown.stdout), ("timeline json", json.stdout), ("runs", runs.stdout)]
+    }
+
+    /// A secret in `expect.output` is matched as text: rbc escapes it for the regular expression
+    /// (`tok\.en`), and a failure reason quotes the pattern. The escaped form is the secret too.
+    @Test func aSecretEscapedForAnExpectPatternIsMasked() throws {
+        let secret = "s3cr.t+tok(en)|\(UUID().uuidString.prefix(8).lowercased())"
+        let escaped = NSRegularExpression.escapedPattern(for: secret)
+        let fixture = try RunFixture(runbook("""
+            - id: look
+              action: execute_command
+              command: "echo hello"
+              expect:
+                output: "${{ params.token }}"
+              readonly: true
+              timeout: 10s
+
+        """, extra: "  params:\n    token: {type: string, secret: true, required: true}\n"))
+        let run = try fixture.rbc(["run", "rb.yaml", "--param", "token=\(secret)", "--force"])
+        #expect(run.status == 1, "the output does not match: \(run.stdout)\(run.stderr)")
+        #expect((run.stdout + run.stderr).contains("does not match /***/"), "\(run.stdout)\(run.stderr)")
+        for (sink, text) in try sinks(run, fixture) {
+            #expect(!text.contains(escaped) && !text.contains(secret), "\(sink) shows the secret:\n\(text)")
+            #expect(!text.contains("tok\\(en\\)"), "\(sink) shows part of it:\n\(text)")
+        }
+    }
+
+    /// A step that writes a secret to a config key (rotating a token) replaces the key's previous
+    /// value, a secret too: the plan, the terminal and the review draft show it as `***`. The journal
+    /// keeps it (marked `previousSecret`), so a rollback still puts it back.
+    @Test func theValueASecretReplacesIsNotShown() throws {
+        let old = "OldT0ken-\(UUID().uuidString.prefix(8).lowercased())"
+        let fixture = try RunFixture(runbook("""
+            - id: rotate
+              action: update_config
+              config_key: auth.token
+              value: "${{ params.token }}"
+              timeout: 10s
+            - id: verify
+              action: execute_command
+              command: "exit 1"
+              irreversible: "a test"
+              timeout: 10s
+
+        """, extra: "  params:\n    token: {type: string, secret: true, required: true}\n"),
+            files: [".rbc.yaml": "stores:\n  default: {file: flags.json}\n", "flags.json": "{\"auth\": {\"token\": \"\(old)\"}}\n"])
+        let plan = try fixture.rbc(["plan", "rb.yaml", "--param", "token=NewT0ken-99"])
+        #expect(plan.status == 0 && plan.stdout.contains("set auth.token in store default: *** → \"***\""), "\(plan.stdout)\(plan.stderr)")
+        let run = try fixture.rbc(["run", "rb.yaml", "--param", "token=NewT0ken-99"])
+        #expect(run.status == 1, "verify fails, rotate is rolled back: \(run.stdout)\(run.stderr)")
+        #expect(fixture.read("flags.json") == "{\"auth\": {\"token\": \"\(old)\"}}\n", "the old token is back")
+        let changed = try #require(try fixture.events().compactMap(\.configChanged).first)
+        #expect(changed.previousSecret == true)
+        for (sink, text) in try sinks(run, fixture) + [("plan", plan.stdout + plan.stderr)] where sink != "journal" {
+            #expect(!text.contains(old), "\(sink) shows the replaced token:\n\(text)")
+        }
+    }
+
+    /// A credential in rbc's environment (`DEPLOY_API_TOKEN`, as incidents already mask) reaches every
+    /// command of the run: a `set -x` trace, `curl -v` or `env` prints it.
+    @Test func aCredentialInTheEnvironmentIsMasked() throws {
+        let token = "envT0ken-\(UUID().uuidString.prefix(8).lowercased())"
+        let fixture = try RunFixture(runbook("""
+            - id: trace
+              action: execute_command
+              command: "set -x; test -n \\"$DEPLOY_API_TOKEN\\"; env | grep DEPLOY_API_TOKEN"
+              readonly: true
+              timeout: 10s
+
+        """))
+        let run = try TestSupport.rbc(["run", "rb.yaml"], in: fixture.path, environment: ["DEPLOY_API_TOKEN": token])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("DEPLOY_API_TOKEN=***"), "\(run.stdout)")
+        for (sink, text) in try sinks(run, fixture) {
+            #expect(!text.contains(token), "\(sink) shows the environment's token:\n\(text)")
+        }
+    }
+
+    /// A webhook's URL is a credential (Slack's token is its path). A delivery that fails names the
+    /// request in its reason; the terminal, the journal and everything read from it show it masked.
+    @Test(arguments: ["notifications", "tickets"])
+    func aWebhookURLIsNotShownWhenADeliveryFails(_ kind: String) throws {
+        let token = "q8Rt7Yu6Io5Pa4Sd3Fg2\(UUID().uuidString.prefix(6))"
+        // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+        let hook = "http://127.0.0.1:1/services/T0AB12CD3/B0EF45GH6/\(token)"
+        let step = kind == "notifications"
+            ? "  action: send_notification\n      channel: \"#ops\"\n      message: restart the services"
+            : "  action: create_ticket\n      title: restart the services"
+        let fixture = try RunFixture(runbook("""
+            - id: list
+              action: execute_command
+              command: "echo listing services"
+              readonly: true
+              timeout: 10s
+            - id: tell
+            \(step)
+              timeout: 10s
+
+        """), files: [".rbc.yaml": "\(kind): {url: \"\(hook)\", format: json}\n"])
+        let run = try fixture.rbc(["run", "rb.yaml"])
+        #expect(run.status == 1, "the delivery fails: \(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("listing services"), "a plain word of the URL's path is not masked: \(run.stdout)")
+        #expect((run.stdout + run.stderr).contains("127.0.0.1"), "the reason still says where: \(run.stdout)\(run.stderr)")
+        for (sink, text) in try sinks(run, fixture) {
+            for part in [token, "T0AB12CD3", "B0EF45GH6"] where text.contains(part) {
+                Issue.record("\(sink) shows `\(part)` of the webhook URL:\n\(text)")
+            }
+        }
+    }
+}
+
+extension ExecutorAttackTests {
+    // MARK: - Secrets in rbc's memory
+
+    /// rbc's memory holds the run's secrets. Ctrl-\ on the terminal (SIGQUIT, which rbc does not
+    /// handle), a crash or a CPU-time limit would have the kernel dump it to a core file, by default
+    /// in the directory rbc runs in — a repository, where the file can be committed. rbc is not
+    /// dumpable. The signal is SIGXCPU: its default action dumps core, and unlike SIGQUIT or SIGSEGV
+    /// the Swift runtime's backtracer (in debug builds) does not take it over.
+    @Test func aRunLeavesNoCoreDumpOfItsSecrets() throws {
+        let secret = "C0reDumpT0ken-\(UUID().uuidString.prefix(8).lowercased())"
+        let fixture = try RunFixture(runbook("""
+            - id: hold
+              action: execute_command
+              command: "sleep 30"
+              readonly: true
+              timeout: 1m
+
+        """, extra: "  params:\n    token: {type: string, secret: true, required: true}\n"))
+        // Core files allowed, as a developer's shell may have them; 98 if the limit cannot be raised.
+        let rbc = try Spawned.bash("ulimit -c unlimited || exit 98; exec \"$RBC\" run rb.yaml --param token=\(secret)", in: fixture.path)
+        let started = try fixture.waitFor { $0.processStarted != nil }
+        let step = try fixture.events().compactMap(\.processStarted).first?.pid
+        kill(rbc, SIGXCPU)
+        let exit = Spawned.wait(rbc, seconds: 30)
+        if let step, step > 1 { kill(-step, SIGKILL) }
+        #expect(started, "the step ran")
+        #expect(exit?.code == 128 + SIGXCPU, "rbc ended by SIGXCPU: \(String(describing: exit))")
+        #expect(exit?.coreDumped == false, "the kernel dumped rbc's memory")
+        let files = FileManager.default.enumerator(atPath: fixture.path)?.allObjects as? [String] ?? []
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: fixture.path + "/" + file) else { continue }
+            #expect(data.range(of: Data(secret.utf8)) == nil, "\(file) holds the secret")
+        }
+    }
+}
+
+extension ExecutorAttackTests {
     // MARK: - Parameters that reach a second interpreter
 
     /// A value fed to an interpreter that runs it as code — piped or here-stringed into a shell,
-    /// sourced, the inline program of python / awk / sed, the SQL of psql — is refused before
-    /// anything runs (RB040, exit 6), as `sh -c` already was. Each value would create `pwned`.
+    /// sourced, the inline program of python / awk / sed (also run by `find -exec`), the text of
+    /// `env -S`, jq's filter, the SQL of psql — is refused before anything runs (RB040, exit 6), as
+    /// `sh -c` already was. Each value but jq's would create `pwned`; jq's would print the environment.
     @Test(arguments: [
         (#"echo "cd /tmp && ls ${{ params.v }}" | sh"#, "x; touch pwned"),
         (#"printf '%s\n' "${{ params.v }}" | sudo -n bash -s"#, "touch pwned"),
@@ -534,6 +724,11 @@ extension ExecutorAttackTests {
         (#"python3 -c "print('${{ params.v }}')""#, "'); import os; os.system('touch pwned'); print('"),
         (#"awk "BEGIN { print \"${{ params.v }}\" }""#, #"" ; system("touch pwned") ; print ""#),
         (#"echo a | sed "s/a/${{ params.v }}/""#, "b/;e touch pwned\n#"),
+        (#"find . -maxdepth 1 -name rb.yaml -exec awk 'BEGIN { print "${{ params.v }}" }' \;"#, #"" ; system("touch pwned") ; print ""#),
+        (#"env -S "${{ params.v }}""#, "touch pwned"),
+        // jq runs nothing, but its filter reads the environment (`env`, `$ENV`) and decides what the step sees.
+        (#"echo '{}' | jq -r '"hello ${{ params.v }}"'"#, #"" + ($ENV | tostring) + ""#),
+        (#"echo '{}' | jq -r ".name // \"${{ params.v }}\"""#, #"" + env.HOME + ""#),
     ])
     func aValueAnotherInterpreterWouldRunIsRefused(command: String, value: String) throws {
         let fixture = try RunFixture(runbook("""

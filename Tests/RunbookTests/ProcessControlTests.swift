@@ -17,6 +17,8 @@ enum Spawned {
         /// The exit code, or 128 + the signal that killed it.
         let code: Int32
         let signaled: Bool
+        /// The kernel wrote a core dump of it (to a file or a core_pattern pipe).
+        var coreDumped = false
     }
 
     /// A Python parent that forks `argv[2:]`, waits for it, writes its peak resident memory (KiB) to
@@ -88,7 +90,7 @@ enum Spawned {
 
     private static func exit(_ status: Int32, _ usage: rusage) -> Exit {
         let signal = status & 0x7f
-        return Exit(code: signal == 0 ? (status >> 8) & 0xff : 128 + signal, signaled: signal != 0)
+        return Exit(code: signal == 0 ? (status >> 8) & 0xff : 128 + signal, signaled: signal != 0, coreDumped: signal != 0 && status & 0x80 != 0)
     }
 }
 

@@ -127,6 +127,36 @@ func expectNoLeak(_ texts: [(String, String)], of secret: String, sourceLocation
         expectNoLeak([("journal", journal), ("terminal", run.stdout)], of: secret)
     }
 
+    /// A secret written as a program's argument is expanded onto that program's command line, which
+    /// every local user can read while it runs: RB041 says so. Handed over in the environment, it is
+    /// on no command line.
+    @Test func aSecretOnAProgramsCommandLineIsReported() throws {
+        let secret = "ArgvT0ken-\(UUID().uuidString.prefix(8).lowercased())"
+        let fixture = try RunFixture(runbook("""
+            - id: visible
+              action: execute_command
+              command: "sh -c 'sleep 3' visible \\"${{ params.token }}\\""
+              readonly: true
+              timeout: 30s
+            - id: hidden
+              action: execute_command
+              command: "TOKEN=\\"${{ params.token }}\\" sh -c 'sleep 3; test -n \\"$TOKEN\\"'"
+              readonly: true
+              timeout: 30s
+
+        """, extra: "  params:\n    token: {type: string, secret: true, required: true}\n"))
+        let check = try fixture.rbc(["check", "rb.yaml", "--no-shellcheck", "--format", "concise"])
+        let reported = check.stdout.split(separator: "\n").filter { $0.contains("RB041") }
+        #expect(reported.count == 1 && reported.first?.contains("`sh`") == true && reported.first?.contains("step `visible`") == true, "\(check.stdout)")
+        let run = try fixture.start(["run", "rb.yaml", "--param", "token=\(secret)"])
+        defer { run.waitUntilExit() }
+        #expect(try fixture.waitFor { $0.processStarted?.step == "visible" })
+        #expect(eventually { !processes(matching: secret).isEmpty }, "the argument is on show in /proc/PID/cmdline")
+        #expect(try fixture.waitFor { $0.processStarted?.step == "hidden" })
+        #expect(eventually { processes(matching: "sleep 3; test").count > 0 }, "the hidden step runs")
+        #expect(processes(matching: secret).isEmpty, "in the environment it is on no command line")
+    }
+
     // MARK: - Injection
 
     /// Each command hands a parameter to a second interpreter; the value tries to create `pwned`.
@@ -201,6 +231,11 @@ func expectNoLeak(_ texts: [(String, String)], of secret: String, sourceLocation
             #"sudo -n bash -ec \"systemctl restart ${{ params.p }}\""#,
             #"kubectl exec deploy/api -- sh -c \"kill ${{ params.p }}\""#,
             #"psql <<SQL\nselect * from t where name = '${{ params.p }}';\nSQL"#,
+            #"echo \"${{ params.p }}\" | xargs -I{} sh -c 'kill {}'"#,
+            #"jq -r '.items[] | select(.name == \"${{ params.p }}\")' pods.json"#,
+            #"find /var/log -name '*.log' -exec awk '/${{ params.p }}/' {} +"#,
+            #"kubectl exec deploy/api -- jq '.${{ params.p }}' /etc/app.json"#,
+            #"env -S \"kubectl delete pod ${{ params.p }}\""#,
         ]
         let safe = [
             #"ssh \"${{ params.p }}\" uptime"#,
@@ -209,6 +244,12 @@ func expectNoLeak(_ texts: [(String, String)], of secret: String, sourceLocation
             #"echo $(( 1 + 2 )) \"${{ params.p }}\""#,
             #"env P=\"${{ params.p }}\" bash -c 'echo \"$P\"'"#,
             #"sh -c \"echo ${{ params.n }}\""#,
+            #"jq -r --arg name \"${{ params.p }}\" '.items[] | select(.name == $name)' pods.json"#,
+            #"find /var/log -name \"${{ params.p }}*\" -exec grep -c error {} +"#,
+            #"kubectl get pods -l app=\"${{ params.p }}\" -o name | xargs -I{} sh -c 'kubectl delete {}'"#,
+            #"echo \"${{ params.p }}\" | xargs -I{} kubectl delete pod {}"#,
+            #"kubectl exec deploy/api -- cat \"/etc/${{ params.p }}\""#,
+            #"env -i PATH=/bin kubectl get pod \"${{ params.p }}\""#,
         ]
         for (commands, expected) in [(reinterpreting, reinterpreting.count), (safe, 0)] {
             let steps = commands.enumerated().map { index, command in

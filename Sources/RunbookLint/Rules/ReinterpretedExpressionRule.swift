@@ -1,7 +1,7 @@
-// RB040: a `${{ }}` whose value a second interpreter reads as code (`sh -c`, `eval`, `ssh`, bash
-// arithmetic, `[[ ]]` comparisons, here-documents, text piped or here-stringed into a shell, the
-// inline program of python/perl/ruby/node/php/awk/sed, the SQL of psql/mysql), unless its value is
-// constrained to a safe shape.
+// RB040: a `${{ }}` whose value a second interpreter reads as code (`sh -c`, `eval`, `ssh`, `env -S`,
+// bash arithmetic, `[[ ]]` comparisons, here-documents, text piped or here-stringed into a shell, the
+// inline program of python/perl/ruby/node/php/awk/sed, jq's filter, the SQL of psql/mysql — also run
+// through `find -exec`, `kubectl exec --`, `docker exec`), unless its value is constrained to a safe shape.
 
 import Foundation
 import RunbookSema
@@ -16,15 +16,18 @@ struct ReinterpretedExpressionRule: LintRule {
         runs the step never reads a value as code. A second interpreter undoes that: the text after \
         `sh -c` / `bash -c` / `su -c`, the arguments of `eval`, `watch`, `let` and of a remote `ssh` \
         command, a here-document, text piped or here-stringed into a shell (`echo … | sh`, \
-        `bash <<< …`, `source <(…)`), the inline program of `python -c`, `perl -e`, `ruby -e`, \
-        `node -e`, `php -r`, `awk` and `sed` (GNU sed's `e` runs commands), the SQL of `psql -c` and \
-        `mysql -e`, bash arithmetic (`$(( ))`, `(( ))`) and the arithmetic comparisons of \
+        `bash <<< …`, `source <(…)`), the text of `env -S`, the inline program of `python -c`, \
+        `perl -e`, `ruby -e`, `node -e`, `php -r`, `awk` and `sed` (GNU sed's `e` runs commands), \
+        the filter of `jq` (it reads the environment and decides what a step sees), the SQL of \
+        `psql -c` and `mysql -e` — also where `find -exec`, `kubectl exec --` or `docker exec` \
+        run that program —, bash arithmetic (`$(( ))`, `(( ))`) and the arithmetic comparisons of \
         `[[ ]]` (`-eq`, `-gt`, … evaluate `a[$(cmd)]`) all parse the value again. A parameter holding \
         `x; rm -rf /` or `a[$(reboot)]` then runs as code on a production host.
 
         Pass the value as an environment variable the inner script reads — \
         `env SERVICE="${{ params.service }}" sh -c 'systemctl restart "$SERVICE"'`, \
-        `awk -v name="${{ params.user }}" '$1 == name'`, `psql -v name=… -f query.sql` — or constrain it: \
+        `awk -v name="${{ params.user }}" '$1 == name'`, `jq --arg name "${{ params.user }}" \
+        '.[] | select(.name == $name)'`, `psql -v name=… -f query.sql` — or constrain it: \
         declare the parameter `type: int`, `number`, `bool` or `enum` (`allowed: […]`), or give a string \
         parameter a `pattern:` its whole value must match (`pattern: "[a-z0-9-]+"`). Values of those \
         parameters, and expressions whose type is a number or a bool, are not reported.
@@ -56,6 +59,16 @@ struct ReinterpretedExpressionRule: LintRule {
                   action: execute_command
                   command: psql -Atc "select pg_terminate_backend(pid) from pg_stat_activity where usename = '↓${{ params.service }}↑'"
                   timeout: 1m
+                - id: pods
+                  action: execute_command
+                  command: kubectl get pods -o json | jq -r '.items[] | select(.metadata.name | startswith("↓${{ params.service }}↑")) | .metadata.name'
+                  timeout: 1m
+                  readonly: true
+                - id: logs
+                  action: execute_command
+                  command: find /var/log -name '*.log' -exec awk '/↓${{ params.service }}↑/' {} +
+                  timeout: 1m
+                  readonly: true
             """, extra: "  params:\n    service: {type: string, required: true}\n"),
             RuleExample("""
             ---
@@ -103,6 +116,11 @@ struct ReinterpretedExpressionRule: LintRule {
                   action: execute_command
                   command: psql -h "${{ params.host }}" -f fix.sql && sed -i "s/^replicas=.*/replicas=${{ params.replicas }}/" deploy.env
                   timeout: 1m
+                - id: pods
+                  action: execute_command
+                  command: kubectl get pods -n "${{ params.service }}" -o json | jq -r --arg name "${{ params.service }}" '.items[] | select(.metadata.name == $name)' && find /var/log -name "${{ params.service }}*" -exec grep -c error {} +
+                  timeout: 1m
+                  readonly: true
             """, extra: """
               params:
                 host: {type: string, required: true}
@@ -167,7 +185,7 @@ struct ReinterpretedExpressionRule: LintRule {
         regions += pipedIntoInterpreters(bytes, commands)
         for simple in commands {
             regions += wordRegions(simple.words)
-            regions += programRegions(simple)
+            for program in commandsRun(by: simple) { regions += programRegions(program) }
             regions += hereStrings(simple)
         }
         return offsets.map { offset in regions.first { $0.range.contains(offset) }?.what }
@@ -195,6 +213,21 @@ struct ReinterpretedExpressionRule: LintRule {
                     if word.hasPrefix("--command=") { regions.append((words[flag].range, "`\(name) --command`")); break }
                     flag += 1
                 }
+            } else if name == "env" {
+                // `env -S TEXT` splits TEXT into a command line of its own (quotes, `${VAR}`).
+                var flag = index + 1
+                while flag < words.count, words[flag].text.hasPrefix("-") {
+                    let word = words[flag].text
+                    if word == "--split-string" || (!word.hasPrefix("--") && word.hasSuffix("S")) {
+                        if flag + 1 < words.count { regions.append((words[flag + 1].range, "`env -S`")) }
+                        break
+                    }
+                    if word.hasPrefix("--split-string=") || (!word.hasPrefix("--") && word.dropFirst().contains("S")) {
+                        regions.append((words[flag].range, "`env -S`"))
+                        break
+                    }
+                    flag += 1
+                }
             } else if name == "eval" || name == "let" || name == "watch" {
                 if index + 1 < words.count { rest(from: index + 1, name == "let" ? "bash arithmetic (`let`)" : "`\(name)`") }
                 break
@@ -214,6 +247,53 @@ struct ReinterpretedExpressionRule: LintRule {
         return regions
     }
 
+    /// The command itself and the commands it runs as argument lists of their own: each `-exec …
+    /// ;` of `find`, what follows `--` in `kubectl exec` / `oc exec`, the command of `docker exec`
+    /// (and podman's, nerdctl's), `chroot DIR CMD`, `setsid CMD`. Their words reach no shell, but a
+    /// program among them that reads a word as code (awk, jq, python -c) does so wherever it stands.
+    static func commandsRun(by simple: SimpleCommand) -> [SimpleCommand] {
+        var result = [simple]
+        let words = simple.effective
+        func add(_ slice: ArraySlice<ShellWord>) {
+            guard !slice.isEmpty else { return }
+            let nested = SimpleCommand(words: Array(slice), effective: Array(slice))
+            result += CommandAnalysis.expand(nested, in: "").prefix(1)
+        }
+        guard let name = words.first?.programName else { return result }
+        switch name {
+        case "find":
+            var index = 1
+            while index < words.count {
+                if ["-exec", "-execdir", "-ok", "-okdir"].contains(words[index].text) {
+                    let end = words[(index + 1)...].firstIndex { $0.text == ";" || $0.text == "+" } ?? words.count
+                    add(words[(index + 1)..<end])
+                    index = end
+                }
+                index += 1
+            }
+        case "kubectl", "oc":
+            if words.prefix(4).contains(where: { $0.text == "exec" }),
+               let separator = words.firstIndex(where: { $0.text == "--" }) {
+                add(words[(separator + 1)...])
+            }
+        case "docker", "podman", "nerdctl":
+            guard let verb = words.firstIndex(where: { $0.text == "exec" }), verb <= 2 else { break }
+            var index = verb + 1
+            let valued: Set<String> = ["-e", "--env", "-u", "--user", "-w", "--workdir", "--env-file", "--detach-keys"]
+            while index < words.count, words[index].text.hasPrefix("-") {
+                index += valued.contains(words[index].text) ? 2 : 1
+            }
+            if index + 1 < words.count { add(words[(index + 1)...]) } // after the container
+        case "chroot":
+            if words.count > 2 { add(words[2...]) }
+        case "setsid":
+            add(words.dropFirst().drop { $0.text.hasPrefix("-") })
+        default:
+            break
+        }
+        return result
+    }
+
     /// The program text of the command's own program (after `sudo`, `env`, `xargs`…): the inline
     /// code of an interpreter, awk's program, sed's script, or what `source` / `.` runs.
     static func programRegions(_ simple: SimpleCommand) -> [(range: Range<Int>, what: String)] {
@@ -221,6 +301,9 @@ struct ReinterpretedExpressionRule: LintRule {
         guard let name = words.first?.programName else { return [] }
         if let flags = inlineCodeFlags(name), let program = inlineProgram(words, after: 0, flags: flags) {
             return [(program.range, "the program of `\(name) \(program.flag)`")]
+        }
+        if name == "jq" || name == "gojq" || name == "jaq" {
+            return jqProgram(words).map { [($0.range, "the filter of `\(name)` (pass values with `--arg`)")] } ?? []
         }
         if isAwk(name) || name == "sed" || name == "gsed" {
             return scriptOperands(words, after: 0, sed: !isAwk(name)).map {
@@ -263,6 +346,26 @@ struct ReinterpretedExpressionRule: LintRule {
             position += 1
         }
         return nil
+    }
+
+    /// jq's filter: its first operand, unless `-f` / `--from-file` names a file that holds it.
+    static func jqProgram(_ words: [ShellWord]) -> ShellWord? {
+        // Options followed by values: `--arg NAME VALUE`, `--indent N`, `-L DIR`…
+        let valueCounts: [String: Int] = ["--arg": 2, "--argjson": 2, "--slurpfile": 2, "--rawfile": 2, "--indent": 1, "-L": 1]
+        var position = 1
+        while position < words.count {
+            let word = words[position].text
+            if word == "-f" || word == "--from-file" || word.hasPrefix("--from-file=") { return nil }
+            if word == "--" { position += 1; break }
+            if word.hasPrefix("-"), word.count > 1 {
+                if !word.hasPrefix("--"), word.dropFirst().contains("f") { return nil } // `-rf file`
+                position += 1 + (valueCounts[word] ?? 0)
+                continue
+            }
+            break
+        }
+        guard position < words.count, !isRedirection(words[position].text) else { return nil }
+        return words[position]
     }
 
     static func isAwk(_ name: String) -> Bool { ["awk", "gawk", "mawk", "nawk"].contains(name) }
@@ -354,14 +457,51 @@ struct ReinterpretedExpressionRule: LintRule {
             return between == Array("|".utf8) || between == Array("|&".utf8)
         }
         for index in sequence.indices.dropFirst() {
-            guard let what = readsCodeFromStandardInput(sequence[index]) else { continue }
-            var producer = index - 1
-            while producer >= 0, pipes(producer) {
-                for word in sequence[producer].words { regions.append((word.range, what)) }
-                producer -= 1
+            if let what = readsCodeFromStandardInput(sequence[index]) {
+                var producer = index - 1
+                while producer >= 0, pipes(producer) {
+                    for word in sequence[producer].words { regions.append((word.range, what)) }
+                    producer -= 1
+                }
+            } else if let what = xargsFillsInCode(sequence[index]), pipes(index - 1) {
+                // Only what prints its own arguments hands the value on as it is: `kubectl get … |
+                // xargs -I{} …` hands on names the cluster chose.
+                let producer = sequence[index - 1]
+                if ["echo", "printf"].contains(producer.program) { regions += producer.words.map { ($0.range, what) } }
             }
         }
         return regions
+    }
+
+    /// `… | xargs -I {} sh -c 'kubectl delete pod {}'`: xargs puts each line it reads where `{}`
+    /// stands; inside text an interpreter runs (a `-c` script, an awk or jq program), the line is code.
+    static func xargsFillsInCode(_ command: SimpleCommand) -> String? {
+        let words = command.words
+        guard let start = words.firstIndex(where: { $0.programName == "xargs" }) else { return nil }
+        var replacement: String?
+        var index = start + 1
+        while index < words.count, words[index].text.hasPrefix("-") {
+            let word = words[index].text
+            if word == "-I" {
+                replacement = index + 1 < words.count ? words[index + 1].text : nil
+                index += 2
+                continue
+            }
+            if word.hasPrefix("-I") { replacement = String(word.dropFirst(2)) }
+            else if word == "-i" || word == "--replace" { replacement = "{}" }
+            else if word.hasPrefix("--replace=") { replacement = String(word.dropFirst("--replace=".count)) }
+            else if word.hasPrefix("-i") { replacement = String(word.dropFirst(2)) }
+            index += ["-n", "-L", "-P", "-s", "-d", "-E", "-a"].contains(word) ? 2 : 1
+        }
+        guard let replacement, !replacement.isEmpty else { return nil }
+        var regions = wordRegions(words)
+        for program in commandsRun(by: command) { regions += programRegions(program) }
+        for region in regions {
+            if words.contains(where: { $0.range == region.range && $0.text.contains(replacement) }) {
+                return "\(region.what), which `xargs -I \(replacement)` fills in with what it reads"
+            }
+        }
+        return nil
     }
 
     /// `bash <<< "text"`: the here-string is the code a stdin-reading interpreter runs.

@@ -14,6 +14,7 @@ extension Executor {
         store.lockWaitMs = settings.lockWaitMs
         let key = try resolve(action.configKey ?? "", field: fieldPrefix + "config_key", step: step)
         let value = try configValue(action, step: step, field: fieldPrefix + "value")
+        let writesSecret = writesSecret(step, field: fieldPrefix + "value")
         // A step run again (resumed after rbc died during it, its change perhaps made) undoes to what
         // the store held before the run, not to what its first attempt wrote.
         let prior = priorConfigChanges[step.id]
@@ -31,14 +32,22 @@ extension Executor {
             changed.previousPresent = change.previous != nil
             changed.previousSource = change.previousSource
             changed.value = value
+            if writesSecret { changed.previousSecret = true }
             guard self.record(JournalEvent(.configChanged(changed))) else { throw ConfigStore.Failure(description: "not changed: \(self.journalFailure ?? "cannot write the journal")") }
         }
         let change = original(made)
         // When a shallower key was replaced or created, this key itself did not exist before.
         let previous = change.undoKey == key ? change.previous : nil
-        output.note("  \(key) = \(RuntimeValue.from(value).text) (was \(previous.map { RuntimeValue.from($0).text } ?? "unset")) in \(SourceLoader.shown(store.path))")
+        let was = previous.map { writesSecret ? Redactor.mask : RuntimeValue.from($0).text } ?? "unset"
+        output.note("  \(key) = \(RuntimeValue.from(value).text) (was \(was)) in \(SourceLoader.shown(store.path))")
         var result = AttemptResult(status: .succeeded)
         result.configChange = change
         return result
+    }
+
+    /// Whether a step's value (`value`, `rollback.value`) is computed from a secret: the key then
+    /// holds secrets, and what it held before is not shown either.
+    func writesSecret(_ step: StepIR, field: String) -> Bool {
+        (step.substitutions ?? []).contains { $0.field == field && $0.secret }
     }
 }
