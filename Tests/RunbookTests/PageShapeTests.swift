@@ -195,4 +195,65 @@ import Testing
     func undoIsARollbackOnlyAsTheVerb(_ heading: String, _ rollback: Bool) {
         #expect((MarkdownRunbookParser.sectionKind(heading) == .rollback) == rollback, "\(heading)")
     }
+
+    /// A table with a command column in a step section is a table of steps: one step per row, its
+    /// command the row's code span; other columns are its description. Other tables are not steps.
+    @Test func aTableOfStepsIsSteps() throws {
+        let ir = try Self.compiled("table-of-steps.md")
+        #expect(ir.steps.map(\.id) == ["check-expiry", "renew", "reload"])
+        #expect(ir.steps.map(\.action.command) == [
+            "openssl s_client -connect api.example.net:443 </dev/null 2>/dev/null | openssl x509 -noout -enddate",
+            "certbot renew --cert-name api.example.net", "systemctl reload nginx"])
+        #expect(ir.steps[0].description == "Expected: a date more than 14 days away")
+        #expect(ir.rollback.map(\.action.command) == ["cp /etc/ssl/backup/api.example.net.pem /etc/ssl/api.example.net.pem\nsystemctl reload nginx"])
+        let decisions = try #require(Self.compile("""
+        # Mitigations
+
+        ## Common mitigation actions
+
+        | Action | When to use | How |
+        |--------|-------------|-----|
+        | Rollback | Bad deploy | Revert through the pipeline |
+        | Restart | Stuck process | Rolling restart |
+        """).ir)
+        #expect(decisions.steps.count == 1, "a table of choices is one manual step's text, not a step per row")
+    }
+
+    /// Severity, owner and review date stated without bold labels: plain `Key: value` lines, a table
+    /// row, a badge. A table of severity levels states none.
+    @Test func metadataStatedWithoutBoldLabels() throws {
+        let lines = try Self.compiled("table-of-steps.md")
+        #expect(lines.runbook.severity == .p3)
+        #expect(lines.runbook.owner == "team-edge")
+        #expect(lines.runbook.description == nil)
+        let table = try Self.compiled("metadata-table.md")
+        #expect(table.runbook.severity == .p1)
+        #expect(table.runbook.owner == "@payments-oncall")
+        #expect(table.runbook.reviewed == "2026-10-01")
+        let badge = try Self.compiled("severity-badge.md")
+        #expect(badge.runbook.severity != nil)
+        #expect(badge.runbook.description?.contains("img.shields.io") != true)
+        let levels = try #require(Self.compile("""
+        # Incident severities
+
+        | Severity | Meaning |
+        |----------|---------|
+        | P0 | Outage |
+        | P1 | Major |
+
+        Severity: decide it within five minutes of the page.
+
+        ## Steps
+
+        1. Assess impact.
+        """).ir)
+        #expect(levels.runbook.severity == nil)
+    }
+
+    /// `## Escalation` as a table of levels: one entry per row.
+    @Test func anEscalationTableIsItsEntries() throws {
+        let ir = try Self.compiled("undo-section.md")
+        #expect(ir.runbook.escalation == ["Level: 1, Who: @checkout-oncall, When: at once",
+                                          "Level: 2, Who: Checkout engineering manager, When: after 30 minutes"])
+    }
 }

@@ -228,14 +228,17 @@ func uniqueSleep() -> String { "\(Int.random(in: 40...90)).\(Int.random(in: 100_
         #expect(again.status == 0 && again.stderr.contains("has nothing to roll back\n"), "\(again.stderr)")
     }
 
-    /// Waits until the step's shell wrote its pid and the escaped process's, and the escaped process
-    /// left the step's process group (setsid runs in the child after `$!` is known).
+    /// Waits until the step's shell wrote its pid and the escaped process's, the escaped process
+    /// left the step's process group (setsid runs in the child after `$!` is known), and rbc journaled
+    /// the step's process: the child can write its files before the parent journals `process_started`,
+    /// and a SIGKILL in between leaves a journal that names no process (seen under a loaded machine).
     static func waitForEscapeAndStep(in fixture: RunFixture) throws -> (escapee: pid_t, step: pid_t) {
         var found: (pid_t, pid_t)?
         _ = eventually {
             guard let escapee = pid_t(fixture.read("escaped").trimmingCharacters(in: .whitespacesAndNewlines)),
                   let step = pid_t(fixture.read("step").trimmingCharacters(in: .whitespacesAndNewlines)),
-                  ProcessRunner.livingMembers(of: escapee) == [escapee] else { return false }
+                  ProcessRunner.livingMembers(of: escapee) == [escapee],
+                  (try? fixture.events())?.contains(where: { $0.event == .processStarted }) == true else { return false }
             found = (escapee, step)
             return true
         }

@@ -493,12 +493,25 @@ private struct Builder {
         var escalation: [YAMLNode] = []
         var introProse: [String] = []
 
+        var stated = Set<String>()
         for block in intro {
+            // Metadata stated the other ways pages state it: `Severity: P3` lines, a badge, a table row.
+            if let found = statedMetadata(block) {
+                for label in found where !known.contains(label.key) && stated.insert(label.key).inserted {
+                    derived.append(contentsOf: metadataField(label))
+                }
+                if block.type == .table {
+                    documentation.append(DocumentationSyntax(title: nil, markdown: file.slice(block.range(in: file)), range: block.range(in: file)))
+                }
+                continue
+            }
             if block.type == .paragraph {
                 let found = labels(in: block)
                 for label in found.labels {
                     if MarkdownRunbookParser.metadataLabelKeys.contains(label.key) {
-                        if !known.contains(label.key == "alert" ? "triggers" : label.key) { derived.append(contentsOf: metadataField(label)) }
+                        if !known.contains(label.key == "alert" ? "triggers" : label.key), stated.insert(label.key).inserted {
+                            derived.append(contentsOf: metadataField(label))
+                        }
                     } else if !MarkdownRunbookParser.executionLabelKeys.contains(label.key) {
                         // `**URL**: <dashboard>`, `**Channel**: #storage`, `**Expected**: …` under a title are a
                         // page's facts for its reader, not a step field in the wrong place.
@@ -742,6 +755,12 @@ private struct Builder {
             keep(blocks.enumerated().filter { $0.offset != listIndex }.map(\.element), section: section)
             return listSteps(blocks[listIndex], readOnly: readOnly)
         }
+        // A table of steps (`| Step | Command | Expected |`) when no fence holds commands.
+        if !blocks.contains(where: isCommandFence),
+           let tableIndex = blocks.firstIndex(where: { MarkdownRunbookParser.stepTableColumns($0) != nil }) {
+            keep(blocks.enumerated().filter { $0.offset != tableIndex }.map(\.element), section: section)
+            return tableSteps(blocks[tableIndex], readOnly: readOnly)
+        }
         // One step per shell fence: named by the prose just before it, with the labels and prose after it.
         var steps: [StepSyntax] = []
         let sectionName = MarkdownRunbookParser.strippedNumbering(section.plainText)
@@ -767,11 +786,72 @@ private struct Builder {
             steps.append(contentsOf: step(name: name, nameRange: nameRange, blocks: (previous.map { [$0] } ?? []) + owned, readOnly: readOnly,
                                           nameParagraph: previous))
         }
-        // Prose only: the section is one manual step that carries it.
-        if proseIsStep, steps.isEmpty, blocks.contains(where: { $0.type == .paragraph || $0.type == .list }) {
+        // Prose only (a table too): the section is one manual step that carries it.
+        if proseIsStep, steps.isEmpty, blocks.contains(where: { $0.type == .paragraph || $0.type == .list || $0.type == .table }) {
             steps.append(contentsOf: step(name: sectionName, nameRange: headingTextRange(section), blocks: blocks, readOnly: readOnly))
         }
         return steps
+    }
+
+    /// One step per body row of a table of steps: named by its step column, its command the row's
+    /// code span in the command column (a cell of anything else makes it a manual step whose
+    /// instructions are the cell), its other cells its description (`Expected: …`).
+    mutating func tableSteps(_ table: MarkdownNode, readOnly: Bool) -> [StepSyntax] {
+        guard let columns = MarkdownRunbookParser.stepTableColumns(table) else { return [] }
+        let header = table.children.first { $0.type == .tableHeader }?.children.filter { $0.type == .tableCell } ?? []
+        var steps: [StepSyntax] = []
+        for (number, row) in table.children.filter({ $0.type == .tableRow }).enumerated() {
+            let cells = row.children.filter { $0.type == .tableCell }
+            func cell(_ index: Int?) -> MarkdownNode? { index.flatMap { $0 < cells.count ? cells[$0] : nil } }
+            let rowRange = row.range(in: file)
+            let commandCell = cell(columns.command)
+            let nameText = cell(columns.name).map { $0.plainText.trimmingWhitespace() } ?? ""
+            let name = nameText.isEmpty ? "Step \(number + 1)" : MarkdownRunbookParser.strippedNumbering(firstSentence(nameText))
+            let nameRange = cell(columns.name).map { $0.range(in: file) } ?? rowRange
+            var fields = [field("id", nameRange, scalar(uniqueID(MarkdownRunbookParser.slug(name)), nameRange, .implied, text: true)),
+                          field("name", nameRange, scalar(name, nameRange, .paragraph, text: true))]
+            var notes: [String] = []
+            for (index, other) in cells.enumerated() where index != columns.command && index != columns.name && index != columns.number {
+                let text = other.plainText.trimmingWhitespace()
+                guard !text.isEmpty else { continue }
+                let title = index < header.count ? header[index].plainText.trimmingWhitespace() : ""
+                notes.append(title.isEmpty ? text : "\(title): \(text)")
+            }
+            if let commandCell, let command = commandSpan(in: commandCell) {
+                fields.append(field("action", nameRange, scalar("execute_command", nameRange, .implied)))
+                fields.append(field("command", command.range, scalar(command.text, command.range, command.source, text: true)))
+                if !notes.isEmpty {
+                    fields.append(field("description", rowRange, scalar(notes.joined(separator: "\n\n"), rowRange, .paragraph, text: true)))
+                }
+            } else {
+                let how = commandCell.map { $0.plainText.trimmingWhitespace() } ?? ""
+                let instructions = ([how.isEmpty ? name : how] + notes).joined(separator: "\n\n")
+                fields.append(field("action", nameRange, scalar("manual", nameRange, .implied)))
+                fields.append(field("instructions", rowRange, scalar(instructions, rowRange, .paragraph, text: true)))
+            }
+            if readOnly { fields.append(field("readonly", nameRange, scalar("true", nameRange, .implied))) }
+            steps.append(StepSyntax(fields: MappingSyntax(fields: fields, range: nameRange), rollback: nil, range: nameRange))
+        }
+        return steps
+    }
+
+    /// The command a table cell holds: its one code span (whitespace around it aside), positioned
+    /// at the span's text when the source spells it as the span reads (a `\|` inside it does not:
+    /// then the cell is where it is).
+    func commandSpan(in cell: MarkdownNode) -> (text: String, range: SourceRange, source: MarkdownValueSource)? {
+        let parts = cell.children.filter { !($0.type == .text && ($0.literal ?? "").isBlank) }
+        guard parts.count == 1, let code = parts.first, code.type == .code, let text = code.literal, !text.isBlank else { return nil }
+        let span = code.range(in: file)
+        var start = span.start
+        var end = span.end
+        while start < end, file.bytes[start] == UInt8(ascii: "`") { start += 1 }
+        while end > start, file.bytes[end - 1] == UInt8(ascii: "`") { end -= 1 }
+        if let at = file.slice(SourceRange(start: start, end: end)).range(of: text) {
+            let offset = file.slice(SourceRange(start: start, end: end))[..<at.lowerBound].utf8.count
+            let range = SourceRange(start: start + offset, end: start + offset + text.utf8.count)
+            return (text, range, .codeSpan)
+        }
+        return (text, cell.range(in: file), .implied)
     }
 
     mutating func listSteps(_ list: MarkdownNode, readOnly: Bool) -> [StepSyntax] {
@@ -1129,6 +1209,17 @@ private struct Builder {
     func escalationEntries(_ blocks: [MarkdownNode]) -> [YAMLNode] {
         var entries: [YAMLNode] = []
         for block in blocks {
+            // A table of levels (`| Level | Who | When |`): one entry per row, each cell under its header.
+            if block.type == .table {
+                let header = block.children.first { $0.type == .tableHeader }?.children.filter { $0.type == .tableCell }.map { $0.plainText.trimmingWhitespace() } ?? []
+                for row in block.children where row.type == .tableRow {
+                    let cells = row.children.filter { $0.type == .tableCell }.map { $0.plainText.trimmingWhitespace() }
+                    let parts = cells.enumerated().filter { !$0.element.isEmpty }.map { index, text in
+                        index < header.count && !header[index].isEmpty ? "\(header[index]): \(text)" : text
+                    }
+                    if !parts.isEmpty { entries.append(scalar(parts.joined(separator: ", "), row.range(in: file), .listItem, text: true)) }
+                }
+            }
             if block.type == .list {
                 for item in block.children where item.isListItem {
                     entries.append(scalar(item.plainText, item.range(in: file), .listItem, text: true))
@@ -1138,6 +1229,121 @@ private struct Builder {
             }
         }
         return entries
+    }
+
+    /// Severity, owner and review date as pages state them without bold labels, read only when the
+    /// block says nothing else: a paragraph of `Severity: P3` / `Owner: team-edge` lines, a paragraph
+    /// of badges (`![severity](https://img.shields.io/badge/severity-critical-red)`), a two-column
+    /// table of `| Severity | P1 |` rows, or a table with one body row under a `Severity` / `Owner`
+    /// header. Values that cannot be what the key holds (a severity none of whose first word is a
+    /// level, a date without a digit) are left as prose. Nil for anything else.
+    fileprivate func statedMetadata(_ block: MarkdownNode) -> [Label]? {
+        var found: [Label] = []
+        switch block.type {
+        case .paragraph:
+            let parts = block.children.filter { !($0.type == .text && ($0.literal ?? "").isBlank) && $0.type != .softBreak && $0.type != .lineBreak }
+            if !parts.isEmpty, parts.allSatisfy({ $0.type == .image || ($0.type == .link && $0.children.allSatisfy { $0.type == .image }) }) {
+                let images = parts.flatMap { $0.type == .image ? [$0] : $0.children }
+                for image in images {
+                    if let label = badgeLabel(image) { found.append(label) }
+                }
+                // Badges that state nothing rbc reads (build status) are left as they were.
+                return found.isEmpty ? nil : found
+            }
+            for line in block.startLine...block.endLine {
+                let range = file.lineRange(line)
+                guard let label = plainLabel(range) else { return nil }
+                found.append(label)
+            }
+        case .table:
+            let rows = block.children.filter { $0.type == .tableHeader || $0.type == .tableRow }.map { $0.children.filter { $0.type == .tableCell } }
+            guard let header = rows.first else { return nil }
+            if header.count == 2 {
+                for row in rows where row.count == 2 {
+                    if let key = Self.statedKey(row[0].plainText), let label = cellLabel(key, keyCell: row[0], valueCell: row[1]) { found.append(label) }
+                }
+            } else if rows.count == 2 {
+                for (index, cell) in header.enumerated() where index < rows[1].count {
+                    if let key = Self.statedKey(cell.plainText), let label = cellLabel(key, keyCell: cell, valueCell: rows[1][index]) { found.append(label) }
+                }
+            }
+        default:
+            return nil
+        }
+        return found.isEmpty ? nil : found
+    }
+
+    /// `Severity`, `Owner`, `Team`, `Last reviewed` (any case, a trailing colon or bold markers aside)
+    /// → the metadata key; nil for anything else.
+    static func statedKey(_ name: String) -> String? {
+        let text = name.trimmingWhitespace().trimmingASCII("*_: ").lowercased()
+        switch text {
+        case "team", "owning team", "owners", "owned by", "service owner": return "owner"
+        case "last reviewed", "last review", "reviewed on", "review date": return "reviewed"
+        default:
+            guard let key = MarkdownRunbookParser.labelKey(text), ["severity", "owner", "reviewed"].contains(key) else { return nil }
+            return key
+        }
+    }
+
+    /// Whether a stated value can be what its key holds: a severity's first word names a level, a
+    /// review date has a digit, an owner is a few words at most.
+    static func plausible(_ value: String, for key: String) -> Bool {
+        let words = value.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "-" })
+        switch key {
+        case "severity":
+            guard let first = words.first else { return false }
+            let levels: Set<Substring> = ["critical", "high", "medium", "low", "major", "minor", "warning", "info", "page", "ticket"]
+            if levels.contains(first) { return true }
+            let letters = first.prefix { $0.isLetter }
+            let rest = first.dropFirst(letters.count).drop { $0 == "-" }
+            return ["p", "s", "sev", "severity"].contains(String(letters)) && !rest.isEmpty && rest.allSatisfy(\.isNumber)
+        case "reviewed": return value.contains { $0.isNumber }
+        default: return !words.isEmpty && words.count <= 6
+        }
+    }
+
+    /// `Severity: P3` on a line of its own, plain text (no emphasis, code or link before the colon).
+    fileprivate func plainLabel(_ range: SourceRange) -> Label? {
+        let line = file.slice(range)
+        guard let colon = line.firstIndex(of: ":"), let key = Self.statedKey(String(line[..<colon])),
+              !line[..<colon].contains(where: { "*_`[".contains($0) }) else { return nil }
+        let value = line[line.index(after: colon)...].trimmingWhitespace()
+        guard !value.isEmpty, Self.plausible(value, for: key) else { return nil }
+        let keyEnd = range.start + line[..<colon].utf8.count
+        let keyStart = range.start + line.prefix { $0 == " " }.utf8.count
+        let valueStart = keyEnd + 1 + line[line.index(after: colon)...].prefix { $0 == " " || $0 == "\t" }.utf8.count
+        return Label(key: key, keyRange: SourceRange(start: keyStart, end: keyEnd), value: value,
+                     valueRange: SourceRange(start: valueStart, end: valueStart + value.utf8.count), isCode: false)
+    }
+
+    /// A table cell's text as a value, positioned where the source spells it (else not read).
+    fileprivate func cellLabel(_ key: String, keyCell: MarkdownNode, valueCell: MarkdownNode) -> Label? {
+        let value = valueCell.plainText.trimmingWhitespace()
+        guard !value.isEmpty, Self.plausible(value, for: key) else { return nil }
+        let cell = valueCell.range(in: file)
+        guard let at = file.slice(cell).range(of: value) else { return nil }
+        let start = cell.start + file.slice(cell)[..<at.lowerBound].utf8.count
+        return Label(key: key, keyRange: keyCell.range(in: file), value: value,
+                     valueRange: SourceRange(start: start, end: start + value.utf8.count), isCode: false)
+    }
+
+    /// A shields.io badge (`https://img.shields.io/badge/severity-critical-red`): its label names the
+    /// key, its message is the value (`--` a dash, `_` a space, as shields.io spells them).
+    fileprivate func badgeLabel(_ image: MarkdownNode) -> Label? {
+        guard let url = image.url, let badge = url.range(of: "/badge/") else { return nil }
+        var path = String(url[badge.upperBound...].prefix { $0 != "?" && $0 != "." })
+        path = path.replacingOccurrences(of: "--", with: "\u{1}")
+        let parts = path.split(separator: "-", omittingEmptySubsequences: false).map { $0.replacingOccurrences(of: "\u{1}", with: "-") }
+        guard parts.count == 3, let key = Self.statedKey(parts[0].replacingOccurrences(of: "_", with: " ")) else { return nil }
+        let spelled = parts[1]
+        let value = spelled.replacingOccurrences(of: "_", with: " ")
+        guard Self.plausible(value, for: key) else { return nil }
+        let range = image.range(in: file)
+        guard let at = file.slice(range).range(of: spelled) else { return nil }
+        let start = range.start + file.slice(range)[..<at.lowerBound].utf8.count
+        // The value as written in the URL: a fix that rewrote it there would break the badge, so it is implied.
+        return Label(key: key, keyRange: range, value: value, valueRange: SourceRange(start: start, end: start + spelled.utf8.count), isCode: false)
     }
 
     /// Metadata from an intro label: `**Severity**: P1`, `**Alert**: KubePodCrashLooping`, `**Tags**: a, b`.
@@ -1449,6 +1655,28 @@ private struct Builder {
 }
 
 extension MarkdownRunbookParser {
+    /// The columns of a table of steps: one whose header names a command (`Command`, `Commands`,
+    /// `Cmd`, `Run`) and at least one row with a code span in it; the step's name from a column named
+    /// `Step`, `Action`, `Task`, `Description` or `What`, else the first other column that is not a
+    /// row number. Nil for any other table (severity levels, roles, a decision matrix).
+    static func stepTableColumns(_ table: MarkdownNode) -> (command: Int, name: Int?, number: Int?)? {
+        guard table.type == .table, let header = table.children.first(where: { $0.type == .tableHeader }) else { return nil }
+        let titles = header.children.filter { $0.type == .tableCell }.map { cell in
+            Set(cell.plainText.lowercased().split(whereSeparator: { !$0.isLetter && $0 != "#" }).map(String.init))
+        }
+        guard let command = titles.firstIndex(where: { !$0.isDisjoint(with: ["command", "commands", "cmd", "run"]) }) else { return nil }
+        let rows = table.children.filter { $0.type == .tableRow }.map { $0.children.filter { $0.type == .tableCell } }
+        guard rows.contains(where: { command < $0.count && $0[command].children.contains { $0.type == .code } }) else { return nil }
+        let number = titles.indices.first { index in
+            index != command && !rows.isEmpty && rows.allSatisfy { row in
+                index < row.count && { let text = row[index].plainText.trimmingWhitespace().trimmingASCII("."); return !text.isEmpty && text.allSatisfy(\.isNumber) }()
+            }
+        }
+        let named = titles.indices.first { $0 != command && $0 != number && !titles[$0].isDisjoint(with: ["step", "action", "task", "description", "what"]) }
+        let name = named ?? titles.indices.first { $0 != command && $0 != number }
+        return (command, name, number)
+    }
+
     /// The last sentence of a paragraph that announces what a command printed: "Example output:",
     /// "The output looks like this:", "You should see a message along the lines of:", "…something
     /// similar to the following:". Only a sentence that ends with a colon and asks for nothing to be
