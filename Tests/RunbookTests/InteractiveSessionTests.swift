@@ -5,7 +5,7 @@
 // processes.
 
 import Foundation
-import RunbookSyntax
+@testable import RunbookSyntax
 import Testing
 
 @Suite struct InteractiveSessionTests {
@@ -200,5 +200,15 @@ import Testing
         #expect(run.status == 0, "\(run.stderr)")
         #expect(!run.stderr.contains("not found"), "\(run.stderr)")
         #expect(fixture.read("log") == "one\ntwo three\nfour\n")
+    }
+
+    /// `<<` inside arithmetic shifts bits; a here-document opened on the same line still is one.
+    @Test func hereDocumentsAfterArithmetic() {
+        #expect(MarkdownRunbookParser.hereDocumentTerminators("echo $((1 << 20))").isEmpty)
+        #expect(MarkdownRunbookParser.hereDocumentTerminators("(( x = y << 2 ))").isEmpty)
+        #expect(MarkdownRunbookParser.hereDocumentTerminators("cat <<EOF | head -c $((1 << 4))").map(\.word) == ["EOF"])
+        #expect(MarkdownRunbookParser.hereDocumentTerminators("head -c $((1 << 4)) <<-'END'").map(\.word) == ["END"])
+        // An arithmetic never closed ends with its line.
+        #expect(MarkdownRunbookParser.hereDocumentTerminators("echo $(( 1 << 2").isEmpty)
     }
 }

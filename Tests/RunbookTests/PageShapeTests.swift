@@ -7,6 +7,7 @@ import Foundation
 import RunbookDriver
 import RunbookSema
 import RunbookSource
+import RunbookSyntax
 import Testing
 
 @Suite struct PageShapeTests {
@@ -145,6 +146,54 @@ import Testing
         let ir = try Self.compiled("undo-section.md")
         #expect(ir.steps.map(\.id) == ["turn-the-flag-off"])
         #expect(ir.rollback.map(\.action.command) == ["flagctl set checkout.new-pricing on --env production"])
+    }
+
+    /// Procedure ids derived from headings are made unique across the page: a common issue and an
+    /// alert's section of the same name (`### Disk full` under Common issues, `## Disk full` with its
+    /// Diagnosis and Mitigation) are two procedures, not a duplicate id that refuses the page.
+    @Test func derivedProcedureIDsAreUniqueAcrossThePage() throws {
+        let page = """
+        # Storage node
+
+        ## Common issues
+
+        ### Disk full
+
+        1. Check the disk with `df -h`
+
+        ### Disk full
+
+        1. Look for large logs with `du -sh /var/log`
+
+        ## Disk full
+
+        ### Diagnosis
+
+        ```bash
+        df -h /var/lib/data
+        ```
+
+        ### Mitigation
+
+        ```bash
+        journalctl --vacuum-size=500M
+        ```
+        """
+        let result = Self.compile(page)
+        let ir = try #require(result.ir, "\(TestSupport.rendered(result.diagnostics))")
+        #expect(ir.procedures.map(\.id) == ["disk-full", "disk-full-2", "disk-full-3"])
+        #expect(ir.procedures.last?.steps.map(\.action.command) == ["df -h /var/lib/data", "journalctl --vacuum-size=500M"])
+    }
+
+    /// "Undo" is the page's rollback as the verb that undoes the change, not as a noun (a database's
+    /// undo log) or the name of an operation (an API's "Undo favourite").
+    @Test(arguments: [
+        ("Undo", true), ("Undo the failover", true), ("How to undo it", true), ("Undoing the change", true), ("3. Undo", true),
+        ("Undo changes", true), ("InnoDB Undo Space and Purging", false), ("Undo favourite of a status", false),
+        ("Max undo log size", false), ("Undo tablespaces", false), ("Records per undo log page", false),
+    ])
+    func undoIsARollbackOnlyAsTheVerb(_ heading: String, _ rollback: Bool) {
+        #expect((MarkdownRunbookParser.sectionKind(heading) == .rollback) == rollback, "\(heading)")
     }
 
     /// A table with a command column in a step section is a table of steps: one step per row, its

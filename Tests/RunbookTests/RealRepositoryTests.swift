@@ -1046,6 +1046,46 @@ import Testing
         #expect(Self.lines(run, "RB016").isEmpty, "\(run.stdout)")
     }
 
+    /// `<<` in arithmetic (`$((1 << 20))`) shifts bits: it opens no here-document, so what the
+    /// transcript printed after it stays output. Read as a here-document ending at `20`, every line
+    /// below the prompt became part of the command, and ShellCheck judged the printed lines.
+    @Test func anArithmeticShiftOpensNoHereDocument() throws {
+        let fence = "```"
+        let page = Self.page + """
+        ## Steps
+
+        ### Check the memory limit
+
+        \(fence)console
+        $ echo $((1 << 20))
+        1048576
+        $ redis-cli config get maxmemory
+        1) "maxmemory"
+        2) "0"
+        $ (( limit = 1 << 4 )); echo $limit
+        16
+        \(fence)
+
+        """
+        let (run, _, commands) = try Self.compiled("page.md", page)
+        #expect(commands == ["echo $((1 << 20))\nredis-cli config get maxmemory\n(( limit = 1 << 4 )); echo $limit"],
+                "\(commands) \(run.stderr)")
+    }
+
+    /// "Undo" names a rollback only as the verb that undoes the change (`## Undo`, `## Undo the
+    /// failover`, `## How to undo it`). A database's undo log or tablespace (`## InnoDB Undo Space`) and
+    /// an API's undo operation (`## Undo favourite of a status`) are not one: such pages were found as
+    /// runbooks, their panel and endpoint descriptions read as the page's rollback.
+    @Test func undoAsANounOrAnOperationIsNoRollback() throws {
+        let fence = "```"
+        let dashboard = "# InnoDB details\n\n## InnoDB Undo Space and Purging\n\n### Undo Tablespaces\n\nHow many there are.\n\n### Max Undo Log Size\n\nThe [limit](#nowhere).\n"
+        let api = "# Statuses\n\n## Undo favourite of a status\n\n\(fence)http\nPOST /api/v1/statuses/:id/unfavourite HTTP/1.1\n\(fence)\n\nSee [the list](#nowhere).\n"
+        let switchPage = "# Kill switch\n\n## Undo the switch\n\n\(fence)bash\nflagctl set pricing on\n\(fence)\n\nSee [the flag](#nowhere).\n"
+        let run = try Self.run(["dashboard.md": dashboard, "api.md": api, "switch.md": switchPage], ["check", ".", "--no-git", "--no-shellcheck"])
+        #expect(run.stderr.contains("checked 1 runbook:"), "\(run.stderr)")
+        #expect(run.stdout.contains("switch.md:") && !run.stdout.contains("dashboard.md") && !run.stdout.contains("api.md"), "\(run.stdout)")
+    }
+
     /// People write a step's undo in words under `**Rollback:**`, as a bullet or numbered list or a
     /// paragraph: each was "`**Rollback**:` is not followed by a command fence" (RB2004). Such a label
     /// over a list or a paragraph is a manual rollback; over a paragraph leading into a fence, the

@@ -20,7 +20,7 @@ struct DestructiveUnconfirmedRule: LintRule {
         longer run (`--field-selector=status.phase=Failed`, `… | grep Evicted | xargs kubectl delete`) \
         cleans up: neither is reported, and neither is deleting what the page's earlier steps created \
         (`kubectl delete -f smoke.yaml` after `kubectl apply -f smoke.yaml`, a namespace it made with \
-        `kubectl create namespace`). Deleting every pod, forcing one off its node (`--force`, \
+        `kubectl create namespace`) in the same namespace and cluster. Deleting every pod, forcing one off its node (`--force`, \
         `--grace-period=0`) or any other kind is.
         """,
         triggering: [
@@ -86,6 +86,25 @@ struct DestructiveUnconfirmedRule: LintRule {
 
             ```sh
             ↓kubectl -n issuer-smoke delete↑ -f smoke-certificate.yaml -f issuer.yaml
+            ```
+            """, markdown: true),
+            // The same name in another namespace is another object: the page made only the scratch one.
+            RuleExample("""
+            ---
+            severity: P3
+            ---
+            # Rotate the database credentials
+
+            ## Steps
+
+            ```sh
+            kubectl -n scratch create secret generic db-creds --from-literal=password=test
+            ```
+
+            Then:
+
+            ```sh
+            ↓kubectl -n production delete↑ secret db-creds
             ```
             """, markdown: true),
         ],
@@ -355,6 +374,8 @@ struct DestructiveUnconfirmedRule: LintRule {
             var positional: [String] = []
             var named = Set<String>()
             var followable = true
+            // Where the objects are: the same name in another namespace or cluster is another object.
+            var scope: [String: String] = [:]
             var index = 0
             while index < arguments.count {
                 let argument = arguments[index]
@@ -366,6 +387,12 @@ struct DestructiveUnconfirmedRule: LintRule {
                 } else if argument.hasPrefix("-") {
                     if ["-l", "--selector", "--field-selector", "-k", "--kustomize", "-R", "--recursive"].contains(name) || kubectlWideOptions.contains(name) {
                         followable = false
+                    }
+                    if ["-n", "--namespace", "--context", "--cluster", "--kubeconfig"].contains(name),
+                       let value = parts.count == 2 ? parts[1] : arguments.dropFirst(index + 1).first {
+                        scope[name == "--namespace" ? "-n" : name] = value
+                    } else if name.hasPrefix("-n"), name.count > 2, !name.hasPrefix("--") {
+                        scope["-n"] = String(name.dropFirst(2))
                     }
                     if parts.count == 1, kubectlValueOptions.contains(name) { index += 1 }
                 } else if verb == nil {
@@ -392,7 +419,11 @@ struct DestructiveUnconfirmedRule: LintRule {
                     followable = false
                 }
             }
-            answers.append(followable && !named.isEmpty ? named : nil)
+            let cluster = ["--context", "--cluster", "--kubeconfig"].map { scope[$0] ?? "" }.joined(separator: "|")
+            let namespace = scope["-n"] ?? ""
+            // A namespace is in no namespace: `create namespace x` and `-n y delete ns/x` name the same one.
+            let placed = Set(named.map { $0.hasPrefix("namespace/") ? "\(cluster)|\($0)" : "\(cluster)|\(namespace)|\($0)" })
+            answers.append(followable && !placed.isEmpty ? placed : nil)
         }
         return answers
     }

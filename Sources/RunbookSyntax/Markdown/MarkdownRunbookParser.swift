@@ -49,12 +49,25 @@ public enum MarkdownRunbookParser {
     public static func sectionKind(_ heading: String) -> SectionKind {
         let text = normalizedHeading(heading)
         if let kind = sectionPhrases[text] { return kind }
-        let words = Set(text.split(whereSeparator: { !$0.isLetter }).map(String.init))
+        let sequence = text.split(whereSeparator: { !$0.isLetter }).map(String.init)
+        var words = Set(sequence)
+        if words.remove("undo") != nil || words.contains("undoing"), undoesTheChange(sequence) { words.insert("undo") }
         let kinds = sectionWords.filter { !$0.1.isDisjoint(with: words) }.map(\.0)
         if !words.isDisjoint(with: notProcedureWords) {
             return kinds.contains(.description) ? .description : .documentation
         }
         return kinds.first ?? .documentation
+    }
+
+    /// "Undo" as the verb that undoes the change: alone, or before what it undoes (`Undo the failover`,
+    /// `How to undo it`, `Undoing the change`). Not a noun (a database's `Undo Space`, `Max undo log
+    /// size`) nor an operation an API names (`Undo favourite of a status`): those pages are no runbook.
+    static func undoesTheChange(_ words: [String]) -> Bool {
+        var rest = words[...]
+        if rest.starts(with: ["how", "to"]) { rest = rest.dropFirst(2) }
+        guard let verb = rest.first, verb == "undo" || verb == "undoing" else { return false }
+        guard let object = rest.dropFirst().first else { return true }
+        return ["the", "this", "these", "that", "those", "it", "them", "all", "everything", "your", "our", "changes", "change"].contains(object)
     }
 
     /// `docs/monitoring/prometheus-is-down.md` → `prometheus-is-down`; `docs/patroni/README.md` → `patroni`.
@@ -178,7 +191,7 @@ public enum MarkdownRunbookParser {
 
     /// The terminators of the here-documents a command line opens, in order: `cat <<EOF > x` → EOF,
     /// `<<-'END'` → END (tabs before it allowed). `<<<` (a here-string) opens none, and neither does a
-    /// `<<` inside quotes.
+    /// `<<` inside quotes or arithmetic.
     static func hereDocumentTerminators(_ line: String) -> [(word: String, tabs: Bool)] {
         guard line.containsUTF8("<<") else { return [] }
         var found: [(String, Bool)] = []
@@ -194,6 +207,17 @@ public enum MarkdownRunbookParser {
             }
             if character == "'" || character == "\"" { quote = character; index += 1; continue }
             if character == "#", index == 0 || characters[index - 1] == " " { break }
+            if character == "(", index + 1 < characters.count, characters[index + 1] == "(" {
+                // Arithmetic (`$((1 << 20))`, `(( flags << 2 ))`): `<<` there shifts bits, it opens no
+                // here-document. Skipped to its closing parenthesis.
+                var depth = 0
+                while index < characters.count {
+                    if characters[index] == "(" { depth += 1 } else if characters[index] == ")" { depth -= 1 }
+                    index += 1
+                    if depth == 0 { break }
+                }
+                continue
+            }
             guard character == "<", index + 1 < characters.count, characters[index + 1] == "<" else { index += 1; continue }
             index += 2
             if index < characters.count, characters[index] == "<" { index += 1; continue }
@@ -368,7 +392,8 @@ private struct Builder {
         self.bag = DiagnosticBag(file: file)
     }
 
-    /// The same for procedures derived from sections (two alerts' sections may share a name).
+    /// The same for procedures derived from headings (Common issues' `###` sections, alerts' `##`
+    /// sections): two may share a name.
     var derivedProcedureIDs: [String: Int] = [:]
 
     mutating func uniqueProcedureID(_ base: String) -> String {
@@ -1089,7 +1114,9 @@ private struct Builder {
         return groups.map { group in
             let name = MarkdownRunbookParser.strippedNumbering(group.heading.plainText)
             let range = headingTextRange(group.heading)
-            var fields = [field("id", range, scalar(MarkdownRunbookParser.slug(name), range, .implied, text: true)),
+            // Unique among the page's derived procedures: an alert's `## Disk full` section and a
+            // common issue `### Disk full` are two procedures, not a duplicate id nobody wrote.
+            var fields = [field("id", range, scalar(uniqueProcedureID(MarkdownRunbookParser.slug(name)), range, .implied, text: true)),
                           field("name", range, scalar(name, range, .heading, text: true))]
             var rest: [MarkdownNode] = []
             for block in group.blocks {
