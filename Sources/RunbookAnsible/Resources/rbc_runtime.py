@@ -99,6 +99,23 @@ def secret_forms(secret):
     return [f for f in forms if f and (len(f.encode()) >= min(len(secret.encode()), 4) or f == secret)]
 
 
+def credential_parts(url):
+    """The parts of a URL that is itself a credential (Redactor.credentialParts): its path (raw and
+    decoded), token-like path segments, its query, user and password; plain words stay readable."""
+    parts = urllib.parse.urlsplit(url)
+    if not parts.scheme or not parts.hostname:
+        return [url]
+    found = []
+    if len(parts.path) >= 4:
+        found += [parts.path, urllib.parse.unquote(parts.path)]
+    found += [segment for segment in parts.path.split("/")
+              if len(segment) >= 8 and any(c.isdigit() or c.isupper() for c in segment)]
+    for piece in (parts.query, parts.username, parts.password):
+        if piece and len(piece) >= 4:
+            found.append(piece)
+    return found
+
+
 def redact(text, secrets):
     if not isinstance(text, str) or not secrets:
         return text
@@ -1023,6 +1040,9 @@ class Run:
         self.secrets = [text_of(self.params[p["name"]]) for p in self.ir["params"]
                         if p.get("secret") and self.params.get(p["name"]) not in (None, "")]
         self.secrets += list(self.state.get("derived", []))
+        # A webhook's URL is a credential (Slack's token is its path): masked wherever it shows, as rbc run does.
+        for hook in dict(self.state.get("webhooks") or {}).values():
+            self.secrets += [part for part in credential_parts(hook["url"]) if part not in self.secrets]
 
     def event(self, kind, **fields):
         event = {"event": kind}
