@@ -7,7 +7,7 @@ import Glibc
 #endif
 import RunbookRuntime
 
-/// Forwards signals to the executor while it works. SIGINT and SIGTERM stop the step and roll back,
+/// Forwards signals to the executor while it works. SIGINT, SIGTERM and SIGQUIT stop the step and roll back,
 /// a second one skips the remaining rollbacks; SIGHUP (the terminal went away) and SIGPIPE (so does a
 /// closed stdout, seen as EPIPE) stop the run the same way, once: they never skip a rollback.
 /// rbc also becomes a child subreaper here, so a step's escaped processes come back to it.
@@ -16,7 +16,9 @@ import RunbookRuntime
 /// another thread, and a signal that came first was lost): each only writes the signal's number to
 /// a pipe, which is async-signal-safe, and a thread of its own reads the pipe and does the work.
 final class SignalForwarder {
-    static let handled: [(Int32, String)] = [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM"), (SIGHUP, "SIGHUP"), (SIGPIPE, "SIGPIPE")]
+    // SIGQUIT (Ctrl-\) too: its default action ended rbc at once, with the step still running and nothing
+    // rolled back (and, before rbc became undumpable, a core file holding the run's secrets).
+    static let handled: [(Int32, String)] = [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM"), (SIGQUIT, "SIGQUIT"), (SIGHUP, "SIGHUP"), (SIGPIPE, "SIGPIPE")]
     private let terminal: any RunTerminal
 
     init(_ executor: Executor, terminal: any RunTerminal) {
@@ -27,7 +29,7 @@ final class SignalForwarder {
             if name == "SIGHUP" || name == "SIGPIPE" {
                 guard once.first(name) else { return }
             }
-            terminal.err("\nrbc: \(name) received\(executor.signalCount == 0 ? ": stopping the current step, then rolling back" + (name == "SIGINT" || name == "SIGTERM" ? " (again to skip the rollback)" : "") : "")\n")
+            terminal.err("\nrbc: \(name) received\(executor.signalCount == 0 ? ": stopping the current step, then rolling back" + (name == "SIGHUP" || name == "SIGPIPE" ? "" : " (again to skip the rollback)") : "")\n")
             executor.receive(signal: name)
         }
         var ends: [Int32] = [-1, -1]

@@ -80,7 +80,7 @@ public final class Executor: @unchecked Sendable {
             return received.count
         }
         // A hangup or a closed pipe is never a request to skip rollbacks; nor is the first signal.
-        let skip = count >= 2 && (name == "SIGINT" || name == "SIGTERM")
+        let skip = count >= 2 && (name == "SIGINT" || name == "SIGTERM" || name == "SIGQUIT")
         // While rolling back, the undo in flight runs to its end (a dropped SSH session must not
         // leave the system half rolled back), unless the signal asks to skip the rest.
         let stop = signalState.withLock { state in

@@ -746,3 +746,38 @@ extension ExecutorAttackTests {
         #expect(fixture.journals.isEmpty)
     }
 }
+
+extension ExecutorAttackTests {
+    /// Ctrl-\ (SIGQUIT) during a step: its default action ended rbc at once, leaving the step running
+    /// and nothing rolled back. It stops the step and rolls back what completed, like Ctrl-C.
+    @Test func ctrlBackslashStopsTheStepAndRollsBack() throws {
+        let marker = uniqueSleep()
+        let fixture = try RunFixture(runbook("""
+            - id: open
+              action: execute_command
+              command: "echo open >> log"
+              timeout: 10s
+              rollback: {action: execute_command, command: "echo undo-open >> log", timeout: 10s}
+            - id: slow
+              action: execute_command
+              command: "sleep \(marker)"
+              readonly: true
+              timeout: 120s
+
+        """))
+        let process = try fixture.start(["run", "rb.yaml"])
+        defer { for pid in processes(matching: "sleep \(marker)") { kill(pid, SIGKILL) } }
+        #expect(try fixture.waitFor { $0.processStarted?.step == "slow" }, "the second step runs")
+        kill(process.processIdentifier, SIGQUIT)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 130,
+                "exit \(process.terminationStatus), reason \(process.terminationReason.rawValue)")
+        #expect(fixture.read("log") == "open\nundo-open\n", "\(fixture.read("log"))")
+        #expect(processes(matching: "sleep \(marker)").isEmpty, "the step's process was left running")
+        let events = try fixture.events()
+        #expect(events.contains { event in
+            if case .signal(let fields) = event.payload { fields.signal == "SIGQUIT" } else { false }
+        }, "the signal is journaled")
+        #expect(events.filter { $0.event == .rollbackFinished }.map(\.outcome) == [.succeeded])
+    }
+}
