@@ -1098,7 +1098,10 @@ private struct Builder {
 
     // MARK: - Procedures (Common Issues, Emergency Procedures)
 
-    mutating func proceduresFrom(_ blocks: [MarkdownNode], emergency: Bool) -> [ProcedureSyntax] {
+    /// A section's blocks split at its `###` headings: what comes before the first, and each heading
+    /// with the blocks up to the next.
+    static func groupedByLevel3Headings(_ blocks: [MarkdownNode])
+        -> (before: [MarkdownNode], groups: [(heading: MarkdownNode, blocks: [MarkdownNode])]) {
         var groups: [(heading: MarkdownNode, blocks: [MarkdownNode])] = []
         var before: [MarkdownNode] = []
         for block in blocks {
@@ -1110,6 +1113,11 @@ private struct Builder {
                 before.append(block)
             }
         }
+        return (before, groups)
+    }
+
+    mutating func proceduresFrom(_ blocks: [MarkdownNode], emergency: Bool) -> [ProcedureSyntax] {
+        let (before, groups) = Self.groupedByLevel3Headings(blocks)
         keep(before, section: nil)
         return groups.map { group in
             let name = MarkdownRunbookParser.strippedNumbering(group.heading.plainText)
@@ -1144,17 +1152,7 @@ private struct Builder {
     /// holds steps: the section is documentation, as before.
     mutating func sectionProcedure(_ heading: MarkdownNode, blocks: [MarkdownNode], end: Int,
                                    escalation: inout [YAMLNode]) -> ProcedureSyntax? {
-        var groups: [(heading: MarkdownNode, blocks: [MarkdownNode])] = []
-        var before: [MarkdownNode] = []
-        for block in blocks {
-            if block.type == .heading, block.headingLevel == 3 {
-                groups.append((block, []))
-            } else if !groups.isEmpty {
-                groups[groups.count - 1].blocks.append(block)
-            } else {
-                before.append(block)
-            }
-        }
+        let (before, groups) = Self.groupedByLevel3Headings(blocks)
         let kinds = groups.map { MarkdownRunbookParser.sectionKind($0.heading.plainText) }
         // Steps are what the section is for, not one tool among many it describes (`### gdb` and
         // `### Troubleshooting tools` under `## What slows Redis down`): at least half of its
