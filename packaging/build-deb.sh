@@ -12,7 +12,9 @@ chmod 0755 "$stage"
 trap 'rm -rf "$stage"' EXIT
 
 # No Swift runtime may be left as a shared dependency: the package must run where Swift is absent.
-if objdump -p "$binary" | awk '/NEEDED/{print $2}' | grep -q '^libswift\|^libFoundation\|^libdispatch'; then
+# (Pipelines here read their input to the end: with pipefail, a reader that stops early, such as
+# `grep -q` or awk's `exit`, fails the writer with SIGPIPE, and whether it does depends on timing.)
+if objdump -p "$binary" | awk '/NEEDED/ && $2 ~ /^(libswift|libFoundation|libdispatch)/ {found = 1} END {exit !found}'; then
   echo "build-deb: $binary links the Swift runtime dynamically; build with --static-swift-stdlib" >&2
   exit 1
 fi
@@ -34,7 +36,7 @@ done
 # libgit2 and libcurl are opened on first use (dlopen: Sources/CGit2Loader, Sources/CCurl), not
 # NEEDED: their sonames are the strings the binary opens them by, found where the loader finds them.
 for library in $(grep -aoE 'lib(git2|curl)\.so\.[0-9]+(\.[0-9]+)*' "$binary" | sort -u); do
-  path=$(ldconfig -p | awk -v lib="$library" '$1 == lib && $NF ~ /^\// {print $NF; exit}')
+  path=$(ldconfig -p | awk -v lib="$library" '$1 == lib && $NF ~ /^\// && !found {print $NF; found = 1}')
   [ -n "$path" ] || { echo "build-deb: $binary opens $library, which is not installed" >&2; exit 1; }
   add_depends "$path"
 done

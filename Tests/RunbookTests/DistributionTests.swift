@@ -89,6 +89,41 @@ import Yams
         #expect(script.contains("check") && script.contains("rollback"))
     }
 
+    /// `make dist` on a machine with a large library cache: build-deb.sh looks libgit2 and libcurl up
+    /// in `ldconfig -p`. A reader that stopped at the first match killed ldconfig with SIGPIPE, and
+    /// under pipefail the script exited 141 (CI, where `ldconfig -p` is longer than here). The shim
+    /// prints the real cache fifty times, so the writer is certainly still writing when the match is found.
+    @Test func packageBuildSurvivesALibraryCacheLargerThanAPipe() throws {
+        let deb = try Self.debianPackage()
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        #expect(try Self.run("/usr/bin/dpkg-deb", ["-x", deb, root.path], in: "/", environment: Self.plainEnvironment).status == 0)
+        let ldconfig = ["/usr/sbin/ldconfig", "/sbin/ldconfig"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let realLdconfig = try #require(ldconfig, "no ldconfig on this machine")
+        let shims = root.appendingPathComponent("shims")
+        try FileManager.default.createDirectory(at: shims, withIntermediateDirectories: true)
+        let shim = shims.appendingPathComponent("ldconfig")
+        try "#!/bin/sh\ni=0\nwhile [ $i -lt 50 ]; do i=$((i + 1)); \(realLdconfig) -p; done\n"
+            .write(to: shim, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: shim.path)
+        var environment = Self.plainEnvironment
+        environment["PATH"] = "\(shims.path):/usr/sbin:/sbin:/usr/bin:/bin"
+        let output = root.appendingPathComponent("dist").path
+        // make runs the script with SIGPIPE at its default action; this test process ignores it, and an
+        // ignored signal is inherited across exec, so the default is restored for the script.
+        let build = try Self.run("/usr/bin/env", ["--default-signal=PIPE", "/bin/bash", TestSupport.path("packaging/build-deb.sh"),
+                                               root.appendingPathComponent("usr/bin/rbc").path, "0.0.0-test", output],
+                                 in: TestSupport.root.path, environment: environment)
+        #expect(build.status == 0, "build-deb.sh failed with \(build.status):\n\(build.output)")
+        let architecture = try Self.architecture()
+        #expect(FileManager.default.fileExists(atPath: output + "/rbc_0.0.0-test_\(architecture).deb"), "\(build.output)")
+    }
+
+    static func architecture() throws -> String {
+        try run("/usr/bin/dpkg", ["--print-architecture"], in: "/", environment: plainEnvironment)
+            .output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     @Test func actionDefinitionValidatesAgainstTheActionsSchema() throws {
         let validator = try #require(SchemaTests.validator, "check-jsonschema not installed: run `make test`")
         let result = try Self.run(validator, ["--builtin-schema", "vendor.github-actions", TestSupport.path("action.yml")],
