@@ -25,7 +25,36 @@ extension Executor {
             if substitution.secret { redactor.add(value, derived: true) }
             environment[substitution.variable] = value
         }
+        try checkOptions(step: step, field: field, environment: environment)
         return (action.commandTemplate ?? action.command ?? "", environment)
+    }
+
+    /// A value is one argument, never shell text; but an argument that starts with `-` is read as an
+    /// option by the program it goes to, and options run code (`ssh -oProxyCommand=…`, `git
+    /// --upload-pack=…`, `find -exec`, `rsync -e`, `tar --to-command=…`). Such a value where an
+    /// argument starts is refused, unless `--` ended the options or the author declared the
+    /// parameter's values (`pattern:`, `allowed:`).
+    func checkOptions(step: StepIR, field: String, environment: [String: String]) throws {
+        guard let template = step.templates?.first(where: { $0.field == field }) else { return }
+        var before = ""
+        for part in template.parts {
+            guard let index = part.substitution else { before += part.text ?? ""; continue }
+            defer { before += "x" }
+            guard let substitution = step.substitutions?[safe: index], let value = environment[substitution.variable],
+                  ValueEncoding.readsAsOption(value), ValueEncoding.startsWord(after: before, quoted: substitution.quoting == .double || substitution.quoting == .single),
+                  !ValueEncoding.optionsEnded(in: before), !declaresValues(substitution) else { continue }
+            throw ExpressionEvaluator.Failure(description: "the value of `${{ \(substitution.expression) }}` starts with `-` where an argument of the command starts, "
+                + "so the program would read it as an option (options such as ssh's -oProxyCommand run commands); not run: "
+                + "put `--` before it, or declare the parameter's `pattern:` or `allowed:` values")
+        }
+    }
+
+    /// The expression is a parameter whose values the author declared: a `pattern:` or `allowed:` list.
+    func declaresValues(_ substitution: SubstitutionIR) -> Bool {
+        guard substitution.references.count == 1, let reference = substitution.references.first,
+              reference.hasPrefix("params."), substitution.expression == reference,
+              let param = ir.params.first(where: { $0.name == String(reference.dropFirst(7)) }) else { return false }
+        return param.pattern != nil || param.allowed != nil
     }
 
     /// A substitution's value, from the tree the type checker kept.

@@ -114,6 +114,32 @@ public enum ValueEncoding {
         return "\"" + jsonStringContent(text) + "\""
     }
 
+    /// Whether a value put right after `literal` (the command's text before it, earlier values as
+    /// `x`) is the first character of a shell word: at the start, after a blank or an operator, or
+    /// inside quotes that open there (`ssh "${{ … }}"`). Not after `=` (`--host=…`, `VAR=…`), nor
+    /// inside quotes that opened earlier (`echo "to ${{ … }}"`).
+    public static func startsWord(after literal: String, quoted: Bool) -> Bool {
+        if quoted, literal.last != "\"", literal.last != "'" { return false }
+        var rest = Substring(literal)
+        while let last = rest.last, last == "\"" || last == "'" { rest.removeLast() }
+        guard let last = rest.last else { return true }
+        return last.isWhitespace || ";|&(`".contains(last)
+    }
+
+    /// Whether `--` ends the options of the simple command the value is in (`rm -- "${{ … }}"`).
+    public static func optionsEnded(in literal: String) -> Bool {
+        let command = literal.split(whereSeparator: { ";|&\n".contains($0) }).last ?? ""
+        return command.split(whereSeparator: \.isWhitespace).contains("--")
+    }
+
+    /// A value a program would read as an option when it starts an argument: `-` and a letter or
+    /// another `-` (`-oProxyCommand=…` makes ssh run a command, `--upload-pack=…` git, `-exec` find).
+    /// A negative number and `-` alone (standard input) are not.
+    public static func readsAsOption(_ value: String) -> Bool {
+        guard value.hasPrefix("-"), value != "-" else { return false }
+        return value.range(of: #"\A-[0-9][0-9.]*\z"#, options: .regularExpression) == nil
+    }
+
     /// A value that forms part of a dotted config key: exactly one non-empty segment.
     public static func checkKeySegment(_ value: String) throws {
         guard !value.isEmpty, !value.contains("."), !value.contains(where: { $0.isWhitespace || $0.isNewline }) else {

@@ -898,3 +898,42 @@ extension ExecutorAttackTests {
         }
     }
 }
+
+extension ExecutorAttackTests {
+    /// A value is one argument, never shell text; but an argument that starts with `-` is an option to
+    /// the program that reads it, and options run code or destroy: GNU tar's
+    /// `--use-compress-program=…` runs a command, find's `-delete` deletes everything it finds (ssh's
+    /// `-oProxyCommand=…`, git's `--upload-pack=…` are the same). Such a value where an argument starts
+    /// is refused; after `--`, inside a word, or declared by `pattern:` it is data.
+    @Test(arguments: [
+        (#"tar -cf backup.tar rb.yaml \"${{ params.p }}\""#, "--use-compress-program=touch pwned", true),
+        (#"find ${{ params.p }} -name '*.tmp'"#, "-delete", true),
+        (#"cd . && tar -cf backup.tar rb.yaml '${{ params.p }}'"#, "--use-compress-program=touch pwned", true),
+        (#"touch -- \"${{ params.p }}\" && test -f ./-delete"#, "-delete", false),
+        (#"echo \"moved to ${{ params.p }}\" --name=${{ params.p }}"#, "-delete", false),
+        (#"echo \"${{ params.q }}\""#, "-x", false),
+        (#"echo \"${{ params.p }}\""#, "-1", false),
+    ])
+    func aValueAProgramWouldReadAsAnOptionIsRefused(command: String, value: String, refused: Bool) throws {
+        let fixture = try RunFixture(runbook("""
+            - id: go
+              action: execute_command
+              command: "\(command)"
+              readonly: true
+              timeout: 10s
+
+        """, extra: "  params:\n    p: {type: string, required: true}\n    q: {type: string, default: \"-x\", pattern: \"^-?[a-z]+$\"}\n"),
+            files: ["keep.tmp": "kept\n"])
+        let run = try fixture.rbc(["run", "rb.yaml", "--param", "p=\(value)"])
+        #expect(!FileManager.default.fileExists(atPath: fixture.path + "/pwned"), "the value ran as code: \(run.stdout)\(run.stderr)")
+        #expect(fixture.read("keep.tmp") == "kept\n" && !fixture.read("rb.yaml").isEmpty, "the value deleted files: \(run.stdout)\(run.stderr)")
+        if refused {
+            #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+            let reason = try fixture.events().compactMap(\.attemptFinished).first?.reason ?? ""
+            #expect(reason.contains("starts with `-` where an argument of the command starts"), "\(reason)")
+            #expect(try fixture.events().compactMap(\.processStarted).isEmpty, "nothing was started")
+        } else {
+            #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        }
+    }
+}
