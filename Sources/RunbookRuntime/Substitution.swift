@@ -80,6 +80,13 @@ extension Executor {
         guard let template = try template(field, step: step, text: text) else { return text }
         let bareField = field.hasPrefix("rollback.") ? String(field.dropFirst(9)) : field
         let jsonBody = bareField == "body" && isJSONBody(text, template: template, field: field, step: step)
+        let action = field.hasPrefix("rollback.") ? step.rollback?.action : step.action
+        let formBody = action?.kind == .httpRequest && bareField == "body" && !jsonBody
+            && ValueEncoding.isFormBody(contentType: action?.headers?.first(where: { $0.key.lowercased() == "content-type" })?.value,
+                                        literal: template.parts.compactMap(\.text).joined())
+        // The texts Slack reads as markup: a value in them is text, never a mention or a link.
+        let slackText = (action?.kind == .sendNotification && bareField == "message" && settings.notifications?.format == .slack)
+            || (action?.kind == .createTicket && (bareField == "title" || bareField == "body") && settings.tickets?.format == .slack)
         var json = ValueEncoding.JSONPosition()
         var pathValues: [Range<Int>] = []
         var out = ""
@@ -112,7 +119,8 @@ extension Executor {
                 // `toJSON(…)` makes JSON on purpose; every other value is data.
                 if json.inString { value = ValueEncoding.jsonStringContent(value) }
                 else if case .call("toJSON", _)? = substitution.tree {} else { value = ValueEncoding.jsonValue(value) }
-            default: break
+            case "body" where formBody: value = try ValueEncoding.encode(value, in: .query)
+            default: if slackText { value = ValueEncoding.slackText(value) }
             }
             // The encoding is a form of the secret too (`tok\.en` in an expect pattern that a
             // failure reason quotes): masked like the value.

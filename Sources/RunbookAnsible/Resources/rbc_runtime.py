@@ -138,6 +138,18 @@ def credentials_in_environment(environment):
                   if len(value) >= 8 and any(marker in name.upper() for marker in CREDENTIAL_MARKERS))
 
 
+def slack_escaped(value):
+    """ValueEncoding.slackText: `&`, `<`, `>` escaped as Slack asks."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def is_form_body(content_type, literal):
+    """ValueEncoding.isFormBody: a form by its Content-Type, or with none, a body whose own text has a `=`."""
+    if content_type is not None:
+        return "application/x-www-form-urlencoded" in content_type.lower()
+    return "=" in literal
+
+
 def starts_word(literal, quoted):
     """ValueEncoding.startsWord: a value after `literal` is the first character of a shell word."""
     if quoted and not literal.endswith(("\"", "'")):
@@ -1132,6 +1144,15 @@ class Run:
             return text
         bare = field[len("rollback."):] if field.startswith("rollback.") else field
         json_body = bare == "body" and is_json_body(step, field, template)
+        action = (step.get("rollback") or {}).get("action") if field.startswith("rollback.") else step["action"]
+        kind = (action or {}).get("kind")
+        content_type = next((v for k, v in ((action or {}).get("headers") or {}).items() if k.lower() == "content-type"), None)
+        form_body = kind == "http_request" and bare == "body" and not json_body \
+            and is_form_body(content_type, "".join(p.get("text") or "" for p in template["parts"]))
+        # The texts Slack reads as markup: a value in them is text, never a mention or a link (Executor.resolve).
+        hooks = self.state.get("webhooks") or {}
+        slack_text = (kind == "send_notification" and bare == "message" and (hooks.get("notifications") or {}).get("format") == "slack") \
+            or (kind == "create_ticket" and bare in ("title", "body") and (hooks.get("tickets") or {}).get("format") == "slack")
         position = JSONPosition()
         path_values = []
         out = ""
@@ -1158,6 +1179,10 @@ class Run:
                     value = json_string_content(value)
                 elif (substitution.get("tree") or {}).get("function") != "toJSON":
                     value = json_value(value)
+            elif form_body:
+                value = encode_url_value(value, "query")
+            elif slack_text:
+                value = slack_escaped(value)
             out += value
         if bare == "config_key":
             check_key(out)
