@@ -430,9 +430,14 @@ private struct Builder {
     }
 
     mutating func uniqueID(_ base: String) -> String {
-        let count = (derivedIDs[base] ?? 0) + 1
+        var count = (derivedIDs[base] ?? 0) + 1
+        // `init-2` made unique from `init` is taken: a later part named `Init 2` (a heading's second
+        // fence) gets `init-2-2`, not a duplicate nobody wrote.
+        while count > 1, derivedIDs["\(base)-\(count)"] != nil { count += 1 }
         derivedIDs[base] = count
-        return count == 1 ? base : "\(base)-\(count)"
+        let id = count == 1 ? base : "\(base)-\(count)"
+        if count > 1 { derivedIDs[id] = max(derivedIDs[id] ?? 0, 1) }
+        return id
     }
 
     // MARK: - Document
@@ -479,10 +484,10 @@ private struct Builder {
         let alertTitles = alertTitleSections(document.children)
         let inAlertTitle = Set(alertTitles.flatMap { [ObjectIdentifier($0.heading)] + $0.blocks.map(ObjectIdentifier.init) })
         // Where each `#`/`##` section ends: at the next one in the page, whether it is read here or as an alert's.
-        let sectionStarts = document.children.filter { $0.type == .heading && $0.headingLevel <= 2 }.map { $0.range(in: file).start }
+        let sectionStarts = document.children.filter { $0.type == .heading && $0.headingLevel <= 2 }.map { ($0.range(in: file).start, $0.headingLevel) }
         func end(of heading: MarkdownNode) -> Int {
             let start = heading.range(in: file).start
-            return sectionStarts.first { $0 > start } ?? file.bytes.count
+            return sectionStarts.first { $0.0 > start && $0.1 <= heading.headingLevel }?.0 ?? file.bytes.count
         }
 
         // Group top-level blocks: the title, the intro, then one section per heading of level ≤ 2.
@@ -601,6 +606,8 @@ private struct Builder {
         for alert in alertTitles {
             if let procedure = sectionProcedure(alert.heading, blocks: alert.blocks, end: end(of: alert.heading), escalation: &escalation, level: 1) {
                 procedures.append(procedure)
+            } else {
+                documentation.append(documentationSection(alert.heading, end: end(of: alert.heading)))
             }
         }
 
@@ -1237,6 +1244,8 @@ private struct Builder {
         let (before, groups) = Self.groupedByHeadings(blocks, level: level + 1)
         guard Self.holdsSteps(groups) else { return nil }
         let kinds = groups.map { MarkdownRunbookParser.sectionKind($0.heading.plainText) }
+        // Taken back when no step comes of it (below): the words of a heading guessed the procedure.
+        let unguessed = self, originsBefore = origins.sources, escalationBefore = escalation
         let name = MarkdownRunbookParser.strippedNumbering(heading.plainText)
         let range = headingTextRange(heading)
         var fields = [field("id", range, scalar(uniqueProcedureID(MarkdownRunbookParser.slug(name)), range, .implied, text: true)),
@@ -1273,6 +1282,15 @@ private struct Builder {
                 // A procedure has no rollback of its own: the section is kept for the reader.
                 leftovers.append(documentationSection(group.heading, end: groupEnd))
             }
+        }
+        // `### Custom build steps` over a Go fence, `### Verify the index` over SQL: the heading's words
+        // said steps, but nothing under them is one. The section is what it was before the guess,
+        // documentation, not a procedure to report as empty (RB2009).
+        if steps.isEmpty {
+            self = unguessed
+            origins.sources = originsBefore
+            escalation = escalationBefore
+            return nil
         }
         if !description.isEmpty {
             fields.append(field("description", range, scalar(description.joined(separator: "\n\n"), range, .paragraph, text: true)))
