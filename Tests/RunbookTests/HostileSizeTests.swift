@@ -67,6 +67,34 @@ import Testing
         #expect(fixed.components(separatedBy: " \"${{ params.p }}\"").count - 1 == count, "every expression of the block is quoted")
     }
 
+    /// A page of alert sections (`## AlertN` over `### Mitigation` and its prose, a manual step), with a
+    /// `##` section between each two whose `### Custom build steps` holds no step (documentation): each
+    /// section looked for its end among all the page's sections, and the builder, copied to take back a
+    /// guess that comes to nothing and held by each `field(…, scalar(uniqueID(…)))` call, copied its
+    /// tables of ids on each write: quadratic (16,000 alert sections took 20 s).
+    @Test func manyAlertSectionsOnOnePage() throws {
+        let sections = (0..<32_000).map {
+            "## Alert\($0)\n### Mitigation\nAsk the on-call engineer.\n## Build \($0)\n### Custom build steps\n```go\nfunc main() {}\n```\n"
+        }.joined()
+        let run = try Self.checkWithinCPULimit("# Alerts\n\n" + sections, name: "alerts.md")
+        #expect(run.status == 0 && run.stdout.isEmpty, "\(run.stdout.prefix(500))")
+    }
+
+    /// The same with a diagnosis command in each alert section (a read-only step of its own).
+    @Test func manyAlertSectionsWithCommandsOnOnePage() throws {
+        let sections = (0..<48_000).map { "## Alert\($0)\n### Diagnosis\nCheck the pods.\n```bash\nkubectl get pods -n ns\($0)\n```\n" }.joined()
+        let run = try Self.checkWithinCPULimit("# Alerts\n\n" + sections, name: "alerts.md")
+        #expect(run.status == 0 && run.stdout.isEmpty, "\(run.stdout.prefix(500))")
+    }
+
+    /// A page of `# AlertN` titles each over `## Mitigation`: whether the titles share their sections
+    /// compared each title's with every other's.
+    @Test func manyAlertTitlesOnOnePage() throws {
+        let titles = (0..<32_000).map { "# Alert\($0)\n## Mitigation\nAsk the on-call engineer.\n" }.joined()
+        let run = try Self.checkWithinCPULimit(titles, name: "alerts.md")
+        #expect(run.status == 0 && run.stdout.isEmpty, "\(run.stdout.prefix(500))")
+    }
+
     /// Each broken `#anchor` looked for the anchor among the page's lines inside code blocks by
     /// splitting the whole page again: 20,000 broken links took over a minute.
     @Test func manyBrokenAnchorsOnOnePage() throws {

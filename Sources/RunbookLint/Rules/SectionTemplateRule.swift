@@ -36,7 +36,11 @@ public struct SectionTemplate: Sendable, Equatable {
 
     /// The template's sections that some heading of a page is (by `heading(_:matches:)`).
     public func sectionsPresent(among headings: [String]) -> [String] {
-        sections.filter { section in headings.contains { Self.heading($0, matches: section) } }
+        let stems = headings.map(Self.stems)
+        return sections.filter { section in
+            let wanted = Self.stems(section)
+            return stems.contains { Self.words($0, match: wanted) }
+        }
     }
 
     /// Whether a page's outline shows it follows this template: every section, or all but one when
@@ -67,7 +71,11 @@ public struct SectionTemplate: Sendable, Equatable {
     /// a heading of the same kind that is none of the template's sections (`Playbook`,
     /// `Investigation`, `Overview`). A section of no particular kind (`Impact`) is never answered.
     func holdsInOtherWords(_ missing: [String], headings: [String]) -> Bool {
-        let others = headings.filter { heading in !sections.contains { Self.heading(heading, matches: $0, leading: true) } }
+        let wanted = sections.map(Self.stems)
+        let others = headings.filter { heading in
+            let stems = Self.stems(heading)
+            return !wanted.contains { Self.words(stems, match: $0, leading: true) }
+        }
         let kinds = Set(others.map(MarkdownRunbookParser.sectionKind)).subtracting([.documentation])
         return missing.allSatisfy { kinds.contains(MarkdownRunbookParser.sectionKind($0)) }
     }
@@ -85,22 +93,33 @@ public struct SectionTemplate: Sendable, Equatable {
 
     /// The template's sections that some heading begins with: the stricter reading used to decide
     /// which template an unconfigured page follows (`Diagnosis and mitigation` begins with Diagnosis).
+    /// Each heading's words are read once, not once per section of each template: a page of thousands
+    /// of headings was read dozens of times over (a fifth of checking a page of 8,000 alert sections).
     func sectionsLeading(_ headings: [String]) -> [String] {
-        sections.filter { section in headings.contains { Self.heading($0, matches: section, leading: true) } }
+        let stems = headings.map(Self.stems)
+        return sections.filter { section in
+            let wanted = Self.stems(section)
+            return stems.contains { Self.words($0, match: wanted, leading: true) }
+        }
     }
 
     /// Whether a heading is this section: its words contain the section's words in order, each
     /// compared by its first six letters (`Mitigating` is Mitigation, `Diagnosis and mitigation`
     /// is both, `Containment` is Contain); with `leading`, only at the heading's start.
     static func heading(_ heading: String, matches section: String, leading: Bool = false) -> Bool {
-        let words = normalizedWords(heading)
-        let wanted = normalizedWords(section)
+        words(stems(heading), match: stems(section), leading: leading)
+    }
+
+    /// `heading(_:matches:leading:)` on words already stemmed.
+    static func words(_ words: [Substring], match wanted: [Substring], leading: Bool = false) -> Bool {
         guard !wanted.isEmpty, words.count >= wanted.count else { return false }
-        for start in 0...(leading ? 0 : words.count - wanted.count) where zip(words[start...], wanted).allSatisfy({ stem($0) == stem($1) }) {
+        for start in 0...(leading ? 0 : words.count - wanted.count) where zip(words[start...], wanted).allSatisfy({ $0 == $1 }) {
             return true
         }
         return false
     }
+
+    static func stems(_ text: String) -> [Substring] { normalizedWords(text).map(stem) }
 
     static func normalizedWords(_ text: String) -> [String] {
         text.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init).filter { !$0.allSatisfy(\.isNumber) }

@@ -412,17 +412,22 @@ private struct Builder {
     let origins = MarkdownValueOrigins()
 
     /// Answers about blocks, kept for the build (the document, and so each block, outlives it).
-    let memo = BuilderMemo()
+    let memo: BuilderMemo
 
-    init(file: SourceFile) {
+    init(file: SourceFile, memo: BuilderMemo = BuilderMemo()) {
         self.file = file
         self.bag = DiagnosticBag(file: file)
+        self.memo = memo
     }
 
     /// The same for procedures derived from headings (Common issues' `###` sections, alerts' `##`
     /// sections): two may share a name.
     var derivedProcedureIDs: [String: Int] = [:]
 
+    // `uniqueProcedureID` and `uniqueID` are called on a line of their own, never as the argument of
+    // another method of the builder (`field(…, scalar(uniqueID(…), …))`): there they ran while that
+    // call held a copy of the builder, and each call copied the whole table of ids, quadratic on a
+    // page of thousands of alert sections.
     mutating func uniqueProcedureID(_ base: String) -> String {
         let count = (derivedProcedureIDs[base] ?? 0) + 1
         derivedProcedureIDs[base] = count
@@ -484,10 +489,20 @@ private struct Builder {
         let alertTitles = alertTitleSections(document.children)
         let inAlertTitle = Set(alertTitles.flatMap { [ObjectIdentifier($0.heading)] + $0.blocks.map(ObjectIdentifier.init) })
         // Where each `#`/`##` section ends: at the next one in the page, whether it is read here or as an alert's.
-        let sectionStarts = document.children.filter { $0.type == .heading && $0.headingLevel <= 2 }.map { ($0.range(in: file).start, $0.headingLevel) }
+        // Starts in page order, so sorted: found by binary search, not by a scan per section (which made
+        // a page of thousands of alert sections quadratic).
+        let sectionHeadings = document.children.filter { $0.type == .heading && $0.headingLevel <= 2 }
+        let sectionStarts = sectionHeadings.map { $0.range(in: file).start }
+        let titleStarts = sectionHeadings.filter { $0.headingLevel == 1 }.map { $0.range(in: file).start }
         func end(of heading: MarkdownNode) -> Int {
             let start = heading.range(in: file).start
-            return sectionStarts.first { $0.0 > start && $0.1 <= heading.headingLevel }?.0 ?? file.bytes.count
+            let starts = heading.headingLevel <= 1 ? titleStarts : sectionStarts
+            var low = 0, high = starts.count
+            while low < high {
+                let middle = (low + high) / 2
+                if starts[middle] > start { high = middle } else { low = middle + 1 }
+            }
+            return low < starts.count ? starts[low] : file.bytes.count
         }
 
         // Group top-level blocks: the title, the intro, then one section per heading of level ≤ 2.
@@ -867,7 +882,8 @@ private struct Builder {
             let nameText = cell(columns.name).map { $0.plainText.trimmingWhitespace() } ?? ""
             let name = nameText.isEmpty ? "Step \(number + 1)" : MarkdownRunbookParser.strippedNumbering(firstSentence(nameText))
             let nameRange = cell(columns.name).map { $0.range(in: file) } ?? rowRange
-            var fields = [field("id", nameRange, scalar(uniqueID(MarkdownRunbookParser.slug(name)), nameRange, .implied, text: true)),
+            let derivedID = uniqueID(MarkdownRunbookParser.slug(name))
+            var fields = [field("id", nameRange, scalar(derivedID, nameRange, .implied, text: true)),
                           field("name", nameRange, scalar(name, nameRange, .paragraph, text: true))]
             var notes: [String] = []
             for (index, other) in cells.enumerated() where index != columns.command && index != columns.name && index != columns.number {
@@ -1092,7 +1108,8 @@ private struct Builder {
         let proseRange = SourceRange(start: nameRange.start, end: max(nameRange.end, blocks.last.map { $0.range(in: file).end } ?? nameRange.end))
         let keys = Set((fields + explicit).map(\.key))
         let slug = MarkdownRunbookParser.slug(name)
-        var derived = [field("id", nameRange, scalar(uniqueID(slug), nameRange, .implied, text: true))]
+        let derivedID = uniqueID(slug)
+        var derived = [field("id", nameRange, scalar(derivedID, nameRange, .implied, text: true))]
         // `### restart-api` is the id itself; any other heading is also the step's name.
         if slug != name {
             derived.append(field("name", nameRange, scalar(name, nameRange, nameParagraph == nil ? .heading : .paragraph, text: true)))
@@ -1142,7 +1159,8 @@ private struct Builder {
         let main = StepSyntax(fields: MappingSyntax(fields: merged, range: nameRange), rollback: rollback, range: nameRange)
         guard let session, session.split.before != nil else { return [main] }
         let sessionName = "\(name) (in the session)"
-        var sessionFields = [field("id", session.range, scalar(uniqueID(MarkdownRunbookParser.slug(name) + "-session"), session.range, .implied, text: true)),
+        let sessionID = uniqueID(MarkdownRunbookParser.slug(name) + "-session")
+        var sessionFields = [field("id", session.range, scalar(sessionID, session.range, .implied, text: true)),
                              field("name", session.range, scalar(sessionName, session.range, .implied, text: true)),
                              field("action", session.range, scalar("manual", session.range, .implied)),
                              field("instructions", session.range, scalar(Self.sessionInstructions(session.split), session.range, .implied, text: true))]
@@ -1183,7 +1201,8 @@ private struct Builder {
             let range = headingTextRange(group.heading)
             // Unique among the page's derived procedures: an alert's `## Disk full` section and a
             // common issue `### Disk full` are two procedures, not a duplicate id nobody wrote.
-            var fields = [field("id", range, scalar(uniqueProcedureID(MarkdownRunbookParser.slug(name)), range, .implied, text: true)),
+            let derivedID = uniqueProcedureID(MarkdownRunbookParser.slug(name))
+            var fields = [field("id", range, scalar(derivedID, range, .implied, text: true)),
                           field("name", range, scalar(name, range, .heading, text: true))]
             var rest: [MarkdownNode] = []
             for block in group.blocks {
@@ -1224,10 +1243,11 @@ private struct Builder {
         let sectioned = titles.map { (title: $0, sections: Self.groupedByHeadings($0.blocks, level: 2).groups) }.filter { !$0.sections.isEmpty }
         guard sectioned.count >= 2, sectioned.allSatisfy({ Self.holdsSteps($0.sections) }) else { return [] }
         let headings = sectioned.map { Set($0.sections.map { MarkdownRunbookParser.normalizedHeading($0.heading.plainText) }) }
-        for (index, own) in headings.enumerated() {
-            let others = headings.enumerated().filter { $0.offset != index }.map(\.element)
-            guard others.contains(where: { !$0.isDisjoint(with: own) }) else { return [] }
-        }
+        // Each title shares a heading with another: one of its headings is under two titles or more
+        // (counted once for the page, not compared with every other title: quadratic in titles).
+        var titlesUnder: [String: Int] = [:]
+        for own in headings { for heading in own { titlesUnder[heading, default: 0] += 1 } }
+        guard headings.allSatisfy({ $0.contains { titlesUnder[$0, default: 0] >= 2 } }) else { return [] }
         return sectioned.map(\.title)
     }
 
@@ -1244,11 +1264,14 @@ private struct Builder {
         let (before, groups) = Self.groupedByHeadings(blocks, level: level + 1)
         guard Self.holdsSteps(groups) else { return nil }
         let kinds = groups.map { MarkdownRunbookParser.sectionKind($0.heading.plainText) }
-        // Taken back when no step comes of it (below): the words of a heading guessed the procedure.
-        let unguessed = self, originsBefore = origins.sources, escalationBefore = escalation
+        // `### Custom build steps` over a Go fence, `### Verify the index` over SQL: the heading's words
+        // said steps, but nothing under them is one. The section is what it was before the guess,
+        // documentation, not a procedure to report as empty (RB2009).
+        guard anyStep(in: groups, kinds: kinds, level: level) else { return nil }
         let name = MarkdownRunbookParser.strippedNumbering(heading.plainText)
         let range = headingTextRange(heading)
-        var fields = [field("id", range, scalar(uniqueProcedureID(MarkdownRunbookParser.slug(name)), range, .implied, text: true)),
+        let derivedID = uniqueProcedureID(MarkdownRunbookParser.slug(name))
+        var fields = [field("id", range, scalar(derivedID, range, .implied, text: true)),
                       field("name", range, scalar(name, range, .heading, text: true))]
         var description: [String] = []
         func describe(_ blocks: [MarkdownNode], section: MarkdownNode, builder: inout Builder) {
@@ -1283,19 +1306,27 @@ private struct Builder {
                 leftovers.append(documentationSection(group.heading, end: groupEnd))
             }
         }
-        // `### Custom build steps` over a Go fence, `### Verify the index` over SQL: the heading's words
-        // said steps, but nothing under them is one. The section is what it was before the guess,
-        // documentation, not a procedure to report as empty (RB2009).
-        if steps.isEmpty {
-            self = unguessed
-            origins.sources = originsBefore
-            escalation = escalationBefore
-            return nil
-        }
         if !description.isEmpty {
             fields.append(field("description", range, scalar(description.joined(separator: "\n\n"), range, .paragraph, text: true)))
         }
         return ProcedureSyntax(fields: MappingSyntax(fields: fields, range: range), steps: steps, range: range)
+    }
+
+    /// Whether a `###` section the heading's words say holds steps has one, found on a scratch builder
+    /// (this page's output fences and memo of answers about blocks, ids, origins and diagnostics of
+    /// its own) so that a guess that comes to nothing changes nothing here. Taking this builder back to
+    /// a copy made before the guess made each alert section copy the page's ids, origins and leftovers
+    /// so far on the next write: quadratic on a page of thousands of alerts.
+    func anyStep(in groups: [(heading: MarkdownNode, blocks: [MarkdownNode])], kinds: [MarkdownRunbookParser.SectionKind], level: Int) -> Bool {
+        var scratch = Builder(file: file, memo: memo)
+        scratch.outputFences = outputFences
+        var escalation: [YAMLNode] = []
+        for (index, group) in groups.enumerated() where kinds[index] == .steps || kinds[index] == .readOnlySteps {
+            let steps = scratch.stepsFrom(group.blocks, section: group.heading, readOnly: kinds[index] == .readOnlySteps,
+                                          escalation: &escalation, level: level + 2)
+            if !steps.isEmpty { return true }
+        }
+        return false
     }
 
     // MARK: - Pieces
