@@ -67,6 +67,35 @@ import Testing
         #expect(fixed.components(separatedBy: " \"${{ params.p }}\"").count - 1 == count, "every expression of the block is quoted")
     }
 
+    /// `rbc lsp` rebuilt the whole text and its line table for each change of a `didChange`
+    /// (1 MB and 4,000 changes: 3.2 s); the changes now go through a rope (`EditRope`) and the text is
+    /// built once. 100,000 lines and 80,000 changes spread over them, under the CPU limit; what the
+    /// changes leave is checked against the old way in `LanguageServerTests`.
+    @Test func manyChangesInOneDidChange() throws {
+        func framed(_ json: String) -> String { "Content-Length: \(json.utf8.count)\r\n\r\n" + json }
+        let lines = 100_000
+        let text = (0..<lines).map { "# line \($0) of a long comment, é and 😀 included\\n" }.joined()
+        let changes = (0..<80_000).map { index in
+            let line = (index &* 7919) % lines
+            return #"{"range":{"start":{"line":\#(line),"character":2},"end":{"line":\#(line),"character":6}},"text":"LINE"}"#
+        }.joined(separator: ",")
+        let uri = "file:///tmp/rbc-hostile-lsp/notes.yaml"
+        let input = framed(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#)
+            + framed(#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#)
+            + framed(#"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"\#(uri)","languageId":"yaml","version":1,"text":"\#(text)"}}}"#)
+            + framed(#"{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"\#(uri)","version":2},"contentChanges":[\#(changes)]}}"#)
+            + framed(#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#)
+            + framed(#"{"jsonrpc":"2.0","method":"exit"}"#)
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let inputFile = directory.appendingPathComponent("input")
+        try input.write(to: inputFile, atomically: true, encoding: .utf8)
+        let run = try TestSupport.rbc(["-c", #"exec /usr/bin/prlimit --cpu=120 "$0" lsp --stdio < "$1""#, TestSupport.rbcBinary, inputFile.path],
+                                      in: directory.path, executable: "/bin/sh")
+        #expect(run.status == 0, "rbc lsp ended with \(run.status) (152 = 128 + SIGXCPU: the CPU limit): \(run.stderr.suffix(1000))")
+        #expect(run.stdout.contains(#""id":2"#), "the shutdown was answered: \(run.stdout.suffix(500))")
+    }
+
     /// Each broken `#anchor` looked for the anchor among the page's lines inside code blocks by
     /// splitting the whole page again: 20,000 broken links took over a minute.
     @Test func manyBrokenAnchorsOnOnePage() throws {
