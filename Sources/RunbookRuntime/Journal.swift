@@ -155,10 +155,12 @@ public final class Journal: @unchecked Sendable {
             close(descriptor)
             throw JournalError.busy(path)
         }
-        guard let data = readAll(descriptor) else {
-            let reason = errnoText()
+        let data: Data
+        do {
+            data = try readAll(descriptor, path: path)
+        } catch {
             close(descriptor)
-            throw JournalError.io("cannot read the journal \(path): \(reason)")
+            throw error
         }
         return PastJournal(path: path, descriptor: descriptor, data: data, writable: writable)
     }
@@ -185,16 +187,26 @@ public final class Journal: @unchecked Sendable {
                        key: lastMAC == nil ? nil : key, previousMAC: lastMAC ?? "")
     }
 
-    /// Everything a descriptor holds from its start, nil on a read error.
-    static func readAll(_ descriptor: Int32) -> Data? {
+    /// The most a journal may hold: rbc reads one whole, so a file of gigabytes under a journal's
+    /// name (or a run gone wild) must not take all memory. A run's journal never grows past it
+    /// (an append that would is a journal failure), so every journal rbc wrote can be read back.
+    public static let maximumBytes = 512 * 1024 * 1024
+
+    /// Everything a descriptor holds from its start, at most `maximumBytes` (checked before reading,
+    /// and again while reading, for a file that grows meanwhile).
+    static func readAll(_ descriptor: Int32, path: String) throws -> Data {
+        let tooLarge = JournalError.io("\(path) is larger than \(maximumBytes / (1024 * 1024)) MiB, more than any journal rbc writes; it is not read")
+        var info = stat()
+        if fstat(descriptor, &info) == 0, Int(info.st_size) > maximumBytes { throw tooLarge }
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         var offset: off_t = 0
         while true {
             let count = pread(descriptor, &buffer, buffer.count, offset)
             if count < 0, errno == EINTR { continue }
-            guard count >= 0 else { return nil }
+            guard count >= 0 else { throw JournalError.io("cannot read the journal \(path): \(errnoText())") }
             if count == 0 { return data }
+            guard data.count + count <= maximumBytes else { throw tooLarge }
             data.append(contentsOf: buffer[0..<count])
             offset += off_t(count)
         }
@@ -247,7 +259,9 @@ public final class Journal: @unchecked Sendable {
         }
         data.append(0x0A)
         var failure: String?
-        if let fullFrom, stamped.seq >= fullFrom {
+        if committedLength + data.count > Self.maximumBytes {
+            failure = "it would grow past \(Self.maximumBytes / (1024 * 1024)) MiB, more than rbc reads back"
+        } else if let fullFrom, stamped.seq >= fullFrom {
             // Half a line reaches the disk, as when a filesystem fills up mid-write.
             _ = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count / 2) }
             failure = String(cString: strerror(ENOSPC))
@@ -367,8 +381,7 @@ public final class Journal: @unchecked Sendable {
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { throw JournalError.io("\(path) is not a regular file, so not a journal") }
-        guard let data = readAll(descriptor) else { throw JournalError.io("cannot read the journal \(path): \(errnoText())") }
-        return try read(data, path: path, authenticatingWith: key)
+        return try read(readAll(descriptor, path: path), path: path, authenticatingWith: key)
     }
 
     /// Reads a journal's bytes (see `read(_:authenticatingWith:)`).
