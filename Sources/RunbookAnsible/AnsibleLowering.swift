@@ -147,6 +147,15 @@ struct Lowerer {
     /// is `no_log`. (The transitions keep what can hold a secret where Ansible never shows it: rbc_runtime.py.)
     var carriesSecrets: Bool { ir.params.contains(where: \.secret) }
 
+    /// `no_log` of a task whose result holds a command's output or an answer's body: always when the
+    /// runbook has secrets; otherwise when the controller's environment holds a credential
+    /// (`*_TOKEN`, `*PASSWORD*`…: the commands inherit it, and `env`, `set -x` or `curl -v` print it),
+    /// which only the run can know (`rbc.hide_output`, set by rbc_start). rbc run masks those values
+    /// in what it shows; Ansible can only show a result whole or not at all.
+    func noLog(secret: Bool) -> PlaybookNode {
+        secret || carriesSecrets ? .bool(true) : .jinja("rbc.hide_output | default(false)")
+    }
+
     func play() -> PlaybookNode {
         var params: [(String, PlaybookNode)] = []
         for param in ir.params {
@@ -210,7 +219,7 @@ struct Lowerer {
             ("changed_when", .bool(true)),
             ("failed_when", .bool(false)),
         ]
-        if secret || carriesSecrets { body.append(("no_log", .bool(true))) }
+        body.append(("no_log", noLog(secret: secret)))
         body.append(("when", .text(when)))
         return task(name, body)
     }
@@ -327,7 +336,7 @@ struct Lowerer {
             ("changed_when", .bool(true)),
             ("failed_when", .bool(false)),
         ]
-        if secret || carriesSecrets { body.append(("no_log", .bool(true))) }
+        body.append(("no_log", noLog(secret: secret)))
         body.append(("when", .text(when)))
         return task(name, body)
     }

@@ -86,22 +86,61 @@ def load_ir(path):
 # MARK: - Secrets (RunbookRuntime/Redactor.swift)
 
 def secret_forms(secret):
+    """Redactor.forms(of:): the secret as given and in each encoding tools write it in."""
     forms = [secret, secret.upper(), secret.lower()]
-    escaped = json.dumps(secret, ensure_ascii=False)[1:-1]
-    forms += [escaped, escaped.replace("\\/", "/")]
-    encoded = urllib.parse.quote(secret, safe="-._~")
-    forms += [encoded, encoded.replace("%20", "+")]
+    plain = json.dumps(secret, ensure_ascii=False)[1:-1]
+    escaped = plain.replace("/", "\\/")
+    forms += [escaped, plain]
+    if any(ord(c) > 127 for c in secret):
+        # Python's json.dumps and `jq -a`: every non-ASCII character as \uXXXX (UTF-16).
+        for unit in ("\\u%04x", "\\u%04X"):
+            forms.append("".join(c if ord(c) < 128 else "".join(unit % int.from_bytes(c.encode("utf-16-be")[i:i + 2], "big")
+                                                                 for i in range(0, len(c.encode("utf-16-be")), 2)) for c in plain))
+    # Go's encoding/json writes <, > and & as \u003c, \u003e, \u0026; JSON inside JSON escapes again.
+    for case in (str.lower, str.upper):
+        forms.append("".join("\\u" + case("%04x" % ord(c)) if c in "<>&" else c for c in plain))
+    forms += [json.dumps(escaped, ensure_ascii=False)[1:-1], json.dumps(plain, ensure_ascii=False)[1:-1]]
+    # URL encoders differ in what they keep, in the case of %xx, and in a space (%20 or +).
+    for kept in ("", "/", "!'()*", "!'()*;,/?:@&=+$#"):
+        encoded = urllib.parse.quote(secret, safe="-._~" + kept)
+        lower = re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), encoded)
+        forms += [encoded, lower]
+        if "+" not in kept:
+            forms += [encoded.replace("%20", "+"), lower.replace("%20", "+")]
+    encodings = []
     for raw in (secret, secret + "\n"):
-        forms.append(base64.b64encode(raw.encode()).decode().rstrip("="))
+        encodings.append(base64.b64encode(raw.encode()).decode().rstrip("="))
     data = secret.encode()
     # Inside a longer encoded text, at each of three alignments: the characters its bytes alone decide.
     for offset, first in ((0, 0), (1, 2), (2, 3)):
         encoded = base64.b64encode(b"\0" * offset + data).decode()
         last = (offset + len(data)) // 3 * 4
         if last - first >= 4:
-            forms.append(encoded[first:last])
+            encodings.append(encoded[first:last])
+    # URL-safe base64 (JWTs, urlsafe_b64encode, Go's RawURLEncoding).
+    forms += encodings + [e.replace("+", "-").replace("/", "_") for e in encodings]
     forms += [data.hex(), data.hex().upper()]
-    return [f for f in forms if f and (len(f.encode()) >= min(len(secret.encode()), 4) or f == secret)]
+    # How shells show it quoted: bash's set -x and POSIX quotes, shlex.quote, bash's printf %q.
+    forms += [secret.replace("'", "'\\''"), secret.replace("'", "'\"'\"'")]
+    special = set(" \t\n'\"\\|&;()<>!{}*[]?^$`,")
+    forms.append("".join(("\\" if c in special or (i == 0 and c in "~#") else "") + c for i, c in enumerate(secret)))
+    seen = set()
+    result = []
+    for f in forms:
+        if f and (len(f.encode()) >= min(len(data), 4) or f == secret) and f not in seen:
+            seen.add(f)
+            result.append(f)
+    return result
+
+
+CREDENTIAL_MARKERS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL", "WEBHOOK")
+
+
+def credentials_in_environment(environment):
+    """Redactor.credentialsInEnvironment: values of variables named as credentials, 8 characters or
+    more. The commands a play runs inherit them (`set -x`, `curl -v`, `env` print them)."""
+    return sorted(value for name, value in environment.items()
+                  if len(value) >= 8 and any(marker in name.upper() for marker in CREDENTIAL_MARKERS))
 
 
 def credential_parts(url):
@@ -1045,6 +1084,8 @@ class Run:
         self.secrets = [text_of(self.params[p["name"]]) for p in self.ir["params"]
                         if p.get("secret") and self.params.get(p["name"]) not in (None, "")]
         self.secrets += list(self.state.get("derived", []))
+        # Credentials in the environment every command inherits (`*_TOKEN`, `*PASSWORD*`…), as rbc run masks them.
+        self.secrets += [value for value in credentials_in_environment(os.environ) if value not in self.secrets]
         # A webhook's URL is a credential (Slack's token is its path): masked wherever it shows, as rbc run does.
         for hook in dict(self.state.get("webhooks") or {}).values():
             self.secrets += [part for part in credential_parts(hook["url"]) if part not in self.secrets]
@@ -1161,7 +1202,9 @@ def rbc_start(ir_path, given, host, rbc_version, working_directory="", stores=No
                 for kind, hook in dict(webhooks or {}).items() if hook and hook.get("url")}
     state = {"ir": ir_path, "cwd": cwd, "results": {}, "completed": [], "stop": "", "reason": "", "failures": 0,
              "rollback_ok": True, "step": {}, "journal": [], "stores": stores, "webhooks": webhooks, "changes": {},
-             "lock_wait_ms": int(lock_wait_ms), "agent": "rbc/%s" % rbc_version if rbc_version else "rbc"}
+             "lock_wait_ms": int(lock_wait_ms), "agent": "rbc/%s" % rbc_version if rbc_version else "rbc",
+             # A credential in the environment reaches every command: Ansible must not show their results.
+             "hide_output": bool(credentials_in_environment(os.environ))}
     run = Run(state, given)
     shown = {}
     for param in run.ir["params"]:
@@ -1319,19 +1362,20 @@ def prepare(run, current, step, action, prefix, left):
 
 
 def prepare_message(run, current, step, action, prefix, left):
-    """A notification or ticket: posted to its webhook when one is configured, else printed and journaled."""
+    """A notification or ticket: posted to its webhook when one is configured, else printed and journaled.
+    Its texts are for people, never where a secret is sent: masked before they are posted, as rbc run does."""
     if action["kind"] == "send_notification":
-        channel = run.resolve(step, prefix + "channel", action.get("channel") or "")
-        message = run.resolve(step, prefix + "message", action.get("message") or "")
+        channel = redact(run.resolve(step, prefix + "channel", action.get("channel") or ""), run.secrets)
+        message = redact(run.resolve(step, prefix + "message", action.get("message") or ""), run.secrets)
         hook = run.state["webhooks"].get("notifications")
         what, text = "notification to %s" % channel, "[notification to %s] %s" % (channel, message)
         if hook:
             payload = {"channel": channel, "text": message} if hook["format"] == "slack" else \
                 {"type": "notification", "channel": channel, "message": message, "runbook": run.ir["runbook"]["name"], "step": current["id"]}
     else:
-        title = run.resolve(step, prefix + "title", action.get("title") or "")
-        body = run.resolve(step, prefix + "body", action["body"]) if action.get("body") is not None else ""
-        labels = [run.resolve(step, "%slabels[%d]" % (prefix, i), label) for i, label in enumerate(action.get("labels") or [])]
+        title = redact(run.resolve(step, prefix + "title", action.get("title") or ""), run.secrets)
+        body = redact(run.resolve(step, prefix + "body", action["body"]), run.secrets) if action.get("body") is not None else ""
+        labels = [redact(run.resolve(step, "%slabels[%d]" % (prefix, i), label), run.secrets) for i, label in enumerate(action.get("labels") or [])]
         hook = run.state["webhooks"].get("tickets")
         what, text = "ticket", "[ticket] %s%s" % (title, " [%s]" % ", ".join(labels) if labels else "")
         if hook:

@@ -1,7 +1,8 @@
 // Masks secrets wherever the executor writes: the terminal (streamed), the journal, plans, excerpts.
-// A secret is masked in every form it commonly takes in output (as given, upper- and lower-case,
-// JSON-escaped — also with non-ASCII as \uXXXX —, URL-encoded, base64, hex), and so is every value
-// computed from it (taint).
+// A secret is masked in every form tools commonly write it in (as given, upper- and lower-case,
+// JSON-escaped as Swift, Python and Go escape it, URL-encoded as the common encoders do, base64
+// standard and URL-safe, hex, shell-quoted), and so is every value computed from it (taint). What it
+// cannot recognise is in docs/executor.md#secrets.
 
 import Foundation
 import RunbookSema
@@ -107,28 +108,28 @@ public final class Redactor: @unchecked Sendable {
     /// The forms a secret takes in output and files.
     static func forms(of secret: String) -> [String] {
         var result = [secret, secret.uppercased(), secret.lowercased()]
-        let json = String(decoding: (try? JSONEncoder().encode(secret)) ?? Data(), as: UTF8.self)
-        if json.count >= 2 {
-            let escaped = String(json.dropFirst().dropLast())
-            result += [escaped, escaped.replacingOccurrences(of: "\\/", with: "/")]
-            // Python's json.dumps and `jq -a` write every non-ASCII character as \uXXXX (UTF-16).
-            if secret.unicodeScalars.contains(where: { !$0.isASCII }) {
-                let plain = escaped.replacingOccurrences(of: "\\/", with: "/")
-                for format in ["\\u%04x", "\\u%04X"] {
-                    result.append(plain.utf16.map { $0 < 0x80 ? String(UnicodeScalar(UInt8($0))) : String(format: format, UInt32($0)) }.joined())
-                }
+        let plainJSON = jsonStringContent(secret)
+        let json = jsonStringContent(secret, escapingSlashes: true)
+        result += [json, plainJSON]
+        // Python's json.dumps and `jq -a` write every non-ASCII character as \uXXXX (UTF-16).
+        if secret.unicodeScalars.contains(where: { !$0.isASCII }) {
+            for format in ["\\u%04x", "\\u%04X"] {
+                result.append(plainJSON.utf16.map { $0 < 0x80 ? String(UnicodeScalar(UInt8($0))) : String(format: format, UInt32($0)) }.joined())
             }
         }
-        // ASCII letters and digits only: `CharacterSet.alphanumerics` holds `ä` too, which every
-        // encoder writes as `%C3%A4`.
-        let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
-        if let encoded = secret.addingPercentEncoding(withAllowedCharacters: unreserved) {
-            result += [encoded, encoded.replacingOccurrences(of: "%20", with: "+")]
+        // Go's encoding/json (kubectl, helm, terraform, every Go tool's JSON) writes `<`, `>` and `&`
+        // as \u003c, \u003e and \u0026; the JSON text of a JSON text (kubectl's
+        // last-applied-configuration annotation, a JSON log line quoting a JSON body) escapes it again.
+        for format in ["\\u%04x", "\\u%04X"] {
+            result.append(plainJSON.unicodeScalars.map { "<>&".unicodeScalars.contains($0) ? String(format: format, $0.value) : String($0) }.joined())
         }
+        result += [jsonStringContent(json), jsonStringContent(plainJSON)]
+        result += percentEncodings(of: secret)
         // `echo "$TOKEN" | base64` encodes the newline too; padding is dropped so the form also
         // matches inside longer encodings.
+        var base64: [String] = []
         for raw in [secret, secret + "\n"] {
-            result.append(String(Data(raw.utf8).base64EncodedString().prefix { $0 != "=" }))
+            base64.append(String(Data(raw.utf8).base64EncodedString().prefix { $0 != "=" }))
         }
         let bytes = Array(secret.utf8)
         // Inside a longer encoded text (`user:TOKEN` in a Basic header) the secret starts at any of
@@ -138,12 +139,72 @@ public final class Redactor: @unchecked Sendable {
             let encoded = Array(Data(padded).base64EncodedString().utf8)
             let first = [0, 2, 3][offset]
             let last = padded.count / 3 * 4
-            if last - first >= minimumAlignedBase64 { result.append(String(decoding: encoded[first..<last], as: UTF8.self)) }
+            if last - first >= minimumAlignedBase64 { base64.append(String(decoding: encoded[first..<last], as: UTF8.self)) }
         }
+        // URL-safe base64 (RFC 4648 §5: JWTs, `base64.urlsafe_b64encode`, Go's RawURLEncoding).
+        result += base64 + base64.map { String($0.map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 }) }
         // A hex dump (`xxd -p`, `od -tx1`, `hexdump`), in either case.
         let hex = bytes.map { String(format: "%02x", $0) }.joined()
         result += [hex, hex.uppercased()]
-        return result.filter { $0.utf8.count >= min(secret.utf8.count, 4) || $0 == secret }
+        result += shellQuotings(of: secret)
+        var seen = Set<String>()
+        return result.filter { ($0.utf8.count >= min(secret.utf8.count, 4) || $0 == secret) && seen.insert($0).inserted }
+    }
+
+    /// A value inside a JSON string as Swift's (and most) JSON encoders write it, with `/` as `\/`
+    /// (JSONEncoder's default, PHP's json_encode) or as it is.
+    static func jsonStringContent(_ text: String, escapingSlashes: Bool = false) -> String {
+        let encoder = JSONEncoder()
+        if !escapingSlashes { encoder.outputFormatting = .withoutEscapingSlashes }
+        let quoted = String(decoding: (try? encoder.encode(text)) ?? Data(), as: UTF8.self)
+        return quoted.count >= 2 ? String(quoted.dropFirst().dropLast()) : text
+    }
+
+    /// The percent-encodings URL encoders write: they differ in which characters they leave as they
+    /// are — none but RFC 3986's unreserved (curl --data-urlencode, jq @uri, Go's QueryEscape),
+    /// also `/` (Python's quote), also `!'()*` (JavaScript's encodeURIComponent), also the reserved
+    /// characters (encodeURI) —, in the case of the hex digits (`%2f`), and in a space (`%20` or `+`).
+    static func percentEncodings(of secret: String) -> [String] {
+        // ASCII letters and digits only: `CharacterSet.alphanumerics` holds `ä` too, which every
+        // encoder writes as `%C3%A4`.
+        let unreserved = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~"
+        var result: [String] = []
+        for kept in ["", "/", "!'()*", "!'()*;,/?:@&=+$#"] {
+            guard let encoded = secret.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: unreserved + kept)) else { continue }
+            let lower = lowercasingPercentEscapes(encoded)
+            result += [encoded, lower]
+            // A form (`application/x-www-form-urlencoded`) writes a space as `+`, where `+` itself is encoded.
+            if !kept.contains("+") { result += [encoded, lower].map { $0.replacingOccurrences(of: "%20", with: "+") } }
+        }
+        return result
+    }
+
+    /// `%2F` as `%2f`, every other character as it is.
+    static func lowercasingPercentEscapes(_ text: String) -> String {
+        var output = ""
+        var pending = 0
+        for character in text {
+            if character == "%" { pending = 2; output.append(character); continue }
+            output.append(pending > 0 ? Character(character.lowercased()) : character)
+            pending = max(0, pending - 1)
+        }
+        return output
+    }
+
+    /// How shells quote a value when they show it: bash's `set -x` trace and POSIX single quotes
+    /// (`'it'\''s'`), Python's shlex.quote (`'it'"'"'s'`), and bash's `printf %q` (a backslash
+    /// before each character the shell would read). Only the characters between the quotes are the
+    /// form, so it matches whatever quotes surround it.
+    static func shellQuotings(of secret: String) -> [String] {
+        var result = [secret.replacingOccurrences(of: "'", with: "'\\''"), secret.replacingOccurrences(of: "'", with: "'\"'\"'")]
+        let special = Set(" \t\n'\"\\|&;()<>!{}*[]?^$`,")
+        var backslashed = ""
+        for (index, character) in secret.enumerated() {
+            if special.contains(character) || (index == 0 && (character == "~" || character == "#")) { backslashed.append("\\") }
+            backslashed.append(character)
+        }
+        result.append(backslashed)
+        return result
     }
 
     /// Shorter runs of base64 inside a longer encoding are not masked: they would hide unrelated text.

@@ -302,7 +302,7 @@ import Testing
       steps:
         - id: record
           action: execute_command
-          command: "echo record \\"${{ params.target }}\\" >> effects.log; echo 'version: 1.2.3'"
+          command: "echo record \\"${{ params.target }}\\" >> effects.log; echo 'version: 1.2.3'; env | grep '^DEPLOY_API_TOKEN='"
           outputs:
             version: {from: stdout, pattern: "version: ([0-9.]+)"}
           rollback:
@@ -388,6 +388,10 @@ import Testing
     /// A secret parameter's value: it must appear in no ansible-playbook output (at -vvvv) and no journal,
     /// in any form; its `/`, blank and `+` make the JSON-escaped and URL-encoded forms differ from it.
     static let secretToken = "tok/SECRET 5150+x"
+
+    /// A credential in the environment of both rbc run and ansible-playbook, which the stand-in's first
+    /// command prints (`env`): masked in every journal and shown in no output, as rbc run masks it.
+    static let environmentToken = "envT0ken/4711+deploy"
 
     /// Every example runbook (harmless stand-ins: programs are shims, URLs and webhooks point to a
     /// loopback server, waits last 300ms), a runbook of approvals no one gives, and the stand-in. An
@@ -645,7 +649,7 @@ import Testing
             let (runbook, params) = given[item.name] ?? ("", [:])
             let arguments = params.sorted { $0.key < $1.key }.flatMap { ["--param", "\($0.key)=\($0.value)"] }
             let run = try TestSupport.rbc(["run", "../" + runbook, "--allow-dirty"] + (item.approveAll ? ["--yes"] : []) + arguments,
-                                          in: root + "/rbc-" + item.name, environment: ["PATH": path])
+                                          in: root + "/rbc-" + item.name, environment: ["PATH": path, "DEPLOY_API_TOKEN": environmentToken])
             let requests = shared[item.name]?.requests().count ?? 0
             let export = try TestSupport.rbc(["export", "ansible", runbook, "--hosts", item.name, "-o", "playbooks/\(item.name).yml"], in: root)
             guard export.status == 0 else { throw ExportFailure(description: "export of \(item.runbook): \(export.stderr)") }
@@ -682,7 +686,7 @@ import Testing
         }
         try inventory.write(toFile: root + "/inventory.yml", atomically: true, encoding: .utf8)
         let environment = ["PATH": path, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_HOST_KEY_CHECKING": "False", "ANSIBLE_LOCAL_TEMP": root + "/.ansible-tmp",
-                           "ANSIBLE_REMOTE_TEMP": root + "/.ansible-tmp"]
+                           "ANSIBLE_REMOTE_TEMP": root + "/.ansible-tmp", "DEPLOY_API_TOKEN": environmentToken]
         // Playbooks importing the others: ansible-playbook goes on to the next play unless every host of a
         // play failed, so each invocation ends with one case that fails and runs cases that end well before
         // it (each ansible-playbook start costs seconds of CPU; the invocations run side by side).
@@ -1135,6 +1139,14 @@ import Testing
         for form in forms {
             #expect(!batch.ansibleOutput.contains(form), "ansible-playbook's output holds the secret")
             for journal in journals { #expect(!Self.text(journal).contains(form), "\(journal) holds the secret") }
+        }
+        // The environment's credential, which the stand-in's command printed: masked, both ways.
+        let standIn = [Self.text(try #require(try Self.journals(in: batch.root + "/.rbc/runs")["standin"]).path),
+                       Self.text(try #require(try Self.journals(in: batch.root + "/rbc-standin/.rbc/runs").values.first).path)]
+        for journal in standIn { #expect(journal.contains("DEPLOY_API_TOKEN=***"), "the command printed it: \(journal)") }
+        for form in [Self.environmentToken, "envT0ken", "envT0ken\\/4711"] {
+            #expect(!batch.ansibleOutput.contains(form), "ansible-playbook's output holds the environment's credential")
+            for journal in journals + standIn { #expect(!Self.text(journal).contains(form), "\(journal) holds the environment's credential") }
         }
         // It was used: the header reached the server (recorded without it), and the journal masks it.
         #expect(try #require(try Self.journals(in: batch.root + "/.rbc/runs")["pgyaml"]).events.contains { ($0["params"] as? [String: Any])?["dba_token"] as? String == "***" })

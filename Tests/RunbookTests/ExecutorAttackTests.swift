@@ -781,3 +781,120 @@ extension ExecutorAttackTests {
         #expect(events.filter { $0.event == .rollbackFinished }.map(\.outcome) == [.succeeded])
     }
 }
+
+extension ExecutorAttackTests {
+    /// The encodings real tools give a secret, written by those tools: a URL encoder that writes
+    /// `%2f` or keeps `/` or `!'()*`, Go's JSON (`\u003c`, `\u0026`), JSON inside JSON, URL-safe base64,
+    /// and the quoting of bash's `printf %q`, `set -x` and Python's shlex.quote. Each line the script
+    /// prints is one encoding of the whole secret, so each must read `***`.
+    static let encodingScript = #"""
+        s="$1"
+        python3 - "$s" <<'PY'
+        import base64, json, re, shlex, sys, urllib.parse
+        s = sys.argv[1]
+        lower = lambda t: re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), t)
+        print(lower(urllib.parse.quote(s, safe="")))
+        print(urllib.parse.quote(s))
+        print(urllib.parse.quote_plus(s))
+        print(urllib.parse.quote(s, safe="!'()*"))
+        print(lower(urllib.parse.quote(s, safe="!'()*;,/?:@&=+$#")))
+        print(json.dumps(s)[1:-1].replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+        print(json.dumps(json.dumps(s))[1:-1])
+        print(base64.urlsafe_b64encode(s.encode()).decode())
+        print(shlex.quote(s)[1:-1])
+        PY
+        printf '%q\n' "$s"
+        (set -x; : "$s") 2>&1
+        """#
+
+    @Test func aSecretIsMaskedAsRealToolsEncodeIt() throws {
+        let secret = "Zq\"t0k\\en/<a&b> 'x!(y)*-\(UUID().uuidString.prefix(8).lowercased())"
+        let fixture = try RunFixture(runbook("""
+            - id: encode
+              action: execute_command
+              command: "bash encode.sh \\"${{ params.token }}\\""
+              readonly: true
+              timeout: 20s
+
+        """, extra: "  params:\n    token: {type: string, secret: true, required: true}\n"), files: ["encode.sh": Self.encodingScript])
+        // The same script run directly: what each line would show unmasked.
+        let direct = Process()
+        direct.executableURL = URL(fileURLWithPath: "/bin/bash")
+        direct.arguments = [fixture.path + "/encode.sh", secret]
+        let pipe = Pipe()
+        direct.standardOutput = pipe
+        try direct.run()
+        let plain = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        direct.waitUntilExit()
+        let encodings = plain.split(separator: "\n").map(String.init)
+        #expect(encodings.count == 11, "\(plain)")
+        let run = try fixture.rbc(["run", "rb.yaml", "--param", "token=\(secret)", "--force"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        // What is left around each: the quotes of the outer JSON text and of the trace, base64's padding.
+        let expected = Array(repeating: "***", count: 6) + [#"\"***\""#, "***=", "***", "***", "+ : '***'"]
+        #expect(run.stdout.contains(expected.joined(separator: "\n") + "\n"), "every encoding is masked whole:\n\(run.stdout)")
+        for (sink, text) in try sinks(run, fixture) {
+            for encoding in encodings {
+                let journaled = String(String(decoding: try JSONEncoder().encode(encoding), as: UTF8.self).dropFirst().dropLast())
+                let shown = text.contains(encoding) || text.contains(journaled)
+                #expect(!shown, "\(sink) shows `\(encoding)`:\n\(text)")
+            }
+        }
+    }
+
+    /// Output that repeats the start of a secret just before the secret itself (a prompt echoing
+    /// what was typed, a log line with a truncated and a full copy), printed a byte at a time: the
+    /// stream must not give up on the secret when its first candidate start fails.
+    @Test func aSecretAfterAPrefixOfItselfIsMasked() throws {
+        let secret = "abcab-\(UUID().uuidString.prefix(8).lowercased())"
+        let fixture = try RunFixture(runbook("""
+            - id: echo
+              action: execute_command
+              command: "\(slowPrint("params.token").replacingOccurrences(of: #"s=\"${{ params.token }}\""#, with: #"s=\"abcab${{ params.token }}\""#))"
+              readonly: true
+              timeout: 30s
+
+        """, extra: "  params:\n    token: {type: string, secret: true, required: true}\n"))
+        let run = try fixture.rbc(["run", "rb.yaml", "--param", "token=\(secret)", "--force"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("abcab***\n"), "\(run.stdout)")
+        for (sink, text) in try sinks(run, fixture) {
+            #expect(!text.contains(secret), "\(sink) shows the secret:\n\(text)")
+        }
+    }
+}
+
+extension ExecutorAttackTests {
+    /// A notification or a ticket is text for people — a Slack channel, a ticket tracker — never the
+    /// place a secret is sent to. RB015 refuses a secret in one; run past it with `--force`, the
+    /// webhooks still receive `***`, in both formats, for the secret and a value computed from it.
+    @Test(arguments: ["slack", "json"])
+    func aNotificationOrTicketNeverCarriesASecret(_ format: String) throws {
+        let secret = "N0tifyT0ken-\(UUID().uuidString.prefix(8).lowercased())"
+        let server = try RecordingServer()
+        defer { server.stop() }
+        let fixture = try RunFixture(runbook("""
+            - id: tell
+              action: send_notification
+              channel: "#ops"
+              message: "rotated to ${{ params.token }} (${{ upper(params.token) }})"
+              timeout: 10s
+            - id: file
+              action: create_ticket
+              title: "rotate ${{ params.token }}"
+              body: "the old one was ${{ lower(params.token) }}"
+              labels: ["${{ params.token }}"]
+              timeout: 10s
+
+        """, extra: "  params:\n    token: {type: string, secret: true, required: true}\n"),
+            files: [".rbc.yaml": "notifications: {url: \"http://127.0.0.1:\(server.port)/notify\", format: \(format)}\ntickets: {url: \"http://127.0.0.1:\(server.port)/ticket\", format: \(format)}\n"])
+        let run = try fixture.rbc(["run", "rb.yaml", "--param", "token=\(secret)", "--force"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let bodies = server.requests().compactMap { $0["body"] as? String }
+        #expect(bodies.count == 2, "\(bodies)")
+        for body in bodies {
+            #expect(body.contains("***"), "\(body)")
+            for form in [secret, secret.uppercased(), secret.lowercased()] { #expect(!body.contains(form), "the webhook received `\(form)`: \(body)") }
+        }
+    }
+}

@@ -1,13 +1,14 @@
 // `send_notification` and `create_ticket`: a JSON (or Slack) webhook, or printed and journaled
-// when none is configured.
+// when none is configured. Their texts are for people (a channel, a ticket tracker), never where a
+// secret is sent: secrets in them are masked before they are posted, as everywhere rbc writes.
 
 import Foundation
 import RunbookSema
 
 extension Executor {
     func sendNotification(_ action: ActionIR, step: StepIR, fieldPrefix: String, timeoutMs: Int) throws -> AttemptResult {
-        let channel = try resolve(action.channel ?? "", field: fieldPrefix + "channel", step: step)
-        let message = try resolve(action.message ?? "", field: fieldPrefix + "message", step: step)
+        let channel = redact(try resolve(action.channel ?? "", field: fieldPrefix + "channel", step: step))
+        let message = redact(try resolve(action.message ?? "", field: fieldPrefix + "message", step: step))
         return try deliver(settings.notifications, what: "notification to \(channel)", timeoutMs: timeoutMs, payload: { format in
             format == .slack ? ["channel": channel, "text": message]
                 : ["type": "notification", "channel": channel, "message": message, "runbook": self.ir.runbook.name, "step": step.id]
@@ -15,9 +16,9 @@ extension Executor {
     }
 
     func createTicket(_ action: ActionIR, step: StepIR, fieldPrefix: String, timeoutMs: Int) throws -> AttemptResult {
-        let title = try resolve(action.title ?? "", field: fieldPrefix + "title", step: step)
-        let body = try action.body.map { try resolve($0, field: fieldPrefix + "body", step: step) } ?? ""
-        let labels = try (action.labels ?? []).enumerated().map { try resolve($1, field: "\(fieldPrefix)labels[\($0)]", step: step) }
+        let title = redact(try resolve(action.title ?? "", field: fieldPrefix + "title", step: step))
+        let body = redact(try action.body.map { try resolve($0, field: fieldPrefix + "body", step: step) } ?? "")
+        let labels = try (action.labels ?? []).enumerated().map { redact(try resolve($1, field: "\(fieldPrefix)labels[\($0)]", step: step)) }
         return try deliver(settings.tickets, what: "ticket", timeoutMs: timeoutMs, payload: { format in
             format == .slack ? ["text": "New ticket: \(title)\n\(body)"]
                 : ["type": "ticket", "title": title, "body": body, "labels": labels, "runbook": self.ir.runbook.name, "step": step.id]
