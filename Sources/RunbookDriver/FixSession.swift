@@ -77,12 +77,42 @@ public enum FixSession {
     /// Fixes in output order, each taken when it touches none taken before (the rest wait for the next round).
     static func choose(_ diagnostics: [Diagnostic], byteCount: Int) -> [Diagnostic] {
         var chosen: [Diagnostic] = []
+        var taken = TakenRanges()
         for diagnostic in diagnostics.sorted(by: Diagnostic.outputOrder) {
             guard let fix = diagnostic.fix, !fix.edits.isEmpty, fix.isWellFormed(byteCount: byteCount),
-                  !chosen.contains(where: { $0.fix?.overlaps(fix) ?? false }) else { continue }
+                  !fix.edits.contains(where: { taken.touches($0.range) }) else { continue }
+            for edit in fix.edits { taken.insert(edit.range) }
             chosen.append(diagnostic)
         }
         return chosen
+    }
+
+    /// The ranges of the edits taken so far, sorted by start: asking whether a new edit touches one
+    /// is a binary search, where comparing each fix with every one taken before was quadratic (a
+    /// command with thousands of unquoted `${{ }}` has as many fixes in one file).
+    struct TakenRanges {
+        private var ranges: [SourceRange] = []
+
+        /// Whether `range` touches or abuts a taken range (as `Fix.overlaps` decides). Taken ranges never
+        /// overlap one another, so sorted by start they are sorted by end too, and the last one
+        /// starting at or before `range`'s end is the only one that can reach it.
+        func touches(_ range: SourceRange) -> Bool {
+            let index = lastStarting(atOrBefore: range.end)
+            return index >= 0 && ranges[index].end >= range.start
+        }
+
+        mutating func insert(_ range: SourceRange) {
+            ranges.insert(range, at: lastStarting(atOrBefore: range.start) + 1)
+        }
+
+        private func lastStarting(atOrBefore offset: Int) -> Int {
+            var low = 0, high = ranges.count
+            while low < high {
+                let mid = (low + high) / 2
+                if ranges[mid].start <= offset { low = mid + 1 } else { high = mid }
+            }
+            return low - 1
+        }
     }
 
     enum WriteResult { case written, failed(String) }

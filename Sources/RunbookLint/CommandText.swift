@@ -133,6 +133,64 @@ public enum CommandText {
         return ranges
     }
 
+    /// Byte ranges of the shell's comments (`# …` to the end of the line, at the start of a word, outside
+    /// quotes), each from its `#`. Linear in the text.
+    public static func commentRanges(_ text: String) -> [Range<Int>] {
+        let bytes = Array(text.utf8)
+        guard bytes.contains(UInt8(ascii: "#")) else { return [] }
+        var ranges: [Range<Int>] = []
+        var index = 0
+        var quote: UInt8?
+        var wordStart = true
+        while index < bytes.count {
+            let byte = bytes[index]
+            if let open = quote {
+                if open == UInt8(ascii: "\""), byte == UInt8(ascii: "\\") { index += 2; continue }
+                if byte == open { quote = nil }
+                index += 1
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\\"):
+                index += 2
+                wordStart = false
+                continue
+            case UInt8(ascii: "\""), UInt8(ascii: "'"):
+                quote = byte
+            case UInt8(ascii: "#") where wordStart:
+                let start = index
+                while index < bytes.count, bytes[index] != 0x0A { index += 1 }
+                ranges.append(start..<index)
+                continue
+            default:
+                break
+            }
+            wordStart = byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == UInt8(ascii: ";") || byte == UInt8(ascii: "|")
+                || byte == UInt8(ascii: "&") || byte == UInt8(ascii: "(")
+            index += 1
+        }
+        return ranges
+    }
+
+    /// The text with its comments blanked, each character by as many spaces as it has UTF-16 units:
+    /// an `NSRange` found in it is the same range of the original text. Nil when it has no comment.
+    public static func commentsBlanked(_ text: String, _ comments: [Range<Int>]) -> String? {
+        guard !comments.isEmpty else { return nil }
+        var out = String.UnicodeScalarView()
+        var offset = 0
+        var next = 0
+        for scalar in text.unicodeScalars {
+            while next < comments.count, comments[next].upperBound <= offset { next += 1 }
+            if next < comments.count, comments[next].contains(offset) {
+                out.append(contentsOf: repeatElement(" ", count: scalar.utf16.count))
+            } else {
+                out.append(scalar)
+            }
+            offset += scalar.utf8.count
+        }
+        return String(out)
+    }
+
     static let assignment = try? NSRegularExpression(
         pattern: #"(?:^|[\s;&|(`])(?:(?:export|local|declare|typeset|readonly)\s+(?:-\w+\s+)*)?([A-Za-z_][A-Za-z0-9_]*)\+?="#)
     static let readOrLoop = try? NSRegularExpression(

@@ -150,13 +150,25 @@ public struct ValueLocator: Sendable {
     public func offset(_ valueOffset: Int) -> Int {
         if let verbatimStart { return verbatimStart + valueOffset }
         if let table { return table[min(max(0, valueOffset), table.count - 1)] }
-        if let lineStarts, let line = lineStarts.last(where: { $0.value <= valueOffset }) {
+        // Both lists are in ascending order: a binary search, since a rule may ask once per `${{ }}`.
+        if let lineStarts, let index = Self.lastIndex(in: lineStarts.count, atOrBefore: valueOffset, { lineStarts[$0].value }) {
+            let line = lineStarts[index]
             return min(line.source + (valueOffset - line.value), nodeRange.end)
         }
-        if let anchor = valueAnchors.lastIndex(where: { $0 <= valueOffset }), anchor < sourceAnchors.count {
+        if let anchor = Self.lastIndex(in: valueAnchors.count, atOrBefore: valueOffset, { valueAnchors[$0] }), anchor < sourceAnchors.count {
             return min(sourceAnchors[anchor] + (valueOffset - valueAnchors[anchor]), nodeRange.end)
         }
         return min(nodeRange.start + valueOffset, nodeRange.end)
+    }
+
+    /// The last of `count` ascending keys that is at most `target`.
+    static func lastIndex(in count: Int, atOrBefore target: Int, _ key: (Int) -> Int) -> Int? {
+        var low = 0, high = count
+        while low < high {
+            let mid = (low + high) / 2
+            if key(mid) <= target { low = mid + 1 } else { high = mid }
+        }
+        return low == 0 ? nil : low - 1
     }
 
     public func range(_ start: Int, _ end: Int) -> SourceRange {

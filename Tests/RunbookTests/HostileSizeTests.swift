@@ -25,15 +25,46 @@ import Testing
     /// limit and fails the test instead of keeping CI busy for hours. It is a resource bound, not a
     /// timing: the inputs below take well under a second of CPU when the cost is linear, and many
     /// minutes when it is not.
-    static func checkWithinCPULimit(_ text: String, name: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> TestSupport.Run {
+    static func checkWithinCPULimit(_ text: String, name: String, _ arguments: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws -> TestSupport.Run {
+        try checkWithinCPULimit(text, name: name, arguments, sourceLocation: sourceLocation) { _ in }
+    }
+
+    /// The same, handing the file as rbc left it to `inspect` (for `--fix`).
+    static func checkWithinCPULimit(_ text: String, name: String, _ arguments: [String] = [], sourceLocation: SourceLocation = #_sourceLocation,
+                                    inspect: (String) throws -> Void) throws -> TestSupport.Run {
         let directory = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
-        let run = try TestSupport.rbc(["--cpu=120", TestSupport.rbcBinary, "check", "--no-shellcheck", "--no-git", "--no-cache", "--format", "concise", name],
+        let file = directory.appendingPathComponent(name)
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        let run = try TestSupport.rbc(["--cpu=120", TestSupport.rbcBinary, "check", "--no-shellcheck", "--no-git", "--no-cache", "--format", "concise", name] + arguments,
                                       in: directory.path, executable: "/usr/bin/prlimit")
         #expect(run.status == 0 || run.status == 1, "rbc check \(name) ended with \(run.status) (24, SIGXCPU: the CPU limit): \(run.stderr.suffix(1000))",
                 sourceLocation: sourceLocation)
+        try inspect(try String(contentsOf: file, encoding: .utf8))
         return run
+    }
+
+    /// RB014's fix for each unquoted `${{ }}` located the command, scanned it and read the edited
+    /// scalar back once per expression, and `--fix` compared each fix with every one taken before:
+    /// thousands of expressions in one command were quadratic (8,000 took 20 s).
+    @Test func manyUnquotedExpressionsInOneCommandAreFixed() throws {
+        let count = 16_000
+        let flow = (0..<count).map { _ in "${{ params.p }}" }.joined(separator: " ")
+        let block = stride(from: 0, to: count, by: 8).map { _ in "        echo" + String(repeating: " ${{ params.p }}", count: 8) + "\n" }.joined()
+        var fixed = ""
+        let run = try Self.checkWithinCPULimit(Self.runbookFile(steps: """
+                - {id: flow, action: execute_command, command: "echo \(flow)", readonly: true, timeout: 1m}
+                - id: block
+                  action: execute_command
+                  readonly: true
+                  timeout: 1m
+                  command: |
+            \(block)
+            """, params: "  params:\n    p: {type: string, default: x}\n"), name: "quote.yaml", ["--fix"]) { fixed = $0 }
+        #expect(run.stderr.contains("fixed \(2 * count) findings in 1 file"), "\(run.stderr.suffix(500))")
+        #expect(!run.stdout.contains("RB014"), "\(run.stdout.prefix(500))")
+        #expect(fixed.components(separatedBy: "\\\"${{ params.p }}\\\"").count - 1 == count, "every expression of the flow command is quoted")
+        #expect(fixed.components(separatedBy: " \"${{ params.p }}\"").count - 1 == count, "every expression of the block is quoted")
     }
 
     /// Each broken `#anchor` looked for the anchor among the page's lines inside code blocks by

@@ -1155,4 +1155,172 @@ import Testing
         #expect(Self.lines(run, "RB2002") == ["page.md:8:1: warning[RB2002] `**timeout**` sets a step field, but this is the runbook's introduction"],
                 "\(run.stdout)")
     }
+
+    // MARK: - Session 9: handbooks, workshops and READMEs
+
+    /// A project's README with a `## Troubleshooting` section (so a directory scan reads it) describes
+    /// its code under other sections: `### Pipelines with custom build steps` over a Go fence; a
+    /// workshop's `### Confirm the index` over SQL. The headings' words said steps, nothing under them
+    /// is one: each was "procedure has no steps" (RB2009, an error). A section whose steps are real
+    /// stays a procedure.
+    @Test func aSectionWhoseStepWordsHoldNoStepIsNoProcedure() throws {
+        let fence = "```"
+        let readme = """
+        # Build system
+
+        ## Defining clusters
+
+        ### A plain cluster
+
+        \(fence)go
+        func init() { Register("prod") }
+        \(fence)
+
+        ### Pipelines with custom build steps
+
+        \(fence)go
+        func steps() []string { return []string{"crds", "operator"} }
+        \(fence)
+
+        ## Lab 4: an index on the age column
+
+        ### Add it
+
+        \(fence)sql
+        ALTER TABLE people ADD INDEX by_age (age);
+        \(fence)
+
+        ### Confirm the index exists
+
+        \(fence)sql
+        SHOW CREATE TABLE people;
+        \(fence)
+
+        ## Disk almost full
+
+        ### Diagnosis
+
+        \(fence)sh
+        df -h /var
+        \(fence)
+
+        ## Troubleshooting
+
+        1. Run `mage -l` to list the targets.
+
+        """
+        let run = try Self.run(["README.md": readme], ["check", ".", "--no-git", "--no-shellcheck", "--format", "concise"])
+        #expect(Self.lines(run, "RB2009").isEmpty, "\(run.stdout)")
+        let compiled = try TestSupport.rbc(["compile", "README.md"], in: try Self.written(["README.md": readme]).path)
+        let object = (try? JSONSerialization.jsonObject(with: Data(compiled.stdout.utf8))) as? [String: Any] ?? [:]
+        let procedures = ((object["procedures"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }
+        #expect(procedures == ["disk-almost-full"], "\(compiled.stdout) \(compiled.stderr)")
+    }
+
+    static func written(_ files: [String: String]) throws -> URL {
+        let dir = try TestSupport.temporaryDirectory()
+        try AlertCoverageTests.write(files, in: dir)
+        return dir
+    }
+
+    /// A playbook lists its steps as a numbered table of contents (`1. [Init config](#init-config)`),
+    /// then a `### Init config` with two fences and a note between them: the heading's step became
+    /// `init-config-2` (the list item took `init-config`), and its second fence, named `Init config 2`,
+    /// took `init-config-2` again: "duplicate step id" (RB2008) for ids nobody wrote.
+    @Test func idsDerivedFromHeadingsNeverCollide() throws {
+        let fence = "```"
+        let page = """
+        # Create an instance
+
+        ## Steps
+
+        1. [Check out a branch](#check-out-a-branch)
+        1. [Init config](#init-config)
+
+        ### Check out a branch
+
+        \(fence)sh
+        git checkout -b new-instance
+        \(fence)
+
+        ### Init config
+
+        \(fence)sh
+        tool instance create --slug demo
+        \(fence)
+
+        > Note: the region is optional.
+
+        \(fence)sh
+        tool instance get --slug demo
+        \(fence)
+
+        """
+        let run = try Self.run(["page.md": page], ["check", "page.md", "--no-git", "--no-shellcheck", "--format", "concise"])
+        #expect(Self.lines(run, "RB2008").isEmpty && run.status == 0, "\(run.stdout)")
+    }
+
+    /// Comments in a shell fence are not run: `terraform plan  # expect: 0 to destroy` was "destroys
+    /// infrastructure" (RB006). They are read, though: a warning written as the comment above the
+    /// command (`# Careful: the data is lost`) warns the reader as a sentence above the fence does.
+    /// A comment that only says what the command does warns nobody.
+    @Test func commentsInAFenceAreReadNotRun() throws {
+        func step(_ name: String, _ command: String) -> String { "### \(name)\n\n```bash\n\(command)\n```\n\n" }
+        let page = Self.page.replacingOccurrences(of: "## Diagnosis\n\nLook at it.\n\n", with: "## Mitigation\n\n")
+            + step("Check the state", "terraform validate\nterraform plan  # should print: 0 to add, 0 to change, 0 to destroy")
+            + step("Drop the claim", "# Careful: the volume's data is lost with it\nkubectl -n db delete pvc data-db-0")
+            + step("Remove the limit", "kubectl -n db delete limitrange defaults  # (USE WITH CAUTION)")
+            + step("Remove the claim", "# Delete the claim\nkubectl -n db delete pvc data-db-1")
+        let run = try Self.run(["page.md": page], ["check", "page.md", "--no-git", "--no-shellcheck", "--format", "concise"])
+        let destructive = Self.lines(run, "RB006")
+        #expect(destructive.count == 1 && destructive.first?.contains("`remove-the-claim`") == true, "\(run.stdout)")
+    }
+
+    /// Workshop and troubleshooting pages: "As a last resort" and "If all else fails" before a command
+    /// tell the reader to try everything else first; `rm -rf .terraform` (then `terraform init`) and a
+    /// cache directory remove what the tool fetches again; `pg_terminate_backend(<pid>)` ends the one
+    /// stuck session the step names. Each was RB006. Removing data, or terminating every session a
+    /// query selects, still is.
+    @Test func lastResortsCachesAndOneBackendAreNoUnwarnedDestruction() throws {
+        func step(_ name: String, _ lead: String, _ command: String) -> String { "### \(name)\n\n\(lead)\n\n```bash\n\(command)\n```\n\n" }
+        let page = "# Node trouble\n\n## Mitigation\n\n"
+            + step("Reset the pod state", "As a last resort, when the state is corrupt:", "sudo rm -rf /var/lib/kubelet/pods/*")
+            + step("Force it", "If all else fails:", "kubectl -n web delete pod web-0 --force --grace-period=0")
+            + step("Reinitialise", "The backend moved:", "rm -rf .terraform .terraform.lock.hcl\nterraform init")
+            + step("Fresh modules", "Fetch the modules again:", "rm -rf .terraform/modules ~/.cache/helm node_modules\nterraform init -upgrade")
+            + step("End the stuck backend", "End the backend found above:", "kubectl exec -n db db-0 -- psql -c \"SELECT pg_terminate_backend(<pid>);\"")
+            + step("End it by number", "Then:", "psql -c 'SELECT pg_terminate_backend(40213);'")
+            + step("End every session", "Then:", "psql -c \"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'app';\"")
+            + step("Free the disk", "Then:", "rm -rf /var/lib/app/data")
+        let run = try Self.run(["page.md": page], ["check", "page.md", "--no-git", "--no-shellcheck", "--format", "concise"])
+        let destructive = Self.lines(run, "RB006")
+        #expect(destructive.count == 2, "\(run.stdout)")
+        #expect(destructive.contains { $0.contains("`end-every-session`") } && destructive.contains { $0.contains("`free-the-disk`") }, "\(run.stdout)")
+    }
+
+    /// A workshop says "once connected (`mysql -u root -p`), run…": the code span's closing backtick
+    /// and the `)` after it were read as the password given to `-p` (RB009). A Terraform example in a
+    /// `bash` fence sets `password = data.aws_secretsmanager_secret_version.credentials.secret_string`,
+    /// a reference to where the value lives whose type name is long. A password glued to `-p` is still
+    /// reported.
+    @Test func aCodeSpansEndAndALongReferenceAreNoPassword() throws {
+        let page = Self.page.replacingOccurrences(of: "Look at it.\n", with: "Once connected (`mysql -u root -p`), look at it.\n")
+            + "```bash\nresource \"aws_db_instance\" \"main\" {\n  password = data.aws_secretsmanager_secret_version.credentials.secret_string\n}\n```\n\n"
+            + "```bash\nmysql -u root -pQ7vr2Lxw9 -e 'show processlist'\n```\n"
+        let run = try Self.run(["page.md": page], ["check", "page.md", "--no-git", "--no-shellcheck", "--format", "concise"])
+        let credentials = Self.lines(run, "RB009")
+        #expect(credentials.count == 1 && credentials.first?.contains("MySQL password") == true && credentials.first?.contains("page.md:17:") == true,
+                "\(run.stdout)")
+    }
+
+    /// `--topic-arn $TOPIC_ARN` on a page about an SNS topic: an ARN is how AWS names a thing, as an id
+    /// or a URL is, so the name says what it holds in the page's words (RB032). A name of things the
+    /// page never mentions is still reported.
+    @Test func anARNNamedForWhatItNamesIsExplained() throws {
+        let page = "# Budget alerts silent\n\nThe budget notifies an SNS topic.\n\n## Diagnosis\n\n"
+            + "```bash\naws sns list-subscriptions-by-topic --topic-arn $TOPIC_ARN\naws kms describe-key --key-id $WIDGET_ARN\n```\n"
+        let run = try Self.run(["page.md": page], ["check", "page.md", "--no-git", "--no-shellcheck", "--format", "concise"])
+        let unexplained = Self.lines(run, "RB032")
+        #expect(unexplained.count == 1 && unexplained.first?.contains("$WIDGET_ARN") == true, "\(run.stdout)")
+    }
 }

@@ -16,8 +16,9 @@ struct BrokenLinkRule: LintRule {
         `page.md` or `page.html.md.erb`), and an `#anchor` a heading of the page it \
         points to — any anchor a common host generates: GitHub's and GitLab's heading slugs (repeats \
         as `-1`, `-2`), MkDocs' (`_1`, folded to ASCII), `{#id}` attributes, `id` and `name` attributes \
-        of HTML elements; a `#` line inside a code fence is never a heading. Case is ignored, as site generators \
-        lowercase paths. A missing file is reported only where rbc knows the whole tree: inside a git \
+        of HTML elements; a `#` line inside a code fence is never a heading. Case is ignored: site generators \
+        lowercase paths, and GitHub's page script lowercases a fragment before it looks for the heading \
+        (`#Configuration-Options` opens `## Configuration options` there). A missing file is reported only where rbc knows the whole tree: inside a git \
         repository, whose index lists every file (so a sparse checkout is no excuse and no false \
         alarm); with `--no-git` or outside a repository, in a submodule, or past the repository's \
         root, the directory may be only part of the tree (an export, a path-filtered copy) and such \

@@ -34,8 +34,8 @@ struct CredentialPattern: Sendable {
         (#"\b(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})"#, "a JSON web token", 1, ["eyj"]),
         // Passwords in the ways shells and clients take them.
         (#"\b(?:PGPASSWORD|MYSQL_PWD|REDISCLI_AUTH)=["']?([^\s"'`;&|)]+)"#, "a database password", 1, ["pgpassword", "mysql_pwd", "rediscli_auth"]),
-        (#"\b(?:mysql|mysqldump|mysqladmin|mysqlcheck|mysqlimport|mariadb)\b[^\n;&|]*?\s(?:-p|--password=)["']?([^\s"'-][^\s"']*)"#, "a MySQL password", 1, ["mysql", "mariadb"]),
-        (#"\bredis-cli\b[^\n;&|]*?\s(?:-a|--pass)\s+["']?([^\s"']+)"#, "a Redis password", 1, ["redis-cli"]),
+        (#"\b(?:mysql|mysqldump|mysqladmin|mysqlcheck|mysqlimport|mariadb)\b[^\n;&|]*?\s(?:-p|--password=)["']?([^\s"'`()<>;&|-][^\s"'`()<>;&|]*)"#, "a MySQL password", 1, ["mysql", "mariadb"]),
+        (#"\bredis-cli\b[^\n;&|]*?\s(?:-a|--pass)\s+["']?([^\s"'`()<>;&|][^\s"'`()<>;&|]*)"#, "a Redis password", 1, ["redis-cli"]),
         (#"\bcurl\b[^\n;&|]*?\s(?:-u|--user)\s*["']?[^\s:"'$]+:([^\s"'@]+)"#, "a password given to curl -u", 1, ["curl"]),
         (#"(?i)\bbearer\s+([A-Za-z0-9\-._~+/]{20,}=*)"#, "a bearer token", 1, ["bearer"]),
         (#"[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@'"]+:([^/\s@'"$]{3,})@"#, "a password in a URL", 1, ["://"]),
@@ -73,9 +73,10 @@ struct CredentialPattern: Sendable {
         // Code that builds the value after a closing quote: `print("export PGPASSWORD="+shlex.quote(v["pw"]))`
         // — a concatenation or a dotted call, never a literal someone chose.
         if value.hasPrefix("+") || value.range(of: #"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+\("#, options: .regularExpression) != nil { return true }
-        // `secret.name`, `data.password`: a dotted path of words names where the value lives (tokens
-        // with dots, `hvs.…` or JWTs, have digits in their random parts).
-        if value.range(of: #"^[A-Za-z_][A-Za-z_-]{0,31}(?:\.[A-Za-z_][A-Za-z_-]{0,31})+$"#, options: .regularExpression) != nil { return true }
+        // `secret.name`, `data.password`, Terraform's `data.aws_secretsmanager_secret_version.db.secret_string`:
+        // a dotted path of words names where the value lives (tokens with dots, `hvs.…` or JWTs, have
+        // digits in their random parts).
+        if value.range(of: #"^[A-Za-z_][A-Za-z_-]{0,63}(?:\.[A-Za-z_][A-Za-z_-]{0,63})+$"#, options: .regularExpression) != nil { return true }
         // `a-secret-password`, `my_token`: words only, naming what goes there; a credential has digits or
         // random letters, not a description of itself.
         if lowered.range(of: #"^[a-z]+(?:[-_][a-z]+)*$"#, options: .regularExpression) != nil,

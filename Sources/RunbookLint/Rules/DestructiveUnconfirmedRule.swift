@@ -14,8 +14,12 @@ struct DestructiveUnconfirmedRule: LintRule {
         `helm uninstall`, `docker system prune`, `mkfs`, `dd of=/dev/…`. Under pressure a wrong \
         parameter deletes the wrong thing. `confirm: true` makes rbc show the exact command and wait \
         for approval. On a page for people, where rbc asks nobody, the page itself must warn: a \
-        destructive command is reported (as a warning) unless the step's text says so — "warning", \
-        "caution", "irreversible", "make sure", "double-check"… There, deleting pods, leases or events \
+        destructive command is reported (as a warning) unless the step's text, or a comment in its \
+        fence, says so — "warning", "caution", "irreversible", "make sure", "double-check", "as a last \
+        resort"… Comments are not run: `terraform plan  # expect 0 to destroy` destroys nothing. There, \
+        removing a directory a tool fills again (`rm -rf .terraform`, `node_modules`, a `cache`) and \
+        `pg_terminate_backend(<pid>)` of the one session the step names (not `… FROM pg_stat_activity`) \
+        are not reported; deleting pods, leases or events \
         by name or selector restarts them (their controller recreates them), and deleting pods that no \
         longer run (`--field-selector=status.phase=Failed`, `… | grep Evicted | xargs kubectl delete`) \
         cleans up: neither is reported, and neither is deleting what the page's earlier steps created \
@@ -205,8 +209,10 @@ struct DestructiveUnconfirmedRule: LintRule {
     /// Before it, the words a match needs, on bytes: the alternation was still 5 % of a check.
     static let required = RequiredWords(patterns.flatMap(\.words))
 
-    /// The index of the `kubectl delete` pattern in `patterns`.
+    /// The index of the `kubectl delete` pattern in `patterns`, and of others the page's words can clear.
     static let kubectlDelete = 0
+    static let recursiveRemove = 3
+    static let terminateBackend = 5
 
     /// Kinds whose objects a controller recreates: deleting them restarts rather than destroys.
     static let recreatedKinds: Set<String> = ["pod", "pods", "po", "lease", "leases", "event", "events", "ev"]
@@ -478,7 +484,57 @@ struct DestructiveUnconfirmedRule: LintRule {
 
     /// Words with which a page warns its reader before a command that destroys something.
     static let warnings = ["warning", "caution", "careful", "danger", "destructive", "irreversible", "cannot be undone",
-                           "can't be undone", "data loss", "lose data", "make sure", "double-check", "double check", "be sure"]
+                           "can't be undone", "data loss", "lose data", "make sure", "double-check", "double check", "be sure",
+                           // "As a last resort", "If all else fails": the page says to try everything else first.
+                           "last resort", "all else fails"]
+
+    static let backendCall = try? NSRegularExpression(pattern: #"(?i)\bpg_terminate_backend\s*\(\s*([^()]*?)\s*\)"#)
+
+    /// Directories that hold what a tool fetches or computes again (`rm -rf .terraform && terraform
+    /// init`, `rm -rf node_modules`): by their name, or a name that says cache (`cache`, `.cache`,
+    /// `helm-cache`, `__pycache__`).
+    static let regeneratedDirectories: Set<String> = [
+        ".terraform", ".terragrunt-cache", "node_modules", ".gradle", ".next", ".nuxt", ".tox", ".terraform.lock.hcl",
+    ]
+
+    /// Whether every `rm -r` of the command removes only such directories (or what is inside them).
+    static func onlyRegenerated(_ command: String) -> Bool {
+        var sawRemove = false
+        for simple in CommandAnalysis.commands(command) where simple.program == "rm" {
+            let options = simple.arguments.filter { $0.hasPrefix("-") }
+            guard options.contains(where: { $0 == "--recursive" || (!$0.hasPrefix("--") && ($0.contains("r") || $0.contains("R"))) }) else { continue }
+            let targets = simple.arguments.filter { !$0.hasPrefix("-") }
+            guard !targets.isEmpty else { return false }
+            for target in targets {
+                let components = target.split(separator: "/").map { $0.lowercased() }
+                guard components.contains(where: { component in
+                    regeneratedDirectories.contains(component) || component == "cache" || component == ".cache"
+                        || component.hasSuffix("_cache") || component.hasSuffix("-cache")
+                }) else { return false }
+            }
+            sawRemove = true
+        }
+        return sawRemove
+    }
+
+    /// `pg_terminate_backend(12345)`, `pg_terminate_backend(<pid>)`: one session, the one the step names,
+    /// whose client reconnects (a stuck query's, as deleting a pod by name restarts it). A call over
+    /// `pg_stat_activity` (`pg_terminate_backend(pid) FROM …`) ends every session it selects.
+    static func onlyOneBackend(_ command: String) -> Bool {
+        guard let regex = backendCall else { return false }
+        let calls = regex.matches(in: command, range: NSRange(command.startIndex..., in: command))
+        guard !calls.isEmpty else { return false }
+        return calls.allSatisfy { call in
+            guard let argumentRange = Range(call.range(at: 1), in: command), let callRange = Range(call.range, in: command) else { return false }
+            let argument = String(command[argumentRange])
+            let single = (!argument.isEmpty && argument.allSatisfy(\.isNumber))
+                || KubectlReach.isPlaceholder(argument)
+                || (argument.count >= 3 && argument.lowercased().allSatisfy { $0 == "x" })
+            // The rest of its statement: a `FROM` there feeds it every row of a query.
+            let statement = command[callRange.upperBound...].prefix { $0 != ";" && $0 != "\n" && $0 != "\"" }
+            return single && statement.range(of: #"(?i)\bfrom\b"#, options: .regularExpression) == nil
+        }
+    }
 
     func check(_ context: LintContext) -> [LintFinding] {
         var findings: [LintFinding] = []
@@ -490,20 +546,28 @@ struct DestructiveUnconfirmedRule: LintRule {
             guard let node = view.field("command")?.value, let command = node.scalarValue else { continue }
             defer { if forPeople { createdByPage.formUnion(Self.kubectlObjects(command, verbs: ["apply", "create"])) } }
             guard !view.ir.confirm, Self.required.mayMatch(command) else { continue }
+            // Comments are not run: `terraform plan  # expect 0 to destroy` destroys nothing. They
+            // are words the reader sees, so on a page a warning there (`# Careful: data is lost`) counts.
+            let comments = CommandText.commentRanges(command)
+            let searched = CommandText.commentsBlanked(command, comments) ?? command
             if forPeople {
                 // A page for people warns in words; rbc cannot ask for confirmation there.
-                let prose = ((view.ir.name ?? "") + " " + (view.ir.description ?? "")).lowercased()
+                let bytes = Array(command.utf8)
+                let commentText = comments.map { String(decoding: bytes[$0], as: UTF8.self) }.joined(separator: " ")
+                let prose = ((view.ir.name ?? "") + " " + (view.ir.description ?? "") + " " + commentText).lowercased()
                 if Self.warnings.contains(where: { prose.contains($0) }) || CommandText.content(command) != .shell { continue }
             }
-            let nsrange = NSRange(command.startIndex..., in: command)
-            if let any = Self.any, any.firstMatch(in: command, range: nsrange) == nil { continue }
+            let nsrange = NSRange(searched.startIndex..., in: searched)
+            if let any = Self.any, any.firstMatch(in: searched, range: nsrange) == nil { continue }
             for (index, (regex, meaning)) in Self.compiled.enumerated() {
-                guard let match = regex.firstMatch(in: command, range: nsrange), let range = Range(match.range, in: command) else { continue }
+                guard let match = regex.firstMatch(in: searched, range: nsrange), let range = Range(match.range, in: command) else { continue }
                 // On a page, deleting pods (or a leader lease) is how people restart them: their
                 // controller recreates them; deleting pods that no longer run is cleaning up.
                 // Deleting every pod, or forcing one off its node, is neither.
                 if forPeople, index == Self.kubectlDelete, Self.onlyRestarts(command, prose: (view.ir.name ?? "") + " " + (view.ir.description ?? "")) { continue }
                 if forPeople, index == Self.kubectlDelete, Self.onlyUndoes(command, createdByPage) { continue }
+                if forPeople, index == Self.recursiveRemove, Self.onlyRegenerated(command) { continue }
+                if forPeople, index == Self.terminateBackend, Self.onlyOneBackend(searched) { continue }
                 let text = String(command[range]).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
                 if forPeople {
                     findings.append(LintFinding("`\(text)` \(meaning), and nothing around \(context.describe(view)) warns the reader",

@@ -200,7 +200,7 @@ struct UnexplainedVariableRule: LintRule {
     /// Words that say which one of a thing a name holds rather than what the thing is: `POD_NAME` is the
     /// name of a pod, `IP_OF_UPSTREAM_NAMESERVER` the address of an upstream nameserver.
     static let identifierWords: Set<String> = [
-        "name", "names", "id", "ids", "uid", "uuid", "ip", "ips", "addr", "address", "host", "hostname", "url",
+        "name", "names", "id", "ids", "uid", "uuid", "arn", "arns", "uri", "ip", "ips", "addr", "address", "host", "hostname", "url",
         "port", "path", "file", "dir", "number", "num", "count", "of", "the", "a", "an", "to", "for", "in", "on",
     ]
 

@@ -36,29 +36,48 @@ struct UnquotedExpressionRule: LintRule {
     func check(_ context: LintContext) -> [LintFinding] {
         var findings: [LintFinding] = []
         for view in context.allSteps {
-            for substitution in view.ir.substitutions ?? [] where substitution.quoting == .unquoted {
-                // Numbers, booleans and enum values cannot split into words.
-                guard substitution.type == "string" || substitution.type == "any" else { continue }
-                let range = expressionRange(context, substitution)
+            // Numbers, booleans and enum values cannot split into words.
+            let unquoted = (view.ir.substitutions ?? []).filter { $0.quoting == .unquoted && ($0.type == "string" || $0.type == "any") }
+            let fixes = quotingFixes(context, view, unquoted)
+            for (substitution, fix) in zip(unquoted, fixes) {
                 findings.append(LintFinding("`${{ \(substitution.expression) }}` is unquoted in the \(substitution.field) of \(context.describe(view))",
-                                            at: range, help: "quote it: \"${{ \(substitution.expression) }}\"",
-                                            fix: range.flatMap { quotingFix(context, view, substitution, at: $0) }))
+                                            at: expressionRange(context, substitution), help: "quote it: \"${{ \(substitution.expression) }}\"",
+                                            fix: fix))
             }
         }
         return findings
     }
 }
 
-/// `"…"` around an unquoted `${{ }}`: safe, because rbc passes the value as one quoted word either
-/// way; the command now reads the same when a responder copies it. Not offered when the expression's
-/// own text holds quotes, backslashes, `$` or backticks, which the new quotes would reinterpret.
-func quotingFix(_ context: LintContext, _ view: StepView, _ substitution: SubstitutionIR, at range: SourceRange) -> Fix? {
-    let node = substitution.field == "command" ? view.field("command")?.value
-        : substitution.field == "rollback.command" ? context.rollbackField(view, "command")?.value : nil
-    guard let node, let command = node.scalarValue else { return nil }
-    let locator = ValueLocator(file: context.file, node: node, value: command)
-    guard let part = TemplateScanner.scan(command).parts.first(where: { $0.kind == .expression && locator.offset($0.outer.lowerBound) == range.start }),
-          !part.text.contains(where: { "\"'\\$`".contains($0) }) else { return nil }
-    return ScalarEdits.fileEdits([.insert("\"", at: part.outer.lowerBound), .insert("\"", at: part.outer.upperBound)], in: node, file: context.file)
-        .map { Fix("quote `${{ \(substitution.expression) }}`", .safe, edits: $0) }
+/// `"…"` around each unquoted `${{ }}` (one fix per substitution, in order): safe, because rbc passes
+/// the value as one quoted word either way; the command now reads the same when a responder copies it.
+/// Not offered when the expression's own text holds quotes, backslashes, `$` or backticks, which the
+/// new quotes would reinterpret. Each command is scanned and its fixes placed once, not once per
+/// substitution (thousands of `${{ }}` in one command were quadratic).
+func quotingFixes(_ context: LintContext, _ view: StepView, _ substitutions: [SubstitutionIR]) -> [Fix?] {
+    var fixes = [Fix?](repeating: nil, count: substitutions.count)
+    for field in ["command", "rollback.command"] {
+        let wanted = substitutions.indices.filter { substitutions[$0].field == field && expressionRange(context, substitutions[$0]) != nil }
+        guard !wanted.isEmpty else { continue }
+        let node = field == "command" ? view.field("command")?.value : context.rollbackField(view, "command")?.value
+        guard let node, let command = node.scalarValue else { continue }
+        let locator = ValueLocator(file: context.file, node: node, value: command)
+        var partAt: [Int: TemplatePart] = [:]
+        for part in TemplateScanner.scan(command).parts where part.kind == .expression {
+            let start = locator.offset(part.outer.lowerBound)
+            if partAt[start] == nil { partAt[start] = part }
+        }
+        var placed: [Int] = []
+        var edits: [[TextEdit]] = []
+        for index in wanted {
+            guard let start = expressionRange(context, substitutions[index])?.start, let part = partAt[start],
+                  !part.text.contains(where: { "\"'\\$`".contains($0) }) else { continue }
+            placed.append(index)
+            edits.append([.insert("\"", at: part.outer.lowerBound), .insert("\"", at: part.outer.upperBound)])
+        }
+        for (index, fileEdits) in zip(placed, ScalarEdits.fileEdits(each: edits, in: node, file: context.file)) {
+            fixes[index] = fileEdits.map { Fix("quote `${{ \(substitutions[index].expression) }}`", .safe, edits: $0) }
+        }
+    }
+    return fixes
 }

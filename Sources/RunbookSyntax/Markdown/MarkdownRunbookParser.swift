@@ -403,9 +403,14 @@ private struct Builder {
     }
 
     mutating func uniqueID(_ base: String) -> String {
-        let count = (derivedIDs[base] ?? 0) + 1
+        var count = (derivedIDs[base] ?? 0) + 1
+        // `init-2` made unique from `init` is taken: a later part named `Init 2` (a heading's second
+        // fence) gets `init-2-2`, not a duplicate nobody wrote.
+        while count > 1, derivedIDs["\(base)-\(count)"] != nil { count += 1 }
         derivedIDs[base] = count
-        return count == 1 ? base : "\(base)-\(count)"
+        let id = count == 1 ? base : "\(base)-\(count)"
+        if count > 1 { derivedIDs[id] = max(derivedIDs[id] ?? 0, 1) }
+        return id
     }
 
     // MARK: - Document
@@ -1159,6 +1164,8 @@ private struct Builder {
         // sections that do not describe it hold steps.
         let stepSections = kinds.filter { $0 == .steps || $0 == .readOnlySteps }.count
         guard stepSections > 0, stepSections * 2 >= kinds.filter({ $0 != .description }).count else { return nil }
+        // Taken back when no step comes of it (below): the words of a heading guessed the procedure.
+        let unguessed = self, originsBefore = origins.sources, escalationBefore = escalation
         let name = MarkdownRunbookParser.strippedNumbering(heading.plainText)
         let range = headingTextRange(heading)
         var fields = [field("id", range, scalar(uniqueProcedureID(MarkdownRunbookParser.slug(name)), range, .implied, text: true)),
@@ -1195,6 +1202,15 @@ private struct Builder {
                 // A procedure has no rollback of its own: the section is kept for the reader.
                 leftovers.append(documentationSection(group.heading, end: groupEnd))
             }
+        }
+        // `### Custom build steps` over a Go fence, `### Verify the index` over SQL: the heading's words
+        // said steps, but nothing under them is one. The section is what it was before the guess,
+        // documentation, not a procedure to report as empty (RB2009).
+        if steps.isEmpty {
+            self = unguessed
+            origins.sources = originsBefore
+            escalation = escalationBefore
+            return nil
         }
         if !description.isEmpty {
             fields.append(field("description", range, scalar(description.joined(separator: "\n\n"), range, .paragraph, text: true)))
