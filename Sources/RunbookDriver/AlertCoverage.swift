@@ -67,6 +67,8 @@ public struct AlertIndex: Sendable {
         /// Read from a Helm template whose actions may add annotations to this rule when rendered
         /// (`{{- toYaml $extra | nindent 8 }}` inside it): having no runbook link here proves nothing.
         var annotationsMayBeRendered = false
+        /// Under a values block switched off (`enabled: false`): a chart's example that no default loads.
+        var disabled = false
 
         /// The link under `annotations`, in their order: annotations first, then labels (some
         /// generators, GitLab's, put the runbook in a label).
@@ -223,7 +225,7 @@ public struct AlertIndex: Sendable {
                                    CoveredAlert(name: alert.name, file: alert.file, nameRange: alert.nameRange, link: alert.link, resolution: alert.resolution,
                                                 documentationAnnotations: alert.annotationTexts.filter { CoveredAlert.namesDocumentation($0.key) && AlertIndex.looksLikeLink($0.value.value) }
                                                     .keys.sorted(),
-                                                annotationsMayBeRendered: alert.annotationsMayBeRendered)
+                                                annotationsMayBeRendered: alert.annotationsMayBeRendered, disabled: alert.disabled)
                                },
                                templatedRuleFiles: templatedRuleFiles,
                                annotations: settings.annotations,
@@ -289,7 +291,9 @@ public struct AlertIndex: Sendable {
     static func read(_ file: SourceFile, named: Bool = true, settings: AlertSettings, diagnostics: inout [Diagnostic],
                      templates: inout [TemplatedRuleFile], charts: inout [String: ChartValues?]) -> [AlertRule] {
         // JSON found beside rules is mostly dashboards and lock files: parsed only when it could hold rule groups.
-        if !named, file.path.lowercased().hasSuffix(".json"), !(file.text.contains("\"groups\"") && file.text.contains("\"alert\"")) { return [] }
+        // Grafana's exported rules name the alert by `"title"` beside `"condition"`, with no `"alert"` key.
+        if !named, file.path.lowercased().hasSuffix(".json"),
+           !(file.text.contains("\"groups\"") && (file.text.contains("\"alert\"") || file.text.contains("\"condition\""))) { return [] }
         // A file named as a template (`alerts.yaml.tpl`, a chart's `_rules.tpl`, Ansible's `.j2`) is one
         // whatever it holds, named itself or found: it is counted, never parsed as YAML.
         if let suffix = RuleFileText.templateSuffix(file.path) {
@@ -313,7 +317,7 @@ public struct AlertIndex: Sendable {
                 guard !alertLines.isEmpty else { return [] }
                 // Read in place once its actions are blanked, when it then parses; counted otherwise.
                 if let template = HelmRuleTemplate.reading(file) {
-                    let read = rules(of: template.document, in: file, settings: settings, template: template, charts: &charts)
+                    let read = rules(of: template.document, in: file, named: named, settings: settings, template: template, charts: &charts)
                     if !read.isEmpty { return read }
                 }
                 templates.append(TemplatedRuleFile(file: file, range: alertLines[0], alertNames: names, alertCount: alertLines.count))
@@ -322,11 +326,11 @@ public struct AlertIndex: Sendable {
             guard named || !alertLines.isEmpty else { return [] }
         }
         diagnostics += document.diagnostics
-        return rules(of: document, in: file, settings: settings, template: nil, charts: &charts)
+        return rules(of: document, in: file, named: named, settings: settings, template: nil, charts: &charts)
     }
 
     /// The alerting rules of a parsed rule file; `template` when it was read from a Helm template.
-    private static func rules(of document: YAMLDocument, in file: SourceFile, settings: AlertSettings, template: HelmRuleTemplate?,
+    private static func rules(of document: YAMLDocument, in file: SourceFile, named: Bool, settings: AlertSettings, template: HelmRuleTemplate?,
                               charts: inout [String: ChartValues?]) -> [AlertRule] {
         var rules: [AlertRule] = []
         // Scalars as the file writes them (a template's `{{` given back); links as they render.
@@ -345,22 +349,24 @@ public struct AlertIndex: Sendable {
         func value(_ node: YAMLNode?, _ key: String) -> YAMLNode? {
             node?.mappingPairs?.first { $0.key.scalarValue == key }?.value
         }
-        // `kind: List` (what `kubectl get -o yaml` writes) holds the objects under `items`, one level down.
-        let objects = document.roots.flatMap { root in [root] + (value(root, "kind")?.scalarValue == "List" ? value(root, "items")?.sequenceItems ?? [] : []) }
-        // Rule files kept as text in a Kubernetes object (a `ConfigMap`'s `data: {alerts.yaml: |…}`)
-        // are read in place, one level deep, from a copy of the file with everything else blanked.
-        let blocks = objects.flatMap { object in (value(object, "data")?.mappingPairs ?? []).map(\.value) }
-        let embedded = RuleFileText.embeddedRuleFiles(blocks, in: file).map { inner in YAMLReader.readAll(inner).roots.map { ($0, inner) } } ?? []
-        let roots = objects.map { ($0, file) } + embedded
-        for (root, file) in roots {
-            guard root.mappingPairs != nil else { continue }
-            let groups = value(root, "groups") ?? value(value(root, "spec"), "groups")
-            // A chart may keep one rule per file (`alert:`, `expr:` at the top), gathered by `.Files.Glob`.
-            let fragment = template != nil && value(root, "alert") != nil && value(root, "expr") != nil ? [root] : []
-            let ruleNodes = fragment + (groups?.sequenceItems ?? []).flatMap({ value($0, "rules")?.sequenceItems ?? [] })
+        // Rules are found wherever they sit in a document (`RuleScan`): under `groups` at the top or in
+        // `spec` (a `PrometheusRule`, a `kind: List` of them), in a chart's values, in rule files kept as text.
+        var scan = RuleScan()
+        let values = named || RuleScan.isValuesFile(file.path)
+        for root in document.roots { scan.read(root, values: values, template: template != nil) }
+        // Rule files kept as text (a `ConfigMap`'s `data: {alerts.yaml: |…}`, a Loki ruler's
+        // `directories: {tenant: {rules.yaml: |…}}` in values) are read in place, one level deep, from a
+        // copy of the file with everything else blanked.
+        var found = [(scan, file)]
+        if let inner = RuleFileText.embeddedRuleFiles(scan.blocks, in: file) {
+            var innerScan = RuleScan()
+            for root in YAMLReader.readAll(inner).roots { innerScan.read(root, values: false, template: false) }
+            found.append((innerScan, inner))
+        }
+        for (scan, file) in found {
             // Where each rule's own text ends, for a template: at the next rule or group, else the file's end.
-            let starts = (ruleNodes.map(\.range.start) + (groups?.sequenceItems ?? []).map(\.range.start)).sorted()
-            for rule in ruleNodes {
+            let starts = (scan.rules.map(\.node.range.start) + scan.groupStarts).sorted()
+            for (rule, disabled) in scan.rules {
                 // Grafana's provisioned rules name the alert by `title` and query by `condition`/`data`.
                 let grafanaTitle = value(rule, "condition") != nil || value(rule, "data") != nil ? value(rule, "title") : nil
                 guard let alert = value(rule, "alert") ?? grafanaTitle, let written = scalar(alert), !written.isEmpty else { continue }
@@ -390,6 +396,7 @@ public struct AlertIndex: Sendable {
                 }
                 var read = AlertRule(name: name, file: file, nameRange: alert.range, labels: labels, link: link, runbookKeys: runbookKeys,
                                      annotationTexts: annotationTexts, labelTexts: labelTexts)
+                read.disabled = disabled
                 if let template {
                     let end = starts.first { $0 > rule.range.start } ?? file.bytes.count
                     read.annotationsMayBeRendered = template.writesText(from: rule.range.start, to: end)
@@ -400,6 +407,135 @@ public struct AlertIndex: Sendable {
             }
         }
         return rules
+    }
+}
+
+/// Where a document's alerting rules sit. A rule file holds them at known places: `groups` at the top
+/// or in `spec` (a `PrometheusRule`, a `VMRule`, a `kind: List` of them), a rule file kept as text in a
+/// `ConfigMap`'s `data`, and a chart's rule kept alone in a template. Helm values hold them anywhere
+/// (a chart's `prometheusRule.rules` list, a mapping of named rules, kube-prometheus-stack's
+/// `additionalPrometheusRulesMap`, the prometheus chart's `serverFiles`, a Loki ruler's rule files
+/// kept as text), so in values — a file whose name says so (`values.yaml`, `values-prod.yaml`), one
+/// named itself, and what a `values`/`valuesObject` key holds (a Flux `HelmRelease`, an Argo CD
+/// `Application`, helmfile) — a mapping with a scalar `alert` and an `expr` is a rule wherever it is,
+/// and so is every item of a `groups[].rules` list. Elsewhere they are not looked for: a chart's unit
+/// tests (`set:` values, asserted `content:`) hold rules that no Prometheus loads. A recording rule, an
+/// Alertmanager route or RBAC `rules` holds neither shape.
+struct RuleScan {
+    /// Each rule's mapping in document order, and whether a values block switched off holds it.
+    private(set) var rules: [(node: YAMLNode, disabled: Bool)] = []
+    /// Where each rule group starts (a template rule's text ends at the next rule or group).
+    private(set) var groupStarts: [Int] = []
+    /// Literal block scalars that may hold rule files kept as text.
+    private(set) var blocks: [YAMLNode] = []
+    private var seen = Set<ObjectIdentifier>()
+    /// Deeper than any chart's values nest; a hostile nesting is not walked further.
+    static let maxDepth = 64
+    /// Keys whose value is a chart's values (`spec.values`, `helm.valuesObject`, helmfile's `values:` list).
+    static let valuesKeys: Set<String> = ["values", "valuesObject", "valuesInline"]
+
+    /// Whether a file's name says it holds a chart's values: the word `values` in it (`values.yaml`,
+    /// `values-prod.yaml`, `prod.values.yml`).
+    static func isValuesFile(_ path: String) -> Bool {
+        let name = (path as NSString).lastPathComponent.lowercased()
+        return name.split { !$0.isLetter && !$0.isNumber }.contains("values")
+    }
+
+    /// Reads one document's root: everywhere when `values`, else at the known places and under values keys.
+    mutating func read(_ root: YAMLNode, values: Bool, template: Bool) {
+        if values {
+            visit(root, depth: 0, disabled: false)
+            return
+        }
+        // `kind: List` (what `kubectl get -o yaml` writes) holds the objects under `items`, one level down.
+        let items = RuleScan.value(root.mappingPairs ?? [], "kind")?.scalarValue == "List" ? RuleScan.value(root.mappingPairs ?? [], "items")?.sequenceItems ?? [] : []
+        for object in [root] + items {
+            guard let pairs = object.mappingPairs else { continue }
+            // A chart may keep one rule per file (`alert:`, `expr:` at the top), gathered by `.Files.Glob`.
+            if template && RuleScan.isAlertingRule(pairs) { add(object, disabled: false) }
+            groups(RuleScan.value(pairs, "groups"), disabled: false)
+            groups(RuleScan.value(RuleScan.value(pairs, "spec")?.mappingPairs ?? [], "groups"), disabled: false)
+            for pair in RuleScan.value(pairs, "data")?.mappingPairs ?? [] {
+                if case .scalar(_, .literal) = pair.value.kind { blocks.append(pair.value) }
+            }
+        }
+        valuesKeys(root, depth: 0)
+    }
+
+    /// Finds the values keys of a document that is not values itself, and reads what they hold as values.
+    private mutating func valuesKeys(_ node: YAMLNode, depth: Int) {
+        guard depth < RuleScan.maxDepth else { return }
+        switch node.kind {
+        case .alias, .scalar: return
+        case .sequence(let items):
+            for item in items { valuesKeys(item, depth: depth + 1) }
+        case .mapping(let pairs):
+            for pair in pairs {
+                if let key = pair.key.scalarValue, RuleScan.valuesKeys.contains(key) {
+                    visit(pair.value, depth: depth + 1, disabled: false)
+                } else {
+                    valuesKeys(pair.value, depth: depth + 1)
+                }
+            }
+        }
+    }
+
+    private mutating func visit(_ node: YAMLNode, depth: Int, disabled: Bool) {
+        guard depth < RuleScan.maxDepth, !seen.contains(ObjectIdentifier(node)) else { return }
+        switch node.kind {
+        // An alias is not followed: rules are read where they are written, and an alias bomb stays one node.
+        case .alias, .scalar: return
+        case .sequence(let items):
+            for item in items { visit(item, depth: depth + 1, disabled: disabled) }
+        case .mapping(let pairs):
+            // A chart's values switch a block off with `enabled: false`: what it holds is an example no default loads.
+            let off = disabled || RuleScan.switchedOff(pairs)
+            if RuleScan.isAlertingRule(pairs) {
+                add(node, disabled: off)
+                return
+            }
+            groups(RuleScan.value(pairs, "groups"), disabled: off)
+            for pair in pairs {
+                if case .scalar(_, .literal) = pair.value.kind {
+                    blocks.append(pair.value)
+                } else {
+                    visit(pair.value, depth: depth + 1, disabled: off)
+                }
+            }
+        }
+    }
+
+    /// The rules of a `groups` list: every mapping under a group's `rules` (alerting rules, Grafana's by
+    /// `title`; recording rules are passed over by the reader).
+    private mutating func groups(_ node: YAMLNode?, disabled: Bool) {
+        for group in node?.sequenceItems ?? [] {
+            guard let groupPairs = group.mappingPairs, let rules = RuleScan.value(groupPairs, "rules")?.sequenceItems else { continue }
+            groupStarts.append(group.range.start)
+            for rule in rules {
+                guard let rulePairs = rule.mappingPairs else { continue }
+                add(rule, disabled: disabled || RuleScan.switchedOff(groupPairs) || RuleScan.switchedOff(rulePairs))
+            }
+        }
+    }
+
+    private mutating func add(_ rule: YAMLNode, disabled: Bool) {
+        guard seen.insert(ObjectIdentifier(rule)).inserted else { return }
+        rules.append((rule, disabled))
+    }
+
+    static func value(_ pairs: [YAMLPair], _ key: String) -> YAMLNode? {
+        pairs.first { $0.key.scalarValue == key }?.value
+    }
+
+    /// `alert: Name` beside `expr:`: Prometheus' (and Loki's, vmalert's) alerting rule.
+    static func isAlertingRule(_ pairs: [YAMLPair]) -> Bool {
+        guard let name = value(pairs, "alert")?.scalarValue, !name.isEmpty else { return false }
+        return value(pairs, "expr") != nil
+    }
+
+    static func switchedOff(_ pairs: [YAMLPair]) -> Bool {
+        guard let enabled = value(pairs, "enabled"), enabled.scalarKind == .bool else { return false }
+        return enabled.scalarValue?.lowercased() == "false"
     }
 }
 

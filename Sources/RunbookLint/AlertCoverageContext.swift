@@ -51,9 +51,12 @@ public struct CoveredAlert: Sendable {
     /// Read from a template (a Helm chart's) whose actions inside the rule may add annotations when it
     /// is rendered: no link here is no proof that the rendered rule has none.
     public let annotationsMayBeRendered: Bool
+    /// Kept under a values block switched off (`enabled: false`, a chart's example rules): loaded by no
+    /// default, so having no runbook is no finding; its link, when it has one, is still checked.
+    public let disabled: Bool
 
     public init(name: String, file: SourceFile, nameRange: SourceRange, link: AlertLink?, resolution: AlertLinkResolution,
-                documentationAnnotations: [String] = [], annotationsMayBeRendered: Bool = false) {
+                documentationAnnotations: [String] = [], annotationsMayBeRendered: Bool = false, disabled: Bool = false) {
         self.name = name
         self.file = file
         self.nameRange = nameRange
@@ -61,6 +64,7 @@ public struct CoveredAlert: Sendable {
         self.resolution = resolution
         self.documentationAnnotations = documentationAnnotations
         self.annotationsMayBeRendered = annotationsMayBeRendered
+        self.disabled = disabled
     }
 
     /// Annotation names that say they hold documentation for the alert.

@@ -339,6 +339,160 @@ import Testing
         #expect(run.status == 1)
     }
 
+    /// Rule groups kept in a Helm chart's values (kube-prometheus-stack's `additionalPrometheusRulesMap`,
+    /// the prometheus chart's `serverFiles: {alerting_rules.yml: …}`, a chart's `prometheusRule.rules`
+    /// list, a mapping of named rules, a Loki ruler's rule file kept as text) are read wherever they
+    /// sit: a rule is a mapping with `alert` and `expr`, or an item of a `groups[].rules` list. So are
+    /// a `HelmRelease`'s `spec.values`. Other YAML (an Alertmanager route, RBAC `rules`, recording
+    /// rules, a chart's unit test that sets rules) is none. A rule under `enabled:
+    /// false` (a chart's example, loaded by no default) counts for triggers and its link is checked,
+    /// but having no runbook is not reported.
+    @Test func rulesInChartValuesAreRead() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.write([
+            "deploy/values.yaml": """
+                alertmanager:
+                  config:
+                    route:
+                      receiver: "null"
+                    receivers:
+                      - name: "null"
+                rbac:
+                  rules:
+                    - apiGroups: [""]
+                      resources: [pods]
+                      verbs: [get]
+                additionalPrometheusRulesMap:
+                  api-rules:
+                    groups:
+                      - name: api
+                        rules:
+                          - alert: ApiHighLatency
+                            expr: latency > 1
+                            annotations:
+                              runbook_url: runbooks/HighLatency.md
+                          - record: job:latency:rate5m
+                            expr: rate(latency[5m])
+                prometheus:
+                  serverFiles:
+                    alerting_rules.yml:
+                      groups:
+                        - name: queue
+                          rules:
+                            - alert: QueueBacklog
+                              expr: backlog > 100
+                              labels:
+                                severity: warning
+                exporter:
+                  prometheusRule:
+                    enabled: true
+                    rules:
+                      - alert: ExporterDown
+                        expr: up == 0
+                        annotations:
+                          runbook_url: runbooks/ExporterDown.md
+                  smartRules:
+                    deviceErrors:
+                      enabled: true
+                      alert: DeviceMediaErrors
+                      expr: media_errors != 0
+                      annotations:
+                        runbook_url: runbooks/QueueFull.md
+                examples:
+                  rules:
+                    enabled: false
+                    additionalRules:
+                      - alert: ExampleDiskFull
+                        expr: disk > 0.9
+                      - alert: ExampleDiskGone
+                        expr: absent(disk)
+                        annotations:
+                          runbook_url: runbooks/DiskGone.md
+                loki:
+                  ruler:
+                    directories:
+                      tenant_a:
+                        rules.yaml: |
+                          groups:
+                            - name: logs
+                              rules:
+                                - alert: LogErrors
+                                  expr: sum(rate({app="api"} |= "error" [5m])) > 10
+
+                """,
+            // A Flux `HelmRelease` holds values under `spec.values`.
+            "deploy/release.yaml": """
+                apiVersion: helm.toolkit.fluxcd.io/v2
+                kind: HelmRelease
+                metadata:
+                  name: api
+                spec:
+                  chart:
+                    spec:
+                      chart: api
+                  values:
+                    prometheusRule:
+                      rules:
+                        - alert: ReleaseAlert
+                          expr: up == 0
+                          annotations:
+                            runbook_url: runbooks/Release.md
+
+                """,
+            // A chart's unit test sets rules and asserts them: no Prometheus loads them.
+            "deploy/tests/rules_test.yaml": """
+                suite: rules
+                templates: [prometheusrule.yaml]
+                tests:
+                  - it: renders extra rules
+                    set:
+                      prometheusRule:
+                        rules:
+                          - alert: UnitTestAlert
+                            expr: vector(1)
+                    asserts:
+                      - contains:
+                          path: spec.groups[0].rules
+                          content:
+                            alert: UnitTestAlert
+                            expr: vector(1)
+
+                """,
+            "runbooks/HighLatency.md": Self.page,
+            "runbooks/QueueFull.md": Self.page,
+            "runbooks/Disk.md": "---\nseverity: P2\nowner: t\ntriggers: [{alert: ExampleDiskFull}, {alert: LogErrors}, {alert: Nowhere}]\n---\n# Disk\n\n## Mitigation\n\nRestart it.\n",
+        ], in: dir)
+        let run = try TestSupport.rbc(["check", "runbooks", "--alerts", "deploy", "--no-git", "--no-shellcheck", "--format", "concise"], in: dir.path)
+        let lines = run.stdout.split(separator: "\n").map(String.init).sorted()
+        #expect(lines == [
+            "deploy/release.yaml:15:26: error[RB023] runbook_url of alert `ReleaseAlert` is dead: no runbook at runbooks/Release.md under .",
+            "deploy/values.yaml:29:22: error[RB022] alert `QueueBacklog` has no `runbook_url` or `runbook` annotation",
+            "deploy/values.yaml:40:24: error[RB023] runbook_url of alert `ExporterDown` is dead: no runbook at runbooks/ExporterDown.md under .",
+            "deploy/values.yaml:57:24: error[RB023] runbook_url of alert `ExampleDiskGone` is dead: no runbook at runbooks/DiskGone.md under .",
+            "deploy/values.yaml:66:26: error[RB022] alert `LogErrors` has no `runbook_url` or `runbook` annotation",
+            "runbooks/Disk.md:4:66: warning[RB024] trigger names alert `Nowhere`, which no alerting rule defines",
+        ], "\(run.stdout)\(run.stderr)")
+        #expect(run.status == 1)
+    }
+
+    /// Grafana's alert rules exported as JSON (`title`, `condition`, `data`; no `alert` key) are read
+    /// from a directory, their `runbook_url` checked like any other.
+    @Test func grafanaRulesExportedAsJSONAreRead() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.write([
+            "grafana/alerting/api.json": #"{"apiVersion": 1, "groups": [{"orgId": 1, "name": "api", "folder": "ops", "interval": "1m", "rules": [{"uid": "a1", "title": "ApiErrors", "condition": "C", "data": [{"refId": "A", "model": {"expr": "errors"}}], "annotations": {"runbook_url": "runbooks/ApiErrors.md"}}, {"uid": "a2", "title": "ApiSlow", "condition": "C", "data": [], "annotations": {"runbook_url": "runbooks/QueueFull.md"}}]}]}"#,
+            "grafana/dashboards/api.json": #"{"title": "API", "panels": [{"title": "errors", "targets": [{"expr": "errors"}]}]}"#,
+            "runbooks/QueueFull.md": Self.page,
+        ], in: dir)
+        let run = try TestSupport.rbc(["check", "runbooks", "--alerts", "grafana", "--no-git", "--no-shellcheck", "--format", "concise"], in: dir.path)
+        #expect(run.stdout.split(separator: "\n").map(String.init)
+                    == [#"grafana/alerting/api.json:1:243: error[RB023] runbook_url of alert `ApiErrors` is dead: no runbook at runbooks/ApiErrors.md under ."#],
+                "\(run.stdout)\(run.stderr)")
+        #expect(run.status == 1)
+    }
+
     /// Alert rule files of every odd shape — wrong types where lists and mappings belong, many
     /// documents, a `kind: List` of odd items, a link of 400 KB, a nesting 50,000 deep, 30,000 alerts
     /// linking one page at as many anchors — end with findings or nothing, never a crash or a hang.

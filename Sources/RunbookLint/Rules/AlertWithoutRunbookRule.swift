@@ -9,18 +9,21 @@ struct AlertWithoutRunbookRule: AlertCoverageRule {
         summary: "an alerting rule has no runbook annotation (`runbook_url` or `runbook` by default)",
         rationale: """
         "A page without a runbook is an unfinished feature." With `rbc check --alerts rules/`, every \
-        alerting rule (plain `groups:` files and Kubernetes `PrometheusRule` objects) must carry a \
+        alerting rule (plain `groups:` files, Kubernetes `PrometheusRule` objects, a chart's values) must carry a \
         runbook annotation, so the responder is one click from the procedure. The annotation names are \
         `runbook_url` (Prometheus, kube-prometheus) and `runbook` (GitLab) unless `.rbc.yaml` sets \
         `alerts: {annotations: [...]}`. An annotation that holds a placeholder instead of a link \
         (`TODO`, `TBD: …`, `n/a`, `none`, `-`) is no runbook either, and is reported as such. A rule \
         read from a Helm template is reported only when no template action inside it could add the \
-        annotation when the chart is rendered.
+        annotation when the chart is rendered; one kept in a chart's values under `enabled: false` (an \
+        example no default loads) is not reported.
         """,
         triggering: [], nonTriggering: [], requires: .alertRules)
 
     func check(_ context: any AlertCoverageContext) -> [PlacedFinding] {
         context.alerts.compactMap { alert in
+            // A chart's example rule under `enabled: false` is loaded by no default.
+            if alert.disabled { return nil }
             if let link = alert.link {
                 guard alert.resolution == .placeholder else { return nil }
                 return PlacedFinding(alert.file, LintFinding(
