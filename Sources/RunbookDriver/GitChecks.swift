@@ -591,7 +591,7 @@ public enum GitChecks {
                 let history = RepositoryHistory(lint: LintContext(ir: ir, syntax: syntax), relativePath: relative, state: state,
                                                 lastChange: lastChanges[relative].map(historyCommit), today: today, beingCommitted: beingCommitted,
                                                 review: review, watches: search.watches(of: relative), repository: repository)
-                for rule in RuleRegistry.historyRules {
+                for rule in RuleRegistry.historyRules where !(type(of: rule).description.answersFromFrontMatter && syntax.frontMatterUnread) {
                     let code = type(of: rule).description.code
                     for finding in try rule.check(history) {
                         fileFindings.append(Diagnostic(code, finding.message, severity: finding.severity, file: source, range: finding.range,

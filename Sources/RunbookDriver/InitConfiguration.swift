@@ -72,13 +72,14 @@ public enum InitConfiguration {
             # at your Prometheus rule files:
             # alerts:
             #   rules: [monitoring/rules]
-
+            \(testDataNote(inspection, indent: ""))
             """
         }
         var out = "# Alert rules: \(inspection.alertCount) alerting rules in \(plural(inspection.ruleFiles.count, "file")).\n"
         out += "# `rbc check` reads them and checks that every alert links a runbook that exists (docs/git.md).\n"
         out += "alerts:\n  rules:\n"
         for directory in inspection.ruleDirectories { out += "    - \(quoted(directory))\n" }
+        out += testDataNote(inspection, indent: "  ")
         if inspection.annotations.isEmpty {
             out += "  # No alert carries a runbook link yet; these annotation names are read:\n"
             out += "  annotations: [runbook_url, runbook]\n"
@@ -118,6 +119,14 @@ public enum InitConfiguration {
             out += "  # If one is built from this repository, map it: runbook_urls: [{base_url: \"…/\", directory: …}]\n"
         }
         out += severityLabels(inspection)
+        return out
+    }
+
+    /// Rule files found in test data, named but not listed: they copy the rules or feed a test.
+    static func testDataNote(_ inspection: RepositoryInspection, indent: String) -> String {
+        guard !inspection.testDataRuleDirectories.isEmpty else { return "" }
+        var out = "\(indent)# Not listed: files with alerts in test data (fixtures, golden files copy the rules or feed a test):\n"
+        for directory in inspection.testDataRuleDirectories { out += "\(indent)#   \(directory.name)  \(plural(directory.count, "file"))\n" }
         return out
     }
 

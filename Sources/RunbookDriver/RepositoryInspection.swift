@@ -48,6 +48,9 @@ public struct RepositoryInspection: Sendable {
     }
     public var ruleFiles: [String] = []
     public var ruleDirectories: [String] = []
+    /// Files with `alert:` lines under test data (`testdata/`, `fixtures/`, golden files), by directory:
+    /// rendered copies of the rules or a test's input, left out of `alerts.rules`.
+    public var testDataRuleDirectories: [Count] = []
     public var alertCount = 0
     public var alertsWithoutLink = 0
     /// Annotation (or label) names that hold runbook links, most used first.
@@ -71,6 +74,14 @@ public struct RepositoryInspection: Sendable {
     public var unstatedSeverity: [Count] = []
 
     public init(root: String) { self.root = root }
+
+    /// Directories that hold what tests read or compare against, by their conventional names.
+    static let testDataDirectories: Set<String> = ["testdata", "test-data", "test_data", "fixtures", "__fixtures__", "__snapshots__",
+                                                    "golden", "goldens"]
+
+    static func isTestData(_ relativePath: String) -> Bool {
+        relativePath.split(separator: "/").dropLast().contains { testDataDirectories.contains($0.lowercased()) }
+    }
 
     /// Inspects the repository at `path` (read only).
     public static func inspect(_ path: String) -> RepositoryInspection {
@@ -101,6 +112,15 @@ public struct RepositoryInspection: Sendable {
         inspection.runbookDirectories = groupedDirectories(inspection.runbooks)
         inspection.sectionTemplate = sectionTemplate(inspection.runbooks.compactMap { Compiler.isMarkdown($0) ? loaded[$0] : nil })
         inspection.templateGlobs = templateGlobs(inspection.runbooks.compactMap { Compiler.isMarkdown($0) ? loaded[$0] : nil })
+
+        // A test's fixtures (kubermatic's 64 rendered Prometheus ConfigMaps, one per provider and
+        // version) copy the rules: checking them repeats every finding once per copy.
+        let testData = others.filter { Self.isTestData(inspection.relative($0.path)) }
+        if !testData.isEmpty {
+            others.removeAll { Self.isTestData(inspection.relative($0.path)) }
+            let withAlerts = testData.filter { $0.text.contains("alert:") || $0.text.contains("\"alert\"") }.map { inspection.relative($0.path) }
+            inspection.testDataRuleDirectories = groupedDirectories(withAlerts)
+        }
 
         // Rules first with every plausible annotation name, to learn which names this repository uses.
         var probe = AlertSettings()

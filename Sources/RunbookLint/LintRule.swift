@@ -109,11 +109,16 @@ public struct RuleDescription: Sendable {
     public let scope: RuleScope
     /// The fix its findings carry where one is exact (see `Fix`); nil when it offers none.
     public let fix: FixApplicability?
+    /// The rule reports what a runbook does not state (an owner, escalation, a review date, defaults,
+    /// params, a rollback), which a Markdown page may state in its front matter: it is not run on a
+    /// page whose front matter does not parse, where those findings are that error's consequences.
+    public let answersFromFrontMatter: Bool
 
     public init(id: String, slug: String, category: RuleCategory, severity: Severity, scope: RuleScope = .both,
                 summary: String, rationale: String, triggering: [RuleExample], nonTriggering: [RuleExample],
-                requires: RuleRequirement = .runbook, fix: FixApplicability? = nil) {
+                requires: RuleRequirement = .runbook, fix: FixApplicability? = nil, answersFromFrontMatter: Bool = false) {
         self.fix = fix
+        self.answersFromFrontMatter = answersFromFrontMatter
         self.requires = requires
         self.scope = scope
         self.id = id

@@ -30,7 +30,8 @@ public enum Linter {
         let isDocumentation = context.isDocumentation
         for rule in RuleRegistry.runbookRules {
             let description = type(of: rule).description
-            guard configuration.isEnabled(description.id), description.scope.applies(toDocumentation: isDocumentation) else { continue }
+            guard configuration.isEnabled(description.id), description.scope.applies(toDocumentation: isDocumentation),
+                  !(description.answersFromFrontMatter && context.syntax.frontMatterUnread) else { continue }
             let severity = configuration.severity(description)
             for finding in rule.check(context) {
                 diagnostics.append(Diagnostic(description.code, finding.message, severity: finding.severity ?? severity,

@@ -17,6 +17,8 @@ struct StepFacts: Sendable {
 /// step's scope costs the same whether the runbook has ten steps or ten thousand.
 struct ExpressionScope {
     var params: [String: ParamIR]
+    /// Parameters were declared where nothing could be read (a front matter that does not parse).
+    var paramsUnknown = false
     /// Steps of other lists that have all run before this list (the main steps, for `post_runbook`
     /// and `rollback`), by id.
     var earlier: [String: StepFacts]
@@ -252,6 +254,7 @@ struct ExpressionChecker {
             }
             let name = path[1]
             guard let param = scope.params[name] else {
+                if scope.paramsUnknown { return .any }
                 report(.unknownReference, "unknown parameter `\(name)`", span,
                        help: Suggestions.closest(to: name, in: scope.params.keys).map { "did you mean `params.\($0)`?" }
                            ?? (scope.params.isEmpty ? "declare it under `params:`" : "parameters: \(scope.params.keys.sorted().joined(separator: ", "))"))

@@ -17,6 +17,9 @@ struct ExpressionPass {
     /// cleanly is another tool's syntax (GitHub Actions' `${{ github.ref }}`, Railway's
     /// `${{service.VAR}}`) shown to the reader, so it stays text and is not reported.
     var forPeople = false
+    /// The page's front matter, where parameters are declared, did not parse: a parameter not
+    /// known may be declared there, and is no error of its own.
+    var paramsUnknown = false
 
     /// Step fields whose strings the executor substitutes into.
     static let templatedFields = ["command", "config_key", "value", "channel", "message", "title", "body", "url", "instructions", "shell"]
@@ -60,7 +63,8 @@ struct ExpressionPass {
         for (position, fact) in facts.enumerated() where byID[fact.id] == nil { byID[fact.id] = (position, fact) }
         for (position, stepSyntax) in list.enumerated() where position < steps.count {
             let id = steps[position].id
-            var scope = ExpressionScope(params: params, earlier: earlier, list: byID, position: position, ownStep: nil, owner: "step `\(id)`")
+            var scope = ExpressionScope(params: params, paramsUnknown: paramsUnknown, earlier: earlier, list: byID, position: position, ownStep: nil,
+                                        owner: "step `\(id)`")
             var substitutions: [SubstitutionIR] = []
             var fieldTemplates: [TemplateIR] = []
 

@@ -117,7 +117,8 @@ private struct Checker {
         // Without a name the recovered IR is named by its file, so findings can still say which runbook.
         let name = requiredString(meta, "name", in: "runbook", at: syntax.headerRange) ?? MarkdownRunbookParser.nameFromPath(file.path)
         let inferred = meta["severity"] == nil ? inferredSeverity : nil
-        let severity = inferred?.severity ?? severityValue(meta, required: !forPeople)
+        // A front matter that does not parse may have stated it: its error is the one finding.
+        let severity = inferred?.severity ?? severityValue(meta, required: !forPeople && !syntax.frontMatterUnread)
         let description = optionalString(meta, "description")
         let owner = optionalString(meta, "owner", nonEmpty: true)
         let reviewed = meta["reviewed"].flatMap { date($0) }
@@ -165,6 +166,7 @@ private struct Checker {
             source: SourceIR(path: file.path, format: syntax.format.rawValue, sha256: hashing ? SHA256.hex(file.bytes) : ""))
         // Expressions need every step's id, kind, outputs and condition: they are checked on the IR.
         var expressions = ExpressionPass(file: file, params: params, bag: bag)
+        expressions.paramsUnknown = syntax.frontMatterUnread
         expressions.run(tree, &ir)
         bag = expressions.bag
         let corrected = correctedValueRanges

@@ -256,4 +256,211 @@ import Testing
         #expect(ir.runbook.escalation == ["Level: 1, Who: @checkout-oncall, When: at once",
                                           "Level: 2, Who: Checkout engineering manager, When: after 30 minutes"])
     }
+
+    // MARK: - Leftovers of adoption (session 9)
+
+    /// A front matter that does not parse is one error. What it may have stated (severity, owner,
+    /// escalation, triggers, reviewed, defaults, params) is unknown, so "no severity", "no owner"
+    /// and the like are its consequences, not findings; the page's own labels and tables are still read.
+    @Test func aBrokenFrontMatterIsOneErrorWithoutConsequences() throws {
+        let page = """
+        ---
+        severity: P1
+        owner: team-storage
+        tags: [disk
+        ---
+        # Disk full
+
+        | Field | Value |
+        |---|---|
+        | Severity | P1 |
+
+        ## Steps
+
+        ### Check the disk
+        ```bash {readonly timeout=30s}
+        df -h /var/lib/data
+        ```
+
+        ### Free space
+        ```bash {timeout=5m}
+        journalctl --vacuum-size=500M
+        ```
+
+        ### Check again
+        ```bash {readonly timeout=30s}
+        df -h /var/lib/data
+        ```
+        """
+        let run = try RealRepositoryTests.run(["page.md": page], ["check", "page.md", "--no-git", "--no-shellcheck", "--format", "concise"])
+        let findings = run.stdout.split(separator: "\n").filter { $0.contains("[RB") }
+        #expect(findings.count == 1 && findings.first?.contains("error[RB1001]") == true, "\(run.stdout)")
+        let result = Self.compile(page)
+        #expect(result.recoveredIR?.runbook.severity == .p1, "the table under the title is still read")
+        // Without the error those findings are true.
+        let fixed = page.replacingOccurrences(of: "tags: [disk\n", with: "").replacingOccurrences(of: "severity: P1\nowner: team-storage\n", with: "x-note: none\n")
+        let clean = try RealRepositoryTests.run(["page.md": fixed], ["check", "page.md", "--no-git", "--no-shellcheck", "--format", "concise"])
+        #expect(clean.stdout.contains("[RB011]"), "\(clean.stdout)")
+    }
+
+    /// A page of several `# AlertName` sections, each with its `## Diagnosis` / `## Mitigation`,
+    /// compiles as the alerts it shows (one procedure each), as a page of `## AlertName` sections
+    /// with `###` runbook sections does; the steps of one are not merged into the first.
+    @Test func severalAlertTitlesAreSeveralProcedures() throws {
+        let page = """
+        # DiskFillingUp
+
+        The data volume fills within a day.
+
+        ## Diagnosis
+
+        ```bash
+        df -h /var/lib/data
+        ```
+
+        ## Mitigation
+
+        ```bash
+        journalctl --vacuum-size=500M
+        ```
+
+        # InodesExhausted
+
+        No inodes are left on the data volume.
+
+        ## Diagnosis
+
+        ```bash
+        df -i /var/lib/data
+        ```
+
+        ## Mitigation
+
+        1. Remove old temporary files
+           ```bash
+           find /var/lib/data/tmp -type f -mtime +7 -delete
+           ```
+        """
+        let result = Self.compile(page)
+        let ir = try #require(result.ir, "\(TestSupport.rendered(result.diagnostics))")
+        #expect(ir.steps.isEmpty)
+        #expect(ir.procedures.map(\.id) == ["diskfillingup", "inodesexhausted"])
+        #expect(ir.procedures.first?.description == "The data volume fills within a day.")
+        #expect(ir.procedures.map { $0.steps.map(\.action.command) } == [
+            ["df -h /var/lib/data", "journalctl --vacuum-size=500M"],
+            ["df -i /var/lib/data", "find /var/lib/data/tmp -type f -mtime +7 -delete"]])
+        #expect(ir.procedures.map { $0.steps.map(\.readonly) } == [[true, false], [true, false]])
+        // A page title over alert titles stays the page's name; an H1 that holds no runbook sections
+        // (an appendix) stays documentation.
+        let titled = try #require(Self.compile("# Storage alerts\n\nAlerts of the data volume.\n\n" + page + "\n\n# Appendix\n\nSee the storage handbook.\n").ir)
+        #expect(titled.runbook.name == "Storage alerts")
+        #expect(titled.procedures.map(\.id) == ["diskfillingup", "inodesexhausted"])
+        #expect(titled.documentation.contains { $0.title == "Appendix" })
+        // A `#` over sections that are no alert's (a playbook's parts) shows one page: a shell comment
+        // left outside its fence is a `#` heading too, and no alert's title.
+        let playbook = try #require(Self.compile("""
+        # Playbook: API keys leaked
+
+        ## Scope
+
+        Which keys were used.
+
+        ## Part 1: Contain
+
+        ```bash
+        keyctl list --created-after "$SINCE"
+        ```
+
+        # Then disable every key listed above
+
+        ## Part 2: Eradicate
+
+        ```bash
+        keyctl disable "$KEY_ID"
+        ```
+
+        # Keep the list for the report
+
+        ## Part 3: Recover
+
+        ```bash
+        keyctl create --plan default
+        ```
+        """).ir)
+        #expect(playbook.procedures.isEmpty)
+        #expect(playbook.steps.count == 3)
+        // One H1 with its sections is one runbook, as before.
+        let single = try #require(Self.compile(page.components(separatedBy: "# InodesExhausted")[0]).ir)
+        #expect(single.runbook.name == "DiskFillingUp")
+        #expect(single.steps.map(\.action.command) == ["df -h /var/lib/data", "journalctl --vacuum-size=500M"])
+    }
+
+    /// A label's value is read from its text: emphasis, a code span or a link around it is how the
+    /// page shows it, not part of the severity, owner, date, tags or alert name.
+    @Test func inlineFormattingInALabelValueIsNotTheValue() throws {
+        let page = """
+        # Disk full
+
+        **Severity:** _critical_
+        **Owner:** *team-storage*
+        **Reviewed:** [2026-10-01](https://wiki.example.com/reviews)
+        **Review every:** **90d**
+        **Tags:** `disk`, `storage`
+        **Alert:** [DiskFull](https://prometheus.example.com/alerts)
+
+        ## Steps
+
+        1. Check the disk
+           ```bash
+           df -h
+           ```
+        """
+        let result = Self.compile(page)
+        #expect(result.diagnostics.isEmpty, "\(TestSupport.rendered(result.diagnostics))")
+        let ir = try #require(result.ir)
+        #expect(ir.runbook.severity == .p1)
+        #expect(ir.runbook.owner == "team-storage")
+        #expect(ir.runbook.reviewed == "2026-10-01")
+        #expect(ir.runbook.tags == ["disk", "storage"])
+        #expect(ir.runbook.triggers.map(\.alert) == ["DiskFull"])
+        // A value that is not a severity is still one error, quoted without its emphasis.
+        let wrong = Self.compile("# Disk full\n\n**Severity:** _whenever_\n\n## Steps\n\n1. Check\n")
+        #expect(wrong.diagnostics.map(\.message) == ["unknown severity `whenever`"])
+    }
+
+    /// `## Rollback procedure`, `## Rollback steps`, `## Roll back the release`, `## Steps to roll
+    /// back` hold the page's rollback: the rollback word says which steps these are. A heading that
+    /// names two kinds of work (`Mitigation or rollback`) and verifying a rollback stay steps.
+    @Test(arguments: [
+        ("Rollback procedure", true), ("Rollback steps", true), ("Roll back", true), ("Roll back the release", true),
+        ("Steps to roll back", true), ("Rolling back a release", true), ("Revert procedure", true), ("Rollback instructions", true),
+        ("How to roll back", true), ("Back out the change", true), ("4. Rollback Procedure", true),
+        ("Mitigation or rollback", false), ("Verify the rollback", false), ("Rollback procedure overview", false),
+        ("Procedure", false), ("Why we cannot roll back", false),
+    ])
+    func rollbackHeadingsWithStepWordsAreTheRollback(_ heading: String, _ rollback: Bool) {
+        #expect((MarkdownRunbookParser.sectionKind(heading) == .rollback) == rollback, "\(heading): \(MarkdownRunbookParser.sectionKind(heading))")
+    }
+
+    @Test func aRollbackProcedureSectionIsTheRollback() throws {
+        let ir = try #require(Self.compile("""
+        # Pricing flag
+
+        ## Steps
+
+        1. Turn the flag off
+           ```bash
+           flagctl set checkout.new-pricing off
+           ```
+
+        ## Rollback procedure
+
+        1. Turn the flag back on
+           ```bash
+           flagctl set checkout.new-pricing on
+           ```
+        """).ir)
+        #expect(ir.steps.map(\.action.command) == ["flagctl set checkout.new-pricing off"])
+        #expect(ir.rollback.map(\.action.command) == ["flagctl set checkout.new-pricing on"])
+    }
 }

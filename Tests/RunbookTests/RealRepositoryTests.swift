@@ -1323,4 +1323,28 @@ import Testing
         let unexplained = Self.lines(run, "RB032")
         #expect(unexplained.count == 1 && unexplained.first?.contains("$WIDGET_ARN") == true, "\(run.stdout)")
     }
+
+    /// kubermatic keeps 64 rendered Prometheus ConfigMaps (one per provider and version) as test
+    /// fixtures beside its chart's rules: `rbc init` listed the fixtures as a rule directory, and every
+    /// alert without a runbook link was reported once per copy (RB022). Test data is named in a
+    /// comment, not listed; the chart's rules are.
+    @Test func initLeavesRulesInTestFixturesOut() throws {
+        func rule(_ name: String, _ annotations: String) -> String {
+            "groups:\n- name: node\n  rules:\n  - alert: \(name)\n    expr: up == 0\n    labels: {severity: warning}\n\(annotations)"
+        }
+        let fixture = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: prometheus}\ndata:\n  rules.yaml: |\n"
+            + rule("NodeDown", "").split(separator: "\n").map { "    " + $0 }.joined(separator: "\n") + "\n"
+        var files = ["charts/monitoring/rules/node.yaml": rule("NodeDown", "    annotations: {runbook_url: ../../../docs/node-down.md}\n"),
+                     "docs/node-down.md": "# Node down\n\n## Mitigation\n\n1. Reboot it.\n"]
+        for provider in ["aws", "gcp", "azure"] { files["pkg/resources/test/fixtures/configmap-\(provider)-prometheus.yaml"] = fixture }
+        let dir = try Self.written(files)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let initRun = try TestSupport.rbc(["init"], in: dir.path)
+        #expect(initRun.status == 0, "\(initRun.stderr)")
+        let written = (try? String(contentsOf: dir.appendingPathComponent(".rbc.yaml"), encoding: .utf8)) ?? ""
+        #expect(written.contains("    - \"charts/monitoring/rules\"\n") && !written.contains("- \"pkg/"), "\(written)")
+        #expect(written.contains("#   pkg/resources/test/fixtures  3 files"), "\(written)")
+        let check = try TestSupport.rbc(["check", "--no-git", "--no-shellcheck", "--format", "concise"], in: dir.path)
+        #expect(Self.lines(check, "RB022", "RB023").isEmpty && check.status == 0, "\(check.stdout)")
+    }
 }

@@ -13,7 +13,7 @@ struct EscalationMissingRule: LintRule {
         """,
         triggering: [RuleExample("runbook:\n  name: ↓\"No escalation\"↑\n  severity: P1\n  owner: team-sre\n  triggers: [{alert: A}]\n  steps:\n    - {id: a, action: wait, duration: 1s}\n")],
         nonTriggering: [.steps("    - {id: a, action: wait, duration: 1s}", severity: "P1"),
-                        RuleExample("runbook:\n  name: \"P2 needs none\"\n  severity: P2\n  owner: team-sre\n  steps:\n    - {id: a, action: wait, duration: 1s}\n")])
+                        RuleExample("runbook:\n  name: \"P2 needs none\"\n  severity: P2\n  owner: team-sre\n  steps:\n    - {id: a, action: wait, duration: 1s}\n")], answersFromFrontMatter: true)
 
     func check(_ context: LintContext) -> [LintFinding] {
         let runbook = context.ir.runbook

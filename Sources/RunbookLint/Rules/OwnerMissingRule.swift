@@ -12,7 +12,7 @@ struct OwnerMissingRule: LintRule {
         `owner: team-checkout`.
         """,
         triggering: [RuleExample("runbook:\n  name: ↓\"No owner\"↑\n  severity: P3\n  steps:\n    - {id: a, action: wait, duration: 1s}\n")],
-        nonTriggering: [.steps("    - {id: a, action: wait, duration: 1s}")])
+        nonTriggering: [.steps("    - {id: a, action: wait, duration: 1s}")], answersFromFrontMatter: true)
 
     func check(_ context: LintContext) -> [LintFinding] {
         guard context.ir.runbook.owner == nil else { return [] }

@@ -63,7 +63,7 @@ struct RollbackMissingRule: LintRule {
                   irreversible: "old logs are shipped before they are vacuumed"
                   timeout: 1m
             """),
-        ])
+        ], answersFromFrontMatter: true)
 
     func check(_ context: LintContext) -> [LintFinding] {
         context.sequences.joined().compactMap { view in

@@ -14,7 +14,7 @@ struct StaleRunbookRule: HistoryRule {
         runbooks default to `max_age_critical: 30d`), review the runbook and update `reviewed:`.
         """,
         triggering: [.steps("    - {id: a, action: wait, duration: 1s, timeout: 5s}", extra: "  reviewed: ↓2025-01-10↑\n  review_every: 90d\n")],
-        nonTriggering: [], requires: .gitHistory)
+        nonTriggering: [], requires: .gitHistory, answersFromFrontMatter: true)
 
     func check(_ context: any HistoryContext) throws -> [LintFinding] {
         guard let age = ReviewAge.of(context), age.isStale else { return [] }

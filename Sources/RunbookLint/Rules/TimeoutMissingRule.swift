@@ -33,7 +33,7 @@ struct TimeoutMissingRule: LintRule {
                   command: "kubectl get pods"
                   readonly: true
             """, extra: "  defaults: {timeout: 1m}\n"),
-        ])
+        ], answersFromFrontMatter: true)
 
     func check(_ context: LintContext) -> [LintFinding] {
         var findings: [LintFinding] = []

@@ -13,7 +13,7 @@ struct TriggerMissingRule: LintRule {
         at each other (`rbc check --alerts` verifies both directions).
         """,
         triggering: [RuleExample("runbook:\n  name: ↓\"No trigger\"↑\n  severity: P0\n  owner: team-sre\n  escalation: \"#sre\"\n  steps:\n    - {id: a, action: wait, duration: 1s}\n")],
-        nonTriggering: [.steps("    - {id: a, action: wait, duration: 1s}", severity: "P0")])
+        nonTriggering: [.steps("    - {id: a, action: wait, duration: 1s}", severity: "P0")], answersFromFrontMatter: true)
 
     func check(_ context: LintContext) -> [LintFinding] {
         let runbook = context.ir.runbook

@@ -151,7 +151,7 @@ struct UnexplainedVariableRule: LintRule {
             kubectl get volumesnapshotclass ${SNAPSHOTCLASSNAME} -o yaml > class.yaml
             ```
             """, markdown: true),
-        ])
+        ], answersFromFrontMatter: true)
 
     /// Set by the shell, the login, or the tools' own configuration.
     static let environment: Set<String> = [

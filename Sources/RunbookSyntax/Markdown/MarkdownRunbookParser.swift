@@ -52,11 +52,33 @@ public enum MarkdownRunbookParser {
         let sequence = text.split(whereSeparator: { !$0.isLetter }).map(String.init)
         var words = Set(sequence)
         if words.remove("undo") != nil || words.contains("undoing"), undoesTheChange(sequence) { words.insert("undo") }
+        if rollsBack(sequence) { words.insert("rollback") }
         let kinds = sectionWords.filter { !$0.1.isDisjoint(with: words) }.map(\.0)
         if !words.isDisjoint(with: notProcedureWords) {
             return kinds.contains(.description) ? .description : .documentation
         }
+        // `Rollback procedure`, `Rollback steps`, `Steps to roll back`: words that only say a section
+        // holds steps do not outweigh the word that says which (`Mitigation or rollback` names two).
+        if kinds.contains(.rollback), kinds.allSatisfy({ $0 == .rollback || $0 == .steps }),
+           words.intersection(sectionWords[0].1).isSubset(of: stepsOnlyWords) {
+            return .rollback
+        }
         return kinds.first ?? .documentation
+    }
+
+    /// Words that say a section holds steps, not what the steps do.
+    static let stepsOnlyWords: Set<String> = ["steps", "step", "procedure", "procedures", "instructions", "playbook"]
+
+    /// "Roll back" as the verb that leads the heading: `Roll back the release`, `Rolling back a
+    /// deploy`, `How to roll back`, `Steps to roll back`, `Back out the change`. Not the words met
+    /// further on (`Why we cannot roll back`, `When the release was rolled back`).
+    static func rollsBack(_ words: [String]) -> Bool {
+        var rest = words[...]
+        for lead in [["how", "to"], ["steps", "to"], ["step", "to"], ["to"]] where rest.starts(with: lead) {
+            rest = rest.dropFirst(lead.count)
+            break
+        }
+        return [["roll", "back"], ["rolling", "back"], ["back", "out"], ["backing", "out"]].contains { rest.starts(with: $0) }
     }
 
     /// "Undo" as the verb that undoes the change: alone, or before what it undoes (`Undo the failover`,
@@ -335,6 +357,8 @@ public enum MarkdownRunbookParser {
     static let executionFrontMatterKeys: Set<String> = ["params", "defaults", "steps", "post_runbook", "rollback", "procedures", "runbook"]
     static let metadataLabelKeys: Set<String> = ["severity", "owner", "reviewed", "review_every", "tags", "alert", "escalation"]
     static let procedureLabelKeys: Set<String> = ["symptoms", "diagnosis", "resolution"]
+    /// Metadata labels whose value is a word, name or date, read from the text of its Markdown.
+    static let textValuedLabelKeys: Set<String> = ["severity", "owner", "reviewed", "review_every", "tags", "alert"]
     static let labelKeys = stepLabelKeys.union(metadataLabelKeys).union(procedureLabelKeys)
 }
 
@@ -368,6 +392,9 @@ private struct Builder {
     /// Ids derived from headings and list items, made unique (`click-next`, `click-next-2`): only ids an
     /// author wrote can be reported as duplicates.
     var derivedIDs: [String: Int] = [:]
+
+    /// The front matter is there but does not parse: its keys are unknown, not absent.
+    var frontMatterUnread = false
 
     /// Something only rbc reads was written (execution keys in the front matter, step labels such as
     /// `**Timeout**`, fence attributes, a `yaml rbc` block): the page is an executable runbook.
@@ -452,12 +479,26 @@ private struct Builder {
             return nil
         }
 
+        // A page of several `# AlertName` titles, each over its `## Diagnosis` / `## Mitigation`: each is
+        // one procedure, as an alert's `##` section over `###` ones is; the rest of the page is read as usual.
+        let alertTitles = alertTitleSections(document.children)
+        let inAlertTitle = Set(alertTitles.flatMap { [ObjectIdentifier($0.heading)] + $0.blocks.map(ObjectIdentifier.init) })
+        // Where each `#`/`##` section ends: at the next one in the page, whether it is read here or as an alert's.
+        let sectionStarts = document.children.filter { $0.type == .heading && $0.headingLevel <= 2 }.map { ($0.range(in: file).start, $0.headingLevel) }
+        func end(of heading: MarkdownNode) -> Int {
+            let start = heading.range(in: file).start
+            return sectionStarts.first { $0.0 > start && $0.1 <= heading.headingLevel }?.0 ?? file.bytes.count
+        }
+
         // Group top-level blocks: the title, the intro, then one section per heading of level ≤ 2.
+        // A page whose first `#` is an alert's has no title of its own: it is named by its front matter or file.
         var title: MarkdownNode?
         var intro: [MarkdownNode] = []
         var sections: [(heading: MarkdownNode, blocks: [MarkdownNode])] = []
-        for block in document.children {
-            if block.type == .heading, block.headingLevel == 1, title == nil, sections.isEmpty {
+        let firstTitle = document.children.first { $0.type == .heading && $0.headingLevel == 1 }
+        let titled = firstTitle.map { !inAlertTitle.contains(ObjectIdentifier($0)) } ?? true
+        for block in document.children where !inAlertTitle.contains(ObjectIdentifier(block)) {
+            if block.type == .heading, block.headingLevel == 1, titled, title == nil, sections.isEmpty {
                 title = block
             } else if block.type == .heading, block.headingLevel <= 2 {
                 sections.append((block, []))
@@ -534,7 +575,7 @@ private struct Builder {
 
         for (index, section) in sections.enumerated() {
             let headingText = section.heading.plainText
-            let sectionEnd = index + 1 < sections.count ? sections[index + 1].heading.range(in: file).start : file.bytes.count
+            let sectionEnd = end(of: section.heading)
             let kind = MarkdownRunbookParser.sectionKind(headingText)
             switch kind {
             case .description:
@@ -562,6 +603,14 @@ private struct Builder {
             }
         }
 
+        for alert in alertTitles {
+            if let procedure = sectionProcedure(alert.heading, blocks: alert.blocks, end: end(of: alert.heading), escalation: &escalation, level: 1) {
+                procedures.append(procedure)
+            } else {
+                documentation.append(documentationSection(alert.heading, end: end(of: alert.heading)))
+            }
+        }
+
         if !known.contains("description") {
             let text = (descriptions.isEmpty ? introProse : descriptions).joined(separator: "\n\n")
             if !text.isEmpty {
@@ -575,10 +624,12 @@ private struct Builder {
             derived.append(field("escalation", range, collection(.sequence(escalation), range, .listItem)))
         }
         let metadataRange = SourceRange(start: 0, end: file.bytes.count)
-        return RunbookSyntax(file: file, format: .markdown, metadata: MappingSyntax(fields: metadata + derived, range: metadataRange),
-                             headerRange: headerRange, steps: steps, stepsField: nil, postRunbook: frontPost,
-                             rollback: rollback, procedures: procedures, documentation: documentation + leftovers, stepsAreDerived: true,
-                             kind: declaresExecution ? .executable : .documentation, markdown: origins)
+        var syntax = RunbookSyntax(file: file, format: .markdown, metadata: MappingSyntax(fields: metadata + derived, range: metadataRange),
+                                   headerRange: headerRange, steps: steps, stepsField: nil, postRunbook: frontPost,
+                                   rollback: rollback, procedures: procedures, documentation: documentation + leftovers, stepsAreDerived: true,
+                                   kind: declaresExecution ? .executable : .documentation, markdown: origins)
+        syntax.frontMatterUnread = frontMatterUnread
+        return syntax
     }
 
     // MARK: - Front matter
@@ -600,6 +651,7 @@ private struct Builder {
             }
             bag.report(.yamlSyntax, "front matter opened here is never closed", at: file.lineRange(1),
                        help: "end the front matter with a line holding only `---`")
+            frontMatterUnread = true
             return nil
         }
         frontMatterEnd = closing < file.lineCount ? file.lineRange(closing + 1).start : file.bytes.count
@@ -616,6 +668,8 @@ private struct Builder {
             return nil
         }
         bag.append(contentsOf: diagnostics)
+        // What a front matter that breaks says is unknown: reported once, its absence no finding.
+        if diagnostics.contains(where: { $0.severity == .error }) { frontMatterUnread = true }
         guard let root = parsed else { return nil }
         if root.scalarKind == .null { return nil }
         guard let mapping = RunbookParser.mapping(root, bag: &bag) else {
@@ -1105,12 +1159,12 @@ private struct Builder {
 
     /// A section's blocks split at its `###` headings: what comes before the first, and each heading
     /// with the blocks up to the next.
-    static func groupedByLevel3Headings(_ blocks: [MarkdownNode])
+    static func groupedByHeadings(_ blocks: [MarkdownNode], level: Int = 3)
         -> (before: [MarkdownNode], groups: [(heading: MarkdownNode, blocks: [MarkdownNode])]) {
         var groups: [(heading: MarkdownNode, blocks: [MarkdownNode])] = []
         var before: [MarkdownNode] = []
         for block in blocks {
-            if block.type == .heading, block.headingLevel == 3 {
+            if block.type == .heading, block.headingLevel == level {
                 groups.append((block, []))
             } else if !groups.isEmpty {
                 groups[groups.count - 1].blocks.append(block)
@@ -1122,7 +1176,7 @@ private struct Builder {
     }
 
     mutating func proceduresFrom(_ blocks: [MarkdownNode], emergency: Bool) -> [ProcedureSyntax] {
-        let (before, groups) = Self.groupedByLevel3Headings(blocks)
+        let (before, groups) = Self.groupedByHeadings(blocks)
         keep(before, section: nil)
         return groups.map { group in
             let name = MarkdownRunbookParser.strippedNumbering(group.heading.plainText)
@@ -1149,21 +1203,47 @@ private struct Builder {
         }
     }
 
+    /// Whether sections hold steps by their headings' words, as what they are for: not one tool among
+    /// many they describe (`### gdb` and `### Troubleshooting tools` under `## What slows Redis
+    /// down`): at least half of those that do not describe hold steps.
+    static func holdsSteps(_ groups: [(heading: MarkdownNode, blocks: [MarkdownNode])]) -> Bool {
+        let kinds = groups.map { MarkdownRunbookParser.sectionKind($0.heading.plainText) }
+        let stepSections = kinds.filter { $0 == .steps || $0 == .readOnlySteps }.count
+        return stepSections > 0 && stepSections * 2 >= kinds.filter({ $0 != .description }).count
+    }
+
+    /// The `#` sections of a page of `# AlertName` titles, each over its `## Diagnosis` / `##
+    /// Mitigation`: at least two `#` sections have `##` sections, the `##` sections of each hold
+    /// steps, and each repeats a `##` heading of another (the alerts share their sections). A `#` of
+    /// prose only (a page title over its introduction, an appendix) may stand among them. None when
+    /// the page has one `#` title (its `##` sections are the runbook's), or when the `##` sections
+    /// under its `#` headings are one page's parts (`## Part 1: Contain`, `## Part 2: Eradicate`):
+    /// a shell comment left outside its fence (`# Then list the keys`) is a `#` heading too.
+    func alertTitleSections(_ blocks: [MarkdownNode]) -> [(heading: MarkdownNode, blocks: [MarkdownNode])] {
+        let (_, titles) = Self.groupedByHeadings(blocks, level: 1)
+        let sectioned = titles.map { (title: $0, sections: Self.groupedByHeadings($0.blocks, level: 2).groups) }.filter { !$0.sections.isEmpty }
+        guard sectioned.count >= 2, sectioned.allSatisfy({ Self.holdsSteps($0.sections) }) else { return [] }
+        let headings = sectioned.map { Set($0.sections.map { MarkdownRunbookParser.normalizedHeading($0.heading.plainText) }) }
+        for (index, own) in headings.enumerated() {
+            let others = headings.enumerated().filter { $0.offset != index }.map(\.element)
+            guard others.contains(where: { !$0.isDisjoint(with: own) }) else { return [] }
+        }
+        return sectioned.map(\.title)
+    }
+
     /// A section named for what it is about (`## KubeletDown`, `## Disk almost full`) whose `###`
     /// sections hold steps by their words (`### Diagnosis`, `### Mitigation`): one page of per-alert
     /// sections, each a procedure. Its steps are those sections' (H4 headings, numbered items or
     /// fences), read-only under diagnosis words; the prose above them and its description-like
     /// sections are its description; its other sections are kept as documentation. Nil when no `###`
     /// holds steps: the section is documentation, as before.
+    /// `level`: the section's heading level (2; 1 for a page of `# AlertName` titles), its runbook
+    /// sections one level down, their steps two.
     mutating func sectionProcedure(_ heading: MarkdownNode, blocks: [MarkdownNode], end: Int,
-                                   escalation: inout [YAMLNode]) -> ProcedureSyntax? {
-        let (before, groups) = Self.groupedByLevel3Headings(blocks)
+                                   escalation: inout [YAMLNode], level: Int = 2) -> ProcedureSyntax? {
+        let (before, groups) = Self.groupedByHeadings(blocks, level: level + 1)
+        guard Self.holdsSteps(groups) else { return nil }
         let kinds = groups.map { MarkdownRunbookParser.sectionKind($0.heading.plainText) }
-        // Steps are what the section is for, not one tool among many it describes (`### gdb` and
-        // `### Troubleshooting tools` under `## What slows Redis down`): at least half of its
-        // sections that do not describe it hold steps.
-        let stepSections = kinds.filter { $0 == .steps || $0 == .readOnlySteps }.count
-        guard stepSections > 0, stepSections * 2 >= kinds.filter({ $0 != .description }).count else { return nil }
         // Taken back when no step comes of it (below): the words of a heading guessed the procedure.
         let unguessed = self, originsBefore = origins.sources, escalationBefore = escalation
         let name = MarkdownRunbookParser.strippedNumbering(heading.plainText)
@@ -1187,7 +1267,7 @@ private struct Builder {
             switch kinds[index] {
             case .steps, .readOnlySteps:
                 steps.append(contentsOf: stepsFrom(group.blocks, section: group.heading, readOnly: kinds[index] == .readOnlySteps,
-                                                   escalation: &escalation, level: 4))
+                                                   escalation: &escalation, level: level + 2))
             case .description:
                 describe(group.blocks, section: group.heading, builder: &self)
             case .documentation where MarkdownRunbookParser.normalizedHeading(group.heading.plainText) == "symptoms":
@@ -1506,7 +1586,25 @@ private struct Builder {
         if !isCode {
             value = file.slice(SourceRange(start: index, end: valueEnd)).trimmingWhitespace()
         }
-        return Label(key: key, keyRange: keyRange, value: value, valueRange: SourceRange(start: index, end: valueEnd), isCode: isCode)
+        var valueRange = SourceRange(start: index, end: valueEnd)
+        // `**Severity:** _critical_`, `**Owner:** \`team-storage\``, `**Alert:** [DiskFull](…)`: the page's
+        // metadata is its text; emphasis, code spans and links are how the page shows it.
+        if !isCode, MarkdownRunbookParser.textValuedLabelKeys.contains(key),
+           rest.contains(where: { [.emphasis, .strong, .code, .link, .strikethrough].contains($0.type) }) {
+            var text = rest.map(\.plainText).joined()
+            if text.hasPrefix(":") { text.removeFirst() }
+            text = text.trimmingWhitespace()
+            if !text.isEmpty, text != value {
+                let written = file.slice(valueRange)
+                // Positioned at the text when the source spells it so (`_critical_`), else the whole value.
+                if let at = written.range(of: text) {
+                    let start = index + written[..<at.lowerBound].utf8.count
+                    valueRange = SourceRange(start: start, end: start + text.utf8.count)
+                }
+                value = text
+            }
+        }
+        return Label(key: key, keyRange: keyRange, value: value, valueRange: valueRange, isCode: isCode)
     }
 
     func isShellFence(_ block: MarkdownNode) -> Bool {

@@ -172,6 +172,9 @@ public struct RunbookSyntax: Sendable {
     public var kind: RunbookKind
     /// The typed tree of the same runbook, for the type checker.
     public let tree: RunbookSyntaxTree
+    /// A Markdown page's front matter did not parse (its error is reported): what it may have said
+    /// (severity, owner, defaults, params…) is unknown, so its absence is no finding.
+    public var frontMatterUnread = false
 
     public init(file: SourceFile, format: SourceFormat, metadata: MappingSyntax, headerRange: SourceRange,
                 steps: [StepSyntax], stepsField: FieldSyntax?, postRunbook: [StepSyntax],
