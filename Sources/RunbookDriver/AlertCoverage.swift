@@ -336,14 +336,17 @@ public struct AlertIndex: Sendable {
         // Scalars as the file writes them (a template's `{{` given back); links as they render.
         func scalar(_ node: YAMLNode?) -> String? { template.map { $0.text(node) } ?? node?.scalarValue }
         var chart: ChartValues??
+        func chartValues() -> ChartValues? {
+            if chart == nil { chart = .some(ChartValues.of(file.path, cache: &charts)) }
+            return chart ?? nil
+        }
         func rendered(_ link: String) -> String {
             var link = AlertLink.unwrappingRawStrings(link)
             // `…/runbooks/{{ $alert }}.md` with the file's own `$alert := "…"`.
             if let template { link = template.alertName(link) }
-            if link.contains(".Values.") {
-                if chart == nil { chart = .some(ChartValues.of(file.path, cache: &charts)) }
-                if let values = chart ?? nil { link = values.filled(link) }
-            }
+            // `{{ printf "%s/%s.md" .Values.base "DiskFull" }}` when every part is known.
+            link = HelmPrintf.filled(link, variables: template?.variables ?? [:]) { keys in chartValues()?.scalar(at: keys) }
+            if link.contains(".Values."), let values = chartValues() { link = values.filled(link) }
             return link
         }
         func value(_ node: YAMLNode?, _ key: String) -> YAMLNode? {
@@ -415,7 +418,8 @@ public struct AlertIndex: Sendable {
 /// `ConfigMap`'s `data`, and a chart's rule kept alone in a template. Helm values hold them anywhere
 /// (a chart's `prometheusRule.rules` list, a mapping of named rules, kube-prometheus-stack's
 /// `additionalPrometheusRulesMap`, the prometheus chart's `serverFiles`, a Loki ruler's rule files
-/// kept as text), so in values — a file whose name says so (`values.yaml`, `values-prod.yaml`), one
+/// kept as text), so in values — a file whose name says so (`values.yaml`, `values-prod.yaml`, or its
+/// directory's: `values/prometheus.yaml`), one
 /// named itself, and what a `values`/`valuesObject` key holds (a Flux `HelmRelease`, an Argo CD
 /// `Application`, helmfile) — a mapping with a scalar `alert` and an `expr` is a rule wherever it is,
 /// and so is every item of a `groups[].rules` list. Elsewhere they are not looked for: a chart's unit
@@ -435,10 +439,11 @@ struct RuleScan {
     static let valuesKeys: Set<String> = ["values", "valuesObject", "valuesInline"]
 
     /// Whether a file's name says it holds a chart's values: the word `values` in it (`values.yaml`,
-    /// `values-prod.yaml`, `prod.values.yml`).
+    /// `values-prod.yaml`, `prod.values.yml`) or in its directory's (`values/prometheus.yaml`,
+    /// `helm-values/loki.yaml`, as helmfile and GitOps repositories keep them).
     static func isValuesFile(_ path: String) -> Bool {
-        let name = (path as NSString).lastPathComponent.lowercased()
-        return name.split { !$0.isLetter && !$0.isNumber }.contains("values")
+        let components = (path as NSString).pathComponents.suffix(2)
+        return components.contains { $0.lowercased().split { !$0.isLetter && !$0.isNumber }.contains("values") }
     }
 
     /// Reads one document's root: everywhere when `values`, else at the known places and under values keys.

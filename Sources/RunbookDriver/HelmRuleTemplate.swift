@@ -165,19 +165,24 @@ struct ChartValues {
         return found
     }
 
+    /// The default of `.Values.a.b` (`keys` is `a.b`) when it is a scalar.
+    func scalar(at keys: Substring) -> String? {
+        var node: YAMLNode? = root
+        for key in keys.split(separator: ".") {
+            node = node?.mappingPairs?.first { $0.key.scalarValue == String(key) }?.value
+        }
+        return node?.scalarValue
+    }
+
     /// `text` with each `{{ .Values.a.b }}` whose default is a scalar filled in.
     func filled(_ text: String) -> String {
-        guard text.contains(".Values."), let root else { return text }
+        guard text.contains(".Values."), root != nil else { return text }
         let pattern = #"\{\{-?\s*\$?\.Values\.([A-Za-z0-9_.]+)\s*-?\}\}"#
         guard let regex = try? NSRegularExpression(pattern: pattern) else { return text }
         var result = text
         for match in regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).reversed() {
             guard let whole = Range(match.range, in: text), let keys = Range(match.range(at: 1), in: text) else { continue }
-            var node: YAMLNode? = root
-            for key in text[keys].split(separator: ".") {
-                node = node?.mappingPairs?.first { $0.key.scalarValue == String(key) }?.value
-            }
-            guard let value = node?.scalarValue else { continue }
+            guard let value = scalar(at: text[keys]) else { continue }
             let start = result.index(result.startIndex, offsetBy: text.distance(from: text.startIndex, to: whole.lowerBound))
             let end = result.index(start, offsetBy: text.distance(from: whole.lowerBound, to: whole.upperBound))
             result.replaceSubrange(start..<end, with: value)
@@ -194,5 +199,111 @@ extension AlertLink {
         let pattern = #"\{\{-?\s*`([^`]*)`\s*-?\}\}"#
         guard let regex = try? NSRegularExpression(pattern: pattern) else { return text }
         return regex.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: "$1")
+    }
+}
+
+/// Helm's `{{ printf "%s/%s.md" .Values.runbooks.base "DiskFull" }}`, the usual way a chart builds a
+/// link, filled as Helm would when every part is known: the format and its arguments are string
+/// literals, chart values with a scalar default (`.Values.a.b`, `$.Values.a.b`) or the file's own
+/// `$name := "…"`, and the verbs are `%s`, `%v` and `%%`. Anything else (a pipeline, a function, a
+/// number verb, a value without a default) is left as written: RB025 notes it, nothing is guessed.
+enum HelmPrintf {
+    static func filled(_ text: String, variables: [String: String], value: (Substring) -> String?) -> String {
+        guard text.contains("printf") else { return text }
+        var result = ""
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{") {
+            guard let close = rest[open.upperBound...].range(of: "}}") else { break }
+            result += rest[..<open.lowerBound]
+            let action = rest[open.lowerBound..<close.upperBound]
+            result += evaluated(rest[open.upperBound..<close.lowerBound], variables: variables, value: value) ?? String(action)
+            rest = rest[close.upperBound...]
+        }
+        return result + rest
+    }
+
+    /// The text of one action's body (between `{{` and `}}`), nil unless it is a printf filled exactly.
+    static func evaluated(_ body: Substring, variables: [String: String], value: (Substring) -> String?) -> String? {
+        var body = body
+        if body.hasPrefix("-") { body = body.dropFirst() }
+        if body.hasSuffix("-") { body = body.dropLast() }
+        body = body.drop { $0 == " " || $0 == "\t" }
+        guard body.hasPrefix("printf "), let arguments = tokens(body.dropFirst("printf ".count)), let format = arguments.first else { return nil }
+        var values: [String] = []
+        for argument in arguments.dropFirst() {
+            switch argument {
+            case .literal(let text): values.append(text)
+            case .word(let word):
+                if word.hasPrefix(".Values.") || word.hasPrefix("$.Values.") {
+                    guard let filled = value(word.drop { $0 != "V" }.dropFirst("Values.".count)) else { return nil }
+                    values.append(filled)
+                } else if word.hasPrefix("$"), let filled = variables[String(word.dropFirst())] {
+                    values.append(filled)
+                } else {
+                    return nil
+                }
+            }
+        }
+        guard case .literal(let pattern) = format else { return nil }
+        var output = ""
+        var next = values.makeIterator()
+        var characters = pattern.makeIterator()
+        while let character = characters.next() {
+            guard character == "%" else {
+                output.append(character)
+                continue
+            }
+            switch characters.next() {
+            case "%": output.append("%")
+            case "s", "v":
+                guard let argument = next.next() else { return nil }
+                output += argument
+            default: return nil
+            }
+        }
+        // Every argument used, as Go's printf would (an extra one renders `%!(EXTRA …)`).
+        return next.next() == nil ? output : nil
+    }
+
+    enum Token: Equatable {
+        case literal(String)
+        case word(Substring)
+    }
+
+    /// The arguments of a printf: Go string literals (`"…"` with `\"` and `\\`, or `` `…` ``) and bare
+    /// words; nil when a literal is unterminated or holds another escape, or a pipeline or a call follows.
+    static func tokens(_ text: Substring) -> [Token]? {
+        var tokens: [Token] = []
+        var rest = text
+        while true {
+            rest = rest.drop { $0 == " " || $0 == "\t" }
+            guard let first = rest.first else { return tokens }
+            if first == "\"" || first == "`" {
+                var literal = ""
+                var index = rest.index(after: rest.startIndex)
+                var closed = false
+                while index < rest.endIndex {
+                    let character = rest[index]
+                    if character == first {
+                        closed = true
+                        break
+                    }
+                    if first == "\"" && character == "\\" {
+                        index = rest.index(after: index)
+                        guard index < rest.endIndex, rest[index] == "\"" || rest[index] == "\\" else { return nil }
+                    }
+                    literal.append(rest[index])
+                    index = rest.index(after: index)
+                }
+                guard closed else { return nil }
+                tokens.append(.literal(literal))
+                rest = rest[rest.index(after: index)...]
+            } else {
+                let word = rest.prefix { $0 != " " && $0 != "\t" }
+                guard !word.contains(where: { "|()\"`".contains($0) }) else { return nil }
+                tokens.append(.word(word))
+                rest = rest.dropFirst(word.count)
+            }
+        }
     }
 }

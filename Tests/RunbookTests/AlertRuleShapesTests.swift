@@ -440,6 +440,8 @@ import Testing
                             runbook_url: runbooks/Release.md
 
                 """,
+            // Values kept in a directory of values, under any name.
+            "deploy/values/loki.yaml": "loki:\n  rules:\n    - alert: LokiValuesAlert\n      expr: up == 0\n      annotations:\n        runbook_url: runbooks/QueueFull.md#nowhere\n",
             // A chart's unit test sets rules and asserts them: no Prometheus loads them.
             "deploy/tests/rules_test.yaml": """
                 suite: rules
@@ -471,7 +473,66 @@ import Testing
             "deploy/values.yaml:40:24: error[RB023] runbook_url of alert `ExporterDown` is dead: no runbook at runbooks/ExporterDown.md under .",
             "deploy/values.yaml:57:24: error[RB023] runbook_url of alert `ExampleDiskGone` is dead: no runbook at runbooks/DiskGone.md under .",
             "deploy/values.yaml:66:26: error[RB022] alert `LogErrors` has no `runbook_url` or `runbook` annotation",
+            "deploy/values/loki.yaml:6:22: warning[RB034] runbook_url of alert `LokiValuesAlert` links `#nowhere`, which no heading of runbooks/QueueFull.md has: the page opens at its top",
             "runbooks/Disk.md:4:66: warning[RB024] trigger names alert `Nowhere`, which no alerting rule defines",
+        ], "\(run.stdout)\(run.stderr)")
+        #expect(run.status == 1)
+    }
+
+    /// A chart that builds its links with `printf` of literals, chart values with a default and the
+    /// file's own `$name := "…"` has them filled as Helm would (`%s`, `%v`, `%%` only), so they are
+    /// checked; one whose parts are not known (a value without a default, another verb) is an RB025
+    /// note, one for every alert that differs only in a literal part, not one per alert.
+    @Test func helmPrintfLinksAreFilledWhenExact() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.write([
+            "chart/Chart.yaml": "apiVersion: v2\nname: ops\nversion: 1.0.0\n",
+            "chart/values.yaml": "runbooks:\n  base: runbooks\nsite: {}\n",
+            "chart/templates/rules.yaml": """
+                {{- $alert := "VarAlert" }}
+                {{- if .Values.rules }}
+                apiVersion: monitoring.coreos.com/v1
+                kind: PrometheusRule
+                spec:
+                  groups:
+                    - name: a
+                      rules:
+                        - alert: Present
+                          expr: up == 0
+                          annotations:
+                            runbook_url: {{ printf "%s/%s.md" .Values.runbooks.base "Present" }}
+                        - alert: Gone
+                          expr: up == 0
+                          annotations:
+                            runbook_url: '{{ printf "%s/%v.md" $.Values.runbooks.base "Gone" }}'
+                        - alert: VarAlert
+                          expr: up == 0
+                          annotations:
+                            runbook_url: "{{ printf \\\"%s/%s.md\\\" .Values.runbooks.base $alert }}"
+                        - alert: SiteA
+                          expr: up == 0
+                          annotations:
+                            runbook_url: {{ printf "%s/%s" .Values.site.url "SiteA" }}
+                        - alert: SiteB
+                          expr: up == 0
+                          annotations:
+                            runbook_url: {{ printf "%s/%s" .Values.site.url "SiteB" }}
+                        - alert: Numbered
+                          expr: up == 0
+                          annotations:
+                            runbook_url: {{ printf "%s/%d.md" .Values.runbooks.base 5 }}
+                {{- end }}
+
+                """,
+            "runbooks/Present.md": Self.page,
+            "runbooks/VarAlert.md": Self.page,
+        ], in: dir)
+        let run = try TestSupport.rbc(["check", "runbooks", "--alerts", "chart", "--no-git", "--no-shellcheck", "--format", "concise"], in: dir.path)
+        #expect(run.stdout.split(separator: "\n").map(String.init) == [
+            "chart/templates/rules.yaml:16:26: error[RB023] runbook_url of alert `Gone` is dead: no runbook at runbooks/Gone.md under .",
+            "chart/templates/rules.yaml:24:26: info[RB025] runbook link `{{ printf \"%s/%s\" .Values.site.url … }}` is a template another tool fills: not checked (2 alerts)",
+            "chart/templates/rules.yaml:32:26: info[RB025] runbook link `{{ printf \"%s/%d.md\" .Values.runbooks.base 5 }}` is a template another tool fills: not checked (1 alert)",
         ], "\(run.stdout)\(run.stderr)")
         #expect(run.status == 1)
     }

@@ -18,7 +18,9 @@ struct UnresolvableRunbookLinkRule: AlertCoverageRule {
         are not checked either. This note is reported once per distinct link (its `#anchor` aside), \
         not once per alert, and is not a dead link. Set the label under the rule's `labels:` to have \
         the link checked. A link holding a chart's `{{ .Values.x }}` is filled from the chart's \
-        `values.yaml` when it has a default, and noted once per value otherwise. A rule file written \
+        `values.yaml` when it has a default, and noted once per value otherwise; so is a \
+        `{{ printf "%s/%s.md" .Values.base "Name" }}` of literals and such values (noted once per \
+        pattern, its literal arguments aside). A rule file written \
         as a template (a Helm chart's `{{- if … }}` lines) is not YAML: rbc reads it in place with its \
         action lines blanked; when it still does not parse (a `{{ else }}` repeating a key, YAML built \
         by a loop), its alerts are counted, once per directory, and not checked — render the chart \
@@ -35,7 +37,7 @@ struct UnresolvableRunbookLinkRule: AlertCoverageRule {
             var page = template.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? template
             // So are a chart's `{{ .Values.base }}/a` and `{{ .Values.base }}/b`: one value, one note.
             if !AlertLink.waitsForAlertmanager(page), page.hasPrefix("{{"), let close = page.range(of: "}}") {
-                page = String(page[..<close.upperBound]) + (close.upperBound < page.endIndex ? "/…" : "")
+                page = UnresolvableRunbookLinkRule.elidingLiteralArguments(String(page[..<close.upperBound])) + (close.upperBound < page.endIndex ? "/…" : "")
             }
             unresolvable[page.filter { !$0.isWhitespace }, default: (alert, link, page, 0)].count += 1
         }
@@ -68,5 +70,20 @@ struct UnresolvableRunbookLinkRule: AlertCoverageRule {
                 at: first.range, help: "render them (`helm template …`, or the tool that fills them) and point `alerts: rules` at the output"))
         }
         return links + files
+    }
+
+    /// A chart's `{{ printf "%s/%s" .Values.site "DiskFull" }}` with the string literals after its format
+    /// elided (`{{ printf "%s/%s" .Values.site … }}`): alerts that differ only in those (their own names)
+    /// wait for the same value, so they are one note.
+    static func elidingLiteralArguments(_ action: String) -> String {
+        let pattern = #"^(\{\{-?\s*printf\s+"(?:[^"\\]|\\.)*")((?:\s+(?:"(?:[^"\\]|\\.)*"|[^\s"]+))*)(\s*-?\}\})$"#
+        guard action.contains("printf"), let regex = try? NSRegularExpression(pattern: pattern),
+              let match = regex.firstMatch(in: action, range: NSRange(action.startIndex..., in: action)),
+              let head = Range(match.range(at: 1), in: action), let arguments = Range(match.range(at: 2), in: action),
+              let tail = Range(match.range(at: 3), in: action),
+              let literal = try? NSRegularExpression(pattern: #""(?:[^"\\]|\\.)*""#) else { return action }
+        let text = String(action[arguments])
+        let elided = literal.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: "…")
+        return String(action[head]) + elided + String(action[tail])
     }
 }
