@@ -284,8 +284,9 @@ struct Lowerer {
         let secret = (step.substitutions ?? []).contains { $0.secret && $0.field.hasPrefix(prefix) && (prefix == "rollback." || !$0.field.hasPrefix("rollback.")) }
         switch action.kind {
         case .executeCommand:
+            // A value the runtime refused (one a program would read as an option) is not run.
             return [commandTask("\(label): run", action: action, left: "rbc | rbc_left", environment: environment,
-                                variables: Self.variables(step, field: prefix + "command"), when: running, secret: secret)]
+                                variables: Self.variables(step, field: prefix + "command"), when: running + " and not (rbc.step.option_refused | default(false))", secret: secret)]
         case .wait:
             return [task("\(label): wait", [
                 ("ansible.builtin.command", .map([("argv", .list([.text("sleep"), .jinja("rbc | rbc_wait(\(Self.given))")]))])),

@@ -492,6 +492,10 @@ public enum CheckSession {
         switch loaded {
         case .failed(let diagnostic):
             // Unreadable files met while walking are still worth reporting: they might be runbooks.
+            // One encrypted in git (git-crypt's `secrets.yaml` in an ops repository) is not.
+            if !candidate.explicit, !linkedFromAlert, diagnostic.code == .binaryFile, SourceLoader.isEncryptedAtRest(path: candidate.path) {
+                return nil
+            }
             return ProcessedFile(result: CompilationResult(path: candidate.path, file: diagnostic.file, ir: nil, diagnostics: [diagnostic]),
                                  settings: settings)
         case .loaded(let file):

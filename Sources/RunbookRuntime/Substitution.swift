@@ -25,7 +25,36 @@ extension Executor {
             if substitution.secret { redactor.add(value, derived: true) }
             environment[substitution.variable] = value
         }
+        try checkOptions(step: step, field: field, environment: environment)
         return (action.commandTemplate ?? action.command ?? "", environment)
+    }
+
+    /// A value is one argument, never shell text; but an argument that starts with `-` is read as an
+    /// option by the program it goes to, and options run code (`ssh -oProxyCommand=…`, `git
+    /// --upload-pack=…`, `find -exec`, `rsync -e`, `tar --to-command=…`). Such a value where an
+    /// argument starts is refused, unless `--` ended the options or the author declared the
+    /// parameter's values (`pattern:`, `allowed:`).
+    func checkOptions(step: StepIR, field: String, environment: [String: String]) throws {
+        guard let template = step.templates?.first(where: { $0.field == field }) else { return }
+        var before = ""
+        for part in template.parts {
+            guard let index = part.substitution else { before += part.text ?? ""; continue }
+            defer { before += "x" }
+            guard let substitution = step.substitutions?[safe: index], let value = environment[substitution.variable],
+                  ValueEncoding.readsAsOption(value), ValueEncoding.startsWord(after: before, quoted: substitution.quoting == .double || substitution.quoting == .single),
+                  !ValueEncoding.optionsEnded(in: before), !declaresValues(substitution) else { continue }
+            throw ExpressionEvaluator.Failure(description: "the value of `${{ \(substitution.expression) }}` starts with `-` where an argument of the command starts, "
+                + "so the program would read it as an option (options such as ssh's -oProxyCommand run commands); not run: "
+                + "put `--` before it, or declare the parameter's `pattern:` or `allowed:` values")
+        }
+    }
+
+    /// The expression is a parameter whose values the author declared: a `pattern:` or `allowed:` list.
+    func declaresValues(_ substitution: SubstitutionIR) -> Bool {
+        guard substitution.references.count == 1, let reference = substitution.references.first,
+              reference.hasPrefix("params."), substitution.expression == reference,
+              let param = ir.params.first(where: { $0.name == String(reference.dropFirst(7)) }) else { return false }
+        return param.pattern != nil || param.allowed != nil
     }
 
     /// A substitution's value, from the tree the type checker kept.
@@ -51,6 +80,13 @@ extension Executor {
         guard let template = try template(field, step: step, text: text) else { return text }
         let bareField = field.hasPrefix("rollback.") ? String(field.dropFirst(9)) : field
         let jsonBody = bareField == "body" && isJSONBody(text, template: template, field: field, step: step)
+        let action = field.hasPrefix("rollback.") ? step.rollback?.action : step.action
+        let formBody = action?.kind == .httpRequest && bareField == "body" && !jsonBody
+            && ValueEncoding.isFormBody(contentType: action?.headers?.first(where: { $0.key.lowercased() == "content-type" })?.value,
+                                        literal: template.parts.compactMap(\.text).joined())
+        // The texts Slack reads as markup: a value in them is text, never a mention or a link.
+        let slackText = (action?.kind == .sendNotification && bareField == "message" && settings.notifications?.format == .slack)
+            || (action?.kind == .createTicket && (bareField == "title" || bareField == "body") && settings.tickets?.format == .slack)
         var json = ValueEncoding.JSONPosition()
         var pathValues: [Range<Int>] = []
         var out = ""
@@ -83,7 +119,8 @@ extension Executor {
                 // `toJSON(…)` makes JSON on purpose; every other value is data.
                 if json.inString { value = ValueEncoding.jsonStringContent(value) }
                 else if case .call("toJSON", _)? = substitution.tree {} else { value = ValueEncoding.jsonValue(value) }
-            default: break
+            case "body" where formBody: value = try ValueEncoding.encode(value, in: .query)
+            default: if slackText { value = ValueEncoding.slackText(value) }
             }
             // The encoding is a form of the secret too (`tok\.en` in an expect pattern that a
             // failure reason quotes): masked like the value.

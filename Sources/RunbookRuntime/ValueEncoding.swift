@@ -114,6 +114,61 @@ public enum ValueEncoding {
         return "\"" + jsonStringContent(text) + "\""
     }
 
+    /// A `shell` that a value chose (`shell: "${{ params.shell }}"`) runs the step's command: it must
+    /// be one of the system's shells, the paths `/etc/shells` lists, or the value would choose any
+    /// program to run — a file of its own, or an interpreter that reads the command as its own code.
+    public static func checkShell(_ value: String, listed: [String] = systemShells()) throws {
+        guard listed.contains(value) else {
+            throw Failure(description: "`\(value)` is not a shell listed in /etc/shells: a value may choose among the system's shells, never another program")
+        }
+    }
+
+    /// The paths `/etc/shells` lists (none when it cannot be read).
+    public static func systemShells(_ path: String = "/etc/shells") -> [String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.hasPrefix("/") }
+    }
+
+    /// A value in the text of a Slack message: `&`, `<` and `>` escaped as Slack asks, so a value
+    /// never becomes a mention (`<!channel>`, `<@U123>`) or a link (`<https://…|text>`).
+    public static func slackText(_ value: String) -> String {
+        value.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    /// Whether a request body is a form (`name=value&…`): its Content-Type says so, or it has none
+    /// (libcurl then sends `application/x-www-form-urlencoded`) and the author's text has a `=`.
+    /// Each value in it is percent-encoded, so it can never add a field (`1&force=true`).
+    public static func isFormBody(contentType: String?, literal: String) -> Bool {
+        if let contentType { return contentType.lowercased().contains("application/x-www-form-urlencoded") }
+        return literal.contains("=")
+    }
+
+    /// Whether a value put right after `literal` (the command's text before it, earlier values as
+    /// `x`) is the first character of a shell word: at the start, after a blank or an operator, or
+    /// inside quotes that open there (`ssh "${{ … }}"`). Not after `=` (`--host=…`, `VAR=…`), nor
+    /// inside quotes that opened earlier (`echo "to ${{ … }}"`).
+    public static func startsWord(after literal: String, quoted: Bool) -> Bool {
+        if quoted, literal.last != "\"", literal.last != "'" { return false }
+        var rest = Substring(literal)
+        while let last = rest.last, last == "\"" || last == "'" { rest.removeLast() }
+        guard let last = rest.last else { return true }
+        return last.isWhitespace || ";|&(`".contains(last)
+    }
+
+    /// Whether `--` ends the options of the simple command the value is in (`rm -- "${{ … }}"`).
+    public static func optionsEnded(in literal: String) -> Bool {
+        let command = literal.split(whereSeparator: { ";|&\n".contains($0) }).last ?? ""
+        return command.split(whereSeparator: \.isWhitespace).contains("--")
+    }
+
+    /// A value a program would read as an option when it starts an argument: `-` and a letter or
+    /// another `-` (`-oProxyCommand=…` makes ssh run a command, `--upload-pack=…` git, `-exec` find).
+    /// A negative number and `-` alone (standard input) are not.
+    public static func readsAsOption(_ value: String) -> Bool {
+        guard value.hasPrefix("-"), value != "-" else { return false }
+        return value.range(of: #"\A-[0-9][0-9.]*\z"#, options: .regularExpression) == nil
+    }
+
     /// A value that forms part of a dotted config key: exactly one non-empty segment.
     public static func checkKeySegment(_ value: String) throws {
         guard !value.isEmpty, !value.contains("."), !value.contains(where: { $0.isWhitespace || $0.isNewline }) else {

@@ -34,6 +34,14 @@ public enum SourceLoader {
         }
     }
 
+    /// Whether the file is encrypted at rest by a tool that keeps secrets in git: git-crypt (its
+    /// `\0GITCRYPT\0` header) or age (`age-encryption.org/v1`). Only its key holders read it, and no
+    /// directory walk should report it as a runbook that is binary.
+    public static func isEncryptedAtRest(path: String) -> Bool {
+        guard case .bytes(let head) = readRegularFile(path, limit: 32) else { return false }
+        return head.starts(with: Array("\0GITCRYPT\0".utf8)) || head.starts(with: Array("age-encryption.org/v1\n".utf8))
+    }
+
     public enum Read: Sendable, Equatable {
         case bytes([UInt8])
         case missing

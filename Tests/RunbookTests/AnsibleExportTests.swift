@@ -282,8 +282,9 @@ import Testing
     /// A runbook of harmless stand-in commands with every construct the lowering handles: config changes
     /// to a YAML store (one replaced, one created in a flow mapping; both put back by the abort), a condition
     /// (false and true), an output read by a later step, retries with backoff, a timeout, a `continue`
-    /// failure, a failing rollback among others, an abort, the runbook-wide rollback, post_runbook, and a
-    /// parameter full of shell syntax that must stay a value.
+    /// failure, a failing rollback among others, an abort, the runbook-wide rollback, post_runbook, a
+    /// parameter full of shell syntax that must stay a value, and one tar would read as an option that
+    /// runs a command (refused, the step fails and the run goes on).
     static let standIn = """
     runbook:
       name: "Stand-in steps"
@@ -297,6 +298,9 @@ import Testing
         deep:
           type: bool
           default: false
+        archive_option:
+          type: string
+          default: "--use-compress-program=touch pwned"
       defaults:
         timeout: 30s
       steps:
@@ -308,6 +312,11 @@ import Testing
           rollback:
             action: execute_command
             command: "echo undo-record >> effects.log"
+        - id: option-value
+          action: execute_command
+          command: "tar -cf backup.tar effects.log \\"${{ params.archive_option }}\\""
+          readonly: true
+          on_failure: continue
         - id: tune
           action: update_config
           store: settings
@@ -917,6 +926,8 @@ import Testing
         // The stand-in run ended as rbc run ends it: rolled back after a failing rollback → rollback_failed.
         let standIn = try #require(ansibleJournals["standin"]).events
         #expect(standIn.last?["status"] as? String == "rollback_failed")
+        // The value tar would read as an option was refused before tar ran (the pwned checks above: it ran nothing).
+        #expect(standIn.contains { $0["event"] as? String == "step_finished" && $0["step"] as? String == "option-value" && $0["outcome"] as? String == "failed" })
         #expect(Self.text(batch.root + "/ansible-standin/effects.log").contains("slow\nbroken\nundo-flaky\nundo-version-fails\nundo-record\nrunbook-rollback\n"))
         // The examples did change the stores, the HTTP server and the webhooks (the comparisons above are not vacuous).
         #expect(Self.text(batch.root + "/ansible-gatewayyaml/config/flags.json").contains("\"2000\""))

@@ -898,3 +898,150 @@ extension ExecutorAttackTests {
         }
     }
 }
+
+extension ExecutorAttackTests {
+    /// A value is one argument, never shell text; but an argument that starts with `-` is an option to
+    /// the program that reads it, and options run code or destroy: GNU tar's
+    /// `--use-compress-program=…` runs a command, find's `-delete` deletes everything it finds (ssh's
+    /// `-oProxyCommand=…`, git's `--upload-pack=…` are the same). Such a value where an argument starts
+    /// is refused; after `--`, inside a word, or declared by `pattern:` it is data.
+    @Test(arguments: [
+        (#"tar -cf backup.tar rb.yaml \"${{ params.p }}\""#, "--use-compress-program=touch pwned", true),
+        (#"find ${{ params.p }} -name '*.tmp'"#, "-delete", true),
+        (#"cd . && tar -cf backup.tar rb.yaml '${{ params.p }}'"#, "--use-compress-program=touch pwned", true),
+        (#"touch -- \"${{ params.p }}\" && test -f ./-delete"#, "-delete", false),
+        (#"echo \"moved to ${{ params.p }}\" --name=${{ params.p }}"#, "-delete", false),
+        (#"echo \"${{ params.q }}\""#, "-x", false),
+        (#"echo \"${{ params.p }}\""#, "-1", false),
+    ])
+    func aValueAProgramWouldReadAsAnOptionIsRefused(command: String, value: String, refused: Bool) throws {
+        let fixture = try RunFixture(runbook("""
+            - id: go
+              action: execute_command
+              command: "\(command)"
+              readonly: true
+              timeout: 10s
+
+        """, extra: "  params:\n    p: {type: string, required: true}\n    q: {type: string, default: \"-x\", pattern: \"^-?[a-z]+$\"}\n"),
+            files: ["keep.tmp": "kept\n"])
+        let run = try fixture.rbc(["run", "rb.yaml", "--param", "p=\(value)"])
+        #expect(!FileManager.default.fileExists(atPath: fixture.path + "/pwned"), "the value ran as code: \(run.stdout)\(run.stderr)")
+        #expect(fixture.read("keep.tmp") == "kept\n" && !fixture.read("rb.yaml").isEmpty, "the value deleted files: \(run.stdout)\(run.stderr)")
+        if refused {
+            #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+            let reason = try fixture.events().compactMap(\.attemptFinished).first?.reason ?? ""
+            #expect(reason.contains("starts with `-` where an argument of the command starts"), "\(reason)")
+            #expect(try fixture.events().compactMap(\.processStarted).isEmpty, "nothing was started")
+        } else {
+            #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        }
+    }
+}
+
+extension ExecutorAttackTests {
+    /// Slack reads `<!channel>`, `<@U123>` and `<URL|text>` in a message as a mention of everyone, of a
+    /// person, and a link. A value in a Slack notification or ticket is text: `&`, `<`, `>` escaped as
+    /// Slack asks, while the author's own markup (`<!here>`) stays. A JSON webhook gets the value as is.
+    @Test(arguments: ["slack", "json"])
+    func aValueNeverBecomesSlackMarkup(_ format: String) throws {
+        let server = try RecordingServer()
+        defer { server.stop() }
+        let value = "<!channel> <https://evil.example|log in> & more"
+        let fixture = try RunFixture(runbook("""
+            - id: tell
+              action: send_notification
+              channel: "#ops"
+              message: "<!here> deploying ${{ params.v }}"
+              timeout: 10s
+            - id: file
+              action: create_ticket
+              title: "deploy ${{ params.v }}"
+              body: "by ${{ params.v }}"
+              timeout: 10s
+
+        """, extra: "  params:\n    v: {type: string, required: true}\n"),
+            files: [".rbc.yaml": "notifications: {url: \"http://127.0.0.1:\(server.port)/notify\", format: \(format)}\ntickets: {url: \"http://127.0.0.1:\(server.port)/ticket\", format: \(format)}\n"])
+        let run = try fixture.rbc(["run", "rb.yaml", "--param", "v=\(value)"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let texts = try server.requests().compactMap { $0["body"] as? String }.map { body -> [String: Any] in
+            try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any], "\(body)")
+        }
+        #expect(texts.count == 2)
+        let escaped = "&lt;!channel&gt; &lt;https://evil.example|log in&gt; &amp; more"
+        if format == "slack" {
+            #expect(texts.first?["text"] as? String == "<!here> deploying \(escaped)", "\(texts)")
+            #expect(texts.last?["text"] as? String == "New ticket: deploy \(escaped)\nby \(escaped)", "\(texts)")
+        } else {
+            #expect(texts.first?["message"] as? String == "<!here> deploying \(value)", "\(texts)")
+            #expect(texts.last?["title"] as? String == "deploy \(value)", "\(texts)")
+        }
+    }
+
+    /// A body without a Content-Type goes as `application/x-www-form-urlencoded` (libcurl's default),
+    /// so `drain=${{ params.v }}` is a form: a value with `&` and `=` would add fields of its own. Each
+    /// value in a form is percent-encoded; a plain text body stays as written.
+    @Test func aValueNeverAddsAFormField() throws {
+        let server = try RecordingServer()
+        defer { server.stop() }
+        let fixture = try RunFixture(runbook("""
+            - id: drain
+              action: http_request
+              method: POST
+              url: "http://127.0.0.1:\(server.port)/drain"
+              body: "node=web-1&drain=${{ params.v }}"
+              readonly: true
+              timeout: 10s
+            - id: typed
+              action: http_request
+              method: POST
+              url: "http://127.0.0.1:\(server.port)/typed"
+              headers:
+                Content-Type: "application/x-www-form-urlencoded; charset=utf-8"
+              body: "drain=${{ params.v }}"
+              readonly: true
+              timeout: 10s
+            - id: text
+              action: http_request
+              method: POST
+              url: "http://127.0.0.1:\(server.port)/text"
+              headers:
+                Content-Type: "text/plain"
+              body: "drain=${{ params.v }}"
+              readonly: true
+              timeout: 10s
+
+        """, extra: "  params:\n    v: {type: string, required: true}\n"))
+        let run = try fixture.rbc(["run", "rb.yaml", "--param", "v=1&force=true"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let bodies = server.requests().map { "\($0["path"] ?? "") \($0["body"] ?? "")" }
+        #expect(bodies == ["/drain node=web-1&drain=1%26force%3Dtrue", "/typed drain=1%26force%3Dtrue", "/text drain=1&force=true"], "\(bodies)")
+    }
+}
+
+extension ExecutorAttackTests {
+    /// `shell: "${{ params.shell }}"` lets a value choose the program that runs the step's command: a
+    /// file of its own (here `evil.sh`, standing for one in /tmp) would run instead of a shell. A value
+    /// may choose only among the system's shells (/etc/shells); the author's own `shell:` is theirs.
+    @Test(arguments: [("evil", true), ("/bin/sh", false)])
+    func aValueChoosesOnlyAmongTheSystemsShells(_ shell: String, refused: Bool) throws {
+        let fixture = try RunFixture(runbook("""
+            - id: go
+              action: execute_command
+              command: "echo ran"
+              shell: "${{ params.shell }}"
+              readonly: true
+              timeout: 10s
+
+        """, extra: "  params:\n    shell: {type: string, required: true}\n"), files: ["evil.sh": "#!/bin/sh\ntouch pwned\n"])
+        chmod(fixture.path + "/evil.sh", 0o755)
+        let value = shell == "evil" ? fixture.path + "/evil.sh" : shell
+        let run = try fixture.rbc(["run", "rb.yaml", "--param", "shell=\(value)"])
+        #expect(!FileManager.default.fileExists(atPath: fixture.path + "/pwned"), "the value chose the program that ran: \(run.stdout)\(run.stderr)")
+        if refused {
+            #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+            #expect((try fixture.events().compactMap(\.attemptFinished).first?.reason ?? "").contains("is not a shell listed in /etc/shells"))
+        } else {
+            #expect(run.status == 0 && run.stdout.contains("ran"), "\(run.stdout)\(run.stderr)")
+        }
+    }
+}

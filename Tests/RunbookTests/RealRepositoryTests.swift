@@ -1347,4 +1347,24 @@ import Testing
         let check = try TestSupport.rbc(["check", "--no-git", "--no-shellcheck", "--format", "concise"], in: dir.path)
         #expect(Self.lines(check, "RB022", "RB023").isEmpty && check.status == 0, "\(check.stdout)")
     }
+
+    /// An ops repository (Salt pillars) keeps its secrets in git encrypted by git-crypt: `secrets.yaml`
+    /// starts with `\0GITCRYPT\0` and binary after it. A directory walk reported each as a runbook
+    /// file that is binary (RB0002, an error: exit 1). No reader but the key holders can read it, so a
+    /// walk passes it by; named on the command line, or binary without such a header, it is reported.
+    @Test func filesEncryptedInGitAreNoBinaryRunbooks() throws {
+        let dir = try Self.written(["runbooks/disk.md": Self.page + "## Mitigation\n\n1. Free space.\n"])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var encrypted = Data("\0GITCRYPT\0".utf8)
+        encrypted.append(contentsOf: (0..<200).map { UInt8(($0 * 37 + 11) % 256) })
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("pillars/prod"), withIntermediateDirectories: true)
+        try encrypted.write(to: dir.appendingPathComponent("pillars/prod/secrets.yaml"))
+        let walk = try TestSupport.rbc(["check", ".", "--no-git", "--no-shellcheck", "--format", "concise"], in: dir.path)
+        #expect(walk.status == 0 && !walk.stdout.contains("RB0002"), "\(walk.stdout)")
+        let named = try TestSupport.rbc(["check", "pillars/prod/secrets.yaml", "--no-git", "--format", "concise"], in: dir.path)
+        #expect(named.stdout.contains("RB0002"), "\(named.stdout)")
+        try Data("# Page\n\0\n## Steps\n".utf8).write(to: dir.appendingPathComponent("runbooks/broken.md"))
+        let binary = try TestSupport.rbc(["check", ".", "--no-git", "--no-shellcheck", "--format", "concise"], in: dir.path)
+        #expect(binary.stdout.contains("runbooks/broken.md:2:1: error[RB0002]"), "\(binary.stdout)")
+    }
 }

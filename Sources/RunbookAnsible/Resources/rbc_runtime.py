@@ -138,6 +138,37 @@ def credentials_in_environment(environment):
                   if len(value) >= 8 and any(marker in name.upper() for marker in CREDENTIAL_MARKERS))
 
 
+def slack_escaped(value):
+    """ValueEncoding.slackText: `&`, `<`, `>` escaped as Slack asks."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def is_form_body(content_type, literal):
+    """ValueEncoding.isFormBody: a form by its Content-Type, or with none, a body whose own text has a `=`."""
+    if content_type is not None:
+        return "application/x-www-form-urlencoded" in content_type.lower()
+    return "=" in literal
+
+
+def starts_word(literal, quoted):
+    """ValueEncoding.startsWord: a value after `literal` is the first character of a shell word."""
+    if quoted and not literal.endswith(("\"", "'")):
+        return False
+    rest = literal.rstrip("\"'")
+    return not rest or rest[-1].isspace() or rest[-1] in ";|&(`"
+
+
+def options_ended(literal):
+    """ValueEncoding.optionsEnded: `--` ended the options of the simple command."""
+    command = re.split(r"[;|&\n]", literal)[-1]
+    return "--" in command.split()
+
+
+def reads_as_option(value):
+    """ValueEncoding.readsAsOption: `-` and more, but not a negative number or `-` alone."""
+    return value.startswith("-") and value != "-" and not re.fullmatch(r"-[0-9][0-9.]*", value)
+
+
 def credential_parts(url):
     """The parts of a URL that is itself a credential (Redactor.credentialParts): its path (raw and
     decoded), token-like path segments, its query, user and password; plain words stay readable."""
@@ -1113,6 +1144,15 @@ class Run:
             return text
         bare = field[len("rollback."):] if field.startswith("rollback.") else field
         json_body = bare == "body" and is_json_body(step, field, template)
+        action = (step.get("rollback") or {}).get("action") if field.startswith("rollback.") else step["action"]
+        kind = (action or {}).get("kind")
+        content_type = next((v for k, v in ((action or {}).get("headers") or {}).items() if k.lower() == "content-type"), None)
+        form_body = kind == "http_request" and bare == "body" and not json_body \
+            and is_form_body(content_type, "".join(p.get("text") or "" for p in template["parts"]))
+        # The texts Slack reads as markup: a value in them is text, never a mention or a link (Executor.resolve).
+        hooks = self.state.get("webhooks") or {}
+        slack_text = (kind == "send_notification" and bare == "message" and (hooks.get("notifications") or {}).get("format") == "slack") \
+            or (kind == "create_ticket" and bare in ("title", "body") and (hooks.get("tickets") or {}).get("format") == "slack")
         position = JSONPosition()
         path_values = []
         out = ""
@@ -1139,6 +1179,10 @@ class Run:
                     value = json_string_content(value)
                 elif (substitution.get("tree") or {}).get("function") != "toJSON":
                     value = json_value(value)
+            elif form_body:
+                value = encode_url_value(value, "query")
+            elif slack_text:
+                value = slack_escaped(value)
             out += value
         if bare == "config_key":
             check_key(out)
@@ -1160,6 +1204,37 @@ class Run:
             if substitution["field"] == field:
                 env[substitution["variable"]] = self.value(substitution)
         return env
+
+    def declares_values(self, substitution):
+        """A parameter whose values the author declared (`pattern:` or `allowed:`)."""
+        references = substitution.get("references") or []
+        if len(references) != 1 or not references[0].startswith("params.") or substitution["expression"] != references[0]:
+            return False
+        name = references[0][len("params."):]
+        return any(p["name"] == name and (p.get("pattern") is not None or p.get("allowed") is not None) for p in self.ir["params"])
+
+    def check_options(self, step, field):
+        """Executor.checkOptions: a value starting with `-` where an argument starts would be read as an
+        option (ssh's -oProxyCommand runs a command): refused unless `--` came first or the values are declared."""
+        template = next((t for t in step.get("templates") or [] if t["field"] == field), None)
+        if template is None:
+            return
+        env = self.environment(step, field)
+        substitutions = step.get("substitutions") or []
+        before = ""
+        for part in template["parts"]:
+            index = part.get("substitution")
+            if index is None:
+                before += part.get("text") or ""
+                continue
+            substitution = substitutions[index]
+            value = env.get(substitution["variable"], "")
+            quoted = substitution.get("quoting") in ("double", "single")
+            if reads_as_option(value) and starts_word(before, quoted) and not options_ended(before) and not self.declares_values(substitution):
+                raise AnsibleFilterError("the value of `${{ %s }}` starts with `-` where an argument of the command starts, "
+                                         "so the program would read it as an option (options such as ssh's -oProxyCommand run commands); not run: "
+                                         "put `--` before it, or declare the parameter's `pattern:` or `allowed:` values" % substitution["expression"])
+            before += "x"
 
     def shown(self, step, field, text):
         try:
@@ -1312,7 +1387,15 @@ def prepare(run, current, step, action, prefix, left):
     for field in ("http", "webhook", "print", "config", "error"):
         current.pop(field, None)
     current["kind"] = kind
+    current.pop("option_refused", None)
     try:
+        if kind == "execute_command":
+            try:
+                run.check_options(step, prefix + "command")
+            except AnsibleFilterError:
+                # The command task must not run: the playbook's condition reads this flag.
+                current["option_refused"] = True
+                raise
         if kind == "http_request":
             headers = {name: run.resolve(step, "%sheaders.%s" % (prefix, name), value) for name, value in (action.get("headers") or {}).items()}
             for name, value in headers.items():

@@ -10,6 +10,8 @@ extension Executor {
         let expect = fieldPrefix.isEmpty ? step.expect : nil
         let (command, environment) = try commandToRun(action, step: step, field: fieldPrefix + "command")
         let shell = try action.shell.map { try resolve($0, field: fieldPrefix + "shell", step: step) } ?? "/bin/sh"
+        // The author's shell is theirs; one a value chose must be a shell of the system's.
+        if step.templates?.contains(where: { $0.field == fieldPrefix + "shell" }) == true { try ValueEncoding.checkShell(shell) }
         let sink = output
         // One redactor per stream: each holds back what may still become a secret.
         let streams = [StreamRedactor(redactor), StreamRedactor(redactor)]
