@@ -548,7 +548,7 @@ struct RuleScan {
 /// anchors so thousands of alerts linking the same pages cost one read each.
 struct LinkResolver {
     let settings: AlertSettings
-    private var anchorCache: [String: Set<String>] = [:]
+    private var anchorCache: [String: Set<String>?] = [:]
     private var repositoryTops: [String: String] = [:]
     private var pages: [String: PageLookup] = [:]
     /// The directories listed and the files read or tested (`AlertIndex.reads`).
@@ -602,7 +602,8 @@ struct LinkResolver {
         case .outside: return .outsideRepository(rawLink)
         case .dead(let problem): return .dead(problem)
         case .file(let file):
-            if let anchor, !anchor.isEmpty, Compiler.isMarkdown(file), !anchors(of: file).contains(anchor.lowercased()) {
+            // A page rbc cannot read (too large, not text) has its anchors unchecked, not all missing.
+            if let anchor, !anchor.isEmpty, Compiler.isMarkdown(file), let anchors = anchors(of: file), !anchors.contains(anchor.lowercased()) {
                 return .missingAnchor(file: file, shown: LinkResolver.display(file), anchor: anchor)
             }
             return .resolved(file)
@@ -776,14 +777,14 @@ struct LinkResolver {
         return path.hasPrefix(cwd + "/") ? String(path.dropFirst(cwd.count + 1)) : path
     }
 
-    private mutating func anchors(of path: String) -> Set<String> {
+    private mutating func anchors(of path: String) -> Set<String>? {
         if let cached = anchorCache[path] { return cached }
         reads.append(path)
-        var result = Set<String>()
+        var result: Set<String>?
         if case .loaded(let file) = SourceLoader.load(path: path) {
             result = HeadingAnchors.anchors(inMarkdown: (ERBTemplate.isTemplate(path) ? ERBTemplate.masked(file) : file).text)
         }
-        anchorCache[path] = result
+        anchorCache[path] = .some(result)
         return result
     }
 

@@ -229,9 +229,17 @@ public struct RunState: Sendable {
         return formatter.date(from: text)
     }
 
-    /// Every run journal in a directory, newest first.
+    /// Every run journal in a directory, newest first; none when it cannot be listed (see `listing`).
     public static func list(in directory: String) -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.filter { $0.hasSuffix(".jsonl") }.sorted(by: >).map { directory + "/" + $0 }
+        (try? listing(in: directory)) ?? []
+    }
+
+    /// Every run journal in a directory, newest first (none when it does not exist). A `.rbc/runs`
+    /// (or `.rbc`) that is a symbolic link is refused, not followed (`JournalError.unsafe`).
+    public static func listing(in directory: String) throws -> [String] {
+        let descriptor: Int32
+        do { descriptor = try Journal.openDirectory(directory, create: false) } catch JournalError.missingDirectory { return [] }
+        defer { close(descriptor) }
+        return Journal.journalNames(in: descriptor).map { directory + "/" + $0 }
     }
 }

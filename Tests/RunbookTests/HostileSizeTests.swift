@@ -256,4 +256,76 @@ import Testing
         }
         #expect(try TestSupport.rbc(["check", "--now", "2028-02-29", "--no-shellcheck", "examples/node-disk-full.yaml"]).status != 2)
     }
+
+    /// `rbc` under a 1 GiB address-space limit (`prlimit --as`): an input read whole into memory
+    /// fails the test instead of taking the machine's memory.
+    static func rbcInBoundedMemory(_ arguments: [String], in directory: String) throws -> TestSupport.Run {
+        try TestSupport.rbc(["--as=1073741824", TestSupport.rbcBinary] + arguments, in: directory, executable: "/usr/bin/prlimit")
+    }
+
+    /// A file of gigabytes under a journal's name (sparse: it costs no disk) is refused by its size,
+    /// said so, exit 2 — for `rbc show` and for `rbc rollback`, before a byte is read. It was read
+    /// whole into memory.
+    @Test func aJournalOfGigabytesIsRefusedBySize() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let runs = directory.appendingPathComponent(".rbc/runs")
+        try FileManager.default.createDirectory(at: runs, withIntermediateDirectories: true)
+        let journal = runs.appendingPathComponent("20261205T000000.000Z-0000.jsonl").path
+        #expect(FileManager.default.createFile(atPath: journal, contents: nil))
+        #expect(truncate(journal, 3 << 30) == 0)
+        for arguments in [["show", journal], ["rollback", journal, "--yes"]] {
+            let run = try Self.rbcInBoundedMemory(arguments, in: directory.path)
+            #expect(run.status == 2, "rbc \(arguments[0]) ended with \(run.status): \(run.stderr)")
+            #expect(run.stderr.contains("\(journal) is larger than 512 MiB, more than any journal rbc writes; it is not read"), "\(run.stderr)")
+        }
+    }
+
+    /// A page linked with an anchor that is no file to read — a link to `/dev/zero`, a pipe, a page
+    /// of gigabytes — has its anchors left unchecked: RB031 read `/dev/zero` until memory ran out and
+    /// waited on a pipe for a writer (here the test plays the writer, feeding a page without the
+    /// heading, so reading it shows as RB031 instead of hanging), and alert coverage said a page over
+    /// the input limit has no heading `#section` (RB034; it has).
+    @Test func linkedPagesAreReadWithinTheInputLimit() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let page = "---\nseverity: P2\nowner: t\n---\n# Disk\n\n## Mitigation\n\nSee [zero](zero.md#section), [pipe](pipe.md#section) and [big](big.md#section).\n"
+        try page.write(toFile: directory.path + "/page.md", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: directory.path + "/zero.md", withDestinationPath: "/dev/zero")
+        let pipe = directory.path + "/pipe.md"
+        #expect(mkfifo(pipe, 0o644) == 0)
+        let big = directory.path + "/big.md"
+        try "# Section\n".write(toFile: big, atomically: true, encoding: .utf8)
+        #expect(truncate(big, 3 << 30) == 0)
+        try FileManager.default.createDirectory(atPath: directory.path + "/rules", withIntermediateDirectories: true)
+        try "groups:\n- name: g\n  rules:\n  - alert: DiskFull\n    expr: up == 0\n    annotations:\n      runbook_url: ../big.md#section\n"
+            .write(toFile: directory.path + "/rules/disk.yaml", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+        process.arguments = ["--as=1073741824", TestSupport.rbcBinary, "check", "--no-git", "--no-cache", "--no-shellcheck", "--format", "concise",
+                             "page.md", "--alerts", "rules"]
+        process.currentDirectoryURL = directory
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        nonisolated(unsafe) var stdout = Data()
+        let reader = DispatchGroup()
+        reader.enter()
+        DispatchQueue.global().async { stdout = output.fileHandleForReading.readDataToEndOfFile(); reader.leave() }
+        while process.isRunning {
+            // Succeeds only while a reader has the pipe open.
+            let writer = open(pipe, O_WRONLY | O_NONBLOCK)
+            if writer >= 0 {
+                _ = "# Other\n".withCString { write(writer, $0, strlen($0)) }
+                close(writer)
+            }
+            usleep(5_000)
+        }
+        reader.wait()
+        let text = String(decoding: stdout, as: UTF8.self)
+        #expect(process.terminationStatus == 0, "rbc check ended with \(process.terminationStatus): \(text)")
+        #expect(!text.contains("RB031") && !text.contains("RB034"), "\(text)")
+    }
+
 }
