@@ -480,6 +480,12 @@ public final class Journal: @unchecked Sendable {
         return nil
     }
 
+    /// Whether a text of an event (a reason, a message) quotes a journal failure: the phrases are
+    /// those of `writeFailed` and of the reservation, written here and recognised here.
+    public static func describesFailure(_ text: String) -> Bool {
+        text.contains("cannot write the journal ") || (text.contains("cannot reserve ") && text.contains(" for the journal "))
+    }
+
     static func errnoText() -> String { String(cString: strerror(errno)) }
 
     static func syncDirectory(_ directory: String) {

@@ -229,6 +229,18 @@ public struct RunState: Sendable {
         return formatter.date(from: text)
     }
 
+    /// What a journal without the run's end can say about why it ends: a kill and a journal failure
+    /// that left nothing more on disk look the same, so it says both — unless an event written
+    /// after the failure (in the room kept for the rollback) records that the journal could not be
+    /// written. Nil for a journal with its end.
+    public var unfinishedExplanation: String? {
+        guard finished == nil else { return nil }
+        if let failure = events.lazy.compactMap({ [$0.reason, $0.text].compactMap { $0 }.first(where: Journal.describesFailure) }).last {
+            return "rbc could not write its journal any further, so the run stopped (exit 4, or 3): \(failure)"
+        }
+        return "rbc was killed, or could not write its journal any further (a full disk, an I/O error: the run then stopped, exit 4 or 3); the journal cannot tell which"
+    }
+
     /// Every run journal in a directory, newest first; none when it cannot be listed (see `listing`).
     public static func list(in directory: String) -> [String] {
         (try? listing(in: directory)) ?? []

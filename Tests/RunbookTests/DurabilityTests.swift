@@ -898,3 +898,34 @@ extension DurabilityTests {
         #expect(state.events.map(\.seq) == Array(1...state.events.count), "no event lost")
     }
 }
+
+extension DurabilityTests {
+    /// A run cut short by its journal (exit 4 or 3: every write failed from event 7 on, so its end is
+    /// not on disk) read in the review draft as "rbc was killed", which sends a person looking for
+    /// who killed it. The journal cannot tell the two apart, and the draft says so; when an event
+    /// written after the failure records it (here added as the room kept for the rollback would
+    /// hold it), the draft says the journal could not be written, and quotes why.
+    @Test func aRunCutShortByItsJournalIsNotSaidToBeKilled() throws {
+        let fixture = try RunFixture(runbook(loggedStep("one") + loggedStep("two")))
+        let run = try TestSupport.rbc(["run", "rb.yaml"], in: fixture.path, environment: ["RBC_FAULT_JOURNAL_FULL_AT_EVENT": "7"])
+        #expect(run.status == 3 || run.status == 4, "\(run.stderr)")
+        for format in ["md", "json"] {
+            let timeline = try fixture.rbc(["timeline", "last", "--format", format])
+            #expect(timeline.status == 0, "\(timeline.stderr)")
+            #expect(!timeline.stdout.contains("rbc was killed;") && !timeline.stdout.contains("rbc was killed (")
+                    && timeline.stdout.contains("rbc was killed, or could not write its journal any further"), "\(format): \(timeline.stdout)")
+        }
+        let journal = try #require(fixture.journals.first)
+        let events = try Journal.read(journal)
+        let recorded = #"{"event":"step_finished","outcome":"failed","reason":"not performed: cannot write the journal \#(journal): No space left on device","#
+            + #""seq":\#(events.count + 1),"step":"two","time":"2026-12-06T00:00:00.000Z"}"# + "\n"
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: journal))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(recorded.utf8))
+        try handle.close()
+        let timeline = try fixture.rbc(["timeline", "last", "--format", "md"])
+        #expect(timeline.stdout.contains("rbc could not write its journal any further, so the run stopped (exit 4, or 3): not performed: cannot write the journal"),
+                "\(timeline.stdout)")
+        #expect(!timeline.stdout.contains("rbc was killed"), "\(timeline.stdout)")
+    }
+}
