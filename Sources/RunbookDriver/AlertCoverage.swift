@@ -548,7 +548,7 @@ struct RuleScan {
 /// anchors so thousands of alerts linking the same pages cost one read each.
 struct LinkResolver {
     let settings: AlertSettings
-    private var anchorCache: [String: Set<String>] = [:]
+    private var anchorCache: [String: Set<String>?] = [:]
     private var repositoryTops: [String: String] = [:]
     private var pages: [String: PageLookup] = [:]
     /// The directories listed and the files read or tested (`AlertIndex.reads`).
@@ -602,7 +602,8 @@ struct LinkResolver {
         case .outside: return .outsideRepository(rawLink)
         case .dead(let problem): return .dead(problem)
         case .file(let file):
-            if let anchor, !anchor.isEmpty, Compiler.isMarkdown(file), !anchors(of: file).contains(anchor.lowercased()) {
+            // A page rbc cannot read (too large, not text) has its anchors unchecked, not all missing.
+            if let anchor, !anchor.isEmpty, Compiler.isMarkdown(file), let anchors = anchors(of: file), !anchors.contains(anchor.lowercased()) {
                 return .missingAnchor(file: file, shown: LinkResolver.display(file), anchor: anchor)
             }
             return .resolved(file)
@@ -625,12 +626,16 @@ struct LinkResolver {
         // Where a link may lead: the repository root, the rule file's own repository, a mapped site's directory.
         var boundaries = [settings.root, repositoryTop(of: ruleFile)] + settings.linkBoundaries
         if let scheme = target.range(of: "://") {
-            guard let mapping = settings.links.first(where: { target.hasPrefix($0.baseURL) }) else {
+            if let mapping = settings.links.first(where: { target.hasPrefix($0.baseURL) }) {
+                attempts.append((mapping.directory, String(target.dropFirst(mapping.baseURL.count))))
+                boundaries.append(mapping.directory)
+            } else if let own = ownBrowserPath(target, ruleFile: ruleFile) {
+                // This repository's own page by its browser URL: the checkout has it, or the link is dead.
+                attempts.append(own)
+            } else {
                 let rest = target[scheme.upperBound...]
                 return .external(String(target[..<scheme.upperBound]) + String(rest.prefix { $0 != "/" }))
             }
-            attempts.append((mapping.directory, String(target.dropFirst(mapping.baseURL.count))))
-            boundaries.append(mapping.directory)
         } else if target.hasPrefix("mailto:") {
             return .external("mailto:")
         } else {
@@ -666,6 +671,58 @@ struct LinkResolver {
             return .dead("no runbook at \(AlertLink.quoted(shown)) under \(LinkResolver.display(firstInside.directory))")
         }
         return .file(file)
+    }
+
+    /// A repository browser's URL of a file (`https://github.com/acme/ops/blob/main/runbooks/x.md`,
+    /// GitLab's `…/group/ops/-/blob/main/…`) in the repository that holds the rule file — the one its
+    /// `.git/config` names as a remote — read as that checkout's directory and the file's path there.
+    /// The ref after `blob/` may hold `/` (`release/1.2`): the shortest reading whose next component
+    /// the checkout has is taken (the first one when none has: the page is missing either way). Nil
+    /// for any other URL, a `tree/` of a directory, or a checkout that names no such remote.
+    private mutating func ownBrowserPath(_ target: String, ruleFile: String) -> (directory: String, relative: String)? {
+        guard let scheme = target.range(of: "://") else { return nil }
+        let afterScheme = target[scheme.upperBound...]
+        let host = afterScheme.prefix { $0 != "/" }.lowercased()
+        let path = afterScheme.drop { $0 != "/" }.split(separator: "/").map(String.init)
+        guard let marker = path.indices.first(where: { $0 >= 2 && path[$0] == "blob" }), marker + 2 < path.count else { return nil }
+        let repository = path[..<(path[marker - 1] == "-" ? marker - 1 : marker)].joined(separator: "/").lowercased()
+        let top = repositoryTop(of: ruleFile)
+        for checkout in [top, settings.root] where LinkResolver.remotes(ofCheckout: checkout, reads: &reads).contains(host + "/" + repository) {
+            let rest = Array(path[(marker + 1)...])
+            let entries = Set(((try? FileManager.default.contentsOfDirectory(atPath: checkout)) ?? []).map { $0.lowercased() })
+            reads.append(checkout)
+            let refLength = (1..<rest.count).first { entries.contains(rest[$0].lowercased()) } ?? 1
+            return (checkout, rest[refLength...].joined(separator: "/"))
+        }
+        return nil
+    }
+
+    /// The remotes a checkout's `.git/config` names, as `host/owner/name` lower-cased (`git@github.com:acme/ops.git`,
+    /// `https://github.com/acme/ops`, `ssh://git@gitlab.com/group/sub/ops.git`).
+    static func remotes(ofCheckout checkout: String, reads: inout [String]) -> Set<String> {
+        let config = checkout + "/.git/config"
+        reads.append(config)
+        guard let text = try? String(contentsOfFile: config, encoding: .utf8) else { return [] }
+        var remotes = Set<String>()
+        for line in text.split(separator: "\n") {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard trimmed.hasPrefix("url"), let equals = trimmed.firstIndex(of: "=") else { continue }
+            var url = trimmed[trimmed.index(after: equals)...].trimmingCharacters(in: .whitespaces).lowercased()
+            if url.hasSuffix(".git") { url = String(url.dropLast(4)) }
+            while url.hasSuffix("/") { url = String(url.dropLast()) }
+            if let scheme = url.range(of: "://") {
+                url = String(url[scheme.upperBound...])
+            } else if let colon = url.firstIndex(of: ":") {
+                // scp-like `git@github.com:acme/ops`.
+                url = url[..<colon] + "/" + url[url.index(after: colon)...]
+            }
+            if let at = url.firstIndex(of: "@"), !url[..<at].contains("/") { url = String(url[url.index(after: at)...]) }
+            // A port (`ssh://git@host:22/acme/ops`) is no part of the browser's host.
+            let host = url.prefix { $0 != "/" }
+            let rest = url.dropFirst(host.count)
+            remotes.insert(String(host.split(separator: ":").first ?? host[...]) + rest)
+        }
+        return remotes
     }
 
     /// `relative` read from `directory`, `..` and `.` applied without touching the file system.
@@ -720,14 +777,14 @@ struct LinkResolver {
         return path.hasPrefix(cwd + "/") ? String(path.dropFirst(cwd.count + 1)) : path
     }
 
-    private mutating func anchors(of path: String) -> Set<String> {
+    private mutating func anchors(of path: String) -> Set<String>? {
         if let cached = anchorCache[path] { return cached }
         reads.append(path)
-        var result = Set<String>()
+        var result: Set<String>?
         if case .loaded(let file) = SourceLoader.load(path: path) {
             result = HeadingAnchors.anchors(inMarkdown: (ERBTemplate.isTemplate(path) ? ERBTemplate.masked(file) : file).text)
         }
-        anchorCache[path] = result
+        anchorCache[path] = .some(result)
         return result
     }
 

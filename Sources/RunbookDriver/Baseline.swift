@@ -56,12 +56,8 @@ public struct Baseline: Sendable, Equatable {
         let bytes: [UInt8]
         switch SourceLoader.readRegularFile(path, limit: Int.max) {
         case .bytes(let read): bytes = read
-        case .missing:
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                throw .unreadable(path, "it is a directory")
-            }
-            throw .missing(path)
+        case .missing: throw .missing(path)
+        case .directory: throw .unreadable(path, "it is a directory")
         case .notRegular: throw .unreadable(path, "it is not a regular file (a pipe, a device or a socket)")
         case .unreadable(let why): throw .unreadable(path, why)
         }

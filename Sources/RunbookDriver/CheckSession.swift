@@ -251,9 +251,10 @@ public enum CheckSession {
         let coverageStart = Clock.now()
         if let alertIndex {
             // A name the runbook walk already said it could not read is said once, when the rule walk meets it too.
-            let unreadable = Set(discovery.diagnostics.filter { $0.code == .unreadableFileName }.compactMap(\.displayPath))
+            let walkWarnings: Set<DiagnosticCode> = [.unreadableFileName, .danglingLink]
+            let unreadable = Set(discovery.diagnostics.filter { walkWarnings.contains($0.code) }.compactMap(\.displayPath))
             diagnostics += alertIndex.coverage(runbooks: checked, lint: lintConfiguration)
-                .filter { $0.code != .unreadableFileName || !unreadable.contains($0.displayPath ?? "") }
+                .filter { !walkWarnings.contains($0.code) || !unreadable.contains($0.displayPath ?? "") }
         }
         alertsTime += Clock.since(coverageStart)
         if !(options.paramArguments.isEmpty && options.paramFiles.isEmpty) {

@@ -125,7 +125,7 @@ public enum RunDriver {
         withExtendedLifetime(forwarder) {}
         if outcome.journalFailure != nil, (try? Journal.read(path))?.isEmpty ?? false {
             // Not even the run's start could be journaled: nothing ran, and no empty journal stays behind.
-            unlink(path)
+            journal.discard()
             terminal.err("rbc: error: \(outcome.journalFailure ?? ""); nothing ran\n")
             return 4
         }
@@ -144,10 +144,12 @@ public enum RunDriver {
     }
 
     /// `rbc runs`: past runs, newest first.
-    public static func listRuns(json: Bool, terminal: any RunTerminal) {
+    public static func listRuns(json: Bool, terminal: any RunTerminal) throws(RunSession.Refusal) {
         let directory = RunSession.runsDirectory()
         var rows: [[String: String]] = []
-        for path in RunState.list(in: directory) {
+        let paths: [String]
+        do { paths = try RunState.listing(in: directory) } catch { throw .message("\(error)", 2) }
+        for path in paths {
             do {
                 let state = try RunState.checked(path: path)
                 // A killed run's journal ends at its last event: it ran at least that long, how much longer is unknown.

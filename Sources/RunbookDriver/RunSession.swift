@@ -201,7 +201,8 @@ public enum RunSession {
             return URL(fileURLWithPath: name).standardizedFileURL.path
         }
         let directory = runsDirectory()
-        let runs = RunState.list(in: directory)
+        let runs: [String]
+        do { runs = try RunState.listing(in: directory) } catch { throw .message("\(error)", 2) }
         if name == "last" {
             guard let newest = runs.first else { throw .message("no runs in \(directory)", 2) }
             return newest

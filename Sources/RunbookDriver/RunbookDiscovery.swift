@@ -51,14 +51,33 @@ public enum RunbookDiscovery {
 
     /// A directory entry whose name is not UTF-8 (a Latin-1 `caf\xE9.md` copied from an old system):
     /// rbc's paths are Unicode text, so it cannot be opened by name. Said, never skipped silently.
+    /// Also a symbolic link under a name the walk reads whose target is gone (or loops): a warning
+    /// naming the link, not RB0001 and exit 2 as if a path typed on the command line were wrong —
+    /// a moved page leaves such links behind, and the rest of the tree is checked as usual.
     public struct UnreadableName: Sendable, Equatable {
         /// The path with each byte that is no UTF-8 written `\xE9`.
         public let shown: String
         public let isDirectory: Bool
+        /// For a dangling link: where it points and why that cannot be read.
+        public var danglingLink: (target: String, reason: String)?
+
+        public init(shown: String, isDirectory: Bool, danglingLink: (target: String, reason: String)? = nil) {
+            self.shown = shown
+            self.isDirectory = isDirectory
+            self.danglingLink = danglingLink
+        }
+
+        public static func == (lhs: Self, rhs: Self) -> Bool {
+            lhs.shown == rhs.shown && lhs.isDirectory == rhs.isDirectory && lhs.danglingLink?.target == rhs.danglingLink?.target
+        }
 
         public var diagnostic: Diagnostic {
-            Diagnostic(.unreadableFileName, "\(isDirectory ? "directory" : "file") name is not UTF-8: \(shown) is not read\(isDirectory ? ", nor anything in it" : "")",
-                       displayPath: shown, help: "rename it to UTF-8 (for example `convmv -f latin1 -t utf-8 --notest`)")
+            if let danglingLink {
+                return Diagnostic(.danglingLink, "\(shown) is a symbolic link to \(danglingLink.target), which \(danglingLink.reason): it is not read",
+                                  displayPath: shown, help: "point the link at the file, or remove it")
+            }
+            return Diagnostic(.unreadableFileName, "\(isDirectory ? "directory" : "file") name is not UTF-8: \(shown) is not read\(isDirectory ? ", nor anything in it" : "")",
+                              displayPath: shown, help: "rename it to UTF-8 (for example `convmv -f latin1 -t utf-8 --notest`)")
         }
     }
 
@@ -114,6 +133,13 @@ public enum RunbookDiscovery {
                     // A link (followed, as reading it does) or a file system without entry types.
                     var info = stat()
                     guard stat(full, &info) == 0 else {
+                        let reason = errno
+                        var own = stat()
+                        if accept(name), lstat(full, &own) == 0, own.st_mode & S_IFMT == S_IFLNK {
+                            unreadable.append(UnreadableName(shown: full, isDirectory: false,
+                                                             danglingLink: (linkTarget(full), reason == ELOOP ? "loops back on itself" : reason == ENOENT || reason == ENOTDIR ? "does not exist" : "cannot be read (\(String(cString: strerror(reason))))")))
+                            continue
+                        }
                         isDirectory = false
                         break
                     }
@@ -134,6 +160,14 @@ public enum RunbookDiscovery {
             }
         }
         return files.sorted()
+    }
+
+    /// What a symbolic link says, as written (`../gone.md`).
+    static func linkTarget(_ path: String) -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink(path, &buffer, buffer.count - 1)
+        guard count >= 0 else { return "?" }
+        return escapedName(buffer[0..<count].map { UInt8(bitPattern: $0) })
     }
 
     /// A name's bytes as text: UTF-8 sequences as they are, every other byte as `\xHH`.

@@ -76,8 +76,8 @@ public enum IncidentReview {
                 continue
             }
         }
-        if state.finished == nil, let last = state.events.last.flatMap({ IncidentClock.date($0.time) }) {
-            rows.append(Row(time: last, text: "Run \(state.runID) journal ends here: rbc was killed (`rbc rollback \(state.runID)`)"))
+        if let why = state.unfinishedExplanation, let last = state.events.last.flatMap({ IncidentClock.date($0.time) }) {
+            rows.append(Row(time: last, text: "Run \(state.runID) journal ends here: \(why) (`rbc rollback \(state.runID)`)"))
         }
         return rows
     }

@@ -18,14 +18,18 @@ public enum JournalError: Error, CustomStringConvertible {
     case malformed(String, Int)
     /// Another rbc holds the journal: the run is still going, or being rolled back or resumed.
     case busy(String)
-    /// Something planted where rbc keeps journals that it will not use (a link at the lock's name).
+    /// Something planted where rbc keeps journals that it will not use (a link at the lock's name,
+    /// or as `.rbc` or `.rbc/runs`).
     case unsafe(String)
+    /// A directory of the journal's path is not there (`openDirectory` without `create`).
+    case missingDirectory(String)
 
     public var description: String {
         switch self {
         case .io(let message), .writeFailed(let message), .unsafe(let message): message
         case .newerVersion(let version): "the journal was written by a newer rbc (\(version)); upgrade rbc to read it"
         case .malformed(let path, let line): "\(path):\(line): not a journal line"
+        case .missingDirectory(let path): "\(path) does not exist"
         case .busy(let path): "\(path) is in use by another rbc (the run is still going, or being rolled back or resumed); wait for it to end"
         }
     }
@@ -44,6 +48,12 @@ public final class Journal: @unchecked Sendable {
     public let path: String
     /// Replaced only when the file was removed under rbc and written again (`stillAtItsPath`).
     private var descriptor: Int32
+    /// The directory the journal is in, opened once (see `openDirectory`): the file is created,
+    /// checked and written again through it, so a directory swapped under rbc (or for a link)
+    /// cannot redirect what is written. Replaced only when the directory was removed and made again.
+    private var directoryDescriptor: Int32
+    private let directoryPath: String
+    private let name: String
     private var sequence: Int
     /// Masks secrets in every event before it is written.
     public var redactor: Redactor?
@@ -58,16 +68,95 @@ public final class Journal: @unchecked Sendable {
     /// Test hook for fault injection: the process kills itself right after this event is on disk.
     private let killAfter: Int? = ProcessInfo.processInfo.environment["RBC_FAULT_KILL_AFTER_EVENT"].flatMap { Int($0) }
 
-    private init(path: String, descriptor: Int32, sequence: Int, length: Int, key: JournalKey?, previousMAC: String) {
+    private init(path: String, descriptor: Int32, directory: Int32, sequence: Int, length: Int, key: JournalKey?, previousMAC: String) {
         self.path = path
         self.descriptor = descriptor
+        self.directoryDescriptor = directory
+        let parent = PathText.parent(of: path)
+        self.directoryPath = parent.isEmpty ? "." : parent
+        self.name = (path as NSString).lastPathComponent
         self.sequence = sequence
         self.committedLength = length
         self.key = key
         self.previousMAC = previousMAC
     }
 
-    deinit { close(descriptor) }
+    deinit {
+        close(descriptor)
+        close(directoryDescriptor)
+    }
+
+    /// The directory `path`, opened as a descriptor to work through. rbc's own `.rbc/runs` (the last
+    /// two components when the path ends so) is never reached through a symbolic link: a link there
+    /// (committed to a repository, or swapped in during a run) would send journals — which keep what
+    /// commands printed — wherever it points, and have `rbc rollback last` read whatever is there.
+    /// It is refused (`unsafe`), not followed. The directories above are followed once, here.
+    /// With `create`, missing directories are made (`0700`).
+    public static func openDirectory(_ path: String, create: Bool) throws -> Int32 {
+        let trimmed = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+        var base = trimmed
+        var own: [String] = []
+        if trimmed == ".rbc/runs" || trimmed.hasSuffix("/.rbc/runs") {
+            base = String(trimmed.dropLast(".rbc/runs".count))
+            if base.count > 1, base.hasSuffix("/") { base.removeLast() }
+            own = [".rbc", "runs"]
+        }
+        if base.isEmpty { base = "." }
+        if create, own.isEmpty || !FileManager.default.fileExists(atPath: base) {
+            do {
+                try FileManager.default.createDirectory(atPath: own.isEmpty ? trimmed : base, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw JournalError.io("cannot create \(path): \(error.localizedDescription)")
+            }
+        }
+        var descriptor = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw JournalError.io("cannot open \(base): \(errnoText())") }
+        var reached = base == "." ? "" : base
+        for component in own {
+            reached += (reached.isEmpty || reached.hasSuffix("/") ? "" : "/") + component
+            var next = openat(descriptor, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            if next < 0, errno == ENOENT, create {
+                if mkdirat(descriptor, component, 0o700) != 0, errno != EEXIST {
+                    let reason = errnoText()
+                    close(descriptor)
+                    throw JournalError.io("cannot create \(reached): \(reason)")
+                }
+                next = openat(descriptor, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            }
+            if next < 0 {
+                let reason = errno
+                var info = stat()
+                let isLink = fstatat(descriptor, component, &info, AT_SYMLINK_NOFOLLOW) == 0 && info.st_mode & S_IFMT == S_IFLNK
+                close(descriptor)
+                if isLink {
+                    throw JournalError.unsafe("\(reached) is a symbolic link; rbc keeps journals only in a directory of its own and does not follow a link there (remove the link: rbc makes the directory)")
+                }
+                if reason == ENOENT { throw JournalError.missingDirectory(reached) }
+                throw JournalError.io("cannot open \(reached): \(reason == ENOTDIR ? "it is not a directory" : String(cString: strerror(reason)))")
+            }
+            close(descriptor)
+            descriptor = next
+        }
+        return descriptor
+    }
+
+    /// The journals' names in a directory opened by `openDirectory`, newest first.
+    static func journalNames(in directory: Int32) -> [String] {
+        let copy = dup(directory)
+        guard copy >= 0, let stream = fdopendir(copy) else {
+            if copy >= 0 { close(copy) }
+            return []
+        }
+        defer { closedir(stream) }
+        rewinddir(stream)
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
+            if name.hasSuffix(".jsonl") { names.append(name) }
+        }
+        return names.sorted(by: >)
+    }
 
     /// Creates the journal of a new run in `directory`, named by a run id later than every run id
     /// already there (to the millisecond), and locked for this process. With `reserveBytes`, that
@@ -75,18 +164,16 @@ public final class Journal: @unchecked Sendable {
     /// authenticated. `note` hears of a runs directory rbc tightened.
     public static func create(in directory: String, reserveBytes: Int = 0, now: Date = Journal.now(), key: JournalKey? = nil,
                               note: (String) -> Void = { _ in }) throws -> (id: String, journal: Journal) {
-        do {
-            // Journals keep what commands printed: the directories rbc creates for them are the owner's alone.
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw JournalError.io("cannot create \(directory): \(error.localizedDescription)")
-        }
-        tighten(directory, note: note)
+        // Journals keep what commands printed: the directories rbc creates for them are the owner's alone.
+        let directoryDescriptor = try openDirectory(directory, create: true)
+        var handedOver = false
+        defer { if !handedOver { close(directoryDescriptor) } }
+        tighten(directoryDescriptor, directory, note: note)
         // Run ids are allocated under a lock on the directory, so two runs started in the same
         // millisecond still get ids in the order they started, and `last` is never ambiguous.
         // Never through a link: one planted at the lock's name would have rbc create (or open) the
         // file it points to, anywhere.
-        let lockDescriptor = open(directory + "/.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        let lockDescriptor = openat(directoryDescriptor, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard lockDescriptor >= 0 else {
             if errno == ELOOP { throw JournalError.unsafe("\(directory)/.lock is a symbolic link; rbc does not follow it (remove it)") }
             throw JournalError.io("cannot lock \(directory): \(errnoText())")
@@ -95,37 +182,48 @@ public final class Journal: @unchecked Sendable {
         while flock(lockDescriptor, LOCK_EX) != 0 {
             guard errno == EINTR else { throw JournalError.io("cannot lock \(directory): \(errnoText())") }
         }
-        let newest = RunState.list(in: directory).first.map { ($0 as NSString).lastPathComponent }.flatMap(runIDDate)
+        let newest = journalNames(in: directoryDescriptor).first.flatMap(runIDDate)
         var date = now
         if let newest, date.timeIntervalSince(newest) < 0.001 { date = newest.addingTimeInterval(0.001) }
         let id = newRunID(date)
-        let path = directory + "/\(id).jsonl"
+        let name = "\(id).jsonl"
+        let path = directory + "/" + name
         // Read-write: a journal removed during the run is written again from these bytes.
-        let descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o600)
+        let descriptor = openat(directoryDescriptor, name, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw JournalError.io("cannot create the journal \(path): \(errnoText())") }
         // Waited for, not tried: a `rbc rollback last` that opened the new, empty file first lets go
         // at once (it is no run yet), and the run must hold its journal before its first event.
         while flock(descriptor, LOCK_EX) != 0, errno == EINTR {}
-        let journal = Journal(path: path, descriptor: descriptor, sequence: 0, length: 0, key: key, previousMAC: "")
+        handedOver = true
+        let journal = Journal(path: path, descriptor: descriptor, directory: directoryDescriptor, sequence: 0, length: 0, key: key, previousMAC: "")
         do {
             try journal.reserve(bytes: reserveBytes)
         } catch {
-            unlink(path)
+            journal.discard()
             throw error
         }
         // The new file's name must survive a crash too: sync the directory.
-        syncDirectory(directory)
+        fsync(directoryDescriptor)
         return (id, journal)
+    }
+
+    /// Removes the journal of a run that never started (nothing could be journaled), from the
+    /// directory it was created in.
+    public func discard() {
+        lock.lock()
+        defer { lock.unlock() }
+        unlinkat(directoryDescriptor, name, 0)
+        fsync(directoryDescriptor)
     }
 
     /// A runs directory an older rbc (or a person) made open to others, and that is ours: made the
     /// owner's alone, as rbc makes it. Another user's directory is left as it is (rbc cannot change it;
     /// its journals are still 0600, and authenticated).
-    static func tighten(_ directory: String, note: (String) -> Void) {
+    static func tighten(_ descriptor: Int32, _ directory: String, note: (String) -> Void) {
         var info = stat()
-        guard lstat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == geteuid(), info.st_mode & 0o077 != 0 else { return }
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == geteuid(), info.st_mode & 0o077 != 0 else { return }
         let before = String(info.st_mode & 0o777, radix: 8)
-        if chmod(directory, 0o700) == 0 {
+        if fchmod(descriptor, 0o700) == 0 {
             note("\(directory) was open to others (mode 0\(before)); journals keep what commands printed, so it is now 0700")
         }
     }
@@ -135,32 +233,46 @@ public final class Journal: @unchecked Sendable {
     /// file, whatever happens to its name meanwhile (replaced, or made a link, between check and use).
     /// Busy when another rbc holds it (the run is still going, or being rolled back or resumed).
     public static func openPast(_ path: String) throws -> PastJournal {
+        // Through its directory, opened once (a linked `.rbc/runs` is refused): what is appended, and
+        // a journal written again after it was removed, go where the journal was read from.
+        let parent = PathText.parent(of: path)
+        let directory: Int32
+        do {
+            directory = try openDirectory(parent.isEmpty ? "." : parent, create: false)
+        } catch JournalError.missingDirectory {
+            throw JournalError.io("cannot open the journal \(path): \(String(cString: strerror(ENOENT)))")
+        }
+        let name = (path as NSString).lastPathComponent
         // Non-blocking: a FIFO planted under a journal's name must not hang rbc; it is refused below.
-        var descriptor = open(path, O_RDWR | O_APPEND | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+        var descriptor = openat(directory, name, O_RDWR | O_APPEND | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
         var writable = true
         if descriptor < 0, errno == EACCES || errno == EROFS {
             // Read (and checked) all the same, so an unauthenticated one is refused as such; it
             // cannot be continued.
-            descriptor = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+            descriptor = openat(directory, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
             writable = false
         }
-        guard descriptor >= 0 else { throw JournalError.io("cannot open the journal \(path): \(errnoText())") }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            close(descriptor)
-            throw JournalError.io("\(path) is not a regular file, so not a journal")
-        }
-        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            close(descriptor)
-            throw JournalError.busy(path)
-        }
-        guard let data = readAll(descriptor) else {
+        guard descriptor >= 0 else {
             let reason = errnoText()
-            close(descriptor)
-            throw JournalError.io("cannot read the journal \(path): \(reason)")
+            close(directory)
+            throw JournalError.io("cannot open the journal \(path): \(reason)")
         }
-        return PastJournal(path: path, descriptor: descriptor, data: data, writable: writable)
+        func fail(_ error: JournalError) -> JournalError {
+            close(descriptor)
+            close(directory)
+            return error
+        }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { throw fail(.io("\(path) is not a regular file, so not a journal")) }
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else { throw fail(.busy(path)) }
+        let data: Data
+        do {
+            data = try readAll(descriptor, path: path)
+        } catch let error as JournalError {
+            throw fail(error)
+        }
+        return PastJournal(path: path, descriptor: descriptor, directory: directory, data: data, writable: writable)
     }
 
     /// Continues a past run's journal (opened by `openPast`) after its last complete line: a line torn
@@ -171,30 +283,46 @@ public final class Journal: @unchecked Sendable {
         guard past.writable else { throw JournalError.io("cannot write the journal \(past.path): \(String(cString: strerror(EACCES)))") }
         let complete = (past.data.lastIndex(of: 0x0A).map { $0 + 1 }) ?? 0
         // Its own descriptor of the same open file: the lock (held by the open file) stays while either lives.
-        let descriptor = dup(past.descriptor)
+        let descriptor = fcntl(past.descriptor, F_DUPFD_CLOEXEC, 0)
         guard descriptor >= 0 else { throw JournalError.io("cannot open the journal \(past.path): \(errnoText())") }
-        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        let directory = fcntl(past.directoryDescriptor, F_DUPFD_CLOEXEC, 0)
+        guard directory >= 0 else {
+            let reason = errnoText()
+            close(descriptor)
+            throw JournalError.io("cannot open the journal \(past.path): \(reason)")
+        }
         if complete < past.data.count {
             guard ftruncate(descriptor, off_t(complete)) == 0, fsync(descriptor) == 0 else {
                 let reason = errnoText()
                 close(descriptor)
+                close(directory)
                 throw JournalError.io("cannot cut the torn last line of \(past.path): \(reason)")
             }
         }
-        return Journal(path: past.path, descriptor: descriptor, sequence: sequence, length: complete,
+        return Journal(path: past.path, descriptor: descriptor, directory: directory, sequence: sequence, length: complete,
                        key: lastMAC == nil ? nil : key, previousMAC: lastMAC ?? "")
     }
 
-    /// Everything a descriptor holds from its start, nil on a read error.
-    static func readAll(_ descriptor: Int32) -> Data? {
+    /// The most a journal may hold: rbc reads one whole, so a file of gigabytes under a journal's
+    /// name (or a run gone wild) must not take all memory. A run's journal never grows past it
+    /// (an append that would is a journal failure), so every journal rbc wrote can be read back.
+    public static let maximumBytes = 512 * 1024 * 1024
+
+    /// Everything a descriptor holds from its start, at most `maximumBytes` (checked before reading,
+    /// and again while reading, for a file that grows meanwhile).
+    static func readAll(_ descriptor: Int32, path: String) throws -> Data {
+        let tooLarge = JournalError.io("\(path) is larger than \(maximumBytes / (1024 * 1024)) MiB, more than any journal rbc writes; it is not read")
+        var info = stat()
+        if fstat(descriptor, &info) == 0, Int(info.st_size) > maximumBytes { throw tooLarge }
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         var offset: off_t = 0
         while true {
             let count = pread(descriptor, &buffer, buffer.count, offset)
             if count < 0, errno == EINTR { continue }
-            guard count >= 0 else { return nil }
+            guard count >= 0 else { throw JournalError.io("cannot read the journal \(path): \(errnoText())") }
             if count == 0 { return data }
+            guard data.count + count <= maximumBytes else { throw tooLarge }
             data.append(contentsOf: buffer[0..<count])
             offset += off_t(count)
         }
@@ -247,7 +375,9 @@ public final class Journal: @unchecked Sendable {
         }
         data.append(0x0A)
         var failure: String?
-        if let fullFrom, stamped.seq >= fullFrom {
+        if committedLength + data.count > Self.maximumBytes {
+            failure = "it would grow past \(Self.maximumBytes / (1024 * 1024)) MiB, more than rbc reads back"
+        } else if let fullFrom, stamped.seq >= fullFrom {
             // Half a line reaches the disk, as when a filesystem fills up mid-write.
             _ = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count / 2) }
             failure = String(cString: strerror(ENOSPC))
@@ -285,19 +415,44 @@ public final class Journal: @unchecked Sendable {
     /// Whether the file written is still the one at the journal's path, where every reader looks;
     /// nil when it is. A journal removed during the run (a step's `rm -rf .rbc` or `git clean -fdx`)
     /// would go on in a file nobody can open: it is written again, whole, at its path, and continued
-    /// there. A path that now names another file is not written over: the journal fails.
+    /// there. A path that now names another file, or whose directory is now another directory or a
+    /// link, is not written to: the journal fails.
     private func stillAtItsPath(length: Int) -> String? {
         var mine = stat()
-        var there = stat()
         guard fstat(descriptor, &mine) == 0 else { return Self.errnoText() }
+        // The directory at the journal's path, reached as when it was created.
+        var current: Int32
+        do {
+            current = try Self.openDirectory(directoryPath, create: false)
+        } catch JournalError.missingDirectory {
+            do { current = try Self.openDirectory(directoryPath, create: true) } catch {
+                return "it was removed during the run and cannot be written again: \(error)"
+            }
+        } catch {
+            return "\(error); it was put there during the run"
+        }
+        var held = stat()
+        var found = stat()
+        guard fstat(directoryDescriptor, &held) == 0, fstat(current, &found) == 0 else {
+            close(current)
+            return Self.errnoText()
+        }
+        if held.st_dev == found.st_dev && held.st_ino == found.st_ino {
+            close(current)
+        } else if held.st_nlink == 0 {
+            // The journal's directory was removed (and perhaps made again): continue in the one at its path.
+            close(directoryDescriptor)
+            directoryDescriptor = current
+        } else {
+            close(current)
+            return "\(directoryPath) was replaced by another directory during the run"
+        }
         // Through a link (a journal path given to `rbc rollback` may be one): the file it names.
-        if stat(path, &there) == 0 {
+        var there = stat()
+        if fstatat(directoryDescriptor, name, &there, 0) == 0 {
             return there.st_dev == mine.st_dev && there.st_ino == mine.st_ino ? nil : "\(path) was replaced by another file during the run"
         }
-        let parent = PathText.parent(of: path)
-        let directory = parent.isEmpty ? "." : parent
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let fresh = open(path, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        let fresh = openat(directoryDescriptor, name, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fresh >= 0 else { return "it was removed during the run and cannot be written again: \(Self.errnoText())" }
         flock(fresh, LOCK_EX | LOCK_NB)
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
@@ -308,7 +463,7 @@ public final class Journal: @unchecked Sendable {
             guard count > 0, write(fresh, buffer, count) == count else {
                 let reason = count < 0 ? Self.errnoText() : "cannot copy it"
                 close(fresh)
-                unlink(path)
+                unlinkat(directoryDescriptor, name, 0)
                 return "it was removed during the run and cannot be written again: \(reason)"
             }
             offset += count
@@ -316,13 +471,19 @@ public final class Journal: @unchecked Sendable {
         guard fsync(fresh) == 0 else {
             let reason = Self.errnoText()
             close(fresh)
-            unlink(path)
+            unlinkat(directoryDescriptor, name, 0)
             return "it was removed during the run and cannot be written again: \(reason)"
         }
-        Self.syncDirectory(directory)
+        fsync(directoryDescriptor)
         close(descriptor)
         descriptor = fresh
         return nil
+    }
+
+    /// Whether a text of an event (a reason, a message) quotes a journal failure: the phrases are
+    /// those of `writeFailed` and of the reservation, written here and recognised here.
+    public static func describesFailure(_ text: String) -> Bool {
+        text.contains("cannot write the journal ") || (text.contains("cannot reserve ") && text.contains(" for the journal "))
     }
 
     static func errnoText() -> String { String(cString: strerror(errno)) }
@@ -362,13 +523,20 @@ public final class Journal: @unchecked Sendable {
         -> (events: [JournalEvent], authenticity: JournalAuthenticity) {
         // Non-blocking, and only a regular file: a FIFO or a device under a journal's name must not
         // hang or flood `rbc runs`.
-        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+        let parent = PathText.parent(of: path)
+        let directory: Int32
+        do {
+            directory = try openDirectory(parent.isEmpty ? "." : parent, create: false)
+        } catch JournalError.missingDirectory {
+            throw JournalError.io("cannot read the journal \(path): \(String(cString: strerror(ENOENT)))")
+        }
+        defer { close(directory) }
+        let descriptor = openat(directory, (path as NSString).lastPathComponent, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
         guard descriptor >= 0 else { throw JournalError.io("cannot read the journal \(path): \(errnoText())") }
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { throw JournalError.io("\(path) is not a regular file, so not a journal") }
-        guard let data = readAll(descriptor) else { throw JournalError.io("cannot read the journal \(path): \(errnoText())") }
-        return try read(data, path: path, authenticatingWith: key)
+        return try read(readAll(descriptor, path: path), path: path, authenticatingWith: key)
     }
 
     /// Reads a journal's bytes (see `read(_:authenticatingWith:)`).
@@ -455,19 +623,25 @@ public final class Journal: @unchecked Sendable {
 public final class PastJournal: @unchecked Sendable {
     public let path: String
     let descriptor: Int32
+    /// The directory it was opened in (see `Journal.openDirectory`).
+    let directoryDescriptor: Int32
     /// The journal's bytes, read from the locked descriptor.
     public let data: Data
     /// Whether rbc may append to it (a journal it can only read is checked, never continued).
     let writable: Bool
 
-    init(path: String, descriptor: Int32, data: Data, writable: Bool) {
+    init(path: String, descriptor: Int32, directory: Int32, data: Data, writable: Bool) {
         self.path = path
         self.descriptor = descriptor
+        self.directoryDescriptor = directory
         self.data = data
         self.writable = writable
     }
 
-    deinit { close(descriptor) }
+    deinit {
+        close(descriptor)
+        close(directoryDescriptor)
+    }
 }
 
 public enum JournalAuthenticity: Sendable, Equatable {

@@ -229,9 +229,29 @@ public struct RunState: Sendable {
         return formatter.date(from: text)
     }
 
-    /// Every run journal in a directory, newest first.
+    /// What a journal without the run's end can say about why it ends: a kill and a journal failure
+    /// that left nothing more on disk look the same, so it says both — unless an event written
+    /// after the failure (in the room kept for the rollback) records that the journal could not be
+    /// written. Nil for a journal with its end.
+    public var unfinishedExplanation: String? {
+        guard finished == nil else { return nil }
+        if let failure = events.lazy.compactMap({ [$0.reason, $0.text].compactMap { $0 }.first(where: Journal.describesFailure) }).last {
+            return "rbc could not write its journal any further, so the run stopped (exit 4, or 3): \(failure)"
+        }
+        return "rbc was killed, or could not write its journal any further (a full disk, an I/O error: the run then stopped, exit 4 or 3); the journal cannot tell which"
+    }
+
+    /// Every run journal in a directory, newest first; none when it cannot be listed (see `listing`).
     public static func list(in directory: String) -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.filter { $0.hasSuffix(".jsonl") }.sorted(by: >).map { directory + "/" + $0 }
+        (try? listing(in: directory)) ?? []
+    }
+
+    /// Every run journal in a directory, newest first (none when it does not exist). A `.rbc/runs`
+    /// (or `.rbc`) that is a symbolic link is refused, not followed (`JournalError.unsafe`).
+    public static func listing(in directory: String) throws -> [String] {
+        let descriptor: Int32
+        do { descriptor = try Journal.openDirectory(directory, create: false) } catch JournalError.missingDirectory { return [] }
+        defer { close(descriptor) }
+        return Journal.journalNames(in: descriptor).map { directory + "/" + $0 }
     }
 }

@@ -68,8 +68,8 @@ public enum Timeline {
             }
             entries.append(Entry(time: event.time, event: event.event.rawValue, detail: detail))
         }
-        if state.finished == nil {
-            entries.append(Entry(time: "—", event: "interrupted", detail: "the journal ends here: rbc was killed; `rbc rollback \(state.runID)` undoes what completed"))
+        if let why = state.unfinishedExplanation {
+            entries.append(Entry(time: "—", event: "interrupted", detail: "the journal ends here: \(why); `rbc rollback \(state.runID)` undoes what completed"))
         }
         let ran = state.ir.steps.filter { state.stepStatus[$0.id] == .succeeded }.map(\.id)
         let rolled = state.events.filter { $0.event == .rollbackFinished && $0.outcome == .succeeded }.compactMap(\.step)

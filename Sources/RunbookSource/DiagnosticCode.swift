@@ -49,6 +49,8 @@ extension DiagnosticCode {
     public static let emptyFile = DiagnosticCode("RB0007", "empty-file", .error, "the file is empty or holds only comments")
     /// A warning, not a usage error: the rest of the tree is checked as usual.
     public static let unreadableFileName = DiagnosticCode("RB0008", "unreadable-file-name", .warning, "a file or directory a walk would read has a name that is not UTF-8, so it is not read")
+    /// A warning too: a moved page leaves links behind, and the rest of the tree is checked.
+    public static let danglingLink = DiagnosticCode("RB0009", "dangling-link", .warning, "a symbolic link a walk would read points to nothing (or loops), so it is not read")
 
     // RB0010–RB0029: rbc's own configuration (`.rbc.yaml`) and the environment around the runbooks.
     public static let configUnknownKey = DiagnosticCode("RB0010", "config-unknown-key", .error, "`.rbc.yaml` has a key (or names a rule) rbc does not know")
@@ -130,7 +132,7 @@ extension DiagnosticCode {
 
     /// Every compiler diagnostic id, in id order; docs/diagnostics.md is generated from it.
     public static let compilerCatalog: [DiagnosticCode] = [
-        .fileNotFound, .binaryFile, .invalidUTF8, .fileTooLarge, .noRunbooks, .notARunbook, .emptyFile, .unreadableFileName,
+        .fileNotFound, .binaryFile, .invalidUTF8, .fileTooLarge, .noRunbooks, .notARunbook, .emptyFile, .unreadableFileName, .danglingLink,
         .configUnknownKey, .configTypeMismatch, .configMissingField, .configInvalidValue, .configInvalidDuration, .gitFailure,
         .yamlSyntax, .duplicateKey, .nestingTooDeep, .aliasExpansion, .multipleDocuments, .undefinedAlias,
         .unsupportedTag, .invalidMerge,

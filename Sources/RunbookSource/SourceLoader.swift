@@ -24,6 +24,9 @@ public enum SourceLoader {
         switch readRegularFile(path, limit: maximumBytes + 1) {
         case .bytes(let bytes): return decode(path: shown, bytes: bytes)
         case .missing: return .failed(Diagnostic(.fileNotFound, "no such file: \(shown)", displayPath: shown))
+        case .directory:
+            return .failed(Diagnostic(.fileNotFound, "\(shown) is a directory, not a file", displayPath: shown,
+                                      help: "rbc reads this name as a file; rename or remove the directory"))
         case .notRegular:
             return .failed(Diagnostic(.fileNotFound, "not a regular file: \(shown)", displayPath: shown,
                                       help: "name a file; pipes, devices and sockets are not read"))
@@ -42,7 +45,9 @@ public enum SourceLoader {
     public enum Read: Sendable, Equatable {
         case bytes([UInt8])
         case missing
-        /// A directory, pipe, device or socket.
+        /// Said as such: "no such file" for a directory that is there sends a person looking for the wrong thing.
+        case directory
+        /// A pipe, device or socket.
         case notRegular
         case unreadable(String)
     }
@@ -63,7 +68,7 @@ public enum SourceLoader {
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { return .unreadable(String(cString: strerror(errno))) }
-        guard info.st_mode & S_IFMT == S_IFREG else { return info.st_mode & S_IFMT == S_IFDIR ? .missing : .notRegular }
+        guard info.st_mode & S_IFMT == S_IFREG else { return info.st_mode & S_IFMT == S_IFDIR ? .directory : .notRegular }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(min(limit, max(0, Int(info.st_size))))
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)

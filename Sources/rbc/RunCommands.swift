@@ -168,7 +168,12 @@ struct RunsCommand: ParsableCommand {
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
     @Option(help: "Output format: text or json.") var format: Format = .text
 
-    func run() throws { RunDriver.listRuns(json: format == .json, terminal: ConsoleTerminal()) }
+    func run() throws {
+        try drive { terminal throws(RunSession.Refusal) in
+            try RunDriver.listRuns(json: format == .json, terminal: terminal)
+            return 0
+        }
+    }
 }
 
 struct RunArgument: ParsableArguments {

@@ -258,6 +258,31 @@ import Testing
         #expect(!run.stdout.contains("RB026"), "\(run.stdout)")
     }
 
+    /// Without `rbc init`, a rule linking a page of this very repository by its browser URL
+    /// (`https://github.com/acme/ops/blob/main/runbooks/X.md`, the checkout's `origin` in `.git/config`)
+    /// has the link checked against the checkout: a missing page is RB023, not a site noted by RB026.
+    /// Another repository's browser URLs, and `tree/` links to a directory, stay RB026 notes.
+    @Test func ownBrowserURLsAreCheckedWithoutInit() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var rules = "groups:\n  - name: g\n    rules:\n"
+        for (name, link) in [("Present", "https://github.com/acme/ops/blob/main/runbooks/Present.md#mitigation"),
+                             ("Missing", "https://github.com/Acme/ops/blob/main/runbooks/Missing.md"),
+                             ("Directory", "https://github.com/acme/ops/tree/main/runbooks"),
+                             ("Elsewhere", "https://github.com/acme/other/blob/main/runbooks/Present.md")] {
+            rules += "      - alert: \(name)\n        expr: up == 0\n        annotations:\n          runbook_url: \(link)\n"
+        }
+        try Self.write(["ops/runbooks/Present.md": Self.page, "ops/rules/all.yaml": rules,
+                        "ops/.git/config": "[core]\n\tbare = false\n[remote \"origin\"]\n\turl = git@github.com:acme/ops.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n"], in: dir)
+        let own = dir.appendingPathComponent("ops").path
+        let run = try TestSupport.rbc(["check", "runbooks", "--alerts", "rules", "--no-git", "--no-shellcheck", "--format", "concise"], in: own)
+        #expect(run.stdout.split(separator: "\n").map(String.init) == [
+            "rules/all.yaml:11:24: error[RB023] runbook_url of alert `Missing` is dead: no runbook at runbooks/Missing.md under .",
+            "rules/all.yaml:15:24: info[RB026] runbook links to https://github.com point outside this repository: not checked (2 alerts)",
+        ], "\(run.stdout)\(run.stderr)")
+        #expect(run.status == 1)
+    }
+
     /// A team whose runbooks are called playbooks links them from a `playbook` annotation: `rbc init`
     /// reads that annotation, so the links are checked (one page is missing: RB023) instead of every
     /// alert being one without a runbook. Without `.rbc.yaml`, RB022 says which annotation to read.

@@ -736,6 +736,64 @@ extension DurabilityTests {
         #expect(!FileManager.default.fileExists(atPath: fixture.path + "/planted-target"), "nothing made through the link")
         #expect(fixture.read("log").isEmpty, "nothing ran")
     }
+
+    /// `.rbc/runs` or `.rbc` that is a symbolic link (a repository can commit one): rbc followed it and
+    /// wrote the journal — what commands printed — wherever it pointed, and `rbc rollback last` read
+    /// whatever was there. rbc refuses it before anything runs (exit 2), makes nothing through it, and
+    /// the commands that read runs say so too.
+    @Test(arguments: [".rbc/runs", ".rbc"])
+    func aLinkedRunsDirectoryIsRefusedNotFollowed(_ linked: String) throws {
+        let fixture = try RunFixture(runbook(loggedStep("one")))
+        try FileManager.default.createDirectory(atPath: fixture.path + "/elsewhere/runs", withIntermediateDirectories: true)
+        if linked == ".rbc/runs" { try FileManager.default.createDirectory(atPath: fixture.path + "/.rbc", withIntermediateDirectories: true) }
+        try FileManager.default.createSymbolicLink(atPath: fixture.path + "/" + linked, withDestinationPath: fixture.path + (linked == ".rbc" ? "/elsewhere" : "/elsewhere/runs"))
+        let run = try fixture.rbc(["run", "rb.yaml"])
+        #expect(run.status == 2, "\(run.stderr)")
+        #expect(run.stderr.contains("\(linked) is a symbolic link; rbc keeps journals only in a directory of its own"), "\(run.stderr)")
+        #expect(fixture.read("log").isEmpty, "nothing ran")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.path + "/elsewhere/runs").isEmpty, "nothing made through the link")
+        for arguments in [["runs"], ["show", "last"], ["rollback", "last", "--yes"], ["resume", "last", "--yes"]] {
+            let read = try fixture.rbc(arguments)
+            #expect(read.status == 2 && read.stderr.contains("is a symbolic link"), "\(arguments[0]): \(read.status) \(read.stderr)")
+        }
+    }
+
+    /// A step swaps the runs directory during the run — removes `.rbc` and puts a link to another
+    /// directory in its place, or moves `.rbc/runs` away and links another there. rbc wrote the
+    /// journal again through the link, into the other directory. Now nothing is written through it:
+    /// the journal fails (the run stops, exit 4 or 3), what was journaled stays where it was, and the
+    /// other directory stays empty. The command swaps once its start is journaled; rbc checks the
+    /// journal's place after that event while the command runs, and may make `.rbc/runs` again first
+    /// (it was removed): the first swap repeats until the link is in place (rbc makes it again at
+    /// most once, there being no other event until the command ends), and the second is refused
+    /// either as a link or as another directory.
+    @Test(arguments: ["until [ -L .rbc ]; do rm -rf .rbc; ln -sn elsewhere .rbc 2>/dev/null; done",
+                      "mv .rbc/runs .rbc/moved && ln -s ../elsewhere/runs .rbc/runs"])
+    func aRunsDirectorySwappedForALinkDuringTheRunIsNotWrittenThrough(_ swap: String) throws {
+        let fixture = try RunFixture(runbook(loggedStep("one") + """
+            - id: swap
+              action: execute_command
+              command: "until grep -q process_started.*swap .rbc/runs/*.jsonl; do :; done; \(swap)"
+              timeout: 30s
+              confirm: true
+              irreversible: "a test"
+
+        """ + loggedStep("two")))
+        try FileManager.default.createDirectory(atPath: fixture.path + "/elsewhere/runs", withIntermediateDirectories: true)
+        let run = try fixture.rbc(["run", "rb.yaml", "--yes"])
+        #expect(run.status == 3 || run.status == 4, "\(run.stderr)")
+        #expect(run.stderr.contains("is a symbolic link; rbc keeps journals only in a directory of its own")
+                || (swap.hasPrefix("mv") && run.stderr.contains(".rbc/runs was replaced by another directory during the run")), "\(run.stderr)")
+        #expect(!fixture.read("log").contains("two"), "the run stopped: \(fixture.read("log"))")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.path + "/elsewhere/runs").isEmpty, "nothing written through the link")
+        guard swap.hasPrefix("mv") else { return }
+        // The journal moved away is whole, and rolls the run back from where it is.
+        let moved = try #require(RunState.list(in: fixture.path + "/.rbc/moved").first)
+        #expect(try [.processStarted, .attemptStarted].contains(Journal.read(moved).last?.event), "the swap's start, or its spawn when that check met the swap")
+        let rollback = try fixture.rbc(["rollback", moved, "--yes"])
+        #expect(rollback.status == 0, "\(rollback.stderr)")
+        #expect(fixture.read("log") == "one\nundo-one\n", "\(fixture.read("log"))")
+    }
 }
 
 extension DurabilityTests {
@@ -838,5 +896,36 @@ extension DurabilityTests {
         #expect(state.authenticationProblem == nil, "\(state.authenticationProblem ?? "")")
         #expect(state.events.first?.event == .runStarted && state.status == .rolledBack && state.undone == ["one"])
         #expect(state.events.map(\.seq) == Array(1...state.events.count), "no event lost")
+    }
+}
+
+extension DurabilityTests {
+    /// A run cut short by its journal (exit 4 or 3: every write failed from event 7 on, so its end is
+    /// not on disk) read in the review draft as "rbc was killed", which sends a person looking for
+    /// who killed it. The journal cannot tell the two apart, and the draft says so; when an event
+    /// written after the failure records it (here added as the room kept for the rollback would
+    /// hold it), the draft says the journal could not be written, and quotes why.
+    @Test func aRunCutShortByItsJournalIsNotSaidToBeKilled() throws {
+        let fixture = try RunFixture(runbook(loggedStep("one") + loggedStep("two")))
+        let run = try TestSupport.rbc(["run", "rb.yaml"], in: fixture.path, environment: ["RBC_FAULT_JOURNAL_FULL_AT_EVENT": "7"])
+        #expect(run.status == 3 || run.status == 4, "\(run.stderr)")
+        for format in ["md", "json"] {
+            let timeline = try fixture.rbc(["timeline", "last", "--format", format])
+            #expect(timeline.status == 0, "\(timeline.stderr)")
+            #expect(!timeline.stdout.contains("rbc was killed;") && !timeline.stdout.contains("rbc was killed (")
+                    && timeline.stdout.contains("rbc was killed, or could not write its journal any further"), "\(format): \(timeline.stdout)")
+        }
+        let journal = try #require(fixture.journals.first)
+        let events = try Journal.read(journal)
+        let recorded = #"{"event":"step_finished","outcome":"failed","reason":"not performed: cannot write the journal \#(journal): No space left on device","#
+            + #""seq":\#(events.count + 1),"step":"two","time":"2026-12-06T00:00:00.000Z"}"# + "\n"
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: journal))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(recorded.utf8))
+        try handle.close()
+        let timeline = try fixture.rbc(["timeline", "last", "--format", "md"])
+        #expect(timeline.stdout.contains("rbc could not write its journal any further, so the run stopped (exit 4, or 3): not performed: cannot write the journal"),
+                "\(timeline.stdout)")
+        #expect(!timeline.stdout.contains("rbc was killed"), "\(timeline.stdout)")
     }
 }

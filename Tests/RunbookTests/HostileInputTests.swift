@@ -225,6 +225,37 @@ import Testing
             #expect(named.stdout.contains("\(name): error[RB0001] not a regular file: \(name)"), "\(named.stdout)")
         }
     }
+
+    /// A link under a runbook's name whose target is gone (a page moved, the link left behind) or that
+    /// loops: the walk names it in a warning (RB0009) and checks the rest, exit as the rest decides —
+    /// it was RB0001 "no such file" and exit 2, as if a path typed on the command line were wrong.
+    /// Named on the command line it is still RB0001 and exit 2.
+    @Test func aDanglingLinkInAWalkIsAWarningNamingIt() throws {
+        let directory = try Self.directory(["ok.yaml": HostileCacheTests.clean])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createSymbolicLink(atPath: directory.path + "/moved.md", withDestinationPath: "pages/gone.md")
+        try FileManager.default.createSymbolicLink(atPath: directory.path + "/loop.md", withDestinationPath: "loop.md")
+        let walk = try TestSupport.rbc(["check", "--no-git", "--no-cache", "--no-shellcheck", "--format", "concise", "."], in: directory.path)
+        #expect(walk.stdout.split(separator: "\n").sorted() == [
+            "loop.md: warning[RB0009] loop.md is a symbolic link to loop.md, which loops back on itself: it is not read",
+            "moved.md: warning[RB0009] moved.md is a symbolic link to pages/gone.md, which does not exist: it is not read",
+        ], "\(walk.stdout)")
+        #expect(walk.status == 0, "a warning: \(walk.stdout)\(walk.stderr)")
+        let named = try TestSupport.rbc(["check", "--no-git", "--no-cache", "--format", "concise", "moved.md"], in: directory.path)
+        #expect(named.status == 2 && named.stdout.contains("RB0001"), "\(named.stdout)")
+    }
+
+    /// `.rbc.yaml` that is a directory is said to be one; it was "no such file: .rbc.yaml", which
+    /// sends a person looking for a file that is missing.
+    @Test func aConfigurationThatIsADirectoryIsSaidToBeOne() throws {
+        let directory = try Self.directory(["ok.yaml": HostileCacheTests.clean])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(atPath: directory.path + "/.rbc.yaml", withIntermediateDirectories: true)
+        let run = try TestSupport.rbc(["check", "--no-git", "--no-cache", "--no-shellcheck", "--format", "concise", "ok.yaml"], in: directory.path)
+        #expect(run.stdout.contains(".rbc.yaml: error[RB0001] .rbc.yaml is a directory, not a file"), "\(run.stdout)\(run.stderr)")
+        #expect(!run.stdout.contains("no such file"), "\(run.stdout)")
+        #expect(run.status == 2, "\(run.stdout)\(run.stderr)")
+    }
 }
 
 /// The check cache against a repository that brings its own `.rbc`: entries committed by someone else

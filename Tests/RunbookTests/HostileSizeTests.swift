@@ -95,6 +95,35 @@ import Testing
         #expect(run.status == 0 && run.stdout.isEmpty, "\(run.stdout.prefix(500))")
     }
 
+    /// `rbc lsp` rebuilt the whole text and its line table for each change of a `didChange`
+    /// (1 MB and 4,000 changes: 3.2 s); the changes now go through a rope (`EditRope`) and the text is
+    /// built once. 100,000 lines and 80,000 changes spread over them, under the CPU limit; what the
+    /// changes leave is checked against the old way in `LanguageServerTests`.
+    @Test func manyChangesInOneDidChange() throws {
+        func framed(_ json: String) -> String { "Content-Length: \(json.utf8.count)\r\n\r\n" + json }
+        let lines = 100_000
+        let text = (0..<lines).map { "# line \($0) of a long comment, é and 😀 included\\n" }.joined()
+        let changes = (0..<80_000).map { index in
+            let line = (index &* 7919) % lines
+            return #"{"range":{"start":{"line":\#(line),"character":2},"end":{"line":\#(line),"character":6}},"text":"LINE"}"#
+        }.joined(separator: ",")
+        let uri = "file:///tmp/rbc-hostile-lsp/notes.yaml"
+        let input = framed(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#)
+            + framed(#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#)
+            + framed(#"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"\#(uri)","languageId":"yaml","version":1,"text":"\#(text)"}}}"#)
+            + framed(#"{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"\#(uri)","version":2},"contentChanges":[\#(changes)]}}"#)
+            + framed(#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#)
+            + framed(#"{"jsonrpc":"2.0","method":"exit"}"#)
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let inputFile = directory.appendingPathComponent("input")
+        try input.write(to: inputFile, atomically: true, encoding: .utf8)
+        let run = try TestSupport.rbc(["-c", #"exec /usr/bin/prlimit --cpu=120 "$0" lsp --stdio < "$1""#, TestSupport.rbcBinary, inputFile.path],
+                                      in: directory.path, executable: "/bin/sh")
+        #expect(run.status == 0, "rbc lsp ended with \(run.status) (152 = 128 + SIGXCPU: the CPU limit): \(run.stderr.suffix(1000))")
+        #expect(run.stdout.contains(#""id":2"#), "the shutdown was answered: \(run.stdout.suffix(500))")
+    }
+
     /// Each broken `#anchor` looked for the anchor among the page's lines inside code blocks by
     /// splitting the whole page again: 20,000 broken links took over a minute.
     @Test func manyBrokenAnchorsOnOnePage() throws {
@@ -255,4 +284,76 @@ import Testing
         }
         #expect(try TestSupport.rbc(["check", "--now", "2028-02-29", "--no-shellcheck", "examples/node-disk-full.yaml"]).status != 2)
     }
+
+    /// `rbc` under a 1 GiB address-space limit (`prlimit --as`): an input read whole into memory
+    /// fails the test instead of taking the machine's memory.
+    static func rbcInBoundedMemory(_ arguments: [String], in directory: String) throws -> TestSupport.Run {
+        try TestSupport.rbc(["--as=1073741824", TestSupport.rbcBinary] + arguments, in: directory, executable: "/usr/bin/prlimit")
+    }
+
+    /// A file of gigabytes under a journal's name (sparse: it costs no disk) is refused by its size,
+    /// said so, exit 2 — for `rbc show` and for `rbc rollback`, before a byte is read. It was read
+    /// whole into memory.
+    @Test func aJournalOfGigabytesIsRefusedBySize() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let runs = directory.appendingPathComponent(".rbc/runs")
+        try FileManager.default.createDirectory(at: runs, withIntermediateDirectories: true)
+        let journal = runs.appendingPathComponent("20261205T000000.000Z-0000.jsonl").path
+        #expect(FileManager.default.createFile(atPath: journal, contents: nil))
+        #expect(truncate(journal, 3 << 30) == 0)
+        for arguments in [["show", journal], ["rollback", journal, "--yes"]] {
+            let run = try Self.rbcInBoundedMemory(arguments, in: directory.path)
+            #expect(run.status == 2, "rbc \(arguments[0]) ended with \(run.status): \(run.stderr)")
+            #expect(run.stderr.contains("\(journal) is larger than 512 MiB, more than any journal rbc writes; it is not read"), "\(run.stderr)")
+        }
+    }
+
+    /// A page linked with an anchor that is no file to read — a link to `/dev/zero`, a pipe, a page
+    /// of gigabytes — has its anchors left unchecked: RB031 read `/dev/zero` until memory ran out and
+    /// waited on a pipe for a writer (here the test plays the writer, feeding a page without the
+    /// heading, so reading it shows as RB031 instead of hanging), and alert coverage said a page over
+    /// the input limit has no heading `#section` (RB034; it has).
+    @Test func linkedPagesAreReadWithinTheInputLimit() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let page = "---\nseverity: P2\nowner: t\n---\n# Disk\n\n## Mitigation\n\nSee [zero](zero.md#section), [pipe](pipe.md#section) and [big](big.md#section).\n"
+        try page.write(toFile: directory.path + "/page.md", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: directory.path + "/zero.md", withDestinationPath: "/dev/zero")
+        let pipe = directory.path + "/pipe.md"
+        #expect(mkfifo(pipe, 0o644) == 0)
+        let big = directory.path + "/big.md"
+        try "# Section\n".write(toFile: big, atomically: true, encoding: .utf8)
+        #expect(truncate(big, 3 << 30) == 0)
+        try FileManager.default.createDirectory(atPath: directory.path + "/rules", withIntermediateDirectories: true)
+        try "groups:\n- name: g\n  rules:\n  - alert: DiskFull\n    expr: up == 0\n    annotations:\n      runbook_url: ../big.md#section\n"
+            .write(toFile: directory.path + "/rules/disk.yaml", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+        process.arguments = ["--as=1073741824", TestSupport.rbcBinary, "check", "--no-git", "--no-cache", "--no-shellcheck", "--format", "concise",
+                             "page.md", "--alerts", "rules"]
+        process.currentDirectoryURL = directory
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        nonisolated(unsafe) var stdout = Data()
+        let reader = DispatchGroup()
+        reader.enter()
+        DispatchQueue.global().async { stdout = output.fileHandleForReading.readDataToEndOfFile(); reader.leave() }
+        while process.isRunning {
+            // Succeeds only while a reader has the pipe open.
+            let writer = open(pipe, O_WRONLY | O_NONBLOCK)
+            if writer >= 0 {
+                _ = "# Other\n".withCString { write(writer, $0, strlen($0)) }
+                close(writer)
+            }
+            usleep(5_000)
+        }
+        reader.wait()
+        let text = String(decoding: stdout, as: UTF8.self)
+        #expect(process.terminationStatus == 0, "rbc check ended with \(process.terminationStatus): \(text)")
+        #expect(!text.contains("RB031") && !text.contains("RB034"), "\(text)")
+    }
+
 }

@@ -214,6 +214,59 @@ import Testing
         #expect(TextDocument.path(fromURI: "file:///tmp/a%20b/c.yaml") == "/tmp/a b/c.yaml")
     }
 
+    /// The rope a `didChange` is applied to answers every change as rebuilding the whole text before
+    /// each one did (the old `apply`, kept here as the reference): lines ending in `\n`, `\r\n` or a lone
+    /// `\r` (a `\r\n` straddling chunks, or made and broken by edits), UTF-16 columns with characters of
+    /// two, three and four bytes, positions past a line's end, past the last line, negative, inside a
+    /// surrogate pair, and ranges that end before they start. Tiny chunks put a boundary everywhere.
+    @Test(arguments: [1, 2, 3, 7, 4096])
+    func ropeEditsAgreeWithRebuildingTheTextPerChange(chunkSize: Int) {
+        struct Generator: RandomNumberGenerator {
+            var state: UInt64
+            mutating func next() -> UInt64 {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return state >> 1 ^ state << 7
+            }
+        }
+        var random = Generator(state: UInt64(chunkSize) &* 0x9E3779B97F4A7C15)
+        let pieces = ["a", "b", " ", "é", "€", "😀", "\r", "\n", "\r\n", "\n\r"]
+        func text(_ count: Int) -> String { (0..<count).map { _ in pieces.randomElement(using: &random)! }.joined() }
+        func reference(_ bytes: [UInt8], _ change: ContentChange) -> [UInt8] {
+            guard let range = change.range else { return Array(change.text.utf8) }
+            let map = PositionMap(String(decoding: bytes, as: UTF8.self))
+            let start = map.offset(of: range.start)
+            let end = max(start, map.offset(of: range.end))
+            var edited = bytes
+            edited.replaceSubrange(start..<end, with: Array(change.text.utf8))
+            return edited
+        }
+        for round in 0..<60 {
+            var expected = Array(text(Int.random(in: 0...200, using: &random)).utf8)
+            var rope = EditRope(expected, chunkSize: chunkSize)
+            for _ in 0..<40 {
+                let lines = PositionMap(String(decoding: expected, as: UTF8.self)).lineCount
+                func position() -> Position {
+                    Position(line: Int.random(in: -1...(lines + 1), using: &random), character: Int.random(in: -1...30, using: &random))
+                }
+                let change = Int.random(in: 0..<50, using: &random) == 0 ? ContentChange(range: nil, text: text(Int.random(in: 0...20, using: &random)))
+                    : ContentChange(range: LSPRange(start: position(), end: position()), text: text(Int.random(in: 0...6, using: &random)))
+                for probe in [change.range?.start, change.range?.end].compactMap({ $0 }) {
+                    #expect(rope.offset(of: probe) == PositionMap(String(decoding: expected, as: UTF8.self)).offset(of: probe),
+                            "round \(round), \(probe) in \(String(decoding: expected, as: UTF8.self).debugDescription)")
+                }
+                expected = reference(expected, change)
+                if let range = change.range {
+                    let start = rope.offset(of: range.start)
+                    rope.replace(start..<max(start, rope.offset(of: range.end)), with: Array(change.text.utf8))
+                } else {
+                    rope = EditRope(Array(change.text.utf8), chunkSize: chunkSize)
+                }
+                #expect(rope.bytes == expected, "round \(round)")
+                #expect(rope.count == expected.count)
+            }
+        }
+    }
+
     @Test func everyLanguageKeyIsDocumented() {
         let missing = KeyDocumentation.languageKeys.filter { KeyDocumentation.runbook[$0] == nil }
         #expect(missing.isEmpty, "keys without hover documentation: \(missing.sorted())")

@@ -463,4 +463,27 @@ import Testing
         #expect(ir.steps.map(\.action.command) == ["flagctl set checkout.new-pricing off"])
         #expect(ir.rollback.map(\.action.command) == ["flagctl set checkout.new-pricing on"])
     }
+
+    /// Owner and review date stated in the introduction's sentences, when the sentence says nothing
+    /// else: `Owned by the Storage team.`, `Maintainer: @alice`, `Last reviewed: 2026-03-01` (also
+    /// in italics, and at the foot of the page). A sentence that only mentions owning or a review is
+    /// no statement of either.
+    @Test func ownerAndReviewDateInProse() throws {
+        func runbook(_ intro: String, footer: String = "") throws -> MetadataIR {
+            let page = "# Disk full\n\n\(intro)\n\n## Steps\n\n1. Check the disk\n   ```bash\n   df -h\n   ```\n" + footer
+            let result = Self.compile(page)
+            return try #require(result.ir, "\(TestSupport.rendered(result.diagnostics))").runbook
+        }
+        #expect(try runbook("Owned by the Storage team.").owner == "Storage team")
+        #expect(try runbook("This runbook is owned by @storage-oncall.").owner == "@storage-oncall")
+        #expect(try runbook("Maintainer: @alice").owner == "@alice")
+        #expect(try runbook("Maintained by the Storage team. Last reviewed: 2026-03-01.").reviewed == "2026-03-01")
+        #expect(try runbook("_Last reviewed: 2026-03-01_").reviewed == "2026-03-01")
+        #expect(try runbook("The disk fills.", footer: "\n---\n\n_Last reviewed: 2026-03-01 by @alice_\n").reviewed == "2026-03-01")
+        // Only mentions: no statement.
+        #expect(try runbook("The volume is owned by the database user, so run the commands as postgres.").owner == nil)
+        #expect(try runbook("Ask the team that owned it last quarter.").owner == nil)
+        #expect(try runbook("Owned by whoever deployed the service last; ask in #storage before you change anything here.").owner == nil)
+        #expect(try runbook("The disk fills.", footer: "\nThe alert was last reviewed: see the dashboard 2 panels down.\n").reviewed == nil)
+    }
 }

@@ -198,9 +198,13 @@ struct BrokenLinkRule: LintRule {
         ["md", "markdown"].contains((path as NSString).pathExtension.lowercased()) || ERBTemplate.isTemplate(path)
     }
 
-    /// A linked page's text as its reader sees it: an ERB page without its tags.
+    /// A linked page's text as its reader sees it: an ERB page without its tags. Nil — its anchors
+    /// not checked — for a page rbc would not read as a runbook either: larger than its input limit,
+    /// not UTF-8, or no regular file (a link to `/dev/zero` was read until memory ran out, a pipe
+    /// waited forever for a writer).
     static func readableText(_ path: String) -> String? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        guard case .loaded(let file) = SourceLoader.load(path: path) else { return nil }
+        let text = file.text
         return ERBTemplate.isTemplate(path) ? ERBTemplate.masked(SourceFile(path: path, text: text)).text : text
     }
 

@@ -486,12 +486,16 @@ private struct Builder {
 
         // A page of several `# AlertName` titles, each over its `## Diagnosis` / `## Mitigation`: each is
         // one procedure, as an alert's `##` section over `###` ones is; the rest of the page is read as usual.
-        let alertTitles = alertTitleSections(document.children)
+        // `_Last reviewed: 2026-03-01 by @alice_` at the foot of the page, after its sections: the page's
+        // review date (or owner), not more of the last step's text.
+        let footer = footerStatements(document.children)
+        let children = document.children.filter { block in footer.map { $0.block !== block } ?? true }
+        let alertTitles = alertTitleSections(children)
         let inAlertTitle = Set(alertTitles.flatMap { [ObjectIdentifier($0.heading)] + $0.blocks.map(ObjectIdentifier.init) })
         // Where each `#`/`##` section ends: at the next one in the page, whether it is read here or as an alert's.
         // Starts in page order, so sorted: found by binary search, not by a scan per section (which made
         // a page of thousands of alert sections quadratic).
-        let sectionHeadings = document.children.filter { $0.type == .heading && $0.headingLevel <= 2 }
+        let sectionHeadings = children.filter { $0.type == .heading && $0.headingLevel <= 2 }
         let sectionStarts = sectionHeadings.map { $0.range(in: file).start }
         let titleStarts = sectionHeadings.filter { $0.headingLevel == 1 }.map { $0.range(in: file).start }
         func end(of heading: MarkdownNode) -> Int {
@@ -510,9 +514,9 @@ private struct Builder {
         var title: MarkdownNode?
         var intro: [MarkdownNode] = []
         var sections: [(heading: MarkdownNode, blocks: [MarkdownNode])] = []
-        let firstTitle = document.children.first { $0.type == .heading && $0.headingLevel == 1 }
+        let firstTitle = children.first { $0.type == .heading && $0.headingLevel == 1 }
         let titled = firstTitle.map { !inAlertTitle.contains(ObjectIdentifier($0)) } ?? true
-        for block in document.children where !inAlertTitle.contains(ObjectIdentifier(block)) {
+        for block in children where !inAlertTitle.contains(ObjectIdentifier(block)) {
             if block.type == .heading, block.headingLevel == 1, titled, title == nil, sections.isEmpty {
                 title = block
             } else if block.type == .heading, block.headingLevel <= 2 {
@@ -586,6 +590,10 @@ private struct Builder {
             } else if block.type != .htmlBlock {
                 documentation.append(DocumentationSyntax(title: nil, markdown: file.slice(block.range(in: file)), range: block.range(in: file)))
             }
+        }
+
+        for label in footer?.labels ?? [] where !known.contains(label.key) && stated.insert(label.key).inserted {
+            derived.append(contentsOf: metadataField(label))
         }
 
         for (index, section) in sections.enumerated() {
@@ -1377,7 +1385,7 @@ private struct Builder {
             }
             for line in block.startLine...block.endLine {
                 let range = file.lineRange(line)
-                guard let label = plainLabel(range) else { return nil }
+                guard let label = plainLabel(range) else { return proseStatements(block) }
                 found.append(label)
             }
         case .table:
@@ -1403,7 +1411,7 @@ private struct Builder {
     static func statedKey(_ name: String) -> String? {
         let text = name.trimmingWhitespace().trimmingASCII("*_: ").lowercased()
         switch text {
-        case "team", "owning team", "owners", "owned by", "service owner": return "owner"
+        case "team", "owning team", "owners", "owned by", "service owner", "maintainer", "maintainers", "maintained by": return "owner"
         case "last reviewed", "last review", "reviewed on", "review date": return "reviewed"
         default:
             guard let key = MarkdownRunbookParser.labelKey(text), ["severity", "owner", "reviewed"].contains(key) else { return nil }
@@ -1429,7 +1437,15 @@ private struct Builder {
     }
 
     /// `Severity: P3` on a line of its own, plain text (no emphasis, code or link before the colon).
-    fileprivate func plainLabel(_ range: SourceRange) -> Label? {
+    fileprivate func plainLabel(_ lineRange: SourceRange) -> Label? {
+        var range = lineRange
+        // `_Last reviewed: 2026-03-01_`: a line in italics says what it says.
+        let whole = file.slice(range).trimmingWhitespace()
+        if whole.count > 2, let mark = whole.first, mark == "_" || mark == "*", whole.last == mark,
+           whole.dropFirst().first != mark, !whole.dropFirst().dropLast().contains(mark) {
+            let start = range.start + file.slice(range).prefix { $0 == " " || $0 == "\t" }.utf8.count + 1
+            range = SourceRange(start: start, end: start + whole.utf8.count - 2)
+        }
         let line = file.slice(range)
         guard let colon = line.firstIndex(of: ":"), let key = Self.statedKey(String(line[..<colon])),
               !line[..<colon].contains(where: { "*_`[".contains($0) }) else { return nil }
@@ -1440,6 +1456,72 @@ private struct Builder {
         let valueStart = keyEnd + 1 + line[line.index(after: colon)...].prefix { $0 == " " || $0 == "\t" }.utf8.count
         return Label(key: key, keyRange: SourceRange(start: keyStart, end: keyEnd), value: value,
                      valueRange: SourceRange(start: valueStart, end: valueStart + value.utf8.count), isCode: false)
+    }
+
+    /// Sentences that state an owner or a review date and nothing else: `Owned by the Storage team.`,
+    /// `This runbook is maintained by @storage-oncall.`, `Maintainer: @alice`, `Last reviewed:
+    /// 2026-03-01.` (emphasis and links around them aside). Nil when a sentence of the paragraph says
+    /// anything else (`The volume is owned by the database user, so …`) or a value is not what its
+    /// key holds: a paragraph that only mentions owning or reviewing states nothing.
+    fileprivate func proseStatements(_ block: MarkdownNode) -> [Label]? {
+        guard block.type == .paragraph, !Self.containsStrong(block) else { return nil }
+        let text = block.plainText.replacingOccurrences(of: "\n", with: " ").trimmingWhitespace()
+        guard !text.isEmpty, text.count <= 300 else { return nil }
+        // Sentences end at a full stop before a space or the end (`2026-03-01.` ends one; `v1.2` does not).
+        var sentences: [String] = []
+        var current = ""
+        for (index, character) in zip(text.indices, text) {
+            if character == ".", text.index(after: index) == text.endIndex || text[text.index(after: index)] == " " {
+                sentences.append(current.trimmingWhitespace())
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        if !current.trimmingWhitespace().isEmpty { sentences.append(current.trimmingWhitespace()) }
+        let source = file.slice(block.range(in: file))
+        let blockStart = block.range(in: file).start
+        var cursor = source.startIndex
+        var found: [Label] = []
+        for sentence in sentences where !sentence.isEmpty {
+            guard let (key, value) = Self.statement(sentence), Self.plausible(value, for: key),
+                  let at = source.range(of: value, range: cursor..<source.endIndex) else { return nil }
+            cursor = at.upperBound
+            let start = blockStart + source[..<at.lowerBound].utf8.count
+            let range = SourceRange(start: start, end: start + value.utf8.count)
+            found.append(Label(key: key, keyRange: block.range(in: file), value: value, valueRange: range, isCode: false))
+        }
+        return found.isEmpty ? nil : found
+    }
+
+    /// One sentence as `(key, value)`: `Key: value` with a key `statedKey` knows, or who owns the
+    /// page in words (`Owned by …`, `Maintained by …`, `This runbook is owned by …`).
+    static func statement(_ sentence: String) -> (String, String)? {
+        if let colon = sentence.firstIndex(of: ":"), let key = statedKey(String(sentence[..<colon])) {
+            let value = sentence[sentence.index(after: colon)...].trimmingWhitespace()
+            return value.isEmpty ? nil : (key, value)
+        }
+        let lower = sentence.lowercased()
+        let openings = ["owned by ", "maintained by "].flatMap { verb in
+            [verb] + ["this runbook is ", "this page is ", "this document is ", "this playbook is "].map { $0 + verb }
+        }
+        guard let opening = openings.first(where: { lower.hasPrefix($0) }) else { return nil }
+        var value = String(sentence.dropFirst(opening.count)).trimmingWhitespace()
+        if value.lowercased().hasPrefix("the ") { value = String(value.dropFirst(4)).trimmingWhitespace() }
+        return value.isEmpty ? nil : ("owner", value)
+    }
+
+    static func containsStrong(_ node: MarkdownNode) -> Bool {
+        node.type == .strong || node.children.contains(where: containsStrong)
+    }
+
+    /// The page's last block when it is a paragraph of owner or review-date statements below its
+    /// sections (`_Last reviewed: 2026-03-01 by @alice_`, often after a `---` rule).
+    fileprivate func footerStatements(_ blocks: [MarkdownNode]) -> (block: MarkdownNode, labels: [Label])? {
+        guard let last = blocks.last(where: { $0.type != .htmlBlock && $0.type != .thematicBreak }), last.type == .paragraph,
+              blocks.contains(where: { $0.type == .heading && $0.headingLevel == 2 && $0.range(in: file).start < last.range(in: file).start }),
+              let labels = statedMetadata(last), labels.allSatisfy({ $0.key == "owner" || $0.key == "reviewed" }) else { return nil }
+        return (last, labels)
     }
 
     /// A table cell's text as a value, positioned where the source spells it (else not read).
