@@ -73,7 +73,7 @@ import Testing
     /// guess that comes to nothing and held by each `field(…, scalar(uniqueID(…)))` call, copied its
     /// tables of ids on each write: quadratic (16,000 alert sections took 20 s).
     @Test func manyAlertSectionsOnOnePage() throws {
-        let sections = (0..<32_000).map {
+        let sections = (0..<48_000).map {
             "## Alert\($0)\n### Mitigation\nAsk the on-call engineer.\n## Build \($0)\n### Custom build steps\n```go\nfunc main() {}\n```\n"
         }.joined()
         let run = try Self.checkWithinCPULimit("# Alerts\n\n" + sections, name: "alerts.md")
@@ -82,7 +82,7 @@ import Testing
 
     /// The same with a diagnosis command in each alert section (a read-only step of its own).
     @Test func manyAlertSectionsWithCommandsOnOnePage() throws {
-        let sections = (0..<48_000).map { "## Alert\($0)\n### Diagnosis\nCheck the pods.\n```bash\nkubectl get pods -n ns\($0)\n```\n" }.joined()
+        let sections = (0..<64_000).map { "## Alert\($0)\n### Diagnosis\nCheck the pods.\n```bash\nkubectl get pods -n ns\($0)\n```\n" }.joined()
         let run = try Self.checkWithinCPULimit("# Alerts\n\n" + sections, name: "alerts.md")
         #expect(run.status == 0 && run.stdout.isEmpty, "\(run.stdout.prefix(500))")
     }
