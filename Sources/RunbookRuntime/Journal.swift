@@ -86,6 +86,17 @@ public final class Journal: @unchecked Sendable {
         close(directoryDescriptor)
     }
 
+    /// The directory holding an existing journal, opened once without following links; a missing
+    /// one is told as the journal being missing (`cannot read the journal …`).
+    static func openDirectory(holding path: String, toDo verb: String) throws -> Int32 {
+        let parent = PathText.parent(of: path)
+        do {
+            return try openDirectory(parent.isEmpty ? "." : parent, create: false)
+        } catch JournalError.missingDirectory {
+            throw JournalError.io("cannot \(verb) the journal \(path): \(String(cString: strerror(ENOENT)))")
+        }
+    }
+
     /// The directory `path`, opened as a descriptor to work through. rbc's own `.rbc/runs` (the last
     /// two components when the path ends so) is never reached through a symbolic link: a link there
     /// (committed to a repository, or swapped in during a run) would send journals — which keep what
@@ -235,13 +246,7 @@ public final class Journal: @unchecked Sendable {
     public static func openPast(_ path: String) throws -> PastJournal {
         // Through its directory, opened once (a linked `.rbc/runs` is refused): what is appended, and
         // a journal written again after it was removed, go where the journal was read from.
-        let parent = PathText.parent(of: path)
-        let directory: Int32
-        do {
-            directory = try openDirectory(parent.isEmpty ? "." : parent, create: false)
-        } catch JournalError.missingDirectory {
-            throw JournalError.io("cannot open the journal \(path): \(String(cString: strerror(ENOENT)))")
-        }
+        let directory = try openDirectory(holding: path, toDo: "open")
         let name = (path as NSString).lastPathComponent
         // Non-blocking: a FIFO planted under a journal's name must not hang rbc; it is refused below.
         var descriptor = openat(directory, name, O_RDWR | O_APPEND | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
@@ -523,13 +528,7 @@ public final class Journal: @unchecked Sendable {
         -> (events: [JournalEvent], authenticity: JournalAuthenticity) {
         // Non-blocking, and only a regular file: a FIFO or a device under a journal's name must not
         // hang or flood `rbc runs`.
-        let parent = PathText.parent(of: path)
-        let directory: Int32
-        do {
-            directory = try openDirectory(parent.isEmpty ? "." : parent, create: false)
-        } catch JournalError.missingDirectory {
-            throw JournalError.io("cannot read the journal \(path): \(String(cString: strerror(ENOENT)))")
-        }
+        let directory = try openDirectory(holding: path, toDo: "read")
         defer { close(directory) }
         let descriptor = openat(directory, (path as NSString).lastPathComponent, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
         guard descriptor >= 0 else { throw JournalError.io("cannot read the journal \(path): \(errnoText())") }
