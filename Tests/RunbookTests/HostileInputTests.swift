@@ -119,31 +119,10 @@ import Testing
         try FileManager.default.createDirectory(at: runs, withIntermediateDirectories: true)
         let pipe = runs.appendingPathComponent("20261205T000000Z-ghost.jsonl").path
         #expect(mkfifo(pipe, 0o644) == 0)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestSupport.rbcBinary)
-        process.arguments = ["check", "--no-git", "--no-cache", "--no-shellcheck", "--format", "concise"]
-        process.currentDirectoryURL = directory
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        nonisolated(unsafe) var stdout = Data()
-        let reader = DispatchGroup()
-        reader.enter()
-        DispatchQueue.global().async { stdout = output.fileHandleForReading.readDataToEndOfFile(); reader.leave() }
         let line = #"{"event":"run_started","incident":"INC-GHOST","run":"ghost","seq":1}"# + "\n"
-        while process.isRunning {
-            // Succeeds only while a reader has the pipe open.
-            let writer = open(pipe, O_WRONLY | O_NONBLOCK)
-            if writer >= 0 {
-                _ = line.withCString { write(writer, $0, strlen($0)) }
-                close(writer)
-            }
-            usleep(5_000)
-        }
-        reader.wait()
-        let text = String(decoding: stdout, as: UTF8.self)
-        #expect(process.terminationStatus == 1, "\(text)")
+        let (status, text) = try TestSupport.runFeedingFIFO(pipe, with: line, executable: TestSupport.rbcBinary,
+                                                            ["check", "--no-git", "--no-cache", "--no-shellcheck", "--format", "concise"], in: directory)
+        #expect(status == 1, "\(text)")
         #expect(text.contains("ok.yaml:"), "\(text)")
         #expect(!text.contains("INC-GHOST"), "the pipe was read: \(text)")
     }

@@ -142,6 +142,37 @@ enum TestSupport {
                                           summary: RenderSummary(filesChecked: 1, diagnostics: diagnostics))
     }
 
+    /// Runs a program whose output is read to the end while the test plays the writer of a FIFO:
+    /// whenever someone (rbc) has the FIFO open for reading, `line` is written to it. A program that
+    /// reads the FIFO shows it in its output; one that waits on it would hang without this writer.
+    static func runFeedingFIFO(_ fifo: String, with line: String, executable: String, _ arguments: [String],
+                               in directory: URL) throws -> (status: Int32, stdout: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        nonisolated(unsafe) var stdout = Data()
+        let reader = DispatchGroup()
+        reader.enter()
+        DispatchQueue.global().async { stdout = output.fileHandleForReading.readDataToEndOfFile(); reader.leave() }
+        while process.isRunning {
+            // Succeeds only while a reader has the pipe open.
+            let writer = open(fifo, O_WRONLY | O_NONBLOCK)
+            if writer >= 0 {
+                _ = line.withCString { write(writer, $0, strlen($0)) }
+                close(writer)
+            }
+            usleep(5_000)
+        }
+        reader.wait()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self))
+    }
+
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("rbc-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
